@@ -1,0 +1,85 @@
+// Child side of `npm run bench` (bundled to build/bench.js by scripts/bench.mjs, which spawns
+// one child per N and per mode, and prints the table).
+//
+//   node build/bench.js once <N>           one synth, as a CLI run does it; reports peak RSS
+//   node build/bench.js measure <N> <R>    one warm-up, then R timed runs each of synth and floor
+//
+// synth = validatePlatform + buildPlatformApp + renderApp + writeTree (what `alp synth` does).
+// floor = the same manifests dumped with toYaml (js-yaml alone) and written to the same paths:
+//         the least any synth must spend on producing these files.
+// Prints one JSON line on stdout; on error prints the message on stderr and exits 1.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { buildPlatformApp } from '../charts';
+import { renderApp, toYaml, validatePlatform, writeTree } from '../lib';
+import { generateRelease, generateSpec } from './generate';
+
+type Manifest = { readonly path: string; readonly manifest: unknown };
+
+function synth(spec: unknown, release: unknown, outdir: string): Manifest[] {
+  const { objects, files } = renderApp(buildPlatformApp(validatePlatform(spec, release)));
+  writeTree(outdir, files);
+  return objects;
+}
+
+function floor(objects: readonly Manifest[], outdir: string): void {
+  const made = new Set<string>();
+  for (const { path, manifest } of objects) {
+    const file = join(outdir, path);
+    if (!made.has(dirname(file))) {
+      mkdirSync(dirname(file), { recursive: true });
+      made.add(dirname(file));
+    }
+    writeFileSync(file, toYaml(manifest));
+  }
+}
+
+/** Milliseconds `fn` takes, after a GC when --expose-gc allows it (so garbage of one run is not billed to the next). */
+function timed(fn: () => void): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  const start = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+function main(): void {
+  const [mode, nArg, repsArg = '3'] = process.argv.slice(2);
+  const n = Number(nArg);
+  const reps = Number(repsArg);
+  if (!['once', 'measure'].includes(mode) || !(n >= 1) || !(reps >= 1)) {
+    throw new Error('usage: node build/bench.js once|measure <services> [repetitions]');
+  }
+  const spec = generateSpec(n);
+  const release = generateRelease(n);
+  const tmp = mkdtempSync(join(tmpdir(), 'alp-bench-'));
+  let run = 0;
+  const fresh = () => join(tmp, `out-${run++}`); // a new, absent outdir for every run
+  try {
+    if (mode === 'once') {
+      let objects: Manifest[] = [];
+      const synthMs = timed(() => (objects = synth(spec, release, fresh())));
+      const maxRssMiB = process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
+      console.log(JSON.stringify({ n, objects: objects.length, synthMs, maxRssMiB }));
+      return;
+    }
+    const objects = synth(spec, release, fresh()); // warm-up; its manifests feed the floor
+    floor(objects, fresh());
+    const synthMs: number[] = [];
+    const floorMs: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      synthMs.push(timed(() => synth(spec, release, fresh())));
+      floorMs.push(timed(() => floor(objects, fresh())));
+    }
+    console.log(JSON.stringify({ n, objects: objects.length, synthMs, floorMs }));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+try {
+  main();
+} catch (error) {
+  process.stderr.write(`${(error as Error).stack ?? error}\n`);
+  process.exitCode = 1;
+}

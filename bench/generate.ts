@@ -1,0 +1,62 @@
+// Deterministic synthetic inputs for the benchmark: a spec with N services shaped like
+// charts/platform-spec.ts, and a release that pins every service in both colours.
+import { createHash } from 'node:crypto';
+import { PlatformSpecInput, ReleaseState, ServiceSpecInput } from '../lib';
+
+const registry = 'registry.alp.example.com/bench';
+
+export const serviceName = (i: number): string => `svc-${String(i).padStart(4, '0')}`;
+
+/** Service i calls services i-1 and i-2; every 3rd uses postgres, every 4th redis, every 10th is critical. */
+function service(i: number): ServiceSpecInput {
+  const name = serviceName(i);
+  return {
+    name,
+    description: `Synthetic service ${i}`,
+    tier: i === 0 ? 'gateway' : i % 5 === 0 ? 'worker' : 'backend',
+    imageRepository: `${registry}/${name}`,
+    port: 8080,
+    metricsPort: 9090,
+    priority: i % 10 === 0 ? 'critical' : 'standard',
+    resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+    autoscaling: {
+      minReplicas: 2,
+      maxReplicas: 6 + (i % 5),
+      metrics: i % 6 === 0 ? [{ type: 'pods', name: 'http_requests_per_second', averageValue: '200' }] : [],
+    },
+    dependsOn: {
+      services: [i - 1, i - 2].filter((j) => j >= 0).map(serviceName),
+      postgres: i % 3 === 0,
+      redis: i % 4 === 0,
+    },
+    ...(i === 0 ? { public: { host: 'learn.bench.example.com', path: '/' } } : {}),
+    ...(i % 7 === 3 ? { egress: [{ host: 'smtp.example.net', cidrs: ['203.0.113.0/24'], ports: [587] }] } : {}),
+  };
+}
+
+export function generateSpec(n: number): PlatformSpecInput {
+  return {
+    name: 'alp',
+    regions: [
+      { name: 'primary', role: 'primary', cluster: { name: 'alp-primary', server: 'https://primary.k8s.alp.example.com' } },
+      { name: 'dr', role: 'dr', cluster: { name: 'alp-dr', server: 'https://dr.k8s.alp.example.com' } },
+    ],
+    oidcGroups: { viewers: ['alp-developers'], operators: ['alp-sre'] },
+    services: Array.from({ length: n }, (_, i) => service(i)),
+  };
+}
+
+export function generateRelease(n: number): ReleaseState {
+  const images = (color: string) => {
+    const entries = Array.from({ length: n }, (_, i) => {
+      const name = serviceName(i);
+      const digest = createHash('sha256').update(`${color}/${name}`).digest('hex');
+      return [name, `${registry}/${name}:1.0.${i}@sha256:${digest}`] as const;
+    });
+    return { images: Object.fromEntries(entries) };
+  };
+  return {
+    regions: { primary: { activeColor: 'blue' }, dr: { activeColor: 'blue' } },
+    colors: { blue: images('blue'), green: images('green') },
+  };
+}

@@ -1,0 +1,4 @@
+export * from './color-chart';
+export * from './platform-app';
+export * from './platform-chart';
+export * from './platform-spec';

@@ -1,0 +1,121 @@
+import { PlatformSpecInput } from '../lib';
+
+const registry = 'registry.alp.example.com/alp';
+
+/**
+ * The Adaptive Learning Platform, as one reviewed description: its regions, its services and
+ * who calls whom. Network policies, RBAC, monitoring and delivery are all derived from it;
+ * which image each colour runs is in release.yaml.
+ */
+export const platformSpec: PlatformSpecInput = {
+  name: 'alp',
+  regions: [
+    { name: 'primary', role: 'primary', cluster: { name: 'alp-primary', server: 'https://primary.k8s.alp.example.com' } },
+    { name: 'dr', role: 'dr', cluster: { name: 'alp-dr', server: 'https://dr.k8s.alp.example.com' } },
+  ],
+  oidcGroups: { viewers: ['alp-developers'], operators: ['alp-sre'] },
+  services: [
+    {
+      name: 'api-gateway',
+      description: 'Public entry point: authentication, routing and rate limiting',
+      tier: 'gateway',
+      imageRepository: `${registry}/api-gateway`,
+      port: 8080,
+      metricsPort: 9090,
+      priority: 'critical',
+      resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+      autoscaling: {
+        minReplicas: 3,
+        maxReplicas: 20,
+        metrics: [{ type: 'pods', name: 'http_requests_per_second', averageValue: '200' }],
+      },
+      dependsOn: {
+        services: ['user-service', 'content-service', 'learning-engine', 'assessment-service', 'analytics-service'],
+        redis: true,
+      },
+      public: { host: 'learn.alp.example.com', path: '/' },
+      availability: { objective: 99.9, latencyP99Ms: 300 },
+    },
+    {
+      name: 'user-service',
+      description: 'Accounts, profiles, consent and sign-in (OIDC)',
+      imageRepository: `${registry}/user-service`,
+      port: 8080,
+      metricsPort: 9090,
+      priority: 'critical',
+      resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+      autoscaling: { minReplicas: 3, maxReplicas: 10 },
+      dependsOn: { services: ['notification-service'], postgres: true, redis: true },
+      egress: [{ host: 'login.alp.example.com', cidrs: ['198.51.100.10/32'], ports: [443] }],
+      availability: { objective: 99.9, latencyP99Ms: 250 },
+    },
+    {
+      name: 'content-service',
+      description: 'Courses, lessons and media metadata',
+      imageRepository: `${registry}/content-service`,
+      port: 8080,
+      metricsPort: 9090,
+      resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '768Mi' } },
+      autoscaling: { minReplicas: 2, maxReplicas: 8 },
+      dependsOn: { postgres: true, redis: true },
+    },
+    {
+      name: 'learning-engine',
+      description: 'Adaptive recommendations: the next best lesson for each learner',
+      imageRepository: `${registry}/learning-engine`,
+      port: 8080,
+      metricsPort: 9090,
+      resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } },
+      autoscaling: {
+        minReplicas: 2,
+        maxReplicas: 12,
+        targetCPUUtilizationPercentage: 65,
+        metrics: [{ type: 'pods', name: 'recommendation_queue_depth', averageValue: '30' }],
+      },
+      dependsOn: { services: ['content-service', 'assessment-service'], postgres: true, redis: true },
+      availability: { objective: 99.9, latencyP99Ms: 800 },
+    },
+    {
+      name: 'assessment-service',
+      description: 'Quizzes, grading and mastery scores',
+      imageRepository: `${registry}/assessment-service`,
+      port: 8080,
+      metricsPort: 9090,
+      resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+      autoscaling: { minReplicas: 2, maxReplicas: 10 },
+      dependsOn: { services: ['content-service'], postgres: true },
+    },
+    {
+      name: 'analytics-service',
+      description: 'Learning events, engagement and effectiveness metrics',
+      tier: 'worker',
+      imageRepository: `${registry}/analytics-service`,
+      port: 8080,
+      metricsPort: 9090,
+      resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      autoscaling: { minReplicas: 2, maxReplicas: 6 },
+      dependsOn: { postgres: true },
+      availability: { objective: 99.5, latencyP99Ms: 1000 },
+    },
+    {
+      name: 'notification-service',
+      description: 'E-mail and push notifications',
+      tier: 'worker',
+      imageRepository: `${registry}/notification-service`,
+      port: 8080,
+      metricsPort: 9090,
+      resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+      autoscaling: {
+        minReplicas: 2,
+        maxReplicas: 6,
+        metrics: [{ type: 'external', name: 'notification_queue_messages', averageValue: '50', selector: { queue: 'notifications' } }],
+      },
+      dependsOn: { redis: true },
+      egress: [
+        { host: 'smtp.sendgrid.net', cidrs: ['203.0.113.0/24'], ports: [587] },
+        { host: 'fcm.googleapis.com', cidrs: ['192.0.2.0/24'], ports: [443] },
+      ],
+      availability: { objective: 99.5, latencyP99Ms: 1000 },
+    },
+  ],
+};

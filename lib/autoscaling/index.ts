@@ -1,0 +1,2 @@
+export * from './hpa';
+export * from './pdb';

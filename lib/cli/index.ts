@@ -1,0 +1,3 @@
+export * from './main';
+export * from './platform-app';
+export * from './synth';

@@ -1,0 +1,58 @@
+import { parseArgs } from 'node:util';
+import { AlpError } from '../core';
+import { PlatformAppDefinition } from './platform-app';
+import { synthToDirectory } from './synth';
+
+const USAGE = `usage: alp <command> [options]
+
+commands:
+  synth   validate the spec and release state, then write dist/
+          --spec <file>      YAML/JSON platform spec (default: the app's own spec)
+          --release <file>   release state (default: release.yaml)
+          --outdir <dir>     output directory (default: $CDK8S_OUTDIR or dist)
+`;
+
+/**
+ * Runs the `alp` command line and returns its exit code. User errors (bad input, invalid
+ * props) print their message without a stack trace and return 1.
+ */
+export function run(argv: string[], definition: PlatformAppDefinition): number {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'synth':
+        return synthCommand(rest, definition);
+      case undefined:
+      case 'help':
+      case '--help':
+        process.stdout.write(USAGE);
+        return command === undefined ? 1 : 0;
+      default:
+        throw new AlpError(`unknown command '${command}'; run 'alp help' for the list`);
+    }
+  } catch (error) {
+    if (AlpError.isAlpError(error) || isUsageError(error)) {
+      process.stderr.write(`error: ${(error as Error).message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+function synthCommand(args: string[], definition: PlatformAppDefinition): number {
+  const { values } = parseArgs({
+    args,
+    options: { spec: { type: 'string' }, release: { type: 'string' }, outdir: { type: 'string' } },
+    strict: true,
+  });
+  const outdir = values.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist';
+  const started = process.hrtime.bigint();
+  const output = synthToDirectory(definition, outdir, { specFile: values.spec, releaseFile: values.release });
+  const ms = Number((process.hrtime.bigint() - started) / 1_000_000n);
+  process.stdout.write(`synth: wrote ${output.files.size} files (${output.objects.length} objects) to ${outdir}/ in ${ms} ms\n`);
+  return 0;
+}
+
+function isUsageError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && String((error as any).code).startsWith('ERR_PARSE_ARGS');
+}

@@ -1,0 +1,12 @@
+import { App } from 'cdk8s';
+import { PlatformModel } from '../spec';
+
+/** What the CLI needs from an application built on this library. */
+export interface PlatformAppDefinition {
+  /** The spec used when no `--spec` file is given. */
+  readonly defaultSpec: unknown;
+  /** How the default spec is named in error messages, e.g. `charts/platform-spec.ts`. */
+  readonly defaultSpecSource: string;
+  /** Builds the cdk8s App (placed charts only) from a validated model. */
+  build(model: PlatformModel): App;
+}

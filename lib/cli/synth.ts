@@ -1,0 +1,31 @@
+import { renderApp, SynthesisOutput, writeTree } from '../output';
+import { readDataFile, validatePlatform } from '../spec';
+import { PlatformAppDefinition } from './platform-app';
+
+export interface SynthOptions {
+  /** A YAML or JSON spec file instead of the application's own spec. @default - the app's spec */
+  readonly specFile?: string;
+  /** The release state file. @default 'release.yaml' */
+  readonly releaseFile?: string;
+}
+
+/**
+ * Reads and validates the inputs, builds the app and renders every file, in memory.
+ * Throws an AlpError listing every problem; writes nothing.
+ */
+export function synthesize(definition: PlatformAppDefinition, options: SynthOptions = {}): SynthesisOutput {
+  const releaseFile = options.releaseFile ?? 'release.yaml';
+  const specInput = options.specFile ? readDataFile(options.specFile) : definition.defaultSpec;
+  const model = validatePlatform(specInput, readDataFile(releaseFile), {
+    spec: options.specFile ?? definition.defaultSpecSource,
+    release: releaseFile,
+  });
+  return renderApp(definition.build(model));
+}
+
+/** Synthesizes and replaces `outdir` with the result; on any error `outdir` is untouched. */
+export function synthToDirectory(definition: PlatformAppDefinition, outdir: string, options: SynthOptions = {}): SynthesisOutput {
+  const output = synthesize(definition, options);
+  writeTree(outdir, output.files);
+  return output;
+}

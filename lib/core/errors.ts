@@ -1,0 +1,74 @@
+import { IConstruct } from 'constructs';
+
+/**
+ * An error caused by the user's input (spec, release state, construct props).
+ *
+ * The CLI prints its message without a stack trace and exits 1; any other error is a bug
+ * and is printed with its stack.
+ */
+export class AlpError extends Error {
+  /** Marks user errors across copies of this module (symbol, not instanceof). */
+  public static isAlpError(x: unknown): x is AlpError {
+    return typeof x === 'object' && x !== null && ALP_ERROR in x;
+  }
+
+  /** One line per problem; all problems are reported at once. */
+  public readonly problems: string[];
+
+  constructor(headline: string, problems: string[] = []) {
+    super(problems.length === 0 ? headline : `${headline}\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'AlpError';
+    this.problems = problems.length === 0 ? [headline] : [...problems];
+    Object.defineProperty(this, ALP_ERROR, { value: true });
+  }
+}
+
+const ALP_ERROR = Symbol.for('alp-deploy.AlpError');
+
+/**
+ * One broken rule about one prop: `'<prop>' (<value>) must be <rule>; <fix>`.
+ */
+export interface PropProblem {
+  readonly prop: string;
+  readonly value: unknown;
+  /** Completes "must be …" / "must …": the rule that the value breaks. */
+  readonly rule: string;
+  /** What to do about it. @default - no fix is printed */
+  readonly fix?: string;
+}
+
+/** Formats a problem as `'<prop>' (<value>) must <rule>; <fix>`. */
+export function formatProblem(problem: PropProblem): string {
+  const fix = problem.fix ? `; ${problem.fix}` : '';
+  return `'${problem.prop}' (${describeValue(problem.value)}) ${problem.rule}${fix}`;
+}
+
+/**
+ * The error for invalid construct props, in the library's message format
+ * `<construct path>: '<prop>' (<value>) must be <rule>; <fix>`, one line per problem.
+ */
+export function validationError(scope: IConstruct, problems: readonly PropProblem[]): AlpError {
+  const lines = problems.map((p) => `${scope.node.path}: ${formatProblem(p)}`);
+  if (lines.length === 1) return new AlpError(lines[0]);
+  return new AlpError(`${scope.node.path}: ${problems.length} invalid props`, lines);
+}
+
+/** Throws one error listing every problem, if there are any. */
+export function throwIfProblems(scope: IConstruct, problems: readonly PropProblem[]): void {
+  if (problems.length > 0) throw validationError(scope, problems);
+}
+
+/** A short, single-line rendering of a bad value for error messages. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'missing';
+  const text = typeof value === 'string' ? JSON.stringify(value) : safeJson(value);
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Label keys and the label sets every object carries.
+ *
+ * Selectors use a stable subset without `app.kubernetes.io/version`: selectors are immutable,
+ * and a release must not need a new Deployment.
+ */
+
+export const LABEL_NAME = 'app.kubernetes.io/name';
+export const LABEL_INSTANCE = 'app.kubernetes.io/instance';
+export const LABEL_VERSION = 'app.kubernetes.io/version';
+export const LABEL_COMPONENT = 'app.kubernetes.io/component';
+export const LABEL_PART_OF = 'app.kubernetes.io/part-of';
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+/** The blue/green colour of a workload; the traffic router selects on it. */
+export const LABEL_COLOR = 'alp-deploy.io/color';
+
+export const MANAGED_BY = 'alp-deploy';
+
+/** The two colours of a blue/green deployment. */
+export type Color = 'blue' | 'green';
+export const COLORS: readonly Color[] = ['blue', 'green'];
+
+/** The colour that is not `color`. */
+export function otherColor(color: Color): Color {
+  return color === 'blue' ? 'green' : 'blue';
+}
+
+export interface WorkloadIdentity {
+  /** The workload's name, e.g. `user-service`. */
+  readonly name: string;
+  /** The blue/green colour, when the workload belongs to a colour set. */
+  readonly color?: Color;
+}
+
+/** The labels that select a workload's pods: name, instance and (if any) colour. */
+export function selectorLabels(identity: WorkloadIdentity): Record<string, string> {
+  const labels: Record<string, string> = {
+    [LABEL_NAME]: identity.name,
+    [LABEL_INSTANCE]: identity.color ? `${identity.name}-${identity.color}` : identity.name,
+  };
+  if (identity.color) labels[LABEL_COLOR] = identity.color;
+  return labels;
+}

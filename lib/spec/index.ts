@@ -1,0 +1,5 @@
+export * from './load';
+export * from './problems';
+export * from './release';
+export * from './schema';
+export * from './validate';

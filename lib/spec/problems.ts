@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { AlpError, describeValue } from '../core';
+
+/** One broken rule in an input file: where, what value, which rule. */
+export interface SpecProblem {
+  /** Which input: `spec` or the release file's name. */
+  readonly source: string;
+  /** Field path, e.g. `services[2].autoscaling.minReplicas`. */
+  readonly path: string;
+  readonly value: unknown;
+  /** Completes "'<path>' (<value>) …", e.g. "must be an integer from 1 to 65535". */
+  readonly rule: string;
+}
+
+/** The input was invalid; `problems` lists every problem found, not just the first. */
+export class SpecError extends AlpError {
+  public readonly specProblems: SpecProblem[];
+
+  constructor(problems: SpecProblem[]) {
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    super(`invalid platform input (${count}); nothing was written`, problems.map(formatSpecProblem));
+    this.specProblems = problems;
+  }
+}
+
+/** `<source>: '<path>' (<value>) <rule>` */
+export function formatSpecProblem(problem: SpecProblem): string {
+  return `${problem.source}: '${problem.path}' (${describeValue(problem.value)}) ${problem.rule}`;
+}
+
+/** Renders a path as `a.b[2].c`; keys that are not identifiers are bracketed. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(String(key))) out += out === '' ? String(key) : `.${String(key)}`;
+    else out += `[${String(key)}]`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+/** The value at `path` inside `input`, or undefined. */
+export function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let current: any = input;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = current[key as any];
+  }
+  return current;
+}
+
+/** Turns zod issues into problems with the bad value and a rule sentence. */
+export function problemsFromZod(source: string, input: unknown, error: z.ZodError, knownKeys: (path: readonly PropertyKey[]) => string[]): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      const candidates = knownKeys(issue.path);
+      for (const key of issue.keys) {
+        const path = [...issue.path, key];
+        const suggestion = closest(key, candidates);
+        problems.push({
+          source,
+          path: formatPath(path),
+          value: valueAt(input, path),
+          rule: `is not a known field${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
+        });
+      }
+      continue;
+    }
+    const value = valueAt(input, issue.path);
+    problems.push({ source, path: formatPath(issue.path), value, rule: ruleOf(issue, value) });
+  }
+  return problems;
+}
+
+function ruleOf(issue: z.core.$ZodIssue, value: unknown): string {
+  if (issue.message.startsWith('must') || issue.message.startsWith('is ')) return issue.message;
+  switch (issue.code) {
+    case 'invalid_type':
+      if (value === undefined) return 'is required';
+      return `must be ${article(issue.expected)}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'too_small':
+      return `must have at least ${issue.minimum} ${issue.origin === 'string' ? 'characters' : 'items'}`;
+    default:
+      return `must be valid: ${issue.message}`;
+  }
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+/** The candidate nearest to `word` by edit distance, if it is close enough to be a typo. */
+function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}

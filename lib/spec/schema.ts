@@ -1,0 +1,177 @@
+import { z } from 'zod';
+import { CPU_PATTERN, MEMORY_PATTERN, isImageRepository } from '../core';
+
+/**
+ * The platform spec's schema. Every object is strict: an unknown field (a typo) is an error.
+ * Messages complete the sentence "'<field>' (<value>) …", so each says the rule it checks.
+ * Rules that span fields (references between services, requests within limits) are in
+ * `validate.ts`.
+ */
+
+const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** A lowercase DNS label of at most `max` characters (names derived from it must fit 63). */
+export const dnsLabel = (max = 63) =>
+  z
+    .string()
+    .regex(DNS_LABEL, { error: 'must be a DNS label: lowercase letters, digits and "-", starting with a letter' })
+    .max(max, { error: `must be at most ${max} characters` });
+
+const port = z
+  .number()
+  .int({ error: 'must be an integer from 1 to 65535' })
+  .min(1, { error: 'must be an integer from 1 to 65535' })
+  .max(65535, { error: 'must be an integer from 1 to 65535' });
+
+const cpu = z.string().regex(CPU_PATTERN, { error: 'must be a CPU quantity such as "250m" or "2"' });
+const memory = z.string().regex(MEMORY_PATTERN, { error: 'must be a memory quantity in Ki, Mi or Gi, such as "512Mi"' });
+const httpPath = z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, { error: 'must be an absolute URL path such as "/readyz"' });
+const hostname = z
+  .string()
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/, { error: 'must be a fully qualified lowercase host name' });
+const cidr = z
+  .string()
+  .regex(/^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/([0-9]|[12]\d|3[0-2])$/, {
+    error: 'must be an IPv4 CIDR such as "203.0.113.0/24"',
+  });
+const positiveInt = (rule: string) => z.number().int({ error: rule }).min(1, { error: rule });
+
+const resourceAmounts = z.strictObject({ cpu, memory });
+
+export const customMetricSchema = z.strictObject({
+  /** `pods`: a per-pod metric from the custom metrics API; `external`: a metric from outside the cluster. */
+  type: z.enum(['pods', 'external']),
+  /** Metric name, e.g. `http_requests_per_second`. */
+  name: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { error: 'must be a Prometheus metric name' }),
+  /** Target average value per pod, as a quantity ("100", "500m"). */
+  averageValue: z.string().regex(/^\d+(\.\d+)?m?$/, { error: 'must be a quantity such as "100" or "500m"' }),
+  /** Label selector for the metric series. */
+  selector: z.record(z.string(), z.string()).optional(),
+});
+
+const autoscaling = z.strictObject({
+  minReplicas: positiveInt('must be an integer of at least 1'),
+  maxReplicas: positiveInt('must be an integer of at least 1'),
+  targetCPUUtilizationPercentage: z
+    .number()
+    .int({ error: 'must be an integer percentage from 1 to 100' })
+    .min(1, { error: 'must be an integer percentage from 1 to 100' })
+    .max(100, { error: 'must be an integer percentage from 1 to 100' })
+    .default(70),
+  targetMemoryUtilizationPercentage: z
+    .number()
+    .int({ error: 'must be an integer percentage from 1 to 100' })
+    .min(1, { error: 'must be an integer percentage from 1 to 100' })
+    .max(100, { error: 'must be an integer percentage from 1 to 100' })
+    .default(80),
+  metrics: z.array(customMetricSchema).default([]),
+});
+
+const egressRule = z.strictObject({
+  /** What the destination is, for reviewers and reports, e.g. `smtp.sendgrid.net`. */
+  host: hostname,
+  /** The addresses the NetworkPolicy allows. */
+  cidrs: z.array(cidr).min(1, { error: 'must list at least one CIDR' }),
+  ports: z.array(port).min(1, { error: 'must list at least one port (an empty list would allow every port)' }),
+});
+
+const apiRule = z.strictObject({
+  apiGroups: z.array(z.string()),
+  resources: z.array(z.string().min(1)).min(1, { error: 'must list at least one resource' }),
+  verbs: z.array(z.string().min(1)).min(1, { error: 'must list at least one verb' }),
+});
+
+export const serviceSchema = z.strictObject({
+  /** Service name; also the Deployment, Service and ServiceAccount name. */
+  name: dnsLabel(40),
+  description: z.string().optional(),
+  /** `app.kubernetes.io/component`: what role the service plays. */
+  tier: z.enum(['gateway', 'backend', 'worker']).default('backend'),
+  /** Image repository without tag or digest; release.yaml gives the reference per colour. */
+  imageRepository: z.string().refine(isImageRepository, { error: 'must be an image repository without tag or digest' }),
+  /** The container's HTTP port. */
+  port,
+  /** The port that serves Prometheus metrics at /metrics. */
+  metricsPort: port,
+  health: z
+    .strictObject({ readinessPath: httpPath.default('/readyz'), livenessPath: httpPath.default('/livez') })
+    .default({ readinessPath: '/readyz', livenessPath: '/livez' }),
+  resources: z.strictObject({ requests: resourceAmounts, limits: resourceAmounts }),
+  /** A fixed replica count, for a service without autoscaling. */
+  replicas: positiveInt('must be an integer of at least 1').optional(),
+  autoscaling: autoscaling.optional(),
+  /** Scheduling priority: `critical` services preempt `standard` ones under pressure. */
+  priority: z.enum(['critical', 'standard']).default('standard'),
+  /** Who this service calls: other services (on their port) and the shared data stores. */
+  dependsOn: z
+    .strictObject({
+      services: z.array(z.string()).default([]),
+      postgres: z.boolean().default(false),
+      redis: z.boolean().default(false),
+    })
+    .default({ services: [], postgres: false, redis: false }),
+  /** Destinations outside the cluster the service may reach. */
+  egress: z.array(egressRule).default([]),
+  /** Exposure through the edge gateway. */
+  public: z.strictObject({ host: hostname, path: httpPath.default('/') }).optional(),
+  availability: z
+    .strictObject({
+      /** Availability objective in percent over 30 days. */
+      objective: z
+        .number()
+        .min(90, { error: 'must be a percentage from 90 to 99.999' })
+        .max(99.999, { error: 'must be a percentage from 90 to 99.999' })
+        .default(99.9),
+      /** Target p99 latency in milliseconds. */
+      latencyP99Ms: positiveInt('must be a whole number of milliseconds, at least 1').default(500),
+    })
+    .default({ objective: 99.9, latencyP99Ms: 500 }),
+  /** Kubernetes API access the service needs; non-empty mounts a token and grants exactly these rules. */
+  kubernetesApi: z.array(apiRule).default([]),
+  /** Plain, non-secret configuration passed as environment variables. */
+  env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'must be an environment variable name' }), z.string()).default({}),
+  terminationGracePeriodSeconds: z.number().int({ error: 'must be a whole number of seconds' }).min(1, { error: 'must be at least 1 second' }).max(600, { error: 'must be at most 600 seconds' }).default(30),
+});
+
+const region = z.strictObject({
+  name: dnsLabel(20),
+  role: z.enum(['primary', 'dr']),
+  /** The cluster that serves this region (the Argo CD destination). */
+  cluster: z.strictObject({
+    name: dnsLabel(),
+    server: z.string().regex(/^https:\/\/[^\s/]+(\/.*)?$/, { error: 'must be an https:// API server URL' }),
+  }),
+});
+
+export const platformSpecSchema = z.strictObject({
+  /** Platform name: `app.kubernetes.io/part-of` and the prefix of namespace and class names. */
+  name: dnsLabel(20),
+  regions: z.array(region).min(1, { error: 'must list at least one region' }),
+  /** Namespace names per role. @default - `<name>-blue`, `<name>-green`, `<name>-edge`, `<name>-data`, `<name>-monitoring` */
+  namespaces: z
+    .strictObject({
+      blue: dnsLabel().optional(),
+      green: dnsLabel().optional(),
+      edge: dnsLabel().optional(),
+      data: dnsLabel().optional(),
+      monitoring: dnsLabel().optional(),
+    })
+    .default({}),
+  /** OIDC groups for human access. */
+  oidcGroups: z.strictObject({
+    viewers: z.array(z.string().min(1)).default([]),
+    operators: z.array(z.string().min(1)).default([]),
+  }),
+  services: z.array(serviceSchema).min(1, { error: 'must list at least one service' }),
+});
+
+/** The spec as written by a team: optional fields may be left out. */
+export type PlatformSpecInput = z.input<typeof platformSpecSchema>;
+/** One service as written by a team. */
+export type ServiceSpecInput = z.input<typeof serviceSchema>;
+/** The validated spec with every default filled in. */
+export type ParsedPlatformSpec = z.output<typeof platformSpecSchema>;
+/** One validated service with every default filled in. */
+export type ServiceSpec = z.output<typeof serviceSchema>;
+export type RegionSpec = ParsedPlatformSpec['regions'][number];
+export type CustomMetricSpec = z.output<typeof customMetricSchema>;

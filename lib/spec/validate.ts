@@ -1,0 +1,284 @@
+import { z } from 'zod';
+import { cpuMillis, memoryKiB, parseImage, unpinnedReason } from '../core';
+import { SpecError, SpecProblem, formatPath, problemsFromZod } from './problems';
+import { releaseSchema, ReleaseState } from './release';
+import { ParsedPlatformSpec, platformSpecSchema, RegionSpec, serviceSchema, ServiceSpec } from './schema';
+
+/** Namespace names by role, with defaults resolved. */
+export interface PlatformNamespaces {
+  readonly blue: string;
+  readonly green: string;
+  readonly edge: string;
+  readonly data: string;
+  readonly monitoring: string;
+}
+
+/** The validated spec: every default filled in, namespaces resolved. */
+export interface PlatformSpec extends Omit<ParsedPlatformSpec, 'namespaces'> {
+  readonly namespaces: PlatformNamespaces;
+}
+
+/** A validated spec and release state that agree with each other. */
+export interface PlatformModel {
+  readonly spec: PlatformSpec;
+  readonly release: ReleaseState;
+}
+
+export interface InputSources {
+  /** Name used for the spec in messages. @default 'spec' */
+  readonly spec?: string;
+  /** Name used for the release state in messages. @default 'release.yaml' */
+  readonly release?: string;
+}
+
+/** The smallest replica count that survives a node drain or a rolling update. */
+export const MIN_SERVICE_REPLICAS = 2;
+
+/**
+ * Validates the platform spec and the release state together and returns the resolved model.
+ * Throws one `SpecError` that lists every problem in both inputs: a broken service does not
+ * hide the problems of the others, nor those of the release state.
+ */
+export function validatePlatform(specInput: unknown, releaseInput: unknown, sources: InputSources = {}): PlatformModel {
+  const specSource = sources.spec ?? 'spec';
+  const releaseSource = sources.release ?? 'release.yaml';
+  const checked = checkSpecInput(specInput, specSource);
+  const problems = [...checked.problems];
+
+  const releaseResult = releaseSchema.safeParse(releaseInput);
+  if (!releaseResult.success) {
+    problems.push(...problemsFromZod(releaseSource, releaseInput, releaseResult.error, (path) => objectKeysAt(releaseSchema, path)));
+  } else {
+    problems.push(...checkRelease(checked, releaseResult.data).map((p) => ({ ...p, source: releaseSource })));
+  }
+
+  if (problems.length > 0 || !checked.spec || !releaseResult.success) throw new SpecError(problems);
+  return { spec: checked.spec, release: releaseResult.data };
+}
+
+/** Validates the spec alone (for tools that do not need a release). */
+export function validateSpec(specInput: unknown, source = 'spec'): PlatformSpec {
+  const checked = checkSpecInput(specInput, source);
+  if (!checked.spec) throw new SpecError(checked.problems);
+  return checked.spec;
+}
+
+/** What is known about a spec after checking it, even when parts of it are invalid. */
+interface CheckedSpec {
+  /** The whole spec, when it has no problem at all. */
+  readonly spec?: PlatformSpec;
+  readonly problems: SpecProblem[];
+  /** The services that are valid on their own, with their index in the input. */
+  readonly services: ReadonlyArray<{ readonly index: number; readonly service: ServiceSpec }>;
+  /** Every service name in the input, valid service or not (so one error does not cascade). */
+  readonly serviceNames: ReadonlySet<string>;
+  /** Region names, when the regions are valid. */
+  readonly regionNames?: readonly string[];
+}
+
+/**
+ * Checks the spec in parts, so that every problem is found in one pass: the top level with
+ * services left opaque, then each service on its own, then the rules between them.
+ */
+function checkSpecInput(input: unknown, source: string): CheckedSpec {
+  const problems: SpecProblem[] = [];
+  const keysAt = (path: readonly PropertyKey[]) => objectKeysAt(platformSpecSchema, path);
+
+  const top = topLevelSchema.safeParse(input);
+  if (!top.success) problems.push(...problemsFromZod(source, input, top.error, keysAt));
+
+  const rawServices: unknown[] = Array.isArray((input as any)?.services) ? (input as any).services : [];
+  const services: Array<{ index: number; service: ServiceSpec }> = [];
+  rawServices.forEach((raw, index) => {
+    const result = serviceSchema.safeParse(raw);
+    if (result.success) {
+      services.push({ index, service: result.data });
+    } else {
+      const prefixed = new z.ZodError(result.error.issues.map((issue) => ({ ...issue, path: ['services', index, ...issue.path] })));
+      problems.push(...problemsFromZod(source, input, prefixed, keysAt));
+    }
+  });
+  const serviceNames = new Set(rawServices.map((s: any) => s?.name).filter((n): n is string => typeof n === 'string'));
+
+  const namespaces = top.success ? resolveNamespaces(top.data) : undefined;
+  const regions = top.success ? top.data.regions : undefined;
+  problems.push(...checkSpec(services, serviceNames, regions, namespaces).map((p) => ({ ...p, source })));
+
+  const spec = problems.length === 0 && top.success && namespaces
+    ? { ...top.data, namespaces, services: services.map((s) => s.service) }
+    : undefined;
+  return { spec, problems, services, serviceNames, regionNames: regions?.map((r) => r.name) };
+}
+
+/** The spec's schema with the services left to `serviceSchema`, one by one. */
+const topLevelSchema = platformSpecSchema.extend({
+  services: z.array(z.unknown()).min(1, { error: 'must list at least one service' }),
+});
+
+function resolveNamespaces(parsed: z.output<typeof topLevelSchema>): PlatformNamespaces {
+  const ns = parsed.namespaces;
+  return {
+      blue: ns.blue ?? `${parsed.name}-blue`,
+      green: ns.green ?? `${parsed.name}-green`,
+      edge: ns.edge ?? `${parsed.name}-edge`,
+      data: ns.data ?? `${parsed.name}-data`,
+      monitoring: ns.monitoring ?? `${parsed.name}-monitoring`,
+  };
+}
+
+type Problem = Omit<SpecProblem, 'source'>;
+const problem = (path: PropertyKey[], value: unknown, rule: string): Problem => ({ path: formatPath(path), value, rule });
+
+/** Rules that span fields of the spec; each runs on the parts that are valid on their own. */
+function checkSpec(
+  services: CheckedSpec['services'],
+  names: ReadonlySet<string>,
+  regions: readonly RegionSpec[] | undefined,
+  namespaces: PlatformNamespaces | undefined,
+): Problem[] {
+  const problems: Problem[] = [];
+
+  if (regions) {
+    const primaries = regions.filter((r) => r.role === 'primary');
+    if (primaries.length !== 1) {
+      problems.push(problem(['regions'], regions.map((r) => `${r.name}:${r.role}`), `must contain exactly one region with role "primary" (found ${primaries.length})`));
+    }
+    problems.push(...duplicates(regions.map((r) => r.name), (i) => ['regions', i, 'name']));
+  }
+  if (namespaces) {
+    const namespaceEntries = Object.entries(namespaces);
+    problems.push(...duplicates(namespaceEntries.map(([, n]) => n), (i) => ['namespaces', namespaceEntries[i][0]]));
+  }
+  problems.push(...duplicates(services.map((s) => s.service.name), (i) => ['services', services[i].index, 'name']));
+
+  const routes = new Map<string, number>();
+  const nameAt = new Map(services.map((s) => [s.index, s.service.name]));
+  services.forEach(({ index: i, service }) => {
+    const at = (...path: PropertyKey[]) => ['services', i, ...path];
+    if (service.metricsPort === service.port) {
+      problems.push(problem(at('metricsPort'), service.metricsPort, `must differ from 'port' (${service.port}) so that metrics are not served to callers`));
+    }
+    for (const kind of ['cpu', 'memory'] as const) {
+      const toNumber = kind === 'cpu' ? cpuMillis : memoryKiB;
+      const request = service.resources.requests[kind];
+      const limit = service.resources.limits[kind];
+      if (toNumber(request) > toNumber(limit)) {
+        problems.push(problem(at('resources', 'requests', kind), request, `must not exceed the limit (${limit})`));
+      }
+    }
+    if (service.replicas === undefined && service.autoscaling === undefined) {
+      problems.push(problem(at(), service.name, "must set either 'replicas' or 'autoscaling'"));
+    }
+    if (service.replicas !== undefined && service.autoscaling !== undefined) {
+      problems.push(problem(at('replicas'), service.replicas, "must not be set together with 'autoscaling' (the HorizontalPodAutoscaler owns the replica count)"));
+    }
+    if (service.replicas !== undefined && service.replicas < MIN_SERVICE_REPLICAS) {
+      problems.push(problem(at('replicas'), service.replicas, `must be at least ${MIN_SERVICE_REPLICAS} so that a node drain never takes the service down`));
+    }
+    const scaling = service.autoscaling;
+    if (scaling) {
+      if (scaling.minReplicas < MIN_SERVICE_REPLICAS) {
+        problems.push(problem(at('autoscaling', 'minReplicas'), scaling.minReplicas, `must be at least ${MIN_SERVICE_REPLICAS} so that a node drain never takes the service down`));
+      }
+      if (scaling.minReplicas > scaling.maxReplicas) {
+        problems.push(problem(at('autoscaling', 'minReplicas'), scaling.minReplicas, `must not exceed 'maxReplicas' (${scaling.maxReplicas})`));
+      }
+    }
+    const seen = new Set<string>();
+    service.dependsOn.services.forEach((dependency: string, j: number) => {
+      const path = at('dependsOn', 'services', j);
+      if (dependency === service.name) problems.push(problem(path, dependency, 'must not be the service itself'));
+      else if (!names.has(dependency)) problems.push(problem(path, dependency, `must name a service of this spec (one of: ${[...names].sort().join(', ')})`));
+      if (seen.has(dependency)) problems.push(problem(path, dependency, 'must not be listed twice'));
+      seen.add(dependency);
+    });
+    if (service.public) {
+      const route = `${service.public.host}${service.public.path}`;
+      const owner = routes.get(route);
+      if (owner !== undefined) {
+        problems.push(problem(at('public'), route, `must be unique; services[${owner}] (${nameAt.get(owner)}) already serves it`));
+      }
+      routes.set(route, i);
+    }
+  });
+  return problems;
+}
+
+/** Rules between the release state and the (valid parts of the) spec. */
+function checkRelease(spec: CheckedSpec, release: ReleaseState): Problem[] {
+  const problems: Problem[] = [];
+  const regionNames = spec.regionNames;
+  if (regionNames) {
+    for (const name of regionNames) {
+      if (!release.regions[name]) problems.push(problem(['regions', name], undefined, 'is required: the spec declares this region'));
+    }
+    for (const name of Object.keys(release.regions)) {
+      if (!regionNames.includes(name)) problems.push(problem(['regions', name], release.regions[name], `must be a region of the spec (one of: ${regionNames.join(', ')})`));
+    }
+  }
+  for (const color of ['blue', 'green'] as const) {
+    const images = release.colors[color].images;
+    for (const { service } of spec.services) {
+      const path = ['colors', color, 'images', service.name];
+      const reference = images[service.name];
+      if (reference === undefined) {
+        problems.push(problem(path, undefined, 'is required: every service needs an image in both colours'));
+        continue;
+      }
+      const unpinned = unpinnedReason(reference);
+      if (unpinned) {
+        problems.push(problem(path, reference, unpinned));
+        continue;
+      }
+      const repository = parseImage(reference)!.repository;
+      if (repository !== service.imageRepository) {
+        problems.push(problem(path, reference, `must be an image of the service's repository (${service.imageRepository})`));
+      }
+    }
+    for (const name of Object.keys(images)) {
+      if (!spec.serviceNames.has(name)) {
+        problems.push(problem(['colors', color, 'images', name], images[name], 'must name a service of the spec'));
+      }
+    }
+  }
+  return problems;
+}
+
+function duplicates(values: string[], pathOf: (index: number) => PropertyKey[]): Problem[] {
+  const firstIndex = new Map<string, number>();
+  const problems: Problem[] = [];
+  values.forEach((value, i) => {
+    const first = firstIndex.get(value);
+    if (first === undefined) firstIndex.set(value, i);
+    else problems.push(problem(pathOf(i), value, `must be unique; ${formatPath(pathOf(first))} has the same value`));
+  });
+  return problems;
+}
+
+/** The field names a strict object accepts at `path`, for "did you mean" hints. */
+function objectKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let current: z.ZodType | undefined = unwrap(schema);
+  for (const key of path) {
+    if (!current) return [];
+    const def = (current as any)._zod.def;
+    if (def.type === 'object') current = unwrap(def.shape[key as string]);
+    else if (def.type === 'array') current = unwrap(def.element);
+    else if (def.type === 'record') current = unwrap(def.valueType);
+    else return [];
+  }
+  const def = current ? (current as any)._zod.def : undefined;
+  return def?.type === 'object' ? Object.keys(def.shape) : [];
+}
+
+function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
+  let current = schema as any;
+  while (current && ['optional', 'default', 'prefault', 'nullable'].includes(current._zod.def.type)) {
+    current = current._zod.def.innerType;
+  }
+  return current;
+}
+
+/** The most replicas a service runs: its autoscaling maximum or its fixed count. */
+export function serviceMaxReplicas(service: ParsedPlatformSpec['services'][number]): number {
+  return service.autoscaling?.maxReplicas ?? service.replicas ?? MIN_SERVICE_REPLICAS;
+}

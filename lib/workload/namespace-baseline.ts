@@ -1,0 +1,154 @@
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { cpuMillis, formatCpu, formatMemory, memoryKiB } from '../core';
+import { ContainerResources } from './hardened-service';
+
+/** Hard limits of a namespace's ResourceQuota. */
+export interface NamespaceQuota extends ContainerResources {
+  /** The most pods the namespace may hold. */
+  readonly pods: number;
+}
+
+/** The quota of a namespace that does not say otherwise. */
+export const DEFAULT_NAMESPACE_QUOTA: NamespaceQuota = {
+  requests: { cpu: '4', memory: '8Gi' },
+  limits: { cpu: '8', memory: '16Gi' },
+  pods: 50,
+};
+
+/** What a container gets when it declares no requests or limits itself. */
+export const DEFAULT_CONTAINER_RESOURCES: ContainerResources = {
+  requests: { cpu: '100m', memory: '128Mi' },
+  limits: { cpu: '500m', memory: '512Mi' },
+};
+
+/** The Pod Security Standards version the namespace labels pin (the cluster's minor version). */
+export const PSS_VERSION = 'v1.28';
+
+export interface NamespaceBaselineProps {
+  /** Namespace name. */
+  readonly name: string;
+  /** Labels of every object. @default - none */
+  readonly labels?: Record<string, string>;
+  /**
+   * ResourceQuota hard limits.
+   * @default DEFAULT_NAMESPACE_QUOTA
+   */
+  readonly quota?: NamespaceQuota;
+  /**
+   * LimitRange defaults for containers that declare no resources.
+   * @default DEFAULT_CONTAINER_RESOURCES
+   */
+  readonly containerDefaults?: ContainerResources;
+}
+
+/**
+ * A namespace with its baseline: Pod Security Standards "restricted" enforced (and audited and
+ * warned), a ResourceQuota, a LimitRange, and a default-deny NetworkPolicy for ingress and
+ * egress with one exception, DNS to the cluster DNS pods. Object names start with the
+ * namespace's name, so that one folder can hold the baselines of several namespaces.
+ */
+export class NamespaceBaseline extends Construct {
+  public readonly name: string;
+  public readonly namespace: ApiObject;
+
+  constructor(scope: Construct, id: string, props: NamespaceBaselineProps) {
+    super(scope, id);
+    this.name = props.name;
+    const quota = props.quota ?? DEFAULT_NAMESPACE_QUOTA;
+    const defaults = props.containerDefaults ?? DEFAULT_CONTAINER_RESOURCES;
+    const metadata = (suffix: string) => ({ name: `${props.name}-${suffix}`, namespace: props.name, labels: props.labels });
+
+    this.namespace = new k8s.KubeNamespace(this, 'Resource', {
+      metadata: {
+        name: props.name,
+        labels: {
+          ...props.labels,
+          'pod-security.kubernetes.io/enforce': 'restricted',
+          'pod-security.kubernetes.io/enforce-version': PSS_VERSION,
+          'pod-security.kubernetes.io/audit': 'restricted',
+          'pod-security.kubernetes.io/audit-version': PSS_VERSION,
+          'pod-security.kubernetes.io/warn': 'restricted',
+          'pod-security.kubernetes.io/warn-version': PSS_VERSION,
+        },
+      },
+    });
+
+    new k8s.KubeResourceQuota(this, 'Quota', {
+      metadata: metadata('quota'),
+      spec: {
+        hard: {
+          'requests.cpu': k8s.Quantity.fromString(quota.requests.cpu),
+          'requests.memory': k8s.Quantity.fromString(quota.requests.memory),
+          'limits.cpu': k8s.Quantity.fromString(quota.limits.cpu),
+          'limits.memory': k8s.Quantity.fromString(quota.limits.memory),
+          'pods': k8s.Quantity.fromNumber(quota.pods),
+        },
+      },
+    });
+
+    new k8s.KubeLimitRange(this, 'Limits', {
+      metadata: metadata('limits'),
+      spec: {
+        limits: [{
+          type: 'Container',
+          defaultRequest: { cpu: k8s.Quantity.fromString(defaults.requests.cpu), memory: k8s.Quantity.fromString(defaults.requests.memory) },
+          default: { cpu: k8s.Quantity.fromString(defaults.limits.cpu), memory: k8s.Quantity.fromString(defaults.limits.memory) },
+        }],
+      },
+    });
+
+    new k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
+      metadata: metadata('default-deny'),
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    });
+
+    new k8s.KubeNetworkPolicy(this, 'AllowDns', {
+      metadata: metadata('allow-dns'),
+      spec: {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [{
+          to: [{
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+            podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+          }],
+          ports: [
+            { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+            { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
+          ],
+        }],
+      },
+    });
+  }
+}
+
+/** What a workload may use at most: its resources and its largest replica count. */
+export interface WorkloadFootprint {
+  readonly resources: ContainerResources;
+  readonly maxReplicas: number;
+}
+
+/**
+ * A quota that fits the given workloads at their largest scale plus a rolling update's surge
+ * (25 %, rounded up, as HardenedService rolls out), so that the quota never blocks a rollout
+ * or a scale-up the autoscaler is allowed to make.
+ */
+export function quotaFor(workloads: readonly WorkloadFootprint[]): NamespaceQuota {
+  let pods = 0;
+  const total = { requestsCpu: 0, requestsMemory: 0, limitsCpu: 0, limitsMemory: 0 };
+  for (const workload of workloads) {
+    const count = workload.maxReplicas + Math.ceil(workload.maxReplicas * 0.25);
+    pods += count;
+    total.requestsCpu += count * cpuMillis(workload.resources.requests.cpu);
+    total.requestsMemory += count * memoryKiB(workload.resources.requests.memory);
+    total.limitsCpu += count * cpuMillis(workload.resources.limits.cpu);
+    total.limitsMemory += count * memoryKiB(workload.resources.limits.memory);
+  }
+  return {
+    requests: { cpu: formatCpu(total.requestsCpu), memory: formatMemory(total.requestsMemory) },
+    limits: { cpu: formatCpu(total.limitsCpu), memory: formatMemory(total.limitsMemory) },
+    pods,
+  };
+}

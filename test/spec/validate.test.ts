@@ -1,0 +1,118 @@
+import { platformSpec } from '../../charts';
+import { SpecError, validatePlatform, validateSpec } from '../../lib';
+import { clone, committedRelease, errorOf } from '../helpers/manifests';
+
+function problemsOf(spec: unknown, release: unknown = committedRelease()): string[] {
+  try {
+    validatePlatform(spec, release);
+  } catch (e) {
+    if (e instanceof SpecError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected the input to be invalid');
+}
+
+describe('validatePlatform |', () => {
+  test("the platform's own spec and release are valid, with defaults filled in", () => {
+    // WHEN
+    const model = validatePlatform(platformSpec, committedRelease());
+    // THEN
+    expect(model.spec.namespaces).toEqual({ blue: 'alp-blue', green: 'alp-green', edge: 'alp-edge', data: 'alp-data', monitoring: 'alp-monitoring' });
+    const content = model.spec.services.find((s) => s.name === 'content-service')!;
+    expect(content.tier).toBe('backend');
+    expect(content.availability).toEqual({ objective: 99.9, latencyP99Ms: 500 });
+    expect(content.autoscaling!.targetCPUUtilizationPercentage).toBe(70);
+    expect(model.release.regions.primary.activeColor).toBe('blue');
+  });
+
+  test('fails with every problem at once, each with path, value and rule', () => {
+    // GIVEN three mistakes in three places
+    const spec: any = clone(platformSpec);
+    spec.services[1].port = 70000;
+    spec.services[2].autoscaling.minReplicas = 9;
+    spec.services[3].dependsOn.services.push('grading-service');
+    // WHEN
+    const message = errorOf(() => validatePlatform(spec, committedRelease(), { spec: 'platform.yaml' }));
+    // THEN
+    expect(message).toBe([
+      'invalid platform input (3 problems); nothing was written',
+      "  - platform.yaml: 'services[1].port' (70000) must be an integer from 1 to 65535",
+      "  - platform.yaml: 'services[2].autoscaling.minReplicas' (9) must not exceed 'maxReplicas' (8)",
+      "  - platform.yaml: 'services[3].dependsOn.services[2]' (\"grading-service\") must name a service of this spec (one of: analytics-service, api-gateway, assessment-service, content-service, learning-engine, notification-service, user-service)",
+    ].join('\n'));
+  });
+
+  test('fails when a field is unknown, suggesting the nearest known one', () => {
+    const spec: any = clone(platformSpec);
+    spec.services[0].metricPort = 9090;
+    spec.regoins = [];
+    expect(problemsOf(spec)).toEqual([
+      "spec: 'regoins' ([]) is not a known field; did you mean 'regions'?",
+      "spec: 'services[0].metricPort' (9090) is not a known field; did you mean 'metricsPort'?",
+    ]);
+  });
+
+  test('fails when types, enums and formats are wrong', () => {
+    const spec: any = clone(platformSpec);
+    spec.services[0].tier = 'frontend';
+    spec.services[0].resources.limits.memory = '512MB';
+    spec.services[0].imageRepository = 'Registry/API:1';
+    delete spec.services[1].port;
+    expect(problemsOf(spec)).toEqual([
+      "spec: 'services[0].tier' (\"frontend\") must be one of \"gateway\", \"backend\", \"worker\"",
+      "spec: 'services[0].imageRepository' (\"Registry/API:1\") must be an image repository without tag or digest",
+      "spec: 'services[0].resources.limits.memory' (\"512MB\") must be a memory quantity in Ki, Mi or Gi, such as \"512Mi\"",
+      "spec: 'services[1].port' (missing) is required",
+    ]);
+  });
+
+  test('fails when rules across fields are broken', () => {
+    const spec: any = clone(platformSpec);
+    spec.regions[1].role = 'primary';
+    spec.services[1].name = 'api-gateway';
+    spec.services[0].dependsOn.services.shift();
+    spec.services[2].metricsPort = spec.services[2].port;
+    spec.services[2].resources.requests.cpu = '2';
+    spec.services[4].replicas = 3;
+    spec.services[5].autoscaling.minReplicas = 1;
+    expect(errorOf(() => validateSpec(spec)).split('\n  - ').slice(1)).toEqual([
+      "spec: 'regions' ([\"primary:primary\",\"dr:primary\"]) must contain exactly one region with role \"primary\" (found 2)",
+      "spec: 'services[1].name' (\"api-gateway\") must be unique; services[0].name has the same value",
+      "spec: 'services[2].metricsPort' (8080) must differ from 'port' (8080) so that metrics are not served to callers",
+      "spec: 'services[2].resources.requests.cpu' (\"2\") must not exceed the limit (1)",
+      "spec: 'services[4].replicas' (3) must not be set together with 'autoscaling' (the HorizontalPodAutoscaler owns the replica count)",
+      "spec: 'services[5].autoscaling.minReplicas' (1) must be at least 2 so that a node drain never takes the service down",
+    ]);
+  });
+
+  test('fails when the release state disagrees with the spec', () => {
+    // GIVEN
+    const release = committedRelease();
+    release.regions['us-east'] = { activeColor: 'green' };
+    delete release.regions.dr;
+    release.colors.green.images['api-gateway'] = 'registry.alp.example.com/alp/api-gateway:latest';
+    release.colors.green.images['user-service'] = release.colors.green.images['content-service'];
+    delete release.colors.blue.images['learning-engine'];
+    release.colors.blue.images['quiz-service'] = 'registry.alp.example.com/alp/quiz-service:1.0.0';
+    release.colors.blue.activeColor = 'blue';
+    // THEN
+    expect(problemsOf(platformSpec, release)).toEqual([
+      "release.yaml: 'colors.blue.activeColor' (\"blue\") is not a known field",
+    ]);
+    delete release.colors.blue.activeColor;
+    expect(problemsOf(platformSpec, release)).toEqual([
+      "release.yaml: 'regions.dr' (missing) is required: the spec declares this region",
+      "release.yaml: 'regions[us-east]' ({\"activeColor\":\"green\"}) must be a region of the spec (one of: primary, dr)",
+      "release.yaml: 'colors.blue.images[learning-engine]' (missing) is required: every service needs an image in both colours",
+      "release.yaml: 'colors.blue.images[quiz-service]' (\"registry.alp.example.com/alp/quiz-service:1.0.0\") must name a service of the spec",
+      "release.yaml: 'colors.green.images[api-gateway]' (\"registry.alp.example.com/alp/api-gateway:latest\") must be pinned by a digest (@sha256:…) or a tag other than 'latest'",
+      `release.yaml: 'colors.green.images[user-service]' ("registry.alp.example.com/alp/content-service:1.9.4@sha256:a61fab84ea383be8f18d1d9c01ff9a6f14e8cda6132f883efb6a7cc8e12c905b") must be an image of the service's repository (registry.alp.example.com/alp/user-service)`,
+    ]);
+  });
+
+  test('validateSpec checks the spec alone', () => {
+    const spec: any = clone(platformSpec);
+    spec.services[0].autoscaling.maxReplicas = 0;
+    expect(errorOf(() => validateSpec(spec))).toBe("invalid platform input (1 problem); nothing was written\n  - spec: 'services[0].autoscaling.maxReplicas' (0) must be an integer of at least 1");
+  });
+});
