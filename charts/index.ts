@@ -1,4 +1,5 @@
 export * from './color-chart';
 export * from './platform-app';
+export * from './platform-app-definition';
 export * from './platform-chart';
 export * from './platform-spec';

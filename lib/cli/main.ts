@@ -31,8 +31,13 @@ export function run(argv: string[], definition: PlatformAppDefinition): number {
         throw new AlpError(`unknown command '${command}'; run 'alp help' for the list`);
     }
   } catch (error) {
-    if (AlpError.isAlpError(error) || isUsageError(error)) {
-      process.stderr.write(`error: ${(error as Error).message}\n`);
+    if (AlpError.isAlpError(error)) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return 1;
+    }
+    if (isUsageError(error)) {
+      const reason = (error as Error).message.split('\n')[0].replace(/\. To specify a positional.*$/, '');
+      process.stderr.write(`error: alp ${command}: ${reason}; run 'alp help' for the options\n`);
       return 1;
     }
     throw error;

@@ -16,6 +16,8 @@ export function readDataFile(path: string): unknown {
   try {
     return path.endsWith('.json') ? JSON.parse(text) : yaml.load(text, { filename: path });
   } catch (e: any) {
-    throw new AlpError(`${path}: is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${e.message.split('\n')[0]}`);
+    const where = e.mark ? ` (line ${e.mark.line + 1}, column ${e.mark.column + 1})` : '';
+    const reason = e.reason ?? e.message.split('\n')[0];
+    throw new AlpError(`${path}: is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${reason}${where}`);
   }
 }

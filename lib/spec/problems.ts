@@ -16,11 +16,22 @@ export interface SpecProblem {
 export class SpecError extends AlpError {
   public readonly specProblems: SpecProblem[];
 
-  constructor(problems: SpecProblem[]) {
+  constructor(unsorted: SpecProblem[]) {
+    const problems = sortProblems(unsorted);
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
     super(`invalid platform input (${count}); nothing was written`, problems.map(formatSpecProblem));
     this.specProblems = problems;
   }
+}
+
+/**
+ * Problems in reading order: by source as first reported, then by field path with array
+ * indexes compared as numbers (services[2] before services[10]).
+ */
+function sortProblems(problems: SpecProblem[]): SpecProblem[] {
+  const sourceOrder = [...new Set(problems.map((p) => p.source))];
+  return [...problems].sort((a, b) =>
+    sourceOrder.indexOf(a.source) - sourceOrder.indexOf(b.source) || a.path.localeCompare(b.path, 'en', { numeric: true }));
 }
 
 /** `<source>: '<path>' (<value>) <rule>` */

@@ -59,9 +59,9 @@ describe('validatePlatform |', () => {
     spec.services[0].imageRepository = 'Registry/API:1';
     delete spec.services[1].port;
     expect(problemsOf(spec)).toEqual([
-      "spec: 'services[0].tier' (\"frontend\") must be one of \"gateway\", \"backend\", \"worker\"",
       "spec: 'services[0].imageRepository' (\"Registry/API:1\") must be an image repository without tag or digest",
       "spec: 'services[0].resources.limits.memory' (\"512MB\") must be a memory quantity in Ki, Mi or Gi, such as \"512Mi\"",
+      "spec: 'services[0].tier' (\"frontend\") must be one of \"gateway\", \"backend\", \"worker\"",
       "spec: 'services[1].port' (missing) is required",
     ]);
   });
@@ -101,12 +101,12 @@ describe('validatePlatform |', () => {
     ]);
     delete release.colors.blue.activeColor;
     expect(problemsOf(platformSpec, release)).toEqual([
-      "release.yaml: 'regions.dr' (missing) is required: the spec declares this region",
-      "release.yaml: 'regions[us-east]' ({\"activeColor\":\"green\"}) must be a region of the spec (one of: primary, dr)",
       "release.yaml: 'colors.blue.images[learning-engine]' (missing) is required: every service needs an image in both colours",
       "release.yaml: 'colors.blue.images[quiz-service]' (\"registry.alp.example.com/alp/quiz-service:1.0.0\") must name a service of the spec",
       "release.yaml: 'colors.green.images[api-gateway]' (\"registry.alp.example.com/alp/api-gateway:latest\") must be pinned by a digest (@sha256:…) or a tag other than 'latest'",
       `release.yaml: 'colors.green.images[user-service]' ("registry.alp.example.com/alp/content-service:1.9.4@sha256:a61fab84ea383be8f18d1d9c01ff9a6f14e8cda6132f883efb6a7cc8e12c905b") must be an image of the service's repository (registry.alp.example.com/alp/user-service)`,
+      "release.yaml: 'regions.dr' (missing) is required: the spec declares this region",
+      "release.yaml: 'regions[us-east]' ({\"activeColor\":\"green\"}) must be a region of the spec (one of: primary, dr)",
     ]);
   });
 

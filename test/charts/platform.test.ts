@@ -1,0 +1,58 @@
+import { Testing } from 'cdk8s';
+import { ColorChart, PlatformChart } from '../../charts';
+import { platformModel, findObject, kindCounts } from '../helpers/manifests';
+
+describe('PlatformChart |', () => {
+  const model = platformModel();
+  const chart = new PlatformChart(Testing.app(), 'Platform', { spec: model.spec, region: 'primary' });
+  const manifests = Testing.synth(chart);
+
+  test('holds every platform namespace with its baseline, and the priority classes', () => {
+    expect(kindCounts(manifests)).toEqual({ PriorityClass: 2, Namespace: 5, ResourceQuota: 5, LimitRange: 5, NetworkPolicy: 10 });
+    expect(manifests.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name)).toEqual(['alp-blue', 'alp-green', 'alp-edge', 'alp-data', 'alp-monitoring']);
+    expect(chart.region).toBe('primary');
+    expect(chart.component).toBe('platform');
+  });
+
+  test('sizes the colour quotas for every service at full scale', () => {
+    const hard = findObject(manifests, 'ResourceQuota', 'alp-blue-quota').spec.hard;
+    // maxReplicas 20+10+8+12+10+6+6 = 72, plus 25 % surge rounded up per service = 92
+    expect(hard.pods).toBe(92);
+    expect(findObject(manifests, 'ResourceQuota', 'alp-green-quota').spec.hard).toEqual(hard);
+  });
+
+  test('matches the snapshot', () => {
+    expect(manifests).toMatchSnapshot();
+  });
+});
+
+describe('ColorChart |', () => {
+  const model = platformModel();
+  const chart = new ColorChart(Testing.app(), 'Green', { spec: model.spec, release: model.release, region: 'dr', color: 'green' });
+  const manifests = Testing.synth(chart);
+
+  test('runs every service of the spec in the colour namespace', () => {
+    expect(chart.services.map((s) => s.name)).toEqual(model.spec.services.map((s) => s.name));
+    expect(new Set(manifests.map((m) => m.metadata.namespace))).toEqual(new Set(['alp-green']));
+    expect(kindCounts(manifests)).toEqual({ ServiceAccount: 7, Deployment: 7, Service: 7, PodDisruptionBudget: 7, HorizontalPodAutoscaler: 7 });
+  });
+
+  test("takes the colour's image from the release state and maps the spec's fields", () => {
+    const deployment = findObject(manifests, 'Deployment', 'api-gateway');
+    const pod = deployment.spec.template.spec;
+    expect(pod.containers[0].image).toBe(model.release.colors.green.images['api-gateway']);
+    expect(pod.priorityClassName).toBe('alp-critical');
+    expect(deployment.metadata.labels['app.kubernetes.io/component']).toBe('gateway');
+    expect(deployment.metadata.labels['alp-deploy.io/color']).toBe('green');
+    const hpa = findObject(manifests, 'HorizontalPodAutoscaler', 'notification-service').spec;
+    expect(hpa.metrics[2]).toEqual({
+      type: 'External',
+      external: { metric: { name: 'notification_queue_messages', selector: { matchLabels: { queue: 'notifications' } } }, target: { type: 'AverageValue', averageValue: '50' } },
+    });
+    expect(findObject(manifests, 'Deployment', 'content-service').spec.template.spec.priorityClassName).toBe('alp-standard');
+  });
+
+  test('matches the snapshot', () => {
+    expect(manifests).toMatchSnapshot();
+  });
+});

@@ -1,0 +1,97 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import * as yaml from 'js-yaml';
+import { platformApp } from '../../charts';
+import { synthesize, synthToDirectory } from '../../lib';
+import { REPO_ROOT } from '../helpers/manifests';
+import { podSpecOf, restrictedViolations } from '../helpers/pod-security';
+import { schemaErrors } from '../helpers/schema';
+
+const RELEASE = join(REPO_ROOT, 'release.yaml');
+
+function readTree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const visit = (d: string) => {
+    for (const entry of readdirSync(d)) {
+      const full = join(d, entry);
+      if (statSync(full).isDirectory()) visit(full);
+      else out[relative(dir, full)] = readFileSync(full, 'utf8');
+    }
+  };
+  visit(dir);
+  return out;
+}
+
+describe('platform synthesis |', () => {
+  const output = synthesize(platformApp, { releaseFile: RELEASE });
+
+  test('is deterministic: two synths write byte-identical trees', () => {
+    // GIVEN
+    const scratch = mkdtempSync(join(tmpdir(), 'alp-determinism-'));
+    try {
+      // WHEN
+      synthToDirectory(platformApp, join(scratch, 'a'), { releaseFile: RELEASE });
+      synthToDirectory(platformApp, join(scratch, 'b'), { releaseFile: RELEASE });
+      // THEN
+      const a = readTree(join(scratch, 'a'));
+      expect(Object.keys(a).length).toBe(output.files.size);
+      expect(readTree(join(scratch, 'b'))).toEqual(a);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  test('writes one object per file at manifests/<region>/<component>/<kind>-<name>.yaml', () => {
+    const components = new Set(output.objects.map((o) => `${o.region}/${o.component}`));
+    expect([...components].sort()).toEqual(['dr/blue', 'dr/green', 'dr/platform', 'primary/blue', 'primary/green', 'primary/platform']);
+    for (const object of output.objects) {
+      expect(object.path).toBe(`manifests/${object.region}/${object.component}/${object.manifest.kind.toLowerCase()}-${object.manifest.metadata.name}.yaml`);
+      expect(yaml.loadAll(output.files.get(object.path)!)).toEqual([object.manifest]);
+    }
+    expect(output.files.get('manifests/primary/blue/service-user-service.yaml')!.startsWith('apiVersion: v1\nkind: Service\nmetadata:\n')).toBe(true);
+  });
+
+  test('every object validates against its Kubernetes schema (kubernetes-models)', () => {
+    const errors = output.objects.flatMap((o) => schemaErrors(o.manifest));
+    expect(errors).toEqual([]);
+    expect(output.objects.length).toBeGreaterThan(150);
+  });
+
+  test('every workload meets Pod Security Standards restricted', () => {
+    const workloads = output.objects.filter((o) => podSpecOf(o.manifest));
+    expect(workloads.length).toBe(28);
+    for (const workload of workloads) {
+      expect({ path: workload.path, violations: restrictedViolations(podSpecOf(workload.manifest)) }).toEqual({ path: workload.path, violations: [] });
+    }
+  });
+
+  test('names carry no hash suffix and every namespaced object has a namespace', () => {
+    const clusterScoped = ['Namespace', 'PriorityClass'];
+    for (const { manifest } of output.objects) {
+      expect(manifest.metadata.name).not.toMatch(/-[0-9a-f]{8}$/);
+      if (!clusterScoped.includes(manifest.kind)) expect(manifest.metadata.namespace).toMatch(/^alp-/);
+    }
+  });
+});
+
+describe('pod security check (test helper) |', () => {
+  test('catches a privileged root pod with a hostPath', () => {
+    expect(restrictedViolations({
+      hostNetwork: true,
+      volumes: [{ name: 'root', hostPath: { path: '/' } }],
+      containers: [{ name: 'x', securityContext: { privileged: true, runAsUser: 0, capabilities: { add: ['SYS_ADMIN'] } }, ports: [{ containerPort: 80, hostPort: 80 }] }],
+    })).toEqual([
+      'host namespaces',
+      'volume root uses hostPath',
+      'container x is privileged',
+      'container x allows privilege escalation',
+      'container x may run as root',
+      'container x runs as UID 0',
+      'container x has no RuntimeDefault/Localhost seccomp profile',
+      'container x does not drop ALL capabilities',
+      'container x adds capability SYS_ADMIN',
+      'container x uses hostPort 80',
+    ]);
+  });
+});

@@ -1,0 +1,72 @@
+import { Testing } from 'cdk8s';
+import { NamespaceBaseline, PlatformPriorityClasses, quotaFor } from '../../lib';
+import { findObject, kindCounts } from '../helpers/manifests';
+
+describe('NamespaceBaseline |', () => {
+  function synth() {
+    const chart = Testing.chart();
+    new NamespaceBaseline(chart, 'Team', { name: 'team-a' });
+    return Testing.synth(chart);
+  }
+
+  test('enforces, audits and warns PSS restricted, pinned to the cluster version', () => {
+    expect(findObject(synth(), 'Namespace', 'team-a').metadata.labels).toEqual({
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/enforce-version': 'v1.28',
+      'pod-security.kubernetes.io/audit': 'restricted',
+      'pod-security.kubernetes.io/audit-version': 'v1.28',
+      'pod-security.kubernetes.io/warn': 'restricted',
+      'pod-security.kubernetes.io/warn-version': 'v1.28',
+    });
+  });
+
+  test('adds a quota, container defaults and default-deny with DNS as the only exception', () => {
+    // WHEN
+    const manifests = synth();
+    // THEN
+    expect(kindCounts(manifests)).toEqual({ Namespace: 1, ResourceQuota: 1, LimitRange: 1, NetworkPolicy: 2 });
+    expect(findObject(manifests, 'ResourceQuota', 'team-a-quota').spec.hard).toEqual({
+      'requests.cpu': '4', 'requests.memory': '8Gi', 'limits.cpu': '8', 'limits.memory': '16Gi', 'pods': 50,
+    });
+    expect(findObject(manifests, 'LimitRange', 'team-a-limits').spec.limits).toEqual([{
+      type: 'Container',
+      defaultRequest: { cpu: '100m', memory: '128Mi' },
+      default: { cpu: '500m', memory: '512Mi' },
+    }]);
+    const deny = findObject(manifests, 'NetworkPolicy', 'team-a-default-deny');
+    expect(deny.metadata.namespace).toBe('team-a');
+    expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    const dns = findObject(manifests, 'NetworkPolicy', 'team-a-allow-dns').spec;
+    expect(dns.policyTypes).toEqual(['Egress']);
+    expect(dns.ingress).toBeUndefined();
+    expect(dns.egress).toEqual([{
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+      ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+    }]);
+  });
+});
+
+describe('quotaFor |', () => {
+  test('fits every workload at its maximum plus a 25 % rollout surge, without float noise', () => {
+    expect(quotaFor([
+      { resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '0.5', memory: '256Mi' } }, maxReplicas: 4 },
+      { resources: { requests: { cpu: '0.1', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } }, maxReplicas: 3 },
+    ])).toEqual({
+      // 4 + 1 surge and 3 + 1 surge pods
+      pods: 9,
+      requests: { cpu: '900m', memory: '4736Mi' },
+      limits: { cpu: '6500m', memory: '9472Mi' },
+    });
+  });
+});
+
+describe('PlatformPriorityClasses |', () => {
+  test('creates critical above standard, neither the global default', () => {
+    const chart = Testing.chart();
+    new PlatformPriorityClasses(chart, 'Priorities');
+    const manifests = Testing.synth(chart);
+    expect(findObject(manifests, 'PriorityClass', 'alp-critical').value).toBe(100000);
+    expect(findObject(manifests, 'PriorityClass', 'alp-standard').value).toBe(10000);
+    expect(manifests.map((m) => m.globalDefault)).toEqual([false, false]);
+  });
+});
