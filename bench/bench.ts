@@ -1,8 +1,9 @@
 // Child side of `npm run bench` (bundled to build/bench.js by scripts/bench.mjs, which spawns
 // one child per N and per mode, and prints the table).
 //
-//   node build/bench.js once <N>           one synth, as a CLI run does it; reports peak RSS
-//   node build/bench.js measure <N> <R>    one warm-up, then R timed runs each of synth and floor
+//   node build/bench.js once <N> <outdir>   one synth into outdir, as a CLI run does it; reports
+//                                           peak RSS (the caller times the process and removes outdir)
+//   node build/bench.js measure <N> <R>     one warm-up, then R timed runs each of synth and floor
 //
 // synth = validatePlatform + buildPlatformApp + renderApp + writeTree (what `alp synth` does).
 // floor = the same manifests dumped with toYaml (js-yaml alone) and written to the same paths:
@@ -44,25 +45,24 @@ function timed(fn: () => void): number {
 }
 
 function main(): void {
-  const [mode, nArg, repsArg = '3'] = process.argv.slice(2);
+  const [mode, nArg, arg] = process.argv.slice(2);
   const n = Number(nArg);
-  const reps = Number(repsArg);
-  if (!['once', 'measure'].includes(mode) || !(n >= 1) || !(reps >= 1)) {
-    throw new Error('usage: node build/bench.js once|measure <services> [repetitions]');
-  }
   const spec = generateSpec(n);
   const release = generateRelease(n);
+  if (mode === 'once' && n >= 1 && arg) {
+    const objects = synth(spec, release, arg);
+    const maxRssMiB = process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
+    console.log(JSON.stringify({ n, objects: objects.length, maxRssMiB }));
+    return;
+  }
+  const reps = Number(arg);
+  if (mode !== 'measure' || !(n >= 1) || !(reps >= 1)) {
+    throw new Error('usage: node build/bench.js once <services> <outdir> | measure <services> <repetitions>');
+  }
   const tmp = mkdtempSync(join(tmpdir(), 'alp-bench-'));
   let run = 0;
   const fresh = () => join(tmp, `out-${run++}`); // a new, absent outdir for every run
   try {
-    if (mode === 'once') {
-      let objects: Manifest[] = [];
-      const synthMs = timed(() => (objects = synth(spec, release, fresh())));
-      const maxRssMiB = process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
-      console.log(JSON.stringify({ n, objects: objects.length, synthMs, maxRssMiB }));
-      return;
-    }
     const objects = synth(spec, release, fresh()); // warm-up; its manifests feed the floor
     floor(objects, fresh());
     const synthMs: number[] = [];

@@ -7,9 +7,17 @@ const registry = 'registry.alp.example.com/bench';
 
 export const serviceName = (i: number): string => `svc-${String(i).padStart(4, '0')}`;
 
-/** Service i calls services i-1 and i-2; every 3rd uses postgres, every 4th redis, every 10th is critical. */
+/**
+ * Service i calls services i-1 and i-2; every 3rd uses postgres and every 4th redis (each with
+ * its Vault secret, as in the real spec), every 10th is critical.
+ */
 function service(i: number): ServiceSpecInput {
   const name = serviceName(i);
+  const postgres = i % 3 === 0;
+  const redis = i % 4 === 0;
+  const secrets: NonNullable<ServiceSpecInput['secrets']> = [];
+  if (postgres) secrets.push({ name: 'postgres', vaultKey: `alp/${name}/postgres`, keys: ['password', 'username'] });
+  if (redis) secrets.push({ name: 'redis', vaultKey: 'alp/shared/redis', keys: ['password'] });
   return {
     name,
     description: `Synthetic service ${i}`,
@@ -26,9 +34,10 @@ function service(i: number): ServiceSpecInput {
     },
     dependsOn: {
       services: [i - 1, i - 2].filter((j) => j >= 0).map(serviceName),
-      postgres: i % 3 === 0,
-      redis: i % 4 === 0,
+      postgres,
+      redis,
     },
+    secrets,
     ...(i === 0 ? { public: { host: 'learn.bench.example.com', path: '/' } } : {}),
     ...(i % 7 === 3 ? { egress: [{ host: 'smtp.example.net', cidrs: ['203.0.113.0/24'], ports: [587] }] } : {}),
   };
@@ -42,6 +51,8 @@ export function generateSpec(n: number): PlatformSpecInput {
       { name: 'dr', role: 'dr', cluster: { name: 'alp-dr', server: 'https://dr.k8s.alp.example.com' } },
     ],
     oidcGroups: { viewers: ['alp-developers'], operators: ['alp-sre'] },
+    tls: { issuer: { type: 'acme', email: 'platform-team@alp.example.com' } },
+    vault: { server: 'https://vault.alp.example.com' },
     services: Array.from({ length: n }, (_, i) => service(i)),
   };
 }

@@ -1,8 +1,10 @@
 import { Construct } from 'constructs';
 import {
-  Color, HardenedService, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, PlacedChart, PlatformSpec,
+  BackendGrant, Color, HardenedServiceProps, ServiceApiAccess, ServiceSecret, ServiceSecretSpec, HardenedService, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, PlacedChart, PlatformSpec,
   PRIORITY_CRITICAL, PRIORITY_STANDARD, pascalCase, ReleaseState, ScalingMetric, ServiceSpec,
 } from '../lib';
+import { SECRET_STORE_NAME } from './platform-chart';
+import { addServiceConnectivity } from './service-connectivity';
 
 export interface ColorChartProps {
   readonly spec: PlatformSpec;
@@ -22,12 +24,56 @@ export class ColorChart extends PlacedChart {
     const labels = { [LABEL_PART_OF]: props.spec.name, [LABEL_MANAGED_BY]: MANAGED_BY };
     super(scope, id, { region: props.region, component: props.color, namespace: props.spec.namespaces[props.color], labels });
     const images = props.release.colors[props.color].images;
-    this.services = props.spec.services.map((service) => new HardenedService(this, pascalCase(service.name), {
-      ...serviceProps(service),
-      image: images[service.name],
-      color: props.color,
-    }));
+    this.services = props.spec.services.map((service) => {
+      const workload = new HardenedService(this, pascalCase(service.name), {
+        ...serviceProps(service),
+        ...secretProps(service),
+        image: images[service.name],
+        color: props.color,
+      });
+      for (const secret of service.secrets) {
+        new ServiceSecret(workload, `${pascalCase(secret.name)}Secret`, {
+          name: secretName(service, secret),
+          storeName: SECRET_STORE_NAME,
+          remoteKey: secret.vaultKey,
+          keys: secret.keys,
+          refreshInterval: props.spec.vault.refreshInterval,
+        });
+      }
+      if (service.kubernetesApi) {
+        new ServiceApiAccess(workload, 'ApiAccess', {
+          serviceAccountName: service.name,
+          rules: service.kubernetesApi.rules,
+          allowSecretAccess: service.kubernetesApi.allowSecretAccess,
+        });
+      }
+      addServiceConnectivity(workload, service, props.spec, props.color);
+      return workload;
+    });
+    const publicServices = props.spec.services.filter((s) => s.public).map((s) => s.name);
+    if (publicServices.length > 0) {
+      new BackendGrant(this, 'EdgeRoutes', { name: 'edge-routes', routeNamespace: props.spec.namespaces.edge, serviceNames: publicServices });
+    }
   }
+}
+
+/** The Kubernetes Secret (written by its ExternalSecret) of one of a service's secrets. */
+function secretName(service: ServiceSpec, secret: ServiceSecretSpec): string {
+  return `${service.name}-${secret.name}`;
+}
+
+/**
+ * How the service reads its secrets: files under /var/run/secrets/alp/<secret>/ by default;
+ * environment variables `<SECRET>_<KEY>` (upper case, "-" and "." as "_") where declared.
+ */
+function secretProps(service: ServiceSpec): Pick<HardenedServiceProps, 'secretMounts' | 'secretEnv'> {
+  const envName = (...parts: string[]) => parts.join('_').toUpperCase().replace(/[-.]/g, '_');
+  return {
+    secretMounts: service.secrets.filter((s) => s.as === 'file').map((s) => ({ name: s.name, secretName: secretName(service, s) })),
+    secretEnv: service.secrets.filter((s) => s.as === 'env').flatMap((s) => s.keys.map((key) => ({
+      name: envName(s.name, key), secretName: secretName(service, s), key,
+    }))),
+  };
 }
 
 /** HardenedService props from a service's spec (everything but the image and colour). */
@@ -49,7 +95,7 @@ function serviceProps(service: ServiceSpec) {
     },
     readinessPath: service.health.readinessPath,
     livenessPath: service.health.livenessPath,
-    automountServiceAccountToken: service.kubernetesApi.length > 0,
+    automountServiceAccountToken: service.kubernetesApi !== undefined,
     priorityClassName: service.priority === 'critical' ? PRIORITY_CRITICAL : PRIORITY_STANDARD,
     terminationGracePeriodSeconds: service.terminationGracePeriodSeconds,
     env: service.env,

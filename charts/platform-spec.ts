@@ -14,6 +14,8 @@ export const platformSpec: PlatformSpecInput = {
     { name: 'dr', role: 'dr', cluster: { name: 'alp-dr', server: 'https://dr.k8s.alp.example.com' } },
   ],
   oidcGroups: { viewers: ['alp-developers'], operators: ['alp-sre'] },
+  tls: { issuer: { type: 'acme', email: 'platform-team@alp.example.com' } },
+  vault: { server: 'https://vault.alp.example.com' },
   services: [
     {
       name: 'api-gateway',
@@ -34,6 +36,10 @@ export const platformSpec: PlatformSpecInput = {
         redis: true,
       },
       public: { host: 'learn.alp.example.com', path: '/' },
+      secrets: [
+        { name: 'jwt', vaultKey: 'alp/api-gateway/jwt', keys: ['signing-key'] },
+        { name: 'redis', vaultKey: 'alp/shared/redis', keys: ['password'] },
+      ],
       availability: { objective: 99.9, latencyP99Ms: 300 },
     },
     {
@@ -47,6 +53,11 @@ export const platformSpec: PlatformSpecInput = {
       autoscaling: { minReplicas: 3, maxReplicas: 10 },
       dependsOn: { services: ['notification-service'], postgres: true, redis: true },
       egress: [{ host: 'login.alp.example.com', cidrs: ['198.51.100.10/32'], ports: [443] }],
+      secrets: [
+        { name: 'oidc', vaultKey: 'alp/user-service/oidc', keys: ['client-id', 'client-secret'] },
+        { name: 'postgres', vaultKey: 'alp/user-service/postgres', keys: ['password', 'username'] },
+        { name: 'redis', vaultKey: 'alp/shared/redis', keys: ['password'] },
+      ],
       availability: { objective: 99.9, latencyP99Ms: 250 },
     },
     {
@@ -58,6 +69,10 @@ export const platformSpec: PlatformSpecInput = {
       resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '768Mi' } },
       autoscaling: { minReplicas: 2, maxReplicas: 8 },
       dependsOn: { postgres: true, redis: true },
+      secrets: [
+        { name: 'postgres', vaultKey: 'alp/content-service/postgres', keys: ['password', 'username'] },
+        { name: 'redis', vaultKey: 'alp/shared/redis', keys: ['password'] },
+      ],
     },
     {
       name: 'learning-engine',
@@ -73,6 +88,12 @@ export const platformSpec: PlatformSpecInput = {
         metrics: [{ type: 'pods', name: 'recommendation_queue_depth', averageValue: '30' }],
       },
       dependsOn: { services: ['content-service', 'assessment-service'], postgres: true, redis: true },
+      secrets: [
+        { name: 'postgres', vaultKey: 'alp/learning-engine/postgres', keys: ['password', 'username'] },
+        { name: 'redis', vaultKey: 'alp/shared/redis', keys: ['password'] },
+      ],
+      // Reads the tuning of its recommendation models from one ConfigMap, and watches it.
+      kubernetesApi: { rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'watch'], resourceNames: ['learning-engine-models'] }] },
       availability: { objective: 99.9, latencyP99Ms: 800 },
     },
     {
@@ -84,6 +105,7 @@ export const platformSpec: PlatformSpecInput = {
       resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
       autoscaling: { minReplicas: 2, maxReplicas: 10 },
       dependsOn: { services: ['content-service'], postgres: true },
+      secrets: [{ name: 'postgres', vaultKey: 'alp/assessment-service/postgres', keys: ['password', 'username'] }],
     },
     {
       name: 'analytics-service',
@@ -95,6 +117,7 @@ export const platformSpec: PlatformSpecInput = {
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
       autoscaling: { minReplicas: 2, maxReplicas: 6 },
       dependsOn: { postgres: true },
+      secrets: [{ name: 'postgres', vaultKey: 'alp/analytics-service/postgres', keys: ['password', 'username'] }],
       availability: { objective: 99.5, latencyP99Ms: 1000 },
     },
     {
@@ -114,6 +137,12 @@ export const platformSpec: PlatformSpecInput = {
       egress: [
         { host: 'smtp.sendgrid.net', cidrs: ['203.0.113.0/24'], ports: [587] },
         { host: 'fcm.googleapis.com', cidrs: ['192.0.2.0/24'], ports: [443] },
+      ],
+      secrets: [
+        // The SMTP library reads its credentials from the environment only.
+        { name: 'smtp', vaultKey: 'alp/notification-service/smtp', keys: ['password', 'username'], as: 'env' },
+        { name: 'push', vaultKey: 'alp/notification-service/push', keys: ['server-key'] },
+        { name: 'redis', vaultKey: 'alp/shared/redis', keys: ['password'] },
       ],
       availability: { objective: 99.5, latencyP99Ms: 1000 },
     },

@@ -2,5 +2,8 @@ export * from './core';
 export * from './spec';
 export * from './autoscaling';
 export * from './workload';
+export * from './network';
+export * from './rbac';
+export * from './security';
 export * from './output';
 export * from './cli';

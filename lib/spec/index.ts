@@ -1,3 +1,4 @@
+export * from './graph';
 export * from './load';
 export * from './problems';
 export * from './release';

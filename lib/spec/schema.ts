@@ -79,6 +79,20 @@ const apiRule = z.strictObject({
   apiGroups: z.array(z.string()),
   resources: z.array(z.string().min(1)).min(1, { error: 'must list at least one resource' }),
   verbs: z.array(z.string().min(1)).min(1, { error: 'must list at least one verb' }),
+  resourceNames: z.array(z.string().min(1)).optional(),
+});
+
+const secretKey = z.string().regex(/^[-._a-zA-Z0-9]+$/, { error: 'must be a Secret key: letters, digits, "-", "_" and "."' });
+
+const serviceSecret = z.strictObject({
+  /** Name of the Kubernetes Secret (and ExternalSecret) within the service: `<service>-<name>`. */
+  name: dnsLabel(20),
+  /** Path of the secret in Vault's KV store, e.g. `alp/user-service/oidc`. */
+  vaultKey: z.string().regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/, { error: 'must be a Vault KV path such as "alp/user-service/oidc"' }),
+  /** Vault properties to copy; each becomes a file (or an env var) of the same name. */
+  keys: z.array(secretKey).min(1, { error: 'must list at least one key' }),
+  /** `file`: mounted read-only under /var/run/secrets/alp/<name>/; `env`: environment variables. */
+  as: z.enum(['file', 'env']).default('file'),
 });
 
 export const serviceSchema = z.strictObject({
@@ -126,8 +140,16 @@ export const serviceSchema = z.strictObject({
       latencyP99Ms: positiveInt('must be a whole number of milliseconds, at least 1').default(500),
     })
     .default({ objective: 99.9, latencyP99Ms: 500 }),
-  /** Kubernetes API access the service needs; non-empty mounts a token and grants exactly these rules. */
-  kubernetesApi: z.array(apiRule).default([]),
+  /** Kubernetes API access the service needs: mounts a token and grants exactly these rules. */
+  kubernetesApi: z
+    .strictObject({
+      rules: z.array(apiRule).min(1, { error: 'must list at least one rule' }),
+      /** Rules may name `secrets` only with this set: reading Secrets is never implied. */
+      allowSecretAccess: z.boolean().default(false),
+    })
+    .optional(),
+  /** Secrets from Vault, through External Secrets; never literal values. */
+  secrets: z.array(serviceSecret).default([]),
   /** Plain, non-secret configuration passed as environment variables. */
   env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'must be an environment variable name' }), z.string()).default({}),
   terminationGracePeriodSeconds: z.number().int({ error: 'must be a whole number of seconds' }).min(1, { error: 'must be at least 1 second' }).max(600, { error: 'must be at most 600 seconds' }).default(30),
@@ -143,6 +165,25 @@ const region = z.strictObject({
   }),
 });
 
+const httpsUrl = z.string().regex(/^https:\/\/[^\s/]+(\/\S*)?$/, { error: 'must be an https:// URL' });
+
+const tlsIssuer = z.discriminatedUnion('type', [
+  z.strictObject({
+    /** ACME (e.g. Let's Encrypt) with HTTP-01 challenges answered through the edge gateway. */
+    type: z.literal('acme'),
+    email: z.string().regex(/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/, { error: 'must be an e-mail address' }),
+    server: httpsUrl.default('https://acme-v02.api.letsencrypt.org/directory'),
+  }),
+  z.strictObject({
+    /** Vault's PKI secrets engine. */
+    type: z.literal('vault'),
+    server: httpsUrl,
+    /** The PKI role's signing path, e.g. `pki_int/sign/alp`. */
+    path: z.string().min(1),
+    /** Vault role for cert-manager's Kubernetes auth. */
+    role: z.string().min(1),
+  }),
+], { error: 'must have type "acme" or "vault"' });
 export const platformSpecSchema = z.strictObject({
   /** Platform name: `app.kubernetes.io/part-of` and the prefix of namespace and class names. */
   name: dnsLabel(20),
@@ -163,6 +204,35 @@ export const platformSpecSchema = z.strictObject({
     operators: z.array(z.string().min(1)).default([]),
   }),
   services: z.array(serviceSchema).min(1, { error: 'must list at least one service' }),
+  /** Istio mesh: strict mTLS and deny-by-default authorization between workloads. */
+  mesh: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+  /** The edge: one Gateway API Gateway for all public services. */
+  edge: z
+    .strictObject({
+      gatewayName: dnsLabel().default('alp-gateway'),
+      gatewayClassName: z.string().min(1).default('istio'),
+    })
+    .default({ gatewayName: 'alp-gateway', gatewayClassName: 'istio' }),
+  /** TLS certificates for public hosts, issued and renewed by cert-manager. */
+  tls: z.strictObject({
+    issuer: tlsIssuer,
+    /** Renew this long before expiry. */
+    renewBeforeHours: positiveInt('must be a whole number of hours, at least 1').default(720),
+    /** Requested certificate lifetime. */
+    durationHours: positiveInt('must be a whole number of hours, at least 1').default(2160),
+  }),
+  /** HashiCorp Vault, the only source of secrets (through External Secrets). */
+  vault: z.strictObject({
+    server: httpsUrl,
+    /** KV version 2 mount. */
+    kvMount: z.string().min(1).default('secret'),
+    /** Mount path of Vault's Kubernetes auth method. */
+    authMountPath: z.string().min(1).default('kubernetes'),
+    /** Vault role bound to the External Secrets service account. */
+    role: z.string().min(1).default('external-secrets'),
+    /** How often ExternalSecrets re-read Vault. */
+    refreshInterval: z.string().regex(/^\d+(s|m|h)$/, { error: 'must be a duration such as "1h" or "15m"' }).default('1h'),
+  }),
 });
 
 /** The spec as written by a team: optional fields may be left out. */
@@ -175,3 +245,5 @@ export type ParsedPlatformSpec = z.output<typeof platformSpecSchema>;
 export type ServiceSpec = z.output<typeof serviceSchema>;
 export type RegionSpec = ParsedPlatformSpec['regions'][number];
 export type CustomMetricSpec = z.output<typeof customMetricSchema>;
+export type ServiceSecretSpec = z.output<typeof serviceSecret>;
+export type TlsIssuerSpec = z.output<typeof tlsIssuer>;

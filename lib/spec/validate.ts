@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cpuMillis, memoryKiB, parseImage, unpinnedReason } from '../core';
+import { apiAccessRuleProblems, cpuMillis, memoryKiB, parseImage, secretLiteralReason, unpinnedReason } from '../core';
 import { SpecError, SpecProblem, formatPath, problemsFromZod } from './problems';
 import { releaseSchema, ReleaseState } from './release';
 import { ParsedPlatformSpec, platformSpecSchema, RegionSpec, serviceSchema, ServiceSpec } from './schema';
@@ -182,6 +182,18 @@ function checkSpec(
       }
       if (scaling.minReplicas > scaling.maxReplicas) {
         problems.push(problem(at('autoscaling', 'minReplicas'), scaling.minReplicas, `must not exceed 'maxReplicas' (${scaling.maxReplicas})`));
+      }
+    }
+    for (const [name, value] of Object.entries(service.env)) {
+      const reason = secretLiteralReason(name, value);
+      if (reason) {
+        problems.push(problem(at('env', name), value, `must not hold a secret (${reason}); declare it under 'secrets' so that it comes from Vault`));
+      }
+    }
+    problems.push(...duplicates(service.secrets.map((secret) => secret.name), (j) => at('secrets', j, 'name')));
+    if (service.kubernetesApi) {
+      for (const p of apiAccessRuleProblems(service.kubernetesApi.rules, service.kubernetesApi.allowSecretAccess)) {
+        problems.push({ path: `services[${i}].kubernetesApi.${p.prop}`, value: p.value, rule: p.fix ? `${p.rule}; ${p.fix}` : p.rule });
       }
     }
     const seen = new Set<string>();

@@ -21,6 +21,24 @@ export interface ContainerResources {
   readonly limits: ResourceAmounts;
 }
 
+/** A Secret mounted read-only as files, one file per key. */
+export interface SecretMount {
+  /** Directory name under `/var/run/secrets/alp/`, and the volume's name suffix. */
+  readonly name: string;
+  /** The Secret (created by an ExternalSecret) to mount. */
+  readonly secretName: string;
+}
+
+/** An environment variable read from one key of a Secret. */
+export interface SecretEnvVar {
+  readonly name: string;
+  readonly secretName: string;
+  readonly key: string;
+}
+
+/** Where secret files are mounted: `<SECRET_MOUNT_ROOT>/<mount name>/<key>`. */
+export const SECRET_MOUNT_ROOT = '/var/run/secrets/alp';
+
 export interface HardenedServiceProps {
   /** Name of the Deployment, Service, ServiceAccount, PDB and HPA (a DNS label). */
   readonly name: string;
@@ -98,6 +116,17 @@ export interface HardenedServiceProps {
    */
   readonly env?: Record<string, string>;
   /**
+   * Secrets mounted read-only as files (the default way to read secrets: files do not leak
+   * into crash dumps or child processes the way environment variables do).
+   * @default - none
+   */
+  readonly secretMounts?: SecretMount[];
+  /**
+   * Environment variables read from Secrets, for software that cannot read files.
+   * @default - none
+   */
+  readonly secretEnv?: SecretEnvVar[];
+  /**
    * UID, GID and fsGroup of the pod; at least 10000.
    * @default DEFAULT_RUN_AS_USER (10001)
    */
@@ -167,6 +196,7 @@ export class HardenedService extends Construct {
       timeoutSeconds: 2,
     });
     const livenessPath = props.livenessPath ?? '/livez';
+    const secretMounts = [...(props.secretMounts ?? [])].sort((a, b) => (a.name < b.name ? -1 : 1));
 
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
       metadata: { name: props.name, labels },
@@ -199,7 +229,7 @@ export class HardenedService extends Construct {
               image: props.image,
               imagePullPolicy: 'IfNotPresent',
               ports,
-              env: sortedEnv(props.env),
+              env: containerEnv(props.env, props.secretEnv),
               resources: {
                 requests: { cpu: k8s.Quantity.fromString(props.resources.requests.cpu), memory: k8s.Quantity.fromString(props.resources.requests.memory) },
                 limits: { cpu: k8s.Quantity.fromString(props.resources.limits.cpu), memory: k8s.Quantity.fromString(props.resources.limits.memory) },
@@ -208,9 +238,16 @@ export class HardenedService extends Construct {
               readinessProbe: probe(props.readinessPath ?? '/readyz', 10, 3),
               livenessProbe: probe(livenessPath, 10, 3),
               startupProbe: probe(livenessPath, 5, 30),
-              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+              volumeMounts: [
+                { name: 'tmp', mountPath: '/tmp' },
+                ...secretMounts.map((m) => ({ name: `secret-${m.name}`, mountPath: `${SECRET_MOUNT_ROOT}/${m.name}`, readOnly: true })),
+              ],
             }],
-            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(props.tmpSizeLimit ?? '64Mi') } }],
+            volumes: [
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(props.tmpSizeLimit ?? '64Mi') } },
+              // 0440: readable by the pod's group (fsGroup), never world-readable.
+              ...secretMounts.map((m) => ({ name: `secret-${m.name}`, secret: { secretName: m.secretName, defaultMode: 0o440 } })),
+            ],
           },
         },
       },
@@ -243,9 +280,14 @@ export class HardenedService extends Construct {
   }
 }
 
-function sortedEnv(env: Record<string, string> | undefined): k8s.EnvVar[] | undefined {
-  const names = Object.keys(env ?? {}).sort();
-  return names.length === 0 ? undefined : names.map((name) => ({ name, value: env![name] }));
+/** Plain and secret variables together, sorted by name. */
+function containerEnv(env: Record<string, string> | undefined, secretEnv: SecretEnvVar[] | undefined): k8s.EnvVar[] | undefined {
+  const vars: k8s.EnvVar[] = [
+    ...Object.entries(env ?? {}).map(([name, value]) => ({ name, value })),
+    ...(secretEnv ?? []).map((v) => ({ name: v.name, valueFrom: { secretKeyRef: { name: v.secretName, key: v.key } } })),
+  ];
+  vars.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return vars.length === 0 ? undefined : vars;
 }
 
 function spread(topologyKey: string, whenUnsatisfiable: string, selector: Record<string, string>): k8s.TopologySpreadConstraint {
@@ -286,6 +328,14 @@ function serviceProblems(props: HardenedServiceProps, uid: number): PropProblem[
   for (const prop of ['readinessPath', 'livenessPath'] as const) {
     const path = props[prop];
     if (path !== undefined && !path.startsWith('/')) problems.push({ prop, value: path, rule: 'must be an absolute path starting with "/"' });
+  }
+  for (const variable of props.secretEnv ?? []) {
+    if (props.env && variable.name in props.env) {
+      problems.push({ prop: 'secretEnv', value: variable.name, rule: "must not repeat a name of 'env'" });
+    }
+  }
+  for (const mount of props.secretMounts ?? []) {
+    if (!DNS_LABEL.test(mount.name)) problems.push({ prop: 'secretMounts', value: mount.name, rule: 'must have a DNS label as name' });
   }
   const grace = props.terminationGracePeriodSeconds;
   if (grace !== undefined && (!Number.isInteger(grace) || grace < 0)) {

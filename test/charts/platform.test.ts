@@ -7,8 +7,11 @@ describe('PlatformChart |', () => {
   const chart = new PlatformChart(Testing.app(), 'Platform', { spec: model.spec, region: 'primary' });
   const manifests = Testing.synth(chart);
 
-  test('holds every platform namespace with its baseline, and the priority classes', () => {
-    expect(kindCounts(manifests)).toEqual({ PriorityClass: 2, Namespace: 5, ResourceQuota: 5, LimitRange: 5, NetworkPolicy: 10 });
+  test('holds every platform namespace with its baseline, and the cluster-wide objects', () => {
+    expect(kindCounts(manifests)).toEqual({
+      PriorityClass: 2, Namespace: 5, ResourceQuota: 5, LimitRange: 5, NetworkPolicy: 15, PeerAuthentication: 5, AuthorizationPolicy: 5,
+      Role: 10, RoleBinding: 10, ClusterSecretStore: 1, ClusterIssuer: 1,
+    });
     expect(manifests.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name)).toEqual(['alp-blue', 'alp-green', 'alp-edge', 'alp-data', 'alp-monitoring']);
     expect(chart.region).toBe('primary');
     expect(chart.component).toBe('platform');
@@ -34,7 +37,10 @@ describe('ColorChart |', () => {
   test('runs every service of the spec in the colour namespace', () => {
     expect(chart.services.map((s) => s.name)).toEqual(model.spec.services.map((s) => s.name));
     expect(new Set(manifests.map((m) => m.metadata.namespace))).toEqual(new Set(['alp-green']));
-    expect(kindCounts(manifests)).toEqual({ ServiceAccount: 7, Deployment: 7, Service: 7, PodDisruptionBudget: 7, HorizontalPodAutoscaler: 7 });
+    expect(kindCounts(manifests)).toEqual({
+      ServiceAccount: 7, Deployment: 7, Service: 7, PodDisruptionBudget: 7, HorizontalPodAutoscaler: 7, NetworkPolicy: 7, AuthorizationPolicy: 7,
+      ExternalSecret: 14, Role: 1, RoleBinding: 1, ReferenceGrant: 1,
+    });
   });
 
   test("takes the colour's image from the release state and maps the spec's fields", () => {

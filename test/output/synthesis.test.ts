@@ -44,7 +44,10 @@ describe('platform synthesis |', () => {
 
   test('writes one object per file at manifests/<region>/<component>/<kind>-<name>.yaml', () => {
     const components = new Set(output.objects.map((o) => `${o.region}/${o.component}`));
-    expect([...components].sort()).toEqual(['dr/blue', 'dr/green', 'dr/platform', 'primary/blue', 'primary/green', 'primary/platform']);
+    expect([...components].sort()).toEqual([
+      'dr/blue', 'dr/data', 'dr/edge', 'dr/green', 'dr/monitoring', 'dr/platform',
+      'primary/blue', 'primary/data', 'primary/edge', 'primary/green', 'primary/monitoring', 'primary/platform',
+    ]);
     for (const object of output.objects) {
       expect(object.path).toBe(`manifests/${object.region}/${object.component}/${object.manifest.kind.toLowerCase()}-${object.manifest.metadata.name}.yaml`);
       expect(yaml.loadAll(output.files.get(object.path)!)).toEqual([object.manifest]);
@@ -67,7 +70,7 @@ describe('platform synthesis |', () => {
   });
 
   test('names carry no hash suffix and every namespaced object has a namespace', () => {
-    const clusterScoped = ['Namespace', 'PriorityClass'];
+    const clusterScoped = ['Namespace', 'PriorityClass', 'ClusterIssuer', 'ClusterSecretStore'];
     for (const { manifest } of output.objects) {
       expect(manifest.metadata.name).not.toMatch(/-[0-9a-f]{8}$/);
       if (!clusterScoped.includes(manifest.kind)) expect(manifest.metadata.namespace).toMatch(/^alp-/);

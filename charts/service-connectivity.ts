@@ -1,0 +1,47 @@
+import {
+  AllowPolicy, Color, gatewayPodLabels, HardenedService, meshPrincipal, NetworkPeer, PlatformSpec,
+  POSTGRES, PROMETHEUS, REDIS, selectorLabels, ServiceAuthorization, ServiceSpec, TRACE_COLLECTOR,
+} from '../lib';
+
+/**
+ * The network and mesh rules of one service in one colour, derived from the spec's dependency
+ * graph: ingress from its declared callers (same colour), the edge gateway (public services)
+ * and Prometheus (metrics port); egress to its dependencies (same colour), the data stores it
+ * declared, the trace collector and its declared external destinations.
+ */
+export function addServiceConnectivity(workload: HardenedService, service: ServiceSpec, spec: PlatformSpec, color: Color): void {
+  const ns = spec.namespaces;
+  const byName = new Map(spec.services.map((s) => [s.name, s]));
+  const callers = spec.services.filter((s) => s.dependsOn.services.includes(service.name));
+  const gatewayPods = NetworkPeer.pods(gatewayPodLabels(spec.edge.gatewayName), ns.edge);
+  const endpointPods = (e: typeof POSTGRES) => NetworkPeer.pods(e.podLabels, ns[e.namespaceRole]);
+
+  const policy = new AllowPolicy(workload, 'NetworkPolicy', { name: service.name, selector: workload.selector });
+  for (const caller of callers) policy.allowFrom(NetworkPeer.pods(selectorLabels({ name: caller.name, color })), [{ port: service.port }]);
+  if (service.public) policy.allowFrom(gatewayPods, [{ port: service.port }]);
+  policy.allowFrom(endpointPods(PROMETHEUS), [{ port: service.metricsPort }]);
+
+  for (const dependency of service.dependsOn.services) {
+    policy.allowTo(NetworkPeer.pods(selectorLabels({ name: dependency, color })), [{ port: byName.get(dependency)!.port }]);
+  }
+  if (service.dependsOn.postgres) policy.allowTo(endpointPods(POSTGRES), [{ port: POSTGRES.port }]);
+  if (service.dependsOn.redis) policy.allowTo(endpointPods(REDIS), [{ port: REDIS.port }]);
+  policy.allowTo(endpointPods(TRACE_COLLECTOR), [{ port: TRACE_COLLECTOR.port }]);
+  for (const egress of service.egress) {
+    for (const cidr of egress.cidrs) policy.allowTo(NetworkPeer.cidr(cidr), egress.ports.map((port) => ({ port })));
+  }
+
+  if (!spec.mesh.enabled) return;
+  const authorization = new ServiceAuthorization(workload, 'Authorization', { name: service.name, selector: workload.selector });
+  for (const caller of callers) authorization.allowFrom(meshPrincipal(ns[color], caller.name), service.port);
+  if (service.public) authorization.allowFrom(meshPrincipal(ns.edge, gatewayServiceAccount(spec)), service.port);
+  authorization.allowFrom(meshPrincipal(ns[PROMETHEUS.namespaceRole], PROMETHEUS.serviceAccount), service.metricsPort);
+}
+
+/**
+ * The service account of the edge gateway's pods: Gateway API implementations such as Istio
+ * name it `<gateway>-<gateway class>`.
+ */
+export function gatewayServiceAccount(spec: PlatformSpec): string {
+  return `${spec.edge.gatewayName}-${spec.edge.gatewayClassName}`;
+}

@@ -1,0 +1,68 @@
+/**
+ * The platform's shared endpoints outside the colour namespaces: who they are (namespace role
+ * and pod labels) and where they listen. Network policies, mesh rules and the constructs that
+ * run these pods all use this one table, so that the policies select exactly those pods.
+ */
+
+/** Which platform namespace an endpoint lives in (resolved through the spec's namespaces). */
+export type NamespaceRole = 'blue' | 'green' | 'edge' | 'data' | 'monitoring';
+
+export interface PlatformEndpoint {
+  /** The workload's name (Deployment, StatefulSet or operator object). */
+  readonly name: string;
+  readonly namespaceRole: NamespaceRole;
+  /** Labels that select the endpoint's pods. */
+  readonly podLabels: Readonly<Record<string, string>>;
+  /** The service account its pods run as (for mesh principals). */
+  readonly serviceAccount: string;
+  readonly port: number;
+  readonly protocol: 'TCP' | 'UDP';
+}
+
+/** PostgreSQL as the services see it: the CloudNativePG PgBouncer pooler (read-write). */
+export const POSTGRES: PlatformEndpoint = {
+  name: 'postgres-pooler-rw',
+  namespaceRole: 'data',
+  podLabels: { 'cnpg.io/poolerName': 'postgres-pooler-rw' },
+  serviceAccount: 'postgres-pooler-rw',
+  port: 5432,
+  protocol: 'TCP',
+};
+
+/** Redis (primary and replicas). */
+export const REDIS: PlatformEndpoint = {
+  name: 'redis',
+  namespaceRole: 'data',
+  podLabels: { 'app.kubernetes.io/name': 'redis' },
+  serviceAccount: 'redis',
+  port: 6379,
+  protocol: 'TCP',
+};
+
+/** The OpenTelemetry Collector that receives traces over OTLP/gRPC. */
+export const TRACE_COLLECTOR: PlatformEndpoint = {
+  name: 'otel-collector',
+  namespaceRole: 'monitoring',
+  podLabels: { 'app.kubernetes.io/name': 'otel-collector' },
+  serviceAccount: 'otel-collector',
+  port: 4317,
+  protocol: 'TCP',
+};
+
+/**
+ * Prometheus, run by the cluster's Prometheus Operator installation in the monitoring
+ * namespace; it scrapes every service's metrics port. Its port is the web port.
+ */
+export const PROMETHEUS: PlatformEndpoint = {
+  name: 'prometheus',
+  namespaceRole: 'monitoring',
+  podLabels: { 'app.kubernetes.io/name': 'prometheus' },
+  serviceAccount: 'prometheus',
+  port: 9090,
+  protocol: 'TCP',
+};
+
+/** The edge gateway's pods, as Gateway API implementations label them. */
+export function gatewayPodLabels(gatewayName: string): Record<string, string> {
+  return { 'gateway.networking.k8s.io/gateway-name': gatewayName };
+}

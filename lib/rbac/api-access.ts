@@ -1,0 +1,76 @@
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { ApiAccessRule, apiAccessRuleProblems, PropProblem, throwIfProblems } from '../core';
+import { DNS_LABEL_RULE, RBAC_API_GROUP, isDnsLabel, resolveNamespace, toPolicyRule } from './_policy';
+
+export interface ServiceApiAccessProps {
+  /** The ServiceAccount granted the access (in `namespace`); also names the Role and RoleBinding `<serviceAccountName>-api`. */
+  readonly serviceAccountName: string;
+  /**
+   * The rules, rendered in the order given; inside each rule every list is deduplicated and
+   * sorted, so that reordering a list does not change the output.
+   */
+  readonly rules: readonly ApiAccessRule[];
+  /**
+   * Allow rules that touch `secrets` (or a `secrets/…` subresource). A service normally gets
+   * its secrets mounted from an ExternalSecret, not read through the API.
+   * @default false
+   */
+  readonly allowSecretAccess?: boolean;
+  /**
+   * Namespace of the Role, the RoleBinding and the ServiceAccount.
+   * @default - the chart's namespace; one of the two must be set
+   */
+  readonly namespace?: string;
+  /** Labels of the Role and RoleBinding. @default - none */
+  readonly labels?: Record<string, string>;
+}
+
+/**
+ * Least-privilege Kubernetes API access for one service: a Role with exactly the declared
+ * rules and a RoleBinding of it to the service's ServiceAccount, both named
+ * `<serviceAccountName>-api`. Wildcards, privilege-escalation verbs and (unless allowed)
+ * secrets are refused, every problem at once.
+ *
+ * @see https://kubernetes.io/docs/concepts/security/rbac-good-practices/
+ */
+export class ServiceApiAccess extends Construct {
+  /** Name of the Role and the RoleBinding. */
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly serviceAccountName: string;
+  public readonly role: ApiObject;
+  public readonly roleBinding: ApiObject;
+  private readonly _rules: ApiAccessRule[];
+
+  constructor(scope: Construct, id: string, props: ServiceApiAccessProps) {
+    super(scope, id);
+    const problems: PropProblem[] = [];
+    if (!isDnsLabel(props.serviceAccountName)) {
+      problems.push({ prop: 'serviceAccountName', value: props.serviceAccountName, rule: DNS_LABEL_RULE });
+    }
+    this.namespace = resolveNamespace(this, props.namespace, problems);
+    problems.push(...apiAccessRuleProblems(props.rules, props.allowSecretAccess ?? false));
+    throwIfProblems(this, problems);
+
+    this.serviceAccountName = props.serviceAccountName;
+    this.name = `${props.serviceAccountName}-api`;
+    this._rules = props.rules.map(toPolicyRule);
+    const metadata = { name: this.name, namespace: this.namespace, labels: props.labels };
+
+    this.role = new k8s.KubeRole(this, 'Role', { metadata, rules: this._rules.map(toPolicyRule) });
+    this.roleBinding = new k8s.KubeRoleBinding(this, 'RoleBinding', {
+      metadata,
+      roleRef: { apiGroup: RBAC_API_GROUP, kind: 'Role', name: this.name },
+      subjects: [{ kind: 'ServiceAccount', name: props.serviceAccountName, namespace: this.namespace }],
+    });
+  }
+
+  /** The rendered rules: lists deduplicated and sorted (a copy). */
+  public get rules(): ApiAccessRule[] {
+    return this._rules.map(toPolicyRule);
+  }
+}
+
+

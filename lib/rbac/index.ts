@@ -1,0 +1,2 @@
+export * from './api-access';
+export * from './human-access';

@@ -1,0 +1,3 @@
+export * from './certificates';
+export * from './service-secret';
+export * from './vault-secret-store';
