@@ -3,6 +3,7 @@ export * from './edge-chart';
 export * from './platform-app';
 export * from './platform-app-definition';
 export * from './platform-chart';
+export * from './platform-reports';
 export * from './platform-spec';
 export * from './service-connectivity';
 export * from './shared-services-charts';

@@ -1,5 +1,6 @@
 import { PlatformAppDefinition } from '../lib';
 import { buildPlatformApp } from './platform-app';
+import { platformReports } from './platform-reports';
 import { platformSpec } from './platform-spec';
 
 /** The platform's app as the `alp` CLI runs it. */
@@ -7,4 +8,5 @@ export const platformApp: PlatformAppDefinition = {
   defaultSpec: platformSpec,
   defaultSpecSource: 'charts/platform-spec.ts',
   build: (model) => buildPlatformApp(model),
+  reports: platformReports,
 };

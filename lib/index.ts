@@ -5,5 +5,6 @@ export * from './workload';
 export * from './network';
 export * from './rbac';
 export * from './security';
+export * from './policy';
 export * from './output';
 export * from './cli';

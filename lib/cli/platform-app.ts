@@ -1,4 +1,5 @@
 import { App } from 'cdk8s';
+import { RenderedObject } from '../output';
 import { PlatformModel } from '../spec';
 
 /** What the CLI needs from an application built on this library. */
@@ -9,4 +10,10 @@ export interface PlatformAppDefinition {
   readonly defaultSpecSource: string;
   /** Builds the cdk8s App (placed charts only) from a validated model. */
   build(model: PlatformModel): App;
+  /**
+   * Reports computed from the synthesized objects: path below the output directory (under
+   * `reports/`) to content.
+   * @default - no reports
+   */
+  reports?(objects: readonly RenderedObject[], model: PlatformModel): Map<string, string>;
 }

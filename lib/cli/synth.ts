@@ -20,7 +20,12 @@ export function synthesize(definition: PlatformAppDefinition, options: SynthOpti
     spec: options.specFile ?? definition.defaultSpecSource,
     release: releaseFile,
   });
-  return renderApp(definition.build(model));
+  const output = renderApp(definition.build(model));
+  for (const [path, content] of definition.reports?.(output.objects, model) ?? []) {
+    if (output.files.has(path)) throw new Error(`report ${path} would overwrite a manifest`);
+    output.files.set(path, content);
+  }
+  return output;
 }
 
 /** Synthesizes and replaces `outdir` with the result; on any error `outdir` is untouched. */

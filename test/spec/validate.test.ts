@@ -115,4 +115,35 @@ describe('validatePlatform |', () => {
     spec.services[0].autoscaling.maxReplicas = 0;
     expect(errorOf(() => validateSpec(spec))).toBe("invalid platform input (1 problem); nothing was written\n  - spec: 'services[0].autoscaling.maxReplicas' (0) must be an integer of at least 1");
   });
+
+  test('fails when the spec holds a secret value instead of a Vault reference', () => {
+    const spec: any = clone(platformSpec);
+    spec.services[1].env = { DATABASE_PASSWORD: 'hunter2', LOG_LEVEL: 'info', SMTP_URL: 'smtp://mailer:s3cret@smtp.example.com' };
+    expect(problemsOf(spec)).toEqual([
+      "spec: 'services[1].env.DATABASE_PASSWORD' (\"hunter2\") must not hold a secret (its name looks like a secret's); declare it under 'secrets' so that it comes from Vault",
+      "spec: 'services[1].env.SMTP_URL' (\"smtp://mailer:s3cret@smtp.example.com\") must not hold a secret (its value looks like a URL with a password); declare it under 'secrets' so that it comes from Vault",
+    ]);
+  });
+
+  test('fails when Kubernetes API access is broader than least privilege', () => {
+    const spec: any = clone(platformSpec);
+    spec.services[3].kubernetesApi = { rules: [{ apiGroups: [''], resources: ['secrets', 'pods/*'], verbs: ['get', 'impersonate'] }] };
+    expect(problemsOf(spec)).toEqual([
+      "spec: 'services[3].kubernetesApi.rules[0].resources[0]' (\"secrets\") must not be secrets unless 'allowSecretAccess' is true; mount the secret into the pod from an ExternalSecret instead of reading it through the API",
+      "spec: 'services[3].kubernetesApi.rules[0].resources[1]' (\"pods/*\") must not contain the wildcard '*'; list the resources explicitly",
+      "spec: 'services[3].kubernetesApi.rules[0].verbs[1]' (\"impersonate\") must not be escalate, bind or impersonate; these verbs let the holder grant itself permissions beyond its Role",
+    ]);
+  });
+
+  test('fails when the TLS issuer, Vault or a secret is misdeclared', () => {
+    const spec: any = clone(platformSpec);
+    spec.tls.issuer = { type: 'selfsigned' };
+    spec.vault.server = 'http://vault.alp.example.com';
+    spec.services[0].secrets[0].keys = [];
+    expect(problemsOf(spec)).toEqual([
+      "spec: 'services[0].secrets[0].keys' ([]) must list at least one key",
+      "spec: 'tls.issuer.type' (\"selfsigned\") must have type \"acme\" or \"vault\"",
+      "spec: 'vault.server' (\"http://vault.alp.example.com\") must be an https:// URL",
+    ]);
+  });
 });

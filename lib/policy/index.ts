@@ -1,0 +1,3 @@
+export * from './platform-endpoints';
+export * from './reachability';
+export * from './reachability-report';

@@ -1,0 +1,77 @@
+import { platformApp } from '../../charts';
+import { declaredConnections, endpointWorkloads, evaluateReachability, synthesize, workloadsFromManifests } from '../../lib';
+import { join } from 'node:path';
+import { platformModel, REPO_ROOT } from '../helpers/manifests';
+
+const RELEASE = join(REPO_ROOT, 'release.yaml');
+
+describe('platform reachability |', () => {
+  const model = platformModel();
+  const output = synthesize(platformApp, { releaseFile: RELEASE });
+
+  function evaluate(region: string) {
+    const manifests = output.objects.filter((o) => o.region === region).map((o) => o.manifest);
+    const workloads = workloadsFromManifests(manifests);
+    return { workloads, result: evaluateReachability(manifests, endpointWorkloads(model.spec, workloads)) };
+  }
+
+  test.each(['primary', 'dr'])('in %s, the evaluated NetworkPolicies allow exactly the declared graph, in both colours', (region) => {
+    // WHEN
+    const { result } = evaluate(region);
+    // THEN
+    const key = (c: { from: string; to: string; port: number; protocol: string }) => `${c.from} -> ${c.to} ${c.port}/${c.protocol}`;
+    expect(result.connections.map(key)).toEqual(declaredConnections(model.spec).map(key));
+  });
+
+  test('covers services, data stores, monitoring and the edge', () => {
+    const { workloads } = evaluate('primary');
+    expect(workloads.map((w) => w.id)).toContain('alp-edge/alp-gateway');
+    const ids = [...workloads, ...endpointWorkloads(model.spec, workloads)].map((w) => w.id).sort();
+    expect(ids.length).toBe(7 * 2 + 1 + 4);
+    expect(ids).toEqual(expect.arrayContaining(['alp-data/postgres-pooler-rw', 'alp-data/redis', 'alp-monitoring/otel-collector', 'alp-monitoring/prometheus']));
+  });
+
+  test('a service that is not a declared caller cannot reach another service, in either colour', () => {
+    const { result } = evaluate('primary');
+    const reaches = (from: string, to: string) => result.connections.some((c) => c.from === from && c.to === to);
+    // content-service calls nobody; the gateway calls user-service; colours never mix.
+    expect(reaches('alp-blue/content-service', 'alp-blue/user-service')).toBe(false);
+    expect(reaches('alp-blue/api-gateway', 'alp-blue/user-service')).toBe(true);
+    expect(reaches('alp-blue/api-gateway', 'alp-green/user-service')).toBe(false);
+    expect(reaches('alp-green/notification-service', 'alp-data/postgres-pooler-rw')).toBe(false);
+    expect(reaches('alp-green/user-service', 'alp-data/postgres-pooler-rw')).toBe(true);
+  });
+
+  test('egress leaves the cluster only to declared CIDRs and ports; only the gateway is open to the internet', () => {
+    const { result } = evaluate('primary');
+    expect(result.externalEgress.map((e) => `${e.from} ${e.cidr} ${e.ports.join(',')}`)).toEqual([
+      'alp-blue/notification-service 192.0.2.0/24 TCP/443',
+      'alp-blue/notification-service 203.0.113.0/24 TCP/587',
+      'alp-blue/user-service 198.51.100.10/32 TCP/443',
+      'alp-green/notification-service 192.0.2.0/24 TCP/443',
+      'alp-green/notification-service 203.0.113.0/24 TCP/587',
+      'alp-green/user-service 198.51.100.10/32 TCP/443',
+    ]);
+    expect(result.externalIngress.map((e) => `${e.to} ${e.cidr} ${e.ports.join(',')}`)).toEqual(['alp-edge/alp-gateway 0.0.0.0/0 TCP/80,TCP/443']);
+  });
+
+  test('the comparison catches a missing policy: without user-service\'s policy its callers are cut off', () => {
+    // GIVEN the primary region without the blue user-service NetworkPolicy
+    const manifests = output.objects
+      .filter((o) => o.region === 'primary' && o.path !== 'manifests/primary/blue/networkpolicy-user-service.yaml')
+      .map((o) => o.manifest);
+    // WHEN
+    const result = evaluateReachability(manifests, endpointWorkloads(model.spec, workloadsFromManifests(manifests)));
+    // THEN every declared connection to or from blue user-service is missing, and nothing else
+    const key = (c: { from: string; to: string; port: number }) => `${c.from} -> ${c.to} ${c.port}`;
+    const missing = declaredConnections(model.spec).map(key).filter((k) => !result.connections.map(key).includes(k));
+    expect(missing).toEqual([
+      'alp-blue/api-gateway -> alp-blue/user-service 8080',
+      'alp-blue/user-service -> alp-blue/notification-service 8080',
+      'alp-blue/user-service -> alp-data/postgres-pooler-rw 5432',
+      'alp-blue/user-service -> alp-data/redis 6379',
+      'alp-blue/user-service -> alp-monitoring/otel-collector 4317',
+      'alp-monitoring/prometheus -> alp-blue/user-service 9090',
+    ]);
+  });
+});
