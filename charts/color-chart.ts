@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  BackendGrant, Color, HardenedServiceProps, ServiceApiAccess, ServiceSecret, ServiceSecretSpec, HardenedService, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, PlacedChart, PlatformSpec,
+  BackendGrant, Color, regionalMinReplicas, RegionSpec, HardenedServiceProps, ServiceApiAccess, ServiceSecret, ServiceSecretSpec, HardenedService, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, PlacedChart, PlatformSpec,
   PRIORITY_CRITICAL, PRIORITY_STANDARD, pascalCase, ReleaseState, ScalingMetric, ServiceSpec,
 } from '../lib';
 import { SECRET_STORE_NAME } from './platform-chart';
@@ -9,7 +9,7 @@ import { addServiceConnectivity } from './service-connectivity';
 export interface ColorChartProps {
   readonly spec: PlatformSpec;
   readonly release: ReleaseState;
-  readonly region: string;
+  readonly region: RegionSpec;
   readonly color: Color;
 }
 
@@ -22,11 +22,11 @@ export class ColorChart extends PlacedChart {
 
   constructor(scope: Construct, id: string, props: ColorChartProps) {
     const labels = { [LABEL_PART_OF]: props.spec.name, [LABEL_MANAGED_BY]: MANAGED_BY };
-    super(scope, id, { region: props.region, component: props.color, namespace: props.spec.namespaces[props.color], labels });
+    super(scope, id, { region: props.region.name, component: props.color, namespace: props.spec.namespaces[props.color], labels });
     const images = props.release.colors[props.color].images;
     this.services = props.spec.services.map((service) => {
       const workload = new HardenedService(this, pascalCase(service.name), {
-        ...serviceProps(service),
+        ...serviceProps(service, props.region),
         ...secretProps(service),
         image: images[service.name],
         color: props.color,
@@ -76,8 +76,8 @@ function secretProps(service: ServiceSpec): Pick<HardenedServiceProps, 'secretMo
   };
 }
 
-/** HardenedService props from a service's spec (everything but the image and colour). */
-function serviceProps(service: ServiceSpec) {
+/** HardenedService props from a service's spec (replica floor scaled for the region) (everything but the image and colour). */
+function serviceProps(service: ServiceSpec, region: RegionSpec) {
   const scaling = service.autoscaling;
   return {
     name: service.name,
@@ -85,9 +85,9 @@ function serviceProps(service: ServiceSpec) {
     port: service.port,
     metricsPort: service.metricsPort,
     resources: service.resources,
-    replicas: service.replicas,
+    replicas: service.replicas && regionalMinReplicas(service.replicas, region),
     autoscaling: scaling && {
-      minReplicas: scaling.minReplicas,
+      minReplicas: regionalMinReplicas(scaling.minReplicas, region),
       maxReplicas: scaling.maxReplicas,
       targetCpuUtilizationPercentage: scaling.targetCPUUtilizationPercentage,
       targetMemoryUtilizationPercentage: scaling.targetMemoryUtilizationPercentage,

@@ -1,32 +1,33 @@
 import { Construct } from 'constructs';
 import {
-  AllowPolicy, COLORS, EdgeGateway, gatewayPodLabels, HostCertificate, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY,
-  NetworkPeer, PlacedChart, PlatformSpec, PublicRoute, ReleaseState, selectorLabels, ServiceAuthorization, pascalCase,
+  AllowPolicy, BlueGreenRoutes, ClusterPlacement, EdgeGateway, EdgeGatewayRole, edgeGateways, gatewayPodLabels, HostCertificate,
+  LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, NetworkPeer, pascalCase, PlacedChart, PlatformSpec, previewHost, PublicRoute,
+  ReleaseState, selectorLabels, ServiceAuthorization, weightedDnsAnnotations,
 } from '../lib';
 import { issuerName } from './platform-chart';
 
 export interface EdgeChartProps {
   readonly spec: PlatformSpec;
   readonly release: ReleaseState;
-  readonly region: string;
+  readonly placement: ClusterPlacement;
 }
 
 /**
- * The `edge` component of a region: the Gateway with an HTTPS listener per public host, a
- * certificate per host, the routes to the active colour, and the gateway's network and mesh
- * rules.
+ * The `edge` component of a cluster: the Gateways, a certificate per host, the routes and the
+ * gateways' network and mesh rules. With both colours in the cluster, the routes are the
+ * traffic switch (live host to the active colour, preview host to the standby). With one colour
+ * per cluster, the routes go to the local colour and weighted DNS on the Gateways is the switch.
  */
 export class EdgeChart extends PlacedChart {
   constructor(scope: Construct, id: string, props: EdgeChartProps) {
-    const { spec } = props;
+    const { spec, placement } = props;
     const labels = { [LABEL_PART_OF]: spec.name, [LABEL_MANAGED_BY]: MANAGED_BY };
-    super(scope, id, { region: props.region, component: 'edge', namespace: spec.namespaces.edge, labels });
+    super(scope, id, { region: placement.region.name, component: placement.componentOf('edge'), namespace: spec.namespaces.edge, labels });
 
-    const gateway = new EdgeGateway(this, 'Gateway', { name: spec.edge.gatewayName, gatewayClassName: spec.edge.gatewayClassName });
+    const activeColor = props.release.regions[placement.region.name].activeColor;
     const publicServices = spec.services.filter((s) => s.public);
-    const certificates = new Map<string, HostCertificate>();
-    for (const service of publicServices) {
-      const host = service.public!.host;
+    const certificates = new Map<string, string>();
+    const certificateFor = (host: string) => {
       if (!certificates.has(host)) {
         const certificate = new HostCertificate(this, pascalCase(host), {
           name: host.replace(/\./g, '-'),
@@ -35,29 +36,65 @@ export class EdgeChart extends PlacedChart {
           durationHours: spec.tls.durationHours,
           renewBeforeHours: spec.tls.renewBeforeHours,
         });
-        certificates.set(host, certificate);
-        gateway.addHost(host, certificate.secretName);
+        certificates.set(host, certificate.secretName);
       }
-      const activeColor = props.release.regions[props.region].activeColor;
-      new PublicRoute(this, `${pascalCase(service.name)}Route`, {
-        name: service.name,
-        gatewayName: gateway.name,
-        host,
-        pathPrefix: service.public!.path,
-        backend: { name: service.name, namespace: spec.namespaces[activeColor], port: service.port },
-      });
-    }
+      return certificates.get(host)!;
+    };
 
-    const policy = new AllowPolicy(this, 'GatewayNetworkPolicy', { name: gateway.name, selector: gatewayPodLabels(gateway.name) });
-    // The gateway is the platform's one public entry point: its listeners accept any address.
+    for (const role of edgeGateways(spec)) {
+      const localColor = placement.colors.length === 1 ? placement.colors[0] : undefined;
+      const gateway = new EdgeGateway(this, pascalCase(role.name), {
+        name: role.name,
+        gatewayClassName: spec.edge.gatewayClassName,
+        annotations: localColor === undefined ? undefined : weightedDnsAnnotations(
+          placement.region.name,
+          localColor,
+          (role.serves === 'live') === (localColor === activeColor),
+        ),
+      });
+      for (const service of publicServices) {
+        const host = service.public!.host;
+        const preview = previewHost(spec, host);
+        if (role.serves !== 'preview') gateway.addHost(host, certificateFor(host));
+        if (role.serves !== 'live') gateway.addHost(preview, certificateFor(preview));
+        if (localColor === undefined) {
+          new BlueGreenRoutes(this, `${pascalCase(service.name)}Routes`, {
+            gatewayName: gateway.name,
+            service: { name: service.name, port: service.port },
+            host,
+            previewHost: preview,
+            pathPrefix: service.public!.path,
+            namespaces: spec.namespaces,
+            activeColor,
+          });
+        } else {
+          const isPreview = role.serves === 'preview';
+          new PublicRoute(this, `${pascalCase(service.name)}${isPreview ? 'Preview' : 'Live'}Route`, {
+            name: isPreview ? `${service.name}-preview` : service.name,
+            gatewayName: gateway.name,
+            host: isPreview ? preview : host,
+            pathPrefix: service.public!.path,
+            backend: { name: service.name, namespace: spec.namespaces[localColor], port: service.port },
+          });
+        }
+      }
+      this.addGatewayRules(gateway, role, props);
+    }
+  }
+
+  /** The gateway is a public entry point: any address may reach its listeners. */
+  private addGatewayRules(gateway: EdgeGateway, role: EdgeGatewayRole, props: EdgeChartProps): void {
+    const { spec, placement } = props;
+    const selector = gatewayPodLabels(gateway.name);
+    const policy = new AllowPolicy(this, `${pascalCase(role.name)}NetworkPolicy`, { name: gateway.name, selector });
     policy.allowFrom(NetworkPeer.internet(), gateway.ports.map((port) => ({ port })));
-    for (const service of publicServices) {
-      for (const color of COLORS) {
+    for (const service of spec.services.filter((s) => s.public)) {
+      for (const color of placement.colors) {
         policy.allowTo(NetworkPeer.pods(selectorLabels({ name: service.name, color }), spec.namespaces[color]), [{ port: service.port }]);
       }
     }
     if (spec.mesh.enabled) {
-      const authorization = new ServiceAuthorization(this, 'GatewayAuthorization', { name: gateway.name, selector: gatewayPodLabels(gateway.name) });
+      const authorization = new ServiceAuthorization(this, `${pascalCase(role.name)}Authorization`, { name: gateway.name, selector });
       // Clients on the internet are outside the mesh; the listeners admit them.
       for (const port of gateway.ports) authorization.allowAnySource(port);
     }

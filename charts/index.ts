@@ -1,3 +1,4 @@
+export * from './argocd-chart';
 export * from './color-chart';
 export * from './edge-chart';
 export * from './platform-app';

@@ -1,25 +1,33 @@
 import { App } from 'cdk8s';
-import { COLORS, PlatformModel, pascalCase } from '../lib';
+import { Construct } from 'constructs';
+import { applyArgoSyncPolicy, clusterPlacements, PlatformModel, pascalCase } from '../lib';
+import { ArgoCdChart } from './argocd-chart';
 import { ColorChart } from './color-chart';
 import { EdgeChart } from './edge-chart';
 import { PlatformChart } from './platform-chart';
 import { DataChart, MonitoringChart } from './shared-services-charts';
 
 /**
- * Builds the platform's cdk8s App from a validated model: for every region, the `platform`
- * component, one chart per colour, and the shared `edge`, `data` and `monitoring` components.
+ * Builds the platform's cdk8s App from a validated model: for every cluster the topology
+ * implies, the `platform` component, a chart per colour it runs, and the shared `edge`, `data`
+ * and `monitoring` components.
  */
 export function buildPlatformApp(model: PlatformModel, outdir?: string): App {
   const app = new App({ outdir });
-  for (const region of model.spec.regions) {
-    const regionScope = pascalCase(region.name);
-    new PlatformChart(app, `${regionScope}Platform`, { spec: model.spec, region: region.name });
-    for (const color of COLORS) {
-      new ColorChart(app, `${regionScope}${pascalCase(color)}`, { spec: model.spec, release: model.release, region: region.name, color });
+  const { spec, release } = model;
+  const manifests = new Construct(app, 'Manifests');
+  for (const placement of clusterPlacements(spec)) {
+    // Chart ids follow the output folders: PrimaryPlatform, PrimaryBlue, PrimaryBlueEdge, …
+    const chartId = (component: string) => pascalCase(`${placement.region.name}-${component}`);
+    new PlatformChart(manifests, chartId(placement.componentOf('platform')), { spec, placement });
+    for (const color of placement.colors) {
+      new ColorChart(manifests, chartId(color), { spec, release, region: placement.region, color });
     }
-    new EdgeChart(app, `${regionScope}Edge`, { spec: model.spec, release: model.release, region: region.name });
-    new DataChart(app, `${regionScope}Data`, { spec: model.spec, region: region.name });
-    new MonitoringChart(app, `${regionScope}Monitoring`, { spec: model.spec, region: region.name });
+    new EdgeChart(manifests, chartId(placement.componentOf('edge')), { spec, release, placement });
+    new DataChart(manifests, chartId(placement.componentOf('data')), { spec, placement });
+    new MonitoringChart(manifests, chartId(placement.componentOf('monitoring')), { spec, placement });
   }
+  new ArgoCdChart(app, 'ArgoCd', { spec, managed: manifests });
+  applyArgoSyncPolicy(app);
   return app;
 }

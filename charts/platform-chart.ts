@@ -1,12 +1,12 @@
 import { Construct } from 'constructs';
 import {
-  HTTP_LISTENER, HumanAccessRoles, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, MeshNamespaceDefaults, NamespaceBaseline, pascalCase, PlacedChart,
+  ClusterPlacement, edgeGateways, HTTP_LISTENER, HumanAccessRoles, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, MeshNamespaceDefaults, NamespaceBaseline, pascalCase, PlacedChart,
   PlatformIssuer, PlatformPriorityClasses, PlatformSpec, quotaFor, serviceMaxReplicas, VaultSecretStore,
 } from '../lib';
 
 export interface PlatformChartProps {
   readonly spec: PlatformSpec;
-  readonly region: string;
+  readonly placement: ClusterPlacement;
 }
 
 /**
@@ -18,15 +18,18 @@ export interface PlatformChartProps {
 export class PlatformChart extends PlacedChart {
   constructor(scope: Construct, id: string, props: PlatformChartProps) {
     const labels = { [LABEL_PART_OF]: props.spec.name, [LABEL_MANAGED_BY]: MANAGED_BY };
-    super(scope, id, { region: props.region, component: 'platform', labels });
+    const { spec, placement } = props;
+    super(scope, id, { region: placement.region.name, component: placement.componentOf('platform'), labels });
 
     new PlatformPriorityClasses(this, 'PriorityClasses');
     // A colour namespace must hold every service at full scale during a rollout.
-    const colorQuota = quotaFor(props.spec.services.map((s) => ({ resources: s.resources, maxReplicas: serviceMaxReplicas(s) })));
-    const { spec } = props;
-    for (const [role, namespace] of Object.entries(spec.namespaces)) {
+    const colorQuota = quotaFor(spec.services.map((s) => ({ resources: s.resources, maxReplicas: serviceMaxReplicas(s) })));
+    const colorNamespaces = placement.colors.map((color) => spec.namespaces[color]);
+    const roles = [...placement.colors, 'edge', 'data', 'monitoring'] as const;
+    for (const role of roles) {
+      const namespace = spec.namespaces[role];
       const scope = new Construct(this, pascalCase(role));
-      new NamespaceBaseline(scope, 'Baseline', { name: namespace, quota: role === 'blue' || role === 'green' ? colorQuota : undefined });
+      new NamespaceBaseline(scope, 'Baseline', { name: namespace, quota: colorNamespaces.includes(namespace) ? colorQuota : undefined });
       if (spec.mesh.enabled) new MeshNamespaceDefaults(scope, 'Mesh', { namespace });
       new HumanAccessRoles(scope, 'HumanAccess', {
         namespace,
@@ -43,13 +46,13 @@ export class PlatformChart extends PlacedChart {
       authMountPath: spec.vault.authMountPath,
       role: spec.vault.role,
       // Only the colour namespaces run services that read secrets.
-      namespaces: [spec.namespaces.blue, spec.namespaces.green],
+      namespaces: colorNamespaces,
     });
 
     new PlatformIssuer(this, 'CertificateIssuer', {
       name: issuerName(spec),
       issuer: spec.tls.issuer,
-      challengeGateway: { name: spec.edge.gatewayName, namespace: spec.namespaces.edge, listener: HTTP_LISTENER },
+      challengeGateways: edgeGateways(spec).map((gateway) => ({ name: gateway.name, namespace: spec.namespaces.edge, listener: HTTP_LISTENER })),
     });
   }
 }

@@ -1,18 +1,24 @@
 import {
-  endpointWorkloads, evaluateReachability, PlatformModel, RenderedObject, renderReachabilityReport, workloadsFromManifests,
+  ClusterPlacement, clusterPlacements, endpointWorkloads, evaluateReachability, PlatformModel, RenderedObject, renderReachabilityReport, workloadsFromManifests,
 } from '../lib';
 
 /**
- * `reports/reachability.md`: for each region, who can reach whom, computed by evaluating the
+ * `reports/reachability.md`: for each cluster, who can reach whom, computed by evaluating the
  * synthesized NetworkPolicies (not by re-reading the spec).
  */
 export function platformReports(objects: readonly RenderedObject[], model: PlatformModel): Map<string, string> {
-  const sections = model.spec.regions.map((region) => {
-    const manifests = objects.filter((o) => o.region === region.name).map((o) => o.manifest);
-    const workloads = workloadsFromManifests(manifests);
-    const extra = endpointWorkloads(model.spec, workloads);
-    const result = evaluateReachability(manifests, extra);
-    return renderReachabilityReport(result, [...workloads, ...extra], { title: `Reachability in region ${region.name}` });
+  const sections = clusterPlacements(model.spec).map((placement) => {
+    const { workloads, result } = evaluateCluster(objects, model, placement);
+    return renderReachabilityReport(result, workloads, { title: `Reachability in cluster ${placement.cluster.name} (region ${placement.region.name})` });
   });
   return new Map([['reports/reachability.md', sections.join('\n')]]);
+}
+
+/** The NetworkPolicies of one cluster, evaluated over its workloads and the shared endpoints. */
+export function evaluateCluster(objects: readonly RenderedObject[], model: PlatformModel, placement: ClusterPlacement) {
+  const components = new Set([...placement.colors, ...(['platform', 'edge', 'data', 'monitoring'] as const).map(placement.componentOf)]);
+  const manifests = objects.filter((o) => o.region === placement.region.name && components.has(o.component)).map((o) => o.manifest);
+  const found = workloadsFromManifests(manifests);
+  const extra = endpointWorkloads(model.spec, found);
+  return { workloads: [...found, ...extra], result: evaluateReachability(manifests, extra) };
 }

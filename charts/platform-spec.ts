@@ -11,10 +11,12 @@ export const platformSpec: PlatformSpecInput = {
   name: 'alp',
   regions: [
     { name: 'primary', role: 'primary', cluster: { name: 'alp-primary', server: 'https://primary.k8s.alp.example.com' } },
-    { name: 'dr', role: 'dr', cluster: { name: 'alp-dr', server: 'https://dr.k8s.alp.example.com' } },
+    // A warm standby: half of each service's minimum replicas (never fewer than 2).
+    { name: 'dr', role: 'dr', cluster: { name: 'alp-dr', server: 'https://dr.k8s.alp.example.com' }, minReplicasPercent: 50 },
   ],
   oidcGroups: { viewers: ['alp-developers'], operators: ['alp-sre'] },
   tls: { issuer: { type: 'acme', email: 'platform-team@alp.example.com' } },
+  gitops: { repoURL: 'https://git.alp.example.com/platform/alp-deploy.git' },
   vault: { server: 'https://vault.alp.example.com' },
   services: [
     {

@@ -1,5 +1,5 @@
 import {
-  AllowPolicy, Color, gatewayPodLabels, HardenedService, meshPrincipal, NetworkPeer, PlatformSpec,
+  AllowPolicy, Color, edgeGateways, gatewayPodLabels, HardenedService, meshPrincipal, NetworkPeer, PlatformSpec,
   POSTGRES, PROMETHEUS, REDIS, selectorLabels, ServiceAuthorization, ServiceSpec, TRACE_COLLECTOR,
 } from '../lib';
 
@@ -13,12 +13,14 @@ export function addServiceConnectivity(workload: HardenedService, service: Servi
   const ns = spec.namespaces;
   const byName = new Map(spec.services.map((s) => [s.name, s]));
   const callers = spec.services.filter((s) => s.dependsOn.services.includes(service.name));
-  const gatewayPods = NetworkPeer.pods(gatewayPodLabels(spec.edge.gatewayName), ns.edge);
+  const gateways = edgeGateways(spec).map((g) => g.name);
   const endpointPods = (e: typeof POSTGRES) => NetworkPeer.pods(e.podLabels, ns[e.namespaceRole]);
 
   const policy = new AllowPolicy(workload, 'NetworkPolicy', { name: service.name, selector: workload.selector });
   for (const caller of callers) policy.allowFrom(NetworkPeer.pods(selectorLabels({ name: caller.name, color })), [{ port: service.port }]);
-  if (service.public) policy.allowFrom(gatewayPods, [{ port: service.port }]);
+  if (service.public) {
+    for (const gateway of gateways) policy.allowFrom(NetworkPeer.pods(gatewayPodLabels(gateway), ns.edge), [{ port: service.port }]);
+  }
   policy.allowFrom(endpointPods(PROMETHEUS), [{ port: service.metricsPort }]);
 
   for (const dependency of service.dependsOn.services) {
@@ -34,14 +36,16 @@ export function addServiceConnectivity(workload: HardenedService, service: Servi
   if (!spec.mesh.enabled) return;
   const authorization = new ServiceAuthorization(workload, 'Authorization', { name: service.name, selector: workload.selector });
   for (const caller of callers) authorization.allowFrom(meshPrincipal(ns[color], caller.name), service.port);
-  if (service.public) authorization.allowFrom(meshPrincipal(ns.edge, gatewayServiceAccount(spec)), service.port);
+  if (service.public) {
+    for (const gateway of gateways) authorization.allowFrom(meshPrincipal(ns.edge, gatewayServiceAccount(spec, gateway)), service.port);
+  }
   authorization.allowFrom(meshPrincipal(ns[PROMETHEUS.namespaceRole], PROMETHEUS.serviceAccount), service.metricsPort);
 }
 
 /**
- * The service account of the edge gateway's pods: Gateway API implementations such as Istio
+ * The service account of an edge gateway's pods: Gateway API implementations such as Istio
  * name it `<gateway>-<gateway class>`.
  */
-export function gatewayServiceAccount(spec: PlatformSpec): string {
-  return `${spec.edge.gatewayName}-${spec.edge.gatewayClassName}`;
+export function gatewayServiceAccount(spec: PlatformSpec, gateway: string): string {
+  return `${gateway}-${spec.edge.gatewayClassName}`;
 }

@@ -5,6 +5,7 @@ export * from './workload';
 export * from './network';
 export * from './rbac';
 export * from './security';
+export * from './delivery';
 export * from './policy';
 export * from './output';
 export * from './cli';

@@ -2,14 +2,29 @@
 // Regenerates imports/ (cdk8s CRD bindings) from the `imports` list in cdk8s.yaml.
 // Each CRD is taken from a local copy under ALP_CRD_DIR (default ../shared/crds) when one
 // exists, found by the upstream file name, and otherwise from the upstream URL itself.
+//
+// It also writes imports/schemas/, the JSON schemas that lib/policy/schema.ts validates
+// manifests against (generated data, committed like the bindings):
+// - `<group>_<kind>_<version>.json`: the `openAPIV3Schema` of each served version of each CRD;
+// - `gateway.networking.k8s.io_ReferenceGrant_v1beta1.json`: from @kubernetes-models/gateway-api,
+//   since no ReferenceGrant CRD is imported;
+// - `kubernetes-1.28.json`: the Kubernetes v1.28 definitions (the file `cdk8s import k8s@1.28.0`
+//   reads), from ALP_K8S_SCHEMA (default ../shared/k8s-schema/v1.28/_definitions.json) or upstream.
+// Descriptions are dropped (documentation only) and keys are sorted, so the output is small and
+// stable; nothing else is changed.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, join, resolve } from 'node:path';
 import yaml from 'js-yaml';
 
 const root = resolve(import.meta.dirname, '..');
 const crdDir = resolve(root, process.env.ALP_CRD_DIR ?? '../shared/crds');
+const k8sSchemaFile = resolve(root, process.env.ALP_K8S_SCHEMA ?? '../shared/k8s-schema/v1.28/_definitions.json');
+const k8sSchemaUrl =
+  'https://raw.githubusercontent.com/cdk8s-team/cdk8s/749720900394df4dde7b71e3678e96b889ff6202/kubernetes-schemas/v1.28.0/_definitions.json';
 const outDir = join(root, 'imports');
+const schemaDir = join(outDir, 'schemas');
 
 // Istio's upstream location is a bundle; its local copies are split per CRD.
 const localNameOverrides = {
@@ -44,3 +59,74 @@ for (const source of sources) {
   });
 }
 console.log(`wrote ${readdirSync(outDir).length} modules to imports/`);
+
+// ---- JSON schemas for lib/policy/schema.ts ----
+
+async function readSource(location) {
+  if (!/^https?:\/\//.test(location)) return readFileSync(location, 'utf8');
+  const response = await fetch(location);
+  if (!response.ok) throw new Error(`GET ${location}: HTTP ${response.status}`);
+  return response.text();
+}
+
+/** Drops `description` from every schema node (not from property maps, where it may be a field name). */
+function stripDescriptions(node) {
+  if (Array.isArray(node)) return node.map(stripDescriptions);
+  if (node === null || typeof node !== 'object') return node;
+  const out = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'description' && typeof value === 'string') continue;
+    if (key === 'properties' || key === 'definitions' || key === 'patternProperties') {
+      out[key] = Object.fromEntries(Object.entries(value).map(([name, child]) => [name, stripDescriptions(child)]));
+    } else if (['items', 'additionalProperties', 'not', 'allOf', 'anyOf', 'oneOf'].includes(key)) {
+      out[key] = stripDescriptions(value);
+    } else {
+      out[key] = value; // data such as enum, default, example, x-kubernetes-validations
+    }
+  }
+  return out;
+}
+
+function sortKeys(value) {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortKeys(value[key])]));
+}
+
+const written = new Set();
+function writeSchema(file, schema) {
+  writeFileSync(join(schemaDir, file), JSON.stringify(sortKeys(stripDescriptions(schema))) + '\n');
+  written.add(file);
+}
+
+mkdirSync(schemaDir, { recursive: true });
+const seen = new Set();
+for (const source of sources) {
+  const [module, location] = source.split(':=');
+  if (seen.has(source)) continue;
+  seen.add(source);
+  let crds = yaml.loadAll(await readSource(location)).filter((doc) => doc?.kind === 'CustomResourceDefinition');
+  // A bundle (Istio's upstream file) holds many CRDs: keep the one the module is named after.
+  if (crds.length > 1) crds = crds.filter((crd) => crd.spec.names.kind.toLowerCase() === module);
+  if (crds.length === 0) throw new Error(`${location}: no CustomResourceDefinition for module ${module}`);
+  for (const crd of crds) {
+    for (const version of crd.spec.versions.filter((v) => v.served)) {
+      writeSchema(`${crd.spec.group}_${crd.spec.names.kind}_${version.name}.json`, version.schema.openAPIV3Schema);
+    }
+  }
+}
+
+// ReferenceGrant: @kubernetes-models/gateway-api keeps each schema as a JSON literal,
+// `const schema = {...};`, in its CommonJS model file.
+const referenceGrantFile = 'gateway.networking.k8s.io_ReferenceGrant_v1beta1.json';
+if (!written.has(referenceGrantFile)) {
+  const require = createRequire(import.meta.url);
+  const model = readFileSync(require.resolve('@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1beta1/ReferenceGrant'), 'utf8');
+  const literal = /^const schema = (\{[\s\S]*?^\});$/m.exec(model);
+  if (!literal) throw new Error('@kubernetes-models/gateway-api: ReferenceGrant schema literal not found');
+  writeSchema(referenceGrantFile, JSON.parse(literal[1]));
+}
+
+const k8sDefinitions = JSON.parse(await readSource(existsSync(k8sSchemaFile) ? k8sSchemaFile : k8sSchemaUrl));
+writeSchema('kubernetes-1.28.json', k8sDefinitions);
+console.log(`wrote ${written.size} schemas to imports/schemas/`);

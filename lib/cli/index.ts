@@ -1,3 +1,4 @@
 export * from './main';
 export * from './platform-app';
+export * from './release-commands';
 export * from './synth';

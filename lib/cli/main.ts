@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { AlpError } from '../core';
 import { PlatformAppDefinition } from './platform-app';
+import { stageCommand, switchTrafficCommand } from './release-commands';
 import { synthToDirectory } from './synth';
 
 const USAGE = `usage: alp <command> [options]
@@ -10,6 +11,15 @@ commands:
           --spec <file>      YAML/JSON platform spec (default: the app's own spec)
           --release <file>   release state (default: release.yaml)
           --outdir <dir>     output directory (default: $CDK8S_OUTDIR or dist)
+  stage   put new images on the standby colour, then synth
+          --color <c>        the standby colour (blue or green); the live one is refused
+          --image <s>=<ref>  a service's new image (repeat for more)
+  switch-traffic
+          make a colour live after safety checks (pinned images, parity, verification), then synth
+          --to <c>           the colour to make live
+          --region <r>       only this region (default: every region)
+
+  stage and switch-traffic also take --release, --outdir and --spec, and print what changed.
 `;
 
 /**
@@ -22,6 +32,10 @@ export function run(argv: string[], definition: PlatformAppDefinition): number {
     switch (command) {
       case 'synth':
         return synthCommand(rest, definition);
+      case 'stage':
+        return stageCommand(rest, definition);
+      case 'switch-traffic':
+        return switchTrafficCommand(rest, definition);
       case undefined:
       case 'help':
       case '--help':

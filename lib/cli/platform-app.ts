@@ -16,4 +16,9 @@ export interface PlatformAppDefinition {
    * @default - no reports
    */
   reports?(objects: readonly RenderedObject[], model: PlatformModel): Map<string, string>;
+  /**
+   * Checks of a synthesis that must pass before traffic moves to it: one line per problem.
+   * @default - no checks beyond validation
+   */
+  verify?(objects: readonly RenderedObject[], model: PlatformModel): string[];
 }

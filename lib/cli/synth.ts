@@ -1,5 +1,5 @@
 import { renderApp, SynthesisOutput, writeTree } from '../output';
-import { readDataFile, validatePlatform } from '../spec';
+import { PlatformModel, readDataFile, validatePlatform } from '../spec';
 import { PlatformAppDefinition } from './platform-app';
 
 export interface SynthOptions {
@@ -7,16 +7,23 @@ export interface SynthOptions {
   readonly specFile?: string;
   /** The release state file. @default 'release.yaml' */
   readonly releaseFile?: string;
+  /** The release state itself, already read (e.g. changed by a command); named by `releaseFile`. @default - read from `releaseFile` */
+  readonly release?: unknown;
+}
+
+/** A synthesis and the validated model it came from. */
+export interface PlatformSynthesis extends SynthesisOutput {
+  readonly model: PlatformModel;
 }
 
 /**
  * Reads and validates the inputs, builds the app and renders every file, in memory.
  * Throws an AlpError listing every problem; writes nothing.
  */
-export function synthesize(definition: PlatformAppDefinition, options: SynthOptions = {}): SynthesisOutput {
+export function synthesize(definition: PlatformAppDefinition, options: SynthOptions = {}): PlatformSynthesis {
   const releaseFile = options.releaseFile ?? 'release.yaml';
   const specInput = options.specFile ? readDataFile(options.specFile) : definition.defaultSpec;
-  const model = validatePlatform(specInput, readDataFile(releaseFile), {
+  const model = validatePlatform(specInput, options.release ?? readDataFile(releaseFile), {
     spec: options.specFile ?? definition.defaultSpecSource,
     release: releaseFile,
   });
@@ -25,11 +32,11 @@ export function synthesize(definition: PlatformAppDefinition, options: SynthOpti
     if (output.files.has(path)) throw new Error(`report ${path} would overwrite a manifest`);
     output.files.set(path, content);
   }
-  return output;
+  return { ...output, model };
 }
 
 /** Synthesizes and replaces `outdir` with the result; on any error `outdir` is untouched. */
-export function synthToDirectory(definition: PlatformAppDefinition, outdir: string, options: SynthOptions = {}): SynthesisOutput {
+export function synthToDirectory(definition: PlatformAppDefinition, outdir: string, options: SynthOptions = {}): PlatformSynthesis {
   const output = synthesize(definition, options);
   writeTree(outdir, output.files);
   return output;

@@ -12,7 +12,13 @@ export interface Placement {
   readonly component: string;
 }
 
-export interface PlacedChartProps extends ChartProps, Placement {}
+export interface PlacedChartProps extends ChartProps, Placement {
+  /**
+   * Output folder below the output directory.
+   * @default - `manifests/<region>/<component>`
+   */
+  readonly directory?: string;
+}
 
 const PLACED_CHART = Symbol.for('alp-deploy.PlacedChart');
 
@@ -27,11 +33,14 @@ export class PlacedChart extends Chart implements Placement {
 
   public readonly region: string;
   public readonly component: string;
+  /** Output folder below the output directory. */
+  public readonly directory: string;
 
   constructor(scope: Construct, id: string, props: PlacedChartProps) {
     super(scope, id, { disableResourceNameHashes: true, ...props });
     this.region = props.region;
     this.component = props.component;
+    this.directory = props.directory ?? `manifests/${props.region}/${props.component}`;
     Object.defineProperty(this, PLACED_CHART, { value: true });
   }
 }

@@ -23,6 +23,8 @@ export interface EdgeGatewayProps {
   readonly gatewayClassName: string;
   /** Labels of the objects. @default - none */
   readonly labels?: Record<string, string>;
+  /** Annotations of the Gateway (e.g. for DNS automation). @default - none */
+  readonly annotations?: Record<string, string>;
 }
 
 /**
@@ -41,7 +43,7 @@ export class EdgeGateway extends Construct {
     this.name = props.name;
     const sameNamespace = { namespaces: { from: GatewaySpecListenersAllowedRoutesNamespacesFrom.SAME } };
     new Gateway(this, 'Resource', {
-      metadata: { name: props.name, labels: props.labels },
+      metadata: { name: props.name, labels: props.labels, annotations: props.annotations },
       spec: {
         gatewayClassName: props.gatewayClassName,
         listeners: Lazy.any({

@@ -1,3 +1,4 @@
+export * from './files';
 export * from './render';
 export * from './write';
 export * from './yaml';

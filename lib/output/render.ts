@@ -7,7 +7,7 @@ import { toYaml } from './yaml';
 export interface RenderedObject {
   readonly region: string;
   readonly component: string;
-  /** Path below the output directory: `manifests/<region>/<component>/<kind>-<name>.yaml`. */
+  /** Path below the output directory, e.g. `manifests/<region>/<component>/<kind>-<name>.yaml`. */
   readonly path: string;
   /** The object as Kubernetes JSON. */
   readonly manifest: any;
@@ -36,7 +36,7 @@ export function renderApp(app: App): SynthesisOutput {
     }
     for (const object of apiObjectsOf(chart)) {
       const manifest = object.toJson();
-      const path = `manifests/${chart.region}/${chart.component}/${fileName(manifest)}`;
+      const path = `${chart.directory}/${fileName(manifest)}`;
       const owner = owners.get(path);
       if (owner) collisions.push(`${object.node.path}: writes ${path}, which ${owner} writes too; give one of them another name`);
       owners.set(path, object.node.path);

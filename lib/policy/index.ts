@@ -1,3 +1,5 @@
+export * from './color-parity';
 export * from './platform-endpoints';
 export * from './reachability';
 export * from './reachability-report';
+export * from './schema';

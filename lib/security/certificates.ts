@@ -13,10 +13,11 @@ export interface PlatformIssuerProps {
   readonly name: string;
   readonly issuer: IssuerConfig;
   /**
-   * For ACME: the Gateway (and its namespace) whose `http` listener answers HTTP-01 challenges.
+   * For ACME: the Gateways (with namespace and listener) whose plain HTTP listeners answer
+   * HTTP-01 challenges; every public host must be served by one of them.
    * @default - required for ACME, unused for Vault
    */
-  readonly challengeGateway?: { readonly name: string; readonly namespace: string; readonly listener: string };
+  readonly challengeGateways?: ReadonlyArray<{ readonly name: string; readonly namespace: string; readonly listener: string }>;
   /** Labels of the object. @default - none */
   readonly labels?: Record<string, string>;
 }
@@ -34,8 +35,8 @@ export class PlatformIssuer extends Construct {
     super(scope, id);
     this.name = props.name;
     const config = props.issuer;
-    if (config.type === 'acme' && !props.challengeGateway) {
-      throwIfProblems(this, [{ prop: 'challengeGateway', value: undefined, rule: 'must be set for an ACME issuer', fix: 'HTTP-01 challenges are answered through it' }]);
+    if (config.type === 'acme' && (props.challengeGateways ?? []).length === 0) {
+      throwIfProblems(this, [{ prop: 'challengeGateways', value: props.challengeGateways, rule: 'must name at least one Gateway for an ACME issuer', fix: 'HTTP-01 challenges are answered through it' }]);
     }
     new ClusterIssuer(this, 'Resource', {
       metadata: { name: props.name, labels: props.labels },
@@ -49,13 +50,13 @@ export class PlatformIssuer extends Construct {
             solvers: [{
               http01: {
                 gatewayHttpRoute: {
-                  parentRefs: [{
+                  parentRefs: props.challengeGateways!.map((gateway) => ({
                     group: 'gateway.networking.k8s.io',
                     kind: 'Gateway',
-                    name: props.challengeGateway!.name,
-                    namespace: props.challengeGateway!.namespace,
-                    sectionName: props.challengeGateway!.listener,
-                  }],
+                    name: gateway.name,
+                    namespace: gateway.namespace,
+                    sectionName: gateway.listener,
+                  })),
                 },
               },
             }],

@@ -1,4 +1,4 @@
-import { COLORS, gatewayPodLabels, PlatformEndpoint, POSTGRES, PROMETHEUS, REDIS, TRACE_COLLECTOR } from '../core';
+import { Color, COLORS, PlatformEndpoint, POSTGRES, PROMETHEUS, REDIS, TRACE_COLLECTOR } from '../core';
 import { PlatformSpec } from './validate';
 
 /** One allowed connection of the declared graph: workload ids are `<namespace>/<name>`. */
@@ -15,17 +15,18 @@ export function endpointNamespace(spec: PlatformSpec, endpoint: PlatformEndpoint
 }
 
 /**
- * Every connection the spec declares, in both colours: service to service (same colour only),
- * service to postgres/redis, edge gateway to public services, Prometheus to metrics ports and
- * services to the trace collector. This is what the NetworkPolicies must allow, and nothing
- * more; tests and `alp verify` compare it with the policies' evaluation.
+ * Every connection the spec declares among the workloads of one cluster that runs `colors`:
+ * service to service (same colour only), service to postgres/redis, the edge gateways to
+ * public services, Prometheus to metrics ports and services to the trace collector. This is
+ * what the NetworkPolicies must allow, and nothing more; tests and `alp verify` compare it with
+ * the policies' evaluation.
  */
-export function declaredConnections(spec: PlatformSpec): DeclaredConnection[] {
+export function declaredConnections(spec: PlatformSpec, colors: readonly Color[] = COLORS, gatewayNames: readonly string[] = [spec.edge.gatewayName]): DeclaredConnection[] {
   const connections: DeclaredConnection[] = [];
   const add = (from: string, to: string, port: number) => connections.push({ from, to, port, protocol: 'TCP' });
   const endpointId = (e: PlatformEndpoint) => `${endpointNamespace(spec, e)}/${e.name}`;
   const byName = new Map(spec.services.map((s) => [s.name, s]));
-  for (const color of COLORS) {
+  for (const color of colors) {
     const ns = spec.namespaces[color];
     for (const service of spec.services) {
       const id = `${ns}/${service.name}`;
@@ -34,7 +35,7 @@ export function declaredConnections(spec: PlatformSpec): DeclaredConnection[] {
       if (service.dependsOn.redis) add(id, endpointId(REDIS), REDIS.port);
       add(id, endpointId(TRACE_COLLECTOR), TRACE_COLLECTOR.port);
       add(endpointId(PROMETHEUS), id, service.metricsPort);
-      if (service.public) add(`${spec.namespaces.edge}/${spec.edge.gatewayName}`, id, service.port);
+      if (service.public) for (const gateway of gatewayNames) add(`${spec.namespaces.edge}/${gateway}`, id, service.port);
     }
   }
   return connections.sort(compareConnections);
@@ -43,9 +44,4 @@ export function declaredConnections(spec: PlatformSpec): DeclaredConnection[] {
 /** Orders connections by from, to, protocol and port. */
 export function compareConnections(a: DeclaredConnection, b: DeclaredConnection): number {
   return a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || a.protocol.localeCompare(b.protocol) || a.port - b.port;
-}
-
-/** The edge gateway's pod labels for this spec. */
-export function edgeGatewayPodLabels(spec: PlatformSpec): Record<string, string> {
-  return gatewayPodLabels(spec.edge.gatewayName);
 }

@@ -1,3 +1,4 @@
+import * as yaml from 'js-yaml';
 import { z } from 'zod';
 
 /**
@@ -17,3 +18,12 @@ export const releaseSchema = z.strictObject({
 });
 
 export type ReleaseState = z.output<typeof releaseSchema>;
+
+const RELEASE_HEADER = `# Release state: which colour serves live traffic in each region, and which image each
+# colour runs. Changed by \`alp stage\` (standby colour only) and \`alp switch-traffic\`.
+`;
+
+/** The release state as written to release.yaml: a fixed header, then regions and colours. */
+export function formatRelease(release: ReleaseState): string {
+  return RELEASE_HEADER + yaml.dump({ regions: release.regions, colors: release.colors }, { lineWidth: -1, noRefs: true, quotingType: '"' });
+}

@@ -155,14 +155,28 @@ export const serviceSchema = z.strictObject({
   terminationGracePeriodSeconds: z.number().int({ error: 'must be a whole number of seconds' }).min(1, { error: 'must be at least 1 second' }).max(600, { error: 'must be at most 600 seconds' }).default(30),
 });
 
+const cluster = z.strictObject({
+  name: dnsLabel(),
+  server: z.string().regex(/^https:\/\/[^\s/]+(\/.*)?$/, { error: 'must be an https:// API server URL' }),
+});
+
 const region = z.strictObject({
   name: dnsLabel(20),
   role: z.enum(['primary', 'dr']),
-  /** The cluster that serves this region (the Argo CD destination). */
-  cluster: z.strictObject({
-    name: dnsLabel(),
-    server: z.string().regex(/^https:\/\/[^\s/]+(\/.*)?$/, { error: 'must be an https:// API server URL' }),
-  }),
+  /** The region's cluster (topology namespace-per-color): the Argo CD destination of all its components. */
+  cluster: cluster.optional(),
+  /** One cluster per colour (topology cluster-per-color). */
+  colorClusters: z.strictObject({ blue: cluster, green: cluster }).optional(),
+  /**
+   * Minimum replicas as a percentage of each service's own minimum, for a warm standby (at
+   * least 2 are kept).
+   */
+  minReplicasPercent: z
+    .number()
+    .int({ error: 'must be an integer percentage from 1 to 100' })
+    .min(1, { error: 'must be an integer percentage from 1 to 100' })
+    .max(100, { error: 'must be an integer percentage from 1 to 100' })
+    .default(100),
 });
 
 const httpsUrl = z.string().regex(/^https:\/\/[^\s/]+(\/\S*)?$/, { error: 'must be an https:// URL' });
@@ -206,13 +220,30 @@ export const platformSpecSchema = z.strictObject({
   services: z.array(serviceSchema).min(1, { error: 'must list at least one service' }),
   /** Istio mesh: strict mTLS and deny-by-default authorization between workloads. */
   mesh: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
-  /** The edge: one Gateway API Gateway for all public services. */
+  /**
+   * `namespace-per-color`: one cluster per region, a namespace per colour, an HTTPRoute switch.
+   * `cluster-per-color`: one cluster per colour, switched by weighted DNS records.
+   */
+  topology: z.enum(['namespace-per-color', 'cluster-per-color']).default('namespace-per-color'),
+  /** The edge: Gateway API Gateways for the public services. */
   edge: z
     .strictObject({
-      gatewayName: dnsLabel().default('alp-gateway'),
+      gatewayName: dnsLabel(40).default('alp-gateway'),
       gatewayClassName: z.string().min(1).default('istio'),
+      /** The standby colour answers on `<previewSubdomain>.<host>` for smoke tests. */
+      previewSubdomain: dnsLabel(20).default('preview'),
     })
-    .default({ gatewayName: 'alp-gateway', gatewayClassName: 'istio' }),
+    .default({ gatewayName: 'alp-gateway', gatewayClassName: 'istio', previewSubdomain: 'preview' }),
+  /** Where Argo CD reads dist/ from, and where Argo CD itself runs. */
+  gitops: z.strictObject({
+    repoURL: z.string().regex(/^(https:\/\/\S+|git@[^\s:]+:\S+)$/, { error: 'must be an https:// or git@ repository URL' }),
+    revision: z.string().min(1).default('main'),
+    /** Folder of the repository that holds the synthesized output. */
+    path: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, { error: 'must be a relative folder such as "dist"' }).default('dist'),
+    argocdNamespace: dnsLabel().default('argocd'),
+    /** The cluster Argo CD runs in, as its own API server address. */
+    argocdServer: z.string().min(1).default('https://kubernetes.default.svc'),
+  }),
   /** TLS certificates for public hosts, issued and renewed by cert-manager. */
   tls: z.strictObject({
     issuer: tlsIssuer,
@@ -244,6 +275,7 @@ export type ParsedPlatformSpec = z.output<typeof platformSpecSchema>;
 /** One validated service with every default filled in. */
 export type ServiceSpec = z.output<typeof serviceSchema>;
 export type RegionSpec = ParsedPlatformSpec['regions'][number];
+export type ClusterSpec = z.output<typeof cluster>;
 export type CustomMetricSpec = z.output<typeof customMetricSchema>;
 export type ServiceSecretSpec = z.output<typeof serviceSecret>;
 export type TlsIssuerSpec = z.output<typeof tlsIssuer>;

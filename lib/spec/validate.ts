@@ -102,7 +102,8 @@ function checkSpecInput(input: unknown, source: string): CheckedSpec {
 
   const namespaces = top.success ? resolveNamespaces(top.data) : undefined;
   const regions = top.success ? top.data.regions : undefined;
-  problems.push(...checkSpec(services, serviceNames, regions, namespaces).map((p) => ({ ...p, source })));
+  const topology = top.success ? top.data.topology : undefined;
+  problems.push(...checkSpec(services, serviceNames, regions, topology, namespaces).map((p) => ({ ...p, source })));
 
   const spec = problems.length === 0 && top.success && namespaces
     ? { ...top.data, namespaces, services: services.map((s) => s.service) }
@@ -134,10 +135,22 @@ function checkSpec(
   services: CheckedSpec['services'],
   names: ReadonlySet<string>,
   regions: readonly RegionSpec[] | undefined,
+  topology: ParsedPlatformSpec['topology'] | undefined,
   namespaces: PlatformNamespaces | undefined,
 ): Problem[] {
   const problems: Problem[] = [];
 
+  if (regions && topology) {
+    regions.forEach((region, i) => {
+      if (topology === 'namespace-per-color') {
+        if (!region.cluster) problems.push(problem(['regions', i, 'cluster'], undefined, 'is required with topology "namespace-per-color"'));
+        if (region.colorClusters) problems.push(problem(['regions', i, 'colorClusters'], region.colorClusters, 'must not be set with topology "namespace-per-color"; use \'cluster\''));
+      } else {
+        if (!region.colorClusters) problems.push(problem(['regions', i, 'colorClusters'], undefined, 'is required with topology "cluster-per-color"'));
+        if (region.cluster) problems.push(problem(['regions', i, 'cluster'], region.cluster, 'must not be set with topology "cluster-per-color"; use \'colorClusters\''));
+      }
+    });
+  }
   if (regions) {
     const primaries = regions.filter((r) => r.role === 'primary');
     if (primaries.length !== 1) {

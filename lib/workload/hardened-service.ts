@@ -175,11 +175,9 @@ export class HardenedService extends Construct {
     this.minReplicas = props.autoscaling?.minReplicas ?? props.replicas ?? 2;
     this.maxReplicas = props.autoscaling?.maxReplicas ?? this.minReplicas;
 
-    const labels = {
-      ...this.selector,
-      [LABEL_COMPONENT]: props.tier ?? 'backend',
-      [LABEL_VERSION]: versionLabel(parseImage(props.image)!),
-    };
+    const labels = { ...this.selector, [LABEL_COMPONENT]: props.tier ?? 'backend' };
+    // Only the Deployment and its pods carry the version: a release then changes nothing else.
+    const versionedLabels = { ...labels, [LABEL_VERSION]: versionLabel(parseImage(props.image)!) };
     const automount = props.automountServiceAccountToken ?? false;
 
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
@@ -199,7 +197,7 @@ export class HardenedService extends Construct {
     const secretMounts = [...(props.secretMounts ?? [])].sort((a, b) => (a.name < b.name ? -1 : 1));
 
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
-      metadata: { name: props.name, labels },
+      metadata: { name: props.name, labels: versionedLabels },
       spec: {
         replicas: props.autoscaling ? undefined : this.minReplicas,
         revisionHistoryLimit: props.revisionHistoryLimit ?? 5,
@@ -210,7 +208,7 @@ export class HardenedService extends Construct {
           rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromString('25%') },
         },
         template: {
-          metadata: { labels },
+          metadata: { labels: versionedLabels },
           spec: {
             serviceAccountName: props.name,
             automountServiceAccountToken: automount,

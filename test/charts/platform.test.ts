@@ -1,10 +1,11 @@
 import { Testing } from 'cdk8s';
 import { ColorChart, PlatformChart } from '../../charts';
+import { clusterPlacements } from '../../lib';
 import { platformModel, findObject, kindCounts } from '../helpers/manifests';
 
 describe('PlatformChart |', () => {
   const model = platformModel();
-  const chart = new PlatformChart(Testing.app(), 'Platform', { spec: model.spec, region: 'primary' });
+  const chart = new PlatformChart(Testing.app(), 'Platform', { spec: model.spec, placement: clusterPlacements(model.spec)[0] });
   const manifests = Testing.synth(chart);
 
   test('holds every platform namespace with its baseline, and the cluster-wide objects', () => {
@@ -31,7 +32,8 @@ describe('PlatformChart |', () => {
 
 describe('ColorChart |', () => {
   const model = platformModel();
-  const chart = new ColorChart(Testing.app(), 'Green', { spec: model.spec, release: model.release, region: 'dr', color: 'green' });
+  const dr = model.spec.regions.find((r) => r.name === 'dr')!;
+  const chart = new ColorChart(Testing.app(), 'Green', { spec: model.spec, release: model.release, region: dr, color: 'green' });
   const manifests = Testing.synth(chart);
 
   test('runs every service of the spec in the colour namespace', () => {
@@ -56,6 +58,12 @@ describe('ColorChart |', () => {
       external: { metric: { name: 'notification_queue_messages', selector: { matchLabels: { queue: 'notifications' } } }, target: { type: 'AverageValue', averageValue: '50' } },
     });
     expect(findObject(manifests, 'Deployment', 'content-service').spec.template.spec.priorityClassName).toBe('alp-standard');
+  });
+
+  test('runs the DR region as a warm standby: minimum replicas scaled by minReplicasPercent, never below 2', () => {
+    // api-gateway: 3 at 50 % -> 2; learning-engine: 2 -> 2; maxima unchanged
+    expect(findObject(manifests, 'HorizontalPodAutoscaler', 'api-gateway').spec).toMatchObject({ minReplicas: 2, maxReplicas: 20 });
+    expect(findObject(manifests, 'HorizontalPodAutoscaler', 'learning-engine').spec).toMatchObject({ minReplicas: 2, maxReplicas: 12 });
   });
 
   test('matches the snapshot', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import * as yaml from 'js-yaml';
 import { platformApp } from '../../charts';
-import { synthesize, synthToDirectory } from '../../lib';
+import { synthesize, synthToDirectory, validateSchema } from '../../lib';
 import { REPO_ROOT } from '../helpers/manifests';
 import { podSpecOf, restrictedViolations } from '../helpers/pod-security';
 import { schemaErrors } from '../helpers/schema';
@@ -43,22 +43,28 @@ describe('platform synthesis |', () => {
   });
 
   test('writes one object per file at manifests/<region>/<component>/<kind>-<name>.yaml', () => {
-    const components = new Set(output.objects.map((o) => `${o.region}/${o.component}`));
+    const manifests = output.objects.filter((o) => o.path.startsWith('manifests/'));
+    const components = new Set(manifests.map((o) => `${o.region}/${o.component}`));
     expect([...components].sort()).toEqual([
       'dr/blue', 'dr/data', 'dr/edge', 'dr/green', 'dr/monitoring', 'dr/platform',
       'primary/blue', 'primary/data', 'primary/edge', 'primary/green', 'primary/monitoring', 'primary/platform',
     ]);
-    for (const object of output.objects) {
+    for (const object of manifests) {
       expect(object.path).toBe(`manifests/${object.region}/${object.component}/${object.manifest.kind.toLowerCase()}-${object.manifest.metadata.name}.yaml`);
       expect(yaml.loadAll(output.files.get(object.path)!)).toEqual([object.manifest]);
     }
     expect(output.files.get('manifests/primary/blue/service-user-service.yaml')!.startsWith('apiVersion: v1\nkind: Service\nmetadata:\n')).toBe(true);
   });
 
-  test('every object validates against its Kubernetes schema (kubernetes-models)', () => {
-    const errors = output.objects.flatMap((o) => schemaErrors(o.manifest));
-    expect(errors).toEqual([]);
-    expect(output.objects.length).toBeGreaterThan(150);
+  test('every object validates against its schema: Kubernetes 1.28 and the CRDs, unknown fields included', () => {
+    expect(output.objects.flatMap((o) => validateSchema(o.manifest))).toEqual([]);
+    expect(output.objects.length).toBeGreaterThan(400);
+  });
+
+  test('every core object also validates with the kubernetes-models package', () => {
+    const core = output.objects.filter((o) => !o.manifest.apiVersion.includes('.') || o.manifest.apiVersion.includes('k8s.io/') && !o.manifest.apiVersion.startsWith('gateway.'));
+    expect(core.length).toBeGreaterThan(250);
+    expect(core.flatMap((o) => schemaErrors(o.manifest))).toEqual([]);
   });
 
   test('every workload meets Pod Security Standards restricted', () => {
@@ -71,9 +77,10 @@ describe('platform synthesis |', () => {
 
   test('names carry no hash suffix and every namespaced object has a namespace', () => {
     const clusterScoped = ['Namespace', 'PriorityClass', 'ClusterIssuer', 'ClusterSecretStore'];
-    for (const { manifest } of output.objects) {
+    for (const { manifest, path } of output.objects) {
       expect(manifest.metadata.name).not.toMatch(/-[0-9a-f]{8}$/);
-      if (!clusterScoped.includes(manifest.kind)) expect(manifest.metadata.namespace).toMatch(/^alp-/);
+      if (path.startsWith('argocd/')) expect(manifest.metadata.namespace).toBe('argocd');
+      else if (!clusterScoped.includes(manifest.kind)) expect(manifest.metadata.namespace).toMatch(/^alp-/);
     }
   });
 });

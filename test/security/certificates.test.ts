@@ -8,7 +8,7 @@ describe('PlatformIssuer |', () => {
     new PlatformIssuer(chart, 'Issuer', {
       name: 'alp-acme',
       issuer: { type: 'acme', email: 'ops@example.com', server: 'https://acme.example.com/directory' },
-      challengeGateway: { name: 'edge', namespace: 'alp-edge', listener: 'http' },
+      challengeGateways: [{ name: 'edge', namespace: 'alp-edge', listener: 'http' }],
     });
     expect(findObject(Testing.synth(chart), 'ClusterIssuer', 'alp-acme').spec.acme).toEqual({
       email: 'ops@example.com',
@@ -31,7 +31,7 @@ describe('PlatformIssuer |', () => {
   test('fails when an ACME issuer has no gateway for challenges', () => {
     const chart = Testing.chart();
     expect(errorOf(() => new PlatformIssuer(chart, 'Issuer', { name: 'x', issuer: { type: 'acme', email: 'ops@example.com', server: 'https://acme.example.com' } }))).toBe(
-      "test/Issuer: 'challengeGateway' (missing) must be set for an ACME issuer; HTTP-01 challenges are answered through it",
+      "test/Issuer: 'challengeGateways' (missing) must name at least one Gateway for an ACME issuer; HTTP-01 challenges are answered through it",
     );
   });
 });

@@ -1,0 +1,57 @@
+import { Construct, IConstruct } from 'constructs';
+import { ApplicationTarget, clusterPlacements, GitOpsBootstrap, GitOpsDelivery, PlacedChart, PlatformSpec, SharedComponent } from '../lib';
+
+/** Order between Applications: namespaces and policies, data, services, then router and monitoring. */
+const COMPONENT_WAVES: Record<SharedComponent | 'color', number> = { platform: 0, data: 1, color: 2, edge: 3, monitoring: 3 };
+
+export interface ArgoCdChartProps {
+  readonly spec: PlatformSpec;
+  /** The charts whose objects the Applications sync. */
+  readonly managed: IConstruct;
+}
+
+/** `argocd/`: the AppProject and the ApplicationSet; `argocd/bootstrap/`: the app of apps. */
+export class ArgoCdChart extends PlacedChart {
+  constructor(scope: Construct, id: string, props: ArgoCdChartProps) {
+    super(scope, id, { region: 'global', component: 'argocd', directory: 'argocd' });
+    const { spec } = props;
+    const { gitops } = spec;
+    new GitOpsDelivery(this, 'Delivery', {
+      project: spec.name,
+      repoURL: gitops.repoURL,
+      revision: gitops.revision,
+      path: gitops.path,
+      argocdNamespace: gitops.argocdNamespace,
+      argocdServer: gitops.argocdServer,
+      targets: applicationTargets(spec),
+      namespaces: Object.values(spec.namespaces),
+      managed: props.managed,
+    });
+    const bootstrap = new PlacedChart(scope, `${id}Bootstrap`, { region: 'global', component: 'argocd-bootstrap', directory: 'argocd/bootstrap' });
+    new GitOpsBootstrap(bootstrap, 'Bootstrap', {
+      project: spec.name,
+      repoURL: gitops.repoURL,
+      revision: gitops.revision,
+      path: gitops.path,
+      argocdNamespace: gitops.argocdNamespace,
+      argocdServer: gitops.argocdServer,
+    });
+  }
+}
+
+/** One Application per (region, component) folder, to the cluster that runs it. */
+export function applicationTargets(spec: PlatformSpec): ApplicationTarget[] {
+  return clusterPlacements(spec).flatMap((placement) => {
+    const target = (component: string, namespace: string, wave: number): ApplicationTarget => ({
+      region: placement.region.name, component, server: placement.cluster.server, namespace, wave,
+    });
+    return [
+      // Every object names its namespace; the platform Application's default is only nominal.
+      target(placement.componentOf('platform'), spec.namespaces.edge, COMPONENT_WAVES.platform),
+      target(placement.componentOf('data'), spec.namespaces.data, COMPONENT_WAVES.data),
+      ...placement.colors.map((color) => target(color, spec.namespaces[color], COMPONENT_WAVES.color)),
+      target(placement.componentOf('edge'), spec.namespaces.edge, COMPONENT_WAVES.edge),
+      target(placement.componentOf('monitoring'), spec.namespaces.monitoring, COMPONENT_WAVES.monitoring),
+    ];
+  });
+}

@@ -1,0 +1,121 @@
+import { parseArgs } from 'node:util';
+import { AlpError, Color, COLORS, otherColor } from '../core';
+import { colorParityProblems } from '../policy';
+import { changedPaths, readTree, RenderedObject, writeFileAtomically, writeTree } from '../output';
+import { formatRelease, readDataFile } from '../spec';
+import { PlatformAppDefinition } from './platform-app';
+import { PlatformSynthesis, synthesize } from './synth';
+
+const COMMON_OPTIONS = {
+  release: { type: 'string' },
+  outdir: { type: 'string' },
+  spec: { type: 'string' },
+} as const;
+
+/**
+ * `alp stage --color <c> --image <service>=<ref> …`: puts new images on the standby colour.
+ * Refuses a colour that serves live traffic in any region. Writes release.yaml and dist/ only
+ * when the new state validates and synthesizes.
+ */
+export function stageCommand(args: string[], definition: PlatformAppDefinition): number {
+  const { values } = parseArgs({ args, options: { ...COMMON_OPTIONS, color: { type: 'string' }, image: { type: 'string', multiple: true } }, strict: true });
+  const color = parseColor(values.color, 'stage');
+  const images = (values.image ?? []).map(parseImageAssignment);
+  if (images.length === 0) throw new AlpError("alp stage: '--image' (missing) must be given at least once, as <service>=<image reference>");
+  const { releaseFile, release } = readRelease(values.release);
+
+  const live = Object.entries(release.regions ?? {}).filter(([, r]: [string, any]) => r?.activeColor === color).map(([name]) => name);
+  if (live.length > 0) {
+    throw new AlpError(`alp stage: refused: ${color} serves live traffic in ${live.join(', ')}; stage on the standby colour (${otherColor(color)}) and switch to it`);
+  }
+  release.colors[color].images = { ...release.colors[color].images };
+  for (const { service, reference } of images) release.colors[color].images[service] = reference;
+
+  return apply(definition, { releaseFile, release, specFile: values.spec, outdir: values.outdir }, `staged ${images.length} image(s) on ${color}`);
+}
+
+/**
+ * `alp switch-traffic --to <c> [--region <r>]`: makes a colour live after the safety checks
+ * (every service has a pinned image in it, both colours have the same services and
+ * configuration apart from images, and the synthesized output verifies). Refuses otherwise,
+ * changing no file.
+ */
+export function switchTrafficCommand(args: string[], definition: PlatformAppDefinition): number {
+  const { values } = parseArgs({ args, options: { ...COMMON_OPTIONS, to: { type: 'string' }, region: { type: 'string' } }, strict: true });
+  const color = parseColor(values.to, 'switch-traffic', 'to');
+  const { releaseFile, release } = readRelease(values.release);
+  const regions = Object.keys(release.regions ?? {});
+  if (values.region !== undefined && !regions.includes(values.region)) {
+    throw new AlpError(`alp switch-traffic: '--region' (${JSON.stringify(values.region)}) must be one of ${regions.join(', ')}`);
+  }
+  const targets = values.region === undefined ? regions : [values.region];
+  const moving = targets.filter((region) => release.regions[region].activeColor !== color);
+  if (moving.length === 0) {
+    process.stdout.write(`switch-traffic: ${color} already serves ${targets.join(', ')}; nothing changed\n`);
+    return 0;
+  }
+  for (const region of moving) release.regions[region] = { ...release.regions[region], activeColor: color };
+
+  return apply(definition, { releaseFile, release, specFile: values.spec, outdir: values.outdir }, `${color} now serves ${moving.join(', ')}`, (synthesis) => {
+    const problems = [
+      ...parityProblems(synthesis),
+      ...(definition.verify?.(synthesis.objects, synthesis.model) ?? []),
+    ];
+    if (problems.length > 0) throw new AlpError(`alp switch-traffic: refused: the switch to ${color} fails its safety checks; nothing was changed`, problems);
+  });
+}
+
+interface ApplyOptions {
+  readonly releaseFile: string;
+  readonly release: any;
+  readonly specFile?: string;
+  readonly outdir?: string;
+}
+
+/** Synthesizes the changed release in memory, runs `check`, then writes release.yaml and dist/ and lists what changed. */
+function apply(definition: PlatformAppDefinition, options: ApplyOptions, summary: string, check?: (s: PlatformSynthesis) => void): number {
+  const outdir = options.outdir ?? 'dist';
+  const synthesis = synthesize(definition, { releaseFile: options.releaseFile, release: options.release, specFile: options.specFile });
+  check?.(synthesis);
+  const changed = changedPaths(readTree(outdir), synthesis.files);
+  writeFileAtomically(options.releaseFile, formatRelease(synthesis.model.release));
+  writeTree(outdir, synthesis.files);
+  process.stdout.write(`${summary}; changed ${options.releaseFile} and ${changed.length} file(s) in ${outdir}/:\n${changed.map((p) => `  ${p}\n`).join('')}`);
+  return 0;
+}
+
+/** Blue and green must run the same services with the same configuration, in every region. */
+function parityProblems(synthesis: PlatformSynthesis): string[] {
+  const { spec } = synthesis.model;
+  const byColor = (region: string, color: Color) => synthesis.objects
+    .filter((o: RenderedObject) => o.region === region && o.component === color)
+    .map((o) => o.manifest);
+  return spec.regions.flatMap((region) => colorParityProblems(
+    { color: 'blue', namespace: spec.namespaces.blue }, byColor(region.name, 'blue'),
+    { color: 'green', namespace: spec.namespaces.green }, byColor(region.name, 'green'),
+  ).map((p) => `region ${region.name}: ${p.object}${p.path ? ` '${p.path}'` : ''} ${p.message}`));
+}
+
+function readRelease(file: string | undefined): { releaseFile: string; release: any } {
+  const releaseFile = file ?? 'release.yaml';
+  const release: any = readDataFile(releaseFile);
+  if (typeof release !== 'object' || release === null || typeof release.colors !== 'object' || typeof release.regions !== 'object') {
+    throw new AlpError(`${releaseFile}: must hold 'regions' and 'colors'; see README.md`);
+  }
+  return { releaseFile, release };
+}
+
+function parseColor(value: string | undefined, command: string, option = 'color'): Color {
+  if (!COLORS.includes(value as Color)) {
+    throw new AlpError(`alp ${command}: '--${option}' (${value === undefined ? 'missing' : JSON.stringify(value)}) must be one of ${COLORS.join(', ')}`);
+  }
+  return value as Color;
+}
+
+function parseImageAssignment(value: string): { service: string; reference: string } {
+  const at = value.indexOf('=');
+  if (at <= 0 || at === value.length - 1) {
+    throw new AlpError(`alp stage: '--image' (${JSON.stringify(value)}) must have the form <service>=<image reference>`);
+  }
+  return { service: value.slice(0, at), reference: value.slice(at + 1) };
+}

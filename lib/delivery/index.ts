@@ -1,0 +1,4 @@
+export * from './argocd';
+export * from './sync-policy';
+export * from './topology';
+export * from './traffic-router';

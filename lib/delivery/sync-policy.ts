@@ -1,0 +1,49 @@
+import { ApiObject } from 'cdk8s';
+import { IConstruct } from 'constructs';
+
+/** Argo CD's per-object annotations. */
+export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
+export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
+
+/**
+ * The order Argo CD applies objects in within one Application (lower first): namespaces and
+ * policies, then secrets and certificates, then data, then services, then the router and
+ * monitoring. Kinds not listed here go with the services.
+ */
+const WAVES: ReadonlyArray<[number, readonly string[]]> = [
+  [-3, ['Namespace', 'PriorityClass']],
+  [-2, ['NetworkPolicy', 'ResourceQuota', 'LimitRange', 'PeerAuthentication', 'AuthorizationPolicy', 'Role', 'RoleBinding', 'ServiceAccount', 'ReferenceGrant']],
+  [-1, ['ClusterSecretStore', 'ExternalSecret', 'ClusterIssuer', 'Certificate', 'AppProject']],
+  [0, ['StatefulSet', 'PersistentVolumeClaim', 'Cluster', 'Pooler', 'ScheduledBackup', 'Schedule', 'ApplicationSet', 'Application']],
+  [2, ['Gateway', 'HTTPRoute', 'ServiceMonitor', 'PodMonitor', 'PrometheusRule', 'Probe', 'AlertmanagerConfig']],
+];
+const DEFAULT_WAVE = 1;
+
+/**
+ * Objects whose loss loses data: Argo CD never prunes them, and deleting their Application
+ * leaves them in place. A namespace is one of them, since deleting it deletes its contents.
+ */
+const STATEFUL_KINDS: readonly string[] = ['Namespace', 'PersistentVolumeClaim', 'StatefulSet', 'Cluster'];
+
+/** The sync wave of a kind. */
+export function syncWave(kind: string): number {
+  return WAVES.find(([, kinds]) => kinds.includes(kind))?.[0] ?? DEFAULT_WAVE;
+}
+
+/** Whether Argo CD must never prune or delete objects of this kind. */
+export function isStatefulKind(kind: string): boolean {
+  return STATEFUL_KINDS.includes(kind);
+}
+
+/**
+ * Annotates every API object under `scope` with its sync wave (except wave 0, Argo CD's
+ * default) and stateful ones with `Prune=false,Delete=false`.
+ */
+export function applyArgoSyncPolicy(scope: IConstruct): void {
+  for (const construct of scope.node.findAll()) {
+    if (!ApiObject.isApiObject(construct)) continue;
+    const wave = syncWave(construct.kind);
+    if (wave !== 0) construct.metadata.addAnnotation(SYNC_WAVE, String(wave));
+    if (isStatefulKind(construct.kind)) construct.metadata.addAnnotation(SYNC_OPTIONS, 'Prune=false,Delete=false');
+  }
+}

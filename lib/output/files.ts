@@ -1,0 +1,30 @@
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+/** Every file below `dir` (relative path to content); empty when `dir` does not exist. */
+export function readTree(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  if (!existsSync(dir)) return files;
+  const visit = (current: string) => {
+    for (const entry of readdirSync(current).sort()) {
+      const full = join(current, entry);
+      if (statSync(full).isDirectory()) visit(full);
+      else files.set(relative(dir, full), readFileSync(full, 'utf8'));
+    }
+  };
+  visit(dir);
+  return files;
+}
+
+/** The paths that `after` adds, removes or changes compared with `before`, sorted. */
+export function changedPaths(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): string[] {
+  const paths = new Set([...before.keys(), ...after.keys()]);
+  return [...paths].filter((path) => before.get(path) !== after.get(path)).sort();
+}
+
+/** Writes a file through a temporary sibling and a rename, so readers never see half of it. */
+export function writeFileAtomically(path: string, content: string): void {
+  const staging = `${path}.${process.pid}.tmp`;
+  writeFileSync(staging, content);
+  renameSync(staging, path);
+}
