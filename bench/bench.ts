@@ -59,7 +59,7 @@ function main(): void {
   if (mode !== 'measure' || !(n >= 1) || !(reps >= 1)) {
     throw new Error('usage: node build/bench.js once <services> <outdir> | measure <services> <repetitions>');
   }
-  const tmp = mkdtempSync(join(tmpdir(), 'alp-bench-'));
+  const tmp = mkdtempSync(join(process.env.ALP_BENCH_DIR ?? tmpdir(), 'alp-bench-'));
   let run = 0;
   const fresh = () => join(tmp, `out-${run++}`); // a new, absent outdir for every run
   try {

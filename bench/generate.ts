@@ -1,6 +1,7 @@
 // Deterministic synthetic inputs for the benchmark: a spec with N services shaped like
 // charts/platform-spec.ts, and a release that pins every service in both colours.
 import { createHash } from 'node:crypto';
+import { platformSpec } from '../charts';
 import { PlatformSpecInput, ReleaseState, ServiceSpecInput } from '../lib';
 
 const registry = 'registry.alp.example.com/bench';
@@ -43,18 +44,9 @@ function service(i: number): ServiceSpecInput {
   };
 }
 
+/** The platform's own spec (regions, edge, TLS, Vault, GitOps, …) with N generated services. */
 export function generateSpec(n: number): PlatformSpecInput {
-  return {
-    name: 'alp',
-    regions: [
-      { name: 'primary', role: 'primary', cluster: { name: 'alp-primary', server: 'https://primary.k8s.alp.example.com' } },
-      { name: 'dr', role: 'dr', cluster: { name: 'alp-dr', server: 'https://dr.k8s.alp.example.com' } },
-    ],
-    oidcGroups: { viewers: ['alp-developers'], operators: ['alp-sre'] },
-    tls: { issuer: { type: 'acme', email: 'platform-team@alp.example.com' } },
-    vault: { server: 'https://vault.alp.example.com' },
-    services: Array.from({ length: n }, (_, i) => service(i)),
-  };
+  return { ...platformSpec, services: Array.from({ length: n }, (_, i) => service(i)) };
 }
 
 export function generateRelease(n: number): ReleaseState {

@@ -11,11 +11,11 @@
 // Every figure is the best of REPS runs after one warm-up run: the minimum is the least noisy
 // statistic on a shared 2-core machine. Absolute times there still vary by tens of percent from
 // run to run, so compare ratios (synth/floor, objects/s between N) rather than raw milliseconds.
-// Both synth and floor create one file per object in os.tmpdir(); on a slow disk file creation
-// can dominate both, so `TMPDIR=/dev/shm npm run bench` isolates the CPU cost.
+// Both synth and floor create one file per object, by default under build/bench-tmp: the same
+// file system as dist/, where a real synth writes (on these machines /tmp is much slower at
+// creating files). ALP_BENCH_DIR=/dev/shm npm run bench isolates the CPU cost.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import esbuild from 'esbuild';
 
@@ -71,7 +71,9 @@ esbuild.buildSync({
 });
 
 const child = (...args) => ['--enable-source-maps', '--expose-gc', bundle, ...args];
-const tmp = mkdtempSync(join(tmpdir(), 'alp-bench-'));
+process.env.ALP_BENCH_DIR ??= join(root, 'build', 'bench-tmp');
+mkdirSync(process.env.ALP_BENCH_DIR, { recursive: true });
+const tmp = mkdtempSync(join(process.env.ALP_BENCH_DIR, 'alp-bench-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
 /** Whole-process wall time of `args`, writing to a fresh outdir that is removed after timing. */
@@ -109,7 +111,7 @@ const platformMs = min(warmThenRepeat(() => timedSynthProcess([join(root, 'bin',
 
 console.log(`Best of ${REPS} runs after 1 warm-up; peak RSS is the largest of those ${REPS} single-synth processes.`);
 console.log('process wall = one `synth` child process, spawn to exit; synth and floor = in-process time.');
-console.log(`Files are written under ${tmpdir()} (set TMPDIR to change it; tmpfs takes disk noise out).\n`);
+console.log(`Files are written under ${process.env.ALP_BENCH_DIR} (set ALP_BENCH_DIR to change it; tmpfs takes disk noise out).\n`);
 console.log('| N services | objects | process wall (ms) | synth (ms) | objects/s | peak RSS (MiB) | floor (ms) | synth/floor |');
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
