@@ -1,5 +1,5 @@
 import {
-  ClusterPlacement, clusterPlacements, endpointWorkloads, evaluateReachability, PlatformModel, RenderedObject, renderReachabilityReport, workloadsFromManifests,
+  ClusterPlacement, clusterPlacements, declaredConnections, edgeGateways, endpointWorkloads, evaluateReachability, PlatformModel, RenderedObject, renderReachabilityReport, workloadsFromManifests,
 } from '../lib';
 
 /**
@@ -21,4 +21,21 @@ export function evaluateCluster(objects: readonly RenderedObject[], model: Platf
   const found = workloadsFromManifests(manifests);
   const extra = endpointWorkloads(model.spec, found);
   return { workloads: [...found, ...extra], result: evaluateReachability(manifests, extra) };
+}
+
+/**
+ * The platform's own check of every synthesis: in each cluster, the evaluated NetworkPolicies
+ * allow exactly the connections the spec declares, no more and no less.
+ */
+export function platformChecks(objects: readonly RenderedObject[], model: PlatformModel): string[] {
+  const key = (c: { from: string; to: string; port: number; protocol: string }) => `${c.from} -> ${c.to} ${c.port}/${c.protocol}`;
+  return clusterPlacements(model.spec).flatMap((placement) => {
+    const allowed = new Set(evaluateCluster(objects, model, placement).result.connections.map(key));
+    const declared = new Set(declaredConnections(model.spec, placement.colors, edgeGateways(model.spec).map((g) => g.name)).map(key));
+    const where = `cluster ${placement.cluster.name}`;
+    return [
+      ...[...allowed].filter((c) => !declared.has(c)).map((c) => `${where}: the NetworkPolicies allow ${c}, which the spec does not declare`),
+      ...[...declared].filter((c) => !allowed.has(c)).map((c) => `${where}: the NetworkPolicies block ${c}, which the spec declares`),
+    ];
+  });
 }

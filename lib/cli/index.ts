@@ -2,3 +2,4 @@ export * from './main';
 export * from './platform-app';
 export * from './release-commands';
 export * from './synth';
+export * from './verify-command';

@@ -3,6 +3,7 @@ import { AlpError } from '../core';
 import { PlatformAppDefinition } from './platform-app';
 import { stageCommand, switchTrafficCommand } from './release-commands';
 import { synthToDirectory } from './synth';
+import { VERIFY_USAGE, verifyCommand } from './verify-command';
 
 const USAGE = `usage: alp <command> [options]
 
@@ -11,7 +12,7 @@ commands:
           --spec <file>      YAML/JSON platform spec (default: the app's own spec)
           --release <file>   release state (default: release.yaml)
           --outdir <dir>     output directory (default: $CDK8S_OUTDIR or dist)
-  stage   put new images on the standby colour, then synth
+${VERIFY_USAGE}  stage   put new images on the standby colour, then synth
           --color <c>        the standby colour (blue or green); the live one is refused
           --image <s>=<ref>  a service's new image (repeat for more)
   switch-traffic
@@ -36,6 +37,8 @@ export function run(argv: string[], definition: PlatformAppDefinition): number {
         return stageCommand(rest, definition);
       case 'switch-traffic':
         return switchTrafficCommand(rest, definition);
+      case 'verify':
+        return verifyCommand(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -17,8 +17,9 @@ export interface PlatformAppDefinition {
    */
   reports?(objects: readonly RenderedObject[], model: PlatformModel): Map<string, string>;
   /**
-   * Checks of a synthesis that must pass before traffic moves to it: one line per problem.
-   * @default - no checks beyond validation
+   * The app's own checks of every synthesis, beyond the policy rules: one line per problem; any
+   * problem stops the synth before it writes.
+   * @default - no checks beyond validation and policy verification
    */
   verify?(objects: readonly RenderedObject[], model: PlatformModel): string[];
 }

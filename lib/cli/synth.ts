@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { AlpError } from '../core';
 import { renderApp, SynthesisOutput, writeTree } from '../output';
+import { DEFAULT_EXCEPTIONS_FILE, exceptableRuleIds, formatMarkdown, readExceptions, verificationError, verifyManifests } from '../policy';
 import { PlatformModel, readDataFile, validatePlatform } from '../spec';
 import { PlatformAppDefinition } from './platform-app';
 
@@ -9,6 +12,10 @@ export interface SynthOptions {
   readonly releaseFile?: string;
   /** The release state itself, already read (e.g. changed by a command); named by `releaseFile`. @default - read from `releaseFile` */
   readonly release?: unknown;
+  /** Policy exceptions. @default 'policy-exceptions.yaml' when it exists, else none */
+  readonly exceptionsFile?: string;
+  /** The date exceptions expire against (YYYY-MM-DD). @default - today (UTC) */
+  readonly today?: string;
 }
 
 /** A synthesis and the validated model it came from. */
@@ -28,6 +35,18 @@ export function synthesize(definition: PlatformAppDefinition, options: SynthOpti
     release: releaseFile,
   });
   const output = renderApp(definition.build(model));
+  // Nothing is written that breaks a rule: verification of every object, all findings at once.
+  const exceptionsFile = options.exceptionsFile ?? DEFAULT_EXCEPTIONS_FILE;
+  const report = verifyManifests(output.objects.map((o) => ({ manifest: o.manifest, file: o.path, cluster: o.region })), {
+    exceptions: options.exceptionsFile !== undefined || existsSync(exceptionsFile) ? readExceptions(exceptionsFile, exceptableRuleIds()) : [],
+    exceptionsFile,
+    ...(options.today !== undefined ? { today: options.today } : {}),
+  });
+  const failure = verificationError(report);
+  if (failure) throw failure;
+  const problems = definition.verify?.(output.objects, model) ?? [];
+  if (problems.length > 0) throw new AlpError(`platform checks failed (${problems.length}); nothing was written`, problems);
+  output.files.set('reports/policy.md', formatMarkdown(report));
   for (const [path, content] of definition.reports?.(output.objects, model) ?? []) {
     if (output.files.has(path)) throw new Error(`report ${path} would overwrite a manifest`);
     output.files.set(path, content);

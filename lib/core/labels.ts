@@ -16,6 +16,9 @@ export const LABEL_COLOR = 'alp-deploy.io/color';
 
 export const MANAGED_BY = 'alp-deploy';
 
+/** On a Role, value `declared`: its access to Secrets was asked for explicitly (policy RBAC-NO-SECRET-READ). */
+export const SECRET_ACCESS_ANNOTATION = 'alp-deploy.io/secret-access';
+
 /** The two colours of a blue/green deployment. */
 export type Color = 'blue' | 'green';
 export const COLORS: readonly Color[] = ['blue', 'green'];

@@ -83,7 +83,7 @@ export class ServiceAuthorization extends Construct {
           rules: [
             ...[...this.openPorts].sort((a, b) => a - b).map((port) => ({ to: [{ operation: { ports: [String(port)] } }] })),
             ...[...this.allowed.keys()].sort((a, b) => a - b).map((port) => ({
-              from: [{ source: { principals: [...this.allowed.get(port)!].sort() } }],
+              from: [{ source: { principals: sortPrincipals(this.allowed.get(port)!) } }],
               to: [{ operation: { ports: [String(port)] } }],
             })),
           ],
@@ -111,4 +111,13 @@ export class ServiceAuthorization extends Construct {
     this.openPorts.add(port);
     return this;
   }
+}
+
+/**
+ * Principals by service account first, then namespace: the order then does not depend on how
+ * a colour's namespace name sorts against the shared namespaces (blue and green stay identical).
+ */
+function sortPrincipals(principals: Set<string>): string[] {
+  const key = (p: string) => `${p.slice(p.lastIndexOf('/sa/') + 4)} ${p}`;
+  return [...principals].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }

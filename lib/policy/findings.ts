@@ -4,7 +4,7 @@
 import { formatProblem } from '../core';
 
 /** How much a broken rule matters: an `error` fails `alp verify` and synth; a `warning` is reported only. */
-export type Severity = 'error' | 'warning';
+export type FindingSeverity = 'error' | 'warning';
 
 /** One manifest to verify: the object as plain Kubernetes JSON, and where it was read from. */
 export interface ManifestInput {
@@ -21,13 +21,19 @@ export interface ManifestInput {
    * @default 1
    */
   readonly line?: number;
+  /**
+   * The cluster the object is applied to. Relations between objects (selectors, bindings,
+   * namespaces) are evaluated within one cluster only.
+   * @default - one cluster for every object
+   */
+  readonly cluster?: string;
 }
 
 /** A broken rule, about one object. */
 export interface Finding {
   /** The rule's id, e.g. `PSS-BASELINE-PRIVILEGED`. */
   readonly ruleId: string;
-  readonly severity: Severity;
+  readonly severity: FindingSeverity;
   /** The object: `<kind>/<namespace>/<name>`, or `<kind>/<name>` without a namespace. */
   readonly object: string;
   /**
@@ -50,7 +56,7 @@ export interface Finding {
 export interface RuleInfo {
   /** Upper-case, dash-separated, prefixed by its area: `PSS-`, `WORKLOAD-`, `RBAC-`, `NET-`, `SECRET-`, `GITOPS-`, `BLUEGREEN-`, `COMPLETE-`, `SCHEMA`, `POLICY-`. */
   readonly id: string;
-  readonly severity: Severity;
+  readonly severity: FindingSeverity;
   /** A few words: what must hold, e.g. `Containers are not privileged`. */
   readonly title: string;
   /** One line: why the rule exists. */
@@ -87,6 +93,8 @@ export interface ManifestObject {
   /** `metadata.namespace`, or `''` when the manifest names none. */
   readonly namespace: string;
   readonly name: string;
+  /** The cluster, `''` when the input names none (then all objects share one). */
+  readonly cluster: string;
   /** @default - unknown */
   readonly file?: string;
   /** @default - unknown */
@@ -124,8 +132,11 @@ export function makeFinding(rule: RuleInfo, object: ManifestObject, text: Findin
 
 /** `<kind>/<namespace>/<name>`, leaving out what the manifest does not have (as `validateSchema` does). */
 export function objectLabel(manifest: any): string {
-  const { namespace, name } = manifest?.metadata ?? {};
-  return [manifest?.kind, namespace, name].filter((part) => typeof part === 'string' && part !== '').join('/') || '(unnamed object)';
+  let label = '';
+  for (const part of [manifest?.kind, manifest?.metadata?.namespace, manifest?.metadata?.name]) {
+    if (typeof part === 'string' && part !== '') label = label === '' ? part : `${label}/${part}`;
+  }
+  return label || '(unnamed object)';
 }
 
 /** Findings in report order: errors first, then by rule, object, file and field. */

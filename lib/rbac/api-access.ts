@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { ApiAccessRule, apiAccessRuleProblems, PropProblem, throwIfProblems } from '../core';
+import { ApiAccessRule, apiAccessRuleProblems, PropProblem, SECRET_ACCESS_ANNOTATION, throwIfProblems } from '../core';
 import { DNS_LABEL_RULE, RBAC_API_GROUP, isDnsLabel, resolveNamespace, toPolicyRule } from './_policy';
 
 export interface ServiceApiAccessProps {
@@ -59,7 +59,9 @@ export class ServiceApiAccess extends Construct {
     this._rules = props.rules.map(toPolicyRule);
     const metadata = { name: this.name, namespace: this.namespace, labels: props.labels };
 
-    this.role = new k8s.KubeRole(this, 'Role', { metadata, rules: this._rules.map(toPolicyRule) });
+    // A Role that reads Secrets says so, so that the policy check sees the access was asked for.
+    const roleMetadata = props.allowSecretAccess ? { ...metadata, annotations: { [SECRET_ACCESS_ANNOTATION]: 'declared' } } : metadata;
+    this.role = new k8s.KubeRole(this, 'Role', { metadata: roleMetadata, rules: this._rules.map(toPolicyRule) });
     this.roleBinding = new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata,
       roleRef: { apiGroup: RBAC_API_GROUP, kind: 'Role', name: this.name },

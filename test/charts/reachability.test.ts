@@ -1,4 +1,4 @@
-import { platformApp } from '../../charts';
+import { platformApp, platformChecks } from '../../charts';
 import { declaredConnections, endpointWorkloads, evaluateReachability, synthesize, workloadsFromManifests } from '../../lib';
 import { join } from 'node:path';
 import { platformModel, REPO_ROOT } from '../helpers/manifests';
@@ -73,5 +73,21 @@ describe('platform reachability |', () => {
       'alp-blue/user-service -> alp-monitoring/otel-collector 4317',
       'alp-monitoring/prometheus -> alp-blue/user-service 9090',
     ]);
+  });
+
+  test('the synth-time check reports a policy that blocks declared traffic, naming the cluster and the connection', () => {
+    // GIVEN the output without the dr green content-service policy
+    const objects = output.objects.filter((o) => o.path !== 'manifests/dr/green/networkpolicy-content-service.yaml');
+    // THEN
+    expect(platformChecks(objects, model)).toEqual([
+      'cluster alp-dr: the NetworkPolicies block alp-green/api-gateway -> alp-green/content-service 8080/TCP, which the spec declares',
+      'cluster alp-dr: the NetworkPolicies block alp-green/assessment-service -> alp-green/content-service 8080/TCP, which the spec declares',
+      'cluster alp-dr: the NetworkPolicies block alp-green/content-service -> alp-data/postgres-pooler-rw 5432/TCP, which the spec declares',
+      'cluster alp-dr: the NetworkPolicies block alp-green/content-service -> alp-data/redis 6379/TCP, which the spec declares',
+      'cluster alp-dr: the NetworkPolicies block alp-green/content-service -> alp-monitoring/otel-collector 4317/TCP, which the spec declares',
+      'cluster alp-dr: the NetworkPolicies block alp-green/learning-engine -> alp-green/content-service 8080/TCP, which the spec declares',
+      'cluster alp-dr: the NetworkPolicies block alp-monitoring/prometheus -> alp-green/content-service 9090/TCP, which the spec declares',
+    ]);
+    expect(platformChecks(output.objects, model)).toEqual([]);
   });
 });

@@ -119,8 +119,8 @@ describe('release commands |', () => {
     // WHEN / THEN
     const result = changesOf(() => {
       expect(errorOf(() => switchTrafficCommand(['--to', 'green', '--release', releaseFile, '--outdir', outdir], drifting))).toBe([
-        'alp switch-traffic: refused: the switch to green fails its safety checks; nothing was changed',
-        "  - region primary: Deployment/user-service 'spec.template.spec.containers[0].env' differs between blue and green beyond colour and image",
+        'policy verification failed (1 error); nothing was written',
+        "  - BLUEGREEN-PARITY: Deployment/alp-blue/user-service: differs from its green counterpart Deployment/alp-green/user-service at 'spec.template.spec.containers[0].env' (blue: missing, green: [{\"name\":\"FEATURE_X\",\"value\":\"on\"}]); only the colour, images and version label may differ",
       ].join('\n'));
       return 1;
     });
@@ -131,7 +131,7 @@ describe('release commands |', () => {
     const failing: PlatformAppDefinition = { ...platformApp, verify: () => ['Deployment/alp-green/user-service: a rule fails'] };
     const result = changesOf(() => {
       expect(errorOf(() => switchTrafficCommand(['--to', 'green', '--release', releaseFile, '--outdir', outdir], failing))).toBe(
-        'alp switch-traffic: refused: the switch to green fails its safety checks; nothing was changed\n  - Deployment/alp-green/user-service: a rule fails',
+        'platform checks failed (1); nothing was written\n  - Deployment/alp-green/user-service: a rule fails',
       );
       return 1;
     });

@@ -1,62 +1,48 @@
 /**
- * The controls of Pod Security Standards "restricted" (which include "baseline"), checked on
- * one pod spec. Returns one message per violated control.
+ * Pod Security Standards "restricted" (which includes "baseline") for tests, as short messages.
+ * The checks are the library's policy rules (`podSecurityViolations`, one rule per control of the
+ * official table); this file only words them briefly.
  * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/
  */
-const ALLOWED_VOLUME_SOURCES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
-const SAFE_SYSCTLS = ['kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.tcp_syncookies', 'net.ipv4.ping_group_range', 'net.ipv4.ip_local_reserved_ports', 'net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_fin_timeout', 'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes'];
+import { podSecurityViolations, PodSecurityViolation, podSpecOf as libraryPodSpecOf } from '../../lib/policy/rules/pod-security';
 
+/** One short message per violated control and container, e.g. `container x is privileged`, in the pod's order. */
 export function restrictedViolations(pod: any): string[] {
-  const problems: string[] = [];
-  const podContext = pod.securityContext ?? {};
-  if (pod.hostNetwork || pod.hostPID || pod.hostIPC) problems.push('host namespaces');
-  for (const volume of pod.volumes ?? []) {
-    const source = Object.keys(volume).find((k) => k !== 'name');
-    if (!source || !ALLOWED_VOLUME_SOURCES.includes(source)) problems.push(`volume ${volume.name} uses ${source}`);
+  const messages: string[] = [];
+  for (const violation of podSecurityViolations(pod)) {
+    const message = shortMessage(violation);
+    if (message !== undefined && !messages.includes(message)) messages.push(message);
   }
-  for (const sysctl of podContext.sysctls ?? []) {
-    if (!SAFE_SYSCTLS.includes(sysctl.name)) problems.push(`unsafe sysctl ${sysctl.name}`);
-  }
-  if (podContext.seLinuxOptions?.user || podContext.seLinuxOptions?.role) problems.push('pod SELinux user/role');
-  if (podContext.runAsUser === 0) problems.push('pod runs as UID 0');
-  if (podContext.windowsOptions?.hostProcess) problems.push('pod hostProcess');
-  const podSeccomp = podContext.seccompProfile?.type;
-  if (podSeccomp !== undefined && !['RuntimeDefault', 'Localhost'].includes(podSeccomp)) problems.push(`pod seccomp ${podSeccomp}`);
-
-  for (const container of [...(pod.initContainers ?? []), ...(pod.containers ?? []), ...(pod.ephemeralContainers ?? [])]) {
-    const c = container.securityContext ?? {};
-    const where = `container ${container.name}`;
-    if (c.privileged) problems.push(`${where} is privileged`);
-    if (c.allowPrivilegeEscalation !== false) problems.push(`${where} allows privilege escalation`);
-    if (!(c.runAsNonRoot ?? podContext.runAsNonRoot)) problems.push(`${where} may run as root`);
-    if (c.runAsUser === 0) problems.push(`${where} runs as UID 0`);
-    const seccomp = c.seccompProfile?.type ?? podSeccomp;
-    if (!['RuntimeDefault', 'Localhost'].includes(seccomp)) problems.push(`${where} has no RuntimeDefault/Localhost seccomp profile`);
-    if (!(c.capabilities?.drop ?? []).includes('ALL')) problems.push(`${where} does not drop ALL capabilities`);
-    for (const added of c.capabilities?.add ?? []) {
-      if (added !== 'NET_BIND_SERVICE') problems.push(`${where} adds capability ${added}`);
-    }
-    if (c.procMount && c.procMount !== 'Default') problems.push(`${where} procMount ${c.procMount}`);
-    if (c.seLinuxOptions?.user || c.seLinuxOptions?.role) problems.push(`${where} SELinux user/role`);
-    if (c.windowsOptions?.hostProcess) problems.push(`${where} hostProcess`);
-    if (c.appArmorProfile && !['RuntimeDefault', 'Localhost'].includes(c.appArmorProfile.type)) problems.push(`${where} AppArmor ${c.appArmorProfile.type}`);
-    for (const port of container.ports ?? []) {
-      if (port.hostPort) problems.push(`${where} uses hostPort ${port.hostPort}`);
-    }
-  }
-  return problems;
+  return messages;
 }
 
 /** The pod spec of a workload manifest, or undefined for other kinds. */
 export function podSpecOf(manifest: any): any {
-  switch (manifest.kind) {
-    case 'Pod':
-      return manifest.spec;
-    case 'CronJob':
-      return manifest.spec.jobTemplate.spec.template.spec;
-    case 'Deployment': case 'StatefulSet': case 'DaemonSet': case 'ReplicaSet': case 'Job':
-      return manifest.spec.template.spec;
-    default:
-      return undefined;
+  return libraryPodSpecOf(manifest);
+}
+
+function shortMessage(v: PodSecurityViolation): string | undefined {
+  const where = v.container === undefined ? 'pod' : `container ${v.container}`;
+  switch (v.control) {
+    case 'PSS-BASELINE-HOST-NAMESPACES': return 'host namespaces';
+    case 'PSS-BASELINE-HOST-PATH': return `volume ${v.volume} uses hostPath`;
+    case 'PSS-RESTRICTED-VOLUME-TYPES': return `volume ${v.volume} uses ${/^volumes\[\d+\]\.(\w+)$/.exec(v.path)?.[1]}`;
+    case 'PSS-BASELINE-SYSCTLS': return `unsafe sysctl ${v.value}`;
+    case 'PSS-BASELINE-SELINUX': return v.path.endsWith('.type') ? `${where} SELinux type ${v.value}` : `${where} SELinux user/role`;
+    case 'PSS-RESTRICTED-RUN-AS-USER': return `${where} runs as UID 0`;
+    case 'PSS-RESTRICTED-RUN-AS-NON-ROOT': return v.container === undefined ? undefined : `${where} may run as root`;
+    case 'PSS-BASELINE-HOST-PROCESS': return `${where} hostProcess`;
+    case 'PSS-BASELINE-SECCOMP':
+    case 'PSS-RESTRICTED-SECCOMP':
+      return v.container === undefined ? `pod seccomp ${v.value}` : `${where} has no RuntimeDefault/Localhost seccomp profile`;
+    case 'PSS-BASELINE-PRIVILEGED': return `${where} is privileged`;
+    case 'PSS-RESTRICTED-PRIVILEGE-ESCALATION': return `${where} allows privilege escalation`;
+    case 'PSS-RESTRICTED-CAPABILITIES':
+      return v.path.endsWith('.drop') ? `${where} does not drop ALL capabilities` : `${where} adds capability ${v.value}`;
+    case 'PSS-BASELINE-CAPABILITIES': return `${where} adds capability ${v.value}`;
+    case 'PSS-BASELINE-PROC-MOUNT': return `${where} procMount ${v.value}`;
+    case 'PSS-BASELINE-APPARMOR': return v.scope === 'metadata' ? `${where} AppArmor annotation ${v.value}` : `${where} AppArmor ${v.value}`;
+    case 'PSS-BASELINE-HOST-PORTS': return `${where} uses hostPort ${v.value}`;
+    default: return `${where}: ${v.control}`;
   }
 }

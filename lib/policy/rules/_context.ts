@@ -16,8 +16,16 @@ export interface SkippedCheck {
   readonly reason: string;
 }
 
+/** Where pods run and how they are labelled. */
+export interface PodLabels {
+  readonly namespace: string;
+  /** The namespace in its cluster, as `PolicyContext.scopeOf` keys it. */
+  readonly scope: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
 /** A pod as a workload object describes it. */
-export interface PodTemplate {
+export interface PodTemplate extends PodLabels {
   readonly object: ManifestObject;
   /** Where the pod spec is in the manifest, e.g. `spec.template.spec`. */
   readonly specPath: string;
@@ -80,16 +88,18 @@ export class PolicyContext implements RuleContext {
       const slash = apiVersion.indexOf('/');
       const namespace = manifest.metadata?.namespace;
       const name = manifest.metadata?.name;
-      objects.push({
+      const object: { -readonly [K in keyof ManifestObject]: ManifestObject[K] } = {
         manifest,
         label: objectLabel(manifest),
         kind: typeof manifest.kind === 'string' ? manifest.kind : '',
         group: slash < 0 ? '' : apiVersion.slice(0, slash),
         namespace: typeof namespace === 'string' ? namespace : '',
         name: typeof name === 'string' ? name : '',
-        ...(input.file !== undefined ? { file: input.file } : {}),
-        ...(input.line !== undefined ? { line: input.line } : {}),
-      });
+        cluster: input.cluster ?? '',
+      };
+      if (input.file !== undefined) object.file = input.file;
+      if (input.line !== undefined) object.line = input.line;
+      objects.push(object);
     };
     for (const input of inputs) add(input.manifest, input);
     this.objects = objects;
@@ -129,18 +139,25 @@ export class PolicyContext implements RuleContext {
     return object.namespace || DEFAULT_NAMESPACE;
   }
 
+  /** A key for a namespace in the object's cluster: the object's own namespace, or `namespace`. */
+  public scopeOf(object: ManifestObject, namespace: string = this.namespaceOf(object)): string {
+    return `${object.cluster}\n${namespace}`;
+  }
+
   /**
    * The pods the workload objects describe, one per object. Objects whose controlling owner is
    * also in the input (a ReplicaSet of a Deployment in a cluster dump) are left to the owner.
    */
   public get pods(): readonly PodTemplate[] {
     if (this.podList) return this.podList;
-    const present = new Set(this.objects.map((o) => `${this.namespaceOf(o)}/${o.kind}/${o.name}`));
+    let present: Set<string> | undefined; // built only if an object has a controlling owner
     const pods: PodTemplate[] = [];
     for (const kind of TEMPLATE_KINDS) {
       for (const object of this.ofKind(kind.group, kind.kind)) {
-        const owner = asArray(object.manifest.metadata?.ownerReferences).find((o: any) => o?.controller === true);
-        if (owner && present.has(`${this.namespaceOf(object)}/${owner.kind}/${owner.name}`)) continue;
+        const owners = object.manifest.metadata?.ownerReferences;
+        const owner = owners === undefined ? undefined : asArray(owners).find((o: any) => o?.controller === true);
+        present ??= owner ? new Set(this.objects.map((o) => `${this.scopeOf(o)}/${o.kind}/${o.name}`)) : undefined;
+        if (owner && present!.has(`${this.scopeOf(object)}/${owner.kind}/${owner.name}`)) continue;
         let template: any = object.manifest;
         for (const key of kind.path) template = isPlainObject(template) ? template[key] : undefined;
         const prefix = kind.path.length === 0 ? '' : `${kind.path.join('.')}.`;
@@ -153,6 +170,7 @@ export class PolicyContext implements RuleContext {
           labels: stringMap(template?.metadata?.labels),
           annotations: stringMap(template?.metadata?.annotations),
           namespace: this.namespaceOf(object),
+          scope: this.scopeOf(object),
           longRunning: kind.kind === 'Pod' ? (spec.restartPolicy ?? 'Always') === 'Always' : kind.longRunning,
           replicated: kind.replicated,
         });
@@ -162,19 +180,19 @@ export class PolicyContext implements RuleContext {
     return pods;
   }
 
-  /** The Services in the pod's namespace whose selector selects its pods. */
+  /** The Services in the pod's namespace (and cluster) whose selector selects its pods. */
   public servicesSelecting(pod: PodTemplate): ManifestObject[] {
     if (!this.serviceIndex) {
       this.serviceIndex = new Map();
       for (const service of this.ofKind('', 'Service')) {
         const selector = service.manifest.spec?.selector;
         if (!isPlainObject(selector) || Object.keys(selector).length === 0) continue; // selects no pods
-        const ns = this.namespaceOf(service);
+        const ns = this.scopeOf(service);
         if (!this.serviceIndex.has(ns)) this.serviceIndex.set(ns, new SelectorIndex());
         this.serviceIndex.get(ns)!.add(service, selector);
       }
     }
-    return (this.serviceIndex.get(pod.namespace)?.candidates(pod.labels) ?? [])
+    return (this.serviceIndex.get(pod.scope)?.candidates(pod.labels) ?? [])
       .filter((s) => mapMatches(s.manifest.spec.selector, pod.labels));
   }
 
@@ -190,11 +208,11 @@ export class PolicyContext implements RuleContext {
       for (const hpa of this.ofKind('autoscaling', 'HorizontalPodAutoscaler')) {
         const target = hpa.manifest.spec?.scaleTargetRef;
         if (typeof target?.kind === 'string' && typeof target?.name === 'string') {
-          this.hpaIndex.set(`${this.namespaceOf(hpa)}/${target.kind}/${target.name}`, hpa);
+          this.hpaIndex.set(`${this.scopeOf(hpa)}/${target.kind}/${target.name}`, hpa);
         }
       }
     }
-    return this.hpaIndex.get(`${pod.namespace}/${pod.object.kind}/${pod.object.name}`);
+    return this.hpaIndex.get(`${pod.scope}/${pod.object.kind}/${pod.object.name}`);
   }
 
   /**
@@ -212,21 +230,25 @@ export class PolicyContext implements RuleContext {
     return { count: typeof replicas === 'number' ? replicas : 1, source: typeof replicas === 'number' ? "'spec.replicas'" : "'spec.replicas' (default 1)" };
   }
 
-  /** The objects of a kind in `namespace` whose `LabelSelector` at `selectorOf` selects the pod, found through an index. */
-  public selecting(group: string, kind: string, pod: PodTemplate, selectorOf: (object: ManifestObject) => unknown): ManifestObject[] {
+  /**
+   * The objects of a kind in the pods' namespace whose `LabelSelector` (`selectorOf`) selects the
+   * pods, found through an index. `selectorOf` must be the kind's pod selector: the index is built
+   * with it on the first call for the kind.
+   */
+  public selecting(group: string, kind: string, pod: PodLabels, selectorOf: (object: ManifestObject) => unknown): ManifestObject[] {
     const key = `${group}/${kind}`;
     let index = this.selectorIndexes.get(key);
     if (!index) {
       index = new Map();
       for (const object of this.ofKind(group, kind)) {
-        const ns = this.namespaceOf(object);
+        const ns = this.scopeOf(object);
         if (!index.has(ns)) index.set(ns, new SelectorIndex());
         const selector: any = selectorOf(object);
         index.get(ns)!.add(object, isPlainObject(selector) ? selector.matchLabels : undefined);
       }
       this.selectorIndexes.set(key, index);
     }
-    return (index.get(pod.namespace)?.candidates(pod.labels) ?? []).filter((o) => labelSelectorMatches(selectorOf(o), pod.labels));
+    return (index.get(pod.scope)?.candidates(pod.labels) ?? []).filter((o) => labelSelectorMatches(selectorOf(o), pod.labels));
   }
 
   private readonly selectorIndexes = new Map<string, Map<string, SelectorIndex<ManifestObject>>>();

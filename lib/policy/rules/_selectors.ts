@@ -45,33 +45,47 @@ export function isEmptySelector(selector: any): boolean {
 
 /**
  * Selectors filed under one of their required labels, so that a label set is tried only against
- * selectors that could match it: each lookup costs O(labels + candidates), not O(selectors).
+ * selectors that could match it. Each selector is filed under its rarest label (counted over all
+ * selectors added), so that labels every selector shares (a colour, a part-of label) do not make
+ * every selector a candidate: a lookup costs O(labels + candidates), not O(selectors).
  */
 export class SelectorIndex<T> {
-  private readonly byLabel = new Map<string, T[]>();
+  private readonly pending: { item: T; entries: string[] }[] = [];
+  private byLabel?: Map<string, T[]>;
   private readonly unkeyed: T[] = [];
 
-  /** Files `item` under the first (sorted) entry of `requiredLabels`, the labels every match must carry. */
+  /** Adds `item`, whose matches all carry `requiredLabels` (a selector's `matchLabels`, or a Service's selector). */
   public add(item: T, requiredLabels: unknown): void {
-    const entries = isPlainObject(requiredLabels) ? Object.entries(requiredLabels).filter(([, v]) => typeof v === 'string').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : [];
-    if (entries.length === 0) {
-      this.unkeyed.push(item);
-      return;
-    }
-    const key = `${entries[0][0]}=${entries[0][1]}`;
-    const list = this.byLabel.get(key);
-    if (list) list.push(item);
-    else this.byLabel.set(key, [item]);
+    const entries = isPlainObject(requiredLabels) ? Object.entries(requiredLabels).filter(([, v]) => typeof v === 'string').map(([k, v]) => `${k}=${v}`) : [];
+    if (entries.length === 0) this.unkeyed.push(item);
+    else this.pending.push({ item, entries });
+    this.byLabel = undefined;
   }
 
   /** The items that may match `labels`: a superset of the matches, to be checked one by one. */
   public candidates(labels: Readonly<Record<string, string>>): T[] {
+    const index = this.byLabel ?? this.build();
     const found = [...this.unkeyed];
     for (const [key, value] of Object.entries(labels)) {
-      const list = this.byLabel.get(`${key}=${value}`);
+      const list = index.get(`${key}=${value}`);
       if (list) found.push(...list);
     }
     return found;
+  }
+
+  private build(): Map<string, T[]> {
+    const counts = new Map<string, number>();
+    for (const { entries } of this.pending) for (const e of entries) counts.set(e, (counts.get(e) ?? 0) + 1);
+    const index = new Map<string, T[]>();
+    for (const { item, entries } of this.pending) {
+      let rarest = entries[0];
+      for (const e of entries) if (counts.get(e)! < counts.get(rarest)! || (counts.get(e) === counts.get(rarest) && e < rarest)) rarest = e;
+      const list = index.get(rarest);
+      if (list) list.push(item);
+      else index.set(rarest, [item]);
+    }
+    this.byLabel = index;
+    return index;
   }
 }
 

@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { AlpError, describeValue } from '../core';
+import { DEFAULT_EXCEPTIONS_FILE, PolicyException, readExceptions } from '../policy/exceptions';
+import { formatJson, formatSarif, formatText, REPORT_FORMATS, ReportFormat } from '../policy/formats';
+import { exceptableRuleIds, readManifests, verifyManifests } from '../policy/verify';
+
+/** Usage of `alp verify`, for the CLI's help text. */
+export const VERIFY_USAGE = `  verify  check manifests against the schemas and the policy rules; exit 1 on any error
+          [path]               a manifest file or directory (default: dist/manifests)
+          --format <f>         text, json or sarif (default: text)
+          --exceptions <file>  policy exceptions (default: ${DEFAULT_EXCEPTIONS_FILE} when it exists)
+          --no-exceptions      apply no exceptions
+`;
+
+/** The directory `alp verify` checks when given no path. */
+export const DEFAULT_VERIFY_PATH = 'dist/manifests';
+
+/**
+ * `alp verify [path] [--format text|json|sarif] [--exceptions file | --no-exceptions]`: reads every
+ * manifest under `path`, verifies them, prints the report on stdout and returns the exit code: 1
+ * when an error-severity finding remains, 0 otherwise. Notes (left-out directories) go to stderr.
+ *
+ * @throws AlpError on bad usage, a missing path or exceptions file, or unreadable input
+ */
+export function verifyCommand(args: string[]): number {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { 'format': { type: 'string' }, 'exceptions': { type: 'string' }, 'no-exceptions': { type: 'boolean' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length > 1) {
+    throw new AlpError(`alp verify: takes one path, got ${positionals.length} (${positionals.join(', ')}); run 'alp help' for the options`);
+  }
+  const format = values.format ?? 'text';
+  if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
+    throw new AlpError(`alp verify: '--format' (${describeValue(format)}) must be one of ${REPORT_FORMATS.join(', ')}`);
+  }
+  if (values.exceptions !== undefined && values['no-exceptions']) {
+    throw new AlpError("alp verify: '--exceptions' and '--no-exceptions' exclude each other; give one");
+  }
+  const path = positionals[0] ?? DEFAULT_VERIFY_PATH;
+
+  const ruleIds = exceptableRuleIds();
+  let exceptionsFile: string | undefined;
+  if (values.exceptions !== undefined) exceptionsFile = values.exceptions;
+  else if (!values['no-exceptions'] && existsSync(DEFAULT_EXCEPTIONS_FILE)) exceptionsFile = DEFAULT_EXCEPTIONS_FILE;
+  const exceptions: PolicyException[] = exceptionsFile === undefined ? [] : readExceptions(exceptionsFile, ruleIds);
+
+  const { manifests, root, ignored } = readManifests(path);
+  for (const note of ignored) process.stderr.write(`alp verify: left out ${note}\n`);
+  if (manifests.length === 0) throw new AlpError(`${path}: holds no manifests (.yaml, .yml or .json files with Kubernetes objects)`);
+
+  const report = verifyManifests(manifests, { exceptions, ...(exceptionsFile !== undefined ? { exceptionsFile } : {}) });
+  process.stdout.write(render(format as ReportFormat, report, root, exceptionsFile));
+  return report.counts.errors > 0 ? 1 : 0;
+}
+
+function render(format: ReportFormat, report: ReturnType<typeof verifyManifests>, root: string, exceptionsFile: string | undefined): string {
+  switch (format) {
+    case 'json':
+      return formatJson(report);
+    case 'sarif':
+      return formatSarif(report, {
+        rootUri: `${pathToFileURL(resolve(root)).href.replace(/\/?$/, '/')}`,
+        unrootedFiles: exceptionsFile === undefined ? [] : [exceptionsFile],
+      });
+    case 'text':
+      return formatText(report);
+  }
+}

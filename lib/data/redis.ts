@@ -1,0 +1,223 @@
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { DisruptionBudget } from '../autoscaling/pdb';
+import {
+  LABEL_COMPONENT, LABEL_VERSION, memoryKiB, parseImage, PropProblem, REDIS, selectorLabels, throwIfProblems, unpinnedReason, versionLabel,
+} from '../core';
+import { AllowPolicy } from '../network/allow-policy';
+import { NetworkPeer } from '../network/network-peer';
+import { ServiceSecret } from '../security/service-secret';
+import { ContainerResources, SECRET_MOUNT_ROOT } from '../workload/hardened-service';
+import { containerResourceProblems, kubeResources } from '../workload/hardened-cron-job';
+import { PRIORITY_CRITICAL } from '../workload/priority-classes';
+import { DEFAULT_RUN_AS_USER, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../workload/security-context';
+import { integerProblems, storageSizeProblems, subdomainProblems } from './_validation';
+import { REDIS_CONFIG_DIR, REDIS_DATA_DIR, REDIS_RUNTIME_DIR, redisConf, redisPingCommand, redisStartScript } from './redis-config';
+
+/** The Redis primary a replica-only deployment follows (in another region or cluster). */
+export interface RedisPrimary {
+  /** Host name of the primary, as this cluster resolves it. */
+  readonly host: string;
+  /** Its port. @default 6379 */
+  readonly port?: number;
+  /** The addresses the NetworkPolicy lets pod 0 reach the primary at. */
+  readonly peer: NetworkPeer;
+}
+
+export interface RedisProps {
+  /** Pinned Redis image with `sh`, e.g. `redis:7.2.5-alpine@sha256:…`. */
+  readonly image: string;
+  /** CPU and memory requests and limits of each pod; `maxmemory` is 75 % of the memory limit. */
+  readonly resources: ContainerResources;
+  /** StorageClass of the data volumes (an encrypted one). */
+  readonly storageClassName: string;
+  /** Size of each pod's data volume. @default '8Gi' */
+  readonly storageSize?: string;
+  /** The ClusterSecretStore the password comes from. */
+  readonly secretStoreName: string;
+  /** Remote key whose `password` property is the Redis password (letters and digits only). */
+  readonly passwordKey: string;
+  /**
+   * Pods: pod 0 and the replicas that follow it. At least 2 with a primary (one replica), at
+   * least 1 in replica-only mode.
+   * @default 3
+   */
+  readonly replicas?: number;
+  /**
+   * Replica-only mode (DR region, standby colour's cluster): pod 0 follows this primary and
+   * the other pods follow pod 0. Promote by running `REPLICAOF NO ONE` on pod 0 and removing
+   * this prop.
+   * @default - pod 0 is the primary
+   */
+  readonly replicaOf?: RedisPrimary;
+  /**
+   * Peers in other clusters whose Redis follows this one (their pod 0), let in by the
+   * replication NetworkPolicy.
+   * @default - none
+   */
+  readonly replicaPeers?: NetworkPeer[];
+  /** What Redis evicts when full. @default 'allkeys-lru' (a cache) */
+  readonly maxmemoryPolicy?: string;
+  /** PriorityClass of the pods. @default PRIORITY_CRITICAL ('alp-critical') */
+  readonly priorityClassName?: string;
+}
+
+const MAXMEMORY_POLICIES = ['noeviction', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl'];
+
+/**
+ * Redis as one StatefulSet, `redis`, whose pod 0 is the primary and whose other pods replicate
+ * from it (`replicaof`, written at start by a small script). One StatefulSet rather than a
+ * primary and a replica set: a DR deployment (replica-only mode, pod 0 following the primary
+ * region) becomes a primary by changing pod 0's role, keeping its volume and data.
+ *
+ * Pods run PSS restricted with persistence (AOF and RDB) on a volume per pod, the password
+ * mounted as a file from an ExternalSecret (`redis-auth`), probes, a PodDisruptionBudget and
+ * a NetworkPolicy for replication. The client Service `redis` (6379) selects pod 0 only, the
+ * writable one; `redis-headless` gives each pod a stable name.
+ *
+ * @see https://redis.io/docs/latest/operate/oss_and_stack/management/replication/
+ */
+export class Redis extends Construct {
+  public readonly name = REDIS.name;
+  public readonly replicas: number;
+  public readonly isReplicaOnly: boolean;
+  /** The labels of every Redis pod (`REDIS.podLabels` plus the instance). */
+  public readonly selector: Record<string, string>;
+  public readonly headlessServiceName = `${REDIS.name}-headless`;
+  public readonly statefulSet: ApiObject;
+  public readonly service: ApiObject;
+  public readonly secret: ServiceSecret;
+
+  constructor(scope: Construct, id: string, props: RedisProps) {
+    super(scope, id);
+    this.replicas = props.replicas ?? 3;
+    this.isReplicaOnly = props.replicaOf !== undefined;
+    throwIfProblems(this, redisProblems(props, this.replicas, this.isReplicaOnly));
+
+    this.selector = selectorLabels({ name: REDIS.name });
+    const labels = { ...this.selector, [LABEL_COMPONENT]: 'cache' };
+    const podLabels = { ...labels, [LABEL_VERSION]: versionLabel(parseImage(props.image)!) };
+    const port = REDIS.port;
+    const passwordFile = `${SECRET_MOUNT_ROOT}/redis-auth/password`;
+    const maxmemoryMiB = Math.floor((memoryKiB(props.resources.limits.memory) * 0.75) / 1024);
+
+    this.secret = new ServiceSecret(this, 'Secret', { name: `${REDIS.name}-auth`, storeName: props.secretStoreName, remoteKey: props.passwordKey, keys: ['password'], labels });
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: REDIS.serviceAccount, labels }, automountServiceAccountToken: false });
+    new k8s.KubeConfigMap(this, 'Config', {
+      metadata: { name: `${REDIS.name}-config`, labels },
+      data: {
+        'redis.conf': redisConf({ maxmemoryMiB, maxmemoryPolicy: props.maxmemoryPolicy ?? 'allkeys-lru', port }),
+        'start.sh': redisStartScript(passwordFile),
+      },
+    });
+
+    const servicePort = { name: 'redis', port, targetPort: k8s.IntOrString.fromString('redis'), protocol: 'TCP' };
+    new k8s.KubeService(this, 'HeadlessService', {
+      metadata: { name: this.headlessServiceName, labels },
+      // Replicas must resolve pod 0 before it is ready, to start replicating.
+      spec: { clusterIp: 'None', publishNotReadyAddresses: true, selector: this.selector, ports: [servicePort] },
+    });
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata: { name: REDIS.name, labels },
+      spec: { type: 'ClusterIP', selector: { ...this.selector, 'statefulset.kubernetes.io/pod-name': `${REDIS.name}-0` }, ports: [servicePort] },
+    });
+
+    const env: k8s.EnvVar[] = [
+      { name: 'REDIS_HEADLESS_SERVICE', value: this.headlessServiceName },
+      { name: 'REDIS_PORT', value: String(port) },
+      ...(props.replicaOf ? [{ name: 'REDIS_PRIMARY_HOST', value: props.replicaOf.host }, { name: 'REDIS_PRIMARY_PORT', value: String(props.replicaOf.port ?? 6379) }] : []),
+      { name: 'REDIS_STATEFULSET', value: REDIS.name },
+    ];
+    const probe = (allowLoading: boolean, periodSeconds: number, failureThreshold: number): k8s.Probe => ({
+      exec: { command: redisPingCommand(passwordFile, port, allowLoading) }, periodSeconds, failureThreshold, timeoutSeconds: 3,
+    });
+    this.statefulSet = new k8s.KubeStatefulSet(this, 'Resource', {
+      metadata: { name: REDIS.name, labels: podLabels },
+      spec: {
+        serviceName: this.headlessServiceName,
+        replicas: this.replicas,
+        podManagementPolicy: 'OrderedReady',
+        updateStrategy: { type: 'RollingUpdate' },
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: this.selector },
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+        template: {
+          metadata: { labels: podLabels },
+          spec: {
+            serviceAccountName: REDIS.serviceAccount,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            priorityClassName: props.priorityClassName ?? PRIORITY_CRITICAL,
+            terminationGracePeriodSeconds: 30,
+            securityContext: restrictedPodSecurityContext(DEFAULT_RUN_AS_USER),
+            topologySpreadConstraints: [
+              { topologyKey: 'topology.kubernetes.io/zone', maxSkew: 1, whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: this.selector } },
+              { topologyKey: 'kubernetes.io/hostname', maxSkew: 1, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: this.selector } },
+            ],
+            containers: [{
+              name: 'redis',
+              image: props.image,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['sh', `${REDIS_CONFIG_DIR}/start.sh`],
+              env,
+              ports: [{ name: 'redis', containerPort: port, protocol: 'TCP' }],
+              resources: kubeResources(props.resources),
+              securityContext: restrictedContainerSecurityContext(),
+              startupProbe: probe(true, 5, 60),
+              livenessProbe: probe(true, 10, 3),
+              readinessProbe: probe(false, 5, 3),
+              volumeMounts: [
+                { name: 'data', mountPath: REDIS_DATA_DIR },
+                { name: 'config', mountPath: REDIS_CONFIG_DIR, readOnly: true },
+                { name: 'runtime', mountPath: REDIS_RUNTIME_DIR },
+                { name: 'secret-redis-auth', mountPath: `${SECRET_MOUNT_ROOT}/redis-auth`, readOnly: true },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            }],
+            volumes: [
+              { name: 'config', configMap: { name: `${REDIS.name}-config`, defaultMode: 0o444 } },
+              { name: 'runtime', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
+              { name: 'secret-redis-auth', secret: { secretName: this.secret.secretName, defaultMode: 0o440 } },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+            ],
+          },
+        },
+        volumeClaimTemplates: [{
+          metadata: { name: 'data', labels },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            storageClassName: props.storageClassName,
+            resources: { requests: { storage: k8s.Quantity.fromString(props.storageSize ?? '8Gi') } },
+          },
+        }],
+      },
+    });
+
+    new DisruptionBudget(this, 'DisruptionBudget', { name: REDIS.name, labels, selector: this.selector, minReplicas: this.replicas });
+
+    const replication = new AllowPolicy(this, 'ReplicationPolicy', { name: `${REDIS.name}-replication`, selector: { ...REDIS.podLabels }, labels });
+    const redisPort = [{ port }];
+    if (this.replicas > 1) replication.allowFrom(NetworkPeer.pods({ ...REDIS.podLabels }), redisPort).allowTo(NetworkPeer.pods({ ...REDIS.podLabels }), redisPort);
+    if (props.replicaOf) replication.allowTo(props.replicaOf.peer, [{ port: props.replicaOf.port ?? 6379 }]);
+    for (const peer of props.replicaPeers ?? []) replication.allowFrom(peer, redisPort);
+  }
+}
+
+function redisProblems(props: RedisProps, replicas: number, replicaOnly: boolean): PropProblem[] {
+  const problems: PropProblem[] = [];
+  const unpinned = unpinnedReason(props.image);
+  if (unpinned) problems.push({ prop: 'image', value: props.image, rule: unpinned, fix: 'pin the image so that every pod runs the same Redis' });
+  problems.push(...containerResourceProblems(props.resources));
+  problems.push(...subdomainProblems('storageClassName', props.storageClassName), ...storageSizeProblems('storageSize', props.storageSize ?? '8Gi'));
+  problems.push(...integerProblems('replicas', replicas, replicaOnly ? 1 : 2, undefined, replicaOnly ? undefined : 'a primary needs at least one replica to fail over to'));
+  const policy = props.maxmemoryPolicy ?? 'allkeys-lru';
+  if (!MAXMEMORY_POLICIES.includes(policy)) problems.push({ prop: 'maxmemoryPolicy', value: policy, rule: `must be one of ${MAXMEMORY_POLICIES.join(', ')}` });
+  if (props.replicaOf) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(props.replicaOf.host)) {
+      problems.push({ prop: 'replicaOf.host', value: props.replicaOf.host, rule: 'must be a host name' });
+    }
+    problems.push(...integerProblems('replicaOf.port', props.replicaOf.port, 1, 65535));
+  }
+  return problems;
+}

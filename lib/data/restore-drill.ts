@@ -1,0 +1,244 @@
+import { ApiObject, Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { LABEL_COMPONENT, PropProblem, selectorLabels, throwIfProblems } from '../core';
+import { AllowPolicy } from '../network/allow-policy';
+import { NetworkPeer } from '../network/network-peer';
+import { ContainerResources } from '../workload/hardened-service';
+import { HardenedCronJob } from '../workload/hardened-cron-job';
+import { dnsLabelProblems, integerProblems, isDnsLabel } from './_validation';
+import { drillScript, DRILL_ENV, restoreManifest } from './restore-drill-script';
+import { IBackupSchedule } from './velero';
+
+/**
+ * Kinds a drill never restores: jobs (a restored retention job would purge production data),
+ * CloudNativePG objects (PostgreSQL is restored from its own archive, and a restored Cluster
+ * would archive into the production bucket) and monitoring objects (duplicate alerts).
+ */
+export const DEFAULT_DRILL_EXCLUDED_RESOURCES: readonly string[] = [
+  'backups.postgresql.cnpg.io', 'clusters.postgresql.cnpg.io', 'cronjobs.batch', 'jobs.batch', 'podmonitors.monitoring.coreos.com',
+  'poolers.postgresql.cnpg.io', 'prometheusrules.monitoring.coreos.com', 'scheduledbackups.postgresql.cnpg.io', 'servicemonitors.monitoring.coreos.com',
+];
+
+/** Requests and limits of the drill's container (kubectl and a shell). */
+export const DEFAULT_DRILL_RESOURCES: ContainerResources = {
+  requests: { cpu: '50m', memory: '64Mi' },
+  limits: { cpu: '250m', memory: '256Mi' },
+};
+
+/** A Prometheus Pushgateway the drill pushes its result to. */
+export interface DrillPushgateway {
+  /** Base URL, e.g. `http://pushgateway.alp-monitoring.svc:9091`. */
+  readonly url: string;
+  /** The Pushgateway's pods or addresses, for the drill's NetworkPolicy. */
+  readonly peer: NetworkPeer;
+}
+
+export interface RestoreDrillProps {
+  /** The Velero Schedule whose newest successful backup is restored. */
+  readonly backupSchedule: IBackupSchedule;
+  /**
+   * Namespaces of the backup to restore, each into `<drillNamespacePrefix><namespace>`.
+   * Choose namespaces whose restored copy does no harm next to production.
+   */
+  readonly namespaces: readonly string[];
+  /** Pinned image with `sh`, `kubectl` and (with `pushgateway`) `curl`. */
+  readonly image: string;
+  /** The Kubernetes API server's addresses, for the drill's NetworkPolicy. */
+  readonly apiServer: readonly NetworkPeer[];
+  /** Ports of the API server as pods reach it. @default [443, 6443] */
+  readonly apiServerPorts?: readonly number[];
+  /** Name of the CronJob, ServiceAccount, ConfigMap, NetworkPolicy, Role and RoleBinding. @default 'restore-drill' */
+  readonly name?: string;
+  /** When the drill runs (five-field cron, UTC). @default '0 5 1 * *' (05:00 on the 1st of each month) */
+  readonly schedule?: string;
+  /** Prefix of the throwaway namespaces; the drill may delete exactly those. @default 'drill-' */
+  readonly drillNamespacePrefix?: string;
+  /** Resources left out of the restore. @default DEFAULT_DRILL_EXCLUDED_RESOURCES */
+  readonly excludedResources?: readonly string[];
+  /** Minutes the restore may take before the drill fails. @default 120 */
+  readonly restoreTimeoutMinutes?: number;
+  /**
+   * Where to push `alp_restore_drill_*` gauges.
+   * @default - no push; the Job's outcome (kube-state-metrics `kube_job_status_failed`,
+   *   `kube_cronjob_status_last_successful_time`) is the metric
+   */
+  readonly pushgateway?: DrillPushgateway;
+  /** Requests and limits of the drill's container. @default DEFAULT_DRILL_RESOURCES */
+  readonly resources?: ContainerResources;
+}
+
+/**
+ * A monthly restore drill: a HardenedCronJob (in the chart's namespace) that restores the
+ * newest backup of a Velero Schedule into throwaway `drill-*` namespaces through a Velero
+ * `Restore`, checks the result, deletes the drill namespaces and the Restore, and reports
+ * (exit status and, optionally, Pushgateway gauges). Its NetworkPolicy lets it reach only the
+ * API server (and the Pushgateway).
+ *
+ * RBAC is least privilege: in Velero's namespace a Role for create/get/delete of `restores`
+ * only. Deleting the drill namespaces needs a ClusterRole, since namespaces are cluster-scoped:
+ * add `RestoreDrillNamespaceAccess` to a chart without a namespace. Velero itself creates the
+ * restored objects, so the drill needs no rights in the restored namespaces.
+ *
+ * @see https://velero.io/docs/main/api-types/restore/
+ */
+export class RestoreDrill extends Construct {
+  public readonly name: string;
+  /** Namespace of the CronJob and its ServiceAccount. */
+  public readonly namespace: string;
+  /** Source namespace -> drill namespace. */
+  public readonly namespaceMapping: Readonly<Record<string, string>>;
+  /** The drill namespaces, sorted. */
+  public readonly drillNamespaces: readonly string[];
+  public readonly cronJob: HardenedCronJob;
+
+  constructor(scope: Construct, id: string, props: RestoreDrillProps) {
+    super(scope, id);
+    this.name = props.name ?? 'restore-drill';
+    this.namespace = Chart.of(this).namespace ?? '';
+    const prefix = props.drillNamespacePrefix ?? 'drill-';
+    const veleroNamespace = props.backupSchedule.veleroNamespace;
+    const sources = [...new Set(props.namespaces ?? [])].sort();
+    this.namespaceMapping = Object.fromEntries(sources.map((ns) => [ns, `${prefix}${ns}`]));
+    this.drillNamespaces = Object.values(this.namespaceMapping);
+    const timeoutMinutes = props.restoreTimeoutMinutes ?? 120;
+    throwIfProblems(this, drillProblems(props, this, prefix));
+
+    const labels = { ...selectorLabels({ name: this.name }), [LABEL_COMPONENT]: 'restore-drill' };
+    const configDir = '/etc/restore-drill';
+    new k8s.KubeConfigMap(this, 'Config', {
+      metadata: { name: this.name, labels },
+      data: {
+        'drill.sh': drillScript(),
+        'restore.json': restoreManifest({
+          veleroNamespace,
+          scheduleName: props.backupSchedule.name,
+          namespaceMapping: this.namespaceMapping,
+          excludedResources: [...new Set(props.excludedResources ?? DEFAULT_DRILL_EXCLUDED_RESOURCES)].sort(),
+          labels,
+        }),
+      },
+    });
+
+    const env: Record<string, string> = {
+      [DRILL_ENV.veleroNamespace]: veleroNamespace,
+      [DRILL_ENV.drillNamespaces]: this.drillNamespaces.join(' '),
+      [DRILL_ENV.restoreFile]: `${configDir}/restore.json`,
+      [DRILL_ENV.timeoutSeconds]: String(timeoutMinutes * 60),
+      [DRILL_ENV.schedule]: props.backupSchedule.name,
+      // kubectl caches discovery under $HOME; the root filesystem is read-only.
+      HOME: '/tmp',
+    };
+    if (props.pushgateway) env[DRILL_ENV.pushgatewayUrl] = props.pushgateway.url.replace(/\/+$/, '');
+
+    this.cronJob = new HardenedCronJob(this, 'CronJob', {
+      name: this.name,
+      schedule: props.schedule ?? '0 5 1 * *',
+      image: props.image,
+      command: ['/bin/sh', `${configDir}/drill.sh`],
+      env,
+      configMounts: [{ name: 'drill', configMapName: this.name, mountPath: configDir }],
+      resources: props.resources ?? DEFAULT_DRILL_RESOURCES,
+      automountServiceAccountToken: true,
+      // A failed drill is the signal; retrying could hide it.
+      backoffLimit: 0,
+      // The restore, then up to 20 minutes for each of two namespace deletions, and a margin.
+      activeDeadlineSeconds: timeoutMinutes * 60 + 45 * 60,
+      startingDeadlineSeconds: 3600,
+      tier: 'restore-drill',
+    });
+
+    const policy = new AllowPolicy(this, 'NetworkPolicy', { name: this.name, selector: this.cronJob.selector, labels });
+    const apiPorts = (props.apiServerPorts ?? [443, 6443]).map((port) => ({ port }));
+    for (const peer of props.apiServer) policy.allowTo(peer, apiPorts);
+    if (props.pushgateway) policy.allowTo(props.pushgateway.peer, [{ port: urlPort(props.pushgateway.url) }]);
+
+    // The Restore objects live in Velero's namespace; the subject is this namespace's account.
+    const roleMetadata = { name: this.name, namespace: veleroNamespace, labels };
+    new k8s.KubeRole(this, 'VeleroRole', {
+      metadata: roleMetadata,
+      rules: [{ apiGroups: ['velero.io'], resources: ['restores'], verbs: ['create', 'delete', 'get'] }],
+    });
+    new k8s.KubeRoleBinding(this, 'VeleroRoleBinding', {
+      metadata: roleMetadata,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: this.name },
+      subjects: [{ kind: 'ServiceAccount', name: this.name, namespace: this.namespace }],
+    });
+  }
+}
+
+export interface RestoreDrillNamespaceAccessProps {
+  /** The drill that deletes its namespaces. */
+  readonly drill: RestoreDrill;
+}
+
+/**
+ * The cluster-scoped half of a restore drill's RBAC: a ClusterRole that can get, watch and
+ * delete only the drill's namespaces (by name), bound to the drill's ServiceAccount. Belongs
+ * in a chart without a namespace, as every cluster-scoped object does.
+ */
+export class RestoreDrillNamespaceAccess extends Construct {
+  public readonly clusterRole: ApiObject;
+
+  constructor(scope: Construct, id: string, props: RestoreDrillNamespaceAccessProps) {
+    super(scope, id);
+    const chartNamespace = Chart.of(this).namespace;
+    if (chartNamespace !== undefined) {
+      throwIfProblems(this, [{ prop: 'chart namespace', value: chartNamespace, rule: 'must not be set', fix: 'ClusterRoles are cluster-scoped; add this construct to a chart without a namespace' }]);
+    }
+    const { drill } = props;
+    const name = `${drill.name}-namespaces`;
+    const labels = { ...selectorLabels({ name: drill.name }), [LABEL_COMPONENT]: 'restore-drill' };
+    this.clusterRole = new k8s.KubeClusterRole(this, 'Resource', {
+      metadata: { name, labels },
+      rules: [{ apiGroups: [''], resources: ['namespaces'], resourceNames: [...drill.drillNamespaces], verbs: ['delete', 'get', 'list', 'watch'] }],
+    });
+    new k8s.KubeClusterRoleBinding(this, 'Binding', {
+      metadata: { name, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects: [{ kind: 'ServiceAccount', name: drill.name, namespace: drill.namespace }],
+    });
+  }
+}
+
+/** The port of an http(s) URL: its explicit port, else 80 or 443. */
+function urlPort(url: string): number {
+  const match = /^(https?):\/\/[^/:]+(?::(\d+))?/.exec(url);
+  if (match?.[2]) return Number(match[2]);
+  return match?.[1] === 'https' ? 443 : 80;
+}
+
+function drillProblems(props: RestoreDrillProps, drill: RestoreDrill, prefix: string): PropProblem[] {
+  const problems: PropProblem[] = [...dnsLabelProblems('name', drill.name, 40)];
+  if (drill.namespace === '') {
+    problems.push({ prop: 'chart namespace', value: undefined, rule: 'must be set', fix: 'the drill runs in its chart\'s namespace, which needs a default-deny NetworkPolicy and PSS restricted' });
+  }
+  const scheduled = props.backupSchedule.namespaces;
+  if (!Array.isArray(props.namespaces) || props.namespaces.length === 0) {
+    problems.push({ prop: 'namespaces', value: props.namespaces, rule: 'must list at least one namespace of the backup' });
+  } else {
+    props.namespaces.forEach((ns, i) => {
+      if (!scheduled.includes(ns)) problems.push({ prop: `namespaces[${i}]`, value: ns, rule: `must be backed up by the schedule '${props.backupSchedule.name}' (${scheduled.join(', ')})` });
+    });
+  }
+  if (!/^[a-z][-a-z0-9]*-$/.test(prefix)) {
+    problems.push({ prop: 'drillNamespacePrefix', value: prefix, rule: 'must be lowercase letters, digits and "-", start with a letter and end with "-"', fix: 'the drill deletes the namespaces it names; a clear prefix keeps them apart from real ones' });
+  } else {
+    drill.drillNamespaces.forEach((ns) => {
+      if (!isDnsLabel(ns)) problems.push({ prop: 'drillNamespacePrefix', value: prefix, rule: `must leave drill namespace names of at most 63 characters (${ns})` });
+      else if (scheduled.includes(ns) || ns === drill.namespace) problems.push({ prop: 'drillNamespacePrefix', value: prefix, rule: `must not map a namespace onto an existing one (${ns})`, fix: 'the drill deletes its namespaces afterwards' });
+    });
+  }
+  if (!Array.isArray(props.apiServer) || props.apiServer.length === 0) {
+    problems.push({ prop: 'apiServer', value: props.apiServer, rule: 'must list at least one peer', fix: 'the drill drives Velero through the Kubernetes API' });
+  }
+  (props.apiServerPorts ?? []).forEach((port, i) => problems.push(...integerProblems(`apiServerPorts[${i}]`, port, 1, 65535)));
+  problems.push(...integerProblems('restoreTimeoutMinutes', props.restoreTimeoutMinutes, 5, 1440));
+  (props.excludedResources ?? []).forEach((resource, i) => {
+    if (!/^[a-z0-9]+(\.[a-z0-9-]+)*$/.test(resource)) problems.push({ prop: `excludedResources[${i}]`, value: resource, rule: 'must be a resource name such as "jobs.batch"' });
+  });
+  if (props.pushgateway && !/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~\/-]*)?$/.test(props.pushgateway.url)) {
+    problems.push({ prop: 'pushgateway.url', value: props.pushgateway.url, rule: 'must be an http(s) URL such as "http://pushgateway.alp-monitoring.svc:9091"' });
+  }
+  return problems;
+}

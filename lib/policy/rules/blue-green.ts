@@ -1,0 +1,154 @@
+/**
+ * Blue/green parity: the two colours are the same set of objects, identical apart from the colour
+ * itself (labels, namespaces, names that carry it), the images and the version label.
+ */
+import { COLORS, describeValue, LABEL_COLOR, LABEL_VERSION } from '../../core';
+import { ManifestObject, PolicyRule, statement } from '../findings';
+import { PolicyContext } from './_context';
+import { isPlainObject } from './_selectors';
+
+type Color = (typeof COLORS)[number];
+
+/** How many differing fields one finding names. */
+const SHOWN_DIFFERENCES = 3;
+
+const ctxOf = (context: unknown) => context as PolicyContext;
+
+/** The colour token as a word of its own: `alp-blue`, `api-blue`, `primary/blue/` but not `bluebird`. */
+const tokenPattern = (color: Color) => new RegExp(`(?<![A-Za-z0-9])${color}(?![A-Za-z0-9])`, 'g');
+const TOKENS: Record<Color, RegExp> = { blue: tokenPattern('blue'), green: tokenPattern('green') };
+
+function neutral(text: string, color: Color): string {
+  return text.includes(color) ? text.replace(TOKENS[color], '{color}') : text;
+}
+
+/** Whether a string value may differ between the colours: images and the version label. */
+const free = (key: string | undefined) => key === 'image' || key === LABEL_VERSION;
+
+/**
+ * Whether a blue value equals a green value once the colour, images and version label are set
+ * aside. The common case (identical colours) costs one walk and no copies.
+ */
+function equivalent(a: unknown, b: unknown, key?: string): boolean {
+  if (a === b) return true;
+  if (typeof a === 'string') return typeof b === 'string' && (free(key) || neutral(a, 'blue') === neutral(b, 'green'));
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!equivalent(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let keys = 0;
+  for (const k in x) {
+    keys++;
+    const other = k.includes('blue') ? k.replace(TOKENS.blue, 'green') : k;
+    if (!Object.prototype.hasOwnProperty.call(y, other) || !equivalent(x[k], y[other], k)) return false;
+  }
+  for (const _ in y) keys--;
+  return keys === 0;
+}
+
+/** The object with its colour, images and version label replaced by placeholders. */
+function normalize(value: unknown, color: Color, key?: string): unknown {
+  if (typeof value === 'string') {
+    if (key === 'image') return '{image}';
+    if (key === LABEL_VERSION) return '{version}';
+    return neutral(value, color);
+  }
+  if (Array.isArray(value)) return value.map((v) => normalize(v, color));
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[neutral(k, color)] = normalize(v, color, k);
+    return out;
+  }
+  return value;
+}
+
+/** The first `limit` paths at which `a` and `b` differ, with both values. */
+function differences(a: unknown, b: unknown, limit: number, path = '', out: { path: string; a: unknown; b: unknown }[] = []): { path: string; a: unknown; b: unknown }[] {
+  if (out.length >= limit) return out;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.max(a.length, b.length) && out.length < limit; i++) differences(a[i], b[i], limit, `${path}[${i}]`, out);
+  } else if (isPlainObject(a) && isPlainObject(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    for (const k of keys) {
+      if (out.length >= limit) break;
+      const sub = /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? (path ? `${path}.${k}` : k) : `${path}[${JSON.stringify(k)}]`;
+      differences(a[k], b[k], limit, sub, out);
+    }
+  } else if (JSON.stringify(a) !== JSON.stringify(b)) {
+    out.push({ path: path || '(root)', a, b });
+  }
+  return out;
+}
+
+/** The colour of each object: its own label, else that of its namespace when the namespace holds one colour only. */
+function colorsOf(ctx: PolicyContext): Map<ManifestObject, Color> {
+  const own = new Map<ManifestObject, Color>();
+  const namespaceColors = new Map<string, Set<Color>>();
+  for (const object of ctx.objects) {
+    const color = object.manifest.metadata?.labels?.[LABEL_COLOR];
+    if (!COLORS.includes(color)) continue;
+    own.set(object, color);
+    if (object.namespace) {
+      const scope = ctx.scopeOf(object);
+      if (!namespaceColors.has(scope)) namespaceColors.set(scope, new Set());
+      namespaceColors.get(scope)!.add(color);
+    }
+  }
+  for (const object of ctx.objects) {
+    if (own.has(object) || !object.namespace) continue;
+    const colors = namespaceColors.get(ctx.scopeOf(object));
+    if (colors?.size === 1) own.set(object, [...colors][0]);
+  }
+  return own;
+}
+
+export const BLUEGREEN_PARITY: PolicyRule = {
+  id: 'BLUEGREEN-PARITY',
+  severity: 'error',
+  title: 'Blue and green are identical apart from colour and images',
+  rationale: 'Switching traffic must change only which colour serves it; any other difference is an untested change going live.',
+  source: 'Platform rule (blue/green deployment: a colour differs only in its colour label and images)',
+  fix: 'Build both colours from the same spec; put per-colour differences only in release.yaml images.',
+  check(context) {
+    const ctx = ctxOf(context);
+    const colors = colorsOf(ctx);
+    const present = new Set(colors.values());
+    if (present.size < 2) {
+      ctx.skip(BLUEGREEN_PARITY, present.size === 0
+        ? `no object is labelled ${LABEL_COLOR}: blue or green`
+        : `only ${[...present][0]} objects are in the manifests; parity needs both colours`);
+      return;
+    }
+    const groups = new Map<string, Record<Color, ManifestObject[]>>();
+    for (const [object, color] of colors) {
+      // Counterparts share cluster, file (per-colour folders), kind, namespace and name, colour set aside.
+      const key = `${neutral(object.cluster, color)}\n${neutral(object.file ?? '', color)}\n${object.group}\n${object.kind}\n${neutral(object.namespace, color)}\n${neutral(object.name, color)}`;
+      if (!groups.has(key)) groups.set(key, { blue: [], green: [] });
+      groups.get(key)![color].push(object);
+    }
+    for (const { blue, green } of groups.values()) {
+      for (let i = 0; i < Math.max(blue.length, green.length); i++) {
+        const [b, g] = [blue[i], green[i]];
+        if (!b || !g) {
+          const [have, missing] = b ? [b, 'green'] : [g, 'blue'];
+          ctx.report(BLUEGREEN_PARITY, have, statement(`has no ${missing} counterpart; both colours must have the same objects`));
+          continue;
+        }
+        if (equivalent(b.manifest, g.manifest)) continue;
+        const found = differences(normalize(b.manifest, 'blue'), normalize(g.manifest, 'green'), SHOWN_DIFFERENCES + 1);
+        if (found.length === 0) continue;
+        const shown = found.slice(0, SHOWN_DIFFERENCES).map((d) => `'${d.path}' (blue: ${describeValue(d.a)}, green: ${describeValue(d.b)})`);
+        const more = found.length > SHOWN_DIFFERENCES ? ' and more' : '';
+        ctx.report(BLUEGREEN_PARITY, b, statement(`differs from its green counterpart ${g.label} at ${shown.join(', ')}${more}; only the colour, images and version label may differ`, found[0].path));
+      }
+    }
+  },
+};
+
+/** The blue/green rules. */
+export const BLUE_GREEN_RULES: readonly PolicyRule[] = [BLUEGREEN_PARITY];

@@ -1,0 +1,13 @@
+export { BLUE_GREEN_RULES } from './blue-green';
+export { COMPLETENESS_RULES, DASHBOARD_LABEL } from './completeness';
+export { GITOPS_RULES } from './gitops';
+export { NETWORK_RULES } from './network';
+export {
+  BASELINE_CAPABILITIES, POD_SECURITY_RULES, podSecurityViolations, podSpecOf, RESTRICTED_VOLUME_SOURCES, SAFE_SYSCTLS,
+} from './pod-security';
+export type { PodSecurityViolation } from './pod-security';
+export { RBAC_RULES, SECRET_ACCESS_ANNOTATION } from './rbac';
+export { POLICY_RULES } from './registry';
+export { SCHEMA_RULES } from './schema';
+export { SECRETS_RULES } from './secrets';
+export { WORKLOAD_RULES } from './workload';

@@ -1,0 +1,190 @@
+/**
+ * Network isolation: default deny in every namespace, a tailored allow policy for every pod, and
+ * no rule that allows everyone or every port.
+ */
+import { AlpError } from '../../core';
+import { ManifestObject, PolicyRule, statement, violation } from '../findings';
+import { workloadsFromManifests } from '../reachability';
+import { PodLabels, PolicyContext } from './_context';
+import { asArray, isEmptySelector, isPlainObject } from './_selectors';
+
+const NETWORKING = 'networking.k8s.io';
+const ANY_ADDRESS = ['0.0.0.0/0', '::/0'];
+/** The label Gateway API implementations put on a Gateway's pods. */
+const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
+
+const ctxOf = (context: unknown) => context as PolicyContext;
+const NO_PORTS: ReadonlySet<unknown> = new Set();
+
+type Direction = 'Ingress' | 'Egress';
+
+/** The directions a policy governs, as the API server defaults them (Ingress, plus Egress when it has egress rules). */
+function policyTypes(spec: any): Direction[] {
+  const declared = asArray(spec?.policyTypes).filter((t): t is Direction => t === 'Ingress' || t === 'Egress');
+  if (asArray(spec?.policyTypes).length > 0) return declared;
+  return ['Ingress', ...(asArray(spec?.egress).length > 0 ? ['Egress' as const] : [])];
+}
+
+const rulesOf = (spec: any, direction: Direction): any[] => asArray(spec?.[direction === 'Ingress' ? 'ingress' : 'egress']);
+
+export const NET_DEFAULT_DENY: PolicyRule = {
+  id: 'NET-DEFAULT-DENY',
+  severity: 'error',
+  title: 'Every namespace denies ingress and egress by default',
+  rationale: 'Without a default deny, every pod not selected by a policy accepts and opens any connection.',
+  source: 'NSA/CISA Kubernetes Hardening Guide, "Network separation and hardening"; CIS Kubernetes Benchmark 5.3.2',
+  fix: "Add a NetworkPolicy with 'podSelector: {}', 'policyTypes: [Ingress, Egress]' and no rules to the namespace.",
+  check(context) {
+    const ctx = ctxOf(context);
+    // Per namespace of each cluster: the Namespace object (or a stand-in) and the directions denied.
+    const namespaces = new Map<string, ManifestObject>();
+    for (const ns of ctx.ofKind('', 'Namespace')) if (ns.name) namespaces.set(ctx.scopeOf(ns, ns.name), ns);
+    for (const pod of ctx.pods) {
+      if (!namespaces.has(pod.scope)) namespaces.set(pod.scope, namespaceObject(pod.namespace, pod.object));
+    }
+    const denied = new Map<string, Set<Direction>>();
+    for (const policy of ctx.ofKind(NETWORKING, 'NetworkPolicy')) {
+      const spec = policy.manifest.spec;
+      if (!isEmptySelector(spec?.podSelector)) continue;
+      for (const direction of policyTypes(spec)) {
+        if (rulesOf(spec, direction).length > 0) continue;
+        const scope = ctx.scopeOf(policy);
+        if (!denied.has(scope)) denied.set(scope, new Set());
+        denied.get(scope)!.add(direction);
+      }
+    }
+    for (const [scope, namespace] of namespaces) {
+      const missing = (['Ingress', 'Egress'] as const).filter((d) => !denied.get(scope)?.has(d));
+      if (missing.length === 0) continue;
+      ctx.report(NET_DEFAULT_DENY, namespace, statement(
+        `has no default-deny NetworkPolicy for ${missing.join(' and ')}; add one with 'podSelector: {}', 'policyTypes: [${missing.join(', ')}]' and no rules`));
+    }
+  },
+};
+
+/** A stand-in for a namespace that the manifests use but do not define, located at the first object that uses it. */
+function namespaceObject(name: string, user: ManifestObject): ManifestObject {
+  return {
+    manifest: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+    label: `Namespace/${name}`,
+    kind: 'Namespace',
+    group: '',
+    namespace: '',
+    name,
+    cluster: user.cluster,
+    ...(user.file !== undefined ? { file: user.file } : {}),
+    ...(user.line !== undefined ? { line: user.line } : {}),
+  };
+}
+
+/** The pods of operator-managed objects (Gateway, CloudNativePG Cluster and Pooler), as the reachability model knows them. */
+function operatorPods(ctx: PolicyContext): { object: ManifestObject; pod: PodLabels }[] {
+  const byCluster = new Map<string, ManifestObject[]>();
+  for (const o of ctx.objects) {
+    if ((o.group === 'gateway.networking.k8s.io' && o.kind === 'Gateway') || (o.group === 'postgresql.cnpg.io' && (o.kind === 'Cluster' || o.kind === 'Pooler'))) {
+      if (!byCluster.has(o.cluster)) byCluster.set(o.cluster, []);
+      byCluster.get(o.cluster)!.push(o);
+    }
+  }
+  return [...byCluster].flatMap(([cluster, operated]) => {
+    const byId = new Map(operated.map((o) => [`${ctx.namespaceOf(o)}/${o.name}`, o]));
+    try {
+      return workloadsFromManifests(operated.map((o) => o.manifest)).flatMap((w) => {
+        const object = byId.get(w.id);
+        return object ? [{ object, pod: { namespace: w.namespace, scope: `${cluster}\n${w.namespace}`, labels: w.labels } }] : [];
+      });
+    } catch (error) {
+      // Malformed operator objects (bad listener ports, clashing names) are SCHEMA findings; this
+      // rule judges the pods it can derive.
+      if (AlpError.isAlpError(error)) return [];
+      throw error;
+    }
+  });
+}
+
+/** `spec.podSelector` of a NetworkPolicy; a missing one is the empty selector. */
+const podSelectorOf = (policy: ManifestObject) => policy.manifest.spec?.podSelector ?? {};
+
+export const NET_POD_SELECTED: PolicyRule = {
+  id: 'NET-POD-SELECTED',
+  severity: 'error',
+  title: 'Every pod has an allow policy of its own',
+  rationale: 'A pod that only namespace-wide policies select has either no connections or the same connections as every other pod.',
+  source: 'NSA/CISA Kubernetes Hardening Guide, "Network separation and hardening"; platform rule (policies from the dependency graph)',
+  fix: "Add a NetworkPolicy whose podSelector matches the pod's labels and allows exactly its declared connections.",
+  check(context) {
+    const ctx = ctxOf(context);
+    const targets = [...ctx.pods.map((p) => ({ object: p.object, pod: p as PodLabels })), ...operatorPods(ctx)];
+    for (const { object, pod } of targets) {
+      const allowing = ctx.selecting(NETWORKING, 'NetworkPolicy', pod, podSelectorOf).filter((policy) => {
+        const spec = policy.manifest.spec;
+        return !isEmptySelector(spec?.podSelector) && policyTypes(spec).some((d) => rulesOf(spec, d).length > 0);
+      });
+      if (allowing.length === 0) {
+        ctx.report(NET_POD_SELECTED, object, statement(
+          `is selected by no NetworkPolicy with a podSelector of its own that allows traffic (namespace-wide policies do not count); add one for its connections`));
+      }
+    }
+  },
+};
+
+export const NET_NO_ALLOW_ALL: PolicyRule = {
+  id: 'NET-NO-ALLOW-ALL',
+  severity: 'error',
+  title: 'No NetworkPolicy rule allows every peer or every port',
+  rationale: 'A rule without peers, with an empty namespaceSelector or 0.0.0.0/0, or without ports, undoes the default deny.',
+  source: 'NSA/CISA Kubernetes Hardening Guide, "Network separation and hardening"',
+  fix: "Name the peers (podSelector with namespaceSelector, or a narrow ipBlock) and the ports. Internet ingress is allowed only to a Gateway's pods on its listener ports.",
+  check(context) {
+    const ctx = ctxOf(context);
+    const gateways = new Map(ctx.ofKind('gateway.networking.k8s.io', 'Gateway').map((g) => [`${ctx.scopeOf(g)}/${g.name}`, g]));
+    for (const policy of ctx.ofKind(NETWORKING, 'NetworkPolicy')) {
+      const spec = policy.manifest.spec;
+      const gatewayName = spec?.podSelector?.matchLabels?.[GATEWAY_NAME_LABEL];
+      const gateway = typeof gatewayName === 'string' ? gateways.get(`${ctx.scopeOf(policy)}/${gatewayName}`) : undefined;
+      const listenerPorts = gateway ? new Set(asArray(gateway.manifest.spec?.listeners).map((l: any) => l?.port)) : NO_PORTS;
+      for (const direction of ['Ingress', 'Egress'] as const) {
+        const field = direction === 'Ingress' ? 'ingress' : 'egress';
+        const peersField = direction === 'Ingress' ? 'from' : 'to';
+        const rules = rulesOf(spec, direction);
+        for (let r = 0; r < rules.length; r++) {
+          const rule = rules[r];
+          const at = `spec.${field}[${r}]`;
+          const ports = asArray(rule?.ports);
+          // The internet may reach a Gateway's pods, on its listener ports only.
+          const publicGateway = direction === 'Ingress' && gateway !== undefined && ports.length > 0
+            && ports.every((p: any) => listenerPorts.has(p?.port));
+          const peers = asArray(rule?.[peersField]);
+          if (peers.length === 0) {
+            ctx.report(NET_NO_ALLOW_ALL, policy, violation(`${at}.${peersField}`, rule?.[peersField],
+              `must list peers; without them the rule allows every ${direction === 'Ingress' ? 'source' : 'destination'}`, 'name pods with podSelector and namespaceSelector'));
+          }
+          for (let p = 0; p < peers.length; p++) {
+            const peer = peers[p];
+            if (isPlainObject(peer?.ipBlock)) {
+              if (ANY_ADDRESS.includes(peer.ipBlock.cidr) && !publicGateway) {
+                ctx.report(NET_NO_ALLOW_ALL, policy, violation(`${at}.${peersField}[${p}].ipBlock.cidr`, peer.ipBlock.cidr, 'must not be any address',
+                  gateway ? `internet ingress to Gateway ${gatewayName} must be limited to its listener ports (${[...listenerPorts].join(', ')})` : 'name the address range the pods need'));
+              }
+            } else if (peer?.namespaceSelector !== undefined && isEmptySelector(peer.namespaceSelector) && isEmptySelector(peer.podSelector)) {
+              ctx.report(NET_NO_ALLOW_ALL, policy, violation(`${at}.${peersField}[${p}].namespaceSelector`, peer.namespaceSelector,
+                'must not be empty without a podSelector', 'an empty namespaceSelector alone matches every pod of every namespace'));
+            }
+          }
+          if (ports.length === 0) {
+            ctx.report(NET_NO_ALLOW_ALL, policy, violation(`${at}.ports`, rule?.ports, 'must list ports; without them the rule allows every port'));
+          }
+          for (let p = 0; p < ports.length; p++) {
+            const port = ports[p];
+            if (port?.port === undefined) {
+              ctx.report(NET_NO_ALLOW_ALL, policy, violation(`${at}.ports[${p}].port`, undefined, `must be set; without it the rule allows every ${port?.protocol ?? 'TCP'} port`));
+            }
+          }
+        }
+      }
+    }
+  },
+};
+
+/** The network rules. */
+export const NETWORK_RULES: readonly PolicyRule[] = [NET_DEFAULT_DENY, NET_POD_SELECTED, NET_NO_ALLOW_ALL];

@@ -1,0 +1,26 @@
+import { PolicyRule } from '../findings';
+import { BLUE_GREEN_RULES } from './blue-green';
+import { COMPLETENESS_RULES } from './completeness';
+import { GITOPS_RULES } from './gitops';
+import { NETWORK_RULES } from './network';
+import { POD_SECURITY_RULES } from './pod-security';
+import { RBAC_RULES } from './rbac';
+import { SCHEMA_RULES } from './schema';
+import { SECRETS_RULES } from './secrets';
+import { WORKLOAD_RULES } from './workload';
+
+/**
+ * Every rule `alp verify` runs, by area: schema, Pod Security Standards, workload, RBAC, network,
+ * secrets, GitOps, blue/green, completeness. Reports list rules in this order.
+ */
+export const POLICY_RULES: readonly PolicyRule[] = [
+  ...SCHEMA_RULES,
+  ...POD_SECURITY_RULES,
+  ...WORKLOAD_RULES,
+  ...RBAC_RULES,
+  ...NETWORK_RULES,
+  ...SECRETS_RULES,
+  ...GITOPS_RULES,
+  ...BLUE_GREEN_RULES,
+  ...COMPLETENESS_RULES,
+];

@@ -1,0 +1,245 @@
+/**
+ * Workload hygiene: resources, probes, pinned images, replicas, disruption budgets, spreading and
+ * priority. Host namespaces, paths and ports are Pod Security Standards baseline controls
+ * (PSS-BASELINE-HOST-NAMESPACES, -HOST-PATH, -HOST-PORTS).
+ */
+import { parseImage, unpinnedReason } from '../../core';
+import { ManifestObject, PolicyRule, statement, violation } from '../findings';
+import { PodTemplate, PolicyContext } from './_context';
+import { asArray, isPlainObject, labelSelectorMatches } from './_selectors';
+
+const RESOURCE_FIELDS = ['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory'] as const;
+const PROBES = ['readinessProbe', 'livenessProbe', 'startupProbe'] as const;
+const SPREAD_KEYS = ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'];
+const SYSTEM_PRIORITY_CLASSES = ['system-cluster-critical', 'system-node-critical'];
+
+/** The containers of a pod spec that run for the pod's lifetime or before it: init and regular, with their paths. */
+function containersOf(pod: PodTemplate, fields: readonly string[] = ['initContainers', 'containers']): { container: any; path: string }[] {
+  return fields.flatMap((field) => asArray(pod.spec[field]).map((container, i) => ({ container, path: `${pod.specPath}.${field}[${i}]` })));
+}
+
+const ctxOf = (context: unknown) => context as PolicyContext;
+
+export const WORKLOAD_RESOURCES: PolicyRule = {
+  id: 'WORKLOAD-RESOURCES',
+  severity: 'error',
+  title: 'Containers set CPU and memory requests and limits',
+  rationale: 'Without requests the scheduler overcommits nodes; without limits one container can starve its neighbours.',
+  source: 'NSA/CISA Kubernetes Hardening Guide, "Resource policies"',
+  fix: "Set 'resources.requests' and 'resources.limits' for cpu and memory on every container and init container.",
+  check(context) {
+    const ctx = ctxOf(context);
+    for (const pod of ctx.pods) {
+      for (const { container, path } of containersOf(pod)) {
+        const resources = isPlainObject(container?.resources) ? container.resources : {};
+        const missing = RESOURCE_FIELDS.filter((field) => {
+          const [group, name] = field.split('.');
+          const value = resources[group]?.[name];
+          return value === undefined || value === null || value === '';
+        });
+        if (missing.length > 0) {
+          ctx.report(WORKLOAD_RESOURCES, pod.object, violation(`${path}.resources`, container?.resources, `must set ${RESOURCE_FIELDS.join(', ')}`, `missing ${missing.join(', ')}`));
+        }
+      }
+    }
+  },
+};
+
+export const WORKLOAD_PROBES: PolicyRule = {
+  id: 'WORKLOAD-PROBES',
+  severity: 'error',
+  title: 'Long-running containers have readiness, liveness and startup probes',
+  rationale: 'Without probes, traffic reaches pods that are not ready, hung pods are never restarted, and slow starts are killed.',
+  source: 'Platform rule (production deployment guide: health checks for every service)',
+  fix: "Add 'readinessProbe', 'livenessProbe' and 'startupProbe' to every container of a Deployment, StatefulSet or DaemonSet.",
+  check(context) {
+    const ctx = ctxOf(context);
+    for (const pod of ctx.pods) {
+      if (!pod.longRunning) continue;
+      for (const { container, path } of containersOf(pod, ['containers'])) {
+        for (const probe of PROBES) {
+          if (!isPlainObject(container?.[probe])) {
+            ctx.report(WORKLOAD_PROBES, pod.object, violation(`${path}.${probe}`, container?.[probe], 'must be set'));
+          }
+        }
+      }
+    }
+  },
+};
+
+export const WORKLOAD_IMAGE_PINNED: PolicyRule = {
+  id: 'WORKLOAD-IMAGE-PINNED',
+  severity: 'error',
+  title: 'Images are pinned',
+  rationale: "An image without a tag, or tagged 'latest', can change under the same manifest: what runs is no longer what was reviewed.",
+  source: 'NSA/CISA Kubernetes Hardening Guide, "Container image scanning"; platform rule',
+  fix: 'Reference the image by digest (@sha256:…), or at least by a version tag.',
+  check(context) {
+    const ctx = ctxOf(context);
+    for (const pod of ctx.pods) {
+      for (const { container, path } of containersOf(pod, ['initContainers', 'containers', 'ephemeralContainers'])) {
+        const image = container?.image;
+        const reason = typeof image === 'string' ? unpinnedReason(image) : 'must be an image reference';
+        if (reason) ctx.report(WORKLOAD_IMAGE_PINNED, pod.object, violation(`${path}.image`, image, reason));
+      }
+    }
+  },
+};
+
+export const WORKLOAD_IMAGE_DIGEST: PolicyRule = {
+  id: 'WORKLOAD-IMAGE-DIGEST',
+  severity: 'warning',
+  title: 'Images are referenced by digest',
+  rationale: 'A tag can be moved to another image; only a digest names exactly one image.',
+  source: 'NSA/CISA Kubernetes Hardening Guide, "Container image scanning"; platform rule',
+  fix: "Append the image's digest: <repository>:<tag>@sha256:<digest>.",
+  check(context) {
+    const ctx = ctxOf(context);
+    for (const pod of ctx.pods) {
+      for (const { container, path } of containersOf(pod, ['initContainers', 'containers', 'ephemeralContainers'])) {
+        const image = container?.image;
+        if (typeof image !== 'string' || unpinnedReason(image)) continue; // WORKLOAD-IMAGE-PINNED reports those
+        if (!parseImage(image)?.digest) {
+          ctx.report(WORKLOAD_IMAGE_DIGEST, pod.object, violation(`${path}.image`, image, 'should be pinned by a digest (@sha256:…)', 'tags are mutable'));
+        }
+      }
+    }
+  },
+};
+
+export const WORKLOAD_REPLICAS: PolicyRule = {
+  id: 'WORKLOAD-REPLICAS',
+  severity: 'error',
+  title: 'Services run at least 2 replicas',
+  rationale: 'A single replica makes every rollout, node drain or crash an outage.',
+  source: 'Platform rule (99.9 % availability target)',
+  fix: "Set 'spec.replicas' to 2 or more, or 'minReplicas' of its HorizontalPodAutoscaler to 2 or more.",
+  check(context) {
+    const ctx = ctxOf(context);
+    for (const pod of ctx.pods) {
+      if (!ctx.isService(pod)) continue;
+      const min = ctx.minReplicas(pod)!;
+      if (min.count >= 2) continue;
+      const hpa = ctx.autoscalerOf(pod);
+      const rule = `must be at least 2, since ${serviceNames(ctx, pod)} sends traffic to ${hpa ? pod.object.label : 'it'}`;
+      if (hpa) {
+        ctx.report(WORKLOAD_REPLICAS, hpa, violation('spec.minReplicas', hpa.manifest.spec?.minReplicas, rule));
+      } else {
+        ctx.report(WORKLOAD_REPLICAS, pod.object, violation('spec.replicas', pod.object.manifest.spec?.replicas, rule, 'set it, or add a HorizontalPodAutoscaler with minReplicas of 2 or more'));
+      }
+    }
+  },
+};
+
+function serviceNames(ctx: PolicyContext, pod: PodTemplate): string {
+  return ctx.servicesSelecting(pod).map((s) => s.label).join(', ');
+}
+
+/** `spec.selector` of a PodDisruptionBudget. */
+const pdbSelector = (pdb: ManifestObject) => pdb.manifest.spec?.selector;
+
+/**
+ * How many of `replicas` pods a PDB lets be evicted at once, computed like the disruption
+ * controller (percentages round up; a value it cannot read allows none), and the field that decides.
+ */
+function allowedDisruptions(pdb: any, replicas: number): { field: string; value: unknown; allowed: number } {
+  const spec = pdb.spec ?? {};
+  const scaled = (value: unknown): number | undefined => {
+    if (typeof value === 'number') return value;
+    const percent = typeof value === 'string' ? /^(\d+)%$/.exec(value) : null;
+    if (percent) return Math.ceil((Number(percent[1]) * replicas) / 100);
+    if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
+    return undefined;
+  };
+  if (spec.maxUnavailable !== undefined) {
+    return { field: 'spec.maxUnavailable', value: spec.maxUnavailable, allowed: scaled(spec.maxUnavailable) ?? 0 };
+  }
+  if (spec.minAvailable !== undefined) {
+    const min = scaled(spec.minAvailable);
+    return { field: 'spec.minAvailable', value: spec.minAvailable, allowed: min === undefined ? 0 : replicas - min };
+  }
+  // Neither set: the API server defaults minAvailable to 1.
+  return { field: 'spec.minAvailable', value: undefined, allowed: replicas - 1 };
+}
+
+export const WORKLOAD_PDB: PolicyRule = {
+  id: 'WORKLOAD-PDB',
+  severity: 'error',
+  title: 'Services have one PodDisruptionBudget that allows a disruption',
+  rationale: 'Without a budget a node drain can stop every replica at once; a budget that allows no disruption blocks drains and cluster upgrades.',
+  source: 'Platform rule (production deployment guide: zero-downtime maintenance)',
+  fix: "Give each service exactly one PodDisruptionBudget with 'maxUnavailable: 1' (or a minAvailable below its minimum replicas).",
+  check(context) {
+    const ctx = ctxOf(context);
+    for (const pod of ctx.pods) {
+      if (!pod.replicated) continue;
+      const min = ctx.minReplicas(pod)!;
+      const budgets = ctx.selecting('policy', 'PodDisruptionBudget', pod, pdbSelector);
+      if (budgets.length === 0) {
+        if (ctx.isService(pod) && min.count >= 2) {
+          ctx.report(WORKLOAD_PDB, pod.object, statement(`has no PodDisruptionBudget selecting its pods; add one with 'maxUnavailable: 1' so that drains keep it serving`));
+        }
+        continue;
+      }
+      if (budgets.length > 1) {
+        ctx.report(WORKLOAD_PDB, pod.object, statement(`is selected by ${budgets.length} PodDisruptionBudgets (${budgets.map((b) => b.label).join(', ')}); the eviction API refuses to evict pods with more than one, which blocks drains: keep one`));
+        continue;
+      }
+      const budget = budgets[0];
+      const { field, value, allowed } = allowedDisruptions(budget.manifest, min.count);
+      if (allowed < 1) {
+        ctx.report(WORKLOAD_PDB, budget, violation(field, value, `must allow at least one of the ${min.count} pods of ${pod.object.label} (${min.source}) to be evicted`, "it blocks node drains; use 'maxUnavailable: 1'"));
+      }
+    }
+  },
+};
+
+export const WORKLOAD_TOPOLOGY_SPREAD: PolicyRule = {
+  id: 'WORKLOAD-TOPOLOGY-SPREAD',
+  severity: 'warning',
+  title: 'Replicas spread over zones or nodes',
+  rationale: 'Replicas that land on one node or in one zone fail together.',
+  source: 'Platform rule (production deployment guide: multi-zone high availability)',
+  fix: "Add 'topologySpreadConstraints' on topology.kubernetes.io/zone (and kubernetes.io/hostname) whose labelSelector matches the pod's labels.",
+  check(context) {
+    const ctx = ctxOf(context);
+    for (const pod of ctx.pods) {
+      const min = ctx.minReplicas(pod);
+      if (!min || min.count < 2) continue;
+      const spread = asArray(pod.spec.topologySpreadConstraints).some((c: any) =>
+        SPREAD_KEYS.includes(c?.topologyKey) && labelSelectorMatches(c?.labelSelector, pod.labels));
+      if (!spread) {
+        ctx.report(WORKLOAD_TOPOLOGY_SPREAD, pod.object, violation(`${pod.specPath}.topologySpreadConstraints`, pod.spec.topologySpreadConstraints,
+          `should spread the pods over ${SPREAD_KEYS.join(' or ')} with a labelSelector that matches them`, `${min.count} replicas could share one node`));
+      }
+    }
+  },
+};
+
+export const WORKLOAD_PRIORITY_CLASS: PolicyRule = {
+  id: 'WORKLOAD-PRIORITY-CLASS',
+  severity: 'warning',
+  title: 'Pods name an existing priority class',
+  rationale: 'Without a priority class, critical pods are preempted like any batch job when the cluster is full.',
+  source: 'Platform rule (production deployment guide: priority classes)',
+  fix: "Set 'priorityClassName' to one of the platform's PriorityClasses (alp-critical, alp-standard).",
+  check(context) {
+    const ctx = ctxOf(context);
+    const defined = new Set(ctx.ofKind('scheduling.k8s.io', 'PriorityClass').map((p) => p.name));
+    for (const pod of ctx.pods) {
+      const name = pod.spec.priorityClassName;
+      const path = `${pod.specPath}.priorityClassName`;
+      if (typeof name !== 'string' || name === '') {
+        ctx.report(WORKLOAD_PRIORITY_CLASS, pod.object, violation(path, name, 'should be set', defined.size > 0 ? `use one of ${[...defined].sort().join(', ')}` : undefined));
+      } else if (defined.size > 0 && !defined.has(name) && !SYSTEM_PRIORITY_CLASSES.includes(name)) {
+        ctx.report(WORKLOAD_PRIORITY_CLASS, pod.object, violation(path, name, `should be one of the PriorityClasses in the manifests: ${[...defined].sort().join(', ')}`));
+      }
+    }
+  },
+};
+
+/** The workload hygiene rules. */
+export const WORKLOAD_RULES: readonly PolicyRule[] = [
+  WORKLOAD_RESOURCES, WORKLOAD_PROBES, WORKLOAD_IMAGE_PINNED, WORKLOAD_IMAGE_DIGEST, WORKLOAD_REPLICAS, WORKLOAD_PDB,
+  WORKLOAD_TOPOLOGY_SPREAD, WORKLOAD_PRIORITY_CLASS,
+];

@@ -1,0 +1,42 @@
+/**
+ * Fixtures for the policy tests: the compliant `shop` app (compliant/shop.yaml) and helpers to
+ * verify a set of manifests and read the findings of one rule.
+ */
+import { join } from 'node:path';
+import { Finding } from '../../../lib/policy/findings';
+import { readManifests, verifyManifests, VerifyOptions, VerifyReport } from '../../../lib/policy/verify';
+
+/** The directory of the corpus: `compliant/` and `bad/`. */
+export const CORPUS_DIR = __dirname;
+
+/** The date the tests verify on. */
+export const TODAY = '2026-03-01';
+
+/** A fresh copy of the compliant shop app's manifests (14 objects that break no rule). */
+export function compliantShop(): any[] {
+  return readManifests(join(CORPUS_DIR, 'compliant', 'shop.yaml')).manifests.map((m) => JSON.parse(JSON.stringify(m.manifest)));
+}
+
+/** The one object of a kind and name; fails the test otherwise. */
+export function object(manifests: any[], kind: string, name: string): any {
+  const found = manifests.filter((m) => m.kind === kind && m.metadata?.name === name);
+  if (found.length !== 1) throw new Error(`expected one ${kind}/${name}, found ${found.length}`);
+  return found[0];
+}
+
+/** The `api` Deployment's pod spec and first container, to break. */
+export function apiPod(manifests: any[]): { deployment: any; pod: any; container: any } {
+  const deployment = object(manifests, 'Deployment', 'api');
+  return { deployment, pod: deployment.spec.template.spec, container: deployment.spec.template.spec.containers[0] };
+}
+
+/** Verifies plain manifests (no files) on `TODAY`. */
+export function verify(manifests: any[], options: VerifyOptions = {}): VerifyReport {
+  return verifyManifests(manifests.map((manifest) => ({ manifest })), { today: TODAY, ...options });
+}
+
+/** The messages of one rule's findings, in report order. */
+export function messagesOf(report: VerifyReport | readonly Finding[], ruleId: string): string[] {
+  const findings = Array.isArray(report) ? report : (report as VerifyReport).findings;
+  return findings.filter((f: Finding) => f.ruleId === ruleId).map((f: Finding) => f.message);
+}
