@@ -8,15 +8,23 @@
 // synth = validatePlatform + buildPlatformApp + renderApp + writeTree (what `alp synth` does).
 // floor = the same manifests dumped with toYaml (js-yaml alone) and written to the same paths:
 //         the least any synth must spend on producing these files.
+// verify = verifyManifests over the same objects (policy rules and schema validation), which
+//         `alp synth` adds before writing: cold (first run in a process, compiling the schema
+//         validators) and warm (best of R).
 // Prints one JSON line on stdout; on error prints the message on stderr and exits 1.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildPlatformApp } from '../charts';
-import { renderApp, toYaml, validatePlatform, writeTree } from '../lib';
+import { renderApp, toYaml, validatePlatform, verifyManifests, writeTree } from '../lib';
 import { generateRelease, generateSpec } from './generate';
 
-type Manifest = { readonly path: string; readonly manifest: unknown };
+type Manifest = { readonly path: string; readonly region: string; readonly manifest: unknown };
+
+function verify(objects: readonly Manifest[]): void {
+  const report = verifyManifests(objects.map((o) => ({ manifest: o.manifest as any, file: o.path, cluster: o.region })));
+  if (report.counts.errors > 0) throw new Error(`verification found ${report.counts.errors} errors in the generated platform`);
+}
 
 function synth(spec: unknown, release: unknown, outdir: string): Manifest[] {
   const { objects, files } = renderApp(buildPlatformApp(validatePlatform(spec, release)));
@@ -67,11 +75,14 @@ function main(): void {
     floor(objects, fresh());
     const synthMs: number[] = [];
     const floorMs: number[] = [];
+    const verifyColdMs = timed(() => verify(objects));
+    const verifyMs: number[] = [];
     for (let i = 0; i < reps; i++) {
       synthMs.push(timed(() => synth(spec, release, fresh())));
       floorMs.push(timed(() => floor(objects, fresh())));
+      verifyMs.push(timed(() => verify(objects)));
     }
-    console.log(JSON.stringify({ n, objects: objects.length, synthMs, floorMs }));
+    console.log(JSON.stringify({ n, objects: objects.length, synthMs, floorMs, verifyColdMs, verifyMs }));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

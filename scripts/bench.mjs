@@ -57,6 +57,7 @@ function warmThenRepeat(fn) {
 
 const min = (values) => Math.min(...values);
 const fixed = (value, digits = 0) => value.toFixed(digits);
+const pct = (ratio) => `${(ratio * 100).toFixed(0)} %`;
 
 esbuild.buildSync({
   entryPoints: [join(root, 'bench', 'bench.ts')],
@@ -102,6 +103,8 @@ for (const n of counts) {
     rssMiB: Math.max(...once.map((r) => r.maxRssMiB)),
     floorMs,
     ratio: synthMs / floorMs,
+    verifyColdMs: measured.verifyColdMs,
+    verifyMs: min(measured.verifyMs),
   });
   process.stderr.write(`bench: N=${n} done\n`);
 }
@@ -112,10 +115,11 @@ const platformMs = min(warmThenRepeat(() => timedSynthProcess([join(root, 'bin',
 console.log(`Best of ${REPS} runs after 1 warm-up; peak RSS is the largest of those ${REPS} single-synth processes.`);
 console.log('process wall = one `synth` child process, spawn to exit; synth and floor = in-process time.');
 console.log(`Files are written under ${process.env.ALP_BENCH_DIR} (set ALP_BENCH_DIR to change it; tmpfs takes disk noise out).\n`);
-console.log('| N services | objects | process wall (ms) | synth (ms) | objects/s | peak RSS (MiB) | floor (ms) | synth/floor |');
-console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('verify = policy rules + schema validation of the same objects, cold (first in a process) and warm, as a share of synth.\n');
+console.log('| N services | objects | process wall (ms) | synth (ms) | objects/s | peak RSS (MiB) | floor (ms) | synth/floor | verify cold (ms) | verify warm (ms) | verify/synth cold | verify/synth warm |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
-  console.log(`| ${r.n} | ${r.objects} | ${fixed(r.wallMs)} | ${fixed(r.synthMs)} | ${fixed(r.perSecond)} | ${fixed(r.rssMiB, 1)} | ${fixed(r.floorMs)} | ${fixed(r.ratio, 2)} |`);
+  console.log(`| ${r.n} | ${r.objects} | ${fixed(r.wallMs)} | ${fixed(r.synthMs)} | ${fixed(r.perSecond)} | ${fixed(r.rssMiB, 1)} | ${fixed(r.floorMs)} | ${fixed(r.ratio, 2)} | ${fixed(r.verifyColdMs)} | ${fixed(r.verifyMs)} | ${pct(r.verifyColdMs / r.synthMs)} | ${pct(r.verifyMs / r.synthMs)} |`);
 }
 console.log(`\nPlatform synth (\`node bin/alp.js synth\`, real spec, process wall): ${fixed(platformMs)} ms`);
 
@@ -123,6 +127,9 @@ const verdict = (met) => (met ? 'met' : 'NOT met');
 const atTarget = rows.find((r) => r.n === FLOOR_TARGET_N);
 console.log('\nTargets:');
 console.log(`- platform synth under ${PLATFORM_TARGET_MS} ms wall: ${verdict(platformMs < PLATFORM_TARGET_MS)} (${fixed(platformMs)} ms)`);
+if (atTarget) {
+  console.log(`- verification adds under 10 % to synth at N = ${FLOOR_TARGET_N}: warm ${verdict(atTarget.verifyMs / atTarget.synthMs < 0.1)} (${pct(atTarget.verifyMs / atTarget.synthMs)}), cold ${verdict(atTarget.verifyColdMs / atTarget.synthMs < 0.1)} (${pct(atTarget.verifyColdMs / atTarget.synthMs)})`);
+}
 console.log(atTarget
   ? `- per object within ${FLOOR_TARGET_RATIO}x of the floor at N = ${FLOOR_TARGET_N}: ${verdict(atTarget.ratio <= FLOOR_TARGET_RATIO)} (synth/floor ${fixed(atTarget.ratio, 2)})`
   : `- per object within ${FLOOR_TARGET_RATIO}x of the floor at N = ${FLOOR_TARGET_N}: not measured (N = ${FLOOR_TARGET_N} was not run)`);

@@ -31,9 +31,9 @@ export interface SchemaProblem {
  */
 export function validateSchema(manifest: any): SchemaProblem[] {
   const object = objectLabel(manifest);
-  const validate = validatorFor(manifest?.apiVersion, manifest?.kind);
-  if (!validate) return [{ object, path: '', message: `no schema for ${manifest?.apiVersion} ${manifest?.kind}` }];
   const data = withoutNulls(manifest);
+  const validate = validatorFor(manifest?.apiVersion, manifest?.kind, data);
+  if (!validate) return [{ object, path: '', message: `no schema for ${manifest?.apiVersion} ${manifest?.kind}` }];
   if (validate(data)) return [];
   const problems = (validate.errors ?? []).filter((error) => !insideJunctor(error)).map((error) => ({ object, ...toProblem(error, data) }));
   return problems.filter((p, i) => problems.findIndex((q) => q.path === p.path && q.message === p.message) === i);
@@ -51,19 +51,73 @@ let coreKinds: Map<string, string> | undefined; // `<apiVersion> <kind>` -> defi
 
 const key = (apiVersion: string, kind: string) => `${apiVersion} ${kind}`;
 
-function validatorFor(apiVersion: unknown, kind: unknown): ValidateFunction | undefined {
+const crdSchemas = new Map<string, any>();
+
+/**
+ * The validator for a kind. A CRD's validator is compiled for the shape of the object (which
+ * fields it has, at every depth): compiling a whole CRD schema costs far more than validating
+ * (ClusterSecretStore lists every secret provider, ApplicationSet every generator), while objects
+ * of one kind mostly share a shape. Pruning keeps every check on the fields present, and an
+ * unknown field is still an unknown field.
+ */
+function validatorFor(apiVersion: unknown, kind: unknown, data: unknown): ValidateFunction | undefined {
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return undefined;
-  const id = key(apiVersion, kind);
-  if (!validators.has(id)) validators.set(id, compile(apiVersion, kind));
+  const crd = crdSchema(apiVersion, kind);
+  const id = crd === undefined ? key(apiVersion, kind) : `${key(apiVersion, kind)} ${shapeOf(data)}`;
+  if (!validators.has(id)) validators.set(id, crd === undefined ? compileCore(apiVersion, kind) : compileCrd(pruneToShape(crd, [data])));
   return validators.get(id);
 }
 
-function compile(apiVersion: string, kind: string): ValidateFunction | undefined {
+/** The CRD's schema for `apiVersion`/`kind` as imported, or undefined for core kinds. */
+function crdSchema(apiVersion: string, kind: string): any {
+  const id = key(apiVersion, kind);
+  if (!crdSchemas.has(id)) {
+    const [, group, version] = /^(?:([a-z0-9.-]+)\/)?([a-z0-9]+)$/.exec(apiVersion) ?? [];
+    const crdFile = group && /^[A-Za-z0-9]+$/.test(kind) ? join(schemaDir(), `${group}_${kind}_${version}.json`) : undefined;
+    crdSchemas.set(id, crdFile && existsSync(crdFile) ? JSON.parse(readFileSync(crdFile, 'utf8')) : undefined);
+  }
+  return crdSchemas.get(id);
+}
+
+/** A key for the fields an object has at every depth (array items merged), values left out. */
+function shapeOf(data: unknown): string {
+  if (Array.isArray(data)) return `[${[...new Set(data.map(shapeOf))].sort().join('|')}]`;
+  if (data === null || typeof data !== 'object') return '';
+  return `{${Object.keys(data).sort().map((k) => `${JSON.stringify(k)}:${shapeOf((data as any)[k])}`).join(',')}}`;
+}
+
+/**
+ * A copy of a structural schema keeping, under `properties`, only the fields that some sample
+ * has (recursively, with array items and map values as samples). Fields a sample has that the
+ * schema does not list stay unknown, and `required` stays whole, so no finding is lost.
+ */
+function pruneToShape(node: any, samples: unknown[]): any {
+  if (node === null || typeof node !== 'object' || Array.isArray(node)) return node;
+  const out: any = { ...node };
+  const objects = samples.filter((d): d is Record<string, unknown> => d !== null && typeof d === 'object' && !Array.isArray(d));
+  if (node.properties) {
+    out.properties = {};
+    for (const [name, sub] of Object.entries<any>(node.properties)) {
+      const present = objects.filter((o) => name in o).map((o) => o[name]);
+      if (present.length > 0) out.properties[name] = pruneToShape(sub, present);
+    }
+  }
+  if (node.items && typeof node.items === 'object') {
+    out.items = pruneToShape(node.items, samples.filter(Array.isArray).flat());
+  }
+  if (node.additionalProperties && typeof node.additionalProperties === 'object') {
+    out.additionalProperties = pruneToShape(node.additionalProperties, objects.flatMap((o) => Object.values(o)));
+  }
+  for (const junctor of ['allOf', 'anyOf', 'oneOf']) {
+    if (Array.isArray(node[junctor])) out[junctor] = node[junctor].map((branch: any) => pruneToShape(branch, samples));
+  }
+  return out;
+}
+
+function compileCrd(crd: any): ValidateFunction {
   const ajv = getAjv();
-  const [, group, version] = /^(?:([a-z0-9.-]+)\/)?([a-z0-9]+)$/.exec(apiVersion) ?? [];
-  const crdFile = group && /^[A-Za-z0-9]+$/.test(kind) ? join(schemaDir(), `${group}_${kind}_${version}.json`) : undefined;
-  if (crdFile && existsSync(crdFile)) {
-    const schema = JSON.parse(readFileSync(crdFile, 'utf8'));
+  {
+    const schema = structuredClone(crd);
     schema.type = 'object';
     schema.properties = {
       ...schema.properties,
@@ -78,6 +132,10 @@ function compile(apiVersion: string, kind: string): ValidateFunction | undefined
     shareRepeats(schema);
     return ajv.compile(schema);
   }
+}
+
+function compileCore(apiVersion: string, kind: string): ValidateFunction | undefined {
+  const ajv = getAjv();
   const definition = coreKinds!.get(key(apiVersion, kind));
   return definition ? ajv.compile({ $ref: `${K8S_SCHEMA}#/definitions/${definition}` }) : undefined;
 }
@@ -86,6 +144,9 @@ function getAjv(): Ajv {
   if (ajvInstance) return ajvInstance;
   const ajv = new Ajv({
     allErrors: true,
+    // The schemas are upstream's, generated and checked at import time: checking them against
+    // the meta-schema again on every compile would cost more than the validation itself.
+    validateSchema: false,
     inlineRefs: false, // keeps shareRepeats' $defs shared
     strictTypes: false, // union types (int-or-string) and formats under anyOf are normal in Kubernetes schemas
     code: { regExp, optimize: false }, // compiling dominates: each kind is validated a few hundred times at most
