@@ -1,8 +1,8 @@
 import { Construct, IConstruct } from 'constructs';
-import { ApplicationTarget, clusterPlacements, GitOpsBootstrap, GitOpsDelivery, PlacedChart, PlatformSpec, SharedComponent } from '../lib';
+import { ApplicationTarget, clusterPlacements, GitOpsBootstrap, GitOpsDelivery, loggingNamespace, PlacedChart, PlatformSpec, SharedComponent } from '../lib';
 
-/** Order between Applications: namespaces and policies, data, services, then router and monitoring. */
-const COMPONENT_WAVES: Record<SharedComponent | 'color', number> = { platform: 0, data: 1, color: 2, edge: 3, monitoring: 3 };
+/** Order between Applications: namespaces and policies, data and log shipping, services, then router and monitoring. */
+const COMPONENT_WAVES: Record<SharedComponent | 'color', number> = { platform: 0, data: 1, logging: 1, color: 2, edge: 3, monitoring: 3 };
 
 export interface ArgoCdChartProps {
   readonly spec: PlatformSpec;
@@ -24,7 +24,7 @@ export class ArgoCdChart extends PlacedChart {
       argocdNamespace: gitops.argocdNamespace,
       argocdServer: gitops.argocdServer,
       targets: applicationTargets(spec),
-      namespaces: Object.values(spec.namespaces),
+      namespaces: [...Object.values(spec.namespaces), loggingNamespace(spec)],
       managed: props.managed,
     });
     const bootstrap = new PlacedChart(scope, `${id}Bootstrap`, { region: 'global', component: 'argocd-bootstrap', directory: 'argocd/bootstrap' });
@@ -49,6 +49,7 @@ export function applicationTargets(spec: PlatformSpec): ApplicationTarget[] {
       // Every object names its namespace; the platform Application's default is only nominal.
       target(placement.componentOf('platform'), spec.namespaces.edge, COMPONENT_WAVES.platform),
       target(placement.componentOf('data'), spec.namespaces.data, COMPONENT_WAVES.data),
+      target(placement.componentOf('logging'), loggingNamespace(spec), COMPONENT_WAVES.logging),
       ...placement.colors.map((color) => target(color, spec.namespaces[color], COMPONENT_WAVES.color)),
       target(placement.componentOf('edge'), spec.namespaces.edge, COMPONENT_WAVES.edge),
       target(placement.componentOf('monitoring'), spec.namespaces.monitoring, COMPONENT_WAVES.monitoring),

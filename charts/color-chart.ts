@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  BackendGrant, Color, regionalMinReplicas, RegionSpec, HardenedServiceProps, ServiceApiAccess, ServiceSecret, ServiceSecretSpec, HardenedService, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, PlacedChart, PlatformSpec,
+  BackendGrant, Color, otelEnvironment, parseImage, regionalMinReplicas, ServiceScrape, versionLabel, RegionSpec, HardenedServiceProps, ServiceApiAccess, ServiceSecret, ServiceSecretSpec, HardenedService, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, PlacedChart, PlatformSpec,
   PRIORITY_CRITICAL, PRIORITY_STANDARD, pascalCase, ReleaseState, ScalingMetric, ServiceSpec,
 } from '../lib';
 import { SECRET_STORE_NAME } from './platform-chart';
@@ -11,10 +11,16 @@ export interface ColorChartProps {
   readonly release: ReleaseState;
   readonly region: RegionSpec;
   readonly color: Color;
+  /**
+   * The cluster the colour runs in.
+   * @default - the region's name
+   */
+  readonly cluster?: string;
 }
 
 /**
- * One colour's complete set of stateless services in one region. The blue and green charts
+ * One colour's complete set of stateless services in one region, each with its ServiceMonitor
+ * and OpenTelemetry settings. The blue and green charts
  * differ only in the colour label and in the images release.yaml gives each colour.
  */
 export class ColorChart extends PlacedChart {
@@ -22,15 +28,31 @@ export class ColorChart extends PlacedChart {
 
   constructor(scope: Construct, id: string, props: ColorChartProps) {
     const labels = { [LABEL_PART_OF]: props.spec.name, [LABEL_MANAGED_BY]: MANAGED_BY };
-    super(scope, id, { region: props.region.name, component: props.color, namespace: props.spec.namespaces[props.color], labels });
+    super(scope, id, { region: props.region.name, cluster: props.cluster, component: props.color, namespace: props.spec.namespaces[props.color], labels });
     const images = props.release.colors[props.color].images;
     this.services = props.spec.services.map((service) => {
+      const image = images[service.name];
+      const base = serviceProps(service, props.region);
       const workload = new HardenedService(this, pascalCase(service.name), {
-        ...serviceProps(service, props.region),
+        ...base,
         ...secretProps(service),
-        image: images[service.name],
+        // Tracing: the OpenTelemetry SDK settings (service name, colour, version, region, collector);
+        // the spec's own env wins, so a team can tune e.g. its sampling.
+        env: {
+          ...otelEnvironment({
+            serviceName: service.name,
+            version: versionLabel(parseImage(image)!),
+            region: props.region.name,
+            color: props.color,
+            platform: props.spec.name,
+            collectorNamespace: props.spec.namespaces.monitoring,
+          }),
+          ...base.env,
+        },
+        image,
         color: props.color,
       });
+      ServiceScrape.forService(workload, 'Scrape', workload);
       for (const secret of service.secrets) {
         new ServiceSecret(workload, `${pascalCase(secret.name)}Secret`, {
           name: secretName(service, secret),

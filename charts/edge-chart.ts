@@ -22,7 +22,7 @@ export class EdgeChart extends PlacedChart {
   constructor(scope: Construct, id: string, props: EdgeChartProps) {
     const { spec, placement } = props;
     const labels = { [LABEL_PART_OF]: spec.name, [LABEL_MANAGED_BY]: MANAGED_BY };
-    super(scope, id, { region: placement.region.name, component: placement.componentOf('edge'), namespace: spec.namespaces.edge, labels });
+    super(scope, id, { region: placement.region.name, cluster: placement.cluster.name, component: placement.componentOf('edge'), namespace: spec.namespaces.edge, labels });
 
     const activeColor = props.release.regions[placement.region.name].activeColor;
     const publicServices = spec.services.filter((s) => s.public);

@@ -1,6 +1,6 @@
 import { PlatformAppDefinition } from '../lib';
 import { buildPlatformApp } from './platform-app';
-import { platformChecks, platformReports } from './platform-reports';
+import { platformChecks, platformFiles, platformReports } from './platform-reports';
 import { platformSpec } from './platform-spec';
 
 /** The platform's app as the `alp` CLI runs it. */
@@ -9,5 +9,6 @@ export const platformApp: PlatformAppDefinition = {
   defaultSpecSource: 'charts/platform-spec.ts',
   build: (model) => buildPlatformApp(model),
   reports: platformReports,
+  files: platformFiles,
   verify: platformChecks,
 };

@@ -5,12 +5,12 @@ import { ArgoCdChart } from './argocd-chart';
 import { ColorChart } from './color-chart';
 import { EdgeChart } from './edge-chart';
 import { PlatformChart } from './platform-chart';
-import { DataChart, MonitoringChart } from './shared-services-charts';
+import { DataChart, LoggingChart, MonitoringChart } from './shared-services-charts';
 
 /**
  * Builds the platform's cdk8s App from a validated model: for every cluster the topology
- * implies, the `platform` component, a chart per colour it runs, and the shared `edge`, `data`
- * and `monitoring` components.
+ * implies, the `platform` component, a chart per colour it runs, and the shared `edge`, `data`,
+ * `monitoring` and `logging` components.
  */
 export function buildPlatformApp(model: PlatformModel, outdir?: string): App {
   const app = new App({ outdir });
@@ -21,11 +21,12 @@ export function buildPlatformApp(model: PlatformModel, outdir?: string): App {
     const chartId = (component: string) => pascalCase(`${placement.region.name}-${component}`);
     new PlatformChart(manifests, chartId(placement.componentOf('platform')), { spec, placement });
     for (const color of placement.colors) {
-      new ColorChart(manifests, chartId(color), { spec, release, region: placement.region, color });
+      new ColorChart(manifests, chartId(color), { spec, release, region: placement.region, color, cluster: placement.cluster.name });
     }
     new EdgeChart(manifests, chartId(placement.componentOf('edge')), { spec, release, placement });
     new DataChart(manifests, chartId(placement.componentOf('data')), { spec, placement });
     new MonitoringChart(manifests, chartId(placement.componentOf('monitoring')), { spec, placement });
+    new LoggingChart(manifests, chartId(placement.componentOf('logging')), { spec, placement });
   }
   new ArgoCdChart(app, 'ArgoCd', { spec, managed: manifests });
   applyArgoSyncPolicy(app);

@@ -19,7 +19,7 @@ export class PlatformChart extends PlacedChart {
   constructor(scope: Construct, id: string, props: PlatformChartProps) {
     const labels = { [LABEL_PART_OF]: props.spec.name, [LABEL_MANAGED_BY]: MANAGED_BY };
     const { spec, placement } = props;
-    super(scope, id, { region: placement.region.name, component: placement.componentOf('platform'), labels });
+    super(scope, id, { region: placement.region.name, cluster: placement.cluster.name, component: placement.componentOf('platform'), labels });
 
     new PlatformPriorityClasses(this, 'PriorityClasses');
     // A colour namespace must hold every service at full scale during a rollout.

@@ -1,5 +1,7 @@
+import { App } from 'cdk8s';
 import {
-  ClusterPlacement, clusterPlacements, declaredConnections, edgeGateways, endpointWorkloads, evaluateReachability, PlatformModel, RenderedObject, renderReachabilityReport, workloadsFromManifests,
+  ClusterPlacement, clusterPlacements, declaredConnections, edgeGateways, endpointWorkloads, evaluateReachability, PlatformModel, RenderedObject, renderMetricCatalog,
+  renderReachabilityReport, renderRunbooks, workloadsFromManifests,
 } from '../lib';
 
 /**
@@ -16,7 +18,7 @@ export function platformReports(objects: readonly RenderedObject[], model: Platf
 
 /** The NetworkPolicies of one cluster, evaluated over its workloads and the shared endpoints. */
 export function evaluateCluster(objects: readonly RenderedObject[], model: PlatformModel, placement: ClusterPlacement) {
-  const components = new Set([...placement.colors, ...(['platform', 'edge', 'data', 'monitoring'] as const).map(placement.componentOf)]);
+  const components = new Set([...placement.colors, ...(['platform', 'edge', 'data', 'monitoring', 'logging'] as const).map(placement.componentOf)]);
   const manifests = objects.filter((o) => o.region === placement.region.name && components.has(o.component)).map((o) => o.manifest);
   const found = workloadsFromManifests(manifests);
   const extra = endpointWorkloads(model.spec, found);
@@ -38,4 +40,15 @@ export function platformChecks(objects: readonly RenderedObject[], model: Platfo
       ...[...declared].filter((c) => !allowed.has(c)).map((c) => `${where}: the NetworkPolicies block ${c}, which the spec declares`),
     ];
   });
+}
+
+/**
+ * Files rendered from the built App: `runbooks/<alert>.md` for every alert of every
+ * PrometheusRule (where the alerts' `runbook_url`s point), and `reports/metrics.md`, the metrics
+ * the services emit for the rules and dashboards.
+ */
+export function platformFiles(app: App, _model: PlatformModel): Map<string, string> {
+  const files = new Map(renderRunbooks(app).map((runbook) => [runbook.path, runbook.content] as [string, string]));
+  files.set('reports/metrics.md', renderMetricCatalog());
+  return files;
 }

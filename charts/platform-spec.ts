@@ -18,6 +18,16 @@ export const platformSpec: PlatformSpecInput = {
   tls: { issuer: { type: 'acme', email: 'platform-team@alp.example.com' } },
   gitops: { repoURL: 'https://git.alp.example.com/platform/alp-deploy.git' },
   vault: { server: 'https://vault.alp.example.com' },
+  monitoring: {
+    // The ELK stack's Elasticsearch, in the platform's private network.
+    elasticsearch: { host: 'logs.es.alp.example.com', cidr: '10.20.0.0/24' },
+    // learn.alp.example.com resolves to the edge load balancer: the uptime probes take the users' path.
+    blackbox: { egressCidrs: ['198.51.100.20/32'] },
+    // PagerDuty's Events API and Slack's webhooks, as published by the vendors for the platform's egress proxy.
+    alerting: { slackChannel: '#alp-alerts', egressCidrs: ['203.0.113.128/25'] },
+    // The data issue's recovery point objective: continuous WAL archiving, base backups hourly.
+    rpoMinutes: 60,
+  },
   services: [
     {
       name: 'api-gateway',

@@ -5,6 +5,8 @@ export * from './workload';
 export * from './network';
 export * from './rbac';
 export * from './security';
+export * from './monitoring';
+export * from './data';
 export * from './delivery';
 export * from './policy';
 export * from './output';

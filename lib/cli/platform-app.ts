@@ -17,6 +17,12 @@ export interface PlatformAppDefinition {
    */
   reports?(objects: readonly RenderedObject[], model: PlatformModel): Map<string, string>;
   /**
+   * Files rendered from the built App itself (e.g. runbooks from its alerting rules): path below
+   * the output directory to content. A path may not overwrite a manifest or a report.
+   * @default - no files
+   */
+  files?(app: App, model: PlatformModel): Map<string, string>;
+  /**
    * The app's own checks of every synthesis, beyond the policy rules: one line per problem; any
    * problem stops the synth before it writes.
    * @default - no checks beyond validation and policy verification

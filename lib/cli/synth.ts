@@ -34,10 +34,11 @@ export function synthesize(definition: PlatformAppDefinition, options: SynthOpti
     spec: options.specFile ?? definition.defaultSpecSource,
     release: releaseFile,
   });
-  const output = renderApp(definition.build(model));
+  const app = definition.build(model);
+  const output = renderApp(app);
   // Nothing is written that breaks a rule: verification of every object, all findings at once.
   const exceptionsFile = options.exceptionsFile ?? DEFAULT_EXCEPTIONS_FILE;
-  const report = verifyManifests(output.objects.map((o) => ({ manifest: o.manifest, file: o.path, cluster: o.region })), {
+  const report = verifyManifests(output.objects.map((o) => ({ manifest: o.manifest, file: o.path, cluster: o.cluster })), {
     exceptions: options.exceptionsFile !== undefined || existsSync(exceptionsFile) ? readExceptions(exceptionsFile, exceptableRuleIds()) : [],
     exceptionsFile,
     ...(options.today !== undefined ? { today: options.today } : {}),
@@ -49,6 +50,10 @@ export function synthesize(definition: PlatformAppDefinition, options: SynthOpti
   output.files.set('reports/policy.md', formatMarkdown(report));
   for (const [path, content] of definition.reports?.(output.objects, model) ?? []) {
     if (output.files.has(path)) throw new Error(`report ${path} would overwrite a manifest`);
+    output.files.set(path, content);
+  }
+  for (const [path, content] of definition.files?.(app, model) ?? []) {
+    if (output.files.has(path)) throw new Error(`file ${path} would overwrite a manifest or a report`);
     output.files.set(path, content);
   }
   return { ...output, model };

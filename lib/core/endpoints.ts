@@ -62,6 +62,51 @@ export const PROMETHEUS: PlatformEndpoint = {
   protocol: 'TCP',
 };
 
+/**
+ * Alertmanager, run by the cluster's Prometheus Operator installation in the monitoring
+ * namespace: Prometheus sends it alerts; it notifies PagerDuty and Slack.
+ */
+export const ALERTMANAGER: PlatformEndpoint = {
+  name: 'alertmanager',
+  namespaceRole: 'monitoring',
+  podLabels: { 'app.kubernetes.io/name': 'alertmanager' },
+  serviceAccount: 'alertmanager',
+  port: 9093,
+  protocol: 'TCP',
+};
+
+/** Alertmanager's cluster port: its replicas gossip on it (TCP and UDP) to deduplicate notifications. */
+export const ALERTMANAGER_CLUSTER_PORT = 9094;
+
+/**
+ * The blackbox exporter of the cluster's monitoring installation: Prometheus asks it to probe
+ * the public endpoints (uptime).
+ */
+export const BLACKBOX_EXPORTER: PlatformEndpoint = {
+  name: 'blackbox-exporter',
+  namespaceRole: 'monitoring',
+  podLabels: { 'app.kubernetes.io/name': 'blackbox-exporter' },
+  serviceAccount: 'blackbox-exporter',
+  port: 9115,
+  protocol: 'TCP',
+};
+
+/** The OpenTelemetry Collector's own metrics port (Prometheus scrapes it). */
+export const TRACE_COLLECTOR_METRICS_PORT = 8888;
+
+/** The log shipper's name (its DaemonSet, pods' `app.kubernetes.io/name`). */
+export const LOG_SHIPPER_NAME = 'fluent-bit';
+/** Fluent Bit's HTTP server (health and Prometheus metrics). */
+export const LOG_SHIPPER_METRICS_PORT = 2020;
+
+/**
+ * The pod labels of Jaeger's collector: the Jaeger operator labels them
+ * `app.kubernetes.io/name: <instance>-collector`, the collector Service's name.
+ */
+export function jaegerCollectorPodLabels(service: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': service };
+}
+
 /** The edge gateway's pods, as Gateway API implementations label them. */
 export function gatewayPodLabels(gatewayName: string): Record<string, string> {
   return { 'gateway.networking.k8s.io/gateway-name': gatewayName };

@@ -14,6 +14,12 @@ export interface Placement {
 
 export interface PlacedChartProps extends ChartProps, Placement {
   /**
+   * The cluster the chart's objects run in: policy checks that span objects (disruption budgets,
+   * completeness) look within one cluster.
+   * @default - the region (one cluster per region)
+   */
+  readonly cluster?: string;
+  /**
    * Output folder below the output directory.
    * @default - `manifests/<region>/<component>`
    */
@@ -33,6 +39,8 @@ export class PlacedChart extends Chart implements Placement {
 
   public readonly region: string;
   public readonly component: string;
+  /** The cluster the chart's objects run in. */
+  public readonly cluster: string;
   /** Output folder below the output directory. */
   public readonly directory: string;
 
@@ -40,6 +48,7 @@ export class PlacedChart extends Chart implements Placement {
     super(scope, id, { disableResourceNameHashes: true, ...props });
     this.region = props.region;
     this.component = props.component;
+    this.cluster = props.cluster ?? props.region;
     this.directory = props.directory ?? `manifests/${props.region}/${props.component}`;
     Object.defineProperty(this, PLACED_CHART, { value: true });
   }

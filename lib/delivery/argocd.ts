@@ -3,7 +3,6 @@ import { Construct, IConstruct } from 'constructs';
 import { Application } from '../../imports/application-argoproj.io';
 import { ApplicationSet } from '../../imports/applicationset-argoproj.io';
 import { AppProject } from '../../imports/appproject-argoproj.io';
-import { PlacedChart } from '../core';
 
 /** One Argo CD Application: a folder of `manifests/` synced to a cluster. */
 export interface ApplicationTarget {
@@ -155,8 +154,8 @@ function managedKinds(scope: IConstruct, clusterScoped: boolean): Array<{ group:
   const kinds = new Map<string, { group: string; kind: string }>();
   for (const construct of scope.node.findAll()) {
     if (!ApiObject.isApiObject(construct)) continue;
-    const chart = PlacedChart.isPlacedChart(construct.chart) ? construct.chart : undefined;
-    const namespaced = (construct.metadata.namespace ?? chart?.namespace) !== undefined;
+    // As rendered: a cluster-scoped object in a namespaced chart drops the chart's namespace by a patch.
+    const namespaced = construct.toJson().metadata?.namespace !== undefined;
     if (namespaced === clusterScoped) continue;
     const group = construct.apiGroup === 'core' ? '' : construct.apiGroup;
     kinds.set(`${group}/${construct.kind}`, { group, kind: construct.kind });

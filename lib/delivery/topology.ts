@@ -2,7 +2,7 @@ import { Color, COLORS } from '../core';
 import { ClusterSpec, PlatformSpec, RegionSpec } from '../spec';
 
 /** The components every cluster gets besides its colour sets. */
-export type SharedComponent = 'platform' | 'edge' | 'data' | 'monitoring';
+export type SharedComponent = 'platform' | 'edge' | 'data' | 'monitoring' | 'logging';
 
 /** One cluster of the platform and what runs in it. */
 export interface ClusterPlacement {

@@ -7,6 +7,8 @@ import { toYaml } from './yaml';
 export interface RenderedObject {
   readonly region: string;
   readonly component: string;
+  /** The cluster it runs in (the chart's). */
+  readonly cluster: string;
   /** Path below the output directory, e.g. `manifests/<region>/<component>/<kind>-<name>.yaml`. */
   readonly path: string;
   /** The object as Kubernetes JSON. */
@@ -40,7 +42,7 @@ export function renderApp(app: App): SynthesisOutput {
       const owner = owners.get(path);
       if (owner) collisions.push(`${object.node.path}: writes ${path}, which ${owner} writes too; give one of them another name`);
       owners.set(path, object.node.path);
-      objects.push({ region: chart.region, component: chart.component, path, manifest });
+      objects.push({ region: chart.region, component: chart.component, cluster: chart.cluster, path, manifest });
     }
   }
   if (collisions.length > 0) throw new AlpError('objects collide in the output tree', collisions);

@@ -1,25 +1,39 @@
-import { PlatformEndpoint, POSTGRES, PROMETHEUS, REDIS, TRACE_COLLECTOR } from '../core';
+import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, BLACKBOX_EXPORTER, jaegerCollectorPodLabels, PlatformEndpoint, POSTGRES, PROMETHEUS, REDIS, TRACE_COLLECTOR } from '../core';
 import { endpointNamespace, PlatformSpec } from '../spec';
 import { Workload } from './reachability';
 
 /** The shared endpoints the platform's policies admit or reach. */
-export const PLATFORM_ENDPOINTS: readonly PlatformEndpoint[] = [POSTGRES, REDIS, TRACE_COLLECTOR, PROMETHEUS];
+export const PLATFORM_ENDPOINTS: readonly PlatformEndpoint[] = [POSTGRES, REDIS, TRACE_COLLECTOR, PROMETHEUS, ALERTMANAGER, BLACKBOX_EXPORTER];
 
 /**
  * The shared endpoints as workloads, for those that the manifests do not run themselves (yet):
  * Prometheus belongs to the cluster's monitoring installation, and data stores or collectors
- * not built by this project are declared here by the identity their policies select.
+ * not built by this project are declared here by the identity their policies select. Jaeger's
+ * collector (in its own namespace, from `monitoring.jaeger`) is one of them.
  */
 export function endpointWorkloads(spec: PlatformSpec, present: readonly Workload[]): Workload[] {
   const presentIds = new Set(present.map((w) => w.id));
-  return PLATFORM_ENDPOINTS.map((endpoint) => {
+  const { jaeger } = spec.monitoring;
+  const jaegerWorkload: Workload = {
+    id: `${jaeger.namespace}/${jaeger.service}`,
+    namespace: jaeger.namespace,
+    name: jaeger.service,
+    labels: jaegerCollectorPodLabels(jaeger.service),
+    ports: [{ port: jaeger.port, protocol: 'TCP' }],
+  };
+  const endpoints = PLATFORM_ENDPOINTS.map((endpoint): Workload => {
     const namespace = endpointNamespace(spec, endpoint);
     return {
       id: `${namespace}/${endpoint.name}`,
       namespace,
       name: endpoint.name,
       labels: { ...endpoint.podLabels },
-      ports: [{ port: endpoint.port, protocol: endpoint.protocol }],
+      ports: [
+        { port: endpoint.port, protocol: endpoint.protocol },
+        // Alertmanager's replicas also listen to each other (cluster gossip).
+        ...(endpoint === ALERTMANAGER ? [{ port: ALERTMANAGER_CLUSTER_PORT, protocol: 'TCP' as const }, { port: ALERTMANAGER_CLUSTER_PORT, protocol: 'UDP' as const }] : []),
+      ],
     };
-  }).filter((workload) => !presentIds.has(workload.id));
+  });
+  return [...endpoints, jaegerWorkload].filter((workload) => !presentIds.has(workload.id));
 }

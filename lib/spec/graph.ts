@@ -1,4 +1,8 @@
-import { Color, COLORS, PlatformEndpoint, POSTGRES, PROMETHEUS, REDIS, TRACE_COLLECTOR } from '../core';
+import {
+  ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, BLACKBOX_EXPORTER, Color, COLORS, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, PlatformEndpoint, POSTGRES, PROMETHEUS, REDIS, TRACE_COLLECTOR,
+  TRACE_COLLECTOR_METRICS_PORT,
+} from '../core';
+import { loggingNamespace } from './monitoring';
 import { PlatformSpec } from './validate';
 
 /** One allowed connection of the declared graph: workload ids are `<namespace>/<name>`. */
@@ -17,9 +21,9 @@ export function endpointNamespace(spec: PlatformSpec, endpoint: PlatformEndpoint
 /**
  * Every connection the spec declares among the workloads of one cluster that runs `colors`:
  * service to service (same colour only), service to postgres/redis, the edge gateways to
- * public services, Prometheus to metrics ports and services to the trace collector. This is
- * what the NetworkPolicies must allow, and nothing more; tests and `alp verify` compare it with
- * the policies' evaluation.
+ * public services, Prometheus to metrics ports and services to the trace collector; and the
+ * cluster's own monitoring paths (`monitoringConnections`). This is what the NetworkPolicies must
+ * allow, and nothing more; tests and `alp verify` compare it with the policies' evaluation.
  */
 export function declaredConnections(spec: PlatformSpec, colors: readonly Color[] = COLORS, gatewayNames: readonly string[] = [spec.edge.gatewayName]): DeclaredConnection[] {
   const connections: DeclaredConnection[] = [];
@@ -38,7 +42,33 @@ export function declaredConnections(spec: PlatformSpec, colors: readonly Color[]
       if (service.public) for (const gateway of gatewayNames) add(`${spec.namespaces.edge}/${gateway}`, id, service.port);
     }
   }
+  connections.push(...monitoringConnections(spec));
   return connections.sort(compareConnections);
+}
+
+/**
+ * The monitoring paths every cluster has, besides the services': Prometheus scrapes the trace
+ * collector (8888) and the log shipper (2020), asks the blackbox exporter to probe (9115) and
+ * sends alerts to Alertmanager (9093), whose replicas gossip among themselves (9094, TCP and
+ * UDP); the trace collector exports to Jaeger's collector. Jaeger's
+ * namespace is not the platform's (no NetworkPolicy of this project selects its pods), so its
+ * collector's replicas also reach each other: declared, so that the check sees it.
+ */
+export function monitoringConnections(spec: PlatformSpec): DeclaredConnection[] {
+  const endpointId = (e: PlatformEndpoint) => `${endpointNamespace(spec, e)}/${e.name}`;
+  const prometheus = endpointId(PROMETHEUS);
+  const { jaeger } = spec.monitoring;
+  const tcp = (from: string, to: string, port: number): DeclaredConnection => ({ from, to, port, protocol: 'TCP' });
+  return [
+    tcp(prometheus, endpointId(TRACE_COLLECTOR), TRACE_COLLECTOR_METRICS_PORT),
+    tcp(prometheus, `${loggingNamespace(spec)}/${LOG_SHIPPER_NAME}`, LOG_SHIPPER_METRICS_PORT),
+    tcp(prometheus, endpointId(BLACKBOX_EXPORTER), BLACKBOX_EXPORTER.port),
+    tcp(prometheus, endpointId(ALERTMANAGER), ALERTMANAGER.port),
+    tcp(endpointId(ALERTMANAGER), endpointId(ALERTMANAGER), ALERTMANAGER_CLUSTER_PORT),
+    { from: endpointId(ALERTMANAGER), to: endpointId(ALERTMANAGER), port: ALERTMANAGER_CLUSTER_PORT, protocol: 'UDP' },
+    tcp(endpointId(TRACE_COLLECTOR), `${jaeger.namespace}/${jaeger.service}`, jaeger.port),
+    tcp(`${jaeger.namespace}/${jaeger.service}`, `${jaeger.namespace}/${jaeger.service}`, jaeger.port),
+  ];
 }
 
 /** Orders connections by from, to, protocol and port. */

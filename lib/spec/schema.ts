@@ -133,8 +133,10 @@ export const serviceSchema = z.strictObject({
       /** Availability objective in percent over 30 days. */
       objective: z
         .number()
-        .min(90, { error: 'must be a percentage from 90 to 99.999' })
-        .max(99.999, { error: 'must be a percentage from 90 to 99.999' })
+        // Below 93.06 % the fastest burn-rate alert's threshold (14.4 × the budget) exceeds 100 %
+        // errors: it could never fire, so the service could never page (see lib/monitoring/slo-rules.ts).
+        .min(93.06, { error: 'must be a percentage from 93.06 to 99.999 (below 93.06 the burn-rate alerts could never page)' })
+        .max(99.999, { error: 'must be a percentage from 93.06 to 99.999 (below 93.06 the burn-rate alerts could never page)' })
         .default(99.9),
       /** Target p99 latency in milliseconds. */
       latencyP99Ms: positiveInt('must be a whole number of milliseconds, at least 1').default(500),
@@ -198,6 +200,57 @@ const tlsIssuer = z.discriminatedUnion('type', [
     role: z.string().min(1),
   }),
 ], { error: 'must have type "acme" or "vault"' });
+const vaultPath = z.string().regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/, { error: 'must be a Vault KV path such as "alp/alerting/slack"' });
+
+/** Observability: where runbooks, traces and logs go, how uptime is probed and alerts are routed. */
+const monitoring = z.strictObject({
+  /**
+   * Where the alerts' `runbook_url`s point: the published `runbooks/` folder of the synthesized output.
+   * @default - the GitOps repository's web URL + `/blob/<revision>/<path>/runbooks`
+   */
+  runbookBaseUrl: httpsUrl.optional(),
+  /** Jaeger's collector, which the OpenTelemetry Collector exports traces to over OTLP/gRPC. */
+  jaeger: z
+    .strictObject({
+      namespace: dnsLabel().default('jaeger'),
+      /** Its Service name; its pods carry `app.kubernetes.io/name: <service>` (as the Jaeger operator labels them). */
+      service: dnsLabel().default('jaeger-collector'),
+      port: port.default(4317),
+    })
+    .default({ namespace: 'jaeger', service: 'jaeger-collector', port: 4317 }),
+  /** Elasticsearch, where the log shipper sends the services' logs over verified TLS. */
+  elasticsearch: z.strictObject({
+    host: hostname,
+    /** The addresses of `host`: the log shipper's NetworkPolicy allows exactly them. */
+    cidr,
+    port: port.default(9200),
+    /** Vault path of the credentials (properties `username` and `password`). */
+    vaultKey: vaultPath.default('alp/logging/elasticsearch'),
+  }),
+  /** The blackbox exporter (part of the cluster's monitoring installation) that probes the public endpoints. */
+  blackbox: z.strictObject({
+    /**
+     * The exporter's Service as host:port.
+     * @default - `blackbox-exporter.<monitoring namespace>.svc:9115`
+     */
+    proberUrl: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:\d{1,5}$/, { error: 'must be host:port such as "blackbox-exporter.alp-monitoring.svc:9115"' }).optional(),
+    /** The addresses the public hosts resolve to (the edge's load balancers): the exporter's egress on 443. */
+    egressCidrs: z.array(cidr).min(1, { error: 'must list at least one CIDR' }),
+  }),
+  /** Alertmanager's routes: pages to PagerDuty, tickets to Slack. */
+  alerting: z.strictObject({
+    slackChannel: z.string().regex(/^#[a-z0-9][a-z0-9_-]*$/, { error: 'must be a Slack channel such as "#alp-alerts"' }).default('#alp-alerts'),
+    /** Vault path of the PagerDuty Events v2 routing key (property `routing-key`). */
+    pagerDutyVaultKey: vaultPath.default('alp/alerting/pagerduty'),
+    /** Vault path of the Slack incoming-webhook URL (property `api-url`). */
+    slackVaultKey: vaultPath.default('alp/alerting/slack'),
+    /** The addresses of PagerDuty's and Slack's APIs: Alertmanager's egress on 443. */
+    egressCidrs: z.array(cidr).min(1, { error: 'must list at least one CIDR' }),
+  }),
+  /** The recovery point objective: a backup older than this alerts. */
+  rpoMinutes: positiveInt('must be a whole number of minutes, at least 1').default(60),
+});
+
 export const platformSpecSchema = z.strictObject({
   /** Platform name: `app.kubernetes.io/part-of` and the prefix of namespace and class names. */
   name: dnsLabel(20),
@@ -264,6 +317,8 @@ export const platformSpecSchema = z.strictObject({
     /** How often ExternalSecrets re-read Vault. */
     refreshInterval: z.string().regex(/^\d+(s|m|h)$/, { error: 'must be a duration such as "1h" or "15m"' }).default('1h'),
   }),
+  /** Observability: runbooks, tracing, logs, uptime probes and alert routing. */
+  monitoring,
 });
 
 /** The spec as written by a team: optional fields may be left out. */
@@ -279,3 +334,4 @@ export type ClusterSpec = z.output<typeof cluster>;
 export type CustomMetricSpec = z.output<typeof customMetricSchema>;
 export type ServiceSecretSpec = z.output<typeof serviceSecret>;
 export type TlsIssuerSpec = z.output<typeof tlsIssuer>;
+export type MonitoringSpec = z.output<typeof monitoring>;

@@ -2,3 +2,4 @@ export * from './hardened-service';
 export * from './namespace-baseline';
 export * from './priority-classes';
 export * from './security-context';
+export * from './hardened-cron-job';

@@ -41,7 +41,7 @@ describe('ColorChart |', () => {
     expect(new Set(manifests.map((m) => m.metadata.namespace))).toEqual(new Set(['alp-green']));
     expect(kindCounts(manifests)).toEqual({
       ServiceAccount: 7, Deployment: 7, Service: 7, PodDisruptionBudget: 7, HorizontalPodAutoscaler: 7, NetworkPolicy: 7, AuthorizationPolicy: 7,
-      ExternalSecret: 14, Role: 1, RoleBinding: 1, ReferenceGrant: 1,
+      ExternalSecret: 14, Role: 1, RoleBinding: 1, ReferenceGrant: 1, ServiceMonitor: 7,
     });
   });
 

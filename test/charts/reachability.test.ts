@@ -27,8 +27,12 @@ describe('platform reachability |', () => {
     const { workloads } = evaluate('primary');
     expect(workloads.map((w) => w.id)).toContain('alp-edge/alp-gateway');
     const ids = [...workloads, ...endpointWorkloads(model.spec, workloads)].map((w) => w.id).sort();
-    expect(ids.length).toBe(7 * 2 + 1 + 4);
-    expect(ids).toEqual(expect.arrayContaining(['alp-data/postgres-pooler-rw', 'alp-data/redis', 'alp-monitoring/otel-collector', 'alp-monitoring/prometheus']));
+    // 7 services per colour, the gateway, the trace collector and log shipper built here, and 6 declared endpoints.
+    expect(ids.length).toBe(7 * 2 + 1 + 2 + 6);
+    expect(ids).toEqual(expect.arrayContaining([
+      'alp-data/postgres-pooler-rw', 'alp-data/redis', 'alp-logging/fluent-bit', 'alp-monitoring/alertmanager', 'alp-monitoring/blackbox-exporter',
+      'alp-monitoring/otel-collector', 'alp-monitoring/prometheus', 'jaeger/jaeger-collector',
+    ]));
   });
 
   test('a service that is not a declared caller cannot reach another service, in either colour', () => {
@@ -42,7 +46,7 @@ describe('platform reachability |', () => {
     expect(reaches('alp-green/user-service', 'alp-data/postgres-pooler-rw')).toBe(true);
   });
 
-  test('egress leaves the cluster only to declared CIDRs and ports; only the gateway is open to the internet', () => {
+  test('egress leaves the cluster only to declared CIDRs and ports; of the platform\'s workloads only the gateway is open to the internet', () => {
     const { result } = evaluate('primary');
     expect(result.externalEgress.map((e) => `${e.from} ${e.cidr} ${e.ports.join(',')}`)).toEqual([
       'alp-blue/notification-service 192.0.2.0/24 TCP/443',
@@ -51,8 +55,19 @@ describe('platform reachability |', () => {
       'alp-green/notification-service 192.0.2.0/24 TCP/443',
       'alp-green/notification-service 203.0.113.0/24 TCP/587',
       'alp-green/user-service 198.51.100.10/32 TCP/443',
+      'alp-logging/fluent-bit 10.20.0.0/24 TCP/9200',
+      'alp-monitoring/alertmanager 203.0.113.128/25 TCP/443',
+      'alp-monitoring/blackbox-exporter 198.51.100.20/32 TCP/443',
+      // Jaeger's namespace is not the platform's: no policy of this project restricts its collector.
+      'jaeger/jaeger-collector 0.0.0.0/0 any',
+      'jaeger/jaeger-collector ::/0 any',
     ]);
-    expect(result.externalIngress.map((e) => `${e.to} ${e.cidr} ${e.ports.join(',')}`)).toEqual(['alp-edge/alp-gateway 0.0.0.0/0 TCP/80,TCP/443']);
+    expect(result.externalIngress.map((e) => `${e.to} ${e.cidr} ${e.ports.join(',')}`)).toEqual([
+      'alp-edge/alp-gateway 0.0.0.0/0 TCP/80,TCP/443',
+      // Jaeger's collector is governed by its own installation, not by this project's policies.
+      'jaeger/jaeger-collector 0.0.0.0/0 TCP/4317',
+      'jaeger/jaeger-collector ::/0 TCP/4317',
+    ]);
   });
 
   test('the comparison catches a missing policy: without user-service\'s policy its callers are cut off', () => {

@@ -11,7 +11,8 @@ describe('platform security |', () => {
   test.each(['primary', 'dr'])('in %s, every namespace is default-deny for ingress and egress', (region) => {
     const inRegion = output.objects.filter((o) => o.region === region).map((o) => o.manifest);
     const namespaces = inRegion.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name);
-    expect(namespaces.length).toBe(5);
+    // The 5 platform namespaces and the log shipper's own.
+    expect(namespaces.length).toBe(6);
     for (const namespace of namespaces) {
       const denyAll = inRegion.filter((m) => m.kind === 'NetworkPolicy' && m.metadata.namespace === namespace
         && Object.keys(m.spec.podSelector).length === 0 && !m.spec.ingress && !m.spec.egress);
@@ -33,7 +34,8 @@ describe('platform security |', () => {
   test('no Secret is written; secrets come from Vault through ExternalSecrets', () => {
     expect(manifests.filter((m) => m.kind === 'Secret')).toEqual([]);
     const externalSecrets = manifests.filter((m) => m.kind === 'ExternalSecret');
-    expect(externalSecrets.length).toBe(2 * 2 * 14);
+    // 14 service secrets per colour and region; per region PagerDuty, Slack and Elasticsearch credentials.
+    expect(externalSecrets.length).toBe(2 * 2 * 14 + 2 * 3);
     expect(new Set(externalSecrets.map((m) => m.spec.secretStoreRef.name))).toEqual(new Set(['vault']));
     expect(JSON.stringify(manifests)).not.toMatch(/stringData|"data":\{"[^"]+":"[A-Za-z0-9+/=]{8,}"/);
   });

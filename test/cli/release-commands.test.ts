@@ -112,7 +112,7 @@ describe('release commands |', () => {
       build: (model) => {
         const app = platformApp.build(model);
         const deployment = app.node.findAll().find((c) => c.node.path === 'Manifests/PrimaryGreen/UserService/Deployment');
-        (deployment as ApiObject).addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/env', [{ name: 'FEATURE_X', value: 'on' }]));
+        (deployment as ApiObject).addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/env/-', { name: 'FEATURE_X', value: 'on' }));
         return app;
       },
     };
@@ -120,7 +120,7 @@ describe('release commands |', () => {
     const result = changesOf(() => {
       expect(errorOf(() => switchTrafficCommand(['--to', 'green', '--release', releaseFile, '--outdir', outdir], drifting))).toBe([
         'policy verification failed (1 error); nothing was written',
-        "  - BLUEGREEN-PARITY: Deployment/alp-blue/user-service: differs from its green counterpart Deployment/alp-green/user-service at 'spec.template.spec.containers[0].env' (blue: missing, green: [{\"name\":\"FEATURE_X\",\"value\":\"on\"}]); only the colour, images and version label may differ",
+        "  - BLUEGREEN-PARITY: Deployment/alp-blue/user-service: differs from its green counterpart Deployment/alp-green/user-service at 'spec.template.spec.containers[0].env[10]' (blue: missing, green: {\"name\":\"FEATURE_X\",\"value\":\"on\"}); only the colour, images and version label may differ",
       ].join('\n'));
       return 1;
     });

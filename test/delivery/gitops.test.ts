@@ -34,7 +34,8 @@ describe('Argo CD delivery |', () => {
     const folders = [...new Set(output.objects.filter((o) => o.path.startsWith('manifests/')).map((o) => `dist/${o.path.split('/').slice(0, 3).join('/')}`))].sort();
     expect([...paths].sort()).toEqual(folders);
     expect(new Set(paths).size).toBe(paths.length);
-    expect(paths.length).toBe(12);
+    // 7 folders per region: platform, data, logging, blue, green, edge, monitoring.
+    expect(paths.length).toBe(14);
   });
 
   test('Applications sync automatically with self-heal, prune and retry with backoff, wave by wave', () => {
@@ -53,7 +54,8 @@ describe('Argo CD delivery |', () => {
   test('the AppProject allows only this repository, the platform namespaces on the declared clusters, and the kinds the platform emits', () => {
     const project = find('argocd/appproject-alp.yaml').spec;
     expect(project.sourceRepos).toEqual(['https://git.alp.example.com/platform/alp-deploy.git']);
-    expect(project.destinations).toHaveLength(10);
+    // The 5 platform namespaces and the log shipper's alp-logging, on both clusters.
+    expect(project.destinations).toHaveLength(12);
     expect(new Set(project.destinations.map((d: any) => d.server))).toEqual(new Set(['https://primary.k8s.alp.example.com', 'https://dr.k8s.alp.example.com']));
     expect(project.clusterResourceWhitelist).toEqual([
       { group: '', kind: 'Namespace' },
@@ -106,9 +108,9 @@ describe('cluster-per-color topology |', () => {
   const definition: PlatformAppDefinition = { ...platformApp, defaultSpec: spec };
   const output = synthesize(definition, { releaseFile: RELEASE });
 
-  test('each colour is its own cluster with its own platform, edge, data and monitoring components', () => {
+  test('each colour is its own cluster with its own platform, edge, data, monitoring and logging components', () => {
     const folders = [...new Set(output.objects.filter((o) => o.region === 'primary').map((o) => o.component))].sort();
-    expect(folders).toEqual(['blue', 'blue-data', 'blue-edge', 'blue-monitoring', 'blue-platform', 'green', 'green-data', 'green-edge', 'green-monitoring', 'green-platform']);
+    expect(folders).toEqual(['blue', 'blue-data', 'blue-edge', 'blue-logging', 'blue-monitoring', 'blue-platform', 'green', 'green-data', 'green-edge', 'green-logging', 'green-monitoring', 'green-platform']);
     const servers = applicationTargets(validateSpec(spec)).filter((t) => t.region === 'primary').map((t) => `${t.component} ${t.server}`);
     expect(servers).toContain('green https://green.primary.k8s.alp.example.com');
     expect(servers).toContain('blue-edge https://blue.primary.k8s.alp.example.com');

@@ -46,8 +46,8 @@ describe('platform synthesis |', () => {
     const manifests = output.objects.filter((o) => o.path.startsWith('manifests/'));
     const components = new Set(manifests.map((o) => `${o.region}/${o.component}`));
     expect([...components].sort()).toEqual([
-      'dr/blue', 'dr/data', 'dr/edge', 'dr/green', 'dr/monitoring', 'dr/platform',
-      'primary/blue', 'primary/data', 'primary/edge', 'primary/green', 'primary/monitoring', 'primary/platform',
+      'dr/blue', 'dr/data', 'dr/edge', 'dr/green', 'dr/logging', 'dr/monitoring', 'dr/platform',
+      'primary/blue', 'primary/data', 'primary/edge', 'primary/green', 'primary/logging', 'primary/monitoring', 'primary/platform',
     ]);
     for (const object of manifests) {
       expect(object.path).toBe(`manifests/${object.region}/${object.component}/${object.manifest.kind.toLowerCase()}-${object.manifest.metadata.name}.yaml`);
@@ -67,11 +67,15 @@ describe('platform synthesis |', () => {
     expect(core.flatMap((o) => schemaErrors(o.manifest))).toEqual([]);
   });
 
-  test('every workload meets Pod Security Standards restricted', () => {
+  test('every workload meets Pod Security Standards restricted, but the log shipper (hostPath only, excepted)', () => {
     const workloads = output.objects.filter((o) => podSpecOf(o.manifest));
-    expect(workloads.length).toBe(28);
-    for (const workload of workloads) {
+    // 28 services (7 per colour, 2 colours, 2 regions), 2 trace collectors and 2 log shippers.
+    expect(workloads.length).toBe(32);
+    for (const workload of workloads.filter((w) => w.component !== 'logging')) {
       expect({ path: workload.path, violations: restrictedViolations(podSpecOf(workload.manifest)) }).toEqual({ path: workload.path, violations: [] });
+    }
+    for (const shipper of workloads.filter((w) => w.component === 'logging')) {
+      expect(restrictedViolations(podSpecOf(shipper.manifest)).every((v: string) => /hostPath/.test(v))).toBe(true);
     }
   });
 

@@ -1,5 +1,5 @@
 import { platformSpec } from '../../charts';
-import { SpecError, validatePlatform, validateSpec } from '../../lib';
+import { runbookBaseUrl, SpecError, validatePlatform, validateSpec } from '../../lib';
 import { clone, committedRelease, errorOf } from '../helpers/manifests';
 
 function problemsOf(spec: unknown, release: unknown = committedRelease()): string[] {
@@ -40,6 +40,31 @@ describe('validatePlatform |', () => {
       "  - platform.yaml: 'services[2].autoscaling.minReplicas' (9) must not exceed 'maxReplicas' (8)",
       "  - platform.yaml: 'services[3].dependsOn.services[2]' (\"grading-service\") must name a service of this spec (one of: analytics-service, api-gateway, assessment-service, content-service, learning-engine, notification-service, user-service)",
     ].join('\n'));
+  });
+
+  test('fails when an availability objective is too low to page, or the monitoring section is wrong', () => {
+    const spec: any = clone(platformSpec);
+    spec.services[2].availability = { objective: 93 };
+    spec.monitoring.alerting.slackChannel = 'alp-alerts';
+    spec.monitoring.elasticsearch.cidr = '10.20.0.0';
+    spec.monitoring.blackbox.egressCidrs = [];
+    spec.monitoring.jaeger = { namespace: 'Jaeger' };
+    expect(problemsOf(spec)).toEqual([
+      "spec: 'monitoring.alerting.slackChannel' (\"alp-alerts\") must be a Slack channel such as \"#alp-alerts\"",
+      "spec: 'monitoring.blackbox.egressCidrs' ([]) must list at least one CIDR",
+      "spec: 'monitoring.elasticsearch.cidr' (\"10.20.0.0\") must be an IPv4 CIDR such as \"203.0.113.0/24\"",
+      "spec: 'monitoring.jaeger.namespace' (\"Jaeger\") must be a DNS label: lowercase letters, digits and \"-\", starting with a letter",
+      "spec: 'services[2].availability.objective' (93) must be a percentage from 93.06 to 99.999 (below 93.06 the burn-rate alerts could never page)",
+    ]);
+  });
+
+  test('fills in the monitoring defaults, the runbooks next to the synthesized output', () => {
+    const { spec } = validatePlatform(platformSpec, committedRelease());
+    expect(spec.monitoring.jaeger).toEqual({ namespace: 'jaeger', service: 'jaeger-collector', port: 4317 });
+    expect(spec.monitoring.alerting).toMatchObject({ pagerDutyVaultKey: 'alp/alerting/pagerduty', slackVaultKey: 'alp/alerting/slack' });
+    expect(runbookBaseUrl(spec)).toBe('https://git.alp.example.com/platform/alp-deploy/blob/main/dist/runbooks');
+    expect(runbookBaseUrl({ ...spec, gitops: { ...spec.gitops, repoURL: 'git@git.example.com:ops/alp.git', revision: 'release', path: 'out' } }))
+      .toBe('https://git.example.com/ops/alp/blob/release/out/runbooks');
   });
 
   test('fails when a field is unknown, suggesting the nearest known one', () => {

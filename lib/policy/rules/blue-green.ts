@@ -1,6 +1,7 @@
 /**
  * Blue/green parity: the two colours are the same set of objects, identical apart from the colour
- * itself (labels, namespaces, names that carry it), the images and the version label.
+ * itself (labels, namespaces, names that carry it), the images and the version (the version label,
+ * and the OpenTelemetry resource attribute `service.version` that repeats it).
  */
 import { COLORS, describeValue, LABEL_COLOR, LABEL_VERSION } from '../../core';
 import { ManifestObject, PolicyRule, statement } from '../findings';
@@ -18,8 +19,12 @@ const ctxOf = (context: unknown) => context as PolicyContext;
 const tokenPattern = (color: Color) => new RegExp(`(?<![A-Za-z0-9])${color}(?![A-Za-z0-9])`, 'g');
 const TOKENS: Record<Color, RegExp> = { blue: tokenPattern('blue'), green: tokenPattern('green') };
 
+/** `service.version=<v>` in OTEL_RESOURCE_ATTRIBUTES: the version label, as the workload's traces carry it. */
+const SERVICE_VERSION = /(^|,)service\.version=[^,]*/g;
+
 function neutral(text: string, color: Color): string {
-  return text.includes(color) ? text.replace(TOKENS[color], '{color}') : text;
+  const versionless = text.includes('service.version=') ? text.replace(SERVICE_VERSION, '$1service.version={version}') : text;
+  return versionless.includes(color) ? versionless.replace(TOKENS[color], '{color}') : versionless;
 }
 
 /** Whether a string value may differ between the colours: images and the version label. */

@@ -1,0 +1,228 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import {
+  AlertmanagerConfig,
+  AlertmanagerConfigSpecInhibitRulesSourceMatchMatchType,
+  AlertmanagerConfigSpecInhibitRulesTargetMatchMatchType,
+  AlertmanagerConfigSpecReceivers,
+} from '../../imports/alertmanagerconfig-monitoring.coreos.com';
+import { PropProblem, throwIfProblems } from '../core';
+import { ServiceSecret } from '../security';
+import { isPromDuration } from './promql';
+
+/** Where a credential lives in the secret store. */
+export interface RoutingCredential {
+  /** Path of the secret in the store, e.g. `alp/alerting/pagerduty`. */
+  readonly remoteKey: string;
+  /**
+   * Property of the remote secret, and key of the Kubernetes Secret.
+   * @default - `routing-key` for PagerDuty, `api-url` for Slack, `url` for the dead man's switch
+   */
+  readonly key?: string;
+}
+
+export interface AlertRoutingProps {
+  /** The ClusterSecretStore the credentials are read from (e.g. a VaultSecretStore's name). */
+  readonly storeName: string;
+  /** The PagerDuty Events API v2 integration (routing) key of the platform's PagerDuty service. */
+  readonly pagerDuty: RoutingCredential;
+  /** The Slack incoming-webhook URL. */
+  readonly slack: RoutingCredential & {
+    /** The channel warnings are posted to, e.g. `#alp-alerts`. */
+    readonly channel: string;
+  };
+  /**
+   * A dead man's switch (e.g. healthchecks.io or PagerDuty's) that expects the Watchdog alert
+   * every minute and alarms when it stops.
+   * @default - the Watchdog goes to a receiver without integrations (it only proves the pipeline internally)
+   */
+  readonly deadMansSwitch?: RoutingCredential;
+  /**
+   * Name of the AlertmanagerConfig; the credential Secrets are `<name>-pagerduty`, `<name>-slack`
+   * and `<name>-deadmansswitch`.
+   * @default 'alp-alert-routing'
+   */
+  readonly name?: string;
+  /**
+   * Labels alerts are grouped by into one notification.
+   * @default ['alertname', 'namespace', 'service']
+   */
+  readonly groupBy?: readonly string[];
+  /**
+   * How long to wait for more alerts of a new group before the first notification.
+   * @default '30s'
+   */
+  readonly groupWait?: string;
+  /**
+   * How long to wait before notifying about new alerts of a group already notified.
+   * @default '5m'
+   */
+  readonly groupInterval?: string;
+  /**
+   * How often a still-firing `critical` alert is sent to PagerDuty again.
+   * @default '1h'
+   */
+  readonly pageRepeatInterval?: string;
+  /**
+   * How often a still-firing `warning` alert is posted to Slack again.
+   * @default '12h'
+   */
+  readonly ticketRepeatInterval?: string;
+  /**
+   * Labels that must be equal for a firing `critical` alert to silence a `warning` one.
+   * @default ['alertname', 'namespace', 'service']
+   */
+  readonly inhibitEqual?: readonly string[];
+  /** Labels of every object. @default - none */
+  readonly labels?: Record<string, string>;
+}
+
+/** Severity label values that page (kube-prometheus' and the SRE workbook's names). */
+export const PAGE_SEVERITIES = 'critical|page';
+/** Severity label values that open a ticket. */
+export const TICKET_SEVERITIES = 'warning|ticket';
+
+/**
+ * Alert routing as an AlertmanagerConfig (monitoring.coreos.com/v1alpha1) plus the
+ * ExternalSecrets that bring its credentials from the secret store (no credential is in git):
+ *
+ * - `severity` `critical` (or `page`) → receiver `pagerduty` (PagerDuty Events v2, routing key
+ *   from the Secret), repeated every `pageRepeatInterval`;
+ * - `severity` `warning` (or `ticket`) → receiver `slack` (webhook URL from the Secret), repeated
+ *   every `ticketRepeatInterval`;
+ * - `alertname: Watchdog` → receiver `watchdog` (the dead man's switch), every minute;
+ * - anything else → `slack`, so that no alert is dropped;
+ * - grouped by `groupBy`; a firing `critical` alert inhibits the `warning` alert with the same
+ *   `inhibitEqual` labels (alert name and namespace, and the service: several services share
+ *   alert names such as `ServiceErrorBudgetBurn`, and one service's page must not hide another's ticket).
+ *
+ * Escalation levels of the production guide:
+ * - **L1** (automated monitoring, basic troubleshooting): the rules, Alertmanager, self-healing;
+ *   `warning` alerts in Slack, triaged in working hours with the runbooks.
+ * - **L2** (on-call engineer for critical issues): `critical` alerts page the on-call engineer
+ *   through the PagerDuty service of the routing key (first step of its escalation policy).
+ * - **L3** (senior engineer, architect) and **L4** (vendor support, external experts): later
+ *   steps of that PagerDuty escalation policy, reached when a page is not acknowledged or the
+ *   on-call engineer escalates. They are configured in PagerDuty, not here.
+ *
+ * Where it takes effect: the Prometheus Operator restricts an AlertmanagerConfig to alerts whose
+ * `namespace` label equals its own namespace. For platform-wide routing, make this the global
+ * configuration (`Alertmanager.spec.alertmanagerConfiguration.name`, same namespace as the
+ * Alertmanager) or set `alertmanagerConfigMatcherStrategy.type: None` on the Alertmanager.
+ *
+ * @see https://prometheus-operator.dev/docs/developer/alerting/
+ */
+export class AlertRouting extends Construct {
+  public readonly name: string;
+  /** The ExternalSecret (and Secret) holding the PagerDuty routing key. */
+  public readonly pagerDutySecret: ServiceSecret;
+  /** The ExternalSecret (and Secret) holding the Slack webhook URL. */
+  public readonly slackSecret: ServiceSecret;
+  /** The ExternalSecret of the dead man's switch URL, when there is one. */
+  public readonly deadMansSwitchSecret?: ServiceSecret;
+  public readonly resource: ApiObject;
+
+  constructor(scope: Construct, id: string, props: AlertRoutingProps) {
+    super(scope, id);
+    const name = props.name ?? 'alp-alert-routing';
+    const groupBy = [...(props.groupBy ?? ['alertname', 'namespace', 'service'])];
+    const inhibitEqual = [...(props.inhibitEqual ?? ['alertname', 'namespace', 'service'])];
+    const timing = {
+      groupWait: props.groupWait ?? '30s',
+      groupInterval: props.groupInterval ?? '5m',
+      pageRepeatInterval: props.pageRepeatInterval ?? '1h',
+      ticketRepeatInterval: props.ticketRepeatInterval ?? '12h',
+    };
+    throwIfProblems(this, routingProblems(props, timing, groupBy, inhibitEqual));
+    this.name = name;
+
+    const secret = (secretId: string, suffix: string, credential: RoutingCredential, defaultKey: string) => {
+      const key = credential.key ?? defaultKey;
+      return {
+        secret: new ServiceSecret(this, secretId, { name: `${name}-${suffix}`, storeName: props.storeName, remoteKey: credential.remoteKey, keys: [key], labels: props.labels }),
+        key,
+      };
+    };
+    const pagerDuty = secret('PagerDutySecret', 'pagerduty', props.pagerDuty, 'routing-key');
+    const slack = secret('SlackSecret', 'slack', props.slack, 'api-url');
+    const deadMansSwitch = props.deadMansSwitch ? secret('DeadMansSwitchSecret', 'deadmansswitch', props.deadMansSwitch, 'url') : undefined;
+    this.pagerDutySecret = pagerDuty.secret;
+    this.slackSecret = slack.secret;
+    this.deadMansSwitchSecret = deadMansSwitch?.secret;
+
+    const receivers: AlertmanagerConfigSpecReceivers[] = [
+      {
+        name: 'pagerduty',
+        pagerdutyConfigs: [{
+          routingKey: { name: pagerDuty.secret.secretName, key: pagerDuty.key },
+          sendResolved: true,
+          severity: 'critical',
+          description: '{{ .CommonLabels.alertname }}: {{ .CommonAnnotations.summary }}',
+          details: [
+            { key: 'description', value: '{{ .CommonAnnotations.description }}' },
+            { key: 'runbook_url', value: '{{ .CommonAnnotations.runbook_url }}' },
+          ],
+        }],
+      },
+      {
+        name: 'slack',
+        slackConfigs: [{
+          apiUrl: { name: slack.secret.secretName, key: slack.key },
+          channel: props.slack.channel,
+          sendResolved: true,
+          title: '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.severity }})',
+          text: '{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}',
+        }],
+      },
+      deadMansSwitch
+        ? { name: 'watchdog', webhookConfigs: [{ urlSecret: { name: deadMansSwitch.secret.secretName, key: deadMansSwitch.key }, sendResolved: false }] }
+        : { name: 'watchdog' },
+    ];
+
+    const severity = (values: string) => ({ name: 'severity', matchType: '=~', value: values });
+    this.resource = new AlertmanagerConfig(this, 'Resource', {
+      metadata: { name, labels: props.labels },
+      spec: {
+        route: {
+          receiver: 'slack',
+          groupBy,
+          groupWait: timing.groupWait,
+          groupInterval: timing.groupInterval,
+          repeatInterval: timing.ticketRepeatInterval,
+          routes: [
+            { receiver: 'watchdog', matchers: [{ name: 'alertname', matchType: '=', value: 'Watchdog' }], groupWait: '0s', groupInterval: '1m', repeatInterval: '1m' },
+            { receiver: 'pagerduty', matchers: [severity(PAGE_SEVERITIES)], repeatInterval: timing.pageRepeatInterval },
+            { receiver: 'slack', matchers: [severity(TICKET_SEVERITIES)], repeatInterval: timing.ticketRepeatInterval },
+          ],
+        },
+        receivers,
+        inhibitRules: [{
+          sourceMatch: [{ name: 'severity', matchType: AlertmanagerConfigSpecInhibitRulesSourceMatchMatchType.VALUE_EQUAL_TILDE, value: PAGE_SEVERITIES }],
+          targetMatch: [{ name: 'severity', matchType: AlertmanagerConfigSpecInhibitRulesTargetMatchMatchType.VALUE_EQUAL_TILDE, value: TICKET_SEVERITIES }],
+          equal: inhibitEqual,
+        }],
+      },
+    });
+  }
+}
+
+const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+function routingProblems(props: AlertRoutingProps, timing: Record<string, string>, groupBy: string[], inhibitEqual: string[]): PropProblem[] {
+  const problems: PropProblem[] = [];
+  for (const [prop, value] of Object.entries(timing)) {
+    if (!isPromDuration(value)) problems.push({ prop, value, rule: 'must be a duration such as "30s", "5m" or "4h"' });
+  }
+  for (const [prop, labels] of [['groupBy', groupBy], ['inhibitEqual', inhibitEqual]] as const) {
+    if (labels.length === 0 || labels.some((l) => !LABEL.test(l)) || new Set(labels).size !== labels.length) {
+      problems.push({ prop, value: labels, rule: 'must list distinct label names, at least one' });
+    }
+  }
+  if (!inhibitEqual.includes('alertname')) {
+    problems.push({ prop: 'inhibitEqual', value: inhibitEqual, rule: "must include 'alertname'", fix: 'otherwise any critical alert silences unrelated warnings' });
+  }
+  if (typeof props.slack?.channel !== 'string' || !/^[#@][^\s]+$/.test(props.slack.channel)) {
+    problems.push({ prop: 'slack.channel', value: props.slack?.channel, rule: 'must be a Slack channel such as "#alp-alerts"' });
+  }
+  return problems;
+}

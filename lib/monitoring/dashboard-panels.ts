@@ -1,0 +1,136 @@
+/**
+ * Small builders on top of the Grafana SDK for the platform's dashboards: every panel queries
+ * the Prometheus data source chosen by the `datasource` variable.
+ */
+import { common, dashboard, prometheus, stat, table, timeseries } from './grafana-sdk';
+
+/** The data source every panel uses: the dashboard's `datasource` variable. */
+export const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
+
+/** One PromQL query of a panel. */
+export interface PanelQuery {
+  readonly expr: string;
+  /** Legend, e.g. `{{color}}`. @default - Grafana's default (the series' labels) */
+  readonly legend?: string;
+}
+
+/** Where and how large a panel is (Grafana's grid is 24 columns wide). */
+export interface PanelSize {
+  /** @default 12 */
+  readonly width?: number;
+  /** @default 8 */
+  readonly height?: number;
+}
+
+export interface TimeseriesPanelOptions extends PanelSize {
+  readonly title: string;
+  readonly description: string;
+  /** Grafana unit, e.g. `reqps`, `s`, `percentunit`, `bytes`. */
+  readonly unit: string;
+  readonly queries: readonly PanelQuery[];
+  /** Threshold lines: [value, colour], the first applies from minus infinity. @default - none */
+  readonly thresholds?: ReadonlyArray<readonly [number, string]>;
+  /** @default - automatic */
+  readonly min?: number;
+  /** Repeat the panel for each value of this variable, side by side. @default - no repeat */
+  readonly repeat?: string;
+}
+
+/** The `datasource` variable: any Prometheus data source, chosen by the viewer. */
+export function datasourceVariable() {
+  return new dashboard.DatasourceVariableBuilder('datasource').label('Data source').type('prometheus');
+}
+
+/** A time series panel. */
+export function timeseriesPanel(options: TimeseriesPanelOptions) {
+  const panel = new timeseries.PanelBuilder()
+    .title(options.title)
+    .description(options.description)
+    .datasource(DATASOURCE)
+    .unit(options.unit)
+    .span(options.width ?? 12)
+    .height(options.height ?? 8)
+    .legend(new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom))
+    .targets(options.queries.map((q, i) => promQuery(q, i)));
+  if (options.min !== undefined) panel.min(options.min);
+  if (options.thresholds) {
+    panel.thresholds(thresholds(options.thresholds))
+      .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Line));
+  }
+  if (options.repeat) panel.repeat(options.repeat).repeatDirection('h').maxPerRow(2);
+  return panel;
+}
+
+export interface StatPanelOptions extends PanelSize {
+  readonly title: string;
+  readonly description: string;
+  readonly unit: string;
+  readonly query: PanelQuery;
+  /** @default - automatic */
+  readonly decimals?: number;
+  /** Colour steps: [value, colour], the first applies from minus infinity. @default - green */
+  readonly thresholds?: ReadonlyArray<readonly [number, string]>;
+}
+
+/** A single-value panel showing the last value. */
+export function statPanel(options: StatPanelOptions) {
+  const panel = new stat.PanelBuilder()
+    .title(options.title)
+    .description(options.description)
+    .datasource(DATASOURCE)
+    .unit(options.unit)
+    .span(options.width ?? 6)
+    .height(options.height ?? 5)
+    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
+    .thresholds(thresholds(options.thresholds ?? [[0, 'green']]))
+    .withTarget(promQuery(options.query, 0));
+  if (options.decimals !== undefined) panel.decimals(options.decimals);
+  return panel;
+}
+
+export interface TablePanelOptions extends PanelSize {
+  readonly title: string;
+  readonly description: string;
+  readonly query: PanelQuery;
+}
+
+/** A table of an instant query's series (one row per series, labels as columns). */
+export function tablePanel(options: TablePanelOptions) {
+  return new table.PanelBuilder()
+    .title(options.title)
+    .description(options.description)
+    .datasource(DATASOURCE)
+    .span(options.width ?? 12)
+    .height(options.height ?? 8)
+    .withTarget(new prometheus.DataqueryBuilder().expr(options.query.expr).instant().format(prometheus.PromQueryFormat.Table).refId('A'))
+    .withTransformation({ id: 'labelsToFields', options: {} });
+}
+
+/** A row that groups the panels after it. */
+export function row(title: string) {
+  return new dashboard.RowBuilder(title);
+}
+
+function promQuery(query: PanelQuery, index: number) {
+  const builder = new prometheus.DataqueryBuilder().expr(query.expr).refId(String.fromCharCode(65 + index));
+  return query.legend ? builder.legendFormat(query.legend) : builder;
+}
+
+function thresholds(steps: ReadonlyArray<readonly [number, string]>) {
+  return new dashboard.ThresholdsConfigBuilder()
+    .mode(dashboard.ThresholdsMode.Absolute)
+    .steps(steps.map(([value, color], i) => ({ value: i === 0 ? null : value, color })));
+}
+
+/** The dashboard builder with the platform's common settings. */
+export function platformDashboard(uid: string, title: string, tags: readonly string[]) {
+  return new dashboard.DashboardBuilder(title)
+    .uid(uid)
+    .tags([...tags])
+    .editable()
+    .refresh('1m')
+    .time({ from: 'now-6h', to: 'now' })
+    .timezone('utc')
+    .tooltip(dashboard.DashboardCursorSync.Crosshair)
+    .withVariable(datasourceVariable());
+}

@@ -1,0 +1,63 @@
+import { AlpError, formatProblem, PropProblem } from '../core';
+import { HttpMetricNames } from './metric-names';
+import { LabelMatcher, labelEq, labelIn } from './promql';
+
+/** Which service the rules and dashboards are about, and where it runs. */
+export interface ServiceSignalOptions {
+  /**
+   * The service's name: its Kubernetes Service (the `service` label that scraping adds), its
+   * Deployment, HorizontalPodAutoscaler, PodDisruptionBudget and container (as HardenedService
+   * names them all).
+   */
+  readonly service: string;
+  /**
+   * The namespaces its pods run in: both colours' (e.g. `alp-blue`, `alp-green`). The SLO is
+   * computed over all of them together, which is what users see whichever colour is live.
+   */
+  readonly namespaces: readonly string[];
+  /**
+   * Names of its HTTP metrics.
+   * @default - `http_requests_total` with a `code` label, `http_request_duration_seconds`
+   */
+  readonly metrics?: HttpMetricNames;
+}
+
+const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** The problems of the service and namespaces options. */
+export function serviceOptionProblems(options: ServiceSignalOptions): PropProblem[] {
+  const problems: PropProblem[] = [];
+  if (typeof options.service !== 'string' || !DNS_LABEL.test(options.service) || options.service.length > 63) {
+    problems.push({ prop: 'service', value: options.service, rule: 'must be a DNS label (lowercase letters, digits, "-")' });
+  }
+  problems.push(...namespaceProblems(options.namespaces));
+  return problems;
+}
+
+/** The problems of a namespaces option. */
+export function namespaceProblems(namespaces: readonly string[] | undefined): PropProblem[] {
+  if (!Array.isArray(namespaces) || namespaces.length === 0) {
+    return [{ prop: 'namespaces', value: namespaces, rule: 'must list at least one namespace', fix: "list the colours' namespaces, e.g. alp-blue and alp-green" }];
+  }
+  return namespaces.flatMap((ns, i) => (typeof ns === 'string' && DNS_LABEL.test(ns) ? [] : [{ prop: `namespaces[${i}]`, value: ns, rule: 'must be a namespace name (a DNS label)' }]));
+}
+
+/** Throws one error for a generator function, one line per problem: `<fn>: '<prop>' (<value>) must …`. */
+export function throwOptionProblems(fn: string, problems: readonly PropProblem[]): void {
+  if (problems.length === 0) return;
+  const lines = problems.map((p) => `${fn}: ${formatProblem(p)}`);
+  throw lines.length === 1 ? new AlpError(lines[0]) : new AlpError(`${fn}: ${problems.length} invalid options`, lines);
+}
+
+/** Matchers for the service's own series (`service` and `namespace`, as scraping labels them). */
+export function serviceMatchers(options: ServiceSignalOptions): LabelMatcher[] {
+  return [labelEq('service', options.service), labelIn('namespace', options.namespaces)];
+}
+
+/**
+ * Matchers for kube-state-metrics and cAdvisor series of the service's objects: `label` names
+ * the object (`deployment`, `container`, `horizontalpodautoscaler`, `poddisruptionbudget`).
+ */
+export function objectMatchers(options: ServiceSignalOptions, label: string): LabelMatcher[] {
+  return [labelIn('namespace', options.namespaces), labelEq(label, options.service)];
+}
