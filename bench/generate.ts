@@ -44,9 +44,26 @@ function service(i: number): ServiceSpecInput {
   };
 }
 
-/** The platform's own spec (regions, edge, TLS, Vault, GitOps, …) with N generated services. */
+/**
+ * The platform's own spec (regions, edge, TLS, Vault, GitOps, data, …) with N generated services;
+ * the GDPR jobs belong to the first service, which uses postgres.
+ */
 export function generateSpec(n: number): PlatformSpecInput {
-  return { ...platformSpec, services: Array.from({ length: n }, (_, i) => service(i)) };
+  const owner = serviceName(0);
+  const image = `${registry}/${owner}:1.0.0`;
+  const gdpr = platformSpec.data.gdpr;
+  return {
+    ...platformSpec,
+    services: Array.from({ length: n }, (_, i) => service(i)),
+    data: {
+      ...platformSpec.data,
+      gdpr: {
+        ...gdpr,
+        dataClasses: gdpr.dataClasses.map((dataClass) => ({ ...dataClass, owningService: owner, image })),
+        erasure: { ...gdpr.erasure, owningService: owner, image },
+      },
+    },
+  };
 }
 
 export function generateRelease(n: number): ReleaseState {

@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
-import { ApplicationTarget, clusterPlacements, GitOpsBootstrap, GitOpsDelivery, loggingNamespace, PlacedChart, PlatformSpec, SharedComponent } from '../lib';
+import { ApplicationTarget, clusterPlacements, DEFAULT_VELERO_NAMESPACE, GitOpsBootstrap, GitOpsDelivery, loggingNamespace, PlacedChart, PlatformSpec, SharedComponent } from '../lib';
 
 /** Order between Applications: namespaces and policies, data and log shipping, services, then router and monitoring. */
 const COMPONENT_WAVES: Record<SharedComponent | 'color', number> = { platform: 0, data: 1, logging: 1, color: 2, edge: 3, monitoring: 3 };
@@ -24,7 +24,8 @@ export class ArgoCdChart extends PlacedChart {
       argocdNamespace: gitops.argocdNamespace,
       argocdServer: gitops.argocdServer,
       targets: applicationTargets(spec),
-      namespaces: [...Object.values(spec.namespaces), loggingNamespace(spec)],
+      // Velero's namespace holds the data backups' Schedule and the restore drill's Role.
+      namespaces: [...Object.values(spec.namespaces), loggingNamespace(spec), DEFAULT_VELERO_NAMESPACE],
       managed: props.managed,
     });
     const bootstrap = new PlacedChart(scope, `${id}Bootstrap`, { region: 'global', component: 'argocd-bootstrap', directory: 'argocd/bootstrap' });

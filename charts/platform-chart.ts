@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import {
-  ClusterPlacement, edgeGateways, HTTP_LISTENER, HumanAccessRoles, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, MeshNamespaceDefaults, NamespaceBaseline, pascalCase, PlacedChart,
-  PlatformIssuer, PlatformPriorityClasses, PlatformSpec, quotaFor, serviceMaxReplicas, VaultSecretStore,
+  BackupSchedule, ClusterPlacement, DEFAULT_DRILL_RESOURCES, DEFAULT_GDPR_JOB_RESOURCES, DEFAULT_POOLER_RESOURCES, edgeGateways, HTTP_LISTENER, HumanAccessRoles, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, MeshNamespaceDefaults, NamespaceBaseline, pascalCase, PlacedChart,
+  NamespaceQuota, PlatformIssuer, PlatformPriorityClasses, PlatformSpec, quotaFor, serviceMaxReplicas, VaultSecretStore,
 } from '../lib';
 
 export interface PlatformChartProps {
@@ -16,6 +16,9 @@ export interface PlatformChartProps {
  * the certificate ClusterIssuer. Argo CD syncs it first.
  */
 export class PlatformChart extends PlacedChart {
+  /** The Velero Schedule of the platform's namespaces in this cluster (in Velero's namespace). */
+  public readonly backupSchedule: BackupSchedule;
+
   constructor(scope: Construct, id: string, props: PlatformChartProps) {
     const labels = { [LABEL_PART_OF]: props.spec.name, [LABEL_MANAGED_BY]: MANAGED_BY };
     const { spec, placement } = props;
@@ -29,7 +32,8 @@ export class PlatformChart extends PlacedChart {
     for (const role of roles) {
       const namespace = spec.namespaces[role];
       const scope = new Construct(this, pascalCase(role));
-      new NamespaceBaseline(scope, 'Baseline', { name: namespace, quota: colorNamespaces.includes(namespace) ? colorQuota : undefined });
+      const quota = colorNamespaces.includes(namespace) ? colorQuota : role === 'data' ? dataQuota(spec) : undefined;
+      new NamespaceBaseline(scope, 'Baseline', { name: namespace, quota });
       if (spec.mesh.enabled) new MeshNamespaceDefaults(scope, 'Mesh', { namespace });
       new HumanAccessRoles(scope, 'HumanAccess', {
         namespace,
@@ -45,14 +49,26 @@ export class PlatformChart extends PlacedChart {
       path: spec.vault.kvMount,
       authMountPath: spec.vault.authMountPath,
       role: spec.vault.role,
-      // Only the colour namespaces run services that read secrets.
-      namespaces: colorNamespaces,
+      // Only the colour namespaces (services) and the data namespace (data stores) read secrets.
+      namespaces: [...colorNamespaces, spec.namespaces.data],
     });
 
     new PlatformIssuer(this, 'CertificateIssuer', {
       name: issuerName(spec),
       issuer: spec.tls.issuer,
       challengeGateways: edgeGateways(spec).map((gateway) => ({ name: gateway.name, namespace: spec.namespaces.edge, listener: HTTP_LISTENER })),
+    });
+
+    // Velero backs up the platform's namespaces in this cluster (every object, and Redis's
+    // volumes) within the RPO; the restore drill restores the data namespace from it.
+    this.backupSchedule = new BackupSchedule(this, 'PlatformBackup', {
+      name: `${spec.name}-platform`,
+      namespaces: roles.map((role) => spec.namespaces[role]),
+      rpoMinutes: spec.data.rpoMinutes,
+      ttlHours: spec.data.backups.veleroTtlHours,
+      gdprRetentionDays: spec.data.gdpr.retentionDays,
+      // PostgreSQL is backed up by its own archive; a restored Cluster would archive into production's.
+      excludedResources: ['backups.postgresql.cnpg.io', 'clusters.postgresql.cnpg.io', 'poolers.postgresql.cnpg.io', 'scheduledbackups.postgresql.cnpg.io'],
     });
   }
 }
@@ -63,4 +79,16 @@ export const SECRET_STORE_NAME = 'vault';
 /** The ClusterIssuer of the platform's certificates: `<platform>-<acme|vault>`. */
 export function issuerName(spec: PlatformSpec): string {
   return `${spec.name}-${spec.tls.issuer.type}`;
+}
+
+/** The data namespace's quota: every data workload at its largest, with a rolling update's surge. */
+export function dataQuota(spec: PlatformSpec): NamespaceQuota {
+  const { data } = spec;
+  return quotaFor([
+    { resources: data.postgres.resources, maxReplicas: data.postgres.instances },
+    { resources: DEFAULT_POOLER_RESOURCES, maxReplicas: 2 },
+    { resources: data.redis.resources, maxReplicas: data.redis.replicas },
+    { resources: DEFAULT_GDPR_JOB_RESOURCES, maxReplicas: data.gdpr.dataClasses.length + 1 },
+    { resources: DEFAULT_DRILL_RESOURCES, maxReplicas: 1 },
+  ]);
 }

@@ -1,8 +1,10 @@
 import { App } from 'cdk8s';
 import {
+  auditPolicy, clusterObjectsDrSummary, postgresDrSummary, postgresFailoverSteps, redisDrSummary, redisFailoverSteps, renderDrReport, toYaml, trafficFailoverSteps,
   ClusterPlacement, clusterPlacements, declaredConnections, edgeGateways, endpointWorkloads, evaluateReachability, PlatformModel, RenderedObject, renderMetricCatalog,
   renderReachabilityReport, renderRunbooks, workloadsFromManifests,
 } from '../lib';
+import { DataChart, dataHome } from './shared-services-charts';
 
 /**
  * `reports/reachability.md`: for each cluster, who can reach whom, computed by evaluating the
@@ -47,8 +49,61 @@ export function platformChecks(objects: readonly RenderedObject[], model: Platfo
  * PrometheusRule (where the alerts' `runbook_url`s point), and `reports/metrics.md`, the metrics
  * the services emit for the rules and dashboards.
  */
-export function platformFiles(app: App, _model: PlatformModel): Map<string, string> {
+export function platformFiles(app: App, model: PlatformModel): Map<string, string> {
   const files = new Map(renderRunbooks(app).map((runbook) => [runbook.path, runbook.content] as [string, string]));
   files.set('reports/metrics.md', renderMetricCatalog());
+  files.set('reports/dr.md', platformDrReport(app, model));
+  files.set('cluster/audit-policy.yaml', toYaml(auditPolicy()));
   return files;
+}
+
+/**
+ * `reports/dr.md`: the data stores of the data home (see `dataHome`) against the spec's RPO and
+ * RTO, with the DR region's replicas, the data home's Velero Schedule and restore drill, and the
+ * failover runbooks.
+ */
+export function platformDrReport(app: App, model: PlatformModel): string {
+  const { spec } = model;
+  const charts = app.node.findAll().filter(DataChart.isDataChart);
+  const home = dataHome(spec);
+  const primary = charts.find((c) => !c.isReplica)!;
+  const drPlacement = clusterPlacements(spec).find((p) => p.region.role === 'dr');
+  const dr = drPlacement && charts.find((c) => c.cluster === drPlacement.cluster.name);
+  const schedule = primary.backupSchedule;
+  const namespace = spec.namespaces.data;
+  const drRegion = drPlacement?.region.name ?? '(none)';
+  const dataApplication = `${spec.name}-${drRegion}-${drPlacement?.componentOf('data') ?? 'data'}`;
+  return renderDrReport({
+    objectives: { rpoMinutes: spec.data.rpoMinutes, rtoMinutes: spec.data.rtoMinutes },
+    primaryRegion: home.region.name,
+    drRegion,
+    dataStores: [
+      postgresDrSummary(primary.postgres, {
+        drReplica: dr?.postgres,
+        restoreEstimateMinutes: spec.data.postgres.restoreEstimateMinutes,
+        failover: postgresFailoverSteps({ namespace, clusterName: primary.postgres.name, dataApplication }),
+      }),
+      redisDrSummary(primary.redis, {
+        drReplica: dr?.redis,
+        backupSchedule: schedule,
+        drill: primary.restoreDrill,
+        restoreEstimateMinutes: spec.data.redis.restoreEstimateMinutes,
+        failover: redisFailoverSteps({ namespace, name: primary.redis.name, passwordFile: primary.redis.passwordFile }),
+      }),
+      clusterObjectsDrSummary(schedule, {
+        drCopy: spec.data.backups.veleroDrCopy,
+        drill: primary.restoreDrill,
+        restoreEstimateMinutes: spec.data.backups.veleroRestoreEstimateMinutes,
+        failover: [
+          `In the ${drRegion} cluster: \`velero restore create --from-schedule ${schedule.name} --include-namespaces ${namespace}\` from the replicated bucket, if the replicas are lost too.`,
+          'Argo CD re-creates every other object from git.',
+        ],
+      }),
+    ],
+    // The live colour comes from release.yaml at failover time: the report does not change with a traffic switch.
+    trafficFailover: [
+      `Read the colour live in the ${home.region.name} region: \`LIVE_COLOR=$(node -p "require('js-yaml').load(require('fs').readFileSync('release.yaml', 'utf8')).regions['${home.region.name}'].activeColor")\`.`,
+      ...trafficFailoverSteps({ drRegion, color: '$LIVE_COLOR' }),
+    ],
+  });
 }

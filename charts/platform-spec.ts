@@ -25,8 +25,68 @@ export const platformSpec: PlatformSpecInput = {
     blackbox: { egressCidrs: ['198.51.100.20/32'] },
     // PagerDuty's Events API and Slack's webhooks, as published by the vendors for the platform's egress proxy.
     alerting: { slackChannel: '#alp-alerts', egressCidrs: ['203.0.113.128/25'] },
-    // The data issue's recovery point objective: continuous WAL archiving, base backups hourly.
+  },
+  data: {
+    // The seed's objectives: RPO 1 h (continuous WAL archiving, base backups hourly), RTO 4 h.
     rpoMinutes: 60,
+    rtoMinutes: 240,
+    storageClass: 'encrypted-ssd',
+    postgres: {
+      image: 'ghcr.io/cloudnative-pg/postgresql:16.4',
+      resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } },
+      storageSize: '100Gi',
+    },
+    redis: {
+      image: 'docker.io/library/redis:7.2.5-alpine',
+      resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } },
+    },
+    backups: {
+      destinations: { primary: 's3://alp-backups-primary/postgres', dr: 's3://alp-backups-dr/postgres' },
+      // Both buckets replicate to the other region (S3 cross-region replication), Velero's included.
+      veleroDrCopy: "the Velero bucket replicates to the dr region (S3 cross-region replication); the dr cluster's Velero reads it as a read-only BackupStorageLocation",
+    },
+    gdpr: {
+      retentionDays: 365,
+      dataClasses: [
+        {
+          name: 'learner-activity',
+          retentionDays: 365,
+          owningService: 'learning-engine',
+          image: `${registry}/learning-engine:4.1.2@sha256:1d1c1214b277fa9ae923120e29cbdb95d0bc127ec3029618e15ac043c689b1ed`,
+          purgeCommand: ['/app/bin/purge'],
+        },
+        {
+          name: 'assessment-results',
+          retentionDays: 365,
+          owningService: 'assessment-service',
+          image: `${registry}/assessment-service:2.6.0@sha256:ab532a153126c6d09d5119eee2ab89cf89cafe315ed3b0fa5375f9f33946542a`,
+          purgeCommand: ['/app/bin/purge'],
+        },
+        {
+          name: 'analytics-events',
+          retentionDays: 180,
+          owningService: 'analytics-service',
+          image: `${registry}/analytics-service:1.12.3@sha256:dcfe773d1fa5744497f9db9f943a0d6e042eedefacb6eee5f200284358fbe812`,
+          purgeCommand: ['/app/bin/purge'],
+        },
+      ],
+      erasure: {
+        owningService: 'user-service',
+        image: `${registry}/user-service:3.2.0@sha256:a59251eda4e4c1e6bf759a9bbb7a888d75918c9c3815176d91faa47ed919b735`,
+        command: ['/app/bin/process-erasure-requests'],
+      },
+    },
+    restoreDrill: { image: 'docker.io/alpine/k8s:1.28.13' },
+    // The control plane's endpoint and the S3 VPC endpoint, in the platform's private network.
+    apiServerCidrs: ['10.0.0.0/28'],
+    objectStoreCidrs: ['10.0.16.0/24'],
+    replication: {
+      // The primary Redis's internal load balancer, reachable over the regions' peering.
+      redisPrimaryHost: 'redis.primary.alp.example.com',
+      redisPrimaryCidr: '10.1.0.40/32',
+      // The dr region's pod network.
+      replicaCidrs: ['10.2.0.0/16'],
+    },
   },
   services: [
     {

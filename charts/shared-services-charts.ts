@@ -1,9 +1,10 @@
 import { Construct } from 'constructs';
 import {
-  ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, AlertRouting, AllowPolicy, BLACKBOX_EXPORTER, blackboxProberUrl, BlueGreenDashboard, businessRules, ClusterPlacement, jaegerCollectorPodLabels,
-  LABEL_MANAGED_BY, LABEL_PART_OF, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, loggingNamespace, LogShipper, MANAGED_BY, meshPrincipal, NetworkPeer,
-  pascalCase, PlacedChart, PlatformEndpoint, platformHealthRules, PlatformOverviewDashboard, PlatformSpec, POSTGRES, PROMETHEUS, REDIS, RuleGroupSet,
-  runbookBaseUrl, securityRules, selectorLabels, ServiceAuthorization, ServiceDashboard, ServiceRules, ServiceSpec, TRACE_COLLECTOR,
+  ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, AlertRouting, AllowPolicy, BackupSchedule, BLACKBOX_EXPORTER, blackboxProberUrl, BlueGreenDashboard, businessRules, ClusterPlacement,
+  clusterPlacements, CNPG_PORTS, GdprJobs, jaegerCollectorPodLabels, LABEL_MANAGED_BY, LABEL_PART_OF, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, loggingNamespace, LogShipper,
+  MANAGED_BY, meshPrincipal, NetworkPeer, pascalCase, PlacedChart, PlatformEndpoint, platformHealthRules, PlatformOverviewDashboard, PlatformSpec, POSTGRES,
+  POSTGRES_INSTANCE_METRICS_PORT, POSTGRES_INSTANCES, POSTGRES_POOLER_METRICS_PORT, PostgresCluster, PostgresNetworkPolicy, PostgresReplicaSource, PROMETHEUS, REDIS, Redis,
+  RestoreDrill, RuleGroupSet, runbookBaseUrl, securityRules, selectorLabels, ServiceAuthorization, ServiceDashboard, ServiceRules, ServiceSpec, TRACE_COLLECTOR,
   TRACE_COLLECTOR_METRICS_PORT, TraceCollector, UptimeProbe,
 } from '../lib';
 import { SECRET_STORE_NAME } from './platform-chart';
@@ -13,17 +14,152 @@ export interface SharedServicesChartProps {
   readonly placement: ClusterPlacement;
 }
 
+export interface DataChartProps extends SharedServicesChartProps {
+  /** The cluster's Velero Schedule of the data namespace (in its platform chart): what the restore drill restores. */
+  readonly backupSchedule: BackupSchedule;
+  /**
+   * The archive of the platform's primary PostgreSQL: this cluster runs replicas of the data
+   * stores (PostgreSQL recovering from that archive, Redis following the primary region's,
+   * GDPR jobs suspended).
+   * @default - this cluster holds the primary data stores
+   */
+  readonly replicaOf?: PostgresReplicaSource;
+}
+
 /**
- * The `data` component of a region: which services may reach PostgreSQL and Redis, exactly as
- * the services declare it (every colour in the cluster).
+ * The `data` component of a cluster, in the data namespace: PostgreSQL (a CloudNativePG Cluster
+ * with continuous archiving, a ScheduledBackup within the RPO and the PgBouncer pooler the
+ * services use), Redis, the GDPR retention and erasure jobs and the monthly restore drill, with
+ * the NetworkPolicies they need and those that let the services that declare `postgres` or
+ * `redis` in (every colour in the cluster). The data home (see `dataHome`) runs the primaries;
+ * every other cluster runs replicas of them.
  */
 export class DataChart extends PlacedChart {
-  constructor(scope: Construct, id: string, props: SharedServicesChartProps) {
+  /**
+   * Whether `x` is a DataChart. (`instanceof` does not tell charts apart: cdk8s's Chart answers
+   * it for every chart.)
+   */
+  public static isDataChart(x: unknown): x is DataChart {
+    return x !== null && typeof x === 'object' && DATA_CHART in x;
+  }
+
+  public readonly postgres: PostgresCluster;
+  public readonly redis: Redis;
+  public readonly gdprJobs: GdprJobs;
+  public readonly restoreDrill: RestoreDrill;
+  public readonly isReplica: boolean;
+  /** The cluster's Velero Schedule of the data namespace, which the restore drill restores. */
+  public readonly backupSchedule: BackupSchedule;
+
+  constructor(scope: Construct, id: string, props: DataChartProps) {
     const { spec, placement } = props;
     super(scope, id, { region: placement.region.name, cluster: placement.cluster.name, component: placement.componentOf('data'), namespace: spec.namespaces.data, labels: chartLabels(spec) });
-    admitClients(this, 'Postgres', props, POSTGRES, spec.services.filter((s) => s.dependsOn.postgres));
-    admitClients(this, 'Redis', props, REDIS, spec.services.filter((s) => s.dependsOn.redis));
+    const { data } = spec;
+    Object.defineProperty(this, DATA_CHART, { value: true });
+    this.isReplica = props.replicaOf !== undefined;
+    this.backupSchedule = props.backupSchedule;
+    const apiServer = data.apiServerCidrs.map((cidr) => NetworkPeer.cidr(cidr));
+    const prometheus = NetworkPeer.pods({ ...PROMETHEUS.podLabels }, spec.namespaces.monitoring);
+
+    this.postgres = new PostgresCluster(this, 'Postgres', {
+      name: POSTGRES_INSTANCES.name,
+      imageName: data.postgres.image,
+      instances: data.postgres.instances,
+      resources: data.postgres.resources,
+      storageClass: data.storageClass,
+      storageSize: data.postgres.storageSize,
+      secretStoreName: SECRET_STORE_NAME,
+      appCredentialsKey: data.postgres.credentialsVaultKey,
+      objectStoreCredentialsKey: data.backups.credentialsVaultKey,
+      // Each cluster archives to its region's location, in a folder of its own.
+      backup: { destinationPath: data.backups.destinations[placement.region.name], endpointURL: data.backups.endpointURL, serverName: placement.cluster.name },
+      retentionDays: data.backups.retentionDays,
+      gdprRetentionDays: data.gdpr.retentionDays,
+      rpoMinutes: data.rpoMinutes,
+      replicaOf: props.replicaOf,
+    });
+    new PostgresNetworkPolicy(this, 'PostgresNetwork', {
+      cluster: this.postgres,
+      apiServer,
+      objectStore: data.objectStoreCidrs.map((cidr) => NetworkPeer.cidr(cidr)),
+      prometheus,
+    });
+
+    this.redis = new Redis(this, 'Redis', {
+      image: data.redis.image,
+      resources: data.redis.resources,
+      storageClassName: data.storageClass,
+      storageSize: data.redis.storageSize,
+      secretStoreName: SECRET_STORE_NAME,
+      passwordKey: data.redis.passwordVaultKey,
+      replicas: data.redis.replicas,
+      ...(this.isReplica
+        ? { replicaOf: { host: data.replication.redisPrimaryHost, peer: NetworkPeer.cidr(data.replication.redisPrimaryCidr) } }
+        : { replicaPeers: data.replication.replicaCidrs.map((cidr) => NetworkPeer.cidr(cidr)) }),
+    });
+
+    const pooler = NetworkPeer.pods({ ...POSTGRES.podLabels }, spec.namespaces.data);
+    const database = {
+      egress: [{ peer: pooler, ports: [{ port: POSTGRES.port }] }],
+      env: { PGHOST: POSTGRES.name, PGPORT: String(POSTGRES.port), PGDATABASE: 'app', PGSSLMODE: 'require' },
+      secretMounts: [{ name: 'postgres', secretName: this.postgres.appSecret.secretName }],
+    };
+    this.gdprJobs = new GdprJobs(this, 'Gdpr', {
+      dataClasses: data.gdpr.dataClasses.map((c) => ({
+        name: c.name, retentionDays: c.retentionDays, owningService: c.owningService, image: c.image, command: c.purgeCommand, ...database,
+      })),
+      erasure: { image: data.gdpr.erasure.image, command: data.gdpr.erasure.command, schedule: data.gdpr.erasure.schedule, ...database },
+      // A replica's database is read-only: the jobs resume after promotion.
+      suspend: this.isReplica,
+    });
+
+    this.restoreDrill = new RestoreDrill(this, 'RestoreDrill', {
+      backupSchedule: props.backupSchedule,
+      namespaces: [spec.namespaces.data],
+      image: data.restoreDrill.image,
+      schedule: data.restoreDrill.schedule,
+      apiServer,
+    });
+
+    const postgresClients = admitClients(this, 'Postgres', props, POSTGRES, spec.services.filter((s) => s.dependsOn.postgres));
+    const jobs = [...this.gdprJobs.retentionJobs, this.gdprJobs.erasureJob];
+    for (const job of jobs) {
+      postgresClients?.policy.allowFrom(NetworkPeer.pods(job.selector), [{ port: POSTGRES.port }]);
+      postgresClients?.authorization?.allowFrom(meshPrincipal(spec.namespaces.data, job.name), POSTGRES.port);
+    }
+    const redisClients = admitClients(this, 'Redis', props, REDIS, spec.services.filter((s) => s.dependsOn.redis));
+
+    // The mesh's deny-by-default: the same in-cluster paths, by identity.
+    if (spec.mesh.enabled) {
+      const ns = spec.namespaces;
+      const prometheusPrincipal = meshPrincipal(ns.monitoring, PROMETHEUS.serviceAccount);
+      const operator = meshPrincipal(CNPG_OPERATOR_NAMESPACE, CNPG_OPERATOR_SERVICE_ACCOUNT);
+      // CloudNativePG runs the instances as the Cluster's name and PgBouncer as the Pooler's.
+      const instances = meshPrincipal(ns.data, this.postgres.name);
+      new ServiceAuthorization(this, 'PostgresInstancesAuthorization', { name: this.postgres.name, selector: { ...this.postgres.clusterSelector } })
+        .allowFrom(instances, CNPG_PORTS.postgres).allowFrom(instances, CNPG_PORTS.instanceManager)
+        .allowFrom(operator, CNPG_PORTS.postgres).allowFrom(operator, CNPG_PORTS.instanceManager)
+        .allowFrom(meshPrincipal(ns.data, this.postgres.pooler.name), CNPG_PORTS.postgres)
+        .allowFrom(prometheusPrincipal, CNPG_PORTS.instanceMetrics);
+      postgresClients?.authorization?.allowFrom(prometheusPrincipal, CNPG_PORTS.poolerMetrics);
+      redisClients?.authorization?.allowFrom(meshPrincipal(ns.data, REDIS.serviceAccount), REDIS.port);
+    }
   }
+}
+
+/** Where the CloudNativePG operator runs, and its service account (the chart's defaults). */
+const CNPG_OPERATOR_NAMESPACE = 'cnpg-system';
+const CNPG_OPERATOR_SERVICE_ACCOUNT = 'cnpg-manager';
+
+const DATA_CHART = Symbol.for('alp-deploy.DataChart');
+
+/**
+ * The cluster that holds the primary data stores: the primary region's (with one cluster per
+ * colour, its first colour's). It does not follow the live colour: a traffic switch never moves
+ * the primary database; a failover does (see reports/dr.md).
+ */
+export function dataHome(spec: PlatformSpec): ClusterPlacement {
+  return clusterPlacements(spec).find((p) => p.region.role === 'primary')!;
 }
 
 /**
@@ -56,6 +192,9 @@ export class MonitoringChart extends PlacedChart {
     scrape.allowTo(NetworkPeer.pods(selectorLabels({ name: LOG_SHIPPER_NAME }), loggingNamespace(spec)), [{ port: LOG_SHIPPER_METRICS_PORT }]);
     scrape.allowTo(endpointPeer(BLACKBOX_EXPORTER), [{ port: BLACKBOX_EXPORTER.port }]);
     scrape.allowTo(endpointPeer(ALERTMANAGER), [{ port: ALERTMANAGER.port }]);
+    // The data stores' exporters: CloudNativePG's instances and PgBouncer.
+    scrape.allowTo(endpointPeer(POSTGRES_INSTANCES), [{ port: POSTGRES_INSTANCE_METRICS_PORT }]);
+    scrape.allowTo(endpointPeer(POSTGRES), [{ port: POSTGRES_POOLER_METRICS_PORT }]);
 
     // The collector: services send traces (4317), Prometheus scrapes it (8888), it exports to Jaeger.
     const collector = admitClients(this, 'TraceCollector', props, TRACE_COLLECTOR, spec.services)!;
@@ -90,7 +229,7 @@ export class MonitoringChart extends PlacedChart {
         });
       }
     }
-    new RuleGroupSet(this, 'PlatformRules', { component: 'platform', runbookBaseUrl: runbooks, rules: platformHealthRules({ rpoMinutes: monitoring.rpoMinutes }) });
+    new RuleGroupSet(this, 'PlatformRules', { component: 'platform', runbookBaseUrl: runbooks, rules: platformHealthRules({ rpoMinutes: spec.data.rpoMinutes }) });
     new RuleGroupSet(this, 'BusinessRules', { component: 'business', runbookBaseUrl: runbooks, rules: businessRules({ namespaces: colorNamespaces }) });
     new RuleGroupSet(this, 'SecurityRules', { component: 'security', runbookBaseUrl: runbooks, rules: securityRules({ namespaces: colorNamespaces }) });
     new PlatformOverviewDashboard(this, 'OverviewDashboard');

@@ -29,6 +29,26 @@ export const POSTGRES: PlatformEndpoint = {
   protocol: 'TCP',
 };
 
+/**
+ * PostgreSQL's instances: the pods of the CloudNativePG Cluster `postgres` behind the pooler
+ * (the pooler, the operator and Prometheus reach them; the services never do).
+ */
+export const POSTGRES_INSTANCES: PlatformEndpoint = {
+  name: 'postgres',
+  namespaceRole: 'data',
+  podLabels: { 'cnpg.io/cluster': 'postgres' },
+  serviceAccount: 'postgres',
+  port: 5432,
+  protocol: 'TCP',
+};
+
+/** The instance manager's status API of each PostgreSQL instance (the operator and the other instances call it). */
+export const POSTGRES_INSTANCE_STATUS_PORT = 8000;
+/** The metrics exporter of each PostgreSQL instance (CloudNativePG's instance manager). */
+export const POSTGRES_INSTANCE_METRICS_PORT = 9187;
+/** The metrics exporter of each PgBouncer pod of the pooler. */
+export const POSTGRES_POOLER_METRICS_PORT = 9127;
+
 /** Redis (primary and replicas). */
 export const REDIS: PlatformEndpoint = {
   name: 'redis',

@@ -85,6 +85,8 @@ export class Redis extends Construct {
   /** The labels of every Redis pod (`REDIS.podLabels` plus the instance). */
   public readonly selector: Record<string, string>;
   public readonly headlessServiceName = `${REDIS.name}-headless`;
+  /** Where each pod reads the password (for `redis-cli` in runbooks). */
+  public readonly passwordFile = `${SECRET_MOUNT_ROOT}/redis-auth/password`;
   public readonly statefulSet: ApiObject;
   public readonly service: ApiObject;
   public readonly secret: ServiceSecret;
@@ -99,7 +101,7 @@ export class Redis extends Construct {
     const labels = { ...this.selector, [LABEL_COMPONENT]: 'cache' };
     const podLabels = { ...labels, [LABEL_VERSION]: versionLabel(parseImage(props.image)!) };
     const port = REDIS.port;
-    const passwordFile = `${SECRET_MOUNT_ROOT}/redis-auth/password`;
+    const passwordFile = this.passwordFile;
     const maxmemoryMiB = Math.floor((memoryKiB(props.resources.limits.memory) * 0.75) / 1024);
 
     this.secret = new ServiceSecret(this, 'Secret', { name: `${REDIS.name}-auth`, storeName: props.secretStoreName, remoteKey: props.passwordKey, keys: ['password'], labels });

@@ -21,9 +21,10 @@ const DEFAULT_WAVE = 1;
 
 /**
  * Objects whose loss loses data: Argo CD never prunes them, and deleting their Application
- * leaves them in place. A namespace is one of them, since deleting it deletes its contents.
+ * leaves them in place. A namespace is one of them, since deleting it deletes its contents; a
+ * ScheduledBackup too, since it owns its Backup objects (the catalog of the archive).
  */
-const STATEFUL_KINDS: readonly string[] = ['Namespace', 'PersistentVolumeClaim', 'StatefulSet', 'Cluster'];
+const STATEFUL_KINDS: readonly string[] = ['Namespace', 'PersistentVolumeClaim', 'StatefulSet', 'Cluster', 'ScheduledBackup'];
 
 /** The sync wave of a kind. */
 export function syncWave(kind: string): number {

@@ -1,15 +1,20 @@
-import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, BLACKBOX_EXPORTER, jaegerCollectorPodLabels, PlatformEndpoint, POSTGRES, PROMETHEUS, REDIS, TRACE_COLLECTOR } from '../core';
+import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, BLACKBOX_EXPORTER, jaegerCollectorPodLabels, PlatformEndpoint, PROMETHEUS, TRACE_COLLECTOR } from '../core';
 import { endpointNamespace, PlatformSpec } from '../spec';
 import { Workload } from './reachability';
 
-/** The shared endpoints the platform's policies admit or reach. */
-export const PLATFORM_ENDPOINTS: readonly PlatformEndpoint[] = [POSTGRES, REDIS, TRACE_COLLECTOR, PROMETHEUS, ALERTMANAGER, BLACKBOX_EXPORTER];
+/**
+ * The shared endpoints the platform's policies admit or reach and that its manifests do not
+ * run: the monitoring installation's. PostgreSQL (`POSTGRES`, the CloudNativePG Pooler) and
+ * Redis (`REDIS`, the StatefulSet) are not among them: the data component runs them, so their
+ * identity comes from the manifests.
+ */
+export const PLATFORM_ENDPOINTS: readonly PlatformEndpoint[] = [TRACE_COLLECTOR, PROMETHEUS, ALERTMANAGER, BLACKBOX_EXPORTER];
 
 /**
- * The shared endpoints as workloads, for those that the manifests do not run themselves (yet):
- * Prometheus belongs to the cluster's monitoring installation, and data stores or collectors
- * not built by this project are declared here by the identity their policies select. Jaeger's
- * collector (in its own namespace, from `monitoring.jaeger`) is one of them.
+ * The shared endpoints as workloads, for those that the manifests do not run themselves:
+ * Prometheus, Alertmanager and the blackbox exporter belong to the cluster's monitoring
+ * installation and are declared here by the identity their policies select, as is Jaeger's
+ * collector (in its own namespace, from `monitoring.jaeger`).
  */
 export function endpointWorkloads(spec: PlatformSpec, present: readonly Workload[]): Workload[] {
   const presentIds = new Set(present.map((w) => w.id));

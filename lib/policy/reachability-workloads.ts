@@ -60,7 +60,8 @@ const OPERATOR_WORKLOAD_KINDS: readonly OperatorWorkloadKind[] = [
     group: 'postgresql.cnpg.io',
     kind: 'Cluster',
     podLabels: (m) => ({ ...stringMap(m.spec?.inheritedMetadata?.labels), 'cnpg.io/cluster': m.metadata.name }),
-    ports: () => [{ port: 5432, protocol: 'TCP', name: 'postgresql' }],
+    // PostgreSQL, the instance manager's status API and the metrics exporter.
+    ports: () => [{ port: 5432, protocol: 'TCP', name: 'postgresql' }, { port: 8000, protocol: 'TCP', name: 'status' }, { port: 9187, protocol: 'TCP', name: 'metrics' }],
   },
   {
     // CloudNativePG PgBouncer pods, labelled `cnpg.io/poolerName` (plus `spec.template.metadata.labels`).
@@ -68,7 +69,8 @@ const OPERATOR_WORKLOAD_KINDS: readonly OperatorWorkloadKind[] = [
     group: 'postgresql.cnpg.io',
     kind: 'Pooler',
     podLabels: (m) => ({ ...stringMap(m.spec?.template?.metadata?.labels), 'cnpg.io/poolerName': m.metadata.name }),
-    ports: () => [{ port: 5432, protocol: 'TCP', name: 'pgbouncer' }],
+    // PgBouncer and its metrics exporter.
+    ports: () => [{ port: 5432, protocol: 'TCP', name: 'pgbouncer' }, { port: 9127, protocol: 'TCP', name: 'metrics' }],
   },
 ];
 

@@ -1,6 +1,6 @@
 import {
-  ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, BLACKBOX_EXPORTER, Color, COLORS, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, PlatformEndpoint, POSTGRES, PROMETHEUS, REDIS, TRACE_COLLECTOR,
-  TRACE_COLLECTOR_METRICS_PORT,
+  ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, BLACKBOX_EXPORTER, Color, COLORS, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, PlatformEndpoint, POSTGRES, POSTGRES_INSTANCE_METRICS_PORT,
+  POSTGRES_INSTANCE_STATUS_PORT,   POSTGRES_INSTANCES, POSTGRES_POOLER_METRICS_PORT, PROMETHEUS, REDIS, TRACE_COLLECTOR, TRACE_COLLECTOR_METRICS_PORT,
 } from '../core';
 import { loggingNamespace } from './monitoring';
 import { PlatformSpec } from './validate';
@@ -22,7 +22,7 @@ export function endpointNamespace(spec: PlatformSpec, endpoint: PlatformEndpoint
  * Every connection the spec declares among the workloads of one cluster that runs `colors`:
  * service to service (same colour only), service to postgres/redis, the edge gateways to
  * public services, Prometheus to metrics ports and services to the trace collector; and the
- * cluster's own monitoring paths (`monitoringConnections`). This is what the NetworkPolicies must
+ * cluster's own monitoring paths (`monitoringConnections`) and data paths (`dataConnections`). This is what the NetworkPolicies must
  * allow, and nothing more; tests and `alp verify` compare it with the policies' evaluation.
  */
 export function declaredConnections(spec: PlatformSpec, colors: readonly Color[] = COLORS, gatewayNames: readonly string[] = [spec.edge.gatewayName]): DeclaredConnection[] {
@@ -42,8 +42,34 @@ export function declaredConnections(spec: PlatformSpec, colors: readonly Color[]
       if (service.public) for (const gateway of gatewayNames) add(`${spec.namespaces.edge}/${gateway}`, id, service.port);
     }
   }
-  connections.push(...monitoringConnections(spec));
+  connections.push(...monitoringConnections(spec), ...dataConnections(spec));
   return connections.sort(compareConnections);
+}
+
+/**
+ * The data paths every cluster has, besides the services' own: the PostgreSQL instances reach
+ * each other (streaming replication on 5432, the instance manager's status API on 8000), Redis's
+ * replicas reach pod 0 (6379), PgBouncer reaches the instances (5432), the GDPR jobs
+ * (`retention-<data class>` and `gdpr-erasure`, suspended in a replica's cluster but allowed all
+ * the same) reach the pooler, and Prometheus scrapes the instances' and PgBouncer's exporters.
+ * Paths to addresses outside the cluster (the API server, the object store, the other region's
+ * Redis, the CloudNativePG operator's namespace) are not connections between workloads.
+ */
+export function dataConnections(spec: PlatformSpec): DeclaredConnection[] {
+  const endpointId = (e: PlatformEndpoint) => `${endpointNamespace(spec, e)}/${e.name}`;
+  const tcp = (from: string, to: string, port: number): DeclaredConnection => ({ from, to, port, protocol: 'TCP' });
+  const pooler = endpointId(POSTGRES);
+  const jobs = [...spec.data.gdpr.dataClasses.map((c) => `retention-${c.name}`), 'gdpr-erasure'];
+  const instances = endpointId(POSTGRES_INSTANCES);
+  return [
+    tcp(instances, instances, POSTGRES_INSTANCES.port),
+    tcp(instances, instances, POSTGRES_INSTANCE_STATUS_PORT),
+    tcp(endpointId(REDIS), endpointId(REDIS), REDIS.port),
+    tcp(pooler, instances, POSTGRES_INSTANCES.port),
+    ...jobs.map((job) => tcp(`${spec.namespaces.data}/${job}`, pooler, POSTGRES.port)),
+    tcp(endpointId(PROMETHEUS), endpointId(POSTGRES_INSTANCES), POSTGRES_INSTANCE_METRICS_PORT),
+    tcp(endpointId(PROMETHEUS), pooler, POSTGRES_POOLER_METRICS_PORT),
+  ];
 }
 
 /**

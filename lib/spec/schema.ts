@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CPU_PATTERN, MEMORY_PATTERN, isImageRepository } from '../core';
+import { CPU_PATTERN, MEMORY_PATTERN, isImageRepository, unpinnedReason } from '../core';
 
 /**
  * The platform spec's schema. Every object is strict: an unknown field (a typo) is an error.
@@ -247,8 +247,121 @@ const monitoring = z.strictObject({
     /** The addresses of PagerDuty's and Slack's APIs: Alertmanager's egress on 443. */
     egressCidrs: z.array(cidr).min(1, { error: 'must list at least one CIDR' }),
   }),
-  /** The recovery point objective: a backup older than this alerts. */
-  rpoMinutes: positiveInt('must be a whole number of minutes, at least 1').default(60),
+});
+
+const pinnedImage = z.string().refine((image) => unpinnedReason(image) === undefined, {
+  error: 'must be a pinned image reference: <repository>:<tag other than "latest"> or <repository>[:<tag>]@sha256:<digest>',
+});
+const storageSize = z.string().regex(/^[1-9]\d*(Mi|Gi|Ti)$/, { error: 'must be a storage size such as "50Gi" (a whole number of Mi, Gi or Ti)' });
+const s3Url = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._-]+)*\/?$/, { error: 'must be an S3 URL such as "s3://alp-backups-primary/postgres"' });
+const cron = z.string().regex(/^\S+( \S+){4}$/, { error: 'must be a five-field cron expression such as "0 5 1 * *"' });
+const command = z.array(z.string().min(1, { error: 'must not be empty' })).min(1, { error: 'must list the program and its arguments' });
+const minutes = (min: number, why: string) => z.number().int({ error: `must be a whole number of minutes, at least ${min}${why}` }).min(min, { error: `must be a whole number of minutes, at least ${min}${why}` });
+const days = positiveInt('must be a whole number of days, at least 1');
+
+/** A class of personal data: how long it is kept and which service purges it. */
+const dataClass = z.strictObject({
+  /** Name of the class, e.g. `learner-activity`; its retention job is `retention-<name>`. */
+  name: dnsLabel(42),
+  /** Days records of this class are kept; at most `gdpr.retentionDays`. */
+  retentionDays: days,
+  /** The service that owns the data; must be one of `services`. */
+  owningService: dnsLabel(40),
+  /** Pinned image of the owning service that contains the purge command (its repository must be the service's). */
+  image: pinnedImage,
+  /** The owning service's purge command; it reads ALP_DATA_CLASS and ALP_RETENTION_DAYS. */
+  purgeCommand: command,
+});
+
+/** The data layer: PostgreSQL, Redis, backups, disaster recovery and the GDPR jobs. */
+const data = z.strictObject({
+  /** Recovery point objective: the most data, in minutes, a disaster may lose. Backups are scheduled at least this often, and a backup older than this alerts. */
+  rpoMinutes: minutes(15, ' (scheduled backups run at most every 15 minutes)').default(60),
+  /** Recovery time objective: the longest, in minutes, the platform may be down. */
+  rtoMinutes: minutes(1, '').default(240),
+  /** StorageClass of every data volume: an encrypted one. */
+  storageClass: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: 'must be a StorageClass name (lowercase letters, digits, "-" and ".")' }),
+  /** PostgreSQL (CloudNativePG): the Cluster and its PgBouncer pooler. */
+  postgres: z.strictObject({
+    /** Pinned PostgreSQL operand image. */
+    image: pinnedImage,
+    /** Instances of the primary cluster (the DR replica cluster runs as many). */
+    instances: z.number().int({ error: 'must be an integer of at least 3' }).min(3, { error: 'must be an integer of at least 3 (a primary and two standbys, for synchronous replication over zones)' }).default(3),
+    resources: z.strictObject({ requests: resourceAmounts, limits: resourceAmounts }),
+    /** Size of each instance's data volume. */
+    storageSize: storageSize.default('50Gi'),
+    /** Vault path of the application owner's `username` and `password`. */
+    credentialsVaultKey: vaultPath.default('alp/data/postgres'),
+    /** Minutes until the DR replica serves writes after a region loss (promotion and checks). */
+    restoreEstimateMinutes: minutes(1, '').default(30),
+  }),
+  /** Redis: a primary and replicas in a StatefulSet. */
+  redis: z.strictObject({
+    /** Pinned Redis image with `sh`. */
+    image: pinnedImage,
+    /** Pods: pod 0 (the primary) and its replicas. */
+    replicas: z.number().int({ error: 'must be an integer of at least 2' }).min(2, { error: 'must be an integer of at least 2 (a primary needs a replica to fail over to)' }).default(3),
+    resources: z.strictObject({ requests: resourceAmounts, limits: resourceAmounts }),
+    /** Size of each pod's data volume. */
+    storageSize: storageSize.default('8Gi'),
+    /** Vault path of the Redis password (property `password`), the one the services read. */
+    passwordVaultKey: vaultPath.default('alp/shared/redis'),
+    /** Minutes until the DR Redis serves writes after a region loss. */
+    restoreEstimateMinutes: minutes(1, '').default(15),
+  }),
+  /** Backups: PostgreSQL's archive in object storage, Velero's schedules of the data namespace. */
+  backups: z.strictObject({
+    /** The object-store archive root of each region's PostgreSQL (keys: region names); every region needs its own. */
+    destinations: z.record(dnsLabel(20), s3Url),
+    /** HTTPS endpoint of an S3-compatible store. @default - AWS S3 */
+    endpointURL: httpsUrl.optional(),
+    /** Vault path of the object-store credentials (properties `ACCESS_KEY_ID`, `ACCESS_SECRET_KEY`). */
+    credentialsVaultKey: vaultPath.default('alp/data/object-store'),
+    /** Days of point-in-time recovery PostgreSQL's archive keeps. */
+    retentionDays: days.default(30),
+    /** Hours Velero keeps each backup; at most `gdpr.retentionDays`. */
+    veleroTtlHours: positiveInt('must be a whole number of hours, at least 1').default(720),
+    /** How the DR region reads the Velero backups (e.g. the bucket's cross-region replication). @default - no copy (a gap in reports/dr.md) */
+    veleroDrCopy: z.string().min(1, { error: 'must describe the copy, or be left out' }).optional(),
+    /** Minutes to restore the data namespace from a Velero backup. */
+    veleroRestoreEstimateMinutes: minutes(1, '').default(120),
+  }),
+  /** GDPR: retention of personal data and data-subject erasure. */
+  gdpr: z.strictObject({
+    /** The longest personal data may be kept, in days: no backup outlives it. */
+    retentionDays: days,
+    /** The classes of personal data, each with a daily retention job. */
+    dataClasses: z.array(dataClass).min(1, { error: 'must list at least one data class (every class of personal data needs a retention period)' }),
+    /** The hourly job that carries out the queued erasure requests. */
+    erasure: z.strictObject({
+      owningService: dnsLabel(40),
+      image: pinnedImage,
+      command,
+      schedule: cron.default('15 * * * *'),
+    }),
+  }),
+  /** The monthly restore drill of the Velero backups. */
+  restoreDrill: z.strictObject({
+    /** Pinned image with `sh` and `kubectl`. */
+    image: pinnedImage,
+    schedule: cron.default('0 5 1 * *'),
+  }),
+  /** The Kubernetes API server's addresses (the CloudNativePG pods and the restore drill reach it). */
+  apiServerCidrs: z.array(cidr).min(1, { error: 'must list at least one CIDR (CloudNativePG\'s instance manager cannot run without the API)' }),
+  /** The object store's addresses (WAL archiving and base backups over HTTPS). */
+  objectStoreCidrs: z.array(cidr).min(1, { error: 'must list at least one CIDR (WAL archiving stops, and the disk fills, without the object store)' }),
+  /** Replication to the DR region. */
+  replication: z.strictObject({
+    /** Host name of the primary region's Redis, as the DR region resolves it. */
+    redisPrimaryHost: hostname,
+    /** The address of that host (its load balancer): the replica Redis's egress. */
+    redisPrimaryCidr: cidr,
+    /**
+     * The pod addresses of every cluster whose Redis follows the primary (the DR region's and,
+     * with one cluster per colour, the other colour's): the primary Redis lets them replicate.
+     */
+    replicaCidrs: z.array(cidr).min(1, { error: 'must list at least one CIDR (the DR region\'s Redis must reach the primary)' }),
+  }),
 });
 
 export const platformSpecSchema = z.strictObject({
@@ -319,6 +432,8 @@ export const platformSpecSchema = z.strictObject({
   }),
   /** Observability: runbooks, tracing, logs, uptime probes and alert routing. */
   monitoring,
+  /** The data layer: PostgreSQL, Redis, backups, disaster recovery, GDPR jobs. */
+  data,
 });
 
 /** The spec as written by a team: optional fields may be left out. */
@@ -335,3 +450,5 @@ export type CustomMetricSpec = z.output<typeof customMetricSchema>;
 export type ServiceSecretSpec = z.output<typeof serviceSecret>;
 export type TlsIssuerSpec = z.output<typeof tlsIssuer>;
 export type MonitoringSpec = z.output<typeof monitoring>;
+export type DataSpec = z.output<typeof data>;
+export type DataClassSpec = z.output<typeof dataClass>;

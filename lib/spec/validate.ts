@@ -104,6 +104,7 @@ function checkSpecInput(input: unknown, source: string): CheckedSpec {
   const regions = top.success ? top.data.regions : undefined;
   const topology = top.success ? top.data.topology : undefined;
   problems.push(...checkSpec(services, serviceNames, regions, topology, namespaces).map((p) => ({ ...p, source })));
+  if (top.success) problems.push(...checkData(top.data.data, services.map((s) => s.service), serviceNames, regions).map((p) => ({ ...p, source })));
 
   const spec = problems.length === 0 && top.success && namespaces
     ? { ...top.data, namespaces, services: services.map((s) => s.service) }
@@ -226,6 +227,58 @@ function checkSpec(
       routes.set(route, i);
     }
   });
+  return problems;
+}
+
+/**
+ * Rules between the data section and the rest of the spec: every region has its own archive,
+ * the GDPR jobs belong to services of the spec and run their images, and no data class or
+ * backup outlives the GDPR retention period.
+ */
+function checkData(data: ParsedPlatformSpec['data'], services: readonly ServiceSpec[], names: ReadonlySet<string>, regions: readonly RegionSpec[] | undefined): Problem[] {
+  const problems: Problem[] = [];
+  const at = (...path: PropertyKey[]) => ['data', ...path];
+  const byName = new Map(services.map((s) => [s.name, s]));
+  const known = [...names].sort().join(', ');
+  const owner = (path: PropertyKey[], name: string, image: string) => {
+    if (!names.has(name)) {
+      problems.push(problem([...path, 'owningService'], name, `must name a service of this spec (one of: ${known})`));
+      return;
+    }
+    const repository = parseImage(image)?.repository;
+    const service = byName.get(name);
+    if (service && repository !== undefined && repository !== service.imageRepository) {
+      problems.push(problem([...path, 'image'], image, `must be an image of the owning service '${name}' (repository ${service.imageRepository})`));
+    }
+  };
+  data.gdpr.dataClasses.forEach((dataClass, i) => {
+    owner(at('gdpr', 'dataClasses', i), dataClass.owningService, dataClass.image);
+    if (dataClass.retentionDays > data.gdpr.retentionDays) {
+      problems.push(problem(at('gdpr', 'dataClasses', i, 'retentionDays'), dataClass.retentionDays, `must not exceed 'data.gdpr.retentionDays' (${data.gdpr.retentionDays})`));
+    }
+  });
+  problems.push(...duplicates(data.gdpr.dataClasses.map((c) => c.name), (i) => at('gdpr', 'dataClasses', i, 'name')));
+  owner(at('gdpr', 'erasure'), data.gdpr.erasure.owningService, data.gdpr.erasure.image);
+  const gdprHours = data.gdpr.retentionDays * 24;
+  if (data.backups.veleroTtlHours > gdprHours) {
+    problems.push(problem(at('backups', 'veleroTtlHours'), data.backups.veleroTtlHours,
+      `must not exceed the GDPR retention period ('data.gdpr.retentionDays' ${data.gdpr.retentionDays}, ${gdprHours} hours): a backup kept longer holds personal data that should have been erased`));
+  }
+  if (data.backups.retentionDays >= data.gdpr.retentionDays) {
+    problems.push(problem(at('backups', 'retentionDays'), data.backups.retentionDays,
+      `must be below 'data.gdpr.retentionDays' (${data.gdpr.retentionDays}): the archive keeps the window plus one backup interval`));
+  }
+  if (regions) {
+    const regionNames = regions.map((r) => r.name);
+    for (const name of regionNames) {
+      if (data.backups.destinations[name] === undefined) problems.push(problem(at('backups', 'destinations', name), undefined, 'is required: every region archives its PostgreSQL to its own location'));
+    }
+    for (const name of Object.keys(data.backups.destinations)) {
+      if (!regionNames.includes(name)) problems.push(problem(at('backups', 'destinations', name), data.backups.destinations[name], `must name a region of this spec (one of: ${regionNames.join(', ')})`));
+    }
+    const paths = Object.entries(data.backups.destinations);
+    problems.push(...duplicates(paths.map(([, path]) => path.replace(/\/+$/, '')), (i) => at('backups', 'destinations', paths[i][0])));
+  }
   return problems;
 }
 

@@ -139,6 +139,9 @@ describe('platform monitoring |', () => {
         'alp-monitoring/prometheus -> alp-monitoring/alertmanager 9093',
         'alp-monitoring/prometheus -> alp-monitoring/blackbox-exporter 9115',
         'alp-monitoring/prometheus -> alp-monitoring/otel-collector 8888',
+        // The exporters of the PostgreSQL instances and of PgBouncer.
+        'alp-monitoring/prometheus -> alp-data/postgres 9187',
+        'alp-monitoring/prometheus -> alp-data/postgres-pooler-rw 9127',
       ].sort());
     });
 

@@ -11,7 +11,7 @@ describe('PlatformChart |', () => {
   test('holds every platform namespace with its baseline, and the cluster-wide objects', () => {
     expect(kindCounts(manifests)).toEqual({
       PriorityClass: 2, Namespace: 5, ResourceQuota: 5, LimitRange: 5, NetworkPolicy: 15, PeerAuthentication: 5, AuthorizationPolicy: 5,
-      Role: 10, RoleBinding: 10, ClusterSecretStore: 1, ClusterIssuer: 1,
+      Role: 10, RoleBinding: 10, ClusterSecretStore: 1, ClusterIssuer: 1, Schedule: 1,
     });
     expect(manifests.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name)).toEqual(['alp-blue', 'alp-green', 'alp-edge', 'alp-data', 'alp-monitoring']);
     expect(chart.region).toBe('primary');

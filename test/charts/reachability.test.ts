@@ -27,8 +27,14 @@ describe('platform reachability |', () => {
     const { workloads } = evaluate('primary');
     expect(workloads.map((w) => w.id)).toContain('alp-edge/alp-gateway');
     const ids = [...workloads, ...endpointWorkloads(model.spec, workloads)].map((w) => w.id).sort();
-    // 7 services per colour, the gateway, the trace collector and log shipper built here, and 6 declared endpoints.
-    expect(ids.length).toBe(7 * 2 + 1 + 2 + 6);
+    // 7 services per colour, the gateway, the trace collector and log shipper built here; the data
+    // layer's PostgreSQL instances, pooler, Redis, 3 retention jobs, erasure job and restore drill
+    // (from the manifests, no longer declared); and 4 declared endpoints (Prometheus, Alertmanager,
+    // the blackbox exporter, Jaeger's collector).
+    expect(ids.length).toBe(7 * 2 + 1 + 2 + 8 + 4);
+    expect(workloads.map((w) => w.id)).toEqual(expect.arrayContaining([
+      'alp-data/gdpr-erasure', 'alp-data/postgres', 'alp-data/postgres-pooler-rw', 'alp-data/redis', 'alp-data/restore-drill', 'alp-data/retention-learner-activity',
+    ]));
     expect(ids).toEqual(expect.arrayContaining([
       'alp-data/postgres-pooler-rw', 'alp-data/redis', 'alp-logging/fluent-bit', 'alp-monitoring/alertmanager', 'alp-monitoring/blackbox-exporter',
       'alp-monitoring/otel-collector', 'alp-monitoring/prometheus', 'jaeger/jaeger-collector',
@@ -52,6 +58,12 @@ describe('platform reachability |', () => {
       'alp-blue/notification-service 192.0.2.0/24 TCP/443',
       'alp-blue/notification-service 203.0.113.0/24 TCP/587',
       'alp-blue/user-service 198.51.100.10/32 TCP/443',
+      // The data layer: CloudNativePG's instances and PgBouncer watch the API server, the
+      // instances archive to the object store, the restore drill drives Velero through the API.
+      'alp-data/postgres 10.0.0.0/28 TCP/443,TCP/6443',
+      'alp-data/postgres 10.0.16.0/24 TCP/443',
+      'alp-data/postgres-pooler-rw 10.0.0.0/28 TCP/443,TCP/6443',
+      'alp-data/restore-drill 10.0.0.0/28 TCP/443,TCP/6443',
       'alp-green/notification-service 192.0.2.0/24 TCP/443',
       'alp-green/notification-service 203.0.113.0/24 TCP/587',
       'alp-green/user-service 198.51.100.10/32 TCP/443',
@@ -63,6 +75,8 @@ describe('platform reachability |', () => {
       'jaeger/jaeger-collector ::/0 any',
     ]);
     expect(result.externalIngress.map((e) => `${e.to} ${e.cidr} ${e.ports.join(',')}`)).toEqual([
+      // The DR region's Redis replicates from the primary's.
+      'alp-data/redis 10.2.0.0/16 TCP/6379',
       'alp-edge/alp-gateway 0.0.0.0/0 TCP/80,TCP/443',
       // Jaeger's collector is governed by its own installation, not by this project's policies.
       'jaeger/jaeger-collector 0.0.0.0/0 TCP/4317',

@@ -34,8 +34,9 @@ describe('platform security |', () => {
   test('no Secret is written; secrets come from Vault through ExternalSecrets', () => {
     expect(manifests.filter((m) => m.kind === 'Secret')).toEqual([]);
     const externalSecrets = manifests.filter((m) => m.kind === 'ExternalSecret');
-    // 14 service secrets per colour and region; per region PagerDuty, Slack and Elasticsearch credentials.
-    expect(externalSecrets.length).toBe(2 * 2 * 14 + 2 * 3);
+    // 14 service secrets per colour and region; per region PagerDuty, Slack and Elasticsearch
+    // credentials, and the data layer's PostgreSQL owner, object-store and Redis credentials.
+    expect(externalSecrets.length).toBe(2 * 2 * 14 + 2 * 3 + 2 * 3);
     expect(new Set(externalSecrets.map((m) => m.spec.secretStoreRef.name))).toEqual(new Set(['vault']));
     expect(JSON.stringify(manifests)).not.toMatch(/stringData|"data":\{"[^"]+":"[A-Za-z0-9+/=]{8,}"/);
   });

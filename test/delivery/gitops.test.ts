@@ -54,13 +54,18 @@ describe('Argo CD delivery |', () => {
   test('the AppProject allows only this repository, the platform namespaces on the declared clusters, and the kinds the platform emits', () => {
     const project = find('argocd/appproject-alp.yaml').spec;
     expect(project.sourceRepos).toEqual(['https://git.alp.example.com/platform/alp-deploy.git']);
-    // The 5 platform namespaces and the log shipper's alp-logging, on both clusters.
-    expect(project.destinations).toHaveLength(12);
+    // The 5 platform namespaces, the log shipper's alp-logging and Velero's namespace (the data
+    // backups' Schedule, the restore drill's Role), on both clusters.
+    expect(project.destinations).toHaveLength(14);
+    expect(project.destinations.filter((d: any) => d.namespace === 'velero')).toHaveLength(2);
     expect(new Set(project.destinations.map((d: any) => d.server))).toEqual(new Set(['https://primary.k8s.alp.example.com', 'https://dr.k8s.alp.example.com']));
     expect(project.clusterResourceWhitelist).toEqual([
       { group: '', kind: 'Namespace' },
       { group: 'cert-manager.io', kind: 'ClusterIssuer' },
       { group: 'external-secrets.io', kind: 'ClusterSecretStore' },
+      // The restore drill's access to its throwaway namespaces.
+      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
       { group: 'scheduling.k8s.io', kind: 'PriorityClass' },
     ]);
     const emitted = new Set(output.objects.filter((o) => o.path.startsWith('manifests/') && o.manifest.metadata.namespace).map((o) => o.manifest.kind));

@@ -74,8 +74,10 @@ describe('workloadsFromManifests |', () => {
       { id: 'data/backup', namespace: 'data', name: 'backup', labels: { job: 'backup' }, ports: [] },
       { id: 'data/kafka', namespace: 'data', name: 'kafka', labels: { app: 'kafka' }, ports: [{ port: 9092, protocol: 'TCP', name: 'broker' }] },
       { id: 'data/migrate', namespace: 'data', name: 'migrate', labels: { job: 'migrate' }, ports: [] },
-      { id: 'data/pg', namespace: 'data', name: 'pg', labels: { 'team': 'data', 'cnpg.io/cluster': 'pg' }, ports: [{ port: 5432, protocol: 'TCP', name: 'postgresql' }] },
-      { id: 'data/pg-rw', namespace: 'data', name: 'pg-rw', labels: { 'cnpg.io/poolerName': 'pg-rw' }, ports: [{ port: 5432, protocol: 'TCP', name: 'pgbouncer' }] },
+      { id: 'data/pg', namespace: 'data', name: 'pg', labels: { 'team': 'data', 'cnpg.io/cluster': 'pg' }, ports: [
+        { port: 5432, protocol: 'TCP', name: 'postgresql' }, { port: 8000, protocol: 'TCP', name: 'status' }, { port: 9187, protocol: 'TCP', name: 'metrics' },
+      ] },
+      { id: 'data/pg-rw', namespace: 'data', name: 'pg-rw', labels: { 'cnpg.io/poolerName': 'pg-rw' }, ports: [{ port: 5432, protocol: 'TCP', name: 'pgbouncer' }, { port: 9127, protocol: 'TCP', name: 'metrics' }] },
       { id: 'default/debug', namespace: 'default', name: 'debug', labels: { app: 'debug' }, ports: [{ port: 2345, protocol: 'SCTP' }] },
       { id: 'edge/public', namespace: 'edge', name: 'public', labels: { 'gateway.networking.k8s.io/gateway-name': 'public' }, ports: [{ port: 80, protocol: 'TCP' }, { port: 443, protocol: 'TCP' }] },
       { id: 'ops/agent', namespace: 'ops', name: 'agent', labels: { app: 'agent' }, ports: [{ port: 8125, protocol: 'UDP', name: 'statsd' }] },

@@ -54,13 +54,20 @@ describe('the platform |', () => {
     const report = verifyManifests(output.objects.map((o) => ({ manifest: o.manifest, file: o.path, cluster: o.region })), { exceptions, today: TODAY });
     // THEN
     expect(report.findings.filter((f) => f.severity === 'error')).toEqual([]);
-    // The collector's and Fluent Bit's upstream images are pinned by tag until their digests are recorded.
+    // The collector's, Fluent Bit's, the restore drill's and Redis's upstream images are pinned by
+    // tag (as the spec accepts) until their digests are recorded.
     expect([...new Set(report.findings.map((f) => `${f.ruleId} ${f.object}`))].sort()).toEqual([
+      'WORKLOAD-IMAGE-DIGEST CronJob/alp-data/restore-drill',
       'WORKLOAD-IMAGE-DIGEST DaemonSet/alp-logging/fluent-bit',
       'WORKLOAD-IMAGE-DIGEST Deployment/alp-monitoring/otel-collector',
+      'WORKLOAD-IMAGE-DIGEST StatefulSet/alp-data/redis',
     ]);
     expect(report.exceptions.map((e) => [e.exception.rule, e.exception.object, e.status])).toEqual([
       ['PSS-BASELINE-HOST-PATH', 'DaemonSet/alp-logging/fluent-bit', 'applied'],
+      // Redis has no metrics exporter yet (policy-exceptions.yaml).
+      ['COMPLETE-SERVICEMONITOR', 'StatefulSet/alp-data/redis', 'applied'],
+      ['COMPLETE-DASHBOARD', 'StatefulSet/alp-data/redis', 'applied'],
+      ['COMPLETE-SLO-RULES', 'StatefulSet/alp-data/redis', 'applied'],
     ]);
     expect(report.counts.objects).toBe(output.objects.length);
     for (const skipped of report.skipped) expect(skipped.ruleId).toMatch(/^COMPLETE-/);
@@ -151,6 +158,10 @@ describe('exceptions |', () => {
     }
     expect(readExceptions(join(REPO_ROOT, 'policy-exceptions.yaml'), RULE_IDS).map((e) => `${e.rule} ${e.object} until ${e.expires}`)).toEqual([
       'PSS-BASELINE-HOST-PATH DaemonSet/alp-logging/fluent-bit until 2027-05-31',
+      // Redis has no metrics exporter yet.
+      'COMPLETE-SERVICEMONITOR StatefulSet/alp-data/redis until 2027-03-31',
+      'COMPLETE-DASHBOARD StatefulSet/alp-data/redis until 2027-03-31',
+      'COMPLETE-SLO-RULES StatefulSet/alp-data/redis until 2027-03-31',
     ]);
   });
 });

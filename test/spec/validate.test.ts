@@ -101,6 +101,8 @@ describe('validatePlatform |', () => {
     spec.services[4].replicas = 3;
     spec.services[5].autoscaling.minReplicas = 1;
     expect(errorOf(() => validateSpec(spec)).split('\n  - ').slice(1)).toEqual([
+      // Renaming user-service takes the GDPR erasure job's owner away.
+      "spec: 'data.gdpr.erasure.owningService' (\"user-service\") must name a service of this spec (one of: analytics-service, api-gateway, assessment-service, content-service, learning-engine, notification-service)",
       "spec: 'regions' ([\"primary:primary\",\"dr:primary\"]) must contain exactly one region with role \"primary\" (found 2)",
       "spec: 'services[1].name' (\"api-gateway\") must be unique; services[0].name has the same value",
       "spec: 'services[2].metricsPort' (8080) must differ from 'port' (8080) so that metrics are not served to callers",
