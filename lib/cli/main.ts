@@ -71,7 +71,8 @@ function synthCommand(args: string[], definition: PlatformAppDefinition): number
   const started = process.hrtime.bigint();
   const output = synthToDirectory(definition, outdir, { specFile: values.spec, releaseFile: values.release });
   const ms = Number((process.hrtime.bigint() - started) / 1_000_000n);
-  process.stdout.write(`synth: wrote ${output.files.size} files (${output.objects.length} objects) to ${outdir}/ in ${ms} ms\n`);
+  const what = `${output.files.size} files (${output.objects.length} objects)`;
+  process.stdout.write(output.written ? `synth: wrote ${what} to ${outdir}/ in ${ms} ms\n` : `synth: ${outdir}/ already holds these ${what}; nothing written (${ms} ms)\n`);
   return 0;
 }
 

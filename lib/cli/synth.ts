@@ -60,8 +60,7 @@ export function synthesize(definition: PlatformAppDefinition, options: SynthOpti
 }
 
 /** Synthesizes and replaces `outdir` with the result; on any error `outdir` is untouched. */
-export function synthToDirectory(definition: PlatformAppDefinition, outdir: string, options: SynthOptions = {}): PlatformSynthesis {
+export function synthToDirectory(definition: PlatformAppDefinition, outdir: string, options: SynthOptions = {}): PlatformSynthesis & { readonly written: boolean } {
   const output = synthesize(definition, options);
-  writeTree(outdir, output.files);
-  return output;
+  return { ...output, written: writeTree(outdir, output.files) };
 }

@@ -1,13 +1,18 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { changedPaths, readTree } from './files';
 
 /**
  * Replaces `outdir` with exactly `files`: they are written to a temporary sibling directory
  * first, which then takes the place of `outdir`. A failure while writing leaves `outdir`
- * untouched, and files that are no longer produced never survive.
+ * untouched, and files that are no longer produced never survive. When `outdir` already holds
+ * exactly `files`, nothing is written (reading is far cheaper than creating files).
+ *
+ * @returns whether anything changed
  */
-export function writeTree(outdir: string, files: ReadonlyMap<string, string>): void {
+export function writeTree(outdir: string, files: ReadonlyMap<string, string>): boolean {
   const target = resolve(outdir);
+  if (changedPaths(readTree(target), files).length === 0 && existsSync(target)) return false;
   const parent = dirname(target);
   const staging = join(parent, `.${basename(target)}-staging-${process.pid}`);
   const retired = join(parent, `.${basename(target)}-retired-${process.pid}`);
@@ -38,4 +43,5 @@ export function writeTree(outdir: string, files: ReadonlyMap<string, string>): v
     throw e;
   }
   rmSync(retired, { recursive: true, force: true });
+  return true;
 }

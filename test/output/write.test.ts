@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Chart, Testing } from 'cdk8s';
@@ -22,6 +22,18 @@ describe('writeTree |', () => {
     expect(readFileSync(join(out, 'manifests', 'a', 'b.yaml'), 'utf8')).toBe('b\n');
     expect(existsSync(join(out, 'manifests', 'old'))).toBe(false);
     expect(readdirSync(scratch)).toEqual(['dist']);
+  });
+
+  test('writes nothing when the directory already holds exactly these files', () => {
+    // GIVEN
+    const out = join(scratch, 'dist');
+    const files = new Map([['manifests/a/b.yaml', 'b\n']]);
+    expect(writeTree(out, files)).toBe(true);
+    const before = statSync(join(out, 'manifests', 'a', 'b.yaml')).mtimeMs;
+    // WHEN / THEN
+    expect(writeTree(out, files)).toBe(false);
+    expect(statSync(join(out, 'manifests', 'a', 'b.yaml')).mtimeMs).toBe(before);
+    expect(writeTree(out, new Map([['manifests/a/b.yaml', 'changed\n']]))).toBe(true);
   });
 
   test('fails without touching the directory when a file cannot be written', () => {
