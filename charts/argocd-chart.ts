@@ -16,27 +16,23 @@ export class ArgoCdChart extends PlacedChart {
     super(scope, id, { region: 'global', component: 'argocd', directory: 'argocd' });
     const { spec } = props;
     const { gitops } = spec;
-    new GitOpsDelivery(this, 'Delivery', {
+    const source = {
       project: spec.name,
       repoURL: gitops.repoURL,
       revision: gitops.revision,
       path: gitops.path,
       argocdNamespace: gitops.argocdNamespace,
       argocdServer: gitops.argocdServer,
+    };
+    new GitOpsDelivery(this, 'Delivery', {
+      ...source,
       targets: applicationTargets(spec),
       // Velero's namespace holds the data backups' Schedule and the restore drill's Role.
       namespaces: [...Object.values(spec.namespaces), loggingNamespace(spec), DEFAULT_VELERO_NAMESPACE],
       managed: props.managed,
     });
     const bootstrap = new PlacedChart(scope, `${id}Bootstrap`, { region: 'global', component: 'argocd-bootstrap', directory: 'argocd/bootstrap' });
-    new GitOpsBootstrap(bootstrap, 'Bootstrap', {
-      project: spec.name,
-      repoURL: gitops.repoURL,
-      revision: gitops.revision,
-      path: gitops.path,
-      argocdNamespace: gitops.argocdNamespace,
-      argocdServer: gitops.argocdServer,
-    });
+    new GitOpsBootstrap(bootstrap, 'Bootstrap', source);
   }
 }
 

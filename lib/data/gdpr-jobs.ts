@@ -2,7 +2,8 @@ import { Construct } from 'constructs';
 import { pascalCase, PropProblem, throwIfProblems, unpinnedReason } from '../core';
 import { AllowPolicy } from '../network/allow-policy';
 import { NetworkPeer, NetworkPort } from '../network/network-peer';
-import { ContainerResources, SecretEnvVar, SecretMount } from '../workload/hardened-service';
+import { SecretEnvVar, SecretMount } from '../workload/hardened-service';
+import { ContainerResources } from '../workload/resources';
 import { HardenedCronJob } from '../workload/hardened-cron-job';
 import { dnsLabelProblems, integerProblems } from './_validation';
 

@@ -5,8 +5,7 @@ import {
   PoolerSpecTemplateSpecContainersResourcesRequests as Request, PoolerSpecType,
 } from '../../imports/pooler-postgresql.cnpg.io';
 import { LABEL_COMPONENT, POSTGRES, PropProblem, selectorLabels, throwIfProblems } from '../core';
-import { ContainerResources } from '../workload/hardened-service';
-import { containerResourceProblems } from '../workload/hardened-cron-job';
+import { ContainerResources, containerResourceProblems } from '../workload/resources';
 import { restrictedContainerSecurityContext } from '../workload/security-context';
 import { dnsLabelProblems, integerProblems, sortedRecord } from './_validation';
 

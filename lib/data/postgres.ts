@@ -9,8 +9,7 @@ import {
 import { ScheduledBackup, ScheduledBackupSpecBackupOwnerReference, ScheduledBackupSpecMethod } from '../../imports/scheduledbackup-postgresql.cnpg.io';
 import { LABEL_COMPONENT, PropProblem, selectorLabels, throwIfProblems, unpinnedReason } from '../core';
 import { ServiceSecret } from '../security/service-secret';
-import { ContainerResources } from '../workload/hardened-service';
-import { containerResourceProblems } from '../workload/hardened-cron-job';
+import { ContainerResources, containerResourceProblems } from '../workload/resources';
 import { PRIORITY_CRITICAL } from '../workload/priority-classes';
 import { dnsLabelProblems, integerProblems, sortedRecord, storageSizeProblems, subdomainProblems } from './_validation';
 import { BackupIntervalOptions, backupIntervalProblems, cronForInterval, resolveInterval } from './backup-interval';

@@ -8,8 +8,8 @@ import {
 import { AllowPolicy } from '../network/allow-policy';
 import { NetworkPeer } from '../network/network-peer';
 import { ServiceSecret } from '../security/service-secret';
-import { ContainerResources, SECRET_MOUNT_ROOT } from '../workload/hardened-service';
-import { containerResourceProblems, kubeResources } from '../workload/hardened-cron-job';
+import { SECRET_MOUNT_ROOT } from '../workload/hardened-service';
+import { ContainerResources, containerResourceProblems, kubeResources } from '../workload/resources';
 import { PRIORITY_CRITICAL } from '../workload/priority-classes';
 import { DEFAULT_RUN_AS_USER, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../workload/security-context';
 import { integerProblems, storageSizeProblems, subdomainProblems } from './_validation';

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { LABEL_COMPONENT, PropProblem, selectorLabels, throwIfProblems } from '../core';
 import { AllowPolicy } from '../network/allow-policy';
 import { NetworkPeer } from '../network/network-peer';
-import { ContainerResources } from '../workload/hardened-service';
+import { ContainerResources } from '../workload/resources';
 import { HardenedCronJob } from '../workload/hardened-cron-job';
 import { dnsLabelProblems, integerProblems, isDnsLabel } from './_validation';
 import { drillScript, DRILL_ENV, restoreManifest } from './restore-drill-script';

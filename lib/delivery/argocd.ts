@@ -16,7 +16,8 @@ export interface ApplicationTarget {
   readonly wave: number;
 }
 
-export interface GitOpsDeliveryProps {
+/** Where Argo CD finds this repository's output, and where Argo CD runs. */
+export interface GitOpsSource {
   /** Project name, also the prefix of Application names. */
   readonly project: string;
   readonly repoURL: string;
@@ -27,6 +28,9 @@ export interface GitOpsDeliveryProps {
   readonly argocdNamespace: string;
   /** The cluster Argo CD runs in. */
   readonly argocdServer: string;
+}
+
+export interface GitOpsDeliveryProps extends GitOpsSource {
   readonly targets: readonly ApplicationTarget[];
   /** The namespaces the platform's Applications may deploy to. */
   readonly namespaces: readonly string[];
@@ -105,14 +109,7 @@ export class GitOpsDelivery extends Construct {
   }
 }
 
-export interface BootstrapProps {
-  readonly project: string;
-  readonly repoURL: string;
-  readonly revision: string;
-  readonly path: string;
-  readonly argocdNamespace: string;
-  readonly argocdServer: string;
-}
+export interface BootstrapProps extends GitOpsSource {}
 
 /**
  * The app of apps: an Application (in its own AppProject, which may manage only the platform's

@@ -3,12 +3,11 @@ import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  CPU_PATTERN, LABEL_COMPONENT, LABEL_VERSION, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, MEMORY_PATTERN, PROMETHEUS, PropProblem,
-  cpuMillis, memoryKiB, parseImage, selectorLabels, throwIfProblems, unpinnedReason, versionLabel,
+  LABEL_COMPONENT, LABEL_VERSION, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, PROMETHEUS, PropProblem, parseImage, selectorLabels, throwIfProblems, unpinnedReason, versionLabel,
 } from '../core';
 import { NetworkPeer } from '../network';
 import { ServiceSecret } from '../security';
-import { ContainerResources, DEFAULT_RUN_AS_USER, PRIORITY_CRITICAL, PSS_VERSION } from '../workload';
+import { ContainerResources, containerResourceProblems, DEFAULT_RUN_AS_USER, PRIORITY_CRITICAL, PSS_VERSION } from '../workload';
 import { ServiceScrape } from './service-scrape';
 
 /** Fluent Bit, pinned by tag; pass `image` with a digest to pin it exactly. */
@@ -425,12 +424,6 @@ function shipperProblems(props: LogShipperProps, name: string, namespace: string
   const unpinned = unpinnedReason(image);
   if (unpinned) problems.push({ prop: 'image', value: image, rule: unpinned, fix: 'pin the image so that every synth deploys the same shipper' });
   if (!Number.isInteger(group) || group < 0) problems.push({ prop: 'logReaderGroup', value: group, rule: 'must be a group id (an integer of at least 0)' });
-  const r = resources;
-  const valid = r?.requests && r?.limits && CPU_PATTERN.test(r.requests.cpu) && CPU_PATTERN.test(r.limits.cpu) && MEMORY_PATTERN.test(r.requests.memory) && MEMORY_PATTERN.test(r.limits.memory);
-  if (!valid) {
-    problems.push({ prop: 'resources', value: resources, rule: 'must set CPU ("250m", "1") and memory ("512Mi") requests and limits' });
-  } else if (cpuMillis(r.requests.cpu) > cpuMillis(r.limits.cpu) || memoryKiB(r.requests.memory) > memoryKiB(r.limits.memory)) {
-    problems.push({ prop: 'resources', value: resources, rule: 'must not request more than its limits' });
-  }
+  problems.push(...containerResourceProblems(resources));
   return problems;
 }

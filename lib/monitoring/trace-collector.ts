@@ -5,10 +5,9 @@ import { Construct } from 'constructs';
 import * as yaml from 'js-yaml';
 import { DisruptionBudget } from '../autoscaling';
 import {
-  CPU_PATTERN, LABEL_COMPONENT, LABEL_VERSION, MEMORY_PATTERN, PropProblem, TRACE_COLLECTOR, TRACE_COLLECTOR_METRICS_PORT,
-  cpuMillis, memoryKiB, parseImage, selectorLabels, throwIfProblems, unpinnedReason, versionLabel,
+  LABEL_COMPONENT, LABEL_VERSION, memoryKiB, PropProblem, TRACE_COLLECTOR, TRACE_COLLECTOR_METRICS_PORT, parseImage, selectorLabels, throwIfProblems, unpinnedReason, versionLabel,
 } from '../core';
-import { ContainerResources, DEFAULT_RUN_AS_USER, PRIORITY_STANDARD, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../workload';
+import { ContainerResources, containerResourceProblems, DEFAULT_RUN_AS_USER, PRIORITY_STANDARD, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../workload';
 import { GrafanaDashboard } from './grafana-dashboard';
 import { RuleGroupSet } from './rule-group-set';
 import { ServiceScrape } from './service-scrape';
@@ -266,12 +265,6 @@ function collectorProblems(props: TraceCollectorProps, namespace: string | undef
   if (!Number.isInteger(replicas) || replicas < 2) {
     problems.push({ prop: 'replicas', value: replicas, rule: 'must be an integer of at least 2', fix: 'one collector pod would drop every trace during its restarts' });
   }
-  const r = resources;
-  const valid = r?.requests && r?.limits && CPU_PATTERN.test(r.requests.cpu) && CPU_PATTERN.test(r.limits.cpu) && MEMORY_PATTERN.test(r.requests.memory) && MEMORY_PATTERN.test(r.limits.memory);
-  if (!valid) {
-    problems.push({ prop: 'resources', value: resources, rule: 'must set CPU ("250m", "1") and memory ("512Mi") requests and limits' });
-  } else if (cpuMillis(r.requests.cpu) > cpuMillis(r.limits.cpu) || memoryKiB(r.requests.memory) > memoryKiB(r.limits.memory)) {
-    problems.push({ prop: 'resources', value: resources, rule: 'must not request more than its limits' });
-  }
+  problems.push(...containerResourceProblems(resources));
   return problems;
 }

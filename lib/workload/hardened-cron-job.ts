@@ -2,10 +2,10 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  CPU_PATTERN, LABEL_COMPONENT, LABEL_VERSION, MEMORY_PATTERN, PropProblem,
-  cpuMillis, memoryKiB, parseImage, selectorLabels, throwIfProblems, unpinnedReason, versionLabel,
+  LABEL_COMPONENT, LABEL_VERSION, PropProblem, parseImage, selectorLabels, throwIfProblems, unpinnedReason, versionLabel,
 } from '../core';
-import { ContainerResources, SECRET_MOUNT_ROOT, SecretEnvVar, SecretMount } from './hardened-service';
+import { SECRET_MOUNT_ROOT, SecretEnvVar, SecretMount } from './hardened-service';
+import { ContainerResources, containerResourceProblems, kubeResources } from './resources';
 import { PRIORITY_STANDARD } from './priority-classes';
 import { DEFAULT_RUN_AS_USER, MIN_RUN_AS_USER, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security-context';
 
@@ -185,40 +185,6 @@ export class HardenedCronJob extends Construct {
       },
     });
   }
-}
-
-/** Requests and limits as the L1 types want them. */
-export function kubeResources(resources: ContainerResources): k8s.ResourceRequirements {
-  return {
-    requests: { cpu: k8s.Quantity.fromString(resources.requests.cpu), memory: k8s.Quantity.fromString(resources.requests.memory) },
-    limits: { cpu: k8s.Quantity.fromString(resources.limits.cpu), memory: k8s.Quantity.fromString(resources.limits.memory) },
-  };
-}
-
-/**
- * Every way `resources` is not a complete, consistent set of requests and limits, reported
- * under `prop` (e.g. `resources.requests.cpu`).
- */
-export function containerResourceProblems(resources: ContainerResources | undefined, prop = 'resources'): PropProblem[] {
-  if (!resources?.requests || !resources?.limits) {
-    return [{ prop, value: resources, rule: 'must set both requests and limits', fix: 'unbounded containers starve their neighbours' }];
-  }
-  const problems: PropProblem[] = [];
-  for (const kind of ['cpu', 'memory'] as const) {
-    const pattern = kind === 'cpu' ? CPU_PATTERN : MEMORY_PATTERN;
-    const example = kind === 'cpu' ? '"250m" or "2"' : '"512Mi"';
-    const request = resources.requests[kind];
-    const limit = resources.limits[kind];
-    const badRequest = !pattern.test(request ?? '');
-    const badLimit = !pattern.test(limit ?? '');
-    if (badRequest) problems.push({ prop: `${prop}.requests.${kind}`, value: request, rule: `must be a ${kind} quantity such as ${example}` });
-    if (badLimit) problems.push({ prop: `${prop}.limits.${kind}`, value: limit, rule: `must be a ${kind} quantity such as ${example}` });
-    const toNumber = kind === 'cpu' ? cpuMillis : memoryKiB;
-    if (!badRequest && !badLimit && toNumber(request) > toNumber(limit)) {
-      problems.push({ prop: `${prop}.requests.${kind}`, value: request, rule: `must not exceed the limit (${limit})` });
-    }
-  }
-  return problems;
 }
 
 const CRON_FIELDS: ReadonlyArray<{ name: string; min: number; max: number; names?: readonly string[] }> = [

@@ -3,23 +3,11 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AutoscalingOptions, DisruptionBudget, DisruptionBudgetOptions, HorizontalAutoscaler } from '../autoscaling';
 import {
-  Color, CPU_PATTERN, LABEL_COMPONENT, LABEL_VERSION, MEMORY_PATTERN, PropProblem,
-  cpuMillis, memoryKiB, parseImage, selectorLabels, throwIfProblems, unpinnedReason, versionLabel,
+  Color, LABEL_COMPONENT, LABEL_VERSION, PropProblem, parseImage, selectorLabels, throwIfProblems, unpinnedReason, versionLabel,
 } from '../core';
 import { PRIORITY_STANDARD } from './priority-classes';
+import { ContainerResources, containerResourceProblems, kubeResources } from './resources';
 import { DEFAULT_RUN_AS_USER, MIN_RUN_AS_USER, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security-context';
-
-/** CPU and memory amounts, as Kubernetes quantities ("250m", "512Mi"). */
-export interface ResourceAmounts {
-  readonly cpu: string;
-  readonly memory: string;
-}
-
-/** Requests and limits of a container; both are required. */
-export interface ContainerResources {
-  readonly requests: ResourceAmounts;
-  readonly limits: ResourceAmounts;
-}
 
 /** A Secret mounted read-only as files, one file per key. */
 export interface SecretMount {
@@ -228,10 +216,7 @@ export class HardenedService extends Construct {
               imagePullPolicy: 'IfNotPresent',
               ports,
               env: containerEnv(props.env, props.secretEnv),
-              resources: {
-                requests: { cpu: k8s.Quantity.fromString(props.resources.requests.cpu), memory: k8s.Quantity.fromString(props.resources.requests.memory) },
-                limits: { cpu: k8s.Quantity.fromString(props.resources.limits.cpu), memory: k8s.Quantity.fromString(props.resources.limits.memory) },
-              },
+              resources: kubeResources(props.resources),
               securityContext: restrictedContainerSecurityContext(),
               readinessProbe: probe(props.readinessPath ?? '/readyz', 10, 3),
               livenessProbe: probe(livenessPath, 10, 3),
@@ -314,7 +299,7 @@ function serviceProblems(props: HardenedServiceProps, uid: number): PropProblem[
     if (!isPort(props.metricsPort)) problems.push({ prop: 'metricsPort', value: props.metricsPort, rule: 'must be an integer from 1 to 65535' });
     else if (props.metricsPort === props.port) problems.push({ prop: 'metricsPort', value: props.metricsPort, rule: `must differ from 'port' (${props.port})` });
   }
-  problems.push(...resourceProblems(props.resources));
+  problems.push(...containerResourceProblems(props.resources));
   if (props.replicas !== undefined && props.autoscaling !== undefined) {
     problems.push({ prop: 'replicas', value: props.replicas, rule: "must not be set together with 'autoscaling'", fix: 'the HorizontalPodAutoscaler owns the replica count; remove replicas' });
   } else if (props.replicas !== undefined && (!Number.isInteger(props.replicas) || props.replicas < 1)) {
@@ -342,26 +327,3 @@ function serviceProblems(props: HardenedServiceProps, uid: number): PropProblem[
   return problems;
 }
 
-function resourceProblems(resources: ContainerResources | undefined): PropProblem[] {
-  if (!resources?.requests || !resources?.limits) {
-    return [{ prop: 'resources', value: resources, rule: 'must set both requests and limits', fix: 'unbounded containers starve their neighbours' }];
-  }
-  const problems: PropProblem[] = [];
-  for (const kind of ['cpu', 'memory'] as const) {
-    const pattern = kind === 'cpu' ? CPU_PATTERN : MEMORY_PATTERN;
-    const request = resources.requests[kind];
-    const limit = resources.limits[kind];
-    const badRequest = !pattern.test(request ?? '');
-    const badLimit = !pattern.test(limit ?? '');
-    const example = kind === 'cpu' ? '"250m" or "2"' : '"512Mi"';
-    if (badRequest) problems.push({ prop: `resources.requests.${kind}`, value: request, rule: `must be a ${kind} quantity such as ${example}` });
-    if (badLimit) problems.push({ prop: `resources.limits.${kind}`, value: limit, rule: `must be a ${kind} quantity such as ${example}` });
-    if (!badRequest && !badLimit) {
-      const toNumber = kind === 'cpu' ? cpuMillis : memoryKiB;
-      if (toNumber(request) > toNumber(limit)) {
-        problems.push({ prop: `resources.requests.${kind}`, value: request, rule: `must not exceed the limit (${limit})` });
-      }
-    }
-  }
-  return problems;
-}

@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { cpuMillis, formatCpu, formatMemory, memoryKiB } from '../core';
-import { ContainerResources } from './hardened-service';
+import { ContainerResources } from './resources';
 
 /** Hard limits of a namespace's ResourceQuota. */
 export interface NamespaceQuota extends ContainerResources {
