@@ -7,4 +7,6 @@ export * from './platform-chart';
 export * from './platform-reports';
 export * from './platform-spec';
 export * from './service-connectivity';
-export * from './shared-services-charts';
+export * from './chart-support';
+export * from './data-chart';
+export * from './monitoring-chart';

@@ -5,7 +5,8 @@ import { ArgoCdChart } from './argocd-chart';
 import { ColorChart } from './color-chart';
 import { EdgeChart } from './edge-chart';
 import { PlatformChart } from './platform-chart';
-import { DataChart, dataHome, LoggingChart, MonitoringChart } from './shared-services-charts';
+import { DataChart, dataHome } from './data-chart';
+import { LoggingChart, MonitoringChart } from './monitoring-chart';
 
 /**
  * Builds the platform's cdk8s App from a validated model: for every cluster the topology

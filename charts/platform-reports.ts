@@ -4,7 +4,7 @@ import {
   ClusterPlacement, clusterPlacements, declaredConnections, edgeGateways, endpointWorkloads, evaluateReachability, PlatformModel, RenderedObject, renderMetricCatalog,
   renderReachabilityReport, renderRunbooks, workloadsFromManifests,
 } from '../lib';
-import { DataChart, dataHome } from './shared-services-charts';
+import { DataChart, dataHome } from './data-chart';
 
 /**
  * `reports/reachability.md`: for each cluster, who can reach whom, computed by evaluating the

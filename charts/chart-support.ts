@@ -1,0 +1,43 @@
+import { Construct } from 'constructs';
+import {
+  AllowPolicy, ClusterPlacement, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, meshPrincipal, NetworkPeer, PlatformEndpoint, PlatformSpec, PROMETHEUS,
+  selectorLabels, ServiceAuthorization, ServiceSpec,
+} from '../lib';
+
+/** What the shared-namespace charts (data, monitoring, logging) are built from. */
+export interface SharedServicesChartProps {
+  readonly spec: PlatformSpec;
+  readonly placement: ClusterPlacement;
+}
+
+/** An endpoint of the monitoring installation that Prometheus reaches on its port: a NetworkPolicy and, with the mesh, an AuthorizationPolicy. */
+export function admitPrometheus(scope: Construct, id: string, spec: PlatformSpec, endpoint: PlatformEndpoint): AllowPolicy {
+  const selector = { ...endpoint.podLabels };
+  const policy = new AllowPolicy(scope, `${id}NetworkPolicy`, { name: endpoint.name, selector });
+  policy.allowFrom(NetworkPeer.pods({ ...PROMETHEUS.podLabels }, spec.namespaces.monitoring), [{ port: endpoint.port }]);
+  if (spec.mesh.enabled) {
+    new ServiceAuthorization(scope, `${id}Authorization`, { name: endpoint.name, selector }).allowFrom(meshPrincipal(spec.namespaces.monitoring, PROMETHEUS.serviceAccount), endpoint.port);
+  }
+  return policy;
+}
+
+/** Lets `clients` (in the cluster's colours) reach `endpoint`: a NetworkPolicy and, with the mesh, an AuthorizationPolicy. */
+export function admitClients(scope: Construct, id: string, props: SharedServicesChartProps, endpoint: PlatformEndpoint, clients: ServiceSpec[]): { policy: AllowPolicy; authorization?: ServiceAuthorization } | undefined {
+  const { spec, placement } = props;
+  if (clients.length === 0) return undefined;
+  const selector = { ...endpoint.podLabels };
+  const policy = new AllowPolicy(scope, `${id}NetworkPolicy`, { name: endpoint.name, selector });
+  const authorization = spec.mesh.enabled ? new ServiceAuthorization(scope, `${id}Authorization`, { name: endpoint.name, selector }) : undefined;
+  for (const color of placement.colors) {
+    for (const client of clients) {
+      policy.allowFrom(NetworkPeer.pods(selectorLabels({ name: client.name, color }), spec.namespaces[color]), [{ port: endpoint.port, protocol: endpoint.protocol }]);
+      authorization?.allowFrom(meshPrincipal(spec.namespaces[color], client.name), endpoint.port);
+    }
+  }
+  return { policy, authorization };
+}
+
+export function chartLabels(spec: PlatformSpec): Record<string, string> {
+  return { [LABEL_PART_OF]: spec.name, [LABEL_MANAGED_BY]: MANAGED_BY };
+}
+
