@@ -10,12 +10,12 @@ import { DataChart, dataHome } from './data-chart';
  * `reports/reachability.md`: for each cluster, who can reach whom, computed by evaluating the
  * synthesized NetworkPolicies (not by re-reading the spec).
  */
-export function platformReports(objects: readonly RenderedObject[], model: PlatformModel): Map<string, string> {
+function reachabilityReport(objects: readonly RenderedObject[], model: PlatformModel): string {
   const sections = clusterPlacements(model.spec).map((placement) => {
     const { workloads, result } = evaluateCluster(objects, model, placement);
     return renderReachabilityReport(result, workloads, { title: `Reachability in cluster ${placement.cluster.name} (region ${placement.region.name})` });
   });
-  return new Map([['reports/reachability.md', sections.join('\n')]]);
+  return sections.join('\n');
 }
 
 /** The NetworkPolicies of one cluster, evaluated over its workloads and the shared endpoints. */
@@ -45,12 +45,14 @@ export function platformChecks(objects: readonly RenderedObject[], model: Platfo
 }
 
 /**
- * Files rendered from the built App: `runbooks/<alert>.md` for every alert of every
- * PrometheusRule (where the alerts' `runbook_url`s point), and `reports/metrics.md`, the metrics
- * the services emit for the rules and dashboards.
+ * The platform's files besides the manifests: `runbooks/<alert>.md` for every alert of every
+ * PrometheusRule (where the alerts' `runbook_url`s point), `reports/reachability.md`,
+ * `reports/metrics.md` (the metrics the services emit for the rules and dashboards),
+ * `reports/dr.md` and `cluster/audit-policy.yaml`.
  */
-export function platformFiles(app: App, model: PlatformModel): Map<string, string> {
+export function platformFiles(app: App, objects: readonly RenderedObject[], model: PlatformModel): Map<string, string> {
   const files = new Map(renderRunbooks(app).map((runbook) => [runbook.path, runbook.content] as [string, string]));
+  files.set('reports/reachability.md', reachabilityReport(objects, model));
   files.set('reports/metrics.md', renderMetricCatalog());
   files.set('reports/dr.md', platformDrReport(app, model));
   files.set('cluster/audit-policy.yaml', toYaml(auditPolicy()));

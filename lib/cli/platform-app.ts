@@ -11,17 +11,12 @@ export interface PlatformAppDefinition {
   /** Builds the cdk8s App (placed charts only) from a validated model. */
   build(model: PlatformModel): App;
   /**
-   * Reports computed from the synthesized objects: path below the output directory (under
-   * `reports/`) to content.
-   * @default - no reports
+   * Files besides the manifests (reports, runbooks, cluster documents), rendered from the built
+   * App and its synthesized objects: path below the output directory to content. A path may not
+   * overwrite a manifest.
+   * @default - no other files
    */
-  reports?(objects: readonly RenderedObject[], model: PlatformModel): Map<string, string>;
-  /**
-   * Files rendered from the built App itself (e.g. runbooks from its alerting rules): path below
-   * the output directory to content. A path may not overwrite a manifest or a report.
-   * @default - no files
-   */
-  files?(app: App, model: PlatformModel): Map<string, string>;
+  files?(app: App, objects: readonly RenderedObject[], model: PlatformModel): Map<string, string>;
   /**
    * The app's own checks of every synthesis, beyond the policy rules: one line per problem; any
    * problem stops the synth before it writes.

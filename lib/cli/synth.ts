@@ -48,12 +48,8 @@ export function synthesize(definition: PlatformAppDefinition, options: SynthOpti
   const problems = definition.verify?.(output.objects, model) ?? [];
   if (problems.length > 0) throw new AlpError(`platform checks failed (${problems.length}); nothing was written`, problems);
   output.files.set('reports/policy.md', formatMarkdown(report));
-  for (const [path, content] of definition.reports?.(output.objects, model) ?? []) {
-    if (output.files.has(path)) throw new Error(`report ${path} would overwrite a manifest`);
-    output.files.set(path, content);
-  }
-  for (const [path, content] of definition.files?.(app, model) ?? []) {
-    if (output.files.has(path)) throw new Error(`file ${path} would overwrite a manifest or a report`);
+  for (const [path, content] of definition.files?.(app, output.objects, model) ?? []) {
+    if (output.files.has(path)) throw new Error(`file ${path} would overwrite a manifest or the policy report`);
     output.files.set(path, content);
   }
   return { ...output, model };

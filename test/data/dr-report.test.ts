@@ -7,21 +7,11 @@ import { Redis, RedisProps } from '../../lib/data/redis';
 import { RestoreDrill } from '../../lib/data/restore-drill';
 import { BackupSchedule } from '../../lib/data/velero';
 import { NetworkPeer } from '../../lib/network/network-peer';
-import { KUBECTL_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE } from './_helpers';
+import { KUBECTL_IMAGE, PRIMARY_POSTGRES, REDIS_IMAGE } from './_helpers';
 
 const OBJECTIVES = { rpoMinutes: 60, rtoMinutes: 240 };
 
-const PG: PostgresClusterProps = {
-  imageName: POSTGRES_IMAGE,
-  resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '2', memory: '4Gi' } },
-  storageClass: 'encrypted-ssd',
-  storageSize: '50Gi',
-  secretStoreName: 'vault',
-  appCredentialsKey: 'alp/postgres/app',
-  objectStoreCredentialsKey: 'alp/postgres/object-store',
-  backup: { destinationPath: 's3://alp-pg-primary/alp' },
-  rpoMinutes: OBJECTIVES.rpoMinutes,
-};
+const PG: PostgresClusterProps = { ...PRIMARY_POSTGRES, rpoMinutes: OBJECTIVES.rpoMinutes };
 const REDIS_PROPS: RedisProps = {
   image: REDIS_IMAGE,
   resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },

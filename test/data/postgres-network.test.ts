@@ -3,21 +3,11 @@ import { PostgresCluster } from '../../lib/data/postgres';
 import { PostgresNetworkPolicy, PostgresNetworkPolicyProps } from '../../lib/data/postgres-network';
 import { NetworkPeer } from '../../lib/network/network-peer';
 import { errorOf, findObject } from '../helpers/manifests';
-import { POSTGRES_IMAGE, schemaProblems } from './_helpers';
+import { PRIMARY_POSTGRES, schemaProblems } from './_helpers';
 
 function synth(props: Partial<Omit<PostgresNetworkPolicyProps, 'cluster'>> = {}): any[] {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'alp-data' });
-  const cluster = new PostgresCluster(chart, 'Postgres', {
-    imageName: POSTGRES_IMAGE,
-    resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '2', memory: '4Gi' } },
-    storageClass: 'encrypted-ssd',
-    storageSize: '50Gi',
-    secretStoreName: 'vault',
-    appCredentialsKey: 'alp/postgres/app',
-    objectStoreCredentialsKey: 'alp/postgres/object-store',
-    backup: { destinationPath: 's3://alp-pg-primary/alp' },
-    rpoMinutes: 60,
-  });
+  const cluster = new PostgresCluster(chart, 'Postgres', PRIMARY_POSTGRES);
   new PostgresNetworkPolicy(chart, 'Network', {
     cluster,
     apiServer: [NetworkPeer.cidr('172.20.0.1/32')],

@@ -3,19 +3,9 @@ import { PostgresCluster, PostgresClusterProps } from '../../lib/data/postgres';
 import { POSTGRES } from '../../lib/core';
 import { errorOf, findObject, kindCounts } from '../helpers/manifests';
 import { restrictedViolations } from '../helpers/pod-security';
-import { POSTGRES_IMAGE, schemaProblems } from './_helpers';
+import { POSTGRES_IMAGE, PRIMARY_POSTGRES, schemaProblems } from './_helpers';
 
-const PRIMARY: PostgresClusterProps = {
-  imageName: POSTGRES_IMAGE,
-  resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '2', memory: '4Gi' } },
-  storageClass: 'encrypted-ssd',
-  storageSize: '50Gi',
-  secretStoreName: 'vault',
-  appCredentialsKey: 'alp/postgres/app',
-  objectStoreCredentialsKey: 'alp/postgres/object-store',
-  backup: { destinationPath: 's3://alp-pg-primary/alp', endpointURL: 'https://s3.eu-west-1.amazonaws.com' },
-  rpoMinutes: 60,
-};
+const PRIMARY: PostgresClusterProps = { ...PRIMARY_POSTGRES, backup: { ...PRIMARY_POSTGRES.backup, endpointURL: 'https://s3.eu-west-1.amazonaws.com' } };
 
 /** The DR region's replica of PRIMARY's archive, archiving to a bucket of its own. */
 const REPLICA: PostgresClusterProps = {

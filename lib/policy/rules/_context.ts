@@ -253,3 +253,6 @@ export class PolicyContext implements RuleContext {
 
   private readonly selectorIndexes = new Map<string, Map<string, SelectorIndex<ManifestObject>>>();
 }
+
+/** The rules' own view of the context the engine passes them (always a PolicyContext). */
+export const ctxOf = (context: unknown) => context as PolicyContext;

@@ -5,7 +5,7 @@
  */
 import { COLORS, describeValue, LABEL_COLOR, LABEL_VERSION } from '../../core';
 import { ManifestObject, PolicyRule, statement } from '../findings';
-import { PolicyContext } from './_context';
+import { ctxOf, PolicyContext } from './_context';
 import { isPlainObject } from './_selectors';
 
 type Color = (typeof COLORS)[number];
@@ -13,7 +13,6 @@ type Color = (typeof COLORS)[number];
 /** How many differing fields one finding names. */
 const SHOWN_DIFFERENCES = 3;
 
-const ctxOf = (context: unknown) => context as PolicyContext;
 
 /** The colour token as a word of its own: `alp-blue`, `api-blue`, `primary/blue/` but not `bluebird`. */
 const tokenPattern = (color: Color) => new RegExp(`(?<![A-Za-z0-9])${color}(?![A-Za-z0-9])`, 'g');

@@ -7,14 +7,13 @@
  */
 import { LABEL_NAME } from '../../core';
 import { ManifestObject, PolicyRule, statement } from '../findings';
-import { PodTemplate, PolicyContext } from './_context';
+import { ctxOf, PodTemplate, PolicyContext } from './_context';
 import { asArray, labelSelectorMatches, SelectorIndex, stringMap } from './_selectors';
 
 /** The label by which Grafana's dashboard sidecar finds dashboard ConfigMaps. */
 export const DASHBOARD_LABEL = 'grafana_dashboard';
 
 const MONITORING = 'monitoring.coreos.com';
-const ctxOf = (context: unknown) => context as PolicyContext;
 
 function services(ctx: PolicyContext): PodTemplate[] {
   return ctx.pods.filter((pod) => ctx.isService(pod));

@@ -2,7 +2,7 @@
  * GitOps: stable, reviewable names, and an Argo CD AppProject that fences what it may deploy.
  */
 import { PolicyRule, statement, violation } from '../findings';
-import { PolicyContext } from './_context';
+import { ctxOf } from './_context';
 import { asArray } from './_selectors';
 
 /**
@@ -12,7 +12,6 @@ import { asArray } from './_selectors';
  */
 const HASH_SUFFIX = /-(?=[0-9a-f]{0,7}[a-f])[0-9a-f]{8}$/;
 
-const ctxOf = (context: unknown) => context as PolicyContext;
 
 export const GITOPS_NO_HASH_NAMES: PolicyRule = {
   id: 'GITOPS-NO-HASH-NAMES',

@@ -5,7 +5,7 @@
 import { AlpError } from '../../core';
 import { ManifestObject, PolicyRule, statement, violation } from '../findings';
 import { workloadsFromManifests } from '../reachability';
-import { PodLabels, PolicyContext } from './_context';
+import { ctxOf, PodLabels, PolicyContext } from './_context';
 import { asArray, isEmptySelector, isPlainObject } from './_selectors';
 
 const NETWORKING = 'networking.k8s.io';
@@ -13,7 +13,6 @@ const ANY_ADDRESS = ['0.0.0.0/0', '::/0'];
 /** The label Gateway API implementations put on a Gateway's pods. */
 const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
 
-const ctxOf = (context: unknown) => context as PolicyContext;
 const NO_PORTS: ReadonlySet<unknown> = new Set();
 
 type Direction = 'Ingress' | 'Egress';

@@ -3,7 +3,7 @@
  */
 import { ESCALATION_VERBS, SECRET_ACCESS_ANNOTATION } from '../../core';
 import { ManifestObject, PolicyRule, violation } from '../findings';
-import { PolicyContext } from './_context';
+import { ctxOf, PolicyContext } from './_context';
 import { asArray } from './_selectors';
 
 export { SECRET_ACCESS_ANNOTATION };
@@ -13,7 +13,6 @@ const READ_VERBS = ['get', 'list', 'watch', '*'];
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const CIS_URI = 'https://kubernetes.io/docs/concepts/security/rbac-good-practices/';
 
-const ctxOf = (context: unknown) => context as PolicyContext;
 
 function roles(ctx: PolicyContext): ManifestObject[] {
   return [...ctx.ofKind(RBAC_GROUP, 'Role'), ...ctx.ofKind(RBAC_GROUP, 'ClusterRole')];

@@ -3,10 +3,9 @@
  */
 import { secretLiteralReason } from '../../core';
 import { PolicyRule, statement } from '../findings';
-import { PolicyContext } from './_context';
+import { ctxOf } from './_context';
 import { asArray, isPlainObject } from './_selectors';
 
-const ctxOf = (context: unknown) => context as PolicyContext;
 
 export const SECRET_NO_DATA: PolicyRule = {
   id: 'SECRET-NO-DATA',

@@ -5,7 +5,7 @@
  */
 import { parseImage, unpinnedReason } from '../../core';
 import { ManifestObject, PolicyRule, statement, violation } from '../findings';
-import { PodTemplate, PolicyContext } from './_context';
+import { ctxOf, PodTemplate, PolicyContext } from './_context';
 import { asArray, isPlainObject, labelSelectorMatches } from './_selectors';
 
 const RESOURCE_FIELDS = ['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory'] as const;
@@ -18,7 +18,6 @@ function containersOf(pod: PodTemplate, fields: readonly string[] = ['initContai
   return fields.flatMap((field) => asArray(pod.spec[field]).map((container, i) => ({ container, path: `${pod.specPath}.${field}[${i}]` })));
 }
 
-const ctxOf = (context: unknown) => context as PolicyContext;
 
 export const WORKLOAD_RESOURCES: PolicyRule = {
   id: 'WORKLOAD-RESOURCES',
