@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { AlpError } from '../core';
+import { DIFF_EXIT, DIFF_USAGE, diffCommand } from './diff-command';
 import { PlatformAppDefinition } from './platform-app';
+import { Progress, progressReporter } from './progress';
 import { stageCommand, switchTrafficCommand } from './release-commands';
 import { synthToDirectory } from './synth';
 import { VERIFY_USAGE, verifyCommand } from './verify-command';
@@ -19,26 +21,30 @@ ${VERIFY_USAGE}  stage   put new images on the standby colour, then synth
           make a colour live after safety checks (pinned images, parity, verification), then synth
           --to <c>           the colour to make live
           --region <r>       only this region (default: every region)
-
+${DIFF_USAGE}
   stage and switch-traffic also take --release, --outdir and --spec, and print what changed.
 `;
 
 /**
  * Runs the `alp` command line and returns its exit code. User errors (bad input, invalid
- * props) print their message without a stack trace and return 1.
+ * props) print their message without a stack trace and return 1 (2 for `diff`, whose 1 means
+ * "different"). On a terminal, long commands show their phase on stderr (see progress.ts).
  */
 export function run(argv: string[], definition: PlatformAppDefinition): number {
   const [command, ...rest] = argv;
+  const progress = progressReporter(command ?? 'alp');
   try {
     switch (command) {
       case 'synth':
-        return synthCommand(rest, definition);
+        return synthCommand(rest, definition, progress.update);
       case 'stage':
-        return stageCommand(rest, definition);
+        return stageCommand(rest, definition, progress.update);
       case 'switch-traffic':
-        return switchTrafficCommand(rest, definition);
+        return switchTrafficCommand(rest, definition, progress.update);
       case 'verify':
-        return verifyCommand(rest);
+        return verifyCommand(rest, progress.update);
+      case 'diff':
+        return diffCommand(rest, definition, progress.update);
       case undefined:
       case 'help':
       case '--help':
@@ -48,20 +54,24 @@ export function run(argv: string[], definition: PlatformAppDefinition): number {
         throw new AlpError(`unknown command '${command}'; run 'alp help' for the list`);
     }
   } catch (error) {
+    progress.done();
+    const failed = command === 'diff' ? DIFF_EXIT.trouble : 1;
     if (AlpError.isAlpError(error)) {
       process.stderr.write(`error: ${error.message}\n`);
-      return 1;
+      return failed;
     }
     if (isUsageError(error)) {
       const reason = (error as Error).message.split('\n')[0].replace(/\. To specify a positional.*$/, '');
       process.stderr.write(`error: alp ${command}: ${reason}; run 'alp help' for the options\n`);
-      return 1;
+      return failed;
     }
     throw error;
+  } finally {
+    progress.done();
   }
 }
 
-function synthCommand(args: string[], definition: PlatformAppDefinition): number {
+function synthCommand(args: string[], definition: PlatformAppDefinition, progress: Progress): number {
   const { values } = parseArgs({
     args,
     options: { spec: { type: 'string' }, release: { type: 'string' }, outdir: { type: 'string' } },
@@ -69,7 +79,8 @@ function synthCommand(args: string[], definition: PlatformAppDefinition): number
   });
   const outdir = values.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist';
   const started = process.hrtime.bigint();
-  const output = synthToDirectory(definition, outdir, { specFile: values.spec, releaseFile: values.release });
+  const output = synthToDirectory(definition, outdir, { specFile: values.spec, releaseFile: values.release, progress });
+  progress('');
   const ms = Number((process.hrtime.bigint() - started) / 1_000_000n);
   const what = `${output.files.size} files (${output.objects.length} objects)`;
   process.stdout.write(output.written ? `synth: wrote ${what} to ${outdir}/ in ${ms} ms\n` : `synth: ${outdir}/ already holds these ${what}; nothing written (${ms} ms)\n`);

@@ -3,6 +3,7 @@ import { AlpError, Color, COLORS, otherColor } from '../core';
 import { changedPaths, readTree, writeFileAtomically, writeTree } from '../output';
 import { formatRelease, readDataFile } from '../spec';
 import { PlatformAppDefinition } from './platform-app';
+import { Progress } from './progress';
 import { synthesize } from './synth';
 
 const COMMON_OPTIONS = {
@@ -16,7 +17,7 @@ const COMMON_OPTIONS = {
  * Refuses a colour that serves live traffic in any region. Writes release.yaml and dist/ only
  * when the new state validates and synthesizes.
  */
-export function stageCommand(args: string[], definition: PlatformAppDefinition): number {
+export function stageCommand(args: string[], definition: PlatformAppDefinition, progress?: Progress): number {
   const { values } = parseArgs({ args, options: { ...COMMON_OPTIONS, color: { type: 'string' }, image: { type: 'string', multiple: true } }, strict: true });
   const color = parseColor(values.color, 'stage');
   const images = (values.image ?? []).map(parseImageAssignment);
@@ -30,7 +31,7 @@ export function stageCommand(args: string[], definition: PlatformAppDefinition):
   release.colors[color].images = { ...release.colors[color].images };
   for (const { service, reference } of images) release.colors[color].images[service] = reference;
 
-  return apply(definition, { releaseFile, release, specFile: values.spec, outdir: values.outdir }, `staged ${images.length} image(s) on ${color}`);
+  return apply(definition, { releaseFile, release, specFile: values.spec, outdir: values.outdir, progress }, `staged ${images.length} image(s) on ${color}`);
 }
 
 /**
@@ -39,7 +40,7 @@ export function stageCommand(args: string[], definition: PlatformAppDefinition):
  * configuration apart from images, and the synthesized output verifies). Refuses otherwise,
  * changing no file. The checks are those of every synth: validation and verification.
  */
-export function switchTrafficCommand(args: string[], definition: PlatformAppDefinition): number {
+export function switchTrafficCommand(args: string[], definition: PlatformAppDefinition, progress?: Progress): number {
   const { values } = parseArgs({ args, options: { ...COMMON_OPTIONS, to: { type: 'string' }, region: { type: 'string' } }, strict: true });
   const color = parseColor(values.to, 'switch-traffic', 'to');
   const { releaseFile, release } = readRelease(values.release);
@@ -57,7 +58,7 @@ export function switchTrafficCommand(args: string[], definition: PlatformAppDefi
 
   // Synthesis refuses, changing nothing, unless every service has a pinned image in the new
   // colour and the output verifies, blue/green parity included.
-  return apply(definition, { releaseFile, release, specFile: values.spec, outdir: values.outdir }, `${color} now serves ${moving.join(', ')}`);
+  return apply(definition, { releaseFile, release, specFile: values.spec, outdir: values.outdir, progress }, `${color} now serves ${moving.join(', ')}`);
 }
 
 interface ApplyOptions {
@@ -65,15 +66,18 @@ interface ApplyOptions {
   readonly release: any;
   readonly specFile?: string;
   readonly outdir?: string;
+  readonly progress?: Progress;
 }
 
 /** Synthesizes the changed release in memory (validated and verified), then writes release.yaml and dist/ and lists what changed. */
 function apply(definition: PlatformAppDefinition, options: ApplyOptions, summary: string): number {
   const outdir = options.outdir ?? 'dist';
-  const synthesis = synthesize(definition, { releaseFile: options.releaseFile, release: options.release, specFile: options.specFile });
+  const synthesis = synthesize(definition, { releaseFile: options.releaseFile, release: options.release, specFile: options.specFile, progress: options.progress });
+  options.progress?.(`writing ${synthesis.files.size} files`);
   const changed = changedPaths(readTree(outdir), synthesis.files);
   writeFileAtomically(options.releaseFile, formatRelease(synthesis.model.release));
   writeTree(outdir, synthesis.files);
+  options.progress?.('');
   process.stdout.write(`${summary}; changed ${options.releaseFile} and ${changed.length} file(s) in ${outdir}/:\n${changed.map((p) => `  ${p}\n`).join('')}`);
   return 0;
 }

@@ -4,6 +4,7 @@ import { renderApp, SynthesisOutput, writeTree } from '../output';
 import { DEFAULT_EXCEPTIONS_FILE, exceptableRuleIds, formatMarkdown, readExceptions, verificationError, verifyManifests } from '../policy';
 import { PlatformModel, readDataFile, validatePlatform } from '../spec';
 import { PlatformAppDefinition } from './platform-app';
+import { Progress } from './progress';
 
 export interface SynthOptions {
   /** A YAML or JSON spec file instead of the application's own spec. @default - the app's spec */
@@ -16,6 +17,8 @@ export interface SynthOptions {
   readonly exceptionsFile?: string;
   /** The date exceptions expire against (YYYY-MM-DD). @default - today (UTC) */
   readonly today?: string;
+  /** Told each phase and its counts (reading inputs, building, rendering, verifying N objects, writing M files). @default - no progress reports */
+  readonly progress?: Progress;
 }
 
 /** A synthesis and the validated model it came from. */
@@ -28,14 +31,19 @@ export interface PlatformSynthesis extends SynthesisOutput {
  * Throws an AlpError listing every problem; writes nothing.
  */
 export function synthesize(definition: PlatformAppDefinition, options: SynthOptions = {}): PlatformSynthesis {
+  const progress = options.progress ?? (() => {});
+  progress('reading inputs');
   const releaseFile = options.releaseFile ?? 'release.yaml';
   const specInput = options.specFile ? readDataFile(options.specFile) : definition.defaultSpec;
   const model = validatePlatform(specInput, options.release ?? readDataFile(releaseFile), {
     spec: options.specFile ?? definition.defaultSpecSource,
     release: releaseFile,
   });
+  progress('building the app');
   const app = definition.build(model);
+  progress('rendering objects');
   const output = renderApp(app);
+  progress(`verifying ${output.objects.length} objects`);
   // Nothing is written that breaks a rule: verification of every object, all findings at once.
   const exceptionsFile = options.exceptionsFile ?? DEFAULT_EXCEPTIONS_FILE;
   const report = verifyManifests(output.objects.map((o) => ({ manifest: o.manifest, file: o.path, cluster: o.cluster })), {
@@ -45,8 +53,10 @@ export function synthesize(definition: PlatformAppDefinition, options: SynthOpti
   });
   const failure = verificationError(report);
   if (failure) throw failure;
+  progress(`platform checks of ${output.objects.length} objects`);
   const problems = definition.verify?.(output.objects, model) ?? [];
   if (problems.length > 0) throw new AlpError(`platform checks failed (${problems.length}); nothing was written`, problems);
+  progress('rendering reports');
   output.files.set('reports/policy.md', formatMarkdown(report));
   for (const [path, content] of definition.files?.(app, output.objects, model) ?? []) {
     if (output.files.has(path)) throw new Error(`file ${path} would overwrite a manifest or the policy report`);
@@ -58,5 +68,6 @@ export function synthesize(definition: PlatformAppDefinition, options: SynthOpti
 /** Synthesizes and replaces `outdir` with the result; on any error `outdir` is untouched. */
 export function synthToDirectory(definition: PlatformAppDefinition, outdir: string, options: SynthOptions = {}): PlatformSynthesis & { readonly written: boolean } {
   const output = synthesize(definition, options);
+  options.progress?.(`writing ${output.files.size} files`);
   return { ...output, written: writeTree(outdir, output.files) };
 }

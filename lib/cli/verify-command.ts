@@ -6,6 +6,7 @@ import { AlpError, describeValue } from '../core';
 import { DEFAULT_EXCEPTIONS_FILE, PolicyException, readExceptions } from '../policy/exceptions';
 import { formatJson, formatSarif, formatText, REPORT_FORMATS, ReportFormat } from '../policy/formats';
 import { exceptableRuleIds, readManifests, verifyManifests } from '../policy/verify';
+import { Progress } from './progress';
 
 /** Usage of `alp verify`, for the CLI's help text. */
 export const VERIFY_USAGE = `  verify  check manifests against the schemas and the policy rules; exit 1 on any error
@@ -25,7 +26,7 @@ export const DEFAULT_VERIFY_PATH = 'dist/manifests';
  *
  * @throws AlpError on bad usage, a missing path or exceptions file, or unreadable input
  */
-export function verifyCommand(args: string[]): number {
+export function verifyCommand(args: string[], progress: Progress = () => {}): number {
   const { values, positionals } = parseArgs({
     args,
     options: { 'format': { type: 'string' }, 'exceptions': { type: 'string' }, 'no-exceptions': { type: 'boolean' } },
@@ -50,11 +51,15 @@ export function verifyCommand(args: string[]): number {
   else if (!values['no-exceptions'] && existsSync(DEFAULT_EXCEPTIONS_FILE)) exceptionsFile = DEFAULT_EXCEPTIONS_FILE;
   const exceptions: PolicyException[] = exceptionsFile === undefined ? [] : readExceptions(exceptionsFile, ruleIds);
 
+  progress(`reading ${path}`);
   const { manifests, root, ignored } = readManifests(path);
+  if (ignored.length > 0) progress('');
   for (const note of ignored) process.stderr.write(`alp verify: left out ${note}\n`);
   if (manifests.length === 0) throw new AlpError(`${path}: holds no manifests (.yaml, .yml or .json files with Kubernetes objects)`);
 
+  progress(`verifying ${manifests.length} manifests`);
   const report = verifyManifests(manifests, { exceptions, ...(exceptionsFile !== undefined ? { exceptionsFile } : {}) });
+  progress('');
   process.stdout.write(render(format as ReportFormat, report, root, exceptionsFile));
   return report.counts.errors > 0 ? 1 : 0;
 }
