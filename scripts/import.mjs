@@ -12,10 +12,15 @@
 //   reads), from ALP_K8S_SCHEMA (default ../shared/k8s-schema/v1.28/_definitions.json) or upstream.
 // Descriptions are dropped (documentation only) and keys are sorted, so the output is small and
 // stable; nothing else is changed.
+//
+// Last, imports/validators/: Ajv standalone code of a validator per CRD schema file and one module
+// of the common core kinds (lib/policy/schema-ajv.ts generates them), so that a synth loads
+// validators instead of compiling them. Deterministic: the same schemas give the same files.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, join, resolve } from 'node:path';
+import esbuild from 'esbuild';
 import yaml from 'js-yaml';
 
 const root = resolve(import.meta.dirname, '..');
@@ -130,3 +135,24 @@ if (!written.has(referenceGrantFile)) {
 const k8sDefinitions = JSON.parse(await readSource(existsSync(k8sSchemaFile) ? k8sSchemaFile : k8sSchemaUrl));
 writeSchema('kubernetes-1.28.json', k8sDefinitions);
 console.log(`wrote ${written.size} schemas to imports/schemas/`);
+
+// ---- Precompiled validators for lib/policy/schema.ts ----
+
+// The generator is TypeScript (shared with run-time compilation): bundle it for this script.
+const generator = join(root, 'build', 'schema-ajv.generator.js');
+esbuild.buildSync({
+  entryPoints: [join(root, 'lib', 'policy', 'schema-ajv.ts')],
+  outfile: generator,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  packages: 'external',
+  logLevel: 'error',
+});
+const { validatorModules, validatorModuleSource } = createRequire(import.meta.url)(generator);
+const validatorDir = join(outDir, 'validators');
+mkdirSync(validatorDir, { recursive: true });
+const modules = validatorModules(readdirSync(schemaDir));
+for (const file of modules) writeFileSync(join(validatorDir, file), validatorModuleSource(schemaDir, file));
+console.log(`wrote ${modules.length} precompiled validators to imports/validators/`);

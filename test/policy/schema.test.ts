@@ -1,4 +1,9 @@
-import { validateSchema } from '../../lib/policy/schema';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { usePrecompiledValidators, validateSchema } from '../../lib/policy/schema';
+import { CORE_VALIDATORS, crdValidatorModule, PRECOMPILED_CORE_KINDS, validatorModules, validatorModuleSource } from '../../lib/policy/schema-ajv';
+
+const IMPORTS = join(__dirname, '..', '..', 'imports');
 
 const meta = (name: string, namespace?: string) => ({ name, ...(namespace ? { namespace } : {}), labels: { 'app.kubernetes.io/part-of': 'alp' } });
 
@@ -121,7 +126,15 @@ function prometheusRule(strategy: string): any {
   };
 }
 
-describe('validateSchema |', () => {
+// Every case twice: with the validators precompiled by `npm run import` (what synth uses) and
+// with validators compiled at run time (kinds without precompiled code), which must agree.
+describe.each([
+  ['precompiled', true],
+  ['compiled at run time', false],
+])('validateSchema (%s) |', (_mode, precompiled) => {
+  beforeAll(() => usePrecompiledValidators(precompiled));
+  afterAll(() => usePrecompiledValidators(true));
+
   describe('core kinds (Kubernetes v1.28 definitions)', () => {
     test('a valid Deployment has no problems', () => {
       // GIVEN
@@ -602,5 +615,32 @@ describe('validateSchema |', () => {
         { object: 'Schedule/velero/alp-daily', path: 'spec.schedule', message: 'is required' },
       ]);
     });
+  });
+});
+
+describe('precompiled validators (imports/validators/)', () => {
+  test('there is one module per CRD schema and one of the core kinds', () => {
+    // WHEN
+    const expected = validatorModules(readdirSync(join(IMPORTS, 'schemas')));
+    // THEN
+    expect(readdirSync(join(IMPORTS, 'validators')).sort()).toEqual([...expected].sort());
+    expect(expected).toContain(CORE_VALIDATORS);
+    expect(expected).toContain(crdValidatorModule('external-secrets.io_ExternalSecret_v1.json'));
+  });
+
+  test('are up to date: regenerating one gives the committed file byte for byte (else run npm run import)', () => {
+    // GIVEN
+    const file = crdValidatorModule('security.istio.io_PeerAuthentication_v1.json');
+    // WHEN
+    const source = validatorModuleSource(join(IMPORTS, 'schemas'), file);
+    // THEN
+    expect(source).toEqual(readFileSync(join(IMPORTS, 'validators', file), 'utf8'));
+  });
+
+  test('the core module exports a validator for each precompiled core kind', () => {
+    // WHEN
+    const core = require(join(IMPORTS, 'validators', CORE_VALIDATORS));
+    // THEN
+    expect(Object.keys(core).sort()).toEqual([...PRECOMPILED_CORE_KINDS].sort());
   });
 });

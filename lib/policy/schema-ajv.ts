@@ -1,0 +1,277 @@
+/**
+ * The Ajv set-up shared by schema validation at run time (lib/policy/schema.ts) and by the
+ * validators precompiled at import time (scripts/import.mjs writes imports/validators/ with
+ * Ajv's standalone code): one place for the options, the Kubernetes keywords and the rewriting
+ * of structural schemas into JSON Schema, so both give the very same errors.
+ *
+ * Everything that compiled code refers to is written as source text (`code`), so that a
+ * standalone module needs nothing from lib/: formats come from ajv-formats, RE2 from re2-wasm.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type Ajv from 'ajv';
+import type { KeywordCxt } from 'ajv';
+import { _, Name, strConcat, stringify } from 'ajv/dist/compile/codegen';
+import { _Code } from 'ajv/dist/compile/codegen/code';
+import N from 'ajv/dist/compile/names';
+import type { RegExpEngine } from 'ajv/dist/types';
+import { fullFormats } from 'ajv-formats/dist/formats';
+
+export const K8S_SCHEMA = 'kubernetes-1.28';
+export const OBJECT_META = `${K8S_SCHEMA}#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`;
+// The regular expression the API server quotes when it rejects a quantity.
+const QUANTITY_PATTERN = '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$';
+
+export const key = (apiVersion: string, kind: string): string => `${apiVersion} ${kind}`;
+
+/**
+ * Patterns are Go RE2: JavaScript's RegExp where it accepts them, RE2 itself (WebAssembly) otherwise,
+ * e.g. for `(?i)`. RE2 is loaded only when such a pattern is first tested: it compiles a WebAssembly
+ * module (~20 ms).
+ */
+const REGEXP_SOURCE = `(pattern, flags) => {
+  try {
+    return new RegExp(pattern, flags);
+  } catch {
+    let re2;
+    // Ajv tells patterns apart by toString().
+    return { source: pattern, toString: () => "/" + pattern + "/u", test: (s) => (re2 ??= new (require("re2-wasm").RE2)(pattern, "u")).test(s) };
+  }
+}`;
+
+/**
+ * Entries of a `map` list must differ in their keys, and those of a `set` list must differ, as the
+ * API server checks. Returns the errors (Ajv's shape), or null.
+ */
+const LIST_TYPE_ERRORS_SOURCE = `(items, listType, keys, instancePath, schemaPath) => {
+  let errors = null;
+  const seen = new Set();
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index];
+    const id = JSON.stringify(listType === "map" ? keys.map((k) => item?.[k]) : item);
+    if (seen.has(id)) {
+      const entry = listType === "map" ? "entry (" + keys.filter((k) => item?.[k] !== undefined).map((k) => k + ": " + JSON.stringify(item[k])).join(", ") + ")" : "value " + id;
+      (errors ??= []).push({ instancePath: instancePath + "/" + index, schemaPath, keyword: "x-kubernetes-list-type", params: {}, message: "duplicate " + entry });
+    }
+    seen.add(id);
+  }
+  return errors;
+}`;
+
+// eslint-disable-next-line @typescript-eslint/no-implied-eval
+const evaluate = (source: string): any => new Function('require', `return (${source});`)(require);
+
+const regExp: RegExpEngine = Object.assign(evaluate(REGEXP_SOURCE), { code: REGEXP_SOURCE });
+const listTypeErrors = evaluate(LIST_TYPE_ERRORS_SOURCE);
+
+/** The formats the API server checks; int32/int64/double are not range-checked there. */
+const FORMATS = ['date-time', 'byte', 'ipv4', 'ipv6'] as const;
+
+/**
+ * A new Ajv with the Kubernetes keywords and the v1.28 definitions added as `kubernetes-1.28`.
+ * With `standalone`, it keeps the generated source (for `ajv/dist/standalone`) and optimizes it,
+ * since the code is generated once and run often.
+ */
+export function createAjv(schemaDir: string, options: { standalone?: boolean } = {}): { ajv: Ajv; coreKinds: Map<string, string> } {
+  const standalone = options.standalone === true;
+  // Loaded on first use (~25 ms): a synth with precompiled validators never needs it.
+  const AjvClass: typeof Ajv = require('ajv').default;
+  const ajv = new AjvClass({
+    allErrors: true,
+    // The schemas are upstream's, generated and checked at import time: checking them against
+    // the meta-schema again on every compile would cost more than the validation itself.
+    validateSchema: false,
+    inlineRefs: false, // keeps shareRepeats' $defs shared
+    strictTypes: false, // union types (int-or-string) and formats under anyOf are normal in Kubernetes schemas
+    // At run time compiling dominates (each kind is validated a few hundred times at most);
+    // precompiled code is optimized.
+    code: standalone
+      ? { regExp, source: true, lines: true, optimize: true, formats: _`require("ajv-formats/dist/formats").fullFormats` }
+      : { regExp, optimize: false },
+    formats: { ...Object.fromEntries(FORMATS.map((f) => [f, fullFormats[f]])), int32: true, int64: true, double: true },
+  });
+  // Kubernetes extensions that carry no check of their own here (x-kubernetes-validations is CEL).
+  ajv.addVocabulary([
+    'example',
+    'x-kubernetes-group-version-kind',
+    'x-kubernetes-int-or-string',
+    'x-kubernetes-list-map-keys',
+    'x-kubernetes-map-type',
+    'x-kubernetes-patch-merge-key',
+    'x-kubernetes-patch-strategy',
+    'x-kubernetes-preserve-unknown-fields',
+    'x-kubernetes-unions',
+    'x-kubernetes-validations',
+  ]);
+  ajv.addKeyword({ keyword: 'x-kubernetes-list-type', type: 'array', schemaType: 'string', code: listTypeCode });
+
+  const core = JSON.parse(readFileSync(join(schemaDir, `${K8S_SCHEMA}.json`), 'utf8'));
+  const coreKinds = new Map<string, string>();
+  for (const [name, definition] of Object.entries<any>(core.definitions)) {
+    for (const gvk of definition['x-kubernetes-group-version-kind'] ?? []) {
+      coreKinds.set(key(gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version, gvk.kind), name);
+    }
+    // Free-form in Go (RawExtension, FieldsV1, Patch), so not closed by toJsonSchema.
+    if (definition.type === 'object' && !definition.properties) definition['x-kubernetes-preserve-unknown-fields'] = true;
+  }
+  core.definitions['io.k8s.apimachinery.pkg.api.resource.Quantity'].pattern = QUANTITY_PATTERN;
+  toJsonSchema(core);
+  ajv.addSchema(core, K8S_SCHEMA);
+  return { ajv, coreKinds };
+}
+
+/** Duplicate entries of `map` and `set` lists, one error each (see LIST_TYPE_ERRORS_SOURCE). */
+function listTypeCode(cxt: KeywordCxt): void {
+  const { gen, data, schema, parentSchema, it } = cxt;
+  if (schema !== 'map' && schema !== 'set') return;
+  const keys: string[] = schema === 'map' ? parentSchema['x-kubernetes-list-map-keys'] ?? [] : [];
+  const fn = gen.scopeValue('func', { key: 'listTypeErrors', ref: listTypeErrors, code: new _Code(LIST_TYPE_ERRORS_SOURCE) });
+  const instancePath = strConcat(N.instancePath, it.errorPath);
+  const errors: Name = gen.const('listErrors', _`${fn}(${data}, ${schema}, ${stringify(keys)}, ${instancePath}, ${`${it.errSchemaPath}/x-kubernetes-list-type`})`);
+  gen.if(_`${errors} !== null`, () => {
+    gen.assign(N.vErrors, _`${N.vErrors} === null ? ${errors} : ${N.vErrors}.concat(${errors})`).assign(N.errors, _`${N.vErrors}.length`);
+  });
+}
+
+/** The JSON Schema to compile for a CRD's `openAPIV3Schema` (left unchanged). */
+export function crdValidatorSchema(crd: any): any {
+  const schema = structuredClone(crd);
+  schema.type = 'object';
+  schema.properties = {
+    ...schema.properties,
+    // Every object has these, and Istio's schemas list only spec and status.
+    apiVersion: { type: 'string' },
+    kind: { type: 'string' },
+    metadata: { $ref: OBJECT_META },
+    // Written by controllers, not by manifests: not checked (and cheaper to compile).
+    status: {},
+  };
+  toJsonSchema(schema);
+  shareRepeats(schema);
+  return schema;
+}
+
+/** The JSON Schema to compile for a core kind's definition. */
+export const coreValidatorSchema = (definition: string): any => ({ $ref: `${K8S_SCHEMA}#/definitions/${definition}` });
+
+/**
+ * Rewrites a Kubernetes structural schema, in place, into plain JSON Schema:
+ * int-or-string and `nullable` become union types, and objects that neither declare
+ * `additionalProperties` nor preserve unknown fields are closed, since the API server
+ * drops (CRDs) or rejects (core kinds) fields they don't list.
+ */
+function toJsonSchema(node: any): void {
+  for (const junctor of ['anyOf', 'oneOf']) {
+    // `anyOf: [{type: integer}, {type: string}]` and the like: one union type gives one clear error.
+    const branches = node[junctor];
+    if (Array.isArray(branches) && branches.every((b) => Object.keys(b).length === 1 && typeof b.type === 'string')) {
+      node.type = branches.map((b: any) => b.type);
+      delete node[junctor];
+    }
+  }
+  if (node['x-kubernetes-int-or-string']) node.type = ['integer', 'string'];
+  if (node.nullable === true && node.type !== undefined) {
+    node.type = [...[node.type].flat(), 'null'];
+    if (node.enum) node.enum = [...node.enum, null];
+  }
+  delete node.nullable;
+  if ([node.type].flat().includes('object') && node.additionalProperties === undefined && !node['x-kubernetes-preserve-unknown-fields']) {
+    node.additionalProperties = false;
+  }
+  for (const [holder, slot] of subschemaSlots(node)) toJsonSchema(holder[slot]);
+}
+
+/**
+ * Moves subschemas that occur more than once into `$defs`, so that Ajv compiles each once:
+ * ApplicationSet repeats the Application template in every generator (compiles in 0.1 s, not 1.5 s).
+ */
+function shareRepeats(root: any): void {
+  const counts = new Map<string, number>();
+  const count = (node: any): void => {
+    const json = JSON.stringify(node);
+    if (json.length >= 500) counts.set(json, (counts.get(json) ?? 0) + 1);
+    for (const [holder, slot] of subschemaSlots(node)) count(holder[slot]);
+  };
+  const names = new Map<string, string>();
+  const defs: Record<string, unknown> = {};
+  const share = (node: any): void => {
+    for (const [holder, slot] of subschemaSlots(node)) {
+      const json = JSON.stringify(holder[slot]);
+      if ((counts.get(json) ?? 0) < 2) {
+        share(holder[slot]);
+        continue;
+      }
+      if (!names.has(json)) {
+        names.set(json, `shared${names.size}`);
+        defs[names.get(json)!] = holder[slot];
+        share(holder[slot]);
+      }
+      holder[slot] = { $ref: `#/$defs/${names.get(json)}` };
+    }
+  };
+  count(root);
+  share(root);
+  root.$defs = defs;
+}
+
+/** Where a schema node holds subschemas, as [holder, key] pairs so that they can be replaced. */
+function subschemaSlots(node: any): [any, string | number][] {
+  if (node === null || typeof node !== 'object' || Array.isArray(node)) return [];
+  const slots: [any, string | number][] = [];
+  for (const map of ['properties', 'definitions', '$defs']) for (const name of Object.keys(node[map] ?? {})) slots.push([node[map], name]);
+  for (const slot of ['items', 'additionalProperties', 'not']) if (typeof node[slot] === 'object') slots.push([node, slot]);
+  for (const junctor of ['allOf', 'anyOf', 'oneOf']) (node[junctor] ?? []).forEach((_: unknown, i: number) => slots.push([node[junctor], i]));
+  return slots;
+}
+
+/**
+ * The core kinds whose validators are precompiled (the workload, networking, RBAC and policy
+ * kinds manifests use); any other core kind is compiled on first use.
+ */
+export const PRECOMPILED_CORE_KINDS: readonly string[] = [
+  'v1 ConfigMap', 'v1 Endpoints', 'v1 LimitRange', 'v1 Namespace', 'v1 PersistentVolume', 'v1 PersistentVolumeClaim', 'v1 Pod',
+  'v1 ResourceQuota', 'v1 Secret', 'v1 Service', 'v1 ServiceAccount',
+  'apps/v1 DaemonSet', 'apps/v1 Deployment', 'apps/v1 ReplicaSet', 'apps/v1 StatefulSet',
+  'autoscaling/v2 HorizontalPodAutoscaler',
+  'batch/v1 CronJob', 'batch/v1 Job',
+  'networking.k8s.io/v1 Ingress', 'networking.k8s.io/v1 IngressClass', 'networking.k8s.io/v1 NetworkPolicy',
+  'policy/v1 PodDisruptionBudget',
+  'rbac.authorization.k8s.io/v1 ClusterRole', 'rbac.authorization.k8s.io/v1 ClusterRoleBinding',
+  'rbac.authorization.k8s.io/v1 Role', 'rbac.authorization.k8s.io/v1 RoleBinding',
+  'scheduling.k8s.io/v1 PriorityClass',
+  'storage.k8s.io/v1 StorageClass',
+];
+
+/** The module of precompiled core validators, exporting one function per `<apiVersion> <kind>`. */
+export const CORE_VALIDATORS = 'core.js';
+/** The module of a CRD's precompiled validator: its schema file's name, with `.js`. */
+export const crdValidatorModule = (schemaFile: string): string => schemaFile.replace(/\.json$/, '.js');
+
+const HEADER = '// Generated by scripts/import.mjs (Ajv standalone code, see lib/policy/schema-ajv.ts). Do not edit.\n';
+
+/**
+ * The source of the precompiled validator module `file` (CORE_VALIDATORS or a CRD's), from the
+ * schemas in `schemaDir`. Deterministic: the same schemas and code give the same text.
+ */
+export function validatorModuleSource(schemaDir: string, file: string): string {
+  // Loaded here only: nothing at run time needs the generator.
+  const standaloneCode: typeof import('ajv/dist/standalone').default = require('ajv/dist/standalone').default;
+  const { ajv, coreKinds } = createAjv(schemaDir, { standalone: true });
+  if (file === CORE_VALIDATORS) {
+    const refs: Record<string, string> = {};
+    PRECOMPILED_CORE_KINDS.forEach((kind, i) => {
+      const definition = coreKinds.get(kind);
+      if (!definition) throw new Error(`${K8S_SCHEMA}: no definition of ${kind}`);
+      ajv.addSchema(coreValidatorSchema(definition), `core${i}`);
+      refs[kind] = `core${i}`;
+    });
+    return HEADER + standaloneCode(ajv, refs) + '\n';
+  }
+  const crd = JSON.parse(readFileSync(join(schemaDir, file.replace(/\.js$/, '.json')), 'utf8'));
+  return HEADER + standaloneCode(ajv, ajv.compile(crdValidatorSchema(crd))) + '\n';
+}
+
+/** The precompiled modules for the schemas in `schemaDir`: CORE_VALIDATORS and one per CRD schema file. */
+export function validatorModules(schemaFiles: readonly string[]): string[] {
+  return [CORE_VALIDATORS, ...schemaFiles.filter((f) => f.endsWith('.json') && f !== `${K8S_SCHEMA}.json`).sort().map(crdValidatorModule)];
+}
