@@ -5,6 +5,7 @@ import {
   renderReachabilityReport, renderRunbooks, workloadsFromManifests,
 } from '../lib';
 import { DataChart, dataHome } from './data-chart';
+import { platformHelmCharts } from './platform-helm';
 
 /**
  * `reports/reachability.md`: for each cluster, who can reach whom, computed by evaluating the
@@ -48,7 +49,7 @@ export function platformChecks(objects: readonly RenderedObject[], model: Platfo
  * The platform's files besides the manifests: `runbooks/<alert>.md` for every alert of every
  * PrometheusRule (where the alerts' `runbook_url`s point), `reports/reachability.md`,
  * `reports/metrics.md` (the metrics the services emit for the rules and dashboards),
- * `reports/dr.md` and `cluster/audit-policy.yaml`.
+ * `reports/dr.md`, `cluster/audit-policy.yaml` and the Helm charts under `helm/`.
  */
 export function platformFiles(app: App, objects: readonly RenderedObject[], model: PlatformModel): Map<string, string> {
   const files = new Map(renderRunbooks(app).map((runbook) => [runbook.path, runbook.content] as [string, string]));
@@ -56,6 +57,7 @@ export function platformFiles(app: App, objects: readonly RenderedObject[], mode
   files.set('reports/metrics.md', renderMetricCatalog());
   files.set('reports/dr.md', platformDrReport(app, model));
   files.set('cluster/audit-policy.yaml', toYaml(auditPolicy()));
+  for (const [path, content] of platformHelmCharts(objects, model)) files.set(path, content);
   return files;
 }
 

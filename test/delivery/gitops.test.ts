@@ -1,25 +1,11 @@
 import { join } from 'node:path';
-import { applicationTargets, evaluateCluster, platformApp, platformSpec } from '../../charts';
+import { applicationTargets, evaluateCluster, platformApp } from '../../charts';
 import {
   clusterPlacements, declaredConnections, edgeGateways, isStatefulKind, PlatformAppDefinition, synthesize, syncWave, validateSchema, validateSpec,
 } from '../../lib';
-import { clone, committedRelease, REPO_ROOT } from '../helpers/manifests';
+import { clusterPerColorSpec, committedRelease, REPO_ROOT } from '../helpers/manifests';
 
 const RELEASE = join(REPO_ROOT, 'release.yaml');
-
-/** The platform spec in the seed's topology: one cluster per colour in each region. */
-function clusterPerColorSpec(): any {
-  const spec: any = clone(platformSpec);
-  spec.topology = 'cluster-per-color';
-  for (const region of spec.regions) {
-    delete region.cluster;
-    region.colorClusters = {
-      blue: { name: `alp-${region.name}-blue`, server: `https://blue.${region.name}.k8s.alp.example.com` },
-      green: { name: `alp-${region.name}-green`, server: `https://green.${region.name}.k8s.alp.example.com` },
-    };
-  }
-  return spec;
-}
 
 describe('Argo CD delivery |', () => {
   const output = synthesize(platformApp, { releaseFile: RELEASE });

@@ -47,3 +47,17 @@ export function errorOf(fn: () => unknown): string {
   }
   throw new Error('expected an error, but none was thrown');
 }
+
+/** The platform spec in the seed's topology: one cluster per colour in each region. */
+export function clusterPerColorSpec(): any {
+  const spec: any = clone(platformSpec);
+  spec.topology = 'cluster-per-color';
+  for (const region of spec.regions) {
+    delete region.cluster;
+    region.colorClusters = {
+      blue: { name: `alp-${region.name}-blue`, server: `https://blue.${region.name}.k8s.alp.example.com` },
+      green: { name: `alp-${region.name}-green`, server: `https://green.${region.name}.k8s.alp.example.com` },
+    };
+  }
+  return spec;
+}

