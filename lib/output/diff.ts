@@ -25,8 +25,8 @@ function diffAt(path: string, before: unknown, after: unknown, out: FieldChange[
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
     for (const key of keys) {
       const child = childPath(path, key);
-      if (!(key in after)) out.push({ kind: 'removed', path: child, before: before[key] });
-      else if (!(key in before)) out.push({ kind: 'added', path: child, after: after[key] });
+      if (!(key in after)) pushWhole('removed', child, before[key], out);
+      else if (!(key in before)) pushWhole('added', child, after[key], out);
       else diffAt(child, before[key], after[key], out);
     }
     return;
@@ -40,8 +40,8 @@ function diffAt(path: string, before: unknown, after: unknown, out: FieldChange[
       const a = byName(after);
       for (const name of [...new Set([...beforeNames, ...afterNames])].sort()) {
         const child = `${path}[${name}]`;
-        if (!a.has(name)) out.push({ kind: 'removed', path: child, before: b.get(name) });
-        else if (!b.has(name)) out.push({ kind: 'added', path: child, after: a.get(name) });
+        if (!a.has(name)) pushWhole('removed', child, b.get(name), out);
+        else if (!b.has(name)) pushWhole('added', child, a.get(name), out);
         else diffAt(child, b.get(name), a.get(name), out);
       }
       const kept = beforeNames.filter((n) => a.has(n));
@@ -49,15 +49,66 @@ function diffAt(path: string, before: unknown, after: unknown, out: FieldChange[
       if (kept.join('\0') !== keptAfter.join('\0')) out.push({ kind: 'reordered', path, before: kept, after: keptAfter });
       return;
     }
-    for (let i = 0; i < Math.max(before.length, after.length); i++) {
-      const child = `${path}[${i}]`;
-      if (i >= after.length) out.push({ kind: 'removed', path: child, before: before[i] });
-      else if (i >= before.length) out.push({ kind: 'added', path: child, after: after[i] });
-      else diffAt(child, before[i], after[i], out);
-    }
+    diffList(path, before, after, out);
     return;
   }
   if (!sameValue(before, after)) out.push({ kind: 'changed', path, before, after });
+}
+
+/**
+ * A list without names: equal items are matched in order (longest common subsequence), so that
+ * an item inserted or removed is reported once, not as a change of every item after it. Between
+ * matched items, the remaining ones are compared pairwise; the rest are added or removed. Indexes
+ * are the new list's, the old list's for removed items.
+ */
+function diffList(path: string, before: unknown[], after: unknown[], out: FieldChange[]): void {
+  const b = before.map((item) => JSON.stringify(item));
+  const a = after.map((item) => JSON.stringify(item));
+  const pairs = b.length * a.length <= 250_000 ? commonSubsequence(b, a) : [];
+  let i = 0;
+  let j = 0;
+  for (const [mi, mj] of [...pairs, [b.length, a.length]]) {
+    // The gap before this match: before[i..mi) against after[j..mj).
+    while (i < mi && j < mj) diffAt(`${path}[${j}]`, before[i++], after[j++], out);
+    while (i < mi) { pushWhole('removed', `${path}[${i}]`, before[i], out); i++; }
+    while (j < mj) { pushWhole('added', `${path}[${j}]`, after[j], out); j++; }
+    i = mi + 1;
+    j = mj + 1;
+  }
+}
+
+/** Index pairs of a longest common subsequence of two lists of strings, in order. */
+function commonSubsequence(b: string[], a: string[]): [number, number][] {
+  const lengths = Array.from({ length: b.length + 1 }, () => new Array<number>(a.length + 1).fill(0));
+  for (let i = b.length - 1; i >= 0; i--) {
+    for (let j = a.length - 1; j >= 0; j--) {
+      lengths[i][j] = b[i] === a[j] ? lengths[i + 1][j + 1] + 1 : Math.max(lengths[i + 1][j], lengths[i][j + 1]);
+    }
+  }
+  const pairs: [number, number][] = [];
+  let i = 0;
+  let j = 0;
+  while (i < b.length && j < a.length) {
+    if (b[i] === a[j]) { pairs.push([i, j]); i++; j++; } else if (lengths[i + 1][j] >= lengths[i][j + 1]) i++; else j++;
+  }
+  return pairs;
+}
+
+/**
+ * Reports a field added or removed as a whole: in one line when its value is short, else as
+ * one line per leaf, so that no part of it is cut off.
+ */
+function pushWhole(kind: 'added' | 'removed', path: string, value: unknown, out: FieldChange[]): void {
+  const compact = (isPlainObject(value) || Array.isArray(value)) && JSON.stringify(value).length > MAX_VALUE;
+  if (!compact) {
+    out.push(kind === 'added' ? { kind, path, after: value } : { kind, path, before: value });
+    return;
+  }
+  const empty = isPlainObject(value) ? {} : [];
+  // The leaves are the differences from an empty value of the same shape.
+  for (const leaf of diffObjects(empty, value)) {
+    if (leaf.kind === 'added') pushWhole(kind, `${path}${leaf.path.startsWith('[') ? '' : '.'}${leaf.path}`, leaf.after, out);
+  }
 }
 
 /** The items' `name`s when every item is an object with a unique string `name`; else undefined. */
@@ -126,7 +177,7 @@ export function formatValue(value: unknown): string {
 }
 
 function isPlainString(s: string): boolean {
-  return /^(\.\.\.)?[A-Za-z0-9_./][A-Za-z0-9_./:@=+~%*-]*$/.test(s) && !/^(true|false|null|yes|no|on|off|y|n|~)$/i.test(s) && Number.isNaN(Number(s));
+  return /^(\.\.\.|-+)?[A-Za-z0-9_./][A-Za-z0-9_./:@=+~%*-]*$/.test(s) && !/^(true|false|null|yes|no|on|off|y|n|~)$/i.test(s) && Number.isNaN(Number(s));
 }
 
 function lineCount(text: string): number {

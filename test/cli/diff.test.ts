@@ -1,0 +1,368 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as yaml from 'js-yaml';
+import { platformApp, platformSpec } from '../../charts';
+import { changedPaths, PlatformAppDefinition, readTree, run, switchTrafficCommand, synthesize, synthToDirectory } from '../../lib';
+import { clone, REPO_ROOT } from '../helpers/manifests';
+
+const NEW_GATEWAY = `registry.alp.example.com/alp/api-gateway:2.15.0@sha256:${'e'.repeat(64)}`;
+const OLD_GATEWAY = 'registry.alp.example.com/alp/api-gateway:2.14.1@sha256:72845c1f1d98424a65c4c1c3788c8ffaa88e48961d95ad6ca94c58fd29c5021a';
+const QUIZ_IMAGE = `registry.alp.example.com/alp/quiz-service:1.0.0@sha256:${'a'.repeat(64)}`;
+
+/**
+ * The platform's app without its Helm charts (`helm/`, another part's output, still changing):
+ * the exact reports below then cover the manifests, the reports and the runbooks.
+ */
+const app: PlatformAppDefinition = {
+  ...platformApp,
+  files: (built, objects, model) => new Map([...platformApp.files!(built, objects, model)].filter(([path]) => !path.startsWith('helm/'))),
+};
+
+describe('alp diff |', () => {
+  let scratch: string;
+  let outdir: string;
+  let committedRelease: any;
+
+  beforeAll(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'alp-diff-'));
+    outdir = join(scratch, 'dist');
+    cpSync(join(REPO_ROOT, 'release.yaml'), join(scratch, 'release.yaml'));
+    committedRelease = yaml.load(readFileSync(join(scratch, 'release.yaml'), 'utf8'));
+    synthToDirectory(app, outdir, { releaseFile: join(scratch, 'release.yaml') });
+  });
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  /** Runs `alp diff <args>` through the CLI's entry point: exit code, stdout, stderr. */
+  function alpDiff(args: string[], definition: PlatformAppDefinition = app) {
+    let stdout = '';
+    let stderr = '';
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => { stdout += String(chunk); return true; });
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => { stderr += String(chunk); return true; });
+    try {
+      return { code: run(['diff', ...args], definition), stdout, stderr };
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+  }
+
+  /** A release file in the scratch directory: the committed release, changed by `change`. */
+  function releaseWith(name: string, change: (release: any) => void): string {
+    const release = clone(committedRelease);
+    change(release);
+    const file = join(scratch, name);
+    writeFileSync(file, yaml.dump(release));
+    return file;
+  }
+
+  test('exits 0 and says so when dist/ equals a fresh synthesis', () => {
+    expect(alpDiff(['--release', join(scratch, 'release.yaml'), '--outdir', outdir])).toEqual({
+      code: 0,
+      stdout: `alp diff: ${outdir}/ matches a fresh synthesis (${readTree(outdir).size} files)\n`,
+      stderr: '',
+    });
+  });
+
+  test('a switch: exactly the live and preview routes of each region, flagged as the active colour', () => {
+    const release = releaseWith('switch.yaml', (r) => { r.regions.primary.activeColor = 'green'; r.regions.dr.activeColor = 'green'; });
+    expect(alpDiff(['--release', release, '--outdir', outdir])).toEqual({
+      code: 1,
+      stderr: '',
+      stdout: [
+        `alp diff: ${outdir}/ differs from a fresh synthesis: objects 0 added, 0 removed, 4 changed; other files 0 added, 0 removed, 0 changed`,
+        '',
+        'must not miss:',
+        '  active colour: 4 objects',
+        '    ~ manifests/dr/edge/httproute-api-gateway-preview.yaml: HTTPRoute alp-edge/api-gateway-preview',
+        '    ~ manifests/dr/edge/httproute-api-gateway.yaml: HTTPRoute alp-edge/api-gateway',
+        '    ~ manifests/primary/edge/httproute-api-gateway-preview.yaml: HTTPRoute alp-edge/api-gateway-preview',
+        '    ~ manifests/primary/edge/httproute-api-gateway.yaml: HTTPRoute alp-edge/api-gateway',
+        '',
+        'by region and component:',
+        '  dr/edge       2 changed',
+        '  primary/edge  2 changed',
+        '',
+        'changes:',
+        '~ manifests/dr/edge/httproute-api-gateway-preview.yaml: HTTPRoute alp-edge/api-gateway-preview [active colour]',
+        '    spec.rules[0].backendRefs[api-gateway].namespace: alp-green -> alp-blue',
+        '~ manifests/dr/edge/httproute-api-gateway.yaml: HTTPRoute alp-edge/api-gateway [active colour]',
+        '    spec.rules[0].backendRefs[api-gateway].namespace: alp-blue -> alp-green',
+        '~ manifests/primary/edge/httproute-api-gateway-preview.yaml: HTTPRoute alp-edge/api-gateway-preview [active colour]',
+        '    spec.rules[0].backendRefs[api-gateway].namespace: alp-green -> alp-blue',
+        '~ manifests/primary/edge/httproute-api-gateway.yaml: HTTPRoute alp-edge/api-gateway [active colour]',
+        '    spec.rules[0].backendRefs[api-gateway].namespace: alp-blue -> alp-green',
+        '',
+      ].join('\n'),
+    });
+  });
+
+  test('a stage: exactly the standby colour\'s Deployments, with the image and version fields, nothing flagged', () => {
+    const release = releaseWith('stage.yaml', (r) => { r.colors.green.images['api-gateway'] = NEW_GATEWAY; });
+    const deployment = (region: string) => [
+      `~ manifests/${region}/green/deployment-api-gateway.yaml: Deployment alp-green/api-gateway`,
+      '    metadata.labels["app.kubernetes.io/version"]: 2.14.1 -> 2.15.0',
+      '    spec.template.metadata.labels["app.kubernetes.io/version"]: 2.14.1 -> 2.15.0',
+      `    spec.template.spec.containers[api-gateway].env[OTEL_RESOURCE_ATTRIBUTES].value: "alp.color=green,cloud.region=${region},service.namespace=alp,service.version=2.14.1"`
+        + ` -> "alp.color=green,cloud.region=${region},service.namespace=alp,service.version=2.15.0"`,
+      `    spec.template.spec.containers[api-gateway].image: ${OLD_GATEWAY} -> ${NEW_GATEWAY}`,
+    ];
+    expect(alpDiff(['--release', release, '--outdir', outdir])).toEqual({
+      code: 1,
+      stderr: '',
+      stdout: [
+        `alp diff: ${outdir}/ differs from a fresh synthesis: objects 0 added, 0 removed, 2 changed; other files 0 added, 0 removed, 0 changed`,
+        '',
+        'by region and component:',
+        '  dr/green       1 changed',
+        '  primary/green  1 changed',
+        '',
+        'changes:',
+        ...deployment('dr'),
+        ...deployment('primary'),
+        '',
+      ].join('\n'),
+    });
+  });
+
+  test('a new service: its objects in both colours and regions and its paths into the data layer, flagged RBAC, network and data', () => {
+    // GIVEN a spec with a new internal service that uses PostgreSQL and is called by the api-gateway
+    const spec: any = clone(platformSpec);
+    spec.services.push({
+      name: 'quiz-service',
+      description: 'Quizzes',
+      imageRepository: 'registry.alp.example.com/alp/quiz-service',
+      port: 8080,
+      metricsPort: 9090,
+      resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+      autoscaling: { minReplicas: 2, maxReplicas: 4 },
+      dependsOn: { postgres: true },
+      secrets: [{ name: 'postgres', vaultKey: 'alp/quiz-service/postgres', keys: ['password', 'username'] }],
+    });
+    spec.services[0].dependsOn.services.push('quiz-service');
+    const specFile = join(scratch, 'platform.yaml');
+    writeFileSync(specFile, yaml.dump(spec));
+    const release = releaseWith('new-service.yaml', (r) => { r.colors.blue.images['quiz-service'] = QUIZ_IMAGE; r.colors.green.images['quiz-service'] = QUIZ_IMAGE; });
+
+    // WHEN
+    const result = alpDiff(['--spec', specFile, '--release', release, '--outdir', outdir]);
+
+    // THEN the summary: what a reviewer must not miss, and the counts per region and component
+    expect(result.code).toBe(1);
+    const [summary, changes] = result.stdout.split('\nchanges:\n');
+    const rbac = (region: string) => ['blue', 'green'].map((c) => `    + manifests/${region}/${c}/serviceaccount-quiz-service.yaml: ServiceAccount alp-${c}/quiz-service`);
+    const network = (region: string) => [
+      `    + manifests/${region}/blue/authorizationpolicy-quiz-service.yaml: AuthorizationPolicy alp-blue/quiz-service`,
+      `    ~ manifests/${region}/blue/networkpolicy-api-gateway.yaml: NetworkPolicy alp-blue/api-gateway`,
+      `    + manifests/${region}/blue/networkpolicy-quiz-service.yaml: NetworkPolicy alp-blue/quiz-service`,
+      `    ~ manifests/${region}/data/authorizationpolicy-postgres-pooler-rw.yaml: AuthorizationPolicy alp-data/postgres-pooler-rw`,
+      `    ~ manifests/${region}/data/networkpolicy-postgres-pooler-rw.yaml: NetworkPolicy alp-data/postgres-pooler-rw`,
+      `    + manifests/${region}/green/authorizationpolicy-quiz-service.yaml: AuthorizationPolicy alp-green/quiz-service`,
+      `    ~ manifests/${region}/green/networkpolicy-api-gateway.yaml: NetworkPolicy alp-green/api-gateway`,
+      `    + manifests/${region}/green/networkpolicy-quiz-service.yaml: NetworkPolicy alp-green/quiz-service`,
+      `    ~ manifests/${region}/monitoring/authorizationpolicy-otel-collector.yaml: AuthorizationPolicy alp-monitoring/otel-collector`,
+      `    ~ manifests/${region}/monitoring/networkpolicy-otel-collector.yaml: NetworkPolicy alp-monitoring/otel-collector`,
+      `    ~ manifests/${region}/monitoring/networkpolicy-prometheus.yaml: NetworkPolicy alp-monitoring/prometheus`,
+    ];
+    const data = (region: string) => [
+      `    ~ manifests/${region}/data/authorizationpolicy-postgres-pooler-rw.yaml: AuthorizationPolicy alp-data/postgres-pooler-rw`,
+      `    ~ manifests/${region}/data/networkpolicy-postgres-pooler-rw.yaml: NetworkPolicy alp-data/postgres-pooler-rw`,
+    ];
+    expect(summary.split('\n')).toEqual([
+      `alp diff: ${outdir}/ differs from a fresh synthesis: objects 40 added, 0 removed, 18 changed; other files 0 added, 0 removed, 2 changed`,
+      '',
+      'must not miss:',
+      '  RBAC: 4 objects',
+      ...rbac('dr'),
+      ...rbac('primary'),
+      '  network: 22 objects',
+      ...network('dr'),
+      ...network('primary'),
+      '  data: 4 objects',
+      ...data('dr'),
+      ...data('primary'),
+      '',
+      'by region and component:',
+      '  dr/blue             9 added, 1 changed',
+      '  dr/data             2 changed',
+      '  dr/green            9 added, 1 changed',
+      '  dr/monitoring       2 added, 3 changed',
+      '  dr/platform         2 changed',
+      '  primary/blue        9 added, 1 changed',
+      '  primary/data        2 changed',
+      '  primary/green       9 added, 1 changed',
+      '  primary/monitoring  2 added, 3 changed',
+      '  primary/platform    2 changed',
+      '  reports             2 changed files',
+      '',
+    ]);
+
+    // THEN each changed object and file, once
+    const colourObjects = (region: string, c: string) => [
+      `+ manifests/${region}/${c}/authorizationpolicy-quiz-service.yaml: AuthorizationPolicy alp-${c}/quiz-service [network]`,
+      `+ manifests/${region}/${c}/deployment-quiz-service.yaml: Deployment alp-${c}/quiz-service`,
+      `+ manifests/${region}/${c}/externalsecret-quiz-service-postgres.yaml: ExternalSecret alp-${c}/quiz-service-postgres`,
+      `+ manifests/${region}/${c}/horizontalpodautoscaler-quiz-service.yaml: HorizontalPodAutoscaler alp-${c}/quiz-service`,
+      `~ manifests/${region}/${c}/networkpolicy-api-gateway.yaml: NetworkPolicy alp-${c}/api-gateway [network]`,
+      `+ manifests/${region}/${c}/networkpolicy-quiz-service.yaml: NetworkPolicy alp-${c}/quiz-service [network]`,
+      `+ manifests/${region}/${c}/poddisruptionbudget-quiz-service.yaml: PodDisruptionBudget alp-${c}/quiz-service`,
+      `+ manifests/${region}/${c}/service-quiz-service.yaml: Service alp-${c}/quiz-service`,
+      `+ manifests/${region}/${c}/serviceaccount-quiz-service.yaml: ServiceAccount alp-${c}/quiz-service [RBAC]`,
+      `+ manifests/${region}/${c}/servicemonitor-quiz-service.yaml: ServiceMonitor alp-${c}/quiz-service`,
+    ];
+    const regionObjects = (region: string) => [
+      ...colourObjects(region, 'blue'),
+      `~ manifests/${region}/data/authorizationpolicy-postgres-pooler-rw.yaml: AuthorizationPolicy alp-data/postgres-pooler-rw [network, data]`,
+      `~ manifests/${region}/data/networkpolicy-postgres-pooler-rw.yaml: NetworkPolicy alp-data/postgres-pooler-rw [network, data]`,
+      ...colourObjects(region, 'green'),
+      `~ manifests/${region}/monitoring/authorizationpolicy-otel-collector.yaml: AuthorizationPolicy alp-monitoring/otel-collector [network]`,
+      `+ manifests/${region}/monitoring/configmap-grafana-dashboard-quiz-service.yaml: ConfigMap alp-monitoring/grafana-dashboard-quiz-service`,
+      `~ manifests/${region}/monitoring/networkpolicy-otel-collector.yaml: NetworkPolicy alp-monitoring/otel-collector [network]`,
+      `~ manifests/${region}/monitoring/networkpolicy-prometheus.yaml: NetworkPolicy alp-monitoring/prometheus [network]`,
+      `+ manifests/${region}/monitoring/prometheusrule-quiz-service-rules.yaml: PrometheusRule alp-monitoring/quiz-service-rules`,
+      `~ manifests/${region}/platform/resourcequota-alp-blue-quota.yaml: ResourceQuota alp-blue/alp-blue-quota`,
+      `~ manifests/${region}/platform/resourcequota-alp-green-quota.yaml: ResourceQuota alp-green/alp-green-quota`,
+    ];
+    expect(changes.split('\n').filter((line) => line !== '' && !line.startsWith('    '))).toEqual([
+      ...regionObjects('dr'),
+      ...regionObjects('primary'),
+      expect.stringMatching(/^~ reports\/policy\.md: \d+ -> \d+ lines \(\+1 -1\)$/),
+      expect.stringMatching(/^~ reports\/reachability\.md: \d+ -> \d+ lines \(\+\d+ -\d+\)$/),
+    ]);
+
+    // THEN the fields: the new paths into the data layer, and only them
+    const fieldsOf = (path: string) => {
+      const lines = changes.split('\n');
+      const at = lines.findIndex((line) => line.startsWith(`~ ${path}:`));
+      const end = lines.findIndex((line, i) => i > at && !line.startsWith('    '));
+      return lines.slice(at + 1, end);
+    };
+    expect(fieldsOf('manifests/primary/data/authorizationpolicy-postgres-pooler-rw.yaml')).toEqual([
+      '    + spec.rules[0].from[0].source.principals[9]: cluster.local/ns/alp-blue/sa/quiz-service',
+      '    + spec.rules[0].from[0].source.principals[10]: cluster.local/ns/alp-green/sa/quiz-service',
+    ]);
+    const poolerIngress = (index: number, c: string) => [
+      `    + spec.ingress[${index}].from[0].namespaceSelector: {"matchLabels":{"kubernetes.io/metadata.name":"alp-${c}"}}`,
+      `    + spec.ingress[${index}].from[0].podSelector: {"matchLabels":{"alp-deploy.io/color":"${c}","app.kubernetes.io/instance":"quiz-service-${c}","app.kubernetes.io/name":"quiz-service"}}`,
+      `    + spec.ingress[${index}].ports: [{"port":5432,"protocol":"TCP"}]`,
+    ];
+    expect(fieldsOf('manifests/primary/data/networkpolicy-postgres-pooler-rw.yaml')).toEqual([...poolerIngress(8, 'blue'), ...poolerIngress(14, 'green')]);
+    expect(fieldsOf('manifests/primary/blue/networkpolicy-api-gateway.yaml')).toEqual([
+      '    + spec.egress[4].ports: [{"port":8080,"protocol":"TCP"}]',
+      '    + spec.egress[4].to: [{"podSelector":{"matchLabels":{"alp-deploy.io/color":"blue","app.kubernetes.io/instance":"quiz-service-blue","app.kubernetes.io/name":"quiz-service"}}}]',
+    ]);
+  });
+
+  test('other files (the Helm charts, reports) are listed with line counts, without a field diff', () => {
+    // GIVEN the whole app's output, Helm charts included
+    const full = join(scratch, 'full');
+    synthToDirectory(platformApp, full, { releaseFile: join(scratch, 'release.yaml') });
+    const release = releaseWith('stage-full.yaml', (r) => { r.colors.green.images['api-gateway'] = NEW_GATEWAY; });
+    // WHEN
+    const result = alpDiff(['--release', release, '--outdir', full], platformApp);
+    // THEN the same two Deployments, and any other file as one line
+    expect(result.code).toBe(1);
+    const changes = result.stdout.split('\nchanges:\n')[1].split('\n').filter((line) => line !== '');
+    const objects = changes.filter((line) => line.startsWith('~ manifests/'));
+    expect(objects).toEqual([
+      '~ manifests/dr/green/deployment-api-gateway.yaml: Deployment alp-green/api-gateway',
+      '~ manifests/primary/green/deployment-api-gateway.yaml: Deployment alp-green/api-gateway',
+    ]);
+    const others = changes.slice(changes.findIndex((line) => !line.startsWith('~ manifests/') && !line.startsWith('    ')));
+    const expected = changedPaths(readTree(full), synthesize(platformApp, { releaseFile: release }).files).filter((path) => !path.startsWith('manifests/'));
+    expect(others.map((line) => line.slice(2, line.indexOf(': ')))).toEqual(expected);
+    for (const line of others) expect(line).toMatch(/^~ (?!manifests\/)\S+: \d+ -> \d+ lines \(\+\d+ -\d+\)$/);
+  });
+
+  test('fails with exit 2 when it cannot compare: no output directory, invalid inputs, bad options', () => {
+    const missing = join(scratch, 'nowhere');
+    expect(alpDiff(['--outdir', missing])).toEqual({ code: 2, stdout: '', stderr: `error: alp diff: ${missing}/ does not exist; run 'alp synth' first, or compare with a commit (--base)\n` });
+    const release = releaseWith('bad.yaml', (r) => { delete r.colors.green.images['learning-engine']; });
+    expect(alpDiff(['--release', release, '--outdir', outdir])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: invalid platform input (1 problem); nothing was written\n  - ${release}: 'colors.green.images[learning-engine]' (missing) is required: every service needs an image in both colours\n`,
+    });
+    expect(alpDiff(['--bsae', 'HEAD'])).toEqual({ code: 2, stdout: '', stderr: "error: alp diff: Unknown option '--bsae'; run 'alp help' for the options\n" });
+  });
+});
+
+describe('alp diff --base |', () => {
+  let repo: string;
+  const git = (...args: string[]) => {
+    const result = spawnSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], { cwd: repo, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+    return result.stdout;
+  };
+
+  beforeAll(() => {
+    // GIVEN a repository whose last commit holds release.yaml and dist/ (blue live), and a
+    // working tree in which traffic was switched to green in dr, not yet committed
+    repo = mkdtempSync(join(tmpdir(), 'alp-diff-git-'));
+    cpSync(join(REPO_ROOT, 'release.yaml'), join(repo, 'release.yaml'));
+    synthToDirectory(app, join(repo, 'dist'), { releaseFile: join(repo, 'release.yaml') });
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-q', '-m', 'blue live');
+    const silence = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      switchTrafficCommand(['--to', 'green', '--region', 'dr', '--release', join(repo, 'release.yaml'), '--outdir', join(repo, 'dist')], app);
+    } finally {
+      silence.mockRestore();
+    }
+  });
+  afterAll(() => rmSync(repo, { recursive: true, force: true }));
+
+  function alpDiff(args: string[]) {
+    let stdout = '';
+    let stderr = '';
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => { stdout += String(chunk); return true; });
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => { stderr += String(chunk); return true; });
+    try {
+      return { code: run(['diff', '--release', join(repo, 'release.yaml'), '--outdir', join(repo, 'dist'), ...args], app), stdout, stderr };
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+  }
+
+  test('compares with dist/ as committed, and shows the release state\'s change of active colour', () => {
+    const dist = join(repo, 'dist');
+    expect(alpDiff(['--base', 'HEAD'])).toEqual({
+      code: 1,
+      stderr: '',
+      stdout: [
+        `alp diff: ${dist}/ at HEAD differs from a fresh synthesis: objects 0 added, 0 removed, 2 changed; other files 0 added, 0 removed, 0 changed`,
+        '',
+        'must not miss:',
+        '  active colour: 2 objects and the release state',
+        `    ${join(repo, 'release.yaml')}: regions.dr.activeColor: blue -> green`,
+        '    ~ manifests/dr/edge/httproute-api-gateway-preview.yaml: HTTPRoute alp-edge/api-gateway-preview',
+        '    ~ manifests/dr/edge/httproute-api-gateway.yaml: HTTPRoute alp-edge/api-gateway',
+        '',
+        'by region and component:',
+        '  dr/edge  2 changed',
+        '',
+        'changes:',
+        '~ manifests/dr/edge/httproute-api-gateway-preview.yaml: HTTPRoute alp-edge/api-gateway-preview [active colour]',
+        '    spec.rules[0].backendRefs[api-gateway].namespace: alp-green -> alp-blue',
+        '~ manifests/dr/edge/httproute-api-gateway.yaml: HTTPRoute alp-edge/api-gateway [active colour]',
+        '    spec.rules[0].backendRefs[api-gateway].namespace: alp-blue -> alp-green',
+        '',
+      ].join('\n'),
+    });
+  });
+
+  test('without --base, compares with the working tree\'s dist/, which the switch brought up to date', () => {
+    expect(alpDiff([])).toMatchObject({ code: 0, stdout: expect.stringMatching(/ matches a fresh synthesis \(\d+ files\)\n$/) });
+  });
+
+  test('fails with exit 2 on an unknown revision', () => {
+    expect(alpDiff(['--base', 'no-such-branch'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: alp diff: '--base' ("no-such-branch") must name a commit of ${realpathSync(repo)}; see 'git log'\n`,
+    });
+  });
+});
