@@ -1,6 +1,7 @@
 // Loads a TypeScript entry point of this repository as a CommonJS bundle in build/ (git-ignored),
 // rebuilding it with esbuild only when a source file is newer than the bundle. Used by the `alp`
-// launcher and the cdk8s validation plugin, so that no run type-checks or transpiles.
+// launcher and the cdk8s validation plugin, so that no run type-checks or transpiles, and with a
+// V8 code cache (compile-cache.js), so that no run compiles what the previous one did.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -28,6 +29,7 @@ function newestSourceMtime() {
  * `build/<name>.js`, building it first when it is missing or older than any source.
  */
 function loadBundle(entry, name) {
+  require('./compile-cache'); // the bundle and its packages from V8's code cache
   const bundle = path.join(root, 'build', `${name}.js`);
   const stat = fs.statSync(bundle, { throwIfNoEntry: false });
   if (stat === undefined || stat.mtimeMs < newestSourceMtime()) {
