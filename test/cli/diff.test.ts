@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { platformApp, platformSpec } from '../../charts';
 import { changedPaths, PlatformAppDefinition, readTree, run, switchTrafficCommand, synthesize, synthToDirectory } from '../../lib';
-import { clone, REPO_ROOT } from '../helpers/manifests';
+import { clone, clusterPerColorSpec, REPO_ROOT } from '../helpers/manifests';
 
 const NEW_GATEWAY = `registry.alp.example.com/alp/api-gateway:2.15.0@sha256:${'e'.repeat(64)}`;
 const OLD_GATEWAY = 'registry.alp.example.com/alp/api-gateway:2.14.1@sha256:72845c1f1d98424a65c4c1c3788c8ffaa88e48961d95ad6ca94c58fd29c5021a';
@@ -273,6 +273,47 @@ describe('alp diff |', () => {
     const expected = changedPaths(readTree(full), synthesize(platformApp, { releaseFile: release }).files).filter((path) => !path.startsWith('manifests/'));
     expect(others.map((line) => line.slice(2, line.indexOf(': ')))).toEqual(expected);
     for (const line of others) expect(line).toMatch(/^~ (?!manifests\/)\S+: \d+ -> \d+ lines \(\+\d+ -\d+\)$/);
+  });
+
+  test('a switch with one cluster per colour: the Gateways\' weighted-DNS annotations, flagged as the active colour', () => {
+    // GIVEN dist/ of the seed's topology, blue live
+    const specFile = join(scratch, 'cluster-per-color.yaml');
+    writeFileSync(specFile, yaml.dump(clusterPerColorSpec()));
+    const perColor = join(scratch, 'per-color');
+    synthToDirectory(app, perColor, { specFile, releaseFile: join(scratch, 'release.yaml') });
+    // WHEN dr switches to green
+    const release = releaseWith('switch-dr.yaml', (r) => { r.regions.dr.activeColor = 'green'; });
+    const result = alpDiff(['--spec', specFile, '--release', release, '--outdir', perColor]);
+    // THEN
+    const gateway = (colour: string, name: string, from: string, to: string) => [
+      `~ manifests/dr/${colour}-edge/gateway-${name}.yaml: Gateway alp-edge/${name} [active colour]`,
+      `    metadata.annotations["external-dns.alpha.kubernetes.io/aws-weight"]: "${from}" -> "${to}"`,
+    ];
+    expect(result).toEqual({
+      code: 1,
+      stderr: '',
+      stdout: [
+        `alp diff: ${perColor}/ differs from a fresh synthesis: objects 0 added, 0 removed, 4 changed; other files 0 added, 0 removed, 0 changed`,
+        '',
+        'must not miss:',
+        '  active colour: 4 objects',
+        '    ~ manifests/dr/blue-edge/gateway-alp-gateway-preview.yaml: Gateway alp-edge/alp-gateway-preview',
+        '    ~ manifests/dr/blue-edge/gateway-alp-gateway.yaml: Gateway alp-edge/alp-gateway',
+        '    ~ manifests/dr/green-edge/gateway-alp-gateway-preview.yaml: Gateway alp-edge/alp-gateway-preview',
+        '    ~ manifests/dr/green-edge/gateway-alp-gateway.yaml: Gateway alp-edge/alp-gateway',
+        '',
+        'by region and component:',
+        '  dr/blue-edge   2 changed',
+        '  dr/green-edge  2 changed',
+        '',
+        'changes:',
+        ...gateway('blue', 'alp-gateway-preview', '0', '100'),
+        ...gateway('blue', 'alp-gateway', '100', '0'),
+        ...gateway('green', 'alp-gateway-preview', '100', '0'),
+        ...gateway('green', 'alp-gateway', '0', '100'),
+        '',
+      ].join('\n'),
+    });
   });
 
   test('fails with exit 2 when it cannot compare: no output directory, invalid inputs, bad options', () => {

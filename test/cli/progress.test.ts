@@ -1,4 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { platformApp } from '../../charts';
+import { synthToDirectory } from '../../lib';
 import { isInteractive, progressReporter } from '../../lib/cli/progress';
+import { REPO_ROOT } from '../helpers/manifests';
 
 /** A stream that records what is written to it. */
 function fakeStream(isTTY: boolean) {
@@ -49,5 +55,29 @@ describe('progressReporter |', () => {
     expect(isInteractive({ isTTY: true, write: () => true }, { CI: '0' })).toBe(true);
     expect(isInteractive({ isTTY: true, write: () => true }, { CI: 'TRUE' })).toBe(false);
     expect(isInteractive({ write: () => true }, {})).toBe(false);
+  });
+});
+
+describe('progress of a synthesis |', () => {
+  test('synthToDirectory reports each phase with its counts', () => {
+    // GIVEN
+    const scratch = mkdtempSync(join(tmpdir(), 'alp-progress-'));
+    const phases: string[] = [];
+    try {
+      // WHEN
+      const output = synthToDirectory(platformApp, join(scratch, 'dist'), { releaseFile: join(REPO_ROOT, 'release.yaml'), progress: (m) => phases.push(m) });
+      // THEN
+      expect(phases).toEqual([
+        'reading inputs',
+        'building the app',
+        'rendering objects',
+        `verifying ${output.objects.length} objects`,
+        `platform checks of ${output.objects.length} objects`,
+        'rendering reports',
+        `writing ${output.files.size} files`,
+      ]);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });
