@@ -13,6 +13,8 @@ const PINNED_IMAGE = `^${REPOSITORY}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256
 const LABEL_KEY = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';
 const LABEL_VALUE = '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$';
 const VERSION_LABEL = 'app.kubernetes.io/version';
+/** How the README shows a default that comes from the release state: repeating it would change the README with every release. */
+const RELEASE_STATE = 'from `release.yaml` (see values.yaml)';
 
 const HELPERS = `{{/*
 The app.kubernetes.io/version label of an image reference: its tag, else "sha256-" and the
@@ -79,11 +81,13 @@ function clusterChart(placement: ClusterPlacement, objects: readonly RenderedObj
   for (const object of objects) {
     const flipped = flippedEdge.get(object.path);
     const changesWithColour = object.component === placement.componentOf('edge') && flipped && JSON.stringify(flipped) !== JSON.stringify(object.manifest);
+    // Written the same way whichever colour is live now, so that a switch changes values.yaml, not the templates.
+    const [blueLive, greenLive] = activeColor === 'blue' ? [object.manifest, flipped] : [flipped, object.manifest];
     templates.set(object.path.slice(prefix.length), {
-      manifest: object.manifest,
+      manifest: changesWithColour ? blueLive : object.manifest,
       fieldValue: fieldValues(object, release, colors),
       condition: conditionOf(object.manifest),
-      alternative: changesWithColour ? { when: `eq .Values.activeColor "${otherColor(activeColor)}"`, manifest: flipped } : undefined,
+      alternative: changesWithColour ? { when: 'eq .Values.activeColor "green"', manifest: greenLive } : undefined,
       extraLabels: '.Values.extraLabels',
     });
   }
@@ -96,8 +100,8 @@ function clusterChart(placement: ClusterPlacement, objects: readonly RenderedObj
     values,
     valuesSchema: valuesSchema(colors, services, usedLabelKeys, autoscaling),
     valueDocs: [
-      { key: 'activeColor', description: `The colour that serves the live hosts: ${COLORS.join(' or ')}. The other colour answers on the preview hosts.` },
-      ...colors.flatMap((c) => services.map((s) => ({ key: `colors.${c}.images.${s}`, description: `The image ${s} runs in the ${c} colour, pinned by digest (\`<repository>[:<tag>]@sha256:<64 hex>\`). Its tag becomes the app.kubernetes.io/version label.` }))),
+      { key: 'activeColor', shownDefault: RELEASE_STATE, description: `The colour that serves the live hosts: ${COLORS.join(' or ')}. The other colour answers on the preview hosts.` },
+      ...colors.flatMap((c) => services.map((s) => ({ key: `colors.${c}.images.${s}`, shownDefault: RELEASE_STATE, description: `The image ${s} runs in the ${c} colour, pinned by digest (\`<repository>[:<tag>]@sha256:<64 hex>\`). Its tag becomes the app.kubernetes.io/version label.` }))),
       ...services.flatMap((s) => [
         { key: `autoscaling.${s}.minReplicas`, description: `Fewest ${s} pods per colour (the HPA's minReplicas); 2 to ${MAX_REPLICAS}, at most maxReplicas.` },
         { key: `autoscaling.${s}.maxReplicas`, description: `Most ${s} pods per colour (the HPA's maxReplicas); at most ${MAX_REPLICAS}.` },

@@ -40,11 +40,13 @@ describe('release commands |', () => {
     return { code, changed: changedPaths(before, after) };
   }
 
-  test('a switch changes only the router: the live and preview routes of each region, and release.yaml', () => {
+  test('a switch changes only the router: the live and preview routes of each region, the charts\' default colour, and release.yaml', () => {
     const result = changesOf(() => switchTrafficCommand(['--to', 'green', '--release', releaseFile, '--outdir', outdir], platformApp));
     expect(result).toEqual({
       code: 0,
       changed: [
+        'dist/helm/alp-dr/values.yaml',
+        'dist/helm/alp-primary/values.yaml',
         'dist/manifests/dr/edge/httproute-api-gateway-preview.yaml',
         'dist/manifests/dr/edge/httproute-api-gateway.yaml',
         'dist/manifests/primary/edge/httproute-api-gateway-preview.yaml',
@@ -67,15 +69,21 @@ describe('release commands |', () => {
     const there = changesOf(() => switchTrafficCommand(['--to', 'green', '--region', 'dr', '--release', releaseFile, '--outdir', outdir], platformApp));
     switchTrafficCommand(['--to', 'blue', '--region', 'dr', '--release', releaseFile, '--outdir', outdir], platformApp);
     // THEN
-    expect(there.changed).toEqual(['dist/manifests/dr/edge/httproute-api-gateway-preview.yaml', 'dist/manifests/dr/edge/httproute-api-gateway.yaml', 'release.yaml']);
+    expect(there.changed).toEqual(['dist/helm/alp-dr/values.yaml', 'dist/manifests/dr/edge/httproute-api-gateway-preview.yaml', 'dist/manifests/dr/edge/httproute-api-gateway.yaml', 'release.yaml']);
     expect(new Map([...readTree(outdir), ['release.yaml', readFileSync(releaseFile, 'utf8')]])).toEqual(original);
   });
 
-  test('a stage changes only the standby colour\'s Deployments, and release.yaml', () => {
+  test('a stage changes only the standby colour\'s Deployments, the charts\' default images, and release.yaml', () => {
     const result = changesOf(() => stageCommand(['--color', 'green', '--image', `api-gateway=${NEW_GATEWAY}`, '--release', releaseFile, '--outdir', outdir], platformApp));
     expect(result).toEqual({
       code: 0,
-      changed: ['dist/manifests/dr/green/deployment-api-gateway.yaml', 'dist/manifests/primary/green/deployment-api-gateway.yaml', 'release.yaml'],
+      changed: [
+        'dist/helm/alp-dr/values.yaml',
+        'dist/helm/alp-primary/values.yaml',
+        'dist/manifests/dr/green/deployment-api-gateway.yaml',
+        'dist/manifests/primary/green/deployment-api-gateway.yaml',
+        'release.yaml',
+      ],
     });
     expect((yaml.load(readFileSync(releaseFile, 'utf8')) as any).colors.green.images['api-gateway']).toBe(NEW_GATEWAY);
   });

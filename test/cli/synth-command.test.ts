@@ -72,7 +72,7 @@ describe('alp synth |', () => {
     const result = alp(['synth', '--release', releaseFile, '--outdir', outdir]);
     // THEN
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^synth: wrote 643 files \(616 objects\) to .*dist\/ in \d+ ms\n$/);
+    expect(result.stdout).toMatch(/^synth: wrote 1265 files \(616 objects\) to .*dist\/ in \d+ ms\n$/);
     const green = yaml.load(readFileSync(join(outdir, 'manifests', 'primary', 'green', 'deployment-api-gateway.yaml'), 'utf8')) as any;
     expect(green.spec.template.spec.containers[0].image).toBe(release.colors.green.images['api-gateway']);
     expect(green.metadata.labels['app.kubernetes.io/version']).toBe('2.15.0');

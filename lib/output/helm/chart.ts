@@ -8,6 +8,11 @@ export interface ChartValueDoc {
   readonly key: string;
   /** What the value does. */
   readonly description: string;
+  /**
+   * How the README shows the default, for values that change often (the README stays the same).
+   * @default - the value in `values`
+   */
+  readonly shownDefault?: string;
 }
 
 /** Everything a generated Helm chart is made of. */
@@ -69,7 +74,7 @@ function chartReadme(chart: HelmChartSource): string {
   const rows = chart.valueDocs.map((doc) => {
     const value = valueAt(chart.values, doc.key);
     const shown = typeof value === 'object' && value !== null ? yaml.dump(value, { flowLevel: 0, lineWidth: -1 }).trim() : JSON.stringify(value);
-    return `| \`${doc.key}\` | ${typeof value === 'object' ? 'object' : typeof value} | \`${cell(shown)}\` | ${cell(doc.description)} |`;
+    return `| \`${doc.key}\` | ${typeof value === 'object' ? 'object' : typeof value} | ${cell(doc.shownDefault ?? `\`${shown}\``)} | ${cell(doc.description)} |`;
   });
   return [
     `# ${chart.name}`,
