@@ -9,7 +9,15 @@ import { EdgeChart } from './edge-chart';
 /** The highest replica count the charts' schema accepts: it can compare min and max only in a bounded range. */
 const MAX_REPLICAS = 100;
 const REPOSITORY = '[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*';
-const PINNED_IMAGE = `^${REPOSITORY}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[a-f0-9]{64}$`;
+const TAG = ':[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}';
+const DIGEST = '@sha256:[a-f0-9]{64}';
+/** The platform's pinning rule (lib/core/image.ts) in RE2: a tag other than latest, or a digest. */
+const PINNED_IMAGE = {
+  type: 'string',
+  allOf: [{ pattern: `^${REPOSITORY}(${TAG})?(${DIGEST})?$` }, { pattern: `(${TAG}|${DIGEST})$` }],
+  not: { pattern: ':latest$' },
+  description: 'A pinned image: <repository>:<tag other than latest>, or <repository>[:<tag>]@sha256:<64 hex digits>.',
+};
 const LABEL_KEY = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';
 const LABEL_VALUE = '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$';
 const VERSION_LABEL = 'app.kubernetes.io/version';
@@ -101,7 +109,7 @@ function clusterChart(placement: ClusterPlacement, objects: readonly RenderedObj
     valuesSchema: valuesSchema(colors, services, usedLabelKeys, autoscaling),
     valueDocs: [
       { key: 'activeColor', shownDefault: RELEASE_STATE, description: `The colour that serves the live hosts: ${COLORS.join(' or ')}. The other colour answers on the preview hosts.` },
-      ...colors.flatMap((c) => services.map((s) => ({ key: `colors.${c}.images.${s}`, shownDefault: RELEASE_STATE, description: `The image ${s} runs in the ${c} colour, pinned by digest (\`<repository>[:<tag>]@sha256:<64 hex>\`). Its tag becomes the app.kubernetes.io/version label.` }))),
+      ...colors.flatMap((c) => services.map((s) => ({ key: `colors.${c}.images.${s}`, shownDefault: RELEASE_STATE, description: `The image ${s} runs in the ${c} colour, pinned by a tag other than \`latest\` or by digest. Its tag becomes the app.kubernetes.io/version label.` }))),
       ...services.flatMap((s) => [
         { key: `autoscaling.${s}.minReplicas`, description: `Fewest ${s} pods per colour (the HPA's minReplicas); 2 to ${MAX_REPLICAS}, at most maxReplicas.` },
         { key: `autoscaling.${s}.maxReplicas`, description: `Most ${s} pods per colour (the HPA's maxReplicas); at most ${MAX_REPLICAS}.` },
@@ -195,7 +203,7 @@ function valuesSchema(colors: readonly Color[], services: readonly string[], use
       },
     }),
     definitions: {
-      pinnedImage: { type: 'string', pattern: PINNED_IMAGE, description: 'An image pinned by digest: <repository>[:<tag>]@sha256:<64 hex digits>.' },
+      pinnedImage: PINNED_IMAGE,
       replicaRange: object(
         {
           minReplicas: { type: 'integer', minimum: 2, maximum: maxReplicas },

@@ -98,6 +98,11 @@ describe('the Helm charts, checked with the real helm', () => {
     expect(changed(staged, viaStage)).toEqual([]);
   });
 
+  test('an image pinned by tag alone is accepted, as the platform accepts it', () => {
+    const tagged = template('primary', 'colors.green.images.api-gateway=registry.alp.example.com/alp/api-gateway:2.15.0');
+    expect(tagged.get('Deployment/alp-green/api-gateway').metadata.labels['app.kubernetes.io/version']).toBe('2.15.0');
+  });
+
   test('autoscaling bounds set both colours\' HPAs', () => {
     const scaled = template('dr', 'autoscaling.api-gateway.minReplicas=4', 'autoscaling.api-gateway.maxReplicas=30');
     expect(changed(defaults.dr, scaled)).toEqual(['HorizontalPodAutoscaler/alp-blue/api-gateway', 'HorizontalPodAutoscaler/alp-green/api-gateway']);
@@ -137,7 +142,8 @@ describe('the Helm charts, checked with the real helm', () => {
 
   test.each([
     ['an unknown colour', 'activeColor=purple', '- activeColor: activeColor must be one of the following: "blue", "green"'],
-    ['an image pinned by tag only', 'colors.blue.images.api-gateway=registry.alp.example.com/alp/api-gateway:2.15.0', '- colors.blue.images.api-gateway: Does not match pattern'],
+    ['an image tagged latest', 'colors.blue.images.api-gateway=registry.alp.example.com/alp/api-gateway:latest', '- colors.blue.images.api-gateway: Must not validate the schema (not)'],
+    ['an image with neither tag nor digest', 'colors.green.images.user-service=registry.alp.example.com/alp/user-service', "- colors.green.images.user-service: Does not match pattern '(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$'"],
     ['minReplicas above maxReplicas', 'autoscaling.user-service.minReplicas=12', '- autoscaling.user-service.maxReplicas: Must be greater than or equal to 12'],
     ['an unknown value', 'replicaCount=3', '- (root): Additional property replicaCount is not allowed'],
     ['a label alp-deploy sets itself', 'extraLabels.app\\.kubernetes\\.io/name=x', '- extraLabels: Property name of "app.kubernetes.io/name" does not match'],

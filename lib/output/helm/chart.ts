@@ -74,7 +74,7 @@ function chartReadme(chart: HelmChartSource): string {
   const rows = chart.valueDocs.map((doc) => {
     const value = valueAt(chart.values, doc.key);
     const shown = typeof value === 'object' && value !== null ? yaml.dump(value, { flowLevel: 0, lineWidth: -1 }).trim() : JSON.stringify(value);
-    return `| \`${doc.key}\` | ${typeof value === 'object' ? 'object' : typeof value} | ${cell(doc.shownDefault ?? `\`${shown}\``)} | ${cell(doc.description)} |`;
+    return `| \`${doc.key}\` | ${typeOf(value)} | ${cell(doc.shownDefault ?? `\`${shown}\``)} | ${cell(doc.description)} |`;
   });
   return [
     `# ${chart.name}`,
@@ -94,6 +94,8 @@ function chartReadme(chart: HelmChartSource): string {
     chart.readmeSections ?? '',
   ].join('\n').replace(/\n*$/, '\n');
 }
+
+const typeOf = (value: unknown) => (Number.isInteger(value) ? 'integer' : value !== null && typeof value === 'object' ? 'object' : typeof value);
 
 function valueAt(values: Record<string, unknown>, key: string): unknown {
   let current: any = values;
