@@ -213,11 +213,29 @@ function formatPath(instancePath: string, data: any, extra?: string): string {
   return path;
 }
 
-/** A deep copy without null-valued properties: the API server treats them as unset. */
+/** The value without null-valued properties (the API server treats them as unset): itself when it has none, else a copy. */
 function withoutNulls(value: any): any {
-  if (Array.isArray(value)) return value.map(withoutNulls);
+  return hasNullProperty(value) ? copyWithoutNulls(value) : value;
+}
+
+function hasNullProperty(value: any): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (hasNullProperty(item)) return true;
+    return false;
+  }
+  for (const k in value) {
+    const v = value[k];
+    if (v === null || (typeof v === 'object' && hasNullProperty(v))) return true;
+  }
+  return false;
+}
+
+/** A deep copy without null-valued properties. */
+function copyWithoutNulls(value: any): any {
+  if (Array.isArray(value)) return value.map(copyWithoutNulls);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)]));
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, copyWithoutNulls(v)]));
 }
 
 function objectLabel(manifest: any): string {
