@@ -124,11 +124,12 @@ export function evaluateReachability(manifests: readonly any[], extraWorkloads: 
   const nsLabels = (ns: string) => namespaceLabels[ns] ?? { [NAMESPACE_NAME_LABEL]: ns };
   const policies = parsePolicies(objects);
 
-  // The policies that isolate each workload, per direction.
+  // The policies that isolate each workload, per direction (in the policies' order).
   const ingressPolicies = new Map<string, Policy[]>();
   const egressPolicies = new Map<string, Policy[]>();
+  const candidatePolicies = policyIndex(policies);
   for (const w of workloads) {
-    const selecting = policies.filter((p) => p.namespace === w.namespace && selectorMatches(p.podSelector, w.labels));
+    const selecting = candidatePolicies(w).filter((p) => selectorMatches(p.podSelector, w.labels));
     ingressPolicies.set(w.id, selecting.filter((p) => p.ingress !== undefined));
     egressPolicies.set(w.id, selecting.filter((p) => p.egress !== undefined));
   }
@@ -139,10 +140,34 @@ export function evaluateReachability(manifests: readonly any[], extraWorkloads: 
       (r.peers === undefined || r.peers.some((p) => peerMatches(p, policyNs, peer, nsLabels(peer.namespace))))
       && (r.ports === undefined || r.ports.some((rp) => portMatches(rp, port))));
 
+  // The workloads a peer matches, computed once per peer: a destination that no egress rule of an
+  // isolated client can match needs no check (every pair is checked below as before, only
+  // fewer pairs are candidates), so that the cost follows the policies, not workloads squared.
+  const matchedBy = new Map<Peer, Set<Workload>>();
+  const peerTargets = (peer: Peer, policyNs: string): Set<Workload> => {
+    let matched = matchedBy.get(peer);
+    if (!matched) {
+      matched = new Set(workloads.filter((w) => peerMatches(peer, policyNs, w, nsLabels(w.namespace))));
+      matchedBy.set(peer, matched);
+    }
+    return matched;
+  };
+  const egressCandidates = (egress: readonly Policy[]): readonly Workload[] => {
+    if (egress.length === 0) return workloads;
+    const candidates = new Set<Workload>();
+    for (const p of egress) {
+      for (const rule of p.egress!) {
+        if (rule.peers === undefined) return workloads;
+        for (const peer of rule.peers) for (const w of peerTargets(peer, p.namespace)) candidates.add(w);
+      }
+    }
+    return workloads.filter((w) => candidates.has(w)); // in the workloads' order
+  };
+
   const connections: Connection[] = [];
   for (const src of workloads) {
     const egress = egressPolicies.get(src.id)!;
-    for (const dst of workloads) {
+    for (const dst of egressCandidates(egress)) {
       const ingress = ingressPolicies.get(dst.id)!;
       for (const port of dst.ports) {
         const egressOk = egress.length === 0 || egress.some((p) => rulesAllow(p.egress!, p.namespace, dst, port));
@@ -178,6 +203,31 @@ export function evaluateReachability(manifests: readonly any[], extraWorkloads: 
     connections,
     externalEgress: externalEgress.list().map(({ workload, ...rest }) => ({ from: workload, ...rest })),
     externalIngress: externalIngress.list().map(({ workload, ...rest }) => ({ to: workload, ...rest })),
+  };
+}
+
+/**
+ * The policies that may select a workload, in their order: those of its namespace whose
+ * podSelector's first matchLabels entry the workload has, and those without matchLabels.
+ * Each must still be matched (selectorMatches); the index only skips policies that cannot.
+ */
+function policyIndex(policies: readonly Policy[]): (w: Workload) => Policy[] {
+  const byLabel = new Map<string, number[]>();
+  const unlabelled = new Map<string, number[]>();
+  const push = (map: Map<string, number[]>, key: string, index: number) => {
+    const list = map.get(key);
+    if (list) list.push(index);
+    else map.set(key, [index]);
+  };
+  policies.forEach((p, i) => {
+    const first = Object.entries(p.podSelector.matchLabels ?? {})[0];
+    if (first) push(byLabel, JSON.stringify([p.namespace, first[0], first[1]]), i);
+    else push(unlabelled, p.namespace, i);
+  });
+  return (w) => {
+    const indexes = [...(unlabelled.get(w.namespace) ?? [])];
+    for (const [key, value] of Object.entries(w.labels)) indexes.push(...(byLabel.get(JSON.stringify([w.namespace, key, value])) ?? []));
+    return indexes.sort((a, b) => a - b).map((i) => policies[i]);
   };
 }
 
