@@ -315,6 +315,8 @@ export interface FileChange {
   /** Lines added and removed, counted with multiplicity (not a positional diff). */
   readonly linesAdded: number;
   readonly linesRemoved: number;
+  /** For a changed Helm chart's `values.yaml`: the changed values. @default - not compared field by field */
+  readonly fields?: FieldChange[];
 }
 
 /** What differs between two output trees. */
@@ -326,6 +328,10 @@ export interface TreeDiff {
 }
 
 const MANIFEST_PATH = /^manifests\/([^/]+)\/([^/]+)\/[^/]+\.ya?ml$/;
+/** A generated Helm chart's templates: the manifests again, with values in them. */
+const HELM_TEMPLATES = /^helm\/[^/]+\/templates(?=\/)/;
+/** A generated Helm chart's default values: they follow the release state, so they are compared value by value. */
+const HELM_VALUES_PATH = /^helm\/[^/]+\/values\.yaml$/;
 
 /**
  * Compares two output trees (path below the output directory to content). Files under
@@ -364,7 +370,11 @@ export function diffTrees(before: ReadonlyMap<string, string>, after: ReadonlyMa
       });
     } else {
       const lines = lineChanges(b ?? '', a ?? '');
-      files.push({ change, path, linesBefore: b === undefined ? 0 : lineCount(b), linesAfter: a === undefined ? 0 : lineCount(a), linesAdded: lines.added, linesRemoved: lines.removed });
+      const fields = change === 'changed' && HELM_VALUES_PATH.test(path) ? valuesChanges(b!, a!) : undefined;
+      files.push({
+        change, path, linesBefore: b === undefined ? 0 : lineCount(b), linesAfter: a === undefined ? 0 : lineCount(a), linesAdded: lines.added, linesRemoved: lines.removed,
+        ...(fields ? { fields } : {}),
+      });
     }
   }
   return { objects, files, unchanged };
@@ -375,6 +385,14 @@ function parseObject(text: string): any {
   try {
     const value: any = yaml.load(text);
     return isPlainObject(value) && typeof value.kind === 'string' && isPlainObject(value.metadata) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function valuesChanges(before: string, after: string): FieldChange[] | undefined {
+  try {
+    return diffObjects(yaml.load(before), yaml.load(after));
   } catch {
     return undefined;
   }
@@ -405,7 +423,9 @@ export const FILE_LIST_LIMIT = 10;
  * folder), then each change: objects with their changed fields, files with line counts.
  */
 export function formatTreeDiff(diff: TreeDiff, options: FormatTreeDiffOptions): string {
-  const releaseChanges = options.releaseChanges ?? [];
+  // The Helm charts' default live colour follows the release state: shown with it.
+  const chartColours = diff.files.flatMap((f) => (f.fields ?? []).filter((c) => c.path === 'activeColor').map((change) => ({ file: f.path, change })));
+  const releaseChanges = [...(options.releaseChanges ?? []), ...chartColours];
   if (!treesDiffer(diff) && releaseChanges.length === 0) return `alp diff: ${options.before} matches ${options.after} (${diff.unchanged} files)\n`;
   const lines: string[] = [];
   const count = (items: readonly { change: string }[], change: string) => items.filter((i) => i.change === change).length;
@@ -449,26 +469,31 @@ export function formatTreeDiff(diff: TreeDiff, options: FormatTreeDiffOptions): 
       lines.push(`${objectLine(o)}${flags}`);
       for (const field of o.fields) lines.push(`    ${formatFieldChange(field)}`);
     }
-    // Many files added or removed in one group (a new chart, a new region) take one line.
-    const many = new Map<string, FileChange[]>();
+    // Many files added or removed in one group (a new chart, a new region) take one line, and so
+    // do a chart's templates: they repeat the manifests' changes listed above.
+    const groupOf = (f: FileChange) => HELM_TEMPLATES.exec(f.path)?.[0] ?? fileGroup(f.path);
+    const batches = new Map<string, FileChange[]>();
     for (const f of diff.files) {
-      if (f.change === 'changed') continue;
-      const key = `${f.change} ${fileGroup(f.path)}`;
-      many.set(key, [...(many.get(key) ?? []), f]);
+      const key = `${f.change} ${groupOf(f)}`;
+      batches.set(key, [...(batches.get(key) ?? []), f]);
     }
     const collapsed = new Set<string>();
     for (const f of diff.files) {
-      const key = `${f.change} ${fileGroup(f.path)}`;
-      const batch = many.get(key) ?? [];
-      if (batch.length > FILE_LIST_LIMIT) {
+      const key = `${f.change} ${groupOf(f)}`;
+      const batch = batches.get(key)!;
+      if (HELM_TEMPLATES.test(f.path) || (f.change !== 'changed' && batch.length > FILE_LIST_LIMIT)) {
         if (collapsed.has(key)) continue;
         collapsed.add(key);
-        const total = batch.reduce((sum, b) => sum + (f.change === 'added' ? b.linesAfter : b.linesBefore), 0);
-        lines.push(`${MARK[f.change]} ${fileGroup(f.path)}/: ${batch.length} files, ${plural(total, 'line')}`);
+        const sum = (lines: (b: FileChange) => number) => batch.reduce((total, b) => total + lines(b), 0);
+        const detail = f.change === 'added' ? plural(sum((b) => b.linesAfter), 'line')
+          : f.change === 'removed' ? plural(sum((b) => b.linesBefore), 'line')
+            : `+${sum((b) => b.linesAdded)} -${sum((b) => b.linesRemoved)} lines`;
+        lines.push(`${MARK[f.change]} ${groupOf(f)}/: ${plural(batch.length, 'file')}, ${detail}`);
         continue;
       }
       const detail = f.change === 'added' ? plural(f.linesAfter, 'line') : f.change === 'removed' ? plural(f.linesBefore, 'line') : `${f.linesBefore} -> ${f.linesAfter} lines (+${f.linesAdded} -${f.linesRemoved})`;
       lines.push(`${MARK[f.change]} ${f.path}: ${detail}`);
+      for (const field of f.fields ?? []) lines.push(`    ${formatFieldChange(field)}`);
     }
   }
   return `${lines.join('\n')}\n`;
