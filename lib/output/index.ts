@@ -2,5 +2,7 @@ export * from './files';
 export * from './render';
 export * from './write';
 export * from './yaml';
-export * from './diff';
+export * from './field-diff';
+export * from './review-flags';
+export * from './tree-diff';
 export * from './helm';

@@ -1,5 +1,5 @@
 import * as yaml from 'js-yaml';
-import { diffObjects, diffTrees, formatFieldChange, formatTreeDiff, formatValue, reviewFlags } from '../../lib/output/diff';
+import { diffObjects, diffTrees, formatFieldChange, formatTreeDiff, formatValue, reviewFlags } from '../../lib/output';
 
 const lines = (before: unknown, after: unknown) => diffObjects(before, after).map(formatFieldChange);
 
