@@ -134,24 +134,46 @@ export function evaluateReachability(manifests: readonly any[], extraWorkloads: 
     egressPolicies.set(w.id, selecting.filter((p) => p.egress !== undefined));
   }
 
-  /** Whether `rules` of a policy in `policyNs` allow traffic with pod `peer` on the destination's `port`. */
-  const rulesAllow = (rules: readonly Rule[], policyNs: string, peer: Workload, port: WorkloadPort) =>
-    rules.some((r) =>
-      (r.peers === undefined || r.peers.some((p) => peerMatches(p, policyNs, peer, nsLabels(peer.namespace))))
-      && (r.ports === undefined || r.ports.some((rp) => portMatches(rp, port))));
 
   // The workloads a peer matches, computed once per peer: a destination that no egress rule of an
   // isolated client can match needs no check (every pair is checked below as before, only
   // fewer pairs are candidates), so that the cost follows the policies, not workloads squared.
-  const matchedBy = new Map<Peer, Set<Workload>>();
+  // Peers are keyed by content (many policies name the same peers), and only workloads with the
+  // first label of the peer's podSelector are tried.
+  const byLabel = new Map<string, Workload[]>();
+  for (const w of workloads) {
+    for (const [key, value] of Object.entries(w.labels)) {
+      const label = JSON.stringify([key, value]);
+      const list = byLabel.get(label);
+      if (list) list.push(w);
+      else byLabel.set(label, [w]);
+    }
+  }
+  const order = new Map(workloads.map((w, i) => [w, i]));
+  const matchedBy = new Map<string, Set<Workload>>();
+  const peerCache = new Map<Peer, Map<string, Set<Workload>>>();
   const peerTargets = (peer: Peer, policyNs: string): Set<Workload> => {
-    let matched = matchedBy.get(peer);
+    let byNamespace = peerCache.get(peer);
+    if (!byNamespace) peerCache.set(peer, (byNamespace = new Map()));
+    let matched = byNamespace.get(policyNs);
     if (!matched) {
-      matched = new Set(workloads.filter((w) => peerMatches(peer, policyNs, w, nsLabels(w.namespace))));
-      matchedBy.set(peer, matched);
+      const id = JSON.stringify([policyNs, peer]);
+      matched = matchedBy.get(id);
+      if (!matched) {
+        const first = Object.entries(peer.podSelector?.matchLabels ?? {})[0];
+        const tried = first ? byLabel.get(JSON.stringify(first)) ?? [] : workloads;
+        matched = new Set(tried.filter((w) => peerMatches(peer, policyNs, w, nsLabels(w.namespace))));
+        matchedBy.set(id, matched);
+      }
+      byNamespace.set(policyNs, matched);
     }
     return matched;
   };
+  /** Whether `rules` of a policy in `policyNs` allow traffic with pod `peer` on the destination's `port`. */
+  const rulesAllow = (rules: readonly Rule[], policyNs: string, peer: Workload, port: WorkloadPort) =>
+    rules.some((r) =>
+      (r.peers === undefined || r.peers.some((p) => peerTargets(p, policyNs).has(peer)))
+      && (r.ports === undefined || r.ports.some((rp) => portMatches(rp, port))));
   const egressCandidates = (egress: readonly Policy[]): readonly Workload[] => {
     if (egress.length === 0) return workloads;
     const candidates = new Set<Workload>();
@@ -161,7 +183,7 @@ export function evaluateReachability(manifests: readonly any[], extraWorkloads: 
         for (const peer of rule.peers) for (const w of peerTargets(peer, p.namespace)) candidates.add(w);
       }
     }
-    return workloads.filter((w) => candidates.has(w)); // in the workloads' order
+    return [...candidates].sort((a, b) => order.get(a)! - order.get(b)!); // in the workloads' order
   };
 
   const connections: Connection[] = [];
