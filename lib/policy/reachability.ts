@@ -124,10 +124,30 @@ export function evaluateReachability(manifests: readonly any[], extraWorkloads: 
   const nsLabels = (ns: string) => namespaceLabels[ns] ?? { [NAMESPACE_NAME_LABEL]: ns };
   const policies = parsePolicies(objects);
 
+  // The workloads with each label (`["key","value"]`), and a selector's label that the fewest
+  // workloads have: only those need to be tried against it.
+  const byLabel = new Map<string, Workload[]>();
+  for (const w of workloads) {
+    for (const [key, value] of Object.entries(w.labels)) {
+      const label = JSON.stringify([key, value]);
+      const list = byLabel.get(label);
+      if (list) list.push(w);
+      else byLabel.set(label, [w]);
+    }
+  }
+  const rarestLabel = (selector: Selector | undefined): string | undefined => {
+    let best: string | undefined;
+    for (const entry of Object.entries(selector?.matchLabels ?? {})) {
+      const label = JSON.stringify(entry);
+      if (best === undefined || (byLabel.get(label)?.length ?? 0) < (byLabel.get(best)?.length ?? 0)) best = label;
+    }
+    return best;
+  };
+
   // The policies that isolate each workload, per direction (in the policies' order).
   const ingressPolicies = new Map<string, Policy[]>();
   const egressPolicies = new Map<string, Policy[]>();
-  const candidatePolicies = policyIndex(policies);
+  const candidatePolicies = policyIndex(policies, rarestLabel);
   for (const w of workloads) {
     const selecting = candidatePolicies(w).filter((p) => selectorMatches(p.podSelector, w.labels));
     ingressPolicies.set(w.id, selecting.filter((p) => p.ingress !== undefined));
@@ -139,16 +159,7 @@ export function evaluateReachability(manifests: readonly any[], extraWorkloads: 
   // isolated client can match needs no check (every pair is checked below as before, only
   // fewer pairs are candidates), so that the cost follows the policies, not workloads squared.
   // Peers are keyed by content (many policies name the same peers), and only workloads with the
-  // first label of the peer's podSelector are tried.
-  const byLabel = new Map<string, Workload[]>();
-  for (const w of workloads) {
-    for (const [key, value] of Object.entries(w.labels)) {
-      const label = JSON.stringify([key, value]);
-      const list = byLabel.get(label);
-      if (list) list.push(w);
-      else byLabel.set(label, [w]);
-    }
-  }
+  // rarest label of the peer's podSelector are tried.
   const order = new Map(workloads.map((w, i) => [w, i]));
   const matchedBy = new Map<string, Set<Workload>>();
   const peerCache = new Map<Peer, Map<string, Set<Workload>>>();
@@ -160,8 +171,8 @@ export function evaluateReachability(manifests: readonly any[], extraWorkloads: 
       const id = JSON.stringify([policyNs, peer]);
       matched = matchedBy.get(id);
       if (!matched) {
-        const first = Object.entries(peer.podSelector?.matchLabels ?? {})[0];
-        const tried = first ? byLabel.get(JSON.stringify(first)) ?? [] : workloads;
+        const label = rarestLabel(peer.podSelector);
+        const tried = label !== undefined ? byLabel.get(label) ?? [] : workloads;
         matched = new Set(tried.filter((w) => peerMatches(peer, policyNs, w, nsLabels(w.namespace))));
         matchedBy.set(id, matched);
       }
@@ -169,31 +180,57 @@ export function evaluateReachability(manifests: readonly any[], extraWorkloads: 
     }
     return matched;
   };
-  /** Whether `rules` of a policy in `policyNs` allow traffic with pod `peer` on the destination's `port`. */
-  const rulesAllow = (rules: readonly Rule[], policyNs: string, peer: Workload, port: WorkloadPort) =>
-    rules.some((r) =>
-      (r.peers === undefined || r.peers.some((p) => peerTargets(p, policyNs).has(peer)))
-      && (r.ports === undefined || r.ports.some((rp) => portMatches(rp, port))));
-  const egressCandidates = (egress: readonly Policy[]): readonly Workload[] => {
-    if (egress.length === 0) return workloads;
-    const candidates = new Set<Workload>();
-    for (const p of egress) {
-      for (const rule of p.egress!) {
-        if (rule.peers === undefined) return workloads;
-        for (const peer of rule.peers) for (const w of peerTargets(peer, p.namespace)) candidates.add(w);
+  /**
+   * The rules of a workload's policies in one direction, by the peer pods they name: a rule allows
+   * traffic with pod `peer` on `port` when it names no peers or a peer matching `peer`, and its
+   * ports allow `port` (the same test as rule by rule, without scanning every rule per pair).
+   */
+  interface RuleIndex {
+    readonly anyPeer: Rule[];
+    readonly byPeer: Map<Workload, Rule[]>;
+  }
+  const ruleIndex = (isolating: readonly Policy[], direction: 'ingress' | 'egress'): RuleIndex => {
+    const index: RuleIndex = { anyPeer: [], byPeer: new Map() };
+    for (const p of isolating) {
+      for (const rule of p[direction]!) {
+        if (rule.peers === undefined) {
+          index.anyPeer.push(rule);
+          continue;
+        }
+        for (const peer of rule.peers) {
+          for (const w of peerTargets(peer, p.namespace)) {
+            const rules = index.byPeer.get(w);
+            if (!rules) index.byPeer.set(w, [rule]);
+            else if (rules[rules.length - 1] !== rule) rules.push(rule);
+          }
+        }
       }
     }
-    return [...candidates].sort((a, b) => order.get(a)! - order.get(b)!); // in the workloads' order
+    return index;
+  };
+  const portAllowed = (rule: Rule, port: WorkloadPort) => rule.ports === undefined || rule.ports.some((rp) => portMatches(rp, port));
+  const allows = (index: RuleIndex, peer: Workload, port: WorkloadPort) =>
+    index.anyPeer.some((r) => portAllowed(r, port)) || (index.byPeer.get(peer) ?? []).some((r) => portAllowed(r, port));
+  const ingressIndexes = new Map<Workload, RuleIndex>();
+  const ingressIndex = (w: Workload) => {
+    let index = ingressIndexes.get(w);
+    if (!index) ingressIndexes.set(w, (index = ruleIndex(ingressPolicies.get(w.id)!, 'ingress')));
+    return index;
   };
 
   const connections: Connection[] = [];
   for (const src of workloads) {
     const egress = egressPolicies.get(src.id)!;
-    for (const dst of egressCandidates(egress)) {
+    const egressRules = ruleIndex(egress, 'egress');
+    // Isolated egress reaches only the pods its rules name (all of them when a rule names no peers).
+    const candidates = egress.length === 0 || egressRules.anyPeer.length > 0
+      ? workloads
+      : [...egressRules.byPeer.keys()].sort((a, b) => order.get(a)! - order.get(b)!); // in the workloads' order
+    for (const dst of candidates) {
       const ingress = ingressPolicies.get(dst.id)!;
       for (const port of dst.ports) {
-        const egressOk = egress.length === 0 || egress.some((p) => rulesAllow(p.egress!, p.namespace, dst, port));
-        const ingressOk = ingress.length === 0 || ingress.some((p) => rulesAllow(p.ingress!, p.namespace, src, port));
+        const egressOk = egress.length === 0 || allows(egressRules, dst, port);
+        const ingressOk = ingress.length === 0 || allows(ingressIndex(dst), src, port);
         if (egressOk && ingressOk) connections.push({ from: src.id, to: dst.id, port: port.port, protocol: port.protocol });
       }
     }
@@ -230,10 +267,10 @@ export function evaluateReachability(manifests: readonly any[], extraWorkloads: 
 
 /**
  * The policies that may select a workload, in their order: those of its namespace whose
- * podSelector's first matchLabels entry the workload has, and those without matchLabels.
+ * podSelector's rarest matchLabels entry the workload has, and those without matchLabels.
  * Each must still be matched (selectorMatches); the index only skips policies that cannot.
  */
-function policyIndex(policies: readonly Policy[]): (w: Workload) => Policy[] {
+function policyIndex(policies: readonly Policy[], rarestLabel: (selector: Selector) => string | undefined): (w: Workload) => Policy[] {
   const byLabel = new Map<string, number[]>();
   const unlabelled = new Map<string, number[]>();
   const push = (map: Map<string, number[]>, key: string, index: number) => {
@@ -242,13 +279,13 @@ function policyIndex(policies: readonly Policy[]): (w: Workload) => Policy[] {
     else map.set(key, [index]);
   };
   policies.forEach((p, i) => {
-    const first = Object.entries(p.podSelector.matchLabels ?? {})[0];
-    if (first) push(byLabel, JSON.stringify([p.namespace, first[0], first[1]]), i);
+    const label = rarestLabel(p.podSelector);
+    if (label !== undefined) push(byLabel, `${p.namespace} ${label}`, i);
     else push(unlabelled, p.namespace, i);
   });
   return (w) => {
     const indexes = [...(unlabelled.get(w.namespace) ?? [])];
-    for (const [key, value] of Object.entries(w.labels)) indexes.push(...(byLabel.get(JSON.stringify([w.namespace, key, value])) ?? []));
+    for (const entry of Object.entries(w.labels)) indexes.push(...(byLabel.get(`${w.namespace} ${JSON.stringify(entry)}`) ?? []));
     return indexes.sort((a, b) => a - b).map((i) => policies[i]);
   };
 }
