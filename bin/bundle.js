@@ -59,4 +59,4 @@ function loadBundle(entry, name) {
   return require(bundle);
 }
 
-module.exports = { loadBundle };
+module.exports = { loadBundle, EXTERNAL_PACKAGES };

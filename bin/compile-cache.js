@@ -6,8 +6,8 @@
 // Node 20, Module.prototype._compile is wrapped as the v8-compile-cache package does: each
 // module is compiled with the cached data of its file, and at exit the modules whose cache was
 // missing or rejected write theirs, taken after the run so that it holds every function the run
-// compiled. Entries are keyed by path and content hash (V8 itself checks only the length), and a
-// file's older entries are removed when a new one is written.
+// compiled. Entries are keyed by path, size, modification time and inode (V8 itself checks only
+// the length), and a file's older entries are removed when a new one is written.
 //
 // Require it first (`node -r ./bin/compile-cache.js …`, or from a launcher); ALP_NO_COMPILE_CACHE=1 turns it off.
 'use strict';
@@ -30,7 +30,13 @@ function enable() {
   function cachedCompile(content, filename) {
     if (content.startsWith('#!') || !path.isAbsolute(filename)) return compile.call(this, content, filename);
     const id = crypto.createHash('sha1').update(filename).digest('hex').slice(0, 16);
-    const file = path.join(directory, `${id}-${crypto.createHash('sha1').update(content).digest('hex').slice(0, 16)}.bin`);
+    // The file's size, modification time (ns) and inode stand for its content: hashing the
+    // content would cost ~10 ms per run (the bundle and the validators are megabytes).
+    const stat = fs.statSync(filename, { bigint: true, throwIfNoEntry: false });
+    const version = stat && BigInt(Buffer.byteLength(content)) === stat.size
+      ? `${stat.size}-${stat.mtimeNs}-${stat.ino}`
+      : crypto.createHash('sha1').update(content).digest('hex').slice(0, 16);
+    const file = path.join(directory, `${id}-${version}.bin`);
     let cachedData;
     try {
       cachedData = fs.readFileSync(file);

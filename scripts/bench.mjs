@@ -82,7 +82,7 @@ esbuild.buildSync({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  packages: 'external',
+  external: createRequire(import.meta.url)(join(root, 'bin', 'bundle.js')).EXTERNAL_PACKAGES, // bundled as the `alp` launcher bundles
   logLevel: 'error',
 });
 

@@ -2,7 +2,7 @@
 "use strict";
 module.exports = validate0;
 module.exports.default = validate0;
-const schema0 = {"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"$ref":"kubernetes-1.28#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},"spec":{"properties":{"additionalOutputFormats":{"items":{"properties":{"type":{"enum":["DER","CombinedPEM"],"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"commonName":{"type":"string"},"dnsNames":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"duration":{"type":"string"},"emailAddresses":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"encodeUsagesInRequest":{"type":"boolean"},"ipAddresses":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"isCA":{"type":"boolean"},"issuerRef":{"properties":{"group":{"type":"string"},"kind":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"keystores":{"properties":{"jks":{"properties":{"alias":{"type":"string"},"create":{"type":"boolean"},"password":{"type":"string"},"passwordSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["create"],"type":"object","additionalProperties":false},"pkcs12":{"properties":{"create":{"type":"boolean"},"password":{"type":"string"},"passwordSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"profile":{"enum":["LegacyRC2","LegacyDES","Modern2023","Modern2026"],"type":"string"}},"required":["create"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"literalSubject":{"type":"string"},"nameConstraints":{"properties":{"critical":{"type":"boolean"},"excluded":{"properties":{"dnsDomains":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"emailAddresses":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"ipRanges":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"uriDomains":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"permitted":{"properties":{"dnsDomains":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"emailAddresses":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"ipRanges":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"uriDomains":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"otherNames":{"items":{"properties":{"oid":{"type":"string"},"utf8Value":{"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"privateKey":{"properties":{"algorithm":{"enum":["RSA","ECDSA","Ed25519"],"type":"string"},"encoding":{"enum":["PKCS1","PKCS8"],"type":"string"},"rotationPolicy":{"enum":["Never","Always"],"type":"string"},"size":{"type":"integer"}},"type":"object","additionalProperties":false},"renewBefore":{"type":"string"},"renewBeforePercentage":{"format":"int32","type":"integer"},"renewal":{"properties":{"policy":{"enum":["RenewBefore","Disabled"],"type":"string"},"windows":{"items":{"properties":{"cron":{"minLength":1,"type":"string"},"timezone":{"minLength":1,"type":"string"},"windowDuration":{"pattern":"^([0-9]+(\\.[0-9]+)?(s|m|h))+$","type":"string"}},"required":["cron","windowDuration"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"revisionHistoryLimit":{"format":"int32","type":"integer"},"secretName":{"type":"string"},"secretTemplate":{"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"labels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","additionalProperties":false},"signatureAlgorithm":{"enum":["SHA256WithRSA","SHA384WithRSA","SHA512WithRSA","ECDSAWithSHA256","ECDSAWithSHA384","ECDSAWithSHA512","PureEd25519"],"type":"string"},"subject":{"properties":{"countries":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"localities":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"organizationalUnits":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"organizations":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"postalCodes":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"provinces":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"serialNumber":{"type":"string"},"streetAddresses":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"uris":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"usages":{"items":{"enum":["signing","digital signature","content commitment","key encipherment","key agreement","data encipherment","cert sign","crl sign","encipher only","decipher only","any","server auth","client auth","code signing","email protection","s/mime","ipsec end system","ipsec tunnel","ipsec user","timestamping","ocsp signing","microsoft sgc","netscape sgc"],"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["issuerRef","secretName"],"type":"object","additionalProperties":false},"status":{}},"type":"object","additionalProperties":false,"$defs":{}};
+const schema0 = {"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"$ref":"kubernetes-1.28#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},"spec":{"$ref":"#/$defs/split0"},"status":{}},"type":"object","additionalProperties":false,"$defs":{"split0":{"properties":{"additionalOutputFormats":{"items":{"properties":{"type":{"enum":["DER","CombinedPEM"],"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"commonName":{"type":"string"},"dnsNames":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"duration":{"type":"string"},"emailAddresses":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"encodeUsagesInRequest":{"type":"boolean"},"ipAddresses":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"isCA":{"type":"boolean"},"issuerRef":{"properties":{"group":{"type":"string"},"kind":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"keystores":{"properties":{"jks":{"properties":{"alias":{"type":"string"},"create":{"type":"boolean"},"password":{"type":"string"},"passwordSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["create"],"type":"object","additionalProperties":false},"pkcs12":{"properties":{"create":{"type":"boolean"},"password":{"type":"string"},"passwordSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"profile":{"enum":["LegacyRC2","LegacyDES","Modern2023","Modern2026"],"type":"string"}},"required":["create"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"literalSubject":{"type":"string"},"nameConstraints":{"properties":{"critical":{"type":"boolean"},"excluded":{"properties":{"dnsDomains":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"emailAddresses":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"ipRanges":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"uriDomains":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"permitted":{"properties":{"dnsDomains":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"emailAddresses":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"ipRanges":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"uriDomains":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"otherNames":{"items":{"properties":{"oid":{"type":"string"},"utf8Value":{"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"privateKey":{"properties":{"algorithm":{"enum":["RSA","ECDSA","Ed25519"],"type":"string"},"encoding":{"enum":["PKCS1","PKCS8"],"type":"string"},"rotationPolicy":{"enum":["Never","Always"],"type":"string"},"size":{"type":"integer"}},"type":"object","additionalProperties":false},"renewBefore":{"type":"string"},"renewBeforePercentage":{"format":"int32","type":"integer"},"renewal":{"properties":{"policy":{"enum":["RenewBefore","Disabled"],"type":"string"},"windows":{"items":{"properties":{"cron":{"minLength":1,"type":"string"},"timezone":{"minLength":1,"type":"string"},"windowDuration":{"pattern":"^([0-9]+(\\.[0-9]+)?(s|m|h))+$","type":"string"}},"required":["cron","windowDuration"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"revisionHistoryLimit":{"format":"int32","type":"integer"},"secretName":{"type":"string"},"secretTemplate":{"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"labels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","additionalProperties":false},"signatureAlgorithm":{"enum":["SHA256WithRSA","SHA384WithRSA","SHA512WithRSA","ECDSAWithSHA256","ECDSAWithSHA384","ECDSAWithSHA512","PureEd25519"],"type":"string"},"subject":{"properties":{"countries":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"localities":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"organizationalUnits":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"organizations":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"postalCodes":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"provinces":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"serialNumber":{"type":"string"},"streetAddresses":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"uris":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"usages":{"items":{"enum":["signing","digital signature","content commitment","key encipherment","key agreement","data encipherment","cert sign","crl sign","encipher only","decipher only","any","server auth","client auth","code signing","email protection","s/mime","ipsec end system","ipsec tunnel","ipsec user","timestamping","ocsp signing","microsoft sgc","netscape sgc"],"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["issuerRef","secretName"],"type":"object","additionalProperties":false}}};
 const schema2 = {"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"creationTimestamp":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Time"},"deletionGracePeriodSeconds":{"format":"int64","type":"integer"},"deletionTimestamp":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Time"},"finalizers":{"items":{"type":"string"},"type":"array","x-kubernetes-patch-strategy":"merge"},"generateName":{"type":"string"},"generation":{"format":"int64","type":"integer"},"labels":{"additionalProperties":{"type":"string"},"type":"object"},"managedFields":{"items":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry"},"type":"array"},"name":{"type":"string"},"namespace":{"type":"string"},"ownerReferences":{"items":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference"},"type":"array","x-kubernetes-patch-merge-key":"uid","x-kubernetes-patch-strategy":"merge"},"resourceVersion":{"type":"string"},"selfLink":{"type":"string"},"uid":{"type":"string"}},"type":"object","additionalProperties":false};
 const func0 = Object.prototype.hasOwnProperty;
 const schema3 = {"format":"date-time","type":"string"};
@@ -574,6 +574,7 @@ validate2.errors = vErrors;
 return errors === 0;
 }
 
+const schema7 = {"properties":{"additionalOutputFormats":{"items":{"properties":{"type":{"enum":["DER","CombinedPEM"],"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"commonName":{"type":"string"},"dnsNames":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"duration":{"type":"string"},"emailAddresses":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"encodeUsagesInRequest":{"type":"boolean"},"ipAddresses":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"isCA":{"type":"boolean"},"issuerRef":{"properties":{"group":{"type":"string"},"kind":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"keystores":{"properties":{"jks":{"properties":{"alias":{"type":"string"},"create":{"type":"boolean"},"password":{"type":"string"},"passwordSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["create"],"type":"object","additionalProperties":false},"pkcs12":{"properties":{"create":{"type":"boolean"},"password":{"type":"string"},"passwordSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"profile":{"enum":["LegacyRC2","LegacyDES","Modern2023","Modern2026"],"type":"string"}},"required":["create"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"literalSubject":{"type":"string"},"nameConstraints":{"properties":{"critical":{"type":"boolean"},"excluded":{"properties":{"dnsDomains":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"emailAddresses":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"ipRanges":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"uriDomains":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"permitted":{"properties":{"dnsDomains":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"emailAddresses":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"ipRanges":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"uriDomains":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"otherNames":{"items":{"properties":{"oid":{"type":"string"},"utf8Value":{"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"privateKey":{"properties":{"algorithm":{"enum":["RSA","ECDSA","Ed25519"],"type":"string"},"encoding":{"enum":["PKCS1","PKCS8"],"type":"string"},"rotationPolicy":{"enum":["Never","Always"],"type":"string"},"size":{"type":"integer"}},"type":"object","additionalProperties":false},"renewBefore":{"type":"string"},"renewBeforePercentage":{"format":"int32","type":"integer"},"renewal":{"properties":{"policy":{"enum":["RenewBefore","Disabled"],"type":"string"},"windows":{"items":{"properties":{"cron":{"minLength":1,"type":"string"},"timezone":{"minLength":1,"type":"string"},"windowDuration":{"pattern":"^([0-9]+(\\.[0-9]+)?(s|m|h))+$","type":"string"}},"required":["cron","windowDuration"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"revisionHistoryLimit":{"format":"int32","type":"integer"},"secretName":{"type":"string"},"secretTemplate":{"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"labels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","additionalProperties":false},"signatureAlgorithm":{"enum":["SHA256WithRSA","SHA384WithRSA","SHA512WithRSA","ECDSAWithSHA256","ECDSAWithSHA384","ECDSAWithSHA512","PureEd25519"],"type":"string"},"subject":{"properties":{"countries":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"localities":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"organizationalUnits":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"organizations":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"postalCodes":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"provinces":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"serialNumber":{"type":"string"},"streetAddresses":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"uris":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"usages":{"items":{"enum":["signing","digital signature","content commitment","key encipherment","key agreement","data encipherment","cert sign","crl sign","encipher only","decipher only","any","server auth","client auth","code signing","email protection","s/mime","ipsec end system","ipsec tunnel","ipsec user","timestamping","ocsp signing","microsoft sgc","netscape sgc"],"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["issuerRef","secretName"],"type":"object","additionalProperties":false};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const func4 = (pattern, flags) => {
   try {
@@ -585,6 +586,1794 @@ const func4 = (pattern, flags) => {
   }
 };
 const pattern0 = func4("^([0-9]+(\\.[0-9]+)?(s|m|h))+$", "u");
+
+function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.issuerRef === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "issuerRef"},message:"must have required property '"+"issuerRef"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.secretName === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "secretName"},message:"must have required property '"+"secretName"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func0.call(schema7.properties, key0))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.additionalOutputFormats !== undefined){
+let data0 = data.additionalOutputFormats;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.type === undefined){
+const err3 = {instancePath:instancePath+"/additionalOutputFormats/" + i0,schemaPath:"#/properties/additionalOutputFormats/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key1 in data1){
+if(!(key1 === "type")){
+const err4 = {instancePath:instancePath+"/additionalOutputFormats/" + i0,schemaPath:"#/properties/additionalOutputFormats/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data1.type !== undefined){
+let data2 = data1.type;
+if(typeof data2 !== "string"){
+const err5 = {instancePath:instancePath+"/additionalOutputFormats/" + i0+"/type",schemaPath:"#/properties/additionalOutputFormats/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(!((data2 === "DER") || (data2 === "CombinedPEM"))){
+const err6 = {instancePath:instancePath+"/additionalOutputFormats/" + i0+"/type",schemaPath:"#/properties/additionalOutputFormats/items/properties/type/enum",keyword:"enum",params:{allowedValues: schema7.properties.additionalOutputFormats.items.properties.type.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/additionalOutputFormats/" + i0,schemaPath:"#/properties/additionalOutputFormats/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/additionalOutputFormats",schemaPath:"#/properties/additionalOutputFormats/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.commonName !== undefined){
+if(typeof data.commonName !== "string"){
+const err9 = {instancePath:instancePath+"/commonName",schemaPath:"#/properties/commonName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.dnsNames !== undefined){
+let data4 = data.dnsNames;
+if(Array.isArray(data4)){
+const len1 = data4.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data4[i1] !== "string"){
+const err10 = {instancePath:instancePath+"/dnsNames/" + i1,schemaPath:"#/properties/dnsNames/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/dnsNames",schemaPath:"#/properties/dnsNames/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.duration !== undefined){
+if(typeof data.duration !== "string"){
+const err12 = {instancePath:instancePath+"/duration",schemaPath:"#/properties/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.emailAddresses !== undefined){
+let data7 = data.emailAddresses;
+if(Array.isArray(data7)){
+const len2 = data7.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data7[i2] !== "string"){
+const err13 = {instancePath:instancePath+"/emailAddresses/" + i2,schemaPath:"#/properties/emailAddresses/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/emailAddresses",schemaPath:"#/properties/emailAddresses/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.encodeUsagesInRequest !== undefined){
+if(typeof data.encodeUsagesInRequest !== "boolean"){
+const err15 = {instancePath:instancePath+"/encodeUsagesInRequest",schemaPath:"#/properties/encodeUsagesInRequest/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.ipAddresses !== undefined){
+let data10 = data.ipAddresses;
+if(Array.isArray(data10)){
+const len3 = data10.length;
+for(let i3=0; i3<len3; i3++){
+if(typeof data10[i3] !== "string"){
+const err16 = {instancePath:instancePath+"/ipAddresses/" + i3,schemaPath:"#/properties/ipAddresses/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/ipAddresses",schemaPath:"#/properties/ipAddresses/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data.isCA !== undefined){
+if(typeof data.isCA !== "boolean"){
+const err18 = {instancePath:instancePath+"/isCA",schemaPath:"#/properties/isCA/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data.issuerRef !== undefined){
+let data13 = data.issuerRef;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.name === undefined){
+const err19 = {instancePath:instancePath+"/issuerRef",schemaPath:"#/properties/issuerRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+for(const key2 in data13){
+if(!(((key2 === "group") || (key2 === "kind")) || (key2 === "name"))){
+const err20 = {instancePath:instancePath+"/issuerRef",schemaPath:"#/properties/issuerRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data13.group !== undefined){
+if(typeof data13.group !== "string"){
+const err21 = {instancePath:instancePath+"/issuerRef/group",schemaPath:"#/properties/issuerRef/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data13.kind !== undefined){
+if(typeof data13.kind !== "string"){
+const err22 = {instancePath:instancePath+"/issuerRef/kind",schemaPath:"#/properties/issuerRef/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data13.name !== undefined){
+if(typeof data13.name !== "string"){
+const err23 = {instancePath:instancePath+"/issuerRef/name",schemaPath:"#/properties/issuerRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/issuerRef",schemaPath:"#/properties/issuerRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data.keystores !== undefined){
+let data17 = data.keystores;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+for(const key3 in data17){
+if(!((key3 === "jks") || (key3 === "pkcs12"))){
+const err25 = {instancePath:instancePath+"/keystores",schemaPath:"#/properties/keystores/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data17.jks !== undefined){
+let data18 = data17.jks;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+if(data18.create === undefined){
+const err26 = {instancePath:instancePath+"/keystores/jks",schemaPath:"#/properties/keystores/properties/jks/required",keyword:"required",params:{missingProperty: "create"},message:"must have required property '"+"create"+"'"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+for(const key4 in data18){
+if(!((((key4 === "alias") || (key4 === "create")) || (key4 === "password")) || (key4 === "passwordSecretRef"))){
+const err27 = {instancePath:instancePath+"/keystores/jks",schemaPath:"#/properties/keystores/properties/jks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data18.alias !== undefined){
+if(typeof data18.alias !== "string"){
+const err28 = {instancePath:instancePath+"/keystores/jks/alias",schemaPath:"#/properties/keystores/properties/jks/properties/alias/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data18.create !== undefined){
+if(typeof data18.create !== "boolean"){
+const err29 = {instancePath:instancePath+"/keystores/jks/create",schemaPath:"#/properties/keystores/properties/jks/properties/create/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data18.password !== undefined){
+if(typeof data18.password !== "string"){
+const err30 = {instancePath:instancePath+"/keystores/jks/password",schemaPath:"#/properties/keystores/properties/jks/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data18.passwordSecretRef !== undefined){
+let data22 = data18.passwordSecretRef;
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+if(data22.name === undefined){
+const err31 = {instancePath:instancePath+"/keystores/jks/passwordSecretRef",schemaPath:"#/properties/keystores/properties/jks/properties/passwordSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+for(const key5 in data22){
+if(!((key5 === "key") || (key5 === "name"))){
+const err32 = {instancePath:instancePath+"/keystores/jks/passwordSecretRef",schemaPath:"#/properties/keystores/properties/jks/properties/passwordSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data22.key !== undefined){
+if(typeof data22.key !== "string"){
+const err33 = {instancePath:instancePath+"/keystores/jks/passwordSecretRef/key",schemaPath:"#/properties/keystores/properties/jks/properties/passwordSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data22.name !== undefined){
+if(typeof data22.name !== "string"){
+const err34 = {instancePath:instancePath+"/keystores/jks/passwordSecretRef/name",schemaPath:"#/properties/keystores/properties/jks/properties/passwordSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/keystores/jks/passwordSecretRef",schemaPath:"#/properties/keystores/properties/jks/properties/passwordSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/keystores/jks",schemaPath:"#/properties/keystores/properties/jks/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data17.pkcs12 !== undefined){
+let data25 = data17.pkcs12;
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+if(data25.create === undefined){
+const err37 = {instancePath:instancePath+"/keystores/pkcs12",schemaPath:"#/properties/keystores/properties/pkcs12/required",keyword:"required",params:{missingProperty: "create"},message:"must have required property '"+"create"+"'"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+for(const key6 in data25){
+if(!((((key6 === "create") || (key6 === "password")) || (key6 === "passwordSecretRef")) || (key6 === "profile"))){
+const err38 = {instancePath:instancePath+"/keystores/pkcs12",schemaPath:"#/properties/keystores/properties/pkcs12/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+if(data25.create !== undefined){
+if(typeof data25.create !== "boolean"){
+const err39 = {instancePath:instancePath+"/keystores/pkcs12/create",schemaPath:"#/properties/keystores/properties/pkcs12/properties/create/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+if(data25.password !== undefined){
+if(typeof data25.password !== "string"){
+const err40 = {instancePath:instancePath+"/keystores/pkcs12/password",schemaPath:"#/properties/keystores/properties/pkcs12/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+if(data25.passwordSecretRef !== undefined){
+let data28 = data25.passwordSecretRef;
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+if(data28.name === undefined){
+const err41 = {instancePath:instancePath+"/keystores/pkcs12/passwordSecretRef",schemaPath:"#/properties/keystores/properties/pkcs12/properties/passwordSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+for(const key7 in data28){
+if(!((key7 === "key") || (key7 === "name"))){
+const err42 = {instancePath:instancePath+"/keystores/pkcs12/passwordSecretRef",schemaPath:"#/properties/keystores/properties/pkcs12/properties/passwordSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+if(data28.key !== undefined){
+if(typeof data28.key !== "string"){
+const err43 = {instancePath:instancePath+"/keystores/pkcs12/passwordSecretRef/key",schemaPath:"#/properties/keystores/properties/pkcs12/properties/passwordSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data28.name !== undefined){
+if(typeof data28.name !== "string"){
+const err44 = {instancePath:instancePath+"/keystores/pkcs12/passwordSecretRef/name",schemaPath:"#/properties/keystores/properties/pkcs12/properties/passwordSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/keystores/pkcs12/passwordSecretRef",schemaPath:"#/properties/keystores/properties/pkcs12/properties/passwordSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data25.profile !== undefined){
+let data31 = data25.profile;
+if(typeof data31 !== "string"){
+const err46 = {instancePath:instancePath+"/keystores/pkcs12/profile",schemaPath:"#/properties/keystores/properties/pkcs12/properties/profile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+if(!((((data31 === "LegacyRC2") || (data31 === "LegacyDES")) || (data31 === "Modern2023")) || (data31 === "Modern2026"))){
+const err47 = {instancePath:instancePath+"/keystores/pkcs12/profile",schemaPath:"#/properties/keystores/properties/pkcs12/properties/profile/enum",keyword:"enum",params:{allowedValues: schema7.properties.keystores.properties.pkcs12.properties.profile.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/keystores/pkcs12",schemaPath:"#/properties/keystores/properties/pkcs12/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+}
+else {
+const err49 = {instancePath:instancePath+"/keystores",schemaPath:"#/properties/keystores/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+if(data.literalSubject !== undefined){
+if(typeof data.literalSubject !== "string"){
+const err50 = {instancePath:instancePath+"/literalSubject",schemaPath:"#/properties/literalSubject/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+if(data.nameConstraints !== undefined){
+let data33 = data.nameConstraints;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+for(const key8 in data33){
+if(!(((key8 === "critical") || (key8 === "excluded")) || (key8 === "permitted"))){
+const err51 = {instancePath:instancePath+"/nameConstraints",schemaPath:"#/properties/nameConstraints/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+if(data33.critical !== undefined){
+if(typeof data33.critical !== "boolean"){
+const err52 = {instancePath:instancePath+"/nameConstraints/critical",schemaPath:"#/properties/nameConstraints/properties/critical/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data33.excluded !== undefined){
+let data35 = data33.excluded;
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+for(const key9 in data35){
+if(!((((key9 === "dnsDomains") || (key9 === "emailAddresses")) || (key9 === "ipRanges")) || (key9 === "uriDomains"))){
+const err53 = {instancePath:instancePath+"/nameConstraints/excluded",schemaPath:"#/properties/nameConstraints/properties/excluded/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+if(data35.dnsDomains !== undefined){
+let data36 = data35.dnsDomains;
+if(Array.isArray(data36)){
+const len4 = data36.length;
+for(let i4=0; i4<len4; i4++){
+if(typeof data36[i4] !== "string"){
+const err54 = {instancePath:instancePath+"/nameConstraints/excluded/dnsDomains/" + i4,schemaPath:"#/properties/nameConstraints/properties/excluded/properties/dnsDomains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/nameConstraints/excluded/dnsDomains",schemaPath:"#/properties/nameConstraints/properties/excluded/properties/dnsDomains/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data35.emailAddresses !== undefined){
+let data38 = data35.emailAddresses;
+if(Array.isArray(data38)){
+const len5 = data38.length;
+for(let i5=0; i5<len5; i5++){
+if(typeof data38[i5] !== "string"){
+const err56 = {instancePath:instancePath+"/nameConstraints/excluded/emailAddresses/" + i5,schemaPath:"#/properties/nameConstraints/properties/excluded/properties/emailAddresses/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+}
+else {
+const err57 = {instancePath:instancePath+"/nameConstraints/excluded/emailAddresses",schemaPath:"#/properties/nameConstraints/properties/excluded/properties/emailAddresses/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+if(data35.ipRanges !== undefined){
+let data40 = data35.ipRanges;
+if(Array.isArray(data40)){
+const len6 = data40.length;
+for(let i6=0; i6<len6; i6++){
+if(typeof data40[i6] !== "string"){
+const err58 = {instancePath:instancePath+"/nameConstraints/excluded/ipRanges/" + i6,schemaPath:"#/properties/nameConstraints/properties/excluded/properties/ipRanges/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/nameConstraints/excluded/ipRanges",schemaPath:"#/properties/nameConstraints/properties/excluded/properties/ipRanges/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+if(data35.uriDomains !== undefined){
+let data42 = data35.uriDomains;
+if(Array.isArray(data42)){
+const len7 = data42.length;
+for(let i7=0; i7<len7; i7++){
+if(typeof data42[i7] !== "string"){
+const err60 = {instancePath:instancePath+"/nameConstraints/excluded/uriDomains/" + i7,schemaPath:"#/properties/nameConstraints/properties/excluded/properties/uriDomains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+}
+else {
+const err61 = {instancePath:instancePath+"/nameConstraints/excluded/uriDomains",schemaPath:"#/properties/nameConstraints/properties/excluded/properties/uriDomains/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+}
+else {
+const err62 = {instancePath:instancePath+"/nameConstraints/excluded",schemaPath:"#/properties/nameConstraints/properties/excluded/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+if(data33.permitted !== undefined){
+let data44 = data33.permitted;
+if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
+for(const key10 in data44){
+if(!((((key10 === "dnsDomains") || (key10 === "emailAddresses")) || (key10 === "ipRanges")) || (key10 === "uriDomains"))){
+const err63 = {instancePath:instancePath+"/nameConstraints/permitted",schemaPath:"#/properties/nameConstraints/properties/permitted/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+if(data44.dnsDomains !== undefined){
+let data45 = data44.dnsDomains;
+if(Array.isArray(data45)){
+const len8 = data45.length;
+for(let i8=0; i8<len8; i8++){
+if(typeof data45[i8] !== "string"){
+const err64 = {instancePath:instancePath+"/nameConstraints/permitted/dnsDomains/" + i8,schemaPath:"#/properties/nameConstraints/properties/permitted/properties/dnsDomains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+}
+else {
+const err65 = {instancePath:instancePath+"/nameConstraints/permitted/dnsDomains",schemaPath:"#/properties/nameConstraints/properties/permitted/properties/dnsDomains/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+if(data44.emailAddresses !== undefined){
+let data47 = data44.emailAddresses;
+if(Array.isArray(data47)){
+const len9 = data47.length;
+for(let i9=0; i9<len9; i9++){
+if(typeof data47[i9] !== "string"){
+const err66 = {instancePath:instancePath+"/nameConstraints/permitted/emailAddresses/" + i9,schemaPath:"#/properties/nameConstraints/properties/permitted/properties/emailAddresses/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+}
+else {
+const err67 = {instancePath:instancePath+"/nameConstraints/permitted/emailAddresses",schemaPath:"#/properties/nameConstraints/properties/permitted/properties/emailAddresses/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+if(data44.ipRanges !== undefined){
+let data49 = data44.ipRanges;
+if(Array.isArray(data49)){
+const len10 = data49.length;
+for(let i10=0; i10<len10; i10++){
+if(typeof data49[i10] !== "string"){
+const err68 = {instancePath:instancePath+"/nameConstraints/permitted/ipRanges/" + i10,schemaPath:"#/properties/nameConstraints/properties/permitted/properties/ipRanges/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/nameConstraints/permitted/ipRanges",schemaPath:"#/properties/nameConstraints/properties/permitted/properties/ipRanges/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+if(data44.uriDomains !== undefined){
+let data51 = data44.uriDomains;
+if(Array.isArray(data51)){
+const len11 = data51.length;
+for(let i11=0; i11<len11; i11++){
+if(typeof data51[i11] !== "string"){
+const err70 = {instancePath:instancePath+"/nameConstraints/permitted/uriDomains/" + i11,schemaPath:"#/properties/nameConstraints/properties/permitted/properties/uriDomains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+}
+else {
+const err71 = {instancePath:instancePath+"/nameConstraints/permitted/uriDomains",schemaPath:"#/properties/nameConstraints/properties/permitted/properties/uriDomains/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+}
+else {
+const err72 = {instancePath:instancePath+"/nameConstraints/permitted",schemaPath:"#/properties/nameConstraints/properties/permitted/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+}
+else {
+const err73 = {instancePath:instancePath+"/nameConstraints",schemaPath:"#/properties/nameConstraints/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+if(data.otherNames !== undefined){
+let data53 = data.otherNames;
+if(Array.isArray(data53)){
+const len12 = data53.length;
+for(let i12=0; i12<len12; i12++){
+let data54 = data53[i12];
+if(data54 && typeof data54 == "object" && !Array.isArray(data54)){
+for(const key11 in data54){
+if(!((key11 === "oid") || (key11 === "utf8Value"))){
+const err74 = {instancePath:instancePath+"/otherNames/" + i12,schemaPath:"#/properties/otherNames/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+if(data54.oid !== undefined){
+if(typeof data54.oid !== "string"){
+const err75 = {instancePath:instancePath+"/otherNames/" + i12+"/oid",schemaPath:"#/properties/otherNames/items/properties/oid/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+if(data54.utf8Value !== undefined){
+if(typeof data54.utf8Value !== "string"){
+const err76 = {instancePath:instancePath+"/otherNames/" + i12+"/utf8Value",schemaPath:"#/properties/otherNames/items/properties/utf8Value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+}
+else {
+const err77 = {instancePath:instancePath+"/otherNames/" + i12,schemaPath:"#/properties/otherNames/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+}
+else {
+const err78 = {instancePath:instancePath+"/otherNames",schemaPath:"#/properties/otherNames/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+if(data.privateKey !== undefined){
+let data57 = data.privateKey;
+if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
+for(const key12 in data57){
+if(!((((key12 === "algorithm") || (key12 === "encoding")) || (key12 === "rotationPolicy")) || (key12 === "size"))){
+const err79 = {instancePath:instancePath+"/privateKey",schemaPath:"#/properties/privateKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+if(data57.algorithm !== undefined){
+let data58 = data57.algorithm;
+if(typeof data58 !== "string"){
+const err80 = {instancePath:instancePath+"/privateKey/algorithm",schemaPath:"#/properties/privateKey/properties/algorithm/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+if(!(((data58 === "RSA") || (data58 === "ECDSA")) || (data58 === "Ed25519"))){
+const err81 = {instancePath:instancePath+"/privateKey/algorithm",schemaPath:"#/properties/privateKey/properties/algorithm/enum",keyword:"enum",params:{allowedValues: schema7.properties.privateKey.properties.algorithm.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+}
+if(data57.encoding !== undefined){
+let data59 = data57.encoding;
+if(typeof data59 !== "string"){
+const err82 = {instancePath:instancePath+"/privateKey/encoding",schemaPath:"#/properties/privateKey/properties/encoding/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+if(!((data59 === "PKCS1") || (data59 === "PKCS8"))){
+const err83 = {instancePath:instancePath+"/privateKey/encoding",schemaPath:"#/properties/privateKey/properties/encoding/enum",keyword:"enum",params:{allowedValues: schema7.properties.privateKey.properties.encoding.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+if(data57.rotationPolicy !== undefined){
+let data60 = data57.rotationPolicy;
+if(typeof data60 !== "string"){
+const err84 = {instancePath:instancePath+"/privateKey/rotationPolicy",schemaPath:"#/properties/privateKey/properties/rotationPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+if(!((data60 === "Never") || (data60 === "Always"))){
+const err85 = {instancePath:instancePath+"/privateKey/rotationPolicy",schemaPath:"#/properties/privateKey/properties/rotationPolicy/enum",keyword:"enum",params:{allowedValues: schema7.properties.privateKey.properties.rotationPolicy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+if(data57.size !== undefined){
+let data61 = data57.size;
+if(!(((typeof data61 == "number") && (!(data61 % 1) && !isNaN(data61))) && (isFinite(data61)))){
+const err86 = {instancePath:instancePath+"/privateKey/size",schemaPath:"#/properties/privateKey/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+}
+else {
+const err87 = {instancePath:instancePath+"/privateKey",schemaPath:"#/properties/privateKey/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+}
+if(data.renewBefore !== undefined){
+if(typeof data.renewBefore !== "string"){
+const err88 = {instancePath:instancePath+"/renewBefore",schemaPath:"#/properties/renewBefore/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+}
+if(data.renewBeforePercentage !== undefined){
+let data63 = data.renewBeforePercentage;
+if(!(((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63))) && (isFinite(data63)))){
+const err89 = {instancePath:instancePath+"/renewBeforePercentage",schemaPath:"#/properties/renewBeforePercentage/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+}
+if(data.renewal !== undefined){
+let data64 = data.renewal;
+if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
+for(const key13 in data64){
+if(!((key13 === "policy") || (key13 === "windows"))){
+const err90 = {instancePath:instancePath+"/renewal",schemaPath:"#/properties/renewal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+if(data64.policy !== undefined){
+let data65 = data64.policy;
+if(typeof data65 !== "string"){
+const err91 = {instancePath:instancePath+"/renewal/policy",schemaPath:"#/properties/renewal/properties/policy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+if(!((data65 === "RenewBefore") || (data65 === "Disabled"))){
+const err92 = {instancePath:instancePath+"/renewal/policy",schemaPath:"#/properties/renewal/properties/policy/enum",keyword:"enum",params:{allowedValues: schema7.properties.renewal.properties.policy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+}
+if(data64.windows !== undefined){
+let data66 = data64.windows;
+if(Array.isArray(data66)){
+const len13 = data66.length;
+for(let i13=0; i13<len13; i13++){
+let data67 = data66[i13];
+if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
+if(data67.cron === undefined){
+const err93 = {instancePath:instancePath+"/renewal/windows/" + i13,schemaPath:"#/properties/renewal/properties/windows/items/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'"};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+if(data67.windowDuration === undefined){
+const err94 = {instancePath:instancePath+"/renewal/windows/" + i13,schemaPath:"#/properties/renewal/properties/windows/items/required",keyword:"required",params:{missingProperty: "windowDuration"},message:"must have required property '"+"windowDuration"+"'"};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+for(const key14 in data67){
+if(!(((key14 === "cron") || (key14 === "timezone")) || (key14 === "windowDuration"))){
+const err95 = {instancePath:instancePath+"/renewal/windows/" + i13,schemaPath:"#/properties/renewal/properties/windows/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+}
+if(data67.cron !== undefined){
+let data68 = data67.cron;
+if(typeof data68 === "string"){
+if(func2(data68) < 1){
+const err96 = {instancePath:instancePath+"/renewal/windows/" + i13+"/cron",schemaPath:"#/properties/renewal/properties/windows/items/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+}
+else {
+const err97 = {instancePath:instancePath+"/renewal/windows/" + i13+"/cron",schemaPath:"#/properties/renewal/properties/windows/items/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+}
+if(data67.timezone !== undefined){
+let data69 = data67.timezone;
+if(typeof data69 === "string"){
+if(func2(data69) < 1){
+const err98 = {instancePath:instancePath+"/renewal/windows/" + i13+"/timezone",schemaPath:"#/properties/renewal/properties/windows/items/properties/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+}
+else {
+const err99 = {instancePath:instancePath+"/renewal/windows/" + i13+"/timezone",schemaPath:"#/properties/renewal/properties/windows/items/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+}
+if(data67.windowDuration !== undefined){
+let data70 = data67.windowDuration;
+if(typeof data70 === "string"){
+if(!pattern0.test(data70)){
+const err100 = {instancePath:instancePath+"/renewal/windows/" + i13+"/windowDuration",schemaPath:"#/properties/renewal/properties/windows/items/properties/windowDuration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(s|m|h))+$"+"\""};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+else {
+const err101 = {instancePath:instancePath+"/renewal/windows/" + i13+"/windowDuration",schemaPath:"#/properties/renewal/properties/windows/items/properties/windowDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+}
+}
+else {
+const err102 = {instancePath:instancePath+"/renewal/windows/" + i13,schemaPath:"#/properties/renewal/properties/windows/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+}
+}
+else {
+const err103 = {instancePath:instancePath+"/renewal/windows",schemaPath:"#/properties/renewal/properties/windows/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+}
+}
+else {
+const err104 = {instancePath:instancePath+"/renewal",schemaPath:"#/properties/renewal/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+}
+if(data.revisionHistoryLimit !== undefined){
+let data71 = data.revisionHistoryLimit;
+if(!(((typeof data71 == "number") && (!(data71 % 1) && !isNaN(data71))) && (isFinite(data71)))){
+const err105 = {instancePath:instancePath+"/revisionHistoryLimit",schemaPath:"#/properties/revisionHistoryLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+}
+if(data.secretName !== undefined){
+if(typeof data.secretName !== "string"){
+const err106 = {instancePath:instancePath+"/secretName",schemaPath:"#/properties/secretName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+}
+if(data.secretTemplate !== undefined){
+let data73 = data.secretTemplate;
+if(data73 && typeof data73 == "object" && !Array.isArray(data73)){
+for(const key15 in data73){
+if(!((key15 === "annotations") || (key15 === "labels"))){
+const err107 = {instancePath:instancePath+"/secretTemplate",schemaPath:"#/properties/secretTemplate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+if(data73.annotations !== undefined){
+let data74 = data73.annotations;
+if(data74 && typeof data74 == "object" && !Array.isArray(data74)){
+for(const key16 in data74){
+if(typeof data74[key16] !== "string"){
+const err108 = {instancePath:instancePath+"/secretTemplate/annotations/" + key16.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secretTemplate/properties/annotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+}
+}
+else {
+const err109 = {instancePath:instancePath+"/secretTemplate/annotations",schemaPath:"#/properties/secretTemplate/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+}
+if(data73.labels !== undefined){
+let data76 = data73.labels;
+if(data76 && typeof data76 == "object" && !Array.isArray(data76)){
+for(const key17 in data76){
+if(typeof data76[key17] !== "string"){
+const err110 = {instancePath:instancePath+"/secretTemplate/labels/" + key17.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secretTemplate/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+}
+}
+else {
+const err111 = {instancePath:instancePath+"/secretTemplate/labels",schemaPath:"#/properties/secretTemplate/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+}
+}
+else {
+const err112 = {instancePath:instancePath+"/secretTemplate",schemaPath:"#/properties/secretTemplate/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+}
+if(data.signatureAlgorithm !== undefined){
+let data78 = data.signatureAlgorithm;
+if(typeof data78 !== "string"){
+const err113 = {instancePath:instancePath+"/signatureAlgorithm",schemaPath:"#/properties/signatureAlgorithm/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+if(!(((((((data78 === "SHA256WithRSA") || (data78 === "SHA384WithRSA")) || (data78 === "SHA512WithRSA")) || (data78 === "ECDSAWithSHA256")) || (data78 === "ECDSAWithSHA384")) || (data78 === "ECDSAWithSHA512")) || (data78 === "PureEd25519"))){
+const err114 = {instancePath:instancePath+"/signatureAlgorithm",schemaPath:"#/properties/signatureAlgorithm/enum",keyword:"enum",params:{allowedValues: schema7.properties.signatureAlgorithm.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+}
+if(data.subject !== undefined){
+let data79 = data.subject;
+if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
+for(const key18 in data79){
+if(!((((((((key18 === "countries") || (key18 === "localities")) || (key18 === "organizationalUnits")) || (key18 === "organizations")) || (key18 === "postalCodes")) || (key18 === "provinces")) || (key18 === "serialNumber")) || (key18 === "streetAddresses"))){
+const err115 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+}
+if(data79.countries !== undefined){
+let data80 = data79.countries;
+if(Array.isArray(data80)){
+const len14 = data80.length;
+for(let i14=0; i14<len14; i14++){
+if(typeof data80[i14] !== "string"){
+const err116 = {instancePath:instancePath+"/subject/countries/" + i14,schemaPath:"#/properties/subject/properties/countries/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err116];
+}
+else {
+vErrors.push(err116);
+}
+errors++;
+}
+}
+}
+else {
+const err117 = {instancePath:instancePath+"/subject/countries",schemaPath:"#/properties/subject/properties/countries/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err117];
+}
+else {
+vErrors.push(err117);
+}
+errors++;
+}
+}
+if(data79.localities !== undefined){
+let data82 = data79.localities;
+if(Array.isArray(data82)){
+const len15 = data82.length;
+for(let i15=0; i15<len15; i15++){
+if(typeof data82[i15] !== "string"){
+const err118 = {instancePath:instancePath+"/subject/localities/" + i15,schemaPath:"#/properties/subject/properties/localities/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err118];
+}
+else {
+vErrors.push(err118);
+}
+errors++;
+}
+}
+}
+else {
+const err119 = {instancePath:instancePath+"/subject/localities",schemaPath:"#/properties/subject/properties/localities/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err119];
+}
+else {
+vErrors.push(err119);
+}
+errors++;
+}
+}
+if(data79.organizationalUnits !== undefined){
+let data84 = data79.organizationalUnits;
+if(Array.isArray(data84)){
+const len16 = data84.length;
+for(let i16=0; i16<len16; i16++){
+if(typeof data84[i16] !== "string"){
+const err120 = {instancePath:instancePath+"/subject/organizationalUnits/" + i16,schemaPath:"#/properties/subject/properties/organizationalUnits/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
+}
+errors++;
+}
+}
+}
+else {
+const err121 = {instancePath:instancePath+"/subject/organizationalUnits",schemaPath:"#/properties/subject/properties/organizationalUnits/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err121];
+}
+else {
+vErrors.push(err121);
+}
+errors++;
+}
+}
+if(data79.organizations !== undefined){
+let data86 = data79.organizations;
+if(Array.isArray(data86)){
+const len17 = data86.length;
+for(let i17=0; i17<len17; i17++){
+if(typeof data86[i17] !== "string"){
+const err122 = {instancePath:instancePath+"/subject/organizations/" + i17,schemaPath:"#/properties/subject/properties/organizations/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err122];
+}
+else {
+vErrors.push(err122);
+}
+errors++;
+}
+}
+}
+else {
+const err123 = {instancePath:instancePath+"/subject/organizations",schemaPath:"#/properties/subject/properties/organizations/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
+}
+errors++;
+}
+}
+if(data79.postalCodes !== undefined){
+let data88 = data79.postalCodes;
+if(Array.isArray(data88)){
+const len18 = data88.length;
+for(let i18=0; i18<len18; i18++){
+if(typeof data88[i18] !== "string"){
+const err124 = {instancePath:instancePath+"/subject/postalCodes/" + i18,schemaPath:"#/properties/subject/properties/postalCodes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
+}
+errors++;
+}
+}
+}
+else {
+const err125 = {instancePath:instancePath+"/subject/postalCodes",schemaPath:"#/properties/subject/properties/postalCodes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
+}
+errors++;
+}
+}
+if(data79.provinces !== undefined){
+let data90 = data79.provinces;
+if(Array.isArray(data90)){
+const len19 = data90.length;
+for(let i19=0; i19<len19; i19++){
+if(typeof data90[i19] !== "string"){
+const err126 = {instancePath:instancePath+"/subject/provinces/" + i19,schemaPath:"#/properties/subject/properties/provinces/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err126];
+}
+else {
+vErrors.push(err126);
+}
+errors++;
+}
+}
+}
+else {
+const err127 = {instancePath:instancePath+"/subject/provinces",schemaPath:"#/properties/subject/properties/provinces/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err127];
+}
+else {
+vErrors.push(err127);
+}
+errors++;
+}
+}
+if(data79.serialNumber !== undefined){
+if(typeof data79.serialNumber !== "string"){
+const err128 = {instancePath:instancePath+"/subject/serialNumber",schemaPath:"#/properties/subject/properties/serialNumber/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err128];
+}
+else {
+vErrors.push(err128);
+}
+errors++;
+}
+}
+if(data79.streetAddresses !== undefined){
+let data93 = data79.streetAddresses;
+if(Array.isArray(data93)){
+const len20 = data93.length;
+for(let i20=0; i20<len20; i20++){
+if(typeof data93[i20] !== "string"){
+const err129 = {instancePath:instancePath+"/subject/streetAddresses/" + i20,schemaPath:"#/properties/subject/properties/streetAddresses/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err129];
+}
+else {
+vErrors.push(err129);
+}
+errors++;
+}
+}
+}
+else {
+const err130 = {instancePath:instancePath+"/subject/streetAddresses",schemaPath:"#/properties/subject/properties/streetAddresses/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err130];
+}
+else {
+vErrors.push(err130);
+}
+errors++;
+}
+}
+}
+else {
+const err131 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err131];
+}
+else {
+vErrors.push(err131);
+}
+errors++;
+}
+}
+if(data.uris !== undefined){
+let data95 = data.uris;
+if(Array.isArray(data95)){
+const len21 = data95.length;
+for(let i21=0; i21<len21; i21++){
+if(typeof data95[i21] !== "string"){
+const err132 = {instancePath:instancePath+"/uris/" + i21,schemaPath:"#/properties/uris/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err132];
+}
+else {
+vErrors.push(err132);
+}
+errors++;
+}
+}
+}
+else {
+const err133 = {instancePath:instancePath+"/uris",schemaPath:"#/properties/uris/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+}
+}
+if(data.usages !== undefined){
+let data97 = data.usages;
+if(Array.isArray(data97)){
+const len22 = data97.length;
+for(let i22=0; i22<len22; i22++){
+let data98 = data97[i22];
+if(typeof data98 !== "string"){
+const err134 = {instancePath:instancePath+"/usages/" + i22,schemaPath:"#/properties/usages/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
+}
+errors++;
+}
+if(!(((((((((((((((((((((((data98 === "signing") || (data98 === "digital signature")) || (data98 === "content commitment")) || (data98 === "key encipherment")) || (data98 === "key agreement")) || (data98 === "data encipherment")) || (data98 === "cert sign")) || (data98 === "crl sign")) || (data98 === "encipher only")) || (data98 === "decipher only")) || (data98 === "any")) || (data98 === "server auth")) || (data98 === "client auth")) || (data98 === "code signing")) || (data98 === "email protection")) || (data98 === "s/mime")) || (data98 === "ipsec end system")) || (data98 === "ipsec tunnel")) || (data98 === "ipsec user")) || (data98 === "timestamping")) || (data98 === "ocsp signing")) || (data98 === "microsoft sgc")) || (data98 === "netscape sgc"))){
+const err135 = {instancePath:instancePath+"/usages/" + i22,schemaPath:"#/properties/usages/items/enum",keyword:"enum",params:{allowedValues: schema7.properties.usages.items.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
+}
+errors++;
+}
+}
+}
+else {
+const err136 = {instancePath:instancePath+"/usages",schemaPath:"#/properties/usages/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err136];
+}
+else {
+vErrors.push(err136);
+}
+errors++;
+}
+}
+}
+else {
+const err137 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err137];
+}
+else {
+vErrors.push(err137);
+}
+errors++;
+}
+validate14.errors = vErrors;
+return errors === 0;
+}
+
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -633,1796 +2422,19 @@ errors = vErrors.length;
 }
 }
 if(data.spec !== undefined){
-let data3 = data.spec;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.issuerRef === undefined){
-const err3 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "issuerRef"},message:"must have required property '"+"issuerRef"+"'"};
+if(!(validate14(data.spec, {instancePath:instancePath+"/spec",parentData:data,parentDataProperty:"spec",rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err3];
 }
 else {
 vErrors.push(err3);
-}
-errors++;
-}
-if(data3.secretName === undefined){
-const err4 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "secretName"},message:"must have required property '"+"secretName"+"'"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-for(const key1 in data3){
-if(!(func0.call(schema0.properties.spec.properties, key1))){
-const err5 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data3.additionalOutputFormats !== undefined){
-let data4 = data3.additionalOutputFormats;
-if(Array.isArray(data4)){
-const len0 = data4.length;
-for(let i0=0; i0<len0; i0++){
-let data5 = data4[i0];
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.type === undefined){
-const err6 = {instancePath:instancePath+"/spec/additionalOutputFormats/" + i0,schemaPath:"#/properties/spec/properties/additionalOutputFormats/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-for(const key2 in data5){
-if(!(key2 === "type")){
-const err7 = {instancePath:instancePath+"/spec/additionalOutputFormats/" + i0,schemaPath:"#/properties/spec/properties/additionalOutputFormats/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data5.type !== undefined){
-let data6 = data5.type;
-if(typeof data6 !== "string"){
-const err8 = {instancePath:instancePath+"/spec/additionalOutputFormats/" + i0+"/type",schemaPath:"#/properties/spec/properties/additionalOutputFormats/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if(!((data6 === "DER") || (data6 === "CombinedPEM"))){
-const err9 = {instancePath:instancePath+"/spec/additionalOutputFormats/" + i0+"/type",schemaPath:"#/properties/spec/properties/additionalOutputFormats/items/properties/type/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.additionalOutputFormats.items.properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-}
-else {
-const err10 = {instancePath:instancePath+"/spec/additionalOutputFormats/" + i0,schemaPath:"#/properties/spec/properties/additionalOutputFormats/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-else {
-const err11 = {instancePath:instancePath+"/spec/additionalOutputFormats",schemaPath:"#/properties/spec/properties/additionalOutputFormats/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data3.commonName !== undefined){
-if(typeof data3.commonName !== "string"){
-const err12 = {instancePath:instancePath+"/spec/commonName",schemaPath:"#/properties/spec/properties/commonName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data3.dnsNames !== undefined){
-let data8 = data3.dnsNames;
-if(Array.isArray(data8)){
-const len1 = data8.length;
-for(let i1=0; i1<len1; i1++){
-if(typeof data8[i1] !== "string"){
-const err13 = {instancePath:instancePath+"/spec/dnsNames/" + i1,schemaPath:"#/properties/spec/properties/dnsNames/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/spec/dnsNames",schemaPath:"#/properties/spec/properties/dnsNames/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-if(data3.duration !== undefined){
-if(typeof data3.duration !== "string"){
-const err15 = {instancePath:instancePath+"/spec/duration",schemaPath:"#/properties/spec/properties/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data3.emailAddresses !== undefined){
-let data11 = data3.emailAddresses;
-if(Array.isArray(data11)){
-const len2 = data11.length;
-for(let i2=0; i2<len2; i2++){
-if(typeof data11[i2] !== "string"){
-const err16 = {instancePath:instancePath+"/spec/emailAddresses/" + i2,schemaPath:"#/properties/spec/properties/emailAddresses/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath:instancePath+"/spec/emailAddresses",schemaPath:"#/properties/spec/properties/emailAddresses/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-if(data3.encodeUsagesInRequest !== undefined){
-if(typeof data3.encodeUsagesInRequest !== "boolean"){
-const err18 = {instancePath:instancePath+"/spec/encodeUsagesInRequest",schemaPath:"#/properties/spec/properties/encodeUsagesInRequest/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-if(data3.ipAddresses !== undefined){
-let data14 = data3.ipAddresses;
-if(Array.isArray(data14)){
-const len3 = data14.length;
-for(let i3=0; i3<len3; i3++){
-if(typeof data14[i3] !== "string"){
-const err19 = {instancePath:instancePath+"/spec/ipAddresses/" + i3,schemaPath:"#/properties/spec/properties/ipAddresses/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-}
-else {
-const err20 = {instancePath:instancePath+"/spec/ipAddresses",schemaPath:"#/properties/spec/properties/ipAddresses/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-if(data3.isCA !== undefined){
-if(typeof data3.isCA !== "boolean"){
-const err21 = {instancePath:instancePath+"/spec/isCA",schemaPath:"#/properties/spec/properties/isCA/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-}
-if(data3.issuerRef !== undefined){
-let data17 = data3.issuerRef;
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-if(data17.name === undefined){
-const err22 = {instancePath:instancePath+"/spec/issuerRef",schemaPath:"#/properties/spec/properties/issuerRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-for(const key3 in data17){
-if(!(((key3 === "group") || (key3 === "kind")) || (key3 === "name"))){
-const err23 = {instancePath:instancePath+"/spec/issuerRef",schemaPath:"#/properties/spec/properties/issuerRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-if(data17.group !== undefined){
-if(typeof data17.group !== "string"){
-const err24 = {instancePath:instancePath+"/spec/issuerRef/group",schemaPath:"#/properties/spec/properties/issuerRef/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-}
-if(data17.kind !== undefined){
-if(typeof data17.kind !== "string"){
-const err25 = {instancePath:instancePath+"/spec/issuerRef/kind",schemaPath:"#/properties/spec/properties/issuerRef/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-if(data17.name !== undefined){
-if(typeof data17.name !== "string"){
-const err26 = {instancePath:instancePath+"/spec/issuerRef/name",schemaPath:"#/properties/spec/properties/issuerRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-}
-else {
-const err27 = {instancePath:instancePath+"/spec/issuerRef",schemaPath:"#/properties/spec/properties/issuerRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data3.keystores !== undefined){
-let data21 = data3.keystores;
-if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
-for(const key4 in data21){
-if(!((key4 === "jks") || (key4 === "pkcs12"))){
-const err28 = {instancePath:instancePath+"/spec/keystores",schemaPath:"#/properties/spec/properties/keystores/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-if(data21.jks !== undefined){
-let data22 = data21.jks;
-if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
-if(data22.create === undefined){
-const err29 = {instancePath:instancePath+"/spec/keystores/jks",schemaPath:"#/properties/spec/properties/keystores/properties/jks/required",keyword:"required",params:{missingProperty: "create"},message:"must have required property '"+"create"+"'"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-for(const key5 in data22){
-if(!((((key5 === "alias") || (key5 === "create")) || (key5 === "password")) || (key5 === "passwordSecretRef"))){
-const err30 = {instancePath:instancePath+"/spec/keystores/jks",schemaPath:"#/properties/spec/properties/keystores/properties/jks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-if(data22.alias !== undefined){
-if(typeof data22.alias !== "string"){
-const err31 = {instancePath:instancePath+"/spec/keystores/jks/alias",schemaPath:"#/properties/spec/properties/keystores/properties/jks/properties/alias/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-if(data22.create !== undefined){
-if(typeof data22.create !== "boolean"){
-const err32 = {instancePath:instancePath+"/spec/keystores/jks/create",schemaPath:"#/properties/spec/properties/keystores/properties/jks/properties/create/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-if(data22.password !== undefined){
-if(typeof data22.password !== "string"){
-const err33 = {instancePath:instancePath+"/spec/keystores/jks/password",schemaPath:"#/properties/spec/properties/keystores/properties/jks/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-if(data22.passwordSecretRef !== undefined){
-let data26 = data22.passwordSecretRef;
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-if(data26.name === undefined){
-const err34 = {instancePath:instancePath+"/spec/keystores/jks/passwordSecretRef",schemaPath:"#/properties/spec/properties/keystores/properties/jks/properties/passwordSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-for(const key6 in data26){
-if(!((key6 === "key") || (key6 === "name"))){
-const err35 = {instancePath:instancePath+"/spec/keystores/jks/passwordSecretRef",schemaPath:"#/properties/spec/properties/keystores/properties/jks/properties/passwordSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-if(data26.key !== undefined){
-if(typeof data26.key !== "string"){
-const err36 = {instancePath:instancePath+"/spec/keystores/jks/passwordSecretRef/key",schemaPath:"#/properties/spec/properties/keystores/properties/jks/properties/passwordSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-if(data26.name !== undefined){
-if(typeof data26.name !== "string"){
-const err37 = {instancePath:instancePath+"/spec/keystores/jks/passwordSecretRef/name",schemaPath:"#/properties/spec/properties/keystores/properties/jks/properties/passwordSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-}
-else {
-const err38 = {instancePath:instancePath+"/spec/keystores/jks/passwordSecretRef",schemaPath:"#/properties/spec/properties/keystores/properties/jks/properties/passwordSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/spec/keystores/jks",schemaPath:"#/properties/spec/properties/keystores/properties/jks/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-if(data21.pkcs12 !== undefined){
-let data29 = data21.pkcs12;
-if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-if(data29.create === undefined){
-const err40 = {instancePath:instancePath+"/spec/keystores/pkcs12",schemaPath:"#/properties/spec/properties/keystores/properties/pkcs12/required",keyword:"required",params:{missingProperty: "create"},message:"must have required property '"+"create"+"'"};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-for(const key7 in data29){
-if(!((((key7 === "create") || (key7 === "password")) || (key7 === "passwordSecretRef")) || (key7 === "profile"))){
-const err41 = {instancePath:instancePath+"/spec/keystores/pkcs12",schemaPath:"#/properties/spec/properties/keystores/properties/pkcs12/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-}
-if(data29.create !== undefined){
-if(typeof data29.create !== "boolean"){
-const err42 = {instancePath:instancePath+"/spec/keystores/pkcs12/create",schemaPath:"#/properties/spec/properties/keystores/properties/pkcs12/properties/create/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-}
-if(data29.password !== undefined){
-if(typeof data29.password !== "string"){
-const err43 = {instancePath:instancePath+"/spec/keystores/pkcs12/password",schemaPath:"#/properties/spec/properties/keystores/properties/pkcs12/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-}
-if(data29.passwordSecretRef !== undefined){
-let data32 = data29.passwordSecretRef;
-if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
-if(data32.name === undefined){
-const err44 = {instancePath:instancePath+"/spec/keystores/pkcs12/passwordSecretRef",schemaPath:"#/properties/spec/properties/keystores/properties/pkcs12/properties/passwordSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-for(const key8 in data32){
-if(!((key8 === "key") || (key8 === "name"))){
-const err45 = {instancePath:instancePath+"/spec/keystores/pkcs12/passwordSecretRef",schemaPath:"#/properties/spec/properties/keystores/properties/pkcs12/properties/passwordSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err45];
-}
-else {
-vErrors.push(err45);
-}
-errors++;
-}
-}
-if(data32.key !== undefined){
-if(typeof data32.key !== "string"){
-const err46 = {instancePath:instancePath+"/spec/keystores/pkcs12/passwordSecretRef/key",schemaPath:"#/properties/spec/properties/keystores/properties/pkcs12/properties/passwordSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err46];
-}
-else {
-vErrors.push(err46);
-}
-errors++;
-}
-}
-if(data32.name !== undefined){
-if(typeof data32.name !== "string"){
-const err47 = {instancePath:instancePath+"/spec/keystores/pkcs12/passwordSecretRef/name",schemaPath:"#/properties/spec/properties/keystores/properties/pkcs12/properties/passwordSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
-}
-}
-else {
-const err48 = {instancePath:instancePath+"/spec/keystores/pkcs12/passwordSecretRef",schemaPath:"#/properties/spec/properties/keystores/properties/pkcs12/properties/passwordSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err48];
-}
-else {
-vErrors.push(err48);
-}
-errors++;
-}
-}
-if(data29.profile !== undefined){
-let data35 = data29.profile;
-if(typeof data35 !== "string"){
-const err49 = {instancePath:instancePath+"/spec/keystores/pkcs12/profile",schemaPath:"#/properties/spec/properties/keystores/properties/pkcs12/properties/profile/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err49];
-}
-else {
-vErrors.push(err49);
-}
-errors++;
-}
-if(!((((data35 === "LegacyRC2") || (data35 === "LegacyDES")) || (data35 === "Modern2023")) || (data35 === "Modern2026"))){
-const err50 = {instancePath:instancePath+"/spec/keystores/pkcs12/profile",schemaPath:"#/properties/spec/properties/keystores/properties/pkcs12/properties/profile/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.keystores.properties.pkcs12.properties.profile.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err50];
-}
-else {
-vErrors.push(err50);
-}
-errors++;
-}
-}
-}
-else {
-const err51 = {instancePath:instancePath+"/spec/keystores/pkcs12",schemaPath:"#/properties/spec/properties/keystores/properties/pkcs12/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err51];
-}
-else {
-vErrors.push(err51);
-}
-errors++;
-}
-}
-}
-else {
-const err52 = {instancePath:instancePath+"/spec/keystores",schemaPath:"#/properties/spec/properties/keystores/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err52];
-}
-else {
-vErrors.push(err52);
-}
-errors++;
-}
-}
-if(data3.literalSubject !== undefined){
-if(typeof data3.literalSubject !== "string"){
-const err53 = {instancePath:instancePath+"/spec/literalSubject",schemaPath:"#/properties/spec/properties/literalSubject/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err53];
-}
-else {
-vErrors.push(err53);
-}
-errors++;
-}
-}
-if(data3.nameConstraints !== undefined){
-let data37 = data3.nameConstraints;
-if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
-for(const key9 in data37){
-if(!(((key9 === "critical") || (key9 === "excluded")) || (key9 === "permitted"))){
-const err54 = {instancePath:instancePath+"/spec/nameConstraints",schemaPath:"#/properties/spec/properties/nameConstraints/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err54];
-}
-else {
-vErrors.push(err54);
-}
-errors++;
-}
-}
-if(data37.critical !== undefined){
-if(typeof data37.critical !== "boolean"){
-const err55 = {instancePath:instancePath+"/spec/nameConstraints/critical",schemaPath:"#/properties/spec/properties/nameConstraints/properties/critical/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err55];
-}
-else {
-vErrors.push(err55);
-}
-errors++;
-}
-}
-if(data37.excluded !== undefined){
-let data39 = data37.excluded;
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-for(const key10 in data39){
-if(!((((key10 === "dnsDomains") || (key10 === "emailAddresses")) || (key10 === "ipRanges")) || (key10 === "uriDomains"))){
-const err56 = {instancePath:instancePath+"/spec/nameConstraints/excluded",schemaPath:"#/properties/spec/properties/nameConstraints/properties/excluded/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err56];
-}
-else {
-vErrors.push(err56);
-}
-errors++;
-}
-}
-if(data39.dnsDomains !== undefined){
-let data40 = data39.dnsDomains;
-if(Array.isArray(data40)){
-const len4 = data40.length;
-for(let i4=0; i4<len4; i4++){
-if(typeof data40[i4] !== "string"){
-const err57 = {instancePath:instancePath+"/spec/nameConstraints/excluded/dnsDomains/" + i4,schemaPath:"#/properties/spec/properties/nameConstraints/properties/excluded/properties/dnsDomains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-}
-}
-else {
-const err58 = {instancePath:instancePath+"/spec/nameConstraints/excluded/dnsDomains",schemaPath:"#/properties/spec/properties/nameConstraints/properties/excluded/properties/dnsDomains/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err58];
-}
-else {
-vErrors.push(err58);
-}
-errors++;
-}
-}
-if(data39.emailAddresses !== undefined){
-let data42 = data39.emailAddresses;
-if(Array.isArray(data42)){
-const len5 = data42.length;
-for(let i5=0; i5<len5; i5++){
-if(typeof data42[i5] !== "string"){
-const err59 = {instancePath:instancePath+"/spec/nameConstraints/excluded/emailAddresses/" + i5,schemaPath:"#/properties/spec/properties/nameConstraints/properties/excluded/properties/emailAddresses/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err59];
-}
-else {
-vErrors.push(err59);
-}
-errors++;
-}
-}
-}
-else {
-const err60 = {instancePath:instancePath+"/spec/nameConstraints/excluded/emailAddresses",schemaPath:"#/properties/spec/properties/nameConstraints/properties/excluded/properties/emailAddresses/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err60];
-}
-else {
-vErrors.push(err60);
-}
-errors++;
-}
-}
-if(data39.ipRanges !== undefined){
-let data44 = data39.ipRanges;
-if(Array.isArray(data44)){
-const len6 = data44.length;
-for(let i6=0; i6<len6; i6++){
-if(typeof data44[i6] !== "string"){
-const err61 = {instancePath:instancePath+"/spec/nameConstraints/excluded/ipRanges/" + i6,schemaPath:"#/properties/spec/properties/nameConstraints/properties/excluded/properties/ipRanges/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err61];
-}
-else {
-vErrors.push(err61);
-}
-errors++;
-}
-}
-}
-else {
-const err62 = {instancePath:instancePath+"/spec/nameConstraints/excluded/ipRanges",schemaPath:"#/properties/spec/properties/nameConstraints/properties/excluded/properties/ipRanges/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err62];
-}
-else {
-vErrors.push(err62);
-}
-errors++;
-}
-}
-if(data39.uriDomains !== undefined){
-let data46 = data39.uriDomains;
-if(Array.isArray(data46)){
-const len7 = data46.length;
-for(let i7=0; i7<len7; i7++){
-if(typeof data46[i7] !== "string"){
-const err63 = {instancePath:instancePath+"/spec/nameConstraints/excluded/uriDomains/" + i7,schemaPath:"#/properties/spec/properties/nameConstraints/properties/excluded/properties/uriDomains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err63];
-}
-else {
-vErrors.push(err63);
-}
-errors++;
-}
-}
-}
-else {
-const err64 = {instancePath:instancePath+"/spec/nameConstraints/excluded/uriDomains",schemaPath:"#/properties/spec/properties/nameConstraints/properties/excluded/properties/uriDomains/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err64];
-}
-else {
-vErrors.push(err64);
-}
-errors++;
-}
-}
-}
-else {
-const err65 = {instancePath:instancePath+"/spec/nameConstraints/excluded",schemaPath:"#/properties/spec/properties/nameConstraints/properties/excluded/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err65];
-}
-else {
-vErrors.push(err65);
-}
-errors++;
-}
-}
-if(data37.permitted !== undefined){
-let data48 = data37.permitted;
-if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
-for(const key11 in data48){
-if(!((((key11 === "dnsDomains") || (key11 === "emailAddresses")) || (key11 === "ipRanges")) || (key11 === "uriDomains"))){
-const err66 = {instancePath:instancePath+"/spec/nameConstraints/permitted",schemaPath:"#/properties/spec/properties/nameConstraints/properties/permitted/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err66];
-}
-else {
-vErrors.push(err66);
-}
-errors++;
-}
-}
-if(data48.dnsDomains !== undefined){
-let data49 = data48.dnsDomains;
-if(Array.isArray(data49)){
-const len8 = data49.length;
-for(let i8=0; i8<len8; i8++){
-if(typeof data49[i8] !== "string"){
-const err67 = {instancePath:instancePath+"/spec/nameConstraints/permitted/dnsDomains/" + i8,schemaPath:"#/properties/spec/properties/nameConstraints/properties/permitted/properties/dnsDomains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err67];
-}
-else {
-vErrors.push(err67);
-}
-errors++;
-}
-}
-}
-else {
-const err68 = {instancePath:instancePath+"/spec/nameConstraints/permitted/dnsDomains",schemaPath:"#/properties/spec/properties/nameConstraints/properties/permitted/properties/dnsDomains/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err68];
-}
-else {
-vErrors.push(err68);
-}
-errors++;
-}
-}
-if(data48.emailAddresses !== undefined){
-let data51 = data48.emailAddresses;
-if(Array.isArray(data51)){
-const len9 = data51.length;
-for(let i9=0; i9<len9; i9++){
-if(typeof data51[i9] !== "string"){
-const err69 = {instancePath:instancePath+"/spec/nameConstraints/permitted/emailAddresses/" + i9,schemaPath:"#/properties/spec/properties/nameConstraints/properties/permitted/properties/emailAddresses/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err69];
-}
-else {
-vErrors.push(err69);
-}
-errors++;
-}
-}
-}
-else {
-const err70 = {instancePath:instancePath+"/spec/nameConstraints/permitted/emailAddresses",schemaPath:"#/properties/spec/properties/nameConstraints/properties/permitted/properties/emailAddresses/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err70];
-}
-else {
-vErrors.push(err70);
-}
-errors++;
-}
-}
-if(data48.ipRanges !== undefined){
-let data53 = data48.ipRanges;
-if(Array.isArray(data53)){
-const len10 = data53.length;
-for(let i10=0; i10<len10; i10++){
-if(typeof data53[i10] !== "string"){
-const err71 = {instancePath:instancePath+"/spec/nameConstraints/permitted/ipRanges/" + i10,schemaPath:"#/properties/spec/properties/nameConstraints/properties/permitted/properties/ipRanges/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err71];
-}
-else {
-vErrors.push(err71);
-}
-errors++;
-}
-}
-}
-else {
-const err72 = {instancePath:instancePath+"/spec/nameConstraints/permitted/ipRanges",schemaPath:"#/properties/spec/properties/nameConstraints/properties/permitted/properties/ipRanges/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err72];
-}
-else {
-vErrors.push(err72);
-}
-errors++;
-}
-}
-if(data48.uriDomains !== undefined){
-let data55 = data48.uriDomains;
-if(Array.isArray(data55)){
-const len11 = data55.length;
-for(let i11=0; i11<len11; i11++){
-if(typeof data55[i11] !== "string"){
-const err73 = {instancePath:instancePath+"/spec/nameConstraints/permitted/uriDomains/" + i11,schemaPath:"#/properties/spec/properties/nameConstraints/properties/permitted/properties/uriDomains/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err73];
-}
-else {
-vErrors.push(err73);
-}
-errors++;
-}
-}
-}
-else {
-const err74 = {instancePath:instancePath+"/spec/nameConstraints/permitted/uriDomains",schemaPath:"#/properties/spec/properties/nameConstraints/properties/permitted/properties/uriDomains/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err74];
-}
-else {
-vErrors.push(err74);
-}
-errors++;
-}
-}
-}
-else {
-const err75 = {instancePath:instancePath+"/spec/nameConstraints/permitted",schemaPath:"#/properties/spec/properties/nameConstraints/properties/permitted/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err75];
-}
-else {
-vErrors.push(err75);
-}
-errors++;
-}
-}
-}
-else {
-const err76 = {instancePath:instancePath+"/spec/nameConstraints",schemaPath:"#/properties/spec/properties/nameConstraints/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err76];
-}
-else {
-vErrors.push(err76);
-}
-errors++;
-}
-}
-if(data3.otherNames !== undefined){
-let data57 = data3.otherNames;
-if(Array.isArray(data57)){
-const len12 = data57.length;
-for(let i12=0; i12<len12; i12++){
-let data58 = data57[i12];
-if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
-for(const key12 in data58){
-if(!((key12 === "oid") || (key12 === "utf8Value"))){
-const err77 = {instancePath:instancePath+"/spec/otherNames/" + i12,schemaPath:"#/properties/spec/properties/otherNames/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err77];
-}
-else {
-vErrors.push(err77);
-}
-errors++;
-}
-}
-if(data58.oid !== undefined){
-if(typeof data58.oid !== "string"){
-const err78 = {instancePath:instancePath+"/spec/otherNames/" + i12+"/oid",schemaPath:"#/properties/spec/properties/otherNames/items/properties/oid/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err78];
-}
-else {
-vErrors.push(err78);
-}
-errors++;
-}
-}
-if(data58.utf8Value !== undefined){
-if(typeof data58.utf8Value !== "string"){
-const err79 = {instancePath:instancePath+"/spec/otherNames/" + i12+"/utf8Value",schemaPath:"#/properties/spec/properties/otherNames/items/properties/utf8Value/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err79];
-}
-else {
-vErrors.push(err79);
-}
-errors++;
-}
-}
-}
-else {
-const err80 = {instancePath:instancePath+"/spec/otherNames/" + i12,schemaPath:"#/properties/spec/properties/otherNames/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err80];
-}
-else {
-vErrors.push(err80);
-}
-errors++;
-}
-}
-}
-else {
-const err81 = {instancePath:instancePath+"/spec/otherNames",schemaPath:"#/properties/spec/properties/otherNames/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err81];
-}
-else {
-vErrors.push(err81);
-}
-errors++;
-}
-}
-if(data3.privateKey !== undefined){
-let data61 = data3.privateKey;
-if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
-for(const key13 in data61){
-if(!((((key13 === "algorithm") || (key13 === "encoding")) || (key13 === "rotationPolicy")) || (key13 === "size"))){
-const err82 = {instancePath:instancePath+"/spec/privateKey",schemaPath:"#/properties/spec/properties/privateKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err82];
-}
-else {
-vErrors.push(err82);
-}
-errors++;
-}
-}
-if(data61.algorithm !== undefined){
-let data62 = data61.algorithm;
-if(typeof data62 !== "string"){
-const err83 = {instancePath:instancePath+"/spec/privateKey/algorithm",schemaPath:"#/properties/spec/properties/privateKey/properties/algorithm/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err83];
-}
-else {
-vErrors.push(err83);
-}
-errors++;
-}
-if(!(((data62 === "RSA") || (data62 === "ECDSA")) || (data62 === "Ed25519"))){
-const err84 = {instancePath:instancePath+"/spec/privateKey/algorithm",schemaPath:"#/properties/spec/properties/privateKey/properties/algorithm/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.privateKey.properties.algorithm.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err84];
-}
-else {
-vErrors.push(err84);
-}
-errors++;
-}
-}
-if(data61.encoding !== undefined){
-let data63 = data61.encoding;
-if(typeof data63 !== "string"){
-const err85 = {instancePath:instancePath+"/spec/privateKey/encoding",schemaPath:"#/properties/spec/properties/privateKey/properties/encoding/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err85];
-}
-else {
-vErrors.push(err85);
-}
-errors++;
-}
-if(!((data63 === "PKCS1") || (data63 === "PKCS8"))){
-const err86 = {instancePath:instancePath+"/spec/privateKey/encoding",schemaPath:"#/properties/spec/properties/privateKey/properties/encoding/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.privateKey.properties.encoding.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err86];
-}
-else {
-vErrors.push(err86);
-}
-errors++;
-}
-}
-if(data61.rotationPolicy !== undefined){
-let data64 = data61.rotationPolicy;
-if(typeof data64 !== "string"){
-const err87 = {instancePath:instancePath+"/spec/privateKey/rotationPolicy",schemaPath:"#/properties/spec/properties/privateKey/properties/rotationPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err87];
-}
-else {
-vErrors.push(err87);
-}
-errors++;
-}
-if(!((data64 === "Never") || (data64 === "Always"))){
-const err88 = {instancePath:instancePath+"/spec/privateKey/rotationPolicy",schemaPath:"#/properties/spec/properties/privateKey/properties/rotationPolicy/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.privateKey.properties.rotationPolicy.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err88];
-}
-else {
-vErrors.push(err88);
-}
-errors++;
-}
-}
-if(data61.size !== undefined){
-let data65 = data61.size;
-if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){
-const err89 = {instancePath:instancePath+"/spec/privateKey/size",schemaPath:"#/properties/spec/properties/privateKey/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err89];
-}
-else {
-vErrors.push(err89);
-}
-errors++;
-}
-}
-}
-else {
-const err90 = {instancePath:instancePath+"/spec/privateKey",schemaPath:"#/properties/spec/properties/privateKey/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err90];
-}
-else {
-vErrors.push(err90);
-}
-errors++;
-}
-}
-if(data3.renewBefore !== undefined){
-if(typeof data3.renewBefore !== "string"){
-const err91 = {instancePath:instancePath+"/spec/renewBefore",schemaPath:"#/properties/spec/properties/renewBefore/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err91];
-}
-else {
-vErrors.push(err91);
-}
-errors++;
-}
-}
-if(data3.renewBeforePercentage !== undefined){
-let data67 = data3.renewBeforePercentage;
-if(!(((typeof data67 == "number") && (!(data67 % 1) && !isNaN(data67))) && (isFinite(data67)))){
-const err92 = {instancePath:instancePath+"/spec/renewBeforePercentage",schemaPath:"#/properties/spec/properties/renewBeforePercentage/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err92];
-}
-else {
-vErrors.push(err92);
-}
-errors++;
-}
-}
-if(data3.renewal !== undefined){
-let data68 = data3.renewal;
-if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
-for(const key14 in data68){
-if(!((key14 === "policy") || (key14 === "windows"))){
-const err93 = {instancePath:instancePath+"/spec/renewal",schemaPath:"#/properties/spec/properties/renewal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err93];
-}
-else {
-vErrors.push(err93);
-}
-errors++;
-}
-}
-if(data68.policy !== undefined){
-let data69 = data68.policy;
-if(typeof data69 !== "string"){
-const err94 = {instancePath:instancePath+"/spec/renewal/policy",schemaPath:"#/properties/spec/properties/renewal/properties/policy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err94];
-}
-else {
-vErrors.push(err94);
-}
-errors++;
-}
-if(!((data69 === "RenewBefore") || (data69 === "Disabled"))){
-const err95 = {instancePath:instancePath+"/spec/renewal/policy",schemaPath:"#/properties/spec/properties/renewal/properties/policy/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.renewal.properties.policy.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err95];
-}
-else {
-vErrors.push(err95);
-}
-errors++;
-}
-}
-if(data68.windows !== undefined){
-let data70 = data68.windows;
-if(Array.isArray(data70)){
-const len13 = data70.length;
-for(let i13=0; i13<len13; i13++){
-let data71 = data70[i13];
-if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
-if(data71.cron === undefined){
-const err96 = {instancePath:instancePath+"/spec/renewal/windows/" + i13,schemaPath:"#/properties/spec/properties/renewal/properties/windows/items/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'"};
-if(vErrors === null){
-vErrors = [err96];
-}
-else {
-vErrors.push(err96);
-}
-errors++;
-}
-if(data71.windowDuration === undefined){
-const err97 = {instancePath:instancePath+"/spec/renewal/windows/" + i13,schemaPath:"#/properties/spec/properties/renewal/properties/windows/items/required",keyword:"required",params:{missingProperty: "windowDuration"},message:"must have required property '"+"windowDuration"+"'"};
-if(vErrors === null){
-vErrors = [err97];
-}
-else {
-vErrors.push(err97);
-}
-errors++;
-}
-for(const key15 in data71){
-if(!(((key15 === "cron") || (key15 === "timezone")) || (key15 === "windowDuration"))){
-const err98 = {instancePath:instancePath+"/spec/renewal/windows/" + i13,schemaPath:"#/properties/spec/properties/renewal/properties/windows/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err98];
-}
-else {
-vErrors.push(err98);
-}
-errors++;
-}
-}
-if(data71.cron !== undefined){
-let data72 = data71.cron;
-if(typeof data72 === "string"){
-if(func2(data72) < 1){
-const err99 = {instancePath:instancePath+"/spec/renewal/windows/" + i13+"/cron",schemaPath:"#/properties/spec/properties/renewal/properties/windows/items/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err99];
-}
-else {
-vErrors.push(err99);
-}
-errors++;
-}
-}
-else {
-const err100 = {instancePath:instancePath+"/spec/renewal/windows/" + i13+"/cron",schemaPath:"#/properties/spec/properties/renewal/properties/windows/items/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err100];
-}
-else {
-vErrors.push(err100);
-}
-errors++;
-}
-}
-if(data71.timezone !== undefined){
-let data73 = data71.timezone;
-if(typeof data73 === "string"){
-if(func2(data73) < 1){
-const err101 = {instancePath:instancePath+"/spec/renewal/windows/" + i13+"/timezone",schemaPath:"#/properties/spec/properties/renewal/properties/windows/items/properties/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err101];
-}
-else {
-vErrors.push(err101);
-}
-errors++;
-}
-}
-else {
-const err102 = {instancePath:instancePath+"/spec/renewal/windows/" + i13+"/timezone",schemaPath:"#/properties/spec/properties/renewal/properties/windows/items/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err102];
-}
-else {
-vErrors.push(err102);
-}
-errors++;
-}
-}
-if(data71.windowDuration !== undefined){
-let data74 = data71.windowDuration;
-if(typeof data74 === "string"){
-if(!pattern0.test(data74)){
-const err103 = {instancePath:instancePath+"/spec/renewal/windows/" + i13+"/windowDuration",schemaPath:"#/properties/spec/properties/renewal/properties/windows/items/properties/windowDuration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(s|m|h))+$"+"\""};
-if(vErrors === null){
-vErrors = [err103];
-}
-else {
-vErrors.push(err103);
-}
-errors++;
-}
-}
-else {
-const err104 = {instancePath:instancePath+"/spec/renewal/windows/" + i13+"/windowDuration",schemaPath:"#/properties/spec/properties/renewal/properties/windows/items/properties/windowDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err104];
-}
-else {
-vErrors.push(err104);
-}
-errors++;
-}
-}
-}
-else {
-const err105 = {instancePath:instancePath+"/spec/renewal/windows/" + i13,schemaPath:"#/properties/spec/properties/renewal/properties/windows/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err105];
-}
-else {
-vErrors.push(err105);
-}
-errors++;
-}
-}
-}
-else {
-const err106 = {instancePath:instancePath+"/spec/renewal/windows",schemaPath:"#/properties/spec/properties/renewal/properties/windows/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err106];
-}
-else {
-vErrors.push(err106);
-}
-errors++;
-}
-}
-}
-else {
-const err107 = {instancePath:instancePath+"/spec/renewal",schemaPath:"#/properties/spec/properties/renewal/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err107];
-}
-else {
-vErrors.push(err107);
-}
-errors++;
-}
-}
-if(data3.revisionHistoryLimit !== undefined){
-let data75 = data3.revisionHistoryLimit;
-if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){
-const err108 = {instancePath:instancePath+"/spec/revisionHistoryLimit",schemaPath:"#/properties/spec/properties/revisionHistoryLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err108];
-}
-else {
-vErrors.push(err108);
-}
-errors++;
-}
-}
-if(data3.secretName !== undefined){
-if(typeof data3.secretName !== "string"){
-const err109 = {instancePath:instancePath+"/spec/secretName",schemaPath:"#/properties/spec/properties/secretName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err109];
-}
-else {
-vErrors.push(err109);
-}
-errors++;
-}
-}
-if(data3.secretTemplate !== undefined){
-let data77 = data3.secretTemplate;
-if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
-for(const key16 in data77){
-if(!((key16 === "annotations") || (key16 === "labels"))){
-const err110 = {instancePath:instancePath+"/spec/secretTemplate",schemaPath:"#/properties/spec/properties/secretTemplate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err110];
-}
-else {
-vErrors.push(err110);
-}
-errors++;
-}
-}
-if(data77.annotations !== undefined){
-let data78 = data77.annotations;
-if(data78 && typeof data78 == "object" && !Array.isArray(data78)){
-for(const key17 in data78){
-if(typeof data78[key17] !== "string"){
-const err111 = {instancePath:instancePath+"/spec/secretTemplate/annotations/" + key17.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/secretTemplate/properties/annotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err111];
-}
-else {
-vErrors.push(err111);
-}
-errors++;
-}
-}
-}
-else {
-const err112 = {instancePath:instancePath+"/spec/secretTemplate/annotations",schemaPath:"#/properties/spec/properties/secretTemplate/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err112];
-}
-else {
-vErrors.push(err112);
-}
-errors++;
-}
-}
-if(data77.labels !== undefined){
-let data80 = data77.labels;
-if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
-for(const key18 in data80){
-if(typeof data80[key18] !== "string"){
-const err113 = {instancePath:instancePath+"/spec/secretTemplate/labels/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/secretTemplate/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err113];
-}
-else {
-vErrors.push(err113);
-}
-errors++;
-}
-}
-}
-else {
-const err114 = {instancePath:instancePath+"/spec/secretTemplate/labels",schemaPath:"#/properties/spec/properties/secretTemplate/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err114];
-}
-else {
-vErrors.push(err114);
-}
-errors++;
-}
-}
-}
-else {
-const err115 = {instancePath:instancePath+"/spec/secretTemplate",schemaPath:"#/properties/spec/properties/secretTemplate/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err115];
-}
-else {
-vErrors.push(err115);
-}
-errors++;
-}
-}
-if(data3.signatureAlgorithm !== undefined){
-let data82 = data3.signatureAlgorithm;
-if(typeof data82 !== "string"){
-const err116 = {instancePath:instancePath+"/spec/signatureAlgorithm",schemaPath:"#/properties/spec/properties/signatureAlgorithm/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err116];
-}
-else {
-vErrors.push(err116);
-}
-errors++;
-}
-if(!(((((((data82 === "SHA256WithRSA") || (data82 === "SHA384WithRSA")) || (data82 === "SHA512WithRSA")) || (data82 === "ECDSAWithSHA256")) || (data82 === "ECDSAWithSHA384")) || (data82 === "ECDSAWithSHA512")) || (data82 === "PureEd25519"))){
-const err117 = {instancePath:instancePath+"/spec/signatureAlgorithm",schemaPath:"#/properties/spec/properties/signatureAlgorithm/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.signatureAlgorithm.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err117];
-}
-else {
-vErrors.push(err117);
-}
-errors++;
-}
-}
-if(data3.subject !== undefined){
-let data83 = data3.subject;
-if(data83 && typeof data83 == "object" && !Array.isArray(data83)){
-for(const key19 in data83){
-if(!((((((((key19 === "countries") || (key19 === "localities")) || (key19 === "organizationalUnits")) || (key19 === "organizations")) || (key19 === "postalCodes")) || (key19 === "provinces")) || (key19 === "serialNumber")) || (key19 === "streetAddresses"))){
-const err118 = {instancePath:instancePath+"/spec/subject",schemaPath:"#/properties/spec/properties/subject/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err118];
-}
-else {
-vErrors.push(err118);
-}
-errors++;
-}
-}
-if(data83.countries !== undefined){
-let data84 = data83.countries;
-if(Array.isArray(data84)){
-const len14 = data84.length;
-for(let i14=0; i14<len14; i14++){
-if(typeof data84[i14] !== "string"){
-const err119 = {instancePath:instancePath+"/spec/subject/countries/" + i14,schemaPath:"#/properties/spec/properties/subject/properties/countries/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err119];
-}
-else {
-vErrors.push(err119);
-}
-errors++;
-}
-}
-}
-else {
-const err120 = {instancePath:instancePath+"/spec/subject/countries",schemaPath:"#/properties/spec/properties/subject/properties/countries/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err120];
-}
-else {
-vErrors.push(err120);
-}
-errors++;
-}
-}
-if(data83.localities !== undefined){
-let data86 = data83.localities;
-if(Array.isArray(data86)){
-const len15 = data86.length;
-for(let i15=0; i15<len15; i15++){
-if(typeof data86[i15] !== "string"){
-const err121 = {instancePath:instancePath+"/spec/subject/localities/" + i15,schemaPath:"#/properties/spec/properties/subject/properties/localities/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err121];
-}
-else {
-vErrors.push(err121);
-}
-errors++;
-}
-}
-}
-else {
-const err122 = {instancePath:instancePath+"/spec/subject/localities",schemaPath:"#/properties/spec/properties/subject/properties/localities/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err122];
-}
-else {
-vErrors.push(err122);
-}
-errors++;
-}
-}
-if(data83.organizationalUnits !== undefined){
-let data88 = data83.organizationalUnits;
-if(Array.isArray(data88)){
-const len16 = data88.length;
-for(let i16=0; i16<len16; i16++){
-if(typeof data88[i16] !== "string"){
-const err123 = {instancePath:instancePath+"/spec/subject/organizationalUnits/" + i16,schemaPath:"#/properties/spec/properties/subject/properties/organizationalUnits/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err123];
-}
-else {
-vErrors.push(err123);
-}
-errors++;
-}
-}
-}
-else {
-const err124 = {instancePath:instancePath+"/spec/subject/organizationalUnits",schemaPath:"#/properties/spec/properties/subject/properties/organizationalUnits/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err124];
-}
-else {
-vErrors.push(err124);
-}
-errors++;
-}
-}
-if(data83.organizations !== undefined){
-let data90 = data83.organizations;
-if(Array.isArray(data90)){
-const len17 = data90.length;
-for(let i17=0; i17<len17; i17++){
-if(typeof data90[i17] !== "string"){
-const err125 = {instancePath:instancePath+"/spec/subject/organizations/" + i17,schemaPath:"#/properties/spec/properties/subject/properties/organizations/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err125];
-}
-else {
-vErrors.push(err125);
-}
-errors++;
-}
-}
-}
-else {
-const err126 = {instancePath:instancePath+"/spec/subject/organizations",schemaPath:"#/properties/spec/properties/subject/properties/organizations/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err126];
-}
-else {
-vErrors.push(err126);
-}
-errors++;
-}
-}
-if(data83.postalCodes !== undefined){
-let data92 = data83.postalCodes;
-if(Array.isArray(data92)){
-const len18 = data92.length;
-for(let i18=0; i18<len18; i18++){
-if(typeof data92[i18] !== "string"){
-const err127 = {instancePath:instancePath+"/spec/subject/postalCodes/" + i18,schemaPath:"#/properties/spec/properties/subject/properties/postalCodes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err127];
-}
-else {
-vErrors.push(err127);
-}
-errors++;
-}
-}
-}
-else {
-const err128 = {instancePath:instancePath+"/spec/subject/postalCodes",schemaPath:"#/properties/spec/properties/subject/properties/postalCodes/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err128];
-}
-else {
-vErrors.push(err128);
-}
-errors++;
-}
-}
-if(data83.provinces !== undefined){
-let data94 = data83.provinces;
-if(Array.isArray(data94)){
-const len19 = data94.length;
-for(let i19=0; i19<len19; i19++){
-if(typeof data94[i19] !== "string"){
-const err129 = {instancePath:instancePath+"/spec/subject/provinces/" + i19,schemaPath:"#/properties/spec/properties/subject/properties/provinces/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err129];
-}
-else {
-vErrors.push(err129);
-}
-errors++;
-}
-}
-}
-else {
-const err130 = {instancePath:instancePath+"/spec/subject/provinces",schemaPath:"#/properties/spec/properties/subject/properties/provinces/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err130];
-}
-else {
-vErrors.push(err130);
-}
-errors++;
-}
-}
-if(data83.serialNumber !== undefined){
-if(typeof data83.serialNumber !== "string"){
-const err131 = {instancePath:instancePath+"/spec/subject/serialNumber",schemaPath:"#/properties/spec/properties/subject/properties/serialNumber/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err131];
-}
-else {
-vErrors.push(err131);
-}
-errors++;
-}
-}
-if(data83.streetAddresses !== undefined){
-let data97 = data83.streetAddresses;
-if(Array.isArray(data97)){
-const len20 = data97.length;
-for(let i20=0; i20<len20; i20++){
-if(typeof data97[i20] !== "string"){
-const err132 = {instancePath:instancePath+"/spec/subject/streetAddresses/" + i20,schemaPath:"#/properties/spec/properties/subject/properties/streetAddresses/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err132];
-}
-else {
-vErrors.push(err132);
-}
-errors++;
-}
-}
-}
-else {
-const err133 = {instancePath:instancePath+"/spec/subject/streetAddresses",schemaPath:"#/properties/spec/properties/subject/properties/streetAddresses/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err133];
-}
-else {
-vErrors.push(err133);
-}
-errors++;
-}
-}
-}
-else {
-const err134 = {instancePath:instancePath+"/spec/subject",schemaPath:"#/properties/spec/properties/subject/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err134];
-}
-else {
-vErrors.push(err134);
-}
-errors++;
-}
-}
-if(data3.uris !== undefined){
-let data99 = data3.uris;
-if(Array.isArray(data99)){
-const len21 = data99.length;
-for(let i21=0; i21<len21; i21++){
-if(typeof data99[i21] !== "string"){
-const err135 = {instancePath:instancePath+"/spec/uris/" + i21,schemaPath:"#/properties/spec/properties/uris/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err135];
-}
-else {
-vErrors.push(err135);
-}
-errors++;
-}
-}
-}
-else {
-const err136 = {instancePath:instancePath+"/spec/uris",schemaPath:"#/properties/spec/properties/uris/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err136];
-}
-else {
-vErrors.push(err136);
-}
-errors++;
-}
-}
-if(data3.usages !== undefined){
-let data101 = data3.usages;
-if(Array.isArray(data101)){
-const len22 = data101.length;
-for(let i22=0; i22<len22; i22++){
-let data102 = data101[i22];
-if(typeof data102 !== "string"){
-const err137 = {instancePath:instancePath+"/spec/usages/" + i22,schemaPath:"#/properties/spec/properties/usages/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err137];
-}
-else {
-vErrors.push(err137);
-}
-errors++;
-}
-if(!(((((((((((((((((((((((data102 === "signing") || (data102 === "digital signature")) || (data102 === "content commitment")) || (data102 === "key encipherment")) || (data102 === "key agreement")) || (data102 === "data encipherment")) || (data102 === "cert sign")) || (data102 === "crl sign")) || (data102 === "encipher only")) || (data102 === "decipher only")) || (data102 === "any")) || (data102 === "server auth")) || (data102 === "client auth")) || (data102 === "code signing")) || (data102 === "email protection")) || (data102 === "s/mime")) || (data102 === "ipsec end system")) || (data102 === "ipsec tunnel")) || (data102 === "ipsec user")) || (data102 === "timestamping")) || (data102 === "ocsp signing")) || (data102 === "microsoft sgc")) || (data102 === "netscape sgc"))){
-const err138 = {instancePath:instancePath+"/spec/usages/" + i22,schemaPath:"#/properties/spec/properties/usages/items/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.usages.items.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err138];
-}
-else {
-vErrors.push(err138);
-}
-errors++;
-}
-}
-}
-else {
-const err139 = {instancePath:instancePath+"/spec/usages",schemaPath:"#/properties/spec/properties/usages/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err139];
-}
-else {
-vErrors.push(err139);
-}
-errors++;
-}
-}
-}
-else {
-const err140 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err140];
-}
-else {
-vErrors.push(err140);
-}
-errors++;
-}
-}
-}
-else {
-const err141 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err141];
-}
-else {
-vErrors.push(err141);
 }
 errors++;
 }

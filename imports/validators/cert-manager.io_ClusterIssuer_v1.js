@@ -2,7 +2,7 @@
 "use strict";
 module.exports = validate0;
 module.exports.default = validate0;
-const schema0 = {"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"$ref":"kubernetes-1.28#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},"spec":{"properties":{"acme":{"properties":{"caBundle":{"format":"byte","type":"string"},"disableAccountKeyGeneration":{"type":"boolean"},"email":{"type":"string"},"enableDurationFeature":{"type":"boolean"},"externalAccountBinding":{"properties":{"keyAlgorithm":{"enum":["HS256","HS384","HS512"],"type":"string"},"keyID":{"type":"string"},"keySecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["keyID","keySecretRef"],"type":"object","additionalProperties":false},"preferredChain":{"maxLength":64,"type":"string"},"privateKeySecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"profile":{"type":"string"},"server":{"type":"string"},"skipTLSVerify":{"type":"boolean"},"solvers":{"items":{"properties":{"dns01":{"properties":{"acmeDNS":{"properties":{"accountSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"host":{"type":"string"}},"required":["accountSecretRef","host"],"type":"object","additionalProperties":false},"akamai":{"properties":{"accessTokenSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"clientSecretSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"clientTokenSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"serviceConsumerDomain":{"type":"string"}},"required":["accessTokenSecretRef","clientSecretSecretRef","clientTokenSecretRef","serviceConsumerDomain"],"type":"object","additionalProperties":false},"azureDNS":{"properties":{"clientID":{"type":"string"},"clientSecretSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"environment":{"enum":["AzurePublicCloud","AzureChinaCloud","AzureGermanCloud","AzureUSGovernmentCloud"],"type":"string"},"hostedZoneName":{"type":"string"},"managedIdentity":{"properties":{"clientID":{"type":"string"},"resourceID":{"type":"string"},"tenantID":{"type":"string"}},"type":"object","additionalProperties":false},"resourceGroupName":{"type":"string"},"subscriptionID":{"type":"string"},"tenantID":{"type":"string"},"zoneType":{"enum":["AzurePublicZone","AzurePrivateZone"],"type":"string"}},"required":["resourceGroupName","subscriptionID"],"type":"object","additionalProperties":false},"cloudDNS":{"properties":{"hostedZoneName":{"type":"string"},"project":{"type":"string"},"serviceAccountSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["project"],"type":"object","additionalProperties":false},"cloudflare":{"properties":{"apiKeySecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"apiTokenSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"email":{"type":"string"}},"type":"object","additionalProperties":false},"cnameStrategy":{"enum":["None","Follow"],"type":"string"},"digitalocean":{"properties":{"tokenSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["tokenSecretRef"],"type":"object","additionalProperties":false},"rfc2136":{"properties":{"nameserver":{"type":"string"},"protocol":{"enum":["TCP","UDP"],"type":"string"},"tsigAlgorithm":{"type":"string"},"tsigKeyName":{"type":"string"},"tsigSecretSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["nameserver"],"type":"object","additionalProperties":false},"route53":{"properties":{"accessKeyID":{"type":"string"},"accessKeyIDSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"auth":{"properties":{"kubernetes":{"properties":{"serviceAccountRef":{"properties":{"audiences":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["serviceAccountRef"],"type":"object","additionalProperties":false}},"required":["kubernetes"],"type":"object","additionalProperties":false},"hostedZoneID":{"type":"string"},"region":{"type":"string"},"role":{"type":"string"},"secretAccessKeySecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"webhook":{"properties":{"config":{"x-kubernetes-preserve-unknown-fields":true},"groupName":{"type":"string"},"solverName":{"type":"string"}},"required":["groupName","solverName"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"http01":{"properties":{"gatewayHTTPRoute":{"properties":{"labels":{"additionalProperties":{"type":"string"},"type":"object"},"parentRefs":{"items":{"properties":{"group":{"default":"gateway.networking.k8s.io","maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"default":"Gateway","maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"},"namespace":{"maxLength":63,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"},"port":{"format":"int32","maximum":65535,"minimum":1,"type":"integer"},"sectionName":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"podTemplate":{"$ref":"#/$defs/shared0"},"serviceType":{"type":"string"}},"type":"object","additionalProperties":false},"ingress":{"properties":{"class":{"type":"string"},"ingressClassName":{"type":"string"},"ingressTemplate":{"properties":{"metadata":{"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"labels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"name":{"type":"string"},"podTemplate":{"$ref":"#/$defs/shared0"},"serviceType":{"type":"string"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"selector":{"properties":{"dnsNames":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"dnsZones":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","additionalProperties":false},"waitInsteadOfSelfCheck":{"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["privateKeySecretRef","server"],"type":"object","additionalProperties":false},"ca":{"properties":{"crlDistributionPoints":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"issuingCertificateURLs":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"ocspServers":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"secretName":{"type":"string"}},"required":["secretName"],"type":"object","additionalProperties":false},"selfSigned":{"properties":{"crlDistributionPoints":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"vault":{"properties":{"auth":{"properties":{"appRole":{"properties":{"path":{"type":"string"},"roleId":{"type":"string"},"secretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["path","roleId","secretRef"],"type":"object","additionalProperties":false},"aws":{"properties":{"iamRoleArn":{"type":"string"},"mountPath":{"type":"string"},"region":{"type":"string"},"role":{"minLength":1,"type":"string"},"serviceAccountRef":{"properties":{"audiences":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"vaultHeaderValue":{"type":"string"}},"required":["role"],"type":"object","additionalProperties":false},"clientCertificate":{"properties":{"mountPath":{"type":"string"},"name":{"type":"string"},"secretName":{"type":"string"}},"type":"object","additionalProperties":false},"kubernetes":{"properties":{"mountPath":{"type":"string"},"role":{"type":"string"},"secretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"serviceAccountRef":{"properties":{"audiences":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["role"],"type":"object","additionalProperties":false},"tokenSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"caBundle":{"format":"byte","type":"string"},"caBundleSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"clientCertSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"clientKeySecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"namespace":{"type":"string"},"path":{"type":"string"},"server":{"type":"string"},"serverName":{"type":"string"}},"required":["auth","path","server"],"type":"object","additionalProperties":false},"venafi":{"properties":{"cloud":{"properties":{"apiTokenSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"url":{"type":"string"}},"required":["apiTokenSecretRef"],"type":"object","additionalProperties":false},"ngts":{"properties":{"credentialsRef":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"tokenEndpoint":{"type":"string"},"tsgID":{"type":"string"},"url":{"type":"string"}},"required":["credentialsRef","tsgID"],"type":"object","additionalProperties":false},"tpp":{"properties":{"caBundle":{"format":"byte","type":"string"},"caBundleSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"credentialsRef":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"url":{"type":"string"}},"required":["credentialsRef","url"],"type":"object","additionalProperties":false},"zone":{"type":"string"}},"required":["zone"],"type":"object","x-kubernetes-validations":[{"message":"exactly one of tpp, cloud, or ngts must be configured","rule":"(has(self.tpp) ? 1 : 0) + (has(self.cloud) ? 1 : 0) + (has(self.ngts) ? 1 : 0) == 1"}],"additionalProperties":false}},"type":"object","additionalProperties":false},"status":{}},"required":["spec"],"type":"object","additionalProperties":false,"$defs":{"shared0":{"properties":{"metadata":{"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"labels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","additionalProperties":false},"spec":{"$ref":"#/$defs/shared1"}},"type":"object","additionalProperties":false},"shared1":{"properties":{"affinity":{"$ref":"#/$defs/shared2"},"imagePullSecrets":{"items":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"nodeSelector":{"additionalProperties":{"type":"string"},"type":"object"},"priorityClassName":{"type":"string"},"resources":{"$ref":"#/$defs/shared14"},"securityContext":{"$ref":"#/$defs/shared15"},"serviceAccountName":{"type":"string"},"tolerations":{"items":{"properties":{"effect":{"type":"string"},"key":{"type":"string"},"operator":{"type":"string"},"tolerationSeconds":{"format":"int64","type":"integer"},"value":{"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"shared2":{"properties":{"nodeAffinity":{"$ref":"#/$defs/shared3"},"podAffinity":{"$ref":"#/$defs/shared9"},"podAntiAffinity":{"$ref":"#/$defs/shared9"}},"type":"object","additionalProperties":false},"shared3":{"properties":{"preferredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared4"},"requiredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared7"}},"type":"object","additionalProperties":false},"shared4":{"items":{"$ref":"#/$defs/shared5"},"type":"array","x-kubernetes-list-type":"atomic"},"shared5":{"properties":{"preference":{"$ref":"#/$defs/shared6"},"weight":{"format":"int32","type":"integer"}},"required":["preference","weight"],"type":"object","additionalProperties":false},"shared6":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchFields":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"shared7":{"properties":{"nodeSelectorTerms":{"$ref":"#/$defs/shared8"}},"required":["nodeSelectorTerms"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"shared8":{"items":{"$ref":"#/$defs/shared6"},"type":"array","x-kubernetes-list-type":"atomic"},"shared9":{"properties":{"preferredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared10"},"requiredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared13"}},"type":"object","additionalProperties":false},"shared10":{"items":{"$ref":"#/$defs/shared11"},"type":"array","x-kubernetes-list-type":"atomic"},"shared11":{"properties":{"podAffinityTerm":{"$ref":"#/$defs/shared12"},"weight":{"format":"int32","type":"integer"}},"required":["podAffinityTerm","weight"],"type":"object","additionalProperties":false},"shared12":{"properties":{"labelSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"matchLabelKeys":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"mismatchLabelKeys":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"namespaceSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"namespaces":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"topologyKey":{"type":"string"}},"required":["topologyKey"],"type":"object","additionalProperties":false},"shared13":{"items":{"$ref":"#/$defs/shared12"},"type":"array","x-kubernetes-list-type":"atomic"},"shared14":{"properties":{"limits":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"},"requests":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"}},"type":"object","additionalProperties":false},"shared15":{"properties":{"fsGroup":{"format":"int64","type":"integer"},"fsGroupChangePolicy":{"type":"string"},"runAsGroup":{"format":"int64","type":"integer"},"runAsNonRoot":{"type":"boolean"},"runAsUser":{"format":"int64","type":"integer"},"seLinuxOptions":{"properties":{"level":{"type":"string"},"role":{"type":"string"},"type":{"type":"string"},"user":{"type":"string"}},"type":"object","additionalProperties":false},"seccompProfile":{"properties":{"localhostProfile":{"type":"string"},"type":{"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"supplementalGroups":{"items":{"format":"int64","type":"integer"},"type":"array","x-kubernetes-list-type":"atomic"},"sysctls":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false}}};
+const schema0 = {"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"$ref":"kubernetes-1.28#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},"spec":{"$ref":"#/$defs/split1"},"status":{}},"required":["spec"],"type":"object","additionalProperties":false,"$defs":{"shared0":{"properties":{"metadata":{"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"labels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","additionalProperties":false},"spec":{"$ref":"#/$defs/shared1"}},"type":"object","additionalProperties":false},"shared1":{"properties":{"affinity":{"$ref":"#/$defs/shared2"},"imagePullSecrets":{"items":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"nodeSelector":{"additionalProperties":{"type":"string"},"type":"object"},"priorityClassName":{"type":"string"},"resources":{"$ref":"#/$defs/shared14"},"securityContext":{"$ref":"#/$defs/shared15"},"serviceAccountName":{"type":"string"},"tolerations":{"items":{"properties":{"effect":{"type":"string"},"key":{"type":"string"},"operator":{"type":"string"},"tolerationSeconds":{"format":"int64","type":"integer"},"value":{"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"shared2":{"properties":{"nodeAffinity":{"$ref":"#/$defs/shared3"},"podAffinity":{"$ref":"#/$defs/shared9"},"podAntiAffinity":{"$ref":"#/$defs/shared9"}},"type":"object","additionalProperties":false},"shared3":{"properties":{"preferredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared4"},"requiredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared7"}},"type":"object","additionalProperties":false},"shared4":{"items":{"$ref":"#/$defs/shared5"},"type":"array","x-kubernetes-list-type":"atomic"},"shared5":{"properties":{"preference":{"$ref":"#/$defs/shared6"},"weight":{"format":"int32","type":"integer"}},"required":["preference","weight"],"type":"object","additionalProperties":false},"shared6":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchFields":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"shared7":{"properties":{"nodeSelectorTerms":{"$ref":"#/$defs/shared8"}},"required":["nodeSelectorTerms"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"shared8":{"items":{"$ref":"#/$defs/shared6"},"type":"array","x-kubernetes-list-type":"atomic"},"shared9":{"properties":{"preferredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared10"},"requiredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared13"}},"type":"object","additionalProperties":false},"shared10":{"items":{"$ref":"#/$defs/shared11"},"type":"array","x-kubernetes-list-type":"atomic"},"shared11":{"properties":{"podAffinityTerm":{"$ref":"#/$defs/shared12"},"weight":{"format":"int32","type":"integer"}},"required":["podAffinityTerm","weight"],"type":"object","additionalProperties":false},"shared12":{"properties":{"labelSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"matchLabelKeys":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"mismatchLabelKeys":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"namespaceSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"namespaces":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"topologyKey":{"type":"string"}},"required":["topologyKey"],"type":"object","additionalProperties":false},"shared13":{"items":{"$ref":"#/$defs/shared12"},"type":"array","x-kubernetes-list-type":"atomic"},"shared14":{"properties":{"limits":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"},"requests":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"}},"type":"object","additionalProperties":false},"shared15":{"properties":{"fsGroup":{"format":"int64","type":"integer"},"fsGroupChangePolicy":{"type":"string"},"runAsGroup":{"format":"int64","type":"integer"},"runAsNonRoot":{"type":"boolean"},"runAsUser":{"format":"int64","type":"integer"},"seLinuxOptions":{"properties":{"level":{"type":"string"},"role":{"type":"string"},"type":{"type":"string"},"user":{"type":"string"}},"type":"object","additionalProperties":false},"seccompProfile":{"properties":{"localhostProfile":{"type":"string"},"type":{"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"supplementalGroups":{"items":{"format":"int64","type":"integer"},"type":"array","x-kubernetes-list-type":"atomic"},"sysctls":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"split0":{"properties":{"acmeDNS":{"properties":{"accountSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"host":{"type":"string"}},"required":["accountSecretRef","host"],"type":"object","additionalProperties":false},"akamai":{"properties":{"accessTokenSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"clientSecretSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"clientTokenSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"serviceConsumerDomain":{"type":"string"}},"required":["accessTokenSecretRef","clientSecretSecretRef","clientTokenSecretRef","serviceConsumerDomain"],"type":"object","additionalProperties":false},"azureDNS":{"properties":{"clientID":{"type":"string"},"clientSecretSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"environment":{"enum":["AzurePublicCloud","AzureChinaCloud","AzureGermanCloud","AzureUSGovernmentCloud"],"type":"string"},"hostedZoneName":{"type":"string"},"managedIdentity":{"properties":{"clientID":{"type":"string"},"resourceID":{"type":"string"},"tenantID":{"type":"string"}},"type":"object","additionalProperties":false},"resourceGroupName":{"type":"string"},"subscriptionID":{"type":"string"},"tenantID":{"type":"string"},"zoneType":{"enum":["AzurePublicZone","AzurePrivateZone"],"type":"string"}},"required":["resourceGroupName","subscriptionID"],"type":"object","additionalProperties":false},"cloudDNS":{"properties":{"hostedZoneName":{"type":"string"},"project":{"type":"string"},"serviceAccountSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["project"],"type":"object","additionalProperties":false},"cloudflare":{"properties":{"apiKeySecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"apiTokenSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"email":{"type":"string"}},"type":"object","additionalProperties":false},"cnameStrategy":{"enum":["None","Follow"],"type":"string"},"digitalocean":{"properties":{"tokenSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["tokenSecretRef"],"type":"object","additionalProperties":false},"rfc2136":{"properties":{"nameserver":{"type":"string"},"protocol":{"enum":["TCP","UDP"],"type":"string"},"tsigAlgorithm":{"type":"string"},"tsigKeyName":{"type":"string"},"tsigSecretSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["nameserver"],"type":"object","additionalProperties":false},"route53":{"properties":{"accessKeyID":{"type":"string"},"accessKeyIDSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"auth":{"properties":{"kubernetes":{"properties":{"serviceAccountRef":{"properties":{"audiences":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["serviceAccountRef"],"type":"object","additionalProperties":false}},"required":["kubernetes"],"type":"object","additionalProperties":false},"hostedZoneID":{"type":"string"},"region":{"type":"string"},"role":{"type":"string"},"secretAccessKeySecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"webhook":{"properties":{"config":{"x-kubernetes-preserve-unknown-fields":true},"groupName":{"type":"string"},"solverName":{"type":"string"}},"required":["groupName","solverName"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"split1":{"properties":{"acme":{"properties":{"caBundle":{"format":"byte","type":"string"},"disableAccountKeyGeneration":{"type":"boolean"},"email":{"type":"string"},"enableDurationFeature":{"type":"boolean"},"externalAccountBinding":{"properties":{"keyAlgorithm":{"enum":["HS256","HS384","HS512"],"type":"string"},"keyID":{"type":"string"},"keySecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["keyID","keySecretRef"],"type":"object","additionalProperties":false},"preferredChain":{"maxLength":64,"type":"string"},"privateKeySecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"profile":{"type":"string"},"server":{"type":"string"},"skipTLSVerify":{"type":"boolean"},"solvers":{"items":{"properties":{"dns01":{"$ref":"#/$defs/split0"},"http01":{"properties":{"gatewayHTTPRoute":{"properties":{"labels":{"additionalProperties":{"type":"string"},"type":"object"},"parentRefs":{"items":{"properties":{"group":{"default":"gateway.networking.k8s.io","maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"default":"Gateway","maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"},"namespace":{"maxLength":63,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"},"port":{"format":"int32","maximum":65535,"minimum":1,"type":"integer"},"sectionName":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"podTemplate":{"$ref":"#/$defs/shared0"},"serviceType":{"type":"string"}},"type":"object","additionalProperties":false},"ingress":{"properties":{"class":{"type":"string"},"ingressClassName":{"type":"string"},"ingressTemplate":{"properties":{"metadata":{"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"labels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"name":{"type":"string"},"podTemplate":{"$ref":"#/$defs/shared0"},"serviceType":{"type":"string"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"selector":{"properties":{"dnsNames":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"dnsZones":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","additionalProperties":false},"waitInsteadOfSelfCheck":{"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["privateKeySecretRef","server"],"type":"object","additionalProperties":false},"ca":{"properties":{"crlDistributionPoints":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"issuingCertificateURLs":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"ocspServers":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"secretName":{"type":"string"}},"required":["secretName"],"type":"object","additionalProperties":false},"selfSigned":{"properties":{"crlDistributionPoints":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"vault":{"properties":{"auth":{"properties":{"appRole":{"properties":{"path":{"type":"string"},"roleId":{"type":"string"},"secretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["path","roleId","secretRef"],"type":"object","additionalProperties":false},"aws":{"properties":{"iamRoleArn":{"type":"string"},"mountPath":{"type":"string"},"region":{"type":"string"},"role":{"minLength":1,"type":"string"},"serviceAccountRef":{"properties":{"audiences":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"vaultHeaderValue":{"type":"string"}},"required":["role"],"type":"object","additionalProperties":false},"clientCertificate":{"properties":{"mountPath":{"type":"string"},"name":{"type":"string"},"secretName":{"type":"string"}},"type":"object","additionalProperties":false},"kubernetes":{"properties":{"mountPath":{"type":"string"},"role":{"type":"string"},"secretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"serviceAccountRef":{"properties":{"audiences":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["role"],"type":"object","additionalProperties":false},"tokenSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"caBundle":{"format":"byte","type":"string"},"caBundleSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"clientCertSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"clientKeySecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"namespace":{"type":"string"},"path":{"type":"string"},"server":{"type":"string"},"serverName":{"type":"string"}},"required":["auth","path","server"],"type":"object","additionalProperties":false},"venafi":{"properties":{"cloud":{"properties":{"apiTokenSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"url":{"type":"string"}},"required":["apiTokenSecretRef"],"type":"object","additionalProperties":false},"ngts":{"properties":{"credentialsRef":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"tokenEndpoint":{"type":"string"},"tsgID":{"type":"string"},"url":{"type":"string"}},"required":["credentialsRef","tsgID"],"type":"object","additionalProperties":false},"tpp":{"properties":{"caBundle":{"format":"byte","type":"string"},"caBundleSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"credentialsRef":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"url":{"type":"string"}},"required":["credentialsRef","url"],"type":"object","additionalProperties":false},"zone":{"type":"string"}},"required":["zone"],"type":"object","x-kubernetes-validations":[{"message":"exactly one of tpp, cloud, or ngts must be configured","rule":"(has(self.tpp) ? 1 : 0) + (has(self.cloud) ? 1 : 0) + (has(self.ngts) ? 1 : 0) == 1"}],"additionalProperties":false}},"type":"object","additionalProperties":false}}};
 const schema2 = {"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"creationTimestamp":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Time"},"deletionGracePeriodSeconds":{"format":"int64","type":"integer"},"deletionTimestamp":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Time"},"finalizers":{"items":{"type":"string"},"type":"array","x-kubernetes-patch-strategy":"merge"},"generateName":{"type":"string"},"generation":{"format":"int64","type":"integer"},"labels":{"additionalProperties":{"type":"string"},"type":"object"},"managedFields":{"items":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry"},"type":"array"},"name":{"type":"string"},"namespace":{"type":"string"},"ownerReferences":{"items":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference"},"type":"array","x-kubernetes-patch-merge-key":"uid","x-kubernetes-patch-strategy":"merge"},"resourceVersion":{"type":"string"},"selfLink":{"type":"string"},"uid":{"type":"string"}},"type":"object","additionalProperties":false};
 const func0 = Object.prototype.hasOwnProperty;
 const schema3 = {"format":"date-time","type":"string"};
@@ -574,15 +574,1699 @@ validate2.errors = vErrors;
 return errors === 0;
 }
 
-const schema7 = {"properties":{"metadata":{"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"labels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","additionalProperties":false},"spec":{"$ref":"#/$defs/shared1"}},"type":"object","additionalProperties":false};
-const schema8 = {"properties":{"affinity":{"$ref":"#/$defs/shared2"},"imagePullSecrets":{"items":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"nodeSelector":{"additionalProperties":{"type":"string"},"type":"object"},"priorityClassName":{"type":"string"},"resources":{"$ref":"#/$defs/shared14"},"securityContext":{"$ref":"#/$defs/shared15"},"serviceAccountName":{"type":"string"},"tolerations":{"items":{"properties":{"effect":{"type":"string"},"key":{"type":"string"},"operator":{"type":"string"},"tolerationSeconds":{"format":"int64","type":"integer"},"value":{"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false};
-const schema9 = {"properties":{"nodeAffinity":{"$ref":"#/$defs/shared3"},"podAffinity":{"$ref":"#/$defs/shared9"},"podAntiAffinity":{"$ref":"#/$defs/shared9"}},"type":"object","additionalProperties":false};
-const schema10 = {"properties":{"preferredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared4"},"requiredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared7"}},"type":"object","additionalProperties":false};
-const schema11 = {"items":{"$ref":"#/$defs/shared5"},"type":"array","x-kubernetes-list-type":"atomic"};
-const schema12 = {"properties":{"preference":{"$ref":"#/$defs/shared6"},"weight":{"format":"int32","type":"integer"}},"required":["preference","weight"],"type":"object","additionalProperties":false};
-const schema13 = {"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchFields":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false};
+const schema7 = {"properties":{"acme":{"properties":{"caBundle":{"format":"byte","type":"string"},"disableAccountKeyGeneration":{"type":"boolean"},"email":{"type":"string"},"enableDurationFeature":{"type":"boolean"},"externalAccountBinding":{"properties":{"keyAlgorithm":{"enum":["HS256","HS384","HS512"],"type":"string"},"keyID":{"type":"string"},"keySecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["keyID","keySecretRef"],"type":"object","additionalProperties":false},"preferredChain":{"maxLength":64,"type":"string"},"privateKeySecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"profile":{"type":"string"},"server":{"type":"string"},"skipTLSVerify":{"type":"boolean"},"solvers":{"items":{"properties":{"dns01":{"$ref":"#/$defs/split0"},"http01":{"properties":{"gatewayHTTPRoute":{"properties":{"labels":{"additionalProperties":{"type":"string"},"type":"object"},"parentRefs":{"items":{"properties":{"group":{"default":"gateway.networking.k8s.io","maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"default":"Gateway","maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"},"namespace":{"maxLength":63,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"},"port":{"format":"int32","maximum":65535,"minimum":1,"type":"integer"},"sectionName":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"podTemplate":{"$ref":"#/$defs/shared0"},"serviceType":{"type":"string"}},"type":"object","additionalProperties":false},"ingress":{"properties":{"class":{"type":"string"},"ingressClassName":{"type":"string"},"ingressTemplate":{"properties":{"metadata":{"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"labels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"name":{"type":"string"},"podTemplate":{"$ref":"#/$defs/shared0"},"serviceType":{"type":"string"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"selector":{"properties":{"dnsNames":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"dnsZones":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","additionalProperties":false},"waitInsteadOfSelfCheck":{"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["privateKeySecretRef","server"],"type":"object","additionalProperties":false},"ca":{"properties":{"crlDistributionPoints":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"issuingCertificateURLs":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"ocspServers":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"secretName":{"type":"string"}},"required":["secretName"],"type":"object","additionalProperties":false},"selfSigned":{"properties":{"crlDistributionPoints":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"vault":{"properties":{"auth":{"properties":{"appRole":{"properties":{"path":{"type":"string"},"roleId":{"type":"string"},"secretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["path","roleId","secretRef"],"type":"object","additionalProperties":false},"aws":{"properties":{"iamRoleArn":{"type":"string"},"mountPath":{"type":"string"},"region":{"type":"string"},"role":{"minLength":1,"type":"string"},"serviceAccountRef":{"properties":{"audiences":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"vaultHeaderValue":{"type":"string"}},"required":["role"],"type":"object","additionalProperties":false},"clientCertificate":{"properties":{"mountPath":{"type":"string"},"name":{"type":"string"},"secretName":{"type":"string"}},"type":"object","additionalProperties":false},"kubernetes":{"properties":{"mountPath":{"type":"string"},"role":{"type":"string"},"secretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"serviceAccountRef":{"properties":{"audiences":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["role"],"type":"object","additionalProperties":false},"tokenSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"caBundle":{"format":"byte","type":"string"},"caBundleSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"clientCertSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"clientKeySecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"namespace":{"type":"string"},"path":{"type":"string"},"server":{"type":"string"},"serverName":{"type":"string"}},"required":["auth","path","server"],"type":"object","additionalProperties":false},"venafi":{"properties":{"cloud":{"properties":{"apiTokenSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"url":{"type":"string"}},"required":["apiTokenSecretRef"],"type":"object","additionalProperties":false},"ngts":{"properties":{"credentialsRef":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"tokenEndpoint":{"type":"string"},"tsgID":{"type":"string"},"url":{"type":"string"}},"required":["credentialsRef","tsgID"],"type":"object","additionalProperties":false},"tpp":{"properties":{"caBundle":{"format":"byte","type":"string"},"caBundleSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"credentialsRef":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"url":{"type":"string"}},"required":["credentialsRef","url"],"type":"object","additionalProperties":false},"zone":{"type":"string"}},"required":["zone"],"type":"object","x-kubernetes-validations":[{"message":"exactly one of tpp, cloud, or ngts must be configured","rule":"(has(self.tpp) ? 1 : 0) + (has(self.cloud) ? 1 : 0) + (has(self.ngts) ? 1 : 0) == 1"}],"additionalProperties":false}},"type":"object","additionalProperties":false};
+const func2 = require("ajv/dist/runtime/ucs2length").default;
+const func6 = (pattern, flags) => {
+  try {
+    return new RegExp(pattern, flags);
+  } catch {
+    let re2;
+    // Ajv tells patterns apart by toString().
+    return { source: pattern, toString: () => "/" + pattern + "/u", test: (s) => (re2 ??= new (require("re2-wasm").RE2)(pattern, "u")).test(s) };
+  }
+};
+const formats2 = require("ajv-formats/dist/formats").fullFormats.byte;
+const schema8 = {"properties":{"acmeDNS":{"properties":{"accountSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"host":{"type":"string"}},"required":["accountSecretRef","host"],"type":"object","additionalProperties":false},"akamai":{"properties":{"accessTokenSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"clientSecretSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"clientTokenSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"serviceConsumerDomain":{"type":"string"}},"required":["accessTokenSecretRef","clientSecretSecretRef","clientTokenSecretRef","serviceConsumerDomain"],"type":"object","additionalProperties":false},"azureDNS":{"properties":{"clientID":{"type":"string"},"clientSecretSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"environment":{"enum":["AzurePublicCloud","AzureChinaCloud","AzureGermanCloud","AzureUSGovernmentCloud"],"type":"string"},"hostedZoneName":{"type":"string"},"managedIdentity":{"properties":{"clientID":{"type":"string"},"resourceID":{"type":"string"},"tenantID":{"type":"string"}},"type":"object","additionalProperties":false},"resourceGroupName":{"type":"string"},"subscriptionID":{"type":"string"},"tenantID":{"type":"string"},"zoneType":{"enum":["AzurePublicZone","AzurePrivateZone"],"type":"string"}},"required":["resourceGroupName","subscriptionID"],"type":"object","additionalProperties":false},"cloudDNS":{"properties":{"hostedZoneName":{"type":"string"},"project":{"type":"string"},"serviceAccountSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["project"],"type":"object","additionalProperties":false},"cloudflare":{"properties":{"apiKeySecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"apiTokenSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"email":{"type":"string"}},"type":"object","additionalProperties":false},"cnameStrategy":{"enum":["None","Follow"],"type":"string"},"digitalocean":{"properties":{"tokenSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["tokenSecretRef"],"type":"object","additionalProperties":false},"rfc2136":{"properties":{"nameserver":{"type":"string"},"protocol":{"enum":["TCP","UDP"],"type":"string"},"tsigAlgorithm":{"type":"string"},"tsigKeyName":{"type":"string"},"tsigSecretSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["nameserver"],"type":"object","additionalProperties":false},"route53":{"properties":{"accessKeyID":{"type":"string"},"accessKeyIDSecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"auth":{"properties":{"kubernetes":{"properties":{"serviceAccountRef":{"properties":{"audiences":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"required":["serviceAccountRef"],"type":"object","additionalProperties":false}},"required":["kubernetes"],"type":"object","additionalProperties":false},"hostedZoneID":{"type":"string"},"region":{"type":"string"},"role":{"type":"string"},"secretAccessKeySecretRef":{"properties":{"key":{"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"webhook":{"properties":{"config":{"x-kubernetes-preserve-unknown-fields":true},"groupName":{"type":"string"},"solverName":{"type":"string"}},"required":["groupName","solverName"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false};
 
-function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(func0.call(schema8.properties, key0))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.acmeDNS !== undefined){
+let data0 = data.acmeDNS;
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+if(data0.accountSecretRef === undefined){
+const err1 = {instancePath:instancePath+"/acmeDNS",schemaPath:"#/properties/acmeDNS/required",keyword:"required",params:{missingProperty: "accountSecretRef"},message:"must have required property '"+"accountSecretRef"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data0.host === undefined){
+const err2 = {instancePath:instancePath+"/acmeDNS",schemaPath:"#/properties/acmeDNS/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+for(const key1 in data0){
+if(!((key1 === "accountSecretRef") || (key1 === "host"))){
+const err3 = {instancePath:instancePath+"/acmeDNS",schemaPath:"#/properties/acmeDNS/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data0.accountSecretRef !== undefined){
+let data1 = data0.accountSecretRef;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.name === undefined){
+const err4 = {instancePath:instancePath+"/acmeDNS/accountSecretRef",schemaPath:"#/properties/acmeDNS/properties/accountSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+for(const key2 in data1){
+if(!((key2 === "key") || (key2 === "name"))){
+const err5 = {instancePath:instancePath+"/acmeDNS/accountSecretRef",schemaPath:"#/properties/acmeDNS/properties/accountSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data1.key !== undefined){
+if(typeof data1.key !== "string"){
+const err6 = {instancePath:instancePath+"/acmeDNS/accountSecretRef/key",schemaPath:"#/properties/acmeDNS/properties/accountSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data1.name !== undefined){
+if(typeof data1.name !== "string"){
+const err7 = {instancePath:instancePath+"/acmeDNS/accountSecretRef/name",schemaPath:"#/properties/acmeDNS/properties/accountSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/acmeDNS/accountSecretRef",schemaPath:"#/properties/acmeDNS/properties/accountSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data0.host !== undefined){
+if(typeof data0.host !== "string"){
+const err9 = {instancePath:instancePath+"/acmeDNS/host",schemaPath:"#/properties/acmeDNS/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/acmeDNS",schemaPath:"#/properties/acmeDNS/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.akamai !== undefined){
+let data5 = data.akamai;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.accessTokenSecretRef === undefined){
+const err11 = {instancePath:instancePath+"/akamai",schemaPath:"#/properties/akamai/required",keyword:"required",params:{missingProperty: "accessTokenSecretRef"},message:"must have required property '"+"accessTokenSecretRef"+"'"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if(data5.clientSecretSecretRef === undefined){
+const err12 = {instancePath:instancePath+"/akamai",schemaPath:"#/properties/akamai/required",keyword:"required",params:{missingProperty: "clientSecretSecretRef"},message:"must have required property '"+"clientSecretSecretRef"+"'"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(data5.clientTokenSecretRef === undefined){
+const err13 = {instancePath:instancePath+"/akamai",schemaPath:"#/properties/akamai/required",keyword:"required",params:{missingProperty: "clientTokenSecretRef"},message:"must have required property '"+"clientTokenSecretRef"+"'"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if(data5.serviceConsumerDomain === undefined){
+const err14 = {instancePath:instancePath+"/akamai",schemaPath:"#/properties/akamai/required",keyword:"required",params:{missingProperty: "serviceConsumerDomain"},message:"must have required property '"+"serviceConsumerDomain"+"'"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+for(const key3 in data5){
+if(!((((key3 === "accessTokenSecretRef") || (key3 === "clientSecretSecretRef")) || (key3 === "clientTokenSecretRef")) || (key3 === "serviceConsumerDomain"))){
+const err15 = {instancePath:instancePath+"/akamai",schemaPath:"#/properties/akamai/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data5.accessTokenSecretRef !== undefined){
+let data6 = data5.accessTokenSecretRef;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.name === undefined){
+const err16 = {instancePath:instancePath+"/akamai/accessTokenSecretRef",schemaPath:"#/properties/akamai/properties/accessTokenSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+for(const key4 in data6){
+if(!((key4 === "key") || (key4 === "name"))){
+const err17 = {instancePath:instancePath+"/akamai/accessTokenSecretRef",schemaPath:"#/properties/akamai/properties/accessTokenSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data6.key !== undefined){
+if(typeof data6.key !== "string"){
+const err18 = {instancePath:instancePath+"/akamai/accessTokenSecretRef/key",schemaPath:"#/properties/akamai/properties/accessTokenSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data6.name !== undefined){
+if(typeof data6.name !== "string"){
+const err19 = {instancePath:instancePath+"/akamai/accessTokenSecretRef/name",schemaPath:"#/properties/akamai/properties/accessTokenSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/akamai/accessTokenSecretRef",schemaPath:"#/properties/akamai/properties/accessTokenSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data5.clientSecretSecretRef !== undefined){
+let data9 = data5.clientSecretSecretRef;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+if(data9.name === undefined){
+const err21 = {instancePath:instancePath+"/akamai/clientSecretSecretRef",schemaPath:"#/properties/akamai/properties/clientSecretSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+for(const key5 in data9){
+if(!((key5 === "key") || (key5 === "name"))){
+const err22 = {instancePath:instancePath+"/akamai/clientSecretSecretRef",schemaPath:"#/properties/akamai/properties/clientSecretSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data9.key !== undefined){
+if(typeof data9.key !== "string"){
+const err23 = {instancePath:instancePath+"/akamai/clientSecretSecretRef/key",schemaPath:"#/properties/akamai/properties/clientSecretSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data9.name !== undefined){
+if(typeof data9.name !== "string"){
+const err24 = {instancePath:instancePath+"/akamai/clientSecretSecretRef/name",schemaPath:"#/properties/akamai/properties/clientSecretSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/akamai/clientSecretSecretRef",schemaPath:"#/properties/akamai/properties/clientSecretSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data5.clientTokenSecretRef !== undefined){
+let data12 = data5.clientTokenSecretRef;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+if(data12.name === undefined){
+const err26 = {instancePath:instancePath+"/akamai/clientTokenSecretRef",schemaPath:"#/properties/akamai/properties/clientTokenSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+for(const key6 in data12){
+if(!((key6 === "key") || (key6 === "name"))){
+const err27 = {instancePath:instancePath+"/akamai/clientTokenSecretRef",schemaPath:"#/properties/akamai/properties/clientTokenSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data12.key !== undefined){
+if(typeof data12.key !== "string"){
+const err28 = {instancePath:instancePath+"/akamai/clientTokenSecretRef/key",schemaPath:"#/properties/akamai/properties/clientTokenSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data12.name !== undefined){
+if(typeof data12.name !== "string"){
+const err29 = {instancePath:instancePath+"/akamai/clientTokenSecretRef/name",schemaPath:"#/properties/akamai/properties/clientTokenSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/akamai/clientTokenSecretRef",schemaPath:"#/properties/akamai/properties/clientTokenSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data5.serviceConsumerDomain !== undefined){
+if(typeof data5.serviceConsumerDomain !== "string"){
+const err31 = {instancePath:instancePath+"/akamai/serviceConsumerDomain",schemaPath:"#/properties/akamai/properties/serviceConsumerDomain/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/akamai",schemaPath:"#/properties/akamai/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data.azureDNS !== undefined){
+let data16 = data.azureDNS;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.resourceGroupName === undefined){
+const err33 = {instancePath:instancePath+"/azureDNS",schemaPath:"#/properties/azureDNS/required",keyword:"required",params:{missingProperty: "resourceGroupName"},message:"must have required property '"+"resourceGroupName"+"'"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+if(data16.subscriptionID === undefined){
+const err34 = {instancePath:instancePath+"/azureDNS",schemaPath:"#/properties/azureDNS/required",keyword:"required",params:{missingProperty: "subscriptionID"},message:"must have required property '"+"subscriptionID"+"'"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+for(const key7 in data16){
+if(!(func0.call(schema8.properties.azureDNS.properties, key7))){
+const err35 = {instancePath:instancePath+"/azureDNS",schemaPath:"#/properties/azureDNS/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data16.clientID !== undefined){
+if(typeof data16.clientID !== "string"){
+const err36 = {instancePath:instancePath+"/azureDNS/clientID",schemaPath:"#/properties/azureDNS/properties/clientID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data16.clientSecretSecretRef !== undefined){
+let data18 = data16.clientSecretSecretRef;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+if(data18.name === undefined){
+const err37 = {instancePath:instancePath+"/azureDNS/clientSecretSecretRef",schemaPath:"#/properties/azureDNS/properties/clientSecretSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+for(const key8 in data18){
+if(!((key8 === "key") || (key8 === "name"))){
+const err38 = {instancePath:instancePath+"/azureDNS/clientSecretSecretRef",schemaPath:"#/properties/azureDNS/properties/clientSecretSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+if(data18.key !== undefined){
+if(typeof data18.key !== "string"){
+const err39 = {instancePath:instancePath+"/azureDNS/clientSecretSecretRef/key",schemaPath:"#/properties/azureDNS/properties/clientSecretSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+if(data18.name !== undefined){
+if(typeof data18.name !== "string"){
+const err40 = {instancePath:instancePath+"/azureDNS/clientSecretSecretRef/name",schemaPath:"#/properties/azureDNS/properties/clientSecretSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+}
+else {
+const err41 = {instancePath:instancePath+"/azureDNS/clientSecretSecretRef",schemaPath:"#/properties/azureDNS/properties/clientSecretSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+if(data16.environment !== undefined){
+let data21 = data16.environment;
+if(typeof data21 !== "string"){
+const err42 = {instancePath:instancePath+"/azureDNS/environment",schemaPath:"#/properties/azureDNS/properties/environment/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+if(!((((data21 === "AzurePublicCloud") || (data21 === "AzureChinaCloud")) || (data21 === "AzureGermanCloud")) || (data21 === "AzureUSGovernmentCloud"))){
+const err43 = {instancePath:instancePath+"/azureDNS/environment",schemaPath:"#/properties/azureDNS/properties/environment/enum",keyword:"enum",params:{allowedValues: schema8.properties.azureDNS.properties.environment.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data16.hostedZoneName !== undefined){
+if(typeof data16.hostedZoneName !== "string"){
+const err44 = {instancePath:instancePath+"/azureDNS/hostedZoneName",schemaPath:"#/properties/azureDNS/properties/hostedZoneName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data16.managedIdentity !== undefined){
+let data23 = data16.managedIdentity;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+for(const key9 in data23){
+if(!(((key9 === "clientID") || (key9 === "resourceID")) || (key9 === "tenantID"))){
+const err45 = {instancePath:instancePath+"/azureDNS/managedIdentity",schemaPath:"#/properties/azureDNS/properties/managedIdentity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data23.clientID !== undefined){
+if(typeof data23.clientID !== "string"){
+const err46 = {instancePath:instancePath+"/azureDNS/managedIdentity/clientID",schemaPath:"#/properties/azureDNS/properties/managedIdentity/properties/clientID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data23.resourceID !== undefined){
+if(typeof data23.resourceID !== "string"){
+const err47 = {instancePath:instancePath+"/azureDNS/managedIdentity/resourceID",schemaPath:"#/properties/azureDNS/properties/managedIdentity/properties/resourceID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+if(data23.tenantID !== undefined){
+if(typeof data23.tenantID !== "string"){
+const err48 = {instancePath:instancePath+"/azureDNS/managedIdentity/tenantID",schemaPath:"#/properties/azureDNS/properties/managedIdentity/properties/tenantID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+}
+else {
+const err49 = {instancePath:instancePath+"/azureDNS/managedIdentity",schemaPath:"#/properties/azureDNS/properties/managedIdentity/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+if(data16.resourceGroupName !== undefined){
+if(typeof data16.resourceGroupName !== "string"){
+const err50 = {instancePath:instancePath+"/azureDNS/resourceGroupName",schemaPath:"#/properties/azureDNS/properties/resourceGroupName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+if(data16.subscriptionID !== undefined){
+if(typeof data16.subscriptionID !== "string"){
+const err51 = {instancePath:instancePath+"/azureDNS/subscriptionID",schemaPath:"#/properties/azureDNS/properties/subscriptionID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+if(data16.tenantID !== undefined){
+if(typeof data16.tenantID !== "string"){
+const err52 = {instancePath:instancePath+"/azureDNS/tenantID",schemaPath:"#/properties/azureDNS/properties/tenantID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data16.zoneType !== undefined){
+let data30 = data16.zoneType;
+if(typeof data30 !== "string"){
+const err53 = {instancePath:instancePath+"/azureDNS/zoneType",schemaPath:"#/properties/azureDNS/properties/zoneType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+if(!((data30 === "AzurePublicZone") || (data30 === "AzurePrivateZone"))){
+const err54 = {instancePath:instancePath+"/azureDNS/zoneType",schemaPath:"#/properties/azureDNS/properties/zoneType/enum",keyword:"enum",params:{allowedValues: schema8.properties.azureDNS.properties.zoneType.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/azureDNS",schemaPath:"#/properties/azureDNS/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data.cloudDNS !== undefined){
+let data31 = data.cloudDNS;
+if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
+if(data31.project === undefined){
+const err56 = {instancePath:instancePath+"/cloudDNS",schemaPath:"#/properties/cloudDNS/required",keyword:"required",params:{missingProperty: "project"},message:"must have required property '"+"project"+"'"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+for(const key10 in data31){
+if(!(((key10 === "hostedZoneName") || (key10 === "project")) || (key10 === "serviceAccountSecretRef"))){
+const err57 = {instancePath:instancePath+"/cloudDNS",schemaPath:"#/properties/cloudDNS/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+if(data31.hostedZoneName !== undefined){
+if(typeof data31.hostedZoneName !== "string"){
+const err58 = {instancePath:instancePath+"/cloudDNS/hostedZoneName",schemaPath:"#/properties/cloudDNS/properties/hostedZoneName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+if(data31.project !== undefined){
+if(typeof data31.project !== "string"){
+const err59 = {instancePath:instancePath+"/cloudDNS/project",schemaPath:"#/properties/cloudDNS/properties/project/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+if(data31.serviceAccountSecretRef !== undefined){
+let data34 = data31.serviceAccountSecretRef;
+if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
+if(data34.name === undefined){
+const err60 = {instancePath:instancePath+"/cloudDNS/serviceAccountSecretRef",schemaPath:"#/properties/cloudDNS/properties/serviceAccountSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+for(const key11 in data34){
+if(!((key11 === "key") || (key11 === "name"))){
+const err61 = {instancePath:instancePath+"/cloudDNS/serviceAccountSecretRef",schemaPath:"#/properties/cloudDNS/properties/serviceAccountSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+if(data34.key !== undefined){
+if(typeof data34.key !== "string"){
+const err62 = {instancePath:instancePath+"/cloudDNS/serviceAccountSecretRef/key",schemaPath:"#/properties/cloudDNS/properties/serviceAccountSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+if(data34.name !== undefined){
+if(typeof data34.name !== "string"){
+const err63 = {instancePath:instancePath+"/cloudDNS/serviceAccountSecretRef/name",schemaPath:"#/properties/cloudDNS/properties/serviceAccountSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+}
+else {
+const err64 = {instancePath:instancePath+"/cloudDNS/serviceAccountSecretRef",schemaPath:"#/properties/cloudDNS/properties/serviceAccountSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+}
+else {
+const err65 = {instancePath:instancePath+"/cloudDNS",schemaPath:"#/properties/cloudDNS/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+if(data.cloudflare !== undefined){
+let data37 = data.cloudflare;
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+for(const key12 in data37){
+if(!(((key12 === "apiKeySecretRef") || (key12 === "apiTokenSecretRef")) || (key12 === "email"))){
+const err66 = {instancePath:instancePath+"/cloudflare",schemaPath:"#/properties/cloudflare/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+if(data37.apiKeySecretRef !== undefined){
+let data38 = data37.apiKeySecretRef;
+if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
+if(data38.name === undefined){
+const err67 = {instancePath:instancePath+"/cloudflare/apiKeySecretRef",schemaPath:"#/properties/cloudflare/properties/apiKeySecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+for(const key13 in data38){
+if(!((key13 === "key") || (key13 === "name"))){
+const err68 = {instancePath:instancePath+"/cloudflare/apiKeySecretRef",schemaPath:"#/properties/cloudflare/properties/apiKeySecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+if(data38.key !== undefined){
+if(typeof data38.key !== "string"){
+const err69 = {instancePath:instancePath+"/cloudflare/apiKeySecretRef/key",schemaPath:"#/properties/cloudflare/properties/apiKeySecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+if(data38.name !== undefined){
+if(typeof data38.name !== "string"){
+const err70 = {instancePath:instancePath+"/cloudflare/apiKeySecretRef/name",schemaPath:"#/properties/cloudflare/properties/apiKeySecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+}
+else {
+const err71 = {instancePath:instancePath+"/cloudflare/apiKeySecretRef",schemaPath:"#/properties/cloudflare/properties/apiKeySecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data37.apiTokenSecretRef !== undefined){
+let data41 = data37.apiTokenSecretRef;
+if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
+if(data41.name === undefined){
+const err72 = {instancePath:instancePath+"/cloudflare/apiTokenSecretRef",schemaPath:"#/properties/cloudflare/properties/apiTokenSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+for(const key14 in data41){
+if(!((key14 === "key") || (key14 === "name"))){
+const err73 = {instancePath:instancePath+"/cloudflare/apiTokenSecretRef",schemaPath:"#/properties/cloudflare/properties/apiTokenSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+if(data41.key !== undefined){
+if(typeof data41.key !== "string"){
+const err74 = {instancePath:instancePath+"/cloudflare/apiTokenSecretRef/key",schemaPath:"#/properties/cloudflare/properties/apiTokenSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+if(data41.name !== undefined){
+if(typeof data41.name !== "string"){
+const err75 = {instancePath:instancePath+"/cloudflare/apiTokenSecretRef/name",schemaPath:"#/properties/cloudflare/properties/apiTokenSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+}
+else {
+const err76 = {instancePath:instancePath+"/cloudflare/apiTokenSecretRef",schemaPath:"#/properties/cloudflare/properties/apiTokenSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+if(data37.email !== undefined){
+if(typeof data37.email !== "string"){
+const err77 = {instancePath:instancePath+"/cloudflare/email",schemaPath:"#/properties/cloudflare/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+}
+else {
+const err78 = {instancePath:instancePath+"/cloudflare",schemaPath:"#/properties/cloudflare/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+if(data.cnameStrategy !== undefined){
+let data45 = data.cnameStrategy;
+if(typeof data45 !== "string"){
+const err79 = {instancePath:instancePath+"/cnameStrategy",schemaPath:"#/properties/cnameStrategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+if(!((data45 === "None") || (data45 === "Follow"))){
+const err80 = {instancePath:instancePath+"/cnameStrategy",schemaPath:"#/properties/cnameStrategy/enum",keyword:"enum",params:{allowedValues: schema8.properties.cnameStrategy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+if(data.digitalocean !== undefined){
+let data46 = data.digitalocean;
+if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
+if(data46.tokenSecretRef === undefined){
+const err81 = {instancePath:instancePath+"/digitalocean",schemaPath:"#/properties/digitalocean/required",keyword:"required",params:{missingProperty: "tokenSecretRef"},message:"must have required property '"+"tokenSecretRef"+"'"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+for(const key15 in data46){
+if(!(key15 === "tokenSecretRef")){
+const err82 = {instancePath:instancePath+"/digitalocean",schemaPath:"#/properties/digitalocean/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+if(data46.tokenSecretRef !== undefined){
+let data47 = data46.tokenSecretRef;
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+if(data47.name === undefined){
+const err83 = {instancePath:instancePath+"/digitalocean/tokenSecretRef",schemaPath:"#/properties/digitalocean/properties/tokenSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+for(const key16 in data47){
+if(!((key16 === "key") || (key16 === "name"))){
+const err84 = {instancePath:instancePath+"/digitalocean/tokenSecretRef",schemaPath:"#/properties/digitalocean/properties/tokenSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+if(data47.key !== undefined){
+if(typeof data47.key !== "string"){
+const err85 = {instancePath:instancePath+"/digitalocean/tokenSecretRef/key",schemaPath:"#/properties/digitalocean/properties/tokenSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+if(data47.name !== undefined){
+if(typeof data47.name !== "string"){
+const err86 = {instancePath:instancePath+"/digitalocean/tokenSecretRef/name",schemaPath:"#/properties/digitalocean/properties/tokenSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+}
+else {
+const err87 = {instancePath:instancePath+"/digitalocean/tokenSecretRef",schemaPath:"#/properties/digitalocean/properties/tokenSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+}
+}
+else {
+const err88 = {instancePath:instancePath+"/digitalocean",schemaPath:"#/properties/digitalocean/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+}
+if(data.rfc2136 !== undefined){
+let data50 = data.rfc2136;
+if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
+if(data50.nameserver === undefined){
+const err89 = {instancePath:instancePath+"/rfc2136",schemaPath:"#/properties/rfc2136/required",keyword:"required",params:{missingProperty: "nameserver"},message:"must have required property '"+"nameserver"+"'"};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+for(const key17 in data50){
+if(!(((((key17 === "nameserver") || (key17 === "protocol")) || (key17 === "tsigAlgorithm")) || (key17 === "tsigKeyName")) || (key17 === "tsigSecretSecretRef"))){
+const err90 = {instancePath:instancePath+"/rfc2136",schemaPath:"#/properties/rfc2136/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+if(data50.nameserver !== undefined){
+if(typeof data50.nameserver !== "string"){
+const err91 = {instancePath:instancePath+"/rfc2136/nameserver",schemaPath:"#/properties/rfc2136/properties/nameserver/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+if(data50.protocol !== undefined){
+let data52 = data50.protocol;
+if(typeof data52 !== "string"){
+const err92 = {instancePath:instancePath+"/rfc2136/protocol",schemaPath:"#/properties/rfc2136/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+if(!((data52 === "TCP") || (data52 === "UDP"))){
+const err93 = {instancePath:instancePath+"/rfc2136/protocol",schemaPath:"#/properties/rfc2136/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema8.properties.rfc2136.properties.protocol.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+if(data50.tsigAlgorithm !== undefined){
+if(typeof data50.tsigAlgorithm !== "string"){
+const err94 = {instancePath:instancePath+"/rfc2136/tsigAlgorithm",schemaPath:"#/properties/rfc2136/properties/tsigAlgorithm/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+if(data50.tsigKeyName !== undefined){
+if(typeof data50.tsigKeyName !== "string"){
+const err95 = {instancePath:instancePath+"/rfc2136/tsigKeyName",schemaPath:"#/properties/rfc2136/properties/tsigKeyName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+}
+if(data50.tsigSecretSecretRef !== undefined){
+let data55 = data50.tsigSecretSecretRef;
+if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
+if(data55.name === undefined){
+const err96 = {instancePath:instancePath+"/rfc2136/tsigSecretSecretRef",schemaPath:"#/properties/rfc2136/properties/tsigSecretSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+for(const key18 in data55){
+if(!((key18 === "key") || (key18 === "name"))){
+const err97 = {instancePath:instancePath+"/rfc2136/tsigSecretSecretRef",schemaPath:"#/properties/rfc2136/properties/tsigSecretSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+}
+if(data55.key !== undefined){
+if(typeof data55.key !== "string"){
+const err98 = {instancePath:instancePath+"/rfc2136/tsigSecretSecretRef/key",schemaPath:"#/properties/rfc2136/properties/tsigSecretSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+}
+if(data55.name !== undefined){
+if(typeof data55.name !== "string"){
+const err99 = {instancePath:instancePath+"/rfc2136/tsigSecretSecretRef/name",schemaPath:"#/properties/rfc2136/properties/tsigSecretSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+}
+}
+else {
+const err100 = {instancePath:instancePath+"/rfc2136/tsigSecretSecretRef",schemaPath:"#/properties/rfc2136/properties/tsigSecretSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+}
+else {
+const err101 = {instancePath:instancePath+"/rfc2136",schemaPath:"#/properties/rfc2136/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+}
+if(data.route53 !== undefined){
+let data58 = data.route53;
+if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
+for(const key19 in data58){
+if(!(((((((key19 === "accessKeyID") || (key19 === "accessKeyIDSecretRef")) || (key19 === "auth")) || (key19 === "hostedZoneID")) || (key19 === "region")) || (key19 === "role")) || (key19 === "secretAccessKeySecretRef"))){
+const err102 = {instancePath:instancePath+"/route53",schemaPath:"#/properties/route53/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+}
+if(data58.accessKeyID !== undefined){
+if(typeof data58.accessKeyID !== "string"){
+const err103 = {instancePath:instancePath+"/route53/accessKeyID",schemaPath:"#/properties/route53/properties/accessKeyID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+}
+if(data58.accessKeyIDSecretRef !== undefined){
+let data60 = data58.accessKeyIDSecretRef;
+if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
+if(data60.name === undefined){
+const err104 = {instancePath:instancePath+"/route53/accessKeyIDSecretRef",schemaPath:"#/properties/route53/properties/accessKeyIDSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+for(const key20 in data60){
+if(!((key20 === "key") || (key20 === "name"))){
+const err105 = {instancePath:instancePath+"/route53/accessKeyIDSecretRef",schemaPath:"#/properties/route53/properties/accessKeyIDSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+}
+if(data60.key !== undefined){
+if(typeof data60.key !== "string"){
+const err106 = {instancePath:instancePath+"/route53/accessKeyIDSecretRef/key",schemaPath:"#/properties/route53/properties/accessKeyIDSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+}
+if(data60.name !== undefined){
+if(typeof data60.name !== "string"){
+const err107 = {instancePath:instancePath+"/route53/accessKeyIDSecretRef/name",schemaPath:"#/properties/route53/properties/accessKeyIDSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+}
+else {
+const err108 = {instancePath:instancePath+"/route53/accessKeyIDSecretRef",schemaPath:"#/properties/route53/properties/accessKeyIDSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+}
+if(data58.auth !== undefined){
+let data63 = data58.auth;
+if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
+if(data63.kubernetes === undefined){
+const err109 = {instancePath:instancePath+"/route53/auth",schemaPath:"#/properties/route53/properties/auth/required",keyword:"required",params:{missingProperty: "kubernetes"},message:"must have required property '"+"kubernetes"+"'"};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+for(const key21 in data63){
+if(!(key21 === "kubernetes")){
+const err110 = {instancePath:instancePath+"/route53/auth",schemaPath:"#/properties/route53/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+}
+if(data63.kubernetes !== undefined){
+let data64 = data63.kubernetes;
+if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
+if(data64.serviceAccountRef === undefined){
+const err111 = {instancePath:instancePath+"/route53/auth/kubernetes",schemaPath:"#/properties/route53/properties/auth/properties/kubernetes/required",keyword:"required",params:{missingProperty: "serviceAccountRef"},message:"must have required property '"+"serviceAccountRef"+"'"};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+for(const key22 in data64){
+if(!(key22 === "serviceAccountRef")){
+const err112 = {instancePath:instancePath+"/route53/auth/kubernetes",schemaPath:"#/properties/route53/properties/auth/properties/kubernetes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+}
+if(data64.serviceAccountRef !== undefined){
+let data65 = data64.serviceAccountRef;
+if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
+if(data65.name === undefined){
+const err113 = {instancePath:instancePath+"/route53/auth/kubernetes/serviceAccountRef",schemaPath:"#/properties/route53/properties/auth/properties/kubernetes/properties/serviceAccountRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+for(const key23 in data65){
+if(!((key23 === "audiences") || (key23 === "name"))){
+const err114 = {instancePath:instancePath+"/route53/auth/kubernetes/serviceAccountRef",schemaPath:"#/properties/route53/properties/auth/properties/kubernetes/properties/serviceAccountRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+}
+if(data65.audiences !== undefined){
+let data66 = data65.audiences;
+if(Array.isArray(data66)){
+const len0 = data66.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data66[i0] !== "string"){
+const err115 = {instancePath:instancePath+"/route53/auth/kubernetes/serviceAccountRef/audiences/" + i0,schemaPath:"#/properties/route53/properties/auth/properties/kubernetes/properties/serviceAccountRef/properties/audiences/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+}
+}
+else {
+const err116 = {instancePath:instancePath+"/route53/auth/kubernetes/serviceAccountRef/audiences",schemaPath:"#/properties/route53/properties/auth/properties/kubernetes/properties/serviceAccountRef/properties/audiences/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err116];
+}
+else {
+vErrors.push(err116);
+}
+errors++;
+}
+}
+if(data65.name !== undefined){
+if(typeof data65.name !== "string"){
+const err117 = {instancePath:instancePath+"/route53/auth/kubernetes/serviceAccountRef/name",schemaPath:"#/properties/route53/properties/auth/properties/kubernetes/properties/serviceAccountRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err117];
+}
+else {
+vErrors.push(err117);
+}
+errors++;
+}
+}
+}
+else {
+const err118 = {instancePath:instancePath+"/route53/auth/kubernetes/serviceAccountRef",schemaPath:"#/properties/route53/properties/auth/properties/kubernetes/properties/serviceAccountRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err118];
+}
+else {
+vErrors.push(err118);
+}
+errors++;
+}
+}
+}
+else {
+const err119 = {instancePath:instancePath+"/route53/auth/kubernetes",schemaPath:"#/properties/route53/properties/auth/properties/kubernetes/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err119];
+}
+else {
+vErrors.push(err119);
+}
+errors++;
+}
+}
+}
+else {
+const err120 = {instancePath:instancePath+"/route53/auth",schemaPath:"#/properties/route53/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
+}
+errors++;
+}
+}
+if(data58.hostedZoneID !== undefined){
+if(typeof data58.hostedZoneID !== "string"){
+const err121 = {instancePath:instancePath+"/route53/hostedZoneID",schemaPath:"#/properties/route53/properties/hostedZoneID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err121];
+}
+else {
+vErrors.push(err121);
+}
+errors++;
+}
+}
+if(data58.region !== undefined){
+if(typeof data58.region !== "string"){
+const err122 = {instancePath:instancePath+"/route53/region",schemaPath:"#/properties/route53/properties/region/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err122];
+}
+else {
+vErrors.push(err122);
+}
+errors++;
+}
+}
+if(data58.role !== undefined){
+if(typeof data58.role !== "string"){
+const err123 = {instancePath:instancePath+"/route53/role",schemaPath:"#/properties/route53/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
+}
+errors++;
+}
+}
+if(data58.secretAccessKeySecretRef !== undefined){
+let data72 = data58.secretAccessKeySecretRef;
+if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
+if(data72.name === undefined){
+const err124 = {instancePath:instancePath+"/route53/secretAccessKeySecretRef",schemaPath:"#/properties/route53/properties/secretAccessKeySecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
+}
+errors++;
+}
+for(const key24 in data72){
+if(!((key24 === "key") || (key24 === "name"))){
+const err125 = {instancePath:instancePath+"/route53/secretAccessKeySecretRef",schemaPath:"#/properties/route53/properties/secretAccessKeySecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
+}
+errors++;
+}
+}
+if(data72.key !== undefined){
+if(typeof data72.key !== "string"){
+const err126 = {instancePath:instancePath+"/route53/secretAccessKeySecretRef/key",schemaPath:"#/properties/route53/properties/secretAccessKeySecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err126];
+}
+else {
+vErrors.push(err126);
+}
+errors++;
+}
+}
+if(data72.name !== undefined){
+if(typeof data72.name !== "string"){
+const err127 = {instancePath:instancePath+"/route53/secretAccessKeySecretRef/name",schemaPath:"#/properties/route53/properties/secretAccessKeySecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err127];
+}
+else {
+vErrors.push(err127);
+}
+errors++;
+}
+}
+}
+else {
+const err128 = {instancePath:instancePath+"/route53/secretAccessKeySecretRef",schemaPath:"#/properties/route53/properties/secretAccessKeySecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err128];
+}
+else {
+vErrors.push(err128);
+}
+errors++;
+}
+}
+}
+else {
+const err129 = {instancePath:instancePath+"/route53",schemaPath:"#/properties/route53/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err129];
+}
+else {
+vErrors.push(err129);
+}
+errors++;
+}
+}
+if(data.webhook !== undefined){
+let data75 = data.webhook;
+if(data75 && typeof data75 == "object" && !Array.isArray(data75)){
+if(data75.groupName === undefined){
+const err130 = {instancePath:instancePath+"/webhook",schemaPath:"#/properties/webhook/required",keyword:"required",params:{missingProperty: "groupName"},message:"must have required property '"+"groupName"+"'"};
+if(vErrors === null){
+vErrors = [err130];
+}
+else {
+vErrors.push(err130);
+}
+errors++;
+}
+if(data75.solverName === undefined){
+const err131 = {instancePath:instancePath+"/webhook",schemaPath:"#/properties/webhook/required",keyword:"required",params:{missingProperty: "solverName"},message:"must have required property '"+"solverName"+"'"};
+if(vErrors === null){
+vErrors = [err131];
+}
+else {
+vErrors.push(err131);
+}
+errors++;
+}
+for(const key25 in data75){
+if(!(((key25 === "config") || (key25 === "groupName")) || (key25 === "solverName"))){
+const err132 = {instancePath:instancePath+"/webhook",schemaPath:"#/properties/webhook/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err132];
+}
+else {
+vErrors.push(err132);
+}
+errors++;
+}
+}
+if(data75.groupName !== undefined){
+if(typeof data75.groupName !== "string"){
+const err133 = {instancePath:instancePath+"/webhook/groupName",schemaPath:"#/properties/webhook/properties/groupName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+}
+}
+if(data75.solverName !== undefined){
+if(typeof data75.solverName !== "string"){
+const err134 = {instancePath:instancePath+"/webhook/solverName",schemaPath:"#/properties/webhook/properties/solverName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
+}
+errors++;
+}
+}
+}
+else {
+const err135 = {instancePath:instancePath+"/webhook",schemaPath:"#/properties/webhook/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
+}
+errors++;
+}
+}
+}
+else {
+const err136 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err136];
+}
+else {
+vErrors.push(err136);
+}
+errors++;
+}
+validate15.errors = vErrors;
+return errors === 0;
+}
+
+const schema9 = {"properties":{"metadata":{"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"labels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","additionalProperties":false},"spec":{"$ref":"#/$defs/shared1"}},"type":"object","additionalProperties":false};
+const schema10 = {"properties":{"affinity":{"$ref":"#/$defs/shared2"},"imagePullSecrets":{"items":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"nodeSelector":{"additionalProperties":{"type":"string"},"type":"object"},"priorityClassName":{"type":"string"},"resources":{"$ref":"#/$defs/shared14"},"securityContext":{"$ref":"#/$defs/shared15"},"serviceAccountName":{"type":"string"},"tolerations":{"items":{"properties":{"effect":{"type":"string"},"key":{"type":"string"},"operator":{"type":"string"},"tolerationSeconds":{"format":"int64","type":"integer"},"value":{"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false};
+const schema11 = {"properties":{"nodeAffinity":{"$ref":"#/$defs/shared3"},"podAffinity":{"$ref":"#/$defs/shared9"},"podAntiAffinity":{"$ref":"#/$defs/shared9"}},"type":"object","additionalProperties":false};
+const schema12 = {"properties":{"preferredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared4"},"requiredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared7"}},"type":"object","additionalProperties":false};
+const schema13 = {"items":{"$ref":"#/$defs/shared5"},"type":"array","x-kubernetes-list-type":"atomic"};
+const schema14 = {"properties":{"preference":{"$ref":"#/$defs/shared6"},"weight":{"format":"int32","type":"integer"}},"required":["preference","weight"],"type":"object","additionalProperties":false};
+const schema15 = {"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchFields":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false};
+
+function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -839,12 +2523,12 @@ vErrors.push(err19);
 }
 errors++;
 }
-validate20.errors = vErrors;
+validate23.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -881,8 +2565,8 @@ errors++;
 }
 }
 if(data.preference !== undefined){
-if(!(validate20(data.preference, {instancePath:instancePath+"/preference",parentData:data,parentDataProperty:"preference",rootData}))){
-vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
+if(!(validate23(data.preference, {instancePath:instancePath+"/preference",parentData:data,parentDataProperty:"preference",rootData}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
 errors = vErrors.length;
 }
 }
@@ -910,19 +2594,19 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate19.errors = vErrors;
+validate22.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
 const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate19(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
+if(!(validate22(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
 errors = vErrors.length;
 }
 }
@@ -937,21 +2621,21 @@ vErrors.push(err0);
 }
 errors++;
 }
-validate18.errors = vErrors;
+validate21.errors = vErrors;
 return errors === 0;
 }
 
-const schema14 = {"properties":{"nodeSelectorTerms":{"$ref":"#/$defs/shared8"}},"required":["nodeSelectorTerms"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false};
-const schema15 = {"items":{"$ref":"#/$defs/shared6"},"type":"array","x-kubernetes-list-type":"atomic"};
+const schema16 = {"properties":{"nodeSelectorTerms":{"$ref":"#/$defs/shared8"}},"required":["nodeSelectorTerms"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false};
+const schema17 = {"items":{"$ref":"#/$defs/shared6"},"type":"array","x-kubernetes-list-type":"atomic"};
 
-function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
 const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate20(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
+if(!(validate23(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
 errors = vErrors.length;
 }
 }
@@ -966,12 +2650,12 @@ vErrors.push(err0);
 }
 errors++;
 }
-validate25.errors = vErrors;
+validate28.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -998,8 +2682,8 @@ errors++;
 }
 }
 if(data.nodeSelectorTerms !== undefined){
-if(!(validate25(data.nodeSelectorTerms, {instancePath:instancePath+"/nodeSelectorTerms",parentData:data,parentDataProperty:"nodeSelectorTerms",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+if(!(validate28(data.nodeSelectorTerms, {instancePath:instancePath+"/nodeSelectorTerms",parentData:data,parentDataProperty:"nodeSelectorTerms",rootData}))){
+vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
 errors = vErrors.length;
 }
 }
@@ -1014,12 +2698,12 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate24.errors = vErrors;
+validate27.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1036,14 +2720,14 @@ errors++;
 }
 }
 if(data.preferredDuringSchedulingIgnoredDuringExecution !== undefined){
-if(!(validate18(data.preferredDuringSchedulingIgnoredDuringExecution, {instancePath:instancePath+"/preferredDuringSchedulingIgnoredDuringExecution",parentData:data,parentDataProperty:"preferredDuringSchedulingIgnoredDuringExecution",rootData}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+if(!(validate21(data.preferredDuringSchedulingIgnoredDuringExecution, {instancePath:instancePath+"/preferredDuringSchedulingIgnoredDuringExecution",parentData:data,parentDataProperty:"preferredDuringSchedulingIgnoredDuringExecution",rootData}))){
+vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
 errors = vErrors.length;
 }
 }
 if(data.requiredDuringSchedulingIgnoredDuringExecution !== undefined){
-if(!(validate24(data.requiredDuringSchedulingIgnoredDuringExecution, {instancePath:instancePath+"/requiredDuringSchedulingIgnoredDuringExecution",parentData:data,parentDataProperty:"requiredDuringSchedulingIgnoredDuringExecution",rootData}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+if(!(validate27(data.requiredDuringSchedulingIgnoredDuringExecution, {instancePath:instancePath+"/requiredDuringSchedulingIgnoredDuringExecution",parentData:data,parentDataProperty:"requiredDuringSchedulingIgnoredDuringExecution",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
 errors = vErrors.length;
 }
 }
@@ -1058,16 +2742,16 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate17.errors = vErrors;
+validate20.errors = vErrors;
 return errors === 0;
 }
 
-const schema16 = {"properties":{"preferredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared10"},"requiredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared13"}},"type":"object","additionalProperties":false};
-const schema17 = {"items":{"$ref":"#/$defs/shared11"},"type":"array","x-kubernetes-list-type":"atomic"};
-const schema18 = {"properties":{"podAffinityTerm":{"$ref":"#/$defs/shared12"},"weight":{"format":"int32","type":"integer"}},"required":["podAffinityTerm","weight"],"type":"object","additionalProperties":false};
-const schema19 = {"properties":{"labelSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"matchLabelKeys":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"mismatchLabelKeys":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"namespaceSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"namespaces":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"topologyKey":{"type":"string"}},"required":["topologyKey"],"type":"object","additionalProperties":false};
+const schema18 = {"properties":{"preferredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared10"},"requiredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared13"}},"type":"object","additionalProperties":false};
+const schema19 = {"items":{"$ref":"#/$defs/shared11"},"type":"array","x-kubernetes-list-type":"atomic"};
+const schema20 = {"properties":{"podAffinityTerm":{"$ref":"#/$defs/shared12"},"weight":{"format":"int32","type":"integer"}},"required":["podAffinityTerm","weight"],"type":"object","additionalProperties":false};
+const schema21 = {"properties":{"labelSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"matchLabelKeys":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"mismatchLabelKeys":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"namespaceSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"namespaces":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"topologyKey":{"type":"string"}},"required":["topologyKey"],"type":"object","additionalProperties":false};
 
-function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1538,12 +3222,12 @@ vErrors.push(err35);
 }
 errors++;
 }
-validate33.errors = vErrors;
+validate36.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1580,8 +3264,8 @@ errors++;
 }
 }
 if(data.podAffinityTerm !== undefined){
-if(!(validate33(data.podAffinityTerm, {instancePath:instancePath+"/podAffinityTerm",parentData:data,parentDataProperty:"podAffinityTerm",rootData}))){
-vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+if(!(validate36(data.podAffinityTerm, {instancePath:instancePath+"/podAffinityTerm",parentData:data,parentDataProperty:"podAffinityTerm",rootData}))){
+vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
 errors = vErrors.length;
 }
 }
@@ -1609,19 +3293,19 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate32.errors = vErrors;
+validate35.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
 const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate32(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+if(!(validate35(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
 errors = vErrors.length;
 }
 }
@@ -1636,20 +3320,20 @@ vErrors.push(err0);
 }
 errors++;
 }
-validate31.errors = vErrors;
+validate34.errors = vErrors;
 return errors === 0;
 }
 
-const schema20 = {"items":{"$ref":"#/$defs/shared12"},"type":"array","x-kubernetes-list-type":"atomic"};
+const schema22 = {"items":{"$ref":"#/$defs/shared12"},"type":"array","x-kubernetes-list-type":"atomic"};
 
-function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
 const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate33(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+if(!(validate36(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
 errors = vErrors.length;
 }
 }
@@ -1664,12 +3348,12 @@ vErrors.push(err0);
 }
 errors++;
 }
-validate37.errors = vErrors;
+validate40.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1686,14 +3370,14 @@ errors++;
 }
 }
 if(data.preferredDuringSchedulingIgnoredDuringExecution !== undefined){
-if(!(validate31(data.preferredDuringSchedulingIgnoredDuringExecution, {instancePath:instancePath+"/preferredDuringSchedulingIgnoredDuringExecution",parentData:data,parentDataProperty:"preferredDuringSchedulingIgnoredDuringExecution",rootData}))){
-vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+if(!(validate34(data.preferredDuringSchedulingIgnoredDuringExecution, {instancePath:instancePath+"/preferredDuringSchedulingIgnoredDuringExecution",parentData:data,parentDataProperty:"preferredDuringSchedulingIgnoredDuringExecution",rootData}))){
+vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
 errors = vErrors.length;
 }
 }
 if(data.requiredDuringSchedulingIgnoredDuringExecution !== undefined){
-if(!(validate37(data.requiredDuringSchedulingIgnoredDuringExecution, {instancePath:instancePath+"/requiredDuringSchedulingIgnoredDuringExecution",parentData:data,parentDataProperty:"requiredDuringSchedulingIgnoredDuringExecution",rootData}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+if(!(validate40(data.requiredDuringSchedulingIgnoredDuringExecution, {instancePath:instancePath+"/requiredDuringSchedulingIgnoredDuringExecution",parentData:data,parentDataProperty:"requiredDuringSchedulingIgnoredDuringExecution",rootData}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
 errors = vErrors.length;
 }
 }
@@ -1708,12 +3392,12 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate30.errors = vErrors;
+validate33.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1730,20 +3414,20 @@ errors++;
 }
 }
 if(data.nodeAffinity !== undefined){
-if(!(validate17(data.nodeAffinity, {instancePath:instancePath+"/nodeAffinity",parentData:data,parentDataProperty:"nodeAffinity",rootData}))){
-vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+if(!(validate20(data.nodeAffinity, {instancePath:instancePath+"/nodeAffinity",parentData:data,parentDataProperty:"nodeAffinity",rootData}))){
+vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
 errors = vErrors.length;
 }
 }
 if(data.podAffinity !== undefined){
-if(!(validate30(data.podAffinity, {instancePath:instancePath+"/podAffinity",parentData:data,parentDataProperty:"podAffinity",rootData}))){
-vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
+if(!(validate33(data.podAffinity, {instancePath:instancePath+"/podAffinity",parentData:data,parentDataProperty:"podAffinity",rootData}))){
+vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
 errors = vErrors.length;
 }
 }
 if(data.podAntiAffinity !== undefined){
-if(!(validate30(data.podAntiAffinity, {instancePath:instancePath+"/podAntiAffinity",parentData:data,parentDataProperty:"podAntiAffinity",rootData}))){
-vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
+if(!(validate33(data.podAntiAffinity, {instancePath:instancePath+"/podAntiAffinity",parentData:data,parentDataProperty:"podAntiAffinity",rootData}))){
+vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
 errors = vErrors.length;
 }
 }
@@ -1758,23 +3442,14 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate16.errors = vErrors;
+validate19.errors = vErrors;
 return errors === 0;
 }
 
-const schema21 = {"properties":{"limits":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"},"requests":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"}},"type":"object","additionalProperties":false};
-const func6 = (pattern, flags) => {
-  try {
-    return new RegExp(pattern, flags);
-  } catch {
-    let re2;
-    // Ajv tells patterns apart by toString().
-    return { source: pattern, toString: () => "/" + pattern + "/u", test: (s) => (re2 ??= new (require("re2-wasm").RE2)(pattern, "u")).test(s) };
-  }
-};
+const schema23 = {"properties":{"limits":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"},"requests":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"}},"type":"object","additionalProperties":false};
 const pattern4 = func6("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
 
-function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1796,7 +3471,7 @@ if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 for(const key1 in data0){
 let data1 = data0[key1];
 if((!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))) && (typeof data1 !== "string")){
-const err1 = {instancePath:instancePath+"/limits/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/limits/additionalProperties/type",keyword:"type",params:{type: schema21.properties.limits.additionalProperties.type},message:"must be integer,string"};
+const err1 = {instancePath:instancePath+"/limits/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/limits/additionalProperties/type",keyword:"type",params:{type: schema23.properties.limits.additionalProperties.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1836,7 +3511,7 @@ if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 for(const key2 in data2){
 let data3 = data2[key2];
 if((!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) && (typeof data3 !== "string")){
-const err4 = {instancePath:instancePath+"/requests/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/requests/additionalProperties/type",keyword:"type",params:{type: schema21.properties.requests.additionalProperties.type},message:"must be integer,string"};
+const err4 = {instancePath:instancePath+"/requests/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/requests/additionalProperties/type",keyword:"type",params:{type: schema23.properties.requests.additionalProperties.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1881,18 +3556,18 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate43.errors = vErrors;
+validate46.errors = vErrors;
 return errors === 0;
 }
 
-const schema22 = {"properties":{"fsGroup":{"format":"int64","type":"integer"},"fsGroupChangePolicy":{"type":"string"},"runAsGroup":{"format":"int64","type":"integer"},"runAsNonRoot":{"type":"boolean"},"runAsUser":{"format":"int64","type":"integer"},"seLinuxOptions":{"properties":{"level":{"type":"string"},"role":{"type":"string"},"type":{"type":"string"},"user":{"type":"string"}},"type":"object","additionalProperties":false},"seccompProfile":{"properties":{"localhostProfile":{"type":"string"},"type":{"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"supplementalGroups":{"items":{"format":"int64","type":"integer"},"type":"array","x-kubernetes-list-type":"atomic"},"sysctls":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false};
+const schema24 = {"properties":{"fsGroup":{"format":"int64","type":"integer"},"fsGroupChangePolicy":{"type":"string"},"runAsGroup":{"format":"int64","type":"integer"},"runAsNonRoot":{"type":"boolean"},"runAsUser":{"format":"int64","type":"integer"},"seLinuxOptions":{"properties":{"level":{"type":"string"},"role":{"type":"string"},"type":{"type":"string"},"user":{"type":"string"}},"type":"object","additionalProperties":false},"seccompProfile":{"properties":{"localhostProfile":{"type":"string"},"type":{"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"supplementalGroups":{"items":{"format":"int64","type":"integer"},"type":"array","x-kubernetes-list-type":"atomic"},"sysctls":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false};
 
-function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func0.call(schema22.properties, key0))){
+if(!(func0.call(schema24.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -2229,7 +3904,7 @@ vErrors.push(err26);
 }
 errors++;
 }
-validate45.errors = vErrors;
+validate48.errors = vErrors;
 return errors === 0;
 }
 
@@ -2248,7 +3923,7 @@ const func18 = (items, listType, keys, instancePath, schemaPath) => {
   return errors;
 };
 
-function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2265,8 +3940,8 @@ errors++;
 }
 }
 if(data.affinity !== undefined){
-if(!(validate16(data.affinity, {instancePath:instancePath+"/affinity",parentData:data,parentDataProperty:"affinity",rootData}))){
-vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
+if(!(validate19(data.affinity, {instancePath:instancePath+"/affinity",parentData:data,parentDataProperty:"affinity",rootData}))){
+vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
 errors = vErrors.length;
 }
 }
@@ -2370,14 +4045,14 @@ errors++;
 }
 }
 if(data.resources !== undefined){
-if(!(validate43(data.resources, {instancePath:instancePath+"/resources",parentData:data,parentDataProperty:"resources",rootData}))){
-vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
+if(!(validate46(data.resources, {instancePath:instancePath+"/resources",parentData:data,parentDataProperty:"resources",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
 errors = vErrors.length;
 }
 }
 if(data.securityContext !== undefined){
-if(!(validate45(data.securityContext, {instancePath:instancePath+"/securityContext",parentData:data,parentDataProperty:"securityContext",rootData}))){
-vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+if(!(validate48(data.securityContext, {instancePath:instancePath+"/securityContext",parentData:data,parentDataProperty:"securityContext",rootData}))){
+vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
 errors = vErrors.length;
 }
 }
@@ -2508,12 +4183,12 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate15.errors = vErrors;
+validate18.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2611,8 +4286,8 @@ errors++;
 }
 }
 if(data.spec !== undefined){
-if(!(validate15(data.spec, {instancePath:instancePath+"/spec",parentData:data,parentDataProperty:"spec",rootData}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+if(!(validate18(data.spec, {instancePath:instancePath+"/spec",parentData:data,parentDataProperty:"spec",rootData}))){
+vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
 errors = vErrors.length;
 }
 }
@@ -2627,16 +4302,2836 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate14.errors = vErrors;
+validate17.errors = vErrors;
 return errors === 0;
 }
 
-const func2 = require("ajv/dist/runtime/ucs2length").default;
-const formats2 = require("ajv-formats/dist/formats").fullFormats.byte;
 const pattern0 = func6("^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
 const pattern1 = func6("^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$", "u");
 const pattern2 = func6("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
 const pattern3 = func6("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
+
+function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((((key0 === "acme") || (key0 === "ca")) || (key0 === "selfSigned")) || (key0 === "vault")) || (key0 === "venafi"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.acme !== undefined){
+let data0 = data.acme;
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+if(data0.privateKeySecretRef === undefined){
+const err1 = {instancePath:instancePath+"/acme",schemaPath:"#/properties/acme/required",keyword:"required",params:{missingProperty: "privateKeySecretRef"},message:"must have required property '"+"privateKeySecretRef"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data0.server === undefined){
+const err2 = {instancePath:instancePath+"/acme",schemaPath:"#/properties/acme/required",keyword:"required",params:{missingProperty: "server"},message:"must have required property '"+"server"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+for(const key1 in data0){
+if(!(func0.call(schema7.properties.acme.properties, key1))){
+const err3 = {instancePath:instancePath+"/acme",schemaPath:"#/properties/acme/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data0.caBundle !== undefined){
+let data1 = data0.caBundle;
+if(typeof data1 === "string"){
+if(!(formats2(data1))){
+const err4 = {instancePath:instancePath+"/acme/caBundle",schemaPath:"#/properties/acme/properties/caBundle/format",keyword:"format",params:{format: "byte"},message:"must match format \""+"byte"+"\""};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/acme/caBundle",schemaPath:"#/properties/acme/properties/caBundle/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data0.disableAccountKeyGeneration !== undefined){
+if(typeof data0.disableAccountKeyGeneration !== "boolean"){
+const err6 = {instancePath:instancePath+"/acme/disableAccountKeyGeneration",schemaPath:"#/properties/acme/properties/disableAccountKeyGeneration/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data0.email !== undefined){
+if(typeof data0.email !== "string"){
+const err7 = {instancePath:instancePath+"/acme/email",schemaPath:"#/properties/acme/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data0.enableDurationFeature !== undefined){
+if(typeof data0.enableDurationFeature !== "boolean"){
+const err8 = {instancePath:instancePath+"/acme/enableDurationFeature",schemaPath:"#/properties/acme/properties/enableDurationFeature/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data0.externalAccountBinding !== undefined){
+let data5 = data0.externalAccountBinding;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.keyID === undefined){
+const err9 = {instancePath:instancePath+"/acme/externalAccountBinding",schemaPath:"#/properties/acme/properties/externalAccountBinding/required",keyword:"required",params:{missingProperty: "keyID"},message:"must have required property '"+"keyID"+"'"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data5.keySecretRef === undefined){
+const err10 = {instancePath:instancePath+"/acme/externalAccountBinding",schemaPath:"#/properties/acme/properties/externalAccountBinding/required",keyword:"required",params:{missingProperty: "keySecretRef"},message:"must have required property '"+"keySecretRef"+"'"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+for(const key2 in data5){
+if(!(((key2 === "keyAlgorithm") || (key2 === "keyID")) || (key2 === "keySecretRef"))){
+const err11 = {instancePath:instancePath+"/acme/externalAccountBinding",schemaPath:"#/properties/acme/properties/externalAccountBinding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data5.keyAlgorithm !== undefined){
+let data6 = data5.keyAlgorithm;
+if(typeof data6 !== "string"){
+const err12 = {instancePath:instancePath+"/acme/externalAccountBinding/keyAlgorithm",schemaPath:"#/properties/acme/properties/externalAccountBinding/properties/keyAlgorithm/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(!(((data6 === "HS256") || (data6 === "HS384")) || (data6 === "HS512"))){
+const err13 = {instancePath:instancePath+"/acme/externalAccountBinding/keyAlgorithm",schemaPath:"#/properties/acme/properties/externalAccountBinding/properties/keyAlgorithm/enum",keyword:"enum",params:{allowedValues: schema7.properties.acme.properties.externalAccountBinding.properties.keyAlgorithm.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data5.keyID !== undefined){
+if(typeof data5.keyID !== "string"){
+const err14 = {instancePath:instancePath+"/acme/externalAccountBinding/keyID",schemaPath:"#/properties/acme/properties/externalAccountBinding/properties/keyID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data5.keySecretRef !== undefined){
+let data8 = data5.keySecretRef;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.name === undefined){
+const err15 = {instancePath:instancePath+"/acme/externalAccountBinding/keySecretRef",schemaPath:"#/properties/acme/properties/externalAccountBinding/properties/keySecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+for(const key3 in data8){
+if(!((key3 === "key") || (key3 === "name"))){
+const err16 = {instancePath:instancePath+"/acme/externalAccountBinding/keySecretRef",schemaPath:"#/properties/acme/properties/externalAccountBinding/properties/keySecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data8.key !== undefined){
+if(typeof data8.key !== "string"){
+const err17 = {instancePath:instancePath+"/acme/externalAccountBinding/keySecretRef/key",schemaPath:"#/properties/acme/properties/externalAccountBinding/properties/keySecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data8.name !== undefined){
+if(typeof data8.name !== "string"){
+const err18 = {instancePath:instancePath+"/acme/externalAccountBinding/keySecretRef/name",schemaPath:"#/properties/acme/properties/externalAccountBinding/properties/keySecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/acme/externalAccountBinding/keySecretRef",schemaPath:"#/properties/acme/properties/externalAccountBinding/properties/keySecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/acme/externalAccountBinding",schemaPath:"#/properties/acme/properties/externalAccountBinding/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data0.preferredChain !== undefined){
+let data11 = data0.preferredChain;
+if(typeof data11 === "string"){
+if(func2(data11) > 64){
+const err21 = {instancePath:instancePath+"/acme/preferredChain",schemaPath:"#/properties/acme/properties/preferredChain/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/acme/preferredChain",schemaPath:"#/properties/acme/properties/preferredChain/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data0.privateKeySecretRef !== undefined){
+let data12 = data0.privateKeySecretRef;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+if(data12.name === undefined){
+const err23 = {instancePath:instancePath+"/acme/privateKeySecretRef",schemaPath:"#/properties/acme/properties/privateKeySecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+for(const key4 in data12){
+if(!((key4 === "key") || (key4 === "name"))){
+const err24 = {instancePath:instancePath+"/acme/privateKeySecretRef",schemaPath:"#/properties/acme/properties/privateKeySecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data12.key !== undefined){
+if(typeof data12.key !== "string"){
+const err25 = {instancePath:instancePath+"/acme/privateKeySecretRef/key",schemaPath:"#/properties/acme/properties/privateKeySecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data12.name !== undefined){
+if(typeof data12.name !== "string"){
+const err26 = {instancePath:instancePath+"/acme/privateKeySecretRef/name",schemaPath:"#/properties/acme/properties/privateKeySecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/acme/privateKeySecretRef",schemaPath:"#/properties/acme/properties/privateKeySecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data0.profile !== undefined){
+if(typeof data0.profile !== "string"){
+const err28 = {instancePath:instancePath+"/acme/profile",schemaPath:"#/properties/acme/properties/profile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data0.server !== undefined){
+if(typeof data0.server !== "string"){
+const err29 = {instancePath:instancePath+"/acme/server",schemaPath:"#/properties/acme/properties/server/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data0.skipTLSVerify !== undefined){
+if(typeof data0.skipTLSVerify !== "boolean"){
+const err30 = {instancePath:instancePath+"/acme/skipTLSVerify",schemaPath:"#/properties/acme/properties/skipTLSVerify/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data0.solvers !== undefined){
+let data18 = data0.solvers;
+if(Array.isArray(data18)){
+const len0 = data18.length;
+for(let i0=0; i0<len0; i0++){
+let data19 = data18[i0];
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+for(const key5 in data19){
+if(!((((key5 === "dns01") || (key5 === "http01")) || (key5 === "selector")) || (key5 === "waitInsteadOfSelfCheck"))){
+const err31 = {instancePath:instancePath+"/acme/solvers/" + i0,schemaPath:"#/properties/acme/properties/solvers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data19.dns01 !== undefined){
+if(!(validate15(data19.dns01, {instancePath:instancePath+"/acme/solvers/" + i0+"/dns01",parentData:data19,parentDataProperty:"dns01",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data19.http01 !== undefined){
+let data21 = data19.http01;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+for(const key6 in data21){
+if(!((key6 === "gatewayHTTPRoute") || (key6 === "ingress"))){
+const err32 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data21.gatewayHTTPRoute !== undefined){
+let data22 = data21.gatewayHTTPRoute;
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+for(const key7 in data22){
+if(!((((key7 === "labels") || (key7 === "parentRefs")) || (key7 === "podTemplate")) || (key7 === "serviceType"))){
+const err33 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data22.labels !== undefined){
+let data23 = data22.labels;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+for(const key8 in data23){
+if(typeof data23[key8] !== "string"){
+const err34 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/labels/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/labels",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data22.parentRefs !== undefined){
+let data25 = data22.parentRefs;
+if(Array.isArray(data25)){
+const len1 = data25.length;
+for(let i1=0; i1<len1; i1++){
+let data26 = data25[i1];
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+if(data26.name === undefined){
+const err36 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1,schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+for(const key9 in data26){
+if(!((((((key9 === "group") || (key9 === "kind")) || (key9 === "name")) || (key9 === "namespace")) || (key9 === "port")) || (key9 === "sectionName"))){
+const err37 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1,schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data26.group !== undefined){
+let data27 = data26.group;
+if(typeof data27 === "string"){
+if(func2(data27) > 253){
+const err38 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1+"/group",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/group/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+if(!pattern0.test(data27)){
+const err39 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1+"/group",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/group/pattern",keyword:"pattern",params:{pattern: "^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1+"/group",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+if(data26.kind !== undefined){
+let data28 = data26.kind;
+if(typeof data28 === "string"){
+if(func2(data28) > 63){
+const err41 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1+"/kind",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/kind/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+if(func2(data28) < 1){
+const err42 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1+"/kind",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/kind/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+if(!pattern1.test(data28)){
+const err43 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1+"/kind",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/kind/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"},message:"must match pattern \""+"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"+"\""};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1+"/kind",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data26.name !== undefined){
+let data29 = data26.name;
+if(typeof data29 === "string"){
+if(func2(data29) > 253){
+const err45 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1+"/name",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+if(func2(data29) < 1){
+const err46 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1+"/name",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1+"/name",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+if(data26.namespace !== undefined){
+let data30 = data26.namespace;
+if(typeof data30 === "string"){
+if(func2(data30) > 63){
+const err48 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1+"/namespace",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+if(func2(data30) < 1){
+const err49 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1+"/namespace",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+if(!pattern2.test(data30)){
+const err50 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1+"/namespace",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/namespace/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\""};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+else {
+const err51 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1+"/namespace",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+if(data26.port !== undefined){
+let data31 = data26.port;
+if(!(((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31))) && (isFinite(data31)))){
+const err52 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1+"/port",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+if((typeof data31 == "number") && (isFinite(data31))){
+if(data31 > 65535 || isNaN(data31)){
+const err53 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1+"/port",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+if(data31 < 1 || isNaN(data31)){
+const err54 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1+"/port",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+}
+if(data26.sectionName !== undefined){
+let data32 = data26.sectionName;
+if(typeof data32 === "string"){
+if(func2(data32) > 253){
+const err55 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1+"/sectionName",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/sectionName/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+if(func2(data32) < 1){
+const err56 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1+"/sectionName",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/sectionName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+if(!pattern3.test(data32)){
+const err57 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1+"/sectionName",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/sectionName/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+else {
+const err58 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1+"/sectionName",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/sectionName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i1,schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+}
+else {
+const err60 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+if(data22.podTemplate !== undefined){
+if(!(validate17(data22.podTemplate, {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/podTemplate",parentData:data22,parentDataProperty:"podTemplate",rootData}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+errors = vErrors.length;
+}
+}
+if(data22.serviceType !== undefined){
+if(typeof data22.serviceType !== "string"){
+const err61 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/serviceType",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/serviceType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+}
+else {
+const err62 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/gatewayHTTPRoute",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+if(data21.ingress !== undefined){
+let data35 = data21.ingress;
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+for(const key10 in data35){
+if(!((((((key10 === "class") || (key10 === "ingressClassName")) || (key10 === "ingressTemplate")) || (key10 === "name")) || (key10 === "podTemplate")) || (key10 === "serviceType"))){
+const err63 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/ingress",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/ingress/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+if(data35.class !== undefined){
+if(typeof data35.class !== "string"){
+const err64 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/ingress/class",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/class/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+if(data35.ingressClassName !== undefined){
+if(typeof data35.ingressClassName !== "string"){
+const err65 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/ingress/ingressClassName",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/ingressClassName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+if(data35.ingressTemplate !== undefined){
+let data38 = data35.ingressTemplate;
+if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
+for(const key11 in data38){
+if(!(key11 === "metadata")){
+const err66 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/ingress/ingressTemplate",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/ingressTemplate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+if(data38.metadata !== undefined){
+let data39 = data38.metadata;
+if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
+for(const key12 in data39){
+if(!((key12 === "annotations") || (key12 === "labels"))){
+const err67 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/ingress/ingressTemplate/metadata",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/ingressTemplate/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+if(data39.annotations !== undefined){
+let data40 = data39.annotations;
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+for(const key13 in data40){
+if(typeof data40[key13] !== "string"){
+const err68 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/ingress/ingressTemplate/metadata/annotations/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/ingressTemplate/properties/metadata/properties/annotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/ingress/ingressTemplate/metadata/annotations",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/ingressTemplate/properties/metadata/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+if(data39.labels !== undefined){
+let data42 = data39.labels;
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+for(const key14 in data42){
+if(typeof data42[key14] !== "string"){
+const err70 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/ingress/ingressTemplate/metadata/labels/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/ingressTemplate/properties/metadata/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+}
+else {
+const err71 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/ingress/ingressTemplate/metadata/labels",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/ingressTemplate/properties/metadata/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+}
+else {
+const err72 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/ingress/ingressTemplate/metadata",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/ingressTemplate/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+}
+else {
+const err73 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/ingress/ingressTemplate",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/ingressTemplate/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+if(data35.name !== undefined){
+if(typeof data35.name !== "string"){
+const err74 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/ingress/name",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+if(data35.podTemplate !== undefined){
+if(!(validate17(data35.podTemplate, {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/ingress/podTemplate",parentData:data35,parentDataProperty:"podTemplate",rootData}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+errors = vErrors.length;
+}
+}
+if(data35.serviceType !== undefined){
+if(typeof data35.serviceType !== "string"){
+const err75 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/ingress/serviceType",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/serviceType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+}
+else {
+const err76 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01/ingress",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/properties/ingress/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+}
+else {
+const err77 = {instancePath:instancePath+"/acme/solvers/" + i0+"/http01",schemaPath:"#/properties/acme/properties/solvers/items/properties/http01/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+if(data19.selector !== undefined){
+let data47 = data19.selector;
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+for(const key15 in data47){
+if(!(((key15 === "dnsNames") || (key15 === "dnsZones")) || (key15 === "matchLabels"))){
+const err78 = {instancePath:instancePath+"/acme/solvers/" + i0+"/selector",schemaPath:"#/properties/acme/properties/solvers/items/properties/selector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+if(data47.dnsNames !== undefined){
+let data48 = data47.dnsNames;
+if(Array.isArray(data48)){
+const len2 = data48.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data48[i2] !== "string"){
+const err79 = {instancePath:instancePath+"/acme/solvers/" + i0+"/selector/dnsNames/" + i2,schemaPath:"#/properties/acme/properties/solvers/items/properties/selector/properties/dnsNames/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/acme/solvers/" + i0+"/selector/dnsNames",schemaPath:"#/properties/acme/properties/solvers/items/properties/selector/properties/dnsNames/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+if(data47.dnsZones !== undefined){
+let data50 = data47.dnsZones;
+if(Array.isArray(data50)){
+const len3 = data50.length;
+for(let i3=0; i3<len3; i3++){
+if(typeof data50[i3] !== "string"){
+const err81 = {instancePath:instancePath+"/acme/solvers/" + i0+"/selector/dnsZones/" + i3,schemaPath:"#/properties/acme/properties/solvers/items/properties/selector/properties/dnsZones/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+}
+}
+else {
+const err82 = {instancePath:instancePath+"/acme/solvers/" + i0+"/selector/dnsZones",schemaPath:"#/properties/acme/properties/solvers/items/properties/selector/properties/dnsZones/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+if(data47.matchLabels !== undefined){
+let data52 = data47.matchLabels;
+if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
+for(const key16 in data52){
+if(typeof data52[key16] !== "string"){
+const err83 = {instancePath:instancePath+"/acme/solvers/" + i0+"/selector/matchLabels/" + key16.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/acme/properties/solvers/items/properties/selector/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+}
+else {
+const err84 = {instancePath:instancePath+"/acme/solvers/" + i0+"/selector/matchLabels",schemaPath:"#/properties/acme/properties/solvers/items/properties/selector/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+}
+else {
+const err85 = {instancePath:instancePath+"/acme/solvers/" + i0+"/selector",schemaPath:"#/properties/acme/properties/solvers/items/properties/selector/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+if(data19.waitInsteadOfSelfCheck !== undefined){
+if(typeof data19.waitInsteadOfSelfCheck !== "string"){
+const err86 = {instancePath:instancePath+"/acme/solvers/" + i0+"/waitInsteadOfSelfCheck",schemaPath:"#/properties/acme/properties/solvers/items/properties/waitInsteadOfSelfCheck/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+}
+else {
+const err87 = {instancePath:instancePath+"/acme/solvers/" + i0,schemaPath:"#/properties/acme/properties/solvers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+}
+}
+else {
+const err88 = {instancePath:instancePath+"/acme/solvers",schemaPath:"#/properties/acme/properties/solvers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+}
+}
+else {
+const err89 = {instancePath:instancePath+"/acme",schemaPath:"#/properties/acme/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+}
+if(data.ca !== undefined){
+let data55 = data.ca;
+if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
+if(data55.secretName === undefined){
+const err90 = {instancePath:instancePath+"/ca",schemaPath:"#/properties/ca/required",keyword:"required",params:{missingProperty: "secretName"},message:"must have required property '"+"secretName"+"'"};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+for(const key17 in data55){
+if(!((((key17 === "crlDistributionPoints") || (key17 === "issuingCertificateURLs")) || (key17 === "ocspServers")) || (key17 === "secretName"))){
+const err91 = {instancePath:instancePath+"/ca",schemaPath:"#/properties/ca/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+if(data55.crlDistributionPoints !== undefined){
+let data56 = data55.crlDistributionPoints;
+if(Array.isArray(data56)){
+const len4 = data56.length;
+for(let i4=0; i4<len4; i4++){
+if(typeof data56[i4] !== "string"){
+const err92 = {instancePath:instancePath+"/ca/crlDistributionPoints/" + i4,schemaPath:"#/properties/ca/properties/crlDistributionPoints/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+}
+}
+else {
+const err93 = {instancePath:instancePath+"/ca/crlDistributionPoints",schemaPath:"#/properties/ca/properties/crlDistributionPoints/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+if(data55.issuingCertificateURLs !== undefined){
+let data58 = data55.issuingCertificateURLs;
+if(Array.isArray(data58)){
+const len5 = data58.length;
+for(let i5=0; i5<len5; i5++){
+if(typeof data58[i5] !== "string"){
+const err94 = {instancePath:instancePath+"/ca/issuingCertificateURLs/" + i5,schemaPath:"#/properties/ca/properties/issuingCertificateURLs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+}
+else {
+const err95 = {instancePath:instancePath+"/ca/issuingCertificateURLs",schemaPath:"#/properties/ca/properties/issuingCertificateURLs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+}
+if(data55.ocspServers !== undefined){
+let data60 = data55.ocspServers;
+if(Array.isArray(data60)){
+const len6 = data60.length;
+for(let i6=0; i6<len6; i6++){
+if(typeof data60[i6] !== "string"){
+const err96 = {instancePath:instancePath+"/ca/ocspServers/" + i6,schemaPath:"#/properties/ca/properties/ocspServers/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+}
+}
+else {
+const err97 = {instancePath:instancePath+"/ca/ocspServers",schemaPath:"#/properties/ca/properties/ocspServers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+}
+if(data55.secretName !== undefined){
+if(typeof data55.secretName !== "string"){
+const err98 = {instancePath:instancePath+"/ca/secretName",schemaPath:"#/properties/ca/properties/secretName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+}
+}
+else {
+const err99 = {instancePath:instancePath+"/ca",schemaPath:"#/properties/ca/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+}
+if(data.selfSigned !== undefined){
+let data63 = data.selfSigned;
+if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
+for(const key18 in data63){
+if(!(key18 === "crlDistributionPoints")){
+const err100 = {instancePath:instancePath+"/selfSigned",schemaPath:"#/properties/selfSigned/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+if(data63.crlDistributionPoints !== undefined){
+let data64 = data63.crlDistributionPoints;
+if(Array.isArray(data64)){
+const len7 = data64.length;
+for(let i7=0; i7<len7; i7++){
+if(typeof data64[i7] !== "string"){
+const err101 = {instancePath:instancePath+"/selfSigned/crlDistributionPoints/" + i7,schemaPath:"#/properties/selfSigned/properties/crlDistributionPoints/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+}
+}
+else {
+const err102 = {instancePath:instancePath+"/selfSigned/crlDistributionPoints",schemaPath:"#/properties/selfSigned/properties/crlDistributionPoints/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+}
+}
+else {
+const err103 = {instancePath:instancePath+"/selfSigned",schemaPath:"#/properties/selfSigned/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+}
+if(data.vault !== undefined){
+let data66 = data.vault;
+if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
+if(data66.auth === undefined){
+const err104 = {instancePath:instancePath+"/vault",schemaPath:"#/properties/vault/required",keyword:"required",params:{missingProperty: "auth"},message:"must have required property '"+"auth"+"'"};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+if(data66.path === undefined){
+const err105 = {instancePath:instancePath+"/vault",schemaPath:"#/properties/vault/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+if(data66.server === undefined){
+const err106 = {instancePath:instancePath+"/vault",schemaPath:"#/properties/vault/required",keyword:"required",params:{missingProperty: "server"},message:"must have required property '"+"server"+"'"};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+for(const key19 in data66){
+if(!(func0.call(schema7.properties.vault.properties, key19))){
+const err107 = {instancePath:instancePath+"/vault",schemaPath:"#/properties/vault/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+if(data66.auth !== undefined){
+let data67 = data66.auth;
+if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
+for(const key20 in data67){
+if(!(((((key20 === "appRole") || (key20 === "aws")) || (key20 === "clientCertificate")) || (key20 === "kubernetes")) || (key20 === "tokenSecretRef"))){
+const err108 = {instancePath:instancePath+"/vault/auth",schemaPath:"#/properties/vault/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+}
+if(data67.appRole !== undefined){
+let data68 = data67.appRole;
+if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
+if(data68.path === undefined){
+const err109 = {instancePath:instancePath+"/vault/auth/appRole",schemaPath:"#/properties/vault/properties/auth/properties/appRole/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+if(data68.roleId === undefined){
+const err110 = {instancePath:instancePath+"/vault/auth/appRole",schemaPath:"#/properties/vault/properties/auth/properties/appRole/required",keyword:"required",params:{missingProperty: "roleId"},message:"must have required property '"+"roleId"+"'"};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+if(data68.secretRef === undefined){
+const err111 = {instancePath:instancePath+"/vault/auth/appRole",schemaPath:"#/properties/vault/properties/auth/properties/appRole/required",keyword:"required",params:{missingProperty: "secretRef"},message:"must have required property '"+"secretRef"+"'"};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+for(const key21 in data68){
+if(!(((key21 === "path") || (key21 === "roleId")) || (key21 === "secretRef"))){
+const err112 = {instancePath:instancePath+"/vault/auth/appRole",schemaPath:"#/properties/vault/properties/auth/properties/appRole/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+}
+if(data68.path !== undefined){
+if(typeof data68.path !== "string"){
+const err113 = {instancePath:instancePath+"/vault/auth/appRole/path",schemaPath:"#/properties/vault/properties/auth/properties/appRole/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+}
+if(data68.roleId !== undefined){
+if(typeof data68.roleId !== "string"){
+const err114 = {instancePath:instancePath+"/vault/auth/appRole/roleId",schemaPath:"#/properties/vault/properties/auth/properties/appRole/properties/roleId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+}
+if(data68.secretRef !== undefined){
+let data71 = data68.secretRef;
+if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
+if(data71.name === undefined){
+const err115 = {instancePath:instancePath+"/vault/auth/appRole/secretRef",schemaPath:"#/properties/vault/properties/auth/properties/appRole/properties/secretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+for(const key22 in data71){
+if(!((key22 === "key") || (key22 === "name"))){
+const err116 = {instancePath:instancePath+"/vault/auth/appRole/secretRef",schemaPath:"#/properties/vault/properties/auth/properties/appRole/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err116];
+}
+else {
+vErrors.push(err116);
+}
+errors++;
+}
+}
+if(data71.key !== undefined){
+if(typeof data71.key !== "string"){
+const err117 = {instancePath:instancePath+"/vault/auth/appRole/secretRef/key",schemaPath:"#/properties/vault/properties/auth/properties/appRole/properties/secretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err117];
+}
+else {
+vErrors.push(err117);
+}
+errors++;
+}
+}
+if(data71.name !== undefined){
+if(typeof data71.name !== "string"){
+const err118 = {instancePath:instancePath+"/vault/auth/appRole/secretRef/name",schemaPath:"#/properties/vault/properties/auth/properties/appRole/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err118];
+}
+else {
+vErrors.push(err118);
+}
+errors++;
+}
+}
+}
+else {
+const err119 = {instancePath:instancePath+"/vault/auth/appRole/secretRef",schemaPath:"#/properties/vault/properties/auth/properties/appRole/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err119];
+}
+else {
+vErrors.push(err119);
+}
+errors++;
+}
+}
+}
+else {
+const err120 = {instancePath:instancePath+"/vault/auth/appRole",schemaPath:"#/properties/vault/properties/auth/properties/appRole/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
+}
+errors++;
+}
+}
+if(data67.aws !== undefined){
+let data74 = data67.aws;
+if(data74 && typeof data74 == "object" && !Array.isArray(data74)){
+if(data74.role === undefined){
+const err121 = {instancePath:instancePath+"/vault/auth/aws",schemaPath:"#/properties/vault/properties/auth/properties/aws/required",keyword:"required",params:{missingProperty: "role"},message:"must have required property '"+"role"+"'"};
+if(vErrors === null){
+vErrors = [err121];
+}
+else {
+vErrors.push(err121);
+}
+errors++;
+}
+for(const key23 in data74){
+if(!((((((key23 === "iamRoleArn") || (key23 === "mountPath")) || (key23 === "region")) || (key23 === "role")) || (key23 === "serviceAccountRef")) || (key23 === "vaultHeaderValue"))){
+const err122 = {instancePath:instancePath+"/vault/auth/aws",schemaPath:"#/properties/vault/properties/auth/properties/aws/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err122];
+}
+else {
+vErrors.push(err122);
+}
+errors++;
+}
+}
+if(data74.iamRoleArn !== undefined){
+if(typeof data74.iamRoleArn !== "string"){
+const err123 = {instancePath:instancePath+"/vault/auth/aws/iamRoleArn",schemaPath:"#/properties/vault/properties/auth/properties/aws/properties/iamRoleArn/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
+}
+errors++;
+}
+}
+if(data74.mountPath !== undefined){
+if(typeof data74.mountPath !== "string"){
+const err124 = {instancePath:instancePath+"/vault/auth/aws/mountPath",schemaPath:"#/properties/vault/properties/auth/properties/aws/properties/mountPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
+}
+errors++;
+}
+}
+if(data74.region !== undefined){
+if(typeof data74.region !== "string"){
+const err125 = {instancePath:instancePath+"/vault/auth/aws/region",schemaPath:"#/properties/vault/properties/auth/properties/aws/properties/region/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
+}
+errors++;
+}
+}
+if(data74.role !== undefined){
+let data78 = data74.role;
+if(typeof data78 === "string"){
+if(func2(data78) < 1){
+const err126 = {instancePath:instancePath+"/vault/auth/aws/role",schemaPath:"#/properties/vault/properties/auth/properties/aws/properties/role/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err126];
+}
+else {
+vErrors.push(err126);
+}
+errors++;
+}
+}
+else {
+const err127 = {instancePath:instancePath+"/vault/auth/aws/role",schemaPath:"#/properties/vault/properties/auth/properties/aws/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err127];
+}
+else {
+vErrors.push(err127);
+}
+errors++;
+}
+}
+if(data74.serviceAccountRef !== undefined){
+let data79 = data74.serviceAccountRef;
+if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
+if(data79.name === undefined){
+const err128 = {instancePath:instancePath+"/vault/auth/aws/serviceAccountRef",schemaPath:"#/properties/vault/properties/auth/properties/aws/properties/serviceAccountRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err128];
+}
+else {
+vErrors.push(err128);
+}
+errors++;
+}
+for(const key24 in data79){
+if(!((key24 === "audiences") || (key24 === "name"))){
+const err129 = {instancePath:instancePath+"/vault/auth/aws/serviceAccountRef",schemaPath:"#/properties/vault/properties/auth/properties/aws/properties/serviceAccountRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err129];
+}
+else {
+vErrors.push(err129);
+}
+errors++;
+}
+}
+if(data79.audiences !== undefined){
+let data80 = data79.audiences;
+if(Array.isArray(data80)){
+const len8 = data80.length;
+for(let i8=0; i8<len8; i8++){
+if(typeof data80[i8] !== "string"){
+const err130 = {instancePath:instancePath+"/vault/auth/aws/serviceAccountRef/audiences/" + i8,schemaPath:"#/properties/vault/properties/auth/properties/aws/properties/serviceAccountRef/properties/audiences/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err130];
+}
+else {
+vErrors.push(err130);
+}
+errors++;
+}
+}
+}
+else {
+const err131 = {instancePath:instancePath+"/vault/auth/aws/serviceAccountRef/audiences",schemaPath:"#/properties/vault/properties/auth/properties/aws/properties/serviceAccountRef/properties/audiences/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err131];
+}
+else {
+vErrors.push(err131);
+}
+errors++;
+}
+}
+if(data79.name !== undefined){
+if(typeof data79.name !== "string"){
+const err132 = {instancePath:instancePath+"/vault/auth/aws/serviceAccountRef/name",schemaPath:"#/properties/vault/properties/auth/properties/aws/properties/serviceAccountRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err132];
+}
+else {
+vErrors.push(err132);
+}
+errors++;
+}
+}
+}
+else {
+const err133 = {instancePath:instancePath+"/vault/auth/aws/serviceAccountRef",schemaPath:"#/properties/vault/properties/auth/properties/aws/properties/serviceAccountRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+}
+}
+if(data74.vaultHeaderValue !== undefined){
+if(typeof data74.vaultHeaderValue !== "string"){
+const err134 = {instancePath:instancePath+"/vault/auth/aws/vaultHeaderValue",schemaPath:"#/properties/vault/properties/auth/properties/aws/properties/vaultHeaderValue/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
+}
+errors++;
+}
+}
+}
+else {
+const err135 = {instancePath:instancePath+"/vault/auth/aws",schemaPath:"#/properties/vault/properties/auth/properties/aws/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
+}
+errors++;
+}
+}
+if(data67.clientCertificate !== undefined){
+let data84 = data67.clientCertificate;
+if(data84 && typeof data84 == "object" && !Array.isArray(data84)){
+for(const key25 in data84){
+if(!(((key25 === "mountPath") || (key25 === "name")) || (key25 === "secretName"))){
+const err136 = {instancePath:instancePath+"/vault/auth/clientCertificate",schemaPath:"#/properties/vault/properties/auth/properties/clientCertificate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err136];
+}
+else {
+vErrors.push(err136);
+}
+errors++;
+}
+}
+if(data84.mountPath !== undefined){
+if(typeof data84.mountPath !== "string"){
+const err137 = {instancePath:instancePath+"/vault/auth/clientCertificate/mountPath",schemaPath:"#/properties/vault/properties/auth/properties/clientCertificate/properties/mountPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err137];
+}
+else {
+vErrors.push(err137);
+}
+errors++;
+}
+}
+if(data84.name !== undefined){
+if(typeof data84.name !== "string"){
+const err138 = {instancePath:instancePath+"/vault/auth/clientCertificate/name",schemaPath:"#/properties/vault/properties/auth/properties/clientCertificate/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err138];
+}
+else {
+vErrors.push(err138);
+}
+errors++;
+}
+}
+if(data84.secretName !== undefined){
+if(typeof data84.secretName !== "string"){
+const err139 = {instancePath:instancePath+"/vault/auth/clientCertificate/secretName",schemaPath:"#/properties/vault/properties/auth/properties/clientCertificate/properties/secretName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err139];
+}
+else {
+vErrors.push(err139);
+}
+errors++;
+}
+}
+}
+else {
+const err140 = {instancePath:instancePath+"/vault/auth/clientCertificate",schemaPath:"#/properties/vault/properties/auth/properties/clientCertificate/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err140];
+}
+else {
+vErrors.push(err140);
+}
+errors++;
+}
+}
+if(data67.kubernetes !== undefined){
+let data88 = data67.kubernetes;
+if(data88 && typeof data88 == "object" && !Array.isArray(data88)){
+if(data88.role === undefined){
+const err141 = {instancePath:instancePath+"/vault/auth/kubernetes",schemaPath:"#/properties/vault/properties/auth/properties/kubernetes/required",keyword:"required",params:{missingProperty: "role"},message:"must have required property '"+"role"+"'"};
+if(vErrors === null){
+vErrors = [err141];
+}
+else {
+vErrors.push(err141);
+}
+errors++;
+}
+for(const key26 in data88){
+if(!((((key26 === "mountPath") || (key26 === "role")) || (key26 === "secretRef")) || (key26 === "serviceAccountRef"))){
+const err142 = {instancePath:instancePath+"/vault/auth/kubernetes",schemaPath:"#/properties/vault/properties/auth/properties/kubernetes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err142];
+}
+else {
+vErrors.push(err142);
+}
+errors++;
+}
+}
+if(data88.mountPath !== undefined){
+if(typeof data88.mountPath !== "string"){
+const err143 = {instancePath:instancePath+"/vault/auth/kubernetes/mountPath",schemaPath:"#/properties/vault/properties/auth/properties/kubernetes/properties/mountPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err143];
+}
+else {
+vErrors.push(err143);
+}
+errors++;
+}
+}
+if(data88.role !== undefined){
+if(typeof data88.role !== "string"){
+const err144 = {instancePath:instancePath+"/vault/auth/kubernetes/role",schemaPath:"#/properties/vault/properties/auth/properties/kubernetes/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err144];
+}
+else {
+vErrors.push(err144);
+}
+errors++;
+}
+}
+if(data88.secretRef !== undefined){
+let data91 = data88.secretRef;
+if(data91 && typeof data91 == "object" && !Array.isArray(data91)){
+if(data91.name === undefined){
+const err145 = {instancePath:instancePath+"/vault/auth/kubernetes/secretRef",schemaPath:"#/properties/vault/properties/auth/properties/kubernetes/properties/secretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err145];
+}
+else {
+vErrors.push(err145);
+}
+errors++;
+}
+for(const key27 in data91){
+if(!((key27 === "key") || (key27 === "name"))){
+const err146 = {instancePath:instancePath+"/vault/auth/kubernetes/secretRef",schemaPath:"#/properties/vault/properties/auth/properties/kubernetes/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err146];
+}
+else {
+vErrors.push(err146);
+}
+errors++;
+}
+}
+if(data91.key !== undefined){
+if(typeof data91.key !== "string"){
+const err147 = {instancePath:instancePath+"/vault/auth/kubernetes/secretRef/key",schemaPath:"#/properties/vault/properties/auth/properties/kubernetes/properties/secretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err147];
+}
+else {
+vErrors.push(err147);
+}
+errors++;
+}
+}
+if(data91.name !== undefined){
+if(typeof data91.name !== "string"){
+const err148 = {instancePath:instancePath+"/vault/auth/kubernetes/secretRef/name",schemaPath:"#/properties/vault/properties/auth/properties/kubernetes/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err148];
+}
+else {
+vErrors.push(err148);
+}
+errors++;
+}
+}
+}
+else {
+const err149 = {instancePath:instancePath+"/vault/auth/kubernetes/secretRef",schemaPath:"#/properties/vault/properties/auth/properties/kubernetes/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err149];
+}
+else {
+vErrors.push(err149);
+}
+errors++;
+}
+}
+if(data88.serviceAccountRef !== undefined){
+let data94 = data88.serviceAccountRef;
+if(data94 && typeof data94 == "object" && !Array.isArray(data94)){
+if(data94.name === undefined){
+const err150 = {instancePath:instancePath+"/vault/auth/kubernetes/serviceAccountRef",schemaPath:"#/properties/vault/properties/auth/properties/kubernetes/properties/serviceAccountRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err150];
+}
+else {
+vErrors.push(err150);
+}
+errors++;
+}
+for(const key28 in data94){
+if(!((key28 === "audiences") || (key28 === "name"))){
+const err151 = {instancePath:instancePath+"/vault/auth/kubernetes/serviceAccountRef",schemaPath:"#/properties/vault/properties/auth/properties/kubernetes/properties/serviceAccountRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err151];
+}
+else {
+vErrors.push(err151);
+}
+errors++;
+}
+}
+if(data94.audiences !== undefined){
+let data95 = data94.audiences;
+if(Array.isArray(data95)){
+const len9 = data95.length;
+for(let i9=0; i9<len9; i9++){
+if(typeof data95[i9] !== "string"){
+const err152 = {instancePath:instancePath+"/vault/auth/kubernetes/serviceAccountRef/audiences/" + i9,schemaPath:"#/properties/vault/properties/auth/properties/kubernetes/properties/serviceAccountRef/properties/audiences/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err152];
+}
+else {
+vErrors.push(err152);
+}
+errors++;
+}
+}
+}
+else {
+const err153 = {instancePath:instancePath+"/vault/auth/kubernetes/serviceAccountRef/audiences",schemaPath:"#/properties/vault/properties/auth/properties/kubernetes/properties/serviceAccountRef/properties/audiences/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err153];
+}
+else {
+vErrors.push(err153);
+}
+errors++;
+}
+}
+if(data94.name !== undefined){
+if(typeof data94.name !== "string"){
+const err154 = {instancePath:instancePath+"/vault/auth/kubernetes/serviceAccountRef/name",schemaPath:"#/properties/vault/properties/auth/properties/kubernetes/properties/serviceAccountRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err154];
+}
+else {
+vErrors.push(err154);
+}
+errors++;
+}
+}
+}
+else {
+const err155 = {instancePath:instancePath+"/vault/auth/kubernetes/serviceAccountRef",schemaPath:"#/properties/vault/properties/auth/properties/kubernetes/properties/serviceAccountRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err155];
+}
+else {
+vErrors.push(err155);
+}
+errors++;
+}
+}
+}
+else {
+const err156 = {instancePath:instancePath+"/vault/auth/kubernetes",schemaPath:"#/properties/vault/properties/auth/properties/kubernetes/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err156];
+}
+else {
+vErrors.push(err156);
+}
+errors++;
+}
+}
+if(data67.tokenSecretRef !== undefined){
+let data98 = data67.tokenSecretRef;
+if(data98 && typeof data98 == "object" && !Array.isArray(data98)){
+if(data98.name === undefined){
+const err157 = {instancePath:instancePath+"/vault/auth/tokenSecretRef",schemaPath:"#/properties/vault/properties/auth/properties/tokenSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err157];
+}
+else {
+vErrors.push(err157);
+}
+errors++;
+}
+for(const key29 in data98){
+if(!((key29 === "key") || (key29 === "name"))){
+const err158 = {instancePath:instancePath+"/vault/auth/tokenSecretRef",schemaPath:"#/properties/vault/properties/auth/properties/tokenSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err158];
+}
+else {
+vErrors.push(err158);
+}
+errors++;
+}
+}
+if(data98.key !== undefined){
+if(typeof data98.key !== "string"){
+const err159 = {instancePath:instancePath+"/vault/auth/tokenSecretRef/key",schemaPath:"#/properties/vault/properties/auth/properties/tokenSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err159];
+}
+else {
+vErrors.push(err159);
+}
+errors++;
+}
+}
+if(data98.name !== undefined){
+if(typeof data98.name !== "string"){
+const err160 = {instancePath:instancePath+"/vault/auth/tokenSecretRef/name",schemaPath:"#/properties/vault/properties/auth/properties/tokenSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err160];
+}
+else {
+vErrors.push(err160);
+}
+errors++;
+}
+}
+}
+else {
+const err161 = {instancePath:instancePath+"/vault/auth/tokenSecretRef",schemaPath:"#/properties/vault/properties/auth/properties/tokenSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err161];
+}
+else {
+vErrors.push(err161);
+}
+errors++;
+}
+}
+}
+else {
+const err162 = {instancePath:instancePath+"/vault/auth",schemaPath:"#/properties/vault/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err162];
+}
+else {
+vErrors.push(err162);
+}
+errors++;
+}
+}
+if(data66.caBundle !== undefined){
+let data101 = data66.caBundle;
+if(typeof data101 === "string"){
+if(!(formats2(data101))){
+const err163 = {instancePath:instancePath+"/vault/caBundle",schemaPath:"#/properties/vault/properties/caBundle/format",keyword:"format",params:{format: "byte"},message:"must match format \""+"byte"+"\""};
+if(vErrors === null){
+vErrors = [err163];
+}
+else {
+vErrors.push(err163);
+}
+errors++;
+}
+}
+else {
+const err164 = {instancePath:instancePath+"/vault/caBundle",schemaPath:"#/properties/vault/properties/caBundle/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+}
+if(data66.caBundleSecretRef !== undefined){
+let data102 = data66.caBundleSecretRef;
+if(data102 && typeof data102 == "object" && !Array.isArray(data102)){
+if(data102.name === undefined){
+const err165 = {instancePath:instancePath+"/vault/caBundleSecretRef",schemaPath:"#/properties/vault/properties/caBundleSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err165];
+}
+else {
+vErrors.push(err165);
+}
+errors++;
+}
+for(const key30 in data102){
+if(!((key30 === "key") || (key30 === "name"))){
+const err166 = {instancePath:instancePath+"/vault/caBundleSecretRef",schemaPath:"#/properties/vault/properties/caBundleSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err166];
+}
+else {
+vErrors.push(err166);
+}
+errors++;
+}
+}
+if(data102.key !== undefined){
+if(typeof data102.key !== "string"){
+const err167 = {instancePath:instancePath+"/vault/caBundleSecretRef/key",schemaPath:"#/properties/vault/properties/caBundleSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err167];
+}
+else {
+vErrors.push(err167);
+}
+errors++;
+}
+}
+if(data102.name !== undefined){
+if(typeof data102.name !== "string"){
+const err168 = {instancePath:instancePath+"/vault/caBundleSecretRef/name",schemaPath:"#/properties/vault/properties/caBundleSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err168];
+}
+else {
+vErrors.push(err168);
+}
+errors++;
+}
+}
+}
+else {
+const err169 = {instancePath:instancePath+"/vault/caBundleSecretRef",schemaPath:"#/properties/vault/properties/caBundleSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err169];
+}
+else {
+vErrors.push(err169);
+}
+errors++;
+}
+}
+if(data66.clientCertSecretRef !== undefined){
+let data105 = data66.clientCertSecretRef;
+if(data105 && typeof data105 == "object" && !Array.isArray(data105)){
+if(data105.name === undefined){
+const err170 = {instancePath:instancePath+"/vault/clientCertSecretRef",schemaPath:"#/properties/vault/properties/clientCertSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err170];
+}
+else {
+vErrors.push(err170);
+}
+errors++;
+}
+for(const key31 in data105){
+if(!((key31 === "key") || (key31 === "name"))){
+const err171 = {instancePath:instancePath+"/vault/clientCertSecretRef",schemaPath:"#/properties/vault/properties/clientCertSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err171];
+}
+else {
+vErrors.push(err171);
+}
+errors++;
+}
+}
+if(data105.key !== undefined){
+if(typeof data105.key !== "string"){
+const err172 = {instancePath:instancePath+"/vault/clientCertSecretRef/key",schemaPath:"#/properties/vault/properties/clientCertSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err172];
+}
+else {
+vErrors.push(err172);
+}
+errors++;
+}
+}
+if(data105.name !== undefined){
+if(typeof data105.name !== "string"){
+const err173 = {instancePath:instancePath+"/vault/clientCertSecretRef/name",schemaPath:"#/properties/vault/properties/clientCertSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err173];
+}
+else {
+vErrors.push(err173);
+}
+errors++;
+}
+}
+}
+else {
+const err174 = {instancePath:instancePath+"/vault/clientCertSecretRef",schemaPath:"#/properties/vault/properties/clientCertSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err174];
+}
+else {
+vErrors.push(err174);
+}
+errors++;
+}
+}
+if(data66.clientKeySecretRef !== undefined){
+let data108 = data66.clientKeySecretRef;
+if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
+if(data108.name === undefined){
+const err175 = {instancePath:instancePath+"/vault/clientKeySecretRef",schemaPath:"#/properties/vault/properties/clientKeySecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err175];
+}
+else {
+vErrors.push(err175);
+}
+errors++;
+}
+for(const key32 in data108){
+if(!((key32 === "key") || (key32 === "name"))){
+const err176 = {instancePath:instancePath+"/vault/clientKeySecretRef",schemaPath:"#/properties/vault/properties/clientKeySecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err176];
+}
+else {
+vErrors.push(err176);
+}
+errors++;
+}
+}
+if(data108.key !== undefined){
+if(typeof data108.key !== "string"){
+const err177 = {instancePath:instancePath+"/vault/clientKeySecretRef/key",schemaPath:"#/properties/vault/properties/clientKeySecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err177];
+}
+else {
+vErrors.push(err177);
+}
+errors++;
+}
+}
+if(data108.name !== undefined){
+if(typeof data108.name !== "string"){
+const err178 = {instancePath:instancePath+"/vault/clientKeySecretRef/name",schemaPath:"#/properties/vault/properties/clientKeySecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err178];
+}
+else {
+vErrors.push(err178);
+}
+errors++;
+}
+}
+}
+else {
+const err179 = {instancePath:instancePath+"/vault/clientKeySecretRef",schemaPath:"#/properties/vault/properties/clientKeySecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err179];
+}
+else {
+vErrors.push(err179);
+}
+errors++;
+}
+}
+if(data66.namespace !== undefined){
+if(typeof data66.namespace !== "string"){
+const err180 = {instancePath:instancePath+"/vault/namespace",schemaPath:"#/properties/vault/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err180];
+}
+else {
+vErrors.push(err180);
+}
+errors++;
+}
+}
+if(data66.path !== undefined){
+if(typeof data66.path !== "string"){
+const err181 = {instancePath:instancePath+"/vault/path",schemaPath:"#/properties/vault/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err181];
+}
+else {
+vErrors.push(err181);
+}
+errors++;
+}
+}
+if(data66.server !== undefined){
+if(typeof data66.server !== "string"){
+const err182 = {instancePath:instancePath+"/vault/server",schemaPath:"#/properties/vault/properties/server/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err182];
+}
+else {
+vErrors.push(err182);
+}
+errors++;
+}
+}
+if(data66.serverName !== undefined){
+if(typeof data66.serverName !== "string"){
+const err183 = {instancePath:instancePath+"/vault/serverName",schemaPath:"#/properties/vault/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err183];
+}
+else {
+vErrors.push(err183);
+}
+errors++;
+}
+}
+}
+else {
+const err184 = {instancePath:instancePath+"/vault",schemaPath:"#/properties/vault/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err184];
+}
+else {
+vErrors.push(err184);
+}
+errors++;
+}
+}
+if(data.venafi !== undefined){
+let data115 = data.venafi;
+if(data115 && typeof data115 == "object" && !Array.isArray(data115)){
+if(data115.zone === undefined){
+const err185 = {instancePath:instancePath+"/venafi",schemaPath:"#/properties/venafi/required",keyword:"required",params:{missingProperty: "zone"},message:"must have required property '"+"zone"+"'"};
+if(vErrors === null){
+vErrors = [err185];
+}
+else {
+vErrors.push(err185);
+}
+errors++;
+}
+for(const key33 in data115){
+if(!((((key33 === "cloud") || (key33 === "ngts")) || (key33 === "tpp")) || (key33 === "zone"))){
+const err186 = {instancePath:instancePath+"/venafi",schemaPath:"#/properties/venafi/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err186];
+}
+else {
+vErrors.push(err186);
+}
+errors++;
+}
+}
+if(data115.cloud !== undefined){
+let data116 = data115.cloud;
+if(data116 && typeof data116 == "object" && !Array.isArray(data116)){
+if(data116.apiTokenSecretRef === undefined){
+const err187 = {instancePath:instancePath+"/venafi/cloud",schemaPath:"#/properties/venafi/properties/cloud/required",keyword:"required",params:{missingProperty: "apiTokenSecretRef"},message:"must have required property '"+"apiTokenSecretRef"+"'"};
+if(vErrors === null){
+vErrors = [err187];
+}
+else {
+vErrors.push(err187);
+}
+errors++;
+}
+for(const key34 in data116){
+if(!((key34 === "apiTokenSecretRef") || (key34 === "url"))){
+const err188 = {instancePath:instancePath+"/venafi/cloud",schemaPath:"#/properties/venafi/properties/cloud/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key34},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err188];
+}
+else {
+vErrors.push(err188);
+}
+errors++;
+}
+}
+if(data116.apiTokenSecretRef !== undefined){
+let data117 = data116.apiTokenSecretRef;
+if(data117 && typeof data117 == "object" && !Array.isArray(data117)){
+if(data117.name === undefined){
+const err189 = {instancePath:instancePath+"/venafi/cloud/apiTokenSecretRef",schemaPath:"#/properties/venafi/properties/cloud/properties/apiTokenSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err189];
+}
+else {
+vErrors.push(err189);
+}
+errors++;
+}
+for(const key35 in data117){
+if(!((key35 === "key") || (key35 === "name"))){
+const err190 = {instancePath:instancePath+"/venafi/cloud/apiTokenSecretRef",schemaPath:"#/properties/venafi/properties/cloud/properties/apiTokenSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key35},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err190];
+}
+else {
+vErrors.push(err190);
+}
+errors++;
+}
+}
+if(data117.key !== undefined){
+if(typeof data117.key !== "string"){
+const err191 = {instancePath:instancePath+"/venafi/cloud/apiTokenSecretRef/key",schemaPath:"#/properties/venafi/properties/cloud/properties/apiTokenSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err191];
+}
+else {
+vErrors.push(err191);
+}
+errors++;
+}
+}
+if(data117.name !== undefined){
+if(typeof data117.name !== "string"){
+const err192 = {instancePath:instancePath+"/venafi/cloud/apiTokenSecretRef/name",schemaPath:"#/properties/venafi/properties/cloud/properties/apiTokenSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err192];
+}
+else {
+vErrors.push(err192);
+}
+errors++;
+}
+}
+}
+else {
+const err193 = {instancePath:instancePath+"/venafi/cloud/apiTokenSecretRef",schemaPath:"#/properties/venafi/properties/cloud/properties/apiTokenSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err193];
+}
+else {
+vErrors.push(err193);
+}
+errors++;
+}
+}
+if(data116.url !== undefined){
+if(typeof data116.url !== "string"){
+const err194 = {instancePath:instancePath+"/venafi/cloud/url",schemaPath:"#/properties/venafi/properties/cloud/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err194];
+}
+else {
+vErrors.push(err194);
+}
+errors++;
+}
+}
+}
+else {
+const err195 = {instancePath:instancePath+"/venafi/cloud",schemaPath:"#/properties/venafi/properties/cloud/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err195];
+}
+else {
+vErrors.push(err195);
+}
+errors++;
+}
+}
+if(data115.ngts !== undefined){
+let data121 = data115.ngts;
+if(data121 && typeof data121 == "object" && !Array.isArray(data121)){
+if(data121.credentialsRef === undefined){
+const err196 = {instancePath:instancePath+"/venafi/ngts",schemaPath:"#/properties/venafi/properties/ngts/required",keyword:"required",params:{missingProperty: "credentialsRef"},message:"must have required property '"+"credentialsRef"+"'"};
+if(vErrors === null){
+vErrors = [err196];
+}
+else {
+vErrors.push(err196);
+}
+errors++;
+}
+if(data121.tsgID === undefined){
+const err197 = {instancePath:instancePath+"/venafi/ngts",schemaPath:"#/properties/venafi/properties/ngts/required",keyword:"required",params:{missingProperty: "tsgID"},message:"must have required property '"+"tsgID"+"'"};
+if(vErrors === null){
+vErrors = [err197];
+}
+else {
+vErrors.push(err197);
+}
+errors++;
+}
+for(const key36 in data121){
+if(!((((key36 === "credentialsRef") || (key36 === "tokenEndpoint")) || (key36 === "tsgID")) || (key36 === "url"))){
+const err198 = {instancePath:instancePath+"/venafi/ngts",schemaPath:"#/properties/venafi/properties/ngts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key36},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err198];
+}
+else {
+vErrors.push(err198);
+}
+errors++;
+}
+}
+if(data121.credentialsRef !== undefined){
+let data122 = data121.credentialsRef;
+if(data122 && typeof data122 == "object" && !Array.isArray(data122)){
+if(data122.name === undefined){
+const err199 = {instancePath:instancePath+"/venafi/ngts/credentialsRef",schemaPath:"#/properties/venafi/properties/ngts/properties/credentialsRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err199];
+}
+else {
+vErrors.push(err199);
+}
+errors++;
+}
+for(const key37 in data122){
+if(!(key37 === "name")){
+const err200 = {instancePath:instancePath+"/venafi/ngts/credentialsRef",schemaPath:"#/properties/venafi/properties/ngts/properties/credentialsRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key37},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err200];
+}
+else {
+vErrors.push(err200);
+}
+errors++;
+}
+}
+if(data122.name !== undefined){
+if(typeof data122.name !== "string"){
+const err201 = {instancePath:instancePath+"/venafi/ngts/credentialsRef/name",schemaPath:"#/properties/venafi/properties/ngts/properties/credentialsRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err201];
+}
+else {
+vErrors.push(err201);
+}
+errors++;
+}
+}
+}
+else {
+const err202 = {instancePath:instancePath+"/venafi/ngts/credentialsRef",schemaPath:"#/properties/venafi/properties/ngts/properties/credentialsRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err202];
+}
+else {
+vErrors.push(err202);
+}
+errors++;
+}
+}
+if(data121.tokenEndpoint !== undefined){
+if(typeof data121.tokenEndpoint !== "string"){
+const err203 = {instancePath:instancePath+"/venafi/ngts/tokenEndpoint",schemaPath:"#/properties/venafi/properties/ngts/properties/tokenEndpoint/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err203];
+}
+else {
+vErrors.push(err203);
+}
+errors++;
+}
+}
+if(data121.tsgID !== undefined){
+if(typeof data121.tsgID !== "string"){
+const err204 = {instancePath:instancePath+"/venafi/ngts/tsgID",schemaPath:"#/properties/venafi/properties/ngts/properties/tsgID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err204];
+}
+else {
+vErrors.push(err204);
+}
+errors++;
+}
+}
+if(data121.url !== undefined){
+if(typeof data121.url !== "string"){
+const err205 = {instancePath:instancePath+"/venafi/ngts/url",schemaPath:"#/properties/venafi/properties/ngts/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err205];
+}
+else {
+vErrors.push(err205);
+}
+errors++;
+}
+}
+}
+else {
+const err206 = {instancePath:instancePath+"/venafi/ngts",schemaPath:"#/properties/venafi/properties/ngts/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err206];
+}
+else {
+vErrors.push(err206);
+}
+errors++;
+}
+}
+if(data115.tpp !== undefined){
+let data127 = data115.tpp;
+if(data127 && typeof data127 == "object" && !Array.isArray(data127)){
+if(data127.credentialsRef === undefined){
+const err207 = {instancePath:instancePath+"/venafi/tpp",schemaPath:"#/properties/venafi/properties/tpp/required",keyword:"required",params:{missingProperty: "credentialsRef"},message:"must have required property '"+"credentialsRef"+"'"};
+if(vErrors === null){
+vErrors = [err207];
+}
+else {
+vErrors.push(err207);
+}
+errors++;
+}
+if(data127.url === undefined){
+const err208 = {instancePath:instancePath+"/venafi/tpp",schemaPath:"#/properties/venafi/properties/tpp/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};
+if(vErrors === null){
+vErrors = [err208];
+}
+else {
+vErrors.push(err208);
+}
+errors++;
+}
+for(const key38 in data127){
+if(!((((key38 === "caBundle") || (key38 === "caBundleSecretRef")) || (key38 === "credentialsRef")) || (key38 === "url"))){
+const err209 = {instancePath:instancePath+"/venafi/tpp",schemaPath:"#/properties/venafi/properties/tpp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key38},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err209];
+}
+else {
+vErrors.push(err209);
+}
+errors++;
+}
+}
+if(data127.caBundle !== undefined){
+let data128 = data127.caBundle;
+if(typeof data128 === "string"){
+if(!(formats2(data128))){
+const err210 = {instancePath:instancePath+"/venafi/tpp/caBundle",schemaPath:"#/properties/venafi/properties/tpp/properties/caBundle/format",keyword:"format",params:{format: "byte"},message:"must match format \""+"byte"+"\""};
+if(vErrors === null){
+vErrors = [err210];
+}
+else {
+vErrors.push(err210);
+}
+errors++;
+}
+}
+else {
+const err211 = {instancePath:instancePath+"/venafi/tpp/caBundle",schemaPath:"#/properties/venafi/properties/tpp/properties/caBundle/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err211];
+}
+else {
+vErrors.push(err211);
+}
+errors++;
+}
+}
+if(data127.caBundleSecretRef !== undefined){
+let data129 = data127.caBundleSecretRef;
+if(data129 && typeof data129 == "object" && !Array.isArray(data129)){
+if(data129.name === undefined){
+const err212 = {instancePath:instancePath+"/venafi/tpp/caBundleSecretRef",schemaPath:"#/properties/venafi/properties/tpp/properties/caBundleSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err212];
+}
+else {
+vErrors.push(err212);
+}
+errors++;
+}
+for(const key39 in data129){
+if(!((key39 === "key") || (key39 === "name"))){
+const err213 = {instancePath:instancePath+"/venafi/tpp/caBundleSecretRef",schemaPath:"#/properties/venafi/properties/tpp/properties/caBundleSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key39},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err213];
+}
+else {
+vErrors.push(err213);
+}
+errors++;
+}
+}
+if(data129.key !== undefined){
+if(typeof data129.key !== "string"){
+const err214 = {instancePath:instancePath+"/venafi/tpp/caBundleSecretRef/key",schemaPath:"#/properties/venafi/properties/tpp/properties/caBundleSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err214];
+}
+else {
+vErrors.push(err214);
+}
+errors++;
+}
+}
+if(data129.name !== undefined){
+if(typeof data129.name !== "string"){
+const err215 = {instancePath:instancePath+"/venafi/tpp/caBundleSecretRef/name",schemaPath:"#/properties/venafi/properties/tpp/properties/caBundleSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err215];
+}
+else {
+vErrors.push(err215);
+}
+errors++;
+}
+}
+}
+else {
+const err216 = {instancePath:instancePath+"/venafi/tpp/caBundleSecretRef",schemaPath:"#/properties/venafi/properties/tpp/properties/caBundleSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err216];
+}
+else {
+vErrors.push(err216);
+}
+errors++;
+}
+}
+if(data127.credentialsRef !== undefined){
+let data132 = data127.credentialsRef;
+if(data132 && typeof data132 == "object" && !Array.isArray(data132)){
+if(data132.name === undefined){
+const err217 = {instancePath:instancePath+"/venafi/tpp/credentialsRef",schemaPath:"#/properties/venafi/properties/tpp/properties/credentialsRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err217];
+}
+else {
+vErrors.push(err217);
+}
+errors++;
+}
+for(const key40 in data132){
+if(!(key40 === "name")){
+const err218 = {instancePath:instancePath+"/venafi/tpp/credentialsRef",schemaPath:"#/properties/venafi/properties/tpp/properties/credentialsRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key40},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err218];
+}
+else {
+vErrors.push(err218);
+}
+errors++;
+}
+}
+if(data132.name !== undefined){
+if(typeof data132.name !== "string"){
+const err219 = {instancePath:instancePath+"/venafi/tpp/credentialsRef/name",schemaPath:"#/properties/venafi/properties/tpp/properties/credentialsRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err219];
+}
+else {
+vErrors.push(err219);
+}
+errors++;
+}
+}
+}
+else {
+const err220 = {instancePath:instancePath+"/venafi/tpp/credentialsRef",schemaPath:"#/properties/venafi/properties/tpp/properties/credentialsRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err220];
+}
+else {
+vErrors.push(err220);
+}
+errors++;
+}
+}
+if(data127.url !== undefined){
+if(typeof data127.url !== "string"){
+const err221 = {instancePath:instancePath+"/venafi/tpp/url",schemaPath:"#/properties/venafi/properties/tpp/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err221];
+}
+else {
+vErrors.push(err221);
+}
+errors++;
+}
+}
+}
+else {
+const err222 = {instancePath:instancePath+"/venafi/tpp",schemaPath:"#/properties/venafi/properties/tpp/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err222];
+}
+else {
+vErrors.push(err222);
+}
+errors++;
+}
+}
+if(data115.zone !== undefined){
+if(typeof data115.zone !== "string"){
+const err223 = {instancePath:instancePath+"/venafi/zone",schemaPath:"#/properties/venafi/properties/zone/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err223];
+}
+else {
+vErrors.push(err223);
+}
+errors++;
+}
+}
+}
+else {
+const err224 = {instancePath:instancePath+"/venafi",schemaPath:"#/properties/venafi/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err224];
+}
+else {
+vErrors.push(err224);
+}
+errors++;
+}
+}
+}
+else {
+const err225 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err225];
+}
+else {
+vErrors.push(err225);
+}
+errors++;
+}
+validate14.errors = vErrors;
+return errors === 0;
+}
+
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2695,4490 +7190,19 @@ errors = vErrors.length;
 }
 }
 if(data.spec !== undefined){
-let data3 = data.spec;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-for(const key1 in data3){
-if(!(((((key1 === "acme") || (key1 === "ca")) || (key1 === "selfSigned")) || (key1 === "vault")) || (key1 === "venafi"))){
-const err4 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(!(validate14(data.spec, {instancePath:instancePath+"/spec",parentData:data,parentDataProperty:"spec",rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err4];
 }
 else {
 vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data3.acme !== undefined){
-let data4 = data3.acme;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.privateKeySecretRef === undefined){
-const err5 = {instancePath:instancePath+"/spec/acme",schemaPath:"#/properties/spec/properties/acme/required",keyword:"required",params:{missingProperty: "privateKeySecretRef"},message:"must have required property '"+"privateKeySecretRef"+"'"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-if(data4.server === undefined){
-const err6 = {instancePath:instancePath+"/spec/acme",schemaPath:"#/properties/spec/properties/acme/required",keyword:"required",params:{missingProperty: "server"},message:"must have required property '"+"server"+"'"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-for(const key2 in data4){
-if(!(func0.call(schema0.properties.spec.properties.acme.properties, key2))){
-const err7 = {instancePath:instancePath+"/spec/acme",schemaPath:"#/properties/spec/properties/acme/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data4.caBundle !== undefined){
-let data5 = data4.caBundle;
-if(typeof data5 === "string"){
-if(!(formats2(data5))){
-const err8 = {instancePath:instancePath+"/spec/acme/caBundle",schemaPath:"#/properties/spec/properties/acme/properties/caBundle/format",keyword:"format",params:{format: "byte"},message:"must match format \""+"byte"+"\""};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-else {
-const err9 = {instancePath:instancePath+"/spec/acme/caBundle",schemaPath:"#/properties/spec/properties/acme/properties/caBundle/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-if(data4.disableAccountKeyGeneration !== undefined){
-if(typeof data4.disableAccountKeyGeneration !== "boolean"){
-const err10 = {instancePath:instancePath+"/spec/acme/disableAccountKeyGeneration",schemaPath:"#/properties/spec/properties/acme/properties/disableAccountKeyGeneration/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data4.email !== undefined){
-if(typeof data4.email !== "string"){
-const err11 = {instancePath:instancePath+"/spec/acme/email",schemaPath:"#/properties/spec/properties/acme/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data4.enableDurationFeature !== undefined){
-if(typeof data4.enableDurationFeature !== "boolean"){
-const err12 = {instancePath:instancePath+"/spec/acme/enableDurationFeature",schemaPath:"#/properties/spec/properties/acme/properties/enableDurationFeature/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data4.externalAccountBinding !== undefined){
-let data9 = data4.externalAccountBinding;
-if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
-if(data9.keyID === undefined){
-const err13 = {instancePath:instancePath+"/spec/acme/externalAccountBinding",schemaPath:"#/properties/spec/properties/acme/properties/externalAccountBinding/required",keyword:"required",params:{missingProperty: "keyID"},message:"must have required property '"+"keyID"+"'"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-if(data9.keySecretRef === undefined){
-const err14 = {instancePath:instancePath+"/spec/acme/externalAccountBinding",schemaPath:"#/properties/spec/properties/acme/properties/externalAccountBinding/required",keyword:"required",params:{missingProperty: "keySecretRef"},message:"must have required property '"+"keySecretRef"+"'"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-for(const key3 in data9){
-if(!(((key3 === "keyAlgorithm") || (key3 === "keyID")) || (key3 === "keySecretRef"))){
-const err15 = {instancePath:instancePath+"/spec/acme/externalAccountBinding",schemaPath:"#/properties/spec/properties/acme/properties/externalAccountBinding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data9.keyAlgorithm !== undefined){
-let data10 = data9.keyAlgorithm;
-if(typeof data10 !== "string"){
-const err16 = {instancePath:instancePath+"/spec/acme/externalAccountBinding/keyAlgorithm",schemaPath:"#/properties/spec/properties/acme/properties/externalAccountBinding/properties/keyAlgorithm/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-if(!(((data10 === "HS256") || (data10 === "HS384")) || (data10 === "HS512"))){
-const err17 = {instancePath:instancePath+"/spec/acme/externalAccountBinding/keyAlgorithm",schemaPath:"#/properties/spec/properties/acme/properties/externalAccountBinding/properties/keyAlgorithm/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.acme.properties.externalAccountBinding.properties.keyAlgorithm.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-if(data9.keyID !== undefined){
-if(typeof data9.keyID !== "string"){
-const err18 = {instancePath:instancePath+"/spec/acme/externalAccountBinding/keyID",schemaPath:"#/properties/spec/properties/acme/properties/externalAccountBinding/properties/keyID/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-if(data9.keySecretRef !== undefined){
-let data12 = data9.keySecretRef;
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-if(data12.name === undefined){
-const err19 = {instancePath:instancePath+"/spec/acme/externalAccountBinding/keySecretRef",schemaPath:"#/properties/spec/properties/acme/properties/externalAccountBinding/properties/keySecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-for(const key4 in data12){
-if(!((key4 === "key") || (key4 === "name"))){
-const err20 = {instancePath:instancePath+"/spec/acme/externalAccountBinding/keySecretRef",schemaPath:"#/properties/spec/properties/acme/properties/externalAccountBinding/properties/keySecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-if(data12.key !== undefined){
-if(typeof data12.key !== "string"){
-const err21 = {instancePath:instancePath+"/spec/acme/externalAccountBinding/keySecretRef/key",schemaPath:"#/properties/spec/properties/acme/properties/externalAccountBinding/properties/keySecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-}
-if(data12.name !== undefined){
-if(typeof data12.name !== "string"){
-const err22 = {instancePath:instancePath+"/spec/acme/externalAccountBinding/keySecretRef/name",schemaPath:"#/properties/spec/properties/acme/properties/externalAccountBinding/properties/keySecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-}
-}
-else {
-const err23 = {instancePath:instancePath+"/spec/acme/externalAccountBinding/keySecretRef",schemaPath:"#/properties/spec/properties/acme/properties/externalAccountBinding/properties/keySecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-}
-else {
-const err24 = {instancePath:instancePath+"/spec/acme/externalAccountBinding",schemaPath:"#/properties/spec/properties/acme/properties/externalAccountBinding/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-}
-if(data4.preferredChain !== undefined){
-let data15 = data4.preferredChain;
-if(typeof data15 === "string"){
-if(func2(data15) > 64){
-const err25 = {instancePath:instancePath+"/spec/acme/preferredChain",schemaPath:"#/properties/spec/properties/acme/properties/preferredChain/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-else {
-const err26 = {instancePath:instancePath+"/spec/acme/preferredChain",schemaPath:"#/properties/spec/properties/acme/properties/preferredChain/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-if(data4.privateKeySecretRef !== undefined){
-let data16 = data4.privateKeySecretRef;
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-if(data16.name === undefined){
-const err27 = {instancePath:instancePath+"/spec/acme/privateKeySecretRef",schemaPath:"#/properties/spec/properties/acme/properties/privateKeySecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-for(const key5 in data16){
-if(!((key5 === "key") || (key5 === "name"))){
-const err28 = {instancePath:instancePath+"/spec/acme/privateKeySecretRef",schemaPath:"#/properties/spec/properties/acme/properties/privateKeySecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-if(data16.key !== undefined){
-if(typeof data16.key !== "string"){
-const err29 = {instancePath:instancePath+"/spec/acme/privateKeySecretRef/key",schemaPath:"#/properties/spec/properties/acme/properties/privateKeySecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data16.name !== undefined){
-if(typeof data16.name !== "string"){
-const err30 = {instancePath:instancePath+"/spec/acme/privateKeySecretRef/name",schemaPath:"#/properties/spec/properties/acme/properties/privateKeySecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-}
-else {
-const err31 = {instancePath:instancePath+"/spec/acme/privateKeySecretRef",schemaPath:"#/properties/spec/properties/acme/properties/privateKeySecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-if(data4.profile !== undefined){
-if(typeof data4.profile !== "string"){
-const err32 = {instancePath:instancePath+"/spec/acme/profile",schemaPath:"#/properties/spec/properties/acme/properties/profile/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-if(data4.server !== undefined){
-if(typeof data4.server !== "string"){
-const err33 = {instancePath:instancePath+"/spec/acme/server",schemaPath:"#/properties/spec/properties/acme/properties/server/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-if(data4.skipTLSVerify !== undefined){
-if(typeof data4.skipTLSVerify !== "boolean"){
-const err34 = {instancePath:instancePath+"/spec/acme/skipTLSVerify",schemaPath:"#/properties/spec/properties/acme/properties/skipTLSVerify/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-if(data4.solvers !== undefined){
-let data22 = data4.solvers;
-if(Array.isArray(data22)){
-const len0 = data22.length;
-for(let i0=0; i0<len0; i0++){
-let data23 = data22[i0];
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-for(const key6 in data23){
-if(!((((key6 === "dns01") || (key6 === "http01")) || (key6 === "selector")) || (key6 === "waitInsteadOfSelfCheck"))){
-const err35 = {instancePath:instancePath+"/spec/acme/solvers/" + i0,schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-if(data23.dns01 !== undefined){
-let data24 = data23.dns01;
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-for(const key7 in data24){
-if(!(func0.call(schema0.properties.spec.properties.acme.properties.solvers.items.properties.dns01.properties, key7))){
-const err36 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-if(data24.acmeDNS !== undefined){
-let data25 = data24.acmeDNS;
-if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
-if(data25.accountSecretRef === undefined){
-const err37 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/acmeDNS",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/acmeDNS/required",keyword:"required",params:{missingProperty: "accountSecretRef"},message:"must have required property '"+"accountSecretRef"+"'"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-if(data25.host === undefined){
-const err38 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/acmeDNS",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/acmeDNS/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'"};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-for(const key8 in data25){
-if(!((key8 === "accountSecretRef") || (key8 === "host"))){
-const err39 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/acmeDNS",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/acmeDNS/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-if(data25.accountSecretRef !== undefined){
-let data26 = data25.accountSecretRef;
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-if(data26.name === undefined){
-const err40 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/acmeDNS/accountSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/acmeDNS/properties/accountSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-for(const key9 in data26){
-if(!((key9 === "key") || (key9 === "name"))){
-const err41 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/acmeDNS/accountSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/acmeDNS/properties/accountSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-}
-if(data26.key !== undefined){
-if(typeof data26.key !== "string"){
-const err42 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/acmeDNS/accountSecretRef/key",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/acmeDNS/properties/accountSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-}
-if(data26.name !== undefined){
-if(typeof data26.name !== "string"){
-const err43 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/acmeDNS/accountSecretRef/name",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/acmeDNS/properties/accountSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-}
-}
-else {
-const err44 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/acmeDNS/accountSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/acmeDNS/properties/accountSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-}
-if(data25.host !== undefined){
-if(typeof data25.host !== "string"){
-const err45 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/acmeDNS/host",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/acmeDNS/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err45];
-}
-else {
-vErrors.push(err45);
-}
-errors++;
-}
-}
-}
-else {
-const err46 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/acmeDNS",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/acmeDNS/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err46];
-}
-else {
-vErrors.push(err46);
-}
-errors++;
-}
-}
-if(data24.akamai !== undefined){
-let data30 = data24.akamai;
-if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
-if(data30.accessTokenSecretRef === undefined){
-const err47 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/akamai",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/akamai/required",keyword:"required",params:{missingProperty: "accessTokenSecretRef"},message:"must have required property '"+"accessTokenSecretRef"+"'"};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
-if(data30.clientSecretSecretRef === undefined){
-const err48 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/akamai",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/akamai/required",keyword:"required",params:{missingProperty: "clientSecretSecretRef"},message:"must have required property '"+"clientSecretSecretRef"+"'"};
-if(vErrors === null){
-vErrors = [err48];
-}
-else {
-vErrors.push(err48);
-}
-errors++;
-}
-if(data30.clientTokenSecretRef === undefined){
-const err49 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/akamai",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/akamai/required",keyword:"required",params:{missingProperty: "clientTokenSecretRef"},message:"must have required property '"+"clientTokenSecretRef"+"'"};
-if(vErrors === null){
-vErrors = [err49];
-}
-else {
-vErrors.push(err49);
-}
-errors++;
-}
-if(data30.serviceConsumerDomain === undefined){
-const err50 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/akamai",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/akamai/required",keyword:"required",params:{missingProperty: "serviceConsumerDomain"},message:"must have required property '"+"serviceConsumerDomain"+"'"};
-if(vErrors === null){
-vErrors = [err50];
-}
-else {
-vErrors.push(err50);
-}
-errors++;
-}
-for(const key10 in data30){
-if(!((((key10 === "accessTokenSecretRef") || (key10 === "clientSecretSecretRef")) || (key10 === "clientTokenSecretRef")) || (key10 === "serviceConsumerDomain"))){
-const err51 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/akamai",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/akamai/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err51];
-}
-else {
-vErrors.push(err51);
-}
-errors++;
-}
-}
-if(data30.accessTokenSecretRef !== undefined){
-let data31 = data30.accessTokenSecretRef;
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
-if(data31.name === undefined){
-const err52 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/akamai/accessTokenSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/akamai/properties/accessTokenSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err52];
-}
-else {
-vErrors.push(err52);
-}
-errors++;
-}
-for(const key11 in data31){
-if(!((key11 === "key") || (key11 === "name"))){
-const err53 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/akamai/accessTokenSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/akamai/properties/accessTokenSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err53];
-}
-else {
-vErrors.push(err53);
-}
-errors++;
-}
-}
-if(data31.key !== undefined){
-if(typeof data31.key !== "string"){
-const err54 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/akamai/accessTokenSecretRef/key",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/akamai/properties/accessTokenSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err54];
-}
-else {
-vErrors.push(err54);
-}
-errors++;
-}
-}
-if(data31.name !== undefined){
-if(typeof data31.name !== "string"){
-const err55 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/akamai/accessTokenSecretRef/name",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/akamai/properties/accessTokenSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err55];
-}
-else {
-vErrors.push(err55);
-}
-errors++;
-}
-}
-}
-else {
-const err56 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/akamai/accessTokenSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/akamai/properties/accessTokenSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err56];
-}
-else {
-vErrors.push(err56);
-}
-errors++;
-}
-}
-if(data30.clientSecretSecretRef !== undefined){
-let data34 = data30.clientSecretSecretRef;
-if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
-if(data34.name === undefined){
-const err57 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/akamai/clientSecretSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/akamai/properties/clientSecretSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-for(const key12 in data34){
-if(!((key12 === "key") || (key12 === "name"))){
-const err58 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/akamai/clientSecretSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/akamai/properties/clientSecretSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err58];
-}
-else {
-vErrors.push(err58);
-}
-errors++;
-}
-}
-if(data34.key !== undefined){
-if(typeof data34.key !== "string"){
-const err59 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/akamai/clientSecretSecretRef/key",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/akamai/properties/clientSecretSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err59];
-}
-else {
-vErrors.push(err59);
-}
-errors++;
-}
-}
-if(data34.name !== undefined){
-if(typeof data34.name !== "string"){
-const err60 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/akamai/clientSecretSecretRef/name",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/akamai/properties/clientSecretSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err60];
-}
-else {
-vErrors.push(err60);
-}
-errors++;
-}
-}
-}
-else {
-const err61 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/akamai/clientSecretSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/akamai/properties/clientSecretSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err61];
-}
-else {
-vErrors.push(err61);
-}
-errors++;
-}
-}
-if(data30.clientTokenSecretRef !== undefined){
-let data37 = data30.clientTokenSecretRef;
-if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
-if(data37.name === undefined){
-const err62 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/akamai/clientTokenSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/akamai/properties/clientTokenSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err62];
-}
-else {
-vErrors.push(err62);
-}
-errors++;
-}
-for(const key13 in data37){
-if(!((key13 === "key") || (key13 === "name"))){
-const err63 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/akamai/clientTokenSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/akamai/properties/clientTokenSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err63];
-}
-else {
-vErrors.push(err63);
-}
-errors++;
-}
-}
-if(data37.key !== undefined){
-if(typeof data37.key !== "string"){
-const err64 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/akamai/clientTokenSecretRef/key",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/akamai/properties/clientTokenSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err64];
-}
-else {
-vErrors.push(err64);
-}
-errors++;
-}
-}
-if(data37.name !== undefined){
-if(typeof data37.name !== "string"){
-const err65 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/akamai/clientTokenSecretRef/name",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/akamai/properties/clientTokenSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err65];
-}
-else {
-vErrors.push(err65);
-}
-errors++;
-}
-}
-}
-else {
-const err66 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/akamai/clientTokenSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/akamai/properties/clientTokenSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err66];
-}
-else {
-vErrors.push(err66);
-}
-errors++;
-}
-}
-if(data30.serviceConsumerDomain !== undefined){
-if(typeof data30.serviceConsumerDomain !== "string"){
-const err67 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/akamai/serviceConsumerDomain",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/akamai/properties/serviceConsumerDomain/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err67];
-}
-else {
-vErrors.push(err67);
-}
-errors++;
-}
-}
-}
-else {
-const err68 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/akamai",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/akamai/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err68];
-}
-else {
-vErrors.push(err68);
-}
-errors++;
-}
-}
-if(data24.azureDNS !== undefined){
-let data41 = data24.azureDNS;
-if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
-if(data41.resourceGroupName === undefined){
-const err69 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/azureDNS",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/azureDNS/required",keyword:"required",params:{missingProperty: "resourceGroupName"},message:"must have required property '"+"resourceGroupName"+"'"};
-if(vErrors === null){
-vErrors = [err69];
-}
-else {
-vErrors.push(err69);
-}
-errors++;
-}
-if(data41.subscriptionID === undefined){
-const err70 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/azureDNS",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/azureDNS/required",keyword:"required",params:{missingProperty: "subscriptionID"},message:"must have required property '"+"subscriptionID"+"'"};
-if(vErrors === null){
-vErrors = [err70];
-}
-else {
-vErrors.push(err70);
-}
-errors++;
-}
-for(const key14 in data41){
-if(!(func0.call(schema0.properties.spec.properties.acme.properties.solvers.items.properties.dns01.properties.azureDNS.properties, key14))){
-const err71 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/azureDNS",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/azureDNS/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err71];
-}
-else {
-vErrors.push(err71);
-}
-errors++;
-}
-}
-if(data41.clientID !== undefined){
-if(typeof data41.clientID !== "string"){
-const err72 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/azureDNS/clientID",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/azureDNS/properties/clientID/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err72];
-}
-else {
-vErrors.push(err72);
-}
-errors++;
-}
-}
-if(data41.clientSecretSecretRef !== undefined){
-let data43 = data41.clientSecretSecretRef;
-if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
-if(data43.name === undefined){
-const err73 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/azureDNS/clientSecretSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/azureDNS/properties/clientSecretSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err73];
-}
-else {
-vErrors.push(err73);
-}
-errors++;
-}
-for(const key15 in data43){
-if(!((key15 === "key") || (key15 === "name"))){
-const err74 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/azureDNS/clientSecretSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/azureDNS/properties/clientSecretSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err74];
-}
-else {
-vErrors.push(err74);
-}
-errors++;
-}
-}
-if(data43.key !== undefined){
-if(typeof data43.key !== "string"){
-const err75 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/azureDNS/clientSecretSecretRef/key",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/azureDNS/properties/clientSecretSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err75];
-}
-else {
-vErrors.push(err75);
-}
-errors++;
-}
-}
-if(data43.name !== undefined){
-if(typeof data43.name !== "string"){
-const err76 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/azureDNS/clientSecretSecretRef/name",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/azureDNS/properties/clientSecretSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err76];
-}
-else {
-vErrors.push(err76);
-}
-errors++;
-}
-}
-}
-else {
-const err77 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/azureDNS/clientSecretSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/azureDNS/properties/clientSecretSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err77];
-}
-else {
-vErrors.push(err77);
-}
-errors++;
-}
-}
-if(data41.environment !== undefined){
-let data46 = data41.environment;
-if(typeof data46 !== "string"){
-const err78 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/azureDNS/environment",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/azureDNS/properties/environment/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err78];
-}
-else {
-vErrors.push(err78);
-}
-errors++;
-}
-if(!((((data46 === "AzurePublicCloud") || (data46 === "AzureChinaCloud")) || (data46 === "AzureGermanCloud")) || (data46 === "AzureUSGovernmentCloud"))){
-const err79 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/azureDNS/environment",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/azureDNS/properties/environment/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.acme.properties.solvers.items.properties.dns01.properties.azureDNS.properties.environment.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err79];
-}
-else {
-vErrors.push(err79);
-}
-errors++;
-}
-}
-if(data41.hostedZoneName !== undefined){
-if(typeof data41.hostedZoneName !== "string"){
-const err80 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/azureDNS/hostedZoneName",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/azureDNS/properties/hostedZoneName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err80];
-}
-else {
-vErrors.push(err80);
-}
-errors++;
-}
-}
-if(data41.managedIdentity !== undefined){
-let data48 = data41.managedIdentity;
-if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
-for(const key16 in data48){
-if(!(((key16 === "clientID") || (key16 === "resourceID")) || (key16 === "tenantID"))){
-const err81 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/azureDNS/managedIdentity",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/azureDNS/properties/managedIdentity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err81];
-}
-else {
-vErrors.push(err81);
-}
-errors++;
-}
-}
-if(data48.clientID !== undefined){
-if(typeof data48.clientID !== "string"){
-const err82 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/azureDNS/managedIdentity/clientID",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/azureDNS/properties/managedIdentity/properties/clientID/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err82];
-}
-else {
-vErrors.push(err82);
-}
-errors++;
-}
-}
-if(data48.resourceID !== undefined){
-if(typeof data48.resourceID !== "string"){
-const err83 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/azureDNS/managedIdentity/resourceID",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/azureDNS/properties/managedIdentity/properties/resourceID/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err83];
-}
-else {
-vErrors.push(err83);
-}
-errors++;
-}
-}
-if(data48.tenantID !== undefined){
-if(typeof data48.tenantID !== "string"){
-const err84 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/azureDNS/managedIdentity/tenantID",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/azureDNS/properties/managedIdentity/properties/tenantID/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err84];
-}
-else {
-vErrors.push(err84);
-}
-errors++;
-}
-}
-}
-else {
-const err85 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/azureDNS/managedIdentity",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/azureDNS/properties/managedIdentity/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err85];
-}
-else {
-vErrors.push(err85);
-}
-errors++;
-}
-}
-if(data41.resourceGroupName !== undefined){
-if(typeof data41.resourceGroupName !== "string"){
-const err86 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/azureDNS/resourceGroupName",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/azureDNS/properties/resourceGroupName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err86];
-}
-else {
-vErrors.push(err86);
-}
-errors++;
-}
-}
-if(data41.subscriptionID !== undefined){
-if(typeof data41.subscriptionID !== "string"){
-const err87 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/azureDNS/subscriptionID",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/azureDNS/properties/subscriptionID/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err87];
-}
-else {
-vErrors.push(err87);
-}
-errors++;
-}
-}
-if(data41.tenantID !== undefined){
-if(typeof data41.tenantID !== "string"){
-const err88 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/azureDNS/tenantID",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/azureDNS/properties/tenantID/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err88];
-}
-else {
-vErrors.push(err88);
-}
-errors++;
-}
-}
-if(data41.zoneType !== undefined){
-let data55 = data41.zoneType;
-if(typeof data55 !== "string"){
-const err89 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/azureDNS/zoneType",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/azureDNS/properties/zoneType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err89];
-}
-else {
-vErrors.push(err89);
-}
-errors++;
-}
-if(!((data55 === "AzurePublicZone") || (data55 === "AzurePrivateZone"))){
-const err90 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/azureDNS/zoneType",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/azureDNS/properties/zoneType/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.acme.properties.solvers.items.properties.dns01.properties.azureDNS.properties.zoneType.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err90];
-}
-else {
-vErrors.push(err90);
-}
-errors++;
-}
-}
-}
-else {
-const err91 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/azureDNS",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/azureDNS/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err91];
-}
-else {
-vErrors.push(err91);
-}
-errors++;
-}
-}
-if(data24.cloudDNS !== undefined){
-let data56 = data24.cloudDNS;
-if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
-if(data56.project === undefined){
-const err92 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cloudDNS",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cloudDNS/required",keyword:"required",params:{missingProperty: "project"},message:"must have required property '"+"project"+"'"};
-if(vErrors === null){
-vErrors = [err92];
-}
-else {
-vErrors.push(err92);
-}
-errors++;
-}
-for(const key17 in data56){
-if(!(((key17 === "hostedZoneName") || (key17 === "project")) || (key17 === "serviceAccountSecretRef"))){
-const err93 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cloudDNS",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cloudDNS/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err93];
-}
-else {
-vErrors.push(err93);
-}
-errors++;
-}
-}
-if(data56.hostedZoneName !== undefined){
-if(typeof data56.hostedZoneName !== "string"){
-const err94 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cloudDNS/hostedZoneName",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cloudDNS/properties/hostedZoneName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err94];
-}
-else {
-vErrors.push(err94);
-}
-errors++;
-}
-}
-if(data56.project !== undefined){
-if(typeof data56.project !== "string"){
-const err95 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cloudDNS/project",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cloudDNS/properties/project/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err95];
-}
-else {
-vErrors.push(err95);
-}
-errors++;
-}
-}
-if(data56.serviceAccountSecretRef !== undefined){
-let data59 = data56.serviceAccountSecretRef;
-if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
-if(data59.name === undefined){
-const err96 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cloudDNS/serviceAccountSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cloudDNS/properties/serviceAccountSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err96];
-}
-else {
-vErrors.push(err96);
-}
-errors++;
-}
-for(const key18 in data59){
-if(!((key18 === "key") || (key18 === "name"))){
-const err97 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cloudDNS/serviceAccountSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cloudDNS/properties/serviceAccountSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err97];
-}
-else {
-vErrors.push(err97);
-}
-errors++;
-}
-}
-if(data59.key !== undefined){
-if(typeof data59.key !== "string"){
-const err98 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cloudDNS/serviceAccountSecretRef/key",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cloudDNS/properties/serviceAccountSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err98];
-}
-else {
-vErrors.push(err98);
-}
-errors++;
-}
-}
-if(data59.name !== undefined){
-if(typeof data59.name !== "string"){
-const err99 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cloudDNS/serviceAccountSecretRef/name",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cloudDNS/properties/serviceAccountSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err99];
-}
-else {
-vErrors.push(err99);
-}
-errors++;
-}
-}
-}
-else {
-const err100 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cloudDNS/serviceAccountSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cloudDNS/properties/serviceAccountSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err100];
-}
-else {
-vErrors.push(err100);
-}
-errors++;
-}
-}
-}
-else {
-const err101 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cloudDNS",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cloudDNS/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err101];
-}
-else {
-vErrors.push(err101);
-}
-errors++;
-}
-}
-if(data24.cloudflare !== undefined){
-let data62 = data24.cloudflare;
-if(data62 && typeof data62 == "object" && !Array.isArray(data62)){
-for(const key19 in data62){
-if(!(((key19 === "apiKeySecretRef") || (key19 === "apiTokenSecretRef")) || (key19 === "email"))){
-const err102 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cloudflare",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cloudflare/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err102];
-}
-else {
-vErrors.push(err102);
-}
-errors++;
-}
-}
-if(data62.apiKeySecretRef !== undefined){
-let data63 = data62.apiKeySecretRef;
-if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
-if(data63.name === undefined){
-const err103 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cloudflare/apiKeySecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cloudflare/properties/apiKeySecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err103];
-}
-else {
-vErrors.push(err103);
-}
-errors++;
-}
-for(const key20 in data63){
-if(!((key20 === "key") || (key20 === "name"))){
-const err104 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cloudflare/apiKeySecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cloudflare/properties/apiKeySecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err104];
-}
-else {
-vErrors.push(err104);
-}
-errors++;
-}
-}
-if(data63.key !== undefined){
-if(typeof data63.key !== "string"){
-const err105 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cloudflare/apiKeySecretRef/key",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cloudflare/properties/apiKeySecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err105];
-}
-else {
-vErrors.push(err105);
-}
-errors++;
-}
-}
-if(data63.name !== undefined){
-if(typeof data63.name !== "string"){
-const err106 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cloudflare/apiKeySecretRef/name",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cloudflare/properties/apiKeySecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err106];
-}
-else {
-vErrors.push(err106);
-}
-errors++;
-}
-}
-}
-else {
-const err107 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cloudflare/apiKeySecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cloudflare/properties/apiKeySecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err107];
-}
-else {
-vErrors.push(err107);
-}
-errors++;
-}
-}
-if(data62.apiTokenSecretRef !== undefined){
-let data66 = data62.apiTokenSecretRef;
-if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
-if(data66.name === undefined){
-const err108 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cloudflare/apiTokenSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cloudflare/properties/apiTokenSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err108];
-}
-else {
-vErrors.push(err108);
-}
-errors++;
-}
-for(const key21 in data66){
-if(!((key21 === "key") || (key21 === "name"))){
-const err109 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cloudflare/apiTokenSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cloudflare/properties/apiTokenSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err109];
-}
-else {
-vErrors.push(err109);
-}
-errors++;
-}
-}
-if(data66.key !== undefined){
-if(typeof data66.key !== "string"){
-const err110 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cloudflare/apiTokenSecretRef/key",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cloudflare/properties/apiTokenSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err110];
-}
-else {
-vErrors.push(err110);
-}
-errors++;
-}
-}
-if(data66.name !== undefined){
-if(typeof data66.name !== "string"){
-const err111 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cloudflare/apiTokenSecretRef/name",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cloudflare/properties/apiTokenSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err111];
-}
-else {
-vErrors.push(err111);
-}
-errors++;
-}
-}
-}
-else {
-const err112 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cloudflare/apiTokenSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cloudflare/properties/apiTokenSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err112];
-}
-else {
-vErrors.push(err112);
-}
-errors++;
-}
-}
-if(data62.email !== undefined){
-if(typeof data62.email !== "string"){
-const err113 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cloudflare/email",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cloudflare/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err113];
-}
-else {
-vErrors.push(err113);
-}
-errors++;
-}
-}
-}
-else {
-const err114 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cloudflare",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cloudflare/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err114];
-}
-else {
-vErrors.push(err114);
-}
-errors++;
-}
-}
-if(data24.cnameStrategy !== undefined){
-let data70 = data24.cnameStrategy;
-if(typeof data70 !== "string"){
-const err115 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cnameStrategy",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cnameStrategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err115];
-}
-else {
-vErrors.push(err115);
-}
-errors++;
-}
-if(!((data70 === "None") || (data70 === "Follow"))){
-const err116 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/cnameStrategy",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/cnameStrategy/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.acme.properties.solvers.items.properties.dns01.properties.cnameStrategy.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err116];
-}
-else {
-vErrors.push(err116);
-}
-errors++;
-}
-}
-if(data24.digitalocean !== undefined){
-let data71 = data24.digitalocean;
-if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
-if(data71.tokenSecretRef === undefined){
-const err117 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/digitalocean",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/digitalocean/required",keyword:"required",params:{missingProperty: "tokenSecretRef"},message:"must have required property '"+"tokenSecretRef"+"'"};
-if(vErrors === null){
-vErrors = [err117];
-}
-else {
-vErrors.push(err117);
-}
-errors++;
-}
-for(const key22 in data71){
-if(!(key22 === "tokenSecretRef")){
-const err118 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/digitalocean",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/digitalocean/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err118];
-}
-else {
-vErrors.push(err118);
-}
-errors++;
-}
-}
-if(data71.tokenSecretRef !== undefined){
-let data72 = data71.tokenSecretRef;
-if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
-if(data72.name === undefined){
-const err119 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/digitalocean/tokenSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/digitalocean/properties/tokenSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err119];
-}
-else {
-vErrors.push(err119);
-}
-errors++;
-}
-for(const key23 in data72){
-if(!((key23 === "key") || (key23 === "name"))){
-const err120 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/digitalocean/tokenSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/digitalocean/properties/tokenSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err120];
-}
-else {
-vErrors.push(err120);
-}
-errors++;
-}
-}
-if(data72.key !== undefined){
-if(typeof data72.key !== "string"){
-const err121 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/digitalocean/tokenSecretRef/key",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/digitalocean/properties/tokenSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err121];
-}
-else {
-vErrors.push(err121);
-}
-errors++;
-}
-}
-if(data72.name !== undefined){
-if(typeof data72.name !== "string"){
-const err122 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/digitalocean/tokenSecretRef/name",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/digitalocean/properties/tokenSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err122];
-}
-else {
-vErrors.push(err122);
-}
-errors++;
-}
-}
-}
-else {
-const err123 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/digitalocean/tokenSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/digitalocean/properties/tokenSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err123];
-}
-else {
-vErrors.push(err123);
-}
-errors++;
-}
-}
-}
-else {
-const err124 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/digitalocean",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/digitalocean/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err124];
-}
-else {
-vErrors.push(err124);
-}
-errors++;
-}
-}
-if(data24.rfc2136 !== undefined){
-let data75 = data24.rfc2136;
-if(data75 && typeof data75 == "object" && !Array.isArray(data75)){
-if(data75.nameserver === undefined){
-const err125 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/rfc2136",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/rfc2136/required",keyword:"required",params:{missingProperty: "nameserver"},message:"must have required property '"+"nameserver"+"'"};
-if(vErrors === null){
-vErrors = [err125];
-}
-else {
-vErrors.push(err125);
-}
-errors++;
-}
-for(const key24 in data75){
-if(!(((((key24 === "nameserver") || (key24 === "protocol")) || (key24 === "tsigAlgorithm")) || (key24 === "tsigKeyName")) || (key24 === "tsigSecretSecretRef"))){
-const err126 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/rfc2136",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/rfc2136/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err126];
-}
-else {
-vErrors.push(err126);
-}
-errors++;
-}
-}
-if(data75.nameserver !== undefined){
-if(typeof data75.nameserver !== "string"){
-const err127 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/rfc2136/nameserver",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/rfc2136/properties/nameserver/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err127];
-}
-else {
-vErrors.push(err127);
-}
-errors++;
-}
-}
-if(data75.protocol !== undefined){
-let data77 = data75.protocol;
-if(typeof data77 !== "string"){
-const err128 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/rfc2136/protocol",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/rfc2136/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err128];
-}
-else {
-vErrors.push(err128);
-}
-errors++;
-}
-if(!((data77 === "TCP") || (data77 === "UDP"))){
-const err129 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/rfc2136/protocol",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/rfc2136/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.acme.properties.solvers.items.properties.dns01.properties.rfc2136.properties.protocol.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err129];
-}
-else {
-vErrors.push(err129);
-}
-errors++;
-}
-}
-if(data75.tsigAlgorithm !== undefined){
-if(typeof data75.tsigAlgorithm !== "string"){
-const err130 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/rfc2136/tsigAlgorithm",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/rfc2136/properties/tsigAlgorithm/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err130];
-}
-else {
-vErrors.push(err130);
-}
-errors++;
-}
-}
-if(data75.tsigKeyName !== undefined){
-if(typeof data75.tsigKeyName !== "string"){
-const err131 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/rfc2136/tsigKeyName",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/rfc2136/properties/tsigKeyName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err131];
-}
-else {
-vErrors.push(err131);
-}
-errors++;
-}
-}
-if(data75.tsigSecretSecretRef !== undefined){
-let data80 = data75.tsigSecretSecretRef;
-if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
-if(data80.name === undefined){
-const err132 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/rfc2136/tsigSecretSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/rfc2136/properties/tsigSecretSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err132];
-}
-else {
-vErrors.push(err132);
-}
-errors++;
-}
-for(const key25 in data80){
-if(!((key25 === "key") || (key25 === "name"))){
-const err133 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/rfc2136/tsigSecretSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/rfc2136/properties/tsigSecretSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err133];
-}
-else {
-vErrors.push(err133);
-}
-errors++;
-}
-}
-if(data80.key !== undefined){
-if(typeof data80.key !== "string"){
-const err134 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/rfc2136/tsigSecretSecretRef/key",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/rfc2136/properties/tsigSecretSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err134];
-}
-else {
-vErrors.push(err134);
-}
-errors++;
-}
-}
-if(data80.name !== undefined){
-if(typeof data80.name !== "string"){
-const err135 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/rfc2136/tsigSecretSecretRef/name",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/rfc2136/properties/tsigSecretSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err135];
-}
-else {
-vErrors.push(err135);
-}
-errors++;
-}
-}
-}
-else {
-const err136 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/rfc2136/tsigSecretSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/rfc2136/properties/tsigSecretSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err136];
-}
-else {
-vErrors.push(err136);
-}
-errors++;
-}
-}
-}
-else {
-const err137 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/rfc2136",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/rfc2136/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err137];
-}
-else {
-vErrors.push(err137);
-}
-errors++;
-}
-}
-if(data24.route53 !== undefined){
-let data83 = data24.route53;
-if(data83 && typeof data83 == "object" && !Array.isArray(data83)){
-for(const key26 in data83){
-if(!(((((((key26 === "accessKeyID") || (key26 === "accessKeyIDSecretRef")) || (key26 === "auth")) || (key26 === "hostedZoneID")) || (key26 === "region")) || (key26 === "role")) || (key26 === "secretAccessKeySecretRef"))){
-const err138 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err138];
-}
-else {
-vErrors.push(err138);
-}
-errors++;
-}
-}
-if(data83.accessKeyID !== undefined){
-if(typeof data83.accessKeyID !== "string"){
-const err139 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/accessKeyID",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/accessKeyID/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err139];
-}
-else {
-vErrors.push(err139);
-}
-errors++;
-}
-}
-if(data83.accessKeyIDSecretRef !== undefined){
-let data85 = data83.accessKeyIDSecretRef;
-if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
-if(data85.name === undefined){
-const err140 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/accessKeyIDSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/accessKeyIDSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err140];
-}
-else {
-vErrors.push(err140);
-}
-errors++;
-}
-for(const key27 in data85){
-if(!((key27 === "key") || (key27 === "name"))){
-const err141 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/accessKeyIDSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/accessKeyIDSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err141];
-}
-else {
-vErrors.push(err141);
-}
-errors++;
-}
-}
-if(data85.key !== undefined){
-if(typeof data85.key !== "string"){
-const err142 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/accessKeyIDSecretRef/key",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/accessKeyIDSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err142];
-}
-else {
-vErrors.push(err142);
-}
-errors++;
-}
-}
-if(data85.name !== undefined){
-if(typeof data85.name !== "string"){
-const err143 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/accessKeyIDSecretRef/name",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/accessKeyIDSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err143];
-}
-else {
-vErrors.push(err143);
-}
-errors++;
-}
-}
-}
-else {
-const err144 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/accessKeyIDSecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/accessKeyIDSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err144];
-}
-else {
-vErrors.push(err144);
-}
-errors++;
-}
-}
-if(data83.auth !== undefined){
-let data88 = data83.auth;
-if(data88 && typeof data88 == "object" && !Array.isArray(data88)){
-if(data88.kubernetes === undefined){
-const err145 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/auth",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/auth/required",keyword:"required",params:{missingProperty: "kubernetes"},message:"must have required property '"+"kubernetes"+"'"};
-if(vErrors === null){
-vErrors = [err145];
-}
-else {
-vErrors.push(err145);
-}
-errors++;
-}
-for(const key28 in data88){
-if(!(key28 === "kubernetes")){
-const err146 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/auth",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err146];
-}
-else {
-vErrors.push(err146);
-}
-errors++;
-}
-}
-if(data88.kubernetes !== undefined){
-let data89 = data88.kubernetes;
-if(data89 && typeof data89 == "object" && !Array.isArray(data89)){
-if(data89.serviceAccountRef === undefined){
-const err147 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/auth/kubernetes",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/auth/properties/kubernetes/required",keyword:"required",params:{missingProperty: "serviceAccountRef"},message:"must have required property '"+"serviceAccountRef"+"'"};
-if(vErrors === null){
-vErrors = [err147];
-}
-else {
-vErrors.push(err147);
-}
-errors++;
-}
-for(const key29 in data89){
-if(!(key29 === "serviceAccountRef")){
-const err148 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/auth/kubernetes",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/auth/properties/kubernetes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err148];
-}
-else {
-vErrors.push(err148);
-}
-errors++;
-}
-}
-if(data89.serviceAccountRef !== undefined){
-let data90 = data89.serviceAccountRef;
-if(data90 && typeof data90 == "object" && !Array.isArray(data90)){
-if(data90.name === undefined){
-const err149 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/auth/kubernetes/serviceAccountRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/auth/properties/kubernetes/properties/serviceAccountRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err149];
-}
-else {
-vErrors.push(err149);
-}
-errors++;
-}
-for(const key30 in data90){
-if(!((key30 === "audiences") || (key30 === "name"))){
-const err150 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/auth/kubernetes/serviceAccountRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/auth/properties/kubernetes/properties/serviceAccountRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err150];
-}
-else {
-vErrors.push(err150);
-}
-errors++;
-}
-}
-if(data90.audiences !== undefined){
-let data91 = data90.audiences;
-if(Array.isArray(data91)){
-const len1 = data91.length;
-for(let i1=0; i1<len1; i1++){
-if(typeof data91[i1] !== "string"){
-const err151 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/auth/kubernetes/serviceAccountRef/audiences/" + i1,schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/auth/properties/kubernetes/properties/serviceAccountRef/properties/audiences/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err151];
-}
-else {
-vErrors.push(err151);
-}
-errors++;
-}
-}
-}
-else {
-const err152 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/auth/kubernetes/serviceAccountRef/audiences",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/auth/properties/kubernetes/properties/serviceAccountRef/properties/audiences/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err152];
-}
-else {
-vErrors.push(err152);
-}
-errors++;
-}
-}
-if(data90.name !== undefined){
-if(typeof data90.name !== "string"){
-const err153 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/auth/kubernetes/serviceAccountRef/name",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/auth/properties/kubernetes/properties/serviceAccountRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err153];
-}
-else {
-vErrors.push(err153);
-}
-errors++;
-}
-}
-}
-else {
-const err154 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/auth/kubernetes/serviceAccountRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/auth/properties/kubernetes/properties/serviceAccountRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err154];
-}
-else {
-vErrors.push(err154);
-}
-errors++;
-}
-}
-}
-else {
-const err155 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/auth/kubernetes",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/auth/properties/kubernetes/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err155];
-}
-else {
-vErrors.push(err155);
-}
-errors++;
-}
-}
-}
-else {
-const err156 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/auth",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err156];
-}
-else {
-vErrors.push(err156);
-}
-errors++;
-}
-}
-if(data83.hostedZoneID !== undefined){
-if(typeof data83.hostedZoneID !== "string"){
-const err157 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/hostedZoneID",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/hostedZoneID/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err157];
-}
-else {
-vErrors.push(err157);
-}
-errors++;
-}
-}
-if(data83.region !== undefined){
-if(typeof data83.region !== "string"){
-const err158 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/region",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/region/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err158];
-}
-else {
-vErrors.push(err158);
-}
-errors++;
-}
-}
-if(data83.role !== undefined){
-if(typeof data83.role !== "string"){
-const err159 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/role",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err159];
-}
-else {
-vErrors.push(err159);
-}
-errors++;
-}
-}
-if(data83.secretAccessKeySecretRef !== undefined){
-let data97 = data83.secretAccessKeySecretRef;
-if(data97 && typeof data97 == "object" && !Array.isArray(data97)){
-if(data97.name === undefined){
-const err160 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/secretAccessKeySecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/secretAccessKeySecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err160];
-}
-else {
-vErrors.push(err160);
-}
-errors++;
-}
-for(const key31 in data97){
-if(!((key31 === "key") || (key31 === "name"))){
-const err161 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/secretAccessKeySecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/secretAccessKeySecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err161];
-}
-else {
-vErrors.push(err161);
-}
-errors++;
-}
-}
-if(data97.key !== undefined){
-if(typeof data97.key !== "string"){
-const err162 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/secretAccessKeySecretRef/key",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/secretAccessKeySecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err162];
-}
-else {
-vErrors.push(err162);
-}
-errors++;
-}
-}
-if(data97.name !== undefined){
-if(typeof data97.name !== "string"){
-const err163 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/secretAccessKeySecretRef/name",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/secretAccessKeySecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err163];
-}
-else {
-vErrors.push(err163);
-}
-errors++;
-}
-}
-}
-else {
-const err164 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53/secretAccessKeySecretRef",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/properties/secretAccessKeySecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err164];
-}
-else {
-vErrors.push(err164);
-}
-errors++;
-}
-}
-}
-else {
-const err165 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/route53",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/route53/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err165];
-}
-else {
-vErrors.push(err165);
-}
-errors++;
-}
-}
-if(data24.webhook !== undefined){
-let data100 = data24.webhook;
-if(data100 && typeof data100 == "object" && !Array.isArray(data100)){
-if(data100.groupName === undefined){
-const err166 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/webhook",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/webhook/required",keyword:"required",params:{missingProperty: "groupName"},message:"must have required property '"+"groupName"+"'"};
-if(vErrors === null){
-vErrors = [err166];
-}
-else {
-vErrors.push(err166);
-}
-errors++;
-}
-if(data100.solverName === undefined){
-const err167 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/webhook",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/webhook/required",keyword:"required",params:{missingProperty: "solverName"},message:"must have required property '"+"solverName"+"'"};
-if(vErrors === null){
-vErrors = [err167];
-}
-else {
-vErrors.push(err167);
-}
-errors++;
-}
-for(const key32 in data100){
-if(!(((key32 === "config") || (key32 === "groupName")) || (key32 === "solverName"))){
-const err168 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/webhook",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/webhook/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err168];
-}
-else {
-vErrors.push(err168);
-}
-errors++;
-}
-}
-if(data100.groupName !== undefined){
-if(typeof data100.groupName !== "string"){
-const err169 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/webhook/groupName",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/webhook/properties/groupName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err169];
-}
-else {
-vErrors.push(err169);
-}
-errors++;
-}
-}
-if(data100.solverName !== undefined){
-if(typeof data100.solverName !== "string"){
-const err170 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/webhook/solverName",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/webhook/properties/solverName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err170];
-}
-else {
-vErrors.push(err170);
-}
-errors++;
-}
-}
-}
-else {
-const err171 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01/webhook",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/properties/webhook/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err171];
-}
-else {
-vErrors.push(err171);
-}
-errors++;
-}
-}
-}
-else {
-const err172 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/dns01",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/dns01/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err172];
-}
-else {
-vErrors.push(err172);
-}
-errors++;
-}
-}
-if(data23.http01 !== undefined){
-let data103 = data23.http01;
-if(data103 && typeof data103 == "object" && !Array.isArray(data103)){
-for(const key33 in data103){
-if(!((key33 === "gatewayHTTPRoute") || (key33 === "ingress"))){
-const err173 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err173];
-}
-else {
-vErrors.push(err173);
-}
-errors++;
-}
-}
-if(data103.gatewayHTTPRoute !== undefined){
-let data104 = data103.gatewayHTTPRoute;
-if(data104 && typeof data104 == "object" && !Array.isArray(data104)){
-for(const key34 in data104){
-if(!((((key34 === "labels") || (key34 === "parentRefs")) || (key34 === "podTemplate")) || (key34 === "serviceType"))){
-const err174 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key34},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err174];
-}
-else {
-vErrors.push(err174);
-}
-errors++;
-}
-}
-if(data104.labels !== undefined){
-let data105 = data104.labels;
-if(data105 && typeof data105 == "object" && !Array.isArray(data105)){
-for(const key35 in data105){
-if(typeof data105[key35] !== "string"){
-const err175 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/labels/" + key35.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err175];
-}
-else {
-vErrors.push(err175);
-}
-errors++;
-}
-}
-}
-else {
-const err176 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/labels",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err176];
-}
-else {
-vErrors.push(err176);
-}
-errors++;
-}
-}
-if(data104.parentRefs !== undefined){
-let data107 = data104.parentRefs;
-if(Array.isArray(data107)){
-const len2 = data107.length;
-for(let i2=0; i2<len2; i2++){
-let data108 = data107[i2];
-if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
-if(data108.name === undefined){
-const err177 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2,schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err177];
-}
-else {
-vErrors.push(err177);
-}
-errors++;
-}
-for(const key36 in data108){
-if(!((((((key36 === "group") || (key36 === "kind")) || (key36 === "name")) || (key36 === "namespace")) || (key36 === "port")) || (key36 === "sectionName"))){
-const err178 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2,schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key36},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err178];
-}
-else {
-vErrors.push(err178);
-}
-errors++;
-}
-}
-if(data108.group !== undefined){
-let data109 = data108.group;
-if(typeof data109 === "string"){
-if(func2(data109) > 253){
-const err179 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/group",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/group/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err179];
-}
-else {
-vErrors.push(err179);
-}
-errors++;
-}
-if(!pattern0.test(data109)){
-const err180 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/group",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/group/pattern",keyword:"pattern",params:{pattern: "^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
-if(vErrors === null){
-vErrors = [err180];
-}
-else {
-vErrors.push(err180);
-}
-errors++;
-}
-}
-else {
-const err181 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/group",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err181];
-}
-else {
-vErrors.push(err181);
-}
-errors++;
-}
-}
-if(data108.kind !== undefined){
-let data110 = data108.kind;
-if(typeof data110 === "string"){
-if(func2(data110) > 63){
-const err182 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/kind",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/kind/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
-if(vErrors === null){
-vErrors = [err182];
-}
-else {
-vErrors.push(err182);
-}
-errors++;
-}
-if(func2(data110) < 1){
-const err183 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/kind",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/kind/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err183];
-}
-else {
-vErrors.push(err183);
-}
-errors++;
-}
-if(!pattern1.test(data110)){
-const err184 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/kind",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/kind/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"},message:"must match pattern \""+"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"+"\""};
-if(vErrors === null){
-vErrors = [err184];
-}
-else {
-vErrors.push(err184);
-}
-errors++;
-}
-}
-else {
-const err185 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/kind",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err185];
-}
-else {
-vErrors.push(err185);
-}
-errors++;
-}
-}
-if(data108.name !== undefined){
-let data111 = data108.name;
-if(typeof data111 === "string"){
-if(func2(data111) > 253){
-const err186 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/name",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err186];
-}
-else {
-vErrors.push(err186);
-}
-errors++;
-}
-if(func2(data111) < 1){
-const err187 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/name",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err187];
-}
-else {
-vErrors.push(err187);
-}
-errors++;
-}
-}
-else {
-const err188 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/name",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err188];
-}
-else {
-vErrors.push(err188);
-}
-errors++;
-}
-}
-if(data108.namespace !== undefined){
-let data112 = data108.namespace;
-if(typeof data112 === "string"){
-if(func2(data112) > 63){
-const err189 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/namespace",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
-if(vErrors === null){
-vErrors = [err189];
-}
-else {
-vErrors.push(err189);
-}
-errors++;
-}
-if(func2(data112) < 1){
-const err190 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/namespace",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err190];
-}
-else {
-vErrors.push(err190);
-}
-errors++;
-}
-if(!pattern2.test(data112)){
-const err191 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/namespace",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/namespace/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\""};
-if(vErrors === null){
-vErrors = [err191];
-}
-else {
-vErrors.push(err191);
-}
-errors++;
-}
-}
-else {
-const err192 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/namespace",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err192];
-}
-else {
-vErrors.push(err192);
-}
-errors++;
-}
-}
-if(data108.port !== undefined){
-let data113 = data108.port;
-if(!(((typeof data113 == "number") && (!(data113 % 1) && !isNaN(data113))) && (isFinite(data113)))){
-const err193 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/port",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err193];
-}
-else {
-vErrors.push(err193);
-}
-errors++;
-}
-if((typeof data113 == "number") && (isFinite(data113))){
-if(data113 > 65535 || isNaN(data113)){
-const err194 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/port",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
-if(vErrors === null){
-vErrors = [err194];
-}
-else {
-vErrors.push(err194);
-}
-errors++;
-}
-if(data113 < 1 || isNaN(data113)){
-const err195 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/port",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err195];
-}
-else {
-vErrors.push(err195);
-}
-errors++;
-}
-}
-}
-if(data108.sectionName !== undefined){
-let data114 = data108.sectionName;
-if(typeof data114 === "string"){
-if(func2(data114) > 253){
-const err196 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/sectionName",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/sectionName/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err196];
-}
-else {
-vErrors.push(err196);
-}
-errors++;
-}
-if(func2(data114) < 1){
-const err197 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/sectionName",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/sectionName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err197];
-}
-else {
-vErrors.push(err197);
-}
-errors++;
-}
-if(!pattern3.test(data114)){
-const err198 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/sectionName",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/sectionName/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
-if(vErrors === null){
-vErrors = [err198];
-}
-else {
-vErrors.push(err198);
-}
-errors++;
-}
-}
-else {
-const err199 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2+"/sectionName",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/properties/sectionName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err199];
-}
-else {
-vErrors.push(err199);
-}
-errors++;
-}
-}
-}
-else {
-const err200 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs/" + i2,schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err200];
-}
-else {
-vErrors.push(err200);
-}
-errors++;
-}
-}
-}
-else {
-const err201 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/parentRefs",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/parentRefs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err201];
-}
-else {
-vErrors.push(err201);
-}
-errors++;
-}
-}
-if(data104.podTemplate !== undefined){
-if(!(validate14(data104.podTemplate, {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/podTemplate",parentData:data104,parentDataProperty:"podTemplate",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data104.serviceType !== undefined){
-if(typeof data104.serviceType !== "string"){
-const err202 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute/serviceType",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/properties/serviceType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err202];
-}
-else {
-vErrors.push(err202);
-}
-errors++;
-}
-}
-}
-else {
-const err203 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/gatewayHTTPRoute",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/gatewayHTTPRoute/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err203];
-}
-else {
-vErrors.push(err203);
-}
-errors++;
-}
-}
-if(data103.ingress !== undefined){
-let data117 = data103.ingress;
-if(data117 && typeof data117 == "object" && !Array.isArray(data117)){
-for(const key37 in data117){
-if(!((((((key37 === "class") || (key37 === "ingressClassName")) || (key37 === "ingressTemplate")) || (key37 === "name")) || (key37 === "podTemplate")) || (key37 === "serviceType"))){
-const err204 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/ingress",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/ingress/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key37},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err204];
-}
-else {
-vErrors.push(err204);
-}
-errors++;
-}
-}
-if(data117.class !== undefined){
-if(typeof data117.class !== "string"){
-const err205 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/ingress/class",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/class/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err205];
-}
-else {
-vErrors.push(err205);
-}
-errors++;
-}
-}
-if(data117.ingressClassName !== undefined){
-if(typeof data117.ingressClassName !== "string"){
-const err206 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/ingress/ingressClassName",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/ingressClassName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err206];
-}
-else {
-vErrors.push(err206);
-}
-errors++;
-}
-}
-if(data117.ingressTemplate !== undefined){
-let data120 = data117.ingressTemplate;
-if(data120 && typeof data120 == "object" && !Array.isArray(data120)){
-for(const key38 in data120){
-if(!(key38 === "metadata")){
-const err207 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/ingress/ingressTemplate",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/ingressTemplate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key38},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err207];
-}
-else {
-vErrors.push(err207);
-}
-errors++;
-}
-}
-if(data120.metadata !== undefined){
-let data121 = data120.metadata;
-if(data121 && typeof data121 == "object" && !Array.isArray(data121)){
-for(const key39 in data121){
-if(!((key39 === "annotations") || (key39 === "labels"))){
-const err208 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/ingress/ingressTemplate/metadata",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/ingressTemplate/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key39},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err208];
-}
-else {
-vErrors.push(err208);
-}
-errors++;
-}
-}
-if(data121.annotations !== undefined){
-let data122 = data121.annotations;
-if(data122 && typeof data122 == "object" && !Array.isArray(data122)){
-for(const key40 in data122){
-if(typeof data122[key40] !== "string"){
-const err209 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/ingress/ingressTemplate/metadata/annotations/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/ingressTemplate/properties/metadata/properties/annotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err209];
-}
-else {
-vErrors.push(err209);
-}
-errors++;
-}
-}
-}
-else {
-const err210 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/ingress/ingressTemplate/metadata/annotations",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/ingressTemplate/properties/metadata/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err210];
-}
-else {
-vErrors.push(err210);
-}
-errors++;
-}
-}
-if(data121.labels !== undefined){
-let data124 = data121.labels;
-if(data124 && typeof data124 == "object" && !Array.isArray(data124)){
-for(const key41 in data124){
-if(typeof data124[key41] !== "string"){
-const err211 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/ingress/ingressTemplate/metadata/labels/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/ingressTemplate/properties/metadata/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err211];
-}
-else {
-vErrors.push(err211);
-}
-errors++;
-}
-}
-}
-else {
-const err212 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/ingress/ingressTemplate/metadata/labels",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/ingressTemplate/properties/metadata/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err212];
-}
-else {
-vErrors.push(err212);
-}
-errors++;
-}
-}
-}
-else {
-const err213 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/ingress/ingressTemplate/metadata",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/ingressTemplate/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err213];
-}
-else {
-vErrors.push(err213);
-}
-errors++;
-}
-}
-}
-else {
-const err214 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/ingress/ingressTemplate",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/ingressTemplate/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err214];
-}
-else {
-vErrors.push(err214);
-}
-errors++;
-}
-}
-if(data117.name !== undefined){
-if(typeof data117.name !== "string"){
-const err215 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/ingress/name",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err215];
-}
-else {
-vErrors.push(err215);
-}
-errors++;
-}
-}
-if(data117.podTemplate !== undefined){
-if(!(validate14(data117.podTemplate, {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/ingress/podTemplate",parentData:data117,parentDataProperty:"podTemplate",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data117.serviceType !== undefined){
-if(typeof data117.serviceType !== "string"){
-const err216 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/ingress/serviceType",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/ingress/properties/serviceType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err216];
-}
-else {
-vErrors.push(err216);
-}
-errors++;
-}
-}
-}
-else {
-const err217 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01/ingress",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/properties/ingress/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err217];
-}
-else {
-vErrors.push(err217);
-}
-errors++;
-}
-}
-}
-else {
-const err218 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/http01",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/http01/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err218];
-}
-else {
-vErrors.push(err218);
-}
-errors++;
-}
-}
-if(data23.selector !== undefined){
-let data129 = data23.selector;
-if(data129 && typeof data129 == "object" && !Array.isArray(data129)){
-for(const key42 in data129){
-if(!(((key42 === "dnsNames") || (key42 === "dnsZones")) || (key42 === "matchLabels"))){
-const err219 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/selector",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/selector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key42},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err219];
-}
-else {
-vErrors.push(err219);
-}
-errors++;
-}
-}
-if(data129.dnsNames !== undefined){
-let data130 = data129.dnsNames;
-if(Array.isArray(data130)){
-const len3 = data130.length;
-for(let i3=0; i3<len3; i3++){
-if(typeof data130[i3] !== "string"){
-const err220 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/selector/dnsNames/" + i3,schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/selector/properties/dnsNames/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err220];
-}
-else {
-vErrors.push(err220);
-}
-errors++;
-}
-}
-}
-else {
-const err221 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/selector/dnsNames",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/selector/properties/dnsNames/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err221];
-}
-else {
-vErrors.push(err221);
-}
-errors++;
-}
-}
-if(data129.dnsZones !== undefined){
-let data132 = data129.dnsZones;
-if(Array.isArray(data132)){
-const len4 = data132.length;
-for(let i4=0; i4<len4; i4++){
-if(typeof data132[i4] !== "string"){
-const err222 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/selector/dnsZones/" + i4,schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/selector/properties/dnsZones/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err222];
-}
-else {
-vErrors.push(err222);
-}
-errors++;
-}
-}
-}
-else {
-const err223 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/selector/dnsZones",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/selector/properties/dnsZones/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err223];
-}
-else {
-vErrors.push(err223);
-}
-errors++;
-}
-}
-if(data129.matchLabels !== undefined){
-let data134 = data129.matchLabels;
-if(data134 && typeof data134 == "object" && !Array.isArray(data134)){
-for(const key43 in data134){
-if(typeof data134[key43] !== "string"){
-const err224 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/selector/matchLabels/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/selector/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err224];
-}
-else {
-vErrors.push(err224);
-}
-errors++;
-}
-}
-}
-else {
-const err225 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/selector/matchLabels",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/selector/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err225];
-}
-else {
-vErrors.push(err225);
-}
-errors++;
-}
-}
-}
-else {
-const err226 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/selector",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/selector/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err226];
-}
-else {
-vErrors.push(err226);
-}
-errors++;
-}
-}
-if(data23.waitInsteadOfSelfCheck !== undefined){
-if(typeof data23.waitInsteadOfSelfCheck !== "string"){
-const err227 = {instancePath:instancePath+"/spec/acme/solvers/" + i0+"/waitInsteadOfSelfCheck",schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/properties/waitInsteadOfSelfCheck/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err227];
-}
-else {
-vErrors.push(err227);
-}
-errors++;
-}
-}
-}
-else {
-const err228 = {instancePath:instancePath+"/spec/acme/solvers/" + i0,schemaPath:"#/properties/spec/properties/acme/properties/solvers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err228];
-}
-else {
-vErrors.push(err228);
-}
-errors++;
-}
-}
-}
-else {
-const err229 = {instancePath:instancePath+"/spec/acme/solvers",schemaPath:"#/properties/spec/properties/acme/properties/solvers/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err229];
-}
-else {
-vErrors.push(err229);
-}
-errors++;
-}
-}
-}
-else {
-const err230 = {instancePath:instancePath+"/spec/acme",schemaPath:"#/properties/spec/properties/acme/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err230];
-}
-else {
-vErrors.push(err230);
-}
-errors++;
-}
-}
-if(data3.ca !== undefined){
-let data137 = data3.ca;
-if(data137 && typeof data137 == "object" && !Array.isArray(data137)){
-if(data137.secretName === undefined){
-const err231 = {instancePath:instancePath+"/spec/ca",schemaPath:"#/properties/spec/properties/ca/required",keyword:"required",params:{missingProperty: "secretName"},message:"must have required property '"+"secretName"+"'"};
-if(vErrors === null){
-vErrors = [err231];
-}
-else {
-vErrors.push(err231);
-}
-errors++;
-}
-for(const key44 in data137){
-if(!((((key44 === "crlDistributionPoints") || (key44 === "issuingCertificateURLs")) || (key44 === "ocspServers")) || (key44 === "secretName"))){
-const err232 = {instancePath:instancePath+"/spec/ca",schemaPath:"#/properties/spec/properties/ca/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key44},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err232];
-}
-else {
-vErrors.push(err232);
-}
-errors++;
-}
-}
-if(data137.crlDistributionPoints !== undefined){
-let data138 = data137.crlDistributionPoints;
-if(Array.isArray(data138)){
-const len5 = data138.length;
-for(let i5=0; i5<len5; i5++){
-if(typeof data138[i5] !== "string"){
-const err233 = {instancePath:instancePath+"/spec/ca/crlDistributionPoints/" + i5,schemaPath:"#/properties/spec/properties/ca/properties/crlDistributionPoints/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err233];
-}
-else {
-vErrors.push(err233);
-}
-errors++;
-}
-}
-}
-else {
-const err234 = {instancePath:instancePath+"/spec/ca/crlDistributionPoints",schemaPath:"#/properties/spec/properties/ca/properties/crlDistributionPoints/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err234];
-}
-else {
-vErrors.push(err234);
-}
-errors++;
-}
-}
-if(data137.issuingCertificateURLs !== undefined){
-let data140 = data137.issuingCertificateURLs;
-if(Array.isArray(data140)){
-const len6 = data140.length;
-for(let i6=0; i6<len6; i6++){
-if(typeof data140[i6] !== "string"){
-const err235 = {instancePath:instancePath+"/spec/ca/issuingCertificateURLs/" + i6,schemaPath:"#/properties/spec/properties/ca/properties/issuingCertificateURLs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err235];
-}
-else {
-vErrors.push(err235);
-}
-errors++;
-}
-}
-}
-else {
-const err236 = {instancePath:instancePath+"/spec/ca/issuingCertificateURLs",schemaPath:"#/properties/spec/properties/ca/properties/issuingCertificateURLs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err236];
-}
-else {
-vErrors.push(err236);
-}
-errors++;
-}
-}
-if(data137.ocspServers !== undefined){
-let data142 = data137.ocspServers;
-if(Array.isArray(data142)){
-const len7 = data142.length;
-for(let i7=0; i7<len7; i7++){
-if(typeof data142[i7] !== "string"){
-const err237 = {instancePath:instancePath+"/spec/ca/ocspServers/" + i7,schemaPath:"#/properties/spec/properties/ca/properties/ocspServers/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err237];
-}
-else {
-vErrors.push(err237);
-}
-errors++;
-}
-}
-}
-else {
-const err238 = {instancePath:instancePath+"/spec/ca/ocspServers",schemaPath:"#/properties/spec/properties/ca/properties/ocspServers/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err238];
-}
-else {
-vErrors.push(err238);
-}
-errors++;
-}
-}
-if(data137.secretName !== undefined){
-if(typeof data137.secretName !== "string"){
-const err239 = {instancePath:instancePath+"/spec/ca/secretName",schemaPath:"#/properties/spec/properties/ca/properties/secretName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err239];
-}
-else {
-vErrors.push(err239);
-}
-errors++;
-}
-}
-}
-else {
-const err240 = {instancePath:instancePath+"/spec/ca",schemaPath:"#/properties/spec/properties/ca/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err240];
-}
-else {
-vErrors.push(err240);
-}
-errors++;
-}
-}
-if(data3.selfSigned !== undefined){
-let data145 = data3.selfSigned;
-if(data145 && typeof data145 == "object" && !Array.isArray(data145)){
-for(const key45 in data145){
-if(!(key45 === "crlDistributionPoints")){
-const err241 = {instancePath:instancePath+"/spec/selfSigned",schemaPath:"#/properties/spec/properties/selfSigned/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key45},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err241];
-}
-else {
-vErrors.push(err241);
-}
-errors++;
-}
-}
-if(data145.crlDistributionPoints !== undefined){
-let data146 = data145.crlDistributionPoints;
-if(Array.isArray(data146)){
-const len8 = data146.length;
-for(let i8=0; i8<len8; i8++){
-if(typeof data146[i8] !== "string"){
-const err242 = {instancePath:instancePath+"/spec/selfSigned/crlDistributionPoints/" + i8,schemaPath:"#/properties/spec/properties/selfSigned/properties/crlDistributionPoints/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err242];
-}
-else {
-vErrors.push(err242);
-}
-errors++;
-}
-}
-}
-else {
-const err243 = {instancePath:instancePath+"/spec/selfSigned/crlDistributionPoints",schemaPath:"#/properties/spec/properties/selfSigned/properties/crlDistributionPoints/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err243];
-}
-else {
-vErrors.push(err243);
-}
-errors++;
-}
-}
-}
-else {
-const err244 = {instancePath:instancePath+"/spec/selfSigned",schemaPath:"#/properties/spec/properties/selfSigned/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err244];
-}
-else {
-vErrors.push(err244);
-}
-errors++;
-}
-}
-if(data3.vault !== undefined){
-let data148 = data3.vault;
-if(data148 && typeof data148 == "object" && !Array.isArray(data148)){
-if(data148.auth === undefined){
-const err245 = {instancePath:instancePath+"/spec/vault",schemaPath:"#/properties/spec/properties/vault/required",keyword:"required",params:{missingProperty: "auth"},message:"must have required property '"+"auth"+"'"};
-if(vErrors === null){
-vErrors = [err245];
-}
-else {
-vErrors.push(err245);
-}
-errors++;
-}
-if(data148.path === undefined){
-const err246 = {instancePath:instancePath+"/spec/vault",schemaPath:"#/properties/spec/properties/vault/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
-if(vErrors === null){
-vErrors = [err246];
-}
-else {
-vErrors.push(err246);
-}
-errors++;
-}
-if(data148.server === undefined){
-const err247 = {instancePath:instancePath+"/spec/vault",schemaPath:"#/properties/spec/properties/vault/required",keyword:"required",params:{missingProperty: "server"},message:"must have required property '"+"server"+"'"};
-if(vErrors === null){
-vErrors = [err247];
-}
-else {
-vErrors.push(err247);
-}
-errors++;
-}
-for(const key46 in data148){
-if(!(func0.call(schema0.properties.spec.properties.vault.properties, key46))){
-const err248 = {instancePath:instancePath+"/spec/vault",schemaPath:"#/properties/spec/properties/vault/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key46},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err248];
-}
-else {
-vErrors.push(err248);
-}
-errors++;
-}
-}
-if(data148.auth !== undefined){
-let data149 = data148.auth;
-if(data149 && typeof data149 == "object" && !Array.isArray(data149)){
-for(const key47 in data149){
-if(!(((((key47 === "appRole") || (key47 === "aws")) || (key47 === "clientCertificate")) || (key47 === "kubernetes")) || (key47 === "tokenSecretRef"))){
-const err249 = {instancePath:instancePath+"/spec/vault/auth",schemaPath:"#/properties/spec/properties/vault/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key47},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err249];
-}
-else {
-vErrors.push(err249);
-}
-errors++;
-}
-}
-if(data149.appRole !== undefined){
-let data150 = data149.appRole;
-if(data150 && typeof data150 == "object" && !Array.isArray(data150)){
-if(data150.path === undefined){
-const err250 = {instancePath:instancePath+"/spec/vault/auth/appRole",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/appRole/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
-if(vErrors === null){
-vErrors = [err250];
-}
-else {
-vErrors.push(err250);
-}
-errors++;
-}
-if(data150.roleId === undefined){
-const err251 = {instancePath:instancePath+"/spec/vault/auth/appRole",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/appRole/required",keyword:"required",params:{missingProperty: "roleId"},message:"must have required property '"+"roleId"+"'"};
-if(vErrors === null){
-vErrors = [err251];
-}
-else {
-vErrors.push(err251);
-}
-errors++;
-}
-if(data150.secretRef === undefined){
-const err252 = {instancePath:instancePath+"/spec/vault/auth/appRole",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/appRole/required",keyword:"required",params:{missingProperty: "secretRef"},message:"must have required property '"+"secretRef"+"'"};
-if(vErrors === null){
-vErrors = [err252];
-}
-else {
-vErrors.push(err252);
-}
-errors++;
-}
-for(const key48 in data150){
-if(!(((key48 === "path") || (key48 === "roleId")) || (key48 === "secretRef"))){
-const err253 = {instancePath:instancePath+"/spec/vault/auth/appRole",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/appRole/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key48},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err253];
-}
-else {
-vErrors.push(err253);
-}
-errors++;
-}
-}
-if(data150.path !== undefined){
-if(typeof data150.path !== "string"){
-const err254 = {instancePath:instancePath+"/spec/vault/auth/appRole/path",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/appRole/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err254];
-}
-else {
-vErrors.push(err254);
-}
-errors++;
-}
-}
-if(data150.roleId !== undefined){
-if(typeof data150.roleId !== "string"){
-const err255 = {instancePath:instancePath+"/spec/vault/auth/appRole/roleId",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/appRole/properties/roleId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err255];
-}
-else {
-vErrors.push(err255);
-}
-errors++;
-}
-}
-if(data150.secretRef !== undefined){
-let data153 = data150.secretRef;
-if(data153 && typeof data153 == "object" && !Array.isArray(data153)){
-if(data153.name === undefined){
-const err256 = {instancePath:instancePath+"/spec/vault/auth/appRole/secretRef",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/appRole/properties/secretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err256];
-}
-else {
-vErrors.push(err256);
-}
-errors++;
-}
-for(const key49 in data153){
-if(!((key49 === "key") || (key49 === "name"))){
-const err257 = {instancePath:instancePath+"/spec/vault/auth/appRole/secretRef",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/appRole/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key49},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err257];
-}
-else {
-vErrors.push(err257);
-}
-errors++;
-}
-}
-if(data153.key !== undefined){
-if(typeof data153.key !== "string"){
-const err258 = {instancePath:instancePath+"/spec/vault/auth/appRole/secretRef/key",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/appRole/properties/secretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err258];
-}
-else {
-vErrors.push(err258);
-}
-errors++;
-}
-}
-if(data153.name !== undefined){
-if(typeof data153.name !== "string"){
-const err259 = {instancePath:instancePath+"/spec/vault/auth/appRole/secretRef/name",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/appRole/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err259];
-}
-else {
-vErrors.push(err259);
-}
-errors++;
-}
-}
-}
-else {
-const err260 = {instancePath:instancePath+"/spec/vault/auth/appRole/secretRef",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/appRole/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err260];
-}
-else {
-vErrors.push(err260);
-}
-errors++;
-}
-}
-}
-else {
-const err261 = {instancePath:instancePath+"/spec/vault/auth/appRole",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/appRole/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err261];
-}
-else {
-vErrors.push(err261);
-}
-errors++;
-}
-}
-if(data149.aws !== undefined){
-let data156 = data149.aws;
-if(data156 && typeof data156 == "object" && !Array.isArray(data156)){
-if(data156.role === undefined){
-const err262 = {instancePath:instancePath+"/spec/vault/auth/aws",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/aws/required",keyword:"required",params:{missingProperty: "role"},message:"must have required property '"+"role"+"'"};
-if(vErrors === null){
-vErrors = [err262];
-}
-else {
-vErrors.push(err262);
-}
-errors++;
-}
-for(const key50 in data156){
-if(!((((((key50 === "iamRoleArn") || (key50 === "mountPath")) || (key50 === "region")) || (key50 === "role")) || (key50 === "serviceAccountRef")) || (key50 === "vaultHeaderValue"))){
-const err263 = {instancePath:instancePath+"/spec/vault/auth/aws",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/aws/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key50},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err263];
-}
-else {
-vErrors.push(err263);
-}
-errors++;
-}
-}
-if(data156.iamRoleArn !== undefined){
-if(typeof data156.iamRoleArn !== "string"){
-const err264 = {instancePath:instancePath+"/spec/vault/auth/aws/iamRoleArn",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/aws/properties/iamRoleArn/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err264];
-}
-else {
-vErrors.push(err264);
-}
-errors++;
-}
-}
-if(data156.mountPath !== undefined){
-if(typeof data156.mountPath !== "string"){
-const err265 = {instancePath:instancePath+"/spec/vault/auth/aws/mountPath",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/aws/properties/mountPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err265];
-}
-else {
-vErrors.push(err265);
-}
-errors++;
-}
-}
-if(data156.region !== undefined){
-if(typeof data156.region !== "string"){
-const err266 = {instancePath:instancePath+"/spec/vault/auth/aws/region",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/aws/properties/region/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err266];
-}
-else {
-vErrors.push(err266);
-}
-errors++;
-}
-}
-if(data156.role !== undefined){
-let data160 = data156.role;
-if(typeof data160 === "string"){
-if(func2(data160) < 1){
-const err267 = {instancePath:instancePath+"/spec/vault/auth/aws/role",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/aws/properties/role/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err267];
-}
-else {
-vErrors.push(err267);
-}
-errors++;
-}
-}
-else {
-const err268 = {instancePath:instancePath+"/spec/vault/auth/aws/role",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/aws/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err268];
-}
-else {
-vErrors.push(err268);
-}
-errors++;
-}
-}
-if(data156.serviceAccountRef !== undefined){
-let data161 = data156.serviceAccountRef;
-if(data161 && typeof data161 == "object" && !Array.isArray(data161)){
-if(data161.name === undefined){
-const err269 = {instancePath:instancePath+"/spec/vault/auth/aws/serviceAccountRef",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/aws/properties/serviceAccountRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err269];
-}
-else {
-vErrors.push(err269);
-}
-errors++;
-}
-for(const key51 in data161){
-if(!((key51 === "audiences") || (key51 === "name"))){
-const err270 = {instancePath:instancePath+"/spec/vault/auth/aws/serviceAccountRef",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/aws/properties/serviceAccountRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key51},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err270];
-}
-else {
-vErrors.push(err270);
-}
-errors++;
-}
-}
-if(data161.audiences !== undefined){
-let data162 = data161.audiences;
-if(Array.isArray(data162)){
-const len9 = data162.length;
-for(let i9=0; i9<len9; i9++){
-if(typeof data162[i9] !== "string"){
-const err271 = {instancePath:instancePath+"/spec/vault/auth/aws/serviceAccountRef/audiences/" + i9,schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/aws/properties/serviceAccountRef/properties/audiences/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err271];
-}
-else {
-vErrors.push(err271);
-}
-errors++;
-}
-}
-}
-else {
-const err272 = {instancePath:instancePath+"/spec/vault/auth/aws/serviceAccountRef/audiences",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/aws/properties/serviceAccountRef/properties/audiences/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err272];
-}
-else {
-vErrors.push(err272);
-}
-errors++;
-}
-}
-if(data161.name !== undefined){
-if(typeof data161.name !== "string"){
-const err273 = {instancePath:instancePath+"/spec/vault/auth/aws/serviceAccountRef/name",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/aws/properties/serviceAccountRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err273];
-}
-else {
-vErrors.push(err273);
-}
-errors++;
-}
-}
-}
-else {
-const err274 = {instancePath:instancePath+"/spec/vault/auth/aws/serviceAccountRef",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/aws/properties/serviceAccountRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err274];
-}
-else {
-vErrors.push(err274);
-}
-errors++;
-}
-}
-if(data156.vaultHeaderValue !== undefined){
-if(typeof data156.vaultHeaderValue !== "string"){
-const err275 = {instancePath:instancePath+"/spec/vault/auth/aws/vaultHeaderValue",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/aws/properties/vaultHeaderValue/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err275];
-}
-else {
-vErrors.push(err275);
-}
-errors++;
-}
-}
-}
-else {
-const err276 = {instancePath:instancePath+"/spec/vault/auth/aws",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/aws/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err276];
-}
-else {
-vErrors.push(err276);
-}
-errors++;
-}
-}
-if(data149.clientCertificate !== undefined){
-let data166 = data149.clientCertificate;
-if(data166 && typeof data166 == "object" && !Array.isArray(data166)){
-for(const key52 in data166){
-if(!(((key52 === "mountPath") || (key52 === "name")) || (key52 === "secretName"))){
-const err277 = {instancePath:instancePath+"/spec/vault/auth/clientCertificate",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/clientCertificate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key52},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err277];
-}
-else {
-vErrors.push(err277);
-}
-errors++;
-}
-}
-if(data166.mountPath !== undefined){
-if(typeof data166.mountPath !== "string"){
-const err278 = {instancePath:instancePath+"/spec/vault/auth/clientCertificate/mountPath",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/clientCertificate/properties/mountPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err278];
-}
-else {
-vErrors.push(err278);
-}
-errors++;
-}
-}
-if(data166.name !== undefined){
-if(typeof data166.name !== "string"){
-const err279 = {instancePath:instancePath+"/spec/vault/auth/clientCertificate/name",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/clientCertificate/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err279];
-}
-else {
-vErrors.push(err279);
-}
-errors++;
-}
-}
-if(data166.secretName !== undefined){
-if(typeof data166.secretName !== "string"){
-const err280 = {instancePath:instancePath+"/spec/vault/auth/clientCertificate/secretName",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/clientCertificate/properties/secretName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err280];
-}
-else {
-vErrors.push(err280);
-}
-errors++;
-}
-}
-}
-else {
-const err281 = {instancePath:instancePath+"/spec/vault/auth/clientCertificate",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/clientCertificate/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err281];
-}
-else {
-vErrors.push(err281);
-}
-errors++;
-}
-}
-if(data149.kubernetes !== undefined){
-let data170 = data149.kubernetes;
-if(data170 && typeof data170 == "object" && !Array.isArray(data170)){
-if(data170.role === undefined){
-const err282 = {instancePath:instancePath+"/spec/vault/auth/kubernetes",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/kubernetes/required",keyword:"required",params:{missingProperty: "role"},message:"must have required property '"+"role"+"'"};
-if(vErrors === null){
-vErrors = [err282];
-}
-else {
-vErrors.push(err282);
-}
-errors++;
-}
-for(const key53 in data170){
-if(!((((key53 === "mountPath") || (key53 === "role")) || (key53 === "secretRef")) || (key53 === "serviceAccountRef"))){
-const err283 = {instancePath:instancePath+"/spec/vault/auth/kubernetes",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/kubernetes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key53},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err283];
-}
-else {
-vErrors.push(err283);
-}
-errors++;
-}
-}
-if(data170.mountPath !== undefined){
-if(typeof data170.mountPath !== "string"){
-const err284 = {instancePath:instancePath+"/spec/vault/auth/kubernetes/mountPath",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/kubernetes/properties/mountPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err284];
-}
-else {
-vErrors.push(err284);
-}
-errors++;
-}
-}
-if(data170.role !== undefined){
-if(typeof data170.role !== "string"){
-const err285 = {instancePath:instancePath+"/spec/vault/auth/kubernetes/role",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/kubernetes/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err285];
-}
-else {
-vErrors.push(err285);
-}
-errors++;
-}
-}
-if(data170.secretRef !== undefined){
-let data173 = data170.secretRef;
-if(data173 && typeof data173 == "object" && !Array.isArray(data173)){
-if(data173.name === undefined){
-const err286 = {instancePath:instancePath+"/spec/vault/auth/kubernetes/secretRef",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/kubernetes/properties/secretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err286];
-}
-else {
-vErrors.push(err286);
-}
-errors++;
-}
-for(const key54 in data173){
-if(!((key54 === "key") || (key54 === "name"))){
-const err287 = {instancePath:instancePath+"/spec/vault/auth/kubernetes/secretRef",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/kubernetes/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key54},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err287];
-}
-else {
-vErrors.push(err287);
-}
-errors++;
-}
-}
-if(data173.key !== undefined){
-if(typeof data173.key !== "string"){
-const err288 = {instancePath:instancePath+"/spec/vault/auth/kubernetes/secretRef/key",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/kubernetes/properties/secretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err288];
-}
-else {
-vErrors.push(err288);
-}
-errors++;
-}
-}
-if(data173.name !== undefined){
-if(typeof data173.name !== "string"){
-const err289 = {instancePath:instancePath+"/spec/vault/auth/kubernetes/secretRef/name",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/kubernetes/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err289];
-}
-else {
-vErrors.push(err289);
-}
-errors++;
-}
-}
-}
-else {
-const err290 = {instancePath:instancePath+"/spec/vault/auth/kubernetes/secretRef",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/kubernetes/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err290];
-}
-else {
-vErrors.push(err290);
-}
-errors++;
-}
-}
-if(data170.serviceAccountRef !== undefined){
-let data176 = data170.serviceAccountRef;
-if(data176 && typeof data176 == "object" && !Array.isArray(data176)){
-if(data176.name === undefined){
-const err291 = {instancePath:instancePath+"/spec/vault/auth/kubernetes/serviceAccountRef",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/kubernetes/properties/serviceAccountRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err291];
-}
-else {
-vErrors.push(err291);
-}
-errors++;
-}
-for(const key55 in data176){
-if(!((key55 === "audiences") || (key55 === "name"))){
-const err292 = {instancePath:instancePath+"/spec/vault/auth/kubernetes/serviceAccountRef",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/kubernetes/properties/serviceAccountRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key55},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err292];
-}
-else {
-vErrors.push(err292);
-}
-errors++;
-}
-}
-if(data176.audiences !== undefined){
-let data177 = data176.audiences;
-if(Array.isArray(data177)){
-const len10 = data177.length;
-for(let i10=0; i10<len10; i10++){
-if(typeof data177[i10] !== "string"){
-const err293 = {instancePath:instancePath+"/spec/vault/auth/kubernetes/serviceAccountRef/audiences/" + i10,schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/kubernetes/properties/serviceAccountRef/properties/audiences/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err293];
-}
-else {
-vErrors.push(err293);
-}
-errors++;
-}
-}
-}
-else {
-const err294 = {instancePath:instancePath+"/spec/vault/auth/kubernetes/serviceAccountRef/audiences",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/kubernetes/properties/serviceAccountRef/properties/audiences/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err294];
-}
-else {
-vErrors.push(err294);
-}
-errors++;
-}
-}
-if(data176.name !== undefined){
-if(typeof data176.name !== "string"){
-const err295 = {instancePath:instancePath+"/spec/vault/auth/kubernetes/serviceAccountRef/name",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/kubernetes/properties/serviceAccountRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err295];
-}
-else {
-vErrors.push(err295);
-}
-errors++;
-}
-}
-}
-else {
-const err296 = {instancePath:instancePath+"/spec/vault/auth/kubernetes/serviceAccountRef",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/kubernetes/properties/serviceAccountRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err296];
-}
-else {
-vErrors.push(err296);
-}
-errors++;
-}
-}
-}
-else {
-const err297 = {instancePath:instancePath+"/spec/vault/auth/kubernetes",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/kubernetes/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err297];
-}
-else {
-vErrors.push(err297);
-}
-errors++;
-}
-}
-if(data149.tokenSecretRef !== undefined){
-let data180 = data149.tokenSecretRef;
-if(data180 && typeof data180 == "object" && !Array.isArray(data180)){
-if(data180.name === undefined){
-const err298 = {instancePath:instancePath+"/spec/vault/auth/tokenSecretRef",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/tokenSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err298];
-}
-else {
-vErrors.push(err298);
-}
-errors++;
-}
-for(const key56 in data180){
-if(!((key56 === "key") || (key56 === "name"))){
-const err299 = {instancePath:instancePath+"/spec/vault/auth/tokenSecretRef",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/tokenSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key56},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err299];
-}
-else {
-vErrors.push(err299);
-}
-errors++;
-}
-}
-if(data180.key !== undefined){
-if(typeof data180.key !== "string"){
-const err300 = {instancePath:instancePath+"/spec/vault/auth/tokenSecretRef/key",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/tokenSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err300];
-}
-else {
-vErrors.push(err300);
-}
-errors++;
-}
-}
-if(data180.name !== undefined){
-if(typeof data180.name !== "string"){
-const err301 = {instancePath:instancePath+"/spec/vault/auth/tokenSecretRef/name",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/tokenSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err301];
-}
-else {
-vErrors.push(err301);
-}
-errors++;
-}
-}
-}
-else {
-const err302 = {instancePath:instancePath+"/spec/vault/auth/tokenSecretRef",schemaPath:"#/properties/spec/properties/vault/properties/auth/properties/tokenSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err302];
-}
-else {
-vErrors.push(err302);
-}
-errors++;
-}
-}
-}
-else {
-const err303 = {instancePath:instancePath+"/spec/vault/auth",schemaPath:"#/properties/spec/properties/vault/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err303];
-}
-else {
-vErrors.push(err303);
-}
-errors++;
-}
-}
-if(data148.caBundle !== undefined){
-let data183 = data148.caBundle;
-if(typeof data183 === "string"){
-if(!(formats2(data183))){
-const err304 = {instancePath:instancePath+"/spec/vault/caBundle",schemaPath:"#/properties/spec/properties/vault/properties/caBundle/format",keyword:"format",params:{format: "byte"},message:"must match format \""+"byte"+"\""};
-if(vErrors === null){
-vErrors = [err304];
-}
-else {
-vErrors.push(err304);
-}
-errors++;
-}
-}
-else {
-const err305 = {instancePath:instancePath+"/spec/vault/caBundle",schemaPath:"#/properties/spec/properties/vault/properties/caBundle/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err305];
-}
-else {
-vErrors.push(err305);
-}
-errors++;
-}
-}
-if(data148.caBundleSecretRef !== undefined){
-let data184 = data148.caBundleSecretRef;
-if(data184 && typeof data184 == "object" && !Array.isArray(data184)){
-if(data184.name === undefined){
-const err306 = {instancePath:instancePath+"/spec/vault/caBundleSecretRef",schemaPath:"#/properties/spec/properties/vault/properties/caBundleSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err306];
-}
-else {
-vErrors.push(err306);
-}
-errors++;
-}
-for(const key57 in data184){
-if(!((key57 === "key") || (key57 === "name"))){
-const err307 = {instancePath:instancePath+"/spec/vault/caBundleSecretRef",schemaPath:"#/properties/spec/properties/vault/properties/caBundleSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key57},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err307];
-}
-else {
-vErrors.push(err307);
-}
-errors++;
-}
-}
-if(data184.key !== undefined){
-if(typeof data184.key !== "string"){
-const err308 = {instancePath:instancePath+"/spec/vault/caBundleSecretRef/key",schemaPath:"#/properties/spec/properties/vault/properties/caBundleSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err308];
-}
-else {
-vErrors.push(err308);
-}
-errors++;
-}
-}
-if(data184.name !== undefined){
-if(typeof data184.name !== "string"){
-const err309 = {instancePath:instancePath+"/spec/vault/caBundleSecretRef/name",schemaPath:"#/properties/spec/properties/vault/properties/caBundleSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err309];
-}
-else {
-vErrors.push(err309);
-}
-errors++;
-}
-}
-}
-else {
-const err310 = {instancePath:instancePath+"/spec/vault/caBundleSecretRef",schemaPath:"#/properties/spec/properties/vault/properties/caBundleSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err310];
-}
-else {
-vErrors.push(err310);
-}
-errors++;
-}
-}
-if(data148.clientCertSecretRef !== undefined){
-let data187 = data148.clientCertSecretRef;
-if(data187 && typeof data187 == "object" && !Array.isArray(data187)){
-if(data187.name === undefined){
-const err311 = {instancePath:instancePath+"/spec/vault/clientCertSecretRef",schemaPath:"#/properties/spec/properties/vault/properties/clientCertSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err311];
-}
-else {
-vErrors.push(err311);
-}
-errors++;
-}
-for(const key58 in data187){
-if(!((key58 === "key") || (key58 === "name"))){
-const err312 = {instancePath:instancePath+"/spec/vault/clientCertSecretRef",schemaPath:"#/properties/spec/properties/vault/properties/clientCertSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key58},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err312];
-}
-else {
-vErrors.push(err312);
-}
-errors++;
-}
-}
-if(data187.key !== undefined){
-if(typeof data187.key !== "string"){
-const err313 = {instancePath:instancePath+"/spec/vault/clientCertSecretRef/key",schemaPath:"#/properties/spec/properties/vault/properties/clientCertSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err313];
-}
-else {
-vErrors.push(err313);
-}
-errors++;
-}
-}
-if(data187.name !== undefined){
-if(typeof data187.name !== "string"){
-const err314 = {instancePath:instancePath+"/spec/vault/clientCertSecretRef/name",schemaPath:"#/properties/spec/properties/vault/properties/clientCertSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err314];
-}
-else {
-vErrors.push(err314);
-}
-errors++;
-}
-}
-}
-else {
-const err315 = {instancePath:instancePath+"/spec/vault/clientCertSecretRef",schemaPath:"#/properties/spec/properties/vault/properties/clientCertSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err315];
-}
-else {
-vErrors.push(err315);
-}
-errors++;
-}
-}
-if(data148.clientKeySecretRef !== undefined){
-let data190 = data148.clientKeySecretRef;
-if(data190 && typeof data190 == "object" && !Array.isArray(data190)){
-if(data190.name === undefined){
-const err316 = {instancePath:instancePath+"/spec/vault/clientKeySecretRef",schemaPath:"#/properties/spec/properties/vault/properties/clientKeySecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err316];
-}
-else {
-vErrors.push(err316);
-}
-errors++;
-}
-for(const key59 in data190){
-if(!((key59 === "key") || (key59 === "name"))){
-const err317 = {instancePath:instancePath+"/spec/vault/clientKeySecretRef",schemaPath:"#/properties/spec/properties/vault/properties/clientKeySecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key59},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err317];
-}
-else {
-vErrors.push(err317);
-}
-errors++;
-}
-}
-if(data190.key !== undefined){
-if(typeof data190.key !== "string"){
-const err318 = {instancePath:instancePath+"/spec/vault/clientKeySecretRef/key",schemaPath:"#/properties/spec/properties/vault/properties/clientKeySecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err318];
-}
-else {
-vErrors.push(err318);
-}
-errors++;
-}
-}
-if(data190.name !== undefined){
-if(typeof data190.name !== "string"){
-const err319 = {instancePath:instancePath+"/spec/vault/clientKeySecretRef/name",schemaPath:"#/properties/spec/properties/vault/properties/clientKeySecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err319];
-}
-else {
-vErrors.push(err319);
-}
-errors++;
-}
-}
-}
-else {
-const err320 = {instancePath:instancePath+"/spec/vault/clientKeySecretRef",schemaPath:"#/properties/spec/properties/vault/properties/clientKeySecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err320];
-}
-else {
-vErrors.push(err320);
-}
-errors++;
-}
-}
-if(data148.namespace !== undefined){
-if(typeof data148.namespace !== "string"){
-const err321 = {instancePath:instancePath+"/spec/vault/namespace",schemaPath:"#/properties/spec/properties/vault/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err321];
-}
-else {
-vErrors.push(err321);
-}
-errors++;
-}
-}
-if(data148.path !== undefined){
-if(typeof data148.path !== "string"){
-const err322 = {instancePath:instancePath+"/spec/vault/path",schemaPath:"#/properties/spec/properties/vault/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err322];
-}
-else {
-vErrors.push(err322);
-}
-errors++;
-}
-}
-if(data148.server !== undefined){
-if(typeof data148.server !== "string"){
-const err323 = {instancePath:instancePath+"/spec/vault/server",schemaPath:"#/properties/spec/properties/vault/properties/server/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err323];
-}
-else {
-vErrors.push(err323);
-}
-errors++;
-}
-}
-if(data148.serverName !== undefined){
-if(typeof data148.serverName !== "string"){
-const err324 = {instancePath:instancePath+"/spec/vault/serverName",schemaPath:"#/properties/spec/properties/vault/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err324];
-}
-else {
-vErrors.push(err324);
-}
-errors++;
-}
-}
-}
-else {
-const err325 = {instancePath:instancePath+"/spec/vault",schemaPath:"#/properties/spec/properties/vault/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err325];
-}
-else {
-vErrors.push(err325);
-}
-errors++;
-}
-}
-if(data3.venafi !== undefined){
-let data197 = data3.venafi;
-if(data197 && typeof data197 == "object" && !Array.isArray(data197)){
-if(data197.zone === undefined){
-const err326 = {instancePath:instancePath+"/spec/venafi",schemaPath:"#/properties/spec/properties/venafi/required",keyword:"required",params:{missingProperty: "zone"},message:"must have required property '"+"zone"+"'"};
-if(vErrors === null){
-vErrors = [err326];
-}
-else {
-vErrors.push(err326);
-}
-errors++;
-}
-for(const key60 in data197){
-if(!((((key60 === "cloud") || (key60 === "ngts")) || (key60 === "tpp")) || (key60 === "zone"))){
-const err327 = {instancePath:instancePath+"/spec/venafi",schemaPath:"#/properties/spec/properties/venafi/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key60},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err327];
-}
-else {
-vErrors.push(err327);
-}
-errors++;
-}
-}
-if(data197.cloud !== undefined){
-let data198 = data197.cloud;
-if(data198 && typeof data198 == "object" && !Array.isArray(data198)){
-if(data198.apiTokenSecretRef === undefined){
-const err328 = {instancePath:instancePath+"/spec/venafi/cloud",schemaPath:"#/properties/spec/properties/venafi/properties/cloud/required",keyword:"required",params:{missingProperty: "apiTokenSecretRef"},message:"must have required property '"+"apiTokenSecretRef"+"'"};
-if(vErrors === null){
-vErrors = [err328];
-}
-else {
-vErrors.push(err328);
-}
-errors++;
-}
-for(const key61 in data198){
-if(!((key61 === "apiTokenSecretRef") || (key61 === "url"))){
-const err329 = {instancePath:instancePath+"/spec/venafi/cloud",schemaPath:"#/properties/spec/properties/venafi/properties/cloud/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key61},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err329];
-}
-else {
-vErrors.push(err329);
-}
-errors++;
-}
-}
-if(data198.apiTokenSecretRef !== undefined){
-let data199 = data198.apiTokenSecretRef;
-if(data199 && typeof data199 == "object" && !Array.isArray(data199)){
-if(data199.name === undefined){
-const err330 = {instancePath:instancePath+"/spec/venafi/cloud/apiTokenSecretRef",schemaPath:"#/properties/spec/properties/venafi/properties/cloud/properties/apiTokenSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err330];
-}
-else {
-vErrors.push(err330);
-}
-errors++;
-}
-for(const key62 in data199){
-if(!((key62 === "key") || (key62 === "name"))){
-const err331 = {instancePath:instancePath+"/spec/venafi/cloud/apiTokenSecretRef",schemaPath:"#/properties/spec/properties/venafi/properties/cloud/properties/apiTokenSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key62},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err331];
-}
-else {
-vErrors.push(err331);
-}
-errors++;
-}
-}
-if(data199.key !== undefined){
-if(typeof data199.key !== "string"){
-const err332 = {instancePath:instancePath+"/spec/venafi/cloud/apiTokenSecretRef/key",schemaPath:"#/properties/spec/properties/venafi/properties/cloud/properties/apiTokenSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err332];
-}
-else {
-vErrors.push(err332);
-}
-errors++;
-}
-}
-if(data199.name !== undefined){
-if(typeof data199.name !== "string"){
-const err333 = {instancePath:instancePath+"/spec/venafi/cloud/apiTokenSecretRef/name",schemaPath:"#/properties/spec/properties/venafi/properties/cloud/properties/apiTokenSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err333];
-}
-else {
-vErrors.push(err333);
-}
-errors++;
-}
-}
-}
-else {
-const err334 = {instancePath:instancePath+"/spec/venafi/cloud/apiTokenSecretRef",schemaPath:"#/properties/spec/properties/venafi/properties/cloud/properties/apiTokenSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err334];
-}
-else {
-vErrors.push(err334);
-}
-errors++;
-}
-}
-if(data198.url !== undefined){
-if(typeof data198.url !== "string"){
-const err335 = {instancePath:instancePath+"/spec/venafi/cloud/url",schemaPath:"#/properties/spec/properties/venafi/properties/cloud/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err335];
-}
-else {
-vErrors.push(err335);
-}
-errors++;
-}
-}
-}
-else {
-const err336 = {instancePath:instancePath+"/spec/venafi/cloud",schemaPath:"#/properties/spec/properties/venafi/properties/cloud/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err336];
-}
-else {
-vErrors.push(err336);
-}
-errors++;
-}
-}
-if(data197.ngts !== undefined){
-let data203 = data197.ngts;
-if(data203 && typeof data203 == "object" && !Array.isArray(data203)){
-if(data203.credentialsRef === undefined){
-const err337 = {instancePath:instancePath+"/spec/venafi/ngts",schemaPath:"#/properties/spec/properties/venafi/properties/ngts/required",keyword:"required",params:{missingProperty: "credentialsRef"},message:"must have required property '"+"credentialsRef"+"'"};
-if(vErrors === null){
-vErrors = [err337];
-}
-else {
-vErrors.push(err337);
-}
-errors++;
-}
-if(data203.tsgID === undefined){
-const err338 = {instancePath:instancePath+"/spec/venafi/ngts",schemaPath:"#/properties/spec/properties/venafi/properties/ngts/required",keyword:"required",params:{missingProperty: "tsgID"},message:"must have required property '"+"tsgID"+"'"};
-if(vErrors === null){
-vErrors = [err338];
-}
-else {
-vErrors.push(err338);
-}
-errors++;
-}
-for(const key63 in data203){
-if(!((((key63 === "credentialsRef") || (key63 === "tokenEndpoint")) || (key63 === "tsgID")) || (key63 === "url"))){
-const err339 = {instancePath:instancePath+"/spec/venafi/ngts",schemaPath:"#/properties/spec/properties/venafi/properties/ngts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key63},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err339];
-}
-else {
-vErrors.push(err339);
-}
-errors++;
-}
-}
-if(data203.credentialsRef !== undefined){
-let data204 = data203.credentialsRef;
-if(data204 && typeof data204 == "object" && !Array.isArray(data204)){
-if(data204.name === undefined){
-const err340 = {instancePath:instancePath+"/spec/venafi/ngts/credentialsRef",schemaPath:"#/properties/spec/properties/venafi/properties/ngts/properties/credentialsRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err340];
-}
-else {
-vErrors.push(err340);
-}
-errors++;
-}
-for(const key64 in data204){
-if(!(key64 === "name")){
-const err341 = {instancePath:instancePath+"/spec/venafi/ngts/credentialsRef",schemaPath:"#/properties/spec/properties/venafi/properties/ngts/properties/credentialsRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key64},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err341];
-}
-else {
-vErrors.push(err341);
-}
-errors++;
-}
-}
-if(data204.name !== undefined){
-if(typeof data204.name !== "string"){
-const err342 = {instancePath:instancePath+"/spec/venafi/ngts/credentialsRef/name",schemaPath:"#/properties/spec/properties/venafi/properties/ngts/properties/credentialsRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err342];
-}
-else {
-vErrors.push(err342);
-}
-errors++;
-}
-}
-}
-else {
-const err343 = {instancePath:instancePath+"/spec/venafi/ngts/credentialsRef",schemaPath:"#/properties/spec/properties/venafi/properties/ngts/properties/credentialsRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err343];
-}
-else {
-vErrors.push(err343);
-}
-errors++;
-}
-}
-if(data203.tokenEndpoint !== undefined){
-if(typeof data203.tokenEndpoint !== "string"){
-const err344 = {instancePath:instancePath+"/spec/venafi/ngts/tokenEndpoint",schemaPath:"#/properties/spec/properties/venafi/properties/ngts/properties/tokenEndpoint/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err344];
-}
-else {
-vErrors.push(err344);
-}
-errors++;
-}
-}
-if(data203.tsgID !== undefined){
-if(typeof data203.tsgID !== "string"){
-const err345 = {instancePath:instancePath+"/spec/venafi/ngts/tsgID",schemaPath:"#/properties/spec/properties/venafi/properties/ngts/properties/tsgID/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err345];
-}
-else {
-vErrors.push(err345);
-}
-errors++;
-}
-}
-if(data203.url !== undefined){
-if(typeof data203.url !== "string"){
-const err346 = {instancePath:instancePath+"/spec/venafi/ngts/url",schemaPath:"#/properties/spec/properties/venafi/properties/ngts/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err346];
-}
-else {
-vErrors.push(err346);
-}
-errors++;
-}
-}
-}
-else {
-const err347 = {instancePath:instancePath+"/spec/venafi/ngts",schemaPath:"#/properties/spec/properties/venafi/properties/ngts/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err347];
-}
-else {
-vErrors.push(err347);
-}
-errors++;
-}
-}
-if(data197.tpp !== undefined){
-let data209 = data197.tpp;
-if(data209 && typeof data209 == "object" && !Array.isArray(data209)){
-if(data209.credentialsRef === undefined){
-const err348 = {instancePath:instancePath+"/spec/venafi/tpp",schemaPath:"#/properties/spec/properties/venafi/properties/tpp/required",keyword:"required",params:{missingProperty: "credentialsRef"},message:"must have required property '"+"credentialsRef"+"'"};
-if(vErrors === null){
-vErrors = [err348];
-}
-else {
-vErrors.push(err348);
-}
-errors++;
-}
-if(data209.url === undefined){
-const err349 = {instancePath:instancePath+"/spec/venafi/tpp",schemaPath:"#/properties/spec/properties/venafi/properties/tpp/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};
-if(vErrors === null){
-vErrors = [err349];
-}
-else {
-vErrors.push(err349);
-}
-errors++;
-}
-for(const key65 in data209){
-if(!((((key65 === "caBundle") || (key65 === "caBundleSecretRef")) || (key65 === "credentialsRef")) || (key65 === "url"))){
-const err350 = {instancePath:instancePath+"/spec/venafi/tpp",schemaPath:"#/properties/spec/properties/venafi/properties/tpp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key65},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err350];
-}
-else {
-vErrors.push(err350);
-}
-errors++;
-}
-}
-if(data209.caBundle !== undefined){
-let data210 = data209.caBundle;
-if(typeof data210 === "string"){
-if(!(formats2(data210))){
-const err351 = {instancePath:instancePath+"/spec/venafi/tpp/caBundle",schemaPath:"#/properties/spec/properties/venafi/properties/tpp/properties/caBundle/format",keyword:"format",params:{format: "byte"},message:"must match format \""+"byte"+"\""};
-if(vErrors === null){
-vErrors = [err351];
-}
-else {
-vErrors.push(err351);
-}
-errors++;
-}
-}
-else {
-const err352 = {instancePath:instancePath+"/spec/venafi/tpp/caBundle",schemaPath:"#/properties/spec/properties/venafi/properties/tpp/properties/caBundle/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err352];
-}
-else {
-vErrors.push(err352);
-}
-errors++;
-}
-}
-if(data209.caBundleSecretRef !== undefined){
-let data211 = data209.caBundleSecretRef;
-if(data211 && typeof data211 == "object" && !Array.isArray(data211)){
-if(data211.name === undefined){
-const err353 = {instancePath:instancePath+"/spec/venafi/tpp/caBundleSecretRef",schemaPath:"#/properties/spec/properties/venafi/properties/tpp/properties/caBundleSecretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err353];
-}
-else {
-vErrors.push(err353);
-}
-errors++;
-}
-for(const key66 in data211){
-if(!((key66 === "key") || (key66 === "name"))){
-const err354 = {instancePath:instancePath+"/spec/venafi/tpp/caBundleSecretRef",schemaPath:"#/properties/spec/properties/venafi/properties/tpp/properties/caBundleSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key66},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err354];
-}
-else {
-vErrors.push(err354);
-}
-errors++;
-}
-}
-if(data211.key !== undefined){
-if(typeof data211.key !== "string"){
-const err355 = {instancePath:instancePath+"/spec/venafi/tpp/caBundleSecretRef/key",schemaPath:"#/properties/spec/properties/venafi/properties/tpp/properties/caBundleSecretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err355];
-}
-else {
-vErrors.push(err355);
-}
-errors++;
-}
-}
-if(data211.name !== undefined){
-if(typeof data211.name !== "string"){
-const err356 = {instancePath:instancePath+"/spec/venafi/tpp/caBundleSecretRef/name",schemaPath:"#/properties/spec/properties/venafi/properties/tpp/properties/caBundleSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err356];
-}
-else {
-vErrors.push(err356);
-}
-errors++;
-}
-}
-}
-else {
-const err357 = {instancePath:instancePath+"/spec/venafi/tpp/caBundleSecretRef",schemaPath:"#/properties/spec/properties/venafi/properties/tpp/properties/caBundleSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err357];
-}
-else {
-vErrors.push(err357);
-}
-errors++;
-}
-}
-if(data209.credentialsRef !== undefined){
-let data214 = data209.credentialsRef;
-if(data214 && typeof data214 == "object" && !Array.isArray(data214)){
-if(data214.name === undefined){
-const err358 = {instancePath:instancePath+"/spec/venafi/tpp/credentialsRef",schemaPath:"#/properties/spec/properties/venafi/properties/tpp/properties/credentialsRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err358];
-}
-else {
-vErrors.push(err358);
-}
-errors++;
-}
-for(const key67 in data214){
-if(!(key67 === "name")){
-const err359 = {instancePath:instancePath+"/spec/venafi/tpp/credentialsRef",schemaPath:"#/properties/spec/properties/venafi/properties/tpp/properties/credentialsRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key67},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err359];
-}
-else {
-vErrors.push(err359);
-}
-errors++;
-}
-}
-if(data214.name !== undefined){
-if(typeof data214.name !== "string"){
-const err360 = {instancePath:instancePath+"/spec/venafi/tpp/credentialsRef/name",schemaPath:"#/properties/spec/properties/venafi/properties/tpp/properties/credentialsRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err360];
-}
-else {
-vErrors.push(err360);
-}
-errors++;
-}
-}
-}
-else {
-const err361 = {instancePath:instancePath+"/spec/venafi/tpp/credentialsRef",schemaPath:"#/properties/spec/properties/venafi/properties/tpp/properties/credentialsRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err361];
-}
-else {
-vErrors.push(err361);
-}
-errors++;
-}
-}
-if(data209.url !== undefined){
-if(typeof data209.url !== "string"){
-const err362 = {instancePath:instancePath+"/spec/venafi/tpp/url",schemaPath:"#/properties/spec/properties/venafi/properties/tpp/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err362];
-}
-else {
-vErrors.push(err362);
-}
-errors++;
-}
-}
-}
-else {
-const err363 = {instancePath:instancePath+"/spec/venafi/tpp",schemaPath:"#/properties/spec/properties/venafi/properties/tpp/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err363];
-}
-else {
-vErrors.push(err363);
-}
-errors++;
-}
-}
-if(data197.zone !== undefined){
-if(typeof data197.zone !== "string"){
-const err364 = {instancePath:instancePath+"/spec/venafi/zone",schemaPath:"#/properties/spec/properties/venafi/properties/zone/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err364];
-}
-else {
-vErrors.push(err364);
-}
-errors++;
-}
-}
-}
-else {
-const err365 = {instancePath:instancePath+"/spec/venafi",schemaPath:"#/properties/spec/properties/venafi/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err365];
-}
-else {
-vErrors.push(err365);
-}
-errors++;
-}
-}
-}
-else {
-const err366 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err366];
-}
-else {
-vErrors.push(err366);
-}
-errors++;
-}
-}
-}
-else {
-const err367 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err367];
-}
-else {
-vErrors.push(err367);
 }
 errors++;
 }

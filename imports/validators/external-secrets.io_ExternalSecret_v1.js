@@ -2,7 +2,7 @@
 "use strict";
 module.exports = validate0;
 module.exports.default = validate0;
-const schema0 = {"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"$ref":"kubernetes-1.28#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},"spec":{"properties":{"data":{"items":{"properties":{"remoteRef":{"properties":{"conversionStrategy":{"enum":["Default","Unicode"],"type":"string"},"decodingStrategy":{"enum":["Auto","Base64","Base64URL","None"],"type":"string"},"key":{"type":"string"},"metadataPolicy":{"enum":["None","Fetch"],"type":"string"},"nullBytePolicy":{"enum":["Ignore","Fail"],"type":"string"},"property":{"type":"string"},"version":{"type":"string"}},"required":["key"],"type":"object","additionalProperties":false},"secretKey":{"maxLength":253,"minLength":1,"pattern":"^[-._a-zA-Z0-9]+$","type":"string"},"sourceRef":{"$ref":"#/$defs/shared0"}},"required":["remoteRef","secretKey"],"type":"object","additionalProperties":false},"type":"array"},"dataFrom":{"items":{"properties":{"extract":{"properties":{"conversionStrategy":{"enum":["Default","Unicode"],"type":"string"},"decodingStrategy":{"enum":["Auto","Base64","Base64URL","None"],"type":"string"},"key":{"type":"string"},"metadataPolicy":{"enum":["None","Fetch"],"type":"string"},"nullBytePolicy":{"enum":["Ignore","Fail"],"type":"string"},"property":{"type":"string"},"version":{"type":"string"}},"required":["key"],"type":"object","additionalProperties":false},"find":{"properties":{"conversionStrategy":{"enum":["Default","Unicode"],"type":"string"},"decodingStrategy":{"enum":["Auto","Base64","Base64URL","None"],"type":"string"},"name":{"properties":{"regexp":{"type":"string"}},"type":"object","additionalProperties":false},"nullBytePolicy":{"enum":["Ignore","Fail"],"type":"string"},"path":{"type":"string"},"tags":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","additionalProperties":false},"rewrite":{"items":{"maxProperties":1,"minProperties":1,"properties":{"merge":{"properties":{"conflictPolicy":{"default":"Error","enum":["Ignore","Error"],"type":"string"},"into":{"default":"","type":"string"},"priority":{"items":{"type":"string"},"type":"array"},"priorityPolicy":{"default":"Strict","enum":["IgnoreNotFound","Strict"],"type":"string"},"strategy":{"default":"Extract","enum":["Extract","JSON"],"type":"string"}},"type":"object","additionalProperties":false},"regexp":{"properties":{"source":{"type":"string"},"target":{"type":"string"}},"required":["source","target"],"type":"object","additionalProperties":false},"transform":{"properties":{"template":{"type":"string"}},"required":["template"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"type":"array"},"sourceRef":{"$ref":"#/$defs/shared0"}},"type":"object","additionalProperties":false},"type":"array"},"refreshInterval":{"default":"1h0m0s","type":"string"},"refreshPolicy":{"enum":["CreatedOnce","Periodic","OnChange"],"type":"string"},"secretStoreRef":{"properties":{"kind":{"enum":["SecretStore","ClusterSecretStore"],"type":"string"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"type":"object","additionalProperties":false},"syncWindows":{"properties":{"kind":{"enum":["allow","deny"],"type":"string"},"windows":{"items":{"properties":{"duration":{"type":"string"},"schedule":{"minLength":1,"pattern":"^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)|@every [^\\s]+.*|[^\\s]+( [^\\s]+){4})$","type":"string"}},"required":["duration","schedule"],"type":"object","additionalProperties":false},"minItems":1,"type":"array"}},"required":["kind","windows"],"type":"object","additionalProperties":false},"target":{"default":{"creationPolicy":"Owner","deletionPolicy":"Retain"},"properties":{"creationPolicy":{"default":"Owner","enum":["Owner","Orphan","Merge","None","CreateOrMerge"],"type":"string"},"deletionPolicy":{"default":"Retain","enum":["Delete","Merge","Retain"],"type":"string"},"immutable":{"type":"boolean"},"manifest":{"properties":{"apiVersion":{"minLength":1,"type":"string"},"kind":{"minLength":1,"type":"string"}},"required":["apiVersion","kind"],"type":"object","additionalProperties":false},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"template":{"properties":{"data":{"additionalProperties":{"type":"string"},"type":"object"},"engineVersion":{"default":"v2","enum":["v2"],"type":"string"},"mergePolicy":{"default":"Replace","enum":["Replace","Merge"],"type":"string"},"metadata":{"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"finalizers":{"items":{"type":"string"},"type":"array"},"labels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","additionalProperties":false},"templateFrom":{"items":{"properties":{"configMap":{"$ref":"#/$defs/shared2"},"literal":{"type":"string"},"secret":{"$ref":"#/$defs/shared2"},"target":{"default":"Data","type":"string"},"valuesDecodingStrategy":{"enum":["Auto","Base64","Base64URL","None"],"type":"string"}},"type":"object","additionalProperties":false},"type":"array"},"type":{"type":"string"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"status":{}},"type":"object","additionalProperties":false,"$defs":{"shared0":{"maxProperties":1,"minProperties":1,"properties":{"generatorRef":{"$ref":"#/$defs/shared1"},"storeRef":{"properties":{"kind":{"enum":["SecretStore","ClusterSecretStore"],"type":"string"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"shared1":{"properties":{"apiVersion":{"default":"generators.external-secrets.io/v1alpha1","type":"string"},"kind":{"enum":["ACRAccessToken","BeyondtrustWorkloadCredentialsDynamicSecret","ClusterGenerator","CloudsmithAccessToken","ECRAuthorizationToken","Fake","GCRAccessToken","GithubAccessToken","GitlabDeployToken","QuayAccessToken","Password","SSHKey","STSSessionToken","UUID","VaultDynamicSecret","Webhook","Grafana","MFA"],"type":"string"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"required":["kind","name"],"type":"object","additionalProperties":false},"shared2":{"properties":{"items":{"items":{"properties":{"key":{"maxLength":253,"minLength":1,"pattern":"^[-._a-zA-Z0-9]+$","type":"string"},"templateAs":{"default":"Values","enum":["Values","KeysAndValues"],"type":"string"}},"required":["key"],"type":"object","additionalProperties":false},"type":"array"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"required":["items","name"],"type":"object","additionalProperties":false}}};
+const schema0 = {"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"$ref":"kubernetes-1.28#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},"spec":{"$ref":"#/$defs/split0"},"status":{}},"type":"object","additionalProperties":false,"$defs":{"shared0":{"maxProperties":1,"minProperties":1,"properties":{"generatorRef":{"$ref":"#/$defs/shared1"},"storeRef":{"properties":{"kind":{"enum":["SecretStore","ClusterSecretStore"],"type":"string"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"shared1":{"properties":{"apiVersion":{"default":"generators.external-secrets.io/v1alpha1","type":"string"},"kind":{"enum":["ACRAccessToken","BeyondtrustWorkloadCredentialsDynamicSecret","ClusterGenerator","CloudsmithAccessToken","ECRAuthorizationToken","Fake","GCRAccessToken","GithubAccessToken","GitlabDeployToken","QuayAccessToken","Password","SSHKey","STSSessionToken","UUID","VaultDynamicSecret","Webhook","Grafana","MFA"],"type":"string"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"required":["kind","name"],"type":"object","additionalProperties":false},"shared2":{"properties":{"items":{"items":{"properties":{"key":{"maxLength":253,"minLength":1,"pattern":"^[-._a-zA-Z0-9]+$","type":"string"},"templateAs":{"default":"Values","enum":["Values","KeysAndValues"],"type":"string"}},"required":["key"],"type":"object","additionalProperties":false},"type":"array"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"required":["items","name"],"type":"object","additionalProperties":false},"split0":{"properties":{"data":{"items":{"properties":{"remoteRef":{"properties":{"conversionStrategy":{"enum":["Default","Unicode"],"type":"string"},"decodingStrategy":{"enum":["Auto","Base64","Base64URL","None"],"type":"string"},"key":{"type":"string"},"metadataPolicy":{"enum":["None","Fetch"],"type":"string"},"nullBytePolicy":{"enum":["Ignore","Fail"],"type":"string"},"property":{"type":"string"},"version":{"type":"string"}},"required":["key"],"type":"object","additionalProperties":false},"secretKey":{"maxLength":253,"minLength":1,"pattern":"^[-._a-zA-Z0-9]+$","type":"string"},"sourceRef":{"$ref":"#/$defs/shared0"}},"required":["remoteRef","secretKey"],"type":"object","additionalProperties":false},"type":"array"},"dataFrom":{"items":{"properties":{"extract":{"properties":{"conversionStrategy":{"enum":["Default","Unicode"],"type":"string"},"decodingStrategy":{"enum":["Auto","Base64","Base64URL","None"],"type":"string"},"key":{"type":"string"},"metadataPolicy":{"enum":["None","Fetch"],"type":"string"},"nullBytePolicy":{"enum":["Ignore","Fail"],"type":"string"},"property":{"type":"string"},"version":{"type":"string"}},"required":["key"],"type":"object","additionalProperties":false},"find":{"properties":{"conversionStrategy":{"enum":["Default","Unicode"],"type":"string"},"decodingStrategy":{"enum":["Auto","Base64","Base64URL","None"],"type":"string"},"name":{"properties":{"regexp":{"type":"string"}},"type":"object","additionalProperties":false},"nullBytePolicy":{"enum":["Ignore","Fail"],"type":"string"},"path":{"type":"string"},"tags":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","additionalProperties":false},"rewrite":{"items":{"maxProperties":1,"minProperties":1,"properties":{"merge":{"properties":{"conflictPolicy":{"default":"Error","enum":["Ignore","Error"],"type":"string"},"into":{"default":"","type":"string"},"priority":{"items":{"type":"string"},"type":"array"},"priorityPolicy":{"default":"Strict","enum":["IgnoreNotFound","Strict"],"type":"string"},"strategy":{"default":"Extract","enum":["Extract","JSON"],"type":"string"}},"type":"object","additionalProperties":false},"regexp":{"properties":{"source":{"type":"string"},"target":{"type":"string"}},"required":["source","target"],"type":"object","additionalProperties":false},"transform":{"properties":{"template":{"type":"string"}},"required":["template"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"type":"array"},"sourceRef":{"$ref":"#/$defs/shared0"}},"type":"object","additionalProperties":false},"type":"array"},"refreshInterval":{"default":"1h0m0s","type":"string"},"refreshPolicy":{"enum":["CreatedOnce","Periodic","OnChange"],"type":"string"},"secretStoreRef":{"properties":{"kind":{"enum":["SecretStore","ClusterSecretStore"],"type":"string"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"type":"object","additionalProperties":false},"syncWindows":{"properties":{"kind":{"enum":["allow","deny"],"type":"string"},"windows":{"items":{"properties":{"duration":{"type":"string"},"schedule":{"minLength":1,"pattern":"^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)|@every [^\\s]+.*|[^\\s]+( [^\\s]+){4})$","type":"string"}},"required":["duration","schedule"],"type":"object","additionalProperties":false},"minItems":1,"type":"array"}},"required":["kind","windows"],"type":"object","additionalProperties":false},"target":{"default":{"creationPolicy":"Owner","deletionPolicy":"Retain"},"properties":{"creationPolicy":{"default":"Owner","enum":["Owner","Orphan","Merge","None","CreateOrMerge"],"type":"string"},"deletionPolicy":{"default":"Retain","enum":["Delete","Merge","Retain"],"type":"string"},"immutable":{"type":"boolean"},"manifest":{"properties":{"apiVersion":{"minLength":1,"type":"string"},"kind":{"minLength":1,"type":"string"}},"required":["apiVersion","kind"],"type":"object","additionalProperties":false},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"template":{"properties":{"data":{"additionalProperties":{"type":"string"},"type":"object"},"engineVersion":{"default":"v2","enum":["v2"],"type":"string"},"mergePolicy":{"default":"Replace","enum":["Replace","Merge"],"type":"string"},"metadata":{"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"finalizers":{"items":{"type":"string"},"type":"array"},"labels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","additionalProperties":false},"templateFrom":{"items":{"properties":{"configMap":{"$ref":"#/$defs/shared2"},"literal":{"type":"string"},"secret":{"$ref":"#/$defs/shared2"},"target":{"default":"Data","type":"string"},"valuesDecodingStrategy":{"enum":["Auto","Base64","Base64URL","None"],"type":"string"}},"type":"object","additionalProperties":false},"type":"array"},"type":{"type":"string"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false}}};
 const schema2 = {"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"creationTimestamp":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Time"},"deletionGracePeriodSeconds":{"format":"int64","type":"integer"},"deletionTimestamp":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Time"},"finalizers":{"items":{"type":"string"},"type":"array","x-kubernetes-patch-strategy":"merge"},"generateName":{"type":"string"},"generation":{"format":"int64","type":"integer"},"labels":{"additionalProperties":{"type":"string"},"type":"object"},"managedFields":{"items":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry"},"type":"array"},"name":{"type":"string"},"namespace":{"type":"string"},"ownerReferences":{"items":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference"},"type":"array","x-kubernetes-patch-merge-key":"uid","x-kubernetes-patch-strategy":"merge"},"resourceVersion":{"type":"string"},"selfLink":{"type":"string"},"uid":{"type":"string"}},"type":"object","additionalProperties":false};
 const func0 = Object.prototype.hasOwnProperty;
 const schema3 = {"format":"date-time","type":"string"};
@@ -574,8 +574,7 @@ validate2.errors = vErrors;
 return errors === 0;
 }
 
-const schema7 = {"maxProperties":1,"minProperties":1,"properties":{"generatorRef":{"$ref":"#/$defs/shared1"},"storeRef":{"properties":{"kind":{"enum":["SecretStore","ClusterSecretStore"],"type":"string"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false};
-const schema8 = {"properties":{"apiVersion":{"default":"generators.external-secrets.io/v1alpha1","type":"string"},"kind":{"enum":["ACRAccessToken","BeyondtrustWorkloadCredentialsDynamicSecret","ClusterGenerator","CloudsmithAccessToken","ECRAuthorizationToken","Fake","GCRAccessToken","GithubAccessToken","GitlabDeployToken","QuayAccessToken","Password","SSHKey","STSSessionToken","UUID","VaultDynamicSecret","Webhook","Grafana","MFA"],"type":"string"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"required":["kind","name"],"type":"object","additionalProperties":false};
+const schema7 = {"properties":{"data":{"items":{"properties":{"remoteRef":{"properties":{"conversionStrategy":{"enum":["Default","Unicode"],"type":"string"},"decodingStrategy":{"enum":["Auto","Base64","Base64URL","None"],"type":"string"},"key":{"type":"string"},"metadataPolicy":{"enum":["None","Fetch"],"type":"string"},"nullBytePolicy":{"enum":["Ignore","Fail"],"type":"string"},"property":{"type":"string"},"version":{"type":"string"}},"required":["key"],"type":"object","additionalProperties":false},"secretKey":{"maxLength":253,"minLength":1,"pattern":"^[-._a-zA-Z0-9]+$","type":"string"},"sourceRef":{"$ref":"#/$defs/shared0"}},"required":["remoteRef","secretKey"],"type":"object","additionalProperties":false},"type":"array"},"dataFrom":{"items":{"properties":{"extract":{"properties":{"conversionStrategy":{"enum":["Default","Unicode"],"type":"string"},"decodingStrategy":{"enum":["Auto","Base64","Base64URL","None"],"type":"string"},"key":{"type":"string"},"metadataPolicy":{"enum":["None","Fetch"],"type":"string"},"nullBytePolicy":{"enum":["Ignore","Fail"],"type":"string"},"property":{"type":"string"},"version":{"type":"string"}},"required":["key"],"type":"object","additionalProperties":false},"find":{"properties":{"conversionStrategy":{"enum":["Default","Unicode"],"type":"string"},"decodingStrategy":{"enum":["Auto","Base64","Base64URL","None"],"type":"string"},"name":{"properties":{"regexp":{"type":"string"}},"type":"object","additionalProperties":false},"nullBytePolicy":{"enum":["Ignore","Fail"],"type":"string"},"path":{"type":"string"},"tags":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","additionalProperties":false},"rewrite":{"items":{"maxProperties":1,"minProperties":1,"properties":{"merge":{"properties":{"conflictPolicy":{"default":"Error","enum":["Ignore","Error"],"type":"string"},"into":{"default":"","type":"string"},"priority":{"items":{"type":"string"},"type":"array"},"priorityPolicy":{"default":"Strict","enum":["IgnoreNotFound","Strict"],"type":"string"},"strategy":{"default":"Extract","enum":["Extract","JSON"],"type":"string"}},"type":"object","additionalProperties":false},"regexp":{"properties":{"source":{"type":"string"},"target":{"type":"string"}},"required":["source","target"],"type":"object","additionalProperties":false},"transform":{"properties":{"template":{"type":"string"}},"required":["template"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"type":"array"},"sourceRef":{"$ref":"#/$defs/shared0"}},"type":"object","additionalProperties":false},"type":"array"},"refreshInterval":{"default":"1h0m0s","type":"string"},"refreshPolicy":{"enum":["CreatedOnce","Periodic","OnChange"],"type":"string"},"secretStoreRef":{"properties":{"kind":{"enum":["SecretStore","ClusterSecretStore"],"type":"string"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"type":"object","additionalProperties":false},"syncWindows":{"properties":{"kind":{"enum":["allow","deny"],"type":"string"},"windows":{"items":{"properties":{"duration":{"type":"string"},"schedule":{"minLength":1,"pattern":"^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)|@every [^\\s]+.*|[^\\s]+( [^\\s]+){4})$","type":"string"}},"required":["duration","schedule"],"type":"object","additionalProperties":false},"minItems":1,"type":"array"}},"required":["kind","windows"],"type":"object","additionalProperties":false},"target":{"default":{"creationPolicy":"Owner","deletionPolicy":"Retain"},"properties":{"creationPolicy":{"default":"Owner","enum":["Owner","Orphan","Merge","None","CreateOrMerge"],"type":"string"},"deletionPolicy":{"default":"Retain","enum":["Delete","Merge","Retain"],"type":"string"},"immutable":{"type":"boolean"},"manifest":{"properties":{"apiVersion":{"minLength":1,"type":"string"},"kind":{"minLength":1,"type":"string"}},"required":["apiVersion","kind"],"type":"object","additionalProperties":false},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"template":{"properties":{"data":{"additionalProperties":{"type":"string"},"type":"object"},"engineVersion":{"default":"v2","enum":["v2"],"type":"string"},"mergePolicy":{"default":"Replace","enum":["Replace","Merge"],"type":"string"},"metadata":{"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"finalizers":{"items":{"type":"string"},"type":"array"},"labels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","additionalProperties":false},"templateFrom":{"items":{"properties":{"configMap":{"$ref":"#/$defs/shared2"},"literal":{"type":"string"},"secret":{"$ref":"#/$defs/shared2"},"target":{"default":"Data","type":"string"},"valuesDecodingStrategy":{"enum":["Auto","Base64","Base64URL","None"],"type":"string"}},"type":"object","additionalProperties":false},"type":"array"},"type":{"type":"string"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false};
 const func1 = require("ajv/dist/runtime/ucs2length").default;
 const func3 = (pattern, flags) => {
   try {
@@ -586,9 +585,13 @@ const func3 = (pattern, flags) => {
     return { source: pattern, toString: () => "/" + pattern + "/u", test: (s) => (re2 ??= new (require("re2-wasm").RE2)(pattern, "u")).test(s) };
   }
 };
+const pattern0 = func3("^[-._a-zA-Z0-9]+$", "u");
 const pattern1 = func3("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
+const pattern4 = func3("^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)|@every [^\\s]+.*|[^\\s]+( [^\\s]+){4})$", "u");
+const schema8 = {"maxProperties":1,"minProperties":1,"properties":{"generatorRef":{"$ref":"#/$defs/shared1"},"storeRef":{"properties":{"kind":{"enum":["SecretStore","ClusterSecretStore"],"type":"string"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false};
+const schema9 = {"properties":{"apiVersion":{"default":"generators.external-secrets.io/v1alpha1","type":"string"},"kind":{"enum":["ACRAccessToken","BeyondtrustWorkloadCredentialsDynamicSecret","ClusterGenerator","CloudsmithAccessToken","ECRAuthorizationToken","Fake","GCRAccessToken","GithubAccessToken","GitlabDeployToken","QuayAccessToken","Password","SSHKey","STSSessionToken","UUID","VaultDynamicSecret","Webhook","Grafana","MFA"],"type":"string"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"required":["kind","name"],"type":"object","additionalProperties":false};
 
-function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -649,7 +652,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!((((((((((((((((((data1 === "ACRAccessToken") || (data1 === "BeyondtrustWorkloadCredentialsDynamicSecret")) || (data1 === "ClusterGenerator")) || (data1 === "CloudsmithAccessToken")) || (data1 === "ECRAuthorizationToken")) || (data1 === "Fake")) || (data1 === "GCRAccessToken")) || (data1 === "GithubAccessToken")) || (data1 === "GitlabDeployToken")) || (data1 === "QuayAccessToken")) || (data1 === "Password")) || (data1 === "SSHKey")) || (data1 === "STSSessionToken")) || (data1 === "UUID")) || (data1 === "VaultDynamicSecret")) || (data1 === "Webhook")) || (data1 === "Grafana")) || (data1 === "MFA"))){
-const err5 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema8.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema9.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -715,12 +718,12 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate15.errors = vErrors;
+validate16.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -757,8 +760,8 @@ errors++;
 }
 }
 if(data.generatorRef !== undefined){
-if(!(validate15(data.generatorRef, {instancePath:instancePath+"/generatorRef",parentData:data,parentDataProperty:"generatorRef",rootData}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+if(!(validate16(data.generatorRef, {instancePath:instancePath+"/generatorRef",parentData:data,parentDataProperty:"generatorRef",rootData}))){
+vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
 errors = vErrors.length;
 }
 }
@@ -790,7 +793,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!((data2 === "SecretStore") || (data2 === "ClusterSecretStore"))){
-const err5 = {instancePath:instancePath+"/storeRef/kind",schemaPath:"#/properties/storeRef/properties/kind/enum",keyword:"enum",params:{allowedValues: schema7.properties.storeRef.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/storeRef/kind",schemaPath:"#/properties/storeRef/properties/kind/enum",keyword:"enum",params:{allowedValues: schema8.properties.storeRef.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -868,14 +871,13 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate14.errors = vErrors;
+validate15.errors = vErrors;
 return errors === 0;
 }
 
-const schema9 = {"properties":{"items":{"items":{"properties":{"key":{"maxLength":253,"minLength":1,"pattern":"^[-._a-zA-Z0-9]+$","type":"string"},"templateAs":{"default":"Values","enum":["Values","KeysAndValues"],"type":"string"}},"required":["key"],"type":"object","additionalProperties":false},"type":"array"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"required":["items","name"],"type":"object","additionalProperties":false};
-const pattern0 = func3("^[-._a-zA-Z0-9]+$", "u");
+const schema10 = {"properties":{"items":{"items":{"properties":{"key":{"maxLength":253,"minLength":1,"pattern":"^[-._a-zA-Z0-9]+$","type":"string"},"templateAs":{"default":"Values","enum":["Values","KeysAndValues"],"type":"string"}},"required":["key"],"type":"object","additionalProperties":false},"type":"array"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"required":["items","name"],"type":"object","additionalProperties":false};
 
-function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -998,7 +1000,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!((data3 === "Values") || (data3 === "KeysAndValues"))){
-const err10 = {instancePath:instancePath+"/items/" + i0+"/templateAs",schemaPath:"#/properties/items/items/properties/templateAs/enum",keyword:"enum",params:{allowedValues: schema9.properties.items.items.properties.templateAs.enum},message:"must be equal to one of the allowed values"};
+const err10 = {instancePath:instancePath+"/items/" + i0+"/templateAs",schemaPath:"#/properties/items/items/properties/templateAs/enum",keyword:"enum",params:{allowedValues: schema10.properties.items.items.properties.templateAs.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1088,11 +1090,1898 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate19.errors = vErrors;
+validate20.errors = vErrors;
 return errors === 0;
 }
 
-const pattern4 = func3("^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)|@every [^\\s]+.*|[^\\s]+( [^\\s]+){4})$", "u");
+
+function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((((((key0 === "data") || (key0 === "dataFrom")) || (key0 === "refreshInterval")) || (key0 === "refreshPolicy")) || (key0 === "secretStoreRef")) || (key0 === "syncWindows")) || (key0 === "target"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.data !== undefined){
+let data0 = data.data;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.remoteRef === undefined){
+const err1 = {instancePath:instancePath+"/data/" + i0,schemaPath:"#/properties/data/items/required",keyword:"required",params:{missingProperty: "remoteRef"},message:"must have required property '"+"remoteRef"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data1.secretKey === undefined){
+const err2 = {instancePath:instancePath+"/data/" + i0,schemaPath:"#/properties/data/items/required",keyword:"required",params:{missingProperty: "secretKey"},message:"must have required property '"+"secretKey"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+for(const key1 in data1){
+if(!(((key1 === "remoteRef") || (key1 === "secretKey")) || (key1 === "sourceRef"))){
+const err3 = {instancePath:instancePath+"/data/" + i0,schemaPath:"#/properties/data/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data1.remoteRef !== undefined){
+let data2 = data1.remoteRef;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.key === undefined){
+const err4 = {instancePath:instancePath+"/data/" + i0+"/remoteRef",schemaPath:"#/properties/data/items/properties/remoteRef/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+for(const key2 in data2){
+if(!(((((((key2 === "conversionStrategy") || (key2 === "decodingStrategy")) || (key2 === "key")) || (key2 === "metadataPolicy")) || (key2 === "nullBytePolicy")) || (key2 === "property")) || (key2 === "version"))){
+const err5 = {instancePath:instancePath+"/data/" + i0+"/remoteRef",schemaPath:"#/properties/data/items/properties/remoteRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data2.conversionStrategy !== undefined){
+let data3 = data2.conversionStrategy;
+if(typeof data3 !== "string"){
+const err6 = {instancePath:instancePath+"/data/" + i0+"/remoteRef/conversionStrategy",schemaPath:"#/properties/data/items/properties/remoteRef/properties/conversionStrategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(!((data3 === "Default") || (data3 === "Unicode"))){
+const err7 = {instancePath:instancePath+"/data/" + i0+"/remoteRef/conversionStrategy",schemaPath:"#/properties/data/items/properties/remoteRef/properties/conversionStrategy/enum",keyword:"enum",params:{allowedValues: schema7.properties.data.items.properties.remoteRef.properties.conversionStrategy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data2.decodingStrategy !== undefined){
+let data4 = data2.decodingStrategy;
+if(typeof data4 !== "string"){
+const err8 = {instancePath:instancePath+"/data/" + i0+"/remoteRef/decodingStrategy",schemaPath:"#/properties/data/items/properties/remoteRef/properties/decodingStrategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(!((((data4 === "Auto") || (data4 === "Base64")) || (data4 === "Base64URL")) || (data4 === "None"))){
+const err9 = {instancePath:instancePath+"/data/" + i0+"/remoteRef/decodingStrategy",schemaPath:"#/properties/data/items/properties/remoteRef/properties/decodingStrategy/enum",keyword:"enum",params:{allowedValues: schema7.properties.data.items.properties.remoteRef.properties.decodingStrategy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data2.key !== undefined){
+if(typeof data2.key !== "string"){
+const err10 = {instancePath:instancePath+"/data/" + i0+"/remoteRef/key",schemaPath:"#/properties/data/items/properties/remoteRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data2.metadataPolicy !== undefined){
+let data6 = data2.metadataPolicy;
+if(typeof data6 !== "string"){
+const err11 = {instancePath:instancePath+"/data/" + i0+"/remoteRef/metadataPolicy",schemaPath:"#/properties/data/items/properties/remoteRef/properties/metadataPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if(!((data6 === "None") || (data6 === "Fetch"))){
+const err12 = {instancePath:instancePath+"/data/" + i0+"/remoteRef/metadataPolicy",schemaPath:"#/properties/data/items/properties/remoteRef/properties/metadataPolicy/enum",keyword:"enum",params:{allowedValues: schema7.properties.data.items.properties.remoteRef.properties.metadataPolicy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data2.nullBytePolicy !== undefined){
+let data7 = data2.nullBytePolicy;
+if(typeof data7 !== "string"){
+const err13 = {instancePath:instancePath+"/data/" + i0+"/remoteRef/nullBytePolicy",schemaPath:"#/properties/data/items/properties/remoteRef/properties/nullBytePolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if(!((data7 === "Ignore") || (data7 === "Fail"))){
+const err14 = {instancePath:instancePath+"/data/" + i0+"/remoteRef/nullBytePolicy",schemaPath:"#/properties/data/items/properties/remoteRef/properties/nullBytePolicy/enum",keyword:"enum",params:{allowedValues: schema7.properties.data.items.properties.remoteRef.properties.nullBytePolicy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data2.property !== undefined){
+if(typeof data2.property !== "string"){
+const err15 = {instancePath:instancePath+"/data/" + i0+"/remoteRef/property",schemaPath:"#/properties/data/items/properties/remoteRef/properties/property/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data2.version !== undefined){
+if(typeof data2.version !== "string"){
+const err16 = {instancePath:instancePath+"/data/" + i0+"/remoteRef/version",schemaPath:"#/properties/data/items/properties/remoteRef/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/data/" + i0+"/remoteRef",schemaPath:"#/properties/data/items/properties/remoteRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data1.secretKey !== undefined){
+let data10 = data1.secretKey;
+if(typeof data10 === "string"){
+if(func1(data10) > 253){
+const err18 = {instancePath:instancePath+"/data/" + i0+"/secretKey",schemaPath:"#/properties/data/items/properties/secretKey/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+if(func1(data10) < 1){
+const err19 = {instancePath:instancePath+"/data/" + i0+"/secretKey",schemaPath:"#/properties/data/items/properties/secretKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+if(!pattern0.test(data10)){
+const err20 = {instancePath:instancePath+"/data/" + i0+"/secretKey",schemaPath:"#/properties/data/items/properties/secretKey/pattern",keyword:"pattern",params:{pattern: "^[-._a-zA-Z0-9]+$"},message:"must match pattern \""+"^[-._a-zA-Z0-9]+$"+"\""};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/data/" + i0+"/secretKey",schemaPath:"#/properties/data/items/properties/secretKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data1.sourceRef !== undefined){
+if(!(validate15(data1.sourceRef, {instancePath:instancePath+"/data/" + i0+"/sourceRef",parentData:data1,parentDataProperty:"sourceRef",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/data/" + i0,schemaPath:"#/properties/data/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/data",schemaPath:"#/properties/data/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data.dataFrom !== undefined){
+let data12 = data.dataFrom;
+if(Array.isArray(data12)){
+const len1 = data12.length;
+for(let i1=0; i1<len1; i1++){
+let data13 = data12[i1];
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+for(const key3 in data13){
+if(!((((key3 === "extract") || (key3 === "find")) || (key3 === "rewrite")) || (key3 === "sourceRef"))){
+const err24 = {instancePath:instancePath+"/dataFrom/" + i1,schemaPath:"#/properties/dataFrom/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data13.extract !== undefined){
+let data14 = data13.extract;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+if(data14.key === undefined){
+const err25 = {instancePath:instancePath+"/dataFrom/" + i1+"/extract",schemaPath:"#/properties/dataFrom/items/properties/extract/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+for(const key4 in data14){
+if(!(((((((key4 === "conversionStrategy") || (key4 === "decodingStrategy")) || (key4 === "key")) || (key4 === "metadataPolicy")) || (key4 === "nullBytePolicy")) || (key4 === "property")) || (key4 === "version"))){
+const err26 = {instancePath:instancePath+"/dataFrom/" + i1+"/extract",schemaPath:"#/properties/dataFrom/items/properties/extract/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data14.conversionStrategy !== undefined){
+let data15 = data14.conversionStrategy;
+if(typeof data15 !== "string"){
+const err27 = {instancePath:instancePath+"/dataFrom/" + i1+"/extract/conversionStrategy",schemaPath:"#/properties/dataFrom/items/properties/extract/properties/conversionStrategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+if(!((data15 === "Default") || (data15 === "Unicode"))){
+const err28 = {instancePath:instancePath+"/dataFrom/" + i1+"/extract/conversionStrategy",schemaPath:"#/properties/dataFrom/items/properties/extract/properties/conversionStrategy/enum",keyword:"enum",params:{allowedValues: schema7.properties.dataFrom.items.properties.extract.properties.conversionStrategy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data14.decodingStrategy !== undefined){
+let data16 = data14.decodingStrategy;
+if(typeof data16 !== "string"){
+const err29 = {instancePath:instancePath+"/dataFrom/" + i1+"/extract/decodingStrategy",schemaPath:"#/properties/dataFrom/items/properties/extract/properties/decodingStrategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+if(!((((data16 === "Auto") || (data16 === "Base64")) || (data16 === "Base64URL")) || (data16 === "None"))){
+const err30 = {instancePath:instancePath+"/dataFrom/" + i1+"/extract/decodingStrategy",schemaPath:"#/properties/dataFrom/items/properties/extract/properties/decodingStrategy/enum",keyword:"enum",params:{allowedValues: schema7.properties.dataFrom.items.properties.extract.properties.decodingStrategy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data14.key !== undefined){
+if(typeof data14.key !== "string"){
+const err31 = {instancePath:instancePath+"/dataFrom/" + i1+"/extract/key",schemaPath:"#/properties/dataFrom/items/properties/extract/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data14.metadataPolicy !== undefined){
+let data18 = data14.metadataPolicy;
+if(typeof data18 !== "string"){
+const err32 = {instancePath:instancePath+"/dataFrom/" + i1+"/extract/metadataPolicy",schemaPath:"#/properties/dataFrom/items/properties/extract/properties/metadataPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+if(!((data18 === "None") || (data18 === "Fetch"))){
+const err33 = {instancePath:instancePath+"/dataFrom/" + i1+"/extract/metadataPolicy",schemaPath:"#/properties/dataFrom/items/properties/extract/properties/metadataPolicy/enum",keyword:"enum",params:{allowedValues: schema7.properties.dataFrom.items.properties.extract.properties.metadataPolicy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data14.nullBytePolicy !== undefined){
+let data19 = data14.nullBytePolicy;
+if(typeof data19 !== "string"){
+const err34 = {instancePath:instancePath+"/dataFrom/" + i1+"/extract/nullBytePolicy",schemaPath:"#/properties/dataFrom/items/properties/extract/properties/nullBytePolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+if(!((data19 === "Ignore") || (data19 === "Fail"))){
+const err35 = {instancePath:instancePath+"/dataFrom/" + i1+"/extract/nullBytePolicy",schemaPath:"#/properties/dataFrom/items/properties/extract/properties/nullBytePolicy/enum",keyword:"enum",params:{allowedValues: schema7.properties.dataFrom.items.properties.extract.properties.nullBytePolicy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data14.property !== undefined){
+if(typeof data14.property !== "string"){
+const err36 = {instancePath:instancePath+"/dataFrom/" + i1+"/extract/property",schemaPath:"#/properties/dataFrom/items/properties/extract/properties/property/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data14.version !== undefined){
+if(typeof data14.version !== "string"){
+const err37 = {instancePath:instancePath+"/dataFrom/" + i1+"/extract/version",schemaPath:"#/properties/dataFrom/items/properties/extract/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+else {
+const err38 = {instancePath:instancePath+"/dataFrom/" + i1+"/extract",schemaPath:"#/properties/dataFrom/items/properties/extract/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+if(data13.find !== undefined){
+let data22 = data13.find;
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+for(const key5 in data22){
+if(!((((((key5 === "conversionStrategy") || (key5 === "decodingStrategy")) || (key5 === "name")) || (key5 === "nullBytePolicy")) || (key5 === "path")) || (key5 === "tags"))){
+const err39 = {instancePath:instancePath+"/dataFrom/" + i1+"/find",schemaPath:"#/properties/dataFrom/items/properties/find/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+if(data22.conversionStrategy !== undefined){
+let data23 = data22.conversionStrategy;
+if(typeof data23 !== "string"){
+const err40 = {instancePath:instancePath+"/dataFrom/" + i1+"/find/conversionStrategy",schemaPath:"#/properties/dataFrom/items/properties/find/properties/conversionStrategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+if(!((data23 === "Default") || (data23 === "Unicode"))){
+const err41 = {instancePath:instancePath+"/dataFrom/" + i1+"/find/conversionStrategy",schemaPath:"#/properties/dataFrom/items/properties/find/properties/conversionStrategy/enum",keyword:"enum",params:{allowedValues: schema7.properties.dataFrom.items.properties.find.properties.conversionStrategy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+if(data22.decodingStrategy !== undefined){
+let data24 = data22.decodingStrategy;
+if(typeof data24 !== "string"){
+const err42 = {instancePath:instancePath+"/dataFrom/" + i1+"/find/decodingStrategy",schemaPath:"#/properties/dataFrom/items/properties/find/properties/decodingStrategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+if(!((((data24 === "Auto") || (data24 === "Base64")) || (data24 === "Base64URL")) || (data24 === "None"))){
+const err43 = {instancePath:instancePath+"/dataFrom/" + i1+"/find/decodingStrategy",schemaPath:"#/properties/dataFrom/items/properties/find/properties/decodingStrategy/enum",keyword:"enum",params:{allowedValues: schema7.properties.dataFrom.items.properties.find.properties.decodingStrategy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data22.name !== undefined){
+let data25 = data22.name;
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+for(const key6 in data25){
+if(!(key6 === "regexp")){
+const err44 = {instancePath:instancePath+"/dataFrom/" + i1+"/find/name",schemaPath:"#/properties/dataFrom/items/properties/find/properties/name/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data25.regexp !== undefined){
+if(typeof data25.regexp !== "string"){
+const err45 = {instancePath:instancePath+"/dataFrom/" + i1+"/find/name/regexp",schemaPath:"#/properties/dataFrom/items/properties/find/properties/name/properties/regexp/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/dataFrom/" + i1+"/find/name",schemaPath:"#/properties/dataFrom/items/properties/find/properties/name/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data22.nullBytePolicy !== undefined){
+let data27 = data22.nullBytePolicy;
+if(typeof data27 !== "string"){
+const err47 = {instancePath:instancePath+"/dataFrom/" + i1+"/find/nullBytePolicy",schemaPath:"#/properties/dataFrom/items/properties/find/properties/nullBytePolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+if(!((data27 === "Ignore") || (data27 === "Fail"))){
+const err48 = {instancePath:instancePath+"/dataFrom/" + i1+"/find/nullBytePolicy",schemaPath:"#/properties/dataFrom/items/properties/find/properties/nullBytePolicy/enum",keyword:"enum",params:{allowedValues: schema7.properties.dataFrom.items.properties.find.properties.nullBytePolicy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+if(data22.path !== undefined){
+if(typeof data22.path !== "string"){
+const err49 = {instancePath:instancePath+"/dataFrom/" + i1+"/find/path",schemaPath:"#/properties/dataFrom/items/properties/find/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+if(data22.tags !== undefined){
+let data29 = data22.tags;
+if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
+for(const key7 in data29){
+if(typeof data29[key7] !== "string"){
+const err50 = {instancePath:instancePath+"/dataFrom/" + i1+"/find/tags/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/dataFrom/items/properties/find/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+}
+else {
+const err51 = {instancePath:instancePath+"/dataFrom/" + i1+"/find/tags",schemaPath:"#/properties/dataFrom/items/properties/find/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/dataFrom/" + i1+"/find",schemaPath:"#/properties/dataFrom/items/properties/find/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data13.rewrite !== undefined){
+let data31 = data13.rewrite;
+if(Array.isArray(data31)){
+const len2 = data31.length;
+for(let i2=0; i2<len2; i2++){
+let data32 = data31[i2];
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+if(Object.keys(data32).length > 1){
+const err53 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2,schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+if(Object.keys(data32).length < 1){
+const err54 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2,schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+for(const key8 in data32){
+if(!(((key8 === "merge") || (key8 === "regexp")) || (key8 === "transform"))){
+const err55 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2,schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data32.merge !== undefined){
+let data33 = data32.merge;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+for(const key9 in data33){
+if(!(((((key9 === "conflictPolicy") || (key9 === "into")) || (key9 === "priority")) || (key9 === "priorityPolicy")) || (key9 === "strategy"))){
+const err56 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2+"/merge",schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/properties/merge/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+if(data33.conflictPolicy !== undefined){
+let data34 = data33.conflictPolicy;
+if(typeof data34 !== "string"){
+const err57 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2+"/merge/conflictPolicy",schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/properties/merge/properties/conflictPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+if(!((data34 === "Ignore") || (data34 === "Error"))){
+const err58 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2+"/merge/conflictPolicy",schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/properties/merge/properties/conflictPolicy/enum",keyword:"enum",params:{allowedValues: schema7.properties.dataFrom.items.properties.rewrite.items.properties.merge.properties.conflictPolicy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+if(data33.into !== undefined){
+if(typeof data33.into !== "string"){
+const err59 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2+"/merge/into",schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/properties/merge/properties/into/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+if(data33.priority !== undefined){
+let data36 = data33.priority;
+if(Array.isArray(data36)){
+const len3 = data36.length;
+for(let i3=0; i3<len3; i3++){
+if(typeof data36[i3] !== "string"){
+const err60 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2+"/merge/priority/" + i3,schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/properties/merge/properties/priority/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+}
+else {
+const err61 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2+"/merge/priority",schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/properties/merge/properties/priority/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+if(data33.priorityPolicy !== undefined){
+let data38 = data33.priorityPolicy;
+if(typeof data38 !== "string"){
+const err62 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2+"/merge/priorityPolicy",schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/properties/merge/properties/priorityPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+if(!((data38 === "IgnoreNotFound") || (data38 === "Strict"))){
+const err63 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2+"/merge/priorityPolicy",schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/properties/merge/properties/priorityPolicy/enum",keyword:"enum",params:{allowedValues: schema7.properties.dataFrom.items.properties.rewrite.items.properties.merge.properties.priorityPolicy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+if(data33.strategy !== undefined){
+let data39 = data33.strategy;
+if(typeof data39 !== "string"){
+const err64 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2+"/merge/strategy",schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/properties/merge/properties/strategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+if(!((data39 === "Extract") || (data39 === "JSON"))){
+const err65 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2+"/merge/strategy",schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/properties/merge/properties/strategy/enum",keyword:"enum",params:{allowedValues: schema7.properties.dataFrom.items.properties.rewrite.items.properties.merge.properties.strategy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2+"/merge",schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/properties/merge/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+if(data32.regexp !== undefined){
+let data40 = data32.regexp;
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+if(data40.source === undefined){
+const err67 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2+"/regexp",schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/properties/regexp/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+if(data40.target === undefined){
+const err68 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2+"/regexp",schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/properties/regexp/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+for(const key10 in data40){
+if(!((key10 === "source") || (key10 === "target"))){
+const err69 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2+"/regexp",schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/properties/regexp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+if(data40.source !== undefined){
+if(typeof data40.source !== "string"){
+const err70 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2+"/regexp/source",schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/properties/regexp/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+if(data40.target !== undefined){
+if(typeof data40.target !== "string"){
+const err71 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2+"/regexp/target",schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/properties/regexp/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+}
+else {
+const err72 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2+"/regexp",schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/properties/regexp/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+if(data32.transform !== undefined){
+let data43 = data32.transform;
+if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
+if(data43.template === undefined){
+const err73 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2+"/transform",schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/properties/transform/required",keyword:"required",params:{missingProperty: "template"},message:"must have required property '"+"template"+"'"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+for(const key11 in data43){
+if(!(key11 === "template")){
+const err74 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2+"/transform",schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/properties/transform/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+if(data43.template !== undefined){
+if(typeof data43.template !== "string"){
+const err75 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2+"/transform/template",schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/properties/transform/properties/template/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+}
+else {
+const err76 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2+"/transform",schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/properties/transform/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+}
+else {
+const err77 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite/" + i2,schemaPath:"#/properties/dataFrom/items/properties/rewrite/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+}
+else {
+const err78 = {instancePath:instancePath+"/dataFrom/" + i1+"/rewrite",schemaPath:"#/properties/dataFrom/items/properties/rewrite/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+if(data13.sourceRef !== undefined){
+if(!(validate15(data13.sourceRef, {instancePath:instancePath+"/dataFrom/" + i1+"/sourceRef",parentData:data13,parentDataProperty:"sourceRef",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err79 = {instancePath:instancePath+"/dataFrom/" + i1,schemaPath:"#/properties/dataFrom/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/dataFrom",schemaPath:"#/properties/dataFrom/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+if(data.refreshInterval !== undefined){
+if(typeof data.refreshInterval !== "string"){
+const err81 = {instancePath:instancePath+"/refreshInterval",schemaPath:"#/properties/refreshInterval/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+}
+if(data.refreshPolicy !== undefined){
+let data47 = data.refreshPolicy;
+if(typeof data47 !== "string"){
+const err82 = {instancePath:instancePath+"/refreshPolicy",schemaPath:"#/properties/refreshPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+if(!(((data47 === "CreatedOnce") || (data47 === "Periodic")) || (data47 === "OnChange"))){
+const err83 = {instancePath:instancePath+"/refreshPolicy",schemaPath:"#/properties/refreshPolicy/enum",keyword:"enum",params:{allowedValues: schema7.properties.refreshPolicy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+if(data.secretStoreRef !== undefined){
+let data48 = data.secretStoreRef;
+if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
+for(const key12 in data48){
+if(!((key12 === "kind") || (key12 === "name"))){
+const err84 = {instancePath:instancePath+"/secretStoreRef",schemaPath:"#/properties/secretStoreRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+if(data48.kind !== undefined){
+let data49 = data48.kind;
+if(typeof data49 !== "string"){
+const err85 = {instancePath:instancePath+"/secretStoreRef/kind",schemaPath:"#/properties/secretStoreRef/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+if(!((data49 === "SecretStore") || (data49 === "ClusterSecretStore"))){
+const err86 = {instancePath:instancePath+"/secretStoreRef/kind",schemaPath:"#/properties/secretStoreRef/properties/kind/enum",keyword:"enum",params:{allowedValues: schema7.properties.secretStoreRef.properties.kind.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+if(data48.name !== undefined){
+let data50 = data48.name;
+if(typeof data50 === "string"){
+if(func1(data50) > 253){
+const err87 = {instancePath:instancePath+"/secretStoreRef/name",schemaPath:"#/properties/secretStoreRef/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+if(func1(data50) < 1){
+const err88 = {instancePath:instancePath+"/secretStoreRef/name",schemaPath:"#/properties/secretStoreRef/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+if(!pattern1.test(data50)){
+const err89 = {instancePath:instancePath+"/secretStoreRef/name",schemaPath:"#/properties/secretStoreRef/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+}
+else {
+const err90 = {instancePath:instancePath+"/secretStoreRef/name",schemaPath:"#/properties/secretStoreRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+}
+else {
+const err91 = {instancePath:instancePath+"/secretStoreRef",schemaPath:"#/properties/secretStoreRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+if(data.syncWindows !== undefined){
+let data51 = data.syncWindows;
+if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
+if(data51.kind === undefined){
+const err92 = {instancePath:instancePath+"/syncWindows",schemaPath:"#/properties/syncWindows/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+if(data51.windows === undefined){
+const err93 = {instancePath:instancePath+"/syncWindows",schemaPath:"#/properties/syncWindows/required",keyword:"required",params:{missingProperty: "windows"},message:"must have required property '"+"windows"+"'"};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+for(const key13 in data51){
+if(!((key13 === "kind") || (key13 === "windows"))){
+const err94 = {instancePath:instancePath+"/syncWindows",schemaPath:"#/properties/syncWindows/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+if(data51.kind !== undefined){
+let data52 = data51.kind;
+if(typeof data52 !== "string"){
+const err95 = {instancePath:instancePath+"/syncWindows/kind",schemaPath:"#/properties/syncWindows/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+if(!((data52 === "allow") || (data52 === "deny"))){
+const err96 = {instancePath:instancePath+"/syncWindows/kind",schemaPath:"#/properties/syncWindows/properties/kind/enum",keyword:"enum",params:{allowedValues: schema7.properties.syncWindows.properties.kind.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+}
+if(data51.windows !== undefined){
+let data53 = data51.windows;
+if(Array.isArray(data53)){
+if(data53.length < 1){
+const err97 = {instancePath:instancePath+"/syncWindows/windows",schemaPath:"#/properties/syncWindows/properties/windows/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+const len4 = data53.length;
+for(let i4=0; i4<len4; i4++){
+let data54 = data53[i4];
+if(data54 && typeof data54 == "object" && !Array.isArray(data54)){
+if(data54.duration === undefined){
+const err98 = {instancePath:instancePath+"/syncWindows/windows/" + i4,schemaPath:"#/properties/syncWindows/properties/windows/items/required",keyword:"required",params:{missingProperty: "duration"},message:"must have required property '"+"duration"+"'"};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+if(data54.schedule === undefined){
+const err99 = {instancePath:instancePath+"/syncWindows/windows/" + i4,schemaPath:"#/properties/syncWindows/properties/windows/items/required",keyword:"required",params:{missingProperty: "schedule"},message:"must have required property '"+"schedule"+"'"};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+for(const key14 in data54){
+if(!((key14 === "duration") || (key14 === "schedule"))){
+const err100 = {instancePath:instancePath+"/syncWindows/windows/" + i4,schemaPath:"#/properties/syncWindows/properties/windows/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+if(data54.duration !== undefined){
+if(typeof data54.duration !== "string"){
+const err101 = {instancePath:instancePath+"/syncWindows/windows/" + i4+"/duration",schemaPath:"#/properties/syncWindows/properties/windows/items/properties/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+}
+if(data54.schedule !== undefined){
+let data56 = data54.schedule;
+if(typeof data56 === "string"){
+if(func1(data56) < 1){
+const err102 = {instancePath:instancePath+"/syncWindows/windows/" + i4+"/schedule",schemaPath:"#/properties/syncWindows/properties/windows/items/properties/schedule/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+if(!pattern4.test(data56)){
+const err103 = {instancePath:instancePath+"/syncWindows/windows/" + i4+"/schedule",schemaPath:"#/properties/syncWindows/properties/windows/items/properties/schedule/pattern",keyword:"pattern",params:{pattern: "^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)|@every [^\\s]+.*|[^\\s]+( [^\\s]+){4})$"},message:"must match pattern \""+"^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)|@every [^\\s]+.*|[^\\s]+( [^\\s]+){4})$"+"\""};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+}
+else {
+const err104 = {instancePath:instancePath+"/syncWindows/windows/" + i4+"/schedule",schemaPath:"#/properties/syncWindows/properties/windows/items/properties/schedule/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+}
+}
+else {
+const err105 = {instancePath:instancePath+"/syncWindows/windows/" + i4,schemaPath:"#/properties/syncWindows/properties/windows/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+}
+}
+else {
+const err106 = {instancePath:instancePath+"/syncWindows/windows",schemaPath:"#/properties/syncWindows/properties/windows/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+}
+}
+else {
+const err107 = {instancePath:instancePath+"/syncWindows",schemaPath:"#/properties/syncWindows/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+if(data.target !== undefined){
+let data57 = data.target;
+if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
+for(const key15 in data57){
+if(!((((((key15 === "creationPolicy") || (key15 === "deletionPolicy")) || (key15 === "immutable")) || (key15 === "manifest")) || (key15 === "name")) || (key15 === "template"))){
+const err108 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+}
+if(data57.creationPolicy !== undefined){
+let data58 = data57.creationPolicy;
+if(typeof data58 !== "string"){
+const err109 = {instancePath:instancePath+"/target/creationPolicy",schemaPath:"#/properties/target/properties/creationPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+if(!(((((data58 === "Owner") || (data58 === "Orphan")) || (data58 === "Merge")) || (data58 === "None")) || (data58 === "CreateOrMerge"))){
+const err110 = {instancePath:instancePath+"/target/creationPolicy",schemaPath:"#/properties/target/properties/creationPolicy/enum",keyword:"enum",params:{allowedValues: schema7.properties.target.properties.creationPolicy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+}
+if(data57.deletionPolicy !== undefined){
+let data59 = data57.deletionPolicy;
+if(typeof data59 !== "string"){
+const err111 = {instancePath:instancePath+"/target/deletionPolicy",schemaPath:"#/properties/target/properties/deletionPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+if(!(((data59 === "Delete") || (data59 === "Merge")) || (data59 === "Retain"))){
+const err112 = {instancePath:instancePath+"/target/deletionPolicy",schemaPath:"#/properties/target/properties/deletionPolicy/enum",keyword:"enum",params:{allowedValues: schema7.properties.target.properties.deletionPolicy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+}
+if(data57.immutable !== undefined){
+if(typeof data57.immutable !== "boolean"){
+const err113 = {instancePath:instancePath+"/target/immutable",schemaPath:"#/properties/target/properties/immutable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+}
+if(data57.manifest !== undefined){
+let data61 = data57.manifest;
+if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
+if(data61.apiVersion === undefined){
+const err114 = {instancePath:instancePath+"/target/manifest",schemaPath:"#/properties/target/properties/manifest/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'"};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+if(data61.kind === undefined){
+const err115 = {instancePath:instancePath+"/target/manifest",schemaPath:"#/properties/target/properties/manifest/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+for(const key16 in data61){
+if(!((key16 === "apiVersion") || (key16 === "kind"))){
+const err116 = {instancePath:instancePath+"/target/manifest",schemaPath:"#/properties/target/properties/manifest/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err116];
+}
+else {
+vErrors.push(err116);
+}
+errors++;
+}
+}
+if(data61.apiVersion !== undefined){
+let data62 = data61.apiVersion;
+if(typeof data62 === "string"){
+if(func1(data62) < 1){
+const err117 = {instancePath:instancePath+"/target/manifest/apiVersion",schemaPath:"#/properties/target/properties/manifest/properties/apiVersion/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err117];
+}
+else {
+vErrors.push(err117);
+}
+errors++;
+}
+}
+else {
+const err118 = {instancePath:instancePath+"/target/manifest/apiVersion",schemaPath:"#/properties/target/properties/manifest/properties/apiVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err118];
+}
+else {
+vErrors.push(err118);
+}
+errors++;
+}
+}
+if(data61.kind !== undefined){
+let data63 = data61.kind;
+if(typeof data63 === "string"){
+if(func1(data63) < 1){
+const err119 = {instancePath:instancePath+"/target/manifest/kind",schemaPath:"#/properties/target/properties/manifest/properties/kind/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err119];
+}
+else {
+vErrors.push(err119);
+}
+errors++;
+}
+}
+else {
+const err120 = {instancePath:instancePath+"/target/manifest/kind",schemaPath:"#/properties/target/properties/manifest/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
+}
+errors++;
+}
+}
+}
+else {
+const err121 = {instancePath:instancePath+"/target/manifest",schemaPath:"#/properties/target/properties/manifest/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err121];
+}
+else {
+vErrors.push(err121);
+}
+errors++;
+}
+}
+if(data57.name !== undefined){
+let data64 = data57.name;
+if(typeof data64 === "string"){
+if(func1(data64) > 253){
+const err122 = {instancePath:instancePath+"/target/name",schemaPath:"#/properties/target/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err122];
+}
+else {
+vErrors.push(err122);
+}
+errors++;
+}
+if(func1(data64) < 1){
+const err123 = {instancePath:instancePath+"/target/name",schemaPath:"#/properties/target/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
+}
+errors++;
+}
+if(!pattern1.test(data64)){
+const err124 = {instancePath:instancePath+"/target/name",schemaPath:"#/properties/target/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
+}
+errors++;
+}
+}
+else {
+const err125 = {instancePath:instancePath+"/target/name",schemaPath:"#/properties/target/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
+}
+errors++;
+}
+}
+if(data57.template !== undefined){
+let data65 = data57.template;
+if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
+for(const key17 in data65){
+if(!((((((key17 === "data") || (key17 === "engineVersion")) || (key17 === "mergePolicy")) || (key17 === "metadata")) || (key17 === "templateFrom")) || (key17 === "type"))){
+const err126 = {instancePath:instancePath+"/target/template",schemaPath:"#/properties/target/properties/template/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err126];
+}
+else {
+vErrors.push(err126);
+}
+errors++;
+}
+}
+if(data65.data !== undefined){
+let data66 = data65.data;
+if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
+for(const key18 in data66){
+if(typeof data66[key18] !== "string"){
+const err127 = {instancePath:instancePath+"/target/template/data/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/target/properties/template/properties/data/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err127];
+}
+else {
+vErrors.push(err127);
+}
+errors++;
+}
+}
+}
+else {
+const err128 = {instancePath:instancePath+"/target/template/data",schemaPath:"#/properties/target/properties/template/properties/data/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err128];
+}
+else {
+vErrors.push(err128);
+}
+errors++;
+}
+}
+if(data65.engineVersion !== undefined){
+let data68 = data65.engineVersion;
+if(typeof data68 !== "string"){
+const err129 = {instancePath:instancePath+"/target/template/engineVersion",schemaPath:"#/properties/target/properties/template/properties/engineVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err129];
+}
+else {
+vErrors.push(err129);
+}
+errors++;
+}
+if(!(data68 === "v2")){
+const err130 = {instancePath:instancePath+"/target/template/engineVersion",schemaPath:"#/properties/target/properties/template/properties/engineVersion/enum",keyword:"enum",params:{allowedValues: schema7.properties.target.properties.template.properties.engineVersion.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err130];
+}
+else {
+vErrors.push(err130);
+}
+errors++;
+}
+}
+if(data65.mergePolicy !== undefined){
+let data69 = data65.mergePolicy;
+if(typeof data69 !== "string"){
+const err131 = {instancePath:instancePath+"/target/template/mergePolicy",schemaPath:"#/properties/target/properties/template/properties/mergePolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err131];
+}
+else {
+vErrors.push(err131);
+}
+errors++;
+}
+if(!((data69 === "Replace") || (data69 === "Merge"))){
+const err132 = {instancePath:instancePath+"/target/template/mergePolicy",schemaPath:"#/properties/target/properties/template/properties/mergePolicy/enum",keyword:"enum",params:{allowedValues: schema7.properties.target.properties.template.properties.mergePolicy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err132];
+}
+else {
+vErrors.push(err132);
+}
+errors++;
+}
+}
+if(data65.metadata !== undefined){
+let data70 = data65.metadata;
+if(data70 && typeof data70 == "object" && !Array.isArray(data70)){
+for(const key19 in data70){
+if(!(((key19 === "annotations") || (key19 === "finalizers")) || (key19 === "labels"))){
+const err133 = {instancePath:instancePath+"/target/template/metadata",schemaPath:"#/properties/target/properties/template/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+}
+}
+if(data70.annotations !== undefined){
+let data71 = data70.annotations;
+if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
+for(const key20 in data71){
+if(typeof data71[key20] !== "string"){
+const err134 = {instancePath:instancePath+"/target/template/metadata/annotations/" + key20.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/target/properties/template/properties/metadata/properties/annotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
+}
+errors++;
+}
+}
+}
+else {
+const err135 = {instancePath:instancePath+"/target/template/metadata/annotations",schemaPath:"#/properties/target/properties/template/properties/metadata/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
+}
+errors++;
+}
+}
+if(data70.finalizers !== undefined){
+let data73 = data70.finalizers;
+if(Array.isArray(data73)){
+const len5 = data73.length;
+for(let i5=0; i5<len5; i5++){
+if(typeof data73[i5] !== "string"){
+const err136 = {instancePath:instancePath+"/target/template/metadata/finalizers/" + i5,schemaPath:"#/properties/target/properties/template/properties/metadata/properties/finalizers/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err136];
+}
+else {
+vErrors.push(err136);
+}
+errors++;
+}
+}
+}
+else {
+const err137 = {instancePath:instancePath+"/target/template/metadata/finalizers",schemaPath:"#/properties/target/properties/template/properties/metadata/properties/finalizers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err137];
+}
+else {
+vErrors.push(err137);
+}
+errors++;
+}
+}
+if(data70.labels !== undefined){
+let data75 = data70.labels;
+if(data75 && typeof data75 == "object" && !Array.isArray(data75)){
+for(const key21 in data75){
+if(typeof data75[key21] !== "string"){
+const err138 = {instancePath:instancePath+"/target/template/metadata/labels/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/target/properties/template/properties/metadata/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err138];
+}
+else {
+vErrors.push(err138);
+}
+errors++;
+}
+}
+}
+else {
+const err139 = {instancePath:instancePath+"/target/template/metadata/labels",schemaPath:"#/properties/target/properties/template/properties/metadata/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err139];
+}
+else {
+vErrors.push(err139);
+}
+errors++;
+}
+}
+}
+else {
+const err140 = {instancePath:instancePath+"/target/template/metadata",schemaPath:"#/properties/target/properties/template/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err140];
+}
+else {
+vErrors.push(err140);
+}
+errors++;
+}
+}
+if(data65.templateFrom !== undefined){
+let data77 = data65.templateFrom;
+if(Array.isArray(data77)){
+const len6 = data77.length;
+for(let i6=0; i6<len6; i6++){
+let data78 = data77[i6];
+if(data78 && typeof data78 == "object" && !Array.isArray(data78)){
+for(const key22 in data78){
+if(!(((((key22 === "configMap") || (key22 === "literal")) || (key22 === "secret")) || (key22 === "target")) || (key22 === "valuesDecodingStrategy"))){
+const err141 = {instancePath:instancePath+"/target/template/templateFrom/" + i6,schemaPath:"#/properties/target/properties/template/properties/templateFrom/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err141];
+}
+else {
+vErrors.push(err141);
+}
+errors++;
+}
+}
+if(data78.configMap !== undefined){
+if(!(validate20(data78.configMap, {instancePath:instancePath+"/target/template/templateFrom/" + i6+"/configMap",parentData:data78,parentDataProperty:"configMap",rootData}))){
+vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
+errors = vErrors.length;
+}
+}
+if(data78.literal !== undefined){
+if(typeof data78.literal !== "string"){
+const err142 = {instancePath:instancePath+"/target/template/templateFrom/" + i6+"/literal",schemaPath:"#/properties/target/properties/template/properties/templateFrom/items/properties/literal/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err142];
+}
+else {
+vErrors.push(err142);
+}
+errors++;
+}
+}
+if(data78.secret !== undefined){
+if(!(validate20(data78.secret, {instancePath:instancePath+"/target/template/templateFrom/" + i6+"/secret",parentData:data78,parentDataProperty:"secret",rootData}))){
+vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
+errors = vErrors.length;
+}
+}
+if(data78.target !== undefined){
+if(typeof data78.target !== "string"){
+const err143 = {instancePath:instancePath+"/target/template/templateFrom/" + i6+"/target",schemaPath:"#/properties/target/properties/template/properties/templateFrom/items/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err143];
+}
+else {
+vErrors.push(err143);
+}
+errors++;
+}
+}
+if(data78.valuesDecodingStrategy !== undefined){
+let data83 = data78.valuesDecodingStrategy;
+if(typeof data83 !== "string"){
+const err144 = {instancePath:instancePath+"/target/template/templateFrom/" + i6+"/valuesDecodingStrategy",schemaPath:"#/properties/target/properties/template/properties/templateFrom/items/properties/valuesDecodingStrategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err144];
+}
+else {
+vErrors.push(err144);
+}
+errors++;
+}
+if(!((((data83 === "Auto") || (data83 === "Base64")) || (data83 === "Base64URL")) || (data83 === "None"))){
+const err145 = {instancePath:instancePath+"/target/template/templateFrom/" + i6+"/valuesDecodingStrategy",schemaPath:"#/properties/target/properties/template/properties/templateFrom/items/properties/valuesDecodingStrategy/enum",keyword:"enum",params:{allowedValues: schema7.properties.target.properties.template.properties.templateFrom.items.properties.valuesDecodingStrategy.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err145];
+}
+else {
+vErrors.push(err145);
+}
+errors++;
+}
+}
+}
+else {
+const err146 = {instancePath:instancePath+"/target/template/templateFrom/" + i6,schemaPath:"#/properties/target/properties/template/properties/templateFrom/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err146];
+}
+else {
+vErrors.push(err146);
+}
+errors++;
+}
+}
+}
+else {
+const err147 = {instancePath:instancePath+"/target/template/templateFrom",schemaPath:"#/properties/target/properties/template/properties/templateFrom/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err147];
+}
+else {
+vErrors.push(err147);
+}
+errors++;
+}
+}
+if(data65.type !== undefined){
+if(typeof data65.type !== "string"){
+const err148 = {instancePath:instancePath+"/target/template/type",schemaPath:"#/properties/target/properties/template/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err148];
+}
+else {
+vErrors.push(err148);
+}
+errors++;
+}
+}
+}
+else {
+const err149 = {instancePath:instancePath+"/target/template",schemaPath:"#/properties/target/properties/template/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err149];
+}
+else {
+vErrors.push(err149);
+}
+errors++;
+}
+}
+}
+else {
+const err150 = {instancePath:instancePath+"/target",schemaPath:"#/properties/target/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err150];
+}
+else {
+vErrors.push(err150);
+}
+errors++;
+}
+}
+}
+else {
+const err151 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err151];
+}
+else {
+vErrors.push(err151);
+}
+errors++;
+}
+validate14.errors = vErrors;
+return errors === 0;
+}
+
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1141,1896 +3030,19 @@ errors = vErrors.length;
 }
 }
 if(data.spec !== undefined){
-let data3 = data.spec;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-for(const key1 in data3){
-if(!(((((((key1 === "data") || (key1 === "dataFrom")) || (key1 === "refreshInterval")) || (key1 === "refreshPolicy")) || (key1 === "secretStoreRef")) || (key1 === "syncWindows")) || (key1 === "target"))){
-const err3 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(!(validate14(data.spec, {instancePath:instancePath+"/spec",parentData:data,parentDataProperty:"spec",rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err3];
 }
 else {
 vErrors.push(err3);
-}
-errors++;
-}
-}
-if(data3.data !== undefined){
-let data4 = data3.data;
-if(Array.isArray(data4)){
-const len0 = data4.length;
-for(let i0=0; i0<len0; i0++){
-let data5 = data4[i0];
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.remoteRef === undefined){
-const err4 = {instancePath:instancePath+"/spec/data/" + i0,schemaPath:"#/properties/spec/properties/data/items/required",keyword:"required",params:{missingProperty: "remoteRef"},message:"must have required property '"+"remoteRef"+"'"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if(data5.secretKey === undefined){
-const err5 = {instancePath:instancePath+"/spec/data/" + i0,schemaPath:"#/properties/spec/properties/data/items/required",keyword:"required",params:{missingProperty: "secretKey"},message:"must have required property '"+"secretKey"+"'"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-for(const key2 in data5){
-if(!(((key2 === "remoteRef") || (key2 === "secretKey")) || (key2 === "sourceRef"))){
-const err6 = {instancePath:instancePath+"/spec/data/" + i0,schemaPath:"#/properties/spec/properties/data/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data5.remoteRef !== undefined){
-let data6 = data5.remoteRef;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-if(data6.key === undefined){
-const err7 = {instancePath:instancePath+"/spec/data/" + i0+"/remoteRef",schemaPath:"#/properties/spec/properties/data/items/properties/remoteRef/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-for(const key3 in data6){
-if(!(((((((key3 === "conversionStrategy") || (key3 === "decodingStrategy")) || (key3 === "key")) || (key3 === "metadataPolicy")) || (key3 === "nullBytePolicy")) || (key3 === "property")) || (key3 === "version"))){
-const err8 = {instancePath:instancePath+"/spec/data/" + i0+"/remoteRef",schemaPath:"#/properties/spec/properties/data/items/properties/remoteRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-if(data6.conversionStrategy !== undefined){
-let data7 = data6.conversionStrategy;
-if(typeof data7 !== "string"){
-const err9 = {instancePath:instancePath+"/spec/data/" + i0+"/remoteRef/conversionStrategy",schemaPath:"#/properties/spec/properties/data/items/properties/remoteRef/properties/conversionStrategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if(!((data7 === "Default") || (data7 === "Unicode"))){
-const err10 = {instancePath:instancePath+"/spec/data/" + i0+"/remoteRef/conversionStrategy",schemaPath:"#/properties/spec/properties/data/items/properties/remoteRef/properties/conversionStrategy/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.data.items.properties.remoteRef.properties.conversionStrategy.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data6.decodingStrategy !== undefined){
-let data8 = data6.decodingStrategy;
-if(typeof data8 !== "string"){
-const err11 = {instancePath:instancePath+"/spec/data/" + i0+"/remoteRef/decodingStrategy",schemaPath:"#/properties/spec/properties/data/items/properties/remoteRef/properties/decodingStrategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-if(!((((data8 === "Auto") || (data8 === "Base64")) || (data8 === "Base64URL")) || (data8 === "None"))){
-const err12 = {instancePath:instancePath+"/spec/data/" + i0+"/remoteRef/decodingStrategy",schemaPath:"#/properties/spec/properties/data/items/properties/remoteRef/properties/decodingStrategy/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.data.items.properties.remoteRef.properties.decodingStrategy.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data6.key !== undefined){
-if(typeof data6.key !== "string"){
-const err13 = {instancePath:instancePath+"/spec/data/" + i0+"/remoteRef/key",schemaPath:"#/properties/spec/properties/data/items/properties/remoteRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-if(data6.metadataPolicy !== undefined){
-let data10 = data6.metadataPolicy;
-if(typeof data10 !== "string"){
-const err14 = {instancePath:instancePath+"/spec/data/" + i0+"/remoteRef/metadataPolicy",schemaPath:"#/properties/spec/properties/data/items/properties/remoteRef/properties/metadataPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-if(!((data10 === "None") || (data10 === "Fetch"))){
-const err15 = {instancePath:instancePath+"/spec/data/" + i0+"/remoteRef/metadataPolicy",schemaPath:"#/properties/spec/properties/data/items/properties/remoteRef/properties/metadataPolicy/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.data.items.properties.remoteRef.properties.metadataPolicy.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data6.nullBytePolicy !== undefined){
-let data11 = data6.nullBytePolicy;
-if(typeof data11 !== "string"){
-const err16 = {instancePath:instancePath+"/spec/data/" + i0+"/remoteRef/nullBytePolicy",schemaPath:"#/properties/spec/properties/data/items/properties/remoteRef/properties/nullBytePolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-if(!((data11 === "Ignore") || (data11 === "Fail"))){
-const err17 = {instancePath:instancePath+"/spec/data/" + i0+"/remoteRef/nullBytePolicy",schemaPath:"#/properties/spec/properties/data/items/properties/remoteRef/properties/nullBytePolicy/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.data.items.properties.remoteRef.properties.nullBytePolicy.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-if(data6.property !== undefined){
-if(typeof data6.property !== "string"){
-const err18 = {instancePath:instancePath+"/spec/data/" + i0+"/remoteRef/property",schemaPath:"#/properties/spec/properties/data/items/properties/remoteRef/properties/property/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-if(data6.version !== undefined){
-if(typeof data6.version !== "string"){
-const err19 = {instancePath:instancePath+"/spec/data/" + i0+"/remoteRef/version",schemaPath:"#/properties/spec/properties/data/items/properties/remoteRef/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-}
-else {
-const err20 = {instancePath:instancePath+"/spec/data/" + i0+"/remoteRef",schemaPath:"#/properties/spec/properties/data/items/properties/remoteRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-if(data5.secretKey !== undefined){
-let data14 = data5.secretKey;
-if(typeof data14 === "string"){
-if(func1(data14) > 253){
-const err21 = {instancePath:instancePath+"/spec/data/" + i0+"/secretKey",schemaPath:"#/properties/spec/properties/data/items/properties/secretKey/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-if(func1(data14) < 1){
-const err22 = {instancePath:instancePath+"/spec/data/" + i0+"/secretKey",schemaPath:"#/properties/spec/properties/data/items/properties/secretKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-if(!pattern0.test(data14)){
-const err23 = {instancePath:instancePath+"/spec/data/" + i0+"/secretKey",schemaPath:"#/properties/spec/properties/data/items/properties/secretKey/pattern",keyword:"pattern",params:{pattern: "^[-._a-zA-Z0-9]+$"},message:"must match pattern \""+"^[-._a-zA-Z0-9]+$"+"\""};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-else {
-const err24 = {instancePath:instancePath+"/spec/data/" + i0+"/secretKey",schemaPath:"#/properties/spec/properties/data/items/properties/secretKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-}
-if(data5.sourceRef !== undefined){
-if(!(validate14(data5.sourceRef, {instancePath:instancePath+"/spec/data/" + i0+"/sourceRef",parentData:data5,parentDataProperty:"sourceRef",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err25 = {instancePath:instancePath+"/spec/data/" + i0,schemaPath:"#/properties/spec/properties/data/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-}
-else {
-const err26 = {instancePath:instancePath+"/spec/data",schemaPath:"#/properties/spec/properties/data/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-if(data3.dataFrom !== undefined){
-let data16 = data3.dataFrom;
-if(Array.isArray(data16)){
-const len1 = data16.length;
-for(let i1=0; i1<len1; i1++){
-let data17 = data16[i1];
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-for(const key4 in data17){
-if(!((((key4 === "extract") || (key4 === "find")) || (key4 === "rewrite")) || (key4 === "sourceRef"))){
-const err27 = {instancePath:instancePath+"/spec/dataFrom/" + i1,schemaPath:"#/properties/spec/properties/dataFrom/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data17.extract !== undefined){
-let data18 = data17.extract;
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-if(data18.key === undefined){
-const err28 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/extract",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/extract/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-for(const key5 in data18){
-if(!(((((((key5 === "conversionStrategy") || (key5 === "decodingStrategy")) || (key5 === "key")) || (key5 === "metadataPolicy")) || (key5 === "nullBytePolicy")) || (key5 === "property")) || (key5 === "version"))){
-const err29 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/extract",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/extract/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data18.conversionStrategy !== undefined){
-let data19 = data18.conversionStrategy;
-if(typeof data19 !== "string"){
-const err30 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/extract/conversionStrategy",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/extract/properties/conversionStrategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-if(!((data19 === "Default") || (data19 === "Unicode"))){
-const err31 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/extract/conversionStrategy",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/extract/properties/conversionStrategy/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.dataFrom.items.properties.extract.properties.conversionStrategy.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-if(data18.decodingStrategy !== undefined){
-let data20 = data18.decodingStrategy;
-if(typeof data20 !== "string"){
-const err32 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/extract/decodingStrategy",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/extract/properties/decodingStrategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-if(!((((data20 === "Auto") || (data20 === "Base64")) || (data20 === "Base64URL")) || (data20 === "None"))){
-const err33 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/extract/decodingStrategy",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/extract/properties/decodingStrategy/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.dataFrom.items.properties.extract.properties.decodingStrategy.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-if(data18.key !== undefined){
-if(typeof data18.key !== "string"){
-const err34 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/extract/key",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/extract/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-if(data18.metadataPolicy !== undefined){
-let data22 = data18.metadataPolicy;
-if(typeof data22 !== "string"){
-const err35 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/extract/metadataPolicy",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/extract/properties/metadataPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-if(!((data22 === "None") || (data22 === "Fetch"))){
-const err36 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/extract/metadataPolicy",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/extract/properties/metadataPolicy/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.dataFrom.items.properties.extract.properties.metadataPolicy.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-if(data18.nullBytePolicy !== undefined){
-let data23 = data18.nullBytePolicy;
-if(typeof data23 !== "string"){
-const err37 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/extract/nullBytePolicy",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/extract/properties/nullBytePolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-if(!((data23 === "Ignore") || (data23 === "Fail"))){
-const err38 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/extract/nullBytePolicy",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/extract/properties/nullBytePolicy/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.dataFrom.items.properties.extract.properties.nullBytePolicy.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-if(data18.property !== undefined){
-if(typeof data18.property !== "string"){
-const err39 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/extract/property",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/extract/properties/property/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-if(data18.version !== undefined){
-if(typeof data18.version !== "string"){
-const err40 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/extract/version",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/extract/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-}
-}
-else {
-const err41 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/extract",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/extract/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-}
-if(data17.find !== undefined){
-let data26 = data17.find;
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-for(const key6 in data26){
-if(!((((((key6 === "conversionStrategy") || (key6 === "decodingStrategy")) || (key6 === "name")) || (key6 === "nullBytePolicy")) || (key6 === "path")) || (key6 === "tags"))){
-const err42 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/find",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/find/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-}
-if(data26.conversionStrategy !== undefined){
-let data27 = data26.conversionStrategy;
-if(typeof data27 !== "string"){
-const err43 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/find/conversionStrategy",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/find/properties/conversionStrategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-if(!((data27 === "Default") || (data27 === "Unicode"))){
-const err44 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/find/conversionStrategy",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/find/properties/conversionStrategy/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.dataFrom.items.properties.find.properties.conversionStrategy.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-}
-if(data26.decodingStrategy !== undefined){
-let data28 = data26.decodingStrategy;
-if(typeof data28 !== "string"){
-const err45 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/find/decodingStrategy",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/find/properties/decodingStrategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err45];
-}
-else {
-vErrors.push(err45);
-}
-errors++;
-}
-if(!((((data28 === "Auto") || (data28 === "Base64")) || (data28 === "Base64URL")) || (data28 === "None"))){
-const err46 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/find/decodingStrategy",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/find/properties/decodingStrategy/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.dataFrom.items.properties.find.properties.decodingStrategy.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err46];
-}
-else {
-vErrors.push(err46);
-}
-errors++;
-}
-}
-if(data26.name !== undefined){
-let data29 = data26.name;
-if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-for(const key7 in data29){
-if(!(key7 === "regexp")){
-const err47 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/find/name",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/find/properties/name/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
-}
-if(data29.regexp !== undefined){
-if(typeof data29.regexp !== "string"){
-const err48 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/find/name/regexp",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/find/properties/name/properties/regexp/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err48];
-}
-else {
-vErrors.push(err48);
-}
-errors++;
-}
-}
-}
-else {
-const err49 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/find/name",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/find/properties/name/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err49];
-}
-else {
-vErrors.push(err49);
-}
-errors++;
-}
-}
-if(data26.nullBytePolicy !== undefined){
-let data31 = data26.nullBytePolicy;
-if(typeof data31 !== "string"){
-const err50 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/find/nullBytePolicy",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/find/properties/nullBytePolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err50];
-}
-else {
-vErrors.push(err50);
-}
-errors++;
-}
-if(!((data31 === "Ignore") || (data31 === "Fail"))){
-const err51 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/find/nullBytePolicy",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/find/properties/nullBytePolicy/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.dataFrom.items.properties.find.properties.nullBytePolicy.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err51];
-}
-else {
-vErrors.push(err51);
-}
-errors++;
-}
-}
-if(data26.path !== undefined){
-if(typeof data26.path !== "string"){
-const err52 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/find/path",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/find/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err52];
-}
-else {
-vErrors.push(err52);
-}
-errors++;
-}
-}
-if(data26.tags !== undefined){
-let data33 = data26.tags;
-if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
-for(const key8 in data33){
-if(typeof data33[key8] !== "string"){
-const err53 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/find/tags/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dataFrom/items/properties/find/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err53];
-}
-else {
-vErrors.push(err53);
-}
-errors++;
-}
-}
-}
-else {
-const err54 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/find/tags",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/find/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err54];
-}
-else {
-vErrors.push(err54);
-}
-errors++;
-}
-}
-}
-else {
-const err55 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/find",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/find/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err55];
-}
-else {
-vErrors.push(err55);
-}
-errors++;
-}
-}
-if(data17.rewrite !== undefined){
-let data35 = data17.rewrite;
-if(Array.isArray(data35)){
-const len2 = data35.length;
-for(let i2=0; i2<len2; i2++){
-let data36 = data35[i2];
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-if(Object.keys(data36).length > 1){
-const err56 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2,schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties"};
-if(vErrors === null){
-vErrors = [err56];
-}
-else {
-vErrors.push(err56);
-}
-errors++;
-}
-if(Object.keys(data36).length < 1){
-const err57 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2,schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-for(const key9 in data36){
-if(!(((key9 === "merge") || (key9 === "regexp")) || (key9 === "transform"))){
-const err58 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2,schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err58];
-}
-else {
-vErrors.push(err58);
-}
-errors++;
-}
-}
-if(data36.merge !== undefined){
-let data37 = data36.merge;
-if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
-for(const key10 in data37){
-if(!(((((key10 === "conflictPolicy") || (key10 === "into")) || (key10 === "priority")) || (key10 === "priorityPolicy")) || (key10 === "strategy"))){
-const err59 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2+"/merge",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/properties/merge/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err59];
-}
-else {
-vErrors.push(err59);
-}
-errors++;
-}
-}
-if(data37.conflictPolicy !== undefined){
-let data38 = data37.conflictPolicy;
-if(typeof data38 !== "string"){
-const err60 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2+"/merge/conflictPolicy",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/properties/merge/properties/conflictPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err60];
-}
-else {
-vErrors.push(err60);
-}
-errors++;
-}
-if(!((data38 === "Ignore") || (data38 === "Error"))){
-const err61 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2+"/merge/conflictPolicy",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/properties/merge/properties/conflictPolicy/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.dataFrom.items.properties.rewrite.items.properties.merge.properties.conflictPolicy.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err61];
-}
-else {
-vErrors.push(err61);
-}
-errors++;
-}
-}
-if(data37.into !== undefined){
-if(typeof data37.into !== "string"){
-const err62 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2+"/merge/into",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/properties/merge/properties/into/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err62];
-}
-else {
-vErrors.push(err62);
-}
-errors++;
-}
-}
-if(data37.priority !== undefined){
-let data40 = data37.priority;
-if(Array.isArray(data40)){
-const len3 = data40.length;
-for(let i3=0; i3<len3; i3++){
-if(typeof data40[i3] !== "string"){
-const err63 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2+"/merge/priority/" + i3,schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/properties/merge/properties/priority/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err63];
-}
-else {
-vErrors.push(err63);
-}
-errors++;
-}
-}
-}
-else {
-const err64 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2+"/merge/priority",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/properties/merge/properties/priority/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err64];
-}
-else {
-vErrors.push(err64);
-}
-errors++;
-}
-}
-if(data37.priorityPolicy !== undefined){
-let data42 = data37.priorityPolicy;
-if(typeof data42 !== "string"){
-const err65 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2+"/merge/priorityPolicy",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/properties/merge/properties/priorityPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err65];
-}
-else {
-vErrors.push(err65);
-}
-errors++;
-}
-if(!((data42 === "IgnoreNotFound") || (data42 === "Strict"))){
-const err66 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2+"/merge/priorityPolicy",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/properties/merge/properties/priorityPolicy/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.dataFrom.items.properties.rewrite.items.properties.merge.properties.priorityPolicy.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err66];
-}
-else {
-vErrors.push(err66);
-}
-errors++;
-}
-}
-if(data37.strategy !== undefined){
-let data43 = data37.strategy;
-if(typeof data43 !== "string"){
-const err67 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2+"/merge/strategy",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/properties/merge/properties/strategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err67];
-}
-else {
-vErrors.push(err67);
-}
-errors++;
-}
-if(!((data43 === "Extract") || (data43 === "JSON"))){
-const err68 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2+"/merge/strategy",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/properties/merge/properties/strategy/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.dataFrom.items.properties.rewrite.items.properties.merge.properties.strategy.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err68];
-}
-else {
-vErrors.push(err68);
-}
-errors++;
-}
-}
-}
-else {
-const err69 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2+"/merge",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/properties/merge/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err69];
-}
-else {
-vErrors.push(err69);
-}
-errors++;
-}
-}
-if(data36.regexp !== undefined){
-let data44 = data36.regexp;
-if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
-if(data44.source === undefined){
-const err70 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2+"/regexp",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/properties/regexp/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
-if(vErrors === null){
-vErrors = [err70];
-}
-else {
-vErrors.push(err70);
-}
-errors++;
-}
-if(data44.target === undefined){
-const err71 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2+"/regexp",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/properties/regexp/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'"};
-if(vErrors === null){
-vErrors = [err71];
-}
-else {
-vErrors.push(err71);
-}
-errors++;
-}
-for(const key11 in data44){
-if(!((key11 === "source") || (key11 === "target"))){
-const err72 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2+"/regexp",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/properties/regexp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err72];
-}
-else {
-vErrors.push(err72);
-}
-errors++;
-}
-}
-if(data44.source !== undefined){
-if(typeof data44.source !== "string"){
-const err73 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2+"/regexp/source",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/properties/regexp/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err73];
-}
-else {
-vErrors.push(err73);
-}
-errors++;
-}
-}
-if(data44.target !== undefined){
-if(typeof data44.target !== "string"){
-const err74 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2+"/regexp/target",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/properties/regexp/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err74];
-}
-else {
-vErrors.push(err74);
-}
-errors++;
-}
-}
-}
-else {
-const err75 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2+"/regexp",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/properties/regexp/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err75];
-}
-else {
-vErrors.push(err75);
-}
-errors++;
-}
-}
-if(data36.transform !== undefined){
-let data47 = data36.transform;
-if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
-if(data47.template === undefined){
-const err76 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2+"/transform",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/properties/transform/required",keyword:"required",params:{missingProperty: "template"},message:"must have required property '"+"template"+"'"};
-if(vErrors === null){
-vErrors = [err76];
-}
-else {
-vErrors.push(err76);
-}
-errors++;
-}
-for(const key12 in data47){
-if(!(key12 === "template")){
-const err77 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2+"/transform",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/properties/transform/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err77];
-}
-else {
-vErrors.push(err77);
-}
-errors++;
-}
-}
-if(data47.template !== undefined){
-if(typeof data47.template !== "string"){
-const err78 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2+"/transform/template",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/properties/transform/properties/template/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err78];
-}
-else {
-vErrors.push(err78);
-}
-errors++;
-}
-}
-}
-else {
-const err79 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2+"/transform",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/properties/transform/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err79];
-}
-else {
-vErrors.push(err79);
-}
-errors++;
-}
-}
-}
-else {
-const err80 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite/" + i2,schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err80];
-}
-else {
-vErrors.push(err80);
-}
-errors++;
-}
-}
-}
-else {
-const err81 = {instancePath:instancePath+"/spec/dataFrom/" + i1+"/rewrite",schemaPath:"#/properties/spec/properties/dataFrom/items/properties/rewrite/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err81];
-}
-else {
-vErrors.push(err81);
-}
-errors++;
-}
-}
-if(data17.sourceRef !== undefined){
-if(!(validate14(data17.sourceRef, {instancePath:instancePath+"/spec/dataFrom/" + i1+"/sourceRef",parentData:data17,parentDataProperty:"sourceRef",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err82 = {instancePath:instancePath+"/spec/dataFrom/" + i1,schemaPath:"#/properties/spec/properties/dataFrom/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err82];
-}
-else {
-vErrors.push(err82);
-}
-errors++;
-}
-}
-}
-else {
-const err83 = {instancePath:instancePath+"/spec/dataFrom",schemaPath:"#/properties/spec/properties/dataFrom/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err83];
-}
-else {
-vErrors.push(err83);
-}
-errors++;
-}
-}
-if(data3.refreshInterval !== undefined){
-if(typeof data3.refreshInterval !== "string"){
-const err84 = {instancePath:instancePath+"/spec/refreshInterval",schemaPath:"#/properties/spec/properties/refreshInterval/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err84];
-}
-else {
-vErrors.push(err84);
-}
-errors++;
-}
-}
-if(data3.refreshPolicy !== undefined){
-let data51 = data3.refreshPolicy;
-if(typeof data51 !== "string"){
-const err85 = {instancePath:instancePath+"/spec/refreshPolicy",schemaPath:"#/properties/spec/properties/refreshPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err85];
-}
-else {
-vErrors.push(err85);
-}
-errors++;
-}
-if(!(((data51 === "CreatedOnce") || (data51 === "Periodic")) || (data51 === "OnChange"))){
-const err86 = {instancePath:instancePath+"/spec/refreshPolicy",schemaPath:"#/properties/spec/properties/refreshPolicy/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.refreshPolicy.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err86];
-}
-else {
-vErrors.push(err86);
-}
-errors++;
-}
-}
-if(data3.secretStoreRef !== undefined){
-let data52 = data3.secretStoreRef;
-if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
-for(const key13 in data52){
-if(!((key13 === "kind") || (key13 === "name"))){
-const err87 = {instancePath:instancePath+"/spec/secretStoreRef",schemaPath:"#/properties/spec/properties/secretStoreRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err87];
-}
-else {
-vErrors.push(err87);
-}
-errors++;
-}
-}
-if(data52.kind !== undefined){
-let data53 = data52.kind;
-if(typeof data53 !== "string"){
-const err88 = {instancePath:instancePath+"/spec/secretStoreRef/kind",schemaPath:"#/properties/spec/properties/secretStoreRef/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err88];
-}
-else {
-vErrors.push(err88);
-}
-errors++;
-}
-if(!((data53 === "SecretStore") || (data53 === "ClusterSecretStore"))){
-const err89 = {instancePath:instancePath+"/spec/secretStoreRef/kind",schemaPath:"#/properties/spec/properties/secretStoreRef/properties/kind/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.secretStoreRef.properties.kind.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err89];
-}
-else {
-vErrors.push(err89);
-}
-errors++;
-}
-}
-if(data52.name !== undefined){
-let data54 = data52.name;
-if(typeof data54 === "string"){
-if(func1(data54) > 253){
-const err90 = {instancePath:instancePath+"/spec/secretStoreRef/name",schemaPath:"#/properties/spec/properties/secretStoreRef/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err90];
-}
-else {
-vErrors.push(err90);
-}
-errors++;
-}
-if(func1(data54) < 1){
-const err91 = {instancePath:instancePath+"/spec/secretStoreRef/name",schemaPath:"#/properties/spec/properties/secretStoreRef/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err91];
-}
-else {
-vErrors.push(err91);
-}
-errors++;
-}
-if(!pattern1.test(data54)){
-const err92 = {instancePath:instancePath+"/spec/secretStoreRef/name",schemaPath:"#/properties/spec/properties/secretStoreRef/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
-if(vErrors === null){
-vErrors = [err92];
-}
-else {
-vErrors.push(err92);
-}
-errors++;
-}
-}
-else {
-const err93 = {instancePath:instancePath+"/spec/secretStoreRef/name",schemaPath:"#/properties/spec/properties/secretStoreRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err93];
-}
-else {
-vErrors.push(err93);
-}
-errors++;
-}
-}
-}
-else {
-const err94 = {instancePath:instancePath+"/spec/secretStoreRef",schemaPath:"#/properties/spec/properties/secretStoreRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err94];
-}
-else {
-vErrors.push(err94);
-}
-errors++;
-}
-}
-if(data3.syncWindows !== undefined){
-let data55 = data3.syncWindows;
-if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
-if(data55.kind === undefined){
-const err95 = {instancePath:instancePath+"/spec/syncWindows",schemaPath:"#/properties/spec/properties/syncWindows/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
-if(vErrors === null){
-vErrors = [err95];
-}
-else {
-vErrors.push(err95);
-}
-errors++;
-}
-if(data55.windows === undefined){
-const err96 = {instancePath:instancePath+"/spec/syncWindows",schemaPath:"#/properties/spec/properties/syncWindows/required",keyword:"required",params:{missingProperty: "windows"},message:"must have required property '"+"windows"+"'"};
-if(vErrors === null){
-vErrors = [err96];
-}
-else {
-vErrors.push(err96);
-}
-errors++;
-}
-for(const key14 in data55){
-if(!((key14 === "kind") || (key14 === "windows"))){
-const err97 = {instancePath:instancePath+"/spec/syncWindows",schemaPath:"#/properties/spec/properties/syncWindows/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err97];
-}
-else {
-vErrors.push(err97);
-}
-errors++;
-}
-}
-if(data55.kind !== undefined){
-let data56 = data55.kind;
-if(typeof data56 !== "string"){
-const err98 = {instancePath:instancePath+"/spec/syncWindows/kind",schemaPath:"#/properties/spec/properties/syncWindows/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err98];
-}
-else {
-vErrors.push(err98);
-}
-errors++;
-}
-if(!((data56 === "allow") || (data56 === "deny"))){
-const err99 = {instancePath:instancePath+"/spec/syncWindows/kind",schemaPath:"#/properties/spec/properties/syncWindows/properties/kind/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.syncWindows.properties.kind.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err99];
-}
-else {
-vErrors.push(err99);
-}
-errors++;
-}
-}
-if(data55.windows !== undefined){
-let data57 = data55.windows;
-if(Array.isArray(data57)){
-if(data57.length < 1){
-const err100 = {instancePath:instancePath+"/spec/syncWindows/windows",schemaPath:"#/properties/spec/properties/syncWindows/properties/windows/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err100];
-}
-else {
-vErrors.push(err100);
-}
-errors++;
-}
-const len4 = data57.length;
-for(let i4=0; i4<len4; i4++){
-let data58 = data57[i4];
-if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
-if(data58.duration === undefined){
-const err101 = {instancePath:instancePath+"/spec/syncWindows/windows/" + i4,schemaPath:"#/properties/spec/properties/syncWindows/properties/windows/items/required",keyword:"required",params:{missingProperty: "duration"},message:"must have required property '"+"duration"+"'"};
-if(vErrors === null){
-vErrors = [err101];
-}
-else {
-vErrors.push(err101);
-}
-errors++;
-}
-if(data58.schedule === undefined){
-const err102 = {instancePath:instancePath+"/spec/syncWindows/windows/" + i4,schemaPath:"#/properties/spec/properties/syncWindows/properties/windows/items/required",keyword:"required",params:{missingProperty: "schedule"},message:"must have required property '"+"schedule"+"'"};
-if(vErrors === null){
-vErrors = [err102];
-}
-else {
-vErrors.push(err102);
-}
-errors++;
-}
-for(const key15 in data58){
-if(!((key15 === "duration") || (key15 === "schedule"))){
-const err103 = {instancePath:instancePath+"/spec/syncWindows/windows/" + i4,schemaPath:"#/properties/spec/properties/syncWindows/properties/windows/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err103];
-}
-else {
-vErrors.push(err103);
-}
-errors++;
-}
-}
-if(data58.duration !== undefined){
-if(typeof data58.duration !== "string"){
-const err104 = {instancePath:instancePath+"/spec/syncWindows/windows/" + i4+"/duration",schemaPath:"#/properties/spec/properties/syncWindows/properties/windows/items/properties/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err104];
-}
-else {
-vErrors.push(err104);
-}
-errors++;
-}
-}
-if(data58.schedule !== undefined){
-let data60 = data58.schedule;
-if(typeof data60 === "string"){
-if(func1(data60) < 1){
-const err105 = {instancePath:instancePath+"/spec/syncWindows/windows/" + i4+"/schedule",schemaPath:"#/properties/spec/properties/syncWindows/properties/windows/items/properties/schedule/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err105];
-}
-else {
-vErrors.push(err105);
-}
-errors++;
-}
-if(!pattern4.test(data60)){
-const err106 = {instancePath:instancePath+"/spec/syncWindows/windows/" + i4+"/schedule",schemaPath:"#/properties/spec/properties/syncWindows/properties/windows/items/properties/schedule/pattern",keyword:"pattern",params:{pattern: "^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)|@every [^\\s]+.*|[^\\s]+( [^\\s]+){4})$"},message:"must match pattern \""+"^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)|@every [^\\s]+.*|[^\\s]+( [^\\s]+){4})$"+"\""};
-if(vErrors === null){
-vErrors = [err106];
-}
-else {
-vErrors.push(err106);
-}
-errors++;
-}
-}
-else {
-const err107 = {instancePath:instancePath+"/spec/syncWindows/windows/" + i4+"/schedule",schemaPath:"#/properties/spec/properties/syncWindows/properties/windows/items/properties/schedule/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err107];
-}
-else {
-vErrors.push(err107);
-}
-errors++;
-}
-}
-}
-else {
-const err108 = {instancePath:instancePath+"/spec/syncWindows/windows/" + i4,schemaPath:"#/properties/spec/properties/syncWindows/properties/windows/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err108];
-}
-else {
-vErrors.push(err108);
-}
-errors++;
-}
-}
-}
-else {
-const err109 = {instancePath:instancePath+"/spec/syncWindows/windows",schemaPath:"#/properties/spec/properties/syncWindows/properties/windows/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err109];
-}
-else {
-vErrors.push(err109);
-}
-errors++;
-}
-}
-}
-else {
-const err110 = {instancePath:instancePath+"/spec/syncWindows",schemaPath:"#/properties/spec/properties/syncWindows/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err110];
-}
-else {
-vErrors.push(err110);
-}
-errors++;
-}
-}
-if(data3.target !== undefined){
-let data61 = data3.target;
-if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
-for(const key16 in data61){
-if(!((((((key16 === "creationPolicy") || (key16 === "deletionPolicy")) || (key16 === "immutable")) || (key16 === "manifest")) || (key16 === "name")) || (key16 === "template"))){
-const err111 = {instancePath:instancePath+"/spec/target",schemaPath:"#/properties/spec/properties/target/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err111];
-}
-else {
-vErrors.push(err111);
-}
-errors++;
-}
-}
-if(data61.creationPolicy !== undefined){
-let data62 = data61.creationPolicy;
-if(typeof data62 !== "string"){
-const err112 = {instancePath:instancePath+"/spec/target/creationPolicy",schemaPath:"#/properties/spec/properties/target/properties/creationPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err112];
-}
-else {
-vErrors.push(err112);
-}
-errors++;
-}
-if(!(((((data62 === "Owner") || (data62 === "Orphan")) || (data62 === "Merge")) || (data62 === "None")) || (data62 === "CreateOrMerge"))){
-const err113 = {instancePath:instancePath+"/spec/target/creationPolicy",schemaPath:"#/properties/spec/properties/target/properties/creationPolicy/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.target.properties.creationPolicy.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err113];
-}
-else {
-vErrors.push(err113);
-}
-errors++;
-}
-}
-if(data61.deletionPolicy !== undefined){
-let data63 = data61.deletionPolicy;
-if(typeof data63 !== "string"){
-const err114 = {instancePath:instancePath+"/spec/target/deletionPolicy",schemaPath:"#/properties/spec/properties/target/properties/deletionPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err114];
-}
-else {
-vErrors.push(err114);
-}
-errors++;
-}
-if(!(((data63 === "Delete") || (data63 === "Merge")) || (data63 === "Retain"))){
-const err115 = {instancePath:instancePath+"/spec/target/deletionPolicy",schemaPath:"#/properties/spec/properties/target/properties/deletionPolicy/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.target.properties.deletionPolicy.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err115];
-}
-else {
-vErrors.push(err115);
-}
-errors++;
-}
-}
-if(data61.immutable !== undefined){
-if(typeof data61.immutable !== "boolean"){
-const err116 = {instancePath:instancePath+"/spec/target/immutable",schemaPath:"#/properties/spec/properties/target/properties/immutable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err116];
-}
-else {
-vErrors.push(err116);
-}
-errors++;
-}
-}
-if(data61.manifest !== undefined){
-let data65 = data61.manifest;
-if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
-if(data65.apiVersion === undefined){
-const err117 = {instancePath:instancePath+"/spec/target/manifest",schemaPath:"#/properties/spec/properties/target/properties/manifest/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'"};
-if(vErrors === null){
-vErrors = [err117];
-}
-else {
-vErrors.push(err117);
-}
-errors++;
-}
-if(data65.kind === undefined){
-const err118 = {instancePath:instancePath+"/spec/target/manifest",schemaPath:"#/properties/spec/properties/target/properties/manifest/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
-if(vErrors === null){
-vErrors = [err118];
-}
-else {
-vErrors.push(err118);
-}
-errors++;
-}
-for(const key17 in data65){
-if(!((key17 === "apiVersion") || (key17 === "kind"))){
-const err119 = {instancePath:instancePath+"/spec/target/manifest",schemaPath:"#/properties/spec/properties/target/properties/manifest/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err119];
-}
-else {
-vErrors.push(err119);
-}
-errors++;
-}
-}
-if(data65.apiVersion !== undefined){
-let data66 = data65.apiVersion;
-if(typeof data66 === "string"){
-if(func1(data66) < 1){
-const err120 = {instancePath:instancePath+"/spec/target/manifest/apiVersion",schemaPath:"#/properties/spec/properties/target/properties/manifest/properties/apiVersion/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err120];
-}
-else {
-vErrors.push(err120);
-}
-errors++;
-}
-}
-else {
-const err121 = {instancePath:instancePath+"/spec/target/manifest/apiVersion",schemaPath:"#/properties/spec/properties/target/properties/manifest/properties/apiVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err121];
-}
-else {
-vErrors.push(err121);
-}
-errors++;
-}
-}
-if(data65.kind !== undefined){
-let data67 = data65.kind;
-if(typeof data67 === "string"){
-if(func1(data67) < 1){
-const err122 = {instancePath:instancePath+"/spec/target/manifest/kind",schemaPath:"#/properties/spec/properties/target/properties/manifest/properties/kind/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err122];
-}
-else {
-vErrors.push(err122);
-}
-errors++;
-}
-}
-else {
-const err123 = {instancePath:instancePath+"/spec/target/manifest/kind",schemaPath:"#/properties/spec/properties/target/properties/manifest/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err123];
-}
-else {
-vErrors.push(err123);
-}
-errors++;
-}
-}
-}
-else {
-const err124 = {instancePath:instancePath+"/spec/target/manifest",schemaPath:"#/properties/spec/properties/target/properties/manifest/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err124];
-}
-else {
-vErrors.push(err124);
-}
-errors++;
-}
-}
-if(data61.name !== undefined){
-let data68 = data61.name;
-if(typeof data68 === "string"){
-if(func1(data68) > 253){
-const err125 = {instancePath:instancePath+"/spec/target/name",schemaPath:"#/properties/spec/properties/target/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err125];
-}
-else {
-vErrors.push(err125);
-}
-errors++;
-}
-if(func1(data68) < 1){
-const err126 = {instancePath:instancePath+"/spec/target/name",schemaPath:"#/properties/spec/properties/target/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err126];
-}
-else {
-vErrors.push(err126);
-}
-errors++;
-}
-if(!pattern1.test(data68)){
-const err127 = {instancePath:instancePath+"/spec/target/name",schemaPath:"#/properties/spec/properties/target/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
-if(vErrors === null){
-vErrors = [err127];
-}
-else {
-vErrors.push(err127);
-}
-errors++;
-}
-}
-else {
-const err128 = {instancePath:instancePath+"/spec/target/name",schemaPath:"#/properties/spec/properties/target/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err128];
-}
-else {
-vErrors.push(err128);
-}
-errors++;
-}
-}
-if(data61.template !== undefined){
-let data69 = data61.template;
-if(data69 && typeof data69 == "object" && !Array.isArray(data69)){
-for(const key18 in data69){
-if(!((((((key18 === "data") || (key18 === "engineVersion")) || (key18 === "mergePolicy")) || (key18 === "metadata")) || (key18 === "templateFrom")) || (key18 === "type"))){
-const err129 = {instancePath:instancePath+"/spec/target/template",schemaPath:"#/properties/spec/properties/target/properties/template/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err129];
-}
-else {
-vErrors.push(err129);
-}
-errors++;
-}
-}
-if(data69.data !== undefined){
-let data70 = data69.data;
-if(data70 && typeof data70 == "object" && !Array.isArray(data70)){
-for(const key19 in data70){
-if(typeof data70[key19] !== "string"){
-const err130 = {instancePath:instancePath+"/spec/target/template/data/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/target/properties/template/properties/data/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err130];
-}
-else {
-vErrors.push(err130);
-}
-errors++;
-}
-}
-}
-else {
-const err131 = {instancePath:instancePath+"/spec/target/template/data",schemaPath:"#/properties/spec/properties/target/properties/template/properties/data/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err131];
-}
-else {
-vErrors.push(err131);
-}
-errors++;
-}
-}
-if(data69.engineVersion !== undefined){
-let data72 = data69.engineVersion;
-if(typeof data72 !== "string"){
-const err132 = {instancePath:instancePath+"/spec/target/template/engineVersion",schemaPath:"#/properties/spec/properties/target/properties/template/properties/engineVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err132];
-}
-else {
-vErrors.push(err132);
-}
-errors++;
-}
-if(!(data72 === "v2")){
-const err133 = {instancePath:instancePath+"/spec/target/template/engineVersion",schemaPath:"#/properties/spec/properties/target/properties/template/properties/engineVersion/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.target.properties.template.properties.engineVersion.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err133];
-}
-else {
-vErrors.push(err133);
-}
-errors++;
-}
-}
-if(data69.mergePolicy !== undefined){
-let data73 = data69.mergePolicy;
-if(typeof data73 !== "string"){
-const err134 = {instancePath:instancePath+"/spec/target/template/mergePolicy",schemaPath:"#/properties/spec/properties/target/properties/template/properties/mergePolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err134];
-}
-else {
-vErrors.push(err134);
-}
-errors++;
-}
-if(!((data73 === "Replace") || (data73 === "Merge"))){
-const err135 = {instancePath:instancePath+"/spec/target/template/mergePolicy",schemaPath:"#/properties/spec/properties/target/properties/template/properties/mergePolicy/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.target.properties.template.properties.mergePolicy.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err135];
-}
-else {
-vErrors.push(err135);
-}
-errors++;
-}
-}
-if(data69.metadata !== undefined){
-let data74 = data69.metadata;
-if(data74 && typeof data74 == "object" && !Array.isArray(data74)){
-for(const key20 in data74){
-if(!(((key20 === "annotations") || (key20 === "finalizers")) || (key20 === "labels"))){
-const err136 = {instancePath:instancePath+"/spec/target/template/metadata",schemaPath:"#/properties/spec/properties/target/properties/template/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err136];
-}
-else {
-vErrors.push(err136);
-}
-errors++;
-}
-}
-if(data74.annotations !== undefined){
-let data75 = data74.annotations;
-if(data75 && typeof data75 == "object" && !Array.isArray(data75)){
-for(const key21 in data75){
-if(typeof data75[key21] !== "string"){
-const err137 = {instancePath:instancePath+"/spec/target/template/metadata/annotations/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/target/properties/template/properties/metadata/properties/annotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err137];
-}
-else {
-vErrors.push(err137);
-}
-errors++;
-}
-}
-}
-else {
-const err138 = {instancePath:instancePath+"/spec/target/template/metadata/annotations",schemaPath:"#/properties/spec/properties/target/properties/template/properties/metadata/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err138];
-}
-else {
-vErrors.push(err138);
-}
-errors++;
-}
-}
-if(data74.finalizers !== undefined){
-let data77 = data74.finalizers;
-if(Array.isArray(data77)){
-const len5 = data77.length;
-for(let i5=0; i5<len5; i5++){
-if(typeof data77[i5] !== "string"){
-const err139 = {instancePath:instancePath+"/spec/target/template/metadata/finalizers/" + i5,schemaPath:"#/properties/spec/properties/target/properties/template/properties/metadata/properties/finalizers/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err139];
-}
-else {
-vErrors.push(err139);
-}
-errors++;
-}
-}
-}
-else {
-const err140 = {instancePath:instancePath+"/spec/target/template/metadata/finalizers",schemaPath:"#/properties/spec/properties/target/properties/template/properties/metadata/properties/finalizers/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err140];
-}
-else {
-vErrors.push(err140);
-}
-errors++;
-}
-}
-if(data74.labels !== undefined){
-let data79 = data74.labels;
-if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
-for(const key22 in data79){
-if(typeof data79[key22] !== "string"){
-const err141 = {instancePath:instancePath+"/spec/target/template/metadata/labels/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/target/properties/template/properties/metadata/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err141];
-}
-else {
-vErrors.push(err141);
-}
-errors++;
-}
-}
-}
-else {
-const err142 = {instancePath:instancePath+"/spec/target/template/metadata/labels",schemaPath:"#/properties/spec/properties/target/properties/template/properties/metadata/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err142];
-}
-else {
-vErrors.push(err142);
-}
-errors++;
-}
-}
-}
-else {
-const err143 = {instancePath:instancePath+"/spec/target/template/metadata",schemaPath:"#/properties/spec/properties/target/properties/template/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err143];
-}
-else {
-vErrors.push(err143);
-}
-errors++;
-}
-}
-if(data69.templateFrom !== undefined){
-let data81 = data69.templateFrom;
-if(Array.isArray(data81)){
-const len6 = data81.length;
-for(let i6=0; i6<len6; i6++){
-let data82 = data81[i6];
-if(data82 && typeof data82 == "object" && !Array.isArray(data82)){
-for(const key23 in data82){
-if(!(((((key23 === "configMap") || (key23 === "literal")) || (key23 === "secret")) || (key23 === "target")) || (key23 === "valuesDecodingStrategy"))){
-const err144 = {instancePath:instancePath+"/spec/target/template/templateFrom/" + i6,schemaPath:"#/properties/spec/properties/target/properties/template/properties/templateFrom/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err144];
-}
-else {
-vErrors.push(err144);
-}
-errors++;
-}
-}
-if(data82.configMap !== undefined){
-if(!(validate19(data82.configMap, {instancePath:instancePath+"/spec/target/template/templateFrom/" + i6+"/configMap",parentData:data82,parentDataProperty:"configMap",rootData}))){
-vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
-errors = vErrors.length;
-}
-}
-if(data82.literal !== undefined){
-if(typeof data82.literal !== "string"){
-const err145 = {instancePath:instancePath+"/spec/target/template/templateFrom/" + i6+"/literal",schemaPath:"#/properties/spec/properties/target/properties/template/properties/templateFrom/items/properties/literal/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err145];
-}
-else {
-vErrors.push(err145);
-}
-errors++;
-}
-}
-if(data82.secret !== undefined){
-if(!(validate19(data82.secret, {instancePath:instancePath+"/spec/target/template/templateFrom/" + i6+"/secret",parentData:data82,parentDataProperty:"secret",rootData}))){
-vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
-errors = vErrors.length;
-}
-}
-if(data82.target !== undefined){
-if(typeof data82.target !== "string"){
-const err146 = {instancePath:instancePath+"/spec/target/template/templateFrom/" + i6+"/target",schemaPath:"#/properties/spec/properties/target/properties/template/properties/templateFrom/items/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err146];
-}
-else {
-vErrors.push(err146);
-}
-errors++;
-}
-}
-if(data82.valuesDecodingStrategy !== undefined){
-let data87 = data82.valuesDecodingStrategy;
-if(typeof data87 !== "string"){
-const err147 = {instancePath:instancePath+"/spec/target/template/templateFrom/" + i6+"/valuesDecodingStrategy",schemaPath:"#/properties/spec/properties/target/properties/template/properties/templateFrom/items/properties/valuesDecodingStrategy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err147];
-}
-else {
-vErrors.push(err147);
-}
-errors++;
-}
-if(!((((data87 === "Auto") || (data87 === "Base64")) || (data87 === "Base64URL")) || (data87 === "None"))){
-const err148 = {instancePath:instancePath+"/spec/target/template/templateFrom/" + i6+"/valuesDecodingStrategy",schemaPath:"#/properties/spec/properties/target/properties/template/properties/templateFrom/items/properties/valuesDecodingStrategy/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.target.properties.template.properties.templateFrom.items.properties.valuesDecodingStrategy.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err148];
-}
-else {
-vErrors.push(err148);
-}
-errors++;
-}
-}
-}
-else {
-const err149 = {instancePath:instancePath+"/spec/target/template/templateFrom/" + i6,schemaPath:"#/properties/spec/properties/target/properties/template/properties/templateFrom/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err149];
-}
-else {
-vErrors.push(err149);
-}
-errors++;
-}
-}
-}
-else {
-const err150 = {instancePath:instancePath+"/spec/target/template/templateFrom",schemaPath:"#/properties/spec/properties/target/properties/template/properties/templateFrom/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err150];
-}
-else {
-vErrors.push(err150);
-}
-errors++;
-}
-}
-if(data69.type !== undefined){
-if(typeof data69.type !== "string"){
-const err151 = {instancePath:instancePath+"/spec/target/template/type",schemaPath:"#/properties/spec/properties/target/properties/template/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err151];
-}
-else {
-vErrors.push(err151);
-}
-errors++;
-}
-}
-}
-else {
-const err152 = {instancePath:instancePath+"/spec/target/template",schemaPath:"#/properties/spec/properties/target/properties/template/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err152];
-}
-else {
-vErrors.push(err152);
-}
-errors++;
-}
-}
-}
-else {
-const err153 = {instancePath:instancePath+"/spec/target",schemaPath:"#/properties/spec/properties/target/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err153];
-}
-else {
-vErrors.push(err153);
-}
-errors++;
-}
-}
-}
-else {
-const err154 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err154];
-}
-else {
-vErrors.push(err154);
-}
-errors++;
-}
-}
-}
-else {
-const err155 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err155];
-}
-else {
-vErrors.push(err155);
 }
 errors++;
 }

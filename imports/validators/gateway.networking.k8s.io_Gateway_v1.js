@@ -2,7 +2,7 @@
 "use strict";
 module.exports = validate0;
 module.exports.default = validate0;
-const schema0 = {"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"$ref":"kubernetes-1.28#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},"spec":{"properties":{"addresses":{"items":{"oneOf":[{"properties":{"type":{"enum":["IPAddress"]},"value":{"anyOf":[{"format":"ipv4"},{"format":"ipv6"}]}}},{"properties":{"type":{"not":{"enum":["IPAddress"]}}}}],"properties":{"type":{"default":"IPAddress","maxLength":253,"minLength":1,"pattern":"^Hostname|IPAddress|NamedAddress|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9\\/\\-._~%!$&'()*+,;=:]+$","type":"string"},"value":{"maxLength":253,"type":"string"}},"type":"object","x-kubernetes-validations":[{"message":"Hostname value must be empty or contain only valid characters (matching ^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$)","rule":"self.type == 'Hostname' ? (!has(self.value) || self.value.matches(r\"\"\"^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$\"\"\")): true"}],"additionalProperties":false},"maxItems":16,"type":"array","x-kubernetes-list-type":"atomic","x-kubernetes-validations":[{"message":"IPAddress values must be unique","rule":"self.all(a1, a1.type == 'IPAddress' && has(a1.value) ? self.exists_one(a2, a2.type == a1.type && has(a2.value) && a2.value == a1.value) : true )"},{"message":"Hostname values must be unique","rule":"self.all(a1, a1.type == 'Hostname'  && has(a1.value) ? self.exists_one(a2, a2.type == a1.type && has(a2.value) && a2.value == a1.value) : true )"}]},"allowedListeners":{"properties":{"namespaces":{"default":{"from":"None"},"properties":{"from":{"default":"None","enum":["All","Selector","Same","None"],"type":"string"},"selector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"gatewayClassName":{"maxLength":253,"minLength":1,"type":"string"},"infrastructure":{"properties":{"annotations":{"additionalProperties":{"maxLength":4096,"minLength":0,"type":"string"},"maxProperties":16,"type":"object","x-kubernetes-validations":[{"message":"Annotation keys must be in the form of an optional DNS subdomain prefix followed by a required name segment of up to 63 characters.","rule":"self.all(key, key.matches(r\"\"\"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$\"\"\"))"},{"message":"If specified, the annotation key's prefix must be a DNS subdomain not longer than 253 characters in total.","rule":"self.all(key, key.split(\"/\")[0].size() < 253)"}]},"labels":{"additionalProperties":{"maxLength":63,"minLength":0,"pattern":"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$","type":"string"},"maxProperties":8,"type":"object","x-kubernetes-validations":[{"message":"Label keys must be in the form of an optional DNS subdomain prefix followed by a required name segment of up to 63 characters.","rule":"self.all(key, key.matches(r\"\"\"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$\"\"\"))"},{"message":"If specified, the label key's prefix must be a DNS subdomain not longer than 253 characters in total.","rule":"self.all(key, key.split(\"/\")[0].size() < 253)"}]},"parametersRef":{"properties":{"group":{"maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"}},"required":["group","kind","name"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"listeners":{"items":{"properties":{"allowedRoutes":{"default":{"namespaces":{"from":"Same"}},"properties":{"kinds":{"items":{"properties":{"group":{"default":"gateway.networking.k8s.io","maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"}},"required":["kind"],"type":"object","additionalProperties":false},"maxItems":8,"type":"array","x-kubernetes-list-type":"atomic"},"namespaces":{"default":{"from":"Same"},"properties":{"from":{"default":"Same","enum":["All","Selector","Same"],"type":"string"},"selector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"hostname":{"maxLength":253,"minLength":1,"pattern":"^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"port":{"format":"int32","maximum":65535,"minimum":1,"type":"integer"},"protocol":{"maxLength":255,"minLength":1,"pattern":"^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9]+$","type":"string"},"tls":{"properties":{"certificateRefs":{"items":{"properties":{"group":{"default":"","maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"default":"Secret","maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"},"namespace":{"maxLength":63,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"maxItems":64,"type":"array","x-kubernetes-list-type":"atomic"},"mode":{"default":"Terminate","enum":["Terminate","Passthrough"],"type":"string"},"options":{"additionalProperties":{"maxLength":4096,"minLength":0,"type":"string"},"maxProperties":16,"type":"object"}},"type":"object","x-kubernetes-validations":[{"message":"certificateRefs or options must be specified when mode is Terminate","rule":"self.mode == 'Terminate' ? size(self.certificateRefs) > 0 || size(self.options) > 0 : true"}],"additionalProperties":false}},"required":["name","port","protocol"],"type":"object","additionalProperties":false},"maxItems":64,"minItems":1,"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map","x-kubernetes-validations":[{"message":"tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']","rule":"self.all(l, l.protocol in ['HTTP', 'TCP', 'UDP'] ? !has(l.tls) : true)"},{"message":"tls mode must be Terminate for protocol HTTPS","rule":"self.all(l, (l.protocol == 'HTTPS' && has(l.tls)) ? (l.tls.mode == '' || l.tls.mode == 'Terminate') : true)"},{"message":"tls mode must be set for protocol TLS","rule":"self.all(l, (l.protocol == 'TLS' ? has(l.tls) && has(l.tls.mode) && l.tls.mode != '' : true))"},{"message":"hostname must not be specified for protocols ['TCP', 'UDP']","rule":"self.all(l, l.protocol in ['TCP', 'UDP']  ? (!has(l.hostname) || l.hostname == '') : true)"},{"message":"Listener name must be unique within the Gateway","rule":"self.all(l1, self.exists_one(l2, l1.name == l2.name))"},{"message":"Combination of port, protocol and hostname must be unique for each listener","rule":"self.all(l1, self.exists_one(l2, l1.port == l2.port && l1.protocol == l2.protocol && (has(l1.hostname) && has(l2.hostname) ? l1.hostname == l2.hostname : !has(l1.hostname) && !has(l2.hostname))))"}]},"tls":{"properties":{"backend":{"properties":{"clientCertificateRef":{"properties":{"group":{"default":"","maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"default":"Secret","maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"},"namespace":{"maxLength":63,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"frontend":{"properties":{"default":{"$ref":"#/$defs/shared0"},"perPort":{"items":{"properties":{"port":{"format":"int32","maximum":65535,"minimum":1,"type":"integer"},"tls":{"$ref":"#/$defs/shared0"}},"required":["port","tls"],"type":"object","additionalProperties":false},"maxItems":64,"type":"array","x-kubernetes-list-map-keys":["port"],"x-kubernetes-list-type":"map","x-kubernetes-validations":[{"message":"Port for TLS configuration must be unique within the Gateway","rule":"self.all(t1, self.exists_one(t2, t1.port == t2.port))"}]}},"required":["default"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false}},"required":["gatewayClassName","listeners"],"type":"object","additionalProperties":false},"status":{}},"required":["spec"],"type":"object","additionalProperties":false,"$defs":{"shared0":{"properties":{"validation":{"$ref":"#/$defs/shared1"}},"type":"object","additionalProperties":false},"shared1":{"properties":{"caCertificateRefs":{"$ref":"#/$defs/shared2"},"mode":{"default":"AllowValidOnly","enum":["AllowValidOnly","AllowInsecureFallback"],"type":"string"}},"required":["caCertificateRefs"],"type":"object","additionalProperties":false},"shared2":{"items":{"properties":{"group":{"maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"},"namespace":{"maxLength":63,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"}},"required":["group","kind","name"],"type":"object","additionalProperties":false},"maxItems":16,"minItems":1,"type":"array","x-kubernetes-list-type":"atomic"}}};
+const schema0 = {"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"$ref":"kubernetes-1.28#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},"spec":{"$ref":"#/$defs/split1"},"status":{}},"required":["spec"],"type":"object","additionalProperties":false,"$defs":{"shared0":{"properties":{"validation":{"$ref":"#/$defs/shared1"}},"type":"object","additionalProperties":false},"shared1":{"properties":{"caCertificateRefs":{"$ref":"#/$defs/shared2"},"mode":{"default":"AllowValidOnly","enum":["AllowValidOnly","AllowInsecureFallback"],"type":"string"}},"required":["caCertificateRefs"],"type":"object","additionalProperties":false},"shared2":{"items":{"properties":{"group":{"maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"},"namespace":{"maxLength":63,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"}},"required":["group","kind","name"],"type":"object","additionalProperties":false},"maxItems":16,"minItems":1,"type":"array","x-kubernetes-list-type":"atomic"},"split0":{"items":{"properties":{"allowedRoutes":{"default":{"namespaces":{"from":"Same"}},"properties":{"kinds":{"items":{"properties":{"group":{"default":"gateway.networking.k8s.io","maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"}},"required":["kind"],"type":"object","additionalProperties":false},"maxItems":8,"type":"array","x-kubernetes-list-type":"atomic"},"namespaces":{"default":{"from":"Same"},"properties":{"from":{"default":"Same","enum":["All","Selector","Same"],"type":"string"},"selector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"hostname":{"maxLength":253,"minLength":1,"pattern":"^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"port":{"format":"int32","maximum":65535,"minimum":1,"type":"integer"},"protocol":{"maxLength":255,"minLength":1,"pattern":"^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9]+$","type":"string"},"tls":{"properties":{"certificateRefs":{"items":{"properties":{"group":{"default":"","maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"default":"Secret","maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"},"namespace":{"maxLength":63,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"maxItems":64,"type":"array","x-kubernetes-list-type":"atomic"},"mode":{"default":"Terminate","enum":["Terminate","Passthrough"],"type":"string"},"options":{"additionalProperties":{"maxLength":4096,"minLength":0,"type":"string"},"maxProperties":16,"type":"object"}},"type":"object","x-kubernetes-validations":[{"message":"certificateRefs or options must be specified when mode is Terminate","rule":"self.mode == 'Terminate' ? size(self.certificateRefs) > 0 || size(self.options) > 0 : true"}],"additionalProperties":false}},"required":["name","port","protocol"],"type":"object","additionalProperties":false},"maxItems":64,"minItems":1,"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map","x-kubernetes-validations":[{"message":"tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']","rule":"self.all(l, l.protocol in ['HTTP', 'TCP', 'UDP'] ? !has(l.tls) : true)"},{"message":"tls mode must be Terminate for protocol HTTPS","rule":"self.all(l, (l.protocol == 'HTTPS' && has(l.tls)) ? (l.tls.mode == '' || l.tls.mode == 'Terminate') : true)"},{"message":"tls mode must be set for protocol TLS","rule":"self.all(l, (l.protocol == 'TLS' ? has(l.tls) && has(l.tls.mode) && l.tls.mode != '' : true))"},{"message":"hostname must not be specified for protocols ['TCP', 'UDP']","rule":"self.all(l, l.protocol in ['TCP', 'UDP']  ? (!has(l.hostname) || l.hostname == '') : true)"},{"message":"Listener name must be unique within the Gateway","rule":"self.all(l1, self.exists_one(l2, l1.name == l2.name))"},{"message":"Combination of port, protocol and hostname must be unique for each listener","rule":"self.all(l1, self.exists_one(l2, l1.port == l2.port && l1.protocol == l2.protocol && (has(l1.hostname) && has(l2.hostname) ? l1.hostname == l2.hostname : !has(l1.hostname) && !has(l2.hostname))))"}]},"split1":{"properties":{"addresses":{"items":{"oneOf":[{"properties":{"type":{"enum":["IPAddress"]},"value":{"anyOf":[{"format":"ipv4"},{"format":"ipv6"}]}}},{"properties":{"type":{"not":{"enum":["IPAddress"]}}}}],"properties":{"type":{"default":"IPAddress","maxLength":253,"minLength":1,"pattern":"^Hostname|IPAddress|NamedAddress|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9\\/\\-._~%!$&'()*+,;=:]+$","type":"string"},"value":{"maxLength":253,"type":"string"}},"type":"object","x-kubernetes-validations":[{"message":"Hostname value must be empty or contain only valid characters (matching ^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$)","rule":"self.type == 'Hostname' ? (!has(self.value) || self.value.matches(r\"\"\"^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$\"\"\")): true"}],"additionalProperties":false},"maxItems":16,"type":"array","x-kubernetes-list-type":"atomic","x-kubernetes-validations":[{"message":"IPAddress values must be unique","rule":"self.all(a1, a1.type == 'IPAddress' && has(a1.value) ? self.exists_one(a2, a2.type == a1.type && has(a2.value) && a2.value == a1.value) : true )"},{"message":"Hostname values must be unique","rule":"self.all(a1, a1.type == 'Hostname'  && has(a1.value) ? self.exists_one(a2, a2.type == a1.type && has(a2.value) && a2.value == a1.value) : true )"}]},"allowedListeners":{"properties":{"namespaces":{"default":{"from":"None"},"properties":{"from":{"default":"None","enum":["All","Selector","Same","None"],"type":"string"},"selector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"gatewayClassName":{"maxLength":253,"minLength":1,"type":"string"},"infrastructure":{"properties":{"annotations":{"additionalProperties":{"maxLength":4096,"minLength":0,"type":"string"},"maxProperties":16,"type":"object","x-kubernetes-validations":[{"message":"Annotation keys must be in the form of an optional DNS subdomain prefix followed by a required name segment of up to 63 characters.","rule":"self.all(key, key.matches(r\"\"\"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$\"\"\"))"},{"message":"If specified, the annotation key's prefix must be a DNS subdomain not longer than 253 characters in total.","rule":"self.all(key, key.split(\"/\")[0].size() < 253)"}]},"labels":{"additionalProperties":{"maxLength":63,"minLength":0,"pattern":"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$","type":"string"},"maxProperties":8,"type":"object","x-kubernetes-validations":[{"message":"Label keys must be in the form of an optional DNS subdomain prefix followed by a required name segment of up to 63 characters.","rule":"self.all(key, key.matches(r\"\"\"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$\"\"\"))"},{"message":"If specified, the label key's prefix must be a DNS subdomain not longer than 253 characters in total.","rule":"self.all(key, key.split(\"/\")[0].size() < 253)"}]},"parametersRef":{"properties":{"group":{"maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"}},"required":["group","kind","name"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"listeners":{"$ref":"#/$defs/split0"},"tls":{"properties":{"backend":{"properties":{"clientCertificateRef":{"properties":{"group":{"default":"","maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"default":"Secret","maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"},"namespace":{"maxLength":63,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"frontend":{"properties":{"default":{"$ref":"#/$defs/shared0"},"perPort":{"items":{"properties":{"port":{"format":"int32","maximum":65535,"minimum":1,"type":"integer"},"tls":{"$ref":"#/$defs/shared0"}},"required":["port","tls"],"type":"object","additionalProperties":false},"maxItems":64,"type":"array","x-kubernetes-list-map-keys":["port"],"x-kubernetes-list-type":"map","x-kubernetes-validations":[{"message":"Port for TLS configuration must be unique within the Gateway","rule":"self.all(t1, self.exists_one(t2, t1.port == t2.port))"}]}},"required":["default"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false}},"required":["gatewayClassName","listeners"],"type":"object","additionalProperties":false}}};
 const schema2 = {"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"creationTimestamp":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Time"},"deletionGracePeriodSeconds":{"format":"int64","type":"integer"},"deletionTimestamp":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Time"},"finalizers":{"items":{"type":"string"},"type":"array","x-kubernetes-patch-strategy":"merge"},"generateName":{"type":"string"},"generation":{"format":"int64","type":"integer"},"labels":{"additionalProperties":{"type":"string"},"type":"object"},"managedFields":{"items":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry"},"type":"array"},"name":{"type":"string"},"namespace":{"type":"string"},"ownerReferences":{"items":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference"},"type":"array","x-kubernetes-patch-merge-key":"uid","x-kubernetes-patch-strategy":"merge"},"resourceVersion":{"type":"string"},"selfLink":{"type":"string"},"uid":{"type":"string"}},"type":"object","additionalProperties":false};
 const func0 = Object.prototype.hasOwnProperty;
 const schema3 = {"format":"date-time","type":"string"};
@@ -574,9 +574,9 @@ validate2.errors = vErrors;
 return errors === 0;
 }
 
-const schema7 = {"properties":{"validation":{"$ref":"#/$defs/shared1"}},"type":"object","additionalProperties":false};
-const schema8 = {"properties":{"caCertificateRefs":{"$ref":"#/$defs/shared2"},"mode":{"default":"AllowValidOnly","enum":["AllowValidOnly","AllowInsecureFallback"],"type":"string"}},"required":["caCertificateRefs"],"type":"object","additionalProperties":false};
-const schema9 = {"items":{"properties":{"group":{"maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"},"namespace":{"maxLength":63,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"}},"required":["group","kind","name"],"type":"object","additionalProperties":false},"maxItems":16,"minItems":1,"type":"array","x-kubernetes-list-type":"atomic"};
+const schema7 = {"properties":{"addresses":{"items":{"oneOf":[{"properties":{"type":{"enum":["IPAddress"]},"value":{"anyOf":[{"format":"ipv4"},{"format":"ipv6"}]}}},{"properties":{"type":{"not":{"enum":["IPAddress"]}}}}],"properties":{"type":{"default":"IPAddress","maxLength":253,"minLength":1,"pattern":"^Hostname|IPAddress|NamedAddress|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9\\/\\-._~%!$&'()*+,;=:]+$","type":"string"},"value":{"maxLength":253,"type":"string"}},"type":"object","x-kubernetes-validations":[{"message":"Hostname value must be empty or contain only valid characters (matching ^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$)","rule":"self.type == 'Hostname' ? (!has(self.value) || self.value.matches(r\"\"\"^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$\"\"\")): true"}],"additionalProperties":false},"maxItems":16,"type":"array","x-kubernetes-list-type":"atomic","x-kubernetes-validations":[{"message":"IPAddress values must be unique","rule":"self.all(a1, a1.type == 'IPAddress' && has(a1.value) ? self.exists_one(a2, a2.type == a1.type && has(a2.value) && a2.value == a1.value) : true )"},{"message":"Hostname values must be unique","rule":"self.all(a1, a1.type == 'Hostname'  && has(a1.value) ? self.exists_one(a2, a2.type == a1.type && has(a2.value) && a2.value == a1.value) : true )"}]},"allowedListeners":{"properties":{"namespaces":{"default":{"from":"None"},"properties":{"from":{"default":"None","enum":["All","Selector","Same","None"],"type":"string"},"selector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"gatewayClassName":{"maxLength":253,"minLength":1,"type":"string"},"infrastructure":{"properties":{"annotations":{"additionalProperties":{"maxLength":4096,"minLength":0,"type":"string"},"maxProperties":16,"type":"object","x-kubernetes-validations":[{"message":"Annotation keys must be in the form of an optional DNS subdomain prefix followed by a required name segment of up to 63 characters.","rule":"self.all(key, key.matches(r\"\"\"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$\"\"\"))"},{"message":"If specified, the annotation key's prefix must be a DNS subdomain not longer than 253 characters in total.","rule":"self.all(key, key.split(\"/\")[0].size() < 253)"}]},"labels":{"additionalProperties":{"maxLength":63,"minLength":0,"pattern":"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$","type":"string"},"maxProperties":8,"type":"object","x-kubernetes-validations":[{"message":"Label keys must be in the form of an optional DNS subdomain prefix followed by a required name segment of up to 63 characters.","rule":"self.all(key, key.matches(r\"\"\"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$\"\"\"))"},{"message":"If specified, the label key's prefix must be a DNS subdomain not longer than 253 characters in total.","rule":"self.all(key, key.split(\"/\")[0].size() < 253)"}]},"parametersRef":{"properties":{"group":{"maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"}},"required":["group","kind","name"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"listeners":{"$ref":"#/$defs/split0"},"tls":{"properties":{"backend":{"properties":{"clientCertificateRef":{"properties":{"group":{"default":"","maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"default":"Secret","maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"},"namespace":{"maxLength":63,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"frontend":{"properties":{"default":{"$ref":"#/$defs/shared0"},"perPort":{"items":{"properties":{"port":{"format":"int32","maximum":65535,"minimum":1,"type":"integer"},"tls":{"$ref":"#/$defs/shared0"}},"required":["port","tls"],"type":"object","additionalProperties":false},"maxItems":64,"type":"array","x-kubernetes-list-map-keys":["port"],"x-kubernetes-list-type":"map","x-kubernetes-validations":[{"message":"Port for TLS configuration must be unique within the Gateway","rule":"self.all(t1, self.exists_one(t2, t1.port == t2.port))"}]}},"required":["default"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false}},"required":["gatewayClassName","listeners"],"type":"object","additionalProperties":false};
+const formats2 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+const formats4 = /^((([0-9a-f]{1,4}:){7}([0-9a-f]{1,4}|:))|(([0-9a-f]{1,4}:){6}(:[0-9a-f]{1,4}|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){5}(((:[0-9a-f]{1,4}){1,2})|:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){4}(((:[0-9a-f]{1,4}){1,3})|((:[0-9a-f]{1,4})?:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){3}(((:[0-9a-f]{1,4}){1,4})|((:[0-9a-f]{1,4}){0,2}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){2}(((:[0-9a-f]{1,4}){1,5})|((:[0-9a-f]{1,4}){0,3}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){1}(((:[0-9a-f]{1,4}){1,6})|((:[0-9a-f]{1,4}){0,4}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(:(((:[0-9a-f]{1,4}){1,7})|((:[0-9a-f]{1,4}){0,5}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:)))$/i;
 const func1 = require("ajv/dist/runtime/ucs2length").default;
 const func3 = (pattern, flags) => {
   try {
@@ -587,11 +587,1029 @@ const func3 = (pattern, flags) => {
     return { source: pattern, toString: () => "/" + pattern + "/u", test: (s) => (re2 ??= new (require("re2-wasm").RE2)(pattern, "u")).test(s) };
   }
 };
+const func45 = (items, listType, keys, instancePath, schemaPath) => {
+  let errors = null;
+  const seen = new Set();
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index];
+    const id = JSON.stringify(listType === "map" ? keys.map((k) => item?.[k]) : item);
+    if (seen.has(id)) {
+      const entry = listType === "map" ? "entry (" + keys.filter((k) => item?.[k] !== undefined).map((k) => k + ": " + JSON.stringify(item[k])).join(", ") + ")" : "value " + id;
+      (errors ??= []).push({ instancePath: instancePath + "/" + index, schemaPath, keyword: "x-kubernetes-list-type", params: {}, message: "duplicate " + entry });
+    }
+    seen.add(id);
+  }
+  return errors;
+};
+const pattern0 = func3("^Hostname|IPAddress|NamedAddress|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9\\/\\-._~%!$&'()*+,;=:]+$", "u");
+const pattern1 = func3("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", "u");
 const pattern2 = func3("^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
 const pattern3 = func3("^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$", "u");
 const pattern11 = func3("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
+const schema8 = {"items":{"properties":{"allowedRoutes":{"default":{"namespaces":{"from":"Same"}},"properties":{"kinds":{"items":{"properties":{"group":{"default":"gateway.networking.k8s.io","maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"}},"required":["kind"],"type":"object","additionalProperties":false},"maxItems":8,"type":"array","x-kubernetes-list-type":"atomic"},"namespaces":{"default":{"from":"Same"},"properties":{"from":{"default":"Same","enum":["All","Selector","Same"],"type":"string"},"selector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"hostname":{"maxLength":253,"minLength":1,"pattern":"^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"port":{"format":"int32","maximum":65535,"minimum":1,"type":"integer"},"protocol":{"maxLength":255,"minLength":1,"pattern":"^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9]+$","type":"string"},"tls":{"properties":{"certificateRefs":{"items":{"properties":{"group":{"default":"","maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"default":"Secret","maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"},"namespace":{"maxLength":63,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"maxItems":64,"type":"array","x-kubernetes-list-type":"atomic"},"mode":{"default":"Terminate","enum":["Terminate","Passthrough"],"type":"string"},"options":{"additionalProperties":{"maxLength":4096,"minLength":0,"type":"string"},"maxProperties":16,"type":"object"}},"type":"object","x-kubernetes-validations":[{"message":"certificateRefs or options must be specified when mode is Terminate","rule":"self.mode == 'Terminate' ? size(self.certificateRefs) > 0 || size(self.options) > 0 : true"}],"additionalProperties":false}},"required":["name","port","protocol"],"type":"object","additionalProperties":false},"maxItems":64,"minItems":1,"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map","x-kubernetes-validations":[{"message":"tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']","rule":"self.all(l, l.protocol in ['HTTP', 'TCP', 'UDP'] ? !has(l.tls) : true)"},{"message":"tls mode must be Terminate for protocol HTTPS","rule":"self.all(l, (l.protocol == 'HTTPS' && has(l.tls)) ? (l.tls.mode == '' || l.tls.mode == 'Terminate') : true)"},{"message":"tls mode must be set for protocol TLS","rule":"self.all(l, (l.protocol == 'TLS' ? has(l.tls) && has(l.tls.mode) && l.tls.mode != '' : true))"},{"message":"hostname must not be specified for protocols ['TCP', 'UDP']","rule":"self.all(l, l.protocol in ['TCP', 'UDP']  ? (!has(l.hostname) || l.hostname == '') : true)"},{"message":"Listener name must be unique within the Gateway","rule":"self.all(l1, self.exists_one(l2, l1.name == l2.name))"},{"message":"Combination of port, protocol and hostname must be unique for each listener","rule":"self.all(l1, self.exists_one(l2, l1.port == l2.port && l1.protocol == l2.protocol && (has(l1.hostname) && has(l2.hostname) ? l1.hostname == l2.hostname : !has(l1.hostname) && !has(l2.hostname))))"}]};
+const pattern6 = func3("^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
+const pattern7 = func3("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
+const pattern8 = func3("^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9]+$", "u");
 
-function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(Array.isArray(data)){
+if(data.length > 64){
+const err0 = {instancePath,schemaPath:"#/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.length < 1){
+const err1 = {instancePath,schemaPath:"#/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+const len0 = data.length;
+for(let i0=0; i0<len0; i0++){
+let data0 = data[i0];
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+if(data0.name === undefined){
+const err2 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data0.port === undefined){
+const err3 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data0.protocol === undefined){
+const err4 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+for(const key0 in data0){
+if(!((((((key0 === "allowedRoutes") || (key0 === "hostname")) || (key0 === "name")) || (key0 === "port")) || (key0 === "protocol")) || (key0 === "tls"))){
+const err5 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data0.allowedRoutes !== undefined){
+let data1 = data0.allowedRoutes;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+for(const key1 in data1){
+if(!((key1 === "kinds") || (key1 === "namespaces"))){
+const err6 = {instancePath:instancePath+"/" + i0+"/allowedRoutes",schemaPath:"#/items/properties/allowedRoutes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data1.kinds !== undefined){
+let data2 = data1.kinds;
+if(Array.isArray(data2)){
+if(data2.length > 8){
+const err7 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/kinds",schemaPath:"#/items/properties/allowedRoutes/properties/kinds/maxItems",keyword:"maxItems",params:{limit: 8},message:"must NOT have more than 8 items"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+const len1 = data2.length;
+for(let i1=0; i1<len1; i1++){
+let data3 = data2[i1];
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.kind === undefined){
+const err8 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/kinds/" + i1,schemaPath:"#/items/properties/allowedRoutes/properties/kinds/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+for(const key2 in data3){
+if(!((key2 === "group") || (key2 === "kind"))){
+const err9 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/kinds/" + i1,schemaPath:"#/items/properties/allowedRoutes/properties/kinds/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data3.group !== undefined){
+let data4 = data3.group;
+if(typeof data4 === "string"){
+if(func1(data4) > 253){
+const err10 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/kinds/" + i1+"/group",schemaPath:"#/items/properties/allowedRoutes/properties/kinds/items/properties/group/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(!pattern2.test(data4)){
+const err11 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/kinds/" + i1+"/group",schemaPath:"#/items/properties/allowedRoutes/properties/kinds/items/properties/group/pattern",keyword:"pattern",params:{pattern: "^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/kinds/" + i1+"/group",schemaPath:"#/items/properties/allowedRoutes/properties/kinds/items/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data3.kind !== undefined){
+let data5 = data3.kind;
+if(typeof data5 === "string"){
+if(func1(data5) > 63){
+const err13 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/kinds/" + i1+"/kind",schemaPath:"#/items/properties/allowedRoutes/properties/kinds/items/properties/kind/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if(func1(data5) < 1){
+const err14 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/kinds/" + i1+"/kind",schemaPath:"#/items/properties/allowedRoutes/properties/kinds/items/properties/kind/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+if(!pattern3.test(data5)){
+const err15 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/kinds/" + i1+"/kind",schemaPath:"#/items/properties/allowedRoutes/properties/kinds/items/properties/kind/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"},message:"must match pattern \""+"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"+"\""};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/kinds/" + i1+"/kind",schemaPath:"#/items/properties/allowedRoutes/properties/kinds/items/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/kinds/" + i1,schemaPath:"#/items/properties/allowedRoutes/properties/kinds/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/kinds",schemaPath:"#/items/properties/allowedRoutes/properties/kinds/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data1.namespaces !== undefined){
+let data6 = data1.namespaces;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+for(const key3 in data6){
+if(!((key3 === "from") || (key3 === "selector"))){
+const err19 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/namespaces",schemaPath:"#/items/properties/allowedRoutes/properties/namespaces/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data6.from !== undefined){
+let data7 = data6.from;
+if(typeof data7 !== "string"){
+const err20 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/namespaces/from",schemaPath:"#/items/properties/allowedRoutes/properties/namespaces/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+if(!(((data7 === "All") || (data7 === "Selector")) || (data7 === "Same"))){
+const err21 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/namespaces/from",schemaPath:"#/items/properties/allowedRoutes/properties/namespaces/properties/from/enum",keyword:"enum",params:{allowedValues: schema8.items.properties.allowedRoutes.properties.namespaces.properties.from.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data6.selector !== undefined){
+let data8 = data6.selector;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+for(const key4 in data8){
+if(!((key4 === "matchExpressions") || (key4 === "matchLabels"))){
+const err22 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/namespaces/selector",schemaPath:"#/items/properties/allowedRoutes/properties/namespaces/properties/selector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data8.matchExpressions !== undefined){
+let data9 = data8.matchExpressions;
+if(Array.isArray(data9)){
+const len2 = data9.length;
+for(let i2=0; i2<len2; i2++){
+let data10 = data9[i2];
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+if(data10.key === undefined){
+const err23 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/namespaces/selector/matchExpressions/" + i2,schemaPath:"#/items/properties/allowedRoutes/properties/namespaces/properties/selector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+if(data10.operator === undefined){
+const err24 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/namespaces/selector/matchExpressions/" + i2,schemaPath:"#/items/properties/allowedRoutes/properties/namespaces/properties/selector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+for(const key5 in data10){
+if(!(((key5 === "key") || (key5 === "operator")) || (key5 === "values"))){
+const err25 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/namespaces/selector/matchExpressions/" + i2,schemaPath:"#/items/properties/allowedRoutes/properties/namespaces/properties/selector/properties/matchExpressions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data10.key !== undefined){
+if(typeof data10.key !== "string"){
+const err26 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/namespaces/selector/matchExpressions/" + i2+"/key",schemaPath:"#/items/properties/allowedRoutes/properties/namespaces/properties/selector/properties/matchExpressions/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data10.operator !== undefined){
+if(typeof data10.operator !== "string"){
+const err27 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/namespaces/selector/matchExpressions/" + i2+"/operator",schemaPath:"#/items/properties/allowedRoutes/properties/namespaces/properties/selector/properties/matchExpressions/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data10.values !== undefined){
+let data13 = data10.values;
+if(Array.isArray(data13)){
+const len3 = data13.length;
+for(let i3=0; i3<len3; i3++){
+if(typeof data13[i3] !== "string"){
+const err28 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/namespaces/selector/matchExpressions/" + i2+"/values/" + i3,schemaPath:"#/items/properties/allowedRoutes/properties/namespaces/properties/selector/properties/matchExpressions/items/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/namespaces/selector/matchExpressions/" + i2+"/values",schemaPath:"#/items/properties/allowedRoutes/properties/namespaces/properties/selector/properties/matchExpressions/items/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/namespaces/selector/matchExpressions/" + i2,schemaPath:"#/items/properties/allowedRoutes/properties/namespaces/properties/selector/properties/matchExpressions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/namespaces/selector/matchExpressions",schemaPath:"#/items/properties/allowedRoutes/properties/namespaces/properties/selector/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data8.matchLabels !== undefined){
+let data15 = data8.matchLabels;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+for(const key6 in data15){
+if(typeof data15[key6] !== "string"){
+const err32 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/namespaces/selector/matchLabels/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/items/properties/allowedRoutes/properties/namespaces/properties/selector/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/namespaces/selector/matchLabels",schemaPath:"#/items/properties/allowedRoutes/properties/namespaces/properties/selector/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+}
+else {
+const err34 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/namespaces/selector",schemaPath:"#/items/properties/allowedRoutes/properties/namespaces/properties/selector/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/" + i0+"/allowedRoutes/namespaces",schemaPath:"#/items/properties/allowedRoutes/properties/namespaces/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/" + i0+"/allowedRoutes",schemaPath:"#/items/properties/allowedRoutes/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data0.hostname !== undefined){
+let data17 = data0.hostname;
+if(typeof data17 === "string"){
+if(func1(data17) > 253){
+const err37 = {instancePath:instancePath+"/" + i0+"/hostname",schemaPath:"#/items/properties/hostname/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+if(func1(data17) < 1){
+const err38 = {instancePath:instancePath+"/" + i0+"/hostname",schemaPath:"#/items/properties/hostname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+if(!pattern6.test(data17)){
+const err39 = {instancePath:instancePath+"/" + i0+"/hostname",schemaPath:"#/items/properties/hostname/pattern",keyword:"pattern",params:{pattern: "^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/" + i0+"/hostname",schemaPath:"#/items/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+if(data0.name !== undefined){
+let data18 = data0.name;
+if(typeof data18 === "string"){
+if(func1(data18) > 253){
+const err41 = {instancePath:instancePath+"/" + i0+"/name",schemaPath:"#/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+if(func1(data18) < 1){
+const err42 = {instancePath:instancePath+"/" + i0+"/name",schemaPath:"#/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+if(!pattern7.test(data18)){
+const err43 = {instancePath:instancePath+"/" + i0+"/name",schemaPath:"#/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/" + i0+"/name",schemaPath:"#/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data0.port !== undefined){
+let data19 = data0.port;
+if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
+const err45 = {instancePath:instancePath+"/" + i0+"/port",schemaPath:"#/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+if((typeof data19 == "number") && (isFinite(data19))){
+if(data19 > 65535 || isNaN(data19)){
+const err46 = {instancePath:instancePath+"/" + i0+"/port",schemaPath:"#/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+if(data19 < 1 || isNaN(data19)){
+const err47 = {instancePath:instancePath+"/" + i0+"/port",schemaPath:"#/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+}
+if(data0.protocol !== undefined){
+let data20 = data0.protocol;
+if(typeof data20 === "string"){
+if(func1(data20) > 255){
+const err48 = {instancePath:instancePath+"/" + i0+"/protocol",schemaPath:"#/items/properties/protocol/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+if(func1(data20) < 1){
+const err49 = {instancePath:instancePath+"/" + i0+"/protocol",schemaPath:"#/items/properties/protocol/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+if(!pattern8.test(data20)){
+const err50 = {instancePath:instancePath+"/" + i0+"/protocol",schemaPath:"#/items/properties/protocol/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9]+$"},message:"must match pattern \""+"^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9]+$"+"\""};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+else {
+const err51 = {instancePath:instancePath+"/" + i0+"/protocol",schemaPath:"#/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+if(data0.tls !== undefined){
+let data21 = data0.tls;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+for(const key7 in data21){
+if(!(((key7 === "certificateRefs") || (key7 === "mode")) || (key7 === "options"))){
+const err52 = {instancePath:instancePath+"/" + i0+"/tls",schemaPath:"#/items/properties/tls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data21.certificateRefs !== undefined){
+let data22 = data21.certificateRefs;
+if(Array.isArray(data22)){
+if(data22.length > 64){
+const err53 = {instancePath:instancePath+"/" + i0+"/tls/certificateRefs",schemaPath:"#/items/properties/tls/properties/certificateRefs/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+const len4 = data22.length;
+for(let i4=0; i4<len4; i4++){
+let data23 = data22[i4];
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+if(data23.name === undefined){
+const err54 = {instancePath:instancePath+"/" + i0+"/tls/certificateRefs/" + i4,schemaPath:"#/items/properties/tls/properties/certificateRefs/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+for(const key8 in data23){
+if(!((((key8 === "group") || (key8 === "kind")) || (key8 === "name")) || (key8 === "namespace"))){
+const err55 = {instancePath:instancePath+"/" + i0+"/tls/certificateRefs/" + i4,schemaPath:"#/items/properties/tls/properties/certificateRefs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data23.group !== undefined){
+let data24 = data23.group;
+if(typeof data24 === "string"){
+if(func1(data24) > 253){
+const err56 = {instancePath:instancePath+"/" + i0+"/tls/certificateRefs/" + i4+"/group",schemaPath:"#/items/properties/tls/properties/certificateRefs/items/properties/group/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+if(!pattern2.test(data24)){
+const err57 = {instancePath:instancePath+"/" + i0+"/tls/certificateRefs/" + i4+"/group",schemaPath:"#/items/properties/tls/properties/certificateRefs/items/properties/group/pattern",keyword:"pattern",params:{pattern: "^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+else {
+const err58 = {instancePath:instancePath+"/" + i0+"/tls/certificateRefs/" + i4+"/group",schemaPath:"#/items/properties/tls/properties/certificateRefs/items/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+if(data23.kind !== undefined){
+let data25 = data23.kind;
+if(typeof data25 === "string"){
+if(func1(data25) > 63){
+const err59 = {instancePath:instancePath+"/" + i0+"/tls/certificateRefs/" + i4+"/kind",schemaPath:"#/items/properties/tls/properties/certificateRefs/items/properties/kind/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+if(func1(data25) < 1){
+const err60 = {instancePath:instancePath+"/" + i0+"/tls/certificateRefs/" + i4+"/kind",schemaPath:"#/items/properties/tls/properties/certificateRefs/items/properties/kind/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+if(!pattern3.test(data25)){
+const err61 = {instancePath:instancePath+"/" + i0+"/tls/certificateRefs/" + i4+"/kind",schemaPath:"#/items/properties/tls/properties/certificateRefs/items/properties/kind/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"},message:"must match pattern \""+"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"+"\""};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+else {
+const err62 = {instancePath:instancePath+"/" + i0+"/tls/certificateRefs/" + i4+"/kind",schemaPath:"#/items/properties/tls/properties/certificateRefs/items/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+if(data23.name !== undefined){
+let data26 = data23.name;
+if(typeof data26 === "string"){
+if(func1(data26) > 253){
+const err63 = {instancePath:instancePath+"/" + i0+"/tls/certificateRefs/" + i4+"/name",schemaPath:"#/items/properties/tls/properties/certificateRefs/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+if(func1(data26) < 1){
+const err64 = {instancePath:instancePath+"/" + i0+"/tls/certificateRefs/" + i4+"/name",schemaPath:"#/items/properties/tls/properties/certificateRefs/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+else {
+const err65 = {instancePath:instancePath+"/" + i0+"/tls/certificateRefs/" + i4+"/name",schemaPath:"#/items/properties/tls/properties/certificateRefs/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+if(data23.namespace !== undefined){
+let data27 = data23.namespace;
+if(typeof data27 === "string"){
+if(func1(data27) > 63){
+const err66 = {instancePath:instancePath+"/" + i0+"/tls/certificateRefs/" + i4+"/namespace",schemaPath:"#/items/properties/tls/properties/certificateRefs/items/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+if(func1(data27) < 1){
+const err67 = {instancePath:instancePath+"/" + i0+"/tls/certificateRefs/" + i4+"/namespace",schemaPath:"#/items/properties/tls/properties/certificateRefs/items/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+if(!pattern11.test(data27)){
+const err68 = {instancePath:instancePath+"/" + i0+"/tls/certificateRefs/" + i4+"/namespace",schemaPath:"#/items/properties/tls/properties/certificateRefs/items/properties/namespace/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\""};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/" + i0+"/tls/certificateRefs/" + i4+"/namespace",schemaPath:"#/items/properties/tls/properties/certificateRefs/items/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+}
+else {
+const err70 = {instancePath:instancePath+"/" + i0+"/tls/certificateRefs/" + i4,schemaPath:"#/items/properties/tls/properties/certificateRefs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+}
+else {
+const err71 = {instancePath:instancePath+"/" + i0+"/tls/certificateRefs",schemaPath:"#/items/properties/tls/properties/certificateRefs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data21.mode !== undefined){
+let data28 = data21.mode;
+if(typeof data28 !== "string"){
+const err72 = {instancePath:instancePath+"/" + i0+"/tls/mode",schemaPath:"#/items/properties/tls/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+if(!((data28 === "Terminate") || (data28 === "Passthrough"))){
+const err73 = {instancePath:instancePath+"/" + i0+"/tls/mode",schemaPath:"#/items/properties/tls/properties/mode/enum",keyword:"enum",params:{allowedValues: schema8.items.properties.tls.properties.mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+if(data21.options !== undefined){
+let data29 = data21.options;
+if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
+if(Object.keys(data29).length > 16){
+const err74 = {instancePath:instancePath+"/" + i0+"/tls/options",schemaPath:"#/items/properties/tls/properties/options/maxProperties",keyword:"maxProperties",params:{limit: 16},message:"must NOT have more than 16 properties"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+for(const key9 in data29){
+let data30 = data29[key9];
+if(typeof data30 === "string"){
+if(func1(data30) > 4096){
+const err75 = {instancePath:instancePath+"/" + i0+"/tls/options/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/items/properties/tls/properties/options/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+if(func1(data30) < 0){
+const err76 = {instancePath:instancePath+"/" + i0+"/tls/options/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/items/properties/tls/properties/options/additionalProperties/minLength",keyword:"minLength",params:{limit: 0},message:"must NOT have fewer than 0 characters"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+else {
+const err77 = {instancePath:instancePath+"/" + i0+"/tls/options/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/items/properties/tls/properties/options/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+}
+else {
+const err78 = {instancePath:instancePath+"/" + i0+"/tls/options",schemaPath:"#/items/properties/tls/properties/options/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+}
+else {
+const err79 = {instancePath:instancePath+"/" + i0+"/tls",schemaPath:"#/items/properties/tls/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+const listErrors0 = func45(data, "map", ["name"], instancePath, "#/x-kubernetes-list-type");
+if(listErrors0 !== null){
+vErrors = vErrors === null ? listErrors0 : vErrors.concat(listErrors0);
+errors = vErrors.length;
+}
+}
+else {
+const err81 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+validate15.errors = vErrors;
+return errors === 0;
+}
+
+const schema9 = {"properties":{"validation":{"$ref":"#/$defs/shared1"}},"type":"object","additionalProperties":false};
+const schema10 = {"properties":{"caCertificateRefs":{"$ref":"#/$defs/shared2"},"mode":{"default":"AllowValidOnly","enum":["AllowValidOnly","AllowInsecureFallback"],"type":"string"}},"required":["caCertificateRefs"],"type":"object","additionalProperties":false};
+const schema11 = {"items":{"properties":{"group":{"maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"},"namespace":{"maxLength":63,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"}},"required":["group","kind","name"],"type":"object","additionalProperties":false},"maxItems":16,"minItems":1,"type":"array","x-kubernetes-list-type":"atomic"};
+
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
@@ -844,12 +1862,12 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate16.errors = vErrors;
+validate19.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -876,8 +1894,8 @@ errors++;
 }
 }
 if(data.caCertificateRefs !== undefined){
-if(!(validate16(data.caCertificateRefs, {instancePath:instancePath+"/caCertificateRefs",parentData:data,parentDataProperty:"caCertificateRefs",rootData}))){
-vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
+if(!(validate19(data.caCertificateRefs, {instancePath:instancePath+"/caCertificateRefs",parentData:data,parentDataProperty:"caCertificateRefs",rootData}))){
+vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
 errors = vErrors.length;
 }
 }
@@ -894,7 +1912,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!((data1 === "AllowValidOnly") || (data1 === "AllowInsecureFallback"))){
-const err3 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema8.properties.mode.enum},message:"must be equal to one of the allowed values"};
+const err3 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema10.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -915,12 +1933,12 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate15.errors = vErrors;
+validate18.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -937,8 +1955,8 @@ errors++;
 }
 }
 if(data.validation !== undefined){
-if(!(validate15(data.validation, {instancePath:instancePath+"/validation",parentData:data,parentDataProperty:"validation",rootData}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+if(!(validate18(data.validation, {instancePath:instancePath+"/validation",parentData:data,parentDataProperty:"validation",rootData}))){
+vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
 errors = vErrors.length;
 }
 }
@@ -953,31 +1971,1366 @@ vErrors.push(err1);
 }
 errors++;
 }
+validate17.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.gatewayClassName === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gatewayClassName"},message:"must have required property '"+"gatewayClassName"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.listeners === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "listeners"},message:"must have required property '"+"listeners"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((((key0 === "addresses") || (key0 === "allowedListeners")) || (key0 === "gatewayClassName")) || (key0 === "infrastructure")) || (key0 === "listeners")) || (key0 === "tls"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.addresses !== undefined){
+let data0 = data.addresses;
+if(Array.isArray(data0)){
+if(data0.length > 16){
+const err3 = {instancePath:instancePath+"/addresses",schemaPath:"#/properties/addresses/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+const _errs6 = errors;
+let valid3 = false;
+let passing0 = null;
+const _errs7 = errors;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.type !== undefined){
+if(!(data1.type === "IPAddress")){
+const err4 = {instancePath:instancePath+"/addresses/" + i0+"/type",schemaPath:"#/properties/addresses/items/oneOf/0/properties/type/enum",keyword:"enum",params:{allowedValues: schema7.properties.addresses.items.oneOf[0].properties.type.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data1.value !== undefined){
+let data3 = data1.value;
+const _errs10 = errors;
+let valid5 = false;
+const _errs11 = errors;
+if(typeof data3 === "string"){
+if(!(formats2.test(data3))){
+const err5 = {instancePath:instancePath+"/addresses/" + i0+"/value",schemaPath:"#/properties/addresses/items/oneOf/0/properties/value/anyOf/0/format",keyword:"format",params:{format: "ipv4"},message:"must match format \""+"ipv4"+"\""};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+var _valid1 = _errs11 === errors;
+valid5 = valid5 || _valid1;
+if(!valid5){
+const _errs12 = errors;
+if(typeof data3 === "string"){
+if(!(formats4.test(data3))){
+const err6 = {instancePath:instancePath+"/addresses/" + i0+"/value",schemaPath:"#/properties/addresses/items/oneOf/0/properties/value/anyOf/1/format",keyword:"format",params:{format: "ipv6"},message:"must match format \""+"ipv6"+"\""};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+var _valid1 = _errs12 === errors;
+valid5 = valid5 || _valid1;
+}
+if(!valid5){
+const err7 = {instancePath:instancePath+"/addresses/" + i0+"/value",schemaPath:"#/properties/addresses/items/oneOf/0/properties/value/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+else {
+errors = _errs10;
+if(vErrors !== null){
+if(_errs10){
+vErrors.length = _errs10;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+var _valid0 = _errs7 === errors;
+if(_valid0){
+valid3 = true;
+passing0 = 0;
+}
+const _errs13 = errors;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.type !== undefined){
+const _errs15 = errors;
+const _errs16 = errors;
+if(!(data1.type === "IPAddress")){
+const err8 = {};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+var valid7 = _errs16 === errors;
+if(valid7){
+const err9 = {instancePath:instancePath+"/addresses/" + i0+"/type",schemaPath:"#/properties/addresses/items/oneOf/1/properties/type/not",keyword:"not",params:{},message:"must NOT be valid"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+else {
+errors = _errs15;
+if(vErrors !== null){
+if(_errs15){
+vErrors.length = _errs15;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+var _valid0 = _errs13 === errors;
+if(_valid0 && valid3){
+valid3 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid3 = true;
+passing0 = 1;
+}
+}
+if(!valid3){
+const err10 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/properties/addresses/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+else {
+errors = _errs6;
+if(vErrors !== null){
+if(_errs6){
+vErrors.length = _errs6;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+for(const key1 in data1){
+if(!((key1 === "type") || (key1 === "value"))){
+const err11 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/properties/addresses/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data1.type !== undefined){
+let data5 = data1.type;
+if(typeof data5 === "string"){
+if(func1(data5) > 253){
+const err12 = {instancePath:instancePath+"/addresses/" + i0+"/type",schemaPath:"#/properties/addresses/items/properties/type/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(func1(data5) < 1){
+const err13 = {instancePath:instancePath+"/addresses/" + i0+"/type",schemaPath:"#/properties/addresses/items/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if(!pattern0.test(data5)){
+const err14 = {instancePath:instancePath+"/addresses/" + i0+"/type",schemaPath:"#/properties/addresses/items/properties/type/pattern",keyword:"pattern",params:{pattern: "^Hostname|IPAddress|NamedAddress|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9\\/\\-._~%!$&'()*+,;=:]+$"},message:"must match pattern \""+"^Hostname|IPAddress|NamedAddress|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9\\/\\-._~%!$&'()*+,;=:]+$"+"\""};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/addresses/" + i0+"/type",schemaPath:"#/properties/addresses/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data1.value !== undefined){
+let data6 = data1.value;
+if(typeof data6 === "string"){
+if(func1(data6) > 253){
+const err16 = {instancePath:instancePath+"/addresses/" + i0+"/value",schemaPath:"#/properties/addresses/items/properties/value/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/addresses/" + i0+"/value",schemaPath:"#/properties/addresses/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/addresses/" + i0,schemaPath:"#/properties/addresses/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/addresses",schemaPath:"#/properties/addresses/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data.allowedListeners !== undefined){
+let data7 = data.allowedListeners;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key2 in data7){
+if(!(key2 === "namespaces")){
+const err20 = {instancePath:instancePath+"/allowedListeners",schemaPath:"#/properties/allowedListeners/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data7.namespaces !== undefined){
+let data8 = data7.namespaces;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+for(const key3 in data8){
+if(!((key3 === "from") || (key3 === "selector"))){
+const err21 = {instancePath:instancePath+"/allowedListeners/namespaces",schemaPath:"#/properties/allowedListeners/properties/namespaces/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data8.from !== undefined){
+let data9 = data8.from;
+if(typeof data9 !== "string"){
+const err22 = {instancePath:instancePath+"/allowedListeners/namespaces/from",schemaPath:"#/properties/allowedListeners/properties/namespaces/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+if(!((((data9 === "All") || (data9 === "Selector")) || (data9 === "Same")) || (data9 === "None"))){
+const err23 = {instancePath:instancePath+"/allowedListeners/namespaces/from",schemaPath:"#/properties/allowedListeners/properties/namespaces/properties/from/enum",keyword:"enum",params:{allowedValues: schema7.properties.allowedListeners.properties.namespaces.properties.from.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data8.selector !== undefined){
+let data10 = data8.selector;
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+for(const key4 in data10){
+if(!((key4 === "matchExpressions") || (key4 === "matchLabels"))){
+const err24 = {instancePath:instancePath+"/allowedListeners/namespaces/selector",schemaPath:"#/properties/allowedListeners/properties/namespaces/properties/selector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data10.matchExpressions !== undefined){
+let data11 = data10.matchExpressions;
+if(Array.isArray(data11)){
+const len1 = data11.length;
+for(let i1=0; i1<len1; i1++){
+let data12 = data11[i1];
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+if(data12.key === undefined){
+const err25 = {instancePath:instancePath+"/allowedListeners/namespaces/selector/matchExpressions/" + i1,schemaPath:"#/properties/allowedListeners/properties/namespaces/properties/selector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+if(data12.operator === undefined){
+const err26 = {instancePath:instancePath+"/allowedListeners/namespaces/selector/matchExpressions/" + i1,schemaPath:"#/properties/allowedListeners/properties/namespaces/properties/selector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+for(const key5 in data12){
+if(!(((key5 === "key") || (key5 === "operator")) || (key5 === "values"))){
+const err27 = {instancePath:instancePath+"/allowedListeners/namespaces/selector/matchExpressions/" + i1,schemaPath:"#/properties/allowedListeners/properties/namespaces/properties/selector/properties/matchExpressions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data12.key !== undefined){
+if(typeof data12.key !== "string"){
+const err28 = {instancePath:instancePath+"/allowedListeners/namespaces/selector/matchExpressions/" + i1+"/key",schemaPath:"#/properties/allowedListeners/properties/namespaces/properties/selector/properties/matchExpressions/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data12.operator !== undefined){
+if(typeof data12.operator !== "string"){
+const err29 = {instancePath:instancePath+"/allowedListeners/namespaces/selector/matchExpressions/" + i1+"/operator",schemaPath:"#/properties/allowedListeners/properties/namespaces/properties/selector/properties/matchExpressions/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data12.values !== undefined){
+let data15 = data12.values;
+if(Array.isArray(data15)){
+const len2 = data15.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data15[i2] !== "string"){
+const err30 = {instancePath:instancePath+"/allowedListeners/namespaces/selector/matchExpressions/" + i1+"/values/" + i2,schemaPath:"#/properties/allowedListeners/properties/namespaces/properties/selector/properties/matchExpressions/items/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/allowedListeners/namespaces/selector/matchExpressions/" + i1+"/values",schemaPath:"#/properties/allowedListeners/properties/namespaces/properties/selector/properties/matchExpressions/items/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/allowedListeners/namespaces/selector/matchExpressions/" + i1,schemaPath:"#/properties/allowedListeners/properties/namespaces/properties/selector/properties/matchExpressions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/allowedListeners/namespaces/selector/matchExpressions",schemaPath:"#/properties/allowedListeners/properties/namespaces/properties/selector/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data10.matchLabels !== undefined){
+let data17 = data10.matchLabels;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+for(const key6 in data17){
+if(typeof data17[key6] !== "string"){
+const err34 = {instancePath:instancePath+"/allowedListeners/namespaces/selector/matchLabels/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/allowedListeners/properties/namespaces/properties/selector/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/allowedListeners/namespaces/selector/matchLabels",schemaPath:"#/properties/allowedListeners/properties/namespaces/properties/selector/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/allowedListeners/namespaces/selector",schemaPath:"#/properties/allowedListeners/properties/namespaces/properties/selector/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/allowedListeners/namespaces",schemaPath:"#/properties/allowedListeners/properties/namespaces/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+else {
+const err38 = {instancePath:instancePath+"/allowedListeners",schemaPath:"#/properties/allowedListeners/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+if(data.gatewayClassName !== undefined){
+let data19 = data.gatewayClassName;
+if(typeof data19 === "string"){
+if(func1(data19) > 253){
+const err39 = {instancePath:instancePath+"/gatewayClassName",schemaPath:"#/properties/gatewayClassName/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+if(func1(data19) < 1){
+const err40 = {instancePath:instancePath+"/gatewayClassName",schemaPath:"#/properties/gatewayClassName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+else {
+const err41 = {instancePath:instancePath+"/gatewayClassName",schemaPath:"#/properties/gatewayClassName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+if(data.infrastructure !== undefined){
+let data20 = data.infrastructure;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+for(const key7 in data20){
+if(!(((key7 === "annotations") || (key7 === "labels")) || (key7 === "parametersRef"))){
+const err42 = {instancePath:instancePath+"/infrastructure",schemaPath:"#/properties/infrastructure/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+if(data20.annotations !== undefined){
+let data21 = data20.annotations;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+if(Object.keys(data21).length > 16){
+const err43 = {instancePath:instancePath+"/infrastructure/annotations",schemaPath:"#/properties/infrastructure/properties/annotations/maxProperties",keyword:"maxProperties",params:{limit: 16},message:"must NOT have more than 16 properties"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+for(const key8 in data21){
+let data22 = data21[key8];
+if(typeof data22 === "string"){
+if(func1(data22) > 4096){
+const err44 = {instancePath:instancePath+"/infrastructure/annotations/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/infrastructure/properties/annotations/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+if(func1(data22) < 0){
+const err45 = {instancePath:instancePath+"/infrastructure/annotations/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/infrastructure/properties/annotations/additionalProperties/minLength",keyword:"minLength",params:{limit: 0},message:"must NOT have fewer than 0 characters"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/infrastructure/annotations/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/infrastructure/properties/annotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/infrastructure/annotations",schemaPath:"#/properties/infrastructure/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+if(data20.labels !== undefined){
+let data23 = data20.labels;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+if(Object.keys(data23).length > 8){
+const err48 = {instancePath:instancePath+"/infrastructure/labels",schemaPath:"#/properties/infrastructure/properties/labels/maxProperties",keyword:"maxProperties",params:{limit: 8},message:"must NOT have more than 8 properties"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+for(const key9 in data23){
+let data24 = data23[key9];
+if(typeof data24 === "string"){
+if(func1(data24) > 63){
+const err49 = {instancePath:instancePath+"/infrastructure/labels/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/infrastructure/properties/labels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+if(func1(data24) < 0){
+const err50 = {instancePath:instancePath+"/infrastructure/labels/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/infrastructure/properties/labels/additionalProperties/minLength",keyword:"minLength",params:{limit: 0},message:"must NOT have fewer than 0 characters"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+if(!pattern1.test(data24)){
+const err51 = {instancePath:instancePath+"/infrastructure/labels/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/infrastructure/properties/labels/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"},message:"must match pattern \""+"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"+"\""};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/infrastructure/labels/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/infrastructure/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+}
+else {
+const err53 = {instancePath:instancePath+"/infrastructure/labels",schemaPath:"#/properties/infrastructure/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+if(data20.parametersRef !== undefined){
+let data25 = data20.parametersRef;
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+if(data25.group === undefined){
+const err54 = {instancePath:instancePath+"/infrastructure/parametersRef",schemaPath:"#/properties/infrastructure/properties/parametersRef/required",keyword:"required",params:{missingProperty: "group"},message:"must have required property '"+"group"+"'"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+if(data25.kind === undefined){
+const err55 = {instancePath:instancePath+"/infrastructure/parametersRef",schemaPath:"#/properties/infrastructure/properties/parametersRef/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+if(data25.name === undefined){
+const err56 = {instancePath:instancePath+"/infrastructure/parametersRef",schemaPath:"#/properties/infrastructure/properties/parametersRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+for(const key10 in data25){
+if(!(((key10 === "group") || (key10 === "kind")) || (key10 === "name"))){
+const err57 = {instancePath:instancePath+"/infrastructure/parametersRef",schemaPath:"#/properties/infrastructure/properties/parametersRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+if(data25.group !== undefined){
+let data26 = data25.group;
+if(typeof data26 === "string"){
+if(func1(data26) > 253){
+const err58 = {instancePath:instancePath+"/infrastructure/parametersRef/group",schemaPath:"#/properties/infrastructure/properties/parametersRef/properties/group/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+if(!pattern2.test(data26)){
+const err59 = {instancePath:instancePath+"/infrastructure/parametersRef/group",schemaPath:"#/properties/infrastructure/properties/parametersRef/properties/group/pattern",keyword:"pattern",params:{pattern: "^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+else {
+const err60 = {instancePath:instancePath+"/infrastructure/parametersRef/group",schemaPath:"#/properties/infrastructure/properties/parametersRef/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+if(data25.kind !== undefined){
+let data27 = data25.kind;
+if(typeof data27 === "string"){
+if(func1(data27) > 63){
+const err61 = {instancePath:instancePath+"/infrastructure/parametersRef/kind",schemaPath:"#/properties/infrastructure/properties/parametersRef/properties/kind/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+if(func1(data27) < 1){
+const err62 = {instancePath:instancePath+"/infrastructure/parametersRef/kind",schemaPath:"#/properties/infrastructure/properties/parametersRef/properties/kind/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+if(!pattern3.test(data27)){
+const err63 = {instancePath:instancePath+"/infrastructure/parametersRef/kind",schemaPath:"#/properties/infrastructure/properties/parametersRef/properties/kind/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"},message:"must match pattern \""+"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"+"\""};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+else {
+const err64 = {instancePath:instancePath+"/infrastructure/parametersRef/kind",schemaPath:"#/properties/infrastructure/properties/parametersRef/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+if(data25.name !== undefined){
+let data28 = data25.name;
+if(typeof data28 === "string"){
+if(func1(data28) > 253){
+const err65 = {instancePath:instancePath+"/infrastructure/parametersRef/name",schemaPath:"#/properties/infrastructure/properties/parametersRef/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+if(func1(data28) < 1){
+const err66 = {instancePath:instancePath+"/infrastructure/parametersRef/name",schemaPath:"#/properties/infrastructure/properties/parametersRef/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+else {
+const err67 = {instancePath:instancePath+"/infrastructure/parametersRef/name",schemaPath:"#/properties/infrastructure/properties/parametersRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+}
+else {
+const err68 = {instancePath:instancePath+"/infrastructure/parametersRef",schemaPath:"#/properties/infrastructure/properties/parametersRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/infrastructure",schemaPath:"#/properties/infrastructure/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+if(data.listeners !== undefined){
+if(!(validate15(data.listeners, {instancePath:instancePath+"/listeners",parentData:data,parentDataProperty:"listeners",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data.tls !== undefined){
+let data30 = data.tls;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+for(const key11 in data30){
+if(!((key11 === "backend") || (key11 === "frontend"))){
+const err70 = {instancePath:instancePath+"/tls",schemaPath:"#/properties/tls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+if(data30.backend !== undefined){
+let data31 = data30.backend;
+if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
+for(const key12 in data31){
+if(!(key12 === "clientCertificateRef")){
+const err71 = {instancePath:instancePath+"/tls/backend",schemaPath:"#/properties/tls/properties/backend/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data31.clientCertificateRef !== undefined){
+let data32 = data31.clientCertificateRef;
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+if(data32.name === undefined){
+const err72 = {instancePath:instancePath+"/tls/backend/clientCertificateRef",schemaPath:"#/properties/tls/properties/backend/properties/clientCertificateRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+for(const key13 in data32){
+if(!((((key13 === "group") || (key13 === "kind")) || (key13 === "name")) || (key13 === "namespace"))){
+const err73 = {instancePath:instancePath+"/tls/backend/clientCertificateRef",schemaPath:"#/properties/tls/properties/backend/properties/clientCertificateRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+if(data32.group !== undefined){
+let data33 = data32.group;
+if(typeof data33 === "string"){
+if(func1(data33) > 253){
+const err74 = {instancePath:instancePath+"/tls/backend/clientCertificateRef/group",schemaPath:"#/properties/tls/properties/backend/properties/clientCertificateRef/properties/group/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+if(!pattern2.test(data33)){
+const err75 = {instancePath:instancePath+"/tls/backend/clientCertificateRef/group",schemaPath:"#/properties/tls/properties/backend/properties/clientCertificateRef/properties/group/pattern",keyword:"pattern",params:{pattern: "^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+else {
+const err76 = {instancePath:instancePath+"/tls/backend/clientCertificateRef/group",schemaPath:"#/properties/tls/properties/backend/properties/clientCertificateRef/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+if(data32.kind !== undefined){
+let data34 = data32.kind;
+if(typeof data34 === "string"){
+if(func1(data34) > 63){
+const err77 = {instancePath:instancePath+"/tls/backend/clientCertificateRef/kind",schemaPath:"#/properties/tls/properties/backend/properties/clientCertificateRef/properties/kind/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+if(func1(data34) < 1){
+const err78 = {instancePath:instancePath+"/tls/backend/clientCertificateRef/kind",schemaPath:"#/properties/tls/properties/backend/properties/clientCertificateRef/properties/kind/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+if(!pattern3.test(data34)){
+const err79 = {instancePath:instancePath+"/tls/backend/clientCertificateRef/kind",schemaPath:"#/properties/tls/properties/backend/properties/clientCertificateRef/properties/kind/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"},message:"must match pattern \""+"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"+"\""};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/tls/backend/clientCertificateRef/kind",schemaPath:"#/properties/tls/properties/backend/properties/clientCertificateRef/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+if(data32.name !== undefined){
+let data35 = data32.name;
+if(typeof data35 === "string"){
+if(func1(data35) > 253){
+const err81 = {instancePath:instancePath+"/tls/backend/clientCertificateRef/name",schemaPath:"#/properties/tls/properties/backend/properties/clientCertificateRef/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+if(func1(data35) < 1){
+const err82 = {instancePath:instancePath+"/tls/backend/clientCertificateRef/name",schemaPath:"#/properties/tls/properties/backend/properties/clientCertificateRef/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+else {
+const err83 = {instancePath:instancePath+"/tls/backend/clientCertificateRef/name",schemaPath:"#/properties/tls/properties/backend/properties/clientCertificateRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+if(data32.namespace !== undefined){
+let data36 = data32.namespace;
+if(typeof data36 === "string"){
+if(func1(data36) > 63){
+const err84 = {instancePath:instancePath+"/tls/backend/clientCertificateRef/namespace",schemaPath:"#/properties/tls/properties/backend/properties/clientCertificateRef/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+if(func1(data36) < 1){
+const err85 = {instancePath:instancePath+"/tls/backend/clientCertificateRef/namespace",schemaPath:"#/properties/tls/properties/backend/properties/clientCertificateRef/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+if(!pattern11.test(data36)){
+const err86 = {instancePath:instancePath+"/tls/backend/clientCertificateRef/namespace",schemaPath:"#/properties/tls/properties/backend/properties/clientCertificateRef/properties/namespace/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\""};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+else {
+const err87 = {instancePath:instancePath+"/tls/backend/clientCertificateRef/namespace",schemaPath:"#/properties/tls/properties/backend/properties/clientCertificateRef/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+}
+}
+else {
+const err88 = {instancePath:instancePath+"/tls/backend/clientCertificateRef",schemaPath:"#/properties/tls/properties/backend/properties/clientCertificateRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+}
+}
+else {
+const err89 = {instancePath:instancePath+"/tls/backend",schemaPath:"#/properties/tls/properties/backend/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+}
+if(data30.frontend !== undefined){
+let data37 = data30.frontend;
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+if(data37.default === undefined){
+const err90 = {instancePath:instancePath+"/tls/frontend",schemaPath:"#/properties/tls/properties/frontend/required",keyword:"required",params:{missingProperty: "default"},message:"must have required property '"+"default"+"'"};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+for(const key14 in data37){
+if(!((key14 === "default") || (key14 === "perPort"))){
+const err91 = {instancePath:instancePath+"/tls/frontend",schemaPath:"#/properties/tls/properties/frontend/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+if(data37.default !== undefined){
+if(!(validate17(data37.default, {instancePath:instancePath+"/tls/frontend/default",parentData:data37,parentDataProperty:"default",rootData}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+errors = vErrors.length;
+}
+}
+if(data37.perPort !== undefined){
+let data39 = data37.perPort;
+if(Array.isArray(data39)){
+if(data39.length > 64){
+const err92 = {instancePath:instancePath+"/tls/frontend/perPort",schemaPath:"#/properties/tls/properties/frontend/properties/perPort/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+const len3 = data39.length;
+for(let i3=0; i3<len3; i3++){
+let data40 = data39[i3];
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+if(data40.port === undefined){
+const err93 = {instancePath:instancePath+"/tls/frontend/perPort/" + i3,schemaPath:"#/properties/tls/properties/frontend/properties/perPort/items/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'"};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+if(data40.tls === undefined){
+const err94 = {instancePath:instancePath+"/tls/frontend/perPort/" + i3,schemaPath:"#/properties/tls/properties/frontend/properties/perPort/items/required",keyword:"required",params:{missingProperty: "tls"},message:"must have required property '"+"tls"+"'"};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+for(const key15 in data40){
+if(!((key15 === "port") || (key15 === "tls"))){
+const err95 = {instancePath:instancePath+"/tls/frontend/perPort/" + i3,schemaPath:"#/properties/tls/properties/frontend/properties/perPort/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+}
+if(data40.port !== undefined){
+let data41 = data40.port;
+if(!(((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41))) && (isFinite(data41)))){
+const err96 = {instancePath:instancePath+"/tls/frontend/perPort/" + i3+"/port",schemaPath:"#/properties/tls/properties/frontend/properties/perPort/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+if((typeof data41 == "number") && (isFinite(data41))){
+if(data41 > 65535 || isNaN(data41)){
+const err97 = {instancePath:instancePath+"/tls/frontend/perPort/" + i3+"/port",schemaPath:"#/properties/tls/properties/frontend/properties/perPort/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+if(data41 < 1 || isNaN(data41)){
+const err98 = {instancePath:instancePath+"/tls/frontend/perPort/" + i3+"/port",schemaPath:"#/properties/tls/properties/frontend/properties/perPort/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+}
+}
+if(data40.tls !== undefined){
+if(!(validate17(data40.tls, {instancePath:instancePath+"/tls/frontend/perPort/" + i3+"/tls",parentData:data40,parentDataProperty:"tls",rootData}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err99 = {instancePath:instancePath+"/tls/frontend/perPort/" + i3,schemaPath:"#/properties/tls/properties/frontend/properties/perPort/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+}
+const listErrors0 = func45(data39, "map", ["port"], instancePath+"/tls/frontend/perPort", "#/properties/tls/properties/frontend/properties/perPort/x-kubernetes-list-type");
+if(listErrors0 !== null){
+vErrors = vErrors === null ? listErrors0 : vErrors.concat(listErrors0);
+errors = vErrors.length;
+}
+}
+else {
+const err100 = {instancePath:instancePath+"/tls/frontend/perPort",schemaPath:"#/properties/tls/properties/frontend/properties/perPort/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+}
+else {
+const err101 = {instancePath:instancePath+"/tls/frontend",schemaPath:"#/properties/tls/properties/frontend/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+}
+}
+else {
+const err102 = {instancePath:instancePath+"/tls",schemaPath:"#/properties/tls/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+}
+}
+else {
+const err103 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
 validate14.errors = vErrors;
 return errors === 0;
 }
 
-const formats2 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
-const formats4 = /^((([0-9a-f]{1,4}:){7}([0-9a-f]{1,4}|:))|(([0-9a-f]{1,4}:){6}(:[0-9a-f]{1,4}|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){5}(((:[0-9a-f]{1,4}){1,2})|:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){4}(((:[0-9a-f]{1,4}){1,3})|((:[0-9a-f]{1,4})?:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){3}(((:[0-9a-f]{1,4}){1,4})|((:[0-9a-f]{1,4}){0,2}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){2}(((:[0-9a-f]{1,4}){1,5})|((:[0-9a-f]{1,4}){0,3}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){1}(((:[0-9a-f]{1,4}){1,6})|((:[0-9a-f]{1,4}){0,4}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(:(((:[0-9a-f]{1,4}){1,7})|((:[0-9a-f]{1,4}){0,5}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:)))$/i;
-const func45 = (items, listType, keys, instancePath, schemaPath) => {
-  let errors = null;
-  const seen = new Set();
-  for (let index = 0; index < items.length; index++) {
-    const item = items[index];
-    const id = JSON.stringify(listType === "map" ? keys.map((k) => item?.[k]) : item);
-    if (seen.has(id)) {
-      const entry = listType === "map" ? "entry (" + keys.filter((k) => item?.[k] !== undefined).map((k) => k + ": " + JSON.stringify(item[k])).join(", ") + ")" : "value " + id;
-      (errors ??= []).push({ instancePath: instancePath + "/" + index, schemaPath, keyword: "x-kubernetes-list-type", params: {}, message: "duplicate " + entry });
-    }
-    seen.add(id);
-  }
-  return errors;
-};
-const pattern0 = func3("^Hostname|IPAddress|NamedAddress|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9\\/\\-._~%!$&'()*+,;=:]+$", "u");
-const pattern1 = func3("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", "u");
-const pattern6 = func3("^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
-const pattern7 = func3("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
-const pattern8 = func3("^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9]+$", "u");
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1036,2348 +3389,19 @@ errors = vErrors.length;
 }
 }
 if(data.spec !== undefined){
-let data3 = data.spec;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.gatewayClassName === undefined){
-const err4 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "gatewayClassName"},message:"must have required property '"+"gatewayClassName"+"'"};
+if(!(validate14(data.spec, {instancePath:instancePath+"/spec",parentData:data,parentDataProperty:"spec",rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err4];
 }
 else {
 vErrors.push(err4);
-}
-errors++;
-}
-if(data3.listeners === undefined){
-const err5 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "listeners"},message:"must have required property '"+"listeners"+"'"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-for(const key1 in data3){
-if(!((((((key1 === "addresses") || (key1 === "allowedListeners")) || (key1 === "gatewayClassName")) || (key1 === "infrastructure")) || (key1 === "listeners")) || (key1 === "tls"))){
-const err6 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data3.addresses !== undefined){
-let data4 = data3.addresses;
-if(Array.isArray(data4)){
-if(data4.length > 16){
-const err7 = {instancePath:instancePath+"/spec/addresses",schemaPath:"#/properties/spec/properties/addresses/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-const len0 = data4.length;
-for(let i0=0; i0<len0; i0++){
-let data5 = data4[i0];
-const _errs14 = errors;
-let valid4 = false;
-let passing0 = null;
-const _errs15 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.type !== undefined){
-if(!(data5.type === "IPAddress")){
-const err8 = {instancePath:instancePath+"/spec/addresses/" + i0+"/type",schemaPath:"#/properties/spec/properties/addresses/items/oneOf/0/properties/type/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.addresses.items.oneOf[0].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-if(data5.value !== undefined){
-let data7 = data5.value;
-const _errs18 = errors;
-let valid6 = false;
-const _errs19 = errors;
-if(typeof data7 === "string"){
-if(!(formats2.test(data7))){
-const err9 = {instancePath:instancePath+"/spec/addresses/" + i0+"/value",schemaPath:"#/properties/spec/properties/addresses/items/oneOf/0/properties/value/anyOf/0/format",keyword:"format",params:{format: "ipv4"},message:"must match format \""+"ipv4"+"\""};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-var _valid1 = _errs19 === errors;
-valid6 = valid6 || _valid1;
-if(!valid6){
-const _errs20 = errors;
-if(typeof data7 === "string"){
-if(!(formats4.test(data7))){
-const err10 = {instancePath:instancePath+"/spec/addresses/" + i0+"/value",schemaPath:"#/properties/spec/properties/addresses/items/oneOf/0/properties/value/anyOf/1/format",keyword:"format",params:{format: "ipv6"},message:"must match format \""+"ipv6"+"\""};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-var _valid1 = _errs20 === errors;
-valid6 = valid6 || _valid1;
-}
-if(!valid6){
-const err11 = {instancePath:instancePath+"/spec/addresses/" + i0+"/value",schemaPath:"#/properties/spec/properties/addresses/items/oneOf/0/properties/value/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-else {
-errors = _errs18;
-if(vErrors !== null){
-if(_errs18){
-vErrors.length = _errs18;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-var _valid0 = _errs15 === errors;
-if(_valid0){
-valid4 = true;
-passing0 = 0;
-}
-const _errs21 = errors;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.type !== undefined){
-const _errs23 = errors;
-const _errs24 = errors;
-if(!(data5.type === "IPAddress")){
-const err12 = {};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-var valid8 = _errs24 === errors;
-if(valid8){
-const err13 = {instancePath:instancePath+"/spec/addresses/" + i0+"/type",schemaPath:"#/properties/spec/properties/addresses/items/oneOf/1/properties/type/not",keyword:"not",params:{},message:"must NOT be valid"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-else {
-errors = _errs23;
-if(vErrors !== null){
-if(_errs23){
-vErrors.length = _errs23;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-var _valid0 = _errs21 === errors;
-if(_valid0 && valid4){
-valid4 = false;
-passing0 = [passing0, 1];
-}
-else {
-if(_valid0){
-valid4 = true;
-passing0 = 1;
-}
-}
-if(!valid4){
-const err14 = {instancePath:instancePath+"/spec/addresses/" + i0,schemaPath:"#/properties/spec/properties/addresses/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-else {
-errors = _errs14;
-if(vErrors !== null){
-if(_errs14){
-vErrors.length = _errs14;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-for(const key2 in data5){
-if(!((key2 === "type") || (key2 === "value"))){
-const err15 = {instancePath:instancePath+"/spec/addresses/" + i0,schemaPath:"#/properties/spec/properties/addresses/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data5.type !== undefined){
-let data9 = data5.type;
-if(typeof data9 === "string"){
-if(func1(data9) > 253){
-const err16 = {instancePath:instancePath+"/spec/addresses/" + i0+"/type",schemaPath:"#/properties/spec/properties/addresses/items/properties/type/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-if(func1(data9) < 1){
-const err17 = {instancePath:instancePath+"/spec/addresses/" + i0+"/type",schemaPath:"#/properties/spec/properties/addresses/items/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-if(!pattern0.test(data9)){
-const err18 = {instancePath:instancePath+"/spec/addresses/" + i0+"/type",schemaPath:"#/properties/spec/properties/addresses/items/properties/type/pattern",keyword:"pattern",params:{pattern: "^Hostname|IPAddress|NamedAddress|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9\\/\\-._~%!$&'()*+,;=:]+$"},message:"must match pattern \""+"^Hostname|IPAddress|NamedAddress|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9\\/\\-._~%!$&'()*+,;=:]+$"+"\""};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-else {
-const err19 = {instancePath:instancePath+"/spec/addresses/" + i0+"/type",schemaPath:"#/properties/spec/properties/addresses/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-if(data5.value !== undefined){
-let data10 = data5.value;
-if(typeof data10 === "string"){
-if(func1(data10) > 253){
-const err20 = {instancePath:instancePath+"/spec/addresses/" + i0+"/value",schemaPath:"#/properties/spec/properties/addresses/items/properties/value/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-else {
-const err21 = {instancePath:instancePath+"/spec/addresses/" + i0+"/value",schemaPath:"#/properties/spec/properties/addresses/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-}
-}
-else {
-const err22 = {instancePath:instancePath+"/spec/addresses/" + i0,schemaPath:"#/properties/spec/properties/addresses/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-}
-}
-else {
-const err23 = {instancePath:instancePath+"/spec/addresses",schemaPath:"#/properties/spec/properties/addresses/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-if(data3.allowedListeners !== undefined){
-let data11 = data3.allowedListeners;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-for(const key3 in data11){
-if(!(key3 === "namespaces")){
-const err24 = {instancePath:instancePath+"/spec/allowedListeners",schemaPath:"#/properties/spec/properties/allowedListeners/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-}
-if(data11.namespaces !== undefined){
-let data12 = data11.namespaces;
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-for(const key4 in data12){
-if(!((key4 === "from") || (key4 === "selector"))){
-const err25 = {instancePath:instancePath+"/spec/allowedListeners/namespaces",schemaPath:"#/properties/spec/properties/allowedListeners/properties/namespaces/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-if(data12.from !== undefined){
-let data13 = data12.from;
-if(typeof data13 !== "string"){
-const err26 = {instancePath:instancePath+"/spec/allowedListeners/namespaces/from",schemaPath:"#/properties/spec/properties/allowedListeners/properties/namespaces/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-if(!((((data13 === "All") || (data13 === "Selector")) || (data13 === "Same")) || (data13 === "None"))){
-const err27 = {instancePath:instancePath+"/spec/allowedListeners/namespaces/from",schemaPath:"#/properties/spec/properties/allowedListeners/properties/namespaces/properties/from/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.allowedListeners.properties.namespaces.properties.from.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data12.selector !== undefined){
-let data14 = data12.selector;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-for(const key5 in data14){
-if(!((key5 === "matchExpressions") || (key5 === "matchLabels"))){
-const err28 = {instancePath:instancePath+"/spec/allowedListeners/namespaces/selector",schemaPath:"#/properties/spec/properties/allowedListeners/properties/namespaces/properties/selector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-if(data14.matchExpressions !== undefined){
-let data15 = data14.matchExpressions;
-if(Array.isArray(data15)){
-const len1 = data15.length;
-for(let i1=0; i1<len1; i1++){
-let data16 = data15[i1];
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-if(data16.key === undefined){
-const err29 = {instancePath:instancePath+"/spec/allowedListeners/namespaces/selector/matchExpressions/" + i1,schemaPath:"#/properties/spec/properties/allowedListeners/properties/namespaces/properties/selector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-if(data16.operator === undefined){
-const err30 = {instancePath:instancePath+"/spec/allowedListeners/namespaces/selector/matchExpressions/" + i1,schemaPath:"#/properties/spec/properties/allowedListeners/properties/namespaces/properties/selector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-for(const key6 in data16){
-if(!(((key6 === "key") || (key6 === "operator")) || (key6 === "values"))){
-const err31 = {instancePath:instancePath+"/spec/allowedListeners/namespaces/selector/matchExpressions/" + i1,schemaPath:"#/properties/spec/properties/allowedListeners/properties/namespaces/properties/selector/properties/matchExpressions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-if(data16.key !== undefined){
-if(typeof data16.key !== "string"){
-const err32 = {instancePath:instancePath+"/spec/allowedListeners/namespaces/selector/matchExpressions/" + i1+"/key",schemaPath:"#/properties/spec/properties/allowedListeners/properties/namespaces/properties/selector/properties/matchExpressions/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-if(data16.operator !== undefined){
-if(typeof data16.operator !== "string"){
-const err33 = {instancePath:instancePath+"/spec/allowedListeners/namespaces/selector/matchExpressions/" + i1+"/operator",schemaPath:"#/properties/spec/properties/allowedListeners/properties/namespaces/properties/selector/properties/matchExpressions/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-if(data16.values !== undefined){
-let data19 = data16.values;
-if(Array.isArray(data19)){
-const len2 = data19.length;
-for(let i2=0; i2<len2; i2++){
-if(typeof data19[i2] !== "string"){
-const err34 = {instancePath:instancePath+"/spec/allowedListeners/namespaces/selector/matchExpressions/" + i1+"/values/" + i2,schemaPath:"#/properties/spec/properties/allowedListeners/properties/namespaces/properties/selector/properties/matchExpressions/items/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-}
-else {
-const err35 = {instancePath:instancePath+"/spec/allowedListeners/namespaces/selector/matchExpressions/" + i1+"/values",schemaPath:"#/properties/spec/properties/allowedListeners/properties/namespaces/properties/selector/properties/matchExpressions/items/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-}
-else {
-const err36 = {instancePath:instancePath+"/spec/allowedListeners/namespaces/selector/matchExpressions/" + i1,schemaPath:"#/properties/spec/properties/allowedListeners/properties/namespaces/properties/selector/properties/matchExpressions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-}
-else {
-const err37 = {instancePath:instancePath+"/spec/allowedListeners/namespaces/selector/matchExpressions",schemaPath:"#/properties/spec/properties/allowedListeners/properties/namespaces/properties/selector/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-if(data14.matchLabels !== undefined){
-let data21 = data14.matchLabels;
-if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
-for(const key7 in data21){
-if(typeof data21[key7] !== "string"){
-const err38 = {instancePath:instancePath+"/spec/allowedListeners/namespaces/selector/matchLabels/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/allowedListeners/properties/namespaces/properties/selector/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/spec/allowedListeners/namespaces/selector/matchLabels",schemaPath:"#/properties/spec/properties/allowedListeners/properties/namespaces/properties/selector/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-}
-else {
-const err40 = {instancePath:instancePath+"/spec/allowedListeners/namespaces/selector",schemaPath:"#/properties/spec/properties/allowedListeners/properties/namespaces/properties/selector/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-}
-}
-else {
-const err41 = {instancePath:instancePath+"/spec/allowedListeners/namespaces",schemaPath:"#/properties/spec/properties/allowedListeners/properties/namespaces/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-}
-}
-else {
-const err42 = {instancePath:instancePath+"/spec/allowedListeners",schemaPath:"#/properties/spec/properties/allowedListeners/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-}
-if(data3.gatewayClassName !== undefined){
-let data23 = data3.gatewayClassName;
-if(typeof data23 === "string"){
-if(func1(data23) > 253){
-const err43 = {instancePath:instancePath+"/spec/gatewayClassName",schemaPath:"#/properties/spec/properties/gatewayClassName/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-if(func1(data23) < 1){
-const err44 = {instancePath:instancePath+"/spec/gatewayClassName",schemaPath:"#/properties/spec/properties/gatewayClassName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-}
-else {
-const err45 = {instancePath:instancePath+"/spec/gatewayClassName",schemaPath:"#/properties/spec/properties/gatewayClassName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err45];
-}
-else {
-vErrors.push(err45);
-}
-errors++;
-}
-}
-if(data3.infrastructure !== undefined){
-let data24 = data3.infrastructure;
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-for(const key8 in data24){
-if(!(((key8 === "annotations") || (key8 === "labels")) || (key8 === "parametersRef"))){
-const err46 = {instancePath:instancePath+"/spec/infrastructure",schemaPath:"#/properties/spec/properties/infrastructure/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err46];
-}
-else {
-vErrors.push(err46);
-}
-errors++;
-}
-}
-if(data24.annotations !== undefined){
-let data25 = data24.annotations;
-if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
-if(Object.keys(data25).length > 16){
-const err47 = {instancePath:instancePath+"/spec/infrastructure/annotations",schemaPath:"#/properties/spec/properties/infrastructure/properties/annotations/maxProperties",keyword:"maxProperties",params:{limit: 16},message:"must NOT have more than 16 properties"};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
-for(const key9 in data25){
-let data26 = data25[key9];
-if(typeof data26 === "string"){
-if(func1(data26) > 4096){
-const err48 = {instancePath:instancePath+"/spec/infrastructure/annotations/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/infrastructure/properties/annotations/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
-if(vErrors === null){
-vErrors = [err48];
-}
-else {
-vErrors.push(err48);
-}
-errors++;
-}
-if(func1(data26) < 0){
-const err49 = {instancePath:instancePath+"/spec/infrastructure/annotations/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/infrastructure/properties/annotations/additionalProperties/minLength",keyword:"minLength",params:{limit: 0},message:"must NOT have fewer than 0 characters"};
-if(vErrors === null){
-vErrors = [err49];
-}
-else {
-vErrors.push(err49);
-}
-errors++;
-}
-}
-else {
-const err50 = {instancePath:instancePath+"/spec/infrastructure/annotations/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/infrastructure/properties/annotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err50];
-}
-else {
-vErrors.push(err50);
-}
-errors++;
-}
-}
-}
-else {
-const err51 = {instancePath:instancePath+"/spec/infrastructure/annotations",schemaPath:"#/properties/spec/properties/infrastructure/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err51];
-}
-else {
-vErrors.push(err51);
-}
-errors++;
-}
-}
-if(data24.labels !== undefined){
-let data27 = data24.labels;
-if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
-if(Object.keys(data27).length > 8){
-const err52 = {instancePath:instancePath+"/spec/infrastructure/labels",schemaPath:"#/properties/spec/properties/infrastructure/properties/labels/maxProperties",keyword:"maxProperties",params:{limit: 8},message:"must NOT have more than 8 properties"};
-if(vErrors === null){
-vErrors = [err52];
-}
-else {
-vErrors.push(err52);
-}
-errors++;
-}
-for(const key10 in data27){
-let data28 = data27[key10];
-if(typeof data28 === "string"){
-if(func1(data28) > 63){
-const err53 = {instancePath:instancePath+"/spec/infrastructure/labels/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/infrastructure/properties/labels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
-if(vErrors === null){
-vErrors = [err53];
-}
-else {
-vErrors.push(err53);
-}
-errors++;
-}
-if(func1(data28) < 0){
-const err54 = {instancePath:instancePath+"/spec/infrastructure/labels/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/infrastructure/properties/labels/additionalProperties/minLength",keyword:"minLength",params:{limit: 0},message:"must NOT have fewer than 0 characters"};
-if(vErrors === null){
-vErrors = [err54];
-}
-else {
-vErrors.push(err54);
-}
-errors++;
-}
-if(!pattern1.test(data28)){
-const err55 = {instancePath:instancePath+"/spec/infrastructure/labels/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/infrastructure/properties/labels/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"},message:"must match pattern \""+"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"+"\""};
-if(vErrors === null){
-vErrors = [err55];
-}
-else {
-vErrors.push(err55);
-}
-errors++;
-}
-}
-else {
-const err56 = {instancePath:instancePath+"/spec/infrastructure/labels/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/infrastructure/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err56];
-}
-else {
-vErrors.push(err56);
-}
-errors++;
-}
-}
-}
-else {
-const err57 = {instancePath:instancePath+"/spec/infrastructure/labels",schemaPath:"#/properties/spec/properties/infrastructure/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-}
-if(data24.parametersRef !== undefined){
-let data29 = data24.parametersRef;
-if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-if(data29.group === undefined){
-const err58 = {instancePath:instancePath+"/spec/infrastructure/parametersRef",schemaPath:"#/properties/spec/properties/infrastructure/properties/parametersRef/required",keyword:"required",params:{missingProperty: "group"},message:"must have required property '"+"group"+"'"};
-if(vErrors === null){
-vErrors = [err58];
-}
-else {
-vErrors.push(err58);
-}
-errors++;
-}
-if(data29.kind === undefined){
-const err59 = {instancePath:instancePath+"/spec/infrastructure/parametersRef",schemaPath:"#/properties/spec/properties/infrastructure/properties/parametersRef/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
-if(vErrors === null){
-vErrors = [err59];
-}
-else {
-vErrors.push(err59);
-}
-errors++;
-}
-if(data29.name === undefined){
-const err60 = {instancePath:instancePath+"/spec/infrastructure/parametersRef",schemaPath:"#/properties/spec/properties/infrastructure/properties/parametersRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err60];
-}
-else {
-vErrors.push(err60);
-}
-errors++;
-}
-for(const key11 in data29){
-if(!(((key11 === "group") || (key11 === "kind")) || (key11 === "name"))){
-const err61 = {instancePath:instancePath+"/spec/infrastructure/parametersRef",schemaPath:"#/properties/spec/properties/infrastructure/properties/parametersRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err61];
-}
-else {
-vErrors.push(err61);
-}
-errors++;
-}
-}
-if(data29.group !== undefined){
-let data30 = data29.group;
-if(typeof data30 === "string"){
-if(func1(data30) > 253){
-const err62 = {instancePath:instancePath+"/spec/infrastructure/parametersRef/group",schemaPath:"#/properties/spec/properties/infrastructure/properties/parametersRef/properties/group/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err62];
-}
-else {
-vErrors.push(err62);
-}
-errors++;
-}
-if(!pattern2.test(data30)){
-const err63 = {instancePath:instancePath+"/spec/infrastructure/parametersRef/group",schemaPath:"#/properties/spec/properties/infrastructure/properties/parametersRef/properties/group/pattern",keyword:"pattern",params:{pattern: "^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
-if(vErrors === null){
-vErrors = [err63];
-}
-else {
-vErrors.push(err63);
-}
-errors++;
-}
-}
-else {
-const err64 = {instancePath:instancePath+"/spec/infrastructure/parametersRef/group",schemaPath:"#/properties/spec/properties/infrastructure/properties/parametersRef/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err64];
-}
-else {
-vErrors.push(err64);
-}
-errors++;
-}
-}
-if(data29.kind !== undefined){
-let data31 = data29.kind;
-if(typeof data31 === "string"){
-if(func1(data31) > 63){
-const err65 = {instancePath:instancePath+"/spec/infrastructure/parametersRef/kind",schemaPath:"#/properties/spec/properties/infrastructure/properties/parametersRef/properties/kind/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
-if(vErrors === null){
-vErrors = [err65];
-}
-else {
-vErrors.push(err65);
-}
-errors++;
-}
-if(func1(data31) < 1){
-const err66 = {instancePath:instancePath+"/spec/infrastructure/parametersRef/kind",schemaPath:"#/properties/spec/properties/infrastructure/properties/parametersRef/properties/kind/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err66];
-}
-else {
-vErrors.push(err66);
-}
-errors++;
-}
-if(!pattern3.test(data31)){
-const err67 = {instancePath:instancePath+"/spec/infrastructure/parametersRef/kind",schemaPath:"#/properties/spec/properties/infrastructure/properties/parametersRef/properties/kind/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"},message:"must match pattern \""+"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"+"\""};
-if(vErrors === null){
-vErrors = [err67];
-}
-else {
-vErrors.push(err67);
-}
-errors++;
-}
-}
-else {
-const err68 = {instancePath:instancePath+"/spec/infrastructure/parametersRef/kind",schemaPath:"#/properties/spec/properties/infrastructure/properties/parametersRef/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err68];
-}
-else {
-vErrors.push(err68);
-}
-errors++;
-}
-}
-if(data29.name !== undefined){
-let data32 = data29.name;
-if(typeof data32 === "string"){
-if(func1(data32) > 253){
-const err69 = {instancePath:instancePath+"/spec/infrastructure/parametersRef/name",schemaPath:"#/properties/spec/properties/infrastructure/properties/parametersRef/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err69];
-}
-else {
-vErrors.push(err69);
-}
-errors++;
-}
-if(func1(data32) < 1){
-const err70 = {instancePath:instancePath+"/spec/infrastructure/parametersRef/name",schemaPath:"#/properties/spec/properties/infrastructure/properties/parametersRef/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err70];
-}
-else {
-vErrors.push(err70);
-}
-errors++;
-}
-}
-else {
-const err71 = {instancePath:instancePath+"/spec/infrastructure/parametersRef/name",schemaPath:"#/properties/spec/properties/infrastructure/properties/parametersRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err71];
-}
-else {
-vErrors.push(err71);
-}
-errors++;
-}
-}
-}
-else {
-const err72 = {instancePath:instancePath+"/spec/infrastructure/parametersRef",schemaPath:"#/properties/spec/properties/infrastructure/properties/parametersRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err72];
-}
-else {
-vErrors.push(err72);
-}
-errors++;
-}
-}
-}
-else {
-const err73 = {instancePath:instancePath+"/spec/infrastructure",schemaPath:"#/properties/spec/properties/infrastructure/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err73];
-}
-else {
-vErrors.push(err73);
-}
-errors++;
-}
-}
-if(data3.listeners !== undefined){
-let data33 = data3.listeners;
-if(Array.isArray(data33)){
-if(data33.length > 64){
-const err74 = {instancePath:instancePath+"/spec/listeners",schemaPath:"#/properties/spec/properties/listeners/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
-if(vErrors === null){
-vErrors = [err74];
-}
-else {
-vErrors.push(err74);
-}
-errors++;
-}
-if(data33.length < 1){
-const err75 = {instancePath:instancePath+"/spec/listeners",schemaPath:"#/properties/spec/properties/listeners/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err75];
-}
-else {
-vErrors.push(err75);
-}
-errors++;
-}
-const len3 = data33.length;
-for(let i3=0; i3<len3; i3++){
-let data34 = data33[i3];
-if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
-if(data34.name === undefined){
-const err76 = {instancePath:instancePath+"/spec/listeners/" + i3,schemaPath:"#/properties/spec/properties/listeners/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err76];
-}
-else {
-vErrors.push(err76);
-}
-errors++;
-}
-if(data34.port === undefined){
-const err77 = {instancePath:instancePath+"/spec/listeners/" + i3,schemaPath:"#/properties/spec/properties/listeners/items/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'"};
-if(vErrors === null){
-vErrors = [err77];
-}
-else {
-vErrors.push(err77);
-}
-errors++;
-}
-if(data34.protocol === undefined){
-const err78 = {instancePath:instancePath+"/spec/listeners/" + i3,schemaPath:"#/properties/spec/properties/listeners/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
-if(vErrors === null){
-vErrors = [err78];
-}
-else {
-vErrors.push(err78);
-}
-errors++;
-}
-for(const key12 in data34){
-if(!((((((key12 === "allowedRoutes") || (key12 === "hostname")) || (key12 === "name")) || (key12 === "port")) || (key12 === "protocol")) || (key12 === "tls"))){
-const err79 = {instancePath:instancePath+"/spec/listeners/" + i3,schemaPath:"#/properties/spec/properties/listeners/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err79];
-}
-else {
-vErrors.push(err79);
-}
-errors++;
-}
-}
-if(data34.allowedRoutes !== undefined){
-let data35 = data34.allowedRoutes;
-if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
-for(const key13 in data35){
-if(!((key13 === "kinds") || (key13 === "namespaces"))){
-const err80 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes",schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err80];
-}
-else {
-vErrors.push(err80);
-}
-errors++;
-}
-}
-if(data35.kinds !== undefined){
-let data36 = data35.kinds;
-if(Array.isArray(data36)){
-if(data36.length > 8){
-const err81 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/kinds",schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/kinds/maxItems",keyword:"maxItems",params:{limit: 8},message:"must NOT have more than 8 items"};
-if(vErrors === null){
-vErrors = [err81];
-}
-else {
-vErrors.push(err81);
-}
-errors++;
-}
-const len4 = data36.length;
-for(let i4=0; i4<len4; i4++){
-let data37 = data36[i4];
-if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
-if(data37.kind === undefined){
-const err82 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/kinds/" + i4,schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/kinds/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
-if(vErrors === null){
-vErrors = [err82];
-}
-else {
-vErrors.push(err82);
-}
-errors++;
-}
-for(const key14 in data37){
-if(!((key14 === "group") || (key14 === "kind"))){
-const err83 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/kinds/" + i4,schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/kinds/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err83];
-}
-else {
-vErrors.push(err83);
-}
-errors++;
-}
-}
-if(data37.group !== undefined){
-let data38 = data37.group;
-if(typeof data38 === "string"){
-if(func1(data38) > 253){
-const err84 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/kinds/" + i4+"/group",schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/kinds/items/properties/group/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err84];
-}
-else {
-vErrors.push(err84);
-}
-errors++;
-}
-if(!pattern2.test(data38)){
-const err85 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/kinds/" + i4+"/group",schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/kinds/items/properties/group/pattern",keyword:"pattern",params:{pattern: "^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
-if(vErrors === null){
-vErrors = [err85];
-}
-else {
-vErrors.push(err85);
-}
-errors++;
-}
-}
-else {
-const err86 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/kinds/" + i4+"/group",schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/kinds/items/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err86];
-}
-else {
-vErrors.push(err86);
-}
-errors++;
-}
-}
-if(data37.kind !== undefined){
-let data39 = data37.kind;
-if(typeof data39 === "string"){
-if(func1(data39) > 63){
-const err87 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/kinds/" + i4+"/kind",schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/kinds/items/properties/kind/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
-if(vErrors === null){
-vErrors = [err87];
-}
-else {
-vErrors.push(err87);
-}
-errors++;
-}
-if(func1(data39) < 1){
-const err88 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/kinds/" + i4+"/kind",schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/kinds/items/properties/kind/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err88];
-}
-else {
-vErrors.push(err88);
-}
-errors++;
-}
-if(!pattern3.test(data39)){
-const err89 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/kinds/" + i4+"/kind",schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/kinds/items/properties/kind/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"},message:"must match pattern \""+"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"+"\""};
-if(vErrors === null){
-vErrors = [err89];
-}
-else {
-vErrors.push(err89);
-}
-errors++;
-}
-}
-else {
-const err90 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/kinds/" + i4+"/kind",schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/kinds/items/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err90];
-}
-else {
-vErrors.push(err90);
-}
-errors++;
-}
-}
-}
-else {
-const err91 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/kinds/" + i4,schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/kinds/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err91];
-}
-else {
-vErrors.push(err91);
-}
-errors++;
-}
-}
-}
-else {
-const err92 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/kinds",schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/kinds/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err92];
-}
-else {
-vErrors.push(err92);
-}
-errors++;
-}
-}
-if(data35.namespaces !== undefined){
-let data40 = data35.namespaces;
-if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
-for(const key15 in data40){
-if(!((key15 === "from") || (key15 === "selector"))){
-const err93 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/namespaces",schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/namespaces/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err93];
-}
-else {
-vErrors.push(err93);
-}
-errors++;
-}
-}
-if(data40.from !== undefined){
-let data41 = data40.from;
-if(typeof data41 !== "string"){
-const err94 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/namespaces/from",schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/namespaces/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err94];
-}
-else {
-vErrors.push(err94);
-}
-errors++;
-}
-if(!(((data41 === "All") || (data41 === "Selector")) || (data41 === "Same"))){
-const err95 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/namespaces/from",schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/namespaces/properties/from/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.listeners.items.properties.allowedRoutes.properties.namespaces.properties.from.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err95];
-}
-else {
-vErrors.push(err95);
-}
-errors++;
-}
-}
-if(data40.selector !== undefined){
-let data42 = data40.selector;
-if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
-for(const key16 in data42){
-if(!((key16 === "matchExpressions") || (key16 === "matchLabels"))){
-const err96 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/namespaces/selector",schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/namespaces/properties/selector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err96];
-}
-else {
-vErrors.push(err96);
-}
-errors++;
-}
-}
-if(data42.matchExpressions !== undefined){
-let data43 = data42.matchExpressions;
-if(Array.isArray(data43)){
-const len5 = data43.length;
-for(let i5=0; i5<len5; i5++){
-let data44 = data43[i5];
-if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
-if(data44.key === undefined){
-const err97 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/namespaces/selector/matchExpressions/" + i5,schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/namespaces/properties/selector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err97];
-}
-else {
-vErrors.push(err97);
-}
-errors++;
-}
-if(data44.operator === undefined){
-const err98 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/namespaces/selector/matchExpressions/" + i5,schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/namespaces/properties/selector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
-if(vErrors === null){
-vErrors = [err98];
-}
-else {
-vErrors.push(err98);
-}
-errors++;
-}
-for(const key17 in data44){
-if(!(((key17 === "key") || (key17 === "operator")) || (key17 === "values"))){
-const err99 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/namespaces/selector/matchExpressions/" + i5,schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/namespaces/properties/selector/properties/matchExpressions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err99];
-}
-else {
-vErrors.push(err99);
-}
-errors++;
-}
-}
-if(data44.key !== undefined){
-if(typeof data44.key !== "string"){
-const err100 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/namespaces/selector/matchExpressions/" + i5+"/key",schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/namespaces/properties/selector/properties/matchExpressions/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err100];
-}
-else {
-vErrors.push(err100);
-}
-errors++;
-}
-}
-if(data44.operator !== undefined){
-if(typeof data44.operator !== "string"){
-const err101 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/namespaces/selector/matchExpressions/" + i5+"/operator",schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/namespaces/properties/selector/properties/matchExpressions/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err101];
-}
-else {
-vErrors.push(err101);
-}
-errors++;
-}
-}
-if(data44.values !== undefined){
-let data47 = data44.values;
-if(Array.isArray(data47)){
-const len6 = data47.length;
-for(let i6=0; i6<len6; i6++){
-if(typeof data47[i6] !== "string"){
-const err102 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/namespaces/selector/matchExpressions/" + i5+"/values/" + i6,schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/namespaces/properties/selector/properties/matchExpressions/items/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err102];
-}
-else {
-vErrors.push(err102);
-}
-errors++;
-}
-}
-}
-else {
-const err103 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/namespaces/selector/matchExpressions/" + i5+"/values",schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/namespaces/properties/selector/properties/matchExpressions/items/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err103];
-}
-else {
-vErrors.push(err103);
-}
-errors++;
-}
-}
-}
-else {
-const err104 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/namespaces/selector/matchExpressions/" + i5,schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/namespaces/properties/selector/properties/matchExpressions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err104];
-}
-else {
-vErrors.push(err104);
-}
-errors++;
-}
-}
-}
-else {
-const err105 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/namespaces/selector/matchExpressions",schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/namespaces/properties/selector/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err105];
-}
-else {
-vErrors.push(err105);
-}
-errors++;
-}
-}
-if(data42.matchLabels !== undefined){
-let data49 = data42.matchLabels;
-if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
-for(const key18 in data49){
-if(typeof data49[key18] !== "string"){
-const err106 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/namespaces/selector/matchLabels/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/namespaces/properties/selector/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err106];
-}
-else {
-vErrors.push(err106);
-}
-errors++;
-}
-}
-}
-else {
-const err107 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/namespaces/selector/matchLabels",schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/namespaces/properties/selector/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err107];
-}
-else {
-vErrors.push(err107);
-}
-errors++;
-}
-}
-}
-else {
-const err108 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/namespaces/selector",schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/namespaces/properties/selector/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err108];
-}
-else {
-vErrors.push(err108);
-}
-errors++;
-}
-}
-}
-else {
-const err109 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes/namespaces",schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/properties/namespaces/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err109];
-}
-else {
-vErrors.push(err109);
-}
-errors++;
-}
-}
-}
-else {
-const err110 = {instancePath:instancePath+"/spec/listeners/" + i3+"/allowedRoutes",schemaPath:"#/properties/spec/properties/listeners/items/properties/allowedRoutes/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err110];
-}
-else {
-vErrors.push(err110);
-}
-errors++;
-}
-}
-if(data34.hostname !== undefined){
-let data51 = data34.hostname;
-if(typeof data51 === "string"){
-if(func1(data51) > 253){
-const err111 = {instancePath:instancePath+"/spec/listeners/" + i3+"/hostname",schemaPath:"#/properties/spec/properties/listeners/items/properties/hostname/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err111];
-}
-else {
-vErrors.push(err111);
-}
-errors++;
-}
-if(func1(data51) < 1){
-const err112 = {instancePath:instancePath+"/spec/listeners/" + i3+"/hostname",schemaPath:"#/properties/spec/properties/listeners/items/properties/hostname/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err112];
-}
-else {
-vErrors.push(err112);
-}
-errors++;
-}
-if(!pattern6.test(data51)){
-const err113 = {instancePath:instancePath+"/spec/listeners/" + i3+"/hostname",schemaPath:"#/properties/spec/properties/listeners/items/properties/hostname/pattern",keyword:"pattern",params:{pattern: "^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
-if(vErrors === null){
-vErrors = [err113];
-}
-else {
-vErrors.push(err113);
-}
-errors++;
-}
-}
-else {
-const err114 = {instancePath:instancePath+"/spec/listeners/" + i3+"/hostname",schemaPath:"#/properties/spec/properties/listeners/items/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err114];
-}
-else {
-vErrors.push(err114);
-}
-errors++;
-}
-}
-if(data34.name !== undefined){
-let data52 = data34.name;
-if(typeof data52 === "string"){
-if(func1(data52) > 253){
-const err115 = {instancePath:instancePath+"/spec/listeners/" + i3+"/name",schemaPath:"#/properties/spec/properties/listeners/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err115];
-}
-else {
-vErrors.push(err115);
-}
-errors++;
-}
-if(func1(data52) < 1){
-const err116 = {instancePath:instancePath+"/spec/listeners/" + i3+"/name",schemaPath:"#/properties/spec/properties/listeners/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err116];
-}
-else {
-vErrors.push(err116);
-}
-errors++;
-}
-if(!pattern7.test(data52)){
-const err117 = {instancePath:instancePath+"/spec/listeners/" + i3+"/name",schemaPath:"#/properties/spec/properties/listeners/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
-if(vErrors === null){
-vErrors = [err117];
-}
-else {
-vErrors.push(err117);
-}
-errors++;
-}
-}
-else {
-const err118 = {instancePath:instancePath+"/spec/listeners/" + i3+"/name",schemaPath:"#/properties/spec/properties/listeners/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err118];
-}
-else {
-vErrors.push(err118);
-}
-errors++;
-}
-}
-if(data34.port !== undefined){
-let data53 = data34.port;
-if(!(((typeof data53 == "number") && (!(data53 % 1) && !isNaN(data53))) && (isFinite(data53)))){
-const err119 = {instancePath:instancePath+"/spec/listeners/" + i3+"/port",schemaPath:"#/properties/spec/properties/listeners/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err119];
-}
-else {
-vErrors.push(err119);
-}
-errors++;
-}
-if((typeof data53 == "number") && (isFinite(data53))){
-if(data53 > 65535 || isNaN(data53)){
-const err120 = {instancePath:instancePath+"/spec/listeners/" + i3+"/port",schemaPath:"#/properties/spec/properties/listeners/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
-if(vErrors === null){
-vErrors = [err120];
-}
-else {
-vErrors.push(err120);
-}
-errors++;
-}
-if(data53 < 1 || isNaN(data53)){
-const err121 = {instancePath:instancePath+"/spec/listeners/" + i3+"/port",schemaPath:"#/properties/spec/properties/listeners/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err121];
-}
-else {
-vErrors.push(err121);
-}
-errors++;
-}
-}
-}
-if(data34.protocol !== undefined){
-let data54 = data34.protocol;
-if(typeof data54 === "string"){
-if(func1(data54) > 255){
-const err122 = {instancePath:instancePath+"/spec/listeners/" + i3+"/protocol",schemaPath:"#/properties/spec/properties/listeners/items/properties/protocol/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"};
-if(vErrors === null){
-vErrors = [err122];
-}
-else {
-vErrors.push(err122);
-}
-errors++;
-}
-if(func1(data54) < 1){
-const err123 = {instancePath:instancePath+"/spec/listeners/" + i3+"/protocol",schemaPath:"#/properties/spec/properties/listeners/items/properties/protocol/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err123];
-}
-else {
-vErrors.push(err123);
-}
-errors++;
-}
-if(!pattern8.test(data54)){
-const err124 = {instancePath:instancePath+"/spec/listeners/" + i3+"/protocol",schemaPath:"#/properties/spec/properties/listeners/items/properties/protocol/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9]+$"},message:"must match pattern \""+"^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9]+$"+"\""};
-if(vErrors === null){
-vErrors = [err124];
-}
-else {
-vErrors.push(err124);
-}
-errors++;
-}
-}
-else {
-const err125 = {instancePath:instancePath+"/spec/listeners/" + i3+"/protocol",schemaPath:"#/properties/spec/properties/listeners/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err125];
-}
-else {
-vErrors.push(err125);
-}
-errors++;
-}
-}
-if(data34.tls !== undefined){
-let data55 = data34.tls;
-if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
-for(const key19 in data55){
-if(!(((key19 === "certificateRefs") || (key19 === "mode")) || (key19 === "options"))){
-const err126 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls",schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err126];
-}
-else {
-vErrors.push(err126);
-}
-errors++;
-}
-}
-if(data55.certificateRefs !== undefined){
-let data56 = data55.certificateRefs;
-if(Array.isArray(data56)){
-if(data56.length > 64){
-const err127 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/certificateRefs",schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/certificateRefs/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
-if(vErrors === null){
-vErrors = [err127];
-}
-else {
-vErrors.push(err127);
-}
-errors++;
-}
-const len7 = data56.length;
-for(let i7=0; i7<len7; i7++){
-let data57 = data56[i7];
-if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
-if(data57.name === undefined){
-const err128 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/certificateRefs/" + i7,schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/certificateRefs/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err128];
-}
-else {
-vErrors.push(err128);
-}
-errors++;
-}
-for(const key20 in data57){
-if(!((((key20 === "group") || (key20 === "kind")) || (key20 === "name")) || (key20 === "namespace"))){
-const err129 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/certificateRefs/" + i7,schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/certificateRefs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err129];
-}
-else {
-vErrors.push(err129);
-}
-errors++;
-}
-}
-if(data57.group !== undefined){
-let data58 = data57.group;
-if(typeof data58 === "string"){
-if(func1(data58) > 253){
-const err130 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/certificateRefs/" + i7+"/group",schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/certificateRefs/items/properties/group/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err130];
-}
-else {
-vErrors.push(err130);
-}
-errors++;
-}
-if(!pattern2.test(data58)){
-const err131 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/certificateRefs/" + i7+"/group",schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/certificateRefs/items/properties/group/pattern",keyword:"pattern",params:{pattern: "^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
-if(vErrors === null){
-vErrors = [err131];
-}
-else {
-vErrors.push(err131);
-}
-errors++;
-}
-}
-else {
-const err132 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/certificateRefs/" + i7+"/group",schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/certificateRefs/items/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err132];
-}
-else {
-vErrors.push(err132);
-}
-errors++;
-}
-}
-if(data57.kind !== undefined){
-let data59 = data57.kind;
-if(typeof data59 === "string"){
-if(func1(data59) > 63){
-const err133 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/certificateRefs/" + i7+"/kind",schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/certificateRefs/items/properties/kind/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
-if(vErrors === null){
-vErrors = [err133];
-}
-else {
-vErrors.push(err133);
-}
-errors++;
-}
-if(func1(data59) < 1){
-const err134 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/certificateRefs/" + i7+"/kind",schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/certificateRefs/items/properties/kind/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err134];
-}
-else {
-vErrors.push(err134);
-}
-errors++;
-}
-if(!pattern3.test(data59)){
-const err135 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/certificateRefs/" + i7+"/kind",schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/certificateRefs/items/properties/kind/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"},message:"must match pattern \""+"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"+"\""};
-if(vErrors === null){
-vErrors = [err135];
-}
-else {
-vErrors.push(err135);
-}
-errors++;
-}
-}
-else {
-const err136 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/certificateRefs/" + i7+"/kind",schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/certificateRefs/items/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err136];
-}
-else {
-vErrors.push(err136);
-}
-errors++;
-}
-}
-if(data57.name !== undefined){
-let data60 = data57.name;
-if(typeof data60 === "string"){
-if(func1(data60) > 253){
-const err137 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/certificateRefs/" + i7+"/name",schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/certificateRefs/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err137];
-}
-else {
-vErrors.push(err137);
-}
-errors++;
-}
-if(func1(data60) < 1){
-const err138 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/certificateRefs/" + i7+"/name",schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/certificateRefs/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err138];
-}
-else {
-vErrors.push(err138);
-}
-errors++;
-}
-}
-else {
-const err139 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/certificateRefs/" + i7+"/name",schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/certificateRefs/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err139];
-}
-else {
-vErrors.push(err139);
-}
-errors++;
-}
-}
-if(data57.namespace !== undefined){
-let data61 = data57.namespace;
-if(typeof data61 === "string"){
-if(func1(data61) > 63){
-const err140 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/certificateRefs/" + i7+"/namespace",schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/certificateRefs/items/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
-if(vErrors === null){
-vErrors = [err140];
-}
-else {
-vErrors.push(err140);
-}
-errors++;
-}
-if(func1(data61) < 1){
-const err141 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/certificateRefs/" + i7+"/namespace",schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/certificateRefs/items/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err141];
-}
-else {
-vErrors.push(err141);
-}
-errors++;
-}
-if(!pattern11.test(data61)){
-const err142 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/certificateRefs/" + i7+"/namespace",schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/certificateRefs/items/properties/namespace/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\""};
-if(vErrors === null){
-vErrors = [err142];
-}
-else {
-vErrors.push(err142);
-}
-errors++;
-}
-}
-else {
-const err143 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/certificateRefs/" + i7+"/namespace",schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/certificateRefs/items/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err143];
-}
-else {
-vErrors.push(err143);
-}
-errors++;
-}
-}
-}
-else {
-const err144 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/certificateRefs/" + i7,schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/certificateRefs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err144];
-}
-else {
-vErrors.push(err144);
-}
-errors++;
-}
-}
-}
-else {
-const err145 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/certificateRefs",schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/certificateRefs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err145];
-}
-else {
-vErrors.push(err145);
-}
-errors++;
-}
-}
-if(data55.mode !== undefined){
-let data62 = data55.mode;
-if(typeof data62 !== "string"){
-const err146 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/mode",schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err146];
-}
-else {
-vErrors.push(err146);
-}
-errors++;
-}
-if(!((data62 === "Terminate") || (data62 === "Passthrough"))){
-const err147 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/mode",schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/mode/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.listeners.items.properties.tls.properties.mode.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err147];
-}
-else {
-vErrors.push(err147);
-}
-errors++;
-}
-}
-if(data55.options !== undefined){
-let data63 = data55.options;
-if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
-if(Object.keys(data63).length > 16){
-const err148 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/options",schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/options/maxProperties",keyword:"maxProperties",params:{limit: 16},message:"must NOT have more than 16 properties"};
-if(vErrors === null){
-vErrors = [err148];
-}
-else {
-vErrors.push(err148);
-}
-errors++;
-}
-for(const key21 in data63){
-let data64 = data63[key21];
-if(typeof data64 === "string"){
-if(func1(data64) > 4096){
-const err149 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/options/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/options/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
-if(vErrors === null){
-vErrors = [err149];
-}
-else {
-vErrors.push(err149);
-}
-errors++;
-}
-if(func1(data64) < 0){
-const err150 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/options/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/options/additionalProperties/minLength",keyword:"minLength",params:{limit: 0},message:"must NOT have fewer than 0 characters"};
-if(vErrors === null){
-vErrors = [err150];
-}
-else {
-vErrors.push(err150);
-}
-errors++;
-}
-}
-else {
-const err151 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/options/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/options/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err151];
-}
-else {
-vErrors.push(err151);
-}
-errors++;
-}
-}
-}
-else {
-const err152 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls/options",schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/properties/options/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err152];
-}
-else {
-vErrors.push(err152);
-}
-errors++;
-}
-}
-}
-else {
-const err153 = {instancePath:instancePath+"/spec/listeners/" + i3+"/tls",schemaPath:"#/properties/spec/properties/listeners/items/properties/tls/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err153];
-}
-else {
-vErrors.push(err153);
-}
-errors++;
-}
-}
-}
-else {
-const err154 = {instancePath:instancePath+"/spec/listeners/" + i3,schemaPath:"#/properties/spec/properties/listeners/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err154];
-}
-else {
-vErrors.push(err154);
-}
-errors++;
-}
-}
-const listErrors0 = func45(data33, "map", ["name"], instancePath+"/spec/listeners", "#/properties/spec/properties/listeners/x-kubernetes-list-type");
-if(listErrors0 !== null){
-vErrors = vErrors === null ? listErrors0 : vErrors.concat(listErrors0);
-errors = vErrors.length;
-}
-}
-else {
-const err155 = {instancePath:instancePath+"/spec/listeners",schemaPath:"#/properties/spec/properties/listeners/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err155];
-}
-else {
-vErrors.push(err155);
-}
-errors++;
-}
-}
-if(data3.tls !== undefined){
-let data65 = data3.tls;
-if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
-for(const key22 in data65){
-if(!((key22 === "backend") || (key22 === "frontend"))){
-const err156 = {instancePath:instancePath+"/spec/tls",schemaPath:"#/properties/spec/properties/tls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err156];
-}
-else {
-vErrors.push(err156);
-}
-errors++;
-}
-}
-if(data65.backend !== undefined){
-let data66 = data65.backend;
-if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
-for(const key23 in data66){
-if(!(key23 === "clientCertificateRef")){
-const err157 = {instancePath:instancePath+"/spec/tls/backend",schemaPath:"#/properties/spec/properties/tls/properties/backend/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err157];
-}
-else {
-vErrors.push(err157);
-}
-errors++;
-}
-}
-if(data66.clientCertificateRef !== undefined){
-let data67 = data66.clientCertificateRef;
-if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
-if(data67.name === undefined){
-const err158 = {instancePath:instancePath+"/spec/tls/backend/clientCertificateRef",schemaPath:"#/properties/spec/properties/tls/properties/backend/properties/clientCertificateRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err158];
-}
-else {
-vErrors.push(err158);
-}
-errors++;
-}
-for(const key24 in data67){
-if(!((((key24 === "group") || (key24 === "kind")) || (key24 === "name")) || (key24 === "namespace"))){
-const err159 = {instancePath:instancePath+"/spec/tls/backend/clientCertificateRef",schemaPath:"#/properties/spec/properties/tls/properties/backend/properties/clientCertificateRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err159];
-}
-else {
-vErrors.push(err159);
-}
-errors++;
-}
-}
-if(data67.group !== undefined){
-let data68 = data67.group;
-if(typeof data68 === "string"){
-if(func1(data68) > 253){
-const err160 = {instancePath:instancePath+"/spec/tls/backend/clientCertificateRef/group",schemaPath:"#/properties/spec/properties/tls/properties/backend/properties/clientCertificateRef/properties/group/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err160];
-}
-else {
-vErrors.push(err160);
-}
-errors++;
-}
-if(!pattern2.test(data68)){
-const err161 = {instancePath:instancePath+"/spec/tls/backend/clientCertificateRef/group",schemaPath:"#/properties/spec/properties/tls/properties/backend/properties/clientCertificateRef/properties/group/pattern",keyword:"pattern",params:{pattern: "^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
-if(vErrors === null){
-vErrors = [err161];
-}
-else {
-vErrors.push(err161);
-}
-errors++;
-}
-}
-else {
-const err162 = {instancePath:instancePath+"/spec/tls/backend/clientCertificateRef/group",schemaPath:"#/properties/spec/properties/tls/properties/backend/properties/clientCertificateRef/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err162];
-}
-else {
-vErrors.push(err162);
-}
-errors++;
-}
-}
-if(data67.kind !== undefined){
-let data69 = data67.kind;
-if(typeof data69 === "string"){
-if(func1(data69) > 63){
-const err163 = {instancePath:instancePath+"/spec/tls/backend/clientCertificateRef/kind",schemaPath:"#/properties/spec/properties/tls/properties/backend/properties/clientCertificateRef/properties/kind/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
-if(vErrors === null){
-vErrors = [err163];
-}
-else {
-vErrors.push(err163);
-}
-errors++;
-}
-if(func1(data69) < 1){
-const err164 = {instancePath:instancePath+"/spec/tls/backend/clientCertificateRef/kind",schemaPath:"#/properties/spec/properties/tls/properties/backend/properties/clientCertificateRef/properties/kind/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err164];
-}
-else {
-vErrors.push(err164);
-}
-errors++;
-}
-if(!pattern3.test(data69)){
-const err165 = {instancePath:instancePath+"/spec/tls/backend/clientCertificateRef/kind",schemaPath:"#/properties/spec/properties/tls/properties/backend/properties/clientCertificateRef/properties/kind/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"},message:"must match pattern \""+"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"+"\""};
-if(vErrors === null){
-vErrors = [err165];
-}
-else {
-vErrors.push(err165);
-}
-errors++;
-}
-}
-else {
-const err166 = {instancePath:instancePath+"/spec/tls/backend/clientCertificateRef/kind",schemaPath:"#/properties/spec/properties/tls/properties/backend/properties/clientCertificateRef/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err166];
-}
-else {
-vErrors.push(err166);
-}
-errors++;
-}
-}
-if(data67.name !== undefined){
-let data70 = data67.name;
-if(typeof data70 === "string"){
-if(func1(data70) > 253){
-const err167 = {instancePath:instancePath+"/spec/tls/backend/clientCertificateRef/name",schemaPath:"#/properties/spec/properties/tls/properties/backend/properties/clientCertificateRef/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err167];
-}
-else {
-vErrors.push(err167);
-}
-errors++;
-}
-if(func1(data70) < 1){
-const err168 = {instancePath:instancePath+"/spec/tls/backend/clientCertificateRef/name",schemaPath:"#/properties/spec/properties/tls/properties/backend/properties/clientCertificateRef/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err168];
-}
-else {
-vErrors.push(err168);
-}
-errors++;
-}
-}
-else {
-const err169 = {instancePath:instancePath+"/spec/tls/backend/clientCertificateRef/name",schemaPath:"#/properties/spec/properties/tls/properties/backend/properties/clientCertificateRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err169];
-}
-else {
-vErrors.push(err169);
-}
-errors++;
-}
-}
-if(data67.namespace !== undefined){
-let data71 = data67.namespace;
-if(typeof data71 === "string"){
-if(func1(data71) > 63){
-const err170 = {instancePath:instancePath+"/spec/tls/backend/clientCertificateRef/namespace",schemaPath:"#/properties/spec/properties/tls/properties/backend/properties/clientCertificateRef/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
-if(vErrors === null){
-vErrors = [err170];
-}
-else {
-vErrors.push(err170);
-}
-errors++;
-}
-if(func1(data71) < 1){
-const err171 = {instancePath:instancePath+"/spec/tls/backend/clientCertificateRef/namespace",schemaPath:"#/properties/spec/properties/tls/properties/backend/properties/clientCertificateRef/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err171];
-}
-else {
-vErrors.push(err171);
-}
-errors++;
-}
-if(!pattern11.test(data71)){
-const err172 = {instancePath:instancePath+"/spec/tls/backend/clientCertificateRef/namespace",schemaPath:"#/properties/spec/properties/tls/properties/backend/properties/clientCertificateRef/properties/namespace/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\""};
-if(vErrors === null){
-vErrors = [err172];
-}
-else {
-vErrors.push(err172);
-}
-errors++;
-}
-}
-else {
-const err173 = {instancePath:instancePath+"/spec/tls/backend/clientCertificateRef/namespace",schemaPath:"#/properties/spec/properties/tls/properties/backend/properties/clientCertificateRef/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err173];
-}
-else {
-vErrors.push(err173);
-}
-errors++;
-}
-}
-}
-else {
-const err174 = {instancePath:instancePath+"/spec/tls/backend/clientCertificateRef",schemaPath:"#/properties/spec/properties/tls/properties/backend/properties/clientCertificateRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err174];
-}
-else {
-vErrors.push(err174);
-}
-errors++;
-}
-}
-}
-else {
-const err175 = {instancePath:instancePath+"/spec/tls/backend",schemaPath:"#/properties/spec/properties/tls/properties/backend/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err175];
-}
-else {
-vErrors.push(err175);
-}
-errors++;
-}
-}
-if(data65.frontend !== undefined){
-let data72 = data65.frontend;
-if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
-if(data72.default === undefined){
-const err176 = {instancePath:instancePath+"/spec/tls/frontend",schemaPath:"#/properties/spec/properties/tls/properties/frontend/required",keyword:"required",params:{missingProperty: "default"},message:"must have required property '"+"default"+"'"};
-if(vErrors === null){
-vErrors = [err176];
-}
-else {
-vErrors.push(err176);
-}
-errors++;
-}
-for(const key25 in data72){
-if(!((key25 === "default") || (key25 === "perPort"))){
-const err177 = {instancePath:instancePath+"/spec/tls/frontend",schemaPath:"#/properties/spec/properties/tls/properties/frontend/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err177];
-}
-else {
-vErrors.push(err177);
-}
-errors++;
-}
-}
-if(data72.default !== undefined){
-if(!(validate14(data72.default, {instancePath:instancePath+"/spec/tls/frontend/default",parentData:data72,parentDataProperty:"default",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data72.perPort !== undefined){
-let data74 = data72.perPort;
-if(Array.isArray(data74)){
-if(data74.length > 64){
-const err178 = {instancePath:instancePath+"/spec/tls/frontend/perPort",schemaPath:"#/properties/spec/properties/tls/properties/frontend/properties/perPort/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
-if(vErrors === null){
-vErrors = [err178];
-}
-else {
-vErrors.push(err178);
-}
-errors++;
-}
-const len8 = data74.length;
-for(let i8=0; i8<len8; i8++){
-let data75 = data74[i8];
-if(data75 && typeof data75 == "object" && !Array.isArray(data75)){
-if(data75.port === undefined){
-const err179 = {instancePath:instancePath+"/spec/tls/frontend/perPort/" + i8,schemaPath:"#/properties/spec/properties/tls/properties/frontend/properties/perPort/items/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'"};
-if(vErrors === null){
-vErrors = [err179];
-}
-else {
-vErrors.push(err179);
-}
-errors++;
-}
-if(data75.tls === undefined){
-const err180 = {instancePath:instancePath+"/spec/tls/frontend/perPort/" + i8,schemaPath:"#/properties/spec/properties/tls/properties/frontend/properties/perPort/items/required",keyword:"required",params:{missingProperty: "tls"},message:"must have required property '"+"tls"+"'"};
-if(vErrors === null){
-vErrors = [err180];
-}
-else {
-vErrors.push(err180);
-}
-errors++;
-}
-for(const key26 in data75){
-if(!((key26 === "port") || (key26 === "tls"))){
-const err181 = {instancePath:instancePath+"/spec/tls/frontend/perPort/" + i8,schemaPath:"#/properties/spec/properties/tls/properties/frontend/properties/perPort/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err181];
-}
-else {
-vErrors.push(err181);
-}
-errors++;
-}
-}
-if(data75.port !== undefined){
-let data76 = data75.port;
-if(!(((typeof data76 == "number") && (!(data76 % 1) && !isNaN(data76))) && (isFinite(data76)))){
-const err182 = {instancePath:instancePath+"/spec/tls/frontend/perPort/" + i8+"/port",schemaPath:"#/properties/spec/properties/tls/properties/frontend/properties/perPort/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err182];
-}
-else {
-vErrors.push(err182);
-}
-errors++;
-}
-if((typeof data76 == "number") && (isFinite(data76))){
-if(data76 > 65535 || isNaN(data76)){
-const err183 = {instancePath:instancePath+"/spec/tls/frontend/perPort/" + i8+"/port",schemaPath:"#/properties/spec/properties/tls/properties/frontend/properties/perPort/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
-if(vErrors === null){
-vErrors = [err183];
-}
-else {
-vErrors.push(err183);
-}
-errors++;
-}
-if(data76 < 1 || isNaN(data76)){
-const err184 = {instancePath:instancePath+"/spec/tls/frontend/perPort/" + i8+"/port",schemaPath:"#/properties/spec/properties/tls/properties/frontend/properties/perPort/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err184];
-}
-else {
-vErrors.push(err184);
-}
-errors++;
-}
-}
-}
-if(data75.tls !== undefined){
-if(!(validate14(data75.tls, {instancePath:instancePath+"/spec/tls/frontend/perPort/" + i8+"/tls",parentData:data75,parentDataProperty:"tls",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err185 = {instancePath:instancePath+"/spec/tls/frontend/perPort/" + i8,schemaPath:"#/properties/spec/properties/tls/properties/frontend/properties/perPort/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err185];
-}
-else {
-vErrors.push(err185);
-}
-errors++;
-}
-}
-const listErrors1 = func45(data74, "map", ["port"], instancePath+"/spec/tls/frontend/perPort", "#/properties/spec/properties/tls/properties/frontend/properties/perPort/x-kubernetes-list-type");
-if(listErrors1 !== null){
-vErrors = vErrors === null ? listErrors1 : vErrors.concat(listErrors1);
-errors = vErrors.length;
-}
-}
-else {
-const err186 = {instancePath:instancePath+"/spec/tls/frontend/perPort",schemaPath:"#/properties/spec/properties/tls/properties/frontend/properties/perPort/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err186];
-}
-else {
-vErrors.push(err186);
-}
-errors++;
-}
-}
-}
-else {
-const err187 = {instancePath:instancePath+"/spec/tls/frontend",schemaPath:"#/properties/spec/properties/tls/properties/frontend/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err187];
-}
-else {
-vErrors.push(err187);
-}
-errors++;
-}
-}
-}
-else {
-const err188 = {instancePath:instancePath+"/spec/tls",schemaPath:"#/properties/spec/properties/tls/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err188];
-}
-else {
-vErrors.push(err188);
-}
-errors++;
-}
-}
-}
-else {
-const err189 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err189];
-}
-else {
-vErrors.push(err189);
-}
-errors++;
-}
-}
-}
-else {
-const err190 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err190];
-}
-else {
-vErrors.push(err190);
 }
 errors++;
 }

@@ -2,7 +2,7 @@
 "use strict";
 module.exports = validate0;
 module.exports.default = validate0;
-const schema0 = {"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"$ref":"kubernetes-1.28#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},"spec":{"properties":{"hostnames":{"items":{"maxLength":253,"minLength":1,"pattern":"^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"maxItems":16,"type":"array","x-kubernetes-list-type":"atomic"},"parentRefs":{"items":{"properties":{"group":{"default":"gateway.networking.k8s.io","maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"default":"Gateway","maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"},"namespace":{"maxLength":63,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"},"port":{"format":"int32","maximum":65535,"minimum":1,"type":"integer"},"sectionName":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"maxItems":32,"type":"array","x-kubernetes-list-type":"atomic","x-kubernetes-validations":[{"message":"sectionName must be specified when parentRefs includes 2 or more references to the same parent","rule":"self.all(p1, self.all(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.__namespace__) || p1.__namespace__ == '') && (!has(p2.__namespace__) || p2.__namespace__ == '')) || (has(p1.__namespace__) && has(p2.__namespace__) && p1.__namespace__ == p2.__namespace__ )) ? ((!has(p1.sectionName) || p1.sectionName == '') == (!has(p2.sectionName) || p2.sectionName == '')) : true))"},{"message":"sectionName must be unique when parentRefs includes 2 or more references to the same parent","rule":"self.all(p1, self.exists_one(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.__namespace__) || p1.__namespace__ == '') && (!has(p2.__namespace__) || p2.__namespace__ == '')) || (has(p1.__namespace__) && has(p2.__namespace__) && p1.__namespace__ == p2.__namespace__ )) && (((!has(p1.sectionName) || p1.sectionName == '') && (!has(p2.sectionName) || p2.sectionName == '')) || (has(p1.sectionName) && has(p2.sectionName) && p1.sectionName == p2.sectionName))))"}]},"rules":{"default":[{"matches":[{"path":{"type":"PathPrefix","value":"/"}}]}],"items":{"properties":{"backendRefs":{"items":{"properties":{"filters":{"$ref":"#/$defs/shared0"},"group":{"default":"","maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"default":"Service","maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"},"namespace":{"maxLength":63,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"},"port":{"format":"int32","maximum":65535,"minimum":1,"type":"integer"},"weight":{"default":1,"format":"int32","maximum":1000000,"minimum":0,"type":"integer"}},"required":["name"],"type":"object","x-kubernetes-validations":[{"message":"Must have port for Service reference","rule":"(size(self.group) == 0 && self.kind == 'Service') ? has(self.port) : true"}],"additionalProperties":false},"maxItems":16,"type":"array","x-kubernetes-list-type":"atomic"},"filters":{"$ref":"#/$defs/shared0"},"matches":{"default":[{"path":{"type":"PathPrefix","value":"/"}}],"items":{"properties":{"headers":{"items":{"properties":{"name":{"maxLength":256,"minLength":1,"pattern":"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$","type":"string"},"type":{"default":"Exact","enum":["Exact","RegularExpression"],"type":"string"},"value":{"maxLength":4096,"minLength":1,"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"maxItems":16,"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"method":{"enum":["GET","HEAD","POST","PUT","DELETE","CONNECT","OPTIONS","TRACE","PATCH"],"type":"string"},"path":{"default":{"type":"PathPrefix","value":"/"},"properties":{"type":{"default":"PathPrefix","enum":["Exact","PathPrefix","RegularExpression"],"type":"string"},"value":{"default":"/","maxLength":1024,"type":"string"}},"type":"object","x-kubernetes-validations":[{"message":"value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? self.value.startsWith('/') : true"},{"message":"must not contain '//' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.contains('//') : true"},{"message":"must not contain '/./' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.contains('/./') : true"},{"message":"must not contain '/../' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.contains('/../') : true"},{"message":"must not contain '%2f' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.contains('%2f') : true"},{"message":"must not contain '%2F' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.contains('%2F') : true"},{"message":"must not contain '#' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.contains('#') : true"},{"message":"must not end with '/..' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.endsWith('/..') : true"},{"message":"must not end with '/.' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.endsWith('/.') : true"},{"message":"type must be one of ['Exact', 'PathPrefix', 'RegularExpression']","rule":"self.type in ['Exact','PathPrefix'] || self.type == 'RegularExpression'"},{"message":"must only contain valid characters (matching ^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$) for types ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? self.value.matches(r\"\"\"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$\"\"\") : true"}],"additionalProperties":false},"queryParams":{"items":{"properties":{"name":{"maxLength":256,"minLength":1,"pattern":"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$","type":"string"},"type":{"default":"Exact","enum":["Exact","RegularExpression"],"type":"string"},"value":{"maxLength":1024,"minLength":1,"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"maxItems":16,"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"}},"type":"object","additionalProperties":false},"maxItems":64,"type":"array","x-kubernetes-list-type":"atomic"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"timeouts":{"properties":{"backendRequest":{"pattern":"^([0-9]{1,5}(h|m|s|ms)){1,4}$","type":"string"},"request":{"pattern":"^([0-9]{1,5}(h|m|s|ms)){1,4}$","type":"string"}},"type":"object","x-kubernetes-validations":[{"message":"backendRequest timeout cannot be longer than request timeout","rule":"!(has(self.request) && has(self.backendRequest) && duration(self.request) != duration('0s') && duration(self.backendRequest) > duration(self.request))"}],"additionalProperties":false}},"type":"object","x-kubernetes-validations":[{"message":"RequestRedirect filter must not be used together with backendRefs","rule":"(has(self.backendRefs) && size(self.backendRefs) > 0) ? (!has(self.filters) || self.filters.all(f, !has(f.requestRedirect))): true"},{"message":"When using RequestRedirect filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified","rule":"(has(self.filters) && self.filters.exists_one(f, has(f.requestRedirect) && has(f.requestRedirect.path) && f.requestRedirect.path.type == 'ReplacePrefixMatch' && has(f.requestRedirect.path.replacePrefixMatch))) ? ((size(self.matches) != 1 || !has(self.matches[0].path) || self.matches[0].path.type != 'PathPrefix') ? false : true) : true"},{"message":"When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified","rule":"(has(self.filters) && self.filters.exists_one(f, has(f.urlRewrite) && has(f.urlRewrite.path) && f.urlRewrite.path.type == 'ReplacePrefixMatch' && has(f.urlRewrite.path.replacePrefixMatch))) ? ((size(self.matches) != 1 || !has(self.matches[0].path) || self.matches[0].path.type != 'PathPrefix') ? false : true) : true"},{"message":"Within backendRefs, when using RequestRedirect filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified","rule":"(has(self.backendRefs) && self.backendRefs.exists_one(b, (has(b.filters) && b.filters.exists_one(f, has(f.requestRedirect) && has(f.requestRedirect.path) && f.requestRedirect.path.type == 'ReplacePrefixMatch' && has(f.requestRedirect.path.replacePrefixMatch))) )) ? ((size(self.matches) != 1 || !has(self.matches[0].path) || self.matches[0].path.type != 'PathPrefix') ? false : true) : true"},{"message":"Within backendRefs, When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified","rule":"(has(self.backendRefs) && self.backendRefs.exists_one(b, (has(b.filters) && b.filters.exists_one(f, has(f.urlRewrite) && has(f.urlRewrite.path) && f.urlRewrite.path.type == 'ReplacePrefixMatch' && has(f.urlRewrite.path.replacePrefixMatch))) )) ? ((size(self.matches) != 1 || !has(self.matches[0].path) || self.matches[0].path.type != 'PathPrefix') ? false : true) : true"}],"additionalProperties":false},"maxItems":16,"minItems":1,"type":"array","x-kubernetes-list-type":"atomic","x-kubernetes-validations":[{"message":"While 16 rules and 64 matches per rule are allowed, the total number of matches across all rules in a route must be less than 128","rule":"(self.size() > 0 ? self[0].matches.size() : 0) + (self.size() > 1 ? self[1].matches.size() : 0) + (self.size() > 2 ? self[2].matches.size() : 0) + (self.size() > 3 ? self[3].matches.size() : 0) + (self.size() > 4 ? self[4].matches.size() : 0) + (self.size() > 5 ? self[5].matches.size() : 0) + (self.size() > 6 ? self[6].matches.size() : 0) + (self.size() > 7 ? self[7].matches.size() : 0) + (self.size() > 8 ? self[8].matches.size() : 0) + (self.size() > 9 ? self[9].matches.size() : 0) + (self.size() > 10 ? self[10].matches.size() : 0) + (self.size() > 11 ? self[11].matches.size() : 0) + (self.size() > 12 ? self[12].matches.size() : 0) + (self.size() > 13 ? self[13].matches.size() : 0) + (self.size() > 14 ? self[14].matches.size() : 0) + (self.size() > 15 ? self[15].matches.size() : 0) <= 128"}]}},"type":"object","additionalProperties":false},"status":{}},"required":["spec"],"type":"object","additionalProperties":false,"$defs":{"shared0":{"items":{"$ref":"#/$defs/shared1"},"maxItems":16,"type":"array","x-kubernetes-list-type":"atomic","x-kubernetes-validations":[{"message":"May specify either httpRouteFilterRequestRedirect or httpRouteFilterRequestRewrite, but not both","rule":"!(self.exists(f, f.type == 'RequestRedirect') && self.exists(f, f.type == 'URLRewrite'))"},{"message":"CORS filter cannot be repeated","rule":"self.filter(f, f.type == 'CORS').size() <= 1"},{"message":"RequestHeaderModifier filter cannot be repeated","rule":"self.filter(f, f.type == 'RequestHeaderModifier').size() <= 1"},{"message":"ResponseHeaderModifier filter cannot be repeated","rule":"self.filter(f, f.type == 'ResponseHeaderModifier').size() <= 1"},{"message":"RequestRedirect filter cannot be repeated","rule":"self.filter(f, f.type == 'RequestRedirect').size() <= 1"},{"message":"URLRewrite filter cannot be repeated","rule":"self.filter(f, f.type == 'URLRewrite').size() <= 1"}]},"shared1":{"properties":{"cors":{"$ref":"#/$defs/shared2"},"extensionRef":{"properties":{"group":{"maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"}},"required":["group","kind","name"],"type":"object","additionalProperties":false},"requestHeaderModifier":{"$ref":"#/$defs/shared3"},"requestMirror":{"$ref":"#/$defs/shared4"},"requestRedirect":{"$ref":"#/$defs/shared6"},"responseHeaderModifier":{"$ref":"#/$defs/shared3"},"type":{"enum":["RequestHeaderModifier","ResponseHeaderModifier","RequestMirror","RequestRedirect","URLRewrite","ExtensionRef","CORS"],"type":"string"},"urlRewrite":{"$ref":"#/$defs/shared8"}},"required":["type"],"type":"object","x-kubernetes-validations":[{"message":"filter.cors must be nil if the filter.type is not CORS","rule":"!(has(self.cors) && self.type != 'CORS')"},{"message":"filter.cors must be specified for CORS filter.type","rule":"!(!has(self.cors) && self.type == 'CORS')"},{"message":"filter.requestHeaderModifier must be nil if the filter.type is not RequestHeaderModifier","rule":"!(has(self.requestHeaderModifier) && self.type != 'RequestHeaderModifier')"},{"message":"filter.requestHeaderModifier must be specified for RequestHeaderModifier filter.type","rule":"!(!has(self.requestHeaderModifier) && self.type == 'RequestHeaderModifier')"},{"message":"filter.responseHeaderModifier must be nil if the filter.type is not ResponseHeaderModifier","rule":"!(has(self.responseHeaderModifier) && self.type != 'ResponseHeaderModifier')"},{"message":"filter.responseHeaderModifier must be specified for ResponseHeaderModifier filter.type","rule":"!(!has(self.responseHeaderModifier) && self.type == 'ResponseHeaderModifier')"},{"message":"filter.requestMirror must be nil if the filter.type is not RequestMirror","rule":"!(has(self.requestMirror) && self.type != 'RequestMirror')"},{"message":"filter.requestMirror must be specified for RequestMirror filter.type","rule":"!(!has(self.requestMirror) && self.type == 'RequestMirror')"},{"message":"filter.requestRedirect must be nil if the filter.type is not RequestRedirect","rule":"!(has(self.requestRedirect) && self.type != 'RequestRedirect')"},{"message":"filter.requestRedirect must be specified for RequestRedirect filter.type","rule":"!(!has(self.requestRedirect) && self.type == 'RequestRedirect')"},{"message":"filter.urlRewrite must be nil if the filter.type is not URLRewrite","rule":"!(has(self.urlRewrite) && self.type != 'URLRewrite')"},{"message":"filter.urlRewrite must be specified for URLRewrite filter.type","rule":"!(!has(self.urlRewrite) && self.type == 'URLRewrite')"},{"message":"filter.extensionRef must be nil if the filter.type is not ExtensionRef","rule":"!(has(self.extensionRef) && self.type != 'ExtensionRef')"},{"message":"filter.extensionRef must be specified for ExtensionRef filter.type","rule":"!(!has(self.extensionRef) && self.type == 'ExtensionRef')"}],"additionalProperties":false},"shared2":{"properties":{"allowCredentials":{"type":"boolean"},"allowHeaders":{"items":{"maxLength":256,"minLength":1,"pattern":"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$","type":"string"},"maxItems":64,"type":"array","x-kubernetes-list-type":"set","x-kubernetes-validations":[{"message":"AllowHeaders cannot contain '*' alongside other methods","rule":"!('*' in self && self.size() > 1)"}]},"allowMethods":{"items":{"enum":["GET","HEAD","POST","PUT","DELETE","CONNECT","OPTIONS","TRACE","PATCH","*"],"type":"string"},"maxItems":9,"type":"array","x-kubernetes-list-type":"set","x-kubernetes-validations":[{"message":"AllowMethods cannot contain '*' alongside other methods","rule":"!('*' in self && self.size() > 1)"}]},"allowOrigins":{"items":{"maxLength":253,"minLength":1,"pattern":"(^\\*$)|(^(http(s)?):\\/\\/(((\\*\\.)?([a-zA-Z0-9\\-]+\\.)*[a-zA-Z0-9-]+|\\*)(:([0-9]{1,5}))?)$)","type":"string"},"maxItems":64,"type":"array","x-kubernetes-list-type":"set","x-kubernetes-validations":[{"message":"AllowOrigins cannot contain '*' alongside other origins","rule":"!('*' in self && self.size() > 1)"}]},"exposeHeaders":{"items":{"maxLength":256,"minLength":1,"pattern":"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$","type":"string"},"maxItems":64,"type":"array","x-kubernetes-list-type":"set"},"maxAge":{"default":5,"format":"int32","minimum":1,"type":"integer"}},"type":"object","additionalProperties":false},"shared3":{"properties":{"add":{"items":{"properties":{"name":{"maxLength":256,"minLength":1,"pattern":"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$","type":"string"},"value":{"maxLength":4096,"minLength":1,"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"maxItems":16,"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"remove":{"items":{"type":"string"},"maxItems":16,"type":"array","x-kubernetes-list-type":"set"},"set":{"items":{"properties":{"name":{"maxLength":256,"minLength":1,"pattern":"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$","type":"string"},"value":{"maxLength":4096,"minLength":1,"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"maxItems":16,"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"}},"type":"object","additionalProperties":false},"shared4":{"properties":{"backendRef":{"$ref":"#/$defs/shared5"},"fraction":{"properties":{"denominator":{"default":100,"format":"int32","minimum":1,"type":"integer"},"numerator":{"format":"int32","minimum":0,"type":"integer"}},"required":["numerator"],"type":"object","x-kubernetes-validations":[{"message":"numerator must be less than or equal to denominator","rule":"self.numerator <= self.denominator"}],"additionalProperties":false},"percent":{"format":"int32","maximum":100,"minimum":0,"type":"integer"}},"required":["backendRef"],"type":"object","x-kubernetes-validations":[{"message":"Only one of percent or fraction may be specified in HTTPRequestMirrorFilter","rule":"!(has(self.percent) && has(self.fraction))"}],"additionalProperties":false},"shared5":{"properties":{"group":{"default":"","maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"default":"Service","maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"},"namespace":{"maxLength":63,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"},"port":{"format":"int32","maximum":65535,"minimum":1,"type":"integer"}},"required":["name"],"type":"object","x-kubernetes-validations":[{"message":"Must have port for Service reference","rule":"(size(self.group) == 0 && self.kind == 'Service') ? has(self.port) : true"}],"additionalProperties":false},"shared6":{"properties":{"hostname":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"path":{"$ref":"#/$defs/shared7"},"port":{"format":"int32","maximum":65535,"minimum":1,"type":"integer"},"scheme":{"enum":["http","https"],"type":"string"},"statusCode":{"default":302,"enum":[301,302,303,307,308],"type":"integer"}},"type":"object","additionalProperties":false},"shared7":{"properties":{"replaceFullPath":{"maxLength":1024,"type":"string"},"replacePrefixMatch":{"maxLength":1024,"type":"string"},"type":{"enum":["ReplaceFullPath","ReplacePrefixMatch"],"type":"string"}},"required":["type"],"type":"object","x-kubernetes-validations":[{"message":"replaceFullPath must be specified when type is set to 'ReplaceFullPath'","rule":"self.type == 'ReplaceFullPath' ? has(self.replaceFullPath) : true"},{"message":"type must be 'ReplaceFullPath' when replaceFullPath is set","rule":"has(self.replaceFullPath) ? self.type == 'ReplaceFullPath' : true"},{"message":"replacePrefixMatch must be specified when type is set to 'ReplacePrefixMatch'","rule":"self.type == 'ReplacePrefixMatch' ? has(self.replacePrefixMatch) : true"},{"message":"type must be 'ReplacePrefixMatch' when replacePrefixMatch is set","rule":"has(self.replacePrefixMatch) ? self.type == 'ReplacePrefixMatch' : true"}],"additionalProperties":false},"shared8":{"properties":{"hostname":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"path":{"$ref":"#/$defs/shared7"}},"type":"object","additionalProperties":false}}};
+const schema0 = {"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"$ref":"kubernetes-1.28#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},"spec":{"properties":{"hostnames":{"items":{"maxLength":253,"minLength":1,"pattern":"^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"maxItems":16,"type":"array","x-kubernetes-list-type":"atomic"},"parentRefs":{"items":{"properties":{"group":{"default":"gateway.networking.k8s.io","maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"default":"Gateway","maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"},"namespace":{"maxLength":63,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"},"port":{"format":"int32","maximum":65535,"minimum":1,"type":"integer"},"sectionName":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"maxItems":32,"type":"array","x-kubernetes-list-type":"atomic","x-kubernetes-validations":[{"message":"sectionName must be specified when parentRefs includes 2 or more references to the same parent","rule":"self.all(p1, self.all(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.__namespace__) || p1.__namespace__ == '') && (!has(p2.__namespace__) || p2.__namespace__ == '')) || (has(p1.__namespace__) && has(p2.__namespace__) && p1.__namespace__ == p2.__namespace__ )) ? ((!has(p1.sectionName) || p1.sectionName == '') == (!has(p2.sectionName) || p2.sectionName == '')) : true))"},{"message":"sectionName must be unique when parentRefs includes 2 or more references to the same parent","rule":"self.all(p1, self.exists_one(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.__namespace__) || p1.__namespace__ == '') && (!has(p2.__namespace__) || p2.__namespace__ == '')) || (has(p1.__namespace__) && has(p2.__namespace__) && p1.__namespace__ == p2.__namespace__ )) && (((!has(p1.sectionName) || p1.sectionName == '') && (!has(p2.sectionName) || p2.sectionName == '')) || (has(p1.sectionName) && has(p2.sectionName) && p1.sectionName == p2.sectionName))))"}]},"rules":{"default":[{"matches":[{"path":{"type":"PathPrefix","value":"/"}}]}],"items":{"$ref":"#/$defs/split0"},"maxItems":16,"minItems":1,"type":"array","x-kubernetes-list-type":"atomic","x-kubernetes-validations":[{"message":"While 16 rules and 64 matches per rule are allowed, the total number of matches across all rules in a route must be less than 128","rule":"(self.size() > 0 ? self[0].matches.size() : 0) + (self.size() > 1 ? self[1].matches.size() : 0) + (self.size() > 2 ? self[2].matches.size() : 0) + (self.size() > 3 ? self[3].matches.size() : 0) + (self.size() > 4 ? self[4].matches.size() : 0) + (self.size() > 5 ? self[5].matches.size() : 0) + (self.size() > 6 ? self[6].matches.size() : 0) + (self.size() > 7 ? self[7].matches.size() : 0) + (self.size() > 8 ? self[8].matches.size() : 0) + (self.size() > 9 ? self[9].matches.size() : 0) + (self.size() > 10 ? self[10].matches.size() : 0) + (self.size() > 11 ? self[11].matches.size() : 0) + (self.size() > 12 ? self[12].matches.size() : 0) + (self.size() > 13 ? self[13].matches.size() : 0) + (self.size() > 14 ? self[14].matches.size() : 0) + (self.size() > 15 ? self[15].matches.size() : 0) <= 128"}]}},"type":"object","additionalProperties":false},"status":{}},"required":["spec"],"type":"object","additionalProperties":false,"$defs":{"shared0":{"items":{"$ref":"#/$defs/shared1"},"maxItems":16,"type":"array","x-kubernetes-list-type":"atomic","x-kubernetes-validations":[{"message":"May specify either httpRouteFilterRequestRedirect or httpRouteFilterRequestRewrite, but not both","rule":"!(self.exists(f, f.type == 'RequestRedirect') && self.exists(f, f.type == 'URLRewrite'))"},{"message":"CORS filter cannot be repeated","rule":"self.filter(f, f.type == 'CORS').size() <= 1"},{"message":"RequestHeaderModifier filter cannot be repeated","rule":"self.filter(f, f.type == 'RequestHeaderModifier').size() <= 1"},{"message":"ResponseHeaderModifier filter cannot be repeated","rule":"self.filter(f, f.type == 'ResponseHeaderModifier').size() <= 1"},{"message":"RequestRedirect filter cannot be repeated","rule":"self.filter(f, f.type == 'RequestRedirect').size() <= 1"},{"message":"URLRewrite filter cannot be repeated","rule":"self.filter(f, f.type == 'URLRewrite').size() <= 1"}]},"shared1":{"properties":{"cors":{"$ref":"#/$defs/shared2"},"extensionRef":{"properties":{"group":{"maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"}},"required":["group","kind","name"],"type":"object","additionalProperties":false},"requestHeaderModifier":{"$ref":"#/$defs/shared3"},"requestMirror":{"$ref":"#/$defs/shared4"},"requestRedirect":{"$ref":"#/$defs/shared6"},"responseHeaderModifier":{"$ref":"#/$defs/shared3"},"type":{"enum":["RequestHeaderModifier","ResponseHeaderModifier","RequestMirror","RequestRedirect","URLRewrite","ExtensionRef","CORS"],"type":"string"},"urlRewrite":{"$ref":"#/$defs/shared8"}},"required":["type"],"type":"object","x-kubernetes-validations":[{"message":"filter.cors must be nil if the filter.type is not CORS","rule":"!(has(self.cors) && self.type != 'CORS')"},{"message":"filter.cors must be specified for CORS filter.type","rule":"!(!has(self.cors) && self.type == 'CORS')"},{"message":"filter.requestHeaderModifier must be nil if the filter.type is not RequestHeaderModifier","rule":"!(has(self.requestHeaderModifier) && self.type != 'RequestHeaderModifier')"},{"message":"filter.requestHeaderModifier must be specified for RequestHeaderModifier filter.type","rule":"!(!has(self.requestHeaderModifier) && self.type == 'RequestHeaderModifier')"},{"message":"filter.responseHeaderModifier must be nil if the filter.type is not ResponseHeaderModifier","rule":"!(has(self.responseHeaderModifier) && self.type != 'ResponseHeaderModifier')"},{"message":"filter.responseHeaderModifier must be specified for ResponseHeaderModifier filter.type","rule":"!(!has(self.responseHeaderModifier) && self.type == 'ResponseHeaderModifier')"},{"message":"filter.requestMirror must be nil if the filter.type is not RequestMirror","rule":"!(has(self.requestMirror) && self.type != 'RequestMirror')"},{"message":"filter.requestMirror must be specified for RequestMirror filter.type","rule":"!(!has(self.requestMirror) && self.type == 'RequestMirror')"},{"message":"filter.requestRedirect must be nil if the filter.type is not RequestRedirect","rule":"!(has(self.requestRedirect) && self.type != 'RequestRedirect')"},{"message":"filter.requestRedirect must be specified for RequestRedirect filter.type","rule":"!(!has(self.requestRedirect) && self.type == 'RequestRedirect')"},{"message":"filter.urlRewrite must be nil if the filter.type is not URLRewrite","rule":"!(has(self.urlRewrite) && self.type != 'URLRewrite')"},{"message":"filter.urlRewrite must be specified for URLRewrite filter.type","rule":"!(!has(self.urlRewrite) && self.type == 'URLRewrite')"},{"message":"filter.extensionRef must be nil if the filter.type is not ExtensionRef","rule":"!(has(self.extensionRef) && self.type != 'ExtensionRef')"},{"message":"filter.extensionRef must be specified for ExtensionRef filter.type","rule":"!(!has(self.extensionRef) && self.type == 'ExtensionRef')"}],"additionalProperties":false},"shared2":{"properties":{"allowCredentials":{"type":"boolean"},"allowHeaders":{"items":{"maxLength":256,"minLength":1,"pattern":"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$","type":"string"},"maxItems":64,"type":"array","x-kubernetes-list-type":"set","x-kubernetes-validations":[{"message":"AllowHeaders cannot contain '*' alongside other methods","rule":"!('*' in self && self.size() > 1)"}]},"allowMethods":{"items":{"enum":["GET","HEAD","POST","PUT","DELETE","CONNECT","OPTIONS","TRACE","PATCH","*"],"type":"string"},"maxItems":9,"type":"array","x-kubernetes-list-type":"set","x-kubernetes-validations":[{"message":"AllowMethods cannot contain '*' alongside other methods","rule":"!('*' in self && self.size() > 1)"}]},"allowOrigins":{"items":{"maxLength":253,"minLength":1,"pattern":"(^\\*$)|(^(http(s)?):\\/\\/(((\\*\\.)?([a-zA-Z0-9\\-]+\\.)*[a-zA-Z0-9-]+|\\*)(:([0-9]{1,5}))?)$)","type":"string"},"maxItems":64,"type":"array","x-kubernetes-list-type":"set","x-kubernetes-validations":[{"message":"AllowOrigins cannot contain '*' alongside other origins","rule":"!('*' in self && self.size() > 1)"}]},"exposeHeaders":{"items":{"maxLength":256,"minLength":1,"pattern":"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$","type":"string"},"maxItems":64,"type":"array","x-kubernetes-list-type":"set"},"maxAge":{"default":5,"format":"int32","minimum":1,"type":"integer"}},"type":"object","additionalProperties":false},"shared3":{"properties":{"add":{"items":{"properties":{"name":{"maxLength":256,"minLength":1,"pattern":"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$","type":"string"},"value":{"maxLength":4096,"minLength":1,"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"maxItems":16,"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"remove":{"items":{"type":"string"},"maxItems":16,"type":"array","x-kubernetes-list-type":"set"},"set":{"items":{"properties":{"name":{"maxLength":256,"minLength":1,"pattern":"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$","type":"string"},"value":{"maxLength":4096,"minLength":1,"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"maxItems":16,"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"}},"type":"object","additionalProperties":false},"shared4":{"properties":{"backendRef":{"$ref":"#/$defs/shared5"},"fraction":{"properties":{"denominator":{"default":100,"format":"int32","minimum":1,"type":"integer"},"numerator":{"format":"int32","minimum":0,"type":"integer"}},"required":["numerator"],"type":"object","x-kubernetes-validations":[{"message":"numerator must be less than or equal to denominator","rule":"self.numerator <= self.denominator"}],"additionalProperties":false},"percent":{"format":"int32","maximum":100,"minimum":0,"type":"integer"}},"required":["backendRef"],"type":"object","x-kubernetes-validations":[{"message":"Only one of percent or fraction may be specified in HTTPRequestMirrorFilter","rule":"!(has(self.percent) && has(self.fraction))"}],"additionalProperties":false},"shared5":{"properties":{"group":{"default":"","maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"default":"Service","maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"},"namespace":{"maxLength":63,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"},"port":{"format":"int32","maximum":65535,"minimum":1,"type":"integer"}},"required":["name"],"type":"object","x-kubernetes-validations":[{"message":"Must have port for Service reference","rule":"(size(self.group) == 0 && self.kind == 'Service') ? has(self.port) : true"}],"additionalProperties":false},"shared6":{"properties":{"hostname":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"path":{"$ref":"#/$defs/shared7"},"port":{"format":"int32","maximum":65535,"minimum":1,"type":"integer"},"scheme":{"enum":["http","https"],"type":"string"},"statusCode":{"default":302,"enum":[301,302,303,307,308],"type":"integer"}},"type":"object","additionalProperties":false},"shared7":{"properties":{"replaceFullPath":{"maxLength":1024,"type":"string"},"replacePrefixMatch":{"maxLength":1024,"type":"string"},"type":{"enum":["ReplaceFullPath","ReplacePrefixMatch"],"type":"string"}},"required":["type"],"type":"object","x-kubernetes-validations":[{"message":"replaceFullPath must be specified when type is set to 'ReplaceFullPath'","rule":"self.type == 'ReplaceFullPath' ? has(self.replaceFullPath) : true"},{"message":"type must be 'ReplaceFullPath' when replaceFullPath is set","rule":"has(self.replaceFullPath) ? self.type == 'ReplaceFullPath' : true"},{"message":"replacePrefixMatch must be specified when type is set to 'ReplacePrefixMatch'","rule":"self.type == 'ReplacePrefixMatch' ? has(self.replacePrefixMatch) : true"},{"message":"type must be 'ReplacePrefixMatch' when replacePrefixMatch is set","rule":"has(self.replacePrefixMatch) ? self.type == 'ReplacePrefixMatch' : true"}],"additionalProperties":false},"shared8":{"properties":{"hostname":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"path":{"$ref":"#/$defs/shared7"}},"type":"object","additionalProperties":false},"split0":{"properties":{"backendRefs":{"items":{"properties":{"filters":{"$ref":"#/$defs/shared0"},"group":{"default":"","maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"default":"Service","maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"},"namespace":{"maxLength":63,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"},"port":{"format":"int32","maximum":65535,"minimum":1,"type":"integer"},"weight":{"default":1,"format":"int32","maximum":1000000,"minimum":0,"type":"integer"}},"required":["name"],"type":"object","x-kubernetes-validations":[{"message":"Must have port for Service reference","rule":"(size(self.group) == 0 && self.kind == 'Service') ? has(self.port) : true"}],"additionalProperties":false},"maxItems":16,"type":"array","x-kubernetes-list-type":"atomic"},"filters":{"$ref":"#/$defs/shared0"},"matches":{"default":[{"path":{"type":"PathPrefix","value":"/"}}],"items":{"properties":{"headers":{"items":{"properties":{"name":{"maxLength":256,"minLength":1,"pattern":"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$","type":"string"},"type":{"default":"Exact","enum":["Exact","RegularExpression"],"type":"string"},"value":{"maxLength":4096,"minLength":1,"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"maxItems":16,"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"method":{"enum":["GET","HEAD","POST","PUT","DELETE","CONNECT","OPTIONS","TRACE","PATCH"],"type":"string"},"path":{"default":{"type":"PathPrefix","value":"/"},"properties":{"type":{"default":"PathPrefix","enum":["Exact","PathPrefix","RegularExpression"],"type":"string"},"value":{"default":"/","maxLength":1024,"type":"string"}},"type":"object","x-kubernetes-validations":[{"message":"value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? self.value.startsWith('/') : true"},{"message":"must not contain '//' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.contains('//') : true"},{"message":"must not contain '/./' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.contains('/./') : true"},{"message":"must not contain '/../' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.contains('/../') : true"},{"message":"must not contain '%2f' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.contains('%2f') : true"},{"message":"must not contain '%2F' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.contains('%2F') : true"},{"message":"must not contain '#' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.contains('#') : true"},{"message":"must not end with '/..' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.endsWith('/..') : true"},{"message":"must not end with '/.' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.endsWith('/.') : true"},{"message":"type must be one of ['Exact', 'PathPrefix', 'RegularExpression']","rule":"self.type in ['Exact','PathPrefix'] || self.type == 'RegularExpression'"},{"message":"must only contain valid characters (matching ^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$) for types ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? self.value.matches(r\"\"\"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$\"\"\") : true"}],"additionalProperties":false},"queryParams":{"items":{"properties":{"name":{"maxLength":256,"minLength":1,"pattern":"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$","type":"string"},"type":{"default":"Exact","enum":["Exact","RegularExpression"],"type":"string"},"value":{"maxLength":1024,"minLength":1,"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"maxItems":16,"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"}},"type":"object","additionalProperties":false},"maxItems":64,"type":"array","x-kubernetes-list-type":"atomic"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"timeouts":{"properties":{"backendRequest":{"pattern":"^([0-9]{1,5}(h|m|s|ms)){1,4}$","type":"string"},"request":{"pattern":"^([0-9]{1,5}(h|m|s|ms)){1,4}$","type":"string"}},"type":"object","x-kubernetes-validations":[{"message":"backendRequest timeout cannot be longer than request timeout","rule":"!(has(self.request) && has(self.backendRequest) && duration(self.request) != duration('0s') && duration(self.backendRequest) > duration(self.request))"}],"additionalProperties":false}},"type":"object","x-kubernetes-validations":[{"message":"RequestRedirect filter must not be used together with backendRefs","rule":"(has(self.backendRefs) && size(self.backendRefs) > 0) ? (!has(self.filters) || self.filters.all(f, !has(f.requestRedirect))): true"},{"message":"When using RequestRedirect filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified","rule":"(has(self.filters) && self.filters.exists_one(f, has(f.requestRedirect) && has(f.requestRedirect.path) && f.requestRedirect.path.type == 'ReplacePrefixMatch' && has(f.requestRedirect.path.replacePrefixMatch))) ? ((size(self.matches) != 1 || !has(self.matches[0].path) || self.matches[0].path.type != 'PathPrefix') ? false : true) : true"},{"message":"When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified","rule":"(has(self.filters) && self.filters.exists_one(f, has(f.urlRewrite) && has(f.urlRewrite.path) && f.urlRewrite.path.type == 'ReplacePrefixMatch' && has(f.urlRewrite.path.replacePrefixMatch))) ? ((size(self.matches) != 1 || !has(self.matches[0].path) || self.matches[0].path.type != 'PathPrefix') ? false : true) : true"},{"message":"Within backendRefs, when using RequestRedirect filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified","rule":"(has(self.backendRefs) && self.backendRefs.exists_one(b, (has(b.filters) && b.filters.exists_one(f, has(f.requestRedirect) && has(f.requestRedirect.path) && f.requestRedirect.path.type == 'ReplacePrefixMatch' && has(f.requestRedirect.path.replacePrefixMatch))) )) ? ((size(self.matches) != 1 || !has(self.matches[0].path) || self.matches[0].path.type != 'PathPrefix') ? false : true) : true"},{"message":"Within backendRefs, When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified","rule":"(has(self.backendRefs) && self.backendRefs.exists_one(b, (has(b.filters) && b.filters.exists_one(f, has(f.urlRewrite) && has(f.urlRewrite.path) && f.urlRewrite.path.type == 'ReplacePrefixMatch' && has(f.urlRewrite.path.replacePrefixMatch))) )) ? ((size(self.matches) != 1 || !has(self.matches[0].path) || self.matches[0].path.type != 'PathPrefix') ? false : true) : true"}],"additionalProperties":false}}};
 const schema2 = {"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"creationTimestamp":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Time"},"deletionGracePeriodSeconds":{"format":"int64","type":"integer"},"deletionTimestamp":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Time"},"finalizers":{"items":{"type":"string"},"type":"array","x-kubernetes-patch-strategy":"merge"},"generateName":{"type":"string"},"generation":{"format":"int64","type":"integer"},"labels":{"additionalProperties":{"type":"string"},"type":"object"},"managedFields":{"items":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry"},"type":"array"},"name":{"type":"string"},"namespace":{"type":"string"},"ownerReferences":{"items":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference"},"type":"array","x-kubernetes-patch-merge-key":"uid","x-kubernetes-patch-strategy":"merge"},"resourceVersion":{"type":"string"},"selfLink":{"type":"string"},"uid":{"type":"string"}},"type":"object","additionalProperties":false};
 const func0 = Object.prototype.hasOwnProperty;
 const schema3 = {"format":"date-time","type":"string"};
@@ -574,9 +574,10 @@ validate2.errors = vErrors;
 return errors === 0;
 }
 
-const schema7 = {"items":{"$ref":"#/$defs/shared1"},"maxItems":16,"type":"array","x-kubernetes-list-type":"atomic","x-kubernetes-validations":[{"message":"May specify either httpRouteFilterRequestRedirect or httpRouteFilterRequestRewrite, but not both","rule":"!(self.exists(f, f.type == 'RequestRedirect') && self.exists(f, f.type == 'URLRewrite'))"},{"message":"CORS filter cannot be repeated","rule":"self.filter(f, f.type == 'CORS').size() <= 1"},{"message":"RequestHeaderModifier filter cannot be repeated","rule":"self.filter(f, f.type == 'RequestHeaderModifier').size() <= 1"},{"message":"ResponseHeaderModifier filter cannot be repeated","rule":"self.filter(f, f.type == 'ResponseHeaderModifier').size() <= 1"},{"message":"RequestRedirect filter cannot be repeated","rule":"self.filter(f, f.type == 'RequestRedirect').size() <= 1"},{"message":"URLRewrite filter cannot be repeated","rule":"self.filter(f, f.type == 'URLRewrite').size() <= 1"}]};
-const schema8 = {"properties":{"cors":{"$ref":"#/$defs/shared2"},"extensionRef":{"properties":{"group":{"maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"}},"required":["group","kind","name"],"type":"object","additionalProperties":false},"requestHeaderModifier":{"$ref":"#/$defs/shared3"},"requestMirror":{"$ref":"#/$defs/shared4"},"requestRedirect":{"$ref":"#/$defs/shared6"},"responseHeaderModifier":{"$ref":"#/$defs/shared3"},"type":{"enum":["RequestHeaderModifier","ResponseHeaderModifier","RequestMirror","RequestRedirect","URLRewrite","ExtensionRef","CORS"],"type":"string"},"urlRewrite":{"$ref":"#/$defs/shared8"}},"required":["type"],"type":"object","x-kubernetes-validations":[{"message":"filter.cors must be nil if the filter.type is not CORS","rule":"!(has(self.cors) && self.type != 'CORS')"},{"message":"filter.cors must be specified for CORS filter.type","rule":"!(!has(self.cors) && self.type == 'CORS')"},{"message":"filter.requestHeaderModifier must be nil if the filter.type is not RequestHeaderModifier","rule":"!(has(self.requestHeaderModifier) && self.type != 'RequestHeaderModifier')"},{"message":"filter.requestHeaderModifier must be specified for RequestHeaderModifier filter.type","rule":"!(!has(self.requestHeaderModifier) && self.type == 'RequestHeaderModifier')"},{"message":"filter.responseHeaderModifier must be nil if the filter.type is not ResponseHeaderModifier","rule":"!(has(self.responseHeaderModifier) && self.type != 'ResponseHeaderModifier')"},{"message":"filter.responseHeaderModifier must be specified for ResponseHeaderModifier filter.type","rule":"!(!has(self.responseHeaderModifier) && self.type == 'ResponseHeaderModifier')"},{"message":"filter.requestMirror must be nil if the filter.type is not RequestMirror","rule":"!(has(self.requestMirror) && self.type != 'RequestMirror')"},{"message":"filter.requestMirror must be specified for RequestMirror filter.type","rule":"!(!has(self.requestMirror) && self.type == 'RequestMirror')"},{"message":"filter.requestRedirect must be nil if the filter.type is not RequestRedirect","rule":"!(has(self.requestRedirect) && self.type != 'RequestRedirect')"},{"message":"filter.requestRedirect must be specified for RequestRedirect filter.type","rule":"!(!has(self.requestRedirect) && self.type == 'RequestRedirect')"},{"message":"filter.urlRewrite must be nil if the filter.type is not URLRewrite","rule":"!(has(self.urlRewrite) && self.type != 'URLRewrite')"},{"message":"filter.urlRewrite must be specified for URLRewrite filter.type","rule":"!(!has(self.urlRewrite) && self.type == 'URLRewrite')"},{"message":"filter.extensionRef must be nil if the filter.type is not ExtensionRef","rule":"!(has(self.extensionRef) && self.type != 'ExtensionRef')"},{"message":"filter.extensionRef must be specified for ExtensionRef filter.type","rule":"!(!has(self.extensionRef) && self.type == 'ExtensionRef')"}],"additionalProperties":false};
-const schema9 = {"properties":{"allowCredentials":{"type":"boolean"},"allowHeaders":{"items":{"maxLength":256,"minLength":1,"pattern":"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$","type":"string"},"maxItems":64,"type":"array","x-kubernetes-list-type":"set","x-kubernetes-validations":[{"message":"AllowHeaders cannot contain '*' alongside other methods","rule":"!('*' in self && self.size() > 1)"}]},"allowMethods":{"items":{"enum":["GET","HEAD","POST","PUT","DELETE","CONNECT","OPTIONS","TRACE","PATCH","*"],"type":"string"},"maxItems":9,"type":"array","x-kubernetes-list-type":"set","x-kubernetes-validations":[{"message":"AllowMethods cannot contain '*' alongside other methods","rule":"!('*' in self && self.size() > 1)"}]},"allowOrigins":{"items":{"maxLength":253,"minLength":1,"pattern":"(^\\*$)|(^(http(s)?):\\/\\/(((\\*\\.)?([a-zA-Z0-9\\-]+\\.)*[a-zA-Z0-9-]+|\\*)(:([0-9]{1,5}))?)$)","type":"string"},"maxItems":64,"type":"array","x-kubernetes-list-type":"set","x-kubernetes-validations":[{"message":"AllowOrigins cannot contain '*' alongside other origins","rule":"!('*' in self && self.size() > 1)"}]},"exposeHeaders":{"items":{"maxLength":256,"minLength":1,"pattern":"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$","type":"string"},"maxItems":64,"type":"array","x-kubernetes-list-type":"set"},"maxAge":{"default":5,"format":"int32","minimum":1,"type":"integer"}},"type":"object","additionalProperties":false};
+const schema7 = {"properties":{"backendRefs":{"items":{"properties":{"filters":{"$ref":"#/$defs/shared0"},"group":{"default":"","maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"default":"Service","maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"},"namespace":{"maxLength":63,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"},"port":{"format":"int32","maximum":65535,"minimum":1,"type":"integer"},"weight":{"default":1,"format":"int32","maximum":1000000,"minimum":0,"type":"integer"}},"required":["name"],"type":"object","x-kubernetes-validations":[{"message":"Must have port for Service reference","rule":"(size(self.group) == 0 && self.kind == 'Service') ? has(self.port) : true"}],"additionalProperties":false},"maxItems":16,"type":"array","x-kubernetes-list-type":"atomic"},"filters":{"$ref":"#/$defs/shared0"},"matches":{"default":[{"path":{"type":"PathPrefix","value":"/"}}],"items":{"properties":{"headers":{"items":{"properties":{"name":{"maxLength":256,"minLength":1,"pattern":"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$","type":"string"},"type":{"default":"Exact","enum":["Exact","RegularExpression"],"type":"string"},"value":{"maxLength":4096,"minLength":1,"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"maxItems":16,"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"method":{"enum":["GET","HEAD","POST","PUT","DELETE","CONNECT","OPTIONS","TRACE","PATCH"],"type":"string"},"path":{"default":{"type":"PathPrefix","value":"/"},"properties":{"type":{"default":"PathPrefix","enum":["Exact","PathPrefix","RegularExpression"],"type":"string"},"value":{"default":"/","maxLength":1024,"type":"string"}},"type":"object","x-kubernetes-validations":[{"message":"value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? self.value.startsWith('/') : true"},{"message":"must not contain '//' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.contains('//') : true"},{"message":"must not contain '/./' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.contains('/./') : true"},{"message":"must not contain '/../' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.contains('/../') : true"},{"message":"must not contain '%2f' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.contains('%2f') : true"},{"message":"must not contain '%2F' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.contains('%2F') : true"},{"message":"must not contain '#' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.contains('#') : true"},{"message":"must not end with '/..' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.endsWith('/..') : true"},{"message":"must not end with '/.' when type one of ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? !self.value.endsWith('/.') : true"},{"message":"type must be one of ['Exact', 'PathPrefix', 'RegularExpression']","rule":"self.type in ['Exact','PathPrefix'] || self.type == 'RegularExpression'"},{"message":"must only contain valid characters (matching ^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$) for types ['Exact', 'PathPrefix']","rule":"(self.type in ['Exact','PathPrefix']) ? self.value.matches(r\"\"\"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$\"\"\") : true"}],"additionalProperties":false},"queryParams":{"items":{"properties":{"name":{"maxLength":256,"minLength":1,"pattern":"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$","type":"string"},"type":{"default":"Exact","enum":["Exact","RegularExpression"],"type":"string"},"value":{"maxLength":1024,"minLength":1,"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"maxItems":16,"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"}},"type":"object","additionalProperties":false},"maxItems":64,"type":"array","x-kubernetes-list-type":"atomic"},"name":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"timeouts":{"properties":{"backendRequest":{"pattern":"^([0-9]{1,5}(h|m|s|ms)){1,4}$","type":"string"},"request":{"pattern":"^([0-9]{1,5}(h|m|s|ms)){1,4}$","type":"string"}},"type":"object","x-kubernetes-validations":[{"message":"backendRequest timeout cannot be longer than request timeout","rule":"!(has(self.request) && has(self.backendRequest) && duration(self.request) != duration('0s') && duration(self.backendRequest) > duration(self.request))"}],"additionalProperties":false}},"type":"object","x-kubernetes-validations":[{"message":"RequestRedirect filter must not be used together with backendRefs","rule":"(has(self.backendRefs) && size(self.backendRefs) > 0) ? (!has(self.filters) || self.filters.all(f, !has(f.requestRedirect))): true"},{"message":"When using RequestRedirect filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified","rule":"(has(self.filters) && self.filters.exists_one(f, has(f.requestRedirect) && has(f.requestRedirect.path) && f.requestRedirect.path.type == 'ReplacePrefixMatch' && has(f.requestRedirect.path.replacePrefixMatch))) ? ((size(self.matches) != 1 || !has(self.matches[0].path) || self.matches[0].path.type != 'PathPrefix') ? false : true) : true"},{"message":"When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified","rule":"(has(self.filters) && self.filters.exists_one(f, has(f.urlRewrite) && has(f.urlRewrite.path) && f.urlRewrite.path.type == 'ReplacePrefixMatch' && has(f.urlRewrite.path.replacePrefixMatch))) ? ((size(self.matches) != 1 || !has(self.matches[0].path) || self.matches[0].path.type != 'PathPrefix') ? false : true) : true"},{"message":"Within backendRefs, when using RequestRedirect filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified","rule":"(has(self.backendRefs) && self.backendRefs.exists_one(b, (has(b.filters) && b.filters.exists_one(f, has(f.requestRedirect) && has(f.requestRedirect.path) && f.requestRedirect.path.type == 'ReplacePrefixMatch' && has(f.requestRedirect.path.replacePrefixMatch))) )) ? ((size(self.matches) != 1 || !has(self.matches[0].path) || self.matches[0].path.type != 'PathPrefix') ? false : true) : true"},{"message":"Within backendRefs, When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified","rule":"(has(self.backendRefs) && self.backendRefs.exists_one(b, (has(b.filters) && b.filters.exists_one(f, has(f.urlRewrite) && has(f.urlRewrite.path) && f.urlRewrite.path.type == 'ReplacePrefixMatch' && has(f.urlRewrite.path.replacePrefixMatch))) )) ? ((size(self.matches) != 1 || !has(self.matches[0].path) || self.matches[0].path.type != 'PathPrefix') ? false : true) : true"}],"additionalProperties":false};
+const schema8 = {"items":{"$ref":"#/$defs/shared1"},"maxItems":16,"type":"array","x-kubernetes-list-type":"atomic","x-kubernetes-validations":[{"message":"May specify either httpRouteFilterRequestRedirect or httpRouteFilterRequestRewrite, but not both","rule":"!(self.exists(f, f.type == 'RequestRedirect') && self.exists(f, f.type == 'URLRewrite'))"},{"message":"CORS filter cannot be repeated","rule":"self.filter(f, f.type == 'CORS').size() <= 1"},{"message":"RequestHeaderModifier filter cannot be repeated","rule":"self.filter(f, f.type == 'RequestHeaderModifier').size() <= 1"},{"message":"ResponseHeaderModifier filter cannot be repeated","rule":"self.filter(f, f.type == 'ResponseHeaderModifier').size() <= 1"},{"message":"RequestRedirect filter cannot be repeated","rule":"self.filter(f, f.type == 'RequestRedirect').size() <= 1"},{"message":"URLRewrite filter cannot be repeated","rule":"self.filter(f, f.type == 'URLRewrite').size() <= 1"}]};
+const schema9 = {"properties":{"cors":{"$ref":"#/$defs/shared2"},"extensionRef":{"properties":{"group":{"maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"}},"required":["group","kind","name"],"type":"object","additionalProperties":false},"requestHeaderModifier":{"$ref":"#/$defs/shared3"},"requestMirror":{"$ref":"#/$defs/shared4"},"requestRedirect":{"$ref":"#/$defs/shared6"},"responseHeaderModifier":{"$ref":"#/$defs/shared3"},"type":{"enum":["RequestHeaderModifier","ResponseHeaderModifier","RequestMirror","RequestRedirect","URLRewrite","ExtensionRef","CORS"],"type":"string"},"urlRewrite":{"$ref":"#/$defs/shared8"}},"required":["type"],"type":"object","x-kubernetes-validations":[{"message":"filter.cors must be nil if the filter.type is not CORS","rule":"!(has(self.cors) && self.type != 'CORS')"},{"message":"filter.cors must be specified for CORS filter.type","rule":"!(!has(self.cors) && self.type == 'CORS')"},{"message":"filter.requestHeaderModifier must be nil if the filter.type is not RequestHeaderModifier","rule":"!(has(self.requestHeaderModifier) && self.type != 'RequestHeaderModifier')"},{"message":"filter.requestHeaderModifier must be specified for RequestHeaderModifier filter.type","rule":"!(!has(self.requestHeaderModifier) && self.type == 'RequestHeaderModifier')"},{"message":"filter.responseHeaderModifier must be nil if the filter.type is not ResponseHeaderModifier","rule":"!(has(self.responseHeaderModifier) && self.type != 'ResponseHeaderModifier')"},{"message":"filter.responseHeaderModifier must be specified for ResponseHeaderModifier filter.type","rule":"!(!has(self.responseHeaderModifier) && self.type == 'ResponseHeaderModifier')"},{"message":"filter.requestMirror must be nil if the filter.type is not RequestMirror","rule":"!(has(self.requestMirror) && self.type != 'RequestMirror')"},{"message":"filter.requestMirror must be specified for RequestMirror filter.type","rule":"!(!has(self.requestMirror) && self.type == 'RequestMirror')"},{"message":"filter.requestRedirect must be nil if the filter.type is not RequestRedirect","rule":"!(has(self.requestRedirect) && self.type != 'RequestRedirect')"},{"message":"filter.requestRedirect must be specified for RequestRedirect filter.type","rule":"!(!has(self.requestRedirect) && self.type == 'RequestRedirect')"},{"message":"filter.urlRewrite must be nil if the filter.type is not URLRewrite","rule":"!(has(self.urlRewrite) && self.type != 'URLRewrite')"},{"message":"filter.urlRewrite must be specified for URLRewrite filter.type","rule":"!(!has(self.urlRewrite) && self.type == 'URLRewrite')"},{"message":"filter.extensionRef must be nil if the filter.type is not ExtensionRef","rule":"!(has(self.extensionRef) && self.type != 'ExtensionRef')"},{"message":"filter.extensionRef must be specified for ExtensionRef filter.type","rule":"!(!has(self.extensionRef) && self.type == 'ExtensionRef')"}],"additionalProperties":false};
+const schema10 = {"properties":{"allowCredentials":{"type":"boolean"},"allowHeaders":{"items":{"maxLength":256,"minLength":1,"pattern":"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$","type":"string"},"maxItems":64,"type":"array","x-kubernetes-list-type":"set","x-kubernetes-validations":[{"message":"AllowHeaders cannot contain '*' alongside other methods","rule":"!('*' in self && self.size() > 1)"}]},"allowMethods":{"items":{"enum":["GET","HEAD","POST","PUT","DELETE","CONNECT","OPTIONS","TRACE","PATCH","*"],"type":"string"},"maxItems":9,"type":"array","x-kubernetes-list-type":"set","x-kubernetes-validations":[{"message":"AllowMethods cannot contain '*' alongside other methods","rule":"!('*' in self && self.size() > 1)"}]},"allowOrigins":{"items":{"maxLength":253,"minLength":1,"pattern":"(^\\*$)|(^(http(s)?):\\/\\/(((\\*\\.)?([a-zA-Z0-9\\-]+\\.)*[a-zA-Z0-9-]+|\\*)(:([0-9]{1,5}))?)$)","type":"string"},"maxItems":64,"type":"array","x-kubernetes-list-type":"set","x-kubernetes-validations":[{"message":"AllowOrigins cannot contain '*' alongside other origins","rule":"!('*' in self && self.size() > 1)"}]},"exposeHeaders":{"items":{"maxLength":256,"minLength":1,"pattern":"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$","type":"string"},"maxItems":64,"type":"array","x-kubernetes-list-type":"set"},"maxAge":{"default":5,"format":"int32","minimum":1,"type":"integer"}},"type":"object","additionalProperties":false};
 const func1 = require("ajv/dist/runtime/ucs2length").default;
 const func3 = (pattern, flags) => {
   try {
@@ -604,7 +605,7 @@ const func20 = (items, listType, keys, instancePath, schemaPath) => {
 const pattern5 = func3("^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$", "u");
 const pattern6 = func3("(^\\*$)|(^(http(s)?):\\/\\/(((\\*\\.)?([a-zA-Z0-9\\-]+\\.)*[a-zA-Z0-9-]+|\\*)(:([0-9]{1,5}))?)$)", "u");
 
-function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -735,7 +736,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!((((((((((data4 === "GET") || (data4 === "HEAD")) || (data4 === "POST")) || (data4 === "PUT")) || (data4 === "DELETE")) || (data4 === "CONNECT")) || (data4 === "OPTIONS")) || (data4 === "TRACE")) || (data4 === "PATCH")) || (data4 === "*"))){
-const err10 = {instancePath:instancePath+"/allowMethods/" + i1,schemaPath:"#/properties/allowMethods/items/enum",keyword:"enum",params:{allowedValues: schema9.properties.allowMethods.items.enum},message:"must be equal to one of the allowed values"};
+const err10 = {instancePath:instancePath+"/allowMethods/" + i1,schemaPath:"#/properties/allowMethods/items/enum",keyword:"enum",params:{allowedValues: schema10.properties.allowMethods.items.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -950,13 +951,13 @@ vErrors.push(err26);
 }
 errors++;
 }
-validate16.errors = vErrors;
+validate17.errors = vErrors;
 return errors === 0;
 }
 
-const schema10 = {"properties":{"add":{"items":{"properties":{"name":{"maxLength":256,"minLength":1,"pattern":"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$","type":"string"},"value":{"maxLength":4096,"minLength":1,"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"maxItems":16,"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"remove":{"items":{"type":"string"},"maxItems":16,"type":"array","x-kubernetes-list-type":"set"},"set":{"items":{"properties":{"name":{"maxLength":256,"minLength":1,"pattern":"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$","type":"string"},"value":{"maxLength":4096,"minLength":1,"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"maxItems":16,"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"}},"type":"object","additionalProperties":false};
+const schema11 = {"properties":{"add":{"items":{"properties":{"name":{"maxLength":256,"minLength":1,"pattern":"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$","type":"string"},"value":{"maxLength":4096,"minLength":1,"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"maxItems":16,"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"remove":{"items":{"type":"string"},"maxItems":16,"type":"array","x-kubernetes-list-type":"set"},"set":{"items":{"properties":{"name":{"maxLength":256,"minLength":1,"pattern":"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$","type":"string"},"value":{"maxLength":4096,"minLength":1,"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"maxItems":16,"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"}},"type":"object","additionalProperties":false};
 
-function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1342,17 +1343,17 @@ vErrors.push(err30);
 }
 errors++;
 }
-validate18.errors = vErrors;
+validate19.errors = vErrors;
 return errors === 0;
 }
 
-const schema11 = {"properties":{"backendRef":{"$ref":"#/$defs/shared5"},"fraction":{"properties":{"denominator":{"default":100,"format":"int32","minimum":1,"type":"integer"},"numerator":{"format":"int32","minimum":0,"type":"integer"}},"required":["numerator"],"type":"object","x-kubernetes-validations":[{"message":"numerator must be less than or equal to denominator","rule":"self.numerator <= self.denominator"}],"additionalProperties":false},"percent":{"format":"int32","maximum":100,"minimum":0,"type":"integer"}},"required":["backendRef"],"type":"object","x-kubernetes-validations":[{"message":"Only one of percent or fraction may be specified in HTTPRequestMirrorFilter","rule":"!(has(self.percent) && has(self.fraction))"}],"additionalProperties":false};
-const schema12 = {"properties":{"group":{"default":"","maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"default":"Service","maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"},"namespace":{"maxLength":63,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"},"port":{"format":"int32","maximum":65535,"minimum":1,"type":"integer"}},"required":["name"],"type":"object","x-kubernetes-validations":[{"message":"Must have port for Service reference","rule":"(size(self.group) == 0 && self.kind == 'Service') ? has(self.port) : true"}],"additionalProperties":false};
+const schema12 = {"properties":{"backendRef":{"$ref":"#/$defs/shared5"},"fraction":{"properties":{"denominator":{"default":100,"format":"int32","minimum":1,"type":"integer"},"numerator":{"format":"int32","minimum":0,"type":"integer"}},"required":["numerator"],"type":"object","x-kubernetes-validations":[{"message":"numerator must be less than or equal to denominator","rule":"self.numerator <= self.denominator"}],"additionalProperties":false},"percent":{"format":"int32","maximum":100,"minimum":0,"type":"integer"}},"required":["backendRef"],"type":"object","x-kubernetes-validations":[{"message":"Only one of percent or fraction may be specified in HTTPRequestMirrorFilter","rule":"!(has(self.percent) && has(self.fraction))"}],"additionalProperties":false};
+const schema13 = {"properties":{"group":{"default":"","maxLength":253,"pattern":"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"kind":{"default":"Service","maxLength":63,"minLength":1,"pattern":"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$","type":"string"},"name":{"maxLength":253,"minLength":1,"type":"string"},"namespace":{"maxLength":63,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"},"port":{"format":"int32","maximum":65535,"minimum":1,"type":"integer"}},"required":["name"],"type":"object","x-kubernetes-validations":[{"message":"Must have port for Service reference","rule":"(size(self.group) == 0 && self.kind == 'Service') ? has(self.port) : true"}],"additionalProperties":false};
 const pattern1 = func3("^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
 const pattern2 = func3("^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$", "u");
 const pattern3 = func3("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
 
-function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1584,12 +1585,12 @@ vErrors.push(err19);
 }
 errors++;
 }
-validate21.errors = vErrors;
+validate22.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1616,8 +1617,8 @@ errors++;
 }
 }
 if(data.backendRef !== undefined){
-if(!(validate21(data.backendRef, {instancePath:instancePath+"/backendRef",parentData:data,parentDataProperty:"backendRef",rootData}))){
-vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+if(!(validate22(data.backendRef, {instancePath:instancePath+"/backendRef",parentData:data,parentDataProperty:"backendRef",rootData}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
 errors = vErrors.length;
 }
 }
@@ -1754,15 +1755,15 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate20.errors = vErrors;
+validate21.errors = vErrors;
 return errors === 0;
 }
 
-const schema13 = {"properties":{"hostname":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"path":{"$ref":"#/$defs/shared7"},"port":{"format":"int32","maximum":65535,"minimum":1,"type":"integer"},"scheme":{"enum":["http","https"],"type":"string"},"statusCode":{"default":302,"enum":[301,302,303,307,308],"type":"integer"}},"type":"object","additionalProperties":false};
+const schema14 = {"properties":{"hostname":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"path":{"$ref":"#/$defs/shared7"},"port":{"format":"int32","maximum":65535,"minimum":1,"type":"integer"},"scheme":{"enum":["http","https"],"type":"string"},"statusCode":{"default":302,"enum":[301,302,303,307,308],"type":"integer"}},"type":"object","additionalProperties":false};
 const pattern4 = func3("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
-const schema14 = {"properties":{"replaceFullPath":{"maxLength":1024,"type":"string"},"replacePrefixMatch":{"maxLength":1024,"type":"string"},"type":{"enum":["ReplaceFullPath","ReplacePrefixMatch"],"type":"string"}},"required":["type"],"type":"object","x-kubernetes-validations":[{"message":"replaceFullPath must be specified when type is set to 'ReplaceFullPath'","rule":"self.type == 'ReplaceFullPath' ? has(self.replaceFullPath) : true"},{"message":"type must be 'ReplaceFullPath' when replaceFullPath is set","rule":"has(self.replaceFullPath) ? self.type == 'ReplaceFullPath' : true"},{"message":"replacePrefixMatch must be specified when type is set to 'ReplacePrefixMatch'","rule":"self.type == 'ReplacePrefixMatch' ? has(self.replacePrefixMatch) : true"},{"message":"type must be 'ReplacePrefixMatch' when replacePrefixMatch is set","rule":"has(self.replacePrefixMatch) ? self.type == 'ReplacePrefixMatch' : true"}],"additionalProperties":false};
+const schema15 = {"properties":{"replaceFullPath":{"maxLength":1024,"type":"string"},"replacePrefixMatch":{"maxLength":1024,"type":"string"},"type":{"enum":["ReplaceFullPath","ReplacePrefixMatch"],"type":"string"}},"required":["type"],"type":"object","x-kubernetes-validations":[{"message":"replaceFullPath must be specified when type is set to 'ReplaceFullPath'","rule":"self.type == 'ReplaceFullPath' ? has(self.replaceFullPath) : true"},{"message":"type must be 'ReplaceFullPath' when replaceFullPath is set","rule":"has(self.replaceFullPath) ? self.type == 'ReplaceFullPath' : true"},{"message":"replacePrefixMatch must be specified when type is set to 'ReplacePrefixMatch'","rule":"self.type == 'ReplacePrefixMatch' ? has(self.replacePrefixMatch) : true"},{"message":"type must be 'ReplacePrefixMatch' when replacePrefixMatch is set","rule":"has(self.replacePrefixMatch) ? self.type == 'ReplacePrefixMatch' : true"}],"additionalProperties":false};
 
-function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1851,7 +1852,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!((data2 === "ReplaceFullPath") || (data2 === "ReplacePrefixMatch"))){
-const err7 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema14.properties.type.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema15.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1872,12 +1873,12 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate25.errors = vErrors;
+validate26.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1939,8 +1940,8 @@ errors++;
 }
 }
 if(data.path !== undefined){
-if(!(validate25(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+if(!(validate26(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
 errors = vErrors.length;
 }
 }
@@ -1992,7 +1993,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!((data3 === "http") || (data3 === "https"))){
-const err9 = {instancePath:instancePath+"/scheme",schemaPath:"#/properties/scheme/enum",keyword:"enum",params:{allowedValues: schema13.properties.scheme.enum},message:"must be equal to one of the allowed values"};
+const err9 = {instancePath:instancePath+"/scheme",schemaPath:"#/properties/scheme/enum",keyword:"enum",params:{allowedValues: schema14.properties.scheme.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2015,7 +2016,7 @@ vErrors.push(err10);
 errors++;
 }
 if(!(((((data4 === 301) || (data4 === 302)) || (data4 === 303)) || (data4 === 307)) || (data4 === 308))){
-const err11 = {instancePath:instancePath+"/statusCode",schemaPath:"#/properties/statusCode/enum",keyword:"enum",params:{allowedValues: schema13.properties.statusCode.enum},message:"must be equal to one of the allowed values"};
+const err11 = {instancePath:instancePath+"/statusCode",schemaPath:"#/properties/statusCode/enum",keyword:"enum",params:{allowedValues: schema14.properties.statusCode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2036,13 +2037,13 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate24.errors = vErrors;
+validate25.errors = vErrors;
 return errors === 0;
 }
 
-const schema15 = {"properties":{"hostname":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"path":{"$ref":"#/$defs/shared7"}},"type":"object","additionalProperties":false};
+const schema16 = {"properties":{"hostname":{"maxLength":253,"minLength":1,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","type":"string"},"path":{"$ref":"#/$defs/shared7"}},"type":"object","additionalProperties":false};
 
-function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2104,8 +2105,8 @@ errors++;
 }
 }
 if(data.path !== undefined){
-if(!(validate25(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+if(!(validate26(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
 errors = vErrors.length;
 }
 }
@@ -2120,12 +2121,12 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate29.errors = vErrors;
+validate30.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2152,8 +2153,8 @@ errors++;
 }
 }
 if(data.cors !== undefined){
-if(!(validate16(data.cors, {instancePath:instancePath+"/cors",parentData:data,parentDataProperty:"cors",rootData}))){
-vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
+if(!(validate17(data.cors, {instancePath:instancePath+"/cors",parentData:data,parentDataProperty:"cors",rootData}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
 errors = vErrors.length;
 }
 }
@@ -2330,26 +2331,26 @@ errors++;
 }
 }
 if(data.requestHeaderModifier !== undefined){
-if(!(validate18(data.requestHeaderModifier, {instancePath:instancePath+"/requestHeaderModifier",parentData:data,parentDataProperty:"requestHeaderModifier",rootData}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+if(!(validate19(data.requestHeaderModifier, {instancePath:instancePath+"/requestHeaderModifier",parentData:data,parentDataProperty:"requestHeaderModifier",rootData}))){
+vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
 errors = vErrors.length;
 }
 }
 if(data.requestMirror !== undefined){
-if(!(validate20(data.requestMirror, {instancePath:instancePath+"/requestMirror",parentData:data,parentDataProperty:"requestMirror",rootData}))){
-vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
+if(!(validate21(data.requestMirror, {instancePath:instancePath+"/requestMirror",parentData:data,parentDataProperty:"requestMirror",rootData}))){
+vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
 errors = vErrors.length;
 }
 }
 if(data.requestRedirect !== undefined){
-if(!(validate24(data.requestRedirect, {instancePath:instancePath+"/requestRedirect",parentData:data,parentDataProperty:"requestRedirect",rootData}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+if(!(validate25(data.requestRedirect, {instancePath:instancePath+"/requestRedirect",parentData:data,parentDataProperty:"requestRedirect",rootData}))){
+vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
 errors = vErrors.length;
 }
 }
 if(data.responseHeaderModifier !== undefined){
-if(!(validate18(data.responseHeaderModifier, {instancePath:instancePath+"/responseHeaderModifier",parentData:data,parentDataProperty:"responseHeaderModifier",rootData}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+if(!(validate19(data.responseHeaderModifier, {instancePath:instancePath+"/responseHeaderModifier",parentData:data,parentDataProperty:"responseHeaderModifier",rootData}))){
+vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
 errors = vErrors.length;
 }
 }
@@ -2366,7 +2367,7 @@ vErrors.push(err17);
 errors++;
 }
 if(!(((((((data9 === "RequestHeaderModifier") || (data9 === "ResponseHeaderModifier")) || (data9 === "RequestMirror")) || (data9 === "RequestRedirect")) || (data9 === "URLRewrite")) || (data9 === "ExtensionRef")) || (data9 === "CORS"))){
-const err18 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema8.properties.type.enum},message:"must be equal to one of the allowed values"};
+const err18 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema9.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2377,8 +2378,8 @@ errors++;
 }
 }
 if(data.urlRewrite !== undefined){
-if(!(validate29(data.urlRewrite, {instancePath:instancePath+"/urlRewrite",parentData:data,parentDataProperty:"urlRewrite",rootData}))){
-vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+if(!(validate30(data.urlRewrite, {instancePath:instancePath+"/urlRewrite",parentData:data,parentDataProperty:"urlRewrite",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 }
@@ -2393,12 +2394,12 @@ vErrors.push(err19);
 }
 errors++;
 }
-validate15.errors = vErrors;
+validate16.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
@@ -2414,8 +2415,8 @@ errors++;
 }
 const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate15(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+if(!(validate16(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
 errors = vErrors.length;
 }
 }
@@ -2430,12 +2431,984 @@ vErrors.push(err1);
 }
 errors++;
 }
+validate15.errors = vErrors;
+return errors === 0;
+}
+
+const pattern23 = func3("^([0-9]{1,5}(h|m|s|ms)){1,4}$", "u");
+
+function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((((key0 === "backendRefs") || (key0 === "filters")) || (key0 === "matches")) || (key0 === "name")) || (key0 === "timeouts"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.backendRefs !== undefined){
+let data0 = data.backendRefs;
+if(Array.isArray(data0)){
+if(data0.length > 16){
+const err1 = {instancePath:instancePath+"/backendRefs",schemaPath:"#/properties/backendRefs/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.name === undefined){
+const err2 = {instancePath:instancePath+"/backendRefs/" + i0,schemaPath:"#/properties/backendRefs/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+for(const key1 in data1){
+if(!(((((((key1 === "filters") || (key1 === "group")) || (key1 === "kind")) || (key1 === "name")) || (key1 === "namespace")) || (key1 === "port")) || (key1 === "weight"))){
+const err3 = {instancePath:instancePath+"/backendRefs/" + i0,schemaPath:"#/properties/backendRefs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data1.filters !== undefined){
+if(!(validate15(data1.filters, {instancePath:instancePath+"/backendRefs/" + i0+"/filters",parentData:data1,parentDataProperty:"filters",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data1.group !== undefined){
+let data3 = data1.group;
+if(typeof data3 === "string"){
+if(func1(data3) > 253){
+const err4 = {instancePath:instancePath+"/backendRefs/" + i0+"/group",schemaPath:"#/properties/backendRefs/items/properties/group/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(!pattern1.test(data3)){
+const err5 = {instancePath:instancePath+"/backendRefs/" + i0+"/group",schemaPath:"#/properties/backendRefs/items/properties/group/pattern",keyword:"pattern",params:{pattern: "^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/backendRefs/" + i0+"/group",schemaPath:"#/properties/backendRefs/items/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data1.kind !== undefined){
+let data4 = data1.kind;
+if(typeof data4 === "string"){
+if(func1(data4) > 63){
+const err7 = {instancePath:instancePath+"/backendRefs/" + i0+"/kind",schemaPath:"#/properties/backendRefs/items/properties/kind/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(func1(data4) < 1){
+const err8 = {instancePath:instancePath+"/backendRefs/" + i0+"/kind",schemaPath:"#/properties/backendRefs/items/properties/kind/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(!pattern2.test(data4)){
+const err9 = {instancePath:instancePath+"/backendRefs/" + i0+"/kind",schemaPath:"#/properties/backendRefs/items/properties/kind/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"},message:"must match pattern \""+"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"+"\""};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/backendRefs/" + i0+"/kind",schemaPath:"#/properties/backendRefs/items/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data1.name !== undefined){
+let data5 = data1.name;
+if(typeof data5 === "string"){
+if(func1(data5) > 253){
+const err11 = {instancePath:instancePath+"/backendRefs/" + i0+"/name",schemaPath:"#/properties/backendRefs/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if(func1(data5) < 1){
+const err12 = {instancePath:instancePath+"/backendRefs/" + i0+"/name",schemaPath:"#/properties/backendRefs/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/backendRefs/" + i0+"/name",schemaPath:"#/properties/backendRefs/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data1.namespace !== undefined){
+let data6 = data1.namespace;
+if(typeof data6 === "string"){
+if(func1(data6) > 63){
+const err14 = {instancePath:instancePath+"/backendRefs/" + i0+"/namespace",schemaPath:"#/properties/backendRefs/items/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+if(func1(data6) < 1){
+const err15 = {instancePath:instancePath+"/backendRefs/" + i0+"/namespace",schemaPath:"#/properties/backendRefs/items/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+if(!pattern3.test(data6)){
+const err16 = {instancePath:instancePath+"/backendRefs/" + i0+"/namespace",schemaPath:"#/properties/backendRefs/items/properties/namespace/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\""};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/backendRefs/" + i0+"/namespace",schemaPath:"#/properties/backendRefs/items/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data1.port !== undefined){
+let data7 = data1.port;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+const err18 = {instancePath:instancePath+"/backendRefs/" + i0+"/port",schemaPath:"#/properties/backendRefs/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 > 65535 || isNaN(data7)){
+const err19 = {instancePath:instancePath+"/backendRefs/" + i0+"/port",schemaPath:"#/properties/backendRefs/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+if(data7 < 1 || isNaN(data7)){
+const err20 = {instancePath:instancePath+"/backendRefs/" + i0+"/port",schemaPath:"#/properties/backendRefs/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+if(data1.weight !== undefined){
+let data8 = data1.weight;
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+const err21 = {instancePath:instancePath+"/backendRefs/" + i0+"/weight",schemaPath:"#/properties/backendRefs/items/properties/weight/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 > 1000000 || isNaN(data8)){
+const err22 = {instancePath:instancePath+"/backendRefs/" + i0+"/weight",schemaPath:"#/properties/backendRefs/items/properties/weight/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+if(data8 < 0 || isNaN(data8)){
+const err23 = {instancePath:instancePath+"/backendRefs/" + i0+"/weight",schemaPath:"#/properties/backendRefs/items/properties/weight/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/backendRefs/" + i0,schemaPath:"#/properties/backendRefs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/backendRefs",schemaPath:"#/properties/backendRefs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data.filters !== undefined){
+if(!(validate15(data.filters, {instancePath:instancePath+"/filters",parentData:data,parentDataProperty:"filters",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data.matches !== undefined){
+let data10 = data.matches;
+if(Array.isArray(data10)){
+if(data10.length > 64){
+const err26 = {instancePath:instancePath+"/matches",schemaPath:"#/properties/matches/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+const len1 = data10.length;
+for(let i1=0; i1<len1; i1++){
+let data11 = data10[i1];
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+for(const key2 in data11){
+if(!((((key2 === "headers") || (key2 === "method")) || (key2 === "path")) || (key2 === "queryParams"))){
+const err27 = {instancePath:instancePath+"/matches/" + i1,schemaPath:"#/properties/matches/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data11.headers !== undefined){
+let data12 = data11.headers;
+if(Array.isArray(data12)){
+if(data12.length > 16){
+const err28 = {instancePath:instancePath+"/matches/" + i1+"/headers",schemaPath:"#/properties/matches/items/properties/headers/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+const len2 = data12.length;
+for(let i2=0; i2<len2; i2++){
+let data13 = data12[i2];
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.name === undefined){
+const err29 = {instancePath:instancePath+"/matches/" + i1+"/headers/" + i2,schemaPath:"#/properties/matches/items/properties/headers/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+if(data13.value === undefined){
+const err30 = {instancePath:instancePath+"/matches/" + i1+"/headers/" + i2,schemaPath:"#/properties/matches/items/properties/headers/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+for(const key3 in data13){
+if(!(((key3 === "name") || (key3 === "type")) || (key3 === "value"))){
+const err31 = {instancePath:instancePath+"/matches/" + i1+"/headers/" + i2,schemaPath:"#/properties/matches/items/properties/headers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data13.name !== undefined){
+let data14 = data13.name;
+if(typeof data14 === "string"){
+if(func1(data14) > 256){
+const err32 = {instancePath:instancePath+"/matches/" + i1+"/headers/" + i2+"/name",schemaPath:"#/properties/matches/items/properties/headers/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+if(func1(data14) < 1){
+const err33 = {instancePath:instancePath+"/matches/" + i1+"/headers/" + i2+"/name",schemaPath:"#/properties/matches/items/properties/headers/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+if(!pattern5.test(data14)){
+const err34 = {instancePath:instancePath+"/matches/" + i1+"/headers/" + i2+"/name",schemaPath:"#/properties/matches/items/properties/headers/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$"},message:"must match pattern \""+"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$"+"\""};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/matches/" + i1+"/headers/" + i2+"/name",schemaPath:"#/properties/matches/items/properties/headers/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data13.type !== undefined){
+let data15 = data13.type;
+if(typeof data15 !== "string"){
+const err36 = {instancePath:instancePath+"/matches/" + i1+"/headers/" + i2+"/type",schemaPath:"#/properties/matches/items/properties/headers/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+if(!((data15 === "Exact") || (data15 === "RegularExpression"))){
+const err37 = {instancePath:instancePath+"/matches/" + i1+"/headers/" + i2+"/type",schemaPath:"#/properties/matches/items/properties/headers/items/properties/type/enum",keyword:"enum",params:{allowedValues: schema7.properties.matches.items.properties.headers.items.properties.type.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data13.value !== undefined){
+let data16 = data13.value;
+if(typeof data16 === "string"){
+if(func1(data16) > 4096){
+const err38 = {instancePath:instancePath+"/matches/" + i1+"/headers/" + i2+"/value",schemaPath:"#/properties/matches/items/properties/headers/items/properties/value/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+if(func1(data16) < 1){
+const err39 = {instancePath:instancePath+"/matches/" + i1+"/headers/" + i2+"/value",schemaPath:"#/properties/matches/items/properties/headers/items/properties/value/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/matches/" + i1+"/headers/" + i2+"/value",schemaPath:"#/properties/matches/items/properties/headers/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+}
+else {
+const err41 = {instancePath:instancePath+"/matches/" + i1+"/headers/" + i2,schemaPath:"#/properties/matches/items/properties/headers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+const listErrors0 = func20(data12, "map", ["name"], instancePath+"/matches/" + i1+"/headers", "#/properties/matches/items/properties/headers/x-kubernetes-list-type");
+if(listErrors0 !== null){
+vErrors = vErrors === null ? listErrors0 : vErrors.concat(listErrors0);
+errors = vErrors.length;
+}
+}
+else {
+const err42 = {instancePath:instancePath+"/matches/" + i1+"/headers",schemaPath:"#/properties/matches/items/properties/headers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+if(data11.method !== undefined){
+let data17 = data11.method;
+if(typeof data17 !== "string"){
+const err43 = {instancePath:instancePath+"/matches/" + i1+"/method",schemaPath:"#/properties/matches/items/properties/method/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+if(!(((((((((data17 === "GET") || (data17 === "HEAD")) || (data17 === "POST")) || (data17 === "PUT")) || (data17 === "DELETE")) || (data17 === "CONNECT")) || (data17 === "OPTIONS")) || (data17 === "TRACE")) || (data17 === "PATCH"))){
+const err44 = {instancePath:instancePath+"/matches/" + i1+"/method",schemaPath:"#/properties/matches/items/properties/method/enum",keyword:"enum",params:{allowedValues: schema7.properties.matches.items.properties.method.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data11.path !== undefined){
+let data18 = data11.path;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+for(const key4 in data18){
+if(!((key4 === "type") || (key4 === "value"))){
+const err45 = {instancePath:instancePath+"/matches/" + i1+"/path",schemaPath:"#/properties/matches/items/properties/path/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data18.type !== undefined){
+let data19 = data18.type;
+if(typeof data19 !== "string"){
+const err46 = {instancePath:instancePath+"/matches/" + i1+"/path/type",schemaPath:"#/properties/matches/items/properties/path/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+if(!(((data19 === "Exact") || (data19 === "PathPrefix")) || (data19 === "RegularExpression"))){
+const err47 = {instancePath:instancePath+"/matches/" + i1+"/path/type",schemaPath:"#/properties/matches/items/properties/path/properties/type/enum",keyword:"enum",params:{allowedValues: schema7.properties.matches.items.properties.path.properties.type.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+if(data18.value !== undefined){
+let data20 = data18.value;
+if(typeof data20 === "string"){
+if(func1(data20) > 1024){
+const err48 = {instancePath:instancePath+"/matches/" + i1+"/path/value",schemaPath:"#/properties/matches/items/properties/path/properties/value/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+else {
+const err49 = {instancePath:instancePath+"/matches/" + i1+"/path/value",schemaPath:"#/properties/matches/items/properties/path/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+}
+else {
+const err50 = {instancePath:instancePath+"/matches/" + i1+"/path",schemaPath:"#/properties/matches/items/properties/path/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+if(data11.queryParams !== undefined){
+let data21 = data11.queryParams;
+if(Array.isArray(data21)){
+if(data21.length > 16){
+const err51 = {instancePath:instancePath+"/matches/" + i1+"/queryParams",schemaPath:"#/properties/matches/items/properties/queryParams/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+const len3 = data21.length;
+for(let i3=0; i3<len3; i3++){
+let data22 = data21[i3];
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+if(data22.name === undefined){
+const err52 = {instancePath:instancePath+"/matches/" + i1+"/queryParams/" + i3,schemaPath:"#/properties/matches/items/properties/queryParams/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+if(data22.value === undefined){
+const err53 = {instancePath:instancePath+"/matches/" + i1+"/queryParams/" + i3,schemaPath:"#/properties/matches/items/properties/queryParams/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+for(const key5 in data22){
+if(!(((key5 === "name") || (key5 === "type")) || (key5 === "value"))){
+const err54 = {instancePath:instancePath+"/matches/" + i1+"/queryParams/" + i3,schemaPath:"#/properties/matches/items/properties/queryParams/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+if(data22.name !== undefined){
+let data23 = data22.name;
+if(typeof data23 === "string"){
+if(func1(data23) > 256){
+const err55 = {instancePath:instancePath+"/matches/" + i1+"/queryParams/" + i3+"/name",schemaPath:"#/properties/matches/items/properties/queryParams/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+if(func1(data23) < 1){
+const err56 = {instancePath:instancePath+"/matches/" + i1+"/queryParams/" + i3+"/name",schemaPath:"#/properties/matches/items/properties/queryParams/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+if(!pattern5.test(data23)){
+const err57 = {instancePath:instancePath+"/matches/" + i1+"/queryParams/" + i3+"/name",schemaPath:"#/properties/matches/items/properties/queryParams/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$"},message:"must match pattern \""+"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$"+"\""};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+else {
+const err58 = {instancePath:instancePath+"/matches/" + i1+"/queryParams/" + i3+"/name",schemaPath:"#/properties/matches/items/properties/queryParams/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+if(data22.type !== undefined){
+let data24 = data22.type;
+if(typeof data24 !== "string"){
+const err59 = {instancePath:instancePath+"/matches/" + i1+"/queryParams/" + i3+"/type",schemaPath:"#/properties/matches/items/properties/queryParams/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+if(!((data24 === "Exact") || (data24 === "RegularExpression"))){
+const err60 = {instancePath:instancePath+"/matches/" + i1+"/queryParams/" + i3+"/type",schemaPath:"#/properties/matches/items/properties/queryParams/items/properties/type/enum",keyword:"enum",params:{allowedValues: schema7.properties.matches.items.properties.queryParams.items.properties.type.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+if(data22.value !== undefined){
+let data25 = data22.value;
+if(typeof data25 === "string"){
+if(func1(data25) > 1024){
+const err61 = {instancePath:instancePath+"/matches/" + i1+"/queryParams/" + i3+"/value",schemaPath:"#/properties/matches/items/properties/queryParams/items/properties/value/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+if(func1(data25) < 1){
+const err62 = {instancePath:instancePath+"/matches/" + i1+"/queryParams/" + i3+"/value",schemaPath:"#/properties/matches/items/properties/queryParams/items/properties/value/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+else {
+const err63 = {instancePath:instancePath+"/matches/" + i1+"/queryParams/" + i3+"/value",schemaPath:"#/properties/matches/items/properties/queryParams/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+}
+else {
+const err64 = {instancePath:instancePath+"/matches/" + i1+"/queryParams/" + i3,schemaPath:"#/properties/matches/items/properties/queryParams/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+const listErrors1 = func20(data21, "map", ["name"], instancePath+"/matches/" + i1+"/queryParams", "#/properties/matches/items/properties/queryParams/x-kubernetes-list-type");
+if(listErrors1 !== null){
+vErrors = vErrors === null ? listErrors1 : vErrors.concat(listErrors1);
+errors = vErrors.length;
+}
+}
+else {
+const err65 = {instancePath:instancePath+"/matches/" + i1+"/queryParams",schemaPath:"#/properties/matches/items/properties/queryParams/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/matches/" + i1,schemaPath:"#/properties/matches/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+}
+else {
+const err67 = {instancePath:instancePath+"/matches",schemaPath:"#/properties/matches/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data26 = data.name;
+if(typeof data26 === "string"){
+if(func1(data26) > 253){
+const err68 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+if(func1(data26) < 1){
+const err69 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+if(!pattern4.test(data26)){
+const err70 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+else {
+const err71 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data.timeouts !== undefined){
+let data27 = data.timeouts;
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+for(const key6 in data27){
+if(!((key6 === "backendRequest") || (key6 === "request"))){
+const err72 = {instancePath:instancePath+"/timeouts",schemaPath:"#/properties/timeouts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+if(data27.backendRequest !== undefined){
+let data28 = data27.backendRequest;
+if(typeof data28 === "string"){
+if(!pattern23.test(data28)){
+const err73 = {instancePath:instancePath+"/timeouts/backendRequest",schemaPath:"#/properties/timeouts/properties/backendRequest/pattern",keyword:"pattern",params:{pattern: "^([0-9]{1,5}(h|m|s|ms)){1,4}$"},message:"must match pattern \""+"^([0-9]{1,5}(h|m|s|ms)){1,4}$"+"\""};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+else {
+const err74 = {instancePath:instancePath+"/timeouts/backendRequest",schemaPath:"#/properties/timeouts/properties/backendRequest/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+if(data27.request !== undefined){
+let data29 = data27.request;
+if(typeof data29 === "string"){
+if(!pattern23.test(data29)){
+const err75 = {instancePath:instancePath+"/timeouts/request",schemaPath:"#/properties/timeouts/properties/request/pattern",keyword:"pattern",params:{pattern: "^([0-9]{1,5}(h|m|s|ms)){1,4}$"},message:"must match pattern \""+"^([0-9]{1,5}(h|m|s|ms)){1,4}$"+"\""};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+else {
+const err76 = {instancePath:instancePath+"/timeouts/request",schemaPath:"#/properties/timeouts/properties/request/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+}
+else {
+const err77 = {instancePath:instancePath+"/timeouts",schemaPath:"#/properties/timeouts/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+}
+else {
+const err78 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
 validate14.errors = vErrors;
 return errors === 0;
 }
 
 const pattern0 = func3("^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
-const pattern23 = func3("^([0-9]{1,5}(h|m|s|ms)){1,4}$", "u");
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2907,11 +3880,14 @@ errors++;
 }
 const len2 = data14.length;
 for(let i2=0; i2<len2; i2++){
-let data15 = data14[i2];
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-for(const key3 in data15){
-if(!(((((key3 === "backendRefs") || (key3 === "filters")) || (key3 === "matches")) || (key3 === "name")) || (key3 === "timeouts"))){
-const err39 = {instancePath:instancePath+"/spec/rules/" + i2,schemaPath:"#/properties/spec/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(!(validate14(data14[i2], {instancePath:instancePath+"/spec/rules/" + i2,parentData:data14,parentDataProperty:i2,rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err39 = {instancePath:instancePath+"/spec/rules",schemaPath:"#/properties/spec/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -2921,11 +3897,9 @@ vErrors.push(err39);
 errors++;
 }
 }
-if(data15.backendRefs !== undefined){
-let data16 = data15.backendRefs;
-if(Array.isArray(data16)){
-if(data16.length > 16){
-const err40 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs",schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
+}
+else {
+const err40 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -2934,977 +3908,15 @@ vErrors.push(err40);
 }
 errors++;
 }
-const len3 = data16.length;
-for(let i3=0; i3<len3; i3++){
-let data17 = data16[i3];
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-if(data17.name === undefined){
-const err41 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3,schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+}
+}
+else {
+const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err41];
 }
 else {
 vErrors.push(err41);
-}
-errors++;
-}
-for(const key4 in data17){
-if(!(((((((key4 === "filters") || (key4 === "group")) || (key4 === "kind")) || (key4 === "name")) || (key4 === "namespace")) || (key4 === "port")) || (key4 === "weight"))){
-const err42 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3,schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-}
-if(data17.filters !== undefined){
-if(!(validate14(data17.filters, {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3+"/filters",parentData:data17,parentDataProperty:"filters",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data17.group !== undefined){
-let data19 = data17.group;
-if(typeof data19 === "string"){
-if(func1(data19) > 253){
-const err43 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3+"/group",schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/items/properties/group/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-if(!pattern1.test(data19)){
-const err44 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3+"/group",schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/items/properties/group/pattern",keyword:"pattern",params:{pattern: "^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-}
-else {
-const err45 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3+"/group",schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/items/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err45];
-}
-else {
-vErrors.push(err45);
-}
-errors++;
-}
-}
-if(data17.kind !== undefined){
-let data20 = data17.kind;
-if(typeof data20 === "string"){
-if(func1(data20) > 63){
-const err46 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3+"/kind",schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/items/properties/kind/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
-if(vErrors === null){
-vErrors = [err46];
-}
-else {
-vErrors.push(err46);
-}
-errors++;
-}
-if(func1(data20) < 1){
-const err47 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3+"/kind",schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/items/properties/kind/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
-if(!pattern2.test(data20)){
-const err48 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3+"/kind",schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/items/properties/kind/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"},message:"must match pattern \""+"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"+"\""};
-if(vErrors === null){
-vErrors = [err48];
-}
-else {
-vErrors.push(err48);
-}
-errors++;
-}
-}
-else {
-const err49 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3+"/kind",schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/items/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err49];
-}
-else {
-vErrors.push(err49);
-}
-errors++;
-}
-}
-if(data17.name !== undefined){
-let data21 = data17.name;
-if(typeof data21 === "string"){
-if(func1(data21) > 253){
-const err50 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3+"/name",schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err50];
-}
-else {
-vErrors.push(err50);
-}
-errors++;
-}
-if(func1(data21) < 1){
-const err51 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3+"/name",schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err51];
-}
-else {
-vErrors.push(err51);
-}
-errors++;
-}
-}
-else {
-const err52 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3+"/name",schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err52];
-}
-else {
-vErrors.push(err52);
-}
-errors++;
-}
-}
-if(data17.namespace !== undefined){
-let data22 = data17.namespace;
-if(typeof data22 === "string"){
-if(func1(data22) > 63){
-const err53 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3+"/namespace",schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/items/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
-if(vErrors === null){
-vErrors = [err53];
-}
-else {
-vErrors.push(err53);
-}
-errors++;
-}
-if(func1(data22) < 1){
-const err54 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3+"/namespace",schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/items/properties/namespace/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err54];
-}
-else {
-vErrors.push(err54);
-}
-errors++;
-}
-if(!pattern3.test(data22)){
-const err55 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3+"/namespace",schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/items/properties/namespace/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\""};
-if(vErrors === null){
-vErrors = [err55];
-}
-else {
-vErrors.push(err55);
-}
-errors++;
-}
-}
-else {
-const err56 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3+"/namespace",schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/items/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err56];
-}
-else {
-vErrors.push(err56);
-}
-errors++;
-}
-}
-if(data17.port !== undefined){
-let data23 = data17.port;
-if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
-const err57 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3+"/port",schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-if((typeof data23 == "number") && (isFinite(data23))){
-if(data23 > 65535 || isNaN(data23)){
-const err58 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3+"/port",schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
-if(vErrors === null){
-vErrors = [err58];
-}
-else {
-vErrors.push(err58);
-}
-errors++;
-}
-if(data23 < 1 || isNaN(data23)){
-const err59 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3+"/port",schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err59];
-}
-else {
-vErrors.push(err59);
-}
-errors++;
-}
-}
-}
-if(data17.weight !== undefined){
-let data24 = data17.weight;
-if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
-const err60 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3+"/weight",schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/items/properties/weight/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err60];
-}
-else {
-vErrors.push(err60);
-}
-errors++;
-}
-if((typeof data24 == "number") && (isFinite(data24))){
-if(data24 > 1000000 || isNaN(data24)){
-const err61 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3+"/weight",schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/items/properties/weight/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
-if(vErrors === null){
-vErrors = [err61];
-}
-else {
-vErrors.push(err61);
-}
-errors++;
-}
-if(data24 < 0 || isNaN(data24)){
-const err62 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3+"/weight",schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/items/properties/weight/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err62];
-}
-else {
-vErrors.push(err62);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err63 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs/" + i3,schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err63];
-}
-else {
-vErrors.push(err63);
-}
-errors++;
-}
-}
-}
-else {
-const err64 = {instancePath:instancePath+"/spec/rules/" + i2+"/backendRefs",schemaPath:"#/properties/spec/properties/rules/items/properties/backendRefs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err64];
-}
-else {
-vErrors.push(err64);
-}
-errors++;
-}
-}
-if(data15.filters !== undefined){
-if(!(validate14(data15.filters, {instancePath:instancePath+"/spec/rules/" + i2+"/filters",parentData:data15,parentDataProperty:"filters",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data15.matches !== undefined){
-let data26 = data15.matches;
-if(Array.isArray(data26)){
-if(data26.length > 64){
-const err65 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
-if(vErrors === null){
-vErrors = [err65];
-}
-else {
-vErrors.push(err65);
-}
-errors++;
-}
-const len4 = data26.length;
-for(let i4=0; i4<len4; i4++){
-let data27 = data26[i4];
-if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
-for(const key5 in data27){
-if(!((((key5 === "headers") || (key5 === "method")) || (key5 === "path")) || (key5 === "queryParams"))){
-const err66 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4,schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err66];
-}
-else {
-vErrors.push(err66);
-}
-errors++;
-}
-}
-if(data27.headers !== undefined){
-let data28 = data27.headers;
-if(Array.isArray(data28)){
-if(data28.length > 16){
-const err67 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/headers",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/headers/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
-if(vErrors === null){
-vErrors = [err67];
-}
-else {
-vErrors.push(err67);
-}
-errors++;
-}
-const len5 = data28.length;
-for(let i5=0; i5<len5; i5++){
-let data29 = data28[i5];
-if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-if(data29.name === undefined){
-const err68 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/headers/" + i5,schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/headers/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err68];
-}
-else {
-vErrors.push(err68);
-}
-errors++;
-}
-if(data29.value === undefined){
-const err69 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/headers/" + i5,schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/headers/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
-if(vErrors === null){
-vErrors = [err69];
-}
-else {
-vErrors.push(err69);
-}
-errors++;
-}
-for(const key6 in data29){
-if(!(((key6 === "name") || (key6 === "type")) || (key6 === "value"))){
-const err70 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/headers/" + i5,schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/headers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err70];
-}
-else {
-vErrors.push(err70);
-}
-errors++;
-}
-}
-if(data29.name !== undefined){
-let data30 = data29.name;
-if(typeof data30 === "string"){
-if(func1(data30) > 256){
-const err71 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/headers/" + i5+"/name",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/headers/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
-if(vErrors === null){
-vErrors = [err71];
-}
-else {
-vErrors.push(err71);
-}
-errors++;
-}
-if(func1(data30) < 1){
-const err72 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/headers/" + i5+"/name",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/headers/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err72];
-}
-else {
-vErrors.push(err72);
-}
-errors++;
-}
-if(!pattern5.test(data30)){
-const err73 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/headers/" + i5+"/name",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/headers/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$"},message:"must match pattern \""+"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$"+"\""};
-if(vErrors === null){
-vErrors = [err73];
-}
-else {
-vErrors.push(err73);
-}
-errors++;
-}
-}
-else {
-const err74 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/headers/" + i5+"/name",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/headers/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err74];
-}
-else {
-vErrors.push(err74);
-}
-errors++;
-}
-}
-if(data29.type !== undefined){
-let data31 = data29.type;
-if(typeof data31 !== "string"){
-const err75 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/headers/" + i5+"/type",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/headers/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err75];
-}
-else {
-vErrors.push(err75);
-}
-errors++;
-}
-if(!((data31 === "Exact") || (data31 === "RegularExpression"))){
-const err76 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/headers/" + i5+"/type",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/headers/items/properties/type/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.rules.items.properties.matches.items.properties.headers.items.properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err76];
-}
-else {
-vErrors.push(err76);
-}
-errors++;
-}
-}
-if(data29.value !== undefined){
-let data32 = data29.value;
-if(typeof data32 === "string"){
-if(func1(data32) > 4096){
-const err77 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/headers/" + i5+"/value",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/headers/items/properties/value/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
-if(vErrors === null){
-vErrors = [err77];
-}
-else {
-vErrors.push(err77);
-}
-errors++;
-}
-if(func1(data32) < 1){
-const err78 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/headers/" + i5+"/value",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/headers/items/properties/value/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err78];
-}
-else {
-vErrors.push(err78);
-}
-errors++;
-}
-}
-else {
-const err79 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/headers/" + i5+"/value",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/headers/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err79];
-}
-else {
-vErrors.push(err79);
-}
-errors++;
-}
-}
-}
-else {
-const err80 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/headers/" + i5,schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/headers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err80];
-}
-else {
-vErrors.push(err80);
-}
-errors++;
-}
-}
-const listErrors0 = func20(data28, "map", ["name"], instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/headers", "#/properties/spec/properties/rules/items/properties/matches/items/properties/headers/x-kubernetes-list-type");
-if(listErrors0 !== null){
-vErrors = vErrors === null ? listErrors0 : vErrors.concat(listErrors0);
-errors = vErrors.length;
-}
-}
-else {
-const err81 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/headers",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/headers/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err81];
-}
-else {
-vErrors.push(err81);
-}
-errors++;
-}
-}
-if(data27.method !== undefined){
-let data33 = data27.method;
-if(typeof data33 !== "string"){
-const err82 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/method",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/method/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err82];
-}
-else {
-vErrors.push(err82);
-}
-errors++;
-}
-if(!(((((((((data33 === "GET") || (data33 === "HEAD")) || (data33 === "POST")) || (data33 === "PUT")) || (data33 === "DELETE")) || (data33 === "CONNECT")) || (data33 === "OPTIONS")) || (data33 === "TRACE")) || (data33 === "PATCH"))){
-const err83 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/method",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/method/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.rules.items.properties.matches.items.properties.method.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err83];
-}
-else {
-vErrors.push(err83);
-}
-errors++;
-}
-}
-if(data27.path !== undefined){
-let data34 = data27.path;
-if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
-for(const key7 in data34){
-if(!((key7 === "type") || (key7 === "value"))){
-const err84 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/path",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/path/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err84];
-}
-else {
-vErrors.push(err84);
-}
-errors++;
-}
-}
-if(data34.type !== undefined){
-let data35 = data34.type;
-if(typeof data35 !== "string"){
-const err85 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/path/type",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/path/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err85];
-}
-else {
-vErrors.push(err85);
-}
-errors++;
-}
-if(!(((data35 === "Exact") || (data35 === "PathPrefix")) || (data35 === "RegularExpression"))){
-const err86 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/path/type",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/path/properties/type/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.rules.items.properties.matches.items.properties.path.properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err86];
-}
-else {
-vErrors.push(err86);
-}
-errors++;
-}
-}
-if(data34.value !== undefined){
-let data36 = data34.value;
-if(typeof data36 === "string"){
-if(func1(data36) > 1024){
-const err87 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/path/value",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/path/properties/value/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
-if(vErrors === null){
-vErrors = [err87];
-}
-else {
-vErrors.push(err87);
-}
-errors++;
-}
-}
-else {
-const err88 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/path/value",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/path/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err88];
-}
-else {
-vErrors.push(err88);
-}
-errors++;
-}
-}
-}
-else {
-const err89 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/path",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/path/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err89];
-}
-else {
-vErrors.push(err89);
-}
-errors++;
-}
-}
-if(data27.queryParams !== undefined){
-let data37 = data27.queryParams;
-if(Array.isArray(data37)){
-if(data37.length > 16){
-const err90 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/queryParams",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/queryParams/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
-if(vErrors === null){
-vErrors = [err90];
-}
-else {
-vErrors.push(err90);
-}
-errors++;
-}
-const len6 = data37.length;
-for(let i6=0; i6<len6; i6++){
-let data38 = data37[i6];
-if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-if(data38.name === undefined){
-const err91 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/queryParams/" + i6,schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/queryParams/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err91];
-}
-else {
-vErrors.push(err91);
-}
-errors++;
-}
-if(data38.value === undefined){
-const err92 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/queryParams/" + i6,schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/queryParams/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
-if(vErrors === null){
-vErrors = [err92];
-}
-else {
-vErrors.push(err92);
-}
-errors++;
-}
-for(const key8 in data38){
-if(!(((key8 === "name") || (key8 === "type")) || (key8 === "value"))){
-const err93 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/queryParams/" + i6,schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/queryParams/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err93];
-}
-else {
-vErrors.push(err93);
-}
-errors++;
-}
-}
-if(data38.name !== undefined){
-let data39 = data38.name;
-if(typeof data39 === "string"){
-if(func1(data39) > 256){
-const err94 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/queryParams/" + i6+"/name",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/queryParams/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
-if(vErrors === null){
-vErrors = [err94];
-}
-else {
-vErrors.push(err94);
-}
-errors++;
-}
-if(func1(data39) < 1){
-const err95 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/queryParams/" + i6+"/name",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/queryParams/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err95];
-}
-else {
-vErrors.push(err95);
-}
-errors++;
-}
-if(!pattern5.test(data39)){
-const err96 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/queryParams/" + i6+"/name",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/queryParams/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$"},message:"must match pattern \""+"^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$"+"\""};
-if(vErrors === null){
-vErrors = [err96];
-}
-else {
-vErrors.push(err96);
-}
-errors++;
-}
-}
-else {
-const err97 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/queryParams/" + i6+"/name",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/queryParams/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err97];
-}
-else {
-vErrors.push(err97);
-}
-errors++;
-}
-}
-if(data38.type !== undefined){
-let data40 = data38.type;
-if(typeof data40 !== "string"){
-const err98 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/queryParams/" + i6+"/type",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/queryParams/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err98];
-}
-else {
-vErrors.push(err98);
-}
-errors++;
-}
-if(!((data40 === "Exact") || (data40 === "RegularExpression"))){
-const err99 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/queryParams/" + i6+"/type",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/queryParams/items/properties/type/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.rules.items.properties.matches.items.properties.queryParams.items.properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err99];
-}
-else {
-vErrors.push(err99);
-}
-errors++;
-}
-}
-if(data38.value !== undefined){
-let data41 = data38.value;
-if(typeof data41 === "string"){
-if(func1(data41) > 1024){
-const err100 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/queryParams/" + i6+"/value",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/queryParams/items/properties/value/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
-if(vErrors === null){
-vErrors = [err100];
-}
-else {
-vErrors.push(err100);
-}
-errors++;
-}
-if(func1(data41) < 1){
-const err101 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/queryParams/" + i6+"/value",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/queryParams/items/properties/value/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err101];
-}
-else {
-vErrors.push(err101);
-}
-errors++;
-}
-}
-else {
-const err102 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/queryParams/" + i6+"/value",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/queryParams/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err102];
-}
-else {
-vErrors.push(err102);
-}
-errors++;
-}
-}
-}
-else {
-const err103 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/queryParams/" + i6,schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/queryParams/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err103];
-}
-else {
-vErrors.push(err103);
-}
-errors++;
-}
-}
-const listErrors1 = func20(data37, "map", ["name"], instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/queryParams", "#/properties/spec/properties/rules/items/properties/matches/items/properties/queryParams/x-kubernetes-list-type");
-if(listErrors1 !== null){
-vErrors = vErrors === null ? listErrors1 : vErrors.concat(listErrors1);
-errors = vErrors.length;
-}
-}
-else {
-const err104 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4+"/queryParams",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/properties/queryParams/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err104];
-}
-else {
-vErrors.push(err104);
-}
-errors++;
-}
-}
-}
-else {
-const err105 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches/" + i4,schemaPath:"#/properties/spec/properties/rules/items/properties/matches/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err105];
-}
-else {
-vErrors.push(err105);
-}
-errors++;
-}
-}
-}
-else {
-const err106 = {instancePath:instancePath+"/spec/rules/" + i2+"/matches",schemaPath:"#/properties/spec/properties/rules/items/properties/matches/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err106];
-}
-else {
-vErrors.push(err106);
-}
-errors++;
-}
-}
-if(data15.name !== undefined){
-let data42 = data15.name;
-if(typeof data42 === "string"){
-if(func1(data42) > 253){
-const err107 = {instancePath:instancePath+"/spec/rules/" + i2+"/name",schemaPath:"#/properties/spec/properties/rules/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err107];
-}
-else {
-vErrors.push(err107);
-}
-errors++;
-}
-if(func1(data42) < 1){
-const err108 = {instancePath:instancePath+"/spec/rules/" + i2+"/name",schemaPath:"#/properties/spec/properties/rules/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err108];
-}
-else {
-vErrors.push(err108);
-}
-errors++;
-}
-if(!pattern4.test(data42)){
-const err109 = {instancePath:instancePath+"/spec/rules/" + i2+"/name",schemaPath:"#/properties/spec/properties/rules/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
-if(vErrors === null){
-vErrors = [err109];
-}
-else {
-vErrors.push(err109);
-}
-errors++;
-}
-}
-else {
-const err110 = {instancePath:instancePath+"/spec/rules/" + i2+"/name",schemaPath:"#/properties/spec/properties/rules/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err110];
-}
-else {
-vErrors.push(err110);
-}
-errors++;
-}
-}
-if(data15.timeouts !== undefined){
-let data43 = data15.timeouts;
-if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
-for(const key9 in data43){
-if(!((key9 === "backendRequest") || (key9 === "request"))){
-const err111 = {instancePath:instancePath+"/spec/rules/" + i2+"/timeouts",schemaPath:"#/properties/spec/properties/rules/items/properties/timeouts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err111];
-}
-else {
-vErrors.push(err111);
-}
-errors++;
-}
-}
-if(data43.backendRequest !== undefined){
-let data44 = data43.backendRequest;
-if(typeof data44 === "string"){
-if(!pattern23.test(data44)){
-const err112 = {instancePath:instancePath+"/spec/rules/" + i2+"/timeouts/backendRequest",schemaPath:"#/properties/spec/properties/rules/items/properties/timeouts/properties/backendRequest/pattern",keyword:"pattern",params:{pattern: "^([0-9]{1,5}(h|m|s|ms)){1,4}$"},message:"must match pattern \""+"^([0-9]{1,5}(h|m|s|ms)){1,4}$"+"\""};
-if(vErrors === null){
-vErrors = [err112];
-}
-else {
-vErrors.push(err112);
-}
-errors++;
-}
-}
-else {
-const err113 = {instancePath:instancePath+"/spec/rules/" + i2+"/timeouts/backendRequest",schemaPath:"#/properties/spec/properties/rules/items/properties/timeouts/properties/backendRequest/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err113];
-}
-else {
-vErrors.push(err113);
-}
-errors++;
-}
-}
-if(data43.request !== undefined){
-let data45 = data43.request;
-if(typeof data45 === "string"){
-if(!pattern23.test(data45)){
-const err114 = {instancePath:instancePath+"/spec/rules/" + i2+"/timeouts/request",schemaPath:"#/properties/spec/properties/rules/items/properties/timeouts/properties/request/pattern",keyword:"pattern",params:{pattern: "^([0-9]{1,5}(h|m|s|ms)){1,4}$"},message:"must match pattern \""+"^([0-9]{1,5}(h|m|s|ms)){1,4}$"+"\""};
-if(vErrors === null){
-vErrors = [err114];
-}
-else {
-vErrors.push(err114);
-}
-errors++;
-}
-}
-else {
-const err115 = {instancePath:instancePath+"/spec/rules/" + i2+"/timeouts/request",schemaPath:"#/properties/spec/properties/rules/items/properties/timeouts/properties/request/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err115];
-}
-else {
-vErrors.push(err115);
-}
-errors++;
-}
-}
-}
-else {
-const err116 = {instancePath:instancePath+"/spec/rules/" + i2+"/timeouts",schemaPath:"#/properties/spec/properties/rules/items/properties/timeouts/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err116];
-}
-else {
-vErrors.push(err116);
-}
-errors++;
-}
-}
-}
-else {
-const err117 = {instancePath:instancePath+"/spec/rules/" + i2,schemaPath:"#/properties/spec/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err117];
-}
-else {
-vErrors.push(err117);
-}
-errors++;
-}
-}
-}
-else {
-const err118 = {instancePath:instancePath+"/spec/rules",schemaPath:"#/properties/spec/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err118];
-}
-else {
-vErrors.push(err118);
-}
-errors++;
-}
-}
-}
-else {
-const err119 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err119];
-}
-else {
-vErrors.push(err119);
-}
-errors++;
-}
-}
-}
-else {
-const err120 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err120];
-}
-else {
-vErrors.push(err120);
 }
 errors++;
 }

@@ -2,7 +2,7 @@
 "use strict";
 module.exports = validate0;
 module.exports.default = validate0;
-const schema0 = {"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"$ref":"kubernetes-1.28#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},"spec":{"properties":{"inhibitRules":{"items":{"properties":{"equal":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"sourceMatch":{"items":{"properties":{"matchType":{"enum":["!=","=","=~","!~"],"type":"string"},"name":{"minLength":1,"type":"string"},"regex":{"type":"boolean"},"value":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"targetMatch":{"items":{"properties":{"matchType":{"enum":["!=","=","=~","!~"],"type":"string"},"name":{"minLength":1,"type":"string"},"regex":{"type":"boolean"},"value":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"muteTimeIntervals":{"items":{"properties":{"name":{"type":"string"},"timeIntervals":{"items":{"properties":{"daysOfMonth":{"items":{"properties":{"end":{"maximum":31,"minimum":-31,"type":"integer"},"start":{"maximum":31,"minimum":-31,"type":"integer"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"months":{"items":{"pattern":"^((?i)january|february|march|april|may|june|july|august|september|october|november|december|1[0-2]|[1-9])(?:((:((?i)january|february|march|april|may|june|july|august|september|october|november|december|1[0-2]|[1-9]))$)|$)","type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"times":{"items":{"properties":{"endTime":{"pattern":"^((([01][0-9])|(2[0-3])):[0-5][0-9])$|(^24:00$)","type":"string"},"startTime":{"pattern":"^((([01][0-9])|(2[0-3])):[0-5][0-9])$|(^24:00$)","type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"weekdays":{"items":{"pattern":"^((?i)sun|mon|tues|wednes|thurs|fri|satur)day(?:((:(sun|mon|tues|wednes|thurs|fri|satur)day)$)|$)","type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"years":{"items":{"pattern":"^2\\d{3}(?::2\\d{3}|$)","type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"receivers":{"items":{"properties":{"discordConfigs":{"items":{"properties":{"apiURL":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"avatarURL":{"pattern":"^https?://.+$","type":"string"},"content":{"minLength":1,"type":"string"},"httpConfig":{"$ref":"#/$defs/shared0"},"message":{"type":"string"},"sendResolved":{"type":"boolean"},"title":{"type":"string"},"username":{"minLength":1,"type":"string"}},"required":["apiURL"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"emailConfigs":{"items":{"properties":{"authIdentity":{"minLength":1,"type":"string"},"authPassword":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"authSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"authUsername":{"minLength":1,"type":"string"},"forceImplicitTLS":{"type":"boolean"},"from":{"minLength":1,"type":"string"},"headers":{"items":{"properties":{"key":{"minLength":1,"type":"string"},"value":{"type":"string"}},"required":["key","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"hello":{"minLength":1,"type":"string"},"html":{"type":"string"},"requireTLS":{"type":"boolean"},"sendResolved":{"type":"boolean"},"smarthost":{"minLength":1,"type":"string"},"text":{"minLength":1,"type":"string"},"threading":{"properties":{"threadByDate":{"enum":["Daily","None"],"type":"string"}},"required":["threadByDate"],"type":"object","additionalProperties":false},"tlsConfig":{"$ref":"#/$defs/shared2"},"to":{"minLength":1,"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"msteamsConfigs":{"items":{"properties":{"httpConfig":{"$ref":"#/$defs/shared0"},"sendResolved":{"type":"boolean"},"summary":{"type":"string"},"text":{"type":"string"},"title":{"type":"string"},"webhookUrl":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"required":["webhookUrl"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"msteamsv2Configs":{"items":{"properties":{"httpConfig":{"$ref":"#/$defs/shared0"},"sendResolved":{"type":"boolean"},"text":{"minLength":1,"type":"string"},"title":{"minLength":1,"type":"string"},"webhookURL":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"name":{"minLength":1,"type":"string"},"opsgenieConfigs":{"items":{"properties":{"actions":{"minLength":1,"type":"string"},"apiKey":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"apiURL":{"pattern":"^https?://.+$","type":"string"},"description":{"minLength":1,"type":"string"},"details":{"items":{"properties":{"key":{"minLength":1,"type":"string"},"value":{"type":"string"}},"required":["key","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"entity":{"minLength":1,"type":"string"},"httpConfig":{"$ref":"#/$defs/shared0"},"message":{"minLength":1,"type":"string"},"note":{"minLength":1,"type":"string"},"priority":{"minLength":1,"type":"string"},"responders":{"items":{"properties":{"id":{"minLength":1,"type":"string"},"name":{"minLength":1,"type":"string"},"type":{"enum":["team","teams","user","escalation","schedule"],"minLength":1,"type":"string"},"username":{"minLength":1,"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"sendResolved":{"type":"boolean"},"source":{"minLength":1,"type":"string"},"tags":{"minLength":1,"type":"string"},"updateAlerts":{"type":"boolean"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"pagerdutyConfigs":{"items":{"properties":{"class":{"minLength":1,"type":"string"},"client":{"minLength":1,"type":"string"},"clientURL":{"type":"string"},"component":{"minLength":1,"type":"string"},"description":{"minLength":1,"type":"string"},"details":{"items":{"properties":{"key":{"minLength":1,"type":"string"},"value":{"type":"string"}},"required":["key","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"group":{"minLength":1,"type":"string"},"httpConfig":{"$ref":"#/$defs/shared0"},"pagerDutyImageConfigs":{"items":{"properties":{"alt":{"minLength":1,"type":"string"},"href":{"type":"string"},"src":{"minLength":1,"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"pagerDutyLinkConfigs":{"items":{"properties":{"alt":{"minLength":1,"type":"string"},"href":{"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"routingKey":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"sendResolved":{"type":"boolean"},"serviceKey":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"severity":{"minLength":1,"type":"string"},"source":{"minLength":1,"type":"string"},"timeout":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"url":{"pattern":"^https?://.+$","type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"pushoverConfigs":{"items":{"properties":{"device":{"minLength":1,"type":"string"},"expire":{"pattern":"^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$","type":"string"},"html":{"type":"boolean"},"httpConfig":{"$ref":"#/$defs/shared0"},"message":{"minLength":1,"type":"string"},"monospace":{"type":"boolean"},"priority":{"minLength":1,"type":"string"},"retry":{"pattern":"^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$","type":"string"},"sendResolved":{"type":"boolean"},"sound":{"minLength":1,"type":"string"},"title":{"minLength":1,"type":"string"},"token":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"tokenFile":{"minLength":1,"type":"string"},"ttl":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"url":{"type":"string"},"urlTitle":{"minLength":1,"type":"string"},"userKey":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"userKeyFile":{"minLength":1,"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"rocketchatConfigs":{"items":{"properties":{"actions":{"items":{"properties":{"msg":{"minLength":1,"type":"string"},"text":{"minLength":1,"type":"string"},"url":{"type":"string"}},"type":"object","additionalProperties":false},"minItems":1,"type":"array","x-kubernetes-list-type":"atomic"},"apiURL":{"pattern":"^https?://.+$","type":"string"},"channel":{"minLength":1,"type":"string"},"color":{"minLength":1,"type":"string"},"emoji":{"minLength":1,"type":"string"},"fields":{"items":{"properties":{"short":{"type":"boolean"},"title":{"minLength":1,"type":"string"},"value":{"minLength":1,"type":"string"}},"type":"object","additionalProperties":false},"minItems":1,"type":"array","x-kubernetes-list-type":"atomic"},"httpConfig":{"$ref":"#/$defs/shared0"},"iconURL":{"type":"string"},"imageURL":{"type":"string"},"linkNames":{"type":"boolean"},"sendResolved":{"type":"boolean"},"shortFields":{"type":"boolean"},"text":{"minLength":1,"type":"string"},"thumbURL":{"type":"string"},"title":{"minLength":1,"type":"string"},"titleLink":{"minLength":1,"type":"string"},"token":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"tokenID":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"required":["token","tokenID"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"slackConfigs":{"items":{"properties":{"actions":{"items":{"properties":{"confirm":{"properties":{"dismissText":{"minLength":1,"type":"string"},"okText":{"minLength":1,"type":"string"},"text":{"minLength":1,"type":"string"},"title":{"minLength":1,"type":"string"}},"required":["text"],"type":"object","additionalProperties":false},"name":{"minLength":1,"type":"string"},"style":{"minLength":1,"type":"string"},"text":{"minLength":1,"type":"string"},"type":{"minLength":1,"type":"string"},"url":{"type":"string"},"value":{"minLength":1,"type":"string"}},"required":["text","type"],"type":"object","additionalProperties":false},"minItems":1,"type":"array","x-kubernetes-list-type":"atomic"},"apiURL":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"callbackId":{"minLength":1,"type":"string"},"channel":{"minLength":1,"type":"string"},"color":{"minLength":1,"type":"string"},"fallback":{"minLength":1,"type":"string"},"fields":{"items":{"properties":{"short":{"type":"boolean"},"title":{"minLength":1,"type":"string"},"value":{"minLength":1,"type":"string"}},"required":["title","value"],"type":"object","additionalProperties":false},"minItems":1,"type":"array","x-kubernetes-list-type":"atomic"},"footer":{"minLength":1,"type":"string"},"httpConfig":{"$ref":"#/$defs/shared0"},"iconEmoji":{"minLength":1,"type":"string"},"iconURL":{"type":"string"},"imageURL":{"type":"string"},"linkNames":{"type":"boolean"},"messageText":{"minLength":1,"type":"string"},"mrkdwnIn":{"items":{"minLength":1,"type":"string"},"minItems":1,"type":"array","x-kubernetes-list-type":"atomic"},"pretext":{"minLength":1,"type":"string"},"sendResolved":{"type":"boolean"},"shortFields":{"type":"boolean"},"text":{"minLength":1,"type":"string"},"thumbURL":{"type":"string"},"timeout":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"title":{"minLength":1,"type":"string"},"titleLink":{"type":"string"},"updateMessage":{"type":"boolean"},"username":{"minLength":1,"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"snsConfigs":{"items":{"properties":{"apiURL":{"type":"string"},"attributes":{"additionalProperties":{"type":"string"},"type":"object"},"httpConfig":{"$ref":"#/$defs/shared0"},"message":{"minLength":1,"type":"string"},"phoneNumber":{"minLength":1,"type":"string"},"sendResolved":{"type":"boolean"},"sigv4":{"properties":{"accessKey":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"externalId":{"minLength":1,"type":"string"},"profile":{"type":"string"},"region":{"type":"string"},"roleArn":{"type":"string"},"secretKey":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"useFIPSSTSEndpoint":{"type":"boolean"}},"type":"object","x-kubernetes-validations":[{"message":"externalId can only be used when roleArn is specified","rule":"!has(self.externalId) || has(self.roleArn)"}],"additionalProperties":false},"subject":{"minLength":1,"type":"string"},"targetARN":{"minLength":1,"type":"string"},"topicARN":{"minLength":1,"type":"string"},"useAWSHTTPClient":{"type":"boolean"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"telegramConfigs":{"items":{"properties":{"apiURL":{"pattern":"^https?://.+$","type":"string"},"botToken":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"botTokenFile":{"type":"string"},"chatID":{"format":"int64","type":"integer"},"disableNotifications":{"type":"boolean"},"httpConfig":{"$ref":"#/$defs/shared0"},"message":{"type":"string"},"messageThreadID":{"format":"int64","type":"integer"},"parseMode":{"enum":["MarkdownV2","Markdown","HTML"],"type":"string"},"sendResolved":{"type":"boolean"}},"required":["chatID"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"victoropsConfigs":{"items":{"properties":{"apiKey":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"apiUrl":{"pattern":"^https?://.+$","type":"string"},"customFields":{"items":{"properties":{"key":{"minLength":1,"type":"string"},"value":{"type":"string"}},"required":["key","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"entityDisplayName":{"minLength":1,"type":"string"},"httpConfig":{"$ref":"#/$defs/shared0"},"messageType":{"minLength":1,"type":"string"},"monitoringTool":{"minLength":1,"type":"string"},"routingKey":{"minLength":1,"type":"string"},"sendResolved":{"type":"boolean"},"stateMessage":{"minLength":1,"type":"string"}},"required":["routingKey"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"webexConfigs":{"items":{"properties":{"apiURL":{"pattern":"^https?://.+$","type":"string"},"httpConfig":{"$ref":"#/$defs/shared0"},"message":{"type":"string"},"roomID":{"minLength":1,"type":"string"},"sendResolved":{"type":"boolean"}},"required":["roomID"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"webhookConfigs":{"items":{"properties":{"httpConfig":{"$ref":"#/$defs/shared0"},"maxAlerts":{"format":"int32","minimum":0,"type":"integer"},"payload":{"minLength":1,"type":"string"},"sendResolved":{"type":"boolean"},"timeout":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"url":{"type":"string"},"urlSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"wechatConfigs":{"items":{"properties":{"agentID":{"minLength":1,"type":"string"},"apiSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"apiURL":{"pattern":"^https?://.+$","type":"string"},"corpID":{"minLength":1,"type":"string"},"httpConfig":{"$ref":"#/$defs/shared0"},"message":{"minLength":1,"type":"string"},"messageType":{"minLength":1,"type":"string"},"sendResolved":{"type":"boolean"},"toParty":{"minLength":1,"type":"string"},"toTag":{"minLength":1,"type":"string"},"toUser":{"minLength":1,"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"route":{"properties":{"activeTimeIntervals":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"set"},"continue":{"type":"boolean"},"groupBy":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"set"},"groupInterval":{"minLength":1,"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"groupWait":{"minLength":1,"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"matchers":{"items":{"properties":{"matchType":{"enum":["!=","=","=~","!~"],"type":"string"},"name":{"minLength":1,"type":"string"},"regex":{"type":"boolean"},"value":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"muteTimeIntervals":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"set"},"receiver":{"type":"string"},"repeatInterval":{"minLength":1,"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"routes":{"items":{"x-kubernetes-preserve-unknown-fields":true},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"status":{}},"required":["spec"],"type":"object","additionalProperties":false,"$defs":{"shared0":{"properties":{"authorization":{"properties":{"credentials":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":{"type":"string"}},"type":"object","additionalProperties":false},"basicAuth":{"properties":{"password":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"username":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"bearerTokenSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"enableHttp2":{"type":"boolean"},"followRedirects":{"type":"boolean"},"noProxy":{"type":"string"},"oauth2":{"$ref":"#/$defs/shared1"},"proxyConnectHeader":{"additionalProperties":{"items":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array"},"type":"object","x-kubernetes-map-type":"atomic"},"proxyFromEnvironment":{"type":"boolean"},"proxyURL":{"type":"string"},"proxyUrl":{"pattern":"^(http|https|socks5)://.+$","type":"string"},"tlsConfig":{"$ref":"#/$defs/shared2"}},"type":"object","additionalProperties":false},"shared1":{"properties":{"clientId":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"clientSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"endpointParams":{"additionalProperties":{"type":"string"},"type":"object"},"noProxy":{"type":"string"},"proxyConnectHeader":{"additionalProperties":{"items":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array"},"type":"object","x-kubernetes-map-type":"atomic"},"proxyFromEnvironment":{"type":"boolean"},"proxyUrl":{"pattern":"^(http|https|socks5)://.+$","type":"string"},"scopes":{"items":{"type":"string"},"type":"array"},"tlsConfig":{"$ref":"#/$defs/shared2"},"tokenUrl":{"pattern":"^(http|https)://.+$","type":"string"}},"required":["clientId","clientSecret","tokenUrl"],"type":"object","additionalProperties":false},"shared2":{"properties":{"ca":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"cert":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"insecureSkipVerify":{"type":"boolean"},"keySecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"maxVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"minVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"serverName":{"type":"string"}},"type":"object","additionalProperties":false}}};
+const schema0 = {"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"$ref":"kubernetes-1.28#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},"spec":{"properties":{"inhibitRules":{"items":{"properties":{"equal":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"sourceMatch":{"items":{"properties":{"matchType":{"enum":["!=","=","=~","!~"],"type":"string"},"name":{"minLength":1,"type":"string"},"regex":{"type":"boolean"},"value":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"targetMatch":{"items":{"properties":{"matchType":{"enum":["!=","=","=~","!~"],"type":"string"},"name":{"minLength":1,"type":"string"},"regex":{"type":"boolean"},"value":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"muteTimeIntervals":{"items":{"properties":{"name":{"type":"string"},"timeIntervals":{"items":{"properties":{"daysOfMonth":{"items":{"properties":{"end":{"maximum":31,"minimum":-31,"type":"integer"},"start":{"maximum":31,"minimum":-31,"type":"integer"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"months":{"items":{"pattern":"^((?i)january|february|march|april|may|june|july|august|september|october|november|december|1[0-2]|[1-9])(?:((:((?i)january|february|march|april|may|june|july|august|september|october|november|december|1[0-2]|[1-9]))$)|$)","type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"times":{"items":{"properties":{"endTime":{"pattern":"^((([01][0-9])|(2[0-3])):[0-5][0-9])$|(^24:00$)","type":"string"},"startTime":{"pattern":"^((([01][0-9])|(2[0-3])):[0-5][0-9])$|(^24:00$)","type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"weekdays":{"items":{"pattern":"^((?i)sun|mon|tues|wednes|thurs|fri|satur)day(?:((:(sun|mon|tues|wednes|thurs|fri|satur)day)$)|$)","type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"years":{"items":{"pattern":"^2\\d{3}(?::2\\d{3}|$)","type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"receivers":{"items":{"$ref":"#/$defs/split0"},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"route":{"properties":{"activeTimeIntervals":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"set"},"continue":{"type":"boolean"},"groupBy":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"set"},"groupInterval":{"minLength":1,"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"groupWait":{"minLength":1,"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"matchers":{"items":{"properties":{"matchType":{"enum":["!=","=","=~","!~"],"type":"string"},"name":{"minLength":1,"type":"string"},"regex":{"type":"boolean"},"value":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"muteTimeIntervals":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"set"},"receiver":{"type":"string"},"repeatInterval":{"minLength":1,"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"routes":{"items":{"x-kubernetes-preserve-unknown-fields":true},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"status":{}},"required":["spec"],"type":"object","additionalProperties":false,"$defs":{"shared0":{"properties":{"authorization":{"properties":{"credentials":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":{"type":"string"}},"type":"object","additionalProperties":false},"basicAuth":{"properties":{"password":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"username":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"bearerTokenSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"enableHttp2":{"type":"boolean"},"followRedirects":{"type":"boolean"},"noProxy":{"type":"string"},"oauth2":{"$ref":"#/$defs/shared1"},"proxyConnectHeader":{"additionalProperties":{"items":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array"},"type":"object","x-kubernetes-map-type":"atomic"},"proxyFromEnvironment":{"type":"boolean"},"proxyURL":{"type":"string"},"proxyUrl":{"pattern":"^(http|https|socks5)://.+$","type":"string"},"tlsConfig":{"$ref":"#/$defs/shared2"}},"type":"object","additionalProperties":false},"shared1":{"properties":{"clientId":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"clientSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"endpointParams":{"additionalProperties":{"type":"string"},"type":"object"},"noProxy":{"type":"string"},"proxyConnectHeader":{"additionalProperties":{"items":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array"},"type":"object","x-kubernetes-map-type":"atomic"},"proxyFromEnvironment":{"type":"boolean"},"proxyUrl":{"pattern":"^(http|https|socks5)://.+$","type":"string"},"scopes":{"items":{"type":"string"},"type":"array"},"tlsConfig":{"$ref":"#/$defs/shared2"},"tokenUrl":{"pattern":"^(http|https)://.+$","type":"string"}},"required":["clientId","clientSecret","tokenUrl"],"type":"object","additionalProperties":false},"shared2":{"properties":{"ca":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"cert":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"insecureSkipVerify":{"type":"boolean"},"keySecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"maxVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"minVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"serverName":{"type":"string"}},"type":"object","additionalProperties":false},"split0":{"properties":{"discordConfigs":{"items":{"properties":{"apiURL":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"avatarURL":{"pattern":"^https?://.+$","type":"string"},"content":{"minLength":1,"type":"string"},"httpConfig":{"$ref":"#/$defs/shared0"},"message":{"type":"string"},"sendResolved":{"type":"boolean"},"title":{"type":"string"},"username":{"minLength":1,"type":"string"}},"required":["apiURL"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"emailConfigs":{"items":{"properties":{"authIdentity":{"minLength":1,"type":"string"},"authPassword":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"authSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"authUsername":{"minLength":1,"type":"string"},"forceImplicitTLS":{"type":"boolean"},"from":{"minLength":1,"type":"string"},"headers":{"items":{"properties":{"key":{"minLength":1,"type":"string"},"value":{"type":"string"}},"required":["key","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"hello":{"minLength":1,"type":"string"},"html":{"type":"string"},"requireTLS":{"type":"boolean"},"sendResolved":{"type":"boolean"},"smarthost":{"minLength":1,"type":"string"},"text":{"minLength":1,"type":"string"},"threading":{"properties":{"threadByDate":{"enum":["Daily","None"],"type":"string"}},"required":["threadByDate"],"type":"object","additionalProperties":false},"tlsConfig":{"$ref":"#/$defs/shared2"},"to":{"minLength":1,"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"msteamsConfigs":{"items":{"properties":{"httpConfig":{"$ref":"#/$defs/shared0"},"sendResolved":{"type":"boolean"},"summary":{"type":"string"},"text":{"type":"string"},"title":{"type":"string"},"webhookUrl":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"required":["webhookUrl"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"msteamsv2Configs":{"items":{"properties":{"httpConfig":{"$ref":"#/$defs/shared0"},"sendResolved":{"type":"boolean"},"text":{"minLength":1,"type":"string"},"title":{"minLength":1,"type":"string"},"webhookURL":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"name":{"minLength":1,"type":"string"},"opsgenieConfigs":{"items":{"properties":{"actions":{"minLength":1,"type":"string"},"apiKey":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"apiURL":{"pattern":"^https?://.+$","type":"string"},"description":{"minLength":1,"type":"string"},"details":{"items":{"properties":{"key":{"minLength":1,"type":"string"},"value":{"type":"string"}},"required":["key","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"entity":{"minLength":1,"type":"string"},"httpConfig":{"$ref":"#/$defs/shared0"},"message":{"minLength":1,"type":"string"},"note":{"minLength":1,"type":"string"},"priority":{"minLength":1,"type":"string"},"responders":{"items":{"properties":{"id":{"minLength":1,"type":"string"},"name":{"minLength":1,"type":"string"},"type":{"enum":["team","teams","user","escalation","schedule"],"minLength":1,"type":"string"},"username":{"minLength":1,"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"sendResolved":{"type":"boolean"},"source":{"minLength":1,"type":"string"},"tags":{"minLength":1,"type":"string"},"updateAlerts":{"type":"boolean"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"pagerdutyConfigs":{"items":{"properties":{"class":{"minLength":1,"type":"string"},"client":{"minLength":1,"type":"string"},"clientURL":{"type":"string"},"component":{"minLength":1,"type":"string"},"description":{"minLength":1,"type":"string"},"details":{"items":{"properties":{"key":{"minLength":1,"type":"string"},"value":{"type":"string"}},"required":["key","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"group":{"minLength":1,"type":"string"},"httpConfig":{"$ref":"#/$defs/shared0"},"pagerDutyImageConfigs":{"items":{"properties":{"alt":{"minLength":1,"type":"string"},"href":{"type":"string"},"src":{"minLength":1,"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"pagerDutyLinkConfigs":{"items":{"properties":{"alt":{"minLength":1,"type":"string"},"href":{"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"routingKey":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"sendResolved":{"type":"boolean"},"serviceKey":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"severity":{"minLength":1,"type":"string"},"source":{"minLength":1,"type":"string"},"timeout":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"url":{"pattern":"^https?://.+$","type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"pushoverConfigs":{"items":{"properties":{"device":{"minLength":1,"type":"string"},"expire":{"pattern":"^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$","type":"string"},"html":{"type":"boolean"},"httpConfig":{"$ref":"#/$defs/shared0"},"message":{"minLength":1,"type":"string"},"monospace":{"type":"boolean"},"priority":{"minLength":1,"type":"string"},"retry":{"pattern":"^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$","type":"string"},"sendResolved":{"type":"boolean"},"sound":{"minLength":1,"type":"string"},"title":{"minLength":1,"type":"string"},"token":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"tokenFile":{"minLength":1,"type":"string"},"ttl":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"url":{"type":"string"},"urlTitle":{"minLength":1,"type":"string"},"userKey":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"userKeyFile":{"minLength":1,"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"rocketchatConfigs":{"items":{"properties":{"actions":{"items":{"properties":{"msg":{"minLength":1,"type":"string"},"text":{"minLength":1,"type":"string"},"url":{"type":"string"}},"type":"object","additionalProperties":false},"minItems":1,"type":"array","x-kubernetes-list-type":"atomic"},"apiURL":{"pattern":"^https?://.+$","type":"string"},"channel":{"minLength":1,"type":"string"},"color":{"minLength":1,"type":"string"},"emoji":{"minLength":1,"type":"string"},"fields":{"items":{"properties":{"short":{"type":"boolean"},"title":{"minLength":1,"type":"string"},"value":{"minLength":1,"type":"string"}},"type":"object","additionalProperties":false},"minItems":1,"type":"array","x-kubernetes-list-type":"atomic"},"httpConfig":{"$ref":"#/$defs/shared0"},"iconURL":{"type":"string"},"imageURL":{"type":"string"},"linkNames":{"type":"boolean"},"sendResolved":{"type":"boolean"},"shortFields":{"type":"boolean"},"text":{"minLength":1,"type":"string"},"thumbURL":{"type":"string"},"title":{"minLength":1,"type":"string"},"titleLink":{"minLength":1,"type":"string"},"token":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"tokenID":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"required":["token","tokenID"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"slackConfigs":{"items":{"properties":{"actions":{"items":{"properties":{"confirm":{"properties":{"dismissText":{"minLength":1,"type":"string"},"okText":{"minLength":1,"type":"string"},"text":{"minLength":1,"type":"string"},"title":{"minLength":1,"type":"string"}},"required":["text"],"type":"object","additionalProperties":false},"name":{"minLength":1,"type":"string"},"style":{"minLength":1,"type":"string"},"text":{"minLength":1,"type":"string"},"type":{"minLength":1,"type":"string"},"url":{"type":"string"},"value":{"minLength":1,"type":"string"}},"required":["text","type"],"type":"object","additionalProperties":false},"minItems":1,"type":"array","x-kubernetes-list-type":"atomic"},"apiURL":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"callbackId":{"minLength":1,"type":"string"},"channel":{"minLength":1,"type":"string"},"color":{"minLength":1,"type":"string"},"fallback":{"minLength":1,"type":"string"},"fields":{"items":{"properties":{"short":{"type":"boolean"},"title":{"minLength":1,"type":"string"},"value":{"minLength":1,"type":"string"}},"required":["title","value"],"type":"object","additionalProperties":false},"minItems":1,"type":"array","x-kubernetes-list-type":"atomic"},"footer":{"minLength":1,"type":"string"},"httpConfig":{"$ref":"#/$defs/shared0"},"iconEmoji":{"minLength":1,"type":"string"},"iconURL":{"type":"string"},"imageURL":{"type":"string"},"linkNames":{"type":"boolean"},"messageText":{"minLength":1,"type":"string"},"mrkdwnIn":{"items":{"minLength":1,"type":"string"},"minItems":1,"type":"array","x-kubernetes-list-type":"atomic"},"pretext":{"minLength":1,"type":"string"},"sendResolved":{"type":"boolean"},"shortFields":{"type":"boolean"},"text":{"minLength":1,"type":"string"},"thumbURL":{"type":"string"},"timeout":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"title":{"minLength":1,"type":"string"},"titleLink":{"type":"string"},"updateMessage":{"type":"boolean"},"username":{"minLength":1,"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"snsConfigs":{"items":{"properties":{"apiURL":{"type":"string"},"attributes":{"additionalProperties":{"type":"string"},"type":"object"},"httpConfig":{"$ref":"#/$defs/shared0"},"message":{"minLength":1,"type":"string"},"phoneNumber":{"minLength":1,"type":"string"},"sendResolved":{"type":"boolean"},"sigv4":{"properties":{"accessKey":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"externalId":{"minLength":1,"type":"string"},"profile":{"type":"string"},"region":{"type":"string"},"roleArn":{"type":"string"},"secretKey":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"useFIPSSTSEndpoint":{"type":"boolean"}},"type":"object","x-kubernetes-validations":[{"message":"externalId can only be used when roleArn is specified","rule":"!has(self.externalId) || has(self.roleArn)"}],"additionalProperties":false},"subject":{"minLength":1,"type":"string"},"targetARN":{"minLength":1,"type":"string"},"topicARN":{"minLength":1,"type":"string"},"useAWSHTTPClient":{"type":"boolean"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"telegramConfigs":{"items":{"properties":{"apiURL":{"pattern":"^https?://.+$","type":"string"},"botToken":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"botTokenFile":{"type":"string"},"chatID":{"format":"int64","type":"integer"},"disableNotifications":{"type":"boolean"},"httpConfig":{"$ref":"#/$defs/shared0"},"message":{"type":"string"},"messageThreadID":{"format":"int64","type":"integer"},"parseMode":{"enum":["MarkdownV2","Markdown","HTML"],"type":"string"},"sendResolved":{"type":"boolean"}},"required":["chatID"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"victoropsConfigs":{"items":{"properties":{"apiKey":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"apiUrl":{"pattern":"^https?://.+$","type":"string"},"customFields":{"items":{"properties":{"key":{"minLength":1,"type":"string"},"value":{"type":"string"}},"required":["key","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"entityDisplayName":{"minLength":1,"type":"string"},"httpConfig":{"$ref":"#/$defs/shared0"},"messageType":{"minLength":1,"type":"string"},"monitoringTool":{"minLength":1,"type":"string"},"routingKey":{"minLength":1,"type":"string"},"sendResolved":{"type":"boolean"},"stateMessage":{"minLength":1,"type":"string"}},"required":["routingKey"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"webexConfigs":{"items":{"properties":{"apiURL":{"pattern":"^https?://.+$","type":"string"},"httpConfig":{"$ref":"#/$defs/shared0"},"message":{"type":"string"},"roomID":{"minLength":1,"type":"string"},"sendResolved":{"type":"boolean"}},"required":["roomID"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"webhookConfigs":{"items":{"properties":{"httpConfig":{"$ref":"#/$defs/shared0"},"maxAlerts":{"format":"int32","minimum":0,"type":"integer"},"payload":{"minLength":1,"type":"string"},"sendResolved":{"type":"boolean"},"timeout":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"url":{"type":"string"},"urlSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"wechatConfigs":{"items":{"properties":{"agentID":{"minLength":1,"type":"string"},"apiSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"apiURL":{"pattern":"^https?://.+$","type":"string"},"corpID":{"minLength":1,"type":"string"},"httpConfig":{"$ref":"#/$defs/shared0"},"message":{"minLength":1,"type":"string"},"messageType":{"minLength":1,"type":"string"},"sendResolved":{"type":"boolean"},"toParty":{"minLength":1,"type":"string"},"toTag":{"minLength":1,"type":"string"},"toUser":{"minLength":1,"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["name"],"type":"object","additionalProperties":false}}};
 const schema2 = {"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"creationTimestamp":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Time"},"deletionGracePeriodSeconds":{"format":"int64","type":"integer"},"deletionTimestamp":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Time"},"finalizers":{"items":{"type":"string"},"type":"array","x-kubernetes-patch-strategy":"merge"},"generateName":{"type":"string"},"generation":{"format":"int64","type":"integer"},"labels":{"additionalProperties":{"type":"string"},"type":"object"},"managedFields":{"items":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry"},"type":"array"},"name":{"type":"string"},"namespace":{"type":"string"},"ownerReferences":{"items":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference"},"type":"array","x-kubernetes-patch-merge-key":"uid","x-kubernetes-patch-strategy":"merge"},"resourceVersion":{"type":"string"},"selfLink":{"type":"string"},"uid":{"type":"string"}},"type":"object","additionalProperties":false};
 const func0 = Object.prototype.hasOwnProperty;
 const schema3 = {"format":"date-time","type":"string"};
@@ -574,7 +574,7 @@ validate2.errors = vErrors;
 return errors === 0;
 }
 
-const schema7 = {"properties":{"authorization":{"properties":{"credentials":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":{"type":"string"}},"type":"object","additionalProperties":false},"basicAuth":{"properties":{"password":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"username":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"bearerTokenSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"enableHttp2":{"type":"boolean"},"followRedirects":{"type":"boolean"},"noProxy":{"type":"string"},"oauth2":{"$ref":"#/$defs/shared1"},"proxyConnectHeader":{"additionalProperties":{"items":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array"},"type":"object","x-kubernetes-map-type":"atomic"},"proxyFromEnvironment":{"type":"boolean"},"proxyURL":{"type":"string"},"proxyUrl":{"pattern":"^(http|https|socks5)://.+$","type":"string"},"tlsConfig":{"$ref":"#/$defs/shared2"}},"type":"object","additionalProperties":false};
+const schema7 = {"properties":{"discordConfigs":{"items":{"properties":{"apiURL":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"avatarURL":{"pattern":"^https?://.+$","type":"string"},"content":{"minLength":1,"type":"string"},"httpConfig":{"$ref":"#/$defs/shared0"},"message":{"type":"string"},"sendResolved":{"type":"boolean"},"title":{"type":"string"},"username":{"minLength":1,"type":"string"}},"required":["apiURL"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"emailConfigs":{"items":{"properties":{"authIdentity":{"minLength":1,"type":"string"},"authPassword":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"authSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"authUsername":{"minLength":1,"type":"string"},"forceImplicitTLS":{"type":"boolean"},"from":{"minLength":1,"type":"string"},"headers":{"items":{"properties":{"key":{"minLength":1,"type":"string"},"value":{"type":"string"}},"required":["key","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"hello":{"minLength":1,"type":"string"},"html":{"type":"string"},"requireTLS":{"type":"boolean"},"sendResolved":{"type":"boolean"},"smarthost":{"minLength":1,"type":"string"},"text":{"minLength":1,"type":"string"},"threading":{"properties":{"threadByDate":{"enum":["Daily","None"],"type":"string"}},"required":["threadByDate"],"type":"object","additionalProperties":false},"tlsConfig":{"$ref":"#/$defs/shared2"},"to":{"minLength":1,"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"msteamsConfigs":{"items":{"properties":{"httpConfig":{"$ref":"#/$defs/shared0"},"sendResolved":{"type":"boolean"},"summary":{"type":"string"},"text":{"type":"string"},"title":{"type":"string"},"webhookUrl":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"required":["webhookUrl"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"msteamsv2Configs":{"items":{"properties":{"httpConfig":{"$ref":"#/$defs/shared0"},"sendResolved":{"type":"boolean"},"text":{"minLength":1,"type":"string"},"title":{"minLength":1,"type":"string"},"webhookURL":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"name":{"minLength":1,"type":"string"},"opsgenieConfigs":{"items":{"properties":{"actions":{"minLength":1,"type":"string"},"apiKey":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"apiURL":{"pattern":"^https?://.+$","type":"string"},"description":{"minLength":1,"type":"string"},"details":{"items":{"properties":{"key":{"minLength":1,"type":"string"},"value":{"type":"string"}},"required":["key","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"entity":{"minLength":1,"type":"string"},"httpConfig":{"$ref":"#/$defs/shared0"},"message":{"minLength":1,"type":"string"},"note":{"minLength":1,"type":"string"},"priority":{"minLength":1,"type":"string"},"responders":{"items":{"properties":{"id":{"minLength":1,"type":"string"},"name":{"minLength":1,"type":"string"},"type":{"enum":["team","teams","user","escalation","schedule"],"minLength":1,"type":"string"},"username":{"minLength":1,"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"sendResolved":{"type":"boolean"},"source":{"minLength":1,"type":"string"},"tags":{"minLength":1,"type":"string"},"updateAlerts":{"type":"boolean"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"pagerdutyConfigs":{"items":{"properties":{"class":{"minLength":1,"type":"string"},"client":{"minLength":1,"type":"string"},"clientURL":{"type":"string"},"component":{"minLength":1,"type":"string"},"description":{"minLength":1,"type":"string"},"details":{"items":{"properties":{"key":{"minLength":1,"type":"string"},"value":{"type":"string"}},"required":["key","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"group":{"minLength":1,"type":"string"},"httpConfig":{"$ref":"#/$defs/shared0"},"pagerDutyImageConfigs":{"items":{"properties":{"alt":{"minLength":1,"type":"string"},"href":{"type":"string"},"src":{"minLength":1,"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"pagerDutyLinkConfigs":{"items":{"properties":{"alt":{"minLength":1,"type":"string"},"href":{"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"routingKey":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"sendResolved":{"type":"boolean"},"serviceKey":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"severity":{"minLength":1,"type":"string"},"source":{"minLength":1,"type":"string"},"timeout":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"url":{"pattern":"^https?://.+$","type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"pushoverConfigs":{"items":{"properties":{"device":{"minLength":1,"type":"string"},"expire":{"pattern":"^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$","type":"string"},"html":{"type":"boolean"},"httpConfig":{"$ref":"#/$defs/shared0"},"message":{"minLength":1,"type":"string"},"monospace":{"type":"boolean"},"priority":{"minLength":1,"type":"string"},"retry":{"pattern":"^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$","type":"string"},"sendResolved":{"type":"boolean"},"sound":{"minLength":1,"type":"string"},"title":{"minLength":1,"type":"string"},"token":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"tokenFile":{"minLength":1,"type":"string"},"ttl":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"url":{"type":"string"},"urlTitle":{"minLength":1,"type":"string"},"userKey":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"userKeyFile":{"minLength":1,"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"rocketchatConfigs":{"items":{"properties":{"actions":{"items":{"properties":{"msg":{"minLength":1,"type":"string"},"text":{"minLength":1,"type":"string"},"url":{"type":"string"}},"type":"object","additionalProperties":false},"minItems":1,"type":"array","x-kubernetes-list-type":"atomic"},"apiURL":{"pattern":"^https?://.+$","type":"string"},"channel":{"minLength":1,"type":"string"},"color":{"minLength":1,"type":"string"},"emoji":{"minLength":1,"type":"string"},"fields":{"items":{"properties":{"short":{"type":"boolean"},"title":{"minLength":1,"type":"string"},"value":{"minLength":1,"type":"string"}},"type":"object","additionalProperties":false},"minItems":1,"type":"array","x-kubernetes-list-type":"atomic"},"httpConfig":{"$ref":"#/$defs/shared0"},"iconURL":{"type":"string"},"imageURL":{"type":"string"},"linkNames":{"type":"boolean"},"sendResolved":{"type":"boolean"},"shortFields":{"type":"boolean"},"text":{"minLength":1,"type":"string"},"thumbURL":{"type":"string"},"title":{"minLength":1,"type":"string"},"titleLink":{"minLength":1,"type":"string"},"token":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"tokenID":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"required":["token","tokenID"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"slackConfigs":{"items":{"properties":{"actions":{"items":{"properties":{"confirm":{"properties":{"dismissText":{"minLength":1,"type":"string"},"okText":{"minLength":1,"type":"string"},"text":{"minLength":1,"type":"string"},"title":{"minLength":1,"type":"string"}},"required":["text"],"type":"object","additionalProperties":false},"name":{"minLength":1,"type":"string"},"style":{"minLength":1,"type":"string"},"text":{"minLength":1,"type":"string"},"type":{"minLength":1,"type":"string"},"url":{"type":"string"},"value":{"minLength":1,"type":"string"}},"required":["text","type"],"type":"object","additionalProperties":false},"minItems":1,"type":"array","x-kubernetes-list-type":"atomic"},"apiURL":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"callbackId":{"minLength":1,"type":"string"},"channel":{"minLength":1,"type":"string"},"color":{"minLength":1,"type":"string"},"fallback":{"minLength":1,"type":"string"},"fields":{"items":{"properties":{"short":{"type":"boolean"},"title":{"minLength":1,"type":"string"},"value":{"minLength":1,"type":"string"}},"required":["title","value"],"type":"object","additionalProperties":false},"minItems":1,"type":"array","x-kubernetes-list-type":"atomic"},"footer":{"minLength":1,"type":"string"},"httpConfig":{"$ref":"#/$defs/shared0"},"iconEmoji":{"minLength":1,"type":"string"},"iconURL":{"type":"string"},"imageURL":{"type":"string"},"linkNames":{"type":"boolean"},"messageText":{"minLength":1,"type":"string"},"mrkdwnIn":{"items":{"minLength":1,"type":"string"},"minItems":1,"type":"array","x-kubernetes-list-type":"atomic"},"pretext":{"minLength":1,"type":"string"},"sendResolved":{"type":"boolean"},"shortFields":{"type":"boolean"},"text":{"minLength":1,"type":"string"},"thumbURL":{"type":"string"},"timeout":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"title":{"minLength":1,"type":"string"},"titleLink":{"type":"string"},"updateMessage":{"type":"boolean"},"username":{"minLength":1,"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"snsConfigs":{"items":{"properties":{"apiURL":{"type":"string"},"attributes":{"additionalProperties":{"type":"string"},"type":"object"},"httpConfig":{"$ref":"#/$defs/shared0"},"message":{"minLength":1,"type":"string"},"phoneNumber":{"minLength":1,"type":"string"},"sendResolved":{"type":"boolean"},"sigv4":{"properties":{"accessKey":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"externalId":{"minLength":1,"type":"string"},"profile":{"type":"string"},"region":{"type":"string"},"roleArn":{"type":"string"},"secretKey":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"useFIPSSTSEndpoint":{"type":"boolean"}},"type":"object","x-kubernetes-validations":[{"message":"externalId can only be used when roleArn is specified","rule":"!has(self.externalId) || has(self.roleArn)"}],"additionalProperties":false},"subject":{"minLength":1,"type":"string"},"targetARN":{"minLength":1,"type":"string"},"topicARN":{"minLength":1,"type":"string"},"useAWSHTTPClient":{"type":"boolean"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"telegramConfigs":{"items":{"properties":{"apiURL":{"pattern":"^https?://.+$","type":"string"},"botToken":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"botTokenFile":{"type":"string"},"chatID":{"format":"int64","type":"integer"},"disableNotifications":{"type":"boolean"},"httpConfig":{"$ref":"#/$defs/shared0"},"message":{"type":"string"},"messageThreadID":{"format":"int64","type":"integer"},"parseMode":{"enum":["MarkdownV2","Markdown","HTML"],"type":"string"},"sendResolved":{"type":"boolean"}},"required":["chatID"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"victoropsConfigs":{"items":{"properties":{"apiKey":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"apiUrl":{"pattern":"^https?://.+$","type":"string"},"customFields":{"items":{"properties":{"key":{"minLength":1,"type":"string"},"value":{"type":"string"}},"required":["key","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"entityDisplayName":{"minLength":1,"type":"string"},"httpConfig":{"$ref":"#/$defs/shared0"},"messageType":{"minLength":1,"type":"string"},"monitoringTool":{"minLength":1,"type":"string"},"routingKey":{"minLength":1,"type":"string"},"sendResolved":{"type":"boolean"},"stateMessage":{"minLength":1,"type":"string"}},"required":["routingKey"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"webexConfigs":{"items":{"properties":{"apiURL":{"pattern":"^https?://.+$","type":"string"},"httpConfig":{"$ref":"#/$defs/shared0"},"message":{"type":"string"},"roomID":{"minLength":1,"type":"string"},"sendResolved":{"type":"boolean"}},"required":["roomID"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"webhookConfigs":{"items":{"properties":{"httpConfig":{"$ref":"#/$defs/shared0"},"maxAlerts":{"format":"int32","minimum":0,"type":"integer"},"payload":{"minLength":1,"type":"string"},"sendResolved":{"type":"boolean"},"timeout":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"url":{"type":"string"},"urlSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"wechatConfigs":{"items":{"properties":{"agentID":{"minLength":1,"type":"string"},"apiSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"apiURL":{"pattern":"^https?://.+$","type":"string"},"corpID":{"minLength":1,"type":"string"},"httpConfig":{"$ref":"#/$defs/shared0"},"message":{"minLength":1,"type":"string"},"messageType":{"minLength":1,"type":"string"},"sendResolved":{"type":"boolean"},"toParty":{"minLength":1,"type":"string"},"toTag":{"minLength":1,"type":"string"},"toUser":{"minLength":1,"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["name"],"type":"object","additionalProperties":false};
 const func3 = (pattern, flags) => {
   try {
     return new RegExp(pattern, flags);
@@ -584,12 +584,17 @@ const func3 = (pattern, flags) => {
     return { source: pattern, toString: () => "/" + pattern + "/u", test: (s) => (re2 ??= new (require("re2-wasm").RE2)(pattern, "u")).test(s) };
   }
 };
-const schema8 = {"properties":{"clientId":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"clientSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"endpointParams":{"additionalProperties":{"type":"string"},"type":"object"},"noProxy":{"type":"string"},"proxyConnectHeader":{"additionalProperties":{"items":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array"},"type":"object","x-kubernetes-map-type":"atomic"},"proxyFromEnvironment":{"type":"boolean"},"proxyUrl":{"pattern":"^(http|https|socks5)://.+$","type":"string"},"scopes":{"items":{"type":"string"},"type":"array"},"tlsConfig":{"$ref":"#/$defs/shared2"},"tokenUrl":{"pattern":"^(http|https)://.+$","type":"string"}},"required":["clientId","clientSecret","tokenUrl"],"type":"object","additionalProperties":false};
+const func1 = require("ajv/dist/runtime/ucs2length").default;
+const pattern5 = func3("^https?://.+$", "u");
+const pattern10 = func3("^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$", "u");
+const pattern12 = func3("^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$", "u");
+const schema8 = {"properties":{"authorization":{"properties":{"credentials":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":{"type":"string"}},"type":"object","additionalProperties":false},"basicAuth":{"properties":{"password":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"username":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"bearerTokenSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"enableHttp2":{"type":"boolean"},"followRedirects":{"type":"boolean"},"noProxy":{"type":"string"},"oauth2":{"$ref":"#/$defs/shared1"},"proxyConnectHeader":{"additionalProperties":{"items":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array"},"type":"object","x-kubernetes-map-type":"atomic"},"proxyFromEnvironment":{"type":"boolean"},"proxyURL":{"type":"string"},"proxyUrl":{"pattern":"^(http|https|socks5)://.+$","type":"string"},"tlsConfig":{"$ref":"#/$defs/shared2"}},"type":"object","additionalProperties":false};
+const schema9 = {"properties":{"clientId":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"clientSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"endpointParams":{"additionalProperties":{"type":"string"},"type":"object"},"noProxy":{"type":"string"},"proxyConnectHeader":{"additionalProperties":{"items":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array"},"type":"object","x-kubernetes-map-type":"atomic"},"proxyFromEnvironment":{"type":"boolean"},"proxyUrl":{"pattern":"^(http|https|socks5)://.+$","type":"string"},"scopes":{"items":{"type":"string"},"type":"array"},"tlsConfig":{"$ref":"#/$defs/shared2"},"tokenUrl":{"pattern":"^(http|https)://.+$","type":"string"}},"required":["clientId","clientSecret","tokenUrl"],"type":"object","additionalProperties":false};
 const pattern6 = func3("^(http|https|socks5)://.+$", "u");
 const pattern7 = func3("^(http|https)://.+$", "u");
-const schema9 = {"properties":{"ca":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"cert":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"insecureSkipVerify":{"type":"boolean"},"keySecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"maxVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"minVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"serverName":{"type":"string"}},"type":"object","additionalProperties":false};
+const schema10 = {"properties":{"ca":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"cert":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"insecureSkipVerify":{"type":"boolean"},"keySecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"maxVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"minVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"serverName":{"type":"string"}},"type":"object","additionalProperties":false};
 
-function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1049,7 +1054,7 @@ vErrors.push(err36);
 errors++;
 }
 if(!((((data23 === "TLS10") || (data23 === "TLS11")) || (data23 === "TLS12")) || (data23 === "TLS13"))){
-const err37 = {instancePath:instancePath+"/maxVersion",schemaPath:"#/properties/maxVersion/enum",keyword:"enum",params:{allowedValues: schema9.properties.maxVersion.enum},message:"must be equal to one of the allowed values"};
+const err37 = {instancePath:instancePath+"/maxVersion",schemaPath:"#/properties/maxVersion/enum",keyword:"enum",params:{allowedValues: schema10.properties.maxVersion.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1072,7 +1077,7 @@ vErrors.push(err38);
 errors++;
 }
 if(!((((data24 === "TLS10") || (data24 === "TLS11")) || (data24 === "TLS12")) || (data24 === "TLS13"))){
-const err39 = {instancePath:instancePath+"/minVersion",schemaPath:"#/properties/minVersion/enum",keyword:"enum",params:{allowedValues: schema9.properties.minVersion.enum},message:"must be equal to one of the allowed values"};
+const err39 = {instancePath:instancePath+"/minVersion",schemaPath:"#/properties/minVersion/enum",keyword:"enum",params:{allowedValues: schema10.properties.minVersion.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1105,12 +1110,12 @@ vErrors.push(err41);
 }
 errors++;
 }
-validate16.errors = vErrors;
+validate17.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1145,7 +1150,7 @@ vErrors.push(err2);
 errors++;
 }
 for(const key0 in data){
-if(!(func0.call(schema8.properties, key0))){
+if(!(func0.call(schema9.properties, key0))){
 const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err3];
@@ -1611,8 +1616,8 @@ errors++;
 }
 }
 if(data.tlsConfig !== undefined){
-if(!(validate16(data.tlsConfig, {instancePath:instancePath+"/tlsConfig",parentData:data,parentDataProperty:"tlsConfig",rootData}))){
-vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
+if(!(validate17(data.tlsConfig, {instancePath:instancePath+"/tlsConfig",parentData:data,parentDataProperty:"tlsConfig",rootData}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
 errors = vErrors.length;
 }
 }
@@ -1652,17 +1657,17 @@ vErrors.push(err42);
 }
 errors++;
 }
-validate15.errors = vErrors;
+validate16.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func0.call(schema7.properties, key0))){
+if(!(func0.call(schema8.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -2068,8 +2073,8 @@ errors++;
 }
 }
 if(data.oauth2 !== undefined){
-if(!(validate15(data.oauth2, {instancePath:instancePath+"/oauth2",parentData:data,parentDataProperty:"oauth2",rootData}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+if(!(validate16(data.oauth2, {instancePath:instancePath+"/oauth2",parentData:data,parentDataProperty:"oauth2",rootData}))){
+vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
 errors = vErrors.length;
 }
 }
@@ -2227,8 +2232,8 @@ errors++;
 }
 }
 if(data.tlsConfig !== undefined){
-if(!(validate16(data.tlsConfig, {instancePath:instancePath+"/tlsConfig",parentData:data,parentDataProperty:"tlsConfig",rootData}))){
-vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
+if(!(validate17(data.tlsConfig, {instancePath:instancePath+"/tlsConfig",parentData:data,parentDataProperty:"tlsConfig",rootData}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
 errors = vErrors.length;
 }
 }
@@ -2243,11 +2248,6705 @@ vErrors.push(err45);
 }
 errors++;
 }
+validate15.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func0.call(schema7.properties, key0))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.discordConfigs !== undefined){
+let data0 = data.discordConfigs;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.apiURL === undefined){
+const err2 = {instancePath:instancePath+"/discordConfigs/" + i0,schemaPath:"#/properties/discordConfigs/items/required",keyword:"required",params:{missingProperty: "apiURL"},message:"must have required property '"+"apiURL"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+for(const key1 in data1){
+if(!((((((((key1 === "apiURL") || (key1 === "avatarURL")) || (key1 === "content")) || (key1 === "httpConfig")) || (key1 === "message")) || (key1 === "sendResolved")) || (key1 === "title")) || (key1 === "username"))){
+const err3 = {instancePath:instancePath+"/discordConfigs/" + i0,schemaPath:"#/properties/discordConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data1.apiURL !== undefined){
+let data2 = data1.apiURL;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.key === undefined){
+const err4 = {instancePath:instancePath+"/discordConfigs/" + i0+"/apiURL",schemaPath:"#/properties/discordConfigs/items/properties/apiURL/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+for(const key2 in data2){
+if(!(((key2 === "key") || (key2 === "name")) || (key2 === "optional"))){
+const err5 = {instancePath:instancePath+"/discordConfigs/" + i0+"/apiURL",schemaPath:"#/properties/discordConfigs/items/properties/apiURL/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data2.key !== undefined){
+if(typeof data2.key !== "string"){
+const err6 = {instancePath:instancePath+"/discordConfigs/" + i0+"/apiURL/key",schemaPath:"#/properties/discordConfigs/items/properties/apiURL/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data2.name !== undefined){
+if(typeof data2.name !== "string"){
+const err7 = {instancePath:instancePath+"/discordConfigs/" + i0+"/apiURL/name",schemaPath:"#/properties/discordConfigs/items/properties/apiURL/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data2.optional !== undefined){
+if(typeof data2.optional !== "boolean"){
+const err8 = {instancePath:instancePath+"/discordConfigs/" + i0+"/apiURL/optional",schemaPath:"#/properties/discordConfigs/items/properties/apiURL/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/discordConfigs/" + i0+"/apiURL",schemaPath:"#/properties/discordConfigs/items/properties/apiURL/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data1.avatarURL !== undefined){
+let data6 = data1.avatarURL;
+if(typeof data6 === "string"){
+if(!pattern5.test(data6)){
+const err10 = {instancePath:instancePath+"/discordConfigs/" + i0+"/avatarURL",schemaPath:"#/properties/discordConfigs/items/properties/avatarURL/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\""};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/discordConfigs/" + i0+"/avatarURL",schemaPath:"#/properties/discordConfigs/items/properties/avatarURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data1.content !== undefined){
+let data7 = data1.content;
+if(typeof data7 === "string"){
+if(func1(data7) < 1){
+const err12 = {instancePath:instancePath+"/discordConfigs/" + i0+"/content",schemaPath:"#/properties/discordConfigs/items/properties/content/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/discordConfigs/" + i0+"/content",schemaPath:"#/properties/discordConfigs/items/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data1.httpConfig !== undefined){
+if(!(validate15(data1.httpConfig, {instancePath:instancePath+"/discordConfigs/" + i0+"/httpConfig",parentData:data1,parentDataProperty:"httpConfig",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data1.message !== undefined){
+if(typeof data1.message !== "string"){
+const err14 = {instancePath:instancePath+"/discordConfigs/" + i0+"/message",schemaPath:"#/properties/discordConfigs/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data1.sendResolved !== undefined){
+if(typeof data1.sendResolved !== "boolean"){
+const err15 = {instancePath:instancePath+"/discordConfigs/" + i0+"/sendResolved",schemaPath:"#/properties/discordConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data1.title !== undefined){
+if(typeof data1.title !== "string"){
+const err16 = {instancePath:instancePath+"/discordConfigs/" + i0+"/title",schemaPath:"#/properties/discordConfigs/items/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data1.username !== undefined){
+let data12 = data1.username;
+if(typeof data12 === "string"){
+if(func1(data12) < 1){
+const err17 = {instancePath:instancePath+"/discordConfigs/" + i0+"/username",schemaPath:"#/properties/discordConfigs/items/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/discordConfigs/" + i0+"/username",schemaPath:"#/properties/discordConfigs/items/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/discordConfigs/" + i0,schemaPath:"#/properties/discordConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/discordConfigs",schemaPath:"#/properties/discordConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data.emailConfigs !== undefined){
+let data13 = data.emailConfigs;
+if(Array.isArray(data13)){
+const len1 = data13.length;
+for(let i1=0; i1<len1; i1++){
+let data14 = data13[i1];
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key3 in data14){
+if(!(func0.call(schema7.properties.emailConfigs.items.properties, key3))){
+const err21 = {instancePath:instancePath+"/emailConfigs/" + i1,schemaPath:"#/properties/emailConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data14.authIdentity !== undefined){
+let data15 = data14.authIdentity;
+if(typeof data15 === "string"){
+if(func1(data15) < 1){
+const err22 = {instancePath:instancePath+"/emailConfigs/" + i1+"/authIdentity",schemaPath:"#/properties/emailConfigs/items/properties/authIdentity/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/emailConfigs/" + i1+"/authIdentity",schemaPath:"#/properties/emailConfigs/items/properties/authIdentity/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data14.authPassword !== undefined){
+let data16 = data14.authPassword;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.key === undefined){
+const err24 = {instancePath:instancePath+"/emailConfigs/" + i1+"/authPassword",schemaPath:"#/properties/emailConfigs/items/properties/authPassword/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+for(const key4 in data16){
+if(!(((key4 === "key") || (key4 === "name")) || (key4 === "optional"))){
+const err25 = {instancePath:instancePath+"/emailConfigs/" + i1+"/authPassword",schemaPath:"#/properties/emailConfigs/items/properties/authPassword/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data16.key !== undefined){
+if(typeof data16.key !== "string"){
+const err26 = {instancePath:instancePath+"/emailConfigs/" + i1+"/authPassword/key",schemaPath:"#/properties/emailConfigs/items/properties/authPassword/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data16.name !== undefined){
+if(typeof data16.name !== "string"){
+const err27 = {instancePath:instancePath+"/emailConfigs/" + i1+"/authPassword/name",schemaPath:"#/properties/emailConfigs/items/properties/authPassword/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data16.optional !== undefined){
+if(typeof data16.optional !== "boolean"){
+const err28 = {instancePath:instancePath+"/emailConfigs/" + i1+"/authPassword/optional",schemaPath:"#/properties/emailConfigs/items/properties/authPassword/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/emailConfigs/" + i1+"/authPassword",schemaPath:"#/properties/emailConfigs/items/properties/authPassword/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data14.authSecret !== undefined){
+let data20 = data14.authSecret;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+if(data20.key === undefined){
+const err30 = {instancePath:instancePath+"/emailConfigs/" + i1+"/authSecret",schemaPath:"#/properties/emailConfigs/items/properties/authSecret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+for(const key5 in data20){
+if(!(((key5 === "key") || (key5 === "name")) || (key5 === "optional"))){
+const err31 = {instancePath:instancePath+"/emailConfigs/" + i1+"/authSecret",schemaPath:"#/properties/emailConfigs/items/properties/authSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data20.key !== undefined){
+if(typeof data20.key !== "string"){
+const err32 = {instancePath:instancePath+"/emailConfigs/" + i1+"/authSecret/key",schemaPath:"#/properties/emailConfigs/items/properties/authSecret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data20.name !== undefined){
+if(typeof data20.name !== "string"){
+const err33 = {instancePath:instancePath+"/emailConfigs/" + i1+"/authSecret/name",schemaPath:"#/properties/emailConfigs/items/properties/authSecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data20.optional !== undefined){
+if(typeof data20.optional !== "boolean"){
+const err34 = {instancePath:instancePath+"/emailConfigs/" + i1+"/authSecret/optional",schemaPath:"#/properties/emailConfigs/items/properties/authSecret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/emailConfigs/" + i1+"/authSecret",schemaPath:"#/properties/emailConfigs/items/properties/authSecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data14.authUsername !== undefined){
+let data24 = data14.authUsername;
+if(typeof data24 === "string"){
+if(func1(data24) < 1){
+const err36 = {instancePath:instancePath+"/emailConfigs/" + i1+"/authUsername",schemaPath:"#/properties/emailConfigs/items/properties/authUsername/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/emailConfigs/" + i1+"/authUsername",schemaPath:"#/properties/emailConfigs/items/properties/authUsername/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data14.forceImplicitTLS !== undefined){
+if(typeof data14.forceImplicitTLS !== "boolean"){
+const err38 = {instancePath:instancePath+"/emailConfigs/" + i1+"/forceImplicitTLS",schemaPath:"#/properties/emailConfigs/items/properties/forceImplicitTLS/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+if(data14.from !== undefined){
+let data26 = data14.from;
+if(typeof data26 === "string"){
+if(func1(data26) < 1){
+const err39 = {instancePath:instancePath+"/emailConfigs/" + i1+"/from",schemaPath:"#/properties/emailConfigs/items/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/emailConfigs/" + i1+"/from",schemaPath:"#/properties/emailConfigs/items/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+if(data14.headers !== undefined){
+let data27 = data14.headers;
+if(Array.isArray(data27)){
+const len2 = data27.length;
+for(let i2=0; i2<len2; i2++){
+let data28 = data27[i2];
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+if(data28.key === undefined){
+const err41 = {instancePath:instancePath+"/emailConfigs/" + i1+"/headers/" + i2,schemaPath:"#/properties/emailConfigs/items/properties/headers/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+if(data28.value === undefined){
+const err42 = {instancePath:instancePath+"/emailConfigs/" + i1+"/headers/" + i2,schemaPath:"#/properties/emailConfigs/items/properties/headers/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+for(const key6 in data28){
+if(!((key6 === "key") || (key6 === "value"))){
+const err43 = {instancePath:instancePath+"/emailConfigs/" + i1+"/headers/" + i2,schemaPath:"#/properties/emailConfigs/items/properties/headers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data28.key !== undefined){
+let data29 = data28.key;
+if(typeof data29 === "string"){
+if(func1(data29) < 1){
+const err44 = {instancePath:instancePath+"/emailConfigs/" + i1+"/headers/" + i2+"/key",schemaPath:"#/properties/emailConfigs/items/properties/headers/items/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/emailConfigs/" + i1+"/headers/" + i2+"/key",schemaPath:"#/properties/emailConfigs/items/properties/headers/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data28.value !== undefined){
+if(typeof data28.value !== "string"){
+const err46 = {instancePath:instancePath+"/emailConfigs/" + i1+"/headers/" + i2+"/value",schemaPath:"#/properties/emailConfigs/items/properties/headers/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/emailConfigs/" + i1+"/headers/" + i2,schemaPath:"#/properties/emailConfigs/items/properties/headers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/emailConfigs/" + i1+"/headers",schemaPath:"#/properties/emailConfigs/items/properties/headers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+if(data14.hello !== undefined){
+let data31 = data14.hello;
+if(typeof data31 === "string"){
+if(func1(data31) < 1){
+const err49 = {instancePath:instancePath+"/emailConfigs/" + i1+"/hello",schemaPath:"#/properties/emailConfigs/items/properties/hello/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+else {
+const err50 = {instancePath:instancePath+"/emailConfigs/" + i1+"/hello",schemaPath:"#/properties/emailConfigs/items/properties/hello/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+if(data14.html !== undefined){
+if(typeof data14.html !== "string"){
+const err51 = {instancePath:instancePath+"/emailConfigs/" + i1+"/html",schemaPath:"#/properties/emailConfigs/items/properties/html/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+if(data14.requireTLS !== undefined){
+if(typeof data14.requireTLS !== "boolean"){
+const err52 = {instancePath:instancePath+"/emailConfigs/" + i1+"/requireTLS",schemaPath:"#/properties/emailConfigs/items/properties/requireTLS/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data14.sendResolved !== undefined){
+if(typeof data14.sendResolved !== "boolean"){
+const err53 = {instancePath:instancePath+"/emailConfigs/" + i1+"/sendResolved",schemaPath:"#/properties/emailConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+if(data14.smarthost !== undefined){
+let data35 = data14.smarthost;
+if(typeof data35 === "string"){
+if(func1(data35) < 1){
+const err54 = {instancePath:instancePath+"/emailConfigs/" + i1+"/smarthost",schemaPath:"#/properties/emailConfigs/items/properties/smarthost/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/emailConfigs/" + i1+"/smarthost",schemaPath:"#/properties/emailConfigs/items/properties/smarthost/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data14.text !== undefined){
+let data36 = data14.text;
+if(typeof data36 === "string"){
+if(func1(data36) < 1){
+const err56 = {instancePath:instancePath+"/emailConfigs/" + i1+"/text",schemaPath:"#/properties/emailConfigs/items/properties/text/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+else {
+const err57 = {instancePath:instancePath+"/emailConfigs/" + i1+"/text",schemaPath:"#/properties/emailConfigs/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+if(data14.threading !== undefined){
+let data37 = data14.threading;
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+if(data37.threadByDate === undefined){
+const err58 = {instancePath:instancePath+"/emailConfigs/" + i1+"/threading",schemaPath:"#/properties/emailConfigs/items/properties/threading/required",keyword:"required",params:{missingProperty: "threadByDate"},message:"must have required property '"+"threadByDate"+"'"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+for(const key7 in data37){
+if(!(key7 === "threadByDate")){
+const err59 = {instancePath:instancePath+"/emailConfigs/" + i1+"/threading",schemaPath:"#/properties/emailConfigs/items/properties/threading/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+if(data37.threadByDate !== undefined){
+let data38 = data37.threadByDate;
+if(typeof data38 !== "string"){
+const err60 = {instancePath:instancePath+"/emailConfigs/" + i1+"/threading/threadByDate",schemaPath:"#/properties/emailConfigs/items/properties/threading/properties/threadByDate/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+if(!((data38 === "Daily") || (data38 === "None"))){
+const err61 = {instancePath:instancePath+"/emailConfigs/" + i1+"/threading/threadByDate",schemaPath:"#/properties/emailConfigs/items/properties/threading/properties/threadByDate/enum",keyword:"enum",params:{allowedValues: schema7.properties.emailConfigs.items.properties.threading.properties.threadByDate.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+}
+else {
+const err62 = {instancePath:instancePath+"/emailConfigs/" + i1+"/threading",schemaPath:"#/properties/emailConfigs/items/properties/threading/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+if(data14.tlsConfig !== undefined){
+if(!(validate17(data14.tlsConfig, {instancePath:instancePath+"/emailConfigs/" + i1+"/tlsConfig",parentData:data14,parentDataProperty:"tlsConfig",rootData}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+errors = vErrors.length;
+}
+}
+if(data14.to !== undefined){
+let data40 = data14.to;
+if(typeof data40 === "string"){
+if(func1(data40) < 1){
+const err63 = {instancePath:instancePath+"/emailConfigs/" + i1+"/to",schemaPath:"#/properties/emailConfigs/items/properties/to/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+else {
+const err64 = {instancePath:instancePath+"/emailConfigs/" + i1+"/to",schemaPath:"#/properties/emailConfigs/items/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+}
+else {
+const err65 = {instancePath:instancePath+"/emailConfigs/" + i1,schemaPath:"#/properties/emailConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/emailConfigs",schemaPath:"#/properties/emailConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+if(data.msteamsConfigs !== undefined){
+let data41 = data.msteamsConfigs;
+if(Array.isArray(data41)){
+const len3 = data41.length;
+for(let i3=0; i3<len3; i3++){
+let data42 = data41[i3];
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+if(data42.webhookUrl === undefined){
+const err67 = {instancePath:instancePath+"/msteamsConfigs/" + i3,schemaPath:"#/properties/msteamsConfigs/items/required",keyword:"required",params:{missingProperty: "webhookUrl"},message:"must have required property '"+"webhookUrl"+"'"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+for(const key8 in data42){
+if(!((((((key8 === "httpConfig") || (key8 === "sendResolved")) || (key8 === "summary")) || (key8 === "text")) || (key8 === "title")) || (key8 === "webhookUrl"))){
+const err68 = {instancePath:instancePath+"/msteamsConfigs/" + i3,schemaPath:"#/properties/msteamsConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+if(data42.httpConfig !== undefined){
+if(!(validate15(data42.httpConfig, {instancePath:instancePath+"/msteamsConfigs/" + i3+"/httpConfig",parentData:data42,parentDataProperty:"httpConfig",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data42.sendResolved !== undefined){
+if(typeof data42.sendResolved !== "boolean"){
+const err69 = {instancePath:instancePath+"/msteamsConfigs/" + i3+"/sendResolved",schemaPath:"#/properties/msteamsConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+if(data42.summary !== undefined){
+if(typeof data42.summary !== "string"){
+const err70 = {instancePath:instancePath+"/msteamsConfigs/" + i3+"/summary",schemaPath:"#/properties/msteamsConfigs/items/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+if(data42.text !== undefined){
+if(typeof data42.text !== "string"){
+const err71 = {instancePath:instancePath+"/msteamsConfigs/" + i3+"/text",schemaPath:"#/properties/msteamsConfigs/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data42.title !== undefined){
+if(typeof data42.title !== "string"){
+const err72 = {instancePath:instancePath+"/msteamsConfigs/" + i3+"/title",schemaPath:"#/properties/msteamsConfigs/items/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+if(data42.webhookUrl !== undefined){
+let data48 = data42.webhookUrl;
+if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
+if(data48.key === undefined){
+const err73 = {instancePath:instancePath+"/msteamsConfigs/" + i3+"/webhookUrl",schemaPath:"#/properties/msteamsConfigs/items/properties/webhookUrl/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+for(const key9 in data48){
+if(!(((key9 === "key") || (key9 === "name")) || (key9 === "optional"))){
+const err74 = {instancePath:instancePath+"/msteamsConfigs/" + i3+"/webhookUrl",schemaPath:"#/properties/msteamsConfigs/items/properties/webhookUrl/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+if(data48.key !== undefined){
+if(typeof data48.key !== "string"){
+const err75 = {instancePath:instancePath+"/msteamsConfigs/" + i3+"/webhookUrl/key",schemaPath:"#/properties/msteamsConfigs/items/properties/webhookUrl/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+if(data48.name !== undefined){
+if(typeof data48.name !== "string"){
+const err76 = {instancePath:instancePath+"/msteamsConfigs/" + i3+"/webhookUrl/name",schemaPath:"#/properties/msteamsConfigs/items/properties/webhookUrl/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+if(data48.optional !== undefined){
+if(typeof data48.optional !== "boolean"){
+const err77 = {instancePath:instancePath+"/msteamsConfigs/" + i3+"/webhookUrl/optional",schemaPath:"#/properties/msteamsConfigs/items/properties/webhookUrl/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+}
+else {
+const err78 = {instancePath:instancePath+"/msteamsConfigs/" + i3+"/webhookUrl",schemaPath:"#/properties/msteamsConfigs/items/properties/webhookUrl/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+}
+else {
+const err79 = {instancePath:instancePath+"/msteamsConfigs/" + i3,schemaPath:"#/properties/msteamsConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/msteamsConfigs",schemaPath:"#/properties/msteamsConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+if(data.msteamsv2Configs !== undefined){
+let data52 = data.msteamsv2Configs;
+if(Array.isArray(data52)){
+const len4 = data52.length;
+for(let i4=0; i4<len4; i4++){
+let data53 = data52[i4];
+if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
+for(const key10 in data53){
+if(!(((((key10 === "httpConfig") || (key10 === "sendResolved")) || (key10 === "text")) || (key10 === "title")) || (key10 === "webhookURL"))){
+const err81 = {instancePath:instancePath+"/msteamsv2Configs/" + i4,schemaPath:"#/properties/msteamsv2Configs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+}
+if(data53.httpConfig !== undefined){
+if(!(validate15(data53.httpConfig, {instancePath:instancePath+"/msteamsv2Configs/" + i4+"/httpConfig",parentData:data53,parentDataProperty:"httpConfig",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data53.sendResolved !== undefined){
+if(typeof data53.sendResolved !== "boolean"){
+const err82 = {instancePath:instancePath+"/msteamsv2Configs/" + i4+"/sendResolved",schemaPath:"#/properties/msteamsv2Configs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+if(data53.text !== undefined){
+let data56 = data53.text;
+if(typeof data56 === "string"){
+if(func1(data56) < 1){
+const err83 = {instancePath:instancePath+"/msteamsv2Configs/" + i4+"/text",schemaPath:"#/properties/msteamsv2Configs/items/properties/text/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+else {
+const err84 = {instancePath:instancePath+"/msteamsv2Configs/" + i4+"/text",schemaPath:"#/properties/msteamsv2Configs/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+if(data53.title !== undefined){
+let data57 = data53.title;
+if(typeof data57 === "string"){
+if(func1(data57) < 1){
+const err85 = {instancePath:instancePath+"/msteamsv2Configs/" + i4+"/title",schemaPath:"#/properties/msteamsv2Configs/items/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+else {
+const err86 = {instancePath:instancePath+"/msteamsv2Configs/" + i4+"/title",schemaPath:"#/properties/msteamsv2Configs/items/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+if(data53.webhookURL !== undefined){
+let data58 = data53.webhookURL;
+if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
+if(data58.key === undefined){
+const err87 = {instancePath:instancePath+"/msteamsv2Configs/" + i4+"/webhookURL",schemaPath:"#/properties/msteamsv2Configs/items/properties/webhookURL/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+for(const key11 in data58){
+if(!(((key11 === "key") || (key11 === "name")) || (key11 === "optional"))){
+const err88 = {instancePath:instancePath+"/msteamsv2Configs/" + i4+"/webhookURL",schemaPath:"#/properties/msteamsv2Configs/items/properties/webhookURL/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+}
+if(data58.key !== undefined){
+if(typeof data58.key !== "string"){
+const err89 = {instancePath:instancePath+"/msteamsv2Configs/" + i4+"/webhookURL/key",schemaPath:"#/properties/msteamsv2Configs/items/properties/webhookURL/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+}
+if(data58.name !== undefined){
+if(typeof data58.name !== "string"){
+const err90 = {instancePath:instancePath+"/msteamsv2Configs/" + i4+"/webhookURL/name",schemaPath:"#/properties/msteamsv2Configs/items/properties/webhookURL/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+if(data58.optional !== undefined){
+if(typeof data58.optional !== "boolean"){
+const err91 = {instancePath:instancePath+"/msteamsv2Configs/" + i4+"/webhookURL/optional",schemaPath:"#/properties/msteamsv2Configs/items/properties/webhookURL/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+}
+else {
+const err92 = {instancePath:instancePath+"/msteamsv2Configs/" + i4+"/webhookURL",schemaPath:"#/properties/msteamsv2Configs/items/properties/webhookURL/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+}
+}
+else {
+const err93 = {instancePath:instancePath+"/msteamsv2Configs/" + i4,schemaPath:"#/properties/msteamsv2Configs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+}
+else {
+const err94 = {instancePath:instancePath+"/msteamsv2Configs",schemaPath:"#/properties/msteamsv2Configs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data62 = data.name;
+if(typeof data62 === "string"){
+if(func1(data62) < 1){
+const err95 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+}
+else {
+const err96 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+}
+if(data.opsgenieConfigs !== undefined){
+let data63 = data.opsgenieConfigs;
+if(Array.isArray(data63)){
+const len5 = data63.length;
+for(let i5=0; i5<len5; i5++){
+let data64 = data63[i5];
+if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
+for(const key12 in data64){
+if(!(func0.call(schema7.properties.opsgenieConfigs.items.properties, key12))){
+const err97 = {instancePath:instancePath+"/opsgenieConfigs/" + i5,schemaPath:"#/properties/opsgenieConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+}
+if(data64.actions !== undefined){
+let data65 = data64.actions;
+if(typeof data65 === "string"){
+if(func1(data65) < 1){
+const err98 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/actions",schemaPath:"#/properties/opsgenieConfigs/items/properties/actions/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+}
+else {
+const err99 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/actions",schemaPath:"#/properties/opsgenieConfigs/items/properties/actions/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+}
+if(data64.apiKey !== undefined){
+let data66 = data64.apiKey;
+if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
+if(data66.key === undefined){
+const err100 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/apiKey",schemaPath:"#/properties/opsgenieConfigs/items/properties/apiKey/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+for(const key13 in data66){
+if(!(((key13 === "key") || (key13 === "name")) || (key13 === "optional"))){
+const err101 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/apiKey",schemaPath:"#/properties/opsgenieConfigs/items/properties/apiKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+}
+if(data66.key !== undefined){
+if(typeof data66.key !== "string"){
+const err102 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/apiKey/key",schemaPath:"#/properties/opsgenieConfigs/items/properties/apiKey/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+}
+if(data66.name !== undefined){
+if(typeof data66.name !== "string"){
+const err103 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/apiKey/name",schemaPath:"#/properties/opsgenieConfigs/items/properties/apiKey/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+}
+if(data66.optional !== undefined){
+if(typeof data66.optional !== "boolean"){
+const err104 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/apiKey/optional",schemaPath:"#/properties/opsgenieConfigs/items/properties/apiKey/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+}
+}
+else {
+const err105 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/apiKey",schemaPath:"#/properties/opsgenieConfigs/items/properties/apiKey/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+}
+if(data64.apiURL !== undefined){
+let data70 = data64.apiURL;
+if(typeof data70 === "string"){
+if(!pattern5.test(data70)){
+const err106 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/apiURL",schemaPath:"#/properties/opsgenieConfigs/items/properties/apiURL/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\""};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+}
+else {
+const err107 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/apiURL",schemaPath:"#/properties/opsgenieConfigs/items/properties/apiURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+if(data64.description !== undefined){
+let data71 = data64.description;
+if(typeof data71 === "string"){
+if(func1(data71) < 1){
+const err108 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/description",schemaPath:"#/properties/opsgenieConfigs/items/properties/description/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+}
+else {
+const err109 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/description",schemaPath:"#/properties/opsgenieConfigs/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+}
+if(data64.details !== undefined){
+let data72 = data64.details;
+if(Array.isArray(data72)){
+const len6 = data72.length;
+for(let i6=0; i6<len6; i6++){
+let data73 = data72[i6];
+if(data73 && typeof data73 == "object" && !Array.isArray(data73)){
+if(data73.key === undefined){
+const err110 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/details/" + i6,schemaPath:"#/properties/opsgenieConfigs/items/properties/details/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+if(data73.value === undefined){
+const err111 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/details/" + i6,schemaPath:"#/properties/opsgenieConfigs/items/properties/details/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+for(const key14 in data73){
+if(!((key14 === "key") || (key14 === "value"))){
+const err112 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/details/" + i6,schemaPath:"#/properties/opsgenieConfigs/items/properties/details/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+}
+if(data73.key !== undefined){
+let data74 = data73.key;
+if(typeof data74 === "string"){
+if(func1(data74) < 1){
+const err113 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/details/" + i6+"/key",schemaPath:"#/properties/opsgenieConfigs/items/properties/details/items/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+}
+else {
+const err114 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/details/" + i6+"/key",schemaPath:"#/properties/opsgenieConfigs/items/properties/details/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+}
+if(data73.value !== undefined){
+if(typeof data73.value !== "string"){
+const err115 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/details/" + i6+"/value",schemaPath:"#/properties/opsgenieConfigs/items/properties/details/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+}
+}
+else {
+const err116 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/details/" + i6,schemaPath:"#/properties/opsgenieConfigs/items/properties/details/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err116];
+}
+else {
+vErrors.push(err116);
+}
+errors++;
+}
+}
+}
+else {
+const err117 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/details",schemaPath:"#/properties/opsgenieConfigs/items/properties/details/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err117];
+}
+else {
+vErrors.push(err117);
+}
+errors++;
+}
+}
+if(data64.entity !== undefined){
+let data76 = data64.entity;
+if(typeof data76 === "string"){
+if(func1(data76) < 1){
+const err118 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/entity",schemaPath:"#/properties/opsgenieConfigs/items/properties/entity/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err118];
+}
+else {
+vErrors.push(err118);
+}
+errors++;
+}
+}
+else {
+const err119 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/entity",schemaPath:"#/properties/opsgenieConfigs/items/properties/entity/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err119];
+}
+else {
+vErrors.push(err119);
+}
+errors++;
+}
+}
+if(data64.httpConfig !== undefined){
+if(!(validate15(data64.httpConfig, {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/httpConfig",parentData:data64,parentDataProperty:"httpConfig",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data64.message !== undefined){
+let data78 = data64.message;
+if(typeof data78 === "string"){
+if(func1(data78) < 1){
+const err120 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/message",schemaPath:"#/properties/opsgenieConfigs/items/properties/message/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
+}
+errors++;
+}
+}
+else {
+const err121 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/message",schemaPath:"#/properties/opsgenieConfigs/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err121];
+}
+else {
+vErrors.push(err121);
+}
+errors++;
+}
+}
+if(data64.note !== undefined){
+let data79 = data64.note;
+if(typeof data79 === "string"){
+if(func1(data79) < 1){
+const err122 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/note",schemaPath:"#/properties/opsgenieConfigs/items/properties/note/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err122];
+}
+else {
+vErrors.push(err122);
+}
+errors++;
+}
+}
+else {
+const err123 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/note",schemaPath:"#/properties/opsgenieConfigs/items/properties/note/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
+}
+errors++;
+}
+}
+if(data64.priority !== undefined){
+let data80 = data64.priority;
+if(typeof data80 === "string"){
+if(func1(data80) < 1){
+const err124 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/priority",schemaPath:"#/properties/opsgenieConfigs/items/properties/priority/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
+}
+errors++;
+}
+}
+else {
+const err125 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/priority",schemaPath:"#/properties/opsgenieConfigs/items/properties/priority/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
+}
+errors++;
+}
+}
+if(data64.responders !== undefined){
+let data81 = data64.responders;
+if(Array.isArray(data81)){
+const len7 = data81.length;
+for(let i7=0; i7<len7; i7++){
+let data82 = data81[i7];
+if(data82 && typeof data82 == "object" && !Array.isArray(data82)){
+if(data82.type === undefined){
+const err126 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/responders/" + i7,schemaPath:"#/properties/opsgenieConfigs/items/properties/responders/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err126];
+}
+else {
+vErrors.push(err126);
+}
+errors++;
+}
+for(const key15 in data82){
+if(!((((key15 === "id") || (key15 === "name")) || (key15 === "type")) || (key15 === "username"))){
+const err127 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/responders/" + i7,schemaPath:"#/properties/opsgenieConfigs/items/properties/responders/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err127];
+}
+else {
+vErrors.push(err127);
+}
+errors++;
+}
+}
+if(data82.id !== undefined){
+let data83 = data82.id;
+if(typeof data83 === "string"){
+if(func1(data83) < 1){
+const err128 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/responders/" + i7+"/id",schemaPath:"#/properties/opsgenieConfigs/items/properties/responders/items/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err128];
+}
+else {
+vErrors.push(err128);
+}
+errors++;
+}
+}
+else {
+const err129 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/responders/" + i7+"/id",schemaPath:"#/properties/opsgenieConfigs/items/properties/responders/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err129];
+}
+else {
+vErrors.push(err129);
+}
+errors++;
+}
+}
+if(data82.name !== undefined){
+let data84 = data82.name;
+if(typeof data84 === "string"){
+if(func1(data84) < 1){
+const err130 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/responders/" + i7+"/name",schemaPath:"#/properties/opsgenieConfigs/items/properties/responders/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err130];
+}
+else {
+vErrors.push(err130);
+}
+errors++;
+}
+}
+else {
+const err131 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/responders/" + i7+"/name",schemaPath:"#/properties/opsgenieConfigs/items/properties/responders/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err131];
+}
+else {
+vErrors.push(err131);
+}
+errors++;
+}
+}
+if(data82.type !== undefined){
+let data85 = data82.type;
+if(!(((((data85 === "team") || (data85 === "teams")) || (data85 === "user")) || (data85 === "escalation")) || (data85 === "schedule"))){
+const err132 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/responders/" + i7+"/type",schemaPath:"#/properties/opsgenieConfigs/items/properties/responders/items/properties/type/enum",keyword:"enum",params:{allowedValues: schema7.properties.opsgenieConfigs.items.properties.responders.items.properties.type.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err132];
+}
+else {
+vErrors.push(err132);
+}
+errors++;
+}
+if(typeof data85 === "string"){
+if(func1(data85) < 1){
+const err133 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/responders/" + i7+"/type",schemaPath:"#/properties/opsgenieConfigs/items/properties/responders/items/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+}
+}
+else {
+const err134 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/responders/" + i7+"/type",schemaPath:"#/properties/opsgenieConfigs/items/properties/responders/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
+}
+errors++;
+}
+}
+if(data82.username !== undefined){
+let data86 = data82.username;
+if(typeof data86 === "string"){
+if(func1(data86) < 1){
+const err135 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/responders/" + i7+"/username",schemaPath:"#/properties/opsgenieConfigs/items/properties/responders/items/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
+}
+errors++;
+}
+}
+else {
+const err136 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/responders/" + i7+"/username",schemaPath:"#/properties/opsgenieConfigs/items/properties/responders/items/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err136];
+}
+else {
+vErrors.push(err136);
+}
+errors++;
+}
+}
+}
+else {
+const err137 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/responders/" + i7,schemaPath:"#/properties/opsgenieConfigs/items/properties/responders/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err137];
+}
+else {
+vErrors.push(err137);
+}
+errors++;
+}
+}
+}
+else {
+const err138 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/responders",schemaPath:"#/properties/opsgenieConfigs/items/properties/responders/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err138];
+}
+else {
+vErrors.push(err138);
+}
+errors++;
+}
+}
+if(data64.sendResolved !== undefined){
+if(typeof data64.sendResolved !== "boolean"){
+const err139 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/sendResolved",schemaPath:"#/properties/opsgenieConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err139];
+}
+else {
+vErrors.push(err139);
+}
+errors++;
+}
+}
+if(data64.source !== undefined){
+let data88 = data64.source;
+if(typeof data88 === "string"){
+if(func1(data88) < 1){
+const err140 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/source",schemaPath:"#/properties/opsgenieConfigs/items/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err140];
+}
+else {
+vErrors.push(err140);
+}
+errors++;
+}
+}
+else {
+const err141 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/source",schemaPath:"#/properties/opsgenieConfigs/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err141];
+}
+else {
+vErrors.push(err141);
+}
+errors++;
+}
+}
+if(data64.tags !== undefined){
+let data89 = data64.tags;
+if(typeof data89 === "string"){
+if(func1(data89) < 1){
+const err142 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/tags",schemaPath:"#/properties/opsgenieConfigs/items/properties/tags/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err142];
+}
+else {
+vErrors.push(err142);
+}
+errors++;
+}
+}
+else {
+const err143 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/tags",schemaPath:"#/properties/opsgenieConfigs/items/properties/tags/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err143];
+}
+else {
+vErrors.push(err143);
+}
+errors++;
+}
+}
+if(data64.updateAlerts !== undefined){
+if(typeof data64.updateAlerts !== "boolean"){
+const err144 = {instancePath:instancePath+"/opsgenieConfigs/" + i5+"/updateAlerts",schemaPath:"#/properties/opsgenieConfigs/items/properties/updateAlerts/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err144];
+}
+else {
+vErrors.push(err144);
+}
+errors++;
+}
+}
+}
+else {
+const err145 = {instancePath:instancePath+"/opsgenieConfigs/" + i5,schemaPath:"#/properties/opsgenieConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err145];
+}
+else {
+vErrors.push(err145);
+}
+errors++;
+}
+}
+}
+else {
+const err146 = {instancePath:instancePath+"/opsgenieConfigs",schemaPath:"#/properties/opsgenieConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err146];
+}
+else {
+vErrors.push(err146);
+}
+errors++;
+}
+}
+if(data.pagerdutyConfigs !== undefined){
+let data91 = data.pagerdutyConfigs;
+if(Array.isArray(data91)){
+const len8 = data91.length;
+for(let i8=0; i8<len8; i8++){
+let data92 = data91[i8];
+if(data92 && typeof data92 == "object" && !Array.isArray(data92)){
+for(const key16 in data92){
+if(!(func0.call(schema7.properties.pagerdutyConfigs.items.properties, key16))){
+const err147 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8,schemaPath:"#/properties/pagerdutyConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err147];
+}
+else {
+vErrors.push(err147);
+}
+errors++;
+}
+}
+if(data92.class !== undefined){
+let data93 = data92.class;
+if(typeof data93 === "string"){
+if(func1(data93) < 1){
+const err148 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/class",schemaPath:"#/properties/pagerdutyConfigs/items/properties/class/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err148];
+}
+else {
+vErrors.push(err148);
+}
+errors++;
+}
+}
+else {
+const err149 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/class",schemaPath:"#/properties/pagerdutyConfigs/items/properties/class/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err149];
+}
+else {
+vErrors.push(err149);
+}
+errors++;
+}
+}
+if(data92.client !== undefined){
+let data94 = data92.client;
+if(typeof data94 === "string"){
+if(func1(data94) < 1){
+const err150 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/client",schemaPath:"#/properties/pagerdutyConfigs/items/properties/client/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err150];
+}
+else {
+vErrors.push(err150);
+}
+errors++;
+}
+}
+else {
+const err151 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/client",schemaPath:"#/properties/pagerdutyConfigs/items/properties/client/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err151];
+}
+else {
+vErrors.push(err151);
+}
+errors++;
+}
+}
+if(data92.clientURL !== undefined){
+if(typeof data92.clientURL !== "string"){
+const err152 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/clientURL",schemaPath:"#/properties/pagerdutyConfigs/items/properties/clientURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err152];
+}
+else {
+vErrors.push(err152);
+}
+errors++;
+}
+}
+if(data92.component !== undefined){
+let data96 = data92.component;
+if(typeof data96 === "string"){
+if(func1(data96) < 1){
+const err153 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/component",schemaPath:"#/properties/pagerdutyConfigs/items/properties/component/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err153];
+}
+else {
+vErrors.push(err153);
+}
+errors++;
+}
+}
+else {
+const err154 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/component",schemaPath:"#/properties/pagerdutyConfigs/items/properties/component/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err154];
+}
+else {
+vErrors.push(err154);
+}
+errors++;
+}
+}
+if(data92.description !== undefined){
+let data97 = data92.description;
+if(typeof data97 === "string"){
+if(func1(data97) < 1){
+const err155 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/description",schemaPath:"#/properties/pagerdutyConfigs/items/properties/description/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err155];
+}
+else {
+vErrors.push(err155);
+}
+errors++;
+}
+}
+else {
+const err156 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/description",schemaPath:"#/properties/pagerdutyConfigs/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err156];
+}
+else {
+vErrors.push(err156);
+}
+errors++;
+}
+}
+if(data92.details !== undefined){
+let data98 = data92.details;
+if(Array.isArray(data98)){
+const len9 = data98.length;
+for(let i9=0; i9<len9; i9++){
+let data99 = data98[i9];
+if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
+if(data99.key === undefined){
+const err157 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/details/" + i9,schemaPath:"#/properties/pagerdutyConfigs/items/properties/details/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err157];
+}
+else {
+vErrors.push(err157);
+}
+errors++;
+}
+if(data99.value === undefined){
+const err158 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/details/" + i9,schemaPath:"#/properties/pagerdutyConfigs/items/properties/details/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
+if(vErrors === null){
+vErrors = [err158];
+}
+else {
+vErrors.push(err158);
+}
+errors++;
+}
+for(const key17 in data99){
+if(!((key17 === "key") || (key17 === "value"))){
+const err159 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/details/" + i9,schemaPath:"#/properties/pagerdutyConfigs/items/properties/details/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err159];
+}
+else {
+vErrors.push(err159);
+}
+errors++;
+}
+}
+if(data99.key !== undefined){
+let data100 = data99.key;
+if(typeof data100 === "string"){
+if(func1(data100) < 1){
+const err160 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/details/" + i9+"/key",schemaPath:"#/properties/pagerdutyConfigs/items/properties/details/items/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err160];
+}
+else {
+vErrors.push(err160);
+}
+errors++;
+}
+}
+else {
+const err161 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/details/" + i9+"/key",schemaPath:"#/properties/pagerdutyConfigs/items/properties/details/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err161];
+}
+else {
+vErrors.push(err161);
+}
+errors++;
+}
+}
+if(data99.value !== undefined){
+if(typeof data99.value !== "string"){
+const err162 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/details/" + i9+"/value",schemaPath:"#/properties/pagerdutyConfigs/items/properties/details/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err162];
+}
+else {
+vErrors.push(err162);
+}
+errors++;
+}
+}
+}
+else {
+const err163 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/details/" + i9,schemaPath:"#/properties/pagerdutyConfigs/items/properties/details/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err163];
+}
+else {
+vErrors.push(err163);
+}
+errors++;
+}
+}
+}
+else {
+const err164 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/details",schemaPath:"#/properties/pagerdutyConfigs/items/properties/details/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+}
+if(data92.group !== undefined){
+let data102 = data92.group;
+if(typeof data102 === "string"){
+if(func1(data102) < 1){
+const err165 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/group",schemaPath:"#/properties/pagerdutyConfigs/items/properties/group/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err165];
+}
+else {
+vErrors.push(err165);
+}
+errors++;
+}
+}
+else {
+const err166 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/group",schemaPath:"#/properties/pagerdutyConfigs/items/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err166];
+}
+else {
+vErrors.push(err166);
+}
+errors++;
+}
+}
+if(data92.httpConfig !== undefined){
+if(!(validate15(data92.httpConfig, {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/httpConfig",parentData:data92,parentDataProperty:"httpConfig",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data92.pagerDutyImageConfigs !== undefined){
+let data104 = data92.pagerDutyImageConfigs;
+if(Array.isArray(data104)){
+const len10 = data104.length;
+for(let i10=0; i10<len10; i10++){
+let data105 = data104[i10];
+if(data105 && typeof data105 == "object" && !Array.isArray(data105)){
+for(const key18 in data105){
+if(!(((key18 === "alt") || (key18 === "href")) || (key18 === "src"))){
+const err167 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/pagerDutyImageConfigs/" + i10,schemaPath:"#/properties/pagerdutyConfigs/items/properties/pagerDutyImageConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err167];
+}
+else {
+vErrors.push(err167);
+}
+errors++;
+}
+}
+if(data105.alt !== undefined){
+let data106 = data105.alt;
+if(typeof data106 === "string"){
+if(func1(data106) < 1){
+const err168 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/pagerDutyImageConfigs/" + i10+"/alt",schemaPath:"#/properties/pagerdutyConfigs/items/properties/pagerDutyImageConfigs/items/properties/alt/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err168];
+}
+else {
+vErrors.push(err168);
+}
+errors++;
+}
+}
+else {
+const err169 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/pagerDutyImageConfigs/" + i10+"/alt",schemaPath:"#/properties/pagerdutyConfigs/items/properties/pagerDutyImageConfigs/items/properties/alt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err169];
+}
+else {
+vErrors.push(err169);
+}
+errors++;
+}
+}
+if(data105.href !== undefined){
+if(typeof data105.href !== "string"){
+const err170 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/pagerDutyImageConfigs/" + i10+"/href",schemaPath:"#/properties/pagerdutyConfigs/items/properties/pagerDutyImageConfigs/items/properties/href/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err170];
+}
+else {
+vErrors.push(err170);
+}
+errors++;
+}
+}
+if(data105.src !== undefined){
+let data108 = data105.src;
+if(typeof data108 === "string"){
+if(func1(data108) < 1){
+const err171 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/pagerDutyImageConfigs/" + i10+"/src",schemaPath:"#/properties/pagerdutyConfigs/items/properties/pagerDutyImageConfigs/items/properties/src/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err171];
+}
+else {
+vErrors.push(err171);
+}
+errors++;
+}
+}
+else {
+const err172 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/pagerDutyImageConfigs/" + i10+"/src",schemaPath:"#/properties/pagerdutyConfigs/items/properties/pagerDutyImageConfigs/items/properties/src/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err172];
+}
+else {
+vErrors.push(err172);
+}
+errors++;
+}
+}
+}
+else {
+const err173 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/pagerDutyImageConfigs/" + i10,schemaPath:"#/properties/pagerdutyConfigs/items/properties/pagerDutyImageConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err173];
+}
+else {
+vErrors.push(err173);
+}
+errors++;
+}
+}
+}
+else {
+const err174 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/pagerDutyImageConfigs",schemaPath:"#/properties/pagerdutyConfigs/items/properties/pagerDutyImageConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err174];
+}
+else {
+vErrors.push(err174);
+}
+errors++;
+}
+}
+if(data92.pagerDutyLinkConfigs !== undefined){
+let data109 = data92.pagerDutyLinkConfigs;
+if(Array.isArray(data109)){
+const len11 = data109.length;
+for(let i11=0; i11<len11; i11++){
+let data110 = data109[i11];
+if(data110 && typeof data110 == "object" && !Array.isArray(data110)){
+for(const key19 in data110){
+if(!((key19 === "alt") || (key19 === "href"))){
+const err175 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/pagerDutyLinkConfigs/" + i11,schemaPath:"#/properties/pagerdutyConfigs/items/properties/pagerDutyLinkConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err175];
+}
+else {
+vErrors.push(err175);
+}
+errors++;
+}
+}
+if(data110.alt !== undefined){
+let data111 = data110.alt;
+if(typeof data111 === "string"){
+if(func1(data111) < 1){
+const err176 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/pagerDutyLinkConfigs/" + i11+"/alt",schemaPath:"#/properties/pagerdutyConfigs/items/properties/pagerDutyLinkConfigs/items/properties/alt/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err176];
+}
+else {
+vErrors.push(err176);
+}
+errors++;
+}
+}
+else {
+const err177 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/pagerDutyLinkConfigs/" + i11+"/alt",schemaPath:"#/properties/pagerdutyConfigs/items/properties/pagerDutyLinkConfigs/items/properties/alt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err177];
+}
+else {
+vErrors.push(err177);
+}
+errors++;
+}
+}
+if(data110.href !== undefined){
+if(typeof data110.href !== "string"){
+const err178 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/pagerDutyLinkConfigs/" + i11+"/href",schemaPath:"#/properties/pagerdutyConfigs/items/properties/pagerDutyLinkConfigs/items/properties/href/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err178];
+}
+else {
+vErrors.push(err178);
+}
+errors++;
+}
+}
+}
+else {
+const err179 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/pagerDutyLinkConfigs/" + i11,schemaPath:"#/properties/pagerdutyConfigs/items/properties/pagerDutyLinkConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err179];
+}
+else {
+vErrors.push(err179);
+}
+errors++;
+}
+}
+}
+else {
+const err180 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/pagerDutyLinkConfigs",schemaPath:"#/properties/pagerdutyConfigs/items/properties/pagerDutyLinkConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err180];
+}
+else {
+vErrors.push(err180);
+}
+errors++;
+}
+}
+if(data92.routingKey !== undefined){
+let data113 = data92.routingKey;
+if(data113 && typeof data113 == "object" && !Array.isArray(data113)){
+if(data113.key === undefined){
+const err181 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/routingKey",schemaPath:"#/properties/pagerdutyConfigs/items/properties/routingKey/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err181];
+}
+else {
+vErrors.push(err181);
+}
+errors++;
+}
+for(const key20 in data113){
+if(!(((key20 === "key") || (key20 === "name")) || (key20 === "optional"))){
+const err182 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/routingKey",schemaPath:"#/properties/pagerdutyConfigs/items/properties/routingKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err182];
+}
+else {
+vErrors.push(err182);
+}
+errors++;
+}
+}
+if(data113.key !== undefined){
+if(typeof data113.key !== "string"){
+const err183 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/routingKey/key",schemaPath:"#/properties/pagerdutyConfigs/items/properties/routingKey/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err183];
+}
+else {
+vErrors.push(err183);
+}
+errors++;
+}
+}
+if(data113.name !== undefined){
+if(typeof data113.name !== "string"){
+const err184 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/routingKey/name",schemaPath:"#/properties/pagerdutyConfigs/items/properties/routingKey/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err184];
+}
+else {
+vErrors.push(err184);
+}
+errors++;
+}
+}
+if(data113.optional !== undefined){
+if(typeof data113.optional !== "boolean"){
+const err185 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/routingKey/optional",schemaPath:"#/properties/pagerdutyConfigs/items/properties/routingKey/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err185];
+}
+else {
+vErrors.push(err185);
+}
+errors++;
+}
+}
+}
+else {
+const err186 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/routingKey",schemaPath:"#/properties/pagerdutyConfigs/items/properties/routingKey/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err186];
+}
+else {
+vErrors.push(err186);
+}
+errors++;
+}
+}
+if(data92.sendResolved !== undefined){
+if(typeof data92.sendResolved !== "boolean"){
+const err187 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/sendResolved",schemaPath:"#/properties/pagerdutyConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err187];
+}
+else {
+vErrors.push(err187);
+}
+errors++;
+}
+}
+if(data92.serviceKey !== undefined){
+let data118 = data92.serviceKey;
+if(data118 && typeof data118 == "object" && !Array.isArray(data118)){
+if(data118.key === undefined){
+const err188 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/serviceKey",schemaPath:"#/properties/pagerdutyConfigs/items/properties/serviceKey/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err188];
+}
+else {
+vErrors.push(err188);
+}
+errors++;
+}
+for(const key21 in data118){
+if(!(((key21 === "key") || (key21 === "name")) || (key21 === "optional"))){
+const err189 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/serviceKey",schemaPath:"#/properties/pagerdutyConfigs/items/properties/serviceKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err189];
+}
+else {
+vErrors.push(err189);
+}
+errors++;
+}
+}
+if(data118.key !== undefined){
+if(typeof data118.key !== "string"){
+const err190 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/serviceKey/key",schemaPath:"#/properties/pagerdutyConfigs/items/properties/serviceKey/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err190];
+}
+else {
+vErrors.push(err190);
+}
+errors++;
+}
+}
+if(data118.name !== undefined){
+if(typeof data118.name !== "string"){
+const err191 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/serviceKey/name",schemaPath:"#/properties/pagerdutyConfigs/items/properties/serviceKey/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err191];
+}
+else {
+vErrors.push(err191);
+}
+errors++;
+}
+}
+if(data118.optional !== undefined){
+if(typeof data118.optional !== "boolean"){
+const err192 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/serviceKey/optional",schemaPath:"#/properties/pagerdutyConfigs/items/properties/serviceKey/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err192];
+}
+else {
+vErrors.push(err192);
+}
+errors++;
+}
+}
+}
+else {
+const err193 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/serviceKey",schemaPath:"#/properties/pagerdutyConfigs/items/properties/serviceKey/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err193];
+}
+else {
+vErrors.push(err193);
+}
+errors++;
+}
+}
+if(data92.severity !== undefined){
+let data122 = data92.severity;
+if(typeof data122 === "string"){
+if(func1(data122) < 1){
+const err194 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/severity",schemaPath:"#/properties/pagerdutyConfigs/items/properties/severity/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err194];
+}
+else {
+vErrors.push(err194);
+}
+errors++;
+}
+}
+else {
+const err195 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/severity",schemaPath:"#/properties/pagerdutyConfigs/items/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err195];
+}
+else {
+vErrors.push(err195);
+}
+errors++;
+}
+}
+if(data92.source !== undefined){
+let data123 = data92.source;
+if(typeof data123 === "string"){
+if(func1(data123) < 1){
+const err196 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/source",schemaPath:"#/properties/pagerdutyConfigs/items/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err196];
+}
+else {
+vErrors.push(err196);
+}
+errors++;
+}
+}
+else {
+const err197 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/source",schemaPath:"#/properties/pagerdutyConfigs/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err197];
+}
+else {
+vErrors.push(err197);
+}
+errors++;
+}
+}
+if(data92.timeout !== undefined){
+let data124 = data92.timeout;
+if(typeof data124 === "string"){
+if(!pattern10.test(data124)){
+const err198 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/timeout",schemaPath:"#/properties/pagerdutyConfigs/items/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
+if(vErrors === null){
+vErrors = [err198];
+}
+else {
+vErrors.push(err198);
+}
+errors++;
+}
+}
+else {
+const err199 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/timeout",schemaPath:"#/properties/pagerdutyConfigs/items/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err199];
+}
+else {
+vErrors.push(err199);
+}
+errors++;
+}
+}
+if(data92.url !== undefined){
+let data125 = data92.url;
+if(typeof data125 === "string"){
+if(!pattern5.test(data125)){
+const err200 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/url",schemaPath:"#/properties/pagerdutyConfigs/items/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\""};
+if(vErrors === null){
+vErrors = [err200];
+}
+else {
+vErrors.push(err200);
+}
+errors++;
+}
+}
+else {
+const err201 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8+"/url",schemaPath:"#/properties/pagerdutyConfigs/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err201];
+}
+else {
+vErrors.push(err201);
+}
+errors++;
+}
+}
+}
+else {
+const err202 = {instancePath:instancePath+"/pagerdutyConfigs/" + i8,schemaPath:"#/properties/pagerdutyConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err202];
+}
+else {
+vErrors.push(err202);
+}
+errors++;
+}
+}
+}
+else {
+const err203 = {instancePath:instancePath+"/pagerdutyConfigs",schemaPath:"#/properties/pagerdutyConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err203];
+}
+else {
+vErrors.push(err203);
+}
+errors++;
+}
+}
+if(data.pushoverConfigs !== undefined){
+let data126 = data.pushoverConfigs;
+if(Array.isArray(data126)){
+const len12 = data126.length;
+for(let i12=0; i12<len12; i12++){
+let data127 = data126[i12];
+if(data127 && typeof data127 == "object" && !Array.isArray(data127)){
+for(const key22 in data127){
+if(!(func0.call(schema7.properties.pushoverConfigs.items.properties, key22))){
+const err204 = {instancePath:instancePath+"/pushoverConfigs/" + i12,schemaPath:"#/properties/pushoverConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err204];
+}
+else {
+vErrors.push(err204);
+}
+errors++;
+}
+}
+if(data127.device !== undefined){
+let data128 = data127.device;
+if(typeof data128 === "string"){
+if(func1(data128) < 1){
+const err205 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/device",schemaPath:"#/properties/pushoverConfigs/items/properties/device/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err205];
+}
+else {
+vErrors.push(err205);
+}
+errors++;
+}
+}
+else {
+const err206 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/device",schemaPath:"#/properties/pushoverConfigs/items/properties/device/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err206];
+}
+else {
+vErrors.push(err206);
+}
+errors++;
+}
+}
+if(data127.expire !== undefined){
+let data129 = data127.expire;
+if(typeof data129 === "string"){
+if(!pattern12.test(data129)){
+const err207 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/expire",schemaPath:"#/properties/pushoverConfigs/items/properties/expire/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$"},message:"must match pattern \""+"^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$"+"\""};
+if(vErrors === null){
+vErrors = [err207];
+}
+else {
+vErrors.push(err207);
+}
+errors++;
+}
+}
+else {
+const err208 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/expire",schemaPath:"#/properties/pushoverConfigs/items/properties/expire/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err208];
+}
+else {
+vErrors.push(err208);
+}
+errors++;
+}
+}
+if(data127.html !== undefined){
+if(typeof data127.html !== "boolean"){
+const err209 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/html",schemaPath:"#/properties/pushoverConfigs/items/properties/html/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err209];
+}
+else {
+vErrors.push(err209);
+}
+errors++;
+}
+}
+if(data127.httpConfig !== undefined){
+if(!(validate15(data127.httpConfig, {instancePath:instancePath+"/pushoverConfigs/" + i12+"/httpConfig",parentData:data127,parentDataProperty:"httpConfig",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data127.message !== undefined){
+let data132 = data127.message;
+if(typeof data132 === "string"){
+if(func1(data132) < 1){
+const err210 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/message",schemaPath:"#/properties/pushoverConfigs/items/properties/message/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err210];
+}
+else {
+vErrors.push(err210);
+}
+errors++;
+}
+}
+else {
+const err211 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/message",schemaPath:"#/properties/pushoverConfigs/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err211];
+}
+else {
+vErrors.push(err211);
+}
+errors++;
+}
+}
+if(data127.monospace !== undefined){
+if(typeof data127.monospace !== "boolean"){
+const err212 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/monospace",schemaPath:"#/properties/pushoverConfigs/items/properties/monospace/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err212];
+}
+else {
+vErrors.push(err212);
+}
+errors++;
+}
+}
+if(data127.priority !== undefined){
+let data134 = data127.priority;
+if(typeof data134 === "string"){
+if(func1(data134) < 1){
+const err213 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/priority",schemaPath:"#/properties/pushoverConfigs/items/properties/priority/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err213];
+}
+else {
+vErrors.push(err213);
+}
+errors++;
+}
+}
+else {
+const err214 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/priority",schemaPath:"#/properties/pushoverConfigs/items/properties/priority/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err214];
+}
+else {
+vErrors.push(err214);
+}
+errors++;
+}
+}
+if(data127.retry !== undefined){
+let data135 = data127.retry;
+if(typeof data135 === "string"){
+if(!pattern12.test(data135)){
+const err215 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/retry",schemaPath:"#/properties/pushoverConfigs/items/properties/retry/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$"},message:"must match pattern \""+"^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$"+"\""};
+if(vErrors === null){
+vErrors = [err215];
+}
+else {
+vErrors.push(err215);
+}
+errors++;
+}
+}
+else {
+const err216 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/retry",schemaPath:"#/properties/pushoverConfigs/items/properties/retry/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err216];
+}
+else {
+vErrors.push(err216);
+}
+errors++;
+}
+}
+if(data127.sendResolved !== undefined){
+if(typeof data127.sendResolved !== "boolean"){
+const err217 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/sendResolved",schemaPath:"#/properties/pushoverConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err217];
+}
+else {
+vErrors.push(err217);
+}
+errors++;
+}
+}
+if(data127.sound !== undefined){
+let data137 = data127.sound;
+if(typeof data137 === "string"){
+if(func1(data137) < 1){
+const err218 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/sound",schemaPath:"#/properties/pushoverConfigs/items/properties/sound/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err218];
+}
+else {
+vErrors.push(err218);
+}
+errors++;
+}
+}
+else {
+const err219 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/sound",schemaPath:"#/properties/pushoverConfigs/items/properties/sound/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err219];
+}
+else {
+vErrors.push(err219);
+}
+errors++;
+}
+}
+if(data127.title !== undefined){
+let data138 = data127.title;
+if(typeof data138 === "string"){
+if(func1(data138) < 1){
+const err220 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/title",schemaPath:"#/properties/pushoverConfigs/items/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err220];
+}
+else {
+vErrors.push(err220);
+}
+errors++;
+}
+}
+else {
+const err221 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/title",schemaPath:"#/properties/pushoverConfigs/items/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err221];
+}
+else {
+vErrors.push(err221);
+}
+errors++;
+}
+}
+if(data127.token !== undefined){
+let data139 = data127.token;
+if(data139 && typeof data139 == "object" && !Array.isArray(data139)){
+if(data139.key === undefined){
+const err222 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/token",schemaPath:"#/properties/pushoverConfigs/items/properties/token/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err222];
+}
+else {
+vErrors.push(err222);
+}
+errors++;
+}
+for(const key23 in data139){
+if(!(((key23 === "key") || (key23 === "name")) || (key23 === "optional"))){
+const err223 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/token",schemaPath:"#/properties/pushoverConfigs/items/properties/token/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err223];
+}
+else {
+vErrors.push(err223);
+}
+errors++;
+}
+}
+if(data139.key !== undefined){
+if(typeof data139.key !== "string"){
+const err224 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/token/key",schemaPath:"#/properties/pushoverConfigs/items/properties/token/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err224];
+}
+else {
+vErrors.push(err224);
+}
+errors++;
+}
+}
+if(data139.name !== undefined){
+if(typeof data139.name !== "string"){
+const err225 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/token/name",schemaPath:"#/properties/pushoverConfigs/items/properties/token/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err225];
+}
+else {
+vErrors.push(err225);
+}
+errors++;
+}
+}
+if(data139.optional !== undefined){
+if(typeof data139.optional !== "boolean"){
+const err226 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/token/optional",schemaPath:"#/properties/pushoverConfigs/items/properties/token/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err226];
+}
+else {
+vErrors.push(err226);
+}
+errors++;
+}
+}
+}
+else {
+const err227 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/token",schemaPath:"#/properties/pushoverConfigs/items/properties/token/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err227];
+}
+else {
+vErrors.push(err227);
+}
+errors++;
+}
+}
+if(data127.tokenFile !== undefined){
+let data143 = data127.tokenFile;
+if(typeof data143 === "string"){
+if(func1(data143) < 1){
+const err228 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/tokenFile",schemaPath:"#/properties/pushoverConfigs/items/properties/tokenFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err228];
+}
+else {
+vErrors.push(err228);
+}
+errors++;
+}
+}
+else {
+const err229 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/tokenFile",schemaPath:"#/properties/pushoverConfigs/items/properties/tokenFile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err229];
+}
+else {
+vErrors.push(err229);
+}
+errors++;
+}
+}
+if(data127.ttl !== undefined){
+let data144 = data127.ttl;
+if(typeof data144 === "string"){
+if(!pattern10.test(data144)){
+const err230 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/ttl",schemaPath:"#/properties/pushoverConfigs/items/properties/ttl/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
+if(vErrors === null){
+vErrors = [err230];
+}
+else {
+vErrors.push(err230);
+}
+errors++;
+}
+}
+else {
+const err231 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/ttl",schemaPath:"#/properties/pushoverConfigs/items/properties/ttl/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err231];
+}
+else {
+vErrors.push(err231);
+}
+errors++;
+}
+}
+if(data127.url !== undefined){
+if(typeof data127.url !== "string"){
+const err232 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/url",schemaPath:"#/properties/pushoverConfigs/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err232];
+}
+else {
+vErrors.push(err232);
+}
+errors++;
+}
+}
+if(data127.urlTitle !== undefined){
+let data146 = data127.urlTitle;
+if(typeof data146 === "string"){
+if(func1(data146) < 1){
+const err233 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/urlTitle",schemaPath:"#/properties/pushoverConfigs/items/properties/urlTitle/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err233];
+}
+else {
+vErrors.push(err233);
+}
+errors++;
+}
+}
+else {
+const err234 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/urlTitle",schemaPath:"#/properties/pushoverConfigs/items/properties/urlTitle/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err234];
+}
+else {
+vErrors.push(err234);
+}
+errors++;
+}
+}
+if(data127.userKey !== undefined){
+let data147 = data127.userKey;
+if(data147 && typeof data147 == "object" && !Array.isArray(data147)){
+if(data147.key === undefined){
+const err235 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/userKey",schemaPath:"#/properties/pushoverConfigs/items/properties/userKey/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err235];
+}
+else {
+vErrors.push(err235);
+}
+errors++;
+}
+for(const key24 in data147){
+if(!(((key24 === "key") || (key24 === "name")) || (key24 === "optional"))){
+const err236 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/userKey",schemaPath:"#/properties/pushoverConfigs/items/properties/userKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err236];
+}
+else {
+vErrors.push(err236);
+}
+errors++;
+}
+}
+if(data147.key !== undefined){
+if(typeof data147.key !== "string"){
+const err237 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/userKey/key",schemaPath:"#/properties/pushoverConfigs/items/properties/userKey/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err237];
+}
+else {
+vErrors.push(err237);
+}
+errors++;
+}
+}
+if(data147.name !== undefined){
+if(typeof data147.name !== "string"){
+const err238 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/userKey/name",schemaPath:"#/properties/pushoverConfigs/items/properties/userKey/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err238];
+}
+else {
+vErrors.push(err238);
+}
+errors++;
+}
+}
+if(data147.optional !== undefined){
+if(typeof data147.optional !== "boolean"){
+const err239 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/userKey/optional",schemaPath:"#/properties/pushoverConfigs/items/properties/userKey/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err239];
+}
+else {
+vErrors.push(err239);
+}
+errors++;
+}
+}
+}
+else {
+const err240 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/userKey",schemaPath:"#/properties/pushoverConfigs/items/properties/userKey/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err240];
+}
+else {
+vErrors.push(err240);
+}
+errors++;
+}
+}
+if(data127.userKeyFile !== undefined){
+let data151 = data127.userKeyFile;
+if(typeof data151 === "string"){
+if(func1(data151) < 1){
+const err241 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/userKeyFile",schemaPath:"#/properties/pushoverConfigs/items/properties/userKeyFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err241];
+}
+else {
+vErrors.push(err241);
+}
+errors++;
+}
+}
+else {
+const err242 = {instancePath:instancePath+"/pushoverConfigs/" + i12+"/userKeyFile",schemaPath:"#/properties/pushoverConfigs/items/properties/userKeyFile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err242];
+}
+else {
+vErrors.push(err242);
+}
+errors++;
+}
+}
+}
+else {
+const err243 = {instancePath:instancePath+"/pushoverConfigs/" + i12,schemaPath:"#/properties/pushoverConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err243];
+}
+else {
+vErrors.push(err243);
+}
+errors++;
+}
+}
+}
+else {
+const err244 = {instancePath:instancePath+"/pushoverConfigs",schemaPath:"#/properties/pushoverConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err244];
+}
+else {
+vErrors.push(err244);
+}
+errors++;
+}
+}
+if(data.rocketchatConfigs !== undefined){
+let data152 = data.rocketchatConfigs;
+if(Array.isArray(data152)){
+const len13 = data152.length;
+for(let i13=0; i13<len13; i13++){
+let data153 = data152[i13];
+if(data153 && typeof data153 == "object" && !Array.isArray(data153)){
+if(data153.token === undefined){
+const err245 = {instancePath:instancePath+"/rocketchatConfigs/" + i13,schemaPath:"#/properties/rocketchatConfigs/items/required",keyword:"required",params:{missingProperty: "token"},message:"must have required property '"+"token"+"'"};
+if(vErrors === null){
+vErrors = [err245];
+}
+else {
+vErrors.push(err245);
+}
+errors++;
+}
+if(data153.tokenID === undefined){
+const err246 = {instancePath:instancePath+"/rocketchatConfigs/" + i13,schemaPath:"#/properties/rocketchatConfigs/items/required",keyword:"required",params:{missingProperty: "tokenID"},message:"must have required property '"+"tokenID"+"'"};
+if(vErrors === null){
+vErrors = [err246];
+}
+else {
+vErrors.push(err246);
+}
+errors++;
+}
+for(const key25 in data153){
+if(!(func0.call(schema7.properties.rocketchatConfigs.items.properties, key25))){
+const err247 = {instancePath:instancePath+"/rocketchatConfigs/" + i13,schemaPath:"#/properties/rocketchatConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err247];
+}
+else {
+vErrors.push(err247);
+}
+errors++;
+}
+}
+if(data153.actions !== undefined){
+let data154 = data153.actions;
+if(Array.isArray(data154)){
+if(data154.length < 1){
+const err248 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/actions",schemaPath:"#/properties/rocketchatConfigs/items/properties/actions/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err248];
+}
+else {
+vErrors.push(err248);
+}
+errors++;
+}
+const len14 = data154.length;
+for(let i14=0; i14<len14; i14++){
+let data155 = data154[i14];
+if(data155 && typeof data155 == "object" && !Array.isArray(data155)){
+for(const key26 in data155){
+if(!(((key26 === "msg") || (key26 === "text")) || (key26 === "url"))){
+const err249 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/actions/" + i14,schemaPath:"#/properties/rocketchatConfigs/items/properties/actions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err249];
+}
+else {
+vErrors.push(err249);
+}
+errors++;
+}
+}
+if(data155.msg !== undefined){
+let data156 = data155.msg;
+if(typeof data156 === "string"){
+if(func1(data156) < 1){
+const err250 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/actions/" + i14+"/msg",schemaPath:"#/properties/rocketchatConfigs/items/properties/actions/items/properties/msg/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err250];
+}
+else {
+vErrors.push(err250);
+}
+errors++;
+}
+}
+else {
+const err251 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/actions/" + i14+"/msg",schemaPath:"#/properties/rocketchatConfigs/items/properties/actions/items/properties/msg/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err251];
+}
+else {
+vErrors.push(err251);
+}
+errors++;
+}
+}
+if(data155.text !== undefined){
+let data157 = data155.text;
+if(typeof data157 === "string"){
+if(func1(data157) < 1){
+const err252 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/actions/" + i14+"/text",schemaPath:"#/properties/rocketchatConfigs/items/properties/actions/items/properties/text/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err252];
+}
+else {
+vErrors.push(err252);
+}
+errors++;
+}
+}
+else {
+const err253 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/actions/" + i14+"/text",schemaPath:"#/properties/rocketchatConfigs/items/properties/actions/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err253];
+}
+else {
+vErrors.push(err253);
+}
+errors++;
+}
+}
+if(data155.url !== undefined){
+if(typeof data155.url !== "string"){
+const err254 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/actions/" + i14+"/url",schemaPath:"#/properties/rocketchatConfigs/items/properties/actions/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err254];
+}
+else {
+vErrors.push(err254);
+}
+errors++;
+}
+}
+}
+else {
+const err255 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/actions/" + i14,schemaPath:"#/properties/rocketchatConfigs/items/properties/actions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err255];
+}
+else {
+vErrors.push(err255);
+}
+errors++;
+}
+}
+}
+else {
+const err256 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/actions",schemaPath:"#/properties/rocketchatConfigs/items/properties/actions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err256];
+}
+else {
+vErrors.push(err256);
+}
+errors++;
+}
+}
+if(data153.apiURL !== undefined){
+let data159 = data153.apiURL;
+if(typeof data159 === "string"){
+if(!pattern5.test(data159)){
+const err257 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/apiURL",schemaPath:"#/properties/rocketchatConfigs/items/properties/apiURL/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\""};
+if(vErrors === null){
+vErrors = [err257];
+}
+else {
+vErrors.push(err257);
+}
+errors++;
+}
+}
+else {
+const err258 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/apiURL",schemaPath:"#/properties/rocketchatConfigs/items/properties/apiURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err258];
+}
+else {
+vErrors.push(err258);
+}
+errors++;
+}
+}
+if(data153.channel !== undefined){
+let data160 = data153.channel;
+if(typeof data160 === "string"){
+if(func1(data160) < 1){
+const err259 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/channel",schemaPath:"#/properties/rocketchatConfigs/items/properties/channel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err259];
+}
+else {
+vErrors.push(err259);
+}
+errors++;
+}
+}
+else {
+const err260 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/channel",schemaPath:"#/properties/rocketchatConfigs/items/properties/channel/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err260];
+}
+else {
+vErrors.push(err260);
+}
+errors++;
+}
+}
+if(data153.color !== undefined){
+let data161 = data153.color;
+if(typeof data161 === "string"){
+if(func1(data161) < 1){
+const err261 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/color",schemaPath:"#/properties/rocketchatConfigs/items/properties/color/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err261];
+}
+else {
+vErrors.push(err261);
+}
+errors++;
+}
+}
+else {
+const err262 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/color",schemaPath:"#/properties/rocketchatConfigs/items/properties/color/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err262];
+}
+else {
+vErrors.push(err262);
+}
+errors++;
+}
+}
+if(data153.emoji !== undefined){
+let data162 = data153.emoji;
+if(typeof data162 === "string"){
+if(func1(data162) < 1){
+const err263 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/emoji",schemaPath:"#/properties/rocketchatConfigs/items/properties/emoji/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err263];
+}
+else {
+vErrors.push(err263);
+}
+errors++;
+}
+}
+else {
+const err264 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/emoji",schemaPath:"#/properties/rocketchatConfigs/items/properties/emoji/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err264];
+}
+else {
+vErrors.push(err264);
+}
+errors++;
+}
+}
+if(data153.fields !== undefined){
+let data163 = data153.fields;
+if(Array.isArray(data163)){
+if(data163.length < 1){
+const err265 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/fields",schemaPath:"#/properties/rocketchatConfigs/items/properties/fields/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err265];
+}
+else {
+vErrors.push(err265);
+}
+errors++;
+}
+const len15 = data163.length;
+for(let i15=0; i15<len15; i15++){
+let data164 = data163[i15];
+if(data164 && typeof data164 == "object" && !Array.isArray(data164)){
+for(const key27 in data164){
+if(!(((key27 === "short") || (key27 === "title")) || (key27 === "value"))){
+const err266 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/fields/" + i15,schemaPath:"#/properties/rocketchatConfigs/items/properties/fields/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err266];
+}
+else {
+vErrors.push(err266);
+}
+errors++;
+}
+}
+if(data164.short !== undefined){
+if(typeof data164.short !== "boolean"){
+const err267 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/fields/" + i15+"/short",schemaPath:"#/properties/rocketchatConfigs/items/properties/fields/items/properties/short/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err267];
+}
+else {
+vErrors.push(err267);
+}
+errors++;
+}
+}
+if(data164.title !== undefined){
+let data166 = data164.title;
+if(typeof data166 === "string"){
+if(func1(data166) < 1){
+const err268 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/fields/" + i15+"/title",schemaPath:"#/properties/rocketchatConfigs/items/properties/fields/items/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err268];
+}
+else {
+vErrors.push(err268);
+}
+errors++;
+}
+}
+else {
+const err269 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/fields/" + i15+"/title",schemaPath:"#/properties/rocketchatConfigs/items/properties/fields/items/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err269];
+}
+else {
+vErrors.push(err269);
+}
+errors++;
+}
+}
+if(data164.value !== undefined){
+let data167 = data164.value;
+if(typeof data167 === "string"){
+if(func1(data167) < 1){
+const err270 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/fields/" + i15+"/value",schemaPath:"#/properties/rocketchatConfigs/items/properties/fields/items/properties/value/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err270];
+}
+else {
+vErrors.push(err270);
+}
+errors++;
+}
+}
+else {
+const err271 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/fields/" + i15+"/value",schemaPath:"#/properties/rocketchatConfigs/items/properties/fields/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err271];
+}
+else {
+vErrors.push(err271);
+}
+errors++;
+}
+}
+}
+else {
+const err272 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/fields/" + i15,schemaPath:"#/properties/rocketchatConfigs/items/properties/fields/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err272];
+}
+else {
+vErrors.push(err272);
+}
+errors++;
+}
+}
+}
+else {
+const err273 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/fields",schemaPath:"#/properties/rocketchatConfigs/items/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err273];
+}
+else {
+vErrors.push(err273);
+}
+errors++;
+}
+}
+if(data153.httpConfig !== undefined){
+if(!(validate15(data153.httpConfig, {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/httpConfig",parentData:data153,parentDataProperty:"httpConfig",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data153.iconURL !== undefined){
+if(typeof data153.iconURL !== "string"){
+const err274 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/iconURL",schemaPath:"#/properties/rocketchatConfigs/items/properties/iconURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err274];
+}
+else {
+vErrors.push(err274);
+}
+errors++;
+}
+}
+if(data153.imageURL !== undefined){
+if(typeof data153.imageURL !== "string"){
+const err275 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/imageURL",schemaPath:"#/properties/rocketchatConfigs/items/properties/imageURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err275];
+}
+else {
+vErrors.push(err275);
+}
+errors++;
+}
+}
+if(data153.linkNames !== undefined){
+if(typeof data153.linkNames !== "boolean"){
+const err276 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/linkNames",schemaPath:"#/properties/rocketchatConfigs/items/properties/linkNames/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err276];
+}
+else {
+vErrors.push(err276);
+}
+errors++;
+}
+}
+if(data153.sendResolved !== undefined){
+if(typeof data153.sendResolved !== "boolean"){
+const err277 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/sendResolved",schemaPath:"#/properties/rocketchatConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err277];
+}
+else {
+vErrors.push(err277);
+}
+errors++;
+}
+}
+if(data153.shortFields !== undefined){
+if(typeof data153.shortFields !== "boolean"){
+const err278 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/shortFields",schemaPath:"#/properties/rocketchatConfigs/items/properties/shortFields/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err278];
+}
+else {
+vErrors.push(err278);
+}
+errors++;
+}
+}
+if(data153.text !== undefined){
+let data174 = data153.text;
+if(typeof data174 === "string"){
+if(func1(data174) < 1){
+const err279 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/text",schemaPath:"#/properties/rocketchatConfigs/items/properties/text/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err279];
+}
+else {
+vErrors.push(err279);
+}
+errors++;
+}
+}
+else {
+const err280 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/text",schemaPath:"#/properties/rocketchatConfigs/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err280];
+}
+else {
+vErrors.push(err280);
+}
+errors++;
+}
+}
+if(data153.thumbURL !== undefined){
+if(typeof data153.thumbURL !== "string"){
+const err281 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/thumbURL",schemaPath:"#/properties/rocketchatConfigs/items/properties/thumbURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err281];
+}
+else {
+vErrors.push(err281);
+}
+errors++;
+}
+}
+if(data153.title !== undefined){
+let data176 = data153.title;
+if(typeof data176 === "string"){
+if(func1(data176) < 1){
+const err282 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/title",schemaPath:"#/properties/rocketchatConfigs/items/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err282];
+}
+else {
+vErrors.push(err282);
+}
+errors++;
+}
+}
+else {
+const err283 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/title",schemaPath:"#/properties/rocketchatConfigs/items/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err283];
+}
+else {
+vErrors.push(err283);
+}
+errors++;
+}
+}
+if(data153.titleLink !== undefined){
+let data177 = data153.titleLink;
+if(typeof data177 === "string"){
+if(func1(data177) < 1){
+const err284 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/titleLink",schemaPath:"#/properties/rocketchatConfigs/items/properties/titleLink/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err284];
+}
+else {
+vErrors.push(err284);
+}
+errors++;
+}
+}
+else {
+const err285 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/titleLink",schemaPath:"#/properties/rocketchatConfigs/items/properties/titleLink/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err285];
+}
+else {
+vErrors.push(err285);
+}
+errors++;
+}
+}
+if(data153.token !== undefined){
+let data178 = data153.token;
+if(data178 && typeof data178 == "object" && !Array.isArray(data178)){
+if(data178.key === undefined){
+const err286 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/token",schemaPath:"#/properties/rocketchatConfigs/items/properties/token/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err286];
+}
+else {
+vErrors.push(err286);
+}
+errors++;
+}
+for(const key28 in data178){
+if(!(((key28 === "key") || (key28 === "name")) || (key28 === "optional"))){
+const err287 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/token",schemaPath:"#/properties/rocketchatConfigs/items/properties/token/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err287];
+}
+else {
+vErrors.push(err287);
+}
+errors++;
+}
+}
+if(data178.key !== undefined){
+if(typeof data178.key !== "string"){
+const err288 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/token/key",schemaPath:"#/properties/rocketchatConfigs/items/properties/token/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err288];
+}
+else {
+vErrors.push(err288);
+}
+errors++;
+}
+}
+if(data178.name !== undefined){
+if(typeof data178.name !== "string"){
+const err289 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/token/name",schemaPath:"#/properties/rocketchatConfigs/items/properties/token/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err289];
+}
+else {
+vErrors.push(err289);
+}
+errors++;
+}
+}
+if(data178.optional !== undefined){
+if(typeof data178.optional !== "boolean"){
+const err290 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/token/optional",schemaPath:"#/properties/rocketchatConfigs/items/properties/token/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err290];
+}
+else {
+vErrors.push(err290);
+}
+errors++;
+}
+}
+}
+else {
+const err291 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/token",schemaPath:"#/properties/rocketchatConfigs/items/properties/token/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err291];
+}
+else {
+vErrors.push(err291);
+}
+errors++;
+}
+}
+if(data153.tokenID !== undefined){
+let data182 = data153.tokenID;
+if(data182 && typeof data182 == "object" && !Array.isArray(data182)){
+if(data182.key === undefined){
+const err292 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/tokenID",schemaPath:"#/properties/rocketchatConfigs/items/properties/tokenID/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err292];
+}
+else {
+vErrors.push(err292);
+}
+errors++;
+}
+for(const key29 in data182){
+if(!(((key29 === "key") || (key29 === "name")) || (key29 === "optional"))){
+const err293 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/tokenID",schemaPath:"#/properties/rocketchatConfigs/items/properties/tokenID/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err293];
+}
+else {
+vErrors.push(err293);
+}
+errors++;
+}
+}
+if(data182.key !== undefined){
+if(typeof data182.key !== "string"){
+const err294 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/tokenID/key",schemaPath:"#/properties/rocketchatConfigs/items/properties/tokenID/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err294];
+}
+else {
+vErrors.push(err294);
+}
+errors++;
+}
+}
+if(data182.name !== undefined){
+if(typeof data182.name !== "string"){
+const err295 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/tokenID/name",schemaPath:"#/properties/rocketchatConfigs/items/properties/tokenID/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err295];
+}
+else {
+vErrors.push(err295);
+}
+errors++;
+}
+}
+if(data182.optional !== undefined){
+if(typeof data182.optional !== "boolean"){
+const err296 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/tokenID/optional",schemaPath:"#/properties/rocketchatConfigs/items/properties/tokenID/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err296];
+}
+else {
+vErrors.push(err296);
+}
+errors++;
+}
+}
+}
+else {
+const err297 = {instancePath:instancePath+"/rocketchatConfigs/" + i13+"/tokenID",schemaPath:"#/properties/rocketchatConfigs/items/properties/tokenID/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err297];
+}
+else {
+vErrors.push(err297);
+}
+errors++;
+}
+}
+}
+else {
+const err298 = {instancePath:instancePath+"/rocketchatConfigs/" + i13,schemaPath:"#/properties/rocketchatConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err298];
+}
+else {
+vErrors.push(err298);
+}
+errors++;
+}
+}
+}
+else {
+const err299 = {instancePath:instancePath+"/rocketchatConfigs",schemaPath:"#/properties/rocketchatConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err299];
+}
+else {
+vErrors.push(err299);
+}
+errors++;
+}
+}
+if(data.slackConfigs !== undefined){
+let data186 = data.slackConfigs;
+if(Array.isArray(data186)){
+const len16 = data186.length;
+for(let i16=0; i16<len16; i16++){
+let data187 = data186[i16];
+if(data187 && typeof data187 == "object" && !Array.isArray(data187)){
+for(const key30 in data187){
+if(!(func0.call(schema7.properties.slackConfigs.items.properties, key30))){
+const err300 = {instancePath:instancePath+"/slackConfigs/" + i16,schemaPath:"#/properties/slackConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err300];
+}
+else {
+vErrors.push(err300);
+}
+errors++;
+}
+}
+if(data187.actions !== undefined){
+let data188 = data187.actions;
+if(Array.isArray(data188)){
+if(data188.length < 1){
+const err301 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions",schemaPath:"#/properties/slackConfigs/items/properties/actions/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err301];
+}
+else {
+vErrors.push(err301);
+}
+errors++;
+}
+const len17 = data188.length;
+for(let i17=0; i17<len17; i17++){
+let data189 = data188[i17];
+if(data189 && typeof data189 == "object" && !Array.isArray(data189)){
+if(data189.text === undefined){
+const err302 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17,schemaPath:"#/properties/slackConfigs/items/properties/actions/items/required",keyword:"required",params:{missingProperty: "text"},message:"must have required property '"+"text"+"'"};
+if(vErrors === null){
+vErrors = [err302];
+}
+else {
+vErrors.push(err302);
+}
+errors++;
+}
+if(data189.type === undefined){
+const err303 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17,schemaPath:"#/properties/slackConfigs/items/properties/actions/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err303];
+}
+else {
+vErrors.push(err303);
+}
+errors++;
+}
+for(const key31 in data189){
+if(!(((((((key31 === "confirm") || (key31 === "name")) || (key31 === "style")) || (key31 === "text")) || (key31 === "type")) || (key31 === "url")) || (key31 === "value"))){
+const err304 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17,schemaPath:"#/properties/slackConfigs/items/properties/actions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err304];
+}
+else {
+vErrors.push(err304);
+}
+errors++;
+}
+}
+if(data189.confirm !== undefined){
+let data190 = data189.confirm;
+if(data190 && typeof data190 == "object" && !Array.isArray(data190)){
+if(data190.text === undefined){
+const err305 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17+"/confirm",schemaPath:"#/properties/slackConfigs/items/properties/actions/items/properties/confirm/required",keyword:"required",params:{missingProperty: "text"},message:"must have required property '"+"text"+"'"};
+if(vErrors === null){
+vErrors = [err305];
+}
+else {
+vErrors.push(err305);
+}
+errors++;
+}
+for(const key32 in data190){
+if(!((((key32 === "dismissText") || (key32 === "okText")) || (key32 === "text")) || (key32 === "title"))){
+const err306 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17+"/confirm",schemaPath:"#/properties/slackConfigs/items/properties/actions/items/properties/confirm/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err306];
+}
+else {
+vErrors.push(err306);
+}
+errors++;
+}
+}
+if(data190.dismissText !== undefined){
+let data191 = data190.dismissText;
+if(typeof data191 === "string"){
+if(func1(data191) < 1){
+const err307 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17+"/confirm/dismissText",schemaPath:"#/properties/slackConfigs/items/properties/actions/items/properties/confirm/properties/dismissText/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err307];
+}
+else {
+vErrors.push(err307);
+}
+errors++;
+}
+}
+else {
+const err308 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17+"/confirm/dismissText",schemaPath:"#/properties/slackConfigs/items/properties/actions/items/properties/confirm/properties/dismissText/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err308];
+}
+else {
+vErrors.push(err308);
+}
+errors++;
+}
+}
+if(data190.okText !== undefined){
+let data192 = data190.okText;
+if(typeof data192 === "string"){
+if(func1(data192) < 1){
+const err309 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17+"/confirm/okText",schemaPath:"#/properties/slackConfigs/items/properties/actions/items/properties/confirm/properties/okText/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err309];
+}
+else {
+vErrors.push(err309);
+}
+errors++;
+}
+}
+else {
+const err310 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17+"/confirm/okText",schemaPath:"#/properties/slackConfigs/items/properties/actions/items/properties/confirm/properties/okText/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err310];
+}
+else {
+vErrors.push(err310);
+}
+errors++;
+}
+}
+if(data190.text !== undefined){
+let data193 = data190.text;
+if(typeof data193 === "string"){
+if(func1(data193) < 1){
+const err311 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17+"/confirm/text",schemaPath:"#/properties/slackConfigs/items/properties/actions/items/properties/confirm/properties/text/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err311];
+}
+else {
+vErrors.push(err311);
+}
+errors++;
+}
+}
+else {
+const err312 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17+"/confirm/text",schemaPath:"#/properties/slackConfigs/items/properties/actions/items/properties/confirm/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err312];
+}
+else {
+vErrors.push(err312);
+}
+errors++;
+}
+}
+if(data190.title !== undefined){
+let data194 = data190.title;
+if(typeof data194 === "string"){
+if(func1(data194) < 1){
+const err313 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17+"/confirm/title",schemaPath:"#/properties/slackConfigs/items/properties/actions/items/properties/confirm/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err313];
+}
+else {
+vErrors.push(err313);
+}
+errors++;
+}
+}
+else {
+const err314 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17+"/confirm/title",schemaPath:"#/properties/slackConfigs/items/properties/actions/items/properties/confirm/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err314];
+}
+else {
+vErrors.push(err314);
+}
+errors++;
+}
+}
+}
+else {
+const err315 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17+"/confirm",schemaPath:"#/properties/slackConfigs/items/properties/actions/items/properties/confirm/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err315];
+}
+else {
+vErrors.push(err315);
+}
+errors++;
+}
+}
+if(data189.name !== undefined){
+let data195 = data189.name;
+if(typeof data195 === "string"){
+if(func1(data195) < 1){
+const err316 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17+"/name",schemaPath:"#/properties/slackConfigs/items/properties/actions/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err316];
+}
+else {
+vErrors.push(err316);
+}
+errors++;
+}
+}
+else {
+const err317 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17+"/name",schemaPath:"#/properties/slackConfigs/items/properties/actions/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err317];
+}
+else {
+vErrors.push(err317);
+}
+errors++;
+}
+}
+if(data189.style !== undefined){
+let data196 = data189.style;
+if(typeof data196 === "string"){
+if(func1(data196) < 1){
+const err318 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17+"/style",schemaPath:"#/properties/slackConfigs/items/properties/actions/items/properties/style/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err318];
+}
+else {
+vErrors.push(err318);
+}
+errors++;
+}
+}
+else {
+const err319 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17+"/style",schemaPath:"#/properties/slackConfigs/items/properties/actions/items/properties/style/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err319];
+}
+else {
+vErrors.push(err319);
+}
+errors++;
+}
+}
+if(data189.text !== undefined){
+let data197 = data189.text;
+if(typeof data197 === "string"){
+if(func1(data197) < 1){
+const err320 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17+"/text",schemaPath:"#/properties/slackConfigs/items/properties/actions/items/properties/text/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err320];
+}
+else {
+vErrors.push(err320);
+}
+errors++;
+}
+}
+else {
+const err321 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17+"/text",schemaPath:"#/properties/slackConfigs/items/properties/actions/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err321];
+}
+else {
+vErrors.push(err321);
+}
+errors++;
+}
+}
+if(data189.type !== undefined){
+let data198 = data189.type;
+if(typeof data198 === "string"){
+if(func1(data198) < 1){
+const err322 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17+"/type",schemaPath:"#/properties/slackConfigs/items/properties/actions/items/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err322];
+}
+else {
+vErrors.push(err322);
+}
+errors++;
+}
+}
+else {
+const err323 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17+"/type",schemaPath:"#/properties/slackConfigs/items/properties/actions/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err323];
+}
+else {
+vErrors.push(err323);
+}
+errors++;
+}
+}
+if(data189.url !== undefined){
+if(typeof data189.url !== "string"){
+const err324 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17+"/url",schemaPath:"#/properties/slackConfigs/items/properties/actions/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err324];
+}
+else {
+vErrors.push(err324);
+}
+errors++;
+}
+}
+if(data189.value !== undefined){
+let data200 = data189.value;
+if(typeof data200 === "string"){
+if(func1(data200) < 1){
+const err325 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17+"/value",schemaPath:"#/properties/slackConfigs/items/properties/actions/items/properties/value/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err325];
+}
+else {
+vErrors.push(err325);
+}
+errors++;
+}
+}
+else {
+const err326 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17+"/value",schemaPath:"#/properties/slackConfigs/items/properties/actions/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err326];
+}
+else {
+vErrors.push(err326);
+}
+errors++;
+}
+}
+}
+else {
+const err327 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions/" + i17,schemaPath:"#/properties/slackConfigs/items/properties/actions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err327];
+}
+else {
+vErrors.push(err327);
+}
+errors++;
+}
+}
+}
+else {
+const err328 = {instancePath:instancePath+"/slackConfigs/" + i16+"/actions",schemaPath:"#/properties/slackConfigs/items/properties/actions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err328];
+}
+else {
+vErrors.push(err328);
+}
+errors++;
+}
+}
+if(data187.apiURL !== undefined){
+let data201 = data187.apiURL;
+if(data201 && typeof data201 == "object" && !Array.isArray(data201)){
+if(data201.key === undefined){
+const err329 = {instancePath:instancePath+"/slackConfigs/" + i16+"/apiURL",schemaPath:"#/properties/slackConfigs/items/properties/apiURL/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err329];
+}
+else {
+vErrors.push(err329);
+}
+errors++;
+}
+for(const key33 in data201){
+if(!(((key33 === "key") || (key33 === "name")) || (key33 === "optional"))){
+const err330 = {instancePath:instancePath+"/slackConfigs/" + i16+"/apiURL",schemaPath:"#/properties/slackConfigs/items/properties/apiURL/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err330];
+}
+else {
+vErrors.push(err330);
+}
+errors++;
+}
+}
+if(data201.key !== undefined){
+if(typeof data201.key !== "string"){
+const err331 = {instancePath:instancePath+"/slackConfigs/" + i16+"/apiURL/key",schemaPath:"#/properties/slackConfigs/items/properties/apiURL/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err331];
+}
+else {
+vErrors.push(err331);
+}
+errors++;
+}
+}
+if(data201.name !== undefined){
+if(typeof data201.name !== "string"){
+const err332 = {instancePath:instancePath+"/slackConfigs/" + i16+"/apiURL/name",schemaPath:"#/properties/slackConfigs/items/properties/apiURL/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err332];
+}
+else {
+vErrors.push(err332);
+}
+errors++;
+}
+}
+if(data201.optional !== undefined){
+if(typeof data201.optional !== "boolean"){
+const err333 = {instancePath:instancePath+"/slackConfigs/" + i16+"/apiURL/optional",schemaPath:"#/properties/slackConfigs/items/properties/apiURL/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err333];
+}
+else {
+vErrors.push(err333);
+}
+errors++;
+}
+}
+}
+else {
+const err334 = {instancePath:instancePath+"/slackConfigs/" + i16+"/apiURL",schemaPath:"#/properties/slackConfigs/items/properties/apiURL/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err334];
+}
+else {
+vErrors.push(err334);
+}
+errors++;
+}
+}
+if(data187.callbackId !== undefined){
+let data205 = data187.callbackId;
+if(typeof data205 === "string"){
+if(func1(data205) < 1){
+const err335 = {instancePath:instancePath+"/slackConfigs/" + i16+"/callbackId",schemaPath:"#/properties/slackConfigs/items/properties/callbackId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err335];
+}
+else {
+vErrors.push(err335);
+}
+errors++;
+}
+}
+else {
+const err336 = {instancePath:instancePath+"/slackConfigs/" + i16+"/callbackId",schemaPath:"#/properties/slackConfigs/items/properties/callbackId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err336];
+}
+else {
+vErrors.push(err336);
+}
+errors++;
+}
+}
+if(data187.channel !== undefined){
+let data206 = data187.channel;
+if(typeof data206 === "string"){
+if(func1(data206) < 1){
+const err337 = {instancePath:instancePath+"/slackConfigs/" + i16+"/channel",schemaPath:"#/properties/slackConfigs/items/properties/channel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err337];
+}
+else {
+vErrors.push(err337);
+}
+errors++;
+}
+}
+else {
+const err338 = {instancePath:instancePath+"/slackConfigs/" + i16+"/channel",schemaPath:"#/properties/slackConfigs/items/properties/channel/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err338];
+}
+else {
+vErrors.push(err338);
+}
+errors++;
+}
+}
+if(data187.color !== undefined){
+let data207 = data187.color;
+if(typeof data207 === "string"){
+if(func1(data207) < 1){
+const err339 = {instancePath:instancePath+"/slackConfigs/" + i16+"/color",schemaPath:"#/properties/slackConfigs/items/properties/color/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err339];
+}
+else {
+vErrors.push(err339);
+}
+errors++;
+}
+}
+else {
+const err340 = {instancePath:instancePath+"/slackConfigs/" + i16+"/color",schemaPath:"#/properties/slackConfigs/items/properties/color/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err340];
+}
+else {
+vErrors.push(err340);
+}
+errors++;
+}
+}
+if(data187.fallback !== undefined){
+let data208 = data187.fallback;
+if(typeof data208 === "string"){
+if(func1(data208) < 1){
+const err341 = {instancePath:instancePath+"/slackConfigs/" + i16+"/fallback",schemaPath:"#/properties/slackConfigs/items/properties/fallback/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err341];
+}
+else {
+vErrors.push(err341);
+}
+errors++;
+}
+}
+else {
+const err342 = {instancePath:instancePath+"/slackConfigs/" + i16+"/fallback",schemaPath:"#/properties/slackConfigs/items/properties/fallback/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err342];
+}
+else {
+vErrors.push(err342);
+}
+errors++;
+}
+}
+if(data187.fields !== undefined){
+let data209 = data187.fields;
+if(Array.isArray(data209)){
+if(data209.length < 1){
+const err343 = {instancePath:instancePath+"/slackConfigs/" + i16+"/fields",schemaPath:"#/properties/slackConfigs/items/properties/fields/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err343];
+}
+else {
+vErrors.push(err343);
+}
+errors++;
+}
+const len18 = data209.length;
+for(let i18=0; i18<len18; i18++){
+let data210 = data209[i18];
+if(data210 && typeof data210 == "object" && !Array.isArray(data210)){
+if(data210.title === undefined){
+const err344 = {instancePath:instancePath+"/slackConfigs/" + i16+"/fields/" + i18,schemaPath:"#/properties/slackConfigs/items/properties/fields/items/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
+if(vErrors === null){
+vErrors = [err344];
+}
+else {
+vErrors.push(err344);
+}
+errors++;
+}
+if(data210.value === undefined){
+const err345 = {instancePath:instancePath+"/slackConfigs/" + i16+"/fields/" + i18,schemaPath:"#/properties/slackConfigs/items/properties/fields/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
+if(vErrors === null){
+vErrors = [err345];
+}
+else {
+vErrors.push(err345);
+}
+errors++;
+}
+for(const key34 in data210){
+if(!(((key34 === "short") || (key34 === "title")) || (key34 === "value"))){
+const err346 = {instancePath:instancePath+"/slackConfigs/" + i16+"/fields/" + i18,schemaPath:"#/properties/slackConfigs/items/properties/fields/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key34},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err346];
+}
+else {
+vErrors.push(err346);
+}
+errors++;
+}
+}
+if(data210.short !== undefined){
+if(typeof data210.short !== "boolean"){
+const err347 = {instancePath:instancePath+"/slackConfigs/" + i16+"/fields/" + i18+"/short",schemaPath:"#/properties/slackConfigs/items/properties/fields/items/properties/short/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err347];
+}
+else {
+vErrors.push(err347);
+}
+errors++;
+}
+}
+if(data210.title !== undefined){
+let data212 = data210.title;
+if(typeof data212 === "string"){
+if(func1(data212) < 1){
+const err348 = {instancePath:instancePath+"/slackConfigs/" + i16+"/fields/" + i18+"/title",schemaPath:"#/properties/slackConfigs/items/properties/fields/items/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err348];
+}
+else {
+vErrors.push(err348);
+}
+errors++;
+}
+}
+else {
+const err349 = {instancePath:instancePath+"/slackConfigs/" + i16+"/fields/" + i18+"/title",schemaPath:"#/properties/slackConfigs/items/properties/fields/items/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err349];
+}
+else {
+vErrors.push(err349);
+}
+errors++;
+}
+}
+if(data210.value !== undefined){
+let data213 = data210.value;
+if(typeof data213 === "string"){
+if(func1(data213) < 1){
+const err350 = {instancePath:instancePath+"/slackConfigs/" + i16+"/fields/" + i18+"/value",schemaPath:"#/properties/slackConfigs/items/properties/fields/items/properties/value/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err350];
+}
+else {
+vErrors.push(err350);
+}
+errors++;
+}
+}
+else {
+const err351 = {instancePath:instancePath+"/slackConfigs/" + i16+"/fields/" + i18+"/value",schemaPath:"#/properties/slackConfigs/items/properties/fields/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err351];
+}
+else {
+vErrors.push(err351);
+}
+errors++;
+}
+}
+}
+else {
+const err352 = {instancePath:instancePath+"/slackConfigs/" + i16+"/fields/" + i18,schemaPath:"#/properties/slackConfigs/items/properties/fields/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err352];
+}
+else {
+vErrors.push(err352);
+}
+errors++;
+}
+}
+}
+else {
+const err353 = {instancePath:instancePath+"/slackConfigs/" + i16+"/fields",schemaPath:"#/properties/slackConfigs/items/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err353];
+}
+else {
+vErrors.push(err353);
+}
+errors++;
+}
+}
+if(data187.footer !== undefined){
+let data214 = data187.footer;
+if(typeof data214 === "string"){
+if(func1(data214) < 1){
+const err354 = {instancePath:instancePath+"/slackConfigs/" + i16+"/footer",schemaPath:"#/properties/slackConfigs/items/properties/footer/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err354];
+}
+else {
+vErrors.push(err354);
+}
+errors++;
+}
+}
+else {
+const err355 = {instancePath:instancePath+"/slackConfigs/" + i16+"/footer",schemaPath:"#/properties/slackConfigs/items/properties/footer/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err355];
+}
+else {
+vErrors.push(err355);
+}
+errors++;
+}
+}
+if(data187.httpConfig !== undefined){
+if(!(validate15(data187.httpConfig, {instancePath:instancePath+"/slackConfigs/" + i16+"/httpConfig",parentData:data187,parentDataProperty:"httpConfig",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data187.iconEmoji !== undefined){
+let data216 = data187.iconEmoji;
+if(typeof data216 === "string"){
+if(func1(data216) < 1){
+const err356 = {instancePath:instancePath+"/slackConfigs/" + i16+"/iconEmoji",schemaPath:"#/properties/slackConfigs/items/properties/iconEmoji/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err356];
+}
+else {
+vErrors.push(err356);
+}
+errors++;
+}
+}
+else {
+const err357 = {instancePath:instancePath+"/slackConfigs/" + i16+"/iconEmoji",schemaPath:"#/properties/slackConfigs/items/properties/iconEmoji/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err357];
+}
+else {
+vErrors.push(err357);
+}
+errors++;
+}
+}
+if(data187.iconURL !== undefined){
+if(typeof data187.iconURL !== "string"){
+const err358 = {instancePath:instancePath+"/slackConfigs/" + i16+"/iconURL",schemaPath:"#/properties/slackConfigs/items/properties/iconURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err358];
+}
+else {
+vErrors.push(err358);
+}
+errors++;
+}
+}
+if(data187.imageURL !== undefined){
+if(typeof data187.imageURL !== "string"){
+const err359 = {instancePath:instancePath+"/slackConfigs/" + i16+"/imageURL",schemaPath:"#/properties/slackConfigs/items/properties/imageURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err359];
+}
+else {
+vErrors.push(err359);
+}
+errors++;
+}
+}
+if(data187.linkNames !== undefined){
+if(typeof data187.linkNames !== "boolean"){
+const err360 = {instancePath:instancePath+"/slackConfigs/" + i16+"/linkNames",schemaPath:"#/properties/slackConfigs/items/properties/linkNames/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err360];
+}
+else {
+vErrors.push(err360);
+}
+errors++;
+}
+}
+if(data187.messageText !== undefined){
+let data220 = data187.messageText;
+if(typeof data220 === "string"){
+if(func1(data220) < 1){
+const err361 = {instancePath:instancePath+"/slackConfigs/" + i16+"/messageText",schemaPath:"#/properties/slackConfigs/items/properties/messageText/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err361];
+}
+else {
+vErrors.push(err361);
+}
+errors++;
+}
+}
+else {
+const err362 = {instancePath:instancePath+"/slackConfigs/" + i16+"/messageText",schemaPath:"#/properties/slackConfigs/items/properties/messageText/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err362];
+}
+else {
+vErrors.push(err362);
+}
+errors++;
+}
+}
+if(data187.mrkdwnIn !== undefined){
+let data221 = data187.mrkdwnIn;
+if(Array.isArray(data221)){
+if(data221.length < 1){
+const err363 = {instancePath:instancePath+"/slackConfigs/" + i16+"/mrkdwnIn",schemaPath:"#/properties/slackConfigs/items/properties/mrkdwnIn/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err363];
+}
+else {
+vErrors.push(err363);
+}
+errors++;
+}
+const len19 = data221.length;
+for(let i19=0; i19<len19; i19++){
+let data222 = data221[i19];
+if(typeof data222 === "string"){
+if(func1(data222) < 1){
+const err364 = {instancePath:instancePath+"/slackConfigs/" + i16+"/mrkdwnIn/" + i19,schemaPath:"#/properties/slackConfigs/items/properties/mrkdwnIn/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err364];
+}
+else {
+vErrors.push(err364);
+}
+errors++;
+}
+}
+else {
+const err365 = {instancePath:instancePath+"/slackConfigs/" + i16+"/mrkdwnIn/" + i19,schemaPath:"#/properties/slackConfigs/items/properties/mrkdwnIn/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err365];
+}
+else {
+vErrors.push(err365);
+}
+errors++;
+}
+}
+}
+else {
+const err366 = {instancePath:instancePath+"/slackConfigs/" + i16+"/mrkdwnIn",schemaPath:"#/properties/slackConfigs/items/properties/mrkdwnIn/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err366];
+}
+else {
+vErrors.push(err366);
+}
+errors++;
+}
+}
+if(data187.pretext !== undefined){
+let data223 = data187.pretext;
+if(typeof data223 === "string"){
+if(func1(data223) < 1){
+const err367 = {instancePath:instancePath+"/slackConfigs/" + i16+"/pretext",schemaPath:"#/properties/slackConfigs/items/properties/pretext/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err367];
+}
+else {
+vErrors.push(err367);
+}
+errors++;
+}
+}
+else {
+const err368 = {instancePath:instancePath+"/slackConfigs/" + i16+"/pretext",schemaPath:"#/properties/slackConfigs/items/properties/pretext/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err368];
+}
+else {
+vErrors.push(err368);
+}
+errors++;
+}
+}
+if(data187.sendResolved !== undefined){
+if(typeof data187.sendResolved !== "boolean"){
+const err369 = {instancePath:instancePath+"/slackConfigs/" + i16+"/sendResolved",schemaPath:"#/properties/slackConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err369];
+}
+else {
+vErrors.push(err369);
+}
+errors++;
+}
+}
+if(data187.shortFields !== undefined){
+if(typeof data187.shortFields !== "boolean"){
+const err370 = {instancePath:instancePath+"/slackConfigs/" + i16+"/shortFields",schemaPath:"#/properties/slackConfigs/items/properties/shortFields/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err370];
+}
+else {
+vErrors.push(err370);
+}
+errors++;
+}
+}
+if(data187.text !== undefined){
+let data226 = data187.text;
+if(typeof data226 === "string"){
+if(func1(data226) < 1){
+const err371 = {instancePath:instancePath+"/slackConfigs/" + i16+"/text",schemaPath:"#/properties/slackConfigs/items/properties/text/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err371];
+}
+else {
+vErrors.push(err371);
+}
+errors++;
+}
+}
+else {
+const err372 = {instancePath:instancePath+"/slackConfigs/" + i16+"/text",schemaPath:"#/properties/slackConfigs/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err372];
+}
+else {
+vErrors.push(err372);
+}
+errors++;
+}
+}
+if(data187.thumbURL !== undefined){
+if(typeof data187.thumbURL !== "string"){
+const err373 = {instancePath:instancePath+"/slackConfigs/" + i16+"/thumbURL",schemaPath:"#/properties/slackConfigs/items/properties/thumbURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err373];
+}
+else {
+vErrors.push(err373);
+}
+errors++;
+}
+}
+if(data187.timeout !== undefined){
+let data228 = data187.timeout;
+if(typeof data228 === "string"){
+if(!pattern10.test(data228)){
+const err374 = {instancePath:instancePath+"/slackConfigs/" + i16+"/timeout",schemaPath:"#/properties/slackConfigs/items/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
+if(vErrors === null){
+vErrors = [err374];
+}
+else {
+vErrors.push(err374);
+}
+errors++;
+}
+}
+else {
+const err375 = {instancePath:instancePath+"/slackConfigs/" + i16+"/timeout",schemaPath:"#/properties/slackConfigs/items/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err375];
+}
+else {
+vErrors.push(err375);
+}
+errors++;
+}
+}
+if(data187.title !== undefined){
+let data229 = data187.title;
+if(typeof data229 === "string"){
+if(func1(data229) < 1){
+const err376 = {instancePath:instancePath+"/slackConfigs/" + i16+"/title",schemaPath:"#/properties/slackConfigs/items/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err376];
+}
+else {
+vErrors.push(err376);
+}
+errors++;
+}
+}
+else {
+const err377 = {instancePath:instancePath+"/slackConfigs/" + i16+"/title",schemaPath:"#/properties/slackConfigs/items/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err377];
+}
+else {
+vErrors.push(err377);
+}
+errors++;
+}
+}
+if(data187.titleLink !== undefined){
+if(typeof data187.titleLink !== "string"){
+const err378 = {instancePath:instancePath+"/slackConfigs/" + i16+"/titleLink",schemaPath:"#/properties/slackConfigs/items/properties/titleLink/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err378];
+}
+else {
+vErrors.push(err378);
+}
+errors++;
+}
+}
+if(data187.updateMessage !== undefined){
+if(typeof data187.updateMessage !== "boolean"){
+const err379 = {instancePath:instancePath+"/slackConfigs/" + i16+"/updateMessage",schemaPath:"#/properties/slackConfigs/items/properties/updateMessage/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err379];
+}
+else {
+vErrors.push(err379);
+}
+errors++;
+}
+}
+if(data187.username !== undefined){
+let data232 = data187.username;
+if(typeof data232 === "string"){
+if(func1(data232) < 1){
+const err380 = {instancePath:instancePath+"/slackConfigs/" + i16+"/username",schemaPath:"#/properties/slackConfigs/items/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err380];
+}
+else {
+vErrors.push(err380);
+}
+errors++;
+}
+}
+else {
+const err381 = {instancePath:instancePath+"/slackConfigs/" + i16+"/username",schemaPath:"#/properties/slackConfigs/items/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err381];
+}
+else {
+vErrors.push(err381);
+}
+errors++;
+}
+}
+}
+else {
+const err382 = {instancePath:instancePath+"/slackConfigs/" + i16,schemaPath:"#/properties/slackConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err382];
+}
+else {
+vErrors.push(err382);
+}
+errors++;
+}
+}
+}
+else {
+const err383 = {instancePath:instancePath+"/slackConfigs",schemaPath:"#/properties/slackConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err383];
+}
+else {
+vErrors.push(err383);
+}
+errors++;
+}
+}
+if(data.snsConfigs !== undefined){
+let data233 = data.snsConfigs;
+if(Array.isArray(data233)){
+const len20 = data233.length;
+for(let i20=0; i20<len20; i20++){
+let data234 = data233[i20];
+if(data234 && typeof data234 == "object" && !Array.isArray(data234)){
+for(const key35 in data234){
+if(!(func0.call(schema7.properties.snsConfigs.items.properties, key35))){
+const err384 = {instancePath:instancePath+"/snsConfigs/" + i20,schemaPath:"#/properties/snsConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key35},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err384];
+}
+else {
+vErrors.push(err384);
+}
+errors++;
+}
+}
+if(data234.apiURL !== undefined){
+if(typeof data234.apiURL !== "string"){
+const err385 = {instancePath:instancePath+"/snsConfigs/" + i20+"/apiURL",schemaPath:"#/properties/snsConfigs/items/properties/apiURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err385];
+}
+else {
+vErrors.push(err385);
+}
+errors++;
+}
+}
+if(data234.attributes !== undefined){
+let data236 = data234.attributes;
+if(data236 && typeof data236 == "object" && !Array.isArray(data236)){
+for(const key36 in data236){
+if(typeof data236[key36] !== "string"){
+const err386 = {instancePath:instancePath+"/snsConfigs/" + i20+"/attributes/" + key36.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/snsConfigs/items/properties/attributes/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err386];
+}
+else {
+vErrors.push(err386);
+}
+errors++;
+}
+}
+}
+else {
+const err387 = {instancePath:instancePath+"/snsConfigs/" + i20+"/attributes",schemaPath:"#/properties/snsConfigs/items/properties/attributes/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err387];
+}
+else {
+vErrors.push(err387);
+}
+errors++;
+}
+}
+if(data234.httpConfig !== undefined){
+if(!(validate15(data234.httpConfig, {instancePath:instancePath+"/snsConfigs/" + i20+"/httpConfig",parentData:data234,parentDataProperty:"httpConfig",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data234.message !== undefined){
+let data239 = data234.message;
+if(typeof data239 === "string"){
+if(func1(data239) < 1){
+const err388 = {instancePath:instancePath+"/snsConfigs/" + i20+"/message",schemaPath:"#/properties/snsConfigs/items/properties/message/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err388];
+}
+else {
+vErrors.push(err388);
+}
+errors++;
+}
+}
+else {
+const err389 = {instancePath:instancePath+"/snsConfigs/" + i20+"/message",schemaPath:"#/properties/snsConfigs/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err389];
+}
+else {
+vErrors.push(err389);
+}
+errors++;
+}
+}
+if(data234.phoneNumber !== undefined){
+let data240 = data234.phoneNumber;
+if(typeof data240 === "string"){
+if(func1(data240) < 1){
+const err390 = {instancePath:instancePath+"/snsConfigs/" + i20+"/phoneNumber",schemaPath:"#/properties/snsConfigs/items/properties/phoneNumber/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err390];
+}
+else {
+vErrors.push(err390);
+}
+errors++;
+}
+}
+else {
+const err391 = {instancePath:instancePath+"/snsConfigs/" + i20+"/phoneNumber",schemaPath:"#/properties/snsConfigs/items/properties/phoneNumber/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err391];
+}
+else {
+vErrors.push(err391);
+}
+errors++;
+}
+}
+if(data234.sendResolved !== undefined){
+if(typeof data234.sendResolved !== "boolean"){
+const err392 = {instancePath:instancePath+"/snsConfigs/" + i20+"/sendResolved",schemaPath:"#/properties/snsConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err392];
+}
+else {
+vErrors.push(err392);
+}
+errors++;
+}
+}
+if(data234.sigv4 !== undefined){
+let data242 = data234.sigv4;
+if(data242 && typeof data242 == "object" && !Array.isArray(data242)){
+for(const key37 in data242){
+if(!(((((((key37 === "accessKey") || (key37 === "externalId")) || (key37 === "profile")) || (key37 === "region")) || (key37 === "roleArn")) || (key37 === "secretKey")) || (key37 === "useFIPSSTSEndpoint"))){
+const err393 = {instancePath:instancePath+"/snsConfigs/" + i20+"/sigv4",schemaPath:"#/properties/snsConfigs/items/properties/sigv4/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key37},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err393];
+}
+else {
+vErrors.push(err393);
+}
+errors++;
+}
+}
+if(data242.accessKey !== undefined){
+let data243 = data242.accessKey;
+if(data243 && typeof data243 == "object" && !Array.isArray(data243)){
+if(data243.key === undefined){
+const err394 = {instancePath:instancePath+"/snsConfigs/" + i20+"/sigv4/accessKey",schemaPath:"#/properties/snsConfigs/items/properties/sigv4/properties/accessKey/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err394];
+}
+else {
+vErrors.push(err394);
+}
+errors++;
+}
+for(const key38 in data243){
+if(!(((key38 === "key") || (key38 === "name")) || (key38 === "optional"))){
+const err395 = {instancePath:instancePath+"/snsConfigs/" + i20+"/sigv4/accessKey",schemaPath:"#/properties/snsConfigs/items/properties/sigv4/properties/accessKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key38},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err395];
+}
+else {
+vErrors.push(err395);
+}
+errors++;
+}
+}
+if(data243.key !== undefined){
+if(typeof data243.key !== "string"){
+const err396 = {instancePath:instancePath+"/snsConfigs/" + i20+"/sigv4/accessKey/key",schemaPath:"#/properties/snsConfigs/items/properties/sigv4/properties/accessKey/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err396];
+}
+else {
+vErrors.push(err396);
+}
+errors++;
+}
+}
+if(data243.name !== undefined){
+if(typeof data243.name !== "string"){
+const err397 = {instancePath:instancePath+"/snsConfigs/" + i20+"/sigv4/accessKey/name",schemaPath:"#/properties/snsConfigs/items/properties/sigv4/properties/accessKey/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err397];
+}
+else {
+vErrors.push(err397);
+}
+errors++;
+}
+}
+if(data243.optional !== undefined){
+if(typeof data243.optional !== "boolean"){
+const err398 = {instancePath:instancePath+"/snsConfigs/" + i20+"/sigv4/accessKey/optional",schemaPath:"#/properties/snsConfigs/items/properties/sigv4/properties/accessKey/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err398];
+}
+else {
+vErrors.push(err398);
+}
+errors++;
+}
+}
+}
+else {
+const err399 = {instancePath:instancePath+"/snsConfigs/" + i20+"/sigv4/accessKey",schemaPath:"#/properties/snsConfigs/items/properties/sigv4/properties/accessKey/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err399];
+}
+else {
+vErrors.push(err399);
+}
+errors++;
+}
+}
+if(data242.externalId !== undefined){
+let data247 = data242.externalId;
+if(typeof data247 === "string"){
+if(func1(data247) < 1){
+const err400 = {instancePath:instancePath+"/snsConfigs/" + i20+"/sigv4/externalId",schemaPath:"#/properties/snsConfigs/items/properties/sigv4/properties/externalId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err400];
+}
+else {
+vErrors.push(err400);
+}
+errors++;
+}
+}
+else {
+const err401 = {instancePath:instancePath+"/snsConfigs/" + i20+"/sigv4/externalId",schemaPath:"#/properties/snsConfigs/items/properties/sigv4/properties/externalId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err401];
+}
+else {
+vErrors.push(err401);
+}
+errors++;
+}
+}
+if(data242.profile !== undefined){
+if(typeof data242.profile !== "string"){
+const err402 = {instancePath:instancePath+"/snsConfigs/" + i20+"/sigv4/profile",schemaPath:"#/properties/snsConfigs/items/properties/sigv4/properties/profile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err402];
+}
+else {
+vErrors.push(err402);
+}
+errors++;
+}
+}
+if(data242.region !== undefined){
+if(typeof data242.region !== "string"){
+const err403 = {instancePath:instancePath+"/snsConfigs/" + i20+"/sigv4/region",schemaPath:"#/properties/snsConfigs/items/properties/sigv4/properties/region/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err403];
+}
+else {
+vErrors.push(err403);
+}
+errors++;
+}
+}
+if(data242.roleArn !== undefined){
+if(typeof data242.roleArn !== "string"){
+const err404 = {instancePath:instancePath+"/snsConfigs/" + i20+"/sigv4/roleArn",schemaPath:"#/properties/snsConfigs/items/properties/sigv4/properties/roleArn/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err404];
+}
+else {
+vErrors.push(err404);
+}
+errors++;
+}
+}
+if(data242.secretKey !== undefined){
+let data251 = data242.secretKey;
+if(data251 && typeof data251 == "object" && !Array.isArray(data251)){
+if(data251.key === undefined){
+const err405 = {instancePath:instancePath+"/snsConfigs/" + i20+"/sigv4/secretKey",schemaPath:"#/properties/snsConfigs/items/properties/sigv4/properties/secretKey/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err405];
+}
+else {
+vErrors.push(err405);
+}
+errors++;
+}
+for(const key39 in data251){
+if(!(((key39 === "key") || (key39 === "name")) || (key39 === "optional"))){
+const err406 = {instancePath:instancePath+"/snsConfigs/" + i20+"/sigv4/secretKey",schemaPath:"#/properties/snsConfigs/items/properties/sigv4/properties/secretKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key39},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err406];
+}
+else {
+vErrors.push(err406);
+}
+errors++;
+}
+}
+if(data251.key !== undefined){
+if(typeof data251.key !== "string"){
+const err407 = {instancePath:instancePath+"/snsConfigs/" + i20+"/sigv4/secretKey/key",schemaPath:"#/properties/snsConfigs/items/properties/sigv4/properties/secretKey/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err407];
+}
+else {
+vErrors.push(err407);
+}
+errors++;
+}
+}
+if(data251.name !== undefined){
+if(typeof data251.name !== "string"){
+const err408 = {instancePath:instancePath+"/snsConfigs/" + i20+"/sigv4/secretKey/name",schemaPath:"#/properties/snsConfigs/items/properties/sigv4/properties/secretKey/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err408];
+}
+else {
+vErrors.push(err408);
+}
+errors++;
+}
+}
+if(data251.optional !== undefined){
+if(typeof data251.optional !== "boolean"){
+const err409 = {instancePath:instancePath+"/snsConfigs/" + i20+"/sigv4/secretKey/optional",schemaPath:"#/properties/snsConfigs/items/properties/sigv4/properties/secretKey/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err409];
+}
+else {
+vErrors.push(err409);
+}
+errors++;
+}
+}
+}
+else {
+const err410 = {instancePath:instancePath+"/snsConfigs/" + i20+"/sigv4/secretKey",schemaPath:"#/properties/snsConfigs/items/properties/sigv4/properties/secretKey/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err410];
+}
+else {
+vErrors.push(err410);
+}
+errors++;
+}
+}
+if(data242.useFIPSSTSEndpoint !== undefined){
+if(typeof data242.useFIPSSTSEndpoint !== "boolean"){
+const err411 = {instancePath:instancePath+"/snsConfigs/" + i20+"/sigv4/useFIPSSTSEndpoint",schemaPath:"#/properties/snsConfigs/items/properties/sigv4/properties/useFIPSSTSEndpoint/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err411];
+}
+else {
+vErrors.push(err411);
+}
+errors++;
+}
+}
+}
+else {
+const err412 = {instancePath:instancePath+"/snsConfigs/" + i20+"/sigv4",schemaPath:"#/properties/snsConfigs/items/properties/sigv4/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err412];
+}
+else {
+vErrors.push(err412);
+}
+errors++;
+}
+}
+if(data234.subject !== undefined){
+let data256 = data234.subject;
+if(typeof data256 === "string"){
+if(func1(data256) < 1){
+const err413 = {instancePath:instancePath+"/snsConfigs/" + i20+"/subject",schemaPath:"#/properties/snsConfigs/items/properties/subject/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err413];
+}
+else {
+vErrors.push(err413);
+}
+errors++;
+}
+}
+else {
+const err414 = {instancePath:instancePath+"/snsConfigs/" + i20+"/subject",schemaPath:"#/properties/snsConfigs/items/properties/subject/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err414];
+}
+else {
+vErrors.push(err414);
+}
+errors++;
+}
+}
+if(data234.targetARN !== undefined){
+let data257 = data234.targetARN;
+if(typeof data257 === "string"){
+if(func1(data257) < 1){
+const err415 = {instancePath:instancePath+"/snsConfigs/" + i20+"/targetARN",schemaPath:"#/properties/snsConfigs/items/properties/targetARN/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err415];
+}
+else {
+vErrors.push(err415);
+}
+errors++;
+}
+}
+else {
+const err416 = {instancePath:instancePath+"/snsConfigs/" + i20+"/targetARN",schemaPath:"#/properties/snsConfigs/items/properties/targetARN/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err416];
+}
+else {
+vErrors.push(err416);
+}
+errors++;
+}
+}
+if(data234.topicARN !== undefined){
+let data258 = data234.topicARN;
+if(typeof data258 === "string"){
+if(func1(data258) < 1){
+const err417 = {instancePath:instancePath+"/snsConfigs/" + i20+"/topicARN",schemaPath:"#/properties/snsConfigs/items/properties/topicARN/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err417];
+}
+else {
+vErrors.push(err417);
+}
+errors++;
+}
+}
+else {
+const err418 = {instancePath:instancePath+"/snsConfigs/" + i20+"/topicARN",schemaPath:"#/properties/snsConfigs/items/properties/topicARN/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err418];
+}
+else {
+vErrors.push(err418);
+}
+errors++;
+}
+}
+if(data234.useAWSHTTPClient !== undefined){
+if(typeof data234.useAWSHTTPClient !== "boolean"){
+const err419 = {instancePath:instancePath+"/snsConfigs/" + i20+"/useAWSHTTPClient",schemaPath:"#/properties/snsConfigs/items/properties/useAWSHTTPClient/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err419];
+}
+else {
+vErrors.push(err419);
+}
+errors++;
+}
+}
+}
+else {
+const err420 = {instancePath:instancePath+"/snsConfigs/" + i20,schemaPath:"#/properties/snsConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err420];
+}
+else {
+vErrors.push(err420);
+}
+errors++;
+}
+}
+}
+else {
+const err421 = {instancePath:instancePath+"/snsConfigs",schemaPath:"#/properties/snsConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err421];
+}
+else {
+vErrors.push(err421);
+}
+errors++;
+}
+}
+if(data.telegramConfigs !== undefined){
+let data260 = data.telegramConfigs;
+if(Array.isArray(data260)){
+const len21 = data260.length;
+for(let i21=0; i21<len21; i21++){
+let data261 = data260[i21];
+if(data261 && typeof data261 == "object" && !Array.isArray(data261)){
+if(data261.chatID === undefined){
+const err422 = {instancePath:instancePath+"/telegramConfigs/" + i21,schemaPath:"#/properties/telegramConfigs/items/required",keyword:"required",params:{missingProperty: "chatID"},message:"must have required property '"+"chatID"+"'"};
+if(vErrors === null){
+vErrors = [err422];
+}
+else {
+vErrors.push(err422);
+}
+errors++;
+}
+for(const key40 in data261){
+if(!(func0.call(schema7.properties.telegramConfigs.items.properties, key40))){
+const err423 = {instancePath:instancePath+"/telegramConfigs/" + i21,schemaPath:"#/properties/telegramConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key40},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err423];
+}
+else {
+vErrors.push(err423);
+}
+errors++;
+}
+}
+if(data261.apiURL !== undefined){
+let data262 = data261.apiURL;
+if(typeof data262 === "string"){
+if(!pattern5.test(data262)){
+const err424 = {instancePath:instancePath+"/telegramConfigs/" + i21+"/apiURL",schemaPath:"#/properties/telegramConfigs/items/properties/apiURL/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\""};
+if(vErrors === null){
+vErrors = [err424];
+}
+else {
+vErrors.push(err424);
+}
+errors++;
+}
+}
+else {
+const err425 = {instancePath:instancePath+"/telegramConfigs/" + i21+"/apiURL",schemaPath:"#/properties/telegramConfigs/items/properties/apiURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err425];
+}
+else {
+vErrors.push(err425);
+}
+errors++;
+}
+}
+if(data261.botToken !== undefined){
+let data263 = data261.botToken;
+if(data263 && typeof data263 == "object" && !Array.isArray(data263)){
+if(data263.key === undefined){
+const err426 = {instancePath:instancePath+"/telegramConfigs/" + i21+"/botToken",schemaPath:"#/properties/telegramConfigs/items/properties/botToken/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err426];
+}
+else {
+vErrors.push(err426);
+}
+errors++;
+}
+for(const key41 in data263){
+if(!(((key41 === "key") || (key41 === "name")) || (key41 === "optional"))){
+const err427 = {instancePath:instancePath+"/telegramConfigs/" + i21+"/botToken",schemaPath:"#/properties/telegramConfigs/items/properties/botToken/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key41},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err427];
+}
+else {
+vErrors.push(err427);
+}
+errors++;
+}
+}
+if(data263.key !== undefined){
+if(typeof data263.key !== "string"){
+const err428 = {instancePath:instancePath+"/telegramConfigs/" + i21+"/botToken/key",schemaPath:"#/properties/telegramConfigs/items/properties/botToken/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err428];
+}
+else {
+vErrors.push(err428);
+}
+errors++;
+}
+}
+if(data263.name !== undefined){
+if(typeof data263.name !== "string"){
+const err429 = {instancePath:instancePath+"/telegramConfigs/" + i21+"/botToken/name",schemaPath:"#/properties/telegramConfigs/items/properties/botToken/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err429];
+}
+else {
+vErrors.push(err429);
+}
+errors++;
+}
+}
+if(data263.optional !== undefined){
+if(typeof data263.optional !== "boolean"){
+const err430 = {instancePath:instancePath+"/telegramConfigs/" + i21+"/botToken/optional",schemaPath:"#/properties/telegramConfigs/items/properties/botToken/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err430];
+}
+else {
+vErrors.push(err430);
+}
+errors++;
+}
+}
+}
+else {
+const err431 = {instancePath:instancePath+"/telegramConfigs/" + i21+"/botToken",schemaPath:"#/properties/telegramConfigs/items/properties/botToken/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err431];
+}
+else {
+vErrors.push(err431);
+}
+errors++;
+}
+}
+if(data261.botTokenFile !== undefined){
+if(typeof data261.botTokenFile !== "string"){
+const err432 = {instancePath:instancePath+"/telegramConfigs/" + i21+"/botTokenFile",schemaPath:"#/properties/telegramConfigs/items/properties/botTokenFile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err432];
+}
+else {
+vErrors.push(err432);
+}
+errors++;
+}
+}
+if(data261.chatID !== undefined){
+let data268 = data261.chatID;
+if(!(((typeof data268 == "number") && (!(data268 % 1) && !isNaN(data268))) && (isFinite(data268)))){
+const err433 = {instancePath:instancePath+"/telegramConfigs/" + i21+"/chatID",schemaPath:"#/properties/telegramConfigs/items/properties/chatID/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err433];
+}
+else {
+vErrors.push(err433);
+}
+errors++;
+}
+}
+if(data261.disableNotifications !== undefined){
+if(typeof data261.disableNotifications !== "boolean"){
+const err434 = {instancePath:instancePath+"/telegramConfigs/" + i21+"/disableNotifications",schemaPath:"#/properties/telegramConfigs/items/properties/disableNotifications/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err434];
+}
+else {
+vErrors.push(err434);
+}
+errors++;
+}
+}
+if(data261.httpConfig !== undefined){
+if(!(validate15(data261.httpConfig, {instancePath:instancePath+"/telegramConfigs/" + i21+"/httpConfig",parentData:data261,parentDataProperty:"httpConfig",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data261.message !== undefined){
+if(typeof data261.message !== "string"){
+const err435 = {instancePath:instancePath+"/telegramConfigs/" + i21+"/message",schemaPath:"#/properties/telegramConfigs/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err435];
+}
+else {
+vErrors.push(err435);
+}
+errors++;
+}
+}
+if(data261.messageThreadID !== undefined){
+let data272 = data261.messageThreadID;
+if(!(((typeof data272 == "number") && (!(data272 % 1) && !isNaN(data272))) && (isFinite(data272)))){
+const err436 = {instancePath:instancePath+"/telegramConfigs/" + i21+"/messageThreadID",schemaPath:"#/properties/telegramConfigs/items/properties/messageThreadID/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err436];
+}
+else {
+vErrors.push(err436);
+}
+errors++;
+}
+}
+if(data261.parseMode !== undefined){
+let data273 = data261.parseMode;
+if(typeof data273 !== "string"){
+const err437 = {instancePath:instancePath+"/telegramConfigs/" + i21+"/parseMode",schemaPath:"#/properties/telegramConfigs/items/properties/parseMode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err437];
+}
+else {
+vErrors.push(err437);
+}
+errors++;
+}
+if(!(((data273 === "MarkdownV2") || (data273 === "Markdown")) || (data273 === "HTML"))){
+const err438 = {instancePath:instancePath+"/telegramConfigs/" + i21+"/parseMode",schemaPath:"#/properties/telegramConfigs/items/properties/parseMode/enum",keyword:"enum",params:{allowedValues: schema7.properties.telegramConfigs.items.properties.parseMode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err438];
+}
+else {
+vErrors.push(err438);
+}
+errors++;
+}
+}
+if(data261.sendResolved !== undefined){
+if(typeof data261.sendResolved !== "boolean"){
+const err439 = {instancePath:instancePath+"/telegramConfigs/" + i21+"/sendResolved",schemaPath:"#/properties/telegramConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err439];
+}
+else {
+vErrors.push(err439);
+}
+errors++;
+}
+}
+}
+else {
+const err440 = {instancePath:instancePath+"/telegramConfigs/" + i21,schemaPath:"#/properties/telegramConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err440];
+}
+else {
+vErrors.push(err440);
+}
+errors++;
+}
+}
+}
+else {
+const err441 = {instancePath:instancePath+"/telegramConfigs",schemaPath:"#/properties/telegramConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err441];
+}
+else {
+vErrors.push(err441);
+}
+errors++;
+}
+}
+if(data.victoropsConfigs !== undefined){
+let data275 = data.victoropsConfigs;
+if(Array.isArray(data275)){
+const len22 = data275.length;
+for(let i22=0; i22<len22; i22++){
+let data276 = data275[i22];
+if(data276 && typeof data276 == "object" && !Array.isArray(data276)){
+if(data276.routingKey === undefined){
+const err442 = {instancePath:instancePath+"/victoropsConfigs/" + i22,schemaPath:"#/properties/victoropsConfigs/items/required",keyword:"required",params:{missingProperty: "routingKey"},message:"must have required property '"+"routingKey"+"'"};
+if(vErrors === null){
+vErrors = [err442];
+}
+else {
+vErrors.push(err442);
+}
+errors++;
+}
+for(const key42 in data276){
+if(!(func0.call(schema7.properties.victoropsConfigs.items.properties, key42))){
+const err443 = {instancePath:instancePath+"/victoropsConfigs/" + i22,schemaPath:"#/properties/victoropsConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key42},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err443];
+}
+else {
+vErrors.push(err443);
+}
+errors++;
+}
+}
+if(data276.apiKey !== undefined){
+let data277 = data276.apiKey;
+if(data277 && typeof data277 == "object" && !Array.isArray(data277)){
+if(data277.key === undefined){
+const err444 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/apiKey",schemaPath:"#/properties/victoropsConfigs/items/properties/apiKey/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err444];
+}
+else {
+vErrors.push(err444);
+}
+errors++;
+}
+for(const key43 in data277){
+if(!(((key43 === "key") || (key43 === "name")) || (key43 === "optional"))){
+const err445 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/apiKey",schemaPath:"#/properties/victoropsConfigs/items/properties/apiKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key43},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err445];
+}
+else {
+vErrors.push(err445);
+}
+errors++;
+}
+}
+if(data277.key !== undefined){
+if(typeof data277.key !== "string"){
+const err446 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/apiKey/key",schemaPath:"#/properties/victoropsConfigs/items/properties/apiKey/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err446];
+}
+else {
+vErrors.push(err446);
+}
+errors++;
+}
+}
+if(data277.name !== undefined){
+if(typeof data277.name !== "string"){
+const err447 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/apiKey/name",schemaPath:"#/properties/victoropsConfigs/items/properties/apiKey/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err447];
+}
+else {
+vErrors.push(err447);
+}
+errors++;
+}
+}
+if(data277.optional !== undefined){
+if(typeof data277.optional !== "boolean"){
+const err448 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/apiKey/optional",schemaPath:"#/properties/victoropsConfigs/items/properties/apiKey/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err448];
+}
+else {
+vErrors.push(err448);
+}
+errors++;
+}
+}
+}
+else {
+const err449 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/apiKey",schemaPath:"#/properties/victoropsConfigs/items/properties/apiKey/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err449];
+}
+else {
+vErrors.push(err449);
+}
+errors++;
+}
+}
+if(data276.apiUrl !== undefined){
+let data281 = data276.apiUrl;
+if(typeof data281 === "string"){
+if(!pattern5.test(data281)){
+const err450 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/apiUrl",schemaPath:"#/properties/victoropsConfigs/items/properties/apiUrl/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\""};
+if(vErrors === null){
+vErrors = [err450];
+}
+else {
+vErrors.push(err450);
+}
+errors++;
+}
+}
+else {
+const err451 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/apiUrl",schemaPath:"#/properties/victoropsConfigs/items/properties/apiUrl/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err451];
+}
+else {
+vErrors.push(err451);
+}
+errors++;
+}
+}
+if(data276.customFields !== undefined){
+let data282 = data276.customFields;
+if(Array.isArray(data282)){
+const len23 = data282.length;
+for(let i23=0; i23<len23; i23++){
+let data283 = data282[i23];
+if(data283 && typeof data283 == "object" && !Array.isArray(data283)){
+if(data283.key === undefined){
+const err452 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/customFields/" + i23,schemaPath:"#/properties/victoropsConfigs/items/properties/customFields/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err452];
+}
+else {
+vErrors.push(err452);
+}
+errors++;
+}
+if(data283.value === undefined){
+const err453 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/customFields/" + i23,schemaPath:"#/properties/victoropsConfigs/items/properties/customFields/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
+if(vErrors === null){
+vErrors = [err453];
+}
+else {
+vErrors.push(err453);
+}
+errors++;
+}
+for(const key44 in data283){
+if(!((key44 === "key") || (key44 === "value"))){
+const err454 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/customFields/" + i23,schemaPath:"#/properties/victoropsConfigs/items/properties/customFields/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key44},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err454];
+}
+else {
+vErrors.push(err454);
+}
+errors++;
+}
+}
+if(data283.key !== undefined){
+let data284 = data283.key;
+if(typeof data284 === "string"){
+if(func1(data284) < 1){
+const err455 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/customFields/" + i23+"/key",schemaPath:"#/properties/victoropsConfigs/items/properties/customFields/items/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err455];
+}
+else {
+vErrors.push(err455);
+}
+errors++;
+}
+}
+else {
+const err456 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/customFields/" + i23+"/key",schemaPath:"#/properties/victoropsConfigs/items/properties/customFields/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err456];
+}
+else {
+vErrors.push(err456);
+}
+errors++;
+}
+}
+if(data283.value !== undefined){
+if(typeof data283.value !== "string"){
+const err457 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/customFields/" + i23+"/value",schemaPath:"#/properties/victoropsConfigs/items/properties/customFields/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err457];
+}
+else {
+vErrors.push(err457);
+}
+errors++;
+}
+}
+}
+else {
+const err458 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/customFields/" + i23,schemaPath:"#/properties/victoropsConfigs/items/properties/customFields/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err458];
+}
+else {
+vErrors.push(err458);
+}
+errors++;
+}
+}
+}
+else {
+const err459 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/customFields",schemaPath:"#/properties/victoropsConfigs/items/properties/customFields/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err459];
+}
+else {
+vErrors.push(err459);
+}
+errors++;
+}
+}
+if(data276.entityDisplayName !== undefined){
+let data286 = data276.entityDisplayName;
+if(typeof data286 === "string"){
+if(func1(data286) < 1){
+const err460 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/entityDisplayName",schemaPath:"#/properties/victoropsConfigs/items/properties/entityDisplayName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err460];
+}
+else {
+vErrors.push(err460);
+}
+errors++;
+}
+}
+else {
+const err461 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/entityDisplayName",schemaPath:"#/properties/victoropsConfigs/items/properties/entityDisplayName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err461];
+}
+else {
+vErrors.push(err461);
+}
+errors++;
+}
+}
+if(data276.httpConfig !== undefined){
+if(!(validate15(data276.httpConfig, {instancePath:instancePath+"/victoropsConfigs/" + i22+"/httpConfig",parentData:data276,parentDataProperty:"httpConfig",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data276.messageType !== undefined){
+let data288 = data276.messageType;
+if(typeof data288 === "string"){
+if(func1(data288) < 1){
+const err462 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/messageType",schemaPath:"#/properties/victoropsConfigs/items/properties/messageType/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err462];
+}
+else {
+vErrors.push(err462);
+}
+errors++;
+}
+}
+else {
+const err463 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/messageType",schemaPath:"#/properties/victoropsConfigs/items/properties/messageType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err463];
+}
+else {
+vErrors.push(err463);
+}
+errors++;
+}
+}
+if(data276.monitoringTool !== undefined){
+let data289 = data276.monitoringTool;
+if(typeof data289 === "string"){
+if(func1(data289) < 1){
+const err464 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/monitoringTool",schemaPath:"#/properties/victoropsConfigs/items/properties/monitoringTool/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err464];
+}
+else {
+vErrors.push(err464);
+}
+errors++;
+}
+}
+else {
+const err465 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/monitoringTool",schemaPath:"#/properties/victoropsConfigs/items/properties/monitoringTool/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err465];
+}
+else {
+vErrors.push(err465);
+}
+errors++;
+}
+}
+if(data276.routingKey !== undefined){
+let data290 = data276.routingKey;
+if(typeof data290 === "string"){
+if(func1(data290) < 1){
+const err466 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/routingKey",schemaPath:"#/properties/victoropsConfigs/items/properties/routingKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err466];
+}
+else {
+vErrors.push(err466);
+}
+errors++;
+}
+}
+else {
+const err467 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/routingKey",schemaPath:"#/properties/victoropsConfigs/items/properties/routingKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err467];
+}
+else {
+vErrors.push(err467);
+}
+errors++;
+}
+}
+if(data276.sendResolved !== undefined){
+if(typeof data276.sendResolved !== "boolean"){
+const err468 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/sendResolved",schemaPath:"#/properties/victoropsConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err468];
+}
+else {
+vErrors.push(err468);
+}
+errors++;
+}
+}
+if(data276.stateMessage !== undefined){
+let data292 = data276.stateMessage;
+if(typeof data292 === "string"){
+if(func1(data292) < 1){
+const err469 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/stateMessage",schemaPath:"#/properties/victoropsConfigs/items/properties/stateMessage/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err469];
+}
+else {
+vErrors.push(err469);
+}
+errors++;
+}
+}
+else {
+const err470 = {instancePath:instancePath+"/victoropsConfigs/" + i22+"/stateMessage",schemaPath:"#/properties/victoropsConfigs/items/properties/stateMessage/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err470];
+}
+else {
+vErrors.push(err470);
+}
+errors++;
+}
+}
+}
+else {
+const err471 = {instancePath:instancePath+"/victoropsConfigs/" + i22,schemaPath:"#/properties/victoropsConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err471];
+}
+else {
+vErrors.push(err471);
+}
+errors++;
+}
+}
+}
+else {
+const err472 = {instancePath:instancePath+"/victoropsConfigs",schemaPath:"#/properties/victoropsConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err472];
+}
+else {
+vErrors.push(err472);
+}
+errors++;
+}
+}
+if(data.webexConfigs !== undefined){
+let data293 = data.webexConfigs;
+if(Array.isArray(data293)){
+const len24 = data293.length;
+for(let i24=0; i24<len24; i24++){
+let data294 = data293[i24];
+if(data294 && typeof data294 == "object" && !Array.isArray(data294)){
+if(data294.roomID === undefined){
+const err473 = {instancePath:instancePath+"/webexConfigs/" + i24,schemaPath:"#/properties/webexConfigs/items/required",keyword:"required",params:{missingProperty: "roomID"},message:"must have required property '"+"roomID"+"'"};
+if(vErrors === null){
+vErrors = [err473];
+}
+else {
+vErrors.push(err473);
+}
+errors++;
+}
+for(const key45 in data294){
+if(!(((((key45 === "apiURL") || (key45 === "httpConfig")) || (key45 === "message")) || (key45 === "roomID")) || (key45 === "sendResolved"))){
+const err474 = {instancePath:instancePath+"/webexConfigs/" + i24,schemaPath:"#/properties/webexConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key45},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err474];
+}
+else {
+vErrors.push(err474);
+}
+errors++;
+}
+}
+if(data294.apiURL !== undefined){
+let data295 = data294.apiURL;
+if(typeof data295 === "string"){
+if(!pattern5.test(data295)){
+const err475 = {instancePath:instancePath+"/webexConfigs/" + i24+"/apiURL",schemaPath:"#/properties/webexConfigs/items/properties/apiURL/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\""};
+if(vErrors === null){
+vErrors = [err475];
+}
+else {
+vErrors.push(err475);
+}
+errors++;
+}
+}
+else {
+const err476 = {instancePath:instancePath+"/webexConfigs/" + i24+"/apiURL",schemaPath:"#/properties/webexConfigs/items/properties/apiURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err476];
+}
+else {
+vErrors.push(err476);
+}
+errors++;
+}
+}
+if(data294.httpConfig !== undefined){
+if(!(validate15(data294.httpConfig, {instancePath:instancePath+"/webexConfigs/" + i24+"/httpConfig",parentData:data294,parentDataProperty:"httpConfig",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data294.message !== undefined){
+if(typeof data294.message !== "string"){
+const err477 = {instancePath:instancePath+"/webexConfigs/" + i24+"/message",schemaPath:"#/properties/webexConfigs/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err477];
+}
+else {
+vErrors.push(err477);
+}
+errors++;
+}
+}
+if(data294.roomID !== undefined){
+let data298 = data294.roomID;
+if(typeof data298 === "string"){
+if(func1(data298) < 1){
+const err478 = {instancePath:instancePath+"/webexConfigs/" + i24+"/roomID",schemaPath:"#/properties/webexConfigs/items/properties/roomID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err478];
+}
+else {
+vErrors.push(err478);
+}
+errors++;
+}
+}
+else {
+const err479 = {instancePath:instancePath+"/webexConfigs/" + i24+"/roomID",schemaPath:"#/properties/webexConfigs/items/properties/roomID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err479];
+}
+else {
+vErrors.push(err479);
+}
+errors++;
+}
+}
+if(data294.sendResolved !== undefined){
+if(typeof data294.sendResolved !== "boolean"){
+const err480 = {instancePath:instancePath+"/webexConfigs/" + i24+"/sendResolved",schemaPath:"#/properties/webexConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err480];
+}
+else {
+vErrors.push(err480);
+}
+errors++;
+}
+}
+}
+else {
+const err481 = {instancePath:instancePath+"/webexConfigs/" + i24,schemaPath:"#/properties/webexConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err481];
+}
+else {
+vErrors.push(err481);
+}
+errors++;
+}
+}
+}
+else {
+const err482 = {instancePath:instancePath+"/webexConfigs",schemaPath:"#/properties/webexConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err482];
+}
+else {
+vErrors.push(err482);
+}
+errors++;
+}
+}
+if(data.webhookConfigs !== undefined){
+let data300 = data.webhookConfigs;
+if(Array.isArray(data300)){
+const len25 = data300.length;
+for(let i25=0; i25<len25; i25++){
+let data301 = data300[i25];
+if(data301 && typeof data301 == "object" && !Array.isArray(data301)){
+for(const key46 in data301){
+if(!(((((((key46 === "httpConfig") || (key46 === "maxAlerts")) || (key46 === "payload")) || (key46 === "sendResolved")) || (key46 === "timeout")) || (key46 === "url")) || (key46 === "urlSecret"))){
+const err483 = {instancePath:instancePath+"/webhookConfigs/" + i25,schemaPath:"#/properties/webhookConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key46},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err483];
+}
+else {
+vErrors.push(err483);
+}
+errors++;
+}
+}
+if(data301.httpConfig !== undefined){
+if(!(validate15(data301.httpConfig, {instancePath:instancePath+"/webhookConfigs/" + i25+"/httpConfig",parentData:data301,parentDataProperty:"httpConfig",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data301.maxAlerts !== undefined){
+let data303 = data301.maxAlerts;
+if(!(((typeof data303 == "number") && (!(data303 % 1) && !isNaN(data303))) && (isFinite(data303)))){
+const err484 = {instancePath:instancePath+"/webhookConfigs/" + i25+"/maxAlerts",schemaPath:"#/properties/webhookConfigs/items/properties/maxAlerts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err484];
+}
+else {
+vErrors.push(err484);
+}
+errors++;
+}
+if((typeof data303 == "number") && (isFinite(data303))){
+if(data303 < 0 || isNaN(data303)){
+const err485 = {instancePath:instancePath+"/webhookConfigs/" + i25+"/maxAlerts",schemaPath:"#/properties/webhookConfigs/items/properties/maxAlerts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err485];
+}
+else {
+vErrors.push(err485);
+}
+errors++;
+}
+}
+}
+if(data301.payload !== undefined){
+let data304 = data301.payload;
+if(typeof data304 === "string"){
+if(func1(data304) < 1){
+const err486 = {instancePath:instancePath+"/webhookConfigs/" + i25+"/payload",schemaPath:"#/properties/webhookConfigs/items/properties/payload/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err486];
+}
+else {
+vErrors.push(err486);
+}
+errors++;
+}
+}
+else {
+const err487 = {instancePath:instancePath+"/webhookConfigs/" + i25+"/payload",schemaPath:"#/properties/webhookConfigs/items/properties/payload/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err487];
+}
+else {
+vErrors.push(err487);
+}
+errors++;
+}
+}
+if(data301.sendResolved !== undefined){
+if(typeof data301.sendResolved !== "boolean"){
+const err488 = {instancePath:instancePath+"/webhookConfigs/" + i25+"/sendResolved",schemaPath:"#/properties/webhookConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err488];
+}
+else {
+vErrors.push(err488);
+}
+errors++;
+}
+}
+if(data301.timeout !== undefined){
+let data306 = data301.timeout;
+if(typeof data306 === "string"){
+if(!pattern10.test(data306)){
+const err489 = {instancePath:instancePath+"/webhookConfigs/" + i25+"/timeout",schemaPath:"#/properties/webhookConfigs/items/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
+if(vErrors === null){
+vErrors = [err489];
+}
+else {
+vErrors.push(err489);
+}
+errors++;
+}
+}
+else {
+const err490 = {instancePath:instancePath+"/webhookConfigs/" + i25+"/timeout",schemaPath:"#/properties/webhookConfigs/items/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err490];
+}
+else {
+vErrors.push(err490);
+}
+errors++;
+}
+}
+if(data301.url !== undefined){
+if(typeof data301.url !== "string"){
+const err491 = {instancePath:instancePath+"/webhookConfigs/" + i25+"/url",schemaPath:"#/properties/webhookConfigs/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err491];
+}
+else {
+vErrors.push(err491);
+}
+errors++;
+}
+}
+if(data301.urlSecret !== undefined){
+let data308 = data301.urlSecret;
+if(data308 && typeof data308 == "object" && !Array.isArray(data308)){
+if(data308.key === undefined){
+const err492 = {instancePath:instancePath+"/webhookConfigs/" + i25+"/urlSecret",schemaPath:"#/properties/webhookConfigs/items/properties/urlSecret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err492];
+}
+else {
+vErrors.push(err492);
+}
+errors++;
+}
+for(const key47 in data308){
+if(!(((key47 === "key") || (key47 === "name")) || (key47 === "optional"))){
+const err493 = {instancePath:instancePath+"/webhookConfigs/" + i25+"/urlSecret",schemaPath:"#/properties/webhookConfigs/items/properties/urlSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key47},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err493];
+}
+else {
+vErrors.push(err493);
+}
+errors++;
+}
+}
+if(data308.key !== undefined){
+if(typeof data308.key !== "string"){
+const err494 = {instancePath:instancePath+"/webhookConfigs/" + i25+"/urlSecret/key",schemaPath:"#/properties/webhookConfigs/items/properties/urlSecret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err494];
+}
+else {
+vErrors.push(err494);
+}
+errors++;
+}
+}
+if(data308.name !== undefined){
+if(typeof data308.name !== "string"){
+const err495 = {instancePath:instancePath+"/webhookConfigs/" + i25+"/urlSecret/name",schemaPath:"#/properties/webhookConfigs/items/properties/urlSecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err495];
+}
+else {
+vErrors.push(err495);
+}
+errors++;
+}
+}
+if(data308.optional !== undefined){
+if(typeof data308.optional !== "boolean"){
+const err496 = {instancePath:instancePath+"/webhookConfigs/" + i25+"/urlSecret/optional",schemaPath:"#/properties/webhookConfigs/items/properties/urlSecret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err496];
+}
+else {
+vErrors.push(err496);
+}
+errors++;
+}
+}
+}
+else {
+const err497 = {instancePath:instancePath+"/webhookConfigs/" + i25+"/urlSecret",schemaPath:"#/properties/webhookConfigs/items/properties/urlSecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err497];
+}
+else {
+vErrors.push(err497);
+}
+errors++;
+}
+}
+}
+else {
+const err498 = {instancePath:instancePath+"/webhookConfigs/" + i25,schemaPath:"#/properties/webhookConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err498];
+}
+else {
+vErrors.push(err498);
+}
+errors++;
+}
+}
+}
+else {
+const err499 = {instancePath:instancePath+"/webhookConfigs",schemaPath:"#/properties/webhookConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err499];
+}
+else {
+vErrors.push(err499);
+}
+errors++;
+}
+}
+if(data.wechatConfigs !== undefined){
+let data312 = data.wechatConfigs;
+if(Array.isArray(data312)){
+const len26 = data312.length;
+for(let i26=0; i26<len26; i26++){
+let data313 = data312[i26];
+if(data313 && typeof data313 == "object" && !Array.isArray(data313)){
+for(const key48 in data313){
+if(!(func0.call(schema7.properties.wechatConfigs.items.properties, key48))){
+const err500 = {instancePath:instancePath+"/wechatConfigs/" + i26,schemaPath:"#/properties/wechatConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key48},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err500];
+}
+else {
+vErrors.push(err500);
+}
+errors++;
+}
+}
+if(data313.agentID !== undefined){
+let data314 = data313.agentID;
+if(typeof data314 === "string"){
+if(func1(data314) < 1){
+const err501 = {instancePath:instancePath+"/wechatConfigs/" + i26+"/agentID",schemaPath:"#/properties/wechatConfigs/items/properties/agentID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err501];
+}
+else {
+vErrors.push(err501);
+}
+errors++;
+}
+}
+else {
+const err502 = {instancePath:instancePath+"/wechatConfigs/" + i26+"/agentID",schemaPath:"#/properties/wechatConfigs/items/properties/agentID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err502];
+}
+else {
+vErrors.push(err502);
+}
+errors++;
+}
+}
+if(data313.apiSecret !== undefined){
+let data315 = data313.apiSecret;
+if(data315 && typeof data315 == "object" && !Array.isArray(data315)){
+if(data315.key === undefined){
+const err503 = {instancePath:instancePath+"/wechatConfigs/" + i26+"/apiSecret",schemaPath:"#/properties/wechatConfigs/items/properties/apiSecret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err503];
+}
+else {
+vErrors.push(err503);
+}
+errors++;
+}
+for(const key49 in data315){
+if(!(((key49 === "key") || (key49 === "name")) || (key49 === "optional"))){
+const err504 = {instancePath:instancePath+"/wechatConfigs/" + i26+"/apiSecret",schemaPath:"#/properties/wechatConfigs/items/properties/apiSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key49},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err504];
+}
+else {
+vErrors.push(err504);
+}
+errors++;
+}
+}
+if(data315.key !== undefined){
+if(typeof data315.key !== "string"){
+const err505 = {instancePath:instancePath+"/wechatConfigs/" + i26+"/apiSecret/key",schemaPath:"#/properties/wechatConfigs/items/properties/apiSecret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err505];
+}
+else {
+vErrors.push(err505);
+}
+errors++;
+}
+}
+if(data315.name !== undefined){
+if(typeof data315.name !== "string"){
+const err506 = {instancePath:instancePath+"/wechatConfigs/" + i26+"/apiSecret/name",schemaPath:"#/properties/wechatConfigs/items/properties/apiSecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err506];
+}
+else {
+vErrors.push(err506);
+}
+errors++;
+}
+}
+if(data315.optional !== undefined){
+if(typeof data315.optional !== "boolean"){
+const err507 = {instancePath:instancePath+"/wechatConfigs/" + i26+"/apiSecret/optional",schemaPath:"#/properties/wechatConfigs/items/properties/apiSecret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err507];
+}
+else {
+vErrors.push(err507);
+}
+errors++;
+}
+}
+}
+else {
+const err508 = {instancePath:instancePath+"/wechatConfigs/" + i26+"/apiSecret",schemaPath:"#/properties/wechatConfigs/items/properties/apiSecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err508];
+}
+else {
+vErrors.push(err508);
+}
+errors++;
+}
+}
+if(data313.apiURL !== undefined){
+let data319 = data313.apiURL;
+if(typeof data319 === "string"){
+if(!pattern5.test(data319)){
+const err509 = {instancePath:instancePath+"/wechatConfigs/" + i26+"/apiURL",schemaPath:"#/properties/wechatConfigs/items/properties/apiURL/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\""};
+if(vErrors === null){
+vErrors = [err509];
+}
+else {
+vErrors.push(err509);
+}
+errors++;
+}
+}
+else {
+const err510 = {instancePath:instancePath+"/wechatConfigs/" + i26+"/apiURL",schemaPath:"#/properties/wechatConfigs/items/properties/apiURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err510];
+}
+else {
+vErrors.push(err510);
+}
+errors++;
+}
+}
+if(data313.corpID !== undefined){
+let data320 = data313.corpID;
+if(typeof data320 === "string"){
+if(func1(data320) < 1){
+const err511 = {instancePath:instancePath+"/wechatConfigs/" + i26+"/corpID",schemaPath:"#/properties/wechatConfigs/items/properties/corpID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err511];
+}
+else {
+vErrors.push(err511);
+}
+errors++;
+}
+}
+else {
+const err512 = {instancePath:instancePath+"/wechatConfigs/" + i26+"/corpID",schemaPath:"#/properties/wechatConfigs/items/properties/corpID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err512];
+}
+else {
+vErrors.push(err512);
+}
+errors++;
+}
+}
+if(data313.httpConfig !== undefined){
+if(!(validate15(data313.httpConfig, {instancePath:instancePath+"/wechatConfigs/" + i26+"/httpConfig",parentData:data313,parentDataProperty:"httpConfig",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data313.message !== undefined){
+let data322 = data313.message;
+if(typeof data322 === "string"){
+if(func1(data322) < 1){
+const err513 = {instancePath:instancePath+"/wechatConfigs/" + i26+"/message",schemaPath:"#/properties/wechatConfigs/items/properties/message/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err513];
+}
+else {
+vErrors.push(err513);
+}
+errors++;
+}
+}
+else {
+const err514 = {instancePath:instancePath+"/wechatConfigs/" + i26+"/message",schemaPath:"#/properties/wechatConfigs/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err514];
+}
+else {
+vErrors.push(err514);
+}
+errors++;
+}
+}
+if(data313.messageType !== undefined){
+let data323 = data313.messageType;
+if(typeof data323 === "string"){
+if(func1(data323) < 1){
+const err515 = {instancePath:instancePath+"/wechatConfigs/" + i26+"/messageType",schemaPath:"#/properties/wechatConfigs/items/properties/messageType/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err515];
+}
+else {
+vErrors.push(err515);
+}
+errors++;
+}
+}
+else {
+const err516 = {instancePath:instancePath+"/wechatConfigs/" + i26+"/messageType",schemaPath:"#/properties/wechatConfigs/items/properties/messageType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err516];
+}
+else {
+vErrors.push(err516);
+}
+errors++;
+}
+}
+if(data313.sendResolved !== undefined){
+if(typeof data313.sendResolved !== "boolean"){
+const err517 = {instancePath:instancePath+"/wechatConfigs/" + i26+"/sendResolved",schemaPath:"#/properties/wechatConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err517];
+}
+else {
+vErrors.push(err517);
+}
+errors++;
+}
+}
+if(data313.toParty !== undefined){
+let data325 = data313.toParty;
+if(typeof data325 === "string"){
+if(func1(data325) < 1){
+const err518 = {instancePath:instancePath+"/wechatConfigs/" + i26+"/toParty",schemaPath:"#/properties/wechatConfigs/items/properties/toParty/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err518];
+}
+else {
+vErrors.push(err518);
+}
+errors++;
+}
+}
+else {
+const err519 = {instancePath:instancePath+"/wechatConfigs/" + i26+"/toParty",schemaPath:"#/properties/wechatConfigs/items/properties/toParty/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err519];
+}
+else {
+vErrors.push(err519);
+}
+errors++;
+}
+}
+if(data313.toTag !== undefined){
+let data326 = data313.toTag;
+if(typeof data326 === "string"){
+if(func1(data326) < 1){
+const err520 = {instancePath:instancePath+"/wechatConfigs/" + i26+"/toTag",schemaPath:"#/properties/wechatConfigs/items/properties/toTag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err520];
+}
+else {
+vErrors.push(err520);
+}
+errors++;
+}
+}
+else {
+const err521 = {instancePath:instancePath+"/wechatConfigs/" + i26+"/toTag",schemaPath:"#/properties/wechatConfigs/items/properties/toTag/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err521];
+}
+else {
+vErrors.push(err521);
+}
+errors++;
+}
+}
+if(data313.toUser !== undefined){
+let data327 = data313.toUser;
+if(typeof data327 === "string"){
+if(func1(data327) < 1){
+const err522 = {instancePath:instancePath+"/wechatConfigs/" + i26+"/toUser",schemaPath:"#/properties/wechatConfigs/items/properties/toUser/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err522];
+}
+else {
+vErrors.push(err522);
+}
+errors++;
+}
+}
+else {
+const err523 = {instancePath:instancePath+"/wechatConfigs/" + i26+"/toUser",schemaPath:"#/properties/wechatConfigs/items/properties/toUser/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err523];
+}
+else {
+vErrors.push(err523);
+}
+errors++;
+}
+}
+}
+else {
+const err524 = {instancePath:instancePath+"/wechatConfigs/" + i26,schemaPath:"#/properties/wechatConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err524];
+}
+else {
+vErrors.push(err524);
+}
+errors++;
+}
+}
+}
+else {
+const err525 = {instancePath:instancePath+"/wechatConfigs",schemaPath:"#/properties/wechatConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err525];
+}
+else {
+vErrors.push(err525);
+}
+errors++;
+}
+}
+}
+else {
+const err526 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err526];
+}
+else {
+vErrors.push(err526);
+}
+errors++;
+}
 validate14.errors = vErrors;
 return errors === 0;
 }
 
-const func1 = require("ajv/dist/runtime/ucs2length").default;
 const func137 = (items, listType, keys, instancePath, schemaPath) => {
   let errors = null;
   const seen = new Set();
@@ -2266,9 +8965,6 @@ const pattern0 = func3("^((?i)january|february|march|april|may|june|july|august|
 const pattern1 = func3("^((([01][0-9])|(2[0-3])):[0-5][0-9])$|(^24:00$)", "u");
 const pattern3 = func3("^((?i)sun|mon|tues|wednes|thurs|fri|satur)day(?:((:(sun|mon|tues|wednes|thurs|fri|satur)day)$)|$)", "u");
 const pattern4 = func3("^2\\d{3}(?::2\\d{3}|$)", "u");
-const pattern5 = func3("^https?://.+$", "u");
-const pattern10 = func3("^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$", "u");
-const pattern12 = func3("^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$", "u");
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -3104,10 +9800,19 @@ let data39 = data3.receivers;
 if(Array.isArray(data39)){
 const len11 = data39.length;
 for(let i11=0; i11<len11; i11++){
-let data40 = data39[i11];
-if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
-if(data40.name === undefined){
-const err63 = {instancePath:instancePath+"/spec/receivers/" + i11,schemaPath:"#/properties/spec/properties/receivers/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(!(validate14(data39[i11], {instancePath:instancePath+"/spec/receivers/" + i11,parentData:data39,parentDataProperty:i11,rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+errors = vErrors.length;
+}
+}
+const listErrors0 = func137(data39, "map", ["name"], instancePath+"/spec/receivers", "#/properties/spec/properties/receivers/x-kubernetes-list-type");
+if(listErrors0 !== null){
+vErrors = vErrors === null ? listErrors0 : vErrors.concat(listErrors0);
+errors = vErrors.length;
+}
+}
+else {
+const err63 = {instancePath:instancePath+"/spec/receivers",schemaPath:"#/properties/spec/properties/receivers/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -3116,9 +9821,13 @@ vErrors.push(err63);
 }
 errors++;
 }
-for(const key9 in data40){
-if(!(func0.call(schema0.properties.spec.properties.receivers.items.properties, key9))){
-const err64 = {instancePath:instancePath+"/spec/receivers/" + i11,schemaPath:"#/properties/spec/properties/receivers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+}
+if(data3.route !== undefined){
+let data41 = data3.route;
+if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
+for(const key9 in data41){
+if(!(func0.call(schema0.properties.spec.properties.route.properties, key9))){
+const err64 = {instancePath:instancePath+"/spec/route",schemaPath:"#/properties/spec/properties/route/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -3128,15 +9837,13 @@ vErrors.push(err64);
 errors++;
 }
 }
-if(data40.discordConfigs !== undefined){
-let data41 = data40.discordConfigs;
-if(Array.isArray(data41)){
-const len12 = data41.length;
+if(data41.activeTimeIntervals !== undefined){
+let data42 = data41.activeTimeIntervals;
+if(Array.isArray(data42)){
+const len12 = data42.length;
 for(let i12=0; i12<len12; i12++){
-let data42 = data41[i12];
-if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
-if(data42.apiURL === undefined){
-const err65 = {instancePath:instancePath+"/spec/receivers/" + i11+"/discordConfigs/" + i12,schemaPath:"#/properties/spec/properties/receivers/items/properties/discordConfigs/items/required",keyword:"required",params:{missingProperty: "apiURL"},message:"must have required property '"+"apiURL"+"'"};
+if(typeof data42[i12] !== "string"){
+const err65 = {instancePath:instancePath+"/spec/route/activeTimeIntervals/" + i12,schemaPath:"#/properties/spec/properties/route/properties/activeTimeIntervals/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -3145,9 +9852,15 @@ vErrors.push(err65);
 }
 errors++;
 }
-for(const key10 in data42){
-if(!((((((((key10 === "apiURL") || (key10 === "avatarURL")) || (key10 === "content")) || (key10 === "httpConfig")) || (key10 === "message")) || (key10 === "sendResolved")) || (key10 === "title")) || (key10 === "username"))){
-const err66 = {instancePath:instancePath+"/spec/receivers/" + i11+"/discordConfigs/" + i12,schemaPath:"#/properties/spec/properties/receivers/items/properties/discordConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+}
+const listErrors1 = func137(data42, "set", [], instancePath+"/spec/route/activeTimeIntervals", "#/properties/spec/properties/route/properties/activeTimeIntervals/x-kubernetes-list-type");
+if(listErrors1 !== null){
+vErrors = vErrors === null ? listErrors1 : vErrors.concat(listErrors1);
+errors = vErrors.length;
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/spec/route/activeTimeIntervals",schemaPath:"#/properties/spec/properties/route/properties/activeTimeIntervals/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -3157,11 +9870,9 @@ vErrors.push(err66);
 errors++;
 }
 }
-if(data42.apiURL !== undefined){
-let data43 = data42.apiURL;
-if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
-if(data43.key === undefined){
-const err67 = {instancePath:instancePath+"/spec/receivers/" + i11+"/discordConfigs/" + i12+"/apiURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/discordConfigs/items/properties/apiURL/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(data41.continue !== undefined){
+if(typeof data41.continue !== "boolean"){
+const err67 = {instancePath:instancePath+"/spec/route/continue",schemaPath:"#/properties/spec/properties/route/properties/continue/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -3170,9 +9881,14 @@ vErrors.push(err67);
 }
 errors++;
 }
-for(const key11 in data43){
-if(!(((key11 === "key") || (key11 === "name")) || (key11 === "optional"))){
-const err68 = {instancePath:instancePath+"/spec/receivers/" + i11+"/discordConfigs/" + i12+"/apiURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/discordConfigs/items/properties/apiURL/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+}
+if(data41.groupBy !== undefined){
+let data45 = data41.groupBy;
+if(Array.isArray(data45)){
+const len13 = data45.length;
+for(let i13=0; i13<len13; i13++){
+if(typeof data45[i13] !== "string"){
+const err68 = {instancePath:instancePath+"/spec/route/groupBy/" + i13,schemaPath:"#/properties/spec/properties/route/properties/groupBy/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -3182,9 +9898,14 @@ vErrors.push(err68);
 errors++;
 }
 }
-if(data43.key !== undefined){
-if(typeof data43.key !== "string"){
-const err69 = {instancePath:instancePath+"/spec/receivers/" + i11+"/discordConfigs/" + i12+"/apiURL/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/discordConfigs/items/properties/apiURL/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const listErrors2 = func137(data45, "set", [], instancePath+"/spec/route/groupBy", "#/properties/spec/properties/route/properties/groupBy/x-kubernetes-list-type");
+if(listErrors2 !== null){
+vErrors = vErrors === null ? listErrors2 : vErrors.concat(listErrors2);
+errors = vErrors.length;
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/spec/route/groupBy",schemaPath:"#/properties/spec/properties/route/properties/groupBy/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -3194,9 +9915,11 @@ vErrors.push(err69);
 errors++;
 }
 }
-if(data43.name !== undefined){
-if(typeof data43.name !== "string"){
-const err70 = {instancePath:instancePath+"/spec/receivers/" + i11+"/discordConfigs/" + i12+"/apiURL/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/discordConfigs/items/properties/apiURL/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data41.groupInterval !== undefined){
+let data47 = data41.groupInterval;
+if(typeof data47 === "string"){
+if(func1(data47) < 1){
+const err70 = {instancePath:instancePath+"/spec/route/groupInterval",schemaPath:"#/properties/spec/properties/route/properties/groupInterval/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -3205,10 +9928,8 @@ vErrors.push(err70);
 }
 errors++;
 }
-}
-if(data43.optional !== undefined){
-if(typeof data43.optional !== "boolean"){
-const err71 = {instancePath:instancePath+"/spec/receivers/" + i11+"/discordConfigs/" + i12+"/apiURL/optional",schemaPath:"#/properties/spec/properties/receivers/items/properties/discordConfigs/items/properties/apiURL/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(!pattern10.test(data47)){
+const err71 = {instancePath:instancePath+"/spec/route/groupInterval",schemaPath:"#/properties/spec/properties/route/properties/groupInterval/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -3218,9 +9939,8 @@ vErrors.push(err71);
 errors++;
 }
 }
-}
 else {
-const err72 = {instancePath:instancePath+"/spec/receivers/" + i11+"/discordConfigs/" + i12+"/apiURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/discordConfigs/items/properties/apiURL/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err72 = {instancePath:instancePath+"/spec/route/groupInterval",schemaPath:"#/properties/spec/properties/route/properties/groupInterval/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -3230,11 +9950,11 @@ vErrors.push(err72);
 errors++;
 }
 }
-if(data42.avatarURL !== undefined){
-let data47 = data42.avatarURL;
-if(typeof data47 === "string"){
-if(!pattern5.test(data47)){
-const err73 = {instancePath:instancePath+"/spec/receivers/" + i11+"/discordConfigs/" + i12+"/avatarURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/discordConfigs/items/properties/avatarURL/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\""};
+if(data41.groupWait !== undefined){
+let data48 = data41.groupWait;
+if(typeof data48 === "string"){
+if(func1(data48) < 1){
+const err73 = {instancePath:instancePath+"/spec/route/groupWait",schemaPath:"#/properties/spec/properties/route/properties/groupWait/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -3243,9 +9963,8 @@ vErrors.push(err73);
 }
 errors++;
 }
-}
-else {
-const err74 = {instancePath:instancePath+"/spec/receivers/" + i11+"/discordConfigs/" + i12+"/avatarURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/discordConfigs/items/properties/avatarURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern10.test(data48)){
+const err74 = {instancePath:instancePath+"/spec/route/groupWait",schemaPath:"#/properties/spec/properties/route/properties/groupWait/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -3255,11 +9974,8 @@ vErrors.push(err74);
 errors++;
 }
 }
-if(data42.content !== undefined){
-let data48 = data42.content;
-if(typeof data48 === "string"){
-if(func1(data48) < 1){
-const err75 = {instancePath:instancePath+"/spec/receivers/" + i11+"/discordConfigs/" + i12+"/content",schemaPath:"#/properties/spec/properties/receivers/items/properties/discordConfigs/items/properties/content/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err75 = {instancePath:instancePath+"/spec/route/groupWait",schemaPath:"#/properties/spec/properties/route/properties/groupWait/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -3269,8 +9985,15 @@ vErrors.push(err75);
 errors++;
 }
 }
-else {
-const err76 = {instancePath:instancePath+"/spec/receivers/" + i11+"/discordConfigs/" + i12+"/content",schemaPath:"#/properties/spec/properties/receivers/items/properties/discordConfigs/items/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data41.matchers !== undefined){
+let data49 = data41.matchers;
+if(Array.isArray(data49)){
+const len14 = data49.length;
+for(let i14=0; i14<len14; i14++){
+let data50 = data49[i14];
+if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
+if(data50.name === undefined){
+const err76 = {instancePath:instancePath+"/spec/route/matchers/" + i14,schemaPath:"#/properties/spec/properties/route/properties/matchers/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -3279,16 +10002,9 @@ vErrors.push(err76);
 }
 errors++;
 }
-}
-if(data42.httpConfig !== undefined){
-if(!(validate14(data42.httpConfig, {instancePath:instancePath+"/spec/receivers/" + i11+"/discordConfigs/" + i12+"/httpConfig",parentData:data42,parentDataProperty:"httpConfig",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data42.message !== undefined){
-if(typeof data42.message !== "string"){
-const err77 = {instancePath:instancePath+"/spec/receivers/" + i11+"/discordConfigs/" + i12+"/message",schemaPath:"#/properties/spec/properties/receivers/items/properties/discordConfigs/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key10 in data50){
+if(!((((key10 === "matchType") || (key10 === "name")) || (key10 === "regex")) || (key10 === "value"))){
+const err77 = {instancePath:instancePath+"/spec/route/matchers/" + i14,schemaPath:"#/properties/spec/properties/route/properties/matchers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -3298,9 +10014,10 @@ vErrors.push(err77);
 errors++;
 }
 }
-if(data42.sendResolved !== undefined){
-if(typeof data42.sendResolved !== "boolean"){
-const err78 = {instancePath:instancePath+"/spec/receivers/" + i11+"/discordConfigs/" + i12+"/sendResolved",schemaPath:"#/properties/spec/properties/receivers/items/properties/discordConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data50.matchType !== undefined){
+let data51 = data50.matchType;
+if(typeof data51 !== "string"){
+const err78 = {instancePath:instancePath+"/spec/route/matchers/" + i14+"/matchType",schemaPath:"#/properties/spec/properties/route/properties/matchers/items/properties/matchType/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -3309,10 +10026,8 @@ vErrors.push(err78);
 }
 errors++;
 }
-}
-if(data42.title !== undefined){
-if(typeof data42.title !== "string"){
-const err79 = {instancePath:instancePath+"/spec/receivers/" + i11+"/discordConfigs/" + i12+"/title",schemaPath:"#/properties/spec/properties/receivers/items/properties/discordConfigs/items/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((((data51 === "!=") || (data51 === "=")) || (data51 === "=~")) || (data51 === "!~"))){
+const err79 = {instancePath:instancePath+"/spec/route/matchers/" + i14+"/matchType",schemaPath:"#/properties/spec/properties/route/properties/matchers/items/properties/matchType/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.route.properties.matchers.items.properties.matchType.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -3322,11 +10037,11 @@ vErrors.push(err79);
 errors++;
 }
 }
-if(data42.username !== undefined){
-let data53 = data42.username;
-if(typeof data53 === "string"){
-if(func1(data53) < 1){
-const err80 = {instancePath:instancePath+"/spec/receivers/" + i11+"/discordConfigs/" + i12+"/username",schemaPath:"#/properties/spec/properties/receivers/items/properties/discordConfigs/items/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data50.name !== undefined){
+let data52 = data50.name;
+if(typeof data52 === "string"){
+if(func1(data52) < 1){
+const err80 = {instancePath:instancePath+"/spec/route/matchers/" + i14+"/name",schemaPath:"#/properties/spec/properties/route/properties/matchers/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -3337,7 +10052,7 @@ errors++;
 }
 }
 else {
-const err81 = {instancePath:instancePath+"/spec/receivers/" + i11+"/discordConfigs/" + i12+"/username",schemaPath:"#/properties/spec/properties/receivers/items/properties/discordConfigs/items/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err81 = {instancePath:instancePath+"/spec/route/matchers/" + i14+"/name",schemaPath:"#/properties/spec/properties/route/properties/matchers/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -3347,9 +10062,9 @@ vErrors.push(err81);
 errors++;
 }
 }
-}
-else {
-const err82 = {instancePath:instancePath+"/spec/receivers/" + i11+"/discordConfigs/" + i12,schemaPath:"#/properties/spec/properties/receivers/items/properties/discordConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data50.regex !== undefined){
+if(typeof data50.regex !== "boolean"){
+const err82 = {instancePath:instancePath+"/spec/route/matchers/" + i14+"/regex",schemaPath:"#/properties/spec/properties/route/properties/matchers/items/properties/regex/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -3359,9 +10074,9 @@ vErrors.push(err82);
 errors++;
 }
 }
-}
-else {
-const err83 = {instancePath:instancePath+"/spec/receivers/" + i11+"/discordConfigs",schemaPath:"#/properties/spec/properties/receivers/items/properties/discordConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data50.value !== undefined){
+if(typeof data50.value !== "string"){
+const err83 = {instancePath:instancePath+"/spec/route/matchers/" + i14+"/value",schemaPath:"#/properties/spec/properties/route/properties/matchers/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -3371,16 +10086,9 @@ vErrors.push(err83);
 errors++;
 }
 }
-if(data40.emailConfigs !== undefined){
-let data54 = data40.emailConfigs;
-if(Array.isArray(data54)){
-const len13 = data54.length;
-for(let i13=0; i13<len13; i13++){
-let data55 = data54[i13];
-if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
-for(const key12 in data55){
-if(!(func0.call(schema0.properties.spec.properties.receivers.items.properties.emailConfigs.items.properties, key12))){
-const err84 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13,schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+}
+else {
+const err84 = {instancePath:instancePath+"/spec/route/matchers/" + i14,schemaPath:"#/properties/spec/properties/route/properties/matchers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -3390,11 +10098,9 @@ vErrors.push(err84);
 errors++;
 }
 }
-if(data55.authIdentity !== undefined){
-let data56 = data55.authIdentity;
-if(typeof data56 === "string"){
-if(func1(data56) < 1){
-const err85 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/authIdentity",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/authIdentity/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+else {
+const err85 = {instancePath:instancePath+"/spec/route/matchers",schemaPath:"#/properties/spec/properties/route/properties/matchers/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -3404,8 +10110,13 @@ vErrors.push(err85);
 errors++;
 }
 }
-else {
-const err86 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/authIdentity",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/authIdentity/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data41.muteTimeIntervals !== undefined){
+let data55 = data41.muteTimeIntervals;
+if(Array.isArray(data55)){
+const len15 = data55.length;
+for(let i15=0; i15<len15; i15++){
+if(typeof data55[i15] !== "string"){
+const err86 = {instancePath:instancePath+"/spec/route/muteTimeIntervals/" + i15,schemaPath:"#/properties/spec/properties/route/properties/muteTimeIntervals/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -3415,11 +10126,14 @@ vErrors.push(err86);
 errors++;
 }
 }
-if(data55.authPassword !== undefined){
-let data57 = data55.authPassword;
-if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
-if(data57.key === undefined){
-const err87 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/authPassword",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/authPassword/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+const listErrors3 = func137(data55, "set", [], instancePath+"/spec/route/muteTimeIntervals", "#/properties/spec/properties/route/properties/muteTimeIntervals/x-kubernetes-list-type");
+if(listErrors3 !== null){
+vErrors = vErrors === null ? listErrors3 : vErrors.concat(listErrors3);
+errors = vErrors.length;
+}
+}
+else {
+const err87 = {instancePath:instancePath+"/spec/route/muteTimeIntervals",schemaPath:"#/properties/spec/properties/route/properties/muteTimeIntervals/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -3428,9 +10142,10 @@ vErrors.push(err87);
 }
 errors++;
 }
-for(const key13 in data57){
-if(!(((key13 === "key") || (key13 === "name")) || (key13 === "optional"))){
-const err88 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/authPassword",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/authPassword/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+}
+if(data41.receiver !== undefined){
+if(typeof data41.receiver !== "string"){
+const err88 = {instancePath:instancePath+"/spec/route/receiver",schemaPath:"#/properties/spec/properties/route/properties/receiver/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -3440,9 +10155,11 @@ vErrors.push(err88);
 errors++;
 }
 }
-if(data57.key !== undefined){
-if(typeof data57.key !== "string"){
-const err89 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/authPassword/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/authPassword/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data41.repeatInterval !== undefined){
+let data58 = data41.repeatInterval;
+if(typeof data58 === "string"){
+if(func1(data58) < 1){
+const err89 = {instancePath:instancePath+"/spec/route/repeatInterval",schemaPath:"#/properties/spec/properties/route/properties/repeatInterval/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -3451,10 +10168,8 @@ vErrors.push(err89);
 }
 errors++;
 }
-}
-if(data57.name !== undefined){
-if(typeof data57.name !== "string"){
-const err90 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/authPassword/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/authPassword/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern10.test(data58)){
+const err90 = {instancePath:instancePath+"/spec/route/repeatInterval",schemaPath:"#/properties/spec/properties/route/properties/repeatInterval/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -3464,9 +10179,8 @@ vErrors.push(err90);
 errors++;
 }
 }
-if(data57.optional !== undefined){
-if(typeof data57.optional !== "boolean"){
-const err91 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/authPassword/optional",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/authPassword/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+else {
+const err91 = {instancePath:instancePath+"/spec/route/repeatInterval",schemaPath:"#/properties/spec/properties/route/properties/repeatInterval/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -3476,9 +10190,9 @@ vErrors.push(err91);
 errors++;
 }
 }
-}
-else {
-const err92 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/authPassword",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/authPassword/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data41.routes !== undefined){
+if(!(Array.isArray(data41.routes))){
+const err92 = {instancePath:instancePath+"/spec/route/routes",schemaPath:"#/properties/spec/properties/route/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -3488,11 +10202,9 @@ vErrors.push(err92);
 errors++;
 }
 }
-if(data55.authSecret !== undefined){
-let data61 = data55.authSecret;
-if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
-if(data61.key === undefined){
-const err93 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/authSecret",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/authSecret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+}
+else {
+const err93 = {instancePath:instancePath+"/spec/route",schemaPath:"#/properties/spec/properties/route/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -3501,9 +10213,10 @@ vErrors.push(err93);
 }
 errors++;
 }
-for(const key14 in data61){
-if(!(((key14 === "key") || (key14 === "name")) || (key14 === "optional"))){
-const err94 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/authSecret",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/authSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+}
+}
+else {
+const err94 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -3513,6715 +10226,14 @@ vErrors.push(err94);
 errors++;
 }
 }
-if(data61.key !== undefined){
-if(typeof data61.key !== "string"){
-const err95 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/authSecret/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/authSecret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err95 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err95];
 }
 else {
 vErrors.push(err95);
-}
-errors++;
-}
-}
-if(data61.name !== undefined){
-if(typeof data61.name !== "string"){
-const err96 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/authSecret/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/authSecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err96];
-}
-else {
-vErrors.push(err96);
-}
-errors++;
-}
-}
-if(data61.optional !== undefined){
-if(typeof data61.optional !== "boolean"){
-const err97 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/authSecret/optional",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/authSecret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err97];
-}
-else {
-vErrors.push(err97);
-}
-errors++;
-}
-}
-}
-else {
-const err98 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/authSecret",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/authSecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err98];
-}
-else {
-vErrors.push(err98);
-}
-errors++;
-}
-}
-if(data55.authUsername !== undefined){
-let data65 = data55.authUsername;
-if(typeof data65 === "string"){
-if(func1(data65) < 1){
-const err99 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/authUsername",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/authUsername/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err99];
-}
-else {
-vErrors.push(err99);
-}
-errors++;
-}
-}
-else {
-const err100 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/authUsername",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/authUsername/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err100];
-}
-else {
-vErrors.push(err100);
-}
-errors++;
-}
-}
-if(data55.forceImplicitTLS !== undefined){
-if(typeof data55.forceImplicitTLS !== "boolean"){
-const err101 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/forceImplicitTLS",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/forceImplicitTLS/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err101];
-}
-else {
-vErrors.push(err101);
-}
-errors++;
-}
-}
-if(data55.from !== undefined){
-let data67 = data55.from;
-if(typeof data67 === "string"){
-if(func1(data67) < 1){
-const err102 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/from",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/from/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err102];
-}
-else {
-vErrors.push(err102);
-}
-errors++;
-}
-}
-else {
-const err103 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/from",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err103];
-}
-else {
-vErrors.push(err103);
-}
-errors++;
-}
-}
-if(data55.headers !== undefined){
-let data68 = data55.headers;
-if(Array.isArray(data68)){
-const len14 = data68.length;
-for(let i14=0; i14<len14; i14++){
-let data69 = data68[i14];
-if(data69 && typeof data69 == "object" && !Array.isArray(data69)){
-if(data69.key === undefined){
-const err104 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/headers/" + i14,schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/headers/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err104];
-}
-else {
-vErrors.push(err104);
-}
-errors++;
-}
-if(data69.value === undefined){
-const err105 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/headers/" + i14,schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/headers/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
-if(vErrors === null){
-vErrors = [err105];
-}
-else {
-vErrors.push(err105);
-}
-errors++;
-}
-for(const key15 in data69){
-if(!((key15 === "key") || (key15 === "value"))){
-const err106 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/headers/" + i14,schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/headers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err106];
-}
-else {
-vErrors.push(err106);
-}
-errors++;
-}
-}
-if(data69.key !== undefined){
-let data70 = data69.key;
-if(typeof data70 === "string"){
-if(func1(data70) < 1){
-const err107 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/headers/" + i14+"/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/headers/items/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err107];
-}
-else {
-vErrors.push(err107);
-}
-errors++;
-}
-}
-else {
-const err108 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/headers/" + i14+"/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/headers/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err108];
-}
-else {
-vErrors.push(err108);
-}
-errors++;
-}
-}
-if(data69.value !== undefined){
-if(typeof data69.value !== "string"){
-const err109 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/headers/" + i14+"/value",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/headers/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err109];
-}
-else {
-vErrors.push(err109);
-}
-errors++;
-}
-}
-}
-else {
-const err110 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/headers/" + i14,schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/headers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err110];
-}
-else {
-vErrors.push(err110);
-}
-errors++;
-}
-}
-}
-else {
-const err111 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/headers",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/headers/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err111];
-}
-else {
-vErrors.push(err111);
-}
-errors++;
-}
-}
-if(data55.hello !== undefined){
-let data72 = data55.hello;
-if(typeof data72 === "string"){
-if(func1(data72) < 1){
-const err112 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/hello",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/hello/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err112];
-}
-else {
-vErrors.push(err112);
-}
-errors++;
-}
-}
-else {
-const err113 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/hello",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/hello/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err113];
-}
-else {
-vErrors.push(err113);
-}
-errors++;
-}
-}
-if(data55.html !== undefined){
-if(typeof data55.html !== "string"){
-const err114 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/html",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/html/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err114];
-}
-else {
-vErrors.push(err114);
-}
-errors++;
-}
-}
-if(data55.requireTLS !== undefined){
-if(typeof data55.requireTLS !== "boolean"){
-const err115 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/requireTLS",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/requireTLS/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err115];
-}
-else {
-vErrors.push(err115);
-}
-errors++;
-}
-}
-if(data55.sendResolved !== undefined){
-if(typeof data55.sendResolved !== "boolean"){
-const err116 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/sendResolved",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err116];
-}
-else {
-vErrors.push(err116);
-}
-errors++;
-}
-}
-if(data55.smarthost !== undefined){
-let data76 = data55.smarthost;
-if(typeof data76 === "string"){
-if(func1(data76) < 1){
-const err117 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/smarthost",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/smarthost/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err117];
-}
-else {
-vErrors.push(err117);
-}
-errors++;
-}
-}
-else {
-const err118 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/smarthost",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/smarthost/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err118];
-}
-else {
-vErrors.push(err118);
-}
-errors++;
-}
-}
-if(data55.text !== undefined){
-let data77 = data55.text;
-if(typeof data77 === "string"){
-if(func1(data77) < 1){
-const err119 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/text",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/text/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err119];
-}
-else {
-vErrors.push(err119);
-}
-errors++;
-}
-}
-else {
-const err120 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/text",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err120];
-}
-else {
-vErrors.push(err120);
-}
-errors++;
-}
-}
-if(data55.threading !== undefined){
-let data78 = data55.threading;
-if(data78 && typeof data78 == "object" && !Array.isArray(data78)){
-if(data78.threadByDate === undefined){
-const err121 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/threading",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/threading/required",keyword:"required",params:{missingProperty: "threadByDate"},message:"must have required property '"+"threadByDate"+"'"};
-if(vErrors === null){
-vErrors = [err121];
-}
-else {
-vErrors.push(err121);
-}
-errors++;
-}
-for(const key16 in data78){
-if(!(key16 === "threadByDate")){
-const err122 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/threading",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/threading/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err122];
-}
-else {
-vErrors.push(err122);
-}
-errors++;
-}
-}
-if(data78.threadByDate !== undefined){
-let data79 = data78.threadByDate;
-if(typeof data79 !== "string"){
-const err123 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/threading/threadByDate",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/threading/properties/threadByDate/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err123];
-}
-else {
-vErrors.push(err123);
-}
-errors++;
-}
-if(!((data79 === "Daily") || (data79 === "None"))){
-const err124 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/threading/threadByDate",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/threading/properties/threadByDate/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.receivers.items.properties.emailConfigs.items.properties.threading.properties.threadByDate.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err124];
-}
-else {
-vErrors.push(err124);
-}
-errors++;
-}
-}
-}
-else {
-const err125 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/threading",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/threading/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err125];
-}
-else {
-vErrors.push(err125);
-}
-errors++;
-}
-}
-if(data55.tlsConfig !== undefined){
-if(!(validate16(data55.tlsConfig, {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/tlsConfig",parentData:data55,parentDataProperty:"tlsConfig",rootData}))){
-vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
-errors = vErrors.length;
-}
-}
-if(data55.to !== undefined){
-let data81 = data55.to;
-if(typeof data81 === "string"){
-if(func1(data81) < 1){
-const err126 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/to",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/to/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err126];
-}
-else {
-vErrors.push(err126);
-}
-errors++;
-}
-}
-else {
-const err127 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13+"/to",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err127];
-}
-else {
-vErrors.push(err127);
-}
-errors++;
-}
-}
-}
-else {
-const err128 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs/" + i13,schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err128];
-}
-else {
-vErrors.push(err128);
-}
-errors++;
-}
-}
-}
-else {
-const err129 = {instancePath:instancePath+"/spec/receivers/" + i11+"/emailConfigs",schemaPath:"#/properties/spec/properties/receivers/items/properties/emailConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err129];
-}
-else {
-vErrors.push(err129);
-}
-errors++;
-}
-}
-if(data40.msteamsConfigs !== undefined){
-let data82 = data40.msteamsConfigs;
-if(Array.isArray(data82)){
-const len15 = data82.length;
-for(let i15=0; i15<len15; i15++){
-let data83 = data82[i15];
-if(data83 && typeof data83 == "object" && !Array.isArray(data83)){
-if(data83.webhookUrl === undefined){
-const err130 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsConfigs/" + i15,schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsConfigs/items/required",keyword:"required",params:{missingProperty: "webhookUrl"},message:"must have required property '"+"webhookUrl"+"'"};
-if(vErrors === null){
-vErrors = [err130];
-}
-else {
-vErrors.push(err130);
-}
-errors++;
-}
-for(const key17 in data83){
-if(!((((((key17 === "httpConfig") || (key17 === "sendResolved")) || (key17 === "summary")) || (key17 === "text")) || (key17 === "title")) || (key17 === "webhookUrl"))){
-const err131 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsConfigs/" + i15,schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err131];
-}
-else {
-vErrors.push(err131);
-}
-errors++;
-}
-}
-if(data83.httpConfig !== undefined){
-if(!(validate14(data83.httpConfig, {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsConfigs/" + i15+"/httpConfig",parentData:data83,parentDataProperty:"httpConfig",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data83.sendResolved !== undefined){
-if(typeof data83.sendResolved !== "boolean"){
-const err132 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsConfigs/" + i15+"/sendResolved",schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err132];
-}
-else {
-vErrors.push(err132);
-}
-errors++;
-}
-}
-if(data83.summary !== undefined){
-if(typeof data83.summary !== "string"){
-const err133 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsConfigs/" + i15+"/summary",schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsConfigs/items/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err133];
-}
-else {
-vErrors.push(err133);
-}
-errors++;
-}
-}
-if(data83.text !== undefined){
-if(typeof data83.text !== "string"){
-const err134 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsConfigs/" + i15+"/text",schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsConfigs/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err134];
-}
-else {
-vErrors.push(err134);
-}
-errors++;
-}
-}
-if(data83.title !== undefined){
-if(typeof data83.title !== "string"){
-const err135 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsConfigs/" + i15+"/title",schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsConfigs/items/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err135];
-}
-else {
-vErrors.push(err135);
-}
-errors++;
-}
-}
-if(data83.webhookUrl !== undefined){
-let data89 = data83.webhookUrl;
-if(data89 && typeof data89 == "object" && !Array.isArray(data89)){
-if(data89.key === undefined){
-const err136 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsConfigs/" + i15+"/webhookUrl",schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsConfigs/items/properties/webhookUrl/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err136];
-}
-else {
-vErrors.push(err136);
-}
-errors++;
-}
-for(const key18 in data89){
-if(!(((key18 === "key") || (key18 === "name")) || (key18 === "optional"))){
-const err137 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsConfigs/" + i15+"/webhookUrl",schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsConfigs/items/properties/webhookUrl/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err137];
-}
-else {
-vErrors.push(err137);
-}
-errors++;
-}
-}
-if(data89.key !== undefined){
-if(typeof data89.key !== "string"){
-const err138 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsConfigs/" + i15+"/webhookUrl/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsConfigs/items/properties/webhookUrl/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err138];
-}
-else {
-vErrors.push(err138);
-}
-errors++;
-}
-}
-if(data89.name !== undefined){
-if(typeof data89.name !== "string"){
-const err139 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsConfigs/" + i15+"/webhookUrl/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsConfigs/items/properties/webhookUrl/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err139];
-}
-else {
-vErrors.push(err139);
-}
-errors++;
-}
-}
-if(data89.optional !== undefined){
-if(typeof data89.optional !== "boolean"){
-const err140 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsConfigs/" + i15+"/webhookUrl/optional",schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsConfigs/items/properties/webhookUrl/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err140];
-}
-else {
-vErrors.push(err140);
-}
-errors++;
-}
-}
-}
-else {
-const err141 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsConfigs/" + i15+"/webhookUrl",schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsConfigs/items/properties/webhookUrl/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err141];
-}
-else {
-vErrors.push(err141);
-}
-errors++;
-}
-}
-}
-else {
-const err142 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsConfigs/" + i15,schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err142];
-}
-else {
-vErrors.push(err142);
-}
-errors++;
-}
-}
-}
-else {
-const err143 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsConfigs",schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err143];
-}
-else {
-vErrors.push(err143);
-}
-errors++;
-}
-}
-if(data40.msteamsv2Configs !== undefined){
-let data93 = data40.msteamsv2Configs;
-if(Array.isArray(data93)){
-const len16 = data93.length;
-for(let i16=0; i16<len16; i16++){
-let data94 = data93[i16];
-if(data94 && typeof data94 == "object" && !Array.isArray(data94)){
-for(const key19 in data94){
-if(!(((((key19 === "httpConfig") || (key19 === "sendResolved")) || (key19 === "text")) || (key19 === "title")) || (key19 === "webhookURL"))){
-const err144 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsv2Configs/" + i16,schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsv2Configs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err144];
-}
-else {
-vErrors.push(err144);
-}
-errors++;
-}
-}
-if(data94.httpConfig !== undefined){
-if(!(validate14(data94.httpConfig, {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsv2Configs/" + i16+"/httpConfig",parentData:data94,parentDataProperty:"httpConfig",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data94.sendResolved !== undefined){
-if(typeof data94.sendResolved !== "boolean"){
-const err145 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsv2Configs/" + i16+"/sendResolved",schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsv2Configs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err145];
-}
-else {
-vErrors.push(err145);
-}
-errors++;
-}
-}
-if(data94.text !== undefined){
-let data97 = data94.text;
-if(typeof data97 === "string"){
-if(func1(data97) < 1){
-const err146 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsv2Configs/" + i16+"/text",schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsv2Configs/items/properties/text/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err146];
-}
-else {
-vErrors.push(err146);
-}
-errors++;
-}
-}
-else {
-const err147 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsv2Configs/" + i16+"/text",schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsv2Configs/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err147];
-}
-else {
-vErrors.push(err147);
-}
-errors++;
-}
-}
-if(data94.title !== undefined){
-let data98 = data94.title;
-if(typeof data98 === "string"){
-if(func1(data98) < 1){
-const err148 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsv2Configs/" + i16+"/title",schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsv2Configs/items/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err148];
-}
-else {
-vErrors.push(err148);
-}
-errors++;
-}
-}
-else {
-const err149 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsv2Configs/" + i16+"/title",schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsv2Configs/items/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err149];
-}
-else {
-vErrors.push(err149);
-}
-errors++;
-}
-}
-if(data94.webhookURL !== undefined){
-let data99 = data94.webhookURL;
-if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
-if(data99.key === undefined){
-const err150 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsv2Configs/" + i16+"/webhookURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsv2Configs/items/properties/webhookURL/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err150];
-}
-else {
-vErrors.push(err150);
-}
-errors++;
-}
-for(const key20 in data99){
-if(!(((key20 === "key") || (key20 === "name")) || (key20 === "optional"))){
-const err151 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsv2Configs/" + i16+"/webhookURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsv2Configs/items/properties/webhookURL/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err151];
-}
-else {
-vErrors.push(err151);
-}
-errors++;
-}
-}
-if(data99.key !== undefined){
-if(typeof data99.key !== "string"){
-const err152 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsv2Configs/" + i16+"/webhookURL/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsv2Configs/items/properties/webhookURL/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err152];
-}
-else {
-vErrors.push(err152);
-}
-errors++;
-}
-}
-if(data99.name !== undefined){
-if(typeof data99.name !== "string"){
-const err153 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsv2Configs/" + i16+"/webhookURL/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsv2Configs/items/properties/webhookURL/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err153];
-}
-else {
-vErrors.push(err153);
-}
-errors++;
-}
-}
-if(data99.optional !== undefined){
-if(typeof data99.optional !== "boolean"){
-const err154 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsv2Configs/" + i16+"/webhookURL/optional",schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsv2Configs/items/properties/webhookURL/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err154];
-}
-else {
-vErrors.push(err154);
-}
-errors++;
-}
-}
-}
-else {
-const err155 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsv2Configs/" + i16+"/webhookURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsv2Configs/items/properties/webhookURL/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err155];
-}
-else {
-vErrors.push(err155);
-}
-errors++;
-}
-}
-}
-else {
-const err156 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsv2Configs/" + i16,schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsv2Configs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err156];
-}
-else {
-vErrors.push(err156);
-}
-errors++;
-}
-}
-}
-else {
-const err157 = {instancePath:instancePath+"/spec/receivers/" + i11+"/msteamsv2Configs",schemaPath:"#/properties/spec/properties/receivers/items/properties/msteamsv2Configs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err157];
-}
-else {
-vErrors.push(err157);
-}
-errors++;
-}
-}
-if(data40.name !== undefined){
-let data103 = data40.name;
-if(typeof data103 === "string"){
-if(func1(data103) < 1){
-const err158 = {instancePath:instancePath+"/spec/receivers/" + i11+"/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err158];
-}
-else {
-vErrors.push(err158);
-}
-errors++;
-}
-}
-else {
-const err159 = {instancePath:instancePath+"/spec/receivers/" + i11+"/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err159];
-}
-else {
-vErrors.push(err159);
-}
-errors++;
-}
-}
-if(data40.opsgenieConfigs !== undefined){
-let data104 = data40.opsgenieConfigs;
-if(Array.isArray(data104)){
-const len17 = data104.length;
-for(let i17=0; i17<len17; i17++){
-let data105 = data104[i17];
-if(data105 && typeof data105 == "object" && !Array.isArray(data105)){
-for(const key21 in data105){
-if(!(func0.call(schema0.properties.spec.properties.receivers.items.properties.opsgenieConfigs.items.properties, key21))){
-const err160 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17,schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err160];
-}
-else {
-vErrors.push(err160);
-}
-errors++;
-}
-}
-if(data105.actions !== undefined){
-let data106 = data105.actions;
-if(typeof data106 === "string"){
-if(func1(data106) < 1){
-const err161 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/actions",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/actions/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err161];
-}
-else {
-vErrors.push(err161);
-}
-errors++;
-}
-}
-else {
-const err162 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/actions",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/actions/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err162];
-}
-else {
-vErrors.push(err162);
-}
-errors++;
-}
-}
-if(data105.apiKey !== undefined){
-let data107 = data105.apiKey;
-if(data107 && typeof data107 == "object" && !Array.isArray(data107)){
-if(data107.key === undefined){
-const err163 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/apiKey",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/apiKey/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err163];
-}
-else {
-vErrors.push(err163);
-}
-errors++;
-}
-for(const key22 in data107){
-if(!(((key22 === "key") || (key22 === "name")) || (key22 === "optional"))){
-const err164 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/apiKey",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/apiKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err164];
-}
-else {
-vErrors.push(err164);
-}
-errors++;
-}
-}
-if(data107.key !== undefined){
-if(typeof data107.key !== "string"){
-const err165 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/apiKey/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/apiKey/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err165];
-}
-else {
-vErrors.push(err165);
-}
-errors++;
-}
-}
-if(data107.name !== undefined){
-if(typeof data107.name !== "string"){
-const err166 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/apiKey/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/apiKey/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err166];
-}
-else {
-vErrors.push(err166);
-}
-errors++;
-}
-}
-if(data107.optional !== undefined){
-if(typeof data107.optional !== "boolean"){
-const err167 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/apiKey/optional",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/apiKey/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err167];
-}
-else {
-vErrors.push(err167);
-}
-errors++;
-}
-}
-}
-else {
-const err168 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/apiKey",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/apiKey/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err168];
-}
-else {
-vErrors.push(err168);
-}
-errors++;
-}
-}
-if(data105.apiURL !== undefined){
-let data111 = data105.apiURL;
-if(typeof data111 === "string"){
-if(!pattern5.test(data111)){
-const err169 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/apiURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/apiURL/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\""};
-if(vErrors === null){
-vErrors = [err169];
-}
-else {
-vErrors.push(err169);
-}
-errors++;
-}
-}
-else {
-const err170 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/apiURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/apiURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err170];
-}
-else {
-vErrors.push(err170);
-}
-errors++;
-}
-}
-if(data105.description !== undefined){
-let data112 = data105.description;
-if(typeof data112 === "string"){
-if(func1(data112) < 1){
-const err171 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/description",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/description/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err171];
-}
-else {
-vErrors.push(err171);
-}
-errors++;
-}
-}
-else {
-const err172 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/description",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err172];
-}
-else {
-vErrors.push(err172);
-}
-errors++;
-}
-}
-if(data105.details !== undefined){
-let data113 = data105.details;
-if(Array.isArray(data113)){
-const len18 = data113.length;
-for(let i18=0; i18<len18; i18++){
-let data114 = data113[i18];
-if(data114 && typeof data114 == "object" && !Array.isArray(data114)){
-if(data114.key === undefined){
-const err173 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/details/" + i18,schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/details/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err173];
-}
-else {
-vErrors.push(err173);
-}
-errors++;
-}
-if(data114.value === undefined){
-const err174 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/details/" + i18,schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/details/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
-if(vErrors === null){
-vErrors = [err174];
-}
-else {
-vErrors.push(err174);
-}
-errors++;
-}
-for(const key23 in data114){
-if(!((key23 === "key") || (key23 === "value"))){
-const err175 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/details/" + i18,schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/details/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err175];
-}
-else {
-vErrors.push(err175);
-}
-errors++;
-}
-}
-if(data114.key !== undefined){
-let data115 = data114.key;
-if(typeof data115 === "string"){
-if(func1(data115) < 1){
-const err176 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/details/" + i18+"/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/details/items/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err176];
-}
-else {
-vErrors.push(err176);
-}
-errors++;
-}
-}
-else {
-const err177 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/details/" + i18+"/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/details/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err177];
-}
-else {
-vErrors.push(err177);
-}
-errors++;
-}
-}
-if(data114.value !== undefined){
-if(typeof data114.value !== "string"){
-const err178 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/details/" + i18+"/value",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/details/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err178];
-}
-else {
-vErrors.push(err178);
-}
-errors++;
-}
-}
-}
-else {
-const err179 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/details/" + i18,schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/details/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err179];
-}
-else {
-vErrors.push(err179);
-}
-errors++;
-}
-}
-}
-else {
-const err180 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/details",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/details/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err180];
-}
-else {
-vErrors.push(err180);
-}
-errors++;
-}
-}
-if(data105.entity !== undefined){
-let data117 = data105.entity;
-if(typeof data117 === "string"){
-if(func1(data117) < 1){
-const err181 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/entity",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/entity/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err181];
-}
-else {
-vErrors.push(err181);
-}
-errors++;
-}
-}
-else {
-const err182 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/entity",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/entity/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err182];
-}
-else {
-vErrors.push(err182);
-}
-errors++;
-}
-}
-if(data105.httpConfig !== undefined){
-if(!(validate14(data105.httpConfig, {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/httpConfig",parentData:data105,parentDataProperty:"httpConfig",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data105.message !== undefined){
-let data119 = data105.message;
-if(typeof data119 === "string"){
-if(func1(data119) < 1){
-const err183 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/message",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/message/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err183];
-}
-else {
-vErrors.push(err183);
-}
-errors++;
-}
-}
-else {
-const err184 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/message",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err184];
-}
-else {
-vErrors.push(err184);
-}
-errors++;
-}
-}
-if(data105.note !== undefined){
-let data120 = data105.note;
-if(typeof data120 === "string"){
-if(func1(data120) < 1){
-const err185 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/note",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/note/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err185];
-}
-else {
-vErrors.push(err185);
-}
-errors++;
-}
-}
-else {
-const err186 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/note",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/note/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err186];
-}
-else {
-vErrors.push(err186);
-}
-errors++;
-}
-}
-if(data105.priority !== undefined){
-let data121 = data105.priority;
-if(typeof data121 === "string"){
-if(func1(data121) < 1){
-const err187 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/priority",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/priority/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err187];
-}
-else {
-vErrors.push(err187);
-}
-errors++;
-}
-}
-else {
-const err188 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/priority",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/priority/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err188];
-}
-else {
-vErrors.push(err188);
-}
-errors++;
-}
-}
-if(data105.responders !== undefined){
-let data122 = data105.responders;
-if(Array.isArray(data122)){
-const len19 = data122.length;
-for(let i19=0; i19<len19; i19++){
-let data123 = data122[i19];
-if(data123 && typeof data123 == "object" && !Array.isArray(data123)){
-if(data123.type === undefined){
-const err189 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/responders/" + i19,schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/responders/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err189];
-}
-else {
-vErrors.push(err189);
-}
-errors++;
-}
-for(const key24 in data123){
-if(!((((key24 === "id") || (key24 === "name")) || (key24 === "type")) || (key24 === "username"))){
-const err190 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/responders/" + i19,schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/responders/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err190];
-}
-else {
-vErrors.push(err190);
-}
-errors++;
-}
-}
-if(data123.id !== undefined){
-let data124 = data123.id;
-if(typeof data124 === "string"){
-if(func1(data124) < 1){
-const err191 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/responders/" + i19+"/id",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/responders/items/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err191];
-}
-else {
-vErrors.push(err191);
-}
-errors++;
-}
-}
-else {
-const err192 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/responders/" + i19+"/id",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/responders/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err192];
-}
-else {
-vErrors.push(err192);
-}
-errors++;
-}
-}
-if(data123.name !== undefined){
-let data125 = data123.name;
-if(typeof data125 === "string"){
-if(func1(data125) < 1){
-const err193 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/responders/" + i19+"/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/responders/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err193];
-}
-else {
-vErrors.push(err193);
-}
-errors++;
-}
-}
-else {
-const err194 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/responders/" + i19+"/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/responders/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err194];
-}
-else {
-vErrors.push(err194);
-}
-errors++;
-}
-}
-if(data123.type !== undefined){
-let data126 = data123.type;
-if(!(((((data126 === "team") || (data126 === "teams")) || (data126 === "user")) || (data126 === "escalation")) || (data126 === "schedule"))){
-const err195 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/responders/" + i19+"/type",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/responders/items/properties/type/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.receivers.items.properties.opsgenieConfigs.items.properties.responders.items.properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err195];
-}
-else {
-vErrors.push(err195);
-}
-errors++;
-}
-if(typeof data126 === "string"){
-if(func1(data126) < 1){
-const err196 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/responders/" + i19+"/type",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/responders/items/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err196];
-}
-else {
-vErrors.push(err196);
-}
-errors++;
-}
-}
-else {
-const err197 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/responders/" + i19+"/type",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/responders/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err197];
-}
-else {
-vErrors.push(err197);
-}
-errors++;
-}
-}
-if(data123.username !== undefined){
-let data127 = data123.username;
-if(typeof data127 === "string"){
-if(func1(data127) < 1){
-const err198 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/responders/" + i19+"/username",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/responders/items/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err198];
-}
-else {
-vErrors.push(err198);
-}
-errors++;
-}
-}
-else {
-const err199 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/responders/" + i19+"/username",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/responders/items/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err199];
-}
-else {
-vErrors.push(err199);
-}
-errors++;
-}
-}
-}
-else {
-const err200 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/responders/" + i19,schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/responders/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err200];
-}
-else {
-vErrors.push(err200);
-}
-errors++;
-}
-}
-}
-else {
-const err201 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/responders",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/responders/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err201];
-}
-else {
-vErrors.push(err201);
-}
-errors++;
-}
-}
-if(data105.sendResolved !== undefined){
-if(typeof data105.sendResolved !== "boolean"){
-const err202 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/sendResolved",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err202];
-}
-else {
-vErrors.push(err202);
-}
-errors++;
-}
-}
-if(data105.source !== undefined){
-let data129 = data105.source;
-if(typeof data129 === "string"){
-if(func1(data129) < 1){
-const err203 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/source",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err203];
-}
-else {
-vErrors.push(err203);
-}
-errors++;
-}
-}
-else {
-const err204 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/source",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err204];
-}
-else {
-vErrors.push(err204);
-}
-errors++;
-}
-}
-if(data105.tags !== undefined){
-let data130 = data105.tags;
-if(typeof data130 === "string"){
-if(func1(data130) < 1){
-const err205 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/tags",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/tags/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err205];
-}
-else {
-vErrors.push(err205);
-}
-errors++;
-}
-}
-else {
-const err206 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/tags",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/tags/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err206];
-}
-else {
-vErrors.push(err206);
-}
-errors++;
-}
-}
-if(data105.updateAlerts !== undefined){
-if(typeof data105.updateAlerts !== "boolean"){
-const err207 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17+"/updateAlerts",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/properties/updateAlerts/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err207];
-}
-else {
-vErrors.push(err207);
-}
-errors++;
-}
-}
-}
-else {
-const err208 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs/" + i17,schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err208];
-}
-else {
-vErrors.push(err208);
-}
-errors++;
-}
-}
-}
-else {
-const err209 = {instancePath:instancePath+"/spec/receivers/" + i11+"/opsgenieConfigs",schemaPath:"#/properties/spec/properties/receivers/items/properties/opsgenieConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err209];
-}
-else {
-vErrors.push(err209);
-}
-errors++;
-}
-}
-if(data40.pagerdutyConfigs !== undefined){
-let data132 = data40.pagerdutyConfigs;
-if(Array.isArray(data132)){
-const len20 = data132.length;
-for(let i20=0; i20<len20; i20++){
-let data133 = data132[i20];
-if(data133 && typeof data133 == "object" && !Array.isArray(data133)){
-for(const key25 in data133){
-if(!(func0.call(schema0.properties.spec.properties.receivers.items.properties.pagerdutyConfigs.items.properties, key25))){
-const err210 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20,schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err210];
-}
-else {
-vErrors.push(err210);
-}
-errors++;
-}
-}
-if(data133.class !== undefined){
-let data134 = data133.class;
-if(typeof data134 === "string"){
-if(func1(data134) < 1){
-const err211 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/class",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/class/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err211];
-}
-else {
-vErrors.push(err211);
-}
-errors++;
-}
-}
-else {
-const err212 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/class",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/class/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err212];
-}
-else {
-vErrors.push(err212);
-}
-errors++;
-}
-}
-if(data133.client !== undefined){
-let data135 = data133.client;
-if(typeof data135 === "string"){
-if(func1(data135) < 1){
-const err213 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/client",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/client/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err213];
-}
-else {
-vErrors.push(err213);
-}
-errors++;
-}
-}
-else {
-const err214 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/client",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/client/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err214];
-}
-else {
-vErrors.push(err214);
-}
-errors++;
-}
-}
-if(data133.clientURL !== undefined){
-if(typeof data133.clientURL !== "string"){
-const err215 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/clientURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/clientURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err215];
-}
-else {
-vErrors.push(err215);
-}
-errors++;
-}
-}
-if(data133.component !== undefined){
-let data137 = data133.component;
-if(typeof data137 === "string"){
-if(func1(data137) < 1){
-const err216 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/component",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/component/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err216];
-}
-else {
-vErrors.push(err216);
-}
-errors++;
-}
-}
-else {
-const err217 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/component",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/component/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err217];
-}
-else {
-vErrors.push(err217);
-}
-errors++;
-}
-}
-if(data133.description !== undefined){
-let data138 = data133.description;
-if(typeof data138 === "string"){
-if(func1(data138) < 1){
-const err218 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/description",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/description/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err218];
-}
-else {
-vErrors.push(err218);
-}
-errors++;
-}
-}
-else {
-const err219 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/description",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err219];
-}
-else {
-vErrors.push(err219);
-}
-errors++;
-}
-}
-if(data133.details !== undefined){
-let data139 = data133.details;
-if(Array.isArray(data139)){
-const len21 = data139.length;
-for(let i21=0; i21<len21; i21++){
-let data140 = data139[i21];
-if(data140 && typeof data140 == "object" && !Array.isArray(data140)){
-if(data140.key === undefined){
-const err220 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/details/" + i21,schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/details/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err220];
-}
-else {
-vErrors.push(err220);
-}
-errors++;
-}
-if(data140.value === undefined){
-const err221 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/details/" + i21,schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/details/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
-if(vErrors === null){
-vErrors = [err221];
-}
-else {
-vErrors.push(err221);
-}
-errors++;
-}
-for(const key26 in data140){
-if(!((key26 === "key") || (key26 === "value"))){
-const err222 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/details/" + i21,schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/details/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err222];
-}
-else {
-vErrors.push(err222);
-}
-errors++;
-}
-}
-if(data140.key !== undefined){
-let data141 = data140.key;
-if(typeof data141 === "string"){
-if(func1(data141) < 1){
-const err223 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/details/" + i21+"/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/details/items/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err223];
-}
-else {
-vErrors.push(err223);
-}
-errors++;
-}
-}
-else {
-const err224 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/details/" + i21+"/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/details/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err224];
-}
-else {
-vErrors.push(err224);
-}
-errors++;
-}
-}
-if(data140.value !== undefined){
-if(typeof data140.value !== "string"){
-const err225 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/details/" + i21+"/value",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/details/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err225];
-}
-else {
-vErrors.push(err225);
-}
-errors++;
-}
-}
-}
-else {
-const err226 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/details/" + i21,schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/details/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err226];
-}
-else {
-vErrors.push(err226);
-}
-errors++;
-}
-}
-}
-else {
-const err227 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/details",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/details/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err227];
-}
-else {
-vErrors.push(err227);
-}
-errors++;
-}
-}
-if(data133.group !== undefined){
-let data143 = data133.group;
-if(typeof data143 === "string"){
-if(func1(data143) < 1){
-const err228 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/group",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/group/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err228];
-}
-else {
-vErrors.push(err228);
-}
-errors++;
-}
-}
-else {
-const err229 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/group",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err229];
-}
-else {
-vErrors.push(err229);
-}
-errors++;
-}
-}
-if(data133.httpConfig !== undefined){
-if(!(validate14(data133.httpConfig, {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/httpConfig",parentData:data133,parentDataProperty:"httpConfig",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data133.pagerDutyImageConfigs !== undefined){
-let data145 = data133.pagerDutyImageConfigs;
-if(Array.isArray(data145)){
-const len22 = data145.length;
-for(let i22=0; i22<len22; i22++){
-let data146 = data145[i22];
-if(data146 && typeof data146 == "object" && !Array.isArray(data146)){
-for(const key27 in data146){
-if(!(((key27 === "alt") || (key27 === "href")) || (key27 === "src"))){
-const err230 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/pagerDutyImageConfigs/" + i22,schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/pagerDutyImageConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err230];
-}
-else {
-vErrors.push(err230);
-}
-errors++;
-}
-}
-if(data146.alt !== undefined){
-let data147 = data146.alt;
-if(typeof data147 === "string"){
-if(func1(data147) < 1){
-const err231 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/pagerDutyImageConfigs/" + i22+"/alt",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/pagerDutyImageConfigs/items/properties/alt/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err231];
-}
-else {
-vErrors.push(err231);
-}
-errors++;
-}
-}
-else {
-const err232 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/pagerDutyImageConfigs/" + i22+"/alt",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/pagerDutyImageConfigs/items/properties/alt/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err232];
-}
-else {
-vErrors.push(err232);
-}
-errors++;
-}
-}
-if(data146.href !== undefined){
-if(typeof data146.href !== "string"){
-const err233 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/pagerDutyImageConfigs/" + i22+"/href",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/pagerDutyImageConfigs/items/properties/href/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err233];
-}
-else {
-vErrors.push(err233);
-}
-errors++;
-}
-}
-if(data146.src !== undefined){
-let data149 = data146.src;
-if(typeof data149 === "string"){
-if(func1(data149) < 1){
-const err234 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/pagerDutyImageConfigs/" + i22+"/src",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/pagerDutyImageConfigs/items/properties/src/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err234];
-}
-else {
-vErrors.push(err234);
-}
-errors++;
-}
-}
-else {
-const err235 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/pagerDutyImageConfigs/" + i22+"/src",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/pagerDutyImageConfigs/items/properties/src/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err235];
-}
-else {
-vErrors.push(err235);
-}
-errors++;
-}
-}
-}
-else {
-const err236 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/pagerDutyImageConfigs/" + i22,schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/pagerDutyImageConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err236];
-}
-else {
-vErrors.push(err236);
-}
-errors++;
-}
-}
-}
-else {
-const err237 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/pagerDutyImageConfigs",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/pagerDutyImageConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err237];
-}
-else {
-vErrors.push(err237);
-}
-errors++;
-}
-}
-if(data133.pagerDutyLinkConfigs !== undefined){
-let data150 = data133.pagerDutyLinkConfigs;
-if(Array.isArray(data150)){
-const len23 = data150.length;
-for(let i23=0; i23<len23; i23++){
-let data151 = data150[i23];
-if(data151 && typeof data151 == "object" && !Array.isArray(data151)){
-for(const key28 in data151){
-if(!((key28 === "alt") || (key28 === "href"))){
-const err238 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/pagerDutyLinkConfigs/" + i23,schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/pagerDutyLinkConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err238];
-}
-else {
-vErrors.push(err238);
-}
-errors++;
-}
-}
-if(data151.alt !== undefined){
-let data152 = data151.alt;
-if(typeof data152 === "string"){
-if(func1(data152) < 1){
-const err239 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/pagerDutyLinkConfigs/" + i23+"/alt",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/pagerDutyLinkConfigs/items/properties/alt/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err239];
-}
-else {
-vErrors.push(err239);
-}
-errors++;
-}
-}
-else {
-const err240 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/pagerDutyLinkConfigs/" + i23+"/alt",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/pagerDutyLinkConfigs/items/properties/alt/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err240];
-}
-else {
-vErrors.push(err240);
-}
-errors++;
-}
-}
-if(data151.href !== undefined){
-if(typeof data151.href !== "string"){
-const err241 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/pagerDutyLinkConfigs/" + i23+"/href",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/pagerDutyLinkConfigs/items/properties/href/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err241];
-}
-else {
-vErrors.push(err241);
-}
-errors++;
-}
-}
-}
-else {
-const err242 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/pagerDutyLinkConfigs/" + i23,schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/pagerDutyLinkConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err242];
-}
-else {
-vErrors.push(err242);
-}
-errors++;
-}
-}
-}
-else {
-const err243 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/pagerDutyLinkConfigs",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/pagerDutyLinkConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err243];
-}
-else {
-vErrors.push(err243);
-}
-errors++;
-}
-}
-if(data133.routingKey !== undefined){
-let data154 = data133.routingKey;
-if(data154 && typeof data154 == "object" && !Array.isArray(data154)){
-if(data154.key === undefined){
-const err244 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/routingKey",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/routingKey/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err244];
-}
-else {
-vErrors.push(err244);
-}
-errors++;
-}
-for(const key29 in data154){
-if(!(((key29 === "key") || (key29 === "name")) || (key29 === "optional"))){
-const err245 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/routingKey",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/routingKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err245];
-}
-else {
-vErrors.push(err245);
-}
-errors++;
-}
-}
-if(data154.key !== undefined){
-if(typeof data154.key !== "string"){
-const err246 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/routingKey/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/routingKey/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err246];
-}
-else {
-vErrors.push(err246);
-}
-errors++;
-}
-}
-if(data154.name !== undefined){
-if(typeof data154.name !== "string"){
-const err247 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/routingKey/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/routingKey/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err247];
-}
-else {
-vErrors.push(err247);
-}
-errors++;
-}
-}
-if(data154.optional !== undefined){
-if(typeof data154.optional !== "boolean"){
-const err248 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/routingKey/optional",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/routingKey/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err248];
-}
-else {
-vErrors.push(err248);
-}
-errors++;
-}
-}
-}
-else {
-const err249 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/routingKey",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/routingKey/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err249];
-}
-else {
-vErrors.push(err249);
-}
-errors++;
-}
-}
-if(data133.sendResolved !== undefined){
-if(typeof data133.sendResolved !== "boolean"){
-const err250 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/sendResolved",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err250];
-}
-else {
-vErrors.push(err250);
-}
-errors++;
-}
-}
-if(data133.serviceKey !== undefined){
-let data159 = data133.serviceKey;
-if(data159 && typeof data159 == "object" && !Array.isArray(data159)){
-if(data159.key === undefined){
-const err251 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/serviceKey",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/serviceKey/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err251];
-}
-else {
-vErrors.push(err251);
-}
-errors++;
-}
-for(const key30 in data159){
-if(!(((key30 === "key") || (key30 === "name")) || (key30 === "optional"))){
-const err252 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/serviceKey",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/serviceKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err252];
-}
-else {
-vErrors.push(err252);
-}
-errors++;
-}
-}
-if(data159.key !== undefined){
-if(typeof data159.key !== "string"){
-const err253 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/serviceKey/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/serviceKey/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err253];
-}
-else {
-vErrors.push(err253);
-}
-errors++;
-}
-}
-if(data159.name !== undefined){
-if(typeof data159.name !== "string"){
-const err254 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/serviceKey/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/serviceKey/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err254];
-}
-else {
-vErrors.push(err254);
-}
-errors++;
-}
-}
-if(data159.optional !== undefined){
-if(typeof data159.optional !== "boolean"){
-const err255 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/serviceKey/optional",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/serviceKey/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err255];
-}
-else {
-vErrors.push(err255);
-}
-errors++;
-}
-}
-}
-else {
-const err256 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/serviceKey",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/serviceKey/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err256];
-}
-else {
-vErrors.push(err256);
-}
-errors++;
-}
-}
-if(data133.severity !== undefined){
-let data163 = data133.severity;
-if(typeof data163 === "string"){
-if(func1(data163) < 1){
-const err257 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/severity",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/severity/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err257];
-}
-else {
-vErrors.push(err257);
-}
-errors++;
-}
-}
-else {
-const err258 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/severity",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err258];
-}
-else {
-vErrors.push(err258);
-}
-errors++;
-}
-}
-if(data133.source !== undefined){
-let data164 = data133.source;
-if(typeof data164 === "string"){
-if(func1(data164) < 1){
-const err259 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/source",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err259];
-}
-else {
-vErrors.push(err259);
-}
-errors++;
-}
-}
-else {
-const err260 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/source",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err260];
-}
-else {
-vErrors.push(err260);
-}
-errors++;
-}
-}
-if(data133.timeout !== undefined){
-let data165 = data133.timeout;
-if(typeof data165 === "string"){
-if(!pattern10.test(data165)){
-const err261 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/timeout",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
-if(vErrors === null){
-vErrors = [err261];
-}
-else {
-vErrors.push(err261);
-}
-errors++;
-}
-}
-else {
-const err262 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/timeout",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err262];
-}
-else {
-vErrors.push(err262);
-}
-errors++;
-}
-}
-if(data133.url !== undefined){
-let data166 = data133.url;
-if(typeof data166 === "string"){
-if(!pattern5.test(data166)){
-const err263 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/url",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\""};
-if(vErrors === null){
-vErrors = [err263];
-}
-else {
-vErrors.push(err263);
-}
-errors++;
-}
-}
-else {
-const err264 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20+"/url",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err264];
-}
-else {
-vErrors.push(err264);
-}
-errors++;
-}
-}
-}
-else {
-const err265 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs/" + i20,schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err265];
-}
-else {
-vErrors.push(err265);
-}
-errors++;
-}
-}
-}
-else {
-const err266 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pagerdutyConfigs",schemaPath:"#/properties/spec/properties/receivers/items/properties/pagerdutyConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err266];
-}
-else {
-vErrors.push(err266);
-}
-errors++;
-}
-}
-if(data40.pushoverConfigs !== undefined){
-let data167 = data40.pushoverConfigs;
-if(Array.isArray(data167)){
-const len24 = data167.length;
-for(let i24=0; i24<len24; i24++){
-let data168 = data167[i24];
-if(data168 && typeof data168 == "object" && !Array.isArray(data168)){
-for(const key31 in data168){
-if(!(func0.call(schema0.properties.spec.properties.receivers.items.properties.pushoverConfigs.items.properties, key31))){
-const err267 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24,schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err267];
-}
-else {
-vErrors.push(err267);
-}
-errors++;
-}
-}
-if(data168.device !== undefined){
-let data169 = data168.device;
-if(typeof data169 === "string"){
-if(func1(data169) < 1){
-const err268 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/device",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/device/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err268];
-}
-else {
-vErrors.push(err268);
-}
-errors++;
-}
-}
-else {
-const err269 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/device",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/device/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err269];
-}
-else {
-vErrors.push(err269);
-}
-errors++;
-}
-}
-if(data168.expire !== undefined){
-let data170 = data168.expire;
-if(typeof data170 === "string"){
-if(!pattern12.test(data170)){
-const err270 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/expire",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/expire/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$"},message:"must match pattern \""+"^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$"+"\""};
-if(vErrors === null){
-vErrors = [err270];
-}
-else {
-vErrors.push(err270);
-}
-errors++;
-}
-}
-else {
-const err271 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/expire",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/expire/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err271];
-}
-else {
-vErrors.push(err271);
-}
-errors++;
-}
-}
-if(data168.html !== undefined){
-if(typeof data168.html !== "boolean"){
-const err272 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/html",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/html/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err272];
-}
-else {
-vErrors.push(err272);
-}
-errors++;
-}
-}
-if(data168.httpConfig !== undefined){
-if(!(validate14(data168.httpConfig, {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/httpConfig",parentData:data168,parentDataProperty:"httpConfig",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data168.message !== undefined){
-let data173 = data168.message;
-if(typeof data173 === "string"){
-if(func1(data173) < 1){
-const err273 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/message",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/message/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err273];
-}
-else {
-vErrors.push(err273);
-}
-errors++;
-}
-}
-else {
-const err274 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/message",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err274];
-}
-else {
-vErrors.push(err274);
-}
-errors++;
-}
-}
-if(data168.monospace !== undefined){
-if(typeof data168.monospace !== "boolean"){
-const err275 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/monospace",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/monospace/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err275];
-}
-else {
-vErrors.push(err275);
-}
-errors++;
-}
-}
-if(data168.priority !== undefined){
-let data175 = data168.priority;
-if(typeof data175 === "string"){
-if(func1(data175) < 1){
-const err276 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/priority",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/priority/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err276];
-}
-else {
-vErrors.push(err276);
-}
-errors++;
-}
-}
-else {
-const err277 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/priority",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/priority/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err277];
-}
-else {
-vErrors.push(err277);
-}
-errors++;
-}
-}
-if(data168.retry !== undefined){
-let data176 = data168.retry;
-if(typeof data176 === "string"){
-if(!pattern12.test(data176)){
-const err278 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/retry",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/retry/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$"},message:"must match pattern \""+"^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$"+"\""};
-if(vErrors === null){
-vErrors = [err278];
-}
-else {
-vErrors.push(err278);
-}
-errors++;
-}
-}
-else {
-const err279 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/retry",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/retry/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err279];
-}
-else {
-vErrors.push(err279);
-}
-errors++;
-}
-}
-if(data168.sendResolved !== undefined){
-if(typeof data168.sendResolved !== "boolean"){
-const err280 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/sendResolved",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err280];
-}
-else {
-vErrors.push(err280);
-}
-errors++;
-}
-}
-if(data168.sound !== undefined){
-let data178 = data168.sound;
-if(typeof data178 === "string"){
-if(func1(data178) < 1){
-const err281 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/sound",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/sound/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err281];
-}
-else {
-vErrors.push(err281);
-}
-errors++;
-}
-}
-else {
-const err282 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/sound",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/sound/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err282];
-}
-else {
-vErrors.push(err282);
-}
-errors++;
-}
-}
-if(data168.title !== undefined){
-let data179 = data168.title;
-if(typeof data179 === "string"){
-if(func1(data179) < 1){
-const err283 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/title",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err283];
-}
-else {
-vErrors.push(err283);
-}
-errors++;
-}
-}
-else {
-const err284 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/title",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err284];
-}
-else {
-vErrors.push(err284);
-}
-errors++;
-}
-}
-if(data168.token !== undefined){
-let data180 = data168.token;
-if(data180 && typeof data180 == "object" && !Array.isArray(data180)){
-if(data180.key === undefined){
-const err285 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/token",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/token/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err285];
-}
-else {
-vErrors.push(err285);
-}
-errors++;
-}
-for(const key32 in data180){
-if(!(((key32 === "key") || (key32 === "name")) || (key32 === "optional"))){
-const err286 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/token",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/token/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err286];
-}
-else {
-vErrors.push(err286);
-}
-errors++;
-}
-}
-if(data180.key !== undefined){
-if(typeof data180.key !== "string"){
-const err287 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/token/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/token/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err287];
-}
-else {
-vErrors.push(err287);
-}
-errors++;
-}
-}
-if(data180.name !== undefined){
-if(typeof data180.name !== "string"){
-const err288 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/token/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/token/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err288];
-}
-else {
-vErrors.push(err288);
-}
-errors++;
-}
-}
-if(data180.optional !== undefined){
-if(typeof data180.optional !== "boolean"){
-const err289 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/token/optional",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/token/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err289];
-}
-else {
-vErrors.push(err289);
-}
-errors++;
-}
-}
-}
-else {
-const err290 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/token",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/token/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err290];
-}
-else {
-vErrors.push(err290);
-}
-errors++;
-}
-}
-if(data168.tokenFile !== undefined){
-let data184 = data168.tokenFile;
-if(typeof data184 === "string"){
-if(func1(data184) < 1){
-const err291 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/tokenFile",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/tokenFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err291];
-}
-else {
-vErrors.push(err291);
-}
-errors++;
-}
-}
-else {
-const err292 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/tokenFile",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/tokenFile/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err292];
-}
-else {
-vErrors.push(err292);
-}
-errors++;
-}
-}
-if(data168.ttl !== undefined){
-let data185 = data168.ttl;
-if(typeof data185 === "string"){
-if(!pattern10.test(data185)){
-const err293 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/ttl",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/ttl/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
-if(vErrors === null){
-vErrors = [err293];
-}
-else {
-vErrors.push(err293);
-}
-errors++;
-}
-}
-else {
-const err294 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/ttl",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/ttl/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err294];
-}
-else {
-vErrors.push(err294);
-}
-errors++;
-}
-}
-if(data168.url !== undefined){
-if(typeof data168.url !== "string"){
-const err295 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/url",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err295];
-}
-else {
-vErrors.push(err295);
-}
-errors++;
-}
-}
-if(data168.urlTitle !== undefined){
-let data187 = data168.urlTitle;
-if(typeof data187 === "string"){
-if(func1(data187) < 1){
-const err296 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/urlTitle",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/urlTitle/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err296];
-}
-else {
-vErrors.push(err296);
-}
-errors++;
-}
-}
-else {
-const err297 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/urlTitle",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/urlTitle/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err297];
-}
-else {
-vErrors.push(err297);
-}
-errors++;
-}
-}
-if(data168.userKey !== undefined){
-let data188 = data168.userKey;
-if(data188 && typeof data188 == "object" && !Array.isArray(data188)){
-if(data188.key === undefined){
-const err298 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/userKey",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/userKey/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err298];
-}
-else {
-vErrors.push(err298);
-}
-errors++;
-}
-for(const key33 in data188){
-if(!(((key33 === "key") || (key33 === "name")) || (key33 === "optional"))){
-const err299 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/userKey",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/userKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err299];
-}
-else {
-vErrors.push(err299);
-}
-errors++;
-}
-}
-if(data188.key !== undefined){
-if(typeof data188.key !== "string"){
-const err300 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/userKey/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/userKey/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err300];
-}
-else {
-vErrors.push(err300);
-}
-errors++;
-}
-}
-if(data188.name !== undefined){
-if(typeof data188.name !== "string"){
-const err301 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/userKey/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/userKey/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err301];
-}
-else {
-vErrors.push(err301);
-}
-errors++;
-}
-}
-if(data188.optional !== undefined){
-if(typeof data188.optional !== "boolean"){
-const err302 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/userKey/optional",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/userKey/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err302];
-}
-else {
-vErrors.push(err302);
-}
-errors++;
-}
-}
-}
-else {
-const err303 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/userKey",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/userKey/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err303];
-}
-else {
-vErrors.push(err303);
-}
-errors++;
-}
-}
-if(data168.userKeyFile !== undefined){
-let data192 = data168.userKeyFile;
-if(typeof data192 === "string"){
-if(func1(data192) < 1){
-const err304 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/userKeyFile",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/userKeyFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err304];
-}
-else {
-vErrors.push(err304);
-}
-errors++;
-}
-}
-else {
-const err305 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24+"/userKeyFile",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/properties/userKeyFile/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err305];
-}
-else {
-vErrors.push(err305);
-}
-errors++;
-}
-}
-}
-else {
-const err306 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs/" + i24,schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err306];
-}
-else {
-vErrors.push(err306);
-}
-errors++;
-}
-}
-}
-else {
-const err307 = {instancePath:instancePath+"/spec/receivers/" + i11+"/pushoverConfigs",schemaPath:"#/properties/spec/properties/receivers/items/properties/pushoverConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err307];
-}
-else {
-vErrors.push(err307);
-}
-errors++;
-}
-}
-if(data40.rocketchatConfigs !== undefined){
-let data193 = data40.rocketchatConfigs;
-if(Array.isArray(data193)){
-const len25 = data193.length;
-for(let i25=0; i25<len25; i25++){
-let data194 = data193[i25];
-if(data194 && typeof data194 == "object" && !Array.isArray(data194)){
-if(data194.token === undefined){
-const err308 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25,schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/required",keyword:"required",params:{missingProperty: "token"},message:"must have required property '"+"token"+"'"};
-if(vErrors === null){
-vErrors = [err308];
-}
-else {
-vErrors.push(err308);
-}
-errors++;
-}
-if(data194.tokenID === undefined){
-const err309 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25,schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/required",keyword:"required",params:{missingProperty: "tokenID"},message:"must have required property '"+"tokenID"+"'"};
-if(vErrors === null){
-vErrors = [err309];
-}
-else {
-vErrors.push(err309);
-}
-errors++;
-}
-for(const key34 in data194){
-if(!(func0.call(schema0.properties.spec.properties.receivers.items.properties.rocketchatConfigs.items.properties, key34))){
-const err310 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25,schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key34},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err310];
-}
-else {
-vErrors.push(err310);
-}
-errors++;
-}
-}
-if(data194.actions !== undefined){
-let data195 = data194.actions;
-if(Array.isArray(data195)){
-if(data195.length < 1){
-const err311 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/actions",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/actions/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err311];
-}
-else {
-vErrors.push(err311);
-}
-errors++;
-}
-const len26 = data195.length;
-for(let i26=0; i26<len26; i26++){
-let data196 = data195[i26];
-if(data196 && typeof data196 == "object" && !Array.isArray(data196)){
-for(const key35 in data196){
-if(!(((key35 === "msg") || (key35 === "text")) || (key35 === "url"))){
-const err312 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/actions/" + i26,schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/actions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key35},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err312];
-}
-else {
-vErrors.push(err312);
-}
-errors++;
-}
-}
-if(data196.msg !== undefined){
-let data197 = data196.msg;
-if(typeof data197 === "string"){
-if(func1(data197) < 1){
-const err313 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/actions/" + i26+"/msg",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/actions/items/properties/msg/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err313];
-}
-else {
-vErrors.push(err313);
-}
-errors++;
-}
-}
-else {
-const err314 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/actions/" + i26+"/msg",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/actions/items/properties/msg/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err314];
-}
-else {
-vErrors.push(err314);
-}
-errors++;
-}
-}
-if(data196.text !== undefined){
-let data198 = data196.text;
-if(typeof data198 === "string"){
-if(func1(data198) < 1){
-const err315 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/actions/" + i26+"/text",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/actions/items/properties/text/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err315];
-}
-else {
-vErrors.push(err315);
-}
-errors++;
-}
-}
-else {
-const err316 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/actions/" + i26+"/text",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/actions/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err316];
-}
-else {
-vErrors.push(err316);
-}
-errors++;
-}
-}
-if(data196.url !== undefined){
-if(typeof data196.url !== "string"){
-const err317 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/actions/" + i26+"/url",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/actions/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err317];
-}
-else {
-vErrors.push(err317);
-}
-errors++;
-}
-}
-}
-else {
-const err318 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/actions/" + i26,schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/actions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err318];
-}
-else {
-vErrors.push(err318);
-}
-errors++;
-}
-}
-}
-else {
-const err319 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/actions",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/actions/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err319];
-}
-else {
-vErrors.push(err319);
-}
-errors++;
-}
-}
-if(data194.apiURL !== undefined){
-let data200 = data194.apiURL;
-if(typeof data200 === "string"){
-if(!pattern5.test(data200)){
-const err320 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/apiURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/apiURL/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\""};
-if(vErrors === null){
-vErrors = [err320];
-}
-else {
-vErrors.push(err320);
-}
-errors++;
-}
-}
-else {
-const err321 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/apiURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/apiURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err321];
-}
-else {
-vErrors.push(err321);
-}
-errors++;
-}
-}
-if(data194.channel !== undefined){
-let data201 = data194.channel;
-if(typeof data201 === "string"){
-if(func1(data201) < 1){
-const err322 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/channel",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/channel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err322];
-}
-else {
-vErrors.push(err322);
-}
-errors++;
-}
-}
-else {
-const err323 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/channel",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/channel/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err323];
-}
-else {
-vErrors.push(err323);
-}
-errors++;
-}
-}
-if(data194.color !== undefined){
-let data202 = data194.color;
-if(typeof data202 === "string"){
-if(func1(data202) < 1){
-const err324 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/color",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/color/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err324];
-}
-else {
-vErrors.push(err324);
-}
-errors++;
-}
-}
-else {
-const err325 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/color",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/color/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err325];
-}
-else {
-vErrors.push(err325);
-}
-errors++;
-}
-}
-if(data194.emoji !== undefined){
-let data203 = data194.emoji;
-if(typeof data203 === "string"){
-if(func1(data203) < 1){
-const err326 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/emoji",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/emoji/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err326];
-}
-else {
-vErrors.push(err326);
-}
-errors++;
-}
-}
-else {
-const err327 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/emoji",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/emoji/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err327];
-}
-else {
-vErrors.push(err327);
-}
-errors++;
-}
-}
-if(data194.fields !== undefined){
-let data204 = data194.fields;
-if(Array.isArray(data204)){
-if(data204.length < 1){
-const err328 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/fields",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/fields/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err328];
-}
-else {
-vErrors.push(err328);
-}
-errors++;
-}
-const len27 = data204.length;
-for(let i27=0; i27<len27; i27++){
-let data205 = data204[i27];
-if(data205 && typeof data205 == "object" && !Array.isArray(data205)){
-for(const key36 in data205){
-if(!(((key36 === "short") || (key36 === "title")) || (key36 === "value"))){
-const err329 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/fields/" + i27,schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/fields/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key36},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err329];
-}
-else {
-vErrors.push(err329);
-}
-errors++;
-}
-}
-if(data205.short !== undefined){
-if(typeof data205.short !== "boolean"){
-const err330 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/fields/" + i27+"/short",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/fields/items/properties/short/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err330];
-}
-else {
-vErrors.push(err330);
-}
-errors++;
-}
-}
-if(data205.title !== undefined){
-let data207 = data205.title;
-if(typeof data207 === "string"){
-if(func1(data207) < 1){
-const err331 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/fields/" + i27+"/title",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/fields/items/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err331];
-}
-else {
-vErrors.push(err331);
-}
-errors++;
-}
-}
-else {
-const err332 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/fields/" + i27+"/title",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/fields/items/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err332];
-}
-else {
-vErrors.push(err332);
-}
-errors++;
-}
-}
-if(data205.value !== undefined){
-let data208 = data205.value;
-if(typeof data208 === "string"){
-if(func1(data208) < 1){
-const err333 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/fields/" + i27+"/value",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/fields/items/properties/value/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err333];
-}
-else {
-vErrors.push(err333);
-}
-errors++;
-}
-}
-else {
-const err334 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/fields/" + i27+"/value",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/fields/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err334];
-}
-else {
-vErrors.push(err334);
-}
-errors++;
-}
-}
-}
-else {
-const err335 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/fields/" + i27,schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/fields/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err335];
-}
-else {
-vErrors.push(err335);
-}
-errors++;
-}
-}
-}
-else {
-const err336 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/fields",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err336];
-}
-else {
-vErrors.push(err336);
-}
-errors++;
-}
-}
-if(data194.httpConfig !== undefined){
-if(!(validate14(data194.httpConfig, {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/httpConfig",parentData:data194,parentDataProperty:"httpConfig",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data194.iconURL !== undefined){
-if(typeof data194.iconURL !== "string"){
-const err337 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/iconURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/iconURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err337];
-}
-else {
-vErrors.push(err337);
-}
-errors++;
-}
-}
-if(data194.imageURL !== undefined){
-if(typeof data194.imageURL !== "string"){
-const err338 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/imageURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/imageURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err338];
-}
-else {
-vErrors.push(err338);
-}
-errors++;
-}
-}
-if(data194.linkNames !== undefined){
-if(typeof data194.linkNames !== "boolean"){
-const err339 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/linkNames",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/linkNames/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err339];
-}
-else {
-vErrors.push(err339);
-}
-errors++;
-}
-}
-if(data194.sendResolved !== undefined){
-if(typeof data194.sendResolved !== "boolean"){
-const err340 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/sendResolved",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err340];
-}
-else {
-vErrors.push(err340);
-}
-errors++;
-}
-}
-if(data194.shortFields !== undefined){
-if(typeof data194.shortFields !== "boolean"){
-const err341 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/shortFields",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/shortFields/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err341];
-}
-else {
-vErrors.push(err341);
-}
-errors++;
-}
-}
-if(data194.text !== undefined){
-let data215 = data194.text;
-if(typeof data215 === "string"){
-if(func1(data215) < 1){
-const err342 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/text",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/text/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err342];
-}
-else {
-vErrors.push(err342);
-}
-errors++;
-}
-}
-else {
-const err343 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/text",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err343];
-}
-else {
-vErrors.push(err343);
-}
-errors++;
-}
-}
-if(data194.thumbURL !== undefined){
-if(typeof data194.thumbURL !== "string"){
-const err344 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/thumbURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/thumbURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err344];
-}
-else {
-vErrors.push(err344);
-}
-errors++;
-}
-}
-if(data194.title !== undefined){
-let data217 = data194.title;
-if(typeof data217 === "string"){
-if(func1(data217) < 1){
-const err345 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/title",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err345];
-}
-else {
-vErrors.push(err345);
-}
-errors++;
-}
-}
-else {
-const err346 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/title",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err346];
-}
-else {
-vErrors.push(err346);
-}
-errors++;
-}
-}
-if(data194.titleLink !== undefined){
-let data218 = data194.titleLink;
-if(typeof data218 === "string"){
-if(func1(data218) < 1){
-const err347 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/titleLink",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/titleLink/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err347];
-}
-else {
-vErrors.push(err347);
-}
-errors++;
-}
-}
-else {
-const err348 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/titleLink",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/titleLink/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err348];
-}
-else {
-vErrors.push(err348);
-}
-errors++;
-}
-}
-if(data194.token !== undefined){
-let data219 = data194.token;
-if(data219 && typeof data219 == "object" && !Array.isArray(data219)){
-if(data219.key === undefined){
-const err349 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/token",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/token/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err349];
-}
-else {
-vErrors.push(err349);
-}
-errors++;
-}
-for(const key37 in data219){
-if(!(((key37 === "key") || (key37 === "name")) || (key37 === "optional"))){
-const err350 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/token",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/token/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key37},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err350];
-}
-else {
-vErrors.push(err350);
-}
-errors++;
-}
-}
-if(data219.key !== undefined){
-if(typeof data219.key !== "string"){
-const err351 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/token/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/token/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err351];
-}
-else {
-vErrors.push(err351);
-}
-errors++;
-}
-}
-if(data219.name !== undefined){
-if(typeof data219.name !== "string"){
-const err352 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/token/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/token/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err352];
-}
-else {
-vErrors.push(err352);
-}
-errors++;
-}
-}
-if(data219.optional !== undefined){
-if(typeof data219.optional !== "boolean"){
-const err353 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/token/optional",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/token/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err353];
-}
-else {
-vErrors.push(err353);
-}
-errors++;
-}
-}
-}
-else {
-const err354 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/token",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/token/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err354];
-}
-else {
-vErrors.push(err354);
-}
-errors++;
-}
-}
-if(data194.tokenID !== undefined){
-let data223 = data194.tokenID;
-if(data223 && typeof data223 == "object" && !Array.isArray(data223)){
-if(data223.key === undefined){
-const err355 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/tokenID",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/tokenID/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err355];
-}
-else {
-vErrors.push(err355);
-}
-errors++;
-}
-for(const key38 in data223){
-if(!(((key38 === "key") || (key38 === "name")) || (key38 === "optional"))){
-const err356 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/tokenID",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/tokenID/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key38},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err356];
-}
-else {
-vErrors.push(err356);
-}
-errors++;
-}
-}
-if(data223.key !== undefined){
-if(typeof data223.key !== "string"){
-const err357 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/tokenID/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/tokenID/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err357];
-}
-else {
-vErrors.push(err357);
-}
-errors++;
-}
-}
-if(data223.name !== undefined){
-if(typeof data223.name !== "string"){
-const err358 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/tokenID/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/tokenID/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err358];
-}
-else {
-vErrors.push(err358);
-}
-errors++;
-}
-}
-if(data223.optional !== undefined){
-if(typeof data223.optional !== "boolean"){
-const err359 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/tokenID/optional",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/tokenID/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err359];
-}
-else {
-vErrors.push(err359);
-}
-errors++;
-}
-}
-}
-else {
-const err360 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25+"/tokenID",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/properties/tokenID/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err360];
-}
-else {
-vErrors.push(err360);
-}
-errors++;
-}
-}
-}
-else {
-const err361 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs/" + i25,schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err361];
-}
-else {
-vErrors.push(err361);
-}
-errors++;
-}
-}
-}
-else {
-const err362 = {instancePath:instancePath+"/spec/receivers/" + i11+"/rocketchatConfigs",schemaPath:"#/properties/spec/properties/receivers/items/properties/rocketchatConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err362];
-}
-else {
-vErrors.push(err362);
-}
-errors++;
-}
-}
-if(data40.slackConfigs !== undefined){
-let data227 = data40.slackConfigs;
-if(Array.isArray(data227)){
-const len28 = data227.length;
-for(let i28=0; i28<len28; i28++){
-let data228 = data227[i28];
-if(data228 && typeof data228 == "object" && !Array.isArray(data228)){
-for(const key39 in data228){
-if(!(func0.call(schema0.properties.spec.properties.receivers.items.properties.slackConfigs.items.properties, key39))){
-const err363 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28,schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key39},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err363];
-}
-else {
-vErrors.push(err363);
-}
-errors++;
-}
-}
-if(data228.actions !== undefined){
-let data229 = data228.actions;
-if(Array.isArray(data229)){
-if(data229.length < 1){
-const err364 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err364];
-}
-else {
-vErrors.push(err364);
-}
-errors++;
-}
-const len29 = data229.length;
-for(let i29=0; i29<len29; i29++){
-let data230 = data229[i29];
-if(data230 && typeof data230 == "object" && !Array.isArray(data230)){
-if(data230.text === undefined){
-const err365 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29,schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/required",keyword:"required",params:{missingProperty: "text"},message:"must have required property '"+"text"+"'"};
-if(vErrors === null){
-vErrors = [err365];
-}
-else {
-vErrors.push(err365);
-}
-errors++;
-}
-if(data230.type === undefined){
-const err366 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29,schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err366];
-}
-else {
-vErrors.push(err366);
-}
-errors++;
-}
-for(const key40 in data230){
-if(!(((((((key40 === "confirm") || (key40 === "name")) || (key40 === "style")) || (key40 === "text")) || (key40 === "type")) || (key40 === "url")) || (key40 === "value"))){
-const err367 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29,schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key40},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err367];
-}
-else {
-vErrors.push(err367);
-}
-errors++;
-}
-}
-if(data230.confirm !== undefined){
-let data231 = data230.confirm;
-if(data231 && typeof data231 == "object" && !Array.isArray(data231)){
-if(data231.text === undefined){
-const err368 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29+"/confirm",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/properties/confirm/required",keyword:"required",params:{missingProperty: "text"},message:"must have required property '"+"text"+"'"};
-if(vErrors === null){
-vErrors = [err368];
-}
-else {
-vErrors.push(err368);
-}
-errors++;
-}
-for(const key41 in data231){
-if(!((((key41 === "dismissText") || (key41 === "okText")) || (key41 === "text")) || (key41 === "title"))){
-const err369 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29+"/confirm",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/properties/confirm/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key41},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err369];
-}
-else {
-vErrors.push(err369);
-}
-errors++;
-}
-}
-if(data231.dismissText !== undefined){
-let data232 = data231.dismissText;
-if(typeof data232 === "string"){
-if(func1(data232) < 1){
-const err370 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29+"/confirm/dismissText",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/properties/confirm/properties/dismissText/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err370];
-}
-else {
-vErrors.push(err370);
-}
-errors++;
-}
-}
-else {
-const err371 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29+"/confirm/dismissText",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/properties/confirm/properties/dismissText/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err371];
-}
-else {
-vErrors.push(err371);
-}
-errors++;
-}
-}
-if(data231.okText !== undefined){
-let data233 = data231.okText;
-if(typeof data233 === "string"){
-if(func1(data233) < 1){
-const err372 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29+"/confirm/okText",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/properties/confirm/properties/okText/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err372];
-}
-else {
-vErrors.push(err372);
-}
-errors++;
-}
-}
-else {
-const err373 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29+"/confirm/okText",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/properties/confirm/properties/okText/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err373];
-}
-else {
-vErrors.push(err373);
-}
-errors++;
-}
-}
-if(data231.text !== undefined){
-let data234 = data231.text;
-if(typeof data234 === "string"){
-if(func1(data234) < 1){
-const err374 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29+"/confirm/text",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/properties/confirm/properties/text/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err374];
-}
-else {
-vErrors.push(err374);
-}
-errors++;
-}
-}
-else {
-const err375 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29+"/confirm/text",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/properties/confirm/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err375];
-}
-else {
-vErrors.push(err375);
-}
-errors++;
-}
-}
-if(data231.title !== undefined){
-let data235 = data231.title;
-if(typeof data235 === "string"){
-if(func1(data235) < 1){
-const err376 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29+"/confirm/title",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/properties/confirm/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err376];
-}
-else {
-vErrors.push(err376);
-}
-errors++;
-}
-}
-else {
-const err377 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29+"/confirm/title",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/properties/confirm/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err377];
-}
-else {
-vErrors.push(err377);
-}
-errors++;
-}
-}
-}
-else {
-const err378 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29+"/confirm",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/properties/confirm/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err378];
-}
-else {
-vErrors.push(err378);
-}
-errors++;
-}
-}
-if(data230.name !== undefined){
-let data236 = data230.name;
-if(typeof data236 === "string"){
-if(func1(data236) < 1){
-const err379 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29+"/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err379];
-}
-else {
-vErrors.push(err379);
-}
-errors++;
-}
-}
-else {
-const err380 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29+"/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err380];
-}
-else {
-vErrors.push(err380);
-}
-errors++;
-}
-}
-if(data230.style !== undefined){
-let data237 = data230.style;
-if(typeof data237 === "string"){
-if(func1(data237) < 1){
-const err381 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29+"/style",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/properties/style/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err381];
-}
-else {
-vErrors.push(err381);
-}
-errors++;
-}
-}
-else {
-const err382 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29+"/style",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/properties/style/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err382];
-}
-else {
-vErrors.push(err382);
-}
-errors++;
-}
-}
-if(data230.text !== undefined){
-let data238 = data230.text;
-if(typeof data238 === "string"){
-if(func1(data238) < 1){
-const err383 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29+"/text",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/properties/text/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err383];
-}
-else {
-vErrors.push(err383);
-}
-errors++;
-}
-}
-else {
-const err384 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29+"/text",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err384];
-}
-else {
-vErrors.push(err384);
-}
-errors++;
-}
-}
-if(data230.type !== undefined){
-let data239 = data230.type;
-if(typeof data239 === "string"){
-if(func1(data239) < 1){
-const err385 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29+"/type",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err385];
-}
-else {
-vErrors.push(err385);
-}
-errors++;
-}
-}
-else {
-const err386 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29+"/type",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err386];
-}
-else {
-vErrors.push(err386);
-}
-errors++;
-}
-}
-if(data230.url !== undefined){
-if(typeof data230.url !== "string"){
-const err387 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29+"/url",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err387];
-}
-else {
-vErrors.push(err387);
-}
-errors++;
-}
-}
-if(data230.value !== undefined){
-let data241 = data230.value;
-if(typeof data241 === "string"){
-if(func1(data241) < 1){
-const err388 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29+"/value",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/properties/value/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err388];
-}
-else {
-vErrors.push(err388);
-}
-errors++;
-}
-}
-else {
-const err389 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29+"/value",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err389];
-}
-else {
-vErrors.push(err389);
-}
-errors++;
-}
-}
-}
-else {
-const err390 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions/" + i29,schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err390];
-}
-else {
-vErrors.push(err390);
-}
-errors++;
-}
-}
-}
-else {
-const err391 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/actions",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/actions/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err391];
-}
-else {
-vErrors.push(err391);
-}
-errors++;
-}
-}
-if(data228.apiURL !== undefined){
-let data242 = data228.apiURL;
-if(data242 && typeof data242 == "object" && !Array.isArray(data242)){
-if(data242.key === undefined){
-const err392 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/apiURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/apiURL/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err392];
-}
-else {
-vErrors.push(err392);
-}
-errors++;
-}
-for(const key42 in data242){
-if(!(((key42 === "key") || (key42 === "name")) || (key42 === "optional"))){
-const err393 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/apiURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/apiURL/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key42},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err393];
-}
-else {
-vErrors.push(err393);
-}
-errors++;
-}
-}
-if(data242.key !== undefined){
-if(typeof data242.key !== "string"){
-const err394 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/apiURL/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/apiURL/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err394];
-}
-else {
-vErrors.push(err394);
-}
-errors++;
-}
-}
-if(data242.name !== undefined){
-if(typeof data242.name !== "string"){
-const err395 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/apiURL/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/apiURL/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err395];
-}
-else {
-vErrors.push(err395);
-}
-errors++;
-}
-}
-if(data242.optional !== undefined){
-if(typeof data242.optional !== "boolean"){
-const err396 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/apiURL/optional",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/apiURL/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err396];
-}
-else {
-vErrors.push(err396);
-}
-errors++;
-}
-}
-}
-else {
-const err397 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/apiURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/apiURL/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err397];
-}
-else {
-vErrors.push(err397);
-}
-errors++;
-}
-}
-if(data228.callbackId !== undefined){
-let data246 = data228.callbackId;
-if(typeof data246 === "string"){
-if(func1(data246) < 1){
-const err398 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/callbackId",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/callbackId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err398];
-}
-else {
-vErrors.push(err398);
-}
-errors++;
-}
-}
-else {
-const err399 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/callbackId",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/callbackId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err399];
-}
-else {
-vErrors.push(err399);
-}
-errors++;
-}
-}
-if(data228.channel !== undefined){
-let data247 = data228.channel;
-if(typeof data247 === "string"){
-if(func1(data247) < 1){
-const err400 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/channel",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/channel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err400];
-}
-else {
-vErrors.push(err400);
-}
-errors++;
-}
-}
-else {
-const err401 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/channel",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/channel/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err401];
-}
-else {
-vErrors.push(err401);
-}
-errors++;
-}
-}
-if(data228.color !== undefined){
-let data248 = data228.color;
-if(typeof data248 === "string"){
-if(func1(data248) < 1){
-const err402 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/color",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/color/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err402];
-}
-else {
-vErrors.push(err402);
-}
-errors++;
-}
-}
-else {
-const err403 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/color",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/color/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err403];
-}
-else {
-vErrors.push(err403);
-}
-errors++;
-}
-}
-if(data228.fallback !== undefined){
-let data249 = data228.fallback;
-if(typeof data249 === "string"){
-if(func1(data249) < 1){
-const err404 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/fallback",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/fallback/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err404];
-}
-else {
-vErrors.push(err404);
-}
-errors++;
-}
-}
-else {
-const err405 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/fallback",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/fallback/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err405];
-}
-else {
-vErrors.push(err405);
-}
-errors++;
-}
-}
-if(data228.fields !== undefined){
-let data250 = data228.fields;
-if(Array.isArray(data250)){
-if(data250.length < 1){
-const err406 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/fields",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/fields/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err406];
-}
-else {
-vErrors.push(err406);
-}
-errors++;
-}
-const len30 = data250.length;
-for(let i30=0; i30<len30; i30++){
-let data251 = data250[i30];
-if(data251 && typeof data251 == "object" && !Array.isArray(data251)){
-if(data251.title === undefined){
-const err407 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/fields/" + i30,schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/fields/items/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
-if(vErrors === null){
-vErrors = [err407];
-}
-else {
-vErrors.push(err407);
-}
-errors++;
-}
-if(data251.value === undefined){
-const err408 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/fields/" + i30,schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/fields/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
-if(vErrors === null){
-vErrors = [err408];
-}
-else {
-vErrors.push(err408);
-}
-errors++;
-}
-for(const key43 in data251){
-if(!(((key43 === "short") || (key43 === "title")) || (key43 === "value"))){
-const err409 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/fields/" + i30,schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/fields/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key43},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err409];
-}
-else {
-vErrors.push(err409);
-}
-errors++;
-}
-}
-if(data251.short !== undefined){
-if(typeof data251.short !== "boolean"){
-const err410 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/fields/" + i30+"/short",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/fields/items/properties/short/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err410];
-}
-else {
-vErrors.push(err410);
-}
-errors++;
-}
-}
-if(data251.title !== undefined){
-let data253 = data251.title;
-if(typeof data253 === "string"){
-if(func1(data253) < 1){
-const err411 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/fields/" + i30+"/title",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/fields/items/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err411];
-}
-else {
-vErrors.push(err411);
-}
-errors++;
-}
-}
-else {
-const err412 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/fields/" + i30+"/title",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/fields/items/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err412];
-}
-else {
-vErrors.push(err412);
-}
-errors++;
-}
-}
-if(data251.value !== undefined){
-let data254 = data251.value;
-if(typeof data254 === "string"){
-if(func1(data254) < 1){
-const err413 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/fields/" + i30+"/value",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/fields/items/properties/value/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err413];
-}
-else {
-vErrors.push(err413);
-}
-errors++;
-}
-}
-else {
-const err414 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/fields/" + i30+"/value",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/fields/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err414];
-}
-else {
-vErrors.push(err414);
-}
-errors++;
-}
-}
-}
-else {
-const err415 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/fields/" + i30,schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/fields/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err415];
-}
-else {
-vErrors.push(err415);
-}
-errors++;
-}
-}
-}
-else {
-const err416 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/fields",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err416];
-}
-else {
-vErrors.push(err416);
-}
-errors++;
-}
-}
-if(data228.footer !== undefined){
-let data255 = data228.footer;
-if(typeof data255 === "string"){
-if(func1(data255) < 1){
-const err417 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/footer",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/footer/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err417];
-}
-else {
-vErrors.push(err417);
-}
-errors++;
-}
-}
-else {
-const err418 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/footer",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/footer/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err418];
-}
-else {
-vErrors.push(err418);
-}
-errors++;
-}
-}
-if(data228.httpConfig !== undefined){
-if(!(validate14(data228.httpConfig, {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/httpConfig",parentData:data228,parentDataProperty:"httpConfig",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data228.iconEmoji !== undefined){
-let data257 = data228.iconEmoji;
-if(typeof data257 === "string"){
-if(func1(data257) < 1){
-const err419 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/iconEmoji",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/iconEmoji/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err419];
-}
-else {
-vErrors.push(err419);
-}
-errors++;
-}
-}
-else {
-const err420 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/iconEmoji",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/iconEmoji/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err420];
-}
-else {
-vErrors.push(err420);
-}
-errors++;
-}
-}
-if(data228.iconURL !== undefined){
-if(typeof data228.iconURL !== "string"){
-const err421 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/iconURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/iconURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err421];
-}
-else {
-vErrors.push(err421);
-}
-errors++;
-}
-}
-if(data228.imageURL !== undefined){
-if(typeof data228.imageURL !== "string"){
-const err422 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/imageURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/imageURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err422];
-}
-else {
-vErrors.push(err422);
-}
-errors++;
-}
-}
-if(data228.linkNames !== undefined){
-if(typeof data228.linkNames !== "boolean"){
-const err423 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/linkNames",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/linkNames/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err423];
-}
-else {
-vErrors.push(err423);
-}
-errors++;
-}
-}
-if(data228.messageText !== undefined){
-let data261 = data228.messageText;
-if(typeof data261 === "string"){
-if(func1(data261) < 1){
-const err424 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/messageText",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/messageText/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err424];
-}
-else {
-vErrors.push(err424);
-}
-errors++;
-}
-}
-else {
-const err425 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/messageText",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/messageText/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err425];
-}
-else {
-vErrors.push(err425);
-}
-errors++;
-}
-}
-if(data228.mrkdwnIn !== undefined){
-let data262 = data228.mrkdwnIn;
-if(Array.isArray(data262)){
-if(data262.length < 1){
-const err426 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/mrkdwnIn",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/mrkdwnIn/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err426];
-}
-else {
-vErrors.push(err426);
-}
-errors++;
-}
-const len31 = data262.length;
-for(let i31=0; i31<len31; i31++){
-let data263 = data262[i31];
-if(typeof data263 === "string"){
-if(func1(data263) < 1){
-const err427 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/mrkdwnIn/" + i31,schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/mrkdwnIn/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err427];
-}
-else {
-vErrors.push(err427);
-}
-errors++;
-}
-}
-else {
-const err428 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/mrkdwnIn/" + i31,schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/mrkdwnIn/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err428];
-}
-else {
-vErrors.push(err428);
-}
-errors++;
-}
-}
-}
-else {
-const err429 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/mrkdwnIn",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/mrkdwnIn/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err429];
-}
-else {
-vErrors.push(err429);
-}
-errors++;
-}
-}
-if(data228.pretext !== undefined){
-let data264 = data228.pretext;
-if(typeof data264 === "string"){
-if(func1(data264) < 1){
-const err430 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/pretext",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/pretext/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err430];
-}
-else {
-vErrors.push(err430);
-}
-errors++;
-}
-}
-else {
-const err431 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/pretext",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/pretext/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err431];
-}
-else {
-vErrors.push(err431);
-}
-errors++;
-}
-}
-if(data228.sendResolved !== undefined){
-if(typeof data228.sendResolved !== "boolean"){
-const err432 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/sendResolved",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err432];
-}
-else {
-vErrors.push(err432);
-}
-errors++;
-}
-}
-if(data228.shortFields !== undefined){
-if(typeof data228.shortFields !== "boolean"){
-const err433 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/shortFields",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/shortFields/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err433];
-}
-else {
-vErrors.push(err433);
-}
-errors++;
-}
-}
-if(data228.text !== undefined){
-let data267 = data228.text;
-if(typeof data267 === "string"){
-if(func1(data267) < 1){
-const err434 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/text",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/text/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err434];
-}
-else {
-vErrors.push(err434);
-}
-errors++;
-}
-}
-else {
-const err435 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/text",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err435];
-}
-else {
-vErrors.push(err435);
-}
-errors++;
-}
-}
-if(data228.thumbURL !== undefined){
-if(typeof data228.thumbURL !== "string"){
-const err436 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/thumbURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/thumbURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err436];
-}
-else {
-vErrors.push(err436);
-}
-errors++;
-}
-}
-if(data228.timeout !== undefined){
-let data269 = data228.timeout;
-if(typeof data269 === "string"){
-if(!pattern10.test(data269)){
-const err437 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/timeout",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
-if(vErrors === null){
-vErrors = [err437];
-}
-else {
-vErrors.push(err437);
-}
-errors++;
-}
-}
-else {
-const err438 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/timeout",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err438];
-}
-else {
-vErrors.push(err438);
-}
-errors++;
-}
-}
-if(data228.title !== undefined){
-let data270 = data228.title;
-if(typeof data270 === "string"){
-if(func1(data270) < 1){
-const err439 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/title",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err439];
-}
-else {
-vErrors.push(err439);
-}
-errors++;
-}
-}
-else {
-const err440 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/title",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err440];
-}
-else {
-vErrors.push(err440);
-}
-errors++;
-}
-}
-if(data228.titleLink !== undefined){
-if(typeof data228.titleLink !== "string"){
-const err441 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/titleLink",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/titleLink/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err441];
-}
-else {
-vErrors.push(err441);
-}
-errors++;
-}
-}
-if(data228.updateMessage !== undefined){
-if(typeof data228.updateMessage !== "boolean"){
-const err442 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/updateMessage",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/updateMessage/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err442];
-}
-else {
-vErrors.push(err442);
-}
-errors++;
-}
-}
-if(data228.username !== undefined){
-let data273 = data228.username;
-if(typeof data273 === "string"){
-if(func1(data273) < 1){
-const err443 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/username",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err443];
-}
-else {
-vErrors.push(err443);
-}
-errors++;
-}
-}
-else {
-const err444 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28+"/username",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err444];
-}
-else {
-vErrors.push(err444);
-}
-errors++;
-}
-}
-}
-else {
-const err445 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs/" + i28,schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err445];
-}
-else {
-vErrors.push(err445);
-}
-errors++;
-}
-}
-}
-else {
-const err446 = {instancePath:instancePath+"/spec/receivers/" + i11+"/slackConfigs",schemaPath:"#/properties/spec/properties/receivers/items/properties/slackConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err446];
-}
-else {
-vErrors.push(err446);
-}
-errors++;
-}
-}
-if(data40.snsConfigs !== undefined){
-let data274 = data40.snsConfigs;
-if(Array.isArray(data274)){
-const len32 = data274.length;
-for(let i32=0; i32<len32; i32++){
-let data275 = data274[i32];
-if(data275 && typeof data275 == "object" && !Array.isArray(data275)){
-for(const key44 in data275){
-if(!(func0.call(schema0.properties.spec.properties.receivers.items.properties.snsConfigs.items.properties, key44))){
-const err447 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32,schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key44},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err447];
-}
-else {
-vErrors.push(err447);
-}
-errors++;
-}
-}
-if(data275.apiURL !== undefined){
-if(typeof data275.apiURL !== "string"){
-const err448 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/apiURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/apiURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err448];
-}
-else {
-vErrors.push(err448);
-}
-errors++;
-}
-}
-if(data275.attributes !== undefined){
-let data277 = data275.attributes;
-if(data277 && typeof data277 == "object" && !Array.isArray(data277)){
-for(const key45 in data277){
-if(typeof data277[key45] !== "string"){
-const err449 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/attributes/" + key45.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/attributes/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err449];
-}
-else {
-vErrors.push(err449);
-}
-errors++;
-}
-}
-}
-else {
-const err450 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/attributes",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/attributes/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err450];
-}
-else {
-vErrors.push(err450);
-}
-errors++;
-}
-}
-if(data275.httpConfig !== undefined){
-if(!(validate14(data275.httpConfig, {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/httpConfig",parentData:data275,parentDataProperty:"httpConfig",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data275.message !== undefined){
-let data280 = data275.message;
-if(typeof data280 === "string"){
-if(func1(data280) < 1){
-const err451 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/message",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/message/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err451];
-}
-else {
-vErrors.push(err451);
-}
-errors++;
-}
-}
-else {
-const err452 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/message",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err452];
-}
-else {
-vErrors.push(err452);
-}
-errors++;
-}
-}
-if(data275.phoneNumber !== undefined){
-let data281 = data275.phoneNumber;
-if(typeof data281 === "string"){
-if(func1(data281) < 1){
-const err453 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/phoneNumber",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/phoneNumber/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err453];
-}
-else {
-vErrors.push(err453);
-}
-errors++;
-}
-}
-else {
-const err454 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/phoneNumber",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/phoneNumber/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err454];
-}
-else {
-vErrors.push(err454);
-}
-errors++;
-}
-}
-if(data275.sendResolved !== undefined){
-if(typeof data275.sendResolved !== "boolean"){
-const err455 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/sendResolved",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err455];
-}
-else {
-vErrors.push(err455);
-}
-errors++;
-}
-}
-if(data275.sigv4 !== undefined){
-let data283 = data275.sigv4;
-if(data283 && typeof data283 == "object" && !Array.isArray(data283)){
-for(const key46 in data283){
-if(!(((((((key46 === "accessKey") || (key46 === "externalId")) || (key46 === "profile")) || (key46 === "region")) || (key46 === "roleArn")) || (key46 === "secretKey")) || (key46 === "useFIPSSTSEndpoint"))){
-const err456 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/sigv4",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/sigv4/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key46},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err456];
-}
-else {
-vErrors.push(err456);
-}
-errors++;
-}
-}
-if(data283.accessKey !== undefined){
-let data284 = data283.accessKey;
-if(data284 && typeof data284 == "object" && !Array.isArray(data284)){
-if(data284.key === undefined){
-const err457 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/sigv4/accessKey",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/sigv4/properties/accessKey/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err457];
-}
-else {
-vErrors.push(err457);
-}
-errors++;
-}
-for(const key47 in data284){
-if(!(((key47 === "key") || (key47 === "name")) || (key47 === "optional"))){
-const err458 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/sigv4/accessKey",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/sigv4/properties/accessKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key47},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err458];
-}
-else {
-vErrors.push(err458);
-}
-errors++;
-}
-}
-if(data284.key !== undefined){
-if(typeof data284.key !== "string"){
-const err459 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/sigv4/accessKey/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/sigv4/properties/accessKey/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err459];
-}
-else {
-vErrors.push(err459);
-}
-errors++;
-}
-}
-if(data284.name !== undefined){
-if(typeof data284.name !== "string"){
-const err460 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/sigv4/accessKey/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/sigv4/properties/accessKey/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err460];
-}
-else {
-vErrors.push(err460);
-}
-errors++;
-}
-}
-if(data284.optional !== undefined){
-if(typeof data284.optional !== "boolean"){
-const err461 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/sigv4/accessKey/optional",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/sigv4/properties/accessKey/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err461];
-}
-else {
-vErrors.push(err461);
-}
-errors++;
-}
-}
-}
-else {
-const err462 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/sigv4/accessKey",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/sigv4/properties/accessKey/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err462];
-}
-else {
-vErrors.push(err462);
-}
-errors++;
-}
-}
-if(data283.externalId !== undefined){
-let data288 = data283.externalId;
-if(typeof data288 === "string"){
-if(func1(data288) < 1){
-const err463 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/sigv4/externalId",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/sigv4/properties/externalId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err463];
-}
-else {
-vErrors.push(err463);
-}
-errors++;
-}
-}
-else {
-const err464 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/sigv4/externalId",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/sigv4/properties/externalId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err464];
-}
-else {
-vErrors.push(err464);
-}
-errors++;
-}
-}
-if(data283.profile !== undefined){
-if(typeof data283.profile !== "string"){
-const err465 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/sigv4/profile",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/sigv4/properties/profile/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err465];
-}
-else {
-vErrors.push(err465);
-}
-errors++;
-}
-}
-if(data283.region !== undefined){
-if(typeof data283.region !== "string"){
-const err466 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/sigv4/region",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/sigv4/properties/region/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err466];
-}
-else {
-vErrors.push(err466);
-}
-errors++;
-}
-}
-if(data283.roleArn !== undefined){
-if(typeof data283.roleArn !== "string"){
-const err467 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/sigv4/roleArn",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/sigv4/properties/roleArn/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err467];
-}
-else {
-vErrors.push(err467);
-}
-errors++;
-}
-}
-if(data283.secretKey !== undefined){
-let data292 = data283.secretKey;
-if(data292 && typeof data292 == "object" && !Array.isArray(data292)){
-if(data292.key === undefined){
-const err468 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/sigv4/secretKey",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/sigv4/properties/secretKey/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err468];
-}
-else {
-vErrors.push(err468);
-}
-errors++;
-}
-for(const key48 in data292){
-if(!(((key48 === "key") || (key48 === "name")) || (key48 === "optional"))){
-const err469 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/sigv4/secretKey",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/sigv4/properties/secretKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key48},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err469];
-}
-else {
-vErrors.push(err469);
-}
-errors++;
-}
-}
-if(data292.key !== undefined){
-if(typeof data292.key !== "string"){
-const err470 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/sigv4/secretKey/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/sigv4/properties/secretKey/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err470];
-}
-else {
-vErrors.push(err470);
-}
-errors++;
-}
-}
-if(data292.name !== undefined){
-if(typeof data292.name !== "string"){
-const err471 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/sigv4/secretKey/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/sigv4/properties/secretKey/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err471];
-}
-else {
-vErrors.push(err471);
-}
-errors++;
-}
-}
-if(data292.optional !== undefined){
-if(typeof data292.optional !== "boolean"){
-const err472 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/sigv4/secretKey/optional",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/sigv4/properties/secretKey/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err472];
-}
-else {
-vErrors.push(err472);
-}
-errors++;
-}
-}
-}
-else {
-const err473 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/sigv4/secretKey",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/sigv4/properties/secretKey/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err473];
-}
-else {
-vErrors.push(err473);
-}
-errors++;
-}
-}
-if(data283.useFIPSSTSEndpoint !== undefined){
-if(typeof data283.useFIPSSTSEndpoint !== "boolean"){
-const err474 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/sigv4/useFIPSSTSEndpoint",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/sigv4/properties/useFIPSSTSEndpoint/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err474];
-}
-else {
-vErrors.push(err474);
-}
-errors++;
-}
-}
-}
-else {
-const err475 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/sigv4",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/sigv4/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err475];
-}
-else {
-vErrors.push(err475);
-}
-errors++;
-}
-}
-if(data275.subject !== undefined){
-let data297 = data275.subject;
-if(typeof data297 === "string"){
-if(func1(data297) < 1){
-const err476 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/subject",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/subject/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err476];
-}
-else {
-vErrors.push(err476);
-}
-errors++;
-}
-}
-else {
-const err477 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/subject",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/subject/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err477];
-}
-else {
-vErrors.push(err477);
-}
-errors++;
-}
-}
-if(data275.targetARN !== undefined){
-let data298 = data275.targetARN;
-if(typeof data298 === "string"){
-if(func1(data298) < 1){
-const err478 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/targetARN",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/targetARN/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err478];
-}
-else {
-vErrors.push(err478);
-}
-errors++;
-}
-}
-else {
-const err479 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/targetARN",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/targetARN/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err479];
-}
-else {
-vErrors.push(err479);
-}
-errors++;
-}
-}
-if(data275.topicARN !== undefined){
-let data299 = data275.topicARN;
-if(typeof data299 === "string"){
-if(func1(data299) < 1){
-const err480 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/topicARN",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/topicARN/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err480];
-}
-else {
-vErrors.push(err480);
-}
-errors++;
-}
-}
-else {
-const err481 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/topicARN",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/topicARN/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err481];
-}
-else {
-vErrors.push(err481);
-}
-errors++;
-}
-}
-if(data275.useAWSHTTPClient !== undefined){
-if(typeof data275.useAWSHTTPClient !== "boolean"){
-const err482 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32+"/useAWSHTTPClient",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/properties/useAWSHTTPClient/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err482];
-}
-else {
-vErrors.push(err482);
-}
-errors++;
-}
-}
-}
-else {
-const err483 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs/" + i32,schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err483];
-}
-else {
-vErrors.push(err483);
-}
-errors++;
-}
-}
-}
-else {
-const err484 = {instancePath:instancePath+"/spec/receivers/" + i11+"/snsConfigs",schemaPath:"#/properties/spec/properties/receivers/items/properties/snsConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err484];
-}
-else {
-vErrors.push(err484);
-}
-errors++;
-}
-}
-if(data40.telegramConfigs !== undefined){
-let data301 = data40.telegramConfigs;
-if(Array.isArray(data301)){
-const len33 = data301.length;
-for(let i33=0; i33<len33; i33++){
-let data302 = data301[i33];
-if(data302 && typeof data302 == "object" && !Array.isArray(data302)){
-if(data302.chatID === undefined){
-const err485 = {instancePath:instancePath+"/spec/receivers/" + i11+"/telegramConfigs/" + i33,schemaPath:"#/properties/spec/properties/receivers/items/properties/telegramConfigs/items/required",keyword:"required",params:{missingProperty: "chatID"},message:"must have required property '"+"chatID"+"'"};
-if(vErrors === null){
-vErrors = [err485];
-}
-else {
-vErrors.push(err485);
-}
-errors++;
-}
-for(const key49 in data302){
-if(!(func0.call(schema0.properties.spec.properties.receivers.items.properties.telegramConfigs.items.properties, key49))){
-const err486 = {instancePath:instancePath+"/spec/receivers/" + i11+"/telegramConfigs/" + i33,schemaPath:"#/properties/spec/properties/receivers/items/properties/telegramConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key49},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err486];
-}
-else {
-vErrors.push(err486);
-}
-errors++;
-}
-}
-if(data302.apiURL !== undefined){
-let data303 = data302.apiURL;
-if(typeof data303 === "string"){
-if(!pattern5.test(data303)){
-const err487 = {instancePath:instancePath+"/spec/receivers/" + i11+"/telegramConfigs/" + i33+"/apiURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/telegramConfigs/items/properties/apiURL/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\""};
-if(vErrors === null){
-vErrors = [err487];
-}
-else {
-vErrors.push(err487);
-}
-errors++;
-}
-}
-else {
-const err488 = {instancePath:instancePath+"/spec/receivers/" + i11+"/telegramConfigs/" + i33+"/apiURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/telegramConfigs/items/properties/apiURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err488];
-}
-else {
-vErrors.push(err488);
-}
-errors++;
-}
-}
-if(data302.botToken !== undefined){
-let data304 = data302.botToken;
-if(data304 && typeof data304 == "object" && !Array.isArray(data304)){
-if(data304.key === undefined){
-const err489 = {instancePath:instancePath+"/spec/receivers/" + i11+"/telegramConfigs/" + i33+"/botToken",schemaPath:"#/properties/spec/properties/receivers/items/properties/telegramConfigs/items/properties/botToken/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err489];
-}
-else {
-vErrors.push(err489);
-}
-errors++;
-}
-for(const key50 in data304){
-if(!(((key50 === "key") || (key50 === "name")) || (key50 === "optional"))){
-const err490 = {instancePath:instancePath+"/spec/receivers/" + i11+"/telegramConfigs/" + i33+"/botToken",schemaPath:"#/properties/spec/properties/receivers/items/properties/telegramConfigs/items/properties/botToken/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key50},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err490];
-}
-else {
-vErrors.push(err490);
-}
-errors++;
-}
-}
-if(data304.key !== undefined){
-if(typeof data304.key !== "string"){
-const err491 = {instancePath:instancePath+"/spec/receivers/" + i11+"/telegramConfigs/" + i33+"/botToken/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/telegramConfigs/items/properties/botToken/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err491];
-}
-else {
-vErrors.push(err491);
-}
-errors++;
-}
-}
-if(data304.name !== undefined){
-if(typeof data304.name !== "string"){
-const err492 = {instancePath:instancePath+"/spec/receivers/" + i11+"/telegramConfigs/" + i33+"/botToken/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/telegramConfigs/items/properties/botToken/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err492];
-}
-else {
-vErrors.push(err492);
-}
-errors++;
-}
-}
-if(data304.optional !== undefined){
-if(typeof data304.optional !== "boolean"){
-const err493 = {instancePath:instancePath+"/spec/receivers/" + i11+"/telegramConfigs/" + i33+"/botToken/optional",schemaPath:"#/properties/spec/properties/receivers/items/properties/telegramConfigs/items/properties/botToken/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err493];
-}
-else {
-vErrors.push(err493);
-}
-errors++;
-}
-}
-}
-else {
-const err494 = {instancePath:instancePath+"/spec/receivers/" + i11+"/telegramConfigs/" + i33+"/botToken",schemaPath:"#/properties/spec/properties/receivers/items/properties/telegramConfigs/items/properties/botToken/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err494];
-}
-else {
-vErrors.push(err494);
-}
-errors++;
-}
-}
-if(data302.botTokenFile !== undefined){
-if(typeof data302.botTokenFile !== "string"){
-const err495 = {instancePath:instancePath+"/spec/receivers/" + i11+"/telegramConfigs/" + i33+"/botTokenFile",schemaPath:"#/properties/spec/properties/receivers/items/properties/telegramConfigs/items/properties/botTokenFile/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err495];
-}
-else {
-vErrors.push(err495);
-}
-errors++;
-}
-}
-if(data302.chatID !== undefined){
-let data309 = data302.chatID;
-if(!(((typeof data309 == "number") && (!(data309 % 1) && !isNaN(data309))) && (isFinite(data309)))){
-const err496 = {instancePath:instancePath+"/spec/receivers/" + i11+"/telegramConfigs/" + i33+"/chatID",schemaPath:"#/properties/spec/properties/receivers/items/properties/telegramConfigs/items/properties/chatID/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err496];
-}
-else {
-vErrors.push(err496);
-}
-errors++;
-}
-}
-if(data302.disableNotifications !== undefined){
-if(typeof data302.disableNotifications !== "boolean"){
-const err497 = {instancePath:instancePath+"/spec/receivers/" + i11+"/telegramConfigs/" + i33+"/disableNotifications",schemaPath:"#/properties/spec/properties/receivers/items/properties/telegramConfigs/items/properties/disableNotifications/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err497];
-}
-else {
-vErrors.push(err497);
-}
-errors++;
-}
-}
-if(data302.httpConfig !== undefined){
-if(!(validate14(data302.httpConfig, {instancePath:instancePath+"/spec/receivers/" + i11+"/telegramConfigs/" + i33+"/httpConfig",parentData:data302,parentDataProperty:"httpConfig",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data302.message !== undefined){
-if(typeof data302.message !== "string"){
-const err498 = {instancePath:instancePath+"/spec/receivers/" + i11+"/telegramConfigs/" + i33+"/message",schemaPath:"#/properties/spec/properties/receivers/items/properties/telegramConfigs/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err498];
-}
-else {
-vErrors.push(err498);
-}
-errors++;
-}
-}
-if(data302.messageThreadID !== undefined){
-let data313 = data302.messageThreadID;
-if(!(((typeof data313 == "number") && (!(data313 % 1) && !isNaN(data313))) && (isFinite(data313)))){
-const err499 = {instancePath:instancePath+"/spec/receivers/" + i11+"/telegramConfigs/" + i33+"/messageThreadID",schemaPath:"#/properties/spec/properties/receivers/items/properties/telegramConfigs/items/properties/messageThreadID/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err499];
-}
-else {
-vErrors.push(err499);
-}
-errors++;
-}
-}
-if(data302.parseMode !== undefined){
-let data314 = data302.parseMode;
-if(typeof data314 !== "string"){
-const err500 = {instancePath:instancePath+"/spec/receivers/" + i11+"/telegramConfigs/" + i33+"/parseMode",schemaPath:"#/properties/spec/properties/receivers/items/properties/telegramConfigs/items/properties/parseMode/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err500];
-}
-else {
-vErrors.push(err500);
-}
-errors++;
-}
-if(!(((data314 === "MarkdownV2") || (data314 === "Markdown")) || (data314 === "HTML"))){
-const err501 = {instancePath:instancePath+"/spec/receivers/" + i11+"/telegramConfigs/" + i33+"/parseMode",schemaPath:"#/properties/spec/properties/receivers/items/properties/telegramConfigs/items/properties/parseMode/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.receivers.items.properties.telegramConfigs.items.properties.parseMode.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err501];
-}
-else {
-vErrors.push(err501);
-}
-errors++;
-}
-}
-if(data302.sendResolved !== undefined){
-if(typeof data302.sendResolved !== "boolean"){
-const err502 = {instancePath:instancePath+"/spec/receivers/" + i11+"/telegramConfigs/" + i33+"/sendResolved",schemaPath:"#/properties/spec/properties/receivers/items/properties/telegramConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err502];
-}
-else {
-vErrors.push(err502);
-}
-errors++;
-}
-}
-}
-else {
-const err503 = {instancePath:instancePath+"/spec/receivers/" + i11+"/telegramConfigs/" + i33,schemaPath:"#/properties/spec/properties/receivers/items/properties/telegramConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err503];
-}
-else {
-vErrors.push(err503);
-}
-errors++;
-}
-}
-}
-else {
-const err504 = {instancePath:instancePath+"/spec/receivers/" + i11+"/telegramConfigs",schemaPath:"#/properties/spec/properties/receivers/items/properties/telegramConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err504];
-}
-else {
-vErrors.push(err504);
-}
-errors++;
-}
-}
-if(data40.victoropsConfigs !== undefined){
-let data316 = data40.victoropsConfigs;
-if(Array.isArray(data316)){
-const len34 = data316.length;
-for(let i34=0; i34<len34; i34++){
-let data317 = data316[i34];
-if(data317 && typeof data317 == "object" && !Array.isArray(data317)){
-if(data317.routingKey === undefined){
-const err505 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34,schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/required",keyword:"required",params:{missingProperty: "routingKey"},message:"must have required property '"+"routingKey"+"'"};
-if(vErrors === null){
-vErrors = [err505];
-}
-else {
-vErrors.push(err505);
-}
-errors++;
-}
-for(const key51 in data317){
-if(!(func0.call(schema0.properties.spec.properties.receivers.items.properties.victoropsConfigs.items.properties, key51))){
-const err506 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34,schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key51},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err506];
-}
-else {
-vErrors.push(err506);
-}
-errors++;
-}
-}
-if(data317.apiKey !== undefined){
-let data318 = data317.apiKey;
-if(data318 && typeof data318 == "object" && !Array.isArray(data318)){
-if(data318.key === undefined){
-const err507 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/apiKey",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/apiKey/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err507];
-}
-else {
-vErrors.push(err507);
-}
-errors++;
-}
-for(const key52 in data318){
-if(!(((key52 === "key") || (key52 === "name")) || (key52 === "optional"))){
-const err508 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/apiKey",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/apiKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key52},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err508];
-}
-else {
-vErrors.push(err508);
-}
-errors++;
-}
-}
-if(data318.key !== undefined){
-if(typeof data318.key !== "string"){
-const err509 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/apiKey/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/apiKey/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err509];
-}
-else {
-vErrors.push(err509);
-}
-errors++;
-}
-}
-if(data318.name !== undefined){
-if(typeof data318.name !== "string"){
-const err510 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/apiKey/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/apiKey/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err510];
-}
-else {
-vErrors.push(err510);
-}
-errors++;
-}
-}
-if(data318.optional !== undefined){
-if(typeof data318.optional !== "boolean"){
-const err511 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/apiKey/optional",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/apiKey/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err511];
-}
-else {
-vErrors.push(err511);
-}
-errors++;
-}
-}
-}
-else {
-const err512 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/apiKey",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/apiKey/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err512];
-}
-else {
-vErrors.push(err512);
-}
-errors++;
-}
-}
-if(data317.apiUrl !== undefined){
-let data322 = data317.apiUrl;
-if(typeof data322 === "string"){
-if(!pattern5.test(data322)){
-const err513 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/apiUrl",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/apiUrl/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\""};
-if(vErrors === null){
-vErrors = [err513];
-}
-else {
-vErrors.push(err513);
-}
-errors++;
-}
-}
-else {
-const err514 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/apiUrl",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/apiUrl/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err514];
-}
-else {
-vErrors.push(err514);
-}
-errors++;
-}
-}
-if(data317.customFields !== undefined){
-let data323 = data317.customFields;
-if(Array.isArray(data323)){
-const len35 = data323.length;
-for(let i35=0; i35<len35; i35++){
-let data324 = data323[i35];
-if(data324 && typeof data324 == "object" && !Array.isArray(data324)){
-if(data324.key === undefined){
-const err515 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/customFields/" + i35,schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/customFields/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err515];
-}
-else {
-vErrors.push(err515);
-}
-errors++;
-}
-if(data324.value === undefined){
-const err516 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/customFields/" + i35,schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/customFields/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
-if(vErrors === null){
-vErrors = [err516];
-}
-else {
-vErrors.push(err516);
-}
-errors++;
-}
-for(const key53 in data324){
-if(!((key53 === "key") || (key53 === "value"))){
-const err517 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/customFields/" + i35,schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/customFields/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key53},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err517];
-}
-else {
-vErrors.push(err517);
-}
-errors++;
-}
-}
-if(data324.key !== undefined){
-let data325 = data324.key;
-if(typeof data325 === "string"){
-if(func1(data325) < 1){
-const err518 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/customFields/" + i35+"/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/customFields/items/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err518];
-}
-else {
-vErrors.push(err518);
-}
-errors++;
-}
-}
-else {
-const err519 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/customFields/" + i35+"/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/customFields/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err519];
-}
-else {
-vErrors.push(err519);
-}
-errors++;
-}
-}
-if(data324.value !== undefined){
-if(typeof data324.value !== "string"){
-const err520 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/customFields/" + i35+"/value",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/customFields/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err520];
-}
-else {
-vErrors.push(err520);
-}
-errors++;
-}
-}
-}
-else {
-const err521 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/customFields/" + i35,schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/customFields/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err521];
-}
-else {
-vErrors.push(err521);
-}
-errors++;
-}
-}
-}
-else {
-const err522 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/customFields",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/customFields/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err522];
-}
-else {
-vErrors.push(err522);
-}
-errors++;
-}
-}
-if(data317.entityDisplayName !== undefined){
-let data327 = data317.entityDisplayName;
-if(typeof data327 === "string"){
-if(func1(data327) < 1){
-const err523 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/entityDisplayName",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/entityDisplayName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err523];
-}
-else {
-vErrors.push(err523);
-}
-errors++;
-}
-}
-else {
-const err524 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/entityDisplayName",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/entityDisplayName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err524];
-}
-else {
-vErrors.push(err524);
-}
-errors++;
-}
-}
-if(data317.httpConfig !== undefined){
-if(!(validate14(data317.httpConfig, {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/httpConfig",parentData:data317,parentDataProperty:"httpConfig",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data317.messageType !== undefined){
-let data329 = data317.messageType;
-if(typeof data329 === "string"){
-if(func1(data329) < 1){
-const err525 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/messageType",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/messageType/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err525];
-}
-else {
-vErrors.push(err525);
-}
-errors++;
-}
-}
-else {
-const err526 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/messageType",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/messageType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err526];
-}
-else {
-vErrors.push(err526);
-}
-errors++;
-}
-}
-if(data317.monitoringTool !== undefined){
-let data330 = data317.monitoringTool;
-if(typeof data330 === "string"){
-if(func1(data330) < 1){
-const err527 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/monitoringTool",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/monitoringTool/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err527];
-}
-else {
-vErrors.push(err527);
-}
-errors++;
-}
-}
-else {
-const err528 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/monitoringTool",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/monitoringTool/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err528];
-}
-else {
-vErrors.push(err528);
-}
-errors++;
-}
-}
-if(data317.routingKey !== undefined){
-let data331 = data317.routingKey;
-if(typeof data331 === "string"){
-if(func1(data331) < 1){
-const err529 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/routingKey",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/routingKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err529];
-}
-else {
-vErrors.push(err529);
-}
-errors++;
-}
-}
-else {
-const err530 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/routingKey",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/routingKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err530];
-}
-else {
-vErrors.push(err530);
-}
-errors++;
-}
-}
-if(data317.sendResolved !== undefined){
-if(typeof data317.sendResolved !== "boolean"){
-const err531 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/sendResolved",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err531];
-}
-else {
-vErrors.push(err531);
-}
-errors++;
-}
-}
-if(data317.stateMessage !== undefined){
-let data333 = data317.stateMessage;
-if(typeof data333 === "string"){
-if(func1(data333) < 1){
-const err532 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/stateMessage",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/stateMessage/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err532];
-}
-else {
-vErrors.push(err532);
-}
-errors++;
-}
-}
-else {
-const err533 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34+"/stateMessage",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/properties/stateMessage/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err533];
-}
-else {
-vErrors.push(err533);
-}
-errors++;
-}
-}
-}
-else {
-const err534 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs/" + i34,schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err534];
-}
-else {
-vErrors.push(err534);
-}
-errors++;
-}
-}
-}
-else {
-const err535 = {instancePath:instancePath+"/spec/receivers/" + i11+"/victoropsConfigs",schemaPath:"#/properties/spec/properties/receivers/items/properties/victoropsConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err535];
-}
-else {
-vErrors.push(err535);
-}
-errors++;
-}
-}
-if(data40.webexConfigs !== undefined){
-let data334 = data40.webexConfigs;
-if(Array.isArray(data334)){
-const len36 = data334.length;
-for(let i36=0; i36<len36; i36++){
-let data335 = data334[i36];
-if(data335 && typeof data335 == "object" && !Array.isArray(data335)){
-if(data335.roomID === undefined){
-const err536 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webexConfigs/" + i36,schemaPath:"#/properties/spec/properties/receivers/items/properties/webexConfigs/items/required",keyword:"required",params:{missingProperty: "roomID"},message:"must have required property '"+"roomID"+"'"};
-if(vErrors === null){
-vErrors = [err536];
-}
-else {
-vErrors.push(err536);
-}
-errors++;
-}
-for(const key54 in data335){
-if(!(((((key54 === "apiURL") || (key54 === "httpConfig")) || (key54 === "message")) || (key54 === "roomID")) || (key54 === "sendResolved"))){
-const err537 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webexConfigs/" + i36,schemaPath:"#/properties/spec/properties/receivers/items/properties/webexConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key54},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err537];
-}
-else {
-vErrors.push(err537);
-}
-errors++;
-}
-}
-if(data335.apiURL !== undefined){
-let data336 = data335.apiURL;
-if(typeof data336 === "string"){
-if(!pattern5.test(data336)){
-const err538 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webexConfigs/" + i36+"/apiURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/webexConfigs/items/properties/apiURL/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\""};
-if(vErrors === null){
-vErrors = [err538];
-}
-else {
-vErrors.push(err538);
-}
-errors++;
-}
-}
-else {
-const err539 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webexConfigs/" + i36+"/apiURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/webexConfigs/items/properties/apiURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err539];
-}
-else {
-vErrors.push(err539);
-}
-errors++;
-}
-}
-if(data335.httpConfig !== undefined){
-if(!(validate14(data335.httpConfig, {instancePath:instancePath+"/spec/receivers/" + i11+"/webexConfigs/" + i36+"/httpConfig",parentData:data335,parentDataProperty:"httpConfig",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data335.message !== undefined){
-if(typeof data335.message !== "string"){
-const err540 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webexConfigs/" + i36+"/message",schemaPath:"#/properties/spec/properties/receivers/items/properties/webexConfigs/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err540];
-}
-else {
-vErrors.push(err540);
-}
-errors++;
-}
-}
-if(data335.roomID !== undefined){
-let data339 = data335.roomID;
-if(typeof data339 === "string"){
-if(func1(data339) < 1){
-const err541 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webexConfigs/" + i36+"/roomID",schemaPath:"#/properties/spec/properties/receivers/items/properties/webexConfigs/items/properties/roomID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err541];
-}
-else {
-vErrors.push(err541);
-}
-errors++;
-}
-}
-else {
-const err542 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webexConfigs/" + i36+"/roomID",schemaPath:"#/properties/spec/properties/receivers/items/properties/webexConfigs/items/properties/roomID/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err542];
-}
-else {
-vErrors.push(err542);
-}
-errors++;
-}
-}
-if(data335.sendResolved !== undefined){
-if(typeof data335.sendResolved !== "boolean"){
-const err543 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webexConfigs/" + i36+"/sendResolved",schemaPath:"#/properties/spec/properties/receivers/items/properties/webexConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err543];
-}
-else {
-vErrors.push(err543);
-}
-errors++;
-}
-}
-}
-else {
-const err544 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webexConfigs/" + i36,schemaPath:"#/properties/spec/properties/receivers/items/properties/webexConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err544];
-}
-else {
-vErrors.push(err544);
-}
-errors++;
-}
-}
-}
-else {
-const err545 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webexConfigs",schemaPath:"#/properties/spec/properties/receivers/items/properties/webexConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err545];
-}
-else {
-vErrors.push(err545);
-}
-errors++;
-}
-}
-if(data40.webhookConfigs !== undefined){
-let data341 = data40.webhookConfigs;
-if(Array.isArray(data341)){
-const len37 = data341.length;
-for(let i37=0; i37<len37; i37++){
-let data342 = data341[i37];
-if(data342 && typeof data342 == "object" && !Array.isArray(data342)){
-for(const key55 in data342){
-if(!(((((((key55 === "httpConfig") || (key55 === "maxAlerts")) || (key55 === "payload")) || (key55 === "sendResolved")) || (key55 === "timeout")) || (key55 === "url")) || (key55 === "urlSecret"))){
-const err546 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webhookConfigs/" + i37,schemaPath:"#/properties/spec/properties/receivers/items/properties/webhookConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key55},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err546];
-}
-else {
-vErrors.push(err546);
-}
-errors++;
-}
-}
-if(data342.httpConfig !== undefined){
-if(!(validate14(data342.httpConfig, {instancePath:instancePath+"/spec/receivers/" + i11+"/webhookConfigs/" + i37+"/httpConfig",parentData:data342,parentDataProperty:"httpConfig",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data342.maxAlerts !== undefined){
-let data344 = data342.maxAlerts;
-if(!(((typeof data344 == "number") && (!(data344 % 1) && !isNaN(data344))) && (isFinite(data344)))){
-const err547 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webhookConfigs/" + i37+"/maxAlerts",schemaPath:"#/properties/spec/properties/receivers/items/properties/webhookConfigs/items/properties/maxAlerts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err547];
-}
-else {
-vErrors.push(err547);
-}
-errors++;
-}
-if((typeof data344 == "number") && (isFinite(data344))){
-if(data344 < 0 || isNaN(data344)){
-const err548 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webhookConfigs/" + i37+"/maxAlerts",schemaPath:"#/properties/spec/properties/receivers/items/properties/webhookConfigs/items/properties/maxAlerts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err548];
-}
-else {
-vErrors.push(err548);
-}
-errors++;
-}
-}
-}
-if(data342.payload !== undefined){
-let data345 = data342.payload;
-if(typeof data345 === "string"){
-if(func1(data345) < 1){
-const err549 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webhookConfigs/" + i37+"/payload",schemaPath:"#/properties/spec/properties/receivers/items/properties/webhookConfigs/items/properties/payload/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err549];
-}
-else {
-vErrors.push(err549);
-}
-errors++;
-}
-}
-else {
-const err550 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webhookConfigs/" + i37+"/payload",schemaPath:"#/properties/spec/properties/receivers/items/properties/webhookConfigs/items/properties/payload/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err550];
-}
-else {
-vErrors.push(err550);
-}
-errors++;
-}
-}
-if(data342.sendResolved !== undefined){
-if(typeof data342.sendResolved !== "boolean"){
-const err551 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webhookConfigs/" + i37+"/sendResolved",schemaPath:"#/properties/spec/properties/receivers/items/properties/webhookConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err551];
-}
-else {
-vErrors.push(err551);
-}
-errors++;
-}
-}
-if(data342.timeout !== undefined){
-let data347 = data342.timeout;
-if(typeof data347 === "string"){
-if(!pattern10.test(data347)){
-const err552 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webhookConfigs/" + i37+"/timeout",schemaPath:"#/properties/spec/properties/receivers/items/properties/webhookConfigs/items/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
-if(vErrors === null){
-vErrors = [err552];
-}
-else {
-vErrors.push(err552);
-}
-errors++;
-}
-}
-else {
-const err553 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webhookConfigs/" + i37+"/timeout",schemaPath:"#/properties/spec/properties/receivers/items/properties/webhookConfigs/items/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err553];
-}
-else {
-vErrors.push(err553);
-}
-errors++;
-}
-}
-if(data342.url !== undefined){
-if(typeof data342.url !== "string"){
-const err554 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webhookConfigs/" + i37+"/url",schemaPath:"#/properties/spec/properties/receivers/items/properties/webhookConfigs/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err554];
-}
-else {
-vErrors.push(err554);
-}
-errors++;
-}
-}
-if(data342.urlSecret !== undefined){
-let data349 = data342.urlSecret;
-if(data349 && typeof data349 == "object" && !Array.isArray(data349)){
-if(data349.key === undefined){
-const err555 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webhookConfigs/" + i37+"/urlSecret",schemaPath:"#/properties/spec/properties/receivers/items/properties/webhookConfigs/items/properties/urlSecret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err555];
-}
-else {
-vErrors.push(err555);
-}
-errors++;
-}
-for(const key56 in data349){
-if(!(((key56 === "key") || (key56 === "name")) || (key56 === "optional"))){
-const err556 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webhookConfigs/" + i37+"/urlSecret",schemaPath:"#/properties/spec/properties/receivers/items/properties/webhookConfigs/items/properties/urlSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key56},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err556];
-}
-else {
-vErrors.push(err556);
-}
-errors++;
-}
-}
-if(data349.key !== undefined){
-if(typeof data349.key !== "string"){
-const err557 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webhookConfigs/" + i37+"/urlSecret/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/webhookConfigs/items/properties/urlSecret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err557];
-}
-else {
-vErrors.push(err557);
-}
-errors++;
-}
-}
-if(data349.name !== undefined){
-if(typeof data349.name !== "string"){
-const err558 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webhookConfigs/" + i37+"/urlSecret/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/webhookConfigs/items/properties/urlSecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err558];
-}
-else {
-vErrors.push(err558);
-}
-errors++;
-}
-}
-if(data349.optional !== undefined){
-if(typeof data349.optional !== "boolean"){
-const err559 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webhookConfigs/" + i37+"/urlSecret/optional",schemaPath:"#/properties/spec/properties/receivers/items/properties/webhookConfigs/items/properties/urlSecret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err559];
-}
-else {
-vErrors.push(err559);
-}
-errors++;
-}
-}
-}
-else {
-const err560 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webhookConfigs/" + i37+"/urlSecret",schemaPath:"#/properties/spec/properties/receivers/items/properties/webhookConfigs/items/properties/urlSecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err560];
-}
-else {
-vErrors.push(err560);
-}
-errors++;
-}
-}
-}
-else {
-const err561 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webhookConfigs/" + i37,schemaPath:"#/properties/spec/properties/receivers/items/properties/webhookConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err561];
-}
-else {
-vErrors.push(err561);
-}
-errors++;
-}
-}
-}
-else {
-const err562 = {instancePath:instancePath+"/spec/receivers/" + i11+"/webhookConfigs",schemaPath:"#/properties/spec/properties/receivers/items/properties/webhookConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err562];
-}
-else {
-vErrors.push(err562);
-}
-errors++;
-}
-}
-if(data40.wechatConfigs !== undefined){
-let data353 = data40.wechatConfigs;
-if(Array.isArray(data353)){
-const len38 = data353.length;
-for(let i38=0; i38<len38; i38++){
-let data354 = data353[i38];
-if(data354 && typeof data354 == "object" && !Array.isArray(data354)){
-for(const key57 in data354){
-if(!(func0.call(schema0.properties.spec.properties.receivers.items.properties.wechatConfigs.items.properties, key57))){
-const err563 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38,schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key57},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err563];
-}
-else {
-vErrors.push(err563);
-}
-errors++;
-}
-}
-if(data354.agentID !== undefined){
-let data355 = data354.agentID;
-if(typeof data355 === "string"){
-if(func1(data355) < 1){
-const err564 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/agentID",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/properties/agentID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err564];
-}
-else {
-vErrors.push(err564);
-}
-errors++;
-}
-}
-else {
-const err565 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/agentID",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/properties/agentID/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err565];
-}
-else {
-vErrors.push(err565);
-}
-errors++;
-}
-}
-if(data354.apiSecret !== undefined){
-let data356 = data354.apiSecret;
-if(data356 && typeof data356 == "object" && !Array.isArray(data356)){
-if(data356.key === undefined){
-const err566 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/apiSecret",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/properties/apiSecret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err566];
-}
-else {
-vErrors.push(err566);
-}
-errors++;
-}
-for(const key58 in data356){
-if(!(((key58 === "key") || (key58 === "name")) || (key58 === "optional"))){
-const err567 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/apiSecret",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/properties/apiSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key58},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err567];
-}
-else {
-vErrors.push(err567);
-}
-errors++;
-}
-}
-if(data356.key !== undefined){
-if(typeof data356.key !== "string"){
-const err568 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/apiSecret/key",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/properties/apiSecret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err568];
-}
-else {
-vErrors.push(err568);
-}
-errors++;
-}
-}
-if(data356.name !== undefined){
-if(typeof data356.name !== "string"){
-const err569 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/apiSecret/name",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/properties/apiSecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err569];
-}
-else {
-vErrors.push(err569);
-}
-errors++;
-}
-}
-if(data356.optional !== undefined){
-if(typeof data356.optional !== "boolean"){
-const err570 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/apiSecret/optional",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/properties/apiSecret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err570];
-}
-else {
-vErrors.push(err570);
-}
-errors++;
-}
-}
-}
-else {
-const err571 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/apiSecret",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/properties/apiSecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err571];
-}
-else {
-vErrors.push(err571);
-}
-errors++;
-}
-}
-if(data354.apiURL !== undefined){
-let data360 = data354.apiURL;
-if(typeof data360 === "string"){
-if(!pattern5.test(data360)){
-const err572 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/apiURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/properties/apiURL/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\""};
-if(vErrors === null){
-vErrors = [err572];
-}
-else {
-vErrors.push(err572);
-}
-errors++;
-}
-}
-else {
-const err573 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/apiURL",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/properties/apiURL/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err573];
-}
-else {
-vErrors.push(err573);
-}
-errors++;
-}
-}
-if(data354.corpID !== undefined){
-let data361 = data354.corpID;
-if(typeof data361 === "string"){
-if(func1(data361) < 1){
-const err574 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/corpID",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/properties/corpID/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err574];
-}
-else {
-vErrors.push(err574);
-}
-errors++;
-}
-}
-else {
-const err575 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/corpID",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/properties/corpID/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err575];
-}
-else {
-vErrors.push(err575);
-}
-errors++;
-}
-}
-if(data354.httpConfig !== undefined){
-if(!(validate14(data354.httpConfig, {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/httpConfig",parentData:data354,parentDataProperty:"httpConfig",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data354.message !== undefined){
-let data363 = data354.message;
-if(typeof data363 === "string"){
-if(func1(data363) < 1){
-const err576 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/message",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/properties/message/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err576];
-}
-else {
-vErrors.push(err576);
-}
-errors++;
-}
-}
-else {
-const err577 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/message",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err577];
-}
-else {
-vErrors.push(err577);
-}
-errors++;
-}
-}
-if(data354.messageType !== undefined){
-let data364 = data354.messageType;
-if(typeof data364 === "string"){
-if(func1(data364) < 1){
-const err578 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/messageType",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/properties/messageType/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err578];
-}
-else {
-vErrors.push(err578);
-}
-errors++;
-}
-}
-else {
-const err579 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/messageType",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/properties/messageType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err579];
-}
-else {
-vErrors.push(err579);
-}
-errors++;
-}
-}
-if(data354.sendResolved !== undefined){
-if(typeof data354.sendResolved !== "boolean"){
-const err580 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/sendResolved",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/properties/sendResolved/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err580];
-}
-else {
-vErrors.push(err580);
-}
-errors++;
-}
-}
-if(data354.toParty !== undefined){
-let data366 = data354.toParty;
-if(typeof data366 === "string"){
-if(func1(data366) < 1){
-const err581 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/toParty",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/properties/toParty/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err581];
-}
-else {
-vErrors.push(err581);
-}
-errors++;
-}
-}
-else {
-const err582 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/toParty",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/properties/toParty/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err582];
-}
-else {
-vErrors.push(err582);
-}
-errors++;
-}
-}
-if(data354.toTag !== undefined){
-let data367 = data354.toTag;
-if(typeof data367 === "string"){
-if(func1(data367) < 1){
-const err583 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/toTag",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/properties/toTag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err583];
-}
-else {
-vErrors.push(err583);
-}
-errors++;
-}
-}
-else {
-const err584 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/toTag",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/properties/toTag/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err584];
-}
-else {
-vErrors.push(err584);
-}
-errors++;
-}
-}
-if(data354.toUser !== undefined){
-let data368 = data354.toUser;
-if(typeof data368 === "string"){
-if(func1(data368) < 1){
-const err585 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/toUser",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/properties/toUser/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err585];
-}
-else {
-vErrors.push(err585);
-}
-errors++;
-}
-}
-else {
-const err586 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38+"/toUser",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/properties/toUser/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err586];
-}
-else {
-vErrors.push(err586);
-}
-errors++;
-}
-}
-}
-else {
-const err587 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs/" + i38,schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err587];
-}
-else {
-vErrors.push(err587);
-}
-errors++;
-}
-}
-}
-else {
-const err588 = {instancePath:instancePath+"/spec/receivers/" + i11+"/wechatConfigs",schemaPath:"#/properties/spec/properties/receivers/items/properties/wechatConfigs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err588];
-}
-else {
-vErrors.push(err588);
-}
-errors++;
-}
-}
-}
-else {
-const err589 = {instancePath:instancePath+"/spec/receivers/" + i11,schemaPath:"#/properties/spec/properties/receivers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err589];
-}
-else {
-vErrors.push(err589);
-}
-errors++;
-}
-}
-const listErrors0 = func137(data39, "map", ["name"], instancePath+"/spec/receivers", "#/properties/spec/properties/receivers/x-kubernetes-list-type");
-if(listErrors0 !== null){
-vErrors = vErrors === null ? listErrors0 : vErrors.concat(listErrors0);
-errors = vErrors.length;
-}
-}
-else {
-const err590 = {instancePath:instancePath+"/spec/receivers",schemaPath:"#/properties/spec/properties/receivers/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err590];
-}
-else {
-vErrors.push(err590);
-}
-errors++;
-}
-}
-if(data3.route !== undefined){
-let data369 = data3.route;
-if(data369 && typeof data369 == "object" && !Array.isArray(data369)){
-for(const key59 in data369){
-if(!(func0.call(schema0.properties.spec.properties.route.properties, key59))){
-const err591 = {instancePath:instancePath+"/spec/route",schemaPath:"#/properties/spec/properties/route/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key59},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err591];
-}
-else {
-vErrors.push(err591);
-}
-errors++;
-}
-}
-if(data369.activeTimeIntervals !== undefined){
-let data370 = data369.activeTimeIntervals;
-if(Array.isArray(data370)){
-const len39 = data370.length;
-for(let i39=0; i39<len39; i39++){
-if(typeof data370[i39] !== "string"){
-const err592 = {instancePath:instancePath+"/spec/route/activeTimeIntervals/" + i39,schemaPath:"#/properties/spec/properties/route/properties/activeTimeIntervals/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err592];
-}
-else {
-vErrors.push(err592);
-}
-errors++;
-}
-}
-const listErrors1 = func137(data370, "set", [], instancePath+"/spec/route/activeTimeIntervals", "#/properties/spec/properties/route/properties/activeTimeIntervals/x-kubernetes-list-type");
-if(listErrors1 !== null){
-vErrors = vErrors === null ? listErrors1 : vErrors.concat(listErrors1);
-errors = vErrors.length;
-}
-}
-else {
-const err593 = {instancePath:instancePath+"/spec/route/activeTimeIntervals",schemaPath:"#/properties/spec/properties/route/properties/activeTimeIntervals/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err593];
-}
-else {
-vErrors.push(err593);
-}
-errors++;
-}
-}
-if(data369.continue !== undefined){
-if(typeof data369.continue !== "boolean"){
-const err594 = {instancePath:instancePath+"/spec/route/continue",schemaPath:"#/properties/spec/properties/route/properties/continue/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err594];
-}
-else {
-vErrors.push(err594);
-}
-errors++;
-}
-}
-if(data369.groupBy !== undefined){
-let data373 = data369.groupBy;
-if(Array.isArray(data373)){
-const len40 = data373.length;
-for(let i40=0; i40<len40; i40++){
-if(typeof data373[i40] !== "string"){
-const err595 = {instancePath:instancePath+"/spec/route/groupBy/" + i40,schemaPath:"#/properties/spec/properties/route/properties/groupBy/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err595];
-}
-else {
-vErrors.push(err595);
-}
-errors++;
-}
-}
-const listErrors2 = func137(data373, "set", [], instancePath+"/spec/route/groupBy", "#/properties/spec/properties/route/properties/groupBy/x-kubernetes-list-type");
-if(listErrors2 !== null){
-vErrors = vErrors === null ? listErrors2 : vErrors.concat(listErrors2);
-errors = vErrors.length;
-}
-}
-else {
-const err596 = {instancePath:instancePath+"/spec/route/groupBy",schemaPath:"#/properties/spec/properties/route/properties/groupBy/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err596];
-}
-else {
-vErrors.push(err596);
-}
-errors++;
-}
-}
-if(data369.groupInterval !== undefined){
-let data375 = data369.groupInterval;
-if(typeof data375 === "string"){
-if(func1(data375) < 1){
-const err597 = {instancePath:instancePath+"/spec/route/groupInterval",schemaPath:"#/properties/spec/properties/route/properties/groupInterval/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err597];
-}
-else {
-vErrors.push(err597);
-}
-errors++;
-}
-if(!pattern10.test(data375)){
-const err598 = {instancePath:instancePath+"/spec/route/groupInterval",schemaPath:"#/properties/spec/properties/route/properties/groupInterval/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
-if(vErrors === null){
-vErrors = [err598];
-}
-else {
-vErrors.push(err598);
-}
-errors++;
-}
-}
-else {
-const err599 = {instancePath:instancePath+"/spec/route/groupInterval",schemaPath:"#/properties/spec/properties/route/properties/groupInterval/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err599];
-}
-else {
-vErrors.push(err599);
-}
-errors++;
-}
-}
-if(data369.groupWait !== undefined){
-let data376 = data369.groupWait;
-if(typeof data376 === "string"){
-if(func1(data376) < 1){
-const err600 = {instancePath:instancePath+"/spec/route/groupWait",schemaPath:"#/properties/spec/properties/route/properties/groupWait/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err600];
-}
-else {
-vErrors.push(err600);
-}
-errors++;
-}
-if(!pattern10.test(data376)){
-const err601 = {instancePath:instancePath+"/spec/route/groupWait",schemaPath:"#/properties/spec/properties/route/properties/groupWait/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
-if(vErrors === null){
-vErrors = [err601];
-}
-else {
-vErrors.push(err601);
-}
-errors++;
-}
-}
-else {
-const err602 = {instancePath:instancePath+"/spec/route/groupWait",schemaPath:"#/properties/spec/properties/route/properties/groupWait/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err602];
-}
-else {
-vErrors.push(err602);
-}
-errors++;
-}
-}
-if(data369.matchers !== undefined){
-let data377 = data369.matchers;
-if(Array.isArray(data377)){
-const len41 = data377.length;
-for(let i41=0; i41<len41; i41++){
-let data378 = data377[i41];
-if(data378 && typeof data378 == "object" && !Array.isArray(data378)){
-if(data378.name === undefined){
-const err603 = {instancePath:instancePath+"/spec/route/matchers/" + i41,schemaPath:"#/properties/spec/properties/route/properties/matchers/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err603];
-}
-else {
-vErrors.push(err603);
-}
-errors++;
-}
-for(const key60 in data378){
-if(!((((key60 === "matchType") || (key60 === "name")) || (key60 === "regex")) || (key60 === "value"))){
-const err604 = {instancePath:instancePath+"/spec/route/matchers/" + i41,schemaPath:"#/properties/spec/properties/route/properties/matchers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key60},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err604];
-}
-else {
-vErrors.push(err604);
-}
-errors++;
-}
-}
-if(data378.matchType !== undefined){
-let data379 = data378.matchType;
-if(typeof data379 !== "string"){
-const err605 = {instancePath:instancePath+"/spec/route/matchers/" + i41+"/matchType",schemaPath:"#/properties/spec/properties/route/properties/matchers/items/properties/matchType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err605];
-}
-else {
-vErrors.push(err605);
-}
-errors++;
-}
-if(!((((data379 === "!=") || (data379 === "=")) || (data379 === "=~")) || (data379 === "!~"))){
-const err606 = {instancePath:instancePath+"/spec/route/matchers/" + i41+"/matchType",schemaPath:"#/properties/spec/properties/route/properties/matchers/items/properties/matchType/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.route.properties.matchers.items.properties.matchType.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err606];
-}
-else {
-vErrors.push(err606);
-}
-errors++;
-}
-}
-if(data378.name !== undefined){
-let data380 = data378.name;
-if(typeof data380 === "string"){
-if(func1(data380) < 1){
-const err607 = {instancePath:instancePath+"/spec/route/matchers/" + i41+"/name",schemaPath:"#/properties/spec/properties/route/properties/matchers/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err607];
-}
-else {
-vErrors.push(err607);
-}
-errors++;
-}
-}
-else {
-const err608 = {instancePath:instancePath+"/spec/route/matchers/" + i41+"/name",schemaPath:"#/properties/spec/properties/route/properties/matchers/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err608];
-}
-else {
-vErrors.push(err608);
-}
-errors++;
-}
-}
-if(data378.regex !== undefined){
-if(typeof data378.regex !== "boolean"){
-const err609 = {instancePath:instancePath+"/spec/route/matchers/" + i41+"/regex",schemaPath:"#/properties/spec/properties/route/properties/matchers/items/properties/regex/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err609];
-}
-else {
-vErrors.push(err609);
-}
-errors++;
-}
-}
-if(data378.value !== undefined){
-if(typeof data378.value !== "string"){
-const err610 = {instancePath:instancePath+"/spec/route/matchers/" + i41+"/value",schemaPath:"#/properties/spec/properties/route/properties/matchers/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err610];
-}
-else {
-vErrors.push(err610);
-}
-errors++;
-}
-}
-}
-else {
-const err611 = {instancePath:instancePath+"/spec/route/matchers/" + i41,schemaPath:"#/properties/spec/properties/route/properties/matchers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err611];
-}
-else {
-vErrors.push(err611);
-}
-errors++;
-}
-}
-}
-else {
-const err612 = {instancePath:instancePath+"/spec/route/matchers",schemaPath:"#/properties/spec/properties/route/properties/matchers/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err612];
-}
-else {
-vErrors.push(err612);
-}
-errors++;
-}
-}
-if(data369.muteTimeIntervals !== undefined){
-let data383 = data369.muteTimeIntervals;
-if(Array.isArray(data383)){
-const len42 = data383.length;
-for(let i42=0; i42<len42; i42++){
-if(typeof data383[i42] !== "string"){
-const err613 = {instancePath:instancePath+"/spec/route/muteTimeIntervals/" + i42,schemaPath:"#/properties/spec/properties/route/properties/muteTimeIntervals/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err613];
-}
-else {
-vErrors.push(err613);
-}
-errors++;
-}
-}
-const listErrors3 = func137(data383, "set", [], instancePath+"/spec/route/muteTimeIntervals", "#/properties/spec/properties/route/properties/muteTimeIntervals/x-kubernetes-list-type");
-if(listErrors3 !== null){
-vErrors = vErrors === null ? listErrors3 : vErrors.concat(listErrors3);
-errors = vErrors.length;
-}
-}
-else {
-const err614 = {instancePath:instancePath+"/spec/route/muteTimeIntervals",schemaPath:"#/properties/spec/properties/route/properties/muteTimeIntervals/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err614];
-}
-else {
-vErrors.push(err614);
-}
-errors++;
-}
-}
-if(data369.receiver !== undefined){
-if(typeof data369.receiver !== "string"){
-const err615 = {instancePath:instancePath+"/spec/route/receiver",schemaPath:"#/properties/spec/properties/route/properties/receiver/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err615];
-}
-else {
-vErrors.push(err615);
-}
-errors++;
-}
-}
-if(data369.repeatInterval !== undefined){
-let data386 = data369.repeatInterval;
-if(typeof data386 === "string"){
-if(func1(data386) < 1){
-const err616 = {instancePath:instancePath+"/spec/route/repeatInterval",schemaPath:"#/properties/spec/properties/route/properties/repeatInterval/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err616];
-}
-else {
-vErrors.push(err616);
-}
-errors++;
-}
-if(!pattern10.test(data386)){
-const err617 = {instancePath:instancePath+"/spec/route/repeatInterval",schemaPath:"#/properties/spec/properties/route/properties/repeatInterval/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
-if(vErrors === null){
-vErrors = [err617];
-}
-else {
-vErrors.push(err617);
-}
-errors++;
-}
-}
-else {
-const err618 = {instancePath:instancePath+"/spec/route/repeatInterval",schemaPath:"#/properties/spec/properties/route/properties/repeatInterval/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err618];
-}
-else {
-vErrors.push(err618);
-}
-errors++;
-}
-}
-if(data369.routes !== undefined){
-if(!(Array.isArray(data369.routes))){
-const err619 = {instancePath:instancePath+"/spec/route/routes",schemaPath:"#/properties/spec/properties/route/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err619];
-}
-else {
-vErrors.push(err619);
-}
-errors++;
-}
-}
-}
-else {
-const err620 = {instancePath:instancePath+"/spec/route",schemaPath:"#/properties/spec/properties/route/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err620];
-}
-else {
-vErrors.push(err620);
-}
-errors++;
-}
-}
-}
-else {
-const err621 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err621];
-}
-else {
-vErrors.push(err621);
-}
-errors++;
-}
-}
-}
-else {
-const err622 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err622];
-}
-else {
-vErrors.push(err622);
 }
 errors++;
 }

@@ -2,7 +2,7 @@
 "use strict";
 module.exports = validate0;
 module.exports.default = validate0;
-const schema0 = {"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"$ref":"kubernetes-1.28#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},"spec":{"properties":{"authorization":{"properties":{"credentials":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":{"type":"string"}},"type":"object","additionalProperties":false},"basicAuth":{"properties":{"password":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"username":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"bearerTokenSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"convertClassicHistogramsToNHCB":{"type":"boolean"},"enableHttp2":{"type":"boolean"},"fallbackScrapeProtocol":{"enum":["PrometheusProto","OpenMetricsText0.0.1","OpenMetricsText1.0.0","PrometheusText0.0.4","PrometheusText1.0.0"],"type":"string"},"followRedirects":{"type":"boolean"},"interval":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"jobName":{"type":"string"},"keepDroppedTargets":{"format":"int64","minimum":0,"type":"integer"},"labelLimit":{"format":"int64","minimum":0,"type":"integer"},"labelNameLengthLimit":{"format":"int64","minimum":0,"type":"integer"},"labelValueLengthLimit":{"format":"int64","minimum":0,"type":"integer"},"metricRelabelings":{"$ref":"#/$defs/shared0"},"module":{"type":"string"},"nativeHistogramBucketLimit":{"format":"int64","minimum":0,"type":"integer"},"nativeHistogramMinBucketFactor":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"oauth2":{"properties":{"clientId":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"clientSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"endpointParams":{"additionalProperties":{"type":"string"},"type":"object"},"noProxy":{"type":"string"},"proxyConnectHeader":{"additionalProperties":{"items":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array"},"type":"object","x-kubernetes-map-type":"atomic"},"proxyFromEnvironment":{"type":"boolean"},"proxyUrl":{"pattern":"^(http|https|socks5)://.+$","type":"string"},"scopes":{"items":{"type":"string"},"type":"array"},"tlsConfig":{"$ref":"#/$defs/shared2"},"tokenUrl":{"pattern":"^(http|https)://.+$","type":"string"}},"required":["clientId","clientSecret","tokenUrl"],"type":"object","additionalProperties":false},"params":{"items":{"properties":{"name":{"minLength":1,"type":"string"},"values":{"items":{"minLength":1,"type":"string"},"minItems":1,"type":"array"}},"required":["name"],"type":"object","additionalProperties":false},"minItems":1,"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"prober":{"properties":{"noProxy":{"type":"string"},"path":{"default":"/probe","type":"string"},"proxyConnectHeader":{"additionalProperties":{"items":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array"},"type":"object","x-kubernetes-map-type":"atomic"},"proxyFromEnvironment":{"type":"boolean"},"proxyUrl":{"pattern":"^(http|https|socks5)://.+$","type":"string"},"scheme":{"enum":["http","https","HTTP","HTTPS"],"type":"string"},"url":{"minLength":1,"type":"string"}},"required":["url"],"type":"object","additionalProperties":false},"sampleLimit":{"format":"int64","minimum":0,"type":"integer"},"scrapeClass":{"minLength":1,"type":"string"},"scrapeClassicHistograms":{"type":"boolean"},"scrapeNativeHistograms":{"type":"boolean"},"scrapeProtocols":{"items":{"enum":["PrometheusProto","OpenMetricsText0.0.1","OpenMetricsText1.0.0","PrometheusText0.0.4","PrometheusText1.0.0"],"type":"string"},"type":"array","x-kubernetes-list-type":"set"},"scrapeTimeout":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"targetLimit":{"format":"int64","minimum":0,"type":"integer"},"targets":{"properties":{"ingress":{"properties":{"namespaceSelector":{"properties":{"any":{"type":"boolean"},"matchNames":{"items":{"type":"string"},"type":"array"}},"type":"object","additionalProperties":false},"relabelingConfigs":{"$ref":"#/$defs/shared0"},"selector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"staticConfig":{"properties":{"labels":{"additionalProperties":{"type":"string"},"type":"object"},"relabelingConfigs":{"$ref":"#/$defs/shared0"},"static":{"items":{"type":"string"},"type":"array"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"tlsConfig":{"$ref":"#/$defs/shared2"}},"type":"object","additionalProperties":false},"status":{}},"required":["spec"],"type":"object","additionalProperties":false,"$defs":{"shared0":{"items":{"$ref":"#/$defs/shared1"},"type":"array"},"shared1":{"properties":{"action":{"default":"replace","enum":["replace","Replace","keep","Keep","drop","Drop","hashmod","HashMod","labelmap","LabelMap","labeldrop","LabelDrop","labelkeep","LabelKeep","lowercase","Lowercase","uppercase","Uppercase","keepequal","KeepEqual","dropequal","DropEqual"],"type":"string"},"modulus":{"format":"int64","minimum":0,"type":"integer"},"regex":{"type":"string"},"replacement":{"type":"string"},"separator":{"type":"string"},"sourceLabels":{"items":{"type":"string"},"type":"array"},"targetLabel":{"type":"string"}},"type":"object","additionalProperties":false},"shared2":{"properties":{"ca":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"cert":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"insecureSkipVerify":{"type":"boolean"},"keySecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"maxVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"minVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"serverName":{"type":"string"}},"type":"object","additionalProperties":false}}};
+const schema0 = {"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"$ref":"kubernetes-1.28#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},"spec":{"$ref":"#/$defs/split0"},"status":{}},"required":["spec"],"type":"object","additionalProperties":false,"$defs":{"shared0":{"items":{"$ref":"#/$defs/shared1"},"type":"array"},"shared1":{"properties":{"action":{"default":"replace","enum":["replace","Replace","keep","Keep","drop","Drop","hashmod","HashMod","labelmap","LabelMap","labeldrop","LabelDrop","labelkeep","LabelKeep","lowercase","Lowercase","uppercase","Uppercase","keepequal","KeepEqual","dropequal","DropEqual"],"type":"string"},"modulus":{"format":"int64","minimum":0,"type":"integer"},"regex":{"type":"string"},"replacement":{"type":"string"},"separator":{"type":"string"},"sourceLabels":{"items":{"type":"string"},"type":"array"},"targetLabel":{"type":"string"}},"type":"object","additionalProperties":false},"shared2":{"properties":{"ca":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"cert":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"insecureSkipVerify":{"type":"boolean"},"keySecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"maxVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"minVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"serverName":{"type":"string"}},"type":"object","additionalProperties":false},"split0":{"properties":{"authorization":{"properties":{"credentials":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":{"type":"string"}},"type":"object","additionalProperties":false},"basicAuth":{"properties":{"password":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"username":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"bearerTokenSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"convertClassicHistogramsToNHCB":{"type":"boolean"},"enableHttp2":{"type":"boolean"},"fallbackScrapeProtocol":{"enum":["PrometheusProto","OpenMetricsText0.0.1","OpenMetricsText1.0.0","PrometheusText0.0.4","PrometheusText1.0.0"],"type":"string"},"followRedirects":{"type":"boolean"},"interval":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"jobName":{"type":"string"},"keepDroppedTargets":{"format":"int64","minimum":0,"type":"integer"},"labelLimit":{"format":"int64","minimum":0,"type":"integer"},"labelNameLengthLimit":{"format":"int64","minimum":0,"type":"integer"},"labelValueLengthLimit":{"format":"int64","minimum":0,"type":"integer"},"metricRelabelings":{"$ref":"#/$defs/shared0"},"module":{"type":"string"},"nativeHistogramBucketLimit":{"format":"int64","minimum":0,"type":"integer"},"nativeHistogramMinBucketFactor":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"oauth2":{"properties":{"clientId":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"clientSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"endpointParams":{"additionalProperties":{"type":"string"},"type":"object"},"noProxy":{"type":"string"},"proxyConnectHeader":{"additionalProperties":{"items":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array"},"type":"object","x-kubernetes-map-type":"atomic"},"proxyFromEnvironment":{"type":"boolean"},"proxyUrl":{"pattern":"^(http|https|socks5)://.+$","type":"string"},"scopes":{"items":{"type":"string"},"type":"array"},"tlsConfig":{"$ref":"#/$defs/shared2"},"tokenUrl":{"pattern":"^(http|https)://.+$","type":"string"}},"required":["clientId","clientSecret","tokenUrl"],"type":"object","additionalProperties":false},"params":{"items":{"properties":{"name":{"minLength":1,"type":"string"},"values":{"items":{"minLength":1,"type":"string"},"minItems":1,"type":"array"}},"required":["name"],"type":"object","additionalProperties":false},"minItems":1,"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"prober":{"properties":{"noProxy":{"type":"string"},"path":{"default":"/probe","type":"string"},"proxyConnectHeader":{"additionalProperties":{"items":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array"},"type":"object","x-kubernetes-map-type":"atomic"},"proxyFromEnvironment":{"type":"boolean"},"proxyUrl":{"pattern":"^(http|https|socks5)://.+$","type":"string"},"scheme":{"enum":["http","https","HTTP","HTTPS"],"type":"string"},"url":{"minLength":1,"type":"string"}},"required":["url"],"type":"object","additionalProperties":false},"sampleLimit":{"format":"int64","minimum":0,"type":"integer"},"scrapeClass":{"minLength":1,"type":"string"},"scrapeClassicHistograms":{"type":"boolean"},"scrapeNativeHistograms":{"type":"boolean"},"scrapeProtocols":{"items":{"enum":["PrometheusProto","OpenMetricsText0.0.1","OpenMetricsText1.0.0","PrometheusText0.0.4","PrometheusText1.0.0"],"type":"string"},"type":"array","x-kubernetes-list-type":"set"},"scrapeTimeout":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"targetLimit":{"format":"int64","minimum":0,"type":"integer"},"targets":{"properties":{"ingress":{"properties":{"namespaceSelector":{"properties":{"any":{"type":"boolean"},"matchNames":{"items":{"type":"string"},"type":"array"}},"type":"object","additionalProperties":false},"relabelingConfigs":{"$ref":"#/$defs/shared0"},"selector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"staticConfig":{"properties":{"labels":{"additionalProperties":{"type":"string"},"type":"object"},"relabelingConfigs":{"$ref":"#/$defs/shared0"},"static":{"items":{"type":"string"},"type":"array"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"tlsConfig":{"$ref":"#/$defs/shared2"}},"type":"object","additionalProperties":false}}};
 const schema2 = {"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"creationTimestamp":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Time"},"deletionGracePeriodSeconds":{"format":"int64","type":"integer"},"deletionTimestamp":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Time"},"finalizers":{"items":{"type":"string"},"type":"array","x-kubernetes-patch-strategy":"merge"},"generateName":{"type":"string"},"generation":{"format":"int64","type":"integer"},"labels":{"additionalProperties":{"type":"string"},"type":"object"},"managedFields":{"items":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry"},"type":"array"},"name":{"type":"string"},"namespace":{"type":"string"},"ownerReferences":{"items":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference"},"type":"array","x-kubernetes-patch-merge-key":"uid","x-kubernetes-patch-strategy":"merge"},"resourceVersion":{"type":"string"},"selfLink":{"type":"string"},"uid":{"type":"string"}},"type":"object","additionalProperties":false};
 const func0 = Object.prototype.hasOwnProperty;
 const schema3 = {"format":"date-time","type":"string"};
@@ -574,10 +574,39 @@ validate2.errors = vErrors;
 return errors === 0;
 }
 
-const schema7 = {"items":{"$ref":"#/$defs/shared1"},"type":"array"};
-const schema8 = {"properties":{"action":{"default":"replace","enum":["replace","Replace","keep","Keep","drop","Drop","hashmod","HashMod","labelmap","LabelMap","labeldrop","LabelDrop","labelkeep","LabelKeep","lowercase","Lowercase","uppercase","Uppercase","keepequal","KeepEqual","dropequal","DropEqual"],"type":"string"},"modulus":{"format":"int64","minimum":0,"type":"integer"},"regex":{"type":"string"},"replacement":{"type":"string"},"separator":{"type":"string"},"sourceLabels":{"items":{"type":"string"},"type":"array"},"targetLabel":{"type":"string"}},"type":"object","additionalProperties":false};
+const schema7 = {"properties":{"authorization":{"properties":{"credentials":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":{"type":"string"}},"type":"object","additionalProperties":false},"basicAuth":{"properties":{"password":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"username":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"bearerTokenSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"convertClassicHistogramsToNHCB":{"type":"boolean"},"enableHttp2":{"type":"boolean"},"fallbackScrapeProtocol":{"enum":["PrometheusProto","OpenMetricsText0.0.1","OpenMetricsText1.0.0","PrometheusText0.0.4","PrometheusText1.0.0"],"type":"string"},"followRedirects":{"type":"boolean"},"interval":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"jobName":{"type":"string"},"keepDroppedTargets":{"format":"int64","minimum":0,"type":"integer"},"labelLimit":{"format":"int64","minimum":0,"type":"integer"},"labelNameLengthLimit":{"format":"int64","minimum":0,"type":"integer"},"labelValueLengthLimit":{"format":"int64","minimum":0,"type":"integer"},"metricRelabelings":{"$ref":"#/$defs/shared0"},"module":{"type":"string"},"nativeHistogramBucketLimit":{"format":"int64","minimum":0,"type":"integer"},"nativeHistogramMinBucketFactor":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"oauth2":{"properties":{"clientId":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"clientSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"endpointParams":{"additionalProperties":{"type":"string"},"type":"object"},"noProxy":{"type":"string"},"proxyConnectHeader":{"additionalProperties":{"items":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array"},"type":"object","x-kubernetes-map-type":"atomic"},"proxyFromEnvironment":{"type":"boolean"},"proxyUrl":{"pattern":"^(http|https|socks5)://.+$","type":"string"},"scopes":{"items":{"type":"string"},"type":"array"},"tlsConfig":{"$ref":"#/$defs/shared2"},"tokenUrl":{"pattern":"^(http|https)://.+$","type":"string"}},"required":["clientId","clientSecret","tokenUrl"],"type":"object","additionalProperties":false},"params":{"items":{"properties":{"name":{"minLength":1,"type":"string"},"values":{"items":{"minLength":1,"type":"string"},"minItems":1,"type":"array"}},"required":["name"],"type":"object","additionalProperties":false},"minItems":1,"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"prober":{"properties":{"noProxy":{"type":"string"},"path":{"default":"/probe","type":"string"},"proxyConnectHeader":{"additionalProperties":{"items":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array"},"type":"object","x-kubernetes-map-type":"atomic"},"proxyFromEnvironment":{"type":"boolean"},"proxyUrl":{"pattern":"^(http|https|socks5)://.+$","type":"string"},"scheme":{"enum":["http","https","HTTP","HTTPS"],"type":"string"},"url":{"minLength":1,"type":"string"}},"required":["url"],"type":"object","additionalProperties":false},"sampleLimit":{"format":"int64","minimum":0,"type":"integer"},"scrapeClass":{"minLength":1,"type":"string"},"scrapeClassicHistograms":{"type":"boolean"},"scrapeNativeHistograms":{"type":"boolean"},"scrapeProtocols":{"items":{"enum":["PrometheusProto","OpenMetricsText0.0.1","OpenMetricsText1.0.0","PrometheusText0.0.4","PrometheusText1.0.0"],"type":"string"},"type":"array","x-kubernetes-list-type":"set"},"scrapeTimeout":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"targetLimit":{"format":"int64","minimum":0,"type":"integer"},"targets":{"properties":{"ingress":{"properties":{"namespaceSelector":{"properties":{"any":{"type":"boolean"},"matchNames":{"items":{"type":"string"},"type":"array"}},"type":"object","additionalProperties":false},"relabelingConfigs":{"$ref":"#/$defs/shared0"},"selector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"staticConfig":{"properties":{"labels":{"additionalProperties":{"type":"string"},"type":"object"},"relabelingConfigs":{"$ref":"#/$defs/shared0"},"static":{"items":{"type":"string"},"type":"array"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"tlsConfig":{"$ref":"#/$defs/shared2"}},"type":"object","additionalProperties":false};
+const func2 = (pattern, flags) => {
+  try {
+    return new RegExp(pattern, flags);
+  } catch {
+    let re2;
+    // Ajv tells patterns apart by toString().
+    return { source: pattern, toString: () => "/" + pattern + "/u", test: (s) => (re2 ??= new (require("re2-wasm").RE2)(pattern, "u")).test(s) };
+  }
+};
+const func7 = require("ajv/dist/runtime/ucs2length").default;
+const func9 = (items, listType, keys, instancePath, schemaPath) => {
+  let errors = null;
+  const seen = new Set();
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index];
+    const id = JSON.stringify(listType === "map" ? keys.map((k) => item?.[k]) : item);
+    if (seen.has(id)) {
+      const entry = listType === "map" ? "entry (" + keys.filter((k) => item?.[k] !== undefined).map((k) => k + ": " + JSON.stringify(item[k])).join(", ") + ")" : "value " + id;
+      (errors ??= []).push({ instancePath: instancePath + "/" + index, schemaPath, keyword: "x-kubernetes-list-type", params: {}, message: "duplicate " + entry });
+    }
+    seen.add(id);
+  }
+  return errors;
+};
+const pattern0 = func2("^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$", "u");
+const pattern1 = func2("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
+const pattern2 = func2("^(http|https|socks5)://.+$", "u");
+const pattern3 = func2("^(http|https)://.+$", "u");
+const schema8 = {"items":{"$ref":"#/$defs/shared1"},"type":"array"};
+const schema9 = {"properties":{"action":{"default":"replace","enum":["replace","Replace","keep","Keep","drop","Drop","hashmod","HashMod","labelmap","LabelMap","labeldrop","LabelDrop","labelkeep","LabelKeep","lowercase","Lowercase","uppercase","Uppercase","keepequal","KeepEqual","dropequal","DropEqual"],"type":"string"},"modulus":{"format":"int64","minimum":0,"type":"integer"},"regex":{"type":"string"},"replacement":{"type":"string"},"separator":{"type":"string"},"sourceLabels":{"items":{"type":"string"},"type":"array"},"targetLabel":{"type":"string"}},"type":"object","additionalProperties":false};
 
-function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -606,7 +635,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((((((((((((((((((((((data0 === "replace") || (data0 === "Replace")) || (data0 === "keep")) || (data0 === "Keep")) || (data0 === "drop")) || (data0 === "Drop")) || (data0 === "hashmod")) || (data0 === "HashMod")) || (data0 === "labelmap")) || (data0 === "LabelMap")) || (data0 === "labeldrop")) || (data0 === "LabelDrop")) || (data0 === "labelkeep")) || (data0 === "LabelKeep")) || (data0 === "lowercase")) || (data0 === "Lowercase")) || (data0 === "uppercase")) || (data0 === "Uppercase")) || (data0 === "keepequal")) || (data0 === "KeepEqual")) || (data0 === "dropequal")) || (data0 === "DropEqual"))){
-const err2 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema8.properties.action.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema9.properties.action.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -728,19 +757,19 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate15.errors = vErrors;
+validate16.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
 const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate15(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+if(!(validate16(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
 errors = vErrors.length;
 }
 }
@@ -755,13 +784,13 @@ vErrors.push(err0);
 }
 errors++;
 }
-validate14.errors = vErrors;
+validate15.errors = vErrors;
 return errors === 0;
 }
 
-const schema9 = {"properties":{"ca":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"cert":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"insecureSkipVerify":{"type":"boolean"},"keySecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"maxVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"minVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"serverName":{"type":"string"}},"type":"object","additionalProperties":false};
+const schema10 = {"properties":{"ca":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"cert":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"insecureSkipVerify":{"type":"boolean"},"keySecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"maxVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"minVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"serverName":{"type":"string"}},"type":"object","additionalProperties":false};
 
-function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1221,7 +1250,7 @@ vErrors.push(err36);
 errors++;
 }
 if(!((((data23 === "TLS10") || (data23 === "TLS11")) || (data23 === "TLS12")) || (data23 === "TLS13"))){
-const err37 = {instancePath:instancePath+"/maxVersion",schemaPath:"#/properties/maxVersion/enum",keyword:"enum",params:{allowedValues: schema9.properties.maxVersion.enum},message:"must be equal to one of the allowed values"};
+const err37 = {instancePath:instancePath+"/maxVersion",schemaPath:"#/properties/maxVersion/enum",keyword:"enum",params:{allowedValues: schema10.properties.maxVersion.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1244,7 +1273,7 @@ vErrors.push(err38);
 errors++;
 }
 if(!((((data24 === "TLS10") || (data24 === "TLS11")) || (data24 === "TLS12")) || (data24 === "TLS13"))){
-const err39 = {instancePath:instancePath+"/minVersion",schemaPath:"#/properties/minVersion/enum",keyword:"enum",params:{allowedValues: schema9.properties.minVersion.enum},message:"must be equal to one of the allowed values"};
+const err39 = {instancePath:instancePath+"/minVersion",schemaPath:"#/properties/minVersion/enum",keyword:"enum",params:{allowedValues: schema10.properties.minVersion.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1277,38 +1306,2158 @@ vErrors.push(err41);
 }
 errors++;
 }
-validate18.errors = vErrors;
+validate19.errors = vErrors;
 return errors === 0;
 }
 
-const func2 = (pattern, flags) => {
-  try {
-    return new RegExp(pattern, flags);
-  } catch {
-    let re2;
-    // Ajv tells patterns apart by toString().
-    return { source: pattern, toString: () => "/" + pattern + "/u", test: (s) => (re2 ??= new (require("re2-wasm").RE2)(pattern, "u")).test(s) };
-  }
-};
-const func7 = require("ajv/dist/runtime/ucs2length").default;
-const func9 = (items, listType, keys, instancePath, schemaPath) => {
-  let errors = null;
-  const seen = new Set();
-  for (let index = 0; index < items.length; index++) {
-    const item = items[index];
-    const id = JSON.stringify(listType === "map" ? keys.map((k) => item?.[k]) : item);
-    if (seen.has(id)) {
-      const entry = listType === "map" ? "entry (" + keys.filter((k) => item?.[k] !== undefined).map((k) => k + ": " + JSON.stringify(item[k])).join(", ") + ")" : "value " + id;
-      (errors ??= []).push({ instancePath: instancePath + "/" + index, schemaPath, keyword: "x-kubernetes-list-type", params: {}, message: "duplicate " + entry });
-    }
-    seen.add(id);
-  }
-  return errors;
-};
-const pattern0 = func2("^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$", "u");
-const pattern1 = func2("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
-const pattern2 = func2("^(http|https|socks5)://.+$", "u");
-const pattern3 = func2("^(http|https)://.+$", "u");
+
+function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(func0.call(schema7.properties, key0))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.authorization !== undefined){
+let data0 = data.authorization;
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+for(const key1 in data0){
+if(!((key1 === "credentials") || (key1 === "type"))){
+const err1 = {instancePath:instancePath+"/authorization",schemaPath:"#/properties/authorization/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data0.credentials !== undefined){
+let data1 = data0.credentials;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.key === undefined){
+const err2 = {instancePath:instancePath+"/authorization/credentials",schemaPath:"#/properties/authorization/properties/credentials/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+for(const key2 in data1){
+if(!(((key2 === "key") || (key2 === "name")) || (key2 === "optional"))){
+const err3 = {instancePath:instancePath+"/authorization/credentials",schemaPath:"#/properties/authorization/properties/credentials/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data1.key !== undefined){
+if(typeof data1.key !== "string"){
+const err4 = {instancePath:instancePath+"/authorization/credentials/key",schemaPath:"#/properties/authorization/properties/credentials/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data1.name !== undefined){
+if(typeof data1.name !== "string"){
+const err5 = {instancePath:instancePath+"/authorization/credentials/name",schemaPath:"#/properties/authorization/properties/credentials/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data1.optional !== undefined){
+if(typeof data1.optional !== "boolean"){
+const err6 = {instancePath:instancePath+"/authorization/credentials/optional",schemaPath:"#/properties/authorization/properties/credentials/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/authorization/credentials",schemaPath:"#/properties/authorization/properties/credentials/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data0.type !== undefined){
+if(typeof data0.type !== "string"){
+const err8 = {instancePath:instancePath+"/authorization/type",schemaPath:"#/properties/authorization/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/authorization",schemaPath:"#/properties/authorization/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.basicAuth !== undefined){
+let data6 = data.basicAuth;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+for(const key3 in data6){
+if(!((key3 === "password") || (key3 === "username"))){
+const err10 = {instancePath:instancePath+"/basicAuth",schemaPath:"#/properties/basicAuth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data6.password !== undefined){
+let data7 = data6.password;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.key === undefined){
+const err11 = {instancePath:instancePath+"/basicAuth/password",schemaPath:"#/properties/basicAuth/properties/password/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+for(const key4 in data7){
+if(!(((key4 === "key") || (key4 === "name")) || (key4 === "optional"))){
+const err12 = {instancePath:instancePath+"/basicAuth/password",schemaPath:"#/properties/basicAuth/properties/password/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data7.key !== undefined){
+if(typeof data7.key !== "string"){
+const err13 = {instancePath:instancePath+"/basicAuth/password/key",schemaPath:"#/properties/basicAuth/properties/password/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data7.name !== undefined){
+if(typeof data7.name !== "string"){
+const err14 = {instancePath:instancePath+"/basicAuth/password/name",schemaPath:"#/properties/basicAuth/properties/password/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data7.optional !== undefined){
+if(typeof data7.optional !== "boolean"){
+const err15 = {instancePath:instancePath+"/basicAuth/password/optional",schemaPath:"#/properties/basicAuth/properties/password/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/basicAuth/password",schemaPath:"#/properties/basicAuth/properties/password/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data6.username !== undefined){
+let data11 = data6.username;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data11.key === undefined){
+const err17 = {instancePath:instancePath+"/basicAuth/username",schemaPath:"#/properties/basicAuth/properties/username/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+for(const key5 in data11){
+if(!(((key5 === "key") || (key5 === "name")) || (key5 === "optional"))){
+const err18 = {instancePath:instancePath+"/basicAuth/username",schemaPath:"#/properties/basicAuth/properties/username/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data11.key !== undefined){
+if(typeof data11.key !== "string"){
+const err19 = {instancePath:instancePath+"/basicAuth/username/key",schemaPath:"#/properties/basicAuth/properties/username/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data11.name !== undefined){
+if(typeof data11.name !== "string"){
+const err20 = {instancePath:instancePath+"/basicAuth/username/name",schemaPath:"#/properties/basicAuth/properties/username/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data11.optional !== undefined){
+if(typeof data11.optional !== "boolean"){
+const err21 = {instancePath:instancePath+"/basicAuth/username/optional",schemaPath:"#/properties/basicAuth/properties/username/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/basicAuth/username",schemaPath:"#/properties/basicAuth/properties/username/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/basicAuth",schemaPath:"#/properties/basicAuth/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data.bearerTokenSecret !== undefined){
+let data15 = data.bearerTokenSecret;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.key === undefined){
+const err24 = {instancePath:instancePath+"/bearerTokenSecret",schemaPath:"#/properties/bearerTokenSecret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+for(const key6 in data15){
+if(!(((key6 === "key") || (key6 === "name")) || (key6 === "optional"))){
+const err25 = {instancePath:instancePath+"/bearerTokenSecret",schemaPath:"#/properties/bearerTokenSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data15.key !== undefined){
+if(typeof data15.key !== "string"){
+const err26 = {instancePath:instancePath+"/bearerTokenSecret/key",schemaPath:"#/properties/bearerTokenSecret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data15.name !== undefined){
+if(typeof data15.name !== "string"){
+const err27 = {instancePath:instancePath+"/bearerTokenSecret/name",schemaPath:"#/properties/bearerTokenSecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data15.optional !== undefined){
+if(typeof data15.optional !== "boolean"){
+const err28 = {instancePath:instancePath+"/bearerTokenSecret/optional",schemaPath:"#/properties/bearerTokenSecret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/bearerTokenSecret",schemaPath:"#/properties/bearerTokenSecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data.convertClassicHistogramsToNHCB !== undefined){
+if(typeof data.convertClassicHistogramsToNHCB !== "boolean"){
+const err30 = {instancePath:instancePath+"/convertClassicHistogramsToNHCB",schemaPath:"#/properties/convertClassicHistogramsToNHCB/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data.enableHttp2 !== undefined){
+if(typeof data.enableHttp2 !== "boolean"){
+const err31 = {instancePath:instancePath+"/enableHttp2",schemaPath:"#/properties/enableHttp2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data.fallbackScrapeProtocol !== undefined){
+let data21 = data.fallbackScrapeProtocol;
+if(typeof data21 !== "string"){
+const err32 = {instancePath:instancePath+"/fallbackScrapeProtocol",schemaPath:"#/properties/fallbackScrapeProtocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+if(!(((((data21 === "PrometheusProto") || (data21 === "OpenMetricsText0.0.1")) || (data21 === "OpenMetricsText1.0.0")) || (data21 === "PrometheusText0.0.4")) || (data21 === "PrometheusText1.0.0"))){
+const err33 = {instancePath:instancePath+"/fallbackScrapeProtocol",schemaPath:"#/properties/fallbackScrapeProtocol/enum",keyword:"enum",params:{allowedValues: schema7.properties.fallbackScrapeProtocol.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data.followRedirects !== undefined){
+if(typeof data.followRedirects !== "boolean"){
+const err34 = {instancePath:instancePath+"/followRedirects",schemaPath:"#/properties/followRedirects/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+if(data.interval !== undefined){
+let data23 = data.interval;
+if(typeof data23 === "string"){
+if(!pattern0.test(data23)){
+const err35 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data.jobName !== undefined){
+if(typeof data.jobName !== "string"){
+const err37 = {instancePath:instancePath+"/jobName",schemaPath:"#/properties/jobName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data.keepDroppedTargets !== undefined){
+let data25 = data.keepDroppedTargets;
+if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
+const err38 = {instancePath:instancePath+"/keepDroppedTargets",schemaPath:"#/properties/keepDroppedTargets/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+if((typeof data25 == "number") && (isFinite(data25))){
+if(data25 < 0 || isNaN(data25)){
+const err39 = {instancePath:instancePath+"/keepDroppedTargets",schemaPath:"#/properties/keepDroppedTargets/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+}
+if(data.labelLimit !== undefined){
+let data26 = data.labelLimit;
+if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){
+const err40 = {instancePath:instancePath+"/labelLimit",schemaPath:"#/properties/labelLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+if((typeof data26 == "number") && (isFinite(data26))){
+if(data26 < 0 || isNaN(data26)){
+const err41 = {instancePath:instancePath+"/labelLimit",schemaPath:"#/properties/labelLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+}
+if(data.labelNameLengthLimit !== undefined){
+let data27 = data.labelNameLengthLimit;
+if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){
+const err42 = {instancePath:instancePath+"/labelNameLengthLimit",schemaPath:"#/properties/labelNameLengthLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+if((typeof data27 == "number") && (isFinite(data27))){
+if(data27 < 0 || isNaN(data27)){
+const err43 = {instancePath:instancePath+"/labelNameLengthLimit",schemaPath:"#/properties/labelNameLengthLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+}
+if(data.labelValueLengthLimit !== undefined){
+let data28 = data.labelValueLengthLimit;
+if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
+const err44 = {instancePath:instancePath+"/labelValueLengthLimit",schemaPath:"#/properties/labelValueLengthLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+if((typeof data28 == "number") && (isFinite(data28))){
+if(data28 < 0 || isNaN(data28)){
+const err45 = {instancePath:instancePath+"/labelValueLengthLimit",schemaPath:"#/properties/labelValueLengthLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+}
+if(data.metricRelabelings !== undefined){
+if(!(validate15(data.metricRelabelings, {instancePath:instancePath+"/metricRelabelings",parentData:data,parentDataProperty:"metricRelabelings",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data.module !== undefined){
+if(typeof data.module !== "string"){
+const err46 = {instancePath:instancePath+"/module",schemaPath:"#/properties/module/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data.nativeHistogramBucketLimit !== undefined){
+let data31 = data.nativeHistogramBucketLimit;
+if(!(((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31))) && (isFinite(data31)))){
+const err47 = {instancePath:instancePath+"/nativeHistogramBucketLimit",schemaPath:"#/properties/nativeHistogramBucketLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+if((typeof data31 == "number") && (isFinite(data31))){
+if(data31 < 0 || isNaN(data31)){
+const err48 = {instancePath:instancePath+"/nativeHistogramBucketLimit",schemaPath:"#/properties/nativeHistogramBucketLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+}
+if(data.nativeHistogramMinBucketFactor !== undefined){
+let data32 = data.nativeHistogramMinBucketFactor;
+if((!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))) && (typeof data32 !== "string")){
+const err49 = {instancePath:instancePath+"/nativeHistogramMinBucketFactor",schemaPath:"#/properties/nativeHistogramMinBucketFactor/type",keyword:"type",params:{type: schema7.properties.nativeHistogramMinBucketFactor.type},message:"must be integer,string"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+if(typeof data32 === "string"){
+if(!pattern1.test(data32)){
+const err50 = {instancePath:instancePath+"/nativeHistogramMinBucketFactor",schemaPath:"#/properties/nativeHistogramMinBucketFactor/pattern",keyword:"pattern",params:{pattern: "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"},message:"must match pattern \""+"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"+"\""};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+}
+if(data.oauth2 !== undefined){
+let data33 = data.oauth2;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+if(data33.clientId === undefined){
+const err51 = {instancePath:instancePath+"/oauth2",schemaPath:"#/properties/oauth2/required",keyword:"required",params:{missingProperty: "clientId"},message:"must have required property '"+"clientId"+"'"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+if(data33.clientSecret === undefined){
+const err52 = {instancePath:instancePath+"/oauth2",schemaPath:"#/properties/oauth2/required",keyword:"required",params:{missingProperty: "clientSecret"},message:"must have required property '"+"clientSecret"+"'"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+if(data33.tokenUrl === undefined){
+const err53 = {instancePath:instancePath+"/oauth2",schemaPath:"#/properties/oauth2/required",keyword:"required",params:{missingProperty: "tokenUrl"},message:"must have required property '"+"tokenUrl"+"'"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+for(const key7 in data33){
+if(!(func0.call(schema7.properties.oauth2.properties, key7))){
+const err54 = {instancePath:instancePath+"/oauth2",schemaPath:"#/properties/oauth2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+if(data33.clientId !== undefined){
+let data34 = data33.clientId;
+if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
+for(const key8 in data34){
+if(!((key8 === "configMap") || (key8 === "secret"))){
+const err55 = {instancePath:instancePath+"/oauth2/clientId",schemaPath:"#/properties/oauth2/properties/clientId/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data34.configMap !== undefined){
+let data35 = data34.configMap;
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+if(data35.key === undefined){
+const err56 = {instancePath:instancePath+"/oauth2/clientId/configMap",schemaPath:"#/properties/oauth2/properties/clientId/properties/configMap/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+for(const key9 in data35){
+if(!(((key9 === "key") || (key9 === "name")) || (key9 === "optional"))){
+const err57 = {instancePath:instancePath+"/oauth2/clientId/configMap",schemaPath:"#/properties/oauth2/properties/clientId/properties/configMap/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+if(data35.key !== undefined){
+if(typeof data35.key !== "string"){
+const err58 = {instancePath:instancePath+"/oauth2/clientId/configMap/key",schemaPath:"#/properties/oauth2/properties/clientId/properties/configMap/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+if(data35.name !== undefined){
+if(typeof data35.name !== "string"){
+const err59 = {instancePath:instancePath+"/oauth2/clientId/configMap/name",schemaPath:"#/properties/oauth2/properties/clientId/properties/configMap/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+if(data35.optional !== undefined){
+if(typeof data35.optional !== "boolean"){
+const err60 = {instancePath:instancePath+"/oauth2/clientId/configMap/optional",schemaPath:"#/properties/oauth2/properties/clientId/properties/configMap/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+}
+else {
+const err61 = {instancePath:instancePath+"/oauth2/clientId/configMap",schemaPath:"#/properties/oauth2/properties/clientId/properties/configMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+if(data34.secret !== undefined){
+let data39 = data34.secret;
+if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
+if(data39.key === undefined){
+const err62 = {instancePath:instancePath+"/oauth2/clientId/secret",schemaPath:"#/properties/oauth2/properties/clientId/properties/secret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+for(const key10 in data39){
+if(!(((key10 === "key") || (key10 === "name")) || (key10 === "optional"))){
+const err63 = {instancePath:instancePath+"/oauth2/clientId/secret",schemaPath:"#/properties/oauth2/properties/clientId/properties/secret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+if(data39.key !== undefined){
+if(typeof data39.key !== "string"){
+const err64 = {instancePath:instancePath+"/oauth2/clientId/secret/key",schemaPath:"#/properties/oauth2/properties/clientId/properties/secret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+if(data39.name !== undefined){
+if(typeof data39.name !== "string"){
+const err65 = {instancePath:instancePath+"/oauth2/clientId/secret/name",schemaPath:"#/properties/oauth2/properties/clientId/properties/secret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+if(data39.optional !== undefined){
+if(typeof data39.optional !== "boolean"){
+const err66 = {instancePath:instancePath+"/oauth2/clientId/secret/optional",schemaPath:"#/properties/oauth2/properties/clientId/properties/secret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+}
+else {
+const err67 = {instancePath:instancePath+"/oauth2/clientId/secret",schemaPath:"#/properties/oauth2/properties/clientId/properties/secret/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+}
+else {
+const err68 = {instancePath:instancePath+"/oauth2/clientId",schemaPath:"#/properties/oauth2/properties/clientId/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+if(data33.clientSecret !== undefined){
+let data43 = data33.clientSecret;
+if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
+if(data43.key === undefined){
+const err69 = {instancePath:instancePath+"/oauth2/clientSecret",schemaPath:"#/properties/oauth2/properties/clientSecret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+for(const key11 in data43){
+if(!(((key11 === "key") || (key11 === "name")) || (key11 === "optional"))){
+const err70 = {instancePath:instancePath+"/oauth2/clientSecret",schemaPath:"#/properties/oauth2/properties/clientSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+if(data43.key !== undefined){
+if(typeof data43.key !== "string"){
+const err71 = {instancePath:instancePath+"/oauth2/clientSecret/key",schemaPath:"#/properties/oauth2/properties/clientSecret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data43.name !== undefined){
+if(typeof data43.name !== "string"){
+const err72 = {instancePath:instancePath+"/oauth2/clientSecret/name",schemaPath:"#/properties/oauth2/properties/clientSecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+if(data43.optional !== undefined){
+if(typeof data43.optional !== "boolean"){
+const err73 = {instancePath:instancePath+"/oauth2/clientSecret/optional",schemaPath:"#/properties/oauth2/properties/clientSecret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+}
+else {
+const err74 = {instancePath:instancePath+"/oauth2/clientSecret",schemaPath:"#/properties/oauth2/properties/clientSecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+if(data33.endpointParams !== undefined){
+let data47 = data33.endpointParams;
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+for(const key12 in data47){
+if(typeof data47[key12] !== "string"){
+const err75 = {instancePath:instancePath+"/oauth2/endpointParams/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/oauth2/properties/endpointParams/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+}
+else {
+const err76 = {instancePath:instancePath+"/oauth2/endpointParams",schemaPath:"#/properties/oauth2/properties/endpointParams/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+if(data33.noProxy !== undefined){
+if(typeof data33.noProxy !== "string"){
+const err77 = {instancePath:instancePath+"/oauth2/noProxy",schemaPath:"#/properties/oauth2/properties/noProxy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+if(data33.proxyConnectHeader !== undefined){
+let data50 = data33.proxyConnectHeader;
+if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
+for(const key13 in data50){
+let data51 = data50[key13];
+if(Array.isArray(data51)){
+const len0 = data51.length;
+for(let i0=0; i0<len0; i0++){
+let data52 = data51[i0];
+if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
+if(data52.key === undefined){
+const err78 = {instancePath:instancePath+"/oauth2/proxyConnectHeader/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0,schemaPath:"#/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+for(const key14 in data52){
+if(!(((key14 === "key") || (key14 === "name")) || (key14 === "optional"))){
+const err79 = {instancePath:instancePath+"/oauth2/proxyConnectHeader/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0,schemaPath:"#/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+if(data52.key !== undefined){
+if(typeof data52.key !== "string"){
+const err80 = {instancePath:instancePath+"/oauth2/proxyConnectHeader/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0+"/key",schemaPath:"#/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+if(data52.name !== undefined){
+if(typeof data52.name !== "string"){
+const err81 = {instancePath:instancePath+"/oauth2/proxyConnectHeader/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0+"/name",schemaPath:"#/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+}
+if(data52.optional !== undefined){
+if(typeof data52.optional !== "boolean"){
+const err82 = {instancePath:instancePath+"/oauth2/proxyConnectHeader/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0+"/optional",schemaPath:"#/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+}
+else {
+const err83 = {instancePath:instancePath+"/oauth2/proxyConnectHeader/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0,schemaPath:"#/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+}
+else {
+const err84 = {instancePath:instancePath+"/oauth2/proxyConnectHeader/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/oauth2/properties/proxyConnectHeader/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+}
+else {
+const err85 = {instancePath:instancePath+"/oauth2/proxyConnectHeader",schemaPath:"#/properties/oauth2/properties/proxyConnectHeader/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+if(data33.proxyFromEnvironment !== undefined){
+if(typeof data33.proxyFromEnvironment !== "boolean"){
+const err86 = {instancePath:instancePath+"/oauth2/proxyFromEnvironment",schemaPath:"#/properties/oauth2/properties/proxyFromEnvironment/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+if(data33.proxyUrl !== undefined){
+let data57 = data33.proxyUrl;
+if(typeof data57 === "string"){
+if(!pattern2.test(data57)){
+const err87 = {instancePath:instancePath+"/oauth2/proxyUrl",schemaPath:"#/properties/oauth2/properties/proxyUrl/pattern",keyword:"pattern",params:{pattern: "^(http|https|socks5)://.+$"},message:"must match pattern \""+"^(http|https|socks5)://.+$"+"\""};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+}
+else {
+const err88 = {instancePath:instancePath+"/oauth2/proxyUrl",schemaPath:"#/properties/oauth2/properties/proxyUrl/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+}
+if(data33.scopes !== undefined){
+let data58 = data33.scopes;
+if(Array.isArray(data58)){
+const len1 = data58.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data58[i1] !== "string"){
+const err89 = {instancePath:instancePath+"/oauth2/scopes/" + i1,schemaPath:"#/properties/oauth2/properties/scopes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+}
+}
+else {
+const err90 = {instancePath:instancePath+"/oauth2/scopes",schemaPath:"#/properties/oauth2/properties/scopes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+if(data33.tlsConfig !== undefined){
+if(!(validate19(data33.tlsConfig, {instancePath:instancePath+"/oauth2/tlsConfig",parentData:data33,parentDataProperty:"tlsConfig",rootData}))){
+vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
+errors = vErrors.length;
+}
+}
+if(data33.tokenUrl !== undefined){
+let data61 = data33.tokenUrl;
+if(typeof data61 === "string"){
+if(!pattern3.test(data61)){
+const err91 = {instancePath:instancePath+"/oauth2/tokenUrl",schemaPath:"#/properties/oauth2/properties/tokenUrl/pattern",keyword:"pattern",params:{pattern: "^(http|https)://.+$"},message:"must match pattern \""+"^(http|https)://.+$"+"\""};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+else {
+const err92 = {instancePath:instancePath+"/oauth2/tokenUrl",schemaPath:"#/properties/oauth2/properties/tokenUrl/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+}
+}
+else {
+const err93 = {instancePath:instancePath+"/oauth2",schemaPath:"#/properties/oauth2/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+if(data.params !== undefined){
+let data62 = data.params;
+if(Array.isArray(data62)){
+if(data62.length < 1){
+const err94 = {instancePath:instancePath+"/params",schemaPath:"#/properties/params/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+const len2 = data62.length;
+for(let i2=0; i2<len2; i2++){
+let data63 = data62[i2];
+if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
+if(data63.name === undefined){
+const err95 = {instancePath:instancePath+"/params/" + i2,schemaPath:"#/properties/params/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+for(const key15 in data63){
+if(!((key15 === "name") || (key15 === "values"))){
+const err96 = {instancePath:instancePath+"/params/" + i2,schemaPath:"#/properties/params/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+}
+if(data63.name !== undefined){
+let data64 = data63.name;
+if(typeof data64 === "string"){
+if(func7(data64) < 1){
+const err97 = {instancePath:instancePath+"/params/" + i2+"/name",schemaPath:"#/properties/params/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+}
+else {
+const err98 = {instancePath:instancePath+"/params/" + i2+"/name",schemaPath:"#/properties/params/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+}
+if(data63.values !== undefined){
+let data65 = data63.values;
+if(Array.isArray(data65)){
+if(data65.length < 1){
+const err99 = {instancePath:instancePath+"/params/" + i2+"/values",schemaPath:"#/properties/params/items/properties/values/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+const len3 = data65.length;
+for(let i3=0; i3<len3; i3++){
+let data66 = data65[i3];
+if(typeof data66 === "string"){
+if(func7(data66) < 1){
+const err100 = {instancePath:instancePath+"/params/" + i2+"/values/" + i3,schemaPath:"#/properties/params/items/properties/values/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+else {
+const err101 = {instancePath:instancePath+"/params/" + i2+"/values/" + i3,schemaPath:"#/properties/params/items/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+}
+}
+else {
+const err102 = {instancePath:instancePath+"/params/" + i2+"/values",schemaPath:"#/properties/params/items/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+}
+}
+else {
+const err103 = {instancePath:instancePath+"/params/" + i2,schemaPath:"#/properties/params/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+}
+const listErrors0 = func9(data62, "map", ["name"], instancePath+"/params", "#/properties/params/x-kubernetes-list-type");
+if(listErrors0 !== null){
+vErrors = vErrors === null ? listErrors0 : vErrors.concat(listErrors0);
+errors = vErrors.length;
+}
+}
+else {
+const err104 = {instancePath:instancePath+"/params",schemaPath:"#/properties/params/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+}
+if(data.prober !== undefined){
+let data67 = data.prober;
+if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
+if(data67.url === undefined){
+const err105 = {instancePath:instancePath+"/prober",schemaPath:"#/properties/prober/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+for(const key16 in data67){
+if(!(((((((key16 === "noProxy") || (key16 === "path")) || (key16 === "proxyConnectHeader")) || (key16 === "proxyFromEnvironment")) || (key16 === "proxyUrl")) || (key16 === "scheme")) || (key16 === "url"))){
+const err106 = {instancePath:instancePath+"/prober",schemaPath:"#/properties/prober/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+}
+if(data67.noProxy !== undefined){
+if(typeof data67.noProxy !== "string"){
+const err107 = {instancePath:instancePath+"/prober/noProxy",schemaPath:"#/properties/prober/properties/noProxy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+if(data67.path !== undefined){
+if(typeof data67.path !== "string"){
+const err108 = {instancePath:instancePath+"/prober/path",schemaPath:"#/properties/prober/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+}
+if(data67.proxyConnectHeader !== undefined){
+let data70 = data67.proxyConnectHeader;
+if(data70 && typeof data70 == "object" && !Array.isArray(data70)){
+for(const key17 in data70){
+let data71 = data70[key17];
+if(Array.isArray(data71)){
+const len4 = data71.length;
+for(let i4=0; i4<len4; i4++){
+let data72 = data71[i4];
+if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
+if(data72.key === undefined){
+const err109 = {instancePath:instancePath+"/prober/proxyConnectHeader/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i4,schemaPath:"#/properties/prober/properties/proxyConnectHeader/additionalProperties/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+for(const key18 in data72){
+if(!(((key18 === "key") || (key18 === "name")) || (key18 === "optional"))){
+const err110 = {instancePath:instancePath+"/prober/proxyConnectHeader/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i4,schemaPath:"#/properties/prober/properties/proxyConnectHeader/additionalProperties/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+}
+if(data72.key !== undefined){
+if(typeof data72.key !== "string"){
+const err111 = {instancePath:instancePath+"/prober/proxyConnectHeader/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i4+"/key",schemaPath:"#/properties/prober/properties/proxyConnectHeader/additionalProperties/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+}
+if(data72.name !== undefined){
+if(typeof data72.name !== "string"){
+const err112 = {instancePath:instancePath+"/prober/proxyConnectHeader/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i4+"/name",schemaPath:"#/properties/prober/properties/proxyConnectHeader/additionalProperties/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+}
+if(data72.optional !== undefined){
+if(typeof data72.optional !== "boolean"){
+const err113 = {instancePath:instancePath+"/prober/proxyConnectHeader/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i4+"/optional",schemaPath:"#/properties/prober/properties/proxyConnectHeader/additionalProperties/items/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+}
+}
+else {
+const err114 = {instancePath:instancePath+"/prober/proxyConnectHeader/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i4,schemaPath:"#/properties/prober/properties/proxyConnectHeader/additionalProperties/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+}
+}
+else {
+const err115 = {instancePath:instancePath+"/prober/proxyConnectHeader/" + key17.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/prober/properties/proxyConnectHeader/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+}
+}
+else {
+const err116 = {instancePath:instancePath+"/prober/proxyConnectHeader",schemaPath:"#/properties/prober/properties/proxyConnectHeader/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err116];
+}
+else {
+vErrors.push(err116);
+}
+errors++;
+}
+}
+if(data67.proxyFromEnvironment !== undefined){
+if(typeof data67.proxyFromEnvironment !== "boolean"){
+const err117 = {instancePath:instancePath+"/prober/proxyFromEnvironment",schemaPath:"#/properties/prober/properties/proxyFromEnvironment/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err117];
+}
+else {
+vErrors.push(err117);
+}
+errors++;
+}
+}
+if(data67.proxyUrl !== undefined){
+let data77 = data67.proxyUrl;
+if(typeof data77 === "string"){
+if(!pattern2.test(data77)){
+const err118 = {instancePath:instancePath+"/prober/proxyUrl",schemaPath:"#/properties/prober/properties/proxyUrl/pattern",keyword:"pattern",params:{pattern: "^(http|https|socks5)://.+$"},message:"must match pattern \""+"^(http|https|socks5)://.+$"+"\""};
+if(vErrors === null){
+vErrors = [err118];
+}
+else {
+vErrors.push(err118);
+}
+errors++;
+}
+}
+else {
+const err119 = {instancePath:instancePath+"/prober/proxyUrl",schemaPath:"#/properties/prober/properties/proxyUrl/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err119];
+}
+else {
+vErrors.push(err119);
+}
+errors++;
+}
+}
+if(data67.scheme !== undefined){
+let data78 = data67.scheme;
+if(typeof data78 !== "string"){
+const err120 = {instancePath:instancePath+"/prober/scheme",schemaPath:"#/properties/prober/properties/scheme/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
+}
+errors++;
+}
+if(!((((data78 === "http") || (data78 === "https")) || (data78 === "HTTP")) || (data78 === "HTTPS"))){
+const err121 = {instancePath:instancePath+"/prober/scheme",schemaPath:"#/properties/prober/properties/scheme/enum",keyword:"enum",params:{allowedValues: schema7.properties.prober.properties.scheme.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err121];
+}
+else {
+vErrors.push(err121);
+}
+errors++;
+}
+}
+if(data67.url !== undefined){
+let data79 = data67.url;
+if(typeof data79 === "string"){
+if(func7(data79) < 1){
+const err122 = {instancePath:instancePath+"/prober/url",schemaPath:"#/properties/prober/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err122];
+}
+else {
+vErrors.push(err122);
+}
+errors++;
+}
+}
+else {
+const err123 = {instancePath:instancePath+"/prober/url",schemaPath:"#/properties/prober/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
+}
+errors++;
+}
+}
+}
+else {
+const err124 = {instancePath:instancePath+"/prober",schemaPath:"#/properties/prober/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
+}
+errors++;
+}
+}
+if(data.sampleLimit !== undefined){
+let data80 = data.sampleLimit;
+if(!(((typeof data80 == "number") && (!(data80 % 1) && !isNaN(data80))) && (isFinite(data80)))){
+const err125 = {instancePath:instancePath+"/sampleLimit",schemaPath:"#/properties/sampleLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
+}
+errors++;
+}
+if((typeof data80 == "number") && (isFinite(data80))){
+if(data80 < 0 || isNaN(data80)){
+const err126 = {instancePath:instancePath+"/sampleLimit",schemaPath:"#/properties/sampleLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err126];
+}
+else {
+vErrors.push(err126);
+}
+errors++;
+}
+}
+}
+if(data.scrapeClass !== undefined){
+let data81 = data.scrapeClass;
+if(typeof data81 === "string"){
+if(func7(data81) < 1){
+const err127 = {instancePath:instancePath+"/scrapeClass",schemaPath:"#/properties/scrapeClass/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err127];
+}
+else {
+vErrors.push(err127);
+}
+errors++;
+}
+}
+else {
+const err128 = {instancePath:instancePath+"/scrapeClass",schemaPath:"#/properties/scrapeClass/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err128];
+}
+else {
+vErrors.push(err128);
+}
+errors++;
+}
+}
+if(data.scrapeClassicHistograms !== undefined){
+if(typeof data.scrapeClassicHistograms !== "boolean"){
+const err129 = {instancePath:instancePath+"/scrapeClassicHistograms",schemaPath:"#/properties/scrapeClassicHistograms/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err129];
+}
+else {
+vErrors.push(err129);
+}
+errors++;
+}
+}
+if(data.scrapeNativeHistograms !== undefined){
+if(typeof data.scrapeNativeHistograms !== "boolean"){
+const err130 = {instancePath:instancePath+"/scrapeNativeHistograms",schemaPath:"#/properties/scrapeNativeHistograms/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err130];
+}
+else {
+vErrors.push(err130);
+}
+errors++;
+}
+}
+if(data.scrapeProtocols !== undefined){
+let data84 = data.scrapeProtocols;
+if(Array.isArray(data84)){
+const len5 = data84.length;
+for(let i5=0; i5<len5; i5++){
+let data85 = data84[i5];
+if(typeof data85 !== "string"){
+const err131 = {instancePath:instancePath+"/scrapeProtocols/" + i5,schemaPath:"#/properties/scrapeProtocols/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err131];
+}
+else {
+vErrors.push(err131);
+}
+errors++;
+}
+if(!(((((data85 === "PrometheusProto") || (data85 === "OpenMetricsText0.0.1")) || (data85 === "OpenMetricsText1.0.0")) || (data85 === "PrometheusText0.0.4")) || (data85 === "PrometheusText1.0.0"))){
+const err132 = {instancePath:instancePath+"/scrapeProtocols/" + i5,schemaPath:"#/properties/scrapeProtocols/items/enum",keyword:"enum",params:{allowedValues: schema7.properties.scrapeProtocols.items.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err132];
+}
+else {
+vErrors.push(err132);
+}
+errors++;
+}
+}
+const listErrors1 = func9(data84, "set", [], instancePath+"/scrapeProtocols", "#/properties/scrapeProtocols/x-kubernetes-list-type");
+if(listErrors1 !== null){
+vErrors = vErrors === null ? listErrors1 : vErrors.concat(listErrors1);
+errors = vErrors.length;
+}
+}
+else {
+const err133 = {instancePath:instancePath+"/scrapeProtocols",schemaPath:"#/properties/scrapeProtocols/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+}
+}
+if(data.scrapeTimeout !== undefined){
+let data86 = data.scrapeTimeout;
+if(typeof data86 === "string"){
+if(!pattern0.test(data86)){
+const err134 = {instancePath:instancePath+"/scrapeTimeout",schemaPath:"#/properties/scrapeTimeout/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
+}
+errors++;
+}
+}
+else {
+const err135 = {instancePath:instancePath+"/scrapeTimeout",schemaPath:"#/properties/scrapeTimeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
+}
+errors++;
+}
+}
+if(data.targetLimit !== undefined){
+let data87 = data.targetLimit;
+if(!(((typeof data87 == "number") && (!(data87 % 1) && !isNaN(data87))) && (isFinite(data87)))){
+const err136 = {instancePath:instancePath+"/targetLimit",schemaPath:"#/properties/targetLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err136];
+}
+else {
+vErrors.push(err136);
+}
+errors++;
+}
+if((typeof data87 == "number") && (isFinite(data87))){
+if(data87 < 0 || isNaN(data87)){
+const err137 = {instancePath:instancePath+"/targetLimit",schemaPath:"#/properties/targetLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err137];
+}
+else {
+vErrors.push(err137);
+}
+errors++;
+}
+}
+}
+if(data.targets !== undefined){
+let data88 = data.targets;
+if(data88 && typeof data88 == "object" && !Array.isArray(data88)){
+for(const key19 in data88){
+if(!((key19 === "ingress") || (key19 === "staticConfig"))){
+const err138 = {instancePath:instancePath+"/targets",schemaPath:"#/properties/targets/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err138];
+}
+else {
+vErrors.push(err138);
+}
+errors++;
+}
+}
+if(data88.ingress !== undefined){
+let data89 = data88.ingress;
+if(data89 && typeof data89 == "object" && !Array.isArray(data89)){
+for(const key20 in data89){
+if(!(((key20 === "namespaceSelector") || (key20 === "relabelingConfigs")) || (key20 === "selector"))){
+const err139 = {instancePath:instancePath+"/targets/ingress",schemaPath:"#/properties/targets/properties/ingress/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err139];
+}
+else {
+vErrors.push(err139);
+}
+errors++;
+}
+}
+if(data89.namespaceSelector !== undefined){
+let data90 = data89.namespaceSelector;
+if(data90 && typeof data90 == "object" && !Array.isArray(data90)){
+for(const key21 in data90){
+if(!((key21 === "any") || (key21 === "matchNames"))){
+const err140 = {instancePath:instancePath+"/targets/ingress/namespaceSelector",schemaPath:"#/properties/targets/properties/ingress/properties/namespaceSelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err140];
+}
+else {
+vErrors.push(err140);
+}
+errors++;
+}
+}
+if(data90.any !== undefined){
+if(typeof data90.any !== "boolean"){
+const err141 = {instancePath:instancePath+"/targets/ingress/namespaceSelector/any",schemaPath:"#/properties/targets/properties/ingress/properties/namespaceSelector/properties/any/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err141];
+}
+else {
+vErrors.push(err141);
+}
+errors++;
+}
+}
+if(data90.matchNames !== undefined){
+let data92 = data90.matchNames;
+if(Array.isArray(data92)){
+const len6 = data92.length;
+for(let i6=0; i6<len6; i6++){
+if(typeof data92[i6] !== "string"){
+const err142 = {instancePath:instancePath+"/targets/ingress/namespaceSelector/matchNames/" + i6,schemaPath:"#/properties/targets/properties/ingress/properties/namespaceSelector/properties/matchNames/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err142];
+}
+else {
+vErrors.push(err142);
+}
+errors++;
+}
+}
+}
+else {
+const err143 = {instancePath:instancePath+"/targets/ingress/namespaceSelector/matchNames",schemaPath:"#/properties/targets/properties/ingress/properties/namespaceSelector/properties/matchNames/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err143];
+}
+else {
+vErrors.push(err143);
+}
+errors++;
+}
+}
+}
+else {
+const err144 = {instancePath:instancePath+"/targets/ingress/namespaceSelector",schemaPath:"#/properties/targets/properties/ingress/properties/namespaceSelector/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err144];
+}
+else {
+vErrors.push(err144);
+}
+errors++;
+}
+}
+if(data89.relabelingConfigs !== undefined){
+if(!(validate15(data89.relabelingConfigs, {instancePath:instancePath+"/targets/ingress/relabelingConfigs",parentData:data89,parentDataProperty:"relabelingConfigs",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data89.selector !== undefined){
+let data95 = data89.selector;
+if(data95 && typeof data95 == "object" && !Array.isArray(data95)){
+for(const key22 in data95){
+if(!((key22 === "matchExpressions") || (key22 === "matchLabels"))){
+const err145 = {instancePath:instancePath+"/targets/ingress/selector",schemaPath:"#/properties/targets/properties/ingress/properties/selector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err145];
+}
+else {
+vErrors.push(err145);
+}
+errors++;
+}
+}
+if(data95.matchExpressions !== undefined){
+let data96 = data95.matchExpressions;
+if(Array.isArray(data96)){
+const len7 = data96.length;
+for(let i7=0; i7<len7; i7++){
+let data97 = data96[i7];
+if(data97 && typeof data97 == "object" && !Array.isArray(data97)){
+if(data97.key === undefined){
+const err146 = {instancePath:instancePath+"/targets/ingress/selector/matchExpressions/" + i7,schemaPath:"#/properties/targets/properties/ingress/properties/selector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err146];
+}
+else {
+vErrors.push(err146);
+}
+errors++;
+}
+if(data97.operator === undefined){
+const err147 = {instancePath:instancePath+"/targets/ingress/selector/matchExpressions/" + i7,schemaPath:"#/properties/targets/properties/ingress/properties/selector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
+if(vErrors === null){
+vErrors = [err147];
+}
+else {
+vErrors.push(err147);
+}
+errors++;
+}
+for(const key23 in data97){
+if(!(((key23 === "key") || (key23 === "operator")) || (key23 === "values"))){
+const err148 = {instancePath:instancePath+"/targets/ingress/selector/matchExpressions/" + i7,schemaPath:"#/properties/targets/properties/ingress/properties/selector/properties/matchExpressions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err148];
+}
+else {
+vErrors.push(err148);
+}
+errors++;
+}
+}
+if(data97.key !== undefined){
+if(typeof data97.key !== "string"){
+const err149 = {instancePath:instancePath+"/targets/ingress/selector/matchExpressions/" + i7+"/key",schemaPath:"#/properties/targets/properties/ingress/properties/selector/properties/matchExpressions/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err149];
+}
+else {
+vErrors.push(err149);
+}
+errors++;
+}
+}
+if(data97.operator !== undefined){
+if(typeof data97.operator !== "string"){
+const err150 = {instancePath:instancePath+"/targets/ingress/selector/matchExpressions/" + i7+"/operator",schemaPath:"#/properties/targets/properties/ingress/properties/selector/properties/matchExpressions/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err150];
+}
+else {
+vErrors.push(err150);
+}
+errors++;
+}
+}
+if(data97.values !== undefined){
+let data100 = data97.values;
+if(Array.isArray(data100)){
+const len8 = data100.length;
+for(let i8=0; i8<len8; i8++){
+if(typeof data100[i8] !== "string"){
+const err151 = {instancePath:instancePath+"/targets/ingress/selector/matchExpressions/" + i7+"/values/" + i8,schemaPath:"#/properties/targets/properties/ingress/properties/selector/properties/matchExpressions/items/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err151];
+}
+else {
+vErrors.push(err151);
+}
+errors++;
+}
+}
+}
+else {
+const err152 = {instancePath:instancePath+"/targets/ingress/selector/matchExpressions/" + i7+"/values",schemaPath:"#/properties/targets/properties/ingress/properties/selector/properties/matchExpressions/items/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err152];
+}
+else {
+vErrors.push(err152);
+}
+errors++;
+}
+}
+}
+else {
+const err153 = {instancePath:instancePath+"/targets/ingress/selector/matchExpressions/" + i7,schemaPath:"#/properties/targets/properties/ingress/properties/selector/properties/matchExpressions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err153];
+}
+else {
+vErrors.push(err153);
+}
+errors++;
+}
+}
+}
+else {
+const err154 = {instancePath:instancePath+"/targets/ingress/selector/matchExpressions",schemaPath:"#/properties/targets/properties/ingress/properties/selector/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err154];
+}
+else {
+vErrors.push(err154);
+}
+errors++;
+}
+}
+if(data95.matchLabels !== undefined){
+let data102 = data95.matchLabels;
+if(data102 && typeof data102 == "object" && !Array.isArray(data102)){
+for(const key24 in data102){
+if(typeof data102[key24] !== "string"){
+const err155 = {instancePath:instancePath+"/targets/ingress/selector/matchLabels/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/targets/properties/ingress/properties/selector/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err155];
+}
+else {
+vErrors.push(err155);
+}
+errors++;
+}
+}
+}
+else {
+const err156 = {instancePath:instancePath+"/targets/ingress/selector/matchLabels",schemaPath:"#/properties/targets/properties/ingress/properties/selector/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err156];
+}
+else {
+vErrors.push(err156);
+}
+errors++;
+}
+}
+}
+else {
+const err157 = {instancePath:instancePath+"/targets/ingress/selector",schemaPath:"#/properties/targets/properties/ingress/properties/selector/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err157];
+}
+else {
+vErrors.push(err157);
+}
+errors++;
+}
+}
+}
+else {
+const err158 = {instancePath:instancePath+"/targets/ingress",schemaPath:"#/properties/targets/properties/ingress/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err158];
+}
+else {
+vErrors.push(err158);
+}
+errors++;
+}
+}
+if(data88.staticConfig !== undefined){
+let data104 = data88.staticConfig;
+if(data104 && typeof data104 == "object" && !Array.isArray(data104)){
+for(const key25 in data104){
+if(!(((key25 === "labels") || (key25 === "relabelingConfigs")) || (key25 === "static"))){
+const err159 = {instancePath:instancePath+"/targets/staticConfig",schemaPath:"#/properties/targets/properties/staticConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err159];
+}
+else {
+vErrors.push(err159);
+}
+errors++;
+}
+}
+if(data104.labels !== undefined){
+let data105 = data104.labels;
+if(data105 && typeof data105 == "object" && !Array.isArray(data105)){
+for(const key26 in data105){
+if(typeof data105[key26] !== "string"){
+const err160 = {instancePath:instancePath+"/targets/staticConfig/labels/" + key26.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/targets/properties/staticConfig/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err160];
+}
+else {
+vErrors.push(err160);
+}
+errors++;
+}
+}
+}
+else {
+const err161 = {instancePath:instancePath+"/targets/staticConfig/labels",schemaPath:"#/properties/targets/properties/staticConfig/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err161];
+}
+else {
+vErrors.push(err161);
+}
+errors++;
+}
+}
+if(data104.relabelingConfigs !== undefined){
+if(!(validate15(data104.relabelingConfigs, {instancePath:instancePath+"/targets/staticConfig/relabelingConfigs",parentData:data104,parentDataProperty:"relabelingConfigs",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data104.static !== undefined){
+let data108 = data104.static;
+if(Array.isArray(data108)){
+const len9 = data108.length;
+for(let i9=0; i9<len9; i9++){
+if(typeof data108[i9] !== "string"){
+const err162 = {instancePath:instancePath+"/targets/staticConfig/static/" + i9,schemaPath:"#/properties/targets/properties/staticConfig/properties/static/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err162];
+}
+else {
+vErrors.push(err162);
+}
+errors++;
+}
+}
+}
+else {
+const err163 = {instancePath:instancePath+"/targets/staticConfig/static",schemaPath:"#/properties/targets/properties/staticConfig/properties/static/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err163];
+}
+else {
+vErrors.push(err163);
+}
+errors++;
+}
+}
+}
+else {
+const err164 = {instancePath:instancePath+"/targets/staticConfig",schemaPath:"#/properties/targets/properties/staticConfig/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+}
+}
+else {
+const err165 = {instancePath:instancePath+"/targets",schemaPath:"#/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err165];
+}
+else {
+vErrors.push(err165);
+}
+errors++;
+}
+}
+if(data.tlsConfig !== undefined){
+if(!(validate19(data.tlsConfig, {instancePath:instancePath+"/tlsConfig",parentData:data,parentDataProperty:"tlsConfig",rootData}))){
+vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err166 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err166];
+}
+else {
+vErrors.push(err166);
+}
+errors++;
+}
+validate14.errors = vErrors;
+return errors === 0;
+}
+
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1367,2156 +3516,19 @@ errors = vErrors.length;
 }
 }
 if(data.spec !== undefined){
-let data3 = data.spec;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-for(const key1 in data3){
-if(!(func0.call(schema0.properties.spec.properties, key1))){
-const err4 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(!(validate14(data.spec, {instancePath:instancePath+"/spec",parentData:data,parentDataProperty:"spec",rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err4];
 }
 else {
 vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data3.authorization !== undefined){
-let data4 = data3.authorization;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-for(const key2 in data4){
-if(!((key2 === "credentials") || (key2 === "type"))){
-const err5 = {instancePath:instancePath+"/spec/authorization",schemaPath:"#/properties/spec/properties/authorization/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data4.credentials !== undefined){
-let data5 = data4.credentials;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.key === undefined){
-const err6 = {instancePath:instancePath+"/spec/authorization/credentials",schemaPath:"#/properties/spec/properties/authorization/properties/credentials/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-for(const key3 in data5){
-if(!(((key3 === "key") || (key3 === "name")) || (key3 === "optional"))){
-const err7 = {instancePath:instancePath+"/spec/authorization/credentials",schemaPath:"#/properties/spec/properties/authorization/properties/credentials/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data5.key !== undefined){
-if(typeof data5.key !== "string"){
-const err8 = {instancePath:instancePath+"/spec/authorization/credentials/key",schemaPath:"#/properties/spec/properties/authorization/properties/credentials/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-if(data5.name !== undefined){
-if(typeof data5.name !== "string"){
-const err9 = {instancePath:instancePath+"/spec/authorization/credentials/name",schemaPath:"#/properties/spec/properties/authorization/properties/credentials/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-if(data5.optional !== undefined){
-if(typeof data5.optional !== "boolean"){
-const err10 = {instancePath:instancePath+"/spec/authorization/credentials/optional",schemaPath:"#/properties/spec/properties/authorization/properties/credentials/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-else {
-const err11 = {instancePath:instancePath+"/spec/authorization/credentials",schemaPath:"#/properties/spec/properties/authorization/properties/credentials/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data4.type !== undefined){
-if(typeof data4.type !== "string"){
-const err12 = {instancePath:instancePath+"/spec/authorization/type",schemaPath:"#/properties/spec/properties/authorization/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/spec/authorization",schemaPath:"#/properties/spec/properties/authorization/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-if(data3.basicAuth !== undefined){
-let data10 = data3.basicAuth;
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-for(const key4 in data10){
-if(!((key4 === "password") || (key4 === "username"))){
-const err14 = {instancePath:instancePath+"/spec/basicAuth",schemaPath:"#/properties/spec/properties/basicAuth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-if(data10.password !== undefined){
-let data11 = data10.password;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(data11.key === undefined){
-const err15 = {instancePath:instancePath+"/spec/basicAuth/password",schemaPath:"#/properties/spec/properties/basicAuth/properties/password/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-for(const key5 in data11){
-if(!(((key5 === "key") || (key5 === "name")) || (key5 === "optional"))){
-const err16 = {instancePath:instancePath+"/spec/basicAuth/password",schemaPath:"#/properties/spec/properties/basicAuth/properties/password/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-if(data11.key !== undefined){
-if(typeof data11.key !== "string"){
-const err17 = {instancePath:instancePath+"/spec/basicAuth/password/key",schemaPath:"#/properties/spec/properties/basicAuth/properties/password/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-if(data11.name !== undefined){
-if(typeof data11.name !== "string"){
-const err18 = {instancePath:instancePath+"/spec/basicAuth/password/name",schemaPath:"#/properties/spec/properties/basicAuth/properties/password/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-if(data11.optional !== undefined){
-if(typeof data11.optional !== "boolean"){
-const err19 = {instancePath:instancePath+"/spec/basicAuth/password/optional",schemaPath:"#/properties/spec/properties/basicAuth/properties/password/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-}
-else {
-const err20 = {instancePath:instancePath+"/spec/basicAuth/password",schemaPath:"#/properties/spec/properties/basicAuth/properties/password/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-if(data10.username !== undefined){
-let data15 = data10.username;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.key === undefined){
-const err21 = {instancePath:instancePath+"/spec/basicAuth/username",schemaPath:"#/properties/spec/properties/basicAuth/properties/username/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-for(const key6 in data15){
-if(!(((key6 === "key") || (key6 === "name")) || (key6 === "optional"))){
-const err22 = {instancePath:instancePath+"/spec/basicAuth/username",schemaPath:"#/properties/spec/properties/basicAuth/properties/username/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-}
-if(data15.key !== undefined){
-if(typeof data15.key !== "string"){
-const err23 = {instancePath:instancePath+"/spec/basicAuth/username/key",schemaPath:"#/properties/spec/properties/basicAuth/properties/username/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-if(data15.name !== undefined){
-if(typeof data15.name !== "string"){
-const err24 = {instancePath:instancePath+"/spec/basicAuth/username/name",schemaPath:"#/properties/spec/properties/basicAuth/properties/username/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-}
-if(data15.optional !== undefined){
-if(typeof data15.optional !== "boolean"){
-const err25 = {instancePath:instancePath+"/spec/basicAuth/username/optional",schemaPath:"#/properties/spec/properties/basicAuth/properties/username/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-}
-else {
-const err26 = {instancePath:instancePath+"/spec/basicAuth/username",schemaPath:"#/properties/spec/properties/basicAuth/properties/username/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-}
-else {
-const err27 = {instancePath:instancePath+"/spec/basicAuth",schemaPath:"#/properties/spec/properties/basicAuth/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data3.bearerTokenSecret !== undefined){
-let data19 = data3.bearerTokenSecret;
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-if(data19.key === undefined){
-const err28 = {instancePath:instancePath+"/spec/bearerTokenSecret",schemaPath:"#/properties/spec/properties/bearerTokenSecret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-for(const key7 in data19){
-if(!(((key7 === "key") || (key7 === "name")) || (key7 === "optional"))){
-const err29 = {instancePath:instancePath+"/spec/bearerTokenSecret",schemaPath:"#/properties/spec/properties/bearerTokenSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data19.key !== undefined){
-if(typeof data19.key !== "string"){
-const err30 = {instancePath:instancePath+"/spec/bearerTokenSecret/key",schemaPath:"#/properties/spec/properties/bearerTokenSecret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-if(data19.name !== undefined){
-if(typeof data19.name !== "string"){
-const err31 = {instancePath:instancePath+"/spec/bearerTokenSecret/name",schemaPath:"#/properties/spec/properties/bearerTokenSecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-if(data19.optional !== undefined){
-if(typeof data19.optional !== "boolean"){
-const err32 = {instancePath:instancePath+"/spec/bearerTokenSecret/optional",schemaPath:"#/properties/spec/properties/bearerTokenSecret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-}
-else {
-const err33 = {instancePath:instancePath+"/spec/bearerTokenSecret",schemaPath:"#/properties/spec/properties/bearerTokenSecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-if(data3.convertClassicHistogramsToNHCB !== undefined){
-if(typeof data3.convertClassicHistogramsToNHCB !== "boolean"){
-const err34 = {instancePath:instancePath+"/spec/convertClassicHistogramsToNHCB",schemaPath:"#/properties/spec/properties/convertClassicHistogramsToNHCB/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-if(data3.enableHttp2 !== undefined){
-if(typeof data3.enableHttp2 !== "boolean"){
-const err35 = {instancePath:instancePath+"/spec/enableHttp2",schemaPath:"#/properties/spec/properties/enableHttp2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-if(data3.fallbackScrapeProtocol !== undefined){
-let data25 = data3.fallbackScrapeProtocol;
-if(typeof data25 !== "string"){
-const err36 = {instancePath:instancePath+"/spec/fallbackScrapeProtocol",schemaPath:"#/properties/spec/properties/fallbackScrapeProtocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-if(!(((((data25 === "PrometheusProto") || (data25 === "OpenMetricsText0.0.1")) || (data25 === "OpenMetricsText1.0.0")) || (data25 === "PrometheusText0.0.4")) || (data25 === "PrometheusText1.0.0"))){
-const err37 = {instancePath:instancePath+"/spec/fallbackScrapeProtocol",schemaPath:"#/properties/spec/properties/fallbackScrapeProtocol/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.fallbackScrapeProtocol.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-if(data3.followRedirects !== undefined){
-if(typeof data3.followRedirects !== "boolean"){
-const err38 = {instancePath:instancePath+"/spec/followRedirects",schemaPath:"#/properties/spec/properties/followRedirects/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-if(data3.interval !== undefined){
-let data27 = data3.interval;
-if(typeof data27 === "string"){
-if(!pattern0.test(data27)){
-const err39 = {instancePath:instancePath+"/spec/interval",schemaPath:"#/properties/spec/properties/interval/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-else {
-const err40 = {instancePath:instancePath+"/spec/interval",schemaPath:"#/properties/spec/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-}
-if(data3.jobName !== undefined){
-if(typeof data3.jobName !== "string"){
-const err41 = {instancePath:instancePath+"/spec/jobName",schemaPath:"#/properties/spec/properties/jobName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-}
-if(data3.keepDroppedTargets !== undefined){
-let data29 = data3.keepDroppedTargets;
-if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
-const err42 = {instancePath:instancePath+"/spec/keepDroppedTargets",schemaPath:"#/properties/spec/properties/keepDroppedTargets/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-if((typeof data29 == "number") && (isFinite(data29))){
-if(data29 < 0 || isNaN(data29)){
-const err43 = {instancePath:instancePath+"/spec/keepDroppedTargets",schemaPath:"#/properties/spec/properties/keepDroppedTargets/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-}
-}
-if(data3.labelLimit !== undefined){
-let data30 = data3.labelLimit;
-if(!(((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30))) && (isFinite(data30)))){
-const err44 = {instancePath:instancePath+"/spec/labelLimit",schemaPath:"#/properties/spec/properties/labelLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-if((typeof data30 == "number") && (isFinite(data30))){
-if(data30 < 0 || isNaN(data30)){
-const err45 = {instancePath:instancePath+"/spec/labelLimit",schemaPath:"#/properties/spec/properties/labelLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err45];
-}
-else {
-vErrors.push(err45);
-}
-errors++;
-}
-}
-}
-if(data3.labelNameLengthLimit !== undefined){
-let data31 = data3.labelNameLengthLimit;
-if(!(((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31))) && (isFinite(data31)))){
-const err46 = {instancePath:instancePath+"/spec/labelNameLengthLimit",schemaPath:"#/properties/spec/properties/labelNameLengthLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err46];
-}
-else {
-vErrors.push(err46);
-}
-errors++;
-}
-if((typeof data31 == "number") && (isFinite(data31))){
-if(data31 < 0 || isNaN(data31)){
-const err47 = {instancePath:instancePath+"/spec/labelNameLengthLimit",schemaPath:"#/properties/spec/properties/labelNameLengthLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
-}
-}
-if(data3.labelValueLengthLimit !== undefined){
-let data32 = data3.labelValueLengthLimit;
-if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){
-const err48 = {instancePath:instancePath+"/spec/labelValueLengthLimit",schemaPath:"#/properties/spec/properties/labelValueLengthLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err48];
-}
-else {
-vErrors.push(err48);
-}
-errors++;
-}
-if((typeof data32 == "number") && (isFinite(data32))){
-if(data32 < 0 || isNaN(data32)){
-const err49 = {instancePath:instancePath+"/spec/labelValueLengthLimit",schemaPath:"#/properties/spec/properties/labelValueLengthLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err49];
-}
-else {
-vErrors.push(err49);
-}
-errors++;
-}
-}
-}
-if(data3.metricRelabelings !== undefined){
-if(!(validate14(data3.metricRelabelings, {instancePath:instancePath+"/spec/metricRelabelings",parentData:data3,parentDataProperty:"metricRelabelings",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data3.module !== undefined){
-if(typeof data3.module !== "string"){
-const err50 = {instancePath:instancePath+"/spec/module",schemaPath:"#/properties/spec/properties/module/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err50];
-}
-else {
-vErrors.push(err50);
-}
-errors++;
-}
-}
-if(data3.nativeHistogramBucketLimit !== undefined){
-let data35 = data3.nativeHistogramBucketLimit;
-if(!(((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35))) && (isFinite(data35)))){
-const err51 = {instancePath:instancePath+"/spec/nativeHistogramBucketLimit",schemaPath:"#/properties/spec/properties/nativeHistogramBucketLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err51];
-}
-else {
-vErrors.push(err51);
-}
-errors++;
-}
-if((typeof data35 == "number") && (isFinite(data35))){
-if(data35 < 0 || isNaN(data35)){
-const err52 = {instancePath:instancePath+"/spec/nativeHistogramBucketLimit",schemaPath:"#/properties/spec/properties/nativeHistogramBucketLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err52];
-}
-else {
-vErrors.push(err52);
-}
-errors++;
-}
-}
-}
-if(data3.nativeHistogramMinBucketFactor !== undefined){
-let data36 = data3.nativeHistogramMinBucketFactor;
-if((!(((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36))) && (isFinite(data36)))) && (typeof data36 !== "string")){
-const err53 = {instancePath:instancePath+"/spec/nativeHistogramMinBucketFactor",schemaPath:"#/properties/spec/properties/nativeHistogramMinBucketFactor/type",keyword:"type",params:{type: schema0.properties.spec.properties.nativeHistogramMinBucketFactor.type},message:"must be integer,string"};
-if(vErrors === null){
-vErrors = [err53];
-}
-else {
-vErrors.push(err53);
-}
-errors++;
-}
-if(typeof data36 === "string"){
-if(!pattern1.test(data36)){
-const err54 = {instancePath:instancePath+"/spec/nativeHistogramMinBucketFactor",schemaPath:"#/properties/spec/properties/nativeHistogramMinBucketFactor/pattern",keyword:"pattern",params:{pattern: "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"},message:"must match pattern \""+"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"+"\""};
-if(vErrors === null){
-vErrors = [err54];
-}
-else {
-vErrors.push(err54);
-}
-errors++;
-}
-}
-}
-if(data3.oauth2 !== undefined){
-let data37 = data3.oauth2;
-if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
-if(data37.clientId === undefined){
-const err55 = {instancePath:instancePath+"/spec/oauth2",schemaPath:"#/properties/spec/properties/oauth2/required",keyword:"required",params:{missingProperty: "clientId"},message:"must have required property '"+"clientId"+"'"};
-if(vErrors === null){
-vErrors = [err55];
-}
-else {
-vErrors.push(err55);
-}
-errors++;
-}
-if(data37.clientSecret === undefined){
-const err56 = {instancePath:instancePath+"/spec/oauth2",schemaPath:"#/properties/spec/properties/oauth2/required",keyword:"required",params:{missingProperty: "clientSecret"},message:"must have required property '"+"clientSecret"+"'"};
-if(vErrors === null){
-vErrors = [err56];
-}
-else {
-vErrors.push(err56);
-}
-errors++;
-}
-if(data37.tokenUrl === undefined){
-const err57 = {instancePath:instancePath+"/spec/oauth2",schemaPath:"#/properties/spec/properties/oauth2/required",keyword:"required",params:{missingProperty: "tokenUrl"},message:"must have required property '"+"tokenUrl"+"'"};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-for(const key8 in data37){
-if(!(func0.call(schema0.properties.spec.properties.oauth2.properties, key8))){
-const err58 = {instancePath:instancePath+"/spec/oauth2",schemaPath:"#/properties/spec/properties/oauth2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err58];
-}
-else {
-vErrors.push(err58);
-}
-errors++;
-}
-}
-if(data37.clientId !== undefined){
-let data38 = data37.clientId;
-if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-for(const key9 in data38){
-if(!((key9 === "configMap") || (key9 === "secret"))){
-const err59 = {instancePath:instancePath+"/spec/oauth2/clientId",schemaPath:"#/properties/spec/properties/oauth2/properties/clientId/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err59];
-}
-else {
-vErrors.push(err59);
-}
-errors++;
-}
-}
-if(data38.configMap !== undefined){
-let data39 = data38.configMap;
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-if(data39.key === undefined){
-const err60 = {instancePath:instancePath+"/spec/oauth2/clientId/configMap",schemaPath:"#/properties/spec/properties/oauth2/properties/clientId/properties/configMap/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err60];
-}
-else {
-vErrors.push(err60);
-}
-errors++;
-}
-for(const key10 in data39){
-if(!(((key10 === "key") || (key10 === "name")) || (key10 === "optional"))){
-const err61 = {instancePath:instancePath+"/spec/oauth2/clientId/configMap",schemaPath:"#/properties/spec/properties/oauth2/properties/clientId/properties/configMap/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err61];
-}
-else {
-vErrors.push(err61);
-}
-errors++;
-}
-}
-if(data39.key !== undefined){
-if(typeof data39.key !== "string"){
-const err62 = {instancePath:instancePath+"/spec/oauth2/clientId/configMap/key",schemaPath:"#/properties/spec/properties/oauth2/properties/clientId/properties/configMap/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err62];
-}
-else {
-vErrors.push(err62);
-}
-errors++;
-}
-}
-if(data39.name !== undefined){
-if(typeof data39.name !== "string"){
-const err63 = {instancePath:instancePath+"/spec/oauth2/clientId/configMap/name",schemaPath:"#/properties/spec/properties/oauth2/properties/clientId/properties/configMap/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err63];
-}
-else {
-vErrors.push(err63);
-}
-errors++;
-}
-}
-if(data39.optional !== undefined){
-if(typeof data39.optional !== "boolean"){
-const err64 = {instancePath:instancePath+"/spec/oauth2/clientId/configMap/optional",schemaPath:"#/properties/spec/properties/oauth2/properties/clientId/properties/configMap/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err64];
-}
-else {
-vErrors.push(err64);
-}
-errors++;
-}
-}
-}
-else {
-const err65 = {instancePath:instancePath+"/spec/oauth2/clientId/configMap",schemaPath:"#/properties/spec/properties/oauth2/properties/clientId/properties/configMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err65];
-}
-else {
-vErrors.push(err65);
-}
-errors++;
-}
-}
-if(data38.secret !== undefined){
-let data43 = data38.secret;
-if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
-if(data43.key === undefined){
-const err66 = {instancePath:instancePath+"/spec/oauth2/clientId/secret",schemaPath:"#/properties/spec/properties/oauth2/properties/clientId/properties/secret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err66];
-}
-else {
-vErrors.push(err66);
-}
-errors++;
-}
-for(const key11 in data43){
-if(!(((key11 === "key") || (key11 === "name")) || (key11 === "optional"))){
-const err67 = {instancePath:instancePath+"/spec/oauth2/clientId/secret",schemaPath:"#/properties/spec/properties/oauth2/properties/clientId/properties/secret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err67];
-}
-else {
-vErrors.push(err67);
-}
-errors++;
-}
-}
-if(data43.key !== undefined){
-if(typeof data43.key !== "string"){
-const err68 = {instancePath:instancePath+"/spec/oauth2/clientId/secret/key",schemaPath:"#/properties/spec/properties/oauth2/properties/clientId/properties/secret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err68];
-}
-else {
-vErrors.push(err68);
-}
-errors++;
-}
-}
-if(data43.name !== undefined){
-if(typeof data43.name !== "string"){
-const err69 = {instancePath:instancePath+"/spec/oauth2/clientId/secret/name",schemaPath:"#/properties/spec/properties/oauth2/properties/clientId/properties/secret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err69];
-}
-else {
-vErrors.push(err69);
-}
-errors++;
-}
-}
-if(data43.optional !== undefined){
-if(typeof data43.optional !== "boolean"){
-const err70 = {instancePath:instancePath+"/spec/oauth2/clientId/secret/optional",schemaPath:"#/properties/spec/properties/oauth2/properties/clientId/properties/secret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err70];
-}
-else {
-vErrors.push(err70);
-}
-errors++;
-}
-}
-}
-else {
-const err71 = {instancePath:instancePath+"/spec/oauth2/clientId/secret",schemaPath:"#/properties/spec/properties/oauth2/properties/clientId/properties/secret/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err71];
-}
-else {
-vErrors.push(err71);
-}
-errors++;
-}
-}
-}
-else {
-const err72 = {instancePath:instancePath+"/spec/oauth2/clientId",schemaPath:"#/properties/spec/properties/oauth2/properties/clientId/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err72];
-}
-else {
-vErrors.push(err72);
-}
-errors++;
-}
-}
-if(data37.clientSecret !== undefined){
-let data47 = data37.clientSecret;
-if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
-if(data47.key === undefined){
-const err73 = {instancePath:instancePath+"/spec/oauth2/clientSecret",schemaPath:"#/properties/spec/properties/oauth2/properties/clientSecret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err73];
-}
-else {
-vErrors.push(err73);
-}
-errors++;
-}
-for(const key12 in data47){
-if(!(((key12 === "key") || (key12 === "name")) || (key12 === "optional"))){
-const err74 = {instancePath:instancePath+"/spec/oauth2/clientSecret",schemaPath:"#/properties/spec/properties/oauth2/properties/clientSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err74];
-}
-else {
-vErrors.push(err74);
-}
-errors++;
-}
-}
-if(data47.key !== undefined){
-if(typeof data47.key !== "string"){
-const err75 = {instancePath:instancePath+"/spec/oauth2/clientSecret/key",schemaPath:"#/properties/spec/properties/oauth2/properties/clientSecret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err75];
-}
-else {
-vErrors.push(err75);
-}
-errors++;
-}
-}
-if(data47.name !== undefined){
-if(typeof data47.name !== "string"){
-const err76 = {instancePath:instancePath+"/spec/oauth2/clientSecret/name",schemaPath:"#/properties/spec/properties/oauth2/properties/clientSecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err76];
-}
-else {
-vErrors.push(err76);
-}
-errors++;
-}
-}
-if(data47.optional !== undefined){
-if(typeof data47.optional !== "boolean"){
-const err77 = {instancePath:instancePath+"/spec/oauth2/clientSecret/optional",schemaPath:"#/properties/spec/properties/oauth2/properties/clientSecret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err77];
-}
-else {
-vErrors.push(err77);
-}
-errors++;
-}
-}
-}
-else {
-const err78 = {instancePath:instancePath+"/spec/oauth2/clientSecret",schemaPath:"#/properties/spec/properties/oauth2/properties/clientSecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err78];
-}
-else {
-vErrors.push(err78);
-}
-errors++;
-}
-}
-if(data37.endpointParams !== undefined){
-let data51 = data37.endpointParams;
-if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
-for(const key13 in data51){
-if(typeof data51[key13] !== "string"){
-const err79 = {instancePath:instancePath+"/spec/oauth2/endpointParams/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/oauth2/properties/endpointParams/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err79];
-}
-else {
-vErrors.push(err79);
-}
-errors++;
-}
-}
-}
-else {
-const err80 = {instancePath:instancePath+"/spec/oauth2/endpointParams",schemaPath:"#/properties/spec/properties/oauth2/properties/endpointParams/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err80];
-}
-else {
-vErrors.push(err80);
-}
-errors++;
-}
-}
-if(data37.noProxy !== undefined){
-if(typeof data37.noProxy !== "string"){
-const err81 = {instancePath:instancePath+"/spec/oauth2/noProxy",schemaPath:"#/properties/spec/properties/oauth2/properties/noProxy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err81];
-}
-else {
-vErrors.push(err81);
-}
-errors++;
-}
-}
-if(data37.proxyConnectHeader !== undefined){
-let data54 = data37.proxyConnectHeader;
-if(data54 && typeof data54 == "object" && !Array.isArray(data54)){
-for(const key14 in data54){
-let data55 = data54[key14];
-if(Array.isArray(data55)){
-const len0 = data55.length;
-for(let i0=0; i0<len0; i0++){
-let data56 = data55[i0];
-if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
-if(data56.key === undefined){
-const err82 = {instancePath:instancePath+"/spec/oauth2/proxyConnectHeader/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0,schemaPath:"#/properties/spec/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err82];
-}
-else {
-vErrors.push(err82);
-}
-errors++;
-}
-for(const key15 in data56){
-if(!(((key15 === "key") || (key15 === "name")) || (key15 === "optional"))){
-const err83 = {instancePath:instancePath+"/spec/oauth2/proxyConnectHeader/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0,schemaPath:"#/properties/spec/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err83];
-}
-else {
-vErrors.push(err83);
-}
-errors++;
-}
-}
-if(data56.key !== undefined){
-if(typeof data56.key !== "string"){
-const err84 = {instancePath:instancePath+"/spec/oauth2/proxyConnectHeader/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0+"/key",schemaPath:"#/properties/spec/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err84];
-}
-else {
-vErrors.push(err84);
-}
-errors++;
-}
-}
-if(data56.name !== undefined){
-if(typeof data56.name !== "string"){
-const err85 = {instancePath:instancePath+"/spec/oauth2/proxyConnectHeader/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0+"/name",schemaPath:"#/properties/spec/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err85];
-}
-else {
-vErrors.push(err85);
-}
-errors++;
-}
-}
-if(data56.optional !== undefined){
-if(typeof data56.optional !== "boolean"){
-const err86 = {instancePath:instancePath+"/spec/oauth2/proxyConnectHeader/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0+"/optional",schemaPath:"#/properties/spec/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err86];
-}
-else {
-vErrors.push(err86);
-}
-errors++;
-}
-}
-}
-else {
-const err87 = {instancePath:instancePath+"/spec/oauth2/proxyConnectHeader/" + key14.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0,schemaPath:"#/properties/spec/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err87];
-}
-else {
-vErrors.push(err87);
-}
-errors++;
-}
-}
-}
-else {
-const err88 = {instancePath:instancePath+"/spec/oauth2/proxyConnectHeader/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/oauth2/properties/proxyConnectHeader/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err88];
-}
-else {
-vErrors.push(err88);
-}
-errors++;
-}
-}
-}
-else {
-const err89 = {instancePath:instancePath+"/spec/oauth2/proxyConnectHeader",schemaPath:"#/properties/spec/properties/oauth2/properties/proxyConnectHeader/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err89];
-}
-else {
-vErrors.push(err89);
-}
-errors++;
-}
-}
-if(data37.proxyFromEnvironment !== undefined){
-if(typeof data37.proxyFromEnvironment !== "boolean"){
-const err90 = {instancePath:instancePath+"/spec/oauth2/proxyFromEnvironment",schemaPath:"#/properties/spec/properties/oauth2/properties/proxyFromEnvironment/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err90];
-}
-else {
-vErrors.push(err90);
-}
-errors++;
-}
-}
-if(data37.proxyUrl !== undefined){
-let data61 = data37.proxyUrl;
-if(typeof data61 === "string"){
-if(!pattern2.test(data61)){
-const err91 = {instancePath:instancePath+"/spec/oauth2/proxyUrl",schemaPath:"#/properties/spec/properties/oauth2/properties/proxyUrl/pattern",keyword:"pattern",params:{pattern: "^(http|https|socks5)://.+$"},message:"must match pattern \""+"^(http|https|socks5)://.+$"+"\""};
-if(vErrors === null){
-vErrors = [err91];
-}
-else {
-vErrors.push(err91);
-}
-errors++;
-}
-}
-else {
-const err92 = {instancePath:instancePath+"/spec/oauth2/proxyUrl",schemaPath:"#/properties/spec/properties/oauth2/properties/proxyUrl/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err92];
-}
-else {
-vErrors.push(err92);
-}
-errors++;
-}
-}
-if(data37.scopes !== undefined){
-let data62 = data37.scopes;
-if(Array.isArray(data62)){
-const len1 = data62.length;
-for(let i1=0; i1<len1; i1++){
-if(typeof data62[i1] !== "string"){
-const err93 = {instancePath:instancePath+"/spec/oauth2/scopes/" + i1,schemaPath:"#/properties/spec/properties/oauth2/properties/scopes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err93];
-}
-else {
-vErrors.push(err93);
-}
-errors++;
-}
-}
-}
-else {
-const err94 = {instancePath:instancePath+"/spec/oauth2/scopes",schemaPath:"#/properties/spec/properties/oauth2/properties/scopes/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err94];
-}
-else {
-vErrors.push(err94);
-}
-errors++;
-}
-}
-if(data37.tlsConfig !== undefined){
-if(!(validate18(data37.tlsConfig, {instancePath:instancePath+"/spec/oauth2/tlsConfig",parentData:data37,parentDataProperty:"tlsConfig",rootData}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
-errors = vErrors.length;
-}
-}
-if(data37.tokenUrl !== undefined){
-let data65 = data37.tokenUrl;
-if(typeof data65 === "string"){
-if(!pattern3.test(data65)){
-const err95 = {instancePath:instancePath+"/spec/oauth2/tokenUrl",schemaPath:"#/properties/spec/properties/oauth2/properties/tokenUrl/pattern",keyword:"pattern",params:{pattern: "^(http|https)://.+$"},message:"must match pattern \""+"^(http|https)://.+$"+"\""};
-if(vErrors === null){
-vErrors = [err95];
-}
-else {
-vErrors.push(err95);
-}
-errors++;
-}
-}
-else {
-const err96 = {instancePath:instancePath+"/spec/oauth2/tokenUrl",schemaPath:"#/properties/spec/properties/oauth2/properties/tokenUrl/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err96];
-}
-else {
-vErrors.push(err96);
-}
-errors++;
-}
-}
-}
-else {
-const err97 = {instancePath:instancePath+"/spec/oauth2",schemaPath:"#/properties/spec/properties/oauth2/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err97];
-}
-else {
-vErrors.push(err97);
-}
-errors++;
-}
-}
-if(data3.params !== undefined){
-let data66 = data3.params;
-if(Array.isArray(data66)){
-if(data66.length < 1){
-const err98 = {instancePath:instancePath+"/spec/params",schemaPath:"#/properties/spec/properties/params/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err98];
-}
-else {
-vErrors.push(err98);
-}
-errors++;
-}
-const len2 = data66.length;
-for(let i2=0; i2<len2; i2++){
-let data67 = data66[i2];
-if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
-if(data67.name === undefined){
-const err99 = {instancePath:instancePath+"/spec/params/" + i2,schemaPath:"#/properties/spec/properties/params/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err99];
-}
-else {
-vErrors.push(err99);
-}
-errors++;
-}
-for(const key16 in data67){
-if(!((key16 === "name") || (key16 === "values"))){
-const err100 = {instancePath:instancePath+"/spec/params/" + i2,schemaPath:"#/properties/spec/properties/params/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err100];
-}
-else {
-vErrors.push(err100);
-}
-errors++;
-}
-}
-if(data67.name !== undefined){
-let data68 = data67.name;
-if(typeof data68 === "string"){
-if(func7(data68) < 1){
-const err101 = {instancePath:instancePath+"/spec/params/" + i2+"/name",schemaPath:"#/properties/spec/properties/params/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err101];
-}
-else {
-vErrors.push(err101);
-}
-errors++;
-}
-}
-else {
-const err102 = {instancePath:instancePath+"/spec/params/" + i2+"/name",schemaPath:"#/properties/spec/properties/params/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err102];
-}
-else {
-vErrors.push(err102);
-}
-errors++;
-}
-}
-if(data67.values !== undefined){
-let data69 = data67.values;
-if(Array.isArray(data69)){
-if(data69.length < 1){
-const err103 = {instancePath:instancePath+"/spec/params/" + i2+"/values",schemaPath:"#/properties/spec/properties/params/items/properties/values/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err103];
-}
-else {
-vErrors.push(err103);
-}
-errors++;
-}
-const len3 = data69.length;
-for(let i3=0; i3<len3; i3++){
-let data70 = data69[i3];
-if(typeof data70 === "string"){
-if(func7(data70) < 1){
-const err104 = {instancePath:instancePath+"/spec/params/" + i2+"/values/" + i3,schemaPath:"#/properties/spec/properties/params/items/properties/values/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err104];
-}
-else {
-vErrors.push(err104);
-}
-errors++;
-}
-}
-else {
-const err105 = {instancePath:instancePath+"/spec/params/" + i2+"/values/" + i3,schemaPath:"#/properties/spec/properties/params/items/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err105];
-}
-else {
-vErrors.push(err105);
-}
-errors++;
-}
-}
-}
-else {
-const err106 = {instancePath:instancePath+"/spec/params/" + i2+"/values",schemaPath:"#/properties/spec/properties/params/items/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err106];
-}
-else {
-vErrors.push(err106);
-}
-errors++;
-}
-}
-}
-else {
-const err107 = {instancePath:instancePath+"/spec/params/" + i2,schemaPath:"#/properties/spec/properties/params/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err107];
-}
-else {
-vErrors.push(err107);
-}
-errors++;
-}
-}
-const listErrors0 = func9(data66, "map", ["name"], instancePath+"/spec/params", "#/properties/spec/properties/params/x-kubernetes-list-type");
-if(listErrors0 !== null){
-vErrors = vErrors === null ? listErrors0 : vErrors.concat(listErrors0);
-errors = vErrors.length;
-}
-}
-else {
-const err108 = {instancePath:instancePath+"/spec/params",schemaPath:"#/properties/spec/properties/params/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err108];
-}
-else {
-vErrors.push(err108);
-}
-errors++;
-}
-}
-if(data3.prober !== undefined){
-let data71 = data3.prober;
-if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
-if(data71.url === undefined){
-const err109 = {instancePath:instancePath+"/spec/prober",schemaPath:"#/properties/spec/properties/prober/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};
-if(vErrors === null){
-vErrors = [err109];
-}
-else {
-vErrors.push(err109);
-}
-errors++;
-}
-for(const key17 in data71){
-if(!(((((((key17 === "noProxy") || (key17 === "path")) || (key17 === "proxyConnectHeader")) || (key17 === "proxyFromEnvironment")) || (key17 === "proxyUrl")) || (key17 === "scheme")) || (key17 === "url"))){
-const err110 = {instancePath:instancePath+"/spec/prober",schemaPath:"#/properties/spec/properties/prober/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err110];
-}
-else {
-vErrors.push(err110);
-}
-errors++;
-}
-}
-if(data71.noProxy !== undefined){
-if(typeof data71.noProxy !== "string"){
-const err111 = {instancePath:instancePath+"/spec/prober/noProxy",schemaPath:"#/properties/spec/properties/prober/properties/noProxy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err111];
-}
-else {
-vErrors.push(err111);
-}
-errors++;
-}
-}
-if(data71.path !== undefined){
-if(typeof data71.path !== "string"){
-const err112 = {instancePath:instancePath+"/spec/prober/path",schemaPath:"#/properties/spec/properties/prober/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err112];
-}
-else {
-vErrors.push(err112);
-}
-errors++;
-}
-}
-if(data71.proxyConnectHeader !== undefined){
-let data74 = data71.proxyConnectHeader;
-if(data74 && typeof data74 == "object" && !Array.isArray(data74)){
-for(const key18 in data74){
-let data75 = data74[key18];
-if(Array.isArray(data75)){
-const len4 = data75.length;
-for(let i4=0; i4<len4; i4++){
-let data76 = data75[i4];
-if(data76 && typeof data76 == "object" && !Array.isArray(data76)){
-if(data76.key === undefined){
-const err113 = {instancePath:instancePath+"/spec/prober/proxyConnectHeader/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i4,schemaPath:"#/properties/spec/properties/prober/properties/proxyConnectHeader/additionalProperties/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err113];
-}
-else {
-vErrors.push(err113);
-}
-errors++;
-}
-for(const key19 in data76){
-if(!(((key19 === "key") || (key19 === "name")) || (key19 === "optional"))){
-const err114 = {instancePath:instancePath+"/spec/prober/proxyConnectHeader/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i4,schemaPath:"#/properties/spec/properties/prober/properties/proxyConnectHeader/additionalProperties/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err114];
-}
-else {
-vErrors.push(err114);
-}
-errors++;
-}
-}
-if(data76.key !== undefined){
-if(typeof data76.key !== "string"){
-const err115 = {instancePath:instancePath+"/spec/prober/proxyConnectHeader/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i4+"/key",schemaPath:"#/properties/spec/properties/prober/properties/proxyConnectHeader/additionalProperties/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err115];
-}
-else {
-vErrors.push(err115);
-}
-errors++;
-}
-}
-if(data76.name !== undefined){
-if(typeof data76.name !== "string"){
-const err116 = {instancePath:instancePath+"/spec/prober/proxyConnectHeader/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i4+"/name",schemaPath:"#/properties/spec/properties/prober/properties/proxyConnectHeader/additionalProperties/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err116];
-}
-else {
-vErrors.push(err116);
-}
-errors++;
-}
-}
-if(data76.optional !== undefined){
-if(typeof data76.optional !== "boolean"){
-const err117 = {instancePath:instancePath+"/spec/prober/proxyConnectHeader/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i4+"/optional",schemaPath:"#/properties/spec/properties/prober/properties/proxyConnectHeader/additionalProperties/items/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err117];
-}
-else {
-vErrors.push(err117);
-}
-errors++;
-}
-}
-}
-else {
-const err118 = {instancePath:instancePath+"/spec/prober/proxyConnectHeader/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i4,schemaPath:"#/properties/spec/properties/prober/properties/proxyConnectHeader/additionalProperties/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err118];
-}
-else {
-vErrors.push(err118);
-}
-errors++;
-}
-}
-}
-else {
-const err119 = {instancePath:instancePath+"/spec/prober/proxyConnectHeader/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/prober/properties/proxyConnectHeader/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err119];
-}
-else {
-vErrors.push(err119);
-}
-errors++;
-}
-}
-}
-else {
-const err120 = {instancePath:instancePath+"/spec/prober/proxyConnectHeader",schemaPath:"#/properties/spec/properties/prober/properties/proxyConnectHeader/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err120];
-}
-else {
-vErrors.push(err120);
-}
-errors++;
-}
-}
-if(data71.proxyFromEnvironment !== undefined){
-if(typeof data71.proxyFromEnvironment !== "boolean"){
-const err121 = {instancePath:instancePath+"/spec/prober/proxyFromEnvironment",schemaPath:"#/properties/spec/properties/prober/properties/proxyFromEnvironment/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err121];
-}
-else {
-vErrors.push(err121);
-}
-errors++;
-}
-}
-if(data71.proxyUrl !== undefined){
-let data81 = data71.proxyUrl;
-if(typeof data81 === "string"){
-if(!pattern2.test(data81)){
-const err122 = {instancePath:instancePath+"/spec/prober/proxyUrl",schemaPath:"#/properties/spec/properties/prober/properties/proxyUrl/pattern",keyword:"pattern",params:{pattern: "^(http|https|socks5)://.+$"},message:"must match pattern \""+"^(http|https|socks5)://.+$"+"\""};
-if(vErrors === null){
-vErrors = [err122];
-}
-else {
-vErrors.push(err122);
-}
-errors++;
-}
-}
-else {
-const err123 = {instancePath:instancePath+"/spec/prober/proxyUrl",schemaPath:"#/properties/spec/properties/prober/properties/proxyUrl/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err123];
-}
-else {
-vErrors.push(err123);
-}
-errors++;
-}
-}
-if(data71.scheme !== undefined){
-let data82 = data71.scheme;
-if(typeof data82 !== "string"){
-const err124 = {instancePath:instancePath+"/spec/prober/scheme",schemaPath:"#/properties/spec/properties/prober/properties/scheme/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err124];
-}
-else {
-vErrors.push(err124);
-}
-errors++;
-}
-if(!((((data82 === "http") || (data82 === "https")) || (data82 === "HTTP")) || (data82 === "HTTPS"))){
-const err125 = {instancePath:instancePath+"/spec/prober/scheme",schemaPath:"#/properties/spec/properties/prober/properties/scheme/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.prober.properties.scheme.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err125];
-}
-else {
-vErrors.push(err125);
-}
-errors++;
-}
-}
-if(data71.url !== undefined){
-let data83 = data71.url;
-if(typeof data83 === "string"){
-if(func7(data83) < 1){
-const err126 = {instancePath:instancePath+"/spec/prober/url",schemaPath:"#/properties/spec/properties/prober/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err126];
-}
-else {
-vErrors.push(err126);
-}
-errors++;
-}
-}
-else {
-const err127 = {instancePath:instancePath+"/spec/prober/url",schemaPath:"#/properties/spec/properties/prober/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err127];
-}
-else {
-vErrors.push(err127);
-}
-errors++;
-}
-}
-}
-else {
-const err128 = {instancePath:instancePath+"/spec/prober",schemaPath:"#/properties/spec/properties/prober/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err128];
-}
-else {
-vErrors.push(err128);
-}
-errors++;
-}
-}
-if(data3.sampleLimit !== undefined){
-let data84 = data3.sampleLimit;
-if(!(((typeof data84 == "number") && (!(data84 % 1) && !isNaN(data84))) && (isFinite(data84)))){
-const err129 = {instancePath:instancePath+"/spec/sampleLimit",schemaPath:"#/properties/spec/properties/sampleLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err129];
-}
-else {
-vErrors.push(err129);
-}
-errors++;
-}
-if((typeof data84 == "number") && (isFinite(data84))){
-if(data84 < 0 || isNaN(data84)){
-const err130 = {instancePath:instancePath+"/spec/sampleLimit",schemaPath:"#/properties/spec/properties/sampleLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err130];
-}
-else {
-vErrors.push(err130);
-}
-errors++;
-}
-}
-}
-if(data3.scrapeClass !== undefined){
-let data85 = data3.scrapeClass;
-if(typeof data85 === "string"){
-if(func7(data85) < 1){
-const err131 = {instancePath:instancePath+"/spec/scrapeClass",schemaPath:"#/properties/spec/properties/scrapeClass/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err131];
-}
-else {
-vErrors.push(err131);
-}
-errors++;
-}
-}
-else {
-const err132 = {instancePath:instancePath+"/spec/scrapeClass",schemaPath:"#/properties/spec/properties/scrapeClass/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err132];
-}
-else {
-vErrors.push(err132);
-}
-errors++;
-}
-}
-if(data3.scrapeClassicHistograms !== undefined){
-if(typeof data3.scrapeClassicHistograms !== "boolean"){
-const err133 = {instancePath:instancePath+"/spec/scrapeClassicHistograms",schemaPath:"#/properties/spec/properties/scrapeClassicHistograms/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err133];
-}
-else {
-vErrors.push(err133);
-}
-errors++;
-}
-}
-if(data3.scrapeNativeHistograms !== undefined){
-if(typeof data3.scrapeNativeHistograms !== "boolean"){
-const err134 = {instancePath:instancePath+"/spec/scrapeNativeHistograms",schemaPath:"#/properties/spec/properties/scrapeNativeHistograms/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err134];
-}
-else {
-vErrors.push(err134);
-}
-errors++;
-}
-}
-if(data3.scrapeProtocols !== undefined){
-let data88 = data3.scrapeProtocols;
-if(Array.isArray(data88)){
-const len5 = data88.length;
-for(let i5=0; i5<len5; i5++){
-let data89 = data88[i5];
-if(typeof data89 !== "string"){
-const err135 = {instancePath:instancePath+"/spec/scrapeProtocols/" + i5,schemaPath:"#/properties/spec/properties/scrapeProtocols/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err135];
-}
-else {
-vErrors.push(err135);
-}
-errors++;
-}
-if(!(((((data89 === "PrometheusProto") || (data89 === "OpenMetricsText0.0.1")) || (data89 === "OpenMetricsText1.0.0")) || (data89 === "PrometheusText0.0.4")) || (data89 === "PrometheusText1.0.0"))){
-const err136 = {instancePath:instancePath+"/spec/scrapeProtocols/" + i5,schemaPath:"#/properties/spec/properties/scrapeProtocols/items/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.scrapeProtocols.items.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err136];
-}
-else {
-vErrors.push(err136);
-}
-errors++;
-}
-}
-const listErrors1 = func9(data88, "set", [], instancePath+"/spec/scrapeProtocols", "#/properties/spec/properties/scrapeProtocols/x-kubernetes-list-type");
-if(listErrors1 !== null){
-vErrors = vErrors === null ? listErrors1 : vErrors.concat(listErrors1);
-errors = vErrors.length;
-}
-}
-else {
-const err137 = {instancePath:instancePath+"/spec/scrapeProtocols",schemaPath:"#/properties/spec/properties/scrapeProtocols/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err137];
-}
-else {
-vErrors.push(err137);
-}
-errors++;
-}
-}
-if(data3.scrapeTimeout !== undefined){
-let data90 = data3.scrapeTimeout;
-if(typeof data90 === "string"){
-if(!pattern0.test(data90)){
-const err138 = {instancePath:instancePath+"/spec/scrapeTimeout",schemaPath:"#/properties/spec/properties/scrapeTimeout/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
-if(vErrors === null){
-vErrors = [err138];
-}
-else {
-vErrors.push(err138);
-}
-errors++;
-}
-}
-else {
-const err139 = {instancePath:instancePath+"/spec/scrapeTimeout",schemaPath:"#/properties/spec/properties/scrapeTimeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err139];
-}
-else {
-vErrors.push(err139);
-}
-errors++;
-}
-}
-if(data3.targetLimit !== undefined){
-let data91 = data3.targetLimit;
-if(!(((typeof data91 == "number") && (!(data91 % 1) && !isNaN(data91))) && (isFinite(data91)))){
-const err140 = {instancePath:instancePath+"/spec/targetLimit",schemaPath:"#/properties/spec/properties/targetLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err140];
-}
-else {
-vErrors.push(err140);
-}
-errors++;
-}
-if((typeof data91 == "number") && (isFinite(data91))){
-if(data91 < 0 || isNaN(data91)){
-const err141 = {instancePath:instancePath+"/spec/targetLimit",schemaPath:"#/properties/spec/properties/targetLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err141];
-}
-else {
-vErrors.push(err141);
-}
-errors++;
-}
-}
-}
-if(data3.targets !== undefined){
-let data92 = data3.targets;
-if(data92 && typeof data92 == "object" && !Array.isArray(data92)){
-for(const key20 in data92){
-if(!((key20 === "ingress") || (key20 === "staticConfig"))){
-const err142 = {instancePath:instancePath+"/spec/targets",schemaPath:"#/properties/spec/properties/targets/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err142];
-}
-else {
-vErrors.push(err142);
-}
-errors++;
-}
-}
-if(data92.ingress !== undefined){
-let data93 = data92.ingress;
-if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
-for(const key21 in data93){
-if(!(((key21 === "namespaceSelector") || (key21 === "relabelingConfigs")) || (key21 === "selector"))){
-const err143 = {instancePath:instancePath+"/spec/targets/ingress",schemaPath:"#/properties/spec/properties/targets/properties/ingress/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err143];
-}
-else {
-vErrors.push(err143);
-}
-errors++;
-}
-}
-if(data93.namespaceSelector !== undefined){
-let data94 = data93.namespaceSelector;
-if(data94 && typeof data94 == "object" && !Array.isArray(data94)){
-for(const key22 in data94){
-if(!((key22 === "any") || (key22 === "matchNames"))){
-const err144 = {instancePath:instancePath+"/spec/targets/ingress/namespaceSelector",schemaPath:"#/properties/spec/properties/targets/properties/ingress/properties/namespaceSelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err144];
-}
-else {
-vErrors.push(err144);
-}
-errors++;
-}
-}
-if(data94.any !== undefined){
-if(typeof data94.any !== "boolean"){
-const err145 = {instancePath:instancePath+"/spec/targets/ingress/namespaceSelector/any",schemaPath:"#/properties/spec/properties/targets/properties/ingress/properties/namespaceSelector/properties/any/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err145];
-}
-else {
-vErrors.push(err145);
-}
-errors++;
-}
-}
-if(data94.matchNames !== undefined){
-let data96 = data94.matchNames;
-if(Array.isArray(data96)){
-const len6 = data96.length;
-for(let i6=0; i6<len6; i6++){
-if(typeof data96[i6] !== "string"){
-const err146 = {instancePath:instancePath+"/spec/targets/ingress/namespaceSelector/matchNames/" + i6,schemaPath:"#/properties/spec/properties/targets/properties/ingress/properties/namespaceSelector/properties/matchNames/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err146];
-}
-else {
-vErrors.push(err146);
-}
-errors++;
-}
-}
-}
-else {
-const err147 = {instancePath:instancePath+"/spec/targets/ingress/namespaceSelector/matchNames",schemaPath:"#/properties/spec/properties/targets/properties/ingress/properties/namespaceSelector/properties/matchNames/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err147];
-}
-else {
-vErrors.push(err147);
-}
-errors++;
-}
-}
-}
-else {
-const err148 = {instancePath:instancePath+"/spec/targets/ingress/namespaceSelector",schemaPath:"#/properties/spec/properties/targets/properties/ingress/properties/namespaceSelector/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err148];
-}
-else {
-vErrors.push(err148);
-}
-errors++;
-}
-}
-if(data93.relabelingConfigs !== undefined){
-if(!(validate14(data93.relabelingConfigs, {instancePath:instancePath+"/spec/targets/ingress/relabelingConfigs",parentData:data93,parentDataProperty:"relabelingConfigs",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data93.selector !== undefined){
-let data99 = data93.selector;
-if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
-for(const key23 in data99){
-if(!((key23 === "matchExpressions") || (key23 === "matchLabels"))){
-const err149 = {instancePath:instancePath+"/spec/targets/ingress/selector",schemaPath:"#/properties/spec/properties/targets/properties/ingress/properties/selector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err149];
-}
-else {
-vErrors.push(err149);
-}
-errors++;
-}
-}
-if(data99.matchExpressions !== undefined){
-let data100 = data99.matchExpressions;
-if(Array.isArray(data100)){
-const len7 = data100.length;
-for(let i7=0; i7<len7; i7++){
-let data101 = data100[i7];
-if(data101 && typeof data101 == "object" && !Array.isArray(data101)){
-if(data101.key === undefined){
-const err150 = {instancePath:instancePath+"/spec/targets/ingress/selector/matchExpressions/" + i7,schemaPath:"#/properties/spec/properties/targets/properties/ingress/properties/selector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err150];
-}
-else {
-vErrors.push(err150);
-}
-errors++;
-}
-if(data101.operator === undefined){
-const err151 = {instancePath:instancePath+"/spec/targets/ingress/selector/matchExpressions/" + i7,schemaPath:"#/properties/spec/properties/targets/properties/ingress/properties/selector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
-if(vErrors === null){
-vErrors = [err151];
-}
-else {
-vErrors.push(err151);
-}
-errors++;
-}
-for(const key24 in data101){
-if(!(((key24 === "key") || (key24 === "operator")) || (key24 === "values"))){
-const err152 = {instancePath:instancePath+"/spec/targets/ingress/selector/matchExpressions/" + i7,schemaPath:"#/properties/spec/properties/targets/properties/ingress/properties/selector/properties/matchExpressions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err152];
-}
-else {
-vErrors.push(err152);
-}
-errors++;
-}
-}
-if(data101.key !== undefined){
-if(typeof data101.key !== "string"){
-const err153 = {instancePath:instancePath+"/spec/targets/ingress/selector/matchExpressions/" + i7+"/key",schemaPath:"#/properties/spec/properties/targets/properties/ingress/properties/selector/properties/matchExpressions/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err153];
-}
-else {
-vErrors.push(err153);
-}
-errors++;
-}
-}
-if(data101.operator !== undefined){
-if(typeof data101.operator !== "string"){
-const err154 = {instancePath:instancePath+"/spec/targets/ingress/selector/matchExpressions/" + i7+"/operator",schemaPath:"#/properties/spec/properties/targets/properties/ingress/properties/selector/properties/matchExpressions/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err154];
-}
-else {
-vErrors.push(err154);
-}
-errors++;
-}
-}
-if(data101.values !== undefined){
-let data104 = data101.values;
-if(Array.isArray(data104)){
-const len8 = data104.length;
-for(let i8=0; i8<len8; i8++){
-if(typeof data104[i8] !== "string"){
-const err155 = {instancePath:instancePath+"/spec/targets/ingress/selector/matchExpressions/" + i7+"/values/" + i8,schemaPath:"#/properties/spec/properties/targets/properties/ingress/properties/selector/properties/matchExpressions/items/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err155];
-}
-else {
-vErrors.push(err155);
-}
-errors++;
-}
-}
-}
-else {
-const err156 = {instancePath:instancePath+"/spec/targets/ingress/selector/matchExpressions/" + i7+"/values",schemaPath:"#/properties/spec/properties/targets/properties/ingress/properties/selector/properties/matchExpressions/items/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err156];
-}
-else {
-vErrors.push(err156);
-}
-errors++;
-}
-}
-}
-else {
-const err157 = {instancePath:instancePath+"/spec/targets/ingress/selector/matchExpressions/" + i7,schemaPath:"#/properties/spec/properties/targets/properties/ingress/properties/selector/properties/matchExpressions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err157];
-}
-else {
-vErrors.push(err157);
-}
-errors++;
-}
-}
-}
-else {
-const err158 = {instancePath:instancePath+"/spec/targets/ingress/selector/matchExpressions",schemaPath:"#/properties/spec/properties/targets/properties/ingress/properties/selector/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err158];
-}
-else {
-vErrors.push(err158);
-}
-errors++;
-}
-}
-if(data99.matchLabels !== undefined){
-let data106 = data99.matchLabels;
-if(data106 && typeof data106 == "object" && !Array.isArray(data106)){
-for(const key25 in data106){
-if(typeof data106[key25] !== "string"){
-const err159 = {instancePath:instancePath+"/spec/targets/ingress/selector/matchLabels/" + key25.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/targets/properties/ingress/properties/selector/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err159];
-}
-else {
-vErrors.push(err159);
-}
-errors++;
-}
-}
-}
-else {
-const err160 = {instancePath:instancePath+"/spec/targets/ingress/selector/matchLabels",schemaPath:"#/properties/spec/properties/targets/properties/ingress/properties/selector/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err160];
-}
-else {
-vErrors.push(err160);
-}
-errors++;
-}
-}
-}
-else {
-const err161 = {instancePath:instancePath+"/spec/targets/ingress/selector",schemaPath:"#/properties/spec/properties/targets/properties/ingress/properties/selector/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err161];
-}
-else {
-vErrors.push(err161);
-}
-errors++;
-}
-}
-}
-else {
-const err162 = {instancePath:instancePath+"/spec/targets/ingress",schemaPath:"#/properties/spec/properties/targets/properties/ingress/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err162];
-}
-else {
-vErrors.push(err162);
-}
-errors++;
-}
-}
-if(data92.staticConfig !== undefined){
-let data108 = data92.staticConfig;
-if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
-for(const key26 in data108){
-if(!(((key26 === "labels") || (key26 === "relabelingConfigs")) || (key26 === "static"))){
-const err163 = {instancePath:instancePath+"/spec/targets/staticConfig",schemaPath:"#/properties/spec/properties/targets/properties/staticConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err163];
-}
-else {
-vErrors.push(err163);
-}
-errors++;
-}
-}
-if(data108.labels !== undefined){
-let data109 = data108.labels;
-if(data109 && typeof data109 == "object" && !Array.isArray(data109)){
-for(const key27 in data109){
-if(typeof data109[key27] !== "string"){
-const err164 = {instancePath:instancePath+"/spec/targets/staticConfig/labels/" + key27.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/targets/properties/staticConfig/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err164];
-}
-else {
-vErrors.push(err164);
-}
-errors++;
-}
-}
-}
-else {
-const err165 = {instancePath:instancePath+"/spec/targets/staticConfig/labels",schemaPath:"#/properties/spec/properties/targets/properties/staticConfig/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err165];
-}
-else {
-vErrors.push(err165);
-}
-errors++;
-}
-}
-if(data108.relabelingConfigs !== undefined){
-if(!(validate14(data108.relabelingConfigs, {instancePath:instancePath+"/spec/targets/staticConfig/relabelingConfigs",parentData:data108,parentDataProperty:"relabelingConfigs",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data108.static !== undefined){
-let data112 = data108.static;
-if(Array.isArray(data112)){
-const len9 = data112.length;
-for(let i9=0; i9<len9; i9++){
-if(typeof data112[i9] !== "string"){
-const err166 = {instancePath:instancePath+"/spec/targets/staticConfig/static/" + i9,schemaPath:"#/properties/spec/properties/targets/properties/staticConfig/properties/static/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err166];
-}
-else {
-vErrors.push(err166);
-}
-errors++;
-}
-}
-}
-else {
-const err167 = {instancePath:instancePath+"/spec/targets/staticConfig/static",schemaPath:"#/properties/spec/properties/targets/properties/staticConfig/properties/static/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err167];
-}
-else {
-vErrors.push(err167);
-}
-errors++;
-}
-}
-}
-else {
-const err168 = {instancePath:instancePath+"/spec/targets/staticConfig",schemaPath:"#/properties/spec/properties/targets/properties/staticConfig/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err168];
-}
-else {
-vErrors.push(err168);
-}
-errors++;
-}
-}
-}
-else {
-const err169 = {instancePath:instancePath+"/spec/targets",schemaPath:"#/properties/spec/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err169];
-}
-else {
-vErrors.push(err169);
-}
-errors++;
-}
-}
-if(data3.tlsConfig !== undefined){
-if(!(validate18(data3.tlsConfig, {instancePath:instancePath+"/spec/tlsConfig",parentData:data3,parentDataProperty:"tlsConfig",rootData}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err170 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err170];
-}
-else {
-vErrors.push(err170);
-}
-errors++;
-}
-}
-}
-else {
-const err171 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err171];
-}
-else {
-vErrors.push(err171);
 }
 errors++;
 }

@@ -2,7 +2,7 @@
 "use strict";
 module.exports = validate0;
 module.exports.default = validate0;
-const schema0 = {"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"$ref":"kubernetes-1.28#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},"spec":{"properties":{"attachMetadata":{"properties":{"node":{"type":"boolean"}},"type":"object","additionalProperties":false},"bodySizeLimit":{"pattern":"(^0|([0-9]*[.])?[0-9]+((K|M|G|T|E|P)i?)?B)$","type":"string"},"convertClassicHistogramsToNHCB":{"type":"boolean"},"endpoints":{"items":{"properties":{"authorization":{"properties":{"credentials":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":{"type":"string"}},"type":"object","additionalProperties":false},"basicAuth":{"properties":{"password":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"username":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"bearerTokenFile":{"type":"string"},"bearerTokenSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"enableHttp2":{"type":"boolean"},"filterRunning":{"type":"boolean"},"followRedirects":{"type":"boolean"},"honorLabels":{"type":"boolean"},"honorTimestamps":{"type":"boolean"},"interval":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"metricRelabelings":{"$ref":"#/$defs/shared0"},"noProxy":{"type":"string"},"oauth2":{"properties":{"clientId":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"clientSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"endpointParams":{"additionalProperties":{"type":"string"},"type":"object"},"noProxy":{"type":"string"},"proxyConnectHeader":{"additionalProperties":{"items":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array"},"type":"object","x-kubernetes-map-type":"atomic"},"proxyFromEnvironment":{"type":"boolean"},"proxyUrl":{"pattern":"^(http|https|socks5)://.+$","type":"string"},"scopes":{"items":{"type":"string"},"type":"array"},"tlsConfig":{"properties":{"ca":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"cert":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"insecureSkipVerify":{"type":"boolean"},"keySecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"maxVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"minVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"serverName":{"type":"string"}},"type":"object","additionalProperties":false},"tokenUrl":{"pattern":"^(http|https)://.+$","type":"string"}},"required":["clientId","clientSecret","tokenUrl"],"type":"object","additionalProperties":false},"params":{"additionalProperties":{"items":{"type":"string"},"type":"array"},"type":"object"},"path":{"type":"string"},"port":{"type":"string"},"proxyConnectHeader":{"additionalProperties":{"items":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array"},"type":"object","x-kubernetes-map-type":"atomic"},"proxyFromEnvironment":{"type":"boolean"},"proxyUrl":{"pattern":"^(http|https|socks5)://.+$","type":"string"},"relabelings":{"$ref":"#/$defs/shared0"},"scheme":{"enum":["http","https","HTTP","HTTPS"],"type":"string"},"scrapeTimeout":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"targetPort":{"x-kubernetes-int-or-string":true,"type":["integer","string"]},"tlsConfig":{"properties":{"ca":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"caFile":{"type":"string"},"cert":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"certFile":{"type":"string"},"insecureSkipVerify":{"type":"boolean"},"keyFile":{"type":"string"},"keySecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"maxVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"minVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"serverName":{"type":"string"}},"type":"object","additionalProperties":false},"trackTimestampsStaleness":{"type":"boolean"}},"type":"object","additionalProperties":false},"type":"array"},"fallbackScrapeProtocol":{"enum":["PrometheusProto","OpenMetricsText0.0.1","OpenMetricsText1.0.0","PrometheusText0.0.4","PrometheusText1.0.0"],"type":"string"},"jobLabel":{"type":"string"},"keepDroppedTargets":{"format":"int64","minimum":0,"type":"integer"},"labelLimit":{"format":"int64","minimum":0,"type":"integer"},"labelNameLengthLimit":{"format":"int64","minimum":0,"type":"integer"},"labelValueLengthLimit":{"format":"int64","minimum":0,"type":"integer"},"namespaceSelector":{"properties":{"any":{"type":"boolean"},"matchNames":{"items":{"type":"string"},"type":"array"}},"type":"object","additionalProperties":false},"nativeHistogramBucketLimit":{"format":"int64","minimum":0,"type":"integer"},"nativeHistogramMinBucketFactor":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"podTargetLabels":{"items":{"type":"string"},"type":"array"},"sampleLimit":{"format":"int64","minimum":0,"type":"integer"},"scrapeClass":{"minLength":1,"type":"string"},"scrapeClassicHistograms":{"type":"boolean"},"scrapeNativeHistograms":{"type":"boolean"},"scrapeProtocols":{"items":{"enum":["PrometheusProto","OpenMetricsText0.0.1","OpenMetricsText1.0.0","PrometheusText0.0.4","PrometheusText1.0.0"],"type":"string"},"type":"array","x-kubernetes-list-type":"set"},"selector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"selectorMechanism":{"enum":["RelabelConfig","RoleSelector"],"type":"string"},"serviceDiscoveryRole":{"enum":["Endpoints","EndpointSlice"],"type":"string"},"targetLabels":{"items":{"type":"string"},"type":"array"},"targetLimit":{"format":"int64","minimum":0,"type":"integer"}},"required":["endpoints","selector"],"type":"object","additionalProperties":false},"status":{}},"required":["spec"],"type":"object","additionalProperties":false,"$defs":{"shared0":{"items":{"$ref":"#/$defs/shared1"},"type":"array"},"shared1":{"properties":{"action":{"default":"replace","enum":["replace","Replace","keep","Keep","drop","Drop","hashmod","HashMod","labelmap","LabelMap","labeldrop","LabelDrop","labelkeep","LabelKeep","lowercase","Lowercase","uppercase","Uppercase","keepequal","KeepEqual","dropequal","DropEqual"],"type":"string"},"modulus":{"format":"int64","minimum":0,"type":"integer"},"regex":{"type":"string"},"replacement":{"type":"string"},"separator":{"type":"string"},"sourceLabels":{"items":{"type":"string"},"type":"array"},"targetLabel":{"type":"string"}},"type":"object","additionalProperties":false}}};
+const schema0 = {"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"$ref":"kubernetes-1.28#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},"spec":{"properties":{"attachMetadata":{"properties":{"node":{"type":"boolean"}},"type":"object","additionalProperties":false},"bodySizeLimit":{"pattern":"(^0|([0-9]*[.])?[0-9]+((K|M|G|T|E|P)i?)?B)$","type":"string"},"convertClassicHistogramsToNHCB":{"type":"boolean"},"endpoints":{"items":{"$ref":"#/$defs/split0"},"type":"array"},"fallbackScrapeProtocol":{"enum":["PrometheusProto","OpenMetricsText0.0.1","OpenMetricsText1.0.0","PrometheusText0.0.4","PrometheusText1.0.0"],"type":"string"},"jobLabel":{"type":"string"},"keepDroppedTargets":{"format":"int64","minimum":0,"type":"integer"},"labelLimit":{"format":"int64","minimum":0,"type":"integer"},"labelNameLengthLimit":{"format":"int64","minimum":0,"type":"integer"},"labelValueLengthLimit":{"format":"int64","minimum":0,"type":"integer"},"namespaceSelector":{"properties":{"any":{"type":"boolean"},"matchNames":{"items":{"type":"string"},"type":"array"}},"type":"object","additionalProperties":false},"nativeHistogramBucketLimit":{"format":"int64","minimum":0,"type":"integer"},"nativeHistogramMinBucketFactor":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"podTargetLabels":{"items":{"type":"string"},"type":"array"},"sampleLimit":{"format":"int64","minimum":0,"type":"integer"},"scrapeClass":{"minLength":1,"type":"string"},"scrapeClassicHistograms":{"type":"boolean"},"scrapeNativeHistograms":{"type":"boolean"},"scrapeProtocols":{"items":{"enum":["PrometheusProto","OpenMetricsText0.0.1","OpenMetricsText1.0.0","PrometheusText0.0.4","PrometheusText1.0.0"],"type":"string"},"type":"array","x-kubernetes-list-type":"set"},"selector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"selectorMechanism":{"enum":["RelabelConfig","RoleSelector"],"type":"string"},"serviceDiscoveryRole":{"enum":["Endpoints","EndpointSlice"],"type":"string"},"targetLabels":{"items":{"type":"string"},"type":"array"},"targetLimit":{"format":"int64","minimum":0,"type":"integer"}},"required":["endpoints","selector"],"type":"object","additionalProperties":false},"status":{}},"required":["spec"],"type":"object","additionalProperties":false,"$defs":{"shared0":{"items":{"$ref":"#/$defs/shared1"},"type":"array"},"shared1":{"properties":{"action":{"default":"replace","enum":["replace","Replace","keep","Keep","drop","Drop","hashmod","HashMod","labelmap","LabelMap","labeldrop","LabelDrop","labelkeep","LabelKeep","lowercase","Lowercase","uppercase","Uppercase","keepequal","KeepEqual","dropequal","DropEqual"],"type":"string"},"modulus":{"format":"int64","minimum":0,"type":"integer"},"regex":{"type":"string"},"replacement":{"type":"string"},"separator":{"type":"string"},"sourceLabels":{"items":{"type":"string"},"type":"array"},"targetLabel":{"type":"string"}},"type":"object","additionalProperties":false},"split0":{"properties":{"authorization":{"properties":{"credentials":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":{"type":"string"}},"type":"object","additionalProperties":false},"basicAuth":{"properties":{"password":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"username":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"bearerTokenFile":{"type":"string"},"bearerTokenSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"enableHttp2":{"type":"boolean"},"filterRunning":{"type":"boolean"},"followRedirects":{"type":"boolean"},"honorLabels":{"type":"boolean"},"honorTimestamps":{"type":"boolean"},"interval":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"metricRelabelings":{"$ref":"#/$defs/shared0"},"noProxy":{"type":"string"},"oauth2":{"properties":{"clientId":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"clientSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"endpointParams":{"additionalProperties":{"type":"string"},"type":"object"},"noProxy":{"type":"string"},"proxyConnectHeader":{"additionalProperties":{"items":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array"},"type":"object","x-kubernetes-map-type":"atomic"},"proxyFromEnvironment":{"type":"boolean"},"proxyUrl":{"pattern":"^(http|https|socks5)://.+$","type":"string"},"scopes":{"items":{"type":"string"},"type":"array"},"tlsConfig":{"properties":{"ca":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"cert":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"insecureSkipVerify":{"type":"boolean"},"keySecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"maxVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"minVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"serverName":{"type":"string"}},"type":"object","additionalProperties":false},"tokenUrl":{"pattern":"^(http|https)://.+$","type":"string"}},"required":["clientId","clientSecret","tokenUrl"],"type":"object","additionalProperties":false},"params":{"additionalProperties":{"items":{"type":"string"},"type":"array"},"type":"object"},"path":{"type":"string"},"port":{"type":"string"},"proxyConnectHeader":{"additionalProperties":{"items":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array"},"type":"object","x-kubernetes-map-type":"atomic"},"proxyFromEnvironment":{"type":"boolean"},"proxyUrl":{"pattern":"^(http|https|socks5)://.+$","type":"string"},"relabelings":{"$ref":"#/$defs/shared0"},"scheme":{"enum":["http","https","HTTP","HTTPS"],"type":"string"},"scrapeTimeout":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"targetPort":{"x-kubernetes-int-or-string":true,"type":["integer","string"]},"tlsConfig":{"properties":{"ca":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"caFile":{"type":"string"},"cert":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"certFile":{"type":"string"},"insecureSkipVerify":{"type":"boolean"},"keyFile":{"type":"string"},"keySecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"maxVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"minVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"serverName":{"type":"string"}},"type":"object","additionalProperties":false},"trackTimestampsStaleness":{"type":"boolean"}},"type":"object","additionalProperties":false}}};
 const schema2 = {"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"creationTimestamp":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Time"},"deletionGracePeriodSeconds":{"format":"int64","type":"integer"},"deletionTimestamp":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Time"},"finalizers":{"items":{"type":"string"},"type":"array","x-kubernetes-patch-strategy":"merge"},"generateName":{"type":"string"},"generation":{"format":"int64","type":"integer"},"labels":{"additionalProperties":{"type":"string"},"type":"object"},"managedFields":{"items":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry"},"type":"array"},"name":{"type":"string"},"namespace":{"type":"string"},"ownerReferences":{"items":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference"},"type":"array","x-kubernetes-patch-merge-key":"uid","x-kubernetes-patch-strategy":"merge"},"resourceVersion":{"type":"string"},"selfLink":{"type":"string"},"uid":{"type":"string"}},"type":"object","additionalProperties":false};
 const func0 = Object.prototype.hasOwnProperty;
 const schema3 = {"format":"date-time","type":"string"};
@@ -574,10 +574,23 @@ validate2.errors = vErrors;
 return errors === 0;
 }
 
-const schema7 = {"items":{"$ref":"#/$defs/shared1"},"type":"array"};
-const schema8 = {"properties":{"action":{"default":"replace","enum":["replace","Replace","keep","Keep","drop","Drop","hashmod","HashMod","labelmap","LabelMap","labeldrop","LabelDrop","labelkeep","LabelKeep","lowercase","Lowercase","uppercase","Uppercase","keepequal","KeepEqual","dropequal","DropEqual"],"type":"string"},"modulus":{"format":"int64","minimum":0,"type":"integer"},"regex":{"type":"string"},"replacement":{"type":"string"},"separator":{"type":"string"},"sourceLabels":{"items":{"type":"string"},"type":"array"},"targetLabel":{"type":"string"}},"type":"object","additionalProperties":false};
+const schema7 = {"properties":{"authorization":{"properties":{"credentials":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":{"type":"string"}},"type":"object","additionalProperties":false},"basicAuth":{"properties":{"password":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"username":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"bearerTokenFile":{"type":"string"},"bearerTokenSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"enableHttp2":{"type":"boolean"},"filterRunning":{"type":"boolean"},"followRedirects":{"type":"boolean"},"honorLabels":{"type":"boolean"},"honorTimestamps":{"type":"boolean"},"interval":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"metricRelabelings":{"$ref":"#/$defs/shared0"},"noProxy":{"type":"string"},"oauth2":{"properties":{"clientId":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"clientSecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"endpointParams":{"additionalProperties":{"type":"string"},"type":"object"},"noProxy":{"type":"string"},"proxyConnectHeader":{"additionalProperties":{"items":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array"},"type":"object","x-kubernetes-map-type":"atomic"},"proxyFromEnvironment":{"type":"boolean"},"proxyUrl":{"pattern":"^(http|https|socks5)://.+$","type":"string"},"scopes":{"items":{"type":"string"},"type":"array"},"tlsConfig":{"properties":{"ca":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"cert":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"insecureSkipVerify":{"type":"boolean"},"keySecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"maxVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"minVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"serverName":{"type":"string"}},"type":"object","additionalProperties":false},"tokenUrl":{"pattern":"^(http|https)://.+$","type":"string"}},"required":["clientId","clientSecret","tokenUrl"],"type":"object","additionalProperties":false},"params":{"additionalProperties":{"items":{"type":"string"},"type":"array"},"type":"object"},"path":{"type":"string"},"port":{"type":"string"},"proxyConnectHeader":{"additionalProperties":{"items":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array"},"type":"object","x-kubernetes-map-type":"atomic"},"proxyFromEnvironment":{"type":"boolean"},"proxyUrl":{"pattern":"^(http|https|socks5)://.+$","type":"string"},"relabelings":{"$ref":"#/$defs/shared0"},"scheme":{"enum":["http","https","HTTP","HTTPS"],"type":"string"},"scrapeTimeout":{"pattern":"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","type":"string"},"targetPort":{"x-kubernetes-int-or-string":true,"type":["integer","string"]},"tlsConfig":{"properties":{"ca":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"caFile":{"type":"string"},"cert":{"properties":{"configMap":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"certFile":{"type":"string"},"insecureSkipVerify":{"type":"boolean"},"keyFile":{"type":"string"},"keySecret":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"maxVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"minVersion":{"enum":["TLS10","TLS11","TLS12","TLS13"],"type":"string"},"serverName":{"type":"string"}},"type":"object","additionalProperties":false},"trackTimestampsStaleness":{"type":"boolean"}},"type":"object","additionalProperties":false};
+const func2 = (pattern, flags) => {
+  try {
+    return new RegExp(pattern, flags);
+  } catch {
+    let re2;
+    // Ajv tells patterns apart by toString().
+    return { source: pattern, toString: () => "/" + pattern + "/u", test: (s) => (re2 ??= new (require("re2-wasm").RE2)(pattern, "u")).test(s) };
+  }
+};
+const pattern1 = func2("^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$", "u");
+const pattern2 = func2("^(http|https|socks5)://.+$", "u");
+const pattern3 = func2("^(http|https)://.+$", "u");
+const schema8 = {"items":{"$ref":"#/$defs/shared1"},"type":"array"};
+const schema9 = {"properties":{"action":{"default":"replace","enum":["replace","Replace","keep","Keep","drop","Drop","hashmod","HashMod","labelmap","LabelMap","labeldrop","LabelDrop","labelkeep","LabelKeep","lowercase","Lowercase","uppercase","Uppercase","keepequal","KeepEqual","dropequal","DropEqual"],"type":"string"},"modulus":{"format":"int64","minimum":0,"type":"integer"},"regex":{"type":"string"},"replacement":{"type":"string"},"separator":{"type":"string"},"sourceLabels":{"items":{"type":"string"},"type":"array"},"targetLabel":{"type":"string"}},"type":"object","additionalProperties":false};
 
-function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -606,7 +619,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((((((((((((((((((((((data0 === "replace") || (data0 === "Replace")) || (data0 === "keep")) || (data0 === "Keep")) || (data0 === "drop")) || (data0 === "Drop")) || (data0 === "hashmod")) || (data0 === "HashMod")) || (data0 === "labelmap")) || (data0 === "LabelMap")) || (data0 === "labeldrop")) || (data0 === "LabelDrop")) || (data0 === "labelkeep")) || (data0 === "LabelKeep")) || (data0 === "lowercase")) || (data0 === "Lowercase")) || (data0 === "uppercase")) || (data0 === "Uppercase")) || (data0 === "keepequal")) || (data0 === "KeepEqual")) || (data0 === "dropequal")) || (data0 === "DropEqual"))){
-const err2 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema8.properties.action.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema9.properties.action.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -728,19 +741,19 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate15.errors = vErrors;
+validate16.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
 const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate15(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+if(!(validate16(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
 errors = vErrors.length;
 }
 }
@@ -755,19 +768,2406 @@ vErrors.push(err0);
 }
 errors++;
 }
+validate15.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(func0.call(schema7.properties, key0))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.authorization !== undefined){
+let data0 = data.authorization;
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+for(const key1 in data0){
+if(!((key1 === "credentials") || (key1 === "type"))){
+const err1 = {instancePath:instancePath+"/authorization",schemaPath:"#/properties/authorization/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data0.credentials !== undefined){
+let data1 = data0.credentials;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.key === undefined){
+const err2 = {instancePath:instancePath+"/authorization/credentials",schemaPath:"#/properties/authorization/properties/credentials/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+for(const key2 in data1){
+if(!(((key2 === "key") || (key2 === "name")) || (key2 === "optional"))){
+const err3 = {instancePath:instancePath+"/authorization/credentials",schemaPath:"#/properties/authorization/properties/credentials/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data1.key !== undefined){
+if(typeof data1.key !== "string"){
+const err4 = {instancePath:instancePath+"/authorization/credentials/key",schemaPath:"#/properties/authorization/properties/credentials/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data1.name !== undefined){
+if(typeof data1.name !== "string"){
+const err5 = {instancePath:instancePath+"/authorization/credentials/name",schemaPath:"#/properties/authorization/properties/credentials/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data1.optional !== undefined){
+if(typeof data1.optional !== "boolean"){
+const err6 = {instancePath:instancePath+"/authorization/credentials/optional",schemaPath:"#/properties/authorization/properties/credentials/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/authorization/credentials",schemaPath:"#/properties/authorization/properties/credentials/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data0.type !== undefined){
+if(typeof data0.type !== "string"){
+const err8 = {instancePath:instancePath+"/authorization/type",schemaPath:"#/properties/authorization/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/authorization",schemaPath:"#/properties/authorization/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.basicAuth !== undefined){
+let data6 = data.basicAuth;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+for(const key3 in data6){
+if(!((key3 === "password") || (key3 === "username"))){
+const err10 = {instancePath:instancePath+"/basicAuth",schemaPath:"#/properties/basicAuth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data6.password !== undefined){
+let data7 = data6.password;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.key === undefined){
+const err11 = {instancePath:instancePath+"/basicAuth/password",schemaPath:"#/properties/basicAuth/properties/password/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+for(const key4 in data7){
+if(!(((key4 === "key") || (key4 === "name")) || (key4 === "optional"))){
+const err12 = {instancePath:instancePath+"/basicAuth/password",schemaPath:"#/properties/basicAuth/properties/password/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data7.key !== undefined){
+if(typeof data7.key !== "string"){
+const err13 = {instancePath:instancePath+"/basicAuth/password/key",schemaPath:"#/properties/basicAuth/properties/password/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data7.name !== undefined){
+if(typeof data7.name !== "string"){
+const err14 = {instancePath:instancePath+"/basicAuth/password/name",schemaPath:"#/properties/basicAuth/properties/password/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data7.optional !== undefined){
+if(typeof data7.optional !== "boolean"){
+const err15 = {instancePath:instancePath+"/basicAuth/password/optional",schemaPath:"#/properties/basicAuth/properties/password/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/basicAuth/password",schemaPath:"#/properties/basicAuth/properties/password/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data6.username !== undefined){
+let data11 = data6.username;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data11.key === undefined){
+const err17 = {instancePath:instancePath+"/basicAuth/username",schemaPath:"#/properties/basicAuth/properties/username/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+for(const key5 in data11){
+if(!(((key5 === "key") || (key5 === "name")) || (key5 === "optional"))){
+const err18 = {instancePath:instancePath+"/basicAuth/username",schemaPath:"#/properties/basicAuth/properties/username/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data11.key !== undefined){
+if(typeof data11.key !== "string"){
+const err19 = {instancePath:instancePath+"/basicAuth/username/key",schemaPath:"#/properties/basicAuth/properties/username/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data11.name !== undefined){
+if(typeof data11.name !== "string"){
+const err20 = {instancePath:instancePath+"/basicAuth/username/name",schemaPath:"#/properties/basicAuth/properties/username/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data11.optional !== undefined){
+if(typeof data11.optional !== "boolean"){
+const err21 = {instancePath:instancePath+"/basicAuth/username/optional",schemaPath:"#/properties/basicAuth/properties/username/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/basicAuth/username",schemaPath:"#/properties/basicAuth/properties/username/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/basicAuth",schemaPath:"#/properties/basicAuth/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data.bearerTokenFile !== undefined){
+if(typeof data.bearerTokenFile !== "string"){
+const err24 = {instancePath:instancePath+"/bearerTokenFile",schemaPath:"#/properties/bearerTokenFile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data.bearerTokenSecret !== undefined){
+let data16 = data.bearerTokenSecret;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.key === undefined){
+const err25 = {instancePath:instancePath+"/bearerTokenSecret",schemaPath:"#/properties/bearerTokenSecret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+for(const key6 in data16){
+if(!(((key6 === "key") || (key6 === "name")) || (key6 === "optional"))){
+const err26 = {instancePath:instancePath+"/bearerTokenSecret",schemaPath:"#/properties/bearerTokenSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data16.key !== undefined){
+if(typeof data16.key !== "string"){
+const err27 = {instancePath:instancePath+"/bearerTokenSecret/key",schemaPath:"#/properties/bearerTokenSecret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data16.name !== undefined){
+if(typeof data16.name !== "string"){
+const err28 = {instancePath:instancePath+"/bearerTokenSecret/name",schemaPath:"#/properties/bearerTokenSecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data16.optional !== undefined){
+if(typeof data16.optional !== "boolean"){
+const err29 = {instancePath:instancePath+"/bearerTokenSecret/optional",schemaPath:"#/properties/bearerTokenSecret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/bearerTokenSecret",schemaPath:"#/properties/bearerTokenSecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data.enableHttp2 !== undefined){
+if(typeof data.enableHttp2 !== "boolean"){
+const err31 = {instancePath:instancePath+"/enableHttp2",schemaPath:"#/properties/enableHttp2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data.filterRunning !== undefined){
+if(typeof data.filterRunning !== "boolean"){
+const err32 = {instancePath:instancePath+"/filterRunning",schemaPath:"#/properties/filterRunning/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data.followRedirects !== undefined){
+if(typeof data.followRedirects !== "boolean"){
+const err33 = {instancePath:instancePath+"/followRedirects",schemaPath:"#/properties/followRedirects/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data.honorLabels !== undefined){
+if(typeof data.honorLabels !== "boolean"){
+const err34 = {instancePath:instancePath+"/honorLabels",schemaPath:"#/properties/honorLabels/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+if(data.honorTimestamps !== undefined){
+if(typeof data.honorTimestamps !== "boolean"){
+const err35 = {instancePath:instancePath+"/honorTimestamps",schemaPath:"#/properties/honorTimestamps/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data.interval !== undefined){
+let data25 = data.interval;
+if(typeof data25 === "string"){
+if(!pattern1.test(data25)){
+const err36 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data.metricRelabelings !== undefined){
+if(!(validate15(data.metricRelabelings, {instancePath:instancePath+"/metricRelabelings",parentData:data,parentDataProperty:"metricRelabelings",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data.noProxy !== undefined){
+if(typeof data.noProxy !== "string"){
+const err38 = {instancePath:instancePath+"/noProxy",schemaPath:"#/properties/noProxy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+if(data.oauth2 !== undefined){
+let data28 = data.oauth2;
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+if(data28.clientId === undefined){
+const err39 = {instancePath:instancePath+"/oauth2",schemaPath:"#/properties/oauth2/required",keyword:"required",params:{missingProperty: "clientId"},message:"must have required property '"+"clientId"+"'"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+if(data28.clientSecret === undefined){
+const err40 = {instancePath:instancePath+"/oauth2",schemaPath:"#/properties/oauth2/required",keyword:"required",params:{missingProperty: "clientSecret"},message:"must have required property '"+"clientSecret"+"'"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+if(data28.tokenUrl === undefined){
+const err41 = {instancePath:instancePath+"/oauth2",schemaPath:"#/properties/oauth2/required",keyword:"required",params:{missingProperty: "tokenUrl"},message:"must have required property '"+"tokenUrl"+"'"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+for(const key7 in data28){
+if(!(func0.call(schema7.properties.oauth2.properties, key7))){
+const err42 = {instancePath:instancePath+"/oauth2",schemaPath:"#/properties/oauth2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+if(data28.clientId !== undefined){
+let data29 = data28.clientId;
+if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
+for(const key8 in data29){
+if(!((key8 === "configMap") || (key8 === "secret"))){
+const err43 = {instancePath:instancePath+"/oauth2/clientId",schemaPath:"#/properties/oauth2/properties/clientId/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data29.configMap !== undefined){
+let data30 = data29.configMap;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+if(data30.key === undefined){
+const err44 = {instancePath:instancePath+"/oauth2/clientId/configMap",schemaPath:"#/properties/oauth2/properties/clientId/properties/configMap/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+for(const key9 in data30){
+if(!(((key9 === "key") || (key9 === "name")) || (key9 === "optional"))){
+const err45 = {instancePath:instancePath+"/oauth2/clientId/configMap",schemaPath:"#/properties/oauth2/properties/clientId/properties/configMap/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data30.key !== undefined){
+if(typeof data30.key !== "string"){
+const err46 = {instancePath:instancePath+"/oauth2/clientId/configMap/key",schemaPath:"#/properties/oauth2/properties/clientId/properties/configMap/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data30.name !== undefined){
+if(typeof data30.name !== "string"){
+const err47 = {instancePath:instancePath+"/oauth2/clientId/configMap/name",schemaPath:"#/properties/oauth2/properties/clientId/properties/configMap/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+if(data30.optional !== undefined){
+if(typeof data30.optional !== "boolean"){
+const err48 = {instancePath:instancePath+"/oauth2/clientId/configMap/optional",schemaPath:"#/properties/oauth2/properties/clientId/properties/configMap/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+}
+else {
+const err49 = {instancePath:instancePath+"/oauth2/clientId/configMap",schemaPath:"#/properties/oauth2/properties/clientId/properties/configMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+if(data29.secret !== undefined){
+let data34 = data29.secret;
+if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
+if(data34.key === undefined){
+const err50 = {instancePath:instancePath+"/oauth2/clientId/secret",schemaPath:"#/properties/oauth2/properties/clientId/properties/secret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+for(const key10 in data34){
+if(!(((key10 === "key") || (key10 === "name")) || (key10 === "optional"))){
+const err51 = {instancePath:instancePath+"/oauth2/clientId/secret",schemaPath:"#/properties/oauth2/properties/clientId/properties/secret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+if(data34.key !== undefined){
+if(typeof data34.key !== "string"){
+const err52 = {instancePath:instancePath+"/oauth2/clientId/secret/key",schemaPath:"#/properties/oauth2/properties/clientId/properties/secret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data34.name !== undefined){
+if(typeof data34.name !== "string"){
+const err53 = {instancePath:instancePath+"/oauth2/clientId/secret/name",schemaPath:"#/properties/oauth2/properties/clientId/properties/secret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+if(data34.optional !== undefined){
+if(typeof data34.optional !== "boolean"){
+const err54 = {instancePath:instancePath+"/oauth2/clientId/secret/optional",schemaPath:"#/properties/oauth2/properties/clientId/properties/secret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/oauth2/clientId/secret",schemaPath:"#/properties/oauth2/properties/clientId/properties/secret/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+}
+else {
+const err56 = {instancePath:instancePath+"/oauth2/clientId",schemaPath:"#/properties/oauth2/properties/clientId/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+if(data28.clientSecret !== undefined){
+let data38 = data28.clientSecret;
+if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
+if(data38.key === undefined){
+const err57 = {instancePath:instancePath+"/oauth2/clientSecret",schemaPath:"#/properties/oauth2/properties/clientSecret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+for(const key11 in data38){
+if(!(((key11 === "key") || (key11 === "name")) || (key11 === "optional"))){
+const err58 = {instancePath:instancePath+"/oauth2/clientSecret",schemaPath:"#/properties/oauth2/properties/clientSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+if(data38.key !== undefined){
+if(typeof data38.key !== "string"){
+const err59 = {instancePath:instancePath+"/oauth2/clientSecret/key",schemaPath:"#/properties/oauth2/properties/clientSecret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+if(data38.name !== undefined){
+if(typeof data38.name !== "string"){
+const err60 = {instancePath:instancePath+"/oauth2/clientSecret/name",schemaPath:"#/properties/oauth2/properties/clientSecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+if(data38.optional !== undefined){
+if(typeof data38.optional !== "boolean"){
+const err61 = {instancePath:instancePath+"/oauth2/clientSecret/optional",schemaPath:"#/properties/oauth2/properties/clientSecret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+}
+else {
+const err62 = {instancePath:instancePath+"/oauth2/clientSecret",schemaPath:"#/properties/oauth2/properties/clientSecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+if(data28.endpointParams !== undefined){
+let data42 = data28.endpointParams;
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+for(const key12 in data42){
+if(typeof data42[key12] !== "string"){
+const err63 = {instancePath:instancePath+"/oauth2/endpointParams/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/oauth2/properties/endpointParams/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+}
+else {
+const err64 = {instancePath:instancePath+"/oauth2/endpointParams",schemaPath:"#/properties/oauth2/properties/endpointParams/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+if(data28.noProxy !== undefined){
+if(typeof data28.noProxy !== "string"){
+const err65 = {instancePath:instancePath+"/oauth2/noProxy",schemaPath:"#/properties/oauth2/properties/noProxy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+if(data28.proxyConnectHeader !== undefined){
+let data45 = data28.proxyConnectHeader;
+if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
+for(const key13 in data45){
+let data46 = data45[key13];
+if(Array.isArray(data46)){
+const len0 = data46.length;
+for(let i0=0; i0<len0; i0++){
+let data47 = data46[i0];
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+if(data47.key === undefined){
+const err66 = {instancePath:instancePath+"/oauth2/proxyConnectHeader/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0,schemaPath:"#/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+for(const key14 in data47){
+if(!(((key14 === "key") || (key14 === "name")) || (key14 === "optional"))){
+const err67 = {instancePath:instancePath+"/oauth2/proxyConnectHeader/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0,schemaPath:"#/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+if(data47.key !== undefined){
+if(typeof data47.key !== "string"){
+const err68 = {instancePath:instancePath+"/oauth2/proxyConnectHeader/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0+"/key",schemaPath:"#/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+if(data47.name !== undefined){
+if(typeof data47.name !== "string"){
+const err69 = {instancePath:instancePath+"/oauth2/proxyConnectHeader/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0+"/name",schemaPath:"#/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+if(data47.optional !== undefined){
+if(typeof data47.optional !== "boolean"){
+const err70 = {instancePath:instancePath+"/oauth2/proxyConnectHeader/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0+"/optional",schemaPath:"#/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+}
+else {
+const err71 = {instancePath:instancePath+"/oauth2/proxyConnectHeader/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i0,schemaPath:"#/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+}
+else {
+const err72 = {instancePath:instancePath+"/oauth2/proxyConnectHeader/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/oauth2/properties/proxyConnectHeader/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+}
+else {
+const err73 = {instancePath:instancePath+"/oauth2/proxyConnectHeader",schemaPath:"#/properties/oauth2/properties/proxyConnectHeader/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+if(data28.proxyFromEnvironment !== undefined){
+if(typeof data28.proxyFromEnvironment !== "boolean"){
+const err74 = {instancePath:instancePath+"/oauth2/proxyFromEnvironment",schemaPath:"#/properties/oauth2/properties/proxyFromEnvironment/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+if(data28.proxyUrl !== undefined){
+let data52 = data28.proxyUrl;
+if(typeof data52 === "string"){
+if(!pattern2.test(data52)){
+const err75 = {instancePath:instancePath+"/oauth2/proxyUrl",schemaPath:"#/properties/oauth2/properties/proxyUrl/pattern",keyword:"pattern",params:{pattern: "^(http|https|socks5)://.+$"},message:"must match pattern \""+"^(http|https|socks5)://.+$"+"\""};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+else {
+const err76 = {instancePath:instancePath+"/oauth2/proxyUrl",schemaPath:"#/properties/oauth2/properties/proxyUrl/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+if(data28.scopes !== undefined){
+let data53 = data28.scopes;
+if(Array.isArray(data53)){
+const len1 = data53.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data53[i1] !== "string"){
+const err77 = {instancePath:instancePath+"/oauth2/scopes/" + i1,schemaPath:"#/properties/oauth2/properties/scopes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+}
+else {
+const err78 = {instancePath:instancePath+"/oauth2/scopes",schemaPath:"#/properties/oauth2/properties/scopes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+if(data28.tlsConfig !== undefined){
+let data55 = data28.tlsConfig;
+if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
+for(const key15 in data55){
+if(!(((((((key15 === "ca") || (key15 === "cert")) || (key15 === "insecureSkipVerify")) || (key15 === "keySecret")) || (key15 === "maxVersion")) || (key15 === "minVersion")) || (key15 === "serverName"))){
+const err79 = {instancePath:instancePath+"/oauth2/tlsConfig",schemaPath:"#/properties/oauth2/properties/tlsConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+if(data55.ca !== undefined){
+let data56 = data55.ca;
+if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
+for(const key16 in data56){
+if(!((key16 === "configMap") || (key16 === "secret"))){
+const err80 = {instancePath:instancePath+"/oauth2/tlsConfig/ca",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/ca/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+if(data56.configMap !== undefined){
+let data57 = data56.configMap;
+if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
+if(data57.key === undefined){
+const err81 = {instancePath:instancePath+"/oauth2/tlsConfig/ca/configMap",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/ca/properties/configMap/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+for(const key17 in data57){
+if(!(((key17 === "key") || (key17 === "name")) || (key17 === "optional"))){
+const err82 = {instancePath:instancePath+"/oauth2/tlsConfig/ca/configMap",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/ca/properties/configMap/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+if(data57.key !== undefined){
+if(typeof data57.key !== "string"){
+const err83 = {instancePath:instancePath+"/oauth2/tlsConfig/ca/configMap/key",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/ca/properties/configMap/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+if(data57.name !== undefined){
+if(typeof data57.name !== "string"){
+const err84 = {instancePath:instancePath+"/oauth2/tlsConfig/ca/configMap/name",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/ca/properties/configMap/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+if(data57.optional !== undefined){
+if(typeof data57.optional !== "boolean"){
+const err85 = {instancePath:instancePath+"/oauth2/tlsConfig/ca/configMap/optional",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/ca/properties/configMap/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+}
+else {
+const err86 = {instancePath:instancePath+"/oauth2/tlsConfig/ca/configMap",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/ca/properties/configMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+if(data56.secret !== undefined){
+let data61 = data56.secret;
+if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
+if(data61.key === undefined){
+const err87 = {instancePath:instancePath+"/oauth2/tlsConfig/ca/secret",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/ca/properties/secret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+for(const key18 in data61){
+if(!(((key18 === "key") || (key18 === "name")) || (key18 === "optional"))){
+const err88 = {instancePath:instancePath+"/oauth2/tlsConfig/ca/secret",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/ca/properties/secret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+}
+if(data61.key !== undefined){
+if(typeof data61.key !== "string"){
+const err89 = {instancePath:instancePath+"/oauth2/tlsConfig/ca/secret/key",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/ca/properties/secret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+}
+if(data61.name !== undefined){
+if(typeof data61.name !== "string"){
+const err90 = {instancePath:instancePath+"/oauth2/tlsConfig/ca/secret/name",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/ca/properties/secret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+if(data61.optional !== undefined){
+if(typeof data61.optional !== "boolean"){
+const err91 = {instancePath:instancePath+"/oauth2/tlsConfig/ca/secret/optional",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/ca/properties/secret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+}
+else {
+const err92 = {instancePath:instancePath+"/oauth2/tlsConfig/ca/secret",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/ca/properties/secret/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+}
+}
+else {
+const err93 = {instancePath:instancePath+"/oauth2/tlsConfig/ca",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/ca/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+if(data55.cert !== undefined){
+let data65 = data55.cert;
+if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
+for(const key19 in data65){
+if(!((key19 === "configMap") || (key19 === "secret"))){
+const err94 = {instancePath:instancePath+"/oauth2/tlsConfig/cert",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/cert/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+if(data65.configMap !== undefined){
+let data66 = data65.configMap;
+if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
+if(data66.key === undefined){
+const err95 = {instancePath:instancePath+"/oauth2/tlsConfig/cert/configMap",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/cert/properties/configMap/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+for(const key20 in data66){
+if(!(((key20 === "key") || (key20 === "name")) || (key20 === "optional"))){
+const err96 = {instancePath:instancePath+"/oauth2/tlsConfig/cert/configMap",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/cert/properties/configMap/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+}
+if(data66.key !== undefined){
+if(typeof data66.key !== "string"){
+const err97 = {instancePath:instancePath+"/oauth2/tlsConfig/cert/configMap/key",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/cert/properties/configMap/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+}
+if(data66.name !== undefined){
+if(typeof data66.name !== "string"){
+const err98 = {instancePath:instancePath+"/oauth2/tlsConfig/cert/configMap/name",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/cert/properties/configMap/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+}
+if(data66.optional !== undefined){
+if(typeof data66.optional !== "boolean"){
+const err99 = {instancePath:instancePath+"/oauth2/tlsConfig/cert/configMap/optional",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/cert/properties/configMap/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+}
+}
+else {
+const err100 = {instancePath:instancePath+"/oauth2/tlsConfig/cert/configMap",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/cert/properties/configMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+if(data65.secret !== undefined){
+let data70 = data65.secret;
+if(data70 && typeof data70 == "object" && !Array.isArray(data70)){
+if(data70.key === undefined){
+const err101 = {instancePath:instancePath+"/oauth2/tlsConfig/cert/secret",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/cert/properties/secret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+for(const key21 in data70){
+if(!(((key21 === "key") || (key21 === "name")) || (key21 === "optional"))){
+const err102 = {instancePath:instancePath+"/oauth2/tlsConfig/cert/secret",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/cert/properties/secret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+}
+if(data70.key !== undefined){
+if(typeof data70.key !== "string"){
+const err103 = {instancePath:instancePath+"/oauth2/tlsConfig/cert/secret/key",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/cert/properties/secret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+}
+if(data70.name !== undefined){
+if(typeof data70.name !== "string"){
+const err104 = {instancePath:instancePath+"/oauth2/tlsConfig/cert/secret/name",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/cert/properties/secret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+}
+if(data70.optional !== undefined){
+if(typeof data70.optional !== "boolean"){
+const err105 = {instancePath:instancePath+"/oauth2/tlsConfig/cert/secret/optional",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/cert/properties/secret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+}
+}
+else {
+const err106 = {instancePath:instancePath+"/oauth2/tlsConfig/cert/secret",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/cert/properties/secret/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+}
+}
+else {
+const err107 = {instancePath:instancePath+"/oauth2/tlsConfig/cert",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/cert/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+if(data55.insecureSkipVerify !== undefined){
+if(typeof data55.insecureSkipVerify !== "boolean"){
+const err108 = {instancePath:instancePath+"/oauth2/tlsConfig/insecureSkipVerify",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/insecureSkipVerify/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+}
+if(data55.keySecret !== undefined){
+let data75 = data55.keySecret;
+if(data75 && typeof data75 == "object" && !Array.isArray(data75)){
+if(data75.key === undefined){
+const err109 = {instancePath:instancePath+"/oauth2/tlsConfig/keySecret",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/keySecret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+for(const key22 in data75){
+if(!(((key22 === "key") || (key22 === "name")) || (key22 === "optional"))){
+const err110 = {instancePath:instancePath+"/oauth2/tlsConfig/keySecret",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/keySecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+}
+if(data75.key !== undefined){
+if(typeof data75.key !== "string"){
+const err111 = {instancePath:instancePath+"/oauth2/tlsConfig/keySecret/key",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/keySecret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+}
+if(data75.name !== undefined){
+if(typeof data75.name !== "string"){
+const err112 = {instancePath:instancePath+"/oauth2/tlsConfig/keySecret/name",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/keySecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+}
+if(data75.optional !== undefined){
+if(typeof data75.optional !== "boolean"){
+const err113 = {instancePath:instancePath+"/oauth2/tlsConfig/keySecret/optional",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/keySecret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+}
+}
+else {
+const err114 = {instancePath:instancePath+"/oauth2/tlsConfig/keySecret",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/keySecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+}
+if(data55.maxVersion !== undefined){
+let data79 = data55.maxVersion;
+if(typeof data79 !== "string"){
+const err115 = {instancePath:instancePath+"/oauth2/tlsConfig/maxVersion",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/maxVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+if(!((((data79 === "TLS10") || (data79 === "TLS11")) || (data79 === "TLS12")) || (data79 === "TLS13"))){
+const err116 = {instancePath:instancePath+"/oauth2/tlsConfig/maxVersion",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/maxVersion/enum",keyword:"enum",params:{allowedValues: schema7.properties.oauth2.properties.tlsConfig.properties.maxVersion.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err116];
+}
+else {
+vErrors.push(err116);
+}
+errors++;
+}
+}
+if(data55.minVersion !== undefined){
+let data80 = data55.minVersion;
+if(typeof data80 !== "string"){
+const err117 = {instancePath:instancePath+"/oauth2/tlsConfig/minVersion",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/minVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err117];
+}
+else {
+vErrors.push(err117);
+}
+errors++;
+}
+if(!((((data80 === "TLS10") || (data80 === "TLS11")) || (data80 === "TLS12")) || (data80 === "TLS13"))){
+const err118 = {instancePath:instancePath+"/oauth2/tlsConfig/minVersion",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/minVersion/enum",keyword:"enum",params:{allowedValues: schema7.properties.oauth2.properties.tlsConfig.properties.minVersion.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err118];
+}
+else {
+vErrors.push(err118);
+}
+errors++;
+}
+}
+if(data55.serverName !== undefined){
+if(typeof data55.serverName !== "string"){
+const err119 = {instancePath:instancePath+"/oauth2/tlsConfig/serverName",schemaPath:"#/properties/oauth2/properties/tlsConfig/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err119];
+}
+else {
+vErrors.push(err119);
+}
+errors++;
+}
+}
+}
+else {
+const err120 = {instancePath:instancePath+"/oauth2/tlsConfig",schemaPath:"#/properties/oauth2/properties/tlsConfig/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
+}
+errors++;
+}
+}
+if(data28.tokenUrl !== undefined){
+let data82 = data28.tokenUrl;
+if(typeof data82 === "string"){
+if(!pattern3.test(data82)){
+const err121 = {instancePath:instancePath+"/oauth2/tokenUrl",schemaPath:"#/properties/oauth2/properties/tokenUrl/pattern",keyword:"pattern",params:{pattern: "^(http|https)://.+$"},message:"must match pattern \""+"^(http|https)://.+$"+"\""};
+if(vErrors === null){
+vErrors = [err121];
+}
+else {
+vErrors.push(err121);
+}
+errors++;
+}
+}
+else {
+const err122 = {instancePath:instancePath+"/oauth2/tokenUrl",schemaPath:"#/properties/oauth2/properties/tokenUrl/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err122];
+}
+else {
+vErrors.push(err122);
+}
+errors++;
+}
+}
+}
+else {
+const err123 = {instancePath:instancePath+"/oauth2",schemaPath:"#/properties/oauth2/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
+}
+errors++;
+}
+}
+if(data.params !== undefined){
+let data83 = data.params;
+if(data83 && typeof data83 == "object" && !Array.isArray(data83)){
+for(const key23 in data83){
+let data84 = data83[key23];
+if(Array.isArray(data84)){
+const len2 = data84.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data84[i2] !== "string"){
+const err124 = {instancePath:instancePath+"/params/" + key23.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i2,schemaPath:"#/properties/params/additionalProperties/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
+}
+errors++;
+}
+}
+}
+else {
+const err125 = {instancePath:instancePath+"/params/" + key23.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/params/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
+}
+errors++;
+}
+}
+}
+else {
+const err126 = {instancePath:instancePath+"/params",schemaPath:"#/properties/params/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err126];
+}
+else {
+vErrors.push(err126);
+}
+errors++;
+}
+}
+if(data.path !== undefined){
+if(typeof data.path !== "string"){
+const err127 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err127];
+}
+else {
+vErrors.push(err127);
+}
+errors++;
+}
+}
+if(data.port !== undefined){
+if(typeof data.port !== "string"){
+const err128 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err128];
+}
+else {
+vErrors.push(err128);
+}
+errors++;
+}
+}
+if(data.proxyConnectHeader !== undefined){
+let data88 = data.proxyConnectHeader;
+if(data88 && typeof data88 == "object" && !Array.isArray(data88)){
+for(const key24 in data88){
+let data89 = data88[key24];
+if(Array.isArray(data89)){
+const len3 = data89.length;
+for(let i3=0; i3<len3; i3++){
+let data90 = data89[i3];
+if(data90 && typeof data90 == "object" && !Array.isArray(data90)){
+if(data90.key === undefined){
+const err129 = {instancePath:instancePath+"/proxyConnectHeader/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i3,schemaPath:"#/properties/proxyConnectHeader/additionalProperties/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err129];
+}
+else {
+vErrors.push(err129);
+}
+errors++;
+}
+for(const key25 in data90){
+if(!(((key25 === "key") || (key25 === "name")) || (key25 === "optional"))){
+const err130 = {instancePath:instancePath+"/proxyConnectHeader/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i3,schemaPath:"#/properties/proxyConnectHeader/additionalProperties/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err130];
+}
+else {
+vErrors.push(err130);
+}
+errors++;
+}
+}
+if(data90.key !== undefined){
+if(typeof data90.key !== "string"){
+const err131 = {instancePath:instancePath+"/proxyConnectHeader/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i3+"/key",schemaPath:"#/properties/proxyConnectHeader/additionalProperties/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err131];
+}
+else {
+vErrors.push(err131);
+}
+errors++;
+}
+}
+if(data90.name !== undefined){
+if(typeof data90.name !== "string"){
+const err132 = {instancePath:instancePath+"/proxyConnectHeader/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i3+"/name",schemaPath:"#/properties/proxyConnectHeader/additionalProperties/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err132];
+}
+else {
+vErrors.push(err132);
+}
+errors++;
+}
+}
+if(data90.optional !== undefined){
+if(typeof data90.optional !== "boolean"){
+const err133 = {instancePath:instancePath+"/proxyConnectHeader/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i3+"/optional",schemaPath:"#/properties/proxyConnectHeader/additionalProperties/items/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+}
+}
+}
+else {
+const err134 = {instancePath:instancePath+"/proxyConnectHeader/" + key24.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i3,schemaPath:"#/properties/proxyConnectHeader/additionalProperties/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
+}
+errors++;
+}
+}
+}
+else {
+const err135 = {instancePath:instancePath+"/proxyConnectHeader/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/proxyConnectHeader/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
+}
+errors++;
+}
+}
+}
+else {
+const err136 = {instancePath:instancePath+"/proxyConnectHeader",schemaPath:"#/properties/proxyConnectHeader/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err136];
+}
+else {
+vErrors.push(err136);
+}
+errors++;
+}
+}
+if(data.proxyFromEnvironment !== undefined){
+if(typeof data.proxyFromEnvironment !== "boolean"){
+const err137 = {instancePath:instancePath+"/proxyFromEnvironment",schemaPath:"#/properties/proxyFromEnvironment/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err137];
+}
+else {
+vErrors.push(err137);
+}
+errors++;
+}
+}
+if(data.proxyUrl !== undefined){
+let data95 = data.proxyUrl;
+if(typeof data95 === "string"){
+if(!pattern2.test(data95)){
+const err138 = {instancePath:instancePath+"/proxyUrl",schemaPath:"#/properties/proxyUrl/pattern",keyword:"pattern",params:{pattern: "^(http|https|socks5)://.+$"},message:"must match pattern \""+"^(http|https|socks5)://.+$"+"\""};
+if(vErrors === null){
+vErrors = [err138];
+}
+else {
+vErrors.push(err138);
+}
+errors++;
+}
+}
+else {
+const err139 = {instancePath:instancePath+"/proxyUrl",schemaPath:"#/properties/proxyUrl/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err139];
+}
+else {
+vErrors.push(err139);
+}
+errors++;
+}
+}
+if(data.relabelings !== undefined){
+if(!(validate15(data.relabelings, {instancePath:instancePath+"/relabelings",parentData:data,parentDataProperty:"relabelings",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data.scheme !== undefined){
+let data97 = data.scheme;
+if(typeof data97 !== "string"){
+const err140 = {instancePath:instancePath+"/scheme",schemaPath:"#/properties/scheme/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err140];
+}
+else {
+vErrors.push(err140);
+}
+errors++;
+}
+if(!((((data97 === "http") || (data97 === "https")) || (data97 === "HTTP")) || (data97 === "HTTPS"))){
+const err141 = {instancePath:instancePath+"/scheme",schemaPath:"#/properties/scheme/enum",keyword:"enum",params:{allowedValues: schema7.properties.scheme.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err141];
+}
+else {
+vErrors.push(err141);
+}
+errors++;
+}
+}
+if(data.scrapeTimeout !== undefined){
+let data98 = data.scrapeTimeout;
+if(typeof data98 === "string"){
+if(!pattern1.test(data98)){
+const err142 = {instancePath:instancePath+"/scrapeTimeout",schemaPath:"#/properties/scrapeTimeout/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
+if(vErrors === null){
+vErrors = [err142];
+}
+else {
+vErrors.push(err142);
+}
+errors++;
+}
+}
+else {
+const err143 = {instancePath:instancePath+"/scrapeTimeout",schemaPath:"#/properties/scrapeTimeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err143];
+}
+else {
+vErrors.push(err143);
+}
+errors++;
+}
+}
+if(data.targetPort !== undefined){
+let data99 = data.targetPort;
+if((!(((typeof data99 == "number") && (!(data99 % 1) && !isNaN(data99))) && (isFinite(data99)))) && (typeof data99 !== "string")){
+const err144 = {instancePath:instancePath+"/targetPort",schemaPath:"#/properties/targetPort/type",keyword:"type",params:{type: schema7.properties.targetPort.type},message:"must be integer,string"};
+if(vErrors === null){
+vErrors = [err144];
+}
+else {
+vErrors.push(err144);
+}
+errors++;
+}
+}
+if(data.tlsConfig !== undefined){
+let data100 = data.tlsConfig;
+if(data100 && typeof data100 == "object" && !Array.isArray(data100)){
+for(const key26 in data100){
+if(!(func0.call(schema7.properties.tlsConfig.properties, key26))){
+const err145 = {instancePath:instancePath+"/tlsConfig",schemaPath:"#/properties/tlsConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err145];
+}
+else {
+vErrors.push(err145);
+}
+errors++;
+}
+}
+if(data100.ca !== undefined){
+let data101 = data100.ca;
+if(data101 && typeof data101 == "object" && !Array.isArray(data101)){
+for(const key27 in data101){
+if(!((key27 === "configMap") || (key27 === "secret"))){
+const err146 = {instancePath:instancePath+"/tlsConfig/ca",schemaPath:"#/properties/tlsConfig/properties/ca/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err146];
+}
+else {
+vErrors.push(err146);
+}
+errors++;
+}
+}
+if(data101.configMap !== undefined){
+let data102 = data101.configMap;
+if(data102 && typeof data102 == "object" && !Array.isArray(data102)){
+if(data102.key === undefined){
+const err147 = {instancePath:instancePath+"/tlsConfig/ca/configMap",schemaPath:"#/properties/tlsConfig/properties/ca/properties/configMap/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err147];
+}
+else {
+vErrors.push(err147);
+}
+errors++;
+}
+for(const key28 in data102){
+if(!(((key28 === "key") || (key28 === "name")) || (key28 === "optional"))){
+const err148 = {instancePath:instancePath+"/tlsConfig/ca/configMap",schemaPath:"#/properties/tlsConfig/properties/ca/properties/configMap/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err148];
+}
+else {
+vErrors.push(err148);
+}
+errors++;
+}
+}
+if(data102.key !== undefined){
+if(typeof data102.key !== "string"){
+const err149 = {instancePath:instancePath+"/tlsConfig/ca/configMap/key",schemaPath:"#/properties/tlsConfig/properties/ca/properties/configMap/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err149];
+}
+else {
+vErrors.push(err149);
+}
+errors++;
+}
+}
+if(data102.name !== undefined){
+if(typeof data102.name !== "string"){
+const err150 = {instancePath:instancePath+"/tlsConfig/ca/configMap/name",schemaPath:"#/properties/tlsConfig/properties/ca/properties/configMap/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err150];
+}
+else {
+vErrors.push(err150);
+}
+errors++;
+}
+}
+if(data102.optional !== undefined){
+if(typeof data102.optional !== "boolean"){
+const err151 = {instancePath:instancePath+"/tlsConfig/ca/configMap/optional",schemaPath:"#/properties/tlsConfig/properties/ca/properties/configMap/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err151];
+}
+else {
+vErrors.push(err151);
+}
+errors++;
+}
+}
+}
+else {
+const err152 = {instancePath:instancePath+"/tlsConfig/ca/configMap",schemaPath:"#/properties/tlsConfig/properties/ca/properties/configMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err152];
+}
+else {
+vErrors.push(err152);
+}
+errors++;
+}
+}
+if(data101.secret !== undefined){
+let data106 = data101.secret;
+if(data106 && typeof data106 == "object" && !Array.isArray(data106)){
+if(data106.key === undefined){
+const err153 = {instancePath:instancePath+"/tlsConfig/ca/secret",schemaPath:"#/properties/tlsConfig/properties/ca/properties/secret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err153];
+}
+else {
+vErrors.push(err153);
+}
+errors++;
+}
+for(const key29 in data106){
+if(!(((key29 === "key") || (key29 === "name")) || (key29 === "optional"))){
+const err154 = {instancePath:instancePath+"/tlsConfig/ca/secret",schemaPath:"#/properties/tlsConfig/properties/ca/properties/secret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err154];
+}
+else {
+vErrors.push(err154);
+}
+errors++;
+}
+}
+if(data106.key !== undefined){
+if(typeof data106.key !== "string"){
+const err155 = {instancePath:instancePath+"/tlsConfig/ca/secret/key",schemaPath:"#/properties/tlsConfig/properties/ca/properties/secret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err155];
+}
+else {
+vErrors.push(err155);
+}
+errors++;
+}
+}
+if(data106.name !== undefined){
+if(typeof data106.name !== "string"){
+const err156 = {instancePath:instancePath+"/tlsConfig/ca/secret/name",schemaPath:"#/properties/tlsConfig/properties/ca/properties/secret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err156];
+}
+else {
+vErrors.push(err156);
+}
+errors++;
+}
+}
+if(data106.optional !== undefined){
+if(typeof data106.optional !== "boolean"){
+const err157 = {instancePath:instancePath+"/tlsConfig/ca/secret/optional",schemaPath:"#/properties/tlsConfig/properties/ca/properties/secret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err157];
+}
+else {
+vErrors.push(err157);
+}
+errors++;
+}
+}
+}
+else {
+const err158 = {instancePath:instancePath+"/tlsConfig/ca/secret",schemaPath:"#/properties/tlsConfig/properties/ca/properties/secret/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err158];
+}
+else {
+vErrors.push(err158);
+}
+errors++;
+}
+}
+}
+else {
+const err159 = {instancePath:instancePath+"/tlsConfig/ca",schemaPath:"#/properties/tlsConfig/properties/ca/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err159];
+}
+else {
+vErrors.push(err159);
+}
+errors++;
+}
+}
+if(data100.caFile !== undefined){
+if(typeof data100.caFile !== "string"){
+const err160 = {instancePath:instancePath+"/tlsConfig/caFile",schemaPath:"#/properties/tlsConfig/properties/caFile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err160];
+}
+else {
+vErrors.push(err160);
+}
+errors++;
+}
+}
+if(data100.cert !== undefined){
+let data111 = data100.cert;
+if(data111 && typeof data111 == "object" && !Array.isArray(data111)){
+for(const key30 in data111){
+if(!((key30 === "configMap") || (key30 === "secret"))){
+const err161 = {instancePath:instancePath+"/tlsConfig/cert",schemaPath:"#/properties/tlsConfig/properties/cert/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err161];
+}
+else {
+vErrors.push(err161);
+}
+errors++;
+}
+}
+if(data111.configMap !== undefined){
+let data112 = data111.configMap;
+if(data112 && typeof data112 == "object" && !Array.isArray(data112)){
+if(data112.key === undefined){
+const err162 = {instancePath:instancePath+"/tlsConfig/cert/configMap",schemaPath:"#/properties/tlsConfig/properties/cert/properties/configMap/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err162];
+}
+else {
+vErrors.push(err162);
+}
+errors++;
+}
+for(const key31 in data112){
+if(!(((key31 === "key") || (key31 === "name")) || (key31 === "optional"))){
+const err163 = {instancePath:instancePath+"/tlsConfig/cert/configMap",schemaPath:"#/properties/tlsConfig/properties/cert/properties/configMap/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err163];
+}
+else {
+vErrors.push(err163);
+}
+errors++;
+}
+}
+if(data112.key !== undefined){
+if(typeof data112.key !== "string"){
+const err164 = {instancePath:instancePath+"/tlsConfig/cert/configMap/key",schemaPath:"#/properties/tlsConfig/properties/cert/properties/configMap/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+}
+if(data112.name !== undefined){
+if(typeof data112.name !== "string"){
+const err165 = {instancePath:instancePath+"/tlsConfig/cert/configMap/name",schemaPath:"#/properties/tlsConfig/properties/cert/properties/configMap/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err165];
+}
+else {
+vErrors.push(err165);
+}
+errors++;
+}
+}
+if(data112.optional !== undefined){
+if(typeof data112.optional !== "boolean"){
+const err166 = {instancePath:instancePath+"/tlsConfig/cert/configMap/optional",schemaPath:"#/properties/tlsConfig/properties/cert/properties/configMap/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err166];
+}
+else {
+vErrors.push(err166);
+}
+errors++;
+}
+}
+}
+else {
+const err167 = {instancePath:instancePath+"/tlsConfig/cert/configMap",schemaPath:"#/properties/tlsConfig/properties/cert/properties/configMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err167];
+}
+else {
+vErrors.push(err167);
+}
+errors++;
+}
+}
+if(data111.secret !== undefined){
+let data116 = data111.secret;
+if(data116 && typeof data116 == "object" && !Array.isArray(data116)){
+if(data116.key === undefined){
+const err168 = {instancePath:instancePath+"/tlsConfig/cert/secret",schemaPath:"#/properties/tlsConfig/properties/cert/properties/secret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err168];
+}
+else {
+vErrors.push(err168);
+}
+errors++;
+}
+for(const key32 in data116){
+if(!(((key32 === "key") || (key32 === "name")) || (key32 === "optional"))){
+const err169 = {instancePath:instancePath+"/tlsConfig/cert/secret",schemaPath:"#/properties/tlsConfig/properties/cert/properties/secret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err169];
+}
+else {
+vErrors.push(err169);
+}
+errors++;
+}
+}
+if(data116.key !== undefined){
+if(typeof data116.key !== "string"){
+const err170 = {instancePath:instancePath+"/tlsConfig/cert/secret/key",schemaPath:"#/properties/tlsConfig/properties/cert/properties/secret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err170];
+}
+else {
+vErrors.push(err170);
+}
+errors++;
+}
+}
+if(data116.name !== undefined){
+if(typeof data116.name !== "string"){
+const err171 = {instancePath:instancePath+"/tlsConfig/cert/secret/name",schemaPath:"#/properties/tlsConfig/properties/cert/properties/secret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err171];
+}
+else {
+vErrors.push(err171);
+}
+errors++;
+}
+}
+if(data116.optional !== undefined){
+if(typeof data116.optional !== "boolean"){
+const err172 = {instancePath:instancePath+"/tlsConfig/cert/secret/optional",schemaPath:"#/properties/tlsConfig/properties/cert/properties/secret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err172];
+}
+else {
+vErrors.push(err172);
+}
+errors++;
+}
+}
+}
+else {
+const err173 = {instancePath:instancePath+"/tlsConfig/cert/secret",schemaPath:"#/properties/tlsConfig/properties/cert/properties/secret/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err173];
+}
+else {
+vErrors.push(err173);
+}
+errors++;
+}
+}
+}
+else {
+const err174 = {instancePath:instancePath+"/tlsConfig/cert",schemaPath:"#/properties/tlsConfig/properties/cert/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err174];
+}
+else {
+vErrors.push(err174);
+}
+errors++;
+}
+}
+if(data100.certFile !== undefined){
+if(typeof data100.certFile !== "string"){
+const err175 = {instancePath:instancePath+"/tlsConfig/certFile",schemaPath:"#/properties/tlsConfig/properties/certFile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err175];
+}
+else {
+vErrors.push(err175);
+}
+errors++;
+}
+}
+if(data100.insecureSkipVerify !== undefined){
+if(typeof data100.insecureSkipVerify !== "boolean"){
+const err176 = {instancePath:instancePath+"/tlsConfig/insecureSkipVerify",schemaPath:"#/properties/tlsConfig/properties/insecureSkipVerify/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err176];
+}
+else {
+vErrors.push(err176);
+}
+errors++;
+}
+}
+if(data100.keyFile !== undefined){
+if(typeof data100.keyFile !== "string"){
+const err177 = {instancePath:instancePath+"/tlsConfig/keyFile",schemaPath:"#/properties/tlsConfig/properties/keyFile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err177];
+}
+else {
+vErrors.push(err177);
+}
+errors++;
+}
+}
+if(data100.keySecret !== undefined){
+let data123 = data100.keySecret;
+if(data123 && typeof data123 == "object" && !Array.isArray(data123)){
+if(data123.key === undefined){
+const err178 = {instancePath:instancePath+"/tlsConfig/keySecret",schemaPath:"#/properties/tlsConfig/properties/keySecret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err178];
+}
+else {
+vErrors.push(err178);
+}
+errors++;
+}
+for(const key33 in data123){
+if(!(((key33 === "key") || (key33 === "name")) || (key33 === "optional"))){
+const err179 = {instancePath:instancePath+"/tlsConfig/keySecret",schemaPath:"#/properties/tlsConfig/properties/keySecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err179];
+}
+else {
+vErrors.push(err179);
+}
+errors++;
+}
+}
+if(data123.key !== undefined){
+if(typeof data123.key !== "string"){
+const err180 = {instancePath:instancePath+"/tlsConfig/keySecret/key",schemaPath:"#/properties/tlsConfig/properties/keySecret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err180];
+}
+else {
+vErrors.push(err180);
+}
+errors++;
+}
+}
+if(data123.name !== undefined){
+if(typeof data123.name !== "string"){
+const err181 = {instancePath:instancePath+"/tlsConfig/keySecret/name",schemaPath:"#/properties/tlsConfig/properties/keySecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err181];
+}
+else {
+vErrors.push(err181);
+}
+errors++;
+}
+}
+if(data123.optional !== undefined){
+if(typeof data123.optional !== "boolean"){
+const err182 = {instancePath:instancePath+"/tlsConfig/keySecret/optional",schemaPath:"#/properties/tlsConfig/properties/keySecret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err182];
+}
+else {
+vErrors.push(err182);
+}
+errors++;
+}
+}
+}
+else {
+const err183 = {instancePath:instancePath+"/tlsConfig/keySecret",schemaPath:"#/properties/tlsConfig/properties/keySecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err183];
+}
+else {
+vErrors.push(err183);
+}
+errors++;
+}
+}
+if(data100.maxVersion !== undefined){
+let data127 = data100.maxVersion;
+if(typeof data127 !== "string"){
+const err184 = {instancePath:instancePath+"/tlsConfig/maxVersion",schemaPath:"#/properties/tlsConfig/properties/maxVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err184];
+}
+else {
+vErrors.push(err184);
+}
+errors++;
+}
+if(!((((data127 === "TLS10") || (data127 === "TLS11")) || (data127 === "TLS12")) || (data127 === "TLS13"))){
+const err185 = {instancePath:instancePath+"/tlsConfig/maxVersion",schemaPath:"#/properties/tlsConfig/properties/maxVersion/enum",keyword:"enum",params:{allowedValues: schema7.properties.tlsConfig.properties.maxVersion.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err185];
+}
+else {
+vErrors.push(err185);
+}
+errors++;
+}
+}
+if(data100.minVersion !== undefined){
+let data128 = data100.minVersion;
+if(typeof data128 !== "string"){
+const err186 = {instancePath:instancePath+"/tlsConfig/minVersion",schemaPath:"#/properties/tlsConfig/properties/minVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err186];
+}
+else {
+vErrors.push(err186);
+}
+errors++;
+}
+if(!((((data128 === "TLS10") || (data128 === "TLS11")) || (data128 === "TLS12")) || (data128 === "TLS13"))){
+const err187 = {instancePath:instancePath+"/tlsConfig/minVersion",schemaPath:"#/properties/tlsConfig/properties/minVersion/enum",keyword:"enum",params:{allowedValues: schema7.properties.tlsConfig.properties.minVersion.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err187];
+}
+else {
+vErrors.push(err187);
+}
+errors++;
+}
+}
+if(data100.serverName !== undefined){
+if(typeof data100.serverName !== "string"){
+const err188 = {instancePath:instancePath+"/tlsConfig/serverName",schemaPath:"#/properties/tlsConfig/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err188];
+}
+else {
+vErrors.push(err188);
+}
+errors++;
+}
+}
+}
+else {
+const err189 = {instancePath:instancePath+"/tlsConfig",schemaPath:"#/properties/tlsConfig/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err189];
+}
+else {
+vErrors.push(err189);
+}
+errors++;
+}
+}
+if(data.trackTimestampsStaleness !== undefined){
+if(typeof data.trackTimestampsStaleness !== "boolean"){
+const err190 = {instancePath:instancePath+"/trackTimestampsStaleness",schemaPath:"#/properties/trackTimestampsStaleness/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err190];
+}
+else {
+vErrors.push(err190);
+}
+errors++;
+}
+}
+}
+else {
+const err191 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err191];
+}
+else {
+vErrors.push(err191);
+}
+errors++;
+}
 validate14.errors = vErrors;
 return errors === 0;
 }
 
-const func2 = (pattern, flags) => {
-  try {
-    return new RegExp(pattern, flags);
-  } catch {
-    let re2;
-    // Ajv tells patterns apart by toString().
-    return { source: pattern, toString: () => "/" + pattern + "/u", test: (s) => (re2 ??= new (require("re2-wasm").RE2)(pattern, "u")).test(s) };
-  }
-};
 const func12 = require("ajv/dist/runtime/ucs2length").default;
 const func13 = (items, listType, keys, instancePath, schemaPath) => {
   let errors = null;
@@ -784,9 +3184,6 @@ const func13 = (items, listType, keys, instancePath, schemaPath) => {
   return errors;
 };
 const pattern0 = func2("(^0|([0-9]*[.])?[0-9]+((K|M|G|T|E|P)i?)?B)$", "u");
-const pattern1 = func2("^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$", "u");
-const pattern2 = func2("^(http|https|socks5)://.+$", "u");
-const pattern3 = func2("^(http|https)://.+$", "u");
 const pattern6 = func2("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -961,11 +3358,14 @@ let data8 = data3.endpoints;
 if(Array.isArray(data8)){
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
-let data9 = data8[i0];
-if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
-for(const key3 in data9){
-if(!(func0.call(schema0.properties.spec.properties.endpoints.items.properties, key3))){
-const err13 = {instancePath:instancePath+"/spec/endpoints/" + i0,schemaPath:"#/properties/spec/properties/endpoints/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(!(validate14(data8[i0], {instancePath:instancePath+"/spec/endpoints/" + i0,parentData:data8,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/spec/endpoints",schemaPath:"#/properties/spec/properties/endpoints/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -975,12 +3375,10 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data9.authorization !== undefined){
-let data10 = data9.authorization;
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-for(const key4 in data10){
-if(!((key4 === "credentials") || (key4 === "type"))){
-const err14 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/authorization",schemaPath:"#/properties/spec/properties/endpoints/items/properties/authorization/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(data3.fallbackScrapeProtocol !== undefined){
+let data10 = data3.fallbackScrapeProtocol;
+if(typeof data10 !== "string"){
+const err14 = {instancePath:instancePath+"/spec/fallbackScrapeProtocol",schemaPath:"#/properties/spec/properties/fallbackScrapeProtocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -989,12 +3387,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-if(data10.credentials !== undefined){
-let data11 = data10.credentials;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(data11.key === undefined){
-const err15 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/authorization/credentials",schemaPath:"#/properties/spec/properties/endpoints/items/properties/authorization/properties/credentials/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(!(((((data10 === "PrometheusProto") || (data10 === "OpenMetricsText0.0.1")) || (data10 === "OpenMetricsText1.0.0")) || (data10 === "PrometheusText0.0.4")) || (data10 === "PrometheusText1.0.0"))){
+const err15 = {instancePath:instancePath+"/spec/fallbackScrapeProtocol",schemaPath:"#/properties/spec/properties/fallbackScrapeProtocol/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.fallbackScrapeProtocol.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1003,9 +3397,10 @@ vErrors.push(err15);
 }
 errors++;
 }
-for(const key5 in data11){
-if(!(((key5 === "key") || (key5 === "name")) || (key5 === "optional"))){
-const err16 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/authorization/credentials",schemaPath:"#/properties/spec/properties/endpoints/items/properties/authorization/properties/credentials/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+}
+if(data3.jobLabel !== undefined){
+if(typeof data3.jobLabel !== "string"){
+const err16 = {instancePath:instancePath+"/spec/jobLabel",schemaPath:"#/properties/spec/properties/jobLabel/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1015,9 +3410,10 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data11.key !== undefined){
-if(typeof data11.key !== "string"){
-const err17 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/authorization/credentials/key",schemaPath:"#/properties/spec/properties/endpoints/items/properties/authorization/properties/credentials/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data3.keepDroppedTargets !== undefined){
+let data12 = data3.keepDroppedTargets;
+if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
+const err17 = {instancePath:instancePath+"/spec/keepDroppedTargets",schemaPath:"#/properties/spec/properties/keepDroppedTargets/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1026,10 +3422,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
-if(data11.name !== undefined){
-if(typeof data11.name !== "string"){
-const err18 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/authorization/credentials/name",schemaPath:"#/properties/spec/properties/endpoints/items/properties/authorization/properties/credentials/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if((typeof data12 == "number") && (isFinite(data12))){
+if(data12 < 0 || isNaN(data12)){
+const err18 = {instancePath:instancePath+"/spec/keepDroppedTargets",schemaPath:"#/properties/spec/properties/keepDroppedTargets/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1039,9 +3434,11 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data11.optional !== undefined){
-if(typeof data11.optional !== "boolean"){
-const err19 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/authorization/credentials/optional",schemaPath:"#/properties/spec/properties/endpoints/items/properties/authorization/properties/credentials/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+if(data3.labelLimit !== undefined){
+let data13 = data3.labelLimit;
+if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
+const err19 = {instancePath:instancePath+"/spec/labelLimit",schemaPath:"#/properties/spec/properties/labelLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1050,10 +3447,9 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-}
-else {
-const err20 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/authorization/credentials",schemaPath:"#/properties/spec/properties/endpoints/items/properties/authorization/properties/credentials/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data13 == "number") && (isFinite(data13))){
+if(data13 < 0 || isNaN(data13)){
+const err20 = {instancePath:instancePath+"/spec/labelLimit",schemaPath:"#/properties/spec/properties/labelLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1063,9 +3459,11 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data10.type !== undefined){
-if(typeof data10.type !== "string"){
-const err21 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/authorization/type",schemaPath:"#/properties/spec/properties/endpoints/items/properties/authorization/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data3.labelNameLengthLimit !== undefined){
+let data14 = data3.labelNameLengthLimit;
+if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
+const err21 = {instancePath:instancePath+"/spec/labelNameLengthLimit",schemaPath:"#/properties/spec/properties/labelNameLengthLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1074,10 +3472,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-}
-else {
-const err22 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/authorization",schemaPath:"#/properties/spec/properties/endpoints/items/properties/authorization/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data14 == "number") && (isFinite(data14))){
+if(data14 < 0 || isNaN(data14)){
+const err22 = {instancePath:instancePath+"/spec/labelNameLengthLimit",schemaPath:"#/properties/spec/properties/labelNameLengthLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1087,12 +3484,11 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data9.basicAuth !== undefined){
-let data16 = data9.basicAuth;
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-for(const key6 in data16){
-if(!((key6 === "password") || (key6 === "username"))){
-const err23 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/basicAuth",schemaPath:"#/properties/spec/properties/endpoints/items/properties/basicAuth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+}
+if(data3.labelValueLengthLimit !== undefined){
+let data15 = data3.labelValueLengthLimit;
+if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
+const err23 = {instancePath:instancePath+"/spec/labelValueLengthLimit",schemaPath:"#/properties/spec/properties/labelValueLengthLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1101,12 +3497,9 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-if(data16.password !== undefined){
-let data17 = data16.password;
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-if(data17.key === undefined){
-const err24 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/basicAuth/password",schemaPath:"#/properties/spec/properties/endpoints/items/properties/basicAuth/properties/password/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 < 0 || isNaN(data15)){
+const err24 = {instancePath:instancePath+"/spec/labelValueLengthLimit",schemaPath:"#/properties/spec/properties/labelValueLengthLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1115,9 +3508,14 @@ vErrors.push(err24);
 }
 errors++;
 }
-for(const key7 in data17){
-if(!(((key7 === "key") || (key7 === "name")) || (key7 === "optional"))){
-const err25 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/basicAuth/password",schemaPath:"#/properties/spec/properties/endpoints/items/properties/basicAuth/properties/password/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+}
+}
+if(data3.namespaceSelector !== undefined){
+let data16 = data3.namespaceSelector;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+for(const key3 in data16){
+if(!((key3 === "any") || (key3 === "matchNames"))){
+const err25 = {instancePath:instancePath+"/spec/namespaceSelector",schemaPath:"#/properties/spec/properties/namespaceSelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1127,9 +3525,9 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data17.key !== undefined){
-if(typeof data17.key !== "string"){
-const err26 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/basicAuth/password/key",schemaPath:"#/properties/spec/properties/endpoints/items/properties/basicAuth/properties/password/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data16.any !== undefined){
+if(typeof data16.any !== "boolean"){
+const err26 = {instancePath:instancePath+"/spec/namespaceSelector/any",schemaPath:"#/properties/spec/properties/namespaceSelector/properties/any/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1139,9 +3537,13 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data17.name !== undefined){
-if(typeof data17.name !== "string"){
-const err27 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/basicAuth/password/name",schemaPath:"#/properties/spec/properties/endpoints/items/properties/basicAuth/properties/password/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data16.matchNames !== undefined){
+let data18 = data16.matchNames;
+if(Array.isArray(data18)){
+const len1 = data18.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data18[i1] !== "string"){
+const err27 = {instancePath:instancePath+"/spec/namespaceSelector/matchNames/" + i1,schemaPath:"#/properties/spec/properties/namespaceSelector/properties/matchNames/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1151,9 +3553,9 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data17.optional !== undefined){
-if(typeof data17.optional !== "boolean"){
-const err28 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/basicAuth/password/optional",schemaPath:"#/properties/spec/properties/endpoints/items/properties/basicAuth/properties/password/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+else {
+const err28 = {instancePath:instancePath+"/spec/namespaceSelector/matchNames",schemaPath:"#/properties/spec/properties/namespaceSelector/properties/matchNames/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1165,7 +3567,7 @@ errors++;
 }
 }
 else {
-const err29 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/basicAuth/password",schemaPath:"#/properties/spec/properties/endpoints/items/properties/basicAuth/properties/password/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err29 = {instancePath:instancePath+"/spec/namespaceSelector",schemaPath:"#/properties/spec/properties/namespaceSelector/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1175,11 +3577,10 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data16.username !== undefined){
-let data21 = data16.username;
-if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
-if(data21.key === undefined){
-const err30 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/basicAuth/username",schemaPath:"#/properties/spec/properties/endpoints/items/properties/basicAuth/properties/username/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(data3.nativeHistogramBucketLimit !== undefined){
+let data20 = data3.nativeHistogramBucketLimit;
+if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){
+const err30 = {instancePath:instancePath+"/spec/nativeHistogramBucketLimit",schemaPath:"#/properties/spec/properties/nativeHistogramBucketLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1188,9 +3589,9 @@ vErrors.push(err30);
 }
 errors++;
 }
-for(const key8 in data21){
-if(!(((key8 === "key") || (key8 === "name")) || (key8 === "optional"))){
-const err31 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/basicAuth/username",schemaPath:"#/properties/spec/properties/endpoints/items/properties/basicAuth/properties/username/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if((typeof data20 == "number") && (isFinite(data20))){
+if(data20 < 0 || isNaN(data20)){
+const err31 = {instancePath:instancePath+"/spec/nativeHistogramBucketLimit",schemaPath:"#/properties/spec/properties/nativeHistogramBucketLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1200,9 +3601,11 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data21.key !== undefined){
-if(typeof data21.key !== "string"){
-const err32 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/basicAuth/username/key",schemaPath:"#/properties/spec/properties/endpoints/items/properties/basicAuth/properties/username/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data3.nativeHistogramMinBucketFactor !== undefined){
+let data21 = data3.nativeHistogramMinBucketFactor;
+if((!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))) && (typeof data21 !== "string")){
+const err32 = {instancePath:instancePath+"/spec/nativeHistogramMinBucketFactor",schemaPath:"#/properties/spec/properties/nativeHistogramMinBucketFactor/type",keyword:"type",params:{type: schema0.properties.spec.properties.nativeHistogramMinBucketFactor.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1211,10 +3614,9 @@ vErrors.push(err32);
 }
 errors++;
 }
-}
-if(data21.name !== undefined){
-if(typeof data21.name !== "string"){
-const err33 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/basicAuth/username/name",schemaPath:"#/properties/spec/properties/endpoints/items/properties/basicAuth/properties/username/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data21 === "string"){
+if(!pattern6.test(data21)){
+const err33 = {instancePath:instancePath+"/spec/nativeHistogramMinBucketFactor",schemaPath:"#/properties/spec/properties/nativeHistogramMinBucketFactor/pattern",keyword:"pattern",params:{pattern: "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"},message:"must match pattern \""+"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"+"\""};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1224,9 +3626,14 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data21.optional !== undefined){
-if(typeof data21.optional !== "boolean"){
-const err34 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/basicAuth/username/optional",schemaPath:"#/properties/spec/properties/endpoints/items/properties/basicAuth/properties/username/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+if(data3.podTargetLabels !== undefined){
+let data22 = data3.podTargetLabels;
+if(Array.isArray(data22)){
+const len2 = data22.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data22[i2] !== "string"){
+const err34 = {instancePath:instancePath+"/spec/podTargetLabels/" + i2,schemaPath:"#/properties/spec/properties/podTargetLabels/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1238,7 +3645,7 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/basicAuth/username",schemaPath:"#/properties/spec/properties/endpoints/items/properties/basicAuth/properties/username/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err35 = {instancePath:instancePath+"/spec/podTargetLabels",schemaPath:"#/properties/spec/properties/podTargetLabels/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1248,9 +3655,10 @@ vErrors.push(err35);
 errors++;
 }
 }
-}
-else {
-const err36 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/basicAuth",schemaPath:"#/properties/spec/properties/endpoints/items/properties/basicAuth/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data3.sampleLimit !== undefined){
+let data24 = data3.sampleLimit;
+if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
+const err36 = {instancePath:instancePath+"/spec/sampleLimit",schemaPath:"#/properties/spec/properties/sampleLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1259,10 +3667,9 @@ vErrors.push(err36);
 }
 errors++;
 }
-}
-if(data9.bearerTokenFile !== undefined){
-if(typeof data9.bearerTokenFile !== "string"){
-const err37 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/bearerTokenFile",schemaPath:"#/properties/spec/properties/endpoints/items/properties/bearerTokenFile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 < 0 || isNaN(data24)){
+const err37 = {instancePath:instancePath+"/spec/sampleLimit",schemaPath:"#/properties/spec/properties/sampleLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1272,11 +3679,12 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data9.bearerTokenSecret !== undefined){
-let data26 = data9.bearerTokenSecret;
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-if(data26.key === undefined){
-const err38 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/bearerTokenSecret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/bearerTokenSecret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+}
+if(data3.scrapeClass !== undefined){
+let data25 = data3.scrapeClass;
+if(typeof data25 === "string"){
+if(func12(data25) < 1){
+const err38 = {instancePath:instancePath+"/spec/scrapeClass",schemaPath:"#/properties/spec/properties/scrapeClass/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1285,9 +3693,9 @@ vErrors.push(err38);
 }
 errors++;
 }
-for(const key9 in data26){
-if(!(((key9 === "key") || (key9 === "name")) || (key9 === "optional"))){
-const err39 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/bearerTokenSecret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/bearerTokenSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+}
+else {
+const err39 = {instancePath:instancePath+"/spec/scrapeClass",schemaPath:"#/properties/spec/properties/scrapeClass/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1297,9 +3705,9 @@ vErrors.push(err39);
 errors++;
 }
 }
-if(data26.key !== undefined){
-if(typeof data26.key !== "string"){
-const err40 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/bearerTokenSecret/key",schemaPath:"#/properties/spec/properties/endpoints/items/properties/bearerTokenSecret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data3.scrapeClassicHistograms !== undefined){
+if(typeof data3.scrapeClassicHistograms !== "boolean"){
+const err40 = {instancePath:instancePath+"/spec/scrapeClassicHistograms",schemaPath:"#/properties/spec/properties/scrapeClassicHistograms/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1309,9 +3717,9 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data26.name !== undefined){
-if(typeof data26.name !== "string"){
-const err41 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/bearerTokenSecret/name",schemaPath:"#/properties/spec/properties/endpoints/items/properties/bearerTokenSecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data3.scrapeNativeHistograms !== undefined){
+if(typeof data3.scrapeNativeHistograms !== "boolean"){
+const err41 = {instancePath:instancePath+"/spec/scrapeNativeHistograms",schemaPath:"#/properties/spec/properties/scrapeNativeHistograms/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1321,9 +3729,14 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data26.optional !== undefined){
-if(typeof data26.optional !== "boolean"){
-const err42 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/bearerTokenSecret/optional",schemaPath:"#/properties/spec/properties/endpoints/items/properties/bearerTokenSecret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data3.scrapeProtocols !== undefined){
+let data28 = data3.scrapeProtocols;
+if(Array.isArray(data28)){
+const len3 = data28.length;
+for(let i3=0; i3<len3; i3++){
+let data29 = data28[i3];
+if(typeof data29 !== "string"){
+const err42 = {instancePath:instancePath+"/spec/scrapeProtocols/" + i3,schemaPath:"#/properties/spec/properties/scrapeProtocols/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1332,10 +3745,8 @@ vErrors.push(err42);
 }
 errors++;
 }
-}
-}
-else {
-const err43 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/bearerTokenSecret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/bearerTokenSecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!(((((data29 === "PrometheusProto") || (data29 === "OpenMetricsText0.0.1")) || (data29 === "OpenMetricsText1.0.0")) || (data29 === "PrometheusText0.0.4")) || (data29 === "PrometheusText1.0.0"))){
+const err43 = {instancePath:instancePath+"/spec/scrapeProtocols/" + i3,schemaPath:"#/properties/spec/properties/scrapeProtocols/items/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.scrapeProtocols.items.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1345,9 +3756,14 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data9.enableHttp2 !== undefined){
-if(typeof data9.enableHttp2 !== "boolean"){
-const err44 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/enableHttp2",schemaPath:"#/properties/spec/properties/endpoints/items/properties/enableHttp2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const listErrors0 = func13(data28, "set", [], instancePath+"/spec/scrapeProtocols", "#/properties/spec/properties/scrapeProtocols/x-kubernetes-list-type");
+if(listErrors0 !== null){
+vErrors = vErrors === null ? listErrors0 : vErrors.concat(listErrors0);
+errors = vErrors.length;
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/spec/scrapeProtocols",schemaPath:"#/properties/spec/properties/scrapeProtocols/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1357,9 +3773,12 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data9.filterRunning !== undefined){
-if(typeof data9.filterRunning !== "boolean"){
-const err45 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/filterRunning",schemaPath:"#/properties/spec/properties/endpoints/items/properties/filterRunning/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data3.selector !== undefined){
+let data30 = data3.selector;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+for(const key4 in data30){
+if(!((key4 === "matchExpressions") || (key4 === "matchLabels"))){
+const err45 = {instancePath:instancePath+"/spec/selector",schemaPath:"#/properties/spec/properties/selector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1369,9 +3788,15 @@ vErrors.push(err45);
 errors++;
 }
 }
-if(data9.followRedirects !== undefined){
-if(typeof data9.followRedirects !== "boolean"){
-const err46 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/followRedirects",schemaPath:"#/properties/spec/properties/endpoints/items/properties/followRedirects/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data30.matchExpressions !== undefined){
+let data31 = data30.matchExpressions;
+if(Array.isArray(data31)){
+const len4 = data31.length;
+for(let i4=0; i4<len4; i4++){
+let data32 = data31[i4];
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+if(data32.key === undefined){
+const err46 = {instancePath:instancePath+"/spec/selector/matchExpressions/" + i4,schemaPath:"#/properties/spec/properties/selector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1380,10 +3805,8 @@ vErrors.push(err46);
 }
 errors++;
 }
-}
-if(data9.honorLabels !== undefined){
-if(typeof data9.honorLabels !== "boolean"){
-const err47 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/honorLabels",schemaPath:"#/properties/spec/properties/endpoints/items/properties/honorLabels/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data32.operator === undefined){
+const err47 = {instancePath:instancePath+"/spec/selector/matchExpressions/" + i4,schemaPath:"#/properties/spec/properties/selector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1392,10 +3815,9 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-if(data9.honorTimestamps !== undefined){
-if(typeof data9.honorTimestamps !== "boolean"){
-const err48 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/honorTimestamps",schemaPath:"#/properties/spec/properties/endpoints/items/properties/honorTimestamps/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+for(const key5 in data32){
+if(!(((key5 === "key") || (key5 === "operator")) || (key5 === "values"))){
+const err48 = {instancePath:instancePath+"/spec/selector/matchExpressions/" + i4,schemaPath:"#/properties/spec/properties/selector/properties/matchExpressions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1405,11 +3827,9 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data9.interval !== undefined){
-let data35 = data9.interval;
-if(typeof data35 === "string"){
-if(!pattern1.test(data35)){
-const err49 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/interval",schemaPath:"#/properties/spec/properties/endpoints/items/properties/interval/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
+if(data32.key !== undefined){
+if(typeof data32.key !== "string"){
+const err49 = {instancePath:instancePath+"/spec/selector/matchExpressions/" + i4+"/key",schemaPath:"#/properties/spec/properties/selector/properties/matchExpressions/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1419,8 +3839,9 @@ vErrors.push(err49);
 errors++;
 }
 }
-else {
-const err50 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/interval",schemaPath:"#/properties/spec/properties/endpoints/items/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data32.operator !== undefined){
+if(typeof data32.operator !== "string"){
+const err50 = {instancePath:instancePath+"/spec/selector/matchExpressions/" + i4+"/operator",schemaPath:"#/properties/spec/properties/selector/properties/matchExpressions/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1430,15 +3851,13 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data9.metricRelabelings !== undefined){
-if(!(validate14(data9.metricRelabelings, {instancePath:instancePath+"/spec/endpoints/" + i0+"/metricRelabelings",parentData:data9,parentDataProperty:"metricRelabelings",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data9.noProxy !== undefined){
-if(typeof data9.noProxy !== "string"){
-const err51 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/noProxy",schemaPath:"#/properties/spec/properties/endpoints/items/properties/noProxy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data32.values !== undefined){
+let data35 = data32.values;
+if(Array.isArray(data35)){
+const len5 = data35.length;
+for(let i5=0; i5<len5; i5++){
+if(typeof data35[i5] !== "string"){
+const err51 = {instancePath:instancePath+"/spec/selector/matchExpressions/" + i4+"/values/" + i5,schemaPath:"#/properties/spec/properties/selector/properties/matchExpressions/items/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1448,11 +3867,9 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data9.oauth2 !== undefined){
-let data38 = data9.oauth2;
-if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-if(data38.clientId === undefined){
-const err52 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/required",keyword:"required",params:{missingProperty: "clientId"},message:"must have required property '"+"clientId"+"'"};
+}
+else {
+const err52 = {instancePath:instancePath+"/spec/selector/matchExpressions/" + i4+"/values",schemaPath:"#/properties/spec/properties/selector/properties/matchExpressions/items/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1461,8 +3878,10 @@ vErrors.push(err52);
 }
 errors++;
 }
-if(data38.clientSecret === undefined){
-const err53 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/required",keyword:"required",params:{missingProperty: "clientSecret"},message:"must have required property '"+"clientSecret"+"'"};
+}
+}
+else {
+const err53 = {instancePath:instancePath+"/spec/selector/matchExpressions/" + i4,schemaPath:"#/properties/spec/properties/selector/properties/matchExpressions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1471,8 +3890,10 @@ vErrors.push(err53);
 }
 errors++;
 }
-if(data38.tokenUrl === undefined){
-const err54 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/required",keyword:"required",params:{missingProperty: "tokenUrl"},message:"must have required property '"+"tokenUrl"+"'"};
+}
+}
+else {
+const err54 = {instancePath:instancePath+"/spec/selector/matchExpressions",schemaPath:"#/properties/spec/properties/selector/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1481,9 +3902,13 @@ vErrors.push(err54);
 }
 errors++;
 }
-for(const key10 in data38){
-if(!(func0.call(schema0.properties.spec.properties.endpoints.items.properties.oauth2.properties, key10))){
-const err55 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+}
+if(data30.matchLabels !== undefined){
+let data37 = data30.matchLabels;
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+for(const key6 in data37){
+if(typeof data37[key6] !== "string"){
+const err55 = {instancePath:instancePath+"/spec/selector/matchLabels/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/selector/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -1493,12 +3918,9 @@ vErrors.push(err55);
 errors++;
 }
 }
-if(data38.clientId !== undefined){
-let data39 = data38.clientId;
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-for(const key11 in data39){
-if(!((key11 === "configMap") || (key11 === "secret"))){
-const err56 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/clientId",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/clientId/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+}
+else {
+const err56 = {instancePath:instancePath+"/spec/selector/matchLabels",schemaPath:"#/properties/spec/properties/selector/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -1508,11 +3930,9 @@ vErrors.push(err56);
 errors++;
 }
 }
-if(data39.configMap !== undefined){
-let data40 = data39.configMap;
-if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
-if(data40.key === undefined){
-const err57 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/clientId/configMap",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/clientId/properties/configMap/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+}
+else {
+const err57 = {instancePath:instancePath+"/spec/selector",schemaPath:"#/properties/spec/properties/selector/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -1521,9 +3941,11 @@ vErrors.push(err57);
 }
 errors++;
 }
-for(const key12 in data40){
-if(!(((key12 === "key") || (key12 === "name")) || (key12 === "optional"))){
-const err58 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/clientId/configMap",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/clientId/properties/configMap/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+}
+if(data3.selectorMechanism !== undefined){
+let data39 = data3.selectorMechanism;
+if(typeof data39 !== "string"){
+const err58 = {instancePath:instancePath+"/spec/selectorMechanism",schemaPath:"#/properties/spec/properties/selectorMechanism/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -1532,10 +3954,8 @@ vErrors.push(err58);
 }
 errors++;
 }
-}
-if(data40.key !== undefined){
-if(typeof data40.key !== "string"){
-const err59 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/clientId/configMap/key",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/clientId/properties/configMap/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((data39 === "RelabelConfig") || (data39 === "RoleSelector"))){
+const err59 = {instancePath:instancePath+"/spec/selectorMechanism",schemaPath:"#/properties/spec/properties/selectorMechanism/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.selectorMechanism.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -1545,9 +3965,10 @@ vErrors.push(err59);
 errors++;
 }
 }
-if(data40.name !== undefined){
-if(typeof data40.name !== "string"){
-const err60 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/clientId/configMap/name",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/clientId/properties/configMap/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data3.serviceDiscoveryRole !== undefined){
+let data40 = data3.serviceDiscoveryRole;
+if(typeof data40 !== "string"){
+const err60 = {instancePath:instancePath+"/spec/serviceDiscoveryRole",schemaPath:"#/properties/spec/properties/serviceDiscoveryRole/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -1556,10 +3977,8 @@ vErrors.push(err60);
 }
 errors++;
 }
-}
-if(data40.optional !== undefined){
-if(typeof data40.optional !== "boolean"){
-const err61 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/clientId/configMap/optional",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/clientId/properties/configMap/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(!((data40 === "Endpoints") || (data40 === "EndpointSlice"))){
+const err61 = {instancePath:instancePath+"/spec/serviceDiscoveryRole",schemaPath:"#/properties/spec/properties/serviceDiscoveryRole/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.serviceDiscoveryRole.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -1569,9 +3988,13 @@ vErrors.push(err61);
 errors++;
 }
 }
-}
-else {
-const err62 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/clientId/configMap",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/clientId/properties/configMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data3.targetLabels !== undefined){
+let data41 = data3.targetLabels;
+if(Array.isArray(data41)){
+const len6 = data41.length;
+for(let i6=0; i6<len6; i6++){
+if(typeof data41[i6] !== "string"){
+const err62 = {instancePath:instancePath+"/spec/targetLabels/" + i6,schemaPath:"#/properties/spec/properties/targetLabels/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -1581,11 +4004,9 @@ vErrors.push(err62);
 errors++;
 }
 }
-if(data39.secret !== undefined){
-let data44 = data39.secret;
-if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
-if(data44.key === undefined){
-const err63 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/clientId/secret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/clientId/properties/secret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+}
+else {
+const err63 = {instancePath:instancePath+"/spec/targetLabels",schemaPath:"#/properties/spec/properties/targetLabels/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -1594,9 +4015,11 @@ vErrors.push(err63);
 }
 errors++;
 }
-for(const key13 in data44){
-if(!(((key13 === "key") || (key13 === "name")) || (key13 === "optional"))){
-const err64 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/clientId/secret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/clientId/properties/secret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+}
+if(data3.targetLimit !== undefined){
+let data43 = data3.targetLimit;
+if(!(((typeof data43 == "number") && (!(data43 % 1) && !isNaN(data43))) && (isFinite(data43)))){
+const err64 = {instancePath:instancePath+"/spec/targetLimit",schemaPath:"#/properties/spec/properties/targetLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -1605,10 +4028,9 @@ vErrors.push(err64);
 }
 errors++;
 }
-}
-if(data44.key !== undefined){
-if(typeof data44.key !== "string"){
-const err65 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/clientId/secret/key",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/clientId/properties/secret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if((typeof data43 == "number") && (isFinite(data43))){
+if(data43 < 0 || isNaN(data43)){
+const err65 = {instancePath:instancePath+"/spec/targetLimit",schemaPath:"#/properties/spec/properties/targetLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -1618,9 +4040,10 @@ vErrors.push(err65);
 errors++;
 }
 }
-if(data44.name !== undefined){
-if(typeof data44.name !== "string"){
-const err66 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/clientId/secret/name",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/clientId/properties/secret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -1630,2425 +4053,14 @@ vErrors.push(err66);
 errors++;
 }
 }
-if(data44.optional !== undefined){
-if(typeof data44.optional !== "boolean"){
-const err67 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/clientId/secret/optional",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/clientId/properties/secret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+else {
+const err67 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err67];
 }
 else {
 vErrors.push(err67);
-}
-errors++;
-}
-}
-}
-else {
-const err68 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/clientId/secret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/clientId/properties/secret/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err68];
-}
-else {
-vErrors.push(err68);
-}
-errors++;
-}
-}
-}
-else {
-const err69 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/clientId",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/clientId/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err69];
-}
-else {
-vErrors.push(err69);
-}
-errors++;
-}
-}
-if(data38.clientSecret !== undefined){
-let data48 = data38.clientSecret;
-if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
-if(data48.key === undefined){
-const err70 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/clientSecret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/clientSecret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err70];
-}
-else {
-vErrors.push(err70);
-}
-errors++;
-}
-for(const key14 in data48){
-if(!(((key14 === "key") || (key14 === "name")) || (key14 === "optional"))){
-const err71 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/clientSecret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/clientSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err71];
-}
-else {
-vErrors.push(err71);
-}
-errors++;
-}
-}
-if(data48.key !== undefined){
-if(typeof data48.key !== "string"){
-const err72 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/clientSecret/key",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/clientSecret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err72];
-}
-else {
-vErrors.push(err72);
-}
-errors++;
-}
-}
-if(data48.name !== undefined){
-if(typeof data48.name !== "string"){
-const err73 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/clientSecret/name",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/clientSecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err73];
-}
-else {
-vErrors.push(err73);
-}
-errors++;
-}
-}
-if(data48.optional !== undefined){
-if(typeof data48.optional !== "boolean"){
-const err74 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/clientSecret/optional",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/clientSecret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err74];
-}
-else {
-vErrors.push(err74);
-}
-errors++;
-}
-}
-}
-else {
-const err75 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/clientSecret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/clientSecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err75];
-}
-else {
-vErrors.push(err75);
-}
-errors++;
-}
-}
-if(data38.endpointParams !== undefined){
-let data52 = data38.endpointParams;
-if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
-for(const key15 in data52){
-if(typeof data52[key15] !== "string"){
-const err76 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/endpointParams/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/endpointParams/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err76];
-}
-else {
-vErrors.push(err76);
-}
-errors++;
-}
-}
-}
-else {
-const err77 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/endpointParams",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/endpointParams/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err77];
-}
-else {
-vErrors.push(err77);
-}
-errors++;
-}
-}
-if(data38.noProxy !== undefined){
-if(typeof data38.noProxy !== "string"){
-const err78 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/noProxy",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/noProxy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err78];
-}
-else {
-vErrors.push(err78);
-}
-errors++;
-}
-}
-if(data38.proxyConnectHeader !== undefined){
-let data55 = data38.proxyConnectHeader;
-if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
-for(const key16 in data55){
-let data56 = data55[key16];
-if(Array.isArray(data56)){
-const len1 = data56.length;
-for(let i1=0; i1<len1; i1++){
-let data57 = data56[i1];
-if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
-if(data57.key === undefined){
-const err79 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/proxyConnectHeader/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err79];
-}
-else {
-vErrors.push(err79);
-}
-errors++;
-}
-for(const key17 in data57){
-if(!(((key17 === "key") || (key17 === "name")) || (key17 === "optional"))){
-const err80 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/proxyConnectHeader/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err80];
-}
-else {
-vErrors.push(err80);
-}
-errors++;
-}
-}
-if(data57.key !== undefined){
-if(typeof data57.key !== "string"){
-const err81 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/proxyConnectHeader/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1+"/key",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err81];
-}
-else {
-vErrors.push(err81);
-}
-errors++;
-}
-}
-if(data57.name !== undefined){
-if(typeof data57.name !== "string"){
-const err82 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/proxyConnectHeader/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1+"/name",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err82];
-}
-else {
-vErrors.push(err82);
-}
-errors++;
-}
-}
-if(data57.optional !== undefined){
-if(typeof data57.optional !== "boolean"){
-const err83 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/proxyConnectHeader/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1+"/optional",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err83];
-}
-else {
-vErrors.push(err83);
-}
-errors++;
-}
-}
-}
-else {
-const err84 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/proxyConnectHeader/" + key16.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/proxyConnectHeader/additionalProperties/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err84];
-}
-else {
-vErrors.push(err84);
-}
-errors++;
-}
-}
-}
-else {
-const err85 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/proxyConnectHeader/" + key16.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/proxyConnectHeader/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err85];
-}
-else {
-vErrors.push(err85);
-}
-errors++;
-}
-}
-}
-else {
-const err86 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/proxyConnectHeader",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/proxyConnectHeader/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err86];
-}
-else {
-vErrors.push(err86);
-}
-errors++;
-}
-}
-if(data38.proxyFromEnvironment !== undefined){
-if(typeof data38.proxyFromEnvironment !== "boolean"){
-const err87 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/proxyFromEnvironment",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/proxyFromEnvironment/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err87];
-}
-else {
-vErrors.push(err87);
-}
-errors++;
-}
-}
-if(data38.proxyUrl !== undefined){
-let data62 = data38.proxyUrl;
-if(typeof data62 === "string"){
-if(!pattern2.test(data62)){
-const err88 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/proxyUrl",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/proxyUrl/pattern",keyword:"pattern",params:{pattern: "^(http|https|socks5)://.+$"},message:"must match pattern \""+"^(http|https|socks5)://.+$"+"\""};
-if(vErrors === null){
-vErrors = [err88];
-}
-else {
-vErrors.push(err88);
-}
-errors++;
-}
-}
-else {
-const err89 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/proxyUrl",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/proxyUrl/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err89];
-}
-else {
-vErrors.push(err89);
-}
-errors++;
-}
-}
-if(data38.scopes !== undefined){
-let data63 = data38.scopes;
-if(Array.isArray(data63)){
-const len2 = data63.length;
-for(let i2=0; i2<len2; i2++){
-if(typeof data63[i2] !== "string"){
-const err90 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/scopes/" + i2,schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/scopes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err90];
-}
-else {
-vErrors.push(err90);
-}
-errors++;
-}
-}
-}
-else {
-const err91 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/scopes",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/scopes/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err91];
-}
-else {
-vErrors.push(err91);
-}
-errors++;
-}
-}
-if(data38.tlsConfig !== undefined){
-let data65 = data38.tlsConfig;
-if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
-for(const key18 in data65){
-if(!(((((((key18 === "ca") || (key18 === "cert")) || (key18 === "insecureSkipVerify")) || (key18 === "keySecret")) || (key18 === "maxVersion")) || (key18 === "minVersion")) || (key18 === "serverName"))){
-const err92 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err92];
-}
-else {
-vErrors.push(err92);
-}
-errors++;
-}
-}
-if(data65.ca !== undefined){
-let data66 = data65.ca;
-if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
-for(const key19 in data66){
-if(!((key19 === "configMap") || (key19 === "secret"))){
-const err93 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/ca",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/ca/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err93];
-}
-else {
-vErrors.push(err93);
-}
-errors++;
-}
-}
-if(data66.configMap !== undefined){
-let data67 = data66.configMap;
-if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
-if(data67.key === undefined){
-const err94 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/ca/configMap",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/ca/properties/configMap/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err94];
-}
-else {
-vErrors.push(err94);
-}
-errors++;
-}
-for(const key20 in data67){
-if(!(((key20 === "key") || (key20 === "name")) || (key20 === "optional"))){
-const err95 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/ca/configMap",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/ca/properties/configMap/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err95];
-}
-else {
-vErrors.push(err95);
-}
-errors++;
-}
-}
-if(data67.key !== undefined){
-if(typeof data67.key !== "string"){
-const err96 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/ca/configMap/key",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/ca/properties/configMap/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err96];
-}
-else {
-vErrors.push(err96);
-}
-errors++;
-}
-}
-if(data67.name !== undefined){
-if(typeof data67.name !== "string"){
-const err97 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/ca/configMap/name",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/ca/properties/configMap/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err97];
-}
-else {
-vErrors.push(err97);
-}
-errors++;
-}
-}
-if(data67.optional !== undefined){
-if(typeof data67.optional !== "boolean"){
-const err98 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/ca/configMap/optional",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/ca/properties/configMap/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err98];
-}
-else {
-vErrors.push(err98);
-}
-errors++;
-}
-}
-}
-else {
-const err99 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/ca/configMap",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/ca/properties/configMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err99];
-}
-else {
-vErrors.push(err99);
-}
-errors++;
-}
-}
-if(data66.secret !== undefined){
-let data71 = data66.secret;
-if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
-if(data71.key === undefined){
-const err100 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/ca/secret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/ca/properties/secret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err100];
-}
-else {
-vErrors.push(err100);
-}
-errors++;
-}
-for(const key21 in data71){
-if(!(((key21 === "key") || (key21 === "name")) || (key21 === "optional"))){
-const err101 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/ca/secret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/ca/properties/secret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err101];
-}
-else {
-vErrors.push(err101);
-}
-errors++;
-}
-}
-if(data71.key !== undefined){
-if(typeof data71.key !== "string"){
-const err102 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/ca/secret/key",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/ca/properties/secret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err102];
-}
-else {
-vErrors.push(err102);
-}
-errors++;
-}
-}
-if(data71.name !== undefined){
-if(typeof data71.name !== "string"){
-const err103 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/ca/secret/name",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/ca/properties/secret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err103];
-}
-else {
-vErrors.push(err103);
-}
-errors++;
-}
-}
-if(data71.optional !== undefined){
-if(typeof data71.optional !== "boolean"){
-const err104 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/ca/secret/optional",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/ca/properties/secret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err104];
-}
-else {
-vErrors.push(err104);
-}
-errors++;
-}
-}
-}
-else {
-const err105 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/ca/secret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/ca/properties/secret/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err105];
-}
-else {
-vErrors.push(err105);
-}
-errors++;
-}
-}
-}
-else {
-const err106 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/ca",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/ca/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err106];
-}
-else {
-vErrors.push(err106);
-}
-errors++;
-}
-}
-if(data65.cert !== undefined){
-let data75 = data65.cert;
-if(data75 && typeof data75 == "object" && !Array.isArray(data75)){
-for(const key22 in data75){
-if(!((key22 === "configMap") || (key22 === "secret"))){
-const err107 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/cert",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/cert/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err107];
-}
-else {
-vErrors.push(err107);
-}
-errors++;
-}
-}
-if(data75.configMap !== undefined){
-let data76 = data75.configMap;
-if(data76 && typeof data76 == "object" && !Array.isArray(data76)){
-if(data76.key === undefined){
-const err108 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/cert/configMap",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/cert/properties/configMap/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err108];
-}
-else {
-vErrors.push(err108);
-}
-errors++;
-}
-for(const key23 in data76){
-if(!(((key23 === "key") || (key23 === "name")) || (key23 === "optional"))){
-const err109 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/cert/configMap",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/cert/properties/configMap/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err109];
-}
-else {
-vErrors.push(err109);
-}
-errors++;
-}
-}
-if(data76.key !== undefined){
-if(typeof data76.key !== "string"){
-const err110 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/cert/configMap/key",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/cert/properties/configMap/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err110];
-}
-else {
-vErrors.push(err110);
-}
-errors++;
-}
-}
-if(data76.name !== undefined){
-if(typeof data76.name !== "string"){
-const err111 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/cert/configMap/name",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/cert/properties/configMap/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err111];
-}
-else {
-vErrors.push(err111);
-}
-errors++;
-}
-}
-if(data76.optional !== undefined){
-if(typeof data76.optional !== "boolean"){
-const err112 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/cert/configMap/optional",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/cert/properties/configMap/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err112];
-}
-else {
-vErrors.push(err112);
-}
-errors++;
-}
-}
-}
-else {
-const err113 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/cert/configMap",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/cert/properties/configMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err113];
-}
-else {
-vErrors.push(err113);
-}
-errors++;
-}
-}
-if(data75.secret !== undefined){
-let data80 = data75.secret;
-if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
-if(data80.key === undefined){
-const err114 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/cert/secret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/cert/properties/secret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err114];
-}
-else {
-vErrors.push(err114);
-}
-errors++;
-}
-for(const key24 in data80){
-if(!(((key24 === "key") || (key24 === "name")) || (key24 === "optional"))){
-const err115 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/cert/secret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/cert/properties/secret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err115];
-}
-else {
-vErrors.push(err115);
-}
-errors++;
-}
-}
-if(data80.key !== undefined){
-if(typeof data80.key !== "string"){
-const err116 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/cert/secret/key",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/cert/properties/secret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err116];
-}
-else {
-vErrors.push(err116);
-}
-errors++;
-}
-}
-if(data80.name !== undefined){
-if(typeof data80.name !== "string"){
-const err117 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/cert/secret/name",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/cert/properties/secret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err117];
-}
-else {
-vErrors.push(err117);
-}
-errors++;
-}
-}
-if(data80.optional !== undefined){
-if(typeof data80.optional !== "boolean"){
-const err118 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/cert/secret/optional",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/cert/properties/secret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err118];
-}
-else {
-vErrors.push(err118);
-}
-errors++;
-}
-}
-}
-else {
-const err119 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/cert/secret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/cert/properties/secret/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err119];
-}
-else {
-vErrors.push(err119);
-}
-errors++;
-}
-}
-}
-else {
-const err120 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/cert",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/cert/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err120];
-}
-else {
-vErrors.push(err120);
-}
-errors++;
-}
-}
-if(data65.insecureSkipVerify !== undefined){
-if(typeof data65.insecureSkipVerify !== "boolean"){
-const err121 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/insecureSkipVerify",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/insecureSkipVerify/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err121];
-}
-else {
-vErrors.push(err121);
-}
-errors++;
-}
-}
-if(data65.keySecret !== undefined){
-let data85 = data65.keySecret;
-if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
-if(data85.key === undefined){
-const err122 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/keySecret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/keySecret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err122];
-}
-else {
-vErrors.push(err122);
-}
-errors++;
-}
-for(const key25 in data85){
-if(!(((key25 === "key") || (key25 === "name")) || (key25 === "optional"))){
-const err123 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/keySecret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/keySecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err123];
-}
-else {
-vErrors.push(err123);
-}
-errors++;
-}
-}
-if(data85.key !== undefined){
-if(typeof data85.key !== "string"){
-const err124 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/keySecret/key",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/keySecret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err124];
-}
-else {
-vErrors.push(err124);
-}
-errors++;
-}
-}
-if(data85.name !== undefined){
-if(typeof data85.name !== "string"){
-const err125 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/keySecret/name",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/keySecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err125];
-}
-else {
-vErrors.push(err125);
-}
-errors++;
-}
-}
-if(data85.optional !== undefined){
-if(typeof data85.optional !== "boolean"){
-const err126 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/keySecret/optional",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/keySecret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err126];
-}
-else {
-vErrors.push(err126);
-}
-errors++;
-}
-}
-}
-else {
-const err127 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/keySecret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/keySecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err127];
-}
-else {
-vErrors.push(err127);
-}
-errors++;
-}
-}
-if(data65.maxVersion !== undefined){
-let data89 = data65.maxVersion;
-if(typeof data89 !== "string"){
-const err128 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/maxVersion",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/maxVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err128];
-}
-else {
-vErrors.push(err128);
-}
-errors++;
-}
-if(!((((data89 === "TLS10") || (data89 === "TLS11")) || (data89 === "TLS12")) || (data89 === "TLS13"))){
-const err129 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/maxVersion",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/maxVersion/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.endpoints.items.properties.oauth2.properties.tlsConfig.properties.maxVersion.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err129];
-}
-else {
-vErrors.push(err129);
-}
-errors++;
-}
-}
-if(data65.minVersion !== undefined){
-let data90 = data65.minVersion;
-if(typeof data90 !== "string"){
-const err130 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/minVersion",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/minVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err130];
-}
-else {
-vErrors.push(err130);
-}
-errors++;
-}
-if(!((((data90 === "TLS10") || (data90 === "TLS11")) || (data90 === "TLS12")) || (data90 === "TLS13"))){
-const err131 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/minVersion",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/minVersion/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.endpoints.items.properties.oauth2.properties.tlsConfig.properties.minVersion.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err131];
-}
-else {
-vErrors.push(err131);
-}
-errors++;
-}
-}
-if(data65.serverName !== undefined){
-if(typeof data65.serverName !== "string"){
-const err132 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig/serverName",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err132];
-}
-else {
-vErrors.push(err132);
-}
-errors++;
-}
-}
-}
-else {
-const err133 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tlsConfig",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tlsConfig/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err133];
-}
-else {
-vErrors.push(err133);
-}
-errors++;
-}
-}
-if(data38.tokenUrl !== undefined){
-let data92 = data38.tokenUrl;
-if(typeof data92 === "string"){
-if(!pattern3.test(data92)){
-const err134 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tokenUrl",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tokenUrl/pattern",keyword:"pattern",params:{pattern: "^(http|https)://.+$"},message:"must match pattern \""+"^(http|https)://.+$"+"\""};
-if(vErrors === null){
-vErrors = [err134];
-}
-else {
-vErrors.push(err134);
-}
-errors++;
-}
-}
-else {
-const err135 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2/tokenUrl",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/properties/tokenUrl/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err135];
-}
-else {
-vErrors.push(err135);
-}
-errors++;
-}
-}
-}
-else {
-const err136 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/oauth2",schemaPath:"#/properties/spec/properties/endpoints/items/properties/oauth2/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err136];
-}
-else {
-vErrors.push(err136);
-}
-errors++;
-}
-}
-if(data9.params !== undefined){
-let data93 = data9.params;
-if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
-for(const key26 in data93){
-let data94 = data93[key26];
-if(Array.isArray(data94)){
-const len3 = data94.length;
-for(let i3=0; i3<len3; i3++){
-if(typeof data94[i3] !== "string"){
-const err137 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/params/" + key26.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i3,schemaPath:"#/properties/spec/properties/endpoints/items/properties/params/additionalProperties/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err137];
-}
-else {
-vErrors.push(err137);
-}
-errors++;
-}
-}
-}
-else {
-const err138 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/params/" + key26.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/endpoints/items/properties/params/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err138];
-}
-else {
-vErrors.push(err138);
-}
-errors++;
-}
-}
-}
-else {
-const err139 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/params",schemaPath:"#/properties/spec/properties/endpoints/items/properties/params/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err139];
-}
-else {
-vErrors.push(err139);
-}
-errors++;
-}
-}
-if(data9.path !== undefined){
-if(typeof data9.path !== "string"){
-const err140 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/path",schemaPath:"#/properties/spec/properties/endpoints/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err140];
-}
-else {
-vErrors.push(err140);
-}
-errors++;
-}
-}
-if(data9.port !== undefined){
-if(typeof data9.port !== "string"){
-const err141 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/port",schemaPath:"#/properties/spec/properties/endpoints/items/properties/port/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err141];
-}
-else {
-vErrors.push(err141);
-}
-errors++;
-}
-}
-if(data9.proxyConnectHeader !== undefined){
-let data98 = data9.proxyConnectHeader;
-if(data98 && typeof data98 == "object" && !Array.isArray(data98)){
-for(const key27 in data98){
-let data99 = data98[key27];
-if(Array.isArray(data99)){
-const len4 = data99.length;
-for(let i4=0; i4<len4; i4++){
-let data100 = data99[i4];
-if(data100 && typeof data100 == "object" && !Array.isArray(data100)){
-if(data100.key === undefined){
-const err142 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/proxyConnectHeader/" + key27.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i4,schemaPath:"#/properties/spec/properties/endpoints/items/properties/proxyConnectHeader/additionalProperties/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err142];
-}
-else {
-vErrors.push(err142);
-}
-errors++;
-}
-for(const key28 in data100){
-if(!(((key28 === "key") || (key28 === "name")) || (key28 === "optional"))){
-const err143 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/proxyConnectHeader/" + key27.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i4,schemaPath:"#/properties/spec/properties/endpoints/items/properties/proxyConnectHeader/additionalProperties/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err143];
-}
-else {
-vErrors.push(err143);
-}
-errors++;
-}
-}
-if(data100.key !== undefined){
-if(typeof data100.key !== "string"){
-const err144 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/proxyConnectHeader/" + key27.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i4+"/key",schemaPath:"#/properties/spec/properties/endpoints/items/properties/proxyConnectHeader/additionalProperties/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err144];
-}
-else {
-vErrors.push(err144);
-}
-errors++;
-}
-}
-if(data100.name !== undefined){
-if(typeof data100.name !== "string"){
-const err145 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/proxyConnectHeader/" + key27.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i4+"/name",schemaPath:"#/properties/spec/properties/endpoints/items/properties/proxyConnectHeader/additionalProperties/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err145];
-}
-else {
-vErrors.push(err145);
-}
-errors++;
-}
-}
-if(data100.optional !== undefined){
-if(typeof data100.optional !== "boolean"){
-const err146 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/proxyConnectHeader/" + key27.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i4+"/optional",schemaPath:"#/properties/spec/properties/endpoints/items/properties/proxyConnectHeader/additionalProperties/items/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err146];
-}
-else {
-vErrors.push(err146);
-}
-errors++;
-}
-}
-}
-else {
-const err147 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/proxyConnectHeader/" + key27.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i4,schemaPath:"#/properties/spec/properties/endpoints/items/properties/proxyConnectHeader/additionalProperties/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err147];
-}
-else {
-vErrors.push(err147);
-}
-errors++;
-}
-}
-}
-else {
-const err148 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/proxyConnectHeader/" + key27.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/endpoints/items/properties/proxyConnectHeader/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err148];
-}
-else {
-vErrors.push(err148);
-}
-errors++;
-}
-}
-}
-else {
-const err149 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/proxyConnectHeader",schemaPath:"#/properties/spec/properties/endpoints/items/properties/proxyConnectHeader/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err149];
-}
-else {
-vErrors.push(err149);
-}
-errors++;
-}
-}
-if(data9.proxyFromEnvironment !== undefined){
-if(typeof data9.proxyFromEnvironment !== "boolean"){
-const err150 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/proxyFromEnvironment",schemaPath:"#/properties/spec/properties/endpoints/items/properties/proxyFromEnvironment/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err150];
-}
-else {
-vErrors.push(err150);
-}
-errors++;
-}
-}
-if(data9.proxyUrl !== undefined){
-let data105 = data9.proxyUrl;
-if(typeof data105 === "string"){
-if(!pattern2.test(data105)){
-const err151 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/proxyUrl",schemaPath:"#/properties/spec/properties/endpoints/items/properties/proxyUrl/pattern",keyword:"pattern",params:{pattern: "^(http|https|socks5)://.+$"},message:"must match pattern \""+"^(http|https|socks5)://.+$"+"\""};
-if(vErrors === null){
-vErrors = [err151];
-}
-else {
-vErrors.push(err151);
-}
-errors++;
-}
-}
-else {
-const err152 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/proxyUrl",schemaPath:"#/properties/spec/properties/endpoints/items/properties/proxyUrl/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err152];
-}
-else {
-vErrors.push(err152);
-}
-errors++;
-}
-}
-if(data9.relabelings !== undefined){
-if(!(validate14(data9.relabelings, {instancePath:instancePath+"/spec/endpoints/" + i0+"/relabelings",parentData:data9,parentDataProperty:"relabelings",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data9.scheme !== undefined){
-let data107 = data9.scheme;
-if(typeof data107 !== "string"){
-const err153 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/scheme",schemaPath:"#/properties/spec/properties/endpoints/items/properties/scheme/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err153];
-}
-else {
-vErrors.push(err153);
-}
-errors++;
-}
-if(!((((data107 === "http") || (data107 === "https")) || (data107 === "HTTP")) || (data107 === "HTTPS"))){
-const err154 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/scheme",schemaPath:"#/properties/spec/properties/endpoints/items/properties/scheme/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.endpoints.items.properties.scheme.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err154];
-}
-else {
-vErrors.push(err154);
-}
-errors++;
-}
-}
-if(data9.scrapeTimeout !== undefined){
-let data108 = data9.scrapeTimeout;
-if(typeof data108 === "string"){
-if(!pattern1.test(data108)){
-const err155 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/scrapeTimeout",schemaPath:"#/properties/spec/properties/endpoints/items/properties/scrapeTimeout/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
-if(vErrors === null){
-vErrors = [err155];
-}
-else {
-vErrors.push(err155);
-}
-errors++;
-}
-}
-else {
-const err156 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/scrapeTimeout",schemaPath:"#/properties/spec/properties/endpoints/items/properties/scrapeTimeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err156];
-}
-else {
-vErrors.push(err156);
-}
-errors++;
-}
-}
-if(data9.targetPort !== undefined){
-let data109 = data9.targetPort;
-if((!(((typeof data109 == "number") && (!(data109 % 1) && !isNaN(data109))) && (isFinite(data109)))) && (typeof data109 !== "string")){
-const err157 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/targetPort",schemaPath:"#/properties/spec/properties/endpoints/items/properties/targetPort/type",keyword:"type",params:{type: schema0.properties.spec.properties.endpoints.items.properties.targetPort.type},message:"must be integer,string"};
-if(vErrors === null){
-vErrors = [err157];
-}
-else {
-vErrors.push(err157);
-}
-errors++;
-}
-}
-if(data9.tlsConfig !== undefined){
-let data110 = data9.tlsConfig;
-if(data110 && typeof data110 == "object" && !Array.isArray(data110)){
-for(const key29 in data110){
-if(!(func0.call(schema0.properties.spec.properties.endpoints.items.properties.tlsConfig.properties, key29))){
-const err158 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err158];
-}
-else {
-vErrors.push(err158);
-}
-errors++;
-}
-}
-if(data110.ca !== undefined){
-let data111 = data110.ca;
-if(data111 && typeof data111 == "object" && !Array.isArray(data111)){
-for(const key30 in data111){
-if(!((key30 === "configMap") || (key30 === "secret"))){
-const err159 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/ca",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/ca/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err159];
-}
-else {
-vErrors.push(err159);
-}
-errors++;
-}
-}
-if(data111.configMap !== undefined){
-let data112 = data111.configMap;
-if(data112 && typeof data112 == "object" && !Array.isArray(data112)){
-if(data112.key === undefined){
-const err160 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/ca/configMap",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/ca/properties/configMap/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err160];
-}
-else {
-vErrors.push(err160);
-}
-errors++;
-}
-for(const key31 in data112){
-if(!(((key31 === "key") || (key31 === "name")) || (key31 === "optional"))){
-const err161 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/ca/configMap",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/ca/properties/configMap/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err161];
-}
-else {
-vErrors.push(err161);
-}
-errors++;
-}
-}
-if(data112.key !== undefined){
-if(typeof data112.key !== "string"){
-const err162 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/ca/configMap/key",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/ca/properties/configMap/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err162];
-}
-else {
-vErrors.push(err162);
-}
-errors++;
-}
-}
-if(data112.name !== undefined){
-if(typeof data112.name !== "string"){
-const err163 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/ca/configMap/name",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/ca/properties/configMap/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err163];
-}
-else {
-vErrors.push(err163);
-}
-errors++;
-}
-}
-if(data112.optional !== undefined){
-if(typeof data112.optional !== "boolean"){
-const err164 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/ca/configMap/optional",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/ca/properties/configMap/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err164];
-}
-else {
-vErrors.push(err164);
-}
-errors++;
-}
-}
-}
-else {
-const err165 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/ca/configMap",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/ca/properties/configMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err165];
-}
-else {
-vErrors.push(err165);
-}
-errors++;
-}
-}
-if(data111.secret !== undefined){
-let data116 = data111.secret;
-if(data116 && typeof data116 == "object" && !Array.isArray(data116)){
-if(data116.key === undefined){
-const err166 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/ca/secret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/ca/properties/secret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err166];
-}
-else {
-vErrors.push(err166);
-}
-errors++;
-}
-for(const key32 in data116){
-if(!(((key32 === "key") || (key32 === "name")) || (key32 === "optional"))){
-const err167 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/ca/secret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/ca/properties/secret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err167];
-}
-else {
-vErrors.push(err167);
-}
-errors++;
-}
-}
-if(data116.key !== undefined){
-if(typeof data116.key !== "string"){
-const err168 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/ca/secret/key",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/ca/properties/secret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err168];
-}
-else {
-vErrors.push(err168);
-}
-errors++;
-}
-}
-if(data116.name !== undefined){
-if(typeof data116.name !== "string"){
-const err169 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/ca/secret/name",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/ca/properties/secret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err169];
-}
-else {
-vErrors.push(err169);
-}
-errors++;
-}
-}
-if(data116.optional !== undefined){
-if(typeof data116.optional !== "boolean"){
-const err170 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/ca/secret/optional",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/ca/properties/secret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err170];
-}
-else {
-vErrors.push(err170);
-}
-errors++;
-}
-}
-}
-else {
-const err171 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/ca/secret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/ca/properties/secret/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err171];
-}
-else {
-vErrors.push(err171);
-}
-errors++;
-}
-}
-}
-else {
-const err172 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/ca",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/ca/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err172];
-}
-else {
-vErrors.push(err172);
-}
-errors++;
-}
-}
-if(data110.caFile !== undefined){
-if(typeof data110.caFile !== "string"){
-const err173 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/caFile",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/caFile/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err173];
-}
-else {
-vErrors.push(err173);
-}
-errors++;
-}
-}
-if(data110.cert !== undefined){
-let data121 = data110.cert;
-if(data121 && typeof data121 == "object" && !Array.isArray(data121)){
-for(const key33 in data121){
-if(!((key33 === "configMap") || (key33 === "secret"))){
-const err174 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/cert",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/cert/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err174];
-}
-else {
-vErrors.push(err174);
-}
-errors++;
-}
-}
-if(data121.configMap !== undefined){
-let data122 = data121.configMap;
-if(data122 && typeof data122 == "object" && !Array.isArray(data122)){
-if(data122.key === undefined){
-const err175 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/cert/configMap",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/cert/properties/configMap/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err175];
-}
-else {
-vErrors.push(err175);
-}
-errors++;
-}
-for(const key34 in data122){
-if(!(((key34 === "key") || (key34 === "name")) || (key34 === "optional"))){
-const err176 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/cert/configMap",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/cert/properties/configMap/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key34},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err176];
-}
-else {
-vErrors.push(err176);
-}
-errors++;
-}
-}
-if(data122.key !== undefined){
-if(typeof data122.key !== "string"){
-const err177 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/cert/configMap/key",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/cert/properties/configMap/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err177];
-}
-else {
-vErrors.push(err177);
-}
-errors++;
-}
-}
-if(data122.name !== undefined){
-if(typeof data122.name !== "string"){
-const err178 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/cert/configMap/name",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/cert/properties/configMap/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err178];
-}
-else {
-vErrors.push(err178);
-}
-errors++;
-}
-}
-if(data122.optional !== undefined){
-if(typeof data122.optional !== "boolean"){
-const err179 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/cert/configMap/optional",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/cert/properties/configMap/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err179];
-}
-else {
-vErrors.push(err179);
-}
-errors++;
-}
-}
-}
-else {
-const err180 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/cert/configMap",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/cert/properties/configMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err180];
-}
-else {
-vErrors.push(err180);
-}
-errors++;
-}
-}
-if(data121.secret !== undefined){
-let data126 = data121.secret;
-if(data126 && typeof data126 == "object" && !Array.isArray(data126)){
-if(data126.key === undefined){
-const err181 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/cert/secret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/cert/properties/secret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err181];
-}
-else {
-vErrors.push(err181);
-}
-errors++;
-}
-for(const key35 in data126){
-if(!(((key35 === "key") || (key35 === "name")) || (key35 === "optional"))){
-const err182 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/cert/secret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/cert/properties/secret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key35},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err182];
-}
-else {
-vErrors.push(err182);
-}
-errors++;
-}
-}
-if(data126.key !== undefined){
-if(typeof data126.key !== "string"){
-const err183 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/cert/secret/key",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/cert/properties/secret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err183];
-}
-else {
-vErrors.push(err183);
-}
-errors++;
-}
-}
-if(data126.name !== undefined){
-if(typeof data126.name !== "string"){
-const err184 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/cert/secret/name",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/cert/properties/secret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err184];
-}
-else {
-vErrors.push(err184);
-}
-errors++;
-}
-}
-if(data126.optional !== undefined){
-if(typeof data126.optional !== "boolean"){
-const err185 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/cert/secret/optional",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/cert/properties/secret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err185];
-}
-else {
-vErrors.push(err185);
-}
-errors++;
-}
-}
-}
-else {
-const err186 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/cert/secret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/cert/properties/secret/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err186];
-}
-else {
-vErrors.push(err186);
-}
-errors++;
-}
-}
-}
-else {
-const err187 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/cert",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/cert/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err187];
-}
-else {
-vErrors.push(err187);
-}
-errors++;
-}
-}
-if(data110.certFile !== undefined){
-if(typeof data110.certFile !== "string"){
-const err188 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/certFile",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/certFile/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err188];
-}
-else {
-vErrors.push(err188);
-}
-errors++;
-}
-}
-if(data110.insecureSkipVerify !== undefined){
-if(typeof data110.insecureSkipVerify !== "boolean"){
-const err189 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/insecureSkipVerify",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/insecureSkipVerify/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err189];
-}
-else {
-vErrors.push(err189);
-}
-errors++;
-}
-}
-if(data110.keyFile !== undefined){
-if(typeof data110.keyFile !== "string"){
-const err190 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/keyFile",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/keyFile/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err190];
-}
-else {
-vErrors.push(err190);
-}
-errors++;
-}
-}
-if(data110.keySecret !== undefined){
-let data133 = data110.keySecret;
-if(data133 && typeof data133 == "object" && !Array.isArray(data133)){
-if(data133.key === undefined){
-const err191 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/keySecret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/keySecret/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err191];
-}
-else {
-vErrors.push(err191);
-}
-errors++;
-}
-for(const key36 in data133){
-if(!(((key36 === "key") || (key36 === "name")) || (key36 === "optional"))){
-const err192 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/keySecret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/keySecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key36},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err192];
-}
-else {
-vErrors.push(err192);
-}
-errors++;
-}
-}
-if(data133.key !== undefined){
-if(typeof data133.key !== "string"){
-const err193 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/keySecret/key",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/keySecret/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err193];
-}
-else {
-vErrors.push(err193);
-}
-errors++;
-}
-}
-if(data133.name !== undefined){
-if(typeof data133.name !== "string"){
-const err194 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/keySecret/name",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/keySecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err194];
-}
-else {
-vErrors.push(err194);
-}
-errors++;
-}
-}
-if(data133.optional !== undefined){
-if(typeof data133.optional !== "boolean"){
-const err195 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/keySecret/optional",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/keySecret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err195];
-}
-else {
-vErrors.push(err195);
-}
-errors++;
-}
-}
-}
-else {
-const err196 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/keySecret",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/keySecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err196];
-}
-else {
-vErrors.push(err196);
-}
-errors++;
-}
-}
-if(data110.maxVersion !== undefined){
-let data137 = data110.maxVersion;
-if(typeof data137 !== "string"){
-const err197 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/maxVersion",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/maxVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err197];
-}
-else {
-vErrors.push(err197);
-}
-errors++;
-}
-if(!((((data137 === "TLS10") || (data137 === "TLS11")) || (data137 === "TLS12")) || (data137 === "TLS13"))){
-const err198 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/maxVersion",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/maxVersion/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.endpoints.items.properties.tlsConfig.properties.maxVersion.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err198];
-}
-else {
-vErrors.push(err198);
-}
-errors++;
-}
-}
-if(data110.minVersion !== undefined){
-let data138 = data110.minVersion;
-if(typeof data138 !== "string"){
-const err199 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/minVersion",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/minVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err199];
-}
-else {
-vErrors.push(err199);
-}
-errors++;
-}
-if(!((((data138 === "TLS10") || (data138 === "TLS11")) || (data138 === "TLS12")) || (data138 === "TLS13"))){
-const err200 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/minVersion",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/minVersion/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.endpoints.items.properties.tlsConfig.properties.minVersion.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err200];
-}
-else {
-vErrors.push(err200);
-}
-errors++;
-}
-}
-if(data110.serverName !== undefined){
-if(typeof data110.serverName !== "string"){
-const err201 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig/serverName",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/properties/serverName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err201];
-}
-else {
-vErrors.push(err201);
-}
-errors++;
-}
-}
-}
-else {
-const err202 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/tlsConfig",schemaPath:"#/properties/spec/properties/endpoints/items/properties/tlsConfig/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err202];
-}
-else {
-vErrors.push(err202);
-}
-errors++;
-}
-}
-if(data9.trackTimestampsStaleness !== undefined){
-if(typeof data9.trackTimestampsStaleness !== "boolean"){
-const err203 = {instancePath:instancePath+"/spec/endpoints/" + i0+"/trackTimestampsStaleness",schemaPath:"#/properties/spec/properties/endpoints/items/properties/trackTimestampsStaleness/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err203];
-}
-else {
-vErrors.push(err203);
-}
-errors++;
-}
-}
-}
-else {
-const err204 = {instancePath:instancePath+"/spec/endpoints/" + i0,schemaPath:"#/properties/spec/properties/endpoints/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err204];
-}
-else {
-vErrors.push(err204);
-}
-errors++;
-}
-}
-}
-else {
-const err205 = {instancePath:instancePath+"/spec/endpoints",schemaPath:"#/properties/spec/properties/endpoints/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err205];
-}
-else {
-vErrors.push(err205);
-}
-errors++;
-}
-}
-if(data3.fallbackScrapeProtocol !== undefined){
-let data141 = data3.fallbackScrapeProtocol;
-if(typeof data141 !== "string"){
-const err206 = {instancePath:instancePath+"/spec/fallbackScrapeProtocol",schemaPath:"#/properties/spec/properties/fallbackScrapeProtocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err206];
-}
-else {
-vErrors.push(err206);
-}
-errors++;
-}
-if(!(((((data141 === "PrometheusProto") || (data141 === "OpenMetricsText0.0.1")) || (data141 === "OpenMetricsText1.0.0")) || (data141 === "PrometheusText0.0.4")) || (data141 === "PrometheusText1.0.0"))){
-const err207 = {instancePath:instancePath+"/spec/fallbackScrapeProtocol",schemaPath:"#/properties/spec/properties/fallbackScrapeProtocol/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.fallbackScrapeProtocol.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err207];
-}
-else {
-vErrors.push(err207);
-}
-errors++;
-}
-}
-if(data3.jobLabel !== undefined){
-if(typeof data3.jobLabel !== "string"){
-const err208 = {instancePath:instancePath+"/spec/jobLabel",schemaPath:"#/properties/spec/properties/jobLabel/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err208];
-}
-else {
-vErrors.push(err208);
-}
-errors++;
-}
-}
-if(data3.keepDroppedTargets !== undefined){
-let data143 = data3.keepDroppedTargets;
-if(!(((typeof data143 == "number") && (!(data143 % 1) && !isNaN(data143))) && (isFinite(data143)))){
-const err209 = {instancePath:instancePath+"/spec/keepDroppedTargets",schemaPath:"#/properties/spec/properties/keepDroppedTargets/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err209];
-}
-else {
-vErrors.push(err209);
-}
-errors++;
-}
-if((typeof data143 == "number") && (isFinite(data143))){
-if(data143 < 0 || isNaN(data143)){
-const err210 = {instancePath:instancePath+"/spec/keepDroppedTargets",schemaPath:"#/properties/spec/properties/keepDroppedTargets/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err210];
-}
-else {
-vErrors.push(err210);
-}
-errors++;
-}
-}
-}
-if(data3.labelLimit !== undefined){
-let data144 = data3.labelLimit;
-if(!(((typeof data144 == "number") && (!(data144 % 1) && !isNaN(data144))) && (isFinite(data144)))){
-const err211 = {instancePath:instancePath+"/spec/labelLimit",schemaPath:"#/properties/spec/properties/labelLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err211];
-}
-else {
-vErrors.push(err211);
-}
-errors++;
-}
-if((typeof data144 == "number") && (isFinite(data144))){
-if(data144 < 0 || isNaN(data144)){
-const err212 = {instancePath:instancePath+"/spec/labelLimit",schemaPath:"#/properties/spec/properties/labelLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err212];
-}
-else {
-vErrors.push(err212);
-}
-errors++;
-}
-}
-}
-if(data3.labelNameLengthLimit !== undefined){
-let data145 = data3.labelNameLengthLimit;
-if(!(((typeof data145 == "number") && (!(data145 % 1) && !isNaN(data145))) && (isFinite(data145)))){
-const err213 = {instancePath:instancePath+"/spec/labelNameLengthLimit",schemaPath:"#/properties/spec/properties/labelNameLengthLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err213];
-}
-else {
-vErrors.push(err213);
-}
-errors++;
-}
-if((typeof data145 == "number") && (isFinite(data145))){
-if(data145 < 0 || isNaN(data145)){
-const err214 = {instancePath:instancePath+"/spec/labelNameLengthLimit",schemaPath:"#/properties/spec/properties/labelNameLengthLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err214];
-}
-else {
-vErrors.push(err214);
-}
-errors++;
-}
-}
-}
-if(data3.labelValueLengthLimit !== undefined){
-let data146 = data3.labelValueLengthLimit;
-if(!(((typeof data146 == "number") && (!(data146 % 1) && !isNaN(data146))) && (isFinite(data146)))){
-const err215 = {instancePath:instancePath+"/spec/labelValueLengthLimit",schemaPath:"#/properties/spec/properties/labelValueLengthLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err215];
-}
-else {
-vErrors.push(err215);
-}
-errors++;
-}
-if((typeof data146 == "number") && (isFinite(data146))){
-if(data146 < 0 || isNaN(data146)){
-const err216 = {instancePath:instancePath+"/spec/labelValueLengthLimit",schemaPath:"#/properties/spec/properties/labelValueLengthLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err216];
-}
-else {
-vErrors.push(err216);
-}
-errors++;
-}
-}
-}
-if(data3.namespaceSelector !== undefined){
-let data147 = data3.namespaceSelector;
-if(data147 && typeof data147 == "object" && !Array.isArray(data147)){
-for(const key37 in data147){
-if(!((key37 === "any") || (key37 === "matchNames"))){
-const err217 = {instancePath:instancePath+"/spec/namespaceSelector",schemaPath:"#/properties/spec/properties/namespaceSelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key37},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err217];
-}
-else {
-vErrors.push(err217);
-}
-errors++;
-}
-}
-if(data147.any !== undefined){
-if(typeof data147.any !== "boolean"){
-const err218 = {instancePath:instancePath+"/spec/namespaceSelector/any",schemaPath:"#/properties/spec/properties/namespaceSelector/properties/any/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err218];
-}
-else {
-vErrors.push(err218);
-}
-errors++;
-}
-}
-if(data147.matchNames !== undefined){
-let data149 = data147.matchNames;
-if(Array.isArray(data149)){
-const len5 = data149.length;
-for(let i5=0; i5<len5; i5++){
-if(typeof data149[i5] !== "string"){
-const err219 = {instancePath:instancePath+"/spec/namespaceSelector/matchNames/" + i5,schemaPath:"#/properties/spec/properties/namespaceSelector/properties/matchNames/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err219];
-}
-else {
-vErrors.push(err219);
-}
-errors++;
-}
-}
-}
-else {
-const err220 = {instancePath:instancePath+"/spec/namespaceSelector/matchNames",schemaPath:"#/properties/spec/properties/namespaceSelector/properties/matchNames/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err220];
-}
-else {
-vErrors.push(err220);
-}
-errors++;
-}
-}
-}
-else {
-const err221 = {instancePath:instancePath+"/spec/namespaceSelector",schemaPath:"#/properties/spec/properties/namespaceSelector/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err221];
-}
-else {
-vErrors.push(err221);
-}
-errors++;
-}
-}
-if(data3.nativeHistogramBucketLimit !== undefined){
-let data151 = data3.nativeHistogramBucketLimit;
-if(!(((typeof data151 == "number") && (!(data151 % 1) && !isNaN(data151))) && (isFinite(data151)))){
-const err222 = {instancePath:instancePath+"/spec/nativeHistogramBucketLimit",schemaPath:"#/properties/spec/properties/nativeHistogramBucketLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err222];
-}
-else {
-vErrors.push(err222);
-}
-errors++;
-}
-if((typeof data151 == "number") && (isFinite(data151))){
-if(data151 < 0 || isNaN(data151)){
-const err223 = {instancePath:instancePath+"/spec/nativeHistogramBucketLimit",schemaPath:"#/properties/spec/properties/nativeHistogramBucketLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err223];
-}
-else {
-vErrors.push(err223);
-}
-errors++;
-}
-}
-}
-if(data3.nativeHistogramMinBucketFactor !== undefined){
-let data152 = data3.nativeHistogramMinBucketFactor;
-if((!(((typeof data152 == "number") && (!(data152 % 1) && !isNaN(data152))) && (isFinite(data152)))) && (typeof data152 !== "string")){
-const err224 = {instancePath:instancePath+"/spec/nativeHistogramMinBucketFactor",schemaPath:"#/properties/spec/properties/nativeHistogramMinBucketFactor/type",keyword:"type",params:{type: schema0.properties.spec.properties.nativeHistogramMinBucketFactor.type},message:"must be integer,string"};
-if(vErrors === null){
-vErrors = [err224];
-}
-else {
-vErrors.push(err224);
-}
-errors++;
-}
-if(typeof data152 === "string"){
-if(!pattern6.test(data152)){
-const err225 = {instancePath:instancePath+"/spec/nativeHistogramMinBucketFactor",schemaPath:"#/properties/spec/properties/nativeHistogramMinBucketFactor/pattern",keyword:"pattern",params:{pattern: "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"},message:"must match pattern \""+"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"+"\""};
-if(vErrors === null){
-vErrors = [err225];
-}
-else {
-vErrors.push(err225);
-}
-errors++;
-}
-}
-}
-if(data3.podTargetLabels !== undefined){
-let data153 = data3.podTargetLabels;
-if(Array.isArray(data153)){
-const len6 = data153.length;
-for(let i6=0; i6<len6; i6++){
-if(typeof data153[i6] !== "string"){
-const err226 = {instancePath:instancePath+"/spec/podTargetLabels/" + i6,schemaPath:"#/properties/spec/properties/podTargetLabels/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err226];
-}
-else {
-vErrors.push(err226);
-}
-errors++;
-}
-}
-}
-else {
-const err227 = {instancePath:instancePath+"/spec/podTargetLabels",schemaPath:"#/properties/spec/properties/podTargetLabels/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err227];
-}
-else {
-vErrors.push(err227);
-}
-errors++;
-}
-}
-if(data3.sampleLimit !== undefined){
-let data155 = data3.sampleLimit;
-if(!(((typeof data155 == "number") && (!(data155 % 1) && !isNaN(data155))) && (isFinite(data155)))){
-const err228 = {instancePath:instancePath+"/spec/sampleLimit",schemaPath:"#/properties/spec/properties/sampleLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err228];
-}
-else {
-vErrors.push(err228);
-}
-errors++;
-}
-if((typeof data155 == "number") && (isFinite(data155))){
-if(data155 < 0 || isNaN(data155)){
-const err229 = {instancePath:instancePath+"/spec/sampleLimit",schemaPath:"#/properties/spec/properties/sampleLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err229];
-}
-else {
-vErrors.push(err229);
-}
-errors++;
-}
-}
-}
-if(data3.scrapeClass !== undefined){
-let data156 = data3.scrapeClass;
-if(typeof data156 === "string"){
-if(func12(data156) < 1){
-const err230 = {instancePath:instancePath+"/spec/scrapeClass",schemaPath:"#/properties/spec/properties/scrapeClass/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err230];
-}
-else {
-vErrors.push(err230);
-}
-errors++;
-}
-}
-else {
-const err231 = {instancePath:instancePath+"/spec/scrapeClass",schemaPath:"#/properties/spec/properties/scrapeClass/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err231];
-}
-else {
-vErrors.push(err231);
-}
-errors++;
-}
-}
-if(data3.scrapeClassicHistograms !== undefined){
-if(typeof data3.scrapeClassicHistograms !== "boolean"){
-const err232 = {instancePath:instancePath+"/spec/scrapeClassicHistograms",schemaPath:"#/properties/spec/properties/scrapeClassicHistograms/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err232];
-}
-else {
-vErrors.push(err232);
-}
-errors++;
-}
-}
-if(data3.scrapeNativeHistograms !== undefined){
-if(typeof data3.scrapeNativeHistograms !== "boolean"){
-const err233 = {instancePath:instancePath+"/spec/scrapeNativeHistograms",schemaPath:"#/properties/spec/properties/scrapeNativeHistograms/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err233];
-}
-else {
-vErrors.push(err233);
-}
-errors++;
-}
-}
-if(data3.scrapeProtocols !== undefined){
-let data159 = data3.scrapeProtocols;
-if(Array.isArray(data159)){
-const len7 = data159.length;
-for(let i7=0; i7<len7; i7++){
-let data160 = data159[i7];
-if(typeof data160 !== "string"){
-const err234 = {instancePath:instancePath+"/spec/scrapeProtocols/" + i7,schemaPath:"#/properties/spec/properties/scrapeProtocols/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err234];
-}
-else {
-vErrors.push(err234);
-}
-errors++;
-}
-if(!(((((data160 === "PrometheusProto") || (data160 === "OpenMetricsText0.0.1")) || (data160 === "OpenMetricsText1.0.0")) || (data160 === "PrometheusText0.0.4")) || (data160 === "PrometheusText1.0.0"))){
-const err235 = {instancePath:instancePath+"/spec/scrapeProtocols/" + i7,schemaPath:"#/properties/spec/properties/scrapeProtocols/items/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.scrapeProtocols.items.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err235];
-}
-else {
-vErrors.push(err235);
-}
-errors++;
-}
-}
-const listErrors0 = func13(data159, "set", [], instancePath+"/spec/scrapeProtocols", "#/properties/spec/properties/scrapeProtocols/x-kubernetes-list-type");
-if(listErrors0 !== null){
-vErrors = vErrors === null ? listErrors0 : vErrors.concat(listErrors0);
-errors = vErrors.length;
-}
-}
-else {
-const err236 = {instancePath:instancePath+"/spec/scrapeProtocols",schemaPath:"#/properties/spec/properties/scrapeProtocols/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err236];
-}
-else {
-vErrors.push(err236);
-}
-errors++;
-}
-}
-if(data3.selector !== undefined){
-let data161 = data3.selector;
-if(data161 && typeof data161 == "object" && !Array.isArray(data161)){
-for(const key38 in data161){
-if(!((key38 === "matchExpressions") || (key38 === "matchLabels"))){
-const err237 = {instancePath:instancePath+"/spec/selector",schemaPath:"#/properties/spec/properties/selector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key38},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err237];
-}
-else {
-vErrors.push(err237);
-}
-errors++;
-}
-}
-if(data161.matchExpressions !== undefined){
-let data162 = data161.matchExpressions;
-if(Array.isArray(data162)){
-const len8 = data162.length;
-for(let i8=0; i8<len8; i8++){
-let data163 = data162[i8];
-if(data163 && typeof data163 == "object" && !Array.isArray(data163)){
-if(data163.key === undefined){
-const err238 = {instancePath:instancePath+"/spec/selector/matchExpressions/" + i8,schemaPath:"#/properties/spec/properties/selector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err238];
-}
-else {
-vErrors.push(err238);
-}
-errors++;
-}
-if(data163.operator === undefined){
-const err239 = {instancePath:instancePath+"/spec/selector/matchExpressions/" + i8,schemaPath:"#/properties/spec/properties/selector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
-if(vErrors === null){
-vErrors = [err239];
-}
-else {
-vErrors.push(err239);
-}
-errors++;
-}
-for(const key39 in data163){
-if(!(((key39 === "key") || (key39 === "operator")) || (key39 === "values"))){
-const err240 = {instancePath:instancePath+"/spec/selector/matchExpressions/" + i8,schemaPath:"#/properties/spec/properties/selector/properties/matchExpressions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key39},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err240];
-}
-else {
-vErrors.push(err240);
-}
-errors++;
-}
-}
-if(data163.key !== undefined){
-if(typeof data163.key !== "string"){
-const err241 = {instancePath:instancePath+"/spec/selector/matchExpressions/" + i8+"/key",schemaPath:"#/properties/spec/properties/selector/properties/matchExpressions/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err241];
-}
-else {
-vErrors.push(err241);
-}
-errors++;
-}
-}
-if(data163.operator !== undefined){
-if(typeof data163.operator !== "string"){
-const err242 = {instancePath:instancePath+"/spec/selector/matchExpressions/" + i8+"/operator",schemaPath:"#/properties/spec/properties/selector/properties/matchExpressions/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err242];
-}
-else {
-vErrors.push(err242);
-}
-errors++;
-}
-}
-if(data163.values !== undefined){
-let data166 = data163.values;
-if(Array.isArray(data166)){
-const len9 = data166.length;
-for(let i9=0; i9<len9; i9++){
-if(typeof data166[i9] !== "string"){
-const err243 = {instancePath:instancePath+"/spec/selector/matchExpressions/" + i8+"/values/" + i9,schemaPath:"#/properties/spec/properties/selector/properties/matchExpressions/items/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err243];
-}
-else {
-vErrors.push(err243);
-}
-errors++;
-}
-}
-}
-else {
-const err244 = {instancePath:instancePath+"/spec/selector/matchExpressions/" + i8+"/values",schemaPath:"#/properties/spec/properties/selector/properties/matchExpressions/items/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err244];
-}
-else {
-vErrors.push(err244);
-}
-errors++;
-}
-}
-}
-else {
-const err245 = {instancePath:instancePath+"/spec/selector/matchExpressions/" + i8,schemaPath:"#/properties/spec/properties/selector/properties/matchExpressions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err245];
-}
-else {
-vErrors.push(err245);
-}
-errors++;
-}
-}
-}
-else {
-const err246 = {instancePath:instancePath+"/spec/selector/matchExpressions",schemaPath:"#/properties/spec/properties/selector/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err246];
-}
-else {
-vErrors.push(err246);
-}
-errors++;
-}
-}
-if(data161.matchLabels !== undefined){
-let data168 = data161.matchLabels;
-if(data168 && typeof data168 == "object" && !Array.isArray(data168)){
-for(const key40 in data168){
-if(typeof data168[key40] !== "string"){
-const err247 = {instancePath:instancePath+"/spec/selector/matchLabels/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/selector/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err247];
-}
-else {
-vErrors.push(err247);
-}
-errors++;
-}
-}
-}
-else {
-const err248 = {instancePath:instancePath+"/spec/selector/matchLabels",schemaPath:"#/properties/spec/properties/selector/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err248];
-}
-else {
-vErrors.push(err248);
-}
-errors++;
-}
-}
-}
-else {
-const err249 = {instancePath:instancePath+"/spec/selector",schemaPath:"#/properties/spec/properties/selector/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err249];
-}
-else {
-vErrors.push(err249);
-}
-errors++;
-}
-}
-if(data3.selectorMechanism !== undefined){
-let data170 = data3.selectorMechanism;
-if(typeof data170 !== "string"){
-const err250 = {instancePath:instancePath+"/spec/selectorMechanism",schemaPath:"#/properties/spec/properties/selectorMechanism/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err250];
-}
-else {
-vErrors.push(err250);
-}
-errors++;
-}
-if(!((data170 === "RelabelConfig") || (data170 === "RoleSelector"))){
-const err251 = {instancePath:instancePath+"/spec/selectorMechanism",schemaPath:"#/properties/spec/properties/selectorMechanism/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.selectorMechanism.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err251];
-}
-else {
-vErrors.push(err251);
-}
-errors++;
-}
-}
-if(data3.serviceDiscoveryRole !== undefined){
-let data171 = data3.serviceDiscoveryRole;
-if(typeof data171 !== "string"){
-const err252 = {instancePath:instancePath+"/spec/serviceDiscoveryRole",schemaPath:"#/properties/spec/properties/serviceDiscoveryRole/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err252];
-}
-else {
-vErrors.push(err252);
-}
-errors++;
-}
-if(!((data171 === "Endpoints") || (data171 === "EndpointSlice"))){
-const err253 = {instancePath:instancePath+"/spec/serviceDiscoveryRole",schemaPath:"#/properties/spec/properties/serviceDiscoveryRole/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.serviceDiscoveryRole.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err253];
-}
-else {
-vErrors.push(err253);
-}
-errors++;
-}
-}
-if(data3.targetLabels !== undefined){
-let data172 = data3.targetLabels;
-if(Array.isArray(data172)){
-const len10 = data172.length;
-for(let i10=0; i10<len10; i10++){
-if(typeof data172[i10] !== "string"){
-const err254 = {instancePath:instancePath+"/spec/targetLabels/" + i10,schemaPath:"#/properties/spec/properties/targetLabels/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err254];
-}
-else {
-vErrors.push(err254);
-}
-errors++;
-}
-}
-}
-else {
-const err255 = {instancePath:instancePath+"/spec/targetLabels",schemaPath:"#/properties/spec/properties/targetLabels/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err255];
-}
-else {
-vErrors.push(err255);
-}
-errors++;
-}
-}
-if(data3.targetLimit !== undefined){
-let data174 = data3.targetLimit;
-if(!(((typeof data174 == "number") && (!(data174 % 1) && !isNaN(data174))) && (isFinite(data174)))){
-const err256 = {instancePath:instancePath+"/spec/targetLimit",schemaPath:"#/properties/spec/properties/targetLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err256];
-}
-else {
-vErrors.push(err256);
-}
-errors++;
-}
-if((typeof data174 == "number") && (isFinite(data174))){
-if(data174 < 0 || isNaN(data174)){
-const err257 = {instancePath:instancePath+"/spec/targetLimit",schemaPath:"#/properties/spec/properties/targetLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err257];
-}
-else {
-vErrors.push(err257);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err258 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err258];
-}
-else {
-vErrors.push(err258);
-}
-errors++;
-}
-}
-}
-else {
-const err259 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err259];
-}
-else {
-vErrors.push(err259);
 }
 errors++;
 }

@@ -2,7 +2,7 @@
 "use strict";
 module.exports = validate0;
 module.exports.default = validate0;
-const schema0 = {"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"$ref":"kubernetes-1.28#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},"spec":{"properties":{"cluster":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","x-kubernetes-validations":[{"message":"cluster reference is immutable after creation","rule":"self == oldSelf"}],"additionalProperties":false},"deploymentStrategy":{"properties":{"rollingUpdate":{"properties":{"maxSurge":{"x-kubernetes-int-or-string":true,"type":["integer","string"]},"maxUnavailable":{"x-kubernetes-int-or-string":true,"type":["integer","string"]}},"type":"object","additionalProperties":false},"type":{"type":"string"}},"type":"object","additionalProperties":false},"instances":{"default":1,"format":"int32","type":"integer"},"monitoring":{"properties":{"enablePodMonitor":{"default":false,"type":"boolean"},"podMonitorMetricRelabelings":{"$ref":"#/$defs/shared0"},"podMonitorRelabelings":{"$ref":"#/$defs/shared0"},"tls":{"properties":{"enabled":{"default":false,"type":"boolean"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"pgbouncer":{"properties":{"authQuery":{"type":"string"},"authQuerySecret":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"clientCASecret":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"clientTLSSecret":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"image":{"type":"string"},"imageCatalogRef":{"properties":{"apiGroup":{"type":"string"},"key":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"},"kind":{"type":"string"},"name":{"type":"string"}},"required":["key","kind","name"],"type":"object","x-kubernetes-map-type":"atomic","x-kubernetes-validations":[{"message":"Only ImageCatalog and ClusterImageCatalog are supported","rule":"self.kind == 'ImageCatalog' || self.kind == 'ClusterImageCatalog'"},{"message":"apiGroup must be postgresql.cnpg.io","rule":"self.apiGroup == 'postgresql.cnpg.io'"}],"additionalProperties":false},"parameters":{"additionalProperties":{"type":"string"},"type":"object"},"paused":{"default":false,"type":"boolean"},"pg_hba":{"items":{"type":"string"},"type":"array"},"poolMode":{"default":"session","enum":["session","transaction"],"type":"string"},"serverCASecret":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"serverTLSSecret":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"type":"object","x-kubernetes-validations":[{"message":"image and imageCatalogRef are mutually exclusive","rule":"!(has(self.image) && has(self.imageCatalogRef))"}],"additionalProperties":false},"serviceAccountName":{"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string","x-kubernetes-validations":[{"message":"serviceAccountName is immutable","rule":"self == oldSelf"}]},"serviceTemplate":{"properties":{"metadata":{"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"labels":{"additionalProperties":{"type":"string"},"type":"object"},"name":{"type":"string"}},"type":"object","additionalProperties":false},"spec":{"properties":{"allocateLoadBalancerNodePorts":{"type":"boolean"},"clusterIP":{"type":"string"},"clusterIPs":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"externalIPs":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"externalName":{"type":"string"},"externalTrafficPolicy":{"type":"string"},"healthCheckNodePort":{"format":"int32","type":"integer"},"internalTrafficPolicy":{"type":"string"},"ipFamilies":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"ipFamilyPolicy":{"type":"string"},"loadBalancerClass":{"type":"string"},"loadBalancerIP":{"type":"string"},"loadBalancerSourceRanges":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"ports":{"items":{"properties":{"appProtocol":{"type":"string"},"name":{"type":"string"},"nodePort":{"format":"int32","type":"integer"},"port":{"format":"int32","type":"integer"},"protocol":{"default":"TCP","type":"string"},"targetPort":{"x-kubernetes-int-or-string":true,"type":["integer","string"]}},"required":["port"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["port","protocol"],"x-kubernetes-list-type":"map"},"publishNotReadyAddresses":{"type":"boolean"},"selector":{"additionalProperties":{"type":"string"},"type":"object","x-kubernetes-map-type":"atomic"},"sessionAffinity":{"type":"string"},"sessionAffinityConfig":{"properties":{"clientIP":{"properties":{"timeoutSeconds":{"format":"int32","type":"integer"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"trafficDistribution":{"type":"string"},"type":{"type":"string"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"template":{"properties":{"metadata":{"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"labels":{"additionalProperties":{"type":"string"},"type":"object"},"name":{"type":"string"}},"type":"object","additionalProperties":false},"spec":{"properties":{"activeDeadlineSeconds":{"format":"int64","type":"integer"},"affinity":{"properties":{"nodeAffinity":{"properties":{"preferredDuringSchedulingIgnoredDuringExecution":{"items":{"properties":{"preference":{"$ref":"#/$defs/shared2"},"weight":{"format":"int32","type":"integer"}},"required":["preference","weight"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"requiredDuringSchedulingIgnoredDuringExecution":{"properties":{"nodeSelectorTerms":{"items":{"$ref":"#/$defs/shared2"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["nodeSelectorTerms"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"podAffinity":{"$ref":"#/$defs/shared3"},"podAntiAffinity":{"$ref":"#/$defs/shared3"}},"type":"object","additionalProperties":false},"automountServiceAccountToken":{"type":"boolean"},"containers":{"$ref":"#/$defs/shared8"},"dnsConfig":{"properties":{"nameservers":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"options":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"searches":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"dnsPolicy":{"type":"string"},"enableServiceLinks":{"type":"boolean"},"ephemeralContainers":{"items":{"properties":{"args":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"command":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"env":{"$ref":"#/$defs/shared10"},"envFrom":{"$ref":"#/$defs/shared13"},"image":{"type":"string"},"imagePullPolicy":{"type":"string"},"lifecycle":{"$ref":"#/$defs/shared14"},"livenessProbe":{"$ref":"#/$defs/shared16"},"name":{"type":"string"},"ports":{"items":{"properties":{"containerPort":{"format":"int32","type":"integer"},"hostIP":{"type":"string"},"hostPort":{"format":"int32","type":"integer"},"name":{"type":"string"},"protocol":{"default":"TCP","type":"string"}},"required":["containerPort"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["containerPort","protocol"],"x-kubernetes-list-type":"map"},"readinessProbe":{"$ref":"#/$defs/shared16"},"resizePolicy":{"items":{"properties":{"resourceName":{"type":"string"},"restartPolicy":{"type":"string"}},"required":["resourceName","restartPolicy"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"resources":{"$ref":"#/$defs/shared17"},"restartPolicy":{"type":"string"},"restartPolicyRules":{"items":{"properties":{"action":{"type":"string"},"exitCodes":{"properties":{"operator":{"type":"string"},"values":{"items":{"format":"int32","type":"integer"},"type":"array","x-kubernetes-list-type":"set"}},"required":["operator"],"type":"object","additionalProperties":false}},"required":["action"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"securityContext":{"$ref":"#/$defs/shared18"},"startupProbe":{"$ref":"#/$defs/shared16"},"stdin":{"type":"boolean"},"stdinOnce":{"type":"boolean"},"targetContainerName":{"type":"string"},"terminationMessagePath":{"type":"string"},"terminationMessagePolicy":{"type":"string"},"tty":{"type":"boolean"},"volumeDevices":{"items":{"properties":{"devicePath":{"type":"string"},"name":{"type":"string"}},"required":["devicePath","name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["devicePath"],"x-kubernetes-list-type":"map"},"volumeMounts":{"items":{"properties":{"mountPath":{"type":"string"},"mountPropagation":{"type":"string"},"name":{"type":"string"},"readOnly":{"type":"boolean"},"recursiveReadOnly":{"type":"string"},"subPath":{"type":"string"},"subPathExpr":{"type":"string"}},"required":["mountPath","name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["mountPath"],"x-kubernetes-list-type":"map"},"workingDir":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"hostAliases":{"items":{"properties":{"hostnames":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"ip":{"type":"string"}},"required":["ip"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["ip"],"x-kubernetes-list-type":"map"},"hostIPC":{"type":"boolean"},"hostNetwork":{"type":"boolean"},"hostPID":{"type":"boolean"},"hostUsers":{"type":"boolean"},"hostname":{"type":"string"},"hostnameOverride":{"type":"string"},"imagePullSecrets":{"items":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"initContainers":{"$ref":"#/$defs/shared8"},"nodeName":{"type":"string"},"nodeSelector":{"additionalProperties":{"type":"string"},"type":"object","x-kubernetes-map-type":"atomic"},"os":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"overhead":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"},"preemptionPolicy":{"type":"string"},"priority":{"format":"int32","type":"integer"},"priorityClassName":{"type":"string"},"readinessGates":{"items":{"properties":{"conditionType":{"type":"string"}},"required":["conditionType"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"resourceClaims":{"items":{"properties":{"name":{"type":"string"},"resourceClaimName":{"type":"string"},"resourceClaimTemplateName":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"resources":{"$ref":"#/$defs/shared17"},"restartPolicy":{"type":"string"},"runtimeClassName":{"type":"string"},"schedulerName":{"type":"string"},"schedulingGates":{"items":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"schedulingGroup":{"properties":{"podGroupName":{"type":"string"}},"type":"object","additionalProperties":false},"securityContext":{"properties":{"appArmorProfile":{"properties":{"localhostProfile":{"type":"string"},"type":{"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"fsGroup":{"format":"int64","type":"integer"},"fsGroupChangePolicy":{"type":"string"},"runAsGroup":{"format":"int64","type":"integer"},"runAsNonRoot":{"type":"boolean"},"runAsUser":{"format":"int64","type":"integer"},"seLinuxChangePolicy":{"type":"string"},"seLinuxOptions":{"properties":{"level":{"type":"string"},"role":{"type":"string"},"type":{"type":"string"},"user":{"type":"string"}},"type":"object","additionalProperties":false},"seccompProfile":{"properties":{"localhostProfile":{"type":"string"},"type":{"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"supplementalGroups":{"items":{"format":"int64","type":"integer"},"type":"array","x-kubernetes-list-type":"atomic"},"supplementalGroupsPolicy":{"type":"string"},"sysctls":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"windowsOptions":{"properties":{"gmsaCredentialSpec":{"type":"string"},"gmsaCredentialSpecName":{"type":"string"},"hostProcess":{"type":"boolean"},"runAsUserName":{"type":"string"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"serviceAccount":{"type":"string"},"serviceAccountName":{"type":"string"},"setHostnameAsFQDN":{"type":"boolean"},"shareProcessNamespace":{"type":"boolean"},"subdomain":{"type":"string"},"terminationGracePeriodSeconds":{"format":"int64","type":"integer"},"tolerations":{"items":{"properties":{"effect":{"type":"string"},"key":{"type":"string"},"operator":{"type":"string"},"tolerationSeconds":{"format":"int64","type":"integer"},"value":{"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"topologySpreadConstraints":{"items":{"properties":{"labelSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"matchLabelKeys":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"maxSkew":{"format":"int32","type":"integer"},"minDomains":{"format":"int32","type":"integer"},"nodeAffinityPolicy":{"type":"string"},"nodeTaintsPolicy":{"type":"string"},"topologyKey":{"type":"string"},"whenUnsatisfiable":{"type":"string"}},"required":["maxSkew","topologyKey","whenUnsatisfiable"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["topologyKey","whenUnsatisfiable"],"x-kubernetes-list-type":"map"},"volumes":{"items":{"properties":{"awsElasticBlockStore":{"properties":{"fsType":{"type":"string"},"partition":{"format":"int32","type":"integer"},"readOnly":{"type":"boolean"},"volumeID":{"type":"string"}},"required":["volumeID"],"type":"object","additionalProperties":false},"azureDisk":{"properties":{"cachingMode":{"type":"string"},"diskName":{"type":"string"},"diskURI":{"type":"string"},"fsType":{"default":"ext4","type":"string"},"kind":{"type":"string"},"readOnly":{"default":false,"type":"boolean"}},"required":["diskName","diskURI"],"type":"object","additionalProperties":false},"azureFile":{"properties":{"readOnly":{"type":"boolean"},"secretName":{"type":"string"},"shareName":{"type":"string"}},"required":["secretName","shareName"],"type":"object","additionalProperties":false},"cephfs":{"properties":{"monitors":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"path":{"type":"string"},"readOnly":{"type":"boolean"},"secretFile":{"type":"string"},"secretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"user":{"type":"string"}},"required":["monitors"],"type":"object","additionalProperties":false},"cinder":{"properties":{"fsType":{"type":"string"},"readOnly":{"type":"boolean"},"secretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"volumeID":{"type":"string"}},"required":["volumeID"],"type":"object","additionalProperties":false},"configMap":{"properties":{"defaultMode":{"format":"int32","type":"integer"},"items":{"items":{"properties":{"key":{"type":"string"},"mode":{"format":"int32","type":"integer"},"path":{"type":"string"}},"required":["key","path"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"csi":{"properties":{"driver":{"type":"string"},"fsType":{"type":"string"},"nodePublishSecretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"readOnly":{"type":"boolean"},"volumeAttributes":{"additionalProperties":{"type":"string"},"type":"object"}},"required":["driver"],"type":"object","additionalProperties":false},"downwardAPI":{"properties":{"defaultMode":{"format":"int32","type":"integer"},"items":{"$ref":"#/$defs/shared19"}},"type":"object","additionalProperties":false},"emptyDir":{"properties":{"medium":{"type":"string"},"sizeLimit":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]}},"type":"object","additionalProperties":false},"ephemeral":{"properties":{"volumeClaimTemplate":{"properties":{"metadata":{"type":"object","additionalProperties":false},"spec":{"properties":{"accessModes":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"dataSource":{"properties":{"apiGroup":{"type":"string"},"kind":{"type":"string"},"name":{"type":"string"}},"required":["kind","name"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"dataSourceRef":{"properties":{"apiGroup":{"type":"string"},"kind":{"type":"string"},"name":{"type":"string"},"namespace":{"type":"string"}},"required":["kind","name"],"type":"object","additionalProperties":false},"resources":{"properties":{"limits":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"},"requests":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"}},"type":"object","additionalProperties":false},"selector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"storageClassName":{"type":"string"},"volumeAttributesClassName":{"type":"string"},"volumeMode":{"type":"string"},"volumeName":{"type":"string"}},"type":"object","additionalProperties":false}},"required":["spec"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"fc":{"properties":{"fsType":{"type":"string"},"lun":{"format":"int32","type":"integer"},"readOnly":{"type":"boolean"},"targetWWNs":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"wwids":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"flexVolume":{"properties":{"driver":{"type":"string"},"fsType":{"type":"string"},"options":{"additionalProperties":{"type":"string"},"type":"object"},"readOnly":{"type":"boolean"},"secretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"required":["driver"],"type":"object","additionalProperties":false},"flocker":{"properties":{"datasetName":{"type":"string"},"datasetUUID":{"type":"string"}},"type":"object","additionalProperties":false},"gcePersistentDisk":{"properties":{"fsType":{"type":"string"},"partition":{"format":"int32","type":"integer"},"pdName":{"type":"string"},"readOnly":{"type":"boolean"}},"required":["pdName"],"type":"object","additionalProperties":false},"gitRepo":{"properties":{"directory":{"type":"string"},"repository":{"type":"string"},"revision":{"type":"string"}},"required":["repository"],"type":"object","additionalProperties":false},"glusterfs":{"properties":{"endpoints":{"type":"string"},"path":{"type":"string"},"readOnly":{"type":"boolean"}},"required":["endpoints","path"],"type":"object","additionalProperties":false},"hostPath":{"properties":{"path":{"type":"string"},"type":{"type":"string"}},"required":["path"],"type":"object","additionalProperties":false},"image":{"properties":{"pullPolicy":{"type":"string"},"reference":{"type":"string"}},"type":"object","additionalProperties":false},"iscsi":{"properties":{"chapAuthDiscovery":{"type":"boolean"},"chapAuthSession":{"type":"boolean"},"fsType":{"type":"string"},"initiatorName":{"type":"string"},"iqn":{"type":"string"},"iscsiInterface":{"default":"default","type":"string"},"lun":{"format":"int32","type":"integer"},"portals":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"readOnly":{"type":"boolean"},"secretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"targetPortal":{"type":"string"}},"required":["iqn","lun","targetPortal"],"type":"object","additionalProperties":false},"name":{"type":"string"},"nfs":{"properties":{"path":{"type":"string"},"readOnly":{"type":"boolean"},"server":{"type":"string"}},"required":["path","server"],"type":"object","additionalProperties":false},"persistentVolumeClaim":{"properties":{"claimName":{"type":"string"},"readOnly":{"type":"boolean"}},"required":["claimName"],"type":"object","additionalProperties":false},"photonPersistentDisk":{"properties":{"fsType":{"type":"string"},"pdID":{"type":"string"}},"required":["pdID"],"type":"object","additionalProperties":false},"portworxVolume":{"properties":{"fsType":{"type":"string"},"readOnly":{"type":"boolean"},"volumeID":{"type":"string"}},"required":["volumeID"],"type":"object","additionalProperties":false},"projected":{"properties":{"defaultMode":{"format":"int32","type":"integer"},"sources":{"items":{"properties":{"clusterTrustBundle":{"properties":{"labelSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"name":{"type":"string"},"optional":{"type":"boolean"},"path":{"type":"string"},"signerName":{"type":"string"}},"required":["path"],"type":"object","additionalProperties":false},"configMap":{"properties":{"items":{"items":{"properties":{"key":{"type":"string"},"mode":{"format":"int32","type":"integer"},"path":{"type":"string"}},"required":["key","path"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"downwardAPI":{"properties":{"items":{"$ref":"#/$defs/shared19"}},"type":"object","additionalProperties":false},"podCertificate":{"properties":{"certificateChainPath":{"type":"string"},"credentialBundlePath":{"type":"string"},"keyPath":{"type":"string"},"keyType":{"type":"string"},"maxExpirationSeconds":{"format":"int32","type":"integer"},"signerName":{"type":"string"},"userAnnotations":{"additionalProperties":{"type":"string"},"type":"object"}},"required":["keyType","signerName"],"type":"object","additionalProperties":false},"secret":{"properties":{"items":{"items":{"properties":{"key":{"type":"string"},"mode":{"format":"int32","type":"integer"},"path":{"type":"string"}},"required":["key","path"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"serviceAccountToken":{"properties":{"audience":{"type":"string"},"expirationSeconds":{"format":"int64","type":"integer"},"path":{"type":"string"}},"required":["path"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"quobyte":{"properties":{"group":{"type":"string"},"readOnly":{"type":"boolean"},"registry":{"type":"string"},"tenant":{"type":"string"},"user":{"type":"string"},"volume":{"type":"string"}},"required":["registry","volume"],"type":"object","additionalProperties":false},"rbd":{"properties":{"fsType":{"type":"string"},"image":{"type":"string"},"keyring":{"default":"/etc/ceph/keyring","type":"string"},"monitors":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"pool":{"default":"rbd","type":"string"},"readOnly":{"type":"boolean"},"secretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"user":{"default":"admin","type":"string"}},"required":["image","monitors"],"type":"object","additionalProperties":false},"scaleIO":{"properties":{"fsType":{"default":"xfs","type":"string"},"gateway":{"type":"string"},"protectionDomain":{"type":"string"},"readOnly":{"type":"boolean"},"secretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"sslEnabled":{"type":"boolean"},"storageMode":{"default":"ThinProvisioned","type":"string"},"storagePool":{"type":"string"},"system":{"type":"string"},"volumeName":{"type":"string"}},"required":["gateway","secretRef","system"],"type":"object","additionalProperties":false},"secret":{"properties":{"defaultMode":{"format":"int32","type":"integer"},"items":{"items":{"properties":{"key":{"type":"string"},"mode":{"format":"int32","type":"integer"},"path":{"type":"string"}},"required":["key","path"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"optional":{"type":"boolean"},"secretName":{"type":"string"}},"type":"object","additionalProperties":false},"storageos":{"properties":{"fsType":{"type":"string"},"readOnly":{"type":"boolean"},"secretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"volumeName":{"type":"string"},"volumeNamespace":{"type":"string"}},"type":"object","additionalProperties":false},"vsphereVolume":{"properties":{"fsType":{"type":"string"},"storagePolicyID":{"type":"string"},"storagePolicyName":{"type":"string"},"volumePath":{"type":"string"}},"required":["volumePath"],"type":"object","additionalProperties":false}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"}},"required":["containers"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"type":{"default":"rw","enum":["rw","ro","r"],"type":"string"}},"required":["cluster","pgbouncer"],"type":"object","additionalProperties":false},"status":{}},"required":["metadata","spec"],"type":"object","additionalProperties":false,"$defs":{"shared0":{"items":{"$ref":"#/$defs/shared1"},"type":"array"},"shared1":{"properties":{"action":{"default":"replace","enum":["replace","Replace","keep","Keep","drop","Drop","hashmod","HashMod","labelmap","LabelMap","labeldrop","LabelDrop","labelkeep","LabelKeep","lowercase","Lowercase","uppercase","Uppercase","keepequal","KeepEqual","dropequal","DropEqual"],"type":"string"},"modulus":{"format":"int64","type":"integer"},"regex":{"type":"string"},"replacement":{"type":"string"},"separator":{"type":"string"},"sourceLabels":{"items":{"type":"string"},"type":"array"},"targetLabel":{"type":"string"}},"type":"object","additionalProperties":false},"shared2":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchFields":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"shared3":{"properties":{"preferredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared4"},"requiredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared7"}},"type":"object","additionalProperties":false},"shared4":{"items":{"$ref":"#/$defs/shared5"},"type":"array","x-kubernetes-list-type":"atomic"},"shared5":{"properties":{"podAffinityTerm":{"$ref":"#/$defs/shared6"},"weight":{"format":"int32","type":"integer"}},"required":["podAffinityTerm","weight"],"type":"object","additionalProperties":false},"shared6":{"properties":{"labelSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"matchLabelKeys":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"mismatchLabelKeys":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"namespaceSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"namespaces":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"topologyKey":{"type":"string"}},"required":["topologyKey"],"type":"object","additionalProperties":false},"shared7":{"items":{"$ref":"#/$defs/shared6"},"type":"array","x-kubernetes-list-type":"atomic"},"shared8":{"items":{"$ref":"#/$defs/shared9"},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"shared9":{"properties":{"args":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"command":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"env":{"$ref":"#/$defs/shared10"},"envFrom":{"$ref":"#/$defs/shared13"},"image":{"type":"string"},"imagePullPolicy":{"type":"string"},"lifecycle":{"$ref":"#/$defs/shared14"},"livenessProbe":{"$ref":"#/$defs/shared16"},"name":{"type":"string"},"ports":{"items":{"properties":{"containerPort":{"format":"int32","type":"integer"},"hostIP":{"type":"string"},"hostPort":{"format":"int32","type":"integer"},"name":{"type":"string"},"protocol":{"default":"TCP","type":"string"}},"required":["containerPort"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["containerPort","protocol"],"x-kubernetes-list-type":"map"},"readinessProbe":{"$ref":"#/$defs/shared16"},"resizePolicy":{"items":{"properties":{"resourceName":{"type":"string"},"restartPolicy":{"type":"string"}},"required":["resourceName","restartPolicy"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"resources":{"$ref":"#/$defs/shared17"},"restartPolicy":{"type":"string"},"restartPolicyRules":{"items":{"properties":{"action":{"type":"string"},"exitCodes":{"properties":{"operator":{"type":"string"},"values":{"items":{"format":"int32","type":"integer"},"type":"array","x-kubernetes-list-type":"set"}},"required":["operator"],"type":"object","additionalProperties":false}},"required":["action"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"securityContext":{"$ref":"#/$defs/shared18"},"startupProbe":{"$ref":"#/$defs/shared16"},"stdin":{"type":"boolean"},"stdinOnce":{"type":"boolean"},"terminationMessagePath":{"type":"string"},"terminationMessagePolicy":{"type":"string"},"tty":{"type":"boolean"},"volumeDevices":{"items":{"properties":{"devicePath":{"type":"string"},"name":{"type":"string"}},"required":["devicePath","name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["devicePath"],"x-kubernetes-list-type":"map"},"volumeMounts":{"items":{"properties":{"mountPath":{"type":"string"},"mountPropagation":{"type":"string"},"name":{"type":"string"},"readOnly":{"type":"boolean"},"recursiveReadOnly":{"type":"string"},"subPath":{"type":"string"},"subPathExpr":{"type":"string"}},"required":["mountPath","name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["mountPath"],"x-kubernetes-list-type":"map"},"workingDir":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"shared10":{"items":{"$ref":"#/$defs/shared11"},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"shared11":{"properties":{"name":{"type":"string"},"value":{"type":"string"},"valueFrom":{"$ref":"#/$defs/shared12"}},"required":["name"],"type":"object","additionalProperties":false},"shared12":{"properties":{"configMapKeyRef":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"fieldRef":{"properties":{"apiVersion":{"type":"string"},"fieldPath":{"type":"string"}},"required":["fieldPath"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"fileKeyRef":{"properties":{"key":{"type":"string"},"optional":{"default":false,"type":"boolean"},"path":{"type":"string"},"volumeName":{"type":"string"}},"required":["key","path","volumeName"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"resourceFieldRef":{"properties":{"containerName":{"type":"string"},"divisor":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"resource":{"type":"string"}},"required":["resource"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secretKeyRef":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"shared13":{"items":{"properties":{"configMapRef":{"properties":{"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"prefix":{"type":"string"},"secretRef":{"properties":{"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"shared14":{"properties":{"postStart":{"$ref":"#/$defs/shared15"},"preStop":{"$ref":"#/$defs/shared15"},"stopSignal":{"type":"string"}},"type":"object","additionalProperties":false},"shared15":{"properties":{"exec":{"properties":{"command":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"httpGet":{"properties":{"host":{"type":"string"},"httpHeaders":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"path":{"type":"string"},"port":{"x-kubernetes-int-or-string":true,"type":["integer","string"]},"scheme":{"type":"string"}},"required":["port"],"type":"object","additionalProperties":false},"sleep":{"properties":{"seconds":{"format":"int64","type":"integer"}},"required":["seconds"],"type":"object","additionalProperties":false},"tcpSocket":{"properties":{"host":{"type":"string"},"port":{"x-kubernetes-int-or-string":true,"type":["integer","string"]}},"required":["port"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"shared16":{"properties":{"exec":{"properties":{"command":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"failureThreshold":{"format":"int32","type":"integer"},"grpc":{"properties":{"port":{"format":"int32","type":"integer"},"service":{"default":"","type":"string"}},"required":["port"],"type":"object","additionalProperties":false},"httpGet":{"properties":{"host":{"type":"string"},"httpHeaders":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"path":{"type":"string"},"port":{"x-kubernetes-int-or-string":true,"type":["integer","string"]},"scheme":{"type":"string"}},"required":["port"],"type":"object","additionalProperties":false},"initialDelaySeconds":{"format":"int32","type":"integer"},"periodSeconds":{"format":"int32","type":"integer"},"successThreshold":{"format":"int32","type":"integer"},"tcpSocket":{"properties":{"host":{"type":"string"},"port":{"x-kubernetes-int-or-string":true,"type":["integer","string"]}},"required":["port"],"type":"object","additionalProperties":false},"terminationGracePeriodSeconds":{"format":"int64","type":"integer"},"timeoutSeconds":{"format":"int32","type":"integer"}},"type":"object","additionalProperties":false},"shared17":{"properties":{"claims":{"items":{"properties":{"name":{"type":"string"},"request":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"limits":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"},"requests":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"}},"type":"object","additionalProperties":false},"shared18":{"properties":{"allowPrivilegeEscalation":{"type":"boolean"},"appArmorProfile":{"properties":{"localhostProfile":{"type":"string"},"type":{"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"capabilities":{"properties":{"add":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"drop":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"privileged":{"type":"boolean"},"procMount":{"type":"string"},"readOnlyRootFilesystem":{"type":"boolean"},"runAsGroup":{"format":"int64","type":"integer"},"runAsNonRoot":{"type":"boolean"},"runAsUser":{"format":"int64","type":"integer"},"seLinuxOptions":{"properties":{"level":{"type":"string"},"role":{"type":"string"},"type":{"type":"string"},"user":{"type":"string"}},"type":"object","additionalProperties":false},"seccompProfile":{"properties":{"localhostProfile":{"type":"string"},"type":{"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"windowsOptions":{"properties":{"gmsaCredentialSpec":{"type":"string"},"gmsaCredentialSpecName":{"type":"string"},"hostProcess":{"type":"boolean"},"runAsUserName":{"type":"string"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"shared19":{"items":{"$ref":"#/$defs/shared20"},"type":"array","x-kubernetes-list-type":"atomic"},"shared20":{"properties":{"fieldRef":{"properties":{"apiVersion":{"type":"string"},"fieldPath":{"type":"string"}},"required":["fieldPath"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"mode":{"format":"int32","type":"integer"},"path":{"type":"string"},"resourceFieldRef":{"properties":{"containerName":{"type":"string"},"divisor":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"resource":{"type":"string"}},"required":["resource"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"required":["path"],"type":"object","additionalProperties":false}}};
+const schema0 = {"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"$ref":"kubernetes-1.28#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},"spec":{"$ref":"#/$defs/split2"},"status":{}},"required":["metadata","spec"],"type":"object","additionalProperties":false,"$defs":{"shared0":{"items":{"$ref":"#/$defs/shared1"},"type":"array"},"shared1":{"properties":{"action":{"default":"replace","enum":["replace","Replace","keep","Keep","drop","Drop","hashmod","HashMod","labelmap","LabelMap","labeldrop","LabelDrop","labelkeep","LabelKeep","lowercase","Lowercase","uppercase","Uppercase","keepequal","KeepEqual","dropequal","DropEqual"],"type":"string"},"modulus":{"format":"int64","type":"integer"},"regex":{"type":"string"},"replacement":{"type":"string"},"separator":{"type":"string"},"sourceLabels":{"items":{"type":"string"},"type":"array"},"targetLabel":{"type":"string"}},"type":"object","additionalProperties":false},"shared2":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchFields":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"shared3":{"properties":{"preferredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared4"},"requiredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared7"}},"type":"object","additionalProperties":false},"shared4":{"items":{"$ref":"#/$defs/shared5"},"type":"array","x-kubernetes-list-type":"atomic"},"shared5":{"properties":{"podAffinityTerm":{"$ref":"#/$defs/shared6"},"weight":{"format":"int32","type":"integer"}},"required":["podAffinityTerm","weight"],"type":"object","additionalProperties":false},"shared6":{"properties":{"labelSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"matchLabelKeys":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"mismatchLabelKeys":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"namespaceSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"namespaces":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"topologyKey":{"type":"string"}},"required":["topologyKey"],"type":"object","additionalProperties":false},"shared7":{"items":{"$ref":"#/$defs/shared6"},"type":"array","x-kubernetes-list-type":"atomic"},"shared8":{"items":{"$ref":"#/$defs/shared9"},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"shared9":{"properties":{"args":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"command":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"env":{"$ref":"#/$defs/shared10"},"envFrom":{"$ref":"#/$defs/shared13"},"image":{"type":"string"},"imagePullPolicy":{"type":"string"},"lifecycle":{"$ref":"#/$defs/shared14"},"livenessProbe":{"$ref":"#/$defs/shared16"},"name":{"type":"string"},"ports":{"items":{"properties":{"containerPort":{"format":"int32","type":"integer"},"hostIP":{"type":"string"},"hostPort":{"format":"int32","type":"integer"},"name":{"type":"string"},"protocol":{"default":"TCP","type":"string"}},"required":["containerPort"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["containerPort","protocol"],"x-kubernetes-list-type":"map"},"readinessProbe":{"$ref":"#/$defs/shared16"},"resizePolicy":{"items":{"properties":{"resourceName":{"type":"string"},"restartPolicy":{"type":"string"}},"required":["resourceName","restartPolicy"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"resources":{"$ref":"#/$defs/shared17"},"restartPolicy":{"type":"string"},"restartPolicyRules":{"items":{"properties":{"action":{"type":"string"},"exitCodes":{"properties":{"operator":{"type":"string"},"values":{"items":{"format":"int32","type":"integer"},"type":"array","x-kubernetes-list-type":"set"}},"required":["operator"],"type":"object","additionalProperties":false}},"required":["action"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"securityContext":{"$ref":"#/$defs/shared18"},"startupProbe":{"$ref":"#/$defs/shared16"},"stdin":{"type":"boolean"},"stdinOnce":{"type":"boolean"},"terminationMessagePath":{"type":"string"},"terminationMessagePolicy":{"type":"string"},"tty":{"type":"boolean"},"volumeDevices":{"items":{"properties":{"devicePath":{"type":"string"},"name":{"type":"string"}},"required":["devicePath","name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["devicePath"],"x-kubernetes-list-type":"map"},"volumeMounts":{"items":{"properties":{"mountPath":{"type":"string"},"mountPropagation":{"type":"string"},"name":{"type":"string"},"readOnly":{"type":"boolean"},"recursiveReadOnly":{"type":"string"},"subPath":{"type":"string"},"subPathExpr":{"type":"string"}},"required":["mountPath","name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["mountPath"],"x-kubernetes-list-type":"map"},"workingDir":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"shared10":{"items":{"$ref":"#/$defs/shared11"},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"shared11":{"properties":{"name":{"type":"string"},"value":{"type":"string"},"valueFrom":{"$ref":"#/$defs/shared12"}},"required":["name"],"type":"object","additionalProperties":false},"shared12":{"properties":{"configMapKeyRef":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"fieldRef":{"properties":{"apiVersion":{"type":"string"},"fieldPath":{"type":"string"}},"required":["fieldPath"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"fileKeyRef":{"properties":{"key":{"type":"string"},"optional":{"default":false,"type":"boolean"},"path":{"type":"string"},"volumeName":{"type":"string"}},"required":["key","path","volumeName"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"resourceFieldRef":{"properties":{"containerName":{"type":"string"},"divisor":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"resource":{"type":"string"}},"required":["resource"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secretKeyRef":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"shared13":{"items":{"properties":{"configMapRef":{"properties":{"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"prefix":{"type":"string"},"secretRef":{"properties":{"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"shared14":{"properties":{"postStart":{"$ref":"#/$defs/shared15"},"preStop":{"$ref":"#/$defs/shared15"},"stopSignal":{"type":"string"}},"type":"object","additionalProperties":false},"shared15":{"properties":{"exec":{"properties":{"command":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"httpGet":{"properties":{"host":{"type":"string"},"httpHeaders":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"path":{"type":"string"},"port":{"x-kubernetes-int-or-string":true,"type":["integer","string"]},"scheme":{"type":"string"}},"required":["port"],"type":"object","additionalProperties":false},"sleep":{"properties":{"seconds":{"format":"int64","type":"integer"}},"required":["seconds"],"type":"object","additionalProperties":false},"tcpSocket":{"properties":{"host":{"type":"string"},"port":{"x-kubernetes-int-or-string":true,"type":["integer","string"]}},"required":["port"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"shared16":{"properties":{"exec":{"properties":{"command":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"failureThreshold":{"format":"int32","type":"integer"},"grpc":{"properties":{"port":{"format":"int32","type":"integer"},"service":{"default":"","type":"string"}},"required":["port"],"type":"object","additionalProperties":false},"httpGet":{"properties":{"host":{"type":"string"},"httpHeaders":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"path":{"type":"string"},"port":{"x-kubernetes-int-or-string":true,"type":["integer","string"]},"scheme":{"type":"string"}},"required":["port"],"type":"object","additionalProperties":false},"initialDelaySeconds":{"format":"int32","type":"integer"},"periodSeconds":{"format":"int32","type":"integer"},"successThreshold":{"format":"int32","type":"integer"},"tcpSocket":{"properties":{"host":{"type":"string"},"port":{"x-kubernetes-int-or-string":true,"type":["integer","string"]}},"required":["port"],"type":"object","additionalProperties":false},"terminationGracePeriodSeconds":{"format":"int64","type":"integer"},"timeoutSeconds":{"format":"int32","type":"integer"}},"type":"object","additionalProperties":false},"shared17":{"properties":{"claims":{"items":{"properties":{"name":{"type":"string"},"request":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"limits":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"},"requests":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"}},"type":"object","additionalProperties":false},"shared18":{"properties":{"allowPrivilegeEscalation":{"type":"boolean"},"appArmorProfile":{"properties":{"localhostProfile":{"type":"string"},"type":{"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"capabilities":{"properties":{"add":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"drop":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"privileged":{"type":"boolean"},"procMount":{"type":"string"},"readOnlyRootFilesystem":{"type":"boolean"},"runAsGroup":{"format":"int64","type":"integer"},"runAsNonRoot":{"type":"boolean"},"runAsUser":{"format":"int64","type":"integer"},"seLinuxOptions":{"properties":{"level":{"type":"string"},"role":{"type":"string"},"type":{"type":"string"},"user":{"type":"string"}},"type":"object","additionalProperties":false},"seccompProfile":{"properties":{"localhostProfile":{"type":"string"},"type":{"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"windowsOptions":{"properties":{"gmsaCredentialSpec":{"type":"string"},"gmsaCredentialSpecName":{"type":"string"},"hostProcess":{"type":"boolean"},"runAsUserName":{"type":"string"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"shared19":{"items":{"$ref":"#/$defs/shared20"},"type":"array","x-kubernetes-list-type":"atomic"},"shared20":{"properties":{"fieldRef":{"properties":{"apiVersion":{"type":"string"},"fieldPath":{"type":"string"}},"required":["fieldPath"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"mode":{"format":"int32","type":"integer"},"path":{"type":"string"},"resourceFieldRef":{"properties":{"containerName":{"type":"string"},"divisor":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"resource":{"type":"string"}},"required":["resource"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"required":["path"],"type":"object","additionalProperties":false},"split0":{"properties":{"awsElasticBlockStore":{"properties":{"fsType":{"type":"string"},"partition":{"format":"int32","type":"integer"},"readOnly":{"type":"boolean"},"volumeID":{"type":"string"}},"required":["volumeID"],"type":"object","additionalProperties":false},"azureDisk":{"properties":{"cachingMode":{"type":"string"},"diskName":{"type":"string"},"diskURI":{"type":"string"},"fsType":{"default":"ext4","type":"string"},"kind":{"type":"string"},"readOnly":{"default":false,"type":"boolean"}},"required":["diskName","diskURI"],"type":"object","additionalProperties":false},"azureFile":{"properties":{"readOnly":{"type":"boolean"},"secretName":{"type":"string"},"shareName":{"type":"string"}},"required":["secretName","shareName"],"type":"object","additionalProperties":false},"cephfs":{"properties":{"monitors":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"path":{"type":"string"},"readOnly":{"type":"boolean"},"secretFile":{"type":"string"},"secretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"user":{"type":"string"}},"required":["monitors"],"type":"object","additionalProperties":false},"cinder":{"properties":{"fsType":{"type":"string"},"readOnly":{"type":"boolean"},"secretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"volumeID":{"type":"string"}},"required":["volumeID"],"type":"object","additionalProperties":false},"configMap":{"properties":{"defaultMode":{"format":"int32","type":"integer"},"items":{"items":{"properties":{"key":{"type":"string"},"mode":{"format":"int32","type":"integer"},"path":{"type":"string"}},"required":["key","path"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"csi":{"properties":{"driver":{"type":"string"},"fsType":{"type":"string"},"nodePublishSecretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"readOnly":{"type":"boolean"},"volumeAttributes":{"additionalProperties":{"type":"string"},"type":"object"}},"required":["driver"],"type":"object","additionalProperties":false},"downwardAPI":{"properties":{"defaultMode":{"format":"int32","type":"integer"},"items":{"$ref":"#/$defs/shared19"}},"type":"object","additionalProperties":false},"emptyDir":{"properties":{"medium":{"type":"string"},"sizeLimit":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]}},"type":"object","additionalProperties":false},"ephemeral":{"properties":{"volumeClaimTemplate":{"properties":{"metadata":{"type":"object","additionalProperties":false},"spec":{"properties":{"accessModes":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"dataSource":{"properties":{"apiGroup":{"type":"string"},"kind":{"type":"string"},"name":{"type":"string"}},"required":["kind","name"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"dataSourceRef":{"properties":{"apiGroup":{"type":"string"},"kind":{"type":"string"},"name":{"type":"string"},"namespace":{"type":"string"}},"required":["kind","name"],"type":"object","additionalProperties":false},"resources":{"properties":{"limits":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"},"requests":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"}},"type":"object","additionalProperties":false},"selector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"storageClassName":{"type":"string"},"volumeAttributesClassName":{"type":"string"},"volumeMode":{"type":"string"},"volumeName":{"type":"string"}},"type":"object","additionalProperties":false}},"required":["spec"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"fc":{"properties":{"fsType":{"type":"string"},"lun":{"format":"int32","type":"integer"},"readOnly":{"type":"boolean"},"targetWWNs":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"wwids":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"flexVolume":{"properties":{"driver":{"type":"string"},"fsType":{"type":"string"},"options":{"additionalProperties":{"type":"string"},"type":"object"},"readOnly":{"type":"boolean"},"secretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"required":["driver"],"type":"object","additionalProperties":false},"flocker":{"properties":{"datasetName":{"type":"string"},"datasetUUID":{"type":"string"}},"type":"object","additionalProperties":false},"gcePersistentDisk":{"properties":{"fsType":{"type":"string"},"partition":{"format":"int32","type":"integer"},"pdName":{"type":"string"},"readOnly":{"type":"boolean"}},"required":["pdName"],"type":"object","additionalProperties":false},"gitRepo":{"properties":{"directory":{"type":"string"},"repository":{"type":"string"},"revision":{"type":"string"}},"required":["repository"],"type":"object","additionalProperties":false},"glusterfs":{"properties":{"endpoints":{"type":"string"},"path":{"type":"string"},"readOnly":{"type":"boolean"}},"required":["endpoints","path"],"type":"object","additionalProperties":false},"hostPath":{"properties":{"path":{"type":"string"},"type":{"type":"string"}},"required":["path"],"type":"object","additionalProperties":false},"image":{"properties":{"pullPolicy":{"type":"string"},"reference":{"type":"string"}},"type":"object","additionalProperties":false},"iscsi":{"properties":{"chapAuthDiscovery":{"type":"boolean"},"chapAuthSession":{"type":"boolean"},"fsType":{"type":"string"},"initiatorName":{"type":"string"},"iqn":{"type":"string"},"iscsiInterface":{"default":"default","type":"string"},"lun":{"format":"int32","type":"integer"},"portals":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"readOnly":{"type":"boolean"},"secretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"targetPortal":{"type":"string"}},"required":["iqn","lun","targetPortal"],"type":"object","additionalProperties":false},"name":{"type":"string"},"nfs":{"properties":{"path":{"type":"string"},"readOnly":{"type":"boolean"},"server":{"type":"string"}},"required":["path","server"],"type":"object","additionalProperties":false},"persistentVolumeClaim":{"properties":{"claimName":{"type":"string"},"readOnly":{"type":"boolean"}},"required":["claimName"],"type":"object","additionalProperties":false},"photonPersistentDisk":{"properties":{"fsType":{"type":"string"},"pdID":{"type":"string"}},"required":["pdID"],"type":"object","additionalProperties":false},"portworxVolume":{"properties":{"fsType":{"type":"string"},"readOnly":{"type":"boolean"},"volumeID":{"type":"string"}},"required":["volumeID"],"type":"object","additionalProperties":false},"projected":{"properties":{"defaultMode":{"format":"int32","type":"integer"},"sources":{"items":{"properties":{"clusterTrustBundle":{"properties":{"labelSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"name":{"type":"string"},"optional":{"type":"boolean"},"path":{"type":"string"},"signerName":{"type":"string"}},"required":["path"],"type":"object","additionalProperties":false},"configMap":{"properties":{"items":{"items":{"properties":{"key":{"type":"string"},"mode":{"format":"int32","type":"integer"},"path":{"type":"string"}},"required":["key","path"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"downwardAPI":{"properties":{"items":{"$ref":"#/$defs/shared19"}},"type":"object","additionalProperties":false},"podCertificate":{"properties":{"certificateChainPath":{"type":"string"},"credentialBundlePath":{"type":"string"},"keyPath":{"type":"string"},"keyType":{"type":"string"},"maxExpirationSeconds":{"format":"int32","type":"integer"},"signerName":{"type":"string"},"userAnnotations":{"additionalProperties":{"type":"string"},"type":"object"}},"required":["keyType","signerName"],"type":"object","additionalProperties":false},"secret":{"properties":{"items":{"items":{"properties":{"key":{"type":"string"},"mode":{"format":"int32","type":"integer"},"path":{"type":"string"}},"required":["key","path"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"serviceAccountToken":{"properties":{"audience":{"type":"string"},"expirationSeconds":{"format":"int64","type":"integer"},"path":{"type":"string"}},"required":["path"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"quobyte":{"properties":{"group":{"type":"string"},"readOnly":{"type":"boolean"},"registry":{"type":"string"},"tenant":{"type":"string"},"user":{"type":"string"},"volume":{"type":"string"}},"required":["registry","volume"],"type":"object","additionalProperties":false},"rbd":{"properties":{"fsType":{"type":"string"},"image":{"type":"string"},"keyring":{"default":"/etc/ceph/keyring","type":"string"},"monitors":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"pool":{"default":"rbd","type":"string"},"readOnly":{"type":"boolean"},"secretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"user":{"default":"admin","type":"string"}},"required":["image","monitors"],"type":"object","additionalProperties":false},"scaleIO":{"properties":{"fsType":{"default":"xfs","type":"string"},"gateway":{"type":"string"},"protectionDomain":{"type":"string"},"readOnly":{"type":"boolean"},"secretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"sslEnabled":{"type":"boolean"},"storageMode":{"default":"ThinProvisioned","type":"string"},"storagePool":{"type":"string"},"system":{"type":"string"},"volumeName":{"type":"string"}},"required":["gateway","secretRef","system"],"type":"object","additionalProperties":false},"secret":{"properties":{"defaultMode":{"format":"int32","type":"integer"},"items":{"items":{"properties":{"key":{"type":"string"},"mode":{"format":"int32","type":"integer"},"path":{"type":"string"}},"required":["key","path"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"optional":{"type":"boolean"},"secretName":{"type":"string"}},"type":"object","additionalProperties":false},"storageos":{"properties":{"fsType":{"type":"string"},"readOnly":{"type":"boolean"},"secretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"volumeName":{"type":"string"},"volumeNamespace":{"type":"string"}},"type":"object","additionalProperties":false},"vsphereVolume":{"properties":{"fsType":{"type":"string"},"storagePolicyID":{"type":"string"},"storagePolicyName":{"type":"string"},"volumePath":{"type":"string"}},"required":["volumePath"],"type":"object","additionalProperties":false}},"required":["name"],"type":"object","additionalProperties":false},"split1":{"properties":{"activeDeadlineSeconds":{"format":"int64","type":"integer"},"affinity":{"properties":{"nodeAffinity":{"properties":{"preferredDuringSchedulingIgnoredDuringExecution":{"items":{"properties":{"preference":{"$ref":"#/$defs/shared2"},"weight":{"format":"int32","type":"integer"}},"required":["preference","weight"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"requiredDuringSchedulingIgnoredDuringExecution":{"properties":{"nodeSelectorTerms":{"items":{"$ref":"#/$defs/shared2"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["nodeSelectorTerms"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"podAffinity":{"$ref":"#/$defs/shared3"},"podAntiAffinity":{"$ref":"#/$defs/shared3"}},"type":"object","additionalProperties":false},"automountServiceAccountToken":{"type":"boolean"},"containers":{"$ref":"#/$defs/shared8"},"dnsConfig":{"properties":{"nameservers":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"options":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"searches":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"dnsPolicy":{"type":"string"},"enableServiceLinks":{"type":"boolean"},"ephemeralContainers":{"items":{"properties":{"args":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"command":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"env":{"$ref":"#/$defs/shared10"},"envFrom":{"$ref":"#/$defs/shared13"},"image":{"type":"string"},"imagePullPolicy":{"type":"string"},"lifecycle":{"$ref":"#/$defs/shared14"},"livenessProbe":{"$ref":"#/$defs/shared16"},"name":{"type":"string"},"ports":{"items":{"properties":{"containerPort":{"format":"int32","type":"integer"},"hostIP":{"type":"string"},"hostPort":{"format":"int32","type":"integer"},"name":{"type":"string"},"protocol":{"default":"TCP","type":"string"}},"required":["containerPort"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["containerPort","protocol"],"x-kubernetes-list-type":"map"},"readinessProbe":{"$ref":"#/$defs/shared16"},"resizePolicy":{"items":{"properties":{"resourceName":{"type":"string"},"restartPolicy":{"type":"string"}},"required":["resourceName","restartPolicy"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"resources":{"$ref":"#/$defs/shared17"},"restartPolicy":{"type":"string"},"restartPolicyRules":{"items":{"properties":{"action":{"type":"string"},"exitCodes":{"properties":{"operator":{"type":"string"},"values":{"items":{"format":"int32","type":"integer"},"type":"array","x-kubernetes-list-type":"set"}},"required":["operator"],"type":"object","additionalProperties":false}},"required":["action"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"securityContext":{"$ref":"#/$defs/shared18"},"startupProbe":{"$ref":"#/$defs/shared16"},"stdin":{"type":"boolean"},"stdinOnce":{"type":"boolean"},"targetContainerName":{"type":"string"},"terminationMessagePath":{"type":"string"},"terminationMessagePolicy":{"type":"string"},"tty":{"type":"boolean"},"volumeDevices":{"items":{"properties":{"devicePath":{"type":"string"},"name":{"type":"string"}},"required":["devicePath","name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["devicePath"],"x-kubernetes-list-type":"map"},"volumeMounts":{"items":{"properties":{"mountPath":{"type":"string"},"mountPropagation":{"type":"string"},"name":{"type":"string"},"readOnly":{"type":"boolean"},"recursiveReadOnly":{"type":"string"},"subPath":{"type":"string"},"subPathExpr":{"type":"string"}},"required":["mountPath","name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["mountPath"],"x-kubernetes-list-type":"map"},"workingDir":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"hostAliases":{"items":{"properties":{"hostnames":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"ip":{"type":"string"}},"required":["ip"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["ip"],"x-kubernetes-list-type":"map"},"hostIPC":{"type":"boolean"},"hostNetwork":{"type":"boolean"},"hostPID":{"type":"boolean"},"hostUsers":{"type":"boolean"},"hostname":{"type":"string"},"hostnameOverride":{"type":"string"},"imagePullSecrets":{"items":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"initContainers":{"$ref":"#/$defs/shared8"},"nodeName":{"type":"string"},"nodeSelector":{"additionalProperties":{"type":"string"},"type":"object","x-kubernetes-map-type":"atomic"},"os":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"overhead":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"},"preemptionPolicy":{"type":"string"},"priority":{"format":"int32","type":"integer"},"priorityClassName":{"type":"string"},"readinessGates":{"items":{"properties":{"conditionType":{"type":"string"}},"required":["conditionType"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"resourceClaims":{"items":{"properties":{"name":{"type":"string"},"resourceClaimName":{"type":"string"},"resourceClaimTemplateName":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"resources":{"$ref":"#/$defs/shared17"},"restartPolicy":{"type":"string"},"runtimeClassName":{"type":"string"},"schedulerName":{"type":"string"},"schedulingGates":{"items":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"schedulingGroup":{"properties":{"podGroupName":{"type":"string"}},"type":"object","additionalProperties":false},"securityContext":{"properties":{"appArmorProfile":{"properties":{"localhostProfile":{"type":"string"},"type":{"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"fsGroup":{"format":"int64","type":"integer"},"fsGroupChangePolicy":{"type":"string"},"runAsGroup":{"format":"int64","type":"integer"},"runAsNonRoot":{"type":"boolean"},"runAsUser":{"format":"int64","type":"integer"},"seLinuxChangePolicy":{"type":"string"},"seLinuxOptions":{"properties":{"level":{"type":"string"},"role":{"type":"string"},"type":{"type":"string"},"user":{"type":"string"}},"type":"object","additionalProperties":false},"seccompProfile":{"properties":{"localhostProfile":{"type":"string"},"type":{"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"supplementalGroups":{"items":{"format":"int64","type":"integer"},"type":"array","x-kubernetes-list-type":"atomic"},"supplementalGroupsPolicy":{"type":"string"},"sysctls":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"windowsOptions":{"properties":{"gmsaCredentialSpec":{"type":"string"},"gmsaCredentialSpecName":{"type":"string"},"hostProcess":{"type":"boolean"},"runAsUserName":{"type":"string"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"serviceAccount":{"type":"string"},"serviceAccountName":{"type":"string"},"setHostnameAsFQDN":{"type":"boolean"},"shareProcessNamespace":{"type":"boolean"},"subdomain":{"type":"string"},"terminationGracePeriodSeconds":{"format":"int64","type":"integer"},"tolerations":{"items":{"properties":{"effect":{"type":"string"},"key":{"type":"string"},"operator":{"type":"string"},"tolerationSeconds":{"format":"int64","type":"integer"},"value":{"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"topologySpreadConstraints":{"items":{"properties":{"labelSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"matchLabelKeys":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"maxSkew":{"format":"int32","type":"integer"},"minDomains":{"format":"int32","type":"integer"},"nodeAffinityPolicy":{"type":"string"},"nodeTaintsPolicy":{"type":"string"},"topologyKey":{"type":"string"},"whenUnsatisfiable":{"type":"string"}},"required":["maxSkew","topologyKey","whenUnsatisfiable"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["topologyKey","whenUnsatisfiable"],"x-kubernetes-list-type":"map"},"volumes":{"items":{"$ref":"#/$defs/split0"},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"}},"required":["containers"],"type":"object","additionalProperties":false},"split2":{"properties":{"cluster":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","x-kubernetes-validations":[{"message":"cluster reference is immutable after creation","rule":"self == oldSelf"}],"additionalProperties":false},"deploymentStrategy":{"properties":{"rollingUpdate":{"properties":{"maxSurge":{"x-kubernetes-int-or-string":true,"type":["integer","string"]},"maxUnavailable":{"x-kubernetes-int-or-string":true,"type":["integer","string"]}},"type":"object","additionalProperties":false},"type":{"type":"string"}},"type":"object","additionalProperties":false},"instances":{"default":1,"format":"int32","type":"integer"},"monitoring":{"properties":{"enablePodMonitor":{"default":false,"type":"boolean"},"podMonitorMetricRelabelings":{"$ref":"#/$defs/shared0"},"podMonitorRelabelings":{"$ref":"#/$defs/shared0"},"tls":{"properties":{"enabled":{"default":false,"type":"boolean"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"pgbouncer":{"properties":{"authQuery":{"type":"string"},"authQuerySecret":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"clientCASecret":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"clientTLSSecret":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"image":{"type":"string"},"imageCatalogRef":{"properties":{"apiGroup":{"type":"string"},"key":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"},"kind":{"type":"string"},"name":{"type":"string"}},"required":["key","kind","name"],"type":"object","x-kubernetes-map-type":"atomic","x-kubernetes-validations":[{"message":"Only ImageCatalog and ClusterImageCatalog are supported","rule":"self.kind == 'ImageCatalog' || self.kind == 'ClusterImageCatalog'"},{"message":"apiGroup must be postgresql.cnpg.io","rule":"self.apiGroup == 'postgresql.cnpg.io'"}],"additionalProperties":false},"parameters":{"additionalProperties":{"type":"string"},"type":"object"},"paused":{"default":false,"type":"boolean"},"pg_hba":{"items":{"type":"string"},"type":"array"},"poolMode":{"default":"session","enum":["session","transaction"],"type":"string"},"serverCASecret":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"serverTLSSecret":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"type":"object","x-kubernetes-validations":[{"message":"image and imageCatalogRef are mutually exclusive","rule":"!(has(self.image) && has(self.imageCatalogRef))"}],"additionalProperties":false},"serviceAccountName":{"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string","x-kubernetes-validations":[{"message":"serviceAccountName is immutable","rule":"self == oldSelf"}]},"serviceTemplate":{"properties":{"metadata":{"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"labels":{"additionalProperties":{"type":"string"},"type":"object"},"name":{"type":"string"}},"type":"object","additionalProperties":false},"spec":{"properties":{"allocateLoadBalancerNodePorts":{"type":"boolean"},"clusterIP":{"type":"string"},"clusterIPs":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"externalIPs":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"externalName":{"type":"string"},"externalTrafficPolicy":{"type":"string"},"healthCheckNodePort":{"format":"int32","type":"integer"},"internalTrafficPolicy":{"type":"string"},"ipFamilies":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"ipFamilyPolicy":{"type":"string"},"loadBalancerClass":{"type":"string"},"loadBalancerIP":{"type":"string"},"loadBalancerSourceRanges":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"ports":{"items":{"properties":{"appProtocol":{"type":"string"},"name":{"type":"string"},"nodePort":{"format":"int32","type":"integer"},"port":{"format":"int32","type":"integer"},"protocol":{"default":"TCP","type":"string"},"targetPort":{"x-kubernetes-int-or-string":true,"type":["integer","string"]}},"required":["port"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["port","protocol"],"x-kubernetes-list-type":"map"},"publishNotReadyAddresses":{"type":"boolean"},"selector":{"additionalProperties":{"type":"string"},"type":"object","x-kubernetes-map-type":"atomic"},"sessionAffinity":{"type":"string"},"sessionAffinityConfig":{"properties":{"clientIP":{"properties":{"timeoutSeconds":{"format":"int32","type":"integer"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"trafficDistribution":{"type":"string"},"type":{"type":"string"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"template":{"properties":{"metadata":{"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"labels":{"additionalProperties":{"type":"string"},"type":"object"},"name":{"type":"string"}},"type":"object","additionalProperties":false},"spec":{"$ref":"#/$defs/split1"}},"type":"object","additionalProperties":false},"type":{"default":"rw","enum":["rw","ro","r"],"type":"string"}},"required":["cluster","pgbouncer"],"type":"object","additionalProperties":false}}};
 const schema2 = {"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"creationTimestamp":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Time"},"deletionGracePeriodSeconds":{"format":"int64","type":"integer"},"deletionTimestamp":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Time"},"finalizers":{"items":{"type":"string"},"type":"array","x-kubernetes-patch-strategy":"merge"},"generateName":{"type":"string"},"generation":{"format":"int64","type":"integer"},"labels":{"additionalProperties":{"type":"string"},"type":"object"},"managedFields":{"items":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry"},"type":"array"},"name":{"type":"string"},"namespace":{"type":"string"},"ownerReferences":{"items":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference"},"type":"array","x-kubernetes-patch-merge-key":"uid","x-kubernetes-patch-strategy":"merge"},"resourceVersion":{"type":"string"},"selfLink":{"type":"string"},"uid":{"type":"string"}},"type":"object","additionalProperties":false};
 const func0 = Object.prototype.hasOwnProperty;
 const schema3 = {"format":"date-time","type":"string"};
@@ -574,10 +574,35 @@ validate2.errors = vErrors;
 return errors === 0;
 }
 
-const schema7 = {"items":{"$ref":"#/$defs/shared1"},"type":"array"};
-const schema8 = {"properties":{"action":{"default":"replace","enum":["replace","Replace","keep","Keep","drop","Drop","hashmod","HashMod","labelmap","LabelMap","labeldrop","LabelDrop","labelkeep","LabelKeep","lowercase","Lowercase","uppercase","Uppercase","keepequal","KeepEqual","dropequal","DropEqual"],"type":"string"},"modulus":{"format":"int64","type":"integer"},"regex":{"type":"string"},"replacement":{"type":"string"},"separator":{"type":"string"},"sourceLabels":{"items":{"type":"string"},"type":"array"},"targetLabel":{"type":"string"}},"type":"object","additionalProperties":false};
+const schema7 = {"properties":{"cluster":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","x-kubernetes-validations":[{"message":"cluster reference is immutable after creation","rule":"self == oldSelf"}],"additionalProperties":false},"deploymentStrategy":{"properties":{"rollingUpdate":{"properties":{"maxSurge":{"x-kubernetes-int-or-string":true,"type":["integer","string"]},"maxUnavailable":{"x-kubernetes-int-or-string":true,"type":["integer","string"]}},"type":"object","additionalProperties":false},"type":{"type":"string"}},"type":"object","additionalProperties":false},"instances":{"default":1,"format":"int32","type":"integer"},"monitoring":{"properties":{"enablePodMonitor":{"default":false,"type":"boolean"},"podMonitorMetricRelabelings":{"$ref":"#/$defs/shared0"},"podMonitorRelabelings":{"$ref":"#/$defs/shared0"},"tls":{"properties":{"enabled":{"default":false,"type":"boolean"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"pgbouncer":{"properties":{"authQuery":{"type":"string"},"authQuerySecret":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"clientCASecret":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"clientTLSSecret":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"image":{"type":"string"},"imageCatalogRef":{"properties":{"apiGroup":{"type":"string"},"key":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string"},"kind":{"type":"string"},"name":{"type":"string"}},"required":["key","kind","name"],"type":"object","x-kubernetes-map-type":"atomic","x-kubernetes-validations":[{"message":"Only ImageCatalog and ClusterImageCatalog are supported","rule":"self.kind == 'ImageCatalog' || self.kind == 'ClusterImageCatalog'"},{"message":"apiGroup must be postgresql.cnpg.io","rule":"self.apiGroup == 'postgresql.cnpg.io'"}],"additionalProperties":false},"parameters":{"additionalProperties":{"type":"string"},"type":"object"},"paused":{"default":false,"type":"boolean"},"pg_hba":{"items":{"type":"string"},"type":"array"},"poolMode":{"default":"session","enum":["session","transaction"],"type":"string"},"serverCASecret":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"serverTLSSecret":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false}},"type":"object","x-kubernetes-validations":[{"message":"image and imageCatalogRef are mutually exclusive","rule":"!(has(self.image) && has(self.imageCatalogRef))"}],"additionalProperties":false},"serviceAccountName":{"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$","type":"string","x-kubernetes-validations":[{"message":"serviceAccountName is immutable","rule":"self == oldSelf"}]},"serviceTemplate":{"properties":{"metadata":{"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"labels":{"additionalProperties":{"type":"string"},"type":"object"},"name":{"type":"string"}},"type":"object","additionalProperties":false},"spec":{"properties":{"allocateLoadBalancerNodePorts":{"type":"boolean"},"clusterIP":{"type":"string"},"clusterIPs":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"externalIPs":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"externalName":{"type":"string"},"externalTrafficPolicy":{"type":"string"},"healthCheckNodePort":{"format":"int32","type":"integer"},"internalTrafficPolicy":{"type":"string"},"ipFamilies":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"ipFamilyPolicy":{"type":"string"},"loadBalancerClass":{"type":"string"},"loadBalancerIP":{"type":"string"},"loadBalancerSourceRanges":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"ports":{"items":{"properties":{"appProtocol":{"type":"string"},"name":{"type":"string"},"nodePort":{"format":"int32","type":"integer"},"port":{"format":"int32","type":"integer"},"protocol":{"default":"TCP","type":"string"},"targetPort":{"x-kubernetes-int-or-string":true,"type":["integer","string"]}},"required":["port"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["port","protocol"],"x-kubernetes-list-type":"map"},"publishNotReadyAddresses":{"type":"boolean"},"selector":{"additionalProperties":{"type":"string"},"type":"object","x-kubernetes-map-type":"atomic"},"sessionAffinity":{"type":"string"},"sessionAffinityConfig":{"properties":{"clientIP":{"properties":{"timeoutSeconds":{"format":"int32","type":"integer"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"trafficDistribution":{"type":"string"},"type":{"type":"string"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"template":{"properties":{"metadata":{"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"labels":{"additionalProperties":{"type":"string"},"type":"object"},"name":{"type":"string"}},"type":"object","additionalProperties":false},"spec":{"$ref":"#/$defs/split1"}},"type":"object","additionalProperties":false},"type":{"default":"rw","enum":["rw","ro","r"],"type":"string"}},"required":["cluster","pgbouncer"],"type":"object","additionalProperties":false};
+const func3 = require("ajv/dist/runtime/ucs2length").default;
+const func4 = (pattern, flags) => {
+  try {
+    return new RegExp(pattern, flags);
+  } catch {
+    let re2;
+    // Ajv tells patterns apart by toString().
+    return { source: pattern, toString: () => "/" + pattern + "/u", test: (s) => (re2 ??= new (require("re2-wasm").RE2)(pattern, "u")).test(s) };
+  }
+};
+const func8 = (items, listType, keys, instancePath, schemaPath) => {
+  let errors = null;
+  const seen = new Set();
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index];
+    const id = JSON.stringify(listType === "map" ? keys.map((k) => item?.[k]) : item);
+    if (seen.has(id)) {
+      const entry = listType === "map" ? "entry (" + keys.filter((k) => item?.[k] !== undefined).map((k) => k + ": " + JSON.stringify(item[k])).join(", ") + ")" : "value " + id;
+      (errors ??= []).push({ instancePath: instancePath + "/" + index, schemaPath, keyword: "x-kubernetes-list-type", params: {}, message: "duplicate " + entry });
+    }
+    seen.add(id);
+  }
+  return errors;
+};
+const schema8 = {"items":{"$ref":"#/$defs/shared1"},"type":"array"};
+const schema9 = {"properties":{"action":{"default":"replace","enum":["replace","Replace","keep","Keep","drop","Drop","hashmod","HashMod","labelmap","LabelMap","labeldrop","LabelDrop","labelkeep","LabelKeep","lowercase","Lowercase","uppercase","Uppercase","keepequal","KeepEqual","dropequal","DropEqual"],"type":"string"},"modulus":{"format":"int64","type":"integer"},"regex":{"type":"string"},"replacement":{"type":"string"},"separator":{"type":"string"},"sourceLabels":{"items":{"type":"string"},"type":"array"},"targetLabel":{"type":"string"}},"type":"object","additionalProperties":false};
 
-function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -606,7 +631,7 @@ vErrors.push(err1);
 errors++;
 }
 if(!((((((((((((((((((((((data0 === "replace") || (data0 === "Replace")) || (data0 === "keep")) || (data0 === "Keep")) || (data0 === "drop")) || (data0 === "Drop")) || (data0 === "hashmod")) || (data0 === "HashMod")) || (data0 === "labelmap")) || (data0 === "LabelMap")) || (data0 === "labeldrop")) || (data0 === "LabelDrop")) || (data0 === "labelkeep")) || (data0 === "LabelKeep")) || (data0 === "lowercase")) || (data0 === "Lowercase")) || (data0 === "uppercase")) || (data0 === "Uppercase")) || (data0 === "keepequal")) || (data0 === "KeepEqual")) || (data0 === "dropequal")) || (data0 === "DropEqual"))){
-const err2 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema8.properties.action.enum},message:"must be equal to one of the allowed values"};
+const err2 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/enum",keyword:"enum",params:{allowedValues: schema9.properties.action.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -716,19 +741,19 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate15.errors = vErrors;
+validate16.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
 const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate15(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+if(!(validate16(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
 errors = vErrors.length;
 }
 }
@@ -743,13 +768,14 @@ vErrors.push(err0);
 }
 errors++;
 }
-validate14.errors = vErrors;
+validate15.errors = vErrors;
 return errors === 0;
 }
 
-const schema9 = {"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchFields":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false};
+const schema10 = {"properties":{"activeDeadlineSeconds":{"format":"int64","type":"integer"},"affinity":{"properties":{"nodeAffinity":{"properties":{"preferredDuringSchedulingIgnoredDuringExecution":{"items":{"properties":{"preference":{"$ref":"#/$defs/shared2"},"weight":{"format":"int32","type":"integer"}},"required":["preference","weight"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"requiredDuringSchedulingIgnoredDuringExecution":{"properties":{"nodeSelectorTerms":{"items":{"$ref":"#/$defs/shared2"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["nodeSelectorTerms"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"podAffinity":{"$ref":"#/$defs/shared3"},"podAntiAffinity":{"$ref":"#/$defs/shared3"}},"type":"object","additionalProperties":false},"automountServiceAccountToken":{"type":"boolean"},"containers":{"$ref":"#/$defs/shared8"},"dnsConfig":{"properties":{"nameservers":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"options":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"searches":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"dnsPolicy":{"type":"string"},"enableServiceLinks":{"type":"boolean"},"ephemeralContainers":{"items":{"properties":{"args":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"command":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"env":{"$ref":"#/$defs/shared10"},"envFrom":{"$ref":"#/$defs/shared13"},"image":{"type":"string"},"imagePullPolicy":{"type":"string"},"lifecycle":{"$ref":"#/$defs/shared14"},"livenessProbe":{"$ref":"#/$defs/shared16"},"name":{"type":"string"},"ports":{"items":{"properties":{"containerPort":{"format":"int32","type":"integer"},"hostIP":{"type":"string"},"hostPort":{"format":"int32","type":"integer"},"name":{"type":"string"},"protocol":{"default":"TCP","type":"string"}},"required":["containerPort"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["containerPort","protocol"],"x-kubernetes-list-type":"map"},"readinessProbe":{"$ref":"#/$defs/shared16"},"resizePolicy":{"items":{"properties":{"resourceName":{"type":"string"},"restartPolicy":{"type":"string"}},"required":["resourceName","restartPolicy"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"resources":{"$ref":"#/$defs/shared17"},"restartPolicy":{"type":"string"},"restartPolicyRules":{"items":{"properties":{"action":{"type":"string"},"exitCodes":{"properties":{"operator":{"type":"string"},"values":{"items":{"format":"int32","type":"integer"},"type":"array","x-kubernetes-list-type":"set"}},"required":["operator"],"type":"object","additionalProperties":false}},"required":["action"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"securityContext":{"$ref":"#/$defs/shared18"},"startupProbe":{"$ref":"#/$defs/shared16"},"stdin":{"type":"boolean"},"stdinOnce":{"type":"boolean"},"targetContainerName":{"type":"string"},"terminationMessagePath":{"type":"string"},"terminationMessagePolicy":{"type":"string"},"tty":{"type":"boolean"},"volumeDevices":{"items":{"properties":{"devicePath":{"type":"string"},"name":{"type":"string"}},"required":["devicePath","name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["devicePath"],"x-kubernetes-list-type":"map"},"volumeMounts":{"items":{"properties":{"mountPath":{"type":"string"},"mountPropagation":{"type":"string"},"name":{"type":"string"},"readOnly":{"type":"boolean"},"recursiveReadOnly":{"type":"string"},"subPath":{"type":"string"},"subPathExpr":{"type":"string"}},"required":["mountPath","name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["mountPath"],"x-kubernetes-list-type":"map"},"workingDir":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"hostAliases":{"items":{"properties":{"hostnames":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"ip":{"type":"string"}},"required":["ip"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["ip"],"x-kubernetes-list-type":"map"},"hostIPC":{"type":"boolean"},"hostNetwork":{"type":"boolean"},"hostPID":{"type":"boolean"},"hostUsers":{"type":"boolean"},"hostname":{"type":"string"},"hostnameOverride":{"type":"string"},"imagePullSecrets":{"items":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"initContainers":{"$ref":"#/$defs/shared8"},"nodeName":{"type":"string"},"nodeSelector":{"additionalProperties":{"type":"string"},"type":"object","x-kubernetes-map-type":"atomic"},"os":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"overhead":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"},"preemptionPolicy":{"type":"string"},"priority":{"format":"int32","type":"integer"},"priorityClassName":{"type":"string"},"readinessGates":{"items":{"properties":{"conditionType":{"type":"string"}},"required":["conditionType"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"resourceClaims":{"items":{"properties":{"name":{"type":"string"},"resourceClaimName":{"type":"string"},"resourceClaimTemplateName":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"resources":{"$ref":"#/$defs/shared17"},"restartPolicy":{"type":"string"},"runtimeClassName":{"type":"string"},"schedulerName":{"type":"string"},"schedulingGates":{"items":{"properties":{"name":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"schedulingGroup":{"properties":{"podGroupName":{"type":"string"}},"type":"object","additionalProperties":false},"securityContext":{"properties":{"appArmorProfile":{"properties":{"localhostProfile":{"type":"string"},"type":{"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"fsGroup":{"format":"int64","type":"integer"},"fsGroupChangePolicy":{"type":"string"},"runAsGroup":{"format":"int64","type":"integer"},"runAsNonRoot":{"type":"boolean"},"runAsUser":{"format":"int64","type":"integer"},"seLinuxChangePolicy":{"type":"string"},"seLinuxOptions":{"properties":{"level":{"type":"string"},"role":{"type":"string"},"type":{"type":"string"},"user":{"type":"string"}},"type":"object","additionalProperties":false},"seccompProfile":{"properties":{"localhostProfile":{"type":"string"},"type":{"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"supplementalGroups":{"items":{"format":"int64","type":"integer"},"type":"array","x-kubernetes-list-type":"atomic"},"supplementalGroupsPolicy":{"type":"string"},"sysctls":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"windowsOptions":{"properties":{"gmsaCredentialSpec":{"type":"string"},"gmsaCredentialSpecName":{"type":"string"},"hostProcess":{"type":"boolean"},"runAsUserName":{"type":"string"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"serviceAccount":{"type":"string"},"serviceAccountName":{"type":"string"},"setHostnameAsFQDN":{"type":"boolean"},"shareProcessNamespace":{"type":"boolean"},"subdomain":{"type":"string"},"terminationGracePeriodSeconds":{"format":"int64","type":"integer"},"tolerations":{"items":{"properties":{"effect":{"type":"string"},"key":{"type":"string"},"operator":{"type":"string"},"tolerationSeconds":{"format":"int64","type":"integer"},"value":{"type":"string"}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"topologySpreadConstraints":{"items":{"properties":{"labelSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"matchLabelKeys":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"maxSkew":{"format":"int32","type":"integer"},"minDomains":{"format":"int32","type":"integer"},"nodeAffinityPolicy":{"type":"string"},"nodeTaintsPolicy":{"type":"string"},"topologyKey":{"type":"string"},"whenUnsatisfiable":{"type":"string"}},"required":["maxSkew","topologyKey","whenUnsatisfiable"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["topologyKey","whenUnsatisfiable"],"x-kubernetes-list-type":"map"},"volumes":{"items":{"$ref":"#/$defs/split0"},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"}},"required":["containers"],"type":"object","additionalProperties":false};
+const schema11 = {"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchFields":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false};
 
-function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1006,16 +1032,16 @@ vErrors.push(err19);
 }
 errors++;
 }
-validate19.errors = vErrors;
+validate21.errors = vErrors;
 return errors === 0;
 }
 
-const schema10 = {"properties":{"preferredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared4"},"requiredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared7"}},"type":"object","additionalProperties":false};
-const schema11 = {"items":{"$ref":"#/$defs/shared5"},"type":"array","x-kubernetes-list-type":"atomic"};
-const schema12 = {"properties":{"podAffinityTerm":{"$ref":"#/$defs/shared6"},"weight":{"format":"int32","type":"integer"}},"required":["podAffinityTerm","weight"],"type":"object","additionalProperties":false};
-const schema13 = {"properties":{"labelSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"matchLabelKeys":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"mismatchLabelKeys":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"namespaceSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"namespaces":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"topologyKey":{"type":"string"}},"required":["topologyKey"],"type":"object","additionalProperties":false};
+const schema12 = {"properties":{"preferredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared4"},"requiredDuringSchedulingIgnoredDuringExecution":{"$ref":"#/$defs/shared7"}},"type":"object","additionalProperties":false};
+const schema13 = {"items":{"$ref":"#/$defs/shared5"},"type":"array","x-kubernetes-list-type":"atomic"};
+const schema14 = {"properties":{"podAffinityTerm":{"$ref":"#/$defs/shared6"},"weight":{"format":"int32","type":"integer"}},"required":["podAffinityTerm","weight"],"type":"object","additionalProperties":false};
+const schema15 = {"properties":{"labelSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"matchLabelKeys":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"mismatchLabelKeys":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"namespaceSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"namespaces":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"topologyKey":{"type":"string"}},"required":["topologyKey"],"type":"object","additionalProperties":false};
 
-function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1486,12 +1512,12 @@ vErrors.push(err35);
 }
 errors++;
 }
-validate25.errors = vErrors;
+validate27.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1528,8 +1554,8 @@ errors++;
 }
 }
 if(data.podAffinityTerm !== undefined){
-if(!(validate25(data.podAffinityTerm, {instancePath:instancePath+"/podAffinityTerm",parentData:data,parentDataProperty:"podAffinityTerm",rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+if(!(validate27(data.podAffinityTerm, {instancePath:instancePath+"/podAffinityTerm",parentData:data,parentDataProperty:"podAffinityTerm",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
 errors = vErrors.length;
 }
 }
@@ -1557,19 +1583,19 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate24.errors = vErrors;
+validate26.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
 const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate24(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+if(!(validate26(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
 errors = vErrors.length;
 }
 }
@@ -1584,20 +1610,20 @@ vErrors.push(err0);
 }
 errors++;
 }
-validate23.errors = vErrors;
+validate25.errors = vErrors;
 return errors === 0;
 }
 
-const schema14 = {"items":{"$ref":"#/$defs/shared6"},"type":"array","x-kubernetes-list-type":"atomic"};
+const schema16 = {"items":{"$ref":"#/$defs/shared6"},"type":"array","x-kubernetes-list-type":"atomic"};
 
-function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
 const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate25(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+if(!(validate27(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
 errors = vErrors.length;
 }
 }
@@ -1612,12 +1638,12 @@ vErrors.push(err0);
 }
 errors++;
 }
-validate29.errors = vErrors;
+validate31.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1634,14 +1660,14 @@ errors++;
 }
 }
 if(data.preferredDuringSchedulingIgnoredDuringExecution !== undefined){
-if(!(validate23(data.preferredDuringSchedulingIgnoredDuringExecution, {instancePath:instancePath+"/preferredDuringSchedulingIgnoredDuringExecution",parentData:data,parentDataProperty:"preferredDuringSchedulingIgnoredDuringExecution",rootData}))){
-vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+if(!(validate25(data.preferredDuringSchedulingIgnoredDuringExecution, {instancePath:instancePath+"/preferredDuringSchedulingIgnoredDuringExecution",parentData:data,parentDataProperty:"preferredDuringSchedulingIgnoredDuringExecution",rootData}))){
+vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
 errors = vErrors.length;
 }
 }
 if(data.requiredDuringSchedulingIgnoredDuringExecution !== undefined){
-if(!(validate29(data.requiredDuringSchedulingIgnoredDuringExecution, {instancePath:instancePath+"/requiredDuringSchedulingIgnoredDuringExecution",parentData:data,parentDataProperty:"requiredDuringSchedulingIgnoredDuringExecution",rootData}))){
-vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+if(!(validate31(data.requiredDuringSchedulingIgnoredDuringExecution, {instancePath:instancePath+"/requiredDuringSchedulingIgnoredDuringExecution",parentData:data,parentDataProperty:"requiredDuringSchedulingIgnoredDuringExecution",rootData}))){
+vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
 errors = vErrors.length;
 }
 }
@@ -1656,41 +1682,18 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate22.errors = vErrors;
+validate24.errors = vErrors;
 return errors === 0;
 }
 
-const schema15 = {"items":{"$ref":"#/$defs/shared9"},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"};
-const schema16 = {"properties":{"args":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"command":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"env":{"$ref":"#/$defs/shared10"},"envFrom":{"$ref":"#/$defs/shared13"},"image":{"type":"string"},"imagePullPolicy":{"type":"string"},"lifecycle":{"$ref":"#/$defs/shared14"},"livenessProbe":{"$ref":"#/$defs/shared16"},"name":{"type":"string"},"ports":{"items":{"properties":{"containerPort":{"format":"int32","type":"integer"},"hostIP":{"type":"string"},"hostPort":{"format":"int32","type":"integer"},"name":{"type":"string"},"protocol":{"default":"TCP","type":"string"}},"required":["containerPort"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["containerPort","protocol"],"x-kubernetes-list-type":"map"},"readinessProbe":{"$ref":"#/$defs/shared16"},"resizePolicy":{"items":{"properties":{"resourceName":{"type":"string"},"restartPolicy":{"type":"string"}},"required":["resourceName","restartPolicy"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"resources":{"$ref":"#/$defs/shared17"},"restartPolicy":{"type":"string"},"restartPolicyRules":{"items":{"properties":{"action":{"type":"string"},"exitCodes":{"properties":{"operator":{"type":"string"},"values":{"items":{"format":"int32","type":"integer"},"type":"array","x-kubernetes-list-type":"set"}},"required":["operator"],"type":"object","additionalProperties":false}},"required":["action"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"securityContext":{"$ref":"#/$defs/shared18"},"startupProbe":{"$ref":"#/$defs/shared16"},"stdin":{"type":"boolean"},"stdinOnce":{"type":"boolean"},"terminationMessagePath":{"type":"string"},"terminationMessagePolicy":{"type":"string"},"tty":{"type":"boolean"},"volumeDevices":{"items":{"properties":{"devicePath":{"type":"string"},"name":{"type":"string"}},"required":["devicePath","name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["devicePath"],"x-kubernetes-list-type":"map"},"volumeMounts":{"items":{"properties":{"mountPath":{"type":"string"},"mountPropagation":{"type":"string"},"name":{"type":"string"},"readOnly":{"type":"boolean"},"recursiveReadOnly":{"type":"string"},"subPath":{"type":"string"},"subPathExpr":{"type":"string"}},"required":["mountPath","name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["mountPath"],"x-kubernetes-list-type":"map"},"workingDir":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false};
-const func8 = (items, listType, keys, instancePath, schemaPath) => {
-  let errors = null;
-  const seen = new Set();
-  for (let index = 0; index < items.length; index++) {
-    const item = items[index];
-    const id = JSON.stringify(listType === "map" ? keys.map((k) => item?.[k]) : item);
-    if (seen.has(id)) {
-      const entry = listType === "map" ? "entry (" + keys.filter((k) => item?.[k] !== undefined).map((k) => k + ": " + JSON.stringify(item[k])).join(", ") + ")" : "value " + id;
-      (errors ??= []).push({ instancePath: instancePath + "/" + index, schemaPath, keyword: "x-kubernetes-list-type", params: {}, message: "duplicate " + entry });
-    }
-    seen.add(id);
-  }
-  return errors;
-};
-const schema17 = {"items":{"$ref":"#/$defs/shared11"},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"};
-const schema18 = {"properties":{"name":{"type":"string"},"value":{"type":"string"},"valueFrom":{"$ref":"#/$defs/shared12"}},"required":["name"],"type":"object","additionalProperties":false};
-const schema19 = {"properties":{"configMapKeyRef":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"fieldRef":{"properties":{"apiVersion":{"type":"string"},"fieldPath":{"type":"string"}},"required":["fieldPath"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"fileKeyRef":{"properties":{"key":{"type":"string"},"optional":{"default":false,"type":"boolean"},"path":{"type":"string"},"volumeName":{"type":"string"}},"required":["key","path","volumeName"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"resourceFieldRef":{"properties":{"containerName":{"type":"string"},"divisor":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"resource":{"type":"string"}},"required":["resource"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secretKeyRef":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false};
-const func4 = (pattern, flags) => {
-  try {
-    return new RegExp(pattern, flags);
-  } catch {
-    let re2;
-    // Ajv tells patterns apart by toString().
-    return { source: pattern, toString: () => "/" + pattern + "/u", test: (s) => (re2 ??= new (require("re2-wasm").RE2)(pattern, "u")).test(s) };
-  }
-};
+const schema17 = {"items":{"$ref":"#/$defs/shared9"},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"};
+const schema18 = {"properties":{"args":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"command":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"env":{"$ref":"#/$defs/shared10"},"envFrom":{"$ref":"#/$defs/shared13"},"image":{"type":"string"},"imagePullPolicy":{"type":"string"},"lifecycle":{"$ref":"#/$defs/shared14"},"livenessProbe":{"$ref":"#/$defs/shared16"},"name":{"type":"string"},"ports":{"items":{"properties":{"containerPort":{"format":"int32","type":"integer"},"hostIP":{"type":"string"},"hostPort":{"format":"int32","type":"integer"},"name":{"type":"string"},"protocol":{"default":"TCP","type":"string"}},"required":["containerPort"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["containerPort","protocol"],"x-kubernetes-list-type":"map"},"readinessProbe":{"$ref":"#/$defs/shared16"},"resizePolicy":{"items":{"properties":{"resourceName":{"type":"string"},"restartPolicy":{"type":"string"}},"required":["resourceName","restartPolicy"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"resources":{"$ref":"#/$defs/shared17"},"restartPolicy":{"type":"string"},"restartPolicyRules":{"items":{"properties":{"action":{"type":"string"},"exitCodes":{"properties":{"operator":{"type":"string"},"values":{"items":{"format":"int32","type":"integer"},"type":"array","x-kubernetes-list-type":"set"}},"required":["operator"],"type":"object","additionalProperties":false}},"required":["action"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"securityContext":{"$ref":"#/$defs/shared18"},"startupProbe":{"$ref":"#/$defs/shared16"},"stdin":{"type":"boolean"},"stdinOnce":{"type":"boolean"},"terminationMessagePath":{"type":"string"},"terminationMessagePolicy":{"type":"string"},"tty":{"type":"boolean"},"volumeDevices":{"items":{"properties":{"devicePath":{"type":"string"},"name":{"type":"string"}},"required":["devicePath","name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["devicePath"],"x-kubernetes-list-type":"map"},"volumeMounts":{"items":{"properties":{"mountPath":{"type":"string"},"mountPropagation":{"type":"string"},"name":{"type":"string"},"readOnly":{"type":"boolean"},"recursiveReadOnly":{"type":"string"},"subPath":{"type":"string"},"subPathExpr":{"type":"string"}},"required":["mountPath","name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["mountPath"],"x-kubernetes-list-type":"map"},"workingDir":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false};
+const schema19 = {"items":{"$ref":"#/$defs/shared11"},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"};
+const schema20 = {"properties":{"name":{"type":"string"},"value":{"type":"string"},"valueFrom":{"$ref":"#/$defs/shared12"}},"required":["name"],"type":"object","additionalProperties":false};
+const schema21 = {"properties":{"configMapKeyRef":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"fieldRef":{"properties":{"apiVersion":{"type":"string"},"fieldPath":{"type":"string"}},"required":["fieldPath"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"fileKeyRef":{"properties":{"key":{"type":"string"},"optional":{"default":false,"type":"boolean"},"path":{"type":"string"},"volumeName":{"type":"string"}},"required":["key","path","volumeName"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"resourceFieldRef":{"properties":{"containerName":{"type":"string"},"divisor":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"resource":{"type":"string"}},"required":["resource"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"secretKeyRef":{"properties":{"key":{"type":"string"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"required":["key"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false};
 const pattern2 = func4("^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$", "u");
 
-function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1985,7 +1988,7 @@ errors++;
 if(data12.divisor !== undefined){
 let data14 = data12.divisor;
 if((!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))) && (typeof data14 !== "string")){
-const err24 = {instancePath:instancePath+"/resourceFieldRef/divisor",schemaPath:"#/properties/resourceFieldRef/properties/divisor/type",keyword:"type",params:{type: schema19.properties.resourceFieldRef.properties.divisor.type},message:"must be integer,string"};
+const err24 = {instancePath:instancePath+"/resourceFieldRef/divisor",schemaPath:"#/properties/resourceFieldRef/properties/divisor/type",keyword:"type",params:{type: schema21.properties.resourceFieldRef.properties.divisor.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2115,12 +2118,12 @@ vErrors.push(err34);
 }
 errors++;
 }
-validate38.errors = vErrors;
+validate40.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2171,8 +2174,8 @@ errors++;
 }
 }
 if(data.valueFrom !== undefined){
-if(!(validate38(data.valueFrom, {instancePath:instancePath+"/valueFrom",parentData:data,parentDataProperty:"valueFrom",rootData}))){
-vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+if(!(validate40(data.valueFrom, {instancePath:instancePath+"/valueFrom",parentData:data,parentDataProperty:"valueFrom",rootData}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
 errors = vErrors.length;
 }
 }
@@ -2187,19 +2190,19 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate37.errors = vErrors;
+validate39.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
 const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate37(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+if(!(validate39(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
 errors = vErrors.length;
 }
 }
@@ -2219,13 +2222,13 @@ vErrors.push(err0);
 }
 errors++;
 }
-validate36.errors = vErrors;
+validate38.errors = vErrors;
 return errors === 0;
 }
 
-const schema20 = {"items":{"properties":{"configMapRef":{"properties":{"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"prefix":{"type":"string"},"secretRef":{"properties":{"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"};
+const schema22 = {"items":{"properties":{"configMapRef":{"properties":{"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"prefix":{"type":"string"},"secretRef":{"properties":{"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"};
 
-function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
@@ -2382,14 +2385,14 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate42.errors = vErrors;
+validate44.errors = vErrors;
 return errors === 0;
 }
 
-const schema21 = {"properties":{"postStart":{"$ref":"#/$defs/shared15"},"preStop":{"$ref":"#/$defs/shared15"},"stopSignal":{"type":"string"}},"type":"object","additionalProperties":false};
-const schema22 = {"properties":{"exec":{"properties":{"command":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"httpGet":{"properties":{"host":{"type":"string"},"httpHeaders":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"path":{"type":"string"},"port":{"x-kubernetes-int-or-string":true,"type":["integer","string"]},"scheme":{"type":"string"}},"required":["port"],"type":"object","additionalProperties":false},"sleep":{"properties":{"seconds":{"format":"int64","type":"integer"}},"required":["seconds"],"type":"object","additionalProperties":false},"tcpSocket":{"properties":{"host":{"type":"string"},"port":{"x-kubernetes-int-or-string":true,"type":["integer","string"]}},"required":["port"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false};
+const schema23 = {"properties":{"postStart":{"$ref":"#/$defs/shared15"},"preStop":{"$ref":"#/$defs/shared15"},"stopSignal":{"type":"string"}},"type":"object","additionalProperties":false};
+const schema24 = {"properties":{"exec":{"properties":{"command":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"httpGet":{"properties":{"host":{"type":"string"},"httpHeaders":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"path":{"type":"string"},"port":{"x-kubernetes-int-or-string":true,"type":["integer","string"]},"scheme":{"type":"string"}},"required":["port"],"type":"object","additionalProperties":false},"sleep":{"properties":{"seconds":{"format":"int64","type":"integer"}},"required":["seconds"],"type":"object","additionalProperties":false},"tcpSocket":{"properties":{"host":{"type":"string"},"port":{"x-kubernetes-int-or-string":true,"type":["integer","string"]}},"required":["port"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false};
 
-function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2599,7 +2602,7 @@ errors++;
 if(data3.port !== undefined){
 let data10 = data3.port;
 if((!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))) && (typeof data10 !== "string")){
-const err16 = {instancePath:instancePath+"/httpGet/port",schemaPath:"#/properties/httpGet/properties/port/type",keyword:"type",params:{type: schema22.properties.httpGet.properties.port.type},message:"must be integer,string"};
+const err16 = {instancePath:instancePath+"/httpGet/port",schemaPath:"#/properties/httpGet/properties/port/type",keyword:"type",params:{type: schema24.properties.httpGet.properties.port.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2723,7 +2726,7 @@ errors++;
 if(data14.port !== undefined){
 let data16 = data14.port;
 if((!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))) && (typeof data16 !== "string")){
-const err26 = {instancePath:instancePath+"/tcpSocket/port",schemaPath:"#/properties/tcpSocket/properties/port/type",keyword:"type",params:{type: schema22.properties.tcpSocket.properties.port.type},message:"must be integer,string"};
+const err26 = {instancePath:instancePath+"/tcpSocket/port",schemaPath:"#/properties/tcpSocket/properties/port/type",keyword:"type",params:{type: schema24.properties.tcpSocket.properties.port.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2756,12 +2759,12 @@ vErrors.push(err28);
 }
 errors++;
 }
-validate45.errors = vErrors;
+validate47.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2778,14 +2781,14 @@ errors++;
 }
 }
 if(data.postStart !== undefined){
-if(!(validate45(data.postStart, {instancePath:instancePath+"/postStart",parentData:data,parentDataProperty:"postStart",rootData}))){
-vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+if(!(validate47(data.postStart, {instancePath:instancePath+"/postStart",parentData:data,parentDataProperty:"postStart",rootData}))){
+vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
 errors = vErrors.length;
 }
 }
 if(data.preStop !== undefined){
-if(!(validate45(data.preStop, {instancePath:instancePath+"/preStop",parentData:data,parentDataProperty:"preStop",rootData}))){
-vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+if(!(validate47(data.preStop, {instancePath:instancePath+"/preStop",parentData:data,parentDataProperty:"preStop",rootData}))){
+vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
 errors = vErrors.length;
 }
 }
@@ -2812,18 +2815,18 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate44.errors = vErrors;
+validate46.errors = vErrors;
 return errors === 0;
 }
 
-const schema23 = {"properties":{"exec":{"properties":{"command":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"failureThreshold":{"format":"int32","type":"integer"},"grpc":{"properties":{"port":{"format":"int32","type":"integer"},"service":{"default":"","type":"string"}},"required":["port"],"type":"object","additionalProperties":false},"httpGet":{"properties":{"host":{"type":"string"},"httpHeaders":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"path":{"type":"string"},"port":{"x-kubernetes-int-or-string":true,"type":["integer","string"]},"scheme":{"type":"string"}},"required":["port"],"type":"object","additionalProperties":false},"initialDelaySeconds":{"format":"int32","type":"integer"},"periodSeconds":{"format":"int32","type":"integer"},"successThreshold":{"format":"int32","type":"integer"},"tcpSocket":{"properties":{"host":{"type":"string"},"port":{"x-kubernetes-int-or-string":true,"type":["integer","string"]}},"required":["port"],"type":"object","additionalProperties":false},"terminationGracePeriodSeconds":{"format":"int64","type":"integer"},"timeoutSeconds":{"format":"int32","type":"integer"}},"type":"object","additionalProperties":false};
+const schema25 = {"properties":{"exec":{"properties":{"command":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"failureThreshold":{"format":"int32","type":"integer"},"grpc":{"properties":{"port":{"format":"int32","type":"integer"},"service":{"default":"","type":"string"}},"required":["port"],"type":"object","additionalProperties":false},"httpGet":{"properties":{"host":{"type":"string"},"httpHeaders":{"items":{"properties":{"name":{"type":"string"},"value":{"type":"string"}},"required":["name","value"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"path":{"type":"string"},"port":{"x-kubernetes-int-or-string":true,"type":["integer","string"]},"scheme":{"type":"string"}},"required":["port"],"type":"object","additionalProperties":false},"initialDelaySeconds":{"format":"int32","type":"integer"},"periodSeconds":{"format":"int32","type":"integer"},"successThreshold":{"format":"int32","type":"integer"},"tcpSocket":{"properties":{"host":{"type":"string"},"port":{"x-kubernetes-int-or-string":true,"type":["integer","string"]}},"required":["port"],"type":"object","additionalProperties":false},"terminationGracePeriodSeconds":{"format":"int64","type":"integer"},"timeoutSeconds":{"format":"int32","type":"integer"}},"type":"object","additionalProperties":false};
 
-function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func0.call(schema23.properties, key0))){
+if(!(func0.call(schema25.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -3103,7 +3106,7 @@ errors++;
 if(data7.port !== undefined){
 let data14 = data7.port;
 if((!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))) && (typeof data14 !== "string")){
-const err22 = {instancePath:instancePath+"/httpGet/port",schemaPath:"#/properties/httpGet/properties/port/type",keyword:"type",params:{type: schema23.properties.httpGet.properties.port.type},message:"must be integer,string"};
+const err22 = {instancePath:instancePath+"/httpGet/port",schemaPath:"#/properties/httpGet/properties/port/type",keyword:"type",params:{type: schema25.properties.httpGet.properties.port.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -3216,7 +3219,7 @@ errors++;
 if(data19.port !== undefined){
 let data21 = data19.port;
 if((!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))) && (typeof data21 !== "string")){
-const err31 = {instancePath:instancePath+"/tcpSocket/port",schemaPath:"#/properties/tcpSocket/properties/port/type",keyword:"type",params:{type: schema23.properties.tcpSocket.properties.port.type},message:"must be integer,string"};
+const err31 = {instancePath:instancePath+"/tcpSocket/port",schemaPath:"#/properties/tcpSocket/properties/port/type",keyword:"type",params:{type: schema25.properties.tcpSocket.properties.port.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -3275,13 +3278,13 @@ vErrors.push(err35);
 }
 errors++;
 }
-validate49.errors = vErrors;
+validate51.errors = vErrors;
 return errors === 0;
 }
 
-const schema24 = {"properties":{"claims":{"items":{"properties":{"name":{"type":"string"},"request":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"limits":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"},"requests":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"}},"type":"object","additionalProperties":false};
+const schema26 = {"properties":{"claims":{"items":{"properties":{"name":{"type":"string"},"request":{"type":"string"}},"required":["name"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-map-keys":["name"],"x-kubernetes-list-type":"map"},"limits":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"},"requests":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"}},"type":"object","additionalProperties":false};
 
-function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3385,7 +3388,7 @@ if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 for(const key2 in data4){
 let data5 = data4[key2];
 if((!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))) && (typeof data5 !== "string")){
-const err7 = {instancePath:instancePath+"/limits/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/limits/additionalProperties/type",keyword:"type",params:{type: schema24.properties.limits.additionalProperties.type},message:"must be integer,string"};
+const err7 = {instancePath:instancePath+"/limits/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/limits/additionalProperties/type",keyword:"type",params:{type: schema26.properties.limits.additionalProperties.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3425,7 +3428,7 @@ if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 for(const key3 in data6){
 let data7 = data6[key3];
 if((!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))) && (typeof data7 !== "string")){
-const err10 = {instancePath:instancePath+"/requests/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/requests/additionalProperties/type",keyword:"type",params:{type: schema24.properties.requests.additionalProperties.type},message:"must be integer,string"};
+const err10 = {instancePath:instancePath+"/requests/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/requests/additionalProperties/type",keyword:"type",params:{type: schema26.properties.requests.additionalProperties.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3470,18 +3473,18 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate52.errors = vErrors;
+validate54.errors = vErrors;
 return errors === 0;
 }
 
-const schema25 = {"properties":{"allowPrivilegeEscalation":{"type":"boolean"},"appArmorProfile":{"properties":{"localhostProfile":{"type":"string"},"type":{"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"capabilities":{"properties":{"add":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"drop":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"privileged":{"type":"boolean"},"procMount":{"type":"string"},"readOnlyRootFilesystem":{"type":"boolean"},"runAsGroup":{"format":"int64","type":"integer"},"runAsNonRoot":{"type":"boolean"},"runAsUser":{"format":"int64","type":"integer"},"seLinuxOptions":{"properties":{"level":{"type":"string"},"role":{"type":"string"},"type":{"type":"string"},"user":{"type":"string"}},"type":"object","additionalProperties":false},"seccompProfile":{"properties":{"localhostProfile":{"type":"string"},"type":{"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"windowsOptions":{"properties":{"gmsaCredentialSpec":{"type":"string"},"gmsaCredentialSpecName":{"type":"string"},"hostProcess":{"type":"boolean"},"runAsUserName":{"type":"string"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false};
+const schema27 = {"properties":{"allowPrivilegeEscalation":{"type":"boolean"},"appArmorProfile":{"properties":{"localhostProfile":{"type":"string"},"type":{"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"capabilities":{"properties":{"add":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"drop":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"privileged":{"type":"boolean"},"procMount":{"type":"string"},"readOnlyRootFilesystem":{"type":"boolean"},"runAsGroup":{"format":"int64","type":"integer"},"runAsNonRoot":{"type":"boolean"},"runAsUser":{"format":"int64","type":"integer"},"seLinuxOptions":{"properties":{"level":{"type":"string"},"role":{"type":"string"},"type":{"type":"string"},"user":{"type":"string"}},"type":"object","additionalProperties":false},"seccompProfile":{"properties":{"localhostProfile":{"type":"string"},"type":{"type":"string"}},"required":["type"],"type":"object","additionalProperties":false},"windowsOptions":{"properties":{"gmsaCredentialSpec":{"type":"string"},"gmsaCredentialSpecName":{"type":"string"},"hostProcess":{"type":"boolean"},"runAsUserName":{"type":"string"}},"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false};
 
-function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func0.call(schema25.properties, key0))){
+if(!(func0.call(schema27.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -3944,12 +3947,12 @@ vErrors.push(err36);
 }
 errors++;
 }
-validate54.errors = vErrors;
+validate56.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -3964,7 +3967,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func0.call(schema16.properties, key0))){
+if(!(func0.call(schema18.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -4032,14 +4035,14 @@ errors++;
 }
 }
 if(data.env !== undefined){
-if(!(validate36(data.env, {instancePath:instancePath+"/env",parentData:data,parentDataProperty:"env",rootData}))){
-vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+if(!(validate38(data.env, {instancePath:instancePath+"/env",parentData:data,parentDataProperty:"env",rootData}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
 errors = vErrors.length;
 }
 }
 if(data.envFrom !== undefined){
-if(!(validate42(data.envFrom, {instancePath:instancePath+"/envFrom",parentData:data,parentDataProperty:"envFrom",rootData}))){
-vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+if(!(validate44(data.envFrom, {instancePath:instancePath+"/envFrom",parentData:data,parentDataProperty:"envFrom",rootData}))){
+vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
 errors = vErrors.length;
 }
 }
@@ -4068,14 +4071,14 @@ errors++;
 }
 }
 if(data.lifecycle !== undefined){
-if(!(validate44(data.lifecycle, {instancePath:instancePath+"/lifecycle",parentData:data,parentDataProperty:"lifecycle",rootData}))){
-vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
+if(!(validate46(data.lifecycle, {instancePath:instancePath+"/lifecycle",parentData:data,parentDataProperty:"lifecycle",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
 errors = vErrors.length;
 }
 }
 if(data.livenessProbe !== undefined){
-if(!(validate49(data.livenessProbe, {instancePath:instancePath+"/livenessProbe",parentData:data,parentDataProperty:"livenessProbe",rootData}))){
-vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
+if(!(validate51(data.livenessProbe, {instancePath:instancePath+"/livenessProbe",parentData:data,parentDataProperty:"livenessProbe",rootData}))){
+vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
 errors = vErrors.length;
 }
 }
@@ -4212,8 +4215,8 @@ errors++;
 }
 }
 if(data.readinessProbe !== undefined){
-if(!(validate49(data.readinessProbe, {instancePath:instancePath+"/readinessProbe",parentData:data,parentDataProperty:"readinessProbe",rootData}))){
-vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
+if(!(validate51(data.readinessProbe, {instancePath:instancePath+"/readinessProbe",parentData:data,parentDataProperty:"readinessProbe",rootData}))){
+vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
 errors = vErrors.length;
 }
 }
@@ -4305,8 +4308,8 @@ errors++;
 }
 }
 if(data.resources !== undefined){
-if(!(validate52(data.resources, {instancePath:instancePath+"/resources",parentData:data,parentDataProperty:"resources",rootData}))){
-vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
+if(!(validate54(data.resources, {instancePath:instancePath+"/resources",parentData:data,parentDataProperty:"resources",rootData}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
 }
@@ -4471,14 +4474,14 @@ errors++;
 }
 }
 if(data.securityContext !== undefined){
-if(!(validate54(data.securityContext, {instancePath:instancePath+"/securityContext",parentData:data,parentDataProperty:"securityContext",rootData}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+if(!(validate56(data.securityContext, {instancePath:instancePath+"/securityContext",parentData:data,parentDataProperty:"securityContext",rootData}))){
+vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
 errors = vErrors.length;
 }
 }
 if(data.startupProbe !== undefined){
-if(!(validate49(data.startupProbe, {instancePath:instancePath+"/startupProbe",parentData:data,parentDataProperty:"startupProbe",rootData}))){
-vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
+if(!(validate51(data.startupProbe, {instancePath:instancePath+"/startupProbe",parentData:data,parentDataProperty:"startupProbe",rootData}))){
+vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
 errors = vErrors.length;
 }
 }
@@ -4809,19 +4812,19 @@ vErrors.push(err62);
 }
 errors++;
 }
-validate35.errors = vErrors;
+validate37.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
 const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate35(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+if(!(validate37(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
 errors = vErrors.length;
 }
 }
@@ -4841,14 +4844,15 @@ vErrors.push(err0);
 }
 errors++;
 }
-validate34.errors = vErrors;
+validate36.errors = vErrors;
 return errors === 0;
 }
 
-const schema26 = {"items":{"$ref":"#/$defs/shared20"},"type":"array","x-kubernetes-list-type":"atomic"};
-const schema27 = {"properties":{"fieldRef":{"properties":{"apiVersion":{"type":"string"},"fieldPath":{"type":"string"}},"required":["fieldPath"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"mode":{"format":"int32","type":"integer"},"path":{"type":"string"},"resourceFieldRef":{"properties":{"containerName":{"type":"string"},"divisor":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"resource":{"type":"string"}},"required":["resource"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"required":["path"],"type":"object","additionalProperties":false};
+const schema28 = {"properties":{"awsElasticBlockStore":{"properties":{"fsType":{"type":"string"},"partition":{"format":"int32","type":"integer"},"readOnly":{"type":"boolean"},"volumeID":{"type":"string"}},"required":["volumeID"],"type":"object","additionalProperties":false},"azureDisk":{"properties":{"cachingMode":{"type":"string"},"diskName":{"type":"string"},"diskURI":{"type":"string"},"fsType":{"default":"ext4","type":"string"},"kind":{"type":"string"},"readOnly":{"default":false,"type":"boolean"}},"required":["diskName","diskURI"],"type":"object","additionalProperties":false},"azureFile":{"properties":{"readOnly":{"type":"boolean"},"secretName":{"type":"string"},"shareName":{"type":"string"}},"required":["secretName","shareName"],"type":"object","additionalProperties":false},"cephfs":{"properties":{"monitors":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"path":{"type":"string"},"readOnly":{"type":"boolean"},"secretFile":{"type":"string"},"secretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"user":{"type":"string"}},"required":["monitors"],"type":"object","additionalProperties":false},"cinder":{"properties":{"fsType":{"type":"string"},"readOnly":{"type":"boolean"},"secretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"volumeID":{"type":"string"}},"required":["volumeID"],"type":"object","additionalProperties":false},"configMap":{"properties":{"defaultMode":{"format":"int32","type":"integer"},"items":{"items":{"properties":{"key":{"type":"string"},"mode":{"format":"int32","type":"integer"},"path":{"type":"string"}},"required":["key","path"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"csi":{"properties":{"driver":{"type":"string"},"fsType":{"type":"string"},"nodePublishSecretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"readOnly":{"type":"boolean"},"volumeAttributes":{"additionalProperties":{"type":"string"},"type":"object"}},"required":["driver"],"type":"object","additionalProperties":false},"downwardAPI":{"properties":{"defaultMode":{"format":"int32","type":"integer"},"items":{"$ref":"#/$defs/shared19"}},"type":"object","additionalProperties":false},"emptyDir":{"properties":{"medium":{"type":"string"},"sizeLimit":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]}},"type":"object","additionalProperties":false},"ephemeral":{"properties":{"volumeClaimTemplate":{"properties":{"metadata":{"type":"object","additionalProperties":false},"spec":{"properties":{"accessModes":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"dataSource":{"properties":{"apiGroup":{"type":"string"},"kind":{"type":"string"},"name":{"type":"string"}},"required":["kind","name"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"dataSourceRef":{"properties":{"apiGroup":{"type":"string"},"kind":{"type":"string"},"name":{"type":"string"},"namespace":{"type":"string"}},"required":["kind","name"],"type":"object","additionalProperties":false},"resources":{"properties":{"limits":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"},"requests":{"additionalProperties":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"type":"object"}},"type":"object","additionalProperties":false},"selector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"storageClassName":{"type":"string"},"volumeAttributesClassName":{"type":"string"},"volumeMode":{"type":"string"},"volumeName":{"type":"string"}},"type":"object","additionalProperties":false}},"required":["spec"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"fc":{"properties":{"fsType":{"type":"string"},"lun":{"format":"int32","type":"integer"},"readOnly":{"type":"boolean"},"targetWWNs":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"wwids":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"flexVolume":{"properties":{"driver":{"type":"string"},"fsType":{"type":"string"},"options":{"additionalProperties":{"type":"string"},"type":"object"},"readOnly":{"type":"boolean"},"secretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"required":["driver"],"type":"object","additionalProperties":false},"flocker":{"properties":{"datasetName":{"type":"string"},"datasetUUID":{"type":"string"}},"type":"object","additionalProperties":false},"gcePersistentDisk":{"properties":{"fsType":{"type":"string"},"partition":{"format":"int32","type":"integer"},"pdName":{"type":"string"},"readOnly":{"type":"boolean"}},"required":["pdName"],"type":"object","additionalProperties":false},"gitRepo":{"properties":{"directory":{"type":"string"},"repository":{"type":"string"},"revision":{"type":"string"}},"required":["repository"],"type":"object","additionalProperties":false},"glusterfs":{"properties":{"endpoints":{"type":"string"},"path":{"type":"string"},"readOnly":{"type":"boolean"}},"required":["endpoints","path"],"type":"object","additionalProperties":false},"hostPath":{"properties":{"path":{"type":"string"},"type":{"type":"string"}},"required":["path"],"type":"object","additionalProperties":false},"image":{"properties":{"pullPolicy":{"type":"string"},"reference":{"type":"string"}},"type":"object","additionalProperties":false},"iscsi":{"properties":{"chapAuthDiscovery":{"type":"boolean"},"chapAuthSession":{"type":"boolean"},"fsType":{"type":"string"},"initiatorName":{"type":"string"},"iqn":{"type":"string"},"iscsiInterface":{"default":"default","type":"string"},"lun":{"format":"int32","type":"integer"},"portals":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"readOnly":{"type":"boolean"},"secretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"targetPortal":{"type":"string"}},"required":["iqn","lun","targetPortal"],"type":"object","additionalProperties":false},"name":{"type":"string"},"nfs":{"properties":{"path":{"type":"string"},"readOnly":{"type":"boolean"},"server":{"type":"string"}},"required":["path","server"],"type":"object","additionalProperties":false},"persistentVolumeClaim":{"properties":{"claimName":{"type":"string"},"readOnly":{"type":"boolean"}},"required":["claimName"],"type":"object","additionalProperties":false},"photonPersistentDisk":{"properties":{"fsType":{"type":"string"},"pdID":{"type":"string"}},"required":["pdID"],"type":"object","additionalProperties":false},"portworxVolume":{"properties":{"fsType":{"type":"string"},"readOnly":{"type":"boolean"},"volumeID":{"type":"string"}},"required":["volumeID"],"type":"object","additionalProperties":false},"projected":{"properties":{"defaultMode":{"format":"int32","type":"integer"},"sources":{"items":{"properties":{"clusterTrustBundle":{"properties":{"labelSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"name":{"type":"string"},"optional":{"type":"boolean"},"path":{"type":"string"},"signerName":{"type":"string"}},"required":["path"],"type":"object","additionalProperties":false},"configMap":{"properties":{"items":{"items":{"properties":{"key":{"type":"string"},"mode":{"format":"int32","type":"integer"},"path":{"type":"string"}},"required":["key","path"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"downwardAPI":{"properties":{"items":{"$ref":"#/$defs/shared19"}},"type":"object","additionalProperties":false},"podCertificate":{"properties":{"certificateChainPath":{"type":"string"},"credentialBundlePath":{"type":"string"},"keyPath":{"type":"string"},"keyType":{"type":"string"},"maxExpirationSeconds":{"format":"int32","type":"integer"},"signerName":{"type":"string"},"userAnnotations":{"additionalProperties":{"type":"string"},"type":"object"}},"required":["keyType","signerName"],"type":"object","additionalProperties":false},"secret":{"properties":{"items":{"items":{"properties":{"key":{"type":"string"},"mode":{"format":"int32","type":"integer"},"path":{"type":"string"}},"required":["key","path"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"name":{"default":"","type":"string"},"optional":{"type":"boolean"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"serviceAccountToken":{"properties":{"audience":{"type":"string"},"expirationSeconds":{"format":"int64","type":"integer"},"path":{"type":"string"}},"required":["path"],"type":"object","additionalProperties":false}},"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"}},"type":"object","additionalProperties":false},"quobyte":{"properties":{"group":{"type":"string"},"readOnly":{"type":"boolean"},"registry":{"type":"string"},"tenant":{"type":"string"},"user":{"type":"string"},"volume":{"type":"string"}},"required":["registry","volume"],"type":"object","additionalProperties":false},"rbd":{"properties":{"fsType":{"type":"string"},"image":{"type":"string"},"keyring":{"default":"/etc/ceph/keyring","type":"string"},"monitors":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"},"pool":{"default":"rbd","type":"string"},"readOnly":{"type":"boolean"},"secretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"user":{"default":"admin","type":"string"}},"required":["image","monitors"],"type":"object","additionalProperties":false},"scaleIO":{"properties":{"fsType":{"default":"xfs","type":"string"},"gateway":{"type":"string"},"protectionDomain":{"type":"string"},"readOnly":{"type":"boolean"},"secretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"sslEnabled":{"type":"boolean"},"storageMode":{"default":"ThinProvisioned","type":"string"},"storagePool":{"type":"string"},"system":{"type":"string"},"volumeName":{"type":"string"}},"required":["gateway","secretRef","system"],"type":"object","additionalProperties":false},"secret":{"properties":{"defaultMode":{"format":"int32","type":"integer"},"items":{"items":{"properties":{"key":{"type":"string"},"mode":{"format":"int32","type":"integer"},"path":{"type":"string"}},"required":["key","path"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"optional":{"type":"boolean"},"secretName":{"type":"string"}},"type":"object","additionalProperties":false},"storageos":{"properties":{"fsType":{"type":"string"},"readOnly":{"type":"boolean"},"secretRef":{"properties":{"name":{"default":"","type":"string"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"volumeName":{"type":"string"},"volumeNamespace":{"type":"string"}},"type":"object","additionalProperties":false},"vsphereVolume":{"properties":{"fsType":{"type":"string"},"storagePolicyID":{"type":"string"},"storagePolicyName":{"type":"string"},"volumePath":{"type":"string"}},"required":["volumePath"],"type":"object","additionalProperties":false}},"required":["name"],"type":"object","additionalProperties":false};
+const schema29 = {"items":{"$ref":"#/$defs/shared20"},"type":"array","x-kubernetes-list-type":"atomic"};
+const schema30 = {"properties":{"fieldRef":{"properties":{"apiVersion":{"type":"string"},"fieldPath":{"type":"string"}},"required":["fieldPath"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"mode":{"format":"int32","type":"integer"},"path":{"type":"string"},"resourceFieldRef":{"properties":{"containerName":{"type":"string"},"divisor":{"pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$","x-kubernetes-int-or-string":true,"type":["integer","string"]},"resource":{"type":"string"}},"required":["resource"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false}},"required":["path"],"type":"object","additionalProperties":false};
 
-function validate70(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate73(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -5000,7 +5004,7 @@ errors++;
 if(data5.divisor !== undefined){
 let data7 = data5.divisor;
 if((!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))) && (typeof data7 !== "string")){
-const err12 = {instancePath:instancePath+"/resourceFieldRef/divisor",schemaPath:"#/properties/resourceFieldRef/properties/divisor/type",keyword:"type",params:{type: schema27.properties.resourceFieldRef.properties.divisor.type},message:"must be integer,string"};
+const err12 = {instancePath:instancePath+"/resourceFieldRef/divisor",schemaPath:"#/properties/resourceFieldRef/properties/divisor/type",keyword:"type",params:{type: schema30.properties.resourceFieldRef.properties.divisor.type},message:"must be integer,string"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -5057,19 +5061,19 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate70.errors = vErrors;
+validate73.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
 const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate70(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
+if(!(validate73(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
 errors = vErrors.length;
 }
 }
@@ -5084,12 +5088,9366 @@ vErrors.push(err0);
 }
 errors++;
 }
-validate69.errors = vErrors;
+validate72.errors = vErrors;
 return errors === 0;
 }
 
-const func3 = require("ajv/dist/runtime/ucs2length").default;
+
+function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func0.call(schema28.properties, key0))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.awsElasticBlockStore !== undefined){
+let data0 = data.awsElasticBlockStore;
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+if(data0.volumeID === undefined){
+const err2 = {instancePath:instancePath+"/awsElasticBlockStore",schemaPath:"#/properties/awsElasticBlockStore/required",keyword:"required",params:{missingProperty: "volumeID"},message:"must have required property '"+"volumeID"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+for(const key1 in data0){
+if(!((((key1 === "fsType") || (key1 === "partition")) || (key1 === "readOnly")) || (key1 === "volumeID"))){
+const err3 = {instancePath:instancePath+"/awsElasticBlockStore",schemaPath:"#/properties/awsElasticBlockStore/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data0.fsType !== undefined){
+if(typeof data0.fsType !== "string"){
+const err4 = {instancePath:instancePath+"/awsElasticBlockStore/fsType",schemaPath:"#/properties/awsElasticBlockStore/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data0.partition !== undefined){
+let data2 = data0.partition;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err5 = {instancePath:instancePath+"/awsElasticBlockStore/partition",schemaPath:"#/properties/awsElasticBlockStore/properties/partition/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data0.readOnly !== undefined){
+if(typeof data0.readOnly !== "boolean"){
+const err6 = {instancePath:instancePath+"/awsElasticBlockStore/readOnly",schemaPath:"#/properties/awsElasticBlockStore/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data0.volumeID !== undefined){
+if(typeof data0.volumeID !== "string"){
+const err7 = {instancePath:instancePath+"/awsElasticBlockStore/volumeID",schemaPath:"#/properties/awsElasticBlockStore/properties/volumeID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/awsElasticBlockStore",schemaPath:"#/properties/awsElasticBlockStore/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.azureDisk !== undefined){
+let data5 = data.azureDisk;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.diskName === undefined){
+const err9 = {instancePath:instancePath+"/azureDisk",schemaPath:"#/properties/azureDisk/required",keyword:"required",params:{missingProperty: "diskName"},message:"must have required property '"+"diskName"+"'"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data5.diskURI === undefined){
+const err10 = {instancePath:instancePath+"/azureDisk",schemaPath:"#/properties/azureDisk/required",keyword:"required",params:{missingProperty: "diskURI"},message:"must have required property '"+"diskURI"+"'"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+for(const key2 in data5){
+if(!((((((key2 === "cachingMode") || (key2 === "diskName")) || (key2 === "diskURI")) || (key2 === "fsType")) || (key2 === "kind")) || (key2 === "readOnly"))){
+const err11 = {instancePath:instancePath+"/azureDisk",schemaPath:"#/properties/azureDisk/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data5.cachingMode !== undefined){
+if(typeof data5.cachingMode !== "string"){
+const err12 = {instancePath:instancePath+"/azureDisk/cachingMode",schemaPath:"#/properties/azureDisk/properties/cachingMode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data5.diskName !== undefined){
+if(typeof data5.diskName !== "string"){
+const err13 = {instancePath:instancePath+"/azureDisk/diskName",schemaPath:"#/properties/azureDisk/properties/diskName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data5.diskURI !== undefined){
+if(typeof data5.diskURI !== "string"){
+const err14 = {instancePath:instancePath+"/azureDisk/diskURI",schemaPath:"#/properties/azureDisk/properties/diskURI/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data5.fsType !== undefined){
+if(typeof data5.fsType !== "string"){
+const err15 = {instancePath:instancePath+"/azureDisk/fsType",schemaPath:"#/properties/azureDisk/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data5.kind !== undefined){
+if(typeof data5.kind !== "string"){
+const err16 = {instancePath:instancePath+"/azureDisk/kind",schemaPath:"#/properties/azureDisk/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data5.readOnly !== undefined){
+if(typeof data5.readOnly !== "boolean"){
+const err17 = {instancePath:instancePath+"/azureDisk/readOnly",schemaPath:"#/properties/azureDisk/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/azureDisk",schemaPath:"#/properties/azureDisk/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data.azureFile !== undefined){
+let data12 = data.azureFile;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+if(data12.secretName === undefined){
+const err19 = {instancePath:instancePath+"/azureFile",schemaPath:"#/properties/azureFile/required",keyword:"required",params:{missingProperty: "secretName"},message:"must have required property '"+"secretName"+"'"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+if(data12.shareName === undefined){
+const err20 = {instancePath:instancePath+"/azureFile",schemaPath:"#/properties/azureFile/required",keyword:"required",params:{missingProperty: "shareName"},message:"must have required property '"+"shareName"+"'"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+for(const key3 in data12){
+if(!(((key3 === "readOnly") || (key3 === "secretName")) || (key3 === "shareName"))){
+const err21 = {instancePath:instancePath+"/azureFile",schemaPath:"#/properties/azureFile/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data12.readOnly !== undefined){
+if(typeof data12.readOnly !== "boolean"){
+const err22 = {instancePath:instancePath+"/azureFile/readOnly",schemaPath:"#/properties/azureFile/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data12.secretName !== undefined){
+if(typeof data12.secretName !== "string"){
+const err23 = {instancePath:instancePath+"/azureFile/secretName",schemaPath:"#/properties/azureFile/properties/secretName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data12.shareName !== undefined){
+if(typeof data12.shareName !== "string"){
+const err24 = {instancePath:instancePath+"/azureFile/shareName",schemaPath:"#/properties/azureFile/properties/shareName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/azureFile",schemaPath:"#/properties/azureFile/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data.cephfs !== undefined){
+let data16 = data.cephfs;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.monitors === undefined){
+const err26 = {instancePath:instancePath+"/cephfs",schemaPath:"#/properties/cephfs/required",keyword:"required",params:{missingProperty: "monitors"},message:"must have required property '"+"monitors"+"'"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+for(const key4 in data16){
+if(!((((((key4 === "monitors") || (key4 === "path")) || (key4 === "readOnly")) || (key4 === "secretFile")) || (key4 === "secretRef")) || (key4 === "user"))){
+const err27 = {instancePath:instancePath+"/cephfs",schemaPath:"#/properties/cephfs/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data16.monitors !== undefined){
+let data17 = data16.monitors;
+if(Array.isArray(data17)){
+const len0 = data17.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data17[i0] !== "string"){
+const err28 = {instancePath:instancePath+"/cephfs/monitors/" + i0,schemaPath:"#/properties/cephfs/properties/monitors/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/cephfs/monitors",schemaPath:"#/properties/cephfs/properties/monitors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data16.path !== undefined){
+if(typeof data16.path !== "string"){
+const err30 = {instancePath:instancePath+"/cephfs/path",schemaPath:"#/properties/cephfs/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data16.readOnly !== undefined){
+if(typeof data16.readOnly !== "boolean"){
+const err31 = {instancePath:instancePath+"/cephfs/readOnly",schemaPath:"#/properties/cephfs/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data16.secretFile !== undefined){
+if(typeof data16.secretFile !== "string"){
+const err32 = {instancePath:instancePath+"/cephfs/secretFile",schemaPath:"#/properties/cephfs/properties/secretFile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data16.secretRef !== undefined){
+let data22 = data16.secretRef;
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+for(const key5 in data22){
+if(!(key5 === "name")){
+const err33 = {instancePath:instancePath+"/cephfs/secretRef",schemaPath:"#/properties/cephfs/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data22.name !== undefined){
+if(typeof data22.name !== "string"){
+const err34 = {instancePath:instancePath+"/cephfs/secretRef/name",schemaPath:"#/properties/cephfs/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/cephfs/secretRef",schemaPath:"#/properties/cephfs/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data16.user !== undefined){
+if(typeof data16.user !== "string"){
+const err36 = {instancePath:instancePath+"/cephfs/user",schemaPath:"#/properties/cephfs/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/cephfs",schemaPath:"#/properties/cephfs/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data.cinder !== undefined){
+let data25 = data.cinder;
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+if(data25.volumeID === undefined){
+const err38 = {instancePath:instancePath+"/cinder",schemaPath:"#/properties/cinder/required",keyword:"required",params:{missingProperty: "volumeID"},message:"must have required property '"+"volumeID"+"'"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+for(const key6 in data25){
+if(!((((key6 === "fsType") || (key6 === "readOnly")) || (key6 === "secretRef")) || (key6 === "volumeID"))){
+const err39 = {instancePath:instancePath+"/cinder",schemaPath:"#/properties/cinder/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+if(data25.fsType !== undefined){
+if(typeof data25.fsType !== "string"){
+const err40 = {instancePath:instancePath+"/cinder/fsType",schemaPath:"#/properties/cinder/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+if(data25.readOnly !== undefined){
+if(typeof data25.readOnly !== "boolean"){
+const err41 = {instancePath:instancePath+"/cinder/readOnly",schemaPath:"#/properties/cinder/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+if(data25.secretRef !== undefined){
+let data28 = data25.secretRef;
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+for(const key7 in data28){
+if(!(key7 === "name")){
+const err42 = {instancePath:instancePath+"/cinder/secretRef",schemaPath:"#/properties/cinder/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+if(data28.name !== undefined){
+if(typeof data28.name !== "string"){
+const err43 = {instancePath:instancePath+"/cinder/secretRef/name",schemaPath:"#/properties/cinder/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/cinder/secretRef",schemaPath:"#/properties/cinder/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data25.volumeID !== undefined){
+if(typeof data25.volumeID !== "string"){
+const err45 = {instancePath:instancePath+"/cinder/volumeID",schemaPath:"#/properties/cinder/properties/volumeID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/cinder",schemaPath:"#/properties/cinder/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data.configMap !== undefined){
+let data31 = data.configMap;
+if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
+for(const key8 in data31){
+if(!((((key8 === "defaultMode") || (key8 === "items")) || (key8 === "name")) || (key8 === "optional"))){
+const err47 = {instancePath:instancePath+"/configMap",schemaPath:"#/properties/configMap/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+if(data31.defaultMode !== undefined){
+let data32 = data31.defaultMode;
+if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){
+const err48 = {instancePath:instancePath+"/configMap/defaultMode",schemaPath:"#/properties/configMap/properties/defaultMode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+if(data31.items !== undefined){
+let data33 = data31.items;
+if(Array.isArray(data33)){
+const len1 = data33.length;
+for(let i1=0; i1<len1; i1++){
+let data34 = data33[i1];
+if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
+if(data34.key === undefined){
+const err49 = {instancePath:instancePath+"/configMap/items/" + i1,schemaPath:"#/properties/configMap/properties/items/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+if(data34.path === undefined){
+const err50 = {instancePath:instancePath+"/configMap/items/" + i1,schemaPath:"#/properties/configMap/properties/items/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+for(const key9 in data34){
+if(!(((key9 === "key") || (key9 === "mode")) || (key9 === "path"))){
+const err51 = {instancePath:instancePath+"/configMap/items/" + i1,schemaPath:"#/properties/configMap/properties/items/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+if(data34.key !== undefined){
+if(typeof data34.key !== "string"){
+const err52 = {instancePath:instancePath+"/configMap/items/" + i1+"/key",schemaPath:"#/properties/configMap/properties/items/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data34.mode !== undefined){
+let data36 = data34.mode;
+if(!(((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36))) && (isFinite(data36)))){
+const err53 = {instancePath:instancePath+"/configMap/items/" + i1+"/mode",schemaPath:"#/properties/configMap/properties/items/items/properties/mode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+if(data34.path !== undefined){
+if(typeof data34.path !== "string"){
+const err54 = {instancePath:instancePath+"/configMap/items/" + i1+"/path",schemaPath:"#/properties/configMap/properties/items/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/configMap/items/" + i1,schemaPath:"#/properties/configMap/properties/items/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+}
+else {
+const err56 = {instancePath:instancePath+"/configMap/items",schemaPath:"#/properties/configMap/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+if(data31.name !== undefined){
+if(typeof data31.name !== "string"){
+const err57 = {instancePath:instancePath+"/configMap/name",schemaPath:"#/properties/configMap/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+if(data31.optional !== undefined){
+if(typeof data31.optional !== "boolean"){
+const err58 = {instancePath:instancePath+"/configMap/optional",schemaPath:"#/properties/configMap/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/configMap",schemaPath:"#/properties/configMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+if(data.csi !== undefined){
+let data40 = data.csi;
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+if(data40.driver === undefined){
+const err60 = {instancePath:instancePath+"/csi",schemaPath:"#/properties/csi/required",keyword:"required",params:{missingProperty: "driver"},message:"must have required property '"+"driver"+"'"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+for(const key10 in data40){
+if(!(((((key10 === "driver") || (key10 === "fsType")) || (key10 === "nodePublishSecretRef")) || (key10 === "readOnly")) || (key10 === "volumeAttributes"))){
+const err61 = {instancePath:instancePath+"/csi",schemaPath:"#/properties/csi/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+if(data40.driver !== undefined){
+if(typeof data40.driver !== "string"){
+const err62 = {instancePath:instancePath+"/csi/driver",schemaPath:"#/properties/csi/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+if(data40.fsType !== undefined){
+if(typeof data40.fsType !== "string"){
+const err63 = {instancePath:instancePath+"/csi/fsType",schemaPath:"#/properties/csi/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+if(data40.nodePublishSecretRef !== undefined){
+let data43 = data40.nodePublishSecretRef;
+if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
+for(const key11 in data43){
+if(!(key11 === "name")){
+const err64 = {instancePath:instancePath+"/csi/nodePublishSecretRef",schemaPath:"#/properties/csi/properties/nodePublishSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+if(data43.name !== undefined){
+if(typeof data43.name !== "string"){
+const err65 = {instancePath:instancePath+"/csi/nodePublishSecretRef/name",schemaPath:"#/properties/csi/properties/nodePublishSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/csi/nodePublishSecretRef",schemaPath:"#/properties/csi/properties/nodePublishSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+if(data40.readOnly !== undefined){
+if(typeof data40.readOnly !== "boolean"){
+const err67 = {instancePath:instancePath+"/csi/readOnly",schemaPath:"#/properties/csi/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+if(data40.volumeAttributes !== undefined){
+let data46 = data40.volumeAttributes;
+if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
+for(const key12 in data46){
+if(typeof data46[key12] !== "string"){
+const err68 = {instancePath:instancePath+"/csi/volumeAttributes/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/csi/properties/volumeAttributes/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/csi/volumeAttributes",schemaPath:"#/properties/csi/properties/volumeAttributes/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+}
+else {
+const err70 = {instancePath:instancePath+"/csi",schemaPath:"#/properties/csi/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+if(data.downwardAPI !== undefined){
+let data48 = data.downwardAPI;
+if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
+for(const key13 in data48){
+if(!((key13 === "defaultMode") || (key13 === "items"))){
+const err71 = {instancePath:instancePath+"/downwardAPI",schemaPath:"#/properties/downwardAPI/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data48.defaultMode !== undefined){
+let data49 = data48.defaultMode;
+if(!(((typeof data49 == "number") && (!(data49 % 1) && !isNaN(data49))) && (isFinite(data49)))){
+const err72 = {instancePath:instancePath+"/downwardAPI/defaultMode",schemaPath:"#/properties/downwardAPI/properties/defaultMode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+if(data48.items !== undefined){
+if(!(validate72(data48.items, {instancePath:instancePath+"/downwardAPI/items",parentData:data48,parentDataProperty:"items",rootData}))){
+vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err73 = {instancePath:instancePath+"/downwardAPI",schemaPath:"#/properties/downwardAPI/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+if(data.emptyDir !== undefined){
+let data51 = data.emptyDir;
+if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
+for(const key14 in data51){
+if(!((key14 === "medium") || (key14 === "sizeLimit"))){
+const err74 = {instancePath:instancePath+"/emptyDir",schemaPath:"#/properties/emptyDir/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+if(data51.medium !== undefined){
+if(typeof data51.medium !== "string"){
+const err75 = {instancePath:instancePath+"/emptyDir/medium",schemaPath:"#/properties/emptyDir/properties/medium/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+if(data51.sizeLimit !== undefined){
+let data53 = data51.sizeLimit;
+if((!(((typeof data53 == "number") && (!(data53 % 1) && !isNaN(data53))) && (isFinite(data53)))) && (typeof data53 !== "string")){
+const err76 = {instancePath:instancePath+"/emptyDir/sizeLimit",schemaPath:"#/properties/emptyDir/properties/sizeLimit/type",keyword:"type",params:{type: schema28.properties.emptyDir.properties.sizeLimit.type},message:"must be integer,string"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+if(typeof data53 === "string"){
+if(!pattern2.test(data53)){
+const err77 = {instancePath:instancePath+"/emptyDir/sizeLimit",schemaPath:"#/properties/emptyDir/properties/sizeLimit/pattern",keyword:"pattern",params:{pattern: "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"},message:"must match pattern \""+"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"+"\""};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err78 = {instancePath:instancePath+"/emptyDir",schemaPath:"#/properties/emptyDir/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+if(data.ephemeral !== undefined){
+let data54 = data.ephemeral;
+if(data54 && typeof data54 == "object" && !Array.isArray(data54)){
+for(const key15 in data54){
+if(!(key15 === "volumeClaimTemplate")){
+const err79 = {instancePath:instancePath+"/ephemeral",schemaPath:"#/properties/ephemeral/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+if(data54.volumeClaimTemplate !== undefined){
+let data55 = data54.volumeClaimTemplate;
+if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
+if(data55.spec === undefined){
+const err80 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+for(const key16 in data55){
+if(!((key16 === "metadata") || (key16 === "spec"))){
+const err81 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+}
+if(data55.metadata !== undefined){
+let data56 = data55.metadata;
+if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
+for(const key17 in data56){
+const err82 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/metadata",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+else {
+const err83 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/metadata",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+if(data55.spec !== undefined){
+let data57 = data55.spec;
+if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
+for(const key18 in data57){
+if(!(func0.call(schema28.properties.ephemeral.properties.volumeClaimTemplate.properties.spec.properties, key18))){
+const err84 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+if(data57.accessModes !== undefined){
+let data58 = data57.accessModes;
+if(Array.isArray(data58)){
+const len2 = data58.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data58[i2] !== "string"){
+const err85 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/accessModes/" + i2,schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/accessModes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+}
+else {
+const err86 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/accessModes",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/accessModes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+if(data57.dataSource !== undefined){
+let data60 = data57.dataSource;
+if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
+if(data60.kind === undefined){
+const err87 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/dataSource",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSource/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+if(data60.name === undefined){
+const err88 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/dataSource",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSource/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+for(const key19 in data60){
+if(!(((key19 === "apiGroup") || (key19 === "kind")) || (key19 === "name"))){
+const err89 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/dataSource",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+}
+if(data60.apiGroup !== undefined){
+if(typeof data60.apiGroup !== "string"){
+const err90 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/dataSource/apiGroup",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSource/properties/apiGroup/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+if(data60.kind !== undefined){
+if(typeof data60.kind !== "string"){
+const err91 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/dataSource/kind",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSource/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+if(data60.name !== undefined){
+if(typeof data60.name !== "string"){
+const err92 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/dataSource/name",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSource/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+}
+}
+else {
+const err93 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/dataSource",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSource/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+if(data57.dataSourceRef !== undefined){
+let data64 = data57.dataSourceRef;
+if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
+if(data64.kind === undefined){
+const err94 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/dataSourceRef",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSourceRef/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+if(data64.name === undefined){
+const err95 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/dataSourceRef",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSourceRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+for(const key20 in data64){
+if(!((((key20 === "apiGroup") || (key20 === "kind")) || (key20 === "name")) || (key20 === "namespace"))){
+const err96 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/dataSourceRef",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSourceRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+}
+if(data64.apiGroup !== undefined){
+if(typeof data64.apiGroup !== "string"){
+const err97 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/dataSourceRef/apiGroup",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSourceRef/properties/apiGroup/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+}
+if(data64.kind !== undefined){
+if(typeof data64.kind !== "string"){
+const err98 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/dataSourceRef/kind",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSourceRef/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+}
+if(data64.name !== undefined){
+if(typeof data64.name !== "string"){
+const err99 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/dataSourceRef/name",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSourceRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+}
+if(data64.namespace !== undefined){
+if(typeof data64.namespace !== "string"){
+const err100 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/dataSourceRef/namespace",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSourceRef/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+}
+else {
+const err101 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/dataSourceRef",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSourceRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+}
+if(data57.resources !== undefined){
+let data69 = data57.resources;
+if(data69 && typeof data69 == "object" && !Array.isArray(data69)){
+for(const key21 in data69){
+if(!((key21 === "limits") || (key21 === "requests"))){
+const err102 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/resources",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/resources/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+}
+if(data69.limits !== undefined){
+let data70 = data69.limits;
+if(data70 && typeof data70 == "object" && !Array.isArray(data70)){
+for(const key22 in data70){
+let data71 = data70[key22];
+if((!(((typeof data71 == "number") && (!(data71 % 1) && !isNaN(data71))) && (isFinite(data71)))) && (typeof data71 !== "string")){
+const err103 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/resources/limits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/resources/properties/limits/additionalProperties/type",keyword:"type",params:{type: schema28.properties.ephemeral.properties.volumeClaimTemplate.properties.spec.properties.resources.properties.limits.additionalProperties.type},message:"must be integer,string"};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+if(typeof data71 === "string"){
+if(!pattern2.test(data71)){
+const err104 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/resources/limits/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/resources/properties/limits/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"},message:"must match pattern \""+"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"+"\""};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err105 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/resources/limits",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/resources/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+}
+if(data69.requests !== undefined){
+let data72 = data69.requests;
+if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
+for(const key23 in data72){
+let data73 = data72[key23];
+if((!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))) && (typeof data73 !== "string")){
+const err106 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/resources/requests/" + key23.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/resources/properties/requests/additionalProperties/type",keyword:"type",params:{type: schema28.properties.ephemeral.properties.volumeClaimTemplate.properties.spec.properties.resources.properties.requests.additionalProperties.type},message:"must be integer,string"};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+if(typeof data73 === "string"){
+if(!pattern2.test(data73)){
+const err107 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/resources/requests/" + key23.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/resources/properties/requests/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"},message:"must match pattern \""+"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"+"\""};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err108 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/resources/requests",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/resources/properties/requests/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+}
+}
+else {
+const err109 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/resources",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/resources/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+}
+if(data57.selector !== undefined){
+let data74 = data57.selector;
+if(data74 && typeof data74 == "object" && !Array.isArray(data74)){
+for(const key24 in data74){
+if(!((key24 === "matchExpressions") || (key24 === "matchLabels"))){
+const err110 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/selector",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+}
+if(data74.matchExpressions !== undefined){
+let data75 = data74.matchExpressions;
+if(Array.isArray(data75)){
+const len3 = data75.length;
+for(let i3=0; i3<len3; i3++){
+let data76 = data75[i3];
+if(data76 && typeof data76 == "object" && !Array.isArray(data76)){
+if(data76.key === undefined){
+const err111 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/selector/matchExpressions/" + i3,schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+if(data76.operator === undefined){
+const err112 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/selector/matchExpressions/" + i3,schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+for(const key25 in data76){
+if(!(((key25 === "key") || (key25 === "operator")) || (key25 === "values"))){
+const err113 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/selector/matchExpressions/" + i3,schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/properties/matchExpressions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+}
+if(data76.key !== undefined){
+if(typeof data76.key !== "string"){
+const err114 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/selector/matchExpressions/" + i3+"/key",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/properties/matchExpressions/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+}
+if(data76.operator !== undefined){
+if(typeof data76.operator !== "string"){
+const err115 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/selector/matchExpressions/" + i3+"/operator",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/properties/matchExpressions/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+}
+if(data76.values !== undefined){
+let data79 = data76.values;
+if(Array.isArray(data79)){
+const len4 = data79.length;
+for(let i4=0; i4<len4; i4++){
+if(typeof data79[i4] !== "string"){
+const err116 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/selector/matchExpressions/" + i3+"/values/" + i4,schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/properties/matchExpressions/items/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err116];
+}
+else {
+vErrors.push(err116);
+}
+errors++;
+}
+}
+}
+else {
+const err117 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/selector/matchExpressions/" + i3+"/values",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/properties/matchExpressions/items/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err117];
+}
+else {
+vErrors.push(err117);
+}
+errors++;
+}
+}
+}
+else {
+const err118 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/selector/matchExpressions/" + i3,schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/properties/matchExpressions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err118];
+}
+else {
+vErrors.push(err118);
+}
+errors++;
+}
+}
+}
+else {
+const err119 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/selector/matchExpressions",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err119];
+}
+else {
+vErrors.push(err119);
+}
+errors++;
+}
+}
+if(data74.matchLabels !== undefined){
+let data81 = data74.matchLabels;
+if(data81 && typeof data81 == "object" && !Array.isArray(data81)){
+for(const key26 in data81){
+if(typeof data81[key26] !== "string"){
+const err120 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/selector/matchLabels/" + key26.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
+}
+errors++;
+}
+}
+}
+else {
+const err121 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/selector/matchLabels",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err121];
+}
+else {
+vErrors.push(err121);
+}
+errors++;
+}
+}
+}
+else {
+const err122 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/selector",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err122];
+}
+else {
+vErrors.push(err122);
+}
+errors++;
+}
+}
+if(data57.storageClassName !== undefined){
+if(typeof data57.storageClassName !== "string"){
+const err123 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/storageClassName",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/storageClassName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
+}
+errors++;
+}
+}
+if(data57.volumeAttributesClassName !== undefined){
+if(typeof data57.volumeAttributesClassName !== "string"){
+const err124 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/volumeAttributesClassName",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/volumeAttributesClassName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
+}
+errors++;
+}
+}
+if(data57.volumeMode !== undefined){
+if(typeof data57.volumeMode !== "string"){
+const err125 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/volumeMode",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/volumeMode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
+}
+errors++;
+}
+}
+if(data57.volumeName !== undefined){
+if(typeof data57.volumeName !== "string"){
+const err126 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec/volumeName",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/volumeName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err126];
+}
+else {
+vErrors.push(err126);
+}
+errors++;
+}
+}
+}
+else {
+const err127 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate/spec",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err127];
+}
+else {
+vErrors.push(err127);
+}
+errors++;
+}
+}
+}
+else {
+const err128 = {instancePath:instancePath+"/ephemeral/volumeClaimTemplate",schemaPath:"#/properties/ephemeral/properties/volumeClaimTemplate/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err128];
+}
+else {
+vErrors.push(err128);
+}
+errors++;
+}
+}
+}
+else {
+const err129 = {instancePath:instancePath+"/ephemeral",schemaPath:"#/properties/ephemeral/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err129];
+}
+else {
+vErrors.push(err129);
+}
+errors++;
+}
+}
+if(data.fc !== undefined){
+let data87 = data.fc;
+if(data87 && typeof data87 == "object" && !Array.isArray(data87)){
+for(const key27 in data87){
+if(!(((((key27 === "fsType") || (key27 === "lun")) || (key27 === "readOnly")) || (key27 === "targetWWNs")) || (key27 === "wwids"))){
+const err130 = {instancePath:instancePath+"/fc",schemaPath:"#/properties/fc/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err130];
+}
+else {
+vErrors.push(err130);
+}
+errors++;
+}
+}
+if(data87.fsType !== undefined){
+if(typeof data87.fsType !== "string"){
+const err131 = {instancePath:instancePath+"/fc/fsType",schemaPath:"#/properties/fc/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err131];
+}
+else {
+vErrors.push(err131);
+}
+errors++;
+}
+}
+if(data87.lun !== undefined){
+let data89 = data87.lun;
+if(!(((typeof data89 == "number") && (!(data89 % 1) && !isNaN(data89))) && (isFinite(data89)))){
+const err132 = {instancePath:instancePath+"/fc/lun",schemaPath:"#/properties/fc/properties/lun/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err132];
+}
+else {
+vErrors.push(err132);
+}
+errors++;
+}
+}
+if(data87.readOnly !== undefined){
+if(typeof data87.readOnly !== "boolean"){
+const err133 = {instancePath:instancePath+"/fc/readOnly",schemaPath:"#/properties/fc/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+}
+}
+if(data87.targetWWNs !== undefined){
+let data91 = data87.targetWWNs;
+if(Array.isArray(data91)){
+const len5 = data91.length;
+for(let i5=0; i5<len5; i5++){
+if(typeof data91[i5] !== "string"){
+const err134 = {instancePath:instancePath+"/fc/targetWWNs/" + i5,schemaPath:"#/properties/fc/properties/targetWWNs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
+}
+errors++;
+}
+}
+}
+else {
+const err135 = {instancePath:instancePath+"/fc/targetWWNs",schemaPath:"#/properties/fc/properties/targetWWNs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
+}
+errors++;
+}
+}
+if(data87.wwids !== undefined){
+let data93 = data87.wwids;
+if(Array.isArray(data93)){
+const len6 = data93.length;
+for(let i6=0; i6<len6; i6++){
+if(typeof data93[i6] !== "string"){
+const err136 = {instancePath:instancePath+"/fc/wwids/" + i6,schemaPath:"#/properties/fc/properties/wwids/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err136];
+}
+else {
+vErrors.push(err136);
+}
+errors++;
+}
+}
+}
+else {
+const err137 = {instancePath:instancePath+"/fc/wwids",schemaPath:"#/properties/fc/properties/wwids/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err137];
+}
+else {
+vErrors.push(err137);
+}
+errors++;
+}
+}
+}
+else {
+const err138 = {instancePath:instancePath+"/fc",schemaPath:"#/properties/fc/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err138];
+}
+else {
+vErrors.push(err138);
+}
+errors++;
+}
+}
+if(data.flexVolume !== undefined){
+let data95 = data.flexVolume;
+if(data95 && typeof data95 == "object" && !Array.isArray(data95)){
+if(data95.driver === undefined){
+const err139 = {instancePath:instancePath+"/flexVolume",schemaPath:"#/properties/flexVolume/required",keyword:"required",params:{missingProperty: "driver"},message:"must have required property '"+"driver"+"'"};
+if(vErrors === null){
+vErrors = [err139];
+}
+else {
+vErrors.push(err139);
+}
+errors++;
+}
+for(const key28 in data95){
+if(!(((((key28 === "driver") || (key28 === "fsType")) || (key28 === "options")) || (key28 === "readOnly")) || (key28 === "secretRef"))){
+const err140 = {instancePath:instancePath+"/flexVolume",schemaPath:"#/properties/flexVolume/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err140];
+}
+else {
+vErrors.push(err140);
+}
+errors++;
+}
+}
+if(data95.driver !== undefined){
+if(typeof data95.driver !== "string"){
+const err141 = {instancePath:instancePath+"/flexVolume/driver",schemaPath:"#/properties/flexVolume/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err141];
+}
+else {
+vErrors.push(err141);
+}
+errors++;
+}
+}
+if(data95.fsType !== undefined){
+if(typeof data95.fsType !== "string"){
+const err142 = {instancePath:instancePath+"/flexVolume/fsType",schemaPath:"#/properties/flexVolume/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err142];
+}
+else {
+vErrors.push(err142);
+}
+errors++;
+}
+}
+if(data95.options !== undefined){
+let data98 = data95.options;
+if(data98 && typeof data98 == "object" && !Array.isArray(data98)){
+for(const key29 in data98){
+if(typeof data98[key29] !== "string"){
+const err143 = {instancePath:instancePath+"/flexVolume/options/" + key29.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/flexVolume/properties/options/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err143];
+}
+else {
+vErrors.push(err143);
+}
+errors++;
+}
+}
+}
+else {
+const err144 = {instancePath:instancePath+"/flexVolume/options",schemaPath:"#/properties/flexVolume/properties/options/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err144];
+}
+else {
+vErrors.push(err144);
+}
+errors++;
+}
+}
+if(data95.readOnly !== undefined){
+if(typeof data95.readOnly !== "boolean"){
+const err145 = {instancePath:instancePath+"/flexVolume/readOnly",schemaPath:"#/properties/flexVolume/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err145];
+}
+else {
+vErrors.push(err145);
+}
+errors++;
+}
+}
+if(data95.secretRef !== undefined){
+let data101 = data95.secretRef;
+if(data101 && typeof data101 == "object" && !Array.isArray(data101)){
+for(const key30 in data101){
+if(!(key30 === "name")){
+const err146 = {instancePath:instancePath+"/flexVolume/secretRef",schemaPath:"#/properties/flexVolume/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err146];
+}
+else {
+vErrors.push(err146);
+}
+errors++;
+}
+}
+if(data101.name !== undefined){
+if(typeof data101.name !== "string"){
+const err147 = {instancePath:instancePath+"/flexVolume/secretRef/name",schemaPath:"#/properties/flexVolume/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err147];
+}
+else {
+vErrors.push(err147);
+}
+errors++;
+}
+}
+}
+else {
+const err148 = {instancePath:instancePath+"/flexVolume/secretRef",schemaPath:"#/properties/flexVolume/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err148];
+}
+else {
+vErrors.push(err148);
+}
+errors++;
+}
+}
+}
+else {
+const err149 = {instancePath:instancePath+"/flexVolume",schemaPath:"#/properties/flexVolume/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err149];
+}
+else {
+vErrors.push(err149);
+}
+errors++;
+}
+}
+if(data.flocker !== undefined){
+let data103 = data.flocker;
+if(data103 && typeof data103 == "object" && !Array.isArray(data103)){
+for(const key31 in data103){
+if(!((key31 === "datasetName") || (key31 === "datasetUUID"))){
+const err150 = {instancePath:instancePath+"/flocker",schemaPath:"#/properties/flocker/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err150];
+}
+else {
+vErrors.push(err150);
+}
+errors++;
+}
+}
+if(data103.datasetName !== undefined){
+if(typeof data103.datasetName !== "string"){
+const err151 = {instancePath:instancePath+"/flocker/datasetName",schemaPath:"#/properties/flocker/properties/datasetName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err151];
+}
+else {
+vErrors.push(err151);
+}
+errors++;
+}
+}
+if(data103.datasetUUID !== undefined){
+if(typeof data103.datasetUUID !== "string"){
+const err152 = {instancePath:instancePath+"/flocker/datasetUUID",schemaPath:"#/properties/flocker/properties/datasetUUID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err152];
+}
+else {
+vErrors.push(err152);
+}
+errors++;
+}
+}
+}
+else {
+const err153 = {instancePath:instancePath+"/flocker",schemaPath:"#/properties/flocker/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err153];
+}
+else {
+vErrors.push(err153);
+}
+errors++;
+}
+}
+if(data.gcePersistentDisk !== undefined){
+let data106 = data.gcePersistentDisk;
+if(data106 && typeof data106 == "object" && !Array.isArray(data106)){
+if(data106.pdName === undefined){
+const err154 = {instancePath:instancePath+"/gcePersistentDisk",schemaPath:"#/properties/gcePersistentDisk/required",keyword:"required",params:{missingProperty: "pdName"},message:"must have required property '"+"pdName"+"'"};
+if(vErrors === null){
+vErrors = [err154];
+}
+else {
+vErrors.push(err154);
+}
+errors++;
+}
+for(const key32 in data106){
+if(!((((key32 === "fsType") || (key32 === "partition")) || (key32 === "pdName")) || (key32 === "readOnly"))){
+const err155 = {instancePath:instancePath+"/gcePersistentDisk",schemaPath:"#/properties/gcePersistentDisk/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err155];
+}
+else {
+vErrors.push(err155);
+}
+errors++;
+}
+}
+if(data106.fsType !== undefined){
+if(typeof data106.fsType !== "string"){
+const err156 = {instancePath:instancePath+"/gcePersistentDisk/fsType",schemaPath:"#/properties/gcePersistentDisk/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err156];
+}
+else {
+vErrors.push(err156);
+}
+errors++;
+}
+}
+if(data106.partition !== undefined){
+let data108 = data106.partition;
+if(!(((typeof data108 == "number") && (!(data108 % 1) && !isNaN(data108))) && (isFinite(data108)))){
+const err157 = {instancePath:instancePath+"/gcePersistentDisk/partition",schemaPath:"#/properties/gcePersistentDisk/properties/partition/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err157];
+}
+else {
+vErrors.push(err157);
+}
+errors++;
+}
+}
+if(data106.pdName !== undefined){
+if(typeof data106.pdName !== "string"){
+const err158 = {instancePath:instancePath+"/gcePersistentDisk/pdName",schemaPath:"#/properties/gcePersistentDisk/properties/pdName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err158];
+}
+else {
+vErrors.push(err158);
+}
+errors++;
+}
+}
+if(data106.readOnly !== undefined){
+if(typeof data106.readOnly !== "boolean"){
+const err159 = {instancePath:instancePath+"/gcePersistentDisk/readOnly",schemaPath:"#/properties/gcePersistentDisk/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err159];
+}
+else {
+vErrors.push(err159);
+}
+errors++;
+}
+}
+}
+else {
+const err160 = {instancePath:instancePath+"/gcePersistentDisk",schemaPath:"#/properties/gcePersistentDisk/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err160];
+}
+else {
+vErrors.push(err160);
+}
+errors++;
+}
+}
+if(data.gitRepo !== undefined){
+let data111 = data.gitRepo;
+if(data111 && typeof data111 == "object" && !Array.isArray(data111)){
+if(data111.repository === undefined){
+const err161 = {instancePath:instancePath+"/gitRepo",schemaPath:"#/properties/gitRepo/required",keyword:"required",params:{missingProperty: "repository"},message:"must have required property '"+"repository"+"'"};
+if(vErrors === null){
+vErrors = [err161];
+}
+else {
+vErrors.push(err161);
+}
+errors++;
+}
+for(const key33 in data111){
+if(!(((key33 === "directory") || (key33 === "repository")) || (key33 === "revision"))){
+const err162 = {instancePath:instancePath+"/gitRepo",schemaPath:"#/properties/gitRepo/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err162];
+}
+else {
+vErrors.push(err162);
+}
+errors++;
+}
+}
+if(data111.directory !== undefined){
+if(typeof data111.directory !== "string"){
+const err163 = {instancePath:instancePath+"/gitRepo/directory",schemaPath:"#/properties/gitRepo/properties/directory/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err163];
+}
+else {
+vErrors.push(err163);
+}
+errors++;
+}
+}
+if(data111.repository !== undefined){
+if(typeof data111.repository !== "string"){
+const err164 = {instancePath:instancePath+"/gitRepo/repository",schemaPath:"#/properties/gitRepo/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+}
+if(data111.revision !== undefined){
+if(typeof data111.revision !== "string"){
+const err165 = {instancePath:instancePath+"/gitRepo/revision",schemaPath:"#/properties/gitRepo/properties/revision/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err165];
+}
+else {
+vErrors.push(err165);
+}
+errors++;
+}
+}
+}
+else {
+const err166 = {instancePath:instancePath+"/gitRepo",schemaPath:"#/properties/gitRepo/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err166];
+}
+else {
+vErrors.push(err166);
+}
+errors++;
+}
+}
+if(data.glusterfs !== undefined){
+let data115 = data.glusterfs;
+if(data115 && typeof data115 == "object" && !Array.isArray(data115)){
+if(data115.endpoints === undefined){
+const err167 = {instancePath:instancePath+"/glusterfs",schemaPath:"#/properties/glusterfs/required",keyword:"required",params:{missingProperty: "endpoints"},message:"must have required property '"+"endpoints"+"'"};
+if(vErrors === null){
+vErrors = [err167];
+}
+else {
+vErrors.push(err167);
+}
+errors++;
+}
+if(data115.path === undefined){
+const err168 = {instancePath:instancePath+"/glusterfs",schemaPath:"#/properties/glusterfs/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(vErrors === null){
+vErrors = [err168];
+}
+else {
+vErrors.push(err168);
+}
+errors++;
+}
+for(const key34 in data115){
+if(!(((key34 === "endpoints") || (key34 === "path")) || (key34 === "readOnly"))){
+const err169 = {instancePath:instancePath+"/glusterfs",schemaPath:"#/properties/glusterfs/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key34},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err169];
+}
+else {
+vErrors.push(err169);
+}
+errors++;
+}
+}
+if(data115.endpoints !== undefined){
+if(typeof data115.endpoints !== "string"){
+const err170 = {instancePath:instancePath+"/glusterfs/endpoints",schemaPath:"#/properties/glusterfs/properties/endpoints/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err170];
+}
+else {
+vErrors.push(err170);
+}
+errors++;
+}
+}
+if(data115.path !== undefined){
+if(typeof data115.path !== "string"){
+const err171 = {instancePath:instancePath+"/glusterfs/path",schemaPath:"#/properties/glusterfs/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err171];
+}
+else {
+vErrors.push(err171);
+}
+errors++;
+}
+}
+if(data115.readOnly !== undefined){
+if(typeof data115.readOnly !== "boolean"){
+const err172 = {instancePath:instancePath+"/glusterfs/readOnly",schemaPath:"#/properties/glusterfs/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err172];
+}
+else {
+vErrors.push(err172);
+}
+errors++;
+}
+}
+}
+else {
+const err173 = {instancePath:instancePath+"/glusterfs",schemaPath:"#/properties/glusterfs/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err173];
+}
+else {
+vErrors.push(err173);
+}
+errors++;
+}
+}
+if(data.hostPath !== undefined){
+let data119 = data.hostPath;
+if(data119 && typeof data119 == "object" && !Array.isArray(data119)){
+if(data119.path === undefined){
+const err174 = {instancePath:instancePath+"/hostPath",schemaPath:"#/properties/hostPath/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(vErrors === null){
+vErrors = [err174];
+}
+else {
+vErrors.push(err174);
+}
+errors++;
+}
+for(const key35 in data119){
+if(!((key35 === "path") || (key35 === "type"))){
+const err175 = {instancePath:instancePath+"/hostPath",schemaPath:"#/properties/hostPath/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key35},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err175];
+}
+else {
+vErrors.push(err175);
+}
+errors++;
+}
+}
+if(data119.path !== undefined){
+if(typeof data119.path !== "string"){
+const err176 = {instancePath:instancePath+"/hostPath/path",schemaPath:"#/properties/hostPath/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err176];
+}
+else {
+vErrors.push(err176);
+}
+errors++;
+}
+}
+if(data119.type !== undefined){
+if(typeof data119.type !== "string"){
+const err177 = {instancePath:instancePath+"/hostPath/type",schemaPath:"#/properties/hostPath/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err177];
+}
+else {
+vErrors.push(err177);
+}
+errors++;
+}
+}
+}
+else {
+const err178 = {instancePath:instancePath+"/hostPath",schemaPath:"#/properties/hostPath/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err178];
+}
+else {
+vErrors.push(err178);
+}
+errors++;
+}
+}
+if(data.image !== undefined){
+let data122 = data.image;
+if(data122 && typeof data122 == "object" && !Array.isArray(data122)){
+for(const key36 in data122){
+if(!((key36 === "pullPolicy") || (key36 === "reference"))){
+const err179 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key36},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err179];
+}
+else {
+vErrors.push(err179);
+}
+errors++;
+}
+}
+if(data122.pullPolicy !== undefined){
+if(typeof data122.pullPolicy !== "string"){
+const err180 = {instancePath:instancePath+"/image/pullPolicy",schemaPath:"#/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err180];
+}
+else {
+vErrors.push(err180);
+}
+errors++;
+}
+}
+if(data122.reference !== undefined){
+if(typeof data122.reference !== "string"){
+const err181 = {instancePath:instancePath+"/image/reference",schemaPath:"#/properties/image/properties/reference/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err181];
+}
+else {
+vErrors.push(err181);
+}
+errors++;
+}
+}
+}
+else {
+const err182 = {instancePath:instancePath+"/image",schemaPath:"#/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err182];
+}
+else {
+vErrors.push(err182);
+}
+errors++;
+}
+}
+if(data.iscsi !== undefined){
+let data125 = data.iscsi;
+if(data125 && typeof data125 == "object" && !Array.isArray(data125)){
+if(data125.iqn === undefined){
+const err183 = {instancePath:instancePath+"/iscsi",schemaPath:"#/properties/iscsi/required",keyword:"required",params:{missingProperty: "iqn"},message:"must have required property '"+"iqn"+"'"};
+if(vErrors === null){
+vErrors = [err183];
+}
+else {
+vErrors.push(err183);
+}
+errors++;
+}
+if(data125.lun === undefined){
+const err184 = {instancePath:instancePath+"/iscsi",schemaPath:"#/properties/iscsi/required",keyword:"required",params:{missingProperty: "lun"},message:"must have required property '"+"lun"+"'"};
+if(vErrors === null){
+vErrors = [err184];
+}
+else {
+vErrors.push(err184);
+}
+errors++;
+}
+if(data125.targetPortal === undefined){
+const err185 = {instancePath:instancePath+"/iscsi",schemaPath:"#/properties/iscsi/required",keyword:"required",params:{missingProperty: "targetPortal"},message:"must have required property '"+"targetPortal"+"'"};
+if(vErrors === null){
+vErrors = [err185];
+}
+else {
+vErrors.push(err185);
+}
+errors++;
+}
+for(const key37 in data125){
+if(!(func0.call(schema28.properties.iscsi.properties, key37))){
+const err186 = {instancePath:instancePath+"/iscsi",schemaPath:"#/properties/iscsi/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key37},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err186];
+}
+else {
+vErrors.push(err186);
+}
+errors++;
+}
+}
+if(data125.chapAuthDiscovery !== undefined){
+if(typeof data125.chapAuthDiscovery !== "boolean"){
+const err187 = {instancePath:instancePath+"/iscsi/chapAuthDiscovery",schemaPath:"#/properties/iscsi/properties/chapAuthDiscovery/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err187];
+}
+else {
+vErrors.push(err187);
+}
+errors++;
+}
+}
+if(data125.chapAuthSession !== undefined){
+if(typeof data125.chapAuthSession !== "boolean"){
+const err188 = {instancePath:instancePath+"/iscsi/chapAuthSession",schemaPath:"#/properties/iscsi/properties/chapAuthSession/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err188];
+}
+else {
+vErrors.push(err188);
+}
+errors++;
+}
+}
+if(data125.fsType !== undefined){
+if(typeof data125.fsType !== "string"){
+const err189 = {instancePath:instancePath+"/iscsi/fsType",schemaPath:"#/properties/iscsi/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err189];
+}
+else {
+vErrors.push(err189);
+}
+errors++;
+}
+}
+if(data125.initiatorName !== undefined){
+if(typeof data125.initiatorName !== "string"){
+const err190 = {instancePath:instancePath+"/iscsi/initiatorName",schemaPath:"#/properties/iscsi/properties/initiatorName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err190];
+}
+else {
+vErrors.push(err190);
+}
+errors++;
+}
+}
+if(data125.iqn !== undefined){
+if(typeof data125.iqn !== "string"){
+const err191 = {instancePath:instancePath+"/iscsi/iqn",schemaPath:"#/properties/iscsi/properties/iqn/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err191];
+}
+else {
+vErrors.push(err191);
+}
+errors++;
+}
+}
+if(data125.iscsiInterface !== undefined){
+if(typeof data125.iscsiInterface !== "string"){
+const err192 = {instancePath:instancePath+"/iscsi/iscsiInterface",schemaPath:"#/properties/iscsi/properties/iscsiInterface/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err192];
+}
+else {
+vErrors.push(err192);
+}
+errors++;
+}
+}
+if(data125.lun !== undefined){
+let data132 = data125.lun;
+if(!(((typeof data132 == "number") && (!(data132 % 1) && !isNaN(data132))) && (isFinite(data132)))){
+const err193 = {instancePath:instancePath+"/iscsi/lun",schemaPath:"#/properties/iscsi/properties/lun/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err193];
+}
+else {
+vErrors.push(err193);
+}
+errors++;
+}
+}
+if(data125.portals !== undefined){
+let data133 = data125.portals;
+if(Array.isArray(data133)){
+const len7 = data133.length;
+for(let i7=0; i7<len7; i7++){
+if(typeof data133[i7] !== "string"){
+const err194 = {instancePath:instancePath+"/iscsi/portals/" + i7,schemaPath:"#/properties/iscsi/properties/portals/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err194];
+}
+else {
+vErrors.push(err194);
+}
+errors++;
+}
+}
+}
+else {
+const err195 = {instancePath:instancePath+"/iscsi/portals",schemaPath:"#/properties/iscsi/properties/portals/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err195];
+}
+else {
+vErrors.push(err195);
+}
+errors++;
+}
+}
+if(data125.readOnly !== undefined){
+if(typeof data125.readOnly !== "boolean"){
+const err196 = {instancePath:instancePath+"/iscsi/readOnly",schemaPath:"#/properties/iscsi/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err196];
+}
+else {
+vErrors.push(err196);
+}
+errors++;
+}
+}
+if(data125.secretRef !== undefined){
+let data136 = data125.secretRef;
+if(data136 && typeof data136 == "object" && !Array.isArray(data136)){
+for(const key38 in data136){
+if(!(key38 === "name")){
+const err197 = {instancePath:instancePath+"/iscsi/secretRef",schemaPath:"#/properties/iscsi/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key38},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err197];
+}
+else {
+vErrors.push(err197);
+}
+errors++;
+}
+}
+if(data136.name !== undefined){
+if(typeof data136.name !== "string"){
+const err198 = {instancePath:instancePath+"/iscsi/secretRef/name",schemaPath:"#/properties/iscsi/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err198];
+}
+else {
+vErrors.push(err198);
+}
+errors++;
+}
+}
+}
+else {
+const err199 = {instancePath:instancePath+"/iscsi/secretRef",schemaPath:"#/properties/iscsi/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err199];
+}
+else {
+vErrors.push(err199);
+}
+errors++;
+}
+}
+if(data125.targetPortal !== undefined){
+if(typeof data125.targetPortal !== "string"){
+const err200 = {instancePath:instancePath+"/iscsi/targetPortal",schemaPath:"#/properties/iscsi/properties/targetPortal/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err200];
+}
+else {
+vErrors.push(err200);
+}
+errors++;
+}
+}
+}
+else {
+const err201 = {instancePath:instancePath+"/iscsi",schemaPath:"#/properties/iscsi/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err201];
+}
+else {
+vErrors.push(err201);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+if(typeof data.name !== "string"){
+const err202 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err202];
+}
+else {
+vErrors.push(err202);
+}
+errors++;
+}
+}
+if(data.nfs !== undefined){
+let data140 = data.nfs;
+if(data140 && typeof data140 == "object" && !Array.isArray(data140)){
+if(data140.path === undefined){
+const err203 = {instancePath:instancePath+"/nfs",schemaPath:"#/properties/nfs/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(vErrors === null){
+vErrors = [err203];
+}
+else {
+vErrors.push(err203);
+}
+errors++;
+}
+if(data140.server === undefined){
+const err204 = {instancePath:instancePath+"/nfs",schemaPath:"#/properties/nfs/required",keyword:"required",params:{missingProperty: "server"},message:"must have required property '"+"server"+"'"};
+if(vErrors === null){
+vErrors = [err204];
+}
+else {
+vErrors.push(err204);
+}
+errors++;
+}
+for(const key39 in data140){
+if(!(((key39 === "path") || (key39 === "readOnly")) || (key39 === "server"))){
+const err205 = {instancePath:instancePath+"/nfs",schemaPath:"#/properties/nfs/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key39},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err205];
+}
+else {
+vErrors.push(err205);
+}
+errors++;
+}
+}
+if(data140.path !== undefined){
+if(typeof data140.path !== "string"){
+const err206 = {instancePath:instancePath+"/nfs/path",schemaPath:"#/properties/nfs/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err206];
+}
+else {
+vErrors.push(err206);
+}
+errors++;
+}
+}
+if(data140.readOnly !== undefined){
+if(typeof data140.readOnly !== "boolean"){
+const err207 = {instancePath:instancePath+"/nfs/readOnly",schemaPath:"#/properties/nfs/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err207];
+}
+else {
+vErrors.push(err207);
+}
+errors++;
+}
+}
+if(data140.server !== undefined){
+if(typeof data140.server !== "string"){
+const err208 = {instancePath:instancePath+"/nfs/server",schemaPath:"#/properties/nfs/properties/server/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err208];
+}
+else {
+vErrors.push(err208);
+}
+errors++;
+}
+}
+}
+else {
+const err209 = {instancePath:instancePath+"/nfs",schemaPath:"#/properties/nfs/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err209];
+}
+else {
+vErrors.push(err209);
+}
+errors++;
+}
+}
+if(data.persistentVolumeClaim !== undefined){
+let data144 = data.persistentVolumeClaim;
+if(data144 && typeof data144 == "object" && !Array.isArray(data144)){
+if(data144.claimName === undefined){
+const err210 = {instancePath:instancePath+"/persistentVolumeClaim",schemaPath:"#/properties/persistentVolumeClaim/required",keyword:"required",params:{missingProperty: "claimName"},message:"must have required property '"+"claimName"+"'"};
+if(vErrors === null){
+vErrors = [err210];
+}
+else {
+vErrors.push(err210);
+}
+errors++;
+}
+for(const key40 in data144){
+if(!((key40 === "claimName") || (key40 === "readOnly"))){
+const err211 = {instancePath:instancePath+"/persistentVolumeClaim",schemaPath:"#/properties/persistentVolumeClaim/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key40},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err211];
+}
+else {
+vErrors.push(err211);
+}
+errors++;
+}
+}
+if(data144.claimName !== undefined){
+if(typeof data144.claimName !== "string"){
+const err212 = {instancePath:instancePath+"/persistentVolumeClaim/claimName",schemaPath:"#/properties/persistentVolumeClaim/properties/claimName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err212];
+}
+else {
+vErrors.push(err212);
+}
+errors++;
+}
+}
+if(data144.readOnly !== undefined){
+if(typeof data144.readOnly !== "boolean"){
+const err213 = {instancePath:instancePath+"/persistentVolumeClaim/readOnly",schemaPath:"#/properties/persistentVolumeClaim/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err213];
+}
+else {
+vErrors.push(err213);
+}
+errors++;
+}
+}
+}
+else {
+const err214 = {instancePath:instancePath+"/persistentVolumeClaim",schemaPath:"#/properties/persistentVolumeClaim/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err214];
+}
+else {
+vErrors.push(err214);
+}
+errors++;
+}
+}
+if(data.photonPersistentDisk !== undefined){
+let data147 = data.photonPersistentDisk;
+if(data147 && typeof data147 == "object" && !Array.isArray(data147)){
+if(data147.pdID === undefined){
+const err215 = {instancePath:instancePath+"/photonPersistentDisk",schemaPath:"#/properties/photonPersistentDisk/required",keyword:"required",params:{missingProperty: "pdID"},message:"must have required property '"+"pdID"+"'"};
+if(vErrors === null){
+vErrors = [err215];
+}
+else {
+vErrors.push(err215);
+}
+errors++;
+}
+for(const key41 in data147){
+if(!((key41 === "fsType") || (key41 === "pdID"))){
+const err216 = {instancePath:instancePath+"/photonPersistentDisk",schemaPath:"#/properties/photonPersistentDisk/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key41},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err216];
+}
+else {
+vErrors.push(err216);
+}
+errors++;
+}
+}
+if(data147.fsType !== undefined){
+if(typeof data147.fsType !== "string"){
+const err217 = {instancePath:instancePath+"/photonPersistentDisk/fsType",schemaPath:"#/properties/photonPersistentDisk/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err217];
+}
+else {
+vErrors.push(err217);
+}
+errors++;
+}
+}
+if(data147.pdID !== undefined){
+if(typeof data147.pdID !== "string"){
+const err218 = {instancePath:instancePath+"/photonPersistentDisk/pdID",schemaPath:"#/properties/photonPersistentDisk/properties/pdID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err218];
+}
+else {
+vErrors.push(err218);
+}
+errors++;
+}
+}
+}
+else {
+const err219 = {instancePath:instancePath+"/photonPersistentDisk",schemaPath:"#/properties/photonPersistentDisk/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err219];
+}
+else {
+vErrors.push(err219);
+}
+errors++;
+}
+}
+if(data.portworxVolume !== undefined){
+let data150 = data.portworxVolume;
+if(data150 && typeof data150 == "object" && !Array.isArray(data150)){
+if(data150.volumeID === undefined){
+const err220 = {instancePath:instancePath+"/portworxVolume",schemaPath:"#/properties/portworxVolume/required",keyword:"required",params:{missingProperty: "volumeID"},message:"must have required property '"+"volumeID"+"'"};
+if(vErrors === null){
+vErrors = [err220];
+}
+else {
+vErrors.push(err220);
+}
+errors++;
+}
+for(const key42 in data150){
+if(!(((key42 === "fsType") || (key42 === "readOnly")) || (key42 === "volumeID"))){
+const err221 = {instancePath:instancePath+"/portworxVolume",schemaPath:"#/properties/portworxVolume/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key42},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err221];
+}
+else {
+vErrors.push(err221);
+}
+errors++;
+}
+}
+if(data150.fsType !== undefined){
+if(typeof data150.fsType !== "string"){
+const err222 = {instancePath:instancePath+"/portworxVolume/fsType",schemaPath:"#/properties/portworxVolume/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err222];
+}
+else {
+vErrors.push(err222);
+}
+errors++;
+}
+}
+if(data150.readOnly !== undefined){
+if(typeof data150.readOnly !== "boolean"){
+const err223 = {instancePath:instancePath+"/portworxVolume/readOnly",schemaPath:"#/properties/portworxVolume/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err223];
+}
+else {
+vErrors.push(err223);
+}
+errors++;
+}
+}
+if(data150.volumeID !== undefined){
+if(typeof data150.volumeID !== "string"){
+const err224 = {instancePath:instancePath+"/portworxVolume/volumeID",schemaPath:"#/properties/portworxVolume/properties/volumeID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err224];
+}
+else {
+vErrors.push(err224);
+}
+errors++;
+}
+}
+}
+else {
+const err225 = {instancePath:instancePath+"/portworxVolume",schemaPath:"#/properties/portworxVolume/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err225];
+}
+else {
+vErrors.push(err225);
+}
+errors++;
+}
+}
+if(data.projected !== undefined){
+let data154 = data.projected;
+if(data154 && typeof data154 == "object" && !Array.isArray(data154)){
+for(const key43 in data154){
+if(!((key43 === "defaultMode") || (key43 === "sources"))){
+const err226 = {instancePath:instancePath+"/projected",schemaPath:"#/properties/projected/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key43},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err226];
+}
+else {
+vErrors.push(err226);
+}
+errors++;
+}
+}
+if(data154.defaultMode !== undefined){
+let data155 = data154.defaultMode;
+if(!(((typeof data155 == "number") && (!(data155 % 1) && !isNaN(data155))) && (isFinite(data155)))){
+const err227 = {instancePath:instancePath+"/projected/defaultMode",schemaPath:"#/properties/projected/properties/defaultMode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err227];
+}
+else {
+vErrors.push(err227);
+}
+errors++;
+}
+}
+if(data154.sources !== undefined){
+let data156 = data154.sources;
+if(Array.isArray(data156)){
+const len8 = data156.length;
+for(let i8=0; i8<len8; i8++){
+let data157 = data156[i8];
+if(data157 && typeof data157 == "object" && !Array.isArray(data157)){
+for(const key44 in data157){
+if(!((((((key44 === "clusterTrustBundle") || (key44 === "configMap")) || (key44 === "downwardAPI")) || (key44 === "podCertificate")) || (key44 === "secret")) || (key44 === "serviceAccountToken"))){
+const err228 = {instancePath:instancePath+"/projected/sources/" + i8,schemaPath:"#/properties/projected/properties/sources/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key44},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err228];
+}
+else {
+vErrors.push(err228);
+}
+errors++;
+}
+}
+if(data157.clusterTrustBundle !== undefined){
+let data158 = data157.clusterTrustBundle;
+if(data158 && typeof data158 == "object" && !Array.isArray(data158)){
+if(data158.path === undefined){
+const err229 = {instancePath:instancePath+"/projected/sources/" + i8+"/clusterTrustBundle",schemaPath:"#/properties/projected/properties/sources/items/properties/clusterTrustBundle/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(vErrors === null){
+vErrors = [err229];
+}
+else {
+vErrors.push(err229);
+}
+errors++;
+}
+for(const key45 in data158){
+if(!(((((key45 === "labelSelector") || (key45 === "name")) || (key45 === "optional")) || (key45 === "path")) || (key45 === "signerName"))){
+const err230 = {instancePath:instancePath+"/projected/sources/" + i8+"/clusterTrustBundle",schemaPath:"#/properties/projected/properties/sources/items/properties/clusterTrustBundle/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key45},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err230];
+}
+else {
+vErrors.push(err230);
+}
+errors++;
+}
+}
+if(data158.labelSelector !== undefined){
+let data159 = data158.labelSelector;
+if(data159 && typeof data159 == "object" && !Array.isArray(data159)){
+for(const key46 in data159){
+if(!((key46 === "matchExpressions") || (key46 === "matchLabels"))){
+const err231 = {instancePath:instancePath+"/projected/sources/" + i8+"/clusterTrustBundle/labelSelector",schemaPath:"#/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key46},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err231];
+}
+else {
+vErrors.push(err231);
+}
+errors++;
+}
+}
+if(data159.matchExpressions !== undefined){
+let data160 = data159.matchExpressions;
+if(Array.isArray(data160)){
+const len9 = data160.length;
+for(let i9=0; i9<len9; i9++){
+let data161 = data160[i9];
+if(data161 && typeof data161 == "object" && !Array.isArray(data161)){
+if(data161.key === undefined){
+const err232 = {instancePath:instancePath+"/projected/sources/" + i8+"/clusterTrustBundle/labelSelector/matchExpressions/" + i9,schemaPath:"#/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err232];
+}
+else {
+vErrors.push(err232);
+}
+errors++;
+}
+if(data161.operator === undefined){
+const err233 = {instancePath:instancePath+"/projected/sources/" + i8+"/clusterTrustBundle/labelSelector/matchExpressions/" + i9,schemaPath:"#/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
+if(vErrors === null){
+vErrors = [err233];
+}
+else {
+vErrors.push(err233);
+}
+errors++;
+}
+for(const key47 in data161){
+if(!(((key47 === "key") || (key47 === "operator")) || (key47 === "values"))){
+const err234 = {instancePath:instancePath+"/projected/sources/" + i8+"/clusterTrustBundle/labelSelector/matchExpressions/" + i9,schemaPath:"#/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/properties/matchExpressions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key47},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err234];
+}
+else {
+vErrors.push(err234);
+}
+errors++;
+}
+}
+if(data161.key !== undefined){
+if(typeof data161.key !== "string"){
+const err235 = {instancePath:instancePath+"/projected/sources/" + i8+"/clusterTrustBundle/labelSelector/matchExpressions/" + i9+"/key",schemaPath:"#/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/properties/matchExpressions/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err235];
+}
+else {
+vErrors.push(err235);
+}
+errors++;
+}
+}
+if(data161.operator !== undefined){
+if(typeof data161.operator !== "string"){
+const err236 = {instancePath:instancePath+"/projected/sources/" + i8+"/clusterTrustBundle/labelSelector/matchExpressions/" + i9+"/operator",schemaPath:"#/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/properties/matchExpressions/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err236];
+}
+else {
+vErrors.push(err236);
+}
+errors++;
+}
+}
+if(data161.values !== undefined){
+let data164 = data161.values;
+if(Array.isArray(data164)){
+const len10 = data164.length;
+for(let i10=0; i10<len10; i10++){
+if(typeof data164[i10] !== "string"){
+const err237 = {instancePath:instancePath+"/projected/sources/" + i8+"/clusterTrustBundle/labelSelector/matchExpressions/" + i9+"/values/" + i10,schemaPath:"#/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/properties/matchExpressions/items/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err237];
+}
+else {
+vErrors.push(err237);
+}
+errors++;
+}
+}
+}
+else {
+const err238 = {instancePath:instancePath+"/projected/sources/" + i8+"/clusterTrustBundle/labelSelector/matchExpressions/" + i9+"/values",schemaPath:"#/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/properties/matchExpressions/items/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err238];
+}
+else {
+vErrors.push(err238);
+}
+errors++;
+}
+}
+}
+else {
+const err239 = {instancePath:instancePath+"/projected/sources/" + i8+"/clusterTrustBundle/labelSelector/matchExpressions/" + i9,schemaPath:"#/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/properties/matchExpressions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err239];
+}
+else {
+vErrors.push(err239);
+}
+errors++;
+}
+}
+}
+else {
+const err240 = {instancePath:instancePath+"/projected/sources/" + i8+"/clusterTrustBundle/labelSelector/matchExpressions",schemaPath:"#/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err240];
+}
+else {
+vErrors.push(err240);
+}
+errors++;
+}
+}
+if(data159.matchLabels !== undefined){
+let data166 = data159.matchLabels;
+if(data166 && typeof data166 == "object" && !Array.isArray(data166)){
+for(const key48 in data166){
+if(typeof data166[key48] !== "string"){
+const err241 = {instancePath:instancePath+"/projected/sources/" + i8+"/clusterTrustBundle/labelSelector/matchLabels/" + key48.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err241];
+}
+else {
+vErrors.push(err241);
+}
+errors++;
+}
+}
+}
+else {
+const err242 = {instancePath:instancePath+"/projected/sources/" + i8+"/clusterTrustBundle/labelSelector/matchLabels",schemaPath:"#/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err242];
+}
+else {
+vErrors.push(err242);
+}
+errors++;
+}
+}
+}
+else {
+const err243 = {instancePath:instancePath+"/projected/sources/" + i8+"/clusterTrustBundle/labelSelector",schemaPath:"#/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err243];
+}
+else {
+vErrors.push(err243);
+}
+errors++;
+}
+}
+if(data158.name !== undefined){
+if(typeof data158.name !== "string"){
+const err244 = {instancePath:instancePath+"/projected/sources/" + i8+"/clusterTrustBundle/name",schemaPath:"#/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err244];
+}
+else {
+vErrors.push(err244);
+}
+errors++;
+}
+}
+if(data158.optional !== undefined){
+if(typeof data158.optional !== "boolean"){
+const err245 = {instancePath:instancePath+"/projected/sources/" + i8+"/clusterTrustBundle/optional",schemaPath:"#/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err245];
+}
+else {
+vErrors.push(err245);
+}
+errors++;
+}
+}
+if(data158.path !== undefined){
+if(typeof data158.path !== "string"){
+const err246 = {instancePath:instancePath+"/projected/sources/" + i8+"/clusterTrustBundle/path",schemaPath:"#/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err246];
+}
+else {
+vErrors.push(err246);
+}
+errors++;
+}
+}
+if(data158.signerName !== undefined){
+if(typeof data158.signerName !== "string"){
+const err247 = {instancePath:instancePath+"/projected/sources/" + i8+"/clusterTrustBundle/signerName",schemaPath:"#/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/signerName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err247];
+}
+else {
+vErrors.push(err247);
+}
+errors++;
+}
+}
+}
+else {
+const err248 = {instancePath:instancePath+"/projected/sources/" + i8+"/clusterTrustBundle",schemaPath:"#/properties/projected/properties/sources/items/properties/clusterTrustBundle/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err248];
+}
+else {
+vErrors.push(err248);
+}
+errors++;
+}
+}
+if(data157.configMap !== undefined){
+let data172 = data157.configMap;
+if(data172 && typeof data172 == "object" && !Array.isArray(data172)){
+for(const key49 in data172){
+if(!(((key49 === "items") || (key49 === "name")) || (key49 === "optional"))){
+const err249 = {instancePath:instancePath+"/projected/sources/" + i8+"/configMap",schemaPath:"#/properties/projected/properties/sources/items/properties/configMap/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key49},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err249];
+}
+else {
+vErrors.push(err249);
+}
+errors++;
+}
+}
+if(data172.items !== undefined){
+let data173 = data172.items;
+if(Array.isArray(data173)){
+const len11 = data173.length;
+for(let i11=0; i11<len11; i11++){
+let data174 = data173[i11];
+if(data174 && typeof data174 == "object" && !Array.isArray(data174)){
+if(data174.key === undefined){
+const err250 = {instancePath:instancePath+"/projected/sources/" + i8+"/configMap/items/" + i11,schemaPath:"#/properties/projected/properties/sources/items/properties/configMap/properties/items/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err250];
+}
+else {
+vErrors.push(err250);
+}
+errors++;
+}
+if(data174.path === undefined){
+const err251 = {instancePath:instancePath+"/projected/sources/" + i8+"/configMap/items/" + i11,schemaPath:"#/properties/projected/properties/sources/items/properties/configMap/properties/items/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(vErrors === null){
+vErrors = [err251];
+}
+else {
+vErrors.push(err251);
+}
+errors++;
+}
+for(const key50 in data174){
+if(!(((key50 === "key") || (key50 === "mode")) || (key50 === "path"))){
+const err252 = {instancePath:instancePath+"/projected/sources/" + i8+"/configMap/items/" + i11,schemaPath:"#/properties/projected/properties/sources/items/properties/configMap/properties/items/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key50},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err252];
+}
+else {
+vErrors.push(err252);
+}
+errors++;
+}
+}
+if(data174.key !== undefined){
+if(typeof data174.key !== "string"){
+const err253 = {instancePath:instancePath+"/projected/sources/" + i8+"/configMap/items/" + i11+"/key",schemaPath:"#/properties/projected/properties/sources/items/properties/configMap/properties/items/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err253];
+}
+else {
+vErrors.push(err253);
+}
+errors++;
+}
+}
+if(data174.mode !== undefined){
+let data176 = data174.mode;
+if(!(((typeof data176 == "number") && (!(data176 % 1) && !isNaN(data176))) && (isFinite(data176)))){
+const err254 = {instancePath:instancePath+"/projected/sources/" + i8+"/configMap/items/" + i11+"/mode",schemaPath:"#/properties/projected/properties/sources/items/properties/configMap/properties/items/items/properties/mode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err254];
+}
+else {
+vErrors.push(err254);
+}
+errors++;
+}
+}
+if(data174.path !== undefined){
+if(typeof data174.path !== "string"){
+const err255 = {instancePath:instancePath+"/projected/sources/" + i8+"/configMap/items/" + i11+"/path",schemaPath:"#/properties/projected/properties/sources/items/properties/configMap/properties/items/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err255];
+}
+else {
+vErrors.push(err255);
+}
+errors++;
+}
+}
+}
+else {
+const err256 = {instancePath:instancePath+"/projected/sources/" + i8+"/configMap/items/" + i11,schemaPath:"#/properties/projected/properties/sources/items/properties/configMap/properties/items/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err256];
+}
+else {
+vErrors.push(err256);
+}
+errors++;
+}
+}
+}
+else {
+const err257 = {instancePath:instancePath+"/projected/sources/" + i8+"/configMap/items",schemaPath:"#/properties/projected/properties/sources/items/properties/configMap/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err257];
+}
+else {
+vErrors.push(err257);
+}
+errors++;
+}
+}
+if(data172.name !== undefined){
+if(typeof data172.name !== "string"){
+const err258 = {instancePath:instancePath+"/projected/sources/" + i8+"/configMap/name",schemaPath:"#/properties/projected/properties/sources/items/properties/configMap/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err258];
+}
+else {
+vErrors.push(err258);
+}
+errors++;
+}
+}
+if(data172.optional !== undefined){
+if(typeof data172.optional !== "boolean"){
+const err259 = {instancePath:instancePath+"/projected/sources/" + i8+"/configMap/optional",schemaPath:"#/properties/projected/properties/sources/items/properties/configMap/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err259];
+}
+else {
+vErrors.push(err259);
+}
+errors++;
+}
+}
+}
+else {
+const err260 = {instancePath:instancePath+"/projected/sources/" + i8+"/configMap",schemaPath:"#/properties/projected/properties/sources/items/properties/configMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err260];
+}
+else {
+vErrors.push(err260);
+}
+errors++;
+}
+}
+if(data157.downwardAPI !== undefined){
+let data180 = data157.downwardAPI;
+if(data180 && typeof data180 == "object" && !Array.isArray(data180)){
+for(const key51 in data180){
+if(!(key51 === "items")){
+const err261 = {instancePath:instancePath+"/projected/sources/" + i8+"/downwardAPI",schemaPath:"#/properties/projected/properties/sources/items/properties/downwardAPI/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key51},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err261];
+}
+else {
+vErrors.push(err261);
+}
+errors++;
+}
+}
+if(data180.items !== undefined){
+if(!(validate72(data180.items, {instancePath:instancePath+"/projected/sources/" + i8+"/downwardAPI/items",parentData:data180,parentDataProperty:"items",rootData}))){
+vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err262 = {instancePath:instancePath+"/projected/sources/" + i8+"/downwardAPI",schemaPath:"#/properties/projected/properties/sources/items/properties/downwardAPI/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err262];
+}
+else {
+vErrors.push(err262);
+}
+errors++;
+}
+}
+if(data157.podCertificate !== undefined){
+let data182 = data157.podCertificate;
+if(data182 && typeof data182 == "object" && !Array.isArray(data182)){
+if(data182.keyType === undefined){
+const err263 = {instancePath:instancePath+"/projected/sources/" + i8+"/podCertificate",schemaPath:"#/properties/projected/properties/sources/items/properties/podCertificate/required",keyword:"required",params:{missingProperty: "keyType"},message:"must have required property '"+"keyType"+"'"};
+if(vErrors === null){
+vErrors = [err263];
+}
+else {
+vErrors.push(err263);
+}
+errors++;
+}
+if(data182.signerName === undefined){
+const err264 = {instancePath:instancePath+"/projected/sources/" + i8+"/podCertificate",schemaPath:"#/properties/projected/properties/sources/items/properties/podCertificate/required",keyword:"required",params:{missingProperty: "signerName"},message:"must have required property '"+"signerName"+"'"};
+if(vErrors === null){
+vErrors = [err264];
+}
+else {
+vErrors.push(err264);
+}
+errors++;
+}
+for(const key52 in data182){
+if(!(((((((key52 === "certificateChainPath") || (key52 === "credentialBundlePath")) || (key52 === "keyPath")) || (key52 === "keyType")) || (key52 === "maxExpirationSeconds")) || (key52 === "signerName")) || (key52 === "userAnnotations"))){
+const err265 = {instancePath:instancePath+"/projected/sources/" + i8+"/podCertificate",schemaPath:"#/properties/projected/properties/sources/items/properties/podCertificate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key52},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err265];
+}
+else {
+vErrors.push(err265);
+}
+errors++;
+}
+}
+if(data182.certificateChainPath !== undefined){
+if(typeof data182.certificateChainPath !== "string"){
+const err266 = {instancePath:instancePath+"/projected/sources/" + i8+"/podCertificate/certificateChainPath",schemaPath:"#/properties/projected/properties/sources/items/properties/podCertificate/properties/certificateChainPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err266];
+}
+else {
+vErrors.push(err266);
+}
+errors++;
+}
+}
+if(data182.credentialBundlePath !== undefined){
+if(typeof data182.credentialBundlePath !== "string"){
+const err267 = {instancePath:instancePath+"/projected/sources/" + i8+"/podCertificate/credentialBundlePath",schemaPath:"#/properties/projected/properties/sources/items/properties/podCertificate/properties/credentialBundlePath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err267];
+}
+else {
+vErrors.push(err267);
+}
+errors++;
+}
+}
+if(data182.keyPath !== undefined){
+if(typeof data182.keyPath !== "string"){
+const err268 = {instancePath:instancePath+"/projected/sources/" + i8+"/podCertificate/keyPath",schemaPath:"#/properties/projected/properties/sources/items/properties/podCertificate/properties/keyPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err268];
+}
+else {
+vErrors.push(err268);
+}
+errors++;
+}
+}
+if(data182.keyType !== undefined){
+if(typeof data182.keyType !== "string"){
+const err269 = {instancePath:instancePath+"/projected/sources/" + i8+"/podCertificate/keyType",schemaPath:"#/properties/projected/properties/sources/items/properties/podCertificate/properties/keyType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err269];
+}
+else {
+vErrors.push(err269);
+}
+errors++;
+}
+}
+if(data182.maxExpirationSeconds !== undefined){
+let data187 = data182.maxExpirationSeconds;
+if(!(((typeof data187 == "number") && (!(data187 % 1) && !isNaN(data187))) && (isFinite(data187)))){
+const err270 = {instancePath:instancePath+"/projected/sources/" + i8+"/podCertificate/maxExpirationSeconds",schemaPath:"#/properties/projected/properties/sources/items/properties/podCertificate/properties/maxExpirationSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err270];
+}
+else {
+vErrors.push(err270);
+}
+errors++;
+}
+}
+if(data182.signerName !== undefined){
+if(typeof data182.signerName !== "string"){
+const err271 = {instancePath:instancePath+"/projected/sources/" + i8+"/podCertificate/signerName",schemaPath:"#/properties/projected/properties/sources/items/properties/podCertificate/properties/signerName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err271];
+}
+else {
+vErrors.push(err271);
+}
+errors++;
+}
+}
+if(data182.userAnnotations !== undefined){
+let data189 = data182.userAnnotations;
+if(data189 && typeof data189 == "object" && !Array.isArray(data189)){
+for(const key53 in data189){
+if(typeof data189[key53] !== "string"){
+const err272 = {instancePath:instancePath+"/projected/sources/" + i8+"/podCertificate/userAnnotations/" + key53.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/projected/properties/sources/items/properties/podCertificate/properties/userAnnotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err272];
+}
+else {
+vErrors.push(err272);
+}
+errors++;
+}
+}
+}
+else {
+const err273 = {instancePath:instancePath+"/projected/sources/" + i8+"/podCertificate/userAnnotations",schemaPath:"#/properties/projected/properties/sources/items/properties/podCertificate/properties/userAnnotations/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err273];
+}
+else {
+vErrors.push(err273);
+}
+errors++;
+}
+}
+}
+else {
+const err274 = {instancePath:instancePath+"/projected/sources/" + i8+"/podCertificate",schemaPath:"#/properties/projected/properties/sources/items/properties/podCertificate/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err274];
+}
+else {
+vErrors.push(err274);
+}
+errors++;
+}
+}
+if(data157.secret !== undefined){
+let data191 = data157.secret;
+if(data191 && typeof data191 == "object" && !Array.isArray(data191)){
+for(const key54 in data191){
+if(!(((key54 === "items") || (key54 === "name")) || (key54 === "optional"))){
+const err275 = {instancePath:instancePath+"/projected/sources/" + i8+"/secret",schemaPath:"#/properties/projected/properties/sources/items/properties/secret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key54},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err275];
+}
+else {
+vErrors.push(err275);
+}
+errors++;
+}
+}
+if(data191.items !== undefined){
+let data192 = data191.items;
+if(Array.isArray(data192)){
+const len12 = data192.length;
+for(let i12=0; i12<len12; i12++){
+let data193 = data192[i12];
+if(data193 && typeof data193 == "object" && !Array.isArray(data193)){
+if(data193.key === undefined){
+const err276 = {instancePath:instancePath+"/projected/sources/" + i8+"/secret/items/" + i12,schemaPath:"#/properties/projected/properties/sources/items/properties/secret/properties/items/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err276];
+}
+else {
+vErrors.push(err276);
+}
+errors++;
+}
+if(data193.path === undefined){
+const err277 = {instancePath:instancePath+"/projected/sources/" + i8+"/secret/items/" + i12,schemaPath:"#/properties/projected/properties/sources/items/properties/secret/properties/items/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(vErrors === null){
+vErrors = [err277];
+}
+else {
+vErrors.push(err277);
+}
+errors++;
+}
+for(const key55 in data193){
+if(!(((key55 === "key") || (key55 === "mode")) || (key55 === "path"))){
+const err278 = {instancePath:instancePath+"/projected/sources/" + i8+"/secret/items/" + i12,schemaPath:"#/properties/projected/properties/sources/items/properties/secret/properties/items/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key55},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err278];
+}
+else {
+vErrors.push(err278);
+}
+errors++;
+}
+}
+if(data193.key !== undefined){
+if(typeof data193.key !== "string"){
+const err279 = {instancePath:instancePath+"/projected/sources/" + i8+"/secret/items/" + i12+"/key",schemaPath:"#/properties/projected/properties/sources/items/properties/secret/properties/items/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err279];
+}
+else {
+vErrors.push(err279);
+}
+errors++;
+}
+}
+if(data193.mode !== undefined){
+let data195 = data193.mode;
+if(!(((typeof data195 == "number") && (!(data195 % 1) && !isNaN(data195))) && (isFinite(data195)))){
+const err280 = {instancePath:instancePath+"/projected/sources/" + i8+"/secret/items/" + i12+"/mode",schemaPath:"#/properties/projected/properties/sources/items/properties/secret/properties/items/items/properties/mode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err280];
+}
+else {
+vErrors.push(err280);
+}
+errors++;
+}
+}
+if(data193.path !== undefined){
+if(typeof data193.path !== "string"){
+const err281 = {instancePath:instancePath+"/projected/sources/" + i8+"/secret/items/" + i12+"/path",schemaPath:"#/properties/projected/properties/sources/items/properties/secret/properties/items/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err281];
+}
+else {
+vErrors.push(err281);
+}
+errors++;
+}
+}
+}
+else {
+const err282 = {instancePath:instancePath+"/projected/sources/" + i8+"/secret/items/" + i12,schemaPath:"#/properties/projected/properties/sources/items/properties/secret/properties/items/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err282];
+}
+else {
+vErrors.push(err282);
+}
+errors++;
+}
+}
+}
+else {
+const err283 = {instancePath:instancePath+"/projected/sources/" + i8+"/secret/items",schemaPath:"#/properties/projected/properties/sources/items/properties/secret/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err283];
+}
+else {
+vErrors.push(err283);
+}
+errors++;
+}
+}
+if(data191.name !== undefined){
+if(typeof data191.name !== "string"){
+const err284 = {instancePath:instancePath+"/projected/sources/" + i8+"/secret/name",schemaPath:"#/properties/projected/properties/sources/items/properties/secret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err284];
+}
+else {
+vErrors.push(err284);
+}
+errors++;
+}
+}
+if(data191.optional !== undefined){
+if(typeof data191.optional !== "boolean"){
+const err285 = {instancePath:instancePath+"/projected/sources/" + i8+"/secret/optional",schemaPath:"#/properties/projected/properties/sources/items/properties/secret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err285];
+}
+else {
+vErrors.push(err285);
+}
+errors++;
+}
+}
+}
+else {
+const err286 = {instancePath:instancePath+"/projected/sources/" + i8+"/secret",schemaPath:"#/properties/projected/properties/sources/items/properties/secret/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err286];
+}
+else {
+vErrors.push(err286);
+}
+errors++;
+}
+}
+if(data157.serviceAccountToken !== undefined){
+let data199 = data157.serviceAccountToken;
+if(data199 && typeof data199 == "object" && !Array.isArray(data199)){
+if(data199.path === undefined){
+const err287 = {instancePath:instancePath+"/projected/sources/" + i8+"/serviceAccountToken",schemaPath:"#/properties/projected/properties/sources/items/properties/serviceAccountToken/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(vErrors === null){
+vErrors = [err287];
+}
+else {
+vErrors.push(err287);
+}
+errors++;
+}
+for(const key56 in data199){
+if(!(((key56 === "audience") || (key56 === "expirationSeconds")) || (key56 === "path"))){
+const err288 = {instancePath:instancePath+"/projected/sources/" + i8+"/serviceAccountToken",schemaPath:"#/properties/projected/properties/sources/items/properties/serviceAccountToken/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key56},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err288];
+}
+else {
+vErrors.push(err288);
+}
+errors++;
+}
+}
+if(data199.audience !== undefined){
+if(typeof data199.audience !== "string"){
+const err289 = {instancePath:instancePath+"/projected/sources/" + i8+"/serviceAccountToken/audience",schemaPath:"#/properties/projected/properties/sources/items/properties/serviceAccountToken/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err289];
+}
+else {
+vErrors.push(err289);
+}
+errors++;
+}
+}
+if(data199.expirationSeconds !== undefined){
+let data201 = data199.expirationSeconds;
+if(!(((typeof data201 == "number") && (!(data201 % 1) && !isNaN(data201))) && (isFinite(data201)))){
+const err290 = {instancePath:instancePath+"/projected/sources/" + i8+"/serviceAccountToken/expirationSeconds",schemaPath:"#/properties/projected/properties/sources/items/properties/serviceAccountToken/properties/expirationSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err290];
+}
+else {
+vErrors.push(err290);
+}
+errors++;
+}
+}
+if(data199.path !== undefined){
+if(typeof data199.path !== "string"){
+const err291 = {instancePath:instancePath+"/projected/sources/" + i8+"/serviceAccountToken/path",schemaPath:"#/properties/projected/properties/sources/items/properties/serviceAccountToken/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err291];
+}
+else {
+vErrors.push(err291);
+}
+errors++;
+}
+}
+}
+else {
+const err292 = {instancePath:instancePath+"/projected/sources/" + i8+"/serviceAccountToken",schemaPath:"#/properties/projected/properties/sources/items/properties/serviceAccountToken/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err292];
+}
+else {
+vErrors.push(err292);
+}
+errors++;
+}
+}
+}
+else {
+const err293 = {instancePath:instancePath+"/projected/sources/" + i8,schemaPath:"#/properties/projected/properties/sources/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err293];
+}
+else {
+vErrors.push(err293);
+}
+errors++;
+}
+}
+}
+else {
+const err294 = {instancePath:instancePath+"/projected/sources",schemaPath:"#/properties/projected/properties/sources/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err294];
+}
+else {
+vErrors.push(err294);
+}
+errors++;
+}
+}
+}
+else {
+const err295 = {instancePath:instancePath+"/projected",schemaPath:"#/properties/projected/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err295];
+}
+else {
+vErrors.push(err295);
+}
+errors++;
+}
+}
+if(data.quobyte !== undefined){
+let data203 = data.quobyte;
+if(data203 && typeof data203 == "object" && !Array.isArray(data203)){
+if(data203.registry === undefined){
+const err296 = {instancePath:instancePath+"/quobyte",schemaPath:"#/properties/quobyte/required",keyword:"required",params:{missingProperty: "registry"},message:"must have required property '"+"registry"+"'"};
+if(vErrors === null){
+vErrors = [err296];
+}
+else {
+vErrors.push(err296);
+}
+errors++;
+}
+if(data203.volume === undefined){
+const err297 = {instancePath:instancePath+"/quobyte",schemaPath:"#/properties/quobyte/required",keyword:"required",params:{missingProperty: "volume"},message:"must have required property '"+"volume"+"'"};
+if(vErrors === null){
+vErrors = [err297];
+}
+else {
+vErrors.push(err297);
+}
+errors++;
+}
+for(const key57 in data203){
+if(!((((((key57 === "group") || (key57 === "readOnly")) || (key57 === "registry")) || (key57 === "tenant")) || (key57 === "user")) || (key57 === "volume"))){
+const err298 = {instancePath:instancePath+"/quobyte",schemaPath:"#/properties/quobyte/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key57},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err298];
+}
+else {
+vErrors.push(err298);
+}
+errors++;
+}
+}
+if(data203.group !== undefined){
+if(typeof data203.group !== "string"){
+const err299 = {instancePath:instancePath+"/quobyte/group",schemaPath:"#/properties/quobyte/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err299];
+}
+else {
+vErrors.push(err299);
+}
+errors++;
+}
+}
+if(data203.readOnly !== undefined){
+if(typeof data203.readOnly !== "boolean"){
+const err300 = {instancePath:instancePath+"/quobyte/readOnly",schemaPath:"#/properties/quobyte/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err300];
+}
+else {
+vErrors.push(err300);
+}
+errors++;
+}
+}
+if(data203.registry !== undefined){
+if(typeof data203.registry !== "string"){
+const err301 = {instancePath:instancePath+"/quobyte/registry",schemaPath:"#/properties/quobyte/properties/registry/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err301];
+}
+else {
+vErrors.push(err301);
+}
+errors++;
+}
+}
+if(data203.tenant !== undefined){
+if(typeof data203.tenant !== "string"){
+const err302 = {instancePath:instancePath+"/quobyte/tenant",schemaPath:"#/properties/quobyte/properties/tenant/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err302];
+}
+else {
+vErrors.push(err302);
+}
+errors++;
+}
+}
+if(data203.user !== undefined){
+if(typeof data203.user !== "string"){
+const err303 = {instancePath:instancePath+"/quobyte/user",schemaPath:"#/properties/quobyte/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err303];
+}
+else {
+vErrors.push(err303);
+}
+errors++;
+}
+}
+if(data203.volume !== undefined){
+if(typeof data203.volume !== "string"){
+const err304 = {instancePath:instancePath+"/quobyte/volume",schemaPath:"#/properties/quobyte/properties/volume/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err304];
+}
+else {
+vErrors.push(err304);
+}
+errors++;
+}
+}
+}
+else {
+const err305 = {instancePath:instancePath+"/quobyte",schemaPath:"#/properties/quobyte/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err305];
+}
+else {
+vErrors.push(err305);
+}
+errors++;
+}
+}
+if(data.rbd !== undefined){
+let data210 = data.rbd;
+if(data210 && typeof data210 == "object" && !Array.isArray(data210)){
+if(data210.image === undefined){
+const err306 = {instancePath:instancePath+"/rbd",schemaPath:"#/properties/rbd/required",keyword:"required",params:{missingProperty: "image"},message:"must have required property '"+"image"+"'"};
+if(vErrors === null){
+vErrors = [err306];
+}
+else {
+vErrors.push(err306);
+}
+errors++;
+}
+if(data210.monitors === undefined){
+const err307 = {instancePath:instancePath+"/rbd",schemaPath:"#/properties/rbd/required",keyword:"required",params:{missingProperty: "monitors"},message:"must have required property '"+"monitors"+"'"};
+if(vErrors === null){
+vErrors = [err307];
+}
+else {
+vErrors.push(err307);
+}
+errors++;
+}
+for(const key58 in data210){
+if(!((((((((key58 === "fsType") || (key58 === "image")) || (key58 === "keyring")) || (key58 === "monitors")) || (key58 === "pool")) || (key58 === "readOnly")) || (key58 === "secretRef")) || (key58 === "user"))){
+const err308 = {instancePath:instancePath+"/rbd",schemaPath:"#/properties/rbd/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key58},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err308];
+}
+else {
+vErrors.push(err308);
+}
+errors++;
+}
+}
+if(data210.fsType !== undefined){
+if(typeof data210.fsType !== "string"){
+const err309 = {instancePath:instancePath+"/rbd/fsType",schemaPath:"#/properties/rbd/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err309];
+}
+else {
+vErrors.push(err309);
+}
+errors++;
+}
+}
+if(data210.image !== undefined){
+if(typeof data210.image !== "string"){
+const err310 = {instancePath:instancePath+"/rbd/image",schemaPath:"#/properties/rbd/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err310];
+}
+else {
+vErrors.push(err310);
+}
+errors++;
+}
+}
+if(data210.keyring !== undefined){
+if(typeof data210.keyring !== "string"){
+const err311 = {instancePath:instancePath+"/rbd/keyring",schemaPath:"#/properties/rbd/properties/keyring/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err311];
+}
+else {
+vErrors.push(err311);
+}
+errors++;
+}
+}
+if(data210.monitors !== undefined){
+let data214 = data210.monitors;
+if(Array.isArray(data214)){
+const len13 = data214.length;
+for(let i13=0; i13<len13; i13++){
+if(typeof data214[i13] !== "string"){
+const err312 = {instancePath:instancePath+"/rbd/monitors/" + i13,schemaPath:"#/properties/rbd/properties/monitors/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err312];
+}
+else {
+vErrors.push(err312);
+}
+errors++;
+}
+}
+}
+else {
+const err313 = {instancePath:instancePath+"/rbd/monitors",schemaPath:"#/properties/rbd/properties/monitors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err313];
+}
+else {
+vErrors.push(err313);
+}
+errors++;
+}
+}
+if(data210.pool !== undefined){
+if(typeof data210.pool !== "string"){
+const err314 = {instancePath:instancePath+"/rbd/pool",schemaPath:"#/properties/rbd/properties/pool/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err314];
+}
+else {
+vErrors.push(err314);
+}
+errors++;
+}
+}
+if(data210.readOnly !== undefined){
+if(typeof data210.readOnly !== "boolean"){
+const err315 = {instancePath:instancePath+"/rbd/readOnly",schemaPath:"#/properties/rbd/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err315];
+}
+else {
+vErrors.push(err315);
+}
+errors++;
+}
+}
+if(data210.secretRef !== undefined){
+let data218 = data210.secretRef;
+if(data218 && typeof data218 == "object" && !Array.isArray(data218)){
+for(const key59 in data218){
+if(!(key59 === "name")){
+const err316 = {instancePath:instancePath+"/rbd/secretRef",schemaPath:"#/properties/rbd/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key59},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err316];
+}
+else {
+vErrors.push(err316);
+}
+errors++;
+}
+}
+if(data218.name !== undefined){
+if(typeof data218.name !== "string"){
+const err317 = {instancePath:instancePath+"/rbd/secretRef/name",schemaPath:"#/properties/rbd/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err317];
+}
+else {
+vErrors.push(err317);
+}
+errors++;
+}
+}
+}
+else {
+const err318 = {instancePath:instancePath+"/rbd/secretRef",schemaPath:"#/properties/rbd/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err318];
+}
+else {
+vErrors.push(err318);
+}
+errors++;
+}
+}
+if(data210.user !== undefined){
+if(typeof data210.user !== "string"){
+const err319 = {instancePath:instancePath+"/rbd/user",schemaPath:"#/properties/rbd/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err319];
+}
+else {
+vErrors.push(err319);
+}
+errors++;
+}
+}
+}
+else {
+const err320 = {instancePath:instancePath+"/rbd",schemaPath:"#/properties/rbd/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err320];
+}
+else {
+vErrors.push(err320);
+}
+errors++;
+}
+}
+if(data.scaleIO !== undefined){
+let data221 = data.scaleIO;
+if(data221 && typeof data221 == "object" && !Array.isArray(data221)){
+if(data221.gateway === undefined){
+const err321 = {instancePath:instancePath+"/scaleIO",schemaPath:"#/properties/scaleIO/required",keyword:"required",params:{missingProperty: "gateway"},message:"must have required property '"+"gateway"+"'"};
+if(vErrors === null){
+vErrors = [err321];
+}
+else {
+vErrors.push(err321);
+}
+errors++;
+}
+if(data221.secretRef === undefined){
+const err322 = {instancePath:instancePath+"/scaleIO",schemaPath:"#/properties/scaleIO/required",keyword:"required",params:{missingProperty: "secretRef"},message:"must have required property '"+"secretRef"+"'"};
+if(vErrors === null){
+vErrors = [err322];
+}
+else {
+vErrors.push(err322);
+}
+errors++;
+}
+if(data221.system === undefined){
+const err323 = {instancePath:instancePath+"/scaleIO",schemaPath:"#/properties/scaleIO/required",keyword:"required",params:{missingProperty: "system"},message:"must have required property '"+"system"+"'"};
+if(vErrors === null){
+vErrors = [err323];
+}
+else {
+vErrors.push(err323);
+}
+errors++;
+}
+for(const key60 in data221){
+if(!(func0.call(schema28.properties.scaleIO.properties, key60))){
+const err324 = {instancePath:instancePath+"/scaleIO",schemaPath:"#/properties/scaleIO/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key60},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err324];
+}
+else {
+vErrors.push(err324);
+}
+errors++;
+}
+}
+if(data221.fsType !== undefined){
+if(typeof data221.fsType !== "string"){
+const err325 = {instancePath:instancePath+"/scaleIO/fsType",schemaPath:"#/properties/scaleIO/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err325];
+}
+else {
+vErrors.push(err325);
+}
+errors++;
+}
+}
+if(data221.gateway !== undefined){
+if(typeof data221.gateway !== "string"){
+const err326 = {instancePath:instancePath+"/scaleIO/gateway",schemaPath:"#/properties/scaleIO/properties/gateway/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err326];
+}
+else {
+vErrors.push(err326);
+}
+errors++;
+}
+}
+if(data221.protectionDomain !== undefined){
+if(typeof data221.protectionDomain !== "string"){
+const err327 = {instancePath:instancePath+"/scaleIO/protectionDomain",schemaPath:"#/properties/scaleIO/properties/protectionDomain/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err327];
+}
+else {
+vErrors.push(err327);
+}
+errors++;
+}
+}
+if(data221.readOnly !== undefined){
+if(typeof data221.readOnly !== "boolean"){
+const err328 = {instancePath:instancePath+"/scaleIO/readOnly",schemaPath:"#/properties/scaleIO/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err328];
+}
+else {
+vErrors.push(err328);
+}
+errors++;
+}
+}
+if(data221.secretRef !== undefined){
+let data226 = data221.secretRef;
+if(data226 && typeof data226 == "object" && !Array.isArray(data226)){
+for(const key61 in data226){
+if(!(key61 === "name")){
+const err329 = {instancePath:instancePath+"/scaleIO/secretRef",schemaPath:"#/properties/scaleIO/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key61},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err329];
+}
+else {
+vErrors.push(err329);
+}
+errors++;
+}
+}
+if(data226.name !== undefined){
+if(typeof data226.name !== "string"){
+const err330 = {instancePath:instancePath+"/scaleIO/secretRef/name",schemaPath:"#/properties/scaleIO/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err330];
+}
+else {
+vErrors.push(err330);
+}
+errors++;
+}
+}
+}
+else {
+const err331 = {instancePath:instancePath+"/scaleIO/secretRef",schemaPath:"#/properties/scaleIO/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err331];
+}
+else {
+vErrors.push(err331);
+}
+errors++;
+}
+}
+if(data221.sslEnabled !== undefined){
+if(typeof data221.sslEnabled !== "boolean"){
+const err332 = {instancePath:instancePath+"/scaleIO/sslEnabled",schemaPath:"#/properties/scaleIO/properties/sslEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err332];
+}
+else {
+vErrors.push(err332);
+}
+errors++;
+}
+}
+if(data221.storageMode !== undefined){
+if(typeof data221.storageMode !== "string"){
+const err333 = {instancePath:instancePath+"/scaleIO/storageMode",schemaPath:"#/properties/scaleIO/properties/storageMode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err333];
+}
+else {
+vErrors.push(err333);
+}
+errors++;
+}
+}
+if(data221.storagePool !== undefined){
+if(typeof data221.storagePool !== "string"){
+const err334 = {instancePath:instancePath+"/scaleIO/storagePool",schemaPath:"#/properties/scaleIO/properties/storagePool/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err334];
+}
+else {
+vErrors.push(err334);
+}
+errors++;
+}
+}
+if(data221.system !== undefined){
+if(typeof data221.system !== "string"){
+const err335 = {instancePath:instancePath+"/scaleIO/system",schemaPath:"#/properties/scaleIO/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err335];
+}
+else {
+vErrors.push(err335);
+}
+errors++;
+}
+}
+if(data221.volumeName !== undefined){
+if(typeof data221.volumeName !== "string"){
+const err336 = {instancePath:instancePath+"/scaleIO/volumeName",schemaPath:"#/properties/scaleIO/properties/volumeName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err336];
+}
+else {
+vErrors.push(err336);
+}
+errors++;
+}
+}
+}
+else {
+const err337 = {instancePath:instancePath+"/scaleIO",schemaPath:"#/properties/scaleIO/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err337];
+}
+else {
+vErrors.push(err337);
+}
+errors++;
+}
+}
+if(data.secret !== undefined){
+let data233 = data.secret;
+if(data233 && typeof data233 == "object" && !Array.isArray(data233)){
+for(const key62 in data233){
+if(!((((key62 === "defaultMode") || (key62 === "items")) || (key62 === "optional")) || (key62 === "secretName"))){
+const err338 = {instancePath:instancePath+"/secret",schemaPath:"#/properties/secret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key62},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err338];
+}
+else {
+vErrors.push(err338);
+}
+errors++;
+}
+}
+if(data233.defaultMode !== undefined){
+let data234 = data233.defaultMode;
+if(!(((typeof data234 == "number") && (!(data234 % 1) && !isNaN(data234))) && (isFinite(data234)))){
+const err339 = {instancePath:instancePath+"/secret/defaultMode",schemaPath:"#/properties/secret/properties/defaultMode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err339];
+}
+else {
+vErrors.push(err339);
+}
+errors++;
+}
+}
+if(data233.items !== undefined){
+let data235 = data233.items;
+if(Array.isArray(data235)){
+const len14 = data235.length;
+for(let i14=0; i14<len14; i14++){
+let data236 = data235[i14];
+if(data236 && typeof data236 == "object" && !Array.isArray(data236)){
+if(data236.key === undefined){
+const err340 = {instancePath:instancePath+"/secret/items/" + i14,schemaPath:"#/properties/secret/properties/items/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err340];
+}
+else {
+vErrors.push(err340);
+}
+errors++;
+}
+if(data236.path === undefined){
+const err341 = {instancePath:instancePath+"/secret/items/" + i14,schemaPath:"#/properties/secret/properties/items/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(vErrors === null){
+vErrors = [err341];
+}
+else {
+vErrors.push(err341);
+}
+errors++;
+}
+for(const key63 in data236){
+if(!(((key63 === "key") || (key63 === "mode")) || (key63 === "path"))){
+const err342 = {instancePath:instancePath+"/secret/items/" + i14,schemaPath:"#/properties/secret/properties/items/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key63},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err342];
+}
+else {
+vErrors.push(err342);
+}
+errors++;
+}
+}
+if(data236.key !== undefined){
+if(typeof data236.key !== "string"){
+const err343 = {instancePath:instancePath+"/secret/items/" + i14+"/key",schemaPath:"#/properties/secret/properties/items/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err343];
+}
+else {
+vErrors.push(err343);
+}
+errors++;
+}
+}
+if(data236.mode !== undefined){
+let data238 = data236.mode;
+if(!(((typeof data238 == "number") && (!(data238 % 1) && !isNaN(data238))) && (isFinite(data238)))){
+const err344 = {instancePath:instancePath+"/secret/items/" + i14+"/mode",schemaPath:"#/properties/secret/properties/items/items/properties/mode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err344];
+}
+else {
+vErrors.push(err344);
+}
+errors++;
+}
+}
+if(data236.path !== undefined){
+if(typeof data236.path !== "string"){
+const err345 = {instancePath:instancePath+"/secret/items/" + i14+"/path",schemaPath:"#/properties/secret/properties/items/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err345];
+}
+else {
+vErrors.push(err345);
+}
+errors++;
+}
+}
+}
+else {
+const err346 = {instancePath:instancePath+"/secret/items/" + i14,schemaPath:"#/properties/secret/properties/items/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err346];
+}
+else {
+vErrors.push(err346);
+}
+errors++;
+}
+}
+}
+else {
+const err347 = {instancePath:instancePath+"/secret/items",schemaPath:"#/properties/secret/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err347];
+}
+else {
+vErrors.push(err347);
+}
+errors++;
+}
+}
+if(data233.optional !== undefined){
+if(typeof data233.optional !== "boolean"){
+const err348 = {instancePath:instancePath+"/secret/optional",schemaPath:"#/properties/secret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err348];
+}
+else {
+vErrors.push(err348);
+}
+errors++;
+}
+}
+if(data233.secretName !== undefined){
+if(typeof data233.secretName !== "string"){
+const err349 = {instancePath:instancePath+"/secret/secretName",schemaPath:"#/properties/secret/properties/secretName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err349];
+}
+else {
+vErrors.push(err349);
+}
+errors++;
+}
+}
+}
+else {
+const err350 = {instancePath:instancePath+"/secret",schemaPath:"#/properties/secret/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err350];
+}
+else {
+vErrors.push(err350);
+}
+errors++;
+}
+}
+if(data.storageos !== undefined){
+let data242 = data.storageos;
+if(data242 && typeof data242 == "object" && !Array.isArray(data242)){
+for(const key64 in data242){
+if(!(((((key64 === "fsType") || (key64 === "readOnly")) || (key64 === "secretRef")) || (key64 === "volumeName")) || (key64 === "volumeNamespace"))){
+const err351 = {instancePath:instancePath+"/storageos",schemaPath:"#/properties/storageos/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key64},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err351];
+}
+else {
+vErrors.push(err351);
+}
+errors++;
+}
+}
+if(data242.fsType !== undefined){
+if(typeof data242.fsType !== "string"){
+const err352 = {instancePath:instancePath+"/storageos/fsType",schemaPath:"#/properties/storageos/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err352];
+}
+else {
+vErrors.push(err352);
+}
+errors++;
+}
+}
+if(data242.readOnly !== undefined){
+if(typeof data242.readOnly !== "boolean"){
+const err353 = {instancePath:instancePath+"/storageos/readOnly",schemaPath:"#/properties/storageos/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err353];
+}
+else {
+vErrors.push(err353);
+}
+errors++;
+}
+}
+if(data242.secretRef !== undefined){
+let data245 = data242.secretRef;
+if(data245 && typeof data245 == "object" && !Array.isArray(data245)){
+for(const key65 in data245){
+if(!(key65 === "name")){
+const err354 = {instancePath:instancePath+"/storageos/secretRef",schemaPath:"#/properties/storageos/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key65},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err354];
+}
+else {
+vErrors.push(err354);
+}
+errors++;
+}
+}
+if(data245.name !== undefined){
+if(typeof data245.name !== "string"){
+const err355 = {instancePath:instancePath+"/storageos/secretRef/name",schemaPath:"#/properties/storageos/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err355];
+}
+else {
+vErrors.push(err355);
+}
+errors++;
+}
+}
+}
+else {
+const err356 = {instancePath:instancePath+"/storageos/secretRef",schemaPath:"#/properties/storageos/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err356];
+}
+else {
+vErrors.push(err356);
+}
+errors++;
+}
+}
+if(data242.volumeName !== undefined){
+if(typeof data242.volumeName !== "string"){
+const err357 = {instancePath:instancePath+"/storageos/volumeName",schemaPath:"#/properties/storageos/properties/volumeName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err357];
+}
+else {
+vErrors.push(err357);
+}
+errors++;
+}
+}
+if(data242.volumeNamespace !== undefined){
+if(typeof data242.volumeNamespace !== "string"){
+const err358 = {instancePath:instancePath+"/storageos/volumeNamespace",schemaPath:"#/properties/storageos/properties/volumeNamespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err358];
+}
+else {
+vErrors.push(err358);
+}
+errors++;
+}
+}
+}
+else {
+const err359 = {instancePath:instancePath+"/storageos",schemaPath:"#/properties/storageos/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err359];
+}
+else {
+vErrors.push(err359);
+}
+errors++;
+}
+}
+if(data.vsphereVolume !== undefined){
+let data249 = data.vsphereVolume;
+if(data249 && typeof data249 == "object" && !Array.isArray(data249)){
+if(data249.volumePath === undefined){
+const err360 = {instancePath:instancePath+"/vsphereVolume",schemaPath:"#/properties/vsphereVolume/required",keyword:"required",params:{missingProperty: "volumePath"},message:"must have required property '"+"volumePath"+"'"};
+if(vErrors === null){
+vErrors = [err360];
+}
+else {
+vErrors.push(err360);
+}
+errors++;
+}
+for(const key66 in data249){
+if(!((((key66 === "fsType") || (key66 === "storagePolicyID")) || (key66 === "storagePolicyName")) || (key66 === "volumePath"))){
+const err361 = {instancePath:instancePath+"/vsphereVolume",schemaPath:"#/properties/vsphereVolume/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key66},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err361];
+}
+else {
+vErrors.push(err361);
+}
+errors++;
+}
+}
+if(data249.fsType !== undefined){
+if(typeof data249.fsType !== "string"){
+const err362 = {instancePath:instancePath+"/vsphereVolume/fsType",schemaPath:"#/properties/vsphereVolume/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err362];
+}
+else {
+vErrors.push(err362);
+}
+errors++;
+}
+}
+if(data249.storagePolicyID !== undefined){
+if(typeof data249.storagePolicyID !== "string"){
+const err363 = {instancePath:instancePath+"/vsphereVolume/storagePolicyID",schemaPath:"#/properties/vsphereVolume/properties/storagePolicyID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err363];
+}
+else {
+vErrors.push(err363);
+}
+errors++;
+}
+}
+if(data249.storagePolicyName !== undefined){
+if(typeof data249.storagePolicyName !== "string"){
+const err364 = {instancePath:instancePath+"/vsphereVolume/storagePolicyName",schemaPath:"#/properties/vsphereVolume/properties/storagePolicyName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err364];
+}
+else {
+vErrors.push(err364);
+}
+errors++;
+}
+}
+if(data249.volumePath !== undefined){
+if(typeof data249.volumePath !== "string"){
+const err365 = {instancePath:instancePath+"/vsphereVolume/volumePath",schemaPath:"#/properties/vsphereVolume/properties/volumePath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err365];
+}
+else {
+vErrors.push(err365);
+}
+errors++;
+}
+}
+}
+else {
+const err366 = {instancePath:instancePath+"/vsphereVolume",schemaPath:"#/properties/vsphereVolume/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err366];
+}
+else {
+vErrors.push(err366);
+}
+errors++;
+}
+}
+}
+else {
+const err367 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err367];
+}
+else {
+vErrors.push(err367);
+}
+errors++;
+}
+validate71.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.containers === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "containers"},message:"must have required property '"+"containers"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func0.call(schema10.properties, key0))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.activeDeadlineSeconds !== undefined){
+let data0 = data.activeDeadlineSeconds;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+const err2 = {instancePath:instancePath+"/activeDeadlineSeconds",schemaPath:"#/properties/activeDeadlineSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.affinity !== undefined){
+let data1 = data.affinity;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+for(const key1 in data1){
+if(!(((key1 === "nodeAffinity") || (key1 === "podAffinity")) || (key1 === "podAntiAffinity"))){
+const err3 = {instancePath:instancePath+"/affinity",schemaPath:"#/properties/affinity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data1.nodeAffinity !== undefined){
+let data2 = data1.nodeAffinity;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+for(const key2 in data2){
+if(!((key2 === "preferredDuringSchedulingIgnoredDuringExecution") || (key2 === "requiredDuringSchedulingIgnoredDuringExecution"))){
+const err4 = {instancePath:instancePath+"/affinity/nodeAffinity",schemaPath:"#/properties/affinity/properties/nodeAffinity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data2.preferredDuringSchedulingIgnoredDuringExecution !== undefined){
+let data3 = data2.preferredDuringSchedulingIgnoredDuringExecution;
+if(Array.isArray(data3)){
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+let data4 = data3[i0];
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(data4.preference === undefined){
+const err5 = {instancePath:instancePath+"/affinity/nodeAffinity/preferredDuringSchedulingIgnoredDuringExecution/" + i0,schemaPath:"#/properties/affinity/properties/nodeAffinity/properties/preferredDuringSchedulingIgnoredDuringExecution/items/required",keyword:"required",params:{missingProperty: "preference"},message:"must have required property '"+"preference"+"'"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data4.weight === undefined){
+const err6 = {instancePath:instancePath+"/affinity/nodeAffinity/preferredDuringSchedulingIgnoredDuringExecution/" + i0,schemaPath:"#/properties/affinity/properties/nodeAffinity/properties/preferredDuringSchedulingIgnoredDuringExecution/items/required",keyword:"required",params:{missingProperty: "weight"},message:"must have required property '"+"weight"+"'"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+for(const key3 in data4){
+if(!((key3 === "preference") || (key3 === "weight"))){
+const err7 = {instancePath:instancePath+"/affinity/nodeAffinity/preferredDuringSchedulingIgnoredDuringExecution/" + i0,schemaPath:"#/properties/affinity/properties/nodeAffinity/properties/preferredDuringSchedulingIgnoredDuringExecution/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data4.preference !== undefined){
+if(!(validate21(data4.preference, {instancePath:instancePath+"/affinity/nodeAffinity/preferredDuringSchedulingIgnoredDuringExecution/" + i0+"/preference",parentData:data4,parentDataProperty:"preference",rootData}))){
+vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+errors = vErrors.length;
+}
+}
+if(data4.weight !== undefined){
+let data6 = data4.weight;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+const err8 = {instancePath:instancePath+"/affinity/nodeAffinity/preferredDuringSchedulingIgnoredDuringExecution/" + i0+"/weight",schemaPath:"#/properties/affinity/properties/nodeAffinity/properties/preferredDuringSchedulingIgnoredDuringExecution/items/properties/weight/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/affinity/nodeAffinity/preferredDuringSchedulingIgnoredDuringExecution/" + i0,schemaPath:"#/properties/affinity/properties/nodeAffinity/properties/preferredDuringSchedulingIgnoredDuringExecution/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/affinity/nodeAffinity/preferredDuringSchedulingIgnoredDuringExecution",schemaPath:"#/properties/affinity/properties/nodeAffinity/properties/preferredDuringSchedulingIgnoredDuringExecution/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data2.requiredDuringSchedulingIgnoredDuringExecution !== undefined){
+let data7 = data2.requiredDuringSchedulingIgnoredDuringExecution;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.nodeSelectorTerms === undefined){
+const err11 = {instancePath:instancePath+"/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution",schemaPath:"#/properties/affinity/properties/nodeAffinity/properties/requiredDuringSchedulingIgnoredDuringExecution/required",keyword:"required",params:{missingProperty: "nodeSelectorTerms"},message:"must have required property '"+"nodeSelectorTerms"+"'"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+for(const key4 in data7){
+if(!(key4 === "nodeSelectorTerms")){
+const err12 = {instancePath:instancePath+"/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution",schemaPath:"#/properties/affinity/properties/nodeAffinity/properties/requiredDuringSchedulingIgnoredDuringExecution/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data7.nodeSelectorTerms !== undefined){
+let data8 = data7.nodeSelectorTerms;
+if(Array.isArray(data8)){
+const len1 = data8.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate21(data8[i1], {instancePath:instancePath+"/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/" + i1,parentData:data8,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms",schemaPath:"#/properties/affinity/properties/nodeAffinity/properties/requiredDuringSchedulingIgnoredDuringExecution/properties/nodeSelectorTerms/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution",schemaPath:"#/properties/affinity/properties/nodeAffinity/properties/requiredDuringSchedulingIgnoredDuringExecution/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/affinity/nodeAffinity",schemaPath:"#/properties/affinity/properties/nodeAffinity/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data1.podAffinity !== undefined){
+if(!(validate24(data1.podAffinity, {instancePath:instancePath+"/affinity/podAffinity",parentData:data1,parentDataProperty:"podAffinity",rootData}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+errors = vErrors.length;
+}
+}
+if(data1.podAntiAffinity !== undefined){
+if(!(validate24(data1.podAntiAffinity, {instancePath:instancePath+"/affinity/podAntiAffinity",parentData:data1,parentDataProperty:"podAntiAffinity",rootData}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/affinity",schemaPath:"#/properties/affinity/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data.automountServiceAccountToken !== undefined){
+if(typeof data.automountServiceAccountToken !== "boolean"){
+const err17 = {instancePath:instancePath+"/automountServiceAccountToken",schemaPath:"#/properties/automountServiceAccountToken/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data.containers !== undefined){
+if(!(validate36(data.containers, {instancePath:instancePath+"/containers",parentData:data,parentDataProperty:"containers",rootData}))){
+vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+errors = vErrors.length;
+}
+}
+if(data.dnsConfig !== undefined){
+let data14 = data.dnsConfig;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key5 in data14){
+if(!(((key5 === "nameservers") || (key5 === "options")) || (key5 === "searches"))){
+const err18 = {instancePath:instancePath+"/dnsConfig",schemaPath:"#/properties/dnsConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data14.nameservers !== undefined){
+let data15 = data14.nameservers;
+if(Array.isArray(data15)){
+const len2 = data15.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data15[i2] !== "string"){
+const err19 = {instancePath:instancePath+"/dnsConfig/nameservers/" + i2,schemaPath:"#/properties/dnsConfig/properties/nameservers/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/dnsConfig/nameservers",schemaPath:"#/properties/dnsConfig/properties/nameservers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data14.options !== undefined){
+let data17 = data14.options;
+if(Array.isArray(data17)){
+const len3 = data17.length;
+for(let i3=0; i3<len3; i3++){
+let data18 = data17[i3];
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+for(const key6 in data18){
+if(!((key6 === "name") || (key6 === "value"))){
+const err21 = {instancePath:instancePath+"/dnsConfig/options/" + i3,schemaPath:"#/properties/dnsConfig/properties/options/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data18.name !== undefined){
+if(typeof data18.name !== "string"){
+const err22 = {instancePath:instancePath+"/dnsConfig/options/" + i3+"/name",schemaPath:"#/properties/dnsConfig/properties/options/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data18.value !== undefined){
+if(typeof data18.value !== "string"){
+const err23 = {instancePath:instancePath+"/dnsConfig/options/" + i3+"/value",schemaPath:"#/properties/dnsConfig/properties/options/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/dnsConfig/options/" + i3,schemaPath:"#/properties/dnsConfig/properties/options/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/dnsConfig/options",schemaPath:"#/properties/dnsConfig/properties/options/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data14.searches !== undefined){
+let data21 = data14.searches;
+if(Array.isArray(data21)){
+const len4 = data21.length;
+for(let i4=0; i4<len4; i4++){
+if(typeof data21[i4] !== "string"){
+const err26 = {instancePath:instancePath+"/dnsConfig/searches/" + i4,schemaPath:"#/properties/dnsConfig/properties/searches/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/dnsConfig/searches",schemaPath:"#/properties/dnsConfig/properties/searches/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/dnsConfig",schemaPath:"#/properties/dnsConfig/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data.dnsPolicy !== undefined){
+if(typeof data.dnsPolicy !== "string"){
+const err29 = {instancePath:instancePath+"/dnsPolicy",schemaPath:"#/properties/dnsPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data.enableServiceLinks !== undefined){
+if(typeof data.enableServiceLinks !== "boolean"){
+const err30 = {instancePath:instancePath+"/enableServiceLinks",schemaPath:"#/properties/enableServiceLinks/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data.ephemeralContainers !== undefined){
+let data25 = data.ephemeralContainers;
+if(Array.isArray(data25)){
+const len5 = data25.length;
+for(let i5=0; i5<len5; i5++){
+let data26 = data25[i5];
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+if(data26.name === undefined){
+const err31 = {instancePath:instancePath+"/ephemeralContainers/" + i5,schemaPath:"#/properties/ephemeralContainers/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+for(const key7 in data26){
+if(!(func0.call(schema10.properties.ephemeralContainers.items.properties, key7))){
+const err32 = {instancePath:instancePath+"/ephemeralContainers/" + i5,schemaPath:"#/properties/ephemeralContainers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data26.args !== undefined){
+let data27 = data26.args;
+if(Array.isArray(data27)){
+const len6 = data27.length;
+for(let i6=0; i6<len6; i6++){
+if(typeof data27[i6] !== "string"){
+const err33 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/args/" + i6,schemaPath:"#/properties/ephemeralContainers/items/properties/args/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+}
+else {
+const err34 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/args",schemaPath:"#/properties/ephemeralContainers/items/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+if(data26.command !== undefined){
+let data29 = data26.command;
+if(Array.isArray(data29)){
+const len7 = data29.length;
+for(let i7=0; i7<len7; i7++){
+if(typeof data29[i7] !== "string"){
+const err35 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/command/" + i7,schemaPath:"#/properties/ephemeralContainers/items/properties/command/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/command",schemaPath:"#/properties/ephemeralContainers/items/properties/command/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data26.env !== undefined){
+if(!(validate38(data26.env, {instancePath:instancePath+"/ephemeralContainers/" + i5+"/env",parentData:data26,parentDataProperty:"env",rootData}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+errors = vErrors.length;
+}
+}
+if(data26.envFrom !== undefined){
+if(!(validate44(data26.envFrom, {instancePath:instancePath+"/ephemeralContainers/" + i5+"/envFrom",parentData:data26,parentDataProperty:"envFrom",rootData}))){
+vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
+errors = vErrors.length;
+}
+}
+if(data26.image !== undefined){
+if(typeof data26.image !== "string"){
+const err37 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/image",schemaPath:"#/properties/ephemeralContainers/items/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data26.imagePullPolicy !== undefined){
+if(typeof data26.imagePullPolicy !== "string"){
+const err38 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/imagePullPolicy",schemaPath:"#/properties/ephemeralContainers/items/properties/imagePullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+if(data26.lifecycle !== undefined){
+if(!(validate46(data26.lifecycle, {instancePath:instancePath+"/ephemeralContainers/" + i5+"/lifecycle",parentData:data26,parentDataProperty:"lifecycle",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+}
+if(data26.livenessProbe !== undefined){
+if(!(validate51(data26.livenessProbe, {instancePath:instancePath+"/ephemeralContainers/" + i5+"/livenessProbe",parentData:data26,parentDataProperty:"livenessProbe",rootData}))){
+vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+errors = vErrors.length;
+}
+}
+if(data26.name !== undefined){
+if(typeof data26.name !== "string"){
+const err39 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/name",schemaPath:"#/properties/ephemeralContainers/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+if(data26.ports !== undefined){
+let data38 = data26.ports;
+if(Array.isArray(data38)){
+const len8 = data38.length;
+for(let i8=0; i8<len8; i8++){
+let data39 = data38[i8];
+if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
+if(data39.containerPort === undefined){
+const err40 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/ports/" + i8,schemaPath:"#/properties/ephemeralContainers/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "containerPort"},message:"must have required property '"+"containerPort"+"'"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+for(const key8 in data39){
+if(!(((((key8 === "containerPort") || (key8 === "hostIP")) || (key8 === "hostPort")) || (key8 === "name")) || (key8 === "protocol"))){
+const err41 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/ports/" + i8,schemaPath:"#/properties/ephemeralContainers/items/properties/ports/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+if(data39.containerPort !== undefined){
+let data40 = data39.containerPort;
+if(!(((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40))) && (isFinite(data40)))){
+const err42 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/ports/" + i8+"/containerPort",schemaPath:"#/properties/ephemeralContainers/items/properties/ports/items/properties/containerPort/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+if(data39.hostIP !== undefined){
+if(typeof data39.hostIP !== "string"){
+const err43 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/ports/" + i8+"/hostIP",schemaPath:"#/properties/ephemeralContainers/items/properties/ports/items/properties/hostIP/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data39.hostPort !== undefined){
+let data42 = data39.hostPort;
+if(!(((typeof data42 == "number") && (!(data42 % 1) && !isNaN(data42))) && (isFinite(data42)))){
+const err44 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/ports/" + i8+"/hostPort",schemaPath:"#/properties/ephemeralContainers/items/properties/ports/items/properties/hostPort/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data39.name !== undefined){
+if(typeof data39.name !== "string"){
+const err45 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/ports/" + i8+"/name",schemaPath:"#/properties/ephemeralContainers/items/properties/ports/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data39.protocol !== undefined){
+if(typeof data39.protocol !== "string"){
+const err46 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/ports/" + i8+"/protocol",schemaPath:"#/properties/ephemeralContainers/items/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/ports/" + i8,schemaPath:"#/properties/ephemeralContainers/items/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+const listErrors0 = func8(data38, "map", ["containerPort","protocol"], instancePath+"/ephemeralContainers/" + i5+"/ports", "#/properties/ephemeralContainers/items/properties/ports/x-kubernetes-list-type");
+if(listErrors0 !== null){
+vErrors = vErrors === null ? listErrors0 : vErrors.concat(listErrors0);
+errors = vErrors.length;
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/ports",schemaPath:"#/properties/ephemeralContainers/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+if(data26.readinessProbe !== undefined){
+if(!(validate51(data26.readinessProbe, {instancePath:instancePath+"/ephemeralContainers/" + i5+"/readinessProbe",parentData:data26,parentDataProperty:"readinessProbe",rootData}))){
+vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+errors = vErrors.length;
+}
+}
+if(data26.resizePolicy !== undefined){
+let data46 = data26.resizePolicy;
+if(Array.isArray(data46)){
+const len9 = data46.length;
+for(let i9=0; i9<len9; i9++){
+let data47 = data46[i9];
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+if(data47.resourceName === undefined){
+const err49 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/resizePolicy/" + i9,schemaPath:"#/properties/ephemeralContainers/items/properties/resizePolicy/items/required",keyword:"required",params:{missingProperty: "resourceName"},message:"must have required property '"+"resourceName"+"'"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+if(data47.restartPolicy === undefined){
+const err50 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/resizePolicy/" + i9,schemaPath:"#/properties/ephemeralContainers/items/properties/resizePolicy/items/required",keyword:"required",params:{missingProperty: "restartPolicy"},message:"must have required property '"+"restartPolicy"+"'"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+for(const key9 in data47){
+if(!((key9 === "resourceName") || (key9 === "restartPolicy"))){
+const err51 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/resizePolicy/" + i9,schemaPath:"#/properties/ephemeralContainers/items/properties/resizePolicy/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+if(data47.resourceName !== undefined){
+if(typeof data47.resourceName !== "string"){
+const err52 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/resizePolicy/" + i9+"/resourceName",schemaPath:"#/properties/ephemeralContainers/items/properties/resizePolicy/items/properties/resourceName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data47.restartPolicy !== undefined){
+if(typeof data47.restartPolicy !== "string"){
+const err53 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/resizePolicy/" + i9+"/restartPolicy",schemaPath:"#/properties/ephemeralContainers/items/properties/resizePolicy/items/properties/restartPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+}
+else {
+const err54 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/resizePolicy/" + i9,schemaPath:"#/properties/ephemeralContainers/items/properties/resizePolicy/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/resizePolicy",schemaPath:"#/properties/ephemeralContainers/items/properties/resizePolicy/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data26.resources !== undefined){
+if(!(validate54(data26.resources, {instancePath:instancePath+"/ephemeralContainers/" + i5+"/resources",parentData:data26,parentDataProperty:"resources",rootData}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+}
+if(data26.restartPolicy !== undefined){
+if(typeof data26.restartPolicy !== "string"){
+const err56 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/restartPolicy",schemaPath:"#/properties/ephemeralContainers/items/properties/restartPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+if(data26.restartPolicyRules !== undefined){
+let data52 = data26.restartPolicyRules;
+if(Array.isArray(data52)){
+const len10 = data52.length;
+for(let i10=0; i10<len10; i10++){
+let data53 = data52[i10];
+if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
+if(data53.action === undefined){
+const err57 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/restartPolicyRules/" + i10,schemaPath:"#/properties/ephemeralContainers/items/properties/restartPolicyRules/items/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+for(const key10 in data53){
+if(!((key10 === "action") || (key10 === "exitCodes"))){
+const err58 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/restartPolicyRules/" + i10,schemaPath:"#/properties/ephemeralContainers/items/properties/restartPolicyRules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+if(data53.action !== undefined){
+if(typeof data53.action !== "string"){
+const err59 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/restartPolicyRules/" + i10+"/action",schemaPath:"#/properties/ephemeralContainers/items/properties/restartPolicyRules/items/properties/action/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+if(data53.exitCodes !== undefined){
+let data55 = data53.exitCodes;
+if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
+if(data55.operator === undefined){
+const err60 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/restartPolicyRules/" + i10+"/exitCodes",schemaPath:"#/properties/ephemeralContainers/items/properties/restartPolicyRules/items/properties/exitCodes/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+for(const key11 in data55){
+if(!((key11 === "operator") || (key11 === "values"))){
+const err61 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/restartPolicyRules/" + i10+"/exitCodes",schemaPath:"#/properties/ephemeralContainers/items/properties/restartPolicyRules/items/properties/exitCodes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+if(data55.operator !== undefined){
+if(typeof data55.operator !== "string"){
+const err62 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/restartPolicyRules/" + i10+"/exitCodes/operator",schemaPath:"#/properties/ephemeralContainers/items/properties/restartPolicyRules/items/properties/exitCodes/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+if(data55.values !== undefined){
+let data57 = data55.values;
+if(Array.isArray(data57)){
+const len11 = data57.length;
+for(let i11=0; i11<len11; i11++){
+let data58 = data57[i11];
+if(!(((typeof data58 == "number") && (!(data58 % 1) && !isNaN(data58))) && (isFinite(data58)))){
+const err63 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/restartPolicyRules/" + i10+"/exitCodes/values/" + i11,schemaPath:"#/properties/ephemeralContainers/items/properties/restartPolicyRules/items/properties/exitCodes/properties/values/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+const listErrors1 = func8(data57, "set", [], instancePath+"/ephemeralContainers/" + i5+"/restartPolicyRules/" + i10+"/exitCodes/values", "#/properties/ephemeralContainers/items/properties/restartPolicyRules/items/properties/exitCodes/properties/values/x-kubernetes-list-type");
+if(listErrors1 !== null){
+vErrors = vErrors === null ? listErrors1 : vErrors.concat(listErrors1);
+errors = vErrors.length;
+}
+}
+else {
+const err64 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/restartPolicyRules/" + i10+"/exitCodes/values",schemaPath:"#/properties/ephemeralContainers/items/properties/restartPolicyRules/items/properties/exitCodes/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+}
+else {
+const err65 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/restartPolicyRules/" + i10+"/exitCodes",schemaPath:"#/properties/ephemeralContainers/items/properties/restartPolicyRules/items/properties/exitCodes/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/restartPolicyRules/" + i10,schemaPath:"#/properties/ephemeralContainers/items/properties/restartPolicyRules/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+}
+else {
+const err67 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/restartPolicyRules",schemaPath:"#/properties/ephemeralContainers/items/properties/restartPolicyRules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+if(data26.securityContext !== undefined){
+if(!(validate56(data26.securityContext, {instancePath:instancePath+"/ephemeralContainers/" + i5+"/securityContext",parentData:data26,parentDataProperty:"securityContext",rootData}))){
+vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
+errors = vErrors.length;
+}
+}
+if(data26.startupProbe !== undefined){
+if(!(validate51(data26.startupProbe, {instancePath:instancePath+"/ephemeralContainers/" + i5+"/startupProbe",parentData:data26,parentDataProperty:"startupProbe",rootData}))){
+vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+errors = vErrors.length;
+}
+}
+if(data26.stdin !== undefined){
+if(typeof data26.stdin !== "boolean"){
+const err68 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/stdin",schemaPath:"#/properties/ephemeralContainers/items/properties/stdin/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+if(data26.stdinOnce !== undefined){
+if(typeof data26.stdinOnce !== "boolean"){
+const err69 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/stdinOnce",schemaPath:"#/properties/ephemeralContainers/items/properties/stdinOnce/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+if(data26.targetContainerName !== undefined){
+if(typeof data26.targetContainerName !== "string"){
+const err70 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/targetContainerName",schemaPath:"#/properties/ephemeralContainers/items/properties/targetContainerName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+if(data26.terminationMessagePath !== undefined){
+if(typeof data26.terminationMessagePath !== "string"){
+const err71 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/terminationMessagePath",schemaPath:"#/properties/ephemeralContainers/items/properties/terminationMessagePath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data26.terminationMessagePolicy !== undefined){
+if(typeof data26.terminationMessagePolicy !== "string"){
+const err72 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/terminationMessagePolicy",schemaPath:"#/properties/ephemeralContainers/items/properties/terminationMessagePolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+if(data26.tty !== undefined){
+if(typeof data26.tty !== "boolean"){
+const err73 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/tty",schemaPath:"#/properties/ephemeralContainers/items/properties/tty/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+if(data26.volumeDevices !== undefined){
+let data67 = data26.volumeDevices;
+if(Array.isArray(data67)){
+const len12 = data67.length;
+for(let i12=0; i12<len12; i12++){
+let data68 = data67[i12];
+if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
+if(data68.devicePath === undefined){
+const err74 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/volumeDevices/" + i12,schemaPath:"#/properties/ephemeralContainers/items/properties/volumeDevices/items/required",keyword:"required",params:{missingProperty: "devicePath"},message:"must have required property '"+"devicePath"+"'"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+if(data68.name === undefined){
+const err75 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/volumeDevices/" + i12,schemaPath:"#/properties/ephemeralContainers/items/properties/volumeDevices/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+for(const key12 in data68){
+if(!((key12 === "devicePath") || (key12 === "name"))){
+const err76 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/volumeDevices/" + i12,schemaPath:"#/properties/ephemeralContainers/items/properties/volumeDevices/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+if(data68.devicePath !== undefined){
+if(typeof data68.devicePath !== "string"){
+const err77 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/volumeDevices/" + i12+"/devicePath",schemaPath:"#/properties/ephemeralContainers/items/properties/volumeDevices/items/properties/devicePath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+if(data68.name !== undefined){
+if(typeof data68.name !== "string"){
+const err78 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/volumeDevices/" + i12+"/name",schemaPath:"#/properties/ephemeralContainers/items/properties/volumeDevices/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+}
+else {
+const err79 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/volumeDevices/" + i12,schemaPath:"#/properties/ephemeralContainers/items/properties/volumeDevices/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+const listErrors2 = func8(data67, "map", ["devicePath"], instancePath+"/ephemeralContainers/" + i5+"/volumeDevices", "#/properties/ephemeralContainers/items/properties/volumeDevices/x-kubernetes-list-type");
+if(listErrors2 !== null){
+vErrors = vErrors === null ? listErrors2 : vErrors.concat(listErrors2);
+errors = vErrors.length;
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/volumeDevices",schemaPath:"#/properties/ephemeralContainers/items/properties/volumeDevices/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+if(data26.volumeMounts !== undefined){
+let data71 = data26.volumeMounts;
+if(Array.isArray(data71)){
+const len13 = data71.length;
+for(let i13=0; i13<len13; i13++){
+let data72 = data71[i13];
+if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
+if(data72.mountPath === undefined){
+const err81 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/volumeMounts/" + i13,schemaPath:"#/properties/ephemeralContainers/items/properties/volumeMounts/items/required",keyword:"required",params:{missingProperty: "mountPath"},message:"must have required property '"+"mountPath"+"'"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+if(data72.name === undefined){
+const err82 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/volumeMounts/" + i13,schemaPath:"#/properties/ephemeralContainers/items/properties/volumeMounts/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+for(const key13 in data72){
+if(!(((((((key13 === "mountPath") || (key13 === "mountPropagation")) || (key13 === "name")) || (key13 === "readOnly")) || (key13 === "recursiveReadOnly")) || (key13 === "subPath")) || (key13 === "subPathExpr"))){
+const err83 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/volumeMounts/" + i13,schemaPath:"#/properties/ephemeralContainers/items/properties/volumeMounts/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+if(data72.mountPath !== undefined){
+if(typeof data72.mountPath !== "string"){
+const err84 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/volumeMounts/" + i13+"/mountPath",schemaPath:"#/properties/ephemeralContainers/items/properties/volumeMounts/items/properties/mountPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+if(data72.mountPropagation !== undefined){
+if(typeof data72.mountPropagation !== "string"){
+const err85 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/volumeMounts/" + i13+"/mountPropagation",schemaPath:"#/properties/ephemeralContainers/items/properties/volumeMounts/items/properties/mountPropagation/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+if(data72.name !== undefined){
+if(typeof data72.name !== "string"){
+const err86 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/volumeMounts/" + i13+"/name",schemaPath:"#/properties/ephemeralContainers/items/properties/volumeMounts/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+if(data72.readOnly !== undefined){
+if(typeof data72.readOnly !== "boolean"){
+const err87 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/volumeMounts/" + i13+"/readOnly",schemaPath:"#/properties/ephemeralContainers/items/properties/volumeMounts/items/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+}
+if(data72.recursiveReadOnly !== undefined){
+if(typeof data72.recursiveReadOnly !== "string"){
+const err88 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/volumeMounts/" + i13+"/recursiveReadOnly",schemaPath:"#/properties/ephemeralContainers/items/properties/volumeMounts/items/properties/recursiveReadOnly/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+}
+if(data72.subPath !== undefined){
+if(typeof data72.subPath !== "string"){
+const err89 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/volumeMounts/" + i13+"/subPath",schemaPath:"#/properties/ephemeralContainers/items/properties/volumeMounts/items/properties/subPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+}
+if(data72.subPathExpr !== undefined){
+if(typeof data72.subPathExpr !== "string"){
+const err90 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/volumeMounts/" + i13+"/subPathExpr",schemaPath:"#/properties/ephemeralContainers/items/properties/volumeMounts/items/properties/subPathExpr/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+}
+else {
+const err91 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/volumeMounts/" + i13,schemaPath:"#/properties/ephemeralContainers/items/properties/volumeMounts/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+const listErrors3 = func8(data71, "map", ["mountPath"], instancePath+"/ephemeralContainers/" + i5+"/volumeMounts", "#/properties/ephemeralContainers/items/properties/volumeMounts/x-kubernetes-list-type");
+if(listErrors3 !== null){
+vErrors = vErrors === null ? listErrors3 : vErrors.concat(listErrors3);
+errors = vErrors.length;
+}
+}
+else {
+const err92 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/volumeMounts",schemaPath:"#/properties/ephemeralContainers/items/properties/volumeMounts/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+}
+if(data26.workingDir !== undefined){
+if(typeof data26.workingDir !== "string"){
+const err93 = {instancePath:instancePath+"/ephemeralContainers/" + i5+"/workingDir",schemaPath:"#/properties/ephemeralContainers/items/properties/workingDir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+}
+else {
+const err94 = {instancePath:instancePath+"/ephemeralContainers/" + i5,schemaPath:"#/properties/ephemeralContainers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+const listErrors4 = func8(data25, "map", ["name"], instancePath+"/ephemeralContainers", "#/properties/ephemeralContainers/x-kubernetes-list-type");
+if(listErrors4 !== null){
+vErrors = vErrors === null ? listErrors4 : vErrors.concat(listErrors4);
+errors = vErrors.length;
+}
+}
+else {
+const err95 = {instancePath:instancePath+"/ephemeralContainers",schemaPath:"#/properties/ephemeralContainers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+}
+if(data.hostAliases !== undefined){
+let data81 = data.hostAliases;
+if(Array.isArray(data81)){
+const len14 = data81.length;
+for(let i14=0; i14<len14; i14++){
+let data82 = data81[i14];
+if(data82 && typeof data82 == "object" && !Array.isArray(data82)){
+if(data82.ip === undefined){
+const err96 = {instancePath:instancePath+"/hostAliases/" + i14,schemaPath:"#/properties/hostAliases/items/required",keyword:"required",params:{missingProperty: "ip"},message:"must have required property '"+"ip"+"'"};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+for(const key14 in data82){
+if(!((key14 === "hostnames") || (key14 === "ip"))){
+const err97 = {instancePath:instancePath+"/hostAliases/" + i14,schemaPath:"#/properties/hostAliases/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+}
+if(data82.hostnames !== undefined){
+let data83 = data82.hostnames;
+if(Array.isArray(data83)){
+const len15 = data83.length;
+for(let i15=0; i15<len15; i15++){
+if(typeof data83[i15] !== "string"){
+const err98 = {instancePath:instancePath+"/hostAliases/" + i14+"/hostnames/" + i15,schemaPath:"#/properties/hostAliases/items/properties/hostnames/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+}
+}
+else {
+const err99 = {instancePath:instancePath+"/hostAliases/" + i14+"/hostnames",schemaPath:"#/properties/hostAliases/items/properties/hostnames/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+}
+if(data82.ip !== undefined){
+if(typeof data82.ip !== "string"){
+const err100 = {instancePath:instancePath+"/hostAliases/" + i14+"/ip",schemaPath:"#/properties/hostAliases/items/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+}
+else {
+const err101 = {instancePath:instancePath+"/hostAliases/" + i14,schemaPath:"#/properties/hostAliases/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+}
+const listErrors5 = func8(data81, "map", ["ip"], instancePath+"/hostAliases", "#/properties/hostAliases/x-kubernetes-list-type");
+if(listErrors5 !== null){
+vErrors = vErrors === null ? listErrors5 : vErrors.concat(listErrors5);
+errors = vErrors.length;
+}
+}
+else {
+const err102 = {instancePath:instancePath+"/hostAliases",schemaPath:"#/properties/hostAliases/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+}
+if(data.hostIPC !== undefined){
+if(typeof data.hostIPC !== "boolean"){
+const err103 = {instancePath:instancePath+"/hostIPC",schemaPath:"#/properties/hostIPC/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+}
+if(data.hostNetwork !== undefined){
+if(typeof data.hostNetwork !== "boolean"){
+const err104 = {instancePath:instancePath+"/hostNetwork",schemaPath:"#/properties/hostNetwork/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+}
+if(data.hostPID !== undefined){
+if(typeof data.hostPID !== "boolean"){
+const err105 = {instancePath:instancePath+"/hostPID",schemaPath:"#/properties/hostPID/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+}
+if(data.hostUsers !== undefined){
+if(typeof data.hostUsers !== "boolean"){
+const err106 = {instancePath:instancePath+"/hostUsers",schemaPath:"#/properties/hostUsers/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+}
+if(data.hostname !== undefined){
+if(typeof data.hostname !== "string"){
+const err107 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+if(data.hostnameOverride !== undefined){
+if(typeof data.hostnameOverride !== "string"){
+const err108 = {instancePath:instancePath+"/hostnameOverride",schemaPath:"#/properties/hostnameOverride/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+}
+if(data.imagePullSecrets !== undefined){
+let data92 = data.imagePullSecrets;
+if(Array.isArray(data92)){
+const len16 = data92.length;
+for(let i16=0; i16<len16; i16++){
+let data93 = data92[i16];
+if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
+for(const key15 in data93){
+if(!(key15 === "name")){
+const err109 = {instancePath:instancePath+"/imagePullSecrets/" + i16,schemaPath:"#/properties/imagePullSecrets/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+}
+if(data93.name !== undefined){
+if(typeof data93.name !== "string"){
+const err110 = {instancePath:instancePath+"/imagePullSecrets/" + i16+"/name",schemaPath:"#/properties/imagePullSecrets/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+}
+}
+else {
+const err111 = {instancePath:instancePath+"/imagePullSecrets/" + i16,schemaPath:"#/properties/imagePullSecrets/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+}
+const listErrors6 = func8(data92, "map", ["name"], instancePath+"/imagePullSecrets", "#/properties/imagePullSecrets/x-kubernetes-list-type");
+if(listErrors6 !== null){
+vErrors = vErrors === null ? listErrors6 : vErrors.concat(listErrors6);
+errors = vErrors.length;
+}
+}
+else {
+const err112 = {instancePath:instancePath+"/imagePullSecrets",schemaPath:"#/properties/imagePullSecrets/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+}
+if(data.initContainers !== undefined){
+if(!(validate36(data.initContainers, {instancePath:instancePath+"/initContainers",parentData:data,parentDataProperty:"initContainers",rootData}))){
+vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+errors = vErrors.length;
+}
+}
+if(data.nodeName !== undefined){
+if(typeof data.nodeName !== "string"){
+const err113 = {instancePath:instancePath+"/nodeName",schemaPath:"#/properties/nodeName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+}
+if(data.nodeSelector !== undefined){
+let data97 = data.nodeSelector;
+if(data97 && typeof data97 == "object" && !Array.isArray(data97)){
+for(const key16 in data97){
+if(typeof data97[key16] !== "string"){
+const err114 = {instancePath:instancePath+"/nodeSelector/" + key16.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/nodeSelector/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+}
+}
+else {
+const err115 = {instancePath:instancePath+"/nodeSelector",schemaPath:"#/properties/nodeSelector/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+}
+if(data.os !== undefined){
+let data99 = data.os;
+if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
+if(data99.name === undefined){
+const err116 = {instancePath:instancePath+"/os",schemaPath:"#/properties/os/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err116];
+}
+else {
+vErrors.push(err116);
+}
+errors++;
+}
+for(const key17 in data99){
+if(!(key17 === "name")){
+const err117 = {instancePath:instancePath+"/os",schemaPath:"#/properties/os/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err117];
+}
+else {
+vErrors.push(err117);
+}
+errors++;
+}
+}
+if(data99.name !== undefined){
+if(typeof data99.name !== "string"){
+const err118 = {instancePath:instancePath+"/os/name",schemaPath:"#/properties/os/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err118];
+}
+else {
+vErrors.push(err118);
+}
+errors++;
+}
+}
+}
+else {
+const err119 = {instancePath:instancePath+"/os",schemaPath:"#/properties/os/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err119];
+}
+else {
+vErrors.push(err119);
+}
+errors++;
+}
+}
+if(data.overhead !== undefined){
+let data101 = data.overhead;
+if(data101 && typeof data101 == "object" && !Array.isArray(data101)){
+for(const key18 in data101){
+let data102 = data101[key18];
+if((!(((typeof data102 == "number") && (!(data102 % 1) && !isNaN(data102))) && (isFinite(data102)))) && (typeof data102 !== "string")){
+const err120 = {instancePath:instancePath+"/overhead/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/overhead/additionalProperties/type",keyword:"type",params:{type: schema10.properties.overhead.additionalProperties.type},message:"must be integer,string"};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
+}
+errors++;
+}
+if(typeof data102 === "string"){
+if(!pattern2.test(data102)){
+const err121 = {instancePath:instancePath+"/overhead/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/overhead/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"},message:"must match pattern \""+"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"+"\""};
+if(vErrors === null){
+vErrors = [err121];
+}
+else {
+vErrors.push(err121);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err122 = {instancePath:instancePath+"/overhead",schemaPath:"#/properties/overhead/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err122];
+}
+else {
+vErrors.push(err122);
+}
+errors++;
+}
+}
+if(data.preemptionPolicy !== undefined){
+if(typeof data.preemptionPolicy !== "string"){
+const err123 = {instancePath:instancePath+"/preemptionPolicy",schemaPath:"#/properties/preemptionPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
+}
+errors++;
+}
+}
+if(data.priority !== undefined){
+let data104 = data.priority;
+if(!(((typeof data104 == "number") && (!(data104 % 1) && !isNaN(data104))) && (isFinite(data104)))){
+const err124 = {instancePath:instancePath+"/priority",schemaPath:"#/properties/priority/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
+}
+errors++;
+}
+}
+if(data.priorityClassName !== undefined){
+if(typeof data.priorityClassName !== "string"){
+const err125 = {instancePath:instancePath+"/priorityClassName",schemaPath:"#/properties/priorityClassName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
+}
+errors++;
+}
+}
+if(data.readinessGates !== undefined){
+let data106 = data.readinessGates;
+if(Array.isArray(data106)){
+const len17 = data106.length;
+for(let i17=0; i17<len17; i17++){
+let data107 = data106[i17];
+if(data107 && typeof data107 == "object" && !Array.isArray(data107)){
+if(data107.conditionType === undefined){
+const err126 = {instancePath:instancePath+"/readinessGates/" + i17,schemaPath:"#/properties/readinessGates/items/required",keyword:"required",params:{missingProperty: "conditionType"},message:"must have required property '"+"conditionType"+"'"};
+if(vErrors === null){
+vErrors = [err126];
+}
+else {
+vErrors.push(err126);
+}
+errors++;
+}
+for(const key19 in data107){
+if(!(key19 === "conditionType")){
+const err127 = {instancePath:instancePath+"/readinessGates/" + i17,schemaPath:"#/properties/readinessGates/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err127];
+}
+else {
+vErrors.push(err127);
+}
+errors++;
+}
+}
+if(data107.conditionType !== undefined){
+if(typeof data107.conditionType !== "string"){
+const err128 = {instancePath:instancePath+"/readinessGates/" + i17+"/conditionType",schemaPath:"#/properties/readinessGates/items/properties/conditionType/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err128];
+}
+else {
+vErrors.push(err128);
+}
+errors++;
+}
+}
+}
+else {
+const err129 = {instancePath:instancePath+"/readinessGates/" + i17,schemaPath:"#/properties/readinessGates/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err129];
+}
+else {
+vErrors.push(err129);
+}
+errors++;
+}
+}
+}
+else {
+const err130 = {instancePath:instancePath+"/readinessGates",schemaPath:"#/properties/readinessGates/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err130];
+}
+else {
+vErrors.push(err130);
+}
+errors++;
+}
+}
+if(data.resourceClaims !== undefined){
+let data109 = data.resourceClaims;
+if(Array.isArray(data109)){
+const len18 = data109.length;
+for(let i18=0; i18<len18; i18++){
+let data110 = data109[i18];
+if(data110 && typeof data110 == "object" && !Array.isArray(data110)){
+if(data110.name === undefined){
+const err131 = {instancePath:instancePath+"/resourceClaims/" + i18,schemaPath:"#/properties/resourceClaims/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err131];
+}
+else {
+vErrors.push(err131);
+}
+errors++;
+}
+for(const key20 in data110){
+if(!(((key20 === "name") || (key20 === "resourceClaimName")) || (key20 === "resourceClaimTemplateName"))){
+const err132 = {instancePath:instancePath+"/resourceClaims/" + i18,schemaPath:"#/properties/resourceClaims/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err132];
+}
+else {
+vErrors.push(err132);
+}
+errors++;
+}
+}
+if(data110.name !== undefined){
+if(typeof data110.name !== "string"){
+const err133 = {instancePath:instancePath+"/resourceClaims/" + i18+"/name",schemaPath:"#/properties/resourceClaims/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+}
+}
+if(data110.resourceClaimName !== undefined){
+if(typeof data110.resourceClaimName !== "string"){
+const err134 = {instancePath:instancePath+"/resourceClaims/" + i18+"/resourceClaimName",schemaPath:"#/properties/resourceClaims/items/properties/resourceClaimName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
+}
+errors++;
+}
+}
+if(data110.resourceClaimTemplateName !== undefined){
+if(typeof data110.resourceClaimTemplateName !== "string"){
+const err135 = {instancePath:instancePath+"/resourceClaims/" + i18+"/resourceClaimTemplateName",schemaPath:"#/properties/resourceClaims/items/properties/resourceClaimTemplateName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
+}
+errors++;
+}
+}
+}
+else {
+const err136 = {instancePath:instancePath+"/resourceClaims/" + i18,schemaPath:"#/properties/resourceClaims/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err136];
+}
+else {
+vErrors.push(err136);
+}
+errors++;
+}
+}
+const listErrors7 = func8(data109, "map", ["name"], instancePath+"/resourceClaims", "#/properties/resourceClaims/x-kubernetes-list-type");
+if(listErrors7 !== null){
+vErrors = vErrors === null ? listErrors7 : vErrors.concat(listErrors7);
+errors = vErrors.length;
+}
+}
+else {
+const err137 = {instancePath:instancePath+"/resourceClaims",schemaPath:"#/properties/resourceClaims/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err137];
+}
+else {
+vErrors.push(err137);
+}
+errors++;
+}
+}
+if(data.resources !== undefined){
+if(!(validate54(data.resources, {instancePath:instancePath+"/resources",parentData:data,parentDataProperty:"resources",rootData}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+}
+if(data.restartPolicy !== undefined){
+if(typeof data.restartPolicy !== "string"){
+const err138 = {instancePath:instancePath+"/restartPolicy",schemaPath:"#/properties/restartPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err138];
+}
+else {
+vErrors.push(err138);
+}
+errors++;
+}
+}
+if(data.runtimeClassName !== undefined){
+if(typeof data.runtimeClassName !== "string"){
+const err139 = {instancePath:instancePath+"/runtimeClassName",schemaPath:"#/properties/runtimeClassName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err139];
+}
+else {
+vErrors.push(err139);
+}
+errors++;
+}
+}
+if(data.schedulerName !== undefined){
+if(typeof data.schedulerName !== "string"){
+const err140 = {instancePath:instancePath+"/schedulerName",schemaPath:"#/properties/schedulerName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err140];
+}
+else {
+vErrors.push(err140);
+}
+errors++;
+}
+}
+if(data.schedulingGates !== undefined){
+let data118 = data.schedulingGates;
+if(Array.isArray(data118)){
+const len19 = data118.length;
+for(let i19=0; i19<len19; i19++){
+let data119 = data118[i19];
+if(data119 && typeof data119 == "object" && !Array.isArray(data119)){
+if(data119.name === undefined){
+const err141 = {instancePath:instancePath+"/schedulingGates/" + i19,schemaPath:"#/properties/schedulingGates/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err141];
+}
+else {
+vErrors.push(err141);
+}
+errors++;
+}
+for(const key21 in data119){
+if(!(key21 === "name")){
+const err142 = {instancePath:instancePath+"/schedulingGates/" + i19,schemaPath:"#/properties/schedulingGates/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err142];
+}
+else {
+vErrors.push(err142);
+}
+errors++;
+}
+}
+if(data119.name !== undefined){
+if(typeof data119.name !== "string"){
+const err143 = {instancePath:instancePath+"/schedulingGates/" + i19+"/name",schemaPath:"#/properties/schedulingGates/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err143];
+}
+else {
+vErrors.push(err143);
+}
+errors++;
+}
+}
+}
+else {
+const err144 = {instancePath:instancePath+"/schedulingGates/" + i19,schemaPath:"#/properties/schedulingGates/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err144];
+}
+else {
+vErrors.push(err144);
+}
+errors++;
+}
+}
+const listErrors8 = func8(data118, "map", ["name"], instancePath+"/schedulingGates", "#/properties/schedulingGates/x-kubernetes-list-type");
+if(listErrors8 !== null){
+vErrors = vErrors === null ? listErrors8 : vErrors.concat(listErrors8);
+errors = vErrors.length;
+}
+}
+else {
+const err145 = {instancePath:instancePath+"/schedulingGates",schemaPath:"#/properties/schedulingGates/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err145];
+}
+else {
+vErrors.push(err145);
+}
+errors++;
+}
+}
+if(data.schedulingGroup !== undefined){
+let data121 = data.schedulingGroup;
+if(data121 && typeof data121 == "object" && !Array.isArray(data121)){
+for(const key22 in data121){
+if(!(key22 === "podGroupName")){
+const err146 = {instancePath:instancePath+"/schedulingGroup",schemaPath:"#/properties/schedulingGroup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err146];
+}
+else {
+vErrors.push(err146);
+}
+errors++;
+}
+}
+if(data121.podGroupName !== undefined){
+if(typeof data121.podGroupName !== "string"){
+const err147 = {instancePath:instancePath+"/schedulingGroup/podGroupName",schemaPath:"#/properties/schedulingGroup/properties/podGroupName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err147];
+}
+else {
+vErrors.push(err147);
+}
+errors++;
+}
+}
+}
+else {
+const err148 = {instancePath:instancePath+"/schedulingGroup",schemaPath:"#/properties/schedulingGroup/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err148];
+}
+else {
+vErrors.push(err148);
+}
+errors++;
+}
+}
+if(data.securityContext !== undefined){
+let data123 = data.securityContext;
+if(data123 && typeof data123 == "object" && !Array.isArray(data123)){
+for(const key23 in data123){
+if(!(func0.call(schema10.properties.securityContext.properties, key23))){
+const err149 = {instancePath:instancePath+"/securityContext",schemaPath:"#/properties/securityContext/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err149];
+}
+else {
+vErrors.push(err149);
+}
+errors++;
+}
+}
+if(data123.appArmorProfile !== undefined){
+let data124 = data123.appArmorProfile;
+if(data124 && typeof data124 == "object" && !Array.isArray(data124)){
+if(data124.type === undefined){
+const err150 = {instancePath:instancePath+"/securityContext/appArmorProfile",schemaPath:"#/properties/securityContext/properties/appArmorProfile/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err150];
+}
+else {
+vErrors.push(err150);
+}
+errors++;
+}
+for(const key24 in data124){
+if(!((key24 === "localhostProfile") || (key24 === "type"))){
+const err151 = {instancePath:instancePath+"/securityContext/appArmorProfile",schemaPath:"#/properties/securityContext/properties/appArmorProfile/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err151];
+}
+else {
+vErrors.push(err151);
+}
+errors++;
+}
+}
+if(data124.localhostProfile !== undefined){
+if(typeof data124.localhostProfile !== "string"){
+const err152 = {instancePath:instancePath+"/securityContext/appArmorProfile/localhostProfile",schemaPath:"#/properties/securityContext/properties/appArmorProfile/properties/localhostProfile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err152];
+}
+else {
+vErrors.push(err152);
+}
+errors++;
+}
+}
+if(data124.type !== undefined){
+if(typeof data124.type !== "string"){
+const err153 = {instancePath:instancePath+"/securityContext/appArmorProfile/type",schemaPath:"#/properties/securityContext/properties/appArmorProfile/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err153];
+}
+else {
+vErrors.push(err153);
+}
+errors++;
+}
+}
+}
+else {
+const err154 = {instancePath:instancePath+"/securityContext/appArmorProfile",schemaPath:"#/properties/securityContext/properties/appArmorProfile/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err154];
+}
+else {
+vErrors.push(err154);
+}
+errors++;
+}
+}
+if(data123.fsGroup !== undefined){
+let data127 = data123.fsGroup;
+if(!(((typeof data127 == "number") && (!(data127 % 1) && !isNaN(data127))) && (isFinite(data127)))){
+const err155 = {instancePath:instancePath+"/securityContext/fsGroup",schemaPath:"#/properties/securityContext/properties/fsGroup/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err155];
+}
+else {
+vErrors.push(err155);
+}
+errors++;
+}
+}
+if(data123.fsGroupChangePolicy !== undefined){
+if(typeof data123.fsGroupChangePolicy !== "string"){
+const err156 = {instancePath:instancePath+"/securityContext/fsGroupChangePolicy",schemaPath:"#/properties/securityContext/properties/fsGroupChangePolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err156];
+}
+else {
+vErrors.push(err156);
+}
+errors++;
+}
+}
+if(data123.runAsGroup !== undefined){
+let data129 = data123.runAsGroup;
+if(!(((typeof data129 == "number") && (!(data129 % 1) && !isNaN(data129))) && (isFinite(data129)))){
+const err157 = {instancePath:instancePath+"/securityContext/runAsGroup",schemaPath:"#/properties/securityContext/properties/runAsGroup/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err157];
+}
+else {
+vErrors.push(err157);
+}
+errors++;
+}
+}
+if(data123.runAsNonRoot !== undefined){
+if(typeof data123.runAsNonRoot !== "boolean"){
+const err158 = {instancePath:instancePath+"/securityContext/runAsNonRoot",schemaPath:"#/properties/securityContext/properties/runAsNonRoot/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err158];
+}
+else {
+vErrors.push(err158);
+}
+errors++;
+}
+}
+if(data123.runAsUser !== undefined){
+let data131 = data123.runAsUser;
+if(!(((typeof data131 == "number") && (!(data131 % 1) && !isNaN(data131))) && (isFinite(data131)))){
+const err159 = {instancePath:instancePath+"/securityContext/runAsUser",schemaPath:"#/properties/securityContext/properties/runAsUser/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err159];
+}
+else {
+vErrors.push(err159);
+}
+errors++;
+}
+}
+if(data123.seLinuxChangePolicy !== undefined){
+if(typeof data123.seLinuxChangePolicy !== "string"){
+const err160 = {instancePath:instancePath+"/securityContext/seLinuxChangePolicy",schemaPath:"#/properties/securityContext/properties/seLinuxChangePolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err160];
+}
+else {
+vErrors.push(err160);
+}
+errors++;
+}
+}
+if(data123.seLinuxOptions !== undefined){
+let data133 = data123.seLinuxOptions;
+if(data133 && typeof data133 == "object" && !Array.isArray(data133)){
+for(const key25 in data133){
+if(!((((key25 === "level") || (key25 === "role")) || (key25 === "type")) || (key25 === "user"))){
+const err161 = {instancePath:instancePath+"/securityContext/seLinuxOptions",schemaPath:"#/properties/securityContext/properties/seLinuxOptions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err161];
+}
+else {
+vErrors.push(err161);
+}
+errors++;
+}
+}
+if(data133.level !== undefined){
+if(typeof data133.level !== "string"){
+const err162 = {instancePath:instancePath+"/securityContext/seLinuxOptions/level",schemaPath:"#/properties/securityContext/properties/seLinuxOptions/properties/level/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err162];
+}
+else {
+vErrors.push(err162);
+}
+errors++;
+}
+}
+if(data133.role !== undefined){
+if(typeof data133.role !== "string"){
+const err163 = {instancePath:instancePath+"/securityContext/seLinuxOptions/role",schemaPath:"#/properties/securityContext/properties/seLinuxOptions/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err163];
+}
+else {
+vErrors.push(err163);
+}
+errors++;
+}
+}
+if(data133.type !== undefined){
+if(typeof data133.type !== "string"){
+const err164 = {instancePath:instancePath+"/securityContext/seLinuxOptions/type",schemaPath:"#/properties/securityContext/properties/seLinuxOptions/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+}
+if(data133.user !== undefined){
+if(typeof data133.user !== "string"){
+const err165 = {instancePath:instancePath+"/securityContext/seLinuxOptions/user",schemaPath:"#/properties/securityContext/properties/seLinuxOptions/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err165];
+}
+else {
+vErrors.push(err165);
+}
+errors++;
+}
+}
+}
+else {
+const err166 = {instancePath:instancePath+"/securityContext/seLinuxOptions",schemaPath:"#/properties/securityContext/properties/seLinuxOptions/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err166];
+}
+else {
+vErrors.push(err166);
+}
+errors++;
+}
+}
+if(data123.seccompProfile !== undefined){
+let data138 = data123.seccompProfile;
+if(data138 && typeof data138 == "object" && !Array.isArray(data138)){
+if(data138.type === undefined){
+const err167 = {instancePath:instancePath+"/securityContext/seccompProfile",schemaPath:"#/properties/securityContext/properties/seccompProfile/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err167];
+}
+else {
+vErrors.push(err167);
+}
+errors++;
+}
+for(const key26 in data138){
+if(!((key26 === "localhostProfile") || (key26 === "type"))){
+const err168 = {instancePath:instancePath+"/securityContext/seccompProfile",schemaPath:"#/properties/securityContext/properties/seccompProfile/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err168];
+}
+else {
+vErrors.push(err168);
+}
+errors++;
+}
+}
+if(data138.localhostProfile !== undefined){
+if(typeof data138.localhostProfile !== "string"){
+const err169 = {instancePath:instancePath+"/securityContext/seccompProfile/localhostProfile",schemaPath:"#/properties/securityContext/properties/seccompProfile/properties/localhostProfile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err169];
+}
+else {
+vErrors.push(err169);
+}
+errors++;
+}
+}
+if(data138.type !== undefined){
+if(typeof data138.type !== "string"){
+const err170 = {instancePath:instancePath+"/securityContext/seccompProfile/type",schemaPath:"#/properties/securityContext/properties/seccompProfile/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err170];
+}
+else {
+vErrors.push(err170);
+}
+errors++;
+}
+}
+}
+else {
+const err171 = {instancePath:instancePath+"/securityContext/seccompProfile",schemaPath:"#/properties/securityContext/properties/seccompProfile/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err171];
+}
+else {
+vErrors.push(err171);
+}
+errors++;
+}
+}
+if(data123.supplementalGroups !== undefined){
+let data141 = data123.supplementalGroups;
+if(Array.isArray(data141)){
+const len20 = data141.length;
+for(let i20=0; i20<len20; i20++){
+let data142 = data141[i20];
+if(!(((typeof data142 == "number") && (!(data142 % 1) && !isNaN(data142))) && (isFinite(data142)))){
+const err172 = {instancePath:instancePath+"/securityContext/supplementalGroups/" + i20,schemaPath:"#/properties/securityContext/properties/supplementalGroups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err172];
+}
+else {
+vErrors.push(err172);
+}
+errors++;
+}
+}
+}
+else {
+const err173 = {instancePath:instancePath+"/securityContext/supplementalGroups",schemaPath:"#/properties/securityContext/properties/supplementalGroups/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err173];
+}
+else {
+vErrors.push(err173);
+}
+errors++;
+}
+}
+if(data123.supplementalGroupsPolicy !== undefined){
+if(typeof data123.supplementalGroupsPolicy !== "string"){
+const err174 = {instancePath:instancePath+"/securityContext/supplementalGroupsPolicy",schemaPath:"#/properties/securityContext/properties/supplementalGroupsPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err174];
+}
+else {
+vErrors.push(err174);
+}
+errors++;
+}
+}
+if(data123.sysctls !== undefined){
+let data144 = data123.sysctls;
+if(Array.isArray(data144)){
+const len21 = data144.length;
+for(let i21=0; i21<len21; i21++){
+let data145 = data144[i21];
+if(data145 && typeof data145 == "object" && !Array.isArray(data145)){
+if(data145.name === undefined){
+const err175 = {instancePath:instancePath+"/securityContext/sysctls/" + i21,schemaPath:"#/properties/securityContext/properties/sysctls/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err175];
+}
+else {
+vErrors.push(err175);
+}
+errors++;
+}
+if(data145.value === undefined){
+const err176 = {instancePath:instancePath+"/securityContext/sysctls/" + i21,schemaPath:"#/properties/securityContext/properties/sysctls/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
+if(vErrors === null){
+vErrors = [err176];
+}
+else {
+vErrors.push(err176);
+}
+errors++;
+}
+for(const key27 in data145){
+if(!((key27 === "name") || (key27 === "value"))){
+const err177 = {instancePath:instancePath+"/securityContext/sysctls/" + i21,schemaPath:"#/properties/securityContext/properties/sysctls/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err177];
+}
+else {
+vErrors.push(err177);
+}
+errors++;
+}
+}
+if(data145.name !== undefined){
+if(typeof data145.name !== "string"){
+const err178 = {instancePath:instancePath+"/securityContext/sysctls/" + i21+"/name",schemaPath:"#/properties/securityContext/properties/sysctls/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err178];
+}
+else {
+vErrors.push(err178);
+}
+errors++;
+}
+}
+if(data145.value !== undefined){
+if(typeof data145.value !== "string"){
+const err179 = {instancePath:instancePath+"/securityContext/sysctls/" + i21+"/value",schemaPath:"#/properties/securityContext/properties/sysctls/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err179];
+}
+else {
+vErrors.push(err179);
+}
+errors++;
+}
+}
+}
+else {
+const err180 = {instancePath:instancePath+"/securityContext/sysctls/" + i21,schemaPath:"#/properties/securityContext/properties/sysctls/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err180];
+}
+else {
+vErrors.push(err180);
+}
+errors++;
+}
+}
+}
+else {
+const err181 = {instancePath:instancePath+"/securityContext/sysctls",schemaPath:"#/properties/securityContext/properties/sysctls/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err181];
+}
+else {
+vErrors.push(err181);
+}
+errors++;
+}
+}
+if(data123.windowsOptions !== undefined){
+let data148 = data123.windowsOptions;
+if(data148 && typeof data148 == "object" && !Array.isArray(data148)){
+for(const key28 in data148){
+if(!((((key28 === "gmsaCredentialSpec") || (key28 === "gmsaCredentialSpecName")) || (key28 === "hostProcess")) || (key28 === "runAsUserName"))){
+const err182 = {instancePath:instancePath+"/securityContext/windowsOptions",schemaPath:"#/properties/securityContext/properties/windowsOptions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err182];
+}
+else {
+vErrors.push(err182);
+}
+errors++;
+}
+}
+if(data148.gmsaCredentialSpec !== undefined){
+if(typeof data148.gmsaCredentialSpec !== "string"){
+const err183 = {instancePath:instancePath+"/securityContext/windowsOptions/gmsaCredentialSpec",schemaPath:"#/properties/securityContext/properties/windowsOptions/properties/gmsaCredentialSpec/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err183];
+}
+else {
+vErrors.push(err183);
+}
+errors++;
+}
+}
+if(data148.gmsaCredentialSpecName !== undefined){
+if(typeof data148.gmsaCredentialSpecName !== "string"){
+const err184 = {instancePath:instancePath+"/securityContext/windowsOptions/gmsaCredentialSpecName",schemaPath:"#/properties/securityContext/properties/windowsOptions/properties/gmsaCredentialSpecName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err184];
+}
+else {
+vErrors.push(err184);
+}
+errors++;
+}
+}
+if(data148.hostProcess !== undefined){
+if(typeof data148.hostProcess !== "boolean"){
+const err185 = {instancePath:instancePath+"/securityContext/windowsOptions/hostProcess",schemaPath:"#/properties/securityContext/properties/windowsOptions/properties/hostProcess/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err185];
+}
+else {
+vErrors.push(err185);
+}
+errors++;
+}
+}
+if(data148.runAsUserName !== undefined){
+if(typeof data148.runAsUserName !== "string"){
+const err186 = {instancePath:instancePath+"/securityContext/windowsOptions/runAsUserName",schemaPath:"#/properties/securityContext/properties/windowsOptions/properties/runAsUserName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err186];
+}
+else {
+vErrors.push(err186);
+}
+errors++;
+}
+}
+}
+else {
+const err187 = {instancePath:instancePath+"/securityContext/windowsOptions",schemaPath:"#/properties/securityContext/properties/windowsOptions/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err187];
+}
+else {
+vErrors.push(err187);
+}
+errors++;
+}
+}
+}
+else {
+const err188 = {instancePath:instancePath+"/securityContext",schemaPath:"#/properties/securityContext/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err188];
+}
+else {
+vErrors.push(err188);
+}
+errors++;
+}
+}
+if(data.serviceAccount !== undefined){
+if(typeof data.serviceAccount !== "string"){
+const err189 = {instancePath:instancePath+"/serviceAccount",schemaPath:"#/properties/serviceAccount/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err189];
+}
+else {
+vErrors.push(err189);
+}
+errors++;
+}
+}
+if(data.serviceAccountName !== undefined){
+if(typeof data.serviceAccountName !== "string"){
+const err190 = {instancePath:instancePath+"/serviceAccountName",schemaPath:"#/properties/serviceAccountName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err190];
+}
+else {
+vErrors.push(err190);
+}
+errors++;
+}
+}
+if(data.setHostnameAsFQDN !== undefined){
+if(typeof data.setHostnameAsFQDN !== "boolean"){
+const err191 = {instancePath:instancePath+"/setHostnameAsFQDN",schemaPath:"#/properties/setHostnameAsFQDN/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err191];
+}
+else {
+vErrors.push(err191);
+}
+errors++;
+}
+}
+if(data.shareProcessNamespace !== undefined){
+if(typeof data.shareProcessNamespace !== "boolean"){
+const err192 = {instancePath:instancePath+"/shareProcessNamespace",schemaPath:"#/properties/shareProcessNamespace/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err192];
+}
+else {
+vErrors.push(err192);
+}
+errors++;
+}
+}
+if(data.subdomain !== undefined){
+if(typeof data.subdomain !== "string"){
+const err193 = {instancePath:instancePath+"/subdomain",schemaPath:"#/properties/subdomain/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err193];
+}
+else {
+vErrors.push(err193);
+}
+errors++;
+}
+}
+if(data.terminationGracePeriodSeconds !== undefined){
+let data158 = data.terminationGracePeriodSeconds;
+if(!(((typeof data158 == "number") && (!(data158 % 1) && !isNaN(data158))) && (isFinite(data158)))){
+const err194 = {instancePath:instancePath+"/terminationGracePeriodSeconds",schemaPath:"#/properties/terminationGracePeriodSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err194];
+}
+else {
+vErrors.push(err194);
+}
+errors++;
+}
+}
+if(data.tolerations !== undefined){
+let data159 = data.tolerations;
+if(Array.isArray(data159)){
+const len22 = data159.length;
+for(let i22=0; i22<len22; i22++){
+let data160 = data159[i22];
+if(data160 && typeof data160 == "object" && !Array.isArray(data160)){
+for(const key29 in data160){
+if(!(((((key29 === "effect") || (key29 === "key")) || (key29 === "operator")) || (key29 === "tolerationSeconds")) || (key29 === "value"))){
+const err195 = {instancePath:instancePath+"/tolerations/" + i22,schemaPath:"#/properties/tolerations/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err195];
+}
+else {
+vErrors.push(err195);
+}
+errors++;
+}
+}
+if(data160.effect !== undefined){
+if(typeof data160.effect !== "string"){
+const err196 = {instancePath:instancePath+"/tolerations/" + i22+"/effect",schemaPath:"#/properties/tolerations/items/properties/effect/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err196];
+}
+else {
+vErrors.push(err196);
+}
+errors++;
+}
+}
+if(data160.key !== undefined){
+if(typeof data160.key !== "string"){
+const err197 = {instancePath:instancePath+"/tolerations/" + i22+"/key",schemaPath:"#/properties/tolerations/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err197];
+}
+else {
+vErrors.push(err197);
+}
+errors++;
+}
+}
+if(data160.operator !== undefined){
+if(typeof data160.operator !== "string"){
+const err198 = {instancePath:instancePath+"/tolerations/" + i22+"/operator",schemaPath:"#/properties/tolerations/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err198];
+}
+else {
+vErrors.push(err198);
+}
+errors++;
+}
+}
+if(data160.tolerationSeconds !== undefined){
+let data164 = data160.tolerationSeconds;
+if(!(((typeof data164 == "number") && (!(data164 % 1) && !isNaN(data164))) && (isFinite(data164)))){
+const err199 = {instancePath:instancePath+"/tolerations/" + i22+"/tolerationSeconds",schemaPath:"#/properties/tolerations/items/properties/tolerationSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err199];
+}
+else {
+vErrors.push(err199);
+}
+errors++;
+}
+}
+if(data160.value !== undefined){
+if(typeof data160.value !== "string"){
+const err200 = {instancePath:instancePath+"/tolerations/" + i22+"/value",schemaPath:"#/properties/tolerations/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err200];
+}
+else {
+vErrors.push(err200);
+}
+errors++;
+}
+}
+}
+else {
+const err201 = {instancePath:instancePath+"/tolerations/" + i22,schemaPath:"#/properties/tolerations/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err201];
+}
+else {
+vErrors.push(err201);
+}
+errors++;
+}
+}
+}
+else {
+const err202 = {instancePath:instancePath+"/tolerations",schemaPath:"#/properties/tolerations/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err202];
+}
+else {
+vErrors.push(err202);
+}
+errors++;
+}
+}
+if(data.topologySpreadConstraints !== undefined){
+let data166 = data.topologySpreadConstraints;
+if(Array.isArray(data166)){
+const len23 = data166.length;
+for(let i23=0; i23<len23; i23++){
+let data167 = data166[i23];
+if(data167 && typeof data167 == "object" && !Array.isArray(data167)){
+if(data167.maxSkew === undefined){
+const err203 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23,schemaPath:"#/properties/topologySpreadConstraints/items/required",keyword:"required",params:{missingProperty: "maxSkew"},message:"must have required property '"+"maxSkew"+"'"};
+if(vErrors === null){
+vErrors = [err203];
+}
+else {
+vErrors.push(err203);
+}
+errors++;
+}
+if(data167.topologyKey === undefined){
+const err204 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23,schemaPath:"#/properties/topologySpreadConstraints/items/required",keyword:"required",params:{missingProperty: "topologyKey"},message:"must have required property '"+"topologyKey"+"'"};
+if(vErrors === null){
+vErrors = [err204];
+}
+else {
+vErrors.push(err204);
+}
+errors++;
+}
+if(data167.whenUnsatisfiable === undefined){
+const err205 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23,schemaPath:"#/properties/topologySpreadConstraints/items/required",keyword:"required",params:{missingProperty: "whenUnsatisfiable"},message:"must have required property '"+"whenUnsatisfiable"+"'"};
+if(vErrors === null){
+vErrors = [err205];
+}
+else {
+vErrors.push(err205);
+}
+errors++;
+}
+for(const key30 in data167){
+if(!((((((((key30 === "labelSelector") || (key30 === "matchLabelKeys")) || (key30 === "maxSkew")) || (key30 === "minDomains")) || (key30 === "nodeAffinityPolicy")) || (key30 === "nodeTaintsPolicy")) || (key30 === "topologyKey")) || (key30 === "whenUnsatisfiable"))){
+const err206 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23,schemaPath:"#/properties/topologySpreadConstraints/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err206];
+}
+else {
+vErrors.push(err206);
+}
+errors++;
+}
+}
+if(data167.labelSelector !== undefined){
+let data168 = data167.labelSelector;
+if(data168 && typeof data168 == "object" && !Array.isArray(data168)){
+for(const key31 in data168){
+if(!((key31 === "matchExpressions") || (key31 === "matchLabels"))){
+const err207 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23+"/labelSelector",schemaPath:"#/properties/topologySpreadConstraints/items/properties/labelSelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err207];
+}
+else {
+vErrors.push(err207);
+}
+errors++;
+}
+}
+if(data168.matchExpressions !== undefined){
+let data169 = data168.matchExpressions;
+if(Array.isArray(data169)){
+const len24 = data169.length;
+for(let i24=0; i24<len24; i24++){
+let data170 = data169[i24];
+if(data170 && typeof data170 == "object" && !Array.isArray(data170)){
+if(data170.key === undefined){
+const err208 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23+"/labelSelector/matchExpressions/" + i24,schemaPath:"#/properties/topologySpreadConstraints/items/properties/labelSelector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err208];
+}
+else {
+vErrors.push(err208);
+}
+errors++;
+}
+if(data170.operator === undefined){
+const err209 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23+"/labelSelector/matchExpressions/" + i24,schemaPath:"#/properties/topologySpreadConstraints/items/properties/labelSelector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
+if(vErrors === null){
+vErrors = [err209];
+}
+else {
+vErrors.push(err209);
+}
+errors++;
+}
+for(const key32 in data170){
+if(!(((key32 === "key") || (key32 === "operator")) || (key32 === "values"))){
+const err210 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23+"/labelSelector/matchExpressions/" + i24,schemaPath:"#/properties/topologySpreadConstraints/items/properties/labelSelector/properties/matchExpressions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err210];
+}
+else {
+vErrors.push(err210);
+}
+errors++;
+}
+}
+if(data170.key !== undefined){
+if(typeof data170.key !== "string"){
+const err211 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23+"/labelSelector/matchExpressions/" + i24+"/key",schemaPath:"#/properties/topologySpreadConstraints/items/properties/labelSelector/properties/matchExpressions/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err211];
+}
+else {
+vErrors.push(err211);
+}
+errors++;
+}
+}
+if(data170.operator !== undefined){
+if(typeof data170.operator !== "string"){
+const err212 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23+"/labelSelector/matchExpressions/" + i24+"/operator",schemaPath:"#/properties/topologySpreadConstraints/items/properties/labelSelector/properties/matchExpressions/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err212];
+}
+else {
+vErrors.push(err212);
+}
+errors++;
+}
+}
+if(data170.values !== undefined){
+let data173 = data170.values;
+if(Array.isArray(data173)){
+const len25 = data173.length;
+for(let i25=0; i25<len25; i25++){
+if(typeof data173[i25] !== "string"){
+const err213 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23+"/labelSelector/matchExpressions/" + i24+"/values/" + i25,schemaPath:"#/properties/topologySpreadConstraints/items/properties/labelSelector/properties/matchExpressions/items/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err213];
+}
+else {
+vErrors.push(err213);
+}
+errors++;
+}
+}
+}
+else {
+const err214 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23+"/labelSelector/matchExpressions/" + i24+"/values",schemaPath:"#/properties/topologySpreadConstraints/items/properties/labelSelector/properties/matchExpressions/items/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err214];
+}
+else {
+vErrors.push(err214);
+}
+errors++;
+}
+}
+}
+else {
+const err215 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23+"/labelSelector/matchExpressions/" + i24,schemaPath:"#/properties/topologySpreadConstraints/items/properties/labelSelector/properties/matchExpressions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err215];
+}
+else {
+vErrors.push(err215);
+}
+errors++;
+}
+}
+}
+else {
+const err216 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23+"/labelSelector/matchExpressions",schemaPath:"#/properties/topologySpreadConstraints/items/properties/labelSelector/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err216];
+}
+else {
+vErrors.push(err216);
+}
+errors++;
+}
+}
+if(data168.matchLabels !== undefined){
+let data175 = data168.matchLabels;
+if(data175 && typeof data175 == "object" && !Array.isArray(data175)){
+for(const key33 in data175){
+if(typeof data175[key33] !== "string"){
+const err217 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23+"/labelSelector/matchLabels/" + key33.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/topologySpreadConstraints/items/properties/labelSelector/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err217];
+}
+else {
+vErrors.push(err217);
+}
+errors++;
+}
+}
+}
+else {
+const err218 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23+"/labelSelector/matchLabels",schemaPath:"#/properties/topologySpreadConstraints/items/properties/labelSelector/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err218];
+}
+else {
+vErrors.push(err218);
+}
+errors++;
+}
+}
+}
+else {
+const err219 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23+"/labelSelector",schemaPath:"#/properties/topologySpreadConstraints/items/properties/labelSelector/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err219];
+}
+else {
+vErrors.push(err219);
+}
+errors++;
+}
+}
+if(data167.matchLabelKeys !== undefined){
+let data177 = data167.matchLabelKeys;
+if(Array.isArray(data177)){
+const len26 = data177.length;
+for(let i26=0; i26<len26; i26++){
+if(typeof data177[i26] !== "string"){
+const err220 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23+"/matchLabelKeys/" + i26,schemaPath:"#/properties/topologySpreadConstraints/items/properties/matchLabelKeys/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err220];
+}
+else {
+vErrors.push(err220);
+}
+errors++;
+}
+}
+}
+else {
+const err221 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23+"/matchLabelKeys",schemaPath:"#/properties/topologySpreadConstraints/items/properties/matchLabelKeys/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err221];
+}
+else {
+vErrors.push(err221);
+}
+errors++;
+}
+}
+if(data167.maxSkew !== undefined){
+let data179 = data167.maxSkew;
+if(!(((typeof data179 == "number") && (!(data179 % 1) && !isNaN(data179))) && (isFinite(data179)))){
+const err222 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23+"/maxSkew",schemaPath:"#/properties/topologySpreadConstraints/items/properties/maxSkew/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err222];
+}
+else {
+vErrors.push(err222);
+}
+errors++;
+}
+}
+if(data167.minDomains !== undefined){
+let data180 = data167.minDomains;
+if(!(((typeof data180 == "number") && (!(data180 % 1) && !isNaN(data180))) && (isFinite(data180)))){
+const err223 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23+"/minDomains",schemaPath:"#/properties/topologySpreadConstraints/items/properties/minDomains/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err223];
+}
+else {
+vErrors.push(err223);
+}
+errors++;
+}
+}
+if(data167.nodeAffinityPolicy !== undefined){
+if(typeof data167.nodeAffinityPolicy !== "string"){
+const err224 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23+"/nodeAffinityPolicy",schemaPath:"#/properties/topologySpreadConstraints/items/properties/nodeAffinityPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err224];
+}
+else {
+vErrors.push(err224);
+}
+errors++;
+}
+}
+if(data167.nodeTaintsPolicy !== undefined){
+if(typeof data167.nodeTaintsPolicy !== "string"){
+const err225 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23+"/nodeTaintsPolicy",schemaPath:"#/properties/topologySpreadConstraints/items/properties/nodeTaintsPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err225];
+}
+else {
+vErrors.push(err225);
+}
+errors++;
+}
+}
+if(data167.topologyKey !== undefined){
+if(typeof data167.topologyKey !== "string"){
+const err226 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23+"/topologyKey",schemaPath:"#/properties/topologySpreadConstraints/items/properties/topologyKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err226];
+}
+else {
+vErrors.push(err226);
+}
+errors++;
+}
+}
+if(data167.whenUnsatisfiable !== undefined){
+if(typeof data167.whenUnsatisfiable !== "string"){
+const err227 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23+"/whenUnsatisfiable",schemaPath:"#/properties/topologySpreadConstraints/items/properties/whenUnsatisfiable/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err227];
+}
+else {
+vErrors.push(err227);
+}
+errors++;
+}
+}
+}
+else {
+const err228 = {instancePath:instancePath+"/topologySpreadConstraints/" + i23,schemaPath:"#/properties/topologySpreadConstraints/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err228];
+}
+else {
+vErrors.push(err228);
+}
+errors++;
+}
+}
+const listErrors9 = func8(data166, "map", ["topologyKey","whenUnsatisfiable"], instancePath+"/topologySpreadConstraints", "#/properties/topologySpreadConstraints/x-kubernetes-list-type");
+if(listErrors9 !== null){
+vErrors = vErrors === null ? listErrors9 : vErrors.concat(listErrors9);
+errors = vErrors.length;
+}
+}
+else {
+const err229 = {instancePath:instancePath+"/topologySpreadConstraints",schemaPath:"#/properties/topologySpreadConstraints/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err229];
+}
+else {
+vErrors.push(err229);
+}
+errors++;
+}
+}
+if(data.volumes !== undefined){
+let data185 = data.volumes;
+if(Array.isArray(data185)){
+const len27 = data185.length;
+for(let i27=0; i27<len27; i27++){
+if(!(validate71(data185[i27], {instancePath:instancePath+"/volumes/" + i27,parentData:data185,parentDataProperty:i27,rootData}))){
+vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+errors = vErrors.length;
+}
+}
+const listErrors10 = func8(data185, "map", ["name"], instancePath+"/volumes", "#/properties/volumes/x-kubernetes-list-type");
+if(listErrors10 !== null){
+vErrors = vErrors === null ? listErrors10 : vErrors.concat(listErrors10);
+errors = vErrors.length;
+}
+}
+else {
+const err230 = {instancePath:instancePath+"/volumes",schemaPath:"#/properties/volumes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err230];
+}
+else {
+vErrors.push(err230);
+}
+errors++;
+}
+}
+}
+else {
+const err231 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err231];
+}
+else {
+vErrors.push(err231);
+}
+errors++;
+}
+validate20.errors = vErrors;
+return errors === 0;
+}
+
 const pattern0 = func4("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
+
+function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.cluster === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cluster"},message:"must have required property '"+"cluster"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.pgbouncer === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pgbouncer"},message:"must have required property '"+"pgbouncer"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func0.call(schema7.properties, key0))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.cluster !== undefined){
+let data0 = data.cluster;
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+if(data0.name === undefined){
+const err3 = {instancePath:instancePath+"/cluster",schemaPath:"#/properties/cluster/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key1 in data0){
+if(!(key1 === "name")){
+const err4 = {instancePath:instancePath+"/cluster",schemaPath:"#/properties/cluster/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data0.name !== undefined){
+if(typeof data0.name !== "string"){
+const err5 = {instancePath:instancePath+"/cluster/name",schemaPath:"#/properties/cluster/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/cluster",schemaPath:"#/properties/cluster/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.deploymentStrategy !== undefined){
+let data2 = data.deploymentStrategy;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+for(const key2 in data2){
+if(!((key2 === "rollingUpdate") || (key2 === "type"))){
+const err7 = {instancePath:instancePath+"/deploymentStrategy",schemaPath:"#/properties/deploymentStrategy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data2.rollingUpdate !== undefined){
+let data3 = data2.rollingUpdate;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+for(const key3 in data3){
+if(!((key3 === "maxSurge") || (key3 === "maxUnavailable"))){
+const err8 = {instancePath:instancePath+"/deploymentStrategy/rollingUpdate",schemaPath:"#/properties/deploymentStrategy/properties/rollingUpdate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data3.maxSurge !== undefined){
+let data4 = data3.maxSurge;
+if((!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))) && (typeof data4 !== "string")){
+const err9 = {instancePath:instancePath+"/deploymentStrategy/rollingUpdate/maxSurge",schemaPath:"#/properties/deploymentStrategy/properties/rollingUpdate/properties/maxSurge/type",keyword:"type",params:{type: schema7.properties.deploymentStrategy.properties.rollingUpdate.properties.maxSurge.type},message:"must be integer,string"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data3.maxUnavailable !== undefined){
+let data5 = data3.maxUnavailable;
+if((!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))) && (typeof data5 !== "string")){
+const err10 = {instancePath:instancePath+"/deploymentStrategy/rollingUpdate/maxUnavailable",schemaPath:"#/properties/deploymentStrategy/properties/rollingUpdate/properties/maxUnavailable/type",keyword:"type",params:{type: schema7.properties.deploymentStrategy.properties.rollingUpdate.properties.maxUnavailable.type},message:"must be integer,string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/deploymentStrategy/rollingUpdate",schemaPath:"#/properties/deploymentStrategy/properties/rollingUpdate/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data2.type !== undefined){
+if(typeof data2.type !== "string"){
+const err12 = {instancePath:instancePath+"/deploymentStrategy/type",schemaPath:"#/properties/deploymentStrategy/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/deploymentStrategy",schemaPath:"#/properties/deploymentStrategy/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data.instances !== undefined){
+let data7 = data.instances;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+const err14 = {instancePath:instancePath+"/instances",schemaPath:"#/properties/instances/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.monitoring !== undefined){
+let data8 = data.monitoring;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+for(const key4 in data8){
+if(!((((key4 === "enablePodMonitor") || (key4 === "podMonitorMetricRelabelings")) || (key4 === "podMonitorRelabelings")) || (key4 === "tls"))){
+const err15 = {instancePath:instancePath+"/monitoring",schemaPath:"#/properties/monitoring/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data8.enablePodMonitor !== undefined){
+if(typeof data8.enablePodMonitor !== "boolean"){
+const err16 = {instancePath:instancePath+"/monitoring/enablePodMonitor",schemaPath:"#/properties/monitoring/properties/enablePodMonitor/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data8.podMonitorMetricRelabelings !== undefined){
+if(!(validate15(data8.podMonitorMetricRelabelings, {instancePath:instancePath+"/monitoring/podMonitorMetricRelabelings",parentData:data8,parentDataProperty:"podMonitorMetricRelabelings",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data8.podMonitorRelabelings !== undefined){
+if(!(validate15(data8.podMonitorRelabelings, {instancePath:instancePath+"/monitoring/podMonitorRelabelings",parentData:data8,parentDataProperty:"podMonitorRelabelings",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+if(data8.tls !== undefined){
+let data12 = data8.tls;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+for(const key5 in data12){
+if(!(key5 === "enabled")){
+const err17 = {instancePath:instancePath+"/monitoring/tls",schemaPath:"#/properties/monitoring/properties/tls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data12.enabled !== undefined){
+if(typeof data12.enabled !== "boolean"){
+const err18 = {instancePath:instancePath+"/monitoring/tls/enabled",schemaPath:"#/properties/monitoring/properties/tls/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/monitoring/tls",schemaPath:"#/properties/monitoring/properties/tls/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/monitoring",schemaPath:"#/properties/monitoring/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data.pgbouncer !== undefined){
+let data14 = data.pgbouncer;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key6 in data14){
+if(!(func0.call(schema7.properties.pgbouncer.properties, key6))){
+const err21 = {instancePath:instancePath+"/pgbouncer",schemaPath:"#/properties/pgbouncer/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data14.authQuery !== undefined){
+if(typeof data14.authQuery !== "string"){
+const err22 = {instancePath:instancePath+"/pgbouncer/authQuery",schemaPath:"#/properties/pgbouncer/properties/authQuery/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data14.authQuerySecret !== undefined){
+let data16 = data14.authQuerySecret;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.name === undefined){
+const err23 = {instancePath:instancePath+"/pgbouncer/authQuerySecret",schemaPath:"#/properties/pgbouncer/properties/authQuerySecret/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+for(const key7 in data16){
+if(!(key7 === "name")){
+const err24 = {instancePath:instancePath+"/pgbouncer/authQuerySecret",schemaPath:"#/properties/pgbouncer/properties/authQuerySecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data16.name !== undefined){
+if(typeof data16.name !== "string"){
+const err25 = {instancePath:instancePath+"/pgbouncer/authQuerySecret/name",schemaPath:"#/properties/pgbouncer/properties/authQuerySecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+}
+else {
+const err26 = {instancePath:instancePath+"/pgbouncer/authQuerySecret",schemaPath:"#/properties/pgbouncer/properties/authQuerySecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data14.clientCASecret !== undefined){
+let data18 = data14.clientCASecret;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+if(data18.name === undefined){
+const err27 = {instancePath:instancePath+"/pgbouncer/clientCASecret",schemaPath:"#/properties/pgbouncer/properties/clientCASecret/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+for(const key8 in data18){
+if(!(key8 === "name")){
+const err28 = {instancePath:instancePath+"/pgbouncer/clientCASecret",schemaPath:"#/properties/pgbouncer/properties/clientCASecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data18.name !== undefined){
+if(typeof data18.name !== "string"){
+const err29 = {instancePath:instancePath+"/pgbouncer/clientCASecret/name",schemaPath:"#/properties/pgbouncer/properties/clientCASecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/pgbouncer/clientCASecret",schemaPath:"#/properties/pgbouncer/properties/clientCASecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data14.clientTLSSecret !== undefined){
+let data20 = data14.clientTLSSecret;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+if(data20.name === undefined){
+const err31 = {instancePath:instancePath+"/pgbouncer/clientTLSSecret",schemaPath:"#/properties/pgbouncer/properties/clientTLSSecret/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+for(const key9 in data20){
+if(!(key9 === "name")){
+const err32 = {instancePath:instancePath+"/pgbouncer/clientTLSSecret",schemaPath:"#/properties/pgbouncer/properties/clientTLSSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data20.name !== undefined){
+if(typeof data20.name !== "string"){
+const err33 = {instancePath:instancePath+"/pgbouncer/clientTLSSecret/name",schemaPath:"#/properties/pgbouncer/properties/clientTLSSecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+}
+else {
+const err34 = {instancePath:instancePath+"/pgbouncer/clientTLSSecret",schemaPath:"#/properties/pgbouncer/properties/clientTLSSecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+if(data14.image !== undefined){
+if(typeof data14.image !== "string"){
+const err35 = {instancePath:instancePath+"/pgbouncer/image",schemaPath:"#/properties/pgbouncer/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data14.imageCatalogRef !== undefined){
+let data23 = data14.imageCatalogRef;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+if(data23.key === undefined){
+const err36 = {instancePath:instancePath+"/pgbouncer/imageCatalogRef",schemaPath:"#/properties/pgbouncer/properties/imageCatalogRef/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+if(data23.kind === undefined){
+const err37 = {instancePath:instancePath+"/pgbouncer/imageCatalogRef",schemaPath:"#/properties/pgbouncer/properties/imageCatalogRef/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+if(data23.name === undefined){
+const err38 = {instancePath:instancePath+"/pgbouncer/imageCatalogRef",schemaPath:"#/properties/pgbouncer/properties/imageCatalogRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+for(const key10 in data23){
+if(!((((key10 === "apiGroup") || (key10 === "key")) || (key10 === "kind")) || (key10 === "name"))){
+const err39 = {instancePath:instancePath+"/pgbouncer/imageCatalogRef",schemaPath:"#/properties/pgbouncer/properties/imageCatalogRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+if(data23.apiGroup !== undefined){
+if(typeof data23.apiGroup !== "string"){
+const err40 = {instancePath:instancePath+"/pgbouncer/imageCatalogRef/apiGroup",schemaPath:"#/properties/pgbouncer/properties/imageCatalogRef/properties/apiGroup/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+if(data23.key !== undefined){
+let data25 = data23.key;
+if(typeof data25 === "string"){
+if(func3(data25) > 63){
+const err41 = {instancePath:instancePath+"/pgbouncer/imageCatalogRef/key",schemaPath:"#/properties/pgbouncer/properties/imageCatalogRef/properties/key/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+if(!pattern0.test(data25)){
+const err42 = {instancePath:instancePath+"/pgbouncer/imageCatalogRef/key",schemaPath:"#/properties/pgbouncer/properties/imageCatalogRef/properties/key/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\""};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/pgbouncer/imageCatalogRef/key",schemaPath:"#/properties/pgbouncer/properties/imageCatalogRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data23.kind !== undefined){
+if(typeof data23.kind !== "string"){
+const err44 = {instancePath:instancePath+"/pgbouncer/imageCatalogRef/kind",schemaPath:"#/properties/pgbouncer/properties/imageCatalogRef/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data23.name !== undefined){
+if(typeof data23.name !== "string"){
+const err45 = {instancePath:instancePath+"/pgbouncer/imageCatalogRef/name",schemaPath:"#/properties/pgbouncer/properties/imageCatalogRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/pgbouncer/imageCatalogRef",schemaPath:"#/properties/pgbouncer/properties/imageCatalogRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data14.parameters !== undefined){
+let data28 = data14.parameters;
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+for(const key11 in data28){
+if(typeof data28[key11] !== "string"){
+const err47 = {instancePath:instancePath+"/pgbouncer/parameters/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/pgbouncer/properties/parameters/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/pgbouncer/parameters",schemaPath:"#/properties/pgbouncer/properties/parameters/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+if(data14.paused !== undefined){
+if(typeof data14.paused !== "boolean"){
+const err49 = {instancePath:instancePath+"/pgbouncer/paused",schemaPath:"#/properties/pgbouncer/properties/paused/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+if(data14.pg_hba !== undefined){
+let data31 = data14.pg_hba;
+if(Array.isArray(data31)){
+const len0 = data31.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data31[i0] !== "string"){
+const err50 = {instancePath:instancePath+"/pgbouncer/pg_hba/" + i0,schemaPath:"#/properties/pgbouncer/properties/pg_hba/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+}
+else {
+const err51 = {instancePath:instancePath+"/pgbouncer/pg_hba",schemaPath:"#/properties/pgbouncer/properties/pg_hba/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+if(data14.poolMode !== undefined){
+let data33 = data14.poolMode;
+if(typeof data33 !== "string"){
+const err52 = {instancePath:instancePath+"/pgbouncer/poolMode",schemaPath:"#/properties/pgbouncer/properties/poolMode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+if(!((data33 === "session") || (data33 === "transaction"))){
+const err53 = {instancePath:instancePath+"/pgbouncer/poolMode",schemaPath:"#/properties/pgbouncer/properties/poolMode/enum",keyword:"enum",params:{allowedValues: schema7.properties.pgbouncer.properties.poolMode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+if(data14.serverCASecret !== undefined){
+let data34 = data14.serverCASecret;
+if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
+if(data34.name === undefined){
+const err54 = {instancePath:instancePath+"/pgbouncer/serverCASecret",schemaPath:"#/properties/pgbouncer/properties/serverCASecret/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+for(const key12 in data34){
+if(!(key12 === "name")){
+const err55 = {instancePath:instancePath+"/pgbouncer/serverCASecret",schemaPath:"#/properties/pgbouncer/properties/serverCASecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data34.name !== undefined){
+if(typeof data34.name !== "string"){
+const err56 = {instancePath:instancePath+"/pgbouncer/serverCASecret/name",schemaPath:"#/properties/pgbouncer/properties/serverCASecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+}
+else {
+const err57 = {instancePath:instancePath+"/pgbouncer/serverCASecret",schemaPath:"#/properties/pgbouncer/properties/serverCASecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+if(data14.serverTLSSecret !== undefined){
+let data36 = data14.serverTLSSecret;
+if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+if(data36.name === undefined){
+const err58 = {instancePath:instancePath+"/pgbouncer/serverTLSSecret",schemaPath:"#/properties/pgbouncer/properties/serverTLSSecret/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+for(const key13 in data36){
+if(!(key13 === "name")){
+const err59 = {instancePath:instancePath+"/pgbouncer/serverTLSSecret",schemaPath:"#/properties/pgbouncer/properties/serverTLSSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+if(data36.name !== undefined){
+if(typeof data36.name !== "string"){
+const err60 = {instancePath:instancePath+"/pgbouncer/serverTLSSecret/name",schemaPath:"#/properties/pgbouncer/properties/serverTLSSecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+}
+else {
+const err61 = {instancePath:instancePath+"/pgbouncer/serverTLSSecret",schemaPath:"#/properties/pgbouncer/properties/serverTLSSecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+}
+else {
+const err62 = {instancePath:instancePath+"/pgbouncer",schemaPath:"#/properties/pgbouncer/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+if(data.serviceAccountName !== undefined){
+let data38 = data.serviceAccountName;
+if(typeof data38 === "string"){
+if(func3(data38) > 253){
+const err63 = {instancePath:instancePath+"/serviceAccountName",schemaPath:"#/properties/serviceAccountName/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+if(!pattern0.test(data38)){
+const err64 = {instancePath:instancePath+"/serviceAccountName",schemaPath:"#/properties/serviceAccountName/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\""};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+else {
+const err65 = {instancePath:instancePath+"/serviceAccountName",schemaPath:"#/properties/serviceAccountName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+if(data.serviceTemplate !== undefined){
+let data39 = data.serviceTemplate;
+if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
+for(const key14 in data39){
+if(!((key14 === "metadata") || (key14 === "spec"))){
+const err66 = {instancePath:instancePath+"/serviceTemplate",schemaPath:"#/properties/serviceTemplate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+if(data39.metadata !== undefined){
+let data40 = data39.metadata;
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+for(const key15 in data40){
+if(!(((key15 === "annotations") || (key15 === "labels")) || (key15 === "name"))){
+const err67 = {instancePath:instancePath+"/serviceTemplate/metadata",schemaPath:"#/properties/serviceTemplate/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+if(data40.annotations !== undefined){
+let data41 = data40.annotations;
+if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
+for(const key16 in data41){
+if(typeof data41[key16] !== "string"){
+const err68 = {instancePath:instancePath+"/serviceTemplate/metadata/annotations/" + key16.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/serviceTemplate/properties/metadata/properties/annotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/serviceTemplate/metadata/annotations",schemaPath:"#/properties/serviceTemplate/properties/metadata/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+if(data40.labels !== undefined){
+let data43 = data40.labels;
+if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
+for(const key17 in data43){
+if(typeof data43[key17] !== "string"){
+const err70 = {instancePath:instancePath+"/serviceTemplate/metadata/labels/" + key17.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/serviceTemplate/properties/metadata/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+}
+else {
+const err71 = {instancePath:instancePath+"/serviceTemplate/metadata/labels",schemaPath:"#/properties/serviceTemplate/properties/metadata/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data40.name !== undefined){
+if(typeof data40.name !== "string"){
+const err72 = {instancePath:instancePath+"/serviceTemplate/metadata/name",schemaPath:"#/properties/serviceTemplate/properties/metadata/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+}
+else {
+const err73 = {instancePath:instancePath+"/serviceTemplate/metadata",schemaPath:"#/properties/serviceTemplate/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+if(data39.spec !== undefined){
+let data46 = data39.spec;
+if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
+for(const key18 in data46){
+if(!(func0.call(schema7.properties.serviceTemplate.properties.spec.properties, key18))){
+const err74 = {instancePath:instancePath+"/serviceTemplate/spec",schemaPath:"#/properties/serviceTemplate/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+if(data46.allocateLoadBalancerNodePorts !== undefined){
+if(typeof data46.allocateLoadBalancerNodePorts !== "boolean"){
+const err75 = {instancePath:instancePath+"/serviceTemplate/spec/allocateLoadBalancerNodePorts",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/allocateLoadBalancerNodePorts/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+if(data46.clusterIP !== undefined){
+if(typeof data46.clusterIP !== "string"){
+const err76 = {instancePath:instancePath+"/serviceTemplate/spec/clusterIP",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/clusterIP/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+if(data46.clusterIPs !== undefined){
+let data49 = data46.clusterIPs;
+if(Array.isArray(data49)){
+const len1 = data49.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data49[i1] !== "string"){
+const err77 = {instancePath:instancePath+"/serviceTemplate/spec/clusterIPs/" + i1,schemaPath:"#/properties/serviceTemplate/properties/spec/properties/clusterIPs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+}
+else {
+const err78 = {instancePath:instancePath+"/serviceTemplate/spec/clusterIPs",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/clusterIPs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+if(data46.externalIPs !== undefined){
+let data51 = data46.externalIPs;
+if(Array.isArray(data51)){
+const len2 = data51.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data51[i2] !== "string"){
+const err79 = {instancePath:instancePath+"/serviceTemplate/spec/externalIPs/" + i2,schemaPath:"#/properties/serviceTemplate/properties/spec/properties/externalIPs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/serviceTemplate/spec/externalIPs",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/externalIPs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+if(data46.externalName !== undefined){
+if(typeof data46.externalName !== "string"){
+const err81 = {instancePath:instancePath+"/serviceTemplate/spec/externalName",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/externalName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+}
+if(data46.externalTrafficPolicy !== undefined){
+if(typeof data46.externalTrafficPolicy !== "string"){
+const err82 = {instancePath:instancePath+"/serviceTemplate/spec/externalTrafficPolicy",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/externalTrafficPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+if(data46.healthCheckNodePort !== undefined){
+let data55 = data46.healthCheckNodePort;
+if(!(((typeof data55 == "number") && (!(data55 % 1) && !isNaN(data55))) && (isFinite(data55)))){
+const err83 = {instancePath:instancePath+"/serviceTemplate/spec/healthCheckNodePort",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/healthCheckNodePort/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+if(data46.internalTrafficPolicy !== undefined){
+if(typeof data46.internalTrafficPolicy !== "string"){
+const err84 = {instancePath:instancePath+"/serviceTemplate/spec/internalTrafficPolicy",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/internalTrafficPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+if(data46.ipFamilies !== undefined){
+let data57 = data46.ipFamilies;
+if(Array.isArray(data57)){
+const len3 = data57.length;
+for(let i3=0; i3<len3; i3++){
+if(typeof data57[i3] !== "string"){
+const err85 = {instancePath:instancePath+"/serviceTemplate/spec/ipFamilies/" + i3,schemaPath:"#/properties/serviceTemplate/properties/spec/properties/ipFamilies/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+}
+else {
+const err86 = {instancePath:instancePath+"/serviceTemplate/spec/ipFamilies",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/ipFamilies/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+if(data46.ipFamilyPolicy !== undefined){
+if(typeof data46.ipFamilyPolicy !== "string"){
+const err87 = {instancePath:instancePath+"/serviceTemplate/spec/ipFamilyPolicy",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/ipFamilyPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+}
+if(data46.loadBalancerClass !== undefined){
+if(typeof data46.loadBalancerClass !== "string"){
+const err88 = {instancePath:instancePath+"/serviceTemplate/spec/loadBalancerClass",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/loadBalancerClass/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+}
+if(data46.loadBalancerIP !== undefined){
+if(typeof data46.loadBalancerIP !== "string"){
+const err89 = {instancePath:instancePath+"/serviceTemplate/spec/loadBalancerIP",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/loadBalancerIP/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+}
+if(data46.loadBalancerSourceRanges !== undefined){
+let data62 = data46.loadBalancerSourceRanges;
+if(Array.isArray(data62)){
+const len4 = data62.length;
+for(let i4=0; i4<len4; i4++){
+if(typeof data62[i4] !== "string"){
+const err90 = {instancePath:instancePath+"/serviceTemplate/spec/loadBalancerSourceRanges/" + i4,schemaPath:"#/properties/serviceTemplate/properties/spec/properties/loadBalancerSourceRanges/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+}
+else {
+const err91 = {instancePath:instancePath+"/serviceTemplate/spec/loadBalancerSourceRanges",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/loadBalancerSourceRanges/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+if(data46.ports !== undefined){
+let data64 = data46.ports;
+if(Array.isArray(data64)){
+const len5 = data64.length;
+for(let i5=0; i5<len5; i5++){
+let data65 = data64[i5];
+if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
+if(data65.port === undefined){
+const err92 = {instancePath:instancePath+"/serviceTemplate/spec/ports/" + i5,schemaPath:"#/properties/serviceTemplate/properties/spec/properties/ports/items/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'"};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+for(const key19 in data65){
+if(!((((((key19 === "appProtocol") || (key19 === "name")) || (key19 === "nodePort")) || (key19 === "port")) || (key19 === "protocol")) || (key19 === "targetPort"))){
+const err93 = {instancePath:instancePath+"/serviceTemplate/spec/ports/" + i5,schemaPath:"#/properties/serviceTemplate/properties/spec/properties/ports/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+if(data65.appProtocol !== undefined){
+if(typeof data65.appProtocol !== "string"){
+const err94 = {instancePath:instancePath+"/serviceTemplate/spec/ports/" + i5+"/appProtocol",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/ports/items/properties/appProtocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+if(data65.name !== undefined){
+if(typeof data65.name !== "string"){
+const err95 = {instancePath:instancePath+"/serviceTemplate/spec/ports/" + i5+"/name",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/ports/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+}
+if(data65.nodePort !== undefined){
+let data68 = data65.nodePort;
+if(!(((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68))) && (isFinite(data68)))){
+const err96 = {instancePath:instancePath+"/serviceTemplate/spec/ports/" + i5+"/nodePort",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/ports/items/properties/nodePort/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+}
+if(data65.port !== undefined){
+let data69 = data65.port;
+if(!(((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69))) && (isFinite(data69)))){
+const err97 = {instancePath:instancePath+"/serviceTemplate/spec/ports/" + i5+"/port",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/ports/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+}
+if(data65.protocol !== undefined){
+if(typeof data65.protocol !== "string"){
+const err98 = {instancePath:instancePath+"/serviceTemplate/spec/ports/" + i5+"/protocol",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+}
+if(data65.targetPort !== undefined){
+let data71 = data65.targetPort;
+if((!(((typeof data71 == "number") && (!(data71 % 1) && !isNaN(data71))) && (isFinite(data71)))) && (typeof data71 !== "string")){
+const err99 = {instancePath:instancePath+"/serviceTemplate/spec/ports/" + i5+"/targetPort",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/ports/items/properties/targetPort/type",keyword:"type",params:{type: schema7.properties.serviceTemplate.properties.spec.properties.ports.items.properties.targetPort.type},message:"must be integer,string"};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+}
+}
+else {
+const err100 = {instancePath:instancePath+"/serviceTemplate/spec/ports/" + i5,schemaPath:"#/properties/serviceTemplate/properties/spec/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+const listErrors0 = func8(data64, "map", ["port","protocol"], instancePath+"/serviceTemplate/spec/ports", "#/properties/serviceTemplate/properties/spec/properties/ports/x-kubernetes-list-type");
+if(listErrors0 !== null){
+vErrors = vErrors === null ? listErrors0 : vErrors.concat(listErrors0);
+errors = vErrors.length;
+}
+}
+else {
+const err101 = {instancePath:instancePath+"/serviceTemplate/spec/ports",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+}
+if(data46.publishNotReadyAddresses !== undefined){
+if(typeof data46.publishNotReadyAddresses !== "boolean"){
+const err102 = {instancePath:instancePath+"/serviceTemplate/spec/publishNotReadyAddresses",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/publishNotReadyAddresses/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+}
+if(data46.selector !== undefined){
+let data73 = data46.selector;
+if(data73 && typeof data73 == "object" && !Array.isArray(data73)){
+for(const key20 in data73){
+if(typeof data73[key20] !== "string"){
+const err103 = {instancePath:instancePath+"/serviceTemplate/spec/selector/" + key20.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/serviceTemplate/properties/spec/properties/selector/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+}
+}
+else {
+const err104 = {instancePath:instancePath+"/serviceTemplate/spec/selector",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/selector/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+}
+if(data46.sessionAffinity !== undefined){
+if(typeof data46.sessionAffinity !== "string"){
+const err105 = {instancePath:instancePath+"/serviceTemplate/spec/sessionAffinity",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/sessionAffinity/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+}
+if(data46.sessionAffinityConfig !== undefined){
+let data76 = data46.sessionAffinityConfig;
+if(data76 && typeof data76 == "object" && !Array.isArray(data76)){
+for(const key21 in data76){
+if(!(key21 === "clientIP")){
+const err106 = {instancePath:instancePath+"/serviceTemplate/spec/sessionAffinityConfig",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/sessionAffinityConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+}
+if(data76.clientIP !== undefined){
+let data77 = data76.clientIP;
+if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
+for(const key22 in data77){
+if(!(key22 === "timeoutSeconds")){
+const err107 = {instancePath:instancePath+"/serviceTemplate/spec/sessionAffinityConfig/clientIP",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/sessionAffinityConfig/properties/clientIP/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+if(data77.timeoutSeconds !== undefined){
+let data78 = data77.timeoutSeconds;
+if(!(((typeof data78 == "number") && (!(data78 % 1) && !isNaN(data78))) && (isFinite(data78)))){
+const err108 = {instancePath:instancePath+"/serviceTemplate/spec/sessionAffinityConfig/clientIP/timeoutSeconds",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/sessionAffinityConfig/properties/clientIP/properties/timeoutSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+}
+}
+else {
+const err109 = {instancePath:instancePath+"/serviceTemplate/spec/sessionAffinityConfig/clientIP",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/sessionAffinityConfig/properties/clientIP/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+}
+}
+else {
+const err110 = {instancePath:instancePath+"/serviceTemplate/spec/sessionAffinityConfig",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/sessionAffinityConfig/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+}
+if(data46.trafficDistribution !== undefined){
+if(typeof data46.trafficDistribution !== "string"){
+const err111 = {instancePath:instancePath+"/serviceTemplate/spec/trafficDistribution",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/trafficDistribution/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+}
+if(data46.type !== undefined){
+if(typeof data46.type !== "string"){
+const err112 = {instancePath:instancePath+"/serviceTemplate/spec/type",schemaPath:"#/properties/serviceTemplate/properties/spec/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+}
+}
+else {
+const err113 = {instancePath:instancePath+"/serviceTemplate/spec",schemaPath:"#/properties/serviceTemplate/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+}
+}
+else {
+const err114 = {instancePath:instancePath+"/serviceTemplate",schemaPath:"#/properties/serviceTemplate/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+}
+if(data.template !== undefined){
+let data81 = data.template;
+if(data81 && typeof data81 == "object" && !Array.isArray(data81)){
+for(const key23 in data81){
+if(!((key23 === "metadata") || (key23 === "spec"))){
+const err115 = {instancePath:instancePath+"/template",schemaPath:"#/properties/template/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+}
+if(data81.metadata !== undefined){
+let data82 = data81.metadata;
+if(data82 && typeof data82 == "object" && !Array.isArray(data82)){
+for(const key24 in data82){
+if(!(((key24 === "annotations") || (key24 === "labels")) || (key24 === "name"))){
+const err116 = {instancePath:instancePath+"/template/metadata",schemaPath:"#/properties/template/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err116];
+}
+else {
+vErrors.push(err116);
+}
+errors++;
+}
+}
+if(data82.annotations !== undefined){
+let data83 = data82.annotations;
+if(data83 && typeof data83 == "object" && !Array.isArray(data83)){
+for(const key25 in data83){
+if(typeof data83[key25] !== "string"){
+const err117 = {instancePath:instancePath+"/template/metadata/annotations/" + key25.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/template/properties/metadata/properties/annotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err117];
+}
+else {
+vErrors.push(err117);
+}
+errors++;
+}
+}
+}
+else {
+const err118 = {instancePath:instancePath+"/template/metadata/annotations",schemaPath:"#/properties/template/properties/metadata/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err118];
+}
+else {
+vErrors.push(err118);
+}
+errors++;
+}
+}
+if(data82.labels !== undefined){
+let data85 = data82.labels;
+if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
+for(const key26 in data85){
+if(typeof data85[key26] !== "string"){
+const err119 = {instancePath:instancePath+"/template/metadata/labels/" + key26.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/template/properties/metadata/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err119];
+}
+else {
+vErrors.push(err119);
+}
+errors++;
+}
+}
+}
+else {
+const err120 = {instancePath:instancePath+"/template/metadata/labels",schemaPath:"#/properties/template/properties/metadata/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
+}
+errors++;
+}
+}
+if(data82.name !== undefined){
+if(typeof data82.name !== "string"){
+const err121 = {instancePath:instancePath+"/template/metadata/name",schemaPath:"#/properties/template/properties/metadata/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err121];
+}
+else {
+vErrors.push(err121);
+}
+errors++;
+}
+}
+}
+else {
+const err122 = {instancePath:instancePath+"/template/metadata",schemaPath:"#/properties/template/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err122];
+}
+else {
+vErrors.push(err122);
+}
+errors++;
+}
+}
+if(data81.spec !== undefined){
+if(!(validate20(data81.spec, {instancePath:instancePath+"/template/spec",parentData:data81,parentDataProperty:"spec",rootData}))){
+vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err123 = {instancePath:instancePath+"/template",schemaPath:"#/properties/template/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data89 = data.type;
+if(typeof data89 !== "string"){
+const err124 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
+}
+errors++;
+}
+if(!(((data89 === "rw") || (data89 === "ro")) || (data89 === "r"))){
+const err125 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema7.properties.type.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
+}
+errors++;
+}
+}
+}
+else {
+const err126 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err126];
+}
+else {
+vErrors.push(err126);
+}
+errors++;
+}
+validate14.errors = vErrors;
+return errors === 0;
+}
+
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -5158,9341 +14516,19 @@ errors = vErrors.length;
 }
 }
 if(data.spec !== undefined){
-let data3 = data.spec;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(data3.cluster === undefined){
-const err5 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "cluster"},message:"must have required property '"+"cluster"+"'"};
+if(!(validate14(data.spec, {instancePath:instancePath+"/spec",parentData:data,parentDataProperty:"spec",rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
-}
-errors++;
-}
-if(data3.pgbouncer === undefined){
-const err6 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "pgbouncer"},message:"must have required property '"+"pgbouncer"+"'"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-for(const key1 in data3){
-if(!(func0.call(schema0.properties.spec.properties, key1))){
-const err7 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data3.cluster !== undefined){
-let data4 = data3.cluster;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.name === undefined){
-const err8 = {instancePath:instancePath+"/spec/cluster",schemaPath:"#/properties/spec/properties/cluster/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-for(const key2 in data4){
-if(!(key2 === "name")){
-const err9 = {instancePath:instancePath+"/spec/cluster",schemaPath:"#/properties/spec/properties/cluster/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-if(data4.name !== undefined){
-if(typeof data4.name !== "string"){
-const err10 = {instancePath:instancePath+"/spec/cluster/name",schemaPath:"#/properties/spec/properties/cluster/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-else {
-const err11 = {instancePath:instancePath+"/spec/cluster",schemaPath:"#/properties/spec/properties/cluster/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data3.deploymentStrategy !== undefined){
-let data6 = data3.deploymentStrategy;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-for(const key3 in data6){
-if(!((key3 === "rollingUpdate") || (key3 === "type"))){
-const err12 = {instancePath:instancePath+"/spec/deploymentStrategy",schemaPath:"#/properties/spec/properties/deploymentStrategy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data6.rollingUpdate !== undefined){
-let data7 = data6.rollingUpdate;
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-for(const key4 in data7){
-if(!((key4 === "maxSurge") || (key4 === "maxUnavailable"))){
-const err13 = {instancePath:instancePath+"/spec/deploymentStrategy/rollingUpdate",schemaPath:"#/properties/spec/properties/deploymentStrategy/properties/rollingUpdate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-if(data7.maxSurge !== undefined){
-let data8 = data7.maxSurge;
-if((!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))) && (typeof data8 !== "string")){
-const err14 = {instancePath:instancePath+"/spec/deploymentStrategy/rollingUpdate/maxSurge",schemaPath:"#/properties/spec/properties/deploymentStrategy/properties/rollingUpdate/properties/maxSurge/type",keyword:"type",params:{type: schema0.properties.spec.properties.deploymentStrategy.properties.rollingUpdate.properties.maxSurge.type},message:"must be integer,string"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-if(data7.maxUnavailable !== undefined){
-let data9 = data7.maxUnavailable;
-if((!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))) && (typeof data9 !== "string")){
-const err15 = {instancePath:instancePath+"/spec/deploymentStrategy/rollingUpdate/maxUnavailable",schemaPath:"#/properties/spec/properties/deploymentStrategy/properties/rollingUpdate/properties/maxUnavailable/type",keyword:"type",params:{type: schema0.properties.spec.properties.deploymentStrategy.properties.rollingUpdate.properties.maxUnavailable.type},message:"must be integer,string"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/spec/deploymentStrategy/rollingUpdate",schemaPath:"#/properties/spec/properties/deploymentStrategy/properties/rollingUpdate/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-if(data6.type !== undefined){
-if(typeof data6.type !== "string"){
-const err17 = {instancePath:instancePath+"/spec/deploymentStrategy/type",schemaPath:"#/properties/spec/properties/deploymentStrategy/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-}
-else {
-const err18 = {instancePath:instancePath+"/spec/deploymentStrategy",schemaPath:"#/properties/spec/properties/deploymentStrategy/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-if(data3.instances !== undefined){
-let data11 = data3.instances;
-if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-const err19 = {instancePath:instancePath+"/spec/instances",schemaPath:"#/properties/spec/properties/instances/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-if(data3.monitoring !== undefined){
-let data12 = data3.monitoring;
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-for(const key5 in data12){
-if(!((((key5 === "enablePodMonitor") || (key5 === "podMonitorMetricRelabelings")) || (key5 === "podMonitorRelabelings")) || (key5 === "tls"))){
-const err20 = {instancePath:instancePath+"/spec/monitoring",schemaPath:"#/properties/spec/properties/monitoring/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-if(data12.enablePodMonitor !== undefined){
-if(typeof data12.enablePodMonitor !== "boolean"){
-const err21 = {instancePath:instancePath+"/spec/monitoring/enablePodMonitor",schemaPath:"#/properties/spec/properties/monitoring/properties/enablePodMonitor/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-}
-if(data12.podMonitorMetricRelabelings !== undefined){
-if(!(validate14(data12.podMonitorMetricRelabelings, {instancePath:instancePath+"/spec/monitoring/podMonitorMetricRelabelings",parentData:data12,parentDataProperty:"podMonitorMetricRelabelings",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data12.podMonitorRelabelings !== undefined){
-if(!(validate14(data12.podMonitorRelabelings, {instancePath:instancePath+"/spec/monitoring/podMonitorRelabelings",parentData:data12,parentDataProperty:"podMonitorRelabelings",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data12.tls !== undefined){
-let data16 = data12.tls;
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-for(const key6 in data16){
-if(!(key6 === "enabled")){
-const err22 = {instancePath:instancePath+"/spec/monitoring/tls",schemaPath:"#/properties/spec/properties/monitoring/properties/tls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-}
-if(data16.enabled !== undefined){
-if(typeof data16.enabled !== "boolean"){
-const err23 = {instancePath:instancePath+"/spec/monitoring/tls/enabled",schemaPath:"#/properties/spec/properties/monitoring/properties/tls/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-}
-else {
-const err24 = {instancePath:instancePath+"/spec/monitoring/tls",schemaPath:"#/properties/spec/properties/monitoring/properties/tls/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-}
-}
-else {
-const err25 = {instancePath:instancePath+"/spec/monitoring",schemaPath:"#/properties/spec/properties/monitoring/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-if(data3.pgbouncer !== undefined){
-let data18 = data3.pgbouncer;
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-for(const key7 in data18){
-if(!(func0.call(schema0.properties.spec.properties.pgbouncer.properties, key7))){
-const err26 = {instancePath:instancePath+"/spec/pgbouncer",schemaPath:"#/properties/spec/properties/pgbouncer/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-if(data18.authQuery !== undefined){
-if(typeof data18.authQuery !== "string"){
-const err27 = {instancePath:instancePath+"/spec/pgbouncer/authQuery",schemaPath:"#/properties/spec/properties/pgbouncer/properties/authQuery/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data18.authQuerySecret !== undefined){
-let data20 = data18.authQuerySecret;
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-if(data20.name === undefined){
-const err28 = {instancePath:instancePath+"/spec/pgbouncer/authQuerySecret",schemaPath:"#/properties/spec/properties/pgbouncer/properties/authQuerySecret/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-for(const key8 in data20){
-if(!(key8 === "name")){
-const err29 = {instancePath:instancePath+"/spec/pgbouncer/authQuerySecret",schemaPath:"#/properties/spec/properties/pgbouncer/properties/authQuerySecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data20.name !== undefined){
-if(typeof data20.name !== "string"){
-const err30 = {instancePath:instancePath+"/spec/pgbouncer/authQuerySecret/name",schemaPath:"#/properties/spec/properties/pgbouncer/properties/authQuerySecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-}
-else {
-const err31 = {instancePath:instancePath+"/spec/pgbouncer/authQuerySecret",schemaPath:"#/properties/spec/properties/pgbouncer/properties/authQuerySecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-if(data18.clientCASecret !== undefined){
-let data22 = data18.clientCASecret;
-if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
-if(data22.name === undefined){
-const err32 = {instancePath:instancePath+"/spec/pgbouncer/clientCASecret",schemaPath:"#/properties/spec/properties/pgbouncer/properties/clientCASecret/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-for(const key9 in data22){
-if(!(key9 === "name")){
-const err33 = {instancePath:instancePath+"/spec/pgbouncer/clientCASecret",schemaPath:"#/properties/spec/properties/pgbouncer/properties/clientCASecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-if(data22.name !== undefined){
-if(typeof data22.name !== "string"){
-const err34 = {instancePath:instancePath+"/spec/pgbouncer/clientCASecret/name",schemaPath:"#/properties/spec/properties/pgbouncer/properties/clientCASecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-}
-else {
-const err35 = {instancePath:instancePath+"/spec/pgbouncer/clientCASecret",schemaPath:"#/properties/spec/properties/pgbouncer/properties/clientCASecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-if(data18.clientTLSSecret !== undefined){
-let data24 = data18.clientTLSSecret;
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-if(data24.name === undefined){
-const err36 = {instancePath:instancePath+"/spec/pgbouncer/clientTLSSecret",schemaPath:"#/properties/spec/properties/pgbouncer/properties/clientTLSSecret/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-for(const key10 in data24){
-if(!(key10 === "name")){
-const err37 = {instancePath:instancePath+"/spec/pgbouncer/clientTLSSecret",schemaPath:"#/properties/spec/properties/pgbouncer/properties/clientTLSSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-if(data24.name !== undefined){
-if(typeof data24.name !== "string"){
-const err38 = {instancePath:instancePath+"/spec/pgbouncer/clientTLSSecret/name",schemaPath:"#/properties/spec/properties/pgbouncer/properties/clientTLSSecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/spec/pgbouncer/clientTLSSecret",schemaPath:"#/properties/spec/properties/pgbouncer/properties/clientTLSSecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-if(data18.image !== undefined){
-if(typeof data18.image !== "string"){
-const err40 = {instancePath:instancePath+"/spec/pgbouncer/image",schemaPath:"#/properties/spec/properties/pgbouncer/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-}
-if(data18.imageCatalogRef !== undefined){
-let data27 = data18.imageCatalogRef;
-if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
-if(data27.key === undefined){
-const err41 = {instancePath:instancePath+"/spec/pgbouncer/imageCatalogRef",schemaPath:"#/properties/spec/properties/pgbouncer/properties/imageCatalogRef/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-if(data27.kind === undefined){
-const err42 = {instancePath:instancePath+"/spec/pgbouncer/imageCatalogRef",schemaPath:"#/properties/spec/properties/pgbouncer/properties/imageCatalogRef/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-if(data27.name === undefined){
-const err43 = {instancePath:instancePath+"/spec/pgbouncer/imageCatalogRef",schemaPath:"#/properties/spec/properties/pgbouncer/properties/imageCatalogRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-for(const key11 in data27){
-if(!((((key11 === "apiGroup") || (key11 === "key")) || (key11 === "kind")) || (key11 === "name"))){
-const err44 = {instancePath:instancePath+"/spec/pgbouncer/imageCatalogRef",schemaPath:"#/properties/spec/properties/pgbouncer/properties/imageCatalogRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-}
-if(data27.apiGroup !== undefined){
-if(typeof data27.apiGroup !== "string"){
-const err45 = {instancePath:instancePath+"/spec/pgbouncer/imageCatalogRef/apiGroup",schemaPath:"#/properties/spec/properties/pgbouncer/properties/imageCatalogRef/properties/apiGroup/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err45];
-}
-else {
-vErrors.push(err45);
-}
-errors++;
-}
-}
-if(data27.key !== undefined){
-let data29 = data27.key;
-if(typeof data29 === "string"){
-if(func3(data29) > 63){
-const err46 = {instancePath:instancePath+"/spec/pgbouncer/imageCatalogRef/key",schemaPath:"#/properties/spec/properties/pgbouncer/properties/imageCatalogRef/properties/key/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
-if(vErrors === null){
-vErrors = [err46];
-}
-else {
-vErrors.push(err46);
-}
-errors++;
-}
-if(!pattern0.test(data29)){
-const err47 = {instancePath:instancePath+"/spec/pgbouncer/imageCatalogRef/key",schemaPath:"#/properties/spec/properties/pgbouncer/properties/imageCatalogRef/properties/key/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\""};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
-}
-else {
-const err48 = {instancePath:instancePath+"/spec/pgbouncer/imageCatalogRef/key",schemaPath:"#/properties/spec/properties/pgbouncer/properties/imageCatalogRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err48];
-}
-else {
-vErrors.push(err48);
-}
-errors++;
-}
-}
-if(data27.kind !== undefined){
-if(typeof data27.kind !== "string"){
-const err49 = {instancePath:instancePath+"/spec/pgbouncer/imageCatalogRef/kind",schemaPath:"#/properties/spec/properties/pgbouncer/properties/imageCatalogRef/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err49];
-}
-else {
-vErrors.push(err49);
-}
-errors++;
-}
-}
-if(data27.name !== undefined){
-if(typeof data27.name !== "string"){
-const err50 = {instancePath:instancePath+"/spec/pgbouncer/imageCatalogRef/name",schemaPath:"#/properties/spec/properties/pgbouncer/properties/imageCatalogRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err50];
-}
-else {
-vErrors.push(err50);
-}
-errors++;
-}
-}
-}
-else {
-const err51 = {instancePath:instancePath+"/spec/pgbouncer/imageCatalogRef",schemaPath:"#/properties/spec/properties/pgbouncer/properties/imageCatalogRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err51];
-}
-else {
-vErrors.push(err51);
-}
-errors++;
-}
-}
-if(data18.parameters !== undefined){
-let data32 = data18.parameters;
-if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
-for(const key12 in data32){
-if(typeof data32[key12] !== "string"){
-const err52 = {instancePath:instancePath+"/spec/pgbouncer/parameters/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/pgbouncer/properties/parameters/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err52];
-}
-else {
-vErrors.push(err52);
-}
-errors++;
-}
-}
-}
-else {
-const err53 = {instancePath:instancePath+"/spec/pgbouncer/parameters",schemaPath:"#/properties/spec/properties/pgbouncer/properties/parameters/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err53];
-}
-else {
-vErrors.push(err53);
-}
-errors++;
-}
-}
-if(data18.paused !== undefined){
-if(typeof data18.paused !== "boolean"){
-const err54 = {instancePath:instancePath+"/spec/pgbouncer/paused",schemaPath:"#/properties/spec/properties/pgbouncer/properties/paused/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err54];
-}
-else {
-vErrors.push(err54);
-}
-errors++;
-}
-}
-if(data18.pg_hba !== undefined){
-let data35 = data18.pg_hba;
-if(Array.isArray(data35)){
-const len0 = data35.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data35[i0] !== "string"){
-const err55 = {instancePath:instancePath+"/spec/pgbouncer/pg_hba/" + i0,schemaPath:"#/properties/spec/properties/pgbouncer/properties/pg_hba/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err55];
-}
-else {
-vErrors.push(err55);
-}
-errors++;
-}
-}
-}
-else {
-const err56 = {instancePath:instancePath+"/spec/pgbouncer/pg_hba",schemaPath:"#/properties/spec/properties/pgbouncer/properties/pg_hba/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err56];
-}
-else {
-vErrors.push(err56);
-}
-errors++;
-}
-}
-if(data18.poolMode !== undefined){
-let data37 = data18.poolMode;
-if(typeof data37 !== "string"){
-const err57 = {instancePath:instancePath+"/spec/pgbouncer/poolMode",schemaPath:"#/properties/spec/properties/pgbouncer/properties/poolMode/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-if(!((data37 === "session") || (data37 === "transaction"))){
-const err58 = {instancePath:instancePath+"/spec/pgbouncer/poolMode",schemaPath:"#/properties/spec/properties/pgbouncer/properties/poolMode/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.pgbouncer.properties.poolMode.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err58];
-}
-else {
-vErrors.push(err58);
-}
-errors++;
-}
-}
-if(data18.serverCASecret !== undefined){
-let data38 = data18.serverCASecret;
-if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-if(data38.name === undefined){
-const err59 = {instancePath:instancePath+"/spec/pgbouncer/serverCASecret",schemaPath:"#/properties/spec/properties/pgbouncer/properties/serverCASecret/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err59];
-}
-else {
-vErrors.push(err59);
-}
-errors++;
-}
-for(const key13 in data38){
-if(!(key13 === "name")){
-const err60 = {instancePath:instancePath+"/spec/pgbouncer/serverCASecret",schemaPath:"#/properties/spec/properties/pgbouncer/properties/serverCASecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err60];
-}
-else {
-vErrors.push(err60);
-}
-errors++;
-}
-}
-if(data38.name !== undefined){
-if(typeof data38.name !== "string"){
-const err61 = {instancePath:instancePath+"/spec/pgbouncer/serverCASecret/name",schemaPath:"#/properties/spec/properties/pgbouncer/properties/serverCASecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err61];
-}
-else {
-vErrors.push(err61);
-}
-errors++;
-}
-}
-}
-else {
-const err62 = {instancePath:instancePath+"/spec/pgbouncer/serverCASecret",schemaPath:"#/properties/spec/properties/pgbouncer/properties/serverCASecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err62];
-}
-else {
-vErrors.push(err62);
-}
-errors++;
-}
-}
-if(data18.serverTLSSecret !== undefined){
-let data40 = data18.serverTLSSecret;
-if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
-if(data40.name === undefined){
-const err63 = {instancePath:instancePath+"/spec/pgbouncer/serverTLSSecret",schemaPath:"#/properties/spec/properties/pgbouncer/properties/serverTLSSecret/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err63];
-}
-else {
-vErrors.push(err63);
-}
-errors++;
-}
-for(const key14 in data40){
-if(!(key14 === "name")){
-const err64 = {instancePath:instancePath+"/spec/pgbouncer/serverTLSSecret",schemaPath:"#/properties/spec/properties/pgbouncer/properties/serverTLSSecret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err64];
-}
-else {
-vErrors.push(err64);
-}
-errors++;
-}
-}
-if(data40.name !== undefined){
-if(typeof data40.name !== "string"){
-const err65 = {instancePath:instancePath+"/spec/pgbouncer/serverTLSSecret/name",schemaPath:"#/properties/spec/properties/pgbouncer/properties/serverTLSSecret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err65];
-}
-else {
-vErrors.push(err65);
-}
-errors++;
-}
-}
-}
-else {
-const err66 = {instancePath:instancePath+"/spec/pgbouncer/serverTLSSecret",schemaPath:"#/properties/spec/properties/pgbouncer/properties/serverTLSSecret/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err66];
-}
-else {
-vErrors.push(err66);
-}
-errors++;
-}
-}
-}
-else {
-const err67 = {instancePath:instancePath+"/spec/pgbouncer",schemaPath:"#/properties/spec/properties/pgbouncer/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err67];
-}
-else {
-vErrors.push(err67);
-}
-errors++;
-}
-}
-if(data3.serviceAccountName !== undefined){
-let data42 = data3.serviceAccountName;
-if(typeof data42 === "string"){
-if(func3(data42) > 253){
-const err68 = {instancePath:instancePath+"/spec/serviceAccountName",schemaPath:"#/properties/spec/properties/serviceAccountName/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
-if(vErrors === null){
-vErrors = [err68];
-}
-else {
-vErrors.push(err68);
-}
-errors++;
-}
-if(!pattern0.test(data42)){
-const err69 = {instancePath:instancePath+"/spec/serviceAccountName",schemaPath:"#/properties/spec/properties/serviceAccountName/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\""};
-if(vErrors === null){
-vErrors = [err69];
-}
-else {
-vErrors.push(err69);
-}
-errors++;
-}
-}
-else {
-const err70 = {instancePath:instancePath+"/spec/serviceAccountName",schemaPath:"#/properties/spec/properties/serviceAccountName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err70];
-}
-else {
-vErrors.push(err70);
-}
-errors++;
-}
-}
-if(data3.serviceTemplate !== undefined){
-let data43 = data3.serviceTemplate;
-if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
-for(const key15 in data43){
-if(!((key15 === "metadata") || (key15 === "spec"))){
-const err71 = {instancePath:instancePath+"/spec/serviceTemplate",schemaPath:"#/properties/spec/properties/serviceTemplate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err71];
-}
-else {
-vErrors.push(err71);
-}
-errors++;
-}
-}
-if(data43.metadata !== undefined){
-let data44 = data43.metadata;
-if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
-for(const key16 in data44){
-if(!(((key16 === "annotations") || (key16 === "labels")) || (key16 === "name"))){
-const err72 = {instancePath:instancePath+"/spec/serviceTemplate/metadata",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err72];
-}
-else {
-vErrors.push(err72);
-}
-errors++;
-}
-}
-if(data44.annotations !== undefined){
-let data45 = data44.annotations;
-if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
-for(const key17 in data45){
-if(typeof data45[key17] !== "string"){
-const err73 = {instancePath:instancePath+"/spec/serviceTemplate/metadata/annotations/" + key17.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/serviceTemplate/properties/metadata/properties/annotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err73];
-}
-else {
-vErrors.push(err73);
-}
-errors++;
-}
-}
-}
-else {
-const err74 = {instancePath:instancePath+"/spec/serviceTemplate/metadata/annotations",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/metadata/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err74];
-}
-else {
-vErrors.push(err74);
-}
-errors++;
-}
-}
-if(data44.labels !== undefined){
-let data47 = data44.labels;
-if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
-for(const key18 in data47){
-if(typeof data47[key18] !== "string"){
-const err75 = {instancePath:instancePath+"/spec/serviceTemplate/metadata/labels/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/serviceTemplate/properties/metadata/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err75];
-}
-else {
-vErrors.push(err75);
-}
-errors++;
-}
-}
-}
-else {
-const err76 = {instancePath:instancePath+"/spec/serviceTemplate/metadata/labels",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/metadata/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err76];
-}
-else {
-vErrors.push(err76);
-}
-errors++;
-}
-}
-if(data44.name !== undefined){
-if(typeof data44.name !== "string"){
-const err77 = {instancePath:instancePath+"/spec/serviceTemplate/metadata/name",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/metadata/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err77];
-}
-else {
-vErrors.push(err77);
-}
-errors++;
-}
-}
-}
-else {
-const err78 = {instancePath:instancePath+"/spec/serviceTemplate/metadata",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err78];
-}
-else {
-vErrors.push(err78);
-}
-errors++;
-}
-}
-if(data43.spec !== undefined){
-let data50 = data43.spec;
-if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
-for(const key19 in data50){
-if(!(func0.call(schema0.properties.spec.properties.serviceTemplate.properties.spec.properties, key19))){
-const err79 = {instancePath:instancePath+"/spec/serviceTemplate/spec",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err79];
-}
-else {
-vErrors.push(err79);
-}
-errors++;
-}
-}
-if(data50.allocateLoadBalancerNodePorts !== undefined){
-if(typeof data50.allocateLoadBalancerNodePorts !== "boolean"){
-const err80 = {instancePath:instancePath+"/spec/serviceTemplate/spec/allocateLoadBalancerNodePorts",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/allocateLoadBalancerNodePorts/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err80];
-}
-else {
-vErrors.push(err80);
-}
-errors++;
-}
-}
-if(data50.clusterIP !== undefined){
-if(typeof data50.clusterIP !== "string"){
-const err81 = {instancePath:instancePath+"/spec/serviceTemplate/spec/clusterIP",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/clusterIP/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err81];
-}
-else {
-vErrors.push(err81);
-}
-errors++;
-}
-}
-if(data50.clusterIPs !== undefined){
-let data53 = data50.clusterIPs;
-if(Array.isArray(data53)){
-const len1 = data53.length;
-for(let i1=0; i1<len1; i1++){
-if(typeof data53[i1] !== "string"){
-const err82 = {instancePath:instancePath+"/spec/serviceTemplate/spec/clusterIPs/" + i1,schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/clusterIPs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err82];
-}
-else {
-vErrors.push(err82);
-}
-errors++;
-}
-}
-}
-else {
-const err83 = {instancePath:instancePath+"/spec/serviceTemplate/spec/clusterIPs",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/clusterIPs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err83];
-}
-else {
-vErrors.push(err83);
-}
-errors++;
-}
-}
-if(data50.externalIPs !== undefined){
-let data55 = data50.externalIPs;
-if(Array.isArray(data55)){
-const len2 = data55.length;
-for(let i2=0; i2<len2; i2++){
-if(typeof data55[i2] !== "string"){
-const err84 = {instancePath:instancePath+"/spec/serviceTemplate/spec/externalIPs/" + i2,schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/externalIPs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err84];
-}
-else {
-vErrors.push(err84);
-}
-errors++;
-}
-}
-}
-else {
-const err85 = {instancePath:instancePath+"/spec/serviceTemplate/spec/externalIPs",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/externalIPs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err85];
-}
-else {
-vErrors.push(err85);
-}
-errors++;
-}
-}
-if(data50.externalName !== undefined){
-if(typeof data50.externalName !== "string"){
-const err86 = {instancePath:instancePath+"/spec/serviceTemplate/spec/externalName",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/externalName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err86];
-}
-else {
-vErrors.push(err86);
-}
-errors++;
-}
-}
-if(data50.externalTrafficPolicy !== undefined){
-if(typeof data50.externalTrafficPolicy !== "string"){
-const err87 = {instancePath:instancePath+"/spec/serviceTemplate/spec/externalTrafficPolicy",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/externalTrafficPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err87];
-}
-else {
-vErrors.push(err87);
-}
-errors++;
-}
-}
-if(data50.healthCheckNodePort !== undefined){
-let data59 = data50.healthCheckNodePort;
-if(!(((typeof data59 == "number") && (!(data59 % 1) && !isNaN(data59))) && (isFinite(data59)))){
-const err88 = {instancePath:instancePath+"/spec/serviceTemplate/spec/healthCheckNodePort",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/healthCheckNodePort/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err88];
-}
-else {
-vErrors.push(err88);
-}
-errors++;
-}
-}
-if(data50.internalTrafficPolicy !== undefined){
-if(typeof data50.internalTrafficPolicy !== "string"){
-const err89 = {instancePath:instancePath+"/spec/serviceTemplate/spec/internalTrafficPolicy",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/internalTrafficPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err89];
-}
-else {
-vErrors.push(err89);
-}
-errors++;
-}
-}
-if(data50.ipFamilies !== undefined){
-let data61 = data50.ipFamilies;
-if(Array.isArray(data61)){
-const len3 = data61.length;
-for(let i3=0; i3<len3; i3++){
-if(typeof data61[i3] !== "string"){
-const err90 = {instancePath:instancePath+"/spec/serviceTemplate/spec/ipFamilies/" + i3,schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/ipFamilies/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err90];
-}
-else {
-vErrors.push(err90);
-}
-errors++;
-}
-}
-}
-else {
-const err91 = {instancePath:instancePath+"/spec/serviceTemplate/spec/ipFamilies",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/ipFamilies/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err91];
-}
-else {
-vErrors.push(err91);
-}
-errors++;
-}
-}
-if(data50.ipFamilyPolicy !== undefined){
-if(typeof data50.ipFamilyPolicy !== "string"){
-const err92 = {instancePath:instancePath+"/spec/serviceTemplate/spec/ipFamilyPolicy",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/ipFamilyPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err92];
-}
-else {
-vErrors.push(err92);
-}
-errors++;
-}
-}
-if(data50.loadBalancerClass !== undefined){
-if(typeof data50.loadBalancerClass !== "string"){
-const err93 = {instancePath:instancePath+"/spec/serviceTemplate/spec/loadBalancerClass",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/loadBalancerClass/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err93];
-}
-else {
-vErrors.push(err93);
-}
-errors++;
-}
-}
-if(data50.loadBalancerIP !== undefined){
-if(typeof data50.loadBalancerIP !== "string"){
-const err94 = {instancePath:instancePath+"/spec/serviceTemplate/spec/loadBalancerIP",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/loadBalancerIP/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err94];
-}
-else {
-vErrors.push(err94);
-}
-errors++;
-}
-}
-if(data50.loadBalancerSourceRanges !== undefined){
-let data66 = data50.loadBalancerSourceRanges;
-if(Array.isArray(data66)){
-const len4 = data66.length;
-for(let i4=0; i4<len4; i4++){
-if(typeof data66[i4] !== "string"){
-const err95 = {instancePath:instancePath+"/spec/serviceTemplate/spec/loadBalancerSourceRanges/" + i4,schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/loadBalancerSourceRanges/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err95];
-}
-else {
-vErrors.push(err95);
-}
-errors++;
-}
-}
-}
-else {
-const err96 = {instancePath:instancePath+"/spec/serviceTemplate/spec/loadBalancerSourceRanges",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/loadBalancerSourceRanges/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err96];
-}
-else {
-vErrors.push(err96);
-}
-errors++;
-}
-}
-if(data50.ports !== undefined){
-let data68 = data50.ports;
-if(Array.isArray(data68)){
-const len5 = data68.length;
-for(let i5=0; i5<len5; i5++){
-let data69 = data68[i5];
-if(data69 && typeof data69 == "object" && !Array.isArray(data69)){
-if(data69.port === undefined){
-const err97 = {instancePath:instancePath+"/spec/serviceTemplate/spec/ports/" + i5,schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/ports/items/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'"};
-if(vErrors === null){
-vErrors = [err97];
-}
-else {
-vErrors.push(err97);
-}
-errors++;
-}
-for(const key20 in data69){
-if(!((((((key20 === "appProtocol") || (key20 === "name")) || (key20 === "nodePort")) || (key20 === "port")) || (key20 === "protocol")) || (key20 === "targetPort"))){
-const err98 = {instancePath:instancePath+"/spec/serviceTemplate/spec/ports/" + i5,schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/ports/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err98];
-}
-else {
-vErrors.push(err98);
-}
-errors++;
-}
-}
-if(data69.appProtocol !== undefined){
-if(typeof data69.appProtocol !== "string"){
-const err99 = {instancePath:instancePath+"/spec/serviceTemplate/spec/ports/" + i5+"/appProtocol",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/ports/items/properties/appProtocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err99];
-}
-else {
-vErrors.push(err99);
-}
-errors++;
-}
-}
-if(data69.name !== undefined){
-if(typeof data69.name !== "string"){
-const err100 = {instancePath:instancePath+"/spec/serviceTemplate/spec/ports/" + i5+"/name",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/ports/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err100];
-}
-else {
-vErrors.push(err100);
-}
-errors++;
-}
-}
-if(data69.nodePort !== undefined){
-let data72 = data69.nodePort;
-if(!(((typeof data72 == "number") && (!(data72 % 1) && !isNaN(data72))) && (isFinite(data72)))){
-const err101 = {instancePath:instancePath+"/spec/serviceTemplate/spec/ports/" + i5+"/nodePort",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/ports/items/properties/nodePort/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err101];
-}
-else {
-vErrors.push(err101);
-}
-errors++;
-}
-}
-if(data69.port !== undefined){
-let data73 = data69.port;
-if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){
-const err102 = {instancePath:instancePath+"/spec/serviceTemplate/spec/ports/" + i5+"/port",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/ports/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err102];
-}
-else {
-vErrors.push(err102);
-}
-errors++;
-}
-}
-if(data69.protocol !== undefined){
-if(typeof data69.protocol !== "string"){
-const err103 = {instancePath:instancePath+"/spec/serviceTemplate/spec/ports/" + i5+"/protocol",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err103];
-}
-else {
-vErrors.push(err103);
-}
-errors++;
-}
-}
-if(data69.targetPort !== undefined){
-let data75 = data69.targetPort;
-if((!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))) && (typeof data75 !== "string")){
-const err104 = {instancePath:instancePath+"/spec/serviceTemplate/spec/ports/" + i5+"/targetPort",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/ports/items/properties/targetPort/type",keyword:"type",params:{type: schema0.properties.spec.properties.serviceTemplate.properties.spec.properties.ports.items.properties.targetPort.type},message:"must be integer,string"};
-if(vErrors === null){
-vErrors = [err104];
-}
-else {
-vErrors.push(err104);
-}
-errors++;
-}
-}
-}
-else {
-const err105 = {instancePath:instancePath+"/spec/serviceTemplate/spec/ports/" + i5,schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err105];
-}
-else {
-vErrors.push(err105);
-}
-errors++;
-}
-}
-const listErrors0 = func8(data68, "map", ["port","protocol"], instancePath+"/spec/serviceTemplate/spec/ports", "#/properties/spec/properties/serviceTemplate/properties/spec/properties/ports/x-kubernetes-list-type");
-if(listErrors0 !== null){
-vErrors = vErrors === null ? listErrors0 : vErrors.concat(listErrors0);
-errors = vErrors.length;
-}
-}
-else {
-const err106 = {instancePath:instancePath+"/spec/serviceTemplate/spec/ports",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err106];
-}
-else {
-vErrors.push(err106);
-}
-errors++;
-}
-}
-if(data50.publishNotReadyAddresses !== undefined){
-if(typeof data50.publishNotReadyAddresses !== "boolean"){
-const err107 = {instancePath:instancePath+"/spec/serviceTemplate/spec/publishNotReadyAddresses",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/publishNotReadyAddresses/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err107];
-}
-else {
-vErrors.push(err107);
-}
-errors++;
-}
-}
-if(data50.selector !== undefined){
-let data77 = data50.selector;
-if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
-for(const key21 in data77){
-if(typeof data77[key21] !== "string"){
-const err108 = {instancePath:instancePath+"/spec/serviceTemplate/spec/selector/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/selector/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err108];
-}
-else {
-vErrors.push(err108);
-}
-errors++;
-}
-}
-}
-else {
-const err109 = {instancePath:instancePath+"/spec/serviceTemplate/spec/selector",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/selector/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err109];
-}
-else {
-vErrors.push(err109);
-}
-errors++;
-}
-}
-if(data50.sessionAffinity !== undefined){
-if(typeof data50.sessionAffinity !== "string"){
-const err110 = {instancePath:instancePath+"/spec/serviceTemplate/spec/sessionAffinity",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/sessionAffinity/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err110];
-}
-else {
-vErrors.push(err110);
-}
-errors++;
-}
-}
-if(data50.sessionAffinityConfig !== undefined){
-let data80 = data50.sessionAffinityConfig;
-if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
-for(const key22 in data80){
-if(!(key22 === "clientIP")){
-const err111 = {instancePath:instancePath+"/spec/serviceTemplate/spec/sessionAffinityConfig",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/sessionAffinityConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err111];
-}
-else {
-vErrors.push(err111);
-}
-errors++;
-}
-}
-if(data80.clientIP !== undefined){
-let data81 = data80.clientIP;
-if(data81 && typeof data81 == "object" && !Array.isArray(data81)){
-for(const key23 in data81){
-if(!(key23 === "timeoutSeconds")){
-const err112 = {instancePath:instancePath+"/spec/serviceTemplate/spec/sessionAffinityConfig/clientIP",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/sessionAffinityConfig/properties/clientIP/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err112];
-}
-else {
-vErrors.push(err112);
-}
-errors++;
-}
-}
-if(data81.timeoutSeconds !== undefined){
-let data82 = data81.timeoutSeconds;
-if(!(((typeof data82 == "number") && (!(data82 % 1) && !isNaN(data82))) && (isFinite(data82)))){
-const err113 = {instancePath:instancePath+"/spec/serviceTemplate/spec/sessionAffinityConfig/clientIP/timeoutSeconds",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/sessionAffinityConfig/properties/clientIP/properties/timeoutSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err113];
-}
-else {
-vErrors.push(err113);
-}
-errors++;
-}
-}
-}
-else {
-const err114 = {instancePath:instancePath+"/spec/serviceTemplate/spec/sessionAffinityConfig/clientIP",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/sessionAffinityConfig/properties/clientIP/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err114];
-}
-else {
-vErrors.push(err114);
-}
-errors++;
-}
-}
-}
-else {
-const err115 = {instancePath:instancePath+"/spec/serviceTemplate/spec/sessionAffinityConfig",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/sessionAffinityConfig/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err115];
-}
-else {
-vErrors.push(err115);
-}
-errors++;
-}
-}
-if(data50.trafficDistribution !== undefined){
-if(typeof data50.trafficDistribution !== "string"){
-const err116 = {instancePath:instancePath+"/spec/serviceTemplate/spec/trafficDistribution",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/trafficDistribution/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err116];
-}
-else {
-vErrors.push(err116);
-}
-errors++;
-}
-}
-if(data50.type !== undefined){
-if(typeof data50.type !== "string"){
-const err117 = {instancePath:instancePath+"/spec/serviceTemplate/spec/type",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err117];
-}
-else {
-vErrors.push(err117);
-}
-errors++;
-}
-}
-}
-else {
-const err118 = {instancePath:instancePath+"/spec/serviceTemplate/spec",schemaPath:"#/properties/spec/properties/serviceTemplate/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err118];
-}
-else {
-vErrors.push(err118);
-}
-errors++;
-}
-}
-}
-else {
-const err119 = {instancePath:instancePath+"/spec/serviceTemplate",schemaPath:"#/properties/spec/properties/serviceTemplate/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err119];
-}
-else {
-vErrors.push(err119);
-}
-errors++;
-}
-}
-if(data3.template !== undefined){
-let data85 = data3.template;
-if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
-for(const key24 in data85){
-if(!((key24 === "metadata") || (key24 === "spec"))){
-const err120 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err120];
-}
-else {
-vErrors.push(err120);
-}
-errors++;
-}
-}
-if(data85.metadata !== undefined){
-let data86 = data85.metadata;
-if(data86 && typeof data86 == "object" && !Array.isArray(data86)){
-for(const key25 in data86){
-if(!(((key25 === "annotations") || (key25 === "labels")) || (key25 === "name"))){
-const err121 = {instancePath:instancePath+"/spec/template/metadata",schemaPath:"#/properties/spec/properties/template/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err121];
-}
-else {
-vErrors.push(err121);
-}
-errors++;
-}
-}
-if(data86.annotations !== undefined){
-let data87 = data86.annotations;
-if(data87 && typeof data87 == "object" && !Array.isArray(data87)){
-for(const key26 in data87){
-if(typeof data87[key26] !== "string"){
-const err122 = {instancePath:instancePath+"/spec/template/metadata/annotations/" + key26.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/template/properties/metadata/properties/annotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err122];
-}
-else {
-vErrors.push(err122);
-}
-errors++;
-}
-}
-}
-else {
-const err123 = {instancePath:instancePath+"/spec/template/metadata/annotations",schemaPath:"#/properties/spec/properties/template/properties/metadata/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err123];
-}
-else {
-vErrors.push(err123);
-}
-errors++;
-}
-}
-if(data86.labels !== undefined){
-let data89 = data86.labels;
-if(data89 && typeof data89 == "object" && !Array.isArray(data89)){
-for(const key27 in data89){
-if(typeof data89[key27] !== "string"){
-const err124 = {instancePath:instancePath+"/spec/template/metadata/labels/" + key27.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/template/properties/metadata/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err124];
-}
-else {
-vErrors.push(err124);
-}
-errors++;
-}
-}
-}
-else {
-const err125 = {instancePath:instancePath+"/spec/template/metadata/labels",schemaPath:"#/properties/spec/properties/template/properties/metadata/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err125];
-}
-else {
-vErrors.push(err125);
-}
-errors++;
-}
-}
-if(data86.name !== undefined){
-if(typeof data86.name !== "string"){
-const err126 = {instancePath:instancePath+"/spec/template/metadata/name",schemaPath:"#/properties/spec/properties/template/properties/metadata/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err126];
-}
-else {
-vErrors.push(err126);
-}
-errors++;
-}
-}
-}
-else {
-const err127 = {instancePath:instancePath+"/spec/template/metadata",schemaPath:"#/properties/spec/properties/template/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err127];
-}
-else {
-vErrors.push(err127);
-}
-errors++;
-}
-}
-if(data85.spec !== undefined){
-let data92 = data85.spec;
-if(data92 && typeof data92 == "object" && !Array.isArray(data92)){
-if(data92.containers === undefined){
-const err128 = {instancePath:instancePath+"/spec/template/spec",schemaPath:"#/properties/spec/properties/template/properties/spec/required",keyword:"required",params:{missingProperty: "containers"},message:"must have required property '"+"containers"+"'"};
-if(vErrors === null){
-vErrors = [err128];
-}
-else {
-vErrors.push(err128);
-}
-errors++;
-}
-for(const key28 in data92){
-if(!(func0.call(schema0.properties.spec.properties.template.properties.spec.properties, key28))){
-const err129 = {instancePath:instancePath+"/spec/template/spec",schemaPath:"#/properties/spec/properties/template/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err129];
-}
-else {
-vErrors.push(err129);
-}
-errors++;
-}
-}
-if(data92.activeDeadlineSeconds !== undefined){
-let data93 = data92.activeDeadlineSeconds;
-if(!(((typeof data93 == "number") && (!(data93 % 1) && !isNaN(data93))) && (isFinite(data93)))){
-const err130 = {instancePath:instancePath+"/spec/template/spec/activeDeadlineSeconds",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/activeDeadlineSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err130];
-}
-else {
-vErrors.push(err130);
-}
-errors++;
-}
-}
-if(data92.affinity !== undefined){
-let data94 = data92.affinity;
-if(data94 && typeof data94 == "object" && !Array.isArray(data94)){
-for(const key29 in data94){
-if(!(((key29 === "nodeAffinity") || (key29 === "podAffinity")) || (key29 === "podAntiAffinity"))){
-const err131 = {instancePath:instancePath+"/spec/template/spec/affinity",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/affinity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err131];
-}
-else {
-vErrors.push(err131);
-}
-errors++;
-}
-}
-if(data94.nodeAffinity !== undefined){
-let data95 = data94.nodeAffinity;
-if(data95 && typeof data95 == "object" && !Array.isArray(data95)){
-for(const key30 in data95){
-if(!((key30 === "preferredDuringSchedulingIgnoredDuringExecution") || (key30 === "requiredDuringSchedulingIgnoredDuringExecution"))){
-const err132 = {instancePath:instancePath+"/spec/template/spec/affinity/nodeAffinity",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/affinity/properties/nodeAffinity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err132];
-}
-else {
-vErrors.push(err132);
-}
-errors++;
-}
-}
-if(data95.preferredDuringSchedulingIgnoredDuringExecution !== undefined){
-let data96 = data95.preferredDuringSchedulingIgnoredDuringExecution;
-if(Array.isArray(data96)){
-const len6 = data96.length;
-for(let i6=0; i6<len6; i6++){
-let data97 = data96[i6];
-if(data97 && typeof data97 == "object" && !Array.isArray(data97)){
-if(data97.preference === undefined){
-const err133 = {instancePath:instancePath+"/spec/template/spec/affinity/nodeAffinity/preferredDuringSchedulingIgnoredDuringExecution/" + i6,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/affinity/properties/nodeAffinity/properties/preferredDuringSchedulingIgnoredDuringExecution/items/required",keyword:"required",params:{missingProperty: "preference"},message:"must have required property '"+"preference"+"'"};
-if(vErrors === null){
-vErrors = [err133];
-}
-else {
-vErrors.push(err133);
-}
-errors++;
-}
-if(data97.weight === undefined){
-const err134 = {instancePath:instancePath+"/spec/template/spec/affinity/nodeAffinity/preferredDuringSchedulingIgnoredDuringExecution/" + i6,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/affinity/properties/nodeAffinity/properties/preferredDuringSchedulingIgnoredDuringExecution/items/required",keyword:"required",params:{missingProperty: "weight"},message:"must have required property '"+"weight"+"'"};
-if(vErrors === null){
-vErrors = [err134];
-}
-else {
-vErrors.push(err134);
-}
-errors++;
-}
-for(const key31 in data97){
-if(!((key31 === "preference") || (key31 === "weight"))){
-const err135 = {instancePath:instancePath+"/spec/template/spec/affinity/nodeAffinity/preferredDuringSchedulingIgnoredDuringExecution/" + i6,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/affinity/properties/nodeAffinity/properties/preferredDuringSchedulingIgnoredDuringExecution/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err135];
-}
-else {
-vErrors.push(err135);
-}
-errors++;
-}
-}
-if(data97.preference !== undefined){
-if(!(validate19(data97.preference, {instancePath:instancePath+"/spec/template/spec/affinity/nodeAffinity/preferredDuringSchedulingIgnoredDuringExecution/" + i6+"/preference",parentData:data97,parentDataProperty:"preference",rootData}))){
-vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
-errors = vErrors.length;
-}
-}
-if(data97.weight !== undefined){
-let data99 = data97.weight;
-if(!(((typeof data99 == "number") && (!(data99 % 1) && !isNaN(data99))) && (isFinite(data99)))){
-const err136 = {instancePath:instancePath+"/spec/template/spec/affinity/nodeAffinity/preferredDuringSchedulingIgnoredDuringExecution/" + i6+"/weight",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/affinity/properties/nodeAffinity/properties/preferredDuringSchedulingIgnoredDuringExecution/items/properties/weight/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err136];
-}
-else {
-vErrors.push(err136);
-}
-errors++;
-}
-}
-}
-else {
-const err137 = {instancePath:instancePath+"/spec/template/spec/affinity/nodeAffinity/preferredDuringSchedulingIgnoredDuringExecution/" + i6,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/affinity/properties/nodeAffinity/properties/preferredDuringSchedulingIgnoredDuringExecution/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err137];
-}
-else {
-vErrors.push(err137);
-}
-errors++;
-}
-}
-}
-else {
-const err138 = {instancePath:instancePath+"/spec/template/spec/affinity/nodeAffinity/preferredDuringSchedulingIgnoredDuringExecution",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/affinity/properties/nodeAffinity/properties/preferredDuringSchedulingIgnoredDuringExecution/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err138];
-}
-else {
-vErrors.push(err138);
-}
-errors++;
-}
-}
-if(data95.requiredDuringSchedulingIgnoredDuringExecution !== undefined){
-let data100 = data95.requiredDuringSchedulingIgnoredDuringExecution;
-if(data100 && typeof data100 == "object" && !Array.isArray(data100)){
-if(data100.nodeSelectorTerms === undefined){
-const err139 = {instancePath:instancePath+"/spec/template/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/affinity/properties/nodeAffinity/properties/requiredDuringSchedulingIgnoredDuringExecution/required",keyword:"required",params:{missingProperty: "nodeSelectorTerms"},message:"must have required property '"+"nodeSelectorTerms"+"'"};
-if(vErrors === null){
-vErrors = [err139];
-}
-else {
-vErrors.push(err139);
-}
-errors++;
-}
-for(const key32 in data100){
-if(!(key32 === "nodeSelectorTerms")){
-const err140 = {instancePath:instancePath+"/spec/template/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/affinity/properties/nodeAffinity/properties/requiredDuringSchedulingIgnoredDuringExecution/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err140];
-}
-else {
-vErrors.push(err140);
-}
-errors++;
-}
-}
-if(data100.nodeSelectorTerms !== undefined){
-let data101 = data100.nodeSelectorTerms;
-if(Array.isArray(data101)){
-const len7 = data101.length;
-for(let i7=0; i7<len7; i7++){
-if(!(validate19(data101[i7], {instancePath:instancePath+"/spec/template/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/" + i7,parentData:data101,parentDataProperty:i7,rootData}))){
-vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err141 = {instancePath:instancePath+"/spec/template/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/affinity/properties/nodeAffinity/properties/requiredDuringSchedulingIgnoredDuringExecution/properties/nodeSelectorTerms/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err141];
-}
-else {
-vErrors.push(err141);
-}
-errors++;
-}
-}
-}
-else {
-const err142 = {instancePath:instancePath+"/spec/template/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/affinity/properties/nodeAffinity/properties/requiredDuringSchedulingIgnoredDuringExecution/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err142];
-}
-else {
-vErrors.push(err142);
-}
-errors++;
-}
-}
-}
-else {
-const err143 = {instancePath:instancePath+"/spec/template/spec/affinity/nodeAffinity",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/affinity/properties/nodeAffinity/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err143];
-}
-else {
-vErrors.push(err143);
-}
-errors++;
-}
-}
-if(data94.podAffinity !== undefined){
-if(!(validate22(data94.podAffinity, {instancePath:instancePath+"/spec/template/spec/affinity/podAffinity",parentData:data94,parentDataProperty:"podAffinity",rootData}))){
-vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
-errors = vErrors.length;
-}
-}
-if(data94.podAntiAffinity !== undefined){
-if(!(validate22(data94.podAntiAffinity, {instancePath:instancePath+"/spec/template/spec/affinity/podAntiAffinity",parentData:data94,parentDataProperty:"podAntiAffinity",rootData}))){
-vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err144 = {instancePath:instancePath+"/spec/template/spec/affinity",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/affinity/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err144];
-}
-else {
-vErrors.push(err144);
-}
-errors++;
-}
-}
-if(data92.automountServiceAccountToken !== undefined){
-if(typeof data92.automountServiceAccountToken !== "boolean"){
-const err145 = {instancePath:instancePath+"/spec/template/spec/automountServiceAccountToken",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/automountServiceAccountToken/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err145];
-}
-else {
-vErrors.push(err145);
-}
-errors++;
-}
-}
-if(data92.containers !== undefined){
-if(!(validate34(data92.containers, {instancePath:instancePath+"/spec/template/spec/containers",parentData:data92,parentDataProperty:"containers",rootData}))){
-vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
-errors = vErrors.length;
-}
-}
-if(data92.dnsConfig !== undefined){
-let data107 = data92.dnsConfig;
-if(data107 && typeof data107 == "object" && !Array.isArray(data107)){
-for(const key33 in data107){
-if(!(((key33 === "nameservers") || (key33 === "options")) || (key33 === "searches"))){
-const err146 = {instancePath:instancePath+"/spec/template/spec/dnsConfig",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/dnsConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err146];
-}
-else {
-vErrors.push(err146);
-}
-errors++;
-}
-}
-if(data107.nameservers !== undefined){
-let data108 = data107.nameservers;
-if(Array.isArray(data108)){
-const len8 = data108.length;
-for(let i8=0; i8<len8; i8++){
-if(typeof data108[i8] !== "string"){
-const err147 = {instancePath:instancePath+"/spec/template/spec/dnsConfig/nameservers/" + i8,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/dnsConfig/properties/nameservers/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err147];
-}
-else {
-vErrors.push(err147);
-}
-errors++;
-}
-}
-}
-else {
-const err148 = {instancePath:instancePath+"/spec/template/spec/dnsConfig/nameservers",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/dnsConfig/properties/nameservers/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err148];
-}
-else {
-vErrors.push(err148);
-}
-errors++;
-}
-}
-if(data107.options !== undefined){
-let data110 = data107.options;
-if(Array.isArray(data110)){
-const len9 = data110.length;
-for(let i9=0; i9<len9; i9++){
-let data111 = data110[i9];
-if(data111 && typeof data111 == "object" && !Array.isArray(data111)){
-for(const key34 in data111){
-if(!((key34 === "name") || (key34 === "value"))){
-const err149 = {instancePath:instancePath+"/spec/template/spec/dnsConfig/options/" + i9,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/dnsConfig/properties/options/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key34},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err149];
-}
-else {
-vErrors.push(err149);
-}
-errors++;
-}
-}
-if(data111.name !== undefined){
-if(typeof data111.name !== "string"){
-const err150 = {instancePath:instancePath+"/spec/template/spec/dnsConfig/options/" + i9+"/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/dnsConfig/properties/options/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err150];
-}
-else {
-vErrors.push(err150);
-}
-errors++;
-}
-}
-if(data111.value !== undefined){
-if(typeof data111.value !== "string"){
-const err151 = {instancePath:instancePath+"/spec/template/spec/dnsConfig/options/" + i9+"/value",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/dnsConfig/properties/options/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err151];
-}
-else {
-vErrors.push(err151);
-}
-errors++;
-}
-}
-}
-else {
-const err152 = {instancePath:instancePath+"/spec/template/spec/dnsConfig/options/" + i9,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/dnsConfig/properties/options/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err152];
-}
-else {
-vErrors.push(err152);
-}
-errors++;
-}
-}
-}
-else {
-const err153 = {instancePath:instancePath+"/spec/template/spec/dnsConfig/options",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/dnsConfig/properties/options/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err153];
-}
-else {
-vErrors.push(err153);
-}
-errors++;
-}
-}
-if(data107.searches !== undefined){
-let data114 = data107.searches;
-if(Array.isArray(data114)){
-const len10 = data114.length;
-for(let i10=0; i10<len10; i10++){
-if(typeof data114[i10] !== "string"){
-const err154 = {instancePath:instancePath+"/spec/template/spec/dnsConfig/searches/" + i10,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/dnsConfig/properties/searches/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err154];
-}
-else {
-vErrors.push(err154);
-}
-errors++;
-}
-}
-}
-else {
-const err155 = {instancePath:instancePath+"/spec/template/spec/dnsConfig/searches",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/dnsConfig/properties/searches/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err155];
-}
-else {
-vErrors.push(err155);
-}
-errors++;
-}
-}
-}
-else {
-const err156 = {instancePath:instancePath+"/spec/template/spec/dnsConfig",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/dnsConfig/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err156];
-}
-else {
-vErrors.push(err156);
-}
-errors++;
-}
-}
-if(data92.dnsPolicy !== undefined){
-if(typeof data92.dnsPolicy !== "string"){
-const err157 = {instancePath:instancePath+"/spec/template/spec/dnsPolicy",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/dnsPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err157];
-}
-else {
-vErrors.push(err157);
-}
-errors++;
-}
-}
-if(data92.enableServiceLinks !== undefined){
-if(typeof data92.enableServiceLinks !== "boolean"){
-const err158 = {instancePath:instancePath+"/spec/template/spec/enableServiceLinks",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/enableServiceLinks/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err158];
-}
-else {
-vErrors.push(err158);
-}
-errors++;
-}
-}
-if(data92.ephemeralContainers !== undefined){
-let data118 = data92.ephemeralContainers;
-if(Array.isArray(data118)){
-const len11 = data118.length;
-for(let i11=0; i11<len11; i11++){
-let data119 = data118[i11];
-if(data119 && typeof data119 == "object" && !Array.isArray(data119)){
-if(data119.name === undefined){
-const err159 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err159];
-}
-else {
-vErrors.push(err159);
-}
-errors++;
-}
-for(const key35 in data119){
-if(!(func0.call(schema0.properties.spec.properties.template.properties.spec.properties.ephemeralContainers.items.properties, key35))){
-const err160 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key35},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err160];
-}
-else {
-vErrors.push(err160);
-}
-errors++;
-}
-}
-if(data119.args !== undefined){
-let data120 = data119.args;
-if(Array.isArray(data120)){
-const len12 = data120.length;
-for(let i12=0; i12<len12; i12++){
-if(typeof data120[i12] !== "string"){
-const err161 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/args/" + i12,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/args/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err161];
-}
-else {
-vErrors.push(err161);
-}
-errors++;
-}
-}
-}
-else {
-const err162 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/args",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err162];
-}
-else {
-vErrors.push(err162);
-}
-errors++;
-}
-}
-if(data119.command !== undefined){
-let data122 = data119.command;
-if(Array.isArray(data122)){
-const len13 = data122.length;
-for(let i13=0; i13<len13; i13++){
-if(typeof data122[i13] !== "string"){
-const err163 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/command/" + i13,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/command/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err163];
-}
-else {
-vErrors.push(err163);
-}
-errors++;
-}
-}
-}
-else {
-const err164 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/command",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/command/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err164];
-}
-else {
-vErrors.push(err164);
-}
-errors++;
-}
-}
-if(data119.env !== undefined){
-if(!(validate36(data119.env, {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/env",parentData:data119,parentDataProperty:"env",rootData}))){
-vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
-errors = vErrors.length;
-}
-}
-if(data119.envFrom !== undefined){
-if(!(validate42(data119.envFrom, {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/envFrom",parentData:data119,parentDataProperty:"envFrom",rootData}))){
-vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
-errors = vErrors.length;
-}
-}
-if(data119.image !== undefined){
-if(typeof data119.image !== "string"){
-const err165 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/image",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err165];
-}
-else {
-vErrors.push(err165);
-}
-errors++;
-}
-}
-if(data119.imagePullPolicy !== undefined){
-if(typeof data119.imagePullPolicy !== "string"){
-const err166 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/imagePullPolicy",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/imagePullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err166];
-}
-else {
-vErrors.push(err166);
-}
-errors++;
-}
-}
-if(data119.lifecycle !== undefined){
-if(!(validate44(data119.lifecycle, {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/lifecycle",parentData:data119,parentDataProperty:"lifecycle",rootData}))){
-vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
-errors = vErrors.length;
-}
-}
-if(data119.livenessProbe !== undefined){
-if(!(validate49(data119.livenessProbe, {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/livenessProbe",parentData:data119,parentDataProperty:"livenessProbe",rootData}))){
-vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
-errors = vErrors.length;
-}
-}
-if(data119.name !== undefined){
-if(typeof data119.name !== "string"){
-const err167 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err167];
-}
-else {
-vErrors.push(err167);
-}
-errors++;
-}
-}
-if(data119.ports !== undefined){
-let data131 = data119.ports;
-if(Array.isArray(data131)){
-const len14 = data131.length;
-for(let i14=0; i14<len14; i14++){
-let data132 = data131[i14];
-if(data132 && typeof data132 == "object" && !Array.isArray(data132)){
-if(data132.containerPort === undefined){
-const err168 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/ports/" + i14,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "containerPort"},message:"must have required property '"+"containerPort"+"'"};
-if(vErrors === null){
-vErrors = [err168];
-}
-else {
-vErrors.push(err168);
-}
-errors++;
-}
-for(const key36 in data132){
-if(!(((((key36 === "containerPort") || (key36 === "hostIP")) || (key36 === "hostPort")) || (key36 === "name")) || (key36 === "protocol"))){
-const err169 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/ports/" + i14,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/ports/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key36},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err169];
-}
-else {
-vErrors.push(err169);
-}
-errors++;
-}
-}
-if(data132.containerPort !== undefined){
-let data133 = data132.containerPort;
-if(!(((typeof data133 == "number") && (!(data133 % 1) && !isNaN(data133))) && (isFinite(data133)))){
-const err170 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/ports/" + i14+"/containerPort",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/ports/items/properties/containerPort/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err170];
-}
-else {
-vErrors.push(err170);
-}
-errors++;
-}
-}
-if(data132.hostIP !== undefined){
-if(typeof data132.hostIP !== "string"){
-const err171 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/ports/" + i14+"/hostIP",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/ports/items/properties/hostIP/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err171];
-}
-else {
-vErrors.push(err171);
-}
-errors++;
-}
-}
-if(data132.hostPort !== undefined){
-let data135 = data132.hostPort;
-if(!(((typeof data135 == "number") && (!(data135 % 1) && !isNaN(data135))) && (isFinite(data135)))){
-const err172 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/ports/" + i14+"/hostPort",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/ports/items/properties/hostPort/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err172];
-}
-else {
-vErrors.push(err172);
-}
-errors++;
-}
-}
-if(data132.name !== undefined){
-if(typeof data132.name !== "string"){
-const err173 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/ports/" + i14+"/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/ports/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err173];
-}
-else {
-vErrors.push(err173);
-}
-errors++;
-}
-}
-if(data132.protocol !== undefined){
-if(typeof data132.protocol !== "string"){
-const err174 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/ports/" + i14+"/protocol",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err174];
-}
-else {
-vErrors.push(err174);
-}
-errors++;
-}
-}
-}
-else {
-const err175 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/ports/" + i14,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err175];
-}
-else {
-vErrors.push(err175);
-}
-errors++;
-}
-}
-const listErrors1 = func8(data131, "map", ["containerPort","protocol"], instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/ports", "#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/ports/x-kubernetes-list-type");
-if(listErrors1 !== null){
-vErrors = vErrors === null ? listErrors1 : vErrors.concat(listErrors1);
-errors = vErrors.length;
-}
-}
-else {
-const err176 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/ports",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err176];
-}
-else {
-vErrors.push(err176);
-}
-errors++;
-}
-}
-if(data119.readinessProbe !== undefined){
-if(!(validate49(data119.readinessProbe, {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/readinessProbe",parentData:data119,parentDataProperty:"readinessProbe",rootData}))){
-vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
-errors = vErrors.length;
-}
-}
-if(data119.resizePolicy !== undefined){
-let data139 = data119.resizePolicy;
-if(Array.isArray(data139)){
-const len15 = data139.length;
-for(let i15=0; i15<len15; i15++){
-let data140 = data139[i15];
-if(data140 && typeof data140 == "object" && !Array.isArray(data140)){
-if(data140.resourceName === undefined){
-const err177 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/resizePolicy/" + i15,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/resizePolicy/items/required",keyword:"required",params:{missingProperty: "resourceName"},message:"must have required property '"+"resourceName"+"'"};
-if(vErrors === null){
-vErrors = [err177];
-}
-else {
-vErrors.push(err177);
-}
-errors++;
-}
-if(data140.restartPolicy === undefined){
-const err178 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/resizePolicy/" + i15,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/resizePolicy/items/required",keyword:"required",params:{missingProperty: "restartPolicy"},message:"must have required property '"+"restartPolicy"+"'"};
-if(vErrors === null){
-vErrors = [err178];
-}
-else {
-vErrors.push(err178);
-}
-errors++;
-}
-for(const key37 in data140){
-if(!((key37 === "resourceName") || (key37 === "restartPolicy"))){
-const err179 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/resizePolicy/" + i15,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/resizePolicy/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key37},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err179];
-}
-else {
-vErrors.push(err179);
-}
-errors++;
-}
-}
-if(data140.resourceName !== undefined){
-if(typeof data140.resourceName !== "string"){
-const err180 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/resizePolicy/" + i15+"/resourceName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/resizePolicy/items/properties/resourceName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err180];
-}
-else {
-vErrors.push(err180);
-}
-errors++;
-}
-}
-if(data140.restartPolicy !== undefined){
-if(typeof data140.restartPolicy !== "string"){
-const err181 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/resizePolicy/" + i15+"/restartPolicy",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/resizePolicy/items/properties/restartPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err181];
-}
-else {
-vErrors.push(err181);
-}
-errors++;
-}
-}
-}
-else {
-const err182 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/resizePolicy/" + i15,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/resizePolicy/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err182];
-}
-else {
-vErrors.push(err182);
-}
-errors++;
-}
-}
-}
-else {
-const err183 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/resizePolicy",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/resizePolicy/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err183];
-}
-else {
-vErrors.push(err183);
-}
-errors++;
-}
-}
-if(data119.resources !== undefined){
-if(!(validate52(data119.resources, {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/resources",parentData:data119,parentDataProperty:"resources",rootData}))){
-vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
-errors = vErrors.length;
-}
-}
-if(data119.restartPolicy !== undefined){
-if(typeof data119.restartPolicy !== "string"){
-const err184 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/restartPolicy",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/restartPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err184];
-}
-else {
-vErrors.push(err184);
-}
-errors++;
-}
-}
-if(data119.restartPolicyRules !== undefined){
-let data145 = data119.restartPolicyRules;
-if(Array.isArray(data145)){
-const len16 = data145.length;
-for(let i16=0; i16<len16; i16++){
-let data146 = data145[i16];
-if(data146 && typeof data146 == "object" && !Array.isArray(data146)){
-if(data146.action === undefined){
-const err185 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/restartPolicyRules/" + i16,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/restartPolicyRules/items/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
-if(vErrors === null){
-vErrors = [err185];
-}
-else {
-vErrors.push(err185);
-}
-errors++;
-}
-for(const key38 in data146){
-if(!((key38 === "action") || (key38 === "exitCodes"))){
-const err186 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/restartPolicyRules/" + i16,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/restartPolicyRules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key38},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err186];
-}
-else {
-vErrors.push(err186);
-}
-errors++;
-}
-}
-if(data146.action !== undefined){
-if(typeof data146.action !== "string"){
-const err187 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/restartPolicyRules/" + i16+"/action",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/restartPolicyRules/items/properties/action/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err187];
-}
-else {
-vErrors.push(err187);
-}
-errors++;
-}
-}
-if(data146.exitCodes !== undefined){
-let data148 = data146.exitCodes;
-if(data148 && typeof data148 == "object" && !Array.isArray(data148)){
-if(data148.operator === undefined){
-const err188 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/restartPolicyRules/" + i16+"/exitCodes",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/restartPolicyRules/items/properties/exitCodes/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
-if(vErrors === null){
-vErrors = [err188];
-}
-else {
-vErrors.push(err188);
-}
-errors++;
-}
-for(const key39 in data148){
-if(!((key39 === "operator") || (key39 === "values"))){
-const err189 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/restartPolicyRules/" + i16+"/exitCodes",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/restartPolicyRules/items/properties/exitCodes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key39},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err189];
-}
-else {
-vErrors.push(err189);
-}
-errors++;
-}
-}
-if(data148.operator !== undefined){
-if(typeof data148.operator !== "string"){
-const err190 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/restartPolicyRules/" + i16+"/exitCodes/operator",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/restartPolicyRules/items/properties/exitCodes/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err190];
-}
-else {
-vErrors.push(err190);
-}
-errors++;
-}
-}
-if(data148.values !== undefined){
-let data150 = data148.values;
-if(Array.isArray(data150)){
-const len17 = data150.length;
-for(let i17=0; i17<len17; i17++){
-let data151 = data150[i17];
-if(!(((typeof data151 == "number") && (!(data151 % 1) && !isNaN(data151))) && (isFinite(data151)))){
-const err191 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/restartPolicyRules/" + i16+"/exitCodes/values/" + i17,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/restartPolicyRules/items/properties/exitCodes/properties/values/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err191];
-}
-else {
-vErrors.push(err191);
-}
-errors++;
-}
-}
-const listErrors2 = func8(data150, "set", [], instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/restartPolicyRules/" + i16+"/exitCodes/values", "#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/restartPolicyRules/items/properties/exitCodes/properties/values/x-kubernetes-list-type");
-if(listErrors2 !== null){
-vErrors = vErrors === null ? listErrors2 : vErrors.concat(listErrors2);
-errors = vErrors.length;
-}
-}
-else {
-const err192 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/restartPolicyRules/" + i16+"/exitCodes/values",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/restartPolicyRules/items/properties/exitCodes/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err192];
-}
-else {
-vErrors.push(err192);
-}
-errors++;
-}
-}
-}
-else {
-const err193 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/restartPolicyRules/" + i16+"/exitCodes",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/restartPolicyRules/items/properties/exitCodes/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err193];
-}
-else {
-vErrors.push(err193);
-}
-errors++;
-}
-}
-}
-else {
-const err194 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/restartPolicyRules/" + i16,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/restartPolicyRules/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err194];
-}
-else {
-vErrors.push(err194);
-}
-errors++;
-}
-}
-}
-else {
-const err195 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/restartPolicyRules",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/restartPolicyRules/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err195];
-}
-else {
-vErrors.push(err195);
-}
-errors++;
-}
-}
-if(data119.securityContext !== undefined){
-if(!(validate54(data119.securityContext, {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/securityContext",parentData:data119,parentDataProperty:"securityContext",rootData}))){
-vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
-errors = vErrors.length;
-}
-}
-if(data119.startupProbe !== undefined){
-if(!(validate49(data119.startupProbe, {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/startupProbe",parentData:data119,parentDataProperty:"startupProbe",rootData}))){
-vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
-errors = vErrors.length;
-}
-}
-if(data119.stdin !== undefined){
-if(typeof data119.stdin !== "boolean"){
-const err196 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/stdin",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/stdin/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err196];
-}
-else {
-vErrors.push(err196);
-}
-errors++;
-}
-}
-if(data119.stdinOnce !== undefined){
-if(typeof data119.stdinOnce !== "boolean"){
-const err197 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/stdinOnce",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/stdinOnce/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err197];
-}
-else {
-vErrors.push(err197);
-}
-errors++;
-}
-}
-if(data119.targetContainerName !== undefined){
-if(typeof data119.targetContainerName !== "string"){
-const err198 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/targetContainerName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/targetContainerName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err198];
-}
-else {
-vErrors.push(err198);
-}
-errors++;
-}
-}
-if(data119.terminationMessagePath !== undefined){
-if(typeof data119.terminationMessagePath !== "string"){
-const err199 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/terminationMessagePath",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/terminationMessagePath/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err199];
-}
-else {
-vErrors.push(err199);
-}
-errors++;
-}
-}
-if(data119.terminationMessagePolicy !== undefined){
-if(typeof data119.terminationMessagePolicy !== "string"){
-const err200 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/terminationMessagePolicy",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/terminationMessagePolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err200];
-}
-else {
-vErrors.push(err200);
-}
-errors++;
-}
-}
-if(data119.tty !== undefined){
-if(typeof data119.tty !== "boolean"){
-const err201 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/tty",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/tty/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err201];
-}
-else {
-vErrors.push(err201);
-}
-errors++;
-}
-}
-if(data119.volumeDevices !== undefined){
-let data160 = data119.volumeDevices;
-if(Array.isArray(data160)){
-const len18 = data160.length;
-for(let i18=0; i18<len18; i18++){
-let data161 = data160[i18];
-if(data161 && typeof data161 == "object" && !Array.isArray(data161)){
-if(data161.devicePath === undefined){
-const err202 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/volumeDevices/" + i18,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/volumeDevices/items/required",keyword:"required",params:{missingProperty: "devicePath"},message:"must have required property '"+"devicePath"+"'"};
-if(vErrors === null){
-vErrors = [err202];
-}
-else {
-vErrors.push(err202);
-}
-errors++;
-}
-if(data161.name === undefined){
-const err203 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/volumeDevices/" + i18,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/volumeDevices/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err203];
-}
-else {
-vErrors.push(err203);
-}
-errors++;
-}
-for(const key40 in data161){
-if(!((key40 === "devicePath") || (key40 === "name"))){
-const err204 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/volumeDevices/" + i18,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/volumeDevices/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key40},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err204];
-}
-else {
-vErrors.push(err204);
-}
-errors++;
-}
-}
-if(data161.devicePath !== undefined){
-if(typeof data161.devicePath !== "string"){
-const err205 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/volumeDevices/" + i18+"/devicePath",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/volumeDevices/items/properties/devicePath/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err205];
-}
-else {
-vErrors.push(err205);
-}
-errors++;
-}
-}
-if(data161.name !== undefined){
-if(typeof data161.name !== "string"){
-const err206 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/volumeDevices/" + i18+"/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/volumeDevices/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err206];
-}
-else {
-vErrors.push(err206);
-}
-errors++;
-}
-}
-}
-else {
-const err207 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/volumeDevices/" + i18,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/volumeDevices/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err207];
-}
-else {
-vErrors.push(err207);
-}
-errors++;
-}
-}
-const listErrors3 = func8(data160, "map", ["devicePath"], instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/volumeDevices", "#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/volumeDevices/x-kubernetes-list-type");
-if(listErrors3 !== null){
-vErrors = vErrors === null ? listErrors3 : vErrors.concat(listErrors3);
-errors = vErrors.length;
-}
-}
-else {
-const err208 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/volumeDevices",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/volumeDevices/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err208];
-}
-else {
-vErrors.push(err208);
-}
-errors++;
-}
-}
-if(data119.volumeMounts !== undefined){
-let data164 = data119.volumeMounts;
-if(Array.isArray(data164)){
-const len19 = data164.length;
-for(let i19=0; i19<len19; i19++){
-let data165 = data164[i19];
-if(data165 && typeof data165 == "object" && !Array.isArray(data165)){
-if(data165.mountPath === undefined){
-const err209 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/volumeMounts/" + i19,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/volumeMounts/items/required",keyword:"required",params:{missingProperty: "mountPath"},message:"must have required property '"+"mountPath"+"'"};
-if(vErrors === null){
-vErrors = [err209];
-}
-else {
-vErrors.push(err209);
-}
-errors++;
-}
-if(data165.name === undefined){
-const err210 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/volumeMounts/" + i19,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/volumeMounts/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err210];
-}
-else {
-vErrors.push(err210);
-}
-errors++;
-}
-for(const key41 in data165){
-if(!(((((((key41 === "mountPath") || (key41 === "mountPropagation")) || (key41 === "name")) || (key41 === "readOnly")) || (key41 === "recursiveReadOnly")) || (key41 === "subPath")) || (key41 === "subPathExpr"))){
-const err211 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/volumeMounts/" + i19,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/volumeMounts/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key41},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err211];
-}
-else {
-vErrors.push(err211);
-}
-errors++;
-}
-}
-if(data165.mountPath !== undefined){
-if(typeof data165.mountPath !== "string"){
-const err212 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/volumeMounts/" + i19+"/mountPath",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/volumeMounts/items/properties/mountPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err212];
-}
-else {
-vErrors.push(err212);
-}
-errors++;
-}
-}
-if(data165.mountPropagation !== undefined){
-if(typeof data165.mountPropagation !== "string"){
-const err213 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/volumeMounts/" + i19+"/mountPropagation",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/volumeMounts/items/properties/mountPropagation/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err213];
-}
-else {
-vErrors.push(err213);
-}
-errors++;
-}
-}
-if(data165.name !== undefined){
-if(typeof data165.name !== "string"){
-const err214 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/volumeMounts/" + i19+"/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/volumeMounts/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err214];
-}
-else {
-vErrors.push(err214);
-}
-errors++;
-}
-}
-if(data165.readOnly !== undefined){
-if(typeof data165.readOnly !== "boolean"){
-const err215 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/volumeMounts/" + i19+"/readOnly",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/volumeMounts/items/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err215];
-}
-else {
-vErrors.push(err215);
-}
-errors++;
-}
-}
-if(data165.recursiveReadOnly !== undefined){
-if(typeof data165.recursiveReadOnly !== "string"){
-const err216 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/volumeMounts/" + i19+"/recursiveReadOnly",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/volumeMounts/items/properties/recursiveReadOnly/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err216];
-}
-else {
-vErrors.push(err216);
-}
-errors++;
-}
-}
-if(data165.subPath !== undefined){
-if(typeof data165.subPath !== "string"){
-const err217 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/volumeMounts/" + i19+"/subPath",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/volumeMounts/items/properties/subPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err217];
-}
-else {
-vErrors.push(err217);
-}
-errors++;
-}
-}
-if(data165.subPathExpr !== undefined){
-if(typeof data165.subPathExpr !== "string"){
-const err218 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/volumeMounts/" + i19+"/subPathExpr",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/volumeMounts/items/properties/subPathExpr/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err218];
-}
-else {
-vErrors.push(err218);
-}
-errors++;
-}
-}
-}
-else {
-const err219 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/volumeMounts/" + i19,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/volumeMounts/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err219];
-}
-else {
-vErrors.push(err219);
-}
-errors++;
-}
-}
-const listErrors4 = func8(data164, "map", ["mountPath"], instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/volumeMounts", "#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/volumeMounts/x-kubernetes-list-type");
-if(listErrors4 !== null){
-vErrors = vErrors === null ? listErrors4 : vErrors.concat(listErrors4);
-errors = vErrors.length;
-}
-}
-else {
-const err220 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/volumeMounts",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/volumeMounts/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err220];
-}
-else {
-vErrors.push(err220);
-}
-errors++;
-}
-}
-if(data119.workingDir !== undefined){
-if(typeof data119.workingDir !== "string"){
-const err221 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11+"/workingDir",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/properties/workingDir/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err221];
-}
-else {
-vErrors.push(err221);
-}
-errors++;
-}
-}
-}
-else {
-const err222 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers/" + i11,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err222];
-}
-else {
-vErrors.push(err222);
-}
-errors++;
-}
-}
-const listErrors5 = func8(data118, "map", ["name"], instancePath+"/spec/template/spec/ephemeralContainers", "#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/x-kubernetes-list-type");
-if(listErrors5 !== null){
-vErrors = vErrors === null ? listErrors5 : vErrors.concat(listErrors5);
-errors = vErrors.length;
-}
-}
-else {
-const err223 = {instancePath:instancePath+"/spec/template/spec/ephemeralContainers",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/ephemeralContainers/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err223];
-}
-else {
-vErrors.push(err223);
-}
-errors++;
-}
-}
-if(data92.hostAliases !== undefined){
-let data174 = data92.hostAliases;
-if(Array.isArray(data174)){
-const len20 = data174.length;
-for(let i20=0; i20<len20; i20++){
-let data175 = data174[i20];
-if(data175 && typeof data175 == "object" && !Array.isArray(data175)){
-if(data175.ip === undefined){
-const err224 = {instancePath:instancePath+"/spec/template/spec/hostAliases/" + i20,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/hostAliases/items/required",keyword:"required",params:{missingProperty: "ip"},message:"must have required property '"+"ip"+"'"};
-if(vErrors === null){
-vErrors = [err224];
-}
-else {
-vErrors.push(err224);
-}
-errors++;
-}
-for(const key42 in data175){
-if(!((key42 === "hostnames") || (key42 === "ip"))){
-const err225 = {instancePath:instancePath+"/spec/template/spec/hostAliases/" + i20,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/hostAliases/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key42},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err225];
-}
-else {
-vErrors.push(err225);
-}
-errors++;
-}
-}
-if(data175.hostnames !== undefined){
-let data176 = data175.hostnames;
-if(Array.isArray(data176)){
-const len21 = data176.length;
-for(let i21=0; i21<len21; i21++){
-if(typeof data176[i21] !== "string"){
-const err226 = {instancePath:instancePath+"/spec/template/spec/hostAliases/" + i20+"/hostnames/" + i21,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/hostAliases/items/properties/hostnames/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err226];
-}
-else {
-vErrors.push(err226);
-}
-errors++;
-}
-}
-}
-else {
-const err227 = {instancePath:instancePath+"/spec/template/spec/hostAliases/" + i20+"/hostnames",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/hostAliases/items/properties/hostnames/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err227];
-}
-else {
-vErrors.push(err227);
-}
-errors++;
-}
-}
-if(data175.ip !== undefined){
-if(typeof data175.ip !== "string"){
-const err228 = {instancePath:instancePath+"/spec/template/spec/hostAliases/" + i20+"/ip",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/hostAliases/items/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err228];
-}
-else {
-vErrors.push(err228);
-}
-errors++;
-}
-}
-}
-else {
-const err229 = {instancePath:instancePath+"/spec/template/spec/hostAliases/" + i20,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/hostAliases/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err229];
-}
-else {
-vErrors.push(err229);
-}
-errors++;
-}
-}
-const listErrors6 = func8(data174, "map", ["ip"], instancePath+"/spec/template/spec/hostAliases", "#/properties/spec/properties/template/properties/spec/properties/hostAliases/x-kubernetes-list-type");
-if(listErrors6 !== null){
-vErrors = vErrors === null ? listErrors6 : vErrors.concat(listErrors6);
-errors = vErrors.length;
-}
-}
-else {
-const err230 = {instancePath:instancePath+"/spec/template/spec/hostAliases",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/hostAliases/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err230];
-}
-else {
-vErrors.push(err230);
-}
-errors++;
-}
-}
-if(data92.hostIPC !== undefined){
-if(typeof data92.hostIPC !== "boolean"){
-const err231 = {instancePath:instancePath+"/spec/template/spec/hostIPC",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/hostIPC/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err231];
-}
-else {
-vErrors.push(err231);
-}
-errors++;
-}
-}
-if(data92.hostNetwork !== undefined){
-if(typeof data92.hostNetwork !== "boolean"){
-const err232 = {instancePath:instancePath+"/spec/template/spec/hostNetwork",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/hostNetwork/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err232];
-}
-else {
-vErrors.push(err232);
-}
-errors++;
-}
-}
-if(data92.hostPID !== undefined){
-if(typeof data92.hostPID !== "boolean"){
-const err233 = {instancePath:instancePath+"/spec/template/spec/hostPID",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/hostPID/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err233];
-}
-else {
-vErrors.push(err233);
-}
-errors++;
-}
-}
-if(data92.hostUsers !== undefined){
-if(typeof data92.hostUsers !== "boolean"){
-const err234 = {instancePath:instancePath+"/spec/template/spec/hostUsers",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/hostUsers/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err234];
-}
-else {
-vErrors.push(err234);
-}
-errors++;
-}
-}
-if(data92.hostname !== undefined){
-if(typeof data92.hostname !== "string"){
-const err235 = {instancePath:instancePath+"/spec/template/spec/hostname",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err235];
-}
-else {
-vErrors.push(err235);
-}
-errors++;
-}
-}
-if(data92.hostnameOverride !== undefined){
-if(typeof data92.hostnameOverride !== "string"){
-const err236 = {instancePath:instancePath+"/spec/template/spec/hostnameOverride",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/hostnameOverride/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err236];
-}
-else {
-vErrors.push(err236);
-}
-errors++;
-}
-}
-if(data92.imagePullSecrets !== undefined){
-let data185 = data92.imagePullSecrets;
-if(Array.isArray(data185)){
-const len22 = data185.length;
-for(let i22=0; i22<len22; i22++){
-let data186 = data185[i22];
-if(data186 && typeof data186 == "object" && !Array.isArray(data186)){
-for(const key43 in data186){
-if(!(key43 === "name")){
-const err237 = {instancePath:instancePath+"/spec/template/spec/imagePullSecrets/" + i22,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/imagePullSecrets/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key43},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err237];
-}
-else {
-vErrors.push(err237);
-}
-errors++;
-}
-}
-if(data186.name !== undefined){
-if(typeof data186.name !== "string"){
-const err238 = {instancePath:instancePath+"/spec/template/spec/imagePullSecrets/" + i22+"/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/imagePullSecrets/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err238];
-}
-else {
-vErrors.push(err238);
-}
-errors++;
-}
-}
-}
-else {
-const err239 = {instancePath:instancePath+"/spec/template/spec/imagePullSecrets/" + i22,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/imagePullSecrets/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err239];
-}
-else {
-vErrors.push(err239);
-}
-errors++;
-}
-}
-const listErrors7 = func8(data185, "map", ["name"], instancePath+"/spec/template/spec/imagePullSecrets", "#/properties/spec/properties/template/properties/spec/properties/imagePullSecrets/x-kubernetes-list-type");
-if(listErrors7 !== null){
-vErrors = vErrors === null ? listErrors7 : vErrors.concat(listErrors7);
-errors = vErrors.length;
-}
-}
-else {
-const err240 = {instancePath:instancePath+"/spec/template/spec/imagePullSecrets",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/imagePullSecrets/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err240];
-}
-else {
-vErrors.push(err240);
-}
-errors++;
-}
-}
-if(data92.initContainers !== undefined){
-if(!(validate34(data92.initContainers, {instancePath:instancePath+"/spec/template/spec/initContainers",parentData:data92,parentDataProperty:"initContainers",rootData}))){
-vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
-errors = vErrors.length;
-}
-}
-if(data92.nodeName !== undefined){
-if(typeof data92.nodeName !== "string"){
-const err241 = {instancePath:instancePath+"/spec/template/spec/nodeName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/nodeName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err241];
-}
-else {
-vErrors.push(err241);
-}
-errors++;
-}
-}
-if(data92.nodeSelector !== undefined){
-let data190 = data92.nodeSelector;
-if(data190 && typeof data190 == "object" && !Array.isArray(data190)){
-for(const key44 in data190){
-if(typeof data190[key44] !== "string"){
-const err242 = {instancePath:instancePath+"/spec/template/spec/nodeSelector/" + key44.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/template/properties/spec/properties/nodeSelector/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err242];
-}
-else {
-vErrors.push(err242);
-}
-errors++;
-}
-}
-}
-else {
-const err243 = {instancePath:instancePath+"/spec/template/spec/nodeSelector",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/nodeSelector/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err243];
-}
-else {
-vErrors.push(err243);
-}
-errors++;
-}
-}
-if(data92.os !== undefined){
-let data192 = data92.os;
-if(data192 && typeof data192 == "object" && !Array.isArray(data192)){
-if(data192.name === undefined){
-const err244 = {instancePath:instancePath+"/spec/template/spec/os",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/os/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err244];
-}
-else {
-vErrors.push(err244);
-}
-errors++;
-}
-for(const key45 in data192){
-if(!(key45 === "name")){
-const err245 = {instancePath:instancePath+"/spec/template/spec/os",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/os/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key45},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err245];
-}
-else {
-vErrors.push(err245);
-}
-errors++;
-}
-}
-if(data192.name !== undefined){
-if(typeof data192.name !== "string"){
-const err246 = {instancePath:instancePath+"/spec/template/spec/os/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/os/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err246];
-}
-else {
-vErrors.push(err246);
-}
-errors++;
-}
-}
-}
-else {
-const err247 = {instancePath:instancePath+"/spec/template/spec/os",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/os/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err247];
-}
-else {
-vErrors.push(err247);
-}
-errors++;
-}
-}
-if(data92.overhead !== undefined){
-let data194 = data92.overhead;
-if(data194 && typeof data194 == "object" && !Array.isArray(data194)){
-for(const key46 in data194){
-let data195 = data194[key46];
-if((!(((typeof data195 == "number") && (!(data195 % 1) && !isNaN(data195))) && (isFinite(data195)))) && (typeof data195 !== "string")){
-const err248 = {instancePath:instancePath+"/spec/template/spec/overhead/" + key46.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/template/properties/spec/properties/overhead/additionalProperties/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.spec.properties.overhead.additionalProperties.type},message:"must be integer,string"};
-if(vErrors === null){
-vErrors = [err248];
-}
-else {
-vErrors.push(err248);
-}
-errors++;
-}
-if(typeof data195 === "string"){
-if(!pattern2.test(data195)){
-const err249 = {instancePath:instancePath+"/spec/template/spec/overhead/" + key46.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/template/properties/spec/properties/overhead/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"},message:"must match pattern \""+"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"+"\""};
-if(vErrors === null){
-vErrors = [err249];
-}
-else {
-vErrors.push(err249);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err250 = {instancePath:instancePath+"/spec/template/spec/overhead",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/overhead/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err250];
-}
-else {
-vErrors.push(err250);
-}
-errors++;
-}
-}
-if(data92.preemptionPolicy !== undefined){
-if(typeof data92.preemptionPolicy !== "string"){
-const err251 = {instancePath:instancePath+"/spec/template/spec/preemptionPolicy",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/preemptionPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err251];
-}
-else {
-vErrors.push(err251);
-}
-errors++;
-}
-}
-if(data92.priority !== undefined){
-let data197 = data92.priority;
-if(!(((typeof data197 == "number") && (!(data197 % 1) && !isNaN(data197))) && (isFinite(data197)))){
-const err252 = {instancePath:instancePath+"/spec/template/spec/priority",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/priority/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err252];
-}
-else {
-vErrors.push(err252);
-}
-errors++;
-}
-}
-if(data92.priorityClassName !== undefined){
-if(typeof data92.priorityClassName !== "string"){
-const err253 = {instancePath:instancePath+"/spec/template/spec/priorityClassName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/priorityClassName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err253];
-}
-else {
-vErrors.push(err253);
-}
-errors++;
-}
-}
-if(data92.readinessGates !== undefined){
-let data199 = data92.readinessGates;
-if(Array.isArray(data199)){
-const len23 = data199.length;
-for(let i23=0; i23<len23; i23++){
-let data200 = data199[i23];
-if(data200 && typeof data200 == "object" && !Array.isArray(data200)){
-if(data200.conditionType === undefined){
-const err254 = {instancePath:instancePath+"/spec/template/spec/readinessGates/" + i23,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/readinessGates/items/required",keyword:"required",params:{missingProperty: "conditionType"},message:"must have required property '"+"conditionType"+"'"};
-if(vErrors === null){
-vErrors = [err254];
-}
-else {
-vErrors.push(err254);
-}
-errors++;
-}
-for(const key47 in data200){
-if(!(key47 === "conditionType")){
-const err255 = {instancePath:instancePath+"/spec/template/spec/readinessGates/" + i23,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/readinessGates/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key47},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err255];
-}
-else {
-vErrors.push(err255);
-}
-errors++;
-}
-}
-if(data200.conditionType !== undefined){
-if(typeof data200.conditionType !== "string"){
-const err256 = {instancePath:instancePath+"/spec/template/spec/readinessGates/" + i23+"/conditionType",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/readinessGates/items/properties/conditionType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err256];
-}
-else {
-vErrors.push(err256);
-}
-errors++;
-}
-}
-}
-else {
-const err257 = {instancePath:instancePath+"/spec/template/spec/readinessGates/" + i23,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/readinessGates/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err257];
-}
-else {
-vErrors.push(err257);
-}
-errors++;
-}
-}
-}
-else {
-const err258 = {instancePath:instancePath+"/spec/template/spec/readinessGates",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/readinessGates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err258];
-}
-else {
-vErrors.push(err258);
-}
-errors++;
-}
-}
-if(data92.resourceClaims !== undefined){
-let data202 = data92.resourceClaims;
-if(Array.isArray(data202)){
-const len24 = data202.length;
-for(let i24=0; i24<len24; i24++){
-let data203 = data202[i24];
-if(data203 && typeof data203 == "object" && !Array.isArray(data203)){
-if(data203.name === undefined){
-const err259 = {instancePath:instancePath+"/spec/template/spec/resourceClaims/" + i24,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/resourceClaims/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err259];
-}
-else {
-vErrors.push(err259);
-}
-errors++;
-}
-for(const key48 in data203){
-if(!(((key48 === "name") || (key48 === "resourceClaimName")) || (key48 === "resourceClaimTemplateName"))){
-const err260 = {instancePath:instancePath+"/spec/template/spec/resourceClaims/" + i24,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/resourceClaims/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key48},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err260];
-}
-else {
-vErrors.push(err260);
-}
-errors++;
-}
-}
-if(data203.name !== undefined){
-if(typeof data203.name !== "string"){
-const err261 = {instancePath:instancePath+"/spec/template/spec/resourceClaims/" + i24+"/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/resourceClaims/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err261];
-}
-else {
-vErrors.push(err261);
-}
-errors++;
-}
-}
-if(data203.resourceClaimName !== undefined){
-if(typeof data203.resourceClaimName !== "string"){
-const err262 = {instancePath:instancePath+"/spec/template/spec/resourceClaims/" + i24+"/resourceClaimName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/resourceClaims/items/properties/resourceClaimName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err262];
-}
-else {
-vErrors.push(err262);
-}
-errors++;
-}
-}
-if(data203.resourceClaimTemplateName !== undefined){
-if(typeof data203.resourceClaimTemplateName !== "string"){
-const err263 = {instancePath:instancePath+"/spec/template/spec/resourceClaims/" + i24+"/resourceClaimTemplateName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/resourceClaims/items/properties/resourceClaimTemplateName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err263];
-}
-else {
-vErrors.push(err263);
-}
-errors++;
-}
-}
-}
-else {
-const err264 = {instancePath:instancePath+"/spec/template/spec/resourceClaims/" + i24,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/resourceClaims/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err264];
-}
-else {
-vErrors.push(err264);
-}
-errors++;
-}
-}
-const listErrors8 = func8(data202, "map", ["name"], instancePath+"/spec/template/spec/resourceClaims", "#/properties/spec/properties/template/properties/spec/properties/resourceClaims/x-kubernetes-list-type");
-if(listErrors8 !== null){
-vErrors = vErrors === null ? listErrors8 : vErrors.concat(listErrors8);
-errors = vErrors.length;
-}
-}
-else {
-const err265 = {instancePath:instancePath+"/spec/template/spec/resourceClaims",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/resourceClaims/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err265];
-}
-else {
-vErrors.push(err265);
-}
-errors++;
-}
-}
-if(data92.resources !== undefined){
-if(!(validate52(data92.resources, {instancePath:instancePath+"/spec/template/spec/resources",parentData:data92,parentDataProperty:"resources",rootData}))){
-vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
-errors = vErrors.length;
-}
-}
-if(data92.restartPolicy !== undefined){
-if(typeof data92.restartPolicy !== "string"){
-const err266 = {instancePath:instancePath+"/spec/template/spec/restartPolicy",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/restartPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err266];
-}
-else {
-vErrors.push(err266);
-}
-errors++;
-}
-}
-if(data92.runtimeClassName !== undefined){
-if(typeof data92.runtimeClassName !== "string"){
-const err267 = {instancePath:instancePath+"/spec/template/spec/runtimeClassName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/runtimeClassName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err267];
-}
-else {
-vErrors.push(err267);
-}
-errors++;
-}
-}
-if(data92.schedulerName !== undefined){
-if(typeof data92.schedulerName !== "string"){
-const err268 = {instancePath:instancePath+"/spec/template/spec/schedulerName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/schedulerName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err268];
-}
-else {
-vErrors.push(err268);
-}
-errors++;
-}
-}
-if(data92.schedulingGates !== undefined){
-let data211 = data92.schedulingGates;
-if(Array.isArray(data211)){
-const len25 = data211.length;
-for(let i25=0; i25<len25; i25++){
-let data212 = data211[i25];
-if(data212 && typeof data212 == "object" && !Array.isArray(data212)){
-if(data212.name === undefined){
-const err269 = {instancePath:instancePath+"/spec/template/spec/schedulingGates/" + i25,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/schedulingGates/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err269];
-}
-else {
-vErrors.push(err269);
-}
-errors++;
-}
-for(const key49 in data212){
-if(!(key49 === "name")){
-const err270 = {instancePath:instancePath+"/spec/template/spec/schedulingGates/" + i25,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/schedulingGates/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key49},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err270];
-}
-else {
-vErrors.push(err270);
-}
-errors++;
-}
-}
-if(data212.name !== undefined){
-if(typeof data212.name !== "string"){
-const err271 = {instancePath:instancePath+"/spec/template/spec/schedulingGates/" + i25+"/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/schedulingGates/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err271];
-}
-else {
-vErrors.push(err271);
-}
-errors++;
-}
-}
-}
-else {
-const err272 = {instancePath:instancePath+"/spec/template/spec/schedulingGates/" + i25,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/schedulingGates/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err272];
-}
-else {
-vErrors.push(err272);
-}
-errors++;
-}
-}
-const listErrors9 = func8(data211, "map", ["name"], instancePath+"/spec/template/spec/schedulingGates", "#/properties/spec/properties/template/properties/spec/properties/schedulingGates/x-kubernetes-list-type");
-if(listErrors9 !== null){
-vErrors = vErrors === null ? listErrors9 : vErrors.concat(listErrors9);
-errors = vErrors.length;
-}
-}
-else {
-const err273 = {instancePath:instancePath+"/spec/template/spec/schedulingGates",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/schedulingGates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err273];
-}
-else {
-vErrors.push(err273);
-}
-errors++;
-}
-}
-if(data92.schedulingGroup !== undefined){
-let data214 = data92.schedulingGroup;
-if(data214 && typeof data214 == "object" && !Array.isArray(data214)){
-for(const key50 in data214){
-if(!(key50 === "podGroupName")){
-const err274 = {instancePath:instancePath+"/spec/template/spec/schedulingGroup",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/schedulingGroup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key50},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err274];
-}
-else {
-vErrors.push(err274);
-}
-errors++;
-}
-}
-if(data214.podGroupName !== undefined){
-if(typeof data214.podGroupName !== "string"){
-const err275 = {instancePath:instancePath+"/spec/template/spec/schedulingGroup/podGroupName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/schedulingGroup/properties/podGroupName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err275];
-}
-else {
-vErrors.push(err275);
-}
-errors++;
-}
-}
-}
-else {
-const err276 = {instancePath:instancePath+"/spec/template/spec/schedulingGroup",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/schedulingGroup/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err276];
-}
-else {
-vErrors.push(err276);
-}
-errors++;
-}
-}
-if(data92.securityContext !== undefined){
-let data216 = data92.securityContext;
-if(data216 && typeof data216 == "object" && !Array.isArray(data216)){
-for(const key51 in data216){
-if(!(func0.call(schema0.properties.spec.properties.template.properties.spec.properties.securityContext.properties, key51))){
-const err277 = {instancePath:instancePath+"/spec/template/spec/securityContext",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key51},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err277];
-}
-else {
-vErrors.push(err277);
-}
-errors++;
-}
-}
-if(data216.appArmorProfile !== undefined){
-let data217 = data216.appArmorProfile;
-if(data217 && typeof data217 == "object" && !Array.isArray(data217)){
-if(data217.type === undefined){
-const err278 = {instancePath:instancePath+"/spec/template/spec/securityContext/appArmorProfile",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/appArmorProfile/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err278];
-}
-else {
-vErrors.push(err278);
-}
-errors++;
-}
-for(const key52 in data217){
-if(!((key52 === "localhostProfile") || (key52 === "type"))){
-const err279 = {instancePath:instancePath+"/spec/template/spec/securityContext/appArmorProfile",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/appArmorProfile/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key52},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err279];
-}
-else {
-vErrors.push(err279);
-}
-errors++;
-}
-}
-if(data217.localhostProfile !== undefined){
-if(typeof data217.localhostProfile !== "string"){
-const err280 = {instancePath:instancePath+"/spec/template/spec/securityContext/appArmorProfile/localhostProfile",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/appArmorProfile/properties/localhostProfile/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err280];
-}
-else {
-vErrors.push(err280);
-}
-errors++;
-}
-}
-if(data217.type !== undefined){
-if(typeof data217.type !== "string"){
-const err281 = {instancePath:instancePath+"/spec/template/spec/securityContext/appArmorProfile/type",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/appArmorProfile/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err281];
-}
-else {
-vErrors.push(err281);
-}
-errors++;
-}
-}
-}
-else {
-const err282 = {instancePath:instancePath+"/spec/template/spec/securityContext/appArmorProfile",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/appArmorProfile/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err282];
-}
-else {
-vErrors.push(err282);
-}
-errors++;
-}
-}
-if(data216.fsGroup !== undefined){
-let data220 = data216.fsGroup;
-if(!(((typeof data220 == "number") && (!(data220 % 1) && !isNaN(data220))) && (isFinite(data220)))){
-const err283 = {instancePath:instancePath+"/spec/template/spec/securityContext/fsGroup",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/fsGroup/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err283];
-}
-else {
-vErrors.push(err283);
-}
-errors++;
-}
-}
-if(data216.fsGroupChangePolicy !== undefined){
-if(typeof data216.fsGroupChangePolicy !== "string"){
-const err284 = {instancePath:instancePath+"/spec/template/spec/securityContext/fsGroupChangePolicy",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/fsGroupChangePolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err284];
-}
-else {
-vErrors.push(err284);
-}
-errors++;
-}
-}
-if(data216.runAsGroup !== undefined){
-let data222 = data216.runAsGroup;
-if(!(((typeof data222 == "number") && (!(data222 % 1) && !isNaN(data222))) && (isFinite(data222)))){
-const err285 = {instancePath:instancePath+"/spec/template/spec/securityContext/runAsGroup",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/runAsGroup/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err285];
-}
-else {
-vErrors.push(err285);
-}
-errors++;
-}
-}
-if(data216.runAsNonRoot !== undefined){
-if(typeof data216.runAsNonRoot !== "boolean"){
-const err286 = {instancePath:instancePath+"/spec/template/spec/securityContext/runAsNonRoot",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/runAsNonRoot/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err286];
-}
-else {
-vErrors.push(err286);
-}
-errors++;
-}
-}
-if(data216.runAsUser !== undefined){
-let data224 = data216.runAsUser;
-if(!(((typeof data224 == "number") && (!(data224 % 1) && !isNaN(data224))) && (isFinite(data224)))){
-const err287 = {instancePath:instancePath+"/spec/template/spec/securityContext/runAsUser",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/runAsUser/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err287];
-}
-else {
-vErrors.push(err287);
-}
-errors++;
-}
-}
-if(data216.seLinuxChangePolicy !== undefined){
-if(typeof data216.seLinuxChangePolicy !== "string"){
-const err288 = {instancePath:instancePath+"/spec/template/spec/securityContext/seLinuxChangePolicy",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/seLinuxChangePolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err288];
-}
-else {
-vErrors.push(err288);
-}
-errors++;
-}
-}
-if(data216.seLinuxOptions !== undefined){
-let data226 = data216.seLinuxOptions;
-if(data226 && typeof data226 == "object" && !Array.isArray(data226)){
-for(const key53 in data226){
-if(!((((key53 === "level") || (key53 === "role")) || (key53 === "type")) || (key53 === "user"))){
-const err289 = {instancePath:instancePath+"/spec/template/spec/securityContext/seLinuxOptions",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/seLinuxOptions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key53},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err289];
-}
-else {
-vErrors.push(err289);
-}
-errors++;
-}
-}
-if(data226.level !== undefined){
-if(typeof data226.level !== "string"){
-const err290 = {instancePath:instancePath+"/spec/template/spec/securityContext/seLinuxOptions/level",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/seLinuxOptions/properties/level/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err290];
-}
-else {
-vErrors.push(err290);
-}
-errors++;
-}
-}
-if(data226.role !== undefined){
-if(typeof data226.role !== "string"){
-const err291 = {instancePath:instancePath+"/spec/template/spec/securityContext/seLinuxOptions/role",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/seLinuxOptions/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err291];
-}
-else {
-vErrors.push(err291);
-}
-errors++;
-}
-}
-if(data226.type !== undefined){
-if(typeof data226.type !== "string"){
-const err292 = {instancePath:instancePath+"/spec/template/spec/securityContext/seLinuxOptions/type",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/seLinuxOptions/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err292];
-}
-else {
-vErrors.push(err292);
-}
-errors++;
-}
-}
-if(data226.user !== undefined){
-if(typeof data226.user !== "string"){
-const err293 = {instancePath:instancePath+"/spec/template/spec/securityContext/seLinuxOptions/user",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/seLinuxOptions/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err293];
-}
-else {
-vErrors.push(err293);
-}
-errors++;
-}
-}
-}
-else {
-const err294 = {instancePath:instancePath+"/spec/template/spec/securityContext/seLinuxOptions",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/seLinuxOptions/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err294];
-}
-else {
-vErrors.push(err294);
-}
-errors++;
-}
-}
-if(data216.seccompProfile !== undefined){
-let data231 = data216.seccompProfile;
-if(data231 && typeof data231 == "object" && !Array.isArray(data231)){
-if(data231.type === undefined){
-const err295 = {instancePath:instancePath+"/spec/template/spec/securityContext/seccompProfile",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/seccompProfile/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err295];
-}
-else {
-vErrors.push(err295);
-}
-errors++;
-}
-for(const key54 in data231){
-if(!((key54 === "localhostProfile") || (key54 === "type"))){
-const err296 = {instancePath:instancePath+"/spec/template/spec/securityContext/seccompProfile",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/seccompProfile/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key54},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err296];
-}
-else {
-vErrors.push(err296);
-}
-errors++;
-}
-}
-if(data231.localhostProfile !== undefined){
-if(typeof data231.localhostProfile !== "string"){
-const err297 = {instancePath:instancePath+"/spec/template/spec/securityContext/seccompProfile/localhostProfile",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/seccompProfile/properties/localhostProfile/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err297];
-}
-else {
-vErrors.push(err297);
-}
-errors++;
-}
-}
-if(data231.type !== undefined){
-if(typeof data231.type !== "string"){
-const err298 = {instancePath:instancePath+"/spec/template/spec/securityContext/seccompProfile/type",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/seccompProfile/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err298];
-}
-else {
-vErrors.push(err298);
-}
-errors++;
-}
-}
-}
-else {
-const err299 = {instancePath:instancePath+"/spec/template/spec/securityContext/seccompProfile",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/seccompProfile/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err299];
-}
-else {
-vErrors.push(err299);
-}
-errors++;
-}
-}
-if(data216.supplementalGroups !== undefined){
-let data234 = data216.supplementalGroups;
-if(Array.isArray(data234)){
-const len26 = data234.length;
-for(let i26=0; i26<len26; i26++){
-let data235 = data234[i26];
-if(!(((typeof data235 == "number") && (!(data235 % 1) && !isNaN(data235))) && (isFinite(data235)))){
-const err300 = {instancePath:instancePath+"/spec/template/spec/securityContext/supplementalGroups/" + i26,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/supplementalGroups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err300];
-}
-else {
-vErrors.push(err300);
-}
-errors++;
-}
-}
-}
-else {
-const err301 = {instancePath:instancePath+"/spec/template/spec/securityContext/supplementalGroups",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/supplementalGroups/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err301];
-}
-else {
-vErrors.push(err301);
-}
-errors++;
-}
-}
-if(data216.supplementalGroupsPolicy !== undefined){
-if(typeof data216.supplementalGroupsPolicy !== "string"){
-const err302 = {instancePath:instancePath+"/spec/template/spec/securityContext/supplementalGroupsPolicy",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/supplementalGroupsPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err302];
-}
-else {
-vErrors.push(err302);
-}
-errors++;
-}
-}
-if(data216.sysctls !== undefined){
-let data237 = data216.sysctls;
-if(Array.isArray(data237)){
-const len27 = data237.length;
-for(let i27=0; i27<len27; i27++){
-let data238 = data237[i27];
-if(data238 && typeof data238 == "object" && !Array.isArray(data238)){
-if(data238.name === undefined){
-const err303 = {instancePath:instancePath+"/spec/template/spec/securityContext/sysctls/" + i27,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/sysctls/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err303];
-}
-else {
-vErrors.push(err303);
-}
-errors++;
-}
-if(data238.value === undefined){
-const err304 = {instancePath:instancePath+"/spec/template/spec/securityContext/sysctls/" + i27,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/sysctls/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
-if(vErrors === null){
-vErrors = [err304];
-}
-else {
-vErrors.push(err304);
-}
-errors++;
-}
-for(const key55 in data238){
-if(!((key55 === "name") || (key55 === "value"))){
-const err305 = {instancePath:instancePath+"/spec/template/spec/securityContext/sysctls/" + i27,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/sysctls/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key55},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err305];
-}
-else {
-vErrors.push(err305);
-}
-errors++;
-}
-}
-if(data238.name !== undefined){
-if(typeof data238.name !== "string"){
-const err306 = {instancePath:instancePath+"/spec/template/spec/securityContext/sysctls/" + i27+"/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/sysctls/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err306];
-}
-else {
-vErrors.push(err306);
-}
-errors++;
-}
-}
-if(data238.value !== undefined){
-if(typeof data238.value !== "string"){
-const err307 = {instancePath:instancePath+"/spec/template/spec/securityContext/sysctls/" + i27+"/value",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/sysctls/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err307];
-}
-else {
-vErrors.push(err307);
-}
-errors++;
-}
-}
-}
-else {
-const err308 = {instancePath:instancePath+"/spec/template/spec/securityContext/sysctls/" + i27,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/sysctls/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err308];
-}
-else {
-vErrors.push(err308);
-}
-errors++;
-}
-}
-}
-else {
-const err309 = {instancePath:instancePath+"/spec/template/spec/securityContext/sysctls",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/sysctls/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err309];
-}
-else {
-vErrors.push(err309);
-}
-errors++;
-}
-}
-if(data216.windowsOptions !== undefined){
-let data241 = data216.windowsOptions;
-if(data241 && typeof data241 == "object" && !Array.isArray(data241)){
-for(const key56 in data241){
-if(!((((key56 === "gmsaCredentialSpec") || (key56 === "gmsaCredentialSpecName")) || (key56 === "hostProcess")) || (key56 === "runAsUserName"))){
-const err310 = {instancePath:instancePath+"/spec/template/spec/securityContext/windowsOptions",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/windowsOptions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key56},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err310];
-}
-else {
-vErrors.push(err310);
-}
-errors++;
-}
-}
-if(data241.gmsaCredentialSpec !== undefined){
-if(typeof data241.gmsaCredentialSpec !== "string"){
-const err311 = {instancePath:instancePath+"/spec/template/spec/securityContext/windowsOptions/gmsaCredentialSpec",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/windowsOptions/properties/gmsaCredentialSpec/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err311];
-}
-else {
-vErrors.push(err311);
-}
-errors++;
-}
-}
-if(data241.gmsaCredentialSpecName !== undefined){
-if(typeof data241.gmsaCredentialSpecName !== "string"){
-const err312 = {instancePath:instancePath+"/spec/template/spec/securityContext/windowsOptions/gmsaCredentialSpecName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/windowsOptions/properties/gmsaCredentialSpecName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err312];
-}
-else {
-vErrors.push(err312);
-}
-errors++;
-}
-}
-if(data241.hostProcess !== undefined){
-if(typeof data241.hostProcess !== "boolean"){
-const err313 = {instancePath:instancePath+"/spec/template/spec/securityContext/windowsOptions/hostProcess",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/windowsOptions/properties/hostProcess/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err313];
-}
-else {
-vErrors.push(err313);
-}
-errors++;
-}
-}
-if(data241.runAsUserName !== undefined){
-if(typeof data241.runAsUserName !== "string"){
-const err314 = {instancePath:instancePath+"/spec/template/spec/securityContext/windowsOptions/runAsUserName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/windowsOptions/properties/runAsUserName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err314];
-}
-else {
-vErrors.push(err314);
-}
-errors++;
-}
-}
-}
-else {
-const err315 = {instancePath:instancePath+"/spec/template/spec/securityContext/windowsOptions",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/properties/windowsOptions/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err315];
-}
-else {
-vErrors.push(err315);
-}
-errors++;
-}
-}
-}
-else {
-const err316 = {instancePath:instancePath+"/spec/template/spec/securityContext",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/securityContext/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err316];
-}
-else {
-vErrors.push(err316);
-}
-errors++;
-}
-}
-if(data92.serviceAccount !== undefined){
-if(typeof data92.serviceAccount !== "string"){
-const err317 = {instancePath:instancePath+"/spec/template/spec/serviceAccount",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/serviceAccount/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err317];
-}
-else {
-vErrors.push(err317);
-}
-errors++;
-}
-}
-if(data92.serviceAccountName !== undefined){
-if(typeof data92.serviceAccountName !== "string"){
-const err318 = {instancePath:instancePath+"/spec/template/spec/serviceAccountName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/serviceAccountName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err318];
-}
-else {
-vErrors.push(err318);
-}
-errors++;
-}
-}
-if(data92.setHostnameAsFQDN !== undefined){
-if(typeof data92.setHostnameAsFQDN !== "boolean"){
-const err319 = {instancePath:instancePath+"/spec/template/spec/setHostnameAsFQDN",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/setHostnameAsFQDN/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err319];
-}
-else {
-vErrors.push(err319);
-}
-errors++;
-}
-}
-if(data92.shareProcessNamespace !== undefined){
-if(typeof data92.shareProcessNamespace !== "boolean"){
-const err320 = {instancePath:instancePath+"/spec/template/spec/shareProcessNamespace",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/shareProcessNamespace/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err320];
-}
-else {
-vErrors.push(err320);
-}
-errors++;
-}
-}
-if(data92.subdomain !== undefined){
-if(typeof data92.subdomain !== "string"){
-const err321 = {instancePath:instancePath+"/spec/template/spec/subdomain",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/subdomain/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err321];
-}
-else {
-vErrors.push(err321);
-}
-errors++;
-}
-}
-if(data92.terminationGracePeriodSeconds !== undefined){
-let data251 = data92.terminationGracePeriodSeconds;
-if(!(((typeof data251 == "number") && (!(data251 % 1) && !isNaN(data251))) && (isFinite(data251)))){
-const err322 = {instancePath:instancePath+"/spec/template/spec/terminationGracePeriodSeconds",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/terminationGracePeriodSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err322];
-}
-else {
-vErrors.push(err322);
-}
-errors++;
-}
-}
-if(data92.tolerations !== undefined){
-let data252 = data92.tolerations;
-if(Array.isArray(data252)){
-const len28 = data252.length;
-for(let i28=0; i28<len28; i28++){
-let data253 = data252[i28];
-if(data253 && typeof data253 == "object" && !Array.isArray(data253)){
-for(const key57 in data253){
-if(!(((((key57 === "effect") || (key57 === "key")) || (key57 === "operator")) || (key57 === "tolerationSeconds")) || (key57 === "value"))){
-const err323 = {instancePath:instancePath+"/spec/template/spec/tolerations/" + i28,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/tolerations/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key57},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err323];
-}
-else {
-vErrors.push(err323);
-}
-errors++;
-}
-}
-if(data253.effect !== undefined){
-if(typeof data253.effect !== "string"){
-const err324 = {instancePath:instancePath+"/spec/template/spec/tolerations/" + i28+"/effect",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/tolerations/items/properties/effect/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err324];
-}
-else {
-vErrors.push(err324);
-}
-errors++;
-}
-}
-if(data253.key !== undefined){
-if(typeof data253.key !== "string"){
-const err325 = {instancePath:instancePath+"/spec/template/spec/tolerations/" + i28+"/key",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/tolerations/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err325];
-}
-else {
-vErrors.push(err325);
-}
-errors++;
-}
-}
-if(data253.operator !== undefined){
-if(typeof data253.operator !== "string"){
-const err326 = {instancePath:instancePath+"/spec/template/spec/tolerations/" + i28+"/operator",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/tolerations/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err326];
-}
-else {
-vErrors.push(err326);
-}
-errors++;
-}
-}
-if(data253.tolerationSeconds !== undefined){
-let data257 = data253.tolerationSeconds;
-if(!(((typeof data257 == "number") && (!(data257 % 1) && !isNaN(data257))) && (isFinite(data257)))){
-const err327 = {instancePath:instancePath+"/spec/template/spec/tolerations/" + i28+"/tolerationSeconds",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/tolerations/items/properties/tolerationSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err327];
-}
-else {
-vErrors.push(err327);
-}
-errors++;
-}
-}
-if(data253.value !== undefined){
-if(typeof data253.value !== "string"){
-const err328 = {instancePath:instancePath+"/spec/template/spec/tolerations/" + i28+"/value",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/tolerations/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err328];
-}
-else {
-vErrors.push(err328);
-}
-errors++;
-}
-}
-}
-else {
-const err329 = {instancePath:instancePath+"/spec/template/spec/tolerations/" + i28,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/tolerations/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err329];
-}
-else {
-vErrors.push(err329);
-}
-errors++;
-}
-}
-}
-else {
-const err330 = {instancePath:instancePath+"/spec/template/spec/tolerations",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/tolerations/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err330];
-}
-else {
-vErrors.push(err330);
-}
-errors++;
-}
-}
-if(data92.topologySpreadConstraints !== undefined){
-let data259 = data92.topologySpreadConstraints;
-if(Array.isArray(data259)){
-const len29 = data259.length;
-for(let i29=0; i29<len29; i29++){
-let data260 = data259[i29];
-if(data260 && typeof data260 == "object" && !Array.isArray(data260)){
-if(data260.maxSkew === undefined){
-const err331 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/required",keyword:"required",params:{missingProperty: "maxSkew"},message:"must have required property '"+"maxSkew"+"'"};
-if(vErrors === null){
-vErrors = [err331];
-}
-else {
-vErrors.push(err331);
-}
-errors++;
-}
-if(data260.topologyKey === undefined){
-const err332 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/required",keyword:"required",params:{missingProperty: "topologyKey"},message:"must have required property '"+"topologyKey"+"'"};
-if(vErrors === null){
-vErrors = [err332];
-}
-else {
-vErrors.push(err332);
-}
-errors++;
-}
-if(data260.whenUnsatisfiable === undefined){
-const err333 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/required",keyword:"required",params:{missingProperty: "whenUnsatisfiable"},message:"must have required property '"+"whenUnsatisfiable"+"'"};
-if(vErrors === null){
-vErrors = [err333];
-}
-else {
-vErrors.push(err333);
-}
-errors++;
-}
-for(const key58 in data260){
-if(!((((((((key58 === "labelSelector") || (key58 === "matchLabelKeys")) || (key58 === "maxSkew")) || (key58 === "minDomains")) || (key58 === "nodeAffinityPolicy")) || (key58 === "nodeTaintsPolicy")) || (key58 === "topologyKey")) || (key58 === "whenUnsatisfiable"))){
-const err334 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key58},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err334];
-}
-else {
-vErrors.push(err334);
-}
-errors++;
-}
-}
-if(data260.labelSelector !== undefined){
-let data261 = data260.labelSelector;
-if(data261 && typeof data261 == "object" && !Array.isArray(data261)){
-for(const key59 in data261){
-if(!((key59 === "matchExpressions") || (key59 === "matchLabels"))){
-const err335 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29+"/labelSelector",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/properties/labelSelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key59},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err335];
-}
-else {
-vErrors.push(err335);
-}
-errors++;
-}
-}
-if(data261.matchExpressions !== undefined){
-let data262 = data261.matchExpressions;
-if(Array.isArray(data262)){
-const len30 = data262.length;
-for(let i30=0; i30<len30; i30++){
-let data263 = data262[i30];
-if(data263 && typeof data263 == "object" && !Array.isArray(data263)){
-if(data263.key === undefined){
-const err336 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29+"/labelSelector/matchExpressions/" + i30,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/properties/labelSelector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err336];
-}
-else {
-vErrors.push(err336);
-}
-errors++;
-}
-if(data263.operator === undefined){
-const err337 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29+"/labelSelector/matchExpressions/" + i30,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/properties/labelSelector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
-if(vErrors === null){
-vErrors = [err337];
-}
-else {
-vErrors.push(err337);
-}
-errors++;
-}
-for(const key60 in data263){
-if(!(((key60 === "key") || (key60 === "operator")) || (key60 === "values"))){
-const err338 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29+"/labelSelector/matchExpressions/" + i30,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/properties/labelSelector/properties/matchExpressions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key60},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err338];
-}
-else {
-vErrors.push(err338);
-}
-errors++;
-}
-}
-if(data263.key !== undefined){
-if(typeof data263.key !== "string"){
-const err339 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29+"/labelSelector/matchExpressions/" + i30+"/key",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/properties/labelSelector/properties/matchExpressions/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err339];
-}
-else {
-vErrors.push(err339);
-}
-errors++;
-}
-}
-if(data263.operator !== undefined){
-if(typeof data263.operator !== "string"){
-const err340 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29+"/labelSelector/matchExpressions/" + i30+"/operator",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/properties/labelSelector/properties/matchExpressions/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err340];
-}
-else {
-vErrors.push(err340);
-}
-errors++;
-}
-}
-if(data263.values !== undefined){
-let data266 = data263.values;
-if(Array.isArray(data266)){
-const len31 = data266.length;
-for(let i31=0; i31<len31; i31++){
-if(typeof data266[i31] !== "string"){
-const err341 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29+"/labelSelector/matchExpressions/" + i30+"/values/" + i31,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/properties/labelSelector/properties/matchExpressions/items/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err341];
-}
-else {
-vErrors.push(err341);
-}
-errors++;
-}
-}
-}
-else {
-const err342 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29+"/labelSelector/matchExpressions/" + i30+"/values",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/properties/labelSelector/properties/matchExpressions/items/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err342];
-}
-else {
-vErrors.push(err342);
-}
-errors++;
-}
-}
-}
-else {
-const err343 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29+"/labelSelector/matchExpressions/" + i30,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/properties/labelSelector/properties/matchExpressions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err343];
-}
-else {
-vErrors.push(err343);
-}
-errors++;
-}
-}
-}
-else {
-const err344 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29+"/labelSelector/matchExpressions",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/properties/labelSelector/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err344];
-}
-else {
-vErrors.push(err344);
-}
-errors++;
-}
-}
-if(data261.matchLabels !== undefined){
-let data268 = data261.matchLabels;
-if(data268 && typeof data268 == "object" && !Array.isArray(data268)){
-for(const key61 in data268){
-if(typeof data268[key61] !== "string"){
-const err345 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29+"/labelSelector/matchLabels/" + key61.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/properties/labelSelector/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err345];
-}
-else {
-vErrors.push(err345);
-}
-errors++;
-}
-}
-}
-else {
-const err346 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29+"/labelSelector/matchLabels",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/properties/labelSelector/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err346];
-}
-else {
-vErrors.push(err346);
-}
-errors++;
-}
-}
-}
-else {
-const err347 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29+"/labelSelector",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/properties/labelSelector/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err347];
-}
-else {
-vErrors.push(err347);
-}
-errors++;
-}
-}
-if(data260.matchLabelKeys !== undefined){
-let data270 = data260.matchLabelKeys;
-if(Array.isArray(data270)){
-const len32 = data270.length;
-for(let i32=0; i32<len32; i32++){
-if(typeof data270[i32] !== "string"){
-const err348 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29+"/matchLabelKeys/" + i32,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/properties/matchLabelKeys/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err348];
-}
-else {
-vErrors.push(err348);
-}
-errors++;
-}
-}
-}
-else {
-const err349 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29+"/matchLabelKeys",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/properties/matchLabelKeys/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err349];
-}
-else {
-vErrors.push(err349);
-}
-errors++;
-}
-}
-if(data260.maxSkew !== undefined){
-let data272 = data260.maxSkew;
-if(!(((typeof data272 == "number") && (!(data272 % 1) && !isNaN(data272))) && (isFinite(data272)))){
-const err350 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29+"/maxSkew",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/properties/maxSkew/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err350];
-}
-else {
-vErrors.push(err350);
-}
-errors++;
-}
-}
-if(data260.minDomains !== undefined){
-let data273 = data260.minDomains;
-if(!(((typeof data273 == "number") && (!(data273 % 1) && !isNaN(data273))) && (isFinite(data273)))){
-const err351 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29+"/minDomains",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/properties/minDomains/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err351];
-}
-else {
-vErrors.push(err351);
-}
-errors++;
-}
-}
-if(data260.nodeAffinityPolicy !== undefined){
-if(typeof data260.nodeAffinityPolicy !== "string"){
-const err352 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29+"/nodeAffinityPolicy",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/properties/nodeAffinityPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err352];
-}
-else {
-vErrors.push(err352);
-}
-errors++;
-}
-}
-if(data260.nodeTaintsPolicy !== undefined){
-if(typeof data260.nodeTaintsPolicy !== "string"){
-const err353 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29+"/nodeTaintsPolicy",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/properties/nodeTaintsPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err353];
-}
-else {
-vErrors.push(err353);
-}
-errors++;
-}
-}
-if(data260.topologyKey !== undefined){
-if(typeof data260.topologyKey !== "string"){
-const err354 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29+"/topologyKey",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/properties/topologyKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err354];
-}
-else {
-vErrors.push(err354);
-}
-errors++;
-}
-}
-if(data260.whenUnsatisfiable !== undefined){
-if(typeof data260.whenUnsatisfiable !== "string"){
-const err355 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29+"/whenUnsatisfiable",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/properties/whenUnsatisfiable/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err355];
-}
-else {
-vErrors.push(err355);
-}
-errors++;
-}
-}
-}
-else {
-const err356 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints/" + i29,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err356];
-}
-else {
-vErrors.push(err356);
-}
-errors++;
-}
-}
-const listErrors10 = func8(data259, "map", ["topologyKey","whenUnsatisfiable"], instancePath+"/spec/template/spec/topologySpreadConstraints", "#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/x-kubernetes-list-type");
-if(listErrors10 !== null){
-vErrors = vErrors === null ? listErrors10 : vErrors.concat(listErrors10);
-errors = vErrors.length;
-}
-}
-else {
-const err357 = {instancePath:instancePath+"/spec/template/spec/topologySpreadConstraints",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/topologySpreadConstraints/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err357];
-}
-else {
-vErrors.push(err357);
-}
-errors++;
-}
-}
-if(data92.volumes !== undefined){
-let data278 = data92.volumes;
-if(Array.isArray(data278)){
-const len33 = data278.length;
-for(let i33=0; i33<len33; i33++){
-let data279 = data278[i33];
-if(data279 && typeof data279 == "object" && !Array.isArray(data279)){
-if(data279.name === undefined){
-const err358 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err358];
-}
-else {
-vErrors.push(err358);
-}
-errors++;
-}
-for(const key62 in data279){
-if(!(func0.call(schema0.properties.spec.properties.template.properties.spec.properties.volumes.items.properties, key62))){
-const err359 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key62},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err359];
-}
-else {
-vErrors.push(err359);
-}
-errors++;
-}
-}
-if(data279.awsElasticBlockStore !== undefined){
-let data280 = data279.awsElasticBlockStore;
-if(data280 && typeof data280 == "object" && !Array.isArray(data280)){
-if(data280.volumeID === undefined){
-const err360 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/awsElasticBlockStore",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/awsElasticBlockStore/required",keyword:"required",params:{missingProperty: "volumeID"},message:"must have required property '"+"volumeID"+"'"};
-if(vErrors === null){
-vErrors = [err360];
-}
-else {
-vErrors.push(err360);
-}
-errors++;
-}
-for(const key63 in data280){
-if(!((((key63 === "fsType") || (key63 === "partition")) || (key63 === "readOnly")) || (key63 === "volumeID"))){
-const err361 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/awsElasticBlockStore",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/awsElasticBlockStore/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key63},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err361];
-}
-else {
-vErrors.push(err361);
-}
-errors++;
-}
-}
-if(data280.fsType !== undefined){
-if(typeof data280.fsType !== "string"){
-const err362 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/awsElasticBlockStore/fsType",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/awsElasticBlockStore/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err362];
-}
-else {
-vErrors.push(err362);
-}
-errors++;
-}
-}
-if(data280.partition !== undefined){
-let data282 = data280.partition;
-if(!(((typeof data282 == "number") && (!(data282 % 1) && !isNaN(data282))) && (isFinite(data282)))){
-const err363 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/awsElasticBlockStore/partition",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/awsElasticBlockStore/properties/partition/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err363];
-}
-else {
-vErrors.push(err363);
-}
-errors++;
-}
-}
-if(data280.readOnly !== undefined){
-if(typeof data280.readOnly !== "boolean"){
-const err364 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/awsElasticBlockStore/readOnly",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/awsElasticBlockStore/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err364];
-}
-else {
-vErrors.push(err364);
-}
-errors++;
-}
-}
-if(data280.volumeID !== undefined){
-if(typeof data280.volumeID !== "string"){
-const err365 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/awsElasticBlockStore/volumeID",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/awsElasticBlockStore/properties/volumeID/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err365];
-}
-else {
-vErrors.push(err365);
-}
-errors++;
-}
-}
-}
-else {
-const err366 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/awsElasticBlockStore",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/awsElasticBlockStore/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err366];
-}
-else {
-vErrors.push(err366);
-}
-errors++;
-}
-}
-if(data279.azureDisk !== undefined){
-let data285 = data279.azureDisk;
-if(data285 && typeof data285 == "object" && !Array.isArray(data285)){
-if(data285.diskName === undefined){
-const err367 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/azureDisk",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/azureDisk/required",keyword:"required",params:{missingProperty: "diskName"},message:"must have required property '"+"diskName"+"'"};
-if(vErrors === null){
-vErrors = [err367];
-}
-else {
-vErrors.push(err367);
-}
-errors++;
-}
-if(data285.diskURI === undefined){
-const err368 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/azureDisk",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/azureDisk/required",keyword:"required",params:{missingProperty: "diskURI"},message:"must have required property '"+"diskURI"+"'"};
-if(vErrors === null){
-vErrors = [err368];
-}
-else {
-vErrors.push(err368);
-}
-errors++;
-}
-for(const key64 in data285){
-if(!((((((key64 === "cachingMode") || (key64 === "diskName")) || (key64 === "diskURI")) || (key64 === "fsType")) || (key64 === "kind")) || (key64 === "readOnly"))){
-const err369 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/azureDisk",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/azureDisk/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key64},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err369];
-}
-else {
-vErrors.push(err369);
-}
-errors++;
-}
-}
-if(data285.cachingMode !== undefined){
-if(typeof data285.cachingMode !== "string"){
-const err370 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/azureDisk/cachingMode",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/azureDisk/properties/cachingMode/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err370];
-}
-else {
-vErrors.push(err370);
-}
-errors++;
-}
-}
-if(data285.diskName !== undefined){
-if(typeof data285.diskName !== "string"){
-const err371 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/azureDisk/diskName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/azureDisk/properties/diskName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err371];
-}
-else {
-vErrors.push(err371);
-}
-errors++;
-}
-}
-if(data285.diskURI !== undefined){
-if(typeof data285.diskURI !== "string"){
-const err372 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/azureDisk/diskURI",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/azureDisk/properties/diskURI/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err372];
-}
-else {
-vErrors.push(err372);
-}
-errors++;
-}
-}
-if(data285.fsType !== undefined){
-if(typeof data285.fsType !== "string"){
-const err373 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/azureDisk/fsType",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/azureDisk/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err373];
-}
-else {
-vErrors.push(err373);
-}
-errors++;
-}
-}
-if(data285.kind !== undefined){
-if(typeof data285.kind !== "string"){
-const err374 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/azureDisk/kind",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/azureDisk/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err374];
-}
-else {
-vErrors.push(err374);
-}
-errors++;
-}
-}
-if(data285.readOnly !== undefined){
-if(typeof data285.readOnly !== "boolean"){
-const err375 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/azureDisk/readOnly",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/azureDisk/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err375];
-}
-else {
-vErrors.push(err375);
-}
-errors++;
-}
-}
-}
-else {
-const err376 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/azureDisk",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/azureDisk/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err376];
-}
-else {
-vErrors.push(err376);
-}
-errors++;
-}
-}
-if(data279.azureFile !== undefined){
-let data292 = data279.azureFile;
-if(data292 && typeof data292 == "object" && !Array.isArray(data292)){
-if(data292.secretName === undefined){
-const err377 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/azureFile",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/azureFile/required",keyword:"required",params:{missingProperty: "secretName"},message:"must have required property '"+"secretName"+"'"};
-if(vErrors === null){
-vErrors = [err377];
-}
-else {
-vErrors.push(err377);
-}
-errors++;
-}
-if(data292.shareName === undefined){
-const err378 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/azureFile",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/azureFile/required",keyword:"required",params:{missingProperty: "shareName"},message:"must have required property '"+"shareName"+"'"};
-if(vErrors === null){
-vErrors = [err378];
-}
-else {
-vErrors.push(err378);
-}
-errors++;
-}
-for(const key65 in data292){
-if(!(((key65 === "readOnly") || (key65 === "secretName")) || (key65 === "shareName"))){
-const err379 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/azureFile",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/azureFile/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key65},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err379];
-}
-else {
-vErrors.push(err379);
-}
-errors++;
-}
-}
-if(data292.readOnly !== undefined){
-if(typeof data292.readOnly !== "boolean"){
-const err380 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/azureFile/readOnly",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/azureFile/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err380];
-}
-else {
-vErrors.push(err380);
-}
-errors++;
-}
-}
-if(data292.secretName !== undefined){
-if(typeof data292.secretName !== "string"){
-const err381 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/azureFile/secretName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/azureFile/properties/secretName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err381];
-}
-else {
-vErrors.push(err381);
-}
-errors++;
-}
-}
-if(data292.shareName !== undefined){
-if(typeof data292.shareName !== "string"){
-const err382 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/azureFile/shareName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/azureFile/properties/shareName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err382];
-}
-else {
-vErrors.push(err382);
-}
-errors++;
-}
-}
-}
-else {
-const err383 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/azureFile",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/azureFile/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err383];
-}
-else {
-vErrors.push(err383);
-}
-errors++;
-}
-}
-if(data279.cephfs !== undefined){
-let data296 = data279.cephfs;
-if(data296 && typeof data296 == "object" && !Array.isArray(data296)){
-if(data296.monitors === undefined){
-const err384 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/cephfs",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/cephfs/required",keyword:"required",params:{missingProperty: "monitors"},message:"must have required property '"+"monitors"+"'"};
-if(vErrors === null){
-vErrors = [err384];
-}
-else {
-vErrors.push(err384);
-}
-errors++;
-}
-for(const key66 in data296){
-if(!((((((key66 === "monitors") || (key66 === "path")) || (key66 === "readOnly")) || (key66 === "secretFile")) || (key66 === "secretRef")) || (key66 === "user"))){
-const err385 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/cephfs",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/cephfs/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key66},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err385];
-}
-else {
-vErrors.push(err385);
-}
-errors++;
-}
-}
-if(data296.monitors !== undefined){
-let data297 = data296.monitors;
-if(Array.isArray(data297)){
-const len34 = data297.length;
-for(let i34=0; i34<len34; i34++){
-if(typeof data297[i34] !== "string"){
-const err386 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/cephfs/monitors/" + i34,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/cephfs/properties/monitors/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err386];
-}
-else {
-vErrors.push(err386);
-}
-errors++;
-}
-}
-}
-else {
-const err387 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/cephfs/monitors",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/cephfs/properties/monitors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err387];
-}
-else {
-vErrors.push(err387);
-}
-errors++;
-}
-}
-if(data296.path !== undefined){
-if(typeof data296.path !== "string"){
-const err388 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/cephfs/path",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/cephfs/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err388];
-}
-else {
-vErrors.push(err388);
-}
-errors++;
-}
-}
-if(data296.readOnly !== undefined){
-if(typeof data296.readOnly !== "boolean"){
-const err389 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/cephfs/readOnly",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/cephfs/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err389];
-}
-else {
-vErrors.push(err389);
-}
-errors++;
-}
-}
-if(data296.secretFile !== undefined){
-if(typeof data296.secretFile !== "string"){
-const err390 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/cephfs/secretFile",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/cephfs/properties/secretFile/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err390];
-}
-else {
-vErrors.push(err390);
-}
-errors++;
-}
-}
-if(data296.secretRef !== undefined){
-let data302 = data296.secretRef;
-if(data302 && typeof data302 == "object" && !Array.isArray(data302)){
-for(const key67 in data302){
-if(!(key67 === "name")){
-const err391 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/cephfs/secretRef",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/cephfs/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key67},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err391];
-}
-else {
-vErrors.push(err391);
-}
-errors++;
-}
-}
-if(data302.name !== undefined){
-if(typeof data302.name !== "string"){
-const err392 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/cephfs/secretRef/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/cephfs/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err392];
-}
-else {
-vErrors.push(err392);
-}
-errors++;
-}
-}
-}
-else {
-const err393 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/cephfs/secretRef",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/cephfs/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err393];
-}
-else {
-vErrors.push(err393);
-}
-errors++;
-}
-}
-if(data296.user !== undefined){
-if(typeof data296.user !== "string"){
-const err394 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/cephfs/user",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/cephfs/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err394];
-}
-else {
-vErrors.push(err394);
-}
-errors++;
-}
-}
-}
-else {
-const err395 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/cephfs",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/cephfs/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err395];
-}
-else {
-vErrors.push(err395);
-}
-errors++;
-}
-}
-if(data279.cinder !== undefined){
-let data305 = data279.cinder;
-if(data305 && typeof data305 == "object" && !Array.isArray(data305)){
-if(data305.volumeID === undefined){
-const err396 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/cinder",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/cinder/required",keyword:"required",params:{missingProperty: "volumeID"},message:"must have required property '"+"volumeID"+"'"};
-if(vErrors === null){
-vErrors = [err396];
-}
-else {
-vErrors.push(err396);
-}
-errors++;
-}
-for(const key68 in data305){
-if(!((((key68 === "fsType") || (key68 === "readOnly")) || (key68 === "secretRef")) || (key68 === "volumeID"))){
-const err397 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/cinder",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/cinder/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key68},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err397];
-}
-else {
-vErrors.push(err397);
-}
-errors++;
-}
-}
-if(data305.fsType !== undefined){
-if(typeof data305.fsType !== "string"){
-const err398 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/cinder/fsType",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/cinder/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err398];
-}
-else {
-vErrors.push(err398);
-}
-errors++;
-}
-}
-if(data305.readOnly !== undefined){
-if(typeof data305.readOnly !== "boolean"){
-const err399 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/cinder/readOnly",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/cinder/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err399];
-}
-else {
-vErrors.push(err399);
-}
-errors++;
-}
-}
-if(data305.secretRef !== undefined){
-let data308 = data305.secretRef;
-if(data308 && typeof data308 == "object" && !Array.isArray(data308)){
-for(const key69 in data308){
-if(!(key69 === "name")){
-const err400 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/cinder/secretRef",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/cinder/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key69},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err400];
-}
-else {
-vErrors.push(err400);
-}
-errors++;
-}
-}
-if(data308.name !== undefined){
-if(typeof data308.name !== "string"){
-const err401 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/cinder/secretRef/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/cinder/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err401];
-}
-else {
-vErrors.push(err401);
-}
-errors++;
-}
-}
-}
-else {
-const err402 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/cinder/secretRef",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/cinder/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err402];
-}
-else {
-vErrors.push(err402);
-}
-errors++;
-}
-}
-if(data305.volumeID !== undefined){
-if(typeof data305.volumeID !== "string"){
-const err403 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/cinder/volumeID",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/cinder/properties/volumeID/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err403];
-}
-else {
-vErrors.push(err403);
-}
-errors++;
-}
-}
-}
-else {
-const err404 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/cinder",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/cinder/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err404];
-}
-else {
-vErrors.push(err404);
-}
-errors++;
-}
-}
-if(data279.configMap !== undefined){
-let data311 = data279.configMap;
-if(data311 && typeof data311 == "object" && !Array.isArray(data311)){
-for(const key70 in data311){
-if(!((((key70 === "defaultMode") || (key70 === "items")) || (key70 === "name")) || (key70 === "optional"))){
-const err405 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/configMap",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/configMap/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key70},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err405];
-}
-else {
-vErrors.push(err405);
-}
-errors++;
-}
-}
-if(data311.defaultMode !== undefined){
-let data312 = data311.defaultMode;
-if(!(((typeof data312 == "number") && (!(data312 % 1) && !isNaN(data312))) && (isFinite(data312)))){
-const err406 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/configMap/defaultMode",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/configMap/properties/defaultMode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err406];
-}
-else {
-vErrors.push(err406);
-}
-errors++;
-}
-}
-if(data311.items !== undefined){
-let data313 = data311.items;
-if(Array.isArray(data313)){
-const len35 = data313.length;
-for(let i35=0; i35<len35; i35++){
-let data314 = data313[i35];
-if(data314 && typeof data314 == "object" && !Array.isArray(data314)){
-if(data314.key === undefined){
-const err407 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/configMap/items/" + i35,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/configMap/properties/items/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err407];
-}
-else {
-vErrors.push(err407);
-}
-errors++;
-}
-if(data314.path === undefined){
-const err408 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/configMap/items/" + i35,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/configMap/properties/items/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
-if(vErrors === null){
-vErrors = [err408];
-}
-else {
-vErrors.push(err408);
-}
-errors++;
-}
-for(const key71 in data314){
-if(!(((key71 === "key") || (key71 === "mode")) || (key71 === "path"))){
-const err409 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/configMap/items/" + i35,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/configMap/properties/items/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key71},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err409];
-}
-else {
-vErrors.push(err409);
-}
-errors++;
-}
-}
-if(data314.key !== undefined){
-if(typeof data314.key !== "string"){
-const err410 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/configMap/items/" + i35+"/key",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/configMap/properties/items/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err410];
-}
-else {
-vErrors.push(err410);
-}
-errors++;
-}
-}
-if(data314.mode !== undefined){
-let data316 = data314.mode;
-if(!(((typeof data316 == "number") && (!(data316 % 1) && !isNaN(data316))) && (isFinite(data316)))){
-const err411 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/configMap/items/" + i35+"/mode",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/configMap/properties/items/items/properties/mode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err411];
-}
-else {
-vErrors.push(err411);
-}
-errors++;
-}
-}
-if(data314.path !== undefined){
-if(typeof data314.path !== "string"){
-const err412 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/configMap/items/" + i35+"/path",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/configMap/properties/items/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err412];
-}
-else {
-vErrors.push(err412);
-}
-errors++;
-}
-}
-}
-else {
-const err413 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/configMap/items/" + i35,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/configMap/properties/items/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err413];
-}
-else {
-vErrors.push(err413);
-}
-errors++;
-}
-}
-}
-else {
-const err414 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/configMap/items",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/configMap/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err414];
-}
-else {
-vErrors.push(err414);
-}
-errors++;
-}
-}
-if(data311.name !== undefined){
-if(typeof data311.name !== "string"){
-const err415 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/configMap/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/configMap/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err415];
-}
-else {
-vErrors.push(err415);
-}
-errors++;
-}
-}
-if(data311.optional !== undefined){
-if(typeof data311.optional !== "boolean"){
-const err416 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/configMap/optional",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/configMap/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err416];
-}
-else {
-vErrors.push(err416);
-}
-errors++;
-}
-}
-}
-else {
-const err417 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/configMap",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/configMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err417];
-}
-else {
-vErrors.push(err417);
-}
-errors++;
-}
-}
-if(data279.csi !== undefined){
-let data320 = data279.csi;
-if(data320 && typeof data320 == "object" && !Array.isArray(data320)){
-if(data320.driver === undefined){
-const err418 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/csi",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/csi/required",keyword:"required",params:{missingProperty: "driver"},message:"must have required property '"+"driver"+"'"};
-if(vErrors === null){
-vErrors = [err418];
-}
-else {
-vErrors.push(err418);
-}
-errors++;
-}
-for(const key72 in data320){
-if(!(((((key72 === "driver") || (key72 === "fsType")) || (key72 === "nodePublishSecretRef")) || (key72 === "readOnly")) || (key72 === "volumeAttributes"))){
-const err419 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/csi",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/csi/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key72},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err419];
-}
-else {
-vErrors.push(err419);
-}
-errors++;
-}
-}
-if(data320.driver !== undefined){
-if(typeof data320.driver !== "string"){
-const err420 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/csi/driver",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/csi/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err420];
-}
-else {
-vErrors.push(err420);
-}
-errors++;
-}
-}
-if(data320.fsType !== undefined){
-if(typeof data320.fsType !== "string"){
-const err421 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/csi/fsType",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/csi/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err421];
-}
-else {
-vErrors.push(err421);
-}
-errors++;
-}
-}
-if(data320.nodePublishSecretRef !== undefined){
-let data323 = data320.nodePublishSecretRef;
-if(data323 && typeof data323 == "object" && !Array.isArray(data323)){
-for(const key73 in data323){
-if(!(key73 === "name")){
-const err422 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/csi/nodePublishSecretRef",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/csi/properties/nodePublishSecretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key73},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err422];
-}
-else {
-vErrors.push(err422);
-}
-errors++;
-}
-}
-if(data323.name !== undefined){
-if(typeof data323.name !== "string"){
-const err423 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/csi/nodePublishSecretRef/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/csi/properties/nodePublishSecretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err423];
-}
-else {
-vErrors.push(err423);
-}
-errors++;
-}
-}
-}
-else {
-const err424 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/csi/nodePublishSecretRef",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/csi/properties/nodePublishSecretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err424];
-}
-else {
-vErrors.push(err424);
-}
-errors++;
-}
-}
-if(data320.readOnly !== undefined){
-if(typeof data320.readOnly !== "boolean"){
-const err425 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/csi/readOnly",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/csi/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err425];
-}
-else {
-vErrors.push(err425);
-}
-errors++;
-}
-}
-if(data320.volumeAttributes !== undefined){
-let data326 = data320.volumeAttributes;
-if(data326 && typeof data326 == "object" && !Array.isArray(data326)){
-for(const key74 in data326){
-if(typeof data326[key74] !== "string"){
-const err426 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/csi/volumeAttributes/" + key74.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/csi/properties/volumeAttributes/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err426];
-}
-else {
-vErrors.push(err426);
-}
-errors++;
-}
-}
-}
-else {
-const err427 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/csi/volumeAttributes",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/csi/properties/volumeAttributes/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err427];
-}
-else {
-vErrors.push(err427);
-}
-errors++;
-}
-}
-}
-else {
-const err428 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/csi",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/csi/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err428];
-}
-else {
-vErrors.push(err428);
-}
-errors++;
-}
-}
-if(data279.downwardAPI !== undefined){
-let data328 = data279.downwardAPI;
-if(data328 && typeof data328 == "object" && !Array.isArray(data328)){
-for(const key75 in data328){
-if(!((key75 === "defaultMode") || (key75 === "items"))){
-const err429 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/downwardAPI",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/downwardAPI/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key75},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err429];
-}
-else {
-vErrors.push(err429);
-}
-errors++;
-}
-}
-if(data328.defaultMode !== undefined){
-let data329 = data328.defaultMode;
-if(!(((typeof data329 == "number") && (!(data329 % 1) && !isNaN(data329))) && (isFinite(data329)))){
-const err430 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/downwardAPI/defaultMode",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/downwardAPI/properties/defaultMode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err430];
-}
-else {
-vErrors.push(err430);
-}
-errors++;
-}
-}
-if(data328.items !== undefined){
-if(!(validate69(data328.items, {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/downwardAPI/items",parentData:data328,parentDataProperty:"items",rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err431 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/downwardAPI",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/downwardAPI/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err431];
-}
-else {
-vErrors.push(err431);
-}
-errors++;
-}
-}
-if(data279.emptyDir !== undefined){
-let data331 = data279.emptyDir;
-if(data331 && typeof data331 == "object" && !Array.isArray(data331)){
-for(const key76 in data331){
-if(!((key76 === "medium") || (key76 === "sizeLimit"))){
-const err432 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/emptyDir",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/emptyDir/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key76},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err432];
-}
-else {
-vErrors.push(err432);
-}
-errors++;
-}
-}
-if(data331.medium !== undefined){
-if(typeof data331.medium !== "string"){
-const err433 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/emptyDir/medium",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/emptyDir/properties/medium/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err433];
-}
-else {
-vErrors.push(err433);
-}
-errors++;
-}
-}
-if(data331.sizeLimit !== undefined){
-let data333 = data331.sizeLimit;
-if((!(((typeof data333 == "number") && (!(data333 % 1) && !isNaN(data333))) && (isFinite(data333)))) && (typeof data333 !== "string")){
-const err434 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/emptyDir/sizeLimit",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/emptyDir/properties/sizeLimit/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.spec.properties.volumes.items.properties.emptyDir.properties.sizeLimit.type},message:"must be integer,string"};
-if(vErrors === null){
-vErrors = [err434];
-}
-else {
-vErrors.push(err434);
-}
-errors++;
-}
-if(typeof data333 === "string"){
-if(!pattern2.test(data333)){
-const err435 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/emptyDir/sizeLimit",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/emptyDir/properties/sizeLimit/pattern",keyword:"pattern",params:{pattern: "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"},message:"must match pattern \""+"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"+"\""};
-if(vErrors === null){
-vErrors = [err435];
-}
-else {
-vErrors.push(err435);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err436 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/emptyDir",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/emptyDir/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err436];
-}
-else {
-vErrors.push(err436);
-}
-errors++;
-}
-}
-if(data279.ephemeral !== undefined){
-let data334 = data279.ephemeral;
-if(data334 && typeof data334 == "object" && !Array.isArray(data334)){
-for(const key77 in data334){
-if(!(key77 === "volumeClaimTemplate")){
-const err437 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key77},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err437];
-}
-else {
-vErrors.push(err437);
-}
-errors++;
-}
-}
-if(data334.volumeClaimTemplate !== undefined){
-let data335 = data334.volumeClaimTemplate;
-if(data335 && typeof data335 == "object" && !Array.isArray(data335)){
-if(data335.spec === undefined){
-const err438 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'"};
-if(vErrors === null){
-vErrors = [err438];
-}
-else {
-vErrors.push(err438);
-}
-errors++;
-}
-for(const key78 in data335){
-if(!((key78 === "metadata") || (key78 === "spec"))){
-const err439 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key78},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err439];
-}
-else {
-vErrors.push(err439);
-}
-errors++;
-}
-}
-if(data335.metadata !== undefined){
-let data336 = data335.metadata;
-if(data336 && typeof data336 == "object" && !Array.isArray(data336)){
-for(const key79 in data336){
-const err440 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/metadata",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key79},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err440];
-}
-else {
-vErrors.push(err440);
-}
-errors++;
-}
-}
-else {
-const err441 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/metadata",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err441];
-}
-else {
-vErrors.push(err441);
-}
-errors++;
-}
-}
-if(data335.spec !== undefined){
-let data337 = data335.spec;
-if(data337 && typeof data337 == "object" && !Array.isArray(data337)){
-for(const key80 in data337){
-if(!(func0.call(schema0.properties.spec.properties.template.properties.spec.properties.volumes.items.properties.ephemeral.properties.volumeClaimTemplate.properties.spec.properties, key80))){
-const err442 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key80},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err442];
-}
-else {
-vErrors.push(err442);
-}
-errors++;
-}
-}
-if(data337.accessModes !== undefined){
-let data338 = data337.accessModes;
-if(Array.isArray(data338)){
-const len36 = data338.length;
-for(let i36=0; i36<len36; i36++){
-if(typeof data338[i36] !== "string"){
-const err443 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/accessModes/" + i36,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/accessModes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err443];
-}
-else {
-vErrors.push(err443);
-}
-errors++;
-}
-}
-}
-else {
-const err444 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/accessModes",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/accessModes/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err444];
-}
-else {
-vErrors.push(err444);
-}
-errors++;
-}
-}
-if(data337.dataSource !== undefined){
-let data340 = data337.dataSource;
-if(data340 && typeof data340 == "object" && !Array.isArray(data340)){
-if(data340.kind === undefined){
-const err445 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/dataSource",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSource/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
-if(vErrors === null){
-vErrors = [err445];
-}
-else {
-vErrors.push(err445);
-}
-errors++;
-}
-if(data340.name === undefined){
-const err446 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/dataSource",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSource/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err446];
-}
-else {
-vErrors.push(err446);
-}
-errors++;
-}
-for(const key81 in data340){
-if(!(((key81 === "apiGroup") || (key81 === "kind")) || (key81 === "name"))){
-const err447 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/dataSource",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key81},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err447];
-}
-else {
-vErrors.push(err447);
-}
-errors++;
-}
-}
-if(data340.apiGroup !== undefined){
-if(typeof data340.apiGroup !== "string"){
-const err448 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/dataSource/apiGroup",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSource/properties/apiGroup/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err448];
-}
-else {
-vErrors.push(err448);
-}
-errors++;
-}
-}
-if(data340.kind !== undefined){
-if(typeof data340.kind !== "string"){
-const err449 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/dataSource/kind",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSource/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err449];
-}
-else {
-vErrors.push(err449);
-}
-errors++;
-}
-}
-if(data340.name !== undefined){
-if(typeof data340.name !== "string"){
-const err450 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/dataSource/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSource/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err450];
-}
-else {
-vErrors.push(err450);
-}
-errors++;
-}
-}
-}
-else {
-const err451 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/dataSource",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSource/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err451];
-}
-else {
-vErrors.push(err451);
-}
-errors++;
-}
-}
-if(data337.dataSourceRef !== undefined){
-let data344 = data337.dataSourceRef;
-if(data344 && typeof data344 == "object" && !Array.isArray(data344)){
-if(data344.kind === undefined){
-const err452 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/dataSourceRef",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSourceRef/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
-if(vErrors === null){
-vErrors = [err452];
-}
-else {
-vErrors.push(err452);
-}
-errors++;
-}
-if(data344.name === undefined){
-const err453 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/dataSourceRef",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSourceRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err453];
-}
-else {
-vErrors.push(err453);
-}
-errors++;
-}
-for(const key82 in data344){
-if(!((((key82 === "apiGroup") || (key82 === "kind")) || (key82 === "name")) || (key82 === "namespace"))){
-const err454 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/dataSourceRef",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSourceRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key82},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err454];
-}
-else {
-vErrors.push(err454);
-}
-errors++;
-}
-}
-if(data344.apiGroup !== undefined){
-if(typeof data344.apiGroup !== "string"){
-const err455 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/dataSourceRef/apiGroup",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSourceRef/properties/apiGroup/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err455];
-}
-else {
-vErrors.push(err455);
-}
-errors++;
-}
-}
-if(data344.kind !== undefined){
-if(typeof data344.kind !== "string"){
-const err456 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/dataSourceRef/kind",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSourceRef/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err456];
-}
-else {
-vErrors.push(err456);
-}
-errors++;
-}
-}
-if(data344.name !== undefined){
-if(typeof data344.name !== "string"){
-const err457 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/dataSourceRef/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSourceRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err457];
-}
-else {
-vErrors.push(err457);
-}
-errors++;
-}
-}
-if(data344.namespace !== undefined){
-if(typeof data344.namespace !== "string"){
-const err458 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/dataSourceRef/namespace",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSourceRef/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err458];
-}
-else {
-vErrors.push(err458);
-}
-errors++;
-}
-}
-}
-else {
-const err459 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/dataSourceRef",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/dataSourceRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err459];
-}
-else {
-vErrors.push(err459);
-}
-errors++;
-}
-}
-if(data337.resources !== undefined){
-let data349 = data337.resources;
-if(data349 && typeof data349 == "object" && !Array.isArray(data349)){
-for(const key83 in data349){
-if(!((key83 === "limits") || (key83 === "requests"))){
-const err460 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/resources",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/resources/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key83},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err460];
-}
-else {
-vErrors.push(err460);
-}
-errors++;
-}
-}
-if(data349.limits !== undefined){
-let data350 = data349.limits;
-if(data350 && typeof data350 == "object" && !Array.isArray(data350)){
-for(const key84 in data350){
-let data351 = data350[key84];
-if((!(((typeof data351 == "number") && (!(data351 % 1) && !isNaN(data351))) && (isFinite(data351)))) && (typeof data351 !== "string")){
-const err461 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/resources/limits/" + key84.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/resources/properties/limits/additionalProperties/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.spec.properties.volumes.items.properties.ephemeral.properties.volumeClaimTemplate.properties.spec.properties.resources.properties.limits.additionalProperties.type},message:"must be integer,string"};
-if(vErrors === null){
-vErrors = [err461];
-}
-else {
-vErrors.push(err461);
-}
-errors++;
-}
-if(typeof data351 === "string"){
-if(!pattern2.test(data351)){
-const err462 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/resources/limits/" + key84.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/resources/properties/limits/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"},message:"must match pattern \""+"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"+"\""};
-if(vErrors === null){
-vErrors = [err462];
-}
-else {
-vErrors.push(err462);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err463 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/resources/limits",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/resources/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err463];
-}
-else {
-vErrors.push(err463);
-}
-errors++;
-}
-}
-if(data349.requests !== undefined){
-let data352 = data349.requests;
-if(data352 && typeof data352 == "object" && !Array.isArray(data352)){
-for(const key85 in data352){
-let data353 = data352[key85];
-if((!(((typeof data353 == "number") && (!(data353 % 1) && !isNaN(data353))) && (isFinite(data353)))) && (typeof data353 !== "string")){
-const err464 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/resources/requests/" + key85.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/resources/properties/requests/additionalProperties/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.spec.properties.volumes.items.properties.ephemeral.properties.volumeClaimTemplate.properties.spec.properties.resources.properties.requests.additionalProperties.type},message:"must be integer,string"};
-if(vErrors === null){
-vErrors = [err464];
-}
-else {
-vErrors.push(err464);
-}
-errors++;
-}
-if(typeof data353 === "string"){
-if(!pattern2.test(data353)){
-const err465 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/resources/requests/" + key85.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/resources/properties/requests/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"},message:"must match pattern \""+"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$"+"\""};
-if(vErrors === null){
-vErrors = [err465];
-}
-else {
-vErrors.push(err465);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err466 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/resources/requests",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/resources/properties/requests/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err466];
-}
-else {
-vErrors.push(err466);
-}
-errors++;
-}
-}
-}
-else {
-const err467 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/resources",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/resources/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err467];
-}
-else {
-vErrors.push(err467);
-}
-errors++;
-}
-}
-if(data337.selector !== undefined){
-let data354 = data337.selector;
-if(data354 && typeof data354 == "object" && !Array.isArray(data354)){
-for(const key86 in data354){
-if(!((key86 === "matchExpressions") || (key86 === "matchLabels"))){
-const err468 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/selector",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key86},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err468];
-}
-else {
-vErrors.push(err468);
-}
-errors++;
-}
-}
-if(data354.matchExpressions !== undefined){
-let data355 = data354.matchExpressions;
-if(Array.isArray(data355)){
-const len37 = data355.length;
-for(let i37=0; i37<len37; i37++){
-let data356 = data355[i37];
-if(data356 && typeof data356 == "object" && !Array.isArray(data356)){
-if(data356.key === undefined){
-const err469 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/selector/matchExpressions/" + i37,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err469];
-}
-else {
-vErrors.push(err469);
-}
-errors++;
-}
-if(data356.operator === undefined){
-const err470 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/selector/matchExpressions/" + i37,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
-if(vErrors === null){
-vErrors = [err470];
-}
-else {
-vErrors.push(err470);
-}
-errors++;
-}
-for(const key87 in data356){
-if(!(((key87 === "key") || (key87 === "operator")) || (key87 === "values"))){
-const err471 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/selector/matchExpressions/" + i37,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/properties/matchExpressions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key87},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err471];
-}
-else {
-vErrors.push(err471);
-}
-errors++;
-}
-}
-if(data356.key !== undefined){
-if(typeof data356.key !== "string"){
-const err472 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/selector/matchExpressions/" + i37+"/key",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/properties/matchExpressions/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err472];
-}
-else {
-vErrors.push(err472);
-}
-errors++;
-}
-}
-if(data356.operator !== undefined){
-if(typeof data356.operator !== "string"){
-const err473 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/selector/matchExpressions/" + i37+"/operator",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/properties/matchExpressions/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err473];
-}
-else {
-vErrors.push(err473);
-}
-errors++;
-}
-}
-if(data356.values !== undefined){
-let data359 = data356.values;
-if(Array.isArray(data359)){
-const len38 = data359.length;
-for(let i38=0; i38<len38; i38++){
-if(typeof data359[i38] !== "string"){
-const err474 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/selector/matchExpressions/" + i37+"/values/" + i38,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/properties/matchExpressions/items/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err474];
-}
-else {
-vErrors.push(err474);
-}
-errors++;
-}
-}
-}
-else {
-const err475 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/selector/matchExpressions/" + i37+"/values",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/properties/matchExpressions/items/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err475];
-}
-else {
-vErrors.push(err475);
-}
-errors++;
-}
-}
-}
-else {
-const err476 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/selector/matchExpressions/" + i37,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/properties/matchExpressions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err476];
-}
-else {
-vErrors.push(err476);
-}
-errors++;
-}
-}
-}
-else {
-const err477 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/selector/matchExpressions",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err477];
-}
-else {
-vErrors.push(err477);
-}
-errors++;
-}
-}
-if(data354.matchLabels !== undefined){
-let data361 = data354.matchLabels;
-if(data361 && typeof data361 == "object" && !Array.isArray(data361)){
-for(const key88 in data361){
-if(typeof data361[key88] !== "string"){
-const err478 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/selector/matchLabels/" + key88.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err478];
-}
-else {
-vErrors.push(err478);
-}
-errors++;
-}
-}
-}
-else {
-const err479 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/selector/matchLabels",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err479];
-}
-else {
-vErrors.push(err479);
-}
-errors++;
-}
-}
-}
-else {
-const err480 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/selector",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/selector/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err480];
-}
-else {
-vErrors.push(err480);
-}
-errors++;
-}
-}
-if(data337.storageClassName !== undefined){
-if(typeof data337.storageClassName !== "string"){
-const err481 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/storageClassName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/storageClassName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err481];
-}
-else {
-vErrors.push(err481);
-}
-errors++;
-}
-}
-if(data337.volumeAttributesClassName !== undefined){
-if(typeof data337.volumeAttributesClassName !== "string"){
-const err482 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/volumeAttributesClassName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/volumeAttributesClassName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err482];
-}
-else {
-vErrors.push(err482);
-}
-errors++;
-}
-}
-if(data337.volumeMode !== undefined){
-if(typeof data337.volumeMode !== "string"){
-const err483 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/volumeMode",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/volumeMode/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err483];
-}
-else {
-vErrors.push(err483);
-}
-errors++;
-}
-}
-if(data337.volumeName !== undefined){
-if(typeof data337.volumeName !== "string"){
-const err484 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec/volumeName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/properties/volumeName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err484];
-}
-else {
-vErrors.push(err484);
-}
-errors++;
-}
-}
-}
-else {
-const err485 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate/spec",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err485];
-}
-else {
-vErrors.push(err485);
-}
-errors++;
-}
-}
-}
-else {
-const err486 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral/volumeClaimTemplate",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/properties/volumeClaimTemplate/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err486];
-}
-else {
-vErrors.push(err486);
-}
-errors++;
-}
-}
-}
-else {
-const err487 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/ephemeral",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/ephemeral/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err487];
-}
-else {
-vErrors.push(err487);
-}
-errors++;
-}
-}
-if(data279.fc !== undefined){
-let data367 = data279.fc;
-if(data367 && typeof data367 == "object" && !Array.isArray(data367)){
-for(const key89 in data367){
-if(!(((((key89 === "fsType") || (key89 === "lun")) || (key89 === "readOnly")) || (key89 === "targetWWNs")) || (key89 === "wwids"))){
-const err488 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/fc",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/fc/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key89},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err488];
-}
-else {
-vErrors.push(err488);
-}
-errors++;
-}
-}
-if(data367.fsType !== undefined){
-if(typeof data367.fsType !== "string"){
-const err489 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/fc/fsType",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/fc/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err489];
-}
-else {
-vErrors.push(err489);
-}
-errors++;
-}
-}
-if(data367.lun !== undefined){
-let data369 = data367.lun;
-if(!(((typeof data369 == "number") && (!(data369 % 1) && !isNaN(data369))) && (isFinite(data369)))){
-const err490 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/fc/lun",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/fc/properties/lun/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err490];
-}
-else {
-vErrors.push(err490);
-}
-errors++;
-}
-}
-if(data367.readOnly !== undefined){
-if(typeof data367.readOnly !== "boolean"){
-const err491 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/fc/readOnly",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/fc/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err491];
-}
-else {
-vErrors.push(err491);
-}
-errors++;
-}
-}
-if(data367.targetWWNs !== undefined){
-let data371 = data367.targetWWNs;
-if(Array.isArray(data371)){
-const len39 = data371.length;
-for(let i39=0; i39<len39; i39++){
-if(typeof data371[i39] !== "string"){
-const err492 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/fc/targetWWNs/" + i39,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/fc/properties/targetWWNs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err492];
-}
-else {
-vErrors.push(err492);
-}
-errors++;
-}
-}
-}
-else {
-const err493 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/fc/targetWWNs",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/fc/properties/targetWWNs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err493];
-}
-else {
-vErrors.push(err493);
-}
-errors++;
-}
-}
-if(data367.wwids !== undefined){
-let data373 = data367.wwids;
-if(Array.isArray(data373)){
-const len40 = data373.length;
-for(let i40=0; i40<len40; i40++){
-if(typeof data373[i40] !== "string"){
-const err494 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/fc/wwids/" + i40,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/fc/properties/wwids/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err494];
-}
-else {
-vErrors.push(err494);
-}
-errors++;
-}
-}
-}
-else {
-const err495 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/fc/wwids",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/fc/properties/wwids/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err495];
-}
-else {
-vErrors.push(err495);
-}
-errors++;
-}
-}
-}
-else {
-const err496 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/fc",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/fc/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err496];
-}
-else {
-vErrors.push(err496);
-}
-errors++;
-}
-}
-if(data279.flexVolume !== undefined){
-let data375 = data279.flexVolume;
-if(data375 && typeof data375 == "object" && !Array.isArray(data375)){
-if(data375.driver === undefined){
-const err497 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/flexVolume",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/flexVolume/required",keyword:"required",params:{missingProperty: "driver"},message:"must have required property '"+"driver"+"'"};
-if(vErrors === null){
-vErrors = [err497];
-}
-else {
-vErrors.push(err497);
-}
-errors++;
-}
-for(const key90 in data375){
-if(!(((((key90 === "driver") || (key90 === "fsType")) || (key90 === "options")) || (key90 === "readOnly")) || (key90 === "secretRef"))){
-const err498 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/flexVolume",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/flexVolume/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key90},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err498];
-}
-else {
-vErrors.push(err498);
-}
-errors++;
-}
-}
-if(data375.driver !== undefined){
-if(typeof data375.driver !== "string"){
-const err499 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/flexVolume/driver",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/flexVolume/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err499];
-}
-else {
-vErrors.push(err499);
-}
-errors++;
-}
-}
-if(data375.fsType !== undefined){
-if(typeof data375.fsType !== "string"){
-const err500 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/flexVolume/fsType",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/flexVolume/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err500];
-}
-else {
-vErrors.push(err500);
-}
-errors++;
-}
-}
-if(data375.options !== undefined){
-let data378 = data375.options;
-if(data378 && typeof data378 == "object" && !Array.isArray(data378)){
-for(const key91 in data378){
-if(typeof data378[key91] !== "string"){
-const err501 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/flexVolume/options/" + key91.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/flexVolume/properties/options/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err501];
-}
-else {
-vErrors.push(err501);
-}
-errors++;
-}
-}
-}
-else {
-const err502 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/flexVolume/options",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/flexVolume/properties/options/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err502];
-}
-else {
-vErrors.push(err502);
-}
-errors++;
-}
-}
-if(data375.readOnly !== undefined){
-if(typeof data375.readOnly !== "boolean"){
-const err503 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/flexVolume/readOnly",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/flexVolume/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err503];
-}
-else {
-vErrors.push(err503);
-}
-errors++;
-}
-}
-if(data375.secretRef !== undefined){
-let data381 = data375.secretRef;
-if(data381 && typeof data381 == "object" && !Array.isArray(data381)){
-for(const key92 in data381){
-if(!(key92 === "name")){
-const err504 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/flexVolume/secretRef",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/flexVolume/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key92},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err504];
-}
-else {
-vErrors.push(err504);
-}
-errors++;
-}
-}
-if(data381.name !== undefined){
-if(typeof data381.name !== "string"){
-const err505 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/flexVolume/secretRef/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/flexVolume/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err505];
-}
-else {
-vErrors.push(err505);
-}
-errors++;
-}
-}
-}
-else {
-const err506 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/flexVolume/secretRef",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/flexVolume/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err506];
-}
-else {
-vErrors.push(err506);
-}
-errors++;
-}
-}
-}
-else {
-const err507 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/flexVolume",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/flexVolume/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err507];
-}
-else {
-vErrors.push(err507);
-}
-errors++;
-}
-}
-if(data279.flocker !== undefined){
-let data383 = data279.flocker;
-if(data383 && typeof data383 == "object" && !Array.isArray(data383)){
-for(const key93 in data383){
-if(!((key93 === "datasetName") || (key93 === "datasetUUID"))){
-const err508 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/flocker",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/flocker/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key93},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err508];
-}
-else {
-vErrors.push(err508);
-}
-errors++;
-}
-}
-if(data383.datasetName !== undefined){
-if(typeof data383.datasetName !== "string"){
-const err509 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/flocker/datasetName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/flocker/properties/datasetName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err509];
-}
-else {
-vErrors.push(err509);
-}
-errors++;
-}
-}
-if(data383.datasetUUID !== undefined){
-if(typeof data383.datasetUUID !== "string"){
-const err510 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/flocker/datasetUUID",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/flocker/properties/datasetUUID/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err510];
-}
-else {
-vErrors.push(err510);
-}
-errors++;
-}
-}
-}
-else {
-const err511 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/flocker",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/flocker/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err511];
-}
-else {
-vErrors.push(err511);
-}
-errors++;
-}
-}
-if(data279.gcePersistentDisk !== undefined){
-let data386 = data279.gcePersistentDisk;
-if(data386 && typeof data386 == "object" && !Array.isArray(data386)){
-if(data386.pdName === undefined){
-const err512 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/gcePersistentDisk",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/gcePersistentDisk/required",keyword:"required",params:{missingProperty: "pdName"},message:"must have required property '"+"pdName"+"'"};
-if(vErrors === null){
-vErrors = [err512];
-}
-else {
-vErrors.push(err512);
-}
-errors++;
-}
-for(const key94 in data386){
-if(!((((key94 === "fsType") || (key94 === "partition")) || (key94 === "pdName")) || (key94 === "readOnly"))){
-const err513 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/gcePersistentDisk",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/gcePersistentDisk/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key94},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err513];
-}
-else {
-vErrors.push(err513);
-}
-errors++;
-}
-}
-if(data386.fsType !== undefined){
-if(typeof data386.fsType !== "string"){
-const err514 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/gcePersistentDisk/fsType",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/gcePersistentDisk/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err514];
-}
-else {
-vErrors.push(err514);
-}
-errors++;
-}
-}
-if(data386.partition !== undefined){
-let data388 = data386.partition;
-if(!(((typeof data388 == "number") && (!(data388 % 1) && !isNaN(data388))) && (isFinite(data388)))){
-const err515 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/gcePersistentDisk/partition",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/gcePersistentDisk/properties/partition/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err515];
-}
-else {
-vErrors.push(err515);
-}
-errors++;
-}
-}
-if(data386.pdName !== undefined){
-if(typeof data386.pdName !== "string"){
-const err516 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/gcePersistentDisk/pdName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/gcePersistentDisk/properties/pdName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err516];
-}
-else {
-vErrors.push(err516);
-}
-errors++;
-}
-}
-if(data386.readOnly !== undefined){
-if(typeof data386.readOnly !== "boolean"){
-const err517 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/gcePersistentDisk/readOnly",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/gcePersistentDisk/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err517];
-}
-else {
-vErrors.push(err517);
-}
-errors++;
-}
-}
-}
-else {
-const err518 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/gcePersistentDisk",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/gcePersistentDisk/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err518];
-}
-else {
-vErrors.push(err518);
-}
-errors++;
-}
-}
-if(data279.gitRepo !== undefined){
-let data391 = data279.gitRepo;
-if(data391 && typeof data391 == "object" && !Array.isArray(data391)){
-if(data391.repository === undefined){
-const err519 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/gitRepo",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/gitRepo/required",keyword:"required",params:{missingProperty: "repository"},message:"must have required property '"+"repository"+"'"};
-if(vErrors === null){
-vErrors = [err519];
-}
-else {
-vErrors.push(err519);
-}
-errors++;
-}
-for(const key95 in data391){
-if(!(((key95 === "directory") || (key95 === "repository")) || (key95 === "revision"))){
-const err520 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/gitRepo",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/gitRepo/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key95},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err520];
-}
-else {
-vErrors.push(err520);
-}
-errors++;
-}
-}
-if(data391.directory !== undefined){
-if(typeof data391.directory !== "string"){
-const err521 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/gitRepo/directory",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/gitRepo/properties/directory/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err521];
-}
-else {
-vErrors.push(err521);
-}
-errors++;
-}
-}
-if(data391.repository !== undefined){
-if(typeof data391.repository !== "string"){
-const err522 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/gitRepo/repository",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/gitRepo/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err522];
-}
-else {
-vErrors.push(err522);
-}
-errors++;
-}
-}
-if(data391.revision !== undefined){
-if(typeof data391.revision !== "string"){
-const err523 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/gitRepo/revision",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/gitRepo/properties/revision/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err523];
-}
-else {
-vErrors.push(err523);
-}
-errors++;
-}
-}
-}
-else {
-const err524 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/gitRepo",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/gitRepo/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err524];
-}
-else {
-vErrors.push(err524);
-}
-errors++;
-}
-}
-if(data279.glusterfs !== undefined){
-let data395 = data279.glusterfs;
-if(data395 && typeof data395 == "object" && !Array.isArray(data395)){
-if(data395.endpoints === undefined){
-const err525 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/glusterfs",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/glusterfs/required",keyword:"required",params:{missingProperty: "endpoints"},message:"must have required property '"+"endpoints"+"'"};
-if(vErrors === null){
-vErrors = [err525];
-}
-else {
-vErrors.push(err525);
-}
-errors++;
-}
-if(data395.path === undefined){
-const err526 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/glusterfs",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/glusterfs/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
-if(vErrors === null){
-vErrors = [err526];
-}
-else {
-vErrors.push(err526);
-}
-errors++;
-}
-for(const key96 in data395){
-if(!(((key96 === "endpoints") || (key96 === "path")) || (key96 === "readOnly"))){
-const err527 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/glusterfs",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/glusterfs/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key96},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err527];
-}
-else {
-vErrors.push(err527);
-}
-errors++;
-}
-}
-if(data395.endpoints !== undefined){
-if(typeof data395.endpoints !== "string"){
-const err528 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/glusterfs/endpoints",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/glusterfs/properties/endpoints/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err528];
-}
-else {
-vErrors.push(err528);
-}
-errors++;
-}
-}
-if(data395.path !== undefined){
-if(typeof data395.path !== "string"){
-const err529 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/glusterfs/path",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/glusterfs/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err529];
-}
-else {
-vErrors.push(err529);
-}
-errors++;
-}
-}
-if(data395.readOnly !== undefined){
-if(typeof data395.readOnly !== "boolean"){
-const err530 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/glusterfs/readOnly",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/glusterfs/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err530];
-}
-else {
-vErrors.push(err530);
-}
-errors++;
-}
-}
-}
-else {
-const err531 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/glusterfs",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/glusterfs/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err531];
-}
-else {
-vErrors.push(err531);
-}
-errors++;
-}
-}
-if(data279.hostPath !== undefined){
-let data399 = data279.hostPath;
-if(data399 && typeof data399 == "object" && !Array.isArray(data399)){
-if(data399.path === undefined){
-const err532 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/hostPath",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/hostPath/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
-if(vErrors === null){
-vErrors = [err532];
-}
-else {
-vErrors.push(err532);
-}
-errors++;
-}
-for(const key97 in data399){
-if(!((key97 === "path") || (key97 === "type"))){
-const err533 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/hostPath",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/hostPath/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key97},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err533];
-}
-else {
-vErrors.push(err533);
-}
-errors++;
-}
-}
-if(data399.path !== undefined){
-if(typeof data399.path !== "string"){
-const err534 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/hostPath/path",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/hostPath/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err534];
-}
-else {
-vErrors.push(err534);
-}
-errors++;
-}
-}
-if(data399.type !== undefined){
-if(typeof data399.type !== "string"){
-const err535 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/hostPath/type",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/hostPath/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err535];
-}
-else {
-vErrors.push(err535);
-}
-errors++;
-}
-}
-}
-else {
-const err536 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/hostPath",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/hostPath/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err536];
-}
-else {
-vErrors.push(err536);
-}
-errors++;
-}
-}
-if(data279.image !== undefined){
-let data402 = data279.image;
-if(data402 && typeof data402 == "object" && !Array.isArray(data402)){
-for(const key98 in data402){
-if(!((key98 === "pullPolicy") || (key98 === "reference"))){
-const err537 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/image",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/image/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key98},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err537];
-}
-else {
-vErrors.push(err537);
-}
-errors++;
-}
-}
-if(data402.pullPolicy !== undefined){
-if(typeof data402.pullPolicy !== "string"){
-const err538 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/image/pullPolicy",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/image/properties/pullPolicy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err538];
-}
-else {
-vErrors.push(err538);
-}
-errors++;
-}
-}
-if(data402.reference !== undefined){
-if(typeof data402.reference !== "string"){
-const err539 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/image/reference",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/image/properties/reference/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err539];
-}
-else {
-vErrors.push(err539);
-}
-errors++;
-}
-}
-}
-else {
-const err540 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/image",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/image/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err540];
-}
-else {
-vErrors.push(err540);
-}
-errors++;
-}
-}
-if(data279.iscsi !== undefined){
-let data405 = data279.iscsi;
-if(data405 && typeof data405 == "object" && !Array.isArray(data405)){
-if(data405.iqn === undefined){
-const err541 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/iscsi",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/iscsi/required",keyword:"required",params:{missingProperty: "iqn"},message:"must have required property '"+"iqn"+"'"};
-if(vErrors === null){
-vErrors = [err541];
-}
-else {
-vErrors.push(err541);
-}
-errors++;
-}
-if(data405.lun === undefined){
-const err542 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/iscsi",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/iscsi/required",keyword:"required",params:{missingProperty: "lun"},message:"must have required property '"+"lun"+"'"};
-if(vErrors === null){
-vErrors = [err542];
-}
-else {
-vErrors.push(err542);
-}
-errors++;
-}
-if(data405.targetPortal === undefined){
-const err543 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/iscsi",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/iscsi/required",keyword:"required",params:{missingProperty: "targetPortal"},message:"must have required property '"+"targetPortal"+"'"};
-if(vErrors === null){
-vErrors = [err543];
-}
-else {
-vErrors.push(err543);
-}
-errors++;
-}
-for(const key99 in data405){
-if(!(func0.call(schema0.properties.spec.properties.template.properties.spec.properties.volumes.items.properties.iscsi.properties, key99))){
-const err544 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/iscsi",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/iscsi/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key99},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err544];
-}
-else {
-vErrors.push(err544);
-}
-errors++;
-}
-}
-if(data405.chapAuthDiscovery !== undefined){
-if(typeof data405.chapAuthDiscovery !== "boolean"){
-const err545 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/iscsi/chapAuthDiscovery",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/iscsi/properties/chapAuthDiscovery/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err545];
-}
-else {
-vErrors.push(err545);
-}
-errors++;
-}
-}
-if(data405.chapAuthSession !== undefined){
-if(typeof data405.chapAuthSession !== "boolean"){
-const err546 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/iscsi/chapAuthSession",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/iscsi/properties/chapAuthSession/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err546];
-}
-else {
-vErrors.push(err546);
-}
-errors++;
-}
-}
-if(data405.fsType !== undefined){
-if(typeof data405.fsType !== "string"){
-const err547 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/iscsi/fsType",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/iscsi/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err547];
-}
-else {
-vErrors.push(err547);
-}
-errors++;
-}
-}
-if(data405.initiatorName !== undefined){
-if(typeof data405.initiatorName !== "string"){
-const err548 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/iscsi/initiatorName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/iscsi/properties/initiatorName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err548];
-}
-else {
-vErrors.push(err548);
-}
-errors++;
-}
-}
-if(data405.iqn !== undefined){
-if(typeof data405.iqn !== "string"){
-const err549 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/iscsi/iqn",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/iscsi/properties/iqn/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err549];
-}
-else {
-vErrors.push(err549);
-}
-errors++;
-}
-}
-if(data405.iscsiInterface !== undefined){
-if(typeof data405.iscsiInterface !== "string"){
-const err550 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/iscsi/iscsiInterface",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/iscsi/properties/iscsiInterface/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err550];
-}
-else {
-vErrors.push(err550);
-}
-errors++;
-}
-}
-if(data405.lun !== undefined){
-let data412 = data405.lun;
-if(!(((typeof data412 == "number") && (!(data412 % 1) && !isNaN(data412))) && (isFinite(data412)))){
-const err551 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/iscsi/lun",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/iscsi/properties/lun/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err551];
-}
-else {
-vErrors.push(err551);
-}
-errors++;
-}
-}
-if(data405.portals !== undefined){
-let data413 = data405.portals;
-if(Array.isArray(data413)){
-const len41 = data413.length;
-for(let i41=0; i41<len41; i41++){
-if(typeof data413[i41] !== "string"){
-const err552 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/iscsi/portals/" + i41,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/iscsi/properties/portals/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err552];
-}
-else {
-vErrors.push(err552);
-}
-errors++;
-}
-}
-}
-else {
-const err553 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/iscsi/portals",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/iscsi/properties/portals/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err553];
-}
-else {
-vErrors.push(err553);
-}
-errors++;
-}
-}
-if(data405.readOnly !== undefined){
-if(typeof data405.readOnly !== "boolean"){
-const err554 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/iscsi/readOnly",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/iscsi/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err554];
-}
-else {
-vErrors.push(err554);
-}
-errors++;
-}
-}
-if(data405.secretRef !== undefined){
-let data416 = data405.secretRef;
-if(data416 && typeof data416 == "object" && !Array.isArray(data416)){
-for(const key100 in data416){
-if(!(key100 === "name")){
-const err555 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/iscsi/secretRef",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/iscsi/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key100},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err555];
-}
-else {
-vErrors.push(err555);
-}
-errors++;
-}
-}
-if(data416.name !== undefined){
-if(typeof data416.name !== "string"){
-const err556 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/iscsi/secretRef/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/iscsi/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err556];
-}
-else {
-vErrors.push(err556);
-}
-errors++;
-}
-}
-}
-else {
-const err557 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/iscsi/secretRef",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/iscsi/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err557];
-}
-else {
-vErrors.push(err557);
-}
-errors++;
-}
-}
-if(data405.targetPortal !== undefined){
-if(typeof data405.targetPortal !== "string"){
-const err558 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/iscsi/targetPortal",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/iscsi/properties/targetPortal/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err558];
-}
-else {
-vErrors.push(err558);
-}
-errors++;
-}
-}
-}
-else {
-const err559 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/iscsi",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/iscsi/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err559];
-}
-else {
-vErrors.push(err559);
-}
-errors++;
-}
-}
-if(data279.name !== undefined){
-if(typeof data279.name !== "string"){
-const err560 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err560];
-}
-else {
-vErrors.push(err560);
-}
-errors++;
-}
-}
-if(data279.nfs !== undefined){
-let data420 = data279.nfs;
-if(data420 && typeof data420 == "object" && !Array.isArray(data420)){
-if(data420.path === undefined){
-const err561 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/nfs",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/nfs/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
-if(vErrors === null){
-vErrors = [err561];
-}
-else {
-vErrors.push(err561);
-}
-errors++;
-}
-if(data420.server === undefined){
-const err562 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/nfs",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/nfs/required",keyword:"required",params:{missingProperty: "server"},message:"must have required property '"+"server"+"'"};
-if(vErrors === null){
-vErrors = [err562];
-}
-else {
-vErrors.push(err562);
-}
-errors++;
-}
-for(const key101 in data420){
-if(!(((key101 === "path") || (key101 === "readOnly")) || (key101 === "server"))){
-const err563 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/nfs",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/nfs/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key101},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err563];
-}
-else {
-vErrors.push(err563);
-}
-errors++;
-}
-}
-if(data420.path !== undefined){
-if(typeof data420.path !== "string"){
-const err564 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/nfs/path",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/nfs/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err564];
-}
-else {
-vErrors.push(err564);
-}
-errors++;
-}
-}
-if(data420.readOnly !== undefined){
-if(typeof data420.readOnly !== "boolean"){
-const err565 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/nfs/readOnly",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/nfs/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err565];
-}
-else {
-vErrors.push(err565);
-}
-errors++;
-}
-}
-if(data420.server !== undefined){
-if(typeof data420.server !== "string"){
-const err566 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/nfs/server",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/nfs/properties/server/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err566];
-}
-else {
-vErrors.push(err566);
-}
-errors++;
-}
-}
-}
-else {
-const err567 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/nfs",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/nfs/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err567];
-}
-else {
-vErrors.push(err567);
-}
-errors++;
-}
-}
-if(data279.persistentVolumeClaim !== undefined){
-let data424 = data279.persistentVolumeClaim;
-if(data424 && typeof data424 == "object" && !Array.isArray(data424)){
-if(data424.claimName === undefined){
-const err568 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/persistentVolumeClaim",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/persistentVolumeClaim/required",keyword:"required",params:{missingProperty: "claimName"},message:"must have required property '"+"claimName"+"'"};
-if(vErrors === null){
-vErrors = [err568];
-}
-else {
-vErrors.push(err568);
-}
-errors++;
-}
-for(const key102 in data424){
-if(!((key102 === "claimName") || (key102 === "readOnly"))){
-const err569 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/persistentVolumeClaim",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/persistentVolumeClaim/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key102},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err569];
-}
-else {
-vErrors.push(err569);
-}
-errors++;
-}
-}
-if(data424.claimName !== undefined){
-if(typeof data424.claimName !== "string"){
-const err570 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/persistentVolumeClaim/claimName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/persistentVolumeClaim/properties/claimName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err570];
-}
-else {
-vErrors.push(err570);
-}
-errors++;
-}
-}
-if(data424.readOnly !== undefined){
-if(typeof data424.readOnly !== "boolean"){
-const err571 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/persistentVolumeClaim/readOnly",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/persistentVolumeClaim/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err571];
-}
-else {
-vErrors.push(err571);
-}
-errors++;
-}
-}
-}
-else {
-const err572 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/persistentVolumeClaim",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/persistentVolumeClaim/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err572];
-}
-else {
-vErrors.push(err572);
-}
-errors++;
-}
-}
-if(data279.photonPersistentDisk !== undefined){
-let data427 = data279.photonPersistentDisk;
-if(data427 && typeof data427 == "object" && !Array.isArray(data427)){
-if(data427.pdID === undefined){
-const err573 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/photonPersistentDisk",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/photonPersistentDisk/required",keyword:"required",params:{missingProperty: "pdID"},message:"must have required property '"+"pdID"+"'"};
-if(vErrors === null){
-vErrors = [err573];
-}
-else {
-vErrors.push(err573);
-}
-errors++;
-}
-for(const key103 in data427){
-if(!((key103 === "fsType") || (key103 === "pdID"))){
-const err574 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/photonPersistentDisk",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/photonPersistentDisk/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key103},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err574];
-}
-else {
-vErrors.push(err574);
-}
-errors++;
-}
-}
-if(data427.fsType !== undefined){
-if(typeof data427.fsType !== "string"){
-const err575 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/photonPersistentDisk/fsType",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/photonPersistentDisk/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err575];
-}
-else {
-vErrors.push(err575);
-}
-errors++;
-}
-}
-if(data427.pdID !== undefined){
-if(typeof data427.pdID !== "string"){
-const err576 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/photonPersistentDisk/pdID",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/photonPersistentDisk/properties/pdID/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err576];
-}
-else {
-vErrors.push(err576);
-}
-errors++;
-}
-}
-}
-else {
-const err577 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/photonPersistentDisk",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/photonPersistentDisk/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err577];
-}
-else {
-vErrors.push(err577);
-}
-errors++;
-}
-}
-if(data279.portworxVolume !== undefined){
-let data430 = data279.portworxVolume;
-if(data430 && typeof data430 == "object" && !Array.isArray(data430)){
-if(data430.volumeID === undefined){
-const err578 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/portworxVolume",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/portworxVolume/required",keyword:"required",params:{missingProperty: "volumeID"},message:"must have required property '"+"volumeID"+"'"};
-if(vErrors === null){
-vErrors = [err578];
-}
-else {
-vErrors.push(err578);
-}
-errors++;
-}
-for(const key104 in data430){
-if(!(((key104 === "fsType") || (key104 === "readOnly")) || (key104 === "volumeID"))){
-const err579 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/portworxVolume",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/portworxVolume/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key104},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err579];
-}
-else {
-vErrors.push(err579);
-}
-errors++;
-}
-}
-if(data430.fsType !== undefined){
-if(typeof data430.fsType !== "string"){
-const err580 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/portworxVolume/fsType",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/portworxVolume/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err580];
-}
-else {
-vErrors.push(err580);
-}
-errors++;
-}
-}
-if(data430.readOnly !== undefined){
-if(typeof data430.readOnly !== "boolean"){
-const err581 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/portworxVolume/readOnly",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/portworxVolume/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err581];
-}
-else {
-vErrors.push(err581);
-}
-errors++;
-}
-}
-if(data430.volumeID !== undefined){
-if(typeof data430.volumeID !== "string"){
-const err582 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/portworxVolume/volumeID",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/portworxVolume/properties/volumeID/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err582];
-}
-else {
-vErrors.push(err582);
-}
-errors++;
-}
-}
-}
-else {
-const err583 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/portworxVolume",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/portworxVolume/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err583];
-}
-else {
-vErrors.push(err583);
-}
-errors++;
-}
-}
-if(data279.projected !== undefined){
-let data434 = data279.projected;
-if(data434 && typeof data434 == "object" && !Array.isArray(data434)){
-for(const key105 in data434){
-if(!((key105 === "defaultMode") || (key105 === "sources"))){
-const err584 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key105},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err584];
-}
-else {
-vErrors.push(err584);
-}
-errors++;
-}
-}
-if(data434.defaultMode !== undefined){
-let data435 = data434.defaultMode;
-if(!(((typeof data435 == "number") && (!(data435 % 1) && !isNaN(data435))) && (isFinite(data435)))){
-const err585 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/defaultMode",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/defaultMode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err585];
-}
-else {
-vErrors.push(err585);
-}
-errors++;
-}
-}
-if(data434.sources !== undefined){
-let data436 = data434.sources;
-if(Array.isArray(data436)){
-const len42 = data436.length;
-for(let i42=0; i42<len42; i42++){
-let data437 = data436[i42];
-if(data437 && typeof data437 == "object" && !Array.isArray(data437)){
-for(const key106 in data437){
-if(!((((((key106 === "clusterTrustBundle") || (key106 === "configMap")) || (key106 === "downwardAPI")) || (key106 === "podCertificate")) || (key106 === "secret")) || (key106 === "serviceAccountToken"))){
-const err586 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key106},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err586];
-}
-else {
-vErrors.push(err586);
-}
-errors++;
-}
-}
-if(data437.clusterTrustBundle !== undefined){
-let data438 = data437.clusterTrustBundle;
-if(data438 && typeof data438 == "object" && !Array.isArray(data438)){
-if(data438.path === undefined){
-const err587 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/clusterTrustBundle",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/clusterTrustBundle/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
-if(vErrors === null){
-vErrors = [err587];
-}
-else {
-vErrors.push(err587);
-}
-errors++;
-}
-for(const key107 in data438){
-if(!(((((key107 === "labelSelector") || (key107 === "name")) || (key107 === "optional")) || (key107 === "path")) || (key107 === "signerName"))){
-const err588 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/clusterTrustBundle",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/clusterTrustBundle/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key107},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err588];
-}
-else {
-vErrors.push(err588);
-}
-errors++;
-}
-}
-if(data438.labelSelector !== undefined){
-let data439 = data438.labelSelector;
-if(data439 && typeof data439 == "object" && !Array.isArray(data439)){
-for(const key108 in data439){
-if(!((key108 === "matchExpressions") || (key108 === "matchLabels"))){
-const err589 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/clusterTrustBundle/labelSelector",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key108},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err589];
-}
-else {
-vErrors.push(err589);
-}
-errors++;
-}
-}
-if(data439.matchExpressions !== undefined){
-let data440 = data439.matchExpressions;
-if(Array.isArray(data440)){
-const len43 = data440.length;
-for(let i43=0; i43<len43; i43++){
-let data441 = data440[i43];
-if(data441 && typeof data441 == "object" && !Array.isArray(data441)){
-if(data441.key === undefined){
-const err590 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/clusterTrustBundle/labelSelector/matchExpressions/" + i43,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err590];
-}
-else {
-vErrors.push(err590);
-}
-errors++;
-}
-if(data441.operator === undefined){
-const err591 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/clusterTrustBundle/labelSelector/matchExpressions/" + i43,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
-if(vErrors === null){
-vErrors = [err591];
-}
-else {
-vErrors.push(err591);
-}
-errors++;
-}
-for(const key109 in data441){
-if(!(((key109 === "key") || (key109 === "operator")) || (key109 === "values"))){
-const err592 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/clusterTrustBundle/labelSelector/matchExpressions/" + i43,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/properties/matchExpressions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key109},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err592];
-}
-else {
-vErrors.push(err592);
-}
-errors++;
-}
-}
-if(data441.key !== undefined){
-if(typeof data441.key !== "string"){
-const err593 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/clusterTrustBundle/labelSelector/matchExpressions/" + i43+"/key",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/properties/matchExpressions/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err593];
-}
-else {
-vErrors.push(err593);
-}
-errors++;
-}
-}
-if(data441.operator !== undefined){
-if(typeof data441.operator !== "string"){
-const err594 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/clusterTrustBundle/labelSelector/matchExpressions/" + i43+"/operator",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/properties/matchExpressions/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err594];
-}
-else {
-vErrors.push(err594);
-}
-errors++;
-}
-}
-if(data441.values !== undefined){
-let data444 = data441.values;
-if(Array.isArray(data444)){
-const len44 = data444.length;
-for(let i44=0; i44<len44; i44++){
-if(typeof data444[i44] !== "string"){
-const err595 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/clusterTrustBundle/labelSelector/matchExpressions/" + i43+"/values/" + i44,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/properties/matchExpressions/items/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err595];
-}
-else {
-vErrors.push(err595);
-}
-errors++;
-}
-}
-}
-else {
-const err596 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/clusterTrustBundle/labelSelector/matchExpressions/" + i43+"/values",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/properties/matchExpressions/items/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err596];
-}
-else {
-vErrors.push(err596);
-}
-errors++;
-}
-}
-}
-else {
-const err597 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/clusterTrustBundle/labelSelector/matchExpressions/" + i43,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/properties/matchExpressions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err597];
-}
-else {
-vErrors.push(err597);
-}
-errors++;
-}
-}
-}
-else {
-const err598 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/clusterTrustBundle/labelSelector/matchExpressions",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err598];
-}
-else {
-vErrors.push(err598);
-}
-errors++;
-}
-}
-if(data439.matchLabels !== undefined){
-let data446 = data439.matchLabels;
-if(data446 && typeof data446 == "object" && !Array.isArray(data446)){
-for(const key110 in data446){
-if(typeof data446[key110] !== "string"){
-const err599 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/clusterTrustBundle/labelSelector/matchLabels/" + key110.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err599];
-}
-else {
-vErrors.push(err599);
-}
-errors++;
-}
-}
-}
-else {
-const err600 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/clusterTrustBundle/labelSelector/matchLabels",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err600];
-}
-else {
-vErrors.push(err600);
-}
-errors++;
-}
-}
-}
-else {
-const err601 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/clusterTrustBundle/labelSelector",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/labelSelector/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err601];
-}
-else {
-vErrors.push(err601);
-}
-errors++;
-}
-}
-if(data438.name !== undefined){
-if(typeof data438.name !== "string"){
-const err602 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/clusterTrustBundle/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err602];
-}
-else {
-vErrors.push(err602);
-}
-errors++;
-}
-}
-if(data438.optional !== undefined){
-if(typeof data438.optional !== "boolean"){
-const err603 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/clusterTrustBundle/optional",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err603];
-}
-else {
-vErrors.push(err603);
-}
-errors++;
-}
-}
-if(data438.path !== undefined){
-if(typeof data438.path !== "string"){
-const err604 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/clusterTrustBundle/path",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err604];
-}
-else {
-vErrors.push(err604);
-}
-errors++;
-}
-}
-if(data438.signerName !== undefined){
-if(typeof data438.signerName !== "string"){
-const err605 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/clusterTrustBundle/signerName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/clusterTrustBundle/properties/signerName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err605];
-}
-else {
-vErrors.push(err605);
-}
-errors++;
-}
-}
-}
-else {
-const err606 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/clusterTrustBundle",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/clusterTrustBundle/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err606];
-}
-else {
-vErrors.push(err606);
-}
-errors++;
-}
-}
-if(data437.configMap !== undefined){
-let data452 = data437.configMap;
-if(data452 && typeof data452 == "object" && !Array.isArray(data452)){
-for(const key111 in data452){
-if(!(((key111 === "items") || (key111 === "name")) || (key111 === "optional"))){
-const err607 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/configMap",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/configMap/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key111},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err607];
-}
-else {
-vErrors.push(err607);
-}
-errors++;
-}
-}
-if(data452.items !== undefined){
-let data453 = data452.items;
-if(Array.isArray(data453)){
-const len45 = data453.length;
-for(let i45=0; i45<len45; i45++){
-let data454 = data453[i45];
-if(data454 && typeof data454 == "object" && !Array.isArray(data454)){
-if(data454.key === undefined){
-const err608 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/configMap/items/" + i45,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/configMap/properties/items/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err608];
-}
-else {
-vErrors.push(err608);
-}
-errors++;
-}
-if(data454.path === undefined){
-const err609 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/configMap/items/" + i45,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/configMap/properties/items/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
-if(vErrors === null){
-vErrors = [err609];
-}
-else {
-vErrors.push(err609);
-}
-errors++;
-}
-for(const key112 in data454){
-if(!(((key112 === "key") || (key112 === "mode")) || (key112 === "path"))){
-const err610 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/configMap/items/" + i45,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/configMap/properties/items/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key112},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err610];
-}
-else {
-vErrors.push(err610);
-}
-errors++;
-}
-}
-if(data454.key !== undefined){
-if(typeof data454.key !== "string"){
-const err611 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/configMap/items/" + i45+"/key",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/configMap/properties/items/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err611];
-}
-else {
-vErrors.push(err611);
-}
-errors++;
-}
-}
-if(data454.mode !== undefined){
-let data456 = data454.mode;
-if(!(((typeof data456 == "number") && (!(data456 % 1) && !isNaN(data456))) && (isFinite(data456)))){
-const err612 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/configMap/items/" + i45+"/mode",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/configMap/properties/items/items/properties/mode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err612];
-}
-else {
-vErrors.push(err612);
-}
-errors++;
-}
-}
-if(data454.path !== undefined){
-if(typeof data454.path !== "string"){
-const err613 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/configMap/items/" + i45+"/path",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/configMap/properties/items/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err613];
-}
-else {
-vErrors.push(err613);
-}
-errors++;
-}
-}
-}
-else {
-const err614 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/configMap/items/" + i45,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/configMap/properties/items/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err614];
-}
-else {
-vErrors.push(err614);
-}
-errors++;
-}
-}
-}
-else {
-const err615 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/configMap/items",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/configMap/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err615];
-}
-else {
-vErrors.push(err615);
-}
-errors++;
-}
-}
-if(data452.name !== undefined){
-if(typeof data452.name !== "string"){
-const err616 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/configMap/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/configMap/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err616];
-}
-else {
-vErrors.push(err616);
-}
-errors++;
-}
-}
-if(data452.optional !== undefined){
-if(typeof data452.optional !== "boolean"){
-const err617 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/configMap/optional",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/configMap/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err617];
-}
-else {
-vErrors.push(err617);
-}
-errors++;
-}
-}
-}
-else {
-const err618 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/configMap",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/configMap/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err618];
-}
-else {
-vErrors.push(err618);
-}
-errors++;
-}
-}
-if(data437.downwardAPI !== undefined){
-let data460 = data437.downwardAPI;
-if(data460 && typeof data460 == "object" && !Array.isArray(data460)){
-for(const key113 in data460){
-if(!(key113 === "items")){
-const err619 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/downwardAPI",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/downwardAPI/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key113},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err619];
-}
-else {
-vErrors.push(err619);
-}
-errors++;
-}
-}
-if(data460.items !== undefined){
-if(!(validate69(data460.items, {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/downwardAPI/items",parentData:data460,parentDataProperty:"items",rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err620 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/downwardAPI",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/downwardAPI/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err620];
-}
-else {
-vErrors.push(err620);
-}
-errors++;
-}
-}
-if(data437.podCertificate !== undefined){
-let data462 = data437.podCertificate;
-if(data462 && typeof data462 == "object" && !Array.isArray(data462)){
-if(data462.keyType === undefined){
-const err621 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/podCertificate",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/podCertificate/required",keyword:"required",params:{missingProperty: "keyType"},message:"must have required property '"+"keyType"+"'"};
-if(vErrors === null){
-vErrors = [err621];
-}
-else {
-vErrors.push(err621);
-}
-errors++;
-}
-if(data462.signerName === undefined){
-const err622 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/podCertificate",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/podCertificate/required",keyword:"required",params:{missingProperty: "signerName"},message:"must have required property '"+"signerName"+"'"};
-if(vErrors === null){
-vErrors = [err622];
-}
-else {
-vErrors.push(err622);
-}
-errors++;
-}
-for(const key114 in data462){
-if(!(((((((key114 === "certificateChainPath") || (key114 === "credentialBundlePath")) || (key114 === "keyPath")) || (key114 === "keyType")) || (key114 === "maxExpirationSeconds")) || (key114 === "signerName")) || (key114 === "userAnnotations"))){
-const err623 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/podCertificate",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/podCertificate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key114},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err623];
-}
-else {
-vErrors.push(err623);
-}
-errors++;
-}
-}
-if(data462.certificateChainPath !== undefined){
-if(typeof data462.certificateChainPath !== "string"){
-const err624 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/podCertificate/certificateChainPath",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/podCertificate/properties/certificateChainPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err624];
-}
-else {
-vErrors.push(err624);
-}
-errors++;
-}
-}
-if(data462.credentialBundlePath !== undefined){
-if(typeof data462.credentialBundlePath !== "string"){
-const err625 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/podCertificate/credentialBundlePath",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/podCertificate/properties/credentialBundlePath/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err625];
-}
-else {
-vErrors.push(err625);
-}
-errors++;
-}
-}
-if(data462.keyPath !== undefined){
-if(typeof data462.keyPath !== "string"){
-const err626 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/podCertificate/keyPath",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/podCertificate/properties/keyPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err626];
-}
-else {
-vErrors.push(err626);
-}
-errors++;
-}
-}
-if(data462.keyType !== undefined){
-if(typeof data462.keyType !== "string"){
-const err627 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/podCertificate/keyType",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/podCertificate/properties/keyType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err627];
-}
-else {
-vErrors.push(err627);
-}
-errors++;
-}
-}
-if(data462.maxExpirationSeconds !== undefined){
-let data467 = data462.maxExpirationSeconds;
-if(!(((typeof data467 == "number") && (!(data467 % 1) && !isNaN(data467))) && (isFinite(data467)))){
-const err628 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/podCertificate/maxExpirationSeconds",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/podCertificate/properties/maxExpirationSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err628];
-}
-else {
-vErrors.push(err628);
-}
-errors++;
-}
-}
-if(data462.signerName !== undefined){
-if(typeof data462.signerName !== "string"){
-const err629 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/podCertificate/signerName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/podCertificate/properties/signerName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err629];
-}
-else {
-vErrors.push(err629);
-}
-errors++;
-}
-}
-if(data462.userAnnotations !== undefined){
-let data469 = data462.userAnnotations;
-if(data469 && typeof data469 == "object" && !Array.isArray(data469)){
-for(const key115 in data469){
-if(typeof data469[key115] !== "string"){
-const err630 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/podCertificate/userAnnotations/" + key115.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/podCertificate/properties/userAnnotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err630];
-}
-else {
-vErrors.push(err630);
-}
-errors++;
-}
-}
-}
-else {
-const err631 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/podCertificate/userAnnotations",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/podCertificate/properties/userAnnotations/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err631];
-}
-else {
-vErrors.push(err631);
-}
-errors++;
-}
-}
-}
-else {
-const err632 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/podCertificate",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/podCertificate/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err632];
-}
-else {
-vErrors.push(err632);
-}
-errors++;
-}
-}
-if(data437.secret !== undefined){
-let data471 = data437.secret;
-if(data471 && typeof data471 == "object" && !Array.isArray(data471)){
-for(const key116 in data471){
-if(!(((key116 === "items") || (key116 === "name")) || (key116 === "optional"))){
-const err633 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/secret",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/secret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key116},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err633];
-}
-else {
-vErrors.push(err633);
-}
-errors++;
-}
-}
-if(data471.items !== undefined){
-let data472 = data471.items;
-if(Array.isArray(data472)){
-const len46 = data472.length;
-for(let i46=0; i46<len46; i46++){
-let data473 = data472[i46];
-if(data473 && typeof data473 == "object" && !Array.isArray(data473)){
-if(data473.key === undefined){
-const err634 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/secret/items/" + i46,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/secret/properties/items/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err634];
-}
-else {
-vErrors.push(err634);
-}
-errors++;
-}
-if(data473.path === undefined){
-const err635 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/secret/items/" + i46,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/secret/properties/items/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
-if(vErrors === null){
-vErrors = [err635];
-}
-else {
-vErrors.push(err635);
-}
-errors++;
-}
-for(const key117 in data473){
-if(!(((key117 === "key") || (key117 === "mode")) || (key117 === "path"))){
-const err636 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/secret/items/" + i46,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/secret/properties/items/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key117},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err636];
-}
-else {
-vErrors.push(err636);
-}
-errors++;
-}
-}
-if(data473.key !== undefined){
-if(typeof data473.key !== "string"){
-const err637 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/secret/items/" + i46+"/key",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/secret/properties/items/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err637];
-}
-else {
-vErrors.push(err637);
-}
-errors++;
-}
-}
-if(data473.mode !== undefined){
-let data475 = data473.mode;
-if(!(((typeof data475 == "number") && (!(data475 % 1) && !isNaN(data475))) && (isFinite(data475)))){
-const err638 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/secret/items/" + i46+"/mode",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/secret/properties/items/items/properties/mode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err638];
-}
-else {
-vErrors.push(err638);
-}
-errors++;
-}
-}
-if(data473.path !== undefined){
-if(typeof data473.path !== "string"){
-const err639 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/secret/items/" + i46+"/path",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/secret/properties/items/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err639];
-}
-else {
-vErrors.push(err639);
-}
-errors++;
-}
-}
-}
-else {
-const err640 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/secret/items/" + i46,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/secret/properties/items/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err640];
-}
-else {
-vErrors.push(err640);
-}
-errors++;
-}
-}
-}
-else {
-const err641 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/secret/items",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/secret/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err641];
-}
-else {
-vErrors.push(err641);
-}
-errors++;
-}
-}
-if(data471.name !== undefined){
-if(typeof data471.name !== "string"){
-const err642 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/secret/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/secret/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err642];
-}
-else {
-vErrors.push(err642);
-}
-errors++;
-}
-}
-if(data471.optional !== undefined){
-if(typeof data471.optional !== "boolean"){
-const err643 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/secret/optional",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/secret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err643];
-}
-else {
-vErrors.push(err643);
-}
-errors++;
-}
-}
-}
-else {
-const err644 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/secret",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/secret/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err644];
-}
-else {
-vErrors.push(err644);
-}
-errors++;
-}
-}
-if(data437.serviceAccountToken !== undefined){
-let data479 = data437.serviceAccountToken;
-if(data479 && typeof data479 == "object" && !Array.isArray(data479)){
-if(data479.path === undefined){
-const err645 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/serviceAccountToken",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/serviceAccountToken/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
-if(vErrors === null){
-vErrors = [err645];
-}
-else {
-vErrors.push(err645);
-}
-errors++;
-}
-for(const key118 in data479){
-if(!(((key118 === "audience") || (key118 === "expirationSeconds")) || (key118 === "path"))){
-const err646 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/serviceAccountToken",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/serviceAccountToken/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key118},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err646];
-}
-else {
-vErrors.push(err646);
-}
-errors++;
-}
-}
-if(data479.audience !== undefined){
-if(typeof data479.audience !== "string"){
-const err647 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/serviceAccountToken/audience",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/serviceAccountToken/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err647];
-}
-else {
-vErrors.push(err647);
-}
-errors++;
-}
-}
-if(data479.expirationSeconds !== undefined){
-let data481 = data479.expirationSeconds;
-if(!(((typeof data481 == "number") && (!(data481 % 1) && !isNaN(data481))) && (isFinite(data481)))){
-const err648 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/serviceAccountToken/expirationSeconds",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/serviceAccountToken/properties/expirationSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err648];
-}
-else {
-vErrors.push(err648);
-}
-errors++;
-}
-}
-if(data479.path !== undefined){
-if(typeof data479.path !== "string"){
-const err649 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/serviceAccountToken/path",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/serviceAccountToken/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err649];
-}
-else {
-vErrors.push(err649);
-}
-errors++;
-}
-}
-}
-else {
-const err650 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42+"/serviceAccountToken",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/properties/serviceAccountToken/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err650];
-}
-else {
-vErrors.push(err650);
-}
-errors++;
-}
-}
-}
-else {
-const err651 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources/" + i42,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err651];
-}
-else {
-vErrors.push(err651);
-}
-errors++;
-}
-}
-}
-else {
-const err652 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected/sources",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/properties/sources/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err652];
-}
-else {
-vErrors.push(err652);
-}
-errors++;
-}
-}
-}
-else {
-const err653 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/projected",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/projected/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err653];
-}
-else {
-vErrors.push(err653);
-}
-errors++;
-}
-}
-if(data279.quobyte !== undefined){
-let data483 = data279.quobyte;
-if(data483 && typeof data483 == "object" && !Array.isArray(data483)){
-if(data483.registry === undefined){
-const err654 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/quobyte",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/quobyte/required",keyword:"required",params:{missingProperty: "registry"},message:"must have required property '"+"registry"+"'"};
-if(vErrors === null){
-vErrors = [err654];
-}
-else {
-vErrors.push(err654);
-}
-errors++;
-}
-if(data483.volume === undefined){
-const err655 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/quobyte",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/quobyte/required",keyword:"required",params:{missingProperty: "volume"},message:"must have required property '"+"volume"+"'"};
-if(vErrors === null){
-vErrors = [err655];
-}
-else {
-vErrors.push(err655);
-}
-errors++;
-}
-for(const key119 in data483){
-if(!((((((key119 === "group") || (key119 === "readOnly")) || (key119 === "registry")) || (key119 === "tenant")) || (key119 === "user")) || (key119 === "volume"))){
-const err656 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/quobyte",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/quobyte/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key119},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err656];
-}
-else {
-vErrors.push(err656);
-}
-errors++;
-}
-}
-if(data483.group !== undefined){
-if(typeof data483.group !== "string"){
-const err657 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/quobyte/group",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/quobyte/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err657];
-}
-else {
-vErrors.push(err657);
-}
-errors++;
-}
-}
-if(data483.readOnly !== undefined){
-if(typeof data483.readOnly !== "boolean"){
-const err658 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/quobyte/readOnly",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/quobyte/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err658];
-}
-else {
-vErrors.push(err658);
-}
-errors++;
-}
-}
-if(data483.registry !== undefined){
-if(typeof data483.registry !== "string"){
-const err659 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/quobyte/registry",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/quobyte/properties/registry/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err659];
-}
-else {
-vErrors.push(err659);
-}
-errors++;
-}
-}
-if(data483.tenant !== undefined){
-if(typeof data483.tenant !== "string"){
-const err660 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/quobyte/tenant",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/quobyte/properties/tenant/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err660];
-}
-else {
-vErrors.push(err660);
-}
-errors++;
-}
-}
-if(data483.user !== undefined){
-if(typeof data483.user !== "string"){
-const err661 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/quobyte/user",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/quobyte/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err661];
-}
-else {
-vErrors.push(err661);
-}
-errors++;
-}
-}
-if(data483.volume !== undefined){
-if(typeof data483.volume !== "string"){
-const err662 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/quobyte/volume",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/quobyte/properties/volume/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err662];
-}
-else {
-vErrors.push(err662);
-}
-errors++;
-}
-}
-}
-else {
-const err663 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/quobyte",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/quobyte/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err663];
-}
-else {
-vErrors.push(err663);
-}
-errors++;
-}
-}
-if(data279.rbd !== undefined){
-let data490 = data279.rbd;
-if(data490 && typeof data490 == "object" && !Array.isArray(data490)){
-if(data490.image === undefined){
-const err664 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/rbd",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/rbd/required",keyword:"required",params:{missingProperty: "image"},message:"must have required property '"+"image"+"'"};
-if(vErrors === null){
-vErrors = [err664];
-}
-else {
-vErrors.push(err664);
-}
-errors++;
-}
-if(data490.monitors === undefined){
-const err665 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/rbd",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/rbd/required",keyword:"required",params:{missingProperty: "monitors"},message:"must have required property '"+"monitors"+"'"};
-if(vErrors === null){
-vErrors = [err665];
-}
-else {
-vErrors.push(err665);
-}
-errors++;
-}
-for(const key120 in data490){
-if(!((((((((key120 === "fsType") || (key120 === "image")) || (key120 === "keyring")) || (key120 === "monitors")) || (key120 === "pool")) || (key120 === "readOnly")) || (key120 === "secretRef")) || (key120 === "user"))){
-const err666 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/rbd",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/rbd/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key120},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err666];
-}
-else {
-vErrors.push(err666);
-}
-errors++;
-}
-}
-if(data490.fsType !== undefined){
-if(typeof data490.fsType !== "string"){
-const err667 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/rbd/fsType",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/rbd/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err667];
-}
-else {
-vErrors.push(err667);
-}
-errors++;
-}
-}
-if(data490.image !== undefined){
-if(typeof data490.image !== "string"){
-const err668 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/rbd/image",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/rbd/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err668];
-}
-else {
-vErrors.push(err668);
-}
-errors++;
-}
-}
-if(data490.keyring !== undefined){
-if(typeof data490.keyring !== "string"){
-const err669 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/rbd/keyring",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/rbd/properties/keyring/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err669];
-}
-else {
-vErrors.push(err669);
-}
-errors++;
-}
-}
-if(data490.monitors !== undefined){
-let data494 = data490.monitors;
-if(Array.isArray(data494)){
-const len47 = data494.length;
-for(let i47=0; i47<len47; i47++){
-if(typeof data494[i47] !== "string"){
-const err670 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/rbd/monitors/" + i47,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/rbd/properties/monitors/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err670];
-}
-else {
-vErrors.push(err670);
-}
-errors++;
-}
-}
-}
-else {
-const err671 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/rbd/monitors",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/rbd/properties/monitors/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err671];
-}
-else {
-vErrors.push(err671);
-}
-errors++;
-}
-}
-if(data490.pool !== undefined){
-if(typeof data490.pool !== "string"){
-const err672 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/rbd/pool",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/rbd/properties/pool/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err672];
-}
-else {
-vErrors.push(err672);
-}
-errors++;
-}
-}
-if(data490.readOnly !== undefined){
-if(typeof data490.readOnly !== "boolean"){
-const err673 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/rbd/readOnly",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/rbd/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err673];
-}
-else {
-vErrors.push(err673);
-}
-errors++;
-}
-}
-if(data490.secretRef !== undefined){
-let data498 = data490.secretRef;
-if(data498 && typeof data498 == "object" && !Array.isArray(data498)){
-for(const key121 in data498){
-if(!(key121 === "name")){
-const err674 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/rbd/secretRef",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/rbd/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key121},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err674];
-}
-else {
-vErrors.push(err674);
-}
-errors++;
-}
-}
-if(data498.name !== undefined){
-if(typeof data498.name !== "string"){
-const err675 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/rbd/secretRef/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/rbd/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err675];
-}
-else {
-vErrors.push(err675);
-}
-errors++;
-}
-}
-}
-else {
-const err676 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/rbd/secretRef",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/rbd/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err676];
-}
-else {
-vErrors.push(err676);
-}
-errors++;
-}
-}
-if(data490.user !== undefined){
-if(typeof data490.user !== "string"){
-const err677 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/rbd/user",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/rbd/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err677];
-}
-else {
-vErrors.push(err677);
-}
-errors++;
-}
-}
-}
-else {
-const err678 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/rbd",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/rbd/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err678];
-}
-else {
-vErrors.push(err678);
-}
-errors++;
-}
-}
-if(data279.scaleIO !== undefined){
-let data501 = data279.scaleIO;
-if(data501 && typeof data501 == "object" && !Array.isArray(data501)){
-if(data501.gateway === undefined){
-const err679 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/scaleIO",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/scaleIO/required",keyword:"required",params:{missingProperty: "gateway"},message:"must have required property '"+"gateway"+"'"};
-if(vErrors === null){
-vErrors = [err679];
-}
-else {
-vErrors.push(err679);
-}
-errors++;
-}
-if(data501.secretRef === undefined){
-const err680 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/scaleIO",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/scaleIO/required",keyword:"required",params:{missingProperty: "secretRef"},message:"must have required property '"+"secretRef"+"'"};
-if(vErrors === null){
-vErrors = [err680];
-}
-else {
-vErrors.push(err680);
-}
-errors++;
-}
-if(data501.system === undefined){
-const err681 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/scaleIO",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/scaleIO/required",keyword:"required",params:{missingProperty: "system"},message:"must have required property '"+"system"+"'"};
-if(vErrors === null){
-vErrors = [err681];
-}
-else {
-vErrors.push(err681);
-}
-errors++;
-}
-for(const key122 in data501){
-if(!(func0.call(schema0.properties.spec.properties.template.properties.spec.properties.volumes.items.properties.scaleIO.properties, key122))){
-const err682 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/scaleIO",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/scaleIO/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key122},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err682];
-}
-else {
-vErrors.push(err682);
-}
-errors++;
-}
-}
-if(data501.fsType !== undefined){
-if(typeof data501.fsType !== "string"){
-const err683 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/scaleIO/fsType",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/scaleIO/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err683];
-}
-else {
-vErrors.push(err683);
-}
-errors++;
-}
-}
-if(data501.gateway !== undefined){
-if(typeof data501.gateway !== "string"){
-const err684 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/scaleIO/gateway",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/scaleIO/properties/gateway/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err684];
-}
-else {
-vErrors.push(err684);
-}
-errors++;
-}
-}
-if(data501.protectionDomain !== undefined){
-if(typeof data501.protectionDomain !== "string"){
-const err685 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/scaleIO/protectionDomain",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/scaleIO/properties/protectionDomain/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err685];
-}
-else {
-vErrors.push(err685);
-}
-errors++;
-}
-}
-if(data501.readOnly !== undefined){
-if(typeof data501.readOnly !== "boolean"){
-const err686 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/scaleIO/readOnly",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/scaleIO/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err686];
-}
-else {
-vErrors.push(err686);
-}
-errors++;
-}
-}
-if(data501.secretRef !== undefined){
-let data506 = data501.secretRef;
-if(data506 && typeof data506 == "object" && !Array.isArray(data506)){
-for(const key123 in data506){
-if(!(key123 === "name")){
-const err687 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/scaleIO/secretRef",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/scaleIO/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key123},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err687];
-}
-else {
-vErrors.push(err687);
-}
-errors++;
-}
-}
-if(data506.name !== undefined){
-if(typeof data506.name !== "string"){
-const err688 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/scaleIO/secretRef/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/scaleIO/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err688];
-}
-else {
-vErrors.push(err688);
-}
-errors++;
-}
-}
-}
-else {
-const err689 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/scaleIO/secretRef",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/scaleIO/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err689];
-}
-else {
-vErrors.push(err689);
-}
-errors++;
-}
-}
-if(data501.sslEnabled !== undefined){
-if(typeof data501.sslEnabled !== "boolean"){
-const err690 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/scaleIO/sslEnabled",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/scaleIO/properties/sslEnabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err690];
-}
-else {
-vErrors.push(err690);
-}
-errors++;
-}
-}
-if(data501.storageMode !== undefined){
-if(typeof data501.storageMode !== "string"){
-const err691 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/scaleIO/storageMode",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/scaleIO/properties/storageMode/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err691];
-}
-else {
-vErrors.push(err691);
-}
-errors++;
-}
-}
-if(data501.storagePool !== undefined){
-if(typeof data501.storagePool !== "string"){
-const err692 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/scaleIO/storagePool",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/scaleIO/properties/storagePool/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err692];
-}
-else {
-vErrors.push(err692);
-}
-errors++;
-}
-}
-if(data501.system !== undefined){
-if(typeof data501.system !== "string"){
-const err693 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/scaleIO/system",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/scaleIO/properties/system/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err693];
-}
-else {
-vErrors.push(err693);
-}
-errors++;
-}
-}
-if(data501.volumeName !== undefined){
-if(typeof data501.volumeName !== "string"){
-const err694 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/scaleIO/volumeName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/scaleIO/properties/volumeName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err694];
-}
-else {
-vErrors.push(err694);
-}
-errors++;
-}
-}
-}
-else {
-const err695 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/scaleIO",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/scaleIO/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err695];
-}
-else {
-vErrors.push(err695);
-}
-errors++;
-}
-}
-if(data279.secret !== undefined){
-let data513 = data279.secret;
-if(data513 && typeof data513 == "object" && !Array.isArray(data513)){
-for(const key124 in data513){
-if(!((((key124 === "defaultMode") || (key124 === "items")) || (key124 === "optional")) || (key124 === "secretName"))){
-const err696 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/secret",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/secret/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key124},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err696];
-}
-else {
-vErrors.push(err696);
-}
-errors++;
-}
-}
-if(data513.defaultMode !== undefined){
-let data514 = data513.defaultMode;
-if(!(((typeof data514 == "number") && (!(data514 % 1) && !isNaN(data514))) && (isFinite(data514)))){
-const err697 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/secret/defaultMode",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/secret/properties/defaultMode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err697];
-}
-else {
-vErrors.push(err697);
-}
-errors++;
-}
-}
-if(data513.items !== undefined){
-let data515 = data513.items;
-if(Array.isArray(data515)){
-const len48 = data515.length;
-for(let i48=0; i48<len48; i48++){
-let data516 = data515[i48];
-if(data516 && typeof data516 == "object" && !Array.isArray(data516)){
-if(data516.key === undefined){
-const err698 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/secret/items/" + i48,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/secret/properties/items/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err698];
-}
-else {
-vErrors.push(err698);
-}
-errors++;
-}
-if(data516.path === undefined){
-const err699 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/secret/items/" + i48,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/secret/properties/items/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
-if(vErrors === null){
-vErrors = [err699];
-}
-else {
-vErrors.push(err699);
-}
-errors++;
-}
-for(const key125 in data516){
-if(!(((key125 === "key") || (key125 === "mode")) || (key125 === "path"))){
-const err700 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/secret/items/" + i48,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/secret/properties/items/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key125},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err700];
-}
-else {
-vErrors.push(err700);
-}
-errors++;
-}
-}
-if(data516.key !== undefined){
-if(typeof data516.key !== "string"){
-const err701 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/secret/items/" + i48+"/key",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/secret/properties/items/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err701];
-}
-else {
-vErrors.push(err701);
-}
-errors++;
-}
-}
-if(data516.mode !== undefined){
-let data518 = data516.mode;
-if(!(((typeof data518 == "number") && (!(data518 % 1) && !isNaN(data518))) && (isFinite(data518)))){
-const err702 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/secret/items/" + i48+"/mode",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/secret/properties/items/items/properties/mode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err702];
-}
-else {
-vErrors.push(err702);
-}
-errors++;
-}
-}
-if(data516.path !== undefined){
-if(typeof data516.path !== "string"){
-const err703 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/secret/items/" + i48+"/path",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/secret/properties/items/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err703];
-}
-else {
-vErrors.push(err703);
-}
-errors++;
-}
-}
-}
-else {
-const err704 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/secret/items/" + i48,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/secret/properties/items/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err704];
-}
-else {
-vErrors.push(err704);
-}
-errors++;
-}
-}
-}
-else {
-const err705 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/secret/items",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/secret/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err705];
-}
-else {
-vErrors.push(err705);
-}
-errors++;
-}
-}
-if(data513.optional !== undefined){
-if(typeof data513.optional !== "boolean"){
-const err706 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/secret/optional",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/secret/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err706];
-}
-else {
-vErrors.push(err706);
-}
-errors++;
-}
-}
-if(data513.secretName !== undefined){
-if(typeof data513.secretName !== "string"){
-const err707 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/secret/secretName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/secret/properties/secretName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err707];
-}
-else {
-vErrors.push(err707);
-}
-errors++;
-}
-}
-}
-else {
-const err708 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/secret",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/secret/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err708];
-}
-else {
-vErrors.push(err708);
-}
-errors++;
-}
-}
-if(data279.storageos !== undefined){
-let data522 = data279.storageos;
-if(data522 && typeof data522 == "object" && !Array.isArray(data522)){
-for(const key126 in data522){
-if(!(((((key126 === "fsType") || (key126 === "readOnly")) || (key126 === "secretRef")) || (key126 === "volumeName")) || (key126 === "volumeNamespace"))){
-const err709 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/storageos",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/storageos/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key126},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err709];
-}
-else {
-vErrors.push(err709);
-}
-errors++;
-}
-}
-if(data522.fsType !== undefined){
-if(typeof data522.fsType !== "string"){
-const err710 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/storageos/fsType",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/storageos/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err710];
-}
-else {
-vErrors.push(err710);
-}
-errors++;
-}
-}
-if(data522.readOnly !== undefined){
-if(typeof data522.readOnly !== "boolean"){
-const err711 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/storageos/readOnly",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/storageos/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err711];
-}
-else {
-vErrors.push(err711);
-}
-errors++;
-}
-}
-if(data522.secretRef !== undefined){
-let data525 = data522.secretRef;
-if(data525 && typeof data525 == "object" && !Array.isArray(data525)){
-for(const key127 in data525){
-if(!(key127 === "name")){
-const err712 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/storageos/secretRef",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/storageos/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key127},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err712];
-}
-else {
-vErrors.push(err712);
-}
-errors++;
-}
-}
-if(data525.name !== undefined){
-if(typeof data525.name !== "string"){
-const err713 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/storageos/secretRef/name",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/storageos/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err713];
-}
-else {
-vErrors.push(err713);
-}
-errors++;
-}
-}
-}
-else {
-const err714 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/storageos/secretRef",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/storageos/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err714];
-}
-else {
-vErrors.push(err714);
-}
-errors++;
-}
-}
-if(data522.volumeName !== undefined){
-if(typeof data522.volumeName !== "string"){
-const err715 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/storageos/volumeName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/storageos/properties/volumeName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err715];
-}
-else {
-vErrors.push(err715);
-}
-errors++;
-}
-}
-if(data522.volumeNamespace !== undefined){
-if(typeof data522.volumeNamespace !== "string"){
-const err716 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/storageos/volumeNamespace",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/storageos/properties/volumeNamespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err716];
-}
-else {
-vErrors.push(err716);
-}
-errors++;
-}
-}
-}
-else {
-const err717 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/storageos",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/storageos/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err717];
-}
-else {
-vErrors.push(err717);
-}
-errors++;
-}
-}
-if(data279.vsphereVolume !== undefined){
-let data529 = data279.vsphereVolume;
-if(data529 && typeof data529 == "object" && !Array.isArray(data529)){
-if(data529.volumePath === undefined){
-const err718 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/vsphereVolume",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/vsphereVolume/required",keyword:"required",params:{missingProperty: "volumePath"},message:"must have required property '"+"volumePath"+"'"};
-if(vErrors === null){
-vErrors = [err718];
-}
-else {
-vErrors.push(err718);
-}
-errors++;
-}
-for(const key128 in data529){
-if(!((((key128 === "fsType") || (key128 === "storagePolicyID")) || (key128 === "storagePolicyName")) || (key128 === "volumePath"))){
-const err719 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/vsphereVolume",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/vsphereVolume/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key128},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err719];
-}
-else {
-vErrors.push(err719);
-}
-errors++;
-}
-}
-if(data529.fsType !== undefined){
-if(typeof data529.fsType !== "string"){
-const err720 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/vsphereVolume/fsType",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/vsphereVolume/properties/fsType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err720];
-}
-else {
-vErrors.push(err720);
-}
-errors++;
-}
-}
-if(data529.storagePolicyID !== undefined){
-if(typeof data529.storagePolicyID !== "string"){
-const err721 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/vsphereVolume/storagePolicyID",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/vsphereVolume/properties/storagePolicyID/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err721];
-}
-else {
-vErrors.push(err721);
-}
-errors++;
-}
-}
-if(data529.storagePolicyName !== undefined){
-if(typeof data529.storagePolicyName !== "string"){
-const err722 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/vsphereVolume/storagePolicyName",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/vsphereVolume/properties/storagePolicyName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err722];
-}
-else {
-vErrors.push(err722);
-}
-errors++;
-}
-}
-if(data529.volumePath !== undefined){
-if(typeof data529.volumePath !== "string"){
-const err723 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/vsphereVolume/volumePath",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/vsphereVolume/properties/volumePath/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err723];
-}
-else {
-vErrors.push(err723);
-}
-errors++;
-}
-}
-}
-else {
-const err724 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33+"/vsphereVolume",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/properties/vsphereVolume/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err724];
-}
-else {
-vErrors.push(err724);
-}
-errors++;
-}
-}
-}
-else {
-const err725 = {instancePath:instancePath+"/spec/template/spec/volumes/" + i33,schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err725];
-}
-else {
-vErrors.push(err725);
-}
-errors++;
-}
-}
-const listErrors11 = func8(data278, "map", ["name"], instancePath+"/spec/template/spec/volumes", "#/properties/spec/properties/template/properties/spec/properties/volumes/x-kubernetes-list-type");
-if(listErrors11 !== null){
-vErrors = vErrors === null ? listErrors11 : vErrors.concat(listErrors11);
-errors = vErrors.length;
-}
-}
-else {
-const err726 = {instancePath:instancePath+"/spec/template/spec/volumes",schemaPath:"#/properties/spec/properties/template/properties/spec/properties/volumes/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err726];
-}
-else {
-vErrors.push(err726);
-}
-errors++;
-}
-}
-}
-else {
-const err727 = {instancePath:instancePath+"/spec/template/spec",schemaPath:"#/properties/spec/properties/template/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err727];
-}
-else {
-vErrors.push(err727);
-}
-errors++;
-}
-}
-}
-else {
-const err728 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err728];
-}
-else {
-vErrors.push(err728);
-}
-errors++;
-}
-}
-if(data3.type !== undefined){
-let data534 = data3.type;
-if(typeof data534 !== "string"){
-const err729 = {instancePath:instancePath+"/spec/type",schemaPath:"#/properties/spec/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err729];
-}
-else {
-vErrors.push(err729);
-}
-errors++;
-}
-if(!(((data534 === "rw") || (data534 === "ro")) || (data534 === "r"))){
-const err730 = {instancePath:instancePath+"/spec/type",schemaPath:"#/properties/spec/properties/type/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err730];
-}
-else {
-vErrors.push(err730);
-}
-errors++;
-}
-}
-}
-else {
-const err731 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err731];
-}
-else {
-vErrors.push(err731);
-}
-errors++;
-}
-}
-}
-else {
-const err732 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err732];
-}
-else {
-vErrors.push(err732);
 }
 errors++;
 }

@@ -2,7 +2,7 @@
 "use strict";
 module.exports = validate0;
 module.exports.default = validate0;
-const schema0 = {"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"$ref":"kubernetes-1.28#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},"spec":{"properties":{"paused":{"type":"boolean"},"schedule":{"type":"string"},"skipImmediately":{"type":"boolean"},"template":{"properties":{"csiSnapshotTimeout":{"type":"string"},"datamover":{"type":"string"},"defaultVolumesToFsBackup":{"type":["boolean","null"]},"defaultVolumesToRestic":{"type":["boolean","null"]},"excludedClusterScopedResources":{"items":{"type":"string"},"type":["array","null"]},"excludedNamespaceScopedResources":{"items":{"type":"string"},"type":["array","null"]},"excludedNamespaces":{"items":{"type":"string"},"type":["array","null"]},"excludedResources":{"items":{"type":"string"},"type":["array","null"]},"hooks":{"properties":{"resources":{"items":{"properties":{"excludedNamespaces":{"items":{"type":"string"},"type":["array","null"]},"excludedResources":{"items":{"type":"string"},"type":["array","null"]},"includedNamespaces":{"items":{"type":"string"},"type":["array","null"]},"includedResources":{"items":{"type":"string"},"type":["array","null"]},"labelSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":["object","null"],"x-kubernetes-map-type":"atomic","additionalProperties":false},"name":{"type":"string"},"post":{"items":{"properties":{"exec":{"properties":{"command":{"items":{"type":"string"},"minItems":1,"type":"array"},"container":{"type":"string"},"onError":{"enum":["Continue","Fail"],"type":"string"},"timeout":{"type":"string"}},"required":["command"],"type":"object","additionalProperties":false}},"required":["exec"],"type":"object","additionalProperties":false},"type":"array"},"pre":{"items":{"properties":{"exec":{"properties":{"command":{"items":{"type":"string"},"minItems":1,"type":"array"},"container":{"type":"string"},"onError":{"enum":["Continue","Fail"],"type":"string"},"timeout":{"type":"string"}},"required":["command"],"type":"object","additionalProperties":false}},"required":["exec"],"type":"object","additionalProperties":false},"type":"array"}},"required":["name"],"type":"object","additionalProperties":false},"type":["array","null"]}},"type":"object","additionalProperties":false},"includeClusterResources":{"type":["boolean","null"]},"includedClusterScopedResources":{"items":{"type":"string"},"type":["array","null"]},"includedNamespaceScopedResources":{"items":{"type":"string"},"type":["array","null"]},"includedNamespaces":{"items":{"type":"string"},"type":["array","null"]},"includedResources":{"items":{"type":"string"},"type":["array","null"]},"itemOperationTimeout":{"type":"string"},"labelSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":["object","null"],"x-kubernetes-map-type":"atomic","additionalProperties":false},"metadata":{"properties":{"labels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","additionalProperties":false},"orLabelSelectors":{"items":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":["array","null"]},"orderedResources":{"additionalProperties":{"type":"string"},"type":["object","null"]},"resourcePolicy":{"properties":{"apiGroup":{"type":"string"},"kind":{"type":"string"},"name":{"type":"string"}},"required":["kind","name"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"snapshotMoveData":{"type":["boolean","null"]},"snapshotVolumes":{"type":["boolean","null"]},"storageLocation":{"type":"string"},"ttl":{"type":"string"},"uploaderConfig":{"properties":{"parallelFilesUpload":{"type":"integer"}},"type":["object","null"],"additionalProperties":false},"volumeGroupSnapshotLabelKey":{"type":"string"},"volumeSnapshotLocations":{"items":{"type":"string"},"type":"array"}},"type":"object","additionalProperties":false},"useOwnerReferencesInBackup":{"type":["boolean","null"]}},"required":["schedule","template"],"type":"object","additionalProperties":false},"status":{}},"type":"object","additionalProperties":false,"$defs":{}};
+const schema0 = {"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"$ref":"kubernetes-1.28#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},"spec":{"properties":{"paused":{"type":"boolean"},"schedule":{"type":"string"},"skipImmediately":{"type":"boolean"},"template":{"$ref":"#/$defs/split0"},"useOwnerReferencesInBackup":{"type":["boolean","null"]}},"required":["schedule","template"],"type":"object","additionalProperties":false},"status":{}},"type":"object","additionalProperties":false,"$defs":{"split0":{"properties":{"csiSnapshotTimeout":{"type":"string"},"datamover":{"type":"string"},"defaultVolumesToFsBackup":{"type":["boolean","null"]},"defaultVolumesToRestic":{"type":["boolean","null"]},"excludedClusterScopedResources":{"items":{"type":"string"},"type":["array","null"]},"excludedNamespaceScopedResources":{"items":{"type":"string"},"type":["array","null"]},"excludedNamespaces":{"items":{"type":"string"},"type":["array","null"]},"excludedResources":{"items":{"type":"string"},"type":["array","null"]},"hooks":{"properties":{"resources":{"items":{"properties":{"excludedNamespaces":{"items":{"type":"string"},"type":["array","null"]},"excludedResources":{"items":{"type":"string"},"type":["array","null"]},"includedNamespaces":{"items":{"type":"string"},"type":["array","null"]},"includedResources":{"items":{"type":"string"},"type":["array","null"]},"labelSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":["object","null"],"x-kubernetes-map-type":"atomic","additionalProperties":false},"name":{"type":"string"},"post":{"items":{"properties":{"exec":{"properties":{"command":{"items":{"type":"string"},"minItems":1,"type":"array"},"container":{"type":"string"},"onError":{"enum":["Continue","Fail"],"type":"string"},"timeout":{"type":"string"}},"required":["command"],"type":"object","additionalProperties":false}},"required":["exec"],"type":"object","additionalProperties":false},"type":"array"},"pre":{"items":{"properties":{"exec":{"properties":{"command":{"items":{"type":"string"},"minItems":1,"type":"array"},"container":{"type":"string"},"onError":{"enum":["Continue","Fail"],"type":"string"},"timeout":{"type":"string"}},"required":["command"],"type":"object","additionalProperties":false}},"required":["exec"],"type":"object","additionalProperties":false},"type":"array"}},"required":["name"],"type":"object","additionalProperties":false},"type":["array","null"]}},"type":"object","additionalProperties":false},"includeClusterResources":{"type":["boolean","null"]},"includedClusterScopedResources":{"items":{"type":"string"},"type":["array","null"]},"includedNamespaceScopedResources":{"items":{"type":"string"},"type":["array","null"]},"includedNamespaces":{"items":{"type":"string"},"type":["array","null"]},"includedResources":{"items":{"type":"string"},"type":["array","null"]},"itemOperationTimeout":{"type":"string"},"labelSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":["object","null"],"x-kubernetes-map-type":"atomic","additionalProperties":false},"metadata":{"properties":{"labels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","additionalProperties":false},"orLabelSelectors":{"items":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":["array","null"]},"orderedResources":{"additionalProperties":{"type":"string"},"type":["object","null"]},"resourcePolicy":{"properties":{"apiGroup":{"type":"string"},"kind":{"type":"string"},"name":{"type":"string"}},"required":["kind","name"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"snapshotMoveData":{"type":["boolean","null"]},"snapshotVolumes":{"type":["boolean","null"]},"storageLocation":{"type":"string"},"ttl":{"type":"string"},"uploaderConfig":{"properties":{"parallelFilesUpload":{"type":"integer"}},"type":["object","null"],"additionalProperties":false},"volumeGroupSnapshotLabelKey":{"type":"string"},"volumeSnapshotLocations":{"items":{"type":"string"},"type":"array"}},"type":"object","additionalProperties":false}}};
 const schema2 = {"properties":{"annotations":{"additionalProperties":{"type":"string"},"type":"object"},"creationTimestamp":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Time"},"deletionGracePeriodSeconds":{"format":"int64","type":"integer"},"deletionTimestamp":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Time"},"finalizers":{"items":{"type":"string"},"type":"array","x-kubernetes-patch-strategy":"merge"},"generateName":{"type":"string"},"generation":{"format":"int64","type":"integer"},"labels":{"additionalProperties":{"type":"string"},"type":"object"},"managedFields":{"items":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry"},"type":"array"},"name":{"type":"string"},"namespace":{"type":"string"},"ownerReferences":{"items":{"$ref":"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference"},"type":"array","x-kubernetes-patch-merge-key":"uid","x-kubernetes-patch-strategy":"merge"},"resourceVersion":{"type":"string"},"selfLink":{"type":"string"},"uid":{"type":"string"}},"type":"object","additionalProperties":false};
 const func0 = Object.prototype.hasOwnProperty;
 const schema3 = {"format":"date-time","type":"string"};
@@ -574,6 +574,1709 @@ validate2.errors = vErrors;
 return errors === 0;
 }
 
+const schema7 = {"properties":{"csiSnapshotTimeout":{"type":"string"},"datamover":{"type":"string"},"defaultVolumesToFsBackup":{"type":["boolean","null"]},"defaultVolumesToRestic":{"type":["boolean","null"]},"excludedClusterScopedResources":{"items":{"type":"string"},"type":["array","null"]},"excludedNamespaceScopedResources":{"items":{"type":"string"},"type":["array","null"]},"excludedNamespaces":{"items":{"type":"string"},"type":["array","null"]},"excludedResources":{"items":{"type":"string"},"type":["array","null"]},"hooks":{"properties":{"resources":{"items":{"properties":{"excludedNamespaces":{"items":{"type":"string"},"type":["array","null"]},"excludedResources":{"items":{"type":"string"},"type":["array","null"]},"includedNamespaces":{"items":{"type":"string"},"type":["array","null"]},"includedResources":{"items":{"type":"string"},"type":["array","null"]},"labelSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":["object","null"],"x-kubernetes-map-type":"atomic","additionalProperties":false},"name":{"type":"string"},"post":{"items":{"properties":{"exec":{"properties":{"command":{"items":{"type":"string"},"minItems":1,"type":"array"},"container":{"type":"string"},"onError":{"enum":["Continue","Fail"],"type":"string"},"timeout":{"type":"string"}},"required":["command"],"type":"object","additionalProperties":false}},"required":["exec"],"type":"object","additionalProperties":false},"type":"array"},"pre":{"items":{"properties":{"exec":{"properties":{"command":{"items":{"type":"string"},"minItems":1,"type":"array"},"container":{"type":"string"},"onError":{"enum":["Continue","Fail"],"type":"string"},"timeout":{"type":"string"}},"required":["command"],"type":"object","additionalProperties":false}},"required":["exec"],"type":"object","additionalProperties":false},"type":"array"}},"required":["name"],"type":"object","additionalProperties":false},"type":["array","null"]}},"type":"object","additionalProperties":false},"includeClusterResources":{"type":["boolean","null"]},"includedClusterScopedResources":{"items":{"type":"string"},"type":["array","null"]},"includedNamespaceScopedResources":{"items":{"type":"string"},"type":["array","null"]},"includedNamespaces":{"items":{"type":"string"},"type":["array","null"]},"includedResources":{"items":{"type":"string"},"type":["array","null"]},"itemOperationTimeout":{"type":"string"},"labelSelector":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":["object","null"],"x-kubernetes-map-type":"atomic","additionalProperties":false},"metadata":{"properties":{"labels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","additionalProperties":false},"orLabelSelectors":{"items":{"properties":{"matchExpressions":{"items":{"properties":{"key":{"type":"string"},"operator":{"type":"string"},"values":{"items":{"type":"string"},"type":"array","x-kubernetes-list-type":"atomic"}},"required":["key","operator"],"type":"object","additionalProperties":false},"type":"array","x-kubernetes-list-type":"atomic"},"matchLabels":{"additionalProperties":{"type":"string"},"type":"object"}},"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"type":["array","null"]},"orderedResources":{"additionalProperties":{"type":"string"},"type":["object","null"]},"resourcePolicy":{"properties":{"apiGroup":{"type":"string"},"kind":{"type":"string"},"name":{"type":"string"}},"required":["kind","name"],"type":"object","x-kubernetes-map-type":"atomic","additionalProperties":false},"snapshotMoveData":{"type":["boolean","null"]},"snapshotVolumes":{"type":["boolean","null"]},"storageLocation":{"type":"string"},"ttl":{"type":"string"},"uploaderConfig":{"properties":{"parallelFilesUpload":{"type":"integer"}},"type":["object","null"],"additionalProperties":false},"volumeGroupSnapshotLabelKey":{"type":"string"},"volumeSnapshotLocations":{"items":{"type":"string"},"type":"array"}},"type":"object","additionalProperties":false};
+
+function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(func0.call(schema7.properties, key0))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.csiSnapshotTimeout !== undefined){
+if(typeof data.csiSnapshotTimeout !== "string"){
+const err1 = {instancePath:instancePath+"/csiSnapshotTimeout",schemaPath:"#/properties/csiSnapshotTimeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.datamover !== undefined){
+if(typeof data.datamover !== "string"){
+const err2 = {instancePath:instancePath+"/datamover",schemaPath:"#/properties/datamover/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.defaultVolumesToFsBackup !== undefined){
+let data2 = data.defaultVolumesToFsBackup;
+if((typeof data2 !== "boolean") && (data2 !== null)){
+const err3 = {instancePath:instancePath+"/defaultVolumesToFsBackup",schemaPath:"#/properties/defaultVolumesToFsBackup/type",keyword:"type",params:{type: schema7.properties.defaultVolumesToFsBackup.type},message:"must be boolean,null"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.defaultVolumesToRestic !== undefined){
+let data3 = data.defaultVolumesToRestic;
+if((typeof data3 !== "boolean") && (data3 !== null)){
+const err4 = {instancePath:instancePath+"/defaultVolumesToRestic",schemaPath:"#/properties/defaultVolumesToRestic/type",keyword:"type",params:{type: schema7.properties.defaultVolumesToRestic.type},message:"must be boolean,null"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.excludedClusterScopedResources !== undefined){
+let data4 = data.excludedClusterScopedResources;
+if((!(Array.isArray(data4))) && (data4 !== null)){
+const err5 = {instancePath:instancePath+"/excludedClusterScopedResources",schemaPath:"#/properties/excludedClusterScopedResources/type",keyword:"type",params:{type: schema7.properties.excludedClusterScopedResources.type},message:"must be array,null"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(Array.isArray(data4)){
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data4[i0] !== "string"){
+const err6 = {instancePath:instancePath+"/excludedClusterScopedResources/" + i0,schemaPath:"#/properties/excludedClusterScopedResources/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+}
+if(data.excludedNamespaceScopedResources !== undefined){
+let data6 = data.excludedNamespaceScopedResources;
+if((!(Array.isArray(data6))) && (data6 !== null)){
+const err7 = {instancePath:instancePath+"/excludedNamespaceScopedResources",schemaPath:"#/properties/excludedNamespaceScopedResources/type",keyword:"type",params:{type: schema7.properties.excludedNamespaceScopedResources.type},message:"must be array,null"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(Array.isArray(data6)){
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data6[i1] !== "string"){
+const err8 = {instancePath:instancePath+"/excludedNamespaceScopedResources/" + i1,schemaPath:"#/properties/excludedNamespaceScopedResources/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+}
+if(data.excludedNamespaces !== undefined){
+let data8 = data.excludedNamespaces;
+if((!(Array.isArray(data8))) && (data8 !== null)){
+const err9 = {instancePath:instancePath+"/excludedNamespaces",schemaPath:"#/properties/excludedNamespaces/type",keyword:"type",params:{type: schema7.properties.excludedNamespaces.type},message:"must be array,null"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(Array.isArray(data8)){
+const len2 = data8.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data8[i2] !== "string"){
+const err10 = {instancePath:instancePath+"/excludedNamespaces/" + i2,schemaPath:"#/properties/excludedNamespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+}
+if(data.excludedResources !== undefined){
+let data10 = data.excludedResources;
+if((!(Array.isArray(data10))) && (data10 !== null)){
+const err11 = {instancePath:instancePath+"/excludedResources",schemaPath:"#/properties/excludedResources/type",keyword:"type",params:{type: schema7.properties.excludedResources.type},message:"must be array,null"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if(Array.isArray(data10)){
+const len3 = data10.length;
+for(let i3=0; i3<len3; i3++){
+if(typeof data10[i3] !== "string"){
+const err12 = {instancePath:instancePath+"/excludedResources/" + i3,schemaPath:"#/properties/excludedResources/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+}
+if(data.hooks !== undefined){
+let data12 = data.hooks;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+for(const key1 in data12){
+if(!(key1 === "resources")){
+const err13 = {instancePath:instancePath+"/hooks",schemaPath:"#/properties/hooks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data12.resources !== undefined){
+let data13 = data12.resources;
+if((!(Array.isArray(data13))) && (data13 !== null)){
+const err14 = {instancePath:instancePath+"/hooks/resources",schemaPath:"#/properties/hooks/properties/resources/type",keyword:"type",params:{type: schema7.properties.hooks.properties.resources.type},message:"must be array,null"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+if(Array.isArray(data13)){
+const len4 = data13.length;
+for(let i4=0; i4<len4; i4++){
+let data14 = data13[i4];
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+if(data14.name === undefined){
+const err15 = {instancePath:instancePath+"/hooks/resources/" + i4,schemaPath:"#/properties/hooks/properties/resources/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+for(const key2 in data14){
+if(!((((((((key2 === "excludedNamespaces") || (key2 === "excludedResources")) || (key2 === "includedNamespaces")) || (key2 === "includedResources")) || (key2 === "labelSelector")) || (key2 === "name")) || (key2 === "post")) || (key2 === "pre"))){
+const err16 = {instancePath:instancePath+"/hooks/resources/" + i4,schemaPath:"#/properties/hooks/properties/resources/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data14.excludedNamespaces !== undefined){
+let data15 = data14.excludedNamespaces;
+if((!(Array.isArray(data15))) && (data15 !== null)){
+const err17 = {instancePath:instancePath+"/hooks/resources/" + i4+"/excludedNamespaces",schemaPath:"#/properties/hooks/properties/resources/items/properties/excludedNamespaces/type",keyword:"type",params:{type: schema7.properties.hooks.properties.resources.items.properties.excludedNamespaces.type},message:"must be array,null"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+if(Array.isArray(data15)){
+const len5 = data15.length;
+for(let i5=0; i5<len5; i5++){
+if(typeof data15[i5] !== "string"){
+const err18 = {instancePath:instancePath+"/hooks/resources/" + i4+"/excludedNamespaces/" + i5,schemaPath:"#/properties/hooks/properties/resources/items/properties/excludedNamespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+}
+if(data14.excludedResources !== undefined){
+let data17 = data14.excludedResources;
+if((!(Array.isArray(data17))) && (data17 !== null)){
+const err19 = {instancePath:instancePath+"/hooks/resources/" + i4+"/excludedResources",schemaPath:"#/properties/hooks/properties/resources/items/properties/excludedResources/type",keyword:"type",params:{type: schema7.properties.hooks.properties.resources.items.properties.excludedResources.type},message:"must be array,null"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+if(Array.isArray(data17)){
+const len6 = data17.length;
+for(let i6=0; i6<len6; i6++){
+if(typeof data17[i6] !== "string"){
+const err20 = {instancePath:instancePath+"/hooks/resources/" + i4+"/excludedResources/" + i6,schemaPath:"#/properties/hooks/properties/resources/items/properties/excludedResources/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+}
+if(data14.includedNamespaces !== undefined){
+let data19 = data14.includedNamespaces;
+if((!(Array.isArray(data19))) && (data19 !== null)){
+const err21 = {instancePath:instancePath+"/hooks/resources/" + i4+"/includedNamespaces",schemaPath:"#/properties/hooks/properties/resources/items/properties/includedNamespaces/type",keyword:"type",params:{type: schema7.properties.hooks.properties.resources.items.properties.includedNamespaces.type},message:"must be array,null"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+if(Array.isArray(data19)){
+const len7 = data19.length;
+for(let i7=0; i7<len7; i7++){
+if(typeof data19[i7] !== "string"){
+const err22 = {instancePath:instancePath+"/hooks/resources/" + i4+"/includedNamespaces/" + i7,schemaPath:"#/properties/hooks/properties/resources/items/properties/includedNamespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+}
+if(data14.includedResources !== undefined){
+let data21 = data14.includedResources;
+if((!(Array.isArray(data21))) && (data21 !== null)){
+const err23 = {instancePath:instancePath+"/hooks/resources/" + i4+"/includedResources",schemaPath:"#/properties/hooks/properties/resources/items/properties/includedResources/type",keyword:"type",params:{type: schema7.properties.hooks.properties.resources.items.properties.includedResources.type},message:"must be array,null"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+if(Array.isArray(data21)){
+const len8 = data21.length;
+for(let i8=0; i8<len8; i8++){
+if(typeof data21[i8] !== "string"){
+const err24 = {instancePath:instancePath+"/hooks/resources/" + i4+"/includedResources/" + i8,schemaPath:"#/properties/hooks/properties/resources/items/properties/includedResources/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+}
+if(data14.labelSelector !== undefined){
+let data23 = data14.labelSelector;
+if((!(data23 && typeof data23 == "object" && !Array.isArray(data23))) && (data23 !== null)){
+const err25 = {instancePath:instancePath+"/hooks/resources/" + i4+"/labelSelector",schemaPath:"#/properties/hooks/properties/resources/items/properties/labelSelector/type",keyword:"type",params:{type: schema7.properties.hooks.properties.resources.items.properties.labelSelector.type},message:"must be object,null"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+for(const key3 in data23){
+if(!((key3 === "matchExpressions") || (key3 === "matchLabels"))){
+const err26 = {instancePath:instancePath+"/hooks/resources/" + i4+"/labelSelector",schemaPath:"#/properties/hooks/properties/resources/items/properties/labelSelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data23.matchExpressions !== undefined){
+let data24 = data23.matchExpressions;
+if(Array.isArray(data24)){
+const len9 = data24.length;
+for(let i9=0; i9<len9; i9++){
+let data25 = data24[i9];
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+if(data25.key === undefined){
+const err27 = {instancePath:instancePath+"/hooks/resources/" + i4+"/labelSelector/matchExpressions/" + i9,schemaPath:"#/properties/hooks/properties/resources/items/properties/labelSelector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+if(data25.operator === undefined){
+const err28 = {instancePath:instancePath+"/hooks/resources/" + i4+"/labelSelector/matchExpressions/" + i9,schemaPath:"#/properties/hooks/properties/resources/items/properties/labelSelector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+for(const key4 in data25){
+if(!(((key4 === "key") || (key4 === "operator")) || (key4 === "values"))){
+const err29 = {instancePath:instancePath+"/hooks/resources/" + i4+"/labelSelector/matchExpressions/" + i9,schemaPath:"#/properties/hooks/properties/resources/items/properties/labelSelector/properties/matchExpressions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data25.key !== undefined){
+if(typeof data25.key !== "string"){
+const err30 = {instancePath:instancePath+"/hooks/resources/" + i4+"/labelSelector/matchExpressions/" + i9+"/key",schemaPath:"#/properties/hooks/properties/resources/items/properties/labelSelector/properties/matchExpressions/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data25.operator !== undefined){
+if(typeof data25.operator !== "string"){
+const err31 = {instancePath:instancePath+"/hooks/resources/" + i4+"/labelSelector/matchExpressions/" + i9+"/operator",schemaPath:"#/properties/hooks/properties/resources/items/properties/labelSelector/properties/matchExpressions/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data25.values !== undefined){
+let data28 = data25.values;
+if(Array.isArray(data28)){
+const len10 = data28.length;
+for(let i10=0; i10<len10; i10++){
+if(typeof data28[i10] !== "string"){
+const err32 = {instancePath:instancePath+"/hooks/resources/" + i4+"/labelSelector/matchExpressions/" + i9+"/values/" + i10,schemaPath:"#/properties/hooks/properties/resources/items/properties/labelSelector/properties/matchExpressions/items/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/hooks/resources/" + i4+"/labelSelector/matchExpressions/" + i9+"/values",schemaPath:"#/properties/hooks/properties/resources/items/properties/labelSelector/properties/matchExpressions/items/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+}
+else {
+const err34 = {instancePath:instancePath+"/hooks/resources/" + i4+"/labelSelector/matchExpressions/" + i9,schemaPath:"#/properties/hooks/properties/resources/items/properties/labelSelector/properties/matchExpressions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/hooks/resources/" + i4+"/labelSelector/matchExpressions",schemaPath:"#/properties/hooks/properties/resources/items/properties/labelSelector/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data23.matchLabels !== undefined){
+let data30 = data23.matchLabels;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+for(const key5 in data30){
+if(typeof data30[key5] !== "string"){
+const err36 = {instancePath:instancePath+"/hooks/resources/" + i4+"/labelSelector/matchLabels/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/hooks/properties/resources/items/properties/labelSelector/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/hooks/resources/" + i4+"/labelSelector/matchLabels",schemaPath:"#/properties/hooks/properties/resources/items/properties/labelSelector/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+}
+if(data14.name !== undefined){
+if(typeof data14.name !== "string"){
+const err38 = {instancePath:instancePath+"/hooks/resources/" + i4+"/name",schemaPath:"#/properties/hooks/properties/resources/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+if(data14.post !== undefined){
+let data33 = data14.post;
+if(Array.isArray(data33)){
+const len11 = data33.length;
+for(let i11=0; i11<len11; i11++){
+let data34 = data33[i11];
+if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
+if(data34.exec === undefined){
+const err39 = {instancePath:instancePath+"/hooks/resources/" + i4+"/post/" + i11,schemaPath:"#/properties/hooks/properties/resources/items/properties/post/items/required",keyword:"required",params:{missingProperty: "exec"},message:"must have required property '"+"exec"+"'"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+for(const key6 in data34){
+if(!(key6 === "exec")){
+const err40 = {instancePath:instancePath+"/hooks/resources/" + i4+"/post/" + i11,schemaPath:"#/properties/hooks/properties/resources/items/properties/post/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+if(data34.exec !== undefined){
+let data35 = data34.exec;
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+if(data35.command === undefined){
+const err41 = {instancePath:instancePath+"/hooks/resources/" + i4+"/post/" + i11+"/exec",schemaPath:"#/properties/hooks/properties/resources/items/properties/post/items/properties/exec/required",keyword:"required",params:{missingProperty: "command"},message:"must have required property '"+"command"+"'"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+for(const key7 in data35){
+if(!((((key7 === "command") || (key7 === "container")) || (key7 === "onError")) || (key7 === "timeout"))){
+const err42 = {instancePath:instancePath+"/hooks/resources/" + i4+"/post/" + i11+"/exec",schemaPath:"#/properties/hooks/properties/resources/items/properties/post/items/properties/exec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+if(data35.command !== undefined){
+let data36 = data35.command;
+if(Array.isArray(data36)){
+if(data36.length < 1){
+const err43 = {instancePath:instancePath+"/hooks/resources/" + i4+"/post/" + i11+"/exec/command",schemaPath:"#/properties/hooks/properties/resources/items/properties/post/items/properties/exec/properties/command/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+const len12 = data36.length;
+for(let i12=0; i12<len12; i12++){
+if(typeof data36[i12] !== "string"){
+const err44 = {instancePath:instancePath+"/hooks/resources/" + i4+"/post/" + i11+"/exec/command/" + i12,schemaPath:"#/properties/hooks/properties/resources/items/properties/post/items/properties/exec/properties/command/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/hooks/resources/" + i4+"/post/" + i11+"/exec/command",schemaPath:"#/properties/hooks/properties/resources/items/properties/post/items/properties/exec/properties/command/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data35.container !== undefined){
+if(typeof data35.container !== "string"){
+const err46 = {instancePath:instancePath+"/hooks/resources/" + i4+"/post/" + i11+"/exec/container",schemaPath:"#/properties/hooks/properties/resources/items/properties/post/items/properties/exec/properties/container/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data35.onError !== undefined){
+let data39 = data35.onError;
+if(typeof data39 !== "string"){
+const err47 = {instancePath:instancePath+"/hooks/resources/" + i4+"/post/" + i11+"/exec/onError",schemaPath:"#/properties/hooks/properties/resources/items/properties/post/items/properties/exec/properties/onError/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+if(!((data39 === "Continue") || (data39 === "Fail"))){
+const err48 = {instancePath:instancePath+"/hooks/resources/" + i4+"/post/" + i11+"/exec/onError",schemaPath:"#/properties/hooks/properties/resources/items/properties/post/items/properties/exec/properties/onError/enum",keyword:"enum",params:{allowedValues: schema7.properties.hooks.properties.resources.items.properties.post.items.properties.exec.properties.onError.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+if(data35.timeout !== undefined){
+if(typeof data35.timeout !== "string"){
+const err49 = {instancePath:instancePath+"/hooks/resources/" + i4+"/post/" + i11+"/exec/timeout",schemaPath:"#/properties/hooks/properties/resources/items/properties/post/items/properties/exec/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+}
+else {
+const err50 = {instancePath:instancePath+"/hooks/resources/" + i4+"/post/" + i11+"/exec",schemaPath:"#/properties/hooks/properties/resources/items/properties/post/items/properties/exec/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+}
+else {
+const err51 = {instancePath:instancePath+"/hooks/resources/" + i4+"/post/" + i11,schemaPath:"#/properties/hooks/properties/resources/items/properties/post/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/hooks/resources/" + i4+"/post",schemaPath:"#/properties/hooks/properties/resources/items/properties/post/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data14.pre !== undefined){
+let data41 = data14.pre;
+if(Array.isArray(data41)){
+const len13 = data41.length;
+for(let i13=0; i13<len13; i13++){
+let data42 = data41[i13];
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+if(data42.exec === undefined){
+const err53 = {instancePath:instancePath+"/hooks/resources/" + i4+"/pre/" + i13,schemaPath:"#/properties/hooks/properties/resources/items/properties/pre/items/required",keyword:"required",params:{missingProperty: "exec"},message:"must have required property '"+"exec"+"'"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+for(const key8 in data42){
+if(!(key8 === "exec")){
+const err54 = {instancePath:instancePath+"/hooks/resources/" + i4+"/pre/" + i13,schemaPath:"#/properties/hooks/properties/resources/items/properties/pre/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+if(data42.exec !== undefined){
+let data43 = data42.exec;
+if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
+if(data43.command === undefined){
+const err55 = {instancePath:instancePath+"/hooks/resources/" + i4+"/pre/" + i13+"/exec",schemaPath:"#/properties/hooks/properties/resources/items/properties/pre/items/properties/exec/required",keyword:"required",params:{missingProperty: "command"},message:"must have required property '"+"command"+"'"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+for(const key9 in data43){
+if(!((((key9 === "command") || (key9 === "container")) || (key9 === "onError")) || (key9 === "timeout"))){
+const err56 = {instancePath:instancePath+"/hooks/resources/" + i4+"/pre/" + i13+"/exec",schemaPath:"#/properties/hooks/properties/resources/items/properties/pre/items/properties/exec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+if(data43.command !== undefined){
+let data44 = data43.command;
+if(Array.isArray(data44)){
+if(data44.length < 1){
+const err57 = {instancePath:instancePath+"/hooks/resources/" + i4+"/pre/" + i13+"/exec/command",schemaPath:"#/properties/hooks/properties/resources/items/properties/pre/items/properties/exec/properties/command/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+const len14 = data44.length;
+for(let i14=0; i14<len14; i14++){
+if(typeof data44[i14] !== "string"){
+const err58 = {instancePath:instancePath+"/hooks/resources/" + i4+"/pre/" + i13+"/exec/command/" + i14,schemaPath:"#/properties/hooks/properties/resources/items/properties/pre/items/properties/exec/properties/command/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/hooks/resources/" + i4+"/pre/" + i13+"/exec/command",schemaPath:"#/properties/hooks/properties/resources/items/properties/pre/items/properties/exec/properties/command/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+if(data43.container !== undefined){
+if(typeof data43.container !== "string"){
+const err60 = {instancePath:instancePath+"/hooks/resources/" + i4+"/pre/" + i13+"/exec/container",schemaPath:"#/properties/hooks/properties/resources/items/properties/pre/items/properties/exec/properties/container/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+if(data43.onError !== undefined){
+let data47 = data43.onError;
+if(typeof data47 !== "string"){
+const err61 = {instancePath:instancePath+"/hooks/resources/" + i4+"/pre/" + i13+"/exec/onError",schemaPath:"#/properties/hooks/properties/resources/items/properties/pre/items/properties/exec/properties/onError/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+if(!((data47 === "Continue") || (data47 === "Fail"))){
+const err62 = {instancePath:instancePath+"/hooks/resources/" + i4+"/pre/" + i13+"/exec/onError",schemaPath:"#/properties/hooks/properties/resources/items/properties/pre/items/properties/exec/properties/onError/enum",keyword:"enum",params:{allowedValues: schema7.properties.hooks.properties.resources.items.properties.pre.items.properties.exec.properties.onError.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+if(data43.timeout !== undefined){
+if(typeof data43.timeout !== "string"){
+const err63 = {instancePath:instancePath+"/hooks/resources/" + i4+"/pre/" + i13+"/exec/timeout",schemaPath:"#/properties/hooks/properties/resources/items/properties/pre/items/properties/exec/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+}
+else {
+const err64 = {instancePath:instancePath+"/hooks/resources/" + i4+"/pre/" + i13+"/exec",schemaPath:"#/properties/hooks/properties/resources/items/properties/pre/items/properties/exec/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+}
+else {
+const err65 = {instancePath:instancePath+"/hooks/resources/" + i4+"/pre/" + i13,schemaPath:"#/properties/hooks/properties/resources/items/properties/pre/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/hooks/resources/" + i4+"/pre",schemaPath:"#/properties/hooks/properties/resources/items/properties/pre/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+}
+else {
+const err67 = {instancePath:instancePath+"/hooks/resources/" + i4,schemaPath:"#/properties/hooks/properties/resources/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+}
+}
+}
+else {
+const err68 = {instancePath:instancePath+"/hooks",schemaPath:"#/properties/hooks/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+if(data.includeClusterResources !== undefined){
+let data49 = data.includeClusterResources;
+if((typeof data49 !== "boolean") && (data49 !== null)){
+const err69 = {instancePath:instancePath+"/includeClusterResources",schemaPath:"#/properties/includeClusterResources/type",keyword:"type",params:{type: schema7.properties.includeClusterResources.type},message:"must be boolean,null"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+if(data.includedClusterScopedResources !== undefined){
+let data50 = data.includedClusterScopedResources;
+if((!(Array.isArray(data50))) && (data50 !== null)){
+const err70 = {instancePath:instancePath+"/includedClusterScopedResources",schemaPath:"#/properties/includedClusterScopedResources/type",keyword:"type",params:{type: schema7.properties.includedClusterScopedResources.type},message:"must be array,null"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+if(Array.isArray(data50)){
+const len15 = data50.length;
+for(let i15=0; i15<len15; i15++){
+if(typeof data50[i15] !== "string"){
+const err71 = {instancePath:instancePath+"/includedClusterScopedResources/" + i15,schemaPath:"#/properties/includedClusterScopedResources/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+}
+}
+if(data.includedNamespaceScopedResources !== undefined){
+let data52 = data.includedNamespaceScopedResources;
+if((!(Array.isArray(data52))) && (data52 !== null)){
+const err72 = {instancePath:instancePath+"/includedNamespaceScopedResources",schemaPath:"#/properties/includedNamespaceScopedResources/type",keyword:"type",params:{type: schema7.properties.includedNamespaceScopedResources.type},message:"must be array,null"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+if(Array.isArray(data52)){
+const len16 = data52.length;
+for(let i16=0; i16<len16; i16++){
+if(typeof data52[i16] !== "string"){
+const err73 = {instancePath:instancePath+"/includedNamespaceScopedResources/" + i16,schemaPath:"#/properties/includedNamespaceScopedResources/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+}
+}
+if(data.includedNamespaces !== undefined){
+let data54 = data.includedNamespaces;
+if((!(Array.isArray(data54))) && (data54 !== null)){
+const err74 = {instancePath:instancePath+"/includedNamespaces",schemaPath:"#/properties/includedNamespaces/type",keyword:"type",params:{type: schema7.properties.includedNamespaces.type},message:"must be array,null"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+if(Array.isArray(data54)){
+const len17 = data54.length;
+for(let i17=0; i17<len17; i17++){
+if(typeof data54[i17] !== "string"){
+const err75 = {instancePath:instancePath+"/includedNamespaces/" + i17,schemaPath:"#/properties/includedNamespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+}
+}
+if(data.includedResources !== undefined){
+let data56 = data.includedResources;
+if((!(Array.isArray(data56))) && (data56 !== null)){
+const err76 = {instancePath:instancePath+"/includedResources",schemaPath:"#/properties/includedResources/type",keyword:"type",params:{type: schema7.properties.includedResources.type},message:"must be array,null"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+if(Array.isArray(data56)){
+const len18 = data56.length;
+for(let i18=0; i18<len18; i18++){
+if(typeof data56[i18] !== "string"){
+const err77 = {instancePath:instancePath+"/includedResources/" + i18,schemaPath:"#/properties/includedResources/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+}
+}
+if(data.itemOperationTimeout !== undefined){
+if(typeof data.itemOperationTimeout !== "string"){
+const err78 = {instancePath:instancePath+"/itemOperationTimeout",schemaPath:"#/properties/itemOperationTimeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+if(data.labelSelector !== undefined){
+let data59 = data.labelSelector;
+if((!(data59 && typeof data59 == "object" && !Array.isArray(data59))) && (data59 !== null)){
+const err79 = {instancePath:instancePath+"/labelSelector",schemaPath:"#/properties/labelSelector/type",keyword:"type",params:{type: schema7.properties.labelSelector.type},message:"must be object,null"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
+for(const key10 in data59){
+if(!((key10 === "matchExpressions") || (key10 === "matchLabels"))){
+const err80 = {instancePath:instancePath+"/labelSelector",schemaPath:"#/properties/labelSelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+if(data59.matchExpressions !== undefined){
+let data60 = data59.matchExpressions;
+if(Array.isArray(data60)){
+const len19 = data60.length;
+for(let i19=0; i19<len19; i19++){
+let data61 = data60[i19];
+if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
+if(data61.key === undefined){
+const err81 = {instancePath:instancePath+"/labelSelector/matchExpressions/" + i19,schemaPath:"#/properties/labelSelector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+if(data61.operator === undefined){
+const err82 = {instancePath:instancePath+"/labelSelector/matchExpressions/" + i19,schemaPath:"#/properties/labelSelector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+for(const key11 in data61){
+if(!(((key11 === "key") || (key11 === "operator")) || (key11 === "values"))){
+const err83 = {instancePath:instancePath+"/labelSelector/matchExpressions/" + i19,schemaPath:"#/properties/labelSelector/properties/matchExpressions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+if(data61.key !== undefined){
+if(typeof data61.key !== "string"){
+const err84 = {instancePath:instancePath+"/labelSelector/matchExpressions/" + i19+"/key",schemaPath:"#/properties/labelSelector/properties/matchExpressions/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+if(data61.operator !== undefined){
+if(typeof data61.operator !== "string"){
+const err85 = {instancePath:instancePath+"/labelSelector/matchExpressions/" + i19+"/operator",schemaPath:"#/properties/labelSelector/properties/matchExpressions/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+if(data61.values !== undefined){
+let data64 = data61.values;
+if(Array.isArray(data64)){
+const len20 = data64.length;
+for(let i20=0; i20<len20; i20++){
+if(typeof data64[i20] !== "string"){
+const err86 = {instancePath:instancePath+"/labelSelector/matchExpressions/" + i19+"/values/" + i20,schemaPath:"#/properties/labelSelector/properties/matchExpressions/items/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+}
+else {
+const err87 = {instancePath:instancePath+"/labelSelector/matchExpressions/" + i19+"/values",schemaPath:"#/properties/labelSelector/properties/matchExpressions/items/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+}
+}
+else {
+const err88 = {instancePath:instancePath+"/labelSelector/matchExpressions/" + i19,schemaPath:"#/properties/labelSelector/properties/matchExpressions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+}
+}
+else {
+const err89 = {instancePath:instancePath+"/labelSelector/matchExpressions",schemaPath:"#/properties/labelSelector/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+}
+if(data59.matchLabels !== undefined){
+let data66 = data59.matchLabels;
+if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
+for(const key12 in data66){
+if(typeof data66[key12] !== "string"){
+const err90 = {instancePath:instancePath+"/labelSelector/matchLabels/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labelSelector/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+}
+else {
+const err91 = {instancePath:instancePath+"/labelSelector/matchLabels",schemaPath:"#/properties/labelSelector/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+}
+}
+if(data.metadata !== undefined){
+let data68 = data.metadata;
+if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
+for(const key13 in data68){
+if(!(key13 === "labels")){
+const err92 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+}
+if(data68.labels !== undefined){
+let data69 = data68.labels;
+if(data69 && typeof data69 == "object" && !Array.isArray(data69)){
+for(const key14 in data69){
+if(typeof data69[key14] !== "string"){
+const err93 = {instancePath:instancePath+"/metadata/labels/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/metadata/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+}
+else {
+const err94 = {instancePath:instancePath+"/metadata/labels",schemaPath:"#/properties/metadata/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+}
+else {
+const err95 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+}
+if(data.orLabelSelectors !== undefined){
+let data71 = data.orLabelSelectors;
+if((!(Array.isArray(data71))) && (data71 !== null)){
+const err96 = {instancePath:instancePath+"/orLabelSelectors",schemaPath:"#/properties/orLabelSelectors/type",keyword:"type",params:{type: schema7.properties.orLabelSelectors.type},message:"must be array,null"};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+if(Array.isArray(data71)){
+const len21 = data71.length;
+for(let i21=0; i21<len21; i21++){
+let data72 = data71[i21];
+if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
+for(const key15 in data72){
+if(!((key15 === "matchExpressions") || (key15 === "matchLabels"))){
+const err97 = {instancePath:instancePath+"/orLabelSelectors/" + i21,schemaPath:"#/properties/orLabelSelectors/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+}
+if(data72.matchExpressions !== undefined){
+let data73 = data72.matchExpressions;
+if(Array.isArray(data73)){
+const len22 = data73.length;
+for(let i22=0; i22<len22; i22++){
+let data74 = data73[i22];
+if(data74 && typeof data74 == "object" && !Array.isArray(data74)){
+if(data74.key === undefined){
+const err98 = {instancePath:instancePath+"/orLabelSelectors/" + i21+"/matchExpressions/" + i22,schemaPath:"#/properties/orLabelSelectors/items/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+if(data74.operator === undefined){
+const err99 = {instancePath:instancePath+"/orLabelSelectors/" + i21+"/matchExpressions/" + i22,schemaPath:"#/properties/orLabelSelectors/items/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+for(const key16 in data74){
+if(!(((key16 === "key") || (key16 === "operator")) || (key16 === "values"))){
+const err100 = {instancePath:instancePath+"/orLabelSelectors/" + i21+"/matchExpressions/" + i22,schemaPath:"#/properties/orLabelSelectors/items/properties/matchExpressions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+if(data74.key !== undefined){
+if(typeof data74.key !== "string"){
+const err101 = {instancePath:instancePath+"/orLabelSelectors/" + i21+"/matchExpressions/" + i22+"/key",schemaPath:"#/properties/orLabelSelectors/items/properties/matchExpressions/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+}
+if(data74.operator !== undefined){
+if(typeof data74.operator !== "string"){
+const err102 = {instancePath:instancePath+"/orLabelSelectors/" + i21+"/matchExpressions/" + i22+"/operator",schemaPath:"#/properties/orLabelSelectors/items/properties/matchExpressions/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+}
+if(data74.values !== undefined){
+let data77 = data74.values;
+if(Array.isArray(data77)){
+const len23 = data77.length;
+for(let i23=0; i23<len23; i23++){
+if(typeof data77[i23] !== "string"){
+const err103 = {instancePath:instancePath+"/orLabelSelectors/" + i21+"/matchExpressions/" + i22+"/values/" + i23,schemaPath:"#/properties/orLabelSelectors/items/properties/matchExpressions/items/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+}
+}
+else {
+const err104 = {instancePath:instancePath+"/orLabelSelectors/" + i21+"/matchExpressions/" + i22+"/values",schemaPath:"#/properties/orLabelSelectors/items/properties/matchExpressions/items/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+}
+}
+else {
+const err105 = {instancePath:instancePath+"/orLabelSelectors/" + i21+"/matchExpressions/" + i22,schemaPath:"#/properties/orLabelSelectors/items/properties/matchExpressions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+}
+}
+else {
+const err106 = {instancePath:instancePath+"/orLabelSelectors/" + i21+"/matchExpressions",schemaPath:"#/properties/orLabelSelectors/items/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+}
+if(data72.matchLabels !== undefined){
+let data79 = data72.matchLabels;
+if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
+for(const key17 in data79){
+if(typeof data79[key17] !== "string"){
+const err107 = {instancePath:instancePath+"/orLabelSelectors/" + i21+"/matchLabels/" + key17.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/orLabelSelectors/items/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+}
+else {
+const err108 = {instancePath:instancePath+"/orLabelSelectors/" + i21+"/matchLabels",schemaPath:"#/properties/orLabelSelectors/items/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+}
+}
+else {
+const err109 = {instancePath:instancePath+"/orLabelSelectors/" + i21,schemaPath:"#/properties/orLabelSelectors/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+}
+}
+}
+if(data.orderedResources !== undefined){
+let data81 = data.orderedResources;
+if((!(data81 && typeof data81 == "object" && !Array.isArray(data81))) && (data81 !== null)){
+const err110 = {instancePath:instancePath+"/orderedResources",schemaPath:"#/properties/orderedResources/type",keyword:"type",params:{type: schema7.properties.orderedResources.type},message:"must be object,null"};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+if(data81 && typeof data81 == "object" && !Array.isArray(data81)){
+for(const key18 in data81){
+if(typeof data81[key18] !== "string"){
+const err111 = {instancePath:instancePath+"/orderedResources/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/orderedResources/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+}
+}
+}
+if(data.resourcePolicy !== undefined){
+let data83 = data.resourcePolicy;
+if(data83 && typeof data83 == "object" && !Array.isArray(data83)){
+if(data83.kind === undefined){
+const err112 = {instancePath:instancePath+"/resourcePolicy",schemaPath:"#/properties/resourcePolicy/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+if(data83.name === undefined){
+const err113 = {instancePath:instancePath+"/resourcePolicy",schemaPath:"#/properties/resourcePolicy/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+for(const key19 in data83){
+if(!(((key19 === "apiGroup") || (key19 === "kind")) || (key19 === "name"))){
+const err114 = {instancePath:instancePath+"/resourcePolicy",schemaPath:"#/properties/resourcePolicy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+}
+if(data83.apiGroup !== undefined){
+if(typeof data83.apiGroup !== "string"){
+const err115 = {instancePath:instancePath+"/resourcePolicy/apiGroup",schemaPath:"#/properties/resourcePolicy/properties/apiGroup/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+}
+if(data83.kind !== undefined){
+if(typeof data83.kind !== "string"){
+const err116 = {instancePath:instancePath+"/resourcePolicy/kind",schemaPath:"#/properties/resourcePolicy/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err116];
+}
+else {
+vErrors.push(err116);
+}
+errors++;
+}
+}
+if(data83.name !== undefined){
+if(typeof data83.name !== "string"){
+const err117 = {instancePath:instancePath+"/resourcePolicy/name",schemaPath:"#/properties/resourcePolicy/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err117];
+}
+else {
+vErrors.push(err117);
+}
+errors++;
+}
+}
+}
+else {
+const err118 = {instancePath:instancePath+"/resourcePolicy",schemaPath:"#/properties/resourcePolicy/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err118];
+}
+else {
+vErrors.push(err118);
+}
+errors++;
+}
+}
+if(data.snapshotMoveData !== undefined){
+let data87 = data.snapshotMoveData;
+if((typeof data87 !== "boolean") && (data87 !== null)){
+const err119 = {instancePath:instancePath+"/snapshotMoveData",schemaPath:"#/properties/snapshotMoveData/type",keyword:"type",params:{type: schema7.properties.snapshotMoveData.type},message:"must be boolean,null"};
+if(vErrors === null){
+vErrors = [err119];
+}
+else {
+vErrors.push(err119);
+}
+errors++;
+}
+}
+if(data.snapshotVolumes !== undefined){
+let data88 = data.snapshotVolumes;
+if((typeof data88 !== "boolean") && (data88 !== null)){
+const err120 = {instancePath:instancePath+"/snapshotVolumes",schemaPath:"#/properties/snapshotVolumes/type",keyword:"type",params:{type: schema7.properties.snapshotVolumes.type},message:"must be boolean,null"};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
+}
+errors++;
+}
+}
+if(data.storageLocation !== undefined){
+if(typeof data.storageLocation !== "string"){
+const err121 = {instancePath:instancePath+"/storageLocation",schemaPath:"#/properties/storageLocation/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err121];
+}
+else {
+vErrors.push(err121);
+}
+errors++;
+}
+}
+if(data.ttl !== undefined){
+if(typeof data.ttl !== "string"){
+const err122 = {instancePath:instancePath+"/ttl",schemaPath:"#/properties/ttl/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err122];
+}
+else {
+vErrors.push(err122);
+}
+errors++;
+}
+}
+if(data.uploaderConfig !== undefined){
+let data91 = data.uploaderConfig;
+if((!(data91 && typeof data91 == "object" && !Array.isArray(data91))) && (data91 !== null)){
+const err123 = {instancePath:instancePath+"/uploaderConfig",schemaPath:"#/properties/uploaderConfig/type",keyword:"type",params:{type: schema7.properties.uploaderConfig.type},message:"must be object,null"};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
+}
+errors++;
+}
+if(data91 && typeof data91 == "object" && !Array.isArray(data91)){
+for(const key20 in data91){
+if(!(key20 === "parallelFilesUpload")){
+const err124 = {instancePath:instancePath+"/uploaderConfig",schemaPath:"#/properties/uploaderConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
+}
+errors++;
+}
+}
+if(data91.parallelFilesUpload !== undefined){
+let data92 = data91.parallelFilesUpload;
+if(!(((typeof data92 == "number") && (!(data92 % 1) && !isNaN(data92))) && (isFinite(data92)))){
+const err125 = {instancePath:instancePath+"/uploaderConfig/parallelFilesUpload",schemaPath:"#/properties/uploaderConfig/properties/parallelFilesUpload/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
+}
+errors++;
+}
+}
+}
+}
+if(data.volumeGroupSnapshotLabelKey !== undefined){
+if(typeof data.volumeGroupSnapshotLabelKey !== "string"){
+const err126 = {instancePath:instancePath+"/volumeGroupSnapshotLabelKey",schemaPath:"#/properties/volumeGroupSnapshotLabelKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err126];
+}
+else {
+vErrors.push(err126);
+}
+errors++;
+}
+}
+if(data.volumeSnapshotLocations !== undefined){
+let data94 = data.volumeSnapshotLocations;
+if(Array.isArray(data94)){
+const len24 = data94.length;
+for(let i24=0; i24<len24; i24++){
+if(typeof data94[i24] !== "string"){
+const err127 = {instancePath:instancePath+"/volumeSnapshotLocations/" + i24,schemaPath:"#/properties/volumeSnapshotLocations/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err127];
+}
+else {
+vErrors.push(err127);
+}
+errors++;
+}
+}
+}
+else {
+const err128 = {instancePath:instancePath+"/volumeSnapshotLocations",schemaPath:"#/properties/volumeSnapshotLocations/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err128];
+}
+else {
+vErrors.push(err128);
+}
+errors++;
+}
+}
+}
+else {
+const err129 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err129];
+}
+else {
+vErrors.push(err129);
+}
+errors++;
+}
+validate14.errors = vErrors;
+return errors === 0;
+}
+
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -693,11 +2396,15 @@ errors++;
 }
 }
 if(data3.template !== undefined){
-let data7 = data3.template;
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-for(const key2 in data7){
-if(!(func0.call(schema0.properties.spec.properties.template.properties, key2))){
-const err9 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(!(validate14(data3.template, {instancePath:instancePath+"/spec/template",parentData:data3,parentDataProperty:"template",rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+errors = vErrors.length;
+}
+}
+if(data3.useOwnerReferencesInBackup !== undefined){
+let data8 = data3.useOwnerReferencesInBackup;
+if((typeof data8 !== "boolean") && (data8 !== null)){
+const err9 = {instancePath:instancePath+"/spec/useOwnerReferencesInBackup",schemaPath:"#/properties/spec/properties/useOwnerReferencesInBackup/type",keyword:"type",params:{type: schema0.properties.spec.properties.useOwnerReferencesInBackup.type},message:"must be boolean,null"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -707,9 +2414,9 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data7.csiSnapshotTimeout !== undefined){
-if(typeof data7.csiSnapshotTimeout !== "string"){
-const err10 = {instancePath:instancePath+"/spec/template/csiSnapshotTimeout",schemaPath:"#/properties/spec/properties/template/properties/csiSnapshotTimeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err10 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -719,1709 +2426,14 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data7.datamover !== undefined){
-if(typeof data7.datamover !== "string"){
-const err11 = {instancePath:instancePath+"/spec/template/datamover",schemaPath:"#/properties/spec/properties/template/properties/datamover/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err11];
 }
 else {
 vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data7.defaultVolumesToFsBackup !== undefined){
-let data10 = data7.defaultVolumesToFsBackup;
-if((typeof data10 !== "boolean") && (data10 !== null)){
-const err12 = {instancePath:instancePath+"/spec/template/defaultVolumesToFsBackup",schemaPath:"#/properties/spec/properties/template/properties/defaultVolumesToFsBackup/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.defaultVolumesToFsBackup.type},message:"must be boolean,null"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data7.defaultVolumesToRestic !== undefined){
-let data11 = data7.defaultVolumesToRestic;
-if((typeof data11 !== "boolean") && (data11 !== null)){
-const err13 = {instancePath:instancePath+"/spec/template/defaultVolumesToRestic",schemaPath:"#/properties/spec/properties/template/properties/defaultVolumesToRestic/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.defaultVolumesToRestic.type},message:"must be boolean,null"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-if(data7.excludedClusterScopedResources !== undefined){
-let data12 = data7.excludedClusterScopedResources;
-if((!(Array.isArray(data12))) && (data12 !== null)){
-const err14 = {instancePath:instancePath+"/spec/template/excludedClusterScopedResources",schemaPath:"#/properties/spec/properties/template/properties/excludedClusterScopedResources/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.excludedClusterScopedResources.type},message:"must be array,null"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-if(Array.isArray(data12)){
-const len0 = data12.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data12[i0] !== "string"){
-const err15 = {instancePath:instancePath+"/spec/template/excludedClusterScopedResources/" + i0,schemaPath:"#/properties/spec/properties/template/properties/excludedClusterScopedResources/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-}
-}
-if(data7.excludedNamespaceScopedResources !== undefined){
-let data14 = data7.excludedNamespaceScopedResources;
-if((!(Array.isArray(data14))) && (data14 !== null)){
-const err16 = {instancePath:instancePath+"/spec/template/excludedNamespaceScopedResources",schemaPath:"#/properties/spec/properties/template/properties/excludedNamespaceScopedResources/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.excludedNamespaceScopedResources.type},message:"must be array,null"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-if(Array.isArray(data14)){
-const len1 = data14.length;
-for(let i1=0; i1<len1; i1++){
-if(typeof data14[i1] !== "string"){
-const err17 = {instancePath:instancePath+"/spec/template/excludedNamespaceScopedResources/" + i1,schemaPath:"#/properties/spec/properties/template/properties/excludedNamespaceScopedResources/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-}
-}
-if(data7.excludedNamespaces !== undefined){
-let data16 = data7.excludedNamespaces;
-if((!(Array.isArray(data16))) && (data16 !== null)){
-const err18 = {instancePath:instancePath+"/spec/template/excludedNamespaces",schemaPath:"#/properties/spec/properties/template/properties/excludedNamespaces/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.excludedNamespaces.type},message:"must be array,null"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-if(Array.isArray(data16)){
-const len2 = data16.length;
-for(let i2=0; i2<len2; i2++){
-if(typeof data16[i2] !== "string"){
-const err19 = {instancePath:instancePath+"/spec/template/excludedNamespaces/" + i2,schemaPath:"#/properties/spec/properties/template/properties/excludedNamespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-}
-}
-if(data7.excludedResources !== undefined){
-let data18 = data7.excludedResources;
-if((!(Array.isArray(data18))) && (data18 !== null)){
-const err20 = {instancePath:instancePath+"/spec/template/excludedResources",schemaPath:"#/properties/spec/properties/template/properties/excludedResources/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.excludedResources.type},message:"must be array,null"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-if(Array.isArray(data18)){
-const len3 = data18.length;
-for(let i3=0; i3<len3; i3++){
-if(typeof data18[i3] !== "string"){
-const err21 = {instancePath:instancePath+"/spec/template/excludedResources/" + i3,schemaPath:"#/properties/spec/properties/template/properties/excludedResources/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-}
-}
-}
-if(data7.hooks !== undefined){
-let data20 = data7.hooks;
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-for(const key3 in data20){
-if(!(key3 === "resources")){
-const err22 = {instancePath:instancePath+"/spec/template/hooks",schemaPath:"#/properties/spec/properties/template/properties/hooks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-}
-if(data20.resources !== undefined){
-let data21 = data20.resources;
-if((!(Array.isArray(data21))) && (data21 !== null)){
-const err23 = {instancePath:instancePath+"/spec/template/hooks/resources",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.hooks.properties.resources.type},message:"must be array,null"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-if(Array.isArray(data21)){
-const len4 = data21.length;
-for(let i4=0; i4<len4; i4++){
-let data22 = data21[i4];
-if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
-if(data22.name === undefined){
-const err24 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4,schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-for(const key4 in data22){
-if(!((((((((key4 === "excludedNamespaces") || (key4 === "excludedResources")) || (key4 === "includedNamespaces")) || (key4 === "includedResources")) || (key4 === "labelSelector")) || (key4 === "name")) || (key4 === "post")) || (key4 === "pre"))){
-const err25 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4,schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-if(data22.excludedNamespaces !== undefined){
-let data23 = data22.excludedNamespaces;
-if((!(Array.isArray(data23))) && (data23 !== null)){
-const err26 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/excludedNamespaces",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/excludedNamespaces/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.hooks.properties.resources.items.properties.excludedNamespaces.type},message:"must be array,null"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-if(Array.isArray(data23)){
-const len5 = data23.length;
-for(let i5=0; i5<len5; i5++){
-if(typeof data23[i5] !== "string"){
-const err27 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/excludedNamespaces/" + i5,schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/excludedNamespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-}
-}
-if(data22.excludedResources !== undefined){
-let data25 = data22.excludedResources;
-if((!(Array.isArray(data25))) && (data25 !== null)){
-const err28 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/excludedResources",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/excludedResources/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.hooks.properties.resources.items.properties.excludedResources.type},message:"must be array,null"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-if(Array.isArray(data25)){
-const len6 = data25.length;
-for(let i6=0; i6<len6; i6++){
-if(typeof data25[i6] !== "string"){
-const err29 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/excludedResources/" + i6,schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/excludedResources/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-}
-}
-if(data22.includedNamespaces !== undefined){
-let data27 = data22.includedNamespaces;
-if((!(Array.isArray(data27))) && (data27 !== null)){
-const err30 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/includedNamespaces",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/includedNamespaces/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.hooks.properties.resources.items.properties.includedNamespaces.type},message:"must be array,null"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-if(Array.isArray(data27)){
-const len7 = data27.length;
-for(let i7=0; i7<len7; i7++){
-if(typeof data27[i7] !== "string"){
-const err31 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/includedNamespaces/" + i7,schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/includedNamespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-}
-}
-if(data22.includedResources !== undefined){
-let data29 = data22.includedResources;
-if((!(Array.isArray(data29))) && (data29 !== null)){
-const err32 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/includedResources",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/includedResources/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.hooks.properties.resources.items.properties.includedResources.type},message:"must be array,null"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-if(Array.isArray(data29)){
-const len8 = data29.length;
-for(let i8=0; i8<len8; i8++){
-if(typeof data29[i8] !== "string"){
-const err33 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/includedResources/" + i8,schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/includedResources/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-}
-}
-if(data22.labelSelector !== undefined){
-let data31 = data22.labelSelector;
-if((!(data31 && typeof data31 == "object" && !Array.isArray(data31))) && (data31 !== null)){
-const err34 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/labelSelector",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/labelSelector/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.hooks.properties.resources.items.properties.labelSelector.type},message:"must be object,null"};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
-for(const key5 in data31){
-if(!((key5 === "matchExpressions") || (key5 === "matchLabels"))){
-const err35 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/labelSelector",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/labelSelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-if(data31.matchExpressions !== undefined){
-let data32 = data31.matchExpressions;
-if(Array.isArray(data32)){
-const len9 = data32.length;
-for(let i9=0; i9<len9; i9++){
-let data33 = data32[i9];
-if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
-if(data33.key === undefined){
-const err36 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/labelSelector/matchExpressions/" + i9,schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/labelSelector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-if(data33.operator === undefined){
-const err37 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/labelSelector/matchExpressions/" + i9,schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/labelSelector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-for(const key6 in data33){
-if(!(((key6 === "key") || (key6 === "operator")) || (key6 === "values"))){
-const err38 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/labelSelector/matchExpressions/" + i9,schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/labelSelector/properties/matchExpressions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-if(data33.key !== undefined){
-if(typeof data33.key !== "string"){
-const err39 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/labelSelector/matchExpressions/" + i9+"/key",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/labelSelector/properties/matchExpressions/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-if(data33.operator !== undefined){
-if(typeof data33.operator !== "string"){
-const err40 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/labelSelector/matchExpressions/" + i9+"/operator",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/labelSelector/properties/matchExpressions/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-}
-if(data33.values !== undefined){
-let data36 = data33.values;
-if(Array.isArray(data36)){
-const len10 = data36.length;
-for(let i10=0; i10<len10; i10++){
-if(typeof data36[i10] !== "string"){
-const err41 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/labelSelector/matchExpressions/" + i9+"/values/" + i10,schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/labelSelector/properties/matchExpressions/items/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-}
-}
-else {
-const err42 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/labelSelector/matchExpressions/" + i9+"/values",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/labelSelector/properties/matchExpressions/items/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-}
-}
-else {
-const err43 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/labelSelector/matchExpressions/" + i9,schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/labelSelector/properties/matchExpressions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-}
-}
-else {
-const err44 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/labelSelector/matchExpressions",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/labelSelector/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-}
-if(data31.matchLabels !== undefined){
-let data38 = data31.matchLabels;
-if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-for(const key7 in data38){
-if(typeof data38[key7] !== "string"){
-const err45 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/labelSelector/matchLabels/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/labelSelector/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err45];
-}
-else {
-vErrors.push(err45);
-}
-errors++;
-}
-}
-}
-else {
-const err46 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/labelSelector/matchLabels",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/labelSelector/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err46];
-}
-else {
-vErrors.push(err46);
-}
-errors++;
-}
-}
-}
-}
-if(data22.name !== undefined){
-if(typeof data22.name !== "string"){
-const err47 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/name",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
-}
-if(data22.post !== undefined){
-let data41 = data22.post;
-if(Array.isArray(data41)){
-const len11 = data41.length;
-for(let i11=0; i11<len11; i11++){
-let data42 = data41[i11];
-if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
-if(data42.exec === undefined){
-const err48 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/post/" + i11,schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/post/items/required",keyword:"required",params:{missingProperty: "exec"},message:"must have required property '"+"exec"+"'"};
-if(vErrors === null){
-vErrors = [err48];
-}
-else {
-vErrors.push(err48);
-}
-errors++;
-}
-for(const key8 in data42){
-if(!(key8 === "exec")){
-const err49 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/post/" + i11,schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/post/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err49];
-}
-else {
-vErrors.push(err49);
-}
-errors++;
-}
-}
-if(data42.exec !== undefined){
-let data43 = data42.exec;
-if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
-if(data43.command === undefined){
-const err50 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/post/" + i11+"/exec",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/post/items/properties/exec/required",keyword:"required",params:{missingProperty: "command"},message:"must have required property '"+"command"+"'"};
-if(vErrors === null){
-vErrors = [err50];
-}
-else {
-vErrors.push(err50);
-}
-errors++;
-}
-for(const key9 in data43){
-if(!((((key9 === "command") || (key9 === "container")) || (key9 === "onError")) || (key9 === "timeout"))){
-const err51 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/post/" + i11+"/exec",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/post/items/properties/exec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err51];
-}
-else {
-vErrors.push(err51);
-}
-errors++;
-}
-}
-if(data43.command !== undefined){
-let data44 = data43.command;
-if(Array.isArray(data44)){
-if(data44.length < 1){
-const err52 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/post/" + i11+"/exec/command",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/post/items/properties/exec/properties/command/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err52];
-}
-else {
-vErrors.push(err52);
-}
-errors++;
-}
-const len12 = data44.length;
-for(let i12=0; i12<len12; i12++){
-if(typeof data44[i12] !== "string"){
-const err53 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/post/" + i11+"/exec/command/" + i12,schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/post/items/properties/exec/properties/command/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err53];
-}
-else {
-vErrors.push(err53);
-}
-errors++;
-}
-}
-}
-else {
-const err54 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/post/" + i11+"/exec/command",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/post/items/properties/exec/properties/command/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err54];
-}
-else {
-vErrors.push(err54);
-}
-errors++;
-}
-}
-if(data43.container !== undefined){
-if(typeof data43.container !== "string"){
-const err55 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/post/" + i11+"/exec/container",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/post/items/properties/exec/properties/container/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err55];
-}
-else {
-vErrors.push(err55);
-}
-errors++;
-}
-}
-if(data43.onError !== undefined){
-let data47 = data43.onError;
-if(typeof data47 !== "string"){
-const err56 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/post/" + i11+"/exec/onError",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/post/items/properties/exec/properties/onError/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err56];
-}
-else {
-vErrors.push(err56);
-}
-errors++;
-}
-if(!((data47 === "Continue") || (data47 === "Fail"))){
-const err57 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/post/" + i11+"/exec/onError",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/post/items/properties/exec/properties/onError/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.template.properties.hooks.properties.resources.items.properties.post.items.properties.exec.properties.onError.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-}
-if(data43.timeout !== undefined){
-if(typeof data43.timeout !== "string"){
-const err58 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/post/" + i11+"/exec/timeout",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/post/items/properties/exec/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err58];
-}
-else {
-vErrors.push(err58);
-}
-errors++;
-}
-}
-}
-else {
-const err59 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/post/" + i11+"/exec",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/post/items/properties/exec/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err59];
-}
-else {
-vErrors.push(err59);
-}
-errors++;
-}
-}
-}
-else {
-const err60 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/post/" + i11,schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/post/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err60];
-}
-else {
-vErrors.push(err60);
-}
-errors++;
-}
-}
-}
-else {
-const err61 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/post",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/post/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err61];
-}
-else {
-vErrors.push(err61);
-}
-errors++;
-}
-}
-if(data22.pre !== undefined){
-let data49 = data22.pre;
-if(Array.isArray(data49)){
-const len13 = data49.length;
-for(let i13=0; i13<len13; i13++){
-let data50 = data49[i13];
-if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
-if(data50.exec === undefined){
-const err62 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/pre/" + i13,schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/pre/items/required",keyword:"required",params:{missingProperty: "exec"},message:"must have required property '"+"exec"+"'"};
-if(vErrors === null){
-vErrors = [err62];
-}
-else {
-vErrors.push(err62);
-}
-errors++;
-}
-for(const key10 in data50){
-if(!(key10 === "exec")){
-const err63 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/pre/" + i13,schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/pre/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err63];
-}
-else {
-vErrors.push(err63);
-}
-errors++;
-}
-}
-if(data50.exec !== undefined){
-let data51 = data50.exec;
-if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
-if(data51.command === undefined){
-const err64 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/pre/" + i13+"/exec",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/pre/items/properties/exec/required",keyword:"required",params:{missingProperty: "command"},message:"must have required property '"+"command"+"'"};
-if(vErrors === null){
-vErrors = [err64];
-}
-else {
-vErrors.push(err64);
-}
-errors++;
-}
-for(const key11 in data51){
-if(!((((key11 === "command") || (key11 === "container")) || (key11 === "onError")) || (key11 === "timeout"))){
-const err65 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/pre/" + i13+"/exec",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/pre/items/properties/exec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err65];
-}
-else {
-vErrors.push(err65);
-}
-errors++;
-}
-}
-if(data51.command !== undefined){
-let data52 = data51.command;
-if(Array.isArray(data52)){
-if(data52.length < 1){
-const err66 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/pre/" + i13+"/exec/command",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/pre/items/properties/exec/properties/command/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err66];
-}
-else {
-vErrors.push(err66);
-}
-errors++;
-}
-const len14 = data52.length;
-for(let i14=0; i14<len14; i14++){
-if(typeof data52[i14] !== "string"){
-const err67 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/pre/" + i13+"/exec/command/" + i14,schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/pre/items/properties/exec/properties/command/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err67];
-}
-else {
-vErrors.push(err67);
-}
-errors++;
-}
-}
-}
-else {
-const err68 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/pre/" + i13+"/exec/command",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/pre/items/properties/exec/properties/command/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err68];
-}
-else {
-vErrors.push(err68);
-}
-errors++;
-}
-}
-if(data51.container !== undefined){
-if(typeof data51.container !== "string"){
-const err69 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/pre/" + i13+"/exec/container",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/pre/items/properties/exec/properties/container/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err69];
-}
-else {
-vErrors.push(err69);
-}
-errors++;
-}
-}
-if(data51.onError !== undefined){
-let data55 = data51.onError;
-if(typeof data55 !== "string"){
-const err70 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/pre/" + i13+"/exec/onError",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/pre/items/properties/exec/properties/onError/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err70];
-}
-else {
-vErrors.push(err70);
-}
-errors++;
-}
-if(!((data55 === "Continue") || (data55 === "Fail"))){
-const err71 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/pre/" + i13+"/exec/onError",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/pre/items/properties/exec/properties/onError/enum",keyword:"enum",params:{allowedValues: schema0.properties.spec.properties.template.properties.hooks.properties.resources.items.properties.pre.items.properties.exec.properties.onError.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err71];
-}
-else {
-vErrors.push(err71);
-}
-errors++;
-}
-}
-if(data51.timeout !== undefined){
-if(typeof data51.timeout !== "string"){
-const err72 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/pre/" + i13+"/exec/timeout",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/pre/items/properties/exec/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err72];
-}
-else {
-vErrors.push(err72);
-}
-errors++;
-}
-}
-}
-else {
-const err73 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/pre/" + i13+"/exec",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/pre/items/properties/exec/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err73];
-}
-else {
-vErrors.push(err73);
-}
-errors++;
-}
-}
-}
-else {
-const err74 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/pre/" + i13,schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/pre/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err74];
-}
-else {
-vErrors.push(err74);
-}
-errors++;
-}
-}
-}
-else {
-const err75 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4+"/pre",schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/properties/pre/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err75];
-}
-else {
-vErrors.push(err75);
-}
-errors++;
-}
-}
-}
-else {
-const err76 = {instancePath:instancePath+"/spec/template/hooks/resources/" + i4,schemaPath:"#/properties/spec/properties/template/properties/hooks/properties/resources/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err76];
-}
-else {
-vErrors.push(err76);
-}
-errors++;
-}
-}
-}
-}
-}
-else {
-const err77 = {instancePath:instancePath+"/spec/template/hooks",schemaPath:"#/properties/spec/properties/template/properties/hooks/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err77];
-}
-else {
-vErrors.push(err77);
-}
-errors++;
-}
-}
-if(data7.includeClusterResources !== undefined){
-let data57 = data7.includeClusterResources;
-if((typeof data57 !== "boolean") && (data57 !== null)){
-const err78 = {instancePath:instancePath+"/spec/template/includeClusterResources",schemaPath:"#/properties/spec/properties/template/properties/includeClusterResources/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.includeClusterResources.type},message:"must be boolean,null"};
-if(vErrors === null){
-vErrors = [err78];
-}
-else {
-vErrors.push(err78);
-}
-errors++;
-}
-}
-if(data7.includedClusterScopedResources !== undefined){
-let data58 = data7.includedClusterScopedResources;
-if((!(Array.isArray(data58))) && (data58 !== null)){
-const err79 = {instancePath:instancePath+"/spec/template/includedClusterScopedResources",schemaPath:"#/properties/spec/properties/template/properties/includedClusterScopedResources/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.includedClusterScopedResources.type},message:"must be array,null"};
-if(vErrors === null){
-vErrors = [err79];
-}
-else {
-vErrors.push(err79);
-}
-errors++;
-}
-if(Array.isArray(data58)){
-const len15 = data58.length;
-for(let i15=0; i15<len15; i15++){
-if(typeof data58[i15] !== "string"){
-const err80 = {instancePath:instancePath+"/spec/template/includedClusterScopedResources/" + i15,schemaPath:"#/properties/spec/properties/template/properties/includedClusterScopedResources/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err80];
-}
-else {
-vErrors.push(err80);
-}
-errors++;
-}
-}
-}
-}
-if(data7.includedNamespaceScopedResources !== undefined){
-let data60 = data7.includedNamespaceScopedResources;
-if((!(Array.isArray(data60))) && (data60 !== null)){
-const err81 = {instancePath:instancePath+"/spec/template/includedNamespaceScopedResources",schemaPath:"#/properties/spec/properties/template/properties/includedNamespaceScopedResources/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.includedNamespaceScopedResources.type},message:"must be array,null"};
-if(vErrors === null){
-vErrors = [err81];
-}
-else {
-vErrors.push(err81);
-}
-errors++;
-}
-if(Array.isArray(data60)){
-const len16 = data60.length;
-for(let i16=0; i16<len16; i16++){
-if(typeof data60[i16] !== "string"){
-const err82 = {instancePath:instancePath+"/spec/template/includedNamespaceScopedResources/" + i16,schemaPath:"#/properties/spec/properties/template/properties/includedNamespaceScopedResources/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err82];
-}
-else {
-vErrors.push(err82);
-}
-errors++;
-}
-}
-}
-}
-if(data7.includedNamespaces !== undefined){
-let data62 = data7.includedNamespaces;
-if((!(Array.isArray(data62))) && (data62 !== null)){
-const err83 = {instancePath:instancePath+"/spec/template/includedNamespaces",schemaPath:"#/properties/spec/properties/template/properties/includedNamespaces/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.includedNamespaces.type},message:"must be array,null"};
-if(vErrors === null){
-vErrors = [err83];
-}
-else {
-vErrors.push(err83);
-}
-errors++;
-}
-if(Array.isArray(data62)){
-const len17 = data62.length;
-for(let i17=0; i17<len17; i17++){
-if(typeof data62[i17] !== "string"){
-const err84 = {instancePath:instancePath+"/spec/template/includedNamespaces/" + i17,schemaPath:"#/properties/spec/properties/template/properties/includedNamespaces/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err84];
-}
-else {
-vErrors.push(err84);
-}
-errors++;
-}
-}
-}
-}
-if(data7.includedResources !== undefined){
-let data64 = data7.includedResources;
-if((!(Array.isArray(data64))) && (data64 !== null)){
-const err85 = {instancePath:instancePath+"/spec/template/includedResources",schemaPath:"#/properties/spec/properties/template/properties/includedResources/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.includedResources.type},message:"must be array,null"};
-if(vErrors === null){
-vErrors = [err85];
-}
-else {
-vErrors.push(err85);
-}
-errors++;
-}
-if(Array.isArray(data64)){
-const len18 = data64.length;
-for(let i18=0; i18<len18; i18++){
-if(typeof data64[i18] !== "string"){
-const err86 = {instancePath:instancePath+"/spec/template/includedResources/" + i18,schemaPath:"#/properties/spec/properties/template/properties/includedResources/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err86];
-}
-else {
-vErrors.push(err86);
-}
-errors++;
-}
-}
-}
-}
-if(data7.itemOperationTimeout !== undefined){
-if(typeof data7.itemOperationTimeout !== "string"){
-const err87 = {instancePath:instancePath+"/spec/template/itemOperationTimeout",schemaPath:"#/properties/spec/properties/template/properties/itemOperationTimeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err87];
-}
-else {
-vErrors.push(err87);
-}
-errors++;
-}
-}
-if(data7.labelSelector !== undefined){
-let data67 = data7.labelSelector;
-if((!(data67 && typeof data67 == "object" && !Array.isArray(data67))) && (data67 !== null)){
-const err88 = {instancePath:instancePath+"/spec/template/labelSelector",schemaPath:"#/properties/spec/properties/template/properties/labelSelector/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.labelSelector.type},message:"must be object,null"};
-if(vErrors === null){
-vErrors = [err88];
-}
-else {
-vErrors.push(err88);
-}
-errors++;
-}
-if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
-for(const key12 in data67){
-if(!((key12 === "matchExpressions") || (key12 === "matchLabels"))){
-const err89 = {instancePath:instancePath+"/spec/template/labelSelector",schemaPath:"#/properties/spec/properties/template/properties/labelSelector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err89];
-}
-else {
-vErrors.push(err89);
-}
-errors++;
-}
-}
-if(data67.matchExpressions !== undefined){
-let data68 = data67.matchExpressions;
-if(Array.isArray(data68)){
-const len19 = data68.length;
-for(let i19=0; i19<len19; i19++){
-let data69 = data68[i19];
-if(data69 && typeof data69 == "object" && !Array.isArray(data69)){
-if(data69.key === undefined){
-const err90 = {instancePath:instancePath+"/spec/template/labelSelector/matchExpressions/" + i19,schemaPath:"#/properties/spec/properties/template/properties/labelSelector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err90];
-}
-else {
-vErrors.push(err90);
-}
-errors++;
-}
-if(data69.operator === undefined){
-const err91 = {instancePath:instancePath+"/spec/template/labelSelector/matchExpressions/" + i19,schemaPath:"#/properties/spec/properties/template/properties/labelSelector/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
-if(vErrors === null){
-vErrors = [err91];
-}
-else {
-vErrors.push(err91);
-}
-errors++;
-}
-for(const key13 in data69){
-if(!(((key13 === "key") || (key13 === "operator")) || (key13 === "values"))){
-const err92 = {instancePath:instancePath+"/spec/template/labelSelector/matchExpressions/" + i19,schemaPath:"#/properties/spec/properties/template/properties/labelSelector/properties/matchExpressions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err92];
-}
-else {
-vErrors.push(err92);
-}
-errors++;
-}
-}
-if(data69.key !== undefined){
-if(typeof data69.key !== "string"){
-const err93 = {instancePath:instancePath+"/spec/template/labelSelector/matchExpressions/" + i19+"/key",schemaPath:"#/properties/spec/properties/template/properties/labelSelector/properties/matchExpressions/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err93];
-}
-else {
-vErrors.push(err93);
-}
-errors++;
-}
-}
-if(data69.operator !== undefined){
-if(typeof data69.operator !== "string"){
-const err94 = {instancePath:instancePath+"/spec/template/labelSelector/matchExpressions/" + i19+"/operator",schemaPath:"#/properties/spec/properties/template/properties/labelSelector/properties/matchExpressions/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err94];
-}
-else {
-vErrors.push(err94);
-}
-errors++;
-}
-}
-if(data69.values !== undefined){
-let data72 = data69.values;
-if(Array.isArray(data72)){
-const len20 = data72.length;
-for(let i20=0; i20<len20; i20++){
-if(typeof data72[i20] !== "string"){
-const err95 = {instancePath:instancePath+"/spec/template/labelSelector/matchExpressions/" + i19+"/values/" + i20,schemaPath:"#/properties/spec/properties/template/properties/labelSelector/properties/matchExpressions/items/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err95];
-}
-else {
-vErrors.push(err95);
-}
-errors++;
-}
-}
-}
-else {
-const err96 = {instancePath:instancePath+"/spec/template/labelSelector/matchExpressions/" + i19+"/values",schemaPath:"#/properties/spec/properties/template/properties/labelSelector/properties/matchExpressions/items/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err96];
-}
-else {
-vErrors.push(err96);
-}
-errors++;
-}
-}
-}
-else {
-const err97 = {instancePath:instancePath+"/spec/template/labelSelector/matchExpressions/" + i19,schemaPath:"#/properties/spec/properties/template/properties/labelSelector/properties/matchExpressions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err97];
-}
-else {
-vErrors.push(err97);
-}
-errors++;
-}
-}
-}
-else {
-const err98 = {instancePath:instancePath+"/spec/template/labelSelector/matchExpressions",schemaPath:"#/properties/spec/properties/template/properties/labelSelector/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err98];
-}
-else {
-vErrors.push(err98);
-}
-errors++;
-}
-}
-if(data67.matchLabels !== undefined){
-let data74 = data67.matchLabels;
-if(data74 && typeof data74 == "object" && !Array.isArray(data74)){
-for(const key14 in data74){
-if(typeof data74[key14] !== "string"){
-const err99 = {instancePath:instancePath+"/spec/template/labelSelector/matchLabels/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/template/properties/labelSelector/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err99];
-}
-else {
-vErrors.push(err99);
-}
-errors++;
-}
-}
-}
-else {
-const err100 = {instancePath:instancePath+"/spec/template/labelSelector/matchLabels",schemaPath:"#/properties/spec/properties/template/properties/labelSelector/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err100];
-}
-else {
-vErrors.push(err100);
-}
-errors++;
-}
-}
-}
-}
-if(data7.metadata !== undefined){
-let data76 = data7.metadata;
-if(data76 && typeof data76 == "object" && !Array.isArray(data76)){
-for(const key15 in data76){
-if(!(key15 === "labels")){
-const err101 = {instancePath:instancePath+"/spec/template/metadata",schemaPath:"#/properties/spec/properties/template/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err101];
-}
-else {
-vErrors.push(err101);
-}
-errors++;
-}
-}
-if(data76.labels !== undefined){
-let data77 = data76.labels;
-if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
-for(const key16 in data77){
-if(typeof data77[key16] !== "string"){
-const err102 = {instancePath:instancePath+"/spec/template/metadata/labels/" + key16.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/template/properties/metadata/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err102];
-}
-else {
-vErrors.push(err102);
-}
-errors++;
-}
-}
-}
-else {
-const err103 = {instancePath:instancePath+"/spec/template/metadata/labels",schemaPath:"#/properties/spec/properties/template/properties/metadata/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err103];
-}
-else {
-vErrors.push(err103);
-}
-errors++;
-}
-}
-}
-else {
-const err104 = {instancePath:instancePath+"/spec/template/metadata",schemaPath:"#/properties/spec/properties/template/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err104];
-}
-else {
-vErrors.push(err104);
-}
-errors++;
-}
-}
-if(data7.orLabelSelectors !== undefined){
-let data79 = data7.orLabelSelectors;
-if((!(Array.isArray(data79))) && (data79 !== null)){
-const err105 = {instancePath:instancePath+"/spec/template/orLabelSelectors",schemaPath:"#/properties/spec/properties/template/properties/orLabelSelectors/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.orLabelSelectors.type},message:"must be array,null"};
-if(vErrors === null){
-vErrors = [err105];
-}
-else {
-vErrors.push(err105);
-}
-errors++;
-}
-if(Array.isArray(data79)){
-const len21 = data79.length;
-for(let i21=0; i21<len21; i21++){
-let data80 = data79[i21];
-if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
-for(const key17 in data80){
-if(!((key17 === "matchExpressions") || (key17 === "matchLabels"))){
-const err106 = {instancePath:instancePath+"/spec/template/orLabelSelectors/" + i21,schemaPath:"#/properties/spec/properties/template/properties/orLabelSelectors/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err106];
-}
-else {
-vErrors.push(err106);
-}
-errors++;
-}
-}
-if(data80.matchExpressions !== undefined){
-let data81 = data80.matchExpressions;
-if(Array.isArray(data81)){
-const len22 = data81.length;
-for(let i22=0; i22<len22; i22++){
-let data82 = data81[i22];
-if(data82 && typeof data82 == "object" && !Array.isArray(data82)){
-if(data82.key === undefined){
-const err107 = {instancePath:instancePath+"/spec/template/orLabelSelectors/" + i21+"/matchExpressions/" + i22,schemaPath:"#/properties/spec/properties/template/properties/orLabelSelectors/items/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'"};
-if(vErrors === null){
-vErrors = [err107];
-}
-else {
-vErrors.push(err107);
-}
-errors++;
-}
-if(data82.operator === undefined){
-const err108 = {instancePath:instancePath+"/spec/template/orLabelSelectors/" + i21+"/matchExpressions/" + i22,schemaPath:"#/properties/spec/properties/template/properties/orLabelSelectors/items/properties/matchExpressions/items/required",keyword:"required",params:{missingProperty: "operator"},message:"must have required property '"+"operator"+"'"};
-if(vErrors === null){
-vErrors = [err108];
-}
-else {
-vErrors.push(err108);
-}
-errors++;
-}
-for(const key18 in data82){
-if(!(((key18 === "key") || (key18 === "operator")) || (key18 === "values"))){
-const err109 = {instancePath:instancePath+"/spec/template/orLabelSelectors/" + i21+"/matchExpressions/" + i22,schemaPath:"#/properties/spec/properties/template/properties/orLabelSelectors/items/properties/matchExpressions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err109];
-}
-else {
-vErrors.push(err109);
-}
-errors++;
-}
-}
-if(data82.key !== undefined){
-if(typeof data82.key !== "string"){
-const err110 = {instancePath:instancePath+"/spec/template/orLabelSelectors/" + i21+"/matchExpressions/" + i22+"/key",schemaPath:"#/properties/spec/properties/template/properties/orLabelSelectors/items/properties/matchExpressions/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err110];
-}
-else {
-vErrors.push(err110);
-}
-errors++;
-}
-}
-if(data82.operator !== undefined){
-if(typeof data82.operator !== "string"){
-const err111 = {instancePath:instancePath+"/spec/template/orLabelSelectors/" + i21+"/matchExpressions/" + i22+"/operator",schemaPath:"#/properties/spec/properties/template/properties/orLabelSelectors/items/properties/matchExpressions/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err111];
-}
-else {
-vErrors.push(err111);
-}
-errors++;
-}
-}
-if(data82.values !== undefined){
-let data85 = data82.values;
-if(Array.isArray(data85)){
-const len23 = data85.length;
-for(let i23=0; i23<len23; i23++){
-if(typeof data85[i23] !== "string"){
-const err112 = {instancePath:instancePath+"/spec/template/orLabelSelectors/" + i21+"/matchExpressions/" + i22+"/values/" + i23,schemaPath:"#/properties/spec/properties/template/properties/orLabelSelectors/items/properties/matchExpressions/items/properties/values/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err112];
-}
-else {
-vErrors.push(err112);
-}
-errors++;
-}
-}
-}
-else {
-const err113 = {instancePath:instancePath+"/spec/template/orLabelSelectors/" + i21+"/matchExpressions/" + i22+"/values",schemaPath:"#/properties/spec/properties/template/properties/orLabelSelectors/items/properties/matchExpressions/items/properties/values/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err113];
-}
-else {
-vErrors.push(err113);
-}
-errors++;
-}
-}
-}
-else {
-const err114 = {instancePath:instancePath+"/spec/template/orLabelSelectors/" + i21+"/matchExpressions/" + i22,schemaPath:"#/properties/spec/properties/template/properties/orLabelSelectors/items/properties/matchExpressions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err114];
-}
-else {
-vErrors.push(err114);
-}
-errors++;
-}
-}
-}
-else {
-const err115 = {instancePath:instancePath+"/spec/template/orLabelSelectors/" + i21+"/matchExpressions",schemaPath:"#/properties/spec/properties/template/properties/orLabelSelectors/items/properties/matchExpressions/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err115];
-}
-else {
-vErrors.push(err115);
-}
-errors++;
-}
-}
-if(data80.matchLabels !== undefined){
-let data87 = data80.matchLabels;
-if(data87 && typeof data87 == "object" && !Array.isArray(data87)){
-for(const key19 in data87){
-if(typeof data87[key19] !== "string"){
-const err116 = {instancePath:instancePath+"/spec/template/orLabelSelectors/" + i21+"/matchLabels/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/template/properties/orLabelSelectors/items/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err116];
-}
-else {
-vErrors.push(err116);
-}
-errors++;
-}
-}
-}
-else {
-const err117 = {instancePath:instancePath+"/spec/template/orLabelSelectors/" + i21+"/matchLabels",schemaPath:"#/properties/spec/properties/template/properties/orLabelSelectors/items/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err117];
-}
-else {
-vErrors.push(err117);
-}
-errors++;
-}
-}
-}
-else {
-const err118 = {instancePath:instancePath+"/spec/template/orLabelSelectors/" + i21,schemaPath:"#/properties/spec/properties/template/properties/orLabelSelectors/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err118];
-}
-else {
-vErrors.push(err118);
-}
-errors++;
-}
-}
-}
-}
-if(data7.orderedResources !== undefined){
-let data89 = data7.orderedResources;
-if((!(data89 && typeof data89 == "object" && !Array.isArray(data89))) && (data89 !== null)){
-const err119 = {instancePath:instancePath+"/spec/template/orderedResources",schemaPath:"#/properties/spec/properties/template/properties/orderedResources/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.orderedResources.type},message:"must be object,null"};
-if(vErrors === null){
-vErrors = [err119];
-}
-else {
-vErrors.push(err119);
-}
-errors++;
-}
-if(data89 && typeof data89 == "object" && !Array.isArray(data89)){
-for(const key20 in data89){
-if(typeof data89[key20] !== "string"){
-const err120 = {instancePath:instancePath+"/spec/template/orderedResources/" + key20.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/template/properties/orderedResources/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err120];
-}
-else {
-vErrors.push(err120);
-}
-errors++;
-}
-}
-}
-}
-if(data7.resourcePolicy !== undefined){
-let data91 = data7.resourcePolicy;
-if(data91 && typeof data91 == "object" && !Array.isArray(data91)){
-if(data91.kind === undefined){
-const err121 = {instancePath:instancePath+"/spec/template/resourcePolicy",schemaPath:"#/properties/spec/properties/template/properties/resourcePolicy/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
-if(vErrors === null){
-vErrors = [err121];
-}
-else {
-vErrors.push(err121);
-}
-errors++;
-}
-if(data91.name === undefined){
-const err122 = {instancePath:instancePath+"/spec/template/resourcePolicy",schemaPath:"#/properties/spec/properties/template/properties/resourcePolicy/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err122];
-}
-else {
-vErrors.push(err122);
-}
-errors++;
-}
-for(const key21 in data91){
-if(!(((key21 === "apiGroup") || (key21 === "kind")) || (key21 === "name"))){
-const err123 = {instancePath:instancePath+"/spec/template/resourcePolicy",schemaPath:"#/properties/spec/properties/template/properties/resourcePolicy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err123];
-}
-else {
-vErrors.push(err123);
-}
-errors++;
-}
-}
-if(data91.apiGroup !== undefined){
-if(typeof data91.apiGroup !== "string"){
-const err124 = {instancePath:instancePath+"/spec/template/resourcePolicy/apiGroup",schemaPath:"#/properties/spec/properties/template/properties/resourcePolicy/properties/apiGroup/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err124];
-}
-else {
-vErrors.push(err124);
-}
-errors++;
-}
-}
-if(data91.kind !== undefined){
-if(typeof data91.kind !== "string"){
-const err125 = {instancePath:instancePath+"/spec/template/resourcePolicy/kind",schemaPath:"#/properties/spec/properties/template/properties/resourcePolicy/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err125];
-}
-else {
-vErrors.push(err125);
-}
-errors++;
-}
-}
-if(data91.name !== undefined){
-if(typeof data91.name !== "string"){
-const err126 = {instancePath:instancePath+"/spec/template/resourcePolicy/name",schemaPath:"#/properties/spec/properties/template/properties/resourcePolicy/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err126];
-}
-else {
-vErrors.push(err126);
-}
-errors++;
-}
-}
-}
-else {
-const err127 = {instancePath:instancePath+"/spec/template/resourcePolicy",schemaPath:"#/properties/spec/properties/template/properties/resourcePolicy/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err127];
-}
-else {
-vErrors.push(err127);
-}
-errors++;
-}
-}
-if(data7.snapshotMoveData !== undefined){
-let data95 = data7.snapshotMoveData;
-if((typeof data95 !== "boolean") && (data95 !== null)){
-const err128 = {instancePath:instancePath+"/spec/template/snapshotMoveData",schemaPath:"#/properties/spec/properties/template/properties/snapshotMoveData/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.snapshotMoveData.type},message:"must be boolean,null"};
-if(vErrors === null){
-vErrors = [err128];
-}
-else {
-vErrors.push(err128);
-}
-errors++;
-}
-}
-if(data7.snapshotVolumes !== undefined){
-let data96 = data7.snapshotVolumes;
-if((typeof data96 !== "boolean") && (data96 !== null)){
-const err129 = {instancePath:instancePath+"/spec/template/snapshotVolumes",schemaPath:"#/properties/spec/properties/template/properties/snapshotVolumes/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.snapshotVolumes.type},message:"must be boolean,null"};
-if(vErrors === null){
-vErrors = [err129];
-}
-else {
-vErrors.push(err129);
-}
-errors++;
-}
-}
-if(data7.storageLocation !== undefined){
-if(typeof data7.storageLocation !== "string"){
-const err130 = {instancePath:instancePath+"/spec/template/storageLocation",schemaPath:"#/properties/spec/properties/template/properties/storageLocation/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err130];
-}
-else {
-vErrors.push(err130);
-}
-errors++;
-}
-}
-if(data7.ttl !== undefined){
-if(typeof data7.ttl !== "string"){
-const err131 = {instancePath:instancePath+"/spec/template/ttl",schemaPath:"#/properties/spec/properties/template/properties/ttl/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err131];
-}
-else {
-vErrors.push(err131);
-}
-errors++;
-}
-}
-if(data7.uploaderConfig !== undefined){
-let data99 = data7.uploaderConfig;
-if((!(data99 && typeof data99 == "object" && !Array.isArray(data99))) && (data99 !== null)){
-const err132 = {instancePath:instancePath+"/spec/template/uploaderConfig",schemaPath:"#/properties/spec/properties/template/properties/uploaderConfig/type",keyword:"type",params:{type: schema0.properties.spec.properties.template.properties.uploaderConfig.type},message:"must be object,null"};
-if(vErrors === null){
-vErrors = [err132];
-}
-else {
-vErrors.push(err132);
-}
-errors++;
-}
-if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
-for(const key22 in data99){
-if(!(key22 === "parallelFilesUpload")){
-const err133 = {instancePath:instancePath+"/spec/template/uploaderConfig",schemaPath:"#/properties/spec/properties/template/properties/uploaderConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err133];
-}
-else {
-vErrors.push(err133);
-}
-errors++;
-}
-}
-if(data99.parallelFilesUpload !== undefined){
-let data100 = data99.parallelFilesUpload;
-if(!(((typeof data100 == "number") && (!(data100 % 1) && !isNaN(data100))) && (isFinite(data100)))){
-const err134 = {instancePath:instancePath+"/spec/template/uploaderConfig/parallelFilesUpload",schemaPath:"#/properties/spec/properties/template/properties/uploaderConfig/properties/parallelFilesUpload/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err134];
-}
-else {
-vErrors.push(err134);
-}
-errors++;
-}
-}
-}
-}
-if(data7.volumeGroupSnapshotLabelKey !== undefined){
-if(typeof data7.volumeGroupSnapshotLabelKey !== "string"){
-const err135 = {instancePath:instancePath+"/spec/template/volumeGroupSnapshotLabelKey",schemaPath:"#/properties/spec/properties/template/properties/volumeGroupSnapshotLabelKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err135];
-}
-else {
-vErrors.push(err135);
-}
-errors++;
-}
-}
-if(data7.volumeSnapshotLocations !== undefined){
-let data102 = data7.volumeSnapshotLocations;
-if(Array.isArray(data102)){
-const len24 = data102.length;
-for(let i24=0; i24<len24; i24++){
-if(typeof data102[i24] !== "string"){
-const err136 = {instancePath:instancePath+"/spec/template/volumeSnapshotLocations/" + i24,schemaPath:"#/properties/spec/properties/template/properties/volumeSnapshotLocations/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err136];
-}
-else {
-vErrors.push(err136);
-}
-errors++;
-}
-}
-}
-else {
-const err137 = {instancePath:instancePath+"/spec/template/volumeSnapshotLocations",schemaPath:"#/properties/spec/properties/template/properties/volumeSnapshotLocations/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err137];
-}
-else {
-vErrors.push(err137);
-}
-errors++;
-}
-}
-}
-else {
-const err138 = {instancePath:instancePath+"/spec/template",schemaPath:"#/properties/spec/properties/template/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err138];
-}
-else {
-vErrors.push(err138);
-}
-errors++;
-}
-}
-if(data3.useOwnerReferencesInBackup !== undefined){
-let data104 = data3.useOwnerReferencesInBackup;
-if((typeof data104 !== "boolean") && (data104 !== null)){
-const err139 = {instancePath:instancePath+"/spec/useOwnerReferencesInBackup",schemaPath:"#/properties/spec/properties/useOwnerReferencesInBackup/type",keyword:"type",params:{type: schema0.properties.spec.properties.useOwnerReferencesInBackup.type},message:"must be boolean,null"};
-if(vErrors === null){
-vErrors = [err139];
-}
-else {
-vErrors.push(err139);
-}
-errors++;
-}
-}
-}
-else {
-const err140 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err140];
-}
-else {
-vErrors.push(err140);
-}
-errors++;
-}
-}
-}
-else {
-const err141 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err141];
-}
-else {
-vErrors.push(err141);
 }
 errors++;
 }

@@ -133,8 +133,14 @@ function listTypeCode(cxt: KeywordCxt): void {
   });
 }
 
-/** The JSON Schema to compile for a CRD's `openAPIV3Schema` (left unchanged). */
-export function crdValidatorSchema(crd: any): any {
+/**
+ * The JSON Schema to compile for a CRD's `openAPIV3Schema` (left unchanged). With `split` (for
+ * precompiled code), large subschemas outside anyOf/oneOf/not become functions of their own,
+ * which V8 compiles only when an object has such a field (ClusterSecretStore lists dozens of
+ * providers, a manifest uses one). Errors are the same; only their schemaPath starts at the
+ * function's subschema, which is why nothing under a junctor is split (see insideJunctor).
+ */
+export function crdValidatorSchema(crd: any, options: { split?: boolean } = {}): any {
   const schema = structuredClone(crd);
   schema.type = 'object';
   schema.properties = {
@@ -148,7 +154,33 @@ export function crdValidatorSchema(crd: any): any {
   };
   toJsonSchema(schema);
   shareRepeats(schema);
+  if (options.split) splitLarge(schema);
   return schema;
+}
+
+/** Subschemas of at least this many characters (as JSON) are split off by splitLarge. */
+const SPLIT_SIZE = 4000;
+
+/** Moves large subschemas that are not under a junctor into `$defs` (see crdValidatorSchema). */
+function splitLarge(root: any): void {
+  let count = 0;
+  const visit = (node: any): void => {
+    for (const [holder, slot] of subschemaSlots(node)) {
+      if (holder === node.$defs || (typeof slot === 'number')) continue; // $defs are visited from the root; junctor branches stay
+      if (slot === 'not') continue;
+      const child = holder[slot];
+      if (child === null || typeof child !== 'object' || child.$ref !== undefined) continue;
+      visit(child);
+      if (JSON.stringify(child).length >= SPLIT_SIZE) {
+        const name = `split${count++}`;
+        root.$defs[name] = child;
+        holder[slot] = { $ref: `#/$defs/${name}` };
+      }
+    }
+  };
+  const shared = Object.values(root.$defs);
+  visit(root);
+  for (const def of shared) visit(def);
 }
 
 /** The JSON Schema to compile for a core kind's definition. */
@@ -268,7 +300,7 @@ export function validatorModuleSource(schemaDir: string, file: string): string {
     return HEADER + standaloneCode(ajv, refs) + '\n';
   }
   const crd = JSON.parse(readFileSync(join(schemaDir, file.replace(/\.js$/, '.json')), 'utf8'));
-  return HEADER + standaloneCode(ajv, ajv.compile(crdValidatorSchema(crd))) + '\n';
+  return HEADER + standaloneCode(ajv, ajv.compile(crdValidatorSchema(crd, { split: true }))) + '\n';
 }
 
 /** The precompiled modules for the schemas in `schemaDir`: CORE_VALIDATORS and one per CRD schema file. */
