@@ -86,7 +86,15 @@ esbuild.buildSync({
   logLevel: 'error',
 });
 
-const child = (...args) => ['--expose-gc', '-r', join(root, 'bin', 'compile-cache.js'), bundle, ...args];
+const LARGE = 1000; // from here: a single run, and room for the heap beyond V8's default limit (~4 GiB)
+const child = (...args) => [
+  '--expose-gc',
+  ...(Number(args[1]) >= LARGE ? ['--max-old-space-size=12288'] : []),
+  '-r',
+  join(root, 'bin', 'compile-cache.js'),
+  bundle,
+  ...args,
+];
 process.env.ALP_BENCH_DIR ??= join(root, 'build', 'bench-tmp');
 mkdirSync(process.env.ALP_BENCH_DIR, { recursive: true });
 const tmp = mkdtempSync(join(process.env.ALP_BENCH_DIR, 'alp-bench-'));
@@ -134,7 +142,7 @@ function helmTemplateMs(chartsDir, reps) {
 
 const rows = [];
 for (const n of ['platform', ...counts]) {
-  const reps = typeof n === 'number' && n >= 1000 ? REPS_LARGE : REPS;
+  const reps = typeof n === 'number' && n >= LARGE ? REPS_LARGE : REPS;
   const outdir = join(tmp, `out-${n}`);
   const once = warmThenRepeat(() => {
     rmSync(outdir, { recursive: true, force: true });
@@ -178,8 +186,9 @@ const npmMs = min(warmThenRepeat(() => run(npm, ['run', '--silent', 'synth', '--
 
 const label = (n) => (n === 'platform' ? 'platform' : String(n));
 console.log(`Best of ${REPS} runs after 1 warm-up (from N = 1000: ${REPS_LARGE} run, no warm-up); peak RSS is the largest of those single-synth processes.`);
-console.log('process wall = one `synth` child process (spawn to exit); synth = in-process synth, warm (best run); synth cold = the same in a fresh');
-console.log('process, as `alp synth` pays it; floor = the same manifests serialized with toYaml and written, nothing else.');
+console.log('process wall = one `synth` child process (spawn to exit); synth = in-process synth, warm (best run; from N = 1000 the single run);');
+console.log('synth cold = the same in a fresh process, as `alp synth` pays it; floor = the same manifests serialized with toYaml and written, nothing else.');
+console.log(`From N = ${LARGE} the children may use a 12 GiB heap (V8's default limit is ~4 GiB).`);
 console.log('verify = policy rules + schema validation of the objects; cold = first in a fresh process, as a synth pays it; share = verify cold / synth cold.');
 console.log('helm = `helm template` of the Helm charts the synth wrote (one per cluster, the same objects), spawn to exit, summed over the charts.');
 console.log(`Files are written under ${process.env.ALP_BENCH_DIR} (set ALP_BENCH_DIR to change it; tmpfs takes disk noise out).\n`);
