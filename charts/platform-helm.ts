@@ -127,8 +127,14 @@ function clusterChart(placement: ClusterPlacement, objects: readonly RenderedObj
 /** Each service's HPA bounds in this cluster; both colours must agree (they do: blue/green parity). */
 function autoscalingValues(objects: readonly RenderedObject[], placement: ClusterPlacement, services: readonly string[]) {
   const bounds: Record<string, { minReplicas: number; maxReplicas: number }> = {};
+  const hpasByService = new Map<string, RenderedObject[]>();
+  for (const o of objects) {
+    if (o.manifest.kind !== 'HorizontalPodAutoscaler' || !placement.colors.includes(o.component as Color)) continue;
+    const service = o.manifest.spec.scaleTargetRef.name;
+    hpasByService.set(service, [...(hpasByService.get(service) ?? []), o]);
+  }
   for (const service of services) {
-    const hpas = objects.filter((o) => o.manifest.kind === 'HorizontalPodAutoscaler' && placement.colors.includes(o.component as Color) && o.manifest.spec.scaleTargetRef.name === service);
+    const hpas = hpasByService.get(service) ?? [];
     const found = new Set(hpas.map((o) => `${o.manifest.spec.minReplicas}/${o.manifest.spec.maxReplicas}`));
     if (found.size !== 1) throw new Error(`cluster ${placement.cluster.name}: expected one autoscaling range for ${service}, found ${[...found].join(', ') || 'none'}`);
     bounds[service] = { minReplicas: hpas[0].manifest.spec.minReplicas, maxReplicas: hpas[0].manifest.spec.maxReplicas };

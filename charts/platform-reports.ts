@@ -2,7 +2,7 @@ import { App } from 'cdk8s';
 import {
   auditPolicy, clusterObjectsDrSummary, postgresDrSummary, postgresFailoverSteps, redisDrSummary, redisFailoverSteps, renderDrReport, toYaml, trafficFailoverSteps,
   ClusterPlacement, clusterPlacements, declaredConnections, edgeGateways, endpointWorkloads, evaluateReachability, PlatformModel, RenderedObject, renderMetricCatalog,
-  renderReachabilityReport, renderRunbooks, workloadsFromManifests,
+  ReachabilityResult, renderReachabilityReport, renderRunbooks, Workload, workloadsFromManifests,
 } from '../lib';
 import { DataChart, dataHome } from './data-chart';
 import { platformHelmCharts } from './platform-helm';
@@ -19,8 +19,26 @@ function reachabilityReport(objects: readonly RenderedObject[], model: PlatformM
   return sections.join('\n');
 }
 
+/** Evaluations by synthesis (objects and model): its checks and its report evaluate each cluster once. */
+const evaluations = new WeakMap<readonly RenderedObject[], WeakMap<PlatformModel, Map<string, ClusterEvaluation>>>();
+
+/** A cluster's workloads (found in its manifests, plus the shared endpoints) and what its NetworkPolicies allow. */
+export interface ClusterEvaluation {
+  readonly workloads: Workload[];
+  readonly result: ReachabilityResult;
+}
+
 /** The NetworkPolicies of one cluster, evaluated over its workloads and the shared endpoints. */
-export function evaluateCluster(objects: readonly RenderedObject[], model: PlatformModel, placement: ClusterPlacement) {
+export function evaluateCluster(objects: readonly RenderedObject[], model: PlatformModel, placement: ClusterPlacement): ClusterEvaluation {
+  const byModel = evaluations.get(objects) ?? new WeakMap();
+  evaluations.set(objects, byModel);
+  const byCluster = byModel.get(model) ?? new Map();
+  byModel.set(model, byCluster);
+  if (!byCluster.has(placement.cluster.name)) byCluster.set(placement.cluster.name, evaluateClusterOnce(objects, model, placement));
+  return byCluster.get(placement.cluster.name)!;
+}
+
+function evaluateClusterOnce(objects: readonly RenderedObject[], model: PlatformModel, placement: ClusterPlacement): ClusterEvaluation {
   const components = new Set([...placement.colors, ...(['platform', 'edge', 'data', 'monitoring', 'logging'] as const).map(placement.componentOf)]);
   const manifests = objects.filter((o) => o.region === placement.region.name && components.has(o.component)).map((o) => o.manifest);
   const found = workloadsFromManifests(manifests);

@@ -148,14 +148,16 @@ export class GitOpsBootstrap extends Construct {
 
 /** The distinct kinds under `scope` that are (or are not) cluster-scoped, as AppProject entries. */
 function managedKinds(scope: IConstruct, clusterScoped: boolean): Array<{ group: string; kind: string }> {
-  const kinds = new Map<string, { group: string; kind: string }>();
+  const kinds = new Map<string, { group: string; kind: string; namespaced: boolean }>();
   for (const construct of scope.node.findAll()) {
     if (!ApiObject.isApiObject(construct)) continue;
-    // As rendered: a cluster-scoped object in a namespaced chart drops the chart's namespace by a patch.
-    const namespaced = construct.toJson().metadata?.namespace !== undefined;
-    if (namespaced === clusterScoped) continue;
     const group = construct.apiGroup === 'core' ? '' : construct.apiGroup;
-    kinds.set(`${group}/${construct.kind}`, { group, kind: construct.kind });
+    const key = `${group}/${construct.kind}`;
+    if (kinds.has(key)) continue;
+    // As rendered: a cluster-scoped object in a namespaced chart drops the chart's namespace by a
+    // patch. One object per kind tells (rendering every object would double the synth's resolve work).
+    const namespaced = construct.toJson().metadata?.namespace !== undefined;
+    kinds.set(key, { group, kind: construct.kind, namespaced });
   }
-  return [...kinds.keys()].sort().map((key) => kinds.get(key)!);
+  return [...kinds.keys()].sort().map((key) => kinds.get(key)!).filter((k) => k.namespaced !== clusterScoped).map(({ group, kind }) => ({ group, kind }));
 }

@@ -8,6 +8,12 @@ import { compareStrings } from './reachability-workloads';
 export interface ReachabilityReportOptions {
   /** The report's heading. @default 'Reachability' */
   readonly title?: string;
+  /**
+   * Above this many workloads, "who can reach whom" is a list per client instead of a matrix,
+   * whose size grows with the square of the workloads.
+   * @default 60
+   */
+  readonly matrixLimit?: number;
 }
 
 /**
@@ -29,6 +35,14 @@ export function renderReachabilityReport(result: ReachabilityResult, workloads: 
     cells.set(key, [...(cells.get(key) ?? []), `${c.port}/${c.protocol}`]);
   }
   const pairCount = cells.size;
+  // Servers per client, in the order of `ids`.
+  const position = new Map(ids.map((id, i) => [id, i]));
+  const servers = new Map<string, string[]>();
+  for (const key of cells.keys()) {
+    const [from, to] = key.split('\n');
+    servers.set(from, [...(servers.get(from) ?? []), to]);
+  }
+  for (const list of servers.values()) list.sort((a, b) => position.get(a)! - position.get(b)!);
 
   const lines: string[] = [
     `# ${options.title ?? 'Reachability'}`,
@@ -41,11 +55,7 @@ export function renderReachabilityReport(result: ReachabilityResult, workloads: 
     '',
     '## Who can reach whom',
     '',
-    'Rows are clients, columns are servers (numbered like the rows). A cell lists the ports the client may connect to; blank means none.',
-    '',
-    `| # | Client | ${ids.map((_, i) => `${i + 1}`).join(' | ')} |`,
-    `|---:|---|${ids.map(() => '---').join('|')}|`,
-    ...ids.map((from, i) => `| ${i + 1} | ${cell(from)} | ${ids.map((to) => (cells.get(`${from}\n${to}`) ?? []).join(', ')).join(' | ')} |`),
+    ...(ids.length <= (options.matrixLimit ?? 60) ? matrix(ids, cells) : serverLists(ids, servers, cells)),
     '',
     '## External egress',
     '',
@@ -63,7 +73,7 @@ export function renderReachabilityReport(result: ReachabilityResult, workloads: 
     '',
     '## Diagram',
     '',
-    ...mermaid(ids, cells, result),
+    ...mermaid(ids, servers, cells, result),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -84,7 +94,27 @@ function externalTable(workloadHeader: string, rows: readonly ExternalRow[]): st
   ];
 }
 
-function mermaid(ids: readonly string[], cells: ReadonlyMap<string, string[]>, result: ReachabilityResult): string[] {
+function matrix(ids: readonly string[], cells: ReadonlyMap<string, string[]>): string[] {
+  return [
+    'Rows are clients, columns are servers (numbered like the rows). A cell lists the ports the client may connect to; blank means none.',
+    '',
+    `| # | Client | ${ids.map((_, i) => `${i + 1}`).join(' | ')} |`,
+    `|---:|---|${ids.map(() => '---').join('|')}|`,
+    ...ids.map((from, i) => `| ${i + 1} | ${cell(from)} | ${ids.map((to) => (cells.get(`${from}\n${to}`) ?? []).join(', ')).join(' | ')} |`),
+  ];
+}
+
+function serverLists(ids: readonly string[], servers: ReadonlyMap<string, string[]>, cells: ReadonlyMap<string, string[]>): string[] {
+  return [
+    'One row per client with the servers it may connect to and on which ports (too many workloads for a matrix).',
+    '',
+    '| Client | Servers |',
+    '|---|---|',
+    ...ids.map((from) => `| ${cell(from)} | ${cell((servers.get(from) ?? []).map((to) => `${to} (${cells.get(`${from}\n${to}`)!.join(', ')})`).join('; '))} |`),
+  ];
+}
+
+function mermaid(ids: readonly string[], servers: ReadonlyMap<string, string[]>, cells: ReadonlyMap<string, string[]>, result: ReachabilityResult): string[] {
   const nodeIds = uniqueNodeIds(ids.map((id) => `w_${sanitize(id)}`));
   const nodeOf = new Map(ids.map((id, i) => [id, nodeIds[i]]));
   const lines = ['```mermaid', 'flowchart LR'];
@@ -107,10 +137,7 @@ function mermaid(ids: readonly string[], cells: ReadonlyMap<string, string[]>, r
   }
 
   for (const from of ids) {
-    for (const to of ids) {
-      const ports = cells.get(`${from}\n${to}`);
-      if (ports) lines.push(`  ${nodeOf.get(from)} -->|"${label(ports.join(', '))}"| ${nodeOf.get(to)}`);
-    }
+    for (const to of servers.get(from) ?? []) lines.push(`  ${nodeOf.get(from)} -->|"${label(cells.get(`${from}\n${to}`)!.join(', '))}"| ${nodeOf.get(to)}`);
   }
   for (const e of result.externalEgress) lines.push(`  ${nodeOf.get(e.from)} -->|"${label(e.ports.join(', '))}"| ${rangeNode.get(rangeLabel(e))}`);
   for (const e of result.externalIngress) lines.push(`  ${rangeNode.get(rangeLabel(e))} -->|"${label(e.ports.join(', '))}"| ${nodeOf.get(e.to)}`);

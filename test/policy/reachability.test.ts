@@ -475,6 +475,31 @@ flowchart LR
 `);
   });
 
+  test('above the matrix limit, lists each client\'s servers instead of a matrix', () => {
+    // GIVEN the shop above, rendered with a limit below its 3 workloads
+    const manifests = [
+      deployment('shop', 'web', { app: 'web' }),
+      deployment('shop', 'api', { app: 'api' }, [{ containerPort: 8080, name: 'http' }, { containerPort: 9090, name: 'grpc' }]),
+      deployment('data', 'db', { app: 'db' }, [{ containerPort: 5432 }]),
+    ];
+    // WHEN
+    const report = renderReachabilityReport(evaluateReachability(manifests), workloadsFromManifests(manifests), { matrixLimit: 2 });
+    // THEN unisolated pods reach every listening port: one row per client, servers in id order
+    expect(report).toContain([
+      '## Who can reach whom',
+      '',
+      'One row per client with the servers it may connect to and on which ports (too many workloads for a matrix).',
+      '',
+      '| Client | Servers |',
+      '|---|---|',
+      '| data/db | data/db (5432/TCP); shop/api (8080/TCP, 9090/TCP); shop/web (8080/TCP) |',
+      '| shop/api | data/db (5432/TCP); shop/api (8080/TCP, 9090/TCP); shop/web (8080/TCP) |',
+      '| shop/web | data/db (5432/TCP); shop/api (8080/TCP, 9090/TCP); shop/web (8080/TCP) |',
+      '',
+      '## External egress',
+    ].join('\n'));
+  });
+
   test('keeps node ids unique after sanitizing and lists workloads without connections', () => {
     // GIVEN
     const workloads: Workload[] = [
