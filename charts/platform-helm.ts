@@ -47,9 +47,9 @@ first 12 digits of its digest (as alp-deploy's versionLabel computes it).
  */
 export function platformHelmCharts(objects: readonly RenderedObject[], model: PlatformModel): Map<string, string> {
   const files = new Map<string, string>();
-  const otherColourRoutes = flippedEdgeObjects(model);
+  const flippedEdge = flippedEdgeObjects(model);
   for (const placement of clusterPlacements(model.spec)) {
-    const chart = clusterChart(placement, objects.filter((o) => o.cluster === placement.cluster.name && o.path.startsWith('manifests/')), model, otherColourRoutes);
+    const chart = clusterChart(placement, objects.filter((o) => o.cluster === placement.cluster.name && o.path.startsWith('manifests/')), model, flippedEdge);
     for (const [path, content] of renderHelmChart(chart)) files.set(`helm/${chart.name}/${path}`, content);
   }
   return files;
