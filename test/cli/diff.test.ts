@@ -11,8 +11,6 @@ const NEW_GATEWAY = `registry.alp.example.com/alp/api-gateway:2.15.0@sha256:${'e
 const OLD_GATEWAY = 'registry.alp.example.com/alp/api-gateway:2.14.1@sha256:72845c1f1d98424a65c4c1c3788c8ffaa88e48961d95ad6ca94c58fd29c5021a';
 const QUIZ_IMAGE = `registry.alp.example.com/alp/quiz-service:1.0.0@sha256:${'a'.repeat(64)}`;
 
-const app: PlatformAppDefinition = platformApp;
-
 describe('alp diff |', () => {
   let scratch: string;
   let outdir: string;
@@ -23,12 +21,12 @@ describe('alp diff |', () => {
     outdir = join(scratch, 'dist');
     cpSync(join(REPO_ROOT, 'release.yaml'), join(scratch, 'release.yaml'));
     committedRelease = yaml.load(readFileSync(join(scratch, 'release.yaml'), 'utf8'));
-    synthToDirectory(app, outdir, { releaseFile: join(scratch, 'release.yaml') });
+    synthToDirectory(platformApp, outdir, { releaseFile: join(scratch, 'release.yaml') });
   });
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   /** Runs `alp diff <args>` through the CLI's entry point: exit code, stdout, stderr. */
-  function alpDiff(args: string[], definition: PlatformAppDefinition = app) {
+  function alpDiff(args: string[], definition: PlatformAppDefinition = platformApp) {
     let stdout = '';
     let stderr = '';
     const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => { stdout += String(chunk); return true; });
@@ -275,7 +273,7 @@ describe('alp diff |', () => {
     const specFile = join(scratch, 'cluster-per-color.yaml');
     writeFileSync(specFile, yaml.dump(clusterPerColorSpec()));
     const perColor = join(scratch, 'per-color');
-    synthToDirectory(app, perColor, { specFile, releaseFile: join(scratch, 'release.yaml') });
+    synthToDirectory(platformApp, perColor, { specFile, releaseFile: join(scratch, 'release.yaml') });
     // WHEN dr switches to green
     const release = releaseWith('switch-dr.yaml', (r) => { r.regions.dr.activeColor = 'green'; });
     const result = alpDiff(['--spec', specFile, '--release', release, '--outdir', perColor]);
@@ -342,13 +340,13 @@ describe('alp diff --base |', () => {
     // working tree in which traffic was switched to green in dr, not yet committed
     repo = mkdtempSync(join(tmpdir(), 'alp-diff-git-'));
     cpSync(join(REPO_ROOT, 'release.yaml'), join(repo, 'release.yaml'));
-    synthToDirectory(app, join(repo, 'dist'), { releaseFile: join(repo, 'release.yaml') });
+    synthToDirectory(platformApp, join(repo, 'dist'), { releaseFile: join(repo, 'release.yaml') });
     git('init', '-q');
     git('add', '.');
     git('commit', '-q', '-m', 'blue live');
     const silence = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
-      switchTrafficCommand(['--to', 'green', '--region', 'dr', '--release', join(repo, 'release.yaml'), '--outdir', join(repo, 'dist')], app);
+      switchTrafficCommand(['--to', 'green', '--region', 'dr', '--release', join(repo, 'release.yaml'), '--outdir', join(repo, 'dist')], platformApp);
     } finally {
       silence.mockRestore();
     }
@@ -361,7 +359,7 @@ describe('alp diff --base |', () => {
     const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => { stdout += String(chunk); return true; });
     const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => { stderr += String(chunk); return true; });
     try {
-      return { code: run(['diff', '--release', join(repo, 'release.yaml'), '--outdir', join(repo, 'dist'), ...args], app), stdout, stderr };
+      return { code: run(['diff', '--release', join(repo, 'release.yaml'), '--outdir', join(repo, 'dist'), ...args], platformApp), stdout, stderr };
     } finally {
       out.mockRestore();
       err.mockRestore();
