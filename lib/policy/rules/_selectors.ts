@@ -2,6 +2,7 @@
  * Label selectors (`metav1.LabelSelector` and the plain maps of Service and ReplicationController),
  * and an index that finds the selectors matching a label set without trying every one.
  */
+import { isPlainObject } from '../../core';
 
 /** Whether a `metav1.LabelSelector` selects `labels`. An invalid selector selects nothing; `{}` selects everything. */
 export function labelSelectorMatches(selector: any, labels: Readonly<Record<string, string>>): boolean {
@@ -95,10 +96,6 @@ export function stringMap(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
   return out;
-}
-
-export function isPlainObject(value: unknown): value is Record<string, any> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The array, or `[]` for anything else. */

@@ -3,10 +3,10 @@
  * itself (labels, namespaces, names that carry it), the images and the version (the version label,
  * and the OpenTelemetry resource attribute `service.version` that repeats it).
  */
-import { COLORS, describeValue, LABEL_COLOR, LABEL_VERSION } from '../../core';
+import { COLORS, describeValue, isPlainObject, LABEL_COLOR, LABEL_VERSION } from '../../core';
 import { ManifestObject, PolicyRule, statement } from '../findings';
 import { ctxOf, PolicyContext } from './_context';
-import { isPlainObject } from './_selectors';
+
 
 type Color = (typeof COLORS)[number];
 

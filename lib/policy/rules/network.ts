@@ -2,11 +2,11 @@
  * Network isolation: default deny in every namespace, a tailored allow policy for every pod, and
  * no rule that allows everyone or every port.
  */
-import { AlpError } from '../../core';
+import { AlpError, isPlainObject } from '../../core';
 import { ManifestObject, PolicyRule, statement, violation } from '../findings';
 import { workloadsFromManifests } from '../reachability';
 import { ctxOf, PodLabels, PolicyContext } from './_context';
-import { asArray, isEmptySelector, isPlainObject } from './_selectors';
+import { asArray, isEmptySelector } from './_selectors';
 
 const NETWORKING = 'networking.k8s.io';
 const ANY_ADDRESS = ['0.0.0.0/0', '::/0'];

@@ -7,9 +7,10 @@
  *
  * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/
  */
+import { isPlainObject } from '../../core';
 import { PolicyRule, violation } from '../findings';
 import { PodTemplate, PolicyContext } from './_context';
-import { asArray, isPlainObject } from './_selectors';
+import { asArray } from './_selectors';
 
 const PSS_URI = 'https://kubernetes.io/docs/concepts/security/pod-security-standards/';
 

@@ -1,10 +1,10 @@
 /**
  * Secrets never live in git: no Secret with data, no credential written into an environment variable.
  */
-import { secretLiteralReason } from '../../core';
+import { isPlainObject, secretLiteralReason } from '../../core';
 import { PolicyRule, statement } from '../findings';
 import { ctxOf } from './_context';
-import { asArray, isPlainObject } from './_selectors';
+import { asArray } from './_selectors';
 
 
 export const SECRET_NO_DATA: PolicyRule = {

@@ -3,10 +3,10 @@
  * priority. Host namespaces, paths and ports are Pod Security Standards baseline controls
  * (PSS-BASELINE-HOST-NAMESPACES, -HOST-PATH, -HOST-PORTS).
  */
-import { parseImage, unpinnedReason } from '../../core';
+import { isPlainObject, parseImage, unpinnedReason } from '../../core';
 import { ManifestObject, PolicyRule, statement, violation } from '../findings';
 import { ctxOf, PodTemplate, PolicyContext } from './_context';
-import { asArray, isPlainObject, labelSelectorMatches } from './_selectors';
+import { asArray, labelSelectorMatches } from './_selectors';
 
 const RESOURCE_FIELDS = ['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory'] as const;
 const PROBES = ['readinessProbe', 'livenessProbe', 'startupProbe'] as const;
