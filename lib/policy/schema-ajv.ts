@@ -16,13 +16,8 @@ import { _Code } from 'ajv/dist/compile/codegen/code';
 import N from 'ajv/dist/compile/names';
 import type { RegExpEngine } from 'ajv/dist/types';
 import { fullFormats } from 'ajv-formats/dist/formats';
+import { CHECKED_FORMATS, crdJsonSchema, K8S_SCHEMA, kubernetesDefinitions, preparedSchemaSource, subschemaSlots, UNCHECKED_FORMATS } from './schema-json';
 
-export const K8S_SCHEMA = 'kubernetes-1.28';
-export const OBJECT_META = `${K8S_SCHEMA}#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`;
-// The regular expression the API server quotes when it rejects a quantity.
-const QUANTITY_PATTERN = '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$';
-
-export const key = (apiVersion: string, kind: string): string => `${apiVersion} ${kind}`;
 
 /**
  * Patterns are Go RE2: JavaScript's RegExp where it accepts them, RE2 itself (WebAssembly) otherwise,
@@ -64,8 +59,6 @@ const evaluate = (source: string): any => new Function('require', `return (${sou
 const regExp: RegExpEngine = Object.assign(evaluate(REGEXP_SOURCE), { code: REGEXP_SOURCE });
 const listTypeErrors = evaluate(LIST_TYPE_ERRORS_SOURCE);
 
-/** The formats the API server checks; int32/int64/double are not range-checked there. */
-const FORMATS = ['date-time', 'byte', 'ipv4', 'ipv6'] as const;
 
 /**
  * A new Ajv with the Kubernetes keywords and the v1.28 definitions added as `kubernetes-1.28`.
@@ -88,7 +81,7 @@ export function createAjv(schemaDir: string, options: { standalone?: boolean } =
     code: standalone
       ? { regExp, source: true, lines: true, optimize: true, formats: _`require("ajv-formats/dist/formats").fullFormats` }
       : { regExp, optimize: false },
-    formats: { ...Object.fromEntries(FORMATS.map((f) => [f, fullFormats[f]])), int32: true, int64: true, double: true },
+    formats: { ...Object.fromEntries(CHECKED_FORMATS.map((f) => [f, fullFormats[f]])), ...Object.fromEntries(UNCHECKED_FORMATS.map((f) => [f, true])) },
   });
   // Kubernetes extensions that carry no check of their own here (x-kubernetes-validations is CEL).
   ajv.addVocabulary([
@@ -105,17 +98,7 @@ export function createAjv(schemaDir: string, options: { standalone?: boolean } =
   ]);
   ajv.addKeyword({ keyword: 'x-kubernetes-list-type', type: 'array', schemaType: 'string', code: listTypeCode });
 
-  const core = JSON.parse(readFileSync(join(schemaDir, `${K8S_SCHEMA}.json`), 'utf8'));
-  const coreKinds = new Map<string, string>();
-  for (const [name, definition] of Object.entries<any>(core.definitions)) {
-    for (const gvk of definition['x-kubernetes-group-version-kind'] ?? []) {
-      coreKinds.set(key(gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version, gvk.kind), name);
-    }
-    // Free-form in Go (RawExtension, FieldsV1, Patch), so not closed by toJsonSchema.
-    if (definition.type === 'object' && !definition.properties) definition['x-kubernetes-preserve-unknown-fields'] = true;
-  }
-  core.definitions['io.k8s.apimachinery.pkg.api.resource.Quantity'].pattern = QUANTITY_PATTERN;
-  toJsonSchema(core);
+  const { core, coreKinds } = kubernetesDefinitions(schemaDir);
   ajv.addSchema(core, K8S_SCHEMA);
   return { ajv, coreKinds };
 }
@@ -141,19 +124,7 @@ function listTypeCode(cxt: KeywordCxt): void {
  * function's subschema, which is why nothing under a junctor is split (see insideJunctor).
  */
 export function crdValidatorSchema(crd: any, options: { split?: boolean } = {}): any {
-  const schema = structuredClone(crd);
-  schema.type = 'object';
-  schema.properties = {
-    ...schema.properties,
-    // Every object has these, and Istio's schemas list only spec and status.
-    apiVersion: { type: 'string' },
-    kind: { type: 'string' },
-    metadata: { $ref: OBJECT_META },
-    // Written by controllers, not by manifests: not checked (and cheaper to compile).
-    status: {},
-  };
-  toJsonSchema(schema);
-  shareRepeats(schema);
+  const schema = crdJsonSchema(crd);
   if (options.split) splitLarge(schema);
   return schema;
 }
@@ -187,76 +158,6 @@ function splitLarge(root: any): void {
 export const coreValidatorSchema = (definition: string): any => ({ $ref: `${K8S_SCHEMA}#/definitions/${definition}` });
 
 /**
- * Rewrites a Kubernetes structural schema, in place, into plain JSON Schema:
- * int-or-string and `nullable` become union types, and objects that neither declare
- * `additionalProperties` nor preserve unknown fields are closed, since the API server
- * drops (CRDs) or rejects (core kinds) fields they don't list.
- */
-function toJsonSchema(node: any): void {
-  for (const junctor of ['anyOf', 'oneOf']) {
-    // `anyOf: [{type: integer}, {type: string}]` and the like: one union type gives one clear error.
-    const branches = node[junctor];
-    if (Array.isArray(branches) && branches.every((b) => Object.keys(b).length === 1 && typeof b.type === 'string')) {
-      node.type = branches.map((b: any) => b.type);
-      delete node[junctor];
-    }
-  }
-  if (node['x-kubernetes-int-or-string']) node.type = ['integer', 'string'];
-  if (node.nullable === true && node.type !== undefined) {
-    node.type = [...[node.type].flat(), 'null'];
-    if (node.enum) node.enum = [...node.enum, null];
-  }
-  delete node.nullable;
-  if ([node.type].flat().includes('object') && node.additionalProperties === undefined && !node['x-kubernetes-preserve-unknown-fields']) {
-    node.additionalProperties = false;
-  }
-  for (const [holder, slot] of subschemaSlots(node)) toJsonSchema(holder[slot]);
-}
-
-/**
- * Moves subschemas that occur more than once into `$defs`, so that Ajv compiles each once:
- * ApplicationSet repeats the Application template in every generator (compiles in 0.1 s, not 1.5 s).
- */
-function shareRepeats(root: any): void {
-  const counts = new Map<string, number>();
-  const count = (node: any): void => {
-    const json = JSON.stringify(node);
-    if (json.length >= 500) counts.set(json, (counts.get(json) ?? 0) + 1);
-    for (const [holder, slot] of subschemaSlots(node)) count(holder[slot]);
-  };
-  const names = new Map<string, string>();
-  const defs: Record<string, unknown> = {};
-  const share = (node: any): void => {
-    for (const [holder, slot] of subschemaSlots(node)) {
-      const json = JSON.stringify(holder[slot]);
-      if ((counts.get(json) ?? 0) < 2) {
-        share(holder[slot]);
-        continue;
-      }
-      if (!names.has(json)) {
-        names.set(json, `shared${names.size}`);
-        defs[names.get(json)!] = holder[slot];
-        share(holder[slot]);
-      }
-      holder[slot] = { $ref: `#/$defs/${names.get(json)}` };
-    }
-  };
-  count(root);
-  share(root);
-  root.$defs = defs;
-}
-
-/** Where a schema node holds subschemas, as [holder, key] pairs so that they can be replaced. */
-function subschemaSlots(node: any): [any, string | number][] {
-  if (node === null || typeof node !== 'object' || Array.isArray(node)) return [];
-  const slots: [any, string | number][] = [];
-  for (const map of ['properties', 'definitions', '$defs']) for (const name of Object.keys(node[map] ?? {})) slots.push([node[map], name]);
-  for (const slot of ['items', 'additionalProperties', 'not']) if (typeof node[slot] === 'object') slots.push([node, slot]);
-  for (const junctor of ['allOf', 'anyOf', 'oneOf']) (node[junctor] ?? []).forEach((_: unknown, i: number) => slots.push([node[junctor], i]));
-  return slots;
-}
-
-/**
  * The core kinds whose validators are precompiled (the workload, networking, RBAC and policy
  * kinds manifests use); any other core kind is compiled on first use.
  */
@@ -286,6 +187,7 @@ const HEADER = '// Generated by scripts/import.mjs (Ajv standalone code, see lib
  * schemas in `schemaDir`. Deterministic: the same schemas and code give the same text.
  */
 export function validatorModuleSource(schemaDir: string, file: string): string {
+  if (file.endsWith('.json')) return preparedSchemaSource(schemaDir, file);
   // Loaded here only: nothing at run time needs the generator.
   const standaloneCode: typeof import('ajv/dist/standalone').default = require('ajv/dist/standalone').default;
   const { ajv, coreKinds } = createAjv(schemaDir, { standalone: true });
@@ -303,7 +205,12 @@ export function validatorModuleSource(schemaDir: string, file: string): string {
   return HEADER + standaloneCode(ajv, ajv.compile(crdValidatorSchema(crd, { split: true }))) + '\n';
 }
 
-/** The precompiled modules for the schemas in `schemaDir`: CORE_VALIDATORS and one per CRD schema file. */
+/**
+ * The files of imports/validators/ for the schema files of imports/schemas/: CORE_VALIDATORS, a
+ * module per CRD schema, and each schema file's JSON Schema as prepared for validation (for the
+ * quick check, see schema-json.ts).
+ */
 export function validatorModules(schemaFiles: readonly string[]): string[] {
-  return [CORE_VALIDATORS, ...schemaFiles.filter((f) => f.endsWith('.json') && f !== `${K8S_SCHEMA}.json`).sort().map(crdValidatorModule)];
+  const schemas = schemaFiles.filter((f) => f.endsWith('.json')).sort();
+  return [CORE_VALIDATORS, ...schemas.filter((f) => f !== `${K8S_SCHEMA}.json`).map(crdValidatorModule), ...schemas];
 }

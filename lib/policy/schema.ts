@@ -2,7 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { CORE_VALIDATORS, coreValidatorSchema, createAjv, crdValidatorModule, crdValidatorSchema, key } from './schema-ajv';
+import { CORE_VALIDATORS, coreValidatorSchema, createAjv, crdValidatorModule, crdValidatorSchema } from './schema-ajv';
+import { QuickCheck, quickCheck, RefResolver } from './schema-check';
+import { coreKindsOf, K8S_SCHEMA, key } from './schema-json';
 
 /** One way in which a manifest does not match its schema. */
 export interface SchemaProblem {
@@ -24,13 +26,16 @@ export interface SchemaProblem {
  * `map`/`set` lists. A `null` property counts as unset, as on the API server. CEL rules
  * (`x-kubernetes-validations`) and the API server's hand-written checks are not evaluated.
  *
- * Synchronous. Validators of imported CRDs and common core kinds are precompiled (`npm run import`
- * writes them to imports/validators/); any other kind's is compiled on first use and cached.
+ * Synchronous. A quick walk of the schema (schema-check.ts) vouches for most valid objects; the
+ * others go to Ajv. Ajv's validators of imported CRDs and common core kinds are precompiled
+ * (`npm run import` writes them to imports/validators/); any other kind's is compiled on first
+ * use and cached.
  *
  * @returns the problems found, `[]` when the manifest is valid. An unknown apiVersion/kind is itself
  *   a problem, `no schema for <apiVersion> <kind>`.
  */
 export function validateSchema(manifest: any): SchemaProblem[] {
+  if (useQuickCheck && quicklyConforms(manifest)) return [];
   const object = objectLabel(manifest);
   const data = withoutNulls(manifest);
   const validate = validatorFor(manifest?.apiVersion, manifest?.kind, data);
@@ -82,6 +87,7 @@ function validatorFor(apiVersion: unknown, kind: unknown, data: unknown): Valida
 }
 
 let usePrecompiled = true;
+let useQuickCheck = true;
 
 /**
  * For tests: whether validators come from imports/validators/ (the default) or are all compiled
@@ -90,6 +96,69 @@ let usePrecompiled = true;
 export function usePrecompiledValidators(use: boolean): void {
   usePrecompiled = use;
   validators.clear();
+}
+
+/** For tests: whether the quick check may vouch for an object (the default), or Ajv judges every object. */
+export function useQuickSchemaCheck(use: boolean): void {
+  useQuickCheck = use;
+}
+
+/** `#/definitions/<name>` in the Kubernetes definitions, or `kubernetes-1.28#/definitions/<name>` from a CRD. */
+const DEFINITION_REF = new RegExp(`^(?:${K8S_SCHEMA.replace(/\./g, '\\.')})?#/definitions/([^/~]+)$`);
+const SHARED_REF = /^#\/\$defs\/([^/~]+)$/;
+
+let kubernetes: { readonly core: any; readonly coreKinds: Map<string, string> } | null | undefined;
+const quickChecks = new Map<string, QuickCheck | undefined>();
+
+/**
+ * Whether the quick check vouches for a manifest (null properties count as unset, as for Ajv in
+ * validateSchema) against the schema of its kind, as prepared at import time
+ * (imports/validators/<schema file>.json, see schema-json.ts). Exported for tests.
+ */
+export function quicklyConforms(manifest: any): boolean {
+  const apiVersion: unknown = manifest?.apiVersion;
+  const kind: unknown = manifest?.kind;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string') return false;
+  const id = key(apiVersion, kind);
+  if (!quickChecks.has(id)) quickChecks.set(id, quickCheckOf(apiVersion, kind));
+  const check = quickChecks.get(id);
+  return check !== undefined && check(manifest);
+}
+
+/**
+ * The quick check of a kind. References resolve to the Kubernetes definitions and, in a CRD's
+ * schema, to its shared subschemas (`#/$defs/`).
+ */
+function quickCheckOf(apiVersion: string, kind: string): QuickCheck | undefined {
+  if (kubernetes === undefined) {
+    const core = preparedSchema(`${K8S_SCHEMA}.json`);
+    kubernetes = core === undefined ? null : { core, coreKinds: coreKindsOf(core) };
+  }
+  if (kubernetes === null) return undefined;
+  const definitions = kubernetes.core.definitions;
+  const definition: RefResolver = (ref) => {
+    const name = DEFINITION_REF.exec(ref)?.[1];
+    return name !== undefined && Object.hasOwn(definitions, name) ? definitions[name] : undefined;
+  };
+  const crdFile = crdSchemaFile(apiVersion, kind);
+  if (crdFile === undefined) {
+    const name = kubernetes.coreKinds.get(key(apiVersion, kind));
+    return name === undefined ? undefined : quickCheck(definitions[name], definition);
+  }
+  const schema = preparedSchema(crdFile);
+  if (schema === undefined) return undefined;
+  const shared = schema.$defs ?? {};
+  return quickCheck(schema, (ref) => {
+    const name = SHARED_REF.exec(ref)?.[1];
+    if (name === undefined) return definition(ref);
+    return Object.hasOwn(shared, name) ? shared[name] : undefined;
+  });
+}
+
+/** A schema file's JSON Schema as prepared by `npm run import`, or undefined when there is none. */
+function preparedSchema(file: string): any {
+  const path = join(schemaDir(), '..', 'validators', file);
+  return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
 }
 
 function precompiledCoreValidators(): Record<string, ValidateFunction> {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { usePrecompiledValidators, validateSchema } from '../../lib/policy/schema';
+import { usePrecompiledValidators, useQuickSchemaCheck, validateSchema } from '../../lib/policy/schema';
 import { CORE_VALIDATORS, crdValidatorModule, PRECOMPILED_CORE_KINDS, validatorModules, validatorModuleSource } from '../../lib/policy/schema-ajv';
 
 const IMPORTS = join(__dirname, '..', '..', 'imports');
@@ -126,14 +126,22 @@ function prometheusRule(strategy: string): any {
   };
 }
 
-// Every case twice: with the validators precompiled by `npm run import` (what synth uses) and
-// with validators compiled at run time (kinds without precompiled code), which must agree.
+// Every case three times, which must agree: as synth validates (the quick check, then Ajv's
+// validators precompiled by `npm run import` for what it does not vouch for), with the precompiled
+// validators alone, and with validators compiled at run time (kinds without precompiled code).
 describe.each([
-  ['precompiled', true],
-  ['compiled at run time', false],
-])('validateSchema (%s) |', (_mode, precompiled) => {
-  beforeAll(() => usePrecompiledValidators(precompiled));
-  afterAll(() => usePrecompiledValidators(true));
+  ['quick check, then precompiled', true, true],
+  ['precompiled', true, false],
+  ['compiled at run time', false, false],
+])('validateSchema (%s) |', (_mode, precompiled, quick) => {
+  beforeAll(() => {
+    usePrecompiledValidators(precompiled);
+    useQuickSchemaCheck(quick);
+  });
+  afterAll(() => {
+    usePrecompiledValidators(true);
+    useQuickSchemaCheck(true);
+  });
 
   describe('core kinds (Kubernetes v1.28 definitions)', () => {
     test('a valid Deployment has no problems', () => {
@@ -635,6 +643,15 @@ describe('precompiled validators (imports/validators/)', () => {
     const source = validatorModuleSource(join(IMPORTS, 'schemas'), file);
     // THEN
     expect(source).toEqual(readFileSync(join(IMPORTS, 'validators', file), 'utf8'));
+  });
+
+  test('the prepared JSON Schemas are up to date (else run npm run import)', () => {
+    for (const file of ['kubernetes-1.28.json', 'security.istio.io_AuthorizationPolicy_v1.json']) {
+      // WHEN
+      const source = validatorModuleSource(join(IMPORTS, 'schemas'), file);
+      // THEN
+      expect(source).toEqual(readFileSync(join(IMPORTS, 'validators', file), 'utf8'));
+    }
   });
 
   test('the core module exports a validator for each precompiled core kind', () => {
