@@ -16,7 +16,7 @@ import { _Code } from 'ajv/dist/compile/codegen/code';
 import N from 'ajv/dist/compile/names';
 import type { RegExpEngine } from 'ajv/dist/types';
 import { fullFormats } from 'ajv-formats/dist/formats';
-import { CHECKED_FORMATS, crdJsonSchema, K8S_SCHEMA, kubernetesDefinitions, preparedSchemaSource, subschemaSlots, UNCHECKED_FORMATS } from './schema-json';
+import { CHECKED_FORMATS, crdJsonSchema, K8S_SCHEMA, kubernetesDefinitions, preparedSchemaSource, UNCHECKED_FORMATS } from './schema-json';
 
 
 /**
@@ -116,44 +116,6 @@ function listTypeCode(cxt: KeywordCxt): void {
   });
 }
 
-/**
- * The JSON Schema to compile for a CRD's `openAPIV3Schema` (left unchanged). With `split` (for
- * precompiled code), large subschemas outside anyOf/oneOf/not become functions of their own,
- * which V8 compiles only when an object has such a field (ClusterSecretStore lists dozens of
- * providers, a manifest uses one). Errors are the same; only their schemaPath starts at the
- * function's subschema, which is why nothing under a junctor is split (see insideJunctor).
- */
-export function crdValidatorSchema(crd: any, options: { split?: boolean } = {}): any {
-  const schema = crdJsonSchema(crd);
-  if (options.split) splitLarge(schema);
-  return schema;
-}
-
-/** Subschemas of at least this many characters (as JSON) are split off by splitLarge. */
-const SPLIT_SIZE = 4000;
-
-/** Moves large subschemas that are not under a junctor into `$defs` (see crdValidatorSchema). */
-function splitLarge(root: any): void {
-  let count = 0;
-  const visit = (node: any): void => {
-    for (const [holder, slot] of subschemaSlots(node)) {
-      if (holder === node.$defs || (typeof slot === 'number')) continue; // $defs are visited from the root; junctor branches stay
-      if (slot === 'not') continue;
-      const child = holder[slot];
-      if (child === null || typeof child !== 'object' || child.$ref !== undefined) continue;
-      visit(child);
-      if (JSON.stringify(child).length >= SPLIT_SIZE) {
-        const name = `split${count++}`;
-        root.$defs[name] = child;
-        holder[slot] = { $ref: `#/$defs/${name}` };
-      }
-    }
-  };
-  const shared = Object.values(root.$defs);
-  visit(root);
-  for (const def of shared) visit(def);
-}
-
 /** The JSON Schema to compile for a core kind's definition. */
 export const coreValidatorSchema = (definition: string): any => ({ $ref: `${K8S_SCHEMA}#/definitions/${definition}` });
 
@@ -202,7 +164,7 @@ export function validatorModuleSource(schemaDir: string, file: string): string {
     return HEADER + standaloneCode(ajv, refs) + '\n';
   }
   const crd = JSON.parse(readFileSync(join(schemaDir, file.replace(/\.js$/, '.json')), 'utf8'));
-  return HEADER + standaloneCode(ajv, ajv.compile(crdValidatorSchema(crd, { split: true }))) + '\n';
+  return HEADER + standaloneCode(ajv, ajv.compile(crdJsonSchema(crd, { split: true }))) + '\n';
 }
 
 /**

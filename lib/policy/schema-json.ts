@@ -51,8 +51,15 @@ export function coreKindsOf(core: any): Map<string, string> {
  * with apiVersion, kind and metadata (the v1.28 ObjectMeta, by `$ref` to `kubernetes-1.28`),
  * and status unchecked, since controllers write it, not manifests; repeated subschemas are
  * shared in `$defs`.
+ *
+ * With `split` (precompiled validators and the quick check's prepared schemas), large subschemas
+ * outside anyOf/oneOf/not move to `$defs` as well: Ajv makes each a function of its own, which V8
+ * compiles only when an object has such a field, and the quick check parses each only then
+ * (ClusterSecretStore lists dozens of providers, a manifest uses one). Errors are the same; only
+ * their schemaPath starts at the function's subschema, which is why nothing under a junctor is
+ * split (see insideJunctor in schema.ts).
  */
-export function crdJsonSchema(crd: any): any {
+export function crdJsonSchema(crd: any, options: { split?: boolean } = {}): any {
   const schema = structuredClone(crd);
   schema.type = 'object';
   schema.properties = {
@@ -66,16 +73,63 @@ export function crdJsonSchema(crd: any): any {
   };
   toJsonSchema(schema);
   shareRepeats(schema);
+  if (options.split) splitLarge(schema);
   return schema;
 }
 
+/** Subschemas of at least this many characters (as JSON) are split off by splitLarge. */
+const SPLIT_SIZE = 4000;
+
+/** Moves large subschemas that are not under a junctor into `$defs` (see crdJsonSchema). */
+function splitLarge(root: any): void {
+  let count = 0;
+  const visit = (node: any): void => {
+    for (const [holder, slot] of subschemaSlots(node)) {
+      if (holder === node.$defs || (typeof slot === 'number')) continue; // $defs are visited from the root; junctor branches stay
+      if (slot === 'not') continue;
+      const child = holder[slot];
+      if (child === null || typeof child !== 'object' || child.$ref !== undefined) continue;
+      visit(child);
+      if (JSON.stringify(child).length >= SPLIT_SIZE) {
+        const name = `split${count++}`;
+        root.$defs[name] = child;
+        holder[slot] = { $ref: `#/$defs/${name}` };
+      }
+    }
+  };
+  const shared = Object.values(root.$defs);
+  visit(root);
+  for (const def of shared) visit(def);
+}
+
 /**
- * The text of `imports/validators/<file>` for a schema file of imports/schemas/: its JSON Schema as
- * validated (kubernetesDefinitions or crdJsonSchema), so that a run reads it instead of rewriting it.
+ * A schema file's JSON Schema as the quick check reads it (imports/validators/<file>, written by
+ * `npm run import`): the Kubernetes definitions or a CRD's schema as Ajv compiles them
+ * (kubernetesDefinitions, crdJsonSchema with `split`), with each definition (`definitions`,
+ * `$defs`) kept as JSON text, parsed when first referenced. A run then parses only what its
+ * objects use: a few hundred KB of schemas otherwise cost more than checking the objects.
  */
+export interface PreparedSchema {
+  /** The schema of the CRD's objects, with references to `#/$defs/<name>`; none for the Kubernetes definitions. */
+  readonly schema?: unknown;
+  /** The Kubernetes definitions by name (`#/definitions/<name>`), or a CRD's `$defs`, as JSON text. */
+  readonly definitions: Record<string, string>;
+  /** For the Kubernetes definitions: the definition of each kind, by `<apiVersion> <kind>`. */
+  readonly kinds?: Record<string, string>;
+}
+
+/** The text of `imports/validators/<file>` for a schema file of imports/schemas/ (see PreparedSchema). */
 export function preparedSchemaSource(schemaDir: string, file: string): string {
-  const schema = file === `${K8S_SCHEMA}.json` ? kubernetesDefinitions(schemaDir).core : crdJsonSchema(JSON.parse(readFileSync(join(schemaDir, file), 'utf8')));
-  return `${JSON.stringify(schema)}\n`;
+  const asText = (definitions: Record<string, unknown>) => Object.fromEntries(Object.entries(definitions).map(([name, definition]) => [name, JSON.stringify(definition)]));
+  let prepared: PreparedSchema;
+  if (file === `${K8S_SCHEMA}.json`) {
+    const { core, coreKinds } = kubernetesDefinitions(schemaDir);
+    prepared = { kinds: Object.fromEntries([...coreKinds].sort(([a], [b]) => (a < b ? -1 : 1))), definitions: asText(core.definitions) };
+  } else {
+    const { $defs, ...schema } = crdJsonSchema(JSON.parse(readFileSync(join(schemaDir, file), 'utf8')), { split: true });
+    prepared = { schema, definitions: asText($defs) };
+  }
+  return `${JSON.stringify(prepared)}\n`;
 }
 
 /**

@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { CORE_VALIDATORS, coreValidatorSchema, createAjv, crdValidatorModule, crdValidatorSchema } from './schema-ajv';
+import { CORE_VALIDATORS, coreValidatorSchema, createAjv, crdValidatorModule } from './schema-ajv';
 import { QuickCheck, quickCheck, RefResolver } from './schema-check';
-import { coreKindsOf, K8S_SCHEMA, key } from './schema-json';
+import { crdJsonSchema, K8S_SCHEMA, key, PreparedSchema } from './schema-json';
 
 /** One way in which a manifest does not match its schema. */
 export interface SchemaProblem {
@@ -107,13 +107,12 @@ export function useQuickSchemaCheck(use: boolean): void {
 const DEFINITION_REF = new RegExp(`^(?:${K8S_SCHEMA.replace(/\./g, '\\.')})?#/definitions/([^/~]+)$`);
 const SHARED_REF = /^#\/\$defs\/([^/~]+)$/;
 
-let kubernetes: { readonly core: any; readonly coreKinds: Map<string, string> } | null | undefined;
 const quickChecks = new Map<string, QuickCheck | undefined>();
 
 /**
  * Whether the quick check vouches for a manifest (null properties count as unset, as for Ajv in
  * validateSchema) against the schema of its kind, as prepared at import time
- * (imports/validators/<schema file>.json, see schema-json.ts). Exported for tests.
+ * (imports/validators/<schema file>.json, see PreparedSchema). Exported for tests.
  */
 export function quicklyConforms(manifest: any): boolean {
   const apiVersion: unknown = manifest?.apiVersion;
@@ -125,38 +124,52 @@ export function quicklyConforms(manifest: any): boolean {
   return check !== undefined && check(manifest);
 }
 
+/** A prepared schema's definitions, each parsed when first referenced (the same object every time). */
+class Definitions {
+  private readonly parsed = new Map<string, unknown>();
+
+  constructor(private readonly texts: Record<string, string>) {}
+
+  get(name: string): unknown {
+    if (!Object.hasOwn(this.texts, name)) return undefined;
+    if (!this.parsed.has(name)) this.parsed.set(name, JSON.parse(this.texts[name]));
+    return this.parsed.get(name);
+  }
+}
+
+let kubernetes: { readonly definitions: Definitions; readonly kinds: Record<string, string> } | null | undefined;
+
 /**
  * The quick check of a kind. References resolve to the Kubernetes definitions and, in a CRD's
- * schema, to its shared subschemas (`#/$defs/`).
+ * schema, to its own `$defs`.
  */
 function quickCheckOf(apiVersion: string, kind: string): QuickCheck | undefined {
   if (kubernetes === undefined) {
-    const core = preparedSchema(`${K8S_SCHEMA}.json`);
-    kubernetes = core === undefined ? null : { core, coreKinds: coreKindsOf(core) };
+    const prepared = preparedSchema(`${K8S_SCHEMA}.json`);
+    kubernetes = prepared?.kinds === undefined ? null : { definitions: new Definitions(prepared.definitions), kinds: prepared.kinds };
   }
   if (kubernetes === null) return undefined;
-  const definitions = kubernetes.core.definitions;
+  const core = kubernetes.definitions;
   const definition: RefResolver = (ref) => {
     const name = DEFINITION_REF.exec(ref)?.[1];
-    return name !== undefined && Object.hasOwn(definitions, name) ? definitions[name] : undefined;
+    return name === undefined ? undefined : core.get(name);
   };
   const crdFile = crdSchemaFile(apiVersion, kind);
   if (crdFile === undefined) {
-    const name = kubernetes.coreKinds.get(key(apiVersion, kind));
-    return name === undefined ? undefined : quickCheck(definitions[name], definition);
+    const id = key(apiVersion, kind);
+    return Object.hasOwn(kubernetes.kinds, id) ? quickCheck(core.get(kubernetes.kinds[id]), definition) : undefined;
   }
-  const schema = preparedSchema(crdFile);
-  if (schema === undefined) return undefined;
-  const shared = schema.$defs ?? {};
-  return quickCheck(schema, (ref) => {
+  const prepared = preparedSchema(crdFile);
+  if (prepared?.schema === undefined) return undefined;
+  const own = new Definitions(prepared.definitions);
+  return quickCheck(prepared.schema, (ref) => {
     const name = SHARED_REF.exec(ref)?.[1];
-    if (name === undefined) return definition(ref);
-    return Object.hasOwn(shared, name) ? shared[name] : undefined;
+    return name === undefined ? definition(ref) : own.get(name);
   });
 }
 
 /** A schema file's JSON Schema as prepared by `npm run import`, or undefined when there is none. */
-function preparedSchema(file: string): any {
+function preparedSchema(file: string): PreparedSchema | undefined {
   const path = join(schemaDir(), '..', 'validators', file);
   return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
 }
@@ -225,7 +238,7 @@ function pruneToShape(node: any, samples: unknown[]): any {
 }
 
 function compileCrd(crd: any): ValidateFunction {
-  return getAjv().compile(crdValidatorSchema(crd));
+  return getAjv().compile(crdJsonSchema(crd));
 }
 
 function compileCore(apiVersion: string, kind: string): ValidateFunction | undefined {
