@@ -2,9 +2,10 @@
 // fresh children per N and per mode, and prints the table).
 //
 //   node build/bench.js once <N> <outdir>    one synth into outdir, as `alp synth` does it; reports
-//                                            its in-process time (cold, as a CLI run pays it) and
-//                                            peak RSS (the caller times the process and keeps outdir
-//                                            for `helm template`)
+//                                            its in-process time (cold, as a CLI run pays it), the
+//                                            time of its verification phase (from synth's progress
+//                                            events: exceptions, rules and schemas) and peak RSS (the
+//                                            caller times the process and keeps outdir for `helm template`)
 //   node build/bench.js verify <N> <R>       verification cold (the first in a fresh process, as a
 //                                            synth pays it), then R warm runs
 //   node build/bench.js measure <N> <R>      one warm-up, then R timed runs each of synth and floor
@@ -31,10 +32,18 @@ const EXCEPTIONS_FILE = join(__dirname, '..', DEFAULT_EXCEPTIONS_FILE);
 /** A fixed day, so that the exceptions' expiry never makes a run fail. */
 const TODAY = '2026-01-01';
 
-function synth(definition: PlatformAppDefinition, release: unknown, outdir: string): RenderedObject[] {
-  const output = synthesize(definition, { release, exceptionsFile: EXCEPTIONS_FILE, today: TODAY });
+/** Synthesizes into `outdir`; `progress` receives synth's phases as they start. */
+function synth(definition: PlatformAppDefinition, release: unknown, outdir: string, progress?: (phase: string) => void): RenderedObject[] {
+  const output = synthesize(definition, { release, exceptionsFile: EXCEPTIONS_FILE, today: TODAY, ...(progress ? { progress } : {}) });
   writeTree(outdir, output.files);
   return output.objects;
+}
+
+/** Milliseconds from the start of synth's verification phase to the start of the next phase. */
+function verificationPhaseMs(phases: readonly { phase: string; at: bigint }[]): number {
+  const at = phases.findIndex(({ phase }) => phase.startsWith('verifying '));
+  if (at < 0 || at + 1 >= phases.length) throw new Error(`no verification phase among synth's phases: ${phases.map((p) => p.phase).join(', ')}`);
+  return Number(phases[at + 1].at - phases[at].at) / 1e6;
 }
 
 function verify(objects: readonly RenderedObject[]): void {
@@ -73,9 +82,10 @@ function main(): void {
   const definition: PlatformAppDefinition = n === 'platform' ? platformApp : { ...platformApp, defaultSpec: generateSpec(n), defaultSpecSource: `bench spec (${n} services)` };
   if (mode === 'once') {
     let objects: RenderedObject[] = [];
-    const synthMs = timed(() => (objects = synth(definition, release, arg)));
+    const phases: { phase: string; at: bigint }[] = [];
+    const synthMs = timed(() => (objects = synth(definition, release, arg, (phase) => phases.push({ phase, at: process.hrtime.bigint() }))));
     const maxRssMiB = process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
-    console.log(JSON.stringify({ n, objects: objects.length, synthMs, maxRssMiB }));
+    console.log(JSON.stringify({ n, objects: objects.length, synthMs, verifyInSynthMs: verificationPhaseMs(phases), maxRssMiB }));
     return;
   }
   const reps = Number(arg);

@@ -103,33 +103,59 @@ function splitLarge(root: any): void {
 }
 
 /**
- * A schema file's JSON Schema as the quick check reads it (imports/validators/<file>, written by
- * `npm run import`): the Kubernetes definitions or a CRD's schema as Ajv compiles them
- * (kubernetesDefinitions, crdJsonSchema with `split`), with each definition (`definitions`,
- * `$defs`) kept as JSON text, parsed when first referenced. A run then parses only what its
- * objects use: a few hundred KB of schemas otherwise cost more than checking the objects.
+ * A schema file's JSON Schema as the quick check reads it: the Kubernetes definitions, or a CRD's
+ * schema as Ajv compiles it (crdJsonSchema with `split`), whose definitions (`#/definitions/`,
+ * `#/$defs/`) are parsed when first referenced. A run then parses only what its objects reach:
+ * the few hundred KB of schemas otherwise cost more than checking the objects.
  */
 export interface PreparedSchema {
-  /** The schema of the CRD's objects, with references to `#/$defs/<name>`; none for the Kubernetes definitions. */
+  /** A CRD's schema, without its `$defs`; undefined for the Kubernetes definitions. */
   readonly schema?: unknown;
-  /** The Kubernetes definitions by name (`#/definitions/<name>`), or a CRD's `$defs`, as JSON text. */
-  readonly definitions: Record<string, string>;
   /** For the Kubernetes definitions: the definition of each kind, by `<apiVersion> <kind>`. */
-  readonly kinds?: Record<string, string>;
+  readonly kinds?: Readonly<Record<string, string>>;
+  /** A definition by name, parsed on first use (the same object every time), or undefined. */
+  definition(name: string): unknown;
 }
 
-/** The text of `imports/validators/<file>` for a schema file of imports/schemas/ (see PreparedSchema). */
-export function preparedSchemaSource(schemaDir: string, file: string): string {
-  const asText = (definitions: Record<string, unknown>) => Object.fromEntries(Object.entries(definitions).map(([name, definition]) => [name, JSON.stringify(definition)]));
-  let prepared: PreparedSchema;
-  if (file === `${K8S_SCHEMA}.json`) {
+/** The file of imports/validators/ that holds a schema file's prepared schema: its name, with `.jsonl`. */
+export const preparedSchemaFile = (schemaFile: string): string => schemaFile.replace(/\.json$/, '.jsonl');
+
+/**
+ * The text of a prepared schema file for a schema file of imports/schemas/, in JSON Lines: a
+ * header `{schema?, kinds?, definitions: [names]}`, then each definition on a line of its own, in
+ * the header's order (which also keeps diffs of imports/ readable).
+ */
+export function preparedSchemaSource(schemaDir: string, schemaFile: string): string {
+  let header: { schema?: unknown; kinds?: Record<string, string>; definitions: string[] };
+  let definitions: Record<string, unknown>;
+  if (schemaFile === `${K8S_SCHEMA}.json`) {
     const { core, coreKinds } = kubernetesDefinitions(schemaDir);
-    prepared = { kinds: Object.fromEntries([...coreKinds].sort(([a], [b]) => (a < b ? -1 : 1))), definitions: asText(core.definitions) };
+    definitions = core.definitions;
+    header = { kinds: Object.fromEntries([...coreKinds].sort(([a], [b]) => (a < b ? -1 : 1))), definitions: Object.keys(definitions) };
   } else {
-    const { $defs, ...schema } = crdJsonSchema(JSON.parse(readFileSync(join(schemaDir, file), 'utf8')), { split: true });
-    prepared = { schema, definitions: asText($defs) };
+    const { $defs, ...schema } = crdJsonSchema(JSON.parse(readFileSync(join(schemaDir, schemaFile), 'utf8')), { split: true });
+    definitions = $defs;
+    header = { schema, definitions: Object.keys(definitions) };
   }
-  return `${JSON.stringify(prepared)}\n`;
+  return [header, ...header.definitions.map((name) => definitions[name])].map((line) => `${JSON.stringify(line)}\n`).join('');
+}
+
+/** Reads the text of a prepared schema file (see preparedSchemaSource). */
+export function parsePreparedSchema(text: string): PreparedSchema {
+  const lines = text.split('\n');
+  const header = JSON.parse(lines[0]);
+  const lineOf = new Map<string, number>(header.definitions.map((name: string, i: number) => [name, i + 1]));
+  const parsed = new Map<string, unknown>();
+  return {
+    schema: header.schema,
+    kinds: header.kinds,
+    definition(name) {
+      const line = lineOf.get(name);
+      if (line === undefined) return undefined;
+      if (!parsed.has(name)) parsed.set(name, JSON.parse(lines[line]));
+      return parsed.get(name);
+    },
+  };
 }
 
 /**

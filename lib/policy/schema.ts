@@ -4,7 +4,7 @@ import type Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { CORE_VALIDATORS, coreValidatorSchema, createAjv, crdValidatorModule } from './schema-ajv';
 import { QuickCheck, quickCheck, RefResolver } from './schema-check';
-import { crdJsonSchema, K8S_SCHEMA, key, PreparedSchema } from './schema-json';
+import { crdJsonSchema, K8S_SCHEMA, key, parsePreparedSchema, PreparedSchema, preparedSchemaFile } from './schema-json';
 
 /** One way in which a manifest does not match its schema. */
 export interface SchemaProblem {
@@ -112,7 +112,7 @@ const quickChecks = new Map<string, QuickCheck | undefined>();
 /**
  * Whether the quick check vouches for a manifest (null properties count as unset, as for Ajv in
  * validateSchema) against the schema of its kind, as prepared at import time
- * (imports/validators/<schema file>.json, see PreparedSchema). Exported for tests.
+ * (imports/validators/<schema file>.jsonl, see PreparedSchema). Exported for tests.
  */
 export function quicklyConforms(manifest: any): boolean {
   const apiVersion: unknown = manifest?.apiVersion;
@@ -124,54 +124,37 @@ export function quicklyConforms(manifest: any): boolean {
   return check !== undefined && check(manifest);
 }
 
-/** A prepared schema's definitions, each parsed when first referenced (the same object every time). */
-class Definitions {
-  private readonly parsed = new Map<string, unknown>();
-
-  constructor(private readonly texts: Record<string, string>) {}
-
-  get(name: string): unknown {
-    if (!Object.hasOwn(this.texts, name)) return undefined;
-    if (!this.parsed.has(name)) this.parsed.set(name, JSON.parse(this.texts[name]));
-    return this.parsed.get(name);
-  }
-}
-
-let kubernetes: { readonly definitions: Definitions; readonly kinds: Record<string, string> } | null | undefined;
+let kubernetes: PreparedSchema | null | undefined;
 
 /**
  * The quick check of a kind. References resolve to the Kubernetes definitions and, in a CRD's
  * schema, to its own `$defs`.
  */
 function quickCheckOf(apiVersion: string, kind: string): QuickCheck | undefined {
-  if (kubernetes === undefined) {
-    const prepared = preparedSchema(`${K8S_SCHEMA}.json`);
-    kubernetes = prepared?.kinds === undefined ? null : { definitions: new Definitions(prepared.definitions), kinds: prepared.kinds };
-  }
-  if (kubernetes === null) return undefined;
-  const core = kubernetes.definitions;
+  kubernetes ??= preparedSchema(`${K8S_SCHEMA}.json`) ?? null;
+  if (kubernetes?.kinds === undefined) return undefined;
+  const core = kubernetes;
   const definition: RefResolver = (ref) => {
     const name = DEFINITION_REF.exec(ref)?.[1];
-    return name === undefined ? undefined : core.get(name);
+    return name === undefined ? undefined : core.definition(name);
   };
   const crdFile = crdSchemaFile(apiVersion, kind);
   if (crdFile === undefined) {
     const id = key(apiVersion, kind);
-    return Object.hasOwn(kubernetes.kinds, id) ? quickCheck(core.get(kubernetes.kinds[id]), definition) : undefined;
+    return Object.hasOwn(core.kinds!, id) ? quickCheck(core.definition(core.kinds![id]), definition) : undefined;
   }
-  const prepared = preparedSchema(crdFile);
-  if (prepared?.schema === undefined) return undefined;
-  const own = new Definitions(prepared.definitions);
-  return quickCheck(prepared.schema, (ref) => {
+  const crd = preparedSchema(crdFile);
+  if (crd?.schema === undefined) return undefined;
+  return quickCheck(crd.schema, (ref) => {
     const name = SHARED_REF.exec(ref)?.[1];
-    return name === undefined ? definition(ref) : own.get(name);
+    return name === undefined ? definition(ref) : crd.definition(name);
   });
 }
 
-/** A schema file's JSON Schema as prepared by `npm run import`, or undefined when there is none. */
-function preparedSchema(file: string): PreparedSchema | undefined {
-  const path = join(schemaDir(), '..', 'validators', file);
-  return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
+/** A schema file's prepared schema (written by `npm run import`), or undefined when there is none. */
+function preparedSchema(schemaFile: string): PreparedSchema | undefined {
+  const path = join(schemaDir(), '..', 'validators', preparedSchemaFile(schemaFile));
+  return existsSync(path) ? parsePreparedSchema(readFileSync(path, 'utf8')) : undefined;
 }
 
 function precompiledCoreValidators(): Record<string, ValidateFunction> {

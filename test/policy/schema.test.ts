@@ -646,7 +646,7 @@ describe('precompiled validators (imports/validators/)', () => {
   });
 
   test('the prepared JSON Schemas are up to date (else run npm run import)', () => {
-    for (const file of ['kubernetes-1.28.json', 'security.istio.io_AuthorizationPolicy_v1.json']) {
+    for (const file of ['kubernetes-1.28.jsonl', 'security.istio.io_AuthorizationPolicy_v1.jsonl']) {
       // WHEN
       const source = validatorModuleSource(join(IMPORTS, 'schemas'), file);
       // THEN
