@@ -117,6 +117,14 @@ export interface PreparedSchema {
   definition(name: string): unknown;
 }
 
+/** The JSON Schema to compile for a core kind's definition. */
+export const coreValidatorSchema = (definition: string): any => ({ $ref: `${K8S_SCHEMA}#/definitions/${definition}` });
+
+/** The module of precompiled core validators, exporting one function per `<apiVersion> <kind>`. */
+export const CORE_VALIDATORS = 'core.js';
+/** The module of a CRD's precompiled validator: its schema file's name, with `.js`. */
+export const crdValidatorModule = (schemaFile: string): string => schemaFile.replace(/\.json$/, '.js');
+
 /** The file of imports/validators/ that holds a schema file's prepared schema: its name, with `.jsonl`. */
 export const preparedSchemaFile = (schemaFile: string): string => schemaFile.replace(/\.json$/, '.jsonl');
 

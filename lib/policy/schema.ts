@@ -2,9 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { CORE_VALIDATORS, coreValidatorSchema, createAjv, crdValidatorModule } from './schema-ajv';
 import { QuickCheck, quickCheck, RefResolver } from './schema-check';
-import { crdJsonSchema, K8S_SCHEMA, key, parsePreparedSchema, PreparedSchema, preparedSchemaFile } from './schema-json';
+import {
+  CORE_VALIDATORS, coreValidatorSchema, crdJsonSchema, crdValidatorModule, K8S_SCHEMA, key, parsePreparedSchema, PreparedSchema, preparedSchemaFile,
+} from './schema-json';
 
 /** One way in which a manifest does not match its schema. */
 export interface SchemaProblem {
@@ -231,6 +232,8 @@ function compileCore(apiVersion: string, kind: string): ValidateFunction | undef
 }
 
 function getAjv(): Ajv {
+  // Loaded on first use: Ajv and its code generator are needed only to compile validators at run time.
+  const { createAjv }: typeof import('./schema-ajv') = require('./schema-ajv');
   if (!ajvInstance) ({ ajv: ajvInstance, coreKinds } = createAjv(schemaDir()));
   return ajvInstance;
 }

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { usePrecompiledValidators, useQuickSchemaCheck, validateSchema } from '../../lib/policy/schema';
-import { CORE_VALIDATORS, crdValidatorModule, PRECOMPILED_CORE_KINDS, validatorModules, validatorModuleSource } from '../../lib/policy/schema-ajv';
+import { PRECOMPILED_CORE_KINDS, validatorModules, validatorModuleSource } from '../../lib/policy/schema-ajv';
+import { CORE_VALIDATORS, crdValidatorModule } from '../../lib/policy/schema-json';
 
 const IMPORTS = join(__dirname, '..', '..', 'imports');
 
