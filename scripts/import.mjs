@@ -13,9 +13,11 @@
 // Descriptions are dropped (documentation only) and keys are sorted, so the output is small and
 // stable; nothing else is changed.
 //
-// Last, imports/validators/: Ajv standalone code of a validator per CRD schema file and one module
-// of the common core kinds (lib/policy/schema-ajv.ts generates them), so that a synth loads
-// validators instead of compiling them. Deterministic: the same schemas give the same files.
+// Last, imports/validators/ (lib/policy/schema-ajv.ts generates it): Ajv standalone code of a
+// validator per CRD schema file and one module of the common core kinds, so that a synth loads
+// validators instead of compiling them, and each schema file's JSON Schema as the quick check
+// reads it (<schema>.jsonl, see lib/policy/schema-json.ts). Deterministic: the same schemas give
+// the same files.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -155,4 +157,4 @@ const validatorDir = join(outDir, 'validators');
 mkdirSync(validatorDir, { recursive: true });
 const modules = validatorModules(readdirSync(schemaDir));
 for (const file of modules) writeFileSync(join(validatorDir, file), validatorModuleSource(schemaDir, file));
-console.log(`wrote ${modules.length} precompiled validators to imports/validators/`);
+console.log(`wrote ${modules.length} precompiled validators and prepared schemas to imports/validators/`);

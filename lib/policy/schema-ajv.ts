@@ -1,8 +1,9 @@
 /**
  * The Ajv set-up shared by schema validation at run time (lib/policy/schema.ts) and by the
  * validators precompiled at import time (scripts/import.mjs writes imports/validators/ with
- * Ajv's standalone code): one place for the options, the Kubernetes keywords and the rewriting
- * of structural schemas into JSON Schema, so both give the very same errors.
+ * Ajv's standalone code): one place for the options and the Kubernetes keywords, so both give
+ * the very same errors. The schemas themselves come from schema-json.ts, which also prepares
+ * them for the quick check (schema-check.ts).
  *
  * Everything that compiled code refers to is written as source text (`code`), so that a
  * standalone module needs nothing from lib/: formats come from ajv-formats, RE2 from re2-wasm.
