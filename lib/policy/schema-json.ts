@@ -36,7 +36,7 @@ export function kubernetesDefinitions(schemaDir: string): { core: any; coreKinds
 }
 
 /** The definition of each core kind, by `<apiVersion> <kind>`, in the Kubernetes definitions. */
-export function coreKindsOf(core: any): Map<string, string> {
+function coreKindsOf(core: any): Map<string, string> {
   const coreKinds = new Map<string, string>();
   for (const [name, definition] of Object.entries<any>(core.definitions)) {
     for (const gvk of definition['x-kubernetes-group-version-kind'] ?? []) {
@@ -102,6 +102,17 @@ function splitLarge(root: any): void {
   for (const def of shared) visit(def);
 }
 
+/** The JSON Schema to compile for a core kind's definition. */
+export const coreValidatorSchema = (definition: string): any => ({ $ref: `${K8S_SCHEMA}#/definitions/${definition}` });
+
+/** The module of precompiled core validators, exporting one function per `<apiVersion> <kind>`. */
+export const CORE_VALIDATORS = 'core.js';
+/** The module of a CRD's precompiled validator: its schema file's name, with `.js`. */
+export const crdValidatorModule = (schemaFile: string): string => schemaFile.replace(/\.json$/, '.js');
+
+/** The file of imports/validators/ that holds a schema file's prepared schema: its name, with `.jsonl`. */
+export const preparedSchemaFile = (schemaFile: string): string => schemaFile.replace(/\.json$/, '.jsonl');
+
 /**
  * A schema file's JSON Schema as the quick check reads it: the Kubernetes definitions, or a CRD's
  * schema as Ajv compiles it (crdJsonSchema with `split`), whose definitions (`#/definitions/`,
@@ -116,17 +127,6 @@ export interface PreparedSchema {
   /** A definition by name, parsed on first use (the same object every time), or undefined. */
   definition(name: string): unknown;
 }
-
-/** The JSON Schema to compile for a core kind's definition. */
-export const coreValidatorSchema = (definition: string): any => ({ $ref: `${K8S_SCHEMA}#/definitions/${definition}` });
-
-/** The module of precompiled core validators, exporting one function per `<apiVersion> <kind>`. */
-export const CORE_VALIDATORS = 'core.js';
-/** The module of a CRD's precompiled validator: its schema file's name, with `.js`. */
-export const crdValidatorModule = (schemaFile: string): string => schemaFile.replace(/\.json$/, '.js');
-
-/** The file of imports/validators/ that holds a schema file's prepared schema: its name, with `.jsonl`. */
-export const preparedSchemaFile = (schemaFile: string): string => schemaFile.replace(/\.json$/, '.jsonl');
 
 /**
  * The text of a prepared schema file for a schema file of imports/schemas/, in JSON Lines: a

@@ -133,8 +133,8 @@ let kubernetes: PreparedSchema | null | undefined;
  */
 function quickCheckOf(apiVersion: string, kind: string): QuickCheck | undefined {
   kubernetes ??= preparedSchema(`${K8S_SCHEMA}.json`) ?? null;
-  if (kubernetes?.kinds === undefined) return undefined;
   const core = kubernetes;
+  if (core?.kinds === undefined) return undefined;
   const definition: RefResolver = (ref) => {
     const name = DEFINITION_REF.exec(ref)?.[1];
     return name === undefined ? undefined : core.definition(name);
@@ -142,7 +142,7 @@ function quickCheckOf(apiVersion: string, kind: string): QuickCheck | undefined 
   const crdFile = crdSchemaFile(apiVersion, kind);
   if (crdFile === undefined) {
     const id = key(apiVersion, kind);
-    return Object.hasOwn(core.kinds!, id) ? quickCheck(core.definition(core.kinds![id]), definition) : undefined;
+    return Object.hasOwn(core.kinds, id) ? quickCheck(core.definition(core.kinds[id]), definition) : undefined;
   }
   const crd = preparedSchema(crdFile);
   if (crd?.schema === undefined) return undefined;
