@@ -11,7 +11,7 @@ import type { Validation, ValidationContext, ValidationViolatingResource } from 
 import { DEFAULT_EXCEPTIONS_FILE, PolicyException, readExceptions } from './exceptions';
 import { Finding, ManifestInput, RuleInfo } from './findings';
 import { summaryLine } from './formats';
-import { clusterOfPath, exceptableRuleIds, parseDocuments, verifyManifests, VerifyOptions } from './verify';
+import { clusterOfPath, exceptableRuleIds, HELM_CHART_FILE, parseDocuments, verifyManifests, VerifyOptions } from './verify';
 
 /** The file cdk8s apps write to map resource names to construct paths (`CDK8S_RECORD_CONSTRUCT_METADATA=true`). */
 export const CONSTRUCT_METADATA_FILE = 'construct-metadata.json';
@@ -48,18 +48,21 @@ export class AlpPolicyValidation implements Validation {
   }
 
   public async validate(context: ValidationContext): Promise<void> {
-    const files = context.manifests.map((m) => resolve(m));
-    const root = outputRoot(files);
+    const written = context.manifests.map((m) => ({ given: m, file: resolve(m) }));
+    const root = outputRoot(written.map(({ file }) => file));
+    // cdk8s hands over every YAML file of the output, the Helm charts' templates too (Go templates, not manifests).
+    const chartFiles = new Set(written.map(({ file }) => file).filter((file) => inHelmChart(file, root)));
     const manifests: ManifestInput[] = [];
     const resources = new Map<ManifestInput, { resourceName: string; manifestPath: string }>();
-    for (const [i, file] of files.entries()) {
-      const documents = parseDocuments(readFileSync(file, 'utf8'), context.manifests[i]);
+    for (const { given, file } of written) {
+      if (chartFiles.has(file)) continue;
+      const documents = parseDocuments(readFileSync(file, 'utf8'), given);
       const name = relative(root, file).split(sep).join('/');
       const cluster = clusterOfPath(file);
       documents.forEach(({ document, line }, n) => {
         const input: ManifestInput = { manifest: document, file: name, line, ...(cluster !== undefined ? { cluster } : {}) };
         manifests.push(input);
-        resources.set(input, { resourceName: documents.length === 1 ? name : `${name}#${n + 1}`, manifestPath: context.manifests[i] });
+        resources.set(input, { resourceName: documents.length === 1 ? name : `${name}#${n + 1}`, manifestPath: given });
       });
     }
 
@@ -100,12 +103,24 @@ export class AlpPolicyValidation implements Validation {
     }
 
     const metadata: Record<string, string> = { summary: summaryLine(report) };
+    if (chartFiles.size > 0) {
+      metadata['not verified'] = `${chartFiles.size} file(s) of Helm charts' sources; verify their rendered output (helm template … | alp verify)`;
+    }
     for (const s of report.skipped) metadata[`skipped ${s.ruleId}`] = s.reason;
     for (const { exception: e, status, matched } of report.exceptions) {
       metadata[`exception ${e.rule} ${e.object}`] = `${status} until ${e.expires}, ${matched} finding(s): ${e.reason}`;
     }
     context.report.submit(report.counts.errors > 0 ? 'failure' : 'success', metadata);
   }
+}
+
+/** Whether `file` belongs to a Helm chart's sources: a directory from its own up to `root` holds a Chart.yaml. */
+function inHelmChart(file: string, root: string): boolean {
+  for (let dir = dirname(file); dir.startsWith(root); dir = dirname(dir)) {
+    if (existsSync(join(dir, HELM_CHART_FILE))) return true;
+    if (dir === root || dirname(dir) === dir) return false;
+  }
+  return false;
 }
 
 /**

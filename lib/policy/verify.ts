@@ -139,6 +139,8 @@ export interface ManifestFiles {
 }
 
 const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
+/** The file that makes a directory a Helm chart's sources: its templates are not manifests. */
+export const HELM_CHART_FILE = 'Chart.yaml';
 /** What cdk8s apps write beside the manifests for validation plugins (see validation-plugin.ts). */
 const CONSTRUCT_METADATA = 'construct-metadata.json';
 /** YAML as Kubernetes reads it: no timestamps (dates stay strings), merge keys allowed (js-yaml exports `types`; its typings omit it). */
@@ -161,7 +163,7 @@ export function readManifests(path: string): ManifestFiles {
   const ignored: string[] = [];
   const visit = (dir: string) => {
     const entries = readdirSync(dir).sort();
-    if (dir !== path && entries.includes('Chart.yaml')) {
+    if (dir !== path && entries.includes(HELM_CHART_FILE)) {
       ignored.push(`${dir}: a Helm chart's sources (verify its rendered output: helm template … | alp verify)`);
       return;
     }

@@ -41,6 +41,23 @@ describe('cdk8s validation plugin |', () => {
     expect(report.violations).toEqual([]);
   });
 
+  test("leaves out the Helm charts' sources that cdk8s hands over with the manifests, and says so", async () => {
+    // GIVEN a compliant manifest and a chart whose template is a Go template, not YAML
+    const file = join(outdir, 'manifests', 'primary', 'shop', 'shop.yaml');
+    copyFileSync(join(CORPUS_DIR, 'compliant', 'shop.yaml'), file);
+    const chart = join(outdir, 'helm', 'alp-primary');
+    mkdirSync(join(chart, 'templates', 'shop'), { recursive: true });
+    writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: alp-primary\nversion: 0.1.0\n');
+    const template = join(chart, 'templates', 'shop', 'deployment-api.yaml');
+    writeFileSync(template, '{{- if .Values.monitoring.enabled }}\nkind: Deployment\n{{- end }}\n');
+    // WHEN
+    const report = await run([file, join(chart, 'Chart.yaml'), template]);
+    // THEN
+    expect(report.summary.status).toBe('success');
+    expect(report.summary.metadata.summary).toBe('14 objects, 44 rules: 0 errors, 0 warnings (1 check skipped)');
+    expect(report.summary.metadata['not verified']).toBe("2 file(s) of Helm charts' sources; verify their rendered output (helm template … | alp verify)");
+  });
+
   test('fails on an error and reports each violation with its rule, fix, file and construct path', async () => {
     // GIVEN
     const file = join(outdir, 'manifests', 'primary', 'shop', 'role-wildcard.yaml');
