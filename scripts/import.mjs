@@ -48,7 +48,9 @@ function listFiles(dir) {
 }
 
 const localFiles = listFiles(crdDir);
-const { imports } = yaml.load(readFileSync(join(root, 'cdk8s.yaml'), 'utf8'));
+const cdk8sConfig = join(root, 'cdk8s.yaml');
+const cdk8sConfigText = readFileSync(cdk8sConfig, 'utf8');
+const { imports } = yaml.load(cdk8sConfigText);
 const sources = imports.map((entry) => {
   const [module, url] = entry.split(':=');
   const wanted = localNameOverrides[module] ?? basename(url);
@@ -65,6 +67,9 @@ for (const source of sources) {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }
+// `cdk8s import <source>` adds the source to cdk8s.yaml: keep the upstream URLs only (a local copy's
+// path means nothing on another machine).
+writeFileSync(cdk8sConfig, cdk8sConfigText);
 console.log(`wrote ${readdirSync(outDir).length} modules to imports/`);
 
 // ---- JSON schemas for lib/policy/schema.ts ----
