@@ -1,16 +1,16 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AlpError, describeValue } from '../core';
 import { DEFAULT_EXCEPTIONS_FILE, PolicyException, readExceptions } from '../policy/exceptions';
 import { formatJson, formatSarif, formatText, REPORT_FORMATS, ReportFormat } from '../policy/formats';
-import { exceptableRuleIds, readManifests, verifyManifests } from '../policy/verify';
+import { exceptableRuleIds, ManifestFiles, parseDocuments, readManifests, verifyManifests } from '../policy/verify';
 import { Progress } from './progress';
 
 /** Usage of `alp verify`, for the CLI's help text. */
 export const VERIFY_USAGE = `  verify  check manifests against the schemas and the policy rules; exit 1 on any error
-          [path]               a manifest file or directory (default: dist/manifests)
+          [path]               a manifest file or directory, or - for standard input (default: dist/manifests)
           --format <f>         text, json or sarif (default: text)
           --exceptions <file>  policy exceptions (default: ${DEFAULT_EXCEPTIONS_FILE} when it exists)
           --no-exceptions      apply no exceptions
@@ -18,15 +18,20 @@ export const VERIFY_USAGE = `  verify  check manifests against the schemas and t
 
 /** The directory `alp verify` checks when given no path. */
 export const DEFAULT_VERIFY_PATH = 'dist/manifests';
+/** The path that stands for standard input, e.g. `helm template <chart> | alp verify -`. */
+export const STDIN_PATH = '-';
+/** How findings name the objects read from standard input. */
+const STDIN_FILE = 'stdin';
 
 /**
  * `alp verify [path] [--format text|json|sarif] [--exceptions file | --no-exceptions]`: reads every
- * manifest under `path`, verifies them, prints the report on stdout and returns the exit code: 1
- * when an error-severity finding remains, 0 otherwise. Notes (left-out directories) go to stderr.
+ * manifest under `path` (or, for `-`, the YAML on standard input, as `readStandardInput` gives it),
+ * verifies them, prints the report on stdout and returns the exit code: 1 when an error-severity
+ * finding remains, 0 otherwise. Notes (left-out directories) go to stderr.
  *
  * @throws AlpError on bad usage, a missing path or exceptions file, or unreadable input
  */
-export function verifyCommand(args: string[], progress: Progress = () => {}): number {
+export function verifyCommand(args: string[], progress: Progress = () => {}, readStandardInput = () => readFileSync(0, 'utf8')): number {
   const { values, positionals } = parseArgs({
     args,
     options: { 'format': { type: 'string' }, 'exceptions': { type: 'string' }, 'no-exceptions': { type: 'boolean' } },
@@ -52,16 +57,22 @@ export function verifyCommand(args: string[], progress: Progress = () => {}): nu
   const exceptions: PolicyException[] = exceptionsFile === undefined ? [] : readExceptions(exceptionsFile, ruleIds);
 
   progress(`reading ${path}`);
-  const { manifests, root, ignored } = readManifests(path);
+  const { manifests, root, ignored } = path === STDIN_PATH ? manifestsOf(readStandardInput()) : readManifests(path);
   if (ignored.length > 0) progress('');
   for (const note of ignored) process.stderr.write(`alp verify: left out ${note}\n`);
-  if (manifests.length === 0) throw new AlpError(`${path}: holds no manifests (.yaml, .yml or .json files with Kubernetes objects)`);
+  if (manifests.length === 0) throw new AlpError(`${path === STDIN_PATH ? 'standard input' : path}: holds no manifests (.yaml, .yml or .json files with Kubernetes objects)`);
 
   progress(`verifying ${manifests.length} manifests`);
   const report = verifyManifests(manifests, { exceptions, ...(exceptionsFile !== undefined ? { exceptionsFile } : {}) });
   progress('');
   process.stdout.write(render(format as ReportFormat, report, root, exceptionsFile));
   return report.counts.errors > 0 ? 1 : 0;
+}
+
+/** The manifests in YAML read from standard input, named as the file `stdin` in the working directory. */
+function manifestsOf(text: string): ManifestFiles {
+  const manifests = parseDocuments(text, STDIN_FILE).map(({ document, line }) => ({ manifest: document, file: STDIN_FILE, line }));
+  return { manifests, root: process.cwd(), ignored: [] };
 }
 
 function render(format: ReportFormat, report: ReturnType<typeof verifyManifests>, root: string, exceptionsFile: string | undefined): string {

@@ -104,7 +104,7 @@ export class AlpPolicyValidation implements Validation {
 
     const metadata: Record<string, string> = { summary: summaryLine(report) };
     if (chartFiles.size > 0) {
-      metadata['not verified'] = `${chartFiles.size} file(s) of Helm charts' sources; verify their rendered output (helm template … | alp verify)`;
+      metadata['not verified'] = `${chartFiles.size} file(s) of Helm charts' sources; verify their rendered output (helm template … | alp verify -)`;
     }
     for (const s of report.skipped) metadata[`skipped ${s.ruleId}`] = s.reason;
     for (const { exception: e, status, matched } of report.exceptions) {

@@ -164,7 +164,7 @@ export function readManifests(path: string): ManifestFiles {
   const visit = (dir: string) => {
     const entries = readdirSync(dir).sort();
     if (dir !== path && entries.includes(HELM_CHART_FILE)) {
-      ignored.push(`${dir}: a Helm chart's sources (verify its rendered output: helm template … | alp verify)`);
+      ignored.push(`${dir}: a Helm chart's sources (verify its rendered output: helm template … | alp verify -)`);
       return;
     }
     for (const entry of entries) {

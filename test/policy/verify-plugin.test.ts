@@ -55,7 +55,7 @@ describe('cdk8s validation plugin |', () => {
     // THEN
     expect(report.summary.status).toBe('success');
     expect(report.summary.metadata.summary).toBe('14 objects, 44 rules: 0 errors, 0 warnings (1 check skipped)');
-    expect(report.summary.metadata['not verified']).toBe("2 file(s) of Helm charts' sources; verify their rendered output (helm template … | alp verify)");
+    expect(report.summary.metadata['not verified']).toBe("2 file(s) of Helm charts' sources; verify their rendered output (helm template … | alp verify -)");
   });
 
   test('fails on an error and reports each violation with its rule, fix, file and construct path', async () => {

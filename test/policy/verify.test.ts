@@ -186,7 +186,7 @@ describe('reading manifests |', () => {
       { manifest: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'x' } }, file: 'manifests/dr/blue/two.yaml', line: 3, cluster: 'dr' },
       { manifest: { apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', namespace: 'x', annotations: { since: '2026-01-01' } } }] }, file: 'manifests/dr/blue/two.yaml', line: 9, cluster: 'dr' },
     ]);
-    expect(read.ignored).toEqual([`${join(dir, 'helm', 'alp')}: a Helm chart's sources (verify its rendered output: helm template … | alp verify)`]);
+    expect(read.ignored).toEqual([`${join(dir, 'helm', 'alp')}: a Helm chart's sources (verify its rendered output: helm template … | alp verify -)`]);
     expect(verifyManifests(read.manifests, { today: TODAY }).counts.objects).toBe(2);
   });
 
@@ -240,6 +240,20 @@ describe('alp verify |', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test("reads the YAML on standard input for '-', as from helm template, and names it stdin", () => {
+    // GIVEN
+    const privileged = readFileSync(join(BAD, 'privileged.yaml'), 'utf8');
+    // WHEN
+    const code = verifyCommand(['-', '--no-exceptions', '--format', 'json'], undefined, () => privileged);
+    // THEN
+    expect(code).toBe(1);
+    const findings = JSON.parse(out).findings.filter((f: any) => f.ruleId === 'PSS-BASELINE-PRIVILEGED');
+    expect(findings.map((f: any) => [f.file, f.line])).toEqual([['stdin', 3]]); // the document starts after the file's comment
+    expect(errorOf(() => verifyCommand(['-', '--no-exceptions'], undefined, () => '# nothing\n'))).toBe(
+      'standard input: holds no manifests (.yaml, .yml or .json files with Kubernetes objects)',
+    );
   });
 
   test('refuses bad usage with a clear message', () => {
