@@ -2,6 +2,7 @@ export * from './api-rules';
 export * from './endpoints';
 export * from './errors';
 export * from './image';
+export * from './input-limits';
 export * from './json';
 export * from './labels';
 export * from './names';
