@@ -2,4 +2,22 @@
 // Launcher of the `alp` command: runs main.ts from a bundle (see bundle.js). Type-checking is
 // `npm run typecheck`, part of `npm test`.
 'use strict';
-require('./bundle').loadBundle('main.ts', 'alp');
+const { loadBundle, SourceError } = require('./bundle');
+
+// Anything that escapes main.ts's own error handling (a syntax error in the sources, a crash
+// while loading them) still ends as one `error:` line and exit 1; ALP_DEBUG=1 adds the stack.
+function fail(error) {
+  const lines = error instanceof SourceError
+    ? error.lines.map((line) => `${line}; fix it there (alp builds the app from the sources)`)
+    : [`alp: internal error: ${String(error && error.message).split('\n')[0]}; this is a bug in alp: run again with ALP_DEBUG=1 for the stack trace and report it`];
+  process.stderr.write(lines.map((line) => `error: ${line.replace(/[\u0000-\u001f\u007f]/g, ' ')}\n`).join(''));
+  if (process.env.ALP_DEBUG === '1' && error && error.stack) process.stderr.write(`${error.stack}\n`);
+  process.exitCode = 1;
+}
+
+process.on('uncaughtException', fail);
+try {
+  loadBundle('main.ts', 'alp');
+} catch (error) {
+  fail(error);
+}

@@ -39,24 +39,48 @@ function loadBundle(entry, name) {
     // Build to a private file and rename it into place, so that concurrent runs never load a
     // half-written bundle.
     const staging = `${bundle}.${process.pid}.tmp`;
-    esbuild.buildSync({
-      entryPoints: [path.join(root, entry)],
-      outfile: staging,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      // Packages are bundled too: resolving and reading hundreds of small module files costs
-      // ~70 ms per run. Left outside: esbuild (a native binary), re2-wasm (loads its .wasm beside
-      // itself), and Ajv, whose runtime the precompiled validators in imports/ require themselves.
-      external: EXTERNAL_PACKAGES,
-      // No source map: loading one costs ~45 ms per run, and the bundle is not minified, so a
-      // stack trace still names the functions.
-      logLevel: 'error',
-    });
+    try {
+      buildOnce(esbuild, entry, staging);
+    } catch (e) {
+      fs.rmSync(staging, { force: true });
+      throw e.errors ? new SourceError(e.errors) : e;
+    }
     fs.renameSync(staging, bundle);
   }
   return require(bundle);
 }
 
-module.exports = { loadBundle, EXTERNAL_PACKAGES };
+/** esbuild's errors in the TypeScript sources (syntax errors), one line each: `file:line:column: message`. */
+class SourceError extends Error {
+  constructor(errors) {
+    const lines = errors.map((error) => {
+      const where = error.location ? `${error.location.file}:${error.location.line}:${error.location.column + 1}: ` : '';
+      return `${where}${error.text}`;
+    });
+    super(lines.join('\n'));
+    this.name = 'SourceError';
+    this.lines = lines;
+  }
+}
+
+function buildOnce(esbuild, entry, staging) {
+  esbuild.buildSync({
+  entryPoints: [path.join(root, entry)],
+  outfile: staging,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  // Packages are bundled too: resolving and reading hundreds of small module files costs
+  // ~70 ms per run. Left outside: esbuild (a native binary), re2-wasm (loads its .wasm beside
+  // itself), and Ajv, whose runtime the precompiled validators in imports/ require themselves.
+  external: EXTERNAL_PACKAGES,
+  // No source map: loading one costs ~45 ms per run, and the bundle is not minified, so a
+  // stack trace still names the functions.
+  // Silent: a syntax error is reported by the caller as one line per error (SourceError).
+  logLevel: 'silent',
+  absWorkingDir: root,
+  });
+}
+
+module.exports = { loadBundle, SourceError, EXTERNAL_PACKAGES };

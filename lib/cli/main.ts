@@ -1,6 +1,9 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AlpError } from '../core';
 import { DIFF_EXIT, DIFF_USAGE, diffCommand } from './diff-command';
+import { formatFailure } from './failure';
 import { PlatformAppDefinition } from './platform-app';
 import { Progress, progressReporter } from './progress';
 import { stageCommand, switchTrafficCommand } from './release-commands';
@@ -13,7 +16,8 @@ commands:
   synth   validate the spec and release state, then write dist/
           --spec <file>      YAML/JSON platform spec (default: the app's own spec)
           --release <file>   release state (default: release.yaml)
-          --outdir <dir>     output directory (default: $CDK8S_OUTDIR or dist)
+          --outdir <dir>     output directory (default: dist; under 'cdk8s synth' a copy also
+                             goes to $CDK8S_OUTDIR for its validation plugins)
 ${VERIFY_USAGE}  stage   put new images on the standby colour, then synth
           --color <c>        the standby colour (blue or green); the live one is refused
           --image <s>=<ref>  a service's new image (repeat for more)
@@ -55,17 +59,9 @@ export function run(argv: string[], definition: PlatformAppDefinition): number {
     }
   } catch (error) {
     progress.done();
-    const failed = command === 'diff' ? DIFF_EXIT.trouble : 1;
-    if (AlpError.isAlpError(error)) {
-      process.stderr.write(`error: ${error.message}\n`);
-      return failed;
-    }
-    if (isUsageError(error)) {
-      const reason = (error as Error).message.split('\n')[0].replace(/\. To specify a positional.*$/, '');
-      process.stderr.write(`error: alp ${command}: ${reason}; run 'alp help' for the options\n`);
-      return failed;
-    }
-    throw error;
+    process.stderr.write(formatFailure(error, command));
+    if (process.env.ALP_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return command === 'diff' ? DIFF_EXIT.trouble : 1;
   } finally {
     progress.done();
   }
@@ -77,9 +73,13 @@ function synthCommand(args: string[], definition: PlatformAppDefinition, progres
     options: { spec: { type: 'string' }, release: { type: 'string' }, outdir: { type: 'string' } },
     strict: true,
   });
-  const outdir = values.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist';
+  const outdir = values.outdir ?? 'dist';
   const started = process.hrtime.bigint();
   const output = synthToDirectory(definition, outdir, { specFile: values.spec, releaseFile: values.release, progress });
+  // Run by `cdk8s synth`, which empties its output folder before it runs the app: that folder is
+  // a scratch copy (cdk8s.yaml's `output`) for the CLI's validation plugins, never dist/ itself.
+  const cdk8sOutdir = process.env.CDK8S_OUTDIR;
+  if (cdk8sOutdir !== undefined && resolve(cdk8sOutdir) !== resolve(outdir)) copyTree(output.files, cdk8sOutdir);
   progress('');
   const ms = Number((process.hrtime.bigint() - started) / 1_000_000n);
   const what = `${output.files.size} files (${output.objects.length} objects)`;
@@ -87,6 +87,12 @@ function synthCommand(args: string[], definition: PlatformAppDefinition, progres
   return 0;
 }
 
-function isUsageError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && String((error as any).code).startsWith('ERR_PARSE_ARGS');
+
+/** Writes `files` below `dir`, replacing what it held (a scratch folder: no transaction needed). */
+function copyTree(files: ReadonlyMap<string, string>, dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  for (const [path, content] of files) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
 }

@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { AlpError, Color, COLORS, otherColor } from '../core';
-import { changedPaths, readTree, writeFileAtomically, writeTree } from '../output';
+import { changedPaths, readTree, writeTree } from '../output';
 import { formatRelease, readDataFile } from '../spec';
 import { PlatformAppDefinition } from './platform-app';
 import { Progress } from './progress';
+import { inTransaction } from './repository';
 import { synthesize } from './synth';
 
 const COMMON_OPTIONS = {
@@ -22,16 +23,19 @@ export function stageCommand(args: string[], definition: PlatformAppDefinition, 
   const color = parseColor(values.color, 'stage');
   const images = (values.image ?? []).map(parseImageAssignment);
   if (images.length === 0) throw new AlpError("alp stage: '--image' (missing) must be given at least once, as <service>=<image reference>");
-  const { releaseFile, release } = readRelease(values.release);
+  const paths = { outdir: values.outdir ?? 'dist', writesRelease: values.release ?? 'release.yaml' };
+  return inTransaction('alp stage', paths, () => {
+    const { releaseFile, release } = readRelease(values.release);
 
-  const live = Object.entries(release.regions ?? {}).filter(([, r]: [string, any]) => r?.activeColor === color).map(([name]) => name);
-  if (live.length > 0) {
-    throw new AlpError(`alp stage: refused: ${color} serves live traffic in ${live.join(', ')}; stage on the standby colour (${otherColor(color)}) and switch to it`);
-  }
-  release.colors[color].images = { ...release.colors[color].images };
-  for (const { service, reference } of images) release.colors[color].images[service] = reference;
+    const live = Object.entries(release.regions ?? {}).filter(([, r]: [string, any]) => r?.activeColor === color).map(([name]) => name);
+    if (live.length > 0) {
+      throw new AlpError(`alp stage: refused: ${color} serves live traffic in ${live.join(', ')}; stage on the standby colour (${otherColor(color)}) and switch to it`);
+    }
+    release.colors[color].images = { ...release.colors[color].images };
+    for (const { service, reference } of images) release.colors[color].images[service] = reference;
 
-  return apply(definition, { releaseFile, release, specFile: values.spec, outdir: values.outdir, progress }, `staged ${images.length} image(s) on ${color}`);
+    return apply(definition, { command: 'alp stage', releaseFile, release, specFile: values.spec, outdir: paths.outdir, progress }, `staged ${images.length} image(s) on ${color}`);
+  });
 }
 
 /**
@@ -43,40 +47,48 @@ export function stageCommand(args: string[], definition: PlatformAppDefinition, 
 export function switchTrafficCommand(args: string[], definition: PlatformAppDefinition, progress?: Progress): number {
   const { values } = parseArgs({ args, options: { ...COMMON_OPTIONS, to: { type: 'string' }, region: { type: 'string' } }, strict: true });
   const color = parseColor(values.to, 'switch-traffic', 'to');
-  const { releaseFile, release } = readRelease(values.release);
-  const regions = Object.keys(release.regions ?? {});
-  if (values.region !== undefined && !regions.includes(values.region)) {
-    throw new AlpError(`alp switch-traffic: '--region' (${JSON.stringify(values.region)}) must be one of ${regions.join(', ')}`);
-  }
-  const targets = values.region === undefined ? regions : [values.region];
-  const moving = targets.filter((region) => release.regions[region].activeColor !== color);
-  if (moving.length === 0) {
-    process.stdout.write(`switch-traffic: ${color} already serves ${targets.join(', ')}; nothing changed\n`);
-    return 0;
-  }
-  for (const region of moving) release.regions[region] = { ...release.regions[region], activeColor: color };
+  const paths = { outdir: values.outdir ?? 'dist', writesRelease: values.release ?? 'release.yaml' };
+  return inTransaction('alp switch-traffic', paths, () => {
+    const { releaseFile, release } = readRelease(values.release);
+    const regions = Object.keys(release.regions ?? {});
+    if (values.region !== undefined && !regions.includes(values.region)) {
+      throw new AlpError(`alp switch-traffic: '--region' (${JSON.stringify(values.region)}) must be one of ${regions.join(', ')}`);
+    }
+    const targets = values.region === undefined ? regions : [values.region];
+    const moving = targets.filter((region) => release.regions[region].activeColor !== color);
+    if (moving.length === 0) {
+      process.stdout.write(`switch-traffic: ${color} already serves ${targets.join(', ')}; nothing changed\n`);
+      return 0;
+    }
+    for (const region of moving) release.regions[region] = { ...release.regions[region], activeColor: color };
 
-  // Synthesis refuses, changing nothing, unless every service has a pinned image in the new
-  // colour and the output verifies, blue/green parity included.
-  return apply(definition, { releaseFile, release, specFile: values.spec, outdir: values.outdir, progress }, `${color} now serves ${moving.join(', ')}`);
+    // Synthesis refuses, changing nothing, unless every service has a pinned image in the new
+    // colour and the output verifies, blue/green parity included.
+    return apply(definition, { command: 'alp switch-traffic', releaseFile, release, specFile: values.spec, outdir: paths.outdir, progress }, `${color} now serves ${moving.join(', ')}`);
+  });
 }
 
 interface ApplyOptions {
+  /** The command, for the journal: `alp stage`, `alp switch-traffic`. */
+  readonly command: string;
   readonly releaseFile: string;
   readonly release: any;
   readonly specFile?: string;
-  readonly outdir?: string;
+  readonly outdir: string;
   readonly progress?: Progress;
 }
 
-/** Synthesizes the changed release in memory (validated and verified), then writes release.yaml and dist/ and lists what changed. */
+/**
+ * Synthesizes the changed release in memory (validated and verified), then writes release.yaml
+ * and dist/ in one transaction (both or neither) and lists what changed.
+ */
 function apply(definition: PlatformAppDefinition, options: ApplyOptions, summary: string): number {
-  const outdir = options.outdir ?? 'dist';
+  const outdir = options.outdir;
   const synthesis = synthesize(definition, { releaseFile: options.releaseFile, release: options.release, specFile: options.specFile, progress: options.progress });
   options.progress?.(`writing ${synthesis.files.size} files`);
   const changed = changedPaths(readTree(outdir), synthesis.files);
-  writeFileAtomically(options.releaseFile, formatRelease(synthesis.model.release));
-  writeTree(outdir, synthesis.files);
+  const alongside = [{ path: options.releaseFile, content: formatRelease(synthesis.model.release) }];
+  writeTree(outdir, synthesis.files, { alongside, operation: options.command });
   options.progress?.('');
   process.stdout.write(`${summary}; changed ${options.releaseFile} and ${changed.length} file(s) in ${outdir}/:\n${changed.map((p) => `  ${p}\n`).join('')}`);
   return 0;

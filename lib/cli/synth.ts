@@ -5,6 +5,7 @@ import { DEFAULT_EXCEPTIONS_FILE, exceptableRuleIds, formatMarkdown, readExcepti
 import { PlatformModel, readDataFile, validatePlatform } from '../spec';
 import { PlatformAppDefinition } from './platform-app';
 import { Progress } from './progress';
+import { inTransaction } from './repository';
 
 export interface SynthOptions {
   /** A YAML or JSON spec file instead of the application's own spec. @default - the app's spec */
@@ -65,9 +66,14 @@ export function synthesize(definition: PlatformAppDefinition, options: SynthOpti
   return { ...output, model };
 }
 
-/** Synthesizes and replaces `outdir` with the result; on any error `outdir` is untouched. */
+/**
+ * Synthesizes and makes `outdir` hold exactly the result, as one transaction under the
+ * repository's lock (see `inTransaction`); on any error `outdir` is untouched.
+ */
 export function synthToDirectory(definition: PlatformAppDefinition, outdir: string, options: SynthOptions = {}): PlatformSynthesis & { readonly written: boolean } {
-  const output = synthesize(definition, options);
-  options.progress?.(`writing ${output.files.size} files`);
-  return { ...output, written: writeTree(outdir, output.files) };
+  return inTransaction('alp synth', { outdir }, () => {
+    const output = synthesize(definition, options);
+    options.progress?.(`writing ${output.files.size} files`);
+    return { ...output, written: writeTree(outdir, output.files, { operation: 'alp synth' }) };
+  });
 }
