@@ -1,6 +1,9 @@
 export { BLUE_GREEN_RULES } from './blue-green';
 export { COMPLETENESS_RULES, DASHBOARD_LABEL } from './completeness';
+export { EXPOSURE_RULES } from './exposure';
 export { GITOPS_RULES } from './gitops';
+export { MESH_RULES } from './mesh';
+export { NAMESPACE_RULES } from './namespaces';
 export { NETWORK_RULES } from './network';
 export {
   BASELINE_CAPABILITIES, POD_SECURITY_RULES, podSecurityViolations, podSpecOf, RESTRICTED_VOLUME_SOURCES, SAFE_SYSCTLS,

@@ -1,7 +1,10 @@
 import { PolicyRule } from '../findings';
 import { BLUE_GREEN_RULES } from './blue-green';
 import { COMPLETENESS_RULES } from './completeness';
+import { EXPOSURE_RULES } from './exposure';
 import { GITOPS_RULES } from './gitops';
+import { MESH_RULES } from './mesh';
+import { NAMESPACE_RULES } from './namespaces';
 import { NETWORK_RULES } from './network';
 import { POD_SECURITY_RULES } from './pod-security';
 import { RBAC_RULES } from './rbac';
@@ -10,8 +13,9 @@ import { SECRETS_RULES } from './secrets';
 import { WORKLOAD_RULES } from './workload';
 
 /**
- * Every rule `alp verify` runs, by area: schema, Pod Security Standards, workload, RBAC, network,
- * secrets, GitOps, blue/green, completeness. Reports list rules in this order.
+ * Every rule `alp verify` runs, by area: schema, Pod Security Standards, workload, RBAC, network
+ * (NetworkPolicies, exposure outside the cluster, the Istio mesh, namespaces), secrets, GitOps,
+ * blue/green, completeness. Reports list rules in this order.
  */
 export const POLICY_RULES: readonly PolicyRule[] = [
   ...SCHEMA_RULES,
@@ -19,6 +23,9 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   ...WORKLOAD_RULES,
   ...RBAC_RULES,
   ...NETWORK_RULES,
+  ...EXPOSURE_RULES,
+  ...MESH_RULES,
+  ...NAMESPACE_RULES,
   ...SECRETS_RULES,
   ...GITOPS_RULES,
   ...BLUE_GREEN_RULES,
