@@ -1,22 +1,19 @@
 import { App } from 'cdk8s';
 import {
-  applyArgoSyncPolicy, ClusterPlacement, clusterPlacements, Color, COLORS, FieldPath, LABEL_NAME, parseImage, PlatformModel, ReleaseState, RenderedObject,
-  renderApp, renderHelmChart, TemplateSource, versionLabel,
+  applyArgoSyncPolicy, ClusterPlacement, clusterPlacements, Color, COLORS, FieldPath, LABEL_NAME, MAX_SERVICE_REPLICAS, MIN_SERVICE_REPLICAS, parseImage, PlatformModel,
+  ReleaseState, RenderedObject, renderApp, renderHelmChart, TemplateSource, versionLabel,
 } from '../lib';
 import { version as packageVersion } from '../package.json';
 import { EdgeChart } from './edge-chart';
 
-/** The highest replica count the charts' schema accepts: it can compare min and max only in a bounded range. */
-const MAX_REPLICAS = 100;
 const REPOSITORY = '[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*';
 const TAG = ':[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}';
 const DIGEST = '@sha256:[a-f0-9]{64}';
-/** The platform's pinning rule (lib/core/image.ts) in RE2: a tag other than latest, or a digest. */
+/** The rule on the platform's own images (lib/spec/validate.ts) in RE2: pinned by a digest, with or without a tag. */
 const PINNED_IMAGE = {
   type: 'string',
-  allOf: [{ pattern: `^${REPOSITORY}(${TAG})?(${DIGEST})?$` }, { pattern: `(${TAG}|${DIGEST})$` }],
-  not: { pattern: ':latest$' },
-  description: 'A pinned image: <repository>:<tag other than latest>, or <repository>[:<tag>]@sha256:<64 hex digits>.',
+  pattern: `^${REPOSITORY}(${TAG})?${DIGEST}$`,
+  description: 'An image pinned by digest: <repository>[:<tag>]@sha256:<64 hex digits>.',
 };
 const LABEL_KEY = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';
 const LABEL_VALUE = '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$';
@@ -36,6 +33,19 @@ first 12 digits of its digest (as alp-deploy's versionLabel computes it).
 {{- else -}}
 {{- printf "sha256-%s" (last (splitList "@sha256:" .) | trunc 12) -}}
 {{- end -}}
+{{- end -}}
+
+{{/*
+A service's HPA minReplicas, from (list .Values.autoscaling "<service>"); fails when it exceeds
+the service's maxReplicas (JSON Schema cannot compare two values, so the schema checks each alone).
+*/}}
+{{- define "alp.minReplicas" -}}
+{{- $service := index . 1 -}}
+{{- $range := index (index . 0) $service -}}
+{{- if gt (int $range.minReplicas) (int $range.maxReplicas) -}}
+{{- fail (printf "autoscaling.%s.minReplicas (%d) must not exceed autoscaling.%s.maxReplicas (%d); lower minReplicas or raise maxReplicas" $service (int $range.minReplicas) $service (int $range.maxReplicas)) -}}
+{{- end -}}
+{{- $range.minReplicas -}}
 {{- end -}}
 `;
 
@@ -74,11 +84,16 @@ function clusterChart(placement: ClusterPlacement, objects: readonly RenderedObj
   const services = spec.services.map((s) => s.name);
   const name = placement.cluster.name;
   const colors = placement.colors;
-  const autoscaling = autoscalingValues(objects, placement, services);
+  const autoscaled = spec.services.filter((s) => s.autoscaling).map((s) => s.name);
+  const fixed = spec.services.filter((s) => !s.autoscaling).map((s) => s.name);
+  const autoscaling = autoscalingValues(objects, placement, autoscaled);
+  const replicas = replicaValues(objects, placement, fixed);
   const values = {
     activeColor,
     colors: Object.fromEntries(colors.map((c) => [c, { images: Object.fromEntries(services.map((s) => [s, release.colors[c].images[s]])) }])),
     autoscaling,
+    // Only with a service of a fixed replica count, so that charts without one keep their values.
+    ...(fixed.length > 0 ? { replicas } : {}),
     monitoring: { enabled: true },
     mesh: { enabled: true },
     extraLabels: {},
@@ -93,7 +108,7 @@ function clusterChart(placement: ClusterPlacement, objects: readonly RenderedObj
     const [blueLive, greenLive] = activeColor === 'blue' ? [object.manifest, flipped] : [flipped, object.manifest];
     templates.set(object.path.slice(prefix.length), {
       manifest: changesWithColour ? blueLive : object.manifest,
-      fieldValue: fieldValues(object, release, colors),
+      fieldValue: fieldValues(object, release, colors, fixed),
       condition: conditionOf(object.manifest),
       alternative: changesWithColour ? { when: 'eq .Values.activeColor "green"', manifest: greenLive } : undefined,
       extraLabels: '.Values.extraLabels',
@@ -106,14 +121,15 @@ function clusterChart(placement: ClusterPlacement, objects: readonly RenderedObj
     description: `The ${spec.name} platform in cluster ${placement.cluster.name} (region ${placement.region.name}, ${colors.join(' and ')}), as synthesized by alp-deploy.`,
     kubeVersion: '>=1.28.0-0',
     values,
-    valuesSchema: valuesSchema(colors, services, usedLabelKeys, autoscaling),
+    valuesSchema: valuesSchema(colors, services, usedLabelKeys, autoscaled, fixed),
     valueDocs: [
       { key: 'activeColor', shownDefault: RELEASE_STATE, description: `The colour that serves the live hosts: ${COLORS.join(' or ')}. The other colour answers on the preview hosts.` },
-      ...colors.flatMap((c) => services.map((s) => ({ key: `colors.${c}.images.${s}`, shownDefault: RELEASE_STATE, description: `The image ${s} runs in the ${c} colour, pinned by a tag other than \`latest\` or by digest. Its tag becomes the app.kubernetes.io/version label.` }))),
-      ...services.flatMap((s) => [
-        { key: `autoscaling.${s}.minReplicas`, description: `Fewest ${s} pods per colour (the HPA's minReplicas); 2 to ${MAX_REPLICAS}, at most maxReplicas.` },
-        { key: `autoscaling.${s}.maxReplicas`, description: `Most ${s} pods per colour (the HPA's maxReplicas); at most ${MAX_REPLICAS}.` },
+      ...colors.flatMap((c) => services.map((s) => ({ key: `colors.${c}.images.${s}`, shownDefault: RELEASE_STATE, description: `The image ${s} runs in the ${c} colour, pinned by digest (\`<repository>[:<tag>]@sha256:<digest>\`). Its tag (else the digest's start) becomes the app.kubernetes.io/version label.` }))),
+      ...autoscaled.flatMap((s) => [
+        { key: `autoscaling.${s}.minReplicas`, description: `Fewest ${s} pods per colour (the HPA's minReplicas); ${MIN_SERVICE_REPLICAS} to ${MAX_SERVICE_REPLICAS}, at most maxReplicas.` },
+        { key: `autoscaling.${s}.maxReplicas`, description: `Most ${s} pods per colour (the HPA's maxReplicas); ${MIN_SERVICE_REPLICAS} to ${MAX_SERVICE_REPLICAS}.` },
       ]),
+      ...fixed.map((s) => ({ key: `replicas.${s}`, description: `The fixed number of ${s} pods per colour (the Deployment's replicas; it has no HPA); ${MIN_SERVICE_REPLICAS} to ${MAX_SERVICE_REPLICAS}.` })),
       { key: 'monitoring.enabled', description: 'Render the Prometheus Operator objects (ServiceMonitors, PodMonitors, PrometheusRules, Probes, AlertmanagerConfigs), the Grafana dashboard ConfigMaps and the CloudNativePG PodMonitor. Turn off where the monitoring stack is not installed.' },
       { key: 'mesh.enabled', description: 'Render the Istio objects (PeerAuthentications and AuthorizationPolicies). Turn off only where Istio is not installed: it removes mTLS and the mesh authorization.' },
       { key: 'extraLabels', description: 'Labels added to every object\'s metadata (not to pod templates or selectors). The labels alp-deploy sets itself are refused.' },
@@ -142,8 +158,22 @@ function autoscalingValues(objects: readonly RenderedObject[], placement: Cluste
   return bounds;
 }
 
-/** The values behind an object's fields: images and their version labels, HPA bounds, the CNPG PodMonitor switch. */
-function fieldValues(object: RenderedObject, release: ReleaseState, colors: readonly Color[]) {
+/** Each fixed-count service's Deployment replicas in this cluster; both colours must agree (blue/green parity). */
+function replicaValues(objects: readonly RenderedObject[], placement: ClusterPlacement, services: readonly string[]) {
+  const counts: Record<string, number> = {};
+  for (const service of services) {
+    const deployments = objects.filter((o) => o.manifest.kind === 'Deployment' && placement.colors.includes(o.component as Color) && o.manifest.metadata.name === service);
+    const found = new Set(deployments.map((o) => o.manifest.spec.replicas));
+    if (found.size !== 1 || typeof deployments[0].manifest.spec.replicas !== 'number') {
+      throw new Error(`cluster ${placement.cluster.name}: expected one replica count for ${service}, found ${[...found].join(', ') || 'none'}`);
+    }
+    counts[service] = deployments[0].manifest.spec.replicas;
+  }
+  return counts;
+}
+
+/** The values behind an object's fields: images and their version labels, HPA bounds, fixed replica counts, the CNPG PodMonitor switch. */
+function fieldValues(object: RenderedObject, release: ReleaseState, colors: readonly Color[], fixed: readonly string[]) {
   const { manifest } = object;
   const color = colors.find((c) => c === object.component);
   return (path: FieldPath, value: unknown): string | undefined => {
@@ -170,7 +200,12 @@ function fieldValues(object: RenderedObject, release: ReleaseState, colors: read
         }
       }
       if (manifest.kind === 'HorizontalPodAutoscaler' && path.length === 2 && path[0] === 'spec' && (last === 'minReplicas' || last === 'maxReplicas')) {
-        return `index .Values.autoscaling ${JSON.stringify(manifest.spec.scaleTargetRef.name)} "${last}" | int`;
+        const target = JSON.stringify(manifest.spec.scaleTargetRef.name);
+        // minReplicas goes through the helper that refuses it above maxReplicas.
+        return last === 'minReplicas' ? `include "alp.minReplicas" (list .Values.autoscaling ${target}) | int` : `index .Values.autoscaling ${target} "maxReplicas" | int`;
+      }
+      if (manifest.kind === 'Deployment' && fixed.includes(manifest.metadata.name) && path.length === 2 && path[0] === 'spec' && last === 'replicas') {
+        return `index .Values.replicas ${JSON.stringify(manifest.metadata.name)} | int`;
       }
     }
     if (manifest.apiVersion.startsWith('postgresql.cnpg.io/') && manifest.kind === 'Cluster' && path.join('.') === 'spec.monitoring.enablePodMonitor' && value === true) {
@@ -187,18 +222,23 @@ function conditionOf(manifest: any): string | undefined {
   return undefined;
 }
 
-function valuesSchema(colors: readonly Color[], services: readonly string[], usedLabelKeys: readonly string[], autoscaling: Record<string, { maxReplicas: number }>) {
+/**
+ * The values' JSON Schema. Its size depends on the services and colours only, never on a value:
+ * replica counts are a range (`MIN_SERVICE_REPLICAS` to `MAX_SERVICE_REPLICAS`), and minReplicas
+ * against maxReplicas is checked by the template (`alp.minReplicas`).
+ */
+function valuesSchema(colors: readonly Color[], services: readonly string[], usedLabelKeys: readonly string[], autoscaled: readonly string[], fixed: readonly string[]) {
   const object = (properties: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
     type: 'object', additionalProperties: false, required: Object.keys(properties), properties, ...extra,
   });
-  const maxReplicas = Math.max(MAX_REPLICAS, ...Object.values(autoscaling).map((a) => a.maxReplicas));
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'alp-deploy cluster chart values',
     ...object({
       activeColor: { type: 'string', enum: [...COLORS], description: 'The colour that serves the live hosts.' },
       colors: object(Object.fromEntries(colors.map((c) => [c, object({ images: object(Object.fromEntries(services.map((s) => [s, { $ref: '#/definitions/pinnedImage' }]))) })]))),
-      autoscaling: object(Object.fromEntries(services.map((s) => [s, { $ref: '#/definitions/replicaRange' }]))),
+      autoscaling: object(Object.fromEntries(autoscaled.map((s) => [s, { $ref: '#/definitions/replicaRange' }]))),
+      ...(fixed.length > 0 ? { replicas: object(Object.fromEntries(fixed.map((s) => [s, { $ref: '#/definitions/replicaCount' }]))) } : {}),
       monitoring: object({ enabled: { type: 'boolean' } }),
       mesh: object({ enabled: { type: 'boolean' } }),
       extraLabels: {
@@ -210,16 +250,9 @@ function valuesSchema(colors: readonly Color[], services: readonly string[], use
     }),
     definitions: {
       pinnedImage: PINNED_IMAGE,
-      replicaRange: object(
-        {
-          minReplicas: { type: 'integer', minimum: 2, maximum: maxReplicas },
-          maxReplicas: { type: 'integer', minimum: 2, maximum: maxReplicas },
-        },
-        {
-          // JSON Schema cannot compare two fields, so "maxReplicas >= minReplicas" is spelt out for every possible minimum.
-          allOf: Array.from({ length: maxReplicas - 2 }, (_, i) => ({ if: { properties: { minReplicas: { minimum: i + 3 } } }, then: { properties: { maxReplicas: { minimum: i + 3 } } } })),
-        },
-      ),
+      replicaCount: { type: 'integer', minimum: MIN_SERVICE_REPLICAS, maximum: MAX_SERVICE_REPLICAS },
+      // minReplicas above maxReplicas: JSON Schema cannot compare two values; the template refuses it.
+      replicaRange: object({ minReplicas: { $ref: '#/definitions/replicaCount' }, maxReplicas: { $ref: '#/definitions/replicaCount' } }),
     },
   };
 }

@@ -58,12 +58,33 @@ export function throwIfProblems(scope: IConstruct, problems: readonly PropProble
   if (problems.length > 0) throw validationError(scope, problems);
 }
 
-/** A short, single-line rendering of a bad value for error messages. */
+/**
+ * A short, single-line rendering of a bad value for error messages. Strings are quoted, and
+ * every control character (line breaks included), line or paragraph separator and
+ * bidirectional-text control is escaped (`\n`, `\u202e`): a value can never print what looks
+ * like another line of the report, nor reorder the text around it.
+ */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'missing';
-  const text = typeof value === 'string' ? JSON.stringify(value) : safeJson(value);
+  const text = escapeControlCharacters(typeof value === 'string' ? JSON.stringify(value) : safeJson(value));
   return text.length > 200 ? `${text.slice(0, 197)}...` : text;
 }
+
+/**
+ * Characters that change how text around them prints: C0 and C1 controls and DEL, the line and
+ * paragraph separators, and the bidirectional embeddings, overrides, isolates and marks.
+ */
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
+/**
+ * `text` with each control character (see above) written as an escape: `\n`, `\r`, `\t`, else
+ * `\u` and four hex digits. For user input echoed in messages, e.g. a name in a field path.
+ */
+export function escapeControlCharacters(text: string): string {
+  return text.replace(CONTROL_CHARACTERS, (c) => SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+const SHORT_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 function safeJson(value: unknown): string {
   try {

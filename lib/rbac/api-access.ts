@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ApiAccessRule, apiAccessRuleProblems, PropProblem, SECRET_ACCESS_ANNOTATION, throwIfProblems } from '../core';
+import { apiGrantProblems } from '../spec';
 import { DNS_LABEL_RULE, RBAC_API_GROUP, isDnsLabel, resolveNamespace, toPolicyRule } from './_policy';
 
 export interface ServiceApiAccessProps {
@@ -30,7 +31,9 @@ export interface ServiceApiAccessProps {
 /**
  * Least-privilege Kubernetes API access for one service: a Role with exactly the declared
  * rules and a RoleBinding of it to the service's ServiceAccount, both named
- * `<serviceAccountName>-api`. Wildcards, privilege-escalation verbs and (unless allowed)
+ * `<serviceAccountName>-api`. Wildcards, privilege-escalation verbs, the resources that act as
+ * another pod, service account or node (`FORBIDDEN_API_RESOURCES`: pods/exec, pods/attach,
+ * pods/portforward, serviceaccounts/token, nodes/proxy, …), creating pods and (unless allowed)
  * secrets are refused, every problem at once.
  *
  * @see https://kubernetes.io/docs/concepts/security/rbac-good-practices/
@@ -52,6 +55,7 @@ export class ServiceApiAccess extends Construct {
     }
     this.namespace = resolveNamespace(this, props.namespace, problems);
     problems.push(...apiAccessRuleProblems(props.rules, props.allowSecretAccess ?? false));
+    if (Array.isArray(props.rules)) problems.push(...apiGrantProblems(props.rules));
     throwIfProblems(this, problems);
 
     this.serviceAccountName = props.serviceAccountName;

@@ -1,3 +1,5 @@
+export * from './api-grants';
+export * from './env-secrets';
 export * from './graph';
 export * from './load';
 export * from './monitoring';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AlpError, describeValue } from '../core';
+import { AlpError, describeValue, escapeControlCharacters } from '../core';
 
 /** One broken rule in an input file: where, what value, which rule. */
 export interface SpecProblem {
@@ -39,13 +39,19 @@ export function formatSpecProblem(problem: SpecProblem): string {
   return `${problem.source}: '${problem.path}' (${describeValue(problem.value)}) ${problem.rule}`;
 }
 
-/** Renders a path as `a.b[2].c`; keys that are not identifiers are bracketed. */
+/**
+ * Renders a path as `a.b[2].c`; keys that are not identifiers are bracketed (`images[api-gateway]`),
+ * and quoted with their control characters escaped when they hold anything but letters, digits,
+ * "-", "_", ".", "/" and ":" (`env["A\nB"]`): a key from the input never prints a line of its own.
+ */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {
+    const text = String(key);
     if (typeof key === 'number') out += `[${key}]`;
-    else if (/^[A-Za-z_$][\w$]*$/.test(String(key))) out += out === '' ? String(key) : `.${String(key)}`;
-    else out += `[${String(key)}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(text)) out += out === '' ? text : `.${text}`;
+    else if (/^[-\w.\/:]+$/.test(text)) out += `[${text}]`;
+    else out += `[${escapeControlCharacters(JSON.stringify(text))}]`;
   }
   return out === '' ? '(root)' : out;
 }
@@ -92,6 +98,10 @@ function ruleOf(issue: z.core.$ZodIssue, value: unknown): string {
       return `must be ${article(issue.expected)}`;
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_key': {
+      const inner = issue.issues.map((i) => i.message).find((m) => m.startsWith('must'));
+      return inner ? `is not a valid key: it ${inner}` : 'is not a valid key';
+    }
     case 'too_small':
       return `must have at least ${issue.minimum} ${issue.origin === 'string' ? 'characters' : 'items'}`;
     default:

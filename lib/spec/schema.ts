@@ -35,6 +35,35 @@ const cidr = z
     error: 'must be an IPv4 CIDR such as "203.0.113.0/24"',
   });
 const positiveInt = (rule: string) => z.number().int({ error: rule }).min(1, { error: rule });
+/** An integer from `min` to `max`; the rule names the range and why it ends there. */
+const boundedInt = (min: number, max: number, why: string) => {
+  const rule = `must be an integer from ${min} to ${max} (${why})`;
+  return z.number().int({ error: rule }).min(min, { error: rule }).max(max, { error: rule });
+};
+
+/**
+ * The most replicas one service may run (its fixed `replicas` or `autoscaling.maxReplicas`), per
+ * colour and region. Quotas, Helm values and disruption budgets are sized from it.
+ */
+export const MAX_SERVICE_REPLICAS = 500;
+/** The most services a spec may list: the largest platform the benchmark synthesizes (`npm run bench`). */
+export const MAX_SERVICES = 2000;
+/** The most regions a spec may list: each region is a complete copy of the platform. */
+export const MAX_REGIONS = 8;
+/** The most `secrets` entries of one service: each is an ExternalSecret and a volume or a set of variables. */
+export const MAX_SECRETS_PER_SERVICE = 20;
+/** The most `egress` rules of one service: each is a rule of its NetworkPolicy. */
+export const MAX_EGRESS_RULES = 50;
+/** The most `data.gdpr.dataClasses`: each is a CronJob in every cluster. */
+export const MAX_DATA_CLASSES = 50;
+/** The most PostgreSQL instances (and DR replica instances) of the data layer. */
+export const MAX_POSTGRES_INSTANCES = 9;
+/** The most Redis pods of the data layer. */
+export const MAX_REDIS_REPLICAS = 9;
+
+const replicaCount = boundedInt(1, MAX_SERVICE_REPLICAS, `${MAX_SERVICE_REPLICAS} is the platform's limit of replicas per service and colour`);
+/** A list of at most `max` items, the rule naming the limit. */
+const atMost = (max: number, what: string, why: string) => ({ error: `must list at most ${max} ${what} (${why})` });
 
 const resourceAmounts = z.strictObject({ cpu, memory });
 
@@ -50,8 +79,8 @@ export const customMetricSchema = z.strictObject({
 });
 
 const autoscaling = z.strictObject({
-  minReplicas: positiveInt('must be an integer of at least 1'),
-  maxReplicas: positiveInt('must be an integer of at least 1'),
+  minReplicas: replicaCount,
+  maxReplicas: replicaCount,
   targetCPUUtilizationPercentage: z
     .number()
     .int({ error: 'must be an integer percentage from 1 to 100' })
@@ -82,7 +111,24 @@ const apiRule = z.strictObject({
   resourceNames: z.array(z.string().min(1)).optional(),
 });
 
-const secretKey = z.string().regex(/^[-._a-zA-Z0-9]+$/, { error: 'must be a Secret key: letters, digits, "-", "_" and "."' });
+/**
+ * A Secret key, also a file name under the secret's mount: no "." or ".." (nor any name starting
+ * with "."), which would name the folder or its parent, and no "/".
+ */
+const secretKey = z.string().regex(/^[-_a-zA-Z0-9][-._a-zA-Z0-9]{0,252}$/, {
+  error: 'must be a Secret key of at most 253 characters: letters, digits, "-", "_" and ".", not starting with "." (it is a file name; "." and ".." would leave the secret\'s folder)',
+});
+/**
+ * A path inside Vault (a mount, a PKI signing path): names joined by single "/", none empty,
+ * "." or "..".
+ */
+const vaultMountPath = z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, {
+  error: 'must be a Vault path such as "secret" or "pki_int/sign/alp": names of letters, digits, "_", "-" and "." (not starting with ".") joined by single "/"',
+});
+/** A Vault role name. */
+const vaultRole = z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/, {
+  error: 'must be a Vault role name: letters, digits, "_", "-" and "." (not starting with "."), at most 128 characters',
+});
 
 const serviceSecret = z.strictObject({
   /** Name of the Kubernetes Secret (and ExternalSecret) within the service: `<service>-<name>`. */
@@ -112,7 +158,7 @@ export const serviceSchema = z.strictObject({
     .default({ readinessPath: '/readyz', livenessPath: '/livez' }),
   resources: z.strictObject({ requests: resourceAmounts, limits: resourceAmounts }),
   /** A fixed replica count, for a service without autoscaling. */
-  replicas: positiveInt('must be an integer of at least 1').optional(),
+  replicas: replicaCount.optional(),
   autoscaling: autoscaling.optional(),
   /** Scheduling priority: `critical` services preempt `standard` ones under pressure. */
   priority: z.enum(['critical', 'standard']).default('standard'),
@@ -125,7 +171,7 @@ export const serviceSchema = z.strictObject({
     })
     .default({ services: [], postgres: false, redis: false }),
   /** Destinations outside the cluster the service may reach. */
-  egress: z.array(egressRule).default([]),
+  egress: z.array(egressRule).max(MAX_EGRESS_RULES, atMost(MAX_EGRESS_RULES, 'rules', 'the platform\'s limit per service; merge rules with several CIDRs or ports')).default([]),
   /** Exposure through the edge gateway. */
   public: z.strictObject({ host: hostname, path: httpPath.default('/') }).optional(),
   availability: z
@@ -151,7 +197,7 @@ export const serviceSchema = z.strictObject({
     })
     .optional(),
   /** Secrets from Vault, through External Secrets; never literal values. */
-  secrets: z.array(serviceSecret).default([]),
+  secrets: z.array(serviceSecret).max(MAX_SECRETS_PER_SERVICE, atMost(MAX_SECRETS_PER_SERVICE, 'secrets', 'the platform\'s limit per service; put several keys in one secret')).default([]),
   /** Plain, non-secret configuration passed as environment variables. */
   env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'must be an environment variable name' }), z.string()).default({}),
   terminationGracePeriodSeconds: z.number().int({ error: 'must be a whole number of seconds' }).min(1, { error: 'must be at least 1 second' }).max(600, { error: 'must be at most 600 seconds' }).default(30),
@@ -195,9 +241,9 @@ const tlsIssuer = z.discriminatedUnion('type', [
     type: z.literal('vault'),
     server: httpsUrl,
     /** The PKI role's signing path, e.g. `pki_int/sign/alp`. */
-    path: z.string().min(1),
+    path: vaultMountPath,
     /** Vault role for cert-manager's Kubernetes auth. */
-    role: z.string().min(1),
+    role: vaultRole,
   }),
 ], { error: 'must have type "acme" or "vault"' });
 const vaultPath = z.string().regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/, { error: 'must be a Vault KV path such as "alp/alerting/slack"' });
@@ -286,7 +332,12 @@ const data = z.strictObject({
     /** Pinned PostgreSQL operand image. */
     image: pinnedImage,
     /** Instances of the primary cluster (the DR replica cluster runs as many). */
-    instances: z.number().int({ error: 'must be an integer of at least 3' }).min(3, { error: 'must be an integer of at least 3 (a primary and two standbys, for synchronous replication over zones)' }).default(3),
+    instances: z
+      .number()
+      .int({ error: 'must be an integer of at least 3' })
+      .min(3, { error: 'must be an integer of at least 3 (a primary and two standbys, for synchronous replication over zones)' })
+      .max(MAX_POSTGRES_INSTANCES, { error: `must be an integer from 3 to ${MAX_POSTGRES_INSTANCES} (${MAX_POSTGRES_INSTANCES} is the platform's limit of PostgreSQL instances)` })
+      .default(3),
     resources: z.strictObject({ requests: resourceAmounts, limits: resourceAmounts }),
     /** Size of each instance's data volume. */
     storageSize: storageSize.default('50Gi'),
@@ -300,7 +351,12 @@ const data = z.strictObject({
     /** Pinned Redis image with `sh`. */
     image: pinnedImage,
     /** Pods: pod 0 (the primary) and its replicas. */
-    replicas: z.number().int({ error: 'must be an integer of at least 2' }).min(2, { error: 'must be an integer of at least 2 (a primary needs a replica to fail over to)' }).default(3),
+    replicas: z
+      .number()
+      .int({ error: 'must be an integer of at least 2' })
+      .min(2, { error: 'must be an integer of at least 2 (a primary needs a replica to fail over to)' })
+      .max(MAX_REDIS_REPLICAS, { error: `must be an integer from 2 to ${MAX_REDIS_REPLICAS} (${MAX_REDIS_REPLICAS} is the platform's limit of Redis pods)` })
+      .default(3),
     resources: z.strictObject({ requests: resourceAmounts, limits: resourceAmounts }),
     /** Size of each pod's data volume. */
     storageSize: storageSize.default('8Gi'),
@@ -331,7 +387,10 @@ const data = z.strictObject({
     /** The longest personal data may be kept, in days: no backup outlives it. */
     retentionDays: days,
     /** The classes of personal data, each with a daily retention job. */
-    dataClasses: z.array(dataClass).min(1, { error: 'must list at least one data class (every class of personal data needs a retention period)' }),
+    dataClasses: z
+      .array(dataClass)
+      .min(1, { error: 'must list at least one data class (every class of personal data needs a retention period)' })
+      .max(MAX_DATA_CLASSES, atMost(MAX_DATA_CLASSES, 'data classes', 'each is a CronJob in every cluster; merge classes with the same retention')),
     /** The hourly job that carries out the queued erasure requests. */
     erasure: z.strictObject({
       owningService: dnsLabel(40),
@@ -364,10 +423,23 @@ const data = z.strictObject({
   }),
 });
 
+/** The rule on the number of services, shared with the validation that checks services one by one. */
+export const SERVICES_LIMIT = atMost(MAX_SERVICES, 'services', 'the largest platform the benchmark synthesizes; split the platform');
+
+/**
+ * A folder inside the repository: names joined by single "/", none of them "." or ".." (a path
+ * that leaves the repository, or names its root, is not a folder of it).
+ */
+const repositoryFolder = z
+  .string()
+  .regex(/^(?!\.\.?(\/|$))[A-Za-z0-9._-]+(\/(?!\.\.?(\/|$))[A-Za-z0-9._-]+)*$/, {
+    error: 'must be a folder inside the repository such as "dist" or "deploy/alp": names of letters, digits, ".", "_" and "-" joined by single "/", none of them "." or "..", not starting with "/"',
+  });
+
 export const platformSpecSchema = z.strictObject({
   /** Platform name: `app.kubernetes.io/part-of` and the prefix of namespace and class names. */
   name: dnsLabel(20),
-  regions: z.array(region).min(1, { error: 'must list at least one region' }),
+  regions: z.array(region).min(1, { error: 'must list at least one region' }).max(MAX_REGIONS, atMost(MAX_REGIONS, 'regions', 'each region is a complete copy of the platform')),
   /** Namespace names per role. @default - `<name>-blue`, `<name>-green`, `<name>-edge`, `<name>-data`, `<name>-monitoring` */
   namespaces: z
     .strictObject({
@@ -383,7 +455,7 @@ export const platformSpecSchema = z.strictObject({
     viewers: z.array(z.string().min(1)).default([]),
     operators: z.array(z.string().min(1)).default([]),
   }),
-  services: z.array(serviceSchema).min(1, { error: 'must list at least one service' }),
+  services: z.array(serviceSchema).min(1, { error: 'must list at least one service' }).max(MAX_SERVICES, SERVICES_LIMIT),
   /** Istio mesh: strict mTLS and deny-by-default authorization between workloads. */
   mesh: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
   /**
@@ -403,9 +475,15 @@ export const platformSpecSchema = z.strictObject({
   /** Where Argo CD reads dist/ from, and where Argo CD itself runs. */
   gitops: z.strictObject({
     repoURL: z.string().regex(/^(https:\/\/\S+|git@[^\s:]+:\S+)$/, { error: 'must be an https:// or git@ repository URL' }),
-    revision: z.string().min(1).default('main'),
+    /** The branch, tag or commit Argo CD syncs. */
+    revision: z
+      .string()
+      .regex(/^(?![-\/])(?!.*\.\.)(?!.*\/$)[A-Za-z0-9._\/-]{1,255}$/, {
+        error: 'must be a branch, tag or commit such as "main" or "release/2.14": letters, digits, ".", "_", "-" and "/", not starting with "-" or "/", without ".."',
+      })
+      .default('main'),
     /** Folder of the repository that holds the synthesized output. */
-    path: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, { error: 'must be a relative folder such as "dist"' }).default('dist'),
+    path: repositoryFolder.default('dist'),
     argocdNamespace: dnsLabel().default('argocd'),
     /** The cluster Argo CD runs in, as its own API server address. */
     argocdServer: z.string().min(1).default('https://kubernetes.default.svc'),
@@ -422,11 +500,11 @@ export const platformSpecSchema = z.strictObject({
   vault: z.strictObject({
     server: httpsUrl,
     /** KV version 2 mount. */
-    kvMount: z.string().min(1).default('secret'),
+    kvMount: vaultMountPath.default('secret'),
     /** Mount path of Vault's Kubernetes auth method. */
-    authMountPath: z.string().min(1).default('kubernetes'),
+    authMountPath: vaultMountPath.default('kubernetes'),
     /** Vault role bound to the External Secrets service account. */
-    role: z.string().min(1).default('external-secrets'),
+    role: vaultRole.default('external-secrets'),
     /** How often ExternalSecrets re-read Vault. */
     refreshInterval: z.string().regex(/^\d+(s|m|h)$/, { error: 'must be a duration such as "1h" or "15m"' }).default('1h'),
   }),

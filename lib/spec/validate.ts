@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { apiAccessRuleProblems, cpuMillis, memoryKiB, parseImage, secretLiteralReason, unpinnedReason } from '../core';
+import { apiAccessRuleProblems, cpuMillis, escapeControlCharacters, memoryKiB, parseImage, unpinnedReason } from '../core';
+import { apiGrantProblems } from './api-grants';
+import { envCredentialReason } from './env-secrets';
 import { SpecError, SpecProblem, formatPath, problemsFromZod } from './problems';
 import { releaseSchema, ReleaseState } from './release';
-import { ParsedPlatformSpec, platformSpecSchema, RegionSpec, serviceSchema, ServiceSpec } from './schema';
+import { MAX_SERVICES, ParsedPlatformSpec, platformSpecSchema, RegionSpec, serviceSchema, ServiceSpec, SERVICES_LIMIT } from './schema';
 
 /** Namespace names by role, with defaults resolved. */
 export interface PlatformNamespaces {
@@ -43,11 +45,11 @@ export function validatePlatform(specInput: unknown, releaseInput: unknown, sour
   const specSource = sources.spec ?? 'spec';
   const releaseSource = sources.release ?? 'release.yaml';
   const checked = checkSpecInput(specInput, specSource);
-  const problems = [...checked.problems];
+  const problems = [...checked.problems, ...prototypeKeyProblems(releaseInput, releaseSource)];
 
   const releaseResult = releaseSchema.safeParse(releaseInput);
   if (!releaseResult.success) {
-    problems.push(...problemsFromZod(releaseSource, releaseInput, releaseResult.error, (path) => objectKeysAt(releaseSchema, path)));
+    problems.push(...withoutPrototypeKeys(problemsFromZod(releaseSource, releaseInput, releaseResult.error, (path) => objectKeysAt(releaseSchema, path))));
   } else {
     problems.push(...checkRelease(checked, releaseResult.data).map((p) => ({ ...p, source: releaseSource })));
   }
@@ -81,13 +83,14 @@ interface CheckedSpec {
  * services left opaque, then each service on its own, then the rules between them.
  */
 function checkSpecInput(input: unknown, source: string): CheckedSpec {
-  const problems: SpecProblem[] = [];
+  const problems: SpecProblem[] = prototypeKeyProblems(input, source);
   const keysAt = (path: readonly PropertyKey[]) => objectKeysAt(platformSpecSchema, path);
 
   const top = topLevelSchema.safeParse(input);
-  if (!top.success) problems.push(...problemsFromZod(source, input, top.error, keysAt));
+  if (!top.success) problems.push(...withoutPrototypeKeys(problemsFromZod(source, input, top.error, keysAt)));
 
-  const rawServices: unknown[] = Array.isArray((input as any)?.services) ? (input as any).services : [];
+  // Past the limit (a problem of its own), services are not checked one by one: the work stays bounded.
+  const rawServices: unknown[] = Array.isArray((input as any)?.services) ? (input as any).services.slice(0, MAX_SERVICES) : [];
   const services: Array<{ index: number; service: ServiceSpec }> = [];
   rawServices.forEach((raw, index) => {
     const result = serviceSchema.safeParse(raw);
@@ -95,7 +98,7 @@ function checkSpecInput(input: unknown, source: string): CheckedSpec {
       services.push({ index, service: result.data });
     } else {
       const prefixed = new z.ZodError(result.error.issues.map((issue) => ({ ...issue, path: ['services', index, ...issue.path] })));
-      problems.push(...problemsFromZod(source, input, prefixed, keysAt));
+      problems.push(...withoutPrototypeKeys(problemsFromZod(source, input, prefixed, keysAt)));
     }
   });
   const serviceNames = new Set(rawServices.map((s: any) => s?.name).filter((n): n is string => typeof n === 'string'));
@@ -114,7 +117,7 @@ function checkSpecInput(input: unknown, source: string): CheckedSpec {
 
 /** The spec's schema with the services left to `serviceSchema`, one by one. */
 const topLevelSchema = platformSpecSchema.extend({
-  services: z.array(z.unknown()).min(1, { error: 'must list at least one service' }),
+  services: z.array(z.unknown()).min(1, { error: 'must list at least one service' }).max(MAX_SERVICES, SERVICES_LIMIT),
 });
 
 function resolveNamespaces(parsed: z.output<typeof topLevelSchema>): PlatformNamespaces {
@@ -199,14 +202,19 @@ function checkSpec(
       }
     }
     for (const [name, value] of Object.entries(service.env)) {
-      const reason = secretLiteralReason(name, value);
+      const reason = envCredentialReason(name, value);
       if (reason) {
-        problems.push(problem(at('env', name), value, `must not hold a secret (${reason}); declare it under 'secrets' so that it comes from Vault`));
+        problems.push(problem(at('env', name), value,
+          `must not hold a secret (${reason}); declare it under '${formatPath(at('secrets'))}' so that it comes from Vault ('as: env' passes it as environment variables)`));
       }
     }
     problems.push(...duplicates(service.secrets.map((secret) => secret.name), (j) => at('secrets', j, 'name')));
     if (service.kubernetesApi) {
-      for (const p of apiAccessRuleProblems(service.kubernetesApi.rules, service.kubernetesApi.allowSecretAccess)) {
+      // "Own" Secrets: the ones the service's 'secrets' entries make (<service>-<name>, see charts/color-chart.ts).
+      // Without 'allowSecretAccess', apiAccessRuleProblems refuses secrets outright.
+      const { rules, allowSecretAccess } = service.kubernetesApi;
+      const ownSecrets = allowSecretAccess ? service.secrets.map((secret) => `${service.name}-${secret.name}`) : undefined;
+      for (const p of [...apiAccessRuleProblems(rules, allowSecretAccess), ...apiGrantProblems(rules, ownSecrets)]) {
         problems.push({ path: `services[${i}].kubernetesApi.${p.prop}`, value: p.value, rule: p.fix ? `${p.rule}; ${p.fix}` : p.rule });
       }
     }
@@ -214,7 +222,7 @@ function checkSpec(
     service.dependsOn.services.forEach((dependency: string, j: number) => {
       const path = at('dependsOn', 'services', j);
       if (dependency === service.name) problems.push(problem(path, dependency, 'must not be the service itself'));
-      else if (!names.has(dependency)) problems.push(problem(path, dependency, `must name a service of this spec (one of: ${[...names].sort().join(', ')})`));
+      else if (!names.has(dependency)) problems.push(problem(path, dependency, `must name a service of this spec (one of: ${nameList(names)})`));
       if (seen.has(dependency)) problems.push(problem(path, dependency, 'must not be listed twice'));
       seen.add(dependency);
     });
@@ -239,7 +247,7 @@ function checkData(data: ParsedPlatformSpec['data'], services: readonly ServiceS
   const problems: Problem[] = [];
   const at = (...path: PropertyKey[]) => ['data', ...path];
   const byName = new Map(services.map((s) => [s.name, s]));
-  const known = [...names].sort().join(', ');
+  const known = nameList(names);
   const owner = (path: PropertyKey[], name: string, image: string) => {
     if (!names.has(name)) {
       problems.push(problem([...path, 'owningService'], name, `must name a service of this spec (one of: ${known})`));
@@ -271,7 +279,7 @@ function checkData(data: ParsedPlatformSpec['data'], services: readonly ServiceS
   if (regions) {
     const regionNames = regions.map((r) => r.name);
     for (const name of regionNames) {
-      if (data.backups.destinations[name] === undefined) problems.push(problem(at('backups', 'destinations', name), undefined, 'is required: every region archives its PostgreSQL to its own location'));
+      if (!Object.hasOwn(data.backups.destinations, name)) problems.push(problem(at('backups', 'destinations', name), undefined, 'is required: every region archives its PostgreSQL to its own location'));
     }
     for (const name of Object.keys(data.backups.destinations)) {
       if (!regionNames.includes(name)) problems.push(problem(at('backups', 'destinations', name), data.backups.destinations[name], `must name a region of this spec (one of: ${regionNames.join(', ')})`));
@@ -288,7 +296,7 @@ function checkRelease(spec: CheckedSpec, release: ReleaseState): Problem[] {
   const regionNames = spec.regionNames;
   if (regionNames) {
     for (const name of regionNames) {
-      if (!release.regions[name]) problems.push(problem(['regions', name], undefined, 'is required: the spec declares this region'));
+      if (!Object.hasOwn(release.regions, name)) problems.push(problem(['regions', name], undefined, 'is required: the spec declares this region'));
     }
     for (const name of Object.keys(release.regions)) {
       if (!regionNames.includes(name)) problems.push(problem(['regions', name], release.regions[name], `must be a region of the spec (one of: ${regionNames.join(', ')})`));
@@ -298,7 +306,7 @@ function checkRelease(spec: CheckedSpec, release: ReleaseState): Problem[] {
     const images = release.colors[color].images;
     for (const { service } of spec.services) {
       const path = ['colors', color, 'images', service.name];
-      const reference = images[service.name];
+      const reference = Object.hasOwn(images, service.name) ? images[service.name] : undefined;
       if (reference === undefined) {
         problems.push(problem(path, undefined, 'is required: every service needs an image in both colours'));
         continue;
@@ -308,9 +316,13 @@ function checkRelease(spec: CheckedSpec, release: ReleaseState): Problem[] {
         problems.push(problem(path, reference, unpinned));
         continue;
       }
-      const repository = parseImage(reference)!.repository;
-      if (repository !== service.imageRepository) {
+      const image = parseImage(reference)!;
+      if (image.repository !== service.imageRepository) {
         problems.push(problem(path, reference, `must be an image of the service's repository (${service.imageRepository})`));
+      }
+      if (!image.digest) {
+        problems.push(problem(path, reference,
+          `must be pinned by a digest (@sha256:<64 hex digits>): the platform's own images run by digest in both colours, so that a tag moved in the registry changes nothing; stage it as ${service.imageRepository}:${image.tag}@sha256:<digest>`));
       }
     }
     for (const name of Object.keys(images)) {
@@ -320,6 +332,46 @@ function checkRelease(spec: CheckedSpec, release: ReleaseState): Problem[] {
     }
   }
   return problems;
+}
+
+/** Names for a message, sorted and comma-separated, control characters escaped (names may be invalid ones). */
+function nameList(names: Iterable<string>): string {
+  return escapeControlCharacters([...names].sort().join(', '));
+}
+
+/** The most levels `prototypeKeyProblems` walks: deeper inputs are refused when read from a file. */
+const PROTOTYPE_WALK_DEPTH = 64;
+
+/**
+ * A problem for every `__proto__` key in an input (JSON.parse makes it an own key; some consumers
+ * would take it for the object's prototype). Inputs from files are refused earlier, when read;
+ * this covers inputs built in code or parsed elsewhere. Cycles are walked once.
+ */
+function prototypeKeyProblems(input: unknown, source: string): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const seen = new Set<object>();
+  const visit = (value: unknown, path: PropertyKey[]): void => {
+    if (value === null || typeof value !== 'object' || seen.has(value) || path.length > PROTOTYPE_WALK_DEPTH) return;
+    seen.add(value);
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => visit(item, [...path, i]));
+      return;
+    }
+    for (const key of Object.keys(value)) {
+      if (key === '__proto__') {
+        problems.push({ source, path: formatPath([...path, key]), value: (value as any)[key], rule: "is not an allowed key (JavaScript's prototype property); remove it" });
+      } else {
+        visit((value as any)[key], [...path, key]);
+      }
+    }
+  };
+  visit(input, []);
+  return problems;
+}
+
+/** The schema's problems, but those of `__proto__` keys: `prototypeKeyProblems` reports each once. */
+function withoutPrototypeKeys(problems: SpecProblem[]): SpecProblem[] {
+  return problems.filter((p) => p.path !== '__proto__' && !p.path.endsWith('.__proto__'));
 }
 
 function duplicates(values: string[], pathOf: (index: number) => PropertyKey[]): Problem[] {

@@ -3,10 +3,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
-import { platformApp } from '../../charts';
+import { platformApp, platformSpec } from '../../charts';
 import { PlatformAppDefinition, readTree, RenderedObject, synthesize, writeTree } from '../../lib';
 import { runHelm } from '../helpers/helm';
-import { clusterPerColorSpec, REPO_ROOT } from '../helpers/manifests';
+import { clone, clusterPerColorSpec, REPO_ROOT } from '../helpers/manifests';
 
 const DIST = join(__dirname, '..', '..', 'dist');
 const chartDir = (region: string) => join(DIST, 'helm', `alp-${region}`);
@@ -90,11 +90,6 @@ describe('the Helm charts, checked with the real helm', () => {
     expect(changed(staged, viaStage)).toEqual([]);
   });
 
-  test('an image pinned by tag alone is accepted, as the platform accepts it', () => {
-    const tagged = template('primary', 'colors.green.images.api-gateway=registry.alp.example.com/alp/api-gateway:2.15.0');
-    expect(tagged.get('Deployment/alp-green/api-gateway').metadata.labels['app.kubernetes.io/version']).toBe('2.15.0');
-  });
-
   test('autoscaling bounds set both colours\' HPAs', () => {
     const scaled = template('dr', 'autoscaling.api-gateway.minReplicas=4', 'autoscaling.api-gateway.maxReplicas=30');
     expect(changed(defaults.dr, scaled)).toEqual(['HorizontalPodAutoscaler/alp-blue/api-gateway', 'HorizontalPodAutoscaler/alp-green/api-gateway']);
@@ -133,9 +128,6 @@ describe('the Helm charts, checked with the real helm', () => {
 
   test.each([
     ['an unknown colour', 'activeColor=purple', '- activeColor: activeColor must be one of the following: "blue", "green"'],
-    ['an image tagged latest', 'colors.blue.images.api-gateway=registry.alp.example.com/alp/api-gateway:latest', '- colors.blue.images.api-gateway: Must not validate the schema (not)'],
-    ['an image with neither tag nor digest', 'colors.green.images.user-service=registry.alp.example.com/alp/user-service', "- colors.green.images.user-service: Does not match pattern '(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$'"],
-    ['minReplicas above maxReplicas', 'autoscaling.user-service.minReplicas=12', '- autoscaling.user-service.maxReplicas: Must be greater than or equal to 12'],
     ['an unknown value', 'replicaCount=3', '- (root): Additional property replicaCount is not allowed'],
     ['a label alp-deploy sets itself', 'extraLabels.app\\.kubernetes\\.io/name=x', '- extraLabels: Property name of "app.kubernetes.io/name" does not match'],
   ])('helm refuses %s with the schema error', (_, set, message) => {
@@ -156,6 +148,109 @@ describe('the Helm charts, checked with the real helm', () => {
     const report = JSON.parse(verified.stdout);
     expect(report.findings.filter((f: any) => f.severity === 'error')).toEqual([]);
     expect(report.counts.objects).toBe(defaults[region].size);
+  });
+});
+
+/** The chart of each cluster of a synthesis, written to a temporary folder; `dispose` removes it. */
+function freshCharts(definition: PlatformAppDefinition, releaseState: unknown = release) {
+  const dir = mkdtempSync(join(tmpdir(), 'alp-helm-fresh-'));
+  const output = synthesize(definition, { release: releaseState });
+  writeTree(dir, new Map([...output.files].filter(([path]) => path.startsWith('helm/'))));
+  return { dir, objects: output.objects, files: output.files, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The platform with analytics-service at a fixed replica count (no HPA) instead of autoscaling. */
+function fixedReplicaSpec(replicas: number): any {
+  const spec: any = clone(platformSpec);
+  const analytics = spec.services.find((s: any) => s.name === 'analytics-service');
+  delete analytics.autoscaling;
+  analytics.replicas = replicas;
+  return spec;
+}
+
+describe('the Helm charts of a fresh synthesis, checked with the real helm', () => {
+  let charts: ReturnType<typeof freshCharts>;
+  const primary = () => join(charts.dir, 'helm', 'alp-primary');
+  beforeAll(() => {
+    charts = freshCharts(platformApp);
+  });
+  afterAll(() => charts.dispose());
+
+  test.each([
+    ['minReplicas above maxReplicas', 'autoscaling.user-service.minReplicas=12',
+      'autoscaling.user-service.minReplicas (12) must not exceed autoscaling.user-service.maxReplicas (10); lower minReplicas or raise maxReplicas'],
+    ['maxReplicas above the platform\'s limit', 'autoscaling.user-service.maxReplicas=501', '- autoscaling.user-service.maxReplicas: Must be less than or equal to 500'],
+    ['minReplicas below 2', 'autoscaling.user-service.minReplicas=1', '- autoscaling.user-service.minReplicas: Must be greater than or equal to 2'],
+    ['an image pinned by a tag alone', 'colors.green.images.api-gateway=registry.alp.example.com/alp/api-gateway:2.15.0',
+      "- colors.green.images.api-gateway: Does not match pattern '^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[a-f0-9]{64}$'"],
+    ['an image tagged latest', 'colors.blue.images.api-gateway=registry.alp.example.com/alp/api-gateway:latest', '- colors.blue.images.api-gateway: Does not match pattern'],
+    ['an image with neither tag nor digest', 'colors.green.images.user-service=registry.alp.example.com/alp/user-service', '- colors.green.images.user-service: Does not match pattern'],
+  ])('helm refuses %s, naming the value and the rule', (_, set, message) => {
+    const result = runHelm(['template', 'alp-primary', primary(), '--set', set]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(message);
+  });
+
+  test('an image pinned by digest alone is accepted; its version label is the digest\'s start', () => {
+    const image = `registry.alp.example.com/alp/api-gateway@sha256:${'ab'.repeat(32)}`;
+    const rendered = templateChart(primary(), `colors.green.images.api-gateway=${image}`);
+    expect(rendered.get('Deployment/alp-green/api-gateway').spec.template.spec.containers[0].image).toBe(image);
+    expect(rendered.get('Deployment/alp-green/api-gateway').metadata.labels['app.kubernetes.io/version']).toBe('sha256-abababababab');
+  });
+
+  test('the values schema does not grow with the replica counts', () => {
+    const spec: any = clone(platformSpec);
+    spec.services[0].autoscaling.maxReplicas = 500;
+    const big = synthesize({ ...platformApp, defaultSpec: spec }, { release }).files;
+    const schema = 'helm/alp-primary/values.schema.json';
+    expect(big.get(schema)).toBe(charts.files.get(schema));
+    expect(big.get(schema)!.length).toBeLessThan(8000);
+  });
+});
+
+describe('the Helm charts with a service at a fixed replica count', () => {
+  const definition: PlatformAppDefinition = { ...platformApp, defaultSpec: fixedReplicaSpec(3) };
+  let charts: ReturnType<typeof freshCharts>;
+  const chart = (cluster: string) => join(charts.dir, 'helm', cluster);
+  beforeAll(() => {
+    charts = freshCharts(definition);
+  });
+  afterAll(() => charts.dispose());
+
+  test.each(['alp-primary', 'alp-dr'])('helm lint --strict passes for %s', (cluster) => {
+    const result = runHelm(['lint', '--strict', chart(cluster)]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  test.each([['alp-primary', 3], ['alp-dr', 2]])('%s renders exactly its manifests: the Deployments at %d replicas, no HPA', (cluster, replicas) => {
+    const rendered = templateChart(chart(cluster));
+    expect(changed(rendered, synthesized(charts.objects, cluster))).toEqual([]);
+    for (const color of ['blue', 'green']) {
+      expect(rendered.get(`Deployment/alp-${color}/analytics-service`).spec.replicas).toBe(replicas);
+      expect(rendered.has(`HorizontalPodAutoscaler/alp-${color}/analytics-service`)).toBe(false);
+    }
+    const values = yaml.load(charts.files.get(`helm/${cluster}/values.yaml`)!) as any;
+    expect(values.replicas).toEqual({ 'analytics-service': replicas });
+    expect(Object.keys(values.autoscaling)).not.toContain('analytics-service');
+  });
+
+  test('replicas.<service> sets both colours\' Deployments and nothing else', () => {
+    const defaults = templateChart(chart('alp-primary'));
+    const scaled = templateChart(chart('alp-primary'), 'replicas.analytics-service=5');
+    expect(changed(defaults, scaled)).toEqual(['Deployment/alp-blue/analytics-service', 'Deployment/alp-green/analytics-service']);
+    expect(scaled.get('Deployment/alp-green/analytics-service').spec.replicas).toBe(5);
+  });
+
+  test.each([
+    ['below 2', 'replicas.analytics-service=1', '- replicas.analytics-service: Must be greater than or equal to 2'],
+    ['above the platform\'s limit', 'replicas.analytics-service=501', '- replicas.analytics-service: Must be less than or equal to 500'],
+    ['for a service with an HPA', 'replicas.user-service=3', '- replicas: Additional property user-service is not allowed'],
+  ])('helm refuses a replica count %s', (_, set, message) => {
+    const result = runHelm(['template', 'alp-primary', chart('alp-primary'), '--set', set]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(message);
   });
 });
 

@@ -106,6 +106,23 @@ describe('ServiceApiAccess |', () => {
     ].join('\n'));
   });
 
+  test('fails when a rule grants a resource that acts as another pod, service account or node, or creates pods', () => {
+    expect(errorOf(() => synth({
+      rules: [
+        { apiGroups: [''], resources: ['pods', 'pods/exec', 'pods/attach', 'pods/portforward'], verbs: ['get', 'create'] },
+        { apiGroups: [''], resources: ['serviceaccounts/token', 'nodes/proxy'], verbs: ['create'] },
+      ],
+    }))).toBe([
+      'test/Access: 6 invalid props',
+      "  - test/Access: 'rules[0].resources[0]' (\"pods\") must not be granted with the verb \"create\": a pod it creates may run any image as any service account of the namespace; create a Job or a Deployment through the spec instead",
+      "  - test/Access: 'rules[0].resources[1]' (\"pods/exec\") must not be pods/exec: it runs commands in any pod of the namespace, with that pod's service account and secrets; remove it; no service is granted it (operators use their own access)",
+      "  - test/Access: 'rules[0].resources[2]' (\"pods/attach\") must not be pods/attach: it attaches to the processes of any pod of the namespace; remove it; no service is granted it (operators use their own access)",
+      "  - test/Access: 'rules[0].resources[3]' (\"pods/portforward\") must not be pods/portforward: it reaches any pod's ports past the NetworkPolicies and the mesh; remove it; no service is granted it (operators use their own access)",
+      "  - test/Access: 'rules[1].resources[0]' (\"serviceaccounts/token\") must not be serviceaccounts/token: it mints tokens of any service account of the namespace; remove it; no service is granted it (operators use their own access)",
+      "  - test/Access: 'rules[1].resources[1]' (\"nodes/proxy\") must not be nodes/proxy: it reaches the kubelet API, which runs commands in every pod of the node; remove it; no service is granted it (operators use their own access)",
+    ].join('\n'));
+  });
+
   test('fails when a rule touches secrets without allowSecretAccess', () => {
     expect(errorOf(() => synth({
       rules: [{ apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['get'] }],

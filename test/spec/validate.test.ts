@@ -140,15 +140,15 @@ describe('validatePlatform |', () => {
   test('validateSpec checks the spec alone', () => {
     const spec: any = clone(platformSpec);
     spec.services[0].autoscaling.maxReplicas = 0;
-    expect(errorOf(() => validateSpec(spec))).toBe("invalid platform input (1 problem); nothing was written\n  - spec: 'services[0].autoscaling.maxReplicas' (0) must be an integer of at least 1");
+    expect(errorOf(() => validateSpec(spec))).toBe("invalid platform input (1 problem); nothing was written\n  - spec: 'services[0].autoscaling.maxReplicas' (0) must be an integer from 1 to 500 (500 is the platform's limit of replicas per service and colour)");
   });
 
   test('fails when the spec holds a secret value instead of a Vault reference', () => {
     const spec: any = clone(platformSpec);
     spec.services[1].env = { DATABASE_PASSWORD: 'hunter2', LOG_LEVEL: 'info', SMTP_URL: 'smtp://mailer:s3cret@smtp.example.com' };
     expect(problemsOf(spec)).toEqual([
-      "spec: 'services[1].env.DATABASE_PASSWORD' (\"hunter2\") must not hold a secret (its name looks like a secret's); declare it under 'secrets' so that it comes from Vault",
-      "spec: 'services[1].env.SMTP_URL' (\"smtp://mailer:s3cret@smtp.example.com\") must not hold a secret (its value looks like a URL with a password); declare it under 'secrets' so that it comes from Vault",
+      "spec: 'services[1].env.DATABASE_PASSWORD' (\"hunter2\") must not hold a secret (its name has the credential word \"PASSWORD\"); declare it under 'services[1].secrets' so that it comes from Vault ('as: env' passes it as environment variables)",
+      "spec: 'services[1].env.SMTP_URL' (\"smtp://mailer:s3cret@smtp.example.com\") must not hold a secret (its value looks like a URL with a password); declare it under 'services[1].secrets' so that it comes from Vault ('as: env' passes it as environment variables)",
     ]);
   });
 
