@@ -5,9 +5,10 @@ import { parseArgs } from 'node:util';
 import * as yaml from 'js-yaml';
 import { AlpError, describeValue } from '../core';
 import { diffObjects, diffTrees, FieldChange, formatTreeDiff, readTree, treesDiffer } from '../output';
-import { readDataFile } from '../spec';
+import { readReleaseFile } from '../spec';
 import { PlatformAppDefinition } from './platform-app';
 import { Progress } from './progress';
+import { inTransaction } from './repository';
 import { synthesize } from './synth';
 
 /** Usage of `alp diff`, for the CLI's help text. */
@@ -16,7 +17,7 @@ export const DIFF_USAGE = `  diff    compare the output directory with a fresh s
           --base <rev>       compare with the output directory as committed at this git revision
                              (default: as it is in the working tree)
           --spec, --release  the inputs of the fresh synthesis, as for synth
-          --outdir <dir>     the output directory (default: $CDK8S_OUTDIR or dist)
+          --outdir <dir>     the output directory (default: dist)
 `;
 
 /** Exit codes of `alp diff`, as diff(1)'s. */
@@ -37,7 +38,12 @@ export function diffCommand(args: string[], definition: PlatformAppDefinition, p
     options: { base: { type: 'string' }, spec: { type: 'string' }, release: { type: 'string' }, outdir: { type: 'string' } },
     strict: true,
   });
-  const outdir = values.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist';
+  const outdir = values.outdir ?? 'dist';
+  // Under the repository's lock, so that it never compares with a half-written output.
+  return inTransaction('alp diff', { outdir }, () => diffWith(definition, values, outdir, progress));
+}
+
+function diffWith(definition: PlatformAppDefinition, values: { base?: string; spec?: string; release?: string }, outdir: string, progress: Progress): number {
   const releaseFile = values.release ?? 'release.yaml';
   const shown = `${outdir.replace(/\/+$/, '')}/`;
 
@@ -140,7 +146,7 @@ function activeColorChanges(revision: GitRevision, releaseFile: string): { file:
   const activeColors = (release: any) => Object.fromEntries(
     Object.entries(typeof release?.regions === 'object' && release.regions !== null ? release.regions : {}).map(([region, r]: [string, any]) => [region, { activeColor: r?.activeColor }]),
   );
-  const changes = diffObjects({ regions: activeColors(before) }, { regions: activeColors(readDataFile(releaseFile)) });
+  const changes = diffObjects({ regions: activeColors(before) }, { regions: activeColors(readReleaseFile(releaseFile)) });
   return changes.map((change) => ({ file: releaseFile, change }));
 }
 

@@ -2,6 +2,22 @@ import { relative } from 'node:path';
 import { AlpError } from '../core';
 
 /**
+ * A wrong command line (unknown command or option, a missing or malformed option value): the
+ * CLI exits 2 for it, 1 for every other failure.
+ */
+export class UsageError extends AlpError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** The exit code for a failure: 2 for a wrong command line, 1 otherwise. */
+export function exitCodeOf(error: unknown): number {
+  return error instanceof UsageError || isUsageError(error) ? 2 : 1;
+}
+
+/**
  * What the CLI says about each operating-system error a command can meet: what happened and
  * what to do. Every command stops before its commit or rolls its transaction back, so the
  * message can promise that nothing was changed.
@@ -45,7 +61,7 @@ function failureLines(error: unknown, command: string): string[] {
   const e = error as NodeJS.ErrnoException & { dest?: string };
   const known = typeof e?.code === 'string' ? OS_ERRORS[e.code] : undefined;
   if (known !== undefined) {
-    const path = e.path !== undefined ? `${shown(e.path)}${e.dest !== undefined ? ` -> ${shown(e.dest)}` : ''}: ` : '';
+    const path = e.path !== undefined ? `${shownPath(e.path)}${e.dest !== undefined ? ` -> ${shownPath(e.dest)}` : ''}: ` : '';
     return [oneLine(`${path}${known.what} (${e.code} in ${e.syscall ?? 'a file operation'}); ${known.fix}. alp ${command} changed no file`)];
   }
   if (isUsageError(error)) {
@@ -61,7 +77,8 @@ export function isUsageError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && String((error as any).code).startsWith('ERR_PARSE_ARGS');
 }
 
-function shown(path: string): string {
+/** A path as messages show it: relative to the working folder when inside it, else absolute. */
+export function shownPath(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel === '' || rel.startsWith('..') ? path : rel;
 }

@@ -1,7 +1,8 @@
 import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AlpError } from '../core';
+import { shownPath } from './failure';
 
 /** The lock file's name, in the folder that holds the release state (the repository). */
 export const LOCK_FILE = '.alp.lock';
@@ -47,7 +48,7 @@ export function acquireRepositoryLock(folder: string, command: string, waitMs = 
       continue;
     }
     if (Date.now() >= deadline) {
-      const shown = relative(process.cwd(), file) || file;
+      const shown = shownPath(file);
       const who = holder === undefined ? 'another process' : `'${holder.command}' (pid ${holder.pid} on ${holder.host}, since ${holder.since})`;
       throw new AlpError(`${shown}: the repository is locked by ${who}; waited ${waitMs / 1000} s. Run the command again when it has finished; if that process no longer exists, delete ${shown}`);
     }
@@ -70,9 +71,14 @@ function tryCreate(file: string, holder: LockHolder): boolean {
   }
   try {
     writeSync(fd, JSON.stringify(holder));
-  } finally {
+  } catch (e: any) {
+    // A lock without a holder would make every other command wait: take it back (full disk).
     closeSync(fd);
+    unlinkSync(file);
+    if (e.path === undefined) e.path = file;
+    throw e;
   }
+  closeSync(fd);
   return true;
 }
 

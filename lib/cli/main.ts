@@ -1,9 +1,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AlpError } from '../core';
 import { DIFF_EXIT, DIFF_USAGE, diffCommand } from './diff-command';
-import { formatFailure } from './failure';
+import { exitCodeOf, formatFailure, UsageError } from './failure';
 import { PlatformAppDefinition } from './platform-app';
 import { Progress, progressReporter } from './progress';
 import { stageCommand, switchTrafficCommand } from './release-commands';
@@ -53,15 +52,19 @@ export function run(argv: string[], definition: PlatformAppDefinition): number {
       case 'help':
       case '--help':
         process.stdout.write(USAGE);
-        return command === undefined ? 1 : 0;
+        return command === undefined ? 2 : 0;
       default:
-        throw new AlpError(`unknown command '${command}'; run 'alp help' for the list`);
+        throw new UsageError(`unknown command '${command}'; run 'alp help' for the list`);
     }
   } catch (error) {
     progress.done();
     process.stderr.write(formatFailure(error, command));
     if (process.env.ALP_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-    return command === 'diff' ? DIFF_EXIT.trouble : 1;
+    // Under `cdk8s synth` (which sets CDK8S_OUTDIR), a non-zero exit makes the cdk8s CLI print a
+    // stack trace of its own; exiting 0 without creating its output folder makes it print one
+    // line ("synthesis failed") and exit 1 itself.
+    if (command === 'synth' && process.env.CDK8S_OUTDIR !== undefined) return 0;
+    return command === 'diff' ? DIFF_EXIT.trouble : exitCodeOf(error);
   } finally {
     progress.done();
   }

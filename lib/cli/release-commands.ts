@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { AlpError, Color, COLORS, otherColor } from '../core';
 import { changedPaths, readTree, writeTree } from '../output';
-import { formatRelease, readDataFile } from '../spec';
+import { formatRelease, readReleaseFile } from '../spec';
 import { PlatformAppDefinition } from './platform-app';
+import { UsageError } from './failure';
 import { Progress } from './progress';
 import { inTransaction } from './repository';
 import { synthesize } from './synth';
@@ -22,7 +23,7 @@ export function stageCommand(args: string[], definition: PlatformAppDefinition, 
   const { values } = parseArgs({ args, options: { ...COMMON_OPTIONS, color: { type: 'string' }, image: { type: 'string', multiple: true } }, strict: true });
   const color = parseColor(values.color, 'stage');
   const images = (values.image ?? []).map(parseImageAssignment);
-  if (images.length === 0) throw new AlpError("alp stage: '--image' (missing) must be given at least once, as <service>=<image reference>");
+  if (images.length === 0) throw new UsageError("alp stage: '--image' (missing) must be given at least once, as <service>=<image reference>");
   const paths = { outdir: values.outdir ?? 'dist', writesRelease: values.release ?? 'release.yaml' };
   return inTransaction('alp stage', paths, () => {
     const { releaseFile, release } = readRelease(values.release);
@@ -52,7 +53,7 @@ export function switchTrafficCommand(args: string[], definition: PlatformAppDefi
     const { releaseFile, release } = readRelease(values.release);
     const regions = Object.keys(release.regions ?? {});
     if (values.region !== undefined && !regions.includes(values.region)) {
-      throw new AlpError(`alp switch-traffic: '--region' (${JSON.stringify(values.region)}) must be one of ${regions.join(', ')}`);
+      throw new UsageError(`alp switch-traffic: '--region' (${JSON.stringify(values.region)}) must be one of ${regions.join(', ')}`);
     }
     const targets = values.region === undefined ? regions : [values.region];
     const moving = targets.filter((region) => release.regions[region].activeColor !== color);
@@ -96,7 +97,7 @@ function apply(definition: PlatformAppDefinition, options: ApplyOptions, summary
 
 function readRelease(file: string | undefined): { releaseFile: string; release: any } {
   const releaseFile = file ?? 'release.yaml';
-  const release: any = readDataFile(releaseFile);
+  const release: any = readReleaseFile(releaseFile);
   if (typeof release !== 'object' || release === null || typeof release.colors !== 'object' || typeof release.regions !== 'object') {
     throw new AlpError(`${releaseFile}: must hold 'regions' and 'colors'; see README.md`);
   }
@@ -105,7 +106,7 @@ function readRelease(file: string | undefined): { releaseFile: string; release: 
 
 function parseColor(value: string | undefined, command: string, option = 'color'): Color {
   if (!COLORS.includes(value as Color)) {
-    throw new AlpError(`alp ${command}: '--${option}' (${value === undefined ? 'missing' : JSON.stringify(value)}) must be one of ${COLORS.join(', ')}`);
+    throw new UsageError(`alp ${command}: '--${option}' (${value === undefined ? 'missing' : JSON.stringify(value)}) must be one of ${COLORS.join(', ')}`);
   }
   return value as Color;
 }
@@ -113,7 +114,7 @@ function parseColor(value: string | undefined, command: string, option = 'color'
 function parseImageAssignment(value: string): { service: string; reference: string } {
   const at = value.indexOf('=');
   if (at <= 0 || at === value.length - 1) {
-    throw new AlpError(`alp stage: '--image' (${JSON.stringify(value)}) must have the form <service>=<image reference>`);
+    throw new UsageError(`alp stage: '--image' (${JSON.stringify(value)}) must have the form <service>=<image reference>`);
   }
   return { service: value.slice(0, at), reference: value.slice(at + 1) };
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { AlpError } from '../core';
 import { renderApp, SynthesisOutput, writeTree } from '../output';
 import { DEFAULT_EXCEPTIONS_FILE, exceptableRuleIds, formatMarkdown, readExceptions, verificationError, verifyManifests } from '../policy';
-import { PlatformModel, readDataFile, validatePlatform } from '../spec';
+import { PlatformModel, readDataFile, readReleaseFile, validatePlatform } from '../spec';
 import { PlatformAppDefinition } from './platform-app';
 import { Progress } from './progress';
 import { inTransaction } from './repository';
@@ -36,7 +36,7 @@ export function synthesize(definition: PlatformAppDefinition, options: SynthOpti
   progress('reading inputs');
   const releaseFile = options.releaseFile ?? 'release.yaml';
   const specInput = options.specFile ? readDataFile(options.specFile) : definition.defaultSpec;
-  const model = validatePlatform(specInput, options.release ?? readDataFile(releaseFile), {
+  const model = validatePlatform(specInput, options.release ?? readReleaseFile(releaseFile), {
     spec: options.specFile ?? definition.defaultSpecSource,
     release: releaseFile,
   });

@@ -6,6 +6,7 @@ import { AlpError, describeValue } from '../core';
 import { DEFAULT_EXCEPTIONS_FILE, PolicyException, readExceptions } from '../policy/exceptions';
 import { formatJson, formatSarif, formatText, REPORT_FORMATS, ReportFormat } from '../policy/formats';
 import { exceptableRuleIds, ManifestFiles, parseDocuments, readManifests, verifyManifests } from '../policy/verify';
+import { UsageError } from './failure';
 import { Progress } from './progress';
 
 /** Usage of `alp verify`, for the CLI's help text. */
@@ -39,14 +40,14 @@ export function verifyCommand(args: string[], progress: Progress = () => {}, rea
     strict: true,
   });
   if (positionals.length > 1) {
-    throw new AlpError(`alp verify: takes one path, got ${positionals.length} (${positionals.join(', ')}); run 'alp help' for the options`);
+    throw new UsageError(`alp verify: takes one path, got ${positionals.length} (${positionals.join(', ')}); run 'alp help' for the options`);
   }
   const format = values.format ?? 'text';
   if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
-    throw new AlpError(`alp verify: '--format' (${describeValue(format)}) must be one of ${REPORT_FORMATS.join(', ')}`);
+    throw new UsageError(`alp verify: '--format' (${describeValue(format)}) must be one of ${REPORT_FORMATS.join(', ')}`);
   }
   if (values.exceptions !== undefined && values['no-exceptions']) {
-    throw new AlpError("alp verify: '--exceptions' and '--no-exceptions' exclude each other; give one");
+    throw new UsageError("alp verify: '--exceptions' and '--no-exceptions' exclude each other; give one");
   }
   const path = positionals[0] ?? DEFAULT_VERIFY_PATH;
 

@@ -98,13 +98,14 @@ export function writeTree(outdir: string, files: ReadonlyMap<string, string>, op
   };
   const txn = join(root, TRANSACTION_DIR);
   try {
-    mkdirSync(txn, { recursive: true });
+    mkdirSync(root, { recursive: true });
+    mkdirSync(txn); // not recursive: a recursive mkdir reports EROFS as ENOENT
     writeJournal(txn, journal);
     for (const path of write) writeFileMkdir(join(txn, 'new', path), files.get(path)!);
     for (const path of [...write, ...remove]) {
       if (before.has(path)) preserve(join(root, path), join(txn, 'old', path));
     }
-    for (const side of changedSides) writeFileSync(side.path + STAGED_SUFFIX, side.content);
+    for (const side of changedSides) writeFileMkdir(side.path + STAGED_SUFFIX, side.content);
   } catch (e) {
     afterFailure(() => discardStaging(root, journal));
     throw e;
@@ -222,7 +223,7 @@ function finish(root: string, removeEmptyRoot = false): void {
 
 function writeJournal(txn: string, journal: Journal): void {
   const staged = join(txn, `${JOURNAL}${STAGED_SUFFIX}`);
-  writeFileSync(staged, JSON.stringify(journal));
+  writeFileMkdir(staged, JSON.stringify(journal));
   renameSync(staged, join(txn, JOURNAL));
 }
 
@@ -249,7 +250,13 @@ function preserve(file: string, keep: string): void {
 
 function writeFileMkdir(file: string, content: string): void {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, content);
+  try {
+    writeFileSync(file, content);
+  } catch (e: any) {
+    // A failed write (ENOSPC) names no file; the error message should.
+    if (e.path === undefined) e.path = file;
+    throw e;
+  }
 }
 
 /** Removes `dir` and its parents up to (not including) `root` while they are empty. */

@@ -1,0 +1,227 @@
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readTree } from '../../lib/output';
+import { acquireRepositoryLock, LOCK_FILE } from '../../lib/cli/lock';
+import { REPO_ROOT } from '../helpers/manifests';
+
+// The `alp` command as users run it, in separate processes: killed at random moments, run
+// concurrently, and on a full, a read-only and a mounted file system.
+
+const ALP = join(REPO_ROOT, 'bin', 'alp.js');
+const NEW_GATEWAY = `registry.alp.example.com/alp/api-gateway:2.15.0@sha256:${'e'.repeat(64)}`;
+const NEW_CONTENT = `registry.alp.example.com/alp/content-service:1.10.0@sha256:${'c'.repeat(64)}`;
+
+interface Result { readonly status: number | null; readonly stdout: string; readonly stderr: string }
+
+function alp(args: string[], env: NodeJS.ProcessEnv = {}): Result {
+  const result = spawnSync(process.execPath, [ALP, ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function alpAsync(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<Result> } {
+  const child = spawn(process.execPath, [ALP, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => { stdout += chunk; });
+  child.stderr!.on('data', (chunk) => { stderr += chunk; });
+  const done = new Promise<Result>((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+  return { child, done };
+}
+
+/** A repository in a temporary folder: release.yaml and dist/ synthesized from it. */
+class Repo {
+  readonly dir = mkdtempSync(join(tmpdir(), 'alp-txn-repo-'));
+  readonly release = join(this.dir, 'release.yaml');
+  readonly outdir = join(this.dir, 'dist');
+  readonly args = ['--release', this.release, '--outdir', this.outdir];
+
+  constructor() {
+    cpSync(join(REPO_ROOT, 'release.yaml'), this.release);
+  }
+
+  /** Every name in the folder that is not release.yaml or a file of dist/: staging, journals, locks. */
+  leftovers(): string[] {
+    const names = readdirSync(this.dir).filter((name) => name !== 'release.yaml' && name !== 'dist');
+    if (existsSync(this.outdir)) names.push(...readdirSync(this.outdir).filter((name) => name.startsWith('.')).map((name) => `dist/${name}`));
+    return names;
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+describe('alp transactions |', () => {
+  // One synthesis of each state, shared by the tests: the live colour blue, then green.
+  let blue: { release: string; tree: Map<string, string> };
+  let green: { release: string; tree: Map<string, string> };
+  let switchMs: number;
+
+  beforeAll(() => {
+    const repo = new Repo();
+    expect(alp(['synth', ...repo.args]).status).toBe(0);
+    blue = { release: readFileSync(repo.release, 'utf8'), tree: readTree(repo.outdir) };
+    const started = Date.now();
+    expect(alp(['switch-traffic', '--to', 'green', ...repo.args]).status).toBe(0);
+    switchMs = Date.now() - started;
+    green = { release: readFileSync(repo.release, 'utf8'), tree: readTree(repo.outdir) };
+    expect(green.release).not.toBe(blue.release);
+    repo.remove();
+  });
+
+  function blueRepo(): Repo {
+    const repo = new Repo();
+    writeFileSync(repo.release, blue.release);
+    for (const [path, content] of blue.tree) {
+      const file = join(repo.outdir, path);
+      require('node:fs').mkdirSync(join(file, '..'), { recursive: true });
+      writeFileSync(file, content);
+    }
+    return repo;
+  }
+
+  test('switch-traffic killed (SIGKILL) at moments spread over its run: the next switch-traffic recovers and completes it', async () => {
+    const TRIALS = 8;
+    const interrupted: number[] = [];
+    for (let trial = 0; trial < TRIALS; trial += 1) {
+      // GIVEN blue live
+      const repo = blueRepo();
+      // WHEN switch-traffic is killed after a random moment, later trials closer to its end,
+      // where it writes
+      const delay = Math.round(switchMs * (0.4 + (0.7 * (trial + Math.random())) / TRIALS));
+      const { child, done } = alpAsync(['switch-traffic', '--to', 'green', ...repo.args]);
+      const timer = setTimeout(() => child.kill('SIGKILL'), delay);
+      const killed = await done;
+      clearTimeout(timer);
+      // THEN release.yaml and dist/ agree: both blue, or (killed after its commit) both green
+      const state = { release: readFileSync(repo.release, 'utf8'), tree: readTree(repo.outdir) };
+      const recoveredBy = alp(['switch-traffic', '--to', 'green', ...repo.args]);
+      if (/was interrupted/.test(recoveredBy.stderr)) interrupted.push(trial);
+      expect({ trial, status: recoveredBy.status }).toEqual({ trial, status: 0 });
+      expect({ trial, release: readFileSync(repo.release, 'utf8') }).toEqual({ trial, release: green.release });
+      expect(readTree(repo.outdir)).toEqual(green.tree);
+      expect({ trial, leftovers: repo.leftovers() }).toEqual({ trial, leftovers: [] });
+      if (killed.status === 0) expect(state).toEqual(green); // finished before the kill
+      repo.remove();
+    }
+    // eslint-disable-next-line no-console
+    console.log(`${interrupted.length} of ${TRIALS} kills landed while a transaction was pending (trials ${interrupted.join(', ')})`);
+  }, 120_000);
+
+  test('two stages and a synth at once: each waits for the lock, and every reported change is in release.yaml and dist/', async () => {
+    // GIVEN blue live
+    const repo = blueRepo();
+    // WHEN
+    const runs = [
+      alpAsync(['stage', '--color', 'green', '--image', `api-gateway=${NEW_GATEWAY}`, ...repo.args]),
+      alpAsync(['stage', '--color', 'green', '--image', `content-service=${NEW_CONTENT}`, ...repo.args]),
+      alpAsync(['synth', ...repo.args]),
+    ];
+    const results = await Promise.all(runs.map((r) => r.done));
+    // THEN
+    expect(results.map((r) => r.status)).toEqual([0, 0, 0]);
+    const release = readFileSync(repo.release, 'utf8');
+    expect(release).toContain(`api-gateway: ${NEW_GATEWAY}`);
+    expect(release).toContain(`content-service: ${NEW_CONTENT}`);
+    expect(alp(['synth', ...repo.args]).stdout).toMatch(/already holds these .*nothing written/);
+    expect(repo.leftovers()).toEqual([]);
+    repo.remove();
+  }, 60_000);
+
+  test('a command that cannot get the lock in time refuses, naming the holder; a dead holder\'s lock is taken over', () => {
+    // GIVEN this process holds the repository's lock
+    const repo = blueRepo();
+    const lock = acquireRepositoryLock(repo.dir, 'test holder');
+    const holder = JSON.parse(readFileSync(join(repo.dir, LOCK_FILE), 'utf8'));
+    try {
+      // WHEN
+      const refused = alp(['stage', '--color', 'green', '--image', `api-gateway=${NEW_GATEWAY}`, ...repo.args], { ALP_LOCK_WAIT_MS: '300' });
+      // THEN
+      expect(refused).toEqual({
+        status: 1,
+        stdout: '',
+        stderr: `error: ${join(repo.dir, LOCK_FILE)}: the repository is locked by 'test holder' (pid ${process.pid} on ${hostname()}, since ${holder.since}); waited 0.3 s. Run the command again when it has finished; if that process no longer exists, delete ${join(repo.dir, LOCK_FILE)}\n`,
+      });
+      expect(readFileSync(repo.release, 'utf8')).toBe(blue.release);
+    } finally {
+      lock.release();
+    }
+    expect(existsSync(join(repo.dir, LOCK_FILE))).toBe(false);
+
+    // GIVEN a lock left by a process that no longer exists
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(join(repo.dir, LOCK_FILE), JSON.stringify({ pid: Number(gone.stdout), host: hostname(), command: 'alp synth', since: '2026-01-01T00:00:00.000Z' }));
+    // WHEN / THEN
+    const staged = alp(['stage', '--color', 'green', '--image', `api-gateway=${NEW_GATEWAY}`, ...repo.args], { ALP_LOCK_WAIT_MS: '300' });
+    expect(staged.status).toBe(0);
+    expect(repo.leftovers()).toEqual([]);
+    repo.remove();
+  });
+
+  describe('on real file systems (tmpfs and mounts, in a user namespace) |', () => {
+    const canMount = spawnSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=1m tmpfs /mnt'], { encoding: 'utf8' }).status === 0;
+    if (!canMount) {
+      // eslint-disable-next-line no-console
+      console.log("skipped: the file-system tests need 'unshare -rm' and tmpfs mounts, which this machine does not allow");
+    }
+    const onMounts = canMount ? test : test.skip;
+
+    /**
+     * Runs `script` (sh) in a private mount namespace, with $ALP the command, $SRC a blue
+     * repository and $MNT an empty tmpfs of `size`; the script prints what the test checks.
+     */
+    function inNamespace(size: string, script: string): string {
+      const repo = blueRepo();
+      const mnt = join(repo.dir, 'mnt');
+      require('node:fs').mkdirSync(mnt);
+      const result = spawnSync('unshare', ['-rm', 'sh', '-c', `set -e; mount -t tmpfs -o size=${size} tmpfs "$MNT"; ${script}`], {
+        encoding: 'utf8',
+        cwd: REPO_ROOT,
+        env: { ...process.env, ALP: `${process.execPath} ${ALP}`, SRC: repo.dir, MNT: mnt },
+      });
+      repo.remove();
+      if (result.status !== 0) throw new Error(`namespace script failed (${result.status}): ${result.stderr}`);
+      return result.stdout;
+    }
+
+    const SNAPSHOT = 'snap() { (cd "$1" && find . -type f -o -type d | sort | while read f; do [ -f "$f" ] && md5sum "$f" || echo "dir $f"; done) | md5sum; }';
+
+    onMounts('a full disk: switch-traffic fails with one line, release.yaml and dist/ byte-identical, nothing left over', () => {
+      const out = inNamespace('64m', `${SNAPSHOT}
+        cp -r "$SRC/release.yaml" "$SRC/dist" "$MNT/"
+        # Full but for 16 KiB: room for the lock and the journal, not for the changed files.
+        dd if=/dev/zero of="$MNT/reserve" bs=16k count=1 2>/dev/null
+        dd if=/dev/zero of="$MNT/filler" bs=64k 2>/dev/null || true
+        rm "$MNT/reserve"
+        before=$(snap "$MNT")
+        set +e; $ALP switch-traffic --to green --release "$MNT/release.yaml" --outdir "$MNT/dist" >/dev/null 2>"$MNT/../stderr"; echo "status=$?"; set -e
+        echo "same=$([ "$before" = "$(snap "$MNT")" ] && echo yes || echo no)"
+        echo "leftovers=$(ls -A "$MNT" "$MNT/dist" | grep -c '^\\.' || true)"
+        cat "$MNT/../stderr"`);
+      expect(out).toMatch(/^status=1\nsame=yes\nleftovers=0\nerror: .*\/mnt\/dist\/\.alp-txn\/\S+: no space left on the device \(ENOSPC in write\); free some space and run the command again\. alp switch-traffic changed no file\n$/);
+    });
+
+    onMounts('a read-only dist/ (a read-only bind mount): synth fails with one line and changes nothing', () => {
+      const out = inNamespace('64m', `${SNAPSHOT}
+        cp -r "$SRC/release.yaml" "$SRC/dist" "$MNT/"
+        sed -i 's/activeColor: blue/activeColor: green/' "$MNT/release.yaml"
+        mount --bind "$MNT/dist" "$MNT/dist"; mount -o remount,ro,bind "$MNT/dist"
+        before=$(snap "$MNT")
+        set +e; $ALP synth --release "$MNT/release.yaml" --outdir "$MNT/dist" 2>&1 >/dev/null; echo "status=$?"; set -e
+        echo "same=$([ "$before" = "$(snap "$MNT")" ] && echo yes || echo no)"
+        echo "leftovers=$(ls -A "$MNT" "$MNT/dist" | grep -c '^\\.' || true)"`);
+      expect(out).toMatch(/^error: \S+\/mnt\/dist\/\.alp-txn: is on a read-only file system \(EROFS in mkdir\); remount it read-write or choose another --outdir\. alp synth changed no file\nstatus=1\nsame=yes\nleftovers=0\n$/);
+    });
+
+    onMounts('dist/ as a mount point (renaming it would be EBUSY): a switch writes into it and keeps the mount', () => {
+      const out = inNamespace('64m', `
+        cp -r "$SRC/dist/." "$MNT/"
+        $ALP switch-traffic --to green --release "$MNT/../release.yaml" --outdir "$MNT" >/dev/null
+        echo "mounted=$(grep -c " $MNT " /proc/self/mounts)"
+        grep -c 'activeColor: green' "$MNT/../release.yaml"`);
+      expect(out).toBe('mounted=1\n2\n');
+    });
+  });
+});
