@@ -1,5 +1,8 @@
 import { relative } from 'node:path';
-import { AlpError } from '../core';
+import { AlpError, escapeControlCharacters } from '../core';
+
+/** Escapes control characters (newlines, escape sequences) so that a message stays one line. */
+const oneLine = escapeControlCharacters;
 
 /**
  * A wrong command line (unknown command or option, a missing or malformed option value): the
@@ -81,11 +84,4 @@ export function isUsageError(error: unknown): boolean {
 export function shownPath(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel === '' || rel.startsWith('..') ? path : rel;
-}
-
-const ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-
-/** Escapes control characters (newlines, escape sequences) so that a message stays one line. */
-export function oneLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

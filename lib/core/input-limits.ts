@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import * as yaml from 'js-yaml';
-import { AlpError } from './errors';
+import { AlpError, escapeControlCharacters } from './errors';
 
 /**
  * Bounds on what a user's input file may make the tools do. A small file can describe a huge
@@ -70,7 +70,7 @@ export function checkParsedSize(value: unknown, source: string, limits: Omit<Inp
       return;
     }
     for (const key of Object.keys(node)) {
-      const child = path === '' ? key : `${path}.${key}`;
+      const child = escapeControlCharacters(path === '' ? key : `${path}.${key}`);
       if (key === '__proto__') {
         throw new AlpError(`${source}: '${child}' is not an allowed key (JavaScript's prototype property); remove it`);
       }

@@ -53,13 +53,13 @@ describe('alp synth |', () => {
     writeFileSync(releaseFile, 'regions:\n  primary: [\n');
     const result = alp(['synth', '--release', releaseFile, '--outdir', outdir]);
     expect(result.status).toBe(1);
-    expect(result.stderr).toBe(`error: ${releaseFile}: is not valid YAML: unexpected end of the stream within a flow collection (line 3, column 1)\n`);
+    expect(result.stderr).toBe(`error: ${releaseFile}:3:1: is not valid YAML: unexpected end of the stream within a flow collection; fix the syntax at that position\n`);
     expect(readFileSync(join(outdir, 'manifests', 'previous.yaml'), 'utf8')).toBe('previous output\n');
   });
 
   test('fails on an unknown option or command without a stack trace', () => {
-    expect(alp(['synth', '--out', outdir])).toEqual({ status: 1, stdout: '', stderr: "error: alp synth: Unknown option '--out'; run 'alp help' for the options\n" });
-    expect(alp(['deploy'])).toEqual({ status: 1, stdout: '', stderr: "error: unknown command 'deploy'; run 'alp help' for the list\n" });
+    expect(alp(['synth', '--out', outdir])).toEqual({ status: 2, stdout: '', stderr: "error: alp synth: Unknown option '--out'; run 'alp help' for the options\n" });
+    expect(alp(['deploy'])).toEqual({ status: 2, stdout: '', stderr: "error: unknown command 'deploy'; run 'alp help' for the list\n" });
   });
 
   test('writes the platform and replaces the previous output', () => {
