@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, FSWatcher, mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTree } from '../../lib/output';
@@ -82,19 +82,27 @@ describe('alp transactions |', () => {
     return repo;
   }
 
-  test('switch-traffic killed (SIGKILL) at moments spread over its run: the next switch-traffic recovers and completes it', async () => {
-    const TRIALS = 8;
+  test('switch-traffic killed (SIGKILL) at random moments, half of them while it writes: the next switch-traffic recovers and completes it', async () => {
+    const TRIALS = 10;
     const interrupted: number[] = [];
     for (let trial = 0; trial < TRIALS; trial += 1) {
       // GIVEN blue live
       const repo = blueRepo();
-      // WHEN switch-traffic is killed after a random moment, later trials closer to its end,
-      // where it writes
-      const delay = Math.round(switchMs * (0.4 + (0.7 * (trial + Math.random())) / TRIALS));
+      // WHEN switch-traffic is killed: in even trials after a random moment of its run, in odd
+      // ones a few random milliseconds after its transaction folder appears (while it writes)
       const { child, done } = alpAsync(['switch-traffic', '--to', 'green', ...repo.args]);
-      const timer = setTimeout(() => child.kill('SIGKILL'), delay);
+      let timer: NodeJS.Timeout | undefined;
+      let watcher: FSWatcher | undefined;
+      if (trial % 2 === 0) {
+        timer = setTimeout(() => child.kill('SIGKILL'), Math.round(switchMs * Math.random() * 1.1));
+      } else {
+        watcher = watch(repo.outdir, (_event, name) => {
+          if (name === '.alp-txn' && timer === undefined) timer = setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 4));
+        });
+      }
       const killed = await done;
       clearTimeout(timer);
+      watcher?.close();
       // THEN release.yaml and dist/ agree: both blue, or (killed after its commit) both green
       const state = { release: readFileSync(repo.release, 'utf8'), tree: readTree(repo.outdir) };
       const recoveredBy = alp(['switch-traffic', '--to', 'green', ...repo.args]);
