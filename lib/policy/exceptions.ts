@@ -28,8 +28,12 @@ export interface PolicyException {
 /** What became of an exception in one verification. */
 export interface ExceptionStatus {
   readonly exception: PolicyException;
-  /** `applied`: it suppressed findings; `expired`: past its date (it suppressed nothing); `unused`: no finding matched it. */
-  readonly status: 'applied' | 'expired' | 'unused';
+  /**
+   * `applied`: it suppressed findings; `expired`: past its date (it suppressed nothing); `unused`:
+   * no finding matched it; `unjudged`: the input is partial (see `ApplyExceptionsOptions`) and
+   * cannot tell, since the object is not in it or the exception's rule was skipped.
+   */
+  readonly status: 'applied' | 'expired' | 'unused' | 'unjudged';
   /** How many findings it matched. */
   readonly matched: number;
 }
@@ -154,6 +158,25 @@ export function readExceptions(file: string, ruleIds: readonly string[]): Policy
   return parseExceptions(input ?? { exceptions: [] }, file, ruleIds);
 }
 
+/** How exceptions are applied. */
+export interface ApplyExceptionsOptions {
+  /**
+   * The input is a part of the output the exceptions were written for, or another project's
+   * manifests: one Application's folder, a chart's rendering on standard input, a file elsewhere.
+   * Exceptions whose object is not in the input, or whose rule could not judge the input (see
+   * `skippedRules`), are then `unjudged`: neither unused nor expired errors, since the input cannot
+   * tell. The other exceptions are judged as usual.
+   * @default false - the input is the whole output (synth, `alp verify` of dist/manifests): every exception must match
+   */
+  readonly partialInput?: boolean;
+  /**
+   * The rules that skipped a check in this verification (e.g. completeness without monitoring
+   * objects in the input). Only read with `partialInput`.
+   * @default - none
+   */
+  readonly skippedRules?: ReadonlySet<string>;
+}
+
 /** The outcome of applying exceptions to findings. */
 export interface AppliedExceptions {
   /** The findings no exception suppressed, plus one per expired or unused exception. */
@@ -172,8 +195,12 @@ export interface AppliedExceptions {
  * @param today the date to check expiry against, YYYY-MM-DD
  * @param source the exceptions file's name, for findings about exceptions
  * @param objects the labels of the objects verified, to tell a missing object from a compliant one
+ * @param options whether the input is partial (see `ApplyExceptionsOptions`)
  */
-export function applyExceptions(findings: readonly Finding[], exceptions: readonly PolicyException[], today: string, source: string, objects: ReadonlySet<string>): AppliedExceptions {
+export function applyExceptions(
+  findings: readonly Finding[], exceptions: readonly PolicyException[], today: string, source: string, objects: ReadonlySet<string>,
+  options: ApplyExceptionsOptions = {},
+): AppliedExceptions {
   const byKey = new Map<string, number>();
   exceptions.forEach((e, i) => byKey.set(`${e.rule}\n${e.object}`, i));
   const matched = exceptions.map(() => 0);
@@ -192,7 +219,8 @@ export function applyExceptions(findings: readonly Finding[], exceptions: readon
   }
   const statuses: ExceptionStatus[] = exceptions.map((exception, i) => ({
     exception,
-    status: exception.expires < today ? 'expired' : matched[i] > 0 ? 'applied' : 'unused',
+    status: options.partialInput && matched[i] === 0 && (!objects.has(exception.object) || options.skippedRules?.has(exception.rule)) ? 'unjudged'
+      : exception.expires < today ? 'expired' : matched[i] > 0 ? 'applied' : 'unused',
     matched: matched[i],
   }));
   statuses.forEach(({ exception, status }, i) => {

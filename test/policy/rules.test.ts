@@ -1,4 +1,4 @@
-import { POLICY_RULES } from '../../lib/policy/rules';
+import { EXPOSURE_RULES, MESH_RULES, NAMESPACE_RULES, POLICY_RULES } from '../../lib/policy/rules';
 import { POD_SECURITY_RULES } from '../../lib/policy/rules/pod-security';
 import { verifyManifests } from '../../lib/policy/verify';
 import { apiPod, compliantShop, messagesOf, object, TODAY, verify } from './corpus/fixtures';
@@ -84,8 +84,19 @@ const CASES: Record<string, Case> = {
   },
   'WORKLOAD-IMAGE-DIGEST': {
     breaks: (m) => { apiPod(m).container.image = 'registry.example.com/shop/api:1.4.2'; },
-    expected: [`${A}: '${C}.image' ("registry.example.com/shop/api:1.4.2") should be pinned by a digest (@sha256:…); tags are mutable`],
+    expected: [`${A}: '${C}.image' ("registry.example.com/shop/api:1.4.2") must be pinned by a digest (@sha256:…); tags are mutable; append the image's digest`],
     passes: (m) => { apiPod(m).container.image = `registry.example.com/shop/api@sha256:${'a'.repeat(64)}`; },
+  },
+  'WORKLOAD-READONLY-ROOT-FILESYSTEM': {
+    breaks: (m) => { delete apiPod(m).container.securityContext.readOnlyRootFilesystem; },
+    expected: [`${A}: '${C}.securityContext.readOnlyRootFilesystem' (missing) must be true; mount an emptyDir where the container writes (e.g. /tmp)`],
+    // Windows has no read-only root filesystem (the API server refuses the field for Windows pods).
+    passes: (m) => { apiPod(m).pod.os = { name: 'windows' }; delete apiPod(m).container.securityContext.readOnlyRootFilesystem; },
+  },
+  'WORKLOAD-NO-SHARED-PROCESS-NAMESPACE': {
+    breaks: (m) => { apiPod(m).pod.shareProcessNamespace = true; },
+    expected: [`${A}: 'spec.template.spec.shareProcessNamespace' (true) must be false or unset; every container would see the others' processes, environment and files through /proc`],
+    passes: (m) => { apiPod(m).pod.shareProcessNamespace = false; },
   },
   'WORKLOAD-REPLICAS': {
     breaks: (m) => { hpa(m).spec.minReplicas = 1; },
@@ -122,6 +133,27 @@ const CASES: Record<string, Case> = {
     breaks: (m) => { role(m).rules[0].verbs = ['get', 'bind']; },
     expected: ["Role/shop/api: 'rules[0].verbs[1]' (\"bind\") must not be escalate, bind or impersonate; it lets the holder grant itself permissions beyond this role"],
     passes: (m) => { role(m).rules[0].verbs = ['get', 'list', 'watch']; },
+  },
+  'RBAC-NO-POD-EXEC': {
+    // Kubernetes 1.28 authorizes exec over WebSocket with 'get': the role's get, watch opens a shell.
+    breaks: (m) => { role(m).rules[0].resources = ['configmaps', 'pods/exec']; },
+    expected: ["Role/shop/api: 'rules[0].resources[1]' (\"pods/exec\") must not be granted with get: it lets the holder run commands in, attach to or connect to the pods of the namespace, with their tokens and secrets; use a break-glass role outside the manifests for debugging"],
+    passes: (m) => { role(m).rules[0].resources = ['configmaps', 'pods/log']; },
+  },
+  'RBAC-NO-WORKLOAD-CREATE': {
+    breaks: (m) => { role(m).rules.push({ apiGroups: ['apps'], resources: ['deployments'], verbs: ['create'] }); },
+    expected: ["Role/shop/api: 'rules[1].resources[0]' (\"deployments\") must not be granted with create: it lets the holder run any image as any ServiceAccount of the namespace, with its Secrets mounted; deploy workloads through Argo CD instead"],
+    passes: (m) => { role(m).rules.push({ apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['update', 'patch'] }); },
+  },
+  'RBAC-NO-TOKEN-CREATE': {
+    breaks: (m) => { role(m).rules.push({ apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] }); },
+    expected: ["Role/shop/api: 'rules[1].resources[0]' (\"serviceaccounts/token\") must not be granted with create: it lets the holder act as any ServiceAccount of the namespace; workloads get their own token projected by the kubelet"],
+    passes: (m) => { role(m).rules.push({ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get'] }); },
+  },
+  'RBAC-NO-NODE-PROXY': {
+    breaks: (m) => { role(m).rules.push({ apiGroups: [''], resources: ['nodes/proxy'], verbs: ['get'] }); },
+    expected: ["Role/shop/api: 'rules[1].resources[0]' (\"nodes/proxy\") must not be granted with get: it lets the holder use the kubelet API of every node, which runs commands in any pod; read node metrics through the metrics API instead"],
+    passes: (m) => { role(m).rules.push({ apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] }); },
   },
   'RBAC-NO-CLUSTER-ADMIN': {
     breaks: (m) => { object(m, 'RoleBinding', 'api').roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }; },
@@ -170,6 +202,12 @@ const CASES: Record<string, Case> = {
     breaks: (m) => { apiPod(m).container.env.push({ name: 'STRIPE_KEY', value: 'sk_live_0123456789abcdef' }); },
     expected: [`${A}: '${C}.env[1].value' (24 characters, not shown) must not hold a secret (its value looks like a Stripe key: STRIPE_KEY); use 'valueFrom.secretKeyRef' to a Secret from an ExternalSecret`],
     passes: (m) => { apiPod(m).container.env.push({ name: 'API_TOKEN', valueFrom: { secretKeyRef: { name: 'api', key: 'token' } } }); },
+  },
+  'SECRET-NO-CONFIGMAP-CREDENTIAL': {
+    breaks: (m) => { object(m, 'ConfigMap', 'grafana-dashboard-api').data.ADMIN_PASSWORD = 'admin'; },
+    expected: ["ConfigMap/shop/grafana-dashboard-api: 'data.ADMIN_PASSWORD' (5 characters, not shown) must not hold a secret (its name looks like a secret's: ADMIN_PASSWORD); store it in Vault and mount it from a Secret delivered by an ExternalSecret"],
+    // Where a credential is, or whether authentication is on, is not a secret.
+    passes: (m) => { Object.assign(object(m, 'ConfigMap', 'grafana-dashboard-api').data, { AUTH_URL: 'https://sso.example.com/auth', AUTH_ENABLED: 'true' }); },
   },
   'GITOPS-NO-HASH-NAMES': {
     breaks: (m) => { object(m, 'ConfigMap', 'grafana-dashboard-api').metadata.name = 'grafana-dashboard-api-9f86d081'; },
@@ -226,7 +264,9 @@ const CASES: Record<string, Case> = {
   },
 };
 
-const RULES = POLICY_RULES.filter((r) => !POD_SECURITY_RULES.includes(r));
+/** The rules this file covers: rules-pod-security.test.ts and rules-exposure.test.ts cover the others. */
+const ELSEWHERE = [...POD_SECURITY_RULES, ...EXPOSURE_RULES, ...MESH_RULES, ...NAMESPACE_RULES];
+const RULES = POLICY_RULES.filter((r) => !ELSEWHERE.includes(r));
 
 describe('policy rules |', () => {
   test('every rule has an id, a severity, a title, a one-line rationale, a source and a fix', () => {
@@ -304,7 +344,82 @@ describe('rules across objects |', () => {
 
   test('BLUEGREEN-PARITY is skipped, with the reason, when one colour is missing', () => {
     const blue = colored(compliantShop(), 'blue', `registry.example.com/shop/api:1.4.2@sha256:${'b'.repeat(64)}`);
-    expect(verify(blue).skipped).toEqual([{ ruleId: 'BLUEGREEN-PARITY', reason: 'only blue objects are in the manifests; parity needs both colours' }]);
+    expect(verify(blue).skipped).toEqual([
+      { ruleId: 'NET-DEFAULT-DENY', reason: 'the Namespace objects of shop-blue are not in the manifests: their default deny is judged with them' },
+      { ruleId: 'BLUEGREEN-PARITY', reason: 'only blue objects are in the manifests; parity needs both colours' },
+    ]);
+  });
+
+  describe('cross-object rules judge only what is in the input, so that a part gets the verdict of the whole |', () => {
+    /** The findings of `ruleIds` and their skipped checks. */
+    const judged = (manifests: any[], ruleIds: string[]) => {
+      const report = verify(manifests);
+      return {
+        findings: report.findings.filter((f) => ruleIds.includes(f.ruleId)).map((f) => f.message),
+        skipped: report.skipped.filter((k) => ruleIds.includes(k.ruleId)),
+      };
+    };
+
+    test('NET-DEFAULT-DENY and NET-POD-SELECTED: the Deployment alone is judged with its namespace, not found wanting', () => {
+      // GIVEN the api Deployment without its Namespace and NetworkPolicies (one file of a folder)
+      const alone = [apiPod(compliantShop()).deployment];
+      // THEN neither rule fails it; both say why they could not judge it
+      expect(judged(alone, ['NET-DEFAULT-DENY', 'NET-POD-SELECTED'])).toEqual({
+        findings: [],
+        skipped: [
+          { ruleId: 'NET-DEFAULT-DENY', reason: 'the Namespace objects of shop are not in the manifests: their default deny is judged with them' },
+          { ruleId: 'NET-POD-SELECTED', reason: 'neither a NetworkPolicy nor the Namespace object of shop is in the manifests: their pods are judged with their namespace\'s policies' },
+        ],
+      });
+      // AND with its Namespace (but no policy) both judge, and fail, it
+      const withNamespace = [object(compliantShop(), 'Namespace', 'shop'), ...alone];
+      expect(judged(withNamespace, ['NET-DEFAULT-DENY', 'NET-POD-SELECTED']).findings).toEqual([
+        "Namespace/shop: has no default-deny NetworkPolicy for Ingress and Egress; add one with 'podSelector: {}', 'policyTypes: [Ingress, Egress]' and no rules",
+        `${A}: is selected by no NetworkPolicy with a podSelector of its own that allows traffic (namespace-wide policies do not count); add one for its connections`,
+      ]);
+    });
+
+    test('RBAC-TOKEN-AUTOMOUNT: a pod whose ServiceAccount is elsewhere is judged with it', () => {
+      // GIVEN a pod that leaves token mounting to its ServiceAccount, which is not in the input
+      const m = compliantShop();
+      delete apiPod(m).pod.automountServiceAccountToken;
+      remove(m, 'ServiceAccount', 'api');
+      remove(m, 'RoleBinding', 'api');
+      // THEN
+      expect(judged(m, ['RBAC-TOKEN-AUTOMOUNT'])).toEqual({
+        findings: [],
+        skipped: [{ ruleId: 'RBAC-TOKEN-AUTOMOUNT', reason: 'the ServiceAccounts of Deployment/shop/api are not in the manifests, which do not turn token mounting off in the pod: judged with their ServiceAccounts' }],
+      });
+    });
+
+    test('NET-NO-ALLOW-ALL: internet ingress to a Gateway that is not in the input is judged with the Gateway', () => {
+      // GIVEN the Gateway's pods' policy without the Gateway (the Gateway in another folder)
+      const m = compliantShop();
+      publicGateway(m, 8443);
+      remove(m, 'Gateway', 'public');
+      // THEN
+      expect(judged(m, ['NET-NO-ALLOW-ALL'])).toEqual({
+        findings: [],
+        skipped: [{ ruleId: 'NET-NO-ALLOW-ALL', reason: 'the Gateways shop/public are not in the manifests: internet ingress to their pods is judged with their listener ports' }],
+      });
+    });
+
+    test("BLUEGREEN-PARITY: a missing counterpart is reported only where the other colour's objects are", () => {
+      // GIVEN blue in shop-blue, and green objects only in another namespace (another folder's)
+      const blue = colored(compliantShop(), 'blue', `registry.example.com/shop/api:1.4.2@sha256:${'b'.repeat(64)}`);
+      const green = colored(compliantShop(), 'green', `registry.example.com/shop/api:1.5.0@sha256:${'c'.repeat(64)}`)
+        .filter((o) => o.kind === 'ConfigMap').map((o) => ({ ...o, metadata: { ...o.metadata, namespace: 'web-green' } }));
+      // THEN the 13 blue objects are not found wanting, nor the green ConfigMap
+      expect(judged([...blue, ...green], ['BLUEGREEN-PARITY'])).toEqual({
+        findings: [],
+        skipped: [{ ruleId: 'BLUEGREEN-PARITY', reason: "13 objects have no counterpart because the other colour's folder or namespace is not in the manifests: judged where both colours are" }],
+      });
+      // AND where green has objects in the counterpart namespace, a missing one is reported
+      const partial = colored(compliantShop(), 'green', `registry.example.com/shop/api:1.5.0@sha256:${'c'.repeat(64)}`).filter((o) => o.kind !== 'ConfigMap');
+      expect(judged([...blue, ...partial], ['BLUEGREEN-PARITY']).findings).toEqual([
+        'ConfigMap/shop-blue/grafana-dashboard-api: has no green counterpart; both colours must have the same objects',
+      ]);
+    });
   });
 
   test('completeness checks are skipped, with the reason, while the project emits none of a kind', () => {

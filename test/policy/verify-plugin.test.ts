@@ -86,16 +86,16 @@ describe('cdk8s validation plugin |', () => {
   });
 
   test('lists warnings without failing, and names objects of multi-object files by position', async () => {
-    // GIVEN the shop in one file, its Deployment (5th object) with a tag-only image (a warning); no construct metadata
+    // GIVEN the shop in one file, its Deployment (5th object) with an unknown priority class (a warning); no construct metadata
     const file = join(outdir, 'manifests', 'primary', 'shop', 'all.yaml');
     const shop = readFileSync(join(CORPUS_DIR, 'compliant', 'shop.yaml'), 'utf8');
-    writeFileSync(file, shop.replace(/api:1\.4\.2@sha256:[0-9a-f]{64}/, 'api:1.4.2'));
+    writeFileSync(file, shop.replace('priorityClassName: standard', 'priorityClassName: gold'));
     // WHEN
     const report = await run([file]);
     // THEN
     expect(report.summary.status).toBe('success');
     expect(report.violations.map((v: any) => [v.ruleName, v.violatingConstructs.map((c: any) => c.resourceName)])).toEqual([
-      ['[warning] WORKLOAD-IMAGE-DIGEST: Images are referenced by digest', ['all.yaml#5']],
+      ['[warning] WORKLOAD-PRIORITY-CLASS: Pods name an existing priority class', ['all.yaml#5']],
     ]);
   });
 

@@ -89,6 +89,12 @@ function differences(a: unknown, b: unknown, limit: number, path = '', out: { pa
   return out;
 }
 
+/** The folder of a file, `/`-separated (`primary/blue` for `primary/blue/deployment-api.yaml`), `''` for none. */
+function folderOf(file: string | undefined): string {
+  const slash = file === undefined ? -1 : file.lastIndexOf('/');
+  return slash < 0 ? '' : file!.slice(0, slash);
+}
+
 /** The colour of each object: its own label, else that of its namespace when the namespace holds one colour only. */
 function colorsOf(ctx: PolicyContext): Map<ManifestObject, Color> {
   const own = new Map<ManifestObject, Color>();
@@ -128,6 +134,14 @@ export const BLUEGREEN_PARITY: PolicyRule = {
         : `only ${[...present][0]} objects are in the manifests; parity needs both colours`);
       return;
     }
+    // Where each colour has objects: cluster, folder and namespace, colour set aside. A missing
+    // counterpart is reported only where the other colour has objects: when its folder or
+    // namespace is not in the input at all, the object is judged where both are.
+    const scopeOf = (object: ManifestObject, color: Color) =>
+      `${neutral(object.cluster, color)}\n${neutral(folderOf(object.file), color)}\n${neutral(object.namespace, color)}`;
+    const scopes: Record<Color, Set<string>> = { blue: new Set(), green: new Set() };
+    for (const [object, color] of colors) scopes[color].add(scopeOf(object, color));
+    let unjudged = 0;
     const groups = new Map<string, Record<Color, ManifestObject[]>>();
     for (const [object, color] of colors) {
       // Counterparts share cluster, file (per-colour folders), kind, namespace and name, colour set aside.
@@ -139,7 +153,11 @@ export const BLUEGREEN_PARITY: PolicyRule = {
       for (let i = 0; i < Math.max(blue.length, green.length); i++) {
         const [b, g] = [blue[i], green[i]];
         if (!b || !g) {
-          const [have, missing] = b ? [b, 'green'] : [g, 'blue'];
+          const [have, haveColor, missing] = b ? [b, 'blue' as const, 'green' as const] : [g, 'green' as const, 'blue' as const];
+          if (!scopes[missing].has(scopeOf(have, haveColor))) {
+            unjudged++;
+            continue;
+          }
           ctx.report(BLUEGREEN_PARITY, have, statement(`has no ${missing} counterpart; both colours must have the same objects`));
           continue;
         }
@@ -150,6 +168,9 @@ export const BLUEGREEN_PARITY: PolicyRule = {
         const more = found.length > SHOWN_DIFFERENCES ? ' and more' : '';
         ctx.report(BLUEGREEN_PARITY, b, statement(`differs from its green counterpart ${g.label} at ${shown.join(', ')}${more}; only the colour, images and version label may differ`, found[0].path));
       }
+    }
+    if (unjudged > 0) {
+      ctx.skip(BLUEGREEN_PARITY, `${unjudged === 1 ? '1 object has' : `${unjudged} objects have`} no counterpart because the other colour's folder or namespace is not in the manifests: judged where both colours are`);
     }
   },
 };

@@ -1,6 +1,9 @@
 /**
  * Completeness: every service is observable. Each check is skipped (and the report says so) while
- * the manifests contain no object of the kind it looks for: that part of the platform is not built yet.
+ * the manifests contain no object of the kind it looks for: that part of the platform is not built
+ * yet, or the input is a part of the output without it (one Application's folder). A service whose
+ * monitoring is missing from the whole output is therefore found by verifying the whole output
+ * (synth does), not by verifying its folder alone.
  *
  * A service is a Deployment (or other replicated workload) whose pods a Service selects; its name
  * is the pods' `app.kubernetes.io/name` label, else the object's name.

@@ -35,11 +35,17 @@ export const NET_DEFAULT_DENY: PolicyRule = {
   fix: "Add a NetworkPolicy with 'podSelector: {}', 'policyTypes: [Ingress, Egress]' and no rules to the namespace.",
   check(context) {
     const ctx = ctxOf(context);
-    // Per namespace of each cluster: the Namespace object (or a stand-in) and the directions denied.
+    // Per namespace of each cluster: the Namespace object and the directions denied. Only
+    // namespaces whose Namespace object is in the input are judged: the platform keeps a
+    // namespace's default deny beside its Namespace object, so that verifying one Application's
+    // folder or a chart's rendering gives the same verdict as verifying the whole tree (a
+    // Namespace's file alone lacks its default deny, and fails).
     const namespaces = new Map<string, ManifestObject>();
     for (const ns of ctx.ofKind('', 'Namespace')) if (ns.name) namespaces.set(ctx.scopeOf(ns, ns.name), ns);
-    for (const pod of ctx.pods) {
-      if (!namespaces.has(pod.scope)) namespaces.set(pod.scope, namespaceObject(pod.namespace, pod.object));
+    const undefinedNamespaces = new Set<string>();
+    for (const pod of ctx.pods) if (!namespaces.has(pod.scope)) undefinedNamespaces.add(pod.namespace);
+    if (undefinedNamespaces.size > 0) {
+      ctx.skip(NET_DEFAULT_DENY, `the Namespace objects of ${[...undefinedNamespaces].sort().join(', ')} are not in the manifests: their default deny is judged with them`);
     }
     const denied = new Map<string, Set<Direction>>();
     for (const policy of ctx.ofKind(NETWORKING, 'NetworkPolicy')) {
@@ -60,21 +66,6 @@ export const NET_DEFAULT_DENY: PolicyRule = {
     }
   },
 };
-
-/** A stand-in for a namespace that the manifests use but do not define, located at the first object that uses it. */
-function namespaceObject(name: string, user: ManifestObject): ManifestObject {
-  return {
-    manifest: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
-    label: `Namespace/${name}`,
-    kind: 'Namespace',
-    group: '',
-    namespace: '',
-    name,
-    cluster: user.cluster,
-    ...(user.file !== undefined ? { file: user.file } : {}),
-    ...(user.line !== undefined ? { line: user.line } : {}),
-  };
-}
 
 /** The pods of operator-managed objects (Gateway, CloudNativePG Cluster and Pooler), as the reachability model knows them. */
 function operatorPods(ctx: PolicyContext): { object: ManifestObject; pod: PodLabels }[] {
@@ -114,7 +105,16 @@ export const NET_POD_SELECTED: PolicyRule = {
   check(context) {
     const ctx = ctxOf(context);
     const targets = [...ctx.pods.map((p) => ({ object: p.object, pod: p as PodLabels })), ...operatorPods(ctx)];
+    // A pod is judged when its namespace's network policy is in the input: a NetworkPolicy of the
+    // namespace, or its Namespace object. Otherwise (one file of a folder, a chart rendered without
+    // its namespace's policies) the policies are elsewhere and the pod is judged with them.
+    const known = new Set([...ctx.ofKind(NETWORKING, 'NetworkPolicy').map((p) => ctx.scopeOf(p)), ...ctx.ofKind('', 'Namespace').map((n) => ctx.scopeOf(n, n.name))]);
+    const unjudged = new Set<string>();
     for (const { object, pod } of targets) {
+      if (!known.has(pod.scope)) {
+        unjudged.add(pod.namespace);
+        continue;
+      }
       const allowing = ctx.selecting(NETWORKING, 'NetworkPolicy', pod, podSelectorOf).filter((policy) => {
         const spec = policy.manifest.spec;
         return !isEmptySelector(spec?.podSelector) && policyTypes(spec).some((d) => rulesOf(spec, d).length > 0);
@@ -123,6 +123,9 @@ export const NET_POD_SELECTED: PolicyRule = {
         ctx.report(NET_POD_SELECTED, object, statement(
           `is selected by no NetworkPolicy with a podSelector of its own that allows traffic (namespace-wide policies do not count); add one for its connections`));
       }
+    }
+    if (unjudged.size > 0) {
+      ctx.skip(NET_POD_SELECTED, `neither a NetworkPolicy nor the Namespace object of ${[...unjudged].sort().join(', ')} is in the manifests: their pods are judged with their namespace's policies`);
     }
   },
 };
@@ -137,10 +140,14 @@ export const NET_NO_ALLOW_ALL: PolicyRule = {
   check(context) {
     const ctx = ctxOf(context);
     const gateways = new Map(ctx.ofKind('gateway.networking.k8s.io', 'Gateway').map((g) => [`${ctx.scopeOf(g)}/${g.name}`, g]));
+    const absentGateways = new Set<string>();
     for (const policy of ctx.ofKind(NETWORKING, 'NetworkPolicy')) {
       const spec = policy.manifest.spec;
       const gatewayName = spec?.podSelector?.matchLabels?.[GATEWAY_NAME_LABEL];
       const gateway = typeof gatewayName === 'string' ? gateways.get(`${ctx.scopeOf(policy)}/${gatewayName}`) : undefined;
+      // A policy of a Gateway's pods whose Gateway is not in the input: whether internet ingress
+      // stays on its listener ports is judged with the Gateway.
+      const gatewayAbsent = typeof gatewayName === 'string' && gateway === undefined;
       const listenerPorts = gateway ? new Set(asArray(gateway.manifest.spec?.listeners).map((l: any) => l?.port)) : NO_PORTS;
       for (const direction of ['Ingress', 'Egress'] as const) {
         const field = direction === 'Ingress' ? 'ingress' : 'egress';
@@ -161,7 +168,9 @@ export const NET_NO_ALLOW_ALL: PolicyRule = {
           for (let p = 0; p < peers.length; p++) {
             const peer = peers[p];
             if (isPlainObject(peer?.ipBlock)) {
-              if (ANY_ADDRESS.includes(peer.ipBlock.cidr) && !publicGateway) {
+              if (ANY_ADDRESS.includes(peer.ipBlock.cidr) && direction === 'Ingress' && gatewayAbsent && ports.length > 0) {
+                absentGateways.add(`${ctx.namespaceOf(policy)}/${gatewayName}`);
+              } else if (ANY_ADDRESS.includes(peer.ipBlock.cidr) && !publicGateway) {
                 ctx.report(NET_NO_ALLOW_ALL, policy, violation(`${at}.${peersField}[${p}].ipBlock.cidr`, peer.ipBlock.cidr, 'must not be any address',
                   gateway ? `internet ingress to Gateway ${gatewayName} must be limited to its listener ports (${[...listenerPorts].join(', ')})` : 'name the address range the pods need'));
               }
@@ -181,6 +190,9 @@ export const NET_NO_ALLOW_ALL: PolicyRule = {
           }
         }
       }
+    }
+    if (absentGateways.size > 0) {
+      ctx.skip(NET_NO_ALLOW_ALL, `the Gateways ${[...absentGateways].sort().join(', ')} are not in the manifests: internet ingress to their pods is judged with their listener ports`);
     }
   },
 };

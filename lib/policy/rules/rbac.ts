@@ -96,6 +96,106 @@ export const RBAC_NO_ESCALATION: PolicyRule = {
   },
 };
 
+/** A resource and the verbs on it that a rule refuses, in one API group. */
+interface Grant {
+  readonly group: string;
+  readonly resource: string;
+  /** The verbs that give the power; `'*'` always counts. */
+  readonly verbs: readonly string[];
+  /** What the grant lets the holder do, completing "it lets the holder …". */
+  readonly power: string;
+}
+
+/**
+ * Reports every `rules[i].resources[j]` of a Role or ClusterRole that names one of `grants` in an
+ * API group the rule covers (`''`, the group, or `'*'`) with one of its verbs (or `'*'`). Wildcard
+ * resources are RBAC-NO-WILDCARD's.
+ */
+function reportGrants(ctx: PolicyContext, rule: PolicyRule, grants: readonly Grant[], fix: string): void {
+  for (const role of roles(ctx)) {
+    asArray(role.manifest.rules).forEach((entry: any, i: number) => {
+      const groups = asArray(entry?.apiGroups);
+      const verbs = asArray(entry?.verbs).filter((v): v is string => typeof v === 'string');
+      asArray(entry?.resources).forEach((resource: unknown, j: number) => {
+        const grant = grants.find((g) => g.resource === resource && (groups.includes(g.group) || groups.includes('*')));
+        if (!grant) return;
+        const given = verbs.filter((v) => v === '*' || grant.verbs.includes(v));
+        if (given.length === 0) return;
+        ctx.report(rule, role, violation(`rules[${i}].resources[${j}]`, resource,
+          `must not be granted with ${given.join(', ')}: it lets the holder ${grant.power}`, fix));
+      });
+    });
+  }
+}
+
+/** Workload kinds whose creation runs pods: every one of them can mount any ServiceAccount and Secret of the namespace. */
+const WORKLOAD_RESOURCES: readonly Grant[] = [
+  ['', 'pods'], ['', 'replicationcontrollers'], ['apps', 'deployments'], ['apps', 'replicasets'], ['apps', 'statefulsets'],
+  ['apps', 'daemonsets'], ['batch', 'jobs'], ['batch', 'cronjobs'],
+].map(([group, resource]) => ({ group, resource, verbs: ['create'], power: "run any image as any ServiceAccount of the namespace, with its Secrets mounted" }));
+
+export const RBAC_NO_POD_EXEC: PolicyRule = {
+  id: 'RBAC-NO-POD-EXEC',
+  severity: 'error',
+  title: 'Roles do not open a shell, attach or port-forward into pods',
+  rationale: "Exec, attach, port-forward and ephemeral containers reach inside running pods: their processes, tokens, mounted secrets and unexposed ports. In Kubernetes 1.28 both 'create' (SPDY) and 'get' (WebSocket) open exec, attach and port-forward.",
+  source: 'Kubernetes RBAC good practices, "Escalation risks"; CIS Kubernetes Benchmark 5.1 (least privilege)',
+  fix: 'Remove the resource from the role; grant debugging access just in time through a break-glass role outside the manifests.',
+  helpUri: CIS_URI,
+  check(context) {
+    const into = 'run commands in, attach to or connect to the pods of the namespace, with their tokens and secrets';
+    reportGrants(ctxOf(context), RBAC_NO_POD_EXEC, [
+      { group: '', resource: 'pods/exec', verbs: ['create', 'get'], power: into },
+      { group: '', resource: 'pods/attach', verbs: ['create', 'get'], power: into },
+      { group: '', resource: 'pods/portforward', verbs: ['create', 'get'], power: into },
+      { group: '', resource: 'pods/ephemeralcontainers', verbs: ['update', 'patch'], power: 'add a debug container with any image to a running pod' },
+    ], 'use a break-glass role outside the manifests for debugging');
+  },
+};
+
+export const RBAC_NO_WORKLOAD_CREATE: PolicyRule = {
+  id: 'RBAC-NO-WORKLOAD-CREATE',
+  severity: 'error',
+  title: 'Roles do not create pods or workloads',
+  rationale: 'Whoever creates a pod, or a workload that makes pods, can run it as any ServiceAccount of the namespace and read every Secret it mounts.',
+  source: 'Kubernetes RBAC good practices, "Workload creation"; CIS Kubernetes Benchmark 5.1.4',
+  fix: 'Deploy workloads through GitOps (Argo CD) instead of granting create; remove the verb from the role.',
+  helpUri: CIS_URI,
+  check(context) {
+    reportGrants(ctxOf(context), RBAC_NO_WORKLOAD_CREATE, WORKLOAD_RESOURCES, 'deploy workloads through Argo CD instead');
+  },
+};
+
+export const RBAC_NO_TOKEN_CREATE: PolicyRule = {
+  id: 'RBAC-NO-TOKEN-CREATE',
+  severity: 'error',
+  title: 'Roles do not mint ServiceAccount tokens',
+  rationale: "'create' on serviceaccounts/token issues a token for any ServiceAccount of the namespace, with all of its permissions.",
+  source: 'Kubernetes RBAC good practices, "Escalation risks"',
+  fix: 'Remove the grant; workloads get their own token projected by the kubelet.',
+  helpUri: CIS_URI,
+  check(context) {
+    reportGrants(ctxOf(context), RBAC_NO_TOKEN_CREATE, [
+      { group: '', resource: 'serviceaccounts/token', verbs: ['create'], power: 'act as any ServiceAccount of the namespace' },
+    ], 'workloads get their own token projected by the kubelet');
+  },
+};
+
+export const RBAC_NO_NODE_PROXY: PolicyRule = {
+  id: 'RBAC-NO-NODE-PROXY',
+  severity: 'error',
+  title: 'Roles do not reach the kubelet API through nodes/proxy',
+  rationale: "nodes/proxy reaches the kubelet API directly, which runs commands in any pod of the node and bypasses audit logging and admission control; 'get' alone is enough.",
+  source: 'Kubernetes RBAC good practices, "Escalation risks"; CIS Kubernetes Benchmark 5.1',
+  fix: 'Remove the grant; read node metrics through the metrics API or the kubelet\'s /metrics scraped by Prometheus.',
+  helpUri: CIS_URI,
+  check(context) {
+    reportGrants(ctxOf(context), RBAC_NO_NODE_PROXY, [
+      { group: '', resource: 'nodes/proxy', verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'], power: 'use the kubelet API of every node, which runs commands in any pod' },
+    ], 'read node metrics through the metrics API instead');
+  },
+};
+
 export const RBAC_NO_CLUSTER_ADMIN: PolicyRule = {
   id: 'RBAC-NO-CLUSTER-ADMIN',
   severity: 'error',
@@ -160,21 +260,35 @@ export const RBAC_TOKEN_AUTOMOUNT: PolicyRule = {
       }
     }
     const accounts = new Map(ctx.ofKind('', 'ServiceAccount').map((sa) => [`${ctx.scopeOf(sa)}/${sa.name}`, sa]));
+    const unjudged: string[] = [];
     for (const pod of ctx.pods) {
+      if (pod.spec.automountServiceAccountToken === false) continue;
       const name = (pod.spec.serviceAccountName ?? pod.spec.serviceAccount) || 'default';
       const id = `${pod.scope}/${name}`;
       const account = accounts.get(id);
-      const automount = pod.spec.automountServiceAccountToken ?? account?.manifest.automountServiceAccountToken ?? true;
+      // Without its ServiceAccount the input tells neither whether the account turns mounting off
+      // nor which bindings it has: judged where the account is, so that a part of the manifests
+      // (one folder, one file) gets the verdict of the whole.
+      if (!account) {
+        unjudged.push(pod.object.label);
+        continue;
+      }
+      const automount = pod.spec.automountServiceAccountToken ?? account.manifest.automountServiceAccountToken ?? true;
       if (automount !== true || bound.has(id)) continue;
       const own = pod.spec.automountServiceAccountToken;
       ctx.report(RBAC_TOKEN_AUTOMOUNT, pod.object, violation(`${pod.specPath}.automountServiceAccountToken`, own,
         `should be false: ServiceAccount '${name}' is bound to no role in the manifests`,
-        own === undefined ? `the token is mounted by default${account ? `, and ${account.label} does not turn it off` : ''}` : undefined));
+        own === undefined ? `the token is mounted by default, and ${account.label} does not turn it off` : undefined));
+    }
+    if (unjudged.length > 0) {
+      const shown = unjudged.slice(0, 3).join(', ') + (unjudged.length > 3 ? ` and ${unjudged.length - 3} more` : '');
+      ctx.skip(RBAC_TOKEN_AUTOMOUNT, `the ServiceAccounts of ${shown} are not in the manifests, which do not turn token mounting off in the pod: judged with their ServiceAccounts`);
     }
   },
 };
 
 /** The RBAC rules. */
 export const RBAC_RULES: readonly PolicyRule[] = [
-  RBAC_NO_WILDCARD, RBAC_NO_SECRET_READ, RBAC_NO_ESCALATION, RBAC_NO_CLUSTER_ADMIN, RBAC_NO_DEFAULT_SERVICE_ACCOUNT, RBAC_TOKEN_AUTOMOUNT,
+  RBAC_NO_WILDCARD, RBAC_NO_SECRET_READ, RBAC_NO_ESCALATION, RBAC_NO_POD_EXEC, RBAC_NO_WORKLOAD_CREATE, RBAC_NO_TOKEN_CREATE,
+  RBAC_NO_NODE_PROXY, RBAC_NO_CLUSTER_ADMIN, RBAC_NO_DEFAULT_SERVICE_ACCOUNT, RBAC_TOKEN_AUTOMOUNT,
 ];

@@ -1,11 +1,95 @@
 /**
- * Secrets never live in git: no Secret with data, no credential written into an environment variable.
+ * Secrets never live in git: no Secret with data, no credential written into an environment
+ * variable or a ConfigMap.
  */
 import { isPlainObject, secretLiteralReason } from '../../core';
 import { PolicyRule, statement } from '../findings';
 import { ctxOf } from './_context';
 import { asArray } from './_selectors';
 
+/** Words of a name that announce a secret wherever they stand: `DB_PASS`, `redisAuth`, `smtp-pwd`. */
+const SECRET_WORDS: ReadonlySet<string> = new Set([
+  'PASS', 'PASSWORD', 'PASSWD', 'PWD', 'PASSPHRASE', 'SECRET', 'SECRETS', 'TOKEN', 'TOKENS', 'AUTH',
+  'CREDENTIAL', 'CREDENTIALS', 'CREDS', 'APIKEY', 'PRIVATEKEY', 'SECRETKEY', 'ACCESSKEY',
+]);
+
+/**
+ * Last words after which a secret word names something that is not itself a secret: where the
+ * secret is (`PASSWORD_FILE`, `AUTH_URL`) or how it is used (`AUTH_ENABLED`, `TOKEN_TTL`).
+ */
+const NOT_A_SECRET_SUFFIXES: ReadonlySet<string> = new Set([
+  'URL', 'URI', 'ENDPOINT', 'HOST', 'PORT', 'PATH', 'FILE', 'DIR', 'ENABLED', 'DISABLED', 'MODE', 'TYPE', 'METHOD',
+  'PROVIDER', 'ISSUER', 'TTL', 'TIMEOUT', 'EXPIRY', 'ID', 'NAME', 'REF',
+]);
+
+/** `dbPassword`, `DB_PASSWORD`, `db-password`, `db.password` → `DB`, `PASSWORD`. */
+function words(name: string): string[] {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').split(/[^A-Za-z0-9]+/).filter((w) => w !== '').map((w) => w.toUpperCase());
+}
+
+/**
+ * Why a name looks like a secret's, beyond what `secretLiteralReason` knows, or undefined: one of
+ * its words is a secret word (unless its last word says it names a location or a setting:
+ * `AUTH_URL`, `AUTH_ENABLED`), or its last word is `KEY` (`API_KEY`, `STRIPE_KEY`, `apiKey`; but
+ * not `KEYCLOAK_URL` or `ACCESS_KEY_ID`).
+ */
+export function secretNameReason(name: string): string | undefined {
+  const w = words(name);
+  if (w.length === 0) return undefined;
+  const last = w[w.length - 1];
+  if (last === 'KEY' || (!NOT_A_SECRET_SUFFIXES.has(last) && w.some((word) => SECRET_WORDS.has(word)))) return "its name looks like a secret's";
+  return undefined;
+}
+
+/** An HTTP `Authorization` value: `Basic <base64>` or `Bearer <token>`. */
+const AUTHORIZATION = /\b(Basic|Bearer) ([A-Za-z0-9._~+/-]{8,}=*)/g;
+/** A URL with a password: `scheme://user:password@host`. */
+const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@'"]+:([^/\s@'"]+)@/gi;
+/** A value that stands for another one (a placeholder filled in elsewhere): `$(X)`, `${X}`, `{{ x }}`, `%s`. */
+const REFERENCE = /^(\$|\{\{|%)/;
+
+/**
+ * Whether `token` after `Basic`/`Bearer` is a credential rather than a word of prose ("Basic
+ * authentication"): it has a digit or one of `+/=._~-`, or a capital letter after the first.
+ */
+function credentialToken(token: string): boolean {
+  return /[0-9+/=._~-]/.test(token) || (/[a-z]/.test(token) && /[A-Z]/.test(token.slice(1)));
+}
+
+/**
+ * Why a value holds a credential somewhere in it, or undefined: an `Authorization` value
+ * (`Basic …`, `Bearer …`) or a URL with a password, neither being a placeholder. Works on whole
+ * configuration files (ConfigMap values) as well as on single values.
+ */
+export function embeddedCredentialReason(value: string): string | undefined {
+  for (const match of value.matchAll(AUTHORIZATION)) {
+    if (credentialToken(match[2])) return `its value holds an HTTP ${match[1]} credential`;
+  }
+  for (const match of value.matchAll(URL_PASSWORD)) {
+    if (!REFERENCE.test(match[1])) return 'its value holds a URL with a password';
+  }
+  return undefined;
+}
+
+/**
+ * Why a literal `name`/`value` pair looks like a secret, or undefined: the platform's own
+ * recognizer (`secretLiteralReason`, the one the spec uses), then the names and values it does not
+ * know (`*_PASS`, `*_PWD`, `*AUTH*`, `*_KEY`, `Basic …`, `Bearer …`, a URL with a password
+ * anywhere in the value). The reason completes "must not hold a secret (…)".
+ */
+export function credentialReason(name: string, value: string): string | undefined {
+  return secretLiteralReason(name, value) ?? secretNameReason(name) ?? embeddedCredentialReason(value);
+}
+
+/** Why a name alone looks like a secret's (for values that cannot be read, such as binaryData), or undefined. */
+function nameReason(name: string): string | undefined {
+  return secretLiteralReason(name, '') ?? secretNameReason(name);
+}
+
+/** `data.KEY`, or `data["key.with.dots"]` for a key that is not an identifier. */
+function keyPath(field: string, key: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${field}.${key}` : `${field}[${JSON.stringify(key)}]`;
+}
 
 export const SECRET_NO_DATA: PolicyRule = {
   id: 'SECRET-NO-DATA',
@@ -44,7 +128,7 @@ export const SECRET_NO_LITERAL_ENV: PolicyRule = {
         asArray(pod.spec[field]).forEach((container: any, i: number) => {
           asArray(container?.env).forEach((env: any, j: number) => {
             if (typeof env?.name !== 'string' || typeof env?.value !== 'string') return;
-            const reason = secretLiteralReason(env.name, env.value);
+            const reason = credentialReason(env.name, env.value);
             if (reason) {
               // The value itself is not quoted: it may be a real credential.
               const path = `${pod.specPath}.${field}[${i}].env[${j}].value`;
@@ -58,5 +142,33 @@ export const SECRET_NO_LITERAL_ENV: PolicyRule = {
   },
 };
 
+export const SECRET_NO_CONFIGMAP_CREDENTIAL: PolicyRule = {
+  id: 'SECRET-NO-CONFIGMAP-CREDENTIAL',
+  severity: 'error',
+  title: 'No credential in ConfigMaps',
+  rationale: 'A ConfigMap is stored unencrypted, readable by every role that reads configuration, and its manifest is in git.',
+  source: 'CIS Kubernetes Benchmark 5.4.1; NSA/CISA Kubernetes Hardening Guide, "Secrets"; platform rule',
+  fix: 'Store the value in Vault, deliver it with an ExternalSecret and mount that Secret; leave only a placeholder or a file path in the ConfigMap.',
+  check(context) {
+    const ctx = ctxOf(context);
+    for (const configMap of ctx.ofKind('', 'ConfigMap')) {
+      for (const field of ['data', 'binaryData']) {
+        const entries = configMap.manifest[field];
+        if (!isPlainObject(entries)) continue;
+        for (const [key, value] of Object.entries(entries)) {
+          if (typeof value !== 'string') continue;
+          // binaryData is base64: only its key can be judged.
+          const reason = field === 'data' ? credentialReason(key, value) : nameReason(key);
+          if (!reason) continue;
+          // The value itself is not quoted: it may be a real credential.
+          const path = keyPath(field, key);
+          ctx.report(SECRET_NO_CONFIGMAP_CREDENTIAL, configMap, statement(
+            `'${path}' (${value.length} characters, not shown) must not hold a secret (${reason}: ${key}); store it in Vault and mount it from a Secret delivered by an ExternalSecret`, path));
+        }
+      }
+    }
+  },
+};
+
 /** The secrets rules. */
-export const SECRETS_RULES: readonly PolicyRule[] = [SECRET_NO_DATA, SECRET_NO_LITERAL_ENV];
+export const SECRETS_RULES: readonly PolicyRule[] = [SECRET_NO_DATA, SECRET_NO_LITERAL_ENV, SECRET_NO_CONFIGMAP_CREDENTIAL];

@@ -1,6 +1,6 @@
 /**
- * Workload hygiene: resources, probes, pinned images, replicas, disruption budgets, spreading and
- * priority. Host namespaces, paths and ports are Pod Security Standards baseline controls
+ * Workload hygiene: resources, probes, images pinned by digest, a read-only root filesystem, no
+ * shared process namespace, replicas, disruption budgets, spreading and priority. Host namespaces, paths and ports are Pod Security Standards baseline controls
  * (PSS-BASELINE-HOST-NAMESPACES, -HOST-PATH, -HOST-PORTS).
  */
 import { isPlainObject, parseImage, unpinnedReason } from '../../core';
@@ -87,11 +87,11 @@ export const WORKLOAD_IMAGE_PINNED: PolicyRule = {
 
 export const WORKLOAD_IMAGE_DIGEST: PolicyRule = {
   id: 'WORKLOAD-IMAGE-DIGEST',
-  severity: 'warning',
+  severity: 'error',
   title: 'Images are referenced by digest',
-  rationale: 'A tag can be moved to another image; only a digest names exactly one image.',
-  source: 'NSA/CISA Kubernetes Hardening Guide, "Container image scanning"; platform rule',
-  fix: "Append the image's digest: <repository>:<tag>@sha256:<digest>.",
+  rationale: 'A tag can be moved to another image, by its publisher or by whoever takes over the registry; only a digest names exactly the image that was reviewed and scanned.',
+  source: 'NSA/CISA Kubernetes Hardening Guide, "Container image scanning"; SLSA; platform rule',
+  fix: "Append the image's digest: <repository>:<tag>@sha256:<digest>; until it is known, record a dated exception in policy-exceptions.yaml.",
   check(context) {
     const ctx = ctxOf(context);
     for (const pod of ctx.pods) {
@@ -99,8 +99,50 @@ export const WORKLOAD_IMAGE_DIGEST: PolicyRule = {
         const image = container?.image;
         if (typeof image !== 'string' || unpinnedReason(image)) continue; // WORKLOAD-IMAGE-PINNED reports those
         if (!parseImage(image)?.digest) {
-          ctx.report(WORKLOAD_IMAGE_DIGEST, pod.object, violation(`${path}.image`, image, 'should be pinned by a digest (@sha256:…)', 'tags are mutable'));
+          ctx.report(WORKLOAD_IMAGE_DIGEST, pod.object, violation(`${path}.image`, image, 'must be pinned by a digest (@sha256:…)', "tags are mutable; append the image's digest"));
         }
+      }
+    }
+  },
+};
+
+export const WORKLOAD_READONLY_ROOT_FILESYSTEM: PolicyRule = {
+  id: 'WORKLOAD-READONLY-ROOT-FILESYSTEM',
+  severity: 'error',
+  title: 'Containers have a read-only root filesystem',
+  rationale: 'A writable root filesystem lets an intruder replace binaries and libraries, and drop tools that outlive the request that planted them.',
+  source: 'NSA/CISA Kubernetes Hardening Guide, "Immutable container file systems"; CIS Kubernetes Benchmark 5.7.3 (security context)',
+  fix: "Set 'securityContext.readOnlyRootFilesystem: true' on every container; mount an emptyDir where it must write (e.g. /tmp).",
+  check(context) {
+    const ctx = ctxOf(context);
+    for (const pod of ctx.pods) {
+      // Windows has no read-only root filesystem: the API server refuses the field for Windows pods.
+      if (pod.spec.os?.name === 'windows') continue;
+      for (const { container, path } of containersOf(pod, ['initContainers', 'containers', 'ephemeralContainers'])) {
+        const value = container?.securityContext?.readOnlyRootFilesystem;
+        if (value !== true) {
+          ctx.report(WORKLOAD_READONLY_ROOT_FILESYSTEM, pod.object, violation(`${path}.securityContext.readOnlyRootFilesystem`, value, 'must be true',
+            'mount an emptyDir where the container writes (e.g. /tmp)'));
+        }
+      }
+    }
+  },
+};
+
+export const WORKLOAD_NO_SHARED_PROCESS_NAMESPACE: PolicyRule = {
+  id: 'WORKLOAD-NO-SHARED-PROCESS-NAMESPACE',
+  severity: 'error',
+  title: "Containers do not share the pod's process namespace",
+  rationale: "With a shared process namespace every container sees and signals the others' processes and reads their files, environment and tokens through /proc.",
+  source: 'Kubernetes documentation, "Share Process Namespace between Containers in a Pod" (security considerations); platform rule',
+  fix: "Remove 'shareProcessNamespace' or set it to false; debug with an ephemeral container targeting one container instead.",
+  check(context) {
+    const ctx = ctxOf(context);
+    for (const pod of ctx.pods) {
+      const value = pod.spec.shareProcessNamespace;
+      if (value !== undefined && value !== false) {
+        ctx.report(WORKLOAD_NO_SHARED_PROCESS_NAMESPACE, pod.object, violation(`${pod.specPath}.shareProcessNamespace`, value, 'must be false or unset',
+          "every container would see the others' processes, environment and files through /proc"));
       }
     }
   },
@@ -224,12 +266,15 @@ export const WORKLOAD_PRIORITY_CLASS: PolicyRule = {
   fix: "Set 'priorityClassName' to one of the platform's PriorityClasses (alp-critical, alp-standard).",
   check(context) {
     const ctx = ctxOf(context);
+    // A named class is judged only against PriorityClasses in the input: none there (one
+    // Application's folder, a chart) means they are defined elsewhere, not that the name is wrong.
     const defined = new Set(ctx.ofKind('scheduling.k8s.io', 'PriorityClass').map((p) => p.name));
     for (const pod of ctx.pods) {
       const name = pod.spec.priorityClassName;
       const path = `${pod.specPath}.priorityClassName`;
       if (typeof name !== 'string' || name === '') {
-        ctx.report(WORKLOAD_PRIORITY_CLASS, pod.object, violation(path, name, 'should be set', defined.size > 0 ? `use one of ${[...defined].sort().join(', ')}` : undefined));
+        // The fix names no class: the verdict on the pod must not depend on which PriorityClasses came with it.
+        ctx.report(WORKLOAD_PRIORITY_CLASS, pod.object, violation(path, name, 'should be set', "name one of the cluster's PriorityClasses"));
       } else if (defined.size > 0 && !defined.has(name) && !SYSTEM_PRIORITY_CLASSES.includes(name)) {
         ctx.report(WORKLOAD_PRIORITY_CLASS, pod.object, violation(path, name, `should be one of the PriorityClasses in the manifests: ${[...defined].sort().join(', ')}`));
       }
@@ -239,6 +284,6 @@ export const WORKLOAD_PRIORITY_CLASS: PolicyRule = {
 
 /** The workload hygiene rules. */
 export const WORKLOAD_RULES: readonly PolicyRule[] = [
-  WORKLOAD_RESOURCES, WORKLOAD_PROBES, WORKLOAD_IMAGE_PINNED, WORKLOAD_IMAGE_DIGEST, WORKLOAD_REPLICAS, WORKLOAD_PDB,
-  WORKLOAD_TOPOLOGY_SPREAD, WORKLOAD_PRIORITY_CLASS,
+  WORKLOAD_RESOURCES, WORKLOAD_PROBES, WORKLOAD_IMAGE_PINNED, WORKLOAD_IMAGE_DIGEST, WORKLOAD_READONLY_ROOT_FILESYSTEM,
+  WORKLOAD_NO_SHARED_PROCESS_NAMESPACE, WORKLOAD_REPLICAS, WORKLOAD_PDB, WORKLOAD_TOPOLOGY_SPREAD, WORKLOAD_PRIORITY_CLASS,
 ];
