@@ -1,11 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { AlpError, describeValue } from '../core';
+import { AlpError, describeValue, formatBytes } from '../core';
 import { DEFAULT_EXCEPTIONS_FILE, PolicyException, readExceptions } from '../policy/exceptions';
 import { formatJson, formatSarif, formatText, REPORT_FORMATS, ReportFormat } from '../policy/formats';
-import { exceptableRuleIds, ManifestFiles, parseDocuments, readManifests, verifyManifests } from '../policy/verify';
+import { exceptableRuleIds, ManifestFiles, MAX_MANIFEST_FILE_BYTES, parseDocuments, readManifests, verifyManifests } from '../policy/verify';
 import { UsageError } from './failure';
 import { Progress } from './progress';
 
@@ -19,6 +19,8 @@ export const VERIFY_USAGE = `  verify  check manifests against the schemas and t
 
 /** The directory `alp verify` checks when given no path. */
 export const DEFAULT_VERIFY_PATH = 'dist/manifests';
+/** The paths that hold the project's whole output, against which unused exceptions are errors. */
+const PROJECT_OUTPUT_PATHS = ['dist', DEFAULT_VERIFY_PATH];
 /** The path that stands for standard input, e.g. `helm template <chart> | alp verify -`. */
 export const STDIN_PATH = '-';
 /** How findings name the objects read from standard input. */
@@ -32,7 +34,7 @@ const STDIN_FILE = 'stdin';
  *
  * @throws AlpError on bad usage, a missing path or exceptions file, or unreadable input
  */
-export function verifyCommand(args: string[], progress: Progress = () => {}, readStandardInput = () => readFileSync(0, 'utf8')): number {
+export function verifyCommand(args: string[], progress: Progress = () => {}, readStandardInput = readBoundedStandardInput): number {
   const { values, positionals } = parseArgs({
     args,
     options: { 'format': { type: 'string' }, 'exceptions': { type: 'string' }, 'no-exceptions': { type: 'boolean' } },
@@ -64,10 +66,40 @@ export function verifyCommand(args: string[], progress: Progress = () => {}, rea
   if (manifests.length === 0) throw new AlpError(`${path === STDIN_PATH ? 'standard input' : path}: holds no manifests (.yaml, .yml or .json files with Kubernetes objects)`);
 
   progress(`verifying ${manifests.length} manifests`);
-  const report = verifyManifests(manifests, { exceptions, ...(exceptionsFile !== undefined ? { exceptionsFile } : {}) });
+  // The project's exceptions are about its own output: in any other input (one folder, a `helm
+  // template` stream, a file elsewhere) an exception whose object is absent is not "unused".
+  const partialInput = path === STDIN_PATH || !PROJECT_OUTPUT_PATHS.some((own) => resolve(path) === resolve(own));
+  const report = verifyManifests(manifests, { exceptions, ...(exceptionsFile !== undefined ? { exceptionsFile } : {}), partialInput });
   progress('');
   process.stdout.write(render(format as ReportFormat, report, root, exceptionsFile));
   return report.counts.errors > 0 ? 1 : 0;
+}
+
+/**
+ * Standard input, refused once it grows past the limit of one manifest file
+ * (`MAX_MANIFEST_FILE_BYTES`), without reading the rest.
+ */
+function readBoundedStandardInput(): string {
+  const chunks: Buffer[] = [];
+  const chunk = Buffer.alloc(1024 * 1024);
+  let total = 0;
+  for (;;) {
+    let read: number;
+    try {
+      read = readSync(0, chunk, 0, chunk.length, null);
+    } catch (e: any) {
+      if (e.code === 'EAGAIN') continue; // a non-blocking pipe with nothing yet
+      if (e.code === 'EOF') break;
+      throw e;
+    }
+    if (read === 0) break;
+    total += read;
+    if (total > MAX_MANIFEST_FILE_BYTES) {
+      throw new AlpError(`standard input: is over the limit of ${formatBytes(MAX_MANIFEST_FILE_BYTES)} for this input; verify the files one by one`);
+    }
+    chunks.push(Buffer.from(chunk.subarray(0, read)));
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The manifests in YAML read from standard input, named as the file `stdin` in the working directory. */
