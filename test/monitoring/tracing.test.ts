@@ -114,8 +114,8 @@ describe('TraceCollector |', () => {
     new TraceCollector(chart, 'Collector', PROPS);
     // WHEN
     const report = verifyManifests(Testing.synth(chart).map((manifest) => ({ manifest })), { today: '2030-01-01' });
-    // THEN only the advice to pin the image by digest remains
-    expect(report.findings.map((f) => `${f.severity} ${f.ruleId} ${f.object}`)).toEqual(['warning WORKLOAD-IMAGE-DIGEST Deployment/alp-monitoring/otel-collector']);
+    // THEN only the default image's missing digest remains (the project carries a dated exception for it)
+    expect(report.findings.map((f) => `${f.severity} ${f.ruleId} ${f.object}`)).toEqual(['error WORKLOAD-IMAGE-DIGEST Deployment/alp-monitoring/otel-collector']);
   });
 
   test('fails outside a namespaced chart, or with an unpinned image or a single replica', () => {
