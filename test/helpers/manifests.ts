@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { platformSpec } from '../../charts';
-import { PlatformModel, validatePlatform } from '../../lib';
+import { PlatformModel, SpecError, validatePlatform } from '../../lib';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 
@@ -60,4 +60,15 @@ export function clusterPerColorSpec(): any {
     };
   }
   return spec;
+}
+
+/** The problems of a spec and release, one string each; fails when they are valid. */
+export function problemsOf(spec: unknown, release: unknown = committedRelease()): string[] {
+  try {
+    validatePlatform(spec, release);
+  } catch (e) {
+    if (e instanceof SpecError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected the input to be invalid');
 }

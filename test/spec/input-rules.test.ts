@@ -1,19 +1,9 @@
 import { platformSpec } from '../../charts';
 import {
-  apiGrantProblems, describeValue, envCredentialReason, escapeControlCharacters, MAX_REGIONS, MAX_SERVICE_REPLICAS, MAX_SERVICES, SpecError, validatePlatform,
+  apiGrantProblems, describeValue, envCredentialReason, escapeControlCharacters, MAX_REGIONS, MAX_SERVICE_REPLICAS, MAX_SERVICES, validatePlatform,
 } from '../../lib';
-import { clone, committedRelease, errorOf } from '../helpers/manifests';
+import { clone, committedRelease, errorOf, problemsOf } from '../helpers/manifests';
 
-/** The problems of a spec and release, one string each; fails when they are valid. */
-function problemsOf(spec: unknown, release: unknown = committedRelease()): string[] {
-  try {
-    validatePlatform(spec, release);
-  } catch (e) {
-    if (e instanceof SpecError) return e.problems;
-    throw e;
-  }
-  throw new Error('expected the input to be invalid');
-}
 
 type Change = (spec: any, release: any) => void;
 

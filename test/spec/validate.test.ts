@@ -1,16 +1,7 @@
 import { platformSpec } from '../../charts';
-import { runbookBaseUrl, SpecError, validatePlatform, validateSpec } from '../../lib';
-import { clone, committedRelease, errorOf } from '../helpers/manifests';
+import { runbookBaseUrl, validatePlatform, validateSpec } from '../../lib';
+import { clone, committedRelease, errorOf, problemsOf } from '../helpers/manifests';
 
-function problemsOf(spec: unknown, release: unknown = committedRelease()): string[] {
-  try {
-    validatePlatform(spec, release);
-  } catch (e) {
-    if (e instanceof SpecError) return e.problems;
-    throw e;
-  }
-  throw new Error('expected the input to be invalid');
-}
 
 describe('validatePlatform |', () => {
   test("the platform's own spec and release are valid, with defaults filled in", () => {
