@@ -1,5 +1,6 @@
 export * from './audit-policy';
 export * from './backup-interval';
+export * from './cron-gap';
 export * from './dr-report';
 export * from './dr-runbooks';
 export * from './dr-summaries';

@@ -41,20 +41,19 @@ export const DRILL_ENV = {
   drillNamespaces: 'DRILL_NAMESPACES',
   restoreFile: 'RESTORE_FILE',
   timeoutSeconds: 'RESTORE_TIMEOUT_SECONDS',
-  pushgatewayUrl: 'PUSHGATEWAY_URL',
   schedule: 'BACKUP_SCHEDULE',
 } as const;
 
 /**
  * The drill: delete leftovers of an earlier run, create the Restore, wait for it to finish,
  * check it (phase `Completed`, no errors, every item restored, drill namespaces present),
- * clean up (drill namespaces and the Restore) whatever happened, and report. Exits non-zero
- * when the check fails, so the Job fails too (kube-state-metrics: `kube_job_status_failed`).
- * With `PUSHGATEWAY_URL` set it also pushes `alp_restore_drill_*` gauges.
+ * clean up (drill namespaces and the Restore) whatever happened, and report in the log. Exits
+ * non-zero when the check fails, so the Job fails too (backoffLimit 0): kube-state-metrics'
+ * `kube_job_failed` and `kube_cronjob_status_last_successful_time` carry the outcome.
  */
 export function drillScript(): string {
   return `#!/bin/sh
-# Monthly restore drill, written by alp-deploy. Needs sh, kubectl and (to push metrics) curl.
+# Monthly restore drill, written by alp-deploy. Needs sh and kubectl. The Job's status is the result.
 set -u
 started="$(date +%s)"
 restore=""
@@ -76,23 +75,7 @@ delete_drill_namespaces() {
 field() { kubectl -n "$VELERO_NAMESPACE" get "$restore" -o "jsonpath={$1}" 2>/dev/null; }
 
 report() {
-  success="$ok"
-  echo "restore drill: phase=$phase errors=$errors warnings=$warnings items=$restored/$total duration=\${duration}s success=$success"
-  [ -z "\${PUSHGATEWAY_URL:-}" ] && return 0
-  cat <<METRICS | curl -fsS --max-time 30 --data-binary @- "$PUSHGATEWAY_URL/metrics/job/alp_restore_drill/schedule/$BACKUP_SCHEDULE" || echo "restore drill: could not push metrics" >&2
-# TYPE alp_restore_drill_success gauge
-alp_restore_drill_success $success
-# TYPE alp_restore_drill_duration_seconds gauge
-alp_restore_drill_duration_seconds $duration
-# TYPE alp_restore_drill_items_restored gauge
-alp_restore_drill_items_restored $restored
-# TYPE alp_restore_drill_errors gauge
-alp_restore_drill_errors $errors
-# TYPE alp_restore_drill_warnings gauge
-alp_restore_drill_warnings $warnings
-# TYPE alp_restore_drill_last_run_timestamp_seconds gauge
-alp_restore_drill_last_run_timestamp_seconds $(date +%s)
-METRICS
+  echo "restore drill of $BACKUP_SCHEDULE: phase=$phase errors=$errors warnings=$warnings items=$restored/$total duration=\${duration}s success=$ok"
 }
 
 # 1. A drill namespace left by an aborted run would make the restore skip what it holds.

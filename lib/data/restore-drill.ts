@@ -7,6 +7,7 @@ import { NetworkPeer } from '../network/network-peer';
 import { ContainerResources } from '../workload/resources';
 import { HardenedCronJob } from '../workload/hardened-cron-job';
 import { dnsLabelProblems, integerProblems, isDnsLabel } from './_validation';
+import { longestCronGapMinutes } from './cron-gap';
 import { drillScript, DRILL_ENV, restoreManifest } from './restore-drill-script';
 import { IBackupSchedule } from './velero';
 
@@ -26,12 +27,28 @@ export const DEFAULT_DRILL_RESOURCES: ContainerResources = {
   limits: { cpu: '250m', memory: '256Mi' },
 };
 
-/** A Prometheus Pushgateway the drill pushes its result to. */
-export interface DrillPushgateway {
-  /** Base URL, e.g. `http://pushgateway.alp-monitoring.svc:9091`. */
-  readonly url: string;
-  /** The Pushgateway's pods or addresses, for the drill's NetworkPolicy. */
-  readonly peer: NetworkPeer;
+/** The drill's defaults, shared with the alerts that watch it (`platformHealthRules`). */
+export const DEFAULT_DRILL_NAME = 'restore-drill';
+/** 05:00 UTC on the 1st of each month. */
+export const DEFAULT_DRILL_SCHEDULE = '0 5 1 * *';
+export const DEFAULT_DRILL_TIMEOUT_MINUTES = 120;
+/** Minutes after its scheduled time within which a drill Job may still start. */
+export const DRILL_STARTING_DEADLINE_MINUTES = 60;
+/** Minutes a drill may take beyond the restore's timeout: two namespace deletions of up to 20 minutes each, and a margin. */
+const DRILL_CLEANUP_MINUTES = 45;
+/** Headroom of the "no successful drill" alert over the schedule's longest gap and a run's deadlines. */
+export const DRILL_ALERT_HEADROOM_MINUTES = 24 * 60;
+
+/**
+ * Minutes after the last successful drill (or the CronJob's creation) after which a drill is
+ * overdue: the schedule's longest gap between runs, the starting deadline, the run's deadline
+ * (restore timeout plus clean-up) and `DRILL_ALERT_HEADROOM_MINUTES`. Undefined for a
+ * malformed schedule.
+ */
+export function drillOverdueAfterMinutes(schedule: string, restoreTimeoutMinutes: number): number | undefined {
+  const gap = longestCronGapMinutes(schedule);
+  if (gap === undefined) return undefined;
+  return gap + DRILL_STARTING_DEADLINE_MINUTES + restoreTimeoutMinutes + DRILL_CLEANUP_MINUTES + DRILL_ALERT_HEADROOM_MINUTES;
 }
 
 export interface RestoreDrillProps {
@@ -42,28 +59,22 @@ export interface RestoreDrillProps {
    * Choose namespaces whose restored copy does no harm next to production.
    */
   readonly namespaces: readonly string[];
-  /** Pinned image with `sh`, `kubectl` and (with `pushgateway`) `curl`. */
+  /** Pinned image with `sh` and `kubectl`. */
   readonly image: string;
   /** The Kubernetes API server's addresses, for the drill's NetworkPolicy. */
   readonly apiServer: readonly NetworkPeer[];
   /** Ports of the API server as pods reach it. @default [443, 6443] */
   readonly apiServerPorts?: readonly number[];
-  /** Name of the CronJob, ServiceAccount, ConfigMap, NetworkPolicy, Role and RoleBinding. @default 'restore-drill' */
+  /** Name of the CronJob, ServiceAccount, ConfigMap, NetworkPolicy, Role and RoleBinding. @default DEFAULT_DRILL_NAME ('restore-drill') */
   readonly name?: string;
-  /** When the drill runs (five-field cron, UTC). @default '0 5 1 * *' (05:00 on the 1st of each month) */
+  /** When the drill runs (five-field cron, UTC). @default DEFAULT_DRILL_SCHEDULE ('0 5 1 * *', 05:00 on the 1st of each month) */
   readonly schedule?: string;
   /** Prefix of the throwaway namespaces; the drill may delete exactly those. @default 'drill-' */
   readonly drillNamespacePrefix?: string;
   /** Resources left out of the restore. @default DEFAULT_DRILL_EXCLUDED_RESOURCES */
   readonly excludedResources?: readonly string[];
-  /** Minutes the restore may take before the drill fails. @default 120 */
+  /** Minutes the restore may take before the drill fails. @default DEFAULT_DRILL_TIMEOUT_MINUTES (120) */
   readonly restoreTimeoutMinutes?: number;
-  /**
-   * Where to push `alp_restore_drill_*` gauges.
-   * @default - no push; the Job's outcome (kube-state-metrics `kube_job_status_failed`,
-   *   `kube_cronjob_status_last_successful_time`) is the metric
-   */
-  readonly pushgateway?: DrillPushgateway;
   /** Requests and limits of the drill's container. @default DEFAULT_DRILL_RESOURCES */
   readonly resources?: ContainerResources;
 }
@@ -72,8 +83,10 @@ export interface RestoreDrillProps {
  * A monthly restore drill: a HardenedCronJob (in the chart's namespace) that restores the
  * newest backup of a Velero Schedule into throwaway `drill-*` namespaces through a Velero
  * `Restore`, checks the result, deletes the drill namespaces and the Restore, and reports
- * (exit status and, optionally, Pushgateway gauges). Its NetworkPolicy lets it reach only the
- * API server (and the Pushgateway).
+ * through its exit status: the Job's own status is the metric (kube-state-metrics'
+ * `kube_job_failed`, `kube_job_owner` and `kube_cronjob_status_last_successful_time`, which
+ * `platformHealthRules` alerts on), so no extra component is needed. Its NetworkPolicy lets it
+ * reach only the API server.
  *
  * RBAC is least privilege: in Velero's namespace a Role for create/get/delete of `restores`
  * only. Deleting the drill namespaces needs a ClusterRole, since namespaces are cluster-scoped:
@@ -91,18 +104,24 @@ export class RestoreDrill extends Construct {
   /** The drill namespaces, sorted. */
   public readonly drillNamespaces: readonly string[];
   public readonly cronJob: HardenedCronJob;
+  /** The five-field cron schedule. */
+  public readonly schedule: string;
+  /** Minutes without a successful run after which the drill is overdue (see `drillOverdueAfterMinutes`). */
+  public readonly overdueAfterMinutes: number;
 
   constructor(scope: Construct, id: string, props: RestoreDrillProps) {
     super(scope, id);
-    this.name = props.name ?? 'restore-drill';
+    this.name = props.name ?? DEFAULT_DRILL_NAME;
+    this.schedule = props.schedule ?? DEFAULT_DRILL_SCHEDULE;
     this.namespace = Chart.of(this).namespace ?? '';
     const prefix = props.drillNamespacePrefix ?? 'drill-';
     const veleroNamespace = props.backupSchedule.veleroNamespace;
     const sources = [...new Set(props.namespaces ?? [])].sort();
     this.namespaceMapping = Object.fromEntries(sources.map((ns) => [ns, `${prefix}${ns}`]));
     this.drillNamespaces = Object.values(this.namespaceMapping);
-    const timeoutMinutes = props.restoreTimeoutMinutes ?? 120;
+    const timeoutMinutes = props.restoreTimeoutMinutes ?? DEFAULT_DRILL_TIMEOUT_MINUTES;
     throwIfProblems(this, drillProblems(props, this, prefix));
+    this.overdueAfterMinutes = drillOverdueAfterMinutes(this.schedule, timeoutMinutes)!;
 
     const labels = { ...selectorLabels({ name: this.name }), [LABEL_COMPONENT]: 'restore-drill' };
     const configDir = '/etc/restore-drill';
@@ -129,11 +148,10 @@ export class RestoreDrill extends Construct {
       // kubectl caches discovery under $HOME; the root filesystem is read-only.
       HOME: '/tmp',
     };
-    if (props.pushgateway) env[DRILL_ENV.pushgatewayUrl] = props.pushgateway.url.replace(/\/+$/, '');
 
     this.cronJob = new HardenedCronJob(this, 'CronJob', {
       name: this.name,
-      schedule: props.schedule ?? '0 5 1 * *',
+      schedule: this.schedule,
       image: props.image,
       command: ['/bin/sh', `${configDir}/drill.sh`],
       env,
@@ -143,15 +161,14 @@ export class RestoreDrill extends Construct {
       // A failed drill is the signal; retrying could hide it.
       backoffLimit: 0,
       // The restore, then up to 20 minutes for each of two namespace deletions, and a margin.
-      activeDeadlineSeconds: timeoutMinutes * 60 + 45 * 60,
-      startingDeadlineSeconds: 3600,
+      activeDeadlineSeconds: (timeoutMinutes + DRILL_CLEANUP_MINUTES) * 60,
+      startingDeadlineSeconds: DRILL_STARTING_DEADLINE_MINUTES * 60,
       tier: 'restore-drill',
     });
 
     const policy = new AllowPolicy(this, 'NetworkPolicy', { name: this.name, selector: this.cronJob.selector, labels });
     const apiPorts = (props.apiServerPorts ?? [443, 6443]).map((port) => ({ port }));
     for (const peer of props.apiServer) policy.allowTo(peer, apiPorts);
-    if (props.pushgateway) policy.allowTo(props.pushgateway.peer, [{ port: urlPort(props.pushgateway.url) }]);
 
     // The Restore objects live in Velero's namespace; the subject is this namespace's account.
     const roleMetadata = { name: this.name, namespace: veleroNamespace, labels };
@@ -201,13 +218,6 @@ export class RestoreDrillNamespaceAccess extends Construct {
   }
 }
 
-/** The port of an http(s) URL: its explicit port, else 80 or 443. */
-function urlPort(url: string): number {
-  const match = /^(https?):\/\/[^/:]+(?::(\d+))?/.exec(url);
-  if (match?.[2]) return Number(match[2]);
-  return match?.[1] === 'https' ? 443 : 80;
-}
-
 function drillProblems(props: RestoreDrillProps, drill: RestoreDrill, prefix: string): PropProblem[] {
   const problems: PropProblem[] = [...dnsLabelProblems('name', drill.name, 40)];
   if (drill.namespace === '') {
@@ -237,8 +247,8 @@ function drillProblems(props: RestoreDrillProps, drill: RestoreDrill, prefix: st
   (props.excludedResources ?? []).forEach((resource, i) => {
     if (!/^[a-z0-9]+(\.[a-z0-9-]+)*$/.test(resource)) problems.push({ prop: `excludedResources[${i}]`, value: resource, rule: 'must be a resource name such as "jobs.batch"' });
   });
-  if (props.pushgateway && !/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~\/-]*)?$/.test(props.pushgateway.url)) {
-    problems.push({ prop: 'pushgateway.url', value: props.pushgateway.url, rule: 'must be an http(s) URL such as "http://pushgateway.alp-monitoring.svc:9091"' });
+  if (longestCronGapMinutes(drill.schedule) === undefined) {
+    problems.push({ prop: 'schedule', value: drill.schedule, rule: 'must be a five-field cron expression that runs at least once (minute hour day-of-month month day-of-week, UTC)', fix: 'the overdue-drill alert is derived from the schedule' });
   }
   return problems;
 }

@@ -1,34 +1,52 @@
 /**
- * Platform health: TLS certificates (cert-manager), backups against the recovery point
- * objective (CloudNativePG and Velero), public endpoints (blackbox probes) and the Watchdog.
+ * Platform health: TLS certificates (cert-manager), backups against their schedules
+ * (CloudNativePG and Velero), the restore drill, public endpoints (blackbox probes) and the
+ * Watchdog.
  *
  * Series read: cert-manager's `certmanager_certificate_expiration_timestamp_seconds` and
  * `certmanager_certificate_ready_status`; CloudNativePG's `cnpg_collector_last_available_backup_timestamp`,
  * `cnpg_pg_stat_archiver_seconds_since_last_archival` and `cnpg_pg_replication_in_recovery`;
- * Velero's `velero_backup_last_successful_timestamp`; the restore drill's `alp_restore_drill_success`
- * and `alp_restore_drill_last_run_timestamp_seconds` (Pushgateway); the blackbox exporter's `probe_success`.
+ * Velero's `velero_backup_last_successful_timestamp` and `velero_backup_attempt_total`;
+ * kube-state-metrics' CronJob and Job series for the restore drill (`kube_cronjob_created`,
+ * `kube_cronjob_status_last_successful_time`, `kube_cronjob_spec_suspend`, `kube_job_owner`,
+ * `kube_job_status_start_time`, `kube_job_failed`); the blackbox exporter's `probe_success`.
  */
 import { PropProblem } from '../core';
+import { backupAgeLimitMinutes, BACKUP_INTERVALS_MINUTES, intervalForRpo } from '../data/backup-interval';
+import { DEFAULT_DRILL_NAME, DEFAULT_DRILL_SCHEDULE, DEFAULT_DRILL_TIMEOUT_MINUTES, drillOverdueAfterMinutes } from '../data/restore-drill';
 import { promNumber } from './promql';
 import { AlertRule, Rule, Runbook } from './rule';
 import { throwOptionProblems } from './service-options';
 import { Severity } from './severity';
 
+/** The restore drill's CronJob as the alerts watch it (see the data layer's `RestoreDrill`). */
+export interface WatchedRestoreDrill {
+  /** Name of the drill's CronJob. */
+  readonly cronJob: string;
+  /** Minutes without a successful run after which the drill is overdue (`RestoreDrill.overdueAfterMinutes`). */
+  readonly overdueAfterMinutes: number;
+}
+
 export interface PlatformHealthOptions {
   /**
-   * Recovery point objective in minutes: the most data the platform may lose. Base backups,
-   * Velero backups and PostgreSQL's WAL archiving must each be younger than this.
+   * Recovery point objective in minutes: the most data the platform may lose. PostgreSQL's WAL
+   * archiving must be younger than this; the backup schedules' intervals derive from it.
    * @default 60 (the seed's RPO of 1 hour)
    */
   readonly rpoMinutes?: number;
   /**
-   * The oldest a CloudNativePG base backup may be, in minutes. With continuous WAL archiving
-   * the database's recovery point is set by the archiving (checked against `rpoMinutes`); base
-   * backups only bound the replay time, so they may be rarer than the RPO. Match the data
-   * issue's `ScheduledBackup` schedule plus a margin.
-   * @default - `rpoMinutes`
+   * Minutes between two CloudNativePG base backups (the `ScheduledBackup`'s interval). A base
+   * backup is late once it is older than the interval plus its headroom
+   * (`backupAgeLimitMinutes`: max(25 %, 30 minutes)), so one slow backup does not page.
+   * @default - the data layer's interval for the RPO (`intervalForRpo(rpoMinutes)`)
    */
-  readonly baseBackupMaxAgeMinutes?: number;
+  readonly baseBackupIntervalMinutes?: number;
+  /**
+   * Minutes between two Velero backups (the `Schedule`'s interval); late after the interval
+   * plus its headroom, as for base backups.
+   * @default - the data layer's interval for the RPO (`intervalForRpo(rpoMinutes)`)
+   */
+  readonly veleroBackupIntervalMinutes?: number;
   /**
    * Days before expiry at which a certificate opens a ticket. cert-manager renews well before
    * (the platform's `renewBefore` is 30 days), so reaching this means renewal has failed.
@@ -51,36 +69,42 @@ export interface PlatformHealthOptions {
    */
   readonly veleroBackups?: boolean;
   /**
-   * Whether to alert on the monthly restore drill's result (the `alp_restore_drill_*` gauges the
-   * data issue's RestoreDrill pushes to a Pushgateway; without them the alerts stay silent).
+   * Whether to alert on the restore drill, from its CronJob's and Jobs' status as
+   * kube-state-metrics exports them (no extra component).
    * @default true
    */
   readonly restoreDrills?: boolean;
   /**
-   * Days without a restore drill after which `RestoreDrillFailing` fires (the drill runs monthly).
-   * @default 35
+   * The restore drill to watch.
+   * @default - the RestoreDrill defaults: CronJob `restore-drill`, overdue after
+   *   `drillOverdueAfterMinutes(DEFAULT_DRILL_SCHEDULE, DEFAULT_DRILL_TIMEOUT_MINUTES)`
    */
-  readonly restoreDrillMaxAgeDays?: number;
+  readonly restoreDrill?: WatchedRestoreDrill;
 }
 
 /**
  * Alerts: `CertificateExpiring` (warning at `certificateWarningDays`, critical at
  * `certificateCriticalDays`), `CertificateNotReady`, `BackupOlderThanRpo` (CNPG and Velero, label
- * `backup_tool`; fires when the newest backup has been older than the RPO for 10 minutes, so a
- * backup schedule whose interval equals the RPO stays quiet), `PostgresWalArchivingStale`,
- * `RestoreDrillFailing` (label `reason`: `failed` or `missing`), `EndpointDown` (blackbox probes)
- * and `Watchdog` (always firing, severity `none`: the dead man's switch).
+ * `backup_tool`; label `reason` `late` when the newest successful backup is older than its
+ * schedule's interval plus headroom, `missing` when none has been recorded for that long),
+ * `PostgresWalArchivingStale`, `RestoreDrillFailing` (label `reason`: `failed` when the newest
+ * drill Job failed after the last success, `overdue` when no drill succeeded within the
+ * schedule plus headroom, `unobserved` when kube-state-metrics does not report the CronJob),
+ * `EndpointDown` (blackbox probes) and `Watchdog` (always firing, severity `none`: the dead
+ * man's switch).
  */
 export function platformHealthRules(options: PlatformHealthOptions = {}): Rule[] {
   const rpo = options.rpoMinutes ?? 60;
-  const baseBackupAge = options.baseBackupMaxAgeMinutes ?? rpo;
   const warnDays = options.certificateWarningDays ?? 21;
   const critDays = options.certificateCriticalDays ?? 7;
-  const drillDays = options.restoreDrillMaxAgeDays ?? 35;
+  const drill = options.restoreDrill ?? {
+    cronJob: DEFAULT_DRILL_NAME, overdueAfterMinutes: drillOverdueAfterMinutes(DEFAULT_DRILL_SCHEDULE, DEFAULT_DRILL_TIMEOUT_MINUTES)!,
+  };
   const problems: PropProblem[] = [
-    ...wholePositive('restoreDrillMaxAgeDays', drillDays),
     ...wholePositive('rpoMinutes', rpo),
-    ...(options.baseBackupMaxAgeMinutes === undefined ? [] : wholePositive('baseBackupMaxAgeMinutes', baseBackupAge)),
+    ...intervalProblems('baseBackupIntervalMinutes', options.baseBackupIntervalMinutes),
+    ...intervalProblems('veleroBackupIntervalMinutes', options.veleroBackupIntervalMinutes),
+    ...wholePositive('restoreDrill.overdueAfterMinutes', drill.overdueAfterMinutes),
     ...wholePositive('certificateWarningDays', warnDays),
     ...wholePositive('certificateCriticalDays', critDays),
   ];
@@ -88,6 +112,9 @@ export function platformHealthRules(options: PlatformHealthOptions = {}): Rule[]
     problems.push({ prop: 'certificateCriticalDays', value: critDays, rule: `must be below 'certificateWarningDays' (${warnDays})`, fix: 'the ticket comes first, the page later' });
   }
   throwOptionProblems('platformHealthRules', problems);
+  const defaultInterval = intervalForRpo(rpo) ?? rpo;
+  const baseBackupLimit = backupAgeLimitMinutes(options.baseBackupIntervalMinutes ?? defaultInterval);
+  const veleroLimit = backupAgeLimitMinutes(options.veleroBackupIntervalMinutes ?? defaultInterval);
 
   const expiry = 'certmanager_certificate_expiration_timestamp_seconds';
   const certificate = (days: number, severity: Severity, forDuration: string) => new AlertRule({
@@ -113,18 +140,19 @@ export function platformHealthRules(options: PlatformHealthOptions = {}): Rule[]
     }),
   ];
   if (options.cnpgBackups ?? true) {
-    rules.push(new AlertRule({
-      alert: 'BackupOlderThanRpo',
-      // CNPG names instance pods <cluster>-<n>: the cluster is recovered from the pod label.
-      expr: 'time() - max by (namespace, cluster) (label_replace(cnpg_collector_last_available_backup_timestamp, "cluster", "$1", "pod", "(.+)-[0-9]+")) '
-        + `> ${promNumber(baseBackupAge * 60)}`,
-      for: '10m',
-      severity: Severity.page(),
-      labels: { backup_tool: 'cnpg' },
-      summary: 'The last base backup of PostgreSQL cluster {{ $labels.namespace }}/{{ $labels.cluster }} is too old.',
-      description: `The newest available base backup of {{ $labels.namespace }}/{{ $labels.cluster }} is {{ $value | humanizeDuration }} old, more than ${promNumber(baseBackupAge)} minutes.`,
-      runbook: BACKUP_RUNBOOK,
-    }));
+    // CNPG names instance pods <cluster>-<n>: the cluster is recovered from the pod label. A
+    // cluster without any backup exports 0.
+    const newest = 'max by (namespace, cluster) (label_replace(cnpg_collector_last_available_backup_timestamp, "cluster", "$1", "pod", "(.+)-[0-9]+"))';
+    const cnpg = (reason: string, expr: string, forDuration: string | undefined, description: string) => new AlertRule({
+      alert: 'BackupOlderThanRpo', expr, for: forDuration, severity: Severity.page(), labels: { backup_tool: 'cnpg', reason },
+      summary: 'The last base backup of PostgreSQL cluster {{ $labels.namespace }}/{{ $labels.cluster }} is too old.', description, runbook: BACKUP_RUNBOOK,
+    });
+    rules.push(
+      cnpg('late', `time() - (${newest} > 0) > ${promNumber(baseBackupLimit * 60)}`, undefined,
+        `The newest available base backup of {{ $labels.namespace }}/{{ $labels.cluster }} is {{ $value | humanizeDuration }} old, more than its schedule's interval plus headroom (${promNumber(baseBackupLimit)} minutes).`),
+      cnpg('missing', `${newest} == 0 or absent(cnpg_collector_last_available_backup_timestamp)`, `${promNumber(baseBackupLimit)}m`,
+        `No base backup of {{ $labels.namespace }}/{{ $labels.cluster }} (or no CloudNativePG metrics at all) for ${promNumber(baseBackupLimit)} minutes, the schedule's interval plus headroom.`),
+    );
     rules.push(new AlertRule({
       alert: 'PostgresWalArchivingStale',
       expr: `max by (namespace, pod) (cnpg_pg_stat_archiver_seconds_since_last_archival) > ${promNumber(rpo * 60)} `
@@ -137,28 +165,21 @@ export function platformHealthRules(options: PlatformHealthOptions = {}): Rule[]
     }));
   }
   if (options.veleroBackups ?? true) {
-    rules.push(new AlertRule({
-      alert: 'BackupOlderThanRpo',
-      expr: `time() - velero_backup_last_successful_timestamp{schedule!=""} > ${promNumber(rpo * 60)}`,
-      for: '10m',
-      severity: Severity.page(),
-      labels: { backup_tool: 'velero' },
-      summary: 'The last successful Velero backup of schedule {{ $labels.schedule }} is older than the RPO.',
-      description: `The last successful backup of Velero schedule {{ $labels.schedule }} is {{ $value | humanizeDuration }} old, more than the ${promNumber(rpo)}-minute RPO.`,
-      runbook: BACKUP_RUNBOOK,
-    }));
-  }
-  if (options.restoreDrills ?? true) {
-    const drill = (reason: string, expr: string, summary: string, description: string) => new AlertRule({
-      alert: 'RestoreDrillFailing', expr, severity: Severity.ticket(), labels: { reason }, summary, description, runbook: RESTORE_DRILL_RUNBOOK,
+    const velero = (reason: string, expr: string, forDuration: string | undefined, description: string) => new AlertRule({
+      alert: 'BackupOlderThanRpo', expr, for: forDuration, severity: Severity.page(), labels: { backup_tool: 'velero', reason },
+      summary: 'The last successful Velero backup of schedule {{ $labels.schedule }} is too old.', description, runbook: BACKUP_RUNBOOK,
     });
     rules.push(
-      drill('failed', 'alp_restore_drill_success == 0', 'The last restore drill of backup schedule {{ $labels.schedule }} failed.',
-        'The newest restore drill of {{ $labels.schedule }} did not restore the backup cleanly: the backups may not be restorable.'),
-      drill('missing', `time() - alp_restore_drill_last_run_timestamp_seconds > ${promNumber(drillDays * 86400)}`,
-        'No restore drill of backup schedule {{ $labels.schedule }} for {{ $value | humanizeDuration }}.',
-        `The monthly restore drill of {{ $labels.schedule }} has not reported for more than ${drillDays} days.`),
+      velero('late', `time() - velero_backup_last_successful_timestamp{schedule!=""} > ${promNumber(veleroLimit * 60)}`, undefined,
+        `The last successful backup of Velero schedule {{ $labels.schedule }} is {{ $value | humanizeDuration }} old, more than its interval plus headroom (${promNumber(veleroLimit)} minutes).`),
+      // Velero sets the attempt counter of each schedule to 0 at start, the timestamp only on a success.
+      velero('missing', 'max by (schedule) (velero_backup_attempt_total{schedule!=""}) unless on (schedule) velero_backup_last_successful_timestamp '
+        + 'or absent(velero_backup_attempt_total)', `${promNumber(veleroLimit)}m`,
+        `No successful backup of Velero schedule {{ $labels.schedule }} (or no Velero metrics at all) for ${promNumber(veleroLimit)} minutes, the interval plus headroom.`),
     );
+  }
+  if (options.restoreDrills ?? true) {
+    rules.push(...restoreDrillRules(drill));
   }
   rules.push(
     new AlertRule({
@@ -184,6 +205,43 @@ export function platformHealthRules(options: PlatformHealthOptions = {}): Rule[]
 
 function wholePositive(prop: string, value: number): PropProblem[] {
   return Number.isInteger(value) && value > 0 ? [] : [{ prop, value, rule: 'must be a whole number above 0' }];
+}
+
+function intervalProblems(prop: string, value: number | undefined): PropProblem[] {
+  if (value === undefined || BACKUP_INTERVALS_MINUTES.includes(value)) return [];
+  return [{ prop, value, rule: `must be one of ${BACKUP_INTERVALS_MINUTES.join(', ')}`, fix: "the backup schedules' own intervals" }];
+}
+
+/**
+ * The restore drill's alerts, from kube-state-metrics: the newest failed drill Job started after
+ * the last success (or there is no success), no success within `overdueAfterMinutes` of the
+ * last one or of the CronJob's creation (a suspended CronJob is left alone), and the CronJob
+ * not reported at all.
+ */
+function restoreDrillRules(drill: WatchedRestoreDrill): AlertRule[] {
+  const cronJob = `cronjob="${drill.cronJob}"`;
+  const lastSuccess = `max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{${cronJob}})`;
+  const newestFailure = 'max by (namespace, cronjob) (label_replace('
+    + 'kube_job_status_start_time * on (namespace, job_name) group_left (owner_name) '
+    + `max by (namespace, job_name, owner_name) (kube_job_owner{owner_kind="CronJob", owner_name="${drill.cronJob}"}) `
+    + 'and on (namespace, job_name) kube_job_failed{condition="true"} == 1, "cronjob", "$1", "owner_name", "(.+)"))';
+  const suspended = `unless on (namespace, cronjob) kube_cronjob_spec_suspend{${cronJob}} == 1`;
+  const overdue = promNumber(drill.overdueAfterMinutes * 60);
+  const rule = (reason: string, expr: string, forDuration: string | undefined, summary: string, description: string) => new AlertRule({
+    alert: 'RestoreDrillFailing', expr, for: forDuration, severity: Severity.ticket(), labels: { reason }, summary, description, runbook: RESTORE_DRILL_RUNBOOK,
+  });
+  return [
+    rule('failed', `${newestFailure} > on (namespace, cronjob) ${lastSuccess} or (${newestFailure} unless on (namespace, cronjob) ${lastSuccess})`, undefined,
+      'The last restore drill {{ $labels.namespace }}/{{ $labels.cronjob }} failed.',
+      'The newest Job of the restore drill {{ $labels.namespace }}/{{ $labels.cronjob }} failed and no drill has succeeded since: the backups may not be restorable.'),
+    rule('overdue', `(time() - ${lastSuccess} > ${overdue} or (time() - max by (namespace, cronjob) (kube_cronjob_created{${cronJob}}) > ${overdue} `
+      + `unless on (namespace, cronjob) ${lastSuccess})) ${suspended}`, undefined,
+      'No successful restore drill {{ $labels.namespace }}/{{ $labels.cronjob }} for {{ $value | humanizeDuration }}.',
+      `The restore drill {{ $labels.namespace }}/{{ $labels.cronjob }} has not succeeded for more than ${promNumber(drill.overdueAfterMinutes)} minutes (its schedule's longest gap, its deadlines and a day of headroom).`),
+    rule('unobserved', `absent(kube_cronjob_created{${cronJob}})`, '1h',
+      'The restore drill CronJob {{ $labels.cronjob }} is not reported by kube-state-metrics.',
+      'kube-state-metrics reports no CronJob {{ $labels.cronjob }} for an hour: the drill is not deployed, or its CronJob collector or scrape is missing, so a failed drill would go unnoticed.'),
+  ];
 }
 
 const CERTIFICATE_EXPIRING_RUNBOOK: Runbook = {
@@ -219,7 +277,7 @@ const CERTIFICATE_NOT_READY_RUNBOOK: Runbook = {
 };
 
 const BACKUP_RUNBOOK: Runbook = {
-  meaning: 'The newest successful backup is older than allowed: the label `backup_tool` says whether a CloudNativePG base backup (label `cluster`) or a Velero schedule (label `schedule`) is late.',
+  meaning: 'The newest successful backup is older than its schedule\'s interval plus headroom (max(25 %, 30 minutes)), or none has been recorded for that long (label `reason`: `late` or `missing`); the label `backup_tool` says whether a CloudNativePG base backup (label `cluster`) or a Velero schedule (label `schedule`) is late. `missing` without a `cluster` or `schedule` label means Prometheus has no metrics from that tool at all.',
   impact: 'A restore now would lose more data, or take longer, than the recovery objectives allow (RPO 1 hour, RTO 4 hours).',
   variables: { NAMESPACE: 'namespace', CLUSTER: 'cluster', SCHEDULE: 'schedule' },
   diagnosis: [
@@ -264,21 +322,24 @@ const WAL_ARCHIVING_RUNBOOK: Runbook = {
 };
 
 const RESTORE_DRILL_RUNBOOK: Runbook = {
-  meaning: 'The monthly restore drill (label `reason`) either failed to restore the newest backup into a throwaway namespace, or has not run for longer than a month.',
+  meaning: 'The restore drill (label `reason`) failed to restore the newest backup into a throwaway namespace (`failed`), has not succeeded within its schedule plus headroom (`overdue`), or is not reported by kube-state-metrics (`unobserved`).',
   impact: 'Nothing is broken now, but nobody knows whether the backups can be restored: the RTO of 4 hours is not proven.',
-  variables: { SCHEDULE: 'schedule' },
+  variables: { NAMESPACE: 'namespace', CRONJOB: 'cronjob' },
   diagnosis: [
     {
-      text: 'Find the last drill Job and read its log; it names the Velero restore and its errors.',
+      text: 'Find the last drill Job and read its log; it names the Velero restore, its phase and errors. For `unobserved`, check that the CronJob exists and that kube-state-metrics runs its cronjobs and jobs collectors and is scraped.',
       commands: [
         'kubectl get cronjobs,jobs --all-namespaces -l app.kubernetes.io/component=restore-drill',
-        'velero restore get | grep "$SCHEDULE"',
+        'kubectl logs --namespace "$NAMESPACE" "$(kubectl get jobs --namespace "$NAMESPACE" -l app.kubernetes.io/component=restore-drill --sort-by=.metadata.creationTimestamp -o name | tail -1)"',
       ],
-      queries: ['alp_restore_drill_success', 'alp_restore_drill_errors', '(time() - alp_restore_drill_last_run_timestamp_seconds) / 86400'],
+      queries: [
+        'kube_job_failed{condition="true"} * on (namespace, job_name) group_left (owner_name) kube_job_owner{owner_kind="CronJob"}',
+        '(time() - kube_cronjob_status_last_successful_time) / 86400',
+      ],
     },
   ],
   mitigation: [
-    { text: 'Fix what the restore reported (missing CRDs, storage class, quota), then run the drill by hand and check that it passes.', commands: ['kubectl get cronjobs --all-namespaces -l app.kubernetes.io/component=restore-drill -o jsonpath=\'{range .items[*]}{.metadata.namespace} {.metadata.name}{"\\n"}{end}\' | while read -r ns name; do kubectl create job --namespace "$ns" --from="cronjob/$name" "$name-manual"; done'] },
+    { text: 'Fix what the restore reported (missing CRDs, storage class, quota), then run the drill by hand and check that it passes.', commands: ['kubectl create job --namespace "$NAMESPACE" --from="cronjob/$CRONJOB" "$CRONJOB-manual"', 'kubectl wait --namespace "$NAMESPACE" --for=condition=complete --timeout=3h "job/$CRONJOB-manual"'] },
     { text: 'If backups cannot be restored, treat it as a data-loss risk and escalate to L3.' },
   ],
 };

@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Chart, Testing } from 'cdk8s';
 import { NetworkPeer } from '../../lib/network/network-peer';
-import { RestoreDrill, RestoreDrillNamespaceAccess, RestoreDrillProps } from '../../lib/data/restore-drill';
+import { drillOverdueAfterMinutes, RestoreDrill, RestoreDrillNamespaceAccess, RestoreDrillProps } from '../../lib/data/restore-drill';
+import { longestCronGapMinutes } from '../../lib/data/cron-gap';
 import { drillScript } from '../../lib/data/restore-drill-script';
 import { BackupSchedule } from '../../lib/data/velero';
 import { errorOf, findObject, kindCounts } from '../helpers/manifests';
 import { KUBECTL_IMAGE, podSecurityProblems, schemaProblems, shellSyntaxErrors } from './_helpers';
 
 const API_SERVER = NetworkPeer.cidr('172.20.0.1/32');
-const PUSHGATEWAY = { url: 'http://pushgateway.alp-monitoring.svc:9091/', peer: NetworkPeer.pods({ 'app.kubernetes.io/name': 'pushgateway' }, 'alp-monitoring') };
 
 /** The drill in the data chart, its schedule and namespace access in the cluster chart. */
 function build(props: Partial<RestoreDrillProps> = {}): { data: Chart; cluster: Chart } {
@@ -48,18 +48,29 @@ describe('RestoreDrill |', () => {
     });
   });
 
-  test('lets the drill reach only the API server and the Pushgateway', () => {
-    const policy = findObject(synth({ pushgateway: PUSHGATEWAY }), 'NetworkPolicy', 'restore-drill');
+  test('lets the drill reach only the API server: no Pushgateway, the Job status is the result', () => {
+    const manifests = synth();
+    const policy = findObject(manifests, 'NetworkPolicy', 'restore-drill');
     expect(policy.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'restore-drill', 'app.kubernetes.io/instance': 'restore-drill' });
     expect(policy.spec.policyTypes).toEqual(['Egress']);
     expect(policy.spec.egress.map((r: any) => [r.to[0], r.ports.map((p: any) => p.port)])).toEqual([
       [{ ipBlock: { cidr: '172.20.0.1/32' } }, [443, 6443]],
-      [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'pushgateway' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'alp-monitoring' } } }, [9091]],
     ]);
+    expect(JSON.stringify(manifests)).not.toMatch(/pushgateway/i);
+    expect(drillScript()).not.toMatch(/pushgateway|curl|alp_restore_drill_/i);
+  });
+
+  test('is overdue after the longest gap of its schedule, its deadlines and a day of headroom', () => {
+    const { data } = build({ schedule: '0 5 * * 1', restoreTimeoutMinutes: 60 });
+    const drill = data.node.findChild('Drill') as RestoreDrill;
+    const cronJob = findObject(Testing.synth(data), 'CronJob', 'restore-drill').spec;
+    const deadlines = cronJob.startingDeadlineSeconds / 60 + cronJob.jobTemplate.spec.activeDeadlineSeconds / 60;
+    expect(drill.overdueAfterMinutes).toBe(7 * 1440 + deadlines + 1440);
+    expect(drillOverdueAfterMinutes('0 5 1 * *', 120)).toBe(31 * 1440 + 60 + 120 + 45 + 1440);
   });
 
   test('every object validates against its schema; the pod meets PSS restricted', () => {
-    const manifests = synth({ pushgateway: PUSHGATEWAY });
+    const manifests = synth();
     expect(schemaProblems(manifests)).toEqual([]);
     expect(podSecurityProblems(manifests)).toEqual([]);
   });
@@ -91,7 +102,7 @@ describe('RestoreDrill |', () => {
     expect(pod.automountServiceAccountToken).toBe(true);
   });
 
-  test('passes the drill its settings, and the Pushgateway only when given', () => {
+  test('passes the drill its settings', () => {
     const env = (manifests: any[]) => Object.fromEntries(findObject(manifests, 'CronJob', 'restore-drill').spec.jobTemplate.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
     expect(env(synth())).toEqual({
       BACKUP_SCHEDULE: 'platform',
@@ -101,7 +112,6 @@ describe('RestoreDrill |', () => {
       RESTORE_TIMEOUT_SECONDS: '7200',
       VELERO_NAMESPACE: 'velero',
     });
-    expect(env(synth({ pushgateway: PUSHGATEWAY })).PUSHGATEWAY_URL).toBe('http://pushgateway.alp-monitoring.svc:9091');
   });
 
   test('the drill script parses, checks the restore and always cleans up', () => {
@@ -109,7 +119,6 @@ describe('RestoreDrill |', () => {
     expect(shellSyntaxErrors(script)).toBe('');
     expect(script).toContain('[ "$phase" = "Completed" ] || fail');
     expect(script.indexOf('delete_drill_namespaces\nif [ -n "$restore" ]')).toBeGreaterThan(script.indexOf('# 4. Check it.'));
-    expect(script).toContain('alp_restore_drill_success $success');
   });
 
   test('the drill script passes a completed restore and fails a partial one, cleaning up either way', () => {
@@ -140,7 +149,7 @@ describe('RestoreDrill |', () => {
     const passed = run('Completed');
     // THEN
     expect(passed.status).toBe(0);
-    expect(passed.out).toContain('restore drill: phase=Completed errors=0 warnings=0 items=12/12');
+    expect(passed.out).toContain('restore drill of platform: phase=Completed errors=0 warnings=0 items=12/12');
     expect(passed.calls[0]).toBe('delete namespace drill-alp-data --ignore-not-found --wait=true --timeout=20m');
     expect(passed.calls[1]).toBe('create -f /etc/restore-drill/restore.json -o name');
     expect(passed.calls.slice(-2)).toEqual([
@@ -168,6 +177,12 @@ describe('RestoreDrill |', () => {
     );
   });
 
+  test('fails on a schedule that never runs', () => {
+    expect(errorOf(() => synth({ schedule: '0 5 31 2 *' }))).toBe(
+      "test/Drill: 'schedule' (\"0 5 31 2 *\") must be a five-field cron expression that runs at least once (minute hour day-of-month month day-of-week, UTC); the overdue-drill alert is derived from the schedule",
+    );
+  });
+
   test('fails without a way to the API server', () => {
     expect(errorOf(() => synth({ apiServer: [] }))).toBe(
       "test/Drill: 'apiServer' ([]) must list at least one peer; the drill drives Velero through the Kubernetes API",
@@ -182,5 +197,21 @@ describe('RestoreDrill |', () => {
     expect(errorOf(() => new RestoreDrillNamespaceAccess(data, 'Access', { drill }))).toBe(
       "test/Access: 'chart namespace' (\"alp-data\") must not be set; ClusterRoles are cluster-scoped; add this construct to a chart without a namespace",
     );
+  });
+});
+
+describe('longestCronGapMinutes |', () => {
+  test('finds the longest gap between two runs', () => {
+    expect(longestCronGapMinutes('*/15 * * * *')).toBe(15);
+    expect(longestCronGapMinutes('15 * * * *')).toBe(60);
+    expect(longestCronGapMinutes('0 5 1 * *')).toBe(31 * 1440);
+    expect(longestCronGapMinutes('0 5 * * mon')).toBe(7 * 1440);
+    expect(longestCronGapMinutes('0 2,14 * * *')).toBe(12 * 60);
+    // day-of-month or day-of-week when both are restricted: the 1st, and every Sunday
+    expect(longestCronGapMinutes('0 0 1 * 0')).toBe(7 * 1440);
+  });
+
+  test('is undefined for a malformed schedule or one that never runs', () => {
+    expect(['0 5 1 *', '61 * * * *', '0 5 31 2 *', 'x * * * *'].map(longestCronGapMinutes)).toEqual([undefined, undefined, undefined, undefined]);
   });
 });

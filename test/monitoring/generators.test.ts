@@ -96,30 +96,34 @@ describe('securityRules |', () => {
 });
 
 describe('platformHealthRules |', () => {
-  const rules = platformHealthRules({ rpoMinutes: 60, baseBackupMaxAgeMinutes: 1500 });
+  const rules = platformHealthRules({ rpoMinutes: 60, baseBackupIntervalMinutes: 1440 });
 
-  test('alerts on certificate expiry (ticket at 21 days, page at 7), backups against the RPO, restore drills, endpoints and the Watchdog', () => {
-    expect(alerts(rules).map((a) => [a.alert, a.severity.label, a.labels.backup_tool ?? '-'])).toEqual([
-      ['CertificateExpiring', 'warning', '-'],
-      ['CertificateExpiring', 'critical', '-'],
-      ['CertificateNotReady', 'warning', '-'],
-      ['BackupOlderThanRpo', 'critical', 'cnpg'],
-      ['PostgresWalArchivingStale', 'critical', '-'],
-      ['BackupOlderThanRpo', 'critical', 'velero'],
-      ['RestoreDrillFailing', 'warning', '-'],
-      ['RestoreDrillFailing', 'warning', '-'],
-      ['EndpointDown', 'critical', '-'],
-      ['Watchdog', 'none', '-'],
+  test('alerts on certificate expiry (ticket at 21 days, page at 7), backups against their schedules, restore drills, endpoints and the Watchdog', () => {
+    expect(alerts(rules).map((a) => [a.alert, a.severity.label, a.labels.backup_tool ?? '-', a.labels.reason ?? '-'])).toEqual([
+      ['CertificateExpiring', 'warning', '-', '-'],
+      ['CertificateExpiring', 'critical', '-', '-'],
+      ['CertificateNotReady', 'warning', '-', '-'],
+      ['BackupOlderThanRpo', 'critical', 'cnpg', 'late'],
+      ['BackupOlderThanRpo', 'critical', 'cnpg', 'missing'],
+      ['PostgresWalArchivingStale', 'critical', '-', '-'],
+      ['BackupOlderThanRpo', 'critical', 'velero', 'late'],
+      ['BackupOlderThanRpo', 'critical', 'velero', 'missing'],
+      ['RestoreDrillFailing', 'warning', '-', 'failed'],
+      ['RestoreDrillFailing', 'warning', '-', 'overdue'],
+      ['RestoreDrillFailing', 'warning', '-', 'unobserved'],
+      ['EndpointDown', 'critical', '-', '-'],
+      ['Watchdog', 'none', '-', '-'],
     ]);
     const exprs = alerts(rules).map((a) => a.expr);
     expect(exprs[0]).toBe('certmanager_certificate_expiration_timestamp_seconds > 0 and certmanager_certificate_expiration_timestamp_seconds - time() < 1814400');
     expect(exprs[1]).toBe('certmanager_certificate_expiration_timestamp_seconds > 0 and certmanager_certificate_expiration_timestamp_seconds - time() < 604800');
-    expect(exprs[3]).toBe('time() - max by (namespace, cluster) (label_replace(cnpg_collector_last_available_backup_timestamp, "cluster", "$1", "pod", "(.+)-[0-9]+")) > 90000');
-    expect(exprs[4]).toBe('max by (namespace, pod) (cnpg_pg_stat_archiver_seconds_since_last_archival) > 3600 and on (namespace, pod) max by (namespace, pod) (cnpg_pg_replication_in_recovery) == 0');
-    expect(exprs[5]).toBe('time() - velero_backup_last_successful_timestamp{schedule!=""} > 3600');
-    expect(exprs[6]).toBe('alp_restore_drill_success == 0');
-    expect(exprs[7]).toBe('time() - alp_restore_drill_last_run_timestamp_seconds > 3024000');
-    expect(exprs[9]).toBe('vector(1)');
+    // daily base backups: 1440 minutes plus 25 % (360); hourly Velero backups: 60 plus the 30-minute minimum
+    expect(exprs[3]).toBe('time() - (max by (namespace, cluster) (label_replace(cnpg_collector_last_available_backup_timestamp, "cluster", "$1", "pod", "(.+)-[0-9]+")) > 0) > 108000');
+    expect(exprs[5]).toBe('max by (namespace, pod) (cnpg_pg_stat_archiver_seconds_since_last_archival) > 3600 and on (namespace, pod) max by (namespace, pod) (cnpg_pg_replication_in_recovery) == 0');
+    expect(exprs[6]).toBe('time() - velero_backup_last_successful_timestamp{schedule!=""} > 5400');
+    expect(exprs[10]).toBe('absent(kube_cronjob_created{cronjob="restore-drill"})');
+    expect(exprs.join('\n')).not.toMatch(/alp_restore_drill_/);
+    expect(exprs[12]).toBe('vector(1)');
   });
 
   test('leaves out the backup tools the platform does not run', () => {
