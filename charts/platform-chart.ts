@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import {
   BackupSchedule, ClusterPlacement, DEFAULT_DRILL_RESOURCES, DEFAULT_GDPR_JOB_RESOURCES, DEFAULT_POOLER_RESOURCES, edgeGateways, HTTP_LISTENER, HumanAccessRoles, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, MeshNamespaceDefaults, NamespaceBaseline, pascalCase, PlacedChart,
-  NamespaceQuota, PlatformIssuer, PlatformPriorityClasses, PlatformSpec, quotaFor, serviceMaxReplicas, VaultSecretStore,
+  NamespaceQuota, NamespaceRole, PlatformIssuer, PlatformPriorityClasses, PlatformSpec, PROMETHEUS, quotaFor, serviceMaxReplicas, VaultSecretStore,
 } from '../lib';
 
 export interface PlatformChartProps {
@@ -29,12 +29,17 @@ export class PlatformChart extends PlacedChart {
     const colorQuota = quotaFor(spec.services.map((s) => ({ resources: s.resources, maxReplicas: serviceMaxReplicas(s) })));
     const colorNamespaces = placement.colors.map((color) => spec.namespaces[color]);
     const roles = [...placement.colors, 'edge', 'data', 'monitoring'] as const;
+    const enrolled = meshEnrolledNamespaces(spec, roles);
     for (const role of roles) {
       const namespace = spec.namespaces[role];
       const scope = new Construct(this, pascalCase(role));
       const quota = colorNamespaces.includes(namespace) ? colorQuota : role === 'data' ? dataQuota(spec) : undefined;
-      new NamespaceBaseline(scope, 'Baseline', { name: namespace, quota });
-      if (spec.mesh.enabled) new MeshNamespaceDefaults(scope, 'Mesh', { namespace });
+      const mesh = spec.mesh.enabled
+        ? { dataplane: spec.mesh.dataplane, enrolled: enrolled.has(namespace), proxyNamespaces: [spec.namespaces.edge] }
+        : undefined;
+      new NamespaceBaseline(scope, 'Baseline', { name: namespace, quota, mesh });
+      // STRICT only where the dataplane enrols the pods: elsewhere nothing would enforce it.
+      if (spec.mesh.enabled) new MeshNamespaceDefaults(scope, 'Mesh', { namespace, strictMtls: enrolled.has(namespace) });
       new HumanAccessRoles(scope, 'HumanAccess', {
         namespace,
         prefix: namespace,
@@ -49,8 +54,7 @@ export class PlatformChart extends PlacedChart {
       path: spec.vault.kvMount,
       authMountPath: spec.vault.authMountPath,
       role: spec.vault.role,
-      // Only the colour namespaces (services) and the data namespace (data stores) read secrets.
-      namespaces: [...colorNamespaces, spec.namespaces.data],
+      // Admits exactly the namespaces whose ExternalSecrets in this cluster refer to it.
     });
 
     new PlatformIssuer(this, 'CertificateIssuer', {
@@ -71,6 +75,19 @@ export class PlatformChart extends PlacedChart {
       excludedResources: ['backups.postgresql.cnpg.io', 'clusters.postgresql.cnpg.io', 'poolers.postgresql.cnpg.io', 'scheduledbackups.postgresql.cnpg.io'],
     });
   }
+}
+
+/**
+ * The namespaces whose pods the mesh's dataplane enrols (and whose PeerAuthentication is STRICT):
+ * every namespace that runs the platform's workloads, except the edge, whose gateways are Istio
+ * proxies that join the mesh themselves and whose cert-manager HTTP-01 solver pods must answer
+ * the gateways in plaintext; and the namespace of the Prometheus that scrapes them, whose scrapes
+ * an enrolled target only accepts through the mesh.
+ */
+export function meshEnrolledNamespaces(spec: PlatformSpec, roles: readonly NamespaceRole[]): Set<string> {
+  const enrolled = new Set(roles.filter((role) => role !== 'edge').map((role) => spec.namespaces[role]));
+  if (enrolled.size > 0) enrolled.add(spec.namespaces[PROMETHEUS.namespaceRole]);
+  return enrolled;
 }
 
 /** The ClusterSecretStore through which every ExternalSecret reads Vault. */

@@ -1,7 +1,7 @@
-import { ApiObject, Chart } from 'cdk8s';
-import { Construct } from 'constructs';
+import { ApiObject, Chart, Lazy } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
 import { ClusterSecretStore, ClusterSecretStoreSpecProviderVaultVersion } from '../../imports/clustersecretstore-external-secrets.io';
-import { PropProblem, throwIfProblems } from '../core';
+import { PlacedChart, PropProblem, throwIfProblems } from '../core';
 
 /** The version of a Vault KV secrets engine. */
 export type VaultKvVersion = 'v1' | 'v2';
@@ -47,28 +47,45 @@ export interface VaultSecretStoreProps {
    */
   readonly serviceAccount?: ServiceAccountReference;
   /**
-   * The only namespaces whose ExternalSecrets may use this store (`spec.conditions`).
-   * Required and non-empty: an unrestricted ClusterSecretStore lets any namespace read
-   * everything the Vault role can read.
+   * Namespaces whose ExternalSecrets may use this store (`spec.conditions`) besides those
+   * `admitReferencingNamespaces` finds. The store always renders conditions: an unrestricted
+   * ClusterSecretStore lets any namespace read everything the Vault role can read.
+   * @default - none: only the namespaces that refer to the store
    */
-  readonly namespaces: readonly string[];
+  readonly namespaces?: readonly string[];
+  /**
+   * Admits every namespace in which an ExternalSecret of the same cluster refers to this store
+   * (`secretStoreRef` of kind `ClusterSecretStore` and this name), found in the whole construct
+   * tree when the app is synthesized. External Secrets refuses an ExternalSecret whose namespace
+   * no condition admits, so a hand-kept list falls behind the secrets that use the store.
+   * Charts are in the same cluster when both are `PlacedChart`s of one `cluster`, or either is
+   * not a `PlacedChart`.
+   * @default true
+   */
+  readonly admitReferencingNamespaces?: boolean;
   /** Labels of the ClusterSecretStore. @default - none */
   readonly labels?: Record<string, string>;
 }
 
 /**
  * A cluster-wide `ClusterSecretStore` (external-secrets.io/v1) that reads HashiCorp Vault's KV
- * engine, logging in with Vault's Kubernetes auth method, usable only from the listed
- * namespaces. Cluster-scoped: define it in a chart without a namespace.
+ * engine, logging in with Vault's Kubernetes auth method, usable only from the namespaces whose
+ * ExternalSecrets refer to it (and any listed ones). Cluster-scoped: define it in a chart
+ * without a namespace.
+ *
+ * External Secrets admits an ExternalSecret's namespace when any one condition matches it (by
+ * name, label selector or regular expression); a store without conditions admits every
+ * namespace. This store renders one condition listing names, never none.
  *
  * @see https://external-secrets.io/latest/provider/hashicorp-vault/
+ * @see https://external-secrets.io/latest/api/clustersecretstore/
  */
 export class VaultSecretStore extends Construct {
   /** Name of the ClusterSecretStore. */
   public readonly name: string;
-  /** The namespaces that may use the store, deduplicated and sorted. */
-  public readonly namespaces: string[];
   public readonly resource: ApiObject;
+  private readonly listed: string[];
+  private readonly admitReferencing: boolean;
 
   constructor(scope: Construct, id: string, props: VaultSecretStoreProps) {
     super(scope, id);
@@ -82,11 +99,17 @@ export class VaultSecretStore extends Construct {
     throwIfProblems(this, storeProblems(props, resolved, Chart.of(this).namespace));
 
     this.name = resolved.name;
-    this.namespaces = [...new Set(props.namespaces)].sort();
+    this.listed = [...(props.namespaces ?? [])];
+    this.admitReferencing = props.admitReferencingNamespaces ?? true;
+    this.node.addValidation({
+      validate: () => this.namespaces.length > 0 ? [] : [
+        `ClusterSecretStore ${this.name} admits no namespace: no ExternalSecret of its cluster refers to it and 'namespaces' lists none`,
+      ],
+    });
     this.resource = new ClusterSecretStore(this, 'Resource', {
       metadata: { name: this.name, labels: props.labels },
       spec: {
-        conditions: [{ namespaces: this.namespaces }],
+        conditions: Lazy.any({ produce: () => [{ namespaces: this.namespaces }] }),
         provider: {
           vault: {
             server: props.server,
@@ -104,6 +127,39 @@ export class VaultSecretStore extends Construct {
       },
     });
   }
+
+  /**
+   * The namespaces that may use the store, deduplicated and sorted: the listed ones and, with
+   * `admitReferencingNamespaces`, those of the ExternalSecrets that refer to it. Complete once
+   * the construct tree is.
+   */
+  public get namespaces(): string[] {
+    const namespaces = new Set(this.listed);
+    if (this.admitReferencing) {
+      for (const namespace of referencingNamespaces(this.node.root, this.name, clusterOf(this))) namespaces.add(namespace);
+    }
+    return [...namespaces].sort();
+  }
+}
+
+/** The cluster of a construct's chart, or undefined when its chart is not placed in one. */
+function clusterOf(construct: IConstruct): string | undefined {
+  const chart = Chart.of(construct);
+  return PlacedChart.isPlacedChart(chart) ? chart.cluster : undefined;
+}
+
+/** The namespaces of the ExternalSecrets under `root` in `cluster` that refer to ClusterSecretStore `store`. */
+function referencingNamespaces(root: IConstruct, store: string, cluster: string | undefined): string[] {
+  const namespaces: string[] = [];
+  for (const construct of root.node.findAll()) {
+    if (!ApiObject.isApiObject(construct) || construct.kind !== 'ExternalSecret' || construct.apiGroup !== 'external-secrets.io') continue;
+    const other = clusterOf(construct);
+    if (cluster !== undefined && other !== undefined && other !== cluster) continue;
+    const ref = construct.toJson().spec?.secretStoreRef;
+    if (ref?.kind !== 'ClusterSecretStore' || ref?.name !== store) continue;
+    namespaces.push(construct.metadata.namespace ?? 'default');
+  }
+  return namespaces;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -154,18 +210,20 @@ function storeProblems(
   if (!isDnsLabel(resolved.serviceAccount.namespace)) {
     problems.push({ prop: 'serviceAccount.namespace', value: resolved.serviceAccount.namespace, rule: DNS_LABEL_RULE });
   }
-  if (!Array.isArray(props.namespaces) || props.namespaces.length === 0) {
+  const admitReferencing = props.admitReferencingNamespaces ?? true;
+  if (props.namespaces !== undefined && !Array.isArray(props.namespaces)) {
+    problems.push({ prop: 'namespaces', value: props.namespaces, rule: 'must be a list of namespaces' });
+  } else if (!admitReferencing && (props.namespaces ?? []).length === 0) {
     problems.push({
       prop: 'namespaces',
-      value: props.namespaces,
-      rule: 'must list at least one namespace',
+      value: props.namespaces ?? [],
+      rule: "must list at least one namespace when 'admitReferencingNamespaces' is false",
       fix: 'a store without conditions lets every namespace read everything the Vault role can read',
     });
-  } else {
-    props.namespaces.forEach((namespace, i) => {
-      if (!isDnsLabel(namespace)) problems.push({ prop: `namespaces[${i}]`, value: namespace, rule: DNS_LABEL_RULE });
-    });
   }
+  (Array.isArray(props.namespaces) ? props.namespaces : []).forEach((namespace, i) => {
+    if (!isDnsLabel(namespace)) problems.push({ prop: `namespaces[${i}]`, value: namespace, rule: DNS_LABEL_RULE });
+  });
   return problems;
 }
 

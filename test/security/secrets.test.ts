@@ -1,4 +1,5 @@
-import { Chart, Testing } from 'cdk8s';
+import { App, Chart, Testing } from 'cdk8s';
+import { PlacedChart } from '../../lib/core';
 import { ServiceSecret, ServiceSecretProps, VaultSecretStore, VaultSecretStoreProps } from '../../lib/security';
 import { errorOf, findObject, kindCounts } from '../helpers/manifests';
 
@@ -58,6 +59,50 @@ describe('VaultSecretStore |', () => {
     expect(store.spec.conditions).toEqual([{ namespaces: ['alp-blue', 'alp-green'] }]);
   });
 
+  test('admits the namespace of every ExternalSecret of its cluster that refers to it, and no other', () => {
+    // GIVEN a store in cluster "primary", ExternalSecrets in its cluster and in another one
+    const app = new App();
+    const platform = new PlacedChart(app, 'Platform', { region: 'primary', component: 'platform' });
+    const store = new VaultSecretStore(platform, 'Store', { server: STORE.server, role: STORE.role });
+    const secretIn = (id: string, namespace: string, region: string, storeName = 'vault') => {
+      const chart = new PlacedChart(app, id, { region, component: id.toLowerCase(), namespace });
+      new ServiceSecret(chart, 'Secret', { ...SECRET, storeName });
+    };
+    secretIn('Monitoring', 'alp-monitoring', 'primary');
+    secretIn('Logging', 'alp-logging', 'primary');
+    secretIn('Blue', 'alp-blue', 'primary');
+    secretIn('BlueAgain', 'alp-blue', 'primary');
+    secretIn('Other', 'alp-other', 'primary', 'another-store');
+    secretIn('Dr', 'alp-dr-only', 'dr');
+    // WHEN
+    const conditions = findObject(Testing.synth(platform), 'ClusterSecretStore', 'vault').spec.conditions;
+    // THEN
+    expect(conditions).toEqual([{ namespaces: ['alp-blue', 'alp-logging', 'alp-monitoring'] }]);
+    expect(store.namespaces).toEqual(['alp-blue', 'alp-logging', 'alp-monitoring']);
+    expect(platform.node.validate()).toEqual([]);
+  });
+
+  test('adds the listed namespaces to those that refer to it; with admitReferencingNamespaces false, only the listed ones', () => {
+    // GIVEN an ExternalSecret in alp-data that refers to "vault" (charts without a cluster: one cluster)
+    const app = Testing.app();
+    const chart = new Chart(app, 'Platform');
+    new ServiceSecret(new Chart(app, 'Data', { namespace: 'alp-data' }), 'Secret', SECRET);
+    // WHEN
+    const both = new VaultSecretStore(chart, 'Both', STORE);
+    const listedOnly = new VaultSecretStore(chart, 'Listed', { ...STORE, admitReferencingNamespaces: false });
+    // THEN
+    expect(both.namespaces).toEqual(['alp-blue', 'alp-data', 'alp-green']);
+    expect(listedOnly.namespaces).toEqual(['alp-blue', 'alp-green']);
+  });
+
+  test('fails validation when no ExternalSecret refers to it and no namespace is listed', () => {
+    const chart = Testing.chart();
+    const store = new VaultSecretStore(chart, 'Store', { server: STORE.server, role: STORE.role });
+    expect(store.node.validate()).toEqual([
+      "ClusterSecretStore vault admits no namespace: no ExternalSecret of its cluster refers to it and 'namespaces' lists none",
+    ]);
+  });
+
   test('takes name, mounts, version, ServiceAccount and labels from props', () => {
     // WHEN
     const store = findObject(synthStore({
@@ -85,8 +130,8 @@ describe('VaultSecretStore |', () => {
   });
 
   test('fails when no namespace may use the store', () => {
-    expect(errorOf(() => synthStore({ namespaces: [] }))).toBe(
-      "test/Store: 'namespaces' ([]) must list at least one namespace; a store without conditions lets every namespace read everything the Vault role can read",
+    expect(errorOf(() => synthStore({ namespaces: [], admitReferencingNamespaces: false }))).toBe(
+      "test/Store: 'namespaces' ([]) must list at least one namespace when 'admitReferencingNamespaces' is false; a store without conditions lets every namespace read everything the Vault role can read",
     );
   });
 

@@ -1,3 +1,5 @@
+export { ALERT_ROUTED, ALERT_WATCHDOG_DEADMANS, ALERTING_RULES, routeAlert } from './alerting';
+export type { AlertDestination, MatcherStrategy } from './alerting';
 export { BLUE_GREEN_RULES } from './blue-green';
 export { COMPLETENESS_RULES, DASHBOARD_LABEL } from './completeness';
 export { EXPOSURE_RULES } from './exposure';
@@ -12,5 +14,7 @@ export type { PodSecurityViolation } from './pod-security';
 export { RBAC_RULES, SECRET_ACCESS_ANNOTATION } from './rbac';
 export { POLICY_RULES } from './registry';
 export { SCHEMA_RULES } from './schema';
+export { SECRET_STORE_ADMISSION, SECRET_STORE_RULES, storeAdmits } from './secret-store-admission';
+export type { StoreAdmission } from './secret-store-admission';
 export { SECRETS_RULES } from './secrets';
 export { WORKLOAD_RULES } from './workload';

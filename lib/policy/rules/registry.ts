@@ -1,4 +1,5 @@
 import { PolicyRule } from '../findings';
+import { ALERTING_RULES } from './alerting';
 import { BLUE_GREEN_RULES } from './blue-green';
 import { COMPLETENESS_RULES } from './completeness';
 import { EXPOSURE_RULES } from './exposure';
@@ -9,13 +10,14 @@ import { NETWORK_RULES } from './network';
 import { POD_SECURITY_RULES } from './pod-security';
 import { RBAC_RULES } from './rbac';
 import { SCHEMA_RULES } from './schema';
+import { SECRET_STORE_RULES } from './secret-store-admission';
 import { SECRETS_RULES } from './secrets';
 import { WORKLOAD_RULES } from './workload';
 
 /**
  * Every rule `alp verify` runs, by area: schema, Pod Security Standards, workload, RBAC, network
  * (NetworkPolicies, exposure outside the cluster, the Istio mesh, namespaces), secrets, GitOps,
- * blue/green, completeness. Reports list rules in this order.
+ * blue/green, completeness, alert delivery. Reports list rules in this order.
  */
 export const POLICY_RULES: readonly PolicyRule[] = [
   ...SCHEMA_RULES,
@@ -27,7 +29,9 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   ...MESH_RULES,
   ...NAMESPACE_RULES,
   ...SECRETS_RULES,
+  ...SECRET_STORE_RULES,
   ...GITOPS_RULES,
   ...BLUE_GREEN_RULES,
   ...COMPLETENESS_RULES,
+  ...ALERTING_RULES,
 ];
