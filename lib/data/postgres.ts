@@ -18,6 +18,16 @@ import {
 } from './object-store';
 import { PgBouncerPooler, PgBouncerPoolerOptions, poolerOptionProblems } from './pgbouncer-pooler';
 
+/**
+ * The volumes of CloudNativePG's instance pods (`pgdata`, `pg-wal` with separate WAL storage,
+ * and the `scratch-data` and `shm` scratch space) that Velero's file-system backup must skip:
+ * copying a live PGDATA gives an inconsistent copy, and the archive is PostgreSQL's backup.
+ */
+export const CNPG_POD_VOLUMES: readonly string[] = ['pg-wal', 'pgdata', 'scratch-data', 'shm'];
+
+/** Velero's opt-out annotation: the pod volumes its file-system backup leaves out. */
+export const VELERO_VOLUMES_EXCLUDES_ANNOTATION = 'backup.velero.io/backup-volumes-excludes';
+
 /** A primary's archive, as a replica cluster reads it: its `externalClusters` entry. */
 export interface PostgresReplicaSource extends ObjectStoreLocation {
   /** Name of the entry in `externalClusters` (and of `replica.source`); not the replica's own name. */
@@ -90,6 +100,11 @@ export interface PostgresClusterProps extends BackupIntervalOptions {
  * replication, continuous WAL archiving and base backups to S3 (server-side encrypted,
  * compressed), a `ScheduledBackup` whose period never exceeds the RPO, a read-write PgBouncer
  * `Pooler`, and ExternalSecrets for the object-store and application credentials.
+ *
+ * Velero's file-system backup (opt-out mode, `defaultVolumesToFsBackup`) skips the instances'
+ * data volumes: the operator creates the pods, so the `backup.velero.io/backup-volumes-excludes`
+ * annotation goes through the Cluster's `inheritedMetadata`, which the operator copies onto
+ * every pod it creates (no operator setting needed, unlike `INHERITED_ANNOTATIONS`).
  *
  * With `replicaOf` it is a replica cluster, for the DR region or the standby colour's cluster:
  * bootstrapped from the primary's archive and kept in continuous recovery from it; it archives
@@ -187,6 +202,7 @@ export class PostgresCluster extends Construct {
     return {
       instances: this.instances,
       imageName: props.imageName,
+      inheritedMetadata: { annotations: { [VELERO_VOLUMES_EXCLUDES_ANNOTATION]: CNPG_POD_VOLUMES.join(',') } },
       enableSuperuserAccess: false,
       enablePdb: true,
       primaryUpdateStrategy: ClusterSpecPrimaryUpdateStrategy.UNSUPERVISED,

@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { PostgresCluster, PostgresClusterProps } from '../../lib/data/postgres';
+import { CNPG_POD_VOLUMES, PostgresCluster, PostgresClusterProps } from '../../lib/data/postgres';
 import { POSTGRES } from '../../lib/core';
 import { errorOf, findObject, kindCounts } from '../helpers/manifests';
 import { restrictedViolations } from '../helpers/pod-security';
@@ -94,6 +94,16 @@ describe('PostgresCluster | primary', () => {
     expect(findObject(manifests, 'Cluster', 'postgres').spec.postgresql.parameters).toEqual({ archive_timeout: '5min' });
     // AND a tighter RPO gives a tighter schedule
     expect(findObject(synth({ rpoMinutes: 30, minuteOffset: 10 }), 'ScheduledBackup', 'postgres-backup').spec.schedule).toBe('0 10-59/30 * * * *');
+  });
+
+  test("keeps the instances' data volumes out of Velero's file-system backup, through the annotation the operator puts on its pods", () => {
+    for (const props of [PRIMARY, REPLICA]) {
+      const spec = findObject(synth(props), 'Cluster', 'postgres').spec;
+      // Velero's opt-out mode reads this pod annotation; CloudNativePG copies inheritedMetadata onto every pod it creates.
+      const excluded = spec.inheritedMetadata.annotations['backup.velero.io/backup-volumes-excludes'].split(',');
+      expect(excluded).toEqual(expect.arrayContaining(['pgdata', 'pg-wal']));
+      expect(excluded).toEqual([...CNPG_POD_VOLUMES]);
+    }
   });
 
   test('creates the read-write PgBouncer pooler the services use', () => {
