@@ -32,11 +32,17 @@ export interface AlertRoutingProps {
     readonly channel: string;
   };
   /**
-   * A dead man's switch (e.g. healthchecks.io or PagerDuty's) that expects the Watchdog alert
-   * every minute and alarms when it stops.
-   * @default - the Watchdog goes to a receiver without integrations (it only proves the pipeline internally)
+   * The dead man's switch (e.g. healthchecks.io, Dead Man's Snitch, PagerDuty's heartbeat): a
+   * webhook URL, read from the store, that expects the Watchdog alert every `watchdogInterval` and
+   * alarms through its own channel when it stops (Prometheus, Alertmanager or their network down).
    */
-  readonly deadMansSwitch?: RoutingCredential;
+  readonly deadMansSwitch: RoutingCredential;
+  /**
+   * How often the still-firing Watchdog is sent to the dead man's switch; the switch's own period
+   * must be longer (its grace time covers one missed call).
+   * @default '1m'
+   */
+  readonly watchdogInterval?: string;
   /**
    * Name of the AlertmanagerConfig; the credential Secrets are `<name>-pagerduty`, `<name>-slack`
    * and `<name>-deadmansswitch`.
@@ -45,7 +51,7 @@ export interface AlertRoutingProps {
   readonly name?: string;
   /**
    * Labels alerts are grouped by into one notification.
-   * @default ['alertname', 'namespace', 'service']
+   * @default ['alertname', 'namespace', 'source_namespace', 'service']
    */
   readonly groupBy?: readonly string[];
   /**
@@ -69,13 +75,27 @@ export interface AlertRoutingProps {
    */
   readonly ticketRepeatInterval?: string;
   /**
-   * Labels that must be equal for a firing `critical` alert to silence a `warning` one.
-   * @default ['alertname', 'namespace', 'service']
+   * Labels that must be equal for a firing `critical` alert to silence a `warning` one: the
+   * alert's name and every label that identifies what it is about (a label absent from both
+   * alerts counts as equal), so that one certificate's, service's or database's page never hides
+   * another one's ticket. Labels that tell the variants of one alert apart (an SLO alert's
+   * `long_window`, `short_window`) must not be listed, or the page would never silence its ticket.
+   * @default INHIBIT_IDENTITY_LABELS
    */
   readonly inhibitEqual?: readonly string[];
   /** Labels of every object. @default - none */
   readonly labels?: Record<string, string>;
 }
+
+/**
+ * The labels that identify what an alert is about, across the platform's and kube-prometheus's
+ * alerts: namespaces (the routing one, the one the alert is about, and cert-manager's metrics'
+ * `exported_namespace`), service, certificate `name`, database `cluster`, `pod`, `container`,
+ * scrape `job` and `instance`, backup `schedule` and `backup_tool`.
+ */
+export const INHIBIT_IDENTITY_LABELS: readonly string[] = [
+  'alertname', 'namespace', 'source_namespace', 'exported_namespace', 'service', 'name', 'cluster', 'pod', 'container', 'job', 'instance', 'schedule', 'backup_tool',
+];
 
 /** Severity label values that page (kube-prometheus' and the SRE workbook's names). */
 export const PAGE_SEVERITIES = 'critical|page';
@@ -90,11 +110,13 @@ export const TICKET_SEVERITIES = 'warning|ticket';
  *   from the Secret), repeated every `pageRepeatInterval`;
  * - `severity` `warning` (or `ticket`) → receiver `slack` (webhook URL from the Secret), repeated
  *   every `ticketRepeatInterval`;
- * - `alertname: Watchdog` → receiver `watchdog` (the dead man's switch), every minute;
+ * - `alertname: Watchdog` → receiver `watchdog`: a webhook to the dead man's switch, every
+ *   `watchdogInterval`;
  * - anything else → `slack`, so that no alert is dropped;
- * - grouped by `groupBy`; a firing `critical` alert inhibits the `warning` alert with the same
- *   `inhibitEqual` labels (alert name and namespace, and the service: several services share
- *   alert names such as `ServiceErrorBudgetBurn`, and one service's page must not hide another's ticket).
+ * - grouped by `groupBy`; a firing `critical` alert inhibits the `warning` alert of the same
+ *   identity, `inhibitEqual` (the alert's name and every identifying label: several services
+ *   share `ServiceErrorBudgetBurn`, several certificates `CertificateExpiring`, and one's page
+ *   must not hide another's ticket).
  *
  * Escalation levels of the production guide:
  * - **L1** (automated monitoring, basic troubleshooting): the rules, Alertmanager, self-healing;
@@ -105,10 +127,15 @@ export const TICKET_SEVERITIES = 'warning|ticket';
  *   steps of that PagerDuty escalation policy, reached when a page is not acknowledged or the
  *   on-call engineer escalates. They are configured in PagerDuty, not here.
  *
- * Where it takes effect: the Prometheus Operator restricts an AlertmanagerConfig to alerts whose
- * `namespace` label equals its own namespace. For platform-wide routing, make this the global
- * configuration (`Alertmanager.spec.alertmanagerConfiguration.name`, same namespace as the
- * Alertmanager) or set `alertmanagerConfigMatcherStrategy.type: None` on the Alertmanager.
+ * Where it takes effect: under the Prometheus Operator's default matcher strategy
+ * (`Alertmanager.spec.alertmanagerConfigMatcherStrategy.type: OnNamespace`), the operator adds
+ * `namespace="<this object's namespace>"` to the top route and to both sides of every inhibit
+ * rule, and sets `continue: true` on the top route: this object routes only the alerts labelled
+ * with its own namespace, and every other alert falls through to the global configuration's root
+ * receiver. Put it in the namespace of the PrometheusRules (RuleGroupSet labels their alerts
+ * `namespace: <its namespace>`, keeping the series' own in `source_namespace`); no Alertmanager
+ * setting is needed. With `None`, or `OnNamespaceExceptForAlertmanagerNamespace` (operator
+ * v0.84+) and this object in the Alertmanager's namespace, it would route every alert of the cluster.
  *
  * @see https://prometheus-operator.dev/docs/developer/alerting/
  */
@@ -118,16 +145,17 @@ export class AlertRouting extends Construct {
   public readonly pagerDutySecret: ServiceSecret;
   /** The ExternalSecret (and Secret) holding the Slack webhook URL. */
   public readonly slackSecret: ServiceSecret;
-  /** The ExternalSecret of the dead man's switch URL, when there is one. */
-  public readonly deadMansSwitchSecret?: ServiceSecret;
+  /** The ExternalSecret (and Secret) holding the dead man's switch's webhook URL. */
+  public readonly deadMansSwitchSecret: ServiceSecret;
   public readonly resource: ApiObject;
 
   constructor(scope: Construct, id: string, props: AlertRoutingProps) {
     super(scope, id);
     const name = props.name ?? 'alp-alert-routing';
-    const groupBy = [...(props.groupBy ?? ['alertname', 'namespace', 'service'])];
-    const inhibitEqual = [...(props.inhibitEqual ?? ['alertname', 'namespace', 'service'])];
+    const groupBy = [...(props.groupBy ?? ['alertname', 'namespace', 'source_namespace', 'service'])];
+    const inhibitEqual = [...(props.inhibitEqual ?? INHIBIT_IDENTITY_LABELS)];
     const timing = {
+      watchdogInterval: props.watchdogInterval ?? '1m',
       groupWait: props.groupWait ?? '30s',
       groupInterval: props.groupInterval ?? '5m',
       pageRepeatInterval: props.pageRepeatInterval ?? '1h',
@@ -145,10 +173,10 @@ export class AlertRouting extends Construct {
     };
     const pagerDuty = secret('PagerDutySecret', 'pagerduty', props.pagerDuty, 'routing-key');
     const slack = secret('SlackSecret', 'slack', props.slack, 'api-url');
-    const deadMansSwitch = props.deadMansSwitch ? secret('DeadMansSwitchSecret', 'deadmansswitch', props.deadMansSwitch, 'url') : undefined;
+    const deadMansSwitch = secret('DeadMansSwitchSecret', 'deadmansswitch', props.deadMansSwitch, 'url');
     this.pagerDutySecret = pagerDuty.secret;
     this.slackSecret = slack.secret;
-    this.deadMansSwitchSecret = deadMansSwitch?.secret;
+    this.deadMansSwitchSecret = deadMansSwitch.secret;
 
     const receivers: AlertmanagerConfigSpecReceivers[] = [
       {
@@ -174,9 +202,7 @@ export class AlertRouting extends Construct {
           text: '{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}',
         }],
       },
-      deadMansSwitch
-        ? { name: 'watchdog', webhookConfigs: [{ urlSecret: { name: deadMansSwitch.secret.secretName, key: deadMansSwitch.key }, sendResolved: false }] }
-        : { name: 'watchdog' },
+      { name: 'watchdog', webhookConfigs: [{ urlSecret: { name: deadMansSwitch.secret.secretName, key: deadMansSwitch.key }, sendResolved: false }] },
     ];
 
     const severity = (values: string) => ({ name: 'severity', matchType: '=~', value: values });
@@ -190,7 +216,7 @@ export class AlertRouting extends Construct {
           groupInterval: timing.groupInterval,
           repeatInterval: timing.ticketRepeatInterval,
           routes: [
-            { receiver: 'watchdog', matchers: [{ name: 'alertname', matchType: '=', value: 'Watchdog' }], groupWait: '0s', groupInterval: '1m', repeatInterval: '1m' },
+            { receiver: 'watchdog', matchers: [{ name: 'alertname', matchType: '=', value: 'Watchdog' }], groupWait: '0s', groupInterval: timing.watchdogInterval, repeatInterval: timing.watchdogInterval },
             { receiver: 'pagerduty', matchers: [severity(PAGE_SEVERITIES)], repeatInterval: timing.pageRepeatInterval },
             { receiver: 'slack', matchers: [severity(TICKET_SEVERITIES)], repeatInterval: timing.ticketRepeatInterval },
           ],
@@ -217,6 +243,9 @@ function routingProblems(props: AlertRoutingProps, timing: Record<string, string
     if (labels.length === 0 || labels.some((l) => !LABEL.test(l)) || new Set(labels).size !== labels.length) {
       problems.push({ prop, value: labels, rule: 'must list distinct label names, at least one' });
     }
+  }
+  if (!props.deadMansSwitch || typeof props.deadMansSwitch.remoteKey !== 'string' || props.deadMansSwitch.remoteKey === '') {
+    problems.push({ prop: 'deadMansSwitch.remoteKey', value: props.deadMansSwitch?.remoteKey, rule: 'must name the secret of the dead man\'s switch\'s webhook URL', fix: 'without it nobody learns that alerting itself is down' });
   }
   if (!inhibitEqual.includes('alertname')) {
     problems.push({ prop: 'inhibitEqual', value: inhibitEqual, rule: "must include 'alertname'", fix: 'otherwise any critical alert silences unrelated warnings' });

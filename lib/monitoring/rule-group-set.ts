@@ -1,4 +1,4 @@
-import { ApiObject, Lazy } from 'cdk8s';
+import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { PrometheusRule, PrometheusRuleSpec, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrule-monitoring.coreos.com';
 import { LABEL_NAME, PropProblem, throwIfProblems } from '../core';
@@ -35,7 +35,23 @@ export interface RuleGroupSetProps {
    * @default - Prometheus's global evaluation interval
    */
   readonly interval?: string;
+  /**
+   * The `namespace` label every alert of the group carries: the namespace whose
+   * AlertmanagerConfig routes it. Under the Prometheus Operator's default matcher strategy
+   * (`OnNamespace`) an AlertmanagerConfig sees only the alerts labelled with its own namespace, so
+   * an alert labelled with a service's namespace, or with none, never reaches the platform's
+   * routes. The namespace the alert is about (its series' `namespace` label, when there is one)
+   * moves to `source_namespace`.
+   * @default - the namespace of the chart the PrometheusRule is in (none: the alerts keep their series' namespace)
+   */
+  readonly alertNamespace?: string;
 }
+
+/**
+ * The label that keeps the namespace an alert is about (its series' `namespace` label) when
+ * RuleGroupSet sets `namespace` to the namespace that routes the alert.
+ */
+export const SOURCE_NAMESPACE_LABEL = 'source_namespace';
 
 const RULE_GROUP_SET = Symbol.for('alp-deploy.RuleGroupSet');
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -67,6 +83,8 @@ export class RuleGroupSet extends Construct {
   /** The rule group's name: `<component>.rules`. */
   public readonly groupName: string;
   public readonly runbookBaseUrl: string;
+  /** The `namespace` label of the alerts (see `RuleGroupSetProps.alertNamespace`), if any. */
+  public readonly alertNamespace?: string;
   public readonly resource: ApiObject;
   private readonly _rules: Rule[] = [];
 
@@ -77,6 +95,7 @@ export class RuleGroupSet extends Construct {
     this.component = props.component;
     this.groupName = `${props.component}.rules`;
     this.runbookBaseUrl = props.runbookBaseUrl.replace(/\/+$/, '');
+    this.alertNamespace = props.alertNamespace ?? Chart.of(this).namespace;
     this.resource = new PrometheusRule(this, 'Resource', {
       metadata: { name: props.name ?? `${props.component}-rules`, labels: { ...props.labels, [LABEL_NAME]: props.component } },
       spec: Lazy.any({ produce: () => this.renderSpec(props.interval) }),
@@ -118,11 +137,18 @@ export class RuleGroupSet extends Construct {
             alert: rule.alert,
             expr: PrometheusRuleSpecGroupsRulesExpr.fromString(rule.expr),
             for: rule.for,
-            labels: { ...rule.labels, severity: rule.severity.label },
+            labels: { ...rule.labels, ...this.routingLabels(), severity: rule.severity.label },
             annotations: { description: rule.description, runbook_url: this.runbookUrl(rule.alert), summary: rule.summary },
           })),
       }],
     };
+  }
+
+  // Prometheus expands label templates against the series' own labels and drops a label whose
+  // value expands to '' (an alert whose series has no namespace gets no source_namespace).
+  private routingLabels(): Record<string, string> {
+    if (this.alertNamespace === undefined) return {};
+    return { namespace: this.alertNamespace, [SOURCE_NAMESPACE_LABEL]: '{{ $labels.namespace }}' };
   }
 
   private validateRules(): string[] {
@@ -155,6 +181,9 @@ function groupProblems(props: RuleGroupSetProps): PropProblem[] {
   }
   if (typeof props.runbookBaseUrl !== 'string' || !BASE_URL.test(props.runbookBaseUrl)) {
     problems.push({ prop: 'runbookBaseUrl', value: props.runbookBaseUrl, rule: 'must be an http(s) URL such as "https://git.example.com/alp/blob/main/dist/runbooks"' });
+  }
+  if (props.alertNamespace !== undefined && (typeof props.alertNamespace !== 'string' || !DNS_LABEL.test(props.alertNamespace))) {
+    problems.push({ prop: 'alertNamespace', value: props.alertNamespace, rule: 'must be a namespace name (a DNS label)' });
   }
   if (props.interval !== undefined && !isPromDuration(props.interval)) {
     problems.push({ prop: 'interval', value: props.interval, rule: 'must be a Prometheus duration such as "30s" or "1m"' });

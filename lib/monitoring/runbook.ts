@@ -5,7 +5,7 @@
 import { IConstruct } from 'constructs';
 import { AlpError } from '../core';
 import { AlertRule, RunbookStep } from './rule';
-import { RuleGroupSet } from './rule-group-set';
+import { RuleGroupSet, SOURCE_NAMESPACE_LABEL } from './rule-group-set';
 import { Severity } from './severity';
 
 /** One level of the seed's escalation procedure and how this platform implements it. */
@@ -71,6 +71,13 @@ export interface RunbookContext {
    * @default - the severity of the alert passed to renderRunbook
    */
   readonly severities?: readonly Severity[];
+  /**
+   * Whether the alert's `namespace` label is the namespace that routes it (RuleGroupSet's
+   * `alertNamespace`): a variable read from `namespace` then names `source_namespace`, which
+   * keeps the namespace the alert is about.
+   * @default false
+   */
+  readonly routedNamespace?: boolean;
 }
 
 /** A rendered runbook and where it goes below the output directory. */
@@ -113,7 +120,10 @@ export function renderRunbook(alert: AlertRule, context: RunbookContext = {}): s
   const switchesColour = [...runbook.diagnosis, ...runbook.mitigation].some((s) => (s.commands ?? []).some((c) => c.includes('$PREVIOUS_COLOR')));
   if (variables.length > 0 || switchesColour) {
     lines.push('Set these shell variables first:', '', '```sh');
-    for (const [name, label] of variables) lines.push(`${name}='<value of the alert label "${label}">'`);
+    for (const [name, label] of variables) {
+      const shown = context.routedNamespace && label === 'namespace' ? SOURCE_NAMESPACE_LABEL : label;
+      lines.push(`${name}='<value of the alert label "${shown}">'`);
+    }
     if (switchesColour) lines.push('PREVIOUS_COLOR=\'<blue or green: the colour that was live before the last traffic switch (see the history of release.yaml)>\'');
     lines.push('```', '');
   }
@@ -142,18 +152,20 @@ export function renderRunbook(alert: AlertRule, context: RunbookContext = {}): s
  *
  * @throws AlpError naming the alert when two rules of one name carry different runbooks
  */
-export function renderRunbooks(source: IConstruct | readonly RuleGroupSet[], context: Omit<RunbookContext, 'severities'> = {}): RunbookFile[] {
+export function renderRunbooks(source: IConstruct | readonly RuleGroupSet[], context: Omit<RunbookContext, 'severities' | 'routedNamespace'> = {}): RunbookFile[] {
   const sets = Array.isArray(source) ? (source as readonly RuleGroupSet[]) : RuleGroupSet.allIn(source as IConstruct);
-  const byName = new Map<string, { alert: AlertRule; runbook: string; severities: Severity[]; where: string }>();
+  const byName = new Map<string, { alert: AlertRule; runbook: string; severities: Severity[]; where: string; routedNamespace: boolean }>();
   const problems: string[] = [];
   for (const set of sets) {
     for (const alert of set.alerts) {
       const runbook = JSON.stringify(alert.runbook);
       const known = byName.get(alert.alert);
       if (!known) {
-        byName.set(alert.alert, { alert, runbook, severities: [alert.severity], where: set.node.path });
+        byName.set(alert.alert, { alert, runbook, severities: [alert.severity], where: set.node.path, routedNamespace: set.alertNamespace !== undefined });
       } else if (known.runbook !== runbook) {
         problems.push(`${set.node.path}: alert '${alert.alert}' has a different runbook than in ${known.where}; alerts with one name share one runbook file`);
+      } else if (known.routedNamespace !== (set.alertNamespace !== undefined)) {
+        problems.push(`${set.node.path}: alert '${alert.alert}' is labelled with its routing namespace here but not in ${known.where} (or the reverse); its runbook could not name one label for its namespace`);
       } else {
         known.severities.push(alert.severity);
       }
@@ -161,8 +173,8 @@ export function renderRunbooks(source: IConstruct | readonly RuleGroupSet[], con
   }
   if (problems.length > 0) throw new AlpError(`runbooks: ${problems.length} conflicting alert definitions`, problems);
   return [...byName.keys()].sort().map((name) => {
-    const { alert, severities } = byName.get(name)!;
-    return { alert: name, path: `runbooks/${name}.md`, content: renderRunbook(alert, { ...context, severities }) };
+    const { alert, severities, routedNamespace } = byName.get(name)!;
+    return { alert: name, path: `runbooks/${name}.md`, content: renderRunbook(alert, { ...context, severities, routedNamespace }) };
   });
 }
 

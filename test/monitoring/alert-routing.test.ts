@@ -1,13 +1,29 @@
-import { AlertRouting, AlertRoutingProps } from '../../lib/monitoring';
+import { platformApp } from '../../charts';
+import { renderApp, renderRunbooks } from '../../lib';
+import { AlertRouting, AlertRoutingProps, INHIBIT_IDENTITY_LABELS } from '../../lib/monitoring';
+import { routeAlert } from '../../lib/policy/rules';
+import { configTrees } from '../../lib/policy/rules/alerting';
+import { PolicyContext } from '../../lib/policy/rules/_context';
 import { validateSchema } from '../../lib/policy/schema';
-import { errorOf, findObject, kindCounts } from '../helpers/manifests';
+import { errorOf, findObject, kindCounts, platformModel } from '../helpers/manifests';
 import { monitoringChart, synthWith } from './fixtures';
 
 const PROPS: AlertRoutingProps = {
   storeName: 'vault',
   pagerDuty: { remoteKey: 'alp/alerting/pagerduty' },
   slack: { remoteKey: 'alp/alerting/slack', channel: '#alp-alerts' },
+  deadMansSwitch: { remoteKey: 'alp/alerting/deadmansswitch' },
 };
+
+/** Alertmanager's inhibition: the source silences the target when both match and the `equal` labels agree (absent on both counts as equal). */
+function inhibits(rule: any, source: Record<string, string>, target: Record<string, string>): boolean {
+  const matchAll = (matchers: any[], labels: Record<string, string>) => matchers.every((m) => {
+    const value = labels[m.name] ?? '';
+    if (m.matchType === '=~') return new RegExp(`^(?:${m.value})$`).test(value);
+    return value === m.value;
+  });
+  return matchAll(rule.sourceMatch, source) && matchAll(rule.targetMatch, target) && rule.equal.every((l: string) => (source[l] ?? '') === (target[l] ?? ''));
+}
 
 function synth(props: Partial<AlertRoutingProps> = {}): any[] {
   return synthWith((chart) => new AlertRouting(chart, 'Routing', { ...PROPS, ...props }));
@@ -18,14 +34,14 @@ describe('AlertRouting |', () => {
   const config = findObject(manifests, 'AlertmanagerConfig', 'alp-alert-routing');
 
   test('emits the AlertmanagerConfig and one ExternalSecret per credential', () => {
-    expect(kindCounts(manifests)).toEqual({ AlertmanagerConfig: 1, ExternalSecret: 2 });
+    expect(kindCounts(manifests)).toEqual({ AlertmanagerConfig: 1, ExternalSecret: 3 });
     expect(config.apiVersion).toBe('monitoring.coreos.com/v1alpha1');
   });
 
-  test('routes critical/page to PagerDuty and warning/ticket to Slack, the Watchdog to its own receiver', () => {
+  test('routes critical/page to PagerDuty and warning/ticket to Slack, the Watchdog to its own receiver every minute', () => {
     expect(config.spec.route).toEqual({
       receiver: 'slack',
-      groupBy: ['alertname', 'namespace', 'service'],
+      groupBy: ['alertname', 'namespace', 'source_namespace', 'service'],
       groupWait: '30s',
       groupInterval: '5m',
       repeatInterval: '12h',
@@ -45,7 +61,7 @@ describe('AlertRouting |', () => {
     expect(slack.slackConfigs[0].apiURL).toEqual({ name: 'alp-alert-routing-slack', key: 'api-url' });
     expect(slack.slackConfigs[0].channel).toBe('#alp-alerts');
     expect(slack.slackConfigs[0].text).toContain('Runbook: {{ .Annotations.runbook_url }}');
-    expect(watchdog).toEqual({ name: 'watchdog' });
+    expect(watchdog).toEqual({ name: 'watchdog', webhookConfigs: [{ urlSecret: { name: 'alp-alert-routing-deadmansswitch', key: 'url' }, sendResolved: false }] });
     const secret = findObject(manifests, 'ExternalSecret', 'alp-alert-routing-pagerduty');
     expect(secret.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: 'vault' });
     expect(secret.spec.data).toEqual([{ secretKey: 'routing-key', remoteRef: { key: 'alp/alerting/pagerduty', property: 'routing-key' } }]);
@@ -53,24 +69,41 @@ describe('AlertRouting |', () => {
       .toEqual([{ secretKey: 'api-url', remoteRef: { key: 'alp/alerting/slack', property: 'api-url' } }]);
   });
 
-  test('a critical alert silences the warning with the same alertname, namespace and service', () => {
-    expect(config.spec.inhibitRules).toEqual([{
-      sourceMatch: [{ name: 'severity', matchType: '=~', value: 'critical|page' }],
-      targetMatch: [{ name: 'severity', matchType: '=~', value: 'warning|ticket' }],
-      equal: ['alertname', 'namespace', 'service'],
-    }]);
+  test('a critical alert silences only the warning of the same identity: alert name and every identifying label', () => {
+    const [rule] = config.spec.inhibitRules;
+    expect(config.spec.inhibitRules).toHaveLength(1);
+    expect(rule.equal).toEqual([...INHIBIT_IDENTITY_LABELS]);
+    const cert = (name: string, severity: string) => ({ alertname: 'CertificateExpiring', namespace: 'alp-monitoring', source_namespace: 'cert-manager', exported_namespace: 'alp-edge', name, severity });
+    expect(inhibits(rule, cert('learn-alp-example-com', 'critical'), cert('learn-alp-example-com', 'warning'))).toBe(true);
+    expect(inhibits(rule, cert('learn-alp-example-com', 'critical'), cert('api-alp-example-com', 'warning'))).toBe(false);
+    const burn = (service: string, severity: string, long: string) => ({ alertname: 'ServiceErrorBudgetBurn', namespace: 'alp-monitoring', service, severity, long_window: long });
+    expect(inhibits(rule, burn('user-service', 'critical', '1h'), burn('user-service', 'warning', '1d'))).toBe(true);
+    expect(inhibits(rule, burn('user-service', 'critical', '1h'), burn('content-service', 'warning', '1d'))).toBe(false);
+    const backup = (cluster: string, severity: string) => ({ alertname: 'BackupOlderThanRpo', namespace: 'alp-monitoring', source_namespace: 'alp-data', cluster, severity });
+    expect(inhibits(rule, backup('postgres', 'critical'), backup('analytics', 'warning'))).toBe(false);
+    expect(inhibits(rule, { ...cert('a', 'critical'), alertname: 'CertificateNotReady' }, cert('a', 'warning'))).toBe(false);
   });
 
-  test('sends the Watchdog to a dead man\'s switch when one is given', () => {
-    const withSwitch = synth({ deadMansSwitch: { remoteKey: 'alp/alerting/deadmansswitch' }, name: 'routing', pageRepeatInterval: '4h' });
+  test('sends the Watchdog to the dead man\'s switch at the watchdog interval; the page repeat interval is a prop', () => {
+    const withSwitch = synth({ deadMansSwitch: { remoteKey: 'alp/alerting/heartbeat', key: 'webhook' }, name: 'routing', pageRepeatInterval: '4h', watchdogInterval: '2m' });
     const routing = findObject(withSwitch, 'AlertmanagerConfig', 'routing');
-    expect(routing.spec.receivers[2]).toEqual({ name: 'watchdog', webhookConfigs: [{ urlSecret: { name: 'routing-deadmansswitch', key: 'url' }, sendResolved: false }] });
+    expect(routing.spec.receivers[2]).toEqual({ name: 'watchdog', webhookConfigs: [{ urlSecret: { name: 'routing-deadmansswitch', key: 'webhook' }, sendResolved: false }] });
+    expect(routing.spec.route.routes[0]).toEqual({ receiver: 'watchdog', matchers: [{ name: 'alertname', matchType: '=', value: 'Watchdog' }], groupWait: '0s', groupInterval: '2m', repeatInterval: '2m' });
     expect(routing.spec.route.routes[1].repeatInterval).toBe('4h');
-    expect(kindCounts(withSwitch).ExternalSecret).toBe(3);
+    expect(findObject(withSwitch, 'ExternalSecret', 'routing-deadmansswitch').spec.data)
+      .toEqual([{ secretKey: 'webhook', remoteRef: { key: 'alp/alerting/heartbeat', property: 'webhook' } }]);
+  });
+
+  test('refuses to be built without a dead man\'s switch', () => {
+    const { deadMansSwitch, ...withoutSwitch } = PROPS;
+    expect(deadMansSwitch).toBeDefined();
+    expect(errorOf(() => new AlertRouting(monitoringChart(), 'Routing', withoutSwitch as AlertRoutingProps))).toBe(
+      "monitoring/Routing: 'deadMansSwitch.remoteKey' (missing) must name the secret of the dead man's switch's webhook URL; without it nobody learns that alerting itself is down",
+    );
   });
 
   test('every object matches its schema', () => {
-    expect([...manifests, ...synth({ deadMansSwitch: { remoteKey: 'alp/alerting/deadmansswitch' } })].flatMap(validateSchema)).toEqual([]);
+    expect(manifests.flatMap(validateSchema)).toEqual([]);
   });
 
   test('fails on bad timings, labels and channel, listing every problem', () => {
@@ -82,5 +115,50 @@ describe('AlertRouting |', () => {
       "  - monitoring/Routing: 'inhibitEqual' ([\"namespace\"]) must include 'alertname'; otherwise any critical alert silences unrelated warnings",
       '  - monitoring/Routing: \'slack.channel\' ("alp alerts") must be a Slack channel such as "#alp-alerts"',
     ].join('\n'));
+  });
+});
+
+/** Issue 15: under the Prometheus Operator's default matcher strategy, every platform alert reaches the receiver its severity names. */
+describe('the platform\'s alerts under the operator\'s default matcher strategy (OnNamespace) |', () => {
+  const model = platformModel();
+  const app = platformApp.build(model);
+  const objects = renderApp(app).objects;
+  const clusters = [...new Set(objects.filter((o) => o.manifest.kind === 'PrometheusRule').map((o) => o.cluster))].sort();
+  const intended: Record<string, string> = { critical: 'pagerduty', warning: 'slack' };
+
+  test.each(clusters)('in %s, every alert of every PrometheusRule reaches its severity\'s receiver, and the Watchdog the dead man\'s switch', (cluster) => {
+    const inCluster = objects.filter((o) => o.cluster === cluster);
+    const ctx = new PolicyContext(inCluster.map((o) => ({ manifest: o.manifest, cluster })));
+    const trees = configTrees(ctx, ctx.ofKind('monitoring.coreos.com', 'AlertmanagerConfig'));
+    expect(trees.map((t) => t.key)).toEqual([`${model.spec.namespaces.monitoring}/alp-alert-routing`]);
+    const alerts = inCluster.filter((o) => o.manifest.kind === 'PrometheusRule').flatMap((o) => o.manifest.spec.groups.flatMap((g: any) => g.rules.filter((r: any) => r.alert)));
+    expect(alerts.length).toBeGreaterThan(0);
+    const misrouted = alerts.flatMap((rule: any) => {
+      const labels = { ...rule.labels, alertname: rule.alert };
+      const reached = routeAlert(labels, trees, 'OnNamespace');
+      const want = rule.alert === 'Watchdog' ? 'watchdog' : intended[labels.severity];
+      const ok = reached.length === 1 && reached[0].receiver === want && !reached[0].fallback && reached[0].integrated;
+      return ok ? [] : [`${rule.alert} (${labels.severity}, namespace ${labels.namespace}) -> ${JSON.stringify(reached)}`];
+    });
+    expect(misrouted).toEqual([]);
+  });
+
+  test('each alert carries its routing namespace and keeps the namespace it is about in source_namespace', () => {
+    const rule = objects.find((o) => o.manifest.kind === 'PrometheusRule' && o.manifest.metadata.name === 'platform-rules')!.manifest;
+    const alerts = rule.spec.groups[0].rules.filter((r: any) => r.alert);
+    for (const alert of alerts) {
+      expect({ alert: alert.alert, namespace: alert.labels.namespace, source: alert.labels.source_namespace })
+        .toEqual({ alert: alert.alert, namespace: rule.metadata.namespace, source: '{{ $labels.namespace }}' });
+    }
+  });
+
+  test('runbooks take the namespace an alert is about from source_namespace, never from the routing namespace', () => {
+    const runbooks = renderRunbooks(app);
+    const withNamespace = runbooks.filter((r) => r.content.includes('NAMESPACE=\''));
+    expect(withNamespace.length).toBeGreaterThan(0);
+    for (const runbook of withNamespace) {
+      expect({ runbook: runbook.path, line: /^NAMESPACE=.*$/m.exec(runbook.content)![0] })
+        .toEqual({ runbook: runbook.path, line: 'NAMESPACE=\'<value of the alert label "source_namespace">\'' });
+    }
   });
 });

@@ -73,12 +73,21 @@ describe('RuleGroupSet |', () => {
           alert: 'QuizDown',
           expr: 'up{service="quiz"} == 0',
           for: '5m',
-          labels: { service: 'quiz', severity: 'critical' },
+          // Routed by the AlertmanagerConfig of the rule's namespace (operator's default OnNamespace); the series' namespace is kept.
+          labels: { namespace: 'alp-monitoring', service: 'quiz', severity: 'critical', source_namespace: '{{ $labels.namespace }}' },
           annotations: { summary: 'Quiz is down.', description: 'No quiz pod answers.', runbook_url: `${RUNBOOKS}/QuizDown.md` },
         },
       ],
     }]);
     expect(validateSchema(rule)).toEqual([]);
+  });
+
+  test('labels alerts with alertNamespace when given, and refuses a namespace that is not a DNS label', () => {
+    const manifests = synthWith((chart) => new RuleGroupSet(chart, 'Quiz', { component: 'quiz', runbookBaseUrl: RUNBOOKS, alertNamespace: 'alp-alerts', rules: [alert()] }));
+    expect(findObject(manifests, 'PrometheusRule', 'quiz-rules').spec.groups[0].rules[0].labels)
+      .toEqual({ namespace: 'alp-alerts', severity: 'critical', source_namespace: '{{ $labels.namespace }}' });
+    expect(errorOf(() => new RuleGroupSet(monitoringChart(), 'Quiz', { component: 'quiz', runbookBaseUrl: RUNBOOKS, alertNamespace: 'Alp Alerts' })))
+      .toBe("monitoring/Quiz: 'alertNamespace' (\"Alp Alerts\") must be a namespace name (a DNS label)");
   });
 
   test('takes rules added after construction', () => {
