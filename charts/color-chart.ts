@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import {
   BackendGrant, Color, otelEnvironment, parseImage, regionalMinReplicas, ServiceScrape, versionLabel, RegionSpec, HardenedServiceProps, ServiceApiAccess, ServiceSecret, ServiceSecretSpec, HardenedService, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, PlacedChart, PlatformSpec,
-  PRIORITY_CRITICAL, PRIORITY_STANDARD, pascalCase, ReleaseState, ScalingMetric, ServiceSpec,
+  PRIORITY_CRITICAL, PRIORITY_STANDARD, pascalCase, ReleaseState, scalingMetricsOf, ServiceSpec,
 } from '../lib';
 import { SECRET_STORE_NAME } from './platform-chart';
 import { addServiceConnectivity } from './service-connectivity';
@@ -113,7 +113,7 @@ function serviceProps(service: ServiceSpec, region: RegionSpec) {
       maxReplicas: scaling.maxReplicas,
       targetCpuUtilizationPercentage: scaling.targetCPUUtilizationPercentage,
       targetMemoryUtilizationPercentage: scaling.targetMemoryUtilizationPercentage,
-      metrics: scaling.metrics.map((m) => (m.type === 'pods' ? ScalingMetric.pods : ScalingMetric.external)(m.name, m.averageValue, m.selector)),
+      metrics: scalingMetricsOf(service),
     },
     readinessPath: service.health.readinessPath,
     livenessPath: service.health.livenessPath,

@@ -6,6 +6,7 @@ import {
   POSTGRES_POOLER_METRICS_PORT, PROMETHEUS, RuleGroupSet, runbookBaseUrl, securityRules, selectorLabels, ServiceDashboard, ServiceRules,
   TRACE_COLLECTOR, TRACE_COLLECTOR_METRICS_PORT, TraceCollector, UptimeProbe,
 } from '../lib';
+import { addMetricsAdapter } from './metrics-adapter';
 import { SECRET_STORE_NAME } from './platform-chart';
 import { admitClients, admitPrometheus, chartLabels, SharedServicesChartProps } from './chart-support';
 
@@ -79,6 +80,7 @@ export class MonitoringChart extends PlacedChart {
     new RuleGroupSet(this, 'PlatformRules', { component: 'platform', runbookBaseUrl: runbooks, rules: platformHealthRules({ rpoMinutes: spec.data.rpoMinutes }) });
     new RuleGroupSet(this, 'BusinessRules', { component: 'business', runbookBaseUrl: runbooks, rules: businessRules({ namespaces: colorNamespaces }) });
     new RuleGroupSet(this, 'SecurityRules', { component: 'security', runbookBaseUrl: runbooks, rules: securityRules({ namespaces: colorNamespaces }) });
+    addMetricsAdapter(this, spec, placement.colors, runbooks);
     new PlatformOverviewDashboard(this, 'OverviewDashboard');
     new BlueGreenDashboard(this, 'BlueGreenDashboard');
     new AlertRouting(this, 'AlertRouting', {
