@@ -1,7 +1,10 @@
 import { Construct, IConstruct } from 'constructs';
 import { ApplicationTarget, clusterPlacements, DEFAULT_VELERO_NAMESPACE, GitOpsBootstrap, GitOpsDelivery, loggingNamespace, PlacedChart, PlatformSpec, SharedComponent } from '../lib';
 
-/** Order between Applications: namespaces and policies, data and log shipping, services, then router and monitoring. */
+/**
+ * Order between Applications (sync waves of the Application objects in the app of apps):
+ * namespaces and policies, data and log shipping, services, then router and monitoring.
+ */
 const COMPONENT_WAVES: Record<SharedComponent | 'color', number> = { platform: 0, data: 1, logging: 1, color: 2, edge: 3, monitoring: 3 };
 
 export interface ArgoCdChartProps {
@@ -10,7 +13,7 @@ export interface ArgoCdChartProps {
   readonly managed: IConstruct;
 }
 
-/** `argocd/`: the AppProject and the ApplicationSet; `argocd/bootstrap/`: the app of apps. */
+/** `argocd/`: the AppProject and one Application per (region, component); `argocd/bootstrap/`: the app of apps. */
 export class ArgoCdChart extends PlacedChart {
   constructor(scope: Construct, id: string, props: ArgoCdChartProps) {
     super(scope, id, { region: 'global', component: 'argocd', directory: 'argocd' });

@@ -1,8 +1,8 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Application } from '../../imports/application-argoproj.io';
-import { ApplicationSet } from '../../imports/applicationset-argoproj.io';
 import { AppProject } from '../../imports/appproject-argoproj.io';
+import { SYNC_WAVE } from './sync-policy';
 
 /** One Argo CD Application: a folder of `manifests/` synced to a cluster. */
 export interface ApplicationTarget {
@@ -12,7 +12,12 @@ export interface ApplicationTarget {
   readonly server: string;
   /** Default namespace of the Application (its objects name their namespaces explicitly). */
   readonly namespace: string;
-  /** Order between Applications (RollingSync steps), lowest first. */
+  /**
+   * Order between Applications, lowest first: the sync wave of the Application object in the
+   * app of apps, which creates and (with the Application health check) waits for each wave
+   * before the next. It orders only what the app of apps syncs (new or changed Application
+   * objects): every Application syncs its own folder automatically, whatever the others' health.
+   */
   readonly wave: number;
 }
 
@@ -41,16 +46,21 @@ export interface GitOpsDeliveryProps extends GitOpsSource {
   readonly managed: IConstruct;
 }
 
-/** Label carried by generated Applications; RollingSync orders them by it. */
-export const WAVE_LABEL = 'alp-deploy.io/sync-wave';
+/** Labels of the platform's Applications. */
+export const REGION_LABEL = 'alp-deploy.io/region';
+export const COMPONENT_LABEL = 'alp-deploy.io/component';
 
 /**
  * Argo CD delivery of the synthesized tree: an AppProject limited to this repository, the
  * platform's namespaces and the declared clusters, allowing exactly the kinds the platform
- * emits; an ApplicationSet (list generator) with one Application per (region, component),
- * automated sync with self-heal, prune and retry with backoff, rolled out wave by wave.
+ * emits; and one Application per (region, component), each with automated sync, self-heal,
+ * prune and retry with backoff. The Applications are plain objects that the app of apps
+ * (`GitOpsBootstrap`) syncs, wave by wave (`argocd.argoproj.io/sync-wave` on each Application),
+ * which Argo CD honours without any flag; no ApplicationSet strategy turns their automated sync
+ * off. A commit that changes one folder (a traffic switch changes only the edge's routes) is
+ * synced by that folder's Application at once, whatever the health of the others.
  *
- * @see https://argo-cd.readthedocs.io/en/stable/operator-manual/declarative-setup/
+ * @see https://argo-cd.readthedocs.io/en/stable/operator-manual/cluster-bootstrapping/
  */
 export class GitOpsDelivery extends Construct {
   constructor(scope: Construct, id: string, props: GitOpsDeliveryProps) {
@@ -68,44 +78,29 @@ export class GitOpsDelivery extends Construct {
       },
     });
 
-    const waves = [...new Set(props.targets.map((t) => t.wave))].sort((a, b) => a - b);
-    new ApplicationSet(this, 'Applications', {
-      metadata: { name: props.project, namespace: props.argocdNamespace },
-      spec: {
-        goTemplate: true,
-        goTemplateOptions: ['missingkey=error'],
-        generators: [{
-          list: {
-            elements: [...props.targets]
-              .sort((a, b) => `${a.region}/${a.component}`.localeCompare(`${b.region}/${b.component}`))
-              .map((t) => ({ region: t.region, component: t.component, server: t.server, namespace: t.namespace, wave: String(t.wave) })),
-          },
-        }],
-        // Apply Applications wave by wave (needs Argo CD's progressive syncs enabled).
-        strategy: {
-          type: 'RollingSync',
-          rollingSync: { steps: waves.map((wave) => ({ matchExpressions: [{ key: WAVE_LABEL, operator: 'In', values: [String(wave)] }] })) },
+    const targets = [...props.targets].sort((a, b) => `${a.region}/${a.component}`.localeCompare(`${b.region}/${b.component}`));
+    for (const target of targets) {
+      const name = `${props.project}-${target.region}-${target.component}`;
+      // No resources finalizer: deleting an Application leaves what it deployed in place.
+      new Application(this, name, {
+        metadata: {
+          name,
+          namespace: props.argocdNamespace,
+          labels: { [REGION_LABEL]: target.region, [COMPONENT_LABEL]: target.component },
+          annotations: { [SYNC_WAVE]: String(target.wave) },
         },
-        // Deleting the ApplicationSet must not delete what the Applications deployed.
-        syncPolicy: { preserveResourcesOnDeletion: true },
-        template: {
-          metadata: {
-            name: `${props.project}-{{.region}}-{{.component}}`,
-            labels: { 'alp-deploy.io/region': '{{.region}}', 'alp-deploy.io/component': '{{.component}}', [WAVE_LABEL]: '{{.wave}}' },
-          },
-          spec: {
-            project: props.project,
-            source: { repoUrl: props.repoURL, targetRevision: props.revision, path: `${props.path}/manifests/{{.region}}/{{.component}}` },
-            destination: { server: '{{.server}}', namespace: '{{.namespace}}' },
-            syncPolicy: {
-              automated: { prune: true, selfHeal: true },
-              syncOptions: ['CreateNamespace=false', 'PruneLast=true', 'ServerSideApply=true'],
-              retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
-            },
+        spec: {
+          project: props.project,
+          source: { repoUrl: props.repoURL, targetRevision: props.revision, path: `${props.path}/manifests/${target.region}/${target.component}` },
+          destination: { server: target.server, namespace: target.namespace },
+          syncPolicy: {
+            automated: { prune: true, selfHeal: true },
+            syncOptions: ['CreateNamespace=false', 'PruneLast=true', 'ServerSideApply=true'],
+            retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
           },
         },
-      },
-    });
+      });
+    }
   }
 }
 
@@ -113,8 +108,15 @@ export interface BootstrapProps extends GitOpsSource {}
 
 /**
  * The app of apps: an Application (in its own AppProject, which may manage only the platform's
- * AppProject and ApplicationSet) that syncs `<path>/argocd`. An administrator applies it once
- * with `kubectl apply -f <path>/argocd/bootstrap/`; everything else follows from git.
+ * AppProject and Applications) that syncs `<path>/argocd`, the Applications wave by wave. An
+ * administrator applies it once with `kubectl apply -f <path>/argocd/bootstrap/`; everything
+ * else follows from git.
+ *
+ * Argo CD (since 1.8) has no health check for `argoproj.io/Application`: without the one the
+ * cluster prerequisites list (`resource.customizations.health.argoproj.io_Application` in
+ * `argocd-cm`), the waves order only the creation of the Applications, not their health.
+ *
+ * @see https://argo-cd.readthedocs.io/en/stable/operator-manual/health/#argocd-app
  */
 export class GitOpsBootstrap extends Construct {
   constructor(scope: Construct, id: string, props: BootstrapProps) {
@@ -127,7 +129,7 @@ export class GitOpsBootstrap extends Construct {
         sourceRepos: [props.repoURL],
         destinations: [{ server: props.argocdServer, namespace: props.argocdNamespace }],
         clusterResourceWhitelist: [],
-        namespaceResourceWhitelist: [{ group: 'argoproj.io', kind: 'AppProject' }, { group: 'argoproj.io', kind: 'ApplicationSet' }],
+        namespaceResourceWhitelist: [{ group: 'argoproj.io', kind: 'AppProject' }, { group: 'argoproj.io', kind: 'Application' }],
       },
     });
     new Application(this, 'Application', {
@@ -137,7 +139,7 @@ export class GitOpsBootstrap extends Construct {
         source: { repoUrl: props.repoURL, targetRevision: props.revision, path: `${props.path}/argocd`, directory: { recurse: false } },
         destination: { server: props.argocdServer, namespace: props.argocdNamespace },
         syncPolicy: {
-          // Never prune: removing the ApplicationSet from git must not tear down the platform.
+          // Never prune: removing an Application from git must not remove it from Argo CD.
           automated: { prune: false, selfHeal: true },
           retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
         },

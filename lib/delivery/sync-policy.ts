@@ -7,15 +7,23 @@ export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
 
 /**
  * The order Argo CD applies objects in within one Application (lower first): namespaces and
- * policies, then secrets and certificates, then data, then services, then the router and
- * monitoring. Kinds not listed here go with the services.
+ * policies, then secrets, then data, then services, then the edge (Gateways, their routes and
+ * their certificates) and monitoring. Kinds not listed here go with the services.
+ *
+ * Argo CD applies a wave only once every object of the waves before it is healthy, so no object
+ * may come before one its health needs. A cert-manager Certificate stays Progressing until it is
+ * issued, and an ACME HTTP-01 challenge is answered through the Gateway's HTTP listener and the
+ * solver route cert-manager attaches to it; the Gateway in turn is not Programmed until its
+ * listeners' certificate Secrets exist. Certificates therefore sync in the Gateways' wave, with
+ * the routes: on the first sync they converge together, and a traffic switch (a route change)
+ * is applied at once even while a certificate renews.
  */
 const WAVES: ReadonlyArray<[number, readonly string[]]> = [
   [-3, ['Namespace', 'PriorityClass']],
   [-2, ['NetworkPolicy', 'ResourceQuota', 'LimitRange', 'PeerAuthentication', 'AuthorizationPolicy', 'Role', 'RoleBinding', 'ServiceAccount', 'ReferenceGrant']],
-  [-1, ['ClusterSecretStore', 'ExternalSecret', 'ClusterIssuer', 'Certificate', 'AppProject']],
-  [0, ['StatefulSet', 'PersistentVolumeClaim', 'Cluster', 'Pooler', 'ScheduledBackup', 'Schedule', 'ApplicationSet', 'Application']],
-  [2, ['Gateway', 'HTTPRoute', 'ServiceMonitor', 'PodMonitor', 'PrometheusRule', 'Probe', 'AlertmanagerConfig']],
+  [-1, ['ClusterSecretStore', 'ExternalSecret', 'ClusterIssuer', 'AppProject']],
+  [0, ['StatefulSet', 'PersistentVolumeClaim', 'Cluster', 'Pooler', 'ScheduledBackup', 'Schedule']],
+  [2, ['Gateway', 'HTTPRoute', 'Certificate', 'ServiceMonitor', 'PodMonitor', 'PrometheusRule', 'Probe', 'AlertmanagerConfig']],
 ];
 const DEFAULT_WAVE = 1;
 
@@ -38,13 +46,14 @@ export function isStatefulKind(kind: string): boolean {
 
 /**
  * Annotates every API object under `scope` with its sync wave (except wave 0, Argo CD's
- * default) and stateful ones with `Prune=false,Delete=false`.
+ * default, and objects that already name their wave, such as the app of apps' Applications)
+ * and stateful ones with `Prune=false,Delete=false`.
  */
 export function applyArgoSyncPolicy(scope: IConstruct): void {
   for (const construct of scope.node.findAll()) {
     if (!ApiObject.isApiObject(construct)) continue;
     const wave = syncWave(construct.kind);
-    if (wave !== 0) construct.metadata.addAnnotation(SYNC_WAVE, String(wave));
+    if (wave !== 0 && construct.metadata.toJson().annotations?.[SYNC_WAVE] === undefined) construct.metadata.addAnnotation(SYNC_WAVE, String(wave));
     if (isStatefulKind(construct.kind)) construct.metadata.addAnnotation(SYNC_OPTIONS, 'Prune=false,Delete=false');
   }
 }

@@ -1,4 +1,5 @@
 import { ApiObject, Lazy } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
   Gateway, GatewaySpecListenersAllowedRoutesNamespacesFrom, GatewaySpecListenersTlsMode,
@@ -25,7 +26,37 @@ export interface EdgeGatewayProps {
   readonly labels?: Record<string, string>;
   /** Annotations of the Gateway (e.g. for DNS automation). @default - none */
   readonly annotations?: Record<string, string>;
+  /**
+   * Makes the gateway pods that the implementation generates pass the Pod Security Standards
+   * (restricted) of their namespace: a ConfigMap `<name>-deployment` whose `deployment` key is
+   * an overlay setting the pods' seccomp profile to `RuntimeDefault`, referred to by the
+   * Gateway's `spec.infrastructure.parametersRef`. This is Istio's format for customizing the
+   * Deployment it generates for a Gateway (Istio 1.24 or later); Istio sets no seccomp profile
+   * otherwise, and a namespace enforcing PSS restricted rejects the pods. Other implementations
+   * take other parameter kinds and reject a Gateway whose parameters they cannot read.
+   * @default - true for the `istio` GatewayClass, false for any other
+   */
+  readonly restrictedPods?: boolean;
 }
+
+/** The GatewayClass Istio installs for Gateway API Gateways. */
+export const ISTIO_GATEWAY_CLASS = 'istio';
+
+/**
+ * The overlay Istio merges into the Deployment it generates for a Gateway (the `deployment` key
+ * of the ConfigMap in `spec.infrastructure.parametersRef`): PSS restricted wants a seccomp
+ * profile, which Istio's gateway template leaves unset. Its containers already run as non-root
+ * without privilege escalation or capabilities.
+ */
+export const RESTRICTED_GATEWAY_DEPLOYMENT_OVERLAY = [
+  'spec:',
+  '  template:',
+  '    spec:',
+  '      securityContext:',
+  '        seccompProfile:',
+  '          type: RuntimeDefault',
+  '',
+].join('\n');
 
 /**
  * A Gateway API Gateway: one HTTPS listener per public host (TLS terminated with that host's
@@ -36,16 +67,26 @@ export interface EdgeGatewayProps {
  */
 export class EdgeGateway extends Construct {
   public readonly name: string;
+  /** The ConfigMap of the gateway Deployment's overlay, when `restrictedPods` is on. */
+  public readonly parametersName?: string;
   private readonly hosts = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: EdgeGatewayProps) {
     super(scope, id);
     this.name = props.name;
     const sameNamespace = { namespaces: { from: GatewaySpecListenersAllowedRoutesNamespacesFrom.SAME } };
+    if (props.restrictedPods ?? props.gatewayClassName === ISTIO_GATEWAY_CLASS) {
+      this.parametersName = `${props.name}-deployment`;
+      new k8s.KubeConfigMap(this, 'Parameters', {
+        metadata: { name: this.parametersName, labels: props.labels },
+        data: { deployment: RESTRICTED_GATEWAY_DEPLOYMENT_OVERLAY },
+      });
+    }
     new Gateway(this, 'Resource', {
       metadata: { name: props.name, labels: props.labels, annotations: props.annotations },
       spec: {
         gatewayClassName: props.gatewayClassName,
+        infrastructure: this.parametersName === undefined ? undefined : { parametersRef: { group: '', kind: 'ConfigMap', name: this.parametersName } },
         listeners: Lazy.any({
           produce: () => [
             { name: HTTP_LISTENER, port: 80, protocol: 'HTTP', allowedRoutes: sameNamespace },

@@ -1,77 +1,109 @@
 import { join } from 'node:path';
 import { applicationTargets, evaluateCluster, platformApp } from '../../charts';
 import {
-  clusterPlacements, declaredConnections, edgeGateways, isStatefulKind, PlatformAppDefinition, synthesize, syncWave, validateSchema, validateSpec,
+  clusterPlacements, declaredConnections, edgeGateways, isStatefulKind, PlatformAppDefinition, renderApp, synthesize, syncWave, validateSchema, validateSpec,
 } from '../../lib';
-import { clusterPerColorSpec, committedRelease, REPO_ROOT } from '../helpers/manifests';
+import { GITOPS_AUTOMATED_SYNC } from '../../lib/policy/rules';
+import { verifyManifests } from '../../lib/policy/verify';
+import { clusterPerColorSpec, committedRelease, platformModel, REPO_ROOT } from '../helpers/manifests';
 
 const RELEASE = join(REPO_ROOT, 'release.yaml');
 
 describe('Argo CD delivery |', () => {
-  const output = synthesize(platformApp, { releaseFile: RELEASE });
+  // The rendered objects (synth's own verification is tested elsewhere).
+  const output = renderApp(platformApp.build(platformModel()));
   const find = (path: string) => output.objects.find((o) => o.path === path)!.manifest;
+  const argo = output.objects.filter((o) => o.path.startsWith('argocd/'));
+  const applications = argo.filter((o) => o.manifest.kind === 'Application' && !o.path.startsWith('argocd/bootstrap/')).map((o) => o.manifest);
+  const targets = applicationTargets(validateSpec(platformModel().spec));
 
   test('one Application per (region, component): every path exists and every folder is covered exactly once', () => {
-    // GIVEN the ApplicationSet's list elements, expanded as Argo CD's Go template does
-    const appSet = find('argocd/applicationset-alp.yaml');
-    const pathTemplate: string = appSet.spec.template.spec.source.path;
-    const paths = appSet.spec.generators[0].list.elements.map((e: any) => pathTemplate.replace('{{.region}}', e.region).replace('{{.component}}', e.component));
+    // GIVEN the Applications' source paths
+    const paths = applications.map((a) => a.spec.source.path);
     // THEN
     const folders = [...new Set(output.objects.filter((o) => o.path.startsWith('manifests/')).map((o) => `dist/${o.path.split('/').slice(0, 3).join('/')}`))].sort();
     expect([...paths].sort()).toEqual(folders);
     expect(new Set(paths).size).toBe(paths.length);
-    // 7 folders per region: platform, data, logging, blue, green, edge, monitoring.
-    expect(paths.length).toBe(14);
+    expect(paths.length).toBe(targets.length);
   });
 
-  test('Applications sync automatically with self-heal, prune and retry with backoff, wave by wave', () => {
-    const appSet = find('argocd/applicationset-alp.yaml');
-    expect(appSet.spec.template.spec.syncPolicy).toEqual({
-      automated: { prune: true, selfHeal: true },
-      syncOptions: ['CreateNamespace=false', 'PruneLast=true', 'ServerSideApply=true'],
-      retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
-    });
-    const waveOf = (component: string) => appSet.spec.generators[0].list.elements.find((e: any) => e.region === 'primary' && e.component === component).wave;
-    expect(['platform', 'data', 'blue', 'green', 'edge', 'monitoring'].map(waveOf)).toEqual(['0', '1', '2', '2', '3', '3']);
-    expect(appSet.spec.strategy.rollingSync.steps.map((s: any) => s.matchExpressions[0].values[0])).toEqual(['0', '1', '2', '3']);
-    expect(appSet.spec.syncPolicy).toEqual({ preserveResourcesOnDeletion: true });
+  test('every Application syncs automatically with self-heal, prune and retry with backoff; no ApplicationSet strategy turns that off', () => {
+    for (const application of applications) {
+      expect({ name: application.metadata.name, syncPolicy: application.spec.syncPolicy }).toEqual({
+        name: application.metadata.name,
+        syncPolicy: {
+          automated: { prune: true, selfHeal: true },
+          syncOptions: ['CreateNamespace=false', 'PruneLast=true', 'ServerSideApply=true'],
+          retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
+        },
+      });
+      // No resources finalizer: deleting an Application leaves what it deployed.
+      expect(application.metadata.finalizers).toBeUndefined();
+    }
+    // RollingSync forces autosync off in generated Applications (Argo CD Progressive Syncs).
+    expect(argo.filter((o) => o.manifest.kind === 'ApplicationSet').map((o) => o.path)).toEqual([]);
+    const report = verifyManifests(argo.map((o) => ({ manifest: o.manifest, file: o.path })), { rules: [GITOPS_AUTOMATED_SYNC] });
+    expect(report.findings).toEqual([]);
+  });
+
+  test('the app of apps orders the Applications by sync waves on the Application objects: platform, data and logging, colours, then edge and monitoring', () => {
+    const waveOf = (region: string, component: string) => Number(applications.find((a) => a.metadata.name === `alp-${region}-${component}`)!.metadata.annotations['argocd.argoproj.io/sync-wave']);
+    for (const target of targets) expect({ target: `${target.region}/${target.component}`, wave: waveOf(target.region, target.component) }).toEqual({ target: `${target.region}/${target.component}`, wave: target.wave });
+    const primary = (component: string) => waveOf('primary', component);
+    expect(primary('platform')).toBeLessThan(primary('data'));
+    expect(primary('data')).toBe(primary('logging'));
+    expect(primary('data')).toBeLessThan(primary('blue'));
+    expect(primary('blue')).toBe(primary('green'));
+    expect(primary('green')).toBeLessThan(primary('edge'));
+    expect(primary('edge')).toBe(primary('monitoring'));
+    // The AppProject exists before any Application of it.
+    expect(Number(find('argocd/appproject-alp.yaml').metadata.annotations['argocd.argoproj.io/sync-wave'])).toBeLessThan(Math.min(...targets.map((t) => t.wave)));
+  });
+
+  test("a switch changes only the router's folder: its own Application syncs it at once, whatever the other Applications' health", () => {
+    // GIVEN the active colour of the primary region flipped
+    const release = committedRelease();
+    const active = release.regions.primary.activeColor;
+    release.regions.primary.activeColor = active === 'blue' ? 'green' : 'blue';
+    const switched = renderApp(platformApp.build({ ...platformModel(), release }));
+    // THEN only manifests of the primary edge Application change; nothing the app of apps syncs does
+    const changed = [...switched.files.keys()].filter((path) => switched.files.get(path) !== output.files.get(path));
+    expect(changed.length).toBeGreaterThan(0);
+    expect(changed.filter((p) => !p.startsWith('manifests/primary/edge/'))).toEqual([]);
+    const edge = applications.find((a) => a.spec.source.path === 'dist/manifests/primary/edge')!;
+    expect(edge.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
   });
 
   test('the AppProject allows only this repository, the platform namespaces on the declared clusters, and the kinds the platform emits', () => {
     const project = find('argocd/appproject-alp.yaml').spec;
     expect(project.sourceRepos).toEqual(['https://git.alp.example.com/platform/alp-deploy.git']);
-    // The 5 platform namespaces, the log shipper's alp-logging and Velero's namespace (the data
-    // backups' Schedule, the restore drill's Role), on both clusters.
-    expect(project.destinations).toHaveLength(14);
-    expect(project.destinations.filter((d: any) => d.namespace === 'velero')).toHaveLength(2);
-    expect(new Set(project.destinations.map((d: any) => d.server))).toEqual(new Set(['https://primary.k8s.alp.example.com', 'https://dr.k8s.alp.example.com']));
-    expect(project.clusterResourceWhitelist).toEqual([
-      { group: '', kind: 'Namespace' },
-      { group: 'cert-manager.io', kind: 'ClusterIssuer' },
-      { group: 'external-secrets.io', kind: 'ClusterSecretStore' },
-      // The restore drill's access to its throwaway namespaces.
-      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
-      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
-      { group: 'scheduling.k8s.io', kind: 'PriorityClass' },
-    ]);
+    // Every namespace an object is synced to (Velero's among them: the data backups' Schedule and
+    // the restore drill's Role), on every declared cluster, and nothing else.
+    const servers = new Set(targets.map((t) => t.server));
+    const namespaces = new Set(output.objects.filter((o) => o.path.startsWith('manifests/') && o.manifest.metadata.namespace).map((o) => o.manifest.metadata.namespace));
+    expect(new Set(project.destinations.map((d: any) => d.server))).toEqual(servers);
+    expect(new Set(project.destinations.map((d: any) => d.namespace))).toEqual(namespaces);
+    expect(project.destinations).toHaveLength(servers.size * namespaces.size);
+    const clusterScoped = new Set(output.objects.filter((o) => o.path.startsWith('manifests/') && !o.manifest.metadata.namespace).map((o) => o.manifest.kind));
+    expect(new Set(project.clusterResourceWhitelist.map((k: any) => k.kind))).toEqual(clusterScoped);
     const emitted = new Set(output.objects.filter((o) => o.path.startsWith('manifests/') && o.manifest.metadata.namespace).map((o) => o.manifest.kind));
     expect(new Set(project.namespaceResourceWhitelist.map((k: any) => k.kind))).toEqual(emitted);
     expect(JSON.stringify(project)).not.toContain('*');
   });
 
-  test('the bootstrap Application syncs argocd/ in a project that may only manage the AppProject and ApplicationSet', () => {
+  test('the bootstrap Application (the app of apps) syncs argocd/ in a project that may only manage the AppProject and the Applications', () => {
     const app = find('argocd/bootstrap/application-alp-bootstrap.yaml').spec;
     expect(app.source).toEqual({ repoURL: 'https://git.alp.example.com/platform/alp-deploy.git', targetRevision: 'main', path: 'dist/argocd', directory: { recurse: false } });
     expect(app.syncPolicy.automated).toEqual({ prune: false, selfHeal: true });
     expect(find('argocd/bootstrap/appproject-alp-bootstrap.yaml').spec.namespaceResourceWhitelist).toEqual([
       { group: 'argoproj.io', kind: 'AppProject' },
-      { group: 'argoproj.io', kind: 'ApplicationSet' },
+      { group: 'argoproj.io', kind: 'Application' },
     ]);
   });
 
-  test('sync waves order namespaces and policies, secrets and certificates, data, services, router and monitoring', () => {
-    expect(['Namespace', 'NetworkPolicy', 'ExternalSecret', 'Certificate', 'StatefulSet', 'Deployment', 'HTTPRoute', 'ServiceMonitor'].map(syncWave))
-      .toEqual([-3, -2, -1, -1, 0, 1, 2, 2]);
+  test('sync waves order namespaces and policies, secrets, data, services, then the edge (Gateways, routes and their certificates) and monitoring', () => {
+    expect(['Namespace', 'NetworkPolicy', 'ExternalSecret', 'StatefulSet', 'Deployment', 'HTTPRoute', 'Certificate', 'Gateway', 'ServiceMonitor'].map(syncWave))
+      .toEqual([-3, -2, -1, 0, 1, 2, 2, 2, 2]);
     const wave = (path: string) => find(path).metadata.annotations?.['argocd.argoproj.io/sync-wave'];
     expect(wave('manifests/primary/platform/namespace-alp-data.yaml')).toBe('-3');
     expect(wave('manifests/primary/blue/deployment-user-service.yaml')).toBe('1');
@@ -88,8 +120,7 @@ describe('Argo CD delivery |', () => {
   });
 
   test('all Argo CD objects validate against the Argo CD CRD schemas', () => {
-    const argo = output.objects.filter((o) => o.path.startsWith('argocd/'));
-    expect(argo.map((o) => o.manifest.kind).sort()).toEqual(['AppProject', 'AppProject', 'Application', 'ApplicationSet']);
+    expect(argo.map((o) => o.manifest.kind).sort()).toEqual(['AppProject', 'AppProject', ...Array(targets.length + 1).fill('Application')]);
     expect(argo.flatMap((o) => validateSchema(o.manifest))).toEqual([]);
   });
 });

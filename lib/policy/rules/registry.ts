@@ -4,6 +4,7 @@ import { BLUE_GREEN_RULES } from './blue-green';
 import { COMPLETENESS_RULES } from './completeness';
 import { EXPOSURE_RULES } from './exposure';
 import { GITOPS_RULES } from './gitops';
+import { GITOPS_DELIVERY_RULES } from './gitops-delivery';
 import { MESH_RULES } from './mesh';
 import { NAMESPACE_RULES } from './namespaces';
 import { NETWORK_RULES } from './network';
@@ -12,6 +13,7 @@ import { RBAC_RULES } from './rbac';
 import { SCHEMA_RULES } from './schema';
 import { SECRET_STORE_RULES } from './secret-store-admission';
 import { SECRETS_RULES } from './secrets';
+import { SYNC_ORDER_RULES } from './sync-order';
 import { WORKLOAD_RULES } from './workload';
 
 /**
@@ -31,6 +33,8 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   ...SECRETS_RULES,
   ...SECRET_STORE_RULES,
   ...GITOPS_RULES,
+  ...GITOPS_DELIVERY_RULES,
+  ...SYNC_ORDER_RULES,
   ...BLUE_GREEN_RULES,
   ...COMPLETENESS_RULES,
   ...ALERTING_RULES,
