@@ -119,7 +119,8 @@ export function platformHealthRules(options: PlatformHealthOptions = {}): Rule[]
   const expiry = 'certmanager_certificate_expiration_timestamp_seconds';
   const certificate = (days: number, severity: Severity, forDuration: string) => new AlertRule({
     alert: 'CertificateExpiring',
-    expr: `${expiry} > 0 and ${expiry} - time() < ${promNumber(days * 86400)}`,
+    // The remaining time comes first: its value is what the summary's humanizeDuration shows.
+    expr: `${expiry} - time() < ${promNumber(days * 86400)} and ${expiry} > 0`,
     for: forDuration,
     severity,
     summary: 'Certificate {{ $labels.namespace }}/{{ $labels.name }} expires in {{ $value | humanizeDuration }}.',

@@ -1,0 +1,140 @@
+/**
+ * The platform's SLO burn-rate and certificate-expiry alerts, run by the real `promtool test
+ * rules` on the rule groups the platform synthesizes (fast burn, slow burn, no burn, missing
+ * data; a certificate per threshold). Thresholds come from the spec's objective.
+ */
+import { Chart, Testing } from 'cdk8s';
+import { platformHealthRules, RuleGroupSet, runbookBaseUrl, ServiceRules } from '../../lib';
+import { platformModel } from '../helpers/manifests';
+import { describePromtool, PromRuleGroup, ruleGroupsOf, runPromtoolTests } from '../helpers/promtool';
+
+const model = platformModel();
+const { spec } = model;
+const monitoringNamespace = spec.namespaces.monitoring;
+const service = spec.services[0];
+const budget = 1 - service.availability.objective / 100;
+const colorNamespace = spec.namespaces.blue;
+
+/** The rules exactly as the monitoring chart builds them (charts/monitoring-chart.ts), in the monitoring namespace. */
+const objects: any[] = (() => {
+  const chart = new Chart(Testing.app(), 'monitoring', { namespace: monitoringNamespace, disableResourceNameHashes: true });
+  const runbooks = runbookBaseUrl(spec);
+  new ServiceRules(chart, 'Rules', {
+    service: service.name, namespaces: [spec.namespaces.blue, spec.namespaces.green], objective: service.availability.objective,
+    latencyP99TargetMs: service.availability.latencyP99Ms, autoscaled: !!service.autoscaling, runbookBaseUrl: runbooks,
+  });
+  new RuleGroupSet(chart, 'PlatformRules', { component: 'platform', runbookBaseUrl: runbooks, rules: platformHealthRules({ rpoMinutes: spec.data.rpoMinutes }) });
+  return Testing.synth(chart);
+})();
+
+/** The service's own PrometheusRule: its recording rules and alerts, as synthesized. */
+const serviceGroups: PromRuleGroup[] = ruleGroupsOf(objects.filter((o) => o.metadata?.name === `${service.name}-rules`));
+const certificateGroups: PromRuleGroup[] = ruleGroupsOf(objects, { alert: /^CertificateExpiring$/ });
+
+/** Counters of `service`'s requests: `perMinute` requests, `errorRatio` of them 5xx, for `minutes`. */
+function requests(errorRatio: number, minutes: number, perMinute = 1000): any[] {
+  const series = (code: string, step: number) => ({ series: `http_requests_total{service="${service.name}",namespace="${colorNamespace}",code="${code}"}`, values: `0+${step}x${minutes}` });
+  return [series('200', perMinute * (1 - errorRatio)), series('500', perMinute * errorRatio)];
+}
+
+/** The annotations of the synthesized rule with these labels (the burn alerts' have no templates). */
+function annotationsOf(groups: PromRuleGroup[], alert: string, labels: Record<string, string>): Record<string, string> {
+  const rule: any = groups.flatMap((g) => g.rules).find((r: any) => r.alert === alert && Object.entries(labels).every(([k, v]) => k === 'namespace' || r.labels?.[k] === v));
+  return { ...rule.annotations };
+}
+
+const burn = (long: string, short: string, severity: string) => {
+  const labels = { service: service.name, severity, long_window: long, short_window: short, namespace: monitoringNamespace };
+  return { exp_labels: labels, exp_annotations: annotationsOf(serviceGroups, 'ServiceErrorBudgetBurn', labels) };
+};
+const fast = burn('1h', '5m', 'critical');
+
+function sloTest(inputSeries: any[], checks: Array<{ at: string; alerts: any[] }>): Record<string, unknown> {
+  return {
+    tests: [{
+      interval: '1m',
+      input_series: inputSeries,
+      alert_rule_test: checks.map((c) => ({ eval_time: c.at, alertname: 'ServiceErrorBudgetBurn', exp_alerts: c.alerts })),
+    }],
+  };
+}
+
+function expectPass(groups: PromRuleGroup[], tests: Record<string, unknown>): void {
+  const result = runPromtoolTests(groups, tests);
+  expect({ ok: result.ok, output: result.output }).toEqual({ ok: true, output: expect.stringContaining('SUCCESS') });
+}
+
+describePromtool(`promtool test rules: ${service.name}'s SLO burn-rate alerts (objective ${service.availability.objective} %)`, () => {
+  test('fast burn: 20x the budget pages after its 2 minutes, and only the 1h/5m window by then', () => {
+    expectPass(serviceGroups, sloTest(requests(20 * budget, 120), [
+      { at: '1m', alerts: [] },
+      { at: '10m', alerts: [fast] },
+    ]));
+  });
+
+  test('slow burn: 4x the budget opens both tickets within hours and never pages', () => {
+    expectPass(serviceGroups, sloTest(requests(4 * budget, 300), [
+      { at: '30m', alerts: [] },
+      { at: '4h', alerts: [burn('1d', '2h', 'warning'), burn('3d', '6h', 'warning')] },
+    ]));
+  });
+
+  test('no burn: half the budget raises nothing', () => {
+    expectPass(serviceGroups, sloTest(requests(0.5 * budget, 300), [{ at: '4h', alerts: [] }]));
+  });
+
+  test('missing data: no series raises no burn alert; when the series stop, each window resolves once it holds no samples', () => {
+    expectPass(serviceGroups, sloTest([], [{ at: '1h', alerts: [] }]));
+    expectPass(serviceGroups, sloTest(requests(20 * budget, 20), [
+      { at: '10m', alerts: [fast] },
+      // 20 minutes after the last sample the 5m window is empty; the 30m one still holds the burn.
+      { at: '40m', alerts: [burn('6h', '30m', 'critical')] },
+      // The 2h window still holds it, and the ticket's hour has passed.
+      { at: '2h', alerts: [burn('1d', '2h', 'warning')] },
+    ]));
+  });
+
+  test('a wrong expectation fails: the page is still pending in its first minute', () => {
+    const result = runPromtoolTests(serviceGroups, sloTest(requests(20 * budget, 120), [{ at: '1m', alerts: [fast] }]));
+    expect(result.ok).toBe(false);
+    expect(result.output).toMatch(/FAILED/);
+  });
+});
+
+describePromtool('promtool test rules: certificate expiry', () => {
+  const day = 86400;
+  const cert = (name: string, days: number) => ({
+    series: `certmanager_certificate_expiration_timestamp_seconds{namespace="cert-manager",exported_namespace="${spec.namespaces.edge}",name="${name}"}`,
+    values: `${days * day}x180`,
+  });
+  /** Prometheus's humanizeDuration for a whole number of seconds of a day or more. */
+  const humanize = (seconds: number) => `${Math.floor(seconds / day)}d ${Math.floor((seconds % day) / 3600)}h ${Math.floor((seconds % 3600) / 60)}m ${seconds % 60}s`;
+  const expiring = (name: string, severity: string, remainingSeconds: number) => {
+    const labels = { severity, name, namespace: monitoringNamespace, source_namespace: 'cert-manager', exported_namespace: spec.namespaces.edge };
+    const expand = (text: string) => text.replace(/\{\{ \$labels\.namespace \}\}/g, 'cert-manager').replace(/\{\{ \$labels\.name \}\}/g, name)
+      .replace(/\{\{ \$value \| humanizeDuration \}\}/g, humanize(remainingSeconds));
+    const annotations = annotationsOf(certificateGroups, 'CertificateExpiring', { severity });
+    return { exp_labels: labels, exp_annotations: Object.fromEntries(Object.entries(annotations).map(([k, v]) => [k, expand(v)])) };
+  };
+  const tests = (checks: Array<{ at: string; alerts: any[] }>) => ({
+    tests: [{
+      interval: '1m',
+      input_series: [cert('renewed', 60), cert('soon', 10), cert('urgent', 3)],
+      alert_rule_test: checks.map((c) => ({ eval_time: c.at, alertname: 'CertificateExpiring', exp_alerts: c.alerts })),
+    }],
+  });
+
+  test('under 21 days a ticket after an hour, under 7 days a page after 15 minutes; each alert names its certificate', () => {
+    expectPass(certificateGroups, tests([
+      { at: '10m', alerts: [] },
+      { at: '20m', alerts: [expiring('urgent', 'critical', 3 * day - 20 * 60)] },
+      { at: '2h', alerts: [expiring('soon', 'warning', 10 * day - 7200), expiring('urgent', 'critical', 3 * day - 7200), expiring('urgent', 'warning', 3 * day - 7200)] },
+    ]));
+  });
+
+  test('a wrong expectation fails: a certificate 60 days out raises nothing', () => {
+    const result = runPromtoolTests(certificateGroups, tests([{ at: '2h', alerts: [expiring('renewed', 'warning', 60 * day - 7200)] }]));
+    expect(result.ok).toBe(false);
+    expect(result.output).toMatch(/FAILED/);
+  });
+});
