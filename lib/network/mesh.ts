@@ -14,6 +14,13 @@ export interface MeshNamespaceDefaultsProps {
   readonly namespace: string;
   /** Labels of the objects. @default - none */
   readonly labels?: Record<string, string>;
+  /**
+   * Whether to require mutual TLS (PeerAuthentication STRICT). Only a namespace whose pods are
+   * enrolled in the mesh's dataplane can honour it; a namespace whose only mesh workloads are
+   * Istio gateways (to which a PeerAuthentication does not apply) sets it to false.
+   * @default true
+   */
+  readonly strictMtls?: boolean;
 }
 
 /** Where the mesh's control plane (istiod) runs and listens for sidecars (xDS and certificates). */
@@ -29,10 +36,12 @@ export const ISTIOD = { namespace: 'istio-system', podLabels: { app: 'istiod' },
 export class MeshNamespaceDefaults extends Construct {
   constructor(scope: Construct, id: string, props: MeshNamespaceDefaultsProps) {
     super(scope, id);
-    new PeerAuthentication(this, 'StrictMtls', {
-      metadata: { name: `${props.namespace}-strict-mtls`, namespace: props.namespace, labels: props.labels },
-      spec: { mtls: { mode: PeerAuthenticationSpecMtlsMode.STRICT } },
-    });
+    if (props.strictMtls ?? true) {
+      new PeerAuthentication(this, 'StrictMtls', {
+        metadata: { name: `${props.namespace}-strict-mtls`, namespace: props.namespace, labels: props.labels },
+        spec: { mtls: { mode: PeerAuthenticationSpecMtlsMode.STRICT } },
+      });
+    }
     new AuthorizationPolicy(this, 'DenyByDefault', {
       metadata: { name: `${props.namespace}-deny-by-default`, namespace: props.namespace, labels: props.labels },
       // An ALLOW policy without rules matches nothing: the namespace denies by default.

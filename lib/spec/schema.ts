@@ -10,6 +10,16 @@ import { CPU_PATTERN, MEMORY_PATTERN, isImageRepository, unpinnedReason } from '
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
+/**
+ * How pods join the Istio mesh. `ambient`: a namespace label enrols them, ztunnel (per node)
+ * and istio-cni carry their traffic over mutual TLS; nothing is injected into the pods. Sidecars
+ * are not offered: without Istio CNI their init container needs NET_ADMIN and NET_RAW, which
+ * Pod Security restricted refuses.
+ */
+export const MESH_DATAPLANES = ['ambient'] as const;
+/** One of `MESH_DATAPLANES`. */
+export type MeshDataplane = (typeof MESH_DATAPLANES)[number];
+
 /** A lowercase DNS label of at most `max` characters (names derived from it must fit 63). */
 export const dnsLabel = (max = 63) =>
   z
@@ -456,8 +466,16 @@ export const platformSpecSchema = z.strictObject({
     operators: z.array(z.string().min(1)).default([]),
   }),
   services: z.array(serviceSchema).min(1, { error: 'must list at least one service' }).max(MAX_SERVICES, SERVICES_LIMIT),
-  /** Istio mesh: strict mTLS and deny-by-default authorization between workloads. */
-  mesh: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+  /**
+   * Istio mesh: strict mTLS and deny-by-default authorization between workloads.
+   * `dataplane` is how the namespaces' pods join the mesh; `ambient` (the one supported) enrols
+   * them with the namespace label `istio.io/dataplane-mode: ambient`: ztunnel and istio-cni
+   * carry their traffic, with no sidecar or init container, so Pod Security restricted holds.
+   * @default { enabled: true, dataplane: 'ambient' }
+   */
+  mesh: z
+    .strictObject({ enabled: z.boolean().default(true), dataplane: z.enum(MESH_DATAPLANES).default('ambient') })
+    .default({ enabled: true, dataplane: 'ambient' }),
   /**
    * `namespace-per-color`: one cluster per region, a namespace per colour, an HTTPRoute switch.
    * `cluster-per-color`: one cluster per colour, switched by weighted DNS records.

@@ -4,3 +4,4 @@ export * from './priority-classes';
 export * from './resources';
 export * from './security-context';
 export * from './hardened-cron-job';
+export * from './mesh-dataplane';

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { cpuMillis, formatCpu, formatMemory, memoryKiB } from '../core';
+import { AMBIENT, dataplaneNamespaceLabels, NamespaceMeshProps } from './mesh-dataplane';
 import { ContainerResources } from './resources';
 
 /** Hard limits of a namespace's ResourceQuota. */
@@ -41,12 +42,19 @@ export interface NamespaceBaselineProps {
    * @default DEFAULT_CONTAINER_RESOURCES
    */
   readonly containerDefaults?: ContainerResources;
+  /**
+   * The namespace's place in the Istio mesh's dataplane: its label when enrolled, and the
+   * NetworkPolicy that lets the dataplane's tunnels (the HBONE port) through default-deny.
+   * @default - outside the mesh: no label, no mesh rule
+   */
+  readonly mesh?: NamespaceMeshProps;
 }
 
 /**
  * A namespace with its baseline: Pod Security Standards "restricted" enforced (and audited and
  * warned), a ResourceQuota, a LimitRange, and a default-deny NetworkPolicy for ingress and
- * egress with one exception, DNS to the cluster DNS pods. Object names start with the
+ * egress with one exception, DNS to the cluster DNS pods. With `mesh`, the namespace's
+ * dataplane label and the mesh's own paths (see `AMBIENT`). Object names start with the
  * namespace's name, so that one folder can hold the baselines of several namespaces.
  */
 export class NamespaceBaseline extends Construct {
@@ -65,6 +73,7 @@ export class NamespaceBaseline extends Construct {
         name: props.name,
         labels: {
           ...props.labels,
+          ...(props.mesh && (props.mesh.enrolled ?? true) ? dataplaneNamespaceLabels(props.mesh.dataplane) : {}),
           'pod-security.kubernetes.io/enforce': 'restricted',
           'pod-security.kubernetes.io/enforce-version': PSS_VERSION,
           'pod-security.kubernetes.io/audit': 'restricted',
@@ -119,6 +128,45 @@ export class NamespaceBaseline extends Construct {
             { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
           ],
         }],
+      },
+    });
+
+    if (props.mesh) new MeshDataplaneRules(this, 'MeshDataplane', { namespace: props.name, labels: props.labels, ...props.mesh });
+  }
+}
+
+interface MeshDataplaneRulesProps extends NamespaceMeshProps {
+  readonly namespace: string;
+  readonly labels?: Record<string, string>;
+}
+
+/**
+ * The NetworkPolicy the ambient dataplane needs under default-deny. Every pod of the namespace
+ * may open tunnels (TCP 15008) to pods of enrolled namespaces; an enrolled namespace's pods
+ * also accept them from enrolled namespaces and from the given proxy namespaces. Which caller
+ * may use a tunnel to which port is the AuthorizationPolicies' decision (by principal and port),
+ * enforced by the receiving ztunnel. Kubelet probes, which the dataplane rewrites to come from
+ * `AMBIENT.probeSourceCidr`, are a cluster prerequisite on CNIs that would block them (e.g.
+ * Cilium's cluster-wide policy for that address), not a namespace's rule.
+ */
+class MeshDataplaneRules extends Construct {
+  constructor(scope: Construct, id: string, props: MeshDataplaneRulesProps) {
+    super(scope, id);
+    const enrolledNamespaces = { namespaceSelector: { matchLabels: dataplaneNamespaceLabels(props.dataplane) } };
+    const hbone = [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(AMBIENT.hbonePort) }];
+    const enrolled = props.enrolled ?? true;
+    const proxies = [...new Set(props.proxyNamespaces ?? [])].sort().map((namespace) => ({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+    }));
+    new k8s.KubeNetworkPolicy(this, 'Resource', {
+      metadata: { name: `${props.namespace}-allow-mesh-dataplane`, namespace: props.namespace, labels: props.labels },
+      spec: {
+        podSelector: {},
+        policyTypes: enrolled ? ['Ingress', 'Egress'] : ['Egress'],
+        ingress: enrolled
+          ? [{ from: [enrolledNamespaces, ...proxies], ports: hbone }]
+          : undefined,
+        egress: [{ to: [enrolledNamespaces], ports: hbone }],
       },
     });
   }

@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { ColorChart, PlatformChart } from '../../charts';
+import { ColorChart, meshEnrolledNamespaces, PlatformChart } from '../../charts';
 import { clusterPlacements } from '../../lib';
 import { platformModel, findObject, kindCounts } from '../helpers/manifests';
 
@@ -9,10 +9,16 @@ describe('PlatformChart |', () => {
   const manifests = Testing.synth(chart);
 
   test('holds every platform namespace with its baseline, and the cluster-wide objects', () => {
+    const namespaces = manifests.filter((m) => m.kind === 'Namespace').length;
+    // Every namespace is enrolled in the mesh's dataplane but the edge, whose gateways join it themselves.
+    const enrolled = meshEnrolledNamespaces(model.spec, ['blue', 'green', 'edge', 'data', 'monitoring']).size;
     expect(kindCounts(manifests)).toEqual({
-      PriorityClass: 2, Namespace: 5, ResourceQuota: 5, LimitRange: 5, NetworkPolicy: 15, PeerAuthentication: 5, AuthorizationPolicy: 5,
-      Role: 10, RoleBinding: 10, ClusterSecretStore: 1, ClusterIssuer: 1, Schedule: 1,
+      PriorityClass: 2, Namespace: namespaces, ResourceQuota: namespaces, LimitRange: namespaces,
+      // default-deny, DNS, istiod and the mesh's dataplane per namespace
+      NetworkPolicy: 4 * namespaces, PeerAuthentication: enrolled, AuthorizationPolicy: namespaces,
+      Role: 2 * namespaces, RoleBinding: 2 * namespaces, ClusterSecretStore: 1, ClusterIssuer: 1, Schedule: 1,
     });
+    expect(enrolled).toBe(namespaces - 1);
     expect(manifests.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name)).toEqual(['alp-blue', 'alp-green', 'alp-edge', 'alp-data', 'alp-monitoring']);
     expect(chart.region).toBe('primary');
     expect(chart.component).toBe('platform');

@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { NamespaceBaseline, PlatformPriorityClasses, quotaFor } from '../../lib';
+import { AMBIENT, NamespaceBaseline, NamespaceBaselineProps, PlatformPriorityClasses, quotaFor } from '../../lib';
 import { findObject, kindCounts } from '../helpers/manifests';
 
 describe('NamespaceBaseline |', () => {
@@ -43,6 +43,47 @@ describe('NamespaceBaseline |', () => {
       to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
       ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
     }]);
+  });
+});
+
+describe('NamespaceBaseline mesh |', () => {
+  function synth(mesh: NamespaceBaselineProps['mesh']) {
+    const chart = Testing.chart();
+    new NamespaceBaseline(chart, 'Team', { name: 'team-a', mesh });
+    return Testing.synth(chart);
+  }
+  const enrolledNamespaces = { namespaceSelector: { matchLabels: { [AMBIENT.label]: AMBIENT.value } } };
+  const hbone = [{ protocol: 'TCP', port: AMBIENT.hbonePort }];
+
+  test('enrols the namespace in the ambient dataplane by its label', () => {
+    const labels = findObject(synth({ dataplane: 'ambient' }), 'Namespace', 'team-a').metadata.labels;
+    expect(labels['istio.io/dataplane-mode']).toBe('ambient');
+    expect(labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+
+  test("lets the dataplane's tunnels through default-deny: HBONE from and to enrolled namespaces and from the gateways' namespace", () => {
+    const policy = findObject(synth({ dataplane: 'ambient', proxyNamespaces: ['edge', 'edge'] }), 'NetworkPolicy', 'team-a-allow-mesh-dataplane');
+    expect(policy.metadata.namespace).toBe('team-a');
+    expect(policy.spec).toEqual({
+      podSelector: {},
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [enrolledNamespaces, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'edge' } } }], ports: hbone }],
+      egress: [{ to: [enrolledNamespaces], ports: hbone }],
+    });
+  });
+
+  test('a namespace of Istio proxies only (not enrolled) opens tunnels, accepts none and carries no dataplane label', () => {
+    const manifests = synth({ dataplane: 'ambient', enrolled: false, proxyNamespaces: ['edge'] });
+    expect(findObject(manifests, 'Namespace', 'team-a').metadata.labels).not.toHaveProperty(['istio.io/dataplane-mode']);
+    expect(findObject(manifests, 'NetworkPolicy', 'team-a-allow-mesh-dataplane').spec).toEqual({
+      podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [enrolledNamespaces], ports: hbone }],
+    });
+  });
+
+  test('outside the mesh: no label, no mesh rule', () => {
+    const manifests = synth(undefined);
+    expect(Object.keys(findObject(manifests, 'Namespace', 'team-a').metadata.labels).filter((k) => k.startsWith('istio.io/'))).toEqual([]);
+    expect(manifests.filter((m) => m.kind === 'NetworkPolicy').map((m) => m.metadata.name)).toEqual(['team-a-default-deny', 'team-a-allow-dns']);
   });
 });
 

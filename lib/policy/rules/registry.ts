@@ -6,6 +6,7 @@ import { EXPOSURE_RULES } from './exposure';
 import { GITOPS_RULES } from './gitops';
 import { GITOPS_DELIVERY_RULES } from './gitops-delivery';
 import { MESH_RULES } from './mesh';
+import { MESH_DATAPLANE_RULES } from './mesh-dataplane';
 import { NAMESPACE_RULES } from './namespaces';
 import { NETWORK_RULES } from './network';
 import { POD_SECURITY_RULES } from './pod-security';
@@ -29,6 +30,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   ...NETWORK_RULES,
   ...EXPOSURE_RULES,
   ...MESH_RULES,
+  ...MESH_DATAPLANE_RULES,
   ...NAMESPACE_RULES,
   ...SECRETS_RULES,
   ...SECRET_STORE_RULES,

@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MESH_DATAPLANE_RULES } from '../../lib/policy/rules';
+import { readManifests } from '../../lib/policy/verify';
+import { CORPUS_DIR, verify } from './corpus/fixtures';
+
+const RULES = MESH_DATAPLANE_RULES;
+const FILE = join(CORPUS_DIR, 'bad', 'mesh-without-dataplane.yaml');
+const corpus = () => readManifests(FILE).manifests.map((m) => JSON.parse(JSON.stringify(m.manifest)));
+const lines = (manifests: any[]) => verify(manifests, { rules: RULES }).findings.map((f) => `${f.ruleId} ${f.message}`);
+
+describe('mesh dataplane rules |', () => {
+  test('the corpus file breaks exactly what its expect lines say', () => {
+    const expected = readFileSync(FILE, 'utf8').split('\n').filter((l) => l.startsWith('# expect: ')).map((l) => l.slice('# expect: '.length));
+    expect(lines(corpus()).sort()).toEqual(expected.sort());
+    expect(RULES.map((r) => r.id)).toEqual(['NET-MESH-DATAPLANE', 'NET-MESH-AMBIENT-L4-AUTHZ']);
+  });
+
+  test('judges only what is in the input: each namespace alone gets the verdicts it gets in the whole file', () => {
+    const all = corpus();
+    const namespaces = all.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name);
+    const alone = namespaces.flatMap((ns) => lines(all.filter((m) => (m.kind === 'Namespace' ? m.metadata.name : m.metadata.namespace) === ns)));
+    expect(alone.sort()).toEqual(lines(all).sort());
+    // Without its Namespace object, a STRICT PeerAuthentication or an L7 policy is not judged.
+    expect(lines(all.filter((m) => m.kind !== 'Namespace'))).toEqual([]);
+  });
+
+  test('a sidecar-injected namespace is in the mesh; its Layer 7 policies are the sidecars\' to enforce', () => {
+    const all = corpus();
+    for (const ns of all.filter((m) => m.kind === 'Namespace')) ns.metadata.labels = { 'istio-injection': 'enabled' };
+    expect(lines(all)).toEqual([]);
+  });
+
+  test('a revision label enrols a namespace; istio-injection: disabled does not', () => {
+    const all = corpus().filter((m) => m.metadata.namespace === 'corpus' || m.metadata.name === 'corpus');
+    all.find((m) => m.kind === 'Namespace').metadata.labels = { 'istio.io/rev': 'stable' };
+    expect(lines(all)).toEqual([]);
+    all.find((m) => m.kind === 'Namespace').metadata.labels = { 'istio.io/rev': 'stable', 'istio-injection': 'disabled' };
+    expect(lines(all).map((l) => l.split(' ')[0])).toEqual(['NET-MESH-DATAPLANE']);
+  });
+});
