@@ -7,6 +7,7 @@ export { GITOPS_RULES } from './gitops';
 export { GITOPS_AUTOMATED_SYNC, GITOPS_DELIVERY_RULES } from './gitops-delivery';
 export { MESH_RULES } from './mesh';
 export { MESH_DATAPLANE_RULES } from './mesh-dataplane';
+export { COMPLETE_METRIC_ADAPTER, METRIC_ADAPTER_RULES } from './metric-adapter';
 export { NAMESPACE_RULES } from './namespaces';
 export { NETWORK_RULES } from './network';
 export {

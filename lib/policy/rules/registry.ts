@@ -7,6 +7,7 @@ import { GITOPS_RULES } from './gitops';
 import { GITOPS_DELIVERY_RULES } from './gitops-delivery';
 import { MESH_RULES } from './mesh';
 import { MESH_DATAPLANE_RULES } from './mesh-dataplane';
+import { METRIC_ADAPTER_RULES } from './metric-adapter';
 import { NAMESPACE_RULES } from './namespaces';
 import { NETWORK_RULES } from './network';
 import { POD_SECURITY_RULES } from './pod-security';
@@ -39,5 +40,6 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   ...SYNC_ORDER_RULES,
   ...BLUE_GREEN_RULES,
   ...COMPLETENESS_RULES,
+  ...METRIC_ADAPTER_RULES,
   ...ALERTING_RULES,
 ];
