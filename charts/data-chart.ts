@@ -84,10 +84,12 @@ export class DataChart extends PlacedChart {
       storageSize: data.redis.storageSize,
       secretStoreName: SECRET_STORE_NAME,
       passwordKey: data.redis.passwordVaultKey,
+      tlsKey: data.redis.tlsVaultKey,
       replicas: data.redis.replicas,
+      // The primary serves the other clusters' replicas through its redis-replication load balancer, over TLS.
       ...(this.isReplica
         ? { replicaOf: { host: data.replication.redisPrimaryHost, peer: NetworkPeer.cidr(data.replication.redisPrimaryCidr) } }
-        : { replicaPeers: data.replication.replicaCidrs.map((cidr) => NetworkPeer.cidr(cidr)) }),
+        : { replicaPeers: data.replication.replicaCidrs.map((cidr) => NetworkPeer.cidr(cidr)), replicationSourceCidrs: data.replication.replicaCidrs }),
     });
 
     const pooler = NetworkPeer.pods({ ...POSTGRES.podLabels }, spec.namespaces.data);

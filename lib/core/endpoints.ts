@@ -59,6 +59,9 @@ export const REDIS: PlatformEndpoint = {
   protocol: 'TCP',
 };
 
+/** Redis's TLS port: replication between its pods and from other clusters' replicas runs over it. */
+export const REDIS_REPLICATION_PORT = 6380;
+
 /** The OpenTelemetry Collector that receives traces over OTLP/gRPC. */
 export const TRACE_COLLECTOR: PlatformEndpoint = {
   name: 'otel-collector',

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DisruptionBudget } from '../autoscaling/pdb';
 import {
-  LABEL_COMPONENT, LABEL_VERSION, memoryKiB, parseImage, PropProblem, REDIS, selectorLabels, throwIfProblems, unpinnedReason, versionLabel,
+  LABEL_COMPONENT, LABEL_VERSION, memoryKiB, parseImage, PropProblem, REDIS, REDIS_REPLICATION_PORT, selectorLabels, throwIfProblems, unpinnedReason, versionLabel,
 } from '../core';
 import { AllowPolicy } from '../network/allow-policy';
 import { NetworkPeer } from '../network/network-peer';
@@ -13,13 +13,16 @@ import { ContainerResources, containerResourceProblems, kubeResources } from '..
 import { PRIORITY_CRITICAL } from '../workload/priority-classes';
 import { DEFAULT_RUN_AS_USER, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../workload/security-context';
 import { integerProblems, storageSizeProblems, subdomainProblems } from './_validation';
-import { REDIS_CONFIG_DIR, REDIS_DATA_DIR, REDIS_RUNTIME_DIR, redisConf, redisPingCommand, redisStartScript } from './redis-config';
+import { REDIS_CONFIG_DIR, REDIS_DATA_DIR, REDIS_RUNTIME_DIR, REDIS_TLS_DIR, redisConf, redisPingCommand, redisStartScript } from './redis-config';
+
+/** Redis's TLS port: replication, in the cluster and across regions, runs over it (`REDIS_REPLICATION_PORT`). */
+export const REDIS_TLS_PORT = REDIS_REPLICATION_PORT;
 
 /** The Redis primary a replica-only deployment follows (in another region or cluster). */
 export interface RedisPrimary {
-  /** Host name of the primary, as this cluster resolves it. */
+  /** Host name of the primary, as this cluster resolves it (the primary's replication endpoint). */
   readonly host: string;
-  /** Its port. @default 6379 */
+  /** Its TLS port. @default REDIS_TLS_PORT (6380) */
   readonly port?: number;
   /** The addresses the NetworkPolicy lets pod 0 reach the primary at. */
   readonly peer: NetworkPeer;
@@ -39,6 +42,12 @@ export interface RedisProps {
   /** Remote key whose `password` property is the Redis password (letters and digits only). */
   readonly passwordKey: string;
   /**
+   * Remote key holding the TLS certificate (`tls.crt`, with the primary's replication host
+   * among its names), its key (`tls.key`) and the CA (`ca.crt`) that every region's Redis
+   * shares: replication runs over TLS with client certificates on `REDIS_TLS_PORT`.
+   */
+  readonly tlsKey: string;
+  /**
    * Pods: pod 0 and the replicas that follow it. At least 2 with a primary (one replica), at
    * least 1 in replica-only mode.
    * @default 3
@@ -57,6 +66,14 @@ export interface RedisProps {
    * @default - none
    */
   readonly replicaPeers?: NetworkPeer[];
+  /**
+   * The addresses from which the replicas in other clusters reach this primary (their egress,
+   * as the load balancer sees it). With them, the Service `redis-replication` (a LoadBalancer
+   * on the TLS port, pod 0 only, `loadBalancerSourceRanges` these CIDRs, the client address
+   * kept with `externalTrafficPolicy: Local`) is the cross-cluster replication endpoint.
+   * @default - no replication endpoint
+   */
+  readonly replicationSourceCidrs?: readonly string[];
   /** What Redis evicts when full. @default 'allkeys-lru' (a cache) */
   readonly maxmemoryPolicy?: string;
   /** PriorityClass of the pods. @default PRIORITY_CRITICAL ('alp-critical') */
@@ -74,7 +91,10 @@ const MAXMEMORY_POLICIES = ['noeviction', 'allkeys-lru', 'allkeys-lfu', 'allkeys
  * Pods run PSS restricted with persistence (AOF and RDB) on a volume per pod, the password
  * mounted as a file from an ExternalSecret (`redis-auth`), probes, a PodDisruptionBudget and
  * a NetworkPolicy for replication. The client Service `redis` (6379) selects pod 0 only, the
- * writable one; `redis-headless` gives each pod a stable name.
+ * writable one; `redis-headless` gives each pod a stable name. Replication runs over TLS
+ * (`REDIS_TLS_PORT`, client certificates required; certificate, key and shared CA from the
+ * ExternalSecret `redis-tls`); a primary with `replicationSourceCidrs` serves the other
+ * clusters' replicas through the LoadBalancer Service `redis-replication`.
  *
  * @see https://redis.io/docs/latest/operate/oss_and_stack/management/replication/
  */
@@ -90,6 +110,9 @@ export class Redis extends Construct {
   public readonly statefulSet: ApiObject;
   public readonly service: ApiObject;
   public readonly secret: ServiceSecret;
+  public readonly tlsSecret: ServiceSecret;
+  /** The cross-cluster replication endpoint, when `replicationSourceCidrs` is given. */
+  public readonly replicationService?: ApiObject;
 
   constructor(scope: Construct, id: string, props: RedisProps) {
     super(scope, id);
@@ -105,20 +128,22 @@ export class Redis extends Construct {
     const maxmemoryMiB = Math.floor((memoryKiB(props.resources.limits.memory) * 0.75) / 1024);
 
     this.secret = new ServiceSecret(this, 'Secret', { name: `${REDIS.name}-auth`, storeName: props.secretStoreName, remoteKey: props.passwordKey, keys: ['password'], labels });
+    this.tlsSecret = new ServiceSecret(this, 'TlsSecret', { name: `${REDIS.name}-tls`, storeName: props.secretStoreName, remoteKey: props.tlsKey, keys: ['ca.crt', 'tls.crt', 'tls.key'], labels });
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: REDIS.serviceAccount, labels }, automountServiceAccountToken: false });
     new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: `${REDIS.name}-config`, labels },
       data: {
-        'redis.conf': redisConf({ maxmemoryMiB, maxmemoryPolicy: props.maxmemoryPolicy ?? 'allkeys-lru', port }),
+        'redis.conf': redisConf({ maxmemoryMiB, maxmemoryPolicy: props.maxmemoryPolicy ?? 'allkeys-lru', port, tlsPort: REDIS_TLS_PORT }),
         'start.sh': redisStartScript(passwordFile),
       },
     });
 
     const servicePort = { name: 'redis', port, targetPort: k8s.IntOrString.fromString('redis'), protocol: 'TCP' };
+    const tlsServicePort = { name: 'redis-tls', port: REDIS_TLS_PORT, targetPort: k8s.IntOrString.fromString('redis-tls'), protocol: 'TCP' };
     new k8s.KubeService(this, 'HeadlessService', {
       metadata: { name: this.headlessServiceName, labels },
       // Replicas must resolve pod 0 before it is ready, to start replicating.
-      spec: { clusterIp: 'None', publishNotReadyAddresses: true, selector: this.selector, ports: [servicePort] },
+      spec: { clusterIp: 'None', publishNotReadyAddresses: true, selector: this.selector, ports: [servicePort, tlsServicePort] },
     });
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: { name: REDIS.name, labels },
@@ -128,8 +153,9 @@ export class Redis extends Construct {
     const env: k8s.EnvVar[] = [
       { name: 'REDIS_HEADLESS_SERVICE', value: this.headlessServiceName },
       { name: 'REDIS_PORT', value: String(port) },
-      ...(props.replicaOf ? [{ name: 'REDIS_PRIMARY_HOST', value: props.replicaOf.host }, { name: 'REDIS_PRIMARY_PORT', value: String(props.replicaOf.port ?? 6379) }] : []),
+      ...(props.replicaOf ? [{ name: 'REDIS_PRIMARY_HOST', value: props.replicaOf.host }, { name: 'REDIS_PRIMARY_PORT', value: String(props.replicaOf.port ?? REDIS_TLS_PORT) }] : []),
       { name: 'REDIS_STATEFULSET', value: REDIS.name },
+      { name: 'REDIS_TLS_PORT', value: String(REDIS_TLS_PORT) },
     ];
     const probe = (allowLoading: boolean, periodSeconds: number, failureThreshold: number): k8s.Probe => ({
       exec: { command: redisPingCommand(passwordFile, port, allowLoading) }, periodSeconds, failureThreshold, timeoutSeconds: 3,
@@ -163,7 +189,7 @@ export class Redis extends Construct {
               imagePullPolicy: 'IfNotPresent',
               command: ['sh', `${REDIS_CONFIG_DIR}/start.sh`],
               env,
-              ports: [{ name: 'redis', containerPort: port, protocol: 'TCP' }],
+              ports: [{ name: 'redis', containerPort: port, protocol: 'TCP' }, { name: 'redis-tls', containerPort: REDIS_TLS_PORT, protocol: 'TCP' }],
               resources: kubeResources(props.resources),
               securityContext: restrictedContainerSecurityContext(),
               startupProbe: probe(true, 5, 60),
@@ -174,6 +200,7 @@ export class Redis extends Construct {
                 { name: 'config', mountPath: REDIS_CONFIG_DIR, readOnly: true },
                 { name: 'runtime', mountPath: REDIS_RUNTIME_DIR },
                 { name: 'secret-redis-auth', mountPath: `${SECRET_MOUNT_ROOT}/redis-auth`, readOnly: true },
+                { name: 'tls', mountPath: REDIS_TLS_DIR, readOnly: true },
                 { name: 'tmp', mountPath: '/tmp' },
               ],
             }],
@@ -181,6 +208,7 @@ export class Redis extends Construct {
               { name: 'config', configMap: { name: `${REDIS.name}-config`, defaultMode: 0o444 } },
               { name: 'runtime', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
               { name: 'secret-redis-auth', secret: { secretName: this.secret.secretName, defaultMode: 0o440 } },
+              { name: 'tls', secret: { secretName: this.tlsSecret.secretName, defaultMode: 0o440 } },
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
             ],
           },
@@ -198,11 +226,26 @@ export class Redis extends Construct {
 
     new DisruptionBudget(this, 'DisruptionBudget', { name: REDIS.name, labels, selector: this.selector, minReplicas: this.replicas });
 
+    if (props.replicationSourceCidrs !== undefined) {
+      this.replicationService = new k8s.KubeService(this, 'ReplicationService', {
+        metadata: { name: `${REDIS.name}-replication`, labels },
+        spec: {
+          type: 'LoadBalancer',
+          selector: { ...this.selector, 'statefulset.kubernetes.io/pod-name': `${REDIS.name}-0` },
+          ports: [tlsServicePort],
+          loadBalancerSourceRanges: [...new Set(props.replicationSourceCidrs)].sort(),
+          // Keeps the replicas' addresses, which the replication NetworkPolicy admits.
+          externalTrafficPolicy: 'Local',
+        },
+      });
+    }
+
+    // Replication, in the cluster and across clusters, runs over TLS only.
     const replication = new AllowPolicy(this, 'ReplicationPolicy', { name: `${REDIS.name}-replication`, selector: { ...REDIS.podLabels }, labels });
-    const redisPort = [{ port }];
-    if (this.replicas > 1) replication.allowFrom(NetworkPeer.pods({ ...REDIS.podLabels }), redisPort).allowTo(NetworkPeer.pods({ ...REDIS.podLabels }), redisPort);
-    if (props.replicaOf) replication.allowTo(props.replicaOf.peer, [{ port: props.replicaOf.port ?? 6379 }]);
-    for (const peer of props.replicaPeers ?? []) replication.allowFrom(peer, redisPort);
+    const tlsPort = [{ port: REDIS_TLS_PORT }];
+    if (this.replicas > 1) replication.allowFrom(NetworkPeer.pods({ ...REDIS.podLabels }), tlsPort).allowTo(NetworkPeer.pods({ ...REDIS.podLabels }), tlsPort);
+    if (props.replicaOf) replication.allowTo(props.replicaOf.peer, [{ port: props.replicaOf.port ?? REDIS_TLS_PORT }]);
+    for (const peer of props.replicaPeers ?? []) replication.allowFrom(peer, tlsPort);
   }
 }
 
@@ -220,6 +263,12 @@ function redisProblems(props: RedisProps, replicas: number, replicaOnly: boolean
       problems.push({ prop: 'replicaOf.host', value: props.replicaOf.host, rule: 'must be a host name' });
     }
     problems.push(...integerProblems('replicaOf.port', props.replicaOf.port, 1, 65535));
+    if (props.replicationSourceCidrs !== undefined) {
+      problems.push({ prop: 'replicationSourceCidrs', value: props.replicationSourceCidrs, rule: "must not be set with 'replicaOf'", fix: 'only the primary serves the replication endpoint' });
+    }
+  }
+  if (props.replicationSourceCidrs !== undefined && props.replicationSourceCidrs.length === 0) {
+    problems.push({ prop: 'replicationSourceCidrs', value: [], rule: 'must list at least one CIDR', fix: 'a load balancer without source ranges is open to every address' });
   }
   return problems;
 }

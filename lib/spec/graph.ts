@@ -1,6 +1,6 @@
 import {
   ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, BLACKBOX_EXPORTER, Color, COLORS, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, PlatformEndpoint, POSTGRES, POSTGRES_INSTANCE_METRICS_PORT,
-  POSTGRES_INSTANCE_STATUS_PORT,   POSTGRES_INSTANCES, POSTGRES_POOLER_METRICS_PORT, PROMETHEUS, REDIS, TRACE_COLLECTOR, TRACE_COLLECTOR_METRICS_PORT,
+  POSTGRES_INSTANCE_STATUS_PORT,   POSTGRES_INSTANCES, POSTGRES_POOLER_METRICS_PORT, PROMETHEUS, REDIS, REDIS_REPLICATION_PORT, TRACE_COLLECTOR, TRACE_COLLECTOR_METRICS_PORT,
 } from '../core';
 import { loggingNamespace } from './monitoring';
 import { PlatformSpec } from './validate';
@@ -64,7 +64,7 @@ export function dataConnections(spec: PlatformSpec): DeclaredConnection[] {
   return [
     tcp(instances, instances, POSTGRES_INSTANCES.port),
     tcp(instances, instances, POSTGRES_INSTANCE_STATUS_PORT),
-    tcp(endpointId(REDIS), endpointId(REDIS), REDIS.port),
+    tcp(endpointId(REDIS), endpointId(REDIS), REDIS_REPLICATION_PORT),
     tcp(pooler, instances, POSTGRES_INSTANCES.port),
     ...jobs.map((job) => tcp(`${spec.namespaces.data}/${job}`, pooler, POSTGRES.port)),
     tcp(endpointId(PROMETHEUS), endpointId(POSTGRES_INSTANCES), POSTGRES_INSTANCE_METRICS_PORT),

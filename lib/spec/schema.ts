@@ -372,6 +372,11 @@ const data = z.strictObject({
     storageSize: storageSize.default('8Gi'),
     /** Vault path of the Redis password (property `password`), the one the services read. */
     passwordVaultKey: vaultPath.default('alp/shared/redis'),
+    /**
+     * Vault path of Redis's TLS certificate (`tls.crt`, naming `replication.redisPrimaryHost`),
+     * key (`tls.key`) and the CA every region shares (`ca.crt`): replication runs over TLS.
+     */
+    tlsVaultKey: vaultPath.default('alp/data/redis-tls'),
     /** Minutes until the DR Redis serves writes after a region loss. */
     restoreEstimateMinutes: minutes(1, '').default(15),
   }),
@@ -423,11 +428,13 @@ const data = z.strictObject({
   replication: z.strictObject({
     /** Host name of the primary region's Redis, as the DR region resolves it. */
     redisPrimaryHost: hostname,
-    /** The address of that host (its load balancer): the replica Redis's egress. */
+    /** The address of that host (the primary's `redis-replication` LoadBalancer Service): the replica Redis's egress. */
     redisPrimaryCidr: cidr,
     /**
      * The pod addresses of every cluster whose Redis follows the primary (the DR region's and,
-     * with one cluster per colour, the other colour's): the primary Redis lets them replicate.
+     * with one cluster per colour, the other colour's), as the primary sees them (its egress
+     * over the peering): the primary Redis's NetworkPolicy and its replication load balancer's
+     * `loadBalancerSourceRanges` admit only them.
      */
     replicaCidrs: z.array(cidr).min(1, { error: 'must list at least one CIDR (the DR region\'s Redis must reach the primary)' }),
   }),

@@ -18,6 +18,7 @@ const REDIS_PROPS: RedisProps = {
   storageClassName: 'encrypted-ssd',
   secretStoreName: 'vault',
   passwordKey: 'alp/redis/auth',
+  tlsKey: 'alp/redis/tls',
 };
 
 /** The platform's data layer in two regions, and the report built from it. */

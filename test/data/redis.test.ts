@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Chart, Testing } from 'cdk8s';
 import { REDIS } from '../../lib/core';
-import { Redis, RedisProps } from '../../lib/data/redis';
+import { Redis, REDIS_TLS_PORT, RedisProps } from '../../lib/data/redis';
+import { redisConf } from '../../lib/data/redis-config';
 import { redisStartScript } from '../../lib/data/redis-config';
 import { NetworkPeer } from '../../lib/network/network-peer';
 import { errorOf, findObject, kindCounts } from '../helpers/manifests';
@@ -16,6 +17,7 @@ const BASE: RedisProps = {
   storageClassName: 'encrypted-ssd',
   secretStoreName: 'vault',
   passwordKey: 'alp/redis/auth',
+  tlsKey: 'alp/redis/tls',
 };
 
 const DR: Partial<RedisProps> = {
@@ -34,7 +36,7 @@ const env = (manifests: any[]) => Object.fromEntries(pod(manifests).containers[0
 describe('Redis |', () => {
   test('emits the StatefulSet, Services, config, secret, account, PDB and replication policy', () => {
     expect(kindCounts(synth())).toEqual({
-      ExternalSecret: 1, ServiceAccount: 1, ConfigMap: 1, Service: 2, StatefulSet: 1, PodDisruptionBudget: 1, NetworkPolicy: 1,
+      ExternalSecret: 2, ServiceAccount: 1, ConfigMap: 1, Service: 2, StatefulSet: 1, PodDisruptionBudget: 1, NetworkPolicy: 1,
     });
   });
 
@@ -95,14 +97,14 @@ describe('Redis |', () => {
     const script = redisStartScript(join(dir, 'password')).replace('/run/redis', dir);
     const run = (hostname: string, extra: Record<string, string> = {}) => spawnSync('sh', ['-c', script], {
       encoding: 'utf8',
-      env: { PATH: `${dir}:${process.env.PATH}`, HOSTNAME: hostname, REDIS_STATEFULSET: 'redis', REDIS_HEADLESS_SERVICE: 'redis-headless', REDIS_PORT: '6379', ...extra },
+      env: { PATH: `${dir}:${process.env.PATH}`, HOSTNAME: hostname, REDIS_STATEFULSET: 'redis', REDIS_HEADLESS_SERVICE: 'redis-headless', REDIS_PORT: '6379', REDIS_TLS_PORT: '6380', ...extra },
     }).stdout;
     const auth = 'requirepass "s3cr3t"\nmasterauth "s3cr3t"\n';
     // THEN
     expect(run('redis-0')).toBe(auth);
-    expect(run('redis-2')).toBe(`${auth}replicaof redis-0.redis-headless 6379\n`);
+    expect(run('redis-2')).toBe(`${auth}replicaof redis-0.redis-headless 6380\n`);
     expect(run('redis-0', { REDIS_PRIMARY_HOST: 'redis.primary.example', REDIS_PRIMARY_PORT: '6380' })).toBe(`${auth}replicaof redis.primary.example 6380\n`);
-    expect(run('redis-1', { REDIS_PRIMARY_HOST: 'redis.primary.example', REDIS_PRIMARY_PORT: '6380' })).toBe(`${auth}replicaof redis-0.redis-headless 6379\n`);
+    expect(run('redis-1', { REDIS_PRIMARY_HOST: 'redis.primary.example', REDIS_PRIMARY_PORT: '6380' })).toBe(`${auth}replicaof redis-0.redis-headless 6380\n`);
     rmSync(dir, { recursive: true });
   });
 
@@ -118,18 +120,54 @@ describe('Redis |', () => {
     expect(findObject(synth(), 'PodDisruptionBudget', 'redis').spec).toMatchObject({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'redis' } } });
   });
 
-  test('allows replication between its pods, and from peers in other clusters', () => {
+  test('allows replication between its pods, and from peers in other clusters, over the TLS port only', () => {
     const policy = findObject(synth({ replicaPeers: [NetworkPeer.cidr('10.20.0.0/16')] }), 'NetworkPolicy', 'redis-replication');
     expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(policy.spec.ingress.map((r: any) => r.from[0])).toEqual([{ ipBlock: { cidr: '10.20.0.0/16' } }, { podSelector: { matchLabels: REDIS.podLabels } }]);
-    expect(policy.spec.egress).toEqual([{ to: [{ podSelector: { matchLabels: REDIS.podLabels } }], ports: [{ protocol: 'TCP', port: 6379 }] }]);
+    expect(policy.spec.ingress.flatMap((r: any) => r.ports.map((p: any) => p.port))).toEqual([REDIS_TLS_PORT, REDIS_TLS_PORT]);
+    expect(policy.spec.egress).toEqual([{ to: [{ podSelector: { matchLabels: REDIS.podLabels } }], ports: [{ protocol: 'TCP', port: REDIS_TLS_PORT }] }]);
+  });
+
+  test('replicates over TLS with client certificates, from certificates and the shared CA in Vault', () => {
+    const manifests = synth();
+    const conf = findObject(manifests, 'ConfigMap', 'redis-config').data['redis.conf'].split('\n');
+    expect(conf).toEqual(expect.arrayContaining([`tls-port ${REDIS_TLS_PORT}`, 'tls-replication yes', 'tls-auth-clients yes', 'tls-ca-cert-file /etc/redis-tls/ca.crt']));
+    expect(JSON.stringify(findObject(manifests, 'ExternalSecret', 'redis-tls').spec)).toContain('alp/redis/tls');
+    const container = pod(manifests).containers[0];
+    expect(container.volumeMounts).toContainEqual({ name: 'tls', mountPath: '/etc/redis-tls', readOnly: true });
+    expect(pod(manifests).volumes).toContainEqual({ name: 'tls', secret: { secretName: 'redis-tls', defaultMode: 0o440 } });
+    expect(redisConf({ maxmemoryMiB: 1, maxmemoryPolicy: 'noeviction', port: 6379, tlsPort: 7000 })).toContain('tls-port 7000\n');
+  });
+
+  test('a primary with replication sources serves the other clusters through a LoadBalancer limited to them, on the TLS port', () => {
+    const manifests = synth({ replicationSourceCidrs: ['10.20.0.0/16', '10.20.0.0/16'] });
+    const service = findObject(manifests, 'Service', 'redis-replication').spec;
+    expect(service).toMatchObject({
+      type: 'LoadBalancer',
+      loadBalancerSourceRanges: ['10.20.0.0/16'],
+      externalTrafficPolicy: 'Local',
+      selector: { 'statefulset.kubernetes.io/pod-name': 'redis-0' },
+    });
+    expect(service.ports).toEqual([{ name: 'redis-tls', port: REDIS_TLS_PORT, targetPort: 'redis-tls', protocol: 'TCP' }]);
+    expect(pod(manifests).containers[0].ports).toContainEqual({ name: 'redis-tls', containerPort: REDIS_TLS_PORT, protocol: 'TCP' });
+    expect(schemaProblems(manifests)).toEqual([]);
+    expect(() => findObject(synth(), 'Service', 'redis-replication')).toThrow();
+  });
+
+  test('fails on a replication endpoint without sources, or on a replica', () => {
+    expect(errorOf(() => synth({ replicationSourceCidrs: [] }))).toBe(
+      "test/Redis: 'replicationSourceCidrs' ([]) must list at least one CIDR; a load balancer without source ranges is open to every address",
+    );
+    expect(errorOf(() => synth({ ...DR, replicationSourceCidrs: ['10.20.0.0/16'] }))).toBe(
+      "test/Redis: 'replicationSourceCidrs' ([\"10.20.0.0/16\"]) must not be set with 'replicaOf'; only the primary serves the replication endpoint",
+    );
   });
 
   test('in replica-only mode pod 0 follows the given primary', () => {
     // WHEN
     const manifests = synth(DR);
     // THEN
-    expect(env(manifests)).toMatchObject({ REDIS_PRIMARY_HOST: 'redis.alp-data.primary.alp.internal', REDIS_PRIMARY_PORT: '6379' });
+    expect(env(manifests)).toMatchObject({ REDIS_PRIMARY_HOST: 'redis.alp-data.primary.alp.internal', REDIS_PRIMARY_PORT: String(REDIS_TLS_PORT) });
     expect(env(synth())).not.toHaveProperty('REDIS_PRIMARY_HOST');
     const egress = findObject(manifests, 'NetworkPolicy', 'redis-replication').spec.egress.map((r: any) => r.to[0]);
     expect(egress).toContainEqual({ ipBlock: { cidr: '10.10.0.0/16' } });
