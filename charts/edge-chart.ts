@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  AllowPolicy, BlueGreenRoutes, ClusterPlacement, EdgeGateway, EdgeGatewayRole, edgeGateways, gatewayPodLabels, HostCertificate,
+  AllowPolicy, BlueGreenRoutes, ClusterPlacement, clusterModel, componentPolicies, EdgeGateway, EdgeGatewayRole, edgeGateways, gatewayPodLabels, HostCertificate,
   LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, NetworkPeer, pascalCase, PlacedChart, PlatformSpec, previewHost, PublicRoute,
   ReleaseState, selectorLabels, ServiceAuthorization, weightedDnsAnnotations,
 } from '../lib';
@@ -41,6 +41,9 @@ export class EdgeChart extends PlacedChart {
       return certificates.get(host)!;
     };
 
+    // The gateways' and the HTTP-01 solver's flows come from the cluster model.
+    const model = clusterModel(spec, edgeGateways(spec).map((g) => g.name));
+    const policies = componentPolicies(this, { model, namespace: spec.namespaces.edge, mesh: spec.mesh.enabled });
     for (const role of edgeGateways(spec)) {
       const localColor = placement.colors.length === 1 ? placement.colors[0] : undefined;
       const gateway = new EdgeGateway(this, pascalCase(role.name), {
@@ -78,15 +81,18 @@ export class EdgeChart extends PlacedChart {
           });
         }
       }
-      this.addGatewayRules(gateway, role, props);
+      this.addGatewayRules(gateway, role, props, policies.get(gateway.name)!.policy);
     }
   }
 
-  /** The gateway is a public entry point: any address may reach its listeners. */
-  private addGatewayRules(gateway: EdgeGateway, role: EdgeGatewayRole, props: EdgeChartProps): void {
+  /**
+   * The gateway is a public entry point: any address may reach its listeners (the ACME server's
+   * HTTP-01 request among them); it reaches the public services. `policy` is its NetworkPolicy of
+   * the cluster model (its egress to cert-manager's solver pods).
+   */
+  private addGatewayRules(gateway: EdgeGateway, role: EdgeGatewayRole, props: EdgeChartProps, policy: AllowPolicy): void {
     const { spec, placement } = props;
     const selector = gatewayPodLabels(gateway.name);
-    const policy = new AllowPolicy(this, `${pascalCase(role.name)}NetworkPolicy`, { name: gateway.name, selector });
     policy.allowFrom(NetworkPeer.internet(), gateway.ports.map((port) => ({ port })));
     for (const service of spec.services.filter((s) => s.public)) {
       for (const color of placement.colors) {

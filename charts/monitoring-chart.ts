@@ -1,14 +1,14 @@
 import { Construct } from 'constructs';
 import {
-  ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, AlertRouting, AllowPolicy, BLACKBOX_EXPORTER, blackboxProberUrl, BlueGreenDashboard, businessRules,
-  jaegerCollectorPodLabels, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, loggingNamespace, LogShipper, meshPrincipal, NetworkPeer, pascalCase,
+  ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, AlertRouting, BLACKBOX_EXPORTER, blackboxProberUrl, BlueGreenDashboard, businessRules, clusterModel, componentPolicies,
+  edgeGateways, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, loggingNamespace, LogShipper, meshPrincipal, NetworkPeer, pascalCase,
   PlacedChart, PlatformEndpoint, platformHealthRules, PlatformOverviewDashboard, POSTGRES, POSTGRES_INSTANCE_METRICS_PORT, POSTGRES_INSTANCES,
   POSTGRES_POOLER_METRICS_PORT, PROMETHEUS, RuleGroupSet, runbookBaseUrl, securityRules, selectorLabels, ServiceDashboard, ServiceRules,
-  TRACE_COLLECTOR, TRACE_COLLECTOR_METRICS_PORT, TraceCollector, UptimeProbe,
+  TRACE_COLLECTOR, TraceCollector, UptimeProbe,
 } from '../lib';
 import { addMetricsAdapter } from './metrics-adapter';
 import { SECRET_STORE_NAME } from './platform-chart';
-import { admitClients, admitPrometheus, chartLabels, SharedServicesChartProps } from './chart-support';
+import { chartLabels, SharedServicesChartProps } from './chart-support';
 
 /**
  * The `monitoring` component of a region, in the monitoring namespace: for every service (every
@@ -26,29 +26,35 @@ export class MonitoringChart extends PlacedChart {
     const { monitoring } = spec;
     const runbooks = runbookBaseUrl(spec);
     const colorNamespaces = placement.colors.map((color) => ns[color]);
-    const prometheusPeer = NetworkPeer.pods({ ...PROMETHEUS.podLabels }, ns.monitoring);
-    const prometheusPrincipal = meshPrincipal(ns.monitoring, PROMETHEUS.serviceAccount);
     const endpointPeer = (endpoint: PlatformEndpoint) => NetworkPeer.pods({ ...endpoint.podLabels }, ns[endpoint.namespaceRole]);
 
-    const scrape = new AllowPolicy(this, 'PrometheusNetworkPolicy', { name: PROMETHEUS.name, selector: { ...PROMETHEUS.podLabels } });
+    // The monitoring installation's pods: their flows with the cluster's components (the API
+    // server, the kubelets, kube-state-metrics, cert-manager, Velero, Grafana, the metrics
+    // adapter, Alertmanager, the blackbox exporter, the collector, Jaeger) come from the model.
+    const model = clusterModel(spec, edgeGateways(spec).map((g) => g.name));
+    const policies = componentPolicies(this, { model, namespace: ns.monitoring, mesh: spec.mesh.enabled });
+    const policyOf = (endpoint: PlatformEndpoint) => policies.get(endpoint.name)!;
+
+    // What the services' graph adds: Prometheus scrapes every service's metrics port, the log
+    // shipper and the data stores' exporters (CloudNativePG's instances and PgBouncer).
+    const scrape = policyOf(PROMETHEUS).policy;
     for (const color of placement.colors) {
       for (const service of spec.services) {
         scrape.allowTo(NetworkPeer.pods(selectorLabels({ name: service.name, color }), ns[color]), [{ port: service.metricsPort }]);
       }
     }
-    scrape.allowTo(endpointPeer(TRACE_COLLECTOR), [{ port: TRACE_COLLECTOR_METRICS_PORT }]);
     scrape.allowTo(NetworkPeer.pods(selectorLabels({ name: LOG_SHIPPER_NAME }), loggingNamespace(spec)), [{ port: LOG_SHIPPER_METRICS_PORT }]);
-    scrape.allowTo(endpointPeer(BLACKBOX_EXPORTER), [{ port: BLACKBOX_EXPORTER.port }]);
-    scrape.allowTo(endpointPeer(ALERTMANAGER), [{ port: ALERTMANAGER.port }]);
-    // The data stores' exporters: CloudNativePG's instances and PgBouncer.
     scrape.allowTo(endpointPeer(POSTGRES_INSTANCES), [{ port: POSTGRES_INSTANCE_METRICS_PORT }]);
     scrape.allowTo(endpointPeer(POSTGRES), [{ port: POSTGRES_POOLER_METRICS_PORT }]);
 
-    // The collector: services send traces (4317), Prometheus scrapes it (8888), it exports to Jaeger.
-    const collector = admitClients(this, 'TraceCollector', props, TRACE_COLLECTOR, spec.services)!;
-    collector.policy.allowFrom(prometheusPeer, [{ port: TRACE_COLLECTOR_METRICS_PORT }]);
-    collector.policy.allowTo(NetworkPeer.pods(jaegerCollectorPodLabels(monitoring.jaeger.service), monitoring.jaeger.namespace), [{ port: monitoring.jaeger.port }]);
-    collector.authorization?.allowFrom(prometheusPrincipal, TRACE_COLLECTOR_METRICS_PORT);
+    // The collector: the services send it traces (4317).
+    const collector = policyOf(TRACE_COLLECTOR);
+    for (const color of placement.colors) {
+      for (const service of spec.services) {
+        collector.policy.allowFrom(NetworkPeer.pods(selectorLabels({ name: service.name, color }), ns[color]), [{ port: TRACE_COLLECTOR.port }]);
+        collector.authorization?.allowFrom(meshPrincipal(ns[color], service.name), TRACE_COLLECTOR.port);
+      }
+    }
     new TraceCollector(this, 'Collector', {
       jaegerNamespace: monitoring.jaeger.namespace,
       jaegerService: monitoring.jaeger.service,
@@ -56,10 +62,10 @@ export class MonitoringChart extends PlacedChart {
       runbookBaseUrl: runbooks,
     });
 
-    // The monitoring installation's own pods: Prometheus reaches them; they reach the outside on 443 only.
-    const blackbox = admitPrometheus(this, 'BlackboxExporter', spec, BLACKBOX_EXPORTER);
+    // The blackbox exporter and Alertmanager reach the outside on 443 only.
+    const blackbox = policyOf(BLACKBOX_EXPORTER).policy;
     for (const cidr of monitoring.blackbox.egressCidrs) blackbox.allowTo(NetworkPeer.cidr(cidr), [{ port: 443 }]);
-    const alertmanager = admitPrometheus(this, 'Alertmanager', spec, ALERTMANAGER);
+    const alertmanager = policyOf(ALERTMANAGER).policy;
     for (const cidr of monitoring.alerting.egressCidrs) alertmanager.allowTo(NetworkPeer.cidr(cidr), [{ port: 443 }]);
     // Its replicas gossip to deduplicate notifications.
     const gossip = [{ port: ALERTMANAGER_CLUSTER_PORT }, { port: ALERTMANAGER_CLUSTER_PORT, protocol: 'UDP' as const }];
@@ -87,6 +93,7 @@ export class MonitoringChart extends PlacedChart {
       storeName: SECRET_STORE_NAME,
       pagerDuty: { remoteKey: monitoring.alerting.pagerDutyVaultKey },
       slack: { remoteKey: monitoring.alerting.slackVaultKey, channel: monitoring.alerting.slackChannel },
+      deadMansSwitch: { remoteKey: monitoring.alerting.deadMansSwitchVaultKey },
     });
   }
 }

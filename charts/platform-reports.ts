@@ -1,7 +1,7 @@
 import { App } from 'cdk8s';
 import {
   auditPolicy, clusterObjectsDrSummary, postgresDrSummary, postgresFailoverSteps, redisDrSummary, redisFailoverSteps, renderDrReport, toYaml, trafficFailoverSteps,
-  ClusterPlacement, clusterPlacements, declaredConnections, edgeGateways, endpointWorkloads, evaluateReachability, PlatformModel, RenderedObject, renderMetricCatalog,
+  addressFlows, clusterModel, ClusterPlacement, clusterPlacements, ClusterPrerequisite, modelPrerequisites, PlatformSpec, renderClusterPrerequisites, declaredConnections, loggingNamespace, edgeGateways, endpointWorkloads, evaluateReachability, PlatformModel, RenderedObject, renderMetricCatalog,
   ReachabilityResult, renderReachabilityReport, renderRunbooks, Workload, workloadsFromManifests,
 } from '../lib';
 import { DataChart, dataHome } from './data-chart';
@@ -42,23 +42,34 @@ function evaluateClusterOnce(objects: readonly RenderedObject[], model: Platform
   const components = new Set([...placement.colors, ...(['platform', 'edge', 'data', 'monitoring', 'logging'] as const).map(placement.componentOf)]);
   const manifests = objects.filter((o) => o.region === placement.region.name && components.has(o.component)).map((o) => o.manifest);
   const found = workloadsFromManifests(manifests);
-  const extra = endpointWorkloads(model.spec, found);
+  const extra = endpointWorkloads(model.spec, found, edgeGateways(model.spec).map((g) => g.name));
   return { workloads: [...found, ...extra], result: evaluateReachability(manifests, extra) };
 }
 
 /**
  * The platform's own check of every synthesis: in each cluster, the evaluated NetworkPolicies
- * allow exactly the connections the spec declares, no more and no less.
+ * allow exactly the connections the spec and the cluster model declare, no more and no less,
+ * among the connections with an end in a namespace the platform governs (its own and the
+ * logging namespace: the other components' namespaces are their installations' to police); and
+ * every flow the model declares to addresses (the API server, the kubelets) is allowed.
  */
 export function platformChecks(objects: readonly RenderedObject[], model: PlatformModel): string[] {
   const key = (c: { from: string; to: string; port: number; protocol: string }) => `${c.from} -> ${c.to} ${c.port}/${c.protocol}`;
-  return clusterPlacements(model.spec).flatMap((placement) => {
-    const allowed = new Set(evaluateCluster(objects, model, placement).result.connections.map(key));
-    const declared = new Set(declaredConnections(model.spec, placement.colors, edgeGateways(model.spec).map((g) => g.name)).map(key));
+  const { spec } = model;
+  const governed = new Set([...Object.values(spec.namespaces), loggingNamespace(spec)]);
+  const checked = (c: { from: string; to: string }) => governed.has(c.from.split('/')[0]) || governed.has(c.to.split('/')[0]);
+  const gatewayNames = edgeGateways(spec).map((g) => g.name);
+  return clusterPlacements(spec).flatMap((placement) => {
+    const { result } = evaluateCluster(objects, model, placement);
+    const allowed = new Set(result.connections.filter(checked).map(key));
+    const declared = new Set(declaredConnections(spec, placement.colors, gatewayNames).filter(checked).map(key));
     const where = `cluster ${placement.cluster.name}`;
+    const external = (f: { from: string; cidr: string; port: number; protocol: string }) => result.externalEgress.some((e) => e.from === f.from && e.cidr === f.cidr && e.ports.includes(`${f.protocol}/${f.port}`));
     return [
       ...[...allowed].filter((c) => !declared.has(c)).map((c) => `${where}: the NetworkPolicies allow ${c}, which the spec does not declare`),
       ...[...declared].filter((c) => !allowed.has(c)).map((c) => `${where}: the NetworkPolicies block ${c}, which the spec declares`),
+      ...addressFlows(spec, placement.colors, gatewayNames).filter((f) => !external(f))
+        .map((f) => `${where}: the NetworkPolicies block ${f.from} -> ${f.cidr} ${f.port}/${f.protocol} (${f.why}), which the cluster model declares`),
     ];
   });
 }
@@ -73,10 +84,24 @@ export function platformFiles(app: App, objects: readonly RenderedObject[], mode
   const files = new Map(renderRunbooks(app).map((runbook) => [runbook.path, runbook.content] as [string, string]));
   files.set('reports/reachability.md', reachabilityReport(objects, model));
   files.set('reports/metrics.md', renderMetricCatalog());
+  files.set('reports/cluster-prerequisites.md', renderClusterPrerequisites(clusterPrerequisites(model.spec)));
   files.set('reports/dr.md', platformDrReport(app, model));
   files.set('cluster/audit-policy.yaml', toYaml(auditPolicy()));
   for (const [path, content] of platformHelmCharts(objects, model)) files.set(path, content);
   return files;
+}
+
+/**
+ * Each area's contributions to `reports/cluster-prerequisites.md`, after the cluster model's
+ * own (`modelPrerequisites`): an area adds a function of the spec here that returns its entries
+ * (e.g. the mesh's dataplane profile, the alerting operator's settings, the metrics adapter's rules).
+ */
+export const PREREQUISITE_CONTRIBUTIONS: ReadonlyArray<(spec: PlatformSpec) => ClusterPrerequisite[]> = [];
+
+/** Everything `reports/cluster-prerequisites.md` lists: the model's entries, then each area's. */
+export function clusterPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
+  const model = clusterModel(spec, edgeGateways(spec).map((g) => g.name));
+  return [...modelPrerequisites(spec, model), ...PREREQUISITE_CONTRIBUTIONS.flatMap((contribute) => contribute(spec))];
 }
 
 /**

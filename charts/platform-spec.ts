@@ -26,6 +26,9 @@ export const platformSpec: PlatformSpecInput = {
     // PagerDuty's Events API and Slack's webhooks, as published by the vendors for the platform's egress proxy.
     alerting: { slackChannel: '#alp-alerts', egressCidrs: ['203.0.113.128/25'] },
   },
+  // The nodes' subnet in the platform's private network: Prometheus scrapes the kubelets there.
+  // The API server's addresses are data.apiServerCidrs (cluster.apiServer.cidrs defaults to them).
+  cluster: { nodeCidrs: ['10.0.32.0/20'] },
   data: {
     // The seed's objectives: RPO 1 h (continuous WAL archiving, base backups hourly), RTO 4 h.
     rpoMinutes: 60,
@@ -165,7 +168,11 @@ export const platformSpec: PlatformSpecInput = {
         { name: 'redis', vaultKey: 'alp/shared/redis', keys: ['password'] },
       ],
       // Reads the tuning of its recommendation models from one ConfigMap, and watches it.
-      kubernetesApi: { rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'watch'], resourceNames: ['learning-engine-models'] }] },
+      kubernetesApi: {
+        rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'watch'], resourceNames: ['learning-engine-models'] }],
+        // Not generated here: Argo CD would overwrite the tuning the learning team publishes.
+        externalObjects: [{ resource: 'configmaps', name: 'learning-engine-models', providedBy: "the learning team's model releases, applied to each colour namespace" }],
+      },
       availability: { objective: 99.9, latencyP99Ms: 800 },
     },
     {

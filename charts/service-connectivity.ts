@@ -1,5 +1,5 @@
 import {
-  AllowPolicy, Color, edgeGateways, gatewayPodLabels, HardenedService, meshPrincipal, NetworkPeer, PlatformSpec,
+  AllowPolicy, apiServerOf, clusterModel, Color, componentPeers, edgeGateways, gatewayPodLabels, HardenedService, meshPrincipal, NetworkPeer, PlatformSpec,
   POSTGRES, PROMETHEUS, REDIS, selectorLabels, ServiceAuthorization, ServiceSpec, TRACE_COLLECTOR,
 } from '../lib';
 
@@ -7,7 +7,8 @@ import {
  * The network and mesh rules of one service in one colour, derived from the spec's dependency
  * graph: ingress from its declared callers (same colour), the edge gateway (public services)
  * and Prometheus (metrics port); egress to its dependencies (same colour), the data stores it
- * declared, the trace collector and its declared external destinations.
+ * declared, the trace collector, its declared external destinations and, with a Kubernetes API
+ * grant, the API server (from the cluster model).
  */
 export function addServiceConnectivity(workload: HardenedService, service: ServiceSpec, spec: PlatformSpec, color: Color): void {
   const ns = spec.namespaces;
@@ -31,6 +32,11 @@ export function addServiceConnectivity(workload: HardenedService, service: Servi
   policy.allowTo(endpointPods(TRACE_COLLECTOR), [{ port: TRACE_COLLECTOR.port }]);
   for (const egress of service.egress) {
     for (const cidr of egress.cidrs) policy.allowTo(NetworkPeer.cidr(cidr), egress.ports.map((port) => ({ port })));
+  }
+  // A Kubernetes API grant is usable only with the API server in reach (its token is mounted: color-chart).
+  if (service.kubernetesApi) {
+    const apiServer = apiServerOf(clusterModel(spec, gateways));
+    for (const peer of componentPeers(apiServer)) policy.allowTo(peer, apiServer.ports.map((p) => ({ port: p.port })));
   }
 
   if (!spec.mesh.enabled) return;

@@ -114,6 +114,43 @@ export const BLACKBOX_EXPORTER: PlatformEndpoint = {
   protocol: 'TCP',
 };
 
+/**
+ * Grafana, run by the cluster's monitoring installation in the monitoring namespace: it queries
+ * Prometheus for the dashboards.
+ */
+export const GRAFANA: PlatformEndpoint = {
+  name: 'grafana',
+  namespaceRole: 'monitoring',
+  podLabels: { 'app.kubernetes.io/name': 'grafana' },
+  serviceAccount: 'grafana',
+  port: 3000,
+  protocol: 'TCP',
+};
+
+/**
+ * prometheus-adapter, the metrics adapter of the cluster's monitoring installation: it serves
+ * the custom and external metrics APIs (which the autoscalers read) from Prometheus. Its port
+ * is the aggregated API server's secure port.
+ */
+export const METRICS_ADAPTER: PlatformEndpoint = {
+  name: 'prometheus-adapter',
+  namespaceRole: 'monitoring',
+  podLabels: { 'app.kubernetes.io/name': 'prometheus-adapter' },
+  serviceAccount: 'prometheus-adapter',
+  port: 6443,
+  protocol: 'TCP',
+};
+
+/** kube-state-metrics, of the cluster's monitoring installation: the objects' state as metrics. */
+export const KUBE_STATE_METRICS: PlatformEndpoint = {
+  name: 'kube-state-metrics',
+  namespaceRole: 'monitoring',
+  podLabels: { 'app.kubernetes.io/name': 'kube-state-metrics' },
+  serviceAccount: 'kube-state-metrics',
+  port: 8080,
+  protocol: 'TCP',
+};
+
 /** The OpenTelemetry Collector's own metrics port (Prometheus scrapes it). */
 export const TRACE_COLLECTOR_METRICS_PORT = 8888;
 

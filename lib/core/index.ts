@@ -1,4 +1,5 @@
 export * from './api-rules';
+export * from './cluster-components';
 export * from './endpoints';
 export * from './errors';
 export * from './image';

@@ -1,3 +1,4 @@
+export * from './cluster-prerequisites-report';
 export * from './exceptions';
 export * from './findings';
 export * from './formats';

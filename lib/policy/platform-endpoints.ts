@@ -1,5 +1,5 @@
-import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, BLACKBOX_EXPORTER, jaegerCollectorPodLabels, PlatformEndpoint, PROMETHEUS, TRACE_COLLECTOR } from '../core';
-import { endpointNamespace, PlatformSpec } from '../spec';
+import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, BLACKBOX_EXPORTER, PlatformEndpoint, PROMETHEUS, TRACE_COLLECTOR } from '../core';
+import { clusterModel, PlatformSpec } from '../spec';
 import { Workload } from './reachability';
 
 /**
@@ -11,34 +11,31 @@ import { Workload } from './reachability';
 export const PLATFORM_ENDPOINTS: readonly PlatformEndpoint[] = [TRACE_COLLECTOR, PROMETHEUS, ALERTMANAGER, BLACKBOX_EXPORTER];
 
 /**
- * The shared endpoints as workloads, for those that the manifests do not run themselves:
- * Prometheus, Alertmanager and the blackbox exporter belong to the cluster's monitoring
- * installation and are declared here by the identity their policies select, as is Jaeger's
- * collector (in its own namespace, from `monitoring.jaeger`).
+ * The cluster model's components as workloads, for those that the manifests do not run
+ * themselves and that take part in a flow of the model: Prometheus, Alertmanager, Grafana, the
+ * metrics adapter, kube-state-metrics and the blackbox exporter of the monitoring installation,
+ * cert-manager and its HTTP-01 solver pods, Velero and Jaeger's collector, each with the pod
+ * labels their policies select. Components reached at addresses (the API server, the kubelets)
+ * are not workloads: the evaluation lists them as external egress.
  */
-export function endpointWorkloads(spec: PlatformSpec, present: readonly Workload[]): Workload[] {
+export function endpointWorkloads(spec: PlatformSpec, present: readonly Workload[], gatewayNames: readonly string[] = [spec.edge.gatewayName]): Workload[] {
   const presentIds = new Set(present.map((w) => w.id));
-  const { jaeger } = spec.monitoring;
-  const jaegerWorkload: Workload = {
-    id: `${jaeger.namespace}/${jaeger.service}`,
-    namespace: jaeger.namespace,
-    name: jaeger.service,
-    labels: jaegerCollectorPodLabels(jaeger.service),
-    ports: [{ port: jaeger.port, protocol: 'TCP' }],
-  };
-  const endpoints = PLATFORM_ENDPOINTS.map((endpoint): Workload => {
-    const namespace = endpointNamespace(spec, endpoint);
-    return {
-      id: `${namespace}/${endpoint.name}`,
-      namespace,
-      name: endpoint.name,
-      labels: { ...endpoint.podLabels },
+  const model = clusterModel(spec, gatewayNames);
+  const inFlows = new Set(model.flows.flatMap((f) => [f.from, f.to]));
+  const workloads = new Map<string, Workload>();
+  for (const component of inFlows) {
+    if (component.workloadId === undefined || presentIds.has(component.workloadId)) continue;
+    workloads.set(component.workloadId, {
+      id: component.workloadId,
+      namespace: component.namespace!,
+      name: component.name,
+      labels: { ...component.podLabels },
       ports: [
-        { port: endpoint.port, protocol: endpoint.protocol },
+        ...component.ports.map((p) => ({ port: p.port, protocol: p.protocol ?? 'TCP' as const })),
         // Alertmanager's replicas also listen to each other (cluster gossip).
-        ...(endpoint === ALERTMANAGER ? [{ port: ALERTMANAGER_CLUSTER_PORT, protocol: 'TCP' as const }, { port: ALERTMANAGER_CLUSTER_PORT, protocol: 'UDP' as const }] : []),
+        ...(component.id === 'alertmanager' ? [{ port: ALERTMANAGER_CLUSTER_PORT, protocol: 'TCP' as const }, { port: ALERTMANAGER_CLUSTER_PORT, protocol: 'UDP' as const }] : []),
       ],
-    };
-  });
-  return [...endpoints, jaegerWorkload].filter((workload) => !presentIds.has(workload.id));
+    });
+  }
+  return [...workloads.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

@@ -86,3 +86,37 @@ export function apiGrantProblems(rules: readonly ApiAccessRule[], ownSecrets?: r
   });
   return problems;
 }
+
+/** An object a service's API rules name that the platform does not generate, and who provides it. */
+export interface ExternalApiObject {
+  readonly resource: string;
+  readonly name: string;
+  readonly providedBy: string;
+}
+
+/**
+ * The objects a service's API rules name (`resourceNames`) that exist nowhere: a grant on an
+ * object that nobody creates is unusable. The platform generates, in the service's namespace,
+ * only objects named after the service (its Deployment, Service, ServiceAccount, …) and its
+ * Secrets (`<service>-<secret>`, checked by `apiGrantProblems`); every other name must be
+ * declared in `externalObjects` with the same resource. Props are `rules[i].resourceNames[j]`.
+ */
+export function undeclaredObjectProblems(service: string, rules: readonly ApiAccessRule[], externalObjects: readonly ExternalApiObject[] = []): PropProblem[] {
+  const problems: PropProblem[] = [];
+  rules.forEach((rule, i) => {
+    const resources = (Array.isArray(rule.resources) ? rule.resources : []).filter((r) => r !== 'secrets' && !r.startsWith('secrets/'));
+    if (resources.length === 0 || !Array.isArray(rule.resourceNames)) return;
+    rule.resourceNames.forEach((name, j) => {
+      if (name === service) return;
+      const missing = resources.filter((resource) => !externalObjects.some((o) => o.name === name && o.resource === resource));
+      if (missing.length === 0) return;
+      problems.push({
+        prop: `rules[${i}].resourceNames[${j}]`,
+        value: name,
+        rule: `must name an object that exists: the platform generates no ${missing.join(', ')} '${name}'`,
+        fix: `declare it in 'kubernetesApi.externalObjects' ({ resource: '${missing[0]}', name: '${name}', providedBy: '<who creates it>' }), or remove the rule`,
+      });
+    });
+  });
+  return problems;
+}

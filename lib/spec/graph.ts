@@ -1,7 +1,8 @@
 import {
-  ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, BLACKBOX_EXPORTER, Color, COLORS, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, PlatformEndpoint, POSTGRES, POSTGRES_INSTANCE_METRICS_PORT,
-  POSTGRES_INSTANCE_STATUS_PORT,   POSTGRES_INSTANCES, POSTGRES_POOLER_METRICS_PORT, PROMETHEUS, REDIS, REDIS_REPLICATION_PORT, TRACE_COLLECTOR, TRACE_COLLECTOR_METRICS_PORT,
+  ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, Color, COLORS, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, PlatformEndpoint, POSTGRES, POSTGRES_INSTANCE_METRICS_PORT,
+  POSTGRES_INSTANCE_STATUS_PORT,   POSTGRES_INSTANCES, POSTGRES_POOLER_METRICS_PORT, PROMETHEUS, REDIS, REDIS_REPLICATION_PORT, TRACE_COLLECTOR,
 } from '../core';
+import { clusterModel } from './cluster-model';
 import { loggingNamespace } from './monitoring';
 import { PlatformSpec } from './validate';
 
@@ -42,7 +43,7 @@ export function declaredConnections(spec: PlatformSpec, colors: readonly Color[]
       if (service.public) for (const gateway of gatewayNames) add(`${spec.namespaces.edge}/${gateway}`, id, service.port);
     }
   }
-  connections.push(...monitoringConnections(spec), ...dataConnections(spec));
+  connections.push(...monitoringConnections(spec, gatewayNames), ...dataConnections(spec));
   return connections.sort(compareConnections);
 }
 
@@ -73,28 +74,63 @@ export function dataConnections(spec: PlatformSpec): DeclaredConnection[] {
 }
 
 /**
- * The monitoring paths every cluster has, besides the services': Prometheus scrapes the trace
- * collector (8888) and the log shipper (2020), asks the blackbox exporter to probe (9115) and
- * sends alerts to Alertmanager (9093), whose replicas gossip among themselves (9094, TCP and
- * UDP); the trace collector exports to Jaeger's collector. Jaeger's
- * namespace is not the platform's (no NetworkPolicy of this project selects its pods), so its
- * collector's replicas also reach each other: declared, so that the check sees it.
+ * The paths between the cluster's components that run as pods (`CLUSTER_FLOWS` resolved by
+ * `clusterModel`: Prometheus's scrapes of the monitoring installation, cert-manager and Velero,
+ * Grafana's and the metrics adapter's queries, the collector's export to Jaeger, the edge
+ * gateways to the HTTP-01 solver), plus those the model does not hold as flows: Prometheus
+ * scrapes the log shipper (2020), Alertmanager's replicas gossip among themselves (9094, TCP and
+ * UDP). Jaeger's namespace is not the platform's (no NetworkPolicy of this project selects its
+ * pods), so its collector's replicas also reach each other: declared, so that the check sees it.
+ * Flows to or from addresses (the API server, the kubelets) are not connections between
+ * workloads: `addressFlows` lists them.
  */
-export function monitoringConnections(spec: PlatformSpec): DeclaredConnection[] {
+export function monitoringConnections(spec: PlatformSpec, gatewayNames: readonly string[] = [spec.edge.gatewayName]): DeclaredConnection[] {
   const endpointId = (e: PlatformEndpoint) => `${endpointNamespace(spec, e)}/${e.name}`;
   const prometheus = endpointId(PROMETHEUS);
   const { jaeger } = spec.monitoring;
   const tcp = (from: string, to: string, port: number): DeclaredConnection => ({ from, to, port, protocol: 'TCP' });
+  const modelled = clusterModel(spec, gatewayNames).flows
+    .filter((f) => f.from.workloadId !== undefined && f.to.workloadId !== undefined)
+    .flatMap((f) => f.ports.map((p) => ({ from: f.from.workloadId!, to: f.to.workloadId!, port: p.port, protocol: p.protocol ?? 'TCP' })));
   return [
-    tcp(prometheus, endpointId(TRACE_COLLECTOR), TRACE_COLLECTOR_METRICS_PORT),
+    ...modelled,
     tcp(prometheus, `${loggingNamespace(spec)}/${LOG_SHIPPER_NAME}`, LOG_SHIPPER_METRICS_PORT),
-    tcp(prometheus, endpointId(BLACKBOX_EXPORTER), BLACKBOX_EXPORTER.port),
-    tcp(prometheus, endpointId(ALERTMANAGER), ALERTMANAGER.port),
     tcp(endpointId(ALERTMANAGER), endpointId(ALERTMANAGER), ALERTMANAGER_CLUSTER_PORT),
     { from: endpointId(ALERTMANAGER), to: endpointId(ALERTMANAGER), port: ALERTMANAGER_CLUSTER_PORT, protocol: 'UDP' },
-    tcp(endpointId(TRACE_COLLECTOR), `${jaeger.namespace}/${jaeger.service}`, jaeger.port),
     tcp(`${jaeger.namespace}/${jaeger.service}`, `${jaeger.namespace}/${jaeger.service}`, jaeger.port),
   ];
+}
+
+/** A flow from a workload to addresses outside the pod network (the API server, the nodes), as the check compares it with the evaluated external egress. */
+export interface DeclaredAddressFlow {
+  readonly from: string;
+  readonly cidr: string;
+  readonly port: number;
+  readonly protocol: string;
+  readonly why: string;
+}
+
+/**
+ * Every flow of one cluster from a workload to addresses: the model's (Prometheus, Grafana, the
+ * metrics adapter and kube-state-metrics to the API server, Prometheus to the kubelets) and each
+ * service with a `kubernetesApi` grant to the API server, in every colour of `colors`.
+ */
+export function addressFlows(spec: PlatformSpec, colors: readonly Color[] = COLORS, gatewayNames: readonly string[] = [spec.edge.gatewayName]): DeclaredAddressFlow[] {
+  const model = clusterModel(spec, gatewayNames);
+  const flows: DeclaredAddressFlow[] = [];
+  for (const f of model.flows) {
+    if (f.from.workloadId === undefined || f.to.cidrs === undefined) continue;
+    for (const cidr of f.to.cidrs) for (const p of f.ports) flows.push({ from: f.from.workloadId, cidr, port: p.port, protocol: p.protocol ?? 'TCP', why: f.why });
+  }
+  const api = model.components['api-server'];
+  for (const color of colors) {
+    for (const service of spec.services.filter((s) => s.kubernetesApi)) {
+      for (const cidr of api.cidrs ?? []) {
+        for (const p of api.ports) flows.push({ from: `${spec.namespaces[color]}/${service.name}`, cidr, port: p.port, protocol: 'TCP', why: 'its Kubernetes API grant' });
+      }
+    }
+  }
+  return flows;
 }
 
 /** Orders connections by from, to, protocol and port. */

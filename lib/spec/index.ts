@@ -1,4 +1,5 @@
 export * from './api-grants';
+export * from './cluster-model';
 export * from './env-secrets';
 export * from './graph';
 export * from './load';

@@ -204,6 +204,20 @@ export const serviceSchema = z.strictObject({
       rules: z.array(apiRule).min(1, { error: 'must list at least one rule' }),
       /** Rules may name `secrets` only with this set: reading Secrets is never implied. */
       allowSecretAccess: z.boolean().default(false),
+      /**
+       * The objects the rules name (`resourceNames`) that the platform does not generate, each
+       * with who provides it: they are listed in reports/cluster-prerequisites.md.
+       * @default - none: every named object must be one the platform generates
+       */
+      externalObjects: z
+        .array(z.strictObject({
+          /** The resource, as in the rules (e.g. `configmaps`). */
+          resource: z.string().min(1),
+          name: z.string().min(1),
+          /** Who creates and updates it. */
+          providedBy: z.string().min(1, { error: 'must say who creates the object' }),
+        }))
+        .default([]),
     })
     .optional(),
   /** Secrets from Vault, through External Secrets; never literal values. */
@@ -293,14 +307,19 @@ const monitoring = z.strictObject({
     /** The addresses the public hosts resolve to (the edge's load balancers): the exporter's egress on 443. */
     egressCidrs: z.array(cidr).min(1, { error: 'must list at least one CIDR' }),
   }),
-  /** Alertmanager's routes: pages to PagerDuty, tickets to Slack. */
+  /** Alertmanager's routes: pages to PagerDuty, tickets to Slack, the Watchdog to the dead man's switch. */
   alerting: z.strictObject({
     slackChannel: z.string().regex(/^#[a-z0-9][a-z0-9_-]*$/, { error: 'must be a Slack channel such as "#alp-alerts"' }).default('#alp-alerts'),
     /** Vault path of the PagerDuty Events v2 routing key (property `routing-key`). */
     pagerDutyVaultKey: vaultPath.default('alp/alerting/pagerduty'),
     /** Vault path of the Slack incoming-webhook URL (property `api-url`). */
     slackVaultKey: vaultPath.default('alp/alerting/slack'),
-    /** The addresses of PagerDuty's and Slack's APIs: Alertmanager's egress on 443. */
+    /**
+     * Vault path of the dead man's switch's webhook URL (property `url`), e.g. a healthchecks.io
+     * check: the Watchdog alert calls it every minute, and the service alarms when the calls stop.
+     */
+    deadMansSwitchVaultKey: vaultPath.default('alp/alerting/deadmansswitch'),
+    /** The addresses of PagerDuty's, Slack's and the dead man's switch's APIs: Alertmanager's egress on 443. */
     egressCidrs: z.array(cidr).min(1, { error: 'must list at least one CIDR' }),
   }),
 });
@@ -453,6 +472,23 @@ const repositoryFolder = z
     error: 'must be a folder inside the repository such as "dist" or "deploy/alp": names of letters, digits, ".", "_" and "-" joined by single "/", none of them "." or "..", not starting with "/"',
   });
 
+/** The cluster's own addresses, which NetworkPolicies name as ipBlocks (see lib/core/cluster-components.ts). */
+const clusterAddresses = z
+  .strictObject({
+    /** The Kubernetes API server, as pods reach it. */
+    apiServer: z
+      .strictObject({
+        /** Its endpoints' addresses (`kubectl get endpoints kubernetes -n default`). @default - `data.apiServerCidrs` */
+        cidrs: z.array(cidr).min(1, { error: 'must list at least one CIDR, or be left out' }).optional(),
+        /** Its endpoints' ports: 443 on managed control planes, 6443 on kubeadm's. @default [443, 6443] */
+        ports: z.array(z.number().int().min(1).max(65535, { error: 'must be a port from 1 to 65535' })).min(1, { error: 'must list at least one port' }).default([443, 6443]),
+      })
+      .default({ ports: [443, 6443] }),
+    /** The nodes' addresses, where the kubelets listen (Prometheus scrapes them). @default - none: the kubelets are not scraped (a gap in reports/cluster-prerequisites.md) */
+    nodeCidrs: z.array(cidr).default([]),
+  })
+  .default({ apiServer: { ports: [443, 6443] }, nodeCidrs: [] });
+
 export const platformSpecSchema = z.strictObject({
   /** Platform name: `app.kubernetes.io/part-of` and the prefix of namespace and class names. */
   name: dnsLabel(20),
@@ -537,6 +573,8 @@ export const platformSpecSchema = z.strictObject({
   monitoring,
   /** The data layer: PostgreSQL, Redis, backups, disaster recovery, GDPR jobs. */
   data,
+  /** The cluster's own addresses: the API server and the nodes. */
+  cluster: clusterAddresses,
 });
 
 /** The spec as written by a team: optional fields may be left out. */
@@ -555,3 +593,4 @@ export type TlsIssuerSpec = z.output<typeof tlsIssuer>;
 export type MonitoringSpec = z.output<typeof monitoring>;
 export type DataSpec = z.output<typeof data>;
 export type DataClassSpec = z.output<typeof dataClass>;
+export type ClusterAddressesSpec = z.output<typeof clusterAddresses>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { apiAccessRuleProblems, cpuMillis, escapeControlCharacters, memoryKiB, parseImage, unpinnedReason } from '../core';
-import { apiGrantProblems } from './api-grants';
+import { apiGrantProblems, undeclaredObjectProblems } from './api-grants';
 import { envCredentialReason } from './env-secrets';
 import { SpecError, SpecProblem, formatPath, problemsFromZod } from './problems';
 import { releaseSchema, ReleaseState } from './release';
@@ -214,7 +214,8 @@ function checkSpec(
       // Without 'allowSecretAccess', apiAccessRuleProblems refuses secrets outright.
       const { rules, allowSecretAccess } = service.kubernetesApi;
       const ownSecrets = allowSecretAccess ? service.secrets.map((secret) => `${service.name}-${secret.name}`) : undefined;
-      for (const p of [...apiAccessRuleProblems(rules, allowSecretAccess), ...apiGrantProblems(rules, ownSecrets)]) {
+      const named = undeclaredObjectProblems(service.name, rules, service.kubernetesApi.externalObjects);
+      for (const p of [...apiAccessRuleProblems(rules, allowSecretAccess), ...apiGrantProblems(rules, ownSecrets), ...named]) {
         problems.push({ path: `services[${i}].kubernetesApi.${p.prop}`, value: p.value, rule: p.fix ? `${p.rule}; ${p.fix}` : p.rule });
       }
     }

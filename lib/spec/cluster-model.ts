@@ -1,0 +1,150 @@
+import {
+  AlpError, CLUSTER_COMPONENTS, CLUSTER_FLOWS, ClusterComponent, ClusterPrerequisite, ComponentFlow, ComponentId, ComponentPort, gatewayPodLabels,
+} from '../core';
+import { PlatformSpec } from './validate';
+
+/** A component resolved against a spec: its namespace, pods or addresses, and ports. */
+export interface ResolvedComponent {
+  readonly id: ComponentId;
+  /** Workload name; with several Gateways, the Gateway's name. */
+  readonly name: string;
+  readonly title: string;
+  /** Its namespace, for pods. */
+  readonly namespace?: string;
+  readonly podLabels?: Readonly<Record<string, string>>;
+  readonly serviceAccount?: string;
+  /** Its addresses, for components that are not pods. */
+  readonly cidrs?: readonly string[];
+  readonly ports: readonly ComponentPort[];
+  readonly prerequisites: readonly string[];
+  readonly docs: string;
+  /** `<namespace>/<name>`, the reachability evaluation's workload id (pods only). */
+  readonly workloadId?: string;
+}
+
+/** A flow of `CLUSTER_FLOWS` between resolved components, with the server's ports. */
+export interface ResolvedFlow {
+  readonly from: ResolvedComponent;
+  readonly to: ResolvedComponent;
+  readonly ports: readonly ComponentPort[];
+  readonly why: string;
+}
+
+/** Overrides of the default components, for an installation that differs (namespace, labels, ports). */
+export type ClusterModelOverrides = Partial<Record<ComponentId, Partial<ClusterComponent>>>;
+
+/** The model of one cluster: its components and the flows between them. */
+export interface ClusterModel {
+  /** Components by id; `edge-gateway` is the first Gateway (see `gateways`). */
+  readonly components: Readonly<Record<ComponentId, ResolvedComponent>>;
+  /** One resolved component per edge Gateway. */
+  readonly gateways: readonly ResolvedComponent[];
+  /** `CLUSTER_FLOWS` resolved, one per Gateway where an end is the edge gateway. */
+  readonly flows: readonly ResolvedFlow[];
+}
+
+/**
+ * The cluster's components resolved against `spec`: platform namespaces by role, the API server
+ * and node addresses from `cluster`, Jaeger from `monitoring.jaeger`, Elasticsearch from
+ * `monitoring.elasticsearch`, one edge-gateway component per Gateway in `gatewayNames`.
+ */
+export function clusterModel(spec: PlatformSpec, gatewayNames: readonly string[] = [spec.edge.gatewayName], overrides: ClusterModelOverrides = {}): ClusterModel {
+  const resolve = (id: ComponentId): ResolvedComponent => {
+    const c: ClusterComponent = { ...CLUSTER_COMPONENTS[id], ...overrides[id] };
+    const namespace = c.namespace === undefined ? undefined : 'role' in c.namespace ? spec.namespaces[c.namespace.role] : c.namespace.name;
+    let cidrs: readonly string[] | undefined;
+    let ports = c.ports;
+    if (c.addresses === 'api-server') {
+      cidrs = spec.cluster.apiServer.cidrs ?? spec.data.apiServerCidrs;
+      ports = spec.cluster.apiServer.ports.map((port, i) => ({ name: i === 0 ? 'https' : i === 1 ? 'https-alt' : `https-${port}`, port }));
+    } else if (c.addresses === 'nodes') {
+      cidrs = spec.cluster.nodeCidrs;
+    } else if (c.addresses === 'elasticsearch') {
+      cidrs = [spec.monitoring.elasticsearch.cidr];
+      ports = [{ name: 'https', port: spec.monitoring.elasticsearch.port }];
+    }
+    let { name, podLabels } = c;
+    let ns = namespace;
+    if (id === 'jaeger') {
+      const { jaeger } = spec.monitoring;
+      name = jaeger.service;
+      ns = jaeger.namespace;
+      podLabels = overrides.jaeger?.podLabels ?? { 'app.kubernetes.io/name': jaeger.service };
+      ports = [{ name: 'otlp-grpc', port: jaeger.port }];
+    }
+    return {
+      id,
+      name,
+      title: c.title,
+      namespace: ns,
+      podLabels,
+      serviceAccount: c.serviceAccount,
+      cidrs,
+      ports,
+      prerequisites: c.prerequisites,
+      docs: c.docs,
+      workloadId: ns !== undefined && podLabels !== undefined ? `${ns}/${name}` : undefined,
+    };
+  };
+  const components = Object.fromEntries((Object.keys(CLUSTER_COMPONENTS) as ComponentId[]).map((id) => [id, resolve(id)])) as Record<ComponentId, ResolvedComponent>;
+  const gateways = gatewayNames.map((gateway): ResolvedComponent => ({
+    ...components['edge-gateway'],
+    name: gateway,
+    podLabels: gatewayPodLabels(gateway),
+    serviceAccount: `${gateway}-${spec.edge.gatewayClassName}`,
+    workloadId: `${spec.namespaces.edge}/${gateway}`,
+  }));
+  components['edge-gateway'] = gateways[0];
+  const ends = (id: ComponentId) => (id === 'edge-gateway' ? gateways : [components[id]]);
+  const flows = CLUSTER_FLOWS.flatMap((flow) => ends(flow.from).flatMap((from) => ends(flow.to).map((to) => resolveFlow(flow, from, to))));
+  return { components, gateways, flows };
+}
+
+function resolveFlow(flow: ComponentFlow, from: ResolvedComponent, to: ResolvedComponent): ResolvedFlow {
+  const ports = to.ports.filter((p) => flow.ports.includes(p.name));
+  // A port list that lost a name (an override renamed it) would silently allow nothing.
+  if (ports.length === 0 && to.id !== 'api-server') throw new AlpError(`cluster model: flow ${flow.from} -> ${flow.to} names ports ${flow.ports.join(', ')}, which ${to.id} does not have`);
+  // The API server's ports are the spec's: every one of them.
+  return { from, to, ports: to.id === 'api-server' ? to.ports : ports, why: flow.why };
+}
+
+/** The flows from or to a component. */
+export function flowsOf(model: ClusterModel, id: ComponentId): { readonly egress: ResolvedFlow[]; readonly ingress: ResolvedFlow[] } {
+  return { egress: model.flows.filter((f) => f.from.id === id), ingress: model.flows.filter((f) => f.to.id === id) };
+}
+
+/** The API server as pods reach it (for RBAC grants' egress). */
+export function apiServerOf(model: ClusterModel): ResolvedComponent {
+  return model.components['api-server'];
+}
+
+/**
+ * The prerequisites the model itself knows: each component's install-time settings, the
+ * components some flow needs but the spec gives no address for (a gap), prometheus-adapter
+ * outside the mesh (the API server calls it without a mesh identity), and every object a
+ * service's Kubernetes API grant names that the platform does not generate.
+ */
+export function modelPrerequisites(spec: PlatformSpec, model: ClusterModel = clusterModel(spec)): ClusterPrerequisite[] {
+  const entries: ClusterPrerequisite[] = [];
+  const components = [...Object.values(model.components)].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const c of components) {
+    for (const setting of c.prerequisites) entries.push({ component: c.title, setting, docs: c.docs || undefined });
+    if (c.cidrs !== undefined && c.cidrs.length === 0 && model.flows.some((f) => f.to === c || f.from === c)) {
+      const users = model.flows.filter((f) => f.to === c).map((f) => f.from.title);
+      entries.push({ component: c.title, setting: `GAP: the spec gives no addresses for ${c.title}, so ${[...new Set(users)].join(', ')} cannot reach it; set them in \`cluster\`.` });
+    }
+  }
+  if (spec.mesh.enabled && model.flows.some((f) => f.from.id === 'api-server' && f.to.id === 'metrics-adapter')) {
+    entries.push({
+      component: model.components['metrics-adapter'].title,
+      setting: "its pods stay out of the mesh's dataplane (label `istio.io/dataplane-mode: none` on the pods): the API server calls the aggregated API without a mesh identity, which STRICT mTLS would refuse.",
+      docs: 'https://istio.io/latest/docs/ambient/usage/add-workloads/',
+    });
+  }
+  for (const service of spec.services) {
+    for (const o of service.kubernetesApi?.externalObjects ?? []) {
+      entries.push({ component: `${service.name}'s Kubernetes API grant`, setting: `${o.resource} \`${o.name}\` exists in each colour namespace (${spec.namespaces.blue}, ${spec.namespaces.green}): ${o.providedBy}.`, why: 'the grant names it; the platform does not generate it' });
+    }
+  }
+  return entries;
+}
