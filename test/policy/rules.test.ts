@@ -1,4 +1,4 @@
-import { EXPOSURE_RULES, MESH_DATAPLANE_RULES, MESH_RULES, METRIC_ADAPTER_RULES, NAMESPACE_RULES, POLICY_RULES } from '../../lib/policy/rules';
+import { CHALLENGE_RULES, EXPOSURE_RULES, MESH_DATAPLANE_RULES, MESH_RULES, METRIC_ADAPTER_RULES, NAMESPACE_RULES, POLICY_RULES, RBAC_USABILITY_RULES, SCRAPE_RULES } from '../../lib/policy/rules';
 import { POD_SECURITY_RULES } from '../../lib/policy/rules/pod-security';
 import { verifyManifests } from '../../lib/policy/verify';
 import { apiPod, compliantShop, messagesOf, object, TODAY, verify } from './corpus/fixtures';
@@ -265,7 +265,7 @@ const CASES: Record<string, Case> = {
 };
 
 /** The rules this file covers: rules-pod-security.test.ts, rules-exposure.test.ts, rules-mesh-dataplane.test.ts and rules-metric-adapter.test.ts cover the others. */
-const ELSEWHERE = [...POD_SECURITY_RULES, ...EXPOSURE_RULES, ...MESH_RULES, ...MESH_DATAPLANE_RULES, ...NAMESPACE_RULES, ...METRIC_ADAPTER_RULES];
+const ELSEWHERE = [...POD_SECURITY_RULES, ...EXPOSURE_RULES, ...MESH_RULES, ...MESH_DATAPLANE_RULES, ...NAMESPACE_RULES, ...METRIC_ADAPTER_RULES, ...CHALLENGE_RULES, ...SCRAPE_RULES, ...RBAC_USABILITY_RULES];
 const RULES = POLICY_RULES.filter((r) => !ELSEWHERE.includes(r));
 
 describe('policy rules |', () => {

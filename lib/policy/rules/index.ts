@@ -10,6 +10,9 @@ export { MESH_DATAPLANE_RULES } from './mesh-dataplane';
 export { COMPLETE_METRIC_ADAPTER, METRIC_ADAPTER_RULES } from './metric-adapter';
 export { NAMESPACE_RULES } from './namespaces';
 export { NETWORK_RULES } from './network';
+export { CHALLENGE_RULES, NET_CHALLENGE_REACHABLE } from './challenge';
+export { RBAC_GRANT_USABLE, RBAC_USABILITY_RULES } from './rbac-usability';
+export { NET_SCRAPE_REACHABLE, SCRAPE_RULES } from './scrape-reachability';
 export {
   BASELINE_CAPABILITIES, POD_SECURITY_RULES, podSecurityViolations, podSpecOf, RESTRICTED_VOLUME_SOURCES, SAFE_SYSCTLS,
 } from './pod-security';

@@ -10,6 +10,9 @@ import { MESH_DATAPLANE_RULES } from './mesh-dataplane';
 import { METRIC_ADAPTER_RULES } from './metric-adapter';
 import { NAMESPACE_RULES } from './namespaces';
 import { NETWORK_RULES } from './network';
+import { CHALLENGE_RULES } from './challenge';
+import { RBAC_USABILITY_RULES } from './rbac-usability';
+import { SCRAPE_RULES } from './scrape-reachability';
 import { POD_SECURITY_RULES } from './pod-security';
 import { RBAC_RULES } from './rbac';
 import { SCHEMA_RULES } from './schema';
@@ -29,6 +32,9 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   ...WORKLOAD_RULES,
   ...RBAC_RULES,
   ...NETWORK_RULES,
+  ...CHALLENGE_RULES,
+  ...SCRAPE_RULES,
+  ...RBAC_USABILITY_RULES,
   ...EXPOSURE_RULES,
   ...MESH_RULES,
   ...MESH_DATAPLANE_RULES,
