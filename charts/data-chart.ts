@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import {
-  BackupSchedule, ClusterPlacement, clusterPlacements, CNPG_PORTS, GdprJobs, meshPrincipal, NetworkPeer, PlacedChart, PlatformSpec, POSTGRES,
-  POSTGRES_INSTANCES, PostgresCluster, PostgresNetworkPolicy, PostgresReplicaSource, PROMETHEUS, REDIS, Redis, RestoreDrill, ServiceAuthorization,
+  BackupSchedule, ClusterPlacement, clusterPlacements, CNPG_PORTS, GdprJobs, MeshExternalPort, meshPrincipal, NetworkPeer, PlacedChart, PlatformSpec, POSTGRES,
+  POSTGRES_INSTANCES, PostgresCluster, PostgresNetworkPolicy, PostgresReplicaSource, PROMETHEUS, REDIS, Redis, REDIS_TLS_PORT, RestoreDrill, ServiceAuthorization,
 } from '../lib';
 import { SECRET_STORE_NAME } from './platform-chart';
 import { admitClients, chartLabels, SharedServicesChartProps } from './chart-support';
@@ -136,7 +136,19 @@ export class DataChart extends PlacedChart {
         .allowFrom(meshPrincipal(ns.data, this.postgres.pooler.name), CNPG_PORTS.postgres)
         .allowFrom(prometheusPrincipal, CNPG_PORTS.instanceMetrics);
       postgresClients?.authorization?.allowFrom(prometheusPrincipal, CNPG_PORTS.poolerMetrics);
-      redisClients?.authorization?.allowFrom(meshPrincipal(ns.data, REDIS.serviceAccount), REDIS.port);
+      // Redis's own pods: the primary's clients port (its replicas' health checks) and replication over TLS.
+      const redisPrincipal = meshPrincipal(ns.data, REDIS.serviceAccount);
+      redisClients?.authorization?.allowFrom(redisPrincipal, REDIS.port).allowFrom(redisPrincipal, REDIS_TLS_PORT);
+      // The other clusters' replicas are outside this cluster's mesh: they reach the primary's TLS
+      // port (client certificates) through its load balancer, from their egress addresses only.
+      if (!this.isReplica) {
+        new MeshExternalPort(this, 'RedisReplicationFromReplicas', {
+          name: `${REDIS.name}-replication-from-replicas`,
+          selector: { ...REDIS.podLabels },
+          port: REDIS_TLS_PORT,
+          sourceCidrs: data.replication.replicaCidrs,
+        });
+      }
     }
   }
 }

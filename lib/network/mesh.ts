@@ -2,7 +2,7 @@ import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../../imports/authorizationpolicy-security.istio.io';
-import { PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../../imports/peerauthentication-security.istio.io';
+import { PeerAuthentication, PeerAuthenticationSpecMtlsMode, PeerAuthenticationSpecPortLevelMtlsMode } from '../../imports/peerauthentication-security.istio.io';
 
 /** The SPIFFE-style identity Istio gives a service account: `<trust domain>/ns/<ns>/sa/<sa>`. */
 export function meshPrincipal(namespace: string, serviceAccount: string, trustDomain = 'cluster.local'): string {
@@ -129,4 +129,51 @@ export class ServiceAuthorization extends Construct {
 function sortPrincipals(principals: Set<string>): string[] {
   const key = (p: string) => `${p.slice(p.lastIndexOf('/sa/') + 4)} ${p}`;
   return [...principals].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+export interface MeshExternalPortProps {
+  /** Name of the PeerAuthentication and the AuthorizationPolicy. */
+  readonly name: string;
+  /** Labels that select the pods. */
+  readonly selector: Record<string, string>;
+  /** The pods' port (not a Service port) that clients outside the mesh connect to. */
+  readonly port: number;
+  /** The clients' addresses, as the pods see them (the client address must be kept, e.g. `externalTrafficPolicy: Local`). */
+  readonly sourceCidrs: readonly string[];
+  /** Labels of the objects. @default - none */
+  readonly labels?: Record<string, string>;
+}
+
+/**
+ * An explicit, narrow way into a STRICT namespace for clients outside the mesh (another
+ * cluster): the selected pods accept plaintext-to-the-mesh connections on one port only
+ * (PeerAuthentication `portLevelMtls` PERMISSIVE, which istiod turns into a ztunnel rule that
+ * rejects unauthenticated traffic on every other port), and only from the given addresses
+ * (AuthorizationPolicy ALLOW on `source.ipBlocks`). The port's own protocol must authenticate
+ * and encrypt (e.g. TLS with client certificates); `NET-MESH-PEER-MTLS` flags the PERMISSIVE
+ * port, so it needs a dated policy exception that says so.
+ *
+ * @see https://istio.io/latest/docs/reference/config/security/peer_authentication/
+ */
+export class MeshExternalPort extends Construct {
+  constructor(scope: Construct, id: string, props: MeshExternalPortProps) {
+    super(scope, id);
+    new PeerAuthentication(this, 'PeerAuthentication', {
+      metadata: { name: props.name, labels: props.labels },
+      spec: {
+        selector: { matchLabels: props.selector },
+        // UNSET: every other port keeps the namespace's STRICT mode.
+        mtls: { mode: PeerAuthenticationSpecMtlsMode.UNSET },
+        portLevelMtls: { [String(props.port)]: { mode: PeerAuthenticationSpecPortLevelMtlsMode.PERMISSIVE } },
+      },
+    });
+    new AuthorizationPolicy(this, 'AuthorizationPolicy', {
+      metadata: { name: props.name, labels: props.labels },
+      spec: {
+        selector: { matchLabels: props.selector },
+        action: AuthorizationPolicySpecAction.ALLOW,
+        rules: [{ from: [{ source: { ipBlocks: [...new Set(props.sourceCidrs)].sort() } }], to: [{ operation: { ports: [String(props.port)] } }] }],
+      },
+    });
+  }
 }

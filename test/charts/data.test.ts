@@ -196,6 +196,41 @@ describe('the data layer |', () => {
     expect(perColor.files.get('reports/dr.md')).toContain('**Gaps: none.**');
   });
 
+  describe('Redis replication through the mesh', () => {
+    /** The Redis container's TLS port (the one replication uses): its name and number. */
+    const redisTlsPort = (region: string) => find(region, 'data', 'StatefulSet', 'redis').spec.template.spec.containers[0].ports.find((p: any) => p.name === 'redis-tls');
+
+    test("the primary's replication endpoint admits the replicas' addresses on its TLS port only; every other port stays STRICT", () => {
+      // GIVEN the primary's endpoint for the other clusters' replicas
+      const service = find('primary', 'data', 'Service', 'redis-replication');
+      const tlsPort = redisTlsPort('primary');
+      expect(service.spec.ports.map((p: any) => p.targetPort)).toEqual([tlsPort.name]);
+      // THEN the mesh lets exactly those addresses in on exactly that pod port, and no other
+      expect(find('primary', 'data', 'PeerAuthentication', 'redis-replication-from-replicas').spec).toEqual({
+        selector: { matchLabels: { 'app.kubernetes.io/name': 'redis' } },
+        mtls: { mode: 'UNSET' },
+        portLevelMtls: { [String(tlsPort.containerPort)]: { mode: 'PERMISSIVE' } },
+      });
+      expect(find('primary', 'data', 'AuthorizationPolicy', 'redis-replication-from-replicas').spec).toEqual({
+        selector: { matchLabels: { 'app.kubernetes.io/name': 'redis' } },
+        action: 'ALLOW',
+        rules: [{ from: [{ source: { ipBlocks: service.spec.loadBalancerSourceRanges } }], to: [{ operation: { ports: [String(tlsPort.containerPort)] } }] }],
+      });
+      expect(service.spec.loadBalancerSourceRanges).toEqual([...spec.data.replication.replicaCidrs].sort());
+      // AND a replica cluster has no such way in
+      expect(inFolder('dr', 'data').filter((m) => m.metadata.name === 'redis-replication-from-replicas')).toEqual([]);
+    });
+
+    test("Redis's own pods may replicate to each other over TLS under the mesh's deny-by-default", () => {
+      for (const region of ['primary', 'dr']) {
+        const tlsPort = String(redisTlsPort(region).containerPort);
+        const rules = find(region, 'data', 'AuthorizationPolicy', 'redis').spec.rules;
+        const redisPrincipal = `cluster.local/ns/${spec.namespaces.data}/sa/redis`;
+        expect(rules.filter((r: any) => r.to[0].operation.ports.includes(tlsPort)).flatMap((r: any) => r.from[0].source.principals)).toEqual([redisPrincipal]);
+      }
+    });
+  });
+
   describe('reports/dr.md', () => {
     const report = readFileSync(join(REPO_ROOT, 'dist', 'reports', 'dr.md'), 'utf8');
 
