@@ -111,8 +111,9 @@ describe('the Helm charts, checked with the real helm', () => {
   test('mesh.enabled=false leaves out exactly the Istio objects', () => {
     const off = template('primary', 'mesh.enabled=false');
     const removed = [...defaults.primary.keys()].filter((k) => !off.has(k));
-    expect(new Set(removed.map((k) => defaults.primary.get(k).apiVersion.split('/')[0]))).toEqual(new Set(['security.istio.io']));
-    expect(removed).toHaveLength(31);
+    const istioObjects = [...defaults.primary].filter(([, m]) => m.apiVersion.startsWith('security.istio.io/')).map(([k]) => k);
+    expect(istioObjects.length).toBeGreaterThan(0);
+    expect(removed.sort()).toEqual(istioObjects.sort());
     expect(changed(new Map([...defaults.primary].filter(([k]) => off.has(k))), off)).toEqual([]);
   });
 
