@@ -4,7 +4,7 @@ import {
   LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, NetworkPeer, pascalCase, PlacedChart, PlatformSpec, previewHost, PublicRoute,
   ReleaseState, selectorLabels, ServiceAuthorization, weightedDnsAnnotations,
 } from '../lib';
-import { issuerName } from './platform-chart';
+import { issuerName, meshEnrolledNamespaces } from './platform-chart';
 
 export interface EdgeChartProps {
   readonly spec: PlatformSpec;
@@ -43,7 +43,7 @@ export class EdgeChart extends PlacedChart {
 
     // The gateways' and the HTTP-01 solver's flows come from the cluster model.
     const model = clusterModel(spec, edgeGateways(spec).map((g) => g.name));
-    const policies = componentPolicies(this, { model, namespace: spec.namespaces.edge, mesh: spec.mesh.enabled });
+    const policies = componentPolicies(this, { model, namespace: spec.namespaces.edge, mesh: spec.mesh.enabled, strictMtls: meshEnrolledNamespaces(spec, ['edge']).has(spec.namespaces.edge) });
     for (const role of edgeGateways(spec)) {
       const localColor = placement.colors.length === 1 ? placement.colors[0] : undefined;
       const gateway = new EdgeGateway(this, pascalCase(role.name), {

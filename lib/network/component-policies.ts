@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { pascalCase } from '../core';
 import { ClusterModel, ResolvedComponent } from '../spec';
 import { AllowPolicy } from './allow-policy';
-import { meshPrincipal, ServiceAuthorization } from './mesh';
+import { MeshExternalPort, meshPrincipal, ServiceAuthorization } from './mesh';
 import { NetworkPeer } from './network-peer';
 
 /** The policies of one component of the cluster model. */
@@ -20,6 +20,13 @@ export interface ComponentPoliciesProps {
   readonly namespace: string;
   /** Whether to write the mesh's AuthorizationPolicies. @default true */
   readonly mesh?: boolean;
+  /**
+   * Whether the namespace's pods are enrolled in the mesh with STRICT mutual TLS: a component
+   * that a caller known only by its addresses (the API server, outside the mesh) reaches then
+   * gets a `MeshExternalPort` for that flow, the one way in without a mesh identity.
+   * @default - the value of `mesh`
+   */
+  readonly strictMtls?: boolean;
 }
 
 /** The NetworkPolicy peers of a component: its pods, or one per address range. */
@@ -33,8 +40,9 @@ export function componentPeers(component: ResolvedComponent): NetworkPeer[] {
  * a NetworkPolicy named after it with exactly its flows (egress to each flow's server, ingress
  * from each flow's client, on the server's ports) and, with the mesh, an AuthorizationPolicy
  * admitting each client that is a pod by its service account. Callers add the connections that
- * come from the services' graph to the returned policies. Components reached at addresses (the
- * API server) are admitted by the NetworkPolicy only: they are outside the mesh.
+ * come from the services' graph to the returned policies. Callers known only by their addresses
+ * (the API server) are outside the mesh: the NetworkPolicy admits them, and in a STRICT namespace
+ * a `MeshExternalPort` lets them through the mesh on that port and from those addresses only.
  */
 export function componentPolicies(scope: Construct, props: ComponentPoliciesProps): Map<string, ComponentPolicy> {
   const { model, namespace } = props;
@@ -56,6 +64,15 @@ export function componentPolicies(scope: Construct, props: ComponentPoliciesProp
     if (mesh && meshed.length > 0) {
       authorization = new ServiceAuthorization(scope, `${id}Authorization`, { name: component.name, selector });
       for (const flow of meshed) for (const p of flow.ports) authorization.allowFrom(meshPrincipal(flow.from.namespace!, flow.from.serviceAccount!), p.port);
+    }
+    if (mesh && (props.strictMtls ?? mesh)) {
+      for (const flow of ingress.filter((f) => f.from.cidrs !== undefined && f.from.cidrs.length > 0)) {
+        for (const p of flow.ports) {
+          new MeshExternalPort(scope, `${id}From${pascalCase(flow.from.id)}${p.port}`, {
+            name: `${component.name}-from-${flow.from.id}`, selector, port: p.port, sourceCidrs: flow.from.cidrs!,
+          });
+        }
+      }
     }
     result.set(component.name, { component, policy, authorization });
   }

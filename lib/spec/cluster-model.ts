@@ -137,8 +137,8 @@ export function modelPrerequisites(spec: PlatformSpec, model: ClusterModel = clu
   if (spec.mesh.enabled && model.flows.some((f) => f.from.id === 'api-server' && f.to.id === 'metrics-adapter')) {
     entries.push({
       component: model.components['metrics-adapter'].title,
-      setting: "its pods stay out of the mesh's dataplane (label `istio.io/dataplane-mode: none` on the pods): the API server calls the aggregated API without a mesh identity, which STRICT mTLS would refuse.",
-      docs: 'https://istio.io/latest/docs/ambient/usage/add-workloads/',
+      setting: "the API server calls the aggregated API without a mesh identity, so the adapter's secure port accepts it through the mesh on that port only, from `cluster.apiServer.cidrs` only (PeerAuthentication and AuthorizationPolicy `prometheus-adapter-from-api-server`); the adapter serves TLS there itself (istiod turns a workload's port-level PeerAuthentication into a ztunnel policy).",
+      docs: 'https://istio.io/latest/docs/reference/config/security/peer_authentication/',
     });
   }
   for (const service of spec.services) {

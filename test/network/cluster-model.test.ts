@@ -101,6 +101,25 @@ describe.each(['primary', 'dr'])('Prometheus in %s |', (region) => {
   });
 });
 
+describe('callers outside the mesh |', () => {
+  test('a component in a STRICT namespace that a caller known only by address reaches takes it in on that port and from those addresses only', () => {
+    const strict = new Set(manifestsOf('primary').filter((m) => m.kind === 'PeerAuthentication' && m.spec?.mtls?.mode === 'STRICT' && m.spec.selector === undefined).map((m) => m.metadata.namespace));
+    const external = cluster.flows.filter((f) => f.from.cidrs !== undefined && f.to.namespace !== undefined && strict.has(f.to.namespace));
+    expect(external.map((f) => `${f.from.id}->${f.to.id}`)).toContain('api-server->metrics-adapter');
+    for (const flow of external) {
+      const name = `${flow.to.name}-from-${flow.from.id}`;
+      const ports = flow.ports.map((p) => String(p.port));
+      const peer = manifestsOf('primary').filter((m) => m.metadata.name === name && m.metadata.namespace === flow.to.namespace);
+      expect(peer.map((m) => m.kind).sort()).toEqual(['AuthorizationPolicy', 'PeerAuthentication']);
+      const [authorization, peerAuthentication] = peer.sort((a, b) => (a.kind < b.kind ? -1 : 1));
+      expect(peerAuthentication.spec).toEqual({
+        selector: { matchLabels: flow.to.podLabels }, mtls: { mode: 'UNSET' }, portLevelMtls: Object.fromEntries(ports.map((p) => [p, { mode: 'PERMISSIVE' }])),
+      });
+      expect(authorization.spec.rules).toEqual(ports.map((p) => ({ from: [{ source: { ipBlocks: [...flow.from.cidrs!].sort() } }], to: [{ operation: { ports: [p] } }] })));
+    }
+  });
+});
+
 describe('the edge and cert-manager\'s HTTP-01 solver |', () => {
   const edge = manifestsOf('primary', 'edge');
   const solver = CLUSTER_COMPONENTS['acme-solver'];
