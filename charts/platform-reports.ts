@@ -6,6 +6,7 @@ import {
 } from '../lib';
 import { DataChart, dataHome } from './data-chart';
 import { platformHelmCharts } from './platform-helm';
+import { PREREQUISITE_CONTRIBUTIONS } from './platform-prerequisites';
 
 /**
  * `reports/reachability.md`: for each cluster, who can reach whom, computed by evaluating the
@@ -90,13 +91,6 @@ export function platformFiles(app: App, objects: readonly RenderedObject[], mode
   for (const [path, content] of platformHelmCharts(objects, model)) files.set(path, content);
   return files;
 }
-
-/**
- * Each area's contributions to `reports/cluster-prerequisites.md`, after the cluster model's
- * own (`modelPrerequisites`): an area adds a function of the spec here that returns its entries
- * (e.g. the mesh's dataplane profile, the alerting operator's settings, the metrics adapter's rules).
- */
-export const PREREQUISITE_CONTRIBUTIONS: ReadonlyArray<(spec: PlatformSpec) => ClusterPrerequisite[]> = [];
 
 /** Everything `reports/cluster-prerequisites.md` lists: the model's entries, then each area's. */
 export function clusterPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {

@@ -1,0 +1,108 @@
+import { ClusterPrerequisite, PlatformSpec } from '../lib';
+
+/*
+ * Each area's install-time settings for `reports/cluster-prerequisites.md`, beyond what the
+ * cluster model says of its components (lib/spec/cluster-model.ts): what the generated objects
+ * rely on that no manifest of theirs can set. Values come from the spec where it has them.
+ */
+
+/** Argo CD: how the app of apps orders and checks the Applications. */
+function deliveryPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
+  const component = 'Argo CD';
+  return [
+    {
+      component,
+      setting: "`resource.customizations.health.argoproj.io_Application` in `argocd-cm` (the Lua health check of Argo CD's \"Resource Health\" docs): the bootstrap Application's sync waves then wait for each Application to be Healthy, not only created.",
+      why: 'Argo CD 1.8 removed the Application health check; without it the waves order creation only',
+      docs: 'https://argo-cd.readthedocs.io/en/stable/operator-manual/health/#argocd-app',
+    },
+    {
+      component,
+      setting: `no progressive-sync flag: every Application of \`${spec.gitops.path}\` is a plain auto-synced, self-healing Application (no ApplicationSet RollingSync), and the health checks of cert-manager Certificates and Gateway API objects it needs are built in.`,
+      docs: 'https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Progressive-Syncs/',
+    },
+  ];
+}
+
+/** The edge: the Gateways' pods and their certificates. */
+function edgePrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
+  return [{
+    component: 'Istio gateway controller',
+    setting: `Gateway API CRDs whose Gateway has \`spec.infrastructure\`, and an Istio whose gateway controller reads \`infrastructure.parametersRef\` ConfigMaps (GatewayClass \`${spec.edge.gatewayClassName}\`): the ConfigMap \`<gateway>-deployment\` gives the generated gateway pods the seccomp profile RuntimeDefault that PSS restricted requires in \`${spec.namespaces.edge}\`.`,
+    why: "Istio's generated gateway Deployments set no seccomp profile of their own",
+    docs: 'https://istio.io/latest/docs/tasks/traffic-management/ingress/gateway-api/#automated-deployment',
+  }];
+}
+
+/** External Secrets and the Vault keys the platform reads. */
+function secretsPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
+  const component = 'External Secrets Operator';
+  const { alerting } = spec.monitoring;
+  return [
+    { component, setting: 'a version that serves `external-secrets.io/v1` (ClusterSecretStore, ExternalSecret).', docs: 'https://external-secrets.io/latest/' },
+    {
+      component,
+      setting: `Vault \`${alerting.deadMansSwitchVaultKey}\` holds the dead man's switch's heartbeat URL (property \`url\`); the check's period must exceed Alertmanager's Watchdog repeat (1 minute) plus a grace time, and its host must be within \`monitoring.alerting.egressCidrs\`.`,
+      why: "the Watchdog alert proves the alerting path end to end only if something alarms when its calls stop",
+    },
+    {
+      component,
+      setting: `Vault \`${spec.data.redis.tlsVaultKey}\` holds Redis's \`tls.crt\` (naming \`${spec.data.replication.redisPrimaryHost}\`), \`tls.key\` and \`ca.crt\`, from one CA for every region, rotated in Vault.`,
+      why: 'replication, in each cluster and across regions, runs over TLS with client certificates',
+    },
+  ];
+}
+
+/** The Prometheus Operator's Prometheus and Alertmanager, and what their rules read. */
+function monitoringPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
+  const ns = spec.namespaces.monitoring;
+  return [
+    {
+      component: 'Alertmanager (Prometheus Operator)',
+      setting: `\`alertmanagerConfigSelector\` and \`alertmanagerConfigNamespaceSelector\` select the AlertmanagerConfig in \`${ns}\`; the default matcher strategy (OnNamespace) is right: every generated alert carries \`namespace: ${ns}\` and its series' namespace in \`source_namespace\`. Alertmanager 0.22 or later.`,
+      docs: 'https://prometheus-operator.dev/docs/developer/alerting/',
+    },
+    {
+      component: 'Prometheus (Prometheus Operator)',
+      setting: '`ruleSelector` and `ruleNamespaceSelector` select the generated PrometheusRules; `enforcedNamespaceLabel`, if set, sets the same namespace label.',
+      docs: 'https://prometheus-operator.dev/docs/api-reference/api/',
+    },
+    {
+      component: 'kube-state-metrics',
+      setting: 'the `cronjobs`, `jobs` and `horizontalpodautoscalers` collectors (`kube_cronjob_status_last_successful_time`, `kube_cronjob_spec_suspend`, `kube_job_owner`, `kube_job_status_start_time`, `kube_job_failed`, `kube_horizontalpodautoscaler_status_condition`).',
+      why: 'the restore drill reports through its Job status, and AutoscalerMetricsUnavailable reads the HPAs\' ScalingActive condition',
+      docs: 'https://github.com/kubernetes/kube-state-metrics/tree/main/docs/metrics',
+    },
+    {
+      component: 'prometheus-adapter (custom and external metrics API)',
+      setting: `installed as \`prometheus-adapter\` in \`${ns}\` with \`rules.existing=prometheus-adapter-config\` (the generated ConfigMap) and both APIServices, \`v1beta1.custom.metrics.k8s.io\` and \`v1beta1.external.metrics.k8s.io\`, pointing at it (the chart registers the external one only when \`rules.external\` is not empty: register it yourself otherwise); check with \`kubectl get apiservice\`.`,
+      why: 'the HPAs that scale on Pods or External metrics read them through these APIs; without them Kubernetes never scales those services down',
+      docs: 'https://github.com/kubernetes-sigs/prometheus-adapter/blob/master/docs/config.md',
+    },
+    {
+      component: 'cert-manager controller',
+      setting: "its ServiceMonitor keeps the default `honorLabels: false`: the Certificate's namespace then arrives as `exported_namespace`, which the certificate alerts read.",
+    },
+  ];
+}
+
+/** Backups and the cross-region replication path. */
+function dataPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
+  return [
+    {
+      component: 'Velero',
+      setting: "the node agent installed, and file-system backup in opt-out mode (the Schedule's `defaultVolumesToFsBackup: true`), so that CloudNativePG's pods' `backup.velero.io/backup-volumes-excludes` annotation keeps the live PGDATA and WAL volumes out; metrics on 8085 (`velero_backup_attempt_total`, `velero_backup_last_successful_timestamp`).",
+      docs: 'https://velero.io/docs/main/file-system-backup/',
+    },
+    {
+      component: 'Redis replication load balancer',
+      setting: `the primary's Service \`redis-replication\` gets an internal load balancer (the cloud's annotation, not generated), reachable over the regions' peering at \`${spec.data.replication.redisPrimaryCidr}\`, with DNS \`${spec.data.replication.redisPrimaryHost}\` pointing to it; the load balancer keeps the client address (\`externalTrafficPolicy: Local\`).`,
+      why: 'the DR region\'s Redis follows the primary through it, and the primary admits only the replicas\' addresses',
+    },
+  ];
+}
+
+/** Every area's entries, in the report's order. */
+export const PREREQUISITE_CONTRIBUTIONS: ReadonlyArray<(spec: PlatformSpec) => ClusterPrerequisite[]> = [
+  deliveryPrerequisites, edgePrerequisites, secretsPrerequisites, monitoringPrerequisites, dataPrerequisites,
+];
