@@ -1,4 +1,7 @@
-import { CHALLENGE_RULES, EXPOSURE_RULES, MESH_DATAPLANE_RULES, MESH_RULES, METRIC_ADAPTER_RULES, NAMESPACE_RULES, POLICY_RULES, RBAC_USABILITY_RULES, SCRAPE_RULES } from '../../lib/policy/rules';
+import {
+  ALERTING_RULES, CHALLENGE_RULES, EXPOSURE_RULES, GITOPS_DELIVERY_RULES, MESH_DATAPLANE_RULES, MESH_RULES, METRIC_ADAPTER_RULES, NAMESPACE_RULES, POLICY_RULES, RBAC_USABILITY_RULES,
+  SCRAPE_RULES, SECRET_STORE_RULES, SYNC_ORDER_RULES,
+} from '../../lib/policy/rules';
 import { POD_SECURITY_RULES } from '../../lib/policy/rules/pod-security';
 import { verifyManifests } from '../../lib/policy/verify';
 import { apiPod, compliantShop, messagesOf, object, TODAY, verify } from './corpus/fixtures';
@@ -265,14 +268,18 @@ const CASES: Record<string, Case> = {
 };
 
 /** The rules this file covers: rules-pod-security.test.ts, rules-exposure.test.ts, rules-mesh-dataplane.test.ts and rules-metric-adapter.test.ts cover the others. */
-const ELSEWHERE = [...POD_SECURITY_RULES, ...EXPOSURE_RULES, ...MESH_RULES, ...MESH_DATAPLANE_RULES, ...NAMESPACE_RULES, ...METRIC_ADAPTER_RULES, ...CHALLENGE_RULES, ...SCRAPE_RULES, ...RBAC_USABILITY_RULES];
+// Rules whose cases live in their own test files (rules-*.test.ts, reachability-rules.test.ts).
+const ELSEWHERE = [
+  ...POD_SECURITY_RULES, ...EXPOSURE_RULES, ...MESH_RULES, ...MESH_DATAPLANE_RULES, ...NAMESPACE_RULES, ...METRIC_ADAPTER_RULES, ...CHALLENGE_RULES, ...SCRAPE_RULES,
+  ...RBAC_USABILITY_RULES, ...SECRET_STORE_RULES, ...GITOPS_DELIVERY_RULES, ...SYNC_ORDER_RULES, ...ALERTING_RULES,
+];
 const RULES = POLICY_RULES.filter((r) => !ELSEWHERE.includes(r));
 
 describe('policy rules |', () => {
   test('every rule has an id, a severity, a title, a one-line rationale, a source and a fix', () => {
     expect(RULES.map((r) => r.id)).toEqual(Object.keys(CASES));
     for (const rule of POLICY_RULES) {
-      expect(rule.id).toMatch(/^(SCHEMA|PSS|WORKLOAD|RBAC|NET|SECRET|GITOPS|BLUEGREEN|COMPLETE)(-[A-Z0-9]+)*$/);
+      expect(rule.id).toMatch(/^(SCHEMA|PSS|WORKLOAD|RBAC|NET|SECRET|GITOPS|BLUEGREEN|COMPLETE|ALERT)(-[A-Z0-9]+)*$/);
       expect(['error', 'warning']).toContain(rule.severity);
       for (const text of [rule.title, rule.rationale, rule.source, rule.fix]) expect(text).toMatch(/^\S[^\n]*\S$/);
     }
@@ -282,7 +289,10 @@ describe('policy rules |', () => {
   test('the compliant shop breaks no rule', () => {
     const report = verify(compliantShop());
     expect(report.findings).toEqual([]);
-    expect(report.skipped).toEqual([{ ruleId: 'BLUEGREEN-PARITY', reason: 'no object is labelled alp-deploy.io/color: blue or green' }]);
+    expect(report.skipped).toEqual([
+      { ruleId: 'BLUEGREEN-PARITY', reason: 'no object is labelled alp-deploy.io/color: blue or green' },
+      { ruleId: 'ALERT-ROUTED', reason: 'no AlertmanagerConfig in the manifests: alert routing is not part of the input' },
+    ]);
   });
 
   describe.each(Object.entries(CASES))('%s |', (ruleId, c) => {
@@ -347,6 +357,7 @@ describe('rules across objects |', () => {
     expect(verify(blue).skipped).toEqual([
       { ruleId: 'NET-DEFAULT-DENY', reason: 'the Namespace objects of shop-blue are not in the manifests: their default deny is judged with them' },
       { ruleId: 'BLUEGREEN-PARITY', reason: 'only blue objects are in the manifests; parity needs both colours' },
+      { ruleId: 'ALERT-ROUTED', reason: 'no AlertmanagerConfig in the manifests: alert routing is not part of the input' },
     ]);
   });
 

@@ -38,8 +38,9 @@ describe('cdk8s validation plugin |', () => {
       plugin: 'alp-verify',
       version: '0.1.0',
       metadata: {
-        'summary': `14 objects, ${RULES} rules: 0 errors, 0 warnings (1 check skipped)`,
+        'summary': `14 objects, ${RULES} rules: 0 errors, 0 warnings (2 checks skipped)`,
         'skipped BLUEGREEN-PARITY': 'no object is labelled alp-deploy.io/color: blue or green',
+        'skipped ALERT-ROUTED': 'no AlertmanagerConfig in the manifests: alert routing is not part of the input',
       },
     });
     expect(report.violations).toEqual([]);
@@ -58,7 +59,7 @@ describe('cdk8s validation plugin |', () => {
     const report = await run([file, join(chart, 'Chart.yaml'), template]);
     // THEN
     expect(report.summary.status).toBe('success');
-    expect(report.summary.metadata.summary).toBe(`14 objects, ${RULES} rules: 0 errors, 0 warnings (1 check skipped)`);
+    expect(report.summary.metadata.summary).toBe(`14 objects, ${RULES} rules: 0 errors, 0 warnings (2 checks skipped)`);
     expect(report.summary.metadata['not verified']).toBe("2 file(s) of Helm charts' sources; verify their rendered output (helm template … | alp verify -)");
   });
 

@@ -52,7 +52,7 @@ describe('corpus of bad manifests |', () => {
 });
 
 describe('the platform |', () => {
-  test("a fresh synth breaks no rule but the excepted ones: the log shipper's host paths, Redis's monitoring, four third-party images without digest", () => {
+  test("a fresh synth breaks no rule but the excepted ones: the log shipper's host paths, Redis's monitoring, four third-party images without digest, two callers from outside the mesh", () => {
     // GIVEN
     const output = synthesize(platformApp, { releaseFile: join(REPO_ROOT, 'release.yaml') });
     const exceptions = readExceptions(join(REPO_ROOT, 'policy-exceptions.yaml'), RULE_IDS);
@@ -71,6 +71,9 @@ describe('the platform |', () => {
       ['WORKLOAD-IMAGE-DIGEST', 'DaemonSet/alp-logging/fluent-bit', 'applied'],
       ['WORKLOAD-IMAGE-DIGEST', 'Deployment/alp-monitoring/otel-collector', 'applied'],
       ['WORKLOAD-IMAGE-DIGEST', 'StatefulSet/alp-data/redis', 'applied'],
+      // Callers from outside the mesh, on one TLS port each (MeshExternalPort).
+      ['NET-MESH-PEER-MTLS', 'PeerAuthentication/alp-data/redis-replication-from-replicas', 'applied'],
+      ['NET-MESH-PEER-MTLS', 'PeerAuthentication/alp-monitoring/prometheus-adapter-from-api-server', 'applied'],
     ]);
     expect(report.counts.objects).toBe(output.objects.length);
     for (const skipped of report.skipped) expect(skipped.ruleId).toMatch(/^COMPLETE-/);
@@ -93,7 +96,7 @@ describe('exceptions |', () => {
     expect(report.findings).toEqual([]);
     expect(report.suppressed.map((s) => s.finding.ruleId)).toEqual(['PSS-BASELINE-HOST-NAMESPACES']);
     expect(report.exceptions).toEqual([{ exception: exception(), status: 'applied', matched: 1 }]);
-    expect(report.counts).toEqual({ objects: 14, rules: POLICY_RULES.length, errors: 0, warnings: 0, suppressed: 1, skipped: 1 });
+    expect(report.counts).toEqual({ objects: 14, rules: POLICY_RULES.length, errors: 0, warnings: 0, suppressed: 1, skipped: 2 });
   });
 
   test('fails on an expired exception, and the finding it covered comes back', () => {
@@ -205,6 +208,8 @@ describe('exceptions |', () => {
       'WORKLOAD-IMAGE-DIGEST DaemonSet/alp-logging/fluent-bit until 2027-03-31',
       'WORKLOAD-IMAGE-DIGEST Deployment/alp-monitoring/otel-collector until 2027-03-31',
       'WORKLOAD-IMAGE-DIGEST StatefulSet/alp-data/redis until 2027-03-31',
+      'NET-MESH-PEER-MTLS PeerAuthentication/alp-data/redis-replication-from-replicas until 2027-06-30',
+      'NET-MESH-PEER-MTLS PeerAuthentication/alp-monitoring/prometheus-adapter-from-api-server until 2027-06-30',
     ]);
   });
 });
@@ -363,12 +368,13 @@ describe('alp verify |', () => {
   test('exits 0 on compliant manifests and 1 when an error remains, in every format', () => {
     expect(verifyCommand([join(CORPUS_DIR, 'compliant'), '--no-exceptions'])).toBe(0);
     expect(out).toBe([
-      `alp verify: 14 objects, ${POLICY_RULES.length} rules: 0 errors, 0 warnings (1 check skipped)`,
+      `alp verify: 14 objects, ${POLICY_RULES.length} rules: 0 errors, 0 warnings (2 checks skipped)`,
       '',
       'No findings.',
       '',
       'Skipped checks:',
       '  - BLUEGREEN-PARITY: no object is labelled alp-deploy.io/color: blue or green',
+      '  - ALERT-ROUTED: no AlertmanagerConfig in the manifests: alert routing is not part of the input',
       '',
     ].join('\n'));
     out = '';

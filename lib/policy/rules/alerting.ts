@@ -188,9 +188,15 @@ function clusterRouting(ctx: PolicyContext): ClusterRouting[] {
 
 const WATCHDOG = 'Watchdog';
 
-function skipWithoutConfigs(ctx: PolicyContext, rule: PolicyRule): boolean {
+/**
+ * Whether the rule cannot judge the input: without an AlertmanagerConfig there is no routing tree.
+ * Says so (a skipped check) only when the input has alerts (`alertname`, or any) to route.
+ */
+function skipWithoutConfigs(ctx: PolicyContext, rule: PolicyRule, alertname?: string): boolean {
   if (ctx.ofKind(MONITORING, 'AlertmanagerConfig').length > 0) return false;
-  ctx.skip(rule, 'no AlertmanagerConfig in the manifests: alert routing is not part of the input');
+  const hasAlerts = ctx.ofKind(MONITORING, 'PrometheusRule').some((r) => asArray(r.manifest.spec?.groups)
+    .some((g: any) => asArray(g?.rules).some((x: any) => typeof x?.alert === 'string' && (alertname === undefined || x.alert === alertname))));
+  if (hasAlerts) ctx.skip(rule, 'no AlertmanagerConfig in the manifests: alert routing is not part of the input');
   return true;
 }
 
@@ -250,7 +256,7 @@ export const ALERT_WATCHDOG_DEADMANS: PolicyRule = {
   fix: "Route 'alertname: Watchdog' to a receiver with a webhook to a dead man's switch (e.g. healthchecks.io) and a short repeat interval.",
   check(context) {
     const ctx = ctxOf(context);
-    if (skipWithoutConfigs(ctx, ALERT_WATCHDOG_DEADMANS)) return;
+    if (skipWithoutConfigs(ctx, ALERT_WATCHDOG_DEADMANS, WATCHDOG)) return;
     for (const routing of clusterRouting(ctx)) {
       for (const alert of routing.alerts.filter((a) => a.alert === WATCHDOG)) {
         const reached = routeAlert(alert.labels, routing.trees, routing.strategy, routing.alertmanagerNamespace);
