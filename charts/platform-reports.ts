@@ -48,6 +48,16 @@ function evaluateClusterOnce(objects: readonly RenderedObject[], model: Platform
 }
 
 /**
+ * Whether a connection (`<namespace>/<workload>` ends) has an end in a namespace the platform
+ * governs: its own namespaces and the logging namespace. The other components' namespaces
+ * (cert-manager, velero, jaeger) are their installations' to police.
+ */
+export function governedConnection(spec: PlatformSpec): (c: { from: string; to: string }) => boolean {
+  const governed = new Set([...Object.values(spec.namespaces), loggingNamespace(spec)]);
+  return (c) => governed.has(c.from.split('/')[0]) || governed.has(c.to.split('/')[0]);
+}
+
+/**
  * The platform's own check of every synthesis: in each cluster, the evaluated NetworkPolicies
  * allow exactly the connections the spec and the cluster model declare, no more and no less,
  * among the connections with an end in a namespace the platform governs (its own and the
@@ -57,8 +67,7 @@ function evaluateClusterOnce(objects: readonly RenderedObject[], model: Platform
 export function platformChecks(objects: readonly RenderedObject[], model: PlatformModel): string[] {
   const key = (c: { from: string; to: string; port: number; protocol: string }) => `${c.from} -> ${c.to} ${c.port}/${c.protocol}`;
   const { spec } = model;
-  const governed = new Set([...Object.values(spec.namespaces), loggingNamespace(spec)]);
-  const checked = (c: { from: string; to: string }) => governed.has(c.from.split('/')[0]) || governed.has(c.to.split('/')[0]);
+  const checked = governedConnection(spec);
   const gatewayNames = edgeGateways(spec).map((g) => g.name);
   return clusterPlacements(spec).flatMap((placement) => {
     const { result } = evaluateCluster(objects, model, placement);

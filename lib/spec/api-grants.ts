@@ -104,10 +104,11 @@ export interface ExternalApiObject {
 export function undeclaredObjectProblems(service: string, rules: readonly ApiAccessRule[], externalObjects: readonly ExternalApiObject[] = []): PropProblem[] {
   const problems: PropProblem[] = [];
   rules.forEach((rule, i) => {
-    const resources = (Array.isArray(rule.resources) ? rule.resources : []).filter((r) => r !== 'secrets' && !r.startsWith('secrets/'));
+    // Wildcards are refused on their own (the core API rules): they name no object to look for.
+    const resources = (Array.isArray(rule.resources) ? rule.resources : []).filter((r) => r !== 'secrets' && !r.startsWith('secrets/') && r !== '*');
     if (resources.length === 0 || !Array.isArray(rule.resourceNames)) return;
     rule.resourceNames.forEach((name, j) => {
-      if (name === service) return;
+      if (name === service || name === '*') return;
       const missing = resources.filter((resource) => !externalObjects.some((o) => o.name === name && o.resource === resource));
       if (missing.length === 0) return;
       problems.push({

@@ -144,7 +144,7 @@ describe('the data layer |', () => {
       ...output.objects.filter((o) => o.component === 'platform' && ['Schedule', 'ClusterRole', 'ClusterRoleBinding'].includes(o.manifest.kind)).map((o) => o.manifest),
     ];
     expect(new Set(added.map((m) => m.kind))).toEqual(new Set([
-      'AuthorizationPolicy', 'Cluster', 'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'CronJob', 'ExternalSecret', 'NetworkPolicy', 'PodDisruptionBudget', 'Pooler',
+      'AuthorizationPolicy', 'Cluster', 'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'CronJob', 'ExternalSecret', 'NetworkPolicy', 'PeerAuthentication', 'PodDisruptionBudget', 'Pooler',
       'Role', 'RoleBinding', 'Schedule', 'ScheduledBackup', 'Service', 'ServiceAccount', 'StatefulSet',
     ]));
     expect(added.flatMap(validateSchema)).toEqual([]);

@@ -139,6 +139,10 @@ describe('platform monitoring |', () => {
         'alp-monitoring/prometheus -> alp-monitoring/alertmanager 9093',
         'alp-monitoring/prometheus -> alp-monitoring/blackbox-exporter 9115',
         'alp-monitoring/prometheus -> alp-monitoring/otel-collector 8888',
+        // The cluster model's targets: kube-state-metrics, cert-manager's and Velero's metrics.
+        'alp-monitoring/prometheus -> alp-monitoring/kube-state-metrics 8080',
+        'alp-monitoring/prometheus -> cert-manager/cert-manager 9402',
+        'alp-monitoring/prometheus -> velero/velero 8085',
         // The exporters of the PostgreSQL instances and of PgBouncer.
         'alp-monitoring/prometheus -> alp-data/postgres 9187',
         'alp-monitoring/prometheus -> alp-data/postgres-pooler-rw 9127',

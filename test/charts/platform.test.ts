@@ -1,11 +1,15 @@
 import { Testing } from 'cdk8s';
-import { ColorChart, meshEnrolledNamespaces, PlatformChart } from '../../charts';
+import { ColorChart, meshEnrolledNamespaces, platformApp, PlatformChart } from '../../charts';
 import { clusterPlacements } from '../../lib';
 import { platformModel, findObject, kindCounts } from '../helpers/manifests';
 
 describe('PlatformChart |', () => {
   const model = platformModel();
-  const chart = new PlatformChart(Testing.app(), 'Platform', { spec: model.spec, placement: clusterPlacements(model.spec)[0] });
+  // In the whole app: the ClusterSecretStore admits the namespaces of the ExternalSecrets that
+  // the other charts of its cluster hold.
+  const placement = clusterPlacements(model.spec)[0];
+  const chart = platformApp.build(model).node.findAll()
+    .find((c): c is PlatformChart => c instanceof PlatformChart && c.region === placement.region.name)!;
   const manifests = Testing.synth(chart);
 
   test('holds every platform namespace with its baseline, and the cluster-wide objects', () => {
@@ -17,6 +21,8 @@ describe('PlatformChart |', () => {
       // default-deny, DNS, istiod and the mesh's dataplane per namespace
       NetworkPolicy: 4 * namespaces, PeerAuthentication: enrolled, AuthorizationPolicy: namespaces,
       Role: 2 * namespaces, RoleBinding: 2 * namespaces, ClusterSecretStore: 1, ClusterIssuer: 1, Schedule: 1,
+      // The restore drill's right to create its throwaway namespaces (placed with the cluster-wide objects).
+      ClusterRole: 1, ClusterRoleBinding: 1,
     });
     expect(enrolled).toBe(namespaces - 1);
     expect(manifests.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name)).toEqual(['alp-blue', 'alp-green', 'alp-edge', 'alp-data', 'alp-monitoring']);

@@ -1,5 +1,5 @@
-import { platformApp, platformChecks } from '../../charts';
-import { addressFlows, clusterModel, declaredConnections, endpointWorkloads, loggingNamespace, evaluateReachability, synthesize, workloadsFromManifests } from '../../lib';
+import { governedConnection, platformApp, platformChecks } from '../../charts';
+import { addressFlows, clusterModel, declaredConnections, endpointWorkloads, evaluateReachability, synthesize, workloadsFromManifests } from '../../lib';
 import { join } from 'node:path';
 import { platformModel, REPO_ROOT } from '../helpers/manifests';
 
@@ -19,10 +19,8 @@ describe('platform reachability |', () => {
     // WHEN
     const { result } = evaluate(region);
     // THEN
-    // Among the connections with an end in a namespace the platform governs: the other
-    // components' namespaces (cert-manager, velero, jaeger) are their installations' to police.
-    const governed = new Set([...Object.values(model.spec.namespaces), loggingNamespace(model.spec)]);
-    const checked = (c: { from: string; to: string }) => governed.has(c.from.split('/')[0]) || governed.has(c.to.split('/')[0]);
+    // Among the connections with an end in a namespace the platform governs.
+    const checked = governedConnection(model.spec);
     const key = (c: { from: string; to: string; port: number; protocol: string }) => `${c.from} -> ${c.to} ${c.port}/${c.protocol}`;
     expect(result.connections.filter(checked).map(key)).toEqual(declaredConnections(model.spec).filter(checked).map(key));
   });

@@ -26,7 +26,8 @@ describe('platform security |', () => {
         expect(rule.ports?.length ?? 0).toBeGreaterThan(0);
         const peers = rule.from ?? rule.to;
         expect(peers.length).toBeGreaterThan(0);
-        for (const peer of peers) expect(Object.keys(peer.podSelector ?? peer.ipBlock ?? {}).length).toBeGreaterThan(0);
+        // A peer selects pods, addresses, or namespaces by label (the mesh's HBONE tunnel port 15008 between enrolled namespaces).
+        for (const peer of peers) expect(Object.keys(peer.podSelector ?? peer.ipBlock ?? peer.namespaceSelector?.matchLabels ?? {}).length).toBeGreaterThan(0);
       }
     }
   });
@@ -34,9 +35,11 @@ describe('platform security |', () => {
   test('no Secret is written; secrets come from Vault through ExternalSecrets', () => {
     expect(manifests.filter((m) => m.kind === 'Secret')).toEqual([]);
     const externalSecrets = manifests.filter((m) => m.kind === 'ExternalSecret');
-    // 14 service secrets per colour and region; per region PagerDuty, Slack and Elasticsearch
-    // credentials, and the data layer's PostgreSQL owner, object-store and Redis credentials.
-    expect(externalSecrets.length).toBe(2 * 2 * 14 + 2 * 3 + 2 * 3);
+    // The services' secrets in each colour and region; per region PagerDuty, Slack, the dead
+    // man's switch and Elasticsearch credentials, and the data layer's PostgreSQL owner,
+    // object-store, Redis password and Redis TLS credentials.
+    const serviceSecrets = model.spec.services.reduce((n, s) => n + s.secrets.length, 0);
+    expect(externalSecrets.length).toBe(2 * 2 * serviceSecrets + 2 * 4 + 2 * 4);
     expect(new Set(externalSecrets.map((m) => m.spec.secretStoreRef.name))).toEqual(new Set(['vault']));
     expect(JSON.stringify(manifests)).not.toMatch(/stringData|"data":\{"[^"]+":"[A-Za-z0-9+/=]{8,}"/);
   });

@@ -236,7 +236,7 @@ describe('alp diff |', () => {
       ...regionObjects('primary'),
       ...['dr', 'primary'].flatMap((region) => [
         expect.stringMatching(new RegExp(`^~ helm/alp-${region}/README\\.md: \\d+ -> \\d+ lines \\(\\+4 -0\\)$`)),
-        `+ helm/alp-${region}/templates/: 20 files, 1766 lines`,
+        expect.stringMatching(new RegExp(`^\\+ helm/alp-${region}/templates/: 20 files, \\d+ lines$`)),
         '~ helm/alp-' + region + '/templates/: 9 files, +104 -10 lines',
         expect.stringMatching(new RegExp(`^~ helm/alp-${region}/values\\.schema\\.json: \\d+ -> \\d+ lines`)),
         expect.stringMatching(new RegExp(`^~ helm/alp-${region}/values\\.yaml: \\d+ -> \\d+ lines \\(\\+5 -0\\)$`)),
