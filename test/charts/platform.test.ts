@@ -9,7 +9,7 @@ describe('PlatformChart |', () => {
   // the other charts of its cluster hold.
   const placement = clusterPlacements(model.spec)[0];
   const chart = platformApp.build(model).node.findAll()
-    .find((c): c is PlatformChart => c instanceof PlatformChart && c.region === placement.region.name)!;
+    .find((c): c is PlatformChart => c instanceof PlatformChart && (c as PlatformChart).region === placement.region.name)!;
   const manifests = Testing.synth(chart);
 
   test('holds every platform namespace with its baseline, and the cluster-wide objects', () => {
