@@ -1,5 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
-import { ApplicationTarget, clusterPlacements, DEFAULT_VELERO_NAMESPACE, GitOpsBootstrap, GitOpsDelivery, loggingNamespace, PlacedChart, PlatformSpec, SharedComponent } from '../lib';
+import {
+  applicationName, ApplicationTarget, clusterPlacements, DEFAULT_VELERO_NAMESPACE, fileName, GitOpsBootstrap, GitOpsDelivery, loggingNamespace, PlacedChart, PlatformSpec, SharedComponent,
+} from '../lib';
 
 /**
  * Order between Applications (sync waves of the Application objects in the app of apps):
@@ -27,15 +29,26 @@ export class ArgoCdChart extends PlacedChart {
       argocdNamespace: gitops.argocdNamespace,
       argocdServer: gitops.argocdServer,
     };
+    const targets = applicationTargets(spec);
     new GitOpsDelivery(this, 'Delivery', {
       ...source,
-      targets: applicationTargets(spec),
+      targets,
       // Velero's namespace holds the data backups' Schedule and the restore drill's Role.
       namespaces: [...Object.values(spec.namespaces), loggingNamespace(spec), DEFAULT_VELERO_NAMESPACE],
       managed: props.managed,
     });
     const bootstrap = new PlacedChart(scope, `${id}Bootstrap`, { region: 'global', component: 'argocd-bootstrap', directory: 'argocd/bootstrap' });
-    new GitOpsBootstrap(bootstrap, 'Bootstrap', source);
+    // One app of apps per region (the first region's also syncs the AppProject), so that the
+    // Application health waves of one region never wait for another's.
+    const regions = [...new Set(targets.map((t) => t.region))];
+    const groups = regions.map((region, i) => ({
+      name: region,
+      files: [
+        ...(i === 0 ? [fileName({ kind: 'AppProject', metadata: { name: spec.name } })] : []),
+        ...targets.filter((t) => t.region === region).map((t) => fileName({ kind: 'Application', metadata: { name: applicationName(spec.name, t) } })),
+      ],
+    }));
+    new GitOpsBootstrap(bootstrap, 'Bootstrap', { ...source, groups });
   }
 }
 

@@ -46,6 +46,11 @@ export interface GitOpsDeliveryProps extends GitOpsSource {
   readonly managed: IConstruct;
 }
 
+/** The name of the Application of a target: `<project>-<region>-<component>`. */
+export function applicationName(project: string, target: Pick<ApplicationTarget, 'region' | 'component'>): string {
+  return `${project}-${target.region}-${target.component}`;
+}
+
 /** Labels of the platform's Applications. */
 export const REGION_LABEL = 'alp-deploy.io/region';
 export const COMPONENT_LABEL = 'alp-deploy.io/component';
@@ -80,7 +85,7 @@ export class GitOpsDelivery extends Construct {
 
     const targets = [...props.targets].sort((a, b) => `${a.region}/${a.component}`.localeCompare(`${b.region}/${b.component}`));
     for (const target of targets) {
-      const name = `${props.project}-${target.region}-${target.component}`;
+      const name = applicationName(props.project, target);
       // No resources finalizer: deleting an Application leaves what it deployed in place.
       new Application(this, name, {
         metadata: {
@@ -104,7 +109,21 @@ export class GitOpsDelivery extends Construct {
   }
 }
 
-export interface BootstrapProps extends GitOpsSource {}
+/** The Argo CD objects that one app of apps syncs: a region's Applications (and the project). */
+export interface BootstrapGroup {
+  /** Names the app of apps: `<project>-bootstrap-<name>`. */
+  readonly name: string;
+  /** The files of `<path>/argocd` it syncs (their names, no folders). */
+  readonly files: readonly string[];
+}
+
+export interface BootstrapProps extends GitOpsSource {
+  /**
+   * One app of apps per group, each syncing only its files: a region's Applications wait, wave
+   * by wave, only for that region's health, so an unhealthy region never holds back another's.
+   */
+  readonly groups: readonly BootstrapGroup[];
+}
 
 /**
  * The app of apps: an Application (in its own AppProject, which may manage only the platform's
@@ -132,19 +151,32 @@ export class GitOpsBootstrap extends Construct {
         namespaceResourceWhitelist: [{ group: 'argoproj.io', kind: 'AppProject' }, { group: 'argoproj.io', kind: 'Application' }],
       },
     });
-    new Application(this, 'Application', {
-      metadata: { name, namespace: props.argocdNamespace },
-      spec: {
-        project: name,
-        source: { repoUrl: props.repoURL, targetRevision: props.revision, path: `${props.path}/argocd`, directory: { recurse: false } },
-        destination: { server: props.argocdServer, namespace: props.argocdNamespace },
-        syncPolicy: {
-          // Never prune: removing an Application from git must not remove it from Argo CD.
-          automated: { prune: false, selfHeal: true },
-          retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
+    const claimed = new Map<string, string>();
+    for (const group of props.groups) {
+      for (const file of group.files) {
+        if (claimed.has(file)) throw new Error(`${file} is in the bootstrap groups ${claimed.get(file)} and ${group.name}; each file needs exactly one app of apps`);
+        claimed.set(file, group.name);
+      }
+      new Application(this, `Application-${group.name}`, {
+        metadata: { name: `${name}-${group.name}`, namespace: props.argocdNamespace },
+        spec: {
+          project: name,
+          source: {
+            repoUrl: props.repoURL,
+            targetRevision: props.revision,
+            path: `${props.path}/argocd`,
+            // A glob of exactly this group's files ({a,b} alternatives).
+            directory: { recurse: false, include: `{${[...group.files].sort().join(',')}}` },
+          },
+          destination: { server: props.argocdServer, namespace: props.argocdNamespace },
+          syncPolicy: {
+            // Never prune: removing an Application from git must not remove it from Argo CD.
+            automated: { prune: false, selfHeal: true },
+            retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
+          },
         },
-      },
-    });
+      });
+    }
   }
 }
 

@@ -91,10 +91,25 @@ describe('Argo CD delivery |', () => {
     expect(JSON.stringify(project)).not.toContain('*');
   });
 
-  test('the bootstrap Application (the app of apps) syncs argocd/ in a project that may only manage the AppProject and the Applications', () => {
-    const app = find('argocd/bootstrap/application-alp-bootstrap.yaml').spec;
-    expect(app.source).toEqual({ repoURL: 'https://git.alp.example.com/platform/alp-deploy.git', targetRevision: 'main', path: 'dist/argocd', directory: { recurse: false } });
-    expect(app.syncPolicy.automated).toEqual({ prune: false, selfHeal: true });
+  test('one app of apps per region, each syncing exactly its region\'s Applications (the first also the AppProject), in a project that may only manage those kinds', () => {
+    const bootstraps = argo.filter((o) => o.path.startsWith('argocd/bootstrap/') && o.manifest.kind === 'Application').map((o) => o.manifest);
+    const regions = [...new Set(targets.map((t) => t.region))];
+    expect(bootstraps.map((b) => b.metadata.name)).toEqual(regions.map((r) => `alp-bootstrap-${r}`).sort());
+    // Each file of argocd/ (bootstrap/ aside) is in exactly one app of apps' include glob.
+    const included = new Map<string, string[]>();
+    for (const app of bootstraps) {
+      expect(app.spec.source).toEqual(expect.objectContaining({ repoURL: 'https://git.alp.example.com/platform/alp-deploy.git', targetRevision: 'main', path: 'dist/argocd' }));
+      expect(app.spec.syncPolicy.automated).toEqual({ prune: false, selfHeal: true });
+      const include = /^\{(.*)\}$/.exec(app.spec.source.directory.include)![1].split(',');
+      for (const file of include) included.set(file, [...(included.get(file) ?? []), app.metadata.name]);
+      // All of one region's Applications, so that their health waves wait for that region only.
+      const region = app.metadata.name.replace('alp-bootstrap-', '');
+      const own = applications.filter((a) => a.metadata.labels['alp-deploy.io/region'] === region).map((a) => `application-${a.metadata.name}.yaml`);
+      expect(include.filter((f) => f.startsWith('application-')).sort()).toEqual(own.sort());
+    }
+    const files = argo.filter((o) => !o.path.startsWith('argocd/bootstrap/')).map((o) => o.path.slice('argocd/'.length)).sort();
+    expect([...included.keys()].sort()).toEqual(files);
+    expect([...included.values()].filter((owners) => owners.length !== 1)).toEqual([]);
     expect(find('argocd/bootstrap/appproject-alp-bootstrap.yaml').spec.namespaceResourceWhitelist).toEqual([
       { group: 'argoproj.io', kind: 'AppProject' },
       { group: 'argoproj.io', kind: 'Application' },
@@ -120,7 +135,9 @@ describe('Argo CD delivery |', () => {
   });
 
   test('all Argo CD objects validate against the Argo CD CRD schemas', () => {
-    expect(argo.map((o) => o.manifest.kind).sort()).toEqual(['AppProject', 'AppProject', ...Array(targets.length + 1).fill('Application')]);
+    // The platform's Applications and one app of apps per region.
+    const regions = new Set(targets.map((t) => t.region)).size;
+    expect(argo.map((o) => o.manifest.kind).sort()).toEqual(['AppProject', 'AppProject', ...Array(targets.length + regions).fill('Application')]);
     expect(argo.flatMap((o) => validateSchema(o.manifest))).toEqual([]);
   });
 });
