@@ -146,8 +146,8 @@ interface MeshDataplaneRulesProps extends NamespaceMeshProps {
  * also accept them from enrolled namespaces and from the given proxy namespaces. Which caller
  * may use a tunnel to which port is the AuthorizationPolicies' decision (by principal and port),
  * enforced by the receiving ztunnel. Kubelet probes, which the dataplane rewrites to come from
- * `AMBIENT.probeSourceCidr`, are a cluster prerequisite on CNIs that would block them (e.g.
- * Cilium's cluster-wide policy for that address), not a namespace's rule.
+ * `AMBIENT.probeSourceCidr`, are admitted from that address (on any port: each probe names its
+ * own), which a default-deny would otherwise block on CNIs that enforce it for host traffic.
  */
 class MeshDataplaneRules extends Construct {
   constructor(scope: Construct, id: string, props: MeshDataplaneRulesProps) {
@@ -164,7 +164,12 @@ class MeshDataplaneRules extends Construct {
         podSelector: {},
         policyTypes: enrolled ? ['Ingress', 'Egress'] : ['Egress'],
         ingress: enrolled
-          ? [{ from: [enrolledNamespaces, ...proxies], ports: hbone }]
+          ? [
+            { from: [enrolledNamespaces, ...proxies], ports: hbone },
+            // Kubelet probes, on whatever port each probe names, from the one link-local address
+            // the dataplane gives them (Istio's documented rule for default-deny namespaces).
+            { from: [{ ipBlock: { cidr: AMBIENT.probeSourceCidr } }] },
+          ]
           : undefined,
         egress: [{ to: [enrolledNamespaces], ports: hbone }],
       },

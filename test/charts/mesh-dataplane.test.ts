@@ -71,6 +71,18 @@ describe('mesh dataplane |', () => {
     }
   });
 
+  test.each(regions)('in %s, every enrolled namespace admits the kubelet probes from the dataplane\'s probe source under its default-deny', (region) => {
+    const manifests = of(region);
+    const enrolled = [...namespaceLabels(manifests)].filter(([, labels]) => dataplaneOf(labels) === AMBIENT.value).map(([name]) => name);
+    expect(enrolled.length).toBeGreaterThan(0);
+    for (const namespace of enrolled) {
+      const probeRules = manifests.filter((m) => m.kind === 'NetworkPolicy' && m.metadata.namespace === namespace && Object.keys(m.spec.podSelector).length === 0)
+        .flatMap((m) => m.spec.ingress ?? []).filter((rule: any) => rule.from.some((peer: any) => peer.ipBlock?.cidr === AMBIENT.probeSourceCidr));
+      // From that address only, on every port (each probe names its own).
+      expect({ namespace, probeRules }).toEqual({ namespace, probeRules: [{ from: [{ ipBlock: { cidr: AMBIENT.probeSourceCidr } }] }] });
+    }
+  });
+
   test('no generated AuthorizationPolicy needs a waypoint, and every STRICT namespace has a dataplane', () => {
     const report = verifyManifests(output.objects.map((o) => ({ manifest: o.manifest, file: o.path, cluster: o.region })), { rules: MESH_DATAPLANE_RULES, today: '2026-03-01' });
     expect(report.findings).toEqual([]);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MESH_DATAPLANE_RULES } from '../../lib/policy/rules';
+import { MESH_DATAPLANE_RULES, NETWORK_RULES } from '../../lib/policy/rules';
 import { readManifests } from '../../lib/policy/verify';
 import { CORPUS_DIR, verify } from './corpus/fixtures';
 
@@ -37,5 +37,24 @@ describe('mesh dataplane rules |', () => {
     expect(lines(all)).toEqual([]);
     all.find((m) => m.kind === 'Namespace').metadata.labels = { 'istio.io/rev': 'stable', 'istio-injection': 'disabled' };
     expect(lines(all).map((l) => l.split(' ')[0])).toEqual(['NET-MESH-DATAPLANE']);
+  });
+});
+
+describe('NET-NO-ALLOW-ALL and the ambient dataplane\'s kubelet probes |', () => {
+  const policy = (ingress: any[]) => ({
+    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'probes', namespace: 'shop' },
+    spec: { podSelector: {}, policyTypes: ['Ingress'], ingress },
+  });
+  const findings = (ingress: any[]) => verify([policy(ingress)], { rules: NETWORK_RULES }).findings
+    .filter((f) => f.ruleId === 'NET-NO-ALLOW-ALL').map((f) => f.message);
+
+  test('admits the probe source alone on every port (Istio\'s documented rule)', () => {
+    expect(findings([{ from: [{ ipBlock: { cidr: '169.254.7.127/32' } }] }])).toEqual([]);
+  });
+
+  test('still refuses a portless rule that admits anything else too', () => {
+    expect(findings([{ from: [{ ipBlock: { cidr: '169.254.7.127/32' } }, { ipBlock: { cidr: '10.0.0.0/8' } }] }])).toEqual([
+      "NetworkPolicy/shop/probes: 'spec.ingress[0].ports' (missing) must list ports; without them the rule allows every port",
+    ]);
   });
 });

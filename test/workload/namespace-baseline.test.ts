@@ -61,13 +61,16 @@ describe('NamespaceBaseline mesh |', () => {
     expect(labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
-  test("lets the dataplane's tunnels through default-deny: HBONE from and to enrolled namespaces and from the gateways' namespace", () => {
+  test("lets the dataplane's tunnels and the kubelet's probes through default-deny: HBONE from and to enrolled namespaces and from the gateways' namespace, probes from their one source", () => {
     const policy = findObject(synth({ dataplane: 'ambient', proxyNamespaces: ['edge', 'edge'] }), 'NetworkPolicy', 'team-a-allow-mesh-dataplane');
     expect(policy.metadata.namespace).toBe('team-a');
     expect(policy.spec).toEqual({
       podSelector: {},
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [{ from: [enrolledNamespaces, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'edge' } } }], ports: hbone }],
+      ingress: [
+        { from: [enrolledNamespaces, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'edge' } } }], ports: hbone },
+        { from: [{ ipBlock: { cidr: '169.254.7.127/32' } }] },
+      ],
       egress: [{ to: [enrolledNamespaces], ports: hbone }],
     });
   });

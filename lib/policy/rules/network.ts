@@ -3,6 +3,7 @@
  * no rule that allows everyone or every port.
  */
 import { AlpError, isPlainObject } from '../../core';
+import { AMBIENT } from '../../workload/mesh-dataplane';
 import { ManifestObject, PolicyRule, statement, violation } from '../findings';
 import { workloadsFromManifests } from '../reachability';
 import { ctxOf, PodLabels, PolicyContext } from './_context';
@@ -179,7 +180,10 @@ export const NET_NO_ALLOW_ALL: PolicyRule = {
                 'must not be empty without a podSelector', 'an empty namespaceSelector alone matches every pod of every namespace'));
             }
           }
-          if (ports.length === 0) {
+          // Istio ambient gives kubelet probes one link-local source, and each probe names its own
+          // port: Istio's documented default-deny rule admits that address on every port.
+          const ambientProbes = direction === 'Ingress' && peers.length > 0 && peers.every((peer: any) => peer?.ipBlock?.cidr === AMBIENT.probeSourceCidr && peer.ipBlock.except === undefined);
+          if (ports.length === 0 && !ambientProbes) {
             ctx.report(NET_NO_ALLOW_ALL, policy, violation(`${at}.ports`, rule?.ports, 'must list ports; without them the rule allows every port'));
           }
           for (let p = 0; p < ports.length; p++) {
