@@ -70,6 +70,8 @@ export class MonitoringChart extends PlacedChart {
     // Its replicas gossip to deduplicate notifications.
     const gossip = [{ port: ALERTMANAGER_CLUSTER_PORT }, { port: ALERTMANAGER_CLUSTER_PORT, protocol: 'UDP' as const }];
     alertmanager.allowFrom(endpointPeer(ALERTMANAGER), gossip).allowTo(endpointPeer(ALERTMANAGER), gossip);
+    // Under the mesh, ztunnel carries the gossip's TCP (UDP is not captured): admit the replicas' own identity.
+    policyOf(ALERTMANAGER).authorization?.allowFrom(meshPrincipal(ns[ALERTMANAGER.namespaceRole], ALERTMANAGER.serviceAccount), ALERTMANAGER_CLUSTER_PORT);
 
     for (const service of spec.services) {
       const signals = { service: service.name, namespaces: colorNamespaces, objective: service.availability.objective, latencyP99TargetMs: service.availability.latencyP99Ms };

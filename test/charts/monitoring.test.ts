@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { evaluateCluster, platformApp } from '../../charts';
-import { clusterPlacements, PlatformAppDefinition, promQlSyntaxError, RecordingRule, RuleGroupSet, runbookBaseUrl, synthesize } from '../../lib';
+import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, clusterPlacements, PlatformAppDefinition, promQlSyntaxError, RecordingRule, RuleGroupSet, runbookBaseUrl, synthesize } from '../../lib';
 import { findObject, platformModel, REPO_ROOT } from '../helpers/manifests';
 
 const RELEASE = join(REPO_ROOT, 'release.yaml');
@@ -17,6 +17,13 @@ describe('platform monitoring |', () => {
 
   describe.each(['primary', 'dr'])('in %s', (region) => {
     const monitoring = inFolder(region, 'monitoring');
+
+    test("Alertmanager's replicas may gossip over the mesh (TCP on the cluster port, by their own identity)", () => {
+      const rules = findObject(monitoring, 'AuthorizationPolicy', 'alertmanager').spec.rules;
+      expect(rules.filter((r: any) => r.to[0].operation.ports.includes(String(ALERTMANAGER_CLUSTER_PORT))).map((r: any) => r.from[0].source.principals)).toEqual([
+        [`cluster.local/ns/${spec.namespaces.monitoring}/sa/${ALERTMANAGER.serviceAccount}`],
+      ]);
+    });
 
     test.each(['blue', 'green'] as const)('every %s service has a ServiceMonitor of its metrics port in its namespace, never skipping TLS verification', (color) => {
       for (const service of spec.services) {
