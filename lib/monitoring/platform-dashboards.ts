@@ -93,7 +93,8 @@ export function platformOverviewDashboard() {
       description: 'Time until each cert-manager certificate expires.',
       unit: 's',
       min: 0,
-      queries: [{ expr: 'certmanager_certificate_expiration_timestamp_seconds - time()', legend: '{{namespace}}/{{name}}' }],
+      // cert-manager's target labels (honorLabels: false): the Certificate's namespace is `exported_namespace`.
+      queries: [{ expr: 'max by (exported_namespace, name) (certmanager_certificate_expiration_timestamp_seconds) - time()', legend: '{{exported_namespace}}/{{name}}' }],
     }))
     .withPanel(timeseriesPanel({
       title: 'Backup age',

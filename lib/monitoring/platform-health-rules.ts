@@ -116,15 +116,22 @@ export function platformHealthRules(options: PlatformHealthOptions = {}): Rule[]
   const baseBackupLimit = backupAgeLimitMinutes(options.baseBackupIntervalMinutes ?? defaultInterval);
   const veleroLimit = backupAgeLimitMinutes(options.veleroBackupIntervalMinutes ?? defaultInterval);
 
-  const expiry = 'certmanager_certificate_expiration_timestamp_seconds';
+  // cert-manager's ServiceMonitor keeps `honorLabels: false`: the Certificate's namespace arrives
+  // as `exported_namespace`, and `namespace`, `pod` and the other target labels are
+  // cert-manager's own. One series per Certificate (`by (exported_namespace, name)`, whichever
+  // cert-manager pod exports it); `namespace` is then set to the Certificate's namespace, so that
+  // the alert's `source_namespace` (RuleGroupSet's, from `namespace`) and its runbook's
+  // `$NAMESPACE` name the Certificate's namespace, not cert-manager's.
+  const perCertificate = (expr: string) => `label_replace(max by (exported_namespace, name) (${expr}), "namespace", "$1", "exported_namespace", "(.+)")`;
+  const expiry = perCertificate('certmanager_certificate_expiration_timestamp_seconds > 0');
   const certificate = (days: number, severity: Severity, forDuration: string) => new AlertRule({
     alert: 'CertificateExpiring',
     // The remaining time comes first: its value is what the summary's humanizeDuration shows.
-    expr: `${expiry} - time() < ${promNumber(days * 86400)} and ${expiry} > 0`,
+    expr: `${expiry} - time() < ${promNumber(days * 86400)}`,
     for: forDuration,
     severity,
-    summary: 'Certificate {{ $labels.namespace }}/{{ $labels.name }} expires in {{ $value | humanizeDuration }}.',
-    description: `Certificate {{ $labels.namespace }}/{{ $labels.name }} expires in less than ${days} days and cert-manager has not renewed it.`,
+    summary: 'Certificate {{ $labels.exported_namespace }}/{{ $labels.name }} expires in {{ $value | humanizeDuration }}.',
+    description: `Certificate {{ $labels.exported_namespace }}/{{ $labels.name }} expires in less than ${days} days and cert-manager has not renewed it.`,
     runbook: CERTIFICATE_EXPIRING_RUNBOOK,
   });
   const rules: Rule[] = [
@@ -132,11 +139,11 @@ export function platformHealthRules(options: PlatformHealthOptions = {}): Rule[]
     certificate(critDays, Severity.page(), '15m'),
     new AlertRule({
       alert: 'CertificateNotReady',
-      expr: 'max by (namespace, name) (certmanager_certificate_ready_status{condition="False"}) == 1',
+      expr: `${perCertificate('certmanager_certificate_ready_status{condition="False"}')} == 1`,
       for: '15m',
       severity: Severity.ticket(),
-      summary: 'Certificate {{ $labels.namespace }}/{{ $labels.name }} is not ready.',
-      description: 'cert-manager reports certificate {{ $labels.namespace }}/{{ $labels.name }} as not ready for 15 minutes: issuing or renewing it fails.',
+      summary: 'Certificate {{ $labels.exported_namespace }}/{{ $labels.name }} is not ready.',
+      description: 'cert-manager reports certificate {{ $labels.exported_namespace }}/{{ $labels.name }} as not ready for 15 minutes: issuing or renewing it fails.',
       runbook: CERTIFICATE_NOT_READY_RUNBOOK,
     }),
   ];
@@ -258,7 +265,7 @@ const CERTIFICATE_EXPIRING_RUNBOOK: Runbook = {
         'kubectl get certificaterequests,orders,challenges --namespace "$NAMESPACE"',
         'kubectl logs --namespace cert-manager -l app.kubernetes.io/name=cert-manager --since=1h | grep "$CERTIFICATE"',
       ],
-      queries: ['(certmanager_certificate_expiration_timestamp_seconds - time()) / 86400'],
+      queries: ['(certmanager_certificate_expiration_timestamp_seconds{exported_namespace="$NAMESPACE", name="$CERTIFICATE"} - time()) / 86400'],
     },
   ],
   mitigation: [

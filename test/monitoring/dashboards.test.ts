@@ -81,6 +81,11 @@ describe('PlatformOverviewDashboard and BlueGreenDashboard |', () => {
     ]));
   });
 
+  test('the overview shows each certificate once, under the namespace of the Certificate (exported_namespace), not cert-manager\'s', () => {
+    const panel = panelsOf(overview).find((p) => p.title === 'Certificate lifetime left');
+    expect(panel.targets).toEqual([{ expr: 'max by (exported_namespace, name) (certmanager_certificate_expiration_timestamp_seconds) - time()', legendFormat: '{{exported_namespace}}/{{name}}', refId: 'A' }]);
+  });
+
   test('the blue/green dashboard puts both colours side by side through the color variable', () => {
     expect(blueGreen.templating.list.map((v: any) => [v.name, v.type, v.query, v.multi, v.includeAll])).toEqual([
       ['datasource', 'datasource', 'prometheus', false, false],

@@ -115,8 +115,12 @@ describe('platformHealthRules |', () => {
       ['Watchdog', 'none', '-', '-'],
     ]);
     const exprs = alerts(rules).map((a) => a.expr);
-    expect(exprs[0]).toBe('certmanager_certificate_expiration_timestamp_seconds - time() < 1814400 and certmanager_certificate_expiration_timestamp_seconds > 0');
-    expect(exprs[1]).toBe('certmanager_certificate_expiration_timestamp_seconds - time() < 604800 and certmanager_certificate_expiration_timestamp_seconds > 0');
+    // per Certificate: its namespace is cert-manager's exported_namespace, copied to namespace (and so to source_namespace)
+    const perCertificate = (expr: string) => `label_replace(max by (exported_namespace, name) (${expr}), "namespace", "$1", "exported_namespace", "(.+)")`;
+    expect(exprs[0]).toBe(`${perCertificate('certmanager_certificate_expiration_timestamp_seconds > 0')} - time() < 1814400`);
+    expect(exprs[1]).toBe(`${perCertificate('certmanager_certificate_expiration_timestamp_seconds > 0')} - time() < 604800`);
+    expect(exprs[2]).toBe(`${perCertificate('certmanager_certificate_ready_status{condition="False"}')} == 1`);
+    expect(alerts(rules).slice(0, 3).map((a) => [a.summary, a.description].join(' ')).join(' ')).not.toMatch(/\$labels\.namespace\b/);
     // daily base backups: 1440 minutes plus 25 % (360); hourly Velero backups: 60 plus the 30-minute minimum
     expect(exprs[3]).toBe('time() - (max by (namespace, cluster) (label_replace(cnpg_collector_last_available_backup_timestamp, "cluster", "$1", "pod", "(.+)-[0-9]+")) > 0) > 108000');
     expect(exprs[5]).toBe('max by (namespace, pod) (cnpg_pg_stat_archiver_seconds_since_last_archival) > 3600 and on (namespace, pod) max by (namespace, pod) (cnpg_pg_replication_in_recovery) == 0');

@@ -30,6 +30,7 @@ const objects: any[] = (() => {
 /** The service's own PrometheusRule: its recording rules and alerts, as synthesized. */
 const serviceGroups: PromRuleGroup[] = ruleGroupsOf(objects.filter((o) => o.metadata?.name === `${service.name}-rules`));
 const certificateGroups: PromRuleGroup[] = ruleGroupsOf(objects, { alert: /^CertificateExpiring$/ });
+const notReadyGroups: PromRuleGroup[] = ruleGroupsOf(objects, { alert: /^CertificateNotReady$/ });
 
 /** Counters of `service`'s requests: `perMinute` requests, `errorRatio` of them 5xx, for `minutes`. */
 function requests(errorRatio: number, minutes: number, perMinute = 1000): any[] {
@@ -103,15 +104,18 @@ describePromtool(`promtool test rules: ${service.name}'s SLO burn-rate alerts (o
 
 describePromtool('promtool test rules: certificate expiry', () => {
   const day = 86400;
+  // As scraped through cert-manager's ServiceMonitor (honorLabels: false): the Certificate's
+  // namespace is `exported_namespace`, `namespace` and the other target labels are cert-manager's.
+  const target = 'namespace="cert-manager",service="cert-manager",job="cert-manager",pod="cert-manager-5d8c9b7f6-x2k4q",issuer_name="letsencrypt",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io"';
   const cert = (name: string, days: number) => ({
-    series: `certmanager_certificate_expiration_timestamp_seconds{namespace="cert-manager",exported_namespace="${spec.namespaces.edge}",name="${name}"}`,
+    series: `certmanager_certificate_expiration_timestamp_seconds{${target},exported_namespace="${spec.namespaces.edge}",name="${name}"}`,
     values: `${days * day}x180`,
   });
   /** Prometheus's humanizeDuration for a whole number of seconds of a day or more. */
   const humanize = (seconds: number) => `${Math.floor(seconds / day)}d ${Math.floor((seconds % day) / 3600)}h ${Math.floor((seconds % 3600) / 60)}m ${seconds % 60}s`;
   const expiring = (name: string, severity: string, remainingSeconds: number) => {
-    const labels = { severity, name, namespace: monitoringNamespace, source_namespace: 'cert-manager', exported_namespace: spec.namespaces.edge };
-    const expand = (text: string) => text.replace(/\{\{ \$labels\.namespace \}\}/g, 'cert-manager').replace(/\{\{ \$labels\.name \}\}/g, name)
+    const labels = { severity, name, namespace: monitoringNamespace, source_namespace: spec.namespaces.edge, exported_namespace: spec.namespaces.edge };
+    const expand = (text: string) => text.replace(/\{\{ \$labels\.exported_namespace \}\}/g, spec.namespaces.edge).replace(/\{\{ \$labels\.name \}\}/g, name)
       .replace(/\{\{ \$value \| humanizeDuration \}\}/g, humanize(remainingSeconds));
     const annotations = annotationsOf(certificateGroups, 'CertificateExpiring', { severity });
     return { exp_labels: labels, exp_annotations: Object.fromEntries(Object.entries(annotations).map(([k, v]) => [k, expand(v)])) };
@@ -124,7 +128,7 @@ describePromtool('promtool test rules: certificate expiry', () => {
     }],
   });
 
-  test('under 21 days a ticket after an hour, under 7 days a page after 15 minutes; each alert names its certificate', () => {
+  test('under 21 days a ticket after an hour, under 7 days a page after 15 minutes; each alert names its certificate and the namespace it lives in', () => {
     expectPass(certificateGroups, tests([
       { at: '10m', alerts: [] },
       { at: '20m', alerts: [expiring('urgent', 'critical', 3 * day - 20 * 60)] },
@@ -132,9 +136,52 @@ describePromtool('promtool test rules: certificate expiry', () => {
     ]));
   });
 
+  test('the annotations name the Certificate\'s namespace, never cert-manager\'s', () => {
+    const annotations = annotationsOf(certificateGroups, 'CertificateExpiring', { severity: 'warning' });
+    expect(annotations.summary).toBe('Certificate {{ $labels.exported_namespace }}/{{ $labels.name }} expires in {{ $value | humanizeDuration }}.');
+    expect(annotations.description).toMatch(/^Certificate \{\{ \$labels\.exported_namespace \}\}\/\{\{ \$labels\.name \}\} /);
+  });
+
   test('a wrong expectation fails: a certificate 60 days out raises nothing', () => {
     const result = runPromtoolTests(certificateGroups, tests([{ at: '2h', alerts: [expiring('renewed', 'warning', 60 * day - 7200)] }]));
     expect(result.ok).toBe(false);
     expect(result.output).toMatch(/FAILED/);
+  });
+});
+
+describePromtool('promtool test rules: certificate not ready', () => {
+  const target = 'namespace="cert-manager",service="cert-manager",job="cert-manager",issuer_name="letsencrypt",issuer_kind="ClusterIssuer",issuer_group="cert-manager.io"';
+  const status = (namespace: string, name: string, condition: string, value: number, pod = 'cert-manager-5d8c9b7f6-x2k4q') => ({
+    series: `certmanager_certificate_ready_status{${target},pod="${pod}",exported_namespace="${namespace}",name="${name}",condition="${condition}"}`,
+    values: `${value}x60`,
+  });
+  const notReady = (namespace: string, name: string) => {
+    const annotations = annotationsOf(notReadyGroups, 'CertificateNotReady', {});
+    const expand = (text: string) => text.replace(/\{\{ \$labels\.exported_namespace \}\}/g, namespace).replace(/\{\{ \$labels\.name \}\}/g, name);
+    return {
+      exp_labels: { severity: 'warning', name, namespace: monitoringNamespace, source_namespace: namespace, exported_namespace: namespace },
+      exp_annotations: Object.fromEntries(Object.entries(annotations).map(([k, v]) => [k, expand(v)])),
+    };
+  };
+  const run = (input: any[], checks: Array<{ at: string; alerts: any[] }>) => ({
+    tests: [{ interval: '1m', input_series: input, alert_rule_test: checks.map((c) => ({ eval_time: c.at, alertname: 'CertificateNotReady', exp_alerts: c.alerts })) }],
+  });
+
+  test('two not-ready Certificates of one name in two namespaces are two alerts, each about its own namespace', () => {
+    expectPass(notReadyGroups, run([
+      status(spec.namespaces.edge, 'api-tls', 'False', 1), status(spec.namespaces.edge, 'api-tls', 'True', 0),
+      status(spec.namespaces.monitoring, 'api-tls', 'False', 1), status(spec.namespaces.monitoring, 'api-tls', 'True', 0),
+      status(spec.namespaces.blue, 'api-tls', 'False', 0), status(spec.namespaces.blue, 'api-tls', 'True', 1),
+    ], [
+      { at: '10m', alerts: [] },
+      { at: '20m', alerts: [notReady(spec.namespaces.edge, 'api-tls'), notReady(spec.namespaces.monitoring, 'api-tls')] },
+    ]));
+  });
+
+  test('a new cert-manager pod (new target labels) keeps one alert per Certificate', () => {
+    const restarted = (value: number) => ({ ...status(spec.namespaces.edge, 'api-tls', 'False', value, 'cert-manager-5d8c9b7f6-r7n2m'), values: `_x10 ${value}x50` });
+    expectPass(notReadyGroups, run([{ ...status(spec.namespaces.edge, 'api-tls', 'False', 1), values: '1x10' }, restarted(1)], [
+      { at: '20m', alerts: [notReady(spec.namespaces.edge, 'api-tls')] },
+    ]));
   });
 });
