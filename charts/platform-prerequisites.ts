@@ -1,4 +1,4 @@
-import { ClusterPrerequisite, PlatformSpec } from '../lib';
+import { ALERTMANAGER, ClusterPrerequisite, GRAFANA, METRICS_ADAPTER, PlatformSpec } from '../lib';
 
 /*
  * Each area's install-time settings for `reports/cluster-prerequisites.md`, beyond what the
@@ -26,7 +26,13 @@ function deliveryPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
 
 /** The edge: the Gateways' pods and their certificates. */
 function edgePrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
-  return [{
+  const standby = spec.regions.filter((r) => r.role !== 'primary').map((r) => r.name);
+  return [...(spec.tls.issuer.type === 'acme' && standby.length > 0 ? [{
+    component: 'cert-manager controller',
+    setting: `the ACME HTTP-01 challenges of the public hosts are answered only by the region that public DNS points to: the other regions' Certificates (${standby.join(', ')}) stay pending until a failover moves DNS, then issue (minutes, and longer after cert-manager's back-off). For certificates ready before a failover, use a Vault PKI issuer (\`tls.issuer.type: vault\`) or an ACME DNS-01 solver (not generated).`,
+    why: 'HTTP-01 proves control of a host by serving a token where the host resolves',
+    docs: 'https://cert-manager.io/docs/configuration/acme/http01/',
+  }] : []), {
     component: 'Istio gateway controller',
     setting: `Gateway API CRDs whose Gateway has \`spec.infrastructure\`, and an Istio whose gateway controller reads \`infrastructure.parametersRef\` ConfigMaps (GatewayClass \`${spec.edge.gatewayClassName}\`): the ConfigMap \`<gateway>-deployment\` gives the generated gateway pods the seccomp profile RuntimeDefault that PSS restricted requires in \`${spec.namespaces.edge}\`.`,
     why: "Istio's generated gateway Deployments set no seccomp profile of their own",
@@ -47,7 +53,7 @@ function secretsPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
     },
     {
       component,
-      setting: `Vault \`${spec.data.redis.tlsVaultKey}\` holds Redis's \`tls.crt\` (naming \`${spec.data.replication.redisPrimaryHost}\`), \`tls.key\` and \`ca.crt\`, from one CA for every region, rotated in Vault.`,
+      setting: `Vault \`${spec.data.redis.tlsVaultKey}\` holds Redis's \`tls.crt\` (naming \`${spec.data.replication.redisPrimaryHost}\`, with the serverAuth and clientAuth usages: replicas present it as their client certificate), \`tls.key\` and \`ca.crt\`, from one CA for every region. Redis reads them only at start: after a rotation in Vault, restart the Redis pods (\`kubectl rollout restart statefulset/redis\`) before the old certificate expires.`,
       why: 'replication, in each cluster and across regions, runs over TLS with client certificates',
     },
   ];
@@ -59,12 +65,18 @@ function monitoringPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
   return [
     {
       component: 'Alertmanager (Prometheus Operator)',
-      setting: `\`alertmanagerConfigSelector\` and \`alertmanagerConfigNamespaceSelector\` select the AlertmanagerConfig in \`${ns}\`; the default matcher strategy (OnNamespace) is right: every generated alert carries \`namespace: ${ns}\` and its series' namespace in \`source_namespace\`. Alertmanager 0.22 or later.`,
+      setting: `\`alertmanagerConfigSelector\` and \`alertmanagerConfigNamespaceSelector\` select the AlertmanagerConfig in \`${ns}\`; the default matcher strategy (OnNamespace) is right: every generated alert carries \`namespace: ${ns}\` and its series' namespace in \`source_namespace\`. Alertmanager 0.22 or later, running as the service account \`${ALERTMANAGER.serviceAccount}\` (its replicas' gossip is admitted by that identity).`,
       docs: 'https://prometheus-operator.dev/docs/developer/alerting/',
     },
     {
+      component: 'Alertmanager (Prometheus Operator)',
+      setting: "no global inhibit rule that matches on `namespace` and `alertname` alone (kube-prometheus-stack's default `alertmanager.config.inhibit_rules`): every generated alert carries the same `namespace`, so such a rule lets one service's or one certificate's page silence every other one's ticket; drop those rules or add `source_namespace` and `service` to their `equal` (the generated AlertmanagerConfig inhibits on the alert's whole identity).",
+      why: 'global inhibit rules apply to every alert, whatever the route',
+      docs: 'https://prometheus.io/docs/alerting/latest/configuration/#inhibit_rule',
+    },
+    {
       component: 'Prometheus (Prometheus Operator)',
-      setting: '`ruleSelector` and `ruleNamespaceSelector` select the generated PrometheusRules; `enforcedNamespaceLabel`, if set, sets the same namespace label.',
+      setting: '`ruleSelector` and `ruleNamespaceSelector` select the generated PrometheusRules; `enforcedNamespaceLabel` unset (or the generated rules listed in `prometheusRulesExcludedFromEnforce`): it would also restrict every selector of their expressions to the monitoring namespace, and the rules read the colour, data, cert-manager and Velero namespaces\' series.',
       docs: 'https://prometheus-operator.dev/docs/api-reference/api/',
     },
     {
@@ -82,6 +94,16 @@ function monitoringPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
     {
       component: 'cert-manager controller',
       setting: "its ServiceMonitor keeps the default `honorLabels: false`: the Certificate's namespace then arrives as `exported_namespace`, which the certificate alerts read.",
+    },
+    {
+      component: 'Grafana',
+      setting: `runs as the service account \`${GRAFANA.serviceAccount}\` (Prometheus admits its queries by that mesh identity); its UI has no route: reach it with \`kubectl port-forward -n ${ns} svc/grafana 3000\`, or add a flow into Grafana to the cluster model for an ingress or a single-sign-on proxy.`,
+      why: "the monitoring namespace denies by default, and Grafana's Helm chart derives its account name from the release name",
+    },
+    {
+      component: 'prometheus-adapter (custom and external metrics API)',
+      setting: `runs as the service account \`${METRICS_ADAPTER.serviceAccount}\` (Prometheus admits its queries by that mesh identity).`,
+      why: "the chart derives its account name from the release name: another release name is silently denied",
     },
   ];
 }
