@@ -50,8 +50,8 @@ export interface AlertRoutingProps {
    */
   readonly name?: string;
   /**
-   * Labels alerts are grouped by into one notification.
-   * @default ['alertname', 'namespace', 'source_namespace', 'service']
+   * Labels alerts are grouped by into one notification (one PagerDuty incident).
+   * @default ALERT_IDENTITY_LABELS
    */
   readonly groupBy?: readonly string[];
   /**
@@ -80,7 +80,7 @@ export interface AlertRoutingProps {
    * alerts counts as equal), so that one certificate's, service's or database's page never hides
    * another one's ticket. Labels that tell the variants of one alert apart (an SLO alert's
    * `long_window`, `short_window`) must not be listed, or the page would never silence its ticket.
-   * @default INHIBIT_IDENTITY_LABELS
+   * @default ALERT_IDENTITY_LABELS
    */
   readonly inhibitEqual?: readonly string[];
   /** Labels of every object. @default - none */
@@ -88,13 +88,19 @@ export interface AlertRoutingProps {
 }
 
 /**
- * The labels that identify what an alert is about, across the platform's and kube-prometheus's
- * alerts: namespaces (the routing one, the one the alert is about, and cert-manager's metrics'
- * `exported_namespace`), service, certificate `name`, database `cluster`, `pod`, `container`,
- * scrape `job` and `instance`, backup `schedule` and `backup_tool`.
+ * The labels that identify what an alert is about, as the platform's generated alerts carry
+ * them: alerts are grouped by them into one notification (one PagerDuty incident), and a page
+ * silences only the ticket that agrees on all of them. Labels that tell the variants of one alert
+ * apart (`severity`, `reason`, an SLO alert's `long_window` and `short_window`) are not listed.
  */
-export const INHIBIT_IDENTITY_LABELS: readonly string[] = [
-  'alertname', 'namespace', 'source_namespace', 'exported_namespace', 'service', 'name', 'cluster', 'pod', 'container', 'job', 'instance', 'schedule', 'backup_tool',
+export const ALERT_IDENTITY_LABELS: readonly string[] = [
+  'alertname',
+  'namespace', 'source_namespace', // the routing namespace; the namespace the alert is about
+  'service', 'pod', 'container', // a service's workload
+  'exported_namespace', 'name', // a Certificate (in cert-manager's metrics); an APIService's name
+  'cluster', 'schedule', 'backup_tool', 'cronjob', // a database, a Velero schedule, the restore drill
+  'horizontalpodautoscaler', 'metric', // autoscaling
+  'instance', 'exporter', // a probed endpoint; an OpenTelemetry collector exporter
 ];
 
 /** Severity label values that page (kube-prometheus' and the SRE workbook's names). */
@@ -113,7 +119,8 @@ export const TICKET_SEVERITIES = 'warning|ticket';
  * - `alertname: Watchdog` → receiver `watchdog`: a webhook to the dead man's switch, every
  *   `watchdogInterval`;
  * - anything else → `slack`, so that no alert is dropped;
- * - grouped by `groupBy`; a firing `critical` alert inhibits the `warning` alert of the same
+ * - grouped by `groupBy`, by default the identity (`ALERT_IDENTITY_LABELS`: two certificates or
+ *   two backup schedules are two notifications); a firing `critical` alert inhibits the `warning` alert of the same
  *   identity, `inhibitEqual` (the alert's name and every identifying label: several services
  *   share `ServiceErrorBudgetBurn`, several certificates `CertificateExpiring`, and one's page
  *   must not hide another's ticket).
@@ -152,8 +159,8 @@ export class AlertRouting extends Construct {
   constructor(scope: Construct, id: string, props: AlertRoutingProps) {
     super(scope, id);
     const name = props.name ?? 'alp-alert-routing';
-    const groupBy = [...(props.groupBy ?? ['alertname', 'namespace', 'source_namespace', 'service'])];
-    const inhibitEqual = [...(props.inhibitEqual ?? INHIBIT_IDENTITY_LABELS)];
+    const groupBy = [...(props.groupBy ?? ALERT_IDENTITY_LABELS)];
+    const inhibitEqual = [...(props.inhibitEqual ?? ALERT_IDENTITY_LABELS)];
     const timing = {
       watchdogInterval: props.watchdogInterval ?? '1m',
       groupWait: props.groupWait ?? '30s',

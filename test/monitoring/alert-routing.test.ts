@@ -1,6 +1,6 @@
 import { platformApp } from '../../charts';
 import { renderApp, renderRunbooks } from '../../lib';
-import { AlertRouting, AlertRoutingProps, INHIBIT_IDENTITY_LABELS } from '../../lib/monitoring';
+import { ALERT_IDENTITY_LABELS, AlertRouting, AlertRoutingProps } from '../../lib/monitoring';
 import { routeAlert } from '../../lib/policy/rules';
 import { configTrees } from '../../lib/policy/rules/alerting';
 import { PolicyContext } from '../../lib/policy/rules/_context';
@@ -41,7 +41,7 @@ describe('AlertRouting |', () => {
   test('routes critical/page to PagerDuty and warning/ticket to Slack, the Watchdog to its own receiver every minute', () => {
     expect(config.spec.route).toEqual({
       receiver: 'slack',
-      groupBy: ['alertname', 'namespace', 'source_namespace', 'service'],
+      groupBy: [...ALERT_IDENTITY_LABELS],
       groupWait: '30s',
       groupInterval: '5m',
       repeatInterval: '12h',
@@ -72,7 +72,7 @@ describe('AlertRouting |', () => {
   test('a critical alert silences only the warning of the same identity: alert name and every identifying label', () => {
     const [rule] = config.spec.inhibitRules;
     expect(config.spec.inhibitRules).toHaveLength(1);
-    expect(rule.equal).toEqual([...INHIBIT_IDENTITY_LABELS]);
+    expect(rule.equal).toEqual([...ALERT_IDENTITY_LABELS]);
     const cert = (name: string, severity: string) => ({ alertname: 'CertificateExpiring', namespace: 'alp-monitoring', source_namespace: 'cert-manager', exported_namespace: 'alp-edge', name, severity });
     expect(inhibits(rule, cert('learn-alp-example-com', 'critical'), cert('learn-alp-example-com', 'warning'))).toBe(true);
     expect(inhibits(rule, cert('learn-alp-example-com', 'critical'), cert('api-alp-example-com', 'warning'))).toBe(false);
@@ -82,6 +82,21 @@ describe('AlertRouting |', () => {
     const backup = (cluster: string, severity: string) => ({ alertname: 'BackupOlderThanRpo', namespace: 'alp-monitoring', source_namespace: 'alp-data', cluster, severity });
     expect(inhibits(rule, backup('postgres', 'critical'), backup('analytics', 'warning'))).toBe(false);
     expect(inhibits(rule, { ...cert('a', 'critical'), alertname: 'CertificateNotReady' }, cert('a', 'warning'))).toBe(false);
+  });
+
+  test('groups by the identity labels: two certificates, two Velero schedules or two clusters are two notifications (two incidents); one service\'s burn windows are one', () => {
+    const group = (labels: Record<string, string>) => JSON.stringify(config.spec.route.groupBy.map((l: string) => labels[l] ?? ''));
+    const cert = (namespace: string, name: string) => ({ alertname: 'CertificateNotReady', namespace: 'alp-monitoring', source_namespace: namespace, exported_namespace: namespace, name, severity: 'warning' });
+    expect(group(cert('alp-edge', 'api-tls'))).not.toBe(group(cert('alp-edge', 'learn-tls')));
+    expect(group(cert('alp-edge', 'api-tls'))).not.toBe(group(cert('alp-monitoring', 'api-tls')));
+    const velero = (schedule: string) => ({ alertname: 'BackupOlderThanRpo', namespace: 'alp-monitoring', backup_tool: 'velero', reason: 'late', schedule, severity: 'critical' });
+    expect(group(velero('hourly'))).not.toBe(group(velero('daily')));
+    expect(group(velero('hourly'))).toBe(group({ ...velero('hourly'), reason: 'missing' }));
+    const cnpg = (cluster: string) => ({ alertname: 'BackupOlderThanRpo', namespace: 'alp-monitoring', source_namespace: 'alp-data', backup_tool: 'cnpg', reason: 'late', cluster, severity: 'critical' });
+    expect(group(cnpg('postgres'))).not.toBe(group(cnpg('analytics')));
+    expect(group(cnpg('postgres'))).not.toBe(group({ ...velero('postgres'), source_namespace: 'alp-data' }));
+    const burn = (long: string, short: string) => ({ alertname: 'ServiceErrorBudgetBurn', namespace: 'alp-monitoring', service: 'user-service', severity: 'critical', long_window: long, short_window: short });
+    expect(group(burn('1h', '5m'))).toBe(group(burn('6h', '30m')));
   });
 
   test('sends the Watchdog to the dead man\'s switch at the watchdog interval; the page repeat interval is a prop', () => {
@@ -141,6 +156,19 @@ describe('the platform\'s alerts under the operator\'s default matcher strategy 
       return ok ? [] : [`${rule.alert} (${labels.severity}, namespace ${labels.namespace}) -> ${JSON.stringify(reached)}`];
     });
     expect(misrouted).toEqual([]);
+  });
+
+  test('the identity labels (groupBy, inhibit equal) are exactly the labels the generated alerts identify their subject by', () => {
+    // Labels that tell the variants of one alert apart, and labels only joined on inside an expression.
+    const notIdentity = new Set(['severity', 'reason', 'long_window', 'short_window', 'job_name', 'owner_name']);
+    const rules = objects.filter((o) => o.manifest.kind === 'PrometheusRule').flatMap((o) => o.manifest.spec.groups.flatMap((g: any) => g.rules.filter((r: any) => r.alert)));
+    const carried = new Set<string>(['alertname']);
+    for (const rule of rules) {
+      for (const label of Object.keys(rule.labels ?? {})) carried.add(label);
+      for (const [, list] of String(rule.expr).matchAll(/\bby\s*\(([^)]*)\)/g)) for (const label of list.split(',')) carried.add(label.trim());
+      for (const [, label] of Object.values(rule.annotations ?? {}).join(' ').matchAll(/\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)/g)) carried.add(label);
+    }
+    expect([...carried].filter((l) => !notIdentity.has(l)).sort()).toEqual([...ALERT_IDENTITY_LABELS].sort());
   });
 
   test('each alert carries its routing namespace and keeps the namespace it is about in source_namespace', () => {
