@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  BackendGrant, Color, otelEnvironment, parseImage, regionalMinReplicas, ServiceScrape, versionLabel, RegionSpec, HardenedServiceProps, ServiceApiAccess, ServiceSecret, ServiceSecretSpec, HardenedService, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, PlacedChart, PlatformSpec,
+  BackendGrant, clusterPlacements, Color, otelEnvironment, parseImage, regionalMinReplicas, ServiceScrape, versionLabel, RegionSpec, HardenedServiceProps, ServiceApiAccess, ServiceSecret, ServiceSecretSpec, HardenedService, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, PlacedChart, PlatformSpec,
   PRIORITY_CRITICAL, PRIORITY_STANDARD, pascalCase, ReleaseState, scalingMetricsOf, ServiceSpec,
 } from '../lib';
 import { SECRET_STORE_NAME } from './platform-chart';
@@ -30,6 +30,8 @@ export class ColorChart extends PlacedChart {
     const labels = { [LABEL_PART_OF]: props.spec.name, [LABEL_MANAGED_BY]: MANAGED_BY };
     super(scope, id, { region: props.region.name, cluster: props.cluster, component: props.color, namespace: props.spec.namespaces[props.color], labels });
     const images = props.release.colors[props.color].images;
+    // The cluster this colour runs in, for its own addresses (the API server of an API grant).
+    const clusterSpec = clusterPlacements(props.spec).find((p) => p.region.name === props.region.name && p.colors.includes(props.color))?.cluster;
     this.services = props.spec.services.map((service) => {
       const image = images[service.name];
       const base = serviceProps(service, props.region);
@@ -69,7 +71,7 @@ export class ColorChart extends PlacedChart {
           allowSecretAccess: service.kubernetesApi.allowSecretAccess,
         });
       }
-      addServiceConnectivity(workload, service, props.spec, props.color);
+      addServiceConnectivity(workload, service, props.spec, props.color, clusterSpec);
       return workload;
     });
     const publicServices = props.spec.services.filter((s) => s.public).map((s) => s.name);

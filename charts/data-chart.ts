@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  BackupSchedule, ClusterPlacement, clusterPlacements, CNPG_PORTS, GdprJobs, MeshExternalPort, meshPrincipal, NetworkPeer, PlacedChart, PlatformSpec, POSTGRES,
+  BackupSchedule, clusterAddressesOf, ClusterPlacement, clusterPlacements, CNPG_PORTS, GdprJobs, MeshExternalPort, meshPrincipal, NetworkPeer, PlacedChart, PlatformSpec, POSTGRES,
   POSTGRES_INSTANCES, PostgresCluster, PostgresNetworkPolicy, PostgresReplicaSource, PROMETHEUS, REDIS, Redis, REDIS_TLS_PORT, RestoreDrill, ServiceAuthorization,
 } from '../lib';
 import { SECRET_STORE_NAME } from './platform-chart';
@@ -50,7 +50,9 @@ export class DataChart extends PlacedChart {
     Object.defineProperty(this, DATA_CHART, { value: true });
     this.isReplica = props.replicaOf !== undefined;
     this.backupSchedule = props.backupSchedule;
-    const apiServer = data.apiServerCidrs.map((cidr) => NetworkPeer.cidr(cidr));
+    // This cluster's own API server and object store endpoint: each region is a network of its own.
+    const addresses = clusterAddressesOf(spec, placement.cluster);
+    const apiServer = addresses.dataApiServerCidrs.map((cidr) => NetworkPeer.cidr(cidr));
     const prometheus = NetworkPeer.pods({ ...PROMETHEUS.podLabels }, spec.namespaces.monitoring);
 
     this.postgres = new PostgresCluster(this, 'Postgres', {
@@ -73,7 +75,7 @@ export class DataChart extends PlacedChart {
     new PostgresNetworkPolicy(this, 'PostgresNetwork', {
       cluster: this.postgres,
       apiServer,
-      objectStore: data.objectStoreCidrs.map((cidr) => NetworkPeer.cidr(cidr)),
+      objectStore: addresses.objectStoreCidrs.map((cidr) => NetworkPeer.cidr(cidr)),
       prometheus,
     });
 

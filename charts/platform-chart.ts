@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import {
   BackupSchedule, ClusterPlacement, DEFAULT_DRILL_RESOURCES, DEFAULT_GDPR_JOB_RESOURCES, DEFAULT_POOLER_RESOURCES, edgeGateways, HTTP_LISTENER, HumanAccessRoles, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, MeshNamespaceDefaults, NamespaceBaseline, pascalCase, PlacedChart,
-  NamespaceQuota, NamespaceRole, PlatformIssuer, PlatformPriorityClasses, PlatformSpec, PROMETHEUS, quotaFor, serviceMaxReplicas, VaultSecretStore,
+  NamespaceQuota, NamespaceRole, PlatformIssuer, PlatformPriorityClasses, PlatformSpec, PROMETHEUS, quotaFor, serviceMaxReplicas, vaultAuthMountOf, VaultSecretStore,
 } from '../lib';
 
 export interface PlatformChartProps {
@@ -52,7 +52,8 @@ export class PlatformChart extends PlacedChart {
       name: SECRET_STORE_NAME,
       server: spec.vault.server,
       path: spec.vault.kvMount,
-      authMountPath: spec.vault.authMountPath,
+      // This cluster's own Kubernetes auth mount: a mount validates the tokens of one API server.
+      authMountPath: vaultAuthMountOf(spec, placement.cluster),
       role: spec.vault.role,
       // Admits exactly the namespaces whose ExternalSecrets in this cluster refer to it.
     });
@@ -60,6 +61,7 @@ export class PlatformChart extends PlacedChart {
     new PlatformIssuer(this, 'CertificateIssuer', {
       name: issuerName(spec),
       issuer: spec.tls.issuer,
+      vaultAuthMountPath: vaultAuthMountOf(spec, placement.cluster),
       challengeGateways: edgeGateways(spec).map((gateway) => ({ name: gateway.name, namespace: spec.namespaces.edge, listener: HTTP_LISTENER })),
     });
 

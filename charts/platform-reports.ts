@@ -78,7 +78,7 @@ export function platformChecks(objects: readonly RenderedObject[], model: Platfo
     return [
       ...[...allowed].filter((c) => !declared.has(c)).map((c) => `${where}: the NetworkPolicies allow ${c}, which the spec does not declare`),
       ...[...declared].filter((c) => !allowed.has(c)).map((c) => `${where}: the NetworkPolicies block ${c}, which the spec declares`),
-      ...addressFlows(spec, placement.colors, gatewayNames).filter((f) => !external(f))
+      ...addressFlows(spec, placement.colors, gatewayNames, placement.cluster).filter((f) => !external(f))
         .map((f) => `${where}: the NetworkPolicies block ${f.from} -> ${f.cidr} ${f.port}/${f.protocol} (${f.why}), which the cluster model declares`),
     ];
   });
@@ -101,10 +101,24 @@ export function platformFiles(app: App, objects: readonly RenderedObject[], mode
   return files;
 }
 
-/** Everything `reports/cluster-prerequisites.md` lists: the model's entries, then each area's. */
+/**
+ * Everything `reports/cluster-prerequisites.md` lists: the model's entries (of every cluster,
+ * whose addresses differ: each entry once, a gap with its cluster's name when there are
+ * several), then each area's.
+ */
 export function clusterPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
-  const model = clusterModel(spec, edgeGateways(spec).map((g) => g.name));
-  return [...modelPrerequisites(spec, model), ...PREREQUISITE_CONTRIBUTIONS.flatMap((contribute) => contribute(spec))];
+  const gateways = edgeGateways(spec).map((g) => g.name);
+  const placements = clusterPlacements(spec);
+  const seen = new Set<string>();
+  const modelled = placements
+    .flatMap((p) => modelPrerequisites(spec, clusterModel(spec, gateways, {}, p.cluster), placements.length > 1 ? p.cluster.name : undefined))
+    .filter((entry) => {
+      const key = `${entry.component}\n${entry.setting}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  return [...modelled, ...PREREQUISITE_CONTRIBUTIONS.flatMap((contribute) => contribute(spec))];
 }
 
 /**

@@ -10,9 +10,26 @@ const registry = 'registry.alp.example.com/alp';
 export const platformSpec: PlatformSpecInput = {
   name: 'alp',
   regions: [
+    // Its addresses are the spec-wide ones below (the primary network, 10.0.0.0/16); it logs in to
+    // Vault through the auth mount `kubernetes` (vault.authMountPath).
     { name: 'primary', role: 'primary', cluster: { name: 'alp-primary', server: 'https://primary.k8s.alp.example.com' } },
-    // A warm standby: half of each service's minimum replicas (never fewer than 2).
-    { name: 'dr', role: 'dr', cluster: { name: 'alp-dr', server: 'https://dr.k8s.alp.example.com' }, minReplicasPercent: 50 },
+    // A warm standby: half of each service's minimum replicas (never fewer than 2). Its network is
+    // a separate, peered one: control plane, S3 VPC endpoint and nodes in 10.3.0.0/16 (laid out as
+    // the primary's 10.0.0.0/16), its pods in 10.2.0.0/16 (data.replication.replicaCidrs). It logs
+    // in to Vault through its own auth mount, `kubernetes-alp-dr` (the default for a cluster that
+    // is not the primary's).
+    {
+      name: 'dr',
+      role: 'dr',
+      cluster: {
+        name: 'alp-dr',
+        server: 'https://dr.k8s.alp.example.com',
+        apiServerCidrs: ['10.3.0.0/28'],
+        objectStoreCidrs: ['10.3.16.0/24'],
+        nodeCidrs: ['10.3.32.0/20'],
+      },
+      minReplicasPercent: 50,
+    },
   ],
   oidcGroups: { viewers: ['alp-developers'], operators: ['alp-sre'] },
   tls: { issuer: { type: 'acme', email: 'platform-team@alp.example.com' } },
@@ -26,8 +43,9 @@ export const platformSpec: PlatformSpecInput = {
     // PagerDuty's Events API and Slack's webhooks, as published by the vendors for the platform's egress proxy.
     alerting: { slackChannel: '#alp-alerts', egressCidrs: ['203.0.113.128/25'] },
   },
-  // The nodes' subnet in the platform's private network: Prometheus scrapes the kubelets there.
+  // The nodes' subnet in the primary region's network: Prometheus scrapes the kubelets there.
   // The API server's addresses are data.apiServerCidrs (cluster.apiServer.cidrs defaults to them).
+  // The dr cluster sets its own (regions[1].cluster).
   cluster: { nodeCidrs: ['10.0.32.0/20'] },
   data: {
     // The seed's objectives: RPO 1 h (continuous WAL archiving, base backups hourly), RTO 4 h.
@@ -80,7 +98,8 @@ export const platformSpec: PlatformSpecInput = {
       },
     },
     restoreDrill: { image: 'docker.io/alpine/k8s:1.28.13' },
-    // The control plane's endpoint and the S3 VPC endpoint, in the platform's private network.
+    // The control plane's endpoint and the S3 VPC endpoint, in the primary region's network (the
+    // dr cluster sets its own).
     apiServerCidrs: ['10.0.0.0/28'],
     objectStoreCidrs: ['10.0.16.0/24'],
     replication: {

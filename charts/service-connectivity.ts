@@ -1,5 +1,5 @@
 import {
-  AllowPolicy, apiServerOf, clusterModel, Color, componentPeers, edgeGateways, gatewayPodLabels, HardenedService, meshPrincipal, NetworkPeer, PlatformSpec,
+  AllowPolicy, apiServerOf, clusterModel, ClusterSpec, Color, componentPeers, edgeGateways, gatewayPodLabels, HardenedService, meshPrincipal, NetworkPeer, PlatformSpec,
   POSTGRES, PROMETHEUS, REDIS, selectorLabels, ServiceAuthorization, ServiceSpec, TRACE_COLLECTOR,
 } from '../lib';
 
@@ -8,9 +8,9 @@ import {
  * graph: ingress from its declared callers (same colour), the edge gateway (public services)
  * and Prometheus (metrics port); egress to its dependencies (same colour), the data stores it
  * declared, the trace collector, its declared external destinations and, with a Kubernetes API
- * grant, the API server (from the cluster model).
+ * grant, the API server of `cluster` (from the cluster model; default: the spec-wide addresses).
  */
-export function addServiceConnectivity(workload: HardenedService, service: ServiceSpec, spec: PlatformSpec, color: Color): void {
+export function addServiceConnectivity(workload: HardenedService, service: ServiceSpec, spec: PlatformSpec, color: Color, cluster?: ClusterSpec): void {
   const ns = spec.namespaces;
   const byName = new Map(spec.services.map((s) => [s.name, s]));
   const callers = spec.services.filter((s) => s.dependsOn.services.includes(service.name));
@@ -35,7 +35,7 @@ export function addServiceConnectivity(workload: HardenedService, service: Servi
   }
   // A Kubernetes API grant is usable only with the API server in reach (its token is mounted: color-chart).
   if (service.kubernetesApi) {
-    const apiServer = apiServerOf(clusterModel(spec, gateways));
+    const apiServer = apiServerOf(clusterModel(spec, gateways, {}, cluster));
     for (const peer of componentPeers(apiServer)) policy.allowTo(peer, apiServer.ports.map((p) => ({ port: p.port })));
   }
 

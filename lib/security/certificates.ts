@@ -20,6 +20,12 @@ export interface PlatformIssuerProps {
   readonly challengeGateways?: ReadonlyArray<{ readonly name: string; readonly namespace: string; readonly listener: string }>;
   /** Labels of the object. @default - none */
   readonly labels?: Record<string, string>;
+  /**
+   * With a Vault issuer: the mount path of the Kubernetes auth method of this cluster (each
+   * cluster has its own: a mount validates the tokens of one API server).
+   * @default 'kubernetes'
+   */
+  readonly vaultAuthMountPath?: string;
 }
 
 /**
@@ -66,7 +72,7 @@ export class PlatformIssuer extends Construct {
           vault: {
             server: config.server,
             path: config.path,
-            auth: { kubernetes: { role: config.role, mountPath: '/v1/auth/kubernetes', serviceAccountRef: { name: 'cert-manager' } } },
+            auth: { kubernetes: { role: config.role, mountPath: `/v1/auth/${props.vaultAuthMountPath ?? 'kubernetes'}`, serviceAccountRef: { name: 'cert-manager' } } },
           },
         },
     });

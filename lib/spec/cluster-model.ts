@@ -1,6 +1,8 @@
 import {
   AlpError, CLUSTER_COMPONENTS, CLUSTER_FLOWS, ClusterComponent, ClusterPrerequisite, ComponentFlow, ComponentId, ComponentPort, gatewayPodLabels,
 } from '../core';
+import { clusterAddressesOf } from './cluster-settings';
+import { ClusterSpec } from './schema';
 import { PlatformSpec } from './validate';
 
 /** A component resolved against a spec: its namespace, pods or addresses, and ports. */
@@ -45,20 +47,23 @@ export interface ClusterModel {
 
 /**
  * The cluster's components resolved against `spec`: platform namespaces by role, the API server
- * and node addresses from `cluster`, Jaeger from `monitoring.jaeger`, Elasticsearch from
+ * and node addresses of `cluster` (its own, else the spec-wide `cluster` ones: see
+ * `clusterAddressesOf`), Jaeger from `monitoring.jaeger`, Elasticsearch from
  * `monitoring.elasticsearch`, one edge-gateway component per Gateway in `gatewayNames`.
+ * Every chart passes its cluster: the regions' clusters have different addresses.
  */
-export function clusterModel(spec: PlatformSpec, gatewayNames: readonly string[] = [spec.edge.gatewayName], overrides: ClusterModelOverrides = {}): ClusterModel {
+export function clusterModel(spec: PlatformSpec, gatewayNames: readonly string[] = [spec.edge.gatewayName], overrides: ClusterModelOverrides = {}, cluster?: ClusterSpec): ClusterModel {
+  const addresses = clusterAddressesOf(spec, cluster);
   const resolve = (id: ComponentId): ResolvedComponent => {
     const c: ClusterComponent = { ...CLUSTER_COMPONENTS[id], ...overrides[id] };
     const namespace = c.namespace === undefined ? undefined : 'role' in c.namespace ? spec.namespaces[c.namespace.role] : c.namespace.name;
     let cidrs: readonly string[] | undefined;
     let ports = c.ports;
     if (c.addresses === 'api-server') {
-      cidrs = spec.cluster.apiServer.cidrs ?? spec.data.apiServerCidrs;
+      cidrs = addresses.apiServerCidrs;
       ports = spec.cluster.apiServer.ports.map((port, i) => ({ name: i === 0 ? 'https' : i === 1 ? 'https-alt' : `https-${port}`, port }));
     } else if (c.addresses === 'nodes') {
-      cidrs = spec.cluster.nodeCidrs;
+      cidrs = addresses.nodeCidrs;
     } else if (c.addresses === 'elasticsearch') {
       cidrs = [spec.monitoring.elasticsearch.cidr];
       ports = [{ name: 'https', port: spec.monitoring.elasticsearch.port }];
@@ -120,24 +125,27 @@ export function apiServerOf(model: ClusterModel): ResolvedComponent {
 
 /**
  * The prerequisites the model itself knows: each component's install-time settings, the
- * components some flow needs but the spec gives no address for (a gap), prometheus-adapter
+ * components some flow needs but the spec gives no address for (a gap, in cluster `clusterName`
+ * when given), prometheus-adapter
  * outside the mesh (the API server calls it without a mesh identity), and every object a
  * service's Kubernetes API grant names that the platform does not generate.
  */
-export function modelPrerequisites(spec: PlatformSpec, model: ClusterModel = clusterModel(spec)): ClusterPrerequisite[] {
+export function modelPrerequisites(spec: PlatformSpec, model: ClusterModel = clusterModel(spec), clusterName?: string): ClusterPrerequisite[] {
   const entries: ClusterPrerequisite[] = [];
   const components = [...Object.values(model.components)].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const c of components) {
     for (const setting of c.prerequisites) entries.push({ component: c.title, setting, docs: c.docs || undefined });
     if (c.cidrs !== undefined && c.cidrs.length === 0 && model.flows.some((f) => f.to === c || f.from === c)) {
       const users = model.flows.filter((f) => f.to === c).map((f) => f.from.title);
-      entries.push({ component: c.title, setting: `GAP: the spec gives no addresses for ${c.title}, so ${[...new Set(users)].join(', ')} cannot reach it; set them in \`cluster\`.` });
+      const where = clusterName === undefined ? '' : `in cluster ${clusterName}, `;
+      const fix = clusterName === undefined ? '`cluster`' : "`cluster` or in the cluster's own entry of `regions`";
+      entries.push({ component: c.title, setting: `GAP: ${where}the spec gives no addresses for ${c.title}, so ${[...new Set(users)].join(', ')} cannot reach it; set them in ${fix}.` });
     }
   }
   if (spec.mesh.enabled && model.flows.some((f) => f.from.id === 'api-server' && f.to.id === 'metrics-adapter')) {
     entries.push({
       component: model.components['metrics-adapter'].title,
-      setting: "the API server calls the aggregated API without a mesh identity, so the adapter's secure port accepts it through the mesh on that port only, from `cluster.apiServer.cidrs` only (PeerAuthentication and AuthorizationPolicy `prometheus-adapter-from-api-server`); the adapter serves TLS there itself (istiod turns a workload's port-level PeerAuthentication into a ztunnel policy).",
+      setting: "the API server calls the aggregated API without a mesh identity, so the adapter's secure port accepts it through the mesh on that port only, from the cluster's API server addresses only (`cluster.apiServer.cidrs`, or its own `apiServerCidrs`; PeerAuthentication and AuthorizationPolicy `prometheus-adapter-from-api-server`); the adapter serves TLS there itself (istiod turns a workload's port-level PeerAuthentication into a ztunnel policy).",
       docs: 'https://istio.io/latest/docs/reference/config/security/peer_authentication/',
     });
   }

@@ -4,6 +4,7 @@ import {
 } from '../core';
 import { clusterModel } from './cluster-model';
 import { loggingNamespace } from './monitoring';
+import { ClusterSpec } from './schema';
 import { PlatformSpec } from './validate';
 
 /** One allowed connection of the declared graph: workload ids are `<namespace>/<name>`. */
@@ -113,10 +114,11 @@ export interface DeclaredAddressFlow {
 /**
  * Every flow of one cluster from a workload to addresses: the model's (Prometheus, Grafana, the
  * metrics adapter and kube-state-metrics to the API server, Prometheus to the kubelets) and each
- * service with a `kubernetesApi` grant to the API server, in every colour of `colors`.
+ * service with a `kubernetesApi` grant to the API server, in every colour of `colors`, at the
+ * addresses of `cluster` (see `clusterAddressesOf`).
  */
-export function addressFlows(spec: PlatformSpec, colors: readonly Color[] = COLORS, gatewayNames: readonly string[] = [spec.edge.gatewayName]): DeclaredAddressFlow[] {
-  const model = clusterModel(spec, gatewayNames);
+export function addressFlows(spec: PlatformSpec, colors: readonly Color[] = COLORS, gatewayNames: readonly string[] = [spec.edge.gatewayName], cluster?: ClusterSpec): DeclaredAddressFlow[] {
+  const model = clusterModel(spec, gatewayNames, {}, cluster);
   const flows: DeclaredAddressFlow[] = [];
   for (const f of model.flows) {
     if (f.from.workloadId === undefined || f.to.cidrs === undefined) continue;

@@ -1,5 +1,6 @@
 export * from './api-grants';
 export * from './cluster-model';
+export * from './cluster-settings';
 export * from './env-secrets';
 export * from './graph';
 export * from './load';

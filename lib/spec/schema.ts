@@ -227,9 +227,35 @@ export const serviceSchema = z.strictObject({
   terminationGracePeriodSeconds: z.number().int({ error: 'must be a whole number of seconds' }).min(1, { error: 'must be at least 1 second' }).max(600, { error: 'must be at most 600 seconds' }).default(30),
 });
 
+/** A per-cluster list of CIDRs that replaces a spec-wide one: left out, the spec-wide list applies. */
+const clusterCidrs = (why: string) => z.array(cidr).min(1, { error: `must list at least one CIDR, or be left out (${why})` });
+
+/**
+ * A cluster, and what differs from one cluster to another: each cluster has its own API server,
+ * nodes and network (the regions are separate, peered networks), and its own Vault Kubernetes
+ * auth mount. The addresses default to the spec-wide ones, which fit a single cluster.
+ */
 const cluster = z.strictObject({
   name: dnsLabel(),
   server: z.string().regex(/^https:\/\/[^\s/]+(\/.*)?$/, { error: 'must be an https:// API server URL' }),
+  /**
+   * This cluster's API server endpoint addresses, as its pods reach them: replaces both
+   * `cluster.apiServer.cidrs` and `data.apiServerCidrs` for this cluster.
+   * @default - `cluster.apiServer.cidrs`, else `data.apiServerCidrs`
+   */
+  apiServerCidrs: clusterCidrs('then the spec-wide \'cluster.apiServer.cidrs\' or \'data.apiServerCidrs\' apply').optional(),
+  /** This cluster's nodes' addresses, where its kubelets listen. @default - `cluster.nodeCidrs` */
+  nodeCidrs: clusterCidrs('then the spec-wide \'cluster.nodeCidrs\' apply').optional(),
+  /** The object store's addresses as this cluster reaches them (its region's endpoint). @default - `data.objectStoreCidrs` */
+  objectStoreCidrs: clusterCidrs('then the spec-wide \'data.objectStoreCidrs\' apply').optional(),
+  /**
+   * The Vault Kubernetes auth mount this cluster's ClusterSecretStore (and a Vault certificate
+   * issuer) logs in through. A mount checks tokens against one API server, so every cluster
+   * needs its own.
+   * @default - `vault.authMountPath` for the primary region's cluster (with one cluster per
+   * colour, its blue one); `<vault.authMountPath>-<cluster name>` for every other cluster
+   */
+  vaultAuthMountPath: vaultMountPath.optional(),
 });
 
 const region = z.strictObject({
@@ -439,9 +465,9 @@ const data = z.strictObject({
     image: pinnedImage,
     schedule: cron.default('0 5 1 * *'),
   }),
-  /** The Kubernetes API server's addresses (the CloudNativePG pods and the restore drill reach it). */
+  /** The Kubernetes API server's addresses (the CloudNativePG pods and the restore drill reach it); a region's `cluster.apiServerCidrs` replaces them for its cluster. */
   apiServerCidrs: z.array(cidr).min(1, { error: 'must list at least one CIDR (CloudNativePG\'s instance manager cannot run without the API)' }),
-  /** The object store's addresses (WAL archiving and base backups over HTTPS). */
+  /** The object store's addresses (WAL archiving and base backups over HTTPS); a region's `cluster.objectStoreCidrs` replaces them for its cluster. */
   objectStoreCidrs: z.array(cidr).min(1, { error: 'must list at least one CIDR (WAL archiving stops, and the disk fills, without the object store)' }),
   /** Replication to the DR region. */
   replication: z.strictObject({
@@ -472,7 +498,11 @@ const repositoryFolder = z
     error: 'must be a folder inside the repository such as "dist" or "deploy/alp": names of letters, digits, ".", "_" and "-" joined by single "/", none of them "." or "..", not starting with "/"',
   });
 
-/** The cluster's own addresses, which NetworkPolicies name as ipBlocks (see lib/core/cluster-components.ts). */
+/**
+ * The cluster's own addresses, which NetworkPolicies name as ipBlocks (see
+ * lib/core/cluster-components.ts): spec-wide defaults, which a region's `cluster` (or
+ * `colorClusters.<colour>`) replaces with its own `apiServerCidrs` and `nodeCidrs`.
+ */
 const clusterAddresses = z
   .strictObject({
     /** The Kubernetes API server, as pods reach it. */
@@ -562,9 +592,13 @@ export const platformSpecSchema = z.strictObject({
     server: httpsUrl,
     /** KV version 2 mount. */
     kvMount: vaultMountPath.default('secret'),
-    /** Mount path of Vault's Kubernetes auth method. */
+    /**
+     * Mount path of Vault's Kubernetes auth method: the primary region's cluster's. Every other
+     * cluster defaults to `<authMountPath>-<cluster name>` (a mount validates the tokens of one
+     * API server); a cluster's `vaultAuthMountPath` sets its own.
+     */
     authMountPath: vaultMountPath.default('kubernetes'),
-    /** Vault role bound to the External Secrets service account. */
+    /** Vault role bound to the External Secrets service account (the same name in every cluster's mount). */
     role: vaultRole.default('external-secrets'),
     /** How often ExternalSecrets re-read Vault. */
     refreshInterval: z.string().regex(/^\d+(s|m|h)$/, { error: 'must be a duration such as "1h" or "15m"' }).default('1h'),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { apiAccessRuleProblems, cpuMillis, escapeControlCharacters, memoryKiB, parseImage, unpinnedReason } from '../core';
 import { apiGrantProblems, undeclaredObjectProblems } from './api-grants';
+import { SpecCluster, specClusters, vaultAuthMountOf } from './cluster-settings';
 import { envCredentialReason } from './env-secrets';
 import { SpecError, SpecProblem, formatPath, problemsFromZod } from './problems';
 import { releaseSchema, ReleaseState } from './release';
@@ -108,6 +109,7 @@ function checkSpecInput(input: unknown, source: string): CheckedSpec {
   const topology = top.success ? top.data.topology : undefined;
   problems.push(...checkSpec(services, serviceNames, regions, topology, namespaces).map((p) => ({ ...p, source })));
   if (top.success) problems.push(...checkData(top.data.data, services.map((s) => s.service), serviceNames, regions).map((p) => ({ ...p, source })));
+  if (top.success) problems.push(...checkClusters(top.data).map((p) => ({ ...p, source })));
 
   const spec = problems.length === 0 && top.success && namespaces
     ? { ...top.data, namespaces, services: services.map((s) => s.service) }
@@ -287,6 +289,26 @@ function checkData(data: ParsedPlatformSpec['data'], services: readonly ServiceS
     }
     const paths = Object.entries(data.backups.destinations);
     problems.push(...duplicates(paths.map(([, path]) => path.replace(/\/+$/, '')), (i) => at('backups', 'destinations', paths[i][0])));
+  }
+  return problems;
+}
+
+/**
+ * Every cluster logs in to Vault through a Kubernetes auth mount of its own (see
+ * `vaultAuthMountOf`): a mount validates tokens against one API server and its CA.
+ */
+function checkClusters(spec: Pick<ParsedPlatformSpec, 'regions' | 'topology' | 'vault'>): Problem[] {
+  const problems: Problem[] = [];
+  const clusters = specClusters(spec);
+  const firstWith = new Map<string, SpecCluster>();
+  for (const c of clusters) {
+    const mount = vaultAuthMountOf(spec, c.cluster);
+    const first = firstWith.get(mount);
+    if (first === undefined) firstWith.set(mount, c);
+    else {
+      problems.push(problem([...c.path, 'vaultAuthMountPath'], mount,
+        `must differ from the Vault Kubernetes auth mount of cluster ${first.cluster.name} (${formatPath([...first.path])}): a mount validates the tokens of one cluster's API server only`));
+    }
   }
   return problems;
 }

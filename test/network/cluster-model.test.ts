@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { platformApp } from '../../charts';
 import {
-  CLUSTER_COMPONENTS, CLUSTER_FLOWS, clusterModel, edgeGateways, endpointWorkloads, evaluateReachability, gatewayPodLabels, synthesize, workloadsFromManifests,
+  CLUSTER_COMPONENTS, CLUSTER_FLOWS, clusterAddressesOf, clusterModel, clusterPlacements, edgeGateways, endpointWorkloads, evaluateReachability, gatewayPodLabels, synthesize, workloadsFromManifests,
 } from '../../lib';
 import { findObject, platformModel, REPO_ROOT } from '../helpers/manifests';
 
@@ -15,6 +15,11 @@ const model = platformModel();
 const { spec } = model;
 const output = synthesize(platformApp, { releaseFile: join(REPO_ROOT, 'release.yaml') });
 const cluster = clusterModel(spec, edgeGateways(spec).map((g) => g.name));
+/** The model of a region's cluster: its own addresses. */
+const clusterOf = (region: string) => {
+  const placement = clusterPlacements(spec).find((p) => p.region.name === region)!;
+  return { model: clusterModel(spec, edgeGateways(spec).map((g) => g.name), {}, placement.cluster), addresses: clusterAddressesOf(spec, placement.cluster) };
+};
 const manifestsOf = (region: string, component?: string) => output.objects
   .filter((o) => o.region === region && (component === undefined || o.component === component)).map((o) => o.manifest);
 
@@ -49,14 +54,17 @@ describe('the cluster model |', () => {
 });
 
 describe.each(['primary', 'dr'])('Prometheus in %s |', (region) => {
+  const { model: regionCluster, addresses } = clusterOf(region);
   const policy = findObject(manifestsOf(region, 'monitoring'), 'NetworkPolicy', 'prometheus');
   const egress = ruleLines(policy.spec.egress, 'to');
   const ingress = ruleLines(policy.spec.ingress, 'from');
 
   test('may reach the API server (service discovery) and the kubelets (kubelet and cAdvisor metrics)', () => {
-    const api = cluster.components['api-server'];
+    const api = regionCluster.components['api-server'];
+    expect(api.cidrs).toEqual(addresses.apiServerCidrs);
     for (const cidr of api.cidrs!) for (const p of api.ports) expect(egress).toContain(`${cidr} TCP/${p.port}`);
-    for (const cidr of spec.cluster.nodeCidrs) expect(egress).toContain(`${cidr} TCP/${CLUSTER_COMPONENTS.kubelet.ports[0].port}`);
+    expect(addresses.nodeCidrs.length).toBeGreaterThan(0);
+    for (const cidr of addresses.nodeCidrs) expect(egress).toContain(`${cidr} TCP/${CLUSTER_COMPONENTS.kubelet.ports[0].port}`);
   });
 
   test('may reach kube-state-metrics, cert-manager (9402), Velero (8085) and every other server of its flows', () => {
@@ -95,7 +103,7 @@ describe.each(['primary', 'dr'])('Prometheus in %s |', (region) => {
         for (const port of ports) expect(reached).toContain(`${target.id} ${port.port}`);
       }
     }
-    for (const cidr of cluster.components['api-server'].cidrs!) {
+    for (const cidr of regionCluster.components['api-server'].cidrs!) {
       expect(result.externalEgress.some((e) => e.from === prometheus && e.cidr === cidr && e.ports.includes('TCP/443'))).toBe(true);
     }
   });

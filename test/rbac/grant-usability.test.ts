@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { platformApp, platformSpec } from '../../charts';
-import { clusterModel, SpecError, synthesize, undeclaredObjectProblems, validatePlatform } from '../../lib';
+import { clusterModel, clusterPlacements, SpecError, synthesize, undeclaredObjectProblems, validatePlatform } from '../../lib';
 import { clone, committedRelease, findObject, platformModel, REPO_ROOT } from '../helpers/manifests';
 
 const model = platformModel();
@@ -19,8 +19,10 @@ describe('RBAC grants |', () => {
   });
 
   test.each(['blue', 'green'] as const)('in %s, each granted service mounts its token and may reach the API server on its ports', (color) => {
-    const api = clusterModel(spec).components['api-server'];
-    for (const region of ['primary', 'dr']) {
+    for (const placement of clusterPlacements(spec)) {
+      // Each region's cluster has its own API server.
+      const region = placement.region.name;
+      const api = clusterModel(spec, undefined, {}, placement.cluster).components['api-server'];
       const manifests = output.objects.filter((o) => o.region === region && o.component === color).map((o) => o.manifest);
       for (const service of granted) {
         expect(findObject(manifests, 'RoleBinding', `${service.name}-api`).subjects[0].name).toBe(service.name);
