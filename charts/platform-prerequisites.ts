@@ -1,4 +1,4 @@
-import { ALERTMANAGER, ClusterPrerequisite, GRAFANA, METRICS_ADAPTER, PlatformSpec } from '../lib';
+import { ALERTMANAGER, ClusterPrerequisite, clusterPlacements, ESO_SERVICE_ACCOUNT, GRAFANA, METRICS_ADAPTER, PlatformSpec, vaultAuthMountOf } from '../lib';
 
 /*
  * Each area's install-time settings for `reports/cluster-prerequisites.md`, beyond what the
@@ -126,5 +126,26 @@ function dataPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
 
 /** Every area's entries, in the report's order. */
 export const PREREQUISITE_CONTRIBUTIONS: ReadonlyArray<(spec: PlatformSpec) => ClusterPrerequisite[]> = [
-  deliveryPrerequisites, edgePrerequisites, secretsPrerequisites, monitoringPrerequisites, dataPrerequisites,
+  deliveryPrerequisites, edgePrerequisites, secretsPrerequisites, monitoringPrerequisites, dataPrerequisites, vaultAuthPrerequisites,
 ];
+
+/**
+ * Vault's Kubernetes auth: one mount per cluster (`vaultAuthMountOf`), configured with that
+ * cluster's API server and CA, with the roles the ClusterSecretStore (and a Vault issuer) log in as.
+ */
+function vaultAuthPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
+  const eso = ESO_SERVICE_ACCOUNT;
+  const issuer = spec.tls.issuer;
+  return clusterPlacements(spec).map(({ region, cluster }) => {
+    const mount = vaultAuthMountOf(spec, cluster);
+    const certManager = issuer.type === 'vault'
+      ? `; and the role \`${issuer.role}\` bound to \`cert-manager\` in \`cert-manager\` (the ClusterIssuer's Kubernetes auth)`
+      : '';
+    return {
+      component: 'Vault Kubernetes auth',
+      setting: `cluster \`${cluster.name}\` (region ${region.name}) logs in through the mount \`${mount}\`: \`vault auth enable -path=${mount} kubernetes\`, then \`vault write auth/${mount}/config kubernetes_host=${cluster.server} kubernetes_ca_cert=@<${cluster.name}'s CA>\` (with a \`token_reviewer_jwt\` of a service account bound to \`system:auth-delegator\` in that cluster, or that ClusterRole bound to \`${eso.name}\`); the role \`${spec.vault.role}\` in it bound to the service account \`${eso.name}\` in \`${eso.namespace}\` (\`bound_service_account_names=${eso.name} bound_service_account_namespaces=${eso.namespace}\`), with a policy that reads the platform's keys in \`${spec.vault.kvMount}\`${certManager}.`,
+      why: "a Kubernetes auth mount validates tokens against one cluster's API server and CA, one `kubernetes_host` per mount: a mount shared by two clusters refuses every login but one cluster's",
+      docs: 'https://developer.hashicorp.com/vault/docs/auth/kubernetes',
+    };
+  });
+}
