@@ -4,14 +4,16 @@
  * read), and a metric that only the metrics adapter serves stops steering the scale altogether:
  * silent, until the bill or the next load spike. These alerts page instead.
  *
- * Series read: the scaling metrics' own series (as `scalingMetricSource` derives them) and
- * kube-state-metrics' `kube_horizontalpodautoscaler_status_condition`.
+ * Series read: the scaling metrics' own series (as `scalingMetricSource` derives them),
+ * kube-state-metrics' `kube_horizontalpodautoscaler_status_condition`, and the API server's
+ * `aggregator_unavailable_apiservice` (label `name`: the APIService), which Prometheus has only
+ * where it scrapes the API server (kube-prometheus's `apiserver` ServiceMonitor).
  *
  * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details
  */
 import { PropProblem } from '../core';
 import { ScalingMetric, scalingMetricSource } from '../autoscaling';
-import { isPromDuration, labelEq, labelIn, LabelMatcher, seriesSelector } from './promql';
+import { isPromDuration, labelEq, labelIn, LabelMatcher, labelRe, seriesSelector } from './promql';
 import { AlertRule, Rule, Runbook } from './rule';
 import { throwOptionProblems } from './service-options';
 import { Severity } from './severity';
@@ -40,12 +42,20 @@ export interface ScalingMetricRuleOptions {
   readonly absentFor?: string;
 }
 
+/** The APIServices the metrics adapter serves (`aggregator_unavailable_apiservice`'s `name`), as a regex. */
+const METRICS_API_SERVICES = 'v1beta1\\.(custom|external)\\.metrics\\.k8s\\.io';
+
 /**
  * `ScalingMetricAbsent` (one rule per metric, label `metric`; one alert per namespace and
  * service whose series has had no sample for `absentFor`): the series an adapter rule reads is
  * gone, so the adapter has nothing to serve. `AutoscalerMetricsUnavailable` (per HPA): the HPA
  * itself reports that it cannot read a metric (`ScalingActive` false for 15 minutes), whatever
- * the cause: adapter not installed, APIService not registered, rule missing. Both page.
+ * the cause: adapter not installed, APIService not registered, rule missing; the HPA sets it only
+ * when all of its metrics are unreadable or the result would scale down.
+ * `MetricsApiServiceUnavailable` (per APIService): the API server has marked
+ * `v1beta1.custom.metrics.k8s.io` or `v1beta1.external.metrics.k8s.io` unavailable for 10
+ * minutes (adapter down, no ready endpoint, unreachable): no HPA can read those metrics, and while
+ * CPU is steady none of them reports ScalingActive=False. All three page.
  */
 export function scalingMetricRules(options: ScalingMetricRuleOptions): Rule[] {
   const window = options.absentFor ?? '10m';
@@ -88,7 +98,19 @@ export function scalingMetricRules(options: ScalingMetricRuleOptions): Rule[] {
       + 'it cannot fetch a metric (from metrics-server or the metrics adapter), so it does not scale down, and not up on that metric.',
     runbook: unavailableRunbook(options.adapterNamespace),
   });
-  return [...absent, unavailable];
+  // One series per API server: the worst view counts (an API server that cannot reach the adapter
+  // fails the HPA requests it serves).
+  const apiServiceDown = new AlertRule({
+    alert: 'MetricsApiServiceUnavailable',
+    expr: `max by (name) (${seriesSelector('aggregator_unavailable_apiservice', [labelRe('name', METRICS_API_SERVICES)])}) == 1`,
+    for: '10m',
+    severity: Severity.page(),
+    summary: 'The metrics API {{ $labels.name }} is unavailable.',
+    description: 'The API server has marked APIService {{ $labels.name }} unavailable for 10 minutes: the metrics adapter is down or unreachable. '
+      + 'No HorizontalPodAutoscaler can read its custom or external metrics, so they skip every scale-down and cannot scale up on those metrics.',
+    runbook: apiServiceRunbook(options.adapterNamespace),
+  });
+  return [...absent, unavailable, apiServiceDown];
 }
 
 const ABSENT_RUNBOOK: Runbook = {
@@ -145,6 +167,41 @@ function unavailableRunbook(adapterNamespace: string): Runbook {
       { text: 'If the adapter is missing or its APIService unavailable, install or repair it as the cluster prerequisites describe (dist/reports/cluster-prerequisites.md).' },
       { text: 'If the adapter runs but does not serve the metric, check that its `rules.existing` points at prometheus-adapter-config and restart it after a config change.', commands: [`kubectl -n ${adapterNamespace} rollout restart deploy/prometheus-adapter`] },
       { text: 'If metrics-server is the cause, restore it; CPU and memory scaling depends on it.' },
+    ],
+  };
+}
+
+function apiServiceRunbook(adapterNamespace: string): Runbook {
+  return {
+    meaning: 'The API server has marked the APIService of the custom or external metrics API (label `name`) unavailable for 10 minutes: '
+      + 'it cannot reach the metrics adapter (prometheus-adapter) that serves it, or the adapter fails its discovery check.',
+    impact: 'Every HorizontalPodAutoscaler that scales on a custom (`Pods`) or external metric cannot read it: it skips every scale-down, '
+      + 'and scales up on CPU and memory only, too late for load its metrics would have announced. kubectl and controllers that discover every API may report errors too.',
+    variables: { APISERVICE: 'name' },
+    diagnosis: [
+      {
+        text: 'Read the APIService\'s Available condition: MissingEndpoints means no ready adapter pod behind its Service; '
+          + 'FailedDiscoveryCheck that the API server cannot reach the adapter (network policy, TLS) or the adapter answers with errors; ServiceNotFound that the Service is missing.',
+        commands: ['kubectl describe apiservice "$APISERVICE"'],
+        queries: ['max by (name) (aggregator_unavailable_apiservice{name="$APISERVICE"})', 'sum by (name, reason) (increase(aggregator_unavailable_apiservice_total{name="$APISERVICE"}[1h]))'],
+      },
+      {
+        text: 'Check the adapter: its pods and their readiness, its logs (Prometheus unreachable, config or certificate errors).',
+        commands: [
+          `kubectl -n ${adapterNamespace} get pods -l app.kubernetes.io/name=prometheus-adapter -o wide`,
+          `kubectl -n ${adapterNamespace} logs deploy/prometheus-adapter --tail=100`,
+        ],
+      },
+      {
+        text: 'If the pods are ready, ask the API itself; an error from the API server here, while the adapter is healthy, points to the path between them '
+          + '(the network policies of the adapter\'s namespace must admit the API server on the adapter\'s secure port).',
+        commands: ['kubectl get --raw "/apis/${APISERVICE#v1beta1.}/v1beta1"', `kubectl -n ${adapterNamespace} get networkpolicies`],
+      },
+    ],
+    mitigation: [
+      { text: 'If the adapter\'s pods are not ready or stuck, restart it and wait for the rollout; the API server marks the APIService available again once the adapter answers.', commands: [`kubectl -n ${adapterNamespace} rollout restart deploy/prometheus-adapter`, `kubectl -n ${adapterNamespace} rollout status deploy/prometheus-adapter`] },
+      { text: 'If the adapter is missing or its APIService points elsewhere, install or repair it as the cluster prerequisites describe (dist/reports/cluster-prerequisites.md).' },
+      { text: 'Until the API is back, the HPAs do not scale on their metrics: if load rises, raise `autoscaling.minReplicas` of the affected services in the platform spec and synthesize.' },
     ],
   };
 }

@@ -1,9 +1,11 @@
 /**
- * The platform's SLO burn-rate and certificate-expiry alerts, run by the real `promtool test
- * rules` on the rule groups the platform synthesizes (fast burn, slow burn, no burn, missing
- * data; a certificate per threshold). Thresholds come from the spec's objective.
+ * The platform's SLO burn-rate, certificate and metrics-API alerts, run by the real `promtool
+ * test rules` on the rule groups the platform synthesizes (fast burn, slow burn, no burn, missing
+ * data; a certificate per threshold; the metrics adapter's APIServices). Thresholds come from the
+ * spec's objective.
  */
 import { Chart, Testing } from 'cdk8s';
+import { addMetricsAdapter } from '../../charts/metrics-adapter';
 import { platformHealthRules, RuleGroupSet, runbookBaseUrl, ServiceRules } from '../../lib';
 import { platformModel } from '../helpers/manifests';
 import { describePromtool, PromRuleGroup, ruleGroupsOf, runPromtoolTests } from '../helpers/promtool';
@@ -24,6 +26,7 @@ const objects: any[] = (() => {
     latencyP99TargetMs: service.availability.latencyP99Ms, autoscaled: !!service.autoscaling, runbookBaseUrl: runbooks,
   });
   new RuleGroupSet(chart, 'PlatformRules', { component: 'platform', runbookBaseUrl: runbooks, rules: platformHealthRules({ rpoMinutes: spec.data.rpoMinutes }) });
+  addMetricsAdapter(chart, spec, ['blue', 'green'], runbooks);
   return Testing.synth(chart);
 })();
 
@@ -31,6 +34,7 @@ const objects: any[] = (() => {
 const serviceGroups: PromRuleGroup[] = ruleGroupsOf(objects.filter((o) => o.metadata?.name === `${service.name}-rules`));
 const certificateGroups: PromRuleGroup[] = ruleGroupsOf(objects, { alert: /^CertificateExpiring$/ });
 const notReadyGroups: PromRuleGroup[] = ruleGroupsOf(objects, { alert: /^CertificateNotReady$/ });
+const apiServiceGroups: PromRuleGroup[] = ruleGroupsOf(objects, { alert: /^MetricsApiServiceUnavailable$/ });
 
 /** Counters of `service`'s requests: `perMinute` requests, `errorRatio` of them 5xx, for `minutes`. */
 function requests(errorRatio: number, minutes: number, perMinute = 1000): any[] {
@@ -182,6 +186,49 @@ describePromtool('promtool test rules: certificate not ready', () => {
     const restarted = (value: number) => ({ ...status(spec.namespaces.edge, 'api-tls', 'False', value, 'cert-manager-5d8c9b7f6-r7n2m'), values: `_x10 ${value}x50` });
     expectPass(notReadyGroups, run([{ ...status(spec.namespaces.edge, 'api-tls', 'False', 1), values: '1x10' }, restarted(1)], [
       { at: '20m', alerts: [notReady(spec.namespaces.edge, 'api-tls')] },
+    ]));
+  });
+});
+
+describePromtool('promtool test rules: the metrics adapter\'s APIServices', () => {
+  const rule: any = apiServiceGroups.flatMap((g) => g.rules)[0];
+  // As the API server's own metrics arrive (kube-prometheus's apiserver ServiceMonitor), one series per API server.
+  const apiService = (name: string, values: string, instance = '10.0.0.10:6443') => ({
+    series: `aggregator_unavailable_apiservice{job="apiserver",namespace="default",service="kubernetes",endpoint="https",instance="${instance}",name="${name}"}`,
+    values,
+  });
+  const custom = 'v1beta1.custom.metrics.k8s.io';
+  const external = 'v1beta1.external.metrics.k8s.io';
+  const unavailable = (name: string) => ({
+    exp_labels: { severity: 'critical', name, namespace: monitoringNamespace },
+    exp_annotations: Object.fromEntries(Object.entries(rule.annotations as Record<string, string>).map(([k, v]) => [k, v.replace(/\{\{ \$labels\.name \}\}/g, name)])),
+  });
+  const run = (input: any[], checks: Array<{ at: string; alerts: any[] }>) => ({
+    tests: [{ interval: '1m', input_series: input, alert_rule_test: checks.map((c) => ({ eval_time: c.at, alertname: 'MetricsApiServiceUnavailable', exp_alerts: c.alerts })) }],
+  });
+
+  test('pages, once per APIService, when the custom or external metrics API has been unavailable for 10 minutes', () => {
+    expect([rule.for, rule.labels.severity]).toEqual(['10m', 'critical']);
+    expectPass(apiServiceGroups, run([
+      apiService(custom, '1x30'), apiService(custom, '1x30', '10.0.0.11:6443'),
+      apiService(external, '0x30'),
+      // Not the adapter's: metrics-server's API, and another aggregated API.
+      apiService('v1beta1.metrics.k8s.io', '1x30'), apiService('v1.packages.operators.coreos.com', '1x30'),
+    ], [
+      { at: '9m', alerts: [] },
+      { at: '11m', alerts: [unavailable(custom)] },
+    ]));
+    expectPass(apiServiceGroups, run([apiService(custom, '0x30'), apiService(external, '0x5 1x25')], [
+      { at: '14m', alerts: [] },
+      { at: '16m', alerts: [unavailable(external)] },
+    ]));
+  });
+
+  test('silent while both APIServices are available, and for an outage shorter than 10 minutes', () => {
+    expect(rule?.alert).toBe('MetricsApiServiceUnavailable');
+    expectPass(apiServiceGroups, run([apiService(custom, '0x60'), apiService(external, '0x60')], [{ at: '30m', alerts: [] }, { at: '1h', alerts: [] }]));
+    expectPass(apiServiceGroups, run([apiService(custom, '0x5 1x8 0x30'), apiService(external, '0x45')], [
+      { at: '12m', alerts: [] }, { at: '20m', alerts: [] }, { at: '40m', alerts: [] },
     ]));
   });
 });
