@@ -40,8 +40,14 @@ describe('reports/cluster-prerequisites.md |', () => {
   test('lists a gap when the spec gives no addresses for a component that a flow reaches', () => {
     expect(report).toContain('## Gaps\n\nNone.\n');
     const changed: any = clone(platformSpec);
+    // The dr cluster has its own node addresses: only the primary's are missing.
     changed.cluster = { nodeCidrs: [] };
     const gaps = renderClusterPrerequisites(clusterPrerequisites(validatePlatform(changed, committedRelease()).spec));
-    expect(gaps).toMatch(/## Gaps\n\n- \*\*kubelet \(and cAdvisor\)\*\*: the spec gives no addresses for kubelet \(and cAdvisor\), so Prometheus \(Prometheus Operator\) cannot reach it; set them in `cluster`\.\n/);
+    const gap = (cluster: string) => `- **kubelet (and cAdvisor)**: in cluster ${cluster}, the spec gives no addresses for kubelet (and cAdvisor), so Prometheus (Prometheus Operator) cannot reach it; set them in \`cluster\` or in the cluster's own entry of \`regions\`.\n`;
+    expect(gaps).toContain(`## Gaps\n\n${gap('alp-primary')}`);
+    expect(gaps).not.toContain(gap('alp-dr'));
+    delete changed.regions[1].cluster.nodeCidrs;
+    const both = renderClusterPrerequisites(clusterPrerequisites(validatePlatform(changed, committedRelease()).spec));
+    expect(both).toContain(`## Gaps\n\n${gap('alp-primary')}${gap('alp-dr')}`);
   });
 });
