@@ -193,9 +193,9 @@ function apiServiceRunbook(adapterNamespace: string): Runbook {
         ],
       },
       {
-        text: 'If the pods are ready, ask the API itself; an error from the API server here, while the adapter is healthy, points to the path between them '
-          + '(the network policies of the adapter\'s namespace must admit the API server on the adapter\'s secure port).',
-        commands: ['kubectl get --raw "/apis/${APISERVICE#v1beta1.}/v1beta1"', `kubectl -n ${adapterNamespace} get networkpolicies`],
+        text: 'If the pods are ready, ask the API itself; an error from the API server here, while the adapter is healthy, points to the path between them: '
+          + 'the NetworkPolicies, Istio AuthorizationPolicies and PeerAuthentications of the adapter\'s namespace must admit the API server (outside the mesh) on the adapter\'s secure port 6443.',
+        commands: ['kubectl get --raw "/apis/${APISERVICE#v1beta1.}/v1beta1"', `kubectl -n ${adapterNamespace} get networkpolicies,authorizationpolicies.security.istio.io,peerauthentications.security.istio.io`],
       },
     ],
     mitigation: [
