@@ -1,5 +1,5 @@
 import { governedConnection, platformApp, platformChecks } from '../../charts';
-import { addressFlows, clusterModel, declaredConnections, endpointWorkloads, evaluateReachability, synthesize, workloadsFromManifests } from '../../lib';
+import { addressFlows, AMBIENT, clusterModel, declaredConnections, endpointWorkloads, evaluateReachability, synthesize, workloadsFromManifests } from '../../lib';
 import { join } from 'node:path';
 import { platformModel, REPO_ROOT } from '../helpers/manifests';
 
@@ -90,7 +90,14 @@ describe('platform reachability |', () => {
     ].sort();
     expect(result.externalEgress.map((e) => `${e.from} ${e.cidr} ${e.ports.join(',')}`)).toEqual(expected);
     expect(modelled.has(`alp-monitoring/prometheus ${model.spec.cluster.nodeCidrs[0]}`)).toBe(true);
-    expect(result.externalIngress.map((e) => `${e.to} ${e.cidr} ${e.ports.join(',')}`)).toEqual([
+    // The kubelet's probes reach every workload of the mesh's enrolled namespaces from the
+    // dataplane's one link-local probe source (not the internet), on its ports.
+    const [probes, external] = partition(result.externalIngress, (e) => e.cidr === AMBIENT.probeSourceCidr);
+    const enrolled = new Set(output.objects.filter((o) => o.region === 'primary' && o.manifest.kind === 'Namespace' && o.manifest.metadata.labels?.[AMBIENT.label] === AMBIENT.value)
+      .map((o) => o.manifest.metadata.name));
+    expect(probes.length).toBeGreaterThan(0);
+    expect(probes.filter((e) => !enrolled.has(e.to.split('/')[0]))).toEqual([]);
+    expect(external.map((e) => `${e.to} ${e.cidr} ${e.ports.join(',')}`)).toEqual([
       // The DR region's Redis replicates from the primary's.
       'alp-data/redis 10.2.0.0/16 TCP/6380',
       'alp-edge/alp-gateway 0.0.0.0/0 TCP/80,TCP/443',
@@ -143,3 +150,8 @@ describe('platform reachability |', () => {
     expect(platformChecks(output.objects, model)).toEqual([]);
   });
 });
+
+/** The items that pass `test`, then the others. */
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((item) => !test(item))];
+}
