@@ -50,7 +50,8 @@ function service(i: number): ServiceSpecInput {
  */
 export function generateSpec(n: number): PlatformSpecInput {
   const owner = serviceName(0);
-  const image = `${registry}/${owner}:1.0.0`;
+  // Pinned by digest, as the platform's policy requires of every image (a synthetic digest).
+  const image = `${registry}/${owner}:1.0.0@sha256:${createHash('sha256').update(`gdpr/${owner}`).digest('hex')}`;
   const gdpr = platformSpec.data.gdpr;
   return {
     ...platformSpec,

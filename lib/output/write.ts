@@ -97,11 +97,12 @@ export function writeTree(outdir: string, files: ReadonlyMap<string, string>, op
     alongside: changedSides.map(({ path, before: content }) => ({ path, before: content })),
   };
   const txn = join(root, TRANSACTION_DIR);
+  const made = new Set<string>(); // folders known to exist: one mkdir per folder, not per file
   try {
     mkdirSync(root, { recursive: true });
     mkdirSync(txn); // not recursive: a recursive mkdir reports EROFS as ENOENT
     writeJournal(txn, journal);
-    for (const path of write) writeFileMkdir(join(txn, 'new', path), files.get(path)!);
+    for (const path of write) writeFileMkdir(join(txn, 'new', path), files.get(path)!, made);
     for (const path of [...write, ...remove]) {
       if (before.has(path)) preserve(join(root, path), join(txn, 'old', path));
     }
@@ -114,7 +115,7 @@ export function writeTree(outdir: string, files: ReadonlyMap<string, string>, op
   try {
     writeJournal(txn, { ...journal, state: 'commit' });
     for (const path of write) {
-      mkdirSync(dirname(join(root, path)), { recursive: true });
+      ensureDir(dirname(join(root, path)), made);
       renameSync(join(txn, 'new', path), join(root, path));
     }
     for (const path of remove) {
@@ -248,8 +249,15 @@ function preserve(file: string, keep: string): void {
   }
 }
 
-function writeFileMkdir(file: string, content: string): void {
-  mkdirSync(dirname(file), { recursive: true });
+/** Creates `dir` (and its parents) unless `made` says it exists. */
+function ensureDir(dir: string, made?: Set<string>): void {
+  if (made?.has(dir)) return;
+  mkdirSync(dir, { recursive: true });
+  made?.add(dir);
+}
+
+function writeFileMkdir(file: string, content: string, made?: Set<string>): void {
+  ensureDir(dirname(file), made);
   try {
     writeFileSync(file, content);
   } catch (e: any) {
