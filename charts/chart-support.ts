@@ -21,8 +21,14 @@ export function admitPrometheus(scope: Construct, id: string, spec: PlatformSpec
   return policy;
 }
 
+/** The policies admitting a shared endpoint's clients: the NetworkPolicy, and under the mesh the AuthorizationPolicy. */
+export interface ClientPolicies {
+  readonly policy: AllowPolicy;
+  readonly authorization?: ServiceAuthorization;
+}
+
 /** Lets `clients` (in the cluster's colours) reach `endpoint`: a NetworkPolicy and, with the mesh, an AuthorizationPolicy. */
-export function admitClients(scope: Construct, id: string, props: SharedServicesChartProps, endpoint: PlatformEndpoint, clients: ServiceSpec[]): { policy: AllowPolicy; authorization?: ServiceAuthorization } | undefined {
+export function admitClients(scope: Construct, id: string, props: SharedServicesChartProps, endpoint: PlatformEndpoint, clients: ServiceSpec[]): ClientPolicies | undefined {
   const { spec, placement } = props;
   if (clients.length === 0) return undefined;
   const selector = { ...endpoint.podLabels };

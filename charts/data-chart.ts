@@ -4,7 +4,7 @@ import {
   POSTGRES_INSTANCES, PostgresCluster, PostgresNetworkPolicy, PostgresReplicaSource, PROMETHEUS, REDIS, Redis, REDIS_TLS_PORT, RestoreDrill, ServiceAuthorization,
 } from '../lib';
 import { SECRET_STORE_NAME } from './platform-chart';
-import { admitClients, chartLabels, SharedServicesChartProps } from './chart-support';
+import { admitClients, chartLabels, ClientPolicies, SharedServicesChartProps } from './chart-support';
 
 export interface DataChartProps extends SharedServicesChartProps {
   /** The cluster's Velero Schedule of the data namespace (in its platform chart): what the restore drill restores. */
@@ -126,31 +126,38 @@ export class DataChart extends PlacedChart {
     const redisClients = admitClients(this, 'Redis', props, REDIS, spec.services.filter((s) => s.dependsOn.redis));
 
     // The mesh's deny-by-default: the same in-cluster paths, by identity.
-    if (spec.mesh.enabled) {
-      const ns = spec.namespaces;
-      const prometheusPrincipal = meshPrincipal(ns.monitoring, PROMETHEUS.serviceAccount);
-      const operator = meshPrincipal(CNPG_OPERATOR_NAMESPACE, CNPG_OPERATOR_SERVICE_ACCOUNT);
-      // CloudNativePG runs the instances as the Cluster's name and PgBouncer as the Pooler's.
-      const instances = meshPrincipal(ns.data, this.postgres.name);
-      new ServiceAuthorization(this, 'PostgresInstancesAuthorization', { name: this.postgres.name, selector: { ...this.postgres.clusterSelector } })
-        .allowFrom(instances, CNPG_PORTS.postgres).allowFrom(instances, CNPG_PORTS.instanceManager)
-        .allowFrom(operator, CNPG_PORTS.postgres).allowFrom(operator, CNPG_PORTS.instanceManager)
-        .allowFrom(meshPrincipal(ns.data, this.postgres.pooler.name), CNPG_PORTS.postgres)
-        .allowFrom(prometheusPrincipal, CNPG_PORTS.instanceMetrics);
-      postgresClients?.authorization?.allowFrom(prometheusPrincipal, CNPG_PORTS.poolerMetrics);
-      // Redis's own pods: the primary's clients port (its replicas' health checks) and replication over TLS.
-      const redisPrincipal = meshPrincipal(ns.data, REDIS.serviceAccount);
-      redisClients?.authorization?.allowFrom(redisPrincipal, REDIS.port).allowFrom(redisPrincipal, REDIS_TLS_PORT);
-      // The other clusters' replicas are outside this cluster's mesh: they reach the primary's TLS
-      // port (client certificates) through its load balancer, from their egress addresses only.
-      if (!this.isReplica) {
-        new MeshExternalPort(this, 'RedisReplicationFromReplicas', {
-          name: `${REDIS.name}-replication-from-replicas`,
-          selector: { ...REDIS.podLabels },
-          port: REDIS_TLS_PORT,
-          sourceCidrs: data.replication.replicaCidrs,
-        });
-      }
+    if (spec.mesh.enabled) this.addMeshAuthorization(spec, postgresClients, redisClients);
+  }
+
+  /**
+   * The data stores' AuthorizationPolicies under the mesh: CloudNativePG's instances (each other,
+   * the operator, the pooler, Prometheus), the pooler's metrics, Redis's own replication, and on
+   * the primary the other clusters' replicas, which are outside this cluster's mesh.
+   */
+  private addMeshAuthorization(spec: PlatformSpec, postgresClients: ClientPolicies | undefined, redisClients: ClientPolicies | undefined): void {
+    const ns = spec.namespaces;
+    const prometheusPrincipal = meshPrincipal(ns.monitoring, PROMETHEUS.serviceAccount);
+    const operator = meshPrincipal(CNPG_OPERATOR_NAMESPACE, CNPG_OPERATOR_SERVICE_ACCOUNT);
+    // CloudNativePG runs the instances as the Cluster's name and PgBouncer as the Pooler's.
+    const instances = meshPrincipal(ns.data, this.postgres.name);
+    new ServiceAuthorization(this, 'PostgresInstancesAuthorization', { name: this.postgres.name, selector: { ...this.postgres.clusterSelector } })
+      .allowFrom(instances, CNPG_PORTS.postgres).allowFrom(instances, CNPG_PORTS.instanceManager)
+      .allowFrom(operator, CNPG_PORTS.postgres).allowFrom(operator, CNPG_PORTS.instanceManager)
+      .allowFrom(meshPrincipal(ns.data, this.postgres.pooler.name), CNPG_PORTS.postgres)
+      .allowFrom(prometheusPrincipal, CNPG_PORTS.instanceMetrics);
+    postgresClients?.authorization?.allowFrom(prometheusPrincipal, CNPG_PORTS.poolerMetrics);
+    // Redis's own pods: the primary's clients port (its replicas' health checks) and replication over TLS.
+    const redisPrincipal = meshPrincipal(ns.data, REDIS.serviceAccount);
+    redisClients?.authorization?.allowFrom(redisPrincipal, REDIS.port).allowFrom(redisPrincipal, REDIS_TLS_PORT);
+    // The other clusters' replicas are outside this cluster's mesh: they reach the primary's TLS
+    // port (client certificates) through its load balancer, from their egress addresses only.
+    if (!this.isReplica) {
+      new MeshExternalPort(this, 'RedisReplicationFromReplicas', {
+        name: `${REDIS.name}-replication-from-replicas`,
+        selector: { ...REDIS.podLabels },
+        port: REDIS_TLS_PORT,
+        sourceCidrs: spec.data.replication.replicaCidrs,
+      });
     }
   }
 }
