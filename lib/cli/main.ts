@@ -1,6 +1,6 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeTree } from '../output';
 import { DIFF_EXIT, DIFF_USAGE, diffCommand } from './diff-command';
 import { exitCodeOf, formatFailure, UsageError } from './failure';
 import { PlatformAppDefinition } from './platform-app';
@@ -82,20 +82,10 @@ function synthCommand(args: string[], definition: PlatformAppDefinition, progres
   // Run by `cdk8s synth`, which empties its output folder before it runs the app: that folder is
   // a scratch copy (cdk8s.yaml's `output`) for the CLI's validation plugins, never dist/ itself.
   const cdk8sOutdir = process.env.CDK8S_OUTDIR;
-  if (cdk8sOutdir !== undefined && resolve(cdk8sOutdir) !== resolve(outdir)) copyTree(output.files, cdk8sOutdir);
+  if (cdk8sOutdir !== undefined && resolve(cdk8sOutdir) !== resolve(outdir)) writeTree(cdk8sOutdir, output.files);
   progress('');
   const ms = Number((process.hrtime.bigint() - started) / 1_000_000n);
   const what = `${output.files.size} files (${output.objects.length} objects)`;
   process.stdout.write(output.written ? `synth: wrote ${what} to ${outdir}/ in ${ms} ms\n` : `synth: ${outdir}/ already holds these ${what}; nothing written (${ms} ms)\n`);
   return 0;
-}
-
-
-/** Writes `files` below `dir`, replacing what it held (a scratch folder: no transaction needed). */
-function copyTree(files: ReadonlyMap<string, string>, dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
-  for (const [path, content] of files) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
 }

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { AlpError, Color, COLORS, otherColor } from '../core';
-import { changedPaths, readTree, writeTree } from '../output';
+import { replaceTree } from '../output';
 import { formatRelease, readReleaseFile } from '../spec';
 import { PlatformAppDefinition } from './platform-app';
 import { UsageError } from './failure';
@@ -87,9 +87,8 @@ function apply(definition: PlatformAppDefinition, options: ApplyOptions, summary
   const outdir = options.outdir;
   const synthesis = synthesize(definition, { releaseFile: options.releaseFile, release: options.release, specFile: options.specFile, progress: options.progress });
   options.progress?.(`writing ${synthesis.files.size} files`);
-  const changed = changedPaths(readTree(outdir), synthesis.files);
   const alongside = [{ path: options.releaseFile, content: formatRelease(synthesis.model.release) }];
-  writeTree(outdir, synthesis.files, { alongside, operation: options.command });
+  const { changed } = replaceTree(outdir, synthesis.files, { alongside, operation: options.command });
   options.progress?.('');
   process.stdout.write(`${summary}; changed ${options.releaseFile} and ${changed.length} file(s) in ${outdir}/:\n${changed.map((p) => `  ${p}\n`).join('')}`);
   return 0;

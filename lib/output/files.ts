@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 /** A pending transaction's folder in an output directory (see write.ts): not part of the tree. */
@@ -27,11 +27,4 @@ export function readTree(dir: string): Map<string, string> {
 export function changedPaths(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): string[] {
   const paths = new Set([...before.keys(), ...after.keys()]);
   return [...paths].filter((path) => before.get(path) !== after.get(path)).sort();
-}
-
-/** Writes a file through a temporary sibling and a rename, so readers never see half of it. */
-export function writeFileAtomically(path: string, content: string): void {
-  const staging = `${path}.${process.pid}.tmp`;
-  writeFileSync(staging, content);
-  renameSync(staging, path);
 }

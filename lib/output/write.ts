@@ -77,13 +77,25 @@ export interface Recovery {
  * @returns whether anything changed
  */
 export function writeTree(outdir: string, files: ReadonlyMap<string, string>, options: WriteTreeOptions = {}): boolean {
+  return replaceTree(outdir, files, options).written;
+}
+
+/** What `replaceTree` did: whether it wrote, and the paths below the output directory it added, changed or removed. */
+export interface TreeChange {
+  readonly written: boolean;
+  readonly changed: readonly string[];
+}
+
+/** `writeTree`, also telling which paths it changed (read from the tree it compares anyway). */
+export function replaceTree(outdir: string, files: ReadonlyMap<string, string>, options: WriteTreeOptions = {}): TreeChange {
   const root = resolve(outdir);
   const before = readTree(root);
   const write = [...files.keys()].filter((path) => before.get(path) !== files.get(path)).sort();
   const remove = [...before.keys()].filter((path) => !files.has(path)).sort();
   const alongside = (options.alongside ?? []).map((side) => ({ ...side, path: resolve(side.path), before: readIfExists(resolve(side.path)) }));
   const changedSides = alongside.filter((side) => side.before !== side.content);
-  if (write.length === 0 && remove.length === 0 && changedSides.length === 0 && existsSync(root)) return false;
+  const changed = [...write, ...remove].sort();
+  if (changed.length === 0 && changedSides.length === 0 && existsSync(root)) return { written: false, changed };
 
   const journal: Journal = {
     version: 1,
@@ -130,7 +142,7 @@ export function writeTree(outdir: string, files: ReadonlyMap<string, string>, op
   // Committed: a failure to clean up now must not report the change as failed (recoverTree
   // finds every rename done and only cleans up).
   afterFailure(() => finish(root));
-  return true;
+  return { written: true, changed };
 }
 
 /**
