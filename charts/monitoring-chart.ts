@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, AlertRouting, BLACKBOX_EXPORTER, blackboxProberUrl, BlueGreenDashboard, businessRules, clusterModel, componentPolicies,
+  ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, AlertRouting, DEFAULT_DRILL_NAME, DEFAULT_DRILL_TIMEOUT_MINUTES, drillOverdueAfterMinutes, BLACKBOX_EXPORTER, blackboxProberUrl, BlueGreenDashboard, businessRules, clusterModel, componentPolicies,
   edgeGateways, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, loggingNamespace, LogShipper, meshPrincipal, NetworkPeer, pascalCase,
   PlacedChart, PlatformEndpoint, platformHealthRules, PlatformOverviewDashboard, POSTGRES, POSTGRES_INSTANCE_METRICS_PORT, POSTGRES_INSTANCES,
   POSTGRES_POOLER_METRICS_PORT, PROMETHEUS, RuleGroupSet, runbookBaseUrl, securityRules, selectorLabels, ServiceDashboard, ServiceRules,
@@ -85,7 +85,11 @@ export class MonitoringChart extends PlacedChart {
         });
       }
     }
-    new RuleGroupSet(this, 'PlatformRules', { component: 'platform', runbookBaseUrl: runbooks, rules: platformHealthRules({ rpoMinutes: spec.data.rpoMinutes }) });
+    new RuleGroupSet(this, 'PlatformRules', { component: 'platform', runbookBaseUrl: runbooks, rules: platformHealthRules({
+      rpoMinutes: spec.data.rpoMinutes,
+      // The drill the data chart runs, on the spec's schedule: its alert waits for exactly that schedule.
+      restoreDrill: { cronJob: DEFAULT_DRILL_NAME, overdueAfterMinutes: drillOverdueAfterMinutes(spec.data.restoreDrill.schedule, DEFAULT_DRILL_TIMEOUT_MINUTES)! },
+    }) });
     new RuleGroupSet(this, 'BusinessRules', { component: 'business', runbookBaseUrl: runbooks, rules: businessRules({ namespaces: colorNamespaces }) });
     new RuleGroupSet(this, 'SecurityRules', { component: 'security', runbookBaseUrl: runbooks, rules: securityRules({ namespaces: colorNamespaces }) });
     addMetricsAdapter(this, spec, placement.colors, runbooks);

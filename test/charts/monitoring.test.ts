@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { evaluateCluster, platformApp } from '../../charts';
-import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, clusterPlacements, PlatformAppDefinition, promQlSyntaxError, RecordingRule, RuleGroupSet, runbookBaseUrl, synthesize } from '../../lib';
+import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, clusterPlacements, DEFAULT_DRILL_TIMEOUT_MINUTES, drillOverdueAfterMinutes, PlatformAppDefinition, promQlSyntaxError, RecordingRule, RuleGroupSet, runbookBaseUrl, synthesize } from '../../lib';
 import { findObject, platformModel, REPO_ROOT } from '../helpers/manifests';
 
 const RELEASE = join(REPO_ROOT, 'release.yaml');
@@ -98,6 +98,21 @@ describe('platform monitoring |', () => {
       expect(volumes.map((v: any) => v.hostPath.path)).toEqual(['/var/log/containers', '/var/log/pods']);
       expect(output.files.get('reports/policy.md')).toContain('DaemonSet/alp-logging/fluent-bit');
     });
+  });
+
+  test("the restore drill's overdue alert follows the spec's drill schedule", () => {
+    // GIVEN a weekly drill instead of the monthly default
+    const schedule = '0 5 * * 1';
+    const spec: any = JSON.parse(JSON.stringify(model.spec));
+    spec.data.restoreDrill.schedule = schedule;
+    const weekly = synthesize({ ...platformApp, defaultSpec: spec }, { releaseFile: RELEASE });
+    // THEN the alert waits for that schedule's longest gap (and the drill's deadlines), not the default's
+    const overdueSeconds = drillOverdueAfterMinutes(schedule, DEFAULT_DRILL_TIMEOUT_MINUTES)! * 60;
+    const expressions = weekly.objects.filter((o) => o.manifest.kind === 'PrometheusRule').flatMap((o) => o.manifest.spec.groups.flatMap((g: any) => g.rules))
+      .filter((r: any) => r.alert === 'RestoreDrillFailing' && r.labels.reason === 'overdue').map((r: any) => r.expr);
+    expect(expressions.length).toBeGreaterThan(0);
+    for (const expr of expressions) expect(expr).toContain(`> ${overdueSeconds} `);
+    expect(overdueSeconds).not.toBe(drillOverdueAfterMinutes('0 5 1 * *', DEFAULT_DRILL_TIMEOUT_MINUTES)! * 60);
   });
 
   test('every alert has a runbook file in the output, which its runbook_url names', () => {
