@@ -42,7 +42,7 @@ export class EdgeChart extends PlacedChart {
     };
 
     // The gateways' and the HTTP-01 solver's flows come from the cluster model.
-    const model = clusterModel(spec, edgeGateways(spec).map((g) => g.name), {}, placement.cluster);
+    const model = clusterModel(spec, edgeGateways(spec).map((g) => g.name), placement.cluster);
     const policies = componentPolicies(this, { model, namespace: spec.namespaces.edge, mesh: spec.mesh.enabled, strictMtls: meshEnrolledNamespaces(spec, ['edge']).has(spec.namespaces.edge) });
     for (const role of edgeGateways(spec)) {
       const localColor = placement.colors.length === 1 ? placement.colors[0] : undefined;

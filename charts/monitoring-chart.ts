@@ -31,7 +31,7 @@ export class MonitoringChart extends PlacedChart {
     // The monitoring installation's pods: their flows with the cluster's components (the API
     // server, the kubelets, kube-state-metrics, cert-manager, Velero, Grafana, the metrics
     // adapter, Alertmanager, the blackbox exporter, the collector, Jaeger) come from the model.
-    const model = clusterModel(spec, edgeGateways(spec).map((g) => g.name), {}, placement.cluster);
+    const model = clusterModel(spec, edgeGateways(spec).map((g) => g.name), placement.cluster);
     const policies = componentPolicies(this, { model, namespace: ns.monitoring, mesh: spec.mesh.enabled });
     const policyOf = (endpoint: PlatformEndpoint) => policies.get(endpoint.name)!;
 

@@ -111,7 +111,7 @@ export function clusterPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] 
   const placements = clusterPlacements(spec);
   const seen = new Set<string>();
   const modelled = placements
-    .flatMap((p) => modelPrerequisites(spec, clusterModel(spec, gateways, {}, p.cluster), placements.length > 1 ? p.cluster.name : undefined))
+    .flatMap((p) => modelPrerequisites(spec, clusterModel(spec, gateways, p.cluster), placements.length > 1 ? p.cluster.name : undefined))
     .filter((entry) => {
       const key = `${entry.component}\n${entry.setting}`;
       if (seen.has(key)) return false;

@@ -1,5 +1,5 @@
 import {
-  AllowPolicy, apiServerOf, clusterModel, ClusterSpec, Color, componentPeers, edgeGateways, gatewayPodLabels, HardenedService, meshPrincipal, NetworkPeer, PlatformSpec,
+  AllowPolicy, clusterModel, ClusterSpec, Color, componentPeers, edgeGateways, gatewayPodLabels, HardenedService, meshPrincipal, NetworkPeer, PlatformSpec,
   POSTGRES, PROMETHEUS, REDIS, selectorLabels, ServiceAuthorization, ServiceSpec, TRACE_COLLECTOR,
 } from '../lib';
 
@@ -35,7 +35,7 @@ export function addServiceConnectivity(workload: HardenedService, service: Servi
   }
   // A Kubernetes API grant is usable only with the API server in reach (its token is mounted: color-chart).
   if (service.kubernetesApi) {
-    const apiServer = apiServerOf(clusterModel(spec, gateways, {}, cluster));
+    const apiServer = clusterModel(spec, gateways, cluster).components['api-server'];
     for (const peer of componentPeers(apiServer)) policy.allowTo(peer, apiServer.ports.map((p) => ({ port: p.port })));
   }
 

@@ -9,7 +9,7 @@
  * written here once.
  *
  * The values are the upstream defaults (Helm charts and operators as their docs describe them);
- * an installation that differs overrides them with `ClusterModelOverrides`.
+ * an installation that differs changes them here, or through the spec where it has the field.
  */
 import {
   ALERTMANAGER, BLACKBOX_EXPORTER, GRAFANA, KUBE_STATE_METRICS, METRICS_ADAPTER, NamespaceRole, PlatformEndpoint, PROMETHEUS, TRACE_COLLECTOR,

@@ -32,9 +32,6 @@ export interface ResolvedFlow {
   readonly why: string;
 }
 
-/** Overrides of the default components, for an installation that differs (namespace, labels, ports). */
-export type ClusterModelOverrides = Partial<Record<ComponentId, Partial<ClusterComponent>>>;
-
 /** The model of one cluster: its components and the flows between them. */
 export interface ClusterModel {
   /** Components by id; `edge-gateway` is the first Gateway (see `gateways`). */
@@ -52,10 +49,22 @@ export interface ClusterModel {
  * `monitoring.elasticsearch`, one edge-gateway component per Gateway in `gatewayNames`.
  * Every chart passes its cluster: the regions' clusters have different addresses.
  */
-export function clusterModel(spec: PlatformSpec, gatewayNames: readonly string[] = [spec.edge.gatewayName], overrides: ClusterModelOverrides = {}, cluster?: ClusterSpec): ClusterModel {
+export function clusterModel(spec: PlatformSpec, gatewayNames: readonly string[] = [spec.edge.gatewayName], cluster?: ClusterSpec): ClusterModel {
+  // Every chart of a cluster, the reports and the checks ask for the same model: resolve it once.
+  const key = `${gatewayNames.join(',')}|${cluster?.name ?? ''}`;
+  let bySpec = MODELS.get(spec);
+  if (bySpec === undefined) MODELS.set(spec, bySpec = new Map());
+  let model = bySpec.get(key);
+  if (model === undefined) bySpec.set(key, model = resolveModel(spec, gatewayNames, cluster));
+  return model;
+}
+
+const MODELS = new WeakMap<PlatformSpec, Map<string, ClusterModel>>();
+
+function resolveModel(spec: PlatformSpec, gatewayNames: readonly string[], cluster: ClusterSpec | undefined): ClusterModel {
   const addresses = clusterAddressesOf(spec, cluster);
   const resolve = (id: ComponentId): ResolvedComponent => {
-    const c: ClusterComponent = { ...CLUSTER_COMPONENTS[id], ...overrides[id] };
+    const c: ClusterComponent = CLUSTER_COMPONENTS[id];
     const namespace = c.namespace === undefined ? undefined : 'role' in c.namespace ? spec.namespaces[c.namespace.role] : c.namespace.name;
     let cidrs: readonly string[] | undefined;
     let ports = c.ports;
@@ -74,7 +83,7 @@ export function clusterModel(spec: PlatformSpec, gatewayNames: readonly string[]
       const { jaeger } = spec.monitoring;
       name = jaeger.service;
       ns = jaeger.namespace;
-      podLabels = overrides.jaeger?.podLabels ?? { 'app.kubernetes.io/name': jaeger.service };
+      podLabels = { 'app.kubernetes.io/name': jaeger.service };
       ports = [{ name: 'otlp-grpc', port: jaeger.port }];
     }
     return {
@@ -107,20 +116,10 @@ export function clusterModel(spec: PlatformSpec, gatewayNames: readonly string[]
 
 function resolveFlow(flow: ComponentFlow, from: ResolvedComponent, to: ResolvedComponent): ResolvedFlow {
   const ports = to.ports.filter((p) => flow.ports.includes(p.name));
-  // A port list that lost a name (an override renamed it) would silently allow nothing.
+  // A flow naming a port its server lacks would silently allow nothing.
   if (ports.length === 0 && to.id !== 'api-server') throw new AlpError(`cluster model: flow ${flow.from} -> ${flow.to} names ports ${flow.ports.join(', ')}, which ${to.id} does not have`);
   // The API server's ports are the spec's: every one of them.
   return { from, to, ports: to.id === 'api-server' ? to.ports : ports, why: flow.why };
-}
-
-/** The flows from or to a component. */
-export function flowsOf(model: ClusterModel, id: ComponentId): { readonly egress: ResolvedFlow[]; readonly ingress: ResolvedFlow[] } {
-  return { egress: model.flows.filter((f) => f.from.id === id), ingress: model.flows.filter((f) => f.to.id === id) };
-}
-
-/** The API server as pods reach it (for RBAC grants' egress). */
-export function apiServerOf(model: ClusterModel): ResolvedComponent {
-  return model.components['api-server'];
 }
 
 /**

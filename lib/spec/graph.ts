@@ -118,7 +118,7 @@ export interface DeclaredAddressFlow {
  * addresses of `cluster` (see `clusterAddressesOf`).
  */
 export function addressFlows(spec: PlatformSpec, colors: readonly Color[] = COLORS, gatewayNames: readonly string[] = [spec.edge.gatewayName], cluster?: ClusterSpec): DeclaredAddressFlow[] {
-  const model = clusterModel(spec, gatewayNames, {}, cluster);
+  const model = clusterModel(spec, gatewayNames, cluster);
   const flows: DeclaredAddressFlow[] = [];
   for (const f of model.flows) {
     if (f.from.workloadId === undefined || f.to.cidrs === undefined) continue;

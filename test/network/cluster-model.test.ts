@@ -18,7 +18,7 @@ const cluster = clusterModel(spec, edgeGateways(spec).map((g) => g.name));
 /** The model of a region's cluster: its own addresses. */
 const clusterOf = (region: string) => {
   const placement = clusterPlacements(spec).find((p) => p.region.name === region)!;
-  return { model: clusterModel(spec, edgeGateways(spec).map((g) => g.name), {}, placement.cluster), addresses: clusterAddressesOf(spec, placement.cluster) };
+  return { model: clusterModel(spec, edgeGateways(spec).map((g) => g.name), placement.cluster), addresses: clusterAddressesOf(spec, placement.cluster) };
 };
 const manifestsOf = (region: string, component?: string) => output.objects
   .filter((o) => o.region === region && (component === undefined || o.component === component)).map((o) => o.manifest);

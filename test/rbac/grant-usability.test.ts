@@ -22,7 +22,7 @@ describe('RBAC grants |', () => {
     for (const placement of clusterPlacements(spec)) {
       // Each region's cluster has its own API server.
       const region = placement.region.name;
-      const api = clusterModel(spec, undefined, {}, placement.cluster).components['api-server'];
+      const api = clusterModel(spec, undefined, placement.cluster).components['api-server'];
       const manifests = output.objects.filter((o) => o.region === region && o.component === color).map((o) => o.manifest);
       for (const service of granted) {
         expect(findObject(manifests, 'RoleBinding', `${service.name}-api`).subjects[0].name).toBe(service.name);
