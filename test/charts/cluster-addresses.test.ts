@@ -53,6 +53,10 @@ describe.each(placements.map((p) => [p.region.name, p] as const))('in region %s,
   const own = expected(placement.cluster);
   const others = placements.filter((p) => p !== placement).map((p) => expected(p.cluster));
 
+  test('the cluster has addresses of its own to check (none of the loops below runs empty)', () => {
+    expect([own.apiServer.length, own.dataApiServer.length, own.nodes.length, own.objectStore.length].every((n) => n > 0)).toBe(true);
+  });
+
   test('Prometheus reaches its cluster\'s API server and kubelets', () => {
     const egress = egressTo(findObject(manifestsOf(region, placement.componentOf('monitoring')), 'NetworkPolicy', 'prometheus'));
     for (const cidr of own.apiServer) expect(egress.get(cidr)).toEqual(expect.arrayContaining(spec.cluster.apiServer.ports));
