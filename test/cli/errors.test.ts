@@ -1,11 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'cdk8s';
 import { platformApp } from '../../charts';
 import { PlatformAppDefinition, run } from '../../lib';
+import { acquireRepositoryLock, LOCK_FILE } from '../../lib/cli/lock';
 import { REPO_ROOT } from '../helpers/manifests';
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 // Every class of failure of the `alp` command, as a user sees it: exactly one `error:` line (a
 // headline and one line per problem for several input problems), exit 1, or 2 for a wrong
@@ -35,7 +38,9 @@ describe('alp failures |', () => {
 
   const BOMB = ['a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]', ...'bcdefgh'.split('').map((name, i) => `${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)].join('\n');
 
-  const cases: Array<{ what: string; args: () => string[]; prepare?: () => void; asNobody?: boolean; status: number; stderr: () => string | RegExp }> = [
+  const cases: Array<{
+    what: string; args: () => string[]; prepare?: () => (() => void) | void; asNobody?: boolean; env?: NodeJS.ProcessEnv; status: number; stderr: () => string | RegExp;
+  }> = [
     {
       what: 'an unknown command (usage)',
       args: () => ['deploy'],
@@ -99,6 +104,18 @@ describe('alp failures |', () => {
       stderr: () => `error: ${join(scratch, '.alp.lock')}: permission denied (EACCES in open); give the user running alp write access to it (or run as its owner). alp synth changed no file\n`,
     },
     {
+      what: 'another command holds the repository (concurrency)',
+      prepare: () => {
+        mkdirSync(join(scratch, 'held'), { recursive: true });
+        const lock = acquireRepositoryLock(join(scratch, 'held'), 'alp switch-traffic');
+        return () => lock.release();
+      },
+      args: () => ['synth', '--release', release, '--outdir', join(scratch, 'held', 'dist')],
+      env: { ALP_LOCK_WAIT_MS: '200' },
+      status: 1,
+      stderr: () => new RegExp(`^error: ${escapeRegExp(join(scratch, 'held', LOCK_FILE))}: the repository is locked by 'alp switch-traffic' \\(pid ${process.pid} on ${escapeRegExp(hostname())}, since [^)]+\\); waited 0\\.2 s\\. Run the command again when it has finished; if that process no longer exists, delete ${escapeRegExp(join(scratch, 'held', LOCK_FILE))}\n$`),
+    },
+    {
       what: 'control characters in input echoed in a message stay on their line',
       args: () => ['stage', '--color', 'green', '--image', 'evil\nerror: forged=registry.example/x:1@sha256:' + 'a'.repeat(64), '--release', release, '--outdir', join(scratch, 'dist-stage')],
       status: 1,
@@ -107,8 +124,9 @@ describe('alp failures |', () => {
   ];
 
   test.each(cases.map((c) => [c.what, c] as const))('%s', (_what, c) => {
-    c.prepare?.();
-    const result = alp(c.args(), { asNobody: c.asNobody });
+    const cleanUp = c.prepare?.();
+    const result = alp(c.args(), { asNobody: c.asNobody, env: c.env });
+    cleanUp?.();
     const expected = c.stderr();
     expect(result.status).toBe(c.status);
     if (typeof expected === 'string') expect(result.stderr).toBe(expected);
