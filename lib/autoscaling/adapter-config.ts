@@ -20,6 +20,8 @@ import { ScalingMetric } from './hpa';
 export const METRICS_ADAPTER_CONFIG_LABEL = 'alp-deploy.io/metrics-adapter-config';
 /** The value of `METRICS_ADAPTER_CONFIG_LABEL`: the adapter whose format the config is in. */
 export const PROMETHEUS_ADAPTER = 'prometheus-adapter';
+/** The name of the adapter's config ConfigMap (the chart's `rules.existing`). */
+export const METRICS_ADAPTER_CONFIG_NAME = `${PROMETHEUS_ADAPTER}-config`;
 /** The key of the config file in the ConfigMap: the chart mounts it as `/etc/adapter/config.yaml`. */
 export const METRICS_ADAPTER_CONFIG_KEY = 'config.yaml';
 

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as yaml from 'js-yaml';
 import {
-  AdapterConfig, adapterConfigFor, AdapterRule, AdapterRuleRequest, METRICS_ADAPTER_CONFIG_KEY, METRICS_ADAPTER_CONFIG_LABEL, PROMETHEUS_ADAPTER,
+  AdapterConfig, adapterConfigFor, AdapterRule, AdapterRuleRequest, METRICS_ADAPTER_CONFIG_KEY, METRICS_ADAPTER_CONFIG_LABEL, METRICS_ADAPTER_CONFIG_NAME, PROMETHEUS_ADAPTER,
 } from '../autoscaling';
 import { LABEL_COMPONENT, LABEL_NAME, PropProblem, throwIfProblems } from '../core';
 import { isPromDuration, promQlSyntaxError } from './promql';
@@ -14,7 +14,7 @@ export interface MetricsAdapterConfigProps {
   /**
    * Name of the ConfigMap: install prometheus-adapter in the same namespace with
    * `rules.existing` set to it.
-   * @default 'prometheus-adapter-config'
+   * @default METRICS_ADAPTER_CONFIG_NAME ('prometheus-adapter-config')
    */
   readonly name?: string;
   /**
@@ -49,7 +49,7 @@ export class MetricsAdapterConfig extends Construct {
     const problems: PropProblem[] = [];
     if (!isPromDuration(rateWindow)) problems.push({ prop: 'rateWindow', value: rateWindow, rule: 'must be a Prometheus duration such as "2m"' });
     throwIfProblems(this, problems);
-    this.name = props.name ?? 'prometheus-adapter-config';
+    this.name = props.name ?? METRICS_ADAPTER_CONFIG_NAME;
     this.config = adapterConfigFor(props.metrics, { rateWindow });
     throwIfProblems(this, adapterConfigProblems(this.config));
     this.resource = new k8s.KubeConfigMap(this, 'Resource', {

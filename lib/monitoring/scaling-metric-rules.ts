@@ -12,7 +12,7 @@
  * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details
  */
 import { PropProblem } from '../core';
-import { ScalingMetric, scalingMetricSource } from '../autoscaling';
+import { METRICS_ADAPTER_CONFIG_KEY, METRICS_ADAPTER_CONFIG_NAME, PROMETHEUS_ADAPTER, ScalingMetric, scalingMetricSource } from '../autoscaling';
 import { isPromDuration, labelEq, labelIn, LabelMatcher, labelRe, seriesSelector } from './promql';
 import { AlertRule, Rule, Runbook } from './rule';
 import { throwOptionProblems } from './service-options';
@@ -129,7 +129,7 @@ const ABSENT_RUNBOOK: Runbook = {
         + 'A metric named `<base>_per_second` is read from the counter `<base>_total`; any other from a gauge of its own name.',
       queries: ['up{namespace="$NAMESPACE",service="$SERVICE"}', '{__name__=~"$METRIC|.*_total", namespace="$NAMESPACE", service="$SERVICE"}'],
     },
-    { text: 'If the series exists in Prometheus under the same name, compare its labels with the HPA\'s metric selector and the seriesQuery of the adapter rule (ConfigMap prometheus-adapter-config, key config.yaml).' },
+    { text: `If the series exists in Prometheus under the same name, compare its labels with the HPA's metric selector and the seriesQuery of the adapter rule (ConfigMap ${METRICS_ADAPTER_CONFIG_NAME}, key ${METRICS_ADAPTER_CONFIG_KEY}).` },
   ],
   mitigation: [
     { text: 'If the pods are down or unscraped, follow the service\'s own alerts (ServiceDown, scrape errors) first.' },
@@ -159,13 +159,13 @@ function unavailableRunbook(adapterNamespace: string): Runbook {
         commands: [
           `kubectl -n ${adapterNamespace} get pods -l app.kubernetes.io/name=prometheus-adapter`,
           `kubectl -n ${adapterNamespace} logs deploy/prometheus-adapter --tail=100`,
-          `kubectl -n ${adapterNamespace} get configmap prometheus-adapter-config -o jsonpath='{.data.config\\.yaml}'`,
+          `kubectl -n ${adapterNamespace} get configmap ${METRICS_ADAPTER_CONFIG_NAME} -o jsonpath='{.data.config\\.yaml}'`,
         ],
       },
     ],
     mitigation: [
       { text: 'If the adapter is missing or its APIService unavailable, install or repair it as the cluster prerequisites describe (dist/reports/cluster-prerequisites.md).' },
-      { text: 'If the adapter runs but does not serve the metric, check that its `rules.existing` points at prometheus-adapter-config and restart it after a config change.', commands: [`kubectl -n ${adapterNamespace} rollout restart deploy/prometheus-adapter`] },
+      { text: `If the adapter runs but does not serve the metric, check that its \`rules.existing\` points at ${METRICS_ADAPTER_CONFIG_NAME} and restart it after a config change.`, commands: [`kubectl -n ${adapterNamespace} rollout restart deploy/${PROMETHEUS_ADAPTER}`] },
       { text: 'If metrics-server is the cause, restore it; CPU and memory scaling depends on it.' },
     ],
   };
