@@ -165,7 +165,16 @@ interface ClusterRouting {
 }
 
 /** Per cluster that has both: its alerts and its routing trees (built once per run). */
+/** Both alerting rules route the same alerts over the same trees: parsed once per verification. */
+const ROUTING = new WeakMap<PolicyContext, ClusterRouting[]>();
+
 function clusterRouting(ctx: PolicyContext): ClusterRouting[] {
+  let routing = ROUTING.get(ctx);
+  if (routing === undefined) ROUTING.set(ctx, routing = parseClusterRouting(ctx));
+  return routing;
+}
+
+function parseClusterRouting(ctx: PolicyContext): ClusterRouting[] {
   const configs = ctx.ofKind(MONITORING, 'AlertmanagerConfig');
   const byCluster = new Map<string, { rules: ManifestObject[]; configs: ManifestObject[]; alertmanagers: ManifestObject[] }>();
   const entry = (cluster: string) => {
