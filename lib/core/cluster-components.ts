@@ -200,7 +200,6 @@ export const CLUSTER_COMPONENTS: Readonly<Record<ComponentId, ClusterComponent>>
     docs: 'https://prometheus-operator.dev/docs/developer/getting-started/',
   }),
   'alertmanager': endpointComponent(ALERTMANAGER, 'Alertmanager (Prometheus Operator)', 'web', {
-    ports: [{ name: 'web', port: ALERTMANAGER.port }],
     docs: 'https://prometheus-operator.dev/docs/developer/alerting/',
   }),
   'grafana': endpointComponent(GRAFANA, 'Grafana', 'http', {

@@ -6,16 +6,16 @@
  *
  * @see https://cert-manager.io/docs/configuration/acme/http01/
  */
+import { CLUSTER_COMPONENTS } from '../../core';
 import { ManifestObject, PolicyRule, statement } from '../findings';
 import { ctxOf } from './_context';
 import { allows } from './_netpol';
 import { asArray } from './_selectors';
 
-/** The label cert-manager puts on its HTTP-01 solver pods, and the port they listen on. */
-export const SOLVER_LABELS: Readonly<Record<string, string>> = { 'acme.cert-manager.io/http01-solver': 'true' };
-export const SOLVER_PORT = 8089;
-/** The name of the solver container's port. */
-export const SOLVER_PORT_NAME = 'http';
+/** cert-manager's HTTP-01 solver pods as the cluster model declares them: their labels and their one port. */
+const SOLVER = CLUSTER_COMPONENTS['acme-solver'];
+const SOLVER_LABELS = SOLVER.podLabels!;
+const [{ port: SOLVER_PORT, name: SOLVER_PORT_NAME }] = SOLVER.ports;
 const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
 
 /** The Gateways (namespace, name) the HTTP-01 solvers of an issuer answer through. */

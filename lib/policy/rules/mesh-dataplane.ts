@@ -21,12 +21,13 @@
  * @see https://istio.io/latest/docs/setup/additional-setup/sidecar-injection/
  */
 import { isPlainObject } from '../../core';
+import { AMBIENT } from '../../workload/mesh-dataplane';
 import { ManifestObject, PolicyRule, violation } from '../findings';
 import { ctxOf, PolicyContext } from './_context';
 import { asArray, stringMap } from './_selectors';
 
 const SECURITY = 'security.istio.io';
-const DATAPLANE_MODE = 'istio.io/dataplane-mode';
+const DATAPLANE_MODE = AMBIENT.label;
 
 /** The dataplane a namespace's labels put its pods in, if any. */
 function dataplaneOf(labels: Readonly<Record<string, string>>): 'ambient' | 'sidecar' | undefined {
