@@ -7,7 +7,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const SOURCES = ['main.ts', 'lib', 'charts', 'imports', 'package-lock.json', 'bin/bundle.js'];
+const SOURCES = ['main.ts', 'lib', 'platform', 'charts', 'imports', 'package-lock.json', 'bin/bundle.js'];
 const EXTERNAL_PACKAGES = ['esbuild', 're2-wasm', 'ajv', 'ajv/*', 'ajv-formats', 'ajv-formats/*'];
 
 function newestSourceMtime() {

@@ -1,7 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
-import {
-  applicationName, ApplicationTarget, clusterPlacements, DEFAULT_VELERO_NAMESPACE, fileName, GitOpsBootstrap, GitOpsDelivery, loggingNamespace, PlacedChart, PlatformSpec, SharedComponent,
-} from '../lib';
+import { applicationName, ApplicationTarget, DEFAULT_VELERO_NAMESPACE, fileName, GitOpsBootstrap, GitOpsDelivery, PlacedChart } from '../lib';
+import { clusterPlacements, loggingNamespace, PlatformSpec, SharedComponent } from '../platform';
 
 /**
  * Order between Applications (sync waves of the Application objects in the app of apps):

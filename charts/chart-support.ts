@@ -1,8 +1,6 @@
 import { Construct } from 'constructs';
-import {
-  AllowPolicy, ClusterPlacement, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, meshPrincipal, NetworkPeer, PlatformEndpoint, PlatformSpec, PROMETHEUS,
-  selectorLabels, ServiceAuthorization, ServiceSpec,
-} from '../lib';
+import { AllowPolicy, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, meshPrincipal, NetworkPeer, PlatformEndpoint, PROMETHEUS, selectorLabels, ServiceAuthorization } from '../lib';
+import { ClusterPlacement, PlatformSpec, ServiceSpec } from '../platform';
 
 /** What the shared-namespace charts (data, monitoring, logging) are built from. */
 export interface SharedServicesChartProps {

@@ -1,10 +1,8 @@
 import { Construct } from 'constructs';
-import {
-  BackendGrant, clusterPlacements, Color, otelEnvironment, parseImage, regionalMinReplicas, ServiceScrape, versionLabel, RegionSpec, HardenedServiceProps, ServiceApiAccess, ServiceSecret, ServiceSecretSpec, HardenedService, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, PlacedChart, PlatformSpec,
-  PRIORITY_CRITICAL, PRIORITY_STANDARD, pascalCase, ReleaseState, scalingMetricsOf, ServiceSpec,
-} from '../lib';
+import { BackendGrant, Color, otelEnvironment, parseImage, ServiceScrape, versionLabel, HardenedServiceProps, ServiceApiAccess, ServiceSecret, HardenedService, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, PlacedChart, PRIORITY_CRITICAL, PRIORITY_STANDARD, pascalCase } from '../lib';
 import { SECRET_STORE_NAME } from './platform-chart';
 import { addServiceConnectivity } from './service-connectivity';
+import { clusterPlacements, PlatformSpec, regionalMinReplicas, RegionSpec, ReleaseState, scalingMetricsOf, ServiceSecretSpec, ServiceSpec } from '../platform';
 
 export interface ColorChartProps {
   readonly spec: PlatformSpec;

@@ -1,10 +1,8 @@
 import { Construct } from 'constructs';
-import {
-  BackupSchedule, clusterAddressesOf, ClusterPlacement, clusterPlacements, CNPG_PORTS, GdprJobs, MeshExternalPort, meshPrincipal, NetworkPeer, PlacedChart, PlatformSpec, POSTGRES,
-  POSTGRES_INSTANCES, PostgresCluster, PostgresNetworkPolicy, PostgresReplicaSource, PROMETHEUS, REDIS, Redis, REDIS_TLS_PORT, RestoreDrill, ServiceAuthorization,
-} from '../lib';
+import { BackupSchedule, CNPG_PORTS, GdprJobs, MeshExternalPort, meshPrincipal, NetworkPeer, PlacedChart, POSTGRES, POSTGRES_INSTANCES, PostgresCluster, PostgresNetworkPolicy, PostgresReplicaSource, PROMETHEUS, REDIS, Redis, REDIS_TLS_PORT, RestoreDrill, ServiceAuthorization } from '../lib';
 import { SECRET_STORE_NAME } from './platform-chart';
 import { admitClients, chartLabels, ClientPolicies, SharedServicesChartProps } from './chart-support';
+import { clusterAddressesOf, ClusterPlacement, clusterPlacements, PlatformSpec } from '../platform';
 
 export interface DataChartProps extends SharedServicesChartProps {
   /** The cluster's Velero Schedule of the data namespace (in its platform chart): what the restore drill restores. */

@@ -1,10 +1,7 @@
 import { Construct } from 'constructs';
-import {
-  AllowPolicy, BlueGreenRoutes, ClusterPlacement, clusterModel, componentPolicies, EdgeGateway, EdgeGatewayRole, edgeGateways, gatewayPodLabels, HostCertificate,
-  LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, NetworkPeer, pascalCase, PlacedChart, PlatformSpec, previewHost, PublicRoute,
-  ReleaseState, selectorLabels, ServiceAuthorization, weightedDnsAnnotations,
-} from '../lib';
+import { AllowPolicy, BlueGreenRoutes, componentPolicies, EdgeGateway, gatewayPodLabels, HostCertificate, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, NetworkPeer, pascalCase, PlacedChart, PublicRoute, selectorLabels, ServiceAuthorization, weightedDnsAnnotations } from '../lib';
 import { issuerName, meshEnrolledNamespaces } from './platform-chart';
+import { clusterModel, ClusterPlacement, EdgeGatewayRole, edgeGateways, PlatformSpec, previewHost, ReleaseState } from '../platform';
 
 export interface EdgeChartProps {
   readonly spec: PlatformSpec;

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { Color, MetricsAdapterConfig, PlatformSpec, RuleGroupSet, scalingMetricRules, ScalingMetricUse, scalingMetricsOf } from '../lib';
+import { Color, MetricsAdapterConfig, RuleGroupSet, scalingMetricRules, ScalingMetricUse } from '../lib';
+import { PlatformSpec, scalingMetricsOf } from '../platform';
 
 /**
  * The metrics adapter's side of the colours' autoscaling, in the monitoring component of one

@@ -1,14 +1,9 @@
 import { Construct } from 'constructs';
-import {
-  ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, AlertRouting, DEFAULT_DRILL_NAME, DEFAULT_DRILL_TIMEOUT_MINUTES, drillOverdueAfterMinutes, BLACKBOX_EXPORTER, blackboxProberUrl, BlueGreenDashboard, businessRules, clusterModel, componentPolicies,
-  edgeGateways, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, loggingNamespace, LogShipper, meshPrincipal, NetworkPeer, pascalCase,
-  PlacedChart, PlatformEndpoint, platformHealthRules, PlatformOverviewDashboard, POSTGRES, POSTGRES_INSTANCE_METRICS_PORT, POSTGRES_INSTANCES,
-  POSTGRES_POOLER_METRICS_PORT, PROMETHEUS, RuleGroupSet, runbookBaseUrl, securityRules, selectorLabels, ServiceDashboard, ServiceRules,
-  TRACE_COLLECTOR, TraceCollector, UptimeProbe,
-} from '../lib';
+import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, AlertRouting, DEFAULT_DRILL_NAME, DEFAULT_DRILL_TIMEOUT_MINUTES, drillOverdueAfterMinutes, BLACKBOX_EXPORTER, componentPolicies, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, LogShipper, meshPrincipal, NetworkPeer, pascalCase, PlacedChart, PlatformEndpoint, platformHealthRules, POSTGRES, POSTGRES_INSTANCE_METRICS_PORT, POSTGRES_INSTANCES, POSTGRES_POOLER_METRICS_PORT, PROMETHEUS, RuleGroupSet, selectorLabels, ServiceDashboard, ServiceRules, TRACE_COLLECTOR, TraceCollector, UptimeProbe } from '../lib';
 import { addMetricsAdapter } from './metrics-adapter';
 import { SECRET_STORE_NAME } from './platform-chart';
 import { chartLabels, SharedServicesChartProps } from './chart-support';
+import { blackboxProberUrl, BlueGreenDashboard, businessRules, clusterModel, edgeGateways, loggingNamespace, PlatformOverviewDashboard, runbookBaseUrl, securityRules } from '../platform';
 
 /**
  * The `monitoring` component of a region, in the monitoring namespace: for every service (every

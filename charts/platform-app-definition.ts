@@ -1,7 +1,7 @@
-import { PlatformAppDefinition } from '../lib';
 import { buildPlatformApp } from './platform-app';
 import { platformChecks, platformFiles } from './platform-reports';
 import { platformSpec } from './platform-spec';
+import { PlatformAppDefinition } from '../platform';
 
 /** The platform's app as the `alp` CLI runs it. */
 export const platformApp: PlatformAppDefinition = {

@@ -1,12 +1,13 @@
 import { App } from 'cdk8s';
 import { Construct } from 'constructs';
-import { applyArgoSyncPolicy, clusterPlacements, PlatformModel, pascalCase, RestoreDrillNamespaceAccess } from '../lib';
+import { applyArgoSyncPolicy, pascalCase, RestoreDrillNamespaceAccess } from '../lib';
 import { ArgoCdChart } from './argocd-chart';
 import { ColorChart } from './color-chart';
 import { EdgeChart } from './edge-chart';
 import { PlatformChart } from './platform-chart';
 import { DataChart, dataHome } from './data-chart';
 import { LoggingChart, MonitoringChart } from './monitoring-chart';
+import { clusterPlacements, PlatformModel } from '../platform';
 
 /**
  * Builds the platform's cdk8s App from a validated model: for every cluster the topology

@@ -1,8 +1,6 @@
 import { Construct } from 'constructs';
-import {
-  BackupSchedule, ClusterPlacement, DEFAULT_DRILL_RESOURCES, DEFAULT_GDPR_JOB_RESOURCES, DEFAULT_POOLER_RESOURCES, edgeGateways, HTTP_LISTENER, HumanAccessRoles, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, MeshNamespaceDefaults, NamespaceBaseline, pascalCase, PlacedChart,
-  NamespaceQuota, NamespaceRole, PlatformIssuer, PlatformPriorityClasses, PlatformSpec, PROMETHEUS, quotaFor, serviceMaxReplicas, vaultAuthMountOf, VaultSecretStore,
-} from '../lib';
+import { BackupSchedule, DEFAULT_DRILL_RESOURCES, DEFAULT_GDPR_JOB_RESOURCES, DEFAULT_POOLER_RESOURCES, HTTP_LISTENER, HumanAccessRoles, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, MeshNamespaceDefaults, NamespaceBaseline, pascalCase, PlacedChart, NamespaceQuota, NamespaceRole, PlatformIssuer, PlatformPriorityClasses, PROMETHEUS, quotaFor, VaultSecretStore } from '../lib';
+import { ClusterPlacement, edgeGateways, PlatformSpec, serviceMaxReplicas, vaultAuthMountOf } from '../platform';
 
 export interface PlatformChartProps {
   readonly spec: PlatformSpec;

@@ -1,15 +1,13 @@
 import { App } from 'cdk8s';
-import {
-  applyArgoSyncPolicy, ClusterPlacement, clusterPlacements, Color, COLORS, FieldPath, LABEL_NAME, MAX_SERVICE_REPLICAS, MIN_SERVICE_REPLICAS, parseImage, PlatformModel,
-  ReleaseState, RenderedObject, renderApp, renderHelmChart, TemplateSource, versionLabel,
-} from '../lib';
+import { applyArgoSyncPolicy, Color, COLORS, FieldPath, LABEL_NAME, parseImage, RenderedObject, renderApp, renderHelmChart, TemplateSource, versionLabel } from '../lib';
 import { version as packageVersion } from '../package.json';
 import { EdgeChart } from './edge-chart';
+import { ClusterPlacement, clusterPlacements, MAX_SERVICE_REPLICAS, MIN_SERVICE_REPLICAS, PlatformModel, ReleaseState } from '../platform';
 
 const REPOSITORY = '[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*';
 const TAG = ':[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}';
 const DIGEST = '@sha256:[a-f0-9]{64}';
-/** The rule on the platform's own images (lib/spec/validate.ts) in RE2: pinned by a digest, with or without a tag. */
+/** The rule on the platform's own images (platform/spec/validate.ts) in RE2: pinned by a digest, with or without a tag. */
 const PINNED_IMAGE = {
   type: 'string',
   pattern: `^${REPOSITORY}(${TAG})?${DIGEST}$`,

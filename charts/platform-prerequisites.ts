@@ -1,8 +1,9 @@
-import { ALERTMANAGER, ClusterPrerequisite, clusterPlacements, ESO_SERVICE_ACCOUNT, GRAFANA, METRICS_ADAPTER, PlatformSpec, vaultAuthMountOf } from '../lib';
+import { ALERTMANAGER, ClusterPrerequisite, ESO_SERVICE_ACCOUNT, GRAFANA, METRICS_ADAPTER } from '../lib';
+import { clusterPlacements, PlatformSpec, vaultAuthMountOf } from '../platform';
 
 /*
  * Each area's install-time settings for `reports/cluster-prerequisites.md`, beyond what the
- * cluster model says of its components (lib/spec/cluster-model.ts): what the generated objects
+ * cluster model says of its components (platform/spec/cluster-model.ts): what the generated objects
  * rely on that no manifest of theirs can set. Values come from the spec where it has them.
  */
 

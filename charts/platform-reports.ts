@@ -1,12 +1,9 @@
 import { App } from 'cdk8s';
-import {
-  auditPolicy, clusterObjectsDrSummary, postgresDrSummary, postgresFailoverSteps, redisDrSummary, redisFailoverSteps, renderDrReport, toYaml, trafficFailoverSteps,
-  addressFlows, clusterModel, ClusterPlacement, clusterPlacements, ClusterPrerequisite, modelPrerequisites, PlatformSpec, renderClusterPrerequisites, declaredConnections, loggingNamespace, edgeGateways, endpointWorkloads, evaluateReachability, PlatformModel, RenderedObject, renderMetricCatalog,
-  ReachabilityResult, renderReachabilityReport, renderRunbooks, Workload, workloadsFromManifests,
-} from '../lib';
+import { auditPolicy, clusterObjectsDrSummary, postgresDrSummary, postgresFailoverSteps, redisDrSummary, redisFailoverSteps, renderDrReport, toYaml, trafficFailoverSteps, ClusterPrerequisite, renderClusterPrerequisites, evaluateReachability, RenderedObject, renderMetricCatalog, ReachabilityResult, renderReachabilityReport, renderRunbooks, Workload, workloadsFromManifests } from '../lib';
 import { DataChart, dataHome } from './data-chart';
 import { platformHelmCharts } from './platform-helm';
 import { PREREQUISITE_CONTRIBUTIONS } from './platform-prerequisites';
+import { addressFlows, clusterModel, ClusterPlacement, clusterPlacements, declaredConnections, edgeGateways, endpointWorkloads, loggingNamespace, modelPrerequisites, PlatformModel, PlatformSpec } from '../platform';
 
 /**
  * `reports/reachability.md`: for each cluster, who can reach whom, computed by evaluating the

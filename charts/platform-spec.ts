@@ -1,4 +1,4 @@
-import { PlatformSpecInput } from '../lib';
+import { PlatformSpecInput } from '../platform';
 
 const registry = 'registry.alp.example.com/alp';
 

@@ -1,7 +1,5 @@
-import {
-  AllowPolicy, clusterModel, ClusterSpec, Color, componentPeers, edgeGateways, gatewayPodLabels, HardenedService, meshPrincipal, NetworkPeer, PlatformSpec,
-  POSTGRES, PROMETHEUS, REDIS, selectorLabels, ServiceAuthorization, ServiceSpec, TRACE_COLLECTOR,
-} from '../lib';
+import { AllowPolicy, Color, componentPeers, gatewayPodLabels, HardenedService, meshPrincipal, NetworkPeer, POSTGRES, PROMETHEUS, REDIS, selectorLabels, ServiceAuthorization, TRACE_COLLECTOR } from '../lib';
+import { clusterModel, ClusterSpec, edgeGateways, PlatformSpec, ServiceSpec } from '../platform';
 
 /**
  * The network and mesh rules of one service in one colour, derived from the spec's dependency

@@ -1,5 +1,4 @@
 export * from './core';
-export * from './spec';
 export * from './autoscaling';
 export * from './workload';
 export * from './network';
@@ -10,4 +9,3 @@ export * from './data';
 export * from './delivery';
 export * from './policy';
 export * from './output';
-export * from './cli';

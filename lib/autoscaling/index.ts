@@ -2,4 +2,3 @@ export * from './adapter-config';
 export * from './adapter-coverage';
 export * from './hpa';
 export * from './pdb';
-export * from './spec-metrics';

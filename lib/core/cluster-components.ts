@@ -5,7 +5,7 @@
  * Velero, Jaeger, Elasticsearch), where its pods run and listen, what it must reach and be
  * reached by (`CLUSTER_FLOWS`), and what it needs at install time. NetworkPolicies,
  * AuthorizationPolicies, RBAC egress, the reachability check and `reports/cluster-prerequisites.md`
- * are derived from this table (resolved against a spec by `clusterModel` in lib/spec): a flow is
+ * are derived from this table (resolved against a spec by `clusterModel` in platform/spec): a flow is
  * written here once.
  *
  * The values are the upstream defaults (Helm charts and operators as their docs describe them);
@@ -252,7 +252,7 @@ export const CLUSTER_COMPONENTS: Readonly<Record<ComponentId, ClusterComponent>>
 
 /**
  * The connections between the cluster's components that the platform's NetworkPolicies and
- * AuthorizationPolicies must allow, besides the services' own graph (lib/spec/graph.ts). Each
+ * AuthorizationPolicies must allow, besides the services' own graph (platform/spec/graph.ts). Each
  * is written once here; the policies of both ends, the reachability check and the reports are
  * derived from it.
  */
@@ -289,4 +289,41 @@ export interface ClusterPrerequisite {
   readonly why?: string;
   /** Where to read more. @default - none */
   readonly docs?: string;
+}
+
+/** A component resolved against a spec: its namespace, pods or addresses, and ports. */
+export interface ResolvedComponent {
+  readonly id: ComponentId;
+  /** Workload name; with several Gateways, the Gateway's name. */
+  readonly name: string;
+  readonly title: string;
+  /** Its namespace, for pods. */
+  readonly namespace?: string;
+  readonly podLabels?: Readonly<Record<string, string>>;
+  readonly serviceAccount?: string;
+  /** Its addresses, for components that are not pods. */
+  readonly cidrs?: readonly string[];
+  readonly ports: readonly ComponentPort[];
+  readonly prerequisites: readonly string[];
+  readonly docs: string;
+  /** `<namespace>/<name>`, the reachability evaluation's workload id (pods only). */
+  readonly workloadId?: string;
+}
+
+/** A flow of `CLUSTER_FLOWS` between resolved components, with the server's ports. */
+export interface ResolvedFlow {
+  readonly from: ResolvedComponent;
+  readonly to: ResolvedComponent;
+  readonly ports: readonly ComponentPort[];
+  readonly why: string;
+}
+
+/** The model of one cluster: its components and the flows between them. */
+export interface ClusterModel {
+  /** Components by id; `edge-gateway` is the first Gateway (see `gateways`). */
+  readonly components: Readonly<Record<ComponentId, ResolvedComponent>>;
+  /** One resolved component per edge Gateway. */
+  readonly gateways: readonly ResolvedComponent[];
+  /** `CLUSTER_FLOWS` resolved, one per Gateway where an end is the edge gateway. */
+  readonly flows: readonly ResolvedFlow[];
 }

@@ -8,5 +8,6 @@ export * from './json';
 export * from './labels';
 export * from './names';
 export * from './placement';
+export * from './problems';
 export * from './quantity';
 export * from './secrets';

@@ -1,4 +1,3 @@
 export * from './argocd';
 export * from './sync-policy';
-export * from './topology';
 export * from './traffic-router';

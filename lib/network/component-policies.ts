@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { pascalCase } from '../core';
-import { ClusterModel, ResolvedComponent } from '../spec';
+import { ClusterModel, ResolvedComponent } from '../core';
 import { AllowPolicy } from './allow-policy';
 import { MeshExternalPort, meshPrincipal, ServiceAuthorization } from './mesh';
 import { NetworkPeer } from './network-peer';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as yaml from 'js-yaml';
 import { z } from 'zod';
 import { AlpError } from '../core';
-import { formatSpecProblem, problemsFromZod, SpecProblem } from '../spec';
+import { formatSpecProblem, problemsFromZod, SpecProblem } from '../core/problems';
 import { compareFindings, Finding, RuleInfo } from './findings';
 
 /** The file the CLI and synth read exceptions from, relative to the working directory. */

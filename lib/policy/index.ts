@@ -2,7 +2,6 @@ export * from './cluster-prerequisites-report';
 export * from './exceptions';
 export * from './findings';
 export * from './formats';
-export * from './platform-endpoints';
 export * from './reachability';
 export * from './reachability-report';
 export * from './rules';

@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ApiAccessRule, apiAccessRuleProblems, PropProblem, SECRET_ACCESS_ANNOTATION, throwIfProblems } from '../core';
-import { apiGrantProblems } from '../spec';
+import { apiGrantProblems } from './api-grants';
 import { DNS_LABEL_RULE, RBAC_API_GROUP, isDnsLabel, resolveNamespace, toPolicyRule } from './_policy';
 
 export interface ServiceApiAccessProps {

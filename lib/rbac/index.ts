@@ -1,2 +1,3 @@
 export * from './api-access';
 export * from './human-access';
+export * from './api-grants';

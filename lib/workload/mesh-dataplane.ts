@@ -1,4 +1,13 @@
-import { MeshDataplane } from '../spec';
+/**
+ * How pods join the Istio mesh. `ambient`: a namespace label enrols them, ztunnel (per node)
+ * and istio-cni carry their traffic over mutual TLS; nothing is injected into the pods. Sidecars
+ * are not offered: without Istio CNI their init container needs NET_ADMIN and NET_RAW, which
+ * Pod Security restricted refuses.
+ */
+export const MESH_DATAPLANES = ['ambient'] as const;
+/** One of `MESH_DATAPLANES`. */
+export type MeshDataplane = (typeof MESH_DATAPLANES)[number];
+
 
 /**
  * Istio's ambient dataplane, as a namespace baseline meets it.

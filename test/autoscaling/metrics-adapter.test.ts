@@ -1,11 +1,9 @@
 import { Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { buildPlatformApp } from '../../charts';
-import {
-  adapterServes, clusterPlacements, MetricsAdapterConfig, METRICS_ADAPTER_CONFIG_LABEL, promQlSyntaxError, renderApp, renderRunbooks, scalingMetricSource,
-  ScalingMetric, scalingMetricsOf,
-} from '../../lib';
+import { adapterServes, MetricsAdapterConfig, METRICS_ADAPTER_CONFIG_LABEL, promQlSyntaxError, renderApp, renderRunbooks, scalingMetricSource, ScalingMetric } from '../../lib';
 import { errorOf, findObject, platformModel } from '../helpers/manifests';
+import { clusterPlacements, scalingMetricsOf } from '../../platform';
 
 /** Issue 15: every custom or external HPA metric is served by the metrics adapter, and its absence pages. */
 describe('metrics adapter on the platform |', () => {

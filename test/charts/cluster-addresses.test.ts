@@ -7,8 +7,8 @@
  */
 import { join } from 'node:path';
 import { platformApp, platformSpec } from '../../charts';
-import { ClusterSpec, clusterPlacements, synthesize, validatePlatform, vaultAuthMountOf } from '../../lib';
 import { clone, clusterPerColorSpec, committedRelease, findObject, platformModel, problemsOf, REPO_ROOT } from '../helpers/manifests';
+import { clusterPlacements, ClusterSpec, synthesize, validatePlatform, vaultAuthMountOf } from '../../platform';
 
 const { spec } = platformModel();
 const output = synthesize(platformApp, { releaseFile: join(REPO_ROOT, 'release.yaml') });

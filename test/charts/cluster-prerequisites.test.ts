@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { clusterPrerequisites, platformApp, platformSpec } from '../../charts';
 import { PREREQUISITE_CONTRIBUTIONS } from '../../charts/platform-prerequisites';
-import { clusterModel, edgeGateways, renderClusterPrerequisites, synthesize, validatePlatform } from '../../lib';
+import { renderClusterPrerequisites } from '../../lib';
 import { clone, committedRelease, platformModel, REPO_ROOT } from '../helpers/manifests';
+import { clusterModel, edgeGateways, synthesize, validatePlatform } from '../../platform';
 
 // reports/cluster-prerequisites.md: what each cluster must provide at install time, from the
 // cluster model and each area's contributions.

@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { Chart, Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { buildPlatformApp, DataChart, platformApp, platformDrReport, platformSpec } from '../../charts';
-import { BackupSchedule, declaredConnections, isStatefulKind, PostgresCluster, SYNC_OPTIONS, synthesize, validatePlatform } from '../../lib';
+import { BackupSchedule, isStatefulKind, PostgresCluster, SYNC_OPTIONS } from '../../lib';
 import { validateSchema } from '../../lib/policy/schema';
 import { clone, committedRelease, errorOf, platformModel, REPO_ROOT } from '../helpers/manifests';
 import { podSpecOf, restrictedViolations } from '../helpers/pod-security';
+import { declaredConnections, synthesize, validatePlatform } from '../../platform';
 
 const RELEASE = join(REPO_ROOT, 'release.yaml');
 

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { platformApp, platformSpec } from '../../charts';
-import { PlatformAppDefinition, readTree, RenderedObject, synthesize, writeTree } from '../../lib';
+import { readTree, RenderedObject, writeTree } from '../../lib';
 import { runHelm } from '../helpers/helm';
 import { clone, clusterPerColorSpec, REPO_ROOT } from '../helpers/manifests';
+import { PlatformAppDefinition, synthesize } from '../../platform';
 
 const DIST = join(__dirname, '..', '..', 'dist');
 const chartDir = (region: string) => join(DIST, 'helm', `alp-${region}`);

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { platformApp } from '../../charts';
-import { AMBIENT, PROMETHEUS, synthesize } from '../../lib';
+import { AMBIENT, PROMETHEUS } from '../../lib';
 import { MESH_DATAPLANE_RULES } from '../../lib/policy/rules';
 import { verifyManifests } from '../../lib/policy/verify';
 import { platformModel, REPO_ROOT } from '../helpers/manifests';
+import { synthesize } from '../../platform';
 
 /**
  * The mesh is real: every namespace with STRICT mutual TLS is enrolled in the spec's dataplane,

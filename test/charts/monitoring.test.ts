@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { evaluateCluster, platformApp } from '../../charts';
-import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, clusterPlacements, DEFAULT_DRILL_TIMEOUT_MINUTES, drillOverdueAfterMinutes, PlatformAppDefinition, promQlSyntaxError, RecordingRule, RuleGroupSet, runbookBaseUrl, synthesize } from '../../lib';
+import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, DEFAULT_DRILL_TIMEOUT_MINUTES, drillOverdueAfterMinutes, promQlSyntaxError, RecordingRule, RuleGroupSet } from '../../lib';
 import { findObject, platformModel, REPO_ROOT } from '../helpers/manifests';
+import { clusterPlacements, PlatformAppDefinition, runbookBaseUrl, synthesize } from '../../platform';
 
 const RELEASE = join(REPO_ROOT, 'release.yaml');
 

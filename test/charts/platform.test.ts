@@ -1,7 +1,7 @@
 import { Testing } from 'cdk8s';
 import { ColorChart, meshEnrolledNamespaces, platformApp, PlatformChart } from '../../charts';
-import { clusterPlacements } from '../../lib';
 import { platformModel, findObject, kindCounts } from '../helpers/manifests';
+import { clusterPlacements } from '../../platform';
 
 describe('PlatformChart |', () => {
   const model = platformModel();

@@ -1,7 +1,8 @@
 import { governedConnection, platformApp, platformChecks } from '../../charts';
-import { addressFlows, AMBIENT, clusterModel, declaredConnections, endpointWorkloads, evaluateReachability, synthesize, workloadsFromManifests } from '../../lib';
+import { AMBIENT, evaluateReachability, workloadsFromManifests } from '../../lib';
 import { join } from 'node:path';
 import { platformModel, REPO_ROOT } from '../helpers/manifests';
+import { addressFlows, clusterModel, declaredConnections, endpointWorkloads, synthesize } from '../../platform';
 
 const RELEASE = join(REPO_ROOT, 'release.yaml');
 

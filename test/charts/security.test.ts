@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { platformApp } from '../../charts';
-import { AMBIENT, previewHost, synthesize } from '../../lib';
+import { AMBIENT } from '../../lib';
 import { platformModel, REPO_ROOT } from '../helpers/manifests';
+import { previewHost, synthesize } from '../../platform';
 
 describe('platform security |', () => {
   const model = platformModel();

@@ -15,7 +15,7 @@ describe('cdk8s synth |', () => {
 
   beforeAll(() => {
     copy = mkdtempSync(join(tmpdir(), 'alp-cdk8s-'));
-    for (const source of ['main.ts', 'lib', 'charts', 'imports', 'bin', 'plugins', 'package.json', 'package-lock.json', 'cdk8s.yaml', 'release.yaml', 'policy-exceptions.yaml']) {
+    for (const source of ['main.ts', 'lib', 'platform', 'charts', 'imports', 'bin', 'plugins', 'package.json', 'package-lock.json', 'cdk8s.yaml', 'release.yaml', 'policy-exceptions.yaml']) {
       cpSync(join(REPO_ROOT, source), join(copy, source), { recursive: true });
     }
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(copy, 'node_modules'));

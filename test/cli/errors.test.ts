@@ -4,9 +4,9 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'cdk8s';
 import { platformApp } from '../../charts';
-import { PlatformAppDefinition, run } from '../../lib';
-import { acquireRepositoryLock, LOCK_FILE } from '../../lib/cli/lock';
+import { acquireRepositoryLock, LOCK_FILE } from '../../platform/cli/lock';
 import { REPO_ROOT } from '../helpers/manifests';
+import { PlatformAppDefinition, run } from '../../platform';
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -155,7 +155,7 @@ describe('alp failures |', () => {
   test('a TypeScript syntax error in the platform spec: file:line:column and the message, nothing more', () => {
     // GIVEN a copy of the sources the launcher builds from, with a syntax error in the spec
     const copy = join(scratch, 'repo');
-    for (const source of ['main.ts', 'lib', 'charts', 'imports', 'bin', 'package.json', 'package-lock.json']) cpSync(join(REPO_ROOT, source), join(copy, source), { recursive: true });
+    for (const source of ['main.ts', 'lib', 'platform', 'charts', 'imports', 'bin', 'package.json', 'package-lock.json']) cpSync(join(REPO_ROOT, source), join(copy, source), { recursive: true });
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(copy, 'node_modules'));
     writeFileSync(join(copy, 'charts', 'platform-spec.ts'), 'export const platformSpec = {\n  services: [\n    { name: "api" oops },\n  ],\n};\n');
     // WHEN

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { platformApp } from '../../charts';
-import { synthToDirectory } from '../../lib';
-import { isInteractive, progressReporter } from '../../lib/cli/progress';
+import { isInteractive, progressReporter } from '../../platform/cli/progress';
 import { REPO_ROOT } from '../helpers/manifests';
+import { synthToDirectory } from '../../platform';
 
 /** A stream that records what is written to it. */
 function fakeStream(isTTY: boolean) {

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { platformApp } from '../../charts';
-import { changedPaths, PlatformAppDefinition, readTree, stageCommand, switchTrafficCommand, synthToDirectory } from '../../lib';
+import { changedPaths, readTree } from '../../lib';
 import { errorOf, REPO_ROOT } from '../helpers/manifests';
+import { PlatformAppDefinition, stageCommand, switchTrafficCommand, synthToDirectory } from '../../platform';
 
 const NEW_GATEWAY = `registry.alp.example.com/alp/api-gateway:2.15.0@sha256:${'e'.repeat(64)}`;
 

@@ -3,7 +3,7 @@ import { cpSync, existsSync, FSWatcher, mkdtempSync, readdirSync, readFileSync, 
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTree } from '../../lib/output';
-import { acquireRepositoryLock, LOCK_FILE } from '../../lib/cli/lock';
+import { acquireRepositoryLock, LOCK_FILE } from '../../platform/cli/lock';
 import { REPO_ROOT } from '../helpers/manifests';
 
 // The `alp` command as users run it, in separate processes: killed at random moments, run

@@ -1,11 +1,10 @@
 import { join } from 'node:path';
 import { applicationTargets, evaluateCluster, governedConnection, platformApp } from '../../charts';
-import {
-  clusterPlacements, declaredConnections, edgeGateways, isStatefulKind, PlatformAppDefinition, renderApp, synthesize, syncWave, validateSchema, validateSpec,
-} from '../../lib';
+import { isStatefulKind, renderApp, syncWave, validateSchema } from '../../lib';
 import { GITOPS_AUTOMATED_SYNC } from '../../lib/policy/rules';
 import { verifyManifests } from '../../lib/policy/verify';
 import { clusterPerColorSpec, committedRelease, platformModel, REPO_ROOT } from '../helpers/manifests';
+import { clusterPlacements, declaredConnections, edgeGateways, PlatformAppDefinition, synthesize, validateSpec } from '../../platform';
 
 const RELEASE = join(REPO_ROOT, 'release.yaml');
 

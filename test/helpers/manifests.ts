@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { platformSpec } from '../../charts';
-import { PlatformModel, SpecError, validatePlatform } from '../../lib';
+import { SpecError } from '../../lib';
+import { PlatformModel, validatePlatform } from '../../platform';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 

@@ -2,7 +2,7 @@
  * Alerting rules tested with the real `promtool test rules` (Debian's `prometheus` package).
  *
  * ```ts
- * import { describePromtool, runPromtoolTests, ruleGroupsOf } from '../helpers/promtool';
+ * import { describePromtool, runPromtoolTests, ruleGroupsOf } from './promtool';
  *
  * describePromtool('backup-age alerts', () => {
  *   test('fires after the headroom', () => {

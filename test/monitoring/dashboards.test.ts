@@ -1,8 +1,9 @@
 import { Testing } from 'cdk8s';
-import { BlueGreenDashboard, GrafanaDashboard, PlatformOverviewDashboard, ServiceDashboard, serviceDashboard, stableJson } from '../../lib/monitoring';
+import { GrafanaDashboard, ServiceDashboard, serviceDashboard, stableJson } from '../../lib/monitoring';
 import { validateSchema } from '../../lib/policy/schema';
 import { errorOf, findObject, platformModel } from '../helpers/manifests';
 import { monitoringChart, NAMESPACES, synthWith, unparsable, withSampleVariables } from './fixtures';
+import { BlueGreenDashboard, PlatformOverviewDashboard } from '../../platform';
 
 /** Every panel of a dashboard, including those inside rows. */
 function panelsOf(model: any): any[] {

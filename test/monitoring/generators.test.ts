@@ -1,8 +1,7 @@
-import {
-  AlertRule, BUSINESS_METRICS, businessRules, goldenSignalRules, platformHealthRules, RecordingRule, renderMetricCatalog, Rule, SECURITY_METRICS, SERVICE_METRICS, securityRules, traceCollectorRules,
-} from '../../lib/monitoring';
+import { AlertRule, BUSINESS_METRICS, goldenSignalRules, platformHealthRules, RecordingRule, renderMetricCatalog, Rule, SECURITY_METRICS, SERVICE_METRICS, traceCollectorRules } from '../../lib/monitoring';
 import { errorOf } from '../helpers/manifests';
 import { NAMESPACES, unparsable } from './fixtures';
+import { businessRules, securityRules } from '../../platform';
 
 const alerts = (rules: Rule[]) => rules.filter((r): r is AlertRule => r.kind === 'alert');
 const records = (rules: Rule[]) => rules.filter((r): r is RecordingRule => r.kind === 'record');

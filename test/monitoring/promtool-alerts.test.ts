@@ -6,9 +6,10 @@
  */
 import { Chart, Testing } from 'cdk8s';
 import { addMetricsAdapter } from '../../charts/metrics-adapter';
-import { platformHealthRules, RuleGroupSet, runbookBaseUrl, ServiceRules } from '../../lib';
+import { platformHealthRules, RuleGroupSet, ServiceRules } from '../../lib';
 import { platformModel } from '../helpers/manifests';
 import { describePromtool, PromRuleGroup, ruleGroupsOf, runPromtoolTests } from '../helpers/promtool';
+import { runbookBaseUrl } from '../../platform';
 
 const model = platformModel();
 const { spec } = model;

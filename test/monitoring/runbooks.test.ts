@@ -1,7 +1,8 @@
 import { Testing } from 'cdk8s';
-import { AlertRule, businessRules, ESCALATION_LEVELS, platformHealthRules, renderRunbook, renderRunbooks, RuleGroupSet, securityRules, ServiceRules, Severity, TraceCollector } from '../../lib/monitoring';
+import { AlertRule, ESCALATION_LEVELS, platformHealthRules, renderRunbook, renderRunbooks, RuleGroupSet, ServiceRules, Severity, TraceCollector } from '../../lib/monitoring';
 import { errorOf } from '../helpers/manifests';
 import { monitoringChart, NAMESPACES, rulesOf, RUNBOOKS } from './fixtures';
+import { businessRules, securityRules } from '../../platform';
 
 /** A monitoring chart with every rule set the platform has. */
 function platformRules() {

@@ -6,10 +6,9 @@
  */
 import { join } from 'node:path';
 import { platformApp } from '../../charts';
-import {
-  CLUSTER_COMPONENTS, CLUSTER_FLOWS, clusterAddressesOf, clusterModel, clusterPlacements, edgeGateways, endpointWorkloads, evaluateReachability, gatewayPodLabels, synthesize, workloadsFromManifests,
-} from '../../lib';
+import { CLUSTER_COMPONENTS, CLUSTER_FLOWS, evaluateReachability, gatewayPodLabels, workloadsFromManifests } from '../../lib';
 import { findObject, platformModel, REPO_ROOT } from '../helpers/manifests';
+import { clusterAddressesOf, clusterModel, clusterPlacements, edgeGateways, endpointWorkloads, synthesize } from '../../platform';
 
 const model = platformModel();
 const { spec } = model;

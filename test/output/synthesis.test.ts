@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { platformApp } from '../../charts';
-import { readTree, synthesize, synthToDirectory, validateSchema } from '../../lib';
+import { readTree, validateSchema } from '../../lib';
 import { REPO_ROOT } from '../helpers/manifests';
 import { podSpecOf, restrictedViolations } from '../helpers/pod-security';
 import { schemaErrors } from '../helpers/schema';
+import { synthesize, synthToDirectory } from '../../platform';
 
 const RELEASE = join(REPO_ROOT, 'release.yaml');
 

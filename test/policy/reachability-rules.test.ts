@@ -5,11 +5,11 @@
  */
 import { join } from 'node:path';
 import { platformApp } from '../../charts';
-import { synthesize } from '../../lib';
 import { CHALLENGE_RULES, POLICY_RULES, RBAC_USABILITY_RULES, SCRAPE_RULES } from '../../lib/policy/rules';
 import { readManifests, verifyManifests } from '../../lib/policy/verify';
 import { REPO_ROOT } from '../helpers/manifests';
 import { CORPUS_DIR, messagesOf, TODAY } from './corpus/fixtures';
+import { synthesize } from '../../platform';
 
 const bad = (file: string) => readManifests(join(CORPUS_DIR, 'bad', file)).manifests.map((m) => JSON.parse(JSON.stringify(m.manifest)));
 const run = (manifests: any[]) => verifyManifests(manifests.map((manifest) => ({ manifest })), { today: TODAY });

@@ -7,12 +7,12 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { platformApp } from '../../charts';
-import { synthesize } from '../../lib';
 import { readExceptions } from '../../lib/policy/exceptions';
 import { Finding } from '../../lib/policy/findings';
 import { exceptableRuleIds, parseDocuments, readManifests, verifyManifests, VerifyReport } from '../../lib/policy/verify';
 import { REPO_ROOT } from '../helpers/manifests';
 import { TODAY } from './corpus/fixtures';
+import { synthesize } from '../../platform';
 
 /** Findings by `<cluster> <object>`, each as `<rule> <path>: <message>`, sorted. */
 type Verdicts = Map<string, string[]>;

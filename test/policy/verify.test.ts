@@ -2,8 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { platformApp } from '../../charts';
-import { synthesize } from '../../lib';
-import { verifyCommand } from '../../lib/cli/verify-command';
+import { verifyCommand } from '../../platform/cli/verify-command';
 import { parseExceptions, readExceptions } from '../../lib/policy/exceptions';
 import { POLICY_RULES } from '../../lib/policy/rules';
 import {
@@ -12,6 +11,7 @@ import {
 import { AlpError } from '../../lib/core';
 import { errorOf, REPO_ROOT } from '../helpers/manifests';
 import { compliantShop, CORPUS_DIR, messagesOf, object, TODAY, verify } from './corpus/fixtures';
+import { synthesize } from '../../platform';
 
 const BAD = join(CORPUS_DIR, 'bad');
 const RULE_IDS = exceptableRuleIds();

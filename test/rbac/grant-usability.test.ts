@@ -4,8 +4,9 @@
  */
 import { join } from 'node:path';
 import { platformApp, platformSpec } from '../../charts';
-import { clusterModel, clusterPlacements, SpecError, synthesize, undeclaredObjectProblems, validatePlatform } from '../../lib';
+import { SpecError, undeclaredObjectProblems } from '../../lib';
 import { clone, committedRelease, findObject, platformModel, REPO_ROOT } from '../helpers/manifests';
+import { clusterModel, clusterPlacements, synthesize, validatePlatform } from '../../platform';
 
 const model = platformModel();
 const { spec } = model;

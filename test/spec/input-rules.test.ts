@@ -1,8 +1,7 @@
 import { platformSpec } from '../../charts';
-import {
-  apiGrantProblems, describeValue, envCredentialReason, escapeControlCharacters, MAX_REGIONS, MAX_SERVICE_REPLICAS, MAX_SERVICES, validatePlatform,
-} from '../../lib';
+import { apiGrantProblems, describeValue, escapeControlCharacters } from '../../lib';
 import { clone, committedRelease, errorOf, problemsOf } from '../helpers/manifests';
+import { envCredentialReason, MAX_REGIONS, MAX_SERVICE_REPLICAS, MAX_SERVICES, validatePlatform } from '../../platform';
 
 
 type Change = (spec: any, release: any) => void;

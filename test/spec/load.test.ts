@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
-import { readDataFile, readReleaseFile, RELEASE_FILE_LIMITS, SPEC_FILE_LIMITS } from '../../lib';
 import { errorOf, REPO_ROOT } from '../helpers/manifests';
+import { readDataFile, readReleaseFile, RELEASE_FILE_LIMITS, SPEC_FILE_LIMITS } from '../../platform';
 
 describe('readDataFile and readReleaseFile read bounded inputs', () => {
   let dir: string;

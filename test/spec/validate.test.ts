@@ -1,6 +1,6 @@
 import { platformSpec } from '../../charts';
-import { runbookBaseUrl, validatePlatform, validateSpec } from '../../lib';
 import { clone, committedRelease, errorOf, problemsOf } from '../helpers/manifests';
+import { runbookBaseUrl, validatePlatform, validateSpec } from '../../platform';
 
 
 describe('validatePlatform |', () => {

@@ -3,9 +3,9 @@
  * over the colours (what the platform delivers, whichever colour is live). The services emit
  * the raw metrics listed in `BUSINESS_METRICS` (`metric-names.ts`).
  */
-import { labelEq, labelIn, seriesSelector } from './promql';
-import { RecordingRule, Rule } from './rule';
-import { namespaceProblems, throwOptionProblems } from './service-options';
+import { labelEq, labelIn, seriesSelector } from '../../lib/monitoring/promql';
+import { RecordingRule, Rule } from '../../lib/monitoring/rule';
+import { namespaceProblems, throwOptionProblems } from '../../lib/monitoring/service-options';
 
 export interface BusinessRuleOptions {
   /** The namespaces of the services that emit the metrics (both colours'). */

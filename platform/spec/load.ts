@@ -1,4 +1,4 @@
-import { AlpError, InputLimits, parseBoundedYaml, readBoundedText } from '../core';
+import { AlpError, InputLimits, parseBoundedYaml, readBoundedText } from '../../lib/core';
 
 /**
  * Bounds on a platform spec file (`--spec`): 4 MiB, 1,000,000 values with YAML aliases expanded,

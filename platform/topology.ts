@@ -1,5 +1,5 @@
-import { Color, COLORS } from '../core';
-import { ClusterSpec, PlatformSpec, RegionSpec } from '../spec';
+import { Color, COLORS } from '../lib/core';
+import { ClusterSpec, PlatformSpec, RegionSpec } from './spec';
 
 /** The components every cluster gets besides its colour sets. */
 export type SharedComponent = 'platform' | 'edge' | 'data' | 'monitoring' | 'logging';

@@ -1,7 +1,7 @@
 import {
   ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, Color, COLORS, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, PlatformEndpoint, POSTGRES, POSTGRES_INSTANCE_METRICS_PORT,
   POSTGRES_INSTANCE_STATUS_PORT,   POSTGRES_INSTANCES, POSTGRES_POOLER_METRICS_PORT, PROMETHEUS, REDIS, REDIS_REPLICATION_PORT, TRACE_COLLECTOR,
-} from '../core';
+} from '../../lib/core';
 import { clusterModel } from './cluster-model';
 import { loggingNamespace } from './monitoring';
 import { ClusterSpec } from './schema';

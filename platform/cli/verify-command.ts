@@ -2,10 +2,10 @@ import { existsSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { AlpError, describeValue, formatBytes } from '../core';
-import { DEFAULT_EXCEPTIONS_FILE, PolicyException, readExceptions } from '../policy/exceptions';
-import { formatJson, formatSarif, formatText, REPORT_FORMATS, ReportFormat } from '../policy/formats';
-import { exceptableRuleIds, ManifestFiles, MAX_MANIFEST_FILE_BYTES, parseDocuments, readManifests, verifyManifests } from '../policy/verify';
+import { AlpError, describeValue, formatBytes } from '../../lib/core';
+import { DEFAULT_EXCEPTIONS_FILE, PolicyException, readExceptions } from '../../lib/policy/exceptions';
+import { formatJson, formatSarif, formatText, REPORT_FORMATS, ReportFormat } from '../../lib/policy/formats';
+import { exceptableRuleIds, ManifestFiles, MAX_MANIFEST_FILE_BYTES, parseDocuments, readManifests, verifyManifests } from '../../lib/policy/verify';
 import { UsageError } from './failure';
 import { Progress } from './progress';
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { AlpError } from '../core';
-import { renderApp, SynthesisOutput, writeTree } from '../output';
-import { DEFAULT_EXCEPTIONS_FILE, exceptableRuleIds, formatMarkdown, readExceptions, verificationError, verifyManifests } from '../policy';
+import { AlpError } from '../../lib/core';
+import { renderApp, SynthesisOutput, writeTree } from '../../lib/output';
+import { DEFAULT_EXCEPTIONS_FILE, exceptableRuleIds, formatMarkdown, readExceptions, verificationError, verifyManifests } from '../../lib/policy';
 import { PlatformModel, readDataFile, readReleaseFile, validatePlatform } from '../spec';
 import { PlatformAppDefinition } from './platform-app';
 import { Progress } from './progress';

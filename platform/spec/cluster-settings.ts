@@ -1,4 +1,4 @@
-import { COLORS } from '../core';
+import { COLORS } from '../../lib/core';
 import { ClusterSpec, ParsedPlatformSpec } from './schema';
 import type { PlatformSpec } from './validate';
 

@@ -1,6 +1,6 @@
-import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, BLACKBOX_EXPORTER, PlatformEndpoint, PROMETHEUS, TRACE_COLLECTOR } from '../core';
-import { clusterModel, PlatformSpec } from '../spec';
-import { Workload } from './reachability';
+import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, BLACKBOX_EXPORTER, PlatformEndpoint, PROMETHEUS, TRACE_COLLECTOR } from '../lib/core';
+import { clusterModel, PlatformSpec } from './spec';
+import { Workload } from '../lib/policy/reachability';
 
 /**
  * The shared endpoints the platform's policies admit or reach and that its manifests do not

@@ -1,4 +1,4 @@
-import { secretLiteralReason } from '../core';
+import { secretLiteralReason } from '../../lib/core';
 
 /**
  * Words that name a credential when they are a whole segment of an environment variable's

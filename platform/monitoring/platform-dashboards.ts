@@ -2,13 +2,13 @@ import { Construct } from 'constructs';
 import {
   ACTIVE_LEARNERS_RECORD, ASSESSMENT_PASS_RATE_RECORD, ENGAGEMENT_RECORD, LESSON_COMPLETIONS_RECORD, MASTERY_GAIN_1D_RECORD, MASTERY_GAIN_1H_RECORD,
 } from './business-rules';
-import { dashboard } from './grafana-sdk';
-import { DATASOURCE, platformDashboard, row, statPanel, tablePanel, timeseriesPanel } from './dashboard-panels';
-import { ERROR_RATIO_BY_COLOR_RECORD, LATENCY_P99_BY_COLOR_RECORD, LATENCY_P99_RECORD, REQUEST_RATE_BY_COLOR_RECORD, REQUEST_RATE_RECORD } from './golden-signal-rules';
-import { GrafanaDashboard } from './grafana-dashboard';
-import { COLOR_LABEL } from './metric-names';
+import { dashboard } from '../../lib/monitoring/grafana-sdk';
+import { DATASOURCE, platformDashboard, row, statPanel, tablePanel, timeseriesPanel } from '../../lib/monitoring/dashboard-panels';
+import { ERROR_RATIO_BY_COLOR_RECORD, LATENCY_P99_BY_COLOR_RECORD, LATENCY_P99_RECORD, REQUEST_RATE_BY_COLOR_RECORD, REQUEST_RATE_RECORD } from '../../lib/monitoring/golden-signal-rules';
+import { GrafanaDashboard } from '../../lib/monitoring/grafana-dashboard';
+import { COLOR_LABEL } from '../../lib/monitoring/metric-names';
 import { AUTH_DENIED_5M_RECORD, LOGIN_FAILURES_5M_RECORD } from './security-rules';
-import { ERROR_BUDGET_RECORD, errorRatioRecord } from './slo-rules';
+import { ERROR_BUDGET_RECORD, errorRatioRecord } from '../../lib/monitoring/slo-rules';
 
 /**
  * The platform overview (uid `alp-platform-overview`): business metrics (active learners,

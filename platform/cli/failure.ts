@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { AlpError, escapeControlCharacters } from '../core';
+import { AlpError, escapeControlCharacters } from '../../lib/core';
 
 /** Escapes control characters (newlines, escape sequences) so that a message stays one line. */
 const oneLine = escapeControlCharacters;

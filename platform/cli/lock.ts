@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AlpError } from '../core';
+import { AlpError } from '../../lib/core';
 import { shownPath } from './failure';
 
 /** The lock file's name, in the folder that holds the release state (the repository). */

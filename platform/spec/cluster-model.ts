@@ -1,46 +1,9 @@
 import {
-  AlpError, CLUSTER_COMPONENTS, CLUSTER_FLOWS, ClusterComponent, ClusterPrerequisite, ComponentFlow, ComponentId, ComponentPort, gatewayPodLabels,
-} from '../core';
+  AlpError, CLUSTER_COMPONENTS, CLUSTER_FLOWS, ClusterComponent, ClusterPrerequisite, ComponentFlow, ComponentId, gatewayPodLabels, ClusterModel, ResolvedComponent, ResolvedFlow,
+} from '../../lib/core';
 import { clusterAddressesOf } from './cluster-settings';
 import { ClusterSpec } from './schema';
 import { PlatformSpec } from './validate';
-
-/** A component resolved against a spec: its namespace, pods or addresses, and ports. */
-export interface ResolvedComponent {
-  readonly id: ComponentId;
-  /** Workload name; with several Gateways, the Gateway's name. */
-  readonly name: string;
-  readonly title: string;
-  /** Its namespace, for pods. */
-  readonly namespace?: string;
-  readonly podLabels?: Readonly<Record<string, string>>;
-  readonly serviceAccount?: string;
-  /** Its addresses, for components that are not pods. */
-  readonly cidrs?: readonly string[];
-  readonly ports: readonly ComponentPort[];
-  readonly prerequisites: readonly string[];
-  readonly docs: string;
-  /** `<namespace>/<name>`, the reachability evaluation's workload id (pods only). */
-  readonly workloadId?: string;
-}
-
-/** A flow of `CLUSTER_FLOWS` between resolved components, with the server's ports. */
-export interface ResolvedFlow {
-  readonly from: ResolvedComponent;
-  readonly to: ResolvedComponent;
-  readonly ports: readonly ComponentPort[];
-  readonly why: string;
-}
-
-/** The model of one cluster: its components and the flows between them. */
-export interface ClusterModel {
-  /** Components by id; `edge-gateway` is the first Gateway (see `gateways`). */
-  readonly components: Readonly<Record<ComponentId, ResolvedComponent>>;
-  /** One resolved component per edge Gateway. */
-  readonly gateways: readonly ResolvedComponent[];
-  /** `CLUSTER_FLOWS` resolved, one per Gateway where an end is the edge gateway. */
-  readonly flows: readonly ResolvedFlow[];
-}
 
 /**
  * The cluster's components resolved against `spec`: platform namespaces by role, the API server

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AlpError, describeValue, escapeControlCharacters } from '../core';
+import { AlpError, describeValue, escapeControlCharacters } from './';
 
 /** One broken rule in an input file: where, what value, which rule. */
 export interface SpecProblem {

@@ -1,5 +1,5 @@
-import { ServiceSpec } from '../spec';
-import { ScalingMetric } from './hpa';
+import { ServiceSpec } from './spec';
+import { ScalingMetric } from '../lib/autoscaling/hpa';
 
 /**
  * The custom and external metrics a service's spec declares under `autoscaling.metrics`, as the

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { apiAccessRuleProblems, cpuMillis, escapeControlCharacters, memoryKiB, parseImage, unpinnedReason } from '../core';
-import { apiGrantProblems, undeclaredObjectProblems } from './api-grants';
+import { apiAccessRuleProblems, cpuMillis, escapeControlCharacters, memoryKiB, parseImage, unpinnedReason } from '../../lib/core';
+import { apiGrantProblems, undeclaredObjectProblems } from '../../lib/rbac/api-grants';
 import { SpecCluster, specClusters, vaultAuthMountOf } from './cluster-settings';
 import { envCredentialReason } from './env-secrets';
-import { SpecError, SpecProblem, formatPath, problemsFromZod } from './problems';
+import { SpecError, SpecProblem, formatPath, problemsFromZod } from '../../lib/core/problems';
 import { releaseSchema, ReleaseState } from './release';
 import { MAX_SERVICES, ParsedPlatformSpec, platformSpecSchema, RegionSpec, serviceSchema, ServiceSpec, SERVICES_LIMIT } from './schema';
 

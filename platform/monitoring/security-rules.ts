@@ -4,12 +4,12 @@
  * A spike is judged against the same signal's own last day, so that the normal level of a
  * busy platform does not alert.
  */
-import { PropProblem } from '../core';
-import { HttpMetricNames, resolveHttpMetrics } from './metric-names';
-import { labelEq, promNumber, labelIn, labelRe, seriesSelector } from './promql';
-import { AlertRule, RecordingRule, Rule } from './rule';
-import { namespaceProblems, throwOptionProblems } from './service-options';
-import { Severity } from './severity';
+import { PropProblem } from '../../lib/core';
+import { HttpMetricNames, resolveHttpMetrics } from '../../lib/monitoring/metric-names';
+import { labelEq, promNumber, labelIn, labelRe, seriesSelector } from '../../lib/monitoring/promql';
+import { AlertRule, RecordingRule, Rule } from '../../lib/monitoring/rule';
+import { namespaceProblems, throwOptionProblems } from '../../lib/monitoring/service-options';
+import { Severity } from '../../lib/monitoring/severity';
 
 export interface SecurityRuleOptions {
   /** The namespaces of the services (both colours'). */

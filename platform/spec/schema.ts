@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CPU_PATTERN, MEMORY_PATTERN, isImageRepository, unpinnedReason } from '../core';
+import { CPU_PATTERN, MEMORY_PATTERN, isImageRepository, unpinnedReason } from '../../lib/core';
+import { MESH_DATAPLANES } from '../../lib/workload/mesh-dataplane';
 
 /**
  * The platform spec's schema. Every object is strict: an unknown field (a typo) is an error.
@@ -10,15 +11,6 @@ import { CPU_PATTERN, MEMORY_PATTERN, isImageRepository, unpinnedReason } from '
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
-/**
- * How pods join the Istio mesh. `ambient`: a namespace label enrols them, ztunnel (per node)
- * and istio-cni carry their traffic over mutual TLS; nothing is injected into the pods. Sidecars
- * are not offered: without Istio CNI their init container needs NET_ADMIN and NET_RAW, which
- * Pod Security restricted refuses.
- */
-export const MESH_DATAPLANES = ['ambient'] as const;
-/** One of `MESH_DATAPLANES`. */
-export type MeshDataplane = (typeof MESH_DATAPLANES)[number];
 
 /** A lowercase DNS label of at most `max` characters (names derived from it must fit 63). */
 export const dnsLabel = (max = 63) =>
