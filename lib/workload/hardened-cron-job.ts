@@ -4,10 +4,13 @@ import { Construct } from 'constructs';
 import {
   LABEL_COMPONENT, LABEL_VERSION, PropProblem, parseImage, selectorLabels, throwIfProblems, unpinnedReason, versionLabel,
 } from '../core';
-import { SECRET_MOUNT_ROOT, SecretEnvVar, SecretMount } from './hardened-service';
-import { ContainerResources, containerResourceProblems, kubeResources } from './resources';
+import {
+  configMapVolume, containerEnv, restrictedPodTemplate, runAsUserProblems, SECRET_MOUNT_ROOT, SecretEnvVar, SecretMount, secretEnvProblems,
+  secretMountVolume, sortByName, tmpVolume,
+} from './pod-template';
 import { PRIORITY_STANDARD } from './priority-classes';
-import { DEFAULT_RUN_AS_USER, MIN_RUN_AS_USER, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security-context';
+import { ContainerResources, containerResourceProblems } from './resources';
+import { DEFAULT_RUN_AS_USER } from './security-context';
 
 /** The longest CronJob name: the Job controller appends an 11-character suffix to it. */
 export const MAX_CRON_JOB_NAME_LENGTH = 52;
@@ -116,23 +119,18 @@ export class HardenedCronJob extends Construct {
 
   constructor(scope: Construct, id: string, props: HardenedCronJobProps) {
     super(scope, id);
-    const uid = props.runAsUser ?? DEFAULT_RUN_AS_USER;
-    throwIfProblems(this, cronJobProblems(props, uid));
+    throwIfProblems(this, cronJobProblems(props, props.runAsUser ?? DEFAULT_RUN_AS_USER));
 
     this.name = props.name;
     this.schedule = props.schedule;
     this.selector = selectorLabels({ name: props.name });
     const labels = { ...props.labels, ...this.selector, [LABEL_COMPONENT]: props.tier ?? 'job' };
     const versionedLabels = { ...labels, [LABEL_VERSION]: versionLabel(parseImage(props.image)!) };
-    const automount = props.automountServiceAccountToken ?? false;
-    const secretMounts = sortByName(props.secretMounts ?? []);
-    const configMounts = sortByName(props.configMounts ?? []);
 
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { name: props.name, namespace: props.namespace, labels },
-      automountServiceAccountToken: automount,
+      automountServiceAccountToken: props.automountServiceAccountToken ?? false,
     });
-
     this.cronJob = new k8s.KubeCronJob(this, 'Resource', {
       metadata: { name: props.name, namespace: props.namespace, labels: versionedLabels },
       spec: {
@@ -148,43 +146,38 @@ export class HardenedCronJob extends Construct {
           spec: {
             backoffLimit: props.backoffLimit ?? 2,
             activeDeadlineSeconds: props.activeDeadlineSeconds ?? 3600,
-            template: {
-              metadata: { labels: versionedLabels },
-              spec: {
-                restartPolicy: 'Never',
-                serviceAccountName: props.name,
-                automountServiceAccountToken: automount,
-                enableServiceLinks: false,
-                priorityClassName: props.priorityClassName ?? PRIORITY_STANDARD,
-                terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 30,
-                securityContext: restrictedPodSecurityContext(uid),
-                containers: [{
-                  name: props.name,
-                  image: props.image,
-                  imagePullPolicy: 'IfNotPresent',
-                  command: props.command,
-                  args: props.args,
-                  env: jobEnv(props.env, props.secretEnv),
-                  resources: kubeResources(props.resources),
-                  securityContext: restrictedContainerSecurityContext(),
-                  volumeMounts: [
-                    { name: 'tmp', mountPath: '/tmp' },
-                    ...secretMounts.map((m) => ({ name: `secret-${m.name}`, mountPath: `${SECRET_MOUNT_ROOT}/${m.name}`, readOnly: true })),
-                    ...configMounts.map((m) => ({ name: `config-${m.name}`, mountPath: m.mountPath, readOnly: true })),
-                  ],
-                }],
-                volumes: [
-                  { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(props.tmpSizeLimit ?? '64Mi') } },
-                  ...secretMounts.map((m) => ({ name: `secret-${m.name}`, secret: { secretName: m.secretName, defaultMode: 0o440 } })),
-                  ...configMounts.map((m) => ({ name: `config-${m.name}`, configMap: { name: m.configMapName, defaultMode: 0o444 } })),
-                ],
-              },
-            },
+            template: jobPodTemplate(props, versionedLabels),
           },
         },
       },
     });
   }
+}
+
+/** The pod of each run: `restartPolicy: Never`, so that each retry is a new pod with its own logs. */
+function jobPodTemplate(props: HardenedCronJobProps, labels: Record<string, string>): k8s.PodTemplateSpec {
+  return restrictedPodTemplate({
+    labels,
+    restartPolicy: 'Never',
+    serviceAccountName: props.name,
+    automountServiceAccountToken: props.automountServiceAccountToken,
+    priorityClassName: props.priorityClassName ?? PRIORITY_STANDARD,
+    terminationGracePeriodSeconds: props.terminationGracePeriodSeconds,
+    runAsUser: props.runAsUser,
+    container: {
+      name: props.name,
+      image: props.image,
+      command: props.command,
+      args: props.args,
+      env: containerEnv(props.env, props.secretEnv),
+      resources: props.resources,
+    },
+    volumes: [
+      tmpVolume(props.tmpSizeLimit),
+      ...sortByName(props.secretMounts ?? []).map(secretMountVolume),
+      ...sortByName(props.configMounts ?? []).map((m) => configMapVolume(`config-${m.name}`, m.configMapName, m.mountPath)),
+    ],
+  });
 }
 
 const CRON_FIELDS: ReadonlyArray<{ name: string; min: number; max: number; names?: readonly string[] }> = [
@@ -263,12 +256,7 @@ function cronJobProblems(props: HardenedCronJobProps, uid: number): PropProblem[
       problems.push({ prop, value, rule: `must be an integer of at least ${min}` });
     }
   }
-  if (!Number.isInteger(uid) || uid < MIN_RUN_AS_USER) {
-    problems.push({ prop: 'runAsUser', value: uid, rule: `must be an integer of at least ${MIN_RUN_AS_USER}`, fix: 'a low UID can collide with a user of the node' });
-  }
-  for (const variable of props.secretEnv ?? []) {
-    if (props.env && variable.name in props.env) problems.push({ prop: 'secretEnv', value: variable.name, rule: "must not repeat a name of 'env'" });
-  }
+  problems.push(...runAsUserProblems(uid), ...secretEnvProblems(props.env, props.secretEnv));
   for (const prop of ['secretMounts', 'configMounts'] as const) {
     (props[prop] ?? []).forEach((mount, i) => {
       if (!DNS_LABEL.test(mount.name) || mount.name.length > 55) {
@@ -282,16 +270,4 @@ function cronJobProblems(props: HardenedCronJobProps, uid: number): PropProblem[
     }
   });
   return problems;
-}
-
-function sortByName<T extends { readonly name: string }>(items: readonly T[]): T[] {
-  return [...items].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-function jobEnv(env: Record<string, string> | undefined, secretEnv: SecretEnvVar[] | undefined): k8s.EnvVar[] | undefined {
-  const vars: k8s.EnvVar[] = [
-    ...Object.entries(env ?? {}).map(([name, value]) => ({ name, value })),
-    ...(secretEnv ?? []).map((v) => ({ name: v.name, valueFrom: { secretKeyRef: { name: v.secretName, key: v.key } } })),
-  ];
-  return vars.length === 0 ? undefined : sortByName(vars);
 }

@@ -6,26 +6,16 @@ import {
   Color, LABEL_COMPONENT, LABEL_VERSION, PropProblem, parseImage, selectorLabels, throwIfProblems, unpinnedReason, versionLabel,
 } from '../core';
 import { PRIORITY_STANDARD } from './priority-classes';
-import { ContainerResources, containerResourceProblems, kubeResources } from './resources';
-import { DEFAULT_RUN_AS_USER, MIN_RUN_AS_USER, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security-context';
+import {
+  containerEnv, httpProbes, restrictedPodTemplate, runAsUserProblems, SecretEnvVar, secretEnvProblems, SecretMount, secretMountVolume, servicePort,
+  sortByName, surgeRollout, tcpPort, tmpVolume, zoneAndHostSpread,
+} from './pod-template';
+import { ContainerResources, containerResourceProblems } from './resources';
+import { DEFAULT_RUN_AS_USER } from './security-context';
 
-/** A Secret mounted read-only as files, one file per key. */
-export interface SecretMount {
-  /** Directory name under `/var/run/secrets/alp/`, and the volume's name suffix. */
-  readonly name: string;
-  /** The Secret (created by an ExternalSecret) to mount. */
-  readonly secretName: string;
-}
-
-/** An environment variable read from one key of a Secret. */
-export interface SecretEnvVar {
-  readonly name: string;
-  readonly secretName: string;
-  readonly key: string;
-}
-
-/** Where secret files are mounted: `<SECRET_MOUNT_ROOT>/<mount name>/<key>`. */
-export const SECRET_MOUNT_ROOT = '/var/run/secrets/alp';
+// Defined with the pod template; exported here too, where they have always been.
+export { SECRET_MOUNT_ROOT } from './pod-template';
+export type { SecretEnvVar, SecretMount } from './pod-template';
 
 export interface HardenedServiceProps {
   /** Name of the Deployment, Service, ServiceAccount, PDB and HPA (a DNS label). */
@@ -152,8 +142,7 @@ export class HardenedService extends Construct {
 
   constructor(scope: Construct, id: string, props: HardenedServiceProps) {
     super(scope, id);
-    const uid = props.runAsUser ?? DEFAULT_RUN_AS_USER;
-    throwIfProblems(this, serviceProblems(props, uid));
+    throwIfProblems(this, serviceProblems(props, props.runAsUser ?? DEFAULT_RUN_AS_USER));
 
     this.name = props.name;
     this.color = props.color;
@@ -164,87 +153,12 @@ export class HardenedService extends Construct {
     this.maxReplicas = props.autoscaling?.maxReplicas ?? this.minReplicas;
 
     const labels = { ...this.selector, [LABEL_COMPONENT]: props.tier ?? 'backend' };
-    // Only the Deployment and its pods carry the version: a release then changes nothing else.
-    const versionedLabels = { ...labels, [LABEL_VERSION]: versionLabel(parseImage(props.image)!) };
-    const automount = props.automountServiceAccountToken ?? false;
-
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { name: props.name, labels },
-      automountServiceAccountToken: automount,
+      automountServiceAccountToken: props.automountServiceAccountToken ?? false,
     });
-
-    const ports = [{ name: 'http', containerPort: props.port, protocol: 'TCP' }];
-    if (props.metricsPort !== undefined) ports.push({ name: 'metrics', containerPort: props.metricsPort, protocol: 'TCP' });
-    const probe = (path: string, periodSeconds: number, failureThreshold: number): k8s.Probe => ({
-      httpGet: { path, port: k8s.IntOrString.fromString('http') },
-      periodSeconds,
-      failureThreshold,
-      timeoutSeconds: 2,
-    });
-    const livenessPath = props.livenessPath ?? '/livez';
-    const secretMounts = [...(props.secretMounts ?? [])].sort((a, b) => (a.name < b.name ? -1 : 1));
-
-    this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
-      metadata: { name: props.name, labels: versionedLabels },
-      spec: {
-        replicas: props.autoscaling ? undefined : this.minReplicas,
-        revisionHistoryLimit: props.revisionHistoryLimit ?? 5,
-        selector: { matchLabels: this.selector },
-        strategy: {
-          type: 'RollingUpdate',
-          // Never below the desired count during a rollout; surge instead.
-          rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromString('25%') },
-        },
-        template: {
-          metadata: { labels: versionedLabels },
-          spec: {
-            serviceAccountName: props.name,
-            automountServiceAccountToken: automount,
-            enableServiceLinks: false,
-            priorityClassName: props.priorityClassName ?? PRIORITY_STANDARD,
-            terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 30,
-            securityContext: restrictedPodSecurityContext(uid),
-            topologySpreadConstraints: [
-              // Zones are a hard constraint (a zone outage must not take every pod);
-              // hosts a soft one, so that a small cluster can still schedule.
-              spread('topology.kubernetes.io/zone', 'DoNotSchedule', this.selector),
-              spread('kubernetes.io/hostname', 'ScheduleAnyway', this.selector),
-            ],
-            containers: [{
-              name: props.name,
-              image: props.image,
-              imagePullPolicy: 'IfNotPresent',
-              ports,
-              env: containerEnv(props.env, props.secretEnv),
-              resources: kubeResources(props.resources),
-              securityContext: restrictedContainerSecurityContext(),
-              readinessProbe: probe(props.readinessPath ?? '/readyz', 10, 3),
-              livenessProbe: probe(livenessPath, 10, 3),
-              startupProbe: probe(livenessPath, 5, 30),
-              volumeMounts: [
-                { name: 'tmp', mountPath: '/tmp' },
-                ...secretMounts.map((m) => ({ name: `secret-${m.name}`, mountPath: `${SECRET_MOUNT_ROOT}/${m.name}`, readOnly: true })),
-              ],
-            }],
-            volumes: [
-              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(props.tmpSizeLimit ?? '64Mi') } },
-              // 0440: readable by the pod's group (fsGroup), never world-readable.
-              ...secretMounts.map((m) => ({ name: `secret-${m.name}`, secret: { secretName: m.secretName, defaultMode: 0o440 } })),
-            ],
-          },
-        },
-      },
-    });
-
-    const servicePorts = [{ name: 'http', port: props.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }];
-    if (props.metricsPort !== undefined) {
-      servicePorts.push({ name: 'metrics', port: props.metricsPort, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP' });
-    }
-    this.service = new k8s.KubeService(this, 'Service', {
-      metadata: { name: props.name, labels },
-      spec: { type: 'ClusterIP', selector: this.selector, ports: servicePorts },
-    });
-
+    this.deployment = this.createDeployment(props, labels);
+    this.service = this.createService(labels);
     this.disruptionBudget = new DisruptionBudget(this, 'DisruptionBudget', {
       ...props.disruptionBudget,
       name: props.name,
@@ -252,7 +166,6 @@ export class HardenedService extends Construct {
       selector: this.selector,
       minReplicas: this.minReplicas,
     });
-
     if (props.autoscaling) {
       this.autoscaler = new HorizontalAutoscaler(this, 'Autoscaler', {
         ...props.autoscaling,
@@ -261,27 +174,53 @@ export class HardenedService extends Construct {
       });
     }
   }
-}
 
-/** Plain and secret variables together, sorted by name. */
-function containerEnv(env: Record<string, string> | undefined, secretEnv: SecretEnvVar[] | undefined): k8s.EnvVar[] | undefined {
-  const vars: k8s.EnvVar[] = [
-    ...Object.entries(env ?? {}).map(([name, value]) => ({ name, value })),
-    ...(secretEnv ?? []).map((v) => ({ name: v.name, valueFrom: { secretKeyRef: { name: v.secretName, key: v.key } } })),
-  ];
-  vars.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return vars.length === 0 ? undefined : vars;
-}
+  private createDeployment(props: HardenedServiceProps, labels: Record<string, string>): ApiObject {
+    // Only the Deployment and its pods carry the version: a release then changes nothing else.
+    const versionedLabels = { ...labels, [LABEL_VERSION]: versionLabel(parseImage(props.image)!) };
+    return new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: { name: props.name, labels: versionedLabels },
+      spec: {
+        replicas: props.autoscaling ? undefined : this.minReplicas,
+        revisionHistoryLimit: props.revisionHistoryLimit ?? 5,
+        selector: { matchLabels: this.selector },
+        strategy: surgeRollout(),
+        template: this.podTemplate(props, versionedLabels),
+      },
+    });
+  }
 
-function spread(topologyKey: string, whenUnsatisfiable: string, selector: Record<string, string>): k8s.TopologySpreadConstraint {
-  return {
-    topologyKey,
-    maxSkew: 1,
-    whenUnsatisfiable,
-    labelSelector: { matchLabels: selector },
-    // Spread each rollout's pods on their own, not old and new together.
-    matchLabelKeys: ['pod-template-hash'],
-  };
+  private podTemplate(props: HardenedServiceProps, labels: Record<string, string>): k8s.PodTemplateSpec {
+    const ports = [tcpPort('http', props.port)];
+    if (props.metricsPort !== undefined) ports.push(tcpPort('metrics', props.metricsPort));
+    return restrictedPodTemplate({
+      labels,
+      serviceAccountName: props.name,
+      automountServiceAccountToken: props.automountServiceAccountToken,
+      priorityClassName: props.priorityClassName ?? PRIORITY_STANDARD,
+      terminationGracePeriodSeconds: props.terminationGracePeriodSeconds,
+      runAsUser: props.runAsUser,
+      topologySpreadConstraints: zoneAndHostSpread(this.selector, true),
+      container: {
+        name: props.name,
+        image: props.image,
+        ports,
+        env: containerEnv(props.env, props.secretEnv),
+        resources: props.resources,
+        probes: httpProbes('http', props.livenessPath ?? '/livez', props.readinessPath ?? '/readyz'),
+      },
+      volumes: [tmpVolume(props.tmpSizeLimit), ...sortByName(props.secretMounts ?? []).map(secretMountVolume)],
+    });
+  }
+
+  private createService(labels: Record<string, string>): ApiObject {
+    const ports = [servicePort('http', this.port)];
+    if (this.metricsPort !== undefined) ports.push(servicePort('metrics', this.metricsPort));
+    return new k8s.KubeService(this, 'Service', {
+      metadata: { name: this.name, labels },
+      spec: { type: 'ClusterIP', selector: this.selector, ports },
+    });
+  }
 }
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -305,18 +244,12 @@ function serviceProblems(props: HardenedServiceProps, uid: number): PropProblem[
   } else if (props.replicas !== undefined && (!Number.isInteger(props.replicas) || props.replicas < 1)) {
     problems.push({ prop: 'replicas', value: props.replicas, rule: 'must be an integer of at least 1' });
   }
-  if (!Number.isInteger(uid) || uid < MIN_RUN_AS_USER) {
-    problems.push({ prop: 'runAsUser', value: uid, rule: `must be an integer of at least ${MIN_RUN_AS_USER}`, fix: 'a low UID can collide with a user of the node' });
-  }
+  problems.push(...runAsUserProblems(uid));
   for (const prop of ['readinessPath', 'livenessPath'] as const) {
     const path = props[prop];
     if (path !== undefined && !path.startsWith('/')) problems.push({ prop, value: path, rule: 'must be an absolute path starting with "/"' });
   }
-  for (const variable of props.secretEnv ?? []) {
-    if (props.env && variable.name in props.env) {
-      problems.push({ prop: 'secretEnv', value: variable.name, rule: "must not repeat a name of 'env'" });
-    }
-  }
+  problems.push(...secretEnvProblems(props.env, props.secretEnv));
   for (const mount of props.secretMounts ?? []) {
     if (!DNS_LABEL.test(mount.name)) problems.push({ prop: 'secretMounts', value: mount.name, rule: 'must have a DNS label as name' });
   }

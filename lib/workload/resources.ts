@@ -15,9 +15,17 @@ export interface ContainerResources {
 
 /** Requests and limits as the L1 types want them. */
 export function kubeResources(resources: ContainerResources): k8s.ResourceRequirements {
+  return resourceQuantities(resources, k8s.Quantity.fromString, k8s.Quantity.fromString);
+}
+
+/**
+ * Requests and limits in the quantity types of a custom resource (CloudNativePG's Cluster and
+ * Pooler have one type for requests and one for limits).
+ */
+export function resourceQuantities<R, L>(resources: ContainerResources, request: (amount: string) => R, limit: (amount: string) => L) {
   return {
-    requests: { cpu: k8s.Quantity.fromString(resources.requests.cpu), memory: k8s.Quantity.fromString(resources.requests.memory) },
-    limits: { cpu: k8s.Quantity.fromString(resources.limits.cpu), memory: k8s.Quantity.fromString(resources.limits.memory) },
+    requests: { cpu: request(resources.requests.cpu), memory: request(resources.requests.memory) },
+    limits: { cpu: limit(resources.limits.cpu), memory: limit(resources.limits.memory) },
   };
 }
 

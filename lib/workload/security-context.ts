@@ -10,26 +10,34 @@ export const DEFAULT_RUN_AS_USER = 10001;
 /** The lowest UID a workload may run as (see DEFAULT_RUN_AS_USER). */
 export const MIN_RUN_AS_USER = 10000;
 
-/** Pod-level settings of Pod Security Standards "restricted". */
-export function restrictedPodSecurityContext(uid: number): k8s.PodSecurityContext {
+/**
+ * Pod-level settings of Pod Security Standards "restricted". UID 0 is only for a workload with a
+ * recorded policy exception (LogShipper's `runAsRoot`): it turns `runAsNonRoot` off, the one
+ * setting that cannot hold for it.
+ */
+export function restrictedPodSecurityContext(uid: number, supplementalGroups?: number[]): k8s.PodSecurityContext {
   return {
-    runAsNonRoot: true,
+    runAsNonRoot: uid !== 0,
     runAsUser: uid,
     runAsGroup: uid,
     fsGroup: uid,
     fsGroupChangePolicy: 'OnRootMismatch',
+    supplementalGroups,
     seccompProfile: { type: 'RuntimeDefault' },
   };
 }
 
-/** Container-level settings of Pod Security Standards "restricted", plus a read-only root. */
-export function restrictedContainerSecurityContext(): k8s.SecurityContext {
+/**
+ * Container-level settings of Pod Security Standards "restricted", plus a read-only root.
+ * `runAsNonRoot` is false only for a pod that runs as UID 0 (see restrictedPodSecurityContext).
+ */
+export function restrictedContainerSecurityContext(runAsNonRoot = true): k8s.SecurityContext {
   return {
     allowPrivilegeEscalation: false,
     capabilities: { drop: ['ALL'] },
     privileged: false,
     readOnlyRootFilesystem: true,
-    runAsNonRoot: true,
+    runAsNonRoot,
     seccompProfile: { type: 'RuntimeDefault' },
   };
 }
