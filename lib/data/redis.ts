@@ -8,10 +8,12 @@ import {
 import { AllowPolicy } from '../network/allow-policy';
 import { NetworkPeer } from '../network/network-peer';
 import { ServiceSecret } from '../security/service-secret';
-import { SECRET_MOUNT_ROOT } from '../workload/hardened-service';
-import { ContainerResources, containerResourceProblems, kubeResources } from '../workload/resources';
+import {
+  claimVolume, configMapVolume, containerEnv, emptyDirVolume, probe, restrictedPodTemplate, SECRET_MOUNT_ROOT, secretMountVolume, secretVolume,
+  servicePort, tcpPort, tmpVolume, zoneAndHostSpread,
+} from '../workload/pod-template';
 import { PRIORITY_CRITICAL } from '../workload/priority-classes';
-import { DEFAULT_RUN_AS_USER, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../workload/security-context';
+import { ContainerResources, containerResourceProblems } from '../workload/resources';
 import { integerProblems, storageSizeProblems, subdomainProblems } from './_validation';
 import { REDIS_CONFIG_DIR, REDIS_DATA_DIR, REDIS_RUNTIME_DIR, REDIS_TLS_DIR, redisConf, redisPingCommand, redisStartScript } from './redis-config';
 
@@ -122,45 +124,44 @@ export class Redis extends Construct {
 
     this.selector = selectorLabels({ name: REDIS.name });
     const labels = { ...this.selector, [LABEL_COMPONENT]: 'cache' };
-    const podLabels = { ...labels, [LABEL_VERSION]: versionLabel(parseImage(props.image)!) };
-    const port = REDIS.port;
-    const passwordFile = this.passwordFile;
-    const maxmemoryMiB = Math.floor((memoryKiB(props.resources.limits.memory) * 0.75) / 1024);
-
     this.secret = new ServiceSecret(this, 'Secret', { name: `${REDIS.name}-auth`, storeName: props.secretStoreName, remoteKey: props.passwordKey, keys: ['password'], labels });
     this.tlsSecret = new ServiceSecret(this, 'TlsSecret', { name: `${REDIS.name}-tls`, storeName: props.secretStoreName, remoteKey: props.tlsKey, keys: ['ca.crt', 'tls.crt', 'tls.key'], labels });
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: REDIS.serviceAccount, labels }, automountServiceAccountToken: false });
-    new k8s.KubeConfigMap(this, 'Config', {
-      metadata: { name: `${REDIS.name}-config`, labels },
-      data: {
-        'redis.conf': redisConf({ maxmemoryMiB, maxmemoryPolicy: props.maxmemoryPolicy ?? 'allkeys-lru', port, tlsPort: REDIS_TLS_PORT }),
-        'start.sh': redisStartScript(passwordFile),
-      },
-    });
-
-    const servicePort = { name: 'redis', port, targetPort: k8s.IntOrString.fromString('redis'), protocol: 'TCP' };
-    const tlsServicePort = { name: 'redis-tls', port: REDIS_TLS_PORT, targetPort: k8s.IntOrString.fromString('redis-tls'), protocol: 'TCP' };
+    this.createConfig(props, labels);
     new k8s.KubeService(this, 'HeadlessService', {
       metadata: { name: this.headlessServiceName, labels },
       // Replicas must resolve pod 0 before it is ready, to start replicating.
-      spec: { clusterIp: 'None', publishNotReadyAddresses: true, selector: this.selector, ports: [servicePort, tlsServicePort] },
+      spec: { clusterIp: 'None', publishNotReadyAddresses: true, selector: this.selector, ports: [CLIENT_PORT, TLS_PORT] },
     });
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: { name: REDIS.name, labels },
-      spec: { type: 'ClusterIP', selector: { ...this.selector, 'statefulset.kubernetes.io/pod-name': `${REDIS.name}-0` }, ports: [servicePort] },
+      spec: { type: 'ClusterIP', selector: this.primarySelector(), ports: [CLIENT_PORT] },
     });
+    this.statefulSet = this.createStatefulSet(props, labels);
+    new DisruptionBudget(this, 'DisruptionBudget', { name: REDIS.name, labels, selector: this.selector, minReplicas: this.replicas });
+    if (props.replicationSourceCidrs !== undefined) this.replicationService = this.createReplicationService(props.replicationSourceCidrs, labels);
+    this.allowReplication(props, labels);
+  }
 
-    const env: k8s.EnvVar[] = [
-      { name: 'REDIS_HEADLESS_SERVICE', value: this.headlessServiceName },
-      { name: 'REDIS_PORT', value: String(port) },
-      ...(props.replicaOf ? [{ name: 'REDIS_PRIMARY_HOST', value: props.replicaOf.host }, { name: 'REDIS_PRIMARY_PORT', value: String(props.replicaOf.port ?? REDIS_TLS_PORT) }] : []),
-      { name: 'REDIS_STATEFULSET', value: REDIS.name },
-      { name: 'REDIS_TLS_PORT', value: String(REDIS_TLS_PORT) },
-    ];
-    const probe = (allowLoading: boolean, periodSeconds: number, failureThreshold: number): k8s.Probe => ({
-      exec: { command: redisPingCommand(passwordFile, port, allowLoading) }, periodSeconds, failureThreshold, timeoutSeconds: 3,
+  /** Pod 0, the writable one (or, in replica-only mode, the one that follows the other region). */
+  private primarySelector(): Record<string, string> {
+    return { ...this.selector, 'statefulset.kubernetes.io/pod-name': `${REDIS.name}-0` };
+  }
+
+  private createConfig(props: RedisProps, labels: Record<string, string>): void {
+    const maxmemoryMiB = Math.floor((memoryKiB(props.resources.limits.memory) * 0.75) / 1024);
+    new k8s.KubeConfigMap(this, 'Config', {
+      metadata: { name: `${REDIS.name}-config`, labels },
+      data: {
+        'redis.conf': redisConf({ maxmemoryMiB, maxmemoryPolicy: props.maxmemoryPolicy ?? 'allkeys-lru', port: REDIS.port, tlsPort: REDIS_TLS_PORT }),
+        'start.sh': redisStartScript(this.passwordFile),
+      },
     });
-    this.statefulSet = new k8s.KubeStatefulSet(this, 'Resource', {
+  }
+
+  private createStatefulSet(props: RedisProps, labels: Record<string, string>): ApiObject {
+    const podLabels = { ...labels, [LABEL_VERSION]: versionLabel(parseImage(props.image)!) };
+    return new k8s.KubeStatefulSet(this, 'Resource', {
       metadata: { name: REDIS.name, labels: podLabels },
       spec: {
         serviceName: this.headlessServiceName,
@@ -170,49 +171,7 @@ export class Redis extends Construct {
         revisionHistoryLimit: 5,
         selector: { matchLabels: this.selector },
         persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
-        template: {
-          metadata: { labels: podLabels },
-          spec: {
-            serviceAccountName: REDIS.serviceAccount,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            priorityClassName: props.priorityClassName ?? PRIORITY_CRITICAL,
-            terminationGracePeriodSeconds: 30,
-            securityContext: restrictedPodSecurityContext(DEFAULT_RUN_AS_USER),
-            topologySpreadConstraints: [
-              { topologyKey: 'topology.kubernetes.io/zone', maxSkew: 1, whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: this.selector } },
-              { topologyKey: 'kubernetes.io/hostname', maxSkew: 1, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: this.selector } },
-            ],
-            containers: [{
-              name: 'redis',
-              image: props.image,
-              imagePullPolicy: 'IfNotPresent',
-              command: ['sh', `${REDIS_CONFIG_DIR}/start.sh`],
-              env,
-              ports: [{ name: 'redis', containerPort: port, protocol: 'TCP' }, { name: 'redis-tls', containerPort: REDIS_TLS_PORT, protocol: 'TCP' }],
-              resources: kubeResources(props.resources),
-              securityContext: restrictedContainerSecurityContext(),
-              startupProbe: probe(true, 5, 60),
-              livenessProbe: probe(true, 10, 3),
-              readinessProbe: probe(false, 5, 3),
-              volumeMounts: [
-                { name: 'data', mountPath: REDIS_DATA_DIR },
-                { name: 'config', mountPath: REDIS_CONFIG_DIR, readOnly: true },
-                { name: 'runtime', mountPath: REDIS_RUNTIME_DIR },
-                { name: 'secret-redis-auth', mountPath: `${SECRET_MOUNT_ROOT}/redis-auth`, readOnly: true },
-                { name: 'tls', mountPath: REDIS_TLS_DIR, readOnly: true },
-                { name: 'tmp', mountPath: '/tmp' },
-              ],
-            }],
-            volumes: [
-              { name: 'config', configMap: { name: `${REDIS.name}-config`, defaultMode: 0o444 } },
-              { name: 'runtime', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
-              { name: 'secret-redis-auth', secret: { secretName: this.secret.secretName, defaultMode: 0o440 } },
-              { name: 'tls', secret: { secretName: this.tlsSecret.secretName, defaultMode: 0o440 } },
-              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
-            ],
-          },
-        },
+        template: this.podTemplate(props, podLabels),
         volumeClaimTemplates: [{
           metadata: { name: 'data', labels },
           spec: {
@@ -223,24 +182,63 @@ export class Redis extends Construct {
         }],
       },
     });
+  }
 
-    new DisruptionBudget(this, 'DisruptionBudget', { name: REDIS.name, labels, selector: this.selector, minReplicas: this.replicas });
+  private podTemplate(props: RedisProps, podLabels: Record<string, string>): k8s.PodTemplateSpec {
+    const ping = (allowLoading: boolean, periodSeconds: number, failureThreshold: number) =>
+      probe({ exec: { command: redisPingCommand(this.passwordFile, REDIS.port, allowLoading) } }, periodSeconds, failureThreshold, 3);
+    return restrictedPodTemplate({
+      labels: podLabels,
+      serviceAccountName: REDIS.serviceAccount,
+      priorityClassName: props.priorityClassName ?? PRIORITY_CRITICAL,
+      topologySpreadConstraints: zoneAndHostSpread(this.selector, false),
+      container: {
+        name: 'redis',
+        image: props.image,
+        command: ['sh', `${REDIS_CONFIG_DIR}/start.sh`],
+        env: containerEnv(this.startScriptEnv(props.replicaOf)),
+        ports: [tcpPort('redis', REDIS.port), tcpPort('redis-tls', REDIS_TLS_PORT)],
+        resources: props.resources,
+        probes: { startupProbe: ping(true, 5, 60), livenessProbe: ping(true, 10, 3), readinessProbe: ping(false, 5, 3) },
+      },
+      volumes: [
+        claimVolume('data', REDIS_DATA_DIR),
+        configMapVolume('config', `${REDIS.name}-config`, REDIS_CONFIG_DIR),
+        emptyDirVolume('runtime', REDIS_RUNTIME_DIR, '1Mi', 'Memory'),
+        secretMountVolume({ name: 'redis-auth', secretName: this.secret.secretName }),
+        secretVolume('tls', this.tlsSecret.secretName, REDIS_TLS_DIR),
+        tmpVolume(),
+      ],
+    });
+  }
 
-    if (props.replicationSourceCidrs !== undefined) {
-      this.replicationService = new k8s.KubeService(this, 'ReplicationService', {
-        metadata: { name: `${REDIS.name}-replication`, labels },
-        spec: {
-          type: 'LoadBalancer',
-          selector: { ...this.selector, 'statefulset.kubernetes.io/pod-name': `${REDIS.name}-0` },
-          ports: [tlsServicePort],
-          loadBalancerSourceRanges: [...new Set(props.replicationSourceCidrs)].sort(),
-          // Keeps the replicas' addresses, which the replication NetworkPolicy admits.
-          externalTrafficPolicy: 'Local',
-        },
-      });
-    }
+  /** What `start.sh` reads: the pod's peers and, in replica-only mode, the primary it follows. */
+  private startScriptEnv(replicaOf: RedisPrimary | undefined): Record<string, string> {
+    return {
+      REDIS_HEADLESS_SERVICE: this.headlessServiceName,
+      REDIS_PORT: String(REDIS.port),
+      ...(replicaOf ? { REDIS_PRIMARY_HOST: replicaOf.host, REDIS_PRIMARY_PORT: String(replicaOf.port ?? REDIS_TLS_PORT) } : {}),
+      REDIS_STATEFULSET: REDIS.name,
+      REDIS_TLS_PORT: String(REDIS_TLS_PORT),
+    };
+  }
 
-    // Replication, in the cluster and across clusters, runs over TLS only.
+  private createReplicationService(sourceCidrs: readonly string[], labels: Record<string, string>): ApiObject {
+    return new k8s.KubeService(this, 'ReplicationService', {
+      metadata: { name: `${REDIS.name}-replication`, labels },
+      spec: {
+        type: 'LoadBalancer',
+        selector: this.primarySelector(),
+        ports: [TLS_PORT],
+        loadBalancerSourceRanges: [...new Set(sourceCidrs)].sort(),
+        // Keeps the replicas' addresses, which the replication NetworkPolicy admits.
+        externalTrafficPolicy: 'Local',
+      },
+    });
+  }
+
+  /** Replication, in the cluster and across clusters, runs over TLS only. */
+  private allowReplication(props: RedisProps, labels: Record<string, string>): void {
     const replication = new AllowPolicy(this, 'ReplicationPolicy', { name: `${REDIS.name}-replication`, selector: { ...REDIS.podLabels }, labels });
     const tlsPort = [{ port: REDIS_TLS_PORT }];
     if (this.replicas > 1) replication.allowFrom(NetworkPeer.pods({ ...REDIS.podLabels }), tlsPort).allowTo(NetworkPeer.pods({ ...REDIS.podLabels }), tlsPort);
@@ -248,6 +246,10 @@ export class Redis extends Construct {
     for (const peer of props.replicaPeers ?? []) replication.allowFrom(peer, tlsPort);
   }
 }
+
+/** The client port and the TLS (replication) port, as the Services expose them. */
+const CLIENT_PORT = servicePort('redis', REDIS.port);
+const TLS_PORT = servicePort('redis-tls', REDIS_TLS_PORT);
 
 function redisProblems(props: RedisProps, replicas: number, replicaOnly: boolean): PropProblem[] {
   const problems: PropProblem[] = [];
