@@ -7,7 +7,11 @@ import { DisruptionBudget } from '../autoscaling';
 import {
   LABEL_COMPONENT, LABEL_VERSION, memoryKiB, PropProblem, TRACE_COLLECTOR, TRACE_COLLECTOR_METRICS_PORT, parseImage, selectorLabels, throwIfProblems, unpinnedReason, versionLabel,
 } from '../core';
-import { ContainerResources, containerResourceProblems, DEFAULT_RUN_AS_USER, PRIORITY_STANDARD, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../workload';
+import {
+  configMapVolume, containerEnv, httpProbes, restrictedPodTemplate, secretVolume, servicePort, surgeRollout, tcpPort, zoneAndHostSpread,
+} from '../workload/pod-template';
+import { PRIORITY_STANDARD } from '../workload/priority-classes';
+import { ContainerResources, containerResourceProblems } from '../workload/resources';
 import { GrafanaDashboard } from './grafana-dashboard';
 import { RuleGroupSet } from './rule-group-set';
 import { ServiceScrape } from './service-scrape';
@@ -92,7 +96,7 @@ const CA_DIR = '/etc/otelcol/jaeger-ca';
  *
  * It does not use HardenedService: that construct probes and names its main port `http`, while
  * the collector's main port speaks gRPC (the mesh must see `grpc`) and its health lives on a
- * separate port. It uses the same security contexts and spreading.
+ * separate port. Its pod is the same restricted pod template (`restrictedPodTemplate`).
  *
  * @see https://opentelemetry.io/docs/collector/configuration/
  */
@@ -119,90 +123,27 @@ export class TraceCollector extends Construct {
     const labels = { ...this.selector, [LABEL_COMPONENT]: 'trace-collector' };
     const podLabels = { ...labels, [LABEL_VERSION]: versionLabel(parseImage(image)!) };
     this.config = collectorConfig(props);
-    const caKey = props.jaegerTls?.caKey ?? 'ca.crt';
-
     new k8s.KubeConfigMap(this, 'Config', { metadata: { name: this.name, labels }, data: { 'config.yaml': this.config } });
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: TRACE_COLLECTOR.serviceAccount, labels }, automountServiceAccountToken: false });
-
-    const probe = (periodSeconds: number, failureThreshold: number): k8s.Probe => ({
-      httpGet: { path: '/', port: k8s.IntOrString.fromString('health') },
-      periodSeconds,
-      failureThreshold,
-      timeoutSeconds: 2,
-    });
-    const spread = (topologyKey: string, whenUnsatisfiable: string): k8s.TopologySpreadConstraint => ({
-      topologyKey, whenUnsatisfiable, maxSkew: 1, labelSelector: { matchLabels: this.selector }, matchLabelKeys: ['pod-template-hash'],
-    });
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
       metadata: { name: this.name, labels: podLabels },
       spec: {
         replicas,
         revisionHistoryLimit: 5,
         selector: { matchLabels: this.selector },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromString('25%') } },
-        template: {
-          metadata: {
-            labels: podLabels,
-            // A changed configuration rolls the pods; the ConfigMap keeps its stable name.
-            annotations: { 'checksum/config': createHash('sha256').update(this.config).digest('hex') },
-          },
-          spec: {
-            serviceAccountName: TRACE_COLLECTOR.serviceAccount,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            priorityClassName: props.priorityClassName ?? PRIORITY_STANDARD,
-            terminationGracePeriodSeconds: 30,
-            securityContext: restrictedPodSecurityContext(DEFAULT_RUN_AS_USER),
-            topologySpreadConstraints: [spread('topology.kubernetes.io/zone', 'DoNotSchedule'), spread('kubernetes.io/hostname', 'ScheduleAnyway')],
-            containers: [{
-              name: this.name,
-              image,
-              imagePullPolicy: 'IfNotPresent',
-              args: [`--config=${CONFIG_DIR}/config.yaml`],
-              ports: [
-                { name: 'otlp-grpc', containerPort: OTEL_COLLECTOR_PORTS.otlpGrpc, protocol: 'TCP' },
-                { name: 'metrics', containerPort: OTEL_COLLECTOR_PORTS.metrics, protocol: 'TCP' },
-                { name: 'health', containerPort: OTEL_COLLECTOR_PORTS.health, protocol: 'TCP' },
-              ],
-              env: [
-                { name: 'GOMEMLIMIT', value: `${Math.floor((memoryKiB(resources.limits.memory) * 0.8) / 1024)}MiB` },
-                { name: 'MY_POD_IP', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.podIP' } } },
-              ],
-              resources: {
-                requests: { cpu: k8s.Quantity.fromString(resources.requests.cpu), memory: k8s.Quantity.fromString(resources.requests.memory) },
-                limits: { cpu: k8s.Quantity.fromString(resources.limits.cpu), memory: k8s.Quantity.fromString(resources.limits.memory) },
-              },
-              securityContext: restrictedContainerSecurityContext(),
-              readinessProbe: probe(10, 3),
-              livenessProbe: probe(10, 3),
-              startupProbe: probe(5, 30),
-              volumeMounts: [
-                { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-                ...(props.jaegerTls ? [{ name: 'jaeger-ca', mountPath: CA_DIR, readOnly: true }] : []),
-              ],
-            }],
-            volumes: [
-              { name: 'config', configMap: { name: this.name, defaultMode: 0o444 } },
-              ...(props.jaegerTls ? [{ name: 'jaeger-ca', secret: { secretName: props.jaegerTls.caSecretName, defaultMode: 0o440, items: [{ key: caKey, path: caKey }] } }] : []),
-            ],
-          },
-        },
+        strategy: surgeRollout(),
+        template: this.podTemplate(props, podLabels, image, resources),
       },
     });
-
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: { name: this.name, labels },
       spec: {
         type: 'ClusterIP',
         selector: this.selector,
-        ports: [
-          // The `grpc-` prefix and appProtocol tell the mesh the protocol: gRPC is HTTP/2.
-          { name: 'grpc-otlp', port: OTEL_COLLECTOR_PORTS.otlpGrpc, targetPort: k8s.IntOrString.fromString('otlp-grpc'), protocol: 'TCP', appProtocol: 'grpc' },
-          { name: 'metrics', port: OTEL_COLLECTOR_PORTS.metrics, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP' },
-        ],
+        // The `grpc-` prefix and appProtocol tell the mesh the protocol: gRPC is HTTP/2.
+        ports: [{ ...servicePort('grpc-otlp', OTEL_COLLECTOR_PORTS.otlpGrpc, 'otlp-grpc'), appProtocol: 'grpc' }, servicePort('metrics', OTEL_COLLECTOR_PORTS.metrics)],
       },
     });
-
     new DisruptionBudget(this, 'DisruptionBudget', { name: this.name, labels, selector: this.selector, minReplicas: replicas });
     new ServiceScrape(this, 'Scrape', { name: this.name, selector: this.selector, namespace });
     this.rules = new RuleGroupSet(this, 'Rules', {
@@ -214,6 +155,37 @@ export class TraceCollector extends Construct {
       name: this.name,
       dashboard: traceCollectorDashboard({ service: this.name, namespace: namespace! }),
       folder: 'ALP platform',
+    });
+  }
+
+  private podTemplate(props: TraceCollectorProps, podLabels: Record<string, string>, image: string, resources: ContainerResources): k8s.PodTemplateSpec {
+    const caKey = props.jaegerTls?.caKey ?? 'ca.crt';
+    return restrictedPodTemplate({
+      labels: podLabels,
+      // A changed configuration rolls the pods; the ConfigMap keeps its stable name.
+      annotations: { 'checksum/config': createHash('sha256').update(this.config).digest('hex') },
+      serviceAccountName: TRACE_COLLECTOR.serviceAccount,
+      priorityClassName: props.priorityClassName ?? PRIORITY_STANDARD,
+      topologySpreadConstraints: zoneAndHostSpread(this.selector, true),
+      container: {
+        name: this.name,
+        image,
+        args: [`--config=${CONFIG_DIR}/config.yaml`],
+        ports: [
+          tcpPort('otlp-grpc', OTEL_COLLECTOR_PORTS.otlpGrpc),
+          tcpPort('metrics', OTEL_COLLECTOR_PORTS.metrics),
+          tcpPort('health', OTEL_COLLECTOR_PORTS.health),
+        ],
+        env: containerEnv({ GOMEMLIMIT: `${Math.floor((memoryKiB(resources.limits.memory) * 0.8) / 1024)}MiB` }, undefined, [
+          { name: 'MY_POD_IP', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.podIP' } } },
+        ]),
+        resources,
+        probes: httpProbes('health', '/'),
+      },
+      volumes: [
+        configMapVolume('config', this.name, CONFIG_DIR),
+        ...(props.jaegerTls ? [secretVolume('jaeger-ca', props.jaegerTls.caSecretName, CA_DIR, [caKey])] : []),
+      ],
     });
   }
 }
