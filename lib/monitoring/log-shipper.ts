@@ -7,7 +7,13 @@ import {
 } from '../core';
 import { NetworkPeer } from '../network';
 import { ServiceSecret } from '../security';
-import { ContainerResources, containerResourceProblems, DEFAULT_RUN_AS_USER, PRIORITY_CRITICAL, PSS_VERSION } from '../workload';
+import { clusterDnsEgress, podSecurityLabels } from '../workload/namespace-baseline';
+import {
+  configMapVolume, containerEnv, emptyDirVolume, hostDirectoryVolume, httpProbes, restrictedPodTemplate, secretVolume, servicePort, tcpPort,
+} from '../workload/pod-template';
+import { PRIORITY_CRITICAL } from '../workload/priority-classes';
+import { ContainerResources, containerResourceProblems } from '../workload/resources';
+import { DEFAULT_RUN_AS_USER } from '../workload/security-context';
 import { ServiceScrape } from './service-scrape';
 
 /** Fluent Bit, pinned by tag; pass `image` with a digest to pin it exactly. */
@@ -138,6 +144,8 @@ export class LogShipper extends Construct {
   public readonly config: string;
   public readonly daemonSet: ApiObject;
   public readonly credentials: ServiceSecret;
+  /** Labels of every object. */
+  private readonly labels: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: LogShipperProps) {
     super(scope, id);
@@ -150,142 +158,106 @@ export class LogShipper extends Construct {
     this.name = name;
     this.namespace = namespace;
     this.selector = selectorLabels({ name });
-    const root = props.runAsRoot ?? false;
-    const uid = root ? 0 : DEFAULT_RUN_AS_USER;
-    this.policyExceptions = logShipperPolicyExceptions(namespace, name, root);
-    const labels = { ...props.labels, ...this.selector, [LABEL_COMPONENT]: 'log-shipper' };
-    const podLabels = { ...labels, [LABEL_VERSION]: versionLabel(parseImage(image)!) };
-    const meta = (objectName: string) => ({ name: objectName, namespace, labels });
+    this.policyExceptions = logShipperPolicyExceptions(namespace, name, props.runAsRoot ?? false);
+    this.labels = { ...props.labels, ...this.selector, [LABEL_COMPONENT]: 'log-shipper' };
     const es = props.elasticsearch;
-    const esPort = es.port ?? 9200;
 
-    const ns = new k8s.KubeNamespace(this, 'Namespace', {
-      metadata: {
-        name: namespace,
-        labels: {
-          ...props.labels,
-          'pod-security.kubernetes.io/enforce': 'privileged',
-          'pod-security.kubernetes.io/enforce-version': PSS_VERSION,
-          'pod-security.kubernetes.io/audit': 'baseline',
-          'pod-security.kubernetes.io/audit-version': PSS_VERSION,
-          'pod-security.kubernetes.io/warn': 'baseline',
-          'pod-security.kubernetes.io/warn-version': PSS_VERSION,
-        },
-        annotations: { 'alp-deploy.io/pod-security-exception': this.policyExceptions[0].reason },
-      },
-    });
-    // A Namespace is cluster-scoped, but cdk8s gives every object the chart's namespace.
-    if (Chart.of(this).namespace !== undefined) ns.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
-
+    this.createNamespace(props.labels);
     this.credentials = new ServiceSecret(this, 'Credentials', {
       name: `${name}-elasticsearch`,
       storeName: props.credentials.storeName,
       remoteKey: props.credentials.remoteKey,
       keys: ['password', 'username'],
-      labels,
+      labels: this.labels,
     });
     // ServiceSecret takes the chart's namespace; the Secret must be in the shipper's.
     this.credentials.resource.addJsonPatch(JsonPatch.add('/metadata/namespace', namespace));
 
-    this.config = fluentBitConfig(es.host, esPort, es.indexPrefix ?? 'alp-logs', es.caSecret ? `${CA_DIR}/${es.caSecret.key}` : undefined);
-    new k8s.KubeConfigMap(this, 'Config', { metadata: meta(name), data: { 'fluent-bit.conf': this.config, 'parsers.conf': PARSERS } });
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(name), automountServiceAccountToken: false });
-
-    const probe = (periodSeconds: number, failureThreshold: number): k8s.Probe => ({
-      httpGet: { path: '/api/v1/health', port: k8s.IntOrString.fromString('http') },
-      periodSeconds,
-      failureThreshold,
-      timeoutSeconds: 2,
-    });
-    const hostDir = (volumeName: string, path: string) => ({ name: volumeName, hostPath: { path, type: 'Directory' } });
+    this.config = fluentBitConfig(es.host, es.port ?? 9200, es.indexPrefix ?? 'alp-logs', es.caSecret ? `${CA_DIR}/${es.caSecret.key}` : undefined);
+    new k8s.KubeConfigMap(this, 'Config', { metadata: this.metadata(name), data: { 'fluent-bit.conf': this.config, 'parsers.conf': PARSERS } });
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: this.metadata(name), automountServiceAccountToken: false });
     this.daemonSet = new k8s.KubeDaemonSet(this, 'DaemonSet', {
-      metadata: { ...meta(name), labels: podLabels },
+      metadata: { ...this.metadata(name), labels: { ...this.labels, [LABEL_VERSION]: versionLabel(parseImage(image)!) } },
       spec: {
         selector: { matchLabels: this.selector },
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
-        template: {
-          metadata: { labels: podLabels, annotations: { 'checksum/config': createHash('sha256').update(this.config + PARSERS).digest('hex') } },
-          spec: {
-            serviceAccountName: name,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            hostNetwork: false,
-            hostPid: false,
-            hostIpc: false,
-            priorityClassName: props.priorityClassName ?? PRIORITY_CRITICAL,
-            terminationGracePeriodSeconds: 30,
-            // Every node, also those with taints: their pods log too.
-            tolerations: [{ operator: 'Exists', effect: 'NoSchedule' }, { operator: 'Exists', effect: 'NoExecute' }],
-            securityContext: {
-              runAsNonRoot: !root,
-              runAsUser: uid,
-              runAsGroup: uid,
-              fsGroup: uid,
-              fsGroupChangePolicy: 'OnRootMismatch',
-              // The container runtime writes the logs root:root 0640: group 0 may read them.
-              supplementalGroups: [group],
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
-            containers: [{
-              name,
-              image,
-              imagePullPolicy: 'IfNotPresent',
-              command: ['/fluent-bit/bin/fluent-bit'],
-              args: [`--config=${CONFIG_DIR}/fluent-bit.conf`],
-              ports: [{ name: 'http', containerPort: FLUENT_BIT_HTTP_PORT, protocol: 'TCP' }],
-              env: [
-                { name: 'ES_PASSWORD', valueFrom: { secretKeyRef: { name: this.credentials.secretName, key: 'password' } } },
-                { name: 'ES_USERNAME', valueFrom: { secretKeyRef: { name: this.credentials.secretName, key: 'username' } } },
-              ],
-              resources: {
-                requests: { cpu: k8s.Quantity.fromString(resources.requests.cpu), memory: k8s.Quantity.fromString(resources.requests.memory) },
-                limits: { cpu: k8s.Quantity.fromString(resources.limits.cpu), memory: k8s.Quantity.fromString(resources.limits.memory) },
-              },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                capabilities: { drop: ['ALL'] },
-                privileged: false,
-                readOnlyRootFilesystem: true,
-                runAsNonRoot: !root,
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
-              readinessProbe: probe(10, 3),
-              livenessProbe: probe(10, 3),
-              startupProbe: probe(5, 30),
-              volumeMounts: [
-                { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-                { name: 'state', mountPath: STATE_DIR },
-                { name: 'container-logs', mountPath: CONTAINER_LOGS, readOnly: true },
-                { name: 'pod-logs', mountPath: POD_LOGS, readOnly: true },
-                ...(es.caSecret ? [{ name: 'elasticsearch-ca', mountPath: CA_DIR, readOnly: true }] : []),
-              ],
-            }],
-            volumes: [
-              { name: 'config', configMap: { name, defaultMode: 0o444 } },
-              { name: 'state', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
-              hostDir('container-logs', CONTAINER_LOGS),
-              hostDir('pod-logs', POD_LOGS),
-              ...(es.caSecret ? [{ name: 'elasticsearch-ca', secret: { secretName: es.caSecret.secretName, defaultMode: 0o440, items: [{ key: es.caSecret.key, path: es.caSecret.key }] } }] : []),
-            ],
-          },
-        },
+        template: this.podTemplate(props, image, resources, group),
       },
     });
+    this.createMetricsEndpoint();
+    this.createNetworkPolicies(props);
+  }
 
+  private metadata(objectName: string): k8s.ObjectMeta {
+    return { name: objectName, namespace: this.namespace, labels: this.labels };
+  }
+
+  /** The shipper's own namespace: PSS `privileged` enforced (hostPath), `baseline` audited and warned. */
+  private createNamespace(labels: Record<string, string> | undefined): void {
+    const ns = new k8s.KubeNamespace(this, 'Namespace', {
+      metadata: {
+        name: this.namespace,
+        labels: { ...labels, ...podSecurityLabels('privileged', 'baseline') },
+        annotations: { 'alp-deploy.io/pod-security-exception': this.policyExceptions[0].reason },
+      },
+    });
+    // A Namespace is cluster-scoped, but cdk8s gives every object the chart's namespace.
+    if (Chart.of(this).namespace !== undefined) ns.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+  }
+
+  private podTemplate(props: LogShipperProps, image: string, resources: ContainerResources, group: number): k8s.PodTemplateSpec {
+    const caSecret = props.elasticsearch.caSecret;
+    const template = restrictedPodTemplate({
+      labels: { ...this.labels, [LABEL_VERSION]: versionLabel(parseImage(image)!) },
+      annotations: { 'checksum/config': createHash('sha256').update(this.config + PARSERS).digest('hex') },
+      serviceAccountName: this.name,
+      priorityClassName: props.priorityClassName ?? PRIORITY_CRITICAL,
+      runAsUser: props.runAsRoot ? 0 : DEFAULT_RUN_AS_USER,
+      // The container runtime writes the logs root:root 0640: group 0 may read them.
+      supplementalGroups: [group],
+      container: {
+        name: this.name,
+        image,
+        command: ['/fluent-bit/bin/fluent-bit'],
+        args: [`--config=${CONFIG_DIR}/fluent-bit.conf`],
+        ports: [tcpPort('http', FLUENT_BIT_HTTP_PORT)],
+        env: containerEnv(undefined, [
+          { name: 'ES_PASSWORD', secretName: this.credentials.secretName, key: 'password' },
+          { name: 'ES_USERNAME', secretName: this.credentials.secretName, key: 'username' },
+        ]),
+        resources,
+        probes: httpProbes('http', '/api/v1/health'),
+      },
+      volumes: [
+        configMapVolume('config', this.name, CONFIG_DIR),
+        emptyDirVolume('state', STATE_DIR, '256Mi'),
+        hostDirectoryVolume('container-logs', CONTAINER_LOGS),
+        hostDirectoryVolume('pod-logs', POD_LOGS),
+        ...(caSecret ? [secretVolume('elasticsearch-ca', caSecret.secretName, CA_DIR, [caSecret.key])] : []),
+      ],
+    });
+    // The one pod with hostPath volumes says explicitly that it takes nothing else of the host.
+    const hostNamespaces = { hostNetwork: false, hostPid: false, hostIpc: false };
+    // Every node, also those with taints: their pods log too.
+    const tolerations = [{ operator: 'Exists', effect: 'NoSchedule' }, { operator: 'Exists', effect: 'NoExecute' }];
+    return { ...template, spec: { ...template.spec!, ...hostNamespaces, tolerations } };
+  }
+
+  /** Fluent Bit's metrics: a Service and the ServiceMonitor that scrapes it. */
+  private createMetricsEndpoint(): void {
     new k8s.KubeService(this, 'Service', {
-      metadata: meta(name),
-      spec: {
-        type: 'ClusterIP',
-        selector: this.selector,
-        ports: [{ name: 'metrics', port: FLUENT_BIT_HTTP_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
-      },
+      metadata: this.metadata(this.name),
+      spec: { type: 'ClusterIP', selector: this.selector, ports: [servicePort('metrics', FLUENT_BIT_HTTP_PORT, 'http')] },
     });
-    const scrape = new ServiceScrape(this, 'Scrape', { name, selector: this.selector, namespace, path: '/api/v2/metrics/prometheus' });
-    scrape.resource.addJsonPatch(JsonPatch.add('/metadata/namespace', namespace));
+    const scrape = new ServiceScrape(this, 'Scrape', { name: this.name, selector: this.selector, namespace: this.namespace, path: '/api/v2/metrics/prometheus' });
+    scrape.resource.addJsonPatch(JsonPatch.add('/metadata/namespace', this.namespace));
+  }
 
-    const dns = { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) };
+  /** Default-deny; the shipper may reach DNS and Elasticsearch, and Prometheus may scrape it. */
+  private createNetworkPolicies(props: LogShipperProps): void {
+    const es = props.elasticsearch;
     const policy = (policyId: string, suffix: string, spec: k8s.NetworkPolicySpec) =>
-      new k8s.KubeNetworkPolicy(this, policyId, { metadata: meta(`${name}-${suffix}`), spec });
+      new k8s.KubeNetworkPolicy(this, policyId, { metadata: this.metadata(`${this.name}-${suffix}`), spec });
     policy('DefaultDeny', 'default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
     policy('Allow', 'allow', {
       podSelector: { matchLabels: this.selector },
@@ -295,11 +267,8 @@ export class LogShipper extends Construct {
         ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(FLUENT_BIT_HTTP_PORT) }],
       }],
       egress: [
-        {
-          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-          ports: [dns, { ...dns, protocol: 'TCP' }],
-        },
-        { to: [es.peer._toKube()], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(esPort) }] },
+        clusterDnsEgress(),
+        { to: [es.peer._toKube()], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(es.port ?? 9200) }] },
       ],
     });
   }
@@ -343,10 +312,14 @@ const PARSERS = [
   '',
 ].join('\n');
 
+/** One section of Fluent Bit's classic configuration: `[NAME]`, then aligned `key value` lines. */
+function configSection(name: string, entries: ReadonlyArray<readonly [string, string | number]>): string[] {
+  return [`[${name}]`, ...entries.map(([k, v]) => `    ${k.padEnd(24)} ${v}`), ''];
+}
+
 function fluentBitConfig(host: string, port: number, indexPrefix: string, caFile: string | undefined): string {
-  const section = (name: string, entries: Array<[string, string | number]>) => [`[${name}]`, ...entries.map(([k, v]) => `    ${k.padEnd(24)} ${v}`), ''];
   return [
-    ...section('SERVICE', [
+    ...configSection('SERVICE', [
       ['Flush', 5],
       ['Daemon', 'Off'],
       ['Log_Level', 'info'],
@@ -359,7 +332,7 @@ function fluentBitConfig(host: string, port: number, indexPrefix: string, caFile
       ['storage.sync', 'normal'],
       ['storage.backlog.mem_limit', '16M'],
     ]),
-    ...section('INPUT', [
+    ...configSection('INPUT', [
       ['Name', 'tail'],
       ['Tag', 'kube.*'],
       ['Path', `${CONTAINER_LOGS}/*.log`],
@@ -373,39 +346,36 @@ function fluentBitConfig(host: string, port: number, indexPrefix: string, caFile
       ['Refresh_Interval', 10],
       ['storage.type', 'filesystem'],
     ]),
-    ...section('FILTER', [
-      ['Name', 'parser'],
-      ['Match', 'kube.*'],
-      ['Key_Name', 'file'],
-      ['Parser', 'kube-log-file'],
-      ['Reserve_Data', 'On'],
-    ]),
+    ...configSection('FILTER', parserFilter('file', 'kube-log-file')),
     // The services log JSON: its fields become the document's fields.
-    ...section('FILTER', [
-      ['Name', 'parser'],
-      ['Match', 'kube.*'],
-      ['Key_Name', 'log'],
-      ['Parser', 'json'],
-      ['Reserve_Data', 'On'],
-    ]),
-    ...section('OUTPUT', [
-      ['Name', 'es'],
-      ['Match', 'kube.*'],
-      ['Host', host],
-      ['Port', port],
-      ['HTTP_User', '${ES_USERNAME}'],
-      ['HTTP_Passwd', '${ES_PASSWORD}'],
-      ['tls', 'On'],
-      ['tls.verify', 'On'],
-      ...(caFile ? [['tls.ca_file', caFile] as [string, string]] : []),
-      ['Logstash_Format', 'On'],
-      ['Logstash_Prefix', indexPrefix],
-      ['Suppress_Type_Name', 'On'],
-      ['Replace_Dots', 'On'],
-      ['Trace_Error', 'On'],
-      ['Retry_Limit', 10],
-    ]),
+    ...configSection('FILTER', parserFilter('log', 'json')),
+    ...configSection('OUTPUT', elasticsearchOutput(host, port, indexPrefix, caFile)),
   ].join('\n');
+}
+
+/** A filter that parses the record's `key` with `parser`, keeping the other fields. */
+function parserFilter(key: string, parser: string): Array<[string, string]> {
+  return [['Name', 'parser'], ['Match', 'kube.*'], ['Key_Name', key], ['Parser', parser], ['Reserve_Data', 'On']];
+}
+
+function elasticsearchOutput(host: string, port: number, indexPrefix: string, caFile: string | undefined): Array<[string, string | number]> {
+  return [
+    ['Name', 'es'],
+    ['Match', 'kube.*'],
+    ['Host', host],
+    ['Port', port],
+    ['HTTP_User', '${ES_USERNAME}'],
+    ['HTTP_Passwd', '${ES_PASSWORD}'],
+    ['tls', 'On'],
+    ['tls.verify', 'On'],
+    ...(caFile ? [['tls.ca_file', caFile] as [string, string]] : []),
+    ['Logstash_Format', 'On'],
+    ['Logstash_Prefix', indexPrefix],
+    ['Suppress_Type_Name', 'On'],
+    ['Replace_Dots', 'On'],
+    ['Trace_Error', 'On'],
+    ['Retry_Limit', 10],
+  ];
 }
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;

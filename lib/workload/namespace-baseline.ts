@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { cpuMillis, formatCpu, formatMemory, memoryKiB } from '../core';
 import { AMBIENT, dataplaneNamespaceLabels, NamespaceMeshProps } from './mesh-dataplane';
-import { ContainerResources } from './resources';
+import { ContainerResources, kubeResources } from './resources';
 
 /** Hard limits of a namespace's ResourceQuota. */
 export interface NamespaceQuota extends ContainerResources {
@@ -64,28 +64,37 @@ export class NamespaceBaseline extends Construct {
   constructor(scope: Construct, id: string, props: NamespaceBaselineProps) {
     super(scope, id);
     this.name = props.name;
-    const quota = props.quota ?? DEFAULT_NAMESPACE_QUOTA;
-    const defaults = props.containerDefaults ?? DEFAULT_CONTAINER_RESOURCES;
-    const metadata = (suffix: string) => ({ name: `${props.name}-${suffix}`, namespace: props.name, labels: props.labels });
-
     this.namespace = new k8s.KubeNamespace(this, 'Resource', {
       metadata: {
         name: props.name,
         labels: {
           ...props.labels,
           ...(props.mesh && (props.mesh.enrolled ?? true) ? dataplaneNamespaceLabels(props.mesh.dataplane) : {}),
-          'pod-security.kubernetes.io/enforce': 'restricted',
-          'pod-security.kubernetes.io/enforce-version': PSS_VERSION,
-          'pod-security.kubernetes.io/audit': 'restricted',
-          'pod-security.kubernetes.io/audit-version': PSS_VERSION,
-          'pod-security.kubernetes.io/warn': 'restricted',
-          'pod-security.kubernetes.io/warn-version': PSS_VERSION,
+          ...podSecurityLabels('restricted', 'restricted'),
         },
       },
     });
+    this.createQuota(props.quota ?? DEFAULT_NAMESPACE_QUOTA, props.labels);
+    this.createLimitRange(props.containerDefaults ?? DEFAULT_CONTAINER_RESOURCES, props.labels);
+    new k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
+      metadata: this.metadata('default-deny', props.labels),
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    });
+    new k8s.KubeNetworkPolicy(this, 'AllowDns', {
+      metadata: this.metadata('allow-dns', props.labels),
+      spec: { podSelector: {}, policyTypes: ['Egress'], egress: [clusterDnsEgress()] },
+    });
+    if (props.mesh) new MeshDataplaneRules(this, 'MeshDataplane', { namespace: props.name, labels: props.labels, ...props.mesh });
+  }
 
+  /** `<namespace>-<suffix>`, in the namespace. */
+  private metadata(suffix: string, labels: Record<string, string> | undefined): k8s.ObjectMeta {
+    return { name: `${this.name}-${suffix}`, namespace: this.name, labels };
+  }
+
+  private createQuota(quota: NamespaceQuota, labels: Record<string, string> | undefined): void {
     new k8s.KubeResourceQuota(this, 'Quota', {
-      metadata: metadata('quota'),
+      metadata: this.metadata('quota', labels),
       spec: {
         hard: {
           'requests.cpu': k8s.Quantity.fromString(quota.requests.cpu),
@@ -96,43 +105,44 @@ export class NamespaceBaseline extends Construct {
         },
       },
     });
-
-    new k8s.KubeLimitRange(this, 'Limits', {
-      metadata: metadata('limits'),
-      spec: {
-        limits: [{
-          type: 'Container',
-          defaultRequest: { cpu: k8s.Quantity.fromString(defaults.requests.cpu), memory: k8s.Quantity.fromString(defaults.requests.memory) },
-          default: { cpu: k8s.Quantity.fromString(defaults.limits.cpu), memory: k8s.Quantity.fromString(defaults.limits.memory) },
-        }],
-      },
-    });
-
-    new k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
-      metadata: metadata('default-deny'),
-      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
-    });
-
-    new k8s.KubeNetworkPolicy(this, 'AllowDns', {
-      metadata: metadata('allow-dns'),
-      spec: {
-        podSelector: {},
-        policyTypes: ['Egress'],
-        egress: [{
-          to: [{
-            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
-            podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
-          }],
-          ports: [
-            { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
-            { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
-          ],
-        }],
-      },
-    });
-
-    if (props.mesh) new MeshDataplaneRules(this, 'MeshDataplane', { namespace: props.name, labels: props.labels, ...props.mesh });
   }
+
+  private createLimitRange(defaults: ContainerResources, labels: Record<string, string> | undefined): void {
+    const { requests, limits } = kubeResources(defaults);
+    new k8s.KubeLimitRange(this, 'Limits', {
+      metadata: this.metadata('limits', labels),
+      spec: { limits: [{ type: 'Container', defaultRequest: requests, default: limits }] },
+    });
+  }
+}
+
+/**
+ * The Pod Security Standards labels of a namespace: the `enforce`d level, and the level that is
+ * `audit`ed and `warn`ed about (the same, or a stricter one that keeps an exception visible).
+ */
+export function podSecurityLabels(enforce: string, auditAndWarn: string): Record<string, string> {
+  return {
+    'pod-security.kubernetes.io/enforce': enforce,
+    'pod-security.kubernetes.io/enforce-version': PSS_VERSION,
+    'pod-security.kubernetes.io/audit': auditAndWarn,
+    'pod-security.kubernetes.io/audit-version': PSS_VERSION,
+    'pod-security.kubernetes.io/warn': auditAndWarn,
+    'pod-security.kubernetes.io/warn-version': PSS_VERSION,
+  };
+}
+
+/** The egress rule to the cluster DNS pods (UDP and TCP 53), the one exception of a default-deny. */
+export function clusterDnsEgress(): k8s.NetworkPolicyEgressRule {
+  return {
+    to: [{
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+      podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+    }],
+    ports: [
+      { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+      { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
+    ],
+  };
 }
 
 interface MeshDataplaneRulesProps extends NamespaceMeshProps {
