@@ -5,7 +5,8 @@ import {
   PoolerSpecTemplateSpecContainersResourcesRequests as Request, PoolerSpecType,
 } from '../../imports/pooler-postgresql.cnpg.io';
 import { LABEL_COMPONENT, POSTGRES, PropProblem, selectorLabels, throwIfProblems } from '../core';
-import { ContainerResources, containerResourceProblems } from '../workload/resources';
+import { zoneSpread } from '../workload/pod-template';
+import { ContainerResources, containerResourceProblems, resourceQuantities } from '../workload/resources';
 import { restrictedContainerSecurityContext } from '../workload/security-context';
 import { dnsLabelProblems, integerProblems, sortedRecord } from './_validation';
 
@@ -77,7 +78,6 @@ export class PgBouncerPooler extends Construct {
     const resources = props.resources ?? DEFAULT_POOLER_RESOURCES;
     throwIfProblems(this, [...poolerOptionProblems(props), ...dnsLabelProblems('clusterName', props.clusterName)]);
     this.selector = { [POOLER_NAME_LABEL]: this.name };
-    const quantities = (amounts: ContainerResources['limits'], of: (v: string) => Limit | Request) => ({ cpu: of(amounts.cpu), memory: of(amounts.memory) });
 
     this.resource = new Pooler(this, 'Resource', {
       metadata: { name: this.name, labels: { ...selectorLabels({ name: this.name }), [LABEL_COMPONENT]: 'database-pooler' } },
@@ -94,15 +94,10 @@ export class PgBouncerPooler extends Construct {
           metadata: { labels: this.selector },
           spec: {
             securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-            topologySpreadConstraints: [{
-              maxSkew: 1,
-              topologyKey: 'topology.kubernetes.io/zone',
-              whenUnsatisfiable: 'DoNotSchedule',
-              labelSelector: { matchLabels: this.selector },
-            }],
+            topologySpreadConstraints: [zoneSpread(this.selector)],
             containers: [{
               name: 'pgbouncer',
-              resources: { requests: quantities(resources.requests, Request.fromString), limits: quantities(resources.limits, Limit.fromString) },
+              resources: resourceQuantities(resources, Request.fromString, Limit.fromString),
               securityContext: restrictedContainerSecurityContext(),
             }],
           },

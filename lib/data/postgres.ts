@@ -9,7 +9,8 @@ import {
 import { ScheduledBackup, ScheduledBackupSpecBackupOwnerReference, ScheduledBackupSpecMethod } from '../../imports/scheduledbackup-postgresql.cnpg.io';
 import { LABEL_COMPONENT, PropProblem, selectorLabels, throwIfProblems, unpinnedReason } from '../core';
 import { ServiceSecret } from '../security/service-secret';
-import { ContainerResources, containerResourceProblems } from '../workload/resources';
+import { zoneSpread } from '../workload/pod-template';
+import { ContainerResources, containerResourceProblems, resourceQuantities } from '../workload/resources';
 import { PRIORITY_CRITICAL } from '../workload/priority-classes';
 import { dnsLabelProblems, integerProblems, sortedRecord, storageSizeProblems, subdomainProblems } from './_validation';
 import { BackupIntervalOptions, backupIntervalProblems, cronForInterval, resolveInterval } from './backup-interval';
@@ -193,12 +194,7 @@ export class PostgresCluster extends Construct {
   }
 
   private clusterSpec(props: PostgresClusterProps) {
-    const backup = props.backup;
-    const compression = backup.compression ?? 'gzip';
-    const encryption = backup.encryption ?? 'AES256';
-    const credentials = s3Credentials(this.objectStoreSecret.secretName);
     const source = props.replicaOf;
-    const instanceSelector = { ...this.clusterSelector, 'cnpg.io/podRole': 'instance' };
     return {
       instances: this.instances,
       imageName: props.imageName,
@@ -216,45 +212,49 @@ export class PostgresCluster extends Construct {
           dataDurability: ClusterSpecPostgresqlSynchronousDataDurability.REQUIRED,
         },
       },
-      resources: {
-        requests: { cpu: ClusterSpecResourcesRequests.fromString(props.resources.requests.cpu), memory: ClusterSpecResourcesRequests.fromString(props.resources.requests.memory) },
-        limits: { cpu: ClusterSpecResourcesLimits.fromString(props.resources.limits.cpu), memory: ClusterSpecResourcesLimits.fromString(props.resources.limits.memory) },
-      },
+      resources: resourceQuantities(props.resources, ClusterSpecResourcesRequests.fromString, ClusterSpecResourcesLimits.fromString),
       storage: { storageClass: props.storageClass, size: props.storageSize },
       // Zones are a hard constraint, hosts a soft one (as for every platform workload).
       affinity: { enablePodAntiAffinity: true, topologyKey: 'kubernetes.io/hostname', podAntiAffinityType: 'preferred' },
-      topologySpreadConstraints: [{
-        maxSkew: 1,
-        topologyKey: 'topology.kubernetes.io/zone',
-        whenUnsatisfiable: 'DoNotSchedule',
-        labelSelector: { matchLabels: instanceSelector },
-      }],
+      topologySpreadConstraints: [zoneSpread({ ...this.clusterSelector, 'cnpg.io/podRole': 'instance' })],
       monitoring: { enablePodMonitor: props.enablePodMonitor ?? true },
-      backup: {
-        retentionPolicy: `${this.retentionDays}d`,
-        barmanObjectStore: {
-          destinationPath: this.backupLocation.destinationPath,
-          endpointUrl: this.backupLocation.endpointURL,
-          serverName: this.backupLocation.serverName,
-          s3Credentials: credentials,
-          data: { compression: compression as string as DataCompression, encryption: encryption as string as DataEncryption },
-          wal: { compression: compression as string as WalCompression, encryption: encryption as string as WalEncryption, maxParallel: 2 },
-        },
-      },
+      backup: this.backupSpec(props.backup),
       bootstrap: source
         ? { recovery: { source: source.name } }
         : { initdb: { database: props.database ?? 'app', owner: props.owner ?? 'app', secret: { name: this.appSecret.secretName }, dataChecksums: true } },
       replica: source ? { enabled: true, source: source.name } : undefined,
-      externalClusters: source ? [{
-        name: source.name,
-        barmanObjectStore: {
-          destinationPath: source.destinationPath,
-          endpointUrl: source.endpointURL,
-          serverName: source.serverName,
-          s3Credentials: credentials,
-          wal: { maxParallel: 8 },
-        },
-      }] : undefined,
+      externalClusters: source ? [this.externalCluster(source)] : undefined,
+    };
+  }
+
+  /** WAL archiving and base backups to this cluster's own location, compressed and encrypted. */
+  private backupSpec(backup: ObjectStoreOptions) {
+    const compression = backup.compression ?? 'gzip';
+    const encryption = backup.encryption ?? 'AES256';
+    return {
+      retentionPolicy: `${this.retentionDays}d`,
+      barmanObjectStore: {
+        destinationPath: this.backupLocation.destinationPath,
+        endpointUrl: this.backupLocation.endpointURL,
+        serverName: this.backupLocation.serverName,
+        s3Credentials: s3Credentials(this.objectStoreSecret.secretName),
+        data: { compression: compression as string as DataCompression, encryption: encryption as string as DataEncryption },
+        wal: { compression: compression as string as WalCompression, encryption: encryption as string as WalEncryption, maxParallel: 2 },
+      },
+    };
+  }
+
+  /** The primary's archive, which a replica cluster bootstraps from and keeps replaying. */
+  private externalCluster(source: PostgresReplicaSource) {
+    return {
+      name: source.name,
+      barmanObjectStore: {
+        destinationPath: source.destinationPath,
+        endpointUrl: source.endpointURL,
+        serverName: source.serverName,
+        s3Credentials: s3Credentials(this.objectStoreSecret.secretName),
+        wal: { maxParallel: 8 },
+      },
     };
   }
 }
@@ -283,7 +283,18 @@ function postgresProblems(props: PostgresClusterProps, cluster: PostgresCluster)
   for (const [prop, value, allowed] of choices) {
     if (!allowed.includes(value)) problems.push({ prop, value, rule: `must be one of ${allowed.join(', ')}` });
   }
-  problems.push(...integerProblems('retentionDays', cluster.retentionDays, 1));
+  problems.push(...retentionProblems(props, cluster));
+  problems.push(...integerProblems('archiveTimeoutMinutes', props.archiveTimeoutMinutes, 1, Number.isInteger(props.rpoMinutes) ? props.rpoMinutes : undefined,
+    'a WAL segment archived later than the RPO can lose more data than the RPO allows'));
+  problems.push(...dnsLabelProblems('database', props.database ?? 'app'), ...dnsLabelProblems('owner', props.owner ?? 'app'));
+  problems.push(...poolerOptionProblems(props.pooler ?? {}, 'pooler.'));
+  if (props.replicaOf) problems.push(...replicaSourceProblems(props.replicaOf, props, cluster));
+  return problems;
+}
+
+/** The archive's retention window, and that it fits in the GDPR retention period. */
+function retentionProblems(props: PostgresClusterProps, cluster: PostgresCluster): PropProblem[] {
+  const problems: PropProblem[] = [...integerProblems('retentionDays', cluster.retentionDays, 1)];
   const interval = resolveInterval(props);
   if (props.gdprRetentionDays !== undefined) {
     problems.push(...integerProblems('gdprRetentionDays', props.gdprRetentionDays, 1));
@@ -297,24 +308,22 @@ function postgresProblems(props: PostgresClusterProps, cluster: PostgresCluster)
       });
     }
   }
-  problems.push(...integerProblems('archiveTimeoutMinutes', props.archiveTimeoutMinutes, 1, Number.isInteger(props.rpoMinutes) ? props.rpoMinutes : undefined,
-    'a WAL segment archived later than the RPO can lose more data than the RPO allows'));
-  problems.push(...dnsLabelProblems('database', props.database ?? 'app'), ...dnsLabelProblems('owner', props.owner ?? 'app'));
-  problems.push(...poolerOptionProblems(props.pooler ?? {}, 'pooler.'));
-  const source = props.replicaOf;
-  if (source) {
-    problems.push(...dnsLabelProblems('replicaOf.name', source.name), ...locationProblems('replicaOf', source));
-    if (source.name === cluster.name) {
-      problems.push({ prop: 'replicaOf.name', value: source.name, rule: `must differ from the cluster's name (${cluster.name})`, fix: "name the primary's archive, e.g. the primary's replicaSource" });
-    }
-    if (typeof source.serverName === 'string' && typeof props.backup.destinationPath === 'string' && archiveOf(source) === archiveOf(cluster.backupLocation)) {
-      problems.push({
-        prop: 'backup.serverName',
-        value: cluster.backupLocation.serverName,
-        rule: "must name an archive other than the source's",
-        fix: `this cluster would write into the archive it replicates from (${source.destinationPath}, server ${source.serverName}); use another bucket or serverName`,
-      });
-    }
+  return problems;
+}
+
+/** A replica cluster's source: a valid archive, and not the one this cluster writes to. */
+function replicaSourceProblems(source: PostgresReplicaSource, props: PostgresClusterProps, cluster: PostgresCluster): PropProblem[] {
+  const problems: PropProblem[] = [...dnsLabelProblems('replicaOf.name', source.name), ...locationProblems('replicaOf', source)];
+  if (source.name === cluster.name) {
+    problems.push({ prop: 'replicaOf.name', value: source.name, rule: `must differ from the cluster's name (${cluster.name})`, fix: "name the primary's archive, e.g. the primary's replicaSource" });
+  }
+  if (typeof source.serverName === 'string' && typeof props.backup.destinationPath === 'string' && archiveOf(source) === archiveOf(cluster.backupLocation)) {
+    problems.push({
+      prop: 'backup.serverName',
+      value: cluster.backupLocation.serverName,
+      rule: "must name an archive other than the source's",
+      fix: `this cluster would write into the archive it replicates from (${source.destinationPath}, server ${source.serverName}); use another bucket or serverName`,
+    });
   }
   return problems;
 }
