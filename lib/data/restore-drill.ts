@@ -34,6 +34,8 @@ export const DEFAULT_DRILL_SCHEDULE = '0 5 1 * *';
 export const DEFAULT_DRILL_TIMEOUT_MINUTES = 120;
 /** Minutes after its scheduled time within which a drill Job may still start. */
 export const DRILL_STARTING_DEADLINE_MINUTES = 60;
+/** Where the drill's ConfigMap (script and Restore) is mounted. */
+const DRILL_CONFIG_DIR = '/etc/restore-drill';
 /** Minutes a drill may take beyond the restore's timeout: two namespace deletions of up to 20 minutes each, and a margin. */
 const DRILL_CLEANUP_MINUTES = 45;
 /** Headroom of the "no successful drill" alert over the schedule's longest gap and a run's deadlines. */
@@ -111,11 +113,10 @@ export class RestoreDrill extends Construct {
 
   constructor(scope: Construct, id: string, props: RestoreDrillProps) {
     super(scope, id);
+    this.namespace = Chart.of(this).namespace ?? '';
     this.name = props.name ?? DEFAULT_DRILL_NAME;
     this.schedule = props.schedule ?? DEFAULT_DRILL_SCHEDULE;
-    this.namespace = Chart.of(this).namespace ?? '';
     const prefix = props.drillNamespacePrefix ?? 'drill-';
-    const veleroNamespace = props.backupSchedule.veleroNamespace;
     const sources = [...new Set(props.namespaces ?? [])].sort();
     this.namespaceMapping = Object.fromEntries(sources.map((ns) => [ns, `${prefix}${ns}`]));
     this.drillNamespaces = Object.values(this.namespaceMapping);
@@ -124,13 +125,12 @@ export class RestoreDrill extends Construct {
     this.overdueAfterMinutes = drillOverdueAfterMinutes(this.schedule, timeoutMinutes)!;
 
     const labels = { ...selectorLabels({ name: this.name }), [LABEL_COMPONENT]: 'restore-drill' };
-    const configDir = '/etc/restore-drill';
     new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: this.name, labels },
       data: {
         'drill.sh': drillScript(),
         'restore.json': restoreManifest({
-          veleroNamespace,
+          veleroNamespace: props.backupSchedule.veleroNamespace,
           scheduleName: props.backupSchedule.name,
           namespaceMapping: this.namespaceMapping,
           excludedResources: [...new Set(props.excludedResources ?? DEFAULT_DRILL_EXCLUDED_RESOURCES)].sort(),
@@ -138,24 +138,29 @@ export class RestoreDrill extends Construct {
         }),
       },
     });
+    this.cronJob = this.createCronJob(props, timeoutMinutes);
+    const policy = new AllowPolicy(this, 'NetworkPolicy', { name: this.name, selector: this.cronJob.selector, labels });
+    const apiPorts = (props.apiServerPorts ?? [443, 6443]).map((port) => ({ port }));
+    for (const peer of props.apiServer) policy.allowTo(peer, apiPorts);
+    this.grantRestores(props.backupSchedule.veleroNamespace, labels);
+  }
 
-    const env: Record<string, string> = {
-      [DRILL_ENV.veleroNamespace]: veleroNamespace,
-      [DRILL_ENV.drillNamespaces]: this.drillNamespaces.join(' '),
-      [DRILL_ENV.restoreFile]: `${configDir}/restore.json`,
-      [DRILL_ENV.timeoutSeconds]: String(timeoutMinutes * 60),
-      [DRILL_ENV.schedule]: props.backupSchedule.name,
-      // kubectl caches discovery under $HOME; the root filesystem is read-only.
-      HOME: '/tmp',
-    };
-
-    this.cronJob = new HardenedCronJob(this, 'CronJob', {
+  private createCronJob(props: RestoreDrillProps, timeoutMinutes: number): HardenedCronJob {
+    return new HardenedCronJob(this, 'CronJob', {
       name: this.name,
       schedule: this.schedule,
       image: props.image,
-      command: ['/bin/sh', `${configDir}/drill.sh`],
-      env,
-      configMounts: [{ name: 'drill', configMapName: this.name, mountPath: configDir }],
+      command: ['/bin/sh', `${DRILL_CONFIG_DIR}/drill.sh`],
+      env: {
+        [DRILL_ENV.veleroNamespace]: props.backupSchedule.veleroNamespace,
+        [DRILL_ENV.drillNamespaces]: this.drillNamespaces.join(' '),
+        [DRILL_ENV.restoreFile]: `${DRILL_CONFIG_DIR}/restore.json`,
+        [DRILL_ENV.timeoutSeconds]: String(timeoutMinutes * 60),
+        [DRILL_ENV.schedule]: props.backupSchedule.name,
+        // kubectl caches discovery under $HOME; the root filesystem is read-only.
+        HOME: '/tmp',
+      },
+      configMounts: [{ name: 'drill', configMapName: this.name, mountPath: DRILL_CONFIG_DIR }],
       resources: props.resources ?? DEFAULT_DRILL_RESOURCES,
       automountServiceAccountToken: true,
       // A failed drill is the signal; retrying could hide it.
@@ -165,19 +170,17 @@ export class RestoreDrill extends Construct {
       startingDeadlineSeconds: DRILL_STARTING_DEADLINE_MINUTES * 60,
       tier: 'restore-drill',
     });
+  }
 
-    const policy = new AllowPolicy(this, 'NetworkPolicy', { name: this.name, selector: this.cronJob.selector, labels });
-    const apiPorts = (props.apiServerPorts ?? [443, 6443]).map((port) => ({ port }));
-    for (const peer of props.apiServer) policy.allowTo(peer, apiPorts);
-
-    // The Restore objects live in Velero's namespace; the subject is this namespace's account.
-    const roleMetadata = { name: this.name, namespace: veleroNamespace, labels };
+  /** The Restore objects live in Velero's namespace; the subject is this namespace's account. */
+  private grantRestores(veleroNamespace: string, labels: Record<string, string>): void {
+    const metadata = { name: this.name, namespace: veleroNamespace, labels };
     new k8s.KubeRole(this, 'VeleroRole', {
-      metadata: roleMetadata,
+      metadata,
       rules: [{ apiGroups: ['velero.io'], resources: ['restores'], verbs: ['create', 'delete', 'get'] }],
     });
     new k8s.KubeRoleBinding(this, 'VeleroRoleBinding', {
-      metadata: roleMetadata,
+      metadata,
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: this.name },
       subjects: [{ kind: 'ServiceAccount', name: this.name, namespace: this.namespace }],
     });
