@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
-import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, AlertRouting, DEFAULT_DRILL_NAME, DEFAULT_DRILL_TIMEOUT_MINUTES, drillOverdueAfterMinutes, BLACKBOX_EXPORTER, componentPolicies, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, LogShipper, meshPrincipal, NetworkPeer, pascalCase, PlacedChart, PlatformEndpoint, platformHealthRules, POSTGRES, POSTGRES_INSTANCE_METRICS_PORT, POSTGRES_INSTANCES, POSTGRES_POOLER_METRICS_PORT, PROMETHEUS, RuleGroupSet, selectorLabels, ServiceDashboard, ServiceRules, TRACE_COLLECTOR, TraceCollector, UptimeProbe } from '../lib';
+import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, AllowPolicy, AlertRouting, ComponentPolicy, DEFAULT_DRILL_NAME, DEFAULT_DRILL_TIMEOUT_MINUTES, drillOverdueAfterMinutes, BLACKBOX_EXPORTER, componentPolicies, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, LogShipper, meshPrincipal, NetworkPeer, pascalCase, PlacedChart, PlatformEndpoint, platformHealthRules, POSTGRES, POSTGRES_INSTANCE_METRICS_PORT, POSTGRES_INSTANCES, POSTGRES_POOLER_METRICS_PORT, PROMETHEUS, RuleGroupSet, selectorLabels, ServiceDashboard, ServiceRules, TRACE_COLLECTOR, TraceCollector, UptimeProbe } from '../lib';
 import { addMetricsAdapter } from './metrics-adapter';
 import { SECRET_STORE_NAME } from './platform-chart';
 import { chartLabels, SharedServicesChartProps } from './chart-support';
-import { blackboxProberUrl, BlueGreenDashboard, businessRules, clusterModel, edgeGateways, loggingNamespace, PlatformOverviewDashboard, runbookBaseUrl, securityRules } from '../platform';
+import { blackboxProberUrl, BlueGreenDashboard, businessRules, clusterModel, edgeGateways, loggingNamespace, PlatformOverviewDashboard, PlatformSpec, runbookBaseUrl, securityRules } from '../platform';
 
 /**
  * The `monitoring` component of a region, in the monitoring namespace: for every service (every
@@ -17,86 +17,115 @@ export class MonitoringChart extends PlacedChart {
   constructor(scope: Construct, id: string, props: SharedServicesChartProps) {
     const { spec, placement } = props;
     super(scope, id, { region: placement.region.name, cluster: placement.cluster.name, component: placement.componentOf('monitoring'), namespace: spec.namespaces.monitoring, labels: chartLabels(spec) });
-    const ns = spec.namespaces;
-    const { monitoring } = spec;
     const runbooks = runbookBaseUrl(spec);
-    const colorNamespaces = placement.colors.map((color) => ns[color]);
-    const endpointPeer = (endpoint: PlatformEndpoint) => NetworkPeer.pods({ ...endpoint.podLabels }, ns[endpoint.namespaceRole]);
 
     // The monitoring installation's pods: their flows with the cluster's components (the API
     // server, the kubelets, kube-state-metrics, cert-manager, Velero, Grafana, the metrics
     // adapter, Alertmanager, the blackbox exporter, the collector, Jaeger) come from the model.
     const model = clusterModel(spec, edgeGateways(spec).map((g) => g.name), placement.cluster);
-    const policies = componentPolicies(this, { model, namespace: ns.monitoring, mesh: spec.mesh.enabled });
+    const policies = componentPolicies(this, { model, namespace: spec.namespaces.monitoring, mesh: spec.mesh.enabled });
     const policyOf = (endpoint: PlatformEndpoint) => policies.get(endpoint.name)!;
 
-    // What the services' graph adds: Prometheus scrapes every service's metrics port, the log
-    // shipper and the data stores' exporters (CloudNativePG's instances and PgBouncer).
-    const scrape = policyOf(PROMETHEUS).policy;
-    for (const color of placement.colors) {
-      for (const service of spec.services) {
-        scrape.allowTo(NetworkPeer.pods(selectorLabels({ name: service.name, color }), ns[color]), [{ port: service.metricsPort }]);
-      }
-    }
-    scrape.allowTo(NetworkPeer.pods(selectorLabels({ name: LOG_SHIPPER_NAME }), loggingNamespace(spec)), [{ port: LOG_SHIPPER_METRICS_PORT }]);
-    scrape.allowTo(endpointPeer(POSTGRES_INSTANCES), [{ port: POSTGRES_INSTANCE_METRICS_PORT }]);
-    scrape.allowTo(endpointPeer(POSTGRES), [{ port: POSTGRES_POOLER_METRICS_PORT }]);
-
-    // The collector: the services send it traces (4317).
-    const collector = policyOf(TRACE_COLLECTOR);
-    for (const color of placement.colors) {
-      for (const service of spec.services) {
-        collector.policy.allowFrom(NetworkPeer.pods(selectorLabels({ name: service.name, color }), ns[color]), [{ port: TRACE_COLLECTOR.port }]);
-        collector.authorization?.allowFrom(meshPrincipal(ns[color], service.name), TRACE_COLLECTOR.port);
-      }
-    }
-    new TraceCollector(this, 'Collector', {
-      jaegerNamespace: monitoring.jaeger.namespace,
-      jaegerService: monitoring.jaeger.service,
-      jaegerPort: monitoring.jaeger.port,
-      runbookBaseUrl: runbooks,
-    });
-
-    // The blackbox exporter and Alertmanager reach the outside on 443 only.
-    const blackbox = policyOf(BLACKBOX_EXPORTER).policy;
-    for (const cidr of monitoring.blackbox.egressCidrs) blackbox.allowTo(NetworkPeer.cidr(cidr), [{ port: 443 }]);
-    const alertmanager = policyOf(ALERTMANAGER).policy;
-    for (const cidr of monitoring.alerting.egressCidrs) alertmanager.allowTo(NetworkPeer.cidr(cidr), [{ port: 443 }]);
-    // Its replicas gossip to deduplicate notifications.
-    const gossip = [{ port: ALERTMANAGER_CLUSTER_PORT }, { port: ALERTMANAGER_CLUSTER_PORT, protocol: 'UDP' as const }];
-    alertmanager.allowFrom(endpointPeer(ALERTMANAGER), gossip).allowTo(endpointPeer(ALERTMANAGER), gossip);
-    // Under the mesh, ztunnel carries the gossip's TCP (UDP is not captured): admit the replicas' own identity.
-    policyOf(ALERTMANAGER).authorization?.allowFrom(meshPrincipal(ns[ALERTMANAGER.namespaceRole], ALERTMANAGER.serviceAccount), ALERTMANAGER_CLUSTER_PORT);
-
-    for (const service of spec.services) {
-      const signals = { service: service.name, namespaces: colorNamespaces, objective: service.availability.objective, latencyP99TargetMs: service.availability.latencyP99Ms };
-      new ServiceRules(this, `${pascalCase(service.name)}Rules`, { ...signals, autoscaled: !!service.autoscaling, runbookBaseUrl: runbooks });
-      new ServiceDashboard(this, `${pascalCase(service.name)}Dashboard`, signals);
-      if (service.public) {
-        new UptimeProbe(this, `${pascalCase(service.name)}Uptime`, {
-          name: service.name,
-          url: `https://${service.public.host}${service.public.path}`,
-          proberUrl: blackboxProberUrl(spec, BLACKBOX_EXPORTER.name, BLACKBOX_EXPORTER.port),
-        });
-      }
-    }
-    new RuleGroupSet(this, 'PlatformRules', { component: 'platform', runbookBaseUrl: runbooks, rules: platformHealthRules({
-      rpoMinutes: spec.data.rpoMinutes,
-      // The drill the data chart runs, on the spec's schedule: its alert waits for exactly that schedule.
-      restoreDrill: { cronJob: DEFAULT_DRILL_NAME, overdueAfterMinutes: drillOverdueAfterMinutes(spec.data.restoreDrill.schedule, DEFAULT_DRILL_TIMEOUT_MINUTES)! },
-    }) });
-    new RuleGroupSet(this, 'BusinessRules', { component: 'business', runbookBaseUrl: runbooks, rules: businessRules({ namespaces: colorNamespaces }) });
-    new RuleGroupSet(this, 'SecurityRules', { component: 'security', runbookBaseUrl: runbooks, rules: securityRules({ namespaces: colorNamespaces }) });
-    addMetricsAdapter(this, spec, placement.colors, runbooks);
-    new PlatformOverviewDashboard(this, 'OverviewDashboard');
-    new BlueGreenDashboard(this, 'BlueGreenDashboard');
-    new AlertRouting(this, 'AlertRouting', {
-      storeName: SECRET_STORE_NAME,
-      pagerDuty: { remoteKey: monitoring.alerting.pagerDutyVaultKey },
-      slack: { remoteKey: monitoring.alerting.slackVaultKey, channel: monitoring.alerting.slackChannel },
-      deadMansSwitch: { remoteKey: monitoring.alerting.deadMansSwitchVaultKey },
-    });
+    // The order below is the order of the objects in the output.
+    allowScrapes(props, policyOf(PROMETHEUS).policy);
+    addTraceCollector(this, props, policyOf(TRACE_COLLECTOR), runbooks);
+    allowOutboundAndGossip(spec, policyOf(BLACKBOX_EXPORTER).policy, policyOf(ALERTMANAGER));
+    addServiceMonitoring(this, props, runbooks);
+    addPlatformMonitoring(this, props, runbooks);
   }
+}
+
+/** A peer for the pods of a platform endpoint, in its namespace. */
+function endpointPeer(spec: PlatformSpec, endpoint: PlatformEndpoint): NetworkPeer {
+  return NetworkPeer.pods({ ...endpoint.podLabels }, spec.namespaces[endpoint.namespaceRole]);
+}
+
+/**
+ * What the services' graph adds to Prometheus's policy: it scrapes every service's metrics port,
+ * the log shipper and the data stores' exporters (CloudNativePG's instances and PgBouncer).
+ */
+function allowScrapes(props: SharedServicesChartProps, scrape: AllowPolicy): void {
+  const { spec, placement } = props;
+  for (const color of placement.colors) {
+    for (const service of spec.services) {
+      scrape.allowTo(NetworkPeer.pods(selectorLabels({ name: service.name, color }), spec.namespaces[color]), [{ port: service.metricsPort }]);
+    }
+  }
+  scrape.allowTo(NetworkPeer.pods(selectorLabels({ name: LOG_SHIPPER_NAME }), loggingNamespace(spec)), [{ port: LOG_SHIPPER_METRICS_PORT }]);
+  scrape.allowTo(endpointPeer(spec, POSTGRES_INSTANCES), [{ port: POSTGRES_INSTANCE_METRICS_PORT }]);
+  scrape.allowTo(endpointPeer(spec, POSTGRES), [{ port: POSTGRES_POOLER_METRICS_PORT }]);
+}
+
+/** The OpenTelemetry Collector, which the services send traces to (4317) and which exports them to Jaeger. */
+function addTraceCollector(scope: Construct, props: SharedServicesChartProps, collector: ComponentPolicy, runbooks: string): void {
+  const { spec, placement } = props;
+  const ns = spec.namespaces;
+  for (const color of placement.colors) {
+    for (const service of spec.services) {
+      collector.policy.allowFrom(NetworkPeer.pods(selectorLabels({ name: service.name, color }), ns[color]), [{ port: TRACE_COLLECTOR.port }]);
+      collector.authorization?.allowFrom(meshPrincipal(ns[color], service.name), TRACE_COLLECTOR.port);
+    }
+  }
+  new TraceCollector(scope, 'Collector', {
+    jaegerNamespace: spec.monitoring.jaeger.namespace,
+    jaegerService: spec.monitoring.jaeger.service,
+    jaegerPort: spec.monitoring.jaeger.port,
+    runbookBaseUrl: runbooks,
+  });
+}
+
+/** The blackbox exporter and Alertmanager reach the outside on 443 only; Alertmanager's replicas gossip with each other. */
+function allowOutboundAndGossip(spec: PlatformSpec, blackbox: AllowPolicy, alertmanagerPolicies: ComponentPolicy): void {
+  const { monitoring } = spec;
+  for (const cidr of monitoring.blackbox.egressCidrs) blackbox.allowTo(NetworkPeer.cidr(cidr), [{ port: 443 }]);
+  const alertmanager = alertmanagerPolicies.policy;
+  for (const cidr of monitoring.alerting.egressCidrs) alertmanager.allowTo(NetworkPeer.cidr(cidr), [{ port: 443 }]);
+  // Its replicas gossip to deduplicate notifications.
+  const gossip = [{ port: ALERTMANAGER_CLUSTER_PORT }, { port: ALERTMANAGER_CLUSTER_PORT, protocol: 'UDP' as const }];
+  alertmanager.allowFrom(endpointPeer(spec, ALERTMANAGER), gossip).allowTo(endpointPeer(spec, ALERTMANAGER), gossip);
+  // Under the mesh, ztunnel carries the gossip's TCP (UDP is not captured): admit the replicas' own identity.
+  alertmanagerPolicies.authorization?.allowFrom(meshPrincipal(spec.namespaces[ALERTMANAGER.namespaceRole], ALERTMANAGER.serviceAccount), ALERTMANAGER_CLUSTER_PORT);
+}
+
+/** For every service (every colour in the cluster): its rules and dashboard, and an uptime probe when it is public. */
+function addServiceMonitoring(scope: Construct, props: SharedServicesChartProps, runbooks: string): void {
+  const { spec, placement } = props;
+  const colorNamespaces = placement.colors.map((color) => spec.namespaces[color]);
+  for (const service of spec.services) {
+    const signals = { service: service.name, namespaces: colorNamespaces, objective: service.availability.objective, latencyP99TargetMs: service.availability.latencyP99Ms };
+    new ServiceRules(scope, `${pascalCase(service.name)}Rules`, { ...signals, autoscaled: !!service.autoscaling, runbookBaseUrl: runbooks });
+    new ServiceDashboard(scope, `${pascalCase(service.name)}Dashboard`, signals);
+    if (service.public) {
+      new UptimeProbe(scope, `${pascalCase(service.name)}Uptime`, {
+        name: service.name,
+        url: `https://${service.public.host}${service.public.path}`,
+        proberUrl: blackboxProberUrl(spec, BLACKBOX_EXPORTER.name, BLACKBOX_EXPORTER.port),
+      });
+    }
+  }
+}
+
+/** The platform, business and security rules, the metrics adapter, the overview and blue/green dashboards, and alert routing. */
+function addPlatformMonitoring(scope: Construct, props: SharedServicesChartProps, runbooks: string): void {
+  const { spec, placement } = props;
+  const { alerting } = spec.monitoring;
+  const colorNamespaces = placement.colors.map((color) => spec.namespaces[color]);
+  new RuleGroupSet(scope, 'PlatformRules', { component: 'platform', runbookBaseUrl: runbooks, rules: platformHealthRules({
+    rpoMinutes: spec.data.rpoMinutes,
+    // The drill the data chart runs, on the spec's schedule: its alert waits for exactly that schedule.
+    restoreDrill: { cronJob: DEFAULT_DRILL_NAME, overdueAfterMinutes: drillOverdueAfterMinutes(spec.data.restoreDrill.schedule, DEFAULT_DRILL_TIMEOUT_MINUTES)! },
+  }) });
+  new RuleGroupSet(scope, 'BusinessRules', { component: 'business', runbookBaseUrl: runbooks, rules: businessRules({ namespaces: colorNamespaces }) });
+  new RuleGroupSet(scope, 'SecurityRules', { component: 'security', runbookBaseUrl: runbooks, rules: securityRules({ namespaces: colorNamespaces }) });
+  addMetricsAdapter(scope, spec, placement.colors, runbooks);
+  new PlatformOverviewDashboard(scope, 'OverviewDashboard');
+  new BlueGreenDashboard(scope, 'BlueGreenDashboard');
+  new AlertRouting(scope, 'AlertRouting', {
+    storeName: SECRET_STORE_NAME,
+    pagerDuty: { remoteKey: alerting.pagerDutyVaultKey },
+    slack: { remoteKey: alerting.slackVaultKey, channel: alerting.slackChannel },
+    deadMansSwitch: { remoteKey: alerting.deadMansSwitchVaultKey },
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { applyArgoSyncPolicy, Color, COLORS, FieldPath, LABEL_NAME, parseImage, RenderedObject, renderApp, renderHelmChart, TemplateSource, versionLabel } from '../lib';
+import { applyArgoSyncPolicy, ChartValueDoc, Color, COLORS, FieldPath, LABEL_NAME, parseImage, RenderedObject, renderApp, renderHelmChart, TemplateSource, versionLabel } from '../lib';
 import { version as packageVersion } from '../package.json';
 import { EdgeChart } from './edge-chart';
 import { ClusterPlacement, clusterPlacements, MAX_SERVICE_REPLICAS, MIN_SERVICE_REPLICAS, PlatformModel, ReleaseState } from '../platform';
@@ -97,6 +97,28 @@ function clusterChart(placement: ClusterPlacement, objects: readonly RenderedObj
     extraLabels: {},
   };
   const usedLabelKeys = [...new Set(objects.flatMap((o) => Object.keys(o.manifest.metadata.labels ?? {})))].sort();
+  const templates = chartTemplates(placement, objects, release, flippedEdge, fixed);
+  return {
+    name,
+    version: packageVersion,
+    appVersion: packageVersion,
+    description: `The ${spec.name} platform in cluster ${placement.cluster.name} (region ${placement.region.name}, ${colors.join(' and ')}), as synthesized by alp-deploy.`,
+    kubeVersion: '>=1.28.0-0',
+    values,
+    valuesSchema: valuesSchema(colors, services, usedLabelKeys, autoscaled, fixed),
+    valueDocs: valueDocs(colors, services, autoscaled, fixed),
+    helpers: HELPERS,
+    templates,
+    readmeSections: usage(name),
+  };
+}
+
+/**
+ * The chart's templates by path below `templates/`: the cluster's manifests, with the edge objects
+ * that change with the live colour written for both colours.
+ */
+function chartTemplates(placement: ClusterPlacement, objects: readonly RenderedObject[], release: ReleaseState, flippedEdge: Map<string, any>, fixed: readonly string[]): Map<string, TemplateSource> {
+  const activeColor = release.regions[placement.region.name].activeColor;
   const templates = new Map<string, TemplateSource>();
   const prefix = `manifests/${placement.region.name}/`;
   for (const object of objects) {
@@ -106,36 +128,29 @@ function clusterChart(placement: ClusterPlacement, objects: readonly RenderedObj
     const [blueLive, greenLive] = activeColor === 'blue' ? [object.manifest, flipped] : [flipped, object.manifest];
     templates.set(object.path.slice(prefix.length), {
       manifest: changesWithColour ? blueLive : object.manifest,
-      fieldValue: fieldValues(object, release, colors, fixed),
+      fieldValue: fieldValues(object, release, placement.colors, fixed),
       condition: conditionOf(object.manifest),
       alternative: changesWithColour ? { when: 'eq .Values.activeColor "green"', manifest: greenLive } : undefined,
       extraLabels: '.Values.extraLabels',
     });
   }
-  return {
-    name,
-    version: packageVersion,
-    appVersion: packageVersion,
-    description: `The ${spec.name} platform in cluster ${placement.cluster.name} (region ${placement.region.name}, ${colors.join(' and ')}), as synthesized by alp-deploy.`,
-    kubeVersion: '>=1.28.0-0',
-    values,
-    valuesSchema: valuesSchema(colors, services, usedLabelKeys, autoscaled, fixed),
-    valueDocs: [
-      { key: 'activeColor', shownDefault: RELEASE_STATE, description: `The colour that serves the live hosts: ${COLORS.join(' or ')}. The other colour answers on the preview hosts.` },
-      ...colors.flatMap((c) => services.map((s) => ({ key: `colors.${c}.images.${s}`, shownDefault: RELEASE_STATE, description: `The image ${s} runs in the ${c} colour, pinned by digest (\`<repository>[:<tag>]@sha256:<digest>\`). Its tag (else the digest's start) becomes the app.kubernetes.io/version label.` }))),
-      ...autoscaled.flatMap((s) => [
-        { key: `autoscaling.${s}.minReplicas`, description: `Fewest ${s} pods per colour (the HPA's minReplicas); ${MIN_SERVICE_REPLICAS} to ${MAX_SERVICE_REPLICAS}, at most maxReplicas.` },
-        { key: `autoscaling.${s}.maxReplicas`, description: `Most ${s} pods per colour (the HPA's maxReplicas); ${MIN_SERVICE_REPLICAS} to ${MAX_SERVICE_REPLICAS}.` },
-      ]),
-      ...fixed.map((s) => ({ key: `replicas.${s}`, description: `The fixed number of ${s} pods per colour (the Deployment's replicas; it has no HPA); ${MIN_SERVICE_REPLICAS} to ${MAX_SERVICE_REPLICAS}.` })),
-      { key: 'monitoring.enabled', description: 'Render the Prometheus Operator objects (ServiceMonitors, PodMonitors, PrometheusRules, Probes, AlertmanagerConfigs), the Grafana dashboard ConfigMaps and the CloudNativePG PodMonitor. Turn off where the monitoring stack is not installed.' },
-      { key: 'mesh.enabled', description: 'Render the Istio objects (PeerAuthentications and AuthorizationPolicies). Turn off only where Istio is not installed: it removes mTLS and the mesh authorization.' },
-      { key: 'extraLabels', description: 'Labels added to every object\'s metadata (not to pod templates or selectors). The labels alp-deploy sets itself are refused.' },
-    ],
-    helpers: HELPERS,
-    templates,
-    readmeSections: usage(name),
-  };
+  return templates;
+}
+
+/** The README's values table: the live colour, each colour's images, the replica bounds and the switches. */
+function valueDocs(colors: readonly Color[], services: readonly string[], autoscaled: readonly string[], fixed: readonly string[]): ChartValueDoc[] {
+  return [
+    { key: 'activeColor', shownDefault: RELEASE_STATE, description: `The colour that serves the live hosts: ${COLORS.join(' or ')}. The other colour answers on the preview hosts.` },
+    ...colors.flatMap((c) => services.map((s) => ({ key: `colors.${c}.images.${s}`, shownDefault: RELEASE_STATE, description: `The image ${s} runs in the ${c} colour, pinned by digest (\`<repository>[:<tag>]@sha256:<digest>\`). Its tag (else the digest's start) becomes the app.kubernetes.io/version label.` }))),
+    ...autoscaled.flatMap((s) => [
+      { key: `autoscaling.${s}.minReplicas`, description: `Fewest ${s} pods per colour (the HPA's minReplicas); ${MIN_SERVICE_REPLICAS} to ${MAX_SERVICE_REPLICAS}, at most maxReplicas.` },
+      { key: `autoscaling.${s}.maxReplicas`, description: `Most ${s} pods per colour (the HPA's maxReplicas); ${MIN_SERVICE_REPLICAS} to ${MAX_SERVICE_REPLICAS}.` },
+    ]),
+    ...fixed.map((s) => ({ key: `replicas.${s}`, description: `The fixed number of ${s} pods per colour (the Deployment's replicas; it has no HPA); ${MIN_SERVICE_REPLICAS} to ${MAX_SERVICE_REPLICAS}.` })),
+    { key: 'monitoring.enabled', description: 'Render the Prometheus Operator objects (ServiceMonitors, PodMonitors, PrometheusRules, Probes, AlertmanagerConfigs), the Grafana dashboard ConfigMaps and the CloudNativePG PodMonitor. Turn off where the monitoring stack is not installed.' },
+    { key: 'mesh.enabled', description: 'Render the Istio objects (PeerAuthentications and AuthorizationPolicies). Turn off only where Istio is not installed: it removes mTLS and the mesh authorization.' },
+    { key: 'extraLabels', description: 'Labels added to every object\'s metadata (not to pod templates or selectors). The labels alp-deploy sets itself are refused.' },
+  ];
 }
 
 /** Each service's HPA bounds in this cluster; both colours must agree (they do: blue/green parity). */

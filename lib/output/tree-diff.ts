@@ -140,24 +140,38 @@ export function formatTreeDiff(diff: TreeDiff, options: FormatTreeDiffOptions): 
   const chartColours = diff.files.flatMap((f) => (f.fields ?? []).filter((c) => c.path === 'activeColor').map((change) => ({ file: f.path, change })));
   const releaseChanges = [...(options.releaseChanges ?? []), ...chartColours];
   if (!treesDiffer(diff) && releaseChanges.length === 0) return `alp diff: ${options.before} matches ${options.after} (${diff.unchanged} files)\n`;
-  const lines: string[] = [];
   const count = (items: readonly { change: string }[], change: string) => items.filter((i) => i.change === change).length;
   const counts = (items: readonly { change: string }[]) => `${count(items, 'added')} added, ${count(items, 'removed')} removed, ${count(items, 'changed')} changed`;
-  lines.push(`alp diff: ${options.before} differs from ${options.after}: objects ${counts(diff.objects)}; other files ${counts(diff.files)}`);
+  const lines = [
+    `alp diff: ${options.before} differs from ${options.after}: objects ${counts(diff.objects)}; other files ${counts(diff.files)}`,
+    ...mustNotMissLines(diff, releaseChanges),
+    ...groupCountLines(diff),
+    ...changeLines(diff),
+  ];
+  return `${lines.join('\n')}\n`;
+}
 
-  const objectLine = (o: ObjectChange) => `${MARK[o.change]} ${o.path}: ${o.kind} ${o.name}`;
+function objectLine(o: ObjectChange): string {
+  return `${MARK[o.change]} ${o.path}: ${o.kind} ${o.name}`;
+}
+
+/** The "must not miss" section: the flagged objects per review flag, the release state's colour changes with the active colour. */
+function mustNotMissLines(diff: TreeDiff, releaseChanges: NonNullable<FormatTreeDiffOptions['releaseChanges']>): string[] {
   const flagged = REVIEW_FLAGS.map((flag) => ({ flag, objects: diff.objects.filter((o) => o.flags.includes(flag)) }));
-  if (flagged.some((f) => f.objects.length > 0) || releaseChanges.length > 0) {
-    lines.push('', 'must not miss:');
-    for (const { flag, objects } of flagged) {
-      const release = flag === 'active-colour' ? releaseChanges : [];
-      if (objects.length === 0 && release.length === 0) continue;
-      lines.push(`  ${REVIEW_FLAG_LABELS[flag]}: ${plural(objects.length, 'object')}${release.length > 0 ? ' and the release state' : ''}`);
-      for (const r of release) lines.push(`    ${r.file}: ${formatFieldChange(r.change)}`);
-      for (const o of objects) lines.push(`    ${objectLine(o)}`);
-    }
+  if (!flagged.some((f) => f.objects.length > 0) && releaseChanges.length === 0) return [];
+  const lines = ['', 'must not miss:'];
+  for (const { flag, objects } of flagged) {
+    const release = flag === 'active-colour' ? releaseChanges : [];
+    if (objects.length === 0 && release.length === 0) continue;
+    lines.push(`  ${REVIEW_FLAG_LABELS[flag]}: ${plural(objects.length, 'object')}${release.length > 0 ? ' and the release state' : ''}`);
+    for (const r of release) lines.push(`    ${r.file}: ${formatFieldChange(r.change)}`);
+    for (const o of objects) lines.push(`    ${objectLine(o)}`);
   }
+  return lines;
+}
 
+/** The counts per region and component (objects), and per file group (other files). */
+function groupCountLines(diff: TreeDiff): string[] {
   const groups = new Map<string, { added: number; removed: number; changed: number; files: boolean }>();
   const tally = (group: string, change: 'added' | 'removed' | 'changed', files: boolean) => {
     const g = groups.get(group) ?? { added: 0, removed: 0, changed: 0, files };
@@ -166,50 +180,61 @@ export function formatTreeDiff(diff: TreeDiff, options: FormatTreeDiffOptions): 
   };
   for (const o of diff.objects) tally(`${o.region}/${o.component}`, o.change, false);
   for (const f of diff.files) tally(fileGroup(f.path), f.change, true);
-  if (groups.size > 0) {
-    lines.push('', 'by region and component:');
-    const width = Math.max(...[...groups.keys()].map((k) => k.length));
-    for (const [group, g] of [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const parts = (['added', 'removed', 'changed'] as const).filter((c) => g[c] > 0).map((c) => (g.files ? `${g[c]} ${c} file${g[c] === 1 ? '' : 's'}` : `${g[c]} ${c}`));
-      lines.push(`  ${group.padEnd(width)}  ${parts.join(', ')}`);
-    }
+  if (groups.size === 0) return [];
+  const lines = ['', 'by region and component:'];
+  const width = Math.max(...[...groups.keys()].map((k) => k.length));
+  for (const [group, g] of [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const parts = (['added', 'removed', 'changed'] as const).filter((c) => g[c] > 0).map((c) => (g.files ? `${g[c]} ${c} file${g[c] === 1 ? '' : 's'}` : `${g[c]} ${c}`));
+    lines.push(`  ${group.padEnd(width)}  ${parts.join(', ')}`);
   }
+  return lines;
+}
 
-  if (diff.objects.length > 0 || diff.files.length > 0) {
-    lines.push('', 'changes:');
-    for (const o of diff.objects) {
-      const flags = o.flags.length > 0 ? ` [${o.flags.map((f) => REVIEW_FLAG_LABELS[f]).join(', ')}]` : '';
-      lines.push(`${objectLine(o)}${flags}`);
-      for (const field of o.fields) lines.push(`    ${formatFieldChange(field)}`);
-    }
-    // Many files added or removed in one group (a new chart, a new region) take one line, and so
-    // do a chart's templates: they repeat the manifests' changes listed above.
-    const groupOf = (f: FileChange) => HELM_TEMPLATES.exec(f.path)?.[0] ?? fileGroup(f.path);
-    const batches = new Map<string, FileChange[]>();
-    for (const f of diff.files) {
-      const key = `${f.change} ${groupOf(f)}`;
-      batches.set(key, [...(batches.get(key) ?? []), f]);
-    }
-    const collapsed = new Set<string>();
-    for (const f of diff.files) {
-      const key = `${f.change} ${groupOf(f)}`;
-      const batch = batches.get(key)!;
-      if (HELM_TEMPLATES.test(f.path) || (f.change !== 'changed' && batch.length > FILE_LIST_LIMIT)) {
-        if (collapsed.has(key)) continue;
-        collapsed.add(key);
-        const sum = (lines: (b: FileChange) => number) => batch.reduce((total, b) => total + lines(b), 0);
-        const detail = f.change === 'added' ? plural(sum((b) => b.linesAfter), 'line')
-          : f.change === 'removed' ? plural(sum((b) => b.linesBefore), 'line')
-            : `+${sum((b) => b.linesAdded)} -${sum((b) => b.linesRemoved)} lines`;
-        lines.push(`${MARK[f.change]} ${groupOf(f)}/: ${plural(batch.length, 'file')}, ${detail}`);
-        continue;
-      }
-      const detail = f.change === 'added' ? plural(f.linesAfter, 'line') : f.change === 'removed' ? plural(f.linesBefore, 'line') : `${f.linesBefore} -> ${f.linesAfter} lines (+${f.linesAdded} -${f.linesRemoved})`;
-      lines.push(`${MARK[f.change]} ${f.path}: ${detail}`);
-      for (const field of f.fields ?? []) lines.push(`    ${formatFieldChange(field)}`);
-    }
+/** The "changes" section: each object with its changed fields, then the files. */
+function changeLines(diff: TreeDiff): string[] {
+  if (diff.objects.length === 0 && diff.files.length === 0) return [];
+  const lines = ['', 'changes:'];
+  for (const o of diff.objects) {
+    const flags = o.flags.length > 0 ? ` [${o.flags.map((f) => REVIEW_FLAG_LABELS[f]).join(', ')}]` : '';
+    lines.push(`${objectLine(o)}${flags}`);
+    for (const field of o.fields) lines.push(`    ${formatFieldChange(field)}`);
   }
-  return `${lines.join('\n')}\n`;
+  lines.push(...fileChangeLines(diff.files));
+  return lines;
+}
+
+/**
+ * The changed files with their line counts. Many files added or removed in one group (a new
+ * chart, a new region) take one line, and so do a chart's templates: they repeat the manifests'
+ * changes listed above.
+ */
+function fileChangeLines(files: readonly FileChange[]): string[] {
+  const groupOf = (f: FileChange) => HELM_TEMPLATES.exec(f.path)?.[0] ?? fileGroup(f.path);
+  const batches = new Map<string, FileChange[]>();
+  for (const f of files) {
+    const key = `${f.change} ${groupOf(f)}`;
+    batches.set(key, [...(batches.get(key) ?? []), f]);
+  }
+  const lines: string[] = [];
+  const collapsed = new Set<string>();
+  for (const f of files) {
+    const key = `${f.change} ${groupOf(f)}`;
+    const batch = batches.get(key)!;
+    if (HELM_TEMPLATES.test(f.path) || (f.change !== 'changed' && batch.length > FILE_LIST_LIMIT)) {
+      if (collapsed.has(key)) continue;
+      collapsed.add(key);
+      const sum = (linesOf: (b: FileChange) => number) => batch.reduce((total, b) => total + linesOf(b), 0);
+      const detail = f.change === 'added' ? plural(sum((b) => b.linesAfter), 'line')
+        : f.change === 'removed' ? plural(sum((b) => b.linesBefore), 'line')
+          : `+${sum((b) => b.linesAdded)} -${sum((b) => b.linesRemoved)} lines`;
+      lines.push(`${MARK[f.change]} ${groupOf(f)}/: ${plural(batch.length, 'file')}, ${detail}`);
+      continue;
+    }
+    const detail = f.change === 'added' ? plural(f.linesAfter, 'line') : f.change === 'removed' ? plural(f.linesBefore, 'line') : `${f.linesBefore} -> ${f.linesAfter} lines (+${f.linesAdded} -${f.linesRemoved})`;
+    lines.push(`${MARK[f.change]} ${f.path}: ${detail}`);
+    for (const field of f.fields ?? []) lines.push(`    ${formatFieldChange(field)}`);
+  }
+  return lines;
 }
 
 function plural(n: number, noun: string): string {

@@ -111,6 +111,22 @@ export const ANY_ADDRESS_CIDRS: readonly string[] = ['0.0.0.0/0', '::/0'];
  */
 export function evaluateReachability(manifests: readonly any[], extraWorkloads: readonly Workload[] = []): ReachabilityResult {
   const objects = flattenManifests(manifests);
+  const workloads = allWorkloads(objects, extraWorkloads);
+  const namespaceLabels = namespaceLabelsFromManifests(objects);
+  const nsLabels = (ns: string) => namespaceLabels[ns] ?? { [NAMESPACE_NAME_LABEL]: ns };
+  const policies = parsePolicies(objects);
+
+  const labels = new LabelIndex(workloads);
+  const isolation = isolatingPolicies(workloads, policies, labels);
+  const peerTargets = peerTargetsOf(labels, nsLabels);
+  return {
+    connections: podConnections(workloads, isolation, peerTargets),
+    ...externalAllowances(workloads, isolation),
+  };
+}
+
+/** The manifests' workloads and the extra ones, sorted by id; throws when an extra one's id is taken. */
+function allWorkloads(objects: readonly any[], extraWorkloads: readonly Workload[]): Workload[] {
   const workloads = [...workloadsFromManifests(objects)];
   for (const extra of extraWorkloads) {
     if (workloads.some((w) => w.id === extra.id)) {
@@ -118,52 +134,74 @@ export function evaluateReachability(manifests: readonly any[], extraWorkloads: 
     }
     workloads.push(extra);
   }
-  workloads.sort((a, b) => compareStrings(a.id, b.id));
+  return workloads.sort((a, b) => compareStrings(a.id, b.id));
+}
 
-  const namespaceLabels = namespaceLabelsFromManifests(objects);
-  const nsLabels = (ns: string) => namespaceLabels[ns] ?? { [NAMESPACE_NAME_LABEL]: ns };
-  const policies = parsePolicies(objects);
+/**
+ * The workloads with each label (`["key","value"]`), and a selector's label that the fewest
+ * workloads have: only those need to be tried against it.
+ */
+class LabelIndex {
+  private readonly byLabel = new Map<string, Workload[]>();
 
-  // The workloads with each label (`["key","value"]`), and a selector's label that the fewest
-  // workloads have: only those need to be tried against it.
-  const byLabel = new Map<string, Workload[]>();
-  for (const w of workloads) {
-    for (const [key, value] of Object.entries(w.labels)) {
-      const label = JSON.stringify([key, value]);
-      const list = byLabel.get(label);
-      if (list) list.push(w);
-      else byLabel.set(label, [w]);
+  constructor(private readonly workloads: readonly Workload[]) {
+    for (const w of workloads) {
+      for (const [key, value] of Object.entries(w.labels)) {
+        const label = JSON.stringify([key, value]);
+        const list = this.byLabel.get(label);
+        if (list) list.push(w);
+        else this.byLabel.set(label, [w]);
+      }
     }
   }
-  const rarestLabel = (selector: Selector | undefined): string | undefined => {
+
+  /** The selector's matchLabels entry (`["key","value"]`) that the fewest workloads have, if it has any. */
+  public rarestLabel(selector: Selector | undefined): string | undefined {
     let best: string | undefined;
     for (const entry of Object.entries(selector?.matchLabels ?? {})) {
       const label = JSON.stringify(entry);
-      if (best === undefined || (byLabel.get(label)?.length ?? 0) < (byLabel.get(best)?.length ?? 0)) best = label;
+      if (best === undefined || (this.byLabel.get(label)?.length ?? 0) < (this.byLabel.get(best)?.length ?? 0)) best = label;
     }
     return best;
-  };
-
-  // The policies that isolate each workload, per direction (in the policies' order).
-  const ingressPolicies = new Map<string, Policy[]>();
-  const egressPolicies = new Map<string, Policy[]>();
-  const candidatePolicies = policyIndex(policies, rarestLabel);
-  for (const w of workloads) {
-    const selecting = candidatePolicies(w).filter((p) => selectorMatches(p.podSelector, w.labels));
-    ingressPolicies.set(w.id, selecting.filter((p) => p.ingress !== undefined));
-    egressPolicies.set(w.id, selecting.filter((p) => p.egress !== undefined));
   }
 
+  /** The workloads that have `label`, or every workload when there is no label to narrow them. */
+  public candidates(label: string | undefined): readonly Workload[] {
+    return label !== undefined ? this.byLabel.get(label) ?? [] : this.workloads;
+  }
+}
 
-  // The workloads a peer matches, computed once per peer: a destination that no egress rule of an
-  // isolated client can match needs no check (every pair is checked below as before, only
-  // fewer pairs are candidates), so that the cost follows the policies, not workloads squared.
-  // Peers are keyed by content (many policies name the same peers), and only workloads with the
-  // rarest label of the peer's podSelector are tried.
-  const order = new Map(workloads.map((w, i) => [w, i]));
+/** The policies that isolate each workload, per direction (in the policies' order), by workload id. */
+interface Isolation {
+  readonly ingress: Map<string, Policy[]>;
+  readonly egress: Map<string, Policy[]>;
+}
+
+function isolatingPolicies(workloads: readonly Workload[], policies: readonly Policy[], labels: LabelIndex): Isolation {
+  const isolation: Isolation = { ingress: new Map(), egress: new Map() };
+  const candidatePolicies = policyIndex(policies, (selector) => labels.rarestLabel(selector));
+  for (const w of workloads) {
+    const selecting = candidatePolicies(w).filter((p) => selectorMatches(p.podSelector, w.labels));
+    isolation.ingress.set(w.id, selecting.filter((p) => p.ingress !== undefined));
+    isolation.egress.set(w.id, selecting.filter((p) => p.egress !== undefined));
+  }
+  return isolation;
+}
+
+/** The workloads a peer of a policy in namespace `policyNs` matches. */
+type PeerTargets = (peer: Peer, policyNs: string) => ReadonlySet<Workload>;
+
+/**
+ * The workloads a peer matches, computed once per peer: a destination that no egress rule of an
+ * isolated client can match needs no check (every pair is checked as before, only fewer pairs
+ * are candidates), so that the cost follows the policies, not workloads squared. Peers are keyed
+ * by content (many policies name the same peers), and only workloads with the rarest label of
+ * the peer's podSelector are tried.
+ */
+function peerTargetsOf(labels: LabelIndex, nsLabels: (ns: string) => Record<string, string>): PeerTargets {
   const matchedBy = new Map<string, Set<Workload>>();
   const peerCache = new Map<Peer, Map<string, Set<Workload>>>();
-  const peerTargets = (peer: Peer, policyNs: string): Set<Workload> => {
+  return (peer, policyNs) => {
     let byNamespace = peerCache.get(peer);
     if (!byNamespace) peerCache.set(peer, (byNamespace = new Map()));
     let matched = byNamespace.get(policyNs);
@@ -171,8 +209,7 @@ export function evaluateReachability(manifests: readonly any[], extraWorkloads: 
       const id = JSON.stringify([policyNs, peer]);
       matched = matchedBy.get(id);
       if (!matched) {
-        const label = rarestLabel(peer.podSelector);
-        const tried = label !== undefined ? byLabel.get(label) ?? [] : workloads;
+        const tried = labels.candidates(labels.rarestLabel(peer.podSelector));
         matched = new Set(tried.filter((w) => peerMatches(peer, policyNs, w, nsLabels(w.namespace))));
         matchedBy.set(id, matched);
       }
@@ -180,54 +217,67 @@ export function evaluateReachability(manifests: readonly any[], extraWorkloads: 
     }
     return matched;
   };
-  /**
-   * The rules of a workload's policies in one direction, by the peer pods they name: a rule allows
-   * traffic with pod `peer` on `port` when it names no peers or a peer matching `peer`, and its
-   * ports allow `port` (the same test as rule by rule, without scanning every rule per pair).
-   */
-  interface RuleIndex {
-    readonly anyPeer: Rule[];
-    readonly byPeer: Map<Workload, Rule[]>;
-  }
-  const ruleIndex = (isolating: readonly Policy[], direction: 'ingress' | 'egress'): RuleIndex => {
-    const index: RuleIndex = { anyPeer: [], byPeer: new Map() };
-    for (const p of isolating) {
-      for (const rule of p[direction]!) {
-        if (rule.peers === undefined) {
-          index.anyPeer.push(rule);
-          continue;
-        }
-        for (const peer of rule.peers) {
-          for (const w of peerTargets(peer, p.namespace)) {
-            const rules = index.byPeer.get(w);
-            if (!rules) index.byPeer.set(w, [rule]);
-            else if (rules[rules.length - 1] !== rule) rules.push(rule);
-          }
+}
+
+/**
+ * The rules of a workload's policies in one direction, by the peer pods they name: a rule allows
+ * traffic with pod `peer` on `port` when it names no peers or a peer matching `peer`, and its
+ * ports allow `port` (the same test as rule by rule, without scanning every rule per pair).
+ */
+interface RuleIndex {
+  readonly anyPeer: Rule[];
+  readonly byPeer: Map<Workload, Rule[]>;
+}
+
+function ruleIndex(isolating: readonly Policy[], direction: 'ingress' | 'egress', peerTargets: PeerTargets): RuleIndex {
+  const index: RuleIndex = { anyPeer: [], byPeer: new Map() };
+  for (const p of isolating) {
+    for (const rule of p[direction]!) {
+      if (rule.peers === undefined) {
+        index.anyPeer.push(rule);
+        continue;
+      }
+      for (const peer of rule.peers) {
+        for (const w of peerTargets(peer, p.namespace)) {
+          const rules = index.byPeer.get(w);
+          if (!rules) index.byPeer.set(w, [rule]);
+          else if (rules[rules.length - 1] !== rule) rules.push(rule);
         }
       }
     }
-    return index;
-  };
-  const portAllowed = (rule: Rule, port: WorkloadPort) => rule.ports === undefined || rule.ports.some((rp) => portMatches(rp, port));
-  const allows = (index: RuleIndex, peer: Workload, port: WorkloadPort) =>
-    index.anyPeer.some((r) => portAllowed(r, port)) || (index.byPeer.get(peer) ?? []).some((r) => portAllowed(r, port));
+  }
+  return index;
+}
+
+function portAllowed(rule: Rule, port: WorkloadPort): boolean {
+  return rule.ports === undefined || rule.ports.some((rp) => portMatches(rp, port));
+}
+
+/** Whether the indexed rules allow traffic with pod `peer` on `port`. */
+function allows(index: RuleIndex, peer: Workload, port: WorkloadPort): boolean {
+  return index.anyPeer.some((r) => portAllowed(r, port)) || (index.byPeer.get(peer) ?? []).some((r) => portAllowed(r, port));
+}
+
+/** The allowed pod-to-pod connections, sorted by from, to, protocol, port. */
+function podConnections(workloads: readonly Workload[], isolation: Isolation, peerTargets: PeerTargets): Connection[] {
+  const order = new Map(workloads.map((w, i) => [w, i]));
   const ingressIndexes = new Map<Workload, RuleIndex>();
   const ingressIndex = (w: Workload) => {
     let index = ingressIndexes.get(w);
-    if (!index) ingressIndexes.set(w, (index = ruleIndex(ingressPolicies.get(w.id)!, 'ingress')));
+    if (!index) ingressIndexes.set(w, (index = ruleIndex(isolation.ingress.get(w.id)!, 'ingress', peerTargets)));
     return index;
   };
 
   const connections: Connection[] = [];
   for (const src of workloads) {
-    const egress = egressPolicies.get(src.id)!;
-    const egressRules = ruleIndex(egress, 'egress');
+    const egress = isolation.egress.get(src.id)!;
+    const egressRules = ruleIndex(egress, 'egress', peerTargets);
     // Isolated egress reaches only the pods its rules name (all of them when a rule names no peers).
     const candidates = egress.length === 0 || egressRules.anyPeer.length > 0
       ? workloads
       : [...egressRules.byPeer.keys()].sort((a, b) => order.get(a)! - order.get(b)!); // in the workloads' order
     for (const dst of candidates) {
-      const ingress = ingressPolicies.get(dst.id)!;
+      const ingress = isolation.ingress.get(dst.id)!;
       for (const port of dst.ports) {
         const egressOk = egress.length === 0 || allows(egressRules, dst, port);
         const ingressOk = ingress.length === 0 || allows(ingressIndex(dst), src, port);
@@ -235,13 +285,16 @@ export function evaluateReachability(manifests: readonly any[], extraWorkloads: 
       }
     }
   }
-  connections.sort((a, b) => compareStrings(a.from, b.from) || compareStrings(a.to, b.to)
+  return connections.sort((a, b) => compareStrings(a.from, b.from) || compareStrings(a.to, b.to)
     || compareStrings(a.protocol, b.protocol) || a.port - b.port);
+}
 
+/** The allowances to and from addresses outside the cluster (from `ipBlock` peers and rules without peers). */
+function externalAllowances(workloads: readonly Workload[], isolation: Isolation): Pick<ReachabilityResult, 'externalEgress' | 'externalIngress'> {
   const externalEgress = new ExternalAllowances();
   const externalIngress = new ExternalAllowances();
   for (const w of workloads) {
-    const egress = egressPolicies.get(w.id)!;
+    const egress = isolation.egress.get(w.id)!;
     if (egress.length === 0) externalEgress.addAnywhere(w.id, ['any']);
     for (const rule of egress.flatMap((p) => p.egress!)) {
       const ports = rule.ports === undefined ? ['any'] : rule.ports.map(formatRulePort);
@@ -249,17 +302,15 @@ export function evaluateReachability(manifests: readonly any[], extraWorkloads: 
       for (const peer of rule.peers ?? []) if (peer.ipBlock) externalEgress.add(w.id, peer.ipBlock, ports);
     }
 
-    const ingress = ingressPolicies.get(w.id)!;
+    const ingress = isolation.ingress.get(w.id)!;
     if (ingress.length === 0) externalIngress.addAnywhere(w.id, w.ports.map(formatPort));
     for (const rule of ingress.flatMap((p) => p.ingress!)) {
-      const ports = w.ports.filter((port) => rule.ports === undefined || rule.ports.some((rp) => portMatches(rp, port))).map(formatPort);
+      const ports = w.ports.filter((port) => portAllowed(rule, port)).map(formatPort);
       if (rule.peers === undefined) externalIngress.addAnywhere(w.id, ports);
       for (const peer of rule.peers ?? []) if (peer.ipBlock) externalIngress.add(w.id, peer.ipBlock, ports);
     }
   }
-
   return {
-    connections,
     externalEgress: externalEgress.list().map(({ workload, ...rest }) => ({ from: workload, ...rest })),
     externalIngress: externalIngress.list().map(({ workload, ...rest }) => ({ to: workload, ...rest })),
   };

@@ -7,11 +7,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import type { Validation, ValidationContext, ValidationViolatingResource } from 'cdk8s-cli/lib/plugins';
+import type { Validation, ValidationContext, ValidationViolatingResource, ValidationViolation } from 'cdk8s-cli/lib/plugins';
 import { DEFAULT_EXCEPTIONS_FILE, PolicyException, readExceptions } from './exceptions';
 import { Finding, ManifestInput, RuleInfo } from './findings';
 import { summaryLine } from './formats';
-import { clusterOfPath, exceptableRuleIds, HELM_CHART_FILE, parseDocuments, verifyManifests, VerifyOptions } from './verify';
+import { clusterOfPath, exceptableRuleIds, HELM_CHART_FILE, parseDocuments, verifyManifests, VerifyOptions, VerifyReport } from './verify';
 
 /** The file cdk8s apps write to map resource names to construct paths (`CDK8S_RECORD_CONSTRUCT_METADATA=true`). */
 export const CONSTRUCT_METADATA_FILE = 'construct-metadata.json';
@@ -52,66 +52,90 @@ export class AlpPolicyValidation implements Validation {
     const root = outputRoot(written.map(({ file }) => file));
     // cdk8s hands over every YAML file of the output, the Helm charts' templates too (Go templates, not manifests).
     const chartFiles = new Set(written.map(({ file }) => file).filter((file) => inHelmChart(file, root)));
-    const manifests: ManifestInput[] = [];
-    const resources = new Map<ManifestInput, { resourceName: string; manifestPath: string }>();
-    for (const { given, file } of written) {
-      if (chartFiles.has(file)) continue;
-      const documents = parseDocuments(readFileSync(file, 'utf8'), given);
-      const name = relative(root, file).split(sep).join('/');
-      const cluster = clusterOfPath(file);
-      documents.forEach(({ document, line }, n) => {
-        const input: ManifestInput = { manifest: document, file: name, line, ...(cluster !== undefined ? { cluster } : {}) };
-        manifests.push(input);
-        resources.set(input, { resourceName: documents.length === 1 ? name : `${name}#${n + 1}`, manifestPath: given });
-      });
-    }
+    const { manifests, resources } = readManifests(written.filter(({ file }) => !chartFiles.has(file)), root);
+    const report = verifyManifests(manifests, this.verifyOptions());
+    for (const violation of violationsByRule(report, resources)) context.report.addViolation(violation);
+    context.report.submit(report.counts.errors > 0 ? 'failure' : 'success', reportMetadata(report, chartFiles.size));
+  }
 
+  private verifyOptions(): VerifyOptions {
     const exceptions: PolicyException[] = this.exceptionsFile === undefined ? [] : readExceptions(this.exceptionsFile, exceptableRuleIds());
-    const options: VerifyOptions = {
+    return {
       exceptions,
       ...(this.exceptionsFile !== undefined ? { exceptionsFile: this.exceptionsFile } : {}),
       ...(this.today !== undefined ? { today: this.today } : {}),
     };
-    const report = verifyManifests(manifests, options);
-
-    // Where each finding's object is: its resource name and manifest path.
-    const byLocation = new Map<string, { resourceName: string; manifestPath: string }>();
-    for (const [input, resource] of resources) byLocation.set(`${input.file}:${input.line}`, resource);
-    const resourceOf = (f: Finding): ValidationViolatingResource => {
-      const known = byLocation.get(`${f.file}:${f.line}`);
-      return {
-        resourceName: known?.resourceName ?? f.object,
-        manifestPath: known?.manifestPath ?? f.file ?? '',
-        locations: [f.message],
-      };
-    };
-
-    const rules = new Map<string, RuleInfo>(report.rules.map((r) => [r.id, r]));
-    const grouped = new Map<string, Finding[]>();
-    for (const f of report.findings) {
-      if (!grouped.has(f.ruleId)) grouped.set(f.ruleId, []);
-      grouped.get(f.ruleId)!.push(f);
-    }
-    for (const [ruleId, findings] of grouped) {
-      const rule = rules.get(ruleId)!;
-      context.report.addViolation({
-        ruleName: `${rule.severity === 'warning' ? '[warning] ' : ''}${rule.id}: ${rule.title}`,
-        recommendation: `${rule.rationale} (${rule.source})`,
-        fix: rule.fix,
-        violatingResources: findings.map(resourceOf),
-      });
-    }
-
-    const metadata: Record<string, string> = { summary: summaryLine(report) };
-    if (chartFiles.size > 0) {
-      metadata['not verified'] = `${chartFiles.size} file(s) of Helm charts' sources; verify their rendered output (helm template … | alp verify -)`;
-    }
-    for (const s of report.skipped) metadata[`skipped ${s.ruleId}`] = s.reason;
-    for (const { exception: e, status, matched } of report.exceptions) {
-      metadata[`exception ${e.rule} ${e.object}`] = `${status} until ${e.expires}, ${matched} finding(s): ${e.reason}`;
-    }
-    context.report.submit(report.counts.errors > 0 ? 'failure' : 'success', metadata);
   }
+}
+
+/** How cdk8s names a violating resource: its file relative to the output directory, and the path it was given. */
+interface ResourceName {
+  readonly resourceName: string;
+  readonly manifestPath: string;
+}
+
+/**
+ * The objects of the written manifest files, each with its resource name (`<file>#<n>` for the
+ * n-th object of a multi-object file).
+ */
+function readManifests(written: readonly { given: string; file: string }[], root: string): { manifests: ManifestInput[]; resources: Map<ManifestInput, ResourceName> } {
+  const manifests: ManifestInput[] = [];
+  const resources = new Map<ManifestInput, ResourceName>();
+  for (const { given, file } of written) {
+    const documents = parseDocuments(readFileSync(file, 'utf8'), given);
+    const name = relative(root, file).split(sep).join('/');
+    const cluster = clusterOfPath(file);
+    documents.forEach(({ document, line }, n) => {
+      const input: ManifestInput = { manifest: document, file: name, line, ...(cluster !== undefined ? { cluster } : {}) };
+      manifests.push(input);
+      resources.set(input, { resourceName: documents.length === 1 ? name : `${name}#${n + 1}`, manifestPath: given });
+    });
+  }
+  return { manifests, resources };
+}
+
+/** One violation per rule with findings, in the report's order, naming each finding's resource. */
+function violationsByRule(report: VerifyReport, resources: ReadonlyMap<ManifestInput, ResourceName>): ValidationViolation[] {
+  // Where each finding's object is: its resource name and manifest path.
+  const byLocation = new Map<string, ResourceName>();
+  for (const [input, resource] of resources) byLocation.set(`${input.file}:${input.line}`, resource);
+  const resourceOf = (f: Finding): ValidationViolatingResource => {
+    const known = byLocation.get(`${f.file}:${f.line}`);
+    return {
+      resourceName: known?.resourceName ?? f.object,
+      manifestPath: known?.manifestPath ?? f.file ?? '',
+      locations: [f.message],
+    };
+  };
+
+  const rules = new Map<string, RuleInfo>(report.rules.map((r) => [r.id, r]));
+  const grouped = new Map<string, Finding[]>();
+  for (const f of report.findings) {
+    if (!grouped.has(f.ruleId)) grouped.set(f.ruleId, []);
+    grouped.get(f.ruleId)!.push(f);
+  }
+  return [...grouped].map(([ruleId, findings]) => {
+    const rule = rules.get(ruleId)!;
+    return {
+      ruleName: `${rule.severity === 'warning' ? '[warning] ' : ''}${rule.id}: ${rule.title}`,
+      recommendation: `${rule.rationale} (${rule.source})`,
+      fix: rule.fix,
+      violatingResources: findings.map(resourceOf),
+    };
+  });
+}
+
+/** The report's metadata: the summary, the Helm chart files left unverified, the skipped rules and the exceptions. */
+function reportMetadata(report: VerifyReport, chartFileCount: number): Record<string, string> {
+  const metadata: Record<string, string> = { summary: summaryLine(report) };
+  if (chartFileCount > 0) {
+    metadata['not verified'] = `${chartFileCount} file(s) of Helm charts' sources; verify their rendered output (helm template … | alp verify -)`;
+  }
+  for (const s of report.skipped) metadata[`skipped ${s.ruleId}`] = s.reason;
+  for (const { exception: e, status, matched } of report.exceptions) {
+    metadata[`exception ${e.rule} ${e.object}`] = `${status} until ${e.expires}, ${matched} finding(s): ${e.reason}`;
+  }
+  return metadata;
 }
 
 /** Whether `file` belongs to a Helm chart's sources: a directory from its own up to `root` holds a Chart.yaml. */

@@ -145,8 +145,33 @@ function checkSpec(
   namespaces: PlatformNamespaces | undefined,
 ): Problem[] {
   const problems: Problem[] = [];
+  if (regions) problems.push(...regionProblems(regions, topology));
+  if (namespaces) {
+    const namespaceEntries = Object.entries(namespaces);
+    problems.push(...duplicates(namespaceEntries.map(([, n]) => n), (i) => ['namespaces', namespaceEntries[i][0]]));
+  }
+  problems.push(...duplicates(services.map((s) => s.service.name), (i) => ['services', services[i].index, 'name']));
 
-  if (regions && topology) {
+  const routes = new Map<string, number>();
+  const nameAt = new Map(services.map((s) => [s.index, s.service.name]));
+  services.forEach(({ index: i, service }) => {
+    problems.push(...serviceProblems(service, i, names));
+    if (service.public) {
+      const route = `${service.public.host}${service.public.path}`;
+      const owner = routes.get(route);
+      if (owner !== undefined) {
+        problems.push(problem(['services', i, 'public'], route, `must be unique; services[${owner}] (${nameAt.get(owner)}) already serves it`));
+      }
+      routes.set(route, i);
+    }
+  });
+  return problems;
+}
+
+/** Each region's cluster fields match the topology (when it is valid); one primary region; unique names. */
+function regionProblems(regions: readonly RegionSpec[], topology: ParsedPlatformSpec['topology'] | undefined): Problem[] {
+  const problems: Problem[] = [];
+  if (topology) {
     regions.forEach((region, i) => {
       if (topology === 'namespace-per-color') {
         if (!region.cluster) problems.push(problem(['regions', i, 'cluster'], undefined, 'is required with topology "namespace-per-color"'));
@@ -157,88 +182,87 @@ function checkSpec(
       }
     });
   }
-  if (regions) {
-    const primaries = regions.filter((r) => r.role === 'primary');
-    if (primaries.length !== 1) {
-      problems.push(problem(['regions'], regions.map((r) => `${r.name}:${r.role}`), `must contain exactly one region with role "primary" (found ${primaries.length})`));
-    }
-    problems.push(...duplicates(regions.map((r) => r.name), (i) => ['regions', i, 'name']));
+  const primaries = regions.filter((r) => r.role === 'primary');
+  if (primaries.length !== 1) {
+    problems.push(problem(['regions'], regions.map((r) => `${r.name}:${r.role}`), `must contain exactly one region with role "primary" (found ${primaries.length})`));
   }
-  if (namespaces) {
-    const namespaceEntries = Object.entries(namespaces);
-    problems.push(...duplicates(namespaceEntries.map(([, n]) => n), (i) => ['namespaces', namespaceEntries[i][0]]));
-  }
-  problems.push(...duplicates(services.map((s) => s.service.name), (i) => ['services', services[i].index, 'name']));
+  problems.push(...duplicates(regions.map((r) => r.name), (i) => ['regions', i, 'name']));
+  return problems;
+}
 
-  const routes = new Map<string, number>();
-  const nameAt = new Map(services.map((s) => [s.index, s.service.name]));
-  services.forEach(({ index: i, service }) => {
-    const at = (...path: PropertyKey[]) => ['services', i, ...path];
-    if (service.metricsPort === service.port) {
-      problems.push(problem(at('metricsPort'), service.metricsPort, `must differ from 'port' (${service.port}) so that metrics are not served to callers`));
+/** A field path below `services[<i>]`. */
+type ServicePath = (...path: PropertyKey[]) => PropertyKey[];
+
+/** The rules within one service (services[i]); `names` are every service name of the spec. */
+function serviceProblems(service: ServiceSpec, i: number, names: ReadonlySet<string>): Problem[] {
+  const problems: Problem[] = [];
+  const at: ServicePath = (...path) => ['services', i, ...path];
+  if (service.metricsPort === service.port) {
+    problems.push(problem(at('metricsPort'), service.metricsPort, `must differ from 'port' (${service.port}) so that metrics are not served to callers`));
+  }
+  for (const kind of ['cpu', 'memory'] as const) {
+    const toNumber = kind === 'cpu' ? cpuMillis : memoryKiB;
+    const request = service.resources.requests[kind];
+    const limit = service.resources.limits[kind];
+    if (toNumber(request) > toNumber(limit)) {
+      problems.push(problem(at('resources', 'requests', kind), request, `must not exceed the limit (${limit})`));
     }
-    for (const kind of ['cpu', 'memory'] as const) {
-      const toNumber = kind === 'cpu' ? cpuMillis : memoryKiB;
-      const request = service.resources.requests[kind];
-      const limit = service.resources.limits[kind];
-      if (toNumber(request) > toNumber(limit)) {
-        problems.push(problem(at('resources', 'requests', kind), request, `must not exceed the limit (${limit})`));
-      }
+  }
+  problems.push(...replicaProblems(service, at));
+  for (const [name, value] of Object.entries(service.env)) {
+    const reason = envCredentialReason(name, value);
+    if (reason) {
+      problems.push(problem(at('env', name), value,
+        `must not hold a secret (${reason}); declare it under '${formatPath(at('secrets'))}' so that it comes from Vault ('as: env' passes it as environment variables)`));
     }
-    if (service.replicas === undefined && service.autoscaling === undefined) {
-      problems.push(problem(at(), service.name, "must set either 'replicas' or 'autoscaling'"));
-    }
-    if (service.replicas !== undefined && service.autoscaling !== undefined) {
-      problems.push(problem(at('replicas'), service.replicas, "must not be set together with 'autoscaling' (the HorizontalPodAutoscaler owns the replica count)"));
-    }
-    if (service.replicas !== undefined && service.replicas < MIN_SERVICE_REPLICAS) {
-      problems.push(problem(at('replicas'), service.replicas, `must be at least ${MIN_SERVICE_REPLICAS} so that a node drain never takes the service down`));
-    }
-    const scaling = service.autoscaling;
-    if (scaling) {
-      if (scaling.minReplicas < MIN_SERVICE_REPLICAS) {
-        problems.push(problem(at('autoscaling', 'minReplicas'), scaling.minReplicas, `must be at least ${MIN_SERVICE_REPLICAS} so that a node drain never takes the service down`));
-      }
-      if (scaling.minReplicas > scaling.maxReplicas) {
-        problems.push(problem(at('autoscaling', 'minReplicas'), scaling.minReplicas, `must not exceed 'maxReplicas' (${scaling.maxReplicas})`));
-      }
-    }
-    for (const [name, value] of Object.entries(service.env)) {
-      const reason = envCredentialReason(name, value);
-      if (reason) {
-        problems.push(problem(at('env', name), value,
-          `must not hold a secret (${reason}); declare it under '${formatPath(at('secrets'))}' so that it comes from Vault ('as: env' passes it as environment variables)`));
-      }
-    }
-    problems.push(...duplicates(service.secrets.map((secret) => secret.name), (j) => at('secrets', j, 'name')));
-    if (service.kubernetesApi) {
-      // "Own" Secrets: the ones the service's 'secrets' entries make (<service>-<name>, see charts/color-chart.ts).
-      // Without 'allowSecretAccess', apiAccessRuleProblems refuses secrets outright.
-      const { rules, allowSecretAccess } = service.kubernetesApi;
-      const ownSecrets = allowSecretAccess ? service.secrets.map((secret) => `${service.name}-${secret.name}`) : undefined;
-      const named = undeclaredObjectProblems(service.name, rules, service.kubernetesApi.externalObjects);
-      for (const p of [...apiAccessRuleProblems(rules, allowSecretAccess), ...apiGrantProblems(rules, ownSecrets), ...named]) {
-        problems.push({ path: `services[${i}].kubernetesApi.${p.prop}`, value: p.value, rule: p.fix ? `${p.rule}; ${p.fix}` : p.rule });
-      }
-    }
-    const seen = new Set<string>();
-    service.dependsOn.services.forEach((dependency: string, j: number) => {
-      const path = at('dependsOn', 'services', j);
-      if (dependency === service.name) problems.push(problem(path, dependency, 'must not be the service itself'));
-      else if (!names.has(dependency)) problems.push(problem(path, dependency, `must name a service of this spec (one of: ${nameList(names)})`));
-      if (seen.has(dependency)) problems.push(problem(path, dependency, 'must not be listed twice'));
-      seen.add(dependency);
-    });
-    if (service.public) {
-      const route = `${service.public.host}${service.public.path}`;
-      const owner = routes.get(route);
-      if (owner !== undefined) {
-        problems.push(problem(at('public'), route, `must be unique; services[${owner}] (${nameAt.get(owner)}) already serves it`));
-      }
-      routes.set(route, i);
-    }
+  }
+  problems.push(...duplicates(service.secrets.map((secret) => secret.name), (j) => at('secrets', j, 'name')));
+  problems.push(...kubernetesApiProblems(service, i));
+  const seen = new Set<string>();
+  service.dependsOn.services.forEach((dependency: string, j: number) => {
+    const path = at('dependsOn', 'services', j);
+    if (dependency === service.name) problems.push(problem(path, dependency, 'must not be the service itself'));
+    else if (!names.has(dependency)) problems.push(problem(path, dependency, `must name a service of this spec (one of: ${nameList(names)})`));
+    if (seen.has(dependency)) problems.push(problem(path, dependency, 'must not be listed twice'));
+    seen.add(dependency);
   });
   return problems;
+}
+
+/** Either a fixed replica count or autoscaling, never fewer pods than survive a node drain. */
+function replicaProblems(service: ServiceSpec, at: ServicePath): Problem[] {
+  const problems: Problem[] = [];
+  if (service.replicas === undefined && service.autoscaling === undefined) {
+    problems.push(problem(at(), service.name, "must set either 'replicas' or 'autoscaling'"));
+  }
+  if (service.replicas !== undefined && service.autoscaling !== undefined) {
+    problems.push(problem(at('replicas'), service.replicas, "must not be set together with 'autoscaling' (the HorizontalPodAutoscaler owns the replica count)"));
+  }
+  if (service.replicas !== undefined && service.replicas < MIN_SERVICE_REPLICAS) {
+    problems.push(problem(at('replicas'), service.replicas, `must be at least ${MIN_SERVICE_REPLICAS} so that a node drain never takes the service down`));
+  }
+  const scaling = service.autoscaling;
+  if (scaling) {
+    if (scaling.minReplicas < MIN_SERVICE_REPLICAS) {
+      problems.push(problem(at('autoscaling', 'minReplicas'), scaling.minReplicas, `must be at least ${MIN_SERVICE_REPLICAS} so that a node drain never takes the service down`));
+    }
+    if (scaling.minReplicas > scaling.maxReplicas) {
+      problems.push(problem(at('autoscaling', 'minReplicas'), scaling.minReplicas, `must not exceed 'maxReplicas' (${scaling.maxReplicas})`));
+    }
+  }
+  return problems;
+}
+
+/** The service's Kubernetes API access rules (services[i].kubernetesApi), when it has any. */
+function kubernetesApiProblems(service: ServiceSpec, i: number): Problem[] {
+  if (!service.kubernetesApi) return [];
+  // "Own" Secrets: the ones the service's 'secrets' entries make (<service>-<name>, see charts/color-chart.ts).
+  // Without 'allowSecretAccess', apiAccessRuleProblems refuses secrets outright.
+  const { rules, allowSecretAccess } = service.kubernetesApi;
+  const ownSecrets = allowSecretAccess ? service.secrets.map((secret) => `${service.name}-${secret.name}`) : undefined;
+  const named = undeclaredObjectProblems(service.name, rules, service.kubernetesApi.externalObjects);
+  return [...apiAccessRuleProblems(rules, allowSecretAccess), ...apiGrantProblems(rules, ownSecrets), ...named]
+    .map((p) => ({ path: `services[${i}].kubernetesApi.${p.prop}`, value: p.value, rule: p.fix ? `${p.rule}; ${p.fix}` : p.rule }));
 }
 
 /**

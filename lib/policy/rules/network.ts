@@ -180,18 +180,7 @@ export const NET_NO_ALLOW_ALL: PolicyRule = {
                 'must not be empty without a podSelector', 'an empty namespaceSelector alone matches every pod of every namespace'));
             }
           }
-          // Istio ambient gives kubelet probes one link-local source, and each probe names its own
-          // port: Istio's documented default-deny rule admits that address on every port.
-          const ambientProbes = direction === 'Ingress' && peers.length > 0 && peers.every((peer: any) => peer?.ipBlock?.cidr === AMBIENT.probeSourceCidr && peer.ipBlock.except === undefined);
-          if (ports.length === 0 && !ambientProbes) {
-            ctx.report(NET_NO_ALLOW_ALL, policy, violation(`${at}.ports`, rule?.ports, 'must list ports; without them the rule allows every port'));
-          }
-          for (let p = 0; p < ports.length; p++) {
-            const port = ports[p];
-            if (port?.port === undefined) {
-              ctx.report(NET_NO_ALLOW_ALL, policy, violation(`${at}.ports[${p}].port`, undefined, `must be set; without it the rule allows every ${port?.protocol ?? 'TCP'} port`));
-            }
-          }
+          reportUnlimitedPorts(ctx, policy, rule, at, direction, peers);
         }
       }
     }
@@ -200,6 +189,23 @@ export const NET_NO_ALLOW_ALL: PolicyRule = {
     }
   },
 };
+
+/** NET-NO-ALLOW-ALL on a rule's ports: a rule without ports, or a port without a number, allows every port. */
+function reportUnlimitedPorts(ctx: PolicyContext, policy: ManifestObject, rule: any, at: string, direction: Direction, peers: readonly any[]): void {
+  const ports = asArray(rule?.ports);
+  // Istio ambient gives kubelet probes one link-local source, and each probe names its own
+  // port: Istio's documented default-deny rule admits that address on every port.
+  const ambientProbes = direction === 'Ingress' && peers.length > 0 && peers.every((peer: any) => peer?.ipBlock?.cidr === AMBIENT.probeSourceCidr && peer.ipBlock.except === undefined);
+  if (ports.length === 0 && !ambientProbes) {
+    ctx.report(NET_NO_ALLOW_ALL, policy, violation(`${at}.ports`, rule?.ports, 'must list ports; without them the rule allows every port'));
+  }
+  for (let p = 0; p < ports.length; p++) {
+    const port = ports[p];
+    if (port?.port === undefined) {
+      ctx.report(NET_NO_ALLOW_ALL, policy, violation(`${at}.ports[${p}].port`, undefined, `must be set; without it the rule allows every ${port?.protocol ?? 'TCP'} port`));
+    }
+  }
+}
 
 /** The network rules. */
 export const NETWORK_RULES: readonly PolicyRule[] = [NET_DEFAULT_DENY, NET_POD_SELECTED, NET_NO_ALLOW_ALL];

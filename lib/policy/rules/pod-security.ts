@@ -65,14 +65,31 @@ export function podSecurityViolations(spec: any, annotations: Readonly<Record<st
   const pod = isPlainObject(spec) ? spec : {};
   const podContext = isPlainObject(pod.securityContext) ? pod.securityContext : {};
   const windows = pod.os?.name === 'windows';
-  const add = (v: Omit<PodSecurityViolation, 'scope'> & { scope?: 'spec' | 'metadata' }) => out.push({ scope: 'spec', ...v });
+  const add: AddViolation = (v) => out.push({ scope: 'spec', ...v });
 
+  hostNamespaceViolations(pod, add);
+  volumeViolations(pod.volumes, add);
+  podSecurityContextViolations(podContext, windows, add);
+  appArmorAnnotationViolations(annotations, add);
+  for (const [field, containers] of [['initContainers', pod.initContainers], ['containers', pod.containers], ['ephemeralContainers', pod.ephemeralContainers]] as const) {
+    asArray(containers).forEach((container: any, i: number) => containerViolations(container, `${field}[${i}]`, podContext, windows, add));
+  }
+  return out;
+}
+
+/** Reports a violation; its scope is `spec` unless given. */
+type AddViolation = (v: Omit<PodSecurityViolation, 'scope'> & { scope?: PodSecurityViolation['scope'] }) => void;
+
+function hostNamespaceViolations(pod: any, add: AddViolation): void {
   for (const field of ['hostNetwork', 'hostPID', 'hostIPC']) {
     if (pod[field] !== undefined && pod[field] !== false) {
       add({ control: HOST_NAMESPACES.id, path: field, value: pod[field], rule: 'must be false or unset', fix: "sharing the node's namespaces exposes its network, processes or IPC to the pod" });
     }
   }
-  asArray(pod.volumes).forEach((volume: any, i: number) => {
+}
+
+function volumeViolations(volumes: unknown, add: AddViolation): void {
+  asArray(volumes).forEach((volume: any, i: number) => {
     const source = isPlainObject(volume) ? Object.keys(volume).find((k) => k !== 'name' && volume[k] !== undefined && volume[k] !== null) : undefined;
     const name = typeof volume?.name === 'string' ? volume.name : undefined;
     if (source === 'hostPath') {
@@ -88,6 +105,10 @@ export function podSecurityViolations(spec: any, annotations: Readonly<Record<st
       });
     }
   });
+}
+
+/** The controls on the pod's `securityContext`. */
+function podSecurityContextViolations(podContext: any, windows: boolean, add: AddViolation): void {
   asArray(podContext.sysctls).forEach((sysctl: any, i: number) => {
     if (!SAFE_SYSCTLS.includes(sysctl?.name)) {
       add({ control: SYSCTLS.id, path: `securityContext.sysctls[${i}].name`, value: sysctl?.name, rule: `must be one of the safe sysctls ${SAFE_SYSCTLS.join(', ')}`, fix: 'other sysctls affect the whole node' });
@@ -110,68 +131,78 @@ export function podSecurityViolations(spec: any, annotations: Readonly<Record<st
     add({ control: RESTRICTED_SECCOMP.id, path: 'securityContext.seccompProfile.type', value: podSeccomp, rule: 'must be RuntimeDefault or Localhost', fix: 'use RuntimeDefault' });
   }
   appArmorProfile(podContext.appArmorProfile, 'securityContext.appArmorProfile.type', undefined, add);
+}
+
+/** The AppArmor profiles set by the (pre-v1.30) pod annotations. */
+function appArmorAnnotationViolations(annotations: Readonly<Record<string, string>>, add: AddViolation): void {
   for (const [key, value] of Object.entries(annotations)) {
     if (key.startsWith(APPARMOR_ANNOTATION) && value !== 'runtime/default' && !value.startsWith('localhost/')) {
       add({ control: APPARMOR.id, scope: 'metadata', path: `annotations[${JSON.stringify(key)}]`, value, rule: 'must be runtime/default or localhost/<profile>', fix: 'remove it, or use runtime/default', container: key.slice(APPARMOR_ANNOTATION.length) });
     }
   }
+}
 
-  for (const [field, containers] of [['initContainers', pod.initContainers], ['containers', pod.containers], ['ephemeralContainers', pod.ephemeralContainers]] as const) {
-    asArray(containers).forEach((container: any, i: number) => {
-      const at = `${field}[${i}]`;
-      const name = typeof container?.name === 'string' ? container.name : at;
-      const c = isPlainObject(container?.securityContext) ? container.securityContext : {};
-      const sc = `${at}.securityContext`;
-      const addC = (v: Omit<PodSecurityViolation, 'scope' | 'container'>) => add({ ...v, container: name });
+/** The controls on one container (init, regular or ephemeral) at `at`, e.g. `containers[0]`. */
+function containerViolations(container: any, at: string, podContext: any, windows: boolean, add: AddViolation): void {
+  const name = typeof container?.name === 'string' ? container.name : at;
+  const c = isPlainObject(container?.securityContext) ? container.securityContext : {};
+  const sc = `${at}.securityContext`;
+  const addC: AddContainerViolation = (v) => add({ ...v, container: name });
 
-      if (c.privileged !== undefined && c.privileged !== false) {
-        addC({ control: PRIVILEGED.id, path: `${sc}.privileged`, value: c.privileged, rule: 'must be false', fix: 'a privileged container has all capabilities and access to host devices; add only the capability it needs' });
-      }
-      if (!windows && c.allowPrivilegeEscalation !== false) {
-        addC({ control: PRIVILEGE_ESCALATION.id, path: `${sc}.allowPrivilegeEscalation`, value: c.allowPrivilegeEscalation, rule: 'must be false', fix: 'set it to false' });
-      }
-      if (c.runAsNonRoot === false) {
-        addC({ control: RUN_AS_NON_ROOT.id, path: `${sc}.runAsNonRoot`, value: false, rule: 'must be true', fix: 'run the image as a non-root user' });
-      } else if (c.runAsNonRoot !== true && podContext.runAsNonRoot !== true) {
-        addC({ control: RUN_AS_NON_ROOT.id, path: `${sc}.runAsNonRoot`, value: c.runAsNonRoot, rule: "must be true, here or in the pod's 'securityContext.runAsNonRoot'", fix: 'set it to true at pod level' });
-      }
-      if (c.runAsUser === 0) {
-        addC({ control: RUN_AS_USER.id, path: `${sc}.runAsUser`, value: 0, rule: 'must not be 0', fix: 'run as a non-root UID (the platform uses 10001)' });
-      }
-      const seccomp = c.seccompProfile?.type;
-      if (seccomp === 'Unconfined') {
-        addC({ control: BASELINE_SECCOMP.id, path: `${sc}.seccompProfile.type`, value: seccomp, rule: 'must not be Unconfined', fix: 'use RuntimeDefault' });
-      } else if (!windows && (seccomp !== undefined ? !CONFINED_SECCOMP.includes(seccomp) : !CONFINED_SECCOMP.includes(podSeccomp))) {
-        addC({ control: RESTRICTED_SECCOMP.id, path: `${sc}.seccompProfile.type`, value: seccomp, rule: "must be RuntimeDefault or Localhost, here or in the pod's 'securityContext.seccompProfile.type'", fix: 'set RuntimeDefault at pod level' });
-      }
-      const capabilities = isPlainObject(c.capabilities) ? c.capabilities : {};
-      if (!windows && !asArray(capabilities.drop).includes('ALL')) {
-        addC({ control: RESTRICTED_CAPABILITIES.id, path: `${sc}.capabilities.drop`, value: capabilities.drop, rule: "must include 'ALL'", fix: "drop ALL and add back only NET_BIND_SERVICE if the container binds a port below 1024" });
-      }
-      asArray(capabilities.add).forEach((capability: unknown, j: number) => {
-        const path = `${sc}.capabilities.add[${j}]`;
-        if (typeof capability !== 'string' || !BASELINE_CAPABILITIES.includes(capability)) {
-          addC({ control: BASELINE_CAPABILITIES_RULE.id, path, value: capability, rule: `must be one of ${BASELINE_CAPABILITIES.join(', ')}`, fix: 'remove it; this capability lets the container reach beyond its isolation' });
-        } else if (!windows && capability !== 'NET_BIND_SERVICE') {
-          addC({ control: RESTRICTED_CAPABILITIES.id, path, value: capability, rule: 'must be NET_BIND_SERVICE', fix: 'remove it' });
-        }
-      });
-      if (c.procMount !== undefined && c.procMount !== 'Default') {
-        addC({ control: PROC_MOUNT.id, path: `${sc}.procMount`, value: c.procMount, rule: 'must be Default or unset', fix: 'an unmasked /proc exposes host information' });
-      }
-      seLinux(c.seLinuxOptions, `${sc}.seLinuxOptions`, name, add);
-      if (c.windowsOptions?.hostProcess !== undefined && c.windowsOptions.hostProcess !== false) {
-        addC({ control: HOST_PROCESS.id, path: `${sc}.windowsOptions.hostProcess`, value: c.windowsOptions.hostProcess, rule: 'must be false or unset', fix: 'HostProcess containers have full access to the Windows node' });
-      }
-      appArmorProfile(c.appArmorProfile, `${sc}.appArmorProfile.type`, name, add);
-      asArray(container?.ports).forEach((port: any, j: number) => {
-        if (port?.hostPort !== undefined && port.hostPort !== 0) {
-          addC({ control: HOST_PORTS.id, path: `${at}.ports[${j}].hostPort`, value: port.hostPort, rule: 'must be 0 or unset', fix: 'expose the port through a Service' });
-        }
-      });
-    });
+  if (c.privileged !== undefined && c.privileged !== false) {
+    addC({ control: PRIVILEGED.id, path: `${sc}.privileged`, value: c.privileged, rule: 'must be false', fix: 'a privileged container has all capabilities and access to host devices; add only the capability it needs' });
   }
-  return out;
+  if (!windows && c.allowPrivilegeEscalation !== false) {
+    addC({ control: PRIVILEGE_ESCALATION.id, path: `${sc}.allowPrivilegeEscalation`, value: c.allowPrivilegeEscalation, rule: 'must be false', fix: 'set it to false' });
+  }
+  if (c.runAsNonRoot === false) {
+    addC({ control: RUN_AS_NON_ROOT.id, path: `${sc}.runAsNonRoot`, value: false, rule: 'must be true', fix: 'run the image as a non-root user' });
+  } else if (c.runAsNonRoot !== true && podContext.runAsNonRoot !== true) {
+    addC({ control: RUN_AS_NON_ROOT.id, path: `${sc}.runAsNonRoot`, value: c.runAsNonRoot, rule: "must be true, here or in the pod's 'securityContext.runAsNonRoot'", fix: 'set it to true at pod level' });
+  }
+  if (c.runAsUser === 0) {
+    addC({ control: RUN_AS_USER.id, path: `${sc}.runAsUser`, value: 0, rule: 'must not be 0', fix: 'run as a non-root UID (the platform uses 10001)' });
+  }
+  const seccomp = c.seccompProfile?.type;
+  const podSeccomp = podContext.seccompProfile?.type;
+  if (seccomp === 'Unconfined') {
+    addC({ control: BASELINE_SECCOMP.id, path: `${sc}.seccompProfile.type`, value: seccomp, rule: 'must not be Unconfined', fix: 'use RuntimeDefault' });
+  } else if (!windows && (seccomp !== undefined ? !CONFINED_SECCOMP.includes(seccomp) : !CONFINED_SECCOMP.includes(podSeccomp))) {
+    addC({ control: RESTRICTED_SECCOMP.id, path: `${sc}.seccompProfile.type`, value: seccomp, rule: "must be RuntimeDefault or Localhost, here or in the pod's 'securityContext.seccompProfile.type'", fix: 'set RuntimeDefault at pod level' });
+  }
+  capabilityViolations(c.capabilities, sc, windows, addC);
+  if (c.procMount !== undefined && c.procMount !== 'Default') {
+    addC({ control: PROC_MOUNT.id, path: `${sc}.procMount`, value: c.procMount, rule: 'must be Default or unset', fix: 'an unmasked /proc exposes host information' });
+  }
+  seLinux(c.seLinuxOptions, `${sc}.seLinuxOptions`, name, add);
+  if (c.windowsOptions?.hostProcess !== undefined && c.windowsOptions.hostProcess !== false) {
+    addC({ control: HOST_PROCESS.id, path: `${sc}.windowsOptions.hostProcess`, value: c.windowsOptions.hostProcess, rule: 'must be false or unset', fix: 'HostProcess containers have full access to the Windows node' });
+  }
+  appArmorProfile(c.appArmorProfile, `${sc}.appArmorProfile.type`, name, add);
+  asArray(container?.ports).forEach((port: any, j: number) => {
+    if (port?.hostPort !== undefined && port.hostPort !== 0) {
+      addC({ control: HOST_PORTS.id, path: `${at}.ports[${j}].hostPort`, value: port.hostPort, rule: 'must be 0 or unset', fix: 'expose the port through a Service' });
+    }
+  });
+}
+
+/** Reports a violation of the container at hand. */
+type AddContainerViolation = (v: Omit<PodSecurityViolation, 'scope' | 'container'>) => void;
+
+/** The controls on a container's `securityContext.capabilities` (at `sc`, the securityContext's path). */
+function capabilityViolations(capabilitiesField: unknown, sc: string, windows: boolean, addC: AddContainerViolation): void {
+  const capabilities = isPlainObject(capabilitiesField) ? capabilitiesField : {};
+  if (!windows && !asArray(capabilities.drop).includes('ALL')) {
+    addC({ control: RESTRICTED_CAPABILITIES.id, path: `${sc}.capabilities.drop`, value: capabilities.drop, rule: "must include 'ALL'", fix: "drop ALL and add back only NET_BIND_SERVICE if the container binds a port below 1024" });
+  }
+  asArray(capabilities.add).forEach((capability: unknown, j: number) => {
+    const path = `${sc}.capabilities.add[${j}]`;
+    if (typeof capability !== 'string' || !BASELINE_CAPABILITIES.includes(capability)) {
+      addC({ control: BASELINE_CAPABILITIES_RULE.id, path, value: capability, rule: `must be one of ${BASELINE_CAPABILITIES.join(', ')}`, fix: 'remove it; this capability lets the container reach beyond its isolation' });
+    } else if (!windows && capability !== 'NET_BIND_SERVICE') {
+      addC({ control: RESTRICTED_CAPABILITIES.id, path, value: capability, rule: 'must be NET_BIND_SERVICE', fix: 'remove it' });
+    }
+  });
 }
 
 type Add = (v: Omit<PodSecurityViolation, 'scope'>) => void;

@@ -97,49 +97,20 @@ class ObjectIndex {
   }
 }
 
+const GATEWAY_API = 'gateway.networking.k8s.io';
+
+/** Records that `object` needs `needed` (when found, and not itself), and why. */
+type AddNeed = (object: ManifestObject, needed: ManifestObject | undefined, reason: string) => void;
+
 /** Every "needs" relation between objects of the input. */
 function needs(ctx: PolicyContext, index: ObjectIndex, absentIssuers: Set<string>): Need[] {
   const out: Need[] = [];
-  const add = (object: ManifestObject, needed: ManifestObject | undefined, reason: string) => {
+  const add: AddNeed = (object, needed, reason) => {
     if (needed && needed !== object) out.push({ object, needs: needed, reason });
   };
-  const GATEWAY_API = 'gateway.networking.k8s.io';
 
-  for (const certificate of ctx.ofKind('cert-manager.io', 'Certificate')) {
-    const namespace = ctx.namespaceOf(certificate);
-    const ref = certificate.manifest.spec?.issuerRef;
-    const issuerKind = ref?.kind ?? 'Issuer';
-    if ((ref?.group ?? 'cert-manager.io') !== 'cert-manager.io' || (issuerKind !== 'Issuer' && issuerKind !== 'ClusterIssuer')) continue;
-    const issuer = index.find(certificate, issuerKind === 'Issuer' ? namespace : '', 'cert-manager.io', issuerKind, ref?.name);
-    if (!issuer) {
-      if (typeof ref?.name === 'string') absentIssuers.add(`${issuerKind}/${ref.name}`);
-      continue;
-    }
-    add(certificate, issuer, 'it is issued by it');
-    // cert-manager attaches the HTTP-01 solver's route to these Gateways, in the Certificate's namespace.
-    for (const solver of asArray(issuer.manifest.spec?.acme?.solvers)) {
-      for (const parent of asArray(solver?.http01?.gatewayHTTPRoute?.parentRefs)) {
-        if ((parent?.group ?? GATEWAY_API) !== GATEWAY_API || (parent?.kind ?? 'Gateway') !== 'Gateway') continue;
-        add(certificate, index.find(certificate, parent?.namespace ?? namespace, GATEWAY_API, 'Gateway', parent?.name), 'its HTTP-01 challenge is answered through it');
-      }
-    }
-  }
-
-  for (const gateway of ctx.ofKind(GATEWAY_API, 'Gateway')) {
-    const namespace = ctx.namespaceOf(gateway);
-    asArray(gateway.manifest.spec?.listeners).forEach((listener: any) => {
-      for (const ref of asArray(listener?.tls?.certificateRefs)) {
-        if ((ref?.group ?? '') !== '' || (ref?.kind ?? 'Secret') !== 'Secret') continue;
-        for (const writer of index.writersOf(gateway, ref?.name, ref?.namespace ?? namespace)) {
-          add(gateway, writer, `its listener ${JSON.stringify(listener?.name)} serves the certificate in Secret ${ref.name}, which that object writes`);
-        }
-      }
-    });
-    const parameters = gateway.manifest.spec?.infrastructure?.parametersRef;
-    if (parameters && (parameters.group ?? '') === '' && parameters.kind === 'ConfigMap') {
-      add(gateway, index.find(gateway, namespace, '', 'ConfigMap', parameters.name), 'its infrastructure parameters are read from it');
-    }
-  }
+  certificateNeeds(ctx, index, absentIssuers, add);
+  gatewayNeeds(ctx, index, add);
 
   for (const route of ctx.ofKind(GATEWAY_API, 'HTTPRoute')) {
     for (const parent of asArray(route.manifest.spec?.parentRefs)) {
@@ -161,6 +132,48 @@ function needs(ctx: PolicyContext, index: ObjectIndex, absentIssuers: Set<string
     }
   }
   return out;
+}
+
+/** A Certificate needs its issuer, and the Gateways through which its HTTP-01 challenge is answered. */
+function certificateNeeds(ctx: PolicyContext, index: ObjectIndex, absentIssuers: Set<string>, add: AddNeed): void {
+  for (const certificate of ctx.ofKind('cert-manager.io', 'Certificate')) {
+    const namespace = ctx.namespaceOf(certificate);
+    const ref = certificate.manifest.spec?.issuerRef;
+    const issuerKind = ref?.kind ?? 'Issuer';
+    if ((ref?.group ?? 'cert-manager.io') !== 'cert-manager.io' || (issuerKind !== 'Issuer' && issuerKind !== 'ClusterIssuer')) continue;
+    const issuer = index.find(certificate, issuerKind === 'Issuer' ? namespace : '', 'cert-manager.io', issuerKind, ref?.name);
+    if (!issuer) {
+      if (typeof ref?.name === 'string') absentIssuers.add(`${issuerKind}/${ref.name}`);
+      continue;
+    }
+    add(certificate, issuer, 'it is issued by it');
+    // cert-manager attaches the HTTP-01 solver's route to these Gateways, in the Certificate's namespace.
+    for (const solver of asArray(issuer.manifest.spec?.acme?.solvers)) {
+      for (const parent of asArray(solver?.http01?.gatewayHTTPRoute?.parentRefs)) {
+        if ((parent?.group ?? GATEWAY_API) !== GATEWAY_API || (parent?.kind ?? 'Gateway') !== 'Gateway') continue;
+        add(certificate, index.find(certificate, parent?.namespace ?? namespace, GATEWAY_API, 'Gateway', parent?.name), 'its HTTP-01 challenge is answered through it');
+      }
+    }
+  }
+}
+
+/** A Gateway needs the writers of its listeners' certificate Secrets, and its infrastructure parameters' ConfigMap. */
+function gatewayNeeds(ctx: PolicyContext, index: ObjectIndex, add: AddNeed): void {
+  for (const gateway of ctx.ofKind(GATEWAY_API, 'Gateway')) {
+    const namespace = ctx.namespaceOf(gateway);
+    asArray(gateway.manifest.spec?.listeners).forEach((listener: any) => {
+      for (const ref of asArray(listener?.tls?.certificateRefs)) {
+        if ((ref?.group ?? '') !== '' || (ref?.kind ?? 'Secret') !== 'Secret') continue;
+        for (const writer of index.writersOf(gateway, ref?.name, ref?.namespace ?? namespace)) {
+          add(gateway, writer, `its listener ${JSON.stringify(listener?.name)} serves the certificate in Secret ${ref.name}, which that object writes`);
+        }
+      }
+    });
+    const parameters = gateway.manifest.spec?.infrastructure?.parametersRef;
+    if (parameters && (parameters.group ?? '') === '' && parameters.kind === 'ConfigMap') {
+      add(gateway, index.find(gateway, namespace, '', 'ConfigMap', parameters.name), 'its infrastructure parameters are read from it');
+    }
+  }
 }
 
 /** The Secrets a pod cannot start without: volumes, projected sources, env and envFrom that are not optional. */
