@@ -5,7 +5,7 @@ import * as yaml from 'js-yaml';
 import { buildPlatformApp, DataChart, platformApp, platformDrReport, platformSpec } from '../../charts';
 import { BackupSchedule, isStatefulKind, PostgresCluster, SYNC_OPTIONS } from '../../lib';
 import { validateSchema } from '../../lib/policy/schema';
-import { clone, committedRelease, errorOf, platformModel, REPO_ROOT } from '../helpers/manifests';
+import { clone, committedRelease, errorOf, platformModel, REPO_ROOT, serviceNameList } from '../helpers/manifests';
 import { podSpecOf, restrictedViolations } from '../helpers/pod-security';
 import { declaredConnections, synthesize, validatePlatform } from '../../platform';
 
@@ -285,7 +285,7 @@ describe('the data layer |', () => {
         delete s.data.backups.destinations.dr;
       })).toEqual([
         "spec: 'data.backups.destinations.dr' (missing) is required: every region archives its PostgreSQL to its own location",
-        "spec: 'data.gdpr.dataClasses[0].owningService' (\"quiz-service\") must name a service of this spec (one of: analytics-service, api-gateway, assessment-service, content-service, learning-engine, notification-service, user-service)",
+        `spec: 'data.gdpr.dataClasses[0].owningService' ("quiz-service") must name a service of this spec (one of: ${serviceNameList(platformSpec)})`,
         "spec: 'data.gdpr.dataClasses[1].image' (\"registry.alp.example.com/alp/user-service:3.2.0\") must be an image of the owning service 'assessment-service' (repository registry.alp.example.com/alp/assessment-service)",
         "spec: 'data.gdpr.dataClasses[2].retentionDays' (400) must not exceed 'data.gdpr.retentionDays' (365)",
       ]);

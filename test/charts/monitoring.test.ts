@@ -78,9 +78,11 @@ describe('platform monitoring |', () => {
       const collector = findObject(monitoring, 'ConfigMap', 'otel-collector').data['config.yaml'];
       expect(collector).toContain('endpoint: jaeger-collector.jaeger.svc.cluster.local:4317');
       const probes = monitoring.filter((m) => m.kind === 'Probe');
-      expect(probes.map((p) => [p.metadata.name, p.spec.targets.staticConfig.static, p.spec.prober.url])).toEqual([
-        ['api-gateway', ['https://learn.alp.example.com/'], 'blackbox-exporter.alp-monitoring.svc:9115'],
-      ]);
+      // One per public service, of its public URL.
+      const publicServices = spec.services.filter((s) => s.public);
+      expect(probes.map((p) => [p.metadata.name, p.spec.targets.staticConfig.static, p.spec.prober.url])).toEqual(publicServices.map((s) => (
+        [s.name, [`https://${s.public!.host}${s.public!.path}`], 'blackbox-exporter.alp-monitoring.svc:9115'])));
+      expect(publicServices.map((s) => [s.name, s.public!.host, s.public!.path])).toContainEqual(['api-gateway', 'learn.alp.example.com', '/']);
     });
 
     test('every service sends traces to the collector, with its colour, version and region', () => {

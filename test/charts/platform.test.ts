@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { ColorChart, meshEnrolledNamespaces, platformApp, PlatformChart } from '../../charts';
-import { platformModel, findObject, kindCounts } from '../helpers/manifests';
+import { platformModel, findObject, kindCounts, seedPlatformModel } from '../helpers/manifests';
 import { clusterPlacements } from '../../platform';
 
 describe('PlatformChart |', () => {
@@ -32,13 +32,18 @@ describe('PlatformChart |', () => {
 
   test('sizes the colour quotas for every service at full scale', () => {
     const hard = findObject(manifests, 'ResourceQuota', 'alp-blue-quota').spec.hard;
-    // maxReplicas 20+10+8+12+10+6+6 = 72, plus 25 % surge rounded up per service = 92
-    expect(hard.pods).toBe(92);
+    // Each service at its largest (maxReplicas, or its fixed replicas), plus a 25 % surge rounded up.
+    const largest = model.spec.services.map((s) => s.autoscaling?.maxReplicas ?? s.replicas!);
+    expect(hard.pods).toBe(largest.reduce((pods, n) => pods + n + Math.ceil(n / 4), 0));
     expect(findObject(manifests, 'ResourceQuota', 'alp-green-quota').spec.hard).toEqual(hard);
   });
 
   test('matches the snapshot', () => {
-    expect(manifests).toMatchSnapshot();
+    // Of the seed's services: a service added to the spec leaves it as it is.
+    const seed = seedPlatformModel();
+    const seedChart = platformApp.build(seed).node.findAll()
+      .find((c): c is PlatformChart => c instanceof PlatformChart && (c as PlatformChart).region === placement.region.name)!;
+    expect(Testing.synth(seedChart)).toMatchSnapshot();
   });
 });
 
@@ -51,9 +56,15 @@ describe('ColorChart |', () => {
   test('runs every service of the spec in the colour namespace', () => {
     expect(chart.services.map((s) => s.name)).toEqual(model.spec.services.map((s) => s.name));
     expect(new Set(manifests.map((m) => m.metadata.namespace))).toEqual(new Set(['alp-green']));
+    // One of each per service; an ExternalSecret per secret, a Role and its binding per service with
+    // API access, an autoscaler per autoscaled service; one ReferenceGrant for the edge's routes.
+    const services = model.spec.services;
+    const perService = services.length;
+    const withApiAccess = services.filter((s) => s.kubernetesApi).length;
     expect(kindCounts(manifests)).toEqual({
-      ServiceAccount: 7, Deployment: 7, Service: 7, PodDisruptionBudget: 7, HorizontalPodAutoscaler: 7, NetworkPolicy: 7, AuthorizationPolicy: 7,
-      ExternalSecret: 14, Role: 1, RoleBinding: 1, ReferenceGrant: 1, ServiceMonitor: 7,
+      ServiceAccount: perService, Deployment: perService, Service: perService, PodDisruptionBudget: perService,
+      HorizontalPodAutoscaler: services.filter((s) => s.autoscaling).length, NetworkPolicy: perService, AuthorizationPolicy: perService,
+      ExternalSecret: services.reduce((n, s) => n + s.secrets.length, 0), Role: withApiAccess, RoleBinding: withApiAccess, ReferenceGrant: 1, ServiceMonitor: perService,
     });
   });
 
@@ -79,6 +90,10 @@ describe('ColorChart |', () => {
   });
 
   test('matches the snapshot', () => {
-    expect(manifests).toMatchSnapshot();
+    // Of the seed's services: a service added to the spec leaves it as it is.
+    const seed = seedPlatformModel();
+    const seedDr = seed.spec.regions.find((r) => r.name === 'dr')!;
+    const seedChart = new ColorChart(Testing.app(), 'Green', { spec: seed.spec, release: seed.release, region: seedDr, color: 'green' });
+    expect(Testing.synth(seedChart)).toMatchSnapshot();
   });
 });

@@ -58,7 +58,9 @@ describe('platform security |', () => {
 
   test('service accounts mount no token unless the service declares API access, which gets exactly its rules', () => {
     const accounts = output.objects.filter((o) => o.region === 'primary' && o.component === 'blue' && o.manifest.kind === 'ServiceAccount').map((o) => o.manifest);
-    expect(accounts.filter((a) => a.automountServiceAccountToken).map((a) => a.metadata.name)).toEqual(['learning-engine']);
+    const withApiAccess = model.spec.services.filter((s) => s.kubernetesApi).map((s) => s.name);
+    expect(accounts.filter((a) => a.automountServiceAccountToken).map((a) => a.metadata.name).sort()).toEqual(withApiAccess.sort());
+    expect(withApiAccess).toContain('learning-engine');
     const role = output.objects.find((o) => o.path === 'manifests/primary/blue/role-learning-engine-api.yaml')!.manifest;
     expect(role.rules).toEqual([{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'watch'], resourceNames: ['learning-engine-models'] }]);
     const roles = manifests.filter((m) => m.kind === 'Role');

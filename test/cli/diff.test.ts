@@ -5,12 +5,18 @@ import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { platformApp, platformSpec } from '../../charts';
 import { readTree } from '../../lib';
+import { lineCount } from '../../lib/output/field-diff';
 import { clone, clusterPerColorSpec, REPO_ROOT } from '../helpers/manifests';
 import { PlatformAppDefinition, run, switchTrafficCommand, synthToDirectory } from '../../platform';
 
 const NEW_GATEWAY = `registry.alp.example.com/alp/api-gateway:2.15.0@sha256:${'e'.repeat(64)}`;
 const OLD_GATEWAY = 'registry.alp.example.com/alp/api-gateway:2.14.1@sha256:72845c1f1d98424a65c4c1c3788c8ffaa88e48961d95ad6ca94c58fd29c5021a';
 const QUIZ_IMAGE = `registry.alp.example.com/alp/quiz-service:1.0.0@sha256:${'a'.repeat(64)}`;
+
+/** The lines of a chart's values.yaml in a synthesized tree (it lists every service, so its length follows the spec). */
+function valuesLines(dist: string, chart: string): number {
+  return lineCount(readFileSync(join(dist, 'helm', chart, 'values.yaml'), 'utf8'));
+}
 
 describe('alp diff |', () => {
   let scratch: string;
@@ -89,9 +95,9 @@ describe('alp diff |', () => {
         '    spec.rules[0].backendRefs[api-gateway].namespace: alp-green -> alp-blue',
         '~ manifests/primary/edge/httproute-api-gateway.yaml: HTTPRoute alp-edge/api-gateway [active colour]',
         '    spec.rules[0].backendRefs[api-gateway].namespace: alp-blue -> alp-green',
-        '~ helm/alp-dr/values.yaml: 48 -> 48 lines (+1 -1)',
+        `~ helm/alp-dr/values.yaml: ${valuesLines(outdir, 'alp-dr')} -> ${valuesLines(outdir, 'alp-dr')} lines (+1 -1)`,
         '    activeColor: blue -> green',
-        '~ helm/alp-primary/values.yaml: 48 -> 48 lines (+1 -1)',
+        `~ helm/alp-primary/values.yaml: ${valuesLines(outdir, 'alp-primary')} -> ${valuesLines(outdir, 'alp-primary')} lines (+1 -1)`,
         '    activeColor: blue -> green',
         '',
       ].join('\n'),
@@ -124,7 +130,7 @@ describe('alp diff |', () => {
         ...deployment('dr'),
         ...deployment('primary'),
         ...['dr', 'primary'].flatMap((region) => [
-          `~ helm/alp-${region}/values.yaml: 48 -> 48 lines (+1 -1)`,
+          `~ helm/alp-${region}/values.yaml: ${valuesLines(outdir, `alp-${region}`)} -> ${valuesLines(outdir, `alp-${region}`)} lines (+1 -1)`,
           `    colors.green.images.api-gateway: ${OLD_GATEWAY} -> ${NEW_GATEWAY}`,
         ]),
         '',
@@ -253,19 +259,35 @@ describe('alp diff |', () => {
       const end = lines.findIndex((line, i) => i > at && !line.startsWith('    '));
       return lines.slice(at + 1, end);
     };
+    // The new entries' indices follow from the lists before the change, each sorted by name: the
+    // pooler's principals (blue then green per name), its ingress (the data jobs, then the blue
+    // callers, then the green ones) and the gateway's egress to services.
+    const before = (path: string): any => yaml.load(readFileSync(join(outdir, path), 'utf8'));
+    const sortedBefore = (names: string[]) => names.filter((name) => name < 'quiz-service').length;
+    const principals: string[] = before('manifests/primary/data/authorizationpolicy-postgres-pooler-rw.yaml').spec.rules[0].from[0].source.principals;
+    const principal = sortedBefore(principals.map((p) => p.split('/sa/')[1]));
     expect(fieldsOf('manifests/primary/data/authorizationpolicy-postgres-pooler-rw.yaml')).toEqual([
-      '    + spec.rules[0].from[0].source.principals[9]: cluster.local/ns/alp-blue/sa/quiz-service',
-      '    + spec.rules[0].from[0].source.principals[10]: cluster.local/ns/alp-green/sa/quiz-service',
+      `    + spec.rules[0].from[0].source.principals[${principal}]: cluster.local/ns/alp-blue/sa/quiz-service`,
+      `    + spec.rules[0].from[0].source.principals[${principal + 1}]: cluster.local/ns/alp-green/sa/quiz-service`,
     ]);
+    const ingress: any[] = before('manifests/primary/data/networkpolicy-postgres-pooler-rw.yaml').spec.ingress;
+    const callersIn = (c: string) => ingress.filter((r) => r.from[0].namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === `alp-${c}`)
+      .map((r) => r.from[0].podSelector.matchLabels['app.kubernetes.io/name']);
+    const jobs = ingress.filter((r) => !r.from[0].namespaceSelector).length;
     const poolerIngress = (index: number, c: string) => [
       `    + spec.ingress[${index}].from[0].namespaceSelector: {"matchLabels":{"kubernetes.io/metadata.name":"alp-${c}"}}`,
       `    + spec.ingress[${index}].from[0].podSelector: {"matchLabels":{"alp-deploy.io/color":"${c}","app.kubernetes.io/instance":"quiz-service-${c}","app.kubernetes.io/name":"quiz-service"}}`,
       `    + spec.ingress[${index}].ports: [{"port":5432,"protocol":"TCP"}]`,
     ];
-    expect(fieldsOf('manifests/primary/data/networkpolicy-postgres-pooler-rw.yaml')).toEqual([...poolerIngress(8, 'blue'), ...poolerIngress(14, 'green')]);
+    expect(fieldsOf('manifests/primary/data/networkpolicy-postgres-pooler-rw.yaml')).toEqual([
+      ...poolerIngress(jobs + sortedBefore(callersIn('blue')), 'blue'),
+      ...poolerIngress(jobs + callersIn('blue').length + 1 + sortedBefore(callersIn('green')), 'green'),
+    ]);
+    const gatewayEgress: any[] = before('manifests/primary/blue/networkpolicy-api-gateway.yaml').spec.egress;
+    const egress = sortedBefore(gatewayEgress.filter((r) => r.to[0].podSelector && !r.to[0].namespaceSelector).map((r) => r.to[0].podSelector.matchLabels['app.kubernetes.io/name']));
     expect(fieldsOf('manifests/primary/blue/networkpolicy-api-gateway.yaml')).toEqual([
-      '    + spec.egress[4].ports: [{"port":8080,"protocol":"TCP"}]',
-      '    + spec.egress[4].to: [{"podSelector":{"matchLabels":{"alp-deploy.io/color":"blue","app.kubernetes.io/instance":"quiz-service-blue","app.kubernetes.io/name":"quiz-service"}}}]',
+      `    + spec.egress[${egress}].ports: [{"port":8080,"protocol":"TCP"}]`,
+      `    + spec.egress[${egress}].to: [{"podSelector":{"matchLabels":{"alp-deploy.io/color":"blue","app.kubernetes.io/instance":"quiz-service-blue","app.kubernetes.io/name":"quiz-service"}}}]`,
     ]);
   });
 
@@ -309,7 +331,10 @@ describe('alp diff |', () => {
         ...gateway('blue', 'alp-gateway', '100', '0'),
         ...gateway('green', 'alp-gateway-preview', '100', '0'),
         ...gateway('green', 'alp-gateway', '0', '100'),
-        ...['blue', 'green'].flatMap((colour) => [`~ helm/alp-dr-${colour}/values.yaml: 39 -> 39 lines (+1 -1)`, '    activeColor: blue -> green']),
+        ...['blue', 'green'].flatMap((colour) => {
+          const lines = valuesLines(perColor, `alp-dr-${colour}`);
+          return [`~ helm/alp-dr-${colour}/values.yaml: ${lines} -> ${lines} lines (+1 -1)`, '    activeColor: blue -> green'];
+        }),
         '',
       ].join('\n'),
     });
@@ -391,7 +416,7 @@ describe('alp diff --base |', () => {
         '    spec.rules[0].backendRefs[api-gateway].namespace: alp-green -> alp-blue',
         '~ manifests/dr/edge/httproute-api-gateway.yaml: HTTPRoute alp-edge/api-gateway [active colour]',
         '    spec.rules[0].backendRefs[api-gateway].namespace: alp-blue -> alp-green',
-        '~ helm/alp-dr/values.yaml: 48 -> 48 lines (+1 -1)',
+        `~ helm/alp-dr/values.yaml: ${valuesLines(dist, 'alp-dr')} -> ${valuesLines(dist, 'alp-dr')} lines (+1 -1)`,
         '    activeColor: blue -> green',
         '',
       ].join('\n'),

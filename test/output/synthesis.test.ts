@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { platformApp } from '../../charts';
 import { readTree, validateSchema } from '../../lib';
-import { REPO_ROOT } from '../helpers/manifests';
+import { platformModel, REPO_ROOT } from '../helpers/manifests';
 import { podSpecOf, restrictedViolations } from '../helpers/pod-security';
 import { schemaErrors } from '../helpers/schema';
 import { synthesize, synthToDirectory } from '../../platform';
@@ -57,9 +57,12 @@ describe('platform synthesis |', () => {
 
   test('every workload meets Pod Security Standards restricted, but the log shipper (hostPath only, excepted)', () => {
     const workloads = output.objects.filter((o) => podSpecOf(o.manifest));
-    // 28 services (7 per colour, 2 colours, 2 regions), 2 trace collectors, 2 log shippers, and per
-    // region the data layer's Redis StatefulSet, 3 retention jobs, the erasure job and the restore drill.
-    expect(workloads.length).toBe(44);
+    // Per region: the spec's services in each colour, the trace collector, the log shipper, and
+    // the data layer's Redis StatefulSet, a retention job per GDPR data class, the erasure job and
+    // the restore drill.
+    const { spec } = platformModel();
+    const perRegion = spec.services.length * 2 + 1 + 1 + 1 + spec.data.gdpr.dataClasses.length + 1 + 1;
+    expect(workloads.length).toBe(spec.regions.length * perRegion);
     for (const workload of workloads.filter((w) => w.component !== 'logging')) {
       expect({ path: workload.path, violations: restrictedViolations(podSpecOf(workload.manifest)) }).toEqual({ path: workload.path, violations: [] });
     }

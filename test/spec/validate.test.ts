@@ -1,5 +1,5 @@
 import { platformSpec } from '../../charts';
-import { clone, committedRelease, errorOf, problemsOf } from '../helpers/manifests';
+import { clone, committedRelease, errorOf, problemsOf, serviceNameList } from '../helpers/manifests';
 import { runbookBaseUrl, validatePlatform, validateSpec } from '../../platform';
 
 
@@ -29,7 +29,7 @@ describe('validatePlatform |', () => {
       'invalid platform input (3 problems); nothing was written',
       "  - platform.yaml: 'services[1].port' (70000) must be an integer from 1 to 65535",
       "  - platform.yaml: 'services[2].autoscaling.minReplicas' (9) must not exceed 'maxReplicas' (8)",
-      "  - platform.yaml: 'services[3].dependsOn.services[2]' (\"grading-service\") must name a service of this spec (one of: analytics-service, api-gateway, assessment-service, content-service, learning-engine, notification-service, user-service)",
+      `  - platform.yaml: 'services[3].dependsOn.services[2]' ("grading-service") must name a service of this spec (one of: ${serviceNameList(spec)})`,
     ].join('\n'));
   });
 
@@ -93,7 +93,7 @@ describe('validatePlatform |', () => {
     spec.services[5].autoscaling.minReplicas = 1;
     expect(errorOf(() => validateSpec(spec)).split('\n  - ').slice(1)).toEqual([
       // Renaming user-service takes the GDPR erasure job's owner away.
-      "spec: 'data.gdpr.erasure.owningService' (\"user-service\") must name a service of this spec (one of: analytics-service, api-gateway, assessment-service, content-service, learning-engine, notification-service)",
+      `spec: 'data.gdpr.erasure.owningService' ("user-service") must name a service of this spec (one of: ${serviceNameList(spec)})`,
       "spec: 'regions' ([\"primary:primary\",\"dr:primary\"]) must contain exactly one region with role \"primary\" (found 2)",
       "spec: 'services[1].name' (\"api-gateway\") must be unique; services[0].name has the same value",
       "spec: 'services[2].metricsPort' (8080) must differ from 'port' (8080) so that metrics are not served to callers",
