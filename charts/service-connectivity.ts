@@ -1,49 +1,45 @@
-import { AllowPolicy, Color, componentPeers, gatewayPodLabels, HardenedService, meshPrincipal, NetworkPeer, POSTGRES, PROMETHEUS, REDIS, selectorLabels, ServiceAuthorization, TRACE_COLLECTOR } from '../lib';
-import { clusterModel, ClusterSpec, edgeGateways, PlatformSpec, ServiceSpec } from '../platform';
+import { Color, HardenedService, NetworkPeer, PlatformEndpoint, POSTGRES, PROMETHEUS, REDIS, TRACE_COLLECTOR, gatewayPodLabels } from '../lib';
+import { platformEndpointPeer } from '../lib/network/connections';
+import { edgeGateways, PlatformSpec, ServiceSpec } from '../platform';
 
 /**
- * The network and mesh rules of one service in one colour, derived from the spec's dependency
- * graph: ingress from its declared callers (same colour), the edge gateway (public services)
- * and Prometheus (metrics port); egress to its dependencies (same colour), the data stores it
- * declared, the trace collector, its declared external destinations and, with a Kubernetes API
- * grant, the API server of `cluster` (from the cluster model; default: the spec-wide addresses).
+ * The network and mesh rules of one colour's services, from the spec's dependency graph (the
+ * edges `declaredConnections` lists): each service reaches its dependencies (both ends are
+ * `workloads`, constructs of this chart), the data stores it declared, the trace collector and
+ * its declared external destinations; the edge gateways reach the public services, Prometheus
+ * every metrics port. The gateways and shared endpoints belong to other charts (other Argo CD
+ * applications), so they are referenced by their pods and service accounts. The API server
+ * egress of a Kubernetes API grant is written by the grant itself (see color-chart).
  */
-export function addServiceConnectivity(workload: HardenedService, service: ServiceSpec, spec: PlatformSpec, color: Color, cluster?: ClusterSpec): void {
-  const ns = spec.namespaces;
-  const byName = new Map(spec.services.map((s) => [s.name, s]));
-  const callers = spec.services.filter((s) => s.dependsOn.services.includes(service.name));
-  const gateways = edgeGateways(spec).map((g) => g.name);
-  const endpointPods = (e: typeof POSTGRES) => NetworkPeer.pods(e.podLabels, ns[e.namespaceRole]);
+export function connectColorServices(workloads: ReadonlyMap<string, HardenedService>, spec: PlatformSpec, color: Color): void {
+  for (const workload of workloads.values()) workload.connections.meshAuthorization = spec.mesh.enabled;
+  for (const service of spec.services) connectService(workloads, service, spec, color);
+}
 
-  const policy = new AllowPolicy(workload, 'NetworkPolicy', { name: service.name, selector: workload.selector });
-  for (const caller of callers) policy.allowFrom(NetworkPeer.pods(selectorLabels({ name: caller.name, color })), [{ port: service.port }]);
+function connectService(workloads: ReadonlyMap<string, HardenedService>, service: ServiceSpec, spec: PlatformSpec, color: Color): void {
+  const connections = workloadOf(workloads, service.name, color).connections;
+  const shared = (e: PlatformEndpoint) => platformEndpointPeer(e, spec.namespaces[e.namespaceRole]);
+  for (const dependency of service.dependsOn.services) connections.allowTo(workloadOf(workloads, dependency, color));
   if (service.public) {
-    for (const gateway of gateways) policy.allowFrom(NetworkPeer.pods(gatewayPodLabels(gateway), ns.edge), [{ port: service.port }]);
+    for (const gateway of edgeGateways(spec)) {
+      connections.allowFrom(NetworkPeer.pods(gatewayPodLabels(gateway.name), spec.namespaces.edge, gatewayServiceAccount(spec, gateway.name)));
+    }
   }
-  policy.allowFrom(endpointPods(PROMETHEUS), [{ port: service.metricsPort }]);
-
-  for (const dependency of service.dependsOn.services) {
-    policy.allowTo(NetworkPeer.pods(selectorLabels({ name: dependency, color })), [{ port: byName.get(dependency)!.port }]);
-  }
-  if (service.dependsOn.postgres) policy.allowTo(endpointPods(POSTGRES), [{ port: POSTGRES.port }]);
-  if (service.dependsOn.redis) policy.allowTo(endpointPods(REDIS), [{ port: REDIS.port }]);
-  policy.allowTo(endpointPods(TRACE_COLLECTOR), [{ port: TRACE_COLLECTOR.port }]);
+  connections.allowFrom(shared(PROMETHEUS), service.metricsPort);
+  if (service.dependsOn.postgres) connections.allowTo(shared(POSTGRES));
+  if (service.dependsOn.redis) connections.allowTo(shared(REDIS));
+  connections.allowTo(shared(TRACE_COLLECTOR));
+  // Destinations outside the cluster: only their addresses are known.
   for (const egress of service.egress) {
-    for (const cidr of egress.cidrs) policy.allowTo(NetworkPeer.cidr(cidr), egress.ports.map((port) => ({ port })));
+    for (const cidr of egress.cidrs) for (const port of egress.ports) connections.allowTo(NetworkPeer.cidr(cidr), port);
   }
-  // A Kubernetes API grant is usable only with the API server in reach (its token is mounted: color-chart).
-  if (service.kubernetesApi) {
-    const apiServer = clusterModel(spec, gateways, cluster).components['api-server'];
-    for (const peer of componentPeers(apiServer)) policy.allowTo(peer, apiServer.ports.map((p) => ({ port: p.port })));
-  }
+}
 
-  if (!spec.mesh.enabled) return;
-  const authorization = new ServiceAuthorization(workload, 'Authorization', { name: service.name, selector: workload.selector });
-  for (const caller of callers) authorization.allowFrom(meshPrincipal(ns[color], caller.name), service.port);
-  if (service.public) {
-    for (const gateway of gateways) authorization.allowFrom(meshPrincipal(ns.edge, gatewayServiceAccount(spec, gateway)), service.port);
-  }
-  authorization.allowFrom(meshPrincipal(ns[PROMETHEUS.namespaceRole], PROMETHEUS.serviceAccount), service.metricsPort);
+function workloadOf(workloads: ReadonlyMap<string, HardenedService>, name: string, color: Color): HardenedService {
+  const workload = workloads.get(name);
+  // The spec's validation refuses a dependency on an unknown service; this is a wiring bug.
+  if (workload === undefined) throw new Error(`connectColorServices: no ${color} workload '${name}'`);
+  return workload;
 }
 
 /**
