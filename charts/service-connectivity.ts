@@ -1,45 +1,47 @@
-import { Color, HardenedService, NetworkPeer, PlatformEndpoint, POSTGRES, PROMETHEUS, REDIS, TRACE_COLLECTOR, gatewayPodLabels } from '../lib';
+import { Color, gatewayPodLabels, HardenedService, NetworkPeer, POSTGRES, PROMETHEUS, REDIS, TRACE_COLLECTOR } from '../lib';
 import { platformEndpointPeer } from '../lib/network/connections';
-import { edgeGateways, PlatformSpec, ServiceSpec } from '../platform';
+import { IConnectable } from '../lib/workload/connections';
+import { declaredConnections, edgeGateways, endpointNamespace, PlatformSpec } from '../platform';
+
+/** The shared endpoints a colour's services connect with (the others never reach a colour namespace). */
+const SERVICE_PEERS = [POSTGRES, REDIS, TRACE_COLLECTOR, PROMETHEUS];
 
 /**
- * The network and mesh rules of one colour's services, from the spec's dependency graph (the
- * edges `declaredConnections` lists): each service reaches its dependencies (both ends are
- * `workloads`, constructs of this chart), the data stores it declared, the trace collector and
- * its declared external destinations; the edge gateways reach the public services, Prometheus
- * every metrics port. The gateways and shared endpoints belong to other charts (other Argo CD
- * applications), so they are referenced by their pods and service accounts. The API server
- * egress of a Kubernetes API grant is written by the grant itself (see color-chart).
+ * The network and mesh rules of one colour's services. Which edges exist comes from the
+ * platform's dependency graph (`declaredConnections`, the same list `alp verify` checks the
+ * policies against): every declared connection with an end in the colour's namespace becomes
+ * `client.connections.allowTo(server, port)`. Both ends are constructs when they are services
+ * of this colour (`workloads`); the edge gateways and the shared endpoints belong to other
+ * charts (other Argo CD applications) and are referenced by their pods and service accounts.
+ * Destinations outside the cluster are known only by their addresses (the services' `egress`);
+ * the API server egress of a Kubernetes API grant is written by the grant (see color-chart).
  */
 export function connectColorServices(workloads: ReadonlyMap<string, HardenedService>, spec: PlatformSpec, color: Color): void {
+  const namespace = spec.namespaces[color];
+  const gateways = edgeGateways(spec).map((g) => g.name);
+  const peers = new Map<string, IConnectable>([
+    ...[...workloads.values()].map((w): [string, IConnectable] => [`${namespace}/${w.name}`, w]),
+    ...gateways.map((g): [string, IConnectable] => [`${spec.namespaces.edge}/${g}`, NetworkPeer.pods(gatewayPodLabels(g), spec.namespaces.edge, gatewayServiceAccount(spec, g))]),
+    ...SERVICE_PEERS.map((e): [string, IConnectable] => [`${endpointNamespace(spec, e)}/${e.name}`, platformEndpointPeer(e, endpointNamespace(spec, e))]),
+  ]);
+  const peerOf = (id: string) => {
+    const peer = peers.get(id);
+    // A new kind of edge in the graph needs its peer here: a missing rule would fail closed, silently.
+    if (peer === undefined) throw new Error(`connectColorServices: the dependency graph names '${id}', which has no peer here`);
+    return peer;
+  };
   for (const workload of workloads.values()) workload.connections.meshAuthorization = spec.mesh.enabled;
-  for (const service of spec.services) connectService(workloads, service, spec, color);
-}
-
-function connectService(workloads: ReadonlyMap<string, HardenedService>, service: ServiceSpec, spec: PlatformSpec, color: Color): void {
-  const connections = workloadOf(workloads, service.name, color).connections;
-  const shared = (e: PlatformEndpoint) => platformEndpointPeer(e, spec.namespaces[e.namespaceRole]);
-  for (const dependency of service.dependsOn.services) connections.allowTo(workloadOf(workloads, dependency, color));
-  if (service.public) {
-    for (const gateway of edgeGateways(spec)) {
-      connections.allowFrom(NetworkPeer.pods(gatewayPodLabels(gateway.name), spec.namespaces.edge, gatewayServiceAccount(spec, gateway.name)));
+  for (const c of declaredConnections(spec, [color], gateways)) {
+    if (!c.from.startsWith(`${namespace}/`) && !c.to.startsWith(`${namespace}/`)) continue;
+    // The graph's protocols are TCP and UDP (DeclaredConnection types them as strings).
+    peerOf(c.from).connections.allowTo(peerOf(c.to), { port: c.port, protocol: c.protocol as 'TCP' | 'UDP' });
+  }
+  for (const service of spec.services) {
+    const connections = workloads.get(service.name)!.connections;
+    for (const egress of service.egress) {
+      for (const cidr of egress.cidrs) for (const port of egress.ports) connections.allowTo(NetworkPeer.cidr(cidr), port);
     }
   }
-  connections.allowFrom(shared(PROMETHEUS), service.metricsPort);
-  if (service.dependsOn.postgres) connections.allowTo(shared(POSTGRES));
-  if (service.dependsOn.redis) connections.allowTo(shared(REDIS));
-  connections.allowTo(shared(TRACE_COLLECTOR));
-  // Destinations outside the cluster: only their addresses are known.
-  for (const egress of service.egress) {
-    for (const cidr of egress.cidrs) for (const port of egress.ports) connections.allowTo(NetworkPeer.cidr(cidr), port);
-  }
-}
-
-function workloadOf(workloads: ReadonlyMap<string, HardenedService>, name: string, color: Color): HardenedService {
-  const workload = workloads.get(name);
-  // The spec's validation refuses a dependency on an unknown service; this is a wiring bug.
-  if (workload === undefined) throw new Error(`connectColorServices: no ${color} workload '${name}'`);
-  return workload;
 }
 
 /**

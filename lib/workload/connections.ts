@@ -88,7 +88,7 @@ function connect(client: Connections, server: Connections, port: number | Connec
     throw validationError(scope, [{ prop: 'port', value: port, rule: `must be given: ${describeEndpoint(server.endpoint)} has no ports of its own` }]);
   }
   if (connectionWriter === undefined) {
-    throw new AlpError('Connections: no rule writer is installed; import lib/network/connections (the package index does)');
+    throw new AlpError('Connections: no rule writer is installed; import lib/network/connections, which installs it');
   }
   connectionWriter.connect(client, server, ports);
 }

@@ -73,7 +73,7 @@ export function useGrantWriter(writer: GrantWriter): void {
 
 /** Grants `verbs` on `resource` to `grantee` through the installed writer. */
 export function writeGrant(grantee: IGrantable, resource: IApiResource, verbs: readonly string[]): void {
-  if (grantWriter === undefined) throw new AlpError('Grants: no grant writer is installed; import lib/rbac/service-grants (the package index does)');
+  if (grantWriter === undefined) throw new AlpError('Grants: no grant writer is installed; import lib/rbac/service-grants, which installs it');
   grantWriter.grant(grantee, resource, verbs);
 }
 

@@ -128,6 +128,16 @@ describe('Connections |', () => {
     );
   });
 
+  test('fails, saying what to import, when no rule writer is installed', () => {
+    jest.isolateModules(() => {
+      // A fresh workload layer, without the network layer that installs the writer.
+      const { Connections: FreshConnections } = require('../../lib/workload/connections');
+      const client = new FreshConnections({ cidrs: ['10.0.0.0/8'] });
+      const server = new FreshConnections({ cidrs: ['10.1.0.0/16'], ports: [{ port: 443 }] });
+      expect(errorOf(() => client.allowTo({ connections: server }))).toBe('Connections: no rule writer is installed; import lib/network/connections, which installs it');
+    });
+  });
+
   test('fails under the mesh when the client has a service account but no namespace is known', () => {
     const chart = Testing.chart();
     const web = service(chart, 'web', 8080);
@@ -209,6 +219,17 @@ describe('HardenedService grants |', () => {
       "shop/web: 'grant' (missing) needs the Kubernetes API server: there is no KubernetesApiServer in the chart or above it; add one (new KubernetesApiServer(chart, 'KubernetesApiServer', { cidrs, ports })) so that the grant's API egress can be written",
     );
     expect(Testing.synth(chart).filter((m) => m.kind === 'Role' || m.kind === 'NetworkPolicy')).toEqual([]);
+  });
+
+  test('fails, saying what to import, when no grant writer is installed', () => {
+    const { web } = appWithApiServer();
+    jest.isolateModules(() => {
+      // A fresh workload layer, without the RBAC layer that installs the writer.
+      const { writeGrant: freshWriteGrant } = require('../../lib/workload/grants');
+      expect(errorOf(() => freshWriteGrant(web, ApiResource.named({ apiGroups: [''], resources: ['configmaps'] }), ['get']))).toBe(
+        'Grants: no grant writer is installed; import lib/rbac/service-grants, which installs it',
+      );
+    });
   });
 
   test('the resource of a kind', () => {
