@@ -1,3 +1,7 @@
+import { Chart } from 'cdk8s';
+import { validationError } from '../core';
+// The API egress is a connection: its writer must be installed too.
+import '../network/connections';
 import { GrantWriter, IApiResource, IGrantable, KubernetesApiServer, useGrantWriter } from '../workload/grants';
 import { ServiceApiAccess } from './api-access';
 
@@ -12,8 +16,16 @@ const API_ACCESS_ID = 'ApiAccess';
  */
 class RoleGrantWriter implements GrantWriter {
   public grant(grantee: IGrantable, resource: IApiResource, verbs: readonly string[]): void {
-    // Looked up first: a grant that cannot be used writes nothing.
+    // Checked first: a grant that cannot be used writes nothing.
     const apiServer = KubernetesApiServer.of(grantee.grantScope);
+    const namespace = Chart.of(grantee.grantScope).namespace;
+    if (resource.namespace !== undefined && resource.namespace !== namespace) {
+      throw validationError(grantee.grantScope, [{
+        prop: 'resource.namespace',
+        value: resource.namespace,
+        rule: `must be the service's namespace (${namespace ?? 'none'}): a Role grants access in its own namespace only`,
+      }]);
+    }
     const rule = { apiGroups: resource.apiGroups, resources: resource.resources, verbs, resourceNames: resource.resourceNames };
     const existing = grantee.grantScope.node.tryFindChild(API_ACCESS_ID);
     if (existing instanceof ServiceApiAccess) {

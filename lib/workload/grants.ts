@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { AlpError, validationError } from '../core';
 import { ConnectionPort, Connections, IConnectable } from './connections';
@@ -16,6 +16,12 @@ export interface IApiResource {
   /** The objects' names. @default - every object of the resources */
   readonly resourceNames?: readonly string[];
   /**
+   * The objects' namespace: a Role grants access in its own namespace only, so a grant on
+   * objects elsewhere is refused.
+   * @default - the grantee's namespace
+   */
+  readonly namespace?: string;
+  /**
    * Whether reading Secrets through the API was asked for (the Role says so). Grants on
    * `secrets` are refused without it.
    * @default false
@@ -25,11 +31,12 @@ export interface IApiResource {
 
 /** References to Kubernetes API objects for grants. */
 export class ApiResource {
-  /** One object the app generates (its group, its kind's resource and its name). */
+  /** One object the app generates (its group, its kind's resource, its name and its namespace). */
   public static of(object: ApiObject): IApiResource {
     // The group from apiVersion (`apps/v1` → apps; `v1`, the core group, → ''), not cdk8s's apiGroup, which names it 'core'.
     const group = object.apiVersion.includes('/') ? object.apiVersion.slice(0, object.apiVersion.indexOf('/')) : '';
-    return { apiGroups: [group], resources: [resourceOfKind(object.kind)], resourceNames: [object.name] };
+    const namespace = object.metadata.namespace ?? Chart.of(object).namespace;
+    return { apiGroups: [group], resources: [resourceOfKind(object.kind)], resourceNames: [object.name], namespace };
   }
 
   /** Objects outside the app (or a whole resource, without `resourceNames`), by name. */
@@ -40,10 +47,14 @@ export class ApiResource {
   private constructor() {}
 }
 
-/** The resource of a kind: lower case, plural (`ConfigMap` → `configmaps`, `NetworkPolicy` → `networkpolicies`). */
+/**
+ * The resource of a kind: lower case, plural (`ConfigMap` → `configmaps`, `NetworkPolicy` →
+ * `networkpolicies`, `Ingress` → `ingresses`; `Endpoints` is already plural).
+ */
 export function resourceOfKind(kind: string): string {
   const lower = kind.toLowerCase();
-  if (lower.endsWith('s')) return `${lower}es`;
+  if (lower.endsWith('ss')) return `${lower}es`;
+  if (lower.endsWith('s')) return lower;
   if (/[^aeiou]y$/.test(lower)) return `${lower.slice(0, -1)}ies`;
   return `${lower}s`;
 }

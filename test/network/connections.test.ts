@@ -232,7 +232,16 @@ describe('HardenedService grants |', () => {
     });
   });
 
+  test('refuses a grant on an object of another namespace, writing nothing', () => {
+    const { chart, web } = appWithApiServer();
+    const elsewhere = new k8s.KubeConfigMap(new Chart(Testing.app(), 'other', { namespace: 'other' }), 'Other', { metadata: { name: 'other-tuning' } });
+    expect(errorOf(() => web.grantRead(ApiResource.of(elsewhere)))).toBe(
+      "shop/web: 'resource.namespace' (\"other\") must be the service's namespace (shop): a Role grants access in its own namespace only",
+    );
+    expect(Testing.synth(chart).filter((m) => m.kind === 'Role' || m.kind === 'NetworkPolicy')).toEqual([]);
+  });
+
   test('the resource of a kind', () => {
-    expect(['ConfigMap', 'NetworkPolicy', 'Ingress', 'Deployment'].map(resourceOfKind)).toEqual(['configmaps', 'networkpolicies', 'ingresses', 'deployments']);
+    expect(['ConfigMap', 'NetworkPolicy', 'Ingress', 'Deployment', 'Endpoints'].map(resourceOfKind)).toEqual(['configmaps', 'networkpolicies', 'ingresses', 'deployments', 'endpoints']);
   });
 });
