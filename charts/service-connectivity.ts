@@ -1,4 +1,4 @@
-import { Color, gatewayPodLabels, HardenedService, NetworkPeer, POSTGRES, PROMETHEUS, REDIS, TRACE_COLLECTOR } from '../lib';
+import { AlpError, Color, gatewayPodLabels, HardenedService, NetworkPeer, POSTGRES, PROMETHEUS, REDIS, TRACE_COLLECTOR } from '../lib';
 import { platformEndpointPeer } from '../lib/network/connections';
 import { IConnectable } from '../lib/workload/connections';
 import { declaredConnections, edgeGateways, endpointNamespace, PlatformSpec } from '../platform';
@@ -27,7 +27,7 @@ export function connectColorServices(workloads: ReadonlyMap<string, HardenedServ
   const peerOf = (id: string) => {
     const peer = peers.get(id);
     // A new kind of edge in the graph needs its peer here: a missing rule would fail closed, silently.
-    if (peer === undefined) throw new Error(`connectColorServices: the dependency graph names '${id}', which has no peer here`);
+    if (peer === undefined) throw new AlpError(`connectColorServices: the dependency graph names '${id}', which has no peer here`);
     return peer;
   };
   for (const workload of workloads.values()) workload.connections.meshAuthorization = spec.mesh.enabled;

@@ -1,7 +1,7 @@
 import { Testing } from 'cdk8s';
-import { ColorChart, platformSpec } from '../../charts';
-import { clusterModel, clusterPlacements, edgeGateways, PlatformModel, validatePlatform } from '../../platform';
-import { clone, committedRelease, findObject, platformModel } from '../helpers/manifests';
+import { ColorChart, connectColorServices, platformSpec } from '../../charts';
+import { clusterModel, clusterPlacements, declaredConnections, edgeGateways, PlatformModel, validatePlatform } from '../../platform';
+import { clone, committedRelease, errorOf, findObject, platformModel } from '../helpers/manifests';
 
 function synthBlue(model: PlatformModel): any[] {
   const chart = new ColorChart(Testing.app(), 'Blue', { spec: model.spec, release: model.release, region: model.spec.regions[0], color: 'blue' });
@@ -45,6 +45,17 @@ describe('ColorChart connectivity |', () => {
         ports: apiServer.ports.map((p) => ({ protocol: 'TCP', port: p.port })),
       });
     }
+  });
+
+  test('fails on an edge of the graph whose end it cannot resolve', () => {
+    // GIVEN no workloads: the first declared connection with an end in the colour's namespace names one
+    const inBlue = (id: string) => id.startsWith(`${ns.blue}/`);
+    const first = declaredConnections(model.spec, ['blue'], edgeGateways(model.spec).map((g) => g.name)).find((c) => inBlue(c.from) || inBlue(c.to))!;
+    const unresolved = inBlue(first.from) ? first.from : first.to;
+    // THEN
+    expect(errorOf(() => connectColorServices(new Map(), model.spec, 'blue'))).toBe(
+      `connectColorServices: the dependency graph names '${unresolved}', which has no peer here`,
+    );
   });
 
   test('without the mesh: the same NetworkPolicies, and no AuthorizationPolicy', () => {
