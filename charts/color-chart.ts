@@ -1,8 +1,11 @@
 import { Construct } from 'constructs';
-import { BackendGrant, Color, otelEnvironment, parseImage, ServiceScrape, versionLabel, HardenedServiceProps, ServiceApiAccess, ServiceSecret, HardenedService, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, PlacedChart, PRIORITY_CRITICAL, PRIORITY_STANDARD, pascalCase } from '../lib';
+import { BackendGrant, Color, otelEnvironment, parseImage, ServiceScrape, versionLabel, HardenedServiceProps, ServiceSecret, HardenedService, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, PlacedChart, PRIORITY_CRITICAL, PRIORITY_STANDARD, pascalCase } from '../lib';
+// Installs the grant writer (Role, RoleBinding) behind HardenedService.grant.
+import '../lib/rbac/service-grants';
+import { ApiResource, KubernetesApiServer } from '../lib/workload/grants';
 import { SECRET_STORE_NAME } from './platform-chart';
-import { addServiceConnectivity } from './service-connectivity';
-import { clusterPlacements, PlatformSpec, regionalMinReplicas, RegionSpec, ReleaseState, scalingMetricsOf, ServiceSecretSpec, ServiceSpec } from '../platform';
+import { connectColorServices } from './service-connectivity';
+import { clusterModel, clusterPlacements, edgeGateways, PlatformSpec, regionalMinReplicas, RegionSpec, ReleaseState, scalingMetricsOf, ServiceSecretSpec, ServiceSpec } from '../platform';
 
 export interface ColorChartProps {
   readonly spec: PlatformSpec;
@@ -30,28 +33,12 @@ export class ColorChart extends PlacedChart {
     const images = props.release.colors[props.color].images;
     // The cluster this colour runs in, for its own addresses (the API server of an API grant).
     const clusterSpec = clusterPlacements(props.spec).find((p) => p.region.name === props.region.name && p.colors.includes(props.color))?.cluster;
+    if (props.spec.services.some((s) => s.kubernetesApi)) {
+      const apiServer = clusterModel(props.spec, edgeGateways(props.spec).map((g) => g.name), clusterSpec).components['api-server'];
+      new KubernetesApiServer(this, 'KubernetesApiServer', { cidrs: apiServer.cidrs ?? [], ports: apiServer.ports });
+    }
     this.services = props.spec.services.map((service) => {
-      const image = images[service.name];
-      const base = serviceProps(service, props.region);
-      const workload = new HardenedService(this, pascalCase(service.name), {
-        ...base,
-        ...secretProps(service),
-        // Tracing: the OpenTelemetry SDK settings (service name, colour, version, region, collector);
-        // the spec's own env wins, so a team can tune e.g. its sampling.
-        env: {
-          ...otelEnvironment({
-            serviceName: service.name,
-            version: versionLabel(parseImage(image)!),
-            region: props.region.name,
-            color: props.color,
-            platform: props.spec.name,
-            collectorNamespace: props.spec.namespaces.monitoring,
-          }),
-          ...base.env,
-        },
-        image,
-        color: props.color,
-      });
+      const workload = new HardenedService(this, pascalCase(service.name), workloadProps(service, images[service.name], props));
       ServiceScrape.forService(workload, 'Scrape', workload);
       for (const secret of service.secrets) {
         new ServiceSecret(workload, `${pascalCase(secret.name)}Secret`, {
@@ -62,21 +49,42 @@ export class ColorChart extends PlacedChart {
           refreshInterval: props.spec.vault.refreshInterval,
         });
       }
-      if (service.kubernetesApi) {
-        new ServiceApiAccess(workload, 'ApiAccess', {
-          serviceAccountName: service.name,
-          rules: service.kubernetesApi.rules,
-          allowSecretAccess: service.kubernetesApi.allowSecretAccess,
-        });
+      // The spec names its rules' objects: ones outside the app (its externalObjects) or the service's own.
+      for (const rule of service.kubernetesApi?.rules ?? []) {
+        workload.grant(ApiResource.named({ ...rule, allowSecretAccess: service.kubernetesApi!.allowSecretAccess }), ...rule.verbs);
       }
-      addServiceConnectivity(workload, service, props.spec, props.color, clusterSpec);
       return workload;
     });
+    connectColorServices(new Map(this.services.map((w) => [w.name, w])), props.spec, props.color);
     const publicServices = props.spec.services.filter((s) => s.public).map((s) => s.name);
     if (publicServices.length > 0) {
       new BackendGrant(this, 'EdgeRoutes', { name: 'edge-routes', routeNamespace: props.spec.namespaces.edge, serviceNames: publicServices });
     }
   }
+}
+
+/** The HardenedService props of a service in one colour: its spec's, its image, and the tracing settings. */
+function workloadProps(service: ServiceSpec, image: string, props: ColorChartProps): HardenedServiceProps {
+  const base = serviceProps(service, props.region);
+  return {
+    ...base,
+    ...secretProps(service),
+    // Tracing: the OpenTelemetry SDK settings (service name, colour, version, region, collector);
+    // the spec's own env wins, so a team can tune e.g. its sampling.
+    env: {
+      ...otelEnvironment({
+        serviceName: service.name,
+        version: versionLabel(parseImage(image)!),
+        region: props.region.name,
+        color: props.color,
+        platform: props.spec.name,
+        collectorNamespace: props.spec.namespaces.monitoring,
+      }),
+      ...base.env,
+    },
+    image,
+    color: props.color,
+  };
 }
 
 /** The Kubernetes Secret (written by its ExternalSecret) of one of a service's secrets. */

@@ -44,16 +44,46 @@ export class DataChart extends PlacedChart {
   constructor(scope: Construct, id: string, props: DataChartProps) {
     const { spec, placement } = props;
     super(scope, id, { region: placement.region.name, cluster: placement.cluster.name, component: placement.componentOf('data'), namespace: spec.namespaces.data, labels: chartLabels(spec) });
-    const { data } = spec;
     Object.defineProperty(this, DATA_CHART, { value: true });
     this.isReplica = props.replicaOf !== undefined;
     this.backupSchedule = props.backupSchedule;
     // This cluster's own API server and object store endpoint: each region is a network of its own.
     const addresses = clusterAddressesOf(spec, placement.cluster);
     const apiServer = addresses.dataApiServerCidrs.map((cidr) => NetworkPeer.cidr(cidr));
-    const prometheus = NetworkPeer.pods({ ...PROMETHEUS.podLabels }, spec.namespaces.monitoring);
 
-    this.postgres = new PostgresCluster(this, 'Postgres', {
+    this.postgres = this.addPostgres(props);
+    new PostgresNetworkPolicy(this, 'PostgresNetwork', {
+      cluster: this.postgres,
+      apiServer,
+      objectStore: addresses.objectStoreCidrs.map((cidr) => NetworkPeer.cidr(cidr)),
+      prometheus: NetworkPeer.pods({ ...PROMETHEUS.podLabels }, spec.namespaces.monitoring),
+    });
+    this.redis = this.addRedis(spec);
+    this.gdprJobs = this.addGdprJobs(spec);
+    this.restoreDrill = new RestoreDrill(this, 'RestoreDrill', {
+      backupSchedule: props.backupSchedule,
+      namespaces: [spec.namespaces.data],
+      image: spec.data.restoreDrill.image,
+      schedule: spec.data.restoreDrill.schedule,
+      apiServer,
+    });
+
+    const postgresClients = admitClients(this, 'Postgres', props, POSTGRES, spec.services.filter((s) => s.dependsOn.postgres));
+    // The GDPR jobs write their own egress (GdprJobs); the pooler admits them here.
+    for (const job of [...this.gdprJobs.retentionJobs, this.gdprJobs.erasureJob]) {
+      postgresClients?.policy.allowFrom(NetworkPeer.pods(job.selector), [{ port: POSTGRES.port }]);
+      postgresClients?.authorization?.allowFrom(meshPrincipal(spec.namespaces.data, job.name), POSTGRES.port);
+    }
+    const redisClients = admitClients(this, 'Redis', props, REDIS, spec.services.filter((s) => s.dependsOn.redis));
+
+    // The mesh's deny-by-default: the same in-cluster paths, by identity.
+    if (spec.mesh.enabled) this.addMeshAuthorization(spec, postgresClients, redisClients);
+  }
+
+  /** PostgreSQL: the CloudNativePG Cluster, archiving to the region's location (a replica recovers from `replicaOf`). */
+  private addPostgres(props: DataChartProps): PostgresCluster {
+    const { spec: { data }, placement } = props;
+    return new PostgresCluster(this, 'Postgres', {
       name: POSTGRES_INSTANCES.name,
       imageName: data.postgres.image,
       instances: data.postgres.instances,
@@ -70,14 +100,11 @@ export class DataChart extends PlacedChart {
       rpoMinutes: data.rpoMinutes,
       replicaOf: props.replicaOf,
     });
-    new PostgresNetworkPolicy(this, 'PostgresNetwork', {
-      cluster: this.postgres,
-      apiServer,
-      objectStore: addresses.objectStoreCidrs.map((cidr) => NetworkPeer.cidr(cidr)),
-      prometheus,
-    });
+  }
 
-    this.redis = new Redis(this, 'Redis', {
+  private addRedis(spec: PlatformSpec): Redis {
+    const { data } = spec;
+    return new Redis(this, 'Redis', {
       image: data.redis.image,
       resources: data.redis.resources,
       storageClassName: data.storageClass,
@@ -91,14 +118,18 @@ export class DataChart extends PlacedChart {
         ? { replicaOf: { host: data.replication.redisPrimaryHost, peer: NetworkPeer.cidr(data.replication.redisPrimaryCidr) } }
         : { replicaPeers: data.replication.replicaCidrs.map((cidr) => NetworkPeer.cidr(cidr)), replicationSourceCidrs: data.replication.replicaCidrs }),
     });
+  }
 
+  /** The GDPR retention and erasure jobs, which reach the database through the pooler. */
+  private addGdprJobs(spec: PlatformSpec): GdprJobs {
+    const { data } = spec;
     const pooler = NetworkPeer.pods({ ...POSTGRES.podLabels }, spec.namespaces.data);
     const database = {
       egress: [{ peer: pooler, ports: [{ port: POSTGRES.port }] }],
       env: { PGHOST: POSTGRES.name, PGPORT: String(POSTGRES.port), PGDATABASE: 'app', PGSSLMODE: 'require' },
       secretMounts: [{ name: 'postgres', secretName: this.postgres.appSecret.secretName }],
     };
-    this.gdprJobs = new GdprJobs(this, 'Gdpr', {
+    return new GdprJobs(this, 'Gdpr', {
       dataClasses: data.gdpr.dataClasses.map((c) => ({
         name: c.name, retentionDays: c.retentionDays, owningService: c.owningService, image: c.image, command: c.purgeCommand, ...database,
       })),
@@ -106,25 +137,6 @@ export class DataChart extends PlacedChart {
       // A replica's database is read-only: the jobs resume after promotion.
       suspend: this.isReplica,
     });
-
-    this.restoreDrill = new RestoreDrill(this, 'RestoreDrill', {
-      backupSchedule: props.backupSchedule,
-      namespaces: [spec.namespaces.data],
-      image: data.restoreDrill.image,
-      schedule: data.restoreDrill.schedule,
-      apiServer,
-    });
-
-    const postgresClients = admitClients(this, 'Postgres', props, POSTGRES, spec.services.filter((s) => s.dependsOn.postgres));
-    const jobs = [...this.gdprJobs.retentionJobs, this.gdprJobs.erasureJob];
-    for (const job of jobs) {
-      postgresClients?.policy.allowFrom(NetworkPeer.pods(job.selector), [{ port: POSTGRES.port }]);
-      postgresClients?.authorization?.allowFrom(meshPrincipal(spec.namespaces.data, job.name), POSTGRES.port);
-    }
-    const redisClients = admitClients(this, 'Redis', props, REDIS, spec.services.filter((s) => s.dependsOn.redis));
-
-    // The mesh's deny-by-default: the same in-cluster paths, by identity.
-    if (spec.mesh.enabled) this.addMeshAuthorization(spec, postgresClients, redisClients);
   }
 
   /**

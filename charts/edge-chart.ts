@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
-import { AllowPolicy, BlueGreenRoutes, componentPolicies, EdgeGateway, gatewayPodLabels, HostCertificate, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, NetworkPeer, pascalCase, PlacedChart, PublicRoute, selectorLabels, ServiceAuthorization, weightedDnsAnnotations } from '../lib';
+import { AllowPolicy, BlueGreenRoutes, Color, componentPolicies, EdgeGateway, gatewayPodLabels, HostCertificate, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, NetworkPeer, pascalCase, PlacedChart, PublicRoute, selectorLabels, ServiceAuthorization, weightedDnsAnnotations } from '../lib';
 import { issuerName, meshEnrolledNamespaces } from './platform-chart';
-import { clusterModel, ClusterPlacement, EdgeGatewayRole, edgeGateways, PlatformSpec, previewHost, ReleaseState } from '../platform';
+import { clusterModel, ClusterPlacement, EdgeGatewayRole, edgeGateways, PlatformSpec, previewHost, ReleaseState, ServiceSpec } from '../platform';
 
 export interface EdgeChartProps {
   readonly spec: PlatformSpec;
@@ -16,33 +16,20 @@ export interface EdgeChartProps {
  * per cluster, the routes go to the local colour and weighted DNS on the Gateways is the switch.
  */
 export class EdgeChart extends PlacedChart {
+  /** The Secret of each host's certificate, by host: one certificate per host, shared by the gateways. */
+  private readonly certificates = new Map<string, string>();
+
   constructor(scope: Construct, id: string, props: EdgeChartProps) {
     const { spec, placement } = props;
     const labels = { [LABEL_PART_OF]: spec.name, [LABEL_MANAGED_BY]: MANAGED_BY };
     super(scope, id, { region: placement.region.name, cluster: placement.cluster.name, component: placement.componentOf('edge'), namespace: spec.namespaces.edge, labels });
 
     const activeColor = props.release.regions[placement.region.name].activeColor;
-    const publicServices = spec.services.filter((s) => s.public);
-    const certificates = new Map<string, string>();
-    const certificateFor = (host: string) => {
-      if (!certificates.has(host)) {
-        const certificate = new HostCertificate(this, pascalCase(host), {
-          name: host.replace(/\./g, '-'),
-          host,
-          issuerName: issuerName(spec),
-          durationHours: spec.tls.durationHours,
-          renewBeforeHours: spec.tls.renewBeforeHours,
-        });
-        certificates.set(host, certificate.secretName);
-      }
-      return certificates.get(host)!;
-    };
-
     // The gateways' and the HTTP-01 solver's flows come from the cluster model.
     const model = clusterModel(spec, edgeGateways(spec).map((g) => g.name), placement.cluster);
     const policies = componentPolicies(this, { model, namespace: spec.namespaces.edge, mesh: spec.mesh.enabled, strictMtls: meshEnrolledNamespaces(spec, ['edge']).has(spec.namespaces.edge) });
+    const localColor = placement.colors.length === 1 ? placement.colors[0] : undefined;
     for (const role of edgeGateways(spec)) {
-      const localColor = placement.colors.length === 1 ? placement.colors[0] : undefined;
       const gateway = new EdgeGateway(this, pascalCase(role.name), {
         name: role.name,
         gatewayClassName: spec.edge.gatewayClassName,
@@ -52,34 +39,57 @@ export class EdgeChart extends PlacedChart {
           (role.serves === 'live') === (localColor === activeColor),
         ),
       });
-      for (const service of publicServices) {
-        const host = service.public!.host;
-        const preview = previewHost(spec, host);
-        if (role.serves !== 'preview') gateway.addHost(host, certificateFor(host));
-        if (role.serves !== 'live') gateway.addHost(preview, certificateFor(preview));
-        if (localColor === undefined) {
-          new BlueGreenRoutes(this, `${pascalCase(service.name)}Routes`, {
-            gatewayName: gateway.name,
-            service: { name: service.name, port: service.port },
-            host,
-            previewHost: preview,
-            pathPrefix: service.public!.path,
-            namespaces: spec.namespaces,
-            activeColor,
-          });
-        } else {
-          const isPreview = role.serves === 'preview';
-          new PublicRoute(this, `${pascalCase(service.name)}${isPreview ? 'Preview' : 'Live'}Route`, {
-            name: isPreview ? `${service.name}-preview` : service.name,
-            gatewayName: gateway.name,
-            host: isPreview ? preview : host,
-            pathPrefix: service.public!.path,
-            backend: { name: service.name, namespace: spec.namespaces[localColor], port: service.port },
-          });
-        }
-      }
+      for (const service of spec.services.filter((s) => s.public)) this.addService(gateway, role, service, props, localColor);
       this.addGatewayRules(gateway, role, props, policies.get(gateway.name)!.policy);
     }
+  }
+
+  /**
+   * A public service on one gateway: its hosts (with their certificates) and routes. With both
+   * colours in the cluster, the routes are the switch (live host to the active colour, preview
+   * host to the standby); with one (`localColor`), they go to it.
+   */
+  private addService(gateway: EdgeGateway, role: EdgeGatewayRole, service: ServiceSpec, props: EdgeChartProps, localColor: Color | undefined): void {
+    const { spec } = props;
+    const host = service.public!.host;
+    const preview = previewHost(spec, host);
+    if (role.serves !== 'preview') gateway.addHost(host, this.certificateFor(host, spec));
+    if (role.serves !== 'live') gateway.addHost(preview, this.certificateFor(preview, spec));
+    if (localColor === undefined) {
+      new BlueGreenRoutes(this, `${pascalCase(service.name)}Routes`, {
+        gatewayName: gateway.name,
+        service: { name: service.name, port: service.port },
+        host,
+        previewHost: preview,
+        pathPrefix: service.public!.path,
+        namespaces: spec.namespaces,
+        activeColor: props.release.regions[props.placement.region.name].activeColor,
+      });
+      return;
+    }
+    const isPreview = role.serves === 'preview';
+    new PublicRoute(this, `${pascalCase(service.name)}${isPreview ? 'Preview' : 'Live'}Route`, {
+      name: isPreview ? `${service.name}-preview` : service.name,
+      gatewayName: gateway.name,
+      host: isPreview ? preview : host,
+      pathPrefix: service.public!.path,
+      backend: { name: service.name, namespace: spec.namespaces[localColor], port: service.port },
+    });
+  }
+
+  /** The Secret of `host`'s certificate, made at its first use. */
+  private certificateFor(host: string, spec: PlatformSpec): string {
+    if (!this.certificates.has(host)) {
+      const certificate = new HostCertificate(this, pascalCase(host), {
+        name: host.replace(/\./g, '-'),
+        host,
+        issuerName: issuerName(spec),
+        durationHours: spec.tls.durationHours,
+        renewBeforeHours: spec.tls.renewBeforeHours,
+      });
+      this.certificates.set(host, certificate.secretName);
+    }
+    return this.certificates.get(host)!;
   }
 
   /**

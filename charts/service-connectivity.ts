@@ -1,49 +1,47 @@
-import { AllowPolicy, Color, componentPeers, gatewayPodLabels, HardenedService, meshPrincipal, NetworkPeer, POSTGRES, PROMETHEUS, REDIS, selectorLabels, ServiceAuthorization, TRACE_COLLECTOR } from '../lib';
-import { clusterModel, ClusterSpec, edgeGateways, PlatformSpec, ServiceSpec } from '../platform';
+import { AlpError, Color, gatewayPodLabels, HardenedService, NetworkPeer, POSTGRES, PROMETHEUS, REDIS, TRACE_COLLECTOR } from '../lib';
+import { platformEndpointPeer } from '../lib/network/connections';
+import { IConnectable } from '../lib/workload/connections';
+import { declaredConnections, edgeGateways, endpointNamespace, PlatformSpec } from '../platform';
+
+/** The shared endpoints a colour's services connect with (the others never reach a colour namespace). */
+const SERVICE_PEERS = [POSTGRES, REDIS, TRACE_COLLECTOR, PROMETHEUS];
 
 /**
- * The network and mesh rules of one service in one colour, derived from the spec's dependency
- * graph: ingress from its declared callers (same colour), the edge gateway (public services)
- * and Prometheus (metrics port); egress to its dependencies (same colour), the data stores it
- * declared, the trace collector, its declared external destinations and, with a Kubernetes API
- * grant, the API server of `cluster` (from the cluster model; default: the spec-wide addresses).
+ * The network and mesh rules of one colour's services. Which edges exist comes from the
+ * platform's dependency graph (`declaredConnections`, the same list `alp verify` checks the
+ * policies against): every declared connection with an end in the colour's namespace becomes
+ * `client.connections.allowTo(server, port)`. Both ends are constructs when they are services
+ * of this colour (`workloads`); the edge gateways and the shared endpoints belong to other
+ * charts (other Argo CD applications) and are referenced by their pods and service accounts.
+ * Destinations outside the cluster are known only by their addresses (the services' `egress`);
+ * the API server egress of a Kubernetes API grant is written by the grant (see color-chart).
  */
-export function addServiceConnectivity(workload: HardenedService, service: ServiceSpec, spec: PlatformSpec, color: Color, cluster?: ClusterSpec): void {
-  const ns = spec.namespaces;
-  const byName = new Map(spec.services.map((s) => [s.name, s]));
-  const callers = spec.services.filter((s) => s.dependsOn.services.includes(service.name));
+export function connectColorServices(workloads: ReadonlyMap<string, HardenedService>, spec: PlatformSpec, color: Color): void {
+  const namespace = spec.namespaces[color];
   const gateways = edgeGateways(spec).map((g) => g.name);
-  const endpointPods = (e: typeof POSTGRES) => NetworkPeer.pods(e.podLabels, ns[e.namespaceRole]);
-
-  const policy = new AllowPolicy(workload, 'NetworkPolicy', { name: service.name, selector: workload.selector });
-  for (const caller of callers) policy.allowFrom(NetworkPeer.pods(selectorLabels({ name: caller.name, color })), [{ port: service.port }]);
-  if (service.public) {
-    for (const gateway of gateways) policy.allowFrom(NetworkPeer.pods(gatewayPodLabels(gateway), ns.edge), [{ port: service.port }]);
+  const peers = new Map<string, IConnectable>([
+    ...[...workloads.values()].map((w): [string, IConnectable] => [`${namespace}/${w.name}`, w]),
+    ...gateways.map((g): [string, IConnectable] => [`${spec.namespaces.edge}/${g}`, NetworkPeer.pods(gatewayPodLabels(g), spec.namespaces.edge, gatewayServiceAccount(spec, g))]),
+    ...SERVICE_PEERS.map((e): [string, IConnectable] => [`${endpointNamespace(spec, e)}/${e.name}`, platformEndpointPeer(e, endpointNamespace(spec, e))]),
+  ]);
+  const peerOf = (id: string) => {
+    const peer = peers.get(id);
+    // A new kind of edge in the graph needs its peer here: a missing rule would fail closed, silently.
+    if (peer === undefined) throw new AlpError(`connectColorServices: the dependency graph names '${id}', which has no peer here`);
+    return peer;
+  };
+  for (const workload of workloads.values()) workload.connections.meshAuthorization = spec.mesh.enabled;
+  for (const c of declaredConnections(spec, [color], gateways)) {
+    if (!c.from.startsWith(`${namespace}/`) && !c.to.startsWith(`${namespace}/`)) continue;
+    // The graph's protocols are TCP and UDP (DeclaredConnection types them as strings).
+    peerOf(c.from).connections.allowTo(peerOf(c.to), { port: c.port, protocol: c.protocol as 'TCP' | 'UDP' });
   }
-  policy.allowFrom(endpointPods(PROMETHEUS), [{ port: service.metricsPort }]);
-
-  for (const dependency of service.dependsOn.services) {
-    policy.allowTo(NetworkPeer.pods(selectorLabels({ name: dependency, color })), [{ port: byName.get(dependency)!.port }]);
+  for (const service of spec.services) {
+    const connections = workloads.get(service.name)!.connections;
+    for (const egress of service.egress) {
+      for (const cidr of egress.cidrs) for (const port of egress.ports) connections.allowTo(NetworkPeer.cidr(cidr), port);
+    }
   }
-  if (service.dependsOn.postgres) policy.allowTo(endpointPods(POSTGRES), [{ port: POSTGRES.port }]);
-  if (service.dependsOn.redis) policy.allowTo(endpointPods(REDIS), [{ port: REDIS.port }]);
-  policy.allowTo(endpointPods(TRACE_COLLECTOR), [{ port: TRACE_COLLECTOR.port }]);
-  for (const egress of service.egress) {
-    for (const cidr of egress.cidrs) policy.allowTo(NetworkPeer.cidr(cidr), egress.ports.map((port) => ({ port })));
-  }
-  // A Kubernetes API grant is usable only with the API server in reach (its token is mounted: color-chart).
-  if (service.kubernetesApi) {
-    const apiServer = clusterModel(spec, gateways, cluster).components['api-server'];
-    for (const peer of componentPeers(apiServer)) policy.allowTo(peer, apiServer.ports.map((p) => ({ port: p.port })));
-  }
-
-  if (!spec.mesh.enabled) return;
-  const authorization = new ServiceAuthorization(workload, 'Authorization', { name: service.name, selector: workload.selector });
-  for (const caller of callers) authorization.allowFrom(meshPrincipal(ns[color], caller.name), service.port);
-  if (service.public) {
-    for (const gateway of gateways) authorization.allowFrom(meshPrincipal(ns.edge, gatewayServiceAccount(spec, gateway)), service.port);
-  }
-  authorization.allowFrom(meshPrincipal(ns[PROMETHEUS.namespaceRole], PROMETHEUS.serviceAccount), service.metricsPort);
 }
 
 /**

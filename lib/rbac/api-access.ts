@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ApiAccessRule, apiAccessRuleProblems, PropProblem, SECRET_ACCESS_ANNOTATION, throwIfProblems } from '../core';
@@ -46,6 +46,7 @@ export class ServiceApiAccess extends Construct {
   public readonly role: ApiObject;
   public readonly roleBinding: ApiObject;
   private readonly _rules: ApiAccessRule[];
+  private secretAccessDeclared: boolean;
 
   constructor(scope: Construct, id: string, props: ServiceApiAccessProps) {
     super(scope, id);
@@ -64,13 +65,30 @@ export class ServiceApiAccess extends Construct {
     const metadata = { name: this.name, namespace: this.namespace, labels: props.labels };
 
     // A Role that reads Secrets says so, so that the policy check sees the access was asked for.
-    const roleMetadata = props.allowSecretAccess ? { ...metadata, annotations: { [SECRET_ACCESS_ANNOTATION]: 'declared' } } : metadata;
-    this.role = new k8s.KubeRole(this, 'Role', { metadata: roleMetadata, rules: this._rules.map(toPolicyRule) });
+    this.secretAccessDeclared = props.allowSecretAccess ?? false;
+    const roleMetadata = this.secretAccessDeclared ? { ...metadata, annotations: { [SECRET_ACCESS_ANNOTATION]: 'declared' } } : metadata;
+    // Rendered at synth: grants (`addRules`) may add rules after construction.
+    this.role = new k8s.KubeRole(this, 'Role', { metadata: roleMetadata, rules: Lazy.any({ produce: () => this._rules.map(toPolicyRule) }) });
     this.roleBinding = new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata,
       roleRef: { apiGroup: RBAC_API_GROUP, kind: 'Role', name: this.name },
       subjects: [{ kind: 'ServiceAccount', name: props.serviceAccountName, namespace: this.namespace }],
     });
+  }
+
+  /**
+   * Adds rules after the ones given (a grant's): refused, every problem at once, on the same
+   * terms as the props' rules. `allowSecretAccess` declares the Role's Secret access, as the prop does.
+   * @param allowSecretAccess @default false
+   */
+  public addRules(rules: readonly ApiAccessRule[], allowSecretAccess = false): this {
+    const all = [...this._rules, ...rules];
+    const declared = this.secretAccessDeclared || allowSecretAccess;
+    throwIfProblems(this, [...apiAccessRuleProblems(all, declared), ...apiGrantProblems(all)]);
+    if (declared && !this.secretAccessDeclared) this.role.metadata.addAnnotation(SECRET_ACCESS_ANNOTATION, 'declared');
+    this.secretAccessDeclared = declared;
+    this._rules.push(...rules.map(toPolicyRule));
+    return this;
   }
 
   /** The rendered rules: lists deduplicated and sorted (a copy). */

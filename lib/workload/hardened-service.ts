@@ -1,10 +1,12 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AutoscalingOptions, DisruptionBudget, DisruptionBudgetOptions, HorizontalAutoscaler } from '../autoscaling';
 import {
   Color, LABEL_COMPONENT, LABEL_VERSION, PropProblem, parseImage, selectorLabels, throwIfProblems, unpinnedReason, versionLabel,
 } from '../core';
+import { Connections } from './connections';
+import { IApiResource, IGrantable, READ_VERBS, writeGrant } from './grants';
 import { PRIORITY_STANDARD } from './priority-classes';
 import {
   containerEnv, httpProbes, restrictedPodTemplate, runAsUserProblems, SecretEnvVar, secretEnvProblems, SecretMount, secretMountVolume, servicePort,
@@ -123,7 +125,7 @@ export interface HardenedServiceProps {
  *
  * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
  */
-export class HardenedService extends Construct {
+export class HardenedService extends Construct implements IGrantable {
   public readonly name: string;
   public readonly color?: Color;
   public readonly port: number;
@@ -173,6 +175,54 @@ export class HardenedService extends Construct {
         labels,
       });
     }
+  }
+
+  // Relationships: connections and grants, as methods on the constructs they join.
+
+  private _connections?: Connections;
+
+  /**
+   * The service's network and mesh relationships: `a.connections.allowTo(b)` lets a's pods reach
+   * b's (b's `port` unless one is given), with egress in a's NetworkPolicy, ingress in b's and
+   * b's AuthorizationPolicy admitting a's service account, for each side the app owns. The
+   * policies are named after the service and made at its first rule.
+   */
+  public get connections(): Connections {
+    this._connections ??= new Connections({
+      owner: this,
+      name: this.name,
+      podLabels: this.selector,
+      namespace: Chart.of(this).namespace,
+      serviceAccount: this.name,
+      ports: [{ port: this.port }],
+    });
+    return this._connections;
+  }
+
+  /** Where the service's grants are written (IGrantable). */
+  public get grantScope(): Construct {
+    return this;
+  }
+
+  /** The service account its pods run as, which grants bind to (IGrantable). */
+  public get serviceAccountName(): string {
+    return this.name;
+  }
+
+  /**
+   * Grants the service's account `verbs` on `resource`: a rule of the Role `<name>-api`, its
+   * RoleBinding and the egress to the chart's `KubernetesApiServer`. Refused on the terms of
+   * `ServiceApiAccess` (no wildcards, escalation, Secrets unless declared, …). The pods need the
+   * token mounted (`automountServiceAccountToken`) to use it.
+   */
+  public grant(resource: IApiResource, ...verbs: string[]): this {
+    writeGrant(this, resource, verbs);
+    return this;
+  }
+
+  /** Grants get, list and watch on `resource` (see `grant`). */
+  public grantRead(resource: IApiResource): this {
+    return this.grant(resource, ...READ_VERBS);
   }
 
   private createDeployment(props: HardenedServiceProps, labels: Record<string, string>): ApiObject {
