@@ -8,6 +8,7 @@ import {
 import { PRIORITY_STANDARD } from './priority-classes';
 import { ContainerResources, containerResourceProblems, kubeResources } from './resources';
 import { DEFAULT_RUN_AS_USER, MIN_RUN_AS_USER, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security-context';
+import { DNS_1035_LABEL as DNS_LABEL } from '../core/validation';
 
 /** A Secret mounted read-only as files, one file per key. */
 export interface SecretMount {
@@ -283,8 +284,6 @@ function spread(topologyKey: string, whenUnsatisfiable: string, selector: Record
     matchLabelKeys: ['pod-template-hash'],
   };
 }
-
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 function serviceProblems(props: HardenedServiceProps, uid: number): PropProblem[] {
   const problems: PropProblem[] = [];
