@@ -9,6 +9,8 @@ import { NetworkPeer } from '../network';
 import { ServiceSecret } from '../security';
 import { ContainerResources, containerResourceProblems, DEFAULT_RUN_AS_USER, PRIORITY_CRITICAL, PSS_VERSION } from '../workload';
 import { ServiceScrape } from './service-scrape';
+import { POD_SECURITY_EXCEPTION_ANNOTATION } from '../core/labels';
+import { DNS_1035_LABEL as DNS_LABEL, DNS_SUBDOMAIN as HOST } from '../core/validation';
 
 /** Fluent Bit, pinned by tag; pass `image` with a digest to pin it exactly. */
 export const DEFAULT_FLUENT_BIT_IMAGE = 'cr.fluentbit.io/fluent/fluent-bit:4.1.1';
@@ -171,7 +173,7 @@ export class LogShipper extends Construct {
           'pod-security.kubernetes.io/warn': 'baseline',
           'pod-security.kubernetes.io/warn-version': PSS_VERSION,
         },
-        annotations: { 'alp-deploy.io/pod-security-exception': this.policyExceptions[0].reason },
+        annotations: { [POD_SECURITY_EXCEPTION_ANNOTATION]: this.policyExceptions[0].reason },
       },
     });
     // A Namespace is cluster-scoped, but cdk8s gives every object the chart's namespace.
@@ -407,9 +409,6 @@ function fluentBitConfig(host: string, port: number, indexPrefix: string, caFile
     ]),
   ].join('\n');
 }
-
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const HOST = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 function shipperProblems(props: LogShipperProps, name: string, namespace: string, image: string, resources: ContainerResources, group: number): PropProblem[] {
   const problems: PropProblem[] = [];
