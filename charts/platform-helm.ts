@@ -1,5 +1,7 @@
 import { App } from 'cdk8s';
 import { applyArgoSyncPolicy, ChartValueDoc, Color, COLORS, FieldPath, LABEL_NAME, parseImage, RenderedObject, renderApp, renderHelmChart, TemplateSource, versionLabel } from '../lib';
+import { LABEL_VERSION } from '../lib/core/labels';
+import { DNS_SUBDOMAIN } from '../lib/core/validation';
 import { version as packageVersion } from '../package.json';
 import { EdgeChart } from './edge-chart';
 import { ClusterPlacement, clusterPlacements, MAX_SERVICE_REPLICAS, MIN_SERVICE_REPLICAS, PlatformModel, ReleaseState } from '../platform';
@@ -13,9 +15,9 @@ const PINNED_IMAGE = {
   pattern: `^${REPOSITORY}(${TAG})?${DIGEST}$`,
   description: 'An image pinned by digest: <repository>[:<tag>]@sha256:<64 hex digits>.',
 };
-const LABEL_KEY = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';
+/** A label key: an optional DNS subdomain prefix and `/`, then a name of at most 63 characters. */
+const LABEL_KEY = `^(${DNS_SUBDOMAIN.source.slice(1, -1)}/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`;
 const LABEL_VALUE = '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$';
-const VERSION_LABEL = 'app.kubernetes.io/version';
 /** How the README shows a default that comes from the release state: repeating it would change the README with every release. */
 const RELEASE_STATE = 'from `release.yaml` (see values.yaml)';
 
@@ -203,7 +205,7 @@ function fieldValues(object: RenderedObject, release: ReleaseState, colors: read
       if (image && typeof value === 'string') {
         const version = versionLabel(image);
         const versionOf = `include "alp.versionLabel" (${imageOf(service)})`;
-        if (last === VERSION_LABEL && path[path.length - 2] === 'labels' && value === version) return `${versionOf} | quote`;
+        if (last === LABEL_VERSION && path[path.length - 2] === 'labels' && value === version) return `${versionOf} | quote`;
         // The OpenTelemetry resource attributes name the version too: `…,service.version=<version>,…`.
         const attribute = `service.version=${version}`;
         const at = value.split(',').indexOf(attribute);

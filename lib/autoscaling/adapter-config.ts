@@ -12,12 +12,7 @@
  */
 import { ScalingMetric } from './hpa';
 
-/**
- * The label that marks a ConfigMap as a metrics adapter's configuration, value
- * `prometheus-adapter`. `alp verify` judges the HPAs of a cluster against the adapter
- * configurations so labelled in its input.
- */
-export const METRICS_ADAPTER_CONFIG_LABEL = 'alp-deploy.io/metrics-adapter-config';
+export { METRICS_ADAPTER_CONFIG_LABEL } from '../core/labels';
 /** The value of `METRICS_ADAPTER_CONFIG_LABEL`: the adapter whose format the config is in. */
 export const PROMETHEUS_ADAPTER = 'prometheus-adapter';
 /** The name of the adapter's config ConfigMap (the chart's `rules.existing`). */

@@ -1,7 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { PropProblem, throwIfProblems } from '../core';
+import { PropProblem, throwIfProblems } from '../core/errors';
+import { integerProblem, percentageProblem, positiveIntegerProblem, problemsOf, sortedRecord } from '../core/validation';
 
 /** What an autoscaler scales. */
 export interface ScaleTarget {
@@ -87,10 +88,8 @@ export class HorizontalAutoscaler extends Construct {
 
   constructor(scope: Construct, id: string, props: HorizontalAutoscalerProps) {
     super(scope, id);
-    const cpu = props.targetCpuUtilizationPercentage ?? 70;
-    const memory = props.targetMemoryUtilizationPercentage ?? 80;
-    const stabilization = props.scaleDownStabilizationSeconds ?? 300;
-    throwIfProblems(this, autoscalingProblems(props, cpu, memory, stabilization));
+    const targets = targetsOf(props);
+    throwIfProblems(this, autoscalingProblems(props, targets));
     this.minReplicas = props.minReplicas;
     this.maxReplicas = props.maxReplicas;
 
@@ -101,37 +100,57 @@ export class HorizontalAutoscaler extends Construct {
         minReplicas: props.minReplicas,
         maxReplicas: props.maxReplicas,
         metrics: [
-          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: cpu } } },
-          { type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: memory } } },
+          utilizationMetric('cpu', targets.cpu),
+          utilizationMetric('memory', targets.memory),
           ...(props.metrics ?? []).map((m) => m._toKube()),
         ],
-        behavior: {
-          // Double, or add 4 pods, per minute, whichever is more: load spikes are met at once.
-          scaleUp: {
-            stabilizationWindowSeconds: 0,
-            selectPolicy: 'Max',
-            policies: [
-              { type: 'Percent', value: 100, periodSeconds: 60 },
-              { type: 'Pods', value: 4, periodSeconds: 60 },
-            ],
-          },
-          // Remove at most 10 % per minute after the window: no flapping after a spike.
-          scaleDown: {
-            stabilizationWindowSeconds: stabilization,
-            selectPolicy: 'Max',
-            policies: [{ type: 'Percent', value: 10, periodSeconds: 60 }],
-          },
-        },
+        behavior: scalingBehavior(targets.scaleDownStabilizationSeconds),
       },
     });
   }
 }
 
-function autoscalingProblems(props: AutoscalingOptions, cpu: number, memory: number, stabilization: number): PropProblem[] {
-  const problems: PropProblem[] = [];
-  if (!Number.isInteger(props.minReplicas) || props.minReplicas < 1) {
-    problems.push({ prop: 'minReplicas', value: props.minReplicas, rule: 'must be an integer of at least 1' });
-  }
+/** The autoscaling options that have defaults, with the defaults filled in. */
+interface ScalingTargets {
+  readonly cpu: number;
+  readonly memory: number;
+  readonly scaleDownStabilizationSeconds: number;
+}
+
+function targetsOf(options: AutoscalingOptions): ScalingTargets {
+  return {
+    cpu: options.targetCpuUtilizationPercentage ?? 70,
+    memory: options.targetMemoryUtilizationPercentage ?? 80,
+    scaleDownStabilizationSeconds: options.scaleDownStabilizationSeconds ?? 300,
+  };
+}
+
+function utilizationMetric(name: 'cpu' | 'memory', averageUtilization: number): k8s.MetricSpecV2 {
+  return { type: 'Resource', resource: { name, target: { type: 'Utilization', averageUtilization } } };
+}
+
+function scalingBehavior(scaleDownStabilizationSeconds: number): k8s.HorizontalPodAutoscalerBehaviorV2 {
+  return {
+    // Double, or add 4 pods, per minute, whichever is more: load spikes are met at once.
+    scaleUp: {
+      stabilizationWindowSeconds: 0,
+      selectPolicy: 'Max',
+      policies: [
+        { type: 'Percent', value: 100, periodSeconds: 60 },
+        { type: 'Pods', value: 4, periodSeconds: 60 },
+      ],
+    },
+    // Remove at most 10 % per minute after the window: no flapping after a spike.
+    scaleDown: {
+      stabilizationWindowSeconds: scaleDownStabilizationSeconds,
+      selectPolicy: 'Max',
+      policies: [{ type: 'Percent', value: 10, periodSeconds: 60 }],
+    },
+  };
+}
+
+function autoscalingProblems(props: AutoscalingOptions, targets: ScalingTargets): PropProblem[] {
+  const problems = problemsOf(positiveIntegerProblem('minReplicas', props.minReplicas));
   if (!Number.isInteger(props.maxReplicas) || props.maxReplicas < props.minReplicas) {
     problems.push({
       prop: 'maxReplicas',
@@ -140,17 +159,10 @@ function autoscalingProblems(props: AutoscalingOptions, cpu: number, memory: num
       fix: 'raise maxReplicas or lower minReplicas',
     });
   }
-  for (const [prop, value] of [['targetCpuUtilizationPercentage', cpu], ['targetMemoryUtilizationPercentage', memory]] as const) {
-    if (!Number.isInteger(value) || value < 1 || value > 100) {
-      problems.push({ prop, value, rule: 'must be an integer percentage from 1 to 100' });
-    }
-  }
-  if (!Number.isInteger(stabilization) || stabilization < 0 || stabilization > 3600) {
-    problems.push({ prop: 'scaleDownStabilizationSeconds', value: stabilization, rule: 'must be a whole number of seconds from 0 to 3600' });
-  }
+  problems.push(...problemsOf(
+    percentageProblem('targetCpuUtilizationPercentage', targets.cpu),
+    percentageProblem('targetMemoryUtilizationPercentage', targets.memory),
+    integerProblem('scaleDownStabilizationSeconds', targets.scaleDownStabilizationSeconds, 0, 3600, 'must be a whole number of seconds from 0 to 3600'),
+  ));
   return problems;
-}
-
-function sortedRecord(record: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -13,8 +13,9 @@
  */
 import {
   ALERTMANAGER, BLACKBOX_EXPORTER, GRAFANA, KUBE_STATE_METRICS, METRICS_ADAPTER, NamespaceRole, PlatformEndpoint, PROMETHEUS, TRACE_COLLECTOR,
-  TRACE_COLLECTOR_METRICS_PORT,
+  TRACE_COLLECTOR_METRICS_PORT, jaegerCollectorPodLabels,
 } from './endpoints';
+import { LABEL_COMPONENT, LABEL_NAME } from './labels';
 
 /** A port a component listens on, named for the flows that use it. */
 export interface ComponentPort {
@@ -85,6 +86,25 @@ function endpointComponent(endpoint: PlatformEndpoint, title: string, portName: 
   };
 }
 
+/** The pods of a component: their workload's name, labels and service account (none: not in the mesh). */
+interface ComponentPods {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly serviceAccount?: string;
+}
+
+/** Pods labelled `app.kubernetes.io/name: <name>` (as most Helm charts label them), running as the account `<name>`. */
+function chartPods(name: string, serviceAccount: string | undefined = name): ComponentPods {
+  return { name, labels: { [LABEL_NAME]: name }, serviceAccount };
+}
+
+const ISTIO_NAMESPACE: ComponentNamespace = { name: 'istio-system' };
+
+/** A component whose pods its own installation runs in `namespace`. */
+function installedComponent(title: string, namespace: ComponentNamespace, pods: ComponentPods, ports: ComponentPort[], docs: string, prerequisites: string[] = []): ClusterComponent {
+  return { name: pods.name, title, namespace, podLabels: pods.labels, serviceAccount: pods.serviceAccount, ports, prerequisites, docs };
+}
+
 /**
  * The default components: upstream defaults, plus the platform's own endpoints (`PROMETHEUS`,
  * `ALERTMANAGER`, … in endpoints.ts) where the platform's namespaces hold them.
@@ -108,40 +128,34 @@ export const CLUSTER_COMPONENTS: Readonly<Record<ComponentId, ClusterComponent>>
     prerequisites: ["`cluster.nodeCidrs` lists the nodes' addresses: Prometheus scrapes the kubelets' `/metrics` and `/metrics/cadvisor` there."],
     docs: 'https://kubernetes.io/docs/reference/command-line-tools-reference/kubelet/',
   },
-  'coredns': {
-    name: 'coredns',
-    title: 'CoreDNS (the cluster DNS)',
-    namespace: { name: 'kube-system' },
-    podLabels: { 'k8s-app': 'kube-dns' },
-    ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53 }],
-    prerequisites: ['The cluster DNS pods are labelled `k8s-app: kube-dns` in `kube-system` (every namespace baseline allows DNS to exactly those pods).'],
-    docs: 'https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/',
-  },
-  'istiod': {
-    name: 'istiod',
-    title: 'Istio control plane',
-    namespace: { name: 'istio-system' },
-    podLabels: { app: 'istiod' },
-    serviceAccount: 'istiod',
-    ports: [{ name: 'grpc-xds', port: 15012 }, { name: 'http-monitoring', port: 15014 }],
-    prerequisites: [],
-    docs: 'https://istio.io/latest/docs/ops/deployment/architecture/',
-  },
-  'ztunnel': {
-    name: 'ztunnel',
-    title: "Istio's ambient dataplane (ztunnel, with the Istio CNI node agent)",
-    namespace: { name: 'istio-system' },
-    podLabels: { app: 'ztunnel' },
-    serviceAccount: 'ztunnel',
-    ports: [{ name: 'hbone', port: 15008 }],
-    prerequisites: [
+  'coredns': installedComponent(
+    'CoreDNS (the cluster DNS)',
+    { name: 'kube-system' },
+    { name: 'coredns', labels: { 'k8s-app': 'kube-dns' } },
+    [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53 }],
+    'https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/',
+    ['The cluster DNS pods are labelled `k8s-app: kube-dns` in `kube-system` (every namespace baseline allows DNS to exactly those pods).'],
+  ),
+  'istiod': installedComponent(
+    'Istio control plane',
+    ISTIO_NAMESPACE,
+    { name: 'istiod', labels: { app: 'istiod' }, serviceAccount: 'istiod' },
+    [{ name: 'grpc-xds', port: 15012 }, { name: 'http-monitoring', port: 15014 }],
+    'https://istio.io/latest/docs/ops/deployment/architecture/',
+  ),
+  'ztunnel': installedComponent(
+    "Istio's ambient dataplane (ztunnel, with the Istio CNI node agent)",
+    ISTIO_NAMESPACE,
+    { name: 'ztunnel', labels: { app: 'ztunnel' }, serviceAccount: 'ztunnel' },
+    [{ name: 'hbone', port: 15008 }],
+    'https://istio.io/latest/docs/ambient/overview/',
+    [
       "Istio installed with the ambient profile (`istioctl install --set profile=ambient`, or the Helm charts base, istiod with `profile=ambient`, cni with `profile=ambient`, ztunnel): istiod, the Istio CNI node agent and ztunnel on every node. The namespaces labelled `istio.io/dataplane-mode: ambient` (every namespace with STRICT mutual TLS, and the monitoring namespace) are enrolled; nothing is injected into pods, so PSS restricted holds.",
       'The Kubernetes Gateway API CRDs installed before Istio (the edge Gateways and any waypoint are Gateway API objects).',
       'On Cilium: `cni.exclusive=false` (Cilium must not remove the Istio CNI plugin); the kubelet probes, which ambient rewrites to come from 169.254.7.127, are admitted by every enrolled namespace\'s `<namespace>-allow-mesh-dataplane` NetworkPolicy. On EKS with security groups for pods: `POD_SECURITY_GROUP_ENFORCING_MODE=standard`. Other platforms: the platform-specific prerequisites of Istio\'s ambient install guide.',
       'The generated AuthorizationPolicies use only Layer 4 attributes (principals, ports), which ztunnel enforces; no waypoint is needed (`alp verify` rule NET-MESH-AMBIENT-L4-AUTHZ).',
     ],
-    docs: 'https://istio.io/latest/docs/ambient/overview/',
-  },
+  ),
   'edge-gateway': {
     name: 'edge-gateway',
     title: "the edge Gateways' pods (Istio's Gateway API implementation)",
@@ -151,50 +165,40 @@ export const CLUSTER_COMPONENTS: Readonly<Record<ComponentId, ClusterComponent>>
     prerequisites: [],
     docs: 'https://istio.io/latest/docs/tasks/traffic-management/ingress/gateway-api/',
   },
-  'cert-manager': {
-    name: 'cert-manager',
-    title: 'cert-manager controller',
-    namespace: { name: 'cert-manager' },
-    podLabels: { 'app.kubernetes.io/name': 'cert-manager', 'app.kubernetes.io/component': 'controller' },
-    serviceAccount: 'cert-manager',
-    ports: [{ name: 'http-metrics', port: 9402 }],
-    prerequisites: ["cert-manager with the Gateway API enabled (`config.enableGatewayAPI: true` in the Helm values, or `--enable-gateway-api`): the ClusterIssuer's HTTP-01 solver answers through the edge Gateway's HTTP listener (`gatewayHTTPRoute`)."],
-    docs: 'https://cert-manager.io/docs/configuration/acme/http01/',
-  },
-  'acme-solver': {
-    name: 'cm-acme-http-solver',
-    title: "cert-manager's HTTP-01 solver pods",
+  'cert-manager': installedComponent(
+    'cert-manager controller',
+    { name: 'cert-manager' },
+    { name: 'cert-manager', labels: { [LABEL_NAME]: 'cert-manager', [LABEL_COMPONENT]: 'controller' }, serviceAccount: 'cert-manager' },
+    [{ name: 'http-metrics', port: 9402 }],
+    'https://cert-manager.io/docs/configuration/acme/http01/',
+    ["cert-manager with the Gateway API enabled (`config.enableGatewayAPI: true` in the Helm values, or `--enable-gateway-api`): the ClusterIssuer's HTTP-01 solver answers through the edge Gateway's HTTP listener (`gatewayHTTPRoute`)."],
+  ),
+  'acme-solver': installedComponent(
+    "cert-manager's HTTP-01 solver pods",
     // cert-manager creates them in the Certificate's namespace, for the length of a challenge.
-    namespace: { role: 'edge' },
-    podLabels: { 'acme.cert-manager.io/http01-solver': 'true' },
+    { role: 'edge' },
     // They run as the namespace's default service account.
-    serviceAccount: 'default',
-    ports: [{ name: 'http', port: 8089 }],
-    prerequisites: [],
-    docs: 'https://cert-manager.io/docs/configuration/acme/http01/',
-  },
-  'external-secrets': {
-    name: 'external-secrets',
-    title: 'External Secrets Operator',
-    namespace: { name: 'external-secrets' },
-    podLabels: { 'app.kubernetes.io/name': 'external-secrets' },
-    serviceAccount: 'external-secrets',
-    ports: [{ name: 'metrics', port: 8080 }],
-    prerequisites: [],
-    docs: 'https://external-secrets.io/latest/',
-  },
-  'cnpg-operator': {
-    name: 'cnpg-controller-manager',
-    title: 'CloudNativePG operator',
-    namespace: { name: 'cnpg-system' },
-    podLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' },
-    serviceAccount: 'cnpg-manager',
-    ports: [{ name: 'metrics', port: 8080 }],
-    prerequisites: [
+    { name: 'cm-acme-http-solver', labels: { 'acme.cert-manager.io/http01-solver': 'true' }, serviceAccount: 'default' },
+    [{ name: 'http', port: 8089 }],
+    'https://cert-manager.io/docs/configuration/acme/http01/',
+  ),
+  'external-secrets': installedComponent(
+    'External Secrets Operator',
+    { name: 'external-secrets' },
+    chartPods('external-secrets'),
+    [{ name: 'metrics', port: 8080 }],
+    'https://external-secrets.io/latest/',
+  ),
+  'cnpg-operator': installedComponent(
+    'CloudNativePG operator',
+    { name: 'cnpg-system' },
+    { ...chartPods('cloudnative-pg', 'cnpg-manager'), name: 'cnpg-controller-manager' },
+    [{ name: 'metrics', port: 8080 }],
+    'https://cloudnative-pg.io/documentation/current/installation_upgrade/',
+    [
       "The operator's namespace `cnpg-system` labelled `istio.io/dataplane-mode: ambient`: the data namespace requires mutual TLS, so the operator reaches the instances' status port only through the mesh, with the principal `cluster.local/ns/cnpg-system/sa/cnpg-manager` that the instances' AuthorizationPolicy admits.",
     ],
-    docs: 'https://cloudnative-pg.io/documentation/current/installation_upgrade/',
-  },
+  ),
   'prometheus': endpointComponent(PROMETHEUS, 'Prometheus (Prometheus Operator)', 'web', {
     prerequisites: ['The Prometheus Operator runs the Prometheus `prometheus` in the monitoring namespace with pods labelled `app.kubernetes.io/name: prometheus`, service account `prometheus`, and selects the generated ServiceMonitors, PodMonitors, Probes and PrometheusRules.'],
     docs: 'https://prometheus-operator.dev/docs/developer/getting-started/',
@@ -219,26 +223,22 @@ export const CLUSTER_COMPONENTS: Readonly<Record<ComponentId, ClusterComponent>>
     ports: [{ name: 'otlp-grpc', port: TRACE_COLLECTOR.port }, { name: 'metrics', port: TRACE_COLLECTOR_METRICS_PORT }],
     docs: 'https://opentelemetry.io/docs/collector/',
   }),
-  'velero': {
-    name: 'velero',
-    title: 'Velero',
-    namespace: { name: 'velero' },
-    podLabels: { 'app.kubernetes.io/name': 'velero' },
-    serviceAccount: 'velero',
-    ports: [{ name: 'http-monitoring', port: 8085 }],
-    prerequisites: ['Velero runs in `velero` with pods labelled `app.kubernetes.io/name: velero` (its Helm chart) and metrics on 8085 (the backup-age alerts read `velero_backup_last_successful_timestamp`).'],
-    docs: 'https://velero.io/docs/main/',
-  },
-  'jaeger': {
-    // Namespace, Service and port come from `monitoring.jaeger`.
-    name: 'jaeger-collector',
-    title: "Jaeger's collector",
-    namespace: { name: 'jaeger' },
-    podLabels: { 'app.kubernetes.io/name': 'jaeger-collector' },
-    ports: [{ name: 'otlp-grpc', port: 4317 }],
-    prerequisites: [],
-    docs: 'https://www.jaegertracing.io/docs/latest/deployment/',
-  },
+  'velero': installedComponent(
+    'Velero',
+    { name: 'velero' },
+    chartPods('velero'),
+    [{ name: 'http-monitoring', port: 8085 }],
+    'https://velero.io/docs/main/',
+    ['Velero runs in `velero` with pods labelled `app.kubernetes.io/name: velero` (its Helm chart) and metrics on 8085 (the backup-age alerts read `velero_backup_last_successful_timestamp`).'],
+  ),
+  // Namespace, Service and port come from `monitoring.jaeger`.
+  'jaeger': installedComponent(
+    "Jaeger's collector",
+    { name: 'jaeger' },
+    { name: 'jaeger-collector', labels: jaegerCollectorPodLabels('jaeger-collector') },
+    [{ name: 'otlp-grpc', port: 4317 }],
+    'https://www.jaegertracing.io/docs/latest/deployment/',
+  ),
   'elasticsearch': {
     // Address and port come from `monitoring.elasticsearch`.
     name: 'elasticsearch',
@@ -249,6 +249,9 @@ export const CLUSTER_COMPONENTS: Readonly<Record<ComponentId, ClusterComponent>>
     docs: 'https://www.elastic.co/guide/en/elasticsearch/reference/current/index.html',
   },
 };
+
+/** The API server's endpoint ports as pods reach them (managed control planes 443, kubeadm 6443). */
+export const API_SERVER_PORTS: readonly number[] = CLUSTER_COMPONENTS['api-server'].ports.map((p) => p.port);
 
 /**
  * The connections between the cluster's components that the platform's NetworkPolicies and

@@ -3,6 +3,7 @@
  * and pod labels) and where they listen. Network policies, mesh rules and the constructs that
  * run these pods all use this one table, so that the policies select exactly those pods.
  */
+import { LABEL_NAME } from './labels';
 
 /** Which platform namespace an endpoint lives in (resolved through the spec's namespaces). */
 export type NamespaceRole = 'blue' | 'green' | 'edge' | 'data' | 'monitoring';
@@ -19,84 +20,60 @@ export interface PlatformEndpoint {
   readonly protocol: 'TCP' | 'UDP';
 }
 
+/** A TCP endpoint whose pods run as the service account named like the workload. */
+function endpoint(namespaceRole: NamespaceRole, name: string, port: number, podLabels: Readonly<Record<string, string>>): PlatformEndpoint {
+  return { name, namespaceRole, podLabels, serviceAccount: name, port, protocol: 'TCP' };
+}
+
+/** An endpoint whose pods are labelled `app.kubernetes.io/name: <name>`, as their Helm charts do. */
+function namedEndpoint(namespaceRole: NamespaceRole, name: string, port: number): PlatformEndpoint {
+  return endpoint(namespaceRole, name, port, { [LABEL_NAME]: name });
+}
+
+/** An endpoint of the cluster's monitoring installation, in the monitoring namespace. */
+function monitoringEndpoint(name: string, port: number): PlatformEndpoint {
+  return namedEndpoint('monitoring', name, port);
+}
+
+/** Ports of CloudNativePG pods: PostgreSQL, the instance manager, and the two metrics exporters. */
+export const CNPG_PORTS = { postgres: 5432, instanceManager: 8000, instanceMetrics: 9187, poolerMetrics: 9127 } as const;
+
 /** PostgreSQL as the services see it: the CloudNativePG PgBouncer pooler (read-write). */
-export const POSTGRES: PlatformEndpoint = {
-  name: 'postgres-pooler-rw',
-  namespaceRole: 'data',
-  podLabels: { 'cnpg.io/poolerName': 'postgres-pooler-rw' },
-  serviceAccount: 'postgres-pooler-rw',
-  port: 5432,
-  protocol: 'TCP',
-};
+export const POSTGRES = endpoint('data', 'postgres-pooler-rw', CNPG_PORTS.postgres, { 'cnpg.io/poolerName': 'postgres-pooler-rw' });
 
 /**
  * PostgreSQL's instances: the pods of the CloudNativePG Cluster `postgres` behind the pooler
  * (the pooler, the operator and Prometheus reach them; the services never do).
  */
-export const POSTGRES_INSTANCES: PlatformEndpoint = {
-  name: 'postgres',
-  namespaceRole: 'data',
-  podLabels: { 'cnpg.io/cluster': 'postgres' },
-  serviceAccount: 'postgres',
-  port: 5432,
-  protocol: 'TCP',
-};
+export const POSTGRES_INSTANCES = endpoint('data', 'postgres', CNPG_PORTS.postgres, { 'cnpg.io/cluster': 'postgres' });
 
 /** The instance manager's status API of each PostgreSQL instance (the operator and the other instances call it). */
-export const POSTGRES_INSTANCE_STATUS_PORT = 8000;
+export const POSTGRES_INSTANCE_STATUS_PORT = CNPG_PORTS.instanceManager;
 /** The metrics exporter of each PostgreSQL instance (CloudNativePG's instance manager). */
-export const POSTGRES_INSTANCE_METRICS_PORT = 9187;
+export const POSTGRES_INSTANCE_METRICS_PORT = CNPG_PORTS.instanceMetrics;
 /** The metrics exporter of each PgBouncer pod of the pooler. */
-export const POSTGRES_POOLER_METRICS_PORT = 9127;
+export const POSTGRES_POOLER_METRICS_PORT = CNPG_PORTS.poolerMetrics;
 
 /** Redis (primary and replicas). */
-export const REDIS: PlatformEndpoint = {
-  name: 'redis',
-  namespaceRole: 'data',
-  podLabels: { 'app.kubernetes.io/name': 'redis' },
-  serviceAccount: 'redis',
-  port: 6379,
-  protocol: 'TCP',
-};
+export const REDIS = namedEndpoint('data', 'redis', 6379);
 
 /** Redis's TLS port: replication between its pods and from other clusters' replicas runs over it. */
 export const REDIS_REPLICATION_PORT = 6380;
 
 /** The OpenTelemetry Collector that receives traces over OTLP/gRPC. */
-export const TRACE_COLLECTOR: PlatformEndpoint = {
-  name: 'otel-collector',
-  namespaceRole: 'monitoring',
-  podLabels: { 'app.kubernetes.io/name': 'otel-collector' },
-  serviceAccount: 'otel-collector',
-  port: 4317,
-  protocol: 'TCP',
-};
+export const TRACE_COLLECTOR = monitoringEndpoint('otel-collector', 4317);
 
 /**
  * Prometheus, run by the cluster's Prometheus Operator installation in the monitoring
  * namespace; it scrapes every service's metrics port. Its port is the web port.
  */
-export const PROMETHEUS: PlatformEndpoint = {
-  name: 'prometheus',
-  namespaceRole: 'monitoring',
-  podLabels: { 'app.kubernetes.io/name': 'prometheus' },
-  serviceAccount: 'prometheus',
-  port: 9090,
-  protocol: 'TCP',
-};
+export const PROMETHEUS = monitoringEndpoint('prometheus', 9090);
 
 /**
  * Alertmanager, run by the cluster's Prometheus Operator installation in the monitoring
  * namespace: Prometheus sends it alerts; it notifies PagerDuty and Slack.
  */
-export const ALERTMANAGER: PlatformEndpoint = {
-  name: 'alertmanager',
-  namespaceRole: 'monitoring',
-  podLabels: { 'app.kubernetes.io/name': 'alertmanager' },
-  serviceAccount: 'alertmanager',
-  port: 9093,
-  protocol: 'TCP',
-};
+export const ALERTMANAGER = monitoringEndpoint('alertmanager', 9093);
 
 /** Alertmanager's cluster port: its replicas gossip on it (TCP and UDP) to deduplicate notifications. */
 export const ALERTMANAGER_CLUSTER_PORT = 9094;
@@ -105,51 +82,23 @@ export const ALERTMANAGER_CLUSTER_PORT = 9094;
  * The blackbox exporter of the cluster's monitoring installation: Prometheus asks it to probe
  * the public endpoints (uptime).
  */
-export const BLACKBOX_EXPORTER: PlatformEndpoint = {
-  name: 'blackbox-exporter',
-  namespaceRole: 'monitoring',
-  podLabels: { 'app.kubernetes.io/name': 'blackbox-exporter' },
-  serviceAccount: 'blackbox-exporter',
-  port: 9115,
-  protocol: 'TCP',
-};
+export const BLACKBOX_EXPORTER = monitoringEndpoint('blackbox-exporter', 9115);
 
 /**
  * Grafana, run by the cluster's monitoring installation in the monitoring namespace: it queries
  * Prometheus for the dashboards.
  */
-export const GRAFANA: PlatformEndpoint = {
-  name: 'grafana',
-  namespaceRole: 'monitoring',
-  podLabels: { 'app.kubernetes.io/name': 'grafana' },
-  serviceAccount: 'grafana',
-  port: 3000,
-  protocol: 'TCP',
-};
+export const GRAFANA = monitoringEndpoint('grafana', 3000);
 
 /**
  * prometheus-adapter, the metrics adapter of the cluster's monitoring installation: it serves
  * the custom and external metrics APIs (which the autoscalers read) from Prometheus. Its port
  * is the aggregated API server's secure port.
  */
-export const METRICS_ADAPTER: PlatformEndpoint = {
-  name: 'prometheus-adapter',
-  namespaceRole: 'monitoring',
-  podLabels: { 'app.kubernetes.io/name': 'prometheus-adapter' },
-  serviceAccount: 'prometheus-adapter',
-  port: 6443,
-  protocol: 'TCP',
-};
+export const METRICS_ADAPTER = monitoringEndpoint('prometheus-adapter', 6443);
 
 /** kube-state-metrics, of the cluster's monitoring installation: the objects' state as metrics. */
-export const KUBE_STATE_METRICS: PlatformEndpoint = {
-  name: 'kube-state-metrics',
-  namespaceRole: 'monitoring',
-  podLabels: { 'app.kubernetes.io/name': 'kube-state-metrics' },
-  serviceAccount: 'kube-state-metrics',
-  port: 8080,
-  protocol: 'TCP',
-};
+export const KUBE_STATE_METRICS = monitoringEndpoint('kube-state-metrics', 8080);
 
 /** The OpenTelemetry Collector's own metrics port (Prometheus scrapes it). */
 export const TRACE_COLLECTOR_METRICS_PORT = 8888;
@@ -164,7 +113,7 @@ export const LOG_SHIPPER_METRICS_PORT = 2020;
  * `app.kubernetes.io/name: <instance>-collector`, the collector Service's name.
  */
 export function jaegerCollectorPodLabels(service: string): Record<string, string> {
-  return { 'app.kubernetes.io/name': service };
+  return { [LABEL_NAME]: service };
 }
 
 /** The edge gateway's pods, as Gateway API implementations label them. */

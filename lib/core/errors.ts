@@ -40,22 +40,34 @@ export interface PropProblem {
 /** Formats a problem as `'<prop>' (<value>) must <rule>; <fix>`. */
 export function formatProblem(problem: PropProblem): string {
   const fix = problem.fix ? `; ${problem.fix}` : '';
-  return `'${problem.prop}' (${describeValue(problem.value)}) ${problem.rule}${fix}`;
+  return `${formatRuleBreach(problem.prop, problem.value, problem.rule)}${fix}`;
 }
 
 /**
- * The error for invalid construct props, in the library's message format
- * `<construct path>: '<prop>' (<value>) must be <rule>; <fix>`, one line per problem.
+ * The one wording of a broken rule, shared by construct props and spec fields:
+ * `'<where>' (<value>) <rule>`.
  */
-export function validationError(scope: IConstruct, problems: readonly PropProblem[]): AlpError {
-  const lines = problems.map((p) => `${scope.node.path}: ${formatProblem(p)}`);
-  if (lines.length === 1) return new AlpError(lines[0]);
-  return new AlpError(`${scope.node.path}: ${problems.length} invalid props`, lines);
+export function formatRuleBreach(where: string, value: unknown, rule: string): string {
+  return `'${where}' (${describeValue(value)}) ${rule}`;
 }
 
-/** Throws one error listing every problem, if there are any. */
-export function throwIfProblems(scope: IConstruct, problems: readonly PropProblem[]): void {
-  if (problems.length > 0) throw validationError(scope, problems);
+/**
+ * The error for invalid props of a construct (or options of a function), in the library's
+ * message format `<owner>: '<prop>' (<value>) must be <rule>; <fix>`, one line per problem.
+ *
+ * @param owner the construct (its path is printed) or a name such as `sloRules`
+ * @param noun what the problems are about, in the headline of several: `<owner>: 3 invalid <noun>`
+ */
+export function validationError(owner: IConstruct | string, problems: readonly PropProblem[], noun = 'props'): AlpError {
+  const name = typeof owner === 'string' ? owner : owner.node.path;
+  const lines = problems.map((p) => `${name}: ${formatProblem(p)}`);
+  if (lines.length === 1) return new AlpError(lines[0]);
+  return new AlpError(`${name}: ${problems.length} invalid ${noun}`, lines);
+}
+
+/** Throws one error listing every problem (see `validationError`), if there are any. */
+export function throwIfProblems(owner: IConstruct | string, problems: readonly PropProblem[], noun = 'props'): void {
+  if (problems.length > 0) throw validationError(owner, problems, noun);
 }
 
 /**

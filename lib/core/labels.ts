@@ -16,6 +16,27 @@ export const LABEL_COLOR = 'alp-deploy.io/color';
 
 export const MANAGED_BY = 'alp-deploy';
 
+/** Labels of the platform's Argo CD Applications: the region and the component they deploy. */
+export const REGION_LABEL = 'alp-deploy.io/region';
+export const COMPONENT_LABEL = 'alp-deploy.io/component';
+
+/** Label naming the data class a retention job purges. */
+export const LABEL_DATA_CLASS = 'alp-deploy.io/data-class';
+/** Label naming the service that owns the data a job touches. */
+export const LABEL_OWNING_SERVICE = 'alp-deploy.io/owning-service';
+/** Label of the backups a Velero Schedule makes: the schedule's name. */
+export const LABEL_BACKUP_SCHEDULE = 'alp-deploy.io/backup-schedule';
+
+/**
+ * The label that marks a ConfigMap as a metrics adapter's configuration, value
+ * `prometheus-adapter`. `alp verify` judges the HPAs of a cluster against the adapter
+ * configurations so labelled in its input.
+ */
+export const METRICS_ADAPTER_CONFIG_LABEL = 'alp-deploy.io/metrics-adapter-config';
+
+/** On a Namespace whose pods need more than the restricted Pod Security Standard: why. */
+export const POD_SECURITY_EXCEPTION_ANNOTATION = 'alp-deploy.io/pod-security-exception';
+
 /** On a Role, value `declared`: its access to Secrets was asked for explicitly (policy RBAC-NO-SECRET-READ). */
 export const SECRET_ACCESS_ANNOTATION = 'alp-deploy.io/secret-access';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AlpError, describeValue, escapeControlCharacters } from './';
+import { AlpError, escapeControlCharacters, formatRuleBreach } from './errors';
 
 /** One broken rule in an input file: where, what value, which rule. */
 export interface SpecProblem {
@@ -36,7 +36,7 @@ function sortProblems(problems: SpecProblem[]): SpecProblem[] {
 
 /** `<source>: '<path>' (<value>) <rule>` */
 export function formatSpecProblem(problem: SpecProblem): string {
-  return `${problem.source}: '${problem.path}' (${describeValue(problem.value)}) ${problem.rule}`;
+  return `${problem.source}: ${formatRuleBreach(problem.path, problem.value, problem.rule)}`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { pascalCase, PropProblem, throwIfProblems, unpinnedReason } from '../core';
+import { LABEL_DATA_CLASS, LABEL_OWNING_SERVICE } from '../core/labels';
 import { AllowPolicy } from '../network/allow-policy';
 import { NetworkPeer, NetworkPort } from '../network/network-peer';
 import { SecretEnvVar, SecretMount } from '../workload/hardened-service';
@@ -73,11 +74,6 @@ export interface GdprJobsProps {
    */
   readonly suspend?: boolean;
 }
-
-/** Label naming the data class a retention job purges. */
-export const LABEL_DATA_CLASS = 'alp-deploy.io/data-class';
-/** Label naming the service that owns the data a job touches. */
-export const LABEL_OWNING_SERVICE = 'alp-deploy.io/owning-service';
 
 /**
  * The GDPR jobs: per data class a daily retention HardenedCronJob, `retention-<class>`, that

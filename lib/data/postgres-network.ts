@@ -1,13 +1,12 @@
 import { Construct } from 'constructs';
 import { PropProblem, throwIfProblems } from '../core';
+import { CLUSTER_COMPONENTS } from '../core/cluster-components';
+import { CNPG_PORTS } from '../core/endpoints';
 import { AllowPolicy } from '../network/allow-policy';
 import { NetworkPeer, NetworkPort } from '../network/network-peer';
 import { dnsLabelProblems, integerProblems } from './_validation';
 import { POOLER_NAME_LABEL } from './pgbouncer-pooler';
 import { PostgresCluster } from './postgres';
-
-/** Ports of CloudNativePG pods: PostgreSQL, the instance manager, and the two metrics exporters. */
-export const CNPG_PORTS = { postgres: 5432, instanceManager: 8000, instanceMetrics: 9187, poolerMetrics: 9127 } as const;
 
 export interface PostgresNetworkPolicyProps {
   /** The cluster (and its pooler) whose own traffic the policies allow. */
@@ -43,7 +42,7 @@ export class PostgresNetworkPolicy extends Construct {
     const apiPorts: NetworkPort[] = (props.apiServerPorts ?? [443, 6443]).map((port) => ({ port }));
     const clusterPods = NetworkPeer.pods({ ...cluster.clusterSelector });
     const poolerPods = NetworkPeer.pods({ ...cluster.pooler.selector });
-    const operator = NetworkPeer.pods({ 'app.kubernetes.io/name': 'cloudnative-pg' }, operatorNamespace);
+    const operator = NetworkPeer.pods({ ...CLUSTER_COMPONENTS['cnpg-operator'].podLabels }, operatorNamespace);
     const { postgres, instanceManager } = CNPG_PORTS;
 
     const instances = new AllowPolicy(this, 'ClusterPolicy', { name: `${cluster.name}-cluster`, selector: { ...cluster.clusterSelector } })

@@ -14,6 +14,7 @@ import {
 } from '../workload/pod-template';
 import { PRIORITY_CRITICAL } from '../workload/priority-classes';
 import { ContainerResources, containerResourceProblems } from '../workload/resources';
+import { DNS_SUBDOMAIN } from '../core/validation';
 import { integerProblems, storageSizeProblems, subdomainProblems } from './_validation';
 import { REDIS_CONFIG_DIR, REDIS_DATA_DIR, REDIS_RUNTIME_DIR, REDIS_TLS_DIR, redisConf, redisPingCommand, redisStartScript } from './redis-config';
 
@@ -261,7 +262,7 @@ function redisProblems(props: RedisProps, replicas: number, replicaOnly: boolean
   const policy = props.maxmemoryPolicy ?? 'allkeys-lru';
   if (!MAXMEMORY_POLICIES.includes(policy)) problems.push({ prop: 'maxmemoryPolicy', value: policy, rule: `must be one of ${MAXMEMORY_POLICIES.join(', ')}` });
   if (props.replicaOf) {
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(props.replicaOf.host)) {
+    if (!DNS_SUBDOMAIN.test(props.replicaOf.host)) {
       problems.push({ prop: 'replicaOf.host', value: props.replicaOf.host, rule: 'must be a host name' });
     }
     problems.push(...integerProblems('replicaOf.port', props.replicaOf.port, 1, 65535));

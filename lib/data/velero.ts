@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Schedule } from '../../imports/schedule-velero.io';
 import { LABEL_COMPONENT, PropProblem, selectorLabels, throwIfProblems } from '../core';
+import { LABEL_BACKUP_SCHEDULE } from '../core/labels';
 import { dnsLabelProblems, integerProblems, subdomainProblems } from './_validation';
 import { BackupIntervalOptions, backupIntervalProblems, cronForInterval, resolveInterval } from './backup-interval';
 
@@ -93,7 +94,7 @@ export class BackupSchedule extends Construct implements IBackupSchedule {
           ttl: `${props.ttlHours}h0m0s`,
           storageLocation: props.storageLocation,
           defaultVolumesToFsBackup: props.defaultVolumesToFsBackup ?? true,
-          metadata: { labels: { 'alp-deploy.io/backup-schedule': props.name } },
+          metadata: { labels: { [LABEL_BACKUP_SCHEDULE]: props.name } },
         },
       },
     });

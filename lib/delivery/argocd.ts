@@ -2,6 +2,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Application } from '../../imports/application-argoproj.io';
 import { AppProject } from '../../imports/appproject-argoproj.io';
+import { COMPONENT_LABEL, REGION_LABEL } from '../core/labels';
 import { SYNC_WAVE } from './sync-policy';
 
 /** One Argo CD Application: a folder of `manifests/` synced to a cluster. */
@@ -50,10 +51,6 @@ export interface GitOpsDeliveryProps extends GitOpsSource {
 export function applicationName(project: string, target: Pick<ApplicationTarget, 'region' | 'component'>): string {
   return `${project}-${target.region}-${target.component}`;
 }
-
-/** Labels of the platform's Applications. */
-export const REGION_LABEL = 'alp-deploy.io/region';
-export const COMPONENT_LABEL = 'alp-deploy.io/component';
 
 /**
  * Argo CD delivery of the synthesized tree: an AppProject limited to this repository, the

@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { LABEL_NAME, PropProblem, throwIfProblems } from '../core';
 import { Dashboard, DashboardSource } from './grafana-sdk';
+import { DNS_1035_LABEL as DNS_LABEL } from '../core/validation';
 
 /** The label by which Grafana's dashboard sidecar finds dashboard ConfigMaps. */
 export const GRAFANA_DASHBOARD_LABEL = 'grafana_dashboard';
@@ -28,8 +29,6 @@ export interface GrafanaDashboardProps {
    */
   readonly labels?: Readonly<Record<string, string>>;
 }
-
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * A Grafana dashboard as a ConfigMap that the Grafana sidecar provisions: a stable name

@@ -15,6 +15,8 @@ import { PRIORITY_CRITICAL } from '../workload/priority-classes';
 import { ContainerResources, containerResourceProblems } from '../workload/resources';
 import { DEFAULT_RUN_AS_USER } from '../workload/security-context';
 import { ServiceScrape } from './service-scrape';
+import { POD_SECURITY_EXCEPTION_ANNOTATION } from '../core/labels';
+import { DNS_1035_LABEL as DNS_LABEL, DNS_SUBDOMAIN as HOST } from '../core/validation';
 
 /** Fluent Bit, pinned by tag; pass `image` with a digest to pin it exactly. */
 export const DEFAULT_FLUENT_BIT_IMAGE = 'cr.fluentbit.io/fluent/fluent-bit:4.1.1';
@@ -198,7 +200,7 @@ export class LogShipper extends Construct {
       metadata: {
         name: this.namespace,
         labels: { ...labels, ...podSecurityLabels('privileged', 'baseline') },
-        annotations: { 'alp-deploy.io/pod-security-exception': this.policyExceptions[0].reason },
+        annotations: { [POD_SECURITY_EXCEPTION_ANNOTATION]: this.policyExceptions[0].reason },
       },
     });
     // A Namespace is cluster-scoped, but cdk8s gives every object the chart's namespace.
@@ -377,9 +379,6 @@ function elasticsearchOutput(host: string, port: number, indexPrefix: string, ca
     ['Retry_Limit', 10],
   ];
 }
-
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const HOST = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 function shipperProblems(props: LogShipperProps, name: string, namespace: string, image: string, resources: ContainerResources, group: number): PropProblem[] {
   const problems: PropProblem[] = [];

@@ -1,6 +1,7 @@
 import { Color, PropProblem, TRACE_COLLECTOR } from '../core';
 import { promNumber } from './promql';
 import { throwOptionProblems } from './service-options';
+import { DNS_1035_LABEL as DNS_LABEL } from '../core/validation';
 
 export interface OtelEnvironmentOptions {
   /** The service's name: `OTEL_SERVICE_NAME` (the service in Jaeger). */
@@ -61,7 +62,6 @@ export function otelEnvironment(options: OtelEnvironmentOptions): Record<string,
   };
 }
 
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 // Resource attribute values are W3C baggage values: no comma, semicolon, equals sign, space or quote.
 const ATTRIBUTE_VALUE = /^[A-Za-z0-9._:/@+-]+$/;
 

@@ -4,6 +4,7 @@ import { PrometheusRule, PrometheusRuleSpec, PrometheusRuleSpecGroupsRulesExpr }
 import { LABEL_NAME, PropProblem, throwIfProblems } from '../core';
 import { isPromDuration, promQlSyntaxError } from './promql';
 import { AlertRule, Rule } from './rule';
+import { DNS_1035_LABEL as DNS_LABEL } from '../core/validation';
 
 export interface RuleGroupSetProps {
   /**
@@ -54,7 +55,6 @@ export interface RuleGroupSetProps {
 export const SOURCE_NAMESPACE_LABEL = 'source_namespace';
 
 const RULE_GROUP_SET = Symbol.for('alp-deploy.RuleGroupSet');
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const BASE_URL = /^https?:\/\/[^\s/]+(\/[^\s]*)?$/;
 
 /**

@@ -5,7 +5,8 @@
  * @see https://prometheus.io/docs/prometheus/latest/configuration/alerting_rules/
  * @see https://prometheus.io/docs/prometheus/latest/configuration/recording_rules/
  */
-import { AlpError, formatProblem, PropProblem } from '../core';
+import { PropProblem, throwIfProblems } from '../core/errors';
+import { sortedRecord } from '../core/validation';
 import { isPromDuration } from './promql';
 import { Severity } from './severity';
 
@@ -107,7 +108,7 @@ export class AlertRule {
     }
     problems.push(...labelProblems(props.labels, ['severity']));
     problems.push(...runbookProblems(props.runbook));
-    throwRuleProblems(`AlertRule '${props.alert}'`, problems);
+    throwIfProblems(`AlertRule '${props.alert}'`, problems);
 
     this.alert = props.alert;
     this.expr = props.expr;
@@ -115,7 +116,7 @@ export class AlertRule {
     this.severity = props.severity;
     this.summary = props.summary;
     this.description = props.description;
-    this.labels = sortRecord(props.labels ?? {});
+    this.labels = sortedRecord(props.labels ?? {});
     this.runbook = props.runbook;
   }
 
@@ -139,10 +140,10 @@ export class RecordingRule {
       problems.push({ prop: 'record', value: props.record, rule: 'must be a metric name such as "service:http_requests:rate5m"' });
     }
     problems.push(...labelProblems(props.labels, []));
-    throwRuleProblems(`RecordingRule '${props.record}'`, problems);
+    throwIfProblems(`RecordingRule '${props.record}'`, problems);
     this.record = props.record;
     this.expr = props.expr;
-    this.labels = sortRecord(props.labels ?? {});
+    this.labels = sortedRecord(props.labels ?? {});
   }
 
   /** The rule's name: the recorded series. */
@@ -185,12 +186,3 @@ function runbookProblems(runbook: Runbook | undefined): PropProblem[] {
   return problems;
 }
 
-function throwRuleProblems(owner: string, problems: readonly PropProblem[]): void {
-  if (problems.length === 0) return;
-  const lines = problems.map((p) => `${owner}: ${formatProblem(p)}`);
-  throw lines.length === 1 ? new AlpError(lines[0]) : new AlpError(`${owner}: ${problems.length} invalid props`, lines);
-}
-
-function sortRecord(record: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}

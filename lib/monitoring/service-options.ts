@@ -1,4 +1,5 @@
-import { AlpError, formatProblem, PropProblem } from '../core';
+import { PropProblem, throwIfProblems } from '../core/errors';
+import { isDns1035Label } from '../core/validation';
 import { HttpMetricNames } from './metric-names';
 import { LabelMatcher, labelEq, labelIn } from './promql';
 
@@ -22,12 +23,10 @@ export interface ServiceSignalOptions {
   readonly metrics?: HttpMetricNames;
 }
 
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-
 /** The problems of the service and namespaces options. */
 export function serviceOptionProblems(options: ServiceSignalOptions): PropProblem[] {
   const problems: PropProblem[] = [];
-  if (typeof options.service !== 'string' || !DNS_LABEL.test(options.service) || options.service.length > 63) {
+  if (!isDns1035Label(options.service)) {
     problems.push({ prop: 'service', value: options.service, rule: 'must be a DNS label (lowercase letters, digits, "-")' });
   }
   problems.push(...namespaceProblems(options.namespaces));
@@ -39,14 +38,12 @@ export function namespaceProblems(namespaces: readonly string[] | undefined): Pr
   if (!Array.isArray(namespaces) || namespaces.length === 0) {
     return [{ prop: 'namespaces', value: namespaces, rule: 'must list at least one namespace', fix: "list the colours' namespaces, e.g. alp-blue and alp-green" }];
   }
-  return namespaces.flatMap((ns, i) => (typeof ns === 'string' && DNS_LABEL.test(ns) ? [] : [{ prop: `namespaces[${i}]`, value: ns, rule: 'must be a namespace name (a DNS label)' }]));
+  return namespaces.flatMap((ns, i) => (isDns1035Label(ns, Infinity) ? [] : [{ prop: `namespaces[${i}]`, value: ns, rule: 'must be a namespace name (a DNS label)' }]));
 }
 
 /** Throws one error for a generator function, one line per problem: `<fn>: '<prop>' (<value>) must …`. */
 export function throwOptionProblems(fn: string, problems: readonly PropProblem[]): void {
-  if (problems.length === 0) return;
-  const lines = problems.map((p) => `${fn}: ${formatProblem(p)}`);
-  throw lines.length === 1 ? new AlpError(lines[0]) : new AlpError(`${fn}: ${problems.length} invalid options`, lines);
+  throwIfProblems(fn, problems, 'options');
 }
 
 /** Matchers for the service's own series (`service` and `namespace`, as scraping labels them). */

@@ -9,6 +9,7 @@ import { AlpError, formatProblem, LABEL_COLOR, LABEL_NAME, LABEL_VERSION, PropPr
 import { HardenedService } from '../workload';
 import { COLOR_LABEL, VERSION_LABEL } from './metric-names';
 import { durationSeconds, isPromDuration } from './promql';
+import { DNS_1035_LABEL as DNS_LABEL, RFC_1123_LABEL as PORT_NAME } from '../core/validation';
 
 /** How to scrape, for `ServiceScrape.forService`. */
 export interface ServiceScrapeOptions {
@@ -113,9 +114,6 @@ function podLabel(podLabelName: string, target: string) {
     targetLabel: target,
   };
 }
-
-const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 function scrapeProblems(props: ServiceScrapeProps, namespace: string | undefined, interval: string, timeout: string): PropProblem[] {
   const problems: PropProblem[] = [];

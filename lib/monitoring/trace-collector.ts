@@ -16,6 +16,7 @@ import { GrafanaDashboard } from './grafana-dashboard';
 import { RuleGroupSet } from './rule-group-set';
 import { ServiceScrape } from './service-scrape';
 import { traceCollectorDashboard, traceCollectorRules } from './trace-collector-rules';
+import { DNS_1035_LABEL as DNS_LABEL } from '../core/validation';
 
 /**
  * The collector image: the Kubernetes distribution of the OpenTelemetry Collector (it has the
@@ -220,8 +221,6 @@ function collectorConfig(props: TraceCollectorProps): string {
   };
   return yaml.dump(config, { lineWidth: 0, noRefs: true });
 }
-
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 function collectorProblems(props: TraceCollectorProps, namespace: string | undefined, image: string, replicas: number, resources: ContainerResources): PropProblem[] {
   const problems: PropProblem[] = [];

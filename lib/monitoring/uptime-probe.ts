@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { Probe, ProbeSpecProberScheme } from '../../imports/probe-monitoring.coreos.com';
 import { LABEL_NAME, PropProblem, throwIfProblems } from '../core';
 import { durationSeconds, isPromDuration } from './promql';
+import { DNS_1035_LABEL as DNS_LABEL } from '../core/validation';
 
 export interface UptimeProbeProps {
   /** Name of the Probe (e.g. the public service's name). */
@@ -67,7 +68,6 @@ export class UptimeProbe extends Construct {
   }
 }
 
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const HTTPS_URL = /^https:\/\/([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}(:\d{1,5})?(\/\S*)?$/;
 const HOST_PORT = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:\d{1,5}$/;
 

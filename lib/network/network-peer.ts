@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
-import { AlpError } from '../core';
+import { AlpError } from '../core/errors';
+import { IPV4_CIDR, sortedRecord } from '../core/validation';
 import { ConnectionEndpoint, Connections, IConnectable } from '../workload/connections';
 
 /** A port in a NetworkPolicy rule: a number, or the name of a container port. */
@@ -8,8 +9,6 @@ export interface NetworkPort {
   /** @default 'TCP' */
   readonly protocol?: 'TCP' | 'UDP';
 }
-
-const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/([0-9]|[12]\d|3[0-2])$/;
 
 /**
  * The other side of a NetworkPolicy rule. Peers are always specific: pods chosen by labels
@@ -27,7 +26,7 @@ export class NetworkPeer implements IConnectable {
   public static pods(labels: Record<string, string>, namespace?: string, serviceAccount?: string): NetworkPeer {
     if (Object.keys(labels).length === 0) throw new AlpError('NetworkPeer.pods: \'labels\' ({}) must not be empty; an empty selector would match every pod');
     return new NetworkPeer(`pods:${namespace ?? ''}:${labelKey(labels)}`, {
-      podSelector: { matchLabels: sortRecord(labels) },
+      podSelector: { matchLabels: sortedRecord(labels) },
       namespaceSelector: namespace ? { matchLabels: { 'kubernetes.io/metadata.name': namespace } } : undefined,
     }, { podLabels: { ...labels }, namespace, serviceAccount });
   }
@@ -64,10 +63,6 @@ export class NetworkPeer implements IConnectable {
   }
 }
 
-function sortRecord(record: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
 function labelKey(labels: Record<string, string>): string {
-  return Object.entries(sortRecord(labels)).map(([k, v]) => `${k}=${v}`).join(',');
+  return Object.entries(sortedRecord(labels)).map(([k, v]) => `${k}=${v}`).join(',');
 }

@@ -4,6 +4,8 @@
  * Import from `./reachability`, which re-exports the public functions of this file.
  */
 import { AlpError, formatProblem } from '../core';
+import { CNPG_PORTS } from '../core/endpoints';
+import { portProblem } from '../core/validation';
 import type { Workload, WorkloadPort, WorkloadProtocol } from './reachability';
 
 /** The label the API server puts on every namespace, with the namespace's name as value. */
@@ -61,7 +63,11 @@ const OPERATOR_WORKLOAD_KINDS: readonly OperatorWorkloadKind[] = [
     kind: 'Cluster',
     podLabels: (m) => ({ ...stringMap(m.spec?.inheritedMetadata?.labels), 'cnpg.io/cluster': m.metadata.name }),
     // PostgreSQL, the instance manager's status API and the metrics exporter.
-    ports: () => [{ port: 5432, protocol: 'TCP', name: 'postgresql' }, { port: 8000, protocol: 'TCP', name: 'status' }, { port: 9187, protocol: 'TCP', name: 'metrics' }],
+    ports: () => [
+      { port: CNPG_PORTS.postgres, protocol: 'TCP', name: 'postgresql' },
+      { port: CNPG_PORTS.instanceManager, protocol: 'TCP', name: 'status' },
+      { port: CNPG_PORTS.instanceMetrics, protocol: 'TCP', name: 'metrics' },
+    ],
   },
   {
     // CloudNativePG PgBouncer pods, labelled `cnpg.io/poolerName` (plus `spec.template.metadata.labels`).
@@ -70,7 +76,7 @@ const OPERATOR_WORKLOAD_KINDS: readonly OperatorWorkloadKind[] = [
     kind: 'Pooler',
     podLabels: (m) => ({ ...stringMap(m.spec?.template?.metadata?.labels), 'cnpg.io/poolerName': m.metadata.name }),
     // PgBouncer and its metrics exporter.
-    ports: () => [{ port: 5432, protocol: 'TCP', name: 'pgbouncer' }, { port: 9127, protocol: 'TCP', name: 'metrics' }],
+    ports: () => [{ port: CNPG_PORTS.postgres, protocol: 'TCP', name: 'pgbouncer' }, { port: CNPG_PORTS.poolerMetrics, protocol: 'TCP', name: 'metrics' }],
   },
 ];
 
@@ -230,9 +236,8 @@ function containerPorts(spec: any, where: string, problems: string[]): WorkloadP
 
 function checkPort(p: WorkloadPort, where: string, problems: string[]): boolean {
   const before = problems.length;
-  if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) {
-    problems.push(`${where}: ${formatProblem({ prop: 'port', value: p.port, rule: 'must be an integer from 1 to 65535' })}`);
-  }
+  const badPort = portProblem('port', p.port);
+  if (badPort) problems.push(`${where}: ${formatProblem(badPort)}`);
   if (!PROTOCOLS.includes(p.protocol)) {
     problems.push(`${where}: ${formatProblem({ prop: 'protocol', value: p.protocol, rule: `must be one of ${PROTOCOLS.join(', ')}` })}`);
   }

@@ -7,6 +7,7 @@
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
 import { AlpError, formatProblem } from '../core';
+import { isPort, MAX_PORT, RFC_1123_LABEL } from '../core/validation';
 import {
   PROTOCOLS, asArray, compareStrings, flattenManifests, groupOf, isObject, namespaceLabelsFromManifests,
   namespaceOf, NAMESPACE_NAME_LABEL, workloadsFromManifests,
@@ -450,15 +451,15 @@ function parseRulePort(port: any, path: string, problem: ProblemSink): RulePort 
   const protocol = port?.protocol ?? 'TCP';
   if (!PROTOCOLS.includes(protocol)) problem(`${path}.protocol`, protocol, `must be one of ${PROTOCOLS.join(', ')}`);
   const value = port?.port;
-  const isNumber = Number.isInteger(value) && value >= 1 && value <= 65535;
-  const isName = typeof value === 'string' && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(value) && /[a-z]/.test(value) && value.length <= 15;
+  const isNumber = isPort(value);
+  const isName = typeof value === 'string' && RFC_1123_LABEL.test(value) && /[a-z]/.test(value) && value.length <= 15;
   if (value !== undefined && !isNumber && !isName) {
     problem(`${path}.port`, value, 'must be a port number (1-65535) or a port name (IANA service name)');
   }
   const endPort = port?.endPort;
   if (endPort !== undefined) {
     if (!isNumber) problem(`${path}.endPort`, endPort, 'must only be set with a numeric port');
-    else if (!Number.isInteger(endPort) || endPort < value || endPort > 65535) problem(`${path}.endPort`, endPort, `must be an integer from ${value} (port) to 65535`);
+    else if (!Number.isInteger(endPort) || endPort < value || endPort > MAX_PORT) problem(`${path}.endPort`, endPort, `must be an integer from ${value} (port) to ${MAX_PORT}`);
   }
   return { protocol, port: value, endPort };
 }

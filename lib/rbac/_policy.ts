@@ -3,17 +3,11 @@
  */
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { PropProblem } from '../core';
+import { PropProblem } from '../core/errors';
+import { problemsOf, rfc1123LabelProblem } from '../core/validation';
 
 /** The API group of Role, RoleBinding and the Group subject kind. */
 export const RBAC_API_GROUP = 'rbac.authorization.k8s.io';
-
-export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-export const DNS_LABEL_RULE = 'must be a DNS label of at most 63 characters (lowercase letters, digits, "-")';
-
-export function isDnsLabel(value: unknown, maxLength = 63): boolean {
-  return typeof value === 'string' && value.length <= maxLength && DNS_LABEL.test(value);
-}
 
 /** A list's distinct entries in code-unit order: the same input always renders the same way. */
 export function uniqueSorted(values: readonly string[]): string[] {
@@ -43,8 +37,8 @@ export function resolveNamespace(scope: Construct, namespace: string | undefined
   const resolved = namespace ?? Chart.of(scope).namespace;
   if (resolved === undefined) {
     problems.push({ prop: 'namespace', value: undefined, rule: 'must be set, here or on the chart', fix: 'Roles and RoleBindings are namespaced' });
-  } else if (!isDnsLabel(resolved)) {
-    problems.push({ prop: 'namespace', value: resolved, rule: DNS_LABEL_RULE });
+  } else {
+    problems.push(...problemsOf(rfc1123LabelProblem('namespace', resolved)));
   }
   return resolved ?? '';
 }

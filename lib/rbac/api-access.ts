@@ -3,7 +3,8 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ApiAccessRule, apiAccessRuleProblems, PropProblem, SECRET_ACCESS_ANNOTATION, throwIfProblems } from '../core';
 import { apiGrantProblems } from './api-grants';
-import { DNS_LABEL_RULE, RBAC_API_GROUP, isDnsLabel, resolveNamespace, toPolicyRule } from './_policy';
+import { problemsOf, rfc1123LabelProblem } from '../core/validation';
+import { RBAC_API_GROUP, resolveNamespace, toPolicyRule } from './_policy';
 
 export interface ServiceApiAccessProps {
   /** The ServiceAccount granted the access (in `namespace`); also names the Role and RoleBinding `<serviceAccountName>-api`. */
@@ -50,10 +51,7 @@ export class ServiceApiAccess extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceApiAccessProps) {
     super(scope, id);
-    const problems: PropProblem[] = [];
-    if (!isDnsLabel(props.serviceAccountName)) {
-      problems.push({ prop: 'serviceAccountName', value: props.serviceAccountName, rule: DNS_LABEL_RULE });
-    }
+    const problems: PropProblem[] = problemsOf(rfc1123LabelProblem('serviceAccountName', props.serviceAccountName));
     this.namespace = resolveNamespace(this, props.namespace, problems);
     problems.push(...apiAccessRuleProblems(props.rules, props.allowSecretAccess ?? false));
     if (Array.isArray(props.rules)) problems.push(...apiGrantProblems(props.rules));

@@ -2,7 +2,8 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PropProblem, throwIfProblems } from '../core';
-import { DNS_LABEL, RBAC_API_GROUP, resolveNamespace, toPolicyRule, uniqueSorted } from './_policy';
+import { problemsOf, rfc1123LabelProblem } from '../core/validation';
+import { RBAC_API_GROUP, resolveNamespace, toPolicyRule, uniqueSorted } from './_policy';
 import { ApiAccessRule } from '../core';
 
 const READ = ['get', 'list', 'watch'];
@@ -86,15 +87,7 @@ export class HumanAccessRoles extends Construct {
   constructor(scope: Construct, id: string, props: HumanAccessRolesProps) {
     super(scope, id);
     const prefix = props.prefix ?? 'alp';
-    const problems: PropProblem[] = [];
-    if (typeof prefix !== 'string' || prefix.length > 54 || !DNS_LABEL.test(prefix)) {
-      problems.push({
-        prop: 'prefix',
-        value: prefix,
-        rule: 'must be a DNS label of at most 54 characters (lowercase letters, digits, "-")',
-        fix: 'the Role names append "-viewer" and "-operator"',
-      });
-    }
+    const problems: PropProblem[] = problemsOf(rfc1123LabelProblem('prefix', prefix, { maxLength: 54, fix: 'the Role names append "-viewer" and "-operator"' }));
     this.namespace = resolveNamespace(this, props.namespace, problems);
     problems.push(...groupProblems('viewerGroups', props.viewerGroups), ...groupProblems('operatorGroups', props.operatorGroups));
     throwIfProblems(this, problems);

@@ -7,6 +7,7 @@ import {
   ExternalSecretSpecTargetDeletionPolicy,
 } from '../../imports/externalsecret-external-secrets.io';
 import { PropProblem, throwIfProblems } from '../core';
+import { dnsSubdomainProblem, problemsOf } from '../core/validation';
 
 export interface ServiceSecretProps {
   /** Name of the ExternalSecret and of the Kubernetes Secret that ESO creates from it. */
@@ -75,7 +76,6 @@ export class ServiceSecret extends Construct {
   }
 }
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** A key of a Secret's data. */
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 /** A path in the store: segments of letters, digits, `-`, `_` and `.`, no slash at either end. */
@@ -93,13 +93,8 @@ function goDurationSeconds(duration: string): number | undefined {
   return seconds;
 }
 
-const isName = (value: unknown) => typeof value === 'string' && value.length <= 253 && DNS_SUBDOMAIN.test(value);
-
 function secretProblems(props: ServiceSecretProps, refreshInterval: string): PropProblem[] {
-  const problems: PropProblem[] = [];
-  const nameRule = 'must be a DNS subdomain (lowercase letters, digits, "-", ".")';
-  if (!isName(props.name)) problems.push({ prop: 'name', value: props.name, rule: nameRule });
-  if (!isName(props.storeName)) problems.push({ prop: 'storeName', value: props.storeName, rule: nameRule });
+  const problems = problemsOf(dnsSubdomainProblem('name', props.name), dnsSubdomainProblem('storeName', props.storeName));
   if (typeof props.remoteKey !== 'string' || !REMOTE_KEY.test(props.remoteKey) || props.remoteKey.split('/').some((s) => s === '.' || s === '..')) {
     problems.push({
       prop: 'remoteKey',

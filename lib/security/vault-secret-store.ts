@@ -2,6 +2,7 @@ import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { ClusterSecretStore, ClusterSecretStoreSpecProviderVaultVersion } from '../../imports/clustersecretstore-external-secrets.io';
 import { PlacedChart, PropProblem, throwIfProblems } from '../core';
+import { dnsSubdomainProblem, problemsOf, rfc1123LabelProblem } from '../core/validation';
 
 /** The version of a Vault KV secrets engine. */
 export type VaultKvVersion = 'v1' | 'v2';
@@ -162,13 +163,8 @@ function referencingNamespaces(root: IConstruct, store: string, cluster: string 
   return namespaces;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_LABEL_RULE = 'must be a DNS label of at most 63 characters (lowercase letters, digits, "-")';
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** A Vault mount path: segments of letters, digits, `-`, `_` and `.`, no slash at either end. */
 const VAULT_MOUNT = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
-
-const isDnsLabel = (value: unknown) => typeof value === 'string' && value.length <= 63 && DNS_LABEL.test(value);
 
 function storeProblems(
   props: VaultSecretStoreProps,
@@ -184,9 +180,7 @@ function storeProblems(
       fix: 'the store is cluster-scoped; define it in a chart without a namespace',
     });
   }
-  if (resolved.name.length > 253 || !DNS_SUBDOMAIN.test(resolved.name)) {
-    problems.push({ prop: 'name', value: resolved.name, rule: 'must be a DNS subdomain (lowercase letters, digits, "-", ".")' });
-  }
+  problems.push(...problemsOf(dnsSubdomainProblem('name', resolved.name)));
   if (!isHttpsUrl(props.server)) {
     problems.push({
       prop: 'server',
@@ -206,10 +200,10 @@ function storeProblems(
   if (typeof props.role !== 'string' || props.role.trim() === '') {
     problems.push({ prop: 'role', value: props.role, rule: 'must be the name of a Vault role of the Kubernetes auth method' });
   }
-  if (!isDnsLabel(resolved.serviceAccount.name)) problems.push({ prop: 'serviceAccount.name', value: resolved.serviceAccount.name, rule: DNS_LABEL_RULE });
-  if (!isDnsLabel(resolved.serviceAccount.namespace)) {
-    problems.push({ prop: 'serviceAccount.namespace', value: resolved.serviceAccount.namespace, rule: DNS_LABEL_RULE });
-  }
+  problems.push(...problemsOf(
+    rfc1123LabelProblem('serviceAccount.name', resolved.serviceAccount.name),
+    rfc1123LabelProblem('serviceAccount.namespace', resolved.serviceAccount.namespace),
+  ));
   const admitReferencing = props.admitReferencingNamespaces ?? true;
   if (props.namespaces !== undefined && !Array.isArray(props.namespaces)) {
     problems.push({ prop: 'namespaces', value: props.namespaces, rule: 'must be a list of namespaces' });
@@ -222,7 +216,7 @@ function storeProblems(
     });
   }
   (Array.isArray(props.namespaces) ? props.namespaces : []).forEach((namespace, i) => {
-    if (!isDnsLabel(namespace)) problems.push({ prop: `namespaces[${i}]`, value: namespace, rule: DNS_LABEL_RULE });
+    problems.push(...problemsOf(rfc1123LabelProblem(`namespaces[${i}]`, namespace)));
   });
   return problems;
 }

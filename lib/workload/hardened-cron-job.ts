@@ -11,6 +11,7 @@ import {
 import { PRIORITY_STANDARD } from './priority-classes';
 import { ContainerResources, containerResourceProblems } from './resources';
 import { DEFAULT_RUN_AS_USER } from './security-context';
+import { DNS_1035_LABEL as DNS_LABEL } from '../core/validation';
 
 /** The longest CronJob name: the Job controller appends an 11-character suffix to it. */
 export const MAX_CRON_JOB_NAME_LENGTH = 52;
@@ -226,8 +227,6 @@ function cronItemReason(item: string, field: (typeof CRON_FIELDS)[number]): stri
   }
   return undefined;
 }
-
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 function cronJobProblems(props: HardenedCronJobProps, uid: number): PropProblem[] {
   const problems: PropProblem[] = [];

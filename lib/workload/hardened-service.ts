@@ -14,6 +14,7 @@ import {
 } from './pod-template';
 import { ContainerResources, containerResourceProblems } from './resources';
 import { DEFAULT_RUN_AS_USER } from './security-context';
+import { DNS_1035_LABEL as DNS_LABEL } from '../core/validation';
 
 // Defined with the pod template; exported here too, where they have always been.
 export { SECRET_MOUNT_ROOT } from './pod-template';
@@ -272,8 +273,6 @@ export class HardenedService extends Construct implements IGrantable {
     });
   }
 }
-
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 function serviceProblems(props: HardenedServiceProps, uid: number): PropProblem[] {
   const problems: PropProblem[] = [];

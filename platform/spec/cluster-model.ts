@@ -1,5 +1,5 @@
 import {
-  AlpError, CLUSTER_COMPONENTS, CLUSTER_FLOWS, ClusterComponent, ClusterPrerequisite, ComponentFlow, ComponentId, gatewayPodLabels, ClusterModel, ResolvedComponent, ResolvedFlow,
+  AlpError, CLUSTER_COMPONENTS, CLUSTER_FLOWS, ClusterComponent, ClusterPrerequisite, ComponentFlow, ComponentId, gatewayPodLabels, jaegerCollectorPodLabels, ClusterModel, ResolvedComponent, ResolvedFlow,
 } from '../../lib/core';
 import { clusterAddressesOf } from './cluster-settings';
 import { ClusterSpec } from './schema';
@@ -46,7 +46,7 @@ function resolveModel(spec: PlatformSpec, gatewayNames: readonly string[], clust
       const { jaeger } = spec.monitoring;
       name = jaeger.service;
       ns = jaeger.namespace;
-      podLabels = { 'app.kubernetes.io/name': jaeger.service };
+      podLabels = jaegerCollectorPodLabels(jaeger.service);
       ports = [{ name: 'otlp-grpc', port: jaeger.port }];
     }
     return {

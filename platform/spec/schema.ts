@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { CPU_PATTERN, MEMORY_PATTERN, isImageRepository, unpinnedReason } from '../../lib/core';
+import { API_SERVER_PORTS, CPU_PATTERN, MEMORY_PATTERN, isImageRepository, unpinnedReason } from '../../lib/core';
+import {
+  DNS_1035_LABEL, DNS_SUBDOMAIN, FQDN, IPV4_CIDR, MAX_DNS_LABEL_LENGTH, MAX_PORT, PORT_RULE, STORAGE_SIZE, STORAGE_SIZE_RULE,
+} from '../../lib/core/validation';
 import { MESH_DATAPLANES } from '../../lib/workload/mesh-dataplane';
 
 /**
@@ -9,33 +12,20 @@ import { MESH_DATAPLANES } from '../../lib/workload/mesh-dataplane';
  * `validate.ts`.
  */
 
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-
-
 /** A lowercase DNS label of at most `max` characters (names derived from it must fit 63). */
-export const dnsLabel = (max = 63) =>
+export const dnsLabel = (max = MAX_DNS_LABEL_LENGTH) =>
   z
     .string()
-    .regex(DNS_LABEL, { error: 'must be a DNS label: lowercase letters, digits and "-", starting with a letter' })
+    .regex(DNS_1035_LABEL, { error: 'must be a DNS label: lowercase letters, digits and "-", starting with a letter' })
     .max(max, { error: `must be at most ${max} characters` });
 
-const port = z
-  .number()
-  .int({ error: 'must be an integer from 1 to 65535' })
-  .min(1, { error: 'must be an integer from 1 to 65535' })
-  .max(65535, { error: 'must be an integer from 1 to 65535' });
+const port = z.number().int({ error: PORT_RULE }).min(1, { error: PORT_RULE }).max(MAX_PORT, { error: PORT_RULE });
 
 const cpu = z.string().regex(CPU_PATTERN, { error: 'must be a CPU quantity such as "250m" or "2"' });
 const memory = z.string().regex(MEMORY_PATTERN, { error: 'must be a memory quantity in Ki, Mi or Gi, such as "512Mi"' });
 const httpPath = z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, { error: 'must be an absolute URL path such as "/readyz"' });
-const hostname = z
-  .string()
-  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/, { error: 'must be a fully qualified lowercase host name' });
-const cidr = z
-  .string()
-  .regex(/^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/([0-9]|[12]\d|3[0-2])$/, {
-    error: 'must be an IPv4 CIDR such as "203.0.113.0/24"',
-  });
+const hostname = z.string().regex(FQDN, { error: 'must be a fully qualified lowercase host name' });
+const cidr = z.string().regex(IPV4_CIDR, { error: 'must be an IPv4 CIDR such as "203.0.113.0/24"' });
 const positiveInt = (rule: string) => z.number().int({ error: rule }).min(1, { error: rule });
 /** An integer from `min` to `max`; the rule names the range and why it ends there. */
 const boundedInt = (min: number, max: number, why: string) => {
@@ -345,7 +335,7 @@ const monitoring = z.strictObject({
 const pinnedImage = z.string().refine((image) => unpinnedReason(image) === undefined, {
   error: 'must be a pinned image reference: <repository>:<tag other than "latest"> or <repository>[:<tag>]@sha256:<digest>',
 });
-const storageSize = z.string().regex(/^[1-9]\d*(Mi|Gi|Ti)$/, { error: 'must be a storage size such as "50Gi" (a whole number of Mi, Gi or Ti)' });
+const storageSize = z.string().regex(STORAGE_SIZE, { error: STORAGE_SIZE_RULE });
 const s3Url = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._-]+)*\/?$/, { error: 'must be an S3 URL such as "s3://alp-backups-primary/postgres"' });
 const cron = z.string().regex(/^\S+( \S+){4}$/, { error: 'must be a five-field cron expression such as "0 5 1 * *"' });
 const command = z.array(z.string().min(1, { error: 'must not be empty' })).min(1, { error: 'must list the program and its arguments' });
@@ -373,7 +363,7 @@ const data = z.strictObject({
   /** Recovery time objective: the longest, in minutes, the platform may be down. */
   rtoMinutes: minutes(1, '').default(240),
   /** StorageClass of every data volume: an encrypted one. */
-  storageClass: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: 'must be a StorageClass name (lowercase letters, digits, "-" and ".")' }),
+  storageClass: z.string().regex(DNS_SUBDOMAIN, { error: 'must be a StorageClass name (lowercase letters, digits, "-" and ".")' }),
   /** PostgreSQL (CloudNativePG): the Cluster and its PgBouncer pooler. */
   postgres: z.strictObject({
     /** Pinned PostgreSQL operand image. */
@@ -503,13 +493,13 @@ const clusterAddresses = z
         /** Its endpoints' addresses (`kubectl get endpoints kubernetes -n default`). @default - `data.apiServerCidrs` */
         cidrs: z.array(cidr).min(1, { error: 'must list at least one CIDR, or be left out' }).optional(),
         /** Its endpoints' ports: 443 on managed control planes, 6443 on kubeadm's. @default [443, 6443] */
-        ports: z.array(z.number().int().min(1).max(65535, { error: 'must be a port from 1 to 65535' })).min(1, { error: 'must list at least one port' }).default([443, 6443]),
+        ports: z.array(z.number().int().min(1).max(MAX_PORT, { error: `must be a port from 1 to ${MAX_PORT}` })).min(1, { error: 'must list at least one port' }).default([...API_SERVER_PORTS]),
       })
-      .default({ ports: [443, 6443] }),
+      .default({ ports: [...API_SERVER_PORTS] }),
     /** The nodes' addresses, where the kubelets listen (Prometheus scrapes them). @default - none: the kubelets are not scraped (a gap in reports/cluster-prerequisites.md) */
     nodeCidrs: z.array(cidr).default([]),
   })
-  .default({ apiServer: { ports: [443, 6443] }, nodeCidrs: [] });
+  .default({ apiServer: { ports: [...API_SERVER_PORTS] }, nodeCidrs: [] });
 
 export const platformSpecSchema = z.strictObject({
   /** Platform name: `app.kubernetes.io/part-of` and the prefix of namespace and class names. */

@@ -25,6 +25,9 @@ export interface PodLabels {
   readonly labels: Readonly<Record<string, string>>;
 }
 
+/** Every container field of a pod spec: init, regular and ephemeral containers. */
+export const ALL_CONTAINER_FIELDS: readonly string[] = ['initContainers', 'containers', 'ephemeralContainers'];
+
 /** A pod as a workload object describes it. */
 export interface PodTemplate extends PodLabels {
   readonly object: ManifestObject;

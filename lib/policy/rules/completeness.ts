@@ -9,7 +9,7 @@
  * is the pods' `app.kubernetes.io/name` label, else the object's name.
  */
 import { LABEL_NAME } from '../../core';
-import { ManifestObject, PolicyRule, statement } from '../findings';
+import { ManifestObject, PolicyRule, RuleInfo, statement } from '../findings';
 import { ctxOf, PodTemplate, PolicyContext } from './_context';
 import { asArray, labelSelectorMatches, SelectorIndex, stringMap } from './_selectors';
 
@@ -41,89 +41,99 @@ function byNameLabel(objects: readonly ManifestObject[]): Map<string, ManifestOb
 
 const nameKey = (cluster: string, name: string) => `${cluster}\n${name}`;
 
-export const COMPLETE_SERVICEMONITOR: PolicyRule = {
+/** Says what a service lacks, or undefined when it has it. */
+type ServiceGap = (pod: PodTemplate) => string | undefined;
+
+/**
+ * A rule that every service has an artefact of some kind (ServiceMonitor, SLO rules, dashboard):
+ * skipped, saying `absent`, while the manifests hold none of them; else each service that
+ * `gapOf` (built once from the artefacts found) finds lacking is reported.
+ */
+function everyServiceHas(
+  info: RuleInfo,
+  artefacts: (ctx: PolicyContext) => readonly ManifestObject[],
+  absent: string,
+  gapOf: (ctx: PolicyContext, found: readonly ManifestObject[]) => ServiceGap,
+): PolicyRule {
+  return {
+    ...info,
+    check(context) {
+      const ctx = ctxOf(context);
+      const found = artefacts(ctx);
+      if (found.length === 0) {
+        ctx.skip(info, absent);
+        return;
+      }
+      const gap = gapOf(ctx, found);
+      for (const pod of services(ctx)) {
+        const text = gap(pod);
+        if (text !== undefined) ctx.report(info, pod.object, statement(text));
+      }
+    },
+  };
+}
+
+/** Whether a ServiceMonitor scrapes a Service: it selects the Service's labels in a namespace it covers. */
+function scrapes(ctx: PolicyContext, monitor: ManifestObject, service: ManifestObject): boolean {
+  const spec = monitor.manifest.spec ?? {};
+  const namespaces = spec.namespaceSelector;
+  const namespace = ctx.namespaceOf(service);
+  const inScope = namespaces?.any === true
+    || (asArray(namespaces?.matchNames).length > 0 ? asArray(namespaces.matchNames).includes(namespace) : ctx.namespaceOf(monitor) === namespace);
+  const labels = stringMap(service.manifest.metadata?.labels);
+  return inScope && monitor.cluster === service.cluster && labelSelectorMatches(spec.selector, labels);
+}
+
+export const COMPLETE_SERVICEMONITOR = everyServiceHas({
   id: 'COMPLETE-SERVICEMONITOR',
   severity: 'error',
   title: 'Every service is scraped by a ServiceMonitor',
   rationale: 'A service without metrics cannot be alerted on or scaled on custom metrics.',
   source: 'Platform rule (production deployment guide: monitoring for every service)',
   fix: "Add a ServiceMonitor whose selector matches the service's Service labels and whose namespaceSelector covers its namespace.",
-  check(context) {
-    const ctx = ctxOf(context);
-    const monitors = ctx.ofKind(MONITORING, 'ServiceMonitor');
-    if (monitors.length === 0) {
-      ctx.skip(COMPLETE_SERVICEMONITOR, 'no ServiceMonitor in the manifests: monitoring is not built yet');
-      return;
-    }
-    const index = new SelectorIndex<ManifestObject>();
-    for (const monitor of monitors) index.add(monitor, monitor.manifest.spec?.selector?.matchLabels);
-    const scrapes = (monitor: ManifestObject, service: ManifestObject) => {
-      const spec = monitor.manifest.spec ?? {};
-      const namespaces = spec.namespaceSelector;
-      const namespace = ctx.namespaceOf(service);
-      const inScope = namespaces?.any === true
-        || (asArray(namespaces?.matchNames).length > 0 ? asArray(namespaces.matchNames).includes(namespace) : ctx.namespaceOf(monitor) === namespace);
-      const labels = stringMap(service.manifest.metadata?.labels);
-      return inScope && monitor.cluster === service.cluster && labelSelectorMatches(spec.selector, labels);
-    };
-    for (const pod of services(ctx)) {
-      const scraped = ctx.servicesSelecting(pod).some((service) =>
-        index.candidates(stringMap(service.manifest.metadata?.labels)).some((monitor) => scrapes(monitor, service)));
-      if (!scraped) {
-        ctx.report(COMPLETE_SERVICEMONITOR, pod.object, statement(`is a service (${ctx.servicesSelecting(pod).map((s) => s.label).join(', ')}) that no ServiceMonitor scrapes; add one for its metrics port`));
-      }
-    }
-  },
-};
+}, (ctx) => ctx.ofKind(MONITORING, 'ServiceMonitor'), 'no ServiceMonitor in the manifests: monitoring is not built yet', (ctx, monitors) => {
+  const index = new SelectorIndex<ManifestObject>();
+  for (const monitor of monitors) index.add(monitor, monitor.manifest.spec?.selector?.matchLabels);
+  return (pod) => {
+    const scraped = ctx.servicesSelecting(pod).some((service) =>
+      index.candidates(stringMap(service.manifest.metadata?.labels)).some((monitor) => scrapes(ctx, monitor, service)));
+    return scraped ? undefined : `is a service (${ctx.servicesSelecting(pod).map((s) => s.label).join(', ')}) that no ServiceMonitor scrapes; add one for its metrics port`;
+  };
+});
 
-export const COMPLETE_SLO_RULES: PolicyRule = {
+export const COMPLETE_SLO_RULES = everyServiceHas({
   id: 'COMPLETE-SLO-RULES',
   severity: 'error',
   title: 'Every service has SLO alerting rules',
   rationale: 'Without SLO alerts, an outage is noticed by users first.',
   source: 'Platform rule (production deployment guide: SLO burn-rate alerts)',
   fix: `Add a PrometheusRule labelled '${LABEL_NAME}: <service>' with the service's SLO burn-rate alerts.`,
-  check(context) {
-    const ctx = ctxOf(context);
-    const rules = ctx.ofKind(MONITORING, 'PrometheusRule');
-    if (rules.length === 0) {
-      ctx.skip(COMPLETE_SLO_RULES, 'no PrometheusRule in the manifests: SLO alerting is not built yet');
-      return;
-    }
-    const byName = byNameLabel(rules);
-    const alerts = (rule: ManifestObject) => asArray(rule.manifest.spec?.groups).some((g: any) => asArray(g?.rules).some((r: any) => typeof r?.alert === 'string'));
-    for (const pod of services(ctx)) {
-      const name = serviceName(pod);
-      if (!(byName.get(nameKey(pod.object.cluster, name)) ?? []).some(alerts)) {
-        ctx.report(COMPLETE_SLO_RULES, pod.object, statement(`is service '${name}', which no PrometheusRule labelled '${LABEL_NAME}: ${name}' with an alert covers; add its SLO alerts`));
-      }
-    }
-  },
-};
+}, (ctx) => ctx.ofKind(MONITORING, 'PrometheusRule'), 'no PrometheusRule in the manifests: SLO alerting is not built yet', (_ctx, rules) => {
+  const byName = byNameLabel(rules);
+  const alerts = (rule: ManifestObject) => asArray(rule.manifest.spec?.groups).some((g: any) => asArray(g?.rules).some((r: any) => typeof r?.alert === 'string'));
+  return (pod) => {
+    const name = serviceName(pod);
+    if ((byName.get(nameKey(pod.object.cluster, name)) ?? []).some(alerts)) return undefined;
+    return `is service '${name}', which no PrometheusRule labelled '${LABEL_NAME}: ${name}' with an alert covers; add its SLO alerts`;
+  };
+});
 
-export const COMPLETE_DASHBOARD: PolicyRule = {
+export const COMPLETE_DASHBOARD = everyServiceHas({
   id: 'COMPLETE-DASHBOARD',
   severity: 'error',
   title: 'Every service has a Grafana dashboard',
   rationale: 'On-call engineers need a dashboard per service to diagnose an alert.',
   source: 'Platform rule (production deployment guide: dashboards for every service)',
   fix: `Add a ConfigMap labelled '${DASHBOARD_LABEL}: "1"' and '${LABEL_NAME}: <service>' holding the dashboard JSON.`,
-  check(context) {
-    const ctx = ctxOf(context);
-    const dashboards = ctx.ofKind('', 'ConfigMap').filter((c) => stringMap(c.manifest.metadata?.labels)[DASHBOARD_LABEL] !== undefined);
-    if (dashboards.length === 0) {
-      ctx.skip(COMPLETE_DASHBOARD, `no ConfigMap labelled ${DASHBOARD_LABEL} in the manifests: dashboards are not built yet`);
-      return;
-    }
-    const byName = byNameLabel(dashboards);
-    for (const pod of services(ctx)) {
-      const name = serviceName(pod);
-      if (!byName.has(nameKey(pod.object.cluster, name))) {
-        ctx.report(COMPLETE_DASHBOARD, pod.object, statement(`is service '${name}', which has no dashboard ConfigMap labelled '${DASHBOARD_LABEL}' and '${LABEL_NAME}: ${name}'; add one`));
-      }
-    }
-  },
-};
+}, (ctx) => ctx.ofKind('', 'ConfigMap').filter((c) => stringMap(c.manifest.metadata?.labels)[DASHBOARD_LABEL] !== undefined),
+`no ConfigMap labelled ${DASHBOARD_LABEL} in the manifests: dashboards are not built yet`, (_ctx, dashboards) => {
+  const byName = byNameLabel(dashboards);
+  return (pod) => {
+    const name = serviceName(pod);
+    if (byName.has(nameKey(pod.object.cluster, name))) return undefined;
+    return `is service '${name}', which has no dashboard ConfigMap labelled '${DASHBOARD_LABEL}' and '${LABEL_NAME}: ${name}'; add one`;
+  };
+});
 
 /** The completeness rules. */
 export const COMPLETENESS_RULES: readonly PolicyRule[] = [COMPLETE_SERVICEMONITOR, COMPLETE_SLO_RULES, COMPLETE_DASHBOARD];

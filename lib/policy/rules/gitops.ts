@@ -3,6 +3,7 @@
  */
 import { PolicyRule, statement, violation } from '../findings';
 import { ctxOf } from './_context';
+import { ofKind, perObjectRule } from './_rule';
 import { asArray } from './_selectors';
 
 /**
@@ -45,7 +46,7 @@ const APP_PROJECT_FIELDS: readonly { readonly list: string; readonly keys?: read
   { list: 'namespaceResourceWhitelist', keys: ['group', 'kind'] },
 ];
 
-export const GITOPS_APPPROJECT_NO_WILDCARDS: PolicyRule = {
+export const GITOPS_APPPROJECT_NO_WILDCARDS = perObjectRule({
   id: 'GITOPS-APPPROJECT-NO-WILDCARDS',
   severity: 'error',
   title: 'Argo CD AppProjects list their sources, destinations and resources',
@@ -53,26 +54,22 @@ export const GITOPS_APPPROJECT_NO_WILDCARDS: PolicyRule = {
   source: 'Platform rule (Argo CD AppProject as a security boundary)',
   fix: "List this repository, the platform's clusters and namespaces, and the resource kinds explicitly.",
   helpUri: 'https://argo-cd.readthedocs.io/en/stable/user-guide/projects/',
-  check(context) {
-    const ctx = ctxOf(context);
-    for (const project of ctx.ofKind('argoproj.io', 'AppProject')) {
-      const spec = project.manifest.spec ?? {};
-      if (asArray(spec.sourceRepos).length === 0) {
-        ctx.report(GITOPS_APPPROJECT_NO_WILDCARDS, project, statement("lists no 'spec.sourceRepos': its Applications cannot sync; list this repository", 'spec.sourceRepos'));
+}, ofKind('argoproj.io', 'AppProject'), (project, report) => {
+  const spec = project.manifest.spec ?? {};
+  if (asArray(spec.sourceRepos).length === 0) {
+    report(statement("lists no 'spec.sourceRepos': its Applications cannot sync; list this repository", 'spec.sourceRepos'));
+  }
+  for (const { list, keys } of APP_PROJECT_FIELDS) {
+    asArray(spec[list]).forEach((entry: any, i: number) => {
+      const values: [string, unknown][] = keys ? keys.map((k) => [`spec.${list}[${i}].${k}`, entry?.[k]]) : [[`spec.${list}[${i}]`, entry]];
+      for (const [path, value] of values) {
+        if (typeof value === 'string' && value.includes('*')) {
+          report(violation(path, value, "must not contain the wildcard '*'", `list the ${list} explicitly`));
+        }
       }
-      for (const { list, keys } of APP_PROJECT_FIELDS) {
-        asArray(spec[list]).forEach((entry: any, i: number) => {
-          const values: [string, unknown][] = keys ? keys.map((k) => [`spec.${list}[${i}].${k}`, entry?.[k]]) : [[`spec.${list}[${i}]`, entry]];
-          for (const [path, value] of values) {
-            if (typeof value === 'string' && value.includes('*')) {
-              ctx.report(GITOPS_APPPROJECT_NO_WILDCARDS, project, violation(path, value, "must not contain the wildcard '*'", `list the ${list} explicitly`));
-            }
-          }
-        });
-      }
-    }
-  },
-};
+    });
+  }
+});
 
 /** The GitOps rules. */
 export const GITOPS_RULES: readonly PolicyRule[] = [GITOPS_NO_HASH_NAMES, GITOPS_APPPROJECT_NO_WILDCARDS];

@@ -14,7 +14,7 @@
  */
 import { isPlainObject } from '../../core';
 import { PolicyRule, violation } from '../findings';
-import { ctxOf } from './_context';
+import { ofKind, perObjectRule } from './_rule';
 import { asArray } from './_selectors';
 
 const SECURITY = 'security.istio.io';
@@ -26,7 +26,7 @@ const WEAK_MTLS: Readonly<Record<string, string>> = {
   DISABLE: 'DISABLE turns mutual TLS off',
 };
 
-export const NET_MESH_PEER_MTLS: PolicyRule = {
+export const NET_MESH_PEER_MTLS = perObjectRule({
   id: 'NET-MESH-PEER-MTLS',
   severity: 'error',
   title: 'PeerAuthentications require mutual TLS',
@@ -34,21 +34,17 @@ export const NET_MESH_PEER_MTLS: PolicyRule = {
   source: 'Istio security best practices ("Mutual TLS": use STRICT mode); NSA/CISA Kubernetes Hardening Guide, "Network separation and hardening"',
   fix: "Set 'mtls.mode' (and every 'portLevelMtls' entry) to STRICT, or leave it UNSET to inherit the namespace's STRICT policy.",
   helpUri: 'https://istio.io/latest/docs/reference/config/security/peer_authentication/',
-  check(context) {
-    const ctx = ctxOf(context);
-    for (const policy of ctx.ofKind(SECURITY, 'PeerAuthentication')) {
-      const spec = policy.manifest.spec;
-      const modes: [string, unknown][] = [['spec.mtls.mode', spec?.mtls?.mode]];
-      if (isPlainObject(spec?.portLevelMtls)) {
-        for (const [port, mtls] of Object.entries<any>(spec.portLevelMtls)) modes.push([`spec.portLevelMtls["${port}"].mode`, mtls?.mode]);
-      }
-      for (const [path, mode] of modes) {
-        if (typeof mode !== 'string' || !(mode in WEAK_MTLS)) continue;
-        ctx.report(NET_MESH_PEER_MTLS, policy, violation(path, mode, `must be STRICT or UNSET (inherit); ${WEAK_MTLS[mode]}`, 'set it to STRICT'));
-      }
-    }
-  },
-};
+}, ofKind(SECURITY, 'PeerAuthentication'), (policy, report) => {
+  const spec = policy.manifest.spec;
+  const modes: [string, unknown][] = [['spec.mtls.mode', spec?.mtls?.mode]];
+  if (isPlainObject(spec?.portLevelMtls)) {
+    for (const [port, mtls] of Object.entries<any>(spec.portLevelMtls)) modes.push([`spec.portLevelMtls["${port}"].mode`, mtls?.mode]);
+  }
+  for (const [path, mode] of modes) {
+    if (typeof mode !== 'string' || !(mode in WEAK_MTLS)) continue;
+    report(violation(path, mode, `must be STRICT or UNSET (inherit); ${WEAK_MTLS[mode]}`, 'set it to STRICT'));
+  }
+});
 
 /** Whether an entry (a `from` source, a `to` operation, a `when` condition) restricts anything: some list in it is not empty. */
 function restricts(fields: unknown): boolean {
@@ -65,7 +61,7 @@ function matchesEverything(rule: any): boolean {
     && (to.length === 0 || to.some((t: any) => !restricts(t?.operation)));
 }
 
-export const NET_MESH_AUTHZ_ALLOW_ALL: PolicyRule = {
+export const NET_MESH_AUTHZ_ALLOW_ALL = perObjectRule({
   id: 'NET-MESH-AUTHZ-ALLOW-ALL',
   severity: 'error',
   title: 'No AuthorizationPolicy rule allows every request',
@@ -73,22 +69,18 @@ export const NET_MESH_AUTHZ_ALLOW_ALL: PolicyRule = {
   source: 'Istio security best practices ("Authorization policies": default-deny, allow narrowly); platform rule (callers by service-account principal)',
   fix: "Name the callers in 'from' (source principals) and the ports in 'to'; a policy that admits nothing is 'spec: {}'.",
   helpUri: 'https://istio.io/latest/docs/reference/config/security/authorization-policy/',
-  check(context) {
-    const ctx = ctxOf(context);
-    for (const policy of ctx.ofKind(SECURITY, 'AuthorizationPolicy')) {
-      const spec = policy.manifest.spec;
-      if ((spec?.action ?? 'ALLOW') !== 'ALLOW') continue;
-      asArray(spec?.rules).forEach((rule: any, i: number) => {
-        if (!matchesEverything(rule)) return;
-        ctx.report(NET_MESH_AUTHZ_ALLOW_ALL, policy, violation(`spec.rules[${i}]`, rule,
-          'must restrict its source, operation or condition; as it is, it allows every request',
-          "name the callers' principals in 'from' and the ports in 'to'"));
-      });
-    }
-  },
-};
+}, ofKind(SECURITY, 'AuthorizationPolicy'), (policy, report) => {
+  const spec = policy.manifest.spec;
+  if ((spec?.action ?? 'ALLOW') !== 'ALLOW') return;
+  asArray(spec?.rules).forEach((rule: any, i: number) => {
+    if (!matchesEverything(rule)) return;
+    report(violation(`spec.rules[${i}]`, rule,
+      'must restrict its source, operation or condition; as it is, it allows every request',
+      "name the callers' principals in 'from' and the ports in 'to'"));
+  });
+});
 
-export const NET_MESH_DESTINATION_TLS: PolicyRule = {
+export const NET_MESH_DESTINATION_TLS = perObjectRule({
   id: 'NET-MESH-DESTINATION-TLS',
   severity: 'error',
   title: 'DestinationRules do not turn TLS off',
@@ -96,25 +88,21 @@ export const NET_MESH_DESTINATION_TLS: PolicyRule = {
   source: 'Istio security best practices ("Mutual TLS"); NSA/CISA Kubernetes Hardening Guide, "Network separation and hardening"',
   fix: "Set 'tls.mode' to ISTIO_MUTUAL for mesh services or SIMPLE for hosts outside the mesh, or remove 'tls' to let Istio use mutual TLS automatically.",
   helpUri: 'https://istio.io/latest/docs/reference/config/networking/destination-rule/#ClientTLSSettings',
-  check(context) {
-    const ctx = ctxOf(context);
-    for (const rule of ctx.ofKind(NETWORKING, 'DestinationRule')) {
-      const spec = rule.manifest.spec;
-      const policies: [string, any][] = [['spec.trafficPolicy', spec?.trafficPolicy]];
-      asArray(spec?.subsets).forEach((subset: any, i: number) => policies.push([`spec.subsets[${i}].trafficPolicy`, subset?.trafficPolicy]));
-      const host = typeof spec?.host === 'string' ? spec.host : 'the host';
-      for (const [at, policy] of policies) {
-        const settings: [string, any][] = [[`${at}.tls`, policy?.tls]];
-        asArray(policy?.portLevelSettings).forEach((port: any, i: number) => settings.push([`${at}.portLevelSettings[${i}].tls`, port?.tls]));
-        for (const [path, tls] of settings) {
-          if (tls?.mode !== 'DISABLE') continue;
-          ctx.report(NET_MESH_DESTINATION_TLS, rule, violation(`${path}.mode`, tls.mode, `must not be DISABLE; the sidecars would send plaintext to ${host}`,
-            'use ISTIO_MUTUAL (SIMPLE for a host outside the mesh), or remove it to let Istio choose mutual TLS'));
-        }
-      }
+}, ofKind(NETWORKING, 'DestinationRule'), (rule, report) => {
+  const spec = rule.manifest.spec;
+  const policies: [string, any][] = [['spec.trafficPolicy', spec?.trafficPolicy]];
+  asArray(spec?.subsets).forEach((subset: any, i: number) => policies.push([`spec.subsets[${i}].trafficPolicy`, subset?.trafficPolicy]));
+  const host = typeof spec?.host === 'string' ? spec.host : 'the host';
+  for (const [at, policy] of policies) {
+    const settings: [string, any][] = [[`${at}.tls`, policy?.tls]];
+    asArray(policy?.portLevelSettings).forEach((port: any, i: number) => settings.push([`${at}.portLevelSettings[${i}].tls`, port?.tls]));
+    for (const [path, tls] of settings) {
+      if (tls?.mode !== 'DISABLE') continue;
+      report(violation(`${path}.mode`, tls.mode, `must not be DISABLE; the sidecars would send plaintext to ${host}`,
+        'use ISTIO_MUTUAL (SIMPLE for a host outside the mesh), or remove it to let Istio choose mutual TLS'));
     }
-  },
-};
+  }
+});
 
 /** The mesh rules. */
 export const MESH_RULES: readonly PolicyRule[] = [NET_MESH_PEER_MTLS, NET_MESH_AUTHZ_ALLOW_ALL, NET_MESH_DESTINATION_TLS];

@@ -3,14 +3,12 @@
  * the API server. Judged only on what the input holds: the bindings, the pods running as the
  * bound account, their ServiceAccount and the NetworkPolicies of their namespace.
  */
-import { CLUSTER_COMPONENTS, isPlainObject } from '../../core';
+import { API_SERVER_PORTS, isPlainObject } from '../../core';
 import { ManifestObject, PolicyRule, statement } from '../findings';
 import { ctxOf, PodTemplate, PolicyContext } from './_context';
 import { asArray, labelSelectorMatches } from './_selectors';
 
 const RBAC = 'rbac.authorization.k8s.io';
-/** The API server's endpoint ports as pods reach them (the cluster model's defaults: managed control planes 443, kubeadm 6443). */
-const API_SERVER_PORTS: readonly number[] = CLUSTER_COMPONENTS['api-server'].ports.map((p) => p.port);
 
 /** Whether the pod has a token of its service account: automounted, or projected. */
 function hasToken(ctx: PolicyContext, pod: PodTemplate, account: string): boolean {

@@ -4,6 +4,7 @@
 import { ESCALATION_VERBS, SECRET_ACCESS_ANNOTATION } from '../../core';
 import { ManifestObject, PolicyRule, violation } from '../findings';
 import { ctxOf, PolicyContext } from './_context';
+import { perObjectRule } from './_rule';
 import { asArray } from './_selectors';
 
 export { SECRET_ACCESS_ANNOTATION };
@@ -22,7 +23,7 @@ function bindings(ctx: PolicyContext): ManifestObject[] {
   return [...ctx.ofKind(RBAC_GROUP, 'RoleBinding'), ...ctx.ofKind(RBAC_GROUP, 'ClusterRoleBinding')];
 }
 
-export const RBAC_NO_WILDCARD: PolicyRule = {
+export const RBAC_NO_WILDCARD = perObjectRule({
   id: 'RBAC-NO-WILDCARD',
   severity: 'error',
   title: "Roles do not use the wildcard '*'",
@@ -30,23 +31,19 @@ export const RBAC_NO_WILDCARD: PolicyRule = {
   source: 'CIS Kubernetes Benchmark 5.1.3',
   fix: 'List the API groups, resources and verbs the subject needs.',
   helpUri: CIS_URI,
-  check(context) {
-    const ctx = ctxOf(context);
-    for (const role of roles(ctx)) {
-      asArray(role.manifest.rules).forEach((rule: any, i: number) => {
-        for (const field of RULE_LISTS) {
-          asArray(rule?.[field]).forEach((value: unknown, j: number) => {
-            if (typeof value === 'string' && value.includes('*')) {
-              ctx.report(RBAC_NO_WILDCARD, role, violation(`rules[${i}].${field}[${j}]`, value, "must not contain the wildcard '*'", `list the ${field} explicitly`));
-            }
-          });
+}, roles, (role, report) => {
+  asArray(role.manifest.rules).forEach((rule: any, i: number) => {
+    for (const field of RULE_LISTS) {
+      asArray(rule?.[field]).forEach((value: unknown, j: number) => {
+        if (typeof value === 'string' && value.includes('*')) {
+          report(violation(`rules[${i}].${field}[${j}]`, value, "must not contain the wildcard '*'", `list the ${field} explicitly`));
         }
       });
     }
-  },
-};
+  });
+});
 
-export const RBAC_NO_SECRET_READ: PolicyRule = {
+export const RBAC_NO_SECRET_READ = perObjectRule({
   id: 'RBAC-NO-SECRET-READ',
   severity: 'error',
   title: 'Roles do not read Secrets unless declared',
@@ -54,27 +51,23 @@ export const RBAC_NO_SECRET_READ: PolicyRule = {
   source: 'CIS Kubernetes Benchmark 5.1.2',
   fix: `Mount the secret from an ExternalSecret; if the role must read Secrets through the API, annotate it '${SECRET_ACCESS_ANNOTATION}: declared' (ServiceApiAccess 'allowSecretAccess: true').`,
   helpUri: CIS_URI,
-  check(context) {
-    const ctx = ctxOf(context);
-    for (const role of roles(ctx)) {
-      if (role.manifest.metadata?.annotations?.[SECRET_ACCESS_ANNOTATION] === 'declared') continue;
-      asArray(role.manifest.rules).forEach((rule: any, i: number) => {
-        const verbs = asArray(rule?.verbs).filter((v) => READ_VERBS.includes(v));
-        const groups = asArray(rule?.apiGroups);
-        if (verbs.length === 0 || !(groups.includes('') || groups.includes('*'))) return;
-        asArray(rule?.resources).forEach((resource: unknown, j: number) => {
-          if (resource === 'secrets') {
-            ctx.report(RBAC_NO_SECRET_READ, role, violation(`rules[${i}].resources[${j}]`, resource,
-              `must not be secrets with ${verbs.join(', ')} unless the role is annotated '${SECRET_ACCESS_ANNOTATION}: declared'`,
-              'mount the secret from an ExternalSecret instead of reading it through the API'));
-          }
-        });
-      });
-    }
-  },
-};
+}, roles, (role, report) => {
+  if (role.manifest.metadata?.annotations?.[SECRET_ACCESS_ANNOTATION] === 'declared') return;
+  asArray(role.manifest.rules).forEach((rule: any, i: number) => {
+    const verbs = asArray(rule?.verbs).filter((v) => READ_VERBS.includes(v));
+    const groups = asArray(rule?.apiGroups);
+    if (verbs.length === 0 || !(groups.includes('') || groups.includes('*'))) return;
+    asArray(rule?.resources).forEach((resource: unknown, j: number) => {
+      if (resource === 'secrets') {
+        report(violation(`rules[${i}].resources[${j}]`, resource,
+          `must not be secrets with ${verbs.join(', ')} unless the role is annotated '${SECRET_ACCESS_ANNOTATION}: declared'`,
+          'mount the secret from an ExternalSecret instead of reading it through the API'));
+      }
+    });
+  });
+});
 
-export const RBAC_NO_ESCALATION: PolicyRule = {
+export const RBAC_NO_ESCALATION = perObjectRule({
   id: 'RBAC-NO-ESCALATION',
   severity: 'error',
   title: 'Roles do not grant escalate, bind or impersonate',
@@ -82,19 +75,15 @@ export const RBAC_NO_ESCALATION: PolicyRule = {
   source: 'CIS Kubernetes Benchmark 5.1.8',
   fix: 'Remove the verb; grant the permissions the subject needs directly.',
   helpUri: CIS_URI,
-  check(context) {
-    const ctx = ctxOf(context);
-    for (const role of roles(ctx)) {
-      asArray(role.manifest.rules).forEach((rule: any, i: number) => {
-        asArray(rule?.verbs).forEach((verb: unknown, j: number) => {
-          if (typeof verb === 'string' && ESCALATION_VERBS.includes(verb)) {
-            ctx.report(RBAC_NO_ESCALATION, role, violation(`rules[${i}].verbs[${j}]`, verb, 'must not be escalate, bind or impersonate', 'it lets the holder grant itself permissions beyond this role'));
-          }
-        });
-      });
-    }
-  },
-};
+}, roles, (role, report) => {
+  asArray(role.manifest.rules).forEach((rule: any, i: number) => {
+    asArray(rule?.verbs).forEach((verb: unknown, j: number) => {
+      if (typeof verb === 'string' && ESCALATION_VERBS.includes(verb)) {
+        report(violation(`rules[${i}].verbs[${j}]`, verb, 'must not be escalate, bind or impersonate', 'it lets the holder grant itself permissions beyond this role'));
+      }
+    });
+  });
+});
 
 /** A resource and the verbs on it that a rule refuses, in one API group. */
 interface Grant {
@@ -196,7 +185,7 @@ export const RBAC_NO_NODE_PROXY: PolicyRule = {
   },
 };
 
-export const RBAC_NO_CLUSTER_ADMIN: PolicyRule = {
+export const RBAC_NO_CLUSTER_ADMIN = perObjectRule({
   id: 'RBAC-NO-CLUSTER-ADMIN',
   severity: 'error',
   title: 'Nothing is bound to cluster-admin',
@@ -204,16 +193,12 @@ export const RBAC_NO_CLUSTER_ADMIN: PolicyRule = {
   source: 'CIS Kubernetes Benchmark 5.1.1',
   fix: 'Bind a Role with the permissions the subject needs.',
   helpUri: CIS_URI,
-  check(context) {
-    const ctx = ctxOf(context);
-    for (const binding of bindings(ctx)) {
-      const ref = binding.manifest.roleRef;
-      if (ref?.kind === 'ClusterRole' && ref?.name === 'cluster-admin') {
-        ctx.report(RBAC_NO_CLUSTER_ADMIN, binding, violation('roleRef.name', ref.name, 'must not be cluster-admin', 'bind a Role with only the permissions needed'));
-      }
-    }
-  },
-};
+}, bindings, (binding, report) => {
+  const ref = binding.manifest.roleRef;
+  if (ref?.kind === 'ClusterRole' && ref?.name === 'cluster-admin') {
+    report(violation('roleRef.name', ref.name, 'must not be cluster-admin', 'bind a Role with only the permissions needed'));
+  }
+});
 
 export const RBAC_NO_DEFAULT_SERVICE_ACCOUNT: PolicyRule = {
   id: 'RBAC-NO-DEFAULT-SERVICE-ACCOUNT',

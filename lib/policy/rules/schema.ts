@@ -4,7 +4,7 @@
  */
 import { ManifestObject, PolicyRule, statement } from '../findings';
 import { SchemaProblem, validateSchema } from '../schema';
-import { PolicyContext } from './_context';
+import { allObjects, perObjectRule } from './_rule';
 
 const NO_SCHEMA = 'no schema for ';
 
@@ -29,44 +29,36 @@ function describe(problem: SchemaProblem): string {
 const isKubernetesObject = (object: ManifestObject) => typeof object.manifest.apiVersion === 'string' && typeof object.manifest.kind === 'string';
 const isUnknownKind = (problem: SchemaProblem) => problem.path === '' && problem.message.startsWith(NO_SCHEMA);
 
-export const SCHEMA: PolicyRule = {
+export const SCHEMA = perObjectRule({
   id: 'SCHEMA',
   severity: 'error',
   title: 'Objects match their schema',
   rationale: 'The API server rejects invalid objects and silently drops unknown fields: what was reviewed would not be what runs.',
   source: 'Kubernetes v1.28 OpenAPI schemas and the CRD schemas in imports/',
   fix: 'Correct the field as the message says; a misspelt field name is reported as an unknown field.',
-  check(context) {
-    const ctx = context as PolicyContext;
-    for (const object of ctx.objects) {
-      if (!isKubernetesObject(object)) {
-        ctx.report(SCHEMA, object, statement("is not a Kubernetes object: 'apiVersion' and 'kind' must be strings"));
-        continue;
-      }
-      for (const problem of problemsOf(object)) {
-        if (isUnknownKind(problem)) continue;
-        ctx.report(SCHEMA, object, problem.path === '' ? statement(problem.message) : statement(describe(problem), problem.path));
-      }
-    }
-  },
-};
+}, allObjects, (object, report) => {
+  if (!isKubernetesObject(object)) {
+    report(statement("is not a Kubernetes object: 'apiVersion' and 'kind' must be strings"));
+    return;
+  }
+  for (const problem of problemsOf(object)) {
+    if (isUnknownKind(problem)) continue;
+    report(problem.path === '' ? statement(problem.message) : statement(describe(problem), problem.path));
+  }
+});
 
-export const SCHEMA_UNKNOWN_KIND: PolicyRule = {
+export const SCHEMA_UNKNOWN_KIND = perObjectRule({
   id: 'SCHEMA-UNKNOWN-KIND',
   severity: 'warning',
   title: 'Every kind has a schema',
   rationale: 'An object of a kind without a known schema is not validated at all.',
   source: 'Platform rule (every object is checked against its schema)',
   fix: 'Import the CRD of the kind (cdk8s.yaml imports, then npm run import), or correct its apiVersion.',
-  check(context) {
-    const ctx = context as PolicyContext;
-    for (const object of ctx.objects) {
-      if (!isKubernetesObject(object)) continue;
-      const unknown = problemsOf(object).find(isUnknownKind);
-      if (unknown) ctx.report(SCHEMA_UNKNOWN_KIND, object, statement(`has ${unknown.message}; it is not checked against a schema`));
-    }
-  },
-};
+}, allObjects, (object, report) => {
+  if (!isKubernetesObject(object)) return;
+  const unknown = problemsOf(object).find(isUnknownKind);
+  if (unknown) report(statement(`has ${unknown.message}; it is not checked against a schema`));
+});
 
 /** The schema rules. */
 export const SCHEMA_RULES: readonly PolicyRule[] = [SCHEMA, SCHEMA_UNKNOWN_KIND];

@@ -6,13 +6,11 @@
  * objects live elsewhere, the pods a NetworkPolicy of the input selects by
  * `app.kubernetes.io/name: prometheus`. Without either, nothing is judged.
  */
-import { isPlainObject } from '../../core';
+import { isPlainObject, LABEL_NAME } from '../../core';
 import { ManifestObject, PolicyRule, statement } from '../findings';
 import { ctxOf, PodTemplate, PolicyContext } from './_context';
 import { allows } from './_netpol';
 import { asArray, labelSelectorMatches, mapMatches } from './_selectors';
-
-const PROMETHEUS_NAME_LABEL = 'app.kubernetes.io/name';
 
 interface PrometheusPods {
   readonly namespace: string;
@@ -22,9 +20,9 @@ interface PrometheusPods {
 
 function prometheusPods(ctx: PolicyContext): PrometheusPods[] {
   const fromObjects = ctx.ofKind('monitoring.coreos.com', 'Prometheus')
-    .map((p) => ({ namespace: ctx.namespaceOf(p), cluster: p.cluster, labels: { [PROMETHEUS_NAME_LABEL]: 'prometheus', prometheus: p.name } }));
+    .map((p) => ({ namespace: ctx.namespaceOf(p), cluster: p.cluster, labels: { [LABEL_NAME]: 'prometheus', prometheus: p.name } }));
   const fromPolicies = ctx.ofKind('networking.k8s.io', 'NetworkPolicy')
-    .filter((p) => p.manifest.spec?.podSelector?.matchLabels?.[PROMETHEUS_NAME_LABEL] === 'prometheus')
+    .filter((p) => p.manifest.spec?.podSelector?.matchLabels?.[LABEL_NAME] === 'prometheus')
     .map((p) => ({ namespace: ctx.namespaceOf(p), cluster: p.cluster, labels: { ...p.manifest.spec.podSelector.matchLabels } }));
   const seen = new Set<string>();
   return [...fromObjects, ...fromPolicies].filter((p) => {

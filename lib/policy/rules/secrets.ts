@@ -4,7 +4,8 @@
  */
 import { isPlainObject, secretLiteralReason } from '../../core';
 import { PolicyRule, statement } from '../findings';
-import { ctxOf } from './_context';
+import { ALL_CONTAINER_FIELDS } from './_context';
+import { ofKind, perObjectRule, perPodRule } from './_rule';
 import { asArray } from './_selectors';
 
 /** Words of a name that announce a secret wherever they stand: `DB_PASS`, `redisAuth`, `smtp-pwd`. */
@@ -91,84 +92,72 @@ function keyPath(field: string, key: string): string {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${field}.${key}` : `${field}[${JSON.stringify(key)}]`;
 }
 
-export const SECRET_NO_DATA: PolicyRule = {
+export const SECRET_NO_DATA = perObjectRule({
   id: 'SECRET-NO-DATA',
   severity: 'error',
   title: 'No Secret carries data',
   rationale: 'Secret values in manifests end up in git, in every clone and in CI logs; base64 is not encryption.',
   source: 'NSA/CISA Kubernetes Hardening Guide, "Secrets"; CIS Kubernetes Benchmark 5.4.2',
   fix: 'Store the value in Vault and deliver it with an ExternalSecret (ServiceSecret in this library).',
-  check(context) {
-    const ctx = ctxOf(context);
-    for (const secret of ctx.ofKind('', 'Secret')) {
-      for (const field of ['data', 'stringData']) {
-        const value = secret.manifest[field];
-        if (isPlainObject(value) && Object.keys(value).length > 0) {
-          // The values are not quoted: they are the secret.
-          const keys = Object.keys(value).sort();
-          ctx.report(SECRET_NO_DATA, secret, statement(
-            `'${field}' holds ${keys.length === 1 ? '1 key' : `${keys.length} keys`} (${keys.join(', ')}) and must be empty; deliver the values from Vault with an ExternalSecret`, field));
-        }
-      }
+}, ofKind('', 'Secret'), (secret, report) => {
+  for (const field of ['data', 'stringData']) {
+    const value = secret.manifest[field];
+    if (isPlainObject(value) && Object.keys(value).length > 0) {
+      // The values are not quoted: they are the secret.
+      const keys = Object.keys(value).sort();
+      report(statement(
+        `'${field}' holds ${keys.length === 1 ? '1 key' : `${keys.length} keys`} (${keys.join(', ')}) and must be empty; deliver the values from Vault with an ExternalSecret`, field));
     }
-  },
-};
+  }
+});
 
-export const SECRET_NO_LITERAL_ENV: PolicyRule = {
+export const SECRET_NO_LITERAL_ENV = perPodRule({
   id: 'SECRET-NO-LITERAL-ENV',
   severity: 'error',
   title: 'No secret-looking literal in environment variables',
   rationale: 'A credential written into a manifest is readable by anyone with the repository or get access to the workload.',
   source: 'CIS Kubernetes Benchmark 5.4.1 (prefer secrets as files over environment variables); platform rule',
   fix: "Mount the value from a Secret delivered by an ExternalSecret; reference it with 'valueFrom.secretKeyRef' if it must be a variable.",
-  check(context) {
-    const ctx = ctxOf(context);
-    for (const pod of ctx.pods) {
-      for (const field of ['initContainers', 'containers', 'ephemeralContainers']) {
-        asArray(pod.spec[field]).forEach((container: any, i: number) => {
-          asArray(container?.env).forEach((env: any, j: number) => {
-            if (typeof env?.name !== 'string' || typeof env?.value !== 'string') return;
-            const reason = credentialReason(env.name, env.value);
-            if (reason) {
-              // The value itself is not quoted: it may be a real credential.
-              const path = `${pod.specPath}.${field}[${i}].env[${j}].value`;
-              ctx.report(SECRET_NO_LITERAL_ENV, pod.object, statement(
-                `'${path}' (${env.value.length} characters, not shown) must not hold a secret (${reason}: ${env.name}); use 'valueFrom.secretKeyRef' to a Secret from an ExternalSecret`, path));
-            }
-          });
-        });
-      }
-    }
-  },
-};
+}, (pod, report) => {
+  for (const field of ALL_CONTAINER_FIELDS) {
+    asArray(pod.spec[field]).forEach((container: any, i: number) => {
+      asArray(container?.env).forEach((env: any, j: number) => {
+        if (typeof env?.name !== 'string' || typeof env?.value !== 'string') return;
+        const reason = credentialReason(env.name, env.value);
+        if (reason) {
+          // The value itself is not quoted: it may be a real credential.
+          const path = `${pod.specPath}.${field}[${i}].env[${j}].value`;
+          report(statement(
+            `'${path}' (${env.value.length} characters, not shown) must not hold a secret (${reason}: ${env.name}); use 'valueFrom.secretKeyRef' to a Secret from an ExternalSecret`, path));
+        }
+      });
+    });
+  }
+});
 
-export const SECRET_NO_CONFIGMAP_CREDENTIAL: PolicyRule = {
+export const SECRET_NO_CONFIGMAP_CREDENTIAL = perObjectRule({
   id: 'SECRET-NO-CONFIGMAP-CREDENTIAL',
   severity: 'error',
   title: 'No credential in ConfigMaps',
   rationale: 'A ConfigMap is stored unencrypted, readable by every role that reads configuration, and its manifest is in git.',
   source: 'CIS Kubernetes Benchmark 5.4.1; NSA/CISA Kubernetes Hardening Guide, "Secrets"; platform rule',
   fix: 'Store the value in Vault, deliver it with an ExternalSecret and mount that Secret; leave only a placeholder or a file path in the ConfigMap.',
-  check(context) {
-    const ctx = ctxOf(context);
-    for (const configMap of ctx.ofKind('', 'ConfigMap')) {
-      for (const field of ['data', 'binaryData']) {
-        const entries = configMap.manifest[field];
-        if (!isPlainObject(entries)) continue;
-        for (const [key, value] of Object.entries(entries)) {
-          if (typeof value !== 'string') continue;
-          // binaryData is base64: only its key can be judged.
-          const reason = field === 'data' ? credentialReason(key, value) : nameReason(key);
-          if (!reason) continue;
-          // The value itself is not quoted: it may be a real credential.
-          const path = keyPath(field, key);
-          ctx.report(SECRET_NO_CONFIGMAP_CREDENTIAL, configMap, statement(
-            `'${path}' (${value.length} characters, not shown) must not hold a secret (${reason}: ${key}); store it in Vault and mount it from a Secret delivered by an ExternalSecret`, path));
-        }
-      }
+}, ofKind('', 'ConfigMap'), (configMap, report) => {
+  for (const field of ['data', 'binaryData']) {
+    const entries = configMap.manifest[field];
+    if (!isPlainObject(entries)) continue;
+    for (const [key, value] of Object.entries(entries)) {
+      if (typeof value !== 'string') continue;
+      // binaryData is base64: only its key can be judged.
+      const reason = field === 'data' ? credentialReason(key, value) : nameReason(key);
+      if (!reason) continue;
+      // The value itself is not quoted: it may be a real credential.
+      const path = keyPath(field, key);
+      report(statement(
+        `'${path}' (${value.length} characters, not shown) must not hold a secret (${reason}: ${key}); store it in Vault and mount it from a Secret delivered by an ExternalSecret`, path));
     }
-  },
-};
+  }
+});
 
 /** The secrets rules. */
 export const SECRETS_RULES: readonly PolicyRule[] = [SECRET_NO_DATA, SECRET_NO_LITERAL_ENV, SECRET_NO_CONFIGMAP_CREDENTIAL];

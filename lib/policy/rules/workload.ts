@@ -5,7 +5,8 @@
  */
 import { isPlainObject, parseImage, unpinnedReason } from '../../core';
 import { ManifestObject, PolicyRule, statement, violation } from '../findings';
-import { ctxOf, PodTemplate, PolicyContext } from './_context';
+import { ALL_CONTAINER_FIELDS, ctxOf, PodTemplate, PolicyContext } from './_context';
+import { perPodRule } from './_rule';
 import { asArray, labelSelectorMatches } from './_selectors';
 
 const RESOURCE_FIELDS = ['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory'] as const;
@@ -18,6 +19,10 @@ function containersOf(pod: PodTemplate, fields: readonly string[] = ['initContai
   return fields.flatMap((field) => asArray(pod.spec[field]).map((container, i) => ({ container, path: `${pod.specPath}.${field}[${i}]` })));
 }
 
+/** The image of every container of a pod spec, with the path of its `image` field. */
+function imagesOf(pod: PodTemplate): { image: unknown; path: string }[] {
+  return containersOf(pod, ALL_CONTAINER_FIELDS).map(({ container, path }) => ({ image: container?.image, path: `${path}.image` }));
+}
 
 export const WORKLOAD_RESOURCES: PolicyRule = {
   id: 'WORKLOAD-RESOURCES',
@@ -66,45 +71,35 @@ export const WORKLOAD_PROBES: PolicyRule = {
   },
 };
 
-export const WORKLOAD_IMAGE_PINNED: PolicyRule = {
+export const WORKLOAD_IMAGE_PINNED = perPodRule({
   id: 'WORKLOAD-IMAGE-PINNED',
   severity: 'error',
   title: 'Images are pinned',
   rationale: "An image without a tag, or tagged 'latest', can change under the same manifest: what runs is no longer what was reviewed.",
   source: 'NSA/CISA Kubernetes Hardening Guide, "Container image scanning"; platform rule',
   fix: 'Reference the image by digest (@sha256:…), or at least by a version tag.',
-  check(context) {
-    const ctx = ctxOf(context);
-    for (const pod of ctx.pods) {
-      for (const { container, path } of containersOf(pod, ['initContainers', 'containers', 'ephemeralContainers'])) {
-        const image = container?.image;
-        const reason = typeof image === 'string' ? unpinnedReason(image) : 'must be an image reference';
-        if (reason) ctx.report(WORKLOAD_IMAGE_PINNED, pod.object, violation(`${path}.image`, image, reason));
-      }
-    }
-  },
-};
+}, (pod, report) => {
+  for (const { image, path } of imagesOf(pod)) {
+    const reason = typeof image === 'string' ? unpinnedReason(image) : 'must be an image reference';
+    if (reason) report(violation(path, image, reason));
+  }
+});
 
-export const WORKLOAD_IMAGE_DIGEST: PolicyRule = {
+export const WORKLOAD_IMAGE_DIGEST = perPodRule({
   id: 'WORKLOAD-IMAGE-DIGEST',
   severity: 'error',
   title: 'Images are referenced by digest',
   rationale: 'A tag can be moved to another image, by its publisher or by whoever takes over the registry; only a digest names exactly the image that was reviewed and scanned.',
   source: 'NSA/CISA Kubernetes Hardening Guide, "Container image scanning"; SLSA; platform rule',
   fix: "Append the image's digest: <repository>:<tag>@sha256:<digest>; until it is known, record a dated exception in policy-exceptions.yaml.",
-  check(context) {
-    const ctx = ctxOf(context);
-    for (const pod of ctx.pods) {
-      for (const { container, path } of containersOf(pod, ['initContainers', 'containers', 'ephemeralContainers'])) {
-        const image = container?.image;
-        if (typeof image !== 'string' || unpinnedReason(image)) continue; // WORKLOAD-IMAGE-PINNED reports those
-        if (!parseImage(image)?.digest) {
-          ctx.report(WORKLOAD_IMAGE_DIGEST, pod.object, violation(`${path}.image`, image, 'must be pinned by a digest (@sha256:…)', "tags are mutable; append the image's digest"));
-        }
-      }
+}, (pod, report) => {
+  for (const { image, path } of imagesOf(pod)) {
+    if (typeof image !== 'string' || unpinnedReason(image)) continue; // WORKLOAD-IMAGE-PINNED reports those
+    if (!parseImage(image)?.digest) {
+      report(violation(path, image, 'must be pinned by a digest (@sha256:…)', "tags are mutable; append the image's digest"));
     }
-  },
-};
+  }
+});
 
 export const WORKLOAD_READONLY_ROOT_FILESYSTEM: PolicyRule = {
   id: 'WORKLOAD-READONLY-ROOT-FILESYSTEM',
@@ -118,7 +113,7 @@ export const WORKLOAD_READONLY_ROOT_FILESYSTEM: PolicyRule = {
     for (const pod of ctx.pods) {
       // Windows has no read-only root filesystem: the API server refuses the field for Windows pods.
       if (pod.spec.os?.name === 'windows') continue;
-      for (const { container, path } of containersOf(pod, ['initContainers', 'containers', 'ephemeralContainers'])) {
+      for (const { container, path } of containersOf(pod, ALL_CONTAINER_FIELDS)) {
         const value = container?.securityContext?.readOnlyRootFilesystem;
         if (value !== true) {
           ctx.report(WORKLOAD_READONLY_ROOT_FILESYSTEM, pod.object, violation(`${path}.securityContext.readOnlyRootFilesystem`, value, 'must be true',
