@@ -6,7 +6,29 @@
 import { AlpError, formatProblem } from '../core';
 import { CNPG_PORTS } from '../core/endpoints';
 import { portProblem } from '../core/validation';
-import type { Workload, WorkloadPort, WorkloadProtocol } from './reachability';
+
+/** The protocols NetworkPolicy ports and container ports may have. */
+export type WorkloadProtocol = 'TCP' | 'UDP' | 'SCTP';
+
+/** A port the pods of a workload listen on. */
+export interface WorkloadPort {
+  readonly port: number;
+  readonly protocol: WorkloadProtocol;
+  /** The container port's name, which named NetworkPolicy ports refer to. @default - unnamed */
+  readonly name?: string;
+}
+
+/** A set of identical pods (the pods of one Deployment, Gateway, database cluster, …). */
+export interface Workload {
+  /** `${namespace}/${name}`, e.g. `alp-blue/user-service`. */
+  readonly id: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** The pods' labels. */
+  readonly labels: Record<string, string>;
+  /** The ports the pods listen on (container ports). */
+  readonly ports: readonly WorkloadPort[];
+}
 
 /** The label the API server puts on every namespace, with the namespace's name as value. */
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';

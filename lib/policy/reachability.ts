@@ -12,31 +12,10 @@ import {
   PROTOCOLS, asArray, compareStrings, flattenManifests, groupOf, isObject, namespaceLabelsFromManifests,
   namespaceOf, NAMESPACE_NAME_LABEL, workloadsFromManifests,
 } from './reachability-workloads';
+import type { Workload, WorkloadPort, WorkloadProtocol } from './reachability-workloads';
 
 export { namespaceLabelsFromManifests, workloadsFromManifests } from './reachability-workloads';
-
-/** The protocols NetworkPolicy ports and container ports may have. */
-export type WorkloadProtocol = 'TCP' | 'UDP' | 'SCTP';
-
-/** A port the pods of a workload listen on. */
-export interface WorkloadPort {
-  readonly port: number;
-  readonly protocol: WorkloadProtocol;
-  /** The container port's name, which named NetworkPolicy ports refer to. @default - unnamed */
-  readonly name?: string;
-}
-
-/** A set of identical pods (the pods of one Deployment, Gateway, database cluster, …). */
-export interface Workload {
-  /** `${namespace}/${name}`, e.g. `alp-blue/user-service`. */
-  readonly id: string;
-  readonly namespace: string;
-  readonly name: string;
-  /** The pods' labels. */
-  readonly labels: Record<string, string>;
-  /** The ports the pods listen on (container ports). */
-  readonly ports: readonly WorkloadPort[];
-}
+export type { Workload, WorkloadPort, WorkloadProtocol } from './reachability-workloads';
 
 /** An allowed connection from a pod of `from` to a pod of `to` on one port. */
 export interface Connection {

@@ -1,6 +1,5 @@
 import { COLORS } from '../../lib/core';
 import { ClusterSpec, ParsedPlatformSpec } from './schema';
-import type { PlatformSpec } from './validate';
 
 /**
  * What differs from one cluster to another, with the spec-wide defaults resolved: each cluster
@@ -23,7 +22,7 @@ export interface ClusterAddresses {
  * where it sets them, else the spec-wide `cluster.apiServer.cidrs` (else `data.apiServerCidrs`),
  * `cluster.nodeCidrs` and `data.objectStoreCidrs`. Without a cluster: the spec-wide values.
  */
-export function clusterAddressesOf(spec: PlatformSpec, cluster?: ClusterSpec): ClusterAddresses {
+export function clusterAddressesOf(spec: Pick<ParsedPlatformSpec, 'cluster' | 'data'>, cluster?: ClusterSpec): ClusterAddresses {
   return {
     apiServerCidrs: cluster?.apiServerCidrs ?? spec.cluster.apiServer.cidrs ?? spec.data.apiServerCidrs,
     dataApiServerCidrs: cluster?.apiServerCidrs ?? spec.data.apiServerCidrs,
