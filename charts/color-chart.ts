@@ -1,5 +1,8 @@
 import { Construct } from 'constructs';
-import { BackendGrant, Color, otelEnvironment, parseImage, ServiceScrape, versionLabel, HardenedServiceProps, ServiceApiAccess, ServiceSecret, HardenedService, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, PlacedChart, PRIORITY_CRITICAL, PRIORITY_STANDARD, pascalCase } from '../lib';
+import { BackendGrant, Color, otelEnvironment, parseImage, ServiceScrape, HardenedServiceProps, ServiceApiAccess, ServiceSecret, HardenedService, LABEL_MANAGED_BY, LABEL_PART_OF, PlacedChart, PRIORITY_CRITICAL, PRIORITY_STANDARD } from '../lib';
+import { versionLabel } from '../lib/core/image';
+import { MANAGED_BY } from '../lib/core/labels';
+import { pascalCase } from '../lib/core/names';
 import { SECRET_STORE_NAME } from './platform-chart';
 import { addServiceConnectivity } from './service-connectivity';
 import { clusterPlacements, PlatformSpec, regionalMinReplicas, RegionSpec, ReleaseState, scalingMetricsOf, ServiceSecretSpec, ServiceSpec } from '../platform';

@@ -1,5 +1,7 @@
 import { App } from 'cdk8s';
-import { applyArgoSyncPolicy, Color, COLORS, FieldPath, LABEL_NAME, parseImage, RenderedObject, renderApp, renderHelmChart, TemplateSource, versionLabel } from '../lib';
+import { applyArgoSyncPolicy, Color, COLORS, LABEL_NAME, parseImage, RenderedObject, renderApp, renderHelmChart } from '../lib';
+import { versionLabel } from '../lib/core/image';
+import { FieldPath, TemplateSource } from '../lib/output/helm/template';
 import { version as packageVersion } from '../package.json';
 import { EdgeChart } from './edge-chart';
 import { ClusterPlacement, clusterPlacements, MAX_SERVICE_REPLICAS, MIN_SERVICE_REPLICAS, PlatformModel, ReleaseState } from '../platform';

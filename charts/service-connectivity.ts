@@ -1,4 +1,6 @@
-import { AllowPolicy, Color, componentPeers, gatewayPodLabels, HardenedService, meshPrincipal, NetworkPeer, POSTGRES, PROMETHEUS, REDIS, selectorLabels, ServiceAuthorization, TRACE_COLLECTOR } from '../lib';
+import { AllowPolicy, Color, HardenedService, meshPrincipal, NetworkPeer, selectorLabels, ServiceAuthorization } from '../lib';
+import { gatewayPodLabels, POSTGRES, PROMETHEUS, REDIS, TRACE_COLLECTOR } from '../lib/core/endpoints';
+import { componentPeers } from '../lib/network/component-policies';
 import { clusterModel, ClusterSpec, edgeGateways, PlatformSpec, ServiceSpec } from '../platform';
 
 /**

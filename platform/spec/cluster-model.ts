@@ -1,6 +1,6 @@
-import {
-  AlpError, CLUSTER_COMPONENTS, CLUSTER_FLOWS, ClusterComponent, ClusterPrerequisite, ComponentFlow, ComponentId, gatewayPodLabels, ClusterModel, ResolvedComponent, ResolvedFlow,
-} from '../../lib/core';
+import { AlpError, CLUSTER_COMPONENTS, ClusterPrerequisite, ClusterModel, ResolvedComponent } from '../../lib/core';
+import { CLUSTER_FLOWS, ClusterComponent, ComponentFlow, ComponentId, ResolvedFlow } from '../../lib/core/cluster-components';
+import { gatewayPodLabels } from '../../lib/core/endpoints';
 import { clusterAddressesOf } from './cluster-settings';
 import { ClusterSpec } from './schema';
 import { PlatformSpec } from './validate';

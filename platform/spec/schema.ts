@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CPU_PATTERN, MEMORY_PATTERN, isImageRepository, unpinnedReason } from '../../lib/core';
+import { CPU_PATTERN, MEMORY_PATTERN, unpinnedReason } from '../../lib/core';
+import { isImageRepository } from '../../lib/core/image';
 import { MESH_DATAPLANES } from '../../lib/workload/mesh-dataplane';
 
 /**

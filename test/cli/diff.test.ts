@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { platformApp, platformSpec } from '../../charts';
-import { readTree } from '../../lib';
+import { readTree } from '../../lib/output/files';
 import { clone, clusterPerColorSpec, REPO_ROOT } from '../helpers/manifests';
 import { PlatformAppDefinition, run, switchTrafficCommand, synthToDirectory } from '../../platform';
 
