@@ -11,6 +11,11 @@
 
 // Core: errors, labels, image references, placed charts
 export type { ApiAccessRule } from './core/api-rules';
+export type {
+  ClusterComponent, ClusterModel, ClusterPrerequisite, ComponentAddresses, ComponentId, ComponentNamespace,
+  ComponentPort, ResolvedComponent, ResolvedFlow,
+} from './core/cluster-components';
+export type { NamespaceRole } from './core/endpoints';
 export { AlpError, formatProblem, throwIfProblems } from './core/errors';
 export type { PropProblem } from './core/errors';
 export { parseImage } from './core/image';
@@ -24,6 +29,10 @@ export { PlacedChart } from './core/placement';
 export type { PlacedChartProps, Placement } from './core/placement';
 
 // Autoscaling: HorizontalAutoscaler (autoscaling/v2), ScalingMetric, DisruptionBudget
+export type {
+  AdapterConfig, AdapterResourceOverride, AdapterRule, AdapterRuleOptions, AdapterRuleRequest,
+  ScalingMetricSource,
+} from './autoscaling/adapter-config';
 export { HorizontalAutoscaler, ScalingMetric } from './autoscaling/hpa';
 export type { AutoscalingOptions, HorizontalAutoscalerProps, ScaleTarget } from './autoscaling/hpa';
 export { DisruptionBudget } from './autoscaling/pdb';
@@ -35,7 +44,7 @@ export type { ConfigMapMount, HardenedCronJobProps } from './workload/hardened-c
 export { HardenedService } from './workload/hardened-service';
 export type { HardenedServiceProps, SecretEnvVar, SecretMount } from './workload/hardened-service';
 export { AMBIENT, MESH_DATAPLANES } from './workload/mesh-dataplane';
-export type { MeshDataplane } from './workload/mesh-dataplane';
+export type { MeshDataplane, NamespaceMeshProps } from './workload/mesh-dataplane';
 export { NamespaceBaseline } from './workload/namespace-baseline';
 export type { NamespaceBaselineProps, NamespaceQuota, WorkloadFootprint } from './workload/namespace-baseline';
 export { PlatformPriorityClasses, PRIORITY_CRITICAL, PRIORITY_STANDARD } from './workload/priority-classes';
@@ -109,7 +118,7 @@ export { GrafanaDashboard } from './monitoring/grafana-dashboard';
 export type { GrafanaDashboardProps } from './monitoring/grafana-dashboard';
 export type { DashboardSource, Dashboard as GrafanaDashboardModel } from './monitoring/grafana-sdk';
 export { LogShipper } from './monitoring/log-shipper';
-export type { ElasticsearchTarget, LogShipperProps } from './monitoring/log-shipper';
+export type { ElasticsearchTarget, LogShipperProps, RequiredPolicyException } from './monitoring/log-shipper';
 export { renderMetricCatalog } from './monitoring/metric-names';
 export type { HttpMetricNames, MetricDefinition } from './monitoring/metric-names';
 export { MetricsAdapterConfig } from './monitoring/metrics-adapter';
@@ -156,8 +165,10 @@ export type { BlueGreenRoutesProps } from './delivery/traffic-router';
 // Policy: manifest verification, report formats, reachability, schema validation
 export { renderClusterPrerequisites } from './policy/cluster-prerequisites-report';
 export { readExceptions } from './policy/exceptions';
-export type { PolicyException } from './policy/exceptions';
-export type { Finding, FindingSeverity, ManifestObject, PolicyRule, RuleContext, RuleInfo } from './policy/findings';
+export type { ExceptionStatus, PolicyException, SuppressedFinding } from './policy/exceptions';
+export type {
+  Finding, FindingSeverity, FindingText, ManifestInput, ManifestObject, PolicyRule, RuleContext, RuleInfo,
+} from './policy/findings';
 export { formatJson, formatMarkdown, formatSarif, formatText, REPORT_FORMATS } from './policy/formats';
 export type { ReportFormat, SarifOptions } from './policy/formats';
 export { renderReachabilityReport } from './policy/reachability-report';
@@ -167,6 +178,7 @@ export { evaluateReachability } from './policy/reachability';
 export type {
   Connection, ExternalEgress, ExternalIngress, ReachabilityResult, Workload, WorkloadPort, WorkloadProtocol,
 } from './policy/reachability';
+export type { SkippedCheck } from './policy/rules/_context';
 export { POLICY_RULES } from './policy/rules/registry';
 export { validateSchema } from './policy/schema';
 export type { SchemaProblem } from './policy/schema';
@@ -174,12 +186,15 @@ export { readManifests, verifyManifests } from './policy/verify';
 export type { ManifestFiles, VerifyCounts, VerifyOptions, VerifyReport } from './policy/verify';
 
 // Output: rendering an app, YAML, the atomic tree writer, tree diff, Helm charts
+export type { FieldChange } from './output/field-diff';
 export { renderHelmChart } from './output/helm/chart';
 export type { ChartValueDoc, HelmChartSource } from './output/helm/chart';
+export type { FieldPath, TemplateSource } from './output/helm/template';
 export { renderApp } from './output/render';
 export type { RenderedObject, SynthesisOutput } from './output/render';
+export type { ReviewFlag } from './output/review-flags';
 export { diffTrees, formatTreeDiff } from './output/tree-diff';
-export type { FormatTreeDiffOptions, TreeDiff } from './output/tree-diff';
+export type { FileChange, FormatTreeDiffOptions, ObjectChange, TreeDiff } from './output/tree-diff';
 export { writeTree } from './output/write';
 export type { SideFile, TreeChange, WriteTreeOptions } from './output/write';
 export { toYaml } from './output/yaml';
