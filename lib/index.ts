@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 
-// Core: errors, labels, image references, placed charts
+// Core: errors, labels, image references, placed charts, the cluster model verification reads
 export type { ApiAccessRule } from './core/api-rules';
 export type {
   ClusterComponent, ClusterModel, ClusterPrerequisite, ComponentAddresses, ComponentId, ComponentNamespace,
