@@ -1,5 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
-import { applicationName, ApplicationTarget, DEFAULT_VELERO_NAMESPACE, fileName, GitOpsBootstrap, GitOpsDelivery, PlacedChart } from '../lib';
+import { applicationName, ApplicationTarget, GitOpsBootstrap, GitOpsDelivery, PlacedChart } from '../lib';
+import { DEFAULT_VELERO_NAMESPACE } from '../lib/data/velero';
+import { fileName } from '../lib/output/render';
 import { clusterPlacements, loggingNamespace, PlatformSpec, SharedComponent } from '../platform';
 
 /**

@@ -1,5 +1,7 @@
 import { Construct } from 'constructs';
-import { AllowPolicy, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, meshPrincipal, NetworkPeer, PlatformEndpoint, PROMETHEUS, selectorLabels, ServiceAuthorization } from '../lib';
+import { AllowPolicy, LABEL_MANAGED_BY, LABEL_PART_OF, meshPrincipal, NetworkPeer, selectorLabels, ServiceAuthorization } from '../lib';
+import { PlatformEndpoint, PROMETHEUS } from '../lib/core/endpoints';
+import { MANAGED_BY } from '../lib/core/labels';
 import { ClusterPlacement, PlatformSpec, ServiceSpec } from '../platform';
 
 /** What the shared-namespace charts (data, monitoring, logging) are built from. */

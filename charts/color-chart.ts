@@ -1,11 +1,14 @@
 import { Construct } from 'constructs';
-import { BackendGrant, Color, otelEnvironment, parseImage, ServiceScrape, versionLabel, HardenedServiceProps, ServiceSecret, HardenedService, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, PlacedChart, PRIORITY_CRITICAL, PRIORITY_STANDARD, pascalCase } from '../lib';
+import { BackendGrant, Color, otelEnvironment, parseImage, ServiceScrape, HardenedServiceProps, ServiceSecret, HardenedService, LABEL_MANAGED_BY, LABEL_PART_OF, PlacedChart, PRIORITY_CRITICAL, PRIORITY_STANDARD } from '../lib';
 // Installs the grant writer (Role, RoleBinding) behind HardenedService.grant.
 import '../lib/rbac/service-grants';
 import { ApiResource, KubernetesApiServer } from '../lib/workload/grants';
 import { SECRET_STORE_NAME } from './platform-chart';
 import { connectColorServices } from './service-connectivity';
 import { clusterModel, clusterPlacements, edgeGateways, PlatformSpec, regionalMinReplicas, RegionSpec, ReleaseState, scalingMetricsOf, ServiceSecretSpec, ServiceSpec } from '../platform';
+import { versionLabel } from '../lib/core/image';
+import { MANAGED_BY } from '../lib/core/labels';
+import { pascalCase } from '../lib/core/names';
 
 export interface ColorChartProps {
   readonly spec: PlatformSpec;

@@ -1,5 +1,8 @@
 import { Construct } from 'constructs';
-import { BackupSchedule, CNPG_PORTS, GdprJobs, MeshExternalPort, meshPrincipal, NetworkPeer, PlacedChart, POSTGRES, POSTGRES_INSTANCES, PostgresCluster, PostgresNetworkPolicy, PostgresReplicaSource, PROMETHEUS, REDIS, Redis, REDIS_TLS_PORT, RestoreDrill, ServiceAuthorization } from '../lib';
+import { BackupSchedule, GdprJobs, MeshExternalPort, meshPrincipal, NetworkPeer, PlacedChart, PostgresCluster, PostgresNetworkPolicy, PostgresReplicaSource, Redis, RestoreDrill, ServiceAuthorization } from '../lib';
+import { POSTGRES, POSTGRES_INSTANCES, PROMETHEUS, REDIS } from '../lib/core/endpoints';
+import { CNPG_PORTS } from '../lib/core/endpoints';
+import { REDIS_TLS_PORT } from '../lib/data/redis';
 import { SECRET_STORE_NAME } from './platform-chart';
 import { admitClients, chartLabels, ClientPolicies, SharedServicesChartProps } from './chart-support';
 import { clusterAddressesOf, ClusterPlacement, clusterPlacements, PlatformSpec } from '../platform';

@@ -1,7 +1,11 @@
 import { Construct } from 'constructs';
-import { AllowPolicy, BlueGreenRoutes, Color, componentPolicies, EdgeGateway, gatewayPodLabels, HostCertificate, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, NetworkPeer, pascalCase, PlacedChart, PublicRoute, selectorLabels, ServiceAuthorization, weightedDnsAnnotations } from '../lib';
+import { AllowPolicy, BlueGreenRoutes, Color, componentPolicies, EdgeGateway, HostCertificate, LABEL_MANAGED_BY, LABEL_PART_OF, NetworkPeer, PlacedChart, PublicRoute, selectorLabels, ServiceAuthorization } from '../lib';
 import { issuerName, meshEnrolledNamespaces } from './platform-chart';
 import { clusterModel, ClusterPlacement, EdgeGatewayRole, edgeGateways, PlatformSpec, previewHost, ReleaseState, ServiceSpec } from '../platform';
+import { gatewayPodLabels } from '../lib/core/endpoints';
+import { MANAGED_BY } from '../lib/core/labels';
+import { pascalCase } from '../lib/core/names';
+import { weightedDnsAnnotations } from '../lib/delivery/traffic-router';
 
 export interface EdgeChartProps {
   readonly spec: PlatformSpec;

@@ -1,9 +1,12 @@
 import { Construct } from 'constructs';
-import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, AllowPolicy, AlertRouting, ComponentPolicy, DEFAULT_DRILL_NAME, DEFAULT_DRILL_TIMEOUT_MINUTES, drillOverdueAfterMinutes, BLACKBOX_EXPORTER, componentPolicies, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, LogShipper, meshPrincipal, NetworkPeer, pascalCase, PlacedChart, PlatformEndpoint, platformHealthRules, POSTGRES, POSTGRES_INSTANCE_METRICS_PORT, POSTGRES_INSTANCES, POSTGRES_POOLER_METRICS_PORT, PROMETHEUS, RuleGroupSet, selectorLabels, ServiceDashboard, ServiceRules, TRACE_COLLECTOR, TraceCollector, UptimeProbe } from '../lib';
+import { AllowPolicy, AlertRouting, ComponentPolicy, componentPolicies, LogShipper, meshPrincipal, NetworkPeer, PlacedChart, platformHealthRules, RuleGroupSet, selectorLabels, ServiceDashboard, ServiceRules, TraceCollector, UptimeProbe } from '../lib';
 import { addMetricsAdapter } from './metrics-adapter';
 import { SECRET_STORE_NAME } from './platform-chart';
 import { chartLabels, SharedServicesChartProps } from './chart-support';
 import { blackboxProberUrl, BlueGreenDashboard, businessRules, clusterModel, edgeGateways, loggingNamespace, PlatformOverviewDashboard, PlatformSpec, runbookBaseUrl, securityRules } from '../platform';
+import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, BLACKBOX_EXPORTER, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, PlatformEndpoint, POSTGRES, POSTGRES_INSTANCE_METRICS_PORT, POSTGRES_INSTANCES, POSTGRES_POOLER_METRICS_PORT, PROMETHEUS, TRACE_COLLECTOR } from '../lib/core/endpoints';
+import { pascalCase } from '../lib/core/names';
+import { DEFAULT_DRILL_NAME, DEFAULT_DRILL_TIMEOUT_MINUTES, drillOverdueAfterMinutes } from '../lib/data/restore-drill';
 
 /**
  * The `monitoring` component of a region, in the monitoring namespace: for every service (every

@@ -1,6 +1,7 @@
 import { App } from 'cdk8s';
 import { Construct } from 'constructs';
-import { applyArgoSyncPolicy, pascalCase, RestoreDrillNamespaceAccess } from '../lib';
+import { applyArgoSyncPolicy, RestoreDrillNamespaceAccess } from '../lib';
+import { pascalCase } from '../lib/core/names';
 import { ArgoCdChart } from './argocd-chart';
 import { ColorChart } from './color-chart';
 import { EdgeChart } from './edge-chart';

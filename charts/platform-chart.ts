@@ -1,5 +1,13 @@
 import { Construct } from 'constructs';
-import { BackupSchedule, DEFAULT_DRILL_RESOURCES, DEFAULT_GDPR_JOB_RESOURCES, DEFAULT_POOLER_RESOURCES, HTTP_LISTENER, HumanAccessRoles, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, MeshNamespaceDefaults, NamespaceBaseline, pascalCase, PlacedChart, NamespaceQuota, NamespaceRole, PlatformIssuer, PlatformPriorityClasses, PROMETHEUS, quotaFor, VaultSecretStore } from '../lib';
+import { BackupSchedule, HumanAccessRoles, LABEL_MANAGED_BY, LABEL_PART_OF, MeshNamespaceDefaults, NamespaceBaseline, PlacedChart, NamespaceQuota, PlatformIssuer, PlatformPriorityClasses, VaultSecretStore } from '../lib';
+import { NamespaceRole, PROMETHEUS } from '../lib/core/endpoints';
+import { MANAGED_BY } from '../lib/core/labels';
+import { pascalCase } from '../lib/core/names';
+import { DEFAULT_GDPR_JOB_RESOURCES } from '../lib/data/gdpr-jobs';
+import { DEFAULT_POOLER_RESOURCES } from '../lib/data/pgbouncer-pooler';
+import { DEFAULT_DRILL_RESOURCES } from '../lib/data/restore-drill';
+import { HTTP_LISTENER } from '../lib/network/gateway';
+import { quotaFor } from '../lib/workload/namespace-baseline';
 import { ClusterPlacement, edgeGateways, PlatformSpec, serviceMaxReplicas, vaultAuthMountOf } from '../platform';
 
 export interface PlatformChartProps {

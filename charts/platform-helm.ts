@@ -1,10 +1,11 @@
 import { App } from 'cdk8s';
-import { applyArgoSyncPolicy, ChartValueDoc, Color, COLORS, FieldPath, LABEL_NAME, parseImage, RenderedObject, renderApp, renderHelmChart, TemplateSource, versionLabel } from '../lib';
+import { applyArgoSyncPolicy, ChartValueDoc, Color, COLORS, FieldPath, LABEL_NAME, parseImage, RenderedObject, renderApp, renderHelmChart, TemplateSource } from '../lib';
 import { LABEL_VERSION } from '../lib/core/labels';
 import { DNS_SUBDOMAIN } from '../lib/core/validation';
 import { version as packageVersion } from '../package.json';
 import { EdgeChart } from './edge-chart';
 import { ClusterPlacement, clusterPlacements, MAX_SERVICE_REPLICAS, MIN_SERVICE_REPLICAS, PlatformModel, ReleaseState } from '../platform';
+import { versionLabel } from '../lib/core/image';
 
 const REPOSITORY = '[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*';
 const TAG = ':[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}';

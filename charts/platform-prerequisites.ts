@@ -1,4 +1,6 @@
-import { ALERTMANAGER, ClusterPrerequisite, ESO_SERVICE_ACCOUNT, GRAFANA, METRICS_ADAPTER } from '../lib';
+import { ClusterPrerequisite } from '../lib/core/cluster-components';
+import { ALERTMANAGER, GRAFANA, METRICS_ADAPTER } from '../lib/core/endpoints';
+import { ESO_SERVICE_ACCOUNT } from '../lib/security/vault-secret-store';
 import { clusterPlacements, PlatformSpec, vaultAuthMountOf } from '../platform';
 
 /*

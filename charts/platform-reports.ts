@@ -1,5 +1,6 @@
 import { App } from 'cdk8s';
-import { auditPolicy, clusterObjectsDrSummary, postgresDrSummary, postgresFailoverSteps, redisDrSummary, redisFailoverSteps, renderDrReport, toYaml, trafficFailoverSteps, ClusterPrerequisite, renderClusterPrerequisites, evaluateReachability, RenderedObject, renderMetricCatalog, ReachabilityResult, renderReachabilityReport, renderRunbooks, Workload, workloadsFromManifests } from '../lib';
+import { auditPolicy, clusterObjectsDrSummary, postgresDrSummary, postgresFailoverSteps, redisDrSummary, redisFailoverSteps, renderDrReport, toYaml, trafficFailoverSteps, renderClusterPrerequisites, evaluateReachability, RenderedObject, renderMetricCatalog, ReachabilityResult, renderReachabilityReport, renderRunbooks, Workload, workloadsFromManifests } from '../lib';
+import { ClusterPrerequisite } from '../lib/core/cluster-components';
 import { DataChart, dataHome } from './data-chart';
 import { platformHelmCharts } from './platform-helm';
 import { PREREQUISITE_CONTRIBUTIONS } from './platform-prerequisites';

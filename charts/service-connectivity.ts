@@ -1,7 +1,8 @@
-import { AlpError, Color, gatewayPodLabels, HardenedService, NetworkPeer, POSTGRES, PROMETHEUS, REDIS, TRACE_COLLECTOR } from '../lib';
+import { AlpError, Color, HardenedService, NetworkPeer } from '../lib';
 import { platformEndpointPeer } from '../lib/network/connections';
 import { IConnectable } from '../lib/workload/connections';
 import { declaredConnections, edgeGateways, endpointNamespace, PlatformSpec } from '../platform';
+import { gatewayPodLabels, POSTGRES, PROMETHEUS, REDIS, TRACE_COLLECTOR } from '../lib/core/endpoints';
 
 /** The shared endpoints a colour's services connect with (the others never reach a colour namespace). */
 const SERVICE_PEERS = [POSTGRES, REDIS, TRACE_COLLECTOR, PROMETHEUS];

@@ -1,4 +1,5 @@
-import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, BLACKBOX_EXPORTER, PlatformEndpoint, PROMETHEUS, TRACE_COLLECTOR } from '../lib/core';
+import { PROMETHEUS, TRACE_COLLECTOR } from '../lib/core';
+import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, BLACKBOX_EXPORTER, PlatformEndpoint } from '../lib/core/endpoints';
 import { clusterModel, PlatformSpec } from './spec';
 import { Workload } from '../lib/policy/reachability';
 

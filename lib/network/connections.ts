@@ -1,9 +1,10 @@
 import { IConstruct } from 'constructs';
-import { PlatformEndpoint, ResolvedComponent, validationError } from '../core';
+import { ResolvedComponent, validationError } from '../core';
 import { ConnectionEndpoint, ConnectionPort, ConnectionWriter, Connections, IConnectable, useConnectionWriter } from '../workload/connections';
 import { AllowPolicy } from './allow-policy';
 import { meshPrincipal, ServiceAuthorization } from './mesh';
 import { NetworkPeer } from './network-peer';
+import { PlatformEndpoint } from '../core/endpoints';
 
 /** The ids of an owner's NetworkPolicy and AuthorizationPolicy (children of the owner). */
 const NETWORK_POLICY_ID = 'NetworkPolicy';

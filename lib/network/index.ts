@@ -1,5 +1,4 @@
-export * from './allow-policy';
-export * from './component-policies';
-export * from './gateway';
-export * from './mesh';
-export * from './network-peer';
+// What the other areas of lib/ import from network/ (an explicit list, no `export *`). Not the
+// package's API, which is lib/index.ts.
+export { PublicRoute } from './gateway';
+export { NetworkPeer } from './network-peer';

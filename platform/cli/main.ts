@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeTree } from '../../lib/output';
+import { writeTree } from '../../lib/output/write';
 import { DIFF_EXIT, DIFF_USAGE, diffCommand } from './diff-command';
 import { exitCodeOf, formatFailure, UsageError } from './failure';
 import { PlatformAppDefinition } from './platform-app';

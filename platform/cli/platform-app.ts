@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { RenderedObject } from '../../lib/output';
+import { RenderedObject } from '../../lib/output/render';
 import { PlatformModel } from '../spec';
 
 /** What the CLI needs from an application built on this library. */

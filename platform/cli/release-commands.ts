@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { AlpError, Color, COLORS, otherColor } from '../../lib/core';
-import { replaceTree } from '../../lib/output';
+import { replaceTree } from '../../lib/output/write';
 import { formatRelease, readReleaseFile } from '../spec';
 import { PlatformAppDefinition } from './platform-app';
 import { UsageError } from './failure';

@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { recoverTree } from '../../lib/output';
+import { recoverTree } from '../../lib/output/write';
 import { acquireRepositoryLock, RepositoryLock } from './lock';
 
 /** What a command reads and writes: the output directory and, for stage and switch-traffic, the release state. */

@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import { AlpError } from '../../lib/core';
-import { renderApp, SynthesisOutput, writeTree } from '../../lib/output';
-import { DEFAULT_EXCEPTIONS_FILE, exceptableRuleIds, formatMarkdown, readExceptions, verificationError, verifyManifests } from '../../lib/policy';
+import { renderApp, SynthesisOutput } from '../../lib/output/render';
+import { writeTree } from '../../lib/output/write';
+import { DEFAULT_EXCEPTIONS_FILE, readExceptions } from '../../lib/policy/exceptions';
+import { formatMarkdown } from '../../lib/policy/formats';
+import { exceptableRuleIds, verificationError, verifyManifests } from '../../lib/policy/verify';
 import { PlatformModel, readDataFile, readReleaseFile, validatePlatform } from '../spec';
 import { PlatformAppDefinition } from './platform-app';
 import { Progress } from './progress';

@@ -1,9 +1,9 @@
-import {
-  AlpError, CLUSTER_COMPONENTS, CLUSTER_FLOWS, ClusterComponent, ClusterPrerequisite, ComponentFlow, ComponentId, gatewayPodLabels, jaegerCollectorPodLabels, ClusterModel, ResolvedComponent, ResolvedFlow,
-} from '../../lib/core';
+import { AlpError, CLUSTER_COMPONENTS, ClusterPrerequisite, ClusterModel, ResolvedComponent } from '../../lib/core';
 import { clusterAddressesOf } from './cluster-settings';
 import { ClusterSpec } from './schema';
 import { PlatformSpec } from './validate';
+import { CLUSTER_FLOWS, ClusterComponent, ComponentFlow, ComponentId, ResolvedFlow } from '../../lib/core/cluster-components';
+import { gatewayPodLabels, jaegerCollectorPodLabels } from '../../lib/core/endpoints';
 
 /**
  * The cluster's components resolved against `spec`: platform namespaces by role, the API server

@@ -1,4 +1,5 @@
-import { AlpError, InputLimits, parseBoundedYaml, readBoundedText } from '../../lib/core';
+import { AlpError } from '../../lib/core';
+import { InputLimits, parseBoundedYaml, readBoundedText } from '../../lib/core/input-limits';
 
 /**
  * Bounds on a platform spec file (`--spec`): 4 MiB, 1,000,000 values with YAML aliases expanded,

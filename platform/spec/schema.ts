@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { API_SERVER_PORTS, CPU_PATTERN, MEMORY_PATTERN, isImageRepository, unpinnedReason } from '../../lib/core';
+import { CPU_PATTERN, MEMORY_PATTERN, unpinnedReason } from '../../lib/core';
 import {
   DNS_1035_LABEL, DNS_SUBDOMAIN, FQDN, IPV4_CIDR, MAX_DNS_LABEL_LENGTH, MAX_PORT, PORT_RULE, STORAGE_SIZE, STORAGE_SIZE_RULE,
 } from '../../lib/core/validation';
 import { MESH_DATAPLANES } from '../../lib/workload/mesh-dataplane';
+import { API_SERVER_PORTS } from '../../lib/core/cluster-components';
+import { isImageRepository } from '../../lib/core/image';
 
 /**
  * The platform spec's schema. Every object is strict: an unknown field (a typo) is an error.

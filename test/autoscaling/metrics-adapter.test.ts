@@ -1,7 +1,10 @@
 import { Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { buildPlatformApp } from '../../charts';
-import { adapterServes, MetricsAdapterConfig, METRICS_ADAPTER_CONFIG_LABEL, promQlSyntaxError, renderApp, renderRunbooks, scalingMetricSource, ScalingMetric } from '../../lib';
+import { MetricsAdapterConfig, renderApp, renderRunbooks, ScalingMetric } from '../../lib';
+import { METRICS_ADAPTER_CONFIG_LABEL, scalingMetricSource } from '../../lib/autoscaling/adapter-config';
+import { adapterServes } from '../../lib/autoscaling/adapter-coverage';
+import { promQlSyntaxError } from '../../lib/monitoring/promql';
 import { errorOf, findObject, platformModel } from '../helpers/manifests';
 import { clusterPlacements, scalingMetricsOf } from '../../platform';
 

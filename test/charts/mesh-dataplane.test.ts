@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { platformApp } from '../../charts';
-import { AMBIENT, PROMETHEUS } from '../../lib';
+import { AMBIENT } from '../../lib';
+import { PROMETHEUS } from '../../lib/core/endpoints';
 import { MESH_DATAPLANE_RULES } from '../../lib/policy/rules';
 import { verifyManifests } from '../../lib/policy/verify';
 import { platformModel, REPO_ROOT } from '../helpers/manifests';

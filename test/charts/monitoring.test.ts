@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { evaluateCluster, platformApp } from '../../charts';
-import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, DEFAULT_DRILL_TIMEOUT_MINUTES, drillOverdueAfterMinutes, promQlSyntaxError, RecordingRule, RuleGroupSet } from '../../lib';
+import { RecordingRule, RuleGroupSet } from '../../lib';
+import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT } from '../../lib/core/endpoints';
+import { DEFAULT_DRILL_TIMEOUT_MINUTES, drillOverdueAfterMinutes } from '../../lib/data/restore-drill';
+import { promQlSyntaxError } from '../../lib/monitoring/promql';
 import { findObject, platformModel, REPO_ROOT } from '../helpers/manifests';
 import { clusterPlacements, PlatformAppDefinition, runbookBaseUrl, synthesize } from '../../platform';
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readTree } from '../../lib/output';
+import { readTree } from '../../lib/output/files';
 import { REPO_ROOT } from '../helpers/manifests';
 
 // `npx cdk8s synth` through cdk8s.yaml, in a copy of the repository: the cdk8s CLI empties its

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { platformApp, platformSpec } from '../../charts';
-import { readTree } from '../../lib';
 import { lineCount } from '../../lib/output/field-diff';
 import { clone, clusterPerColorSpec, REPO_ROOT } from '../helpers/manifests';
 import { PlatformAppDefinition, run, switchTrafficCommand, synthToDirectory } from '../../platform';
+import { readTree } from '../../lib/output/files';
 
 const NEW_GATEWAY = `registry.alp.example.com/alp/api-gateway:2.15.0@sha256:${'e'.repeat(64)}`;
 const OLD_GATEWAY = 'registry.alp.example.com/alp/api-gateway:2.14.1@sha256:72845c1f1d98424a65c4c1c3788c8ffaa88e48961d95ad6ca94c58fd29c5021a';

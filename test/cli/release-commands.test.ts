@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { platformApp } from '../../charts';
-import { changedPaths, readTree } from '../../lib';
+import { changedPaths, readTree } from '../../lib/output/files';
 import { errorOf, REPO_ROOT } from '../helpers/manifests';
 import { PlatformAppDefinition, stageCommand, switchTrafficCommand, synthToDirectory } from '../../platform';
 

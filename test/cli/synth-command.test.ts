@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { platformSpec } from '../../charts';
-import { readTree } from '../../lib/output';
+import { readTree } from '../../lib/output/files';
 import { clone, committedRelease, REPO_ROOT } from '../helpers/manifests';
 
 const ALP = join(REPO_ROOT, 'bin', 'alp.js');

@@ -2,7 +2,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, FSWatcher, mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readTree } from '../../lib/output';
+import { readTree } from '../../lib/output/files';
 import { acquireRepositoryLock, LOCK_FILE } from '../../platform/cli/lock';
 import { REPO_ROOT } from '../helpers/manifests';
 

@@ -1,4 +1,5 @@
-import { parseImage, unpinnedReason, versionLabel } from '../../lib';
+import { parseImage } from '../../lib';
+import { unpinnedReason, versionLabel } from '../../lib/core/image';
 
 const DIGEST = 'sha256:' + 'a'.repeat(64);
 

@@ -1,4 +1,4 @@
-import { cpuMillis, formatCpu, formatMemory, memoryKiB } from '../../lib';
+import { cpuMillis, formatCpu, formatMemory, memoryKiB } from '../../lib/core/quantity';
 
 describe('quantities |', () => {
   test('CPU converts to integer millicores and back', () => {

@@ -4,8 +4,11 @@
  * the platform spec through the same functions the schedules use, never from literals.
  */
 import { Chart, Testing } from 'cdk8s';
-import { backupAgeLimitMinutes, BackupSchedule, DEFAULT_DRILL_NAME, DEFAULT_DRILL_TIMEOUT_MINUTES, drillOverdueAfterMinutes, intervalForRpo } from '../../lib/data';
-import { platformHealthRules, RuleGroupSet } from '../../lib/monitoring';
+import { backupAgeLimitMinutes, intervalForRpo } from '../../lib/data/backup-interval';
+import { DEFAULT_DRILL_NAME, DEFAULT_DRILL_TIMEOUT_MINUTES, drillOverdueAfterMinutes } from '../../lib/data/restore-drill';
+import { BackupSchedule } from '../../lib/data/velero';
+import { platformHealthRules } from '../../lib/monitoring/platform-health-rules';
+import { RuleGroupSet } from '../../lib/monitoring/rule-group-set';
 import { platformModel } from '../helpers/manifests';
 import { describePromtool, PromRuleGroup, ruleGroupsOf, runPromtoolTests } from '../helpers/promtool';
 

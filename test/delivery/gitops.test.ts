@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { applicationTargets, evaluateCluster, governedConnection, platformApp } from '../../charts';
-import { isStatefulKind, renderApp, syncWave, validateSchema } from '../../lib';
+import { renderApp, validateSchema } from '../../lib';
+import { isStatefulKind, syncWave } from '../../lib/delivery/sync-policy';
 import { GITOPS_AUTOMATED_SYNC } from '../../lib/policy/rules';
 import { verifyManifests } from '../../lib/policy/verify';
 import { clusterPerColorSpec, committedRelease, platformModel, REPO_ROOT } from '../helpers/manifests';

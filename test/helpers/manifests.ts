@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { platformSpec } from '../../charts';
-import { SpecError } from '../../lib';
+import { SpecError } from '../../lib/core/problems';
 import { PlatformModel, validatePlatform } from '../../platform';
 
 export const REPO_ROOT = join(__dirname, '..', '..');

@@ -1,6 +1,6 @@
 import { platformApp } from '../../charts';
 import { renderApp, renderRunbooks } from '../../lib';
-import { ALERT_IDENTITY_LABELS, AlertRouting, AlertRoutingProps } from '../../lib/monitoring';
+import { ALERT_IDENTITY_LABELS, AlertRouting, AlertRoutingProps } from '../../lib/monitoring/alert-routing';
 import { routeAlert } from '../../lib/policy/rules';
 import { configTrees } from '../../lib/policy/rules/alerting';
 import { PolicyContext } from '../../lib/policy/rules/_context';

@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
-import { GrafanaDashboard, ServiceDashboard, serviceDashboard, stableJson } from '../../lib/monitoring';
+import { GrafanaDashboard, stableJson } from '../../lib/monitoring/grafana-dashboard';
+import { ServiceDashboard, serviceDashboard } from '../../lib/monitoring/service-dashboard';
 import { validateSchema } from '../../lib/policy/schema';
 import { errorOf, findObject, platformModel } from '../helpers/manifests';
 import { monitoringChart, NAMESPACES, synthWith, unparsable, withSampleVariables } from './fixtures';

@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { promQlSyntaxError } from '../../lib/monitoring';
+import { promQlSyntaxError } from '../../lib/monitoring/promql';
 
 export const RUNBOOKS = 'https://git.example.com/alp/gitops/blob/main/dist/runbooks';
 export const NAMESPACES = ['alp-blue', 'alp-green'];

@@ -1,4 +1,8 @@
-import { AlertRule, BUSINESS_METRICS, goldenSignalRules, platformHealthRules, RecordingRule, renderMetricCatalog, Rule, SECURITY_METRICS, SERVICE_METRICS, traceCollectorRules } from '../../lib/monitoring';
+import { goldenSignalRules } from '../../lib/monitoring/golden-signal-rules';
+import { BUSINESS_METRICS, renderMetricCatalog, SECURITY_METRICS, SERVICE_METRICS } from '../../lib/monitoring/metric-names';
+import { platformHealthRules } from '../../lib/monitoring/platform-health-rules';
+import { AlertRule, RecordingRule, Rule } from '../../lib/monitoring/rule';
+import { traceCollectorRules } from '../../lib/monitoring/trace-collector-rules';
 import { errorOf } from '../helpers/manifests';
 import { NAMESPACES, unparsable } from './fixtures';
 import { businessRules, securityRules } from '../../platform';

@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { NetworkPeer } from '../../lib/network';
-import { LogShipper, LogShipperProps } from '../../lib/monitoring';
+import { LogShipper, LogShipperProps } from '../../lib/monitoring/log-shipper';
 import { validateSchema } from '../../lib/policy/schema';
 import { verifyManifests } from '../../lib/policy/verify';
 import { errorOf, findObject, kindCounts } from '../helpers/manifests';

@@ -1,4 +1,4 @@
-import { durationSeconds, labelEq, promNumber, isPromDuration, labelIn, promQlSyntaxError, quoteLabelValue, labelRe, seriesSelector } from '../../lib/monitoring';
+import { durationSeconds, isPromDuration, labelEq, labelIn, labelRe, promNumber, promQlSyntaxError, quoteLabelValue, seriesSelector } from '../../lib/monitoring/promql';
 
 describe('promNumber |', () => {
   test('prints thresholds without float noise', () => {

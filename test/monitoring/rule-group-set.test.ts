@@ -1,5 +1,7 @@
 import { Testing } from 'cdk8s';
-import { AlertRule, RecordingRule, RuleGroupSet, Runbook, Severity } from '../../lib/monitoring';
+import { AlertRule, RecordingRule, Runbook } from '../../lib/monitoring/rule';
+import { RuleGroupSet } from '../../lib/monitoring/rule-group-set';
+import { Severity } from '../../lib/monitoring/severity';
 import { validateSchema } from '../../lib/policy/schema';
 import { errorOf, findObject } from '../helpers/manifests';
 import { monitoringChart, RUNBOOKS, synthWith } from './fixtures';

@@ -1,5 +1,11 @@
 import { Testing } from 'cdk8s';
-import { AlertRule, ESCALATION_LEVELS, platformHealthRules, renderRunbook, renderRunbooks, RuleGroupSet, ServiceRules, Severity, TraceCollector } from '../../lib/monitoring';
+import { platformHealthRules } from '../../lib/monitoring/platform-health-rules';
+import { AlertRule } from '../../lib/monitoring/rule';
+import { RuleGroupSet } from '../../lib/monitoring/rule-group-set';
+import { ESCALATION_LEVELS, renderRunbook, renderRunbooks } from '../../lib/monitoring/runbook';
+import { ServiceRules } from '../../lib/monitoring/service-rules';
+import { Severity } from '../../lib/monitoring/severity';
+import { TraceCollector } from '../../lib/monitoring/trace-collector';
 import { errorOf } from '../helpers/manifests';
 import { monitoringChart, NAMESPACES, rulesOf, RUNBOOKS } from './fixtures';
 import { businessRules, securityRules } from '../../platform';

@@ -1,6 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { HardenedService } from '../../lib';
-import { ServiceScrape, UptimeProbe } from '../../lib/monitoring';
+import { ServiceScrape } from '../../lib/monitoring/service-scrape';
+import { UptimeProbe } from '../../lib/monitoring/uptime-probe';
 import { validateSchema } from '../../lib/policy/schema';
 import { errorOf, findObject } from '../helpers/manifests';
 import { monitoringChart, synthWith } from './fixtures';

@@ -1,5 +1,7 @@
 import { Testing } from 'cdk8s';
-import { AlertRule, burnRateThreshold, errorBudget, RecordingRule, ServiceRules, sloRules } from '../../lib/monitoring';
+import { AlertRule, RecordingRule } from '../../lib/monitoring/rule';
+import { ServiceRules } from '../../lib/monitoring/service-rules';
+import { burnRateThreshold, errorBudget, sloRules } from '../../lib/monitoring/slo-rules';
 import { validateSchema } from '../../lib/policy/schema';
 import { errorOf, findObject, platformModel } from '../helpers/manifests';
 import { monitoringChart, NAMESPACES, rulesOf, RUNBOOKS, unparsable } from './fixtures';

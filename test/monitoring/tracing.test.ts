@@ -1,7 +1,9 @@
 import { Chart, Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
-import { AllowPolicy, HardenedService, NamespaceBaseline, NetworkPeer, PlatformPriorityClasses, TRACE_COLLECTOR } from '../../lib';
-import { otelEnvironment, TraceCollector, TraceCollectorProps } from '../../lib/monitoring';
+import { AllowPolicy, HardenedService, NamespaceBaseline, NetworkPeer, PlatformPriorityClasses } from '../../lib';
+import { TRACE_COLLECTOR } from '../../lib/core/endpoints';
+import { otelEnvironment } from '../../lib/monitoring/otel-environment';
+import { TraceCollector, TraceCollectorProps } from '../../lib/monitoring/trace-collector';
 import { validateSchema } from '../../lib/policy/schema';
 import { verifyManifests } from '../../lib/policy/verify';
 import { errorOf, findObject, kindCounts } from '../helpers/manifests';

@@ -6,7 +6,9 @@
  */
 import { join } from 'node:path';
 import { platformApp } from '../../charts';
-import { CLUSTER_COMPONENTS, CLUSTER_FLOWS, evaluateReachability, gatewayPodLabels, workloadsFromManifests } from '../../lib';
+import { evaluateReachability, workloadsFromManifests } from '../../lib';
+import { CLUSTER_COMPONENTS, CLUSTER_FLOWS } from '../../lib/core/cluster-components';
+import { gatewayPodLabels } from '../../lib/core/endpoints';
 import { findObject, platformModel, REPO_ROOT } from '../helpers/manifests';
 import { clusterAddressesOf, clusterModel, clusterPlacements, edgeGateways, endpointWorkloads, synthesize } from '../../platform';
 

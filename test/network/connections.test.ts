@@ -1,10 +1,11 @@
 import { Chart, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { HardenedService, HardenedServiceProps, NetworkPeer, PROMETHEUS } from '../../lib';
+import { HardenedService, HardenedServiceProps, NetworkPeer } from '../../lib';
 import { componentPeer, platformEndpointPeer } from '../../lib/network/connections';
 import '../../lib/rbac/service-grants';
 import { ApiResource, KubernetesApiServer, resourceOfKind } from '../../lib/workload/grants';
 import { errorOf, findObject } from '../helpers/manifests';
+import { PROMETHEUS } from '../../lib/core/endpoints';
 
 const IMAGE = `registry.example.com/alp/app:1.0.0@sha256:${'c'.repeat(64)}`;
 const RESOURCES: HardenedServiceProps['resources'] = { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } };

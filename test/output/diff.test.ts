@@ -1,5 +1,7 @@
 import * as yaml from 'js-yaml';
-import { diffObjects, diffTrees, formatFieldChange, formatTreeDiff, formatValue, reviewFlags } from '../../lib/output';
+import { diffObjects, formatFieldChange, formatValue } from '../../lib/output/field-diff';
+import { reviewFlags } from '../../lib/output/review-flags';
+import { diffTrees, formatTreeDiff } from '../../lib/output/tree-diff';
 
 const lines = (before: unknown, after: unknown) => diffObjects(before, after).map(formatFieldChange);
 

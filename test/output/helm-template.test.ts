@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
-import { escapeActions, formatSchemaJson, renderHelmChart, renderTemplate, scalarDifferences, writeTree } from '../../lib';
+import { renderHelmChart, writeTree } from '../../lib';
+import { formatSchemaJson } from '../../lib/output/helm/chart';
+import { escapeActions, renderTemplate, scalarDifferences } from '../../lib/output/helm/template';
 import { runHelm } from '../helpers/helm';
 
 const configMap = (data: Record<string, string>, labels?: Record<string, string>) => ({

@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { platformApp } from '../../charts';
-import { readTree, validateSchema } from '../../lib';
+import { validateSchema } from '../../lib';
 import { platformModel, REPO_ROOT } from '../helpers/manifests';
 import { podSpecOf, restrictedViolations } from '../helpers/pod-security';
 import { schemaErrors } from '../helpers/schema';
 import { synthesize, synthToDirectory } from '../../platform';
+import { readTree } from '../../lib/output/files';
 
 const RELEASE = join(REPO_ROOT, 'release.yaml');
 

@@ -2,7 +2,8 @@
 import fs = require('node:fs');
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readTree, recoverTree, writeTree } from '../../lib/output';
+import { readTree } from '../../lib/output/files';
+import { recoverTree, writeTree } from '../../lib/output/write';
 
 /** The file operations through which the writer changes anything. */
 const MUTATIONS = ['writeFileSync', 'renameSync', 'linkSync', 'copyFileSync', 'mkdirSync', 'unlinkSync', 'rmSync', 'rmdirSync'] as const;

@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { ServiceApiAccess, ServiceApiAccessProps } from '../../lib/rbac';
+import { ServiceApiAccess, ServiceApiAccessProps } from '../../lib/rbac/api-access';
 import { errorOf, findObject, kindCounts } from '../helpers/manifests';
 
 const BASE: ServiceApiAccessProps = {

@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import { platformApp, platformSpec } from '../../charts';
-import { SpecError, undeclaredObjectProblems } from '../../lib';
+import { SpecError } from '../../lib/core/problems';
+import { undeclaredObjectProblems } from '../../lib/rbac/api-grants';
 import { clone, committedRelease, findObject, platformModel, REPO_ROOT } from '../helpers/manifests';
 import { clusterModel, clusterPlacements, synthesize, validatePlatform } from '../../platform';
 

@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { HumanAccessRoles, HumanAccessRolesProps } from '../../lib/rbac';
+import { HumanAccessRoles, HumanAccessRolesProps } from '../../lib/rbac/human-access';
 import { errorOf, findObject, kindCounts } from '../helpers/manifests';
 
 const BASE: HumanAccessRolesProps = {

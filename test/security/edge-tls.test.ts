@@ -5,7 +5,8 @@
 import { Testing } from 'cdk8s';
 import { load as parse } from 'js-yaml';
 import { platformApp } from '../../charts';
-import { EdgeGateway, renderApp, RESTRICTED_GATEWAY_DEPLOYMENT_OVERLAY } from '../../lib';
+import { EdgeGateway, renderApp } from '../../lib';
+import { RESTRICTED_GATEWAY_DEPLOYMENT_OVERLAY } from '../../lib/network/gateway';
 import { isPlainObject } from '../../lib/core';
 import { GITOPS_SYNC_WAVE_ORDER, podSecurityViolations } from '../../lib/policy/rules';
 import { verifyManifests } from '../../lib/policy/verify';

@@ -1,6 +1,8 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { PlacedChart } from '../../lib/core';
-import { ServiceSecret, ServiceSecretProps, VaultSecretStore, VaultSecretStoreProps } from '../../lib/security';
+import { ServiceSecret } from '../../lib/security';
+import { ServiceSecretProps } from '../../lib/security/service-secret';
+import { VaultSecretStore, VaultSecretStoreProps } from '../../lib/security/vault-secret-store';
 import { errorOf, findObject, kindCounts } from '../helpers/manifests';
 
 const STORE: VaultSecretStoreProps = {

@@ -1,5 +1,6 @@
 import { platformSpec } from '../../charts';
-import { apiGrantProblems, describeValue, escapeControlCharacters } from '../../lib';
+import { describeValue, escapeControlCharacters } from '../../lib/core/errors';
+import { apiGrantProblems } from '../../lib/rbac/api-grants';
 import { clone, committedRelease, errorOf, problemsOf } from '../helpers/manifests';
 import { envCredentialReason, MAX_REGIONS, MAX_SERVICE_REPLICAS, MAX_SERVICES, validatePlatform } from '../../platform';
 

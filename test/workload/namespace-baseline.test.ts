@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
-import { AMBIENT, NamespaceBaseline, NamespaceBaselineProps, PlatformPriorityClasses, quotaFor } from '../../lib';
+import { AMBIENT, NamespaceBaseline, NamespaceBaselineProps, PlatformPriorityClasses } from '../../lib';
+import { quotaFor } from '../../lib/workload/namespace-baseline';
 import { findObject, kindCounts } from '../helpers/manifests';
 
 describe('NamespaceBaseline |', () => {

@@ -3,10 +3,11 @@
  * the API server. Judged only on what the input holds: the bindings, the pods running as the
  * bound account, their ServiceAccount and the NetworkPolicies of their namespace.
  */
-import { API_SERVER_PORTS, isPlainObject } from '../../core';
+import { isPlainObject } from '../../core';
 import { ManifestObject, PolicyRule, statement } from '../findings';
 import { ctxOf, PodTemplate, PolicyContext } from './_context';
 import { asArray, labelSelectorMatches } from './_selectors';
+import { API_SERVER_PORTS } from '../../core/cluster-components';
 
 const RBAC = 'rbac.authorization.k8s.io';
 

@@ -1,2 +1,0 @@
-export * from './chart';
-export * from './template';

@@ -1,3 +1,0 @@
-export * from './api-access';
-export * from './human-access';
-export * from './api-grants';
