@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { BackendGrant, Color, otelEnvironment, parseImage, ServiceScrape, versionLabel, HardenedServiceProps, ServiceApiAccess, ServiceSecret, HardenedService, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, PlacedChart, PRIORITY_CRITICAL, PRIORITY_STANDARD, pascalCase } from '../lib';
+import { BackendGrant, Color, otelEnvironment, parseImage, ServiceScrape, versionLabel, HardenedServiceProps, ServiceApiAccess, ServiceSecret, HardenedService, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, PlacedChart, pascalCase } from '../lib';
+import { COLOR_ATTRIBUTE, PRIORITY_CLASSES } from '../platform/names';
 import { SECRET_STORE_NAME } from './platform-chart';
 import { addServiceConnectivity } from './service-connectivity';
 import { clusterPlacements, PlatformSpec, regionalMinReplicas, RegionSpec, ReleaseState, scalingMetricsOf, ServiceSecretSpec, ServiceSpec } from '../platform';
@@ -44,6 +45,7 @@ export class ColorChart extends PlacedChart {
             version: versionLabel(parseImage(image)!),
             region: props.region.name,
             color: props.color,
+            colorAttribute: COLOR_ATTRIBUTE,
             platform: props.spec.name,
             collectorNamespace: props.spec.namespaces.monitoring,
           }),
@@ -118,7 +120,7 @@ function serviceProps(service: ServiceSpec, region: RegionSpec) {
     readinessPath: service.health.readinessPath,
     livenessPath: service.health.livenessPath,
     automountServiceAccountToken: service.kubernetesApi !== undefined,
-    priorityClassName: service.priority === 'critical' ? PRIORITY_CRITICAL : PRIORITY_STANDARD,
+    priorityClassName: PRIORITY_CLASSES[service.priority],
     terminationGracePeriodSeconds: service.terminationGracePeriodSeconds,
     env: service.env,
   };

@@ -3,6 +3,7 @@ import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, AlertRouting, DEFAULT_DRILL_NA
 import { addMetricsAdapter } from './metrics-adapter';
 import { SECRET_STORE_NAME } from './platform-chart';
 import { chartLabels, SharedServicesChartProps } from './chart-support';
+import { ALERT_ROUTING_NAME, DASHBOARD_NAMING, LOG_INDEX_PREFIX, PLATFORM_DASHBOARD_FOLDER, PRIORITY_CLASSES, SERVICE_DASHBOARD_FOLDER } from '../platform/names';
 import { blackboxProberUrl, BlueGreenDashboard, businessRules, clusterModel, edgeGateways, loggingNamespace, PlatformOverviewDashboard, runbookBaseUrl, securityRules } from '../platform';
 
 /**
@@ -55,6 +56,9 @@ export class MonitoringChart extends PlacedChart {
       jaegerService: monitoring.jaeger.service,
       jaegerPort: monitoring.jaeger.port,
       runbookBaseUrl: runbooks,
+      priorityClassName: PRIORITY_CLASSES.standard,
+      dashboardNaming: DASHBOARD_NAMING,
+      dashboardFolder: PLATFORM_DASHBOARD_FOLDER,
     });
 
     // The blackbox exporter and Alertmanager reach the outside on 443 only.
@@ -71,7 +75,7 @@ export class MonitoringChart extends PlacedChart {
     for (const service of spec.services) {
       const signals = { service: service.name, namespaces: colorNamespaces, objective: service.availability.objective, latencyP99TargetMs: service.availability.latencyP99Ms };
       new ServiceRules(this, `${pascalCase(service.name)}Rules`, { ...signals, autoscaled: !!service.autoscaling, runbookBaseUrl: runbooks });
-      new ServiceDashboard(this, `${pascalCase(service.name)}Dashboard`, signals);
+      new ServiceDashboard(this, `${pascalCase(service.name)}Dashboard`, { ...signals, naming: DASHBOARD_NAMING, folder: SERVICE_DASHBOARD_FOLDER });
       if (service.public) {
         new UptimeProbe(this, `${pascalCase(service.name)}Uptime`, {
           name: service.name,
@@ -91,6 +95,7 @@ export class MonitoringChart extends PlacedChart {
     new PlatformOverviewDashboard(this, 'OverviewDashboard');
     new BlueGreenDashboard(this, 'BlueGreenDashboard');
     new AlertRouting(this, 'AlertRouting', {
+      name: ALERT_ROUTING_NAME,
       storeName: SECRET_STORE_NAME,
       pagerDuty: { remoteKey: monitoring.alerting.pagerDutyVaultKey },
       slack: { remoteKey: monitoring.alerting.slackVaultKey, channel: monitoring.alerting.slackChannel },
@@ -115,8 +120,9 @@ export class LoggingChart extends PlacedChart {
       namespace,
       name: LOG_SHIPPER_NAME,
       monitoringNamespace: spec.namespaces.monitoring,
-      elasticsearch: { host: es.host, port: es.port, peer: NetworkPeer.cidr(es.cidr) },
+      elasticsearch: { host: es.host, port: es.port, peer: NetworkPeer.cidr(es.cidr), indexPrefix: LOG_INDEX_PREFIX },
       credentials: { storeName: SECRET_STORE_NAME, remoteKey: es.vaultKey },
+      priorityClassName: PRIORITY_CLASSES.critical,
     });
   }
 }

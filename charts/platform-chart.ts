@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { BackupSchedule, DEFAULT_DRILL_RESOURCES, DEFAULT_GDPR_JOB_RESOURCES, DEFAULT_POOLER_RESOURCES, HTTP_LISTENER, HumanAccessRoles, LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY, MeshNamespaceDefaults, NamespaceBaseline, pascalCase, PlacedChart, NamespaceQuota, NamespaceRole, PlatformIssuer, PlatformPriorityClasses, PROMETHEUS, quotaFor, VaultSecretStore } from '../lib';
 import { ClusterPlacement, edgeGateways, PlatformSpec, serviceMaxReplicas, vaultAuthMountOf } from '../platform';
+import { PRIORITY_CLASSES } from '../platform/names';
 
 export interface PlatformChartProps {
   readonly spec: PlatformSpec;
@@ -22,7 +23,7 @@ export class PlatformChart extends PlacedChart {
     const { spec, placement } = props;
     super(scope, id, { region: placement.region.name, cluster: placement.cluster.name, component: placement.componentOf('platform'), labels });
 
-    new PlatformPriorityClasses(this, 'PriorityClasses');
+    new PlatformPriorityClasses(this, 'PriorityClasses', { names: PRIORITY_CLASSES });
     // A colour namespace must hold every service at full scale during a rollout.
     const colorQuota = quotaFor(spec.services.map((s) => ({ resources: s.resources, maxReplicas: serviceMaxReplicas(s) })));
     const colorNamespaces = placement.colors.map((color) => spec.namespaces[color]);

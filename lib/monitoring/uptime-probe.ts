@@ -11,7 +11,7 @@ export interface UptimeProbeProps {
   readonly url: string;
   /**
    * The blackbox exporter, as `host:port` (the prober's Service), e.g.
-   * `blackbox-exporter.alp-monitoring.svc:9115`.
+   * `blackbox-exporter.monitoring.svc:9115`.
    */
   readonly proberUrl: string;
   /**
@@ -78,7 +78,7 @@ function probeProblems(props: UptimeProbeProps, interval: string, timeout: strin
     problems.push({ prop: 'url', value: props.url, rule: 'must be an https:// URL with a fully qualified host', fix: 'uptime is checked the way users connect, over TLS' });
   }
   if (typeof props.proberUrl !== 'string' || !HOST_PORT.test(props.proberUrl)) {
-    problems.push({ prop: 'proberUrl', value: props.proberUrl, rule: 'must be host:port such as "blackbox-exporter.alp-monitoring.svc:9115"' });
+    problems.push({ prop: 'proberUrl', value: props.proberUrl, rule: 'must be host:port such as "blackbox-exporter.monitoring.svc:9115"' });
   }
   if (props.module !== undefined && !/^[a-z0-9_]+$/.test(props.module)) problems.push({ prop: 'module', value: props.module, rule: 'must be a blackbox exporter module name such as "http_2xx"' });
   const badInterval = !isPromDuration(interval);

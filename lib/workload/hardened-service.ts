@@ -85,7 +85,7 @@ export interface HardenedServiceProps {
   readonly automountServiceAccountToken?: boolean;
   /**
    * PriorityClass of the pods.
-   * @default PRIORITY_STANDARD ('alp-standard')
+   * @default PRIORITY_STANDARD ('standard')
    */
   readonly priorityClassName?: string;
   /**

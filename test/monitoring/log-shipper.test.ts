@@ -11,6 +11,7 @@ const PROPS: LogShipperProps = {
   elasticsearch: { host: 'logs.es.example.com', peer: NetworkPeer.cidr('10.20.0.0/16') },
   credentials: { storeName: 'vault', remoteKey: 'alp/logging/elasticsearch' },
   monitoringNamespace: 'alp-monitoring',
+  namespace: 'alp-logging',
 };
 
 function build(props: Partial<LogShipperProps> = {}): { shipper: LogShipper; manifests: any[] } {
@@ -101,6 +102,15 @@ describe('LogShipper |', () => {
     ]);
     expect(findObject(manifests, 'ExternalSecret', 'fluent-bit-elasticsearch').spec.data.map((d: any) => d.remoteRef))
       .toEqual([{ key: 'alp/logging/elasticsearch', property: 'password' }, { key: 'alp/logging/elasticsearch', property: 'username' }]);
+  });
+
+  test('writes to the `logs-*` indices unless given a prefix, at the priority `critical` unless given one', () => {
+    const prefixOf = (objects: any[]) => /\n {4}Logstash_Prefix +(\S+)\n/.exec(findObject(objects, 'ConfigMap', 'fluent-bit').data['fluent-bit.conf'])?.[1];
+    expect(prefixOf(manifests)).toBe('logs');
+    expect(pod.priorityClassName).toBe('critical');
+    const given = build({ elasticsearch: { ...PROPS.elasticsearch, indexPrefix: 'shop-logs' }, priorityClassName: 'shop-critical' }).manifests;
+    expect(prefixOf(given)).toBe('shop-logs');
+    expect(findObject(given, 'DaemonSet', 'fluent-bit').spec.template.spec.priorityClassName).toBe('shop-critical');
   });
 
   test('its namespace denies by default and allows DNS, Elasticsearch and Prometheus only', () => {
