@@ -68,15 +68,9 @@ function learningPanels(): PanelSource[] {
 /** Every service's traffic, 5xx ratio, p99 latency and error budget left. */
 function servicePanels(): PanelSource[] {
   return [
-    timeseriesPanel({ title: 'Requests per second', description: 'Requests handled, per service.', unit: 'reqps', min: 0, queries: [{ expr: REQUEST_RATE_RECORD, legend: '{{service}}' }] }),
-    timeseriesPanel({
-      title: 'Server errors (5xx ratio)',
-      description: 'Share of requests answered with a 5xx status, per service.',
-      unit: 'percentunit',
-      min: 0,
-      queries: [{ expr: errorRatioRecord('5m'), legend: '{{service}}' }],
-    }),
-    timeseriesPanel({ title: 'p99 latency', description: '99th percentile of request duration, per service.', unit: 's', min: 0, queries: [{ expr: LATENCY_P99_RECORD, legend: '{{service}}' }] }),
+    perServicePanel('Requests per second', 'Requests handled, per service.', 'reqps', REQUEST_RATE_RECORD),
+    perServicePanel('Server errors (5xx ratio)', 'Share of requests answered with a 5xx status, per service.', 'percentunit', errorRatioRecord('5m')),
+    perServicePanel('p99 latency', '99th percentile of request duration, per service.', 's', LATENCY_P99_RECORD),
     timeseriesPanel({
       title: 'Error budget left (30 days)',
       description: 'Share of each service\'s 30-day error budget not yet spent.',
@@ -85,6 +79,11 @@ function servicePanels(): PanelSource[] {
       queries: [{ expr: `1 - avg_over_time(${errorRatioRecord('1h')}[30d]) / on (service) ${ERROR_BUDGET_RECORD}`, legend: '{{service}}' }],
     }),
   ];
+}
+
+/** A time series of `expr` with one line per service, from 0 up; `repeat` repeats the panel per value of a variable. */
+function perServicePanel(title: string, description: string, unit: string, expr: string, repeat?: string) {
+  return timeseriesPanel({ title, description, unit, min: 0, repeat, queries: [{ expr, legend: '{{service}}' }] });
 }
 
 /** Failed sign-ins and the services' 401/403 ratios. */
@@ -166,30 +165,9 @@ export function blueGreenDashboard() {
       query: { expr: `count by (service, ${COLOR_LABEL}, version) (up{service=~"$service",${COLOR_LABEL}!=""} == 1)` },
     }))
     .withRow(row('Side by side'))
-    .withPanel(timeseriesPanel({
-      title: 'Requests per second ($color)',
-      description: 'Requests handled by the colour, per service.',
-      unit: 'reqps',
-      min: 0,
-      repeat: COLOR_LABEL,
-      queries: [{ expr: `${REQUEST_RATE_BY_COLOR_RECORD}${selected}`, legend: '{{service}}' }],
-    }))
-    .withPanel(timeseriesPanel({
-      title: 'Server errors ($color)',
-      description: 'Share of the colour\'s requests answered with a 5xx status, per service.',
-      unit: 'percentunit',
-      min: 0,
-      repeat: COLOR_LABEL,
-      queries: [{ expr: `${ERROR_RATIO_BY_COLOR_RECORD}${selected}`, legend: '{{service}}' }],
-    }))
-    .withPanel(timeseriesPanel({
-      title: 'p99 latency ($color)',
-      description: 'The colour\'s 99th percentile request duration, per service.',
-      unit: 's',
-      min: 0,
-      repeat: COLOR_LABEL,
-      queries: [{ expr: `${LATENCY_P99_BY_COLOR_RECORD}${selected}`, legend: '{{service}}' }],
-    }));
+    .withPanel(perServicePanel('Requests per second ($color)', 'Requests handled by the colour, per service.', 'reqps', `${REQUEST_RATE_BY_COLOR_RECORD}${selected}`, COLOR_LABEL))
+    .withPanel(perServicePanel('Server errors ($color)', 'Share of the colour\'s requests answered with a 5xx status, per service.', 'percentunit', `${ERROR_RATIO_BY_COLOR_RECORD}${selected}`, COLOR_LABEL))
+    .withPanel(perServicePanel('p99 latency ($color)', 'The colour\'s 99th percentile request duration, per service.', 's', `${LATENCY_P99_BY_COLOR_RECORD}${selected}`, COLOR_LABEL));
 }
 
 export interface PlatformDashboardProps {
