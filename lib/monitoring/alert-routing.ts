@@ -159,16 +159,7 @@ export class AlertRouting extends Construct {
 
   constructor(scope: Construct, id: string, props: AlertRoutingProps) {
     super(scope, id);
-    const name = props.name ?? 'alert-routing';
-    const groupBy = [...(props.groupBy ?? ALERT_IDENTITY_LABELS)];
-    const inhibitEqual = [...(props.inhibitEqual ?? ALERT_IDENTITY_LABELS)];
-    const timing: RoutingTiming = {
-      watchdogInterval: props.watchdogInterval ?? '1m',
-      groupWait: props.groupWait ?? '30s',
-      groupInterval: props.groupInterval ?? '5m',
-      pageRepeatInterval: props.pageRepeatInterval ?? '1h',
-      ticketRepeatInterval: props.ticketRepeatInterval ?? '12h',
-    };
+    const { name, groupBy, inhibitEqual, timing } = routingSettings(props);
     throwIfProblems(this, routingProblems(props, timing, groupBy, inhibitEqual));
     this.name = name;
 
@@ -198,6 +189,23 @@ export class AlertRouting extends Construct {
       },
     });
   }
+}
+
+/** The props that shape the route tree, with their defaults applied. */
+function routingSettings(props: AlertRoutingProps) {
+  const timing: RoutingTiming = {
+    watchdogInterval: props.watchdogInterval ?? '1m',
+    groupWait: props.groupWait ?? '30s',
+    groupInterval: props.groupInterval ?? '5m',
+    pageRepeatInterval: props.pageRepeatInterval ?? '1h',
+    ticketRepeatInterval: props.ticketRepeatInterval ?? '12h',
+  };
+  return {
+    name: props.name ?? 'alert-routing',
+    groupBy: [...(props.groupBy ?? ALERT_IDENTITY_LABELS)],
+    inhibitEqual: [...(props.inhibitEqual ?? ALERT_IDENTITY_LABELS)],
+    timing,
+  };
 }
 
 /** The intervals of the route tree, with their defaults applied. */
