@@ -141,4 +141,8 @@ describe('LogShipper |', () => {
       "  - monitoring/Logs: 'logReaderGroup' (-1) must be a group id (an integer of at least 0)",
     ].join('\n'));
   });
+
+  test('fails without its namespace: there is no neutral default', () => {
+    expect(errorOf(() => build({ namespace: undefined as unknown as string }))).toBe("monitoring/Logs: 'namespace' (missing) must be a DNS label");
+  });
 });
