@@ -1,8 +1,9 @@
 import { Construct } from 'constructs';
-import { BackendGrant, Color, otelEnvironment, parseImage, ServiceScrape, HardenedServiceProps, ServiceSecret, HardenedService, LABEL_MANAGED_BY, LABEL_PART_OF, PlacedChart, PRIORITY_CRITICAL, PRIORITY_STANDARD } from '../lib';
+import { BackendGrant, Color, otelEnvironment, parseImage, ServiceScrape, HardenedServiceProps, ServiceSecret, HardenedService, LABEL_MANAGED_BY, LABEL_PART_OF, PlacedChart } from '../lib';
 // Installs the grant writer (Role, RoleBinding) behind HardenedService.grant.
 import '../lib/rbac/service-grants';
 import { ApiResource, KubernetesApiServer } from '../lib/workload/grants';
+import { COLOR_ATTRIBUTE, PRIORITY_CLASSES } from '../platform/names';
 import { SECRET_STORE_NAME } from './platform-chart';
 import { connectColorServices } from './service-connectivity';
 import { clusterModel, clusterPlacements, edgeGateways, PlatformSpec, regionalMinReplicas, RegionSpec, ReleaseState, scalingMetricsOf, ServiceSecretSpec, ServiceSpec } from '../platform';
@@ -80,6 +81,7 @@ function workloadProps(service: ServiceSpec, image: string, props: ColorChartPro
         version: versionLabel(parseImage(image)!),
         region: props.region.name,
         color: props.color,
+        colorAttribute: COLOR_ATTRIBUTE,
         platform: props.spec.name,
         collectorNamespace: props.spec.namespaces.monitoring,
       }),
@@ -129,7 +131,7 @@ function serviceProps(service: ServiceSpec, region: RegionSpec) {
     readinessPath: service.health.readinessPath,
     livenessPath: service.health.livenessPath,
     automountServiceAccountToken: service.kubernetesApi !== undefined,
-    priorityClassName: service.priority === 'critical' ? PRIORITY_CRITICAL : PRIORITY_STANDARD,
+    priorityClassName: PRIORITY_CLASSES[service.priority],
     terminationGracePeriodSeconds: service.terminationGracePeriodSeconds,
     env: service.env,
   };

@@ -6,6 +6,7 @@ import { REDIS_TLS_PORT } from '../lib/data/redis';
 import { SECRET_STORE_NAME } from './platform-chart';
 import { admitClients, chartLabels, ClientPolicies, SharedServicesChartProps } from './chart-support';
 import { clusterAddressesOf, ClusterPlacement, clusterPlacements, PlatformSpec } from '../platform';
+import { PRIORITY_CLASSES, RETENTION_JOB_ENV } from '../platform/names';
 
 export interface DataChartProps extends SharedServicesChartProps {
   /** The cluster's Velero Schedule of the data namespace (in its platform chart): what the restore drill restores. */
@@ -69,6 +70,7 @@ export class DataChart extends PlacedChart {
       image: spec.data.restoreDrill.image,
       schedule: spec.data.restoreDrill.schedule,
       apiServer,
+      priorityClassName: PRIORITY_CLASSES.standard,
     });
 
     const postgresClients = admitClients(this, 'Postgres', props, POSTGRES, spec.services.filter((s) => s.dependsOn.postgres));
@@ -102,6 +104,7 @@ export class DataChart extends PlacedChart {
       gdprRetentionDays: data.gdpr.retentionDays,
       rpoMinutes: data.rpoMinutes,
       replicaOf: props.replicaOf,
+      priorityClassName: PRIORITY_CLASSES.critical,
     });
   }
 
@@ -116,6 +119,7 @@ export class DataChart extends PlacedChart {
       passwordKey: data.redis.passwordVaultKey,
       tlsKey: data.redis.tlsVaultKey,
       replicas: data.redis.replicas,
+      priorityClassName: PRIORITY_CLASSES.critical,
       // The primary serves the other clusters' replicas through its redis-replication load balancer, over TLS.
       ...(this.isReplica
         ? { replicaOf: { host: data.replication.redisPrimaryHost, peer: NetworkPeer.cidr(data.replication.redisPrimaryCidr) } }
@@ -139,6 +143,8 @@ export class DataChart extends PlacedChart {
       erasure: { image: data.gdpr.erasure.image, command: data.gdpr.erasure.command, schedule: data.gdpr.erasure.schedule, ...database },
       // A replica's database is read-only: the jobs resume after promotion.
       suspend: this.isReplica,
+      retentionEnv: RETENTION_JOB_ENV,
+      priorityClassName: PRIORITY_CLASSES.standard,
     });
   }
 

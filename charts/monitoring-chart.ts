@@ -7,6 +7,7 @@ import { blackboxProberUrl, BlueGreenDashboard, businessRules, clusterModel, edg
 import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, BLACKBOX_EXPORTER, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, PlatformEndpoint, POSTGRES, POSTGRES_INSTANCE_METRICS_PORT, POSTGRES_INSTANCES, POSTGRES_POOLER_METRICS_PORT, PROMETHEUS, TRACE_COLLECTOR } from '../lib/core/endpoints';
 import { pascalCase } from '../lib/core/names';
 import { DEFAULT_DRILL_NAME, DEFAULT_DRILL_TIMEOUT_MINUTES, drillOverdueAfterMinutes } from '../lib/data/restore-drill';
+import { ALERT_ROUTING_NAME, DASHBOARD_NAMING, LOG_INDEX_PREFIX, PLATFORM_DASHBOARD_FOLDER, PRIORITY_CLASSES, SERVICE_DASHBOARD_FOLDER } from '../platform/names';
 
 /**
  * The `monitoring` component of a region, in the monitoring namespace: for every service (every
@@ -74,6 +75,9 @@ function addTraceCollector(scope: Construct, props: SharedServicesChartProps, co
     jaegerService: spec.monitoring.jaeger.service,
     jaegerPort: spec.monitoring.jaeger.port,
     runbookBaseUrl: runbooks,
+    priorityClassName: PRIORITY_CLASSES.standard,
+    dashboardNaming: DASHBOARD_NAMING,
+    dashboardFolder: PLATFORM_DASHBOARD_FOLDER,
   });
 }
 
@@ -97,7 +101,7 @@ function addServiceMonitoring(scope: Construct, props: SharedServicesChartProps,
   for (const service of spec.services) {
     const signals = { service: service.name, namespaces: colorNamespaces, objective: service.availability.objective, latencyP99TargetMs: service.availability.latencyP99Ms };
     new ServiceRules(scope, `${pascalCase(service.name)}Rules`, { ...signals, autoscaled: !!service.autoscaling, runbookBaseUrl: runbooks });
-    new ServiceDashboard(scope, `${pascalCase(service.name)}Dashboard`, signals);
+    new ServiceDashboard(scope, `${pascalCase(service.name)}Dashboard`, { ...signals, naming: DASHBOARD_NAMING, folder: SERVICE_DASHBOARD_FOLDER });
     if (service.public) {
       new UptimeProbe(scope, `${pascalCase(service.name)}Uptime`, {
         name: service.name,
@@ -124,6 +128,7 @@ function addPlatformMonitoring(scope: Construct, props: SharedServicesChartProps
   new PlatformOverviewDashboard(scope, 'OverviewDashboard');
   new BlueGreenDashboard(scope, 'BlueGreenDashboard');
   new AlertRouting(scope, 'AlertRouting', {
+    name: ALERT_ROUTING_NAME,
     storeName: SECRET_STORE_NAME,
     pagerDuty: { remoteKey: alerting.pagerDutyVaultKey },
     slack: { remoteKey: alerting.slackVaultKey, channel: alerting.slackChannel },
@@ -147,8 +152,9 @@ export class LoggingChart extends PlacedChart {
       namespace,
       name: LOG_SHIPPER_NAME,
       monitoringNamespace: spec.namespaces.monitoring,
-      elasticsearch: { host: es.host, port: es.port, peer: NetworkPeer.cidr(es.cidr) },
+      elasticsearch: { host: es.host, port: es.port, peer: NetworkPeer.cidr(es.cidr), indexPrefix: LOG_INDEX_PREFIX },
       credentials: { storeName: SECRET_STORE_NAME, remoteKey: es.vaultKey },
+      priorityClassName: PRIORITY_CLASSES.critical,
     });
   }
 }

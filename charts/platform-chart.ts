@@ -9,6 +9,7 @@ import { DEFAULT_DRILL_RESOURCES } from '../lib/data/restore-drill';
 import { HTTP_LISTENER } from '../lib/network/gateway';
 import { quotaFor } from '../lib/workload/namespace-baseline';
 import { ClusterPlacement, edgeGateways, PlatformSpec, serviceMaxReplicas, vaultAuthMountOf } from '../platform';
+import { PRIORITY_CLASSES } from '../platform/names';
 
 export interface PlatformChartProps {
   readonly spec: PlatformSpec;
@@ -30,7 +31,7 @@ export class PlatformChart extends PlacedChart {
     const { spec, placement } = props;
     super(scope, id, { region: placement.region.name, cluster: placement.cluster.name, component: placement.componentOf('platform'), labels });
 
-    new PlatformPriorityClasses(this, 'PriorityClasses');
+    new PlatformPriorityClasses(this, 'PriorityClasses', { names: PRIORITY_CLASSES });
     // A colour namespace must hold every service at full scale during a rollout.
     const colorQuota = quotaFor(spec.services.map((s) => ({ resources: s.resources, maxReplicas: serviceMaxReplicas(s) })));
     const colorNamespaces = placement.colors.map((color) => spec.namespaces[color]);

@@ -1,6 +1,7 @@
 import { App } from 'cdk8s';
-import { auditPolicy, clusterObjectsDrSummary, postgresDrSummary, postgresFailoverSteps, redisDrSummary, redisFailoverSteps, renderDrReport, toYaml, trafficFailoverSteps, renderClusterPrerequisites, evaluateReachability, RenderedObject, renderMetricCatalog, ReachabilityResult, renderReachabilityReport, renderRunbooks, Workload, workloadsFromManifests } from '../lib';
+import { auditPolicy, clusterObjectsDrSummary, postgresDrSummary, postgresFailoverSteps, redisDrSummary, redisFailoverSteps, renderDrReport, toYaml, trafficFailoverSteps, renderClusterPrerequisites, evaluateReachability, RenderedObject, ReachabilityResult, renderReachabilityReport, renderRunbooks, Workload, workloadsFromManifests } from '../lib';
 import { ClusterPrerequisite } from '../lib/core/cluster-components';
+import { platformMetricCatalog } from '../platform/monitoring/metric-catalog';
 import { DataChart, dataHome } from './data-chart';
 import { platformHelmCharts } from './platform-helm';
 import { PREREQUISITE_CONTRIBUTIONS } from './platform-prerequisites';
@@ -91,7 +92,7 @@ export function platformChecks(objects: readonly RenderedObject[], model: Platfo
 export function platformFiles(app: App, objects: readonly RenderedObject[], model: PlatformModel): Map<string, string> {
   const files = new Map(renderRunbooks(app).map((runbook) => [runbook.path, runbook.content] as [string, string]));
   files.set('reports/reachability.md', reachabilityReport(objects, model));
-  files.set('reports/metrics.md', renderMetricCatalog());
+  files.set('reports/metrics.md', platformMetricCatalog());
   files.set('reports/cluster-prerequisites.md', renderClusterPrerequisites(clusterPrerequisites(model.spec)));
   files.set('reports/dr.md', platformDrReport(app, model));
   files.set('cluster/audit-policy.yaml', toYaml(auditPolicy()));

@@ -73,11 +73,29 @@ export interface GdprJobsProps {
    * @default false
    */
   readonly suspend?: boolean;
+  /**
+   * The variables through which a retention job tells the purge command its data class and
+   * retention period.
+   * @default DEFAULT_RETENTION_JOB_ENV (`DATA_CLASS`, `RETENTION_DAYS`)
+   */
+  readonly retentionEnv?: RetentionJobEnvNames;
+  /** PriorityClass of the jobs' pods. @default - HardenedCronJob's default, PRIORITY_STANDARD ('standard') */
+  readonly priorityClassName?: string;
 }
+
+/** Names of the environment variables a retention job sets for the purge command. */
+export interface RetentionJobEnvNames {
+  /** Holds the data class's name. */
+  readonly dataClass: string;
+  /** Holds the class's retention period in days. */
+  readonly retentionDays: string;
+}
+
+export const DEFAULT_RETENTION_JOB_ENV: RetentionJobEnvNames = { dataClass: 'DATA_CLASS', retentionDays: 'RETENTION_DAYS' };
 
 /**
  * The GDPR jobs: per data class a daily retention HardenedCronJob, `retention-<class>`, that
- * runs the owning service's purge command with `ALP_DATA_CLASS` and `ALP_RETENTION_DAYS` set;
+ * runs the owning service's purge command with the `retentionEnv` variables set (the class and its days);
  * and `gdpr-erasure`, an hourly HardenedCronJob that carries out the data-subject erasure
  * requests queued by the services (a queue, not a job created per request: `kubectl create
  * job --from` cannot pass a subject, and a queue keeps every request and its completion on
@@ -86,11 +104,14 @@ export interface GdprJobsProps {
 export class GdprJobs extends Construct {
   public readonly retentionJobs: HardenedCronJob[];
   public readonly erasureJob: HardenedCronJob;
+  private readonly priorityClassName?: string;
 
   constructor(scope: Construct, id: string, props: GdprJobsProps) {
     super(scope, id);
     const hour = props.retentionHourUtc ?? 2;
-    throwIfProblems(this, gdprProblems(props, hour));
+    const retentionEnv = props.retentionEnv ?? DEFAULT_RETENTION_JOB_ENV;
+    throwIfProblems(this, gdprProblems(props, hour, retentionEnv));
+    this.priorityClassName = props.priorityClassName;
     const classes = [...props.dataClasses].sort((a, b) => (a.name < b.name ? -1 : 1));
 
     this.retentionJobs = classes.map((dataClass, i) => {
@@ -99,7 +120,7 @@ export class GdprJobs extends Construct {
         name: `retention-${dataClass.name}`,
         schedule: `${minutes % 60} ${Math.floor(minutes / 60) % 24} * * *`,
         labels: { [LABEL_DATA_CLASS]: dataClass.name, [LABEL_OWNING_SERVICE]: dataClass.owningService },
-        env: { ALP_DATA_CLASS: dataClass.name, ALP_RETENTION_DAYS: String(dataClass.retentionDays) },
+        env: { [retentionEnv.dataClass]: dataClass.name, [retentionEnv.retentionDays]: String(dataClass.retentionDays) },
         // A purge of a large table may take hours; it still ends well before the next day's run.
         activeDeadlineSeconds: 3 * 3600,
         suspend: props.suspend,
@@ -130,6 +151,7 @@ export class GdprJobs extends Construct {
       labels: options.labels,
       activeDeadlineSeconds: options.activeDeadlineSeconds,
       startingDeadlineSeconds: 3600,
+      priorityClassName: this.priorityClassName,
     });
     const policy = new AllowPolicy(scope, 'NetworkPolicy', { name: options.name, selector: job.selector });
     for (const rule of container.egress) policy.allowTo(rule.peer, rule.ports);
@@ -146,8 +168,8 @@ interface GdprJobOptions {
   readonly env?: Record<string, string>;
 }
 
-function gdprProblems(props: GdprJobsProps, hour: number): PropProblem[] {
-  const problems: PropProblem[] = [...integerProblems('retentionHourUtc', hour, 0, 23)];
+function gdprProblems(props: GdprJobsProps, hour: number, retentionEnv: RetentionJobEnvNames): PropProblem[] {
+  const problems: PropProblem[] = [...integerProblems('retentionHourUtc', hour, 0, 23), ...retentionEnvProblems(retentionEnv)];
   if (!Array.isArray(props.dataClasses) || props.dataClasses.length === 0) {
     problems.push({ prop: 'dataClasses', value: props.dataClasses, rule: 'must list at least one data class', fix: 'every class of personal data needs a retention period' });
     return problems;
@@ -164,7 +186,7 @@ function gdprProblems(props: GdprJobsProps, hour: number): PropProblem[] {
       problems.push({ prop: `dataClasses[${i}].command`, value: dataClass.command, rule: 'must not be empty', fix: "give the owning service's purge command" });
     }
     problems.push(...egressProblems(`dataClasses[${i}].egress`, dataClass.egress));
-    for (const reserved of ['ALP_DATA_CLASS', 'ALP_RETENTION_DAYS']) {
+    for (const reserved of [retentionEnv.dataClass, retentionEnv.retentionDays]) {
       if (dataClass.env && reserved in dataClass.env) problems.push({ prop: `dataClasses[${i}].env`, value: reserved, rule: 'must not set a variable the retention job sets itself' });
     }
   });
@@ -172,6 +194,17 @@ function gdprProblems(props: GdprJobsProps, hour: number): PropProblem[] {
   if (!Array.isArray(props.erasure?.command) || props.erasure.command.length === 0) {
     problems.push({ prop: 'erasure.command', value: props.erasure?.command, rule: 'must not be empty', fix: 'give the command that carries out the queued erasure requests' });
   }
+  return problems;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function retentionEnvProblems(names: RetentionJobEnvNames): PropProblem[] {
+  const problems: PropProblem[] = [];
+  for (const key of ['dataClass', 'retentionDays'] as const) {
+    if (typeof names[key] !== 'string' || !ENV_NAME.test(names[key])) problems.push({ prop: `retentionEnv.${key}`, value: names[key], rule: 'must be an environment variable name (letters, digits, "_", not starting with a digit)' });
+  }
+  if (problems.length === 0 && names.dataClass === names.retentionDays) problems.push({ prop: 'retentionEnv.retentionDays', value: names.retentionDays, rule: "must differ from 'retentionEnv.dataClass'" });
   return problems;
 }
 

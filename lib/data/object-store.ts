@@ -12,7 +12,7 @@ export type BackupCompression = 'gzip' | 'bzip2' | 'snappy';
  * base backups and WAL.
  */
 export interface ObjectStoreLocation {
-  /** S3 URL of the archive root, e.g. `s3://alp-pg-backups-eu-west-1/alp`. */
+  /** S3 URL of the archive root, e.g. `s3://shop-pg-backups-eu-west-1/shop`. */
   readonly destinationPath: string;
   /** HTTPS endpoint of an S3-compatible store. @default - AWS S3 */
   readonly endpointURL?: string;
@@ -22,7 +22,7 @@ export interface ObjectStoreLocation {
 
 /** An object-store archive to write base backups and WAL to. */
 export interface ObjectStoreOptions {
-  /** S3 URL of the archive root, e.g. `s3://alp-pg-backups-eu-west-1/alp`. */
+  /** S3 URL of the archive root, e.g. `s3://shop-pg-backups-eu-west-1/shop`. */
   readonly destinationPath: string;
   /** HTTPS endpoint of an S3-compatible store. @default - AWS S3 */
   readonly endpointURL?: string;

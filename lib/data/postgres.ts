@@ -90,7 +90,7 @@ export interface PostgresClusterProps extends BackupIntervalOptions {
   readonly parameters?: Record<string, string>;
   /** Create the operator's PodMonitor (deprecated upstream in favour of a manual PodMonitor). @default true */
   readonly enablePodMonitor?: boolean;
-  /** PriorityClass of the instances. @default PRIORITY_CRITICAL ('alp-critical') */
+  /** PriorityClass of the instances. @default PRIORITY_CRITICAL ('critical') */
   readonly priorityClassName?: string;
   /** The read-write PgBouncer pooler the services connect to. @default - see PgBouncerPoolerOptions */
   readonly pooler?: PgBouncerPoolerOptions;

@@ -79,7 +79,7 @@ export interface RedisProps {
   readonly replicationSourceCidrs?: readonly string[];
   /** What Redis evicts when full. @default 'allkeys-lru' (a cache) */
   readonly maxmemoryPolicy?: string;
-  /** PriorityClass of the pods. @default PRIORITY_CRITICAL ('alp-critical') */
+  /** PriorityClass of the pods. @default PRIORITY_CRITICAL ('critical') */
   readonly priorityClassName?: string;
 }
 

@@ -79,6 +79,8 @@ export interface RestoreDrillProps {
   readonly restoreTimeoutMinutes?: number;
   /** Requests and limits of the drill's container. @default DEFAULT_DRILL_RESOURCES */
   readonly resources?: ContainerResources;
+  /** PriorityClass of the drill's pods. @default - HardenedCronJob's default, PRIORITY_STANDARD ('standard') */
+  readonly priorityClassName?: string;
 }
 
 /**
@@ -169,6 +171,7 @@ export class RestoreDrill extends Construct {
       activeDeadlineSeconds: (timeoutMinutes + DRILL_CLEANUP_MINUTES) * 60,
       startingDeadlineSeconds: DRILL_STARTING_DEADLINE_MINUTES * 60,
       tier: 'restore-drill',
+      priorityClassName: props.priorityClassName,
     });
   }
 

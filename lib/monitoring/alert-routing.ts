@@ -5,6 +5,7 @@ import {
   AlertmanagerConfigSpecInhibitRulesSourceMatchMatchType,
   AlertmanagerConfigSpecInhibitRulesTargetMatchMatchType,
   AlertmanagerConfigSpecReceivers,
+  AlertmanagerConfigSpecRoute,
 } from '../../imports/alertmanagerconfig-monitoring.coreos.com';
 import { PropProblem, throwIfProblems } from '../core';
 import { ServiceSecret } from '../security';
@@ -12,7 +13,7 @@ import { isPromDuration } from './promql';
 
 /** Where a credential lives in the secret store. */
 export interface RoutingCredential {
-  /** Path of the secret in the store, e.g. `alp/alerting/pagerduty`. */
+  /** Path of the secret in the store, e.g. `ops/alerting/pagerduty`. */
   readonly remoteKey: string;
   /**
    * Property of the remote secret, and key of the Kubernetes Secret.
@@ -28,7 +29,7 @@ export interface AlertRoutingProps {
   readonly pagerDuty: RoutingCredential;
   /** The Slack incoming-webhook URL. */
   readonly slack: RoutingCredential & {
-    /** The channel warnings are posted to, e.g. `#alp-alerts`. */
+    /** The channel warnings are posted to, e.g. `#ops-alerts`. */
     readonly channel: string;
   };
   /**
@@ -46,7 +47,7 @@ export interface AlertRoutingProps {
   /**
    * Name of the AlertmanagerConfig; the credential Secrets are `<name>-pagerduty`, `<name>-slack`
    * and `<name>-deadmansswitch`.
-   * @default 'alp-alert-routing'
+   * @default 'alert-routing'
    */
   readonly name?: string;
   /**
@@ -158,77 +159,28 @@ export class AlertRouting extends Construct {
 
   constructor(scope: Construct, id: string, props: AlertRoutingProps) {
     super(scope, id);
-    const name = props.name ?? 'alp-alert-routing';
-    const groupBy = [...(props.groupBy ?? ALERT_IDENTITY_LABELS)];
-    const inhibitEqual = [...(props.inhibitEqual ?? ALERT_IDENTITY_LABELS)];
-    const timing = {
-      watchdogInterval: props.watchdogInterval ?? '1m',
-      groupWait: props.groupWait ?? '30s',
-      groupInterval: props.groupInterval ?? '5m',
-      pageRepeatInterval: props.pageRepeatInterval ?? '1h',
-      ticketRepeatInterval: props.ticketRepeatInterval ?? '12h',
-    };
+    const { name, groupBy, inhibitEqual, timing } = routingSettings(props);
     throwIfProblems(this, routingProblems(props, timing, groupBy, inhibitEqual));
     this.name = name;
 
-    const secret = (secretId: string, suffix: string, credential: RoutingCredential, defaultKey: string) => {
+    const secret = (secretId: string, suffix: string, credential: RoutingCredential, defaultKey: string): SecretKeyRef => {
       const key = credential.key ?? defaultKey;
-      return {
-        secret: new ServiceSecret(this, secretId, { name: `${name}-${suffix}`, storeName: props.storeName, remoteKey: credential.remoteKey, keys: [key], labels: props.labels }),
-        key,
-      };
+      return { secret: new ServiceSecret(this, secretId, { name: `${name}-${suffix}`, storeName: props.storeName, remoteKey: credential.remoteKey, keys: [key], labels: props.labels }), key };
     };
-    const pagerDuty = secret('PagerDutySecret', 'pagerduty', props.pagerDuty, 'routing-key');
-    const slack = secret('SlackSecret', 'slack', props.slack, 'api-url');
-    const deadMansSwitch = secret('DeadMansSwitchSecret', 'deadmansswitch', props.deadMansSwitch, 'url');
-    this.pagerDutySecret = pagerDuty.secret;
-    this.slackSecret = slack.secret;
-    this.deadMansSwitchSecret = deadMansSwitch.secret;
+    const credentials: RoutingSecrets = {
+      pagerDuty: secret('PagerDutySecret', 'pagerduty', props.pagerDuty, 'routing-key'),
+      slack: secret('SlackSecret', 'slack', props.slack, 'api-url'),
+      deadMansSwitch: secret('DeadMansSwitchSecret', 'deadmansswitch', props.deadMansSwitch, 'url'),
+    };
+    this.pagerDutySecret = credentials.pagerDuty.secret;
+    this.slackSecret = credentials.slack.secret;
+    this.deadMansSwitchSecret = credentials.deadMansSwitch.secret;
 
-    const receivers: AlertmanagerConfigSpecReceivers[] = [
-      {
-        name: 'pagerduty',
-        pagerdutyConfigs: [{
-          routingKey: { name: pagerDuty.secret.secretName, key: pagerDuty.key },
-          sendResolved: true,
-          severity: 'critical',
-          description: '{{ .CommonLabels.alertname }}: {{ .CommonAnnotations.summary }}',
-          details: [
-            { key: 'description', value: '{{ .CommonAnnotations.description }}' },
-            { key: 'runbook_url', value: '{{ .CommonAnnotations.runbook_url }}' },
-          ],
-        }],
-      },
-      {
-        name: 'slack',
-        slackConfigs: [{
-          apiUrl: { name: slack.secret.secretName, key: slack.key },
-          channel: props.slack.channel,
-          sendResolved: true,
-          title: '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.severity }})',
-          text: '{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}',
-        }],
-      },
-      { name: 'watchdog', webhookConfigs: [{ urlSecret: { name: deadMansSwitch.secret.secretName, key: deadMansSwitch.key }, sendResolved: false }] },
-    ];
-
-    const severity = (values: string) => ({ name: 'severity', matchType: '=~', value: values });
     this.resource = new AlertmanagerConfig(this, 'Resource', {
       metadata: { name, labels: props.labels },
       spec: {
-        route: {
-          receiver: 'slack',
-          groupBy,
-          groupWait: timing.groupWait,
-          groupInterval: timing.groupInterval,
-          repeatInterval: timing.ticketRepeatInterval,
-          routes: [
-            { receiver: 'watchdog', matchers: [{ name: 'alertname', matchType: '=', value: 'Watchdog' }], groupWait: '0s', groupInterval: timing.watchdogInterval, repeatInterval: timing.watchdogInterval },
-            { receiver: 'pagerduty', matchers: [severity(PAGE_SEVERITIES)], repeatInterval: timing.pageRepeatInterval },
-            { receiver: 'slack', matchers: [severity(TICKET_SEVERITIES)], repeatInterval: timing.ticketRepeatInterval },
-          ],
-        },
-        receivers,
+        route: routeTree(groupBy, timing),
+        receivers: receivers(credentials, props.slack.channel),
         inhibitRules: [{
           sourceMatch: [{ name: 'severity', matchType: AlertmanagerConfigSpecInhibitRulesSourceMatchMatchType.VALUE_EQUAL_TILDE, value: PAGE_SEVERITIES }],
           targetMatch: [{ name: 'severity', matchType: AlertmanagerConfigSpecInhibitRulesTargetMatchMatchType.VALUE_EQUAL_TILDE, value: TICKET_SEVERITIES }],
@@ -239,9 +191,95 @@ export class AlertRouting extends Construct {
   }
 }
 
+/** The props that shape the route tree, with their defaults applied. */
+function routingSettings(props: AlertRoutingProps) {
+  const timing: RoutingTiming = {
+    watchdogInterval: props.watchdogInterval ?? '1m',
+    groupWait: props.groupWait ?? '30s',
+    groupInterval: props.groupInterval ?? '5m',
+    pageRepeatInterval: props.pageRepeatInterval ?? '1h',
+    ticketRepeatInterval: props.ticketRepeatInterval ?? '12h',
+  };
+  return {
+    name: props.name ?? 'alert-routing',
+    groupBy: [...(props.groupBy ?? ALERT_IDENTITY_LABELS)],
+    inhibitEqual: [...(props.inhibitEqual ?? ALERT_IDENTITY_LABELS)],
+    timing,
+  };
+}
+
+/** The intervals of the route tree, with their defaults applied. */
+interface RoutingTiming {
+  readonly watchdogInterval: string;
+  readonly groupWait: string;
+  readonly groupInterval: string;
+  readonly pageRepeatInterval: string;
+  readonly ticketRepeatInterval: string;
+}
+
+/** A credential's Secret and the key in it. */
+interface SecretKeyRef {
+  readonly secret: ServiceSecret;
+  readonly key: string;
+}
+
+interface RoutingSecrets {
+  readonly pagerDuty: SecretKeyRef;
+  readonly slack: SecretKeyRef;
+  readonly deadMansSwitch: SecretKeyRef;
+}
+
+/** Watchdog to the dead man's switch, pages to PagerDuty, tickets (and anything else) to Slack. */
+function routeTree(groupBy: string[], timing: RoutingTiming): AlertmanagerConfigSpecRoute {
+  const severity = (values: string) => ({ name: 'severity', matchType: '=~', value: values });
+  return {
+    receiver: 'slack',
+    groupBy,
+    groupWait: timing.groupWait,
+    groupInterval: timing.groupInterval,
+    repeatInterval: timing.ticketRepeatInterval,
+    routes: [
+      { receiver: 'watchdog', matchers: [{ name: 'alertname', matchType: '=', value: 'Watchdog' }], groupWait: '0s', groupInterval: timing.watchdogInterval, repeatInterval: timing.watchdogInterval },
+      { receiver: 'pagerduty', matchers: [severity(PAGE_SEVERITIES)], repeatInterval: timing.pageRepeatInterval },
+      { receiver: 'slack', matchers: [severity(TICKET_SEVERITIES)], repeatInterval: timing.ticketRepeatInterval },
+    ],
+  };
+}
+
+/** The receivers `pagerduty`, `slack` and `watchdog`, each reading its credential from its Secret. */
+function receivers(credentials: RoutingSecrets, slackChannel: string): AlertmanagerConfigSpecReceivers[] {
+  const { pagerDuty, slack, deadMansSwitch } = credentials;
+  return [
+    {
+      name: 'pagerduty',
+      pagerdutyConfigs: [{
+        routingKey: { name: pagerDuty.secret.secretName, key: pagerDuty.key },
+        sendResolved: true,
+        severity: 'critical',
+        description: '{{ .CommonLabels.alertname }}: {{ .CommonAnnotations.summary }}',
+        details: [
+          { key: 'description', value: '{{ .CommonAnnotations.description }}' },
+          { key: 'runbook_url', value: '{{ .CommonAnnotations.runbook_url }}' },
+        ],
+      }],
+    },
+    {
+      name: 'slack',
+      slackConfigs: [{
+        apiUrl: { name: slack.secret.secretName, key: slack.key },
+        channel: slackChannel,
+        sendResolved: true,
+        title: '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.severity }})',
+        text: '{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}',
+      }],
+    },
+    { name: 'watchdog', webhookConfigs: [{ urlSecret: { name: deadMansSwitch.secret.secretName, key: deadMansSwitch.key }, sendResolved: false }] },
+  ];
+}
+
 const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-function routingProblems(props: AlertRoutingProps, timing: Record<string, string>, groupBy: string[], inhibitEqual: string[]): PropProblem[] {
+function routingProblems(props: AlertRoutingProps, timing: RoutingTiming, groupBy: string[], inhibitEqual: string[]): PropProblem[] {
   const problems: PropProblem[] = [];
   for (const [prop, value] of Object.entries(timing)) {
     if (!isPromDuration(value)) problems.push({ prop, value, rule: 'must be a duration such as "30s", "5m" or "4h"' });
@@ -258,7 +296,7 @@ function routingProblems(props: AlertRoutingProps, timing: Record<string, string
     problems.push({ prop: 'inhibitEqual', value: inhibitEqual, rule: "must include 'alertname'", fix: 'otherwise any critical alert silences unrelated warnings' });
   }
   if (typeof props.slack?.channel !== 'string' || !/^[#@][^\s]+$/.test(props.slack.channel)) {
-    problems.push({ prop: 'slack.channel', value: props.slack?.channel, rule: 'must be a Slack channel such as "#alp-alerts"' });
+    problems.push({ prop: 'slack.channel', value: props.slack?.channel, rule: 'must be a Slack channel such as "#ops-alerts"' });
   }
   return problems;
 }

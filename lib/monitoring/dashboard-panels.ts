@@ -2,7 +2,7 @@
  * Small builders on top of the Grafana SDK for the platform's dashboards: every panel queries
  * the Prometheus data source chosen by the `datasource` variable.
  */
-import { common, dashboard, prometheus, stat, table, timeseries } from './grafana-sdk';
+import { common, dashboard, DashboardBuilder, PanelSource, prometheus, stat, table, timeseries } from './grafana-sdk';
 
 /** The data source every panel uses: the dashboard's `datasource` variable. */
 export const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
@@ -43,13 +43,8 @@ export function datasourceVariable() {
 
 /** A time series panel. */
 export function timeseriesPanel(options: TimeseriesPanelOptions) {
-  const panel = new timeseries.PanelBuilder()
-    .title(options.title)
-    .description(options.description)
-    .datasource(DATASOURCE)
+  const panel = describedPanel(new timeseries.PanelBuilder(), options, 12, 8)
     .unit(options.unit)
-    .span(options.width ?? 12)
-    .height(options.height ?? 8)
     .legend(new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom))
     .targets(options.queries.map((q, i) => promQuery(q, i)));
   if (options.min !== undefined) panel.min(options.min);
@@ -74,13 +69,8 @@ export interface StatPanelOptions extends PanelSize {
 
 /** A single-value panel showing the last value. */
 export function statPanel(options: StatPanelOptions) {
-  const panel = new stat.PanelBuilder()
-    .title(options.title)
-    .description(options.description)
-    .datasource(DATASOURCE)
+  const panel = describedPanel(new stat.PanelBuilder(), options, 6, 5)
     .unit(options.unit)
-    .span(options.width ?? 6)
-    .height(options.height ?? 5)
     .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
     .thresholds(thresholds(options.thresholds ?? [[0, 'green']]))
     .withTarget(promQuery(options.query, 0));
@@ -96,19 +86,40 @@ export interface TablePanelOptions extends PanelSize {
 
 /** A table of an instant query's series (one row per series, labels as columns). */
 export function tablePanel(options: TablePanelOptions) {
-  return new table.PanelBuilder()
+  return describedPanel(new table.PanelBuilder(), options, 12, 8)
+    .withTarget(new prometheus.DataqueryBuilder().expr(options.query.expr).instant().format(prometheus.PromQueryFormat.Table).refId('A'))
+    .withTransformation({ id: 'labelsToFields', options: {} });
+}
+
+/** The builder methods every panel kind has. */
+interface DescribablePanel<B> {
+  title(title: string): B;
+  description(description: string): B;
+  datasource(datasource: typeof DATASOURCE): B;
+  span(width: number): B;
+  height(height: number): B;
+}
+
+/** Title, description, the `datasource` variable and the size, the same for every kind of panel. */
+function describedPanel<B extends DescribablePanel<B>>(panel: B, options: PanelSize & { readonly title: string; readonly description: string }, width: number, height: number): B {
+  return panel
     .title(options.title)
     .description(options.description)
     .datasource(DATASOURCE)
-    .span(options.width ?? 12)
-    .height(options.height ?? 8)
-    .withTarget(new prometheus.DataqueryBuilder().expr(options.query.expr).instant().format(prometheus.PromQueryFormat.Table).refId('A'))
-    .withTransformation({ id: 'labelsToFields', options: {} });
+    .span(options.width ?? width)
+    .height(options.height ?? height);
 }
 
 /** A row that groups the panels after it. */
 export function row(title: string) {
   return new dashboard.RowBuilder(title);
+}
+
+/** Adds a row titled `title` and, inside it, `panels` to `builder`. */
+export function withRowOfPanels(builder: DashboardBuilder, title: string, panels: readonly PanelSource[]): DashboardBuilder {
+  builder.withRow(row(title));
+  for (const panel of panels) builder.withPanel(panel);
+  return builder;
 }
 
 function promQuery(query: PanelQuery, index: number) {
@@ -122,11 +133,24 @@ function thresholds(steps: ReadonlyArray<readonly [number, string]>) {
     .steps(steps.map(([value, color], i) => ({ value: i === 0 ? null : value, color })));
 }
 
-/** The dashboard builder with the platform's common settings. */
-export function platformDashboard(uid: string, title: string, tags: readonly string[]) {
-  return new dashboard.DashboardBuilder(title)
-    .uid(uid)
-    .tags([...tags])
+/** How a family of dashboards is named in Grafana (a team's or product's prefix and tag). */
+export interface DashboardNaming {
+  /** Prefix of every uid, e.g. `shop-` (uid `shop-service-cart`). @default - none */
+  readonly uidPrefix?: string;
+  /** Prefix of every title, e.g. `Shop / ` (title `Shop / Service / cart`). @default - none */
+  readonly titlePrefix?: string;
+  /** Tags every dashboard carries before its own, e.g. `['shop']`. @default - none */
+  readonly tags?: readonly string[];
+}
+
+/**
+ * The dashboard builder with the common settings: `uid`, `title` and `tags` are prefixed as
+ * `naming` says.
+ */
+export function platformDashboard(uid: string, title: string, tags: readonly string[], naming: DashboardNaming = {}) {
+  return new dashboard.DashboardBuilder(`${naming.titlePrefix ?? ''}${title}`)
+    .uid(`${naming.uidPrefix ?? ''}${uid}`)
+    .tags([...naming.tags ?? [], ...tags])
     .editable()
     .refresh('1m')
     .time({ from: 'now-6h', to: 'now' })

@@ -59,22 +59,37 @@ export const LATENCY_P99_BY_COLOR_RECORD = 'service_color:http_request_duration_
  * PodDisruptionBudget with fewer healthy pods than it needs.
  */
 export function goldenSignalRules(options: GoldenSignalOptions): Rule[] {
-  const latencyMs = options.latencyP99TargetMs ?? 500;
-  const throttling = options.cpuThrottlingRatio ?? 0.25;
-  const restarts = options.restartsPerHour ?? 3;
-  throwOptionProblems('goldenSignalRules', [...serviceOptionProblems(options), ...thresholdProblems(latencyMs, throttling, restarts)]);
+  const thresholds: AlertThresholds = {
+    latencyMs: options.latencyP99TargetMs ?? 500,
+    throttling: options.cpuThrottlingRatio ?? 0.25,
+    restarts: options.restartsPerHour ?? 3,
+  };
+  throwOptionProblems('goldenSignalRules', [...serviceOptionProblems(options), ...thresholdProblems(thresholds)]);
+  const alerts = serviceAlerts(options.service);
+  return [
+    ...goldenSignalRecords(options),
+    alerts.latency(thresholds.latencyMs),
+    ...containerAlerts(options, alerts, thresholds),
+    ...workloadObjectAlerts(options, alerts),
+  ];
+}
 
+/** The thresholds of the alerts, with their defaults applied. */
+interface AlertThresholds {
+  readonly latencyMs: number;
+  readonly throttling: number;
+  readonly restarts: number;
+}
+
+/** Request rate, 5xx ratio and p99 latency of the service, in total and per colour. */
+function goldenSignalRecords(options: GoldenSignalOptions): RecordingRule[] {
   const metrics = resolveHttpMetrics(options.metrics);
   const svc = serviceMatchers(options);
-  const name = options.service;
-  const labels = { service: name };
+  const labels = { service: options.service };
   const requests = seriesSelector(metrics.requestsTotal, svc);
   const failed = seriesSelector(metrics.requestsTotal, [...svc, labelRe(metrics.statusCodeLabel, '5..')]);
   const buckets = seriesSelector(`${metrics.requestDuration}_bucket`, svc);
-  const obj = (label: string) => objectMatchers(options, label);
-  const latencySeconds = promNumber(latencyMs / 1000);
-
-  const records = [
+  return [
     new RecordingRule({ record: REQUEST_RATE_RECORD, expr: `sum(rate(${requests}[5m]))`, labels }),
     new RecordingRule({ record: REQUEST_RATE_BY_COLOR_RECORD, expr: `sum by (${COLOR_LABEL}) (rate(${requests}[5m]))`, labels }),
     new RecordingRule({
@@ -85,100 +100,87 @@ export function goldenSignalRules(options: GoldenSignalOptions): Rule[] {
     new RecordingRule({ record: LATENCY_P99_RECORD, expr: `histogram_quantile(0.99, sum by (le) (rate(${buckets}[5m])))`, labels }),
     new RecordingRule({ record: LATENCY_P99_BY_COLOR_RECORD, expr: `histogram_quantile(0.99, sum by (${COLOR_LABEL}, le) (rate(${buckets}[5m])))`, labels }),
   ];
-
-  const perContainer = 'namespace, pod, container';
-  const alerts = [
-    new AlertRule({
-      alert: 'ServiceLatencyP99AboveTarget',
-      expr: `${LATENCY_P99_RECORD}{service="${name}"} > ${latencySeconds}`,
-      for: '15m',
-      severity: Severity.ticket(),
-      labels,
-      summary: `The p99 latency of ${name} is above its ${promNumber(latencyMs)} ms target.`,
-      description: `The 99th percentile of ${name}'s request duration over all colours has been above ${latencySeconds} s for 15 minutes (now {{ $value | humanizeDuration }}).`,
-      runbook: LATENCY_RUNBOOK,
-    }),
-    new AlertRule({
-      alert: 'ServiceCpuThrottled',
-      expr: `sum by (${perContainer}) (increase(${seriesSelector('container_cpu_cfs_throttled_periods_total', obj('container'))}[5m])) `
-        + `/ sum by (${perContainer}) (increase(${seriesSelector('container_cpu_cfs_periods_total', obj('container'))}[5m])) > ${promNumber(throttling)}`,
-      for: '15m',
-      severity: Severity.ticket(),
-      labels,
-      summary: `Pod {{ $labels.namespace }}/{{ $labels.pod }} of ${name} is CPU-throttled.`,
-      description: `{{ $value | humanizePercentage }} of the CFS periods of container ${name} in {{ $labels.namespace }}/{{ $labels.pod }} were throttled over 15 minutes (threshold ${promNumber(throttling * 100)} %): it needs more CPU than its limit.`,
-      runbook: CPU_THROTTLED_RUNBOOK,
-    }),
-    new AlertRule({
-      alert: 'ServiceMemoryNearLimit',
-      expr: `max by (${perContainer}) (${seriesSelector('container_memory_working_set_bytes', obj('container'))}) `
-        + `/ max by (${perContainer}) (${seriesSelector('kube_pod_container_resource_limits', [...obj('container'), labelEq('resource', 'memory')])}) > 0.9`,
-      for: '15m',
-      severity: Severity.ticket(),
-      labels,
-      summary: `Pod {{ $labels.namespace }}/{{ $labels.pod }} of ${name} uses over 90 % of its memory limit.`,
-      description: `Container ${name} in {{ $labels.namespace }}/{{ $labels.pod }} has used {{ $value | humanizePercentage }} of its memory limit for 15 minutes; at the limit it is OOM-killed.`,
-      runbook: MEMORY_RUNBOOK,
-    }),
-    new AlertRule({
-      alert: 'ServicePodCrashLooping',
-      expr: `max_over_time(${seriesSelector('kube_pod_container_status_waiting_reason', [...obj('container'), labelEq('reason', 'CrashLoopBackOff')])}[5m]) >= 1`,
-      for: '15m',
-      severity: Severity.ticket(),
-      labels,
-      summary: `Pod {{ $labels.namespace }}/{{ $labels.pod }} of ${name} is crash-looping.`,
-      description: `Container ${name} in {{ $labels.namespace }}/{{ $labels.pod }} has been in CrashLoopBackOff for 15 minutes.`,
-      runbook: CRASH_LOOP_RUNBOOK,
-    }),
-    new AlertRule({
-      alert: 'ServiceContainerRestarting',
-      expr: `increase(${seriesSelector('kube_pod_container_status_restarts_total', obj('container'))}[1h]) > ${promNumber(restarts)}`,
-      severity: Severity.ticket(),
-      labels,
-      summary: `Container ${name} in {{ $labels.namespace }}/{{ $labels.pod }} restarts often.`,
-      description: `Container ${name} in {{ $labels.namespace }}/{{ $labels.pod }} restarted {{ $value | humanize }} times in the last hour (threshold ${promNumber(restarts)}).`,
-      runbook: RESTARTS_RUNBOOK,
-    }),
-    new AlertRule({
-      alert: 'ServiceReplicasMismatch',
-      expr: `(${seriesSelector('kube_deployment_spec_replicas', obj('deployment'))} > ${seriesSelector('kube_deployment_status_replicas_available', obj('deployment'))}) `
-        + `and (changes(${seriesSelector('kube_deployment_status_replicas_updated', obj('deployment'))}[10m]) == 0)`,
-      for: '15m',
-      severity: Severity.ticket(),
-      labels,
-      summary: `Deployment {{ $labels.namespace }}/${name} has fewer available replicas than desired.`,
-      description: `Deployment ${name} in {{ $labels.namespace }} has had fewer available replicas than its desired count for 15 minutes, and no rollout is progressing.`,
-      runbook: REPLICAS_RUNBOOK,
-    }),
-    new AlertRule({
-      alert: 'ServiceDisruptionBudgetAtRisk',
-      expr: `${seriesSelector('kube_poddisruptionbudget_status_current_healthy', obj('poddisruptionbudget'))} `
-        + `< ${seriesSelector('kube_poddisruptionbudget_status_desired_healthy', obj('poddisruptionbudget'))}`,
-      for: '15m',
-      severity: Severity.ticket(),
-      labels,
-      summary: `PodDisruptionBudget {{ $labels.namespace }}/${name} has fewer healthy pods than it needs.`,
-      description: `PodDisruptionBudget ${name} in {{ $labels.namespace }} has had fewer healthy pods than it requires for 15 minutes: node drains are blocked and one more failure reduces capacity.`,
-      runbook: PDB_RUNBOOK,
-    }),
-  ];
-  if (options.autoscaled ?? true) {
-    alerts.push(new AlertRule({
-      alert: 'ServiceAutoscalerAtMax',
-      expr: `${seriesSelector('kube_horizontalpodautoscaler_status_current_replicas', obj('horizontalpodautoscaler'))} `
-        + `>= ${seriesSelector('kube_horizontalpodautoscaler_spec_max_replicas', obj('horizontalpodautoscaler'))}`,
-      for: '15m',
-      severity: Severity.ticket(),
-      labels,
-      summary: `The autoscaler of {{ $labels.namespace }}/${name} has been at its maximum for 15 minutes.`,
-      description: `HorizontalPodAutoscaler ${name} in {{ $labels.namespace }} runs its maximum number of replicas: more load cannot be absorbed.`,
-      runbook: HPA_RUNBOOK,
-    }));
-  }
-  return [...records, ...alerts];
 }
 
-function thresholdProblems(latencyMs: number, throttling: number, restarts: number): PropProblem[] {
+/** The service's `warning` alerts, labelled with the service: a factory for each. */
+function serviceAlerts(name: string) {
+  const labels = { service: name };
+  const ticket = (alert: string, expr: string, forDuration: string | undefined, text: { summary: string; description: string }, runbook: Runbook) =>
+    new AlertRule({ alert, expr, for: forDuration, severity: Severity.ticket(), labels, ...text, runbook });
+  return {
+    ticket,
+    latency: (latencyMs: number) => {
+      const seconds = promNumber(latencyMs / 1000);
+      return ticket('ServiceLatencyP99AboveTarget', `${LATENCY_P99_RECORD}{service="${name}"} > ${seconds}`, '15m', {
+        summary: `The p99 latency of ${name} is above its ${promNumber(latencyMs)} ms target.`,
+        description: `The 99th percentile of ${name}'s request duration over all colours has been above ${seconds} s for 15 minutes (now {{ $value | humanizeDuration }}).`,
+      }, LATENCY_RUNBOOK);
+    },
+  };
+}
+
+/** CPU throttling, memory near the limit, crash loops and frequent restarts of the service's containers. */
+function containerAlerts(options: GoldenSignalOptions, alerts: ReturnType<typeof serviceAlerts>, thresholds: AlertThresholds): AlertRule[] {
+  const name = options.service;
+  const container = objectMatchers(options, 'container');
+  const perContainer = 'namespace, pod, container';
+  const where = `${name} in {{ $labels.namespace }}/{{ $labels.pod }}`;
+  return [
+    alerts.ticket('ServiceCpuThrottled',
+      `sum by (${perContainer}) (increase(${seriesSelector('container_cpu_cfs_throttled_periods_total', container)}[5m])) `
+        + `/ sum by (${perContainer}) (increase(${seriesSelector('container_cpu_cfs_periods_total', container)}[5m])) > ${promNumber(thresholds.throttling)}`, '15m', {
+        summary: `Pod {{ $labels.namespace }}/{{ $labels.pod }} of ${name} is CPU-throttled.`,
+        description: `{{ $value | humanizePercentage }} of the CFS periods of container ${where} were throttled over 15 minutes (threshold ${promNumber(thresholds.throttling * 100)} %): it needs more CPU than its limit.`,
+      }, CPU_THROTTLED_RUNBOOK),
+    alerts.ticket('ServiceMemoryNearLimit',
+      `max by (${perContainer}) (${seriesSelector('container_memory_working_set_bytes', container)}) `
+        + `/ max by (${perContainer}) (${seriesSelector('kube_pod_container_resource_limits', [...container, labelEq('resource', 'memory')])}) > 0.9`, '15m', {
+        summary: `Pod {{ $labels.namespace }}/{{ $labels.pod }} of ${name} uses over 90 % of its memory limit.`,
+        description: `Container ${where} has used {{ $value | humanizePercentage }} of its memory limit for 15 minutes; at the limit it is OOM-killed.`,
+      }, MEMORY_RUNBOOK),
+    alerts.ticket('ServicePodCrashLooping',
+      `max_over_time(${seriesSelector('kube_pod_container_status_waiting_reason', [...container, labelEq('reason', 'CrashLoopBackOff')])}[5m]) >= 1`, '15m', {
+        summary: `Pod {{ $labels.namespace }}/{{ $labels.pod }} of ${name} is crash-looping.`,
+        description: `Container ${where} has been in CrashLoopBackOff for 15 minutes.`,
+      }, CRASH_LOOP_RUNBOOK),
+    alerts.ticket('ServiceContainerRestarting',
+      `increase(${seriesSelector('kube_pod_container_status_restarts_total', container)}[1h]) > ${promNumber(thresholds.restarts)}`, undefined, {
+        summary: `Container ${where} restarts often.`,
+        description: `Container ${where} restarted {{ $value | humanize }} times in the last hour (threshold ${promNumber(thresholds.restarts)}).`,
+      }, RESTARTS_RUNBOOK),
+  ];
+}
+
+/** Fewer available replicas than desired, a PodDisruptionBudget short of healthy pods, and (if autoscaled) the autoscaler at its maximum. */
+function workloadObjectAlerts(options: GoldenSignalOptions, alerts: ReturnType<typeof serviceAlerts>): AlertRule[] {
+  const name = options.service;
+  const series = (metric: string, object: string) => seriesSelector(metric, objectMatchers(options, object));
+  const rules = [
+    alerts.ticket('ServiceReplicasMismatch',
+      `(${series('kube_deployment_spec_replicas', 'deployment')} > ${series('kube_deployment_status_replicas_available', 'deployment')}) `
+        + `and (changes(${series('kube_deployment_status_replicas_updated', 'deployment')}[10m]) == 0)`, '15m', {
+        summary: `Deployment {{ $labels.namespace }}/${name} has fewer available replicas than desired.`,
+        description: `Deployment ${name} in {{ $labels.namespace }} has had fewer available replicas than its desired count for 15 minutes, and no rollout is progressing.`,
+      }, REPLICAS_RUNBOOK),
+    alerts.ticket('ServiceDisruptionBudgetAtRisk',
+      `${series('kube_poddisruptionbudget_status_current_healthy', 'poddisruptionbudget')} `
+        + `< ${series('kube_poddisruptionbudget_status_desired_healthy', 'poddisruptionbudget')}`, '15m', {
+        summary: `PodDisruptionBudget {{ $labels.namespace }}/${name} has fewer healthy pods than it needs.`,
+        description: `PodDisruptionBudget ${name} in {{ $labels.namespace }} has had fewer healthy pods than it requires for 15 minutes: node drains are blocked and one more failure reduces capacity.`,
+      }, PDB_RUNBOOK),
+  ];
+  if (options.autoscaled ?? true) {
+    rules.push(alerts.ticket('ServiceAutoscalerAtMax',
+      `${series('kube_horizontalpodautoscaler_status_current_replicas', 'horizontalpodautoscaler')} `
+        + `>= ${series('kube_horizontalpodautoscaler_spec_max_replicas', 'horizontalpodautoscaler')}`, '15m', {
+        summary: `The autoscaler of {{ $labels.namespace }}/${name} has been at its maximum for 15 minutes.`,
+        description: `HorizontalPodAutoscaler ${name} in {{ $labels.namespace }} runs its maximum number of replicas: more load cannot be absorbed.`,
+      }, HPA_RUNBOOK));
+  }
+  return rules;
+}
+
+function thresholdProblems({ latencyMs, throttling, restarts }: AlertThresholds): PropProblem[] {
   const problems: PropProblem[] = [];
   if (!Number.isInteger(latencyMs) || latencyMs < 1) problems.push({ prop: 'latencyP99TargetMs', value: latencyMs, rule: 'must be a whole number of milliseconds, at least 1' });
   if (typeof throttling !== 'number' || !(throttling > 0 && throttling < 1)) problems.push({ prop: 'cpuThrottlingRatio', value: throttling, rule: 'must be a ratio above 0 and below 1' });

@@ -23,6 +23,12 @@ export const timeseries: typeof TimeseriesModule = require('@grafana/grafana-fou
 
 /** A dashboard as the SDK builds it. */
 export type Dashboard = DashboardModule.Dashboard;
+/** The SDK's dashboard builder. */
+export type DashboardBuilder = DashboardModule.DashboardBuilder;
+/** Anything that builds a panel (the SDK's panel builders). */
+export interface PanelSource {
+  build(): DashboardModule.Panel;
+}
 /** Anything that builds a dashboard (the SDK's DashboardBuilder). */
 export interface DashboardSource {
   build(): Dashboard;

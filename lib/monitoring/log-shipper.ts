@@ -47,7 +47,7 @@ export interface ElasticsearchTarget {
   readonly peer: NetworkPeer;
   /**
    * Index prefix: logs go to `<prefix>-YYYY.MM.DD`.
-   * @default 'alp-logs'
+   * @default 'logs'
    */
   readonly indexPrefix?: string;
   /**
@@ -70,9 +70,8 @@ export interface LogShipperProps {
   /**
    * The log shipper's own namespace (created here). It is the only namespace whose Pod Security
    * Standards level is `privileged`, because reading the node's logs takes hostPath volumes.
-   * @default 'alp-logging'
    */
-  readonly namespace?: string;
+  readonly namespace: string;
   /**
    * Name of the DaemonSet and its other objects.
    * @default 'fluent-bit'
@@ -99,7 +98,7 @@ export interface LogShipperProps {
   readonly runAsRoot?: boolean;
   /**
    * PriorityClass: log shipping must keep a place on every node.
-   * @default PRIORITY_CRITICAL ('alp-critical')
+   * @default PRIORITY_CRITICAL ('critical')
    */
   readonly priorityClassName?: string;
   /** Labels of every object. @default - none */
@@ -152,7 +151,7 @@ export class LogShipper extends Construct {
   constructor(scope: Construct, id: string, props: LogShipperProps) {
     super(scope, id);
     const name = props.name ?? LOG_SHIPPER_NAME;
-    const namespace = props.namespace ?? 'alp-logging';
+    const namespace = props.namespace;
     const image = props.image ?? DEFAULT_FLUENT_BIT_IMAGE;
     const resources = props.resources ?? DEFAULT_RESOURCES;
     const group = props.logReaderGroup ?? 0;
@@ -175,7 +174,7 @@ export class LogShipper extends Construct {
     // ServiceSecret takes the chart's namespace; the Secret must be in the shipper's.
     this.credentials.resource.addJsonPatch(JsonPatch.add('/metadata/namespace', namespace));
 
-    this.config = fluentBitConfig(es.host, es.port ?? 9200, es.indexPrefix ?? 'alp-logs', es.caSecret ? `${CA_DIR}/${es.caSecret.key}` : undefined);
+    this.config = fluentBitConfig(es.host, es.port ?? 9200, es.indexPrefix ?? 'logs', es.caSecret ? `${CA_DIR}/${es.caSecret.key}` : undefined);
     new k8s.KubeConfigMap(this, 'Config', { metadata: this.metadata(name), data: { 'fluent-bit.conf': this.config, 'parsers.conf': PARSERS } });
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: this.metadata(name), automountServiceAccountToken: false });
     this.daemonSet = new k8s.KubeDaemonSet(this, 'DaemonSet', {

@@ -81,55 +81,20 @@ export const SERVICE_METRICS: readonly MetricDefinition[] = [
   },
 ];
 
-/** Business metrics ("user engagement" and "learning effectiveness"); see `businessRules`. */
-export const BUSINESS_METRICS: readonly MetricDefinition[] = [
-  {
-    name: 'alp_active_learners',
-    type: 'gauge',
-    labels: [],
-    help: 'Learners active in the last 15 minutes, counted from the shared session store, so every replica reports the same value (the rules take the maximum, not the sum).',
-    emittedBy: 'learning-engine',
-  },
-  {
-    name: 'alp_lesson_completions_total',
-    type: 'counter',
-    labels: [],
-    help: 'Lessons completed by learners.',
-    emittedBy: 'learning-engine',
-  },
-  {
-    name: 'alp_assessment_results_total',
-    type: 'counter',
-    labels: ['result ("passed" or "failed")'],
-    help: 'Graded assessments, by outcome.',
-    emittedBy: 'assessment-service',
-  },
-  {
-    name: 'alp_mastery_gain',
-    type: 'histogram',
-    labels: ['le'],
-    help: 'Change of a learner\'s mastery score (0 to 1) over one completed lesson or assessment: the measure of learning effectiveness.',
-    emittedBy: 'learning-engine',
-  },
-];
-
-/** Security events; see `securityRules`. */
-export const SECURITY_METRICS: readonly MetricDefinition[] = [
-  {
-    name: 'alp_auth_login_attempts_total',
-    type: 'counter',
-    labels: ['result ("success" or "failure")'],
-    help: 'Sign-in attempts, by outcome (a failure is a wrong password, an unknown user or a rejected token).',
-    emittedBy: 'user-service',
-  },
-];
+/** A group of metrics in the catalog: a table under its own heading. */
+export interface MetricCatalogGroup {
+  readonly title: string;
+  readonly metrics: readonly MetricDefinition[];
+}
 
 /**
  * The metric catalog as Markdown (one table per group), for the services' developers. The
  * output is deterministic.
+ * @param groups the tables, e.g. `SERVICE_METRICS` and a platform's own business metrics
+ *   (default: only `SERVICE_METRICS`, titled "Every service")
  */
-export function renderMetricCatalog(): string {
-  const table = (title: string, metrics: readonly MetricDefinition[]) => [
+export function renderMetricCatalog(groups: readonly MetricCatalogGroup[] = [{ title: 'Every service', metrics: SERVICE_METRICS }]): string {
+  const table = ({ title, metrics }: MetricCatalogGroup) => [
     `## ${title}`,
     '',
     '| metric | type | labels | emitted by | meaning |',
@@ -143,8 +108,6 @@ export function renderMetricCatalog(): string {
     'Served on each service\'s `metrics` port at `/metrics`. Scraping adds `namespace`, `service`, `pod`,',
     '`color` and `version`; services must not set labels with those names.',
     '',
-    ...table('Every service', SERVICE_METRICS),
-    ...table('Business metrics', BUSINESS_METRICS),
-    ...table('Security events', SECURITY_METRICS),
+    ...groups.flatMap(table),
   ].join('\n');
 }

@@ -46,9 +46,7 @@ export class MetricsAdapterConfig extends Construct {
   constructor(scope: Construct, id: string, props: MetricsAdapterConfigProps) {
     super(scope, id);
     const rateWindow = props.rateWindow ?? '2m';
-    const problems: PropProblem[] = [];
-    if (!isPromDuration(rateWindow)) problems.push({ prop: 'rateWindow', value: rateWindow, rule: 'must be a Prometheus duration such as "2m"' });
-    throwIfProblems(this, problems);
+    throwIfProblems(this, isPromDuration(rateWindow) ? [] : [{ prop: 'rateWindow', value: rateWindow, rule: 'must be a Prometheus duration such as "2m"' }]);
     this.name = props.name ?? METRICS_ADAPTER_CONFIG_NAME;
     this.config = adapterConfigFor(props.metrics, { rateWindow });
     throwIfProblems(this, adapterConfigProblems(this.config));

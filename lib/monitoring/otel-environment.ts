@@ -13,12 +13,17 @@ export interface OtelEnvironmentOptions {
   /** The namespace of the OpenTelemetry Collector (the monitoring namespace). */
   readonly collectorNamespace: string;
   /**
-   * The blue/green colour (`alp.color`).
+   * The blue/green colour, written as the resource attribute `colorAttribute`.
    * @default - no colour attribute
    */
   readonly color?: Color;
   /**
-   * The platform name (`service.namespace`), e.g. `alp`.
+   * The resource attribute that carries `color`, e.g. `shop.color`.
+   * @default 'color'
+   */
+  readonly colorAttribute?: string;
+  /**
+   * The platform name (`service.namespace`), e.g. `shop`.
    * @default - no service.namespace attribute
    */
   readonly platform?: string;
@@ -45,7 +50,7 @@ export function otelEnvironment(options: OtelEnvironmentOptions): Record<string,
     ['cloud.region', options.region],
     ['service.version', options.version],
   ];
-  if (options.color) attributes.push(['alp.color', options.color]);
+  if (options.color) attributes.push([options.colorAttribute ?? 'color', options.color]);
   if (options.platform) attributes.push(['service.namespace', options.platform]);
   attributes.sort(([a], [b]) => (a < b ? -1 : 1));
   return {
@@ -64,12 +69,17 @@ export function otelEnvironment(options: OtelEnvironmentOptions): Record<string,
 
 // Resource attribute values are W3C baggage values: no comma, semicolon, equals sign, space or quote.
 const ATTRIBUTE_VALUE = /^[A-Za-z0-9._:/@+-]+$/;
+// Resource attribute keys as the semantic conventions write them: dot-separated names.
+const ATTRIBUTE_KEY = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;
 
 function environmentProblems(options: OtelEnvironmentOptions, ratio: number): PropProblem[] {
   const problems: PropProblem[] = [];
   if (typeof options.serviceName !== 'string' || !DNS_LABEL.test(options.serviceName)) problems.push({ prop: 'serviceName', value: options.serviceName, rule: 'must be a DNS label' });
   if (typeof options.collectorNamespace !== 'string' || !DNS_LABEL.test(options.collectorNamespace)) {
     problems.push({ prop: 'collectorNamespace', value: options.collectorNamespace, rule: 'must be a namespace name' });
+  }
+  if (options.colorAttribute !== undefined && (typeof options.colorAttribute !== 'string' || !ATTRIBUTE_KEY.test(options.colorAttribute))) {
+    problems.push({ prop: 'colorAttribute', value: options.colorAttribute, rule: 'must be an attribute name of letters, digits, "_" and dots, such as "shop.color"' });
   }
   for (const prop of ['version', 'region', 'platform'] as const) {
     const value = options[prop];

@@ -94,6 +94,44 @@ export interface PlatformHealthOptions {
  * man's switch).
  */
 export function platformHealthRules(options: PlatformHealthOptions = {}): Rule[] {
+  const settings = healthSettings(options);
+  return [
+    ...certificateRules(settings.warnDays, settings.critDays),
+    ...(options.cnpgBackups ?? true ? cnpgBackupRules(settings.rpo, settings.baseBackupLimit) : []),
+    ...(options.veleroBackups ?? true ? veleroBackupRules(settings.veleroLimit) : []),
+    ...(options.restoreDrills ?? true ? restoreDrillRules(settings.drill) : []),
+    new AlertRule({
+      alert: 'EndpointDown',
+      expr: 'probe_success == 0',
+      for: '5m',
+      severity: Severity.page(),
+      summary: 'Public endpoint {{ $labels.instance }} is down.',
+      description: 'The blackbox probe of {{ $labels.instance }} has failed for 5 minutes: users cannot reach it.',
+      runbook: ENDPOINT_DOWN_RUNBOOK,
+    }),
+    new AlertRule({
+      alert: 'Watchdog',
+      expr: 'vector(1)',
+      severity: Severity.none(),
+      summary: 'The alerting pipeline works.',
+      description: 'This alert always fires. If the dead man\'s switch stops receiving it, Prometheus, Alertmanager or the route between them is broken.',
+      runbook: WATCHDOG_RUNBOOK,
+    }),
+  ];
+}
+
+/** The options with their defaults applied, and the backups' age limits in minutes. */
+interface HealthSettings {
+  readonly rpo: number;
+  readonly warnDays: number;
+  readonly critDays: number;
+  readonly drill: WatchedRestoreDrill;
+  readonly baseBackupLimit: number;
+  readonly veleroLimit: number;
+}
+
+/** Applies the defaults and throws one error listing every bad option. */
+function healthSettings(options: PlatformHealthOptions): HealthSettings {
   const rpo = options.rpoMinutes ?? 60;
   const warnDays = options.certificateWarningDays ?? 21;
   const critDays = options.certificateCriticalDays ?? 7;
@@ -113,9 +151,15 @@ export function platformHealthRules(options: PlatformHealthOptions = {}): Rule[]
   }
   throwOptionProblems('platformHealthRules', problems);
   const defaultInterval = intervalForRpo(rpo) ?? rpo;
-  const baseBackupLimit = backupAgeLimitMinutes(options.baseBackupIntervalMinutes ?? defaultInterval);
-  const veleroLimit = backupAgeLimitMinutes(options.veleroBackupIntervalMinutes ?? defaultInterval);
+  return {
+    rpo, warnDays, critDays, drill,
+    baseBackupLimit: backupAgeLimitMinutes(options.baseBackupIntervalMinutes ?? defaultInterval),
+    veleroLimit: backupAgeLimitMinutes(options.veleroBackupIntervalMinutes ?? defaultInterval),
+  };
+}
 
+/** `CertificateExpiring` (a ticket at `warnDays`, a page at `critDays`) and `CertificateNotReady`. */
+function certificateRules(warnDays: number, critDays: number): AlertRule[] {
   // cert-manager's ServiceMonitor keeps `honorLabels: false`: the Certificate's namespace arrives
   // as `exported_namespace`, and `namespace`, `pod` and the other target labels are
   // cert-manager's own. One series per Certificate (`by (exported_namespace, name)`, whichever
@@ -134,7 +178,7 @@ export function platformHealthRules(options: PlatformHealthOptions = {}): Rule[]
     description: `Certificate {{ $labels.exported_namespace }}/{{ $labels.name }} expires in less than ${days} days and cert-manager has not renewed it.`,
     runbook: CERTIFICATE_EXPIRING_RUNBOOK,
   });
-  const rules: Rule[] = [
+  return [
     certificate(warnDays, Severity.ticket(), '1h'),
     certificate(critDays, Severity.page(), '15m'),
     new AlertRule({
@@ -147,21 +191,27 @@ export function platformHealthRules(options: PlatformHealthOptions = {}): Rule[]
       runbook: CERTIFICATE_NOT_READY_RUNBOOK,
     }),
   ];
-  if (options.cnpgBackups ?? true) {
-    // CNPG names instance pods <cluster>-<n>: the cluster is recovered from the pod label. A
-    // cluster without any backup exports 0.
-    const newest = 'max by (namespace, cluster) (label_replace(cnpg_collector_last_available_backup_timestamp, "cluster", "$1", "pod", "(.+)-[0-9]+"))';
-    const cnpg = (reason: string, expr: string, forDuration: string | undefined, description: string) => new AlertRule({
-      alert: 'BackupOlderThanRpo', expr, for: forDuration, severity: Severity.page(), labels: { backup_tool: 'cnpg', reason },
-      summary: 'The last base backup of PostgreSQL cluster {{ $labels.namespace }}/{{ $labels.cluster }} is too old.', description, runbook: BACKUP_RUNBOOK,
-    });
-    rules.push(
-      cnpg('late', `time() - (${newest} > 0) > ${promNumber(baseBackupLimit * 60)}`, undefined,
-        `The newest available base backup of {{ $labels.namespace }}/{{ $labels.cluster }} is {{ $value | humanizeDuration }} old, more than its schedule's interval plus headroom (${promNumber(baseBackupLimit)} minutes).`),
-      cnpg('missing', `${newest} == 0 or absent(cnpg_collector_last_available_backup_timestamp)`, `${promNumber(baseBackupLimit)}m`,
-        `No base backup of {{ $labels.namespace }}/{{ $labels.cluster }} (or no CloudNativePG metrics at all) for ${promNumber(baseBackupLimit)} minutes, the schedule's interval plus headroom.`),
-    );
-    rules.push(new AlertRule({
+}
+
+/** A `BackupOlderThanRpo` page of one backup tool, for one `reason` (`late` or `missing`). */
+function backupAlert(tool: 'cnpg' | 'velero', summary: string) {
+  return (reason: string, expr: string, forDuration: string | undefined, description: string) => new AlertRule({
+    alert: 'BackupOlderThanRpo', expr, for: forDuration, severity: Severity.page(), labels: { backup_tool: tool, reason }, summary, description, runbook: BACKUP_RUNBOOK,
+  });
+}
+
+/** CloudNativePG: the newest base backup late or missing, and WAL archiving older than the RPO. */
+function cnpgBackupRules(rpo: number, limitMinutes: number): AlertRule[] {
+  // CNPG names instance pods <cluster>-<n>: the cluster is recovered from the pod label. A
+  // cluster without any backup exports 0.
+  const newest = 'max by (namespace, cluster) (label_replace(cnpg_collector_last_available_backup_timestamp, "cluster", "$1", "pod", "(.+)-[0-9]+"))';
+  const cnpg = backupAlert('cnpg', 'The last base backup of PostgreSQL cluster {{ $labels.namespace }}/{{ $labels.cluster }} is too old.');
+  return [
+    cnpg('late', `time() - (${newest} > 0) > ${promNumber(limitMinutes * 60)}`, undefined,
+      `The newest available base backup of {{ $labels.namespace }}/{{ $labels.cluster }} is {{ $value | humanizeDuration }} old, more than its schedule's interval plus headroom (${promNumber(limitMinutes)} minutes).`),
+    cnpg('missing', `${newest} == 0 or absent(cnpg_collector_last_available_backup_timestamp)`, `${promNumber(limitMinutes)}m`,
+      `No base backup of {{ $labels.namespace }}/{{ $labels.cluster }} (or no CloudNativePG metrics at all) for ${promNumber(limitMinutes)} minutes, the schedule's interval plus headroom.`),
+    new AlertRule({
       alert: 'PostgresWalArchivingStale',
       expr: `max by (namespace, pod) (cnpg_pg_stat_archiver_seconds_since_last_archival) > ${promNumber(rpo * 60)} `
         + 'and on (namespace, pod) max by (namespace, pod) (cnpg_pg_replication_in_recovery) == 0',
@@ -170,45 +220,21 @@ export function platformHealthRules(options: PlatformHealthOptions = {}): Rule[]
       summary: 'The PostgreSQL primary {{ $labels.namespace }}/{{ $labels.pod }} has not archived WAL within the RPO.',
       description: `The primary {{ $labels.namespace }}/{{ $labels.pod }} last archived a WAL segment {{ $value | humanizeDuration }} ago, more than the ${promNumber(rpo)}-minute RPO: changes since then would be lost with the cluster.`,
       runbook: WAL_ARCHIVING_RUNBOOK,
-    }));
-  }
-  if (options.veleroBackups ?? true) {
-    const velero = (reason: string, expr: string, forDuration: string | undefined, description: string) => new AlertRule({
-      alert: 'BackupOlderThanRpo', expr, for: forDuration, severity: Severity.page(), labels: { backup_tool: 'velero', reason },
-      summary: 'The last successful Velero backup of schedule {{ $labels.schedule }} is too old.', description, runbook: BACKUP_RUNBOOK,
-    });
-    rules.push(
-      velero('late', `time() - velero_backup_last_successful_timestamp{schedule!=""} > ${promNumber(veleroLimit * 60)}`, undefined,
-        `The last successful backup of Velero schedule {{ $labels.schedule }} is {{ $value | humanizeDuration }} old, more than its interval plus headroom (${promNumber(veleroLimit)} minutes).`),
-      // Velero sets the attempt counter of each schedule to 0 at start, the timestamp only on a success.
-      velero('missing', 'max by (schedule) (velero_backup_attempt_total{schedule!=""}) unless on (schedule) velero_backup_last_successful_timestamp '
-        + 'or absent(velero_backup_attempt_total)', `${promNumber(veleroLimit)}m`,
-        `No successful backup of Velero schedule {{ $labels.schedule }} (or no Velero metrics at all) for ${promNumber(veleroLimit)} minutes, the interval plus headroom.`),
-    );
-  }
-  if (options.restoreDrills ?? true) {
-    rules.push(...restoreDrillRules(drill));
-  }
-  rules.push(
-    new AlertRule({
-      alert: 'EndpointDown',
-      expr: 'probe_success == 0',
-      for: '5m',
-      severity: Severity.page(),
-      summary: 'Public endpoint {{ $labels.instance }} is down.',
-      description: 'The blackbox probe of {{ $labels.instance }} has failed for 5 minutes: users cannot reach it.',
-      runbook: ENDPOINT_DOWN_RUNBOOK,
     }),
-    new AlertRule({
-      alert: 'Watchdog',
-      expr: 'vector(1)',
-      severity: Severity.none(),
-      summary: 'The alerting pipeline works.',
-      description: 'This alert always fires. If the dead man\'s switch stops receiving it, Prometheus, Alertmanager or the route between them is broken.',
-      runbook: WATCHDOG_RUNBOOK,
-    }),
-  );
-  return rules;
+  ];
+}
+
+/** Velero: the newest successful backup of a schedule late, or none at all. */
+function veleroBackupRules(limitMinutes: number): AlertRule[] {
+  const velero = backupAlert('velero', 'The last successful Velero backup of schedule {{ $labels.schedule }} is too old.');
+  return [
+    velero('late', `time() - velero_backup_last_successful_timestamp{schedule!=""} > ${promNumber(limitMinutes * 60)}`, undefined,
+      `The last successful backup of Velero schedule {{ $labels.schedule }} is {{ $value | humanizeDuration }} old, more than its interval plus headroom (${promNumber(limitMinutes)} minutes).`),
+    // Velero sets the attempt counter of each schedule to 0 at start, the timestamp only on a success.
+    velero('missing', 'max by (schedule) (velero_backup_attempt_total{schedule!=""}) unless on (schedule) velero_backup_last_successful_timestamp '
+      + 'or absent(velero_backup_attempt_total)', `${promNumber(limitMinutes)}m`,
+      `No successful backup of Velero schedule {{ $labels.schedule }} (or no Velero metrics at all) for ${promNumber(limitMinutes)} minutes, the interval plus headroom.`),
+  ];
 }
 
 function wholePositive(prop: string, value: number): PropProblem[] {

@@ -15,7 +15,7 @@ export interface RuleGroupSetProps {
   /**
    * Where the runbooks are published, without a trailing slash: every alert gets
    * `runbook_url: <runbookBaseUrl>/<alert>.md` (the files `renderRunbook` writes to
-   * `dist/runbooks/`), e.g. `https://github.com/example/alp-gitops/blob/main/dist/runbooks`.
+   * `dist/runbooks/`), e.g. `https://github.com/example/shop-gitops/blob/main/dist/runbooks`.
    */
   readonly runbookBaseUrl: string;
   /** The rules. More can be added with `addRules`. @default - none */
@@ -180,7 +180,7 @@ function groupProblems(props: RuleGroupSetProps): PropProblem[] {
     problems.push({ prop: 'component', value: props.component, rule: 'must be a DNS label of at most 57 characters', fix: 'the PrometheusRule is named <component>-rules' });
   }
   if (typeof props.runbookBaseUrl !== 'string' || !BASE_URL.test(props.runbookBaseUrl)) {
-    problems.push({ prop: 'runbookBaseUrl', value: props.runbookBaseUrl, rule: 'must be an http(s) URL such as "https://git.example.com/alp/blob/main/dist/runbooks"' });
+    problems.push({ prop: 'runbookBaseUrl', value: props.runbookBaseUrl, rule: 'must be an http(s) URL such as "https://git.example.com/shop/blob/main/dist/runbooks"' });
   }
   if (props.alertNamespace !== undefined && (typeof props.alertNamespace !== 'string' || !DNS_LABEL.test(props.alertNamespace))) {
     problems.push({ prop: 'alertNamespace', value: props.alertNamespace, rule: 'must be a namespace name (a DNS label)' });

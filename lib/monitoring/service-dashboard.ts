@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
 import { ERROR_RATIO_BY_COLOR_RECORD, LATENCY_P99_BY_COLOR_RECORD, REQUEST_RATE_BY_COLOR_RECORD } from './golden-signal-rules';
-import { platformDashboard, row, statPanel, timeseriesPanel } from './dashboard-panels';
+import { DashboardNaming, platformDashboard, statPanel, timeseriesPanel, withRowOfPanels } from './dashboard-panels';
 import { GrafanaDashboard } from './grafana-dashboard';
+import { PanelSource } from './grafana-sdk';
 import { labelEq, promNumber, seriesSelector } from './promql';
 import { ServiceSignalOptions, objectMatchers, serviceOptionProblems, throwOptionProblems } from './service-options';
 import { BURN_RATE_WINDOWS, DEFAULT_OBJECTIVE, errorBudget, errorRatioRecord } from './slo-rules';
@@ -17,51 +18,69 @@ export interface ServiceDashboardOptions extends ServiceSignalOptions {
    * @default 500
    */
   readonly latencyP99TargetMs?: number;
+  /**
+   * How the dashboard is named in Grafana: uid `<uidPrefix>service-<service>`, title
+   * `<titlePrefix>Service / <service>`, tags `[...tags, 'service', <service>]`.
+   * @default - no prefixes, tags `['service', <service>]`
+   */
+  readonly naming?: DashboardNaming;
 }
 
 /**
- * The dashboard of one service (uid `alp-service-<service>`): a "Golden signals" row (traffic,
- * 5xx ratio and p99 latency per colour; CPU throttling, memory, restarts, replicas) and an
- * "SLO and error budget" row (availability and budget left over 30 days, burn rates against
- * the alert thresholds). It reads the rules of `goldenSignalRules` and `sloRules`.
+ * The dashboard of one service (uid `service-<service>`, prefixed as `naming` says): a "Golden
+ * signals" row (traffic, 5xx ratio and p99 latency per colour; CPU throttling, memory, restarts,
+ * replicas) and an "SLO and error budget" row (availability and budget left over 30 days, burn
+ * rates against the alert thresholds). It reads the rules of `goldenSignalRules` and `sloRules`.
  */
 export function serviceDashboard(options: ServiceDashboardOptions) {
   throwOptionProblems('serviceDashboard', serviceOptionProblems(options));
   const name = options.service;
+  const builder = platformDashboard(`service-${name}`, `Service / ${name}`, ['service', name], options.naming);
+  withRowOfPanels(builder, 'Golden signals', [...requestPanels(options), ...resourcePanels(options)]);
+  return withRowOfPanels(builder, 'SLO and error budget', sloPanels(options));
+}
+
+/** Traffic, 5xx ratio and p99 latency, per colour, from the golden-signal recording rules. */
+function requestPanels(options: ServiceDashboardOptions): PanelSource[] {
+  const name = options.service;
   const objective = options.objective ?? DEFAULT_OBJECTIVE;
-  const budget = promNumber(errorBudget(objective));
   const latencySeconds = (options.latencyP99TargetMs ?? 500) / 1000;
   const svc = `{service="${name}"}`;
-  const container = objectMatchers(options, 'container');
-  const deployment = objectMatchers(options, 'deployment');
-  const perPod = 'namespace, pod';
-
-  return platformDashboard(`alp-service-${name}`, `ALP / Service / ${name}`, ['alp', 'service', name])
-    .withRow(row('Golden signals'))
-    .withPanel(timeseriesPanel({
+  return [
+    timeseriesPanel({
       title: 'Requests per second',
       description: `Requests handled by ${name}, per colour.`,
       unit: 'reqps',
       min: 0,
       queries: [{ expr: `${REQUEST_RATE_BY_COLOR_RECORD}${svc}`, legend: '{{color}}' }],
-    }))
-    .withPanel(timeseriesPanel({
+    }),
+    timeseriesPanel({
       title: 'Server errors (5xx ratio)',
       description: `Share of ${name}'s requests answered with a 5xx status, per colour; the line is the error budget.`,
       unit: 'percentunit',
       min: 0,
       thresholds: [[0, 'green'], [errorBudget(objective), 'red']],
       queries: [{ expr: `${ERROR_RATIO_BY_COLOR_RECORD}${svc}`, legend: '{{color}}' }],
-    }))
-    .withPanel(timeseriesPanel({
+    }),
+    timeseriesPanel({
       title: 'p99 latency',
       description: `99th percentile of ${name}'s request duration, per colour; the line is the ${promNumber(latencySeconds * 1000)} ms target.`,
       unit: 's',
       min: 0,
       thresholds: [[0, 'green'], [latencySeconds, 'red']],
       queries: [{ expr: `${LATENCY_P99_BY_COLOR_RECORD}${svc}`, legend: '{{color}}' }],
-    }))
-    .withPanel(timeseriesPanel({
+    }),
+  ];
+}
+
+/** CPU throttling, memory, restarts and replicas of the service's pods, from cAdvisor and kube-state-metrics. */
+function resourcePanels(options: ServiceDashboardOptions): PanelSource[] {
+  const container = objectMatchers(options, 'container');
+  const deployment = objectMatchers(options, 'deployment');
+  const perPod = 'namespace, pod';
+  const podLegend = '{{namespace}}/{{pod}}';
+  return [
+    timeseriesPanel({
       title: 'CPU throttling',
       description: 'Share of CFS periods in which each pod was throttled by its CPU limit.',
       unit: 'percentunit',
@@ -70,10 +89,10 @@ export function serviceDashboard(options: ServiceDashboardOptions) {
       queries: [{
         expr: `sum by (${perPod}) (increase(${seriesSelector('container_cpu_cfs_throttled_periods_total', container)}[5m])) `
           + `/ sum by (${perPod}) (increase(${seriesSelector('container_cpu_cfs_periods_total', container)}[5m]))`,
-        legend: '{{namespace}}/{{pod}}',
+        legend: podLegend,
       }],
-    }))
-    .withPanel(timeseriesPanel({
+    }),
+    timeseriesPanel({
       title: 'Memory used of limit',
       description: 'Working set of each pod as a share of its memory limit.',
       unit: 'percentunit',
@@ -82,17 +101,17 @@ export function serviceDashboard(options: ServiceDashboardOptions) {
       queries: [{
         expr: `max by (${perPod}) (${seriesSelector('container_memory_working_set_bytes', container)}) `
           + `/ max by (${perPod}) (${seriesSelector('kube_pod_container_resource_limits', [...container, labelEq('resource', 'memory')])})`,
-        legend: '{{namespace}}/{{pod}}',
+        legend: podLegend,
       }],
-    }))
-    .withPanel(timeseriesPanel({
+    }),
+    timeseriesPanel({
       title: 'Restarts in the last hour',
       description: 'Container restarts per pod over the last hour.',
       unit: 'short',
       min: 0,
-      queries: [{ expr: `increase(${seriesSelector('kube_pod_container_status_restarts_total', container)}[1h])`, legend: '{{namespace}}/{{pod}}' }],
-    }))
-    .withPanel(timeseriesPanel({
+      queries: [{ expr: `increase(${seriesSelector('kube_pod_container_status_restarts_total', container)}[1h])`, legend: podLegend }],
+    }),
+    timeseriesPanel({
       title: 'Replicas',
       description: 'Available against desired replicas, per namespace (colour).',
       unit: 'short',
@@ -103,42 +122,51 @@ export function serviceDashboard(options: ServiceDashboardOptions) {
         { expr: seriesSelector('kube_deployment_spec_replicas', deployment), legend: '{{namespace}} desired' },
         { expr: seriesSelector('kube_horizontalpodautoscaler_spec_max_replicas', objectMatchers(options, 'horizontalpodautoscaler')), legend: '{{namespace}} autoscaler maximum' },
       ],
-    }))
-    .withRow(row('SLO and error budget'))
-    .withPanel(statPanel({
+    }),
+  ];
+}
+
+/** Availability and error budget left over 30 days, and the burn rates of the SLO alerts' windows. */
+function sloPanels(options: ServiceDashboardOptions): PanelSource[] {
+  const objective = options.objective ?? DEFAULT_OBJECTIVE;
+  const budget = promNumber(errorBudget(objective));
+  const svc = `{service="${options.service}"}`;
+  return [
+    statPanel({
       title: 'Availability (30 days)',
       description: `Share of requests without a server error over 30 days; the objective is ${promNumber(objective)} %.`,
       unit: 'percentunit',
       decimals: 3,
       thresholds: [[0, 'red'], [objective / 100, 'green']],
       query: { expr: `1 - avg_over_time(${errorRatioRecord('1h')}${svc}[30d])` },
-    }))
-    .withPanel(statPanel({
+    }),
+    statPanel({
       title: 'Error budget left (30 days)',
       description: `Share of the ${promNumber(errorBudget(objective) * 100)} % error budget not yet spent over 30 days.`,
       unit: 'percentunit',
       decimals: 1,
       thresholds: [[0, 'red'], [0.25, 'orange'], [0.5, 'green']],
       query: { expr: `1 - avg_over_time(${errorRatioRecord('1h')}${svc}[30d]) / ${budget}` },
-    }))
-    .withPanel(timeseriesPanel({
+    }),
+    timeseriesPanel({
       title: 'Burn rate',
       description: 'How many times faster than the objective allows the budget is spent, over each alert window; lines at the page (14.4, 6) and ticket (3, 1) thresholds.',
       unit: 'short',
       min: 0,
       thresholds: [[0, 'green'], [1, 'yellow'], [6, 'orange'], [14.4, 'red']],
       queries: BURN_RATE_WINDOWS.map((w) => ({ expr: `${errorRatioRecord(w.longWindow)}${svc} / ${budget}`, legend: `${w.longWindow} window` })),
-    }));
+    }),
+  ];
 }
 
 export interface ServiceDashboardProps extends ServiceDashboardOptions {
-  /** Grafana folder. @default 'ALP services' */
+  /** Grafana folder. @default - the Grafana sidecar's default folder */
   readonly folder?: string;
 }
 
 /** A service's dashboard as the ConfigMap `grafana-dashboard-<service>`, labelled `app.kubernetes.io/name: <service>`. */
 export class ServiceDashboard extends GrafanaDashboard {
   constructor(scope: Construct, id: string, props: ServiceDashboardProps) {
-    super(scope, id, { name: props.service, dashboard: serviceDashboard(props), folder: props.folder ?? 'ALP services' });
+    super(scope, id, { name: props.service, dashboard: serviceDashboard(props), folder: props.folder });
   }
 }

@@ -12,7 +12,7 @@ export interface ServiceSignalOptions {
    */
   readonly service: string;
   /**
-   * The namespaces its pods run in: both colours' (e.g. `alp-blue`, `alp-green`). The SLO is
+   * The namespaces its pods run in: both colours' (e.g. `shop-blue`, `shop-green`). The SLO is
    * computed over all of them together, which is what users see whichever colour is live.
    */
   readonly namespaces: readonly string[];
@@ -36,7 +36,7 @@ export function serviceOptionProblems(options: ServiceSignalOptions): PropProble
 /** The problems of a namespaces option. */
 export function namespaceProblems(namespaces: readonly string[] | undefined): PropProblem[] {
   if (!Array.isArray(namespaces) || namespaces.length === 0) {
-    return [{ prop: 'namespaces', value: namespaces, rule: 'must list at least one namespace', fix: "list the colours' namespaces, e.g. alp-blue and alp-green" }];
+    return [{ prop: 'namespaces', value: namespaces, rule: 'must list at least one namespace', fix: "list the colours' namespaces, e.g. shop-blue and shop-green" }];
   }
   return namespaces.flatMap((ns, i) => (isDns1035Label(ns, Infinity) ? [] : [{ prop: `namespaces[${i}]`, value: ns, rule: 'must be a namespace name (a DNS label)' }]));
 }

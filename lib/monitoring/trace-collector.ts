@@ -15,6 +15,7 @@ import { ContainerResources, containerResourceProblems } from '../workload/resou
 import { GrafanaDashboard } from './grafana-dashboard';
 import { RuleGroupSet } from './rule-group-set';
 import { ServiceScrape } from './service-scrape';
+import { DashboardNaming } from './dashboard-panels';
 import { traceCollectorDashboard, traceCollectorRules } from './trace-collector-rules';
 import { DNS_1035_LABEL as DNS_LABEL } from '../core/validation';
 
@@ -74,9 +75,17 @@ export interface TraceCollectorProps {
   readonly resources?: ContainerResources;
   /**
    * PriorityClass of the pods.
-   * @default PRIORITY_STANDARD ('alp-standard')
+   * @default PRIORITY_STANDARD ('standard')
    */
   readonly priorityClassName?: string;
+  /**
+   * How the collector's dashboard is named in Grafana (uid `otel-collector`, title
+   * `OpenTelemetry Collector`, tag `tracing`, each prefixed as it says).
+   * @default - no prefixes or extra tags
+   */
+  readonly dashboardNaming?: DashboardNaming;
+  /** Grafana folder of the collector's dashboard. @default - the Grafana sidecar's default folder */
+  readonly dashboardFolder?: string;
 }
 
 const DEFAULT_RESOURCES: ContainerResources = { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } };
@@ -154,8 +163,8 @@ export class TraceCollector extends Construct {
     });
     this.dashboard = new GrafanaDashboard(this, 'Dashboard', {
       name: this.name,
-      dashboard: traceCollectorDashboard({ service: this.name, namespace: namespace! }),
-      folder: 'ALP platform',
+      dashboard: traceCollectorDashboard({ service: this.name, namespace: namespace!, naming: props.dashboardNaming }),
+      folder: props.dashboardFolder,
     });
   }
 

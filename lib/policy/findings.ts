@@ -47,7 +47,7 @@ export interface Finding {
   readonly line?: number;
   /**
    * The whole sentence: object, field, bad value, rule and fix, e.g.
-   * `Deployment/alp-blue/api: 'spec.template.spec.containers[0].securityContext.privileged' (true) must be false; remove it`.
+   * `Deployment/shop-blue/api: 'spec.template.spec.containers[0].securityContext.privileged' (true) must be false; remove it`.
    */
   readonly message: string;
 }

@@ -20,7 +20,7 @@ export interface WorkloadPort {
 
 /** A set of identical pods (the pods of one Deployment, Gateway, database cluster, …). */
 export interface Workload {
-  /** `${namespace}/${name}`, e.g. `alp-blue/user-service`. */
+  /** `${namespace}/${name}`, e.g. `shop-blue/cart`. */
   readonly id: string;
   readonly namespace: string;
   readonly name: string;

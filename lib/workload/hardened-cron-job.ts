@@ -91,7 +91,7 @@ export interface HardenedCronJobProps {
   readonly labels?: Record<string, string>;
   /** Namespace of the CronJob and ServiceAccount. @default - the chart's namespace */
   readonly namespace?: string;
-  /** PriorityClass of the pods. @default PRIORITY_STANDARD ('alp-standard') */
+  /** PriorityClass of the pods. @default PRIORITY_STANDARD ('standard') */
   readonly priorityClassName?: string;
   /** UID, GID and fsGroup of the pod; at least 10000. @default DEFAULT_RUN_AS_USER (10001) */
   readonly runAsUser?: number;

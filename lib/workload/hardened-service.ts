@@ -78,7 +78,7 @@ export interface HardenedServiceProps {
   readonly automountServiceAccountToken?: boolean;
   /**
    * PriorityClass of the pods.
-   * @default PRIORITY_STANDARD ('alp-standard')
+   * @default PRIORITY_STANDARD ('standard')
    */
   readonly priorityClassName?: string;
   /**

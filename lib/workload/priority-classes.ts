@@ -1,36 +1,74 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { PropProblem, throwIfProblems } from '../core';
 
-/** For services whose loss stops users (the gateway, sign-in). */
-export const PRIORITY_CRITICAL = 'alp-critical';
-/** For every other service; the default of HardenedService. */
-export const PRIORITY_STANDARD = 'alp-standard';
+/** For services whose loss stops users (the gateway, sign-in): the default name of the critical class. */
+export const PRIORITY_CRITICAL = 'critical';
+/** For every other service: the default name of the standard class, and the default of HardenedService. */
+export const PRIORITY_STANDARD = 'standard';
+
+/** The names of the two PriorityClasses of platform workloads. */
+export interface PriorityClassNames {
+  /** Services whose loss stops users: scheduled first, evicted last. */
+  readonly critical: string;
+  /** Every other service. */
+  readonly standard: string;
+}
 
 export interface PlatformPriorityClassesProps {
+  /**
+   * Names of the PriorityClasses. The workload constructs default to `PRIORITY_CRITICAL` and
+   * `PRIORITY_STANDARD`: with other names, pass them as each workload's `priorityClassName`.
+   * @default - `PRIORITY_CRITICAL` and `PRIORITY_STANDARD`
+   */
+  readonly names?: PriorityClassNames;
   /** Labels of the PriorityClass objects. @default - none */
   readonly labels?: Record<string, string>;
 }
+
+// The classes, most important first: under pressure the scheduler evicts the lower value first.
+const CLASSES = [
+  { id: 'Critical', role: 'critical', value: 100000, description: 'Platform services whose loss stops users: scheduled first, evicted last.' },
+  { id: 'Standard', role: 'standard', value: 10000, description: 'Other platform services.' },
+] as const;
 
 /**
  * The cluster's PriorityClasses for platform workloads: under pressure the scheduler evicts
  * standard pods before critical ones. Neither is the global default.
  */
 export class PlatformPriorityClasses extends Construct {
+  public readonly names: PriorityClassNames;
+
   constructor(scope: Construct, id: string, props: PlatformPriorityClassesProps = {}) {
     super(scope, id);
-    new k8s.KubePriorityClass(this, 'Critical', {
-      metadata: { name: PRIORITY_CRITICAL, labels: props.labels },
-      value: 100000,
-      globalDefault: false,
-      preemptionPolicy: 'PreemptLowerPriority',
-      description: 'Platform services whose loss stops users: scheduled first, evicted last.',
-    });
-    new k8s.KubePriorityClass(this, 'Standard', {
-      metadata: { name: PRIORITY_STANDARD, labels: props.labels },
-      value: 10000,
-      globalDefault: false,
-      preemptionPolicy: 'PreemptLowerPriority',
-      description: 'Other platform services.',
-    });
+    this.names = props.names ?? { critical: PRIORITY_CRITICAL, standard: PRIORITY_STANDARD };
+    throwIfProblems(this, priorityClassNameProblems(this.names));
+    for (const priorityClass of CLASSES) {
+      new k8s.KubePriorityClass(this, priorityClass.id, {
+        metadata: { name: this.names[priorityClass.role], labels: props.labels },
+        value: priorityClass.value,
+        globalDefault: false,
+        preemptionPolicy: 'PreemptLowerPriority',
+        description: priorityClass.description,
+      });
+    }
   }
+}
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function priorityClassNameProblems(names: PriorityClassNames): PropProblem[] {
+  const problems: PropProblem[] = [];
+  for (const role of ['critical', 'standard'] as const) {
+    const name = names[role];
+    if (typeof name !== 'string' || !DNS_SUBDOMAIN.test(name) || name.length > 253) {
+      problems.push({ prop: `names.${role}`, value: name, rule: 'must be a DNS subdomain' });
+    } else if (name.startsWith('system-')) {
+      problems.push({ prop: `names.${role}`, value: name, rule: "must not start with 'system-'", fix: 'Kubernetes reserves that prefix for its own classes' });
+    }
+  }
+  if (problems.length === 0 && names.critical === names.standard) {
+    problems.push({ prop: 'names.standard', value: names.standard, rule: "must differ from 'names.critical'" });
+  }
+  return problems;
 }

@@ -1,11 +1,12 @@
 /**
  * Business metrics as recording rules: user engagement and learning effectiveness, aggregated
  * over the colours (what the platform delivers, whichever colour is live). The services emit
- * the raw metrics listed in `BUSINESS_METRICS` (`metric-names.ts`).
+ * the raw metrics listed in `BUSINESS_METRICS` (`metric-catalog.ts`).
  */
 import { labelEq, labelIn, seriesSelector } from '../../lib/monitoring/promql';
 import { RecordingRule, Rule } from '../../lib/monitoring/rule';
 import { namespaceProblems, throwOptionProblems } from '../../lib/monitoring/service-options';
+import { BUSINESS_METRIC_NAMES } from './metric-catalog';
 
 export interface BusinessRuleOptions {
   /** The namespaces of the services that emit the metrics (both colours'). */
@@ -39,15 +40,16 @@ export const MASTERY_GAIN_1D_RECORD = 'alp:learning_effectiveness:mastery_gain_a
 export function businessRules(options: BusinessRuleOptions): Rule[] {
   throwOptionProblems('businessRules', namespaceProblems(options.namespaces));
   const ns = [labelIn('namespace', options.namespaces)];
+  const { activeLearners, lessonCompletions, assessmentResults, masteryGain: gain } = BUSINESS_METRIC_NAMES;
   const masteryGain = (window: string) =>
-    `sum(rate(${seriesSelector('alp_mastery_gain_sum', ns)}[${window}])) / sum(rate(${seriesSelector('alp_mastery_gain_count', ns)}[${window}]))`;
+    `sum(rate(${seriesSelector(`${gain}_sum`, ns)}[${window}])) / sum(rate(${seriesSelector(`${gain}_count`, ns)}[${window}]))`;
   return [
-    new RecordingRule({ record: ACTIVE_LEARNERS_RECORD, expr: `max(${seriesSelector('alp_active_learners', ns)})` }),
-    new RecordingRule({ record: LESSON_COMPLETIONS_RECORD, expr: `sum(increase(${seriesSelector('alp_lesson_completions_total', ns)}[1h]))` }),
+    new RecordingRule({ record: ACTIVE_LEARNERS_RECORD, expr: `max(${seriesSelector(activeLearners, ns)})` }),
+    new RecordingRule({ record: LESSON_COMPLETIONS_RECORD, expr: `sum(increase(${seriesSelector(lessonCompletions, ns)}[1h]))` }),
     new RecordingRule({ record: ENGAGEMENT_RECORD, expr: `${LESSON_COMPLETIONS_RECORD} / ${ACTIVE_LEARNERS_RECORD}` }),
     new RecordingRule({
       record: ASSESSMENT_PASS_RATE_RECORD,
-      expr: `sum(rate(${seriesSelector('alp_assessment_results_total', [...ns, labelEq('result', 'passed')])}[1h])) / sum(rate(${seriesSelector('alp_assessment_results_total', ns)}[1h]))`,
+      expr: `sum(rate(${seriesSelector(assessmentResults, [...ns, labelEq('result', 'passed')])}[1h])) / sum(rate(${seriesSelector(assessmentResults, ns)}[1h]))`,
     }),
     new RecordingRule({ record: MASTERY_GAIN_1H_RECORD, expr: masteryGain('1h') }),
     new RecordingRule({ record: MASTERY_GAIN_1D_RECORD, expr: masteryGain('1d') }),

@@ -2,13 +2,14 @@ import { Construct } from 'constructs';
 import {
   ACTIVE_LEARNERS_RECORD, ASSESSMENT_PASS_RATE_RECORD, ENGAGEMENT_RECORD, LESSON_COMPLETIONS_RECORD, MASTERY_GAIN_1D_RECORD, MASTERY_GAIN_1H_RECORD,
 } from './business-rules';
-import { dashboard } from '../../lib/monitoring/grafana-sdk';
-import { DATASOURCE, platformDashboard, row, statPanel, tablePanel, timeseriesPanel } from '../../lib/monitoring/dashboard-panels';
+import { dashboard, PanelSource } from '../../lib/monitoring/grafana-sdk';
+import { DATASOURCE, platformDashboard, row, statPanel, tablePanel, timeseriesPanel, withRowOfPanels } from '../../lib/monitoring/dashboard-panels';
 import { ERROR_RATIO_BY_COLOR_RECORD, LATENCY_P99_BY_COLOR_RECORD, LATENCY_P99_RECORD, REQUEST_RATE_BY_COLOR_RECORD, REQUEST_RATE_RECORD } from '../../lib/monitoring/golden-signal-rules';
 import { GrafanaDashboard } from '../../lib/monitoring/grafana-dashboard';
 import { COLOR_LABEL } from '../../lib/monitoring/metric-names';
 import { AUTH_DENIED_5M_RECORD, LOGIN_FAILURES_5M_RECORD } from './security-rules';
 import { ERROR_BUDGET_RECORD, errorRatioRecord } from '../../lib/monitoring/slo-rules';
+import { DASHBOARD_NAMING, PLATFORM_DASHBOARD_FOLDER } from '../names';
 
 /**
  * The platform overview (uid `alp-platform-overview`): business metrics (active learners,
@@ -17,32 +18,40 @@ import { ERROR_BUDGET_RECORD, errorRatioRecord } from '../../lib/monitoring/slo-
  * certificates, backups).
  */
 export function platformOverviewDashboard() {
-  return platformDashboard('alp-platform-overview', 'ALP / Platform overview', ['alp', 'platform'])
-    .withRow(row('Learning (business metrics)'))
-    .withPanel(statPanel({ title: 'Active learners', description: 'Learners active in the last 15 minutes.', unit: 'short', query: { expr: ACTIVE_LEARNERS_RECORD } }))
-    .withPanel(statPanel({ title: 'Lessons completed (1 h)', description: 'Lessons completed in the last hour.', unit: 'short', query: { expr: LESSON_COMPLETIONS_RECORD } }))
-    .withPanel(statPanel({
+  const builder = platformDashboard('platform-overview', 'Platform overview', ['platform'], DASHBOARD_NAMING);
+  withRowOfPanels(builder, 'Learning (business metrics)', learningPanels());
+  withRowOfPanels(builder, 'Services', servicePanels());
+  withRowOfPanels(builder, 'Security events', securityPanels());
+  return withRowOfPanels(builder, 'Platform health', healthPanels());
+}
+
+/** Active learners, lessons, engagement, assessment pass rate and learning effectiveness. */
+function learningPanels(): PanelSource[] {
+  return [
+    statPanel({ title: 'Active learners', description: 'Learners active in the last 15 minutes.', unit: 'short', query: { expr: ACTIVE_LEARNERS_RECORD } }),
+    statPanel({ title: 'Lessons completed (1 h)', description: 'Lessons completed in the last hour.', unit: 'short', query: { expr: LESSON_COMPLETIONS_RECORD } }),
+    statPanel({
       title: 'Assessment pass rate (1 h)',
       description: 'Share of graded assessments passed over the last hour.',
       unit: 'percentunit',
       decimals: 1,
       query: { expr: ASSESSMENT_PASS_RATE_RECORD },
-    }))
-    .withPanel(statPanel({
+    }),
+    statPanel({
       title: 'Learning effectiveness (1 d)',
       description: 'Average mastery gain per completed lesson or assessment over the last day.',
       unit: 'percentunit',
       decimals: 2,
       query: { expr: MASTERY_GAIN_1D_RECORD },
-    }))
-    .withPanel(timeseriesPanel({
+    }),
+    timeseriesPanel({
       title: 'Engagement',
       description: 'Active learners, and lessons completed per active learner per hour.',
       unit: 'short',
       min: 0,
       queries: [{ expr: ACTIVE_LEARNERS_RECORD, legend: 'active learners' }, { expr: ENGAGEMENT_RECORD, legend: 'lessons per learner per hour' }],
-    }))
-    .withPanel(timeseriesPanel({
+    }),
+    timeseriesPanel({
       title: 'Learning effectiveness',
       description: 'Assessment pass rate and average mastery gain.',
       unit: 'percentunit',
@@ -52,51 +61,65 @@ export function platformOverviewDashboard() {
         { expr: MASTERY_GAIN_1H_RECORD, legend: 'mastery gain (1 h)' },
         { expr: MASTERY_GAIN_1D_RECORD, legend: 'mastery gain (1 d)' },
       ],
-    }))
-    .withRow(row('Services'))
-    .withPanel(timeseriesPanel({ title: 'Requests per second', description: 'Requests handled, per service.', unit: 'reqps', min: 0, queries: [{ expr: REQUEST_RATE_RECORD, legend: '{{service}}' }] }))
-    .withPanel(timeseriesPanel({
-      title: 'Server errors (5xx ratio)',
-      description: 'Share of requests answered with a 5xx status, per service.',
-      unit: 'percentunit',
-      min: 0,
-      queries: [{ expr: errorRatioRecord('5m'), legend: '{{service}}' }],
-    }))
-    .withPanel(timeseriesPanel({ title: 'p99 latency', description: '99th percentile of request duration, per service.', unit: 's', min: 0, queries: [{ expr: LATENCY_P99_RECORD, legend: '{{service}}' }] }))
-    .withPanel(timeseriesPanel({
+    }),
+  ];
+}
+
+/** Every service's traffic, 5xx ratio, p99 latency and error budget left. */
+function servicePanels(): PanelSource[] {
+  return [
+    perServicePanel('Requests per second', 'Requests handled, per service.', 'reqps', REQUEST_RATE_RECORD),
+    perServicePanel('Server errors (5xx ratio)', 'Share of requests answered with a 5xx status, per service.', 'percentunit', errorRatioRecord('5m')),
+    perServicePanel('p99 latency', '99th percentile of request duration, per service.', 's', LATENCY_P99_RECORD),
+    timeseriesPanel({
       title: 'Error budget left (30 days)',
       description: 'Share of each service\'s 30-day error budget not yet spent.',
       unit: 'percentunit',
       thresholds: [[0, 'red'], [0.25, 'orange'], [0.5, 'green']],
       queries: [{ expr: `1 - avg_over_time(${errorRatioRecord('1h')}[30d]) / on (service) ${ERROR_BUDGET_RECORD}`, legend: '{{service}}' }],
-    }))
-    .withRow(row('Security events'))
-    .withPanel(timeseriesPanel({ title: 'Failed sign-ins', description: 'Failed sign-in attempts per second.', unit: 'short', min: 0, queries: [{ expr: LOGIN_FAILURES_5M_RECORD, legend: 'failed sign-ins/s' }] }))
-    .withPanel(timeseriesPanel({
+    }),
+  ];
+}
+
+/** A time series of `expr` with one line per service, from 0 up; `repeat` repeats the panel per value of a variable. */
+function perServicePanel(title: string, description: string, unit: string, expr: string, repeat?: string) {
+  return timeseriesPanel({ title, description, unit, min: 0, repeat, queries: [{ expr, legend: '{{service}}' }] });
+}
+
+/** Failed sign-ins and the services' 401/403 ratios. */
+function securityPanels(): PanelSource[] {
+  return [
+    timeseriesPanel({ title: 'Failed sign-ins', description: 'Failed sign-in attempts per second.', unit: 'short', min: 0, queries: [{ expr: LOGIN_FAILURES_5M_RECORD, legend: 'failed sign-ins/s' }] }),
+    timeseriesPanel({
       title: 'Refused requests (401/403 ratio)',
       description: 'Share of each service\'s requests refused as unauthenticated or forbidden.',
       unit: 'percentunit',
       min: 0,
       queries: [{ expr: AUTH_DENIED_5M_RECORD, legend: '{{namespace}}/{{service}}' }],
-    }))
-    .withRow(row('Platform health'))
-    .withPanel(timeseriesPanel({
+    }),
+  ];
+}
+
+/** Firing alerts, public endpoints, certificate lifetimes and backup ages. */
+function healthPanels(): PanelSource[] {
+  return [
+    timeseriesPanel({
       title: 'Firing alerts',
       description: 'Alerts firing now, by severity (the Watchdog always fires).',
       unit: 'short',
       min: 0,
       queries: [{ expr: 'sum by (severity) (ALERTS{alertstate="firing"})', legend: '{{severity}}' }],
-    }))
-    .withPanel(timeseriesPanel({ title: 'Public endpoints up', description: 'Blackbox probes of the public endpoints (1 = up).', unit: 'short', min: 0, queries: [{ expr: 'probe_success', legend: '{{instance}}' }] }))
-    .withPanel(timeseriesPanel({
+    }),
+    timeseriesPanel({ title: 'Public endpoints up', description: 'Blackbox probes of the public endpoints (1 = up).', unit: 'short', min: 0, queries: [{ expr: 'probe_success', legend: '{{instance}}' }] }),
+    timeseriesPanel({
       title: 'Certificate lifetime left',
       description: 'Time until each cert-manager certificate expires.',
       unit: 's',
       min: 0,
       // cert-manager's target labels (honorLabels: false): the Certificate's namespace is `exported_namespace`.
       queries: [{ expr: 'max by (exported_namespace, name) (certmanager_certificate_expiration_timestamp_seconds) - time()', legend: '{{exported_namespace}}/{{name}}' }],
-    }))
-    .withPanel(timeseriesPanel({
+    }),
+    timeseriesPanel({
       title: 'Backup age',
       description: 'Age of the newest base backup (CloudNativePG) and of the newest successful Velero backup per schedule.',
       unit: 's',
@@ -105,7 +128,8 @@ export function platformOverviewDashboard() {
         { expr: 'time() - max by (namespace) (cnpg_collector_last_available_backup_timestamp)', legend: 'postgres {{namespace}}' },
         { expr: 'time() - velero_backup_last_successful_timestamp{schedule!=""}', legend: 'velero {{schedule}}' },
       ],
-    }));
+    }),
+  ];
 }
 
 /**
@@ -116,7 +140,7 @@ export function platformOverviewDashboard() {
  */
 export function blueGreenDashboard() {
   const selected = `{service=~"$service",${COLOR_LABEL}=~"$color"}`;
-  return platformDashboard('alp-blue-green', 'ALP / Blue-green comparison', ['alp', 'blue-green'])
+  return platformDashboard('blue-green', 'Blue-green comparison', ['blue-green'], DASHBOARD_NAMING)
     .withVariable(new dashboard.QueryVariableBuilder('service')
       .label('Service')
       .datasource(DATASOURCE)
@@ -141,47 +165,26 @@ export function blueGreenDashboard() {
       query: { expr: `count by (service, ${COLOR_LABEL}, version) (up{service=~"$service",${COLOR_LABEL}!=""} == 1)` },
     }))
     .withRow(row('Side by side'))
-    .withPanel(timeseriesPanel({
-      title: 'Requests per second ($color)',
-      description: 'Requests handled by the colour, per service.',
-      unit: 'reqps',
-      min: 0,
-      repeat: COLOR_LABEL,
-      queries: [{ expr: `${REQUEST_RATE_BY_COLOR_RECORD}${selected}`, legend: '{{service}}' }],
-    }))
-    .withPanel(timeseriesPanel({
-      title: 'Server errors ($color)',
-      description: 'Share of the colour\'s requests answered with a 5xx status, per service.',
-      unit: 'percentunit',
-      min: 0,
-      repeat: COLOR_LABEL,
-      queries: [{ expr: `${ERROR_RATIO_BY_COLOR_RECORD}${selected}`, legend: '{{service}}' }],
-    }))
-    .withPanel(timeseriesPanel({
-      title: 'p99 latency ($color)',
-      description: 'The colour\'s 99th percentile request duration, per service.',
-      unit: 's',
-      min: 0,
-      repeat: COLOR_LABEL,
-      queries: [{ expr: `${LATENCY_P99_BY_COLOR_RECORD}${selected}`, legend: '{{service}}' }],
-    }));
+    .withPanel(perServicePanel('Requests per second ($color)', 'Requests handled by the colour, per service.', 'reqps', `${REQUEST_RATE_BY_COLOR_RECORD}${selected}`, COLOR_LABEL))
+    .withPanel(perServicePanel('Server errors ($color)', 'Share of the colour\'s requests answered with a 5xx status, per service.', 'percentunit', `${ERROR_RATIO_BY_COLOR_RECORD}${selected}`, COLOR_LABEL))
+    .withPanel(perServicePanel('p99 latency ($color)', 'The colour\'s 99th percentile request duration, per service.', 's', `${LATENCY_P99_BY_COLOR_RECORD}${selected}`, COLOR_LABEL));
 }
 
 export interface PlatformDashboardProps {
-  /** Grafana folder. @default 'ALP platform' */
+  /** Grafana folder. @default PLATFORM_DASHBOARD_FOLDER */
   readonly folder?: string;
 }
 
 /** The platform overview as the ConfigMap `grafana-dashboard-platform-overview`. */
 export class PlatformOverviewDashboard extends GrafanaDashboard {
   constructor(scope: Construct, id: string, props: PlatformDashboardProps = {}) {
-    super(scope, id, { name: 'platform-overview', dashboard: platformOverviewDashboard(), folder: props.folder ?? 'ALP platform' });
+    super(scope, id, { name: 'platform-overview', dashboard: platformOverviewDashboard(), folder: props.folder ?? PLATFORM_DASHBOARD_FOLDER });
   }
 }
 
 /** The blue/green comparison as the ConfigMap `grafana-dashboard-blue-green`. */
 export class BlueGreenDashboard extends GrafanaDashboard {
   constructor(scope: Construct, id: string, props: PlatformDashboardProps = {}) {
-    super(scope, id, { name: 'blue-green', dashboard: blueGreenDashboard(), folder: props.folder ?? 'ALP platform' });
+    super(scope, id, { name: 'blue-green', dashboard: blueGreenDashboard(), folder: props.folder ?? PLATFORM_DASHBOARD_FOLDER });
   }
 }

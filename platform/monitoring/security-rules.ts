@@ -1,5 +1,5 @@
 /**
- * Security events: spikes of failed sign-ins (`alp_auth_login_attempts_total`, see
+ * Security events: spikes of failed sign-ins (`SECURITY_METRIC_NAMES.loginAttempts`, see
  * `SECURITY_METRICS`) and of requests refused with 401/403 (every service's HTTP metrics).
  * A spike is judged against the same signal's own last day, so that the normal level of a
  * busy platform does not alert.
@@ -7,9 +7,10 @@
 import { PropProblem } from '../../lib/core';
 import { HttpMetricNames, resolveHttpMetrics } from '../../lib/monitoring/metric-names';
 import { labelEq, promNumber, labelIn, labelRe, seriesSelector } from '../../lib/monitoring/promql';
-import { AlertRule, RecordingRule, Rule } from '../../lib/monitoring/rule';
+import { AlertRule, RecordingRule, Rule, Runbook } from '../../lib/monitoring/rule';
 import { namespaceProblems, throwOptionProblems } from '../../lib/monitoring/service-options';
 import { Severity } from '../../lib/monitoring/severity';
+import { SECURITY_METRIC_NAMES } from './metric-catalog';
 
 export interface SecurityRuleOptions {
   /** The namespaces of the services (both colours'). */
@@ -62,7 +63,7 @@ export function securityRules(options: SecurityRuleOptions): Rule[] {
   ]);
   const metrics = resolveHttpMetrics(options.metrics);
   const ns = [labelIn('namespace', options.namespaces)];
-  const failures = seriesSelector('alp_auth_login_attempts_total', [...ns, labelEq('result', 'failure')]);
+  const failures = seriesSelector(SECURITY_METRIC_NAMES.loginAttempts, [...ns, labelEq('result', 'failure')]);
   const denied = seriesSelector(metrics.requestsTotal, [...ns, labelRe(metrics.statusCodeLabel, '401|403')]);
   const all = seriesSelector(metrics.requestsTotal, ns);
   const deniedRatioExpr = (window: string) =>
@@ -80,27 +81,7 @@ export function securityRules(options: SecurityRuleOptions): Rule[] {
       severity: Severity.ticket(),
       summary: 'Failed sign-ins spike: possible credential stuffing or brute force.',
       description: `Failed sign-ins ran at {{ $value | humanize }}/s for 10 minutes: more than ${promNumber(loginFactor)} times the last day's average and more than ${promNumber(minPerMinute)} per minute.`,
-      runbook: {
-        meaning: 'Sign-ins fail far more often than over the last day: typical of credential stuffing, a brute-force attack, or a broken sign-in client.',
-        impact: 'Accounts with weak or reused passwords may be taken over; the sign-in path carries extra load.',
-        diagnosis: [
-          {
-            text: 'See the size and start of the spike, and whether successful sign-ins rise too (an attack that works) or drop (a broken client or identity provider).',
-            queries: ['sum by (result) (rate(alp_auth_login_attempts_total[5m]))', 'alp:auth_login_failures:rate5m / alp:auth_login_failures:rate1d'],
-          },
-          {
-            text: 'Find the sources in the user-service logs in Kibana (`container: "user-service" and message: "login failed"`), grouped by client IP and user name; many users from few IPs is stuffing, one user from many IPs is a targeted attack.',
-            commands: [
-              'for ns in $(kubectl get deployments --all-namespaces -l app.kubernetes.io/name=user-service -o jsonpath=\'{.items[*].metadata.namespace}\'); do '
-                + 'kubectl logs --namespace "$ns" -l app.kubernetes.io/name=user-service --since=15m --prefix | grep -i "login failed" | head -50; done',
-            ],
-          },
-        ],
-        mitigation: [
-          { text: 'Block or rate-limit the offending sources at the edge gateway, and enforce the sign-in rate limit per account.' },
-          { text: 'Tell the security team (security-team@company.com); for accounts that were taken over, revoke their sessions and force a password reset. This is a security incident: escalate to L3.' },
-        ],
-      },
+      runbook: FAILED_LOGIN_RUNBOOK,
     }),
     new AlertRule({
       alert: 'AuthDeniedRatioSpike',
@@ -109,29 +90,53 @@ export function securityRules(options: SecurityRuleOptions): Rule[] {
       severity: Severity.ticket(),
       summary: '{{ $labels.service }} in {{ $labels.namespace }} refuses an unusual share of requests with 401/403.',
       description: `{{ $value | humanizePercentage }} of the requests to {{ $labels.service }} in {{ $labels.namespace }} were refused with 401 or 403 for 10 minutes: above ${promNumber(deniedRatio * 100)} % and ${promNumber(deniedFactor)} times the last day's share.`,
-      runbook: {
-        meaning: 'A service refuses far more requests as unauthenticated (401) or forbidden (403) than usual: someone probes it without valid credentials, or tokens stopped validating.',
-        impact: 'Either an attack on the API, or legitimate users locked out (expired signing key, broken identity provider, clock skew).',
-        variables: { NAMESPACE: 'namespace', SERVICE: 'service' },
-        diagnosis: [
-          {
-            text: 'Split the refusals by code and colour; a spike only in the colour that just went live points to the release.',
-            queries: ['sum by (code, color) (rate(http_requests_total{namespace="$NAMESPACE",service="$SERVICE",code=~"401|403"}[5m]))'],
-          },
-          {
-            text: 'Read the refused requests in the logs: token errors (expired, bad signature) mean a key or clock problem; unknown clients mean probing.',
-            commands: ['kubectl logs --namespace "$NAMESPACE" -l app.kubernetes.io/name="$SERVICE" --since=15m --prefix | grep -E "\\b(401|403)\\b" | head -50'],
-          },
-          { text: 'Check that the JWT signing secret is synced and current.', commands: ['kubectl get externalsecrets --namespace "$NAMESPACE"'] },
-        ],
-        mitigation: [
-          { text: 'For probing, block or rate-limit the sources at the edge gateway and tell the security team.' },
-          { text: 'For broken validation after a release, switch traffic back to the previous colour; for a rotated key, re-sync the ExternalSecret and restart the service.', commands: ['npx alp switch-traffic --to "$PREVIOUS_COLOR"'] },
-        ],
-      },
+      runbook: AUTH_DENIED_RUNBOOK,
     }),
   ];
 }
+
+const FAILED_LOGIN_RUNBOOK: Runbook = {
+  meaning: 'Sign-ins fail far more often than over the last day: typical of credential stuffing, a brute-force attack, or a broken sign-in client.',
+  impact: 'Accounts with weak or reused passwords may be taken over; the sign-in path carries extra load.',
+  diagnosis: [
+    {
+      text: 'See the size and start of the spike, and whether successful sign-ins rise too (an attack that works) or drop (a broken client or identity provider).',
+      queries: [`sum by (result) (rate(${SECURITY_METRIC_NAMES.loginAttempts}[5m]))`, `${LOGIN_FAILURES_5M_RECORD} / ${LOGIN_FAILURES_1D_RECORD}`],
+    },
+    {
+      text: 'Find the sources in the user-service logs in Kibana (`container: "user-service" and message: "login failed"`), grouped by client IP and user name; many users from few IPs is stuffing, one user from many IPs is a targeted attack.',
+      commands: [
+        'for ns in $(kubectl get deployments --all-namespaces -l app.kubernetes.io/name=user-service -o jsonpath=\'{.items[*].metadata.namespace}\'); do '
+          + 'kubectl logs --namespace "$ns" -l app.kubernetes.io/name=user-service --since=15m --prefix | grep -i "login failed" | head -50; done',
+      ],
+    },
+  ],
+  mitigation: [
+    { text: 'Block or rate-limit the offending sources at the edge gateway, and enforce the sign-in rate limit per account.' },
+    { text: 'Tell the security team (security-team@company.com); for accounts that were taken over, revoke their sessions and force a password reset. This is a security incident: escalate to L3.' },
+  ],
+};
+
+const AUTH_DENIED_RUNBOOK: Runbook = {
+  meaning: 'A service refuses far more requests as unauthenticated (401) or forbidden (403) than usual: someone probes it without valid credentials, or tokens stopped validating.',
+  impact: 'Either an attack on the API, or legitimate users locked out (expired signing key, broken identity provider, clock skew).',
+  variables: { NAMESPACE: 'namespace', SERVICE: 'service' },
+  diagnosis: [
+    {
+      text: 'Split the refusals by code and colour; a spike only in the colour that just went live points to the release.',
+      queries: ['sum by (code, color) (rate(http_requests_total{namespace="$NAMESPACE",service="$SERVICE",code=~"401|403"}[5m]))'],
+    },
+    {
+      text: 'Read the refused requests in the logs: token errors (expired, bad signature) mean a key or clock problem; unknown clients mean probing.',
+      commands: ['kubectl logs --namespace "$NAMESPACE" -l app.kubernetes.io/name="$SERVICE" --since=15m --prefix | grep -E "\\b(401|403)\\b" | head -50'],
+    },
+    { text: 'Check that the JWT signing secret is synced and current.', commands: ['kubectl get externalsecrets --namespace "$NAMESPACE"'] },
+  ],
+  mitigation: [
+    { text: 'For probing, block or rate-limit the sources at the edge gateway and tell the security team.' },
+    { text: 'For broken validation after a release, switch traffic back to the previous colour; for a rotated key, re-sync the ExternalSecret and restart the service.', commands: ['npx alp switch-traffic --to "$PREVIOUS_COLOR"'] },
+  ],
+};
 
 function positive(prop: string, value: number): PropProblem[] {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? [] : [{ prop, value, rule: 'must be a number above 0' }];

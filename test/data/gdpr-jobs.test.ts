@@ -57,8 +57,28 @@ describe('GdprJobs |', () => {
     expect(findObject(manifests, 'CronJob', 'retention-closed-accounts').spec.schedule).toBe('0 2 * * *');
     const c = container(manifests, 'retention-learner-activity');
     expect([c.image, c.command]).toEqual([SERVICE_IMAGE, ['/app/bin/purge', 'learner-activity']]);
-    expect(c.env).toEqual([{ name: 'ALP_DATA_CLASS', value: 'learner-activity' }, { name: 'ALP_RETENTION_DAYS', value: '365' }]);
+    expect(c.env).toEqual([{ name: 'DATA_CLASS', value: 'learner-activity' }, { name: 'RETENTION_DAYS', value: '365' }]);
     expect(activity.metadata.labels).toMatchObject({ 'alp-deploy.io/data-class': 'learner-activity', 'alp-deploy.io/owning-service': 'progress-service', 'app.kubernetes.io/component': 'gdpr' });
+  });
+
+  test('names the class and retention variables as `retentionEnv` says, and runs at `priorityClassName`', () => {
+    const manifests = synth({ retentionEnv: { dataClass: 'SHOP_DATA_CLASS', retentionDays: 'SHOP_RETENTION_DAYS' }, priorityClassName: 'shop-standard' });
+    expect(container(manifests, 'retention-learner-activity').env).toEqual([{ name: 'SHOP_DATA_CLASS', value: 'learner-activity' }, { name: 'SHOP_RETENTION_DAYS', value: '365' }]);
+    const priorities = manifests.filter((m) => m.kind === 'CronJob').map((m) => m.spec.jobTemplate.spec.template.spec.priorityClassName);
+    expect(priorities).toEqual(['shop-standard', 'shop-standard', 'shop-standard']);
+    expect(synth().filter((m) => m.kind === 'CronJob').map((m) => m.spec.jobTemplate.spec.template.spec.priorityClassName)).toEqual(['standard', 'standard', 'standard']);
+  });
+
+  test('fails when a data class sets a retention variable itself, or the variables\' names are bad', () => {
+    expect(errorOf(() => synth({ dataClasses: [{ ...ACTIVITY, env: { RETENTION_DAYS: '1' } }] }))).toBe(
+      "test/Gdpr: 'dataClasses[0].env' (\"RETENTION_DAYS\") must not set a variable the retention job sets itself",
+    );
+    expect(errorOf(() => synth({ retentionEnv: { dataClass: 'DATA-CLASS', retentionDays: 'DAYS' } }))).toBe(
+      "test/Gdpr: 'retentionEnv.dataClass' (\"DATA-CLASS\") must be an environment variable name (letters, digits, \"_\", not starting with a digit)",
+    );
+    expect(errorOf(() => synth({ retentionEnv: { dataClass: 'DAYS', retentionDays: 'DAYS' } }))).toBe(
+      "test/Gdpr: 'retentionEnv.retentionDays' (\"DAYS\") must differ from 'retentionEnv.dataClass'",
+    );
   });
 
   test('processes queued erasure requests hourly', () => {

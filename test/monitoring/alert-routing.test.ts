@@ -7,6 +7,7 @@ import { PolicyContext } from '../../lib/policy/rules/_context';
 import { validateSchema } from '../../lib/policy/schema';
 import { errorOf, findObject, kindCounts, platformModel } from '../helpers/manifests';
 import { monitoringChart, synthWith } from './fixtures';
+import { ALERT_ROUTING_NAME } from '../../platform/names';
 
 const PROPS: AlertRoutingProps = {
   storeName: 'vault',
@@ -31,11 +32,18 @@ function synth(props: Partial<AlertRoutingProps> = {}): any[] {
 
 describe('AlertRouting |', () => {
   const manifests = synth();
-  const config = findObject(manifests, 'AlertmanagerConfig', 'alp-alert-routing');
+  const config = findObject(manifests, 'AlertmanagerConfig', 'alert-routing');
 
   test('emits the AlertmanagerConfig and one ExternalSecret per credential', () => {
     expect(kindCounts(manifests)).toEqual({ AlertmanagerConfig: 1, ExternalSecret: 3 });
     expect(config.apiVersion).toBe('monitoring.coreos.com/v1alpha1');
+  });
+
+  test('takes its name, and its Secrets\' prefix, from `name`', () => {
+    const named = synth({ name: 'shop-routing' });
+    expect(named.map((m) => `${m.kind}/${m.metadata.name}`).sort()).toEqual([
+      'AlertmanagerConfig/shop-routing', 'ExternalSecret/shop-routing-deadmansswitch', 'ExternalSecret/shop-routing-pagerduty', 'ExternalSecret/shop-routing-slack',
+    ]);
   });
 
   test('routes critical/page to PagerDuty and warning/ticket to Slack, the Watchdog to its own receiver every minute', () => {
@@ -56,16 +64,16 @@ describe('AlertRouting |', () => {
   test('reads the PagerDuty routing key and the Slack URL from the Secrets of the ExternalSecrets', () => {
     const [pagerduty, slack, watchdog] = config.spec.receivers;
     expect(pagerduty.name).toBe('pagerduty');
-    expect(pagerduty.pagerdutyConfigs[0].routingKey).toEqual({ name: 'alp-alert-routing-pagerduty', key: 'routing-key' });
+    expect(pagerduty.pagerdutyConfigs[0].routingKey).toEqual({ name: 'alert-routing-pagerduty', key: 'routing-key' });
     expect(pagerduty.pagerdutyConfigs[0].sendResolved).toBe(true);
-    expect(slack.slackConfigs[0].apiURL).toEqual({ name: 'alp-alert-routing-slack', key: 'api-url' });
+    expect(slack.slackConfigs[0].apiURL).toEqual({ name: 'alert-routing-slack', key: 'api-url' });
     expect(slack.slackConfigs[0].channel).toBe('#alp-alerts');
     expect(slack.slackConfigs[0].text).toContain('Runbook: {{ .Annotations.runbook_url }}');
-    expect(watchdog).toEqual({ name: 'watchdog', webhookConfigs: [{ urlSecret: { name: 'alp-alert-routing-deadmansswitch', key: 'url' }, sendResolved: false }] });
-    const secret = findObject(manifests, 'ExternalSecret', 'alp-alert-routing-pagerduty');
+    expect(watchdog).toEqual({ name: 'watchdog', webhookConfigs: [{ urlSecret: { name: 'alert-routing-deadmansswitch', key: 'url' }, sendResolved: false }] });
+    const secret = findObject(manifests, 'ExternalSecret', 'alert-routing-pagerduty');
     expect(secret.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: 'vault' });
     expect(secret.spec.data).toEqual([{ secretKey: 'routing-key', remoteRef: { key: 'alp/alerting/pagerduty', property: 'routing-key' } }]);
-    expect(findObject(manifests, 'ExternalSecret', 'alp-alert-routing-slack').spec.data)
+    expect(findObject(manifests, 'ExternalSecret', 'alert-routing-slack').spec.data)
       .toEqual([{ secretKey: 'api-url', remoteRef: { key: 'alp/alerting/slack', property: 'api-url' } }]);
   });
 
@@ -128,7 +136,7 @@ describe('AlertRouting |', () => {
       'monitoring/Routing: 3 invalid props',
       '  - monitoring/Routing: \'groupWait\' ("30 seconds") must be a duration such as "30s", "5m" or "4h"',
       "  - monitoring/Routing: 'inhibitEqual' ([\"namespace\"]) must include 'alertname'; otherwise any critical alert silences unrelated warnings",
-      '  - monitoring/Routing: \'slack.channel\' ("alp alerts") must be a Slack channel such as "#alp-alerts"',
+      '  - monitoring/Routing: \'slack.channel\' ("alp alerts") must be a Slack channel such as "#ops-alerts"',
     ].join('\n'));
   });
 });
@@ -145,7 +153,7 @@ describe('the platform\'s alerts under the operator\'s default matcher strategy 
     const inCluster = objects.filter((o) => o.cluster === cluster);
     const ctx = new PolicyContext(inCluster.map((o) => ({ manifest: o.manifest, cluster })));
     const trees = configTrees(ctx, ctx.ofKind('monitoring.coreos.com', 'AlertmanagerConfig'));
-    expect(trees.map((t) => t.key)).toEqual([`${model.spec.namespaces.monitoring}/alp-alert-routing`]);
+    expect(trees.map((t) => t.key)).toEqual([`${model.spec.namespaces.monitoring}/${ALERT_ROUTING_NAME}`]);
     const alerts = inCluster.filter((o) => o.manifest.kind === 'PrometheusRule').flatMap((o) => o.manifest.spec.groups.flatMap((g: any) => g.rules.filter((r: any) => r.alert)));
     expect(alerts.length).toBeGreaterThan(0);
     const misrouted = alerts.flatMap((rule: any) => {

@@ -22,13 +22,23 @@ describe('ServiceDashboard |', () => {
 
   test('is a ConfigMap with a stable name, the sidecar label and the service\'s name label', () => {
     expect(configMap.metadata.labels).toEqual({ grafana_dashboard: '1', 'app.kubernetes.io/name': 'quiz' });
-    expect(configMap.metadata.annotations).toEqual({ grafana_folder: 'ALP services' });
+    expect(configMap.metadata.annotations).toBeUndefined();
     expect(Object.keys(configMap.data)).toEqual(['quiz.json']);
     expect(validateSchema(configMap)).toEqual([]);
   });
 
+  test('is named and filed as `naming` and `folder` say', () => {
+    const named = synthWith((chart) => new ServiceDashboard(chart, 'Quiz', {
+      service: 'quiz', namespaces: NAMESPACES, naming: { uidPrefix: 'shop-', titlePrefix: 'Shop / ', tags: ['shop'] }, folder: 'Shop services',
+    }));
+    const namedMap = findObject(named, 'ConfigMap', 'grafana-dashboard-quiz');
+    const namedModel = JSON.parse(namedMap.data['quiz.json']);
+    expect([namedModel.uid, namedModel.title, namedModel.tags]).toEqual(['shop-service-quiz', 'Shop / Service / quiz', ['shop', 'service', 'quiz']]);
+    expect(namedMap.metadata.annotations).toEqual({ grafana_folder: 'Shop services' });
+  });
+
   test('shows the golden signals per colour and the SLO with its error budget', () => {
-    expect([model.uid, model.title]).toEqual(['alp-service-quiz', 'ALP / Service / quiz']);
+    expect([model.uid, model.title, model.tags]).toEqual(['service-quiz', 'Service / quiz', ['service', 'quiz']]);
     expect(panelsOf(model).map((p) => p.title)).toEqual([
       'Golden signals', 'Requests per second', 'Server errors (5xx ratio)', 'p99 latency', 'CPU throttling', 'Memory used of limit', 'Restarts in the last hour', 'Replicas',
       'SLO and error budget', 'Availability (30 days)', 'Error budget left (30 days)', 'Burn rate',

@@ -1,11 +1,12 @@
 import { goldenSignalRules } from '../../lib/monitoring/golden-signal-rules';
-import { BUSINESS_METRICS, renderMetricCatalog, SECURITY_METRICS, SERVICE_METRICS } from '../../lib/monitoring/metric-names';
+import { renderMetricCatalog, SERVICE_METRICS } from '../../lib/monitoring/metric-names';
 import { platformHealthRules } from '../../lib/monitoring/platform-health-rules';
 import { AlertRule, RecordingRule, Rule } from '../../lib/monitoring/rule';
 import { traceCollectorRules } from '../../lib/monitoring/trace-collector-rules';
 import { errorOf } from '../helpers/manifests';
 import { NAMESPACES, unparsable } from './fixtures';
 import { businessRules, securityRules } from '../../platform';
+import { BUSINESS_METRICS, platformMetricCatalog, SECURITY_METRICS } from '../../platform/monitoring/metric-catalog';
 
 const alerts = (rules: Rule[]) => rules.filter((r): r is AlertRule => r.kind === 'alert');
 const records = (rules: Rule[]) => rules.filter((r): r is RecordingRule => r.kind === 'record');
@@ -162,11 +163,21 @@ test('every generated expression parses with Prometheus\'s grammar', () => {
 });
 
 test('the metric catalog documents every metric the services must emit', () => {
-  const catalog = renderMetricCatalog();
+  const catalog = platformMetricCatalog();
   for (const metric of [...SERVICE_METRICS, ...BUSINESS_METRICS, ...SECURITY_METRICS]) expect(catalog).toContain(`| \`${metric.name}\` | ${metric.type} |`);
   expect([...SERVICE_METRICS, ...BUSINESS_METRICS, ...SECURITY_METRICS].map((m) => m.name)).toEqual([
     'http_requests_total', 'http_request_duration_seconds', 'alp_active_learners', 'alp_lesson_completions_total',
     'alp_assessment_results_total', 'alp_mastery_gain', 'alp_auth_login_attempts_total',
   ]);
-  expect(renderMetricCatalog()).toBe(catalog);
+  expect(catalog.match(/^## .*/gm)).toEqual(['## Every service', '## Business metrics', '## Security events']);
+  expect(platformMetricCatalog()).toBe(catalog);
+});
+
+test("the library's metric catalog lists the HTTP metrics of every service, or the groups it is given", () => {
+  const catalog = renderMetricCatalog();
+  expect(catalog.match(/^## .*/gm)).toEqual(['## Every service']);
+  for (const metric of SERVICE_METRICS) expect(catalog).toContain(`| \`${metric.name}\` | ${metric.type} |`);
+  const custom = renderMetricCatalog([{ title: 'Shop', metrics: [{ name: 'shop_orders_total', type: 'counter', labels: [], help: 'Orders placed.', emittedBy: 'checkout' }] }]);
+  expect(custom).toContain('## Shop\n\n| metric | type | labels | emitted by | meaning |\n| --- | --- | --- | --- | --- |\n| `shop_orders_total` | counter | - | checkout | Orders placed. |\n');
+  expect(custom).not.toContain('http_requests_total');
 });

@@ -11,6 +11,7 @@ const PROPS: LogShipperProps = {
   elasticsearch: { host: 'logs.es.example.com', peer: NetworkPeer.cidr('10.20.0.0/16') },
   credentials: { storeName: 'vault', remoteKey: 'alp/logging/elasticsearch' },
   monitoringNamespace: 'alp-monitoring',
+  namespace: 'alp-logging',
 };
 
 function build(props: Partial<LogShipperProps> = {}): { shipper: LogShipper; manifests: any[] } {
@@ -103,6 +104,15 @@ describe('LogShipper |', () => {
       .toEqual([{ key: 'alp/logging/elasticsearch', property: 'password' }, { key: 'alp/logging/elasticsearch', property: 'username' }]);
   });
 
+  test('writes to the `logs-*` indices unless given a prefix, at the priority `critical` unless given one', () => {
+    const prefixOf = (objects: any[]) => /\n {4}Logstash_Prefix +(\S+)\n/.exec(findObject(objects, 'ConfigMap', 'fluent-bit').data['fluent-bit.conf'])?.[1];
+    expect(prefixOf(manifests)).toBe('logs');
+    expect(pod.priorityClassName).toBe('critical');
+    const given = build({ elasticsearch: { ...PROPS.elasticsearch, indexPrefix: 'shop-logs' }, priorityClassName: 'shop-critical' }).manifests;
+    expect(prefixOf(given)).toBe('shop-logs');
+    expect(findObject(given, 'DaemonSet', 'fluent-bit').spec.template.spec.priorityClassName).toBe('shop-critical');
+  });
+
   test('its namespace denies by default and allows DNS, Elasticsearch and Prometheus only', () => {
     expect(findObject(manifests, 'NetworkPolicy', 'fluent-bit-default-deny').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
     const allow = findObject(manifests, 'NetworkPolicy', 'fluent-bit-allow').spec;
@@ -130,5 +140,9 @@ describe('LogShipper |', () => {
       "  - monitoring/Logs: 'elasticsearch.port' (0) must be an integer from 1 to 65535",
       "  - monitoring/Logs: 'logReaderGroup' (-1) must be a group id (an integer of at least 0)",
     ].join('\n'));
+  });
+
+  test('fails without its namespace: there is no neutral default', () => {
+    expect(errorOf(() => build({ namespace: undefined as unknown as string }))).toBe("monitoring/Logs: 'namespace' (missing) must be a DNS label");
   });
 });

@@ -135,7 +135,7 @@ describe('RuleGroupSet |', () => {
     expect(errorOf(() => new RuleGroupSet(monitoringChart(), 'Bad', { component: 'Quiz Service', runbookBaseUrl: 'runbooks/' }))).toBe([
       'monitoring/Bad: 2 invalid props',
       '  - monitoring/Bad: \'component\' ("Quiz Service") must be a DNS label of at most 57 characters; the PrometheusRule is named <component>-rules',
-      '  - monitoring/Bad: \'runbookBaseUrl\' ("runbooks/") must be an http(s) URL such as "https://git.example.com/alp/blob/main/dist/runbooks"',
+      '  - monitoring/Bad: \'runbookBaseUrl\' ("runbooks/") must be an http(s) URL such as "https://git.example.com/shop/blob/main/dist/runbooks"',
     ].join('\n'));
   });
 

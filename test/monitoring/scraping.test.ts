@@ -90,7 +90,7 @@ describe('UptimeProbe |', () => {
     expect(errorOf(() => new UptimeProbe(monitoringChart(), 'Web', { name: 'web', url: 'http://learn.example.com', proberUrl: 'http://blackbox:9115' }))).toBe([
       'monitoring/Web: 2 invalid props',
       '  - monitoring/Web: \'url\' ("http://learn.example.com") must be an https:// URL with a fully qualified host; uptime is checked the way users connect, over TLS',
-      '  - monitoring/Web: \'proberUrl\' ("http://blackbox:9115") must be host:port such as "blackbox-exporter.alp-monitoring.svc:9115"',
+      '  - monitoring/Web: \'proberUrl\' ("http://blackbox:9115") must be host:port such as "blackbox-exporter.monitoring.svc:9115"',
     ].join('\n'));
   });
 });

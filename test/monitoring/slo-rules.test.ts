@@ -60,7 +60,7 @@ describe('sloRules |', () => {
     expect(errorOf(() => sloRules({ service: 'Quiz', namespaces: [], objective: 100 }))).toBe([
       'sloRules: 3 invalid options',
       '  - sloRules: \'service\' ("Quiz") must be a DNS label (lowercase letters, digits, "-")',
-      "  - sloRules: 'namespaces' ([]) must list at least one namespace; list the colours' namespaces, e.g. alp-blue and alp-green",
+      "  - sloRules: 'namespaces' ([]) must list at least one namespace; list the colours' namespaces, e.g. shop-blue and shop-green",
       "  - sloRules: 'objective' (100) must be a percentage of at least 93.06 and below 100; below it, the 14.4× burn threshold of the 1h/5m page exceeds a 100 % error ratio and the page could never fire",
     ].join('\n'));
   });

@@ -12,13 +12,14 @@ import { monitoringChart, RUNBOOKS, synthWith } from './fixtures';
 
 describe('otelEnvironment |', () => {
   test('points the SDK at the collector over OTLP/gRPC with service name, colour, version and region', () => {
-    expect(otelEnvironment({ serviceName: 'quiz', version: '1.4.0', region: 'primary', color: 'blue', platform: 'alp', collectorNamespace: 'alp-monitoring' })).toEqual({
+    const options = { serviceName: 'quiz', version: '1.4.0', region: 'primary', color: 'blue', platform: 'shop', colorAttribute: 'shop.color', collectorNamespace: 'alp-monitoring' } as const;
+    expect(otelEnvironment(options)).toEqual({
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.alp-monitoring.svc.cluster.local:4317',
       OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
       OTEL_LOGS_EXPORTER: 'none',
       OTEL_METRICS_EXPORTER: 'none',
       OTEL_PROPAGATORS: 'tracecontext,baggage',
-      OTEL_RESOURCE_ATTRIBUTES: 'alp.color=blue,cloud.region=primary,service.namespace=alp,service.version=1.4.0',
+      OTEL_RESOURCE_ATTRIBUTES: 'cloud.region=primary,service.namespace=shop,service.version=1.4.0,shop.color=blue',
       OTEL_SERVICE_NAME: 'quiz',
       OTEL_TRACES_EXPORTER: 'otlp',
       OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
@@ -36,7 +37,8 @@ describe('otelEnvironment |', () => {
       env: otelEnvironment({ serviceName: 'quiz', version: '1.4.0', region: 'primary', color: 'green', collectorNamespace: 'alp-monitoring', samplingRatio: 0.25 }),
     });
     const env = findObject(Testing.synth(chart), 'Deployment', 'quiz').spec.template.spec.containers[0].env;
-    expect(env.find((e: any) => e.name === 'OTEL_RESOURCE_ATTRIBUTES').value).toBe('alp.color=green,cloud.region=primary,service.version=1.4.0');
+    // Without `colorAttribute`, the colour is the attribute `color`.
+    expect(env.find((e: any) => e.name === 'OTEL_RESOURCE_ATTRIBUTES').value).toBe('cloud.region=primary,color=green,service.version=1.4.0');
     expect(env.find((e: any) => e.name === 'OTEL_TRACES_SAMPLER_ARG').value).toBe('0.25');
   });
 
@@ -46,6 +48,8 @@ describe('otelEnvironment |', () => {
       '  - otelEnvironment: \'version\' ("1.4,0") must be a non-empty value of letters, digits and . _ : / @ + -; it is written into OTEL_RESOURCE_ATTRIBUTES',
       "  - otelEnvironment: 'samplingRatio' (0) must be a ratio above 0 and at most 1",
     ].join('\n'));
+    expect(errorOf(() => otelEnvironment({ serviceName: 'quiz', version: '1.4.0', region: 'primary', collectorNamespace: 'alp-monitoring', color: 'blue', colorAttribute: 'shop color' })))
+      .toBe('otelEnvironment: \'colorAttribute\' ("shop color") must be an attribute name of letters, digits, "_" and dots, such as "shop.color"');
   });
 });
 
@@ -62,6 +66,20 @@ describe('TraceCollector |', () => {
     expect(findObject(manifests, 'ConfigMap', 'grafana-dashboard-otel-collector').metadata.labels['app.kubernetes.io/name']).toBe('otel-collector');
     expect(findObject(manifests, 'PrometheusRule', 'otel-collector-rules').spec.groups[0].rules.map((r: any) => r.alert))
       .toEqual(['OtelCollectorDown', 'OtelCollectorRefusingSpans', 'OtelCollectorExportFailing', 'OtelCollectorQueueNearlyFull']);
+  });
+
+  test('its dashboard is named and filed as `dashboardNaming` and `dashboardFolder` say; its pods get `priorityClassName`', () => {
+    const dashboardOf = (objects: any[]) => findObject(objects, 'ConfigMap', 'grafana-dashboard-otel-collector');
+    const plain = JSON.parse(dashboardOf(manifests).data['otel-collector.json']);
+    expect([plain.uid, plain.title, plain.tags, dashboardOf(manifests).metadata.annotations]).toEqual(['otel-collector', 'OpenTelemetry Collector', ['tracing'], undefined]);
+    expect(pod.priorityClassName).toBe('standard');
+    const named = synthWith((chart) => new TraceCollector(chart, 'Collector', {
+      ...PROPS, dashboardNaming: { uidPrefix: 'shop-', titlePrefix: 'Shop / ', tags: ['shop'] }, dashboardFolder: 'Shop platform', priorityClassName: 'shop-standard',
+    }));
+    const model = JSON.parse(dashboardOf(named).data['otel-collector.json']);
+    expect([model.uid, model.title, model.tags]).toEqual(['shop-otel-collector', 'Shop / OpenTelemetry Collector', ['shop', 'tracing']]);
+    expect(dashboardOf(named).metadata.annotations).toEqual({ grafana_folder: 'Shop platform' });
+    expect(findObject(named, 'Deployment', 'otel-collector').spec.template.spec.priorityClassName).toBe('shop-standard');
   });
 
   test('its pods are what the network and mesh policies select as TRACE_COLLECTOR', () => {

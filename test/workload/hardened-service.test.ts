@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { HardenedService, HardenedServiceProps, ScalingMetric } from '../../lib';
+import { HardenedService, HardenedServiceProps, PRIORITY_STANDARD, ScalingMetric } from '../../lib';
 import { errorOf, findObject, kindCounts } from '../helpers/manifests';
 
 const IMAGE = `registry.example.com/alp/quiz:1.4.0@sha256:${'b'.repeat(64)}`;
@@ -65,7 +65,7 @@ describe('HardenedService |', () => {
       ['topology.kubernetes.io/zone', 'DoNotSchedule'],
       ['kubernetes.io/hostname', 'ScheduleAnyway'],
     ]);
-    expect(pod.priorityClassName).toBe('alp-standard');
+    expect(pod.priorityClassName).toBe(PRIORITY_STANDARD);
     expect(pod.terminationGracePeriodSeconds).toBe(30);
     expect(container.env).toBeUndefined();
   });

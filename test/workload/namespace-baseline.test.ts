@@ -1,7 +1,8 @@
 import { Testing } from 'cdk8s';
 import { AMBIENT, NamespaceBaseline, NamespaceBaselineProps, PlatformPriorityClasses } from '../../lib';
 import { quotaFor } from '../../lib/workload/namespace-baseline';
-import { findObject, kindCounts } from '../helpers/manifests';
+import { PRIORITY_CRITICAL, PRIORITY_STANDARD } from '../../lib/workload/priority-classes';
+import { errorOf, findObject, kindCounts } from '../helpers/manifests';
 
 describe('NamespaceBaseline |', () => {
   function synth() {
@@ -110,8 +111,25 @@ describe('PlatformPriorityClasses |', () => {
     const chart = Testing.chart();
     new PlatformPriorityClasses(chart, 'Priorities');
     const manifests = Testing.synth(chart);
-    expect(findObject(manifests, 'PriorityClass', 'alp-critical').value).toBe(100000);
-    expect(findObject(manifests, 'PriorityClass', 'alp-standard').value).toBe(10000);
+    expect(findObject(manifests, 'PriorityClass', PRIORITY_CRITICAL).value).toBe(100000);
+    expect(findObject(manifests, 'PriorityClass', PRIORITY_STANDARD).value).toBe(10000);
     expect(manifests.map((m) => m.globalDefault)).toEqual([false, false]);
+    expect([PRIORITY_CRITICAL, PRIORITY_STANDARD]).toEqual(['critical', 'standard']);
+  });
+
+  test('takes the classes\' names from `names`', () => {
+    const chart = Testing.chart();
+    new PlatformPriorityClasses(chart, 'Priorities', { names: { critical: 'shop-critical', standard: 'shop-standard' } });
+    expect(Testing.synth(chart).map((m) => [m.metadata.name, m.value])).toEqual([['shop-critical', 100000], ['shop-standard', 10000]]);
+  });
+
+  test('fails on names Kubernetes would refuse, or one name for both classes', () => {
+    expect(errorOf(() => new PlatformPriorityClasses(Testing.chart(), 'Priorities', { names: { critical: 'system-shop', standard: 'Shop' } }))).toBe([
+      'test/Priorities: 2 invalid props',
+      "  - test/Priorities: 'names.critical' (\"system-shop\") must not start with 'system-'; Kubernetes reserves that prefix for its own classes",
+      "  - test/Priorities: 'names.standard' (\"Shop\") must be a DNS subdomain",
+    ].join('\n'));
+    expect(errorOf(() => new PlatformPriorityClasses(Testing.chart(), 'Priorities', { names: { critical: 'shop', standard: 'shop' } })))
+      .toBe("test/Priorities: 'names.standard' (\"shop\") must differ from 'names.critical'");
   });
 });

@@ -14,7 +14,7 @@ type Color = (typeof COLORS)[number];
 const SHOWN_DIFFERENCES = 3;
 
 
-/** The colour token as a word of its own: `alp-blue`, `api-blue`, `primary/blue/` but not `bluebird`. */
+/** The colour token as a word of its own: `shop-blue`, `api-blue`, `primary/blue/` but not `bluebird`. */
 const tokenPattern = (color: Color) => new RegExp(`(?<![A-Za-z0-9])${color}(?![A-Za-z0-9])`, 'g');
 const TOKENS: Record<Color, RegExp> = { blue: tokenPattern('blue'), green: tokenPattern('green') };
 

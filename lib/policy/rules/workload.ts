@@ -258,7 +258,7 @@ export const WORKLOAD_PRIORITY_CLASS: PolicyRule = {
   title: 'Pods name an existing priority class',
   rationale: 'Without a priority class, critical pods are preempted like any batch job when the cluster is full.',
   source: 'Platform rule (production deployment guide: priority classes)',
-  fix: "Set 'priorityClassName' to one of the platform's PriorityClasses (alp-critical, alp-standard).",
+  fix: "Set 'priorityClassName' to one of the cluster's PriorityClasses (e.g. those of PlatformPriorityClasses).",
   check(context) {
     const ctx = ctxOf(context);
     // A named class is judged only against PriorityClasses in the input: none there (one

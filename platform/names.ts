@@ -1,0 +1,28 @@
+/**
+ * The Adaptive Learning Platform's own names for what the construct library leaves to its user:
+ * each is defined here once and passed explicitly to the library's constructs by the charts and
+ * the platform's dashboards. (Names that follow from the spec, such as the namespaces, come from
+ * the spec.)
+ */
+import { PriorityClassNames } from '../lib/workload/priority-classes';
+import { DashboardNaming } from '../lib/monitoring/dashboard-panels';
+import { RetentionJobEnvNames } from '../lib/data/gdpr-jobs';
+
+/** The platform's PriorityClasses (`PlatformPriorityClasses`), named by every workload. */
+export const PRIORITY_CLASSES: PriorityClassNames = { critical: 'alp-critical', standard: 'alp-standard' };
+
+/** Uids, titles and tags of the platform's Grafana dashboards: `alp-<uid>`, `ALP / <title>`, tag `alp`. */
+export const DASHBOARD_NAMING: DashboardNaming = { uidPrefix: 'alp-', titlePrefix: 'ALP / ', tags: ['alp'] };
+/** The Grafana folder of the services' dashboards. */
+export const SERVICE_DASHBOARD_FOLDER = 'ALP services';
+/** The Grafana folder of the platform's own dashboards (overview, blue/green, trace collector). */
+export const PLATFORM_DASHBOARD_FOLDER = 'ALP platform';
+
+/** The AlertmanagerConfig that routes the platform's alerts (and the prefix of its Secrets). */
+export const ALERT_ROUTING_NAME = 'alp-alert-routing';
+/** The Elasticsearch index prefix of the platform's logs: `alp-logs-YYYY.MM.DD`. */
+export const LOG_INDEX_PREFIX = 'alp-logs';
+/** The OpenTelemetry resource attribute that carries a workload's blue/green colour. */
+export const COLOR_ATTRIBUTE = 'alp.color';
+/** The variables through which a GDPR retention job tells the purge command what to purge. */
+export const RETENTION_JOB_ENV: RetentionJobEnvNames = { dataClass: 'ALP_DATA_CLASS', retentionDays: 'ALP_RETENTION_DAYS' };
