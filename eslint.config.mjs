@@ -7,6 +7,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
+import alp from './scripts/eslint-local-rules.mjs';
 
 export default defineConfig(
   {
@@ -75,5 +76,15 @@ export default defineConfig(
     // the library and the platform keep the rule.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // The body of a `describe` block only groups tests: in the tests the length limit applies to
+    // every other function (each test, each helper); an exception names `alp/max-lines-per-function`.
+    files: ['test/**'],
+    plugins: { alp },
+    rules: {
+      'max-lines-per-function': 'off',
+      'alp/max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }],
+    },
   },
 );
