@@ -7,9 +7,13 @@ const { loadBundle, SourceError } = require('./bundle');
 // Anything that escapes main.ts's own error handling (a syntax error in the sources, a crash
 // while loading them) still ends as one `error:` line and exit 1; ALP_DEBUG=1 adds the stack.
 function fail(error) {
-  const lines = error instanceof SourceError
-    ? error.lines.map((line) => `${line}; fix it there (alp builds the app from the sources)`)
-    : [`alp: internal error: ${String(error && error.message).split('\n')[0]}; this is a bug in alp: run again with ALP_DEBUG=1 for the stack trace and report it`];
+  const lines =
+    error instanceof SourceError
+      ? error.lines.map((line) => `${line}; fix it there (alp builds the app from the sources)`)
+      : [
+          `alp: internal error: ${String(error && error.message).split('\n')[0]}; this is a bug in alp: run again with ALP_DEBUG=1 for the stack trace and report it`,
+        ];
+  // eslint-disable-next-line no-control-regex -- control characters are what this replaces, so a message cannot drive the terminal
   process.stderr.write(lines.map((line) => `error: ${line.replace(/[\u0000-\u001f\u007f]/g, ' ')}\n`).join(''));
   if (process.env.ALP_DEBUG === '1' && error && error.stack) process.stderr.write(`${error.stack}\n`);
   process.exitCode = 1;

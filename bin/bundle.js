@@ -65,21 +65,21 @@ class SourceError extends Error {
 
 function buildOnce(esbuild, entry, staging) {
   esbuild.buildSync({
-  entryPoints: [path.join(root, entry)],
-  outfile: staging,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  // Packages are bundled too: resolving and reading hundreds of small module files costs
-  // ~70 ms per run. Left outside: esbuild (a native binary), re2-wasm (loads its .wasm beside
-  // itself), and Ajv, whose runtime the precompiled validators in imports/ require themselves.
-  external: EXTERNAL_PACKAGES,
-  // No source map: loading one costs ~45 ms per run, and the bundle is not minified, so a
-  // stack trace still names the functions.
-  // Silent: a syntax error is reported by the caller as one line per error (SourceError).
-  logLevel: 'silent',
-  absWorkingDir: root,
+    entryPoints: [path.join(root, entry)],
+    outfile: staging,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    // Packages are bundled too: resolving and reading hundreds of small module files costs
+    // ~70 ms per run. Left outside: esbuild (a native binary), re2-wasm (loads its .wasm beside
+    // itself), and Ajv, whose runtime the precompiled validators in imports/ require themselves.
+    external: EXTERNAL_PACKAGES,
+    // No source map: loading one costs ~45 ms per run, and the bundle is not minified, so a
+    // stack trace still names the functions.
+    // Silent: a syntax error is reported by the caller as one line per error (SourceError).
+    logLevel: 'silent',
+    absWorkingDir: root,
   });
 }
 

@@ -33,9 +33,10 @@ function enable() {
     // The file's size, modification time (ns) and inode stand for its content: hashing the
     // content would cost ~10 ms per run (the bundle and the validators are megabytes).
     const stat = fs.statSync(filename, { bigint: true, throwIfNoEntry: false });
-    const version = stat && BigInt(Buffer.byteLength(content)) === stat.size
-      ? `${stat.size}-${stat.mtimeNs}-${stat.ino}`
-      : crypto.createHash('sha1').update(content).digest('hex').slice(0, 16);
+    const version =
+      stat && BigInt(Buffer.byteLength(content)) === stat.size
+        ? `${stat.size}-${stat.mtimeNs}-${stat.ino}`
+        : crypto.createHash('sha1').update(content).digest('hex').slice(0, 16);
     const file = path.join(directory, `${id}-${version}.bin`);
     let cachedData;
     try {

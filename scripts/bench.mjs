@@ -59,7 +59,9 @@ function run(command, args, options = {}) {
   const result = spawnSync(command, args, { cwd: root, encoding: 'utf8', maxBuffer: 256 << 20, ...options });
   const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.status !== 0) {
-    fail(`\`${command} ${args.join(' ')}\` failed (exit ${result.status ?? result.signal}):\n${(result.stderr ?? result.error?.message ?? '').trim()}`);
+    fail(
+      `\`${command} ${args.join(' ')}\` failed (exit ${result.status ?? result.signal}):\n${(result.stderr ?? result.error?.message ?? '').trim()}`,
+    );
   }
   return { wallMs, stdout: result.stdout };
 }
@@ -122,19 +124,23 @@ const helm = findHelm();
 function helmTemplateMs(chartsDir, reps) {
   if (!helm.binary) return { reason: helm.reason };
   if (!existsSync(chartsDir)) return { reason: 'n/a (helm chart output not available)' };
-  const charts = readdirSync(chartsDir).filter((name) => existsSync(join(chartsDir, name, 'Chart.yaml'))).sort();
+  const charts = readdirSync(chartsDir)
+    .filter((name) => existsSync(join(chartsDir, name, 'Chart.yaml')))
+    .sort();
   if (charts.length === 0) return { reason: 'n/a (helm chart output not available)' };
   let objects = 0;
-  const ms = min(warmThenRepeat(() => {
-    objects = 0;
-    let total = 0;
-    for (const chart of charts) {
-      const { wallMs, stdout } = run(helm.binary, ['template', chart, join(chartsDir, chart)]);
-      total += wallMs;
-      objects += (stdout.match(/^kind: /gm) ?? []).length;
-    }
-    return total;
-  }, reps));
+  const ms = min(
+    warmThenRepeat(() => {
+      objects = 0;
+      let total = 0;
+      for (const chart of charts) {
+        const { wallMs, stdout } = run(helm.binary, ['template', chart, join(chartsDir, chart)]);
+        total += wallMs;
+        objects += (stdout.match(/^kind: /gm) ?? []).length;
+      }
+      return total;
+    }, reps),
+  );
   return { ms, objects };
 }
 
@@ -190,17 +196,27 @@ const npmMs = min(warmThenRepeat(() => run(npm, ['run', '--silent', 'synth', '--
 // ---- report ----
 
 const label = (n) => (n === 'platform' ? 'platform' : String(n));
-console.log(`Best of ${REPS} runs after 1 warm-up (from N = 1000: ${REPS_LARGE} run, no warm-up); peak RSS is the largest of those single-synth processes.`);
-console.log('process wall = one `synth` child process (spawn to exit); synth = in-process synth, warm (best run; from N = 1000 the single run);');
-console.log('synth cold = the same in a fresh process, as `alp synth` pays it; floor = the same manifests serialized with toYaml and written, nothing else.');
+console.log(
+  `Best of ${REPS} runs after 1 warm-up (from N = 1000: ${REPS_LARGE} run, no warm-up); peak RSS is the largest of those single-synth processes.`,
+);
+console.log(
+  'process wall = one `synth` child process (spawn to exit); synth = in-process synth, warm (best run; from N = 1000 the single run);',
+);
+console.log(
+  'synth cold = the same in a fresh process, as `alp synth` pays it; floor = the same manifests serialized with toYaml and written, nothing else.',
+);
 console.log(`From N = ${LARGE} the children may use a 12 GiB heap (V8's default limit is ~4 GiB).`);
 console.log('verify = policy rules + schema validation of the objects; cold = first in a fresh process; warm = after that;');
-console.log('verify in synth = the verification phase of the cold synths (exceptions, rules, schemas), from synth\'s progress events;');
+console.log("verify in synth = the verification phase of the cold synths (exceptions, rules, schemas), from synth's progress events;");
 console.log('verify adds = verify in synth / (process wall - verify in synth): what verification adds to the rest of the synth process;');
-console.log('  in-process = verify in synth / (synth cold - verify in synth), the same without Node\'s start-up and module loading.');
-console.log('helm = `helm template` of the Helm charts the synth wrote (one per cluster, the same objects), spawn to exit, summed over the charts.');
+console.log("  in-process = verify in synth / (synth cold - verify in synth), the same without Node's start-up and module loading.");
+console.log(
+  'helm = `helm template` of the Helm charts the synth wrote (one per cluster, the same objects), spawn to exit, summed over the charts.',
+);
 console.log(`Files are written under ${process.env.ALP_BENCH_DIR} (set ALP_BENCH_DIR to change it; tmpfs takes disk noise out).\n`);
-console.log('| N services | objects | process wall (ms) | synth (ms) | synth cold (ms) | objects/s | peak RSS (MiB) | floor (ms) | synth/floor | verify cold (ms) | verify warm (ms) | verify in synth (ms) | verify adds | verify adds (in-process) | helm template (ms) | synth/helm |');
+console.log(
+  '| N services | objects | process wall (ms) | synth (ms) | synth cold (ms) | objects/s | peak RSS (MiB) | floor (ms) | synth/floor | verify cold (ms) | verify warm (ms) | verify in synth (ms) | verify adds | verify adds (in-process) | helm template (ms) | synth/helm |',
+);
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   const helmCell = r.helm.ms === undefined ? r.helm.reason : `${fixed(r.helm.ms)} (${r.helm.objects} objects)`;
@@ -208,21 +224,37 @@ for (const r of rows) {
     `| ${label(r.n)} | ${r.objects} | ${fixed(r.wallMs)} | ${fixed(r.synthMs)} | ${fixed(r.coldMs)} | ${fixed(r.perSecond)} | ${fixed(r.rssMiB, 1)} | ${fixed(r.floorMs)} | ${fixed(r.floorRatio, 2)} | ${fixed(r.verifyColdMs)} | ${fixed(r.verifyWarmMs)} | ${fixed(r.verifyInSynthMs)} | ${pct(r.verifyShare)} | ${pct(r.verifyShareInProcess)} | ${helmCell} | ${r.helmRatio === undefined ? 'n/a' : fixed(r.helmRatio, 2)} |`,
   );
 }
-console.log(`\nPlatform synth, process wall: \`node bin/alp.js synth\` ${fixed(platformMs)} ms; \`npm run synth\` ${fixed(npmMs)} ms (npm's own start-up included).`);
+console.log(
+  `\nPlatform synth, process wall: \`node bin/alp.js synth\` ${fixed(platformMs)} ms; \`npm run synth\` ${fixed(npmMs)} ms (npm's own start-up included).`,
+);
 
 const verdict = (met) => (met ? 'met' : 'NOT met');
 const at = rows.find((r) => r.n === TARGETS.n);
 const platform = rows.find((r) => r.n === 'platform');
 const notRun = `not measured (N = ${TARGETS.n} was not run)`;
 console.log('\nTargets:');
-console.log(`- platform synth under ${TARGETS.platformMs} ms wall: ${verdict(npmMs < TARGETS.platformMs)} with npm (${fixed(npmMs)} ms), ${verdict(platformMs < TARGETS.platformMs)} as \`node bin/alp.js synth\` (${fixed(platformMs)} ms)`);
+console.log(
+  `- platform synth under ${TARGETS.platformMs} ms wall: ${verdict(npmMs < TARGETS.platformMs)} with npm (${fixed(npmMs)} ms), ${verdict(platformMs < TARGETS.platformMs)} as \`node bin/alp.js synth\` (${fixed(platformMs)} ms)`,
+);
 const shares = (r) => `${pct(r.verifyShare)}; in-process ${pct(r.verifyShareInProcess)}`;
-console.log(`- verification adds under ${pct(TARGETS.verifyShare)} to synth (its phase in the synth processes against the rest): platform ${verdict(platform.verifyShare < TARGETS.verifyShare)} (${shares(platform)})${at ? `, N = ${TARGETS.n} ${verdict(at.verifyShare < TARGETS.verifyShare)} (${shares(at)})` : ''}`);
-console.log(at ? `- within ${TARGETS.floorRatio}x of the floor at N = ${TARGETS.n}: ${verdict(at.floorRatio <= TARGETS.floorRatio)} (synth/floor ${fixed(at.floorRatio, 2)})` : `- within ${TARGETS.floorRatio}x of the floor: ${notRun}`);
-console.log(at
-  ? `- no slower than helm template at N = ${TARGETS.n}: ${at.helmRatio === undefined ? at.helm.reason : `${verdict(at.helmRatio <= TARGETS.helmRatio)} (process wall ${fixed(at.wallMs)} ms vs helm template ${fixed(at.helm.ms)} ms, ${fixed(at.helmRatio, 2)}x)`}`
-  : `- no slower than helm template: ${notRun}`);
-console.log(at ? `- under ${TARGETS.maxRssMiB} MiB peak memory at N = ${TARGETS.n}: ${verdict(at.rssMiB < TARGETS.maxRssMiB)} (${fixed(at.rssMiB, 1)} MiB)` : `- under ${TARGETS.maxRssMiB} MiB peak memory: ${notRun}`);
+console.log(
+  `- verification adds under ${pct(TARGETS.verifyShare)} to synth (its phase in the synth processes against the rest): platform ${verdict(platform.verifyShare < TARGETS.verifyShare)} (${shares(platform)})${at ? `, N = ${TARGETS.n} ${verdict(at.verifyShare < TARGETS.verifyShare)} (${shares(at)})` : ''}`,
+);
+console.log(
+  at
+    ? `- within ${TARGETS.floorRatio}x of the floor at N = ${TARGETS.n}: ${verdict(at.floorRatio <= TARGETS.floorRatio)} (synth/floor ${fixed(at.floorRatio, 2)})`
+    : `- within ${TARGETS.floorRatio}x of the floor: ${notRun}`,
+);
+console.log(
+  at
+    ? `- no slower than helm template at N = ${TARGETS.n}: ${at.helmRatio === undefined ? at.helm.reason : `${verdict(at.helmRatio <= TARGETS.helmRatio)} (process wall ${fixed(at.wallMs)} ms vs helm template ${fixed(at.helm.ms)} ms, ${fixed(at.helmRatio, 2)}x)`}`
+    : `- no slower than helm template: ${notRun}`,
+);
+console.log(
+  at
+    ? `- under ${TARGETS.maxRssMiB} MiB peak memory at N = ${TARGETS.n}: ${verdict(at.rssMiB < TARGETS.maxRssMiB)} (${fixed(at.rssMiB, 1)} MiB)`
+    : `- under ${TARGETS.maxRssMiB} MiB peak memory: ${notRun}`,
+);
 const generated = rows.filter((r) => typeof r.n === 'number' && r.n >= 100);
 if (generated.length >= 2) {
   const perObject = (r) => r.synthMs / r.objects;

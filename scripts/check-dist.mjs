@@ -23,7 +23,10 @@ function listFiles(dir) {
 }
 
 try {
-  execFileSync(process.execPath, [join(root, 'bin', 'alp.js'), 'synth', '--outdir', fresh], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [join(root, 'bin', 'alp.js'), 'synth', '--outdir', fresh], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const before = new Set(listFiles(committed).map((f) => relative(committed, f)));
   const after = new Set(listFiles(fresh).map((f) => relative(fresh, f)));
   const problems = [];
