@@ -15,7 +15,7 @@ export type {
   ClusterComponent, ClusterModel, ClusterPrerequisite, ComponentAddresses, ComponentId, ComponentNamespace,
   ComponentPort, ResolvedComponent, ResolvedFlow,
 } from './core/cluster-components';
-export type { NamespaceRole } from './core/endpoints';
+export type { NamespaceRole, PlatformEndpoint } from './core/endpoints';
 export { AlpError, formatProblem, throwIfProblems } from './core/errors';
 export type { PropProblem } from './core/errors';
 export { parseImage } from './core/image';
@@ -27,6 +27,11 @@ export {
 export type { Color, WorkloadIdentity } from './core/labels';
 export { PlacedChart } from './core/placement';
 export type { PlacedChartProps, Placement } from './core/placement';
+export {
+  dns1035LabelProblem, dnsSubdomainProblem, integerProblem, percentageProblem, portProblem, positiveIntegerProblem, problemsOf,
+  rfc1123LabelProblem, sortedRecord,
+} from './core/validation';
+export type { NameCheckOptions } from './core/validation';
 
 // Autoscaling: HorizontalAutoscaler (autoscaling/v2), ScalingMetric, DisruptionBudget
 export type {
@@ -41,6 +46,10 @@ export type { DisruptionBudgetOptions, DisruptionBudgetProps } from './autoscali
 // Workloads: HardenedService, HardenedCronJob, namespace baseline, priority classes
 export { HardenedCronJob } from './workload/hardened-cron-job';
 export type { ConfigMapMount, HardenedCronJobProps } from './workload/hardened-cron-job';
+export { Connections } from './workload/connections';
+export type { ConnectionEndpoint, ConnectionPort, IConnectable } from './workload/connections';
+export { ApiResource, KubernetesApiServer, READ_VERBS } from './workload/grants';
+export type { IApiResource, IGrantable, KubernetesApiServerProps } from './workload/grants';
 export { HardenedService } from './workload/hardened-service';
 export type { HardenedServiceProps, SecretEnvVar, SecretMount } from './workload/hardened-service';
 export { AMBIENT, MESH_DATAPLANES } from './workload/mesh-dataplane';
@@ -48,12 +57,18 @@ export type { MeshDataplane, NamespaceMeshProps } from './workload/mesh-dataplan
 export { NamespaceBaseline } from './workload/namespace-baseline';
 export type { NamespaceBaselineProps, NamespaceQuota, WorkloadFootprint } from './workload/namespace-baseline';
 export { PlatformPriorityClasses, PRIORITY_CRITICAL, PRIORITY_STANDARD } from './workload/priority-classes';
-export type { PlatformPriorityClassesProps } from './workload/priority-classes';
+export type { PlatformPriorityClassesProps, PriorityClassNames } from './workload/priority-classes';
+export {
+  claimVolume, configMapVolume, emptyDirVolume, hostDirectoryVolume, httpProbes, restrictedPodTemplate, secretVolume, tmpVolume,
+} from './workload/pod-template';
+export type { ContainerProbes, PodVolume, RestrictedContainerOptions, RestrictedPodTemplateOptions } from './workload/pod-template';
 export type { ContainerResources, ResourceAmounts } from './workload/resources';
 export { DEFAULT_RUN_AS_USER } from './workload/security-context';
 
 // Network: AllowPolicy and NetworkPeer, component policies, Gateway and routes, mesh policies
 export { AllowPolicy } from './network/allow-policy';
+// Also installs the writer behind `connections` (NetworkPolicy and AuthorizationPolicy rules on both sides).
+export { componentPeer, platformEndpointPeer } from './network/connections';
 export type { AllowPolicyProps } from './network/allow-policy';
 export { componentPolicies } from './network/component-policies';
 export type { ComponentPoliciesProps, ComponentPolicy } from './network/component-policies';
@@ -66,6 +81,8 @@ export type { NetworkPort } from './network/network-peer';
 
 // RBAC: a service's Kubernetes API access, human access roles
 export { ServiceApiAccess } from './rbac/api-access';
+// Installs the writer behind HardenedService.grant (Role rule, RoleBinding, API egress).
+import './rbac/service-grants';
 export type { ServiceApiAccessProps } from './rbac/api-access';
 export { HumanAccessRoles } from './rbac/human-access';
 export type { HumanAccessRolesProps } from './rbac/human-access';
@@ -91,8 +108,8 @@ export { clusterObjectsDrSummary, postgresDrSummary, redisDrSummary } from './da
 export type {
   ClusterObjectsDrSummaryOptions, DrSummaryOptions, PostgresDrSummaryOptions, RedisDrSummaryOptions,
 } from './data/dr-summaries';
-export { GdprJobs } from './data/gdpr-jobs';
-export type { DataClass, ErasureJobOptions, GdprJobContainer, GdprJobsProps, JobEgress } from './data/gdpr-jobs';
+export { DEFAULT_RETENTION_JOB_ENV, GdprJobs } from './data/gdpr-jobs';
+export type { RetentionJobEnvNames, DataClass, ErasureJobOptions, GdprJobContainer, GdprJobsProps, JobEgress } from './data/gdpr-jobs';
 export type {
   BackupCompression, ObjectStoreEncryption, ObjectStoreLocation, ObjectStoreOptions,
 } from './data/object-store';
@@ -120,7 +137,8 @@ export type { DashboardSource, Dashboard as GrafanaDashboardModel } from './moni
 export { LogShipper } from './monitoring/log-shipper';
 export type { ElasticsearchTarget, LogShipperProps, RequiredPolicyException } from './monitoring/log-shipper';
 export { renderMetricCatalog } from './monitoring/metric-names';
-export type { HttpMetricNames, MetricDefinition } from './monitoring/metric-names';
+export type { HttpMetricNames, MetricCatalogGroup, MetricDefinition } from './monitoring/metric-names';
+export type { DashboardNaming } from './monitoring/dashboard-panels';
 export { MetricsAdapterConfig } from './monitoring/metrics-adapter';
 export type { MetricsAdapterConfigProps } from './monitoring/metrics-adapter';
 export { otelEnvironment } from './monitoring/otel-environment';
@@ -148,6 +166,7 @@ export { Severity } from './monitoring/severity';
 export { sloRules } from './monitoring/slo-rules';
 export type { SloRuleOptions } from './monitoring/slo-rules';
 export { traceCollectorRules } from './monitoring/trace-collector-rules';
+export type { TraceCollectorSignalOptions } from './monitoring/trace-collector-rules';
 export { TraceCollector } from './monitoring/trace-collector';
 export type { JaegerTls, TraceCollectorProps } from './monitoring/trace-collector';
 export { UptimeProbe } from './monitoring/uptime-probe';
