@@ -23,8 +23,19 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildPlatformApp, platformApp } from '../charts';
 import {
-  DEFAULT_EXCEPTIONS_FILE, exceptableRuleIds, PlatformAppDefinition, readDataFile, readExceptions, renderApp, RenderedObject, synthesize, toYaml, validatePlatform,
-  verificationError, verifyManifests, writeTree,
+  DEFAULT_EXCEPTIONS_FILE,
+  exceptableRuleIds,
+  PlatformAppDefinition,
+  readDataFile,
+  readExceptions,
+  renderApp,
+  RenderedObject,
+  synthesize,
+  toYaml,
+  validatePlatform,
+  verificationError,
+  verifyManifests,
+  writeTree,
 } from '../lib';
 import { generateRelease, generateSpec } from './generate';
 
@@ -42,13 +53,17 @@ function synth(definition: PlatformAppDefinition, release: unknown, outdir: stri
 /** Milliseconds from the start of synth's verification phase to the start of the next phase. */
 function verificationPhaseMs(phases: readonly { phase: string; at: bigint }[]): number {
   const at = phases.findIndex(({ phase }) => phase.startsWith('verifying '));
-  if (at < 0 || at + 1 >= phases.length) throw new Error(`no verification phase among synth's phases: ${phases.map((p) => p.phase).join(', ')}`);
+  if (at < 0 || at + 1 >= phases.length)
+    throw new Error(`no verification phase among synth's phases: ${phases.map((p) => p.phase).join(', ')}`);
   return Number(phases[at + 1].at - phases[at].at) / 1e6;
 }
 
 function verify(objects: readonly RenderedObject[]): void {
   const exceptions = readExceptions(EXCEPTIONS_FILE, exceptableRuleIds());
-  const report = verifyManifests(objects.map((o) => ({ manifest: o.manifest, file: o.path, cluster: o.cluster })), { exceptions, today: TODAY });
+  const report = verifyManifests(
+    objects.map((o) => ({ manifest: o.manifest, file: o.path, cluster: o.cluster })),
+    { exceptions, today: TODAY },
+  );
   const failure = verificationError(report);
   if (failure) throw failure;
 }
@@ -77,13 +92,17 @@ function main(): void {
   const [mode, nArg, arg] = process.argv.slice(2);
   // `platform`: the platform's own spec and release.yaml; a number: a generated platform of that many services.
   const n = nArg === 'platform' ? nArg : Number(nArg);
-  if (!(n === 'platform' || n >= 1) || !arg) throw new Error('usage: node build/bench.js once <services|platform> <outdir> | verify|measure <services|platform> <repetitions>');
+  if (!(n === 'platform' || n >= 1) || !arg)
+    throw new Error('usage: node build/bench.js once <services|platform> <outdir> | verify|measure <services|platform> <repetitions>');
   const release = n === 'platform' ? readDataFile(join(__dirname, '..', 'release.yaml')) : generateRelease(n);
-  const definition: PlatformAppDefinition = n === 'platform' ? platformApp : { ...platformApp, defaultSpec: generateSpec(n), defaultSpecSource: `bench spec (${n} services)` };
+  const definition: PlatformAppDefinition =
+    n === 'platform' ? platformApp : { ...platformApp, defaultSpec: generateSpec(n), defaultSpecSource: `bench spec (${n} services)` };
   if (mode === 'once') {
     let objects: RenderedObject[] = [];
     const phases: { phase: string; at: bigint }[] = [];
-    const synthMs = timed(() => (objects = synth(definition, release, arg, (phase) => phases.push({ phase, at: process.hrtime.bigint() }))));
+    const synthMs = timed(
+      () => (objects = synth(definition, release, arg, (phase) => phases.push({ phase, at: process.hrtime.bigint() }))),
+    );
     const maxRssMiB = process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
     console.log(JSON.stringify({ n, objects: objects.length, synthMs, verifyInSynthMs: verificationPhaseMs(phases), maxRssMiB }));
     return;

@@ -38,7 +38,11 @@ export class ArgoCdChart extends PlacedChart {
       namespaces: [...Object.values(spec.namespaces), loggingNamespace(spec), DEFAULT_VELERO_NAMESPACE],
       managed: props.managed,
     });
-    const bootstrap = new PlacedChart(scope, `${id}Bootstrap`, { region: 'global', component: 'argocd-bootstrap', directory: 'argocd/bootstrap' });
+    const bootstrap = new PlacedChart(scope, `${id}Bootstrap`, {
+      region: 'global',
+      component: 'argocd-bootstrap',
+      directory: 'argocd/bootstrap',
+    });
     // One app of apps per region (the first region's also syncs the AppProject), so that the
     // Application health waves of one region never wait for another's.
     const regions = [...new Set(targets.map((t) => t.region))];
@@ -46,7 +50,9 @@ export class ArgoCdChart extends PlacedChart {
       name: region,
       files: [
         ...(i === 0 ? [fileName({ kind: 'AppProject', metadata: { name: spec.name } })] : []),
-        ...targets.filter((t) => t.region === region).map((t) => fileName({ kind: 'Application', metadata: { name: applicationName(spec.name, t) } })),
+        ...targets
+          .filter((t) => t.region === region)
+          .map((t) => fileName({ kind: 'Application', metadata: { name: applicationName(spec.name, t) } })),
       ],
     }));
     new GitOpsBootstrap(bootstrap, 'Bootstrap', { ...source, groups });
@@ -57,7 +63,11 @@ export class ArgoCdChart extends PlacedChart {
 export function applicationTargets(spec: PlatformSpec): ApplicationTarget[] {
   return clusterPlacements(spec).flatMap((placement) => {
     const target = (component: string, namespace: string, wave: number): ApplicationTarget => ({
-      region: placement.region.name, component, server: placement.cluster.server, namespace, wave,
+      region: placement.region.name,
+      component,
+      server: placement.cluster.server,
+      namespace,
+      wave,
     });
     return [
       // Every object names its namespace; the platform Application's default is only nominal.

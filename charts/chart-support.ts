@@ -16,7 +16,10 @@ export function admitPrometheus(scope: Construct, id: string, spec: PlatformSpec
   const policy = new AllowPolicy(scope, `${id}NetworkPolicy`, { name: endpoint.name, selector });
   policy.allowFrom(NetworkPeer.pods({ ...PROMETHEUS.podLabels }, spec.namespaces.monitoring), [{ port: endpoint.port }]);
   if (spec.mesh.enabled) {
-    new ServiceAuthorization(scope, `${id}Authorization`, { name: endpoint.name, selector }).allowFrom(meshPrincipal(spec.namespaces.monitoring, PROMETHEUS.serviceAccount), endpoint.port);
+    new ServiceAuthorization(scope, `${id}Authorization`, { name: endpoint.name, selector }).allowFrom(
+      meshPrincipal(spec.namespaces.monitoring, PROMETHEUS.serviceAccount),
+      endpoint.port,
+    );
   }
   return policy;
 }
@@ -28,15 +31,25 @@ export interface ClientPolicies {
 }
 
 /** Lets `clients` (in the cluster's colours) reach `endpoint`: a NetworkPolicy and, with the mesh, an AuthorizationPolicy. */
-export function admitClients(scope: Construct, id: string, props: SharedServicesChartProps, endpoint: PlatformEndpoint, clients: ServiceSpec[]): ClientPolicies | undefined {
+export function admitClients(
+  scope: Construct,
+  id: string,
+  props: SharedServicesChartProps,
+  endpoint: PlatformEndpoint,
+  clients: ServiceSpec[],
+): ClientPolicies | undefined {
   const { spec, placement } = props;
   if (clients.length === 0) return undefined;
   const selector = { ...endpoint.podLabels };
   const policy = new AllowPolicy(scope, `${id}NetworkPolicy`, { name: endpoint.name, selector });
-  const authorization = spec.mesh.enabled ? new ServiceAuthorization(scope, `${id}Authorization`, { name: endpoint.name, selector }) : undefined;
+  const authorization = spec.mesh.enabled
+    ? new ServiceAuthorization(scope, `${id}Authorization`, { name: endpoint.name, selector })
+    : undefined;
   for (const color of placement.colors) {
     for (const client of clients) {
-      policy.allowFrom(NetworkPeer.pods(selectorLabels({ name: client.name, color }), spec.namespaces[color]), [{ port: endpoint.port, protocol: endpoint.protocol }]);
+      policy.allowFrom(NetworkPeer.pods(selectorLabels({ name: client.name, color }), spec.namespaces[color]), [
+        { port: endpoint.port, protocol: endpoint.protocol },
+      ]);
       authorization?.allowFrom(meshPrincipal(spec.namespaces[color], client.name), endpoint.port);
     }
   }
@@ -46,4 +59,3 @@ export function admitClients(scope: Construct, id: string, props: SharedServices
 export function chartLabels(spec: PlatformSpec): Record<string, string> {
   return { [LABEL_PART_OF]: spec.name, [LABEL_MANAGED_BY]: MANAGED_BY };
 }
-

@@ -1,12 +1,35 @@
 import { Construct } from 'constructs';
-import { BackendGrant, Color, otelEnvironment, parseImage, ServiceScrape, HardenedServiceProps, ServiceSecret, HardenedService, LABEL_MANAGED_BY, LABEL_PART_OF, PlacedChart } from '../lib';
+import {
+  BackendGrant,
+  Color,
+  otelEnvironment,
+  parseImage,
+  ServiceScrape,
+  HardenedServiceProps,
+  ServiceSecret,
+  HardenedService,
+  LABEL_MANAGED_BY,
+  LABEL_PART_OF,
+  PlacedChart,
+} from '../lib';
 // Installs the grant writer (Role, RoleBinding) behind HardenedService.grant.
 import '../lib/rbac/service-grants';
 import { ApiResource, KubernetesApiServer } from '../lib/workload/grants';
 import { COLOR_ATTRIBUTE, PRIORITY_CLASSES } from '../platform/names';
 import { SECRET_STORE_NAME } from './platform-chart';
 import { connectColorServices } from './service-connectivity';
-import { clusterModel, clusterPlacements, edgeGateways, PlatformSpec, regionalMinReplicas, RegionSpec, ReleaseState, scalingMetricsOf, ServiceSecretSpec, ServiceSpec } from '../platform';
+import {
+  clusterModel,
+  clusterPlacements,
+  edgeGateways,
+  PlatformSpec,
+  regionalMinReplicas,
+  RegionSpec,
+  ReleaseState,
+  scalingMetricsOf,
+  ServiceSecretSpec,
+  ServiceSpec,
+} from '../platform';
 import { versionLabel } from '../lib/core/image';
 import { MANAGED_BY } from '../lib/core/labels';
 import { pascalCase } from '../lib/core/names';
@@ -33,12 +56,24 @@ export class ColorChart extends PlacedChart {
 
   constructor(scope: Construct, id: string, props: ColorChartProps) {
     const labels = { [LABEL_PART_OF]: props.spec.name, [LABEL_MANAGED_BY]: MANAGED_BY };
-    super(scope, id, { region: props.region.name, cluster: props.cluster, component: props.color, namespace: props.spec.namespaces[props.color], labels });
+    super(scope, id, {
+      region: props.region.name,
+      cluster: props.cluster,
+      component: props.color,
+      namespace: props.spec.namespaces[props.color],
+      labels,
+    });
     const images = props.release.colors[props.color].images;
     // The cluster this colour runs in, for its own addresses (the API server of an API grant).
-    const clusterSpec = clusterPlacements(props.spec).find((p) => p.region.name === props.region.name && p.colors.includes(props.color))?.cluster;
+    const clusterSpec = clusterPlacements(props.spec).find(
+      (p) => p.region.name === props.region.name && p.colors.includes(props.color),
+    )?.cluster;
     if (props.spec.services.some((s) => s.kubernetesApi)) {
-      const apiServer = clusterModel(props.spec, edgeGateways(props.spec).map((g) => g.name), clusterSpec).components['api-server'];
+      const apiServer = clusterModel(
+        props.spec,
+        edgeGateways(props.spec).map((g) => g.name),
+        clusterSpec,
+      ).components['api-server'];
       new KubernetesApiServer(this, 'KubernetesApiServer', { cidrs: apiServer.cidrs ?? [], ports: apiServer.ports });
     }
     this.services = props.spec.services.map((service) => {
@@ -62,7 +97,11 @@ export class ColorChart extends PlacedChart {
     connectColorServices(new Map(this.services.map((w) => [w.name, w])), props.spec, props.color);
     const publicServices = props.spec.services.filter((s) => s.public).map((s) => s.name);
     if (publicServices.length > 0) {
-      new BackendGrant(this, 'EdgeRoutes', { name: 'edge-routes', routeNamespace: props.spec.namespaces.edge, serviceNames: publicServices });
+      new BackendGrant(this, 'EdgeRoutes', {
+        name: 'edge-routes',
+        routeNamespace: props.spec.namespaces.edge,
+        serviceNames: publicServices,
+      });
     }
   }
 }
@@ -105,9 +144,15 @@ function secretProps(service: ServiceSpec): Pick<HardenedServiceProps, 'secretMo
   const envName = (...parts: string[]) => parts.join('_').toUpperCase().replace(/[-.]/g, '_');
   return {
     secretMounts: service.secrets.filter((s) => s.as === 'file').map((s) => ({ name: s.name, secretName: secretName(service, s) })),
-    secretEnv: service.secrets.filter((s) => s.as === 'env').flatMap((s) => s.keys.map((key) => ({
-      name: envName(s.name, key), secretName: secretName(service, s), key,
-    }))),
+    secretEnv: service.secrets
+      .filter((s) => s.as === 'env')
+      .flatMap((s) =>
+        s.keys.map((key) => ({
+          name: envName(s.name, key),
+          secretName: secretName(service, s),
+          key,
+        })),
+      ),
   };
 }
 

@@ -1,5 +1,18 @@
 import { Construct } from 'constructs';
-import { BackupSchedule, GdprJobs, MeshExternalPort, meshPrincipal, NetworkPeer, PlacedChart, PostgresCluster, PostgresNetworkPolicy, PostgresReplicaSource, Redis, RestoreDrill, ServiceAuthorization } from '../lib';
+import {
+  BackupSchedule,
+  GdprJobs,
+  MeshExternalPort,
+  meshPrincipal,
+  NetworkPeer,
+  PlacedChart,
+  PostgresCluster,
+  PostgresNetworkPolicy,
+  PostgresReplicaSource,
+  Redis,
+  RestoreDrill,
+  ServiceAuthorization,
+} from '../lib';
 import { POSTGRES, POSTGRES_INSTANCES, PROMETHEUS, REDIS } from '../lib/core/endpoints';
 import { CNPG_PORTS } from '../lib/core/endpoints';
 import { REDIS_TLS_PORT } from '../lib/data/redis';
@@ -47,7 +60,13 @@ export class DataChart extends PlacedChart {
 
   constructor(scope: Construct, id: string, props: DataChartProps) {
     const { spec, placement } = props;
-    super(scope, id, { region: placement.region.name, cluster: placement.cluster.name, component: placement.componentOf('data'), namespace: spec.namespaces.data, labels: chartLabels(spec) });
+    super(scope, id, {
+      region: placement.region.name,
+      cluster: placement.cluster.name,
+      component: placement.componentOf('data'),
+      namespace: spec.namespaces.data,
+      labels: chartLabels(spec),
+    });
     Object.defineProperty(this, DATA_CHART, { value: true });
     this.isReplica = props.replicaOf !== undefined;
     this.backupSchedule = props.backupSchedule;
@@ -73,13 +92,25 @@ export class DataChart extends PlacedChart {
       priorityClassName: PRIORITY_CLASSES.standard,
     });
 
-    const postgresClients = admitClients(this, 'Postgres', props, POSTGRES, spec.services.filter((s) => s.dependsOn.postgres));
+    const postgresClients = admitClients(
+      this,
+      'Postgres',
+      props,
+      POSTGRES,
+      spec.services.filter((s) => s.dependsOn.postgres),
+    );
     // The GDPR jobs write their own egress (GdprJobs); the pooler admits them here.
     for (const job of [...this.gdprJobs.retentionJobs, this.gdprJobs.erasureJob]) {
       postgresClients?.policy.allowFrom(NetworkPeer.pods(job.selector), [{ port: POSTGRES.port }]);
       postgresClients?.authorization?.allowFrom(meshPrincipal(spec.namespaces.data, job.name), POSTGRES.port);
     }
-    const redisClients = admitClients(this, 'Redis', props, REDIS, spec.services.filter((s) => s.dependsOn.redis));
+    const redisClients = admitClients(
+      this,
+      'Redis',
+      props,
+      REDIS,
+      spec.services.filter((s) => s.dependsOn.redis),
+    );
 
     // The mesh's deny-by-default: the same in-cluster paths, by identity.
     if (spec.mesh.enabled) this.addMeshAuthorization(spec, postgresClients, redisClients);
@@ -87,7 +118,10 @@ export class DataChart extends PlacedChart {
 
   /** PostgreSQL: the CloudNativePG Cluster, archiving to the region's location (a replica recovers from `replicaOf`). */
   private addPostgres(props: DataChartProps): PostgresCluster {
-    const { spec: { data }, placement } = props;
+    const {
+      spec: { data },
+      placement,
+    } = props;
     return new PostgresCluster(this, 'Postgres', {
       name: POSTGRES_INSTANCES.name,
       imageName: data.postgres.image,
@@ -99,7 +133,11 @@ export class DataChart extends PlacedChart {
       appCredentialsKey: data.postgres.credentialsVaultKey,
       objectStoreCredentialsKey: data.backups.credentialsVaultKey,
       // Each cluster archives to its region's location, in a folder of its own.
-      backup: { destinationPath: data.backups.destinations[placement.region.name], endpointURL: data.backups.endpointURL, serverName: placement.cluster.name },
+      backup: {
+        destinationPath: data.backups.destinations[placement.region.name],
+        endpointURL: data.backups.endpointURL,
+        serverName: placement.cluster.name,
+      },
       retentionDays: data.backups.retentionDays,
       gdprRetentionDays: data.gdpr.retentionDays,
       rpoMinutes: data.rpoMinutes,
@@ -123,7 +161,10 @@ export class DataChart extends PlacedChart {
       // The primary serves the other clusters' replicas through its redis-replication load balancer, over TLS.
       ...(this.isReplica
         ? { replicaOf: { host: data.replication.redisPrimaryHost, peer: NetworkPeer.cidr(data.replication.redisPrimaryCidr) } }
-        : { replicaPeers: data.replication.replicaCidrs.map((cidr) => NetworkPeer.cidr(cidr)), replicationSourceCidrs: data.replication.replicaCidrs }),
+        : {
+            replicaPeers: data.replication.replicaCidrs.map((cidr) => NetworkPeer.cidr(cidr)),
+            replicationSourceCidrs: data.replication.replicaCidrs,
+          }),
     });
   }
 
@@ -138,7 +179,12 @@ export class DataChart extends PlacedChart {
     };
     return new GdprJobs(this, 'Gdpr', {
       dataClasses: data.gdpr.dataClasses.map((c) => ({
-        name: c.name, retentionDays: c.retentionDays, owningService: c.owningService, image: c.image, command: c.purgeCommand, ...database,
+        name: c.name,
+        retentionDays: c.retentionDays,
+        owningService: c.owningService,
+        image: c.image,
+        command: c.purgeCommand,
+        ...database,
       })),
       erasure: { image: data.gdpr.erasure.image, command: data.gdpr.erasure.command, schedule: data.gdpr.erasure.schedule, ...database },
       // A replica's database is read-only: the jobs resume after promotion.
@@ -153,15 +199,24 @@ export class DataChart extends PlacedChart {
    * the operator, the pooler, Prometheus), the pooler's metrics, Redis's own replication, and on
    * the primary the other clusters' replicas, which are outside this cluster's mesh.
    */
-  private addMeshAuthorization(spec: PlatformSpec, postgresClients: ClientPolicies | undefined, redisClients: ClientPolicies | undefined): void {
+  private addMeshAuthorization(
+    spec: PlatformSpec,
+    postgresClients: ClientPolicies | undefined,
+    redisClients: ClientPolicies | undefined,
+  ): void {
     const ns = spec.namespaces;
     const prometheusPrincipal = meshPrincipal(ns.monitoring, PROMETHEUS.serviceAccount);
     const operator = meshPrincipal(CNPG_OPERATOR_NAMESPACE, CNPG_OPERATOR_SERVICE_ACCOUNT);
     // CloudNativePG runs the instances as the Cluster's name and PgBouncer as the Pooler's.
     const instances = meshPrincipal(ns.data, this.postgres.name);
-    new ServiceAuthorization(this, 'PostgresInstancesAuthorization', { name: this.postgres.name, selector: { ...this.postgres.clusterSelector } })
-      .allowFrom(instances, CNPG_PORTS.postgres).allowFrom(instances, CNPG_PORTS.instanceManager)
-      .allowFrom(operator, CNPG_PORTS.postgres).allowFrom(operator, CNPG_PORTS.instanceManager)
+    new ServiceAuthorization(this, 'PostgresInstancesAuthorization', {
+      name: this.postgres.name,
+      selector: { ...this.postgres.clusterSelector },
+    })
+      .allowFrom(instances, CNPG_PORTS.postgres)
+      .allowFrom(instances, CNPG_PORTS.instanceManager)
+      .allowFrom(operator, CNPG_PORTS.postgres)
+      .allowFrom(operator, CNPG_PORTS.instanceManager)
       .allowFrom(meshPrincipal(ns.data, this.postgres.pooler.name), CNPG_PORTS.postgres)
       .allowFrom(prometheusPrincipal, CNPG_PORTS.instanceMetrics);
     postgresClients?.authorization?.allowFrom(prometheusPrincipal, CNPG_PORTS.poolerMetrics);

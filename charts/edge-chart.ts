@@ -1,7 +1,30 @@
 import { Construct } from 'constructs';
-import { AllowPolicy, BlueGreenRoutes, Color, componentPolicies, EdgeGateway, HostCertificate, LABEL_MANAGED_BY, LABEL_PART_OF, NetworkPeer, PlacedChart, PublicRoute, selectorLabels, ServiceAuthorization } from '../lib';
+import {
+  AllowPolicy,
+  BlueGreenRoutes,
+  Color,
+  componentPolicies,
+  EdgeGateway,
+  HostCertificate,
+  LABEL_MANAGED_BY,
+  LABEL_PART_OF,
+  NetworkPeer,
+  PlacedChart,
+  PublicRoute,
+  selectorLabels,
+  ServiceAuthorization,
+} from '../lib';
 import { issuerName, meshEnrolledNamespaces } from './platform-chart';
-import { clusterModel, ClusterPlacement, EdgeGatewayRole, edgeGateways, PlatformSpec, previewHost, ReleaseState, ServiceSpec } from '../platform';
+import {
+  clusterModel,
+  ClusterPlacement,
+  EdgeGatewayRole,
+  edgeGateways,
+  PlatformSpec,
+  previewHost,
+  ReleaseState,
+  ServiceSpec,
+} from '../platform';
 import { gatewayPodLabels } from '../lib/core/endpoints';
 import { MANAGED_BY } from '../lib/core/labels';
 import { pascalCase } from '../lib/core/names';
@@ -26,22 +49,36 @@ export class EdgeChart extends PlacedChart {
   constructor(scope: Construct, id: string, props: EdgeChartProps) {
     const { spec, placement } = props;
     const labels = { [LABEL_PART_OF]: spec.name, [LABEL_MANAGED_BY]: MANAGED_BY };
-    super(scope, id, { region: placement.region.name, cluster: placement.cluster.name, component: placement.componentOf('edge'), namespace: spec.namespaces.edge, labels });
+    super(scope, id, {
+      region: placement.region.name,
+      cluster: placement.cluster.name,
+      component: placement.componentOf('edge'),
+      namespace: spec.namespaces.edge,
+      labels,
+    });
 
     const activeColor = props.release.regions[placement.region.name].activeColor;
     // The gateways' and the HTTP-01 solver's flows come from the cluster model.
-    const model = clusterModel(spec, edgeGateways(spec).map((g) => g.name), placement.cluster);
-    const policies = componentPolicies(this, { model, namespace: spec.namespaces.edge, mesh: spec.mesh.enabled, strictMtls: meshEnrolledNamespaces(spec, ['edge']).has(spec.namespaces.edge) });
+    const model = clusterModel(
+      spec,
+      edgeGateways(spec).map((g) => g.name),
+      placement.cluster,
+    );
+    const policies = componentPolicies(this, {
+      model,
+      namespace: spec.namespaces.edge,
+      mesh: spec.mesh.enabled,
+      strictMtls: meshEnrolledNamespaces(spec, ['edge']).has(spec.namespaces.edge),
+    });
     const localColor = placement.colors.length === 1 ? placement.colors[0] : undefined;
     for (const role of edgeGateways(spec)) {
       const gateway = new EdgeGateway(this, pascalCase(role.name), {
         name: role.name,
         gatewayClassName: spec.edge.gatewayClassName,
-        annotations: localColor === undefined ? undefined : weightedDnsAnnotations(
-          placement.region.name,
-          localColor,
-          (role.serves === 'live') === (localColor === activeColor),
-        ),
+        annotations:
+          localColor === undefined
+            ? undefined
+            : weightedDnsAnnotations(placement.region.name, localColor, (role.serves === 'live') === (localColor === activeColor)),
       });
       for (const service of spec.services.filter((s) => s.public)) this.addService(gateway, role, service, props, localColor);
       this.addGatewayRules(gateway, role, props, policies.get(gateway.name)!.policy);
@@ -53,7 +90,13 @@ export class EdgeChart extends PlacedChart {
    * colours in the cluster, the routes are the switch (live host to the active colour, preview
    * host to the standby); with one (`localColor`), they go to it.
    */
-  private addService(gateway: EdgeGateway, role: EdgeGatewayRole, service: ServiceSpec, props: EdgeChartProps, localColor: Color | undefined): void {
+  private addService(
+    gateway: EdgeGateway,
+    role: EdgeGatewayRole,
+    service: ServiceSpec,
+    props: EdgeChartProps,
+    localColor: Color | undefined,
+  ): void {
     const { spec } = props;
     const host = service.public!.host;
     const preview = previewHost(spec, host);
@@ -104,7 +147,10 @@ export class EdgeChart extends PlacedChart {
   private addGatewayRules(gateway: EdgeGateway, role: EdgeGatewayRole, props: EdgeChartProps, policy: AllowPolicy): void {
     const { spec, placement } = props;
     const selector = gatewayPodLabels(gateway.name);
-    policy.allowFrom(NetworkPeer.internet(), gateway.ports.map((port) => ({ port })));
+    policy.allowFrom(
+      NetworkPeer.internet(),
+      gateway.ports.map((port) => ({ port })),
+    );
     for (const service of spec.services.filter((s) => s.public)) {
       for (const color of placement.colors) {
         policy.allowTo(NetworkPeer.pods(selectorLabels({ name: service.name, color }), spec.namespaces[color]), [{ port: service.port }]);

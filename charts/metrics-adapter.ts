@@ -11,7 +11,9 @@ import { PlatformSpec, scalingMetricsOf } from '../platform';
  */
 export function addMetricsAdapter(scope: Construct, spec: PlatformSpec, colors: readonly Color[], runbookBaseUrl: string): void {
   const namespaces = colors.map((color) => spec.namespaces[color]);
-  const uses: ScalingMetricUse[] = spec.services.flatMap((service) => scalingMetricsOf(service).map((metric) => ({ service: service.name, metric, namespaces })));
+  const uses: ScalingMetricUse[] = spec.services.flatMap((service) =>
+    scalingMetricsOf(service).map((metric) => ({ service: service.name, metric, namespaces })),
+  );
   new MetricsAdapterConfig(scope, 'MetricsAdapterConfig', { metrics: uses });
   new RuleGroupSet(scope, 'AutoscalingRules', {
     component: 'autoscaling',

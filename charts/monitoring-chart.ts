@@ -1,13 +1,60 @@
 import { Construct } from 'constructs';
-import { AllowPolicy, AlertRouting, ComponentPolicy, componentPolicies, LogShipper, meshPrincipal, NetworkPeer, PlacedChart, platformHealthRules, RuleGroupSet, selectorLabels, ServiceDashboard, ServiceRules, TraceCollector, UptimeProbe } from '../lib';
+import {
+  AllowPolicy,
+  AlertRouting,
+  ComponentPolicy,
+  componentPolicies,
+  LogShipper,
+  meshPrincipal,
+  NetworkPeer,
+  PlacedChart,
+  platformHealthRules,
+  RuleGroupSet,
+  selectorLabels,
+  ServiceDashboard,
+  ServiceRules,
+  TraceCollector,
+  UptimeProbe,
+} from '../lib';
 import { addMetricsAdapter } from './metrics-adapter';
 import { SECRET_STORE_NAME } from './platform-chart';
 import { chartLabels, SharedServicesChartProps } from './chart-support';
-import { blackboxProberUrl, BlueGreenDashboard, businessRules, clusterModel, edgeGateways, loggingNamespace, PlatformOverviewDashboard, PlatformSpec, runbookBaseUrl, securityRules } from '../platform';
-import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, BLACKBOX_EXPORTER, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, PlatformEndpoint, POSTGRES, POSTGRES_INSTANCE_METRICS_PORT, POSTGRES_INSTANCES, POSTGRES_POOLER_METRICS_PORT, PROMETHEUS, TRACE_COLLECTOR } from '../lib/core/endpoints';
+import {
+  blackboxProberUrl,
+  BlueGreenDashboard,
+  businessRules,
+  clusterModel,
+  edgeGateways,
+  loggingNamespace,
+  PlatformOverviewDashboard,
+  PlatformSpec,
+  runbookBaseUrl,
+  securityRules,
+} from '../platform';
+import {
+  ALERTMANAGER,
+  ALERTMANAGER_CLUSTER_PORT,
+  BLACKBOX_EXPORTER,
+  LOG_SHIPPER_METRICS_PORT,
+  LOG_SHIPPER_NAME,
+  PlatformEndpoint,
+  POSTGRES,
+  POSTGRES_INSTANCE_METRICS_PORT,
+  POSTGRES_INSTANCES,
+  POSTGRES_POOLER_METRICS_PORT,
+  PROMETHEUS,
+  TRACE_COLLECTOR,
+} from '../lib/core/endpoints';
 import { pascalCase } from '../lib/core/names';
 import { DEFAULT_DRILL_NAME, DEFAULT_DRILL_TIMEOUT_MINUTES, drillOverdueAfterMinutes } from '../lib/data/restore-drill';
-import { ALERT_ROUTING_NAME, DASHBOARD_NAMING, LOG_INDEX_PREFIX, PLATFORM_DASHBOARD_FOLDER, PRIORITY_CLASSES, SERVICE_DASHBOARD_FOLDER } from '../platform/names';
+import {
+  ALERT_ROUTING_NAME,
+  DASHBOARD_NAMING,
+  LOG_INDEX_PREFIX,
+  PLATFORM_DASHBOARD_FOLDER,
+  PRIORITY_CLASSES,
+  SERVICE_DASHBOARD_FOLDER,
+} from '../platform/names';
 
 /**
  * The `monitoring` component of a region, in the monitoring namespace: for every service (every
@@ -20,13 +67,23 @@ import { ALERT_ROUTING_NAME, DASHBOARD_NAMING, LOG_INDEX_PREFIX, PLATFORM_DASHBO
 export class MonitoringChart extends PlacedChart {
   constructor(scope: Construct, id: string, props: SharedServicesChartProps) {
     const { spec, placement } = props;
-    super(scope, id, { region: placement.region.name, cluster: placement.cluster.name, component: placement.componentOf('monitoring'), namespace: spec.namespaces.monitoring, labels: chartLabels(spec) });
+    super(scope, id, {
+      region: placement.region.name,
+      cluster: placement.cluster.name,
+      component: placement.componentOf('monitoring'),
+      namespace: spec.namespaces.monitoring,
+      labels: chartLabels(spec),
+    });
     const runbooks = runbookBaseUrl(spec);
 
     // The monitoring installation's pods: their flows with the cluster's components (the API
     // server, the kubelets, kube-state-metrics, cert-manager, Velero, Grafana, the metrics
     // adapter, Alertmanager, the blackbox exporter, the collector, Jaeger) come from the model.
-    const model = clusterModel(spec, edgeGateways(spec).map((g) => g.name), placement.cluster);
+    const model = clusterModel(
+      spec,
+      edgeGateways(spec).map((g) => g.name),
+      placement.cluster,
+    );
     const policies = componentPolicies(this, { model, namespace: spec.namespaces.monitoring, mesh: spec.mesh.enabled });
     const policyOf = (endpoint: PlatformEndpoint) => policies.get(endpoint.name)!;
 
@@ -52,10 +109,14 @@ function allowScrapes(props: SharedServicesChartProps, scrape: AllowPolicy): voi
   const { spec, placement } = props;
   for (const color of placement.colors) {
     for (const service of spec.services) {
-      scrape.allowTo(NetworkPeer.pods(selectorLabels({ name: service.name, color }), spec.namespaces[color]), [{ port: service.metricsPort }]);
+      scrape.allowTo(NetworkPeer.pods(selectorLabels({ name: service.name, color }), spec.namespaces[color]), [
+        { port: service.metricsPort },
+      ]);
     }
   }
-  scrape.allowTo(NetworkPeer.pods(selectorLabels({ name: LOG_SHIPPER_NAME }), loggingNamespace(spec)), [{ port: LOG_SHIPPER_METRICS_PORT }]);
+  scrape.allowTo(NetworkPeer.pods(selectorLabels({ name: LOG_SHIPPER_NAME }), loggingNamespace(spec)), [
+    { port: LOG_SHIPPER_METRICS_PORT },
+  ]);
   scrape.allowTo(endpointPeer(spec, POSTGRES_INSTANCES), [{ port: POSTGRES_INSTANCE_METRICS_PORT }]);
   scrape.allowTo(endpointPeer(spec, POSTGRES), [{ port: POSTGRES_POOLER_METRICS_PORT }]);
 }
@@ -66,7 +127,9 @@ function addTraceCollector(scope: Construct, props: SharedServicesChartProps, co
   const ns = spec.namespaces;
   for (const color of placement.colors) {
     for (const service of spec.services) {
-      collector.policy.allowFrom(NetworkPeer.pods(selectorLabels({ name: service.name, color }), ns[color]), [{ port: TRACE_COLLECTOR.port }]);
+      collector.policy.allowFrom(NetworkPeer.pods(selectorLabels({ name: service.name, color }), ns[color]), [
+        { port: TRACE_COLLECTOR.port },
+      ]);
       collector.authorization?.allowFrom(meshPrincipal(ns[color], service.name), TRACE_COLLECTOR.port);
     }
   }
@@ -91,7 +154,10 @@ function allowOutboundAndGossip(spec: PlatformSpec, blackbox: AllowPolicy, alert
   const gossip = [{ port: ALERTMANAGER_CLUSTER_PORT }, { port: ALERTMANAGER_CLUSTER_PORT, protocol: 'UDP' as const }];
   alertmanager.allowFrom(endpointPeer(spec, ALERTMANAGER), gossip).allowTo(endpointPeer(spec, ALERTMANAGER), gossip);
   // Under the mesh, ztunnel carries the gossip's TCP (UDP is not captured): admit the replicas' own identity.
-  alertmanagerPolicies.authorization?.allowFrom(meshPrincipal(spec.namespaces[ALERTMANAGER.namespaceRole], ALERTMANAGER.serviceAccount), ALERTMANAGER_CLUSTER_PORT);
+  alertmanagerPolicies.authorization?.allowFrom(
+    meshPrincipal(spec.namespaces[ALERTMANAGER.namespaceRole], ALERTMANAGER.serviceAccount),
+    ALERTMANAGER_CLUSTER_PORT,
+  );
 }
 
 /** For every service (every colour in the cluster): its rules and dashboard, and an uptime probe when it is public. */
@@ -99,9 +165,22 @@ function addServiceMonitoring(scope: Construct, props: SharedServicesChartProps,
   const { spec, placement } = props;
   const colorNamespaces = placement.colors.map((color) => spec.namespaces[color]);
   for (const service of spec.services) {
-    const signals = { service: service.name, namespaces: colorNamespaces, objective: service.availability.objective, latencyP99TargetMs: service.availability.latencyP99Ms };
-    new ServiceRules(scope, `${pascalCase(service.name)}Rules`, { ...signals, autoscaled: !!service.autoscaling, runbookBaseUrl: runbooks });
-    new ServiceDashboard(scope, `${pascalCase(service.name)}Dashboard`, { ...signals, naming: DASHBOARD_NAMING, folder: SERVICE_DASHBOARD_FOLDER });
+    const signals = {
+      service: service.name,
+      namespaces: colorNamespaces,
+      objective: service.availability.objective,
+      latencyP99TargetMs: service.availability.latencyP99Ms,
+    };
+    new ServiceRules(scope, `${pascalCase(service.name)}Rules`, {
+      ...signals,
+      autoscaled: !!service.autoscaling,
+      runbookBaseUrl: runbooks,
+    });
+    new ServiceDashboard(scope, `${pascalCase(service.name)}Dashboard`, {
+      ...signals,
+      naming: DASHBOARD_NAMING,
+      folder: SERVICE_DASHBOARD_FOLDER,
+    });
     if (service.public) {
       new UptimeProbe(scope, `${pascalCase(service.name)}Uptime`, {
         name: service.name,
@@ -117,13 +196,28 @@ function addPlatformMonitoring(scope: Construct, props: SharedServicesChartProps
   const { spec, placement } = props;
   const { alerting } = spec.monitoring;
   const colorNamespaces = placement.colors.map((color) => spec.namespaces[color]);
-  new RuleGroupSet(scope, 'PlatformRules', { component: 'platform', runbookBaseUrl: runbooks, rules: platformHealthRules({
-    rpoMinutes: spec.data.rpoMinutes,
-    // The drill the data chart runs, on the spec's schedule: its alert waits for exactly that schedule.
-    restoreDrill: { cronJob: DEFAULT_DRILL_NAME, overdueAfterMinutes: drillOverdueAfterMinutes(spec.data.restoreDrill.schedule, DEFAULT_DRILL_TIMEOUT_MINUTES)! },
-  }) });
-  new RuleGroupSet(scope, 'BusinessRules', { component: 'business', runbookBaseUrl: runbooks, rules: businessRules({ namespaces: colorNamespaces }) });
-  new RuleGroupSet(scope, 'SecurityRules', { component: 'security', runbookBaseUrl: runbooks, rules: securityRules({ namespaces: colorNamespaces }) });
+  new RuleGroupSet(scope, 'PlatformRules', {
+    component: 'platform',
+    runbookBaseUrl: runbooks,
+    rules: platformHealthRules({
+      rpoMinutes: spec.data.rpoMinutes,
+      // The drill the data chart runs, on the spec's schedule: its alert waits for exactly that schedule.
+      restoreDrill: {
+        cronJob: DEFAULT_DRILL_NAME,
+        overdueAfterMinutes: drillOverdueAfterMinutes(spec.data.restoreDrill.schedule, DEFAULT_DRILL_TIMEOUT_MINUTES)!,
+      },
+    }),
+  });
+  new RuleGroupSet(scope, 'BusinessRules', {
+    component: 'business',
+    runbookBaseUrl: runbooks,
+    rules: businessRules({ namespaces: colorNamespaces }),
+  });
+  new RuleGroupSet(scope, 'SecurityRules', {
+    component: 'security',
+    runbookBaseUrl: runbooks,
+    rules: securityRules({ namespaces: colorNamespaces }),
+  });
   addMetricsAdapter(scope, spec, placement.colors, runbooks);
   new PlatformOverviewDashboard(scope, 'OverviewDashboard');
   new BlueGreenDashboard(scope, 'BlueGreenDashboard');
@@ -146,7 +240,13 @@ export class LoggingChart extends PlacedChart {
   constructor(scope: Construct, id: string, props: SharedServicesChartProps) {
     const { spec, placement } = props;
     const namespace = loggingNamespace(spec);
-    super(scope, id, { region: placement.region.name, cluster: placement.cluster.name, component: placement.componentOf('logging'), namespace, labels: chartLabels(spec) });
+    super(scope, id, {
+      region: placement.region.name,
+      cluster: placement.cluster.name,
+      component: placement.componentOf('logging'),
+      namespace,
+      labels: chartLabels(spec),
+    });
     const es = spec.monitoring.elasticsearch;
     this.shipper = new LogShipper(this, 'LogShipper', {
       namespace,

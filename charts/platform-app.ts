@@ -32,7 +32,10 @@ export function buildPlatformApp(model: PlatformModel, outdir?: string): App {
     }
     new EdgeChart(manifests, chartId(placement.componentOf('edge')), { spec, release, placement });
     const data = new DataChart(manifests, chartId(placement.componentOf('data')), {
-      spec, placement, backupSchedule: platform.backupSchedule, replicaOf: primaryData?.postgres.replicaSource,
+      spec,
+      placement,
+      backupSchedule: platform.backupSchedule,
+      replicaOf: primaryData?.postgres.replicaSource,
     });
     primaryData ??= data;
     // The drill's cluster-scoped half: deleting its throwaway namespaces.

@@ -1,5 +1,17 @@
 import { Construct } from 'constructs';
-import { BackupSchedule, HumanAccessRoles, LABEL_MANAGED_BY, LABEL_PART_OF, MeshNamespaceDefaults, NamespaceBaseline, PlacedChart, NamespaceQuota, PlatformIssuer, PlatformPriorityClasses, VaultSecretStore } from '../lib';
+import {
+  BackupSchedule,
+  HumanAccessRoles,
+  LABEL_MANAGED_BY,
+  LABEL_PART_OF,
+  MeshNamespaceDefaults,
+  NamespaceBaseline,
+  PlacedChart,
+  NamespaceQuota,
+  PlatformIssuer,
+  PlatformPriorityClasses,
+  VaultSecretStore,
+} from '../lib';
 import { NamespaceRole, PROMETHEUS } from '../lib/core/endpoints';
 import { MANAGED_BY } from '../lib/core/labels';
 import { pascalCase } from '../lib/core/names';
@@ -29,7 +41,12 @@ export class PlatformChart extends PlacedChart {
   constructor(scope: Construct, id: string, props: PlatformChartProps) {
     const labels = { [LABEL_PART_OF]: props.spec.name, [LABEL_MANAGED_BY]: MANAGED_BY };
     const { spec, placement } = props;
-    super(scope, id, { region: placement.region.name, cluster: placement.cluster.name, component: placement.componentOf('platform'), labels });
+    super(scope, id, {
+      region: placement.region.name,
+      cluster: placement.cluster.name,
+      component: placement.componentOf('platform'),
+      labels,
+    });
 
     new PlatformPriorityClasses(this, 'PriorityClasses', { names: PRIORITY_CLASSES });
     // A colour namespace must hold every service at full scale during a rollout.
@@ -69,7 +86,11 @@ export class PlatformChart extends PlacedChart {
       name: issuerName(spec),
       issuer: spec.tls.issuer,
       vaultAuthMountPath: vaultAuthMountOf(spec, placement.cluster),
-      challengeGateways: edgeGateways(spec).map((gateway) => ({ name: gateway.name, namespace: spec.namespaces.edge, listener: HTTP_LISTENER })),
+      challengeGateways: edgeGateways(spec).map((gateway) => ({
+        name: gateway.name,
+        namespace: spec.namespaces.edge,
+        listener: HTTP_LISTENER,
+      })),
     });
 
     // Velero backs up the platform's namespaces in this cluster (every object, and Redis's
@@ -81,7 +102,12 @@ export class PlatformChart extends PlacedChart {
       ttlHours: spec.data.backups.veleroTtlHours,
       gdprRetentionDays: spec.data.gdpr.retentionDays,
       // PostgreSQL is backed up by its own archive; a restored Cluster would archive into production's.
-      excludedResources: ['backups.postgresql.cnpg.io', 'clusters.postgresql.cnpg.io', 'poolers.postgresql.cnpg.io', 'scheduledbackups.postgresql.cnpg.io'],
+      excludedResources: [
+        'backups.postgresql.cnpg.io',
+        'clusters.postgresql.cnpg.io',
+        'poolers.postgresql.cnpg.io',
+        'scheduledbackups.postgresql.cnpg.io',
+      ],
     });
   }
 }

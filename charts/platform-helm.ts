@@ -1,5 +1,17 @@
 import { App } from 'cdk8s';
-import { applyArgoSyncPolicy, ChartValueDoc, Color, COLORS, FieldPath, LABEL_NAME, parseImage, RenderedObject, renderApp, renderHelmChart, TemplateSource } from '../lib';
+import {
+  applyArgoSyncPolicy,
+  ChartValueDoc,
+  Color,
+  COLORS,
+  FieldPath,
+  LABEL_NAME,
+  parseImage,
+  RenderedObject,
+  renderApp,
+  renderHelmChart,
+  TemplateSource,
+} from '../lib';
 import { LABEL_VERSION } from '../lib/core/labels';
 import { DNS_SUBDOMAIN } from '../lib/core/validation';
 import { version as packageVersion } from '../package.json';
@@ -60,7 +72,12 @@ export function platformHelmCharts(objects: readonly RenderedObject[], model: Pl
   const files = new Map<string, string>();
   const flippedEdge = flippedEdgeObjects(model);
   for (const placement of clusterPlacements(model.spec)) {
-    const chart = clusterChart(placement, objects.filter((o) => o.cluster === placement.cluster.name && o.path.startsWith('manifests/')), model, flippedEdge);
+    const chart = clusterChart(
+      placement,
+      objects.filter((o) => o.cluster === placement.cluster.name && o.path.startsWith('manifests/')),
+      model,
+      flippedEdge,
+    );
     for (const [path, content] of renderHelmChart(chart)) files.set(`helm/${chart.name}/${path}`, content);
   }
   return files;
@@ -74,12 +91,18 @@ function flippedEdgeObjects(model: PlatformModel): Map<string, any> {
     regions: Object.fromEntries(Object.entries(release.regions).map(([name, r]) => [name, { activeColor: otherColor(r.activeColor) }])),
   };
   const app = new App();
-  for (const placement of clusterPlacements(spec)) new EdgeChart(app, `${placement.cluster.name}-edge`, { spec, release: flipped, placement });
+  for (const placement of clusterPlacements(spec))
+    new EdgeChart(app, `${placement.cluster.name}-edge`, { spec, release: flipped, placement });
   applyArgoSyncPolicy(app);
   return new Map(renderApp(app).objects.map((o) => [o.path, o.manifest]));
 }
 
-function clusterChart(placement: ClusterPlacement, objects: readonly RenderedObject[], model: PlatformModel, flippedEdge: Map<string, any>) {
+function clusterChart(
+  placement: ClusterPlacement,
+  objects: readonly RenderedObject[],
+  model: PlatformModel,
+  flippedEdge: Map<string, any>,
+) {
   const { spec, release } = model;
   const activeColor = release.regions[placement.region.name].activeColor;
   const services = spec.services.map((s) => s.name);
@@ -91,7 +114,9 @@ function clusterChart(placement: ClusterPlacement, objects: readonly RenderedObj
   const replicas = replicaValues(objects, placement, fixed);
   const values = {
     activeColor,
-    colors: Object.fromEntries(colors.map((c) => [c, { images: Object.fromEntries(services.map((s) => [s, release.colors[c].images[s]])) }])),
+    colors: Object.fromEntries(
+      colors.map((c) => [c, { images: Object.fromEntries(services.map((s) => [s, release.colors[c].images[s]])) }]),
+    ),
     autoscaling,
     // Only with a service of a fixed replica count, so that charts without one keep their values.
     ...(fixed.length > 0 ? { replicas } : {}),
@@ -120,13 +145,20 @@ function clusterChart(placement: ClusterPlacement, objects: readonly RenderedObj
  * The chart's templates by path below `templates/`: the cluster's manifests, with the edge objects
  * that change with the live colour written for both colours.
  */
-function chartTemplates(placement: ClusterPlacement, objects: readonly RenderedObject[], release: ReleaseState, flippedEdge: Map<string, any>, fixed: readonly string[]): Map<string, TemplateSource> {
+function chartTemplates(
+  placement: ClusterPlacement,
+  objects: readonly RenderedObject[],
+  release: ReleaseState,
+  flippedEdge: Map<string, any>,
+  fixed: readonly string[],
+): Map<string, TemplateSource> {
   const activeColor = release.regions[placement.region.name].activeColor;
   const templates = new Map<string, TemplateSource>();
   const prefix = `manifests/${placement.region.name}/`;
   for (const object of objects) {
     const flipped = flippedEdge.get(object.path);
-    const changesWithColour = object.component === placement.componentOf('edge') && flipped && JSON.stringify(flipped) !== JSON.stringify(object.manifest);
+    const changesWithColour =
+      object.component === placement.componentOf('edge') && flipped && JSON.stringify(flipped) !== JSON.stringify(object.manifest);
     // Written the same way whichever colour is live now, so that a switch changes values.yaml, not the templates.
     const [blueLive, greenLive] = activeColor === 'blue' ? [object.manifest, flipped] : [flipped, object.manifest];
     templates.set(object.path.slice(prefix.length), {
@@ -141,18 +173,54 @@ function chartTemplates(placement: ClusterPlacement, objects: readonly RenderedO
 }
 
 /** The README's values table: the live colour, each colour's images, the replica bounds and the switches. */
-function valueDocs(colors: readonly Color[], services: readonly string[], autoscaled: readonly string[], fixed: readonly string[]): ChartValueDoc[] {
+function valueDocs(
+  colors: readonly Color[],
+  services: readonly string[],
+  autoscaled: readonly string[],
+  fixed: readonly string[],
+): ChartValueDoc[] {
   return [
-    { key: 'activeColor', shownDefault: RELEASE_STATE, description: `The colour that serves the live hosts: ${COLORS.join(' or ')}. The other colour answers on the preview hosts.` },
-    ...colors.flatMap((c) => services.map((s) => ({ key: `colors.${c}.images.${s}`, shownDefault: RELEASE_STATE, description: `The image ${s} runs in the ${c} colour, pinned by digest (\`<repository>[:<tag>]@sha256:<digest>\`). Its tag (else the digest's start) becomes the app.kubernetes.io/version label.` }))),
+    {
+      key: 'activeColor',
+      shownDefault: RELEASE_STATE,
+      description: `The colour that serves the live hosts: ${COLORS.join(' or ')}. The other colour answers on the preview hosts.`,
+    },
+    ...colors.flatMap((c) =>
+      services.map((s) => ({
+        key: `colors.${c}.images.${s}`,
+        shownDefault: RELEASE_STATE,
+        description: `The image ${s} runs in the ${c} colour, pinned by digest (\`<repository>[:<tag>]@sha256:<digest>\`). Its tag (else the digest's start) becomes the app.kubernetes.io/version label.`,
+      })),
+    ),
     ...autoscaled.flatMap((s) => [
-      { key: `autoscaling.${s}.minReplicas`, description: `Fewest ${s} pods per colour (the HPA's minReplicas); ${MIN_SERVICE_REPLICAS} to ${MAX_SERVICE_REPLICAS}, at most maxReplicas.` },
-      { key: `autoscaling.${s}.maxReplicas`, description: `Most ${s} pods per colour (the HPA's maxReplicas); ${MIN_SERVICE_REPLICAS} to ${MAX_SERVICE_REPLICAS}.` },
+      {
+        key: `autoscaling.${s}.minReplicas`,
+        description: `Fewest ${s} pods per colour (the HPA's minReplicas); ${MIN_SERVICE_REPLICAS} to ${MAX_SERVICE_REPLICAS}, at most maxReplicas.`,
+      },
+      {
+        key: `autoscaling.${s}.maxReplicas`,
+        description: `Most ${s} pods per colour (the HPA's maxReplicas); ${MIN_SERVICE_REPLICAS} to ${MAX_SERVICE_REPLICAS}.`,
+      },
     ]),
-    ...fixed.map((s) => ({ key: `replicas.${s}`, description: `The fixed number of ${s} pods per colour (the Deployment's replicas; it has no HPA); ${MIN_SERVICE_REPLICAS} to ${MAX_SERVICE_REPLICAS}.` })),
-    { key: 'monitoring.enabled', description: 'Render the Prometheus Operator objects (ServiceMonitors, PodMonitors, PrometheusRules, Probes, AlertmanagerConfigs), the Grafana dashboard ConfigMaps and the CloudNativePG PodMonitor. Turn off where the monitoring stack is not installed.' },
-    { key: 'mesh.enabled', description: 'Render the Istio objects (PeerAuthentications and AuthorizationPolicies). Turn off only where Istio is not installed: it removes mTLS and the mesh authorization.' },
-    { key: 'extraLabels', description: 'Labels added to every object\'s metadata (not to pod templates or selectors). The labels alp-deploy sets itself are refused.' },
+    ...fixed.map((s) => ({
+      key: `replicas.${s}`,
+      description: `The fixed number of ${s} pods per colour (the Deployment's replicas; it has no HPA); ${MIN_SERVICE_REPLICAS} to ${MAX_SERVICE_REPLICAS}.`,
+    })),
+    {
+      key: 'monitoring.enabled',
+      description:
+        'Render the Prometheus Operator objects (ServiceMonitors, PodMonitors, PrometheusRules, Probes, AlertmanagerConfigs), the Grafana dashboard ConfigMaps and the CloudNativePG PodMonitor. Turn off where the monitoring stack is not installed.',
+    },
+    {
+      key: 'mesh.enabled',
+      description:
+        'Render the Istio objects (PeerAuthentications and AuthorizationPolicies). Turn off only where Istio is not installed: it removes mTLS and the mesh authorization.',
+    },
+    {
+      key: 'extraLabels',
+      description:
+        "Labels added to every object's metadata (not to pod templates or selectors). The labels alp-deploy sets itself are refused.",
+    },
   ];
 }
 
@@ -168,7 +236,10 @@ function autoscalingValues(objects: readonly RenderedObject[], placement: Cluste
   for (const service of services) {
     const hpas = hpasByService.get(service) ?? [];
     const found = new Set(hpas.map((o) => `${o.manifest.spec.minReplicas}/${o.manifest.spec.maxReplicas}`));
-    if (found.size !== 1) throw new Error(`cluster ${placement.cluster.name}: expected one autoscaling range for ${service}, found ${[...found].join(', ') || 'none'}`);
+    if (found.size !== 1)
+      throw new Error(
+        `cluster ${placement.cluster.name}: expected one autoscaling range for ${service}, found ${[...found].join(', ') || 'none'}`,
+      );
     bounds[service] = { minReplicas: hpas[0].manifest.spec.minReplicas, maxReplicas: hpas[0].manifest.spec.maxReplicas };
   }
   return bounds;
@@ -178,10 +249,14 @@ function autoscalingValues(objects: readonly RenderedObject[], placement: Cluste
 function replicaValues(objects: readonly RenderedObject[], placement: ClusterPlacement, services: readonly string[]) {
   const counts: Record<string, number> = {};
   for (const service of services) {
-    const deployments = objects.filter((o) => o.manifest.kind === 'Deployment' && placement.colors.includes(o.component as Color) && o.manifest.metadata.name === service);
+    const deployments = objects.filter(
+      (o) => o.manifest.kind === 'Deployment' && placement.colors.includes(o.component as Color) && o.manifest.metadata.name === service,
+    );
     const found = new Set(deployments.map((o) => o.manifest.spec.replicas));
     if (found.size !== 1 || typeof deployments[0].manifest.spec.replicas !== 'number') {
-      throw new Error(`cluster ${placement.cluster.name}: expected one replica count for ${service}, found ${[...found].join(', ') || 'none'}`);
+      throw new Error(
+        `cluster ${placement.cluster.name}: expected one replica count for ${service}, found ${[...found].join(', ') || 'none'}`,
+      );
     }
     counts[service] = deployments[0].manifest.spec.replicas;
   }
@@ -211,20 +286,41 @@ function fieldValues(object: RenderedObject, release: ReleaseState, colors: read
         const attribute = `service.version=${version}`;
         const at = value.split(',').indexOf(attribute);
         if (last === 'value' && path[path.length - 3] === 'env' && at >= 0) {
-          const format = value.split(',').map((part, i) => (i === at ? 'service.version=%s' : part.replace(/%/g, '%%'))).join(',');
+          const format = value
+            .split(',')
+            .map((part, i) => (i === at ? 'service.version=%s' : part.replace(/%/g, '%%')))
+            .join(',');
           return `printf ${JSON.stringify(format)} (${versionOf}) | quote`;
         }
       }
-      if (manifest.kind === 'HorizontalPodAutoscaler' && path.length === 2 && path[0] === 'spec' && (last === 'minReplicas' || last === 'maxReplicas')) {
+      if (
+        manifest.kind === 'HorizontalPodAutoscaler'
+        && path.length === 2
+        && path[0] === 'spec'
+        && (last === 'minReplicas' || last === 'maxReplicas')
+      ) {
         const target = JSON.stringify(manifest.spec.scaleTargetRef.name);
         // minReplicas goes through the helper that refuses it above maxReplicas.
-        return last === 'minReplicas' ? `include "alp.minReplicas" (list .Values.autoscaling ${target}) | int` : `index .Values.autoscaling ${target} "maxReplicas" | int`;
+        return last === 'minReplicas'
+          ? `include "alp.minReplicas" (list .Values.autoscaling ${target}) | int`
+          : `index .Values.autoscaling ${target} "maxReplicas" | int`;
       }
-      if (manifest.kind === 'Deployment' && fixed.includes(manifest.metadata.name) && path.length === 2 && path[0] === 'spec' && last === 'replicas') {
+      if (
+        manifest.kind === 'Deployment'
+        && fixed.includes(manifest.metadata.name)
+        && path.length === 2
+        && path[0] === 'spec'
+        && last === 'replicas'
+      ) {
         return `index .Values.replicas ${JSON.stringify(manifest.metadata.name)} | int`;
       }
     }
-    if (manifest.apiVersion.startsWith('postgresql.cnpg.io/') && manifest.kind === 'Cluster' && path.join('.') === 'spec.monitoring.enablePodMonitor' && value === true) {
+    if (
+      manifest.apiVersion.startsWith('postgresql.cnpg.io/')
+      && manifest.kind === 'Cluster'
+      && path.join('.') === 'spec.monitoring.enablePodMonitor'
+      && value === true
+    ) {
       return '.Values.monitoring.enabled';
     }
     return undefined;
@@ -233,7 +329,8 @@ function fieldValues(object: RenderedObject, release: ReleaseState, colors: read
 
 function conditionOf(manifest: any): string | undefined {
   const group = String(manifest.apiVersion).split('/')[0];
-  if (group === 'monitoring.coreos.com' || (manifest.kind === 'ConfigMap' && manifest.metadata.labels?.grafana_dashboard !== undefined)) return '.Values.monitoring.enabled';
+  if (group === 'monitoring.coreos.com' || (manifest.kind === 'ConfigMap' && manifest.metadata.labels?.grafana_dashboard !== undefined))
+    return '.Values.monitoring.enabled';
   if (group.endsWith('.istio.io')) return '.Values.mesh.enabled';
   return undefined;
 }
@@ -243,16 +340,33 @@ function conditionOf(manifest: any): string | undefined {
  * replica counts are a range (`MIN_SERVICE_REPLICAS` to `MAX_SERVICE_REPLICAS`), and minReplicas
  * against maxReplicas is checked by the template (`alp.minReplicas`).
  */
-function valuesSchema(colors: readonly Color[], services: readonly string[], usedLabelKeys: readonly string[], autoscaled: readonly string[], fixed: readonly string[]) {
+function valuesSchema(
+  colors: readonly Color[],
+  services: readonly string[],
+  usedLabelKeys: readonly string[],
+  autoscaled: readonly string[],
+  fixed: readonly string[],
+) {
   const object = (properties: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
-    type: 'object', additionalProperties: false, required: Object.keys(properties), properties, ...extra,
+    type: 'object',
+    additionalProperties: false,
+    required: Object.keys(properties),
+    properties,
+    ...extra,
   });
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'alp-deploy cluster chart values',
     ...object({
       activeColor: { type: 'string', enum: [...COLORS], description: 'The colour that serves the live hosts.' },
-      colors: object(Object.fromEntries(colors.map((c) => [c, object({ images: object(Object.fromEntries(services.map((s) => [s, { $ref: '#/definitions/pinnedImage' }]))) })]))),
+      colors: object(
+        Object.fromEntries(
+          colors.map((c) => [
+            c,
+            object({ images: object(Object.fromEntries(services.map((s) => [s, { $ref: '#/definitions/pinnedImage' }]))) }),
+          ]),
+        ),
+      ),
       autoscaling: object(Object.fromEntries(autoscaled.map((s) => [s, { $ref: '#/definitions/replicaRange' }]))),
       ...(fixed.length > 0 ? { replicas: object(Object.fromEntries(fixed.map((s) => [s, { $ref: '#/definitions/replicaCount' }]))) } : {}),
       monitoring: object({ enabled: { type: 'boolean' } }),

@@ -15,7 +15,8 @@ function deliveryPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
   return [
     {
       component,
-      setting: "`resource.customizations.health.argoproj.io_Application` in `argocd-cm` (the Lua health check of Argo CD's \"Resource Health\" docs): the bootstrap Application's sync waves then wait for each Application to be Healthy, not only created.",
+      setting:
+        '`resource.customizations.health.argoproj.io_Application` in `argocd-cm` (the Lua health check of Argo CD\'s "Resource Health" docs): the bootstrap Application\'s sync waves then wait for each Application to be Healthy, not only created.',
       why: 'Argo CD 1.8 removed the Application health check; without it the waves order creation only',
       docs: 'https://argo-cd.readthedocs.io/en/stable/operator-manual/health/#argocd-app',
     },
@@ -30,17 +31,24 @@ function deliveryPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
 /** The edge: the Gateways' pods and their certificates. */
 function edgePrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
   const standby = spec.regions.filter((r) => r.role !== 'primary').map((r) => r.name);
-  return [...(spec.tls.issuer.type === 'acme' && standby.length > 0 ? [{
-    component: 'cert-manager controller',
-    setting: `the ACME HTTP-01 challenges of the public hosts are answered only by the region that public DNS points to: the other regions' Certificates (${standby.join(', ')}) stay pending until a failover moves DNS, then issue (minutes, and longer after cert-manager's back-off). For certificates ready before a failover, use a Vault PKI issuer (\`tls.issuer.type: vault\`) or an ACME DNS-01 solver (not generated).`,
-    why: 'HTTP-01 proves control of a host by serving a token where the host resolves',
-    docs: 'https://cert-manager.io/docs/configuration/acme/http01/',
-  }] : []), {
-    component: 'Istio gateway controller',
-    setting: `Gateway API CRDs whose Gateway has \`spec.infrastructure\`, and an Istio whose gateway controller reads \`infrastructure.parametersRef\` ConfigMaps (GatewayClass \`${spec.edge.gatewayClassName}\`): the ConfigMap \`<gateway>-deployment\` gives the generated gateway pods the seccomp profile RuntimeDefault that PSS restricted requires in \`${spec.namespaces.edge}\`.`,
-    why: "Istio's generated gateway Deployments set no seccomp profile of their own",
-    docs: 'https://istio.io/latest/docs/tasks/traffic-management/ingress/gateway-api/#automated-deployment',
-  }];
+  return [
+    ...(spec.tls.issuer.type === 'acme' && standby.length > 0
+      ? [
+          {
+            component: 'cert-manager controller',
+            setting: `the ACME HTTP-01 challenges of the public hosts are answered only by the region that public DNS points to: the other regions' Certificates (${standby.join(', ')}) stay pending until a failover moves DNS, then issue (minutes, and longer after cert-manager's back-off). For certificates ready before a failover, use a Vault PKI issuer (\`tls.issuer.type: vault\`) or an ACME DNS-01 solver (not generated).`,
+            why: 'HTTP-01 proves control of a host by serving a token where the host resolves',
+            docs: 'https://cert-manager.io/docs/configuration/acme/http01/',
+          },
+        ]
+      : []),
+    {
+      component: 'Istio gateway controller',
+      setting: `Gateway API CRDs whose Gateway has \`spec.infrastructure\`, and an Istio whose gateway controller reads \`infrastructure.parametersRef\` ConfigMaps (GatewayClass \`${spec.edge.gatewayClassName}\`): the ConfigMap \`<gateway>-deployment\` gives the generated gateway pods the seccomp profile RuntimeDefault that PSS restricted requires in \`${spec.namespaces.edge}\`.`,
+      why: "Istio's generated gateway Deployments set no seccomp profile of their own",
+      docs: 'https://istio.io/latest/docs/tasks/traffic-management/ingress/gateway-api/#automated-deployment',
+    },
+  ];
 }
 
 /** External Secrets and the Vault keys the platform reads. */
@@ -48,11 +56,15 @@ function secretsPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
   const component = 'External Secrets Operator';
   const { alerting } = spec.monitoring;
   return [
-    { component, setting: 'a version that serves `external-secrets.io/v1` (ClusterSecretStore, ExternalSecret).', docs: 'https://external-secrets.io/latest/' },
+    {
+      component,
+      setting: 'a version that serves `external-secrets.io/v1` (ClusterSecretStore, ExternalSecret).',
+      docs: 'https://external-secrets.io/latest/',
+    },
     {
       component,
       setting: `Vault \`${alerting.deadMansSwitchVaultKey}\` holds the dead man's switch's heartbeat URL (property \`url\`); the check's period must exceed Alertmanager's Watchdog repeat (1 minute) plus a grace time, and its host must be within \`monitoring.alerting.egressCidrs\`.`,
-      why: "the Watchdog alert proves the alerting path end to end only if something alarms when its calls stop",
+      why: 'the Watchdog alert proves the alerting path end to end only if something alarms when its calls stop',
     },
     {
       component,
@@ -73,19 +85,22 @@ function monitoringPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
     },
     {
       component: 'Alertmanager (Prometheus Operator)',
-      setting: "no global inhibit rule that matches on `namespace` and `alertname` alone (kube-prometheus-stack's default `alertmanager.config.inhibit_rules`): every generated alert carries the same `namespace`, so such a rule lets one service's or one certificate's page silence every other one's ticket; drop those rules or add `source_namespace` and `service` to their `equal` (the generated AlertmanagerConfig inhibits on the alert's whole identity).",
+      setting:
+        "no global inhibit rule that matches on `namespace` and `alertname` alone (kube-prometheus-stack's default `alertmanager.config.inhibit_rules`): every generated alert carries the same `namespace`, so such a rule lets one service's or one certificate's page silence every other one's ticket; drop those rules or add `source_namespace` and `service` to their `equal` (the generated AlertmanagerConfig inhibits on the alert's whole identity).",
       why: 'global inhibit rules apply to every alert, whatever the route',
       docs: 'https://prometheus.io/docs/alerting/latest/configuration/#inhibit_rule',
     },
     {
       component: 'Prometheus (Prometheus Operator)',
-      setting: 'scrapes the Kubernetes API server (e.g. kube-prometheus\'s `apiserver` ServiceMonitor): MetricsApiServiceUnavailable reads `aggregator_unavailable_apiservice` there; `ruleSelector` and `ruleNamespaceSelector` select the generated PrometheusRules; `enforcedNamespaceLabel` unset (or the generated rules listed in `prometheusRulesExcludedFromEnforce`): it would also restrict every selector of their expressions to the monitoring namespace, and the rules read the colour, data, cert-manager and Velero namespaces\' series.',
+      setting:
+        "scrapes the Kubernetes API server (e.g. kube-prometheus's `apiserver` ServiceMonitor): MetricsApiServiceUnavailable reads `aggregator_unavailable_apiservice` there; `ruleSelector` and `ruleNamespaceSelector` select the generated PrometheusRules; `enforcedNamespaceLabel` unset (or the generated rules listed in `prometheusRulesExcludedFromEnforce`): it would also restrict every selector of their expressions to the monitoring namespace, and the rules read the colour, data, cert-manager and Velero namespaces' series.",
       docs: 'https://prometheus-operator.dev/docs/api-reference/api/',
     },
     {
       component: 'kube-state-metrics',
-      setting: 'the `cronjobs`, `jobs` and `horizontalpodautoscalers` collectors (`kube_cronjob_status_last_successful_time`, `kube_cronjob_spec_suspend`, `kube_job_owner`, `kube_job_status_start_time`, `kube_job_failed`, `kube_horizontalpodautoscaler_status_condition`).',
-      why: 'the restore drill reports through its Job status, and AutoscalerMetricsUnavailable reads the HPAs\' ScalingActive condition',
+      setting:
+        'the `cronjobs`, `jobs` and `horizontalpodautoscalers` collectors (`kube_cronjob_status_last_successful_time`, `kube_cronjob_spec_suspend`, `kube_job_owner`, `kube_job_status_start_time`, `kube_job_failed`, `kube_horizontalpodautoscaler_status_condition`).',
+      why: "the restore drill reports through its Job status, and AutoscalerMetricsUnavailable reads the HPAs' ScalingActive condition",
       docs: 'https://github.com/kubernetes/kube-state-metrics/tree/main/docs/metrics',
     },
     {
@@ -96,7 +111,8 @@ function monitoringPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
     },
     {
       component: 'cert-manager controller',
-      setting: "its ServiceMonitor keeps the default `honorLabels: false`: the Certificate's namespace then arrives as `exported_namespace`, which the certificate alerts read.",
+      setting:
+        "its ServiceMonitor keeps the default `honorLabels: false`: the Certificate's namespace then arrives as `exported_namespace`, which the certificate alerts read.",
     },
     {
       component: 'Grafana',
@@ -106,7 +122,7 @@ function monitoringPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
     {
       component: 'prometheus-adapter (custom and external metrics API)',
       setting: `runs as the service account \`${METRICS_ADAPTER.serviceAccount}\` (Prometheus admits its queries by that mesh identity).`,
-      why: "the chart derives its account name from the release name: another release name is silently denied",
+      why: 'the chart derives its account name from the release name: another release name is silently denied',
     },
   ];
 }
@@ -116,20 +132,26 @@ function dataPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
   return [
     {
       component: 'Velero',
-      setting: "the node agent installed, and file-system backup in opt-out mode (the Schedule's `defaultVolumesToFsBackup: true`), so that CloudNativePG's pods' `backup.velero.io/backup-volumes-excludes` annotation keeps the live PGDATA and WAL volumes out; metrics on 8085 (`velero_backup_attempt_total`, `velero_backup_last_successful_timestamp`).",
+      setting:
+        "the node agent installed, and file-system backup in opt-out mode (the Schedule's `defaultVolumesToFsBackup: true`), so that CloudNativePG's pods' `backup.velero.io/backup-volumes-excludes` annotation keeps the live PGDATA and WAL volumes out; metrics on 8085 (`velero_backup_attempt_total`, `velero_backup_last_successful_timestamp`).",
       docs: 'https://velero.io/docs/main/file-system-backup/',
     },
     {
       component: 'Redis replication load balancer',
       setting: `the primary's Service \`redis-replication\` gets an internal load balancer (the cloud's annotation, not generated), reachable over the regions' peering at \`${spec.data.replication.redisPrimaryCidr}\`, with DNS \`${spec.data.replication.redisPrimaryHost}\` pointing to it; the load balancer keeps the client address (\`externalTrafficPolicy: Local\`).`,
-      why: 'the DR region\'s Redis follows the primary through it, and the primary admits only the replicas\' addresses',
+      why: "the DR region's Redis follows the primary through it, and the primary admits only the replicas' addresses",
     },
   ];
 }
 
 /** Every area's entries, in the report's order. */
 export const PREREQUISITE_CONTRIBUTIONS: ReadonlyArray<(spec: PlatformSpec) => ClusterPrerequisite[]> = [
-  deliveryPrerequisites, edgePrerequisites, secretsPrerequisites, monitoringPrerequisites, dataPrerequisites, vaultAuthPrerequisites,
+  deliveryPrerequisites,
+  edgePrerequisites,
+  secretsPrerequisites,
+  monitoringPrerequisites,
+  dataPrerequisites,
+  vaultAuthPrerequisites,
 ];
 
 /**
@@ -141,9 +163,10 @@ function vaultAuthPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
   const issuer = spec.tls.issuer;
   return clusterPlacements(spec).map(({ region, cluster }) => {
     const mount = vaultAuthMountOf(spec, cluster);
-    const certManager = issuer.type === 'vault'
-      ? `; and the role \`${issuer.role}\` bound to \`cert-manager\` in \`cert-manager\` (the ClusterIssuer's Kubernetes auth)`
-      : '';
+    const certManager =
+      issuer.type === 'vault'
+        ? `; and the role \`${issuer.role}\` bound to \`cert-manager\` in \`cert-manager\` (the ClusterIssuer's Kubernetes auth)`
+        : '';
     return {
       component: 'Vault Kubernetes auth',
       setting: `cluster \`${cluster.name}\` (region ${region.name}) logs in through the mount \`${mount}\`: \`vault auth enable -path=${mount} kubernetes\`, then \`vault write auth/${mount}/config kubernetes_host=${cluster.server} kubernetes_ca_cert=@<${cluster.name}'s CA>\` (with a \`token_reviewer_jwt\` of a service account bound to \`system:auth-delegator\` in that cluster, or that ClusterRole bound to \`${eso.name}\`); the role \`${spec.vault.role}\` in it bound to the service account \`${eso.name}\` in \`${eso.namespace}\` (\`bound_service_account_names=${eso.name} bound_service_account_namespaces=${eso.namespace}\`), with a policy that reads the platform's keys in \`${spec.vault.kvMount}\`${certManager}.`,

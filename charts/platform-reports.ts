@@ -1,11 +1,41 @@
 import { App } from 'cdk8s';
-import { auditPolicy, clusterObjectsDrSummary, postgresDrSummary, postgresFailoverSteps, redisDrSummary, redisFailoverSteps, renderDrReport, toYaml, trafficFailoverSteps, renderClusterPrerequisites, evaluateReachability, RenderedObject, ReachabilityResult, renderReachabilityReport, renderRunbooks, Workload, workloadsFromManifests } from '../lib';
+import {
+  auditPolicy,
+  clusterObjectsDrSummary,
+  postgresDrSummary,
+  postgresFailoverSteps,
+  redisDrSummary,
+  redisFailoverSteps,
+  renderDrReport,
+  toYaml,
+  trafficFailoverSteps,
+  renderClusterPrerequisites,
+  evaluateReachability,
+  RenderedObject,
+  ReachabilityResult,
+  renderReachabilityReport,
+  renderRunbooks,
+  Workload,
+  workloadsFromManifests,
+} from '../lib';
 import { ClusterPrerequisite } from '../lib/core/cluster-components';
 import { platformMetricCatalog } from '../platform/monitoring/metric-catalog';
 import { DataChart, dataHome } from './data-chart';
 import { platformHelmCharts } from './platform-helm';
 import { PREREQUISITE_CONTRIBUTIONS } from './platform-prerequisites';
-import { addressFlows, clusterModel, ClusterPlacement, clusterPlacements, declaredConnections, edgeGateways, endpointWorkloads, loggingNamespace, modelPrerequisites, PlatformModel, PlatformSpec } from '../platform';
+import {
+  addressFlows,
+  clusterModel,
+  ClusterPlacement,
+  clusterPlacements,
+  declaredConnections,
+  edgeGateways,
+  endpointWorkloads,
+  loggingNamespace,
+  modelPrerequisites,
+  PlatformModel,
+  PlatformSpec,
+} from '../platform';
 
 /**
  * `reports/reachability.md`: for each cluster, who can reach whom, computed by evaluating the
@@ -14,7 +44,9 @@ import { addressFlows, clusterModel, ClusterPlacement, clusterPlacements, declar
 function reachabilityReport(objects: readonly RenderedObject[], model: PlatformModel): string {
   const sections = clusterPlacements(model.spec).map((placement) => {
     const { workloads, result } = evaluateCluster(objects, model, placement);
-    return renderReachabilityReport(result, workloads, { title: `Reachability in cluster ${placement.cluster.name} (region ${placement.region.name})` });
+    return renderReachabilityReport(result, workloads, {
+      title: `Reachability in cluster ${placement.cluster.name} (region ${placement.region.name})`,
+    });
   });
   return sections.join('\n');
 }
@@ -39,10 +71,17 @@ export function evaluateCluster(objects: readonly RenderedObject[], model: Platf
 }
 
 function evaluateClusterOnce(objects: readonly RenderedObject[], model: PlatformModel, placement: ClusterPlacement): ClusterEvaluation {
-  const components = new Set([...placement.colors, ...(['platform', 'edge', 'data', 'monitoring', 'logging'] as const).map(placement.componentOf)]);
+  const components = new Set([
+    ...placement.colors,
+    ...(['platform', 'edge', 'data', 'monitoring', 'logging'] as const).map(placement.componentOf),
+  ]);
   const manifests = objects.filter((o) => o.region === placement.region.name && components.has(o.component)).map((o) => o.manifest);
   const found = workloadsFromManifests(manifests);
-  const extra = endpointWorkloads(model.spec, found, edgeGateways(model.spec).map((g) => g.name));
+  const extra = endpointWorkloads(
+    model.spec,
+    found,
+    edgeGateways(model.spec).map((g) => g.name),
+  );
   return { workloads: [...found, ...extra], result: evaluateReachability(manifests, extra) };
 }
 
@@ -73,12 +112,19 @@ export function platformChecks(objects: readonly RenderedObject[], model: Platfo
     const allowed = new Set(result.connections.filter(checked).map(key));
     const declared = new Set(declaredConnections(spec, placement.colors, gatewayNames).filter(checked).map(key));
     const where = `cluster ${placement.cluster.name}`;
-    const external = (f: { from: string; cidr: string; port: number; protocol: string }) => result.externalEgress.some((e) => e.from === f.from && e.cidr === f.cidr && e.ports.includes(`${f.protocol}/${f.port}`));
+    const external = (f: { from: string; cidr: string; port: number; protocol: string }) =>
+      result.externalEgress.some((e) => e.from === f.from && e.cidr === f.cidr && e.ports.includes(`${f.protocol}/${f.port}`));
     return [
-      ...[...allowed].filter((c) => !declared.has(c)).map((c) => `${where}: the NetworkPolicies allow ${c}, which the spec does not declare`),
+      ...[...allowed]
+        .filter((c) => !declared.has(c))
+        .map((c) => `${where}: the NetworkPolicies allow ${c}, which the spec does not declare`),
       ...[...declared].filter((c) => !allowed.has(c)).map((c) => `${where}: the NetworkPolicies block ${c}, which the spec declares`),
-      ...addressFlows(spec, placement.colors, gatewayNames, placement.cluster).filter((f) => !external(f))
-        .map((f) => `${where}: the NetworkPolicies block ${f.from} -> ${f.cidr} ${f.port}/${f.protocol} (${f.why}), which the cluster model declares`),
+      ...addressFlows(spec, placement.colors, gatewayNames, placement.cluster)
+        .filter((f) => !external(f))
+        .map(
+          (f) =>
+            `${where}: the NetworkPolicies block ${f.from} -> ${f.cidr} ${f.port}/${f.protocol} (${f.why}), which the cluster model declares`,
+        ),
     ];
   });
 }

@@ -64,7 +64,8 @@ export const platformSpec: PlatformSpecInput = {
     backups: {
       destinations: { primary: 's3://alp-backups-primary/postgres', dr: 's3://alp-backups-dr/postgres' },
       // Both buckets replicate to the other region (S3 cross-region replication), Velero's included.
-      veleroDrCopy: "the Velero bucket replicates to the dr region (S3 cross-region replication); the dr cluster's Velero reads it as a read-only BackupStorageLocation",
+      veleroDrCopy:
+        "the Velero bucket replicates to the dr region (S3 cross-region replication); the dr cluster's Velero reads it as a read-only BackupStorageLocation",
     },
     gdpr: {
       retentionDays: 365,
@@ -190,7 +191,13 @@ export const platformSpec: PlatformSpecInput = {
       kubernetesApi: {
         rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'watch'], resourceNames: ['learning-engine-models'] }],
         // Not generated here: Argo CD would overwrite the tuning the learning team publishes.
-        externalObjects: [{ resource: 'configmaps', name: 'learning-engine-models', providedBy: "the learning team's model releases, applied to each colour namespace" }],
+        externalObjects: [
+          {
+            resource: 'configmaps',
+            name: 'learning-engine-models',
+            providedBy: "the learning team's model releases, applied to each colour namespace",
+          },
+        ],
       },
       availability: { objective: 99.9, latencyP99Ms: 800 },
     },

@@ -22,8 +22,14 @@ export function connectColorServices(workloads: ReadonlyMap<string, HardenedServ
   const gateways = edgeGateways(spec).map((g) => g.name);
   const peers = new Map<string, IConnectable>([
     ...[...workloads.values()].map((w): [string, IConnectable] => [`${namespace}/${w.name}`, w]),
-    ...gateways.map((g): [string, IConnectable] => [`${spec.namespaces.edge}/${g}`, NetworkPeer.pods(gatewayPodLabels(g), spec.namespaces.edge, gatewayServiceAccount(spec, g))]),
-    ...SERVICE_PEERS.map((e): [string, IConnectable] => [`${endpointNamespace(spec, e)}/${e.name}`, platformEndpointPeer(e, endpointNamespace(spec, e))]),
+    ...gateways.map((g): [string, IConnectable] => [
+      `${spec.namespaces.edge}/${g}`,
+      NetworkPeer.pods(gatewayPodLabels(g), spec.namespaces.edge, gatewayServiceAccount(spec, g)),
+    ]),
+    ...SERVICE_PEERS.map((e): [string, IConnectable] => [
+      `${endpointNamespace(spec, e)}/${e.name}`,
+      platformEndpointPeer(e, endpointNamespace(spec, e)),
+    ]),
   ]);
   const peerOf = (id: string) => {
     const peer = peers.get(id);

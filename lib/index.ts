@@ -12,8 +12,15 @@
 // Core: errors, labels, image references, placed charts, the cluster model verification reads
 export type { ApiAccessRule } from './core/api-rules';
 export type {
-  ClusterComponent, ClusterModel, ClusterPrerequisite, ComponentAddresses, ComponentId, ComponentNamespace,
-  ComponentPort, ResolvedComponent, ResolvedFlow,
+  ClusterComponent,
+  ClusterModel,
+  ClusterPrerequisite,
+  ComponentAddresses,
+  ComponentId,
+  ComponentNamespace,
+  ComponentPort,
+  ResolvedComponent,
+  ResolvedFlow,
 } from './core/cluster-components';
 export type { NamespaceRole, PlatformEndpoint } from './core/endpoints';
 export { AlpError, formatProblem, throwIfProblems } from './core/errors';
@@ -21,21 +28,40 @@ export type { PropProblem } from './core/errors';
 export { parseImage } from './core/image';
 export type { ImageReference } from './core/image';
 export {
-  COLORS, LABEL_COLOR, LABEL_COMPONENT, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, LABEL_PART_OF,
-  LABEL_VERSION, otherColor, selectorLabels,
+  COLORS,
+  LABEL_COLOR,
+  LABEL_COMPONENT,
+  LABEL_INSTANCE,
+  LABEL_MANAGED_BY,
+  LABEL_NAME,
+  LABEL_PART_OF,
+  LABEL_VERSION,
+  otherColor,
+  selectorLabels,
 } from './core/labels';
 export type { Color, WorkloadIdentity } from './core/labels';
 export { PlacedChart } from './core/placement';
 export type { PlacedChartProps, Placement } from './core/placement';
 export {
-  dns1035LabelProblem, dnsSubdomainProblem, integerProblem, percentageProblem, portProblem, positiveIntegerProblem, problemsOf,
-  rfc1123LabelProblem, sortedRecord,
+  dns1035LabelProblem,
+  dnsSubdomainProblem,
+  integerProblem,
+  percentageProblem,
+  portProblem,
+  positiveIntegerProblem,
+  problemsOf,
+  rfc1123LabelProblem,
+  sortedRecord,
 } from './core/validation';
 export type { NameCheckOptions } from './core/validation';
 
 // Autoscaling: HorizontalAutoscaler (autoscaling/v2), ScalingMetric, DisruptionBudget
 export type {
-  AdapterConfig, AdapterResourceOverride, AdapterRule, AdapterRuleOptions, AdapterRuleRequest,
+  AdapterConfig,
+  AdapterResourceOverride,
+  AdapterRule,
+  AdapterRuleOptions,
+  AdapterRuleRequest,
   ScalingMetricSource,
 } from './autoscaling/adapter-config';
 export { HorizontalAutoscaler, ScalingMetric } from './autoscaling/hpa';
@@ -59,7 +85,14 @@ export type { NamespaceBaselineProps, NamespaceQuota, WorkloadFootprint } from '
 export { PlatformPriorityClasses, PRIORITY_CRITICAL, PRIORITY_STANDARD } from './workload/priority-classes';
 export type { PlatformPriorityClassesProps, PriorityClassNames } from './workload/priority-classes';
 export {
-  claimVolume, configMapVolume, emptyDirVolume, hostDirectoryVolume, httpProbes, restrictedPodTemplate, secretVolume, tmpVolume,
+  claimVolume,
+  configMapVolume,
+  emptyDirVolume,
+  hostDirectoryVolume,
+  httpProbes,
+  restrictedPodTemplate,
+  secretVolume,
+  tmpVolume,
 } from './workload/pod-template';
 export type { ContainerProbes, PodVolume, RestrictedContainerOptions, RestrictedPodTemplateOptions } from './workload/pod-template';
 export type { ContainerResources, ResourceAmounts } from './workload/resources';
@@ -97,22 +130,21 @@ export type { ServiceAccountReference, VaultKvVersion, VaultSecretStoreProps } f
 
 // Data: PostgreSQL, PgBouncer, Redis, backups, restore drill, GDPR jobs, audit policy, DR report
 export { auditPolicy } from './data/audit-policy';
-export type {
-  AuditGroupResources, AuditLevel, AuditPolicyDocument, AuditPolicyOptions, AuditRule,
-} from './data/audit-policy';
+export type { AuditGroupResources, AuditLevel, AuditPolicyDocument, AuditPolicyOptions, AuditRule } from './data/audit-policy';
 export { renderDrReport } from './data/dr-report';
 export type { DataStoreDrSummary, DrObjectives, DrReportInput } from './data/dr-report';
 export { postgresFailoverSteps, redisFailoverSteps, trafficFailoverSteps } from './data/dr-runbooks';
 export type { PostgresFailoverOptions, RedisFailoverOptions, TrafficFailoverOptions } from './data/dr-runbooks';
 export { clusterObjectsDrSummary, postgresDrSummary, redisDrSummary } from './data/dr-summaries';
 export type {
-  ClusterObjectsDrSummaryOptions, DrSummaryOptions, PostgresDrSummaryOptions, RedisDrSummaryOptions,
+  ClusterObjectsDrSummaryOptions,
+  DrSummaryOptions,
+  PostgresDrSummaryOptions,
+  RedisDrSummaryOptions,
 } from './data/dr-summaries';
 export { DEFAULT_RETENTION_JOB_ENV, GdprJobs } from './data/gdpr-jobs';
 export type { RetentionJobEnvNames, DataClass, ErasureJobOptions, GdprJobContainer, GdprJobsProps, JobEgress } from './data/gdpr-jobs';
-export type {
-  BackupCompression, ObjectStoreEncryption, ObjectStoreLocation, ObjectStoreOptions,
-} from './data/object-store';
+export type { BackupCompression, ObjectStoreEncryption, ObjectStoreLocation, ObjectStoreOptions } from './data/object-store';
 export { PgBouncerPooler } from './data/pgbouncer-pooler';
 export type { PgBouncerPoolerOptions, PgBouncerPoolerProps, PoolMode } from './data/pgbouncer-pooler';
 export { PostgresNetworkPolicy } from './data/postgres-network';
@@ -174,9 +206,7 @@ export type { UptimeProbeProps } from './monitoring/uptime-probe';
 
 // Delivery: Argo CD project and Applications, sync policy, blue/green traffic routing
 export { applicationName, GitOpsBootstrap, GitOpsDelivery } from './delivery/argocd';
-export type {
-  ApplicationTarget, BootstrapGroup, BootstrapProps, GitOpsDeliveryProps, GitOpsSource,
-} from './delivery/argocd';
+export type { ApplicationTarget, BootstrapGroup, BootstrapProps, GitOpsDeliveryProps, GitOpsSource } from './delivery/argocd';
 export { applyArgoSyncPolicy } from './delivery/sync-policy';
 export { BlueGreenRoutes } from './delivery/traffic-router';
 export type { BlueGreenRoutesProps } from './delivery/traffic-router';
@@ -186,7 +216,14 @@ export { renderClusterPrerequisites } from './policy/cluster-prerequisites-repor
 export { readExceptions } from './policy/exceptions';
 export type { ExceptionStatus, PolicyException, SuppressedFinding } from './policy/exceptions';
 export type {
-  Finding, FindingSeverity, FindingText, ManifestInput, ManifestObject, PolicyRule, RuleContext, RuleInfo,
+  Finding,
+  FindingSeverity,
+  FindingText,
+  ManifestInput,
+  ManifestObject,
+  PolicyRule,
+  RuleContext,
+  RuleInfo,
 } from './policy/findings';
 export { formatJson, formatMarkdown, formatSarif, formatText, REPORT_FORMATS } from './policy/formats';
 export type { ReportFormat, SarifOptions } from './policy/formats';
@@ -195,7 +232,13 @@ export type { ReachabilityReportOptions } from './policy/reachability-report';
 export { workloadsFromManifests } from './policy/reachability-workloads';
 export { evaluateReachability } from './policy/reachability';
 export type {
-  Connection, ExternalEgress, ExternalIngress, ReachabilityResult, Workload, WorkloadPort, WorkloadProtocol,
+  Connection,
+  ExternalEgress,
+  ExternalIngress,
+  ReachabilityResult,
+  Workload,
+  WorkloadPort,
+  WorkloadProtocol,
 } from './policy/reachability';
 export type { SkippedCheck } from './policy/rules/_context';
 export { POLICY_RULES } from './policy/rules/registry';

@@ -19,7 +19,11 @@ export const PLATFORM_ENDPOINTS: readonly PlatformEndpoint[] = [TRACE_COLLECTOR,
  * labels their policies select. Components reached at addresses (the API server, the kubelets)
  * are not workloads: the evaluation lists them as external egress.
  */
-export function endpointWorkloads(spec: PlatformSpec, present: readonly Workload[], gatewayNames: readonly string[] = [spec.edge.gatewayName]): Workload[] {
+export function endpointWorkloads(
+  spec: PlatformSpec,
+  present: readonly Workload[],
+  gatewayNames: readonly string[] = [spec.edge.gatewayName],
+): Workload[] {
   const presentIds = new Set(present.map((w) => w.id));
   const model = clusterModel(spec, gatewayNames);
   const inFlows = new Set(model.flows.flatMap((f) => [f.from, f.to]));
@@ -32,9 +36,14 @@ export function endpointWorkloads(spec: PlatformSpec, present: readonly Workload
       name: component.name,
       labels: { ...component.podLabels },
       ports: [
-        ...component.ports.map((p) => ({ port: p.port, protocol: p.protocol ?? 'TCP' as const })),
+        ...component.ports.map((p) => ({ port: p.port, protocol: p.protocol ?? ('TCP' as const) })),
         // Alertmanager's replicas also listen to each other (cluster gossip).
-        ...(component.id === 'alertmanager' ? [{ port: ALERTMANAGER_CLUSTER_PORT, protocol: 'TCP' as const }, { port: ALERTMANAGER_CLUSTER_PORT, protocol: 'UDP' as const }] : []),
+        ...(component.id === 'alertmanager'
+          ? [
+              { port: ALERTMANAGER_CLUSTER_PORT, protocol: 'TCP' as const },
+              { port: ALERTMANAGER_CLUSTER_PORT, protocol: 'UDP' as const },
+            ]
+          : []),
       ],
     });
   }

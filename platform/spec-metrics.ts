@@ -7,5 +7,7 @@ import { ScalingMetric } from '../lib/autoscaling/hpa';
  * adapter's rules both come from it, so that every metric an HPA asks for has its rule.
  */
 export function scalingMetricsOf(service: Pick<ServiceSpec, 'autoscaling'>): ScalingMetric[] {
-  return (service.autoscaling?.metrics ?? []).map((m) => (m.type === 'pods' ? ScalingMetric.pods : ScalingMetric.external)(m.name, m.averageValue, m.selector));
+  return (service.autoscaling?.metrics ?? []).map((m) =>
+    (m.type === 'pods' ? ScalingMetric.pods : ScalingMetric.external)(m.name, m.averageValue, m.selector),
+  );
 }

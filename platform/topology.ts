@@ -57,7 +57,10 @@ export function edgeGateways(spec: PlatformSpec): EdgeGatewayRole[] {
   const name = spec.edge.gatewayName;
   return spec.topology === 'namespace-per-color'
     ? [{ name, serves: 'live-and-preview' }]
-    : [{ name, serves: 'live' }, { name: `${name}-preview`, serves: 'preview' }];
+    : [
+        { name, serves: 'live' },
+        { name: `${name}-preview`, serves: 'preview' },
+      ];
 }
 
 /** The preview host of a public host: `<previewSubdomain>.<host>`. */

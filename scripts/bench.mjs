@@ -260,11 +260,15 @@ if (generated.length >= 2) {
   const perObject = (r) => r.synthMs / r.objects;
   const [first, last] = [generated[0], generated[generated.length - 1]];
   const growth = perObject(last) / perObject(first);
-  console.log(`- cost linear in N up to ${last.n} (ms per object at N = ${last.n} within ${TARGETS.linearSlack}x of N = ${first.n}): ${verdict(growth <= TARGETS.linearSlack)} (${fixed(perObject(first), 3)} -> ${fixed(perObject(last), 3)} ms per object, ${fixed(growth, 2)}x)`);
+  console.log(
+    `- cost linear in N up to ${last.n} (ms per object at N = ${last.n} within ${TARGETS.linearSlack}x of N = ${first.n}): ${verdict(growth <= TARGETS.linearSlack)} (${fixed(perObject(first), 3)} -> ${fixed(perObject(last), 3)} ms per object, ${fixed(growth, 2)}x)`,
+  );
   // Verification alone (warm): a quadratic pass over objects would show here first.
   const verifyPerObject = (r) => r.verifyWarmMs / r.objects;
   const verifyGrowth = verifyPerObject(last) / verifyPerObject(first);
-  console.log(`- verification linear in N up to ${last.n} (warm ms per object within ${TARGETS.linearSlack}x of N = ${first.n}): ${verdict(verifyGrowth <= TARGETS.linearSlack)} (${fixed(verifyPerObject(first), 3)} -> ${fixed(verifyPerObject(last), 3)} ms per object, ${fixed(verifyGrowth, 2)}x)`);
+  console.log(
+    `- verification linear in N up to ${last.n} (warm ms per object within ${TARGETS.linearSlack}x of N = ${first.n}): ${verdict(verifyGrowth <= TARGETS.linearSlack)} (${fixed(verifyPerObject(first), 3)} -> ${fixed(verifyPerObject(last), 3)} ms per object, ${fixed(verifyGrowth, 2)}x)`,
+  );
 } else {
   console.log('- cost linear in N: not measured (needs two sizes of at least 100)');
 }

@@ -40,13 +40,13 @@ function typeScriptFiles(dir: string): string[] {
 describe('the library boundary |', () => {
   const files = typeScriptFiles(LIB);
 
-  test('no file of lib/ names the platform, other than by the library\'s own name', () => {
+  test("no file of lib/ names the platform, other than by the library's own name", () => {
     expect(files.length).toBeGreaterThan(50);
     const found = files.flatMap((file) => platformNamesIn(path.relative(path.join(LIB, '..'), file), fs.readFileSync(file, 'utf8')));
     expect(found).toEqual([]);
   });
 
-  test('the check finds every spelling of the platform\'s name, and lets the library\'s own names through', () => {
+  test("the check finds every spelling of the platform's name, and lets the library's own names through", () => {
     const text = [
       "export const PRIORITY = 'alp-critical';",
       "const metric = 'alp_active_learners';",

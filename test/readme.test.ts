@@ -25,7 +25,8 @@ describe('README |', () => {
           super({ ...props, outdir });
         }
       };
-      const load = (id: string) => (id === 'alp-deploy' ? require(join(REPO_ROOT, 'lib')) : id === 'cdk8s' ? { ...cdk8s, App } : require(id));
+      const load = (id: string) =>
+        id === 'alp-deploy' ? require(join(REPO_ROOT, 'lib')) : id === 'cdk8s' ? { ...cdk8s, App } : require(id);
       new Function('require', 'module', 'exports', code)(load, module, module.exports);
       // THEN
       const objects = module.exports.charts[0].toJson();

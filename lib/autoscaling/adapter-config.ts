@@ -125,9 +125,10 @@ export function adapterConfigFor(requests: readonly AdapterRuleRequest[], option
     for (const ns of request.namespaces) entry.namespaces.add(ns);
     merged.set(key, entry);
   }
-  const rulesOf = (type: ScalingMetric['type']) => [...merged.values()]
-    .filter((e) => e.metric.type === type)
-    .sort((a, b) => (a.metric.name < b.metric.name ? -1 : a.metric.name > b.metric.name ? 1 : 0))
-    .map((e) => adapterRuleFor({ metric: e.metric, namespaces: [...e.namespaces] }, options));
+  const rulesOf = (type: ScalingMetric['type']) =>
+    [...merged.values()]
+      .filter((e) => e.metric.type === type)
+      .sort((a, b) => (a.metric.name < b.metric.name ? -1 : a.metric.name > b.metric.name ? 1 : 0))
+      .map((e) => adapterRuleFor({ metric: e.metric, namespaces: [...e.namespaces] }, options));
   return { rules: rulesOf('Pods'), externalRules: rulesOf('External') };
 }

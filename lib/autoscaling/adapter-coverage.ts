@@ -39,7 +39,11 @@ export function parseSeriesSelector(query: string): SeriesMatcher[] | undefined 
   const top = tree.topNode.firstChild;
   if (!top || top.name !== 'VectorSelector' || top.nextSibling) return undefined;
   let error = false;
-  tree.iterate({ enter: (n) => { if (n.type.isError) error = true; } });
+  tree.iterate({
+    enter: (n) => {
+      if (n.type.isError) error = true;
+    },
+  });
   if (error) return undefined;
   const matchers: SeriesMatcher[] = [];
   const name = top.getChild('Identifier');
@@ -71,12 +75,20 @@ export function ruleServes(rule: AdapterRule, request: AdapterMetricRequest): bo
   if (request.type === 'Pods' && (resources.pod === undefined || resources.namespace === undefined)) return false;
   const namespaced = request.type === 'Pods' || rule.resources?.namespaced !== false;
   const nsLabel = resources.namespace;
-  if (namespaced && nsLabel !== undefined && !matchers.filter((m) => m.label === nsLabel).every((m) => matcherAccepts(m, request.namespace))) return false;
+  if (
+    namespaced
+    && nsLabel !== undefined
+    && !matchers.filter((m) => m.label === nsLabel).every((m) => matcherAccepts(m, request.namespace))
+  )
+    return false;
   const fixed = matchers.find((m) => m.label === '__name__' && m.op === '=');
   const candidates = fixed ? [fixed.value] : [...new Set([request.name, scalingMetricSource(request.name).series])];
-  return candidates.some((series) => matchers.filter((m) => m.label === '__name__').every((m) => matcherAccepts(m, series))
-    && passesFilters(rule, series)
-    && apiName(rule, series) === request.name);
+  return candidates.some(
+    (series) =>
+      matchers.filter((m) => m.label === '__name__').every((m) => matcherAccepts(m, series))
+      && passesFilters(rule, series)
+      && apiName(rule, series) === request.name,
+  );
 }
 
 /** The name under which the rule serves a series, or undefined when its `name.matches` does not match. */
@@ -123,11 +135,16 @@ function passesFilters(rule: AdapterRule, series: string): boolean {
 /** PromQL matchers are anchored regular expressions. */
 function matcherAccepts(matcher: SeriesMatcher, value: string): boolean {
   switch (matcher.op) {
-    case '=': return value === matcher.value;
-    case '!=': return value !== matcher.value;
-    case '=~': return goRegExp(matcher.value, 'anchored')?.test(value) ?? false;
-    case '!~': return !(goRegExp(matcher.value, 'anchored')?.test(value) ?? true);
-    default: return false;
+    case '=':
+      return value === matcher.value;
+    case '!=':
+      return value !== matcher.value;
+    case '=~':
+      return goRegExp(matcher.value, 'anchored')?.test(value) ?? false;
+    case '!~':
+      return !(goRegExp(matcher.value, 'anchored')?.test(value) ?? true);
+    default:
+      return false;
   }
 }
 

@@ -37,9 +37,7 @@ export class ScalingMetric {
   public _toKube(): k8s.MetricSpecV2 {
     const metric = { name: this.name, selector: this.selector ? { matchLabels: sortedRecord(this.selector) } : undefined };
     const target = { type: 'AverageValue', averageValue: k8s.Quantity.fromString(this.averageValue) };
-    return this.type === 'Pods'
-      ? { type: 'Pods', pods: { metric, target } }
-      : { type: 'External', external: { metric, target } };
+    return this.type === 'Pods' ? { type: 'Pods', pods: { metric, target } } : { type: 'External', external: { metric, target } };
   }
 }
 
@@ -159,10 +157,18 @@ function autoscalingProblems(props: AutoscalingOptions, targets: ScalingTargets)
       fix: 'raise maxReplicas or lower minReplicas',
     });
   }
-  problems.push(...problemsOf(
-    percentageProblem('targetCpuUtilizationPercentage', targets.cpu),
-    percentageProblem('targetMemoryUtilizationPercentage', targets.memory),
-    integerProblem('scaleDownStabilizationSeconds', targets.scaleDownStabilizationSeconds, 0, 3600, 'must be a whole number of seconds from 0 to 3600'),
-  ));
+  problems.push(
+    ...problemsOf(
+      percentageProblem('targetCpuUtilizationPercentage', targets.cpu),
+      percentageProblem('targetMemoryUtilizationPercentage', targets.memory),
+      integerProblem(
+        'scaleDownStabilizationSeconds',
+        targets.scaleDownStabilizationSeconds,
+        0,
+        3600,
+        'must be a whole number of seconds from 0 to 3600',
+      ),
+    ),
+  );
   return problems;
 }

@@ -55,7 +55,12 @@ export class DisruptionBudget extends Construct {
 function budgetProblems(props: DisruptionBudgetProps, maxUnavailable: number | undefined): PropProblem[] {
   const problems: PropProblem[] = [];
   if (props.minAvailable !== undefined && props.maxUnavailable !== undefined) {
-    problems.push({ prop: 'minAvailable', value: props.minAvailable, rule: "must not be set together with 'maxUnavailable'", fix: 'set only one of them' });
+    problems.push({
+      prop: 'minAvailable',
+      value: props.minAvailable,
+      rule: "must not be set together with 'maxUnavailable'",
+      fix: 'set only one of them',
+    });
   }
   if (props.minAvailable !== undefined && (!Number.isInteger(props.minAvailable) || props.minAvailable >= props.minReplicas)) {
     problems.push({

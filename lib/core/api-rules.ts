@@ -34,7 +34,14 @@ const LIST_FIELDS = ['apiGroups', 'resources', 'verbs', 'resourceNames'] as cons
  */
 export function apiAccessRuleProblems(rules: readonly ApiAccessRule[] | undefined, allowSecretAccess: boolean): PropProblem[] {
   if (!Array.isArray(rules) || rules.length === 0) {
-    return [{ prop: 'rules', value: rules, rule: 'must contain at least one rule', fix: 'a service that does not call the Kubernetes API needs no ServiceApiAccess' }];
+    return [
+      {
+        prop: 'rules',
+        value: rules,
+        rule: 'must contain at least one rule',
+        fix: 'a service that does not call the Kubernetes API needs no ServiceApiAccess',
+      },
+    ];
   }
   const problems: PropProblem[] = [];
   rules.forEach((rule, i) => {
@@ -55,7 +62,12 @@ export function apiAccessRuleProblems(rules: readonly ApiAccessRule[] | undefine
         if (value.includes('*')) {
           problems.push({ prop, value, rule: "must not contain the wildcard '*'", fix: `list the ${field} explicitly` });
         } else if (field === 'verbs' && ESCALATION_VERBS.includes(value)) {
-          problems.push({ prop, value, rule: 'must not be escalate, bind or impersonate', fix: 'these verbs let the holder grant itself permissions beyond its Role' });
+          problems.push({
+            prop,
+            value,
+            rule: 'must not be escalate, bind or impersonate',
+            fix: 'these verbs let the holder grant itself permissions beyond its Role',
+          });
         } else if (field === 'verbs' && !ALLOWED_API_VERBS.includes(value)) {
           problems.push({ prop, value, rule: `must be one of ${ALLOWED_API_VERBS.join(', ')}` });
         } else if ((field === 'resources' || field === 'resourceNames') && value === '') {

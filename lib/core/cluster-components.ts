@@ -12,8 +12,17 @@
  * an installation that differs changes them here, or through the spec where it has the field.
  */
 import {
-  ALERTMANAGER, BLACKBOX_EXPORTER, GRAFANA, KUBE_STATE_METRICS, METRICS_ADAPTER, NamespaceRole, PlatformEndpoint, PROMETHEUS, TRACE_COLLECTOR,
-  TRACE_COLLECTOR_METRICS_PORT, jaegerCollectorPodLabels,
+  ALERTMANAGER,
+  BLACKBOX_EXPORTER,
+  GRAFANA,
+  KUBE_STATE_METRICS,
+  METRICS_ADAPTER,
+  NamespaceRole,
+  PlatformEndpoint,
+  PROMETHEUS,
+  TRACE_COLLECTOR,
+  TRACE_COLLECTOR_METRICS_PORT,
+  jaegerCollectorPodLabels,
 } from './endpoints';
 import { LABEL_COMPONENT, LABEL_NAME } from './labels';
 
@@ -58,9 +67,26 @@ export interface ClusterComponent {
 
 /** The components the model knows. */
 export type ComponentId =
-  | 'api-server' | 'kubelet' | 'coredns' | 'istiod' | 'ztunnel' | 'edge-gateway' | 'cert-manager' | 'acme-solver' | 'external-secrets'
-  | 'cnpg-operator' | 'prometheus' | 'alertmanager' | 'grafana' | 'metrics-adapter' | 'kube-state-metrics' | 'blackbox-exporter'
-  | 'trace-collector' | 'velero' | 'jaeger' | 'elasticsearch';
+  | 'api-server'
+  | 'kubelet'
+  | 'coredns'
+  | 'istiod'
+  | 'ztunnel'
+  | 'edge-gateway'
+  | 'cert-manager'
+  | 'acme-solver'
+  | 'external-secrets'
+  | 'cnpg-operator'
+  | 'prometheus'
+  | 'alertmanager'
+  | 'grafana'
+  | 'metrics-adapter'
+  | 'kube-state-metrics'
+  | 'blackbox-exporter'
+  | 'trace-collector'
+  | 'velero'
+  | 'jaeger'
+  | 'elasticsearch';
 
 /** A connection one component opens to another, on some of the server's ports (by name). */
 export interface ComponentFlow {
@@ -72,7 +98,12 @@ export interface ComponentFlow {
   readonly why: string;
 }
 
-function endpointComponent(endpoint: PlatformEndpoint, title: string, portName: string, extra: Partial<ClusterComponent> = {}): ClusterComponent {
+function endpointComponent(
+  endpoint: PlatformEndpoint,
+  title: string,
+  portName: string,
+  extra: Partial<ClusterComponent> = {},
+): ClusterComponent {
   return {
     name: endpoint.name,
     title,
@@ -101,7 +132,14 @@ function chartPods(name: string, serviceAccount: string | undefined = name): Com
 const ISTIO_NAMESPACE: ComponentNamespace = { name: 'istio-system' };
 
 /** A component whose pods its own installation runs in `namespace`. */
-function installedComponent(title: string, namespace: ComponentNamespace, pods: ComponentPods, ports: ComponentPort[], docs: string, prerequisites: string[] = []): ClusterComponent {
+function installedComponent(
+  title: string,
+  namespace: ComponentNamespace,
+  pods: ComponentPods,
+  ports: ComponentPort[],
+  docs: string,
+  prerequisites: string[] = [],
+): ClusterComponent {
   return { name: pods.name, title, namespace, podLabels: pods.labels, serviceAccount: pods.serviceAccount, ports, prerequisites, docs };
 }
 
@@ -116,43 +154,56 @@ export const CLUSTER_COMPONENTS: Readonly<Record<ComponentId, ClusterComponent>>
     addresses: 'api-server',
     // NetworkPolicies see the endpoint's address after the Service `kubernetes` is translated:
     // 443 on managed control planes, 6443 on kubeadm's.
-    ports: [{ name: 'https', port: 443 }, { name: 'https-alt', port: 6443 }],
-    prerequisites: ["`cluster.apiServer.cidrs` lists the API server's endpoint addresses (`kubectl get endpoints kubernetes -n default`) and `cluster.apiServer.ports` their ports: NetworkPolicies match the endpoint after the Service address is translated."],
+    ports: [
+      { name: 'https', port: 443 },
+      { name: 'https-alt', port: 6443 },
+    ],
+    prerequisites: [
+      "`cluster.apiServer.cidrs` lists the API server's endpoint addresses (`kubectl get endpoints kubernetes -n default`) and `cluster.apiServer.ports` their ports: NetworkPolicies match the endpoint after the Service address is translated.",
+    ],
     docs: 'https://kubernetes.io/docs/concepts/security/controlling-access/',
   },
-  'kubelet': {
+  kubelet: {
     name: 'kubelet',
     title: 'kubelet (and cAdvisor)',
     addresses: 'nodes',
     ports: [{ name: 'https-metrics', port: 10250 }],
-    prerequisites: ["`cluster.nodeCidrs` lists the nodes' addresses: Prometheus scrapes the kubelets' `/metrics` and `/metrics/cadvisor` there."],
+    prerequisites: [
+      "`cluster.nodeCidrs` lists the nodes' addresses: Prometheus scrapes the kubelets' `/metrics` and `/metrics/cadvisor` there.",
+    ],
     docs: 'https://kubernetes.io/docs/reference/command-line-tools-reference/kubelet/',
   },
-  'coredns': installedComponent(
+  coredns: installedComponent(
     'CoreDNS (the cluster DNS)',
     { name: 'kube-system' },
     { name: 'coredns', labels: { 'k8s-app': 'kube-dns' } },
-    [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53 }],
+    [
+      { name: 'dns', port: 53, protocol: 'UDP' },
+      { name: 'dns-tcp', port: 53 },
+    ],
     'https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/',
     ['The cluster DNS pods are labelled `k8s-app: kube-dns` in `kube-system` (every namespace baseline allows DNS to exactly those pods).'],
   ),
-  'istiod': installedComponent(
+  istiod: installedComponent(
     'Istio control plane',
     ISTIO_NAMESPACE,
     { name: 'istiod', labels: { app: 'istiod' }, serviceAccount: 'istiod' },
-    [{ name: 'grpc-xds', port: 15012 }, { name: 'http-monitoring', port: 15014 }],
+    [
+      { name: 'grpc-xds', port: 15012 },
+      { name: 'http-monitoring', port: 15014 },
+    ],
     'https://istio.io/latest/docs/ops/deployment/architecture/',
   ),
-  'ztunnel': installedComponent(
+  ztunnel: installedComponent(
     "Istio's ambient dataplane (ztunnel, with the Istio CNI node agent)",
     ISTIO_NAMESPACE,
     { name: 'ztunnel', labels: { app: 'ztunnel' }, serviceAccount: 'ztunnel' },
     [{ name: 'hbone', port: 15008 }],
     'https://istio.io/latest/docs/ambient/overview/',
     [
-      "Istio installed with the ambient profile (`istioctl install --set profile=ambient`, or the Helm charts base, istiod with `profile=ambient`, cni with `profile=ambient`, ztunnel): istiod, the Istio CNI node agent and ztunnel on every node. The namespaces labelled `istio.io/dataplane-mode: ambient` (every namespace with STRICT mutual TLS, and the monitoring namespace) are enrolled; nothing is injected into pods, so PSS restricted holds.",
+      'Istio installed with the ambient profile (`istioctl install --set profile=ambient`, or the Helm charts base, istiod with `profile=ambient`, cni with `profile=ambient`, ztunnel): istiod, the Istio CNI node agent and ztunnel on every node. The namespaces labelled `istio.io/dataplane-mode: ambient` (every namespace with STRICT mutual TLS, and the monitoring namespace) are enrolled; nothing is injected into pods, so PSS restricted holds.',
       'The Kubernetes Gateway API CRDs installed before Istio (the edge Gateways and any waypoint are Gateway API objects).',
-      'On Cilium: `cni.exclusive=false` (Cilium must not remove the Istio CNI plugin); the kubelet probes, which ambient rewrites to come from 169.254.7.127, are admitted by every enrolled namespace\'s `<namespace>-allow-mesh-dataplane` NetworkPolicy. On EKS with security groups for pods: `POD_SECURITY_GROUP_ENFORCING_MODE=standard`. Other platforms: the platform-specific prerequisites of Istio\'s ambient install guide.',
+      "On Cilium: `cni.exclusive=false` (Cilium must not remove the Istio CNI plugin); the kubelet probes, which ambient rewrites to come from 169.254.7.127, are admitted by every enrolled namespace's `<namespace>-allow-mesh-dataplane` NetworkPolicy. On EKS with security groups for pods: `POD_SECURITY_GROUP_ENFORCING_MODE=standard`. Other platforms: the platform-specific prerequisites of Istio's ambient install guide.",
       'The generated AuthorizationPolicies use only Layer 4 attributes (principals, ports), which ztunnel enforces; no waypoint is needed (`alp verify` rule NET-MESH-AMBIENT-L4-AUTHZ).',
     ],
   ),
@@ -161,7 +212,10 @@ export const CLUSTER_COMPONENTS: Readonly<Record<ComponentId, ClusterComponent>>
     title: "the edge Gateways' pods (Istio's Gateway API implementation)",
     namespace: { role: 'edge' },
     // Resolved per Gateway: `gateway.networking.k8s.io/gateway-name: <gateway>`.
-    ports: [{ name: 'http', port: 80 }, { name: 'https', port: 443 }],
+    ports: [
+      { name: 'http', port: 80 },
+      { name: 'https', port: 443 },
+    ],
     prerequisites: [],
     docs: 'https://istio.io/latest/docs/tasks/traffic-management/ingress/gateway-api/',
   },
@@ -171,7 +225,9 @@ export const CLUSTER_COMPONENTS: Readonly<Record<ComponentId, ClusterComponent>>
     { name: 'cert-manager', labels: { [LABEL_NAME]: 'cert-manager', [LABEL_COMPONENT]: 'controller' }, serviceAccount: 'cert-manager' },
     [{ name: 'http-metrics', port: 9402 }],
     'https://cert-manager.io/docs/configuration/acme/http01/',
-    ["cert-manager with the Gateway API enabled (`config.enableGatewayAPI: true` in the Helm values, or `--enable-gateway-api`): the ClusterIssuer's HTTP-01 solver answers through the edge Gateway's HTTP listener (`gatewayHTTPRoute`)."],
+    [
+      "cert-manager with the Gateway API enabled (`config.enableGatewayAPI: true` in the Helm values, or `--enable-gateway-api`): the ClusterIssuer's HTTP-01 solver answers through the edge Gateway's HTTP listener (`gatewayHTTPRoute`).",
+    ],
   ),
   'acme-solver': installedComponent(
     "cert-manager's HTTP-01 solver pods",
@@ -199,47 +255,62 @@ export const CLUSTER_COMPONENTS: Readonly<Record<ComponentId, ClusterComponent>>
       "The operator's namespace `cnpg-system` labelled `istio.io/dataplane-mode: ambient`: the data namespace requires mutual TLS, so the operator reaches the instances' status port only through the mesh, with the principal `cluster.local/ns/cnpg-system/sa/cnpg-manager` that the instances' AuthorizationPolicy admits.",
     ],
   ),
-  'prometheus': endpointComponent(PROMETHEUS, 'Prometheus (Prometheus Operator)', 'web', {
-    prerequisites: ['The Prometheus Operator runs the Prometheus `prometheus` in the monitoring namespace with pods labelled `app.kubernetes.io/name: prometheus`, service account `prometheus`, and selects the generated ServiceMonitors, PodMonitors, Probes and PrometheusRules.'],
+  prometheus: endpointComponent(PROMETHEUS, 'Prometheus (Prometheus Operator)', 'web', {
+    prerequisites: [
+      'The Prometheus Operator runs the Prometheus `prometheus` in the monitoring namespace with pods labelled `app.kubernetes.io/name: prometheus`, service account `prometheus`, and selects the generated ServiceMonitors, PodMonitors, Probes and PrometheusRules.',
+    ],
     docs: 'https://prometheus-operator.dev/docs/developer/getting-started/',
   }),
-  'alertmanager': endpointComponent(ALERTMANAGER, 'Alertmanager (Prometheus Operator)', 'web', {
+  alertmanager: endpointComponent(ALERTMANAGER, 'Alertmanager (Prometheus Operator)', 'web', {
     docs: 'https://prometheus-operator.dev/docs/developer/alerting/',
   }),
-  'grafana': endpointComponent(GRAFANA, 'Grafana', 'http', {
-    prerequisites: ['Grafana runs in the monitoring namespace with pods labelled `app.kubernetes.io/name: grafana`, its dashboard sidecar loading the ConfigMaps labelled `grafana_dashboard` and Prometheus as its data source.'],
+  grafana: endpointComponent(GRAFANA, 'Grafana', 'http', {
+    prerequisites: [
+      'Grafana runs in the monitoring namespace with pods labelled `app.kubernetes.io/name: grafana`, its dashboard sidecar loading the ConfigMaps labelled `grafana_dashboard` and Prometheus as its data source.',
+    ],
     docs: 'https://github.com/grafana/helm-charts/tree/main/charts/grafana',
   }),
   'metrics-adapter': endpointComponent(METRICS_ADAPTER, 'prometheus-adapter (custom and external metrics API)', 'https', {
-    prerequisites: ['prometheus-adapter runs in the monitoring namespace with pods labelled `app.kubernetes.io/name: prometheus-adapter`, its secure port 6443, and serves `custom.metrics.k8s.io` and `external.metrics.k8s.io` (APIServices) from Prometheus.'],
+    prerequisites: [
+      'prometheus-adapter runs in the monitoring namespace with pods labelled `app.kubernetes.io/name: prometheus-adapter`, its secure port 6443, and serves `custom.metrics.k8s.io` and `external.metrics.k8s.io` (APIServices) from Prometheus.',
+    ],
     docs: 'https://github.com/kubernetes-sigs/prometheus-adapter',
   }),
   'kube-state-metrics': endpointComponent(KUBE_STATE_METRICS, 'kube-state-metrics', 'http-metrics', {
-    prerequisites: ['kube-state-metrics runs in the monitoring namespace with pods labelled `app.kubernetes.io/name: kube-state-metrics` (the golden-signal, autoscaler and job alerts read its series).'],
+    prerequisites: [
+      'kube-state-metrics runs in the monitoring namespace with pods labelled `app.kubernetes.io/name: kube-state-metrics` (the golden-signal, autoscaler and job alerts read its series).',
+    ],
     docs: 'https://github.com/kubernetes/kube-state-metrics',
   }),
-  'blackbox-exporter': endpointComponent(BLACKBOX_EXPORTER, 'blackbox exporter', 'http', { docs: 'https://github.com/prometheus/blackbox_exporter' }),
+  'blackbox-exporter': endpointComponent(BLACKBOX_EXPORTER, 'blackbox exporter', 'http', {
+    docs: 'https://github.com/prometheus/blackbox_exporter',
+  }),
   'trace-collector': endpointComponent(TRACE_COLLECTOR, 'OpenTelemetry Collector', 'otlp-grpc', {
-    ports: [{ name: 'otlp-grpc', port: TRACE_COLLECTOR.port }, { name: 'metrics', port: TRACE_COLLECTOR_METRICS_PORT }],
+    ports: [
+      { name: 'otlp-grpc', port: TRACE_COLLECTOR.port },
+      { name: 'metrics', port: TRACE_COLLECTOR_METRICS_PORT },
+    ],
     docs: 'https://opentelemetry.io/docs/collector/',
   }),
-  'velero': installedComponent(
+  velero: installedComponent(
     'Velero',
     { name: 'velero' },
     chartPods('velero'),
     [{ name: 'http-monitoring', port: 8085 }],
     'https://velero.io/docs/main/',
-    ['Velero runs in `velero` with pods labelled `app.kubernetes.io/name: velero` (its Helm chart) and metrics on 8085 (the backup-age alerts read `velero_backup_last_successful_timestamp`).'],
+    [
+      'Velero runs in `velero` with pods labelled `app.kubernetes.io/name: velero` (its Helm chart) and metrics on 8085 (the backup-age alerts read `velero_backup_last_successful_timestamp`).',
+    ],
   ),
   // Namespace, Service and port come from `monitoring.jaeger`.
-  'jaeger': installedComponent(
+  jaeger: installedComponent(
     "Jaeger's collector",
     { name: 'jaeger' },
     { name: 'jaeger-collector', labels: jaegerCollectorPodLabels('jaeger-collector') },
     [{ name: 'otlp-grpc', port: 4317 }],
     'https://www.jaegertracing.io/docs/latest/deployment/',
   ),
-  'elasticsearch': {
+  elasticsearch: {
     // Address and port come from `monitoring.elasticsearch`.
     name: 'elasticsearch',
     title: 'Elasticsearch (outside the cluster)',
@@ -260,9 +331,24 @@ export const API_SERVER_PORTS: readonly number[] = CLUSTER_COMPONENTS['api-serve
  * derived from it.
  */
 export const CLUSTER_FLOWS: readonly ComponentFlow[] = [
-  { from: 'prometheus', to: 'api-server', ports: ['https', 'https-alt'], why: 'service discovery: the endpoints, pods and services its ServiceMonitors, PodMonitors and Probes select' },
-  { from: 'prometheus', to: 'kubelet', ports: ['https-metrics'], why: "the kubelets' and cAdvisor's metrics (containers' CPU, memory and restarts)" },
-  { from: 'prometheus', to: 'kube-state-metrics', ports: ['http-metrics'], why: "the objects' state (Deployments, autoscalers, budgets, Jobs)" },
+  {
+    from: 'prometheus',
+    to: 'api-server',
+    ports: ['https', 'https-alt'],
+    why: 'service discovery: the endpoints, pods and services its ServiceMonitors, PodMonitors and Probes select',
+  },
+  {
+    from: 'prometheus',
+    to: 'kubelet',
+    ports: ['https-metrics'],
+    why: "the kubelets' and cAdvisor's metrics (containers' CPU, memory and restarts)",
+  },
+  {
+    from: 'prometheus',
+    to: 'kube-state-metrics',
+    ports: ['http-metrics'],
+    why: "the objects' state (Deployments, autoscalers, budgets, Jobs)",
+  },
   { from: 'prometheus', to: 'cert-manager', ports: ['http-metrics'], why: 'certificate expiry and readiness' },
   { from: 'prometheus', to: 'velero', ports: ['http-monitoring'], why: 'backup age' },
   { from: 'prometheus', to: 'alertmanager', ports: ['web'], why: 'alerts' },
@@ -271,11 +357,26 @@ export const CLUSTER_FLOWS: readonly ComponentFlow[] = [
   { from: 'grafana', to: 'prometheus', ports: ['web'], why: 'dashboards query Prometheus' },
   { from: 'grafana', to: 'api-server', ports: ['https', 'https-alt'], why: 'its sidecar loads the dashboard ConfigMaps' },
   { from: 'metrics-adapter', to: 'prometheus', ports: ['web'], why: 'custom and external metrics for the autoscalers' },
-  { from: 'metrics-adapter', to: 'api-server', ports: ['https', 'https-alt'], why: 'discovery and delegated authentication of an aggregated API server' },
-  { from: 'api-server', to: 'metrics-adapter', ports: ['https'], why: 'the aggregated custom.metrics.k8s.io and external.metrics.k8s.io APIs' },
+  {
+    from: 'metrics-adapter',
+    to: 'api-server',
+    ports: ['https', 'https-alt'],
+    why: 'discovery and delegated authentication of an aggregated API server',
+  },
+  {
+    from: 'api-server',
+    to: 'metrics-adapter',
+    ports: ['https'],
+    why: 'the aggregated custom.metrics.k8s.io and external.metrics.k8s.io APIs',
+  },
   { from: 'kube-state-metrics', to: 'api-server', ports: ['https', 'https-alt'], why: 'it lists and watches the objects it reports on' },
   { from: 'trace-collector', to: 'jaeger', ports: ['otlp-grpc'], why: 'trace export' },
-  { from: 'edge-gateway', to: 'acme-solver', ports: ['http'], why: "HTTP-01 challenges: the ACME server's request for /.well-known/acme-challenge/ reaches the solver through the Gateway's HTTP listener" },
+  {
+    from: 'edge-gateway',
+    to: 'acme-solver',
+    ports: ['http'],
+    why: "HTTP-01 challenges: the ACME server's request for /.well-known/acme-challenge/ reaches the solver through the Gateway's HTTP listener",
+  },
 ];
 
 /**

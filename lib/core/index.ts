@@ -5,17 +5,27 @@ export type { ApiAccessRule } from './api-rules';
 export { CLUSTER_COMPONENTS } from './cluster-components';
 export type { ClusterModel, ClusterPrerequisite, ResolvedComponent } from './cluster-components';
 export {
-  LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, POSTGRES, PROMETHEUS, REDIS, REDIS_REPLICATION_PORT,
-  TRACE_COLLECTOR, TRACE_COLLECTOR_METRICS_PORT,
+  LOG_SHIPPER_METRICS_PORT,
+  LOG_SHIPPER_NAME,
+  POSTGRES,
+  PROMETHEUS,
+  REDIS,
+  REDIS_REPLICATION_PORT,
+  TRACE_COLLECTOR,
+  TRACE_COLLECTOR_METRICS_PORT,
 } from './endpoints';
-export {
-  AlpError, describeValue, escapeControlCharacters, formatProblem, throwIfProblems, validationError,
-} from './errors';
+export { AlpError, describeValue, escapeControlCharacters, formatProblem, throwIfProblems, validationError } from './errors';
 export type { PropProblem } from './errors';
 export { parseImage, unpinnedReason, versionLabel } from './image';
 export { isPlainObject } from './json';
 export {
-  COLORS, LABEL_COLOR, LABEL_COMPONENT, LABEL_NAME, LABEL_VERSION, otherColor, SECRET_ACCESS_ANNOTATION,
+  COLORS,
+  LABEL_COLOR,
+  LABEL_COMPONENT,
+  LABEL_NAME,
+  LABEL_VERSION,
+  otherColor,
+  SECRET_ACCESS_ANNOTATION,
   selectorLabels,
 } from './labels';
 export type { Color } from './labels';

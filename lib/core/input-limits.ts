@@ -36,7 +36,9 @@ export function readBoundedText(path: string, maxBytes: number): string {
   try {
     const size = statSync(path).size;
     if (size > maxBytes) {
-      throw new AlpError(`${path}: is ${formatBytes(size)}, over the limit of ${formatBytes(maxBytes)} for this input; split it or check that it is the right file`);
+      throw new AlpError(
+        `${path}: is ${formatBytes(size)}, over the limit of ${formatBytes(maxBytes)} for this input; split it or check that it is the right file`,
+      );
     }
     return readFileSync(path, 'utf8');
   } catch (e: any) {
@@ -59,7 +61,9 @@ export function checkParsedSize(value: unknown, source: string, limits: Omit<Inp
   const visit = (node: unknown, depth: number, path: string): void => {
     nodes += 1;
     if (nodes > maxNodes) {
-      throw new AlpError(`${source}: expands to more than ${maxNodes.toLocaleString('en-US')} values (YAML aliases count once per use), over the input limit; write the values out or remove repeated aliases`);
+      throw new AlpError(
+        `${source}: expands to more than ${maxNodes.toLocaleString('en-US')} values (YAML aliases count once per use), over the input limit; write the values out or remove repeated aliases`,
+      );
     }
     if (typeof node !== 'object' || node === null) return;
     if (depth >= maxDepth) {
@@ -84,7 +88,12 @@ export function checkParsedSize(value: unknown, source: string, limits: Omit<Inp
  * Parses one YAML (or JSON, which is YAML) document with the limits checked, turning a syntax
  * error into a user error with the file, line and column.
  */
-export function parseBoundedYaml(text: string, source: string, limits: Omit<InputLimits, 'maxBytes'> = {}, schema: yaml.Schema = yaml.DEFAULT_SCHEMA): unknown {
+export function parseBoundedYaml(
+  text: string,
+  source: string,
+  limits: Omit<InputLimits, 'maxBytes'> = {},
+  schema: yaml.Schema = yaml.DEFAULT_SCHEMA,
+): unknown {
   let value: unknown;
   try {
     value = yaml.load(text, { filename: source, schema });

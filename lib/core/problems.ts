@@ -30,8 +30,9 @@ export class SpecError extends AlpError {
  */
 function sortProblems(problems: SpecProblem[]): SpecProblem[] {
   const sourceOrder = [...new Set(problems.map((p) => p.source))];
-  return [...problems].sort((a, b) =>
-    sourceOrder.indexOf(a.source) - sourceOrder.indexOf(b.source) || a.path.localeCompare(b.path, 'en', { numeric: true }));
+  return [...problems].sort(
+    (a, b) => sourceOrder.indexOf(a.source) - sourceOrder.indexOf(b.source) || a.path.localeCompare(b.path, 'en', { numeric: true }),
+  );
 }
 
 /** `<source>: '<path>' (<value>) <rule>` */
@@ -67,7 +68,12 @@ export function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** Turns zod issues into problems with the bad value and a rule sentence. */
-export function problemsFromZod(source: string, input: unknown, error: z.ZodError, knownKeys: (path: readonly PropertyKey[]) => string[]): SpecProblem[] {
+export function problemsFromZod(
+  source: string,
+  input: unknown,
+  error: z.ZodError,
+  knownKeys: (path: readonly PropertyKey[]) => string[],
+): SpecProblem[] {
   const problems: SpecProblem[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {

@@ -115,7 +115,14 @@ export function positiveIntegerProblem(prop: string, value: unknown, rule = 'mus
  * The problem of a value that is not an integer from `min` to `max` (or of at least `min`).
  * @param rule @default - "must be an integer from <min> to <max>" or "… of at least <min>"
  */
-export function integerProblem(prop: string, value: unknown, min: number, max?: number, rule?: string, fix?: string): PropProblem | undefined {
+export function integerProblem(
+  prop: string,
+  value: unknown,
+  min: number,
+  max?: number,
+  rule?: string,
+  fix?: string,
+): PropProblem | undefined {
   if (Number.isInteger(value) && (value as number) >= min && (max === undefined || (value as number) <= max)) return undefined;
   const defaultRule = max === undefined ? `must be an integer of at least ${min}` : `must be an integer from ${min} to ${max}`;
   return withFix({ prop, value, rule: rule ?? defaultRule }, fix);

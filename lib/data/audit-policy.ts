@@ -65,11 +65,30 @@ export function auditPolicy(options: AuditPolicyOptions = {}): AuditPolicyDocume
       level: 'None',
       users: ['system:kube-proxy'],
       verbs: ['watch'],
-      resources: [{ group: '', resources: ['endpoints', 'services', 'services/status'] }, { group: 'discovery.k8s.io', resources: ['endpointslices'] }],
+      resources: [
+        { group: '', resources: ['endpoints', 'services', 'services/status'] },
+        { group: 'discovery.k8s.io', resources: ['endpointslices'] },
+      ],
     },
-    { level: 'None', verbs: ['get', 'update'], namespaces: ['kube-node-lease', 'kube-system'], resources: [{ group: 'coordination.k8s.io', resources: ['leases'] }] },
-    { level: 'None', resources: [{ group: '', resources: ['events'] }, { group: 'events.k8s.io', resources: ['events'] }] },
-    { level: 'None', userGroups: ['system:nodes'], verbs: READ_VERBS, resources: [{ group: '', resources: ['nodes', 'nodes/status', 'pods', 'pods/status'] }] },
+    {
+      level: 'None',
+      verbs: ['get', 'update'],
+      namespaces: ['kube-node-lease', 'kube-system'],
+      resources: [{ group: 'coordination.k8s.io', resources: ['leases'] }],
+    },
+    {
+      level: 'None',
+      resources: [
+        { group: '', resources: ['events'] },
+        { group: 'events.k8s.io', resources: ['events'] },
+      ],
+    },
+    {
+      level: 'None',
+      userGroups: ['system:nodes'],
+      verbs: READ_VERBS,
+      resources: [{ group: '', resources: ['nodes', 'nodes/status', 'pods', 'pods/status'] }],
+    },
     { level: 'None', users: ['system:kube-controller-manager', 'system:kube-scheduler'], verbs: READ_VERBS },
     {
       level: 'Metadata',

@@ -83,7 +83,12 @@ export function backupIntervalProblems(options: BackupIntervalOptions): PropProb
   const interval = resolveInterval(options) ?? 60;
   const maxOffset = Math.min(interval, 60) - 1;
   if (!Number.isInteger(offset) || offset < 0 || offset > maxOffset) {
-    problems.push({ prop: 'minuteOffset', value: offset, rule: `must be an integer from 0 to ${maxOffset}`, fix: 'a larger offset would make the first gap of each hour longer than the interval' });
+    problems.push({
+      prop: 'minuteOffset',
+      value: offset,
+      rule: `must be an integer from 0 to ${maxOffset}`,
+      fix: 'a larger offset would make the first gap of each hour longer than the interval',
+    });
   }
   return problems;
 }

@@ -70,7 +70,9 @@ export function drGaps(store: DataStoreDrSummary, objectives: DrObjectives): str
     gaps.push(`Backup interval ${formatMinutes(store.backupIntervalMinutes)} exceeds the RPO of ${formatMinutes(rpoMinutes)}.`);
   }
   if (store.continuousArchiveMinutes !== undefined && store.continuousArchiveMinutes > rpoMinutes) {
-    gaps.push(`Continuous archiving may lag ${formatMinutes(store.continuousArchiveMinutes)}, more than the RPO of ${formatMinutes(rpoMinutes)}.`);
+    gaps.push(
+      `Continuous archiving may lag ${formatMinutes(store.continuousArchiveMinutes)}, more than the RPO of ${formatMinutes(rpoMinutes)}.`,
+    );
   }
   if (store.drCopy === undefined) gaps.push('No copy in the DR region: a region loss loses the store.');
   if (store.restoreEstimateMinutes === undefined) gaps.push('No restore time estimate: the RTO cannot be shown to hold.');
@@ -99,9 +101,13 @@ export function renderDrReport(input: DrReportInput): string {
     ...input.dataStores.map((store, i) => {
       const loss = worstCaseLossMinutes(store);
       return `| ${cell(store.name)} | ${optional(store.backupIntervalMinutes)} | ${optional(store.continuousArchiveMinutes)} | ${
-        loss === undefined ? 'unbounded' : `${formatMinutes(loss)} ${loss <= objectives.rpoMinutes ? '≤' : '>'} ${formatMinutes(objectives.rpoMinutes)}`
+        loss === undefined
+          ? 'unbounded'
+          : `${formatMinutes(loss)} ${loss <= objectives.rpoMinutes ? '≤' : '>'} ${formatMinutes(objectives.rpoMinutes)}`
       } | ${store.drCopy === undefined ? 'none' : 'yes'} | ${
-        store.restoreEstimateMinutes === undefined ? 'unknown' : `${formatMinutes(store.restoreEstimateMinutes)} ${store.restoreEstimateMinutes <= objectives.rtoMinutes ? '≤' : '>'} ${formatMinutes(objectives.rtoMinutes)}`
+        store.restoreEstimateMinutes === undefined
+          ? 'unknown'
+          : `${formatMinutes(store.restoreEstimateMinutes)} ${store.restoreEstimateMinutes <= objectives.rtoMinutes ? '≤' : '>'} ${formatMinutes(objectives.rtoMinutes)}`
       } | ${gapsByStore[i].length} |`;
     }),
     '',
@@ -117,7 +123,10 @@ function storeSection(store: DataStoreDrSummary, gaps: string[]): string[] {
     `## ${store.name}: ${store.engine}`,
     '',
     `- Backups: ${store.backupIntervalMinutes === undefined ? 'none scheduled' : `every ${formatMinutes(store.backupIntervalMinutes)}`}${
-      store.continuousArchiveMinutes === undefined ? '' : `; continuous archiving, at most ${formatMinutes(store.continuousArchiveMinutes)} behind`}.`,
+      store.continuousArchiveMinutes === undefined
+        ? ''
+        : `; continuous archiving, at most ${formatMinutes(store.continuousArchiveMinutes)} behind`
+    }.`,
     `- Replication: ${store.replication}.`,
     `- DR copy: ${store.drCopy ?? 'none'}.`,
     `- Restore path: ${store.restorePath}.`,

@@ -40,7 +40,7 @@ export function redisFailoverSteps(options: RedisFailoverOptions): string[] {
   const { namespace, name, passwordFile } = options;
   return [
     `Promote pod 0: \`kubectl -n ${namespace} exec ${name}-0 -- sh -c 'REDISCLI_AUTH="$(cat ${passwordFile})" redis-cli replicaof no one'\`; the other pods already replicate from it.`,
-    'Make it durable: remove `replicaOf` from the DR region\'s Redis in the spec, run `npm run synth` and merge (a restart would otherwise follow the lost primary again).',
+    "Make it durable: remove `replicaOf` from the DR region's Redis in the spec, run `npm run synth` and merge (a restart would otherwise follow the lost primary again).",
   ];
 }
 

@@ -32,10 +32,13 @@ export function postgresDrSummary(primary: PostgresCluster, options: PostgresDrS
     engine: 'PostgreSQL (CloudNativePG)',
     backupIntervalMinutes: primary.backupIntervalMinutes,
     continuousArchiveMinutes: primary.archiveTimeoutMinutes,
-    replication: primary.synchronousReplicas === undefined
-      ? `${primary.instances} instance, no standby`
-      : `synchronous (${primary.synchronousReplicas} of ${primary.instances - 1} standbys confirm each commit), ${primary.instances} instances spread over zones`,
-    drCopy: follows ? `replica cluster \`${dr!.name}\` (${dr!.instances} instances) recovering continuously from the archive ${archive}` : undefined,
+    replication:
+      primary.synchronousReplicas === undefined
+        ? `${primary.instances} instance, no standby`
+        : `synchronous (${primary.synchronousReplicas} of ${primary.instances - 1} standbys confirm each commit), ${primary.instances} instances spread over zones`,
+    drCopy: follows
+      ? `replica cluster \`${dr!.name}\` (${dr!.instances} instances) recovering continuously from the archive ${archive}`
+      : undefined,
     restorePath: `promote the DR replica cluster (\`replica.enabled: false\`); after data corruption, recover a new Cluster to a point in time from ${archive} (\`bootstrap.recovery\` with a \`recoveryTarget\`)`,
     restoreEstimateMinutes: options.restoreEstimateMinutes,
     restoreTest: follows
@@ -68,7 +71,9 @@ export function redisDrSummary(primary: Redis, options: RedisDrSummaryOptions): 
     drCopy: dr?.isReplicaOnly ? `replica-only Redis (${dr.replicas} pods) whose pod 0 follows the primary region's pod 0` : undefined,
     restorePath: 'promote the DR Redis pod 0 (`REPLICAOF NO ONE`); after data corruption, restore the namespace from the Velero backup',
     restoreEstimateMinutes: options.restoreEstimateMinutes,
-    restoreTest: drilled ? `monthly restore drill \`${options.drill!.name}\` restores namespace \`${namespace}\` from \`${options.backupSchedule?.name ?? 'the schedule'}\`` : undefined,
+    restoreTest: drilled
+      ? `monthly restore drill \`${options.drill!.name}\` restores namespace \`${namespace}\` from \`${options.backupSchedule?.name ?? 'the schedule'}\``
+      : undefined,
     failover: options.failover,
   };
 }

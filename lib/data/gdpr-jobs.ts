@@ -171,28 +171,46 @@ interface GdprJobOptions {
 function gdprProblems(props: GdprJobsProps, hour: number, retentionEnv: RetentionJobEnvNames): PropProblem[] {
   const problems: PropProblem[] = [...integerProblems('retentionHourUtc', hour, 0, 23), ...retentionEnvProblems(retentionEnv)];
   if (!Array.isArray(props.dataClasses) || props.dataClasses.length === 0) {
-    problems.push({ prop: 'dataClasses', value: props.dataClasses, rule: 'must list at least one data class', fix: 'every class of personal data needs a retention period' });
+    problems.push({
+      prop: 'dataClasses',
+      value: props.dataClasses,
+      rule: 'must list at least one data class',
+      fix: 'every class of personal data needs a retention period',
+    });
     return problems;
   }
   const seen = new Set<string>();
   props.dataClasses.forEach((dataClass, i) => {
-    problems.push(...dnsLabelProblems(`dataClasses[${i}].name`, dataClass.name, 42, 'the job is named retention-<name>, at most 52 characters'));
+    problems.push(
+      ...dnsLabelProblems(`dataClasses[${i}].name`, dataClass.name, 42, 'the job is named retention-<name>, at most 52 characters'),
+    );
     if (seen.has(dataClass.name)) problems.push({ prop: `dataClasses[${i}].name`, value: dataClass.name, rule: 'must be unique' });
     seen.add(dataClass.name);
     problems.push(...integerProblems(`dataClasses[${i}].retentionDays`, dataClass.retentionDays, 1));
     problems.push(...dnsLabelProblems(`dataClasses[${i}].owningService`, dataClass.owningService));
     problems.push(...imageProblems(`dataClasses[${i}].image`, dataClass.image));
     if (!Array.isArray(dataClass.command) || dataClass.command.length === 0) {
-      problems.push({ prop: `dataClasses[${i}].command`, value: dataClass.command, rule: 'must not be empty', fix: "give the owning service's purge command" });
+      problems.push({
+        prop: `dataClasses[${i}].command`,
+        value: dataClass.command,
+        rule: 'must not be empty',
+        fix: "give the owning service's purge command",
+      });
     }
     problems.push(...egressProblems(`dataClasses[${i}].egress`, dataClass.egress));
     for (const reserved of [retentionEnv.dataClass, retentionEnv.retentionDays]) {
-      if (dataClass.env && reserved in dataClass.env) problems.push({ prop: `dataClasses[${i}].env`, value: reserved, rule: 'must not set a variable the retention job sets itself' });
+      if (dataClass.env && reserved in dataClass.env)
+        problems.push({ prop: `dataClasses[${i}].env`, value: reserved, rule: 'must not set a variable the retention job sets itself' });
     }
   });
   problems.push(...imageProblems('erasure.image', props.erasure?.image), ...egressProblems('erasure.egress', props.erasure?.egress));
   if (!Array.isArray(props.erasure?.command) || props.erasure.command.length === 0) {
-    problems.push({ prop: 'erasure.command', value: props.erasure?.command, rule: 'must not be empty', fix: 'give the command that carries out the queued erasure requests' });
+    problems.push({
+      prop: 'erasure.command',
+      value: props.erasure?.command,
+      rule: 'must not be empty',
+      fix: 'give the command that carries out the queued erasure requests',
+    });
   }
   return problems;
 }
@@ -202,9 +220,15 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 function retentionEnvProblems(names: RetentionJobEnvNames): PropProblem[] {
   const problems: PropProblem[] = [];
   for (const key of ['dataClass', 'retentionDays'] as const) {
-    if (typeof names[key] !== 'string' || !ENV_NAME.test(names[key])) problems.push({ prop: `retentionEnv.${key}`, value: names[key], rule: 'must be an environment variable name (letters, digits, "_", not starting with a digit)' });
+    if (typeof names[key] !== 'string' || !ENV_NAME.test(names[key]))
+      problems.push({
+        prop: `retentionEnv.${key}`,
+        value: names[key],
+        rule: 'must be an environment variable name (letters, digits, "_", not starting with a digit)',
+      });
   }
-  if (problems.length === 0 && names.dataClass === names.retentionDays) problems.push({ prop: 'retentionEnv.retentionDays', value: names.retentionDays, rule: "must differ from 'retentionEnv.dataClass'" });
+  if (problems.length === 0 && names.dataClass === names.retentionDays)
+    problems.push({ prop: 'retentionEnv.retentionDays', value: names.retentionDays, rule: "must differ from 'retentionEnv.dataClass'" });
   return problems;
 }
 
@@ -215,5 +239,12 @@ function imageProblems(prop: string, image: string | undefined): PropProblem[] {
 
 function egressProblems(prop: string, egress: readonly JobEgress[] | undefined): PropProblem[] {
   if (Array.isArray(egress) && egress.length > 0) return [];
-  return [{ prop, value: egress, rule: 'must list at least one destination', fix: 'the job must reach the data it purges or erases, e.g. the PostgreSQL pooler' }];
+  return [
+    {
+      prop,
+      value: egress,
+      rule: 'must list at least one destination',
+      fix: 'the job must reach the data it purges or erases, e.g. the PostgreSQL pooler',
+    },
+  ];
 }

@@ -45,16 +45,32 @@ const S3_URL = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._-]+)*\/?$
 const HTTPS_URL = /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~\/-]*)?$/;
 
 /** Every way a location is malformed; props are reported below `prefix` (e.g. `backup`). */
-export function locationProblems(prefix: string, location: { destinationPath?: string; endpointURL?: string; serverName?: string }): PropProblem[] {
+export function locationProblems(
+  prefix: string,
+  location: { destinationPath?: string; endpointURL?: string; serverName?: string },
+): PropProblem[] {
   const problems: PropProblem[] = [];
   if (typeof location.destinationPath !== 'string' || !S3_URL.test(location.destinationPath)) {
-    problems.push({ prop: `${prefix}.destinationPath`, value: location.destinationPath, rule: 'must be an S3 URL such as "s3://bucket/path"' });
+    problems.push({
+      prop: `${prefix}.destinationPath`,
+      value: location.destinationPath,
+      rule: 'must be an S3 URL such as "s3://bucket/path"',
+    });
   }
   if (location.endpointURL !== undefined && !HTTPS_URL.test(location.endpointURL)) {
-    problems.push({ prop: `${prefix}.endpointURL`, value: location.endpointURL, rule: 'must be an https:// URL', fix: 'backups and credentials must not travel in plain text' });
+    problems.push({
+      prop: `${prefix}.endpointURL`,
+      value: location.endpointURL,
+      rule: 'must be an https:// URL',
+      fix: 'backups and credentials must not travel in plain text',
+    });
   }
   if (location.serverName !== undefined && !isDnsLabel(location.serverName)) {
-    problems.push({ prop: `${prefix}.serverName`, value: location.serverName, rule: 'must be a DNS label (lowercase letters, digits, "-", starting with a letter)' });
+    problems.push({
+      prop: `${prefix}.serverName`,
+      value: location.serverName,
+      rule: 'must be a DNS label (lowercase letters, digits, "-", starting with a letter)',
+    });
   }
   return problems;
 }

@@ -1,8 +1,11 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  Pooler, PoolerSpecPgbouncerPoolMode, PoolerSpecTemplateSpecContainersResourcesLimits as Limit,
-  PoolerSpecTemplateSpecContainersResourcesRequests as Request, PoolerSpecType,
+  Pooler,
+  PoolerSpecPgbouncerPoolMode,
+  PoolerSpecTemplateSpecContainersResourcesLimits as Limit,
+  PoolerSpecTemplateSpecContainersResourcesRequests as Request,
+  PoolerSpecType,
 } from '../../imports/pooler-postgresql.cnpg.io';
 import { LABEL_COMPONENT, POSTGRES, PropProblem, selectorLabels, throwIfProblems } from '../core';
 import { zoneSpread } from '../workload/pod-template';
@@ -95,11 +98,13 @@ export class PgBouncerPooler extends Construct {
           spec: {
             securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
             topologySpreadConstraints: [zoneSpread(this.selector)],
-            containers: [{
-              name: 'pgbouncer',
-              resources: resourceQuantities(resources, Request.fromString, Limit.fromString),
-              securityContext: restrictedContainerSecurityContext(),
-            }],
+            containers: [
+              {
+                name: 'pgbouncer',
+                resources: resourceQuantities(resources, Request.fromString, Limit.fromString),
+                securityContext: restrictedContainerSecurityContext(),
+              },
+            ],
           },
         },
       },
@@ -112,8 +117,16 @@ export function poolerOptionProblems(options: PgBouncerPoolerOptions, prefix = '
   const poolMode = options.poolMode ?? 'session';
   return [
     ...dnsLabelProblems(`${prefix}name`, options.name ?? POSTGRES.name),
-    ...integerProblems(`${prefix}instances`, options.instances, 2, undefined, 'a single PgBouncer pod cuts every connection when it is drained or fails'),
+    ...integerProblems(
+      `${prefix}instances`,
+      options.instances,
+      2,
+      undefined,
+      'a single PgBouncer pod cuts every connection when it is drained or fails',
+    ),
     ...containerResourceProblems(options.resources ?? DEFAULT_POOLER_RESOURCES, `${prefix}resources`),
-    ...(['session', 'transaction'].includes(poolMode) ? [] : [{ prop: `${prefix}poolMode`, value: poolMode, rule: 'must be "session" or "transaction"' }]),
+    ...(['session', 'transaction'].includes(poolMode)
+      ? []
+      : [{ prop: `${prefix}poolMode`, value: poolMode, rule: 'must be "session" or "transaction"' }]),
   ];
 }

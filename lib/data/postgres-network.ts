@@ -54,8 +54,10 @@ export class PostgresNetworkPolicy extends Construct {
     for (const peer of props.objectStore) instances.allowTo(peer, [{ port: 443 }]);
     if (props.prometheus) instances.allowFrom(props.prometheus, [{ port: CNPG_PORTS.instanceMetrics }]);
 
-    const pooler = new AllowPolicy(this, 'PoolerPolicy', { name: `${cluster.pooler.name}-cluster`, selector: { [POOLER_NAME_LABEL]: cluster.pooler.name } })
-      .allowTo(clusterPods, [{ port: postgres }]);
+    const pooler = new AllowPolicy(this, 'PoolerPolicy', {
+      name: `${cluster.pooler.name}-cluster`,
+      selector: { [POOLER_NAME_LABEL]: cluster.pooler.name },
+    }).allowTo(clusterPods, [{ port: postgres }]);
     for (const peer of props.apiServer) pooler.allowTo(peer, apiPorts);
     if (props.prometheus) pooler.allowFrom(props.prometheus, [{ port: CNPG_PORTS.poolerMetrics }]);
   }
@@ -64,10 +66,20 @@ export class PostgresNetworkPolicy extends Construct {
 function networkProblems(props: PostgresNetworkPolicyProps, operatorNamespace: string): PropProblem[] {
   const problems: PropProblem[] = [...dnsLabelProblems('operatorNamespace', operatorNamespace)];
   if (props.apiServer.length === 0) {
-    problems.push({ prop: 'apiServer', value: [], rule: 'must list at least one peer', fix: 'the instance manager cannot run without the Kubernetes API' });
+    problems.push({
+      prop: 'apiServer',
+      value: [],
+      rule: 'must list at least one peer',
+      fix: 'the instance manager cannot run without the Kubernetes API',
+    });
   }
   if (props.objectStore.length === 0) {
-    problems.push({ prop: 'objectStore', value: [], rule: 'must list at least one peer', fix: 'WAL archiving stops, and the disk fills, without the object store' });
+    problems.push({
+      prop: 'objectStore',
+      value: [],
+      rule: 'must list at least one peer',
+      fix: 'WAL archiving stops, and the disk fills, without the object store',
+    });
   }
   (props.apiServerPorts ?? []).forEach((port, i) => problems.push(...integerProblems(`apiServerPorts[${i}]`, port, 1, 65535)));
   return problems;

@@ -1,12 +1,23 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  Cluster, ClusterSpecBackupBarmanObjectStoreDataCompression as DataCompression, ClusterSpecBackupBarmanObjectStoreDataEncryption as DataEncryption,
-  ClusterSpecBackupBarmanObjectStoreWalCompression as WalCompression, ClusterSpecBackupBarmanObjectStoreWalEncryption as WalEncryption,
-  ClusterSpecPostgresqlSynchronousDataDurability, ClusterSpecPostgresqlSynchronousMethod, ClusterSpecPrimaryUpdateMethod,
-  ClusterSpecPrimaryUpdateStrategy, ClusterSpecResourcesLimits, ClusterSpecResourcesRequests,
+  Cluster,
+  ClusterSpecBackupBarmanObjectStoreDataCompression as DataCompression,
+  ClusterSpecBackupBarmanObjectStoreDataEncryption as DataEncryption,
+  ClusterSpecBackupBarmanObjectStoreWalCompression as WalCompression,
+  ClusterSpecBackupBarmanObjectStoreWalEncryption as WalEncryption,
+  ClusterSpecPostgresqlSynchronousDataDurability,
+  ClusterSpecPostgresqlSynchronousMethod,
+  ClusterSpecPrimaryUpdateMethod,
+  ClusterSpecPrimaryUpdateStrategy,
+  ClusterSpecResourcesLimits,
+  ClusterSpecResourcesRequests,
 } from '../../imports/cnpgcluster-postgresql.cnpg.io';
-import { ScheduledBackup, ScheduledBackupSpecBackupOwnerReference, ScheduledBackupSpecMethod } from '../../imports/scheduledbackup-postgresql.cnpg.io';
+import {
+  ScheduledBackup,
+  ScheduledBackupSpecBackupOwnerReference,
+  ScheduledBackupSpecMethod,
+} from '../../imports/scheduledbackup-postgresql.cnpg.io';
 import { LABEL_COMPONENT, PropProblem, selectorLabels, throwIfProblems, unpinnedReason } from '../core';
 import { ServiceSecret } from '../security/service-secret';
 import { zoneSpread } from '../workload/pod-template';
@@ -15,7 +26,13 @@ import { PRIORITY_CRITICAL } from '../workload/priority-classes';
 import { dnsLabelProblems, integerProblems, sortedRecord, storageSizeProblems, subdomainProblems } from './_validation';
 import { BackupIntervalOptions, backupIntervalProblems, cronForInterval, resolveInterval } from './backup-interval';
 import {
-  archiveOf, locationProblems, OBJECT_STORE_ACCESS_KEY_ID, OBJECT_STORE_SECRET_ACCESS_KEY, ObjectStoreLocation, ObjectStoreOptions, s3Credentials,
+  archiveOf,
+  locationProblems,
+  OBJECT_STORE_ACCESS_KEY_ID,
+  OBJECT_STORE_SECRET_ACCESS_KEY,
+  ObjectStoreLocation,
+  ObjectStoreOptions,
+  s3Credentials,
 } from './object-store';
 import { PgBouncerPooler, PgBouncerPoolerOptions, poolerOptionProblems } from './pgbouncer-pooler';
 
@@ -148,10 +165,14 @@ export class PostgresCluster extends Construct {
     this.instances = props.instances ?? 3;
     this.rpoMinutes = props.rpoMinutes;
     this.retentionDays = props.retentionDays ?? 30;
-    this.backupLocation = { destinationPath: props.backup.destinationPath, endpointURL: props.backup.endpointURL, serverName: props.backup.serverName ?? this.name };
+    this.backupLocation = {
+      destinationPath: props.backup.destinationPath,
+      endpointURL: props.backup.endpointURL,
+      serverName: props.backup.serverName ?? this.name,
+    };
     throwIfProblems(this, postgresProblems(props, this));
     this.backupIntervalMinutes = resolveInterval(props)!;
-    this.synchronousReplicas = this.instances < 2 ? undefined : props.synchronousReplicas ?? 1;
+    this.synchronousReplicas = this.instances < 2 ? undefined : (props.synchronousReplicas ?? 1);
     this.archiveTimeoutMinutes = props.archiveTimeoutMinutes ?? Math.min(5, props.rpoMinutes);
     this.replicaSource = { ...this.backupLocation, name: `${this.backupLocation.serverName}-archive` };
 
@@ -172,11 +193,13 @@ export class PostgresCluster extends Construct {
     });
     // Escape hatch: CloudNativePG wants a kubernetes.io/basic-auth Secret, and ServiceSecret
     // has no prop for the target's type; the template copies both keys unchanged.
-    ApiObject.of(this.appSecret.resource).addJsonPatch(JsonPatch.add('/spec/target/template', {
-      type: 'kubernetes.io/basic-auth',
-      engineVersion: 'v2',
-      data: { password: '{{ .password }}', username: '{{ .username }}' },
-    }));
+    ApiObject.of(this.appSecret.resource).addJsonPatch(
+      JsonPatch.add('/spec/target/template', {
+        type: 'kubernetes.io/basic-auth',
+        engineVersion: 'v2',
+        data: { password: '{{ .password }}', username: '{{ .username }}' },
+      }),
+    );
 
     this.cluster = new Cluster(this, 'Resource', { metadata: { name: this.name, labels }, spec: this.clusterSpec(props) });
     this.scheduledBackup = new ScheduledBackup(this, 'ScheduledBackup', {
@@ -206,11 +229,14 @@ export class PostgresCluster extends Construct {
       priorityClassName: props.priorityClassName ?? PRIORITY_CRITICAL,
       postgresql: {
         parameters: sortedRecord({ ...props.parameters, archive_timeout: `${this.archiveTimeoutMinutes}min` }),
-        synchronous: this.synchronousReplicas === undefined ? undefined : {
-          method: ClusterSpecPostgresqlSynchronousMethod.ANY,
-          number: this.synchronousReplicas,
-          dataDurability: ClusterSpecPostgresqlSynchronousDataDurability.REQUIRED,
-        },
+        synchronous:
+          this.synchronousReplicas === undefined
+            ? undefined
+            : {
+                method: ClusterSpecPostgresqlSynchronousMethod.ANY,
+                number: this.synchronousReplicas,
+                dataDurability: ClusterSpecPostgresqlSynchronousDataDurability.REQUIRED,
+              },
       },
       resources: resourceQuantities(props.resources, ClusterSpecResourcesRequests.fromString, ClusterSpecResourcesLimits.fromString),
       storage: { storageClass: props.storageClass, size: props.storageSize },
@@ -221,7 +247,14 @@ export class PostgresCluster extends Construct {
       backup: this.backupSpec(props.backup),
       bootstrap: source
         ? { recovery: { source: source.name } }
-        : { initdb: { database: props.database ?? 'app', owner: props.owner ?? 'app', secret: { name: this.appSecret.secretName }, dataChecksums: true } },
+        : {
+            initdb: {
+              database: props.database ?? 'app',
+              owner: props.owner ?? 'app',
+              secret: { name: this.appSecret.secretName },
+              dataChecksums: true,
+            },
+          },
       replica: source ? { enabled: true, source: source.name } : undefined,
       externalClusters: source ? [this.externalCluster(source)] : undefined,
     };
@@ -264,13 +297,34 @@ function postgresProblems(props: PostgresClusterProps, cluster: PostgresCluster)
     ...dnsLabelProblems('name', cluster.name, 50, 'CloudNativePG derives pod, service and secret names from it'),
   ];
   const unpinned = unpinnedReason(props.imageName);
-  if (unpinned) problems.push({ prop: 'imageName', value: props.imageName, rule: unpinned, fix: 'pin the operand image: an unplanned PostgreSQL upgrade is an outage' });
+  if (unpinned)
+    problems.push({
+      prop: 'imageName',
+      value: props.imageName,
+      rule: unpinned,
+      fix: 'pin the operand image: an unplanned PostgreSQL upgrade is an outage',
+    });
   const minInstances = cluster.isReplica ? 1 : 3;
-  problems.push(...integerProblems('instances', cluster.instances, minInstances, undefined,
-    cluster.isReplica ? undefined : 'a primary needs a synchronous standby and a spare to survive the loss of one instance or zone'));
+  problems.push(
+    ...integerProblems(
+      'instances',
+      cluster.instances,
+      minInstances,
+      undefined,
+      cluster.isReplica ? undefined : 'a primary needs a synchronous standby and a spare to survive the loss of one instance or zone',
+    ),
+  );
   const synchronous = props.synchronousReplicas ?? 1;
   if (cluster.instances >= 2 && Number.isInteger(cluster.instances)) {
-    problems.push(...integerProblems('synchronousReplicas', synchronous, 1, cluster.instances - 1, 'each synchronous standby must be another instance of the cluster'));
+    problems.push(
+      ...integerProblems(
+        'synchronousReplicas',
+        synchronous,
+        1,
+        cluster.instances - 1,
+        'each synchronous standby must be another instance of the cluster',
+      ),
+    );
   }
   problems.push(...containerResourceProblems(props.resources));
   problems.push(...subdomainProblems('storageClass', props.storageClass), ...storageSizeProblems('storageSize', props.storageSize));
@@ -284,8 +338,15 @@ function postgresProblems(props: PostgresClusterProps, cluster: PostgresCluster)
     if (!allowed.includes(value)) problems.push({ prop, value, rule: `must be one of ${allowed.join(', ')}` });
   }
   problems.push(...retentionProblems(props, cluster));
-  problems.push(...integerProblems('archiveTimeoutMinutes', props.archiveTimeoutMinutes, 1, Number.isInteger(props.rpoMinutes) ? props.rpoMinutes : undefined,
-    'a WAL segment archived later than the RPO can lose more data than the RPO allows'));
+  problems.push(
+    ...integerProblems(
+      'archiveTimeoutMinutes',
+      props.archiveTimeoutMinutes,
+      1,
+      Number.isInteger(props.rpoMinutes) ? props.rpoMinutes : undefined,
+      'a WAL segment archived later than the RPO can lose more data than the RPO allows',
+    ),
+  );
   problems.push(...dnsLabelProblems('database', props.database ?? 'app'), ...dnsLabelProblems('owner', props.owner ?? 'app'));
   problems.push(...poolerOptionProblems(props.pooler ?? {}, 'pooler.'));
   if (props.replicaOf) problems.push(...replicaSourceProblems(props.replicaOf, props, cluster));
@@ -315,9 +376,18 @@ function retentionProblems(props: PostgresClusterProps, cluster: PostgresCluster
 function replicaSourceProblems(source: PostgresReplicaSource, props: PostgresClusterProps, cluster: PostgresCluster): PropProblem[] {
   const problems: PropProblem[] = [...dnsLabelProblems('replicaOf.name', source.name), ...locationProblems('replicaOf', source)];
   if (source.name === cluster.name) {
-    problems.push({ prop: 'replicaOf.name', value: source.name, rule: `must differ from the cluster's name (${cluster.name})`, fix: "name the primary's archive, e.g. the primary's replicaSource" });
+    problems.push({
+      prop: 'replicaOf.name',
+      value: source.name,
+      rule: `must differ from the cluster's name (${cluster.name})`,
+      fix: "name the primary's archive, e.g. the primary's replicaSource",
+    });
   }
-  if (typeof source.serverName === 'string' && typeof props.backup.destinationPath === 'string' && archiveOf(source) === archiveOf(cluster.backupLocation)) {
+  if (
+    typeof source.serverName === 'string'
+    && typeof props.backup.destinationPath === 'string'
+    && archiveOf(source) === archiveOf(cluster.backupLocation)
+  ) {
     problems.push({
       prop: 'backup.serverName',
       value: cluster.backupLocation.serverName,

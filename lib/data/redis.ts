@@ -3,20 +3,49 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DisruptionBudget } from '../autoscaling/pdb';
 import {
-  LABEL_COMPONENT, LABEL_VERSION, memoryKiB, parseImage, PropProblem, REDIS, REDIS_REPLICATION_PORT, selectorLabels, throwIfProblems, unpinnedReason, versionLabel,
+  LABEL_COMPONENT,
+  LABEL_VERSION,
+  memoryKiB,
+  parseImage,
+  PropProblem,
+  REDIS,
+  REDIS_REPLICATION_PORT,
+  selectorLabels,
+  throwIfProblems,
+  unpinnedReason,
+  versionLabel,
 } from '../core';
 import { AllowPolicy } from '../network/allow-policy';
 import { NetworkPeer } from '../network/network-peer';
 import { ServiceSecret } from '../security/service-secret';
 import {
-  claimVolume, configMapVolume, containerEnv, emptyDirVolume, probe, restrictedPodTemplate, SECRET_MOUNT_ROOT, secretMountVolume, secretVolume,
-  servicePort, tcpPort, tmpVolume, zoneAndHostSpread,
+  claimVolume,
+  configMapVolume,
+  containerEnv,
+  emptyDirVolume,
+  probe,
+  restrictedPodTemplate,
+  SECRET_MOUNT_ROOT,
+  secretMountVolume,
+  secretVolume,
+  servicePort,
+  tcpPort,
+  tmpVolume,
+  zoneAndHostSpread,
 } from '../workload/pod-template';
 import { PRIORITY_CRITICAL } from '../workload/priority-classes';
 import { ContainerResources, containerResourceProblems } from '../workload/resources';
 import { DNS_SUBDOMAIN } from '../core/validation';
 import { integerProblems, storageSizeProblems, subdomainProblems } from './_validation';
-import { REDIS_CONFIG_DIR, REDIS_DATA_DIR, REDIS_RUNTIME_DIR, REDIS_TLS_DIR, redisConf, redisPingCommand, redisStartScript } from './redis-config';
+import {
+  REDIS_CONFIG_DIR,
+  REDIS_DATA_DIR,
+  REDIS_RUNTIME_DIR,
+  REDIS_TLS_DIR,
+  redisConf,
+  redisPingCommand,
+  redisStartScript,
+} from './redis-config';
 
 /** Redis's TLS port: replication, in the cluster and across regions, runs over it (`REDIS_REPLICATION_PORT`). */
 export const REDIS_TLS_PORT = REDIS_REPLICATION_PORT;
@@ -83,7 +112,16 @@ export interface RedisProps {
   readonly priorityClassName?: string;
 }
 
-const MAXMEMORY_POLICIES = ['noeviction', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl'];
+const MAXMEMORY_POLICIES = [
+  'noeviction',
+  'allkeys-lru',
+  'allkeys-lfu',
+  'allkeys-random',
+  'volatile-lru',
+  'volatile-lfu',
+  'volatile-random',
+  'volatile-ttl',
+];
 
 /**
  * Redis as one StatefulSet, `redis`, whose pod 0 is the primary and whose other pods replicate
@@ -125,9 +163,24 @@ export class Redis extends Construct {
 
     this.selector = selectorLabels({ name: REDIS.name });
     const labels = { ...this.selector, [LABEL_COMPONENT]: 'cache' };
-    this.secret = new ServiceSecret(this, 'Secret', { name: `${REDIS.name}-auth`, storeName: props.secretStoreName, remoteKey: props.passwordKey, keys: ['password'], labels });
-    this.tlsSecret = new ServiceSecret(this, 'TlsSecret', { name: `${REDIS.name}-tls`, storeName: props.secretStoreName, remoteKey: props.tlsKey, keys: ['ca.crt', 'tls.crt', 'tls.key'], labels });
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: REDIS.serviceAccount, labels }, automountServiceAccountToken: false });
+    this.secret = new ServiceSecret(this, 'Secret', {
+      name: `${REDIS.name}-auth`,
+      storeName: props.secretStoreName,
+      remoteKey: props.passwordKey,
+      keys: ['password'],
+      labels,
+    });
+    this.tlsSecret = new ServiceSecret(this, 'TlsSecret', {
+      name: `${REDIS.name}-tls`,
+      storeName: props.secretStoreName,
+      remoteKey: props.tlsKey,
+      keys: ['ca.crt', 'tls.crt', 'tls.key'],
+      labels,
+    });
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: REDIS.serviceAccount, labels },
+      automountServiceAccountToken: false,
+    });
     this.createConfig(props, labels);
     new k8s.KubeService(this, 'HeadlessService', {
       metadata: { name: this.headlessServiceName, labels },
@@ -140,7 +193,8 @@ export class Redis extends Construct {
     });
     this.statefulSet = this.createStatefulSet(props, labels);
     new DisruptionBudget(this, 'DisruptionBudget', { name: REDIS.name, labels, selector: this.selector, minReplicas: this.replicas });
-    if (props.replicationSourceCidrs !== undefined) this.replicationService = this.createReplicationService(props.replicationSourceCidrs, labels);
+    if (props.replicationSourceCidrs !== undefined)
+      this.replicationService = this.createReplicationService(props.replicationSourceCidrs, labels);
     this.allowReplication(props, labels);
   }
 
@@ -154,7 +208,12 @@ export class Redis extends Construct {
     new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: `${REDIS.name}-config`, labels },
       data: {
-        'redis.conf': redisConf({ maxmemoryMiB, maxmemoryPolicy: props.maxmemoryPolicy ?? 'allkeys-lru', port: REDIS.port, tlsPort: REDIS_TLS_PORT }),
+        'redis.conf': redisConf({
+          maxmemoryMiB,
+          maxmemoryPolicy: props.maxmemoryPolicy ?? 'allkeys-lru',
+          port: REDIS.port,
+          tlsPort: REDIS_TLS_PORT,
+        }),
         'start.sh': redisStartScript(this.passwordFile),
       },
     });
@@ -173,14 +232,16 @@ export class Redis extends Construct {
         selector: { matchLabels: this.selector },
         persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
         template: this.podTemplate(props, podLabels),
-        volumeClaimTemplates: [{
-          metadata: { name: 'data', labels },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            storageClassName: props.storageClassName,
-            resources: { requests: { storage: k8s.Quantity.fromString(props.storageSize ?? '8Gi') } },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data', labels },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: props.storageClassName,
+              resources: { requests: { storage: k8s.Quantity.fromString(props.storageSize ?? '8Gi') } },
+            },
           },
-        }],
+        ],
       },
     });
   }
@@ -240,9 +301,14 @@ export class Redis extends Construct {
 
   /** Replication, in the cluster and across clusters, runs over TLS only. */
   private allowReplication(props: RedisProps, labels: Record<string, string>): void {
-    const replication = new AllowPolicy(this, 'ReplicationPolicy', { name: `${REDIS.name}-replication`, selector: { ...REDIS.podLabels }, labels });
+    const replication = new AllowPolicy(this, 'ReplicationPolicy', {
+      name: `${REDIS.name}-replication`,
+      selector: { ...REDIS.podLabels },
+      labels,
+    });
     const tlsPort = [{ port: REDIS_TLS_PORT }];
-    if (this.replicas > 1) replication.allowFrom(NetworkPeer.pods({ ...REDIS.podLabels }), tlsPort).allowTo(NetworkPeer.pods({ ...REDIS.podLabels }), tlsPort);
+    if (this.replicas > 1)
+      replication.allowFrom(NetworkPeer.pods({ ...REDIS.podLabels }), tlsPort).allowTo(NetworkPeer.pods({ ...REDIS.podLabels }), tlsPort);
     if (props.replicaOf) replication.allowTo(props.replicaOf.peer, [{ port: props.replicaOf.port ?? REDIS_TLS_PORT }]);
     for (const peer of props.replicaPeers ?? []) replication.allowFrom(peer, tlsPort);
   }
@@ -255,23 +321,46 @@ const TLS_PORT = servicePort('redis-tls', REDIS_TLS_PORT);
 function redisProblems(props: RedisProps, replicas: number, replicaOnly: boolean): PropProblem[] {
   const problems: PropProblem[] = [];
   const unpinned = unpinnedReason(props.image);
-  if (unpinned) problems.push({ prop: 'image', value: props.image, rule: unpinned, fix: 'pin the image so that every pod runs the same Redis' });
+  if (unpinned)
+    problems.push({ prop: 'image', value: props.image, rule: unpinned, fix: 'pin the image so that every pod runs the same Redis' });
   problems.push(...containerResourceProblems(props.resources));
-  problems.push(...subdomainProblems('storageClassName', props.storageClassName), ...storageSizeProblems('storageSize', props.storageSize ?? '8Gi'));
-  problems.push(...integerProblems('replicas', replicas, replicaOnly ? 1 : 2, undefined, replicaOnly ? undefined : 'a primary needs at least one replica to fail over to'));
+  problems.push(
+    ...subdomainProblems('storageClassName', props.storageClassName),
+    ...storageSizeProblems('storageSize', props.storageSize ?? '8Gi'),
+  );
+  problems.push(
+    ...integerProblems(
+      'replicas',
+      replicas,
+      replicaOnly ? 1 : 2,
+      undefined,
+      replicaOnly ? undefined : 'a primary needs at least one replica to fail over to',
+    ),
+  );
   const policy = props.maxmemoryPolicy ?? 'allkeys-lru';
-  if (!MAXMEMORY_POLICIES.includes(policy)) problems.push({ prop: 'maxmemoryPolicy', value: policy, rule: `must be one of ${MAXMEMORY_POLICIES.join(', ')}` });
+  if (!MAXMEMORY_POLICIES.includes(policy))
+    problems.push({ prop: 'maxmemoryPolicy', value: policy, rule: `must be one of ${MAXMEMORY_POLICIES.join(', ')}` });
   if (props.replicaOf) {
     if (!DNS_SUBDOMAIN.test(props.replicaOf.host)) {
       problems.push({ prop: 'replicaOf.host', value: props.replicaOf.host, rule: 'must be a host name' });
     }
     problems.push(...integerProblems('replicaOf.port', props.replicaOf.port, 1, 65535));
     if (props.replicationSourceCidrs !== undefined) {
-      problems.push({ prop: 'replicationSourceCidrs', value: props.replicationSourceCidrs, rule: "must not be set with 'replicaOf'", fix: 'only the primary serves the replication endpoint' });
+      problems.push({
+        prop: 'replicationSourceCidrs',
+        value: props.replicationSourceCidrs,
+        rule: "must not be set with 'replicaOf'",
+        fix: 'only the primary serves the replication endpoint',
+      });
     }
   }
   if (props.replicationSourceCidrs !== undefined && props.replicationSourceCidrs.length === 0) {
-    problems.push({ prop: 'replicationSourceCidrs', value: [], rule: 'must list at least one CIDR', fix: 'a load balancer without source ranges is open to every address' });
+    problems.push({
+      prop: 'replicationSourceCidrs',
+      value: [],
+      rule: 'must list at least one CIDR',
+      fix: 'a load balancer without source ranges is open to every address',
+    });
   }
   return problems;
 }

@@ -17,8 +17,15 @@ import { IBackupSchedule } from './velero';
  * would archive into the production bucket) and monitoring objects (duplicate alerts).
  */
 export const DEFAULT_DRILL_EXCLUDED_RESOURCES: readonly string[] = [
-  'backups.postgresql.cnpg.io', 'clusters.postgresql.cnpg.io', 'cronjobs.batch', 'jobs.batch', 'podmonitors.monitoring.coreos.com',
-  'poolers.postgresql.cnpg.io', 'prometheusrules.monitoring.coreos.com', 'scheduledbackups.postgresql.cnpg.io', 'servicemonitors.monitoring.coreos.com',
+  'backups.postgresql.cnpg.io',
+  'clusters.postgresql.cnpg.io',
+  'cronjobs.batch',
+  'jobs.batch',
+  'podmonitors.monitoring.coreos.com',
+  'poolers.postgresql.cnpg.io',
+  'prometheusrules.monitoring.coreos.com',
+  'scheduledbackups.postgresql.cnpg.io',
+  'servicemonitors.monitoring.coreos.com',
 ];
 
 /** Requests and limits of the drill's container (kubectl and a shell). */
@@ -207,14 +214,28 @@ export class RestoreDrillNamespaceAccess extends Construct {
     super(scope, id);
     const chartNamespace = Chart.of(this).namespace;
     if (chartNamespace !== undefined) {
-      throwIfProblems(this, [{ prop: 'chart namespace', value: chartNamespace, rule: 'must not be set', fix: 'ClusterRoles are cluster-scoped; add this construct to a chart without a namespace' }]);
+      throwIfProblems(this, [
+        {
+          prop: 'chart namespace',
+          value: chartNamespace,
+          rule: 'must not be set',
+          fix: 'ClusterRoles are cluster-scoped; add this construct to a chart without a namespace',
+        },
+      ]);
     }
     const { drill } = props;
     const name = `${drill.name}-namespaces`;
     const labels = { ...selectorLabels({ name: drill.name }), [LABEL_COMPONENT]: 'restore-drill' };
     this.clusterRole = new k8s.KubeClusterRole(this, 'Resource', {
       metadata: { name, labels },
-      rules: [{ apiGroups: [''], resources: ['namespaces'], resourceNames: [...drill.drillNamespaces], verbs: ['delete', 'get', 'list', 'watch'] }],
+      rules: [
+        {
+          apiGroups: [''],
+          resources: ['namespaces'],
+          resourceNames: [...drill.drillNamespaces],
+          verbs: ['delete', 'get', 'list', 'watch'],
+        },
+      ],
     });
     new k8s.KubeClusterRoleBinding(this, 'Binding', {
       metadata: { name, labels },
@@ -227,34 +248,71 @@ export class RestoreDrillNamespaceAccess extends Construct {
 function drillProblems(props: RestoreDrillProps, drill: RestoreDrill, prefix: string): PropProblem[] {
   const problems: PropProblem[] = [...dnsLabelProblems('name', drill.name, 40)];
   if (drill.namespace === '') {
-    problems.push({ prop: 'chart namespace', value: undefined, rule: 'must be set', fix: 'the drill runs in its chart\'s namespace, which needs a default-deny NetworkPolicy and PSS restricted' });
+    problems.push({
+      prop: 'chart namespace',
+      value: undefined,
+      rule: 'must be set',
+      fix: "the drill runs in its chart's namespace, which needs a default-deny NetworkPolicy and PSS restricted",
+    });
   }
   const scheduled = props.backupSchedule.namespaces;
   if (!Array.isArray(props.namespaces) || props.namespaces.length === 0) {
     problems.push({ prop: 'namespaces', value: props.namespaces, rule: 'must list at least one namespace of the backup' });
   } else {
     props.namespaces.forEach((ns, i) => {
-      if (!scheduled.includes(ns)) problems.push({ prop: `namespaces[${i}]`, value: ns, rule: `must be backed up by the schedule '${props.backupSchedule.name}' (${scheduled.join(', ')})` });
+      if (!scheduled.includes(ns))
+        problems.push({
+          prop: `namespaces[${i}]`,
+          value: ns,
+          rule: `must be backed up by the schedule '${props.backupSchedule.name}' (${scheduled.join(', ')})`,
+        });
     });
   }
   if (!/^[a-z][-a-z0-9]*-$/.test(prefix)) {
-    problems.push({ prop: 'drillNamespacePrefix', value: prefix, rule: 'must be lowercase letters, digits and "-", start with a letter and end with "-"', fix: 'the drill deletes the namespaces it names; a clear prefix keeps them apart from real ones' });
+    problems.push({
+      prop: 'drillNamespacePrefix',
+      value: prefix,
+      rule: 'must be lowercase letters, digits and "-", start with a letter and end with "-"',
+      fix: 'the drill deletes the namespaces it names; a clear prefix keeps them apart from real ones',
+    });
   } else {
     drill.drillNamespaces.forEach((ns) => {
-      if (!isDnsLabel(ns)) problems.push({ prop: 'drillNamespacePrefix', value: prefix, rule: `must leave drill namespace names of at most 63 characters (${ns})` });
-      else if (scheduled.includes(ns) || ns === drill.namespace) problems.push({ prop: 'drillNamespacePrefix', value: prefix, rule: `must not map a namespace onto an existing one (${ns})`, fix: 'the drill deletes its namespaces afterwards' });
+      if (!isDnsLabel(ns))
+        problems.push({
+          prop: 'drillNamespacePrefix',
+          value: prefix,
+          rule: `must leave drill namespace names of at most 63 characters (${ns})`,
+        });
+      else if (scheduled.includes(ns) || ns === drill.namespace)
+        problems.push({
+          prop: 'drillNamespacePrefix',
+          value: prefix,
+          rule: `must not map a namespace onto an existing one (${ns})`,
+          fix: 'the drill deletes its namespaces afterwards',
+        });
     });
   }
   if (!Array.isArray(props.apiServer) || props.apiServer.length === 0) {
-    problems.push({ prop: 'apiServer', value: props.apiServer, rule: 'must list at least one peer', fix: 'the drill drives Velero through the Kubernetes API' });
+    problems.push({
+      prop: 'apiServer',
+      value: props.apiServer,
+      rule: 'must list at least one peer',
+      fix: 'the drill drives Velero through the Kubernetes API',
+    });
   }
   (props.apiServerPorts ?? []).forEach((port, i) => problems.push(...integerProblems(`apiServerPorts[${i}]`, port, 1, 65535)));
   problems.push(...integerProblems('restoreTimeoutMinutes', props.restoreTimeoutMinutes, 5, 1440));
   (props.excludedResources ?? []).forEach((resource, i) => {
-    if (!/^[a-z0-9]+(\.[a-z0-9-]+)*$/.test(resource)) problems.push({ prop: `excludedResources[${i}]`, value: resource, rule: 'must be a resource name such as "jobs.batch"' });
+    if (!/^[a-z0-9]+(\.[a-z0-9-]+)*$/.test(resource))
+      problems.push({ prop: `excludedResources[${i}]`, value: resource, rule: 'must be a resource name such as "jobs.batch"' });
   });
   if (longestCronGapMinutes(drill.schedule) === undefined) {
-    problems.push({ prop: 'schedule', value: drill.schedule, rule: 'must be a five-field cron expression that runs at least once (minute hour day-of-month month day-of-week, UTC)', fix: 'the overdue-drill alert is derived from the schedule' });
+    problems.push({
+      prop: 'schedule',
+      value: drill.schedule,
+      rule: 'must be a five-field cron expression that runs at least once (minute hour day-of-month month day-of-week, UTC)',
+      fix: 'the overdue-drill alert is derived from the schedule',
+    });
   }
   return problems;
 }

@@ -108,12 +108,22 @@ function scheduleProblems(props: BackupScheduleProps, veleroNamespace: string): 
     ...backupIntervalProblems(props),
   ];
   if (!Array.isArray(props.namespaces) || props.namespaces.length === 0) {
-    problems.push({ prop: 'namespaces', value: props.namespaces, rule: 'must list at least one namespace', fix: 'an empty list would back up every namespace' });
+    problems.push({
+      prop: 'namespaces',
+      value: props.namespaces,
+      rule: 'must list at least one namespace',
+      fix: 'an empty list would back up every namespace',
+    });
   } else {
     props.namespaces.forEach((ns, i) => problems.push(...dnsLabelProblems(`namespaces[${i}]`, ns)));
   }
   (props.excludedResources ?? []).forEach((resource, i) => {
-    if (!/^[a-z0-9]+(\.[a-z0-9-]+)*$/.test(resource)) problems.push({ prop: `excludedResources[${i}]`, value: resource, rule: 'must be a resource name such as "clusters.postgresql.cnpg.io"' });
+    if (!/^[a-z0-9]+(\.[a-z0-9-]+)*$/.test(resource))
+      problems.push({
+        prop: `excludedResources[${i}]`,
+        value: resource,
+        rule: 'must be a resource name such as "clusters.postgresql.cnpg.io"',
+      });
   });
   if (props.storageLocation !== undefined) problems.push(...subdomainProblems('storageLocation', props.storageLocation));
   const gdpr = integerProblems('gdprRetentionDays', props.gdprRetentionDays, 1);
@@ -130,7 +140,12 @@ function scheduleProblems(props: BackupScheduleProps, veleroNamespace: string): 
   }
   const interval = resolveInterval(props);
   if (ttl.length === 0 && interval !== undefined && props.ttlHours * 60 < interval) {
-    problems.push({ prop: 'ttlHours', value: props.ttlHours, rule: `must be at least the backup interval (${interval} minutes)`, fix: 'otherwise a backup expires before the next one exists' });
+    problems.push({
+      prop: 'ttlHours',
+      value: props.ttlHours,
+      rule: `must be at least the backup interval (${interval} minutes)`,
+      fix: 'otherwise a backup expires before the next one exists',
+    });
   }
   return problems;
 }

@@ -93,7 +93,11 @@ export class GitOpsDelivery extends Construct {
         },
         spec: {
           project: props.project,
-          source: { repoUrl: props.repoURL, targetRevision: props.revision, path: `${props.path}/manifests/${target.region}/${target.component}` },
+          source: {
+            repoUrl: props.repoURL,
+            targetRevision: props.revision,
+            path: `${props.path}/manifests/${target.region}/${target.component}`,
+          },
           destination: { server: target.server, namespace: target.namespace },
           syncPolicy: {
             automated: { prune: true, selfHeal: true },
@@ -145,13 +149,19 @@ export class GitOpsBootstrap extends Construct {
         sourceRepos: [props.repoURL],
         destinations: [{ server: props.argocdServer, namespace: props.argocdNamespace }],
         clusterResourceWhitelist: [],
-        namespaceResourceWhitelist: [{ group: 'argoproj.io', kind: 'AppProject' }, { group: 'argoproj.io', kind: 'Application' }],
+        namespaceResourceWhitelist: [
+          { group: 'argoproj.io', kind: 'AppProject' },
+          { group: 'argoproj.io', kind: 'Application' },
+        ],
       },
     });
     const claimed = new Map<string, string>();
     for (const group of props.groups) {
       for (const file of group.files) {
-        if (claimed.has(file)) throw new Error(`${file} is in the bootstrap groups ${claimed.get(file)} and ${group.name}; each file needs exactly one app of apps`);
+        if (claimed.has(file))
+          throw new Error(
+            `${file} is in the bootstrap groups ${claimed.get(file)} and ${group.name}; each file needs exactly one app of apps`,
+          );
         claimed.set(file, group.name);
       }
       new Application(this, `Application-${group.name}`, {
@@ -190,5 +200,9 @@ function managedKinds(scope: IConstruct, clusterScoped: boolean): Array<{ group:
     const namespaced = construct.toJson().metadata?.namespace !== undefined;
     kinds.set(key, { group, kind: construct.kind, namespaced });
   }
-  return [...kinds.keys()].sort().map((key) => kinds.get(key)!).filter((k) => k.namespaced !== clusterScoped).map(({ group, kind }) => ({ group, kind }));
+  return [...kinds.keys()]
+    .sort()
+    .map((key) => kinds.get(key)!)
+    .filter((k) => k.namespaced !== clusterScoped)
+    .map(({ group, kind }) => ({ group, kind }));
 }

@@ -20,7 +20,20 @@ export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
  */
 const WAVES: ReadonlyArray<[number, readonly string[]]> = [
   [-3, ['Namespace', 'PriorityClass']],
-  [-2, ['NetworkPolicy', 'ResourceQuota', 'LimitRange', 'PeerAuthentication', 'AuthorizationPolicy', 'Role', 'RoleBinding', 'ServiceAccount', 'ReferenceGrant']],
+  [
+    -2,
+    [
+      'NetworkPolicy',
+      'ResourceQuota',
+      'LimitRange',
+      'PeerAuthentication',
+      'AuthorizationPolicy',
+      'Role',
+      'RoleBinding',
+      'ServiceAccount',
+      'ReferenceGrant',
+    ],
+  ],
   [-1, ['ClusterSecretStore', 'ExternalSecret', 'ClusterIssuer', 'AppProject']],
   [0, ['StatefulSet', 'PersistentVolumeClaim', 'Cluster', 'Pooler', 'ScheduledBackup', 'Schedule']],
   [2, ['Gateway', 'HTTPRoute', 'Certificate', 'ServiceMonitor', 'PodMonitor', 'PrometheusRule', 'Probe', 'AlertmanagerConfig']],
@@ -53,7 +66,8 @@ export function applyArgoSyncPolicy(scope: IConstruct): void {
   for (const construct of scope.node.findAll()) {
     if (!ApiObject.isApiObject(construct)) continue;
     const wave = syncWave(construct.kind);
-    if (wave !== 0 && construct.metadata.toJson().annotations?.[SYNC_WAVE] === undefined) construct.metadata.addAnnotation(SYNC_WAVE, String(wave));
+    if (wave !== 0 && construct.metadata.toJson().annotations?.[SYNC_WAVE] === undefined)
+      construct.metadata.addAnnotation(SYNC_WAVE, String(wave));
     if (isStatefulKind(construct.kind)) construct.metadata.addAnnotation(SYNC_OPTIONS, 'Prune=false,Delete=false');
   }
 }

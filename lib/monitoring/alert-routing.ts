@@ -96,12 +96,21 @@ export interface AlertRoutingProps {
  */
 export const ALERT_IDENTITY_LABELS: readonly string[] = [
   'alertname',
-  'namespace', 'source_namespace', // the routing namespace; the namespace the alert is about
-  'service', 'pod', 'container', // a service's workload
-  'exported_namespace', 'name', // a Certificate (in cert-manager's metrics); an APIService's name
-  'cluster', 'schedule', 'backup_tool', 'cronjob', // a database, a Velero schedule, the restore drill
-  'horizontalpodautoscaler', 'metric', // autoscaling
-  'instance', 'exporter', // a probed endpoint; an OpenTelemetry collector exporter
+  'namespace',
+  'source_namespace', // the routing namespace; the namespace the alert is about
+  'service',
+  'pod',
+  'container', // a service's workload
+  'exported_namespace',
+  'name', // a Certificate (in cert-manager's metrics); an APIService's name
+  'cluster',
+  'schedule',
+  'backup_tool',
+  'cronjob', // a database, a Velero schedule, the restore drill
+  'horizontalpodautoscaler',
+  'metric', // autoscaling
+  'instance',
+  'exporter', // a probed endpoint; an OpenTelemetry collector exporter
 ];
 
 /** Severity label values that page (kube-prometheus' and the SRE workbook's names). */
@@ -165,7 +174,16 @@ export class AlertRouting extends Construct {
 
     const secret = (secretId: string, suffix: string, credential: RoutingCredential, defaultKey: string): SecretKeyRef => {
       const key = credential.key ?? defaultKey;
-      return { secret: new ServiceSecret(this, secretId, { name: `${name}-${suffix}`, storeName: props.storeName, remoteKey: credential.remoteKey, keys: [key], labels: props.labels }), key };
+      return {
+        secret: new ServiceSecret(this, secretId, {
+          name: `${name}-${suffix}`,
+          storeName: props.storeName,
+          remoteKey: credential.remoteKey,
+          keys: [key],
+          labels: props.labels,
+        }),
+        key,
+      };
     };
     const credentials: RoutingSecrets = {
       pagerDuty: secret('PagerDutySecret', 'pagerduty', props.pagerDuty, 'routing-key'),
@@ -181,11 +199,25 @@ export class AlertRouting extends Construct {
       spec: {
         route: routeTree(groupBy, timing),
         receivers: receivers(credentials, props.slack.channel),
-        inhibitRules: [{
-          sourceMatch: [{ name: 'severity', matchType: AlertmanagerConfigSpecInhibitRulesSourceMatchMatchType.VALUE_EQUAL_TILDE, value: PAGE_SEVERITIES }],
-          targetMatch: [{ name: 'severity', matchType: AlertmanagerConfigSpecInhibitRulesTargetMatchMatchType.VALUE_EQUAL_TILDE, value: TICKET_SEVERITIES }],
-          equal: inhibitEqual,
-        }],
+        inhibitRules: [
+          {
+            sourceMatch: [
+              {
+                name: 'severity',
+                matchType: AlertmanagerConfigSpecInhibitRulesSourceMatchMatchType.VALUE_EQUAL_TILDE,
+                value: PAGE_SEVERITIES,
+              },
+            ],
+            targetMatch: [
+              {
+                name: 'severity',
+                matchType: AlertmanagerConfigSpecInhibitRulesTargetMatchMatchType.VALUE_EQUAL_TILDE,
+                value: TICKET_SEVERITIES,
+              },
+            ],
+            equal: inhibitEqual,
+          },
+        ],
       },
     });
   }
@@ -239,7 +271,13 @@ function routeTree(groupBy: string[], timing: RoutingTiming): AlertmanagerConfig
     groupInterval: timing.groupInterval,
     repeatInterval: timing.ticketRepeatInterval,
     routes: [
-      { receiver: 'watchdog', matchers: [{ name: 'alertname', matchType: '=', value: 'Watchdog' }], groupWait: '0s', groupInterval: timing.watchdogInterval, repeatInterval: timing.watchdogInterval },
+      {
+        receiver: 'watchdog',
+        matchers: [{ name: 'alertname', matchType: '=', value: 'Watchdog' }],
+        groupWait: '0s',
+        groupInterval: timing.watchdogInterval,
+        repeatInterval: timing.watchdogInterval,
+      },
       { receiver: 'pagerduty', matchers: [severity(PAGE_SEVERITIES)], repeatInterval: timing.pageRepeatInterval },
       { receiver: 'slack', matchers: [severity(TICKET_SEVERITIES)], repeatInterval: timing.ticketRepeatInterval },
     ],
@@ -252,28 +290,35 @@ function receivers(credentials: RoutingSecrets, slackChannel: string): Alertmana
   return [
     {
       name: 'pagerduty',
-      pagerdutyConfigs: [{
-        routingKey: { name: pagerDuty.secret.secretName, key: pagerDuty.key },
-        sendResolved: true,
-        severity: 'critical',
-        description: '{{ .CommonLabels.alertname }}: {{ .CommonAnnotations.summary }}',
-        details: [
-          { key: 'description', value: '{{ .CommonAnnotations.description }}' },
-          { key: 'runbook_url', value: '{{ .CommonAnnotations.runbook_url }}' },
-        ],
-      }],
+      pagerdutyConfigs: [
+        {
+          routingKey: { name: pagerDuty.secret.secretName, key: pagerDuty.key },
+          sendResolved: true,
+          severity: 'critical',
+          description: '{{ .CommonLabels.alertname }}: {{ .CommonAnnotations.summary }}',
+          details: [
+            { key: 'description', value: '{{ .CommonAnnotations.description }}' },
+            { key: 'runbook_url', value: '{{ .CommonAnnotations.runbook_url }}' },
+          ],
+        },
+      ],
     },
     {
       name: 'slack',
-      slackConfigs: [{
-        apiUrl: { name: slack.secret.secretName, key: slack.key },
-        channel: slackChannel,
-        sendResolved: true,
-        title: '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.severity }})',
-        text: '{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}',
-      }],
+      slackConfigs: [
+        {
+          apiUrl: { name: slack.secret.secretName, key: slack.key },
+          channel: slackChannel,
+          sendResolved: true,
+          title: '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.severity }})',
+          text: '{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}',
+        },
+      ],
     },
-    { name: 'watchdog', webhookConfigs: [{ urlSecret: { name: deadMansSwitch.secret.secretName, key: deadMansSwitch.key }, sendResolved: false }] },
+    {
+      name: 'watchdog',
+      webhookConfigs: [{ urlSecret: { name: deadMansSwitch.secret.secretName, key: deadMansSwitch.key }, sendResolved: false }],
+    },
   ];
 }
 
@@ -284,16 +329,29 @@ function routingProblems(props: AlertRoutingProps, timing: RoutingTiming, groupB
   for (const [prop, value] of Object.entries(timing)) {
     if (!isPromDuration(value)) problems.push({ prop, value, rule: 'must be a duration such as "30s", "5m" or "4h"' });
   }
-  for (const [prop, labels] of [['groupBy', groupBy], ['inhibitEqual', inhibitEqual]] as const) {
+  for (const [prop, labels] of [
+    ['groupBy', groupBy],
+    ['inhibitEqual', inhibitEqual],
+  ] as const) {
     if (labels.length === 0 || labels.some((l) => !LABEL.test(l)) || new Set(labels).size !== labels.length) {
       problems.push({ prop, value: labels, rule: 'must list distinct label names, at least one' });
     }
   }
   if (!props.deadMansSwitch || typeof props.deadMansSwitch.remoteKey !== 'string' || props.deadMansSwitch.remoteKey === '') {
-    problems.push({ prop: 'deadMansSwitch.remoteKey', value: props.deadMansSwitch?.remoteKey, rule: 'must name the secret of the dead man\'s switch\'s webhook URL', fix: 'without it nobody learns that alerting itself is down' });
+    problems.push({
+      prop: 'deadMansSwitch.remoteKey',
+      value: props.deadMansSwitch?.remoteKey,
+      rule: "must name the secret of the dead man's switch's webhook URL",
+      fix: 'without it nobody learns that alerting itself is down',
+    });
   }
   if (!inhibitEqual.includes('alertname')) {
-    problems.push({ prop: 'inhibitEqual', value: inhibitEqual, rule: "must include 'alertname'", fix: 'otherwise any critical alert silences unrelated warnings' });
+    problems.push({
+      prop: 'inhibitEqual',
+      value: inhibitEqual,
+      rule: "must include 'alertname'",
+      fix: 'otherwise any critical alert silences unrelated warnings',
+    });
   }
   if (typeof props.slack?.channel !== 'string' || !/^[#@][^\s]+$/.test(props.slack.channel)) {
     problems.push({ prop: 'slack.channel', value: props.slack?.channel, rule: 'must be a Slack channel such as "#ops-alerts"' });

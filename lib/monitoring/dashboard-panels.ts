@@ -45,11 +45,17 @@ export function datasourceVariable() {
 export function timeseriesPanel(options: TimeseriesPanelOptions) {
   const panel = describedPanel(new timeseries.PanelBuilder(), options, 12, 8)
     .unit(options.unit)
-    .legend(new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom))
+    .legend(
+      new common.VizLegendOptionsBuilder()
+        .showLegend(true)
+        .displayMode(common.LegendDisplayMode.List)
+        .placement(common.LegendPlacement.Bottom),
+    )
     .targets(options.queries.map((q, i) => promQuery(q, i)));
   if (options.min !== undefined) panel.min(options.min);
   if (options.thresholds) {
-    panel.thresholds(thresholds(options.thresholds))
+    panel
+      .thresholds(thresholds(options.thresholds))
       .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Line));
   }
   if (options.repeat) panel.repeat(options.repeat).repeatDirection('h').maxPerRow(2);
@@ -101,7 +107,12 @@ interface DescribablePanel<B> {
 }
 
 /** Title, description, the `datasource` variable and the size, the same for every kind of panel. */
-function describedPanel<B extends DescribablePanel<B>>(panel: B, options: PanelSize & { readonly title: string; readonly description: string }, width: number, height: number): B {
+function describedPanel<B extends DescribablePanel<B>>(
+  panel: B,
+  options: PanelSize & { readonly title: string; readonly description: string },
+  width: number,
+  height: number,
+): B {
   return panel
     .title(options.title)
     .description(options.description)
@@ -150,7 +161,7 @@ export interface DashboardNaming {
 export function platformDashboard(uid: string, title: string, tags: readonly string[], naming: DashboardNaming = {}) {
   return new dashboard.DashboardBuilder(`${naming.titlePrefix ?? ''}${title}`)
     .uid(`${naming.uidPrefix ?? ''}${uid}`)
-    .tags([...naming.tags ?? [], ...tags])
+    .tags([...(naming.tags ?? []), ...tags])
     .editable()
     .refresh('1m')
     .time({ from: 'now-6h', to: 'now' })

@@ -98,23 +98,38 @@ function goldenSignalRecords(options: GoldenSignalOptions): RecordingRule[] {
       labels,
     }),
     new RecordingRule({ record: LATENCY_P99_RECORD, expr: `histogram_quantile(0.99, sum by (le) (rate(${buckets}[5m])))`, labels }),
-    new RecordingRule({ record: LATENCY_P99_BY_COLOR_RECORD, expr: `histogram_quantile(0.99, sum by (${COLOR_LABEL}, le) (rate(${buckets}[5m])))`, labels }),
+    new RecordingRule({
+      record: LATENCY_P99_BY_COLOR_RECORD,
+      expr: `histogram_quantile(0.99, sum by (${COLOR_LABEL}, le) (rate(${buckets}[5m])))`,
+      labels,
+    }),
   ];
 }
 
 /** The service's `warning` alerts, labelled with the service: a factory for each. */
 function serviceAlerts(name: string) {
   const labels = { service: name };
-  const ticket = (alert: string, expr: string, forDuration: string | undefined, text: { summary: string; description: string }, runbook: Runbook) =>
-    new AlertRule({ alert, expr, for: forDuration, severity: Severity.ticket(), labels, ...text, runbook });
+  const ticket = (
+    alert: string,
+    expr: string,
+    forDuration: string | undefined,
+    text: { summary: string; description: string },
+    runbook: Runbook,
+  ) => new AlertRule({ alert, expr, for: forDuration, severity: Severity.ticket(), labels, ...text, runbook });
   return {
     ticket,
     latency: (latencyMs: number) => {
       const seconds = promNumber(latencyMs / 1000);
-      return ticket('ServiceLatencyP99AboveTarget', `${LATENCY_P99_RECORD}{service="${name}"} > ${seconds}`, '15m', {
-        summary: `The p99 latency of ${name} is above its ${promNumber(latencyMs)} ms target.`,
-        description: `The 99th percentile of ${name}'s request duration over all colours has been above ${seconds} s for 15 minutes (now {{ $value | humanizeDuration }}).`,
-      }, LATENCY_RUNBOOK);
+      return ticket(
+        'ServiceLatencyP99AboveTarget',
+        `${LATENCY_P99_RECORD}{service="${name}"} > ${seconds}`,
+        '15m',
+        {
+          summary: `The p99 latency of ${name} is above its ${promNumber(latencyMs)} ms target.`,
+          description: `The 99th percentile of ${name}'s request duration over all colours has been above ${seconds} s for 15 minutes (now {{ $value | humanizeDuration }}).`,
+        },
+        LATENCY_RUNBOOK,
+      );
     },
   };
 }
@@ -126,28 +141,48 @@ function containerAlerts(options: GoldenSignalOptions, alerts: ReturnType<typeof
   const perContainer = 'namespace, pod, container';
   const where = `${name} in {{ $labels.namespace }}/{{ $labels.pod }}`;
   return [
-    alerts.ticket('ServiceCpuThrottled',
+    alerts.ticket(
+      'ServiceCpuThrottled',
       `sum by (${perContainer}) (increase(${seriesSelector('container_cpu_cfs_throttled_periods_total', container)}[5m])) `
-        + `/ sum by (${perContainer}) (increase(${seriesSelector('container_cpu_cfs_periods_total', container)}[5m])) > ${promNumber(thresholds.throttling)}`, '15m', {
+        + `/ sum by (${perContainer}) (increase(${seriesSelector('container_cpu_cfs_periods_total', container)}[5m])) > ${promNumber(thresholds.throttling)}`,
+      '15m',
+      {
         summary: `Pod {{ $labels.namespace }}/{{ $labels.pod }} of ${name} is CPU-throttled.`,
         description: `{{ $value | humanizePercentage }} of the CFS periods of container ${where} were throttled over 15 minutes (threshold ${promNumber(thresholds.throttling * 100)} %): it needs more CPU than its limit.`,
-      }, CPU_THROTTLED_RUNBOOK),
-    alerts.ticket('ServiceMemoryNearLimit',
+      },
+      CPU_THROTTLED_RUNBOOK,
+    ),
+    alerts.ticket(
+      'ServiceMemoryNearLimit',
       `max by (${perContainer}) (${seriesSelector('container_memory_working_set_bytes', container)}) `
-        + `/ max by (${perContainer}) (${seriesSelector('kube_pod_container_resource_limits', [...container, labelEq('resource', 'memory')])}) > 0.9`, '15m', {
+        + `/ max by (${perContainer}) (${seriesSelector('kube_pod_container_resource_limits', [...container, labelEq('resource', 'memory')])}) > 0.9`,
+      '15m',
+      {
         summary: `Pod {{ $labels.namespace }}/{{ $labels.pod }} of ${name} uses over 90 % of its memory limit.`,
         description: `Container ${where} has used {{ $value | humanizePercentage }} of its memory limit for 15 minutes; at the limit it is OOM-killed.`,
-      }, MEMORY_RUNBOOK),
-    alerts.ticket('ServicePodCrashLooping',
-      `max_over_time(${seriesSelector('kube_pod_container_status_waiting_reason', [...container, labelEq('reason', 'CrashLoopBackOff')])}[5m]) >= 1`, '15m', {
+      },
+      MEMORY_RUNBOOK,
+    ),
+    alerts.ticket(
+      'ServicePodCrashLooping',
+      `max_over_time(${seriesSelector('kube_pod_container_status_waiting_reason', [...container, labelEq('reason', 'CrashLoopBackOff')])}[5m]) >= 1`,
+      '15m',
+      {
         summary: `Pod {{ $labels.namespace }}/{{ $labels.pod }} of ${name} is crash-looping.`,
         description: `Container ${where} has been in CrashLoopBackOff for 15 minutes.`,
-      }, CRASH_LOOP_RUNBOOK),
-    alerts.ticket('ServiceContainerRestarting',
-      `increase(${seriesSelector('kube_pod_container_status_restarts_total', container)}[1h]) > ${promNumber(thresholds.restarts)}`, undefined, {
+      },
+      CRASH_LOOP_RUNBOOK,
+    ),
+    alerts.ticket(
+      'ServiceContainerRestarting',
+      `increase(${seriesSelector('kube_pod_container_status_restarts_total', container)}[1h]) > ${promNumber(thresholds.restarts)}`,
+      undefined,
+      {
         summary: `Container ${where} restarts often.`,
         description: `Container ${where} restarted {{ $value | humanize }} times in the last hour (threshold ${promNumber(thresholds.restarts)}).`,
-      }, RESTARTS_RUNBOOK),
+      },
+      RESTARTS_RUNBOOK,
+    ),
   ];
 }
 
@@ -156,35 +191,55 @@ function workloadObjectAlerts(options: GoldenSignalOptions, alerts: ReturnType<t
   const name = options.service;
   const series = (metric: string, object: string) => seriesSelector(metric, objectMatchers(options, object));
   const rules = [
-    alerts.ticket('ServiceReplicasMismatch',
+    alerts.ticket(
+      'ServiceReplicasMismatch',
       `(${series('kube_deployment_spec_replicas', 'deployment')} > ${series('kube_deployment_status_replicas_available', 'deployment')}) `
-        + `and (changes(${series('kube_deployment_status_replicas_updated', 'deployment')}[10m]) == 0)`, '15m', {
+        + `and (changes(${series('kube_deployment_status_replicas_updated', 'deployment')}[10m]) == 0)`,
+      '15m',
+      {
         summary: `Deployment {{ $labels.namespace }}/${name} has fewer available replicas than desired.`,
         description: `Deployment ${name} in {{ $labels.namespace }} has had fewer available replicas than its desired count for 15 minutes, and no rollout is progressing.`,
-      }, REPLICAS_RUNBOOK),
-    alerts.ticket('ServiceDisruptionBudgetAtRisk',
+      },
+      REPLICAS_RUNBOOK,
+    ),
+    alerts.ticket(
+      'ServiceDisruptionBudgetAtRisk',
       `${series('kube_poddisruptionbudget_status_current_healthy', 'poddisruptionbudget')} `
-        + `< ${series('kube_poddisruptionbudget_status_desired_healthy', 'poddisruptionbudget')}`, '15m', {
+        + `< ${series('kube_poddisruptionbudget_status_desired_healthy', 'poddisruptionbudget')}`,
+      '15m',
+      {
         summary: `PodDisruptionBudget {{ $labels.namespace }}/${name} has fewer healthy pods than it needs.`,
         description: `PodDisruptionBudget ${name} in {{ $labels.namespace }} has had fewer healthy pods than it requires for 15 minutes: node drains are blocked and one more failure reduces capacity.`,
-      }, PDB_RUNBOOK),
+      },
+      PDB_RUNBOOK,
+    ),
   ];
   if (options.autoscaled ?? true) {
-    rules.push(alerts.ticket('ServiceAutoscalerAtMax',
-      `${series('kube_horizontalpodautoscaler_status_current_replicas', 'horizontalpodautoscaler')} `
-        + `>= ${series('kube_horizontalpodautoscaler_spec_max_replicas', 'horizontalpodautoscaler')}`, '15m', {
-        summary: `The autoscaler of {{ $labels.namespace }}/${name} has been at its maximum for 15 minutes.`,
-        description: `HorizontalPodAutoscaler ${name} in {{ $labels.namespace }} runs its maximum number of replicas: more load cannot be absorbed.`,
-      }, HPA_RUNBOOK));
+    rules.push(
+      alerts.ticket(
+        'ServiceAutoscalerAtMax',
+        `${series('kube_horizontalpodautoscaler_status_current_replicas', 'horizontalpodautoscaler')} `
+          + `>= ${series('kube_horizontalpodautoscaler_spec_max_replicas', 'horizontalpodautoscaler')}`,
+        '15m',
+        {
+          summary: `The autoscaler of {{ $labels.namespace }}/${name} has been at its maximum for 15 minutes.`,
+          description: `HorizontalPodAutoscaler ${name} in {{ $labels.namespace }} runs its maximum number of replicas: more load cannot be absorbed.`,
+        },
+        HPA_RUNBOOK,
+      ),
+    );
   }
   return rules;
 }
 
 function thresholdProblems({ latencyMs, throttling, restarts }: AlertThresholds): PropProblem[] {
   const problems: PropProblem[] = [];
-  if (!Number.isInteger(latencyMs) || latencyMs < 1) problems.push({ prop: 'latencyP99TargetMs', value: latencyMs, rule: 'must be a whole number of milliseconds, at least 1' });
-  if (typeof throttling !== 'number' || !(throttling > 0 && throttling < 1)) problems.push({ prop: 'cpuThrottlingRatio', value: throttling, rule: 'must be a ratio above 0 and below 1' });
-  if (!Number.isInteger(restarts) || restarts < 1) problems.push({ prop: 'restartsPerHour', value: restarts, rule: 'must be a whole number of at least 1' });
+  if (!Number.isInteger(latencyMs) || latencyMs < 1)
+    problems.push({ prop: 'latencyP99TargetMs', value: latencyMs, rule: 'must be a whole number of milliseconds, at least 1' });
+  if (typeof throttling !== 'number' || !(throttling > 0 && throttling < 1))
+    problems.push({ prop: 'cpuThrottlingRatio', value: throttling, rule: 'must be a ratio above 0 and below 1' });
+  if (!Number.isInteger(restarts) || restarts < 1)
+    problems.push({ prop: 'restartsPerHour', value: restarts, rule: 'must be a whole number of at least 1' });
   return problems;
 }
 
@@ -192,7 +247,7 @@ const POD_VARIABLES = { NAMESPACE: 'namespace', POD: 'pod', SERVICE: 'service' }
 const DEPLOYMENT_VARIABLES = { NAMESPACE: 'namespace', SERVICE: 'service' };
 
 const LATENCY_RUNBOOK: Runbook = {
-  meaning: 'The 99th percentile of the service\'s request duration, over all colours, has stayed above its latency target for 15 minutes.',
+  meaning: "The 99th percentile of the service's request duration, over all colours, has stayed above its latency target for 15 minutes.",
   impact: 'One request in a hundred, or more, is slower than the target; callers with short timeouts may fail.',
   variables: { SERVICE: 'service' },
   diagnosis: [
@@ -205,14 +260,24 @@ const LATENCY_RUNBOOK: Runbook = {
     },
     {
       text: 'Look for saturation: CPU throttling, memory, and whether the autoscaler is at its maximum.',
-      commands: ['kubectl get hpa --all-namespaces -l app.kubernetes.io/name="$SERVICE"', 'kubectl top pods --all-namespaces -l app.kubernetes.io/name="$SERVICE"'],
+      commands: [
+        'kubectl get hpa --all-namespaces -l app.kubernetes.io/name="$SERVICE"',
+        'kubectl top pods --all-namespaces -l app.kubernetes.io/name="$SERVICE"',
+      ],
     },
-    { text: 'Open the slowest traces of the service in Jaeger (service `$SERVICE`, sorted by duration) to see which span (database, cache, downstream call) takes the time.' },
+    {
+      text: 'Open the slowest traces of the service in Jaeger (service `$SERVICE`, sorted by duration) to see which span (database, cache, downstream call) takes the time.',
+    },
   ],
   mitigation: [
     { text: 'If the service is saturated, raise `autoscaling.maxReplicas` or its CPU limit in the platform spec and synthesize.' },
-    { text: 'If the slow colour just became live, switch traffic back to the previous colour.', commands: ['npx alp switch-traffic --to "$PREVIOUS_COLOR"'] },
-    { text: 'If a dependency is slow, follow its alerts. If the target itself is wrong, change `availability.latencyP99Ms` in the platform spec after review.' },
+    {
+      text: 'If the slow colour just became live, switch traffic back to the previous colour.',
+      commands: ['npx alp switch-traffic --to "$PREVIOUS_COLOR"'],
+    },
+    {
+      text: 'If a dependency is slow, follow its alerts. If the target itself is wrong, change `availability.latencyP99Ms` in the platform spec after review.',
+    },
   ],
 };
 
@@ -223,12 +288,17 @@ const CPU_THROTTLED_RUNBOOK: Runbook = {
   diagnosis: [
     {
       text: 'Compare usage with the request and limit.',
-      commands: ['kubectl top pod --namespace "$NAMESPACE" "$POD" --containers', 'kubectl get pod --namespace "$NAMESPACE" "$POD" -o jsonpath=\'{.spec.containers[*].resources}\''],
+      commands: [
+        'kubectl top pod --namespace "$NAMESPACE" "$POD" --containers',
+        'kubectl get pod --namespace "$NAMESPACE" "$POD" -o jsonpath=\'{.spec.containers[*].resources}\'',
+      ],
       queries: ['sum by (pod) (rate(container_cpu_usage_seconds_total{namespace="$NAMESPACE",container="$SERVICE"}[5m]))'],
     },
   ],
   mitigation: [
-    { text: 'Raise the CPU limit (and request) of the service in the platform spec, or lower the autoscaler\'s CPU target so that it adds replicas sooner; synthesize and let Argo CD sync.' },
+    {
+      text: "Raise the CPU limit (and request) of the service in the platform spec, or lower the autoscaler's CPU target so that it adds replicas sooner; synthesize and let Argo CD sync.",
+    },
   ],
 };
 
@@ -244,14 +314,18 @@ const MEMORY_RUNBOOK: Runbook = {
     },
   ],
   mitigation: [
-    { text: 'For a leak, restart the pods one at a time (the disruption budget keeps the service up) and fix the leak.', commands: ['kubectl rollout restart deployment --namespace "$NAMESPACE" "$SERVICE"'] },
+    {
+      text: 'For a leak, restart the pods one at a time (the disruption budget keeps the service up) and fix the leak.',
+      commands: ['kubectl rollout restart deployment --namespace "$NAMESPACE" "$SERVICE"'],
+    },
     { text: 'For growth with load, raise the memory limit in the platform spec and synthesize.' },
   ],
 };
 
 const CRASH_LOOP_RUNBOOK: Runbook = {
   meaning: 'A container of the service keeps exiting and Kubernetes waits longer and longer before restarting it (CrashLoopBackOff).',
-  impact: 'The pod serves nothing; the service runs with fewer replicas. If every pod crashes, the service is down and its SLO alert pages.',
+  impact:
+    'The pod serves nothing; the service runs with fewer replicas. If every pod crashes, the service is down and its SLO alert pages.',
   variables: POD_VARIABLES,
   diagnosis: [
     {
@@ -261,17 +335,23 @@ const CRASH_LOOP_RUNBOOK: Runbook = {
         'kubectl logs --namespace "$NAMESPACE" "$POD" --container "$SERVICE" --previous --tail=100',
       ],
     },
-    { text: 'Check whether its secrets exist and are synced (a missing Secret or key stops the start).', commands: ['kubectl get externalsecrets --namespace "$NAMESPACE"'] },
+    {
+      text: 'Check whether its secrets exist and are synced (a missing Secret or key stops the start).',
+      commands: ['kubectl get externalsecrets --namespace "$NAMESPACE"'],
+    },
   ],
   mitigation: [
-    { text: 'If the crash came with a new image in the live colour, switch traffic back to the previous colour, then fix the release on the standby colour.', commands: ['npx alp switch-traffic --to "$PREVIOUS_COLOR"'] },
+    {
+      text: 'If the crash came with a new image in the live colour, switch traffic back to the previous colour, then fix the release on the standby colour.',
+      commands: ['npx alp switch-traffic --to "$PREVIOUS_COLOR"'],
+    },
     { text: 'If a configuration or secret is wrong, correct it in the platform spec or in Vault; the pod recovers at its next restart.' },
   ],
 };
 
 const RESTARTS_RUNBOOK: Runbook = {
   meaning: 'A container of the service restarted more often than allowed within the last hour.',
-  impact: 'Each restart drops the pod\'s in-flight requests and reduces capacity while it starts.',
+  impact: "Each restart drops the pod's in-flight requests and reduces capacity while it starts.",
   variables: POD_VARIABLES,
   diagnosis: [
     {
@@ -284,7 +364,9 @@ const RESTARTS_RUNBOOK: Runbook = {
     },
   ],
   mitigation: [
-    { text: 'For OOMKilled, raise the memory limit in the platform spec. For liveness failures under load, add replicas or CPU. For crashes, fix the code and release it to the standby colour.' },
+    {
+      text: 'For OOMKilled, raise the memory limit in the platform spec. For liveness failures under load, add replicas or CPU. For crashes, fix the code and release it to the standby colour.',
+    },
   ],
 };
 
@@ -303,7 +385,9 @@ const REPLICAS_RUNBOOK: Runbook = {
     },
   ],
   mitigation: [
-    { text: 'For Pending pods, add nodes (or let the cluster autoscaler) or raise the namespace quota in the platform spec; for crashing pods follow ServicePodCrashLooping.' },
+    {
+      text: 'For Pending pods, add nodes (or let the cluster autoscaler) or raise the namespace quota in the platform spec; for crashing pods follow ServicePodCrashLooping.',
+    },
   ],
 };
 
@@ -314,11 +398,16 @@ const PDB_RUNBOOK: Runbook = {
   diagnosis: [
     {
       text: 'See how many pods are healthy and which are not.',
-      commands: ['kubectl get pdb --namespace "$NAMESPACE" "$SERVICE"', 'kubectl get pods --namespace "$NAMESPACE" -l app.kubernetes.io/name="$SERVICE"'],
+      commands: [
+        'kubectl get pdb --namespace "$NAMESPACE" "$SERVICE"',
+        'kubectl get pods --namespace "$NAMESPACE" -l app.kubernetes.io/name="$SERVICE"',
+      ],
     },
   ],
   mitigation: [
-    { text: 'Make the unhealthy pods healthy again (see ServiceReplicasMismatch and ServicePodCrashLooping). Do not delete the budget: it is what keeps drains from taking the service down.' },
+    {
+      text: 'Make the unhealthy pods healthy again (see ServiceReplicasMismatch and ServicePodCrashLooping). Do not delete the budget: it is what keeps drains from taking the service down.',
+    },
   ],
 };
 
@@ -334,6 +423,8 @@ const HPA_RUNBOOK: Runbook = {
     },
   ],
   mitigation: [
-    { text: 'For expected load, raise `autoscaling.maxReplicas` in the platform spec (the namespace quota follows) and synthesize. For abnormal load, block or rate-limit the source at the gateway.' },
+    {
+      text: 'For expected load, raise `autoscaling.maxReplicas` in the platform spec (the namespace quota follows) and synthesize. For abnormal load, block or rate-limit the source at the gateway.',
+    },
   ],
 };

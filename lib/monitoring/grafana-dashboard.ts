@@ -52,7 +52,12 @@ export class GrafanaDashboard extends Construct {
     super(scope, id);
     const problems: PropProblem[] = [];
     if (typeof props.name !== 'string' || !DNS_LABEL.test(props.name) || props.name.length > 45) {
-      problems.push({ prop: 'name', value: props.name, rule: 'must be a DNS label of at most 45 characters', fix: 'the ConfigMap is named grafana-dashboard-<name>' });
+      problems.push({
+        prop: 'name',
+        value: props.name,
+        rule: 'must be a DNS label of at most 45 characters',
+        fix: 'the ConfigMap is named grafana-dashboard-<name>',
+      });
     }
     throwIfProblems(this, problems);
     this.name = props.name;
@@ -92,9 +97,10 @@ function sortKeys(value: unknown): unknown {
 /** Numbers every panel (rows and panels inside rows too) 1, 2, 3 … in order: Grafana needs unique ids. */
 function withPanelIds(model: Dashboard): Dashboard {
   let next = 1;
-  const number = (panels: unknown[] | undefined): unknown[] | undefined => panels?.map((panel) => {
-    const p = panel as Record<string, unknown>;
-    return { ...p, id: next++, panels: Array.isArray(p.panels) ? number(p.panels) : p.panels };
-  });
+  const number = (panels: unknown[] | undefined): unknown[] | undefined =>
+    panels?.map((panel) => {
+      const p = panel as Record<string, unknown>;
+      return { ...p, id: next++, panels: Array.isArray(p.panels) ? number(p.panels) : p.panels };
+    });
   return { ...model, panels: number(model.panels) as Dashboard['panels'] };
 }

@@ -3,13 +3,31 @@ import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  LABEL_COMPONENT, LABEL_VERSION, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, PROMETHEUS, PropProblem, parseImage, selectorLabels, throwIfProblems, unpinnedReason, versionLabel,
+  LABEL_COMPONENT,
+  LABEL_VERSION,
+  LOG_SHIPPER_METRICS_PORT,
+  LOG_SHIPPER_NAME,
+  PROMETHEUS,
+  PropProblem,
+  parseImage,
+  selectorLabels,
+  throwIfProblems,
+  unpinnedReason,
+  versionLabel,
 } from '../core';
 import { NetworkPeer } from '../network';
 import { ServiceSecret } from '../security';
 import { clusterDnsEgress, podSecurityLabels } from '../workload/namespace-baseline';
 import {
-  configMapVolume, containerEnv, emptyDirVolume, hostDirectoryVolume, httpProbes, restrictedPodTemplate, secretVolume, servicePort, tcpPort,
+  configMapVolume,
+  containerEnv,
+  emptyDirVolume,
+  hostDirectoryVolume,
+  httpProbes,
+  restrictedPodTemplate,
+  secretVolume,
+  servicePort,
+  tcpPort,
 } from '../workload/pod-template';
 import { PRIORITY_CRITICAL } from '../workload/priority-classes';
 import { ContainerResources, containerResourceProblems } from '../workload/resources';
@@ -174,8 +192,16 @@ export class LogShipper extends Construct {
     // ServiceSecret takes the chart's namespace; the Secret must be in the shipper's.
     this.credentials.resource.addJsonPatch(JsonPatch.add('/metadata/namespace', namespace));
 
-    this.config = fluentBitConfig(es.host, es.port ?? 9200, es.indexPrefix ?? 'logs', es.caSecret ? `${CA_DIR}/${es.caSecret.key}` : undefined);
-    new k8s.KubeConfigMap(this, 'Config', { metadata: this.metadata(name), data: { 'fluent-bit.conf': this.config, 'parsers.conf': PARSERS } });
+    this.config = fluentBitConfig(
+      es.host,
+      es.port ?? 9200,
+      es.indexPrefix ?? 'logs',
+      es.caSecret ? `${CA_DIR}/${es.caSecret.key}` : undefined,
+    );
+    new k8s.KubeConfigMap(this, 'Config', {
+      metadata: this.metadata(name),
+      data: { 'fluent-bit.conf': this.config, 'parsers.conf': PARSERS },
+    });
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: this.metadata(name), automountServiceAccountToken: false });
     this.daemonSet = new k8s.KubeDaemonSet(this, 'DaemonSet', {
       metadata: { ...this.metadata(name), labels: { ...this.labels, [LABEL_VERSION]: versionLabel(parseImage(image)!) } },
@@ -210,7 +236,11 @@ export class LogShipper extends Construct {
     const caSecret = props.elasticsearch.caSecret;
     const template = restrictedPodTemplate({
       labels: { ...this.labels, [LABEL_VERSION]: versionLabel(parseImage(image)!) },
-      annotations: { 'checksum/config': createHash('sha256').update(this.config + PARSERS).digest('hex') },
+      annotations: {
+        'checksum/config': createHash('sha256')
+          .update(this.config + PARSERS)
+          .digest('hex'),
+      },
       serviceAccountName: this.name,
       priorityClassName: props.priorityClassName ?? PRIORITY_CRITICAL,
       runAsUser: props.runAsRoot ? 0 : DEFAULT_RUN_AS_USER,
@@ -240,7 +270,10 @@ export class LogShipper extends Construct {
     // The one pod with hostPath volumes says explicitly that it takes nothing else of the host.
     const hostNamespaces = { hostNetwork: false, hostPid: false, hostIpc: false };
     // Every node, also those with taints: their pods log too.
-    const tolerations = [{ operator: 'Exists', effect: 'NoSchedule' }, { operator: 'Exists', effect: 'NoExecute' }];
+    const tolerations = [
+      { operator: 'Exists', effect: 'NoSchedule' },
+      { operator: 'Exists', effect: 'NoExecute' },
+    ];
     return { ...template, spec: { ...template.spec!, ...hostNamespaces, tolerations } };
   }
 
@@ -250,7 +283,12 @@ export class LogShipper extends Construct {
       metadata: this.metadata(this.name),
       spec: { type: 'ClusterIP', selector: this.selector, ports: [servicePort('metrics', FLUENT_BIT_HTTP_PORT, 'http')] },
     });
-    const scrape = new ServiceScrape(this, 'Scrape', { name: this.name, selector: this.selector, namespace: this.namespace, path: '/api/v2/metrics/prometheus' });
+    const scrape = new ServiceScrape(this, 'Scrape', {
+      name: this.name,
+      selector: this.selector,
+      namespace: this.namespace,
+      path: '/api/v2/metrics/prometheus',
+    });
     scrape.resource.addJsonPatch(JsonPatch.add('/metadata/namespace', this.namespace));
   }
 
@@ -263,10 +301,12 @@ export class LogShipper extends Construct {
     policy('Allow', 'allow', {
       podSelector: { matchLabels: this.selector },
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [{
-        from: [NetworkPeer.pods({ ...PROMETHEUS.podLabels }, props.monitoringNamespace)._toKube()],
-        ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(FLUENT_BIT_HTTP_PORT) }],
-      }],
+      ingress: [
+        {
+          from: [NetworkPeer.pods({ ...PROMETHEUS.podLabels }, props.monitoringNamespace)._toKube()],
+          ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(FLUENT_BIT_HTTP_PORT) }],
+        },
+      ],
       egress: [
         clusterDnsEgress(),
         { to: [es.peer._toKube()], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(es.port ?? 9200) }] },
@@ -281,15 +321,19 @@ export class LogShipper extends Construct {
  */
 export function logShipperPolicyExceptions(namespace: string, name: string, runAsRoot = false): RequiredPolicyException[] {
   const object = `DaemonSet/${namespace}/${name}`;
-  const exceptions: RequiredPolicyException[] = [{
-    rule: 'PSS-BASELINE-HOST-PATH',
-    object,
-    reason: 'The log shipper reads every pod\'s logs from the node (/var/log/containers and /var/log/pods), which only hostPath volumes give. '
-      + `Both are read-only; the pod runs ${runAsRoot ? 'as root (runAsRoot)' : 'as UID 10001'} without capabilities, privilege escalation, host namespaces or API access, `
-      + 'in its own namespace (PSS enforce privileged, audit and warn baseline) that allows only DNS, Elasticsearch and Prometheus.',
-  }];
+  const exceptions: RequiredPolicyException[] = [
+    {
+      rule: 'PSS-BASELINE-HOST-PATH',
+      object,
+      reason:
+        "The log shipper reads every pod's logs from the node (/var/log/containers and /var/log/pods), which only hostPath volumes give. "
+        + `Both are read-only; the pod runs ${runAsRoot ? 'as root (runAsRoot)' : 'as UID 10001'} without capabilities, privilege escalation, host namespaces or API access, `
+        + 'in its own namespace (PSS enforce privileged, audit and warn baseline) that allows only DNS, Elasticsearch and Prometheus.',
+    },
+  ];
   if (runAsRoot) {
-    const reason = 'The nodes\' container runtime writes the logs readable by root only (mode 0600), so the log shipper must run as UID 0 to read them; '
+    const reason =
+      "The nodes' container runtime writes the logs readable by root only (mode 0600), so the log shipper must run as UID 0 to read them; "
       + 'it keeps no capabilities, a read-only root filesystem and no privilege escalation.';
     exceptions.push({ rule: 'PSS-RESTRICTED-RUN-AS-NON-ROOT', object, reason }, { rule: 'PSS-RESTRICTED-RUN-AS-USER', object, reason });
   }
@@ -356,10 +400,21 @@ function fluentBitConfig(host: string, port: number, indexPrefix: string, caFile
 
 /** A filter that parses the record's `key` with `parser`, keeping the other fields. */
 function parserFilter(key: string, parser: string): Array<[string, string]> {
-  return [['Name', 'parser'], ['Match', 'kube.*'], ['Key_Name', key], ['Parser', parser], ['Reserve_Data', 'On']];
+  return [
+    ['Name', 'parser'],
+    ['Match', 'kube.*'],
+    ['Key_Name', key],
+    ['Parser', parser],
+    ['Reserve_Data', 'On'],
+  ];
 }
 
-function elasticsearchOutput(host: string, port: number, indexPrefix: string, caFile: string | undefined): Array<[string, string | number]> {
+function elasticsearchOutput(
+  host: string,
+  port: number,
+  indexPrefix: string,
+  caFile: string | undefined,
+): Array<[string, string | number]> {
   return [
     ['Name', 'es'],
     ['Match', 'kube.*'],
@@ -379,19 +434,41 @@ function elasticsearchOutput(host: string, port: number, indexPrefix: string, ca
   ];
 }
 
-function shipperProblems(props: LogShipperProps, name: string, namespace: string, image: string, resources: ContainerResources, group: number): PropProblem[] {
+function shipperProblems(
+  props: LogShipperProps,
+  name: string,
+  namespace: string,
+  image: string,
+  resources: ContainerResources,
+  group: number,
+): PropProblem[] {
   const problems: PropProblem[] = [];
-  for (const [prop, value] of [['name', name], ['namespace', namespace], ['monitoringNamespace', props.monitoringNamespace]] as const) {
+  for (const [prop, value] of [
+    ['name', name],
+    ['namespace', namespace],
+    ['monitoringNamespace', props.monitoringNamespace],
+  ] as const) {
     if (typeof value !== 'string' || !DNS_LABEL.test(value)) problems.push({ prop, value, rule: 'must be a DNS label' });
   }
   const es = props.elasticsearch;
-  if (typeof es?.host !== 'string' || !HOST.test(es.host)) problems.push({ prop: 'elasticsearch.host', value: es?.host, rule: 'must be a host name such as "logs.es.example.com"' });
-  if (es?.port !== undefined && !(Number.isInteger(es.port) && es.port >= 1 && es.port <= 65535)) problems.push({ prop: 'elasticsearch.port', value: es.port, rule: 'must be an integer from 1 to 65535' });
-  if (es?.indexPrefix !== undefined && !/^[a-z0-9][a-z0-9_-]*$/.test(es.indexPrefix)) problems.push({ prop: 'elasticsearch.indexPrefix', value: es.indexPrefix, rule: 'must be lowercase letters, digits, "-" and "_"' });
-  if (!(es?.peer instanceof NetworkPeer)) problems.push({ prop: 'elasticsearch.peer', value: es?.peer, rule: 'must be a NetworkPeer', fix: 'use NetworkPeer.cidr(...) for an external cluster or NetworkPeer.pods(...) for one in the cluster' });
+  if (typeof es?.host !== 'string' || !HOST.test(es.host))
+    problems.push({ prop: 'elasticsearch.host', value: es?.host, rule: 'must be a host name such as "logs.es.example.com"' });
+  if (es?.port !== undefined && !(Number.isInteger(es.port) && es.port >= 1 && es.port <= 65535))
+    problems.push({ prop: 'elasticsearch.port', value: es.port, rule: 'must be an integer from 1 to 65535' });
+  if (es?.indexPrefix !== undefined && !/^[a-z0-9][a-z0-9_-]*$/.test(es.indexPrefix))
+    problems.push({ prop: 'elasticsearch.indexPrefix', value: es.indexPrefix, rule: 'must be lowercase letters, digits, "-" and "_"' });
+  if (!(es?.peer instanceof NetworkPeer))
+    problems.push({
+      prop: 'elasticsearch.peer',
+      value: es?.peer,
+      rule: 'must be a NetworkPeer',
+      fix: 'use NetworkPeer.cidr(...) for an external cluster or NetworkPeer.pods(...) for one in the cluster',
+    });
   const unpinned = unpinnedReason(image);
-  if (unpinned) problems.push({ prop: 'image', value: image, rule: unpinned, fix: 'pin the image so that every synth deploys the same shipper' });
-  if (!Number.isInteger(group) || group < 0) problems.push({ prop: 'logReaderGroup', value: group, rule: 'must be a group id (an integer of at least 0)' });
+  if (unpinned)
+    problems.push({ prop: 'image', value: image, rule: unpinned, fix: 'pin the image so that every synth deploys the same shipper' });
+  if (!Number.isInteger(group) || group < 0)
+    problems.push({ prop: 'logReaderGroup', value: group, rule: 'must be a group id (an integer of at least 0)' });
   problems.push(...containerResourceProblems(resources));
   return problems;
 }

@@ -76,7 +76,7 @@ export const SERVICE_METRICS: readonly MetricDefinition[] = [
     name: DEFAULT_HTTP_METRICS.requestDuration,
     type: 'histogram',
     labels: ['le', 'method'],
-    help: 'HTTP request duration in seconds. The buckets must include the service\'s p99 latency target (e.g. 0.5 for 500 ms), so that the p99 is exact at the threshold.',
+    help: "HTTP request duration in seconds. The buckets must include the service's p99 latency target (e.g. 0.5 for 500 ms), so that the p99 is exact at the threshold.",
     emittedBy: 'every service',
   },
 ];
@@ -93,19 +93,23 @@ export interface MetricCatalogGroup {
  * @param groups the tables, e.g. `SERVICE_METRICS` and a platform's own business metrics
  *   (default: only `SERVICE_METRICS`, titled "Every service")
  */
-export function renderMetricCatalog(groups: readonly MetricCatalogGroup[] = [{ title: 'Every service', metrics: SERVICE_METRICS }]): string {
+export function renderMetricCatalog(
+  groups: readonly MetricCatalogGroup[] = [{ title: 'Every service', metrics: SERVICE_METRICS }],
+): string {
   const table = ({ title, metrics }: MetricCatalogGroup) => [
     `## ${title}`,
     '',
     '| metric | type | labels | emitted by | meaning |',
     '| --- | --- | --- | --- | --- |',
-    ...metrics.map((m) => `| \`${m.name}\` | ${m.type} | ${m.labels.length === 0 ? '-' : m.labels.join(', ')} | ${m.emittedBy} | ${m.help} |`),
+    ...metrics.map(
+      (m) => `| \`${m.name}\` | ${m.type} | ${m.labels.length === 0 ? '-' : m.labels.join(', ')} | ${m.emittedBy} | ${m.help} |`,
+    ),
     '',
   ];
   return [
     '# Metrics the services emit',
     '',
-    'Served on each service\'s `metrics` port at `/metrics`. Scraping adds `namespace`, `service`, `pod`,',
+    "Served on each service's `metrics` port at `/metrics`. Scraping adds `namespace`, `service`, `pod`,",
     '`color` and `version`; services must not set labels with those names.',
     '',
     ...groups.flatMap(table),

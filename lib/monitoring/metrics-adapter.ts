@@ -3,7 +3,14 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as yaml from 'js-yaml';
 import {
-  AdapterConfig, adapterConfigFor, AdapterRule, AdapterRuleRequest, METRICS_ADAPTER_CONFIG_KEY, METRICS_ADAPTER_CONFIG_LABEL, METRICS_ADAPTER_CONFIG_NAME, PROMETHEUS_ADAPTER,
+  AdapterConfig,
+  adapterConfigFor,
+  AdapterRule,
+  AdapterRuleRequest,
+  METRICS_ADAPTER_CONFIG_KEY,
+  METRICS_ADAPTER_CONFIG_LABEL,
+  METRICS_ADAPTER_CONFIG_NAME,
+  PROMETHEUS_ADAPTER,
 } from '../autoscaling';
 import { LABEL_COMPONENT, LABEL_NAME, PropProblem, throwIfProblems } from '../core';
 import { isPromDuration, promQlSyntaxError } from './promql';
@@ -46,14 +53,21 @@ export class MetricsAdapterConfig extends Construct {
   constructor(scope: Construct, id: string, props: MetricsAdapterConfigProps) {
     super(scope, id);
     const rateWindow = props.rateWindow ?? '2m';
-    throwIfProblems(this, isPromDuration(rateWindow) ? [] : [{ prop: 'rateWindow', value: rateWindow, rule: 'must be a Prometheus duration such as "2m"' }]);
+    throwIfProblems(
+      this,
+      isPromDuration(rateWindow) ? [] : [{ prop: 'rateWindow', value: rateWindow, rule: 'must be a Prometheus duration such as "2m"' }],
+    );
     this.name = props.name ?? METRICS_ADAPTER_CONFIG_NAME;
     this.config = adapterConfigFor(props.metrics, { rateWindow });
     throwIfProblems(this, adapterConfigProblems(this.config));
     this.resource = new k8s.KubeConfigMap(this, 'Resource', {
       metadata: {
         name: this.name,
-        labels: { [LABEL_NAME]: PROMETHEUS_ADAPTER, [LABEL_COMPONENT]: 'metrics-adapter', [METRICS_ADAPTER_CONFIG_LABEL]: PROMETHEUS_ADAPTER },
+        labels: {
+          [LABEL_NAME]: PROMETHEUS_ADAPTER,
+          [LABEL_COMPONENT]: 'metrics-adapter',
+          [METRICS_ADAPTER_CONFIG_LABEL]: PROMETHEUS_ADAPTER,
+        },
       },
       data: { [METRICS_ADAPTER_CONFIG_KEY]: yaml.dump(this.config, { lineWidth: 0, noRefs: true }) },
     });
@@ -73,7 +87,11 @@ function ruleProblems(rule: AdapterRule, at: string, pods: boolean): PropProblem
   const problems: PropProblem[] = [];
   const selector = promQlSyntaxError(rule.seriesQuery);
   if (selector || !/^[a-zA-Z_:][a-zA-Z0-9_:]*\{[^{}]*\}$/.test(rule.seriesQuery)) {
-    problems.push({ prop: `${at}.seriesQuery`, value: rule.seriesQuery, rule: `must be one series selector${selector ? `; syntax error ${selector.description}` : ''}` });
+    problems.push({
+      prop: `${at}.seriesQuery`,
+      value: rule.seriesQuery,
+      rule: `must be one series selector${selector ? `; syntax error ${selector.description}` : ''}`,
+    });
   }
   const series = rule.seriesQuery.replace(/\{.*$/, '');
   const filled = rule.metricsQuery
@@ -81,7 +99,14 @@ function ruleProblems(rule: AdapterRule, at: string, pods: boolean): PropProblem
     .replace(/<<\.LabelMatchers>>/g, pods ? 'namespace="example",pod=~"example-1|example-2"' : 'namespace="example"')
     .replace(/<<\.GroupBy>>/g, pods ? 'pod' : 'namespace');
   const syntax = promQlSyntaxError(filled);
-  const error = /<<|>>/.test(filled) ? 'a template field other than .Series, .LabelMatchers and .GroupBy is left' : syntax && `syntax error ${syntax.description}`;
-  if (error) problems.push({ prop: `${at}.metricsQuery`, value: rule.metricsQuery, rule: `must be valid PromQL once the adapter fills in its template; ${error}` });
+  const error = /<<|>>/.test(filled)
+    ? 'a template field other than .Series, .LabelMatchers and .GroupBy is left'
+    : syntax && `syntax error ${syntax.description}`;
+  if (error)
+    problems.push({
+      prop: `${at}.metricsQuery`,
+      value: rule.metricsQuery,
+      rule: `must be valid PromQL once the adapter fills in its template; ${error}`,
+    });
   return problems;
 }

@@ -74,19 +74,30 @@ const ATTRIBUTE_KEY = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;
 
 function environmentProblems(options: OtelEnvironmentOptions, ratio: number): PropProblem[] {
   const problems: PropProblem[] = [];
-  if (typeof options.serviceName !== 'string' || !DNS_LABEL.test(options.serviceName)) problems.push({ prop: 'serviceName', value: options.serviceName, rule: 'must be a DNS label' });
+  if (typeof options.serviceName !== 'string' || !DNS_LABEL.test(options.serviceName))
+    problems.push({ prop: 'serviceName', value: options.serviceName, rule: 'must be a DNS label' });
   if (typeof options.collectorNamespace !== 'string' || !DNS_LABEL.test(options.collectorNamespace)) {
     problems.push({ prop: 'collectorNamespace', value: options.collectorNamespace, rule: 'must be a namespace name' });
   }
   if (options.colorAttribute !== undefined && (typeof options.colorAttribute !== 'string' || !ATTRIBUTE_KEY.test(options.colorAttribute))) {
-    problems.push({ prop: 'colorAttribute', value: options.colorAttribute, rule: 'must be an attribute name of letters, digits, "_" and dots, such as "shop.color"' });
+    problems.push({
+      prop: 'colorAttribute',
+      value: options.colorAttribute,
+      rule: 'must be an attribute name of letters, digits, "_" and dots, such as "shop.color"',
+    });
   }
   for (const prop of ['version', 'region', 'platform'] as const) {
     const value = options[prop];
     if ((prop !== 'platform' || value !== undefined) && (typeof value !== 'string' || !ATTRIBUTE_VALUE.test(value))) {
-      problems.push({ prop, value, rule: 'must be a non-empty value of letters, digits and . _ : / @ + -', fix: 'it is written into OTEL_RESOURCE_ATTRIBUTES' });
+      problems.push({
+        prop,
+        value,
+        rule: 'must be a non-empty value of letters, digits and . _ : / @ + -',
+        fix: 'it is written into OTEL_RESOURCE_ATTRIBUTES',
+      });
     }
   }
-  if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1)) problems.push({ prop: 'samplingRatio', value: ratio, rule: 'must be a ratio above 0 and at most 1' });
+  if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1))
+    problems.push({ prop: 'samplingRatio', value: ratio, rule: 'must be a ratio above 0 and at most 1' });
   return problems;
 }

@@ -33,9 +33,10 @@ export function promQlSyntaxError(expr: string): PromQlSyntaxError | undefined {
   });
   if (offset === undefined) return undefined;
   const before = JSON.stringify(expr.slice(Math.max(0, offset - 20), offset).trimStart());
-  const description = offset >= expr.trimEnd().length
-    ? `at the end of the expression, just after ${before}`
-    : `at column ${offset + 1}, just after ${before}`;
+  const description =
+    offset >= expr.trimEnd().length
+      ? `at the end of the expression, just after ${before}`
+      : `at column ${offset + 1}, just after ${before}`;
   return { offset, description };
 }
 
@@ -91,7 +92,10 @@ export function promNumber(value: number): string {
   const text = String(rounded);
   if (!/e/i.test(text)) return text;
   // toFixed writes decimals without an exponent; trailing zeros go.
-  return rounded.toFixed(20).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+  return rounded
+    .toFixed(20)
+    .replace(/(\.\d*?)0+$/, '$1')
+    .replace(/\.$/, '');
 }
 
 const DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;

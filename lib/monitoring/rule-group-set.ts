@@ -128,19 +128,23 @@ export class RuleGroupSet extends Construct {
   // The binding converts the resolved spec from its props shape, so the spec is written in it.
   private renderSpec(interval: string | undefined): PrometheusRuleSpec {
     return {
-      groups: [{
-        name: this.groupName,
-        interval,
-        rules: this.rules.map((rule) => (rule.kind === 'record'
-          ? { record: rule.record, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(rule.expr), labels: nonEmpty(rule.labels) }
-          : {
-            alert: rule.alert,
-            expr: PrometheusRuleSpecGroupsRulesExpr.fromString(rule.expr),
-            for: rule.for,
-            labels: { ...rule.labels, ...this.routingLabels(), severity: rule.severity.label },
-            annotations: { description: rule.description, runbook_url: this.runbookUrl(rule.alert), summary: rule.summary },
-          })),
-      }],
+      groups: [
+        {
+          name: this.groupName,
+          interval,
+          rules: this.rules.map((rule) =>
+            rule.kind === 'record'
+              ? { record: rule.record, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(rule.expr), labels: nonEmpty(rule.labels) }
+              : {
+                  alert: rule.alert,
+                  expr: PrometheusRuleSpecGroupsRulesExpr.fromString(rule.expr),
+                  for: rule.for,
+                  labels: { ...rule.labels, ...this.routingLabels(), severity: rule.severity.label },
+                  annotations: { description: rule.description, runbook_url: this.runbookUrl(rule.alert), summary: rule.summary },
+                },
+          ),
+        },
+      ],
     };
   }
 
@@ -160,7 +164,8 @@ export class RuleGroupSet extends Construct {
       const syntax = typeof rule.expr === 'string' ? promQlSyntaxError(rule.expr) : { description: 'it is not a string' };
       if (syntax) errors.push(`${what}: 'expr' (${JSON.stringify(rule.expr)}) must be valid PromQL; syntax error ${syntax.description}`);
       const identity = `${rule.name}${JSON.stringify(rule.labels)}${rule.kind === 'alert' ? rule.severity.label : ''}`;
-      if (seen.has(identity)) errors.push(`${what}: duplicates another rule with the same name and labels; give it distinguishing labels or remove it`);
+      if (seen.has(identity))
+        errors.push(`${what}: duplicates another rule with the same name and labels; give it distinguishing labels or remove it`);
       seen.set(identity, what);
       if (rule.kind === 'alert') {
         const runbook = JSON.stringify(rule.runbook);
@@ -177,10 +182,19 @@ export class RuleGroupSet extends Construct {
 function groupProblems(props: RuleGroupSetProps): PropProblem[] {
   const problems: PropProblem[] = [];
   if (typeof props.component !== 'string' || !DNS_LABEL.test(props.component) || props.component.length > 57) {
-    problems.push({ prop: 'component', value: props.component, rule: 'must be a DNS label of at most 57 characters', fix: 'the PrometheusRule is named <component>-rules' });
+    problems.push({
+      prop: 'component',
+      value: props.component,
+      rule: 'must be a DNS label of at most 57 characters',
+      fix: 'the PrometheusRule is named <component>-rules',
+    });
   }
   if (typeof props.runbookBaseUrl !== 'string' || !BASE_URL.test(props.runbookBaseUrl)) {
-    problems.push({ prop: 'runbookBaseUrl', value: props.runbookBaseUrl, rule: 'must be an http(s) URL such as "https://git.example.com/shop/blob/main/dist/runbooks"' });
+    problems.push({
+      prop: 'runbookBaseUrl',
+      value: props.runbookBaseUrl,
+      rule: 'must be an http(s) URL such as "https://git.example.com/shop/blob/main/dist/runbooks"',
+    });
   }
   if (props.alertNamespace !== undefined && (typeof props.alertNamespace !== 'string' || !DNS_LABEL.test(props.alertNamespace))) {
     problems.push({ prop: 'alertNamespace', value: props.alertNamespace, rule: 'must be a namespace name (a DNS label)' });

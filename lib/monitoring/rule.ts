@@ -95,7 +95,12 @@ export class AlertRule {
   constructor(props: AlertRuleProps) {
     const problems: PropProblem[] = [];
     if (typeof props.alert !== 'string' || !ALERT_NAME.test(props.alert)) {
-      problems.push({ prop: 'alert', value: props.alert, rule: 'must be a CamelCase name of letters and digits, such as "ErrorBudgetBurn"', fix: 'it is also the runbook\'s file name' });
+      problems.push({
+        prop: 'alert',
+        value: props.alert,
+        rule: 'must be a CamelCase name of letters and digits, such as "ErrorBudgetBurn"',
+        fix: "it is also the runbook's file name",
+      });
     }
     if (props.for !== undefined && !isPromDuration(props.for)) {
       problems.push({ prop: 'for', value: props.for, rule: 'must be a Prometheus duration such as "5m" or "1h"' });
@@ -104,7 +109,8 @@ export class AlertRule {
       problems.push({ prop: 'severity', value: props.severity, rule: 'must be a Severity, e.g. Severity.page()' });
     }
     for (const prop of ['summary', 'description'] as const) {
-      if (typeof props[prop] !== 'string' || props[prop].trim() === '') problems.push({ prop, value: props[prop], rule: 'must not be empty' });
+      if (typeof props[prop] !== 'string' || props[prop].trim() === '')
+        problems.push({ prop, value: props[prop], rule: 'must not be empty' });
     }
     problems.push(...labelProblems(props.labels, ['severity']));
     problems.push(...runbookProblems(props.runbook));
@@ -164,7 +170,11 @@ function labelProblems(labels: Readonly<Record<string, string>> | undefined, res
   const problems: PropProblem[] = [];
   for (const [name, value] of Object.entries(labels ?? {})) {
     if (!LABEL_NAME.test(name) || name.startsWith('__')) {
-      problems.push({ prop: `labels.${name}`, value, rule: 'must have a label name of letters, digits and "_" that does not start with "__"' });
+      problems.push({
+        prop: `labels.${name}`,
+        value,
+        rule: 'must have a label name of letters, digits and "_" that does not start with "__"',
+      });
     } else if (reserved.includes(name)) {
       problems.push({ prop: `labels.${name}`, value, rule: 'must not be set here', fix: `'${name}' comes from its own prop` });
     } else if (typeof value !== 'string' || value === '') {
@@ -175,14 +185,16 @@ function labelProblems(labels: Readonly<Record<string, string>> | undefined, res
 }
 
 function runbookProblems(runbook: Runbook | undefined): PropProblem[] {
-  if (!runbook || typeof runbook !== 'object') return [{ prop: 'runbook', value: runbook, rule: 'must be set', fix: 'every alert needs a runbook' }];
+  if (!runbook || typeof runbook !== 'object')
+    return [{ prop: 'runbook', value: runbook, rule: 'must be set', fix: 'every alert needs a runbook' }];
   const problems: PropProblem[] = [];
   for (const prop of ['meaning', 'impact'] as const) {
-    if (typeof runbook[prop] !== 'string' || runbook[prop].trim() === '') problems.push({ prop: `runbook.${prop}`, value: runbook[prop], rule: 'must not be empty' });
+    if (typeof runbook[prop] !== 'string' || runbook[prop].trim() === '')
+      problems.push({ prop: `runbook.${prop}`, value: runbook[prop], rule: 'must not be empty' });
   }
   for (const prop of ['diagnosis', 'mitigation'] as const) {
-    if (!Array.isArray(runbook[prop]) || runbook[prop].length === 0) problems.push({ prop: `runbook.${prop}`, value: runbook[prop], rule: 'must list at least one step' });
+    if (!Array.isArray(runbook[prop]) || runbook[prop].length === 0)
+      problems.push({ prop: `runbook.${prop}`, value: runbook[prop], rule: 'must list at least one step' });
   }
   return problems;
 }
-

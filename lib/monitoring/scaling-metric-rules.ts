@@ -12,7 +12,13 @@
  * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details
  */
 import { PropProblem } from '../core';
-import { METRICS_ADAPTER_CONFIG_KEY, METRICS_ADAPTER_CONFIG_NAME, PROMETHEUS_ADAPTER, ScalingMetric, scalingMetricSource } from '../autoscaling';
+import {
+  METRICS_ADAPTER_CONFIG_KEY,
+  METRICS_ADAPTER_CONFIG_NAME,
+  PROMETHEUS_ADAPTER,
+  ScalingMetric,
+  scalingMetricSource,
+} from '../autoscaling';
 import { isPromDuration, labelEq, labelIn, LabelMatcher, labelRe, seriesSelector } from './promql';
 import { AlertRule, Rule, Runbook } from './rule';
 import { throwOptionProblems } from './service-options';
@@ -61,7 +67,8 @@ export function scalingMetricRules(options: ScalingMetricRuleOptions): Rule[] {
   const window = options.absentFor ?? '10m';
   const problems: PropProblem[] = [];
   if (!isPromDuration(window)) problems.push({ prop: 'absentFor', value: window, rule: 'must be a Prometheus duration such as "10m"' });
-  if (options.hpaNamespaces.length === 0) problems.push({ prop: 'hpaNamespaces', value: options.hpaNamespaces, rule: 'must list at least one namespace' });
+  if (options.hpaNamespaces.length === 0)
+    problems.push({ prop: 'hpaNamespaces', value: options.hpaNamespaces, rule: 'must list at least one namespace' });
   throwOptionProblems('scalingMetricRules', problems);
 
   const byMetric = new Map<string, ScalingMetricUse[]>();
@@ -69,12 +76,15 @@ export function scalingMetricRules(options: ScalingMetricRuleOptions): Rule[] {
   const absent = [...byMetric.keys()].sort().map((name) => {
     const uses = byMetric.get(name)!;
     const { series } = scalingMetricSource(name);
-    const checks = uses.flatMap((use) => [...use.namespaces].sort().map((ns) => {
-      const matchers: LabelMatcher[] = [labelEq('namespace', ns)];
-      if (use.metric.type === 'Pods') matchers.push(labelEq('service', use.service));
-      for (const [label, value] of Object.entries(use.metric.selector ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) matchers.push(labelEq(label, value));
-      return `absent_over_time(${seriesSelector(series, matchers)}[${window}])`;
-    }));
+    const checks = uses.flatMap((use) =>
+      [...use.namespaces].sort().map((ns) => {
+        const matchers: LabelMatcher[] = [labelEq('namespace', ns)];
+        if (use.metric.type === 'Pods') matchers.push(labelEq('service', use.service));
+        for (const [label, value] of Object.entries(use.metric.selector ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)))
+          matchers.push(labelEq(label, value));
+        return `absent_over_time(${seriesSelector(series, matchers)}[${window}])`;
+      }),
+    );
     return new AlertRule({
       alert: 'ScalingMetricAbsent',
       expr: [...new Set(checks)].join(' or '),
@@ -89,12 +99,15 @@ export function scalingMetricRules(options: ScalingMetricRuleOptions): Rule[] {
   const unavailable = new AlertRule({
     alert: 'AutoscalerMetricsUnavailable',
     expr: `${seriesSelector('kube_horizontalpodautoscaler_status_condition', [
-      labelEq('condition', 'ScalingActive'), labelIn('namespace', options.hpaNamespaces), labelEq('status', 'false'),
+      labelEq('condition', 'ScalingActive'),
+      labelIn('namespace', options.hpaNamespaces),
+      labelEq('status', 'false'),
     ])} == 1`,
     for: '15m',
     severity: Severity.page(),
     summary: 'HorizontalPodAutoscaler {{ $labels.namespace }}/{{ $labels.horizontalpodautoscaler }} cannot read its metrics.',
-    description: 'HorizontalPodAutoscaler {{ $labels.horizontalpodautoscaler }} in {{ $labels.namespace }} has reported ScalingActive=False for 15 minutes: '
+    description:
+      'HorizontalPodAutoscaler {{ $labels.horizontalpodautoscaler }} in {{ $labels.namespace }} has reported ScalingActive=False for 15 minutes: '
       + 'it cannot fetch a metric (from metrics-server or the metrics adapter), so it does not scale down, and not up on that metric.',
     runbook: unavailableRunbook(options.adapterNamespace),
   });
@@ -106,7 +119,8 @@ export function scalingMetricRules(options: ScalingMetricRuleOptions): Rule[] {
     for: '10m',
     severity: Severity.page(),
     summary: 'The metrics API {{ $labels.name }} is unavailable.',
-    description: 'The API server has marked APIService {{ $labels.name }} unavailable for 10 minutes: the metrics adapter is down or unreachable. '
+    description:
+      'The API server has marked APIService {{ $labels.name }} unavailable for 10 minutes: the metrics adapter is down or unreachable. '
       + 'No HorizontalPodAutoscaler can read its custom or external metrics, so they skip every scale-down and cannot scale up on those metrics.',
     runbook: apiServiceRunbook(options.adapterNamespace),
   });
@@ -114,9 +128,11 @@ export function scalingMetricRules(options: ScalingMetricRuleOptions): Rule[] {
 }
 
 const ABSENT_RUNBOOK: Runbook = {
-  meaning: 'A series that the metrics adapter turns into an autoscaling metric has had no sample for the alert\'s window: '
+  meaning:
+    "A series that the metrics adapter turns into an autoscaling metric has had no sample for the alert's window: "
     + 'the pods stopped emitting it, Prometheus stopped scraping them, or the series was renamed.',
-  impact: 'The HorizontalPodAutoscalers that scale on the metric cannot read it. Kubernetes then skips every scale-down '
+  impact:
+    'The HorizontalPodAutoscalers that scale on the metric cannot read it. Kubernetes then skips every scale-down '
     + '(the service keeps its peak replica count) and scales up on CPU and memory only, too late for load the metric would have announced.',
   variables: { METRIC: 'metric', NAMESPACE: 'namespace', SERVICE: 'service' },
   diagnosis: [
@@ -125,27 +141,42 @@ const ABSENT_RUNBOOK: Runbook = {
       commands: ['kubectl -n "$NAMESPACE" describe hpa'],
     },
     {
-      text: 'For a Pods metric (the alert has a `service` label), check that Prometheus still scrapes the service (target up) and whether the series exists under another name or label set. '
+      text:
+        'For a Pods metric (the alert has a `service` label), check that Prometheus still scrapes the service (target up) and whether the series exists under another name or label set. '
         + 'A metric named `<base>_per_second` is read from the counter `<base>_total`; any other from a gauge of its own name.',
-      queries: ['up{namespace="$NAMESPACE",service="$SERVICE"}', '{__name__=~"$METRIC|.*_total", namespace="$NAMESPACE", service="$SERVICE"}'],
+      queries: [
+        'up{namespace="$NAMESPACE",service="$SERVICE"}',
+        '{__name__=~"$METRIC|.*_total", namespace="$NAMESPACE", service="$SERVICE"}',
+      ],
     },
-    { text: `If the series exists in Prometheus under the same name, compare its labels with the HPA's metric selector and the seriesQuery of the adapter rule (ConfigMap ${METRICS_ADAPTER_CONFIG_NAME}, key ${METRICS_ADAPTER_CONFIG_KEY}).` },
+    {
+      text: `If the series exists in Prometheus under the same name, compare its labels with the HPA's metric selector and the seriesQuery of the adapter rule (ConfigMap ${METRICS_ADAPTER_CONFIG_NAME}, key ${METRICS_ADAPTER_CONFIG_KEY}).`,
+    },
   ],
   mitigation: [
-    { text: 'If the pods are down or unscraped, follow the service\'s own alerts (ServiceDown, scrape errors) first.' },
-    { text: 'If a release renamed or dropped the metric, roll back by switching traffic to the previous colour, then restore the metric or change `autoscaling.metrics` in the platform spec and synthesize: the adapter rules are generated from it.', commands: ['npx alp switch-traffic --to "$PREVIOUS_COLOR"'] },
-    { text: 'While the metric is missing, an over-provisioned service can be scaled down by lowering `autoscaling.maxReplicas` in the platform spec.' },
+    { text: "If the pods are down or unscraped, follow the service's own alerts (ServiceDown, scrape errors) first." },
+    {
+      text: 'If a release renamed or dropped the metric, roll back by switching traffic to the previous colour, then restore the metric or change `autoscaling.metrics` in the platform spec and synthesize: the adapter rules are generated from it.',
+      commands: ['npx alp switch-traffic --to "$PREVIOUS_COLOR"'],
+    },
+    {
+      text: 'While the metric is missing, an over-provisioned service can be scaled down by lowering `autoscaling.maxReplicas` in the platform spec.',
+    },
   ],
 };
 
 function unavailableRunbook(adapterNamespace: string): Runbook {
   return {
     meaning: 'The HorizontalPodAutoscaler could not fetch at least one of its metrics for 15 minutes and reports ScalingActive=False.',
-    impact: 'The autoscaler skips every scale-down while a metric is unreadable, and cannot scale up on that metric: '
+    impact:
+      'The autoscaler skips every scale-down while a metric is unreadable, and cannot scale up on that metric: '
       + 'the service runs at a fixed size that matches neither a quiet night nor the next spike.',
     variables: { NAMESPACE: 'namespace', HPA: 'horizontalpodautoscaler' },
     diagnosis: [
-      { text: 'Read the condition\'s reason and the events: FailedGetResourceMetric points to metrics-server; FailedGetPodsMetric or FailedGetExternalMetric to the metrics adapter.', commands: ['kubectl -n "$NAMESPACE" describe hpa "$HPA"'] },
+      {
+        text: "Read the condition's reason and the events: FailedGetResourceMetric points to metrics-server; FailedGetPodsMetric or FailedGetExternalMetric to the metrics adapter.",
+        commands: ['kubectl -n "$NAMESPACE" describe hpa "$HPA"'],
+      },
       {
         text: 'Check that the metrics APIs are registered and available, and what the adapter serves.',
         commands: [
@@ -164,8 +195,13 @@ function unavailableRunbook(adapterNamespace: string): Runbook {
       },
     ],
     mitigation: [
-      { text: 'If the adapter is missing or its APIService unavailable, install or repair it as the cluster prerequisites describe (dist/reports/cluster-prerequisites.md).' },
-      { text: `If the adapter runs but does not serve the metric, check that its \`rules.existing\` points at ${METRICS_ADAPTER_CONFIG_NAME} and restart it after a config change.`, commands: [`kubectl -n ${adapterNamespace} rollout restart deploy/${PROMETHEUS_ADAPTER}`] },
+      {
+        text: 'If the adapter is missing or its APIService unavailable, install or repair it as the cluster prerequisites describe (dist/reports/cluster-prerequisites.md).',
+      },
+      {
+        text: `If the adapter runs but does not serve the metric, check that its \`rules.existing\` points at ${METRICS_ADAPTER_CONFIG_NAME} and restart it after a config change.`,
+        commands: [`kubectl -n ${adapterNamespace} rollout restart deploy/${PROMETHEUS_ADAPTER}`],
+      },
       { text: 'If metrics-server is the cause, restore it; CPU and memory scaling depends on it.' },
     ],
   };
@@ -173,17 +209,23 @@ function unavailableRunbook(adapterNamespace: string): Runbook {
 
 function apiServiceRunbook(adapterNamespace: string): Runbook {
   return {
-    meaning: 'The API server has marked the APIService of the custom or external metrics API (label `name`) unavailable for 10 minutes: '
+    meaning:
+      'The API server has marked the APIService of the custom or external metrics API (label `name`) unavailable for 10 minutes: '
       + 'it cannot reach the metrics adapter (prometheus-adapter) that serves it, or the adapter fails its discovery check.',
-    impact: 'Every HorizontalPodAutoscaler that scales on a custom (`Pods`) or external metric cannot read it: it skips every scale-down, '
+    impact:
+      'Every HorizontalPodAutoscaler that scales on a custom (`Pods`) or external metric cannot read it: it skips every scale-down, '
       + 'and scales up on CPU and memory only, too late for load its metrics would have announced. kubectl and controllers that discover every API may report errors too.',
     variables: { APISERVICE: 'name' },
     diagnosis: [
       {
-        text: 'Read the APIService\'s Available condition: MissingEndpoints means no ready adapter pod behind its Service; '
+        text:
+          "Read the APIService's Available condition: MissingEndpoints means no ready adapter pod behind its Service; "
           + 'FailedDiscoveryCheck that the API server cannot reach the adapter (network policy, TLS) or the adapter answers with errors; ServiceNotFound that the Service is missing.',
         commands: ['kubectl describe apiservice "$APISERVICE"'],
-        queries: ['max by (name) (aggregator_unavailable_apiservice{name="$APISERVICE"})', 'sum by (name, reason) (increase(aggregator_unavailable_apiservice_total{name="$APISERVICE"}[1h]))'],
+        queries: [
+          'max by (name) (aggregator_unavailable_apiservice{name="$APISERVICE"})',
+          'sum by (name, reason) (increase(aggregator_unavailable_apiservice_total{name="$APISERVICE"}[1h]))',
+        ],
       },
       {
         text: 'Check the adapter: its pods and their readiness, its logs (Prometheus unreachable, config or certificate errors).',
@@ -193,15 +235,29 @@ function apiServiceRunbook(adapterNamespace: string): Runbook {
         ],
       },
       {
-        text: 'If the pods are ready, ask the API itself; an error from the API server here, while the adapter is healthy, points to the path between them: '
-          + 'the NetworkPolicies, Istio AuthorizationPolicies and PeerAuthentications of the adapter\'s namespace must admit the API server (outside the mesh) on the adapter\'s secure port 6443.',
-        commands: ['kubectl get --raw "/apis/${APISERVICE#v1beta1.}/v1beta1"', `kubectl -n ${adapterNamespace} get networkpolicies,authorizationpolicies.security.istio.io,peerauthentications.security.istio.io`],
+        text:
+          'If the pods are ready, ask the API itself; an error from the API server here, while the adapter is healthy, points to the path between them: '
+          + "the NetworkPolicies, Istio AuthorizationPolicies and PeerAuthentications of the adapter's namespace must admit the API server (outside the mesh) on the adapter's secure port 6443.",
+        commands: [
+          'kubectl get --raw "/apis/${APISERVICE#v1beta1.}/v1beta1"',
+          `kubectl -n ${adapterNamespace} get networkpolicies,authorizationpolicies.security.istio.io,peerauthentications.security.istio.io`,
+        ],
       },
     ],
     mitigation: [
-      { text: 'If the adapter\'s pods are not ready or stuck, restart it and wait for the rollout; the API server marks the APIService available again once the adapter answers.', commands: [`kubectl -n ${adapterNamespace} rollout restart deploy/prometheus-adapter`, `kubectl -n ${adapterNamespace} rollout status deploy/prometheus-adapter`] },
-      { text: 'If the adapter is missing or its APIService points elsewhere, install or repair it as the cluster prerequisites describe (dist/reports/cluster-prerequisites.md).' },
-      { text: 'Until the API is back, the HPAs do not scale on their metrics: if load rises, raise `autoscaling.minReplicas` of the affected services in the platform spec and synthesize.' },
+      {
+        text: "If the adapter's pods are not ready or stuck, restart it and wait for the rollout; the API server marks the APIService available again once the adapter answers.",
+        commands: [
+          `kubectl -n ${adapterNamespace} rollout restart deploy/prometheus-adapter`,
+          `kubectl -n ${adapterNamespace} rollout status deploy/prometheus-adapter`,
+        ],
+      },
+      {
+        text: 'If the adapter is missing or its APIService points elsewhere, install or repair it as the cluster prerequisites describe (dist/reports/cluster-prerequisites.md).',
+      },
+      {
+        text: 'Until the API is back, the HPAs do not scale on their metrics: if load rises, raise `autoscaling.minReplicas` of the affected services in the platform spec and synthesize.',
+      },
     ],
   };
 }

@@ -59,7 +59,10 @@ function requestPanels(options: ServiceDashboardOptions): PanelSource[] {
       description: `Share of ${name}'s requests answered with a 5xx status, per colour; the line is the error budget.`,
       unit: 'percentunit',
       min: 0,
-      thresholds: [[0, 'green'], [errorBudget(objective), 'red']],
+      thresholds: [
+        [0, 'green'],
+        [errorBudget(objective), 'red'],
+      ],
       queries: [{ expr: `${ERROR_RATIO_BY_COLOR_RECORD}${svc}`, legend: '{{color}}' }],
     }),
     timeseriesPanel({
@@ -67,7 +70,10 @@ function requestPanels(options: ServiceDashboardOptions): PanelSource[] {
       description: `99th percentile of ${name}'s request duration, per colour; the line is the ${promNumber(latencySeconds * 1000)} ms target.`,
       unit: 's',
       min: 0,
-      thresholds: [[0, 'green'], [latencySeconds, 'red']],
+      thresholds: [
+        [0, 'green'],
+        [latencySeconds, 'red'],
+      ],
       queries: [{ expr: `${LATENCY_P99_BY_COLOR_RECORD}${svc}`, legend: '{{color}}' }],
     }),
   ];
@@ -85,24 +91,36 @@ function resourcePanels(options: ServiceDashboardOptions): PanelSource[] {
       description: 'Share of CFS periods in which each pod was throttled by its CPU limit.',
       unit: 'percentunit',
       min: 0,
-      thresholds: [[0, 'green'], [0.25, 'orange']],
-      queries: [{
-        expr: `sum by (${perPod}) (increase(${seriesSelector('container_cpu_cfs_throttled_periods_total', container)}[5m])) `
-          + `/ sum by (${perPod}) (increase(${seriesSelector('container_cpu_cfs_periods_total', container)}[5m]))`,
-        legend: podLegend,
-      }],
+      thresholds: [
+        [0, 'green'],
+        [0.25, 'orange'],
+      ],
+      queries: [
+        {
+          expr:
+            `sum by (${perPod}) (increase(${seriesSelector('container_cpu_cfs_throttled_periods_total', container)}[5m])) `
+            + `/ sum by (${perPod}) (increase(${seriesSelector('container_cpu_cfs_periods_total', container)}[5m]))`,
+          legend: podLegend,
+        },
+      ],
     }),
     timeseriesPanel({
       title: 'Memory used of limit',
       description: 'Working set of each pod as a share of its memory limit.',
       unit: 'percentunit',
       min: 0,
-      thresholds: [[0, 'green'], [0.9, 'orange']],
-      queries: [{
-        expr: `max by (${perPod}) (${seriesSelector('container_memory_working_set_bytes', container)}) `
-          + `/ max by (${perPod}) (${seriesSelector('kube_pod_container_resource_limits', [...container, labelEq('resource', 'memory')])})`,
-        legend: podLegend,
-      }],
+      thresholds: [
+        [0, 'green'],
+        [0.9, 'orange'],
+      ],
+      queries: [
+        {
+          expr:
+            `max by (${perPod}) (${seriesSelector('container_memory_working_set_bytes', container)}) `
+            + `/ max by (${perPod}) (${seriesSelector('kube_pod_container_resource_limits', [...container, labelEq('resource', 'memory')])})`,
+          legend: podLegend,
+        },
+      ],
     }),
     timeseriesPanel({
       title: 'Restarts in the last hour',
@@ -120,7 +138,10 @@ function resourcePanels(options: ServiceDashboardOptions): PanelSource[] {
       queries: [
         { expr: seriesSelector('kube_deployment_status_replicas_available', deployment), legend: '{{namespace}} available' },
         { expr: seriesSelector('kube_deployment_spec_replicas', deployment), legend: '{{namespace}} desired' },
-        { expr: seriesSelector('kube_horizontalpodautoscaler_spec_max_replicas', objectMatchers(options, 'horizontalpodautoscaler')), legend: '{{namespace}} autoscaler maximum' },
+        {
+          expr: seriesSelector('kube_horizontalpodautoscaler_spec_max_replicas', objectMatchers(options, 'horizontalpodautoscaler')),
+          legend: '{{namespace}} autoscaler maximum',
+        },
       ],
     }),
   ];
@@ -137,7 +158,10 @@ function sloPanels(options: ServiceDashboardOptions): PanelSource[] {
       description: `Share of requests without a server error over 30 days; the objective is ${promNumber(objective)} %.`,
       unit: 'percentunit',
       decimals: 3,
-      thresholds: [[0, 'red'], [objective / 100, 'green']],
+      thresholds: [
+        [0, 'red'],
+        [objective / 100, 'green'],
+      ],
       query: { expr: `1 - avg_over_time(${errorRatioRecord('1h')}${svc}[30d])` },
     }),
     statPanel({
@@ -145,16 +169,29 @@ function sloPanels(options: ServiceDashboardOptions): PanelSource[] {
       description: `Share of the ${promNumber(errorBudget(objective) * 100)} % error budget not yet spent over 30 days.`,
       unit: 'percentunit',
       decimals: 1,
-      thresholds: [[0, 'red'], [0.25, 'orange'], [0.5, 'green']],
+      thresholds: [
+        [0, 'red'],
+        [0.25, 'orange'],
+        [0.5, 'green'],
+      ],
       query: { expr: `1 - avg_over_time(${errorRatioRecord('1h')}${svc}[30d]) / ${budget}` },
     }),
     timeseriesPanel({
       title: 'Burn rate',
-      description: 'How many times faster than the objective allows the budget is spent, over each alert window; lines at the page (14.4, 6) and ticket (3, 1) thresholds.',
+      description:
+        'How many times faster than the objective allows the budget is spent, over each alert window; lines at the page (14.4, 6) and ticket (3, 1) thresholds.',
       unit: 'short',
       min: 0,
-      thresholds: [[0, 'green'], [1, 'yellow'], [6, 'orange'], [14.4, 'red']],
-      queries: BURN_RATE_WINDOWS.map((w) => ({ expr: `${errorRatioRecord(w.longWindow)}${svc} / ${budget}`, legend: `${w.longWindow} window` })),
+      thresholds: [
+        [0, 'green'],
+        [1, 'yellow'],
+        [6, 'orange'],
+        [14.4, 'red'],
+      ],
+      queries: BURN_RATE_WINDOWS.map((w) => ({
+        expr: `${errorRatioRecord(w.longWindow)}${svc} / ${budget}`,
+        legend: `${w.longWindow} window`,
+      })),
     }),
   ];
 }

@@ -60,9 +60,19 @@ export interface ServiceScrapeProps extends ServiceScrapeOptions {
  */
 export class ServiceScrape extends Construct {
   /** A ServiceScrape of a HardenedService's `metrics` port, in its namespace. */
-  public static forService(scope: Construct, id: string, service: HardenedService, options: ServiceScrapeOptions & { readonly namespace?: string } = {}): ServiceScrape {
+  public static forService(
+    scope: Construct,
+    id: string,
+    service: HardenedService,
+    options: ServiceScrapeOptions & { readonly namespace?: string } = {},
+  ): ServiceScrape {
     if (service.metricsPort === undefined) {
-      const problem = { prop: 'metricsPort', value: undefined, rule: `must be set on HardenedService '${service.name}' to scrape it`, fix: 'give the service a metrics port' };
+      const problem = {
+        prop: 'metricsPort',
+        value: undefined,
+        rule: `must be set on HardenedService '${service.name}' to scrape it`,
+        fix: 'give the service a metrics port',
+      };
       throw new AlpError(`${scope.node.path}/${id}: ${formatProblem(problem)}`);
     }
     return new ServiceScrape(scope, id, { ...options, name: service.name, selector: service.selector });
@@ -89,18 +99,17 @@ export class ServiceScrape extends Construct {
       spec: {
         selector: { matchLabels: { ...props.selector } },
         namespaceSelector: { matchNames: [namespace!] },
-        endpoints: [{
-          port: props.port ?? 'metrics',
-          path: props.path ?? '/metrics',
-          scheme: ServiceMonitorSpecEndpointsScheme.HTTP,
-          interval,
-          scrapeTimeout: timeout,
-          honorLabels: false,
-          relabelings: [
-            podLabel(LABEL_COLOR, COLOR_LABEL),
-            podLabel(LABEL_VERSION, VERSION_LABEL),
-          ],
-        }],
+        endpoints: [
+          {
+            port: props.port ?? 'metrics',
+            path: props.path ?? '/metrics',
+            scheme: ServiceMonitorSpecEndpointsScheme.HTTP,
+            interval,
+            scrapeTimeout: timeout,
+            honorLabels: false,
+            relabelings: [podLabel(LABEL_COLOR, COLOR_LABEL), podLabel(LABEL_VERSION, VERSION_LABEL)],
+          },
+        ],
       },
     });
   }
@@ -121,14 +130,25 @@ function scrapeProblems(props: ServiceScrapeProps, namespace: string | undefined
     problems.push({ prop: 'name', value: props.name, rule: 'must be a DNS label' });
   }
   if (!props.selector || Object.keys(props.selector).length === 0) {
-    problems.push({ prop: 'selector', value: props.selector, rule: 'must name at least one label', fix: 'an empty selector would scrape every Service of the namespace' });
+    problems.push({
+      prop: 'selector',
+      value: props.selector,
+      rule: 'must name at least one label',
+      fix: 'an empty selector would scrape every Service of the namespace',
+    });
   }
   if (namespace === undefined) {
-    problems.push({ prop: 'namespace', value: namespace, rule: 'must be set, here or on the chart', fix: 'the namespaceSelector names the service\'s namespace' });
+    problems.push({
+      prop: 'namespace',
+      value: namespace,
+      rule: 'must be set, here or on the chart',
+      fix: "the namespaceSelector names the service's namespace",
+    });
   }
   const port = props.port ?? 'metrics';
   if (!PORT_NAME.test(port) || port.length > 15) problems.push({ prop: 'port', value: port, rule: 'must be the name of a Service port' });
-  if (props.path !== undefined && !props.path.startsWith('/')) problems.push({ prop: 'path', value: props.path, rule: 'must start with "/"' });
+  if (props.path !== undefined && !props.path.startsWith('/'))
+    problems.push({ prop: 'path', value: props.path, rule: 'must start with "/"' });
   const badInterval = !isPromDuration(interval);
   if (badInterval) problems.push({ prop: 'interval', value: interval, rule: 'must be a Prometheus duration such as "30s"' });
   if (!isPromDuration(timeout)) {

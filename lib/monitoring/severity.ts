@@ -13,9 +13,17 @@
  * as label values, the Google SRE workbook's names.
  */
 export class Severity {
-  private static readonly PAGE = new Severity('critical', 'pagerduty', 'pages the on-call engineer through PagerDuty (escalation level L2)');
-  private static readonly TICKET = new Severity('warning', 'slack', 'is posted to the team\'s Slack channel for triage in working hours (escalation level L1)');
-  private static readonly NONE = new Severity('none', 'watchdog', 'notifies no human; it feeds the dead man\'s switch');
+  private static readonly PAGE = new Severity(
+    'critical',
+    'pagerduty',
+    'pages the on-call engineer through PagerDuty (escalation level L2)',
+  );
+  private static readonly TICKET = new Severity(
+    'warning',
+    'slack',
+    "is posted to the team's Slack channel for triage in working hours (escalation level L1)",
+  );
+  private static readonly NONE = new Severity('none', 'watchdog', "notifies no human; it feeds the dead man's switch");
 
   /** Needs a human now: user-facing impact or imminent data loss. Pages through PagerDuty. */
   public static page(): Severity {
@@ -51,4 +59,3 @@ export class Severity {
     public readonly notification: string,
   ) {}
 }
-

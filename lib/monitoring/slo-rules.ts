@@ -88,13 +88,17 @@ export function sloRules(options: SloRuleOptions): Rule[] {
   const matchers = serviceMatchers(options);
   const service = { service: options.service };
   const total = (window: string) => `sum(rate(${seriesSelector(metrics.requestsTotal, matchers)}[${window}]))`;
-  const errors = (window: string) => `sum(rate(${seriesSelector(metrics.requestsTotal, [...matchers, labelRe(metrics.statusCodeLabel, '5..')])}[${window}]))`;
+  const errors = (window: string) =>
+    `sum(rate(${seriesSelector(metrics.requestsTotal, [...matchers, labelRe(metrics.statusCodeLabel, '5..')])}[${window}]))`;
 
-  const records: Rule[] = ERROR_RATIO_WINDOWS.map((window) => new RecordingRule({
-    record: errorRatioRecord(window),
-    expr: `${errors(window)} / ${total(window)}`,
-    labels: service,
-  }));
+  const records: Rule[] = ERROR_RATIO_WINDOWS.map(
+    (window) =>
+      new RecordingRule({
+        record: errorRatioRecord(window),
+        expr: `${errors(window)} / ${total(window)}`,
+        labels: service,
+      }),
+  );
   records.push(new RecordingRule({ record: ERROR_BUDGET_RECORD, expr: `vector(${promNumber(errorBudget(objective))})`, labels: service }));
 
   const budgetPercent = promNumber(errorBudget(objective) * 100);
@@ -109,7 +113,8 @@ export function sloRules(options: SloRuleOptions): Rule[] {
       severity: w.severity,
       labels: { ...service, long_window: w.longWindow, short_window: w.shortWindow },
       summary: `${options.service} is spending its error budget ${promNumber(w.burnRate)} times too fast (${w.longWindow} and ${w.shortWindow} windows).`,
-      description: `The 5xx ratio of ${options.service} over the last ${w.longWindow} and ${w.shortWindow} is above ${threshold} `
+      description:
+        `The 5xx ratio of ${options.service} over the last ${w.longWindow} and ${w.shortWindow} is above ${threshold} `
         + `(${promNumber(w.burnRate)} × the ${budgetPercent} % error budget of its ${promNumber(objective)} % objective). `
         + `At this rate the 30-day budget is gone in ${hours} hours.`,
       runbook: ERROR_BUDGET_BURN_RUNBOOK,
@@ -120,21 +125,25 @@ export function sloRules(options: SloRuleOptions): Rule[] {
 
 function objectiveProblems(objective: number): PropProblem[] {
   if (typeof objective !== 'number' || !Number.isFinite(objective) || objective < MIN_OBJECTIVE || objective >= 100) {
-    return [{
-      prop: 'objective',
-      value: objective,
-      rule: `must be a percentage of at least ${MIN_OBJECTIVE} and below 100`,
-      fix: 'below it, the 14.4× burn threshold of the 1h/5m page exceeds a 100 % error ratio and the page could never fire',
-    }];
+    return [
+      {
+        prop: 'objective',
+        value: objective,
+        rule: `must be a percentage of at least ${MIN_OBJECTIVE} and below 100`,
+        fix: 'below it, the 14.4× burn threshold of the 1h/5m page exceeds a 100 % error ratio and the page could never fire',
+      },
+    ];
   }
   return [];
 }
 
 const ERROR_BUDGET_BURN_RUNBOOK: Runbook = {
-  meaning: 'The service answers too many requests with a server error (5xx): over both windows of the alert (labels `long_window` and '
+  meaning:
+    'The service answers too many requests with a server error (5xx): over both windows of the alert (labels `long_window` and '
     + '`short_window`) its error ratio spends the 30-day error budget faster than the availability objective allows. '
     + 'Fired as `critical` (burn rate 14.4 over 1h/5m, or 6 over 6h/30m) it pages; as `warning` (3 over 1d/2h, or 1 over 3d/6h) it opens a ticket.',
-  impact: 'Users get errors from the service now. If the burn continues, the service misses its availability objective for the 30-day period.',
+  impact:
+    'Users get errors from the service now. If the burn continues, the service misses its availability objective for the 30-day period.',
   variables: { SERVICE: 'service' },
   diagnosis: [
     {
@@ -165,7 +174,8 @@ const ERROR_BUDGET_BURN_RUNBOOK: Runbook = {
   ],
   mitigation: [
     {
-      text: 'If the errors started with a traffic switch, switch back to the colour that was live before (it still runs the previous release), '
+      text:
+        'If the errors started with a traffic switch, switch back to the colour that was live before (it still runs the previous release), '
         + 'commit and push; Argo CD syncs the router.',
       commands: ['npx alp switch-traffic --to "$PREVIOUS_COLOR"', 'git commit -am "Switch traffic back to $PREVIOUS_COLOR" && git push'],
     },
@@ -173,7 +183,7 @@ const ERROR_BUDGET_BURN_RUNBOOK: Runbook = {
       text: 'If the service is overloaded (its autoscaler is at its maximum, or CPU is throttled), raise `autoscaling.maxReplicas` or its CPU limit in the platform spec and synthesize.',
     },
     {
-      text: 'If a dependency fails, follow that dependency\'s alert and runbook. Escalate to L3 if the burn is not stopped within 30 minutes of the page.',
+      text: "If a dependency fails, follow that dependency's alert and runbook. Escalate to L3 if the burn is not stopped within 30 minutes of the page.",
     },
   ],
 };

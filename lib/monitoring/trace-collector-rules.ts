@@ -19,25 +19,49 @@ export interface TraceCollectorSignalOptions {
 export function traceCollectorRules(options: TraceCollectorSignalOptions): Rule[] {
   const own = [labelEq('service', options.service), labelEq('namespace', options.namespace)];
   const m = (metric: string) => seriesSelector(metric, own);
-  const alert = (name: string, expr: string, forDuration: string, summary: string, description: string, runbook: Runbook, labels?: Record<string, string>) =>
-    new AlertRule({ alert: name, expr, for: forDuration, severity: Severity.ticket(), labels, summary, description, runbook });
+  const alert = (
+    name: string,
+    expr: string,
+    forDuration: string,
+    summary: string,
+    description: string,
+    runbook: Runbook,
+    labels?: Record<string, string>,
+  ) => new AlertRule({ alert: name, expr, for: forDuration, severity: Severity.ticket(), labels, summary, description, runbook });
   return [
-    alert('OtelCollectorDown', `absent(${m('up')} == 1)`, '5m',
+    alert(
+      'OtelCollectorDown',
+      `absent(${m('up')} == 1)`,
+      '5m',
       'No OpenTelemetry Collector is up: traces are lost.',
       `Prometheus has scraped no running ${options.service} in ${options.namespace} for 5 minutes; the services' spans are dropped.`,
-      COLLECTOR_DOWN_RUNBOOK, { namespace: options.namespace, service: options.service }),
-    alert('OtelCollectorRefusingSpans', `sum by (namespace, pod) (rate(${m('otelcol_receiver_refused_spans_total')}[5m])) > 0`, '10m',
+      COLLECTOR_DOWN_RUNBOOK,
+      { namespace: options.namespace, service: options.service },
+    ),
+    alert(
+      'OtelCollectorRefusingSpans',
+      `sum by (namespace, pod) (rate(${m('otelcol_receiver_refused_spans_total')}[5m])) > 0`,
+      '10m',
       'The OpenTelemetry Collector {{ $labels.pod }} refuses spans.',
       'Collector {{ $labels.namespace }}/{{ $labels.pod }} has refused {{ $value | humanize }} spans/s for 10 minutes, usually because its memory limiter is at the limit.',
-      REFUSING_SPANS_RUNBOOK),
-    alert('OtelCollectorExportFailing', `sum by (namespace, exporter) (rate(${m('otelcol_exporter_send_failed_spans_total')}[5m])) > 0`, '10m',
+      REFUSING_SPANS_RUNBOOK,
+    ),
+    alert(
+      'OtelCollectorExportFailing',
+      `sum by (namespace, exporter) (rate(${m('otelcol_exporter_send_failed_spans_total')}[5m])) > 0`,
+      '10m',
       'The OpenTelemetry Collector fails to export spans to {{ $labels.exporter }}.',
       'The collectors in {{ $labels.namespace }} have failed to send {{ $value | humanize }} spans/s to {{ $labels.exporter }} for 10 minutes.',
-      EXPORT_FAILING_RUNBOOK),
-    alert('OtelCollectorQueueNearlyFull', `max by (namespace, pod, exporter) (${m('otelcol_exporter_queue_size')} / ${m('otelcol_exporter_queue_capacity')}) > 0.8`, '10m',
+      EXPORT_FAILING_RUNBOOK,
+    ),
+    alert(
+      'OtelCollectorQueueNearlyFull',
+      `max by (namespace, pod, exporter) (${m('otelcol_exporter_queue_size')} / ${m('otelcol_exporter_queue_capacity')}) > 0.8`,
+      '10m',
       'The export queue of collector {{ $labels.pod }} is over 80 % full.',
       'The sending queue of {{ $labels.exporter }} in {{ $labels.namespace }}/{{ $labels.pod }} has been over 80 % full for 10 minutes; when full, spans are dropped.',
-      QUEUE_NEARLY_FULL_RUNBOOK),
+      QUEUE_NEARLY_FULL_RUNBOOK,
+    ),
   ];
 }
 
@@ -45,7 +69,8 @@ const COLLECTOR_VARIABLES = { NAMESPACE: 'namespace' };
 
 const COLLECTOR_DOWN_RUNBOOK: Runbook = {
   meaning: 'Prometheus finds no healthy OpenTelemetry Collector pod to scrape.',
-  impact: 'Every service\'s spans are dropped (the SDKs drop them when the export fails): no traces in Jaeger for the time it lasts. Requests themselves are not affected.',
+  impact:
+    "Every service's spans are dropped (the SDKs drop them when the export fails): no traces in Jaeger for the time it lasts. Requests themselves are not affected.",
   variables: COLLECTOR_VARIABLES,
   diagnosis: [
     {
@@ -58,30 +83,41 @@ const COLLECTOR_DOWN_RUNBOOK: Runbook = {
       queries: ['up{service="otel-collector"}'],
     },
   ],
-  mitigation: [{ text: 'Fix the cause (configuration, image pull, scheduling); if a new collector version broke it, roll the image back in the platform code and synthesize.' }],
+  mitigation: [
+    {
+      text: 'Fix the cause (configuration, image pull, scheduling); if a new collector version broke it, roll the image back in the platform code and synthesize.',
+    },
+  ],
 };
 
 const REFUSING_SPANS_RUNBOOK: Runbook = {
   meaning: 'The collector rejects incoming spans, almost always because the memory limiter reached its soft limit.',
-  impact: 'Part of the traces is lost; the services\' SDKs retry and then drop.',
+  impact: "Part of the traces is lost; the services' SDKs retry and then drop.",
   variables: { ...COLLECTOR_VARIABLES, POD: 'pod' },
   diagnosis: [
     {
       text: 'Compare memory with the limit and look at the incoming rate.',
       commands: ['kubectl top pod --namespace "$NAMESPACE" "$POD"'],
-      queries: ['sum(rate(otelcol_receiver_accepted_spans_total{service="otel-collector"}[5m]))', 'container_memory_working_set_bytes{namespace="$NAMESPACE",container="otel-collector"}'],
+      queries: [
+        'sum(rate(otelcol_receiver_accepted_spans_total{service="otel-collector"}[5m]))',
+        'container_memory_working_set_bytes{namespace="$NAMESPACE",container="otel-collector"}',
+      ],
     },
   ],
-  mitigation: [{ text: 'Add collector replicas or memory (TraceCollector `replicas` and `resources`), or lower the services\' sampling ratio (`otelEnvironment` `samplingRatio`).' }],
+  mitigation: [
+    {
+      text: "Add collector replicas or memory (TraceCollector `replicas` and `resources`), or lower the services' sampling ratio (`otelEnvironment` `samplingRatio`).",
+    },
+  ],
 };
 
 const EXPORT_FAILING_RUNBOOK: Runbook = {
-  meaning: 'The collector cannot deliver spans to Jaeger\'s collector: it is down, unreachable (network policy, DNS) or refusing them.',
-  impact: 'Traces are lost once the collector\'s retry queue is full.',
+  meaning: "The collector cannot deliver spans to Jaeger's collector: it is down, unreachable (network policy, DNS) or refusing them.",
+  impact: "Traces are lost once the collector's retry queue is full.",
   variables: COLLECTOR_VARIABLES,
   diagnosis: [
     {
-      text: 'Read the export errors in the collector logs and check Jaeger\'s collector.',
+      text: "Read the export errors in the collector logs and check Jaeger's collector.",
       commands: [
         'kubectl logs --namespace "$NAMESPACE" deployment/otel-collector --since=15m | grep -i "export"',
         'kubectl get pods,services --all-namespaces | grep jaeger-collector',
@@ -89,7 +125,7 @@ const EXPORT_FAILING_RUNBOOK: Runbook = {
       queries: ['sum by (exporter) (rate(otelcol_exporter_sent_spans_total{service="otel-collector"}[5m]))'],
     },
   ],
-  mitigation: [{ text: 'Restore Jaeger\'s collector or its storage (Elasticsearch), or the network path to it on port 4317.' }],
+  mitigation: [{ text: "Restore Jaeger's collector or its storage (Elasticsearch), or the network path to it on port 4317." }],
 };
 
 const QUEUE_NEARLY_FULL_RUNBOOK: Runbook = {
@@ -105,7 +141,11 @@ const QUEUE_NEARLY_FULL_RUNBOOK: Runbook = {
       ],
     },
   ],
-  mitigation: [{ text: 'If exports fail, follow OtelCollectorExportFailing; if Jaeger is just slow, scale its collector or lower the sampling ratio.' }],
+  mitigation: [
+    {
+      text: 'If exports fail, follow OtelCollectorExportFailing; if Jaeger is just slow, scale its collector or lower the sampling ratio.',
+    },
+  ],
 };
 
 /**
@@ -117,40 +157,61 @@ export function traceCollectorDashboard(options: TraceCollectorSignalOptions & {
   const m = (metric: string) => seriesSelector(metric, own);
   return platformDashboard('otel-collector', 'OpenTelemetry Collector', ['tracing'], options.naming)
     .withRow(row('Spans'))
-    .withPanel(timeseriesPanel({
-      title: 'Spans received',
-      description: 'Spans accepted and refused per second.',
-      unit: 'short',
-      min: 0,
-      queries: [
-        { expr: `sum(rate(${m('otelcol_receiver_accepted_spans_total')}[5m]))`, legend: 'accepted' },
-        { expr: `sum(rate(${m('otelcol_receiver_refused_spans_total')}[5m]))`, legend: 'refused' },
-      ],
-    }))
-    .withPanel(timeseriesPanel({
-      title: 'Spans exported',
-      description: 'Spans sent and failed per second, per exporter.',
-      unit: 'short',
-      min: 0,
-      queries: [
-        { expr: `sum by (exporter) (rate(${m('otelcol_exporter_sent_spans_total')}[5m]))`, legend: '{{exporter}} sent' },
-        { expr: `sum by (exporter) (rate(${m('otelcol_exporter_send_failed_spans_total')}[5m]))`, legend: '{{exporter}} failed' },
-      ],
-    }))
+    .withPanel(
+      timeseriesPanel({
+        title: 'Spans received',
+        description: 'Spans accepted and refused per second.',
+        unit: 'short',
+        min: 0,
+        queries: [
+          { expr: `sum(rate(${m('otelcol_receiver_accepted_spans_total')}[5m]))`, legend: 'accepted' },
+          { expr: `sum(rate(${m('otelcol_receiver_refused_spans_total')}[5m]))`, legend: 'refused' },
+        ],
+      }),
+    )
+    .withPanel(
+      timeseriesPanel({
+        title: 'Spans exported',
+        description: 'Spans sent and failed per second, per exporter.',
+        unit: 'short',
+        min: 0,
+        queries: [
+          { expr: `sum by (exporter) (rate(${m('otelcol_exporter_sent_spans_total')}[5m]))`, legend: '{{exporter}} sent' },
+          { expr: `sum by (exporter) (rate(${m('otelcol_exporter_send_failed_spans_total')}[5m]))`, legend: '{{exporter}} failed' },
+        ],
+      }),
+    )
     .withRow(row('Resources'))
-    .withPanel(timeseriesPanel({
-      title: 'Export queue usage',
-      description: 'Share of each exporter\'s sending queue in use, per pod.',
-      unit: 'percentunit',
-      min: 0,
-      thresholds: [[0, 'green'], [0.8, 'orange']],
-      queries: [{ expr: `max by (pod, exporter) (${m('otelcol_exporter_queue_size')} / ${m('otelcol_exporter_queue_capacity')})`, legend: '{{pod}} {{exporter}}' }],
-    }))
-    .withPanel(timeseriesPanel({
-      title: 'Memory',
-      description: 'Working set per pod.',
-      unit: 'bytes',
-      min: 0,
-      queries: [{ expr: `max by (pod) (${seriesSelector('container_memory_working_set_bytes', [labelEq('namespace', options.namespace), labelEq('container', options.service)])})`, legend: '{{pod}}' }],
-    }));
+    .withPanel(
+      timeseriesPanel({
+        title: 'Export queue usage',
+        description: "Share of each exporter's sending queue in use, per pod.",
+        unit: 'percentunit',
+        min: 0,
+        thresholds: [
+          [0, 'green'],
+          [0.8, 'orange'],
+        ],
+        queries: [
+          {
+            expr: `max by (pod, exporter) (${m('otelcol_exporter_queue_size')} / ${m('otelcol_exporter_queue_capacity')})`,
+            legend: '{{pod}} {{exporter}}',
+          },
+        ],
+      }),
+    )
+    .withPanel(
+      timeseriesPanel({
+        title: 'Memory',
+        description: 'Working set per pod.',
+        unit: 'bytes',
+        min: 0,
+        queries: [
+          {
+            expr: `max by (pod) (${seriesSelector('container_memory_working_set_bytes', [labelEq('namespace', options.namespace), labelEq('container', options.service)])})`,
+            legend: '{{pod}}',
+          },
+        ],
+      }),
+    );
 }

@@ -5,10 +5,28 @@ import { Construct } from 'constructs';
 import * as yaml from 'js-yaml';
 import { DisruptionBudget } from '../autoscaling';
 import {
-  LABEL_COMPONENT, LABEL_VERSION, memoryKiB, PropProblem, TRACE_COLLECTOR, TRACE_COLLECTOR_METRICS_PORT, parseImage, selectorLabels, throwIfProblems, unpinnedReason, versionLabel,
+  LABEL_COMPONENT,
+  LABEL_VERSION,
+  memoryKiB,
+  PropProblem,
+  TRACE_COLLECTOR,
+  TRACE_COLLECTOR_METRICS_PORT,
+  parseImage,
+  selectorLabels,
+  throwIfProblems,
+  unpinnedReason,
+  versionLabel,
 } from '../core';
 import {
-  configMapVolume, containerEnv, httpProbes, restrictedPodTemplate, secretVolume, servicePort, surgeRollout, tcpPort, zoneAndHostSpread,
+  configMapVolume,
+  containerEnv,
+  httpProbes,
+  restrictedPodTemplate,
+  secretVolume,
+  servicePort,
+  surgeRollout,
+  tcpPort,
+  zoneAndHostSpread,
 } from '../workload/pod-template';
 import { PRIORITY_STANDARD } from '../workload/priority-classes';
 import { ContainerResources, containerResourceProblems } from '../workload/resources';
@@ -134,7 +152,10 @@ export class TraceCollector extends Construct {
     const podLabels = { ...labels, [LABEL_VERSION]: versionLabel(parseImage(image)!) };
     this.config = collectorConfig(props);
     new k8s.KubeConfigMap(this, 'Config', { metadata: { name: this.name, labels }, data: { 'config.yaml': this.config } });
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: TRACE_COLLECTOR.serviceAccount, labels }, automountServiceAccountToken: false });
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: TRACE_COLLECTOR.serviceAccount, labels },
+      automountServiceAccountToken: false,
+    });
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
       metadata: { name: this.name, labels: podLabels },
       spec: {
@@ -151,7 +172,10 @@ export class TraceCollector extends Construct {
         type: 'ClusterIP',
         selector: this.selector,
         // The `grpc-` prefix and appProtocol tell the mesh the protocol: gRPC is HTTP/2.
-        ports: [{ ...servicePort('grpc-otlp', OTEL_COLLECTOR_PORTS.otlpGrpc, 'otlp-grpc'), appProtocol: 'grpc' }, servicePort('metrics', OTEL_COLLECTOR_PORTS.metrics)],
+        ports: [
+          { ...servicePort('grpc-otlp', OTEL_COLLECTOR_PORTS.otlpGrpc, 'otlp-grpc'), appProtocol: 'grpc' },
+          servicePort('metrics', OTEL_COLLECTOR_PORTS.metrics),
+        ],
       },
     });
     new DisruptionBudget(this, 'DisruptionBudget', { name: this.name, labels, selector: this.selector, minReplicas: replicas });
@@ -168,7 +192,12 @@ export class TraceCollector extends Construct {
     });
   }
 
-  private podTemplate(props: TraceCollectorProps, podLabels: Record<string, string>, image: string, resources: ContainerResources): k8s.PodTemplateSpec {
+  private podTemplate(
+    props: TraceCollectorProps,
+    podLabels: Record<string, string>,
+    image: string,
+    resources: ContainerResources,
+  ): k8s.PodTemplateSpec {
     const caKey = props.jaegerTls?.caKey ?? 'ca.crt';
     return restrictedPodTemplate({
       labels: podLabels,
@@ -223,7 +252,10 @@ function collectorConfig(props: TraceCollectorProps): string {
       extensions: ['health_check'],
       telemetry: {
         logs: { encoding: 'json' },
-        metrics: { level: 'normal', readers: [{ pull: { exporter: { prometheus: { host: '${env:MY_POD_IP}', port: OTEL_COLLECTOR_PORTS.metrics } } } }] },
+        metrics: {
+          level: 'normal',
+          readers: [{ pull: { exporter: { prometheus: { host: '${env:MY_POD_IP}', port: OTEL_COLLECTOR_PORTS.metrics } } } }],
+        },
       },
       pipelines: { traces: { receivers: ['otlp'], processors: ['memory_limiter', 'batch'], exporters: ['otlp/jaeger'] } },
     },
@@ -231,19 +263,39 @@ function collectorConfig(props: TraceCollectorProps): string {
   return yaml.dump(config, { lineWidth: 0, noRefs: true });
 }
 
-function collectorProblems(props: TraceCollectorProps, namespace: string | undefined, image: string, replicas: number, resources: ContainerResources): PropProblem[] {
+function collectorProblems(
+  props: TraceCollectorProps,
+  namespace: string | undefined,
+  image: string,
+  replicas: number,
+  resources: ContainerResources,
+): PropProblem[] {
   const problems: PropProblem[] = [];
-  if (namespace === undefined) problems.push({ prop: 'namespace', value: namespace, rule: 'must be set on the chart', fix: 'place the collector in a chart of the monitoring namespace' });
+  if (namespace === undefined)
+    problems.push({
+      prop: 'namespace',
+      value: namespace,
+      rule: 'must be set on the chart',
+      fix: 'place the collector in a chart of the monitoring namespace',
+    });
   if (typeof props.jaegerNamespace !== 'string' || !DNS_LABEL.test(props.jaegerNamespace)) {
     problems.push({ prop: 'jaegerNamespace', value: props.jaegerNamespace, rule: 'must be a namespace name' });
   }
-  if (props.jaegerService !== undefined && !DNS_LABEL.test(props.jaegerService)) problems.push({ prop: 'jaegerService', value: props.jaegerService, rule: 'must be a Service name' });
+  if (props.jaegerService !== undefined && !DNS_LABEL.test(props.jaegerService))
+    problems.push({ prop: 'jaegerService', value: props.jaegerService, rule: 'must be a Service name' });
   const port = props.jaegerPort;
-  if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) problems.push({ prop: 'jaegerPort', value: port, rule: 'must be an integer from 1 to 65535' });
+  if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535))
+    problems.push({ prop: 'jaegerPort', value: port, rule: 'must be an integer from 1 to 65535' });
   const unpinned = unpinnedReason(image);
-  if (unpinned) problems.push({ prop: 'image', value: image, rule: unpinned, fix: 'pin the image so that every synth deploys the same collector' });
+  if (unpinned)
+    problems.push({ prop: 'image', value: image, rule: unpinned, fix: 'pin the image so that every synth deploys the same collector' });
   if (!Number.isInteger(replicas) || replicas < 2) {
-    problems.push({ prop: 'replicas', value: replicas, rule: 'must be an integer of at least 2', fix: 'one collector pod would drop every trace during its restarts' });
+    problems.push({
+      prop: 'replicas',
+      value: replicas,
+      rule: 'must be an integer of at least 2',
+      fix: 'one collector pod would drop every trace during its restarts',
+    });
   }
   problems.push(...containerResourceProblems(resources));
   return problems;

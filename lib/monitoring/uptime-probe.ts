@@ -77,17 +77,26 @@ function probeTiming(props: UptimeProbeProps): { readonly interval: string; read
 
 function probeProblems(props: UptimeProbeProps, { interval, timeout }: ReturnType<typeof probeTiming>): PropProblem[] {
   const problems: PropProblem[] = [];
-  if (typeof props.name !== 'string' || !DNS_LABEL.test(props.name)) problems.push({ prop: 'name', value: props.name, rule: 'must be a DNS label' });
+  if (typeof props.name !== 'string' || !DNS_LABEL.test(props.name))
+    problems.push({ prop: 'name', value: props.name, rule: 'must be a DNS label' });
   if (typeof props.url !== 'string' || !HTTPS_URL.test(props.url)) {
-    problems.push({ prop: 'url', value: props.url, rule: 'must be an https:// URL with a fully qualified host', fix: 'uptime is checked the way users connect, over TLS' });
+    problems.push({
+      prop: 'url',
+      value: props.url,
+      rule: 'must be an https:// URL with a fully qualified host',
+      fix: 'uptime is checked the way users connect, over TLS',
+    });
   }
   if (typeof props.proberUrl !== 'string' || !HOST_PORT.test(props.proberUrl)) {
     problems.push({ prop: 'proberUrl', value: props.proberUrl, rule: 'must be host:port such as "blackbox-exporter.monitoring.svc:9115"' });
   }
-  if (props.module !== undefined && !/^[a-z0-9_]+$/.test(props.module)) problems.push({ prop: 'module', value: props.module, rule: 'must be a blackbox exporter module name such as "http_2xx"' });
+  if (props.module !== undefined && !/^[a-z0-9_]+$/.test(props.module))
+    problems.push({ prop: 'module', value: props.module, rule: 'must be a blackbox exporter module name such as "http_2xx"' });
   const badInterval = !isPromDuration(interval);
   if (badInterval) problems.push({ prop: 'interval', value: interval, rule: 'must be a Prometheus duration such as "60s"' });
-  if (!isPromDuration(timeout)) problems.push({ prop: 'scrapeTimeout', value: timeout, rule: 'must be a Prometheus duration such as "10s"' });
-  else if (!badInterval && durationSeconds(timeout) > durationSeconds(interval)) problems.push({ prop: 'scrapeTimeout', value: timeout, rule: `must not exceed 'interval' (${interval})` });
+  if (!isPromDuration(timeout))
+    problems.push({ prop: 'scrapeTimeout', value: timeout, rule: 'must be a Prometheus duration such as "10s"' });
+  else if (!badInterval && durationSeconds(timeout) > durationSeconds(interval))
+    problems.push({ prop: 'scrapeTimeout', value: timeout, rule: `must not exceed 'interval' (${interval})` });
   return problems;
 }

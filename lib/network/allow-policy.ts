@@ -39,7 +39,8 @@ export class AllowPolicy extends Construct {
       spec: Lazy.any({ produce: () => this.renderSpec(props.selector) }),
     });
     this.node.addValidation({
-      validate: () => (this.ingress.size + this.egress.size === 0 ? [`NetworkPolicy '${props.name}' allows nothing; remove it or add a rule`] : []),
+      validate: () =>
+        this.ingress.size + this.egress.size === 0 ? [`NetworkPolicy '${props.name}' allows nothing; remove it or add a rule`] : [],
     });
   }
 
@@ -57,7 +58,9 @@ export class AllowPolicy extends Construct {
 
   private addRule(rules: Map<string, Rule>, peer: NetworkPeer, ports: NetworkPort[]): void {
     if (ports.length === 0) {
-      throw validationError(this, [{ prop: 'ports', value: ports, rule: `must not be empty (peer ${peer.key})`, fix: 'an empty list would allow every port' }]);
+      throw validationError(this, [
+        { prop: 'ports', value: ports, rule: `must not be empty (peer ${peer.key})`, fix: 'an empty list would allow every port' },
+      ]);
     }
     const rule = rules.get(peer.key) ?? { peer, ports: new Map() };
     for (const port of ports) {

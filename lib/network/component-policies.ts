@@ -48,8 +48,9 @@ export function componentPolicies(scope: Construct, props: ComponentPoliciesProp
   const { model, namespace } = props;
   const mesh = props.mesh ?? true;
   const result = new Map<string, ComponentPolicy>();
-  const components = [...Object.values(model.components).filter((c) => c.id !== 'edge-gateway'), ...model.gateways]
-    .filter((c) => c.namespace === namespace && c.podLabels !== undefined);
+  const components = [...Object.values(model.components).filter((c) => c.id !== 'edge-gateway'), ...model.gateways].filter(
+    (c) => c.namespace === namespace && c.podLabels !== undefined,
+  );
   for (const component of components) {
     const egress = model.flows.filter((f) => f.from === component);
     const ingress = model.flows.filter((f) => f.to === component);
@@ -57,19 +58,33 @@ export function componentPolicies(scope: Construct, props: ComponentPoliciesProp
     const id = pascalCase(component.name);
     const selector = { ...component.podLabels };
     const policy = new AllowPolicy(scope, `${id}NetworkPolicy`, { name: component.name, selector });
-    for (const flow of egress) for (const peer of componentPeers(flow.to)) policy.allowTo(peer, flow.ports.map((p) => ({ port: p.port, protocol: p.protocol })));
-    for (const flow of ingress) for (const peer of componentPeers(flow.from)) policy.allowFrom(peer, flow.ports.map((p) => ({ port: p.port, protocol: p.protocol })));
+    for (const flow of egress)
+      for (const peer of componentPeers(flow.to))
+        policy.allowTo(
+          peer,
+          flow.ports.map((p) => ({ port: p.port, protocol: p.protocol })),
+        );
+    for (const flow of ingress)
+      for (const peer of componentPeers(flow.from))
+        policy.allowFrom(
+          peer,
+          flow.ports.map((p) => ({ port: p.port, protocol: p.protocol })),
+        );
     const meshed = ingress.filter((f) => f.from.serviceAccount !== undefined && f.from.namespace !== undefined);
     let authorization: ServiceAuthorization | undefined;
     if (mesh && meshed.length > 0) {
       authorization = new ServiceAuthorization(scope, `${id}Authorization`, { name: component.name, selector });
-      for (const flow of meshed) for (const p of flow.ports) authorization.allowFrom(meshPrincipal(flow.from.namespace!, flow.from.serviceAccount!), p.port);
+      for (const flow of meshed)
+        for (const p of flow.ports) authorization.allowFrom(meshPrincipal(flow.from.namespace!, flow.from.serviceAccount!), p.port);
     }
     if (mesh && (props.strictMtls ?? mesh)) {
       for (const flow of ingress.filter((f) => f.from.cidrs !== undefined && f.from.cidrs.length > 0)) {
         for (const p of flow.ports) {
           new MeshExternalPort(scope, `${id}From${pascalCase(flow.from.id)}${p.port}`, {
-            name: `${component.name}-from-${flow.from.id}`, selector, port: p.port, sourceCidrs: flow.from.cidrs!,
+            name: `${component.name}-from-${flow.from.id}`,
+            selector,
+            port: p.port,
+            sourceCidrs: flow.from.cidrs!,
           });
         }
       }

@@ -1,6 +1,13 @@
 import { IConstruct } from 'constructs';
 import { ResolvedComponent, validationError } from '../core';
-import { ConnectionEndpoint, ConnectionPort, ConnectionWriter, Connections, IConnectable, useConnectionWriter } from '../workload/connections';
+import {
+  ConnectionEndpoint,
+  ConnectionPort,
+  ConnectionWriter,
+  Connections,
+  IConnectable,
+  useConnectionWriter,
+} from '../workload/connections';
 import { AllowPolicy } from './allow-policy';
 import { meshPrincipal, ServiceAuthorization } from './mesh';
 import { NetworkPeer } from './network-peer';
@@ -30,7 +37,9 @@ class PolicyConnectionWriter implements ConnectionWriter {
     if (!server.meshAuthorization || serviceAccount === undefined) return;
     const namespace = client.endpoint.namespace ?? server.endpoint.namespace;
     if (namespace === undefined) {
-      throw validationError(server.endpoint.owner, [{ prop: 'namespace', value: undefined, rule: 'must be set on the chart: the mesh names a client by namespace and service account' }]);
+      throw validationError(server.endpoint.owner, [
+        { prop: 'namespace', value: undefined, rule: 'must be set on the chart: the mesh names a client by namespace and service account' },
+      ]);
     }
     const authorization = authorizationOf(server.endpoint);
     for (const p of ports) authorization.allowFrom(meshPrincipal(namespace, serviceAccount), p.port);
@@ -63,7 +72,9 @@ function authorizationOf(endpoint: ConnectionEndpoint): ServiceAuthorization {
 function ownerOf(endpoint: ConnectionEndpoint): IConstruct {
   const owner = endpoint.owner!;
   if (endpoint.name === undefined || endpoint.podLabels === undefined) {
-    throw validationError(owner, [{ prop: 'connections', value: undefined, rule: 'must name the owner\'s pods and policies (endpoint name and podLabels)' }]);
+    throw validationError(owner, [
+      { prop: 'connections', value: undefined, rule: "must name the owner's pods and policies (endpoint name and podLabels)" },
+    ]);
   }
   return owner;
 }

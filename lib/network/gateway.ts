@@ -2,11 +2,16 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  Gateway, GatewaySpecListenersAllowedRoutesNamespacesFrom, GatewaySpecListenersTlsMode,
+  Gateway,
+  GatewaySpecListenersAllowedRoutesNamespacesFrom,
+  GatewaySpecListenersTlsMode,
 } from '../../imports/gateway-gateway.networking.k8s.io';
 import {
-  HttpRoute, HttpRouteSpecRulesFiltersRequestRedirectScheme, HttpRouteSpecRulesFiltersRequestRedirectStatusCode,
-  HttpRouteSpecRulesFiltersType, HttpRouteSpecRulesMatchesPathType,
+  HttpRoute,
+  HttpRouteSpecRulesFiltersRequestRedirectScheme,
+  HttpRouteSpecRulesFiltersRequestRedirectStatusCode,
+  HttpRouteSpecRulesFiltersType,
+  HttpRouteSpecRulesMatchesPathType,
 } from '../../imports/httproute-gateway.networking.k8s.io';
 
 /** The listener that only redirects to HTTPS (and answers ACME HTTP-01 challenges). */
@@ -86,7 +91,8 @@ export class EdgeGateway extends Construct {
       metadata: { name: props.name, labels: props.labels, annotations: props.annotations },
       spec: {
         gatewayClassName: props.gatewayClassName,
-        infrastructure: this.parametersName === undefined ? undefined : { parametersRef: { group: '', kind: 'ConfigMap', name: this.parametersName } },
+        infrastructure:
+          this.parametersName === undefined ? undefined : { parametersRef: { group: '', kind: 'ConfigMap', name: this.parametersName } },
         listeners: Lazy.any({
           produce: () => [
             { name: HTTP_LISTENER, port: 80, protocol: 'HTTP', allowedRoutes: sameNamespace },
@@ -106,15 +112,19 @@ export class EdgeGateway extends Construct {
       metadata: { name: `${props.name}-https-redirect`, labels: props.labels },
       spec: {
         parentRefs: [{ name: props.name, sectionName: HTTP_LISTENER }],
-        rules: [{
-          filters: [{
-            type: HttpRouteSpecRulesFiltersType.REQUEST_REDIRECT,
-            requestRedirect: {
-              scheme: HttpRouteSpecRulesFiltersRequestRedirectScheme.HTTPS,
-              statusCode: HttpRouteSpecRulesFiltersRequestRedirectStatusCode.VALUE_301,
-            },
-          }],
-        }],
+        rules: [
+          {
+            filters: [
+              {
+                type: HttpRouteSpecRulesFiltersType.REQUEST_REDIRECT,
+                requestRedirect: {
+                  scheme: HttpRouteSpecRulesFiltersRequestRedirectScheme.HTTPS,
+                  statusCode: HttpRouteSpecRulesFiltersRequestRedirectStatusCode.VALUE_301,
+                },
+              },
+            ],
+          },
+        ],
       },
     });
   }
@@ -154,10 +164,12 @@ export class PublicRoute extends Construct {
       spec: {
         parentRefs: [{ name: props.gatewayName, sectionName: httpsListenerName(props.host) }],
         hostnames: [props.host],
-        rules: [{
-          matches: [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: props.pathPrefix ?? '/' } }],
-          backendRefs: [{ name: props.backend.name, namespace: props.backend.namespace, port: props.backend.port }],
-        }],
+        rules: [
+          {
+            matches: [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: props.pathPrefix ?? '/' } }],
+            backendRefs: [{ name: props.backend.name, namespace: props.backend.namespace, port: props.backend.port }],
+          },
+        ],
       },
     });
   }

@@ -2,7 +2,11 @@ import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../../imports/authorizationpolicy-security.istio.io';
-import { PeerAuthentication, PeerAuthenticationSpecMtlsMode, PeerAuthenticationSpecPortLevelMtlsMode } from '../../imports/peerauthentication-security.istio.io';
+import {
+  PeerAuthentication,
+  PeerAuthenticationSpecMtlsMode,
+  PeerAuthenticationSpecPortLevelMtlsMode,
+} from '../../imports/peerauthentication-security.istio.io';
 
 /** The SPIFFE-style identity Istio gives a service account: `<trust domain>/ns/<ns>/sa/<sa>`. */
 export function meshPrincipal(namespace: string, serviceAccount: string, trustDomain = 'cluster.local'): string {
@@ -52,13 +56,17 @@ export class MeshNamespaceDefaults extends Construct {
       spec: {
         podSelector: {},
         policyTypes: ['Egress'],
-        egress: [{
-          to: [{
-            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ISTIOD.namespace } },
-            podSelector: { matchLabels: ISTIOD.podLabels },
-          }],
-          ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(ISTIOD.port) }],
-        }],
+        egress: [
+          {
+            to: [
+              {
+                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ISTIOD.namespace } },
+                podSelector: { matchLabels: ISTIOD.podLabels },
+              },
+            ],
+            ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(ISTIOD.port) }],
+          },
+        ],
       },
     });
   }
@@ -91,16 +99,21 @@ export class ServiceAuthorization extends Construct {
           action: AuthorizationPolicySpecAction.ALLOW,
           rules: [
             ...[...this.openPorts].sort((a, b) => a - b).map((port) => ({ to: [{ operation: { ports: [String(port)] } }] })),
-            ...[...this.allowed.keys()].sort((a, b) => a - b).map((port) => ({
-              from: [{ source: { principals: sortPrincipals(this.allowed.get(port)!) } }],
-              to: [{ operation: { ports: [String(port)] } }],
-            })),
+            ...[...this.allowed.keys()]
+              .sort((a, b) => a - b)
+              .map((port) => ({
+                from: [{ source: { principals: sortPrincipals(this.allowed.get(port)!) } }],
+                to: [{ operation: { ports: [String(port)] } }],
+              })),
           ],
         }),
       }),
     });
     this.node.addValidation({
-      validate: () => (this.allowed.size + this.openPorts.size === 0 ? [`AuthorizationPolicy '${props.name}' allows nobody; remove it or add a caller`] : []),
+      validate: () =>
+        this.allowed.size + this.openPorts.size === 0
+          ? [`AuthorizationPolicy '${props.name}' allows nobody; remove it or add a caller`]
+          : [],
     });
   }
 
@@ -172,7 +185,12 @@ export class MeshExternalPort extends Construct {
       spec: {
         selector: { matchLabels: props.selector },
         action: AuthorizationPolicySpecAction.ALLOW,
-        rules: [{ from: [{ source: { ipBlocks: [...new Set(props.sourceCidrs)].sort() } }], to: [{ operation: { ports: [String(props.port)] } }] }],
+        rules: [
+          {
+            from: [{ source: { ipBlocks: [...new Set(props.sourceCidrs)].sort() } }],
+            to: [{ operation: { ports: [String(props.port)] } }],
+          },
+        ],
       },
     });
   }

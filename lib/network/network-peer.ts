@@ -24,16 +24,22 @@ export class NetworkPeer implements IConnectable {
    * @param serviceAccount @default - no mesh identity: connections from the pods get network rules only
    */
   public static pods(labels: Record<string, string>, namespace?: string, serviceAccount?: string): NetworkPeer {
-    if (Object.keys(labels).length === 0) throw new AlpError('NetworkPeer.pods: \'labels\' ({}) must not be empty; an empty selector would match every pod');
-    return new NetworkPeer(`pods:${namespace ?? ''}:${labelKey(labels)}`, {
-      podSelector: { matchLabels: sortedRecord(labels) },
-      namespaceSelector: namespace ? { matchLabels: { 'kubernetes.io/metadata.name': namespace } } : undefined,
-    }, { podLabels: { ...labels }, namespace, serviceAccount });
+    if (Object.keys(labels).length === 0)
+      throw new AlpError("NetworkPeer.pods: 'labels' ({}) must not be empty; an empty selector would match every pod");
+    return new NetworkPeer(
+      `pods:${namespace ?? ''}:${labelKey(labels)}`,
+      {
+        podSelector: { matchLabels: sortedRecord(labels) },
+        namespaceSelector: namespace ? { matchLabels: { 'kubernetes.io/metadata.name': namespace } } : undefined,
+      },
+      { podLabels: { ...labels }, namespace, serviceAccount },
+    );
   }
 
   /** An IPv4 address range, for destinations outside the cluster. */
   public static cidr(cidr: string): NetworkPeer {
-    if (!IPV4_CIDR.test(cidr)) throw new AlpError(`NetworkPeer.cidr: 'cidr' (${JSON.stringify(cidr)}) must be an IPv4 CIDR such as "203.0.113.0/24"`);
+    if (!IPV4_CIDR.test(cidr))
+      throw new AlpError(`NetworkPeer.cidr: 'cidr' (${JSON.stringify(cidr)}) must be an IPv4 CIDR such as "203.0.113.0/24"`);
     return new NetworkPeer(`cidr:${cidr}`, { ipBlock: { cidr } }, { cidrs: [cidr] });
   }
 
@@ -64,5 +70,7 @@ export class NetworkPeer implements IConnectable {
 }
 
 function labelKey(labels: Record<string, string>): string {
-  return Object.entries(sortedRecord(labels)).map(([k, v]) => `${k}=${v}`).join(',');
+  return Object.entries(sortedRecord(labels))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }

@@ -69,8 +69,14 @@ function diffList(path: string, before: unknown[], after: unknown[], out: FieldC
   for (const [mi, mj] of [...pairs, [b.length, a.length]]) {
     // The gap before this match: before[i..mi) against after[j..mj).
     while (i < mi && j < mj) diffAt(`${path}[${j}]`, before[i++], after[j++], out);
-    while (i < mi) { pushWhole('removed', `${path}[${i}]`, before[i], out); i++; }
-    while (j < mj) { pushWhole('added', `${path}[${j}]`, after[j], out); j++; }
+    while (i < mi) {
+      pushWhole('removed', `${path}[${i}]`, before[i], out);
+      i++;
+    }
+    while (j < mj) {
+      pushWhole('added', `${path}[${j}]`, after[j], out);
+      j++;
+    }
     i = mi + 1;
     j = mj + 1;
   }
@@ -88,7 +94,12 @@ function commonSubsequence(b: string[], a: string[]): [number, number][] {
   let i = 0;
   let j = 0;
   while (i < b.length && j < a.length) {
-    if (b[i] === a[j]) { pairs.push([i, j]); i++; j++; } else if (lengths[i + 1][j] >= lengths[i][j + 1]) i++; else j++;
+    if (b[i] === a[j]) {
+      pairs.push([i, j]);
+      i++;
+      j++;
+    } else if (lengths[i + 1][j] >= lengths[i][j + 1]) i++;
+    else j++;
   }
   return pairs;
 }
@@ -126,7 +137,6 @@ function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   return typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b);
 }
-
 
 /** The longest value printed before it is cut (`...`). */
 const MAX_VALUE = 160;
@@ -173,7 +183,11 @@ export function formatValue(value: unknown): string {
 }
 
 function isPlainString(s: string): boolean {
-  return /^(\.\.\.|-+)?[A-Za-z0-9_./][A-Za-z0-9_./:@=+~%*-]*$/.test(s) && !/^(true|false|null|yes|no|on|off|y|n|~)$/i.test(s) && Number.isNaN(Number(s));
+  return (
+    /^(\.\.\.|-+)?[A-Za-z0-9_./][A-Za-z0-9_./:@=+~%*-]*$/.test(s)
+    && !/^(true|false|null|yes|no|on|off|y|n|~)$/i.test(s)
+    && Number.isNaN(Number(s))
+  );
 }
 
 export function lineCount(text: string): number {

@@ -11,9 +11,9 @@ export const REVIEW_FLAGS: readonly ReviewFlag[] = ['active-colour', 'rbac', 'ne
 /** How each flag is named in the report. */
 export const REVIEW_FLAG_LABELS: Readonly<Record<ReviewFlag, string>> = {
   'active-colour': 'active colour',
-  'rbac': 'RBAC',
-  'network': 'network',
-  'data': 'data',
+  rbac: 'RBAC',
+  network: 'network',
+  data: 'data',
 };
 
 /** One object that a change adds, removes or changes. */
@@ -50,7 +50,8 @@ export function reviewFlags(subject: ObjectChangeSubject): ReviewFlag[] {
   const flags = new Set<ReviewFlag>();
 
   const isEdge = component === 'edge' || component.endsWith('-edge');
-  if (kind === 'HTTPRoute' && isEdge && (whole || fields.some((f) => f.path === 'spec' || f.path.startsWith('spec.')))) flags.add('active-colour');
+  if (kind === 'HTTPRoute' && isEdge && (whole || fields.some((f) => f.path === 'spec' || f.path.startsWith('spec.'))))
+    flags.add('active-colour');
   if (kind === 'Gateway') {
     const annotations = manifest?.metadata?.annotations ?? {};
     const weighted = whole ? DNS_WEIGHT in annotations : fields.some((f) => touchesKey(f, DNS_WEIGHT) || touchesKey(f, DNS_SET_IDENTIFIER));
@@ -59,7 +60,8 @@ export function reviewFlags(subject: ObjectChangeSubject): ReviewFlag[] {
 
   if ((RBAC_KINDS.has(kind) && group === 'rbac.authorization.k8s.io') || (kind === 'ServiceAccount' && group === '')) flags.add('rbac');
 
-  if ((kind === 'NetworkPolicy' && group === 'networking.k8s.io') || (ISTIO_SECURITY_KINDS.has(kind) && group === 'security.istio.io')) flags.add('network');
+  if ((kind === 'NetworkPolicy' && group === 'networking.k8s.io') || (ISTIO_SECURITY_KINDS.has(kind) && group === 'security.istio.io'))
+    flags.add('network');
 
   const isDataComponent = component === 'data' || component.endsWith('-data');
   if (
@@ -68,7 +70,8 @@ export function reviewFlags(subject: ObjectChangeSubject): ReviewFlag[] {
     || (kind === 'Schedule' && group === 'velero.io')
     || (kind === 'PersistentVolumeClaim' && group === '')
     || (kind === 'StatefulSet' && group === 'apps' && (manifest?.spec?.volumeClaimTemplates?.length ?? 0) > 0)
-  ) flags.add('data');
+  )
+    flags.add('data');
 
   return REVIEW_FLAGS.filter((f) => flags.has(f));
 }

@@ -85,7 +85,12 @@ export function diffTrees(before: ReadonlyMap<string, string>, after: ReadonlyMa
       const lines = lineChanges(b ?? '', a ?? '');
       const fields = change === 'changed' && HELM_VALUES_PATH.test(path) ? valuesChanges(b!, a!) : undefined;
       files.push({
-        change, path, linesBefore: b === undefined ? 0 : lineCount(b), linesAfter: a === undefined ? 0 : lineCount(a), linesAdded: lines.added, linesRemoved: lines.removed,
+        change,
+        path,
+        linesBefore: b === undefined ? 0 : lineCount(b),
+        linesAfter: a === undefined ? 0 : lineCount(a),
+        linesAdded: lines.added,
+        linesRemoved: lines.removed,
         ...(fields ? { fields } : {}),
       });
     }
@@ -137,11 +142,15 @@ export const FILE_LIST_LIMIT = 10;
  */
 export function formatTreeDiff(diff: TreeDiff, options: FormatTreeDiffOptions): string {
   // The Helm charts' default live colour follows the release state: shown with it.
-  const chartColours = diff.files.flatMap((f) => (f.fields ?? []).filter((c) => c.path === 'activeColor').map((change) => ({ file: f.path, change })));
+  const chartColours = diff.files.flatMap((f) =>
+    (f.fields ?? []).filter((c) => c.path === 'activeColor').map((change) => ({ file: f.path, change })),
+  );
   const releaseChanges = [...(options.releaseChanges ?? []), ...chartColours];
-  if (!treesDiffer(diff) && releaseChanges.length === 0) return `alp diff: ${options.before} matches ${options.after} (${diff.unchanged} files)\n`;
+  if (!treesDiffer(diff) && releaseChanges.length === 0)
+    return `alp diff: ${options.before} matches ${options.after} (${diff.unchanged} files)\n`;
   const count = (items: readonly { change: string }[], change: string) => items.filter((i) => i.change === change).length;
-  const counts = (items: readonly { change: string }[]) => `${count(items, 'added')} added, ${count(items, 'removed')} removed, ${count(items, 'changed')} changed`;
+  const counts = (items: readonly { change: string }[]) =>
+    `${count(items, 'added')} added, ${count(items, 'removed')} removed, ${count(items, 'changed')} changed`;
   const lines = [
     `alp diff: ${options.before} differs from ${options.after}: objects ${counts(diff.objects)}; other files ${counts(diff.files)}`,
     ...mustNotMissLines(diff, releaseChanges),
@@ -184,7 +193,9 @@ function groupCountLines(diff: TreeDiff): string[] {
   const lines = ['', 'by region and component:'];
   const width = Math.max(...[...groups.keys()].map((k) => k.length));
   for (const [group, g] of [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const parts = (['added', 'removed', 'changed'] as const).filter((c) => g[c] > 0).map((c) => (g.files ? `${g[c]} ${c} file${g[c] === 1 ? '' : 's'}` : `${g[c]} ${c}`));
+    const parts = (['added', 'removed', 'changed'] as const)
+      .filter((c) => g[c] > 0)
+      .map((c) => (g.files ? `${g[c]} ${c} file${g[c] === 1 ? '' : 's'}` : `${g[c]} ${c}`));
     lines.push(`  ${group.padEnd(width)}  ${parts.join(', ')}`);
   }
   return lines;
@@ -224,13 +235,27 @@ function fileChangeLines(files: readonly FileChange[]): string[] {
       if (collapsed.has(key)) continue;
       collapsed.add(key);
       const sum = (linesOf: (b: FileChange) => number) => batch.reduce((total, b) => total + linesOf(b), 0);
-      const detail = f.change === 'added' ? plural(sum((b) => b.linesAfter), 'line')
-        : f.change === 'removed' ? plural(sum((b) => b.linesBefore), 'line')
-          : `+${sum((b) => b.linesAdded)} -${sum((b) => b.linesRemoved)} lines`;
+      const detail =
+        f.change === 'added'
+          ? plural(
+              sum((b) => b.linesAfter),
+              'line',
+            )
+          : f.change === 'removed'
+            ? plural(
+                sum((b) => b.linesBefore),
+                'line',
+              )
+            : `+${sum((b) => b.linesAdded)} -${sum((b) => b.linesRemoved)} lines`;
       lines.push(`${MARK[f.change]} ${groupOf(f)}/: ${plural(batch.length, 'file')}, ${detail}`);
       continue;
     }
-    const detail = f.change === 'added' ? plural(f.linesAfter, 'line') : f.change === 'removed' ? plural(f.linesBefore, 'line') : `${f.linesBefore} -> ${f.linesAfter} lines (+${f.linesAdded} -${f.linesRemoved})`;
+    const detail =
+      f.change === 'added'
+        ? plural(f.linesAfter, 'line')
+        : f.change === 'removed'
+          ? plural(f.linesBefore, 'line')
+          : `${f.linesBefore} -> ${f.linesAfter} lines (+${f.linesAdded} -${f.linesRemoved})`;
     lines.push(`${MARK[f.change]} ${f.path}: ${detail}`);
     for (const field of f.fields ?? []) lines.push(`    ${formatFieldChange(field)}`);
   }
@@ -245,6 +270,7 @@ function plural(n: number, noun: string): string {
 function fileGroup(path: string): string {
   const parts = path.split('/');
   if (parts.length === 1) return '(top)';
-  if ((parts[0] === 'helm' || parts[0] === 'manifests') && parts.length > 2) return parts.slice(0, parts[0] === 'manifests' && parts.length > 3 ? 3 : 2).join('/');
+  if ((parts[0] === 'helm' || parts[0] === 'manifests') && parts.length > 2)
+    return parts.slice(0, parts[0] === 'manifests' && parts.length > 3 ? 3 : 2).join('/');
   return parts[0];
 }

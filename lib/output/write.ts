@@ -1,5 +1,15 @@
 import {
-  copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { readTree, TRANSACTION_DIR } from './files';
@@ -92,7 +102,11 @@ export function replaceTree(outdir: string, files: ReadonlyMap<string, string>, 
   const before = readTree(root);
   const write = [...files.keys()].filter((path) => before.get(path) !== files.get(path)).sort();
   const remove = [...before.keys()].filter((path) => !files.has(path)).sort();
-  const alongside = (options.alongside ?? []).map((side) => ({ ...side, path: resolve(side.path), before: readIfExists(resolve(side.path)) }));
+  const alongside = (options.alongside ?? []).map((side) => ({
+    ...side,
+    path: resolve(side.path),
+    before: readIfExists(resolve(side.path)),
+  }));
   const changedSides = alongside.filter((side) => side.before !== side.content);
   const changed = [...write, ...remove].sort();
   if (changed.length === 0 && changedSides.length === 0 && existsSync(root)) return { written: false, changed };
@@ -178,9 +192,11 @@ export function recoverTree(outdir: string): Recovery | undefined {
 /** Whether every rename and removal of the commit is done (only the clean-up may be missing). */
 function isCommitted(root: string, journal: Journal): boolean {
   const txn = join(root, TRANSACTION_DIR);
-  return journal.write.every((path) => !existsSync(join(txn, 'new', path)))
+  return (
+    journal.write.every((path) => !existsSync(join(txn, 'new', path)))
     && journal.remove.every((path) => !existsSync(join(root, path)))
-    && journal.alongside.every((side) => !existsSync(side.path + STAGED_SUFFIX));
+    && journal.alongside.every((side) => !existsSync(side.path + STAGED_SUFFIX))
+  );
 }
 
 /**

@@ -133,7 +133,9 @@ function scalar(value: unknown, level: number): string {
 }
 
 /** The types js-yaml's default schema reads plain scalars as (null, bool, int, float, timestamp, merge). */
-const IMPLICIT_TYPES: readonly { resolve(data: string): boolean }[] = (yaml.DEFAULT_SCHEMA as unknown as { compiledImplicit: { resolve(data: string): boolean }[] }).compiledImplicit;
+const IMPLICIT_TYPES: readonly { resolve(data: string): boolean }[] = (
+  yaml.DEFAULT_SCHEMA as unknown as { compiledImplicit: { resolve(data: string): boolean }[] }
+).compiledImplicit;
 
 // Characters that may not start a plain scalar (js-yaml's isPlainSafeFirst, c-indicators): - ? : , [ ] { } # & * ! | = > ' " % @ `
 const NOT_PLAIN_FIRST = new Set([...'-?:,[]{}#&*!|=>\'"%@`'].map((c) => c.charCodeAt(0)));

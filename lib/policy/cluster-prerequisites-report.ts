@@ -8,7 +8,8 @@ import { ClusterPrerequisite } from '../core';
 export function renderClusterPrerequisites(entries: readonly ClusterPrerequisite[]): string {
   const gaps = entries.filter((e) => e.setting.startsWith('GAP:'));
   const byComponent = new Map<string, ClusterPrerequisite[]>();
-  for (const e of entries.filter((x) => !x.setting.startsWith('GAP:'))) byComponent.set(e.component, [...(byComponent.get(e.component) ?? []), e]);
+  for (const e of entries.filter((x) => !x.setting.startsWith('GAP:')))
+    byComponent.set(e.component, [...(byComponent.get(e.component) ?? []), e]);
   const lines = [
     '# Cluster prerequisites',
     '',

@@ -108,12 +108,22 @@ export function parseExceptions(input: unknown, source: string, ruleIds: readonl
   entries.forEach((entry: any, i) => {
     if (typeof entry?.rule !== 'string') return;
     if (/^[A-Z][A-Z0-9-]*$/.test(entry.rule) && !ruleIds.includes(entry.rule)) {
-      problems.push({ source, path: `exceptions[${i}].rule`, value: entry.rule, rule: 'must be the id of a rule that can be excepted; run `alp verify --format json` to see the rules' });
+      problems.push({
+        source,
+        path: `exceptions[${i}].rule`,
+        value: entry.rule,
+        rule: 'must be the id of a rule that can be excepted; run `alp verify --format json` to see the rules',
+      });
     }
     const key = `${entry.rule}\n${entry.object}`;
     const earlier = seen.get(key);
     if (earlier !== undefined) {
-      problems.push({ source, path: `exceptions[${i}]`, value: `${entry.rule} ${entry.object}`, rule: `must not repeat exceptions[${earlier}]; keep one exception per rule and object` });
+      problems.push({
+        source,
+        path: `exceptions[${i}]`,
+        value: `${entry.rule} ${entry.object}`,
+        rule: `must not repeat exceptions[${earlier}]; keep one exception per rule and object`,
+      });
     }
     seen.set(key, i);
   });
@@ -123,8 +133,10 @@ export function parseExceptions(input: unknown, source: string, ruleIds: readonl
 
 /** One error listing the problems in file order (array indexes compared as numbers). */
 function exceptionsError(source: string, unsorted: SpecProblem[]): AlpError {
-  const problems = unsorted.map((p, i) => ({ p, i }))
-    .sort((a, b) => entryIndex(a.p.path) - entryIndex(b.p.path) || a.i - b.i).map(({ p }) => p);
+  const problems = unsorted
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => entryIndex(a.p.path) - entryIndex(b.p.path) || a.i - b.i)
+    .map(({ p }) => p);
   const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
   return new AlpError(`invalid policy exceptions in ${source} (${count})`, problems.map(formatSpecProblem));
 }
@@ -198,7 +210,11 @@ export interface AppliedExceptions {
  * @param options whether the input is partial (see `ApplyExceptionsOptions`)
  */
 export function applyExceptions(
-  findings: readonly Finding[], exceptions: readonly PolicyException[], today: string, source: string, objects: ReadonlySet<string>,
+  findings: readonly Finding[],
+  exceptions: readonly PolicyException[],
+  today: string,
+  source: string,
+  objects: ReadonlySet<string>,
   options: ApplyExceptionsOptions = {},
 ): AppliedExceptions {
   const byKey = new Map<string, number>();
@@ -219,8 +235,14 @@ export function applyExceptions(
   }
   const statuses: ExceptionStatus[] = exceptions.map((exception, i) => ({
     exception,
-    status: options.partialInput && matched[i] === 0 && (!objects.has(exception.object) || options.skippedRules?.has(exception.rule)) ? 'unjudged'
-      : exception.expires < today ? 'expired' : matched[i] > 0 ? 'applied' : 'unused',
+    status:
+      options.partialInput && matched[i] === 0 && (!objects.has(exception.object) || options.skippedRules?.has(exception.rule))
+        ? 'unjudged'
+        : exception.expires < today
+          ? 'expired'
+          : matched[i] > 0
+            ? 'applied'
+            : 'unused',
     matched: matched[i],
   }));
   statuses.forEach(({ exception, status }, i) => {

@@ -141,9 +141,14 @@ export function objectLabel(manifest: any): string {
 
 /** Findings in report order: errors first, then by rule, object, file and field. */
 export function compareFindings(a: Finding, b: Finding): number {
-  return (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1)
-    || compare(a.ruleId, b.ruleId) || compare(a.object, b.object) || compare(a.file ?? '', b.file ?? '')
-    || compare(a.path ?? '', b.path ?? '') || compare(a.message, b.message);
+  return (
+    (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1)
+    || compare(a.ruleId, b.ruleId)
+    || compare(a.object, b.object)
+    || compare(a.file ?? '', b.file ?? '')
+    || compare(a.path ?? '', b.path ?? '')
+    || compare(a.message, b.message)
+  );
 }
 
 function compare(a: string, b: string): number {

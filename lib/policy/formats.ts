@@ -23,7 +23,10 @@ const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 /** One line: objects, rules, errors, warnings, and what was excepted or skipped. */
 export function summaryLine(report: VerifyReport): string {
   const { objects, rules, errors, warnings, suppressed, skipped } = report.counts;
-  const extra = [suppressed > 0 ? `${plural(suppressed, 'finding')} excepted` : '', skipped > 0 ? `${plural(skipped, 'check')} skipped` : ''].filter(Boolean);
+  const extra = [
+    suppressed > 0 ? `${plural(suppressed, 'finding')} excepted` : '',
+    skipped > 0 ? `${plural(skipped, 'check')} skipped` : '',
+  ].filter(Boolean);
   return `${plural(objects, 'object')}, ${plural(rules, 'rule')}: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}${extra.length > 0 ? ` (${extra.join(', ')})` : ''}`;
 }
 
@@ -113,35 +116,43 @@ export function formatSarif(report: VerifyReport, options: SarifOptions = {}): s
     ...(ruleIndex.has(finding.ruleId) ? { ruleIndex: ruleIndex.get(finding.ruleId) } : {}),
     level: finding.severity,
     message: { text: finding.message },
-    locations: [{
-      ...(finding.file !== undefined ? {
-        physicalLocation: {
-          artifactLocation: { uri: encodeUri(finding.file), ...(unrooted.has(finding.file) ? {} : { uriBaseId: SARIF_ROOT_ID }) },
-          region: { startLine: finding.line ?? 1 },
-        },
-      } : {}),
-      logicalLocations: [{ fullyQualifiedName: finding.object, kind: 'object' }],
-    }],
+    locations: [
+      {
+        ...(finding.file !== undefined
+          ? {
+              physicalLocation: {
+                artifactLocation: { uri: encodeUri(finding.file), ...(unrooted.has(finding.file) ? {} : { uriBaseId: SARIF_ROOT_ID }) },
+                region: { startLine: finding.line ?? 1 },
+              },
+            }
+          : {}),
+        logicalLocations: [{ fullyQualifiedName: finding.object, kind: 'object' }],
+      },
+    ],
     ...(finding.path !== undefined ? { properties: { path: finding.path } } : {}),
     ...(suppression ? { suppressions: [{ kind: 'external', status: 'accepted', justification: suppression.reason }] } : {}),
   });
   const log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
-    runs: [{
-      tool: {
-        driver: {
-          name: TOOL_NAME,
-          version: RULES_VERSION,
-          rules: report.rules.map(sarifRule),
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: TOOL_NAME,
+            version: RULES_VERSION,
+            rules: report.rules.map(sarifRule),
+          },
         },
+        ...(options.rootUri !== undefined ? { originalUriBaseIds: { [SARIF_ROOT_ID]: { uri: options.rootUri } } } : {}),
+        results: [
+          ...report.findings.map((f) => result(f)),
+          ...report.suppressed.map((s) =>
+            result(s.finding, { reason: `${s.exception.reason} (policy exception until ${s.exception.expires})` }),
+          ),
+        ],
       },
-      ...(options.rootUri !== undefined ? { originalUriBaseIds: { [SARIF_ROOT_ID]: { uri: options.rootUri } } } : {}),
-      results: [
-        ...report.findings.map((f) => result(f)),
-        ...report.suppressed.map((s) => result(s.finding, { reason: `${s.exception.reason} (policy exception until ${s.exception.expires})` })),
-      ],
-    }],
+    ],
   };
   return `${JSON.stringify(log, null, 2)}\n`;
 }
@@ -149,7 +160,10 @@ export function formatSarif(report: VerifyReport, options: SarifOptions = {}): s
 function sarifRule(rule: RuleInfo) {
   return {
     id: rule.id,
-    name: rule.id.toLowerCase().replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()).replace(/^[a-z]/, (c) => c.toUpperCase()),
+    name: rule.id
+      .toLowerCase()
+      .replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())
+      .replace(/^[a-z]/, (c) => c.toUpperCase()),
     shortDescription: { text: rule.title },
     fullDescription: { text: rule.rationale },
     help: {
@@ -198,15 +212,22 @@ export function formatMarkdown(report: VerifyReport): string {
     '',
     '## Findings',
     '',
-    ...(report.findings.length === 0 ? ['None.'] : report.findings.map((f) => `- **${f.severity}** \`${f.ruleId}\` ${f.message}${f.file ? ` (\`${location(f)}\`)` : ''}`)),
+    ...(report.findings.length === 0
+      ? ['None.']
+      : report.findings.map((f) => `- **${f.severity}** \`${f.ruleId}\` ${f.message}${f.file ? ` (\`${location(f)}\`)` : ''}`)),
     '',
     '## Exceptions',
     '',
-    ...(report.exceptions.length === 0 ? ['None.'] : [
-      '| Rule | Object | Until | Status | Findings | Reason |',
-      '|---|---|---|---|---|---|',
-      ...report.exceptions.map(({ exception: e, status, matched }) => `| \`${e.rule}\` | \`${e.object}\` | ${e.expires} | ${status} | ${matched} | ${cell(e.reason)} |`),
-    ]),
+    ...(report.exceptions.length === 0
+      ? ['None.']
+      : [
+          '| Rule | Object | Until | Status | Findings | Reason |',
+          '|---|---|---|---|---|---|',
+          ...report.exceptions.map(
+            ({ exception: e, status, matched }) =>
+              `| \`${e.rule}\` | \`${e.object}\` | ${e.expires} | ${status} | ${matched} | ${cell(e.reason)} |`,
+          ),
+        ]),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -20,13 +20,19 @@ export interface ReachabilityReportOptions {
  * Renders `result` as Markdown. The matrix has a row and a column per workload (those given, plus
  * any the result mentions), sorted by id; columns are numbered like the rows.
  */
-export function renderReachabilityReport(result: ReachabilityResult, workloads: readonly Workload[], options: ReachabilityReportOptions = {}): string {
-  const ids = [...new Set([
-    ...workloads.map((w) => w.id),
-    ...result.connections.flatMap((c) => [c.from, c.to]),
-    ...result.externalEgress.map((e) => e.from),
-    ...result.externalIngress.map((e) => e.to),
-  ])].sort(compareStrings);
+export function renderReachabilityReport(
+  result: ReachabilityResult,
+  workloads: readonly Workload[],
+  options: ReachabilityReportOptions = {},
+): string {
+  const ids = [
+    ...new Set([
+      ...workloads.map((w) => w.id),
+      ...result.connections.flatMap((c) => [c.from, c.to]),
+      ...result.externalEgress.map((e) => e.from),
+      ...result.externalIngress.map((e) => e.to),
+    ]),
+  ].sort(compareStrings);
 
   // Ports per (from, to); connections are already sorted by protocol and port.
   const cells = new Map<string, string[]>();
@@ -48,7 +54,7 @@ export function renderReachabilityReport(result: ReachabilityResult, workloads: 
     `# ${options.title ?? 'Reachability'}`,
     '',
     'Computed by evaluating the NetworkPolicy objects in the manifests with Kubernetes semantics: a connection is listed '
-      + 'when the client\'s egress rules and the server\'s ingress rules both allow it, on a port the server listens on. '
+      + "when the client's egress rules and the server's ingress rules both allow it, on a port the server listens on. "
       + 'A pod that no policy isolates in a direction is unrestricted in that direction.',
     '',
     `${count(ids.length, 'workload')}, ${count(pairCount, 'allowed client-server pair')} (${count(result.connections.length, 'port')}).`,
@@ -62,14 +68,20 @@ export function renderReachabilityReport(result: ReachabilityResult, workloads: 
     'Addresses outside the cluster that workloads may connect to (`ipBlock` peers). '
       + '`0.0.0.0/0` and `::/0` mean any address: a rule without peers, or egress that no policy isolates.',
     '',
-    ...externalTable('From', result.externalEgress.map((e) => ({ workload: e.from, ...e }))),
+    ...externalTable(
+      'From',
+      result.externalEgress.map((e) => ({ workload: e.from, ...e })),
+    ),
     '',
     '## External ingress',
     '',
     'Addresses outside the cluster that may connect to workloads (`ipBlock` peers), with the listening ports they may reach. '
       + '`0.0.0.0/0` and `::/0` mean any address: a rule without peers, or ingress that no policy isolates.',
     '',
-    ...externalTable('To', result.externalIngress.map((e) => ({ workload: e.to, ...e }))),
+    ...externalTable(
+      'To',
+      result.externalIngress.map((e) => ({ workload: e.to, ...e })),
+    ),
     '',
     '## Diagram',
     '',
@@ -100,7 +112,9 @@ function matrix(ids: readonly string[], cells: ReadonlyMap<string, string[]>): s
     '',
     `| # | Client | ${ids.map((_, i) => `${i + 1}`).join(' | ')} |`,
     `|---:|---|${ids.map(() => '---').join('|')}|`,
-    ...ids.map((from, i) => `| ${i + 1} | ${cell(from)} | ${ids.map((to) => (cells.get(`${from}\n${to}`) ?? []).join(', ')).join(' | ')} |`),
+    ...ids.map(
+      (from, i) => `| ${i + 1} | ${cell(from)} | ${ids.map((to) => (cells.get(`${from}\n${to}`) ?? []).join(', ')).join(' | ')} |`,
+    ),
   ];
 }
 
@@ -110,11 +124,19 @@ function serverLists(ids: readonly string[], servers: ReadonlyMap<string, string
     '',
     '| Client | Servers |',
     '|---|---|',
-    ...ids.map((from) => `| ${cell(from)} | ${cell((servers.get(from) ?? []).map((to) => `${to} (${cells.get(`${from}\n${to}`)!.join(', ')})`).join('; '))} |`),
+    ...ids.map(
+      (from) =>
+        `| ${cell(from)} | ${cell((servers.get(from) ?? []).map((to) => `${to} (${cells.get(`${from}\n${to}`)!.join(', ')})`).join('; '))} |`,
+    ),
   ];
 }
 
-function mermaid(ids: readonly string[], servers: ReadonlyMap<string, string[]>, cells: ReadonlyMap<string, string[]>, result: ReachabilityResult): string[] {
+function mermaid(
+  ids: readonly string[],
+  servers: ReadonlyMap<string, string[]>,
+  cells: ReadonlyMap<string, string[]>,
+  result: ReachabilityResult,
+): string[] {
   const nodeIds = uniqueNodeIds(ids.map((id) => `w_${sanitize(id)}`));
   const nodeOf = new Map(ids.map((id, i) => [id, nodeIds[i]]));
   const lines = ['```mermaid', 'flowchart LR'];
@@ -137,10 +159,13 @@ function mermaid(ids: readonly string[], servers: ReadonlyMap<string, string[]>,
   }
 
   for (const from of ids) {
-    for (const to of servers.get(from) ?? []) lines.push(`  ${nodeOf.get(from)} -->|"${label(cells.get(`${from}\n${to}`)!.join(', '))}"| ${nodeOf.get(to)}`);
+    for (const to of servers.get(from) ?? [])
+      lines.push(`  ${nodeOf.get(from)} -->|"${label(cells.get(`${from}\n${to}`)!.join(', '))}"| ${nodeOf.get(to)}`);
   }
-  for (const e of result.externalEgress) lines.push(`  ${nodeOf.get(e.from)} -->|"${label(e.ports.join(', '))}"| ${rangeNode.get(rangeLabel(e))}`);
-  for (const e of result.externalIngress) lines.push(`  ${rangeNode.get(rangeLabel(e))} -->|"${label(e.ports.join(', '))}"| ${nodeOf.get(e.to)}`);
+  for (const e of result.externalEgress)
+    lines.push(`  ${nodeOf.get(e.from)} -->|"${label(e.ports.join(', '))}"| ${rangeNode.get(rangeLabel(e))}`);
+  for (const e of result.externalIngress)
+    lines.push(`  ${rangeNode.get(rangeLabel(e))} -->|"${label(e.ports.join(', '))}"| ${nodeOf.get(e.to)}`);
   lines.push('```');
   return lines;
 }

@@ -98,7 +98,10 @@ const OPERATOR_WORKLOAD_KINDS: readonly OperatorWorkloadKind[] = [
     kind: 'Pooler',
     podLabels: (m) => ({ ...stringMap(m.spec?.template?.metadata?.labels), 'cnpg.io/poolerName': m.metadata.name }),
     // PgBouncer and its metrics exporter.
-    ports: () => [{ port: CNPG_PORTS.postgres, protocol: 'TCP', name: 'pgbouncer' }, { port: CNPG_PORTS.poolerMetrics, protocol: 'TCP', name: 'metrics' }],
+    ports: () => [
+      { port: CNPG_PORTS.postgres, protocol: 'TCP', name: 'pgbouncer' },
+      { port: CNPG_PORTS.poolerMetrics, protocol: 'TCP', name: 'metrics' },
+    ],
   },
 ];
 
@@ -132,7 +135,9 @@ export function workloadsFromManifests(manifests: readonly any[]): Workload[] {
     const name: string = m.metadata?.name;
     const where = `${m.kind} ${namespace}/${name}`;
     if (typeof name !== 'string' || name === '') {
-      problems.push(`${m.kind} in namespace ${namespace}: ${formatProblem({ prop: 'metadata.name', value: name, rule: 'must be a non-empty string' })}`);
+      problems.push(
+        `${m.kind} in namespace ${namespace}: ${formatProblem({ prop: 'metadata.name', value: name, rule: 'must be a non-empty string' })}`,
+      );
       continue;
     }
     let labels: Record<string, string>;
@@ -249,7 +254,11 @@ function containerPorts(spec: any, where: string, problems: string[]): WorkloadP
   const ports: WorkloadPort[] = [];
   for (const c of containers) {
     asArray(c?.ports).forEach((p: any, i: number) => {
-      const port: WorkloadPort = { port: p?.containerPort, protocol: p?.protocol ?? 'TCP', ...(typeof p?.name === 'string' ? { name: p.name } : {}) };
+      const port: WorkloadPort = {
+        port: p?.containerPort,
+        protocol: p?.protocol ?? 'TCP',
+        ...(typeof p?.name === 'string' ? { name: p.name } : {}),
+      };
       if (checkPort(port, `${where}: container '${c?.name}' port #${i + 1}`, problems)) ports.push(port);
     });
   }

@@ -9,8 +9,16 @@
 import { AlpError, formatProblem } from '../core';
 import { isPort, MAX_PORT, RFC_1123_LABEL } from '../core/validation';
 import {
-  PROTOCOLS, asArray, compareStrings, flattenManifests, groupOf, isObject, namespaceLabelsFromManifests,
-  namespaceOf, NAMESPACE_NAME_LABEL, workloadsFromManifests,
+  PROTOCOLS,
+  asArray,
+  compareStrings,
+  flattenManifests,
+  groupOf,
+  isObject,
+  namespaceLabelsFromManifests,
+  namespaceOf,
+  NAMESPACE_NAME_LABEL,
+  workloadsFromManifests,
 } from './reachability-workloads';
 import type { Workload, WorkloadPort, WorkloadProtocol } from './reachability-workloads';
 
@@ -147,7 +155,7 @@ class LabelIndex {
 
   /** The workloads that have `label`, or every workload when there is no label to narrow them. */
   public candidates(label: string | undefined): readonly Workload[] {
-    return label !== undefined ? this.byLabel.get(label) ?? [] : this.workloads;
+    return label !== undefined ? (this.byLabel.get(label) ?? []) : this.workloads;
   }
 }
 
@@ -162,8 +170,14 @@ function isolatingPolicies(workloads: readonly Workload[], policies: readonly Po
   const candidatePolicies = policyIndex(policies, (selector) => labels.rarestLabel(selector));
   for (const w of workloads) {
     const selecting = candidatePolicies(w).filter((p) => selectorMatches(p.podSelector, w.labels));
-    isolation.ingress.set(w.id, selecting.filter((p) => p.ingress !== undefined));
-    isolation.egress.set(w.id, selecting.filter((p) => p.egress !== undefined));
+    isolation.ingress.set(
+      w.id,
+      selecting.filter((p) => p.ingress !== undefined),
+    );
+    isolation.egress.set(
+      w.id,
+      selecting.filter((p) => p.egress !== undefined),
+    );
   }
   return isolation;
 }
@@ -253,9 +267,10 @@ function podConnections(workloads: readonly Workload[], isolation: Isolation, pe
     const egress = isolation.egress.get(src.id)!;
     const egressRules = ruleIndex(egress, 'egress', peerTargets);
     // Isolated egress reaches only the pods its rules name (all of them when a rule names no peers).
-    const candidates = egress.length === 0 || egressRules.anyPeer.length > 0
-      ? workloads
-      : [...egressRules.byPeer.keys()].sort((a, b) => order.get(a)! - order.get(b)!); // in the workloads' order
+    const candidates =
+      egress.length === 0 || egressRules.anyPeer.length > 0
+        ? workloads
+        : [...egressRules.byPeer.keys()].sort((a, b) => order.get(a)! - order.get(b)!); // in the workloads' order
     for (const dst of candidates) {
       const ingress = isolation.ingress.get(dst.id)!;
       for (const port of dst.ports) {
@@ -265,12 +280,16 @@ function podConnections(workloads: readonly Workload[], isolation: Isolation, pe
       }
     }
   }
-  return connections.sort((a, b) => compareStrings(a.from, b.from) || compareStrings(a.to, b.to)
-    || compareStrings(a.protocol, b.protocol) || a.port - b.port);
+  return connections.sort(
+    (a, b) => compareStrings(a.from, b.from) || compareStrings(a.to, b.to) || compareStrings(a.protocol, b.protocol) || a.port - b.port,
+  );
 }
 
 /** The allowances to and from addresses outside the cluster (from `ipBlock` peers and rules without peers). */
-function externalAllowances(workloads: readonly Workload[], isolation: Isolation): Pick<ReachabilityResult, 'externalEgress' | 'externalIngress'> {
+function externalAllowances(
+  workloads: readonly Workload[],
+  isolation: Isolation,
+): Pick<ReachabilityResult, 'externalEgress' | 'externalIngress'> {
   const externalEgress = new ExternalAllowances();
   const externalIngress = new ExternalAllowances();
   for (const w of workloads) {
@@ -413,7 +432,8 @@ type ProblemSink = (prop: string, value: unknown, rule: string) => void;
 
 function parsePeer(peer: any, path: string, problem: ProblemSink): Peer {
   const podSelector = peer?.podSelector != null ? parseSelector(peer.podSelector, `${path}.podSelector`, problem) : undefined;
-  const namespaceSelector = peer?.namespaceSelector != null ? parseSelector(peer.namespaceSelector, `${path}.namespaceSelector`, problem) : undefined;
+  const namespaceSelector =
+    peer?.namespaceSelector != null ? parseSelector(peer.namespaceSelector, `${path}.namespaceSelector`, problem) : undefined;
   let ipBlock: IpBlock | undefined;
   if (peer?.ipBlock != null) {
     const cidr = peer.ipBlock.cidr;
@@ -438,7 +458,8 @@ function parseRulePort(port: any, path: string, problem: ProblemSink): RulePort 
   const endPort = port?.endPort;
   if (endPort !== undefined) {
     if (!isNumber) problem(`${path}.endPort`, endPort, 'must only be set with a numeric port');
-    else if (!Number.isInteger(endPort) || endPort < value || endPort > MAX_PORT) problem(`${path}.endPort`, endPort, `must be an integer from ${value} (port) to ${MAX_PORT}`);
+    else if (!Number.isInteger(endPort) || endPort < value || endPort > MAX_PORT)
+      problem(`${path}.endPort`, endPort, `must be an integer from ${value} (port) to ${MAX_PORT}`);
   }
   return { protocol, port: value, endPort };
 }
@@ -458,8 +479,10 @@ function parseSelector(selector: any, path: string, problem: ProblemSink): Selec
     const values = asArray(e?.values);
     if (typeof e?.key !== 'string') problem(`${at}.key`, e?.key, 'must be a label key');
     if (!OPERATORS.includes(e?.operator)) problem(`${at}.operator`, e?.operator, `must be one of ${OPERATORS.join(', ')}`);
-    else if ((e.operator === 'In' || e.operator === 'NotIn') && values.length === 0) problem(`${at}.values`, e.values, `must be non-empty for ${e.operator}`);
-    else if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && values.length > 0) problem(`${at}.values`, e.values, `must be empty for ${e.operator}`);
+    else if ((e.operator === 'In' || e.operator === 'NotIn') && values.length === 0)
+      problem(`${at}.values`, e.values, `must be non-empty for ${e.operator}`);
+    else if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && values.length > 0)
+      problem(`${at}.values`, e.values, `must be empty for ${e.operator}`);
   });
   return { matchLabels: isObject(matchLabels) ? matchLabels : {}, matchExpressions };
 }
@@ -473,11 +496,20 @@ function selectorMatches(selector: Selector, labels: Record<string, string>): bo
     const has = Object.prototype.hasOwnProperty.call(labels, e.key);
     const values = e.values ?? [];
     switch (e.operator) {
-      case 'In': if (!has || !values.includes(labels[e.key])) return false; break;
-      case 'NotIn': if (has && values.includes(labels[e.key])) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
+      case 'In':
+        if (!has || !values.includes(labels[e.key])) return false;
+        break;
+      case 'NotIn':
+        if (has && values.includes(labels[e.key])) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
     }
   }
   return true;
@@ -534,8 +566,12 @@ class ExternalAllowances {
   public list(): { workload: string; cidr: string; except: string[]; ports: string[] }[] {
     return [...this.entries.values()]
       .map((e) => ({ workload: e.workload, cidr: e.cidr, except: e.except, ports: simplifyPorts([...e.ports]) }))
-      .sort((a, b) => compareStrings(a.workload, b.workload) || compareStrings(a.cidr, b.cidr)
-        || compareStrings(a.except.join(','), b.except.join(',')));
+      .sort(
+        (a, b) =>
+          compareStrings(a.workload, b.workload)
+          || compareStrings(a.cidr, b.cidr)
+          || compareStrings(a.except.join(','), b.except.join(',')),
+      );
   }
 }
 

@@ -18,9 +18,17 @@ import N from 'ajv/dist/compile/names';
 import type { RegExpEngine } from 'ajv/dist/types';
 import { fullFormats } from 'ajv-formats/dist/formats';
 import {
-  CHECKED_FORMATS, CORE_VALIDATORS, coreValidatorSchema, crdJsonSchema, crdValidatorModule, K8S_SCHEMA, kubernetesDefinitions, preparedSchemaFile, preparedSchemaSource, UNCHECKED_FORMATS,
+  CHECKED_FORMATS,
+  CORE_VALIDATORS,
+  coreValidatorSchema,
+  crdJsonSchema,
+  crdValidatorModule,
+  K8S_SCHEMA,
+  kubernetesDefinitions,
+  preparedSchemaFile,
+  preparedSchemaSource,
+  UNCHECKED_FORMATS,
 } from './schema-json';
-
 
 /**
  * Patterns are Go RE2: JavaScript's RegExp where it accepts them, RE2 itself (WebAssembly) otherwise,
@@ -56,12 +64,10 @@ const LIST_TYPE_ERRORS_SOURCE = `(items, listType, keys, instancePath, schemaPat
   return errors;
 }`;
 
-// eslint-disable-next-line @typescript-eslint/no-implied-eval
 const evaluate = (source: string): any => new Function('require', `return (${source});`)(require);
 
 const regExp: RegExpEngine = Object.assign(evaluate(REGEXP_SOURCE), { code: REGEXP_SOURCE });
 const listTypeErrors = evaluate(LIST_TYPE_ERRORS_SOURCE);
-
 
 /**
  * A new Ajv with the Kubernetes keywords and the v1.28 definitions added as `kubernetes-1.28`.
@@ -84,7 +90,10 @@ export function createAjv(schemaDir: string, options: { standalone?: boolean } =
     code: standalone
       ? { regExp, source: true, lines: true, optimize: true, formats: _`require("ajv-formats/dist/formats").fullFormats` }
       : { regExp, optimize: false },
-    formats: { ...Object.fromEntries(CHECKED_FORMATS.map((f) => [f, fullFormats[f]])), ...Object.fromEntries(UNCHECKED_FORMATS.map((f) => [f, true])) },
+    formats: {
+      ...Object.fromEntries(CHECKED_FORMATS.map((f) => [f, fullFormats[f]])),
+      ...Object.fromEntries(UNCHECKED_FORMATS.map((f) => [f, true])),
+    },
   });
   // Kubernetes extensions that carry no check of their own here (x-kubernetes-validations is CEL).
   ajv.addVocabulary([
@@ -110,10 +119,13 @@ export function createAjv(schemaDir: string, options: { standalone?: boolean } =
 function listTypeCode(cxt: KeywordCxt): void {
   const { gen, data, schema, parentSchema, it } = cxt;
   if (schema !== 'map' && schema !== 'set') return;
-  const keys: string[] = schema === 'map' ? parentSchema['x-kubernetes-list-map-keys'] ?? [] : [];
+  const keys: string[] = schema === 'map' ? (parentSchema['x-kubernetes-list-map-keys'] ?? []) : [];
   const fn = gen.scopeValue('func', { key: 'listTypeErrors', ref: listTypeErrors, code: new _Code(LIST_TYPE_ERRORS_SOURCE) });
   const instancePath = strConcat(N.instancePath, it.errorPath);
-  const errors: Name = gen.const('listErrors', _`${fn}(${data}, ${schema}, ${stringify(keys)}, ${instancePath}, ${`${it.errSchemaPath}/x-kubernetes-list-type`})`);
+  const errors: Name = gen.const(
+    'listErrors',
+    _`${fn}(${data}, ${schema}, ${stringify(keys)}, ${instancePath}, ${`${it.errSchemaPath}/x-kubernetes-list-type`})`,
+  );
   gen.if(_`${errors} !== null`, () => {
     gen.assign(N.vErrors, _`${N.vErrors} === null ? ${errors} : ${N.vErrors}.concat(${errors})`).assign(N.errors, _`${N.vErrors}.length`);
   });
@@ -124,15 +136,32 @@ function listTypeCode(cxt: KeywordCxt): void {
  * kinds manifests use); any other core kind is compiled on first use.
  */
 export const PRECOMPILED_CORE_KINDS: readonly string[] = [
-  'v1 ConfigMap', 'v1 Endpoints', 'v1 LimitRange', 'v1 Namespace', 'v1 PersistentVolume', 'v1 PersistentVolumeClaim', 'v1 Pod',
-  'v1 ResourceQuota', 'v1 Secret', 'v1 Service', 'v1 ServiceAccount',
-  'apps/v1 DaemonSet', 'apps/v1 Deployment', 'apps/v1 ReplicaSet', 'apps/v1 StatefulSet',
+  'v1 ConfigMap',
+  'v1 Endpoints',
+  'v1 LimitRange',
+  'v1 Namespace',
+  'v1 PersistentVolume',
+  'v1 PersistentVolumeClaim',
+  'v1 Pod',
+  'v1 ResourceQuota',
+  'v1 Secret',
+  'v1 Service',
+  'v1 ServiceAccount',
+  'apps/v1 DaemonSet',
+  'apps/v1 Deployment',
+  'apps/v1 ReplicaSet',
+  'apps/v1 StatefulSet',
   'autoscaling/v2 HorizontalPodAutoscaler',
-  'batch/v1 CronJob', 'batch/v1 Job',
-  'networking.k8s.io/v1 Ingress', 'networking.k8s.io/v1 IngressClass', 'networking.k8s.io/v1 NetworkPolicy',
+  'batch/v1 CronJob',
+  'batch/v1 Job',
+  'networking.k8s.io/v1 Ingress',
+  'networking.k8s.io/v1 IngressClass',
+  'networking.k8s.io/v1 NetworkPolicy',
   'policy/v1 PodDisruptionBudget',
-  'rbac.authorization.k8s.io/v1 ClusterRole', 'rbac.authorization.k8s.io/v1 ClusterRoleBinding',
-  'rbac.authorization.k8s.io/v1 Role', 'rbac.authorization.k8s.io/v1 RoleBinding',
+  'rbac.authorization.k8s.io/v1 ClusterRole',
+  'rbac.authorization.k8s.io/v1 ClusterRoleBinding',
+  'rbac.authorization.k8s.io/v1 Role',
+  'rbac.authorization.k8s.io/v1 RoleBinding',
   'scheduling.k8s.io/v1 PriorityClass',
   'storage.k8s.io/v1 StorageClass',
 ];
@@ -169,5 +198,9 @@ export function validatorModuleSource(schemaDir: string, file: string): string {
  */
 export function validatorModules(schemaFiles: readonly string[]): string[] {
   const schemas = schemaFiles.filter((f) => f.endsWith('.json')).sort();
-  return [CORE_VALIDATORS, ...schemas.filter((f) => f !== `${K8S_SCHEMA}.json`).map(crdValidatorModule), ...schemas.map(preparedSchemaFile)];
+  return [
+    CORE_VALIDATORS,
+    ...schemas.filter((f) => f !== `${K8S_SCHEMA}.json`).map(crdValidatorModule),
+    ...schemas.map(preparedSchemaFile),
+  ];
 }

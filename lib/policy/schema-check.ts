@@ -25,15 +25,44 @@ export type QuickCheck = (data: unknown) => boolean;
 
 /** Keywords that check nothing, as for Ajv (annotations, vocabulary added in schema-ajv.ts, containers of definitions). */
 const ANNOTATIONS = new Set([
-  '$defs', 'default', 'definitions', 'description', 'example', 'title',
-  'x-kubernetes-group-version-kind', 'x-kubernetes-int-or-string', 'x-kubernetes-list-map-keys', 'x-kubernetes-map-type',
-  'x-kubernetes-patch-merge-key', 'x-kubernetes-patch-strategy', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-unions',
+  '$defs',
+  'default',
+  'definitions',
+  'description',
+  'example',
+  'title',
+  'x-kubernetes-group-version-kind',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-map-type',
+  'x-kubernetes-patch-merge-key',
+  'x-kubernetes-patch-strategy',
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-unions',
   'x-kubernetes-validations',
 ]);
 /** Keywords checked here. */
 const CHECKED = new Set([
-  '$ref', 'additionalProperties', 'anyOf', 'enum', 'format', 'items', 'maxItems', 'maxLength', 'maxProperties', 'maximum',
-  'minItems', 'minLength', 'minProperties', 'minimum', 'not', 'oneOf', 'pattern', 'properties', 'required', 'type',
+  '$ref',
+  'additionalProperties',
+  'anyOf',
+  'enum',
+  'format',
+  'items',
+  'maxItems',
+  'maxLength',
+  'maxProperties',
+  'maximum',
+  'minItems',
+  'minLength',
+  'minProperties',
+  'minimum',
+  'not',
+  'oneOf',
+  'pattern',
+  'properties',
+  'required',
+  'type',
   'x-kubernetes-list-type',
 ]);
 
@@ -121,12 +150,16 @@ function compile(s: Record<string, any>, resolveRef: RefResolver): QuickCheck {
 
 /** Whether every keyword of the node is known here, and known in the forms handled. */
 function known(s: Record<string, any>): boolean {
-  return Object.keys(s).every((k) => CHECKED.has(k) || ANNOTATIONS.has(k))
+  return (
+    Object.keys(s).every((k) => CHECKED.has(k) || ANNOTATIONS.has(k))
     // Ajv reads `data.<field>`, which finds Object.prototype's members; the pass over the data's own fields here would not.
     && Object.keys(s.properties ?? {}).every((name) => !(name in Object.prototype))
     && (s.items === undefined || (typeof s.items === 'object' && !Array.isArray(s.items)))
-    && (s.format === undefined || (CHECKED_FORMATS as readonly string[]).includes(s.format) || (UNCHECKED_FORMATS as readonly string[]).includes(s.format))
-    && [s.anyOf, s.oneOf, s.required, s.enum].every((list) => list === undefined || Array.isArray(list));
+    && (s.format === undefined
+      || (CHECKED_FORMATS as readonly string[]).includes(s.format)
+      || (UNCHECKED_FORMATS as readonly string[]).includes(s.format))
+    && [s.anyOf, s.oneOf, s.required, s.enum].every((list) => list === undefined || Array.isArray(list))
+  );
 }
 
 const TYPE_BITS: Record<string, number> = { string: 1, number: 2, integer: 4, boolean: 8, null: 16, array: 32, object: 64 };
@@ -141,11 +174,16 @@ function typeMask(types: string[]): number {
 /** The type bits of a value: an integer is a number too; a non-finite number is neither. */
 function typeOf(data: unknown): number {
   switch (typeof data) {
-    case 'string': return TYPE_BITS.string;
-    case 'number': return Number.isInteger(data) ? TYPE_BITS.number | TYPE_BITS.integer : Number.isFinite(data) ? TYPE_BITS.number : 0;
-    case 'boolean': return TYPE_BITS.boolean;
-    case 'object': return data === null ? TYPE_BITS.null : Array.isArray(data) ? TYPE_BITS.array : TYPE_BITS.object;
-    default: return 0;
+    case 'string':
+      return TYPE_BITS.string;
+    case 'number':
+      return Number.isInteger(data) ? TYPE_BITS.number | TYPE_BITS.integer : Number.isFinite(data) ? TYPE_BITS.number : 0;
+    case 'boolean':
+      return TYPE_BITS.boolean;
+    case 'object':
+      return data === null ? TYPE_BITS.null : Array.isArray(data) ? TYPE_BITS.array : TYPE_BITS.object;
+    default:
+      return 0;
   }
 }
 
@@ -230,11 +268,15 @@ function distinct(data: unknown[], keys: string[] | undefined): boolean {
 function objectCheck(s: Record<string, any>, resolveRef: RefResolver): ((data: Record<string, unknown>) => boolean) | undefined {
   const { minProperties, maxProperties } = s;
   const required: string[] | undefined = s.required;
-  const properties = new Map<string, QuickCheck>(Object.entries<unknown>(s.properties ?? {}).map(([name, sub]) => [name, lazily(sub, resolveRef)]));
-  const additional: QuickCheck | boolean = s.additionalProperties === undefined || typeof s.additionalProperties === 'boolean'
-    ? s.additionalProperties !== false
-    : lazily(s.additionalProperties, resolveRef);
-  if (required === undefined && properties.size === 0 && additional === true && minProperties === undefined && maxProperties === undefined) return undefined;
+  const properties = new Map<string, QuickCheck>(
+    Object.entries<unknown>(s.properties ?? {}).map(([name, sub]) => [name, lazily(sub, resolveRef)]),
+  );
+  const additional: QuickCheck | boolean =
+    s.additionalProperties === undefined || typeof s.additionalProperties === 'boolean'
+      ? s.additionalProperties !== false
+      : lazily(s.additionalProperties, resolveRef);
+  if (required === undefined && properties.size === 0 && additional === true && minProperties === undefined && maxProperties === undefined)
+    return undefined;
   return (data) => {
     if (required !== undefined) for (const name of required) if (data[name] === undefined || data[name] === null) return false;
     // One pass over the object's own fields (fewer than the schema lists, mostly): a listed field
@@ -265,7 +307,12 @@ function certainlyFails(schema: unknown, data: unknown, resolveRef: RefResolver)
   const s = schema as Record<string, any>;
   if (s.type !== undefined && (typeMask([s.type].flat()) & typeOf(data)) === 0) return true;
   if (Array.isArray(s.enum) && (data === null || typeof data !== 'object') && !s.enum.includes(data)) return true;
-  if (Array.isArray(s.required) && typeOf(data) === TYPE_BITS.object && s.required.some((name: string) => (data as any)[name] === undefined || (data as any)[name] === null)) return true;
+  if (
+    Array.isArray(s.required)
+    && typeOf(data) === TYPE_BITS.object
+    && s.required.some((name: string) => (data as any)[name] === undefined || (data as any)[name] === null)
+  )
+    return true;
   if (Array.isArray(s.anyOf) && s.anyOf.every((branch: unknown) => certainlyFails(branch, data, resolveRef))) return true;
   return s.not !== undefined && quickCheck(s.not, resolveRef)(data);
 }

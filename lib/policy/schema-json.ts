@@ -85,7 +85,7 @@ function splitLarge(root: any): void {
   let count = 0;
   const visit = (node: any): void => {
     for (const [holder, slot] of subschemaSlots(node)) {
-      if (holder === node.$defs || (typeof slot === 'number')) continue; // $defs are visited from the root; junctor branches stay
+      if (holder === node.$defs || typeof slot === 'number') continue; // $defs are visited from the root; junctor branches stay
       if (slot === 'not') continue;
       const child = holder[slot];
       if (child === null || typeof child !== 'object' || child.$ref !== undefined) continue;
@@ -232,6 +232,7 @@ export function subschemaSlots(node: any): [any, string | number][] {
   const slots: [any, string | number][] = [];
   for (const map of ['properties', 'definitions', '$defs']) for (const name of Object.keys(node[map] ?? {})) slots.push([node[map], name]);
   for (const slot of ['items', 'additionalProperties', 'not']) if (typeof node[slot] === 'object') slots.push([node, slot]);
-  for (const junctor of ['allOf', 'anyOf', 'oneOf']) (node[junctor] ?? []).forEach((_: unknown, i: number) => slots.push([node[junctor], i]));
+  for (const junctor of ['allOf', 'anyOf', 'oneOf'])
+    (node[junctor] ?? []).forEach((_: unknown, i: number) => slots.push([node[junctor], i]));
   return slots;
 }

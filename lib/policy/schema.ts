@@ -4,7 +4,15 @@ import type Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { QuickCheck, quickCheck, RefResolver } from './schema-check';
 import {
-  CORE_VALIDATORS, coreValidatorSchema, crdJsonSchema, crdValidatorModule, K8S_SCHEMA, key, parsePreparedSchema, PreparedSchema, preparedSchemaFile,
+  CORE_VALIDATORS,
+  coreValidatorSchema,
+  crdJsonSchema,
+  crdValidatorModule,
+  K8S_SCHEMA,
+  key,
+  parsePreparedSchema,
+  PreparedSchema,
+  preparedSchemaFile,
 } from './schema-json';
 
 /** One way in which a manifest does not match its schema. */
@@ -190,7 +198,10 @@ function crdSchema(file: string): any {
 function shapeOf(data: unknown): string {
   if (Array.isArray(data)) return `[${[...new Set(data.map(shapeOf))].sort().join('|')}]`;
   if (data === null || typeof data !== 'object') return '';
-  return `{${Object.keys(data).sort().map((k) => `${JSON.stringify(k)}:${shapeOf((data as any)[k])}`).join(',')}}`;
+  return `{${Object.keys(data)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${shapeOf((data as any)[k])}`)
+    .join(',')}}`;
 }
 
 /**
@@ -213,7 +224,10 @@ function pruneToShape(node: any, samples: unknown[]): any {
     out.items = pruneToShape(node.items, samples.filter(Array.isArray).flat());
   }
   if (node.additionalProperties && typeof node.additionalProperties === 'object') {
-    out.additionalProperties = pruneToShape(node.additionalProperties, objects.flatMap((o) => Object.values(o)));
+    out.additionalProperties = pruneToShape(
+      node.additionalProperties,
+      objects.flatMap((o) => Object.values(o)),
+    );
   }
   for (const junctor of ['allOf', 'anyOf', 'oneOf']) {
     if (Array.isArray(node[junctor])) out[junctor] = node[junctor].map((branch: any) => pruneToShape(branch, samples));
@@ -240,7 +254,9 @@ function getAjv(): Ajv {
 
 /** Where `imports/schemas/` is: this file is in lib/policy/ in the sources and in build/ once bundled. */
 function schemaDir(): string {
-  schemaDirectory ??= [resolve(__dirname, '../../imports/schemas'), resolve(__dirname, '../imports/schemas')].find((dir) => existsSync(dir));
+  schemaDirectory ??= [resolve(__dirname, '../../imports/schemas'), resolve(__dirname, '../imports/schemas')].find((dir) =>
+    existsSync(dir),
+  );
   if (!schemaDirectory) throw new Error(`imports/schemas/ not found from ${__dirname}; run 'npm run import'`);
   return schemaDirectory;
 }
@@ -260,7 +276,13 @@ function toProblem(error: ErrorObject, data: unknown): { path: string; message: 
     case 'type':
       return { path: at(), message: `must be ${[error.params.type].flat().join(' or ')}` };
     case 'enum':
-      return { path: at(), message: `must be one of ${error.params.allowedValues.filter((v: unknown) => v !== null).map((v: unknown) => JSON.stringify(v)).join(', ')}` };
+      return {
+        path: at(),
+        message: `must be one of ${error.params.allowedValues
+          .filter((v: unknown) => v !== null)
+          .map((v: unknown) => JSON.stringify(v))
+          .join(', ')}`,
+      };
     default:
       return { path: at(), message: error.message ?? error.keyword };
   }
@@ -268,7 +290,10 @@ function toProblem(error: ErrorObject, data: unknown): { path: string; message: 
 
 /** `/spec/containers/0/image` -> `spec.containers[0].image`; arrays are told apart from maps by the data itself. */
 function formatPath(instancePath: string, data: any, extra?: string): string {
-  const segments = instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (extra !== undefined) segments.push(extra);
   let path = '';
   let node = data;
@@ -303,7 +328,11 @@ function hasNullProperty(value: any): boolean {
 function copyWithoutNulls(value: any): any {
   if (Array.isArray(value)) return value.map(copyWithoutNulls);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, copyWithoutNulls(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, copyWithoutNulls(v)]),
+  );
 }
 
 function objectLabel(manifest: any): string {

@@ -52,7 +52,10 @@ export class AlpPolicyValidation implements Validation {
     const root = outputRoot(written.map(({ file }) => file));
     // cdk8s hands over every YAML file of the output, the Helm charts' templates too (Go templates, not manifests).
     const chartFiles = new Set(written.map(({ file }) => file).filter((file) => inHelmChart(file, root)));
-    const { manifests, resources } = readManifests(written.filter(({ file }) => !chartFiles.has(file)), root);
+    const { manifests, resources } = readManifests(
+      written.filter(({ file }) => !chartFiles.has(file)),
+      root,
+    );
     const report = verifyManifests(manifests, this.verifyOptions());
     for (const violation of violationsByRule(report, resources)) context.report.addViolation(violation);
     context.report.submit(report.counts.errors > 0 ? 'failure' : 'success', reportMetadata(report, chartFiles.size));
@@ -78,7 +81,10 @@ interface ResourceName {
  * The objects of the written manifest files, each with its resource name (`<file>#<n>` for the
  * n-th object of a multi-object file).
  */
-function readManifests(written: readonly { given: string; file: string }[], root: string): { manifests: ManifestInput[]; resources: Map<ManifestInput, ResourceName> } {
+function readManifests(
+  written: readonly { given: string; file: string }[],
+  root: string,
+): { manifests: ManifestInput[]; resources: Map<ManifestInput, ResourceName> } {
   const manifests: ManifestInput[] = [];
   const resources = new Map<ManifestInput, ResourceName>();
   for (const { given, file } of written) {
@@ -129,7 +135,8 @@ function violationsByRule(report: VerifyReport, resources: ReadonlyMap<ManifestI
 function reportMetadata(report: VerifyReport, chartFileCount: number): Record<string, string> {
   const metadata: Record<string, string> = { summary: summaryLine(report) };
   if (chartFileCount > 0) {
-    metadata['not verified'] = `${chartFileCount} file(s) of Helm charts' sources; verify their rendered output (helm template … | alp verify -)`;
+    metadata['not verified'] =
+      `${chartFileCount} file(s) of Helm charts' sources; verify their rendered output (helm template … | alp verify -)`;
   }
   for (const s of report.skipped) metadata[`skipped ${s.ruleId}`] = s.reason;
   for (const { exception: e, status, matched } of report.exceptions) {

@@ -6,9 +6,22 @@ import { Dirent, readdirSync, realpathSync, Stats, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import * as yaml from 'js-yaml';
 import { AlpError } from '../core';
-import { checkParsedSize, DEFAULT_MAX_DEPTH, DEFAULT_MAX_NODES, formatBytes, parseBoundedYaml, readBoundedText } from '../core/input-limits';
 import {
-  applyExceptions, DEFAULT_EXCEPTIONS_FILE, EXCEPTION_RULES, ExceptionStatus, isIsoDate, PolicyException, SuppressedFinding,
+  checkParsedSize,
+  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_NODES,
+  formatBytes,
+  parseBoundedYaml,
+  readBoundedText,
+} from '../core/input-limits';
+import {
+  applyExceptions,
+  DEFAULT_EXCEPTIONS_FILE,
+  EXCEPTION_RULES,
+  ExceptionStatus,
+  isIsoDate,
+  PolicyException,
+  SuppressedFinding,
 } from './exceptions';
 import { compareFindings, Finding, ManifestInput, PolicyRule, RuleInfo } from './findings';
 import { PolicyContext, SkippedCheck } from './rules/_context';
@@ -135,7 +148,10 @@ export function verificationError(report: VerifyReport): AlpError | undefined {
   const errors = report.findings.filter((f) => f.severity === 'error');
   if (errors.length === 0) return undefined;
   const count = errors.length === 1 ? '1 error' : `${errors.length} errors`;
-  return new AlpError(`policy verification failed (${count}); nothing was written`, errors.map((f) => `${f.ruleId}: ${f.message}`));
+  return new AlpError(
+    `policy verification failed (${count}); nothing was written`,
+    errors.map((f) => `${f.ruleId}: ${f.message}`),
+  );
 }
 
 /** Manifests read from disk. */
@@ -219,7 +235,9 @@ export function readManifests(path: string): ManifestFiles {
     }
     const earlier = read.get(real);
     if (earlier !== undefined) {
-      throw new AlpError(`${dir}: leads to ${earlier}, a directory already read (a loop of symbolic links, or a second path to it); remove the link or verify the directory itself`);
+      throw new AlpError(
+        `${dir}: leads to ${earlier}, a directory already read (a loop of symbolic links, or a second path to it); remove the link or verify the directory itself`,
+      );
     }
     read.set(real, dir);
     if (dir !== path && entries.some((e) => e.name === HELM_CHART_FILE)) {
@@ -277,7 +295,9 @@ export function parseDocuments(text: string, file: string): { document: unknown;
   if (text.length * 3 > MAX_MANIFEST_FILE_BYTES) {
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > MAX_MANIFEST_FILE_BYTES) {
-      throw new AlpError(`${file}: is ${formatBytes(bytes)}, over the limit of ${formatBytes(MAX_MANIFEST_FILE_BYTES)} for this input; split it or check that it is the right file`);
+      throw new AlpError(
+        `${file}: is ${formatBytes(bytes)}, over the limit of ${formatBytes(MAX_MANIFEST_FILE_BYTES)} for this input; split it or check that it is the right file`,
+      );
     }
   }
   const lines = text.split('\n');
@@ -296,7 +316,12 @@ export function parseDocuments(text: string, file: string): { document: unknown;
     } catch {
       // The error as the bounded parser words it, at the file's line: the document is parsed
       // again behind as many empty lines as precede it (once, since it throws).
-      parseBoundedYaml('\n'.repeat(start) + chunk.join('\n'), file, { maxNodes: MAX_MANIFEST_NODES, maxDepth: MAX_MANIFEST_DEPTH }, MANIFEST_SCHEMA);
+      parseBoundedYaml(
+        '\n'.repeat(start) + chunk.join('\n'),
+        file,
+        { maxNodes: MAX_MANIFEST_NODES, maxDepth: MAX_MANIFEST_DEPTH },
+        MANIFEST_SCHEMA,
+      );
       throw new AlpError(`${file}: is not valid YAML at line ${start + 1}; fix the syntax of the document that starts there`);
     }
     if (document === null || document === undefined) return;
@@ -304,6 +329,10 @@ export function parseDocuments(text: string, file: string): { document: unknown;
     out.push({ document, line: start + (first < 0 ? 0 : first) + 1 });
   });
   // One budget for the whole file, so that many small documents cannot add up past it.
-  checkParsedSize(out.map((d) => d.document), file, { maxNodes: MAX_MANIFEST_NODES, maxDepth: MAX_MANIFEST_DEPTH });
+  checkParsedSize(
+    out.map((d) => d.document),
+    file,
+    { maxNodes: MAX_MANIFEST_NODES, maxDepth: MAX_MANIFEST_DEPTH },
+  );
   return out;
 }

@@ -36,7 +36,12 @@ export function toPolicyRule(rule: {
 export function resolveNamespace(scope: Construct, namespace: string | undefined, problems: PropProblem[]): string {
   const resolved = namespace ?? Chart.of(scope).namespace;
   if (resolved === undefined) {
-    problems.push({ prop: 'namespace', value: undefined, rule: 'must be set, here or on the chart', fix: 'Roles and RoleBindings are namespaced' });
+    problems.push({
+      prop: 'namespace',
+      value: undefined,
+      rule: 'must be set, here or on the chart',
+      fix: 'Roles and RoleBindings are namespaced',
+    });
   } else {
     problems.push(...problemsOf(rfc1123LabelProblem('namespace', resolved)));
   }

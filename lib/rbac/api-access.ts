@@ -66,7 +66,10 @@ export class ServiceApiAccess extends Construct {
     this.secretAccessDeclared = props.allowSecretAccess ?? false;
     const roleMetadata = this.secretAccessDeclared ? { ...metadata, annotations: { [SECRET_ACCESS_ANNOTATION]: 'declared' } } : metadata;
     // Rendered at synth: grants (`addRules`) may add rules after construction.
-    this.role = new k8s.KubeRole(this, 'Role', { metadata: roleMetadata, rules: Lazy.any({ produce: () => this._rules.map(toPolicyRule) }) });
+    this.role = new k8s.KubeRole(this, 'Role', {
+      metadata: roleMetadata,
+      rules: Lazy.any({ produce: () => this._rules.map(toPolicyRule) }),
+    });
     this.roleBinding = new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata,
       roleRef: { apiGroup: RBAC_API_GROUP, kind: 'Role', name: this.name },
@@ -94,5 +97,3 @@ export class ServiceApiAccess extends Construct {
     return this._rules.map(toPolicyRule);
   }
 }
-
-

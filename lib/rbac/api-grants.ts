@@ -8,12 +8,12 @@ import { ALLOWED_API_VERBS, ApiAccessRule, PropProblem } from '../core';
  * @see https://kubernetes.io/docs/concepts/security/rbac-good-practices/#privilege-escalation-risks
  */
 export const FORBIDDEN_API_RESOURCES: Readonly<Record<string, string>> = {
-  'pods/exec': 'it runs commands in any pod of the namespace, with that pod\'s service account and secrets',
+  'pods/exec': "it runs commands in any pod of the namespace, with that pod's service account and secrets",
   'pods/attach': 'it attaches to the processes of any pod of the namespace',
-  'pods/portforward': 'it reaches any pod\'s ports past the NetworkPolicies and the mesh',
-  'pods/proxy': 'it reaches any pod\'s ports past the NetworkPolicies and the mesh',
+  'pods/portforward': "it reaches any pod's ports past the NetworkPolicies and the mesh",
+  'pods/proxy': "it reaches any pod's ports past the NetworkPolicies and the mesh",
   'pods/ephemeralcontainers': 'it adds a container, running any image, to any pod of the namespace',
-  'services/proxy': 'it reaches any service\'s ports past the NetworkPolicies and the mesh',
+  'services/proxy': "it reaches any service's ports past the NetworkPolicies and the mesh",
   'serviceaccounts/token': 'it mints tokens of any service account of the namespace',
   'nodes/proxy': 'it reaches the kubelet API, which runs commands in every pod of the node',
 };
@@ -42,7 +42,12 @@ export function apiGrantProblems(rules: readonly ApiAccessRule[], ownSecrets?: r
       const prop = `rules[${i}].resources[${j}]`;
       const key = String(resource).toLowerCase();
       if (Object.hasOwn(FORBIDDEN_API_RESOURCES, key)) {
-        problems.push({ prop, value: resource, rule: `must not be ${key}: ${FORBIDDEN_API_RESOURCES[key]}`, fix: 'remove it; no service is granted it (operators use their own access)' });
+        problems.push({
+          prop,
+          value: resource,
+          rule: `must not be ${key}: ${FORBIDDEN_API_RESOURCES[key]}`,
+          fix: 'remove it; no service is granted it (operators use their own access)',
+        });
       }
       if (resource === 'pods') {
         for (const verb of verbs.filter((v) => POD_CREATING_VERBS.includes(v))) {
@@ -61,13 +66,18 @@ export function apiGrantProblems(rules: readonly ApiAccessRule[], ownSecrets?: r
           problems.push({
             prop,
             value: resource,
-            rule: 'must be limited by \'resourceNames\' to the service\'s own Secrets (the ones its \'secrets\' entries make)',
+            rule: "must be limited by 'resourceNames' to the service's own Secrets (the ones its 'secrets' entries make)",
             fix: `name them in resourceNames (${own})`,
           });
         }
         // Verbs outside ALLOWED_API_VERBS are refused by apiAccessRuleProblems already (and not echoed here).
         for (const verb of verbs.filter((v) => ALLOWED_API_VERBS.includes(v) && !SECRET_READ_VERBS.includes(v))) {
-          problems.push({ prop, value: resource, rule: `must only be read (${SECRET_READ_VERBS.join(', ')}), not granted "${verb}"`, fix: 'Secrets are written by External Secrets from Vault, not by services' });
+          problems.push({
+            prop,
+            value: resource,
+            rule: `must only be read (${SECRET_READ_VERBS.join(', ')}), not granted "${verb}"`,
+            fix: 'Secrets are written by External Secrets from Vault, not by services',
+          });
         }
       }
     });
@@ -78,7 +88,7 @@ export function apiGrantProblems(rules: readonly ApiAccessRule[], ownSecrets?: r
             prop: `rules[${i}].resourceNames[${j}]`,
             value: name,
             rule: `must name one of the service's own Secrets (${ownSecrets.length > 0 ? ownSecrets.join(', ') : "it declares no 'secrets'"})`,
-            fix: 'declare the secret under the service\'s \'secrets\' (Vault) instead of reading another service\'s; give other resources a rule of their own',
+            fix: "declare the secret under the service's 'secrets' (Vault) instead of reading another service's; give other resources a rule of their own",
           });
         }
       });
@@ -101,11 +111,17 @@ export interface ExternalApiObject {
  * Secrets (`<service>-<secret>`, checked by `apiGrantProblems`); every other name must be
  * declared in `externalObjects` with the same resource. Props are `rules[i].resourceNames[j]`.
  */
-export function undeclaredObjectProblems(service: string, rules: readonly ApiAccessRule[], externalObjects: readonly ExternalApiObject[] = []): PropProblem[] {
+export function undeclaredObjectProblems(
+  service: string,
+  rules: readonly ApiAccessRule[],
+  externalObjects: readonly ExternalApiObject[] = [],
+): PropProblem[] {
   const problems: PropProblem[] = [];
   rules.forEach((rule, i) => {
     // Wildcards are refused on their own (the core API rules): they name no object to look for.
-    const resources = (Array.isArray(rule.resources) ? rule.resources : []).filter((r) => r !== 'secrets' && !r.startsWith('secrets/') && r !== '*');
+    const resources = (Array.isArray(rule.resources) ? rule.resources : []).filter(
+      (r) => r !== 'secrets' && !r.startsWith('secrets/') && r !== '*',
+    );
     if (resources.length === 0 || !Array.isArray(rule.resourceNames)) return;
     rule.resourceNames.forEach((name, j) => {
       if (name === service || name === '*') return;

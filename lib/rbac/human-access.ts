@@ -87,7 +87,9 @@ export class HumanAccessRoles extends Construct {
   constructor(scope: Construct, id: string, props: HumanAccessRolesProps) {
     super(scope, id);
     const prefix = props.prefix ?? 'alp';
-    const problems: PropProblem[] = problemsOf(rfc1123LabelProblem('prefix', prefix, { maxLength: 54, fix: 'the Role names append "-viewer" and "-operator"' }));
+    const problems: PropProblem[] = problemsOf(
+      rfc1123LabelProblem('prefix', prefix, { maxLength: 54, fix: 'the Role names append "-viewer" and "-operator"' }),
+    );
     this.namespace = resolveNamespace(this, props.namespace, problems);
     problems.push(...groupProblems('viewerGroups', props.viewerGroups), ...groupProblems('operatorGroups', props.operatorGroups));
     throwIfProblems(this, problems);
@@ -107,11 +109,14 @@ export class HumanAccessRoles extends Construct {
       rules: [...VIEWER_RULES, ...OPERATOR_EXTRA_RULES].map(toPolicyRule),
     });
 
-    const bind = (bindingId: string, roleName: string, groups: string[]) => groups.length === 0 ? undefined : new k8s.KubeRoleBinding(this, bindingId, {
-      metadata: metadata(roleName),
-      roleRef: { apiGroup: RBAC_API_GROUP, kind: 'Role', name: roleName },
-      subjects: groups.map((name) => ({ kind: 'Group', apiGroup: RBAC_API_GROUP, name })),
-    });
+    const bind = (bindingId: string, roleName: string, groups: string[]) =>
+      groups.length === 0
+        ? undefined
+        : new k8s.KubeRoleBinding(this, bindingId, {
+            metadata: metadata(roleName),
+            roleRef: { apiGroup: RBAC_API_GROUP, kind: 'Role', name: roleName },
+            subjects: groups.map((name) => ({ kind: 'Group', apiGroup: RBAC_API_GROUP, name })),
+          });
     this.viewerBinding = bind('ViewerBinding', this.viewerRoleName, this.viewerGroups);
     this.operatorBinding = bind('OperatorBinding', this.operatorRoleName, this.operatorGroups);
   }

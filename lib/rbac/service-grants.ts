@@ -20,18 +20,24 @@ class RoleGrantWriter implements GrantWriter {
     const apiServer = KubernetesApiServer.of(grantee.grantScope);
     const namespace = Chart.of(grantee.grantScope).namespace;
     if (resource.namespace !== undefined && resource.namespace !== namespace) {
-      throw validationError(grantee.grantScope, [{
-        prop: 'resource.namespace',
-        value: resource.namespace,
-        rule: `must be the service's namespace (${namespace ?? 'none'}): a Role grants access in its own namespace only`,
-      }]);
+      throw validationError(grantee.grantScope, [
+        {
+          prop: 'resource.namespace',
+          value: resource.namespace,
+          rule: `must be the service's namespace (${namespace ?? 'none'}): a Role grants access in its own namespace only`,
+        },
+      ]);
     }
     const rule = { apiGroups: resource.apiGroups, resources: resource.resources, verbs, resourceNames: resource.resourceNames };
     const existing = grantee.grantScope.node.tryFindChild(API_ACCESS_ID);
     if (existing instanceof ServiceApiAccess) {
       existing.addRules([rule], resource.allowSecretAccess);
     } else {
-      new ServiceApiAccess(grantee.grantScope, API_ACCESS_ID, { serviceAccountName: grantee.serviceAccountName, rules: [rule], allowSecretAccess: resource.allowSecretAccess });
+      new ServiceApiAccess(grantee.grantScope, API_ACCESS_ID, {
+        serviceAccountName: grantee.serviceAccountName,
+        rules: [rule],
+        allowSecretAccess: resource.allowSecretAccess,
+      });
     }
     grantee.connections.allowTo(apiServer);
   }

@@ -1,5 +1,9 @@
 import { Construct } from 'constructs';
-import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy } from '../../imports/certificate-cert-manager.io';
+import {
+  Certificate,
+  CertificateSpecPrivateKeyAlgorithm,
+  CertificateSpecPrivateKeyRotationPolicy,
+} from '../../imports/certificate-cert-manager.io';
 import { ClusterIssuer } from '../../imports/clusterissuer-cert-manager.io';
 import { throwIfProblems } from '../core';
 
@@ -42,39 +46,55 @@ export class PlatformIssuer extends Construct {
     this.name = props.name;
     const config = props.issuer;
     if (config.type === 'acme' && (props.challengeGateways ?? []).length === 0) {
-      throwIfProblems(this, [{ prop: 'challengeGateways', value: props.challengeGateways, rule: 'must name at least one Gateway for an ACME issuer', fix: 'HTTP-01 challenges are answered through it' }]);
+      throwIfProblems(this, [
+        {
+          prop: 'challengeGateways',
+          value: props.challengeGateways,
+          rule: 'must name at least one Gateway for an ACME issuer',
+          fix: 'HTTP-01 challenges are answered through it',
+        },
+      ]);
     }
     new ClusterIssuer(this, 'Resource', {
       metadata: { name: props.name, labels: props.labels },
-      spec: config.type === 'acme'
-        ? {
-          acme: {
-            email: config.email,
-            server: config.server,
-            // cert-manager creates and keeps the ACME account key in this Secret itself.
-            privateKeySecretRef: { name: `${props.name}-account-key` },
-            solvers: [{
-              http01: {
-                gatewayHttpRoute: {
-                  parentRefs: props.challengeGateways!.map((gateway) => ({
-                    group: 'gateway.networking.k8s.io',
-                    kind: 'Gateway',
-                    name: gateway.name,
-                    namespace: gateway.namespace,
-                    sectionName: gateway.listener,
-                  })),
+      spec:
+        config.type === 'acme'
+          ? {
+              acme: {
+                email: config.email,
+                server: config.server,
+                // cert-manager creates and keeps the ACME account key in this Secret itself.
+                privateKeySecretRef: { name: `${props.name}-account-key` },
+                solvers: [
+                  {
+                    http01: {
+                      gatewayHttpRoute: {
+                        parentRefs: props.challengeGateways!.map((gateway) => ({
+                          group: 'gateway.networking.k8s.io',
+                          kind: 'Gateway',
+                          name: gateway.name,
+                          namespace: gateway.namespace,
+                          sectionName: gateway.listener,
+                        })),
+                      },
+                    },
+                  },
+                ],
+              },
+            }
+          : {
+              vault: {
+                server: config.server,
+                path: config.path,
+                auth: {
+                  kubernetes: {
+                    role: config.role,
+                    mountPath: `/v1/auth/${props.vaultAuthMountPath ?? 'kubernetes'}`,
+                    serviceAccountRef: { name: 'cert-manager' },
+                  },
                 },
               },
-            }],
-          },
-        }
-        : {
-          vault: {
-            server: config.server,
-            path: config.path,
-            auth: { kubernetes: { role: config.role, mountPath: `/v1/auth/${props.vaultAuthMountPath ?? 'kubernetes'}`, serviceAccountRef: { name: 'cert-manager' } } },
-          },
-        },
+            },
     });
   }
 }
@@ -106,7 +126,14 @@ export class HostCertificate extends Construct {
     const duration = props.durationHours ?? 2160;
     const renewBefore = props.renewBeforeHours ?? 720;
     if (renewBefore >= duration) {
-      throwIfProblems(this, [{ prop: 'renewBeforeHours', value: renewBefore, rule: `must be less than 'durationHours' (${duration})`, fix: 'otherwise the certificate is renewed continuously' }]);
+      throwIfProblems(this, [
+        {
+          prop: 'renewBeforeHours',
+          value: renewBefore,
+          rule: `must be less than 'durationHours' (${duration})`,
+          fix: 'otherwise the certificate is renewed continuously',
+        },
+      ]);
     }
     this.secretName = `${props.name}-tls`;
     new Certificate(this, 'Resource', {
@@ -117,7 +144,11 @@ export class HostCertificate extends Construct {
         issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: props.issuerName },
         duration: `${duration}h`,
         renewBefore: `${renewBefore}h`,
-        privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
+        privateKey: {
+          algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA,
+          size: 256,
+          rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS,
+        },
       },
     });
   }

@@ -95,16 +95,25 @@ function goDurationSeconds(duration: string): number | undefined {
 
 function secretProblems(props: ServiceSecretProps, refreshInterval: string): PropProblem[] {
   const problems = problemsOf(dnsSubdomainProblem('name', props.name), dnsSubdomainProblem('storeName', props.storeName));
-  if (typeof props.remoteKey !== 'string' || !REMOTE_KEY.test(props.remoteKey) || props.remoteKey.split('/').some((s) => s === '.' || s === '..')) {
+  if (
+    typeof props.remoteKey !== 'string'
+    || !REMOTE_KEY.test(props.remoteKey)
+    || props.remoteKey.split('/').some((s) => s === '.' || s === '..')
+  ) {
     problems.push({
       prop: 'remoteKey',
       value: props.remoteKey,
       rule: 'must be a path such as "alp/user-service/oidc" (letters, digits, "-", "_", ".", inner "/")',
-      fix: 'give the path relative to the store\'s KV mount',
+      fix: "give the path relative to the store's KV mount",
     });
   }
   if (!Array.isArray(props.keys) || props.keys.length === 0) {
-    problems.push({ prop: 'keys', value: props.keys, rule: 'must list at least one key', fix: 'name the properties of the remote secret that the service needs' });
+    problems.push({
+      prop: 'keys',
+      value: props.keys,
+      rule: 'must list at least one key',
+      fix: 'name the properties of the remote secret that the service needs',
+    });
   } else {
     props.keys.forEach((key, i) => {
       if (typeof key !== 'string' || key.length > 253 || !SECRET_KEY.test(key)) {
@@ -116,7 +125,12 @@ function secretProblems(props: ServiceSecretProps, refreshInterval: string): Pro
   if (seconds === undefined) {
     problems.push({ prop: 'refreshInterval', value: refreshInterval, rule: 'must be a Go duration such as "1h", "15m" or "1h30m"' });
   } else if (seconds <= 0) {
-    problems.push({ prop: 'refreshInterval', value: refreshInterval, rule: 'must be above zero', fix: 'a zero interval never refreshes, so rotated values never arrive' });
+    problems.push({
+      prop: 'refreshInterval',
+      value: refreshInterval,
+      rule: 'must be above zero',
+      fix: 'a zero interval never refreshes, so rotated values never arrive',
+    });
   }
   return problems;
 }

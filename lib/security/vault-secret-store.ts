@@ -103,9 +103,12 @@ export class VaultSecretStore extends Construct {
     this.listed = [...(props.namespaces ?? [])];
     this.admitReferencing = props.admitReferencingNamespaces ?? true;
     this.node.addValidation({
-      validate: () => this.namespaces.length > 0 ? [] : [
-        `ClusterSecretStore ${this.name} admits no namespace: no ExternalSecret of its cluster refers to it and 'namespaces' lists none`,
-      ],
+      validate: () =>
+        this.namespaces.length > 0
+          ? []
+          : [
+              `ClusterSecretStore ${this.name} admits no namespace: no ExternalSecret of its cluster refers to it and 'namespaces' lists none`,
+            ],
     });
     this.resource = new ClusterSecretStore(this, 'Resource', {
       metadata: { name: this.name, labels: props.labels },
@@ -115,7 +118,8 @@ export class VaultSecretStore extends Construct {
           vault: {
             server: props.server,
             path: resolved.path,
-            version: resolved.version === 'v1' ? ClusterSecretStoreSpecProviderVaultVersion.V1 : ClusterSecretStoreSpecProviderVaultVersion.V2,
+            version:
+              resolved.version === 'v1' ? ClusterSecretStoreSpecProviderVaultVersion.V1 : ClusterSecretStoreSpecProviderVaultVersion.V2,
             auth: {
               kubernetes: {
                 mountPath: resolved.authMountPath,
@@ -191,7 +195,11 @@ function storeProblems(
   }
   for (const prop of ['path', 'authMountPath'] as const) {
     if (!VAULT_MOUNT.test(resolved[prop])) {
-      problems.push({ prop, value: resolved[prop], rule: 'must be a Vault mount path such as "secret" (letters, digits, "-", "_", ".", inner "/")' });
+      problems.push({
+        prop,
+        value: resolved[prop],
+        rule: 'must be a Vault mount path such as "secret" (letters, digits, "-", "_", ".", inner "/")',
+      });
     }
   }
   if (resolved.version !== 'v1' && resolved.version !== 'v2') {
@@ -200,10 +208,12 @@ function storeProblems(
   if (typeof props.role !== 'string' || props.role.trim() === '') {
     problems.push({ prop: 'role', value: props.role, rule: 'must be the name of a Vault role of the Kubernetes auth method' });
   }
-  problems.push(...problemsOf(
-    rfc1123LabelProblem('serviceAccount.name', resolved.serviceAccount.name),
-    rfc1123LabelProblem('serviceAccount.namespace', resolved.serviceAccount.namespace),
-  ));
+  problems.push(
+    ...problemsOf(
+      rfc1123LabelProblem('serviceAccount.name', resolved.serviceAccount.name),
+      rfc1123LabelProblem('serviceAccount.namespace', resolved.serviceAccount.namespace),
+    ),
+  );
   const admitReferencing = props.admitReferencingNamespaces ?? true;
   if (props.namespaces !== undefined && !Array.isArray(props.namespaces)) {
     problems.push({ prop: 'namespaces', value: props.namespaces, rule: 'must be a list of namespaces' });
@@ -224,5 +234,7 @@ function storeProblems(
 function isHttpsUrl(value: unknown): boolean {
   if (typeof value !== 'string' || !URL.canParse(value)) return false;
   const url = new URL(value);
-  return url.protocol === 'https:' && url.hostname !== '' && url.username === '' && url.password === '' && url.search === '' && url.hash === '';
+  return (
+    url.protocol === 'https:' && url.hostname !== '' && url.username === '' && url.password === '' && url.search === '' && url.hash === ''
+  );
 }

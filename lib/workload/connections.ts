@@ -83,9 +83,11 @@ export class Connections {
 
 function connect(client: Connections, server: Connections, port: number | ConnectionPort | undefined): void {
   const scope = client.endpoint.owner ?? server.endpoint.owner;
-  const ports = port === undefined ? server.endpoint.ports ?? [] : [typeof port === 'number' ? { port } : port];
+  const ports = port === undefined ? (server.endpoint.ports ?? []) : [typeof port === 'number' ? { port } : port];
   if (ports.length === 0 && scope !== undefined) {
-    throw validationError(scope, [{ prop: 'port', value: port, rule: `must be given: ${describeEndpoint(server.endpoint)} has no ports of its own` }]);
+    throw validationError(scope, [
+      { prop: 'port', value: port, rule: `must be given: ${describeEndpoint(server.endpoint)} has no ports of its own` },
+    ]);
   }
   if (connectionWriter === undefined) {
     throw new AlpError('Connections: no rule writer is installed; import lib/network/connections, which installs it');
@@ -97,6 +99,8 @@ function connect(client: Connections, server: Connections, port: number | Connec
 export function describeEndpoint(endpoint: ConnectionEndpoint): string {
   if (endpoint.name !== undefined) return `'${endpoint.name}'`;
   if (endpoint.cidrs !== undefined) return `addresses ${endpoint.cidrs.join(', ')}`;
-  const labels = Object.entries(endpoint.podLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  const labels = Object.entries(endpoint.podLabels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
   return `pods ${labels}${endpoint.namespace ? ` in ${endpoint.namespace}` : ''}`;
 }

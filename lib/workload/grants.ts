@@ -84,7 +84,8 @@ export function useGrantWriter(writer: GrantWriter): void {
 
 /** Grants `verbs` on `resource` to `grantee` through the installed writer. */
 export function writeGrant(grantee: IGrantable, resource: IApiResource, verbs: readonly string[]): void {
-  if (grantWriter === undefined) throw new AlpError('Grants: no grant writer is installed; import lib/rbac/service-grants, which installs it');
+  if (grantWriter === undefined)
+    throw new AlpError('Grants: no grant writer is installed; import lib/rbac/service-grants, which installs it');
   grantWriter.grant(grantee, resource, verbs);
 }
 
@@ -110,12 +111,14 @@ export class KubernetesApiServer extends Construct implements IConnectable {
       const found = current.node.children.find((c): c is KubernetesApiServer => c instanceof KubernetesApiServer);
       if (found !== undefined) return found;
     }
-    throw validationError(scope, [{
-      prop: 'grant',
-      value: undefined,
-      rule: 'needs the Kubernetes API server: there is no KubernetesApiServer in the chart or above it',
-      fix: 'add one (new KubernetesApiServer(chart, \'KubernetesApiServer\', { cidrs, ports })) so that the grant\'s API egress can be written',
-    }]);
+    throw validationError(scope, [
+      {
+        prop: 'grant',
+        value: undefined,
+        rule: 'needs the Kubernetes API server: there is no KubernetesApiServer in the chart or above it',
+        fix: "add one (new KubernetesApiServer(chart, 'KubernetesApiServer', { cidrs, ports })) so that the grant's API egress can be written",
+      },
+    ]);
   }
 
   public readonly connections: Connections;

@@ -2,11 +2,27 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  LABEL_COMPONENT, LABEL_VERSION, PropProblem, parseImage, selectorLabels, throwIfProblems, unpinnedReason, versionLabel,
+  LABEL_COMPONENT,
+  LABEL_VERSION,
+  PropProblem,
+  parseImage,
+  selectorLabels,
+  throwIfProblems,
+  unpinnedReason,
+  versionLabel,
 } from '../core';
 import {
-  configMapVolume, containerEnv, restrictedPodTemplate, runAsUserProblems, SECRET_MOUNT_ROOT, SecretEnvVar, SecretMount, secretEnvProblems,
-  secretMountVolume, sortByName, tmpVolume,
+  configMapVolume,
+  containerEnv,
+  restrictedPodTemplate,
+  runAsUserProblems,
+  SECRET_MOUNT_ROOT,
+  SecretEnvVar,
+  SecretMount,
+  secretEnvProblems,
+  secretMountVolume,
+  sortByName,
+  tmpVolume,
 } from './pod-template';
 import { PRIORITY_STANDARD } from './priority-classes';
 import { ContainerResources, containerResourceProblems } from './resources';
@@ -240,14 +256,24 @@ function cronJobProblems(props: HardenedCronJobProps, uid: number): PropProblem[
   }
   const cron = cronScheduleReason(props.schedule);
   if (cron) {
-    problems.push({ prop: 'schedule', value: props.schedule, rule: 'must be a five-field cron expression (minute hour day-of-month month day-of-week) such as "30 2 * * *"', fix: cron });
+    problems.push({
+      prop: 'schedule',
+      value: props.schedule,
+      rule: 'must be a five-field cron expression (minute hour day-of-month month day-of-week) such as "30 2 * * *"',
+      fix: cron,
+    });
   }
   const unpinned = unpinnedReason(props.image);
-  if (unpinned) problems.push({ prop: 'image', value: props.image, rule: unpinned, fix: 'pin the image so that every run executes the same code' });
+  if (unpinned)
+    problems.push({ prop: 'image', value: props.image, rule: unpinned, fix: 'pin the image so that every run executes the same code' });
   problems.push(...containerResourceProblems(props.resources));
   const integers: ReadonlyArray<[keyof HardenedCronJobProps, number]> = [
-    ['backoffLimit', 0], ['activeDeadlineSeconds', 1], ['startingDeadlineSeconds', 10],
-    ['successfulJobsHistoryLimit', 0], ['failedJobsHistoryLimit', 1], ['terminationGracePeriodSeconds', 0],
+    ['backoffLimit', 0],
+    ['activeDeadlineSeconds', 1],
+    ['startingDeadlineSeconds', 10],
+    ['successfulJobsHistoryLimit', 0],
+    ['failedJobsHistoryLimit', 1],
+    ['terminationGracePeriodSeconds', 0],
   ];
   for (const [prop, min] of integers) {
     const value = props[prop];
@@ -265,7 +291,11 @@ function cronJobProblems(props: HardenedCronJobProps, uid: number): PropProblem[
   }
   (props.configMounts ?? []).forEach((mount, i) => {
     if (!/^\/[^\0]*$/.test(mount.mountPath) || mount.mountPath === '/tmp' || mount.mountPath.startsWith(SECRET_MOUNT_ROOT)) {
-      problems.push({ prop: `configMounts[${i}].mountPath`, value: mount.mountPath, rule: `must be an absolute path other than /tmp and outside ${SECRET_MOUNT_ROOT}` });
+      problems.push({
+        prop: `configMounts[${i}].mountPath`,
+        value: mount.mountPath,
+        rule: `must be an absolute path other than /tmp and outside ${SECRET_MOUNT_ROOT}`,
+      });
     }
   });
   return problems;

@@ -3,14 +3,34 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AutoscalingOptions, DisruptionBudget, DisruptionBudgetOptions, HorizontalAutoscaler } from '../autoscaling';
 import {
-  Color, LABEL_COMPONENT, LABEL_VERSION, PropProblem, parseImage, selectorLabels, throwIfProblems, unpinnedReason, versionLabel,
+  Color,
+  LABEL_COMPONENT,
+  LABEL_VERSION,
+  PropProblem,
+  parseImage,
+  selectorLabels,
+  throwIfProblems,
+  unpinnedReason,
+  versionLabel,
 } from '../core';
 import { Connections } from './connections';
 import { IApiResource, IGrantable, READ_VERBS, writeGrant } from './grants';
 import { PRIORITY_STANDARD } from './priority-classes';
 import {
-  containerEnv, httpProbes, restrictedPodTemplate, runAsUserProblems, SecretEnvVar, secretEnvProblems, SecretMount, secretMountVolume, servicePort,
-  sortByName, surgeRollout, tcpPort, tmpVolume, zoneAndHostSpread,
+  containerEnv,
+  httpProbes,
+  restrictedPodTemplate,
+  runAsUserProblems,
+  SecretEnvVar,
+  secretEnvProblems,
+  SecretMount,
+  secretMountVolume,
+  servicePort,
+  sortByName,
+  surgeRollout,
+  tcpPort,
+  tmpVolume,
+  zoneAndHostSpread,
 } from './pod-template';
 import { ContainerResources, containerResourceProblems } from './resources';
 import { DEFAULT_RUN_AS_USER } from './security-context';
@@ -277,26 +297,39 @@ export class HardenedService extends Construct implements IGrantable {
 function serviceProblems(props: HardenedServiceProps, uid: number): PropProblem[] {
   const problems: PropProblem[] = [];
   if (!DNS_LABEL.test(props.name) || props.name.length > 63) {
-    problems.push({ prop: 'name', value: props.name, rule: 'must be a DNS label of at most 63 characters (lowercase letters, digits, "-")' });
+    problems.push({
+      prop: 'name',
+      value: props.name,
+      rule: 'must be a DNS label of at most 63 characters (lowercase letters, digits, "-")',
+    });
   }
   const unpinned = unpinnedReason(props.image);
-  if (unpinned) problems.push({ prop: 'image', value: props.image, rule: unpinned, fix: 'pin the image so that every synth deploys the same code' });
+  if (unpinned)
+    problems.push({ prop: 'image', value: props.image, rule: unpinned, fix: 'pin the image so that every synth deploys the same code' });
   const isPort = (p: number) => Number.isInteger(p) && p >= 1 && p <= 65535;
   if (!isPort(props.port)) problems.push({ prop: 'port', value: props.port, rule: 'must be an integer from 1 to 65535' });
   if (props.metricsPort !== undefined) {
-    if (!isPort(props.metricsPort)) problems.push({ prop: 'metricsPort', value: props.metricsPort, rule: 'must be an integer from 1 to 65535' });
-    else if (props.metricsPort === props.port) problems.push({ prop: 'metricsPort', value: props.metricsPort, rule: `must differ from 'port' (${props.port})` });
+    if (!isPort(props.metricsPort))
+      problems.push({ prop: 'metricsPort', value: props.metricsPort, rule: 'must be an integer from 1 to 65535' });
+    else if (props.metricsPort === props.port)
+      problems.push({ prop: 'metricsPort', value: props.metricsPort, rule: `must differ from 'port' (${props.port})` });
   }
   problems.push(...containerResourceProblems(props.resources));
   if (props.replicas !== undefined && props.autoscaling !== undefined) {
-    problems.push({ prop: 'replicas', value: props.replicas, rule: "must not be set together with 'autoscaling'", fix: 'the HorizontalPodAutoscaler owns the replica count; remove replicas' });
+    problems.push({
+      prop: 'replicas',
+      value: props.replicas,
+      rule: "must not be set together with 'autoscaling'",
+      fix: 'the HorizontalPodAutoscaler owns the replica count; remove replicas',
+    });
   } else if (props.replicas !== undefined && (!Number.isInteger(props.replicas) || props.replicas < 1)) {
     problems.push({ prop: 'replicas', value: props.replicas, rule: 'must be an integer of at least 1' });
   }
   problems.push(...runAsUserProblems(uid));
   for (const prop of ['readinessPath', 'livenessPath'] as const) {
     const path = props[prop];
-    if (path !== undefined && !path.startsWith('/')) problems.push({ prop, value: path, rule: 'must be an absolute path starting with "/"' });
+    if (path !== undefined && !path.startsWith('/'))
+      problems.push({ prop, value: path, rule: 'must be an absolute path starting with "/"' });
   }
   problems.push(...secretEnvProblems(props.env, props.secretEnv));
   for (const mount of props.secretMounts ?? []) {
@@ -308,4 +341,3 @@ function serviceProblems(props: HardenedServiceProps, uid: number): PropProblem[
   }
   return problems;
 }
-

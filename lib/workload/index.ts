@@ -5,6 +5,4 @@ export { PSS_VERSION } from './namespace-baseline';
 export { PRIORITY_CRITICAL, PRIORITY_STANDARD } from './priority-classes';
 export { containerResourceProblems } from './resources';
 export type { ContainerResources } from './resources';
-export {
-  DEFAULT_RUN_AS_USER, restrictedContainerSecurityContext, restrictedPodSecurityContext,
-} from './security-context';
+export { DEFAULT_RUN_AS_USER, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security-context';

@@ -8,7 +8,6 @@ export const MESH_DATAPLANES = ['ambient'] as const;
 /** One of `MESH_DATAPLANES`. */
 export type MeshDataplane = (typeof MESH_DATAPLANES)[number];
 
-
 /**
  * Istio's ambient dataplane, as a namespace baseline meets it.
  *
@@ -42,7 +41,8 @@ export const AMBIENT = {
 /** The namespace labels that enrol a namespace's pods in `dataplane`. */
 export function dataplaneNamespaceLabels(dataplane: MeshDataplane): Record<string, string> {
   switch (dataplane) {
-    case 'ambient': return { [AMBIENT.label]: AMBIENT.value };
+    case 'ambient':
+      return { [AMBIENT.label]: AMBIENT.value };
   }
 }
 

@@ -101,7 +101,7 @@ export class NamespaceBaseline extends Construct {
           'requests.memory': k8s.Quantity.fromString(quota.requests.memory),
           'limits.cpu': k8s.Quantity.fromString(quota.limits.cpu),
           'limits.memory': k8s.Quantity.fromString(quota.limits.memory),
-          'pods': k8s.Quantity.fromNumber(quota.pods),
+          pods: k8s.Quantity.fromNumber(quota.pods),
         },
       },
     });
@@ -134,10 +134,12 @@ export function podSecurityLabels(enforce: string, auditAndWarn: string): Record
 /** The egress rule to the cluster DNS pods (UDP and TCP 53), the one exception of a default-deny. */
 export function clusterDnsEgress(): k8s.NetworkPolicyEgressRule {
   return {
-    to: [{
-      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
-      podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
-    }],
+    to: [
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+        podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+      },
+    ],
     ports: [
       { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
       { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
@@ -175,11 +177,11 @@ class MeshDataplaneRules extends Construct {
         policyTypes: enrolled ? ['Ingress', 'Egress'] : ['Egress'],
         ingress: enrolled
           ? [
-            { from: [enrolledNamespaces, ...proxies], ports: hbone },
-            // Kubelet probes, on whatever port each probe names, from the one link-local address
-            // the dataplane gives them (Istio's documented rule for default-deny namespaces).
-            { from: [{ ipBlock: { cidr: AMBIENT.probeSourceCidr } }] },
-          ]
+              { from: [enrolledNamespaces, ...proxies], ports: hbone },
+              // Kubelet probes, on whatever port each probe names, from the one link-local address
+              // the dataplane gives them (Istio's documented rule for default-deny namespaces).
+              { from: [{ ipBlock: { cidr: AMBIENT.probeSourceCidr } }] },
+            ]
           : undefined,
         egress: [{ to: [enrolledNamespaces], ports: hbone }],
       },

@@ -79,7 +79,11 @@ export function sortByName<T extends { readonly name: string }>(items: readonly 
 }
 
 /** Plain, secret and other (e.g. field) variables together, sorted by name; undefined when there are none. */
-export function containerEnv(env?: Record<string, string>, secretEnv?: readonly SecretEnvVar[], others: readonly k8s.EnvVar[] = []): k8s.EnvVar[] | undefined {
+export function containerEnv(
+  env?: Record<string, string>,
+  secretEnv?: readonly SecretEnvVar[],
+  others: readonly k8s.EnvVar[] = [],
+): k8s.EnvVar[] | undefined {
   const vars: k8s.EnvVar[] = [
     ...Object.entries(env ?? {}).map(([name, value]) => ({ name, value })),
     ...(secretEnv ?? []).map((v) => ({ name: v.name, valueFrom: { secretKeyRef: { name: v.secretName, key: v.key } } })),
@@ -132,7 +136,12 @@ export function zoneAndHostSpread(selector: Record<string, string>, perRollout: 
   return [zoneSpread(selector, perRollout), spread('kubernetes.io/hostname', 'ScheduleAnyway', selector, perRollout)];
 }
 
-function spread(topologyKey: string, whenUnsatisfiable: string, selector: Record<string, string>, perRollout: boolean): k8s.TopologySpreadConstraint {
+function spread(
+  topologyKey: string,
+  whenUnsatisfiable: string,
+  selector: Record<string, string>,
+  perRollout: boolean,
+): k8s.TopologySpreadConstraint {
   return {
     topologyKey,
     maxSkew: 1,
@@ -144,7 +153,10 @@ function spread(topologyKey: string, whenUnsatisfiable: string, selector: Record
 
 /** A rolling update that never goes below the desired count: it surges (25 %) instead. */
 export function surgeRollout(): k8s.DeploymentStrategy {
-  return { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromString('25%') } };
+  return {
+    type: 'RollingUpdate',
+    rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromString('25%') },
+  };
 }
 
 /** A TCP port of a Service, sent to the container port of the same name unless `targetPort` names another. */
@@ -217,19 +229,21 @@ export function restrictedPodTemplate(options: RestrictedPodTemplateOptions): k8
       terminationGracePeriodSeconds: options.terminationGracePeriodSeconds ?? 30,
       securityContext: restrictedPodSecurityContext(uid, options.supplementalGroups),
       topologySpreadConstraints: options.topologySpreadConstraints,
-      containers: [{
-        name: container.name,
-        image: container.image,
-        imagePullPolicy: 'IfNotPresent',
-        command: container.command,
-        args: container.args,
-        ports: container.ports,
-        env: container.env,
-        resources: kubeResources(container.resources),
-        securityContext: restrictedContainerSecurityContext(uid !== 0),
-        ...container.probes,
-        volumeMounts: volumes.map((v) => v.mount),
-      }],
+      containers: [
+        {
+          name: container.name,
+          image: container.image,
+          imagePullPolicy: 'IfNotPresent',
+          command: container.command,
+          args: container.args,
+          ports: container.ports,
+          env: container.env,
+          resources: kubeResources(container.resources),
+          securityContext: restrictedContainerSecurityContext(uid !== 0),
+          ...container.probes,
+          volumeMounts: volumes.map((v) => v.mount),
+        },
+      ],
       volumes: volumes.flatMap((v) => (v.volume ? [v.volume] : [])),
     },
   };
@@ -238,7 +252,14 @@ export function restrictedPodTemplate(options: RestrictedPodTemplateOptions): k8
 /** Why `uid` may not run a workload (see MIN_RUN_AS_USER). */
 export function runAsUserProblems(uid: number): PropProblem[] {
   if (Number.isInteger(uid) && uid >= MIN_RUN_AS_USER) return [];
-  return [{ prop: 'runAsUser', value: uid, rule: `must be an integer of at least ${MIN_RUN_AS_USER}`, fix: 'a low UID can collide with a user of the node' }];
+  return [
+    {
+      prop: 'runAsUser',
+      value: uid,
+      rule: `must be an integer of at least ${MIN_RUN_AS_USER}`,
+      fix: 'a low UID can collide with a user of the node',
+    },
+  ];
 }
 
 /** A secret variable whose name a plain one already has. */

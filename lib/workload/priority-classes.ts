@@ -28,7 +28,12 @@ export interface PlatformPriorityClassesProps {
 
 // The classes, most important first: under pressure the scheduler evicts the lower value first.
 const CLASSES = [
-  { id: 'Critical', role: 'critical', value: 100000, description: 'Platform services whose loss stops users: scheduled first, evicted last.' },
+  {
+    id: 'Critical',
+    role: 'critical',
+    value: 100000,
+    description: 'Platform services whose loss stops users: scheduled first, evicted last.',
+  },
   { id: 'Standard', role: 'standard', value: 10000, description: 'Other platform services.' },
 ] as const;
 
@@ -64,7 +69,12 @@ function priorityClassNameProblems(names: PriorityClassNames): PropProblem[] {
     if (typeof name !== 'string' || !DNS_SUBDOMAIN.test(name) || name.length > 253) {
       problems.push({ prop: `names.${role}`, value: name, rule: 'must be a DNS subdomain' });
     } else if (name.startsWith('system-')) {
-      problems.push({ prop: `names.${role}`, value: name, rule: "must not start with 'system-'", fix: 'Kubernetes reserves that prefix for its own classes' });
+      problems.push({
+        prop: `names.${role}`,
+        value: name,
+        rule: "must not start with 'system-'",
+        fix: 'Kubernetes reserves that prefix for its own classes',
+      });
     }
   }
   if (problems.length === 0 && names.critical === names.standard) {

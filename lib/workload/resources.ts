@@ -45,7 +45,8 @@ export function containerResourceProblems(resources: ContainerResources | undefi
     const limit = resources.limits[kind];
     const badRequest = !pattern.test(request ?? '');
     const badLimit = !pattern.test(limit ?? '');
-    if (badRequest) problems.push({ prop: `${prop}.requests.${kind}`, value: request, rule: `must be a ${kind} quantity such as ${example}` });
+    if (badRequest)
+      problems.push({ prop: `${prop}.requests.${kind}`, value: request, rule: `must be a ${kind} quantity such as ${example}` });
     if (badLimit) problems.push({ prop: `${prop}.limits.${kind}`, value: limit, rule: `must be a ${kind} quantity such as ${example}` });
     const toNumber = kind === 'cpu' ? cpuMillis : memoryKiB;
     if (!badRequest && !badLimit && toNumber(request) > toNumber(limit)) {
@@ -54,4 +55,3 @@ export function containerResourceProblems(resources: ContainerResources | undefi
   }
   return problems;
 }
-

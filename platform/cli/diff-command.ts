@@ -45,7 +45,12 @@ export function diffCommand(args: string[], definition: PlatformAppDefinition, p
   return inTransaction('alp diff', { outdir }, () => diffWith(definition, values, outdir, progress));
 }
 
-function diffWith(definition: PlatformAppDefinition, values: { base?: string; spec?: string; release?: string }, outdir: string, progress: Progress): number {
+function diffWith(
+  definition: PlatformAppDefinition,
+  values: { base?: string; spec?: string; release?: string },
+  outdir: string,
+  progress: Progress,
+): number {
   const releaseFile = values.release ?? 'release.yaml';
   const shown = `${outdir.replace(/\/+$/, '')}/`;
 
@@ -57,7 +62,8 @@ function diffWith(definition: PlatformAppDefinition, values: { base?: string; sp
     before = readTreeAtRevision(base, outdir);
     if (before.size === 0) throw new AlpError(`alp diff: ${shown} holds no files at ${values.base}; nothing to compare with`);
   } else {
-    if (!existsSync(outdir)) throw new AlpError(`alp diff: ${shown} does not exist; run 'alp synth' first, or compare with a commit (--base)`);
+    if (!existsSync(outdir))
+      throw new AlpError(`alp diff: ${shown} does not exist; run 'alp synth' first, or compare with a commit (--base)`);
     progress(`reading ${shown}`);
     before = readTree(outdir);
   }
@@ -67,11 +73,13 @@ function diffWith(definition: PlatformAppDefinition, values: { base?: string; sp
   const diff = diffTrees(before, synthesis.files);
   const releaseChanges = base ? activeColorChanges(base, releaseFile) : [];
   progress('');
-  process.stdout.write(formatTreeDiff(diff, {
-    before: base ? `${shown} at ${values.base}` : shown,
-    after: 'a fresh synthesis',
-    releaseChanges,
-  }));
+  process.stdout.write(
+    formatTreeDiff(diff, {
+      before: base ? `${shown} at ${values.base}` : shown,
+      after: 'a fresh synthesis',
+      releaseChanges,
+    }),
+  );
   return treesDiffer(diff) || releaseChanges.length > 0 ? DIFF_EXIT.different : DIFF_EXIT.same;
 }
 
@@ -92,7 +100,8 @@ function resolveRevision(path: string, rev: string): GitRevision {
   if (top.status !== 0) throw new AlpError(`alp diff: '--base' needs a git repository, and ${path} is not in one`);
   const toplevel = realpathSync(top.stdout.toString('utf8').trim());
   const commit = git(toplevel, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
-  if (commit.status !== 0) throw new AlpError(`alp diff: '--base' (${describeValue(rev)}) must name a commit of ${toplevel}; see 'git log'`);
+  if (commit.status !== 0)
+    throw new AlpError(`alp diff: '--base' (${describeValue(rev)}) must name a commit of ${toplevel}; see 'git log'`);
   return { toplevel, commit: commit.stdout.toString('utf8').trim(), name: rev };
 }
 
@@ -102,7 +111,10 @@ function readTreeAtRevision(revision: GitRevision, dir: string): Map<string, str
   if (prefix === undefined) throw new AlpError(`alp diff: ${dir} is outside the git repository ${revision.toplevel}`);
   const listed = git(revision.toplevel, ['ls-tree', '-r', '-z', '--name-only', revision.commit, '--', prefix === '' ? '.' : prefix]);
   if (listed.status !== 0) throw new AlpError(`alp diff: cannot list ${dir} at ${revision.name}: ${listed.stderr.toString('utf8').trim()}`);
-  const paths = listed.stdout.toString('utf8').split('\0').filter((p) => p !== '');
+  const paths = listed.stdout
+    .toString('utf8')
+    .split('\0')
+    .filter((p) => p !== '');
   const files = new Map<string, string>();
   if (paths.length === 0) return files;
   const contents = catFiles(revision, paths);
@@ -145,9 +157,12 @@ function activeColorChanges(revision: GitRevision, releaseFile: string): { file:
   } catch {
     return [];
   }
-  const activeColors = (release: any) => Object.fromEntries(
-    Object.entries(typeof release?.regions === 'object' && release.regions !== null ? release.regions : {}).map(([region, r]: [string, any]) => [region, { activeColor: r?.activeColor }]),
-  );
+  const activeColors = (release: any) =>
+    Object.fromEntries(
+      Object.entries(typeof release?.regions === 'object' && release.regions !== null ? release.regions : {}).map(
+        ([region, r]: [string, any]) => [region, { activeColor: r?.activeColor }],
+      ),
+    );
   const changes = diffObjects({ regions: activeColors(before) }, { regions: activeColors(readReleaseFile(releaseFile)) });
   return changes.map((change) => ({ file: releaseFile, change }));
 }

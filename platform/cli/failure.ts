@@ -52,7 +52,10 @@ const OS_ERRORS: Readonly<Record<string, { readonly what: string; readonly fix: 
  */
 export function formatFailure(error: unknown, command: string): string {
   const lines = failureLines(error, command);
-  return `error: ${lines[0]}\n${lines.slice(1).map((line) => `  - ${line}\n`).join('')}`;
+  return `error: ${lines[0]}\n${lines
+    .slice(1)
+    .map((line) => `  - ${line}\n`)
+    .join('')}`;
 }
 
 function failureLines(error: unknown, command: string): string[] {
@@ -65,14 +68,22 @@ function failureLines(error: unknown, command: string): string[] {
   const known = typeof e?.code === 'string' ? OS_ERRORS[e.code] : undefined;
   if (known !== undefined) {
     const path = e.path !== undefined ? `${shownPath(e.path)}${e.dest !== undefined ? ` -> ${shownPath(e.dest)}` : ''}: ` : '';
-    return [oneLine(`${path}${known.what} (${e.code} in ${e.syscall ?? 'a file operation'}); ${known.fix}. alp ${command} changed no file`)];
+    return [
+      oneLine(`${path}${known.what} (${e.code} in ${e.syscall ?? 'a file operation'}); ${known.fix}. alp ${command} changed no file`),
+    ];
   }
   if (isUsageError(error)) {
-    const reason = String(e.message).split('\n')[0].replace(/\. To specify a positional.*$/, '');
+    const reason = String(e.message)
+      .split('\n')[0]
+      .replace(/\. To specify a positional.*$/, '');
     return [oneLine(`alp ${command}: ${reason}; run 'alp help' for the options`)];
   }
   const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-  return [oneLine(`alp ${command}: internal error: ${message}; this is a bug in alp: run again with ALP_DEBUG=1 for the stack trace and report it`)];
+  return [
+    oneLine(
+      `alp ${command}: internal error: ${message}; this is a bug in alp: run again with ALP_DEBUG=1 for the stack trace and report it`,
+    ),
+  ];
 }
 
 /** Whether `error` is a bad command line (node's parseArgs). */

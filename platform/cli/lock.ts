@@ -37,7 +37,13 @@ export interface RepositoryLock {
  */
 export function acquireRepositoryLock(folder: string, command: string, waitMs = lockWaitFromEnv()): RepositoryLock {
   const file = join(resolve(folder), LOCK_FILE);
-  const me: LockHolder = { pid: process.pid, host: hostname(), command, since: new Date().toISOString(), processStart: processStart(process.pid) };
+  const me: LockHolder = {
+    pid: process.pid,
+    host: hostname(),
+    command,
+    since: new Date().toISOString(),
+    processStart: processStart(process.pid),
+  };
   const deadline = Date.now() + waitMs;
   for (;;) {
     if (tryCreate(file, me)) return { file, release: () => releaseIfMine(file, me) };
@@ -49,8 +55,11 @@ export function acquireRepositoryLock(folder: string, command: string, waitMs = 
     }
     if (Date.now() >= deadline) {
       const shown = shownPath(file);
-      const who = holder === undefined ? 'another process' : `'${holder.command}' (pid ${holder.pid} on ${holder.host}, since ${holder.since})`;
-      throw new AlpError(`${shown}: the repository is locked by ${who}; waited ${waitMs / 1000} s. Run the command again when it has finished; if that process no longer exists, delete ${shown}`);
+      const who =
+        holder === undefined ? 'another process' : `'${holder.command}' (pid ${holder.pid} on ${holder.host}, since ${holder.since})`;
+      throw new AlpError(
+        `${shown}: the repository is locked by ${who}; waited ${waitMs / 1000} s. Run the command again when it has finished; if that process no longer exists, delete ${shown}`,
+      );
     }
     sleep(POLL_MS);
   }

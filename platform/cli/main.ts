@@ -86,6 +86,10 @@ function synthCommand(args: string[], definition: PlatformAppDefinition, progres
   progress('');
   const ms = Number((process.hrtime.bigint() - started) / 1_000_000n);
   const what = `${output.files.size} files (${output.objects.length} objects)`;
-  process.stdout.write(output.written ? `synth: wrote ${what} to ${outdir}/ in ${ms} ms\n` : `synth: ${outdir}/ already holds these ${what}; nothing written (${ms} ms)\n`);
+  process.stdout.write(
+    output.written
+      ? `synth: wrote ${what} to ${outdir}/ in ${ms} ms\n`
+      : `synth: ${outdir}/ already holds these ${what}; nothing written (${ms} ms)\n`,
+  );
   return 0;
 }

@@ -24,7 +24,11 @@ export interface ProgressReporter {
  * to anything but `false`/`0`/empty) or when `stream` is not a TTY it writes nothing at all, so
  * that logs hold only the commands' normal, line-oriented output.
  */
-export function progressReporter(command: string, stream: ProgressStream = process.stderr, env: NodeJS.ProcessEnv = process.env): ProgressReporter {
+export function progressReporter(
+  command: string,
+  stream: ProgressStream = process.stderr,
+  env: NodeJS.ProcessEnv = process.env,
+): ProgressReporter {
   if (!isInteractive(stream, env)) return { update: () => {}, done: () => {} };
   let shown = false;
   return {

@@ -20,22 +20,35 @@ const COMMON_OPTIONS = {
  * when the new state validates and synthesizes.
  */
 export function stageCommand(args: string[], definition: PlatformAppDefinition, progress?: Progress): number {
-  const { values } = parseArgs({ args, options: { ...COMMON_OPTIONS, color: { type: 'string' }, image: { type: 'string', multiple: true } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: { ...COMMON_OPTIONS, color: { type: 'string' }, image: { type: 'string', multiple: true } },
+    strict: true,
+  });
   const color = parseColor(values.color, 'stage');
   const images = (values.image ?? []).map(parseImageAssignment);
-  if (images.length === 0) throw new UsageError("alp stage: '--image' (missing) must be given at least once, as <service>=<image reference>");
+  if (images.length === 0)
+    throw new UsageError("alp stage: '--image' (missing) must be given at least once, as <service>=<image reference>");
   const paths = { outdir: values.outdir ?? 'dist', writesRelease: values.release ?? 'release.yaml' };
   return inTransaction('alp stage', paths, () => {
     const { releaseFile, release } = readRelease(values.release);
 
-    const live = Object.entries(release.regions ?? {}).filter(([, r]: [string, any]) => r?.activeColor === color).map(([name]) => name);
+    const live = Object.entries(release.regions ?? {})
+      .filter(([, r]: [string, any]) => r?.activeColor === color)
+      .map(([name]) => name);
     if (live.length > 0) {
-      throw new AlpError(`alp stage: refused: ${color} serves live traffic in ${live.join(', ')}; stage on the standby colour (${otherColor(color)}) and switch to it`);
+      throw new AlpError(
+        `alp stage: refused: ${color} serves live traffic in ${live.join(', ')}; stage on the standby colour (${otherColor(color)}) and switch to it`,
+      );
     }
     release.colors[color].images = { ...release.colors[color].images };
     for (const { service, reference } of images) release.colors[color].images[service] = reference;
 
-    return apply(definition, { command: 'alp stage', releaseFile, release, specFile: values.spec, outdir: paths.outdir, progress }, `staged ${images.length} image(s) on ${color}`);
+    return apply(
+      definition,
+      { command: 'alp stage', releaseFile, release, specFile: values.spec, outdir: paths.outdir, progress },
+      `staged ${images.length} image(s) on ${color}`,
+    );
   });
 }
 
@@ -65,7 +78,11 @@ export function switchTrafficCommand(args: string[], definition: PlatformAppDefi
 
     // Synthesis refuses, changing nothing, unless every service has a pinned image in the new
     // colour and the output verifies, blue/green parity included.
-    return apply(definition, { command: 'alp switch-traffic', releaseFile, release, specFile: values.spec, outdir: paths.outdir, progress }, `${color} now serves ${moving.join(', ')}`);
+    return apply(
+      definition,
+      { command: 'alp switch-traffic', releaseFile, release, specFile: values.spec, outdir: paths.outdir, progress },
+      `${color} now serves ${moving.join(', ')}`,
+    );
   });
 }
 
@@ -85,12 +102,19 @@ interface ApplyOptions {
  */
 function apply(definition: PlatformAppDefinition, options: ApplyOptions, summary: string): number {
   const outdir = options.outdir;
-  const synthesis = synthesize(definition, { releaseFile: options.releaseFile, release: options.release, specFile: options.specFile, progress: options.progress });
+  const synthesis = synthesize(definition, {
+    releaseFile: options.releaseFile,
+    release: options.release,
+    specFile: options.specFile,
+    progress: options.progress,
+  });
   options.progress?.(`writing ${synthesis.files.size} files`);
   const alongside = [{ path: options.releaseFile, content: formatRelease(synthesis.model.release) }];
   const { changed } = replaceTree(outdir, synthesis.files, { alongside, operation: options.command });
   options.progress?.('');
-  process.stdout.write(`${summary}; changed ${options.releaseFile} and ${changed.length} file(s) in ${outdir}/:\n${changed.map((p) => `  ${p}\n`).join('')}`);
+  process.stdout.write(
+    `${summary}; changed ${options.releaseFile} and ${changed.length} file(s) in ${outdir}/:\n${changed.map((p) => `  ${p}\n`).join('')}`,
+  );
   return 0;
 }
 
@@ -105,7 +129,9 @@ function readRelease(file: string | undefined): { releaseFile: string; release: 
 
 function parseColor(value: string | undefined, command: string, option = 'color'): Color {
   if (!COLORS.includes(value as Color)) {
-    throw new UsageError(`alp ${command}: '--${option}' (${value === undefined ? 'missing' : JSON.stringify(value)}) must be one of ${COLORS.join(', ')}`);
+    throw new UsageError(
+      `alp ${command}: '--${option}' (${value === undefined ? 'missing' : JSON.stringify(value)}) must be one of ${COLORS.join(', ')}`,
+    );
   }
   return value as Color;
 }

@@ -50,11 +50,15 @@ export function synthesize(definition: PlatformAppDefinition, options: SynthOpti
   progress(`verifying ${output.objects.length} objects`);
   // Nothing is written that breaks a rule: verification of every object, all findings at once.
   const exceptionsFile = options.exceptionsFile ?? DEFAULT_EXCEPTIONS_FILE;
-  const report = verifyManifests(output.objects.map((o) => ({ manifest: o.manifest, file: o.path, cluster: o.cluster })), {
-    exceptions: options.exceptionsFile !== undefined || existsSync(exceptionsFile) ? readExceptions(exceptionsFile, exceptableRuleIds()) : [],
-    exceptionsFile,
-    ...(options.today !== undefined ? { today: options.today } : {}),
-  });
+  const report = verifyManifests(
+    output.objects.map((o) => ({ manifest: o.manifest, file: o.path, cluster: o.cluster })),
+    {
+      exceptions:
+        options.exceptionsFile !== undefined || existsSync(exceptionsFile) ? readExceptions(exceptionsFile, exceptableRuleIds()) : [],
+      exceptionsFile,
+      ...(options.today !== undefined ? { today: options.today } : {}),
+    },
+  );
   const failure = verificationError(report);
   if (failure) throw failure;
   progress(`platform checks of ${output.objects.length} objects`);
@@ -73,7 +77,11 @@ export function synthesize(definition: PlatformAppDefinition, options: SynthOpti
  * Synthesizes and makes `outdir` hold exactly the result, as one transaction under the
  * repository's lock (see `inTransaction`); on any error `outdir` is untouched.
  */
-export function synthToDirectory(definition: PlatformAppDefinition, outdir: string, options: SynthOptions = {}): PlatformSynthesis & { readonly written: boolean } {
+export function synthToDirectory(
+  definition: PlatformAppDefinition,
+  outdir: string,
+  options: SynthOptions = {},
+): PlatformSynthesis & { readonly written: boolean } {
   return inTransaction('alp synth', { outdir }, () => {
     const output = synthesize(definition, options);
     options.progress?.(`writing ${output.files.size} files`);

@@ -6,7 +6,14 @@ import { AlpError, describeValue } from '../../lib/core';
 import { formatBytes } from '../../lib/core/input-limits';
 import { DEFAULT_EXCEPTIONS_FILE, PolicyException, readExceptions } from '../../lib/policy/exceptions';
 import { formatJson, formatSarif, formatText, REPORT_FORMATS, ReportFormat } from '../../lib/policy/formats';
-import { exceptableRuleIds, ManifestFiles, MAX_MANIFEST_FILE_BYTES, parseDocuments, readManifests, verifyManifests } from '../../lib/policy/verify';
+import {
+  exceptableRuleIds,
+  ManifestFiles,
+  MAX_MANIFEST_FILE_BYTES,
+  parseDocuments,
+  readManifests,
+  verifyManifests,
+} from '../../lib/policy/verify';
 import { UsageError } from './failure';
 import { Progress } from './progress';
 
@@ -38,12 +45,14 @@ const STDIN_FILE = 'stdin';
 export function verifyCommand(args: string[], progress: Progress = () => {}, readStandardInput = readBoundedStandardInput): number {
   const { values, positionals } = parseArgs({
     args,
-    options: { 'format': { type: 'string' }, 'exceptions': { type: 'string' }, 'no-exceptions': { type: 'boolean' } },
+    options: { format: { type: 'string' }, exceptions: { type: 'string' }, 'no-exceptions': { type: 'boolean' } },
     allowPositionals: true,
     strict: true,
   });
   if (positionals.length > 1) {
-    throw new UsageError(`alp verify: takes one path, got ${positionals.length} (${positionals.join(', ')}); run 'alp help' for the options`);
+    throw new UsageError(
+      `alp verify: takes one path, got ${positionals.length} (${positionals.join(', ')}); run 'alp help' for the options`,
+    );
   }
   const format = values.format ?? 'text';
   if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
@@ -64,7 +73,10 @@ export function verifyCommand(args: string[], progress: Progress = () => {}, rea
   const { manifests, root, ignored } = path === STDIN_PATH ? manifestsOf(readStandardInput()) : readManifests(path);
   if (ignored.length > 0) progress('');
   for (const note of ignored) process.stderr.write(`alp verify: left out ${note}\n`);
-  if (manifests.length === 0) throw new AlpError(`${path === STDIN_PATH ? 'standard input' : path}: holds no manifests (.yaml, .yml or .json files with Kubernetes objects)`);
+  if (manifests.length === 0)
+    throw new AlpError(
+      `${path === STDIN_PATH ? 'standard input' : path}: holds no manifests (.yaml, .yml or .json files with Kubernetes objects)`,
+    );
 
   progress(`verifying ${manifests.length} manifests`);
   // The project's exceptions are about its own output: in any other input (one folder, a `helm
@@ -96,7 +108,9 @@ function readBoundedStandardInput(): string {
     if (read === 0) break;
     total += read;
     if (total > MAX_MANIFEST_FILE_BYTES) {
-      throw new AlpError(`standard input: is over the limit of ${formatBytes(MAX_MANIFEST_FILE_BYTES)} for this input; verify the files one by one`);
+      throw new AlpError(
+        `standard input: is over the limit of ${formatBytes(MAX_MANIFEST_FILE_BYTES)} for this input; verify the files one by one`,
+      );
     }
     chunks.push(Buffer.from(chunk.subarray(0, read)));
   }
@@ -109,7 +123,12 @@ function manifestsOf(text: string): ManifestFiles {
   return { manifests, root: process.cwd(), ignored: [] };
 }
 
-function render(format: ReportFormat, report: ReturnType<typeof verifyManifests>, root: string, exceptionsFile: string | undefined): string {
+function render(
+  format: ReportFormat,
+  report: ReturnType<typeof verifyManifests>,
+  root: string,
+  exceptionsFile: string | undefined,
+): string {
   switch (format) {
     case 'json':
       return formatJson(report);

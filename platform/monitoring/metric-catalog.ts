@@ -44,7 +44,7 @@ export const BUSINESS_METRICS: readonly MetricDefinition[] = [
     name: BUSINESS_METRIC_NAMES.masteryGain,
     type: 'histogram',
     labels: ['le'],
-    help: 'Change of a learner\'s mastery score (0 to 1) over one completed lesson or assessment: the measure of learning effectiveness.',
+    help: "Change of a learner's mastery score (0 to 1) over one completed lesson or assessment: the measure of learning effectiveness.",
     emittedBy: 'learning-engine',
   },
 ];

@@ -1,10 +1,29 @@
 import { Construct } from 'constructs';
 import {
-  ACTIVE_LEARNERS_RECORD, ASSESSMENT_PASS_RATE_RECORD, ENGAGEMENT_RECORD, LESSON_COMPLETIONS_RECORD, MASTERY_GAIN_1D_RECORD, MASTERY_GAIN_1H_RECORD,
+  ACTIVE_LEARNERS_RECORD,
+  ASSESSMENT_PASS_RATE_RECORD,
+  ENGAGEMENT_RECORD,
+  LESSON_COMPLETIONS_RECORD,
+  MASTERY_GAIN_1D_RECORD,
+  MASTERY_GAIN_1H_RECORD,
 } from './business-rules';
 import { dashboard, PanelSource } from '../../lib/monitoring/grafana-sdk';
-import { DATASOURCE, platformDashboard, row, statPanel, tablePanel, timeseriesPanel, withRowOfPanels } from '../../lib/monitoring/dashboard-panels';
-import { ERROR_RATIO_BY_COLOR_RECORD, LATENCY_P99_BY_COLOR_RECORD, LATENCY_P99_RECORD, REQUEST_RATE_BY_COLOR_RECORD, REQUEST_RATE_RECORD } from '../../lib/monitoring/golden-signal-rules';
+import {
+  DATASOURCE,
+  platformDashboard,
+  row,
+  statPanel,
+  tablePanel,
+  timeseriesPanel,
+  withRowOfPanels,
+} from '../../lib/monitoring/dashboard-panels';
+import {
+  ERROR_RATIO_BY_COLOR_RECORD,
+  LATENCY_P99_BY_COLOR_RECORD,
+  LATENCY_P99_RECORD,
+  REQUEST_RATE_BY_COLOR_RECORD,
+  REQUEST_RATE_RECORD,
+} from '../../lib/monitoring/golden-signal-rules';
 import { GrafanaDashboard } from '../../lib/monitoring/grafana-dashboard';
 import { COLOR_LABEL } from '../../lib/monitoring/metric-names';
 import { AUTH_DENIED_5M_RECORD, LOGIN_FAILURES_5M_RECORD } from './security-rules';
@@ -28,8 +47,18 @@ export function platformOverviewDashboard() {
 /** Active learners, lessons, engagement, assessment pass rate and learning effectiveness. */
 function learningPanels(): PanelSource[] {
   return [
-    statPanel({ title: 'Active learners', description: 'Learners active in the last 15 minutes.', unit: 'short', query: { expr: ACTIVE_LEARNERS_RECORD } }),
-    statPanel({ title: 'Lessons completed (1 h)', description: 'Lessons completed in the last hour.', unit: 'short', query: { expr: LESSON_COMPLETIONS_RECORD } }),
+    statPanel({
+      title: 'Active learners',
+      description: 'Learners active in the last 15 minutes.',
+      unit: 'short',
+      query: { expr: ACTIVE_LEARNERS_RECORD },
+    }),
+    statPanel({
+      title: 'Lessons completed (1 h)',
+      description: 'Lessons completed in the last hour.',
+      unit: 'short',
+      query: { expr: LESSON_COMPLETIONS_RECORD },
+    }),
     statPanel({
       title: 'Assessment pass rate (1 h)',
       description: 'Share of graded assessments passed over the last hour.',
@@ -49,7 +78,10 @@ function learningPanels(): PanelSource[] {
       description: 'Active learners, and lessons completed per active learner per hour.',
       unit: 'short',
       min: 0,
-      queries: [{ expr: ACTIVE_LEARNERS_RECORD, legend: 'active learners' }, { expr: ENGAGEMENT_RECORD, legend: 'lessons per learner per hour' }],
+      queries: [
+        { expr: ACTIVE_LEARNERS_RECORD, legend: 'active learners' },
+        { expr: ENGAGEMENT_RECORD, legend: 'lessons per learner per hour' },
+      ],
     }),
     timeseriesPanel({
       title: 'Learning effectiveness',
@@ -69,13 +101,22 @@ function learningPanels(): PanelSource[] {
 function servicePanels(): PanelSource[] {
   return [
     perServicePanel('Requests per second', 'Requests handled, per service.', 'reqps', REQUEST_RATE_RECORD),
-    perServicePanel('Server errors (5xx ratio)', 'Share of requests answered with a 5xx status, per service.', 'percentunit', errorRatioRecord('5m')),
+    perServicePanel(
+      'Server errors (5xx ratio)',
+      'Share of requests answered with a 5xx status, per service.',
+      'percentunit',
+      errorRatioRecord('5m'),
+    ),
     perServicePanel('p99 latency', '99th percentile of request duration, per service.', 's', LATENCY_P99_RECORD),
     timeseriesPanel({
       title: 'Error budget left (30 days)',
-      description: 'Share of each service\'s 30-day error budget not yet spent.',
+      description: "Share of each service's 30-day error budget not yet spent.",
       unit: 'percentunit',
-      thresholds: [[0, 'red'], [0.25, 'orange'], [0.5, 'green']],
+      thresholds: [
+        [0, 'red'],
+        [0.25, 'orange'],
+        [0.5, 'green'],
+      ],
       queries: [{ expr: `1 - avg_over_time(${errorRatioRecord('1h')}[30d]) / on (service) ${ERROR_BUDGET_RECORD}`, legend: '{{service}}' }],
     }),
   ];
@@ -89,10 +130,16 @@ function perServicePanel(title: string, description: string, unit: string, expr:
 /** Failed sign-ins and the services' 401/403 ratios. */
 function securityPanels(): PanelSource[] {
   return [
-    timeseriesPanel({ title: 'Failed sign-ins', description: 'Failed sign-in attempts per second.', unit: 'short', min: 0, queries: [{ expr: LOGIN_FAILURES_5M_RECORD, legend: 'failed sign-ins/s' }] }),
+    timeseriesPanel({
+      title: 'Failed sign-ins',
+      description: 'Failed sign-in attempts per second.',
+      unit: 'short',
+      min: 0,
+      queries: [{ expr: LOGIN_FAILURES_5M_RECORD, legend: 'failed sign-ins/s' }],
+    }),
     timeseriesPanel({
       title: 'Refused requests (401/403 ratio)',
-      description: 'Share of each service\'s requests refused as unauthenticated or forbidden.',
+      description: "Share of each service's requests refused as unauthenticated or forbidden.",
       unit: 'percentunit',
       min: 0,
       queries: [{ expr: AUTH_DENIED_5M_RECORD, legend: '{{namespace}}/{{service}}' }],
@@ -110,14 +157,25 @@ function healthPanels(): PanelSource[] {
       min: 0,
       queries: [{ expr: 'sum by (severity) (ALERTS{alertstate="firing"})', legend: '{{severity}}' }],
     }),
-    timeseriesPanel({ title: 'Public endpoints up', description: 'Blackbox probes of the public endpoints (1 = up).', unit: 'short', min: 0, queries: [{ expr: 'probe_success', legend: '{{instance}}' }] }),
+    timeseriesPanel({
+      title: 'Public endpoints up',
+      description: 'Blackbox probes of the public endpoints (1 = up).',
+      unit: 'short',
+      min: 0,
+      queries: [{ expr: 'probe_success', legend: '{{instance}}' }],
+    }),
     timeseriesPanel({
       title: 'Certificate lifetime left',
       description: 'Time until each cert-manager certificate expires.',
       unit: 's',
       min: 0,
       // cert-manager's target labels (honorLabels: false): the Certificate's namespace is `exported_namespace`.
-      queries: [{ expr: 'max by (exported_namespace, name) (certmanager_certificate_expiration_timestamp_seconds) - time()', legend: '{{exported_namespace}}/{{name}}' }],
+      queries: [
+        {
+          expr: 'max by (exported_namespace, name) (certmanager_certificate_expiration_timestamp_seconds) - time()',
+          legend: '{{exported_namespace}}/{{name}}',
+        },
+      ],
     }),
     timeseriesPanel({
       title: 'Backup age',
@@ -141,33 +199,63 @@ function healthPanels(): PanelSource[] {
 export function blueGreenDashboard() {
   const selected = `{service=~"$service",${COLOR_LABEL}=~"$color"}`;
   return platformDashboard('blue-green', 'Blue-green comparison', ['blue-green'], DASHBOARD_NAMING)
-    .withVariable(new dashboard.QueryVariableBuilder('service')
-      .label('Service')
-      .datasource(DATASOURCE)
-      .query(`label_values(${REQUEST_RATE_BY_COLOR_RECORD}, service)`)
-      .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
-      .sort(dashboard.VariableSort.AlphabeticalAsc)
-      .multi(true)
-      .includeAll(true)
-      .current({ selected: true, text: ['All'], value: ['$__all'] }))
-    .withVariable(new dashboard.CustomVariableBuilder(COLOR_LABEL)
-      .label('Colour')
-      .values('blue,green')
-      .multi(true)
-      .includeAll(true)
-      .current({ selected: true, text: ['All'], value: ['$__all'] }))
+    .withVariable(
+      new dashboard.QueryVariableBuilder('service')
+        .label('Service')
+        .datasource(DATASOURCE)
+        .query(`label_values(${REQUEST_RATE_BY_COLOR_RECORD}, service)`)
+        .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+        .sort(dashboard.VariableSort.AlphabeticalAsc)
+        .multi(true)
+        .includeAll(true)
+        .current({ selected: true, text: ['All'], value: ['$__all'] }),
+    )
+    .withVariable(
+      new dashboard.CustomVariableBuilder(COLOR_LABEL)
+        .label('Colour')
+        .values('blue,green')
+        .multi(true)
+        .includeAll(true)
+        .current({ selected: true, text: ['All'], value: ['$__all'] }),
+    )
     .withRow(row('Versions'))
-    .withPanel(tablePanel({
-      title: 'Version per colour',
-      description: 'The version each colour runs, and how many pods are up.',
-      width: 24,
-      height: 6,
-      query: { expr: `count by (service, ${COLOR_LABEL}, version) (up{service=~"$service",${COLOR_LABEL}!=""} == 1)` },
-    }))
+    .withPanel(
+      tablePanel({
+        title: 'Version per colour',
+        description: 'The version each colour runs, and how many pods are up.',
+        width: 24,
+        height: 6,
+        query: { expr: `count by (service, ${COLOR_LABEL}, version) (up{service=~"$service",${COLOR_LABEL}!=""} == 1)` },
+      }),
+    )
     .withRow(row('Side by side'))
-    .withPanel(perServicePanel('Requests per second ($color)', 'Requests handled by the colour, per service.', 'reqps', `${REQUEST_RATE_BY_COLOR_RECORD}${selected}`, COLOR_LABEL))
-    .withPanel(perServicePanel('Server errors ($color)', 'Share of the colour\'s requests answered with a 5xx status, per service.', 'percentunit', `${ERROR_RATIO_BY_COLOR_RECORD}${selected}`, COLOR_LABEL))
-    .withPanel(perServicePanel('p99 latency ($color)', 'The colour\'s 99th percentile request duration, per service.', 's', `${LATENCY_P99_BY_COLOR_RECORD}${selected}`, COLOR_LABEL));
+    .withPanel(
+      perServicePanel(
+        'Requests per second ($color)',
+        'Requests handled by the colour, per service.',
+        'reqps',
+        `${REQUEST_RATE_BY_COLOR_RECORD}${selected}`,
+        COLOR_LABEL,
+      ),
+    )
+    .withPanel(
+      perServicePanel(
+        'Server errors ($color)',
+        "Share of the colour's requests answered with a 5xx status, per service.",
+        'percentunit',
+        `${ERROR_RATIO_BY_COLOR_RECORD}${selected}`,
+        COLOR_LABEL,
+      ),
+    )
+    .withPanel(
+      perServicePanel(
+        'p99 latency ($color)',
+        "The colour's 99th percentile request duration, per service.",
+        's',
+        `${LATENCY_P99_BY_COLOR_RECORD}${selected}`,
+        COLOR_LABEL,
+      ),
+    );
 }
 
 export interface PlatformDashboardProps {
@@ -178,7 +266,11 @@ export interface PlatformDashboardProps {
 /** The platform overview as the ConfigMap `grafana-dashboard-platform-overview`. */
 export class PlatformOverviewDashboard extends GrafanaDashboard {
   constructor(scope: Construct, id: string, props: PlatformDashboardProps = {}) {
-    super(scope, id, { name: 'platform-overview', dashboard: platformOverviewDashboard(), folder: props.folder ?? PLATFORM_DASHBOARD_FOLDER });
+    super(scope, id, {
+      name: 'platform-overview',
+      dashboard: platformOverviewDashboard(),
+      folder: props.folder ?? PLATFORM_DASHBOARD_FOLDER,
+    });
   }
 }
 

@@ -59,7 +59,9 @@ export function securityRules(options: SecurityRuleOptions): Rule[] {
     ...positive('failedLoginSpikeFactor', loginFactor),
     ...positive('minFailedLoginsPerMinute', minPerMinute),
     ...positive('authDeniedSpikeFactor', deniedFactor),
-    ...(deniedRatio > 0 && deniedRatio < 1 ? [] : [{ prop: 'authDeniedRatio', value: deniedRatio, rule: 'must be a ratio above 0 and below 1' }]),
+    ...(deniedRatio > 0 && deniedRatio < 1
+      ? []
+      : [{ prop: 'authDeniedRatio', value: deniedRatio, rule: 'must be a ratio above 0 and below 1' }]),
   ]);
   const metrics = resolveHttpMetrics(options.metrics);
   const ns = [labelIn('namespace', options.namespaces)];
@@ -96,29 +98,36 @@ export function securityRules(options: SecurityRuleOptions): Rule[] {
 }
 
 const FAILED_LOGIN_RUNBOOK: Runbook = {
-  meaning: 'Sign-ins fail far more often than over the last day: typical of credential stuffing, a brute-force attack, or a broken sign-in client.',
+  meaning:
+    'Sign-ins fail far more often than over the last day: typical of credential stuffing, a brute-force attack, or a broken sign-in client.',
   impact: 'Accounts with weak or reused passwords may be taken over; the sign-in path carries extra load.',
   diagnosis: [
     {
       text: 'See the size and start of the spike, and whether successful sign-ins rise too (an attack that works) or drop (a broken client or identity provider).',
-      queries: [`sum by (result) (rate(${SECURITY_METRIC_NAMES.loginAttempts}[5m]))`, `${LOGIN_FAILURES_5M_RECORD} / ${LOGIN_FAILURES_1D_RECORD}`],
+      queries: [
+        `sum by (result) (rate(${SECURITY_METRIC_NAMES.loginAttempts}[5m]))`,
+        `${LOGIN_FAILURES_5M_RECORD} / ${LOGIN_FAILURES_1D_RECORD}`,
+      ],
     },
     {
       text: 'Find the sources in the user-service logs in Kibana (`container: "user-service" and message: "login failed"`), grouped by client IP and user name; many users from few IPs is stuffing, one user from many IPs is a targeted attack.',
       commands: [
-        'for ns in $(kubectl get deployments --all-namespaces -l app.kubernetes.io/name=user-service -o jsonpath=\'{.items[*].metadata.namespace}\'); do '
+        "for ns in $(kubectl get deployments --all-namespaces -l app.kubernetes.io/name=user-service -o jsonpath='{.items[*].metadata.namespace}'); do "
           + 'kubectl logs --namespace "$ns" -l app.kubernetes.io/name=user-service --since=15m --prefix | grep -i "login failed" | head -50; done',
       ],
     },
   ],
   mitigation: [
     { text: 'Block or rate-limit the offending sources at the edge gateway, and enforce the sign-in rate limit per account.' },
-    { text: 'Tell the security team (security-team@company.com); for accounts that were taken over, revoke their sessions and force a password reset. This is a security incident: escalate to L3.' },
+    {
+      text: 'Tell the security team (security-team@company.com); for accounts that were taken over, revoke their sessions and force a password reset. This is a security incident: escalate to L3.',
+    },
   ],
 };
 
 const AUTH_DENIED_RUNBOOK: Runbook = {
-  meaning: 'A service refuses far more requests as unauthenticated (401) or forbidden (403) than usual: someone probes it without valid credentials, or tokens stopped validating.',
+  meaning:
+    'A service refuses far more requests as unauthenticated (401) or forbidden (403) than usual: someone probes it without valid credentials, or tokens stopped validating.',
   impact: 'Either an attack on the API, or legitimate users locked out (expired signing key, broken identity provider, clock skew).',
   variables: { NAMESPACE: 'namespace', SERVICE: 'service' },
   diagnosis: [
@@ -128,13 +137,21 @@ const AUTH_DENIED_RUNBOOK: Runbook = {
     },
     {
       text: 'Read the refused requests in the logs: token errors (expired, bad signature) mean a key or clock problem; unknown clients mean probing.',
-      commands: ['kubectl logs --namespace "$NAMESPACE" -l app.kubernetes.io/name="$SERVICE" --since=15m --prefix | grep -E "\\b(401|403)\\b" | head -50'],
+      commands: [
+        'kubectl logs --namespace "$NAMESPACE" -l app.kubernetes.io/name="$SERVICE" --since=15m --prefix | grep -E "\\b(401|403)\\b" | head -50',
+      ],
     },
-    { text: 'Check that the JWT signing secret is synced and current.', commands: ['kubectl get externalsecrets --namespace "$NAMESPACE"'] },
+    {
+      text: 'Check that the JWT signing secret is synced and current.',
+      commands: ['kubectl get externalsecrets --namespace "$NAMESPACE"'],
+    },
   ],
   mitigation: [
     { text: 'For probing, block or rate-limit the sources at the edge gateway and tell the security team.' },
-    { text: 'For broken validation after a release, switch traffic back to the previous colour; for a rotated key, re-sync the ExternalSecret and restart the service.', commands: ['npx alp switch-traffic --to "$PREVIOUS_COLOR"'] },
+    {
+      text: 'For broken validation after a release, switch traffic back to the previous colour; for a rotated key, re-sync the ExternalSecret and restart the service.',
+      commands: ['npx alp switch-traffic --to "$PREVIOUS_COLOR"'],
+    },
   ],
 };
 

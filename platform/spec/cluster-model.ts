@@ -12,13 +12,17 @@ import { gatewayPodLabels, jaegerCollectorPodLabels } from '../../lib/core/endpo
  * `monitoring.elasticsearch`, one edge-gateway component per Gateway in `gatewayNames`.
  * Every chart passes its cluster: the regions' clusters have different addresses.
  */
-export function clusterModel(spec: PlatformSpec, gatewayNames: readonly string[] = [spec.edge.gatewayName], cluster?: ClusterSpec): ClusterModel {
+export function clusterModel(
+  spec: PlatformSpec,
+  gatewayNames: readonly string[] = [spec.edge.gatewayName],
+  cluster?: ClusterSpec,
+): ClusterModel {
   // Every chart of a cluster, the reports and the checks ask for the same model: resolve it once.
   const key = `${gatewayNames.join(',')}|${cluster?.name ?? ''}`;
   let bySpec = MODELS.get(spec);
-  if (bySpec === undefined) MODELS.set(spec, bySpec = new Map());
+  if (bySpec === undefined) MODELS.set(spec, (bySpec = new Map()));
   let model = bySpec.get(key);
-  if (model === undefined) bySpec.set(key, model = resolveModel(spec, gatewayNames, cluster));
+  if (model === undefined) bySpec.set(key, (model = resolveModel(spec, gatewayNames, cluster)));
   return model;
 }
 
@@ -63,7 +67,10 @@ function resolveModel(spec: PlatformSpec, gatewayNames: readonly string[], clust
       workloadId: ns !== undefined && podLabels !== undefined ? `${ns}/${name}` : undefined,
     };
   };
-  const components = Object.fromEntries((Object.keys(CLUSTER_COMPONENTS) as ComponentId[]).map((id) => [id, resolve(id)])) as Record<ComponentId, ResolvedComponent>;
+  const components = Object.fromEntries((Object.keys(CLUSTER_COMPONENTS) as ComponentId[]).map((id) => [id, resolve(id)])) as Record<
+    ComponentId,
+    ResolvedComponent
+  >;
   const gateways = gatewayNames.map((gateway): ResolvedComponent => ({
     ...components['edge-gateway'],
     name: gateway,
@@ -80,7 +87,8 @@ function resolveModel(spec: PlatformSpec, gatewayNames: readonly string[], clust
 function resolveFlow(flow: ComponentFlow, from: ResolvedComponent, to: ResolvedComponent): ResolvedFlow {
   const ports = to.ports.filter((p) => flow.ports.includes(p.name));
   // A flow naming a port its server lacks would silently allow nothing.
-  if (ports.length === 0 && to.id !== 'api-server') throw new AlpError(`cluster model: flow ${flow.from} -> ${flow.to} names ports ${flow.ports.join(', ')}, which ${to.id} does not have`);
+  if (ports.length === 0 && to.id !== 'api-server')
+    throw new AlpError(`cluster model: flow ${flow.from} -> ${flow.to} names ports ${flow.ports.join(', ')}, which ${to.id} does not have`);
   // The API server's ports are the spec's: every one of them.
   return { from, to, ports: to.id === 'api-server' ? to.ports : ports, why: flow.why };
 }
@@ -92,7 +100,11 @@ function resolveFlow(flow: ComponentFlow, from: ResolvedComponent, to: ResolvedC
  * outside the mesh (the API server calls it without a mesh identity), and every object a
  * service's Kubernetes API grant names that the platform does not generate.
  */
-export function modelPrerequisites(spec: PlatformSpec, model: ClusterModel = clusterModel(spec), clusterName?: string): ClusterPrerequisite[] {
+export function modelPrerequisites(
+  spec: PlatformSpec,
+  model: ClusterModel = clusterModel(spec),
+  clusterName?: string,
+): ClusterPrerequisite[] {
   const entries: ClusterPrerequisite[] = [];
   const components = [...Object.values(model.components)].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const c of components) {
@@ -101,19 +113,27 @@ export function modelPrerequisites(spec: PlatformSpec, model: ClusterModel = clu
       const users = model.flows.filter((f) => f.to === c).map((f) => f.from.title);
       const where = clusterName === undefined ? '' : `in cluster ${clusterName}, `;
       const fix = clusterName === undefined ? '`cluster`' : "`cluster` or in the cluster's own entry of `regions`";
-      entries.push({ component: c.title, setting: `GAP: ${where}the spec gives no addresses for ${c.title}, so ${[...new Set(users)].join(', ')} cannot reach it; set them in ${fix}.` });
+      entries.push({
+        component: c.title,
+        setting: `GAP: ${where}the spec gives no addresses for ${c.title}, so ${[...new Set(users)].join(', ')} cannot reach it; set them in ${fix}.`,
+      });
     }
   }
   if (spec.mesh.enabled && model.flows.some((f) => f.from.id === 'api-server' && f.to.id === 'metrics-adapter')) {
     entries.push({
       component: model.components['metrics-adapter'].title,
-      setting: "the API server calls the aggregated API without a mesh identity, so the adapter's secure port accepts it through the mesh on that port only, from the cluster's API server addresses only (`cluster.apiServer.cidrs`, or its own `apiServerCidrs`; PeerAuthentication and AuthorizationPolicy `prometheus-adapter-from-api-server`); the adapter serves TLS there itself (istiod turns a workload's port-level PeerAuthentication into a ztunnel policy).",
+      setting:
+        "the API server calls the aggregated API without a mesh identity, so the adapter's secure port accepts it through the mesh on that port only, from the cluster's API server addresses only (`cluster.apiServer.cidrs`, or its own `apiServerCidrs`; PeerAuthentication and AuthorizationPolicy `prometheus-adapter-from-api-server`); the adapter serves TLS there itself (istiod turns a workload's port-level PeerAuthentication into a ztunnel policy).",
       docs: 'https://istio.io/latest/docs/reference/config/security/peer_authentication/',
     });
   }
   for (const service of spec.services) {
     for (const o of service.kubernetesApi?.externalObjects ?? []) {
-      entries.push({ component: `${service.name}'s Kubernetes API grant`, setting: `${o.resource} \`${o.name}\` exists in each colour namespace (${spec.namespaces.blue}, ${spec.namespaces.green}): ${o.providedBy}.`, why: 'the grant names it; the platform does not generate it' });
+      entries.push({
+        component: `${service.name}'s Kubernetes API grant`,
+        setting: `${o.resource} \`${o.name}\` exists in each colour namespace (${spec.namespaces.blue}, ${spec.namespaces.green}): ${o.providedBy}.`,
+        why: 'the grant names it; the platform does not generate it',
+      });
     }
   }
   return entries;

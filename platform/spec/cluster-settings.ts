@@ -45,7 +45,8 @@ export interface SpecCluster {
  */
 export function specClusters(spec: Pick<ParsedPlatformSpec, 'regions' | 'topology'>): SpecCluster[] {
   return spec.regions.flatMap((region, i): SpecCluster[] => {
-    if (spec.topology === 'namespace-per-color') return region.cluster ? [{ region, cluster: region.cluster, path: ['regions', i, 'cluster'] }] : [];
+    if (spec.topology === 'namespace-per-color')
+      return region.cluster ? [{ region, cluster: region.cluster, path: ['regions', i, 'cluster'] }] : [];
     const clusters = region.colorClusters;
     return clusters ? COLORS.map((color) => ({ region, cluster: clusters[color], path: ['regions', i, 'colorClusters', color] })) : [];
   });

@@ -8,10 +8,26 @@ import { secretLiteralReason } from '../../lib/core';
  * CREDENTIAL, …) are matched as the policy check `alp verify` matches them (lib/core/secrets.ts).
  */
 export const CREDENTIAL_NAME_SEGMENTS: readonly string[] = [
-  'PASS', 'PASSWD', 'PASSWORD', 'PASSWORDS', 'PASSPHRASE', 'PWD',
-  'SECRET', 'SECRETS', 'TOKEN', 'TOKENS',
-  'KEY', 'KEYS', 'APIKEY', 'PRIVKEY', 'PRIVATEKEY', 'ACCESSKEY',
-  'AUTH', 'CREDENTIAL', 'CREDENTIALS', 'CREDS',
+  'PASS',
+  'PASSWD',
+  'PASSWORD',
+  'PASSWORDS',
+  'PASSPHRASE',
+  'PWD',
+  'SECRET',
+  'SECRETS',
+  'TOKEN',
+  'TOKENS',
+  'KEY',
+  'KEYS',
+  'APIKEY',
+  'PRIVKEY',
+  'PRIVATEKEY',
+  'ACCESSKEY',
+  'AUTH',
+  'CREDENTIAL',
+  'CREDENTIALS',
+  'CREDS',
 ];
 
 /**
@@ -20,8 +36,26 @@ export const CREDENTIAL_NAME_SEGMENTS: readonly string[] = [
  * They lift only the segment rule above; the names `alp verify` refuses stay refused.
  */
 export const NON_SECRET_LAST_SEGMENTS: readonly string[] = [
-  'URL', 'URI', 'ENDPOINT', 'HOST', 'HOSTNAME', 'PORT', 'PATH', 'FILE', 'DIR', 'HEADER', 'NAME',
-  'ENABLED', 'TIMEOUT', 'TTL', 'PREFIX', 'SUFFIX', 'LENGTH', 'SIZE', 'ALGORITHM', 'ISSUER',
+  'URL',
+  'URI',
+  'ENDPOINT',
+  'HOST',
+  'HOSTNAME',
+  'PORT',
+  'PATH',
+  'FILE',
+  'DIR',
+  'HEADER',
+  'NAME',
+  'ENABLED',
+  'TIMEOUT',
+  'TTL',
+  'PREFIX',
+  'SUFFIX',
+  'LENGTH',
+  'SIZE',
+  'ALGORITHM',
+  'ISSUER',
 ];
 
 /**
@@ -42,7 +76,10 @@ const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i;
  * completes "must not hold a secret (…)".
  */
 export function envCredentialReason(name: string, value: string): string | undefined {
-  const segments = name.toUpperCase().split(/[_.-]+/).filter((s) => s !== '');
+  const segments = name
+    .toUpperCase()
+    .split(/[_.-]+/)
+    .filter((s) => s !== '');
   const last = segments[segments.length - 1];
   const word = segments.find((s) => CREDENTIAL_NAME_SEGMENTS.includes(s));
   if (word !== undefined && !NON_SECRET_LAST_SEGMENTS.includes(last)) return `its name has the credential word ${JSON.stringify(word)}`;

@@ -1,5 +1,23 @@
-import { Color, COLORS, LOG_SHIPPER_METRICS_PORT, LOG_SHIPPER_NAME, POSTGRES, PROMETHEUS, REDIS, REDIS_REPLICATION_PORT, TRACE_COLLECTOR } from '../../lib/core';
-import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, PlatformEndpoint, POSTGRES_INSTANCE_METRICS_PORT, POSTGRES_INSTANCE_STATUS_PORT, POSTGRES_INSTANCES, POSTGRES_POOLER_METRICS_PORT } from '../../lib/core/endpoints';
+import {
+  Color,
+  COLORS,
+  LOG_SHIPPER_METRICS_PORT,
+  LOG_SHIPPER_NAME,
+  POSTGRES,
+  PROMETHEUS,
+  REDIS,
+  REDIS_REPLICATION_PORT,
+  TRACE_COLLECTOR,
+} from '../../lib/core';
+import {
+  ALERTMANAGER,
+  ALERTMANAGER_CLUSTER_PORT,
+  PlatformEndpoint,
+  POSTGRES_INSTANCE_METRICS_PORT,
+  POSTGRES_INSTANCE_STATUS_PORT,
+  POSTGRES_INSTANCES,
+  POSTGRES_POOLER_METRICS_PORT,
+} from '../../lib/core/endpoints';
 import { clusterModel } from './cluster-model';
 import { loggingNamespace } from './monitoring';
 import { ClusterSpec } from './schema';
@@ -25,7 +43,11 @@ export function endpointNamespace(spec: PlatformSpec, endpoint: PlatformEndpoint
  * cluster's own monitoring paths (`monitoringConnections`) and data paths (`dataConnections`). This is what the NetworkPolicies must
  * allow, and nothing more; tests and `alp verify` compare it with the policies' evaluation.
  */
-export function declaredConnections(spec: PlatformSpec, colors: readonly Color[] = COLORS, gatewayNames: readonly string[] = [spec.edge.gatewayName]): DeclaredConnection[] {
+export function declaredConnections(
+  spec: PlatformSpec,
+  colors: readonly Color[] = COLORS,
+  gatewayNames: readonly string[] = [spec.edge.gatewayName],
+): DeclaredConnection[] {
   const connections: DeclaredConnection[] = [];
   const add = (from: string, to: string, port: number) => connections.push({ from, to, port, protocol: 'TCP' });
   const endpointId = (e: PlatformEndpoint) => `${endpointNamespace(spec, e)}/${e.name}`;
@@ -88,8 +110,8 @@ export function monitoringConnections(spec: PlatformSpec, gatewayNames: readonly
   const prometheus = endpointId(PROMETHEUS);
   const { jaeger } = spec.monitoring;
   const tcp = (from: string, to: string, port: number): DeclaredConnection => ({ from, to, port, protocol: 'TCP' });
-  const modelled = clusterModel(spec, gatewayNames).flows
-    .filter((f) => f.from.workloadId !== undefined && f.to.workloadId !== undefined)
+  const modelled = clusterModel(spec, gatewayNames)
+    .flows.filter((f) => f.from.workloadId !== undefined && f.to.workloadId !== undefined)
     .flatMap((f) => f.ports.map((p) => ({ from: f.from.workloadId!, to: f.to.workloadId!, port: p.port, protocol: p.protocol ?? 'TCP' })));
   return [
     ...modelled,
@@ -115,18 +137,31 @@ export interface DeclaredAddressFlow {
  * service with a `kubernetesApi` grant to the API server, in every colour of `colors`, at the
  * addresses of `cluster` (see `clusterAddressesOf`).
  */
-export function addressFlows(spec: PlatformSpec, colors: readonly Color[] = COLORS, gatewayNames: readonly string[] = [spec.edge.gatewayName], cluster?: ClusterSpec): DeclaredAddressFlow[] {
+export function addressFlows(
+  spec: PlatformSpec,
+  colors: readonly Color[] = COLORS,
+  gatewayNames: readonly string[] = [spec.edge.gatewayName],
+  cluster?: ClusterSpec,
+): DeclaredAddressFlow[] {
   const model = clusterModel(spec, gatewayNames, cluster);
   const flows: DeclaredAddressFlow[] = [];
   for (const f of model.flows) {
     if (f.from.workloadId === undefined || f.to.cidrs === undefined) continue;
-    for (const cidr of f.to.cidrs) for (const p of f.ports) flows.push({ from: f.from.workloadId, cidr, port: p.port, protocol: p.protocol ?? 'TCP', why: f.why });
+    for (const cidr of f.to.cidrs)
+      for (const p of f.ports) flows.push({ from: f.from.workloadId, cidr, port: p.port, protocol: p.protocol ?? 'TCP', why: f.why });
   }
   const api = model.components['api-server'];
   for (const color of colors) {
     for (const service of spec.services.filter((s) => s.kubernetesApi)) {
       for (const cidr of api.cidrs ?? []) {
-        for (const p of api.ports) flows.push({ from: `${spec.namespaces[color]}/${service.name}`, cidr, port: p.port, protocol: 'TCP', why: 'its Kubernetes API grant' });
+        for (const p of api.ports)
+          flows.push({
+            from: `${spec.namespaces[color]}/${service.name}`,
+            cidr,
+            port: p.port,
+            protocol: 'TCP',
+            why: 'its Kubernetes API grant',
+          });
       }
     }
   }

@@ -28,7 +28,8 @@ export function readDataFile(path: string, limits: InputLimits = SPEC_FILE_LIMIT
     // JSON is YAML: one parser gives both the same limits and the line and column of an error.
     return parseBoundedYaml(text, path, { maxNodes: limits.maxNodes, maxDepth: limits.maxDepth });
   } catch (e) {
-    if (AlpError.isAlpError(e) && path.endsWith('.json')) throw new AlpError(e.message.replace(': is not valid YAML: ', ': is not valid JSON: '));
+    if (AlpError.isAlpError(e) && path.endsWith('.json'))
+      throw new AlpError(e.message.replace(': is not valid YAML: ', ': is not valid JSON: '));
     throw e;
   }
 }

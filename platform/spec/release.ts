@@ -25,5 +25,7 @@ const RELEASE_HEADER = `# Release state: which colour serves live traffic in eac
 
 /** The release state as written to release.yaml: a fixed header, then regions and colours. */
 export function formatRelease(release: ReleaseState): string {
-  return RELEASE_HEADER + yaml.dump({ regions: release.regions, colors: release.colors }, { lineWidth: -1, noRefs: true, quotingType: '"' });
+  return (
+    RELEASE_HEADER + yaml.dump({ regions: release.regions, colors: release.colors }, { lineWidth: -1, noRefs: true, quotingType: '"' })
+  );
 }

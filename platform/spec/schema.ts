@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { CPU_PATTERN, MEMORY_PATTERN, unpinnedReason } from '../../lib/core';
 import {
-  DNS_1035_LABEL, DNS_SUBDOMAIN, FQDN, IPV4_CIDR, MAX_DNS_LABEL_LENGTH, MAX_PORT, PORT_RULE, STORAGE_SIZE, STORAGE_SIZE_RULE,
+  DNS_1035_LABEL,
+  DNS_SUBDOMAIN,
+  FQDN,
+  IPV4_CIDR,
+  MAX_DNS_LABEL_LENGTH,
+  MAX_PORT,
+  PORT_RULE,
+  STORAGE_SIZE,
+  STORAGE_SIZE_RULE,
 } from '../../lib/core/validation';
 import { MESH_DATAPLANES } from '../../lib/workload/mesh-dataplane';
 import { API_SERVER_PORTS } from '../../lib/core/cluster-components';
@@ -55,7 +63,11 @@ export const MAX_POSTGRES_INSTANCES = 9;
 /** The most Redis pods of the data layer. */
 export const MAX_REDIS_REPLICAS = 9;
 
-const replicaCount = boundedInt(1, MAX_SERVICE_REPLICAS, `${MAX_SERVICE_REPLICAS} is the platform's limit of replicas per service and colour`);
+const replicaCount = boundedInt(
+  1,
+  MAX_SERVICE_REPLICAS,
+  `${MAX_SERVICE_REPLICAS} is the platform's limit of replicas per service and colour`,
+);
 /** A list of at most `max` items, the rule naming the limit. */
 const atMost = (max: number, what: string, why: string) => ({ error: `must list at most ${max} ${what} (${why})` });
 
@@ -110,14 +122,16 @@ const apiRule = z.strictObject({
  * with "."), which would name the folder or its parent, and no "/".
  */
 const secretKey = z.string().regex(/^[-_a-zA-Z0-9][-._a-zA-Z0-9]{0,252}$/, {
-  error: 'must be a Secret key of at most 253 characters: letters, digits, "-", "_" and ".", not starting with "." (it is a file name; "." and ".." would leave the secret\'s folder)',
+  error:
+    'must be a Secret key of at most 253 characters: letters, digits, "-", "_" and ".", not starting with "." (it is a file name; "." and ".." would leave the secret\'s folder)',
 });
 /**
  * A path inside Vault (a mount, a PKI signing path): names joined by single "/", none empty,
  * "." or "..".
  */
 const vaultMountPath = z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, {
-  error: 'must be a Vault path such as "secret" or "pki_int/sign/alp": names of letters, digits, "_", "-" and "." (not starting with ".") joined by single "/"',
+  error:
+    'must be a Vault path such as "secret" or "pki_int/sign/alp": names of letters, digits, "_", "-" and "." (not starting with ".") joined by single "/"',
 });
 /** A Vault role name. */
 const vaultRole = z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/, {
@@ -128,7 +142,9 @@ const serviceSecret = z.strictObject({
   /** Name of the Kubernetes Secret (and ExternalSecret) within the service: `<service>-<name>`. */
   name: dnsLabel(20),
   /** Path of the secret in Vault's KV store, e.g. `alp/user-service/oidc`. */
-  vaultKey: z.string().regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/, { error: 'must be a Vault KV path such as "alp/user-service/oidc"' }),
+  vaultKey: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/, { error: 'must be a Vault KV path such as "alp/user-service/oidc"' }),
   /** Vault properties to copy; each becomes a file (or an env var) of the same name. */
   keys: z.array(secretKey).min(1, { error: 'must list at least one key' }),
   /** `file`: mounted read-only under /var/run/secrets/alp/<name>/; `env`: environment variables. */
@@ -165,7 +181,10 @@ export const serviceSchema = z.strictObject({
     })
     .default({ services: [], postgres: false, redis: false }),
   /** Destinations outside the cluster the service may reach. */
-  egress: z.array(egressRule).max(MAX_EGRESS_RULES, atMost(MAX_EGRESS_RULES, 'rules', 'the platform\'s limit per service; merge rules with several CIDRs or ports')).default([]),
+  egress: z
+    .array(egressRule)
+    .max(MAX_EGRESS_RULES, atMost(MAX_EGRESS_RULES, 'rules', "the platform's limit per service; merge rules with several CIDRs or ports"))
+    .default([]),
   /** Exposure through the edge gateway. */
   public: z.strictObject({ host: hostname, path: httpPath.default('/') }).optional(),
   availability: z
@@ -194,21 +213,34 @@ export const serviceSchema = z.strictObject({
        * @default - none: every named object must be one the platform generates
        */
       externalObjects: z
-        .array(z.strictObject({
-          /** The resource, as in the rules (e.g. `configmaps`). */
-          resource: z.string().min(1),
-          name: z.string().min(1),
-          /** Who creates and updates it. */
-          providedBy: z.string().min(1, { error: 'must say who creates the object' }),
-        }))
+        .array(
+          z.strictObject({
+            /** The resource, as in the rules (e.g. `configmaps`). */
+            resource: z.string().min(1),
+            name: z.string().min(1),
+            /** Who creates and updates it. */
+            providedBy: z.string().min(1, { error: 'must say who creates the object' }),
+          }),
+        )
         .default([]),
     })
     .optional(),
   /** Secrets from Vault, through External Secrets; never literal values. */
-  secrets: z.array(serviceSecret).max(MAX_SECRETS_PER_SERVICE, atMost(MAX_SECRETS_PER_SERVICE, 'secrets', 'the platform\'s limit per service; put several keys in one secret')).default([]),
+  secrets: z
+    .array(serviceSecret)
+    .max(
+      MAX_SECRETS_PER_SERVICE,
+      atMost(MAX_SECRETS_PER_SERVICE, 'secrets', "the platform's limit per service; put several keys in one secret"),
+    )
+    .default([]),
   /** Plain, non-secret configuration passed as environment variables. */
   env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'must be an environment variable name' }), z.string()).default({}),
-  terminationGracePeriodSeconds: z.number().int({ error: 'must be a whole number of seconds' }).min(1, { error: 'must be at least 1 second' }).max(600, { error: 'must be at most 600 seconds' }).default(30),
+  terminationGracePeriodSeconds: z
+    .number()
+    .int({ error: 'must be a whole number of seconds' })
+    .min(1, { error: 'must be at least 1 second' })
+    .max(600, { error: 'must be at most 600 seconds' })
+    .default(30),
 });
 
 /** A per-cluster list of CIDRs that replaces a spec-wide one: left out, the spec-wide list applies. */
@@ -227,11 +259,11 @@ const cluster = z.strictObject({
    * `cluster.apiServer.cidrs` and `data.apiServerCidrs` for this cluster.
    * @default - `cluster.apiServer.cidrs`, else `data.apiServerCidrs`
    */
-  apiServerCidrs: clusterCidrs('then the spec-wide \'cluster.apiServer.cidrs\' or \'data.apiServerCidrs\' apply').optional(),
+  apiServerCidrs: clusterCidrs("then the spec-wide 'cluster.apiServer.cidrs' or 'data.apiServerCidrs' apply").optional(),
   /** This cluster's nodes' addresses, where its kubelets listen. @default - `cluster.nodeCidrs` */
-  nodeCidrs: clusterCidrs('then the spec-wide \'cluster.nodeCidrs\' apply').optional(),
+  nodeCidrs: clusterCidrs("then the spec-wide 'cluster.nodeCidrs' apply").optional(),
   /** The object store's addresses as this cluster reaches them (its region's endpoint). @default - `data.objectStoreCidrs` */
-  objectStoreCidrs: clusterCidrs('then the spec-wide \'data.objectStoreCidrs\' apply').optional(),
+  objectStoreCidrs: clusterCidrs("then the spec-wide 'data.objectStoreCidrs' apply").optional(),
   /**
    * The Vault Kubernetes auth mount this cluster's ClusterSecretStore (and a Vault certificate
    * issuer) logs in through. A mount checks tokens against one API server, so every cluster
@@ -263,24 +295,30 @@ const region = z.strictObject({
 
 const httpsUrl = z.string().regex(/^https:\/\/[^\s/]+(\/\S*)?$/, { error: 'must be an https:// URL' });
 
-const tlsIssuer = z.discriminatedUnion('type', [
-  z.strictObject({
-    /** ACME (e.g. Let's Encrypt) with HTTP-01 challenges answered through the edge gateway. */
-    type: z.literal('acme'),
-    email: z.string().regex(/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/, { error: 'must be an e-mail address' }),
-    server: httpsUrl.default('https://acme-v02.api.letsencrypt.org/directory'),
-  }),
-  z.strictObject({
-    /** Vault's PKI secrets engine. */
-    type: z.literal('vault'),
-    server: httpsUrl,
-    /** The PKI role's signing path, e.g. `pki_int/sign/alp`. */
-    path: vaultMountPath,
-    /** Vault role for cert-manager's Kubernetes auth. */
-    role: vaultRole,
-  }),
-], { error: 'must have type "acme" or "vault"' });
-const vaultPath = z.string().regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/, { error: 'must be a Vault KV path such as "alp/alerting/slack"' });
+const tlsIssuer = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({
+      /** ACME (e.g. Let's Encrypt) with HTTP-01 challenges answered through the edge gateway. */
+      type: z.literal('acme'),
+      email: z.string().regex(/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/, { error: 'must be an e-mail address' }),
+      server: httpsUrl.default('https://acme-v02.api.letsencrypt.org/directory'),
+    }),
+    z.strictObject({
+      /** Vault's PKI secrets engine. */
+      type: z.literal('vault'),
+      server: httpsUrl,
+      /** The PKI role's signing path, e.g. `pki_int/sign/alp`. */
+      path: vaultMountPath,
+      /** Vault role for cert-manager's Kubernetes auth. */
+      role: vaultRole,
+    }),
+  ],
+  { error: 'must have type "acme" or "vault"' },
+);
+const vaultPath = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/, { error: 'must be a Vault KV path such as "alp/alerting/slack"' });
 
 /** Observability: where runbooks, traces and logs go, how uptime is probed and alerts are routed. */
 const monitoring = z.strictObject({
@@ -313,13 +351,19 @@ const monitoring = z.strictObject({
      * The exporter's Service as host:port.
      * @default - `blackbox-exporter.<monitoring namespace>.svc:9115`
      */
-    proberUrl: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:\d{1,5}$/, { error: 'must be host:port such as "blackbox-exporter.alp-monitoring.svc:9115"' }).optional(),
+    proberUrl: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:\d{1,5}$/, { error: 'must be host:port such as "blackbox-exporter.alp-monitoring.svc:9115"' })
+      .optional(),
     /** The addresses the public hosts resolve to (the edge's load balancers): the exporter's egress on 443. */
     egressCidrs: z.array(cidr).min(1, { error: 'must list at least one CIDR' }),
   }),
   /** Alertmanager's routes: pages to PagerDuty, tickets to Slack, the Watchdog to the dead man's switch. */
   alerting: z.strictObject({
-    slackChannel: z.string().regex(/^#[a-z0-9][a-z0-9_-]*$/, { error: 'must be a Slack channel such as "#alp-alerts"' }).default('#alp-alerts'),
+    slackChannel: z
+      .string()
+      .regex(/^#[a-z0-9][a-z0-9_-]*$/, { error: 'must be a Slack channel such as "#alp-alerts"' })
+      .default('#alp-alerts'),
     /** Vault path of the PagerDuty Events v2 routing key (property `routing-key`). */
     pagerDutyVaultKey: vaultPath.default('alp/alerting/pagerduty'),
     /** Vault path of the Slack incoming-webhook URL (property `api-url`). */
@@ -338,10 +382,16 @@ const pinnedImage = z.string().refine((image) => unpinnedReason(image) === undef
   error: 'must be a pinned image reference: <repository>:<tag other than "latest"> or <repository>[:<tag>]@sha256:<digest>',
 });
 const storageSize = z.string().regex(STORAGE_SIZE, { error: STORAGE_SIZE_RULE });
-const s3Url = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._-]+)*\/?$/, { error: 'must be an S3 URL such as "s3://alp-backups-primary/postgres"' });
+const s3Url = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._-]+)*\/?$/, {
+  error: 'must be an S3 URL such as "s3://alp-backups-primary/postgres"',
+});
 const cron = z.string().regex(/^\S+( \S+){4}$/, { error: 'must be a five-field cron expression such as "0 5 1 * *"' });
 const command = z.array(z.string().min(1, { error: 'must not be empty' })).min(1, { error: 'must list the program and its arguments' });
-const minutes = (min: number, why: string) => z.number().int({ error: `must be a whole number of minutes, at least ${min}${why}` }).min(min, { error: `must be a whole number of minutes, at least ${min}${why}` });
+const minutes = (min: number, why: string) =>
+  z
+    .number()
+    .int({ error: `must be a whole number of minutes, at least ${min}${why}` })
+    .min(min, { error: `must be a whole number of minutes, at least ${min}${why}` });
 const days = positiveInt('must be a whole number of days, at least 1');
 
 /** A class of personal data: how long it is kept and which service purges it. */
@@ -375,7 +425,9 @@ const data = z.strictObject({
       .number()
       .int({ error: 'must be an integer of at least 3' })
       .min(3, { error: 'must be an integer of at least 3 (a primary and two standbys, for synchronous replication over zones)' })
-      .max(MAX_POSTGRES_INSTANCES, { error: `must be an integer from 3 to ${MAX_POSTGRES_INSTANCES} (${MAX_POSTGRES_INSTANCES} is the platform's limit of PostgreSQL instances)` })
+      .max(MAX_POSTGRES_INSTANCES, {
+        error: `must be an integer from 3 to ${MAX_POSTGRES_INSTANCES} (${MAX_POSTGRES_INSTANCES} is the platform's limit of PostgreSQL instances)`,
+      })
       .default(3),
     resources: z.strictObject({ requests: resourceAmounts, limits: resourceAmounts }),
     /** Size of each instance's data volume. */
@@ -394,7 +446,9 @@ const data = z.strictObject({
       .number()
       .int({ error: 'must be an integer of at least 2' })
       .min(2, { error: 'must be an integer of at least 2 (a primary needs a replica to fail over to)' })
-      .max(MAX_REDIS_REPLICAS, { error: `must be an integer from 2 to ${MAX_REDIS_REPLICAS} (${MAX_REDIS_REPLICAS} is the platform's limit of Redis pods)` })
+      .max(MAX_REDIS_REPLICAS, {
+        error: `must be an integer from 2 to ${MAX_REDIS_REPLICAS} (${MAX_REDIS_REPLICAS} is the platform's limit of Redis pods)`,
+      })
       .default(3),
     resources: z.strictObject({ requests: resourceAmounts, limits: resourceAmounts }),
     /** Size of each pod's data volume. */
@@ -434,7 +488,10 @@ const data = z.strictObject({
     dataClasses: z
       .array(dataClass)
       .min(1, { error: 'must list at least one data class (every class of personal data needs a retention period)' })
-      .max(MAX_DATA_CLASSES, atMost(MAX_DATA_CLASSES, 'data classes', 'each is a CronJob in every cluster; merge classes with the same retention')),
+      .max(
+        MAX_DATA_CLASSES,
+        atMost(MAX_DATA_CLASSES, 'data classes', 'each is a CronJob in every cluster; merge classes with the same retention'),
+      ),
     /** The hourly job that carries out the queued erasure requests. */
     erasure: z.strictObject({
       owningService: dnsLabel(40),
@@ -450,9 +507,13 @@ const data = z.strictObject({
     schedule: cron.default('0 5 1 * *'),
   }),
   /** The Kubernetes API server's addresses (the CloudNativePG pods and the restore drill reach it); a region's `cluster.apiServerCidrs` replaces them for its cluster. */
-  apiServerCidrs: z.array(cidr).min(1, { error: 'must list at least one CIDR (CloudNativePG\'s instance manager cannot run without the API)' }),
+  apiServerCidrs: z
+    .array(cidr)
+    .min(1, { error: "must list at least one CIDR (CloudNativePG's instance manager cannot run without the API)" }),
   /** The object store's addresses (WAL archiving and base backups over HTTPS); a region's `cluster.objectStoreCidrs` replaces them for its cluster. */
-  objectStoreCidrs: z.array(cidr).min(1, { error: 'must list at least one CIDR (WAL archiving stops, and the disk fills, without the object store)' }),
+  objectStoreCidrs: z
+    .array(cidr)
+    .min(1, { error: 'must list at least one CIDR (WAL archiving stops, and the disk fills, without the object store)' }),
   /** Replication to the DR region. */
   replication: z.strictObject({
     /** Host name of the primary region's Redis, as the DR region resolves it. */
@@ -465,7 +526,7 @@ const data = z.strictObject({
      * over the peering): the primary Redis's NetworkPolicy and its replication load balancer's
      * `loadBalancerSourceRanges` admit only them.
      */
-    replicaCidrs: z.array(cidr).min(1, { error: 'must list at least one CIDR (the DR region\'s Redis must reach the primary)' }),
+    replicaCidrs: z.array(cidr).min(1, { error: "must list at least one CIDR (the DR region's Redis must reach the primary)" }),
   }),
 });
 
@@ -476,11 +537,10 @@ export const SERVICES_LIMIT = atMost(MAX_SERVICES, 'services', 'the largest plat
  * A folder inside the repository: names joined by single "/", none of them "." or ".." (a path
  * that leaves the repository, or names its root, is not a folder of it).
  */
-const repositoryFolder = z
-  .string()
-  .regex(/^(?!\.\.?(\/|$))[A-Za-z0-9._-]+(\/(?!\.\.?(\/|$))[A-Za-z0-9._-]+)*$/, {
-    error: 'must be a folder inside the repository such as "dist" or "deploy/alp": names of letters, digits, ".", "_" and "-" joined by single "/", none of them "." or "..", not starting with "/"',
-  });
+const repositoryFolder = z.string().regex(/^(?!\.\.?(\/|$))[A-Za-z0-9._-]+(\/(?!\.\.?(\/|$))[A-Za-z0-9._-]+)*$/, {
+  error:
+    'must be a folder inside the repository such as "dist" or "deploy/alp": names of letters, digits, ".", "_" and "-" joined by single "/", none of them "." or "..", not starting with "/"',
+});
 
 /**
  * The cluster's own addresses, which NetworkPolicies name as ipBlocks (see
@@ -495,7 +555,16 @@ const clusterAddresses = z
         /** Its endpoints' addresses (`kubectl get endpoints kubernetes -n default`). @default - `data.apiServerCidrs` */
         cidrs: z.array(cidr).min(1, { error: 'must list at least one CIDR, or be left out' }).optional(),
         /** Its endpoints' ports: 443 on managed control planes, 6443 on kubeadm's. @default [443, 6443] */
-        ports: z.array(z.number().int().min(1).max(MAX_PORT, { error: `must be a port from 1 to ${MAX_PORT}` })).min(1, { error: 'must list at least one port' }).default([...API_SERVER_PORTS]),
+        ports: z
+          .array(
+            z
+              .number()
+              .int()
+              .min(1)
+              .max(MAX_PORT, { error: `must be a port from 1 to ${MAX_PORT}` }),
+          )
+          .min(1, { error: 'must list at least one port' })
+          .default([...API_SERVER_PORTS]),
       })
       .default({ ports: [...API_SERVER_PORTS] }),
     /** The nodes' addresses, where the kubelets listen (Prometheus scrapes them). @default - none: the kubelets are not scraped (a gap in reports/cluster-prerequisites.md) */
@@ -506,7 +575,10 @@ const clusterAddresses = z
 export const platformSpecSchema = z.strictObject({
   /** Platform name: `app.kubernetes.io/part-of` and the prefix of namespace and class names. */
   name: dnsLabel(20),
-  regions: z.array(region).min(1, { error: 'must list at least one region' }).max(MAX_REGIONS, atMost(MAX_REGIONS, 'regions', 'each region is a complete copy of the platform')),
+  regions: z
+    .array(region)
+    .min(1, { error: 'must list at least one region' })
+    .max(MAX_REGIONS, atMost(MAX_REGIONS, 'regions', 'each region is a complete copy of the platform')),
   /** Namespace names per role. @default - `<name>-blue`, `<name>-green`, `<name>-edge`, `<name>-data`, `<name>-monitoring` */
   namespaces: z
     .strictObject({
@@ -554,7 +626,8 @@ export const platformSpecSchema = z.strictObject({
     revision: z
       .string()
       .regex(/^(?![-\/])(?!.*\.\.)(?!.*\/$)[A-Za-z0-9._\/-]{1,255}$/, {
-        error: 'must be a branch, tag or commit such as "main" or "release/2.14": letters, digits, ".", "_", "-" and "/", not starting with "-" or "/", without ".."',
+        error:
+          'must be a branch, tag or commit such as "main" or "release/2.14": letters, digits, ".", "_", "-" and "/", not starting with "-" or "/", without ".."',
       })
       .default('main'),
     /** Folder of the repository that holds the synthesized output. */
@@ -585,7 +658,10 @@ export const platformSpecSchema = z.strictObject({
     /** Vault role bound to the External Secrets service account (the same name in every cluster's mount). */
     role: vaultRole.default('external-secrets'),
     /** How often ExternalSecrets re-read Vault. */
-    refreshInterval: z.string().regex(/^\d+(s|m|h)$/, { error: 'must be a duration such as "1h" or "15m"' }).default('1h'),
+    refreshInterval: z
+      .string()
+      .regex(/^\d+(s|m|h)$/, { error: 'must be a duration such as "1h" or "15m"' })
+      .default('1h'),
   }),
   /** Observability: runbooks, tracing, logs, uptime probes and alert routing. */
   monitoring,

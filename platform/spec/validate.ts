@@ -50,7 +50,11 @@ export function validatePlatform(specInput: unknown, releaseInput: unknown, sour
 
   const releaseResult = releaseSchema.safeParse(releaseInput);
   if (!releaseResult.success) {
-    problems.push(...withoutPrototypeKeys(problemsFromZod(releaseSource, releaseInput, releaseResult.error, (path) => objectKeysAt(releaseSchema, path))));
+    problems.push(
+      ...withoutPrototypeKeys(
+        problemsFromZod(releaseSource, releaseInput, releaseResult.error, (path) => objectKeysAt(releaseSchema, path)),
+      ),
+    );
   } else {
     problems.push(...checkRelease(checked, releaseResult.data).map((p) => ({ ...p, source: releaseSource })));
   }
@@ -108,12 +112,19 @@ function checkSpecInput(input: unknown, source: string): CheckedSpec {
   const regions = top.success ? top.data.regions : undefined;
   const topology = top.success ? top.data.topology : undefined;
   problems.push(...checkSpec(services, serviceNames, regions, topology, namespaces).map((p) => ({ ...p, source })));
-  if (top.success) problems.push(...checkData(top.data.data, services.map((s) => s.service), serviceNames, regions).map((p) => ({ ...p, source })));
+  if (top.success)
+    problems.push(
+      ...checkData(
+        top.data.data,
+        services.map((s) => s.service),
+        serviceNames,
+        regions,
+      ).map((p) => ({ ...p, source })),
+    );
   if (top.success) problems.push(...checkClusters(top.data).map((p) => ({ ...p, source })));
 
-  const spec = problems.length === 0 && top.success && namespaces
-    ? { ...top.data, namespaces, services: services.map((s) => s.service) }
-    : undefined;
+  const spec =
+    problems.length === 0 && top.success && namespaces ? { ...top.data, namespaces, services: services.map((s) => s.service) } : undefined;
   return { spec, problems, services, serviceNames, regionNames: regions?.map((r) => r.name) };
 }
 
@@ -125,11 +136,11 @@ const topLevelSchema = platformSpecSchema.extend({
 function resolveNamespaces(parsed: z.output<typeof topLevelSchema>): PlatformNamespaces {
   const ns = parsed.namespaces;
   return {
-      blue: ns.blue ?? `${parsed.name}-blue`,
-      green: ns.green ?? `${parsed.name}-green`,
-      edge: ns.edge ?? `${parsed.name}-edge`,
-      data: ns.data ?? `${parsed.name}-data`,
-      monitoring: ns.monitoring ?? `${parsed.name}-monitoring`,
+    blue: ns.blue ?? `${parsed.name}-blue`,
+    green: ns.green ?? `${parsed.name}-green`,
+    edge: ns.edge ?? `${parsed.name}-edge`,
+    data: ns.data ?? `${parsed.name}-data`,
+    monitoring: ns.monitoring ?? `${parsed.name}-monitoring`,
   };
 }
 
@@ -148,9 +159,19 @@ function checkSpec(
   if (regions) problems.push(...regionProblems(regions, topology));
   if (namespaces) {
     const namespaceEntries = Object.entries(namespaces);
-    problems.push(...duplicates(namespaceEntries.map(([, n]) => n), (i) => ['namespaces', namespaceEntries[i][0]]));
+    problems.push(
+      ...duplicates(
+        namespaceEntries.map(([, n]) => n),
+        (i) => ['namespaces', namespaceEntries[i][0]],
+      ),
+    );
   }
-  problems.push(...duplicates(services.map((s) => s.service.name), (i) => ['services', services[i].index, 'name']));
+  problems.push(
+    ...duplicates(
+      services.map((s) => s.service.name),
+      (i) => ['services', services[i].index, 'name'],
+    ),
+  );
 
   const routes = new Map<string, number>();
   const nameAt = new Map(services.map((s) => [s.index, s.service.name]));
@@ -160,7 +181,9 @@ function checkSpec(
       const route = `${service.public.host}${service.public.path}`;
       const owner = routes.get(route);
       if (owner !== undefined) {
-        problems.push(problem(['services', i, 'public'], route, `must be unique; services[${owner}] (${nameAt.get(owner)}) already serves it`));
+        problems.push(
+          problem(['services', i, 'public'], route, `must be unique; services[${owner}] (${nameAt.get(owner)}) already serves it`),
+        );
       }
       routes.set(route, i);
     }
@@ -174,19 +197,42 @@ function regionProblems(regions: readonly RegionSpec[], topology: ParsedPlatform
   if (topology) {
     regions.forEach((region, i) => {
       if (topology === 'namespace-per-color') {
-        if (!region.cluster) problems.push(problem(['regions', i, 'cluster'], undefined, 'is required with topology "namespace-per-color"'));
-        if (region.colorClusters) problems.push(problem(['regions', i, 'colorClusters'], region.colorClusters, 'must not be set with topology "namespace-per-color"; use \'cluster\''));
+        if (!region.cluster)
+          problems.push(problem(['regions', i, 'cluster'], undefined, 'is required with topology "namespace-per-color"'));
+        if (region.colorClusters)
+          problems.push(
+            problem(
+              ['regions', i, 'colorClusters'],
+              region.colorClusters,
+              'must not be set with topology "namespace-per-color"; use \'cluster\'',
+            ),
+          );
       } else {
-        if (!region.colorClusters) problems.push(problem(['regions', i, 'colorClusters'], undefined, 'is required with topology "cluster-per-color"'));
-        if (region.cluster) problems.push(problem(['regions', i, 'cluster'], region.cluster, 'must not be set with topology "cluster-per-color"; use \'colorClusters\''));
+        if (!region.colorClusters)
+          problems.push(problem(['regions', i, 'colorClusters'], undefined, 'is required with topology "cluster-per-color"'));
+        if (region.cluster)
+          problems.push(
+            problem(['regions', i, 'cluster'], region.cluster, 'must not be set with topology "cluster-per-color"; use \'colorClusters\''),
+          );
       }
     });
   }
   const primaries = regions.filter((r) => r.role === 'primary');
   if (primaries.length !== 1) {
-    problems.push(problem(['regions'], regions.map((r) => `${r.name}:${r.role}`), `must contain exactly one region with role "primary" (found ${primaries.length})`));
+    problems.push(
+      problem(
+        ['regions'],
+        regions.map((r) => `${r.name}:${r.role}`),
+        `must contain exactly one region with role "primary" (found ${primaries.length})`,
+      ),
+    );
   }
-  problems.push(...duplicates(regions.map((r) => r.name), (i) => ['regions', i, 'name']));
+  problems.push(
+    ...duplicates(
+      regions.map((r) => r.name),
+      (i) => ['regions', i, 'name'],
+    ),
+  );
   return problems;
 }
 
@@ -198,7 +244,13 @@ function serviceProblems(service: ServiceSpec, i: number, names: ReadonlySet<str
   const problems: Problem[] = [];
   const at: ServicePath = (...path) => ['services', i, ...path];
   if (service.metricsPort === service.port) {
-    problems.push(problem(at('metricsPort'), service.metricsPort, `must differ from 'port' (${service.port}) so that metrics are not served to callers`));
+    problems.push(
+      problem(
+        at('metricsPort'),
+        service.metricsPort,
+        `must differ from 'port' (${service.port}) so that metrics are not served to callers`,
+      ),
+    );
   }
   for (const kind of ['cpu', 'memory'] as const) {
     const toNumber = kind === 'cpu' ? cpuMillis : memoryKiB;
@@ -212,17 +264,28 @@ function serviceProblems(service: ServiceSpec, i: number, names: ReadonlySet<str
   for (const [name, value] of Object.entries(service.env)) {
     const reason = envCredentialReason(name, value);
     if (reason) {
-      problems.push(problem(at('env', name), value,
-        `must not hold a secret (${reason}); declare it under '${formatPath(at('secrets'))}' so that it comes from Vault ('as: env' passes it as environment variables)`));
+      problems.push(
+        problem(
+          at('env', name),
+          value,
+          `must not hold a secret (${reason}); declare it under '${formatPath(at('secrets'))}' so that it comes from Vault ('as: env' passes it as environment variables)`,
+        ),
+      );
     }
   }
-  problems.push(...duplicates(service.secrets.map((secret) => secret.name), (j) => at('secrets', j, 'name')));
+  problems.push(
+    ...duplicates(
+      service.secrets.map((secret) => secret.name),
+      (j) => at('secrets', j, 'name'),
+    ),
+  );
   problems.push(...kubernetesApiProblems(service, i));
   const seen = new Set<string>();
   service.dependsOn.services.forEach((dependency: string, j: number) => {
     const path = at('dependsOn', 'services', j);
     if (dependency === service.name) problems.push(problem(path, dependency, 'must not be the service itself'));
-    else if (!names.has(dependency)) problems.push(problem(path, dependency, `must name a service of this spec (one of: ${nameList(names)})`));
+    else if (!names.has(dependency))
+      problems.push(problem(path, dependency, `must name a service of this spec (one of: ${nameList(names)})`));
     if (seen.has(dependency)) problems.push(problem(path, dependency, 'must not be listed twice'));
     seen.add(dependency);
   });
@@ -236,18 +299,38 @@ function replicaProblems(service: ServiceSpec, at: ServicePath): Problem[] {
     problems.push(problem(at(), service.name, "must set either 'replicas' or 'autoscaling'"));
   }
   if (service.replicas !== undefined && service.autoscaling !== undefined) {
-    problems.push(problem(at('replicas'), service.replicas, "must not be set together with 'autoscaling' (the HorizontalPodAutoscaler owns the replica count)"));
+    problems.push(
+      problem(
+        at('replicas'),
+        service.replicas,
+        "must not be set together with 'autoscaling' (the HorizontalPodAutoscaler owns the replica count)",
+      ),
+    );
   }
   if (service.replicas !== undefined && service.replicas < MIN_SERVICE_REPLICAS) {
-    problems.push(problem(at('replicas'), service.replicas, `must be at least ${MIN_SERVICE_REPLICAS} so that a node drain never takes the service down`));
+    problems.push(
+      problem(
+        at('replicas'),
+        service.replicas,
+        `must be at least ${MIN_SERVICE_REPLICAS} so that a node drain never takes the service down`,
+      ),
+    );
   }
   const scaling = service.autoscaling;
   if (scaling) {
     if (scaling.minReplicas < MIN_SERVICE_REPLICAS) {
-      problems.push(problem(at('autoscaling', 'minReplicas'), scaling.minReplicas, `must be at least ${MIN_SERVICE_REPLICAS} so that a node drain never takes the service down`));
+      problems.push(
+        problem(
+          at('autoscaling', 'minReplicas'),
+          scaling.minReplicas,
+          `must be at least ${MIN_SERVICE_REPLICAS} so that a node drain never takes the service down`,
+        ),
+      );
     }
     if (scaling.minReplicas > scaling.maxReplicas) {
-      problems.push(problem(at('autoscaling', 'minReplicas'), scaling.minReplicas, `must not exceed 'maxReplicas' (${scaling.maxReplicas})`));
+      problems.push(
+        problem(at('autoscaling', 'minReplicas'), scaling.minReplicas, `must not exceed 'maxReplicas' (${scaling.maxReplicas})`),
+      );
     }
   }
   return problems;
@@ -261,8 +344,11 @@ function kubernetesApiProblems(service: ServiceSpec, i: number): Problem[] {
   const { rules, allowSecretAccess } = service.kubernetesApi;
   const ownSecrets = allowSecretAccess ? service.secrets.map((secret) => `${service.name}-${secret.name}`) : undefined;
   const named = undeclaredObjectProblems(service.name, rules, service.kubernetesApi.externalObjects);
-  return [...apiAccessRuleProblems(rules, allowSecretAccess), ...apiGrantProblems(rules, ownSecrets), ...named]
-    .map((p) => ({ path: `services[${i}].kubernetesApi.${p.prop}`, value: p.value, rule: p.fix ? `${p.rule}; ${p.fix}` : p.rule }));
+  return [...apiAccessRuleProblems(rules, allowSecretAccess), ...apiGrantProblems(rules, ownSecrets), ...named].map((p) => ({
+    path: `services[${i}].kubernetesApi.${p.prop}`,
+    value: p.value,
+    rule: p.fix ? `${p.rule}; ${p.fix}` : p.rule,
+  }));
 }
 
 /**
@@ -270,7 +356,12 @@ function kubernetesApiProblems(service: ServiceSpec, i: number): Problem[] {
  * the GDPR jobs belong to services of the spec and run their images, and no data class or
  * backup outlives the GDPR retention period.
  */
-function checkData(data: ParsedPlatformSpec['data'], services: readonly ServiceSpec[], names: ReadonlySet<string>, regions: readonly RegionSpec[] | undefined): Problem[] {
+function checkData(
+  data: ParsedPlatformSpec['data'],
+  services: readonly ServiceSpec[],
+  names: ReadonlySet<string>,
+  regions: readonly RegionSpec[] | undefined,
+): Problem[] {
   const problems: Problem[] = [];
   const at = (...path: PropertyKey[]) => ['data', ...path];
   const byName = new Map(services.map((s) => [s.name, s]));
@@ -283,36 +374,74 @@ function checkData(data: ParsedPlatformSpec['data'], services: readonly ServiceS
     const repository = parseImage(image)?.repository;
     const service = byName.get(name);
     if (service && repository !== undefined && repository !== service.imageRepository) {
-      problems.push(problem([...path, 'image'], image, `must be an image of the owning service '${name}' (repository ${service.imageRepository})`));
+      problems.push(
+        problem([...path, 'image'], image, `must be an image of the owning service '${name}' (repository ${service.imageRepository})`),
+      );
     }
   };
   data.gdpr.dataClasses.forEach((dataClass, i) => {
     owner(at('gdpr', 'dataClasses', i), dataClass.owningService, dataClass.image);
     if (dataClass.retentionDays > data.gdpr.retentionDays) {
-      problems.push(problem(at('gdpr', 'dataClasses', i, 'retentionDays'), dataClass.retentionDays, `must not exceed 'data.gdpr.retentionDays' (${data.gdpr.retentionDays})`));
+      problems.push(
+        problem(
+          at('gdpr', 'dataClasses', i, 'retentionDays'),
+          dataClass.retentionDays,
+          `must not exceed 'data.gdpr.retentionDays' (${data.gdpr.retentionDays})`,
+        ),
+      );
     }
   });
-  problems.push(...duplicates(data.gdpr.dataClasses.map((c) => c.name), (i) => at('gdpr', 'dataClasses', i, 'name')));
+  problems.push(
+    ...duplicates(
+      data.gdpr.dataClasses.map((c) => c.name),
+      (i) => at('gdpr', 'dataClasses', i, 'name'),
+    ),
+  );
   owner(at('gdpr', 'erasure'), data.gdpr.erasure.owningService, data.gdpr.erasure.image);
   const gdprHours = data.gdpr.retentionDays * 24;
   if (data.backups.veleroTtlHours > gdprHours) {
-    problems.push(problem(at('backups', 'veleroTtlHours'), data.backups.veleroTtlHours,
-      `must not exceed the GDPR retention period ('data.gdpr.retentionDays' ${data.gdpr.retentionDays}, ${gdprHours} hours): a backup kept longer holds personal data that should have been erased`));
+    problems.push(
+      problem(
+        at('backups', 'veleroTtlHours'),
+        data.backups.veleroTtlHours,
+        `must not exceed the GDPR retention period ('data.gdpr.retentionDays' ${data.gdpr.retentionDays}, ${gdprHours} hours): a backup kept longer holds personal data that should have been erased`,
+      ),
+    );
   }
   if (data.backups.retentionDays >= data.gdpr.retentionDays) {
-    problems.push(problem(at('backups', 'retentionDays'), data.backups.retentionDays,
-      `must be below 'data.gdpr.retentionDays' (${data.gdpr.retentionDays}): the archive keeps the window plus one backup interval`));
+    problems.push(
+      problem(
+        at('backups', 'retentionDays'),
+        data.backups.retentionDays,
+        `must be below 'data.gdpr.retentionDays' (${data.gdpr.retentionDays}): the archive keeps the window plus one backup interval`,
+      ),
+    );
   }
   if (regions) {
     const regionNames = regions.map((r) => r.name);
     for (const name of regionNames) {
-      if (!Object.hasOwn(data.backups.destinations, name)) problems.push(problem(at('backups', 'destinations', name), undefined, 'is required: every region archives its PostgreSQL to its own location'));
+      if (!Object.hasOwn(data.backups.destinations, name))
+        problems.push(
+          problem(at('backups', 'destinations', name), undefined, 'is required: every region archives its PostgreSQL to its own location'),
+        );
     }
     for (const name of Object.keys(data.backups.destinations)) {
-      if (!regionNames.includes(name)) problems.push(problem(at('backups', 'destinations', name), data.backups.destinations[name], `must name a region of this spec (one of: ${regionNames.join(', ')})`));
+      if (!regionNames.includes(name))
+        problems.push(
+          problem(
+            at('backups', 'destinations', name),
+            data.backups.destinations[name],
+            `must name a region of this spec (one of: ${regionNames.join(', ')})`,
+          ),
+        );
     }
     const paths = Object.entries(data.backups.destinations);
-    problems.push(...duplicates(paths.map(([, path]) => path.replace(/\/+$/, '')), (i) => at('backups', 'destinations', paths[i][0])));
+    problems.push(
+      ...duplicates(
+        paths.map(([, path]) => path.replace(/\/+$/, '')),
+        (i) => at('backups', 'destinations', paths[i][0]),
+      ),
+    );
   }
   return problems;
 }
@@ -330,8 +459,13 @@ function checkClusters(spec: Pick<ParsedPlatformSpec, 'regions' | 'topology' | '
     const first = firstWith.get(mount);
     if (first === undefined) firstWith.set(mount, c);
     else {
-      problems.push(problem([...c.path, 'vaultAuthMountPath'], mount,
-        `must differ from the Vault Kubernetes auth mount of cluster ${first.cluster.name} (${formatPath([...first.path])}): a mount validates the tokens of one cluster's API server only`));
+      problems.push(
+        problem(
+          [...c.path, 'vaultAuthMountPath'],
+          mount,
+          `must differ from the Vault Kubernetes auth mount of cluster ${first.cluster.name} (${formatPath([...first.path])}): a mount validates the tokens of one cluster's API server only`,
+        ),
+      );
     }
   }
   return problems;
@@ -343,10 +477,14 @@ function checkRelease(spec: CheckedSpec, release: ReleaseState): Problem[] {
   const regionNames = spec.regionNames;
   if (regionNames) {
     for (const name of regionNames) {
-      if (!Object.hasOwn(release.regions, name)) problems.push(problem(['regions', name], undefined, 'is required: the spec declares this region'));
+      if (!Object.hasOwn(release.regions, name))
+        problems.push(problem(['regions', name], undefined, 'is required: the spec declares this region'));
     }
     for (const name of Object.keys(release.regions)) {
-      if (!regionNames.includes(name)) problems.push(problem(['regions', name], release.regions[name], `must be a region of the spec (one of: ${regionNames.join(', ')})`));
+      if (!regionNames.includes(name))
+        problems.push(
+          problem(['regions', name], release.regions[name], `must be a region of the spec (one of: ${regionNames.join(', ')})`),
+        );
     }
   }
   for (const color of ['blue', 'green'] as const) {
@@ -368,8 +506,13 @@ function checkRelease(spec: CheckedSpec, release: ReleaseState): Problem[] {
         problems.push(problem(path, reference, `must be an image of the service's repository (${service.imageRepository})`));
       }
       if (!image.digest) {
-        problems.push(problem(path, reference,
-          `must be pinned by a digest (@sha256:<64 hex digits>): the platform's own images run by digest in both colours, so that a tag moved in the registry changes nothing; stage it as ${service.imageRepository}:${image.tag}@sha256:<digest>`));
+        problems.push(
+          problem(
+            path,
+            reference,
+            `must be pinned by a digest (@sha256:<64 hex digits>): the platform's own images run by digest in both colours, so that a tag moved in the registry changes nothing; stage it as ${service.imageRepository}:${image.tag}@sha256:<digest>`,
+          ),
+        );
       }
     }
     for (const name of Object.keys(images)) {
@@ -406,7 +549,12 @@ function prototypeKeyProblems(input: unknown, source: string): SpecProblem[] {
     }
     for (const key of Object.keys(value)) {
       if (key === '__proto__') {
-        problems.push({ source, path: formatPath([...path, key]), value: (value as any)[key], rule: "is not an allowed key (JavaScript's prototype property); remove it" });
+        problems.push({
+          source,
+          path: formatPath([...path, key]),
+          value: (value as any)[key],
+          rule: "is not an allowed key (JavaScript's prototype property); remove it",
+        });
       } else {
         visit((value as any)[key], [...path, key]);
       }

@@ -33,9 +33,16 @@ describe('metrics adapter on the platform |', () => {
     });
 
     test('every Pods or External metric of every HPA has an adapter rule that yields exactly its name for its kind and namespace', () => {
-      const asked = hpas.flatMap((hpa) => (hpa.spec.metrics as any[])
-        .filter((m) => m.type === 'Pods' || m.type === 'External')
-        .map((m) => ({ hpa: hpa.metadata.name, type: m.type as 'Pods' | 'External', name: (m.pods ?? m.external).metric.name as string, namespace: hpa.metadata.namespace as string })));
+      const asked = hpas.flatMap((hpa) =>
+        (hpa.spec.metrics as any[])
+          .filter((m) => m.type === 'Pods' || m.type === 'External')
+          .map((m) => ({
+            hpa: hpa.metadata.name,
+            type: m.type as 'Pods' | 'External',
+            name: (m.pods ?? m.external).metric.name as string,
+            namespace: hpa.metadata.namespace as string,
+          })),
+      );
       const colorsHere = new Set(hpas.map((h) => h.metadata.namespace)).size;
       expect(asked).toHaveLength(expected.length * colorsHere);
       expect(asked.length).toBeGreaterThan(0);
@@ -72,7 +79,10 @@ describe('metrics adapter on the platform |', () => {
     test('every metricsQuery is valid PromQL once the adapter fills in its template', () => {
       const cfg = config();
       for (const rule of [...cfg.rules, ...cfg.externalRules]) {
-        const filled = rule.metricsQuery.replace('<<.Series>>', 'x').replace('<<.LabelMatchers>>', 'namespace="a",pod=~"p|q"').replace('<<.GroupBy>>', 'pod');
+        const filled = rule.metricsQuery
+          .replace('<<.Series>>', 'x')
+          .replace('<<.LabelMatchers>>', 'namespace="a",pod=~"p|q"')
+          .replace('<<.GroupBy>>', 'pod');
         expect({ query: filled, error: promQlSyntaxError(filled) }).toEqual({ query: filled, error: undefined });
       }
     });
@@ -89,7 +99,11 @@ describe('metrics adapter on the platform |', () => {
         expect(alert.labels.severity).toBe('critical');
         expect(alert.annotations.runbook_url).toMatch(/\/ScalingMetricAbsent\.md$/);
         for (const ns of namespaces) {
-          const matchers = [`namespace="${ns}"`, ...(metric.type === 'Pods' ? [`service="${service}"`] : []), ...Object.entries(metric.selector ?? {}).map(([k, v]) => `${k}="${v}"`)];
+          const matchers = [
+            `namespace="${ns}"`,
+            ...(metric.type === 'Pods' ? [`service="${service}"`] : []),
+            ...Object.entries(metric.selector ?? {}).map(([k, v]) => `${k}="${v}"`),
+          ];
           expect(alert.expr).toContain(`absent_over_time(${scalingMetricSource(metric.name).series}{${matchers.join(',')}}[10m])`);
         }
       }
@@ -116,24 +130,28 @@ describe('MetricsAdapterConfig |', () => {
       ],
       rateWindow: '1m',
     });
-    expect(adapter.config.rules).toEqual([{
-      seriesQuery: 'jobs_total{namespace=~"a|b",pod!=""}',
-      resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
-      name: { matches: '^jobs_total$', as: 'jobs_per_second' },
-      metricsQuery: 'sum(rate(<<.Series>>{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)',
-    }]);
-    expect(adapter.config.externalRules).toEqual([{
-      seriesQuery: 'queue_depth{namespace="a"}',
-      resources: { overrides: { namespace: { resource: 'namespace' } } },
-      name: { matches: '^queue_depth$', as: 'queue_depth' },
-      metricsQuery: 'max(<<.Series>>{<<.LabelMatchers>>})',
-    }]);
+    expect(adapter.config.rules).toEqual([
+      {
+        seriesQuery: 'jobs_total{namespace=~"a|b",pod!=""}',
+        resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
+        name: { matches: '^jobs_total$', as: 'jobs_per_second' },
+        metricsQuery: 'sum(rate(<<.Series>>{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)',
+      },
+    ]);
+    expect(adapter.config.externalRules).toEqual([
+      {
+        seriesQuery: 'queue_depth{namespace="a"}',
+        resources: { overrides: { namespace: { resource: 'namespace' } } },
+        name: { matches: '^queue_depth$', as: 'queue_depth' },
+        metricsQuery: 'max(<<.Series>>{<<.LabelMatchers>>})',
+      },
+    ]);
   });
 
   test('fails on a rate window that is not a Prometheus duration', () => {
     const chart = Testing.chart();
     expect(errorOf(() => new MetricsAdapterConfig(chart, 'Adapter', { metrics: [], rateWindow: '2 minutes' }))).toBe(
-      "test/Adapter: 'rateWindow' (\"2 minutes\") must be a Prometheus duration such as \"2m\"",
+      'test/Adapter: \'rateWindow\' ("2 minutes") must be a Prometheus duration such as "2m"',
     );
   });
 });

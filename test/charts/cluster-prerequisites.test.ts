@@ -15,7 +15,10 @@ describe('reports/cluster-prerequisites.md |', () => {
 
   test("is the rendering of the model's entries and every area's contributions, none left out", () => {
     expect(report).toBe(renderClusterPrerequisites(clusterPrerequisites(spec)));
-    const model = clusterModel(spec, edgeGateways(spec).map((g) => g.name));
+    const model = clusterModel(
+      spec,
+      edgeGateways(spec).map((g) => g.name),
+    );
     for (const component of Object.values(model.components).filter((c) => c.prerequisites.length > 0)) {
       expect(report).toContain(`### ${component.title}\n`);
       for (const setting of component.prerequisites) expect(report).toContain(`- ${setting}`);
@@ -30,8 +33,11 @@ describe('reports/cluster-prerequisites.md |', () => {
     const names = new Set(output.objects.map((o) => `${o.manifest.kind}/${o.manifest.metadata.name}`));
     expect(names.has('PeerAuthentication/prometheus-adapter-from-api-server')).toBe(true);
     expect(report).toContain('`prometheus-adapter-from-api-server`');
-    const remoteKeys = new Set(output.objects.filter((o) => o.manifest.kind === 'ExternalSecret')
-      .flatMap((o) => (o.manifest.spec.data ?? []).map((d: any) => d.remoteRef.key)));
+    const remoteKeys = new Set(
+      output.objects
+        .filter((o) => o.manifest.kind === 'ExternalSecret')
+        .flatMap((o) => (o.manifest.spec.data ?? []).map((d: any) => d.remoteRef.key)),
+    );
     for (const key of [spec.monitoring.alerting.deadMansSwitchVaultKey, spec.data.redis.tlsVaultKey]) {
       expect(remoteKeys.has(key)).toBe(true);
       expect(report).toContain(`Vault \`${key}\``);
@@ -44,7 +50,8 @@ describe('reports/cluster-prerequisites.md |', () => {
     // The dr cluster has its own node addresses: only the primary's are missing.
     changed.cluster = { nodeCidrs: [] };
     const gaps = renderClusterPrerequisites(clusterPrerequisites(validatePlatform(changed, committedRelease()).spec));
-    const gap = (cluster: string) => `- **kubelet (and cAdvisor)**: in cluster ${cluster}, the spec gives no addresses for kubelet (and cAdvisor), so Prometheus (Prometheus Operator) cannot reach it; set them in \`cluster\` or in the cluster's own entry of \`regions\`.\n`;
+    const gap = (cluster: string) =>
+      `- **kubelet (and cAdvisor)**: in cluster ${cluster}, the spec gives no addresses for kubelet (and cAdvisor), so Prometheus (Prometheus Operator) cannot reach it; set them in \`cluster\` or in the cluster's own entry of \`regions\`.\n`;
     expect(gaps).toContain(`## Gaps\n\n${gap('alp-primary')}`);
     expect(gaps).not.toContain(gap('alp-dr'));
     delete changed.regions[1].cluster.nodeCidrs;

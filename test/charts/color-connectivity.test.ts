@@ -4,7 +4,12 @@ import { clusterModel, clusterPlacements, declaredConnections, edgeGateways, Pla
 import { clone, committedRelease, errorOf, findObject, platformModel } from '../helpers/manifests';
 
 function synthBlue(model: PlatformModel): any[] {
-  const chart = new ColorChart(Testing.app(), 'Blue', { spec: model.spec, release: model.release, region: model.spec.regions[0], color: 'blue' });
+  const chart = new ColorChart(Testing.app(), 'Blue', {
+    spec: model.spec,
+    release: model.release,
+    region: model.spec.regions[0],
+    color: 'blue',
+  });
   return Testing.synth(chart);
 }
 
@@ -13,10 +18,13 @@ describe('ColorChart connectivity |', () => {
   const manifests = synthBlue(model);
   const ns = model.spec.namespaces;
 
-  test('a dependency is admitted by the callers\' service accounts, exactly those the spec declares', () => {
+  test("a dependency is admitted by the callers' service accounts, exactly those the spec declares", () => {
     // GIVEN: the services that depend on the content service, and its ports
     const content = model.spec.services.find((s) => s.name === 'content-service')!;
-    const callers = model.spec.services.filter((s) => s.dependsOn.services.includes(content.name)).map((s) => s.name).sort();
+    const callers = model.spec.services
+      .filter((s) => s.dependsOn.services.includes(content.name))
+      .map((s) => s.name)
+      .sort();
     expect(callers.length).toBeGreaterThan(1);
     // THEN
     const rules = findObject(manifests, 'AuthorizationPolicy', content.name).spec.rules;
@@ -26,18 +34,34 @@ describe('ColorChart connectivity |', () => {
     });
     for (const caller of callers) {
       expect(findObject(manifests, 'NetworkPolicy', caller).spec.egress).toContainEqual({
-        to: [{ podSelector: { matchLabels: { 'alp-deploy.io/color': 'blue', 'app.kubernetes.io/instance': `${content.name}-blue`, 'app.kubernetes.io/name': content.name } } }],
+        to: [
+          {
+            podSelector: {
+              matchLabels: {
+                'alp-deploy.io/color': 'blue',
+                'app.kubernetes.io/instance': `${content.name}-blue`,
+                'app.kubernetes.io/name': content.name,
+              },
+            },
+          },
+        ],
         ports: [{ protocol: 'TCP', port: content.port }],
       });
     }
   });
 
-  test('a Kubernetes API grant: the Role of the spec\'s rules and the egress to the cluster\'s API server', () => {
+  test("a Kubernetes API grant: the Role of the spec's rules and the egress to the cluster's API server", () => {
     const service = model.spec.services.find((s) => s.kubernetesApi)!;
-    expect(findObject(manifests, 'Role', `${service.name}-api`).rules).toEqual(service.kubernetesApi!.rules.map((r) => ({ ...r, verbs: [...r.verbs].sort() })));
+    expect(findObject(manifests, 'Role', `${service.name}-api`).rules).toEqual(
+      service.kubernetesApi!.rules.map((r) => ({ ...r, verbs: [...r.verbs].sort() })),
+    );
     // The primary region's cluster runs both colours; its API server per the cluster model.
     const cluster = clusterPlacements(model.spec).find((p) => p.region.name === model.spec.regions[0].name)!.cluster;
-    const apiServer = clusterModel(model.spec, edgeGateways(model.spec).map((g) => g.name), cluster).components['api-server'];
+    const apiServer = clusterModel(
+      model.spec,
+      edgeGateways(model.spec).map((g) => g.name),
+      cluster,
+    ).components['api-server'];
     expect(apiServer.cidrs!.length).toBeGreaterThan(0);
     for (const cidr of apiServer.cidrs!) {
       expect(findObject(manifests, 'NetworkPolicy', service.name).spec.egress).toContainEqual({
@@ -50,7 +74,11 @@ describe('ColorChart connectivity |', () => {
   test('fails on an edge of the graph whose end it cannot resolve', () => {
     // GIVEN no workloads: the first declared connection with an end in the colour's namespace names one
     const inBlue = (id: string) => id.startsWith(`${ns.blue}/`);
-    const first = declaredConnections(model.spec, ['blue'], edgeGateways(model.spec).map((g) => g.name)).find((c) => inBlue(c.from) || inBlue(c.to))!;
+    const first = declaredConnections(
+      model.spec,
+      ['blue'],
+      edgeGateways(model.spec).map((g) => g.name),
+    ).find((c) => inBlue(c.from) || inBlue(c.to))!;
     const unresolved = inBlue(first.from) ? first.from : first.to;
     // THEN
     expect(errorOf(() => connectColorServices(new Map(), model.spec, 'blue'))).toBe(

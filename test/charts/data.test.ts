@@ -23,7 +23,8 @@ describe('the data layer |', () => {
   const model = platformModel();
   const { spec } = model;
   const output = synthesize(platformApp, { releaseFile: RELEASE });
-  const inFolder = (region: string, component: string) => output.objects.filter((o) => o.region === region && o.component === component).map((o) => o.manifest);
+  const inFolder = (region: string, component: string) =>
+    output.objects.filter((o) => o.region === region && o.component === component).map((o) => o.manifest);
   const find = (region: string, component: string, kind: string, name: string) => {
     const found = inFolder(region, component).filter((m) => m.kind === kind && m.metadata.name === name);
     expect(found).toHaveLength(1);
@@ -37,7 +38,11 @@ describe('the data layer |', () => {
       for (const region of ['primary', 'dr']) {
         // CloudNativePG's schedules have a leading seconds field.
         expect(find(region, 'data', 'ScheduledBackup', 'postgres-backup').spec).toEqual({
-          backupOwnerReference: 'self', cluster: { name: 'postgres' }, immediate: true, method: 'barmanObjectStore', schedule: '0 0 * * * *',
+          backupOwnerReference: 'self',
+          cluster: { name: 'postgres' },
+          immediate: true,
+          method: 'barmanObjectStore',
+          schedule: '0 0 * * * *',
         });
         expect(find(region, 'data', 'Cluster', 'postgres').spec.postgresql.parameters.archive_timeout).toBe('5min');
         const schedule = find(region, 'platform', 'Schedule', 'alp-platform');
@@ -50,7 +55,9 @@ describe('the data layer |', () => {
     });
 
     test('a tighter RPO tightens both schedules: never longer than the RPO', () => {
-      const app = buildPlatformApp(validatePlatform({ ...clone(platformSpec), data: { ...clone(platformSpec.data), rpoMinutes: 45 } }, committedRelease()));
+      const app = buildPlatformApp(
+        validatePlatform({ ...clone(platformSpec), data: { ...clone(platformSpec.data), rpoMinutes: 45 } }, committedRelease()),
+      );
       const charts = app.node.findAll().filter(DataChart.isDataChart);
       expect(charts).toHaveLength(2);
       for (const chart of charts) {
@@ -61,44 +68,90 @@ describe('the data layer |', () => {
     });
 
     test('the build fails when the RPO is tightened beyond what scheduled backups can keep', () => {
-      expect(errorOf(() => synthWith((s) => { s.data.rpoMinutes = 10; }))).toBe(
-        "invalid platform input (1 problem); nothing was written\n"
-        + "  - charts/platform-spec.ts: 'data.rpoMinutes' (10) must be a whole number of minutes, at least 15 (scheduled backups run at most every 15 minutes)",
+      expect(
+        errorOf(() =>
+          synthWith((s) => {
+            s.data.rpoMinutes = 10;
+          }),
+        ),
+      ).toBe(
+        'invalid platform input (1 problem); nothing was written\n'
+          + "  - charts/platform-spec.ts: 'data.rpoMinutes' (10) must be a whole number of minutes, at least 15 (scheduled backups run at most every 15 minutes)",
       );
     });
 
     test('the constructs refuse a backup interval longer than the RPO', () => {
       const chart = new Chart(Testing.app(), 'Data', { namespace: 'alp-data' });
-      expect(errorOf(() => new BackupSchedule(chart, 'Backup', { name: 'alp-platform', namespaces: ['alp-data'], rpoMinutes: 30, intervalMinutes: 60, ttlHours: 720, gdprRetentionDays: 365 }))).toBe(
+      expect(
+        errorOf(
+          () =>
+            new BackupSchedule(chart, 'Backup', {
+              name: 'alp-platform',
+              namespaces: ['alp-data'],
+              rpoMinutes: 30,
+              intervalMinutes: 60,
+              ttlHours: 720,
+              gdprRetentionDays: 365,
+            }),
+        ),
+      ).toBe(
         "Data/Backup: 'intervalMinutes' (60) must not exceed 'rpoMinutes' (30); a failure just before the next backup would lose up to 60 minutes of data; back up every 30 minutes or less",
       );
-      expect(errorOf(() => new PostgresCluster(chart, 'Postgres', {
-        imageName: spec.data.postgres.image, resources: spec.data.postgres.resources, storageClass: 'encrypted-ssd', storageSize: '50Gi', secretStoreName: 'vault',
-        appCredentialsKey: 'alp/data/postgres', objectStoreCredentialsKey: 'alp/data/object-store', backup: { destinationPath: 's3://alp-backups-primary/postgres' },
-        rpoMinutes: 30, intervalMinutes: 60,
-      }))).toBe(
+      expect(
+        errorOf(
+          () =>
+            new PostgresCluster(chart, 'Postgres', {
+              imageName: spec.data.postgres.image,
+              resources: spec.data.postgres.resources,
+              storageClass: 'encrypted-ssd',
+              storageSize: '50Gi',
+              secretStoreName: 'vault',
+              appCredentialsKey: 'alp/data/postgres',
+              objectStoreCredentialsKey: 'alp/data/object-store',
+              backup: { destinationPath: 's3://alp-backups-primary/postgres' },
+              rpoMinutes: 30,
+              intervalMinutes: 60,
+            }),
+        ),
+      ).toBe(
         "Data/Postgres: 'intervalMinutes' (60) must not exceed 'rpoMinutes' (30); a failure just before the next backup would lose up to 60 minutes of data; back up every 30 minutes or less",
       );
     });
 
     test('the build fails when Velero would keep backups longer than the GDPR retention', () => {
-      expect(errorOf(() => synthWith((s) => { s.data.gdpr.retentionDays = 20; s.data.backups.retentionDays = 7; s.data.gdpr.dataClasses.forEach((c: any) => { c.retentionDays = 20; }); }))).toBe(
-        "invalid platform input (1 problem); nothing was written\n"
-        + "  - charts/platform-spec.ts: 'data.backups.veleroTtlHours' (720) must not exceed the GDPR retention period ('data.gdpr.retentionDays' 20, 480 hours): a backup kept longer holds personal data that should have been erased",
+      expect(
+        errorOf(() =>
+          synthWith((s) => {
+            s.data.gdpr.retentionDays = 20;
+            s.data.backups.retentionDays = 7;
+            s.data.gdpr.dataClasses.forEach((c: any) => {
+              c.retentionDays = 20;
+            });
+          }),
+        ),
+      ).toBe(
+        'invalid platform input (1 problem); nothing was written\n'
+          + "  - charts/platform-spec.ts: 'data.backups.veleroTtlHours' (720) must not exceed the GDPR retention period ('data.gdpr.retentionDays' 20, 480 hours): a backup kept longer holds personal data that should have been erased",
       );
     });
   });
 
-  test('the DR region runs a replica cluster that recovers from the primary\'s archive', () => {
+  test("the DR region runs a replica cluster that recovers from the primary's archive", () => {
     const primary = find('primary', 'data', 'Cluster', 'postgres').spec;
     const dr = find('dr', 'data', 'Cluster', 'postgres').spec;
     expect(primary.replica).toBeUndefined();
-    expect(primary.backup.barmanObjectStore).toMatchObject({ destinationPath: 's3://alp-backups-primary/postgres', serverName: 'alp-primary' });
+    expect(primary.backup.barmanObjectStore).toMatchObject({
+      destinationPath: 's3://alp-backups-primary/postgres',
+      serverName: 'alp-primary',
+    });
     expect(dr.replica).toEqual({ enabled: true, source: 'alp-primary-archive' });
     expect(dr.externalClusters).toHaveLength(1);
     expect(dr.externalClusters[0]).toMatchObject({
       name: 'alp-primary-archive',
-      barmanObjectStore: { destinationPath: primary.backup.barmanObjectStore.destinationPath, serverName: primary.backup.barmanObjectStore.serverName },
+      barmanObjectStore: {
+        destinationPath: primary.backup.barmanObjectStore.destinationPath,
+        serverName: primary.backup.barmanObjectStore.serverName,
+      },
     });
     expect(dr.bootstrap.recovery.source).toBe('alp-primary-archive');
     // Its own archive, for when it is promoted.
@@ -114,8 +167,19 @@ describe('the data layer |', () => {
   test('no object that holds data can be pruned or deleted by Argo CD', () => {
     const holders = dataObjects.filter((m) => ['Cluster', 'StatefulSet', 'ScheduledBackup', 'PersistentVolumeClaim'].includes(m.kind));
     // Per region: the PostgreSQL Cluster, its ScheduledBackup and Redis's StatefulSet.
-    expect(holders.map((m) => m.kind).sort()).toEqual(['Cluster', 'Cluster', 'ScheduledBackup', 'ScheduledBackup', 'StatefulSet', 'StatefulSet']);
-    for (const m of holders) expect({ object: `${m.kind}/${m.metadata.name}`, options: m.metadata.annotations?.[SYNC_OPTIONS] }).toEqual({ object: `${m.kind}/${m.metadata.name}`, options: 'Prune=false,Delete=false' });
+    expect(holders.map((m) => m.kind).sort()).toEqual([
+      'Cluster',
+      'Cluster',
+      'ScheduledBackup',
+      'ScheduledBackup',
+      'StatefulSet',
+      'StatefulSet',
+    ]);
+    for (const m of holders)
+      expect({ object: `${m.kind}/${m.metadata.name}`, options: m.metadata.annotations?.[SYNC_OPTIONS] }).toEqual({
+        object: `${m.kind}/${m.metadata.name}`,
+        options: 'Prune=false,Delete=false',
+      });
     // The volume claims of Redis's pods are owned by the StatefulSet, and outlive it.
     for (const m of dataObjects.filter((o) => o.kind === 'StatefulSet')) {
       expect(m.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
@@ -129,26 +193,64 @@ describe('the data layer |', () => {
     const workloads = dataObjects.filter((m) => podSpecOf(m));
     // Per region: Redis, 3 retention jobs, the erasure job and the restore drill.
     expect(workloads.map((m) => `${m.kind}/${m.metadata.name}`).sort()).toEqual([
-      'CronJob/gdpr-erasure', 'CronJob/gdpr-erasure', 'CronJob/restore-drill', 'CronJob/restore-drill',
-      'CronJob/retention-analytics-events', 'CronJob/retention-analytics-events', 'CronJob/retention-assessment-results', 'CronJob/retention-assessment-results',
-      'CronJob/retention-learner-activity', 'CronJob/retention-learner-activity', 'StatefulSet/redis', 'StatefulSet/redis',
+      'CronJob/gdpr-erasure',
+      'CronJob/gdpr-erasure',
+      'CronJob/restore-drill',
+      'CronJob/restore-drill',
+      'CronJob/retention-analytics-events',
+      'CronJob/retention-analytics-events',
+      'CronJob/retention-assessment-results',
+      'CronJob/retention-assessment-results',
+      'CronJob/retention-learner-activity',
+      'CronJob/retention-learner-activity',
+      'StatefulSet/redis',
+      'StatefulSet/redis',
     ]);
-    for (const m of workloads) expect({ object: `${m.kind}/${m.metadata.name}`, violations: restrictedViolations(podSpecOf(m)) }).toEqual({ object: `${m.kind}/${m.metadata.name}`, violations: [] });
+    for (const m of workloads)
+      expect({ object: `${m.kind}/${m.metadata.name}`, violations: restrictedViolations(podSpecOf(m)) }).toEqual({
+        object: `${m.kind}/${m.metadata.name}`,
+        violations: [],
+      });
     // The operator builds the PostgreSQL and PgBouncer pods; the Pooler's template pins the restricted settings it allows.
     const pooler = find('primary', 'data', 'Pooler', 'postgres-pooler-rw').spec.template.spec;
     expect(pooler.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(pooler.containers[0].securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, runAsNonRoot: true });
+    expect(pooler.containers[0].securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+    });
   });
 
   test('every new object validates against its schema', () => {
     const added = [
       ...dataObjects,
-      ...output.objects.filter((o) => o.component === 'platform' && ['Schedule', 'ClusterRole', 'ClusterRoleBinding'].includes(o.manifest.kind)).map((o) => o.manifest),
+      ...output.objects
+        .filter((o) => o.component === 'platform' && ['Schedule', 'ClusterRole', 'ClusterRoleBinding'].includes(o.manifest.kind))
+        .map((o) => o.manifest),
     ];
-    expect(new Set(added.map((m) => m.kind))).toEqual(new Set([
-      'AuthorizationPolicy', 'Cluster', 'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'CronJob', 'ExternalSecret', 'NetworkPolicy', 'PeerAuthentication', 'PodDisruptionBudget', 'Pooler',
-      'Role', 'RoleBinding', 'Schedule', 'ScheduledBackup', 'Service', 'ServiceAccount', 'StatefulSet',
-    ]));
+    expect(new Set(added.map((m) => m.kind))).toEqual(
+      new Set([
+        'AuthorizationPolicy',
+        'Cluster',
+        'ClusterRole',
+        'ClusterRoleBinding',
+        'ConfigMap',
+        'CronJob',
+        'ExternalSecret',
+        'NetworkPolicy',
+        'PeerAuthentication',
+        'PodDisruptionBudget',
+        'Pooler',
+        'Role',
+        'RoleBinding',
+        'Schedule',
+        'ScheduledBackup',
+        'Service',
+        'ServiceAccount',
+        'StatefulSet',
+      ]),
+    );
     expect(added.flatMap(validateSchema)).toEqual([]);
   });
 
@@ -156,9 +258,18 @@ describe('the data layer |', () => {
     expect(find('primary', 'platform', 'ClusterRole', 'restore-drill-namespaces').rules).toEqual([
       { apiGroups: [''], resourceNames: ['drill-alp-data'], resources: ['namespaces'], verbs: ['delete', 'get', 'list', 'watch'] },
     ]);
-    expect(find('primary', 'data', 'Role', 'restore-drill')).toMatchObject({ metadata: { namespace: 'velero' }, rules: [{ apiGroups: ['velero.io'], resources: ['restores'], verbs: ['create', 'delete', 'get'] }] });
+    expect(find('primary', 'data', 'Role', 'restore-drill')).toMatchObject({
+      metadata: { namespace: 'velero' },
+      rules: [{ apiGroups: ['velero.io'], resources: ['restores'], verbs: ['create', 'delete', 'get'] }],
+    });
     expect(find('primary', 'data', 'NetworkPolicy', 'restore-drill').spec.egress).toEqual([
-      { ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.0.0.0/28' } }] },
+      {
+        ports: [
+          { port: 443, protocol: 'TCP' },
+          { port: 6443, protocol: 'TCP' },
+        ],
+        to: [{ ipBlock: { cidr: '10.0.0.0/28' } }],
+      },
     ]);
   });
 
@@ -166,15 +277,30 @@ describe('the data layer |', () => {
     const pooler = find('primary', 'data', 'NetworkPolicy', 'postgres-pooler-rw').spec.ingress;
     for (const job of ['gdpr-erasure', 'retention-analytics-events', 'retention-assessment-results', 'retention-learner-activity']) {
       expect(find('primary', 'data', 'NetworkPolicy', job).spec.egress).toEqual([
-        { ports: [{ port: 5432, protocol: 'TCP' }], to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'alp-data' } }, podSelector: { matchLabels: { 'cnpg.io/poolerName': 'postgres-pooler-rw' } } }] },
+        {
+          ports: [{ port: 5432, protocol: 'TCP' }],
+          to: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'alp-data' } },
+              podSelector: { matchLabels: { 'cnpg.io/poolerName': 'postgres-pooler-rw' } },
+            },
+          ],
+        },
       ]);
       expect(JSON.stringify(pooler)).toContain(`"app.kubernetes.io/name":"${job}"`);
     }
-    const declared = declaredConnections(spec).filter((c) => c.to === 'alp-data/postgres-pooler-rw' && c.from.startsWith('alp-data/')).map((c) => c.from);
-    expect(declared).toEqual(['alp-data/gdpr-erasure', 'alp-data/retention-analytics-events', 'alp-data/retention-assessment-results', 'alp-data/retention-learner-activity']);
+    const declared = declaredConnections(spec)
+      .filter((c) => c.to === 'alp-data/postgres-pooler-rw' && c.from.startsWith('alp-data/'))
+      .map((c) => c.from);
+    expect(declared).toEqual([
+      'alp-data/gdpr-erasure',
+      'alp-data/retention-analytics-events',
+      'alp-data/retention-assessment-results',
+      'alp-data/retention-learner-activity',
+    ]);
   });
 
-  test('with one cluster per colour, the primary region\'s first colour holds the primaries and every other cluster a replica', () => {
+  test("with one cluster per colour, the primary region's first colour holds the primaries and every other cluster a replica", () => {
     const perColor = synthWith((s) => {
       s.topology = 'cluster-per-color';
       for (const region of s.regions) {
@@ -185,10 +311,13 @@ describe('the data layer |', () => {
         };
       }
     });
-    const clusters = perColor.objects.filter((o) => o.manifest.kind === 'Cluster').map((o) => ({
-      folder: `${o.region}/${o.component}`, replicaOf: o.manifest.spec.replica?.enabled ? o.manifest.spec.externalClusters[0].barmanObjectStore.serverName : undefined,
-      archive: `${o.manifest.spec.backup.barmanObjectStore.destinationPath}/${o.manifest.spec.backup.barmanObjectStore.serverName}`,
-    }));
+    const clusters = perColor.objects
+      .filter((o) => o.manifest.kind === 'Cluster')
+      .map((o) => ({
+        folder: `${o.region}/${o.component}`,
+        replicaOf: o.manifest.spec.replica?.enabled ? o.manifest.spec.externalClusters[0].barmanObjectStore.serverName : undefined,
+        archive: `${o.manifest.spec.backup.barmanObjectStore.destinationPath}/${o.manifest.spec.backup.barmanObjectStore.serverName}`,
+      }));
     expect(clusters.sort((a, b) => a.folder.localeCompare(b.folder))).toEqual([
       { folder: 'dr/blue-data', replicaOf: 'alp-primary-blue', archive: 's3://alp-backups-dr/postgres/alp-dr-blue' },
       { folder: 'dr/green-data', replicaOf: 'alp-primary-blue', archive: 's3://alp-backups-dr/postgres/alp-dr-green' },
@@ -200,7 +329,8 @@ describe('the data layer |', () => {
 
   describe('Redis replication through the mesh', () => {
     /** The Redis container's TLS port (the one replication uses): its name and number. */
-    const redisTlsPort = (region: string) => find(region, 'data', 'StatefulSet', 'redis').spec.template.spec.containers[0].ports.find((p: any) => p.name === 'redis-tls');
+    const redisTlsPort = (region: string) =>
+      find(region, 'data', 'StatefulSet', 'redis').spec.template.spec.containers[0].ports.find((p: any) => p.name === 'redis-tls');
 
     test("the primary's replication endpoint admits the replicas' addresses on its TLS port only; every other port stays STRICT", () => {
       // GIVEN the primary's endpoint for the other clusters' replicas
@@ -216,7 +346,12 @@ describe('the data layer |', () => {
       expect(find('primary', 'data', 'AuthorizationPolicy', 'redis-replication-from-replicas').spec).toEqual({
         selector: { matchLabels: { 'app.kubernetes.io/name': 'redis' } },
         action: 'ALLOW',
-        rules: [{ from: [{ source: { ipBlocks: service.spec.loadBalancerSourceRanges } }], to: [{ operation: { ports: [String(tlsPort.containerPort)] } }] }],
+        rules: [
+          {
+            from: [{ source: { ipBlocks: service.spec.loadBalancerSourceRanges } }],
+            to: [{ operation: { ports: [String(tlsPort.containerPort)] } }],
+          },
+        ],
       });
       expect(service.spec.loadBalancerSourceRanges).toEqual([...spec.data.replication.replicaCidrs].sort());
       // AND a replica cluster has no such way in
@@ -228,7 +363,9 @@ describe('the data layer |', () => {
         const tlsPort = String(redisTlsPort(region).containerPort);
         const rules = find(region, 'data', 'AuthorizationPolicy', 'redis').spec.rules;
         const redisPrincipal = `cluster.local/ns/${spec.namespaces.data}/sa/redis`;
-        expect(rules.filter((r: any) => r.to[0].operation.ports.includes(tlsPort)).flatMap((r: any) => r.from[0].source.principals)).toEqual([redisPrincipal]);
+        expect(
+          rules.filter((r: any) => r.to[0].operation.ports.includes(tlsPort)).flatMap((r: any) => r.from[0].source.principals),
+        ).toEqual([redisPrincipal]);
       }
     });
   });
@@ -236,20 +373,27 @@ describe('the data layer |', () => {
   describe('reports/dr.md', () => {
     const report = readFileSync(join(REPO_ROOT, 'dist', 'reports', 'dr.md'), 'utf8');
 
-    test('is written and lists no gap for the platform\'s own spec', () => {
+    test("is written and lists no gap for the platform's own spec", () => {
       expect(output.files.get('reports/dr.md')).toBe(report);
       expect(report).toContain('Objectives: RPO 1 h, RTO 4 h. Primary region `primary`, DR region `dr`.');
       expect(report).toContain('**Gaps: none.**');
       expect(report).not.toContain('**Gap:**');
-      expect(report.match(/^## (postgres|redis|velero\/alp-platform): /gm)).toEqual(['## postgres: ', '## redis: ', '## velero/alp-platform: ']);
-      expect(report).toContain("`kubectl -n alp-data patch cluster postgres --type merge -p '{\"spec\":{\"replica\":{\"enabled\":false}}}'`");
+      expect(report.match(/^## (postgres|redis|velero\/alp-platform): /gm)).toEqual([
+        '## postgres: ',
+        '## redis: ',
+        '## velero/alp-platform: ',
+      ]);
+      expect(report).toContain('`kubectl -n alp-data patch cluster postgres --type merge -p \'{"spec":{"replica":{"enabled":false}}}\'`');
     });
 
     test('calls out a gap when the spec leaves one', () => {
       const spec2: any = clone(platformSpec);
       delete spec2.data.backups.veleroDrCopy;
       spec2.data.redis.restoreEstimateMinutes = 300;
-      const text = platformDrReport(buildPlatformApp(validatePlatform(spec2, committedRelease())), validatePlatform(spec2, committedRelease()));
+      const text = platformDrReport(
+        buildPlatformApp(validatePlatform(spec2, committedRelease())),
+        validatePlatform(spec2, committedRelease()),
+      );
       expect(text).toContain('**Gaps: 2** (see each data store).');
       expect(text).toContain('- **Gap:** Restore estimate 5 h exceeds the RTO of 4 h.');
       expect(text).toContain('- **Gap:** No copy in the DR region: a region loss loses the store.');
@@ -261,8 +405,11 @@ describe('the data layer |', () => {
     expect(output.files.get('cluster/audit-policy.yaml')).toBe(text);
     const policy = yaml.load(text) as any;
     expect(policy).toMatchObject({ apiVersion: 'audit.k8s.io/v1', kind: 'Policy', omitStages: ['RequestReceived'] });
-    const levelOf = (group: string, resource: string) => policy.rules.find((r: any) => !r.verbs && !r.users && !r.userGroups
-      && r.resources?.some((g: any) => g.group === group && g.resources.includes(resource)))?.level;
+    const levelOf = (group: string, resource: string) =>
+      policy.rules.find(
+        (r: any) =>
+          !r.verbs && !r.users && !r.userGroups && r.resources?.some((g: any) => g.group === group && g.resources.includes(resource)),
+      )?.level;
     expect(levelOf('', 'secrets')).toBe('Metadata');
     expect(levelOf('', 'configmaps')).toBe('Metadata');
     expect(levelOf('rbac.authorization.k8s.io', 'clusterrolebindings')).toBe('RequestResponse');
@@ -271,20 +418,24 @@ describe('the data layer |', () => {
     expect(policy.rules[0]).toEqual({ level: 'None', nonResourceURLs: ['/healthz*', '/livez*', '/metrics', '/readyz*', '/version'] });
   });
 
-  describe('the spec\'s data section', () => {
+  describe("the spec's data section", () => {
     const problems = (change: (spec: any) => void) => {
       const s: any = clone(platformSpec);
       change(s);
-      return errorOf(() => validatePlatform(s, committedRelease())).split('\n  - ').slice(1);
+      return errorOf(() => validatePlatform(s, committedRelease()))
+        .split('\n  - ')
+        .slice(1);
     };
 
     test('is cross-checked against the services and regions', () => {
-      expect(problems((s) => {
-        s.data.gdpr.dataClasses[0].owningService = 'quiz-service';
-        s.data.gdpr.dataClasses[1].image = 'registry.alp.example.com/alp/user-service:3.2.0';
-        s.data.gdpr.dataClasses[2].retentionDays = 400;
-        delete s.data.backups.destinations.dr;
-      })).toEqual([
+      expect(
+        problems((s) => {
+          s.data.gdpr.dataClasses[0].owningService = 'quiz-service';
+          s.data.gdpr.dataClasses[1].image = 'registry.alp.example.com/alp/user-service:3.2.0';
+          s.data.gdpr.dataClasses[2].retentionDays = 400;
+          delete s.data.backups.destinations.dr;
+        }),
+      ).toEqual([
         "spec: 'data.backups.destinations.dr' (missing) is required: every region archives its PostgreSQL to its own location",
         `spec: 'data.gdpr.dataClasses[0].owningService' ("quiz-service") must name a service of this spec (one of: ${serviceNameList(platformSpec)})`,
         "spec: 'data.gdpr.dataClasses[1].image' (\"registry.alp.example.com/alp/user-service:3.2.0\") must be an image of the owning service 'assessment-service' (repository registry.alp.example.com/alp/assessment-service)",
@@ -293,19 +444,21 @@ describe('the data layer |', () => {
     });
 
     test('has precise messages for its own fields', () => {
-      expect(problems((s) => {
-        s.data.postgres.image = 'ghcr.io/cloudnative-pg/postgresql:latest';
-        s.data.postgres.instances = 2;
-        s.data.redis.storageSize = '8GB';
-        s.data.backups.destinations.primary = 'https://alp-backups-primary';
-        s.data.apiServerCidrs = [];
-        s.data.retention = 1;
-      })).toEqual([
+      expect(
+        problems((s) => {
+          s.data.postgres.image = 'ghcr.io/cloudnative-pg/postgresql:latest';
+          s.data.postgres.instances = 2;
+          s.data.redis.storageSize = '8GB';
+          s.data.backups.destinations.primary = 'https://alp-backups-primary';
+          s.data.apiServerCidrs = [];
+          s.data.retention = 1;
+        }),
+      ).toEqual([
         "spec: 'data.apiServerCidrs' ([]) must list at least one CIDR (CloudNativePG's instance manager cannot run without the API)",
-        "spec: 'data.backups.destinations.primary' (\"https://alp-backups-primary\") must be an S3 URL such as \"s3://alp-backups-primary/postgres\"",
-        "spec: 'data.postgres.image' (\"ghcr.io/cloudnative-pg/postgresql:latest\") must be a pinned image reference: <repository>:<tag other than \"latest\"> or <repository>[:<tag>]@sha256:<digest>",
+        'spec: \'data.backups.destinations.primary\' ("https://alp-backups-primary") must be an S3 URL such as "s3://alp-backups-primary/postgres"',
+        'spec: \'data.postgres.image\' ("ghcr.io/cloudnative-pg/postgresql:latest") must be a pinned image reference: <repository>:<tag other than "latest"> or <repository>[:<tag>]@sha256:<digest>',
         "spec: 'data.postgres.instances' (2) must be an integer of at least 3 (a primary and two standbys, for synchronous replication over zones)",
-        "spec: 'data.redis.storageSize' (\"8GB\") must be a storage size such as \"50Gi\" (a whole number of Mi, Gi or Ti)",
+        'spec: \'data.redis.storageSize\' ("8GB") must be a storage size such as "50Gi" (a whole number of Mi, Gi or Ti)',
         "spec: 'data.retention' (1) is not a known field",
       ]);
     });

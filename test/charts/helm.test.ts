@@ -33,7 +33,9 @@ function templateChart(dir: string, ...set: string[]): Objects {
 
 /** A synthesis' manifests of one cluster (each region is one cluster unless there is a cluster per colour). */
 function synthesized(objects: readonly RenderedObject[], cluster: string): Objects {
-  return new Map(objects.filter((o) => o.cluster === cluster && o.path.startsWith('manifests/')).map((o) => [keyOf(o.manifest), o.manifest]));
+  return new Map(
+    objects.filter((o) => o.cluster === cluster && o.path.startsWith('manifests/')).map((o) => [keyOf(o.manifest), o.manifest]),
+  );
 }
 
 /** The committed dist/manifests/<region>/, parsed. */
@@ -78,7 +80,10 @@ describe('the Helm charts, checked with the real helm', () => {
     expect(changed(defaults.primary, green)).toEqual(['HTTPRoute/alp-edge/api-gateway', 'HTTPRoute/alp-edge/api-gateway-preview']);
     expect(green.get('HTTPRoute/alp-edge/api-gateway').spec.rules[0].backendRefs[0].namespace).toBe('alp-green');
     expect(green.get('HTTPRoute/alp-edge/api-gateway-preview').spec.rules[0].backendRefs[0].namespace).toBe('alp-blue');
-    const switched = synthesized(withRelease((r) => (r.regions.primary.activeColor = 'green')), 'alp-primary');
+    const switched = synthesized(
+      withRelease((r) => (r.regions.primary.activeColor = 'green')),
+      'alp-primary',
+    );
     expect(changed(green, switched)).toEqual([]);
   });
 
@@ -88,13 +93,19 @@ describe('the Helm charts, checked with the real helm', () => {
     const deployment = staged.get('Deployment/alp-green/api-gateway');
     expect(deployment.spec.template.spec.containers[0].image).toBe(NEW_IMAGE);
     expect(deployment.metadata.labels['app.kubernetes.io/version']).toBe('2.15.0');
-    const viaStage = synthesized(withRelease((r) => (r.colors.green.images['api-gateway'] = NEW_IMAGE)), 'alp-primary');
+    const viaStage = synthesized(
+      withRelease((r) => (r.colors.green.images['api-gateway'] = NEW_IMAGE)),
+      'alp-primary',
+    );
     expect(changed(staged, viaStage)).toEqual([]);
   });
 
-  test('autoscaling bounds set both colours\' HPAs', () => {
+  test("autoscaling bounds set both colours' HPAs", () => {
     const scaled = template('dr', 'autoscaling.api-gateway.minReplicas=4', 'autoscaling.api-gateway.maxReplicas=30');
-    expect(changed(defaults.dr, scaled)).toEqual(['HorizontalPodAutoscaler/alp-blue/api-gateway', 'HorizontalPodAutoscaler/alp-green/api-gateway']);
+    expect(changed(defaults.dr, scaled)).toEqual([
+      'HorizontalPodAutoscaler/alp-blue/api-gateway',
+      'HorizontalPodAutoscaler/alp-green/api-gateway',
+    ]);
     expect(scaled.get('HorizontalPodAutoscaler/alp-blue/api-gateway').spec).toMatchObject({ minReplicas: 4, maxReplicas: 30 });
     // The DR region's default is its warm-standby minimum: 50 % of the primary's 3, never below 2.
     expect(defaults.dr.get('HorizontalPodAutoscaler/alp-green/api-gateway').spec.minReplicas).toBe(2);
@@ -105,7 +116,9 @@ describe('the Helm charts, checked with the real helm', () => {
     const removed = [...defaults.primary.keys()].filter((k) => !off.has(k));
     const kinds = new Set(removed.map((k) => k.split('/')[0]));
     expect([...kinds].sort()).toEqual(['AlertmanagerConfig', 'ConfigMap', 'Probe', 'PrometheusRule', 'ServiceMonitor']);
-    expect(removed.filter((k) => k.startsWith('ConfigMap/')).every((k) => defaults.primary.get(k).metadata.labels.grafana_dashboard === '1')).toBe(true);
+    expect(
+      removed.filter((k) => k.startsWith('ConfigMap/')).every((k) => defaults.primary.get(k).metadata.labels.grafana_dashboard === '1'),
+    ).toBe(true);
     expect(changed(new Map([...defaults.primary].filter(([k]) => off.has(k))), off)).toEqual(['Cluster/alp-data/postgres']);
     expect(off.get('Cluster/alp-data/postgres').spec.monitoring.enablePodMonitor).toBe(false);
   });
@@ -132,7 +145,11 @@ describe('the Helm charts, checked with the real helm', () => {
   test.each([
     ['an unknown colour', 'activeColor=purple', '- activeColor: activeColor must be one of the following: "blue", "green"'],
     ['an unknown value', 'replicaCount=3', '- (root): Additional property replicaCount is not allowed'],
-    ['a label alp-deploy sets itself', 'extraLabels.app\\.kubernetes\\.io/name=x', '- extraLabels: Property name of "app.kubernetes.io/name" does not match'],
+    [
+      'a label alp-deploy sets itself',
+      'extraLabels.app\\.kubernetes\\.io/name=x',
+      '- extraLabels: Property name of "app.kubernetes.io/name" does not match',
+    ],
   ])('helm refuses %s with the schema error', (_, set, message) => {
     const result = runHelm(['template', 'alp-primary', chartDir('primary'), '--set', set]);
     expect(result.status).toBe(1);
@@ -144,7 +161,11 @@ describe('the Helm charts, checked with the real helm', () => {
   test.each(['primary', 'dr'])("alp-%s's rendered output, piped into 'alp verify -', passes with zero errors", (region) => {
     // WHEN: helm template <chart> | alp verify - --format json (the repository's exceptions apply)
     const rendered = runHelm(['template', `alp-${region}`, chartDir(region)]);
-    const verified = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'alp.js'), 'verify', '-', '--format', 'json'], { cwd: REPO_ROOT, input: rendered.stdout, encoding: 'utf8' });
+    const verified = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'alp.js'), 'verify', '-', '--format', 'json'], {
+      cwd: REPO_ROOT,
+      input: rendered.stdout,
+      encoding: 'utf8',
+    });
     // THEN
     expect(verified.stderr).toBe('');
     expect(verified.status).toBe(0);
@@ -180,14 +201,36 @@ describe('the Helm charts of a fresh synthesis, checked with the real helm', () 
   afterAll(() => charts.dispose());
 
   test.each([
-    ['minReplicas above maxReplicas', 'autoscaling.user-service.minReplicas=12',
-      'autoscaling.user-service.minReplicas (12) must not exceed autoscaling.user-service.maxReplicas (10); lower minReplicas or raise maxReplicas'],
-    ['maxReplicas above the platform\'s limit', 'autoscaling.user-service.maxReplicas=501', '- autoscaling.user-service.maxReplicas: Must be less than or equal to 500'],
-    ['minReplicas below 2', 'autoscaling.user-service.minReplicas=1', '- autoscaling.user-service.minReplicas: Must be greater than or equal to 2'],
-    ['an image pinned by a tag alone', 'colors.green.images.api-gateway=registry.alp.example.com/alp/api-gateway:2.15.0',
-      "- colors.green.images.api-gateway: Does not match pattern '^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[a-f0-9]{64}$'"],
-    ['an image tagged latest', 'colors.blue.images.api-gateway=registry.alp.example.com/alp/api-gateway:latest', '- colors.blue.images.api-gateway: Does not match pattern'],
-    ['an image with neither tag nor digest', 'colors.green.images.user-service=registry.alp.example.com/alp/user-service', '- colors.green.images.user-service: Does not match pattern'],
+    [
+      'minReplicas above maxReplicas',
+      'autoscaling.user-service.minReplicas=12',
+      'autoscaling.user-service.minReplicas (12) must not exceed autoscaling.user-service.maxReplicas (10); lower minReplicas or raise maxReplicas',
+    ],
+    [
+      "maxReplicas above the platform's limit",
+      'autoscaling.user-service.maxReplicas=501',
+      '- autoscaling.user-service.maxReplicas: Must be less than or equal to 500',
+    ],
+    [
+      'minReplicas below 2',
+      'autoscaling.user-service.minReplicas=1',
+      '- autoscaling.user-service.minReplicas: Must be greater than or equal to 2',
+    ],
+    [
+      'an image pinned by a tag alone',
+      'colors.green.images.api-gateway=registry.alp.example.com/alp/api-gateway:2.15.0',
+      "- colors.green.images.api-gateway: Does not match pattern '^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[a-f0-9]{64}$'",
+    ],
+    [
+      'an image tagged latest',
+      'colors.blue.images.api-gateway=registry.alp.example.com/alp/api-gateway:latest',
+      '- colors.blue.images.api-gateway: Does not match pattern',
+    ],
+    [
+      'an image with neither tag nor digest',
+      'colors.green.images.user-service=registry.alp.example.com/alp/user-service',
+      '- colors.green.images.user-service: Does not match pattern',
+    ],
   ])('helm refuses %s, naming the value and the rule', (_, set, message) => {
     const result = runHelm(['template', 'alp-primary', primary(), '--set', set]);
     expect(result.status).toBe(1);
@@ -195,7 +238,7 @@ describe('the Helm charts of a fresh synthesis, checked with the real helm', () 
     expect(result.stderr).toContain(message);
   });
 
-  test('an image pinned by digest alone is accepted; its version label is the digest\'s start', () => {
+  test("an image pinned by digest alone is accepted; its version label is the digest's start", () => {
     const image = `registry.alp.example.com/alp/api-gateway@sha256:${'ab'.repeat(32)}`;
     const rendered = templateChart(primary(), `colors.green.images.api-gateway=${image}`);
     expect(rendered.get('Deployment/alp-green/api-gateway').spec.template.spec.containers[0].image).toBe(image);
@@ -227,7 +270,10 @@ describe('the Helm charts with a service at a fixed replica count', () => {
     expect(result.status).toBe(0);
   });
 
-  test.each([['alp-primary', 3], ['alp-dr', 2]])('%s renders exactly its manifests: the Deployments at %d replicas, no HPA', (cluster, replicas) => {
+  test.each([
+    ['alp-primary', 3],
+    ['alp-dr', 2],
+  ])('%s renders exactly its manifests: the Deployments at %d replicas, no HPA', (cluster, replicas) => {
     const rendered = templateChart(chart(cluster));
     expect(changed(rendered, synthesized(charts.objects, cluster))).toEqual([]);
     for (const color of ['blue', 'green']) {
@@ -239,7 +285,7 @@ describe('the Helm charts with a service at a fixed replica count', () => {
     expect(Object.keys(values.autoscaling)).not.toContain('analytics-service');
   });
 
-  test('replicas.<service> sets both colours\' Deployments and nothing else', () => {
+  test("replicas.<service> sets both colours' Deployments and nothing else", () => {
     const defaults = templateChart(chart('alp-primary'));
     const scaled = templateChart(chart('alp-primary'), 'replicas.analytics-service=5');
     expect(changed(defaults, scaled)).toEqual(['Deployment/alp-blue/analytics-service', 'Deployment/alp-green/analytics-service']);
@@ -248,7 +294,7 @@ describe('the Helm charts with a service at a fixed replica count', () => {
 
   test.each([
     ['below 2', 'replicas.analytics-service=1', '- replicas.analytics-service: Must be greater than or equal to 2'],
-    ['above the platform\'s limit', 'replicas.analytics-service=501', '- replicas.analytics-service: Must be less than or equal to 500'],
+    ["above the platform's limit", 'replicas.analytics-service=501', '- replicas.analytics-service: Must be less than or equal to 500'],
     ['for a service with an HPA', 'replicas.user-service=3', '- replicas: Additional property user-service is not allowed'],
   ])('helm refuses a replica count %s', (_, set, message) => {
     const result = runHelm(['template', 'alp-primary', chart('alp-primary'), '--set', set]);
@@ -268,18 +314,21 @@ describe('the Helm charts with one cluster per colour', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('one chart per cluster, each rendering exactly its cluster\'s manifests', () => {
+  test("one chart per cluster, each rendering exactly its cluster's manifests", () => {
     expect(readdirSync(join(dir, 'helm')).sort()).toEqual(['alp-dr-blue', 'alp-dr-green', 'alp-primary-blue', 'alp-primary-green']);
     for (const cluster of readdirSync(join(dir, 'helm'))) {
       expect(changed(templateChart(join(dir, 'helm', cluster)), synthesized(objects, cluster))).toEqual([]);
     }
   });
 
-  test('--set activeColor=green moves the weighted DNS of both colour clusters\' Gateways, as a switch does', () => {
+  test("--set activeColor=green moves the weighted DNS of both colour clusters' Gateways, as a switch does", () => {
     const switched = withRelease((r) => (r.regions.primary.activeColor = 'green'), definition);
     for (const cluster of ['alp-primary-blue', 'alp-primary-green']) {
       const green = templateChart(join(dir, 'helm', cluster), 'activeColor=green');
-      expect(changed(templateChart(join(dir, 'helm', cluster)), green)).toEqual(['Gateway/alp-edge/alp-gateway', 'Gateway/alp-edge/alp-gateway-preview']);
+      expect(changed(templateChart(join(dir, 'helm', cluster)), green)).toEqual([
+        'Gateway/alp-edge/alp-gateway',
+        'Gateway/alp-edge/alp-gateway-preview',
+      ]);
       expect(changed(green, synthesized(switched, cluster))).toEqual([]);
     }
   });

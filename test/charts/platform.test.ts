@@ -8,7 +8,9 @@ describe('PlatformChart |', () => {
   // In the whole app: the ClusterSecretStore admits the namespaces of the ExternalSecrets that
   // the other charts of its cluster hold.
   const placement = clusterPlacements(model.spec)[0];
-  const chart = platformApp.build(model).node.findAll()
+  const chart = platformApp
+    .build(model)
+    .node.findAll()
     .find((c): c is PlatformChart => c instanceof PlatformChart && (c as PlatformChart).region === placement.region.name)!;
   const manifests = Testing.synth(chart);
 
@@ -17,15 +19,31 @@ describe('PlatformChart |', () => {
     // Every namespace is enrolled in the mesh's dataplane but the edge, whose gateways join it themselves.
     const enrolled = meshEnrolledNamespaces(model.spec, ['blue', 'green', 'edge', 'data', 'monitoring']).size;
     expect(kindCounts(manifests)).toEqual({
-      PriorityClass: 2, Namespace: namespaces, ResourceQuota: namespaces, LimitRange: namespaces,
+      PriorityClass: 2,
+      Namespace: namespaces,
+      ResourceQuota: namespaces,
+      LimitRange: namespaces,
       // default-deny, DNS, istiod and the mesh's dataplane per namespace
-      NetworkPolicy: 4 * namespaces, PeerAuthentication: enrolled, AuthorizationPolicy: namespaces,
-      Role: 2 * namespaces, RoleBinding: 2 * namespaces, ClusterSecretStore: 1, ClusterIssuer: 1, Schedule: 1,
+      NetworkPolicy: 4 * namespaces,
+      PeerAuthentication: enrolled,
+      AuthorizationPolicy: namespaces,
+      Role: 2 * namespaces,
+      RoleBinding: 2 * namespaces,
+      ClusterSecretStore: 1,
+      ClusterIssuer: 1,
+      Schedule: 1,
       // The restore drill's right to create its throwaway namespaces (placed with the cluster-wide objects).
-      ClusterRole: 1, ClusterRoleBinding: 1,
+      ClusterRole: 1,
+      ClusterRoleBinding: 1,
     });
     expect(enrolled).toBe(namespaces - 1);
-    expect(manifests.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name)).toEqual(['alp-blue', 'alp-green', 'alp-edge', 'alp-data', 'alp-monitoring']);
+    expect(manifests.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name)).toEqual([
+      'alp-blue',
+      'alp-green',
+      'alp-edge',
+      'alp-data',
+      'alp-monitoring',
+    ]);
     expect(chart.region).toBe('primary');
     expect(chart.component).toBe('platform');
   });
@@ -41,7 +59,9 @@ describe('PlatformChart |', () => {
   test('matches the snapshot', () => {
     // Of the seed's services: a service added to the spec leaves it as it is.
     const seed = seedPlatformModel();
-    const seedChart = platformApp.build(seed).node.findAll()
+    const seedChart = platformApp
+      .build(seed)
+      .node.findAll()
       .find((c): c is PlatformChart => c instanceof PlatformChart && (c as PlatformChart).region === placement.region.name)!;
     expect(Testing.synth(seedChart)).toMatchSnapshot();
   });
@@ -62,9 +82,18 @@ describe('ColorChart |', () => {
     const perService = services.length;
     const withApiAccess = services.filter((s) => s.kubernetesApi).length;
     expect(kindCounts(manifests)).toEqual({
-      ServiceAccount: perService, Deployment: perService, Service: perService, PodDisruptionBudget: perService,
-      HorizontalPodAutoscaler: services.filter((s) => s.autoscaling).length, NetworkPolicy: perService, AuthorizationPolicy: perService,
-      ExternalSecret: services.reduce((n, s) => n + s.secrets.length, 0), Role: withApiAccess, RoleBinding: withApiAccess, ReferenceGrant: 1, ServiceMonitor: perService,
+      ServiceAccount: perService,
+      Deployment: perService,
+      Service: perService,
+      PodDisruptionBudget: perService,
+      HorizontalPodAutoscaler: services.filter((s) => s.autoscaling).length,
+      NetworkPolicy: perService,
+      AuthorizationPolicy: perService,
+      ExternalSecret: services.reduce((n, s) => n + s.secrets.length, 0),
+      Role: withApiAccess,
+      RoleBinding: withApiAccess,
+      ReferenceGrant: 1,
+      ServiceMonitor: perService,
     });
   });
 
@@ -78,7 +107,10 @@ describe('ColorChart |', () => {
     const hpa = findObject(manifests, 'HorizontalPodAutoscaler', 'notification-service').spec;
     expect(hpa.metrics[2]).toEqual({
       type: 'External',
-      external: { metric: { name: 'notification_queue_messages', selector: { matchLabels: { queue: 'notifications' } } }, target: { type: 'AverageValue', averageValue: '50' } },
+      external: {
+        metric: { name: 'notification_queue_messages', selector: { matchLabels: { queue: 'notifications' } } },
+        target: { type: 'AverageValue', averageValue: '50' },
+      },
     });
     expect(findObject(manifests, 'Deployment', 'content-service').spec.template.spec.priorityClassName).toBe('alp-standard');
   });

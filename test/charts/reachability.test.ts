@@ -35,17 +35,36 @@ describe('platform reachability |', () => {
     // (from the manifests); and the cluster model's components that take part in a flow and run
     // as pods elsewhere (Prometheus, Alertmanager, Grafana, the metrics adapter,
     // kube-state-metrics, the blackbox exporter, cert-manager and its solver, Velero, Jaeger).
-    const modelled = new Set(clusterModel(model.spec).flows.flatMap((f) => [f.from.workloadId, f.to.workloadId]).filter((id) => id !== undefined));
+    const modelled = new Set(
+      clusterModel(model.spec)
+        .flows.flatMap((f) => [f.from.workloadId, f.to.workloadId])
+        .filter((id) => id !== undefined),
+    );
     const built = workloads.filter((w) => modelled.has(w.id)).length;
     expect(ids.length).toBe(model.spec.services.length * 2 + 1 + 2 + 8 + modelled.size - built);
     expect(modelled.size - built).toBe(10);
-    expect(workloads.map((w) => w.id)).toEqual(expect.arrayContaining([
-      'alp-data/gdpr-erasure', 'alp-data/postgres', 'alp-data/postgres-pooler-rw', 'alp-data/redis', 'alp-data/restore-drill', 'alp-data/retention-learner-activity',
-    ]));
-    expect(ids).toEqual(expect.arrayContaining([
-      'alp-data/postgres-pooler-rw', 'alp-data/redis', 'alp-logging/fluent-bit', 'alp-monitoring/alertmanager', 'alp-monitoring/blackbox-exporter',
-      'alp-monitoring/otel-collector', 'alp-monitoring/prometheus', 'jaeger/jaeger-collector',
-    ]));
+    expect(workloads.map((w) => w.id)).toEqual(
+      expect.arrayContaining([
+        'alp-data/gdpr-erasure',
+        'alp-data/postgres',
+        'alp-data/postgres-pooler-rw',
+        'alp-data/redis',
+        'alp-data/restore-drill',
+        'alp-data/retention-learner-activity',
+      ]),
+    );
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'alp-data/postgres-pooler-rw',
+        'alp-data/redis',
+        'alp-logging/fluent-bit',
+        'alp-monitoring/alertmanager',
+        'alp-monitoring/blackbox-exporter',
+        'alp-monitoring/otel-collector',
+        'alp-monitoring/prometheus',
+        'jaeger/jaeger-collector',
+      ]),
+    );
   });
 
   test('a service that is not a declared caller cannot reach another service, in either colour', () => {
@@ -59,16 +78,24 @@ describe('platform reachability |', () => {
     expect(reaches('alp-green/user-service', 'alp-data/postgres-pooler-rw')).toBe(true);
   });
 
-  test('egress leaves the cluster only to declared CIDRs and ports; of the platform\'s workloads only the gateway is open to the internet', () => {
+  test("egress leaves the cluster only to declared CIDRs and ports; of the platform's workloads only the gateway is open to the internet", () => {
     const { result } = evaluate('primary');
     // The cluster model's flows to addresses: Prometheus, Grafana, the metrics adapter,
     // kube-state-metrics and learning-engine's API grant to the API server, Prometheus to the kubelets.
     const modelled = new Map<string, string[]>();
-    for (const f of addressFlows(model.spec)) modelled.set(`${f.from} ${f.cidr}`, [...(modelled.get(`${f.from} ${f.cidr}`) ?? []), `${f.protocol}/${f.port}`]);
+    for (const f of addressFlows(model.spec))
+      modelled.set(`${f.from} ${f.cidr}`, [...(modelled.get(`${f.from} ${f.cidr}`) ?? []), `${f.protocol}/${f.port}`]);
     const ungoverned = ['cert-manager/cert-manager', 'velero/velero'].flatMap((id) => [`${id} 0.0.0.0/0 any`, `${id} ::/0 any`]);
     // Each service's declared egress (its external hosts' CIDRs and ports), in both colours.
-    const declaredEgress = (['blue', 'green'] as const).flatMap((color) => model.spec.services.flatMap((service) => service.egress
-      .flatMap((e) => e.cidrs.map((cidr) => `${model.spec.namespaces[color]}/${service.name} ${cidr} ${e.ports.map((port) => `TCP/${port}`).join(',')}`))));
+    const declaredEgress = (['blue', 'green'] as const).flatMap((color) =>
+      model.spec.services.flatMap((service) =>
+        service.egress.flatMap((e) =>
+          e.cidrs.map(
+            (cidr) => `${model.spec.namespaces[color]}/${service.name} ${cidr} ${e.ports.map((port) => `TCP/${port}`).join(',')}`,
+          ),
+        ),
+      ),
+    );
     expect(declaredEgress.length).toBeGreaterThan(0);
     const expected = [
       ...declaredEgress,
@@ -93,8 +120,13 @@ describe('platform reachability |', () => {
     // The kubelet's probes reach every workload of the mesh's enrolled namespaces from the
     // dataplane's one link-local probe source (not the internet), on its ports.
     const [probes, external] = partition(result.externalIngress, (e) => e.cidr === AMBIENT.probeSourceCidr);
-    const enrolled = new Set(output.objects.filter((o) => o.region === 'primary' && o.manifest.kind === 'Namespace' && o.manifest.metadata.labels?.[AMBIENT.label] === AMBIENT.value)
-      .map((o) => o.manifest.metadata.name));
+    const enrolled = new Set(
+      output.objects
+        .filter(
+          (o) => o.region === 'primary' && o.manifest.kind === 'Namespace' && o.manifest.metadata.labels?.[AMBIENT.label] === AMBIENT.value,
+        )
+        .map((o) => o.manifest.metadata.name),
+    );
     expect(probes.length).toBeGreaterThan(0);
     expect(probes.filter((e) => !enrolled.has(e.to.split('/')[0]))).toEqual([]);
     expect(external.map((e) => `${e.to} ${e.cidr} ${e.ports.join(',')}`)).toEqual([
@@ -102,7 +134,8 @@ describe('platform reachability |', () => {
       'alp-data/redis 10.2.0.0/16 TCP/6380',
       'alp-edge/alp-gateway 0.0.0.0/0 TCP/80,TCP/443',
       // The API server calls the metrics adapter's aggregated APIs.
-      ...clusterModel(model.spec).flows.filter((f) => f.from.id === 'api-server')
+      ...clusterModel(model.spec)
+        .flows.filter((f) => f.from.id === 'api-server')
         .flatMap((f) => f.from.cidrs!.map((cidr) => `${f.to.workloadId} ${cidr} ${f.ports.map((p) => `TCP/${p.port}`).join(',')}`)),
       // cert-manager's, Velero's and Jaeger's pods are governed by their own installations, not by this project's policies.
       'cert-manager/cert-manager 0.0.0.0/0 TCP/9402',
@@ -114,7 +147,7 @@ describe('platform reachability |', () => {
     ]);
   });
 
-  test('the comparison catches a missing policy: without user-service\'s policy its callers are cut off', () => {
+  test("the comparison catches a missing policy: without user-service's policy its callers are cut off", () => {
     // GIVEN the primary region without the blue user-service NetworkPolicy
     const manifests = output.objects
       .filter((o) => o.region === 'primary' && o.path !== 'manifests/primary/blue/networkpolicy-user-service.yaml')
@@ -123,18 +156,24 @@ describe('platform reachability |', () => {
     const result = evaluateReachability(manifests, endpointWorkloads(model.spec, workloadsFromManifests(manifests)));
     // THEN every declared connection to or from blue user-service is missing, and nothing else
     const key = (c: { from: string; to: string; port: number }) => `${c.from} -> ${c.to} ${c.port}`;
-    const missing = declaredConnections(model.spec).map(key).filter((k) => !result.connections.map(key).includes(k));
-    const ofUserService = declaredConnections(model.spec).filter((c) => [c.from, c.to].includes('alp-blue/user-service')).map(key);
+    const missing = declaredConnections(model.spec)
+      .map(key)
+      .filter((k) => !result.connections.map(key).includes(k));
+    const ofUserService = declaredConnections(model.spec)
+      .filter((c) => [c.from, c.to].includes('alp-blue/user-service'))
+      .map(key);
     expect(missing).toEqual(ofUserService);
     // Among them, its caller, its own call, its data stores, its traces and its scrape.
-    expect(missing).toEqual(expect.arrayContaining([
-      'alp-blue/api-gateway -> alp-blue/user-service 8080',
-      'alp-blue/user-service -> alp-blue/notification-service 8080',
-      'alp-blue/user-service -> alp-data/postgres-pooler-rw 5432',
-      'alp-blue/user-service -> alp-data/redis 6379',
-      'alp-blue/user-service -> alp-monitoring/otel-collector 4317',
-      'alp-monitoring/prometheus -> alp-blue/user-service 9090',
-    ]));
+    expect(missing).toEqual(
+      expect.arrayContaining([
+        'alp-blue/api-gateway -> alp-blue/user-service 8080',
+        'alp-blue/user-service -> alp-blue/notification-service 8080',
+        'alp-blue/user-service -> alp-data/postgres-pooler-rw 5432',
+        'alp-blue/user-service -> alp-data/redis 6379',
+        'alp-blue/user-service -> alp-monitoring/otel-collector 4317',
+        'alp-monitoring/prometheus -> alp-blue/user-service 9090',
+      ]),
+    );
   });
 
   test('the synth-time check reports a policy that blocks declared traffic, naming the cluster and the connection', () => {
@@ -146,11 +185,13 @@ describe('platform reachability |', () => {
       .filter((c) => [c.from, c.to].includes('alp-green/content-service'))
       .map((c) => `cluster alp-dr: the NetworkPolicies block ${c.from} -> ${c.to} ${c.port}/${c.protocol}, which the spec declares`);
     expect(platformChecks(objects, model)).toEqual(blocked);
-    expect(blocked).toEqual(expect.arrayContaining([
-      'cluster alp-dr: the NetworkPolicies block alp-green/api-gateway -> alp-green/content-service 8080/TCP, which the spec declares',
-      'cluster alp-dr: the NetworkPolicies block alp-green/content-service -> alp-data/postgres-pooler-rw 5432/TCP, which the spec declares',
-      'cluster alp-dr: the NetworkPolicies block alp-monitoring/prometheus -> alp-green/content-service 9090/TCP, which the spec declares',
-    ]));
+    expect(blocked).toEqual(
+      expect.arrayContaining([
+        'cluster alp-dr: the NetworkPolicies block alp-green/api-gateway -> alp-green/content-service 8080/TCP, which the spec declares',
+        'cluster alp-dr: the NetworkPolicies block alp-green/content-service -> alp-data/postgres-pooler-rw 5432/TCP, which the spec declares',
+        'cluster alp-dr: the NetworkPolicies block alp-monitoring/prometheus -> alp-green/content-service 9090/TCP, which the spec declares',
+      ]),
+    );
     expect(platformChecks(output.objects, model)).toEqual([]);
   });
 });

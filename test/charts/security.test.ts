@@ -15,9 +15,18 @@ describe('platform security |', () => {
     // The 5 platform namespaces and the log shipper's own.
     expect(namespaces.length).toBe(6);
     for (const namespace of namespaces) {
-      const denyAll = inRegion.filter((m) => m.kind === 'NetworkPolicy' && m.metadata.namespace === namespace
-        && Object.keys(m.spec.podSelector).length === 0 && !m.spec.ingress && !m.spec.egress);
-      expect({ namespace, policyTypes: denyAll.map((m) => m.spec.policyTypes) }).toEqual({ namespace, policyTypes: [['Ingress', 'Egress']] });
+      const denyAll = inRegion.filter(
+        (m) =>
+          m.kind === 'NetworkPolicy'
+          && m.metadata.namespace === namespace
+          && Object.keys(m.spec.podSelector).length === 0
+          && !m.spec.ingress
+          && !m.spec.egress,
+      );
+      expect({ namespace, policyTypes: denyAll.map((m) => m.spec.policyTypes) }).toEqual({
+        namespace,
+        policyTypes: [['Ingress', 'Egress']],
+      });
     }
   });
 
@@ -30,7 +39,8 @@ describe('platform security |', () => {
         const peers = rule.from ?? rule.to;
         expect(peers.length).toBeGreaterThan(0);
         // A peer selects pods, addresses, or namespaces by label (the mesh's HBONE tunnel port 15008 between enrolled namespaces).
-        for (const peer of peers) expect(Object.keys(peer.podSelector ?? peer.ipBlock ?? peer.namespaceSelector?.matchLabels ?? {}).length).toBeGreaterThan(0);
+        for (const peer of peers)
+          expect(Object.keys(peer.podSelector ?? peer.ipBlock ?? peer.namespaceSelector?.matchLabels ?? {}).length).toBeGreaterThan(0);
       }
     }
   });
@@ -50,19 +60,30 @@ describe('platform security |', () => {
   test('every public host and its preview host have a Certificate, renewed before expiry', () => {
     const hosts = model.spec.services.filter((s) => s.public).flatMap((s) => [s.public!.host, previewHost(model.spec, s.public!.host)]);
     for (const region of ['primary', 'dr']) {
-      const certificates = output.objects.filter((o) => o.region === region && o.manifest.kind === 'Certificate').map((o) => o.manifest.spec);
+      const certificates = output.objects
+        .filter((o) => o.region === region && o.manifest.kind === 'Certificate')
+        .map((o) => o.manifest.spec);
       expect(certificates.flatMap((c) => c.dnsNames).sort()).toEqual([...hosts].sort());
       for (const certificate of certificates) expect(certificate.renewBefore).toBe('720h');
     }
   });
 
   test('service accounts mount no token unless the service declares API access, which gets exactly its rules', () => {
-    const accounts = output.objects.filter((o) => o.region === 'primary' && o.component === 'blue' && o.manifest.kind === 'ServiceAccount').map((o) => o.manifest);
+    const accounts = output.objects
+      .filter((o) => o.region === 'primary' && o.component === 'blue' && o.manifest.kind === 'ServiceAccount')
+      .map((o) => o.manifest);
     const withApiAccess = model.spec.services.filter((s) => s.kubernetesApi).map((s) => s.name);
-    expect(accounts.filter((a) => a.automountServiceAccountToken).map((a) => a.metadata.name).sort()).toEqual(withApiAccess.sort());
+    expect(
+      accounts
+        .filter((a) => a.automountServiceAccountToken)
+        .map((a) => a.metadata.name)
+        .sort(),
+    ).toEqual(withApiAccess.sort());
     expect(withApiAccess).toContain('learning-engine');
     const role = output.objects.find((o) => o.path === 'manifests/primary/blue/role-learning-engine-api.yaml')!.manifest;
-    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'watch'], resourceNames: ['learning-engine-models'] }]);
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'watch'], resourceNames: ['learning-engine-models'] },
+    ]);
     const roles = manifests.filter((m) => m.kind === 'Role');
     expect(JSON.stringify(roles.map((r) => r.rules))).not.toMatch(/"\*"|escalate|impersonate|"bind"|"secrets"|pods\/exec/);
   });

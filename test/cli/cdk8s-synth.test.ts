@@ -10,12 +10,26 @@ import { REPO_ROOT } from '../helpers/manifests';
 
 describe('cdk8s synth |', () => {
   let copy: string;
-  const run = (command: string, args: string[]) => spawnSync(command, args, { cwd: copy, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  const run = (command: string, args: string[]) =>
+    spawnSync(command, args, { cwd: copy, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
   const cdk8s = () => run(join(REPO_ROOT, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade']);
 
   beforeAll(() => {
     copy = mkdtempSync(join(tmpdir(), 'alp-cdk8s-'));
-    for (const source of ['main.ts', 'lib', 'platform', 'charts', 'imports', 'bin', 'plugins', 'package.json', 'package-lock.json', 'cdk8s.yaml', 'release.yaml', 'policy-exceptions.yaml']) {
+    for (const source of [
+      'main.ts',
+      'lib',
+      'platform',
+      'charts',
+      'imports',
+      'bin',
+      'plugins',
+      'package.json',
+      'package-lock.json',
+      'cdk8s.yaml',
+      'release.yaml',
+      'policy-exceptions.yaml',
+    ]) {
       cpSync(join(REPO_ROOT, source), join(copy, source), { recursive: true });
     }
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(copy, 'node_modules'));
@@ -33,12 +47,14 @@ describe('cdk8s synth |', () => {
       const alp = run(process.execPath, ['bin/alp.js', 'synth']);
       const result = cdk8s();
       // THEN
-      expect(alp.stderr).toBe([
-        'error: invalid platform input (2 problems); nothing was written',
-        "  - release.yaml: 'regions.dr.activeColor' (\"purple\") must be one of \"blue\", \"green\"",
-        "  - release.yaml: 'regions.primary.activeColor' (\"purple\") must be one of \"blue\", \"green\"",
-        '',
-      ].join('\n'));
+      expect(alp.stderr).toBe(
+        [
+          'error: invalid platform input (2 problems); nothing was written',
+          '  - release.yaml: \'regions.dr.activeColor\' ("purple") must be one of "blue", "green"',
+          '  - release.yaml: \'regions.primary.activeColor\' ("purple") must be one of "blue", "green"',
+          '',
+        ].join('\n'),
+      );
       expect(result.status).toBe(1);
       expect(result.stderr).toContain(alp.stderr);
       expect(result.stderr).not.toMatch(/^\s+at /m);

@@ -10,7 +10,8 @@ import { PlatformAppDefinition, run, switchTrafficCommand, synthToDirectory } fr
 import { readTree } from '../../lib/output/files';
 
 const NEW_GATEWAY = `registry.alp.example.com/alp/api-gateway:2.15.0@sha256:${'e'.repeat(64)}`;
-const OLD_GATEWAY = 'registry.alp.example.com/alp/api-gateway:2.14.1@sha256:72845c1f1d98424a65c4c1c3788c8ffaa88e48961d95ad6ca94c58fd29c5021a';
+const OLD_GATEWAY =
+  'registry.alp.example.com/alp/api-gateway:2.14.1@sha256:72845c1f1d98424a65c4c1c3788c8ffaa88e48961d95ad6ca94c58fd29c5021a';
 const QUIZ_IMAGE = `registry.alp.example.com/alp/quiz-service:1.0.0@sha256:${'a'.repeat(64)}`;
 
 /** The lines of a chart's values.yaml in a synthesized tree (it lists every service, so its length follows the spec). */
@@ -36,8 +37,14 @@ describe('alp diff |', () => {
   function alpDiff(args: string[], definition: PlatformAppDefinition = platformApp) {
     let stdout = '';
     let stderr = '';
-    const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => { stdout += String(chunk); return true; });
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => { stderr += String(chunk); return true; });
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
+      stdout += String(chunk);
+      return true;
+    });
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => {
+      stderr += String(chunk);
+      return true;
+    });
     try {
       return { code: run(['diff', ...args], definition), stdout, stderr };
     } finally {
@@ -64,7 +71,10 @@ describe('alp diff |', () => {
   });
 
   test('a switch: exactly the live and preview routes of each region, flagged as the active colour', () => {
-    const release = releaseWith('switch.yaml', (r) => { r.regions.primary.activeColor = 'green'; r.regions.dr.activeColor = 'green'; });
+    const release = releaseWith('switch.yaml', (r) => {
+      r.regions.primary.activeColor = 'green';
+      r.regions.dr.activeColor = 'green';
+    });
     expect(alpDiff(['--release', release, '--outdir', outdir])).toEqual({
       code: 1,
       stderr: '',
@@ -104,8 +114,10 @@ describe('alp diff |', () => {
     });
   });
 
-  test('a stage: exactly the standby colour\'s Deployments, with the image and version fields, nothing flagged', () => {
-    const release = releaseWith('stage.yaml', (r) => { r.colors.green.images['api-gateway'] = NEW_GATEWAY; });
+  test("a stage: exactly the standby colour's Deployments, with the image and version fields, nothing flagged", () => {
+    const release = releaseWith('stage.yaml', (r) => {
+      r.colors.green.images['api-gateway'] = NEW_GATEWAY;
+    });
     const deployment = (region: string) => [
       `~ manifests/${region}/green/deployment-api-gateway.yaml: Deployment alp-green/api-gateway`,
       '    metadata.labels["app.kubernetes.io/version"]: 2.14.1 -> 2.15.0',
@@ -155,7 +167,10 @@ describe('alp diff |', () => {
     spec.services[0].dependsOn.services.push('quiz-service');
     const specFile = join(scratch, 'platform.yaml');
     writeFileSync(specFile, yaml.dump(spec));
-    const release = releaseWith('new-service.yaml', (r) => { r.colors.blue.images['quiz-service'] = QUIZ_IMAGE; r.colors.green.images['quiz-service'] = QUIZ_IMAGE; });
+    const release = releaseWith('new-service.yaml', (r) => {
+      r.colors.blue.images['quiz-service'] = QUIZ_IMAGE;
+      r.colors.green.images['quiz-service'] = QUIZ_IMAGE;
+    });
 
     // WHEN
     const result = alpDiff(['--spec', specFile, '--release', release, '--outdir', outdir]);
@@ -163,7 +178,8 @@ describe('alp diff |', () => {
     // THEN the summary: what a reviewer must not miss, and the counts per region and component
     expect(result.code).toBe(1);
     const [summary, changes] = result.stdout.split('\nchanges:\n');
-    const rbac = (region: string) => ['blue', 'green'].map((c) => `    + manifests/${region}/${c}/serviceaccount-quiz-service.yaml: ServiceAccount alp-${c}/quiz-service`);
+    const rbac = (region: string) =>
+      ['blue', 'green'].map((c) => `    + manifests/${region}/${c}/serviceaccount-quiz-service.yaml: ServiceAccount alp-${c}/quiz-service`);
     const network = (region: string) => [
       `    + manifests/${region}/blue/authorizationpolicy-quiz-service.yaml: AuthorizationPolicy alp-blue/quiz-service`,
       `    ~ manifests/${region}/blue/networkpolicy-api-gateway.yaml: NetworkPolicy alp-blue/api-gateway`,
@@ -264,15 +280,18 @@ describe('alp diff |', () => {
     // callers, then the green ones) and the gateway's egress to services.
     const before = (path: string): any => yaml.load(readFileSync(join(outdir, path), 'utf8'));
     const sortedBefore = (names: string[]) => names.filter((name) => name < 'quiz-service').length;
-    const principals: string[] = before('manifests/primary/data/authorizationpolicy-postgres-pooler-rw.yaml').spec.rules[0].from[0].source.principals;
+    const principals: string[] = before('manifests/primary/data/authorizationpolicy-postgres-pooler-rw.yaml').spec.rules[0].from[0].source
+      .principals;
     const principal = sortedBefore(principals.map((p) => p.split('/sa/')[1]));
     expect(fieldsOf('manifests/primary/data/authorizationpolicy-postgres-pooler-rw.yaml')).toEqual([
       `    + spec.rules[0].from[0].source.principals[${principal}]: cluster.local/ns/alp-blue/sa/quiz-service`,
       `    + spec.rules[0].from[0].source.principals[${principal + 1}]: cluster.local/ns/alp-green/sa/quiz-service`,
     ]);
     const ingress: any[] = before('manifests/primary/data/networkpolicy-postgres-pooler-rw.yaml').spec.ingress;
-    const callersIn = (c: string) => ingress.filter((r) => r.from[0].namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === `alp-${c}`)
-      .map((r) => r.from[0].podSelector.matchLabels['app.kubernetes.io/name']);
+    const callersIn = (c: string) =>
+      ingress
+        .filter((r) => r.from[0].namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === `alp-${c}`)
+        .map((r) => r.from[0].podSelector.matchLabels['app.kubernetes.io/name']);
     const jobs = ingress.filter((r) => !r.from[0].namespaceSelector).length;
     const poolerIngress = (index: number, c: string) => [
       `    + spec.ingress[${index}].from[0].namespaceSelector: {"matchLabels":{"kubernetes.io/metadata.name":"alp-${c}"}}`,
@@ -284,21 +303,27 @@ describe('alp diff |', () => {
       ...poolerIngress(jobs + callersIn('blue').length + 1 + sortedBefore(callersIn('green')), 'green'),
     ]);
     const gatewayEgress: any[] = before('manifests/primary/blue/networkpolicy-api-gateway.yaml').spec.egress;
-    const egress = sortedBefore(gatewayEgress.filter((r) => r.to[0].podSelector && !r.to[0].namespaceSelector).map((r) => r.to[0].podSelector.matchLabels['app.kubernetes.io/name']));
+    const egress = sortedBefore(
+      gatewayEgress
+        .filter((r) => r.to[0].podSelector && !r.to[0].namespaceSelector)
+        .map((r) => r.to[0].podSelector.matchLabels['app.kubernetes.io/name']),
+    );
     expect(fieldsOf('manifests/primary/blue/networkpolicy-api-gateway.yaml')).toEqual([
       `    + spec.egress[${egress}].ports: [{"port":8080,"protocol":"TCP"}]`,
       `    + spec.egress[${egress}].to: [{"podSelector":{"matchLabels":{"alp-deploy.io/color":"blue","app.kubernetes.io/instance":"quiz-service-blue","app.kubernetes.io/name":"quiz-service"}}}]`,
     ]);
   });
 
-  test('a switch with one cluster per colour: the Gateways\' weighted-DNS annotations, flagged as the active colour', () => {
+  test("a switch with one cluster per colour: the Gateways' weighted-DNS annotations, flagged as the active colour", () => {
     // GIVEN dist/ of the seed's topology, blue live
     const specFile = join(scratch, 'cluster-per-color.yaml');
     writeFileSync(specFile, yaml.dump(clusterPerColorSpec()));
     const perColor = join(scratch, 'per-color');
     synthToDirectory(platformApp, perColor, { specFile, releaseFile: join(scratch, 'release.yaml') });
     // WHEN dr switches to green
-    const release = releaseWith('switch-dr.yaml', (r) => { r.regions.dr.activeColor = 'green'; });
+    const release = releaseWith('switch-dr.yaml', (r) => {
+      r.regions.dr.activeColor = 'green';
+    });
     const result = alpDiff(['--spec', specFile, '--release', release, '--outdir', perColor]);
     // THEN
     const gateway = (colour: string, name: string, from: string, to: string) => [
@@ -342,21 +367,34 @@ describe('alp diff |', () => {
 
   test('fails with exit 2 when it cannot compare: no output directory, invalid inputs, bad options', () => {
     const missing = join(scratch, 'nowhere');
-    expect(alpDiff(['--outdir', missing])).toEqual({ code: 2, stdout: '', stderr: `error: alp diff: ${missing}/ does not exist; run 'alp synth' first, or compare with a commit (--base)\n` });
-    const release = releaseWith('bad.yaml', (r) => { delete r.colors.green.images['learning-engine']; });
+    expect(alpDiff(['--outdir', missing])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: alp diff: ${missing}/ does not exist; run 'alp synth' first, or compare with a commit (--base)\n`,
+    });
+    const release = releaseWith('bad.yaml', (r) => {
+      delete r.colors.green.images['learning-engine'];
+    });
     expect(alpDiff(['--release', release, '--outdir', outdir])).toEqual({
       code: 2,
       stdout: '',
       stderr: `error: invalid platform input (1 problem); nothing was written\n  - ${release}: 'colors.green.images[learning-engine]' (missing) is required: every service needs an image in both colours\n`,
     });
-    expect(alpDiff(['--bsae', 'HEAD'])).toEqual({ code: 2, stdout: '', stderr: "error: alp diff: Unknown option '--bsae'; run 'alp help' for the options\n" });
+    expect(alpDiff(['--bsae', 'HEAD'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "error: alp diff: Unknown option '--bsae'; run 'alp help' for the options\n",
+    });
   });
 });
 
 describe('alp diff --base |', () => {
   let repo: string;
   const git = (...args: string[]) => {
-    const result = spawnSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], { cwd: repo, encoding: 'utf8' });
+    const result = spawnSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], {
+      cwd: repo,
+      encoding: 'utf8',
+    });
     if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
     return result.stdout;
   };
@@ -372,7 +410,10 @@ describe('alp diff --base |', () => {
     git('commit', '-q', '-m', 'blue live');
     const silence = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
-      switchTrafficCommand(['--to', 'green', '--region', 'dr', '--release', join(repo, 'release.yaml'), '--outdir', join(repo, 'dist')], platformApp);
+      switchTrafficCommand(
+        ['--to', 'green', '--region', 'dr', '--release', join(repo, 'release.yaml'), '--outdir', join(repo, 'dist')],
+        platformApp,
+      );
     } finally {
       silence.mockRestore();
     }
@@ -382,17 +423,27 @@ describe('alp diff --base |', () => {
   function alpDiff(args: string[]) {
     let stdout = '';
     let stderr = '';
-    const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => { stdout += String(chunk); return true; });
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => { stderr += String(chunk); return true; });
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
+      stdout += String(chunk);
+      return true;
+    });
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => {
+      stderr += String(chunk);
+      return true;
+    });
     try {
-      return { code: run(['diff', '--release', join(repo, 'release.yaml'), '--outdir', join(repo, 'dist'), ...args], platformApp), stdout, stderr };
+      return {
+        code: run(['diff', '--release', join(repo, 'release.yaml'), '--outdir', join(repo, 'dist'), ...args], platformApp),
+        stdout,
+        stderr,
+      };
     } finally {
       out.mockRestore();
       err.mockRestore();
     }
   }
 
-  test('compares with dist/ as committed, and shows the release state\'s change of active colour', () => {
+  test("compares with dist/ as committed, and shows the release state's change of active colour", () => {
     const dist = join(repo, 'dist');
     expect(alpDiff(['--base', 'HEAD'])).toEqual({
       code: 1,
@@ -423,7 +474,7 @@ describe('alp diff --base |', () => {
     });
   });
 
-  test('without --base, compares with the working tree\'s dist/, which the switch brought up to date', () => {
+  test("without --base, compares with the working tree's dist/, which the switch brought up to date", () => {
     expect(alpDiff([])).toMatchObject({ code: 0, stdout: expect.stringMatching(/ matches a fresh synthesis \(\d+ files\)\n$/) });
   });
 

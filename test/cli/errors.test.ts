@@ -18,9 +18,13 @@ const ALP = join(REPO_ROOT, 'bin', 'alp.js');
 
 function alp(args: string[], options: { cwd?: string; asNobody?: boolean; env?: NodeJS.ProcessEnv; script?: string } = {}) {
   const command = options.asNobody
-    ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, options.script ?? ALP, ...args]] as const
-    : [process.execPath, [options.script ?? ALP, ...args]] as const;
-  const result = spawnSync(command[0], [...command[1]], { cwd: options.cwd ?? REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...options.env } });
+    ? (['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, options.script ?? ALP, ...args]] as const)
+    : ([process.execPath, [options.script ?? ALP, ...args]] as const);
+  const result = spawnSync(command[0], [...command[1]], {
+    cwd: options.cwd ?? REPO_ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ...options.env },
+  });
   return { status: result.status, stderr: result.stderr };
 }
 
@@ -36,10 +40,19 @@ describe('alp failures |', () => {
   });
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  const BOMB = ['a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]', ...'bcdefgh'.split('').map((name, i) => `${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)].join('\n');
+  const BOMB = [
+    'a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]',
+    ...'bcdefgh'.split('').map((name, i) => `${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`),
+  ].join('\n');
 
   const cases: Array<{
-    what: string; args: () => string[]; prepare?: () => (() => void) | void; asNobody?: boolean; env?: NodeJS.ProcessEnv; status: number; stderr: () => string | RegExp;
+    what: string;
+    args: () => string[];
+    prepare?: () => (() => void) | void;
+    asNobody?: boolean;
+    env?: NodeJS.ProcessEnv;
+    status: number;
+    stderr: () => string | RegExp;
   }> = [
     {
       what: 'an unknown command (usage)',
@@ -70,21 +83,24 @@ describe('alp failures |', () => {
       prepare: () => writeFileSync(join(scratch, 'broken.yaml'), 'regions:\n  primary: {activeColor: blue\n'),
       args: () => ['synth', '--release', join(scratch, 'broken.yaml'), '--outdir', join(scratch, 'out')],
       status: 1,
-      stderr: () => `error: ${join(scratch, 'broken.yaml')}:3:1: is not valid YAML: unexpected end of the stream within a flow collection; fix the syntax at that position\n`,
+      stderr: () =>
+        `error: ${join(scratch, 'broken.yaml')}:3:1: is not valid YAML: unexpected end of the stream within a flow collection; fix the syntax at that position\n`,
     },
     {
       what: 'a YAML alias bomb: refused by the expansion limit',
       prepare: () => writeFileSync(join(scratch, 'bomb.yaml'), BOMB),
       args: () => ['synth', '--release', join(scratch, 'bomb.yaml'), '--outdir', join(scratch, 'out')],
       status: 1,
-      stderr: () => `error: ${join(scratch, 'bomb.yaml')}: expands to more than 100,000 values (YAML aliases count once per use), over the input limit; write the values out or remove repeated aliases\n`,
+      stderr: () =>
+        `error: ${join(scratch, 'bomb.yaml')}: expands to more than 100,000 values (YAML aliases count once per use), over the input limit; write the values out or remove repeated aliases\n`,
     },
     {
       what: 'a release file over the size limit',
       prepare: () => writeFileSync(join(scratch, 'huge.yaml'), `# ${'x'.repeat(2 * 1024 * 1024)}\n`),
       args: () => ['synth', '--release', join(scratch, 'huge.yaml'), '--outdir', join(scratch, 'out')],
       status: 1,
-      stderr: () => `error: ${join(scratch, 'huge.yaml')}: is ${2 * 1024 * 1024 + 3} bytes, over the limit of 1 MiB for this input; split it or check that it is the right file\n`,
+      stderr: () =>
+        `error: ${join(scratch, 'huge.yaml')}: is ${2 * 1024 * 1024 + 3} bytes, over the limit of 1 MiB for this input; split it or check that it is the right file\n`,
     },
     {
       what: 'a symlink loop in the output directory (ELOOP)',
@@ -94,14 +110,16 @@ describe('alp failures |', () => {
       },
       args: () => ['synth', '--release', release, '--outdir', join(scratch, 'looped')],
       status: 1,
-      stderr: () => `error: ${join(scratch, 'looped', 'loop')}: too many levels of symbolic links (a symlink loop) (ELOOP in stat); remove or fix the symbolic link. alp synth changed no file\n`,
+      stderr: () =>
+        `error: ${join(scratch, 'looped', 'loop')}: too many levels of symbolic links (a symlink loop) (ELOOP in stat); remove or fix the symbolic link. alp synth changed no file\n`,
     },
     {
       what: 'no permission to write the repository (EACCES)',
       asNobody: true,
       args: () => ['synth', '--release', release, '--outdir', join(scratch, 'dist')],
       status: 1,
-      stderr: () => `error: ${join(scratch, '.alp.lock')}: permission denied (EACCES in open); give the user running alp write access to it (or run as its owner). alp synth changed no file\n`,
+      stderr: () =>
+        `error: ${join(scratch, '.alp.lock')}: permission denied (EACCES in open); give the user running alp write access to it (or run as its owner). alp synth changed no file\n`,
     },
     {
       what: 'another command holds the repository (concurrency)',
@@ -113,13 +131,27 @@ describe('alp failures |', () => {
       args: () => ['synth', '--release', release, '--outdir', join(scratch, 'held', 'dist')],
       env: { ALP_LOCK_WAIT_MS: '200' },
       status: 1,
-      stderr: () => new RegExp(`^error: ${escapeRegExp(join(scratch, 'held', LOCK_FILE))}: the repository is locked by 'alp switch-traffic' \\(pid ${process.pid} on ${escapeRegExp(hostname())}, since [^)]+\\); waited 0\\.2 s\\. Run the command again when it has finished; if that process no longer exists, delete ${escapeRegExp(join(scratch, 'held', LOCK_FILE))}\n$`),
+      stderr: () =>
+        new RegExp(
+          `^error: ${escapeRegExp(join(scratch, 'held', LOCK_FILE))}: the repository is locked by 'alp switch-traffic' \\(pid ${process.pid} on ${escapeRegExp(hostname())}, since [^)]+\\); waited 0\\.2 s\\. Run the command again when it has finished; if that process no longer exists, delete ${escapeRegExp(join(scratch, 'held', LOCK_FILE))}\n$`,
+        ),
     },
     {
       what: 'control characters in input echoed in a message stay on their line',
-      args: () => ['stage', '--color', 'green', '--image', 'evil\nerror: forged=registry.example/x:1@sha256:' + 'a'.repeat(64), '--release', release, '--outdir', join(scratch, 'dist-stage')],
+      args: () => [
+        'stage',
+        '--color',
+        'green',
+        '--image',
+        'evil\nerror: forged=registry.example/x:1@sha256:' + 'a'.repeat(64),
+        '--release',
+        release,
+        '--outdir',
+        join(scratch, 'dist-stage'),
+      ],
       status: 1,
-      stderr: () => /^error: invalid platform input \(1 problem\); nothing was written\n {2}- .*'colors\.green\.images\["evil\\nerror: forged"\]' .*\n$/,
+      stderr: () =>
+        /^error: invalid platform input \(1 problem\); nothing was written\n {2}- .*'colors\.green\.images\["evil\\nerror: forged"\]' .*\n$/,
     },
   ];
 
@@ -135,13 +167,23 @@ describe('alp failures |', () => {
   });
 
   test('a crash (a bug) is one line naming the command; ALP_DEBUG=1 adds the stack trace', () => {
-    const broken: PlatformAppDefinition = { ...platformApp, build: (): App => { throw new TypeError("Cannot read properties of undefined (reading 'ports')"); } };
+    const broken: PlatformAppDefinition = {
+      ...platformApp,
+      build: (): App => {
+        throw new TypeError("Cannot read properties of undefined (reading 'ports')");
+      },
+    };
     const outdir = join(scratch, 'crash');
     let stderr = '';
-    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => { stderr += String(chunk); return true; });
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => {
+      stderr += String(chunk);
+      return true;
+    });
     try {
       expect(run(['synth', '--release', release, '--outdir', outdir], broken)).toBe(1);
-      expect(stderr).toBe("error: alp synth: internal error: Cannot read properties of undefined (reading 'ports'); this is a bug in alp: run again with ALP_DEBUG=1 for the stack trace and report it\n");
+      expect(stderr).toBe(
+        "error: alp synth: internal error: Cannot read properties of undefined (reading 'ports'); this is a bug in alp: run again with ALP_DEBUG=1 for the stack trace and report it\n",
+      );
       stderr = '';
       process.env.ALP_DEBUG = '1';
       expect(run(['synth', '--release', release, '--outdir', outdir], broken)).toBe(1);
@@ -155,9 +197,13 @@ describe('alp failures |', () => {
   test('a TypeScript syntax error in the platform spec: file:line:column and the message, nothing more', () => {
     // GIVEN a copy of the sources the launcher builds from, with a syntax error in the spec
     const copy = join(scratch, 'repo');
-    for (const source of ['main.ts', 'lib', 'platform', 'charts', 'imports', 'bin', 'package.json', 'package-lock.json']) cpSync(join(REPO_ROOT, source), join(copy, source), { recursive: true });
+    for (const source of ['main.ts', 'lib', 'platform', 'charts', 'imports', 'bin', 'package.json', 'package-lock.json'])
+      cpSync(join(REPO_ROOT, source), join(copy, source), { recursive: true });
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(copy, 'node_modules'));
-    writeFileSync(join(copy, 'charts', 'platform-spec.ts'), 'export const platformSpec = {\n  services: [\n    { name: "api" oops },\n  ],\n};\n');
+    writeFileSync(
+      join(copy, 'charts', 'platform-spec.ts'),
+      'export const platformSpec = {\n  services: [\n    { name: "api" oops },\n  ],\n};\n',
+    );
     // WHEN
     const result = alp(['synth', '--outdir', join(scratch, 'out')], { cwd: copy, script: join(copy, 'bin', 'alp.js') });
     // THEN

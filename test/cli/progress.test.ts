@@ -9,7 +9,14 @@ import { synthToDirectory } from '../../platform';
 /** A stream that records what is written to it. */
 function fakeStream(isTTY: boolean) {
   const chunks: string[] = [];
-  return { isTTY, chunks, write: (chunk: string) => { chunks.push(chunk); return true; } };
+  return {
+    isTTY,
+    chunks,
+    write: (chunk: string) => {
+      chunks.push(chunk);
+      return true;
+    },
+  };
 }
 
 describe('progressReporter |', () => {
@@ -23,11 +30,7 @@ describe('progressReporter |', () => {
     progress.done();
     progress.done();
     // THEN
-    expect(stream.chunks).toEqual([
-      '\r\x1b[2Ksynth: rendering objects…',
-      '\r\x1b[2Ksynth: verifying 616 objects…',
-      '\r\x1b[2K',
-    ]);
+    expect(stream.chunks).toEqual(['\r\x1b[2Ksynth: rendering objects…', '\r\x1b[2Ksynth: verifying 616 objects…', '\r\x1b[2K']);
   });
 
   test('an empty message clears the line so that other output can follow', () => {
@@ -41,7 +44,11 @@ describe('progressReporter |', () => {
   });
 
   test('writes nothing in CI or when the stream is not a terminal', () => {
-    for (const [isTTY, env] of [[true, { CI: 'true' }], [true, { CI: '1' }], [false, {}]] as const) {
+    for (const [isTTY, env] of [
+      [true, { CI: 'true' }],
+      [true, { CI: '1' }],
+      [false, {}],
+    ] as const) {
       const stream = fakeStream(isTTY);
       const progress = progressReporter('diff', stream, env);
       progress.update('comparing 643 files');
@@ -65,7 +72,10 @@ describe('progress of a synthesis |', () => {
     const phases: string[] = [];
     try {
       // WHEN
-      const output = synthToDirectory(platformApp, join(scratch, 'dist'), { releaseFile: join(REPO_ROOT, 'release.yaml'), progress: (m) => phases.push(m) });
+      const output = synthToDirectory(platformApp, join(scratch, 'dist'), {
+        releaseFile: join(REPO_ROOT, 'release.yaml'),
+        progress: (m) => phases.push(m),
+      });
       // THEN
       expect(phases).toEqual([
         'reading inputs',

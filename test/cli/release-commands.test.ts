@@ -24,7 +24,10 @@ describe('release commands |', () => {
     cpSync(join(REPO_ROOT, 'release.yaml'), releaseFile);
     synthToDirectory(platformApp, outdir, { releaseFile });
     stdout = '';
-    writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => { stdout += String(chunk); return true; });
+    writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
+      stdout += String(chunk);
+      return true;
+    });
   });
   afterEach(() => {
     writeSpy.mockRestore();
@@ -41,7 +44,7 @@ describe('release commands |', () => {
     return { code, changed: changedPaths(before, after) };
   }
 
-  test('a switch changes only the router: the live and preview routes of each region, the charts\' default colour, and release.yaml', () => {
+  test("a switch changes only the router: the live and preview routes of each region, the charts' default colour, and release.yaml", () => {
     const result = changesOf(() => switchTrafficCommand(['--to', 'green', '--release', releaseFile, '--outdir', outdir], platformApp));
     expect(result).toEqual({
       code: 0,
@@ -67,15 +70,27 @@ describe('release commands |', () => {
     // GIVEN
     const original = new Map([...readTree(outdir), ['release.yaml', readFileSync(releaseFile, 'utf8')]]);
     // WHEN
-    const there = changesOf(() => switchTrafficCommand(['--to', 'green', '--region', 'dr', '--release', releaseFile, '--outdir', outdir], platformApp));
+    const there = changesOf(() =>
+      switchTrafficCommand(['--to', 'green', '--region', 'dr', '--release', releaseFile, '--outdir', outdir], platformApp),
+    );
     switchTrafficCommand(['--to', 'blue', '--region', 'dr', '--release', releaseFile, '--outdir', outdir], platformApp);
     // THEN
-    expect(there.changed).toEqual(['dist/helm/alp-dr/values.yaml', 'dist/manifests/dr/edge/httproute-api-gateway-preview.yaml', 'dist/manifests/dr/edge/httproute-api-gateway.yaml', 'release.yaml']);
+    expect(there.changed).toEqual([
+      'dist/helm/alp-dr/values.yaml',
+      'dist/manifests/dr/edge/httproute-api-gateway-preview.yaml',
+      'dist/manifests/dr/edge/httproute-api-gateway.yaml',
+      'release.yaml',
+    ]);
     expect(new Map([...readTree(outdir), ['release.yaml', readFileSync(releaseFile, 'utf8')]])).toEqual(original);
   });
 
-  test('a stage changes only the standby colour\'s Deployments, the charts\' default images, and release.yaml', () => {
-    const result = changesOf(() => stageCommand(['--color', 'green', '--image', `api-gateway=${NEW_GATEWAY}`, '--release', releaseFile, '--outdir', outdir], platformApp));
+  test("a stage changes only the standby colour's Deployments, the charts' default images, and release.yaml", () => {
+    const result = changesOf(() =>
+      stageCommand(
+        ['--color', 'green', '--image', `api-gateway=${NEW_GATEWAY}`, '--release', releaseFile, '--outdir', outdir],
+        platformApp,
+      ),
+    );
     expect(result).toEqual({
       code: 0,
       changed: [
@@ -91,9 +106,14 @@ describe('release commands |', () => {
 
   test('fails when staging on the live colour, changing nothing', () => {
     const result = changesOf(() => {
-      expect(errorOf(() => stageCommand(['--color', 'blue', '--image', `api-gateway=${NEW_GATEWAY}`, '--release', releaseFile, '--outdir', outdir], platformApp))).toBe(
-        'alp stage: refused: blue serves live traffic in primary, dr; stage on the standby colour (green) and switch to it',
-      );
+      expect(
+        errorOf(() =>
+          stageCommand(
+            ['--color', 'blue', '--image', `api-gateway=${NEW_GATEWAY}`, '--release', releaseFile, '--outdir', outdir],
+            platformApp,
+          ),
+        ),
+      ).toBe('alp stage: refused: blue serves live traffic in primary, dr; stage on the standby colour (green) and switch to it');
       return 1;
     });
     expect(result.changed).toEqual([]);
@@ -127,10 +147,12 @@ describe('release commands |', () => {
     };
     // WHEN / THEN
     const result = changesOf(() => {
-      expect(errorOf(() => switchTrafficCommand(['--to', 'green', '--release', releaseFile, '--outdir', outdir], drifting))).toBe([
-        'policy verification failed (1 error); nothing was written',
-        "  - BLUEGREEN-PARITY: Deployment/alp-blue/user-service: differs from its green counterpart Deployment/alp-green/user-service at 'spec.template.spec.containers[0].env[10]' (blue: missing, green: {\"name\":\"FEATURE_X\",\"value\":\"on\"}); only the colour, images and version label may differ",
-      ].join('\n'));
+      expect(errorOf(() => switchTrafficCommand(['--to', 'green', '--release', releaseFile, '--outdir', outdir], drifting))).toBe(
+        [
+          'policy verification failed (1 error); nothing was written',
+          '  - BLUEGREEN-PARITY: Deployment/alp-blue/user-service: differs from its green counterpart Deployment/alp-green/user-service at \'spec.template.spec.containers[0].env[10]\' (blue: missing, green: {"name":"FEATURE_X","value":"on"}); only the colour, images and version label may differ',
+        ].join('\n'),
+      );
       return 1;
     });
     expect(result.changed).toEqual([]);
@@ -148,17 +170,22 @@ describe('release commands |', () => {
   });
 
   test('switching to the live colour changes nothing', () => {
-    expect(changesOf(() => switchTrafficCommand(['--to', 'blue', '--release', releaseFile, '--outdir', outdir], platformApp))).toEqual({ code: 0, changed: [] });
+    expect(changesOf(() => switchTrafficCommand(['--to', 'blue', '--release', releaseFile, '--outdir', outdir], platformApp))).toEqual({
+      code: 0,
+      changed: [],
+    });
     expect(stdout).toBe('switch-traffic: blue already serves primary, dr; nothing changed\n');
   });
 
   test('fails on a bad colour or region', () => {
-    expect(errorOf(() => switchTrafficCommand(['--to', 'purple'], platformApp))).toBe("alp switch-traffic: '--to' (\"purple\") must be one of blue, green");
+    expect(errorOf(() => switchTrafficCommand(['--to', 'purple'], platformApp))).toBe(
+      'alp switch-traffic: \'--to\' ("purple") must be one of blue, green',
+    );
     expect(errorOf(() => switchTrafficCommand(['--to', 'green', '--region', 'mars', '--release', releaseFile], platformApp))).toBe(
-      "alp switch-traffic: '--region' (\"mars\") must be one of primary, dr",
+      'alp switch-traffic: \'--region\' ("mars") must be one of primary, dr',
     );
     expect(errorOf(() => stageCommand(['--color', 'green', '--image', 'api-gateway', '--release', releaseFile], platformApp))).toBe(
-      "alp stage: '--image' (\"api-gateway\") must have the form <service>=<image reference>",
+      'alp stage: \'--image\' ("api-gateway") must have the form <service>=<image reference>',
     );
   });
 });

@@ -38,13 +38,15 @@ describe('alp synth |', () => {
     // THEN
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toBe([
-      'error: invalid platform input (3 problems); nothing was written',
-      `  - ${specFile}: 'services[0].port' ("http") must be a number`,
-      `  - ${specFile}: 'services[3].autoscaling.minReplicas' (2) must not exceed 'maxReplicas' (1)`,
-      `  - ${specFile}: 'services[6].egress[0].ports' ([]) must list at least one port (an empty list would allow every port)`,
-      '',
-    ].join('\n'));
+    expect(result.stderr).toBe(
+      [
+        'error: invalid platform input (3 problems); nothing was written',
+        `  - ${specFile}: 'services[0].port' ("http") must be a number`,
+        `  - ${specFile}: 'services[3].autoscaling.minReplicas' (2) must not exceed 'maxReplicas' (1)`,
+        `  - ${specFile}: 'services[6].egress[0].ports' ([]) must list at least one port (an empty list would allow every port)`,
+        '',
+      ].join('\n'),
+    );
     expect(readdirSync(outdir, { recursive: true })).toEqual(['manifests', 'manifests/previous.yaml']);
     expect(readdirSync(scratch).sort()).toEqual(['dist', 'platform.yaml']);
   });
@@ -54,12 +56,18 @@ describe('alp synth |', () => {
     writeFileSync(releaseFile, 'regions:\n  primary: [\n');
     const result = alp(['synth', '--release', releaseFile, '--outdir', outdir]);
     expect(result.status).toBe(1);
-    expect(result.stderr).toBe(`error: ${releaseFile}:3:1: is not valid YAML: unexpected end of the stream within a flow collection; fix the syntax at that position\n`);
+    expect(result.stderr).toBe(
+      `error: ${releaseFile}:3:1: is not valid YAML: unexpected end of the stream within a flow collection; fix the syntax at that position\n`,
+    );
     expect(readFileSync(join(outdir, 'manifests', 'previous.yaml'), 'utf8')).toBe('previous output\n');
   });
 
   test('fails on an unknown option or command without a stack trace', () => {
-    expect(alp(['synth', '--out', outdir])).toEqual({ status: 2, stdout: '', stderr: "error: alp synth: Unknown option '--out'; run 'alp help' for the options\n" });
+    expect(alp(['synth', '--out', outdir])).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: "error: alp synth: Unknown option '--out'; run 'alp help' for the options\n",
+    });
     expect(alp(['deploy'])).toEqual({ status: 2, stdout: '', stderr: "error: unknown command 'deploy'; run 'alp help' for the list\n" });
   });
 

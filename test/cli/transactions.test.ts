@@ -13,7 +13,11 @@ const ALP = join(REPO_ROOT, 'bin', 'alp.js');
 const NEW_GATEWAY = `registry.alp.example.com/alp/api-gateway:2.15.0@sha256:${'e'.repeat(64)}`;
 const NEW_CONTENT = `registry.alp.example.com/alp/content-service:1.10.0@sha256:${'c'.repeat(64)}`;
 
-interface Result { readonly status: number | null; readonly stdout: string; readonly stderr: string }
+interface Result {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
 
 function alp(args: string[], env: NodeJS.ProcessEnv = {}): Result {
   const result = spawnSync(process.execPath, [ALP, ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
@@ -24,8 +28,12 @@ function alpAsync(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildPr
   const child = spawn(process.execPath, [ALP, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (chunk) => { stdout += chunk; });
-  child.stderr!.on('data', (chunk) => { stderr += chunk; });
+  child.stdout!.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr!.on('data', (chunk) => {
+    stderr += chunk;
+  });
   const done = new Promise<Result>((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
   return { child, done };
 }
@@ -44,7 +52,12 @@ class Repo {
   /** Every name in the folder that is not release.yaml or a file of dist/: staging, journals, locks. */
   leftovers(): string[] {
     const names = readdirSync(this.dir).filter((name) => name !== 'release.yaml' && name !== 'dist');
-    if (existsSync(this.outdir)) names.push(...readdirSync(this.outdir).filter((name) => name.startsWith('.')).map((name) => `dist/${name}`));
+    if (existsSync(this.outdir))
+      names.push(
+        ...readdirSync(this.outdir)
+          .filter((name) => name.startsWith('.'))
+          .map((name) => `dist/${name}`),
+      );
     return names;
   }
 
@@ -114,7 +127,7 @@ describe('alp transactions |', () => {
       if (killed.status === 0) expect(state).toEqual(green); // finished before the kill
       repo.remove();
     }
-    // eslint-disable-next-line no-console
+
     console.log(`${interrupted.length} of ${TRIALS} kills landed while a transaction was pending (trials ${interrupted.join(', ')})`);
     // The kills on the transaction folder's appearance must exercise the recovery, not only reruns.
     expect(interrupted.length).toBeGreaterThan(0);
@@ -136,23 +149,31 @@ describe('alp transactions |', () => {
     expect([switched.status, synth.status]).toEqual([0, 0]);
     const release = readFileSync(repo.release, 'utf8');
     expect(release).toMatch(/dr:\n\s+activeColor: green/);
-    for (const [stage, line] of [[gateway, `api-gateway: ${NEW_GATEWAY}`], [content, `content-service: ${NEW_CONTENT}`]] as const) {
+    for (const [stage, line] of [
+      [gateway, `api-gateway: ${NEW_GATEWAY}`],
+      [content, `content-service: ${NEW_CONTENT}`],
+    ] as const) {
       if (stage.status === 0) expect(release).toContain(line);
-      else expect(stage.stderr).toBe('error: alp stage: refused: green serves live traffic in dr; stage on the standby colour (blue) and switch to it\n');
+      else
+        expect(stage.stderr).toBe(
+          'error: alp stage: refused: green serves live traffic in dr; stage on the standby colour (blue) and switch to it\n',
+        );
     }
     expect(alp(['synth', ...repo.args]).stdout).toMatch(/already holds these .*nothing written/);
     expect(repo.leftovers()).toEqual([]);
     repo.remove();
   }, 60_000);
 
-  test('a command that cannot get the lock in time refuses, naming the holder; a dead holder\'s lock is taken over', () => {
+  test("a command that cannot get the lock in time refuses, naming the holder; a dead holder's lock is taken over", () => {
     // GIVEN this process holds the repository's lock
     const repo = blueRepo();
     const lock = acquireRepositoryLock(repo.dir, 'test holder');
     const holder = JSON.parse(readFileSync(join(repo.dir, LOCK_FILE), 'utf8'));
     try {
       // WHEN
-      const refused = alp(['stage', '--color', 'green', '--image', `api-gateway=${NEW_GATEWAY}`, ...repo.args], { ALP_LOCK_WAIT_MS: '300' });
+      const refused = alp(['stage', '--color', 'green', '--image', `api-gateway=${NEW_GATEWAY}`, ...repo.args], {
+        ALP_LOCK_WAIT_MS: '300',
+      });
       // THEN
       expect(refused).toEqual({
         status: 1,
@@ -167,7 +188,10 @@ describe('alp transactions |', () => {
 
     // GIVEN a lock left by a process that no longer exists
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-    writeFileSync(join(repo.dir, LOCK_FILE), JSON.stringify({ pid: Number(gone.stdout), host: hostname(), command: 'alp synth', since: '2026-01-01T00:00:00.000Z' }));
+    writeFileSync(
+      join(repo.dir, LOCK_FILE),
+      JSON.stringify({ pid: Number(gone.stdout), host: hostname(), command: 'alp synth', since: '2026-01-01T00:00:00.000Z' }),
+    );
     // WHEN / THEN
     const staged = alp(['stage', '--color', 'green', '--image', `api-gateway=${NEW_GATEWAY}`, ...repo.args], { ALP_LOCK_WAIT_MS: '300' });
     expect(staged.status).toBe(0);
@@ -178,7 +202,6 @@ describe('alp transactions |', () => {
   describe('on real file systems (tmpfs and mounts, in a user namespace) |', () => {
     const canMount = spawnSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=1m tmpfs /mnt'], { encoding: 'utf8' }).status === 0;
     if (!canMount) {
-      // eslint-disable-next-line no-console
       console.log("skipped: the file-system tests need 'unshare -rm' and tmpfs mounts, which this machine does not allow");
     }
     const onMounts = canMount ? test : test.skip;
@@ -201,10 +224,13 @@ describe('alp transactions |', () => {
       return result.stdout;
     }
 
-    const SNAPSHOT = 'snap() { (cd "$1" && find . -type f -o -type d | sort | while read f; do [ -f "$f" ] && md5sum "$f" || echo "dir $f"; done) | md5sum; }';
+    const SNAPSHOT =
+      'snap() { (cd "$1" && find . -type f -o -type d | sort | while read f; do [ -f "$f" ] && md5sum "$f" || echo "dir $f"; done) | md5sum; }';
 
     onMounts('a full disk: switch-traffic fails with one line, release.yaml and dist/ byte-identical, nothing left over', () => {
-      const out = inNamespace('64m', `${SNAPSHOT}
+      const out = inNamespace(
+        '64m',
+        `${SNAPSHOT}
         cp -r "$SRC/release.yaml" "$SRC/dist" "$MNT/"
         # Full but for 16 KiB: room for the lock and the journal, not for the changed files.
         dd if=/dev/zero of="$MNT/reserve" bs=16k count=1 2>/dev/null
@@ -214,28 +240,39 @@ describe('alp transactions |', () => {
         set +e; $ALP switch-traffic --to green --release "$MNT/release.yaml" --outdir "$MNT/dist" >/dev/null 2>"$MNT/../stderr"; echo "status=$?"; set -e
         echo "same=$([ "$before" = "$(snap "$MNT")" ] && echo yes || echo no)"
         echo "leftovers=$(ls -A "$MNT" "$MNT/dist" | grep -c '^\\.' || true)"
-        cat "$MNT/../stderr"`);
-      expect(out).toMatch(/^status=1\nsame=yes\nleftovers=0\nerror: .*\/mnt\/dist\/\.alp-txn\/\S+: no space left on the device \(ENOSPC in write\); free some space and run the command again\. alp switch-traffic changed no file\n$/);
+        cat "$MNT/../stderr"`,
+      );
+      expect(out).toMatch(
+        /^status=1\nsame=yes\nleftovers=0\nerror: .*\/mnt\/dist\/\.alp-txn\/\S+: no space left on the device \(ENOSPC in write\); free some space and run the command again\. alp switch-traffic changed no file\n$/,
+      );
     });
 
     onMounts('a read-only dist/ (a read-only bind mount): synth fails with one line and changes nothing', () => {
-      const out = inNamespace('64m', `${SNAPSHOT}
+      const out = inNamespace(
+        '64m',
+        `${SNAPSHOT}
         cp -r "$SRC/release.yaml" "$SRC/dist" "$MNT/"
         sed -i 's/activeColor: blue/activeColor: green/' "$MNT/release.yaml"
         mount --bind "$MNT/dist" "$MNT/dist"; mount -o remount,ro,bind "$MNT/dist"
         before=$(snap "$MNT")
         set +e; $ALP synth --release "$MNT/release.yaml" --outdir "$MNT/dist" 2>&1 >/dev/null; echo "status=$?"; set -e
         echo "same=$([ "$before" = "$(snap "$MNT")" ] && echo yes || echo no)"
-        echo "leftovers=$(ls -A "$MNT" "$MNT/dist" | grep -c '^\\.' || true)"`);
-      expect(out).toMatch(/^error: \S+\/mnt\/dist\/\.alp-txn: is on a read-only file system \(EROFS in mkdir\); remount it read-write or choose another --outdir\. alp synth changed no file\nstatus=1\nsame=yes\nleftovers=0\n$/);
+        echo "leftovers=$(ls -A "$MNT" "$MNT/dist" | grep -c '^\\.' || true)"`,
+      );
+      expect(out).toMatch(
+        /^error: \S+\/mnt\/dist\/\.alp-txn: is on a read-only file system \(EROFS in mkdir\); remount it read-write or choose another --outdir\. alp synth changed no file\nstatus=1\nsame=yes\nleftovers=0\n$/,
+      );
     });
 
     onMounts('dist/ as a mount point (renaming it would be EBUSY): a switch writes into it and keeps the mount', () => {
-      const out = inNamespace('64m', `
+      const out = inNamespace(
+        '64m',
+        `
         cp -r "$SRC/dist/." "$MNT/"
         $ALP switch-traffic --to green --release "$MNT/../release.yaml" --outdir "$MNT" >/dev/null
         echo "mounted=$(grep -c " $MNT " /proc/self/mounts)"
-        grep -c 'activeColor: green' "$MNT/../release.yaml"`);
+        grep -c 'activeColor: green' "$MNT/../release.yaml"`,
+      );
       expect(out).toBe('mounted=1\n2\n');
     });
   });

@@ -13,7 +13,11 @@ describe('parseImage |', () => {
   });
 
   test('a registry port is not a tag', () => {
-    expect(parseImage('registry.example.com:5000/alp/api')).toEqual({ repository: 'registry.example.com:5000/alp/api', tag: undefined, digest: undefined });
+    expect(parseImage('registry.example.com:5000/alp/api')).toEqual({
+      repository: 'registry.example.com:5000/alp/api',
+      tag: undefined,
+      digest: undefined,
+    });
   });
 
   test('fails on a malformed digest', () => {

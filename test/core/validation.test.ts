@@ -3,8 +3,20 @@ import { App, Chart } from 'cdk8s';
 import { formatProblem, throwIfProblems, validationError } from '../../lib/core/errors';
 import { formatSpecProblem } from '../../lib/core/problems';
 import {
-  dns1035LabelProblem, dnsSubdomainProblem, integerProblem, isDns1035Label, isDnsSubdomain, isPort, isRfc1123Label, percentageProblem,
-  portProblem, positiveIntegerProblem, problemsOf, rfc1123LabelProblem, sortedRecord, storageSizeProblem,
+  dns1035LabelProblem,
+  dnsSubdomainProblem,
+  integerProblem,
+  isDns1035Label,
+  isDnsSubdomain,
+  isPort,
+  isRfc1123Label,
+  percentageProblem,
+  portProblem,
+  positiveIntegerProblem,
+  problemsOf,
+  rfc1123LabelProblem,
+  sortedRecord,
+  storageSizeProblem,
 } from '../../lib/core/validation';
 
 describe('name checks', () => {
@@ -31,13 +43,21 @@ describe('name checks', () => {
   });
 
   test('the problems name the prop, the value and the rule in the existing wording', () => {
-    expect(formatProblem(dns1035LabelProblem('name', 'Api')!))
-      .toBe('\'name\' ("Api") must be a DNS label of at most 63 characters (lowercase letters, digits, "-", starting with a letter)');
-    expect(formatProblem(rfc1123LabelProblem('prefix', 'x'.repeat(55), { maxLength: 54, fix: 'the Role names append "-viewer"' })!))
-      .toBe(`'prefix' ("${'x'.repeat(55)}") must be a DNS label of at most 54 characters (lowercase letters, digits, "-"); the Role names append "-viewer"`);
-    expect(formatProblem(dnsSubdomainProblem('storeName', 'A')!)).toBe('\'storeName\' ("A") must be a DNS subdomain (lowercase letters, digits, "-", ".")');
+    expect(formatProblem(dns1035LabelProblem('name', 'Api')!)).toBe(
+      '\'name\' ("Api") must be a DNS label of at most 63 characters (lowercase letters, digits, "-", starting with a letter)',
+    );
+    expect(formatProblem(rfc1123LabelProblem('prefix', 'x'.repeat(55), { maxLength: 54, fix: 'the Role names append "-viewer"' })!)).toBe(
+      `'prefix' ("${'x'.repeat(55)}") must be a DNS label of at most 54 characters (lowercase letters, digits, "-"); the Role names append "-viewer"`,
+    );
+    expect(formatProblem(dnsSubdomainProblem('storeName', 'A')!)).toBe(
+      '\'storeName\' ("A") must be a DNS subdomain (lowercase letters, digits, "-", ".")',
+    );
     expect(dns1035LabelProblem('service', 'x', { rule: 'must be a Service name' })).toBeUndefined();
-    expect(dns1035LabelProblem('service', 'X', { rule: 'must be a Service name' })).toEqual({ prop: 'service', value: 'X', rule: 'must be a Service name' });
+    expect(dns1035LabelProblem('service', 'X', { rule: 'must be a Service name' })).toEqual({
+      prop: 'service',
+      value: 'X',
+      rule: 'must be a Service name',
+    });
   });
 });
 
@@ -59,7 +79,12 @@ describe('number checks', () => {
     expect(positiveIntegerProblem('replicas', 0)).toEqual({ prop: 'replicas', value: 0, rule: 'must be an integer of at least 1' });
     expect(integerProblem('n', 5, 0, 4)).toEqual({ prop: 'n', value: 5, rule: 'must be an integer from 0 to 4' });
     expect(integerProblem('n', 1.5, 0)).toEqual({ prop: 'n', value: 1.5, rule: 'must be an integer of at least 0' });
-    expect(integerProblem('n', -1, 0, undefined, undefined, 'raise it')).toEqual({ prop: 'n', value: -1, rule: 'must be an integer of at least 0', fix: 'raise it' });
+    expect(integerProblem('n', -1, 0, undefined, undefined, 'raise it')).toEqual({
+      prop: 'n',
+      value: -1,
+      rule: 'must be an integer of at least 0',
+      fix: 'raise it',
+    });
   });
 
   test('storage sizes are a whole number of Mi, Gi or Ti', () => {
@@ -80,20 +105,26 @@ describe('one error helper', () => {
   const construct = () => new Construct(new Chart(new App(), 'chart'), 'thing');
 
   test('one problem is the message, prefixed by the construct path or the function name', () => {
-    expect(() => throwIfProblems(construct(), [{ prop: 'port', value: 0, rule: 'must be an integer from 1 to 65535' }]))
-      .toThrow(/^chart\/thing: 'port' \(0\) must be an integer from 1 to 65535$/);
-    expect(validationError('sloRules', [{ prop: 'objective', value: 100, rule: 'must be below 100', fix: 'use 99.9' }]).message)
-      .toBe("sloRules: 'objective' (100) must be below 100; use 99.9");
+    expect(() => throwIfProblems(construct(), [{ prop: 'port', value: 0, rule: 'must be an integer from 1 to 65535' }])).toThrow(
+      /^chart\/thing: 'port' \(0\) must be an integer from 1 to 65535$/,
+    );
+    expect(validationError('sloRules', [{ prop: 'objective', value: 100, rule: 'must be below 100', fix: 'use 99.9' }]).message).toBe(
+      "sloRules: 'objective' (100) must be below 100; use 99.9",
+    );
   });
 
   test('several problems are listed under a headline that counts them, with the noun given', () => {
     const error = validationError('goldenSignalRules', [portProblem('a', 0)!, portProblem('b', 0)!], 'options');
-    expect(error.message).toBe([
-      'goldenSignalRules: 2 invalid options',
-      "  - goldenSignalRules: 'a' (0) must be an integer from 1 to 65535",
-      "  - goldenSignalRules: 'b' (0) must be an integer from 1 to 65535",
-    ].join('\n'));
-    expect(validationError(construct(), [portProblem('a', 0)!, portProblem('b', 0)!]).message.split('\n')[0]).toBe('chart/thing: 2 invalid props');
+    expect(error.message).toBe(
+      [
+        'goldenSignalRules: 2 invalid options',
+        "  - goldenSignalRules: 'a' (0) must be an integer from 1 to 65535",
+        "  - goldenSignalRules: 'b' (0) must be an integer from 1 to 65535",
+      ].join('\n'),
+    );
+    expect(validationError(construct(), [portProblem('a', 0)!, portProblem('b', 0)!]).message.split('\n')[0]).toBe(
+      'chart/thing: 2 invalid props',
+    );
   });
 
   test('no problems, no error', () => {
@@ -101,7 +132,8 @@ describe('one error helper', () => {
   });
 
   test('spec problems are worded as prop problems, after their source', () => {
-    expect(formatSpecProblem({ source: 'spec', path: 'services[0].port', value: 0, rule: 'must be an integer from 1 to 65535' }))
-      .toBe(`spec: ${formatProblem({ prop: 'services[0].port', value: 0, rule: 'must be an integer from 1 to 65535' })}`);
+    expect(formatSpecProblem({ source: 'spec', path: 'services[0].port', value: 0, rule: 'must be an integer from 1 to 65535' })).toBe(
+      `spec: ${formatProblem({ prop: 'services[0].port', value: 0, rule: 'must be an integer from 1 to 65535' })}`,
+    );
   });
 });

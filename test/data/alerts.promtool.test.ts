@@ -17,7 +17,11 @@ const DATA = spec.namespaces.data;
 
 /** The platform's Velero Schedule, as its platform chart builds it from the spec. */
 const veleroSchedule = new BackupSchedule(new Chart(Testing.app(), 'cluster'), 'Backup', {
-  name: `${spec.name}-platform`, namespaces: [DATA], rpoMinutes: spec.data.rpoMinutes, ttlHours: spec.data.backups.veleroTtlHours, gdprRetentionDays: spec.data.gdpr.retentionDays,
+  name: `${spec.name}-platform`,
+  namespaces: [DATA],
+  rpoMinutes: spec.data.rpoMinutes,
+  ttlHours: spec.data.backups.veleroTtlHours,
+  gdprRetentionDays: spec.data.gdpr.retentionDays,
 });
 const VELERO_LIMIT = backupAgeLimitMinutes(veleroSchedule.intervalMinutes);
 const CNPG_LIMIT = backupAgeLimitMinutes(intervalForRpo(spec.data.rpoMinutes)!);
@@ -33,11 +37,16 @@ function groups(alert: RegExp, backupTool?: string): PromRuleGroup[] {
   new RuleGroupSet(chart, 'Platform', {
     component: 'platform',
     runbookBaseUrl: 'https://git.example.com/runbooks',
-    rules: platformHealthRules({ rpoMinutes: spec.data.rpoMinutes, restoreDrill: { cronJob: DEFAULT_DRILL_NAME, overdueAfterMinutes: DRILL_OVERDUE } }),
+    rules: platformHealthRules({
+      rpoMinutes: spec.data.rpoMinutes,
+      restoreDrill: { cronJob: DEFAULT_DRILL_NAME, overdueAfterMinutes: DRILL_OVERDUE },
+    }),
   });
   return ruleGroupsOf(Testing.synth(chart), { alert }).map((g) => ({
     ...g,
-    rules: g.rules.filter((rule: any) => backupTool === undefined || rule.labels.backup_tool === backupTool).map(({ annotations, ...rule }) => rule),
+    rules: g.rules
+      .filter((rule: any) => backupTool === undefined || rule.labels.backup_tool === backupTool)
+      .map(({ annotations, ...rule }) => rule),
   }));
 }
 
@@ -64,80 +73,117 @@ describePromtool('backup-age alerts (promtool) |', () => {
   const late = { ...page, backup_tool: 'velero', reason: 'late', schedule };
 
   test('Velero: fresh, slow but within the headroom, and late beyond it', () => {
-    expectPass(runPromtoolTests(rules, {
-      tests: [{
-        interval: '1m',
-        input_series: velero(`${lastSuccess * 60}x${VELERO_LIMIT * 2}`),
-        alert_rule_test: [
-          // fresh: the backup is 20 minutes old
-          { eval_time: m(lastSuccess + 20), alertname: 'BackupOlderThanRpo', exp_alerts: [] },
-          // one slow run: the next backup is 12 minutes later than one interval (what paged before)
-          { eval_time: m(lastSuccess + veleroSchedule.intervalMinutes + 12), alertname: 'BackupOlderThanRpo', exp_alerts: [] },
-          // the last minute of the headroom
-          { eval_time: m(lastSuccess + VELERO_LIMIT), alertname: 'BackupOlderThanRpo', exp_alerts: [] },
-          // one minute past it
-          { eval_time: m(lastSuccess + VELERO_LIMIT + 1), alertname: 'BackupOlderThanRpo', exp_alerts: [{ exp_labels: late }] },
+    expectPass(
+      runPromtoolTests(rules, {
+        tests: [
+          {
+            interval: '1m',
+            input_series: velero(`${lastSuccess * 60}x${VELERO_LIMIT * 2}`),
+            alert_rule_test: [
+              // fresh: the backup is 20 minutes old
+              { eval_time: m(lastSuccess + 20), alertname: 'BackupOlderThanRpo', exp_alerts: [] },
+              // one slow run: the next backup is 12 minutes later than one interval (what paged before)
+              { eval_time: m(lastSuccess + veleroSchedule.intervalMinutes + 12), alertname: 'BackupOlderThanRpo', exp_alerts: [] },
+              // the last minute of the headroom
+              { eval_time: m(lastSuccess + VELERO_LIMIT), alertname: 'BackupOlderThanRpo', exp_alerts: [] },
+              // one minute past it
+              { eval_time: m(lastSuccess + VELERO_LIMIT + 1), alertname: 'BackupOlderThanRpo', exp_alerts: [{ exp_labels: late }] },
+            ],
+          },
         ],
-      }],
-    }));
+      }),
+    );
   });
 
   test('Velero: a schedule that never succeeded, and no Velero metrics at all', () => {
-    expectPass(runPromtoolTests(rules, {
-      tests: [
-        {
-          interval: '1m',
-          input_series: [{ series: `velero_backup_attempt_total{schedule="${schedule}"}`, values: `0+0x${VELERO_LIMIT * 2}` }],
-          alert_rule_test: [
-            { eval_time: m(VELERO_LIMIT - 1), alertname: 'BackupOlderThanRpo', exp_alerts: [] },
-            { eval_time: m(VELERO_LIMIT + 1), alertname: 'BackupOlderThanRpo', exp_alerts: [{ exp_labels: { ...page, backup_tool: 'velero', reason: 'missing', schedule } }] },
-          ],
-        },
-        {
-          interval: '1m',
-          // only CloudNativePG reports (a fresh backup), Velero not at all
-          input_series: [{ series: `cnpg_collector_last_available_backup_timestamp{namespace="${DATA}",pod="postgres-1"}`, values: `60+60x${VELERO_LIMIT * 2}` }],
-          alert_rule_test: [
-            { eval_time: m(VELERO_LIMIT + 1), alertname: 'BackupOlderThanRpo', exp_alerts: [{ exp_labels: { ...page, backup_tool: 'velero', reason: 'missing' } }] },
-          ],
-        },
-      ],
-    }));
+    expectPass(
+      runPromtoolTests(rules, {
+        tests: [
+          {
+            interval: '1m',
+            input_series: [{ series: `velero_backup_attempt_total{schedule="${schedule}"}`, values: `0+0x${VELERO_LIMIT * 2}` }],
+            alert_rule_test: [
+              { eval_time: m(VELERO_LIMIT - 1), alertname: 'BackupOlderThanRpo', exp_alerts: [] },
+              {
+                eval_time: m(VELERO_LIMIT + 1),
+                alertname: 'BackupOlderThanRpo',
+                exp_alerts: [{ exp_labels: { ...page, backup_tool: 'velero', reason: 'missing', schedule } }],
+              },
+            ],
+          },
+          {
+            interval: '1m',
+            // only CloudNativePG reports (a fresh backup), Velero not at all
+            input_series: [
+              {
+                series: `cnpg_collector_last_available_backup_timestamp{namespace="${DATA}",pod="postgres-1"}`,
+                values: `60+60x${VELERO_LIMIT * 2}`,
+              },
+            ],
+            alert_rule_test: [
+              {
+                eval_time: m(VELERO_LIMIT + 1),
+                alertname: 'BackupOlderThanRpo',
+                exp_alerts: [{ exp_labels: { ...page, backup_tool: 'velero', reason: 'missing' } }],
+              },
+            ],
+          },
+        ],
+      }),
+    );
   });
 
   test('CloudNativePG: within the headroom, late beyond it, and a cluster without any backup', () => {
-    const cnpg = (pod: string, values: string) => ({ series: `cnpg_collector_last_available_backup_timestamp{namespace="${DATA}",pod="${pod}"}`, values });
-    expectPass(runPromtoolTests(cnpgRules, {
-      tests: [
-        {
-          interval: '1m',
-          // two instances report the same newest backup, taken 10 minutes in
-          input_series: [cnpg('postgres-1', `${lastSuccess * 60}x${CNPG_LIMIT * 2}`), cnpg('postgres-2', `${lastSuccess * 60}x${CNPG_LIMIT * 2}`)],
-          alert_rule_test: [
-            { eval_time: m(lastSuccess + CNPG_LIMIT), alertname: 'BackupOlderThanRpo', exp_alerts: [] },
-            { eval_time: m(lastSuccess + CNPG_LIMIT + 1), alertname: 'BackupOlderThanRpo', exp_alerts: [{ exp_labels: { ...page, backup_tool: 'cnpg', reason: 'late', namespace: DATA, cluster: 'postgres' } }] },
-          ],
-        },
-        {
-          interval: '1m',
-          input_series: [cnpg('postgres-1', `0x${CNPG_LIMIT * 2}`)],
-          alert_rule_test: [
-            { eval_time: m(CNPG_LIMIT - 1), alertname: 'BackupOlderThanRpo', exp_alerts: [] },
-            { eval_time: m(CNPG_LIMIT + 1), alertname: 'BackupOlderThanRpo', exp_alerts: [{ exp_labels: { ...page, backup_tool: 'cnpg', reason: 'missing', namespace: DATA, cluster: 'postgres' } }] },
-          ],
-        },
-      ],
-    }));
+    const cnpg = (pod: string, values: string) => ({
+      series: `cnpg_collector_last_available_backup_timestamp{namespace="${DATA}",pod="${pod}"}`,
+      values,
+    });
+    expectPass(
+      runPromtoolTests(cnpgRules, {
+        tests: [
+          {
+            interval: '1m',
+            // two instances report the same newest backup, taken 10 minutes in
+            input_series: [
+              cnpg('postgres-1', `${lastSuccess * 60}x${CNPG_LIMIT * 2}`),
+              cnpg('postgres-2', `${lastSuccess * 60}x${CNPG_LIMIT * 2}`),
+            ],
+            alert_rule_test: [
+              { eval_time: m(lastSuccess + CNPG_LIMIT), alertname: 'BackupOlderThanRpo', exp_alerts: [] },
+              {
+                eval_time: m(lastSuccess + CNPG_LIMIT + 1),
+                alertname: 'BackupOlderThanRpo',
+                exp_alerts: [{ exp_labels: { ...page, backup_tool: 'cnpg', reason: 'late', namespace: DATA, cluster: 'postgres' } }],
+              },
+            ],
+          },
+          {
+            interval: '1m',
+            input_series: [cnpg('postgres-1', `0x${CNPG_LIMIT * 2}`)],
+            alert_rule_test: [
+              { eval_time: m(CNPG_LIMIT - 1), alertname: 'BackupOlderThanRpo', exp_alerts: [] },
+              {
+                eval_time: m(CNPG_LIMIT + 1),
+                alertname: 'BackupOlderThanRpo',
+                exp_alerts: [{ exp_labels: { ...page, backup_tool: 'cnpg', reason: 'missing', namespace: DATA, cluster: 'postgres' } }],
+              },
+            ],
+          },
+        ],
+      }),
+    );
   });
 
   test('a wrong expectation fails: promtool really judges the rules', () => {
     const result = runPromtoolTests(rules, {
-      tests: [{
-        interval: '1m',
-        input_series: velero(`${lastSuccess * 60}x${VELERO_LIMIT * 2}`),
-        // wrong on purpose: the backup is late here
-        alert_rule_test: [{ eval_time: m(lastSuccess + VELERO_LIMIT + 1), alertname: 'BackupOlderThanRpo', exp_alerts: [] }],
-      }],
+      tests: [
+        {
+          interval: '1m',
+          input_series: velero(`${lastSuccess * 60}x${VELERO_LIMIT * 2}`),
+          // wrong on purpose: the backup is late here
+          alert_rule_test: [{ eval_time: m(lastSuccess + VELERO_LIMIT + 1), alertname: 'BackupOlderThanRpo', exp_alerts: [] }],
+        },
+      ],
     });
     expect(result.ok).toBe(false);
     expect(result.output).toContain('BackupOlderThanRpo');
@@ -158,7 +204,10 @@ describePromtool('restore-drill alerts (promtool) |', () => {
     ...extra,
   ];
   const job = (name: string, startMinutes: number, failed: boolean) => [
-    { series: `kube_job_owner{namespace="${DATA}",job_name="${name}",owner_kind="CronJob",owner_name="${cronJob}",owner_is_controller="true"}`, values: constant(1) },
+    {
+      series: `kube_job_owner{namespace="${DATA}",job_name="${name}",owner_kind="CronJob",owner_name="${cronJob}",owner_is_controller="true"}`,
+      values: constant(1),
+    },
     { series: `kube_job_status_start_time{namespace="${DATA}",job_name="${name}"}`, values: constant(startMinutes * 60) },
     { series: `kube_job_failed{namespace="${DATA}",job_name="${name}",condition="true"}`, values: constant(failed ? 1 : 0) },
   ];
@@ -168,102 +217,135 @@ describePromtool('restore-drill alerts (promtool) |', () => {
   const labels = (reason: string) => ({ ...ticket, reason, namespace: DATA, cronjob: cronJob });
 
   test('a successful drill: no alert until it is overdue', () => {
-    expectPass(runPromtoolTests(rules, {
-      evaluation_interval: m(step),
-      tests: [{
-        interval: m(step),
-        input_series: drillSeries([
-          ...job('restore-drill-1', day, false),
-          { series: `kube_cronjob_status_last_successful_time{namespace="${DATA}",cronjob="${cronJob}"}`, values: constant((day + 120) * 60) },
-        ]),
-        alert_rule_test: [
-          { eval_time: at(20 * day), alertname: 'RestoreDrillFailing', exp_alerts: [] },
-          { eval_time: at(day + 120 + DRILL_OVERDUE - step), alertname: 'RestoreDrillFailing', exp_alerts: [] },
-          { eval_time: at(day + 120 + DRILL_OVERDUE + step), alertname: 'RestoreDrillFailing', exp_alerts: [{ exp_labels: labels('overdue') }] },
+    expectPass(
+      runPromtoolTests(rules, {
+        evaluation_interval: m(step),
+        tests: [
+          {
+            interval: m(step),
+            input_series: drillSeries([
+              ...job('restore-drill-1', day, false),
+              {
+                series: `kube_cronjob_status_last_successful_time{namespace="${DATA}",cronjob="${cronJob}"}`,
+                values: constant((day + 120) * 60),
+              },
+            ]),
+            alert_rule_test: [
+              { eval_time: at(20 * day), alertname: 'RestoreDrillFailing', exp_alerts: [] },
+              { eval_time: at(day + 120 + DRILL_OVERDUE - step), alertname: 'RestoreDrillFailing', exp_alerts: [] },
+              {
+                eval_time: at(day + 120 + DRILL_OVERDUE + step),
+                alertname: 'RestoreDrillFailing',
+                exp_alerts: [{ exp_labels: labels('overdue') }],
+              },
+            ],
+          },
         ],
-      }],
-    }));
+      }),
+    );
   });
 
   test('the newest drill failed after the last success; an older failure is forgotten', () => {
-    expectPass(runPromtoolTests(rules, {
-      evaluation_interval: m(step),
-      tests: [
-        {
-          interval: m(step),
-          input_series: drillSeries([
-            ...job('restore-drill-1', day, false),
-            ...job('restore-drill-2', 32 * day, true),
-            { series: `kube_cronjob_status_last_successful_time{namespace="${DATA}",cronjob="${cronJob}"}`, values: constant((day + 120) * 60) },
-          ]),
-          alert_rule_test: [{ eval_time: at(33 * day), alertname: 'RestoreDrillFailing', exp_alerts: [{ exp_labels: labels('failed') }] }],
-        },
-        {
-          interval: m(step),
-          input_series: drillSeries([
-            ...job('restore-drill-1', day, true),
-            ...job('restore-drill-2', 32 * day, false),
-            { series: `kube_cronjob_status_last_successful_time{namespace="${DATA}",cronjob="${cronJob}"}`, values: constant((32 * day + 120) * 60) },
-          ]),
-          alert_rule_test: [{ eval_time: at(33 * day), alertname: 'RestoreDrillFailing', exp_alerts: [] }],
-        },
-        {
-          // the first drill ever failed: no success to compare with
-          interval: m(step),
-          input_series: drillSeries(job('restore-drill-1', day, true)),
-          alert_rule_test: [{ eval_time: at(2 * day), alertname: 'RestoreDrillFailing', exp_alerts: [{ exp_labels: labels('failed') }] }],
-        },
-      ],
-    }));
+    expectPass(
+      runPromtoolTests(rules, {
+        evaluation_interval: m(step),
+        tests: [
+          {
+            interval: m(step),
+            input_series: drillSeries([
+              ...job('restore-drill-1', day, false),
+              ...job('restore-drill-2', 32 * day, true),
+              {
+                series: `kube_cronjob_status_last_successful_time{namespace="${DATA}",cronjob="${cronJob}"}`,
+                values: constant((day + 120) * 60),
+              },
+            ]),
+            alert_rule_test: [
+              { eval_time: at(33 * day), alertname: 'RestoreDrillFailing', exp_alerts: [{ exp_labels: labels('failed') }] },
+            ],
+          },
+          {
+            interval: m(step),
+            input_series: drillSeries([
+              ...job('restore-drill-1', day, true),
+              ...job('restore-drill-2', 32 * day, false),
+              {
+                series: `kube_cronjob_status_last_successful_time{namespace="${DATA}",cronjob="${cronJob}"}`,
+                values: constant((32 * day + 120) * 60),
+              },
+            ]),
+            alert_rule_test: [{ eval_time: at(33 * day), alertname: 'RestoreDrillFailing', exp_alerts: [] }],
+          },
+          {
+            // the first drill ever failed: no success to compare with
+            interval: m(step),
+            input_series: drillSeries(job('restore-drill-1', day, true)),
+            alert_rule_test: [{ eval_time: at(2 * day), alertname: 'RestoreDrillFailing', exp_alerts: [{ exp_labels: labels('failed') }] }],
+          },
+        ],
+      }),
+    );
   });
 
   test('a drill that never ran is overdue after the schedule plus headroom; a suspended one is not', () => {
-    expectPass(runPromtoolTests(rules, {
-      evaluation_interval: m(step),
-      tests: [
-        {
-          interval: m(step),
-          input_series: drillSeries([]),
-          alert_rule_test: [
-            { eval_time: at(DRILL_OVERDUE - step), alertname: 'RestoreDrillFailing', exp_alerts: [] },
-            { eval_time: at(DRILL_OVERDUE + step), alertname: 'RestoreDrillFailing', exp_alerts: [{ exp_labels: labels('overdue') }] },
-          ],
-        },
-        {
-          interval: m(step),
-          input_series: [
-            { series: `kube_cronjob_created{namespace="${DATA}",cronjob="${cronJob}"}`, values: constant(0) },
-            { series: `kube_cronjob_spec_suspend{namespace="${DATA}",cronjob="${cronJob}"}`, values: constant(1) },
-          ],
-          alert_rule_test: [{ eval_time: at(DRILL_OVERDUE + step), alertname: 'RestoreDrillFailing', exp_alerts: [] }],
-        },
-      ],
-    }));
+    expectPass(
+      runPromtoolTests(rules, {
+        evaluation_interval: m(step),
+        tests: [
+          {
+            interval: m(step),
+            input_series: drillSeries([]),
+            alert_rule_test: [
+              { eval_time: at(DRILL_OVERDUE - step), alertname: 'RestoreDrillFailing', exp_alerts: [] },
+              { eval_time: at(DRILL_OVERDUE + step), alertname: 'RestoreDrillFailing', exp_alerts: [{ exp_labels: labels('overdue') }] },
+            ],
+          },
+          {
+            interval: m(step),
+            input_series: [
+              { series: `kube_cronjob_created{namespace="${DATA}",cronjob="${cronJob}"}`, values: constant(0) },
+              { series: `kube_cronjob_spec_suspend{namespace="${DATA}",cronjob="${cronJob}"}`, values: constant(1) },
+            ],
+            alert_rule_test: [{ eval_time: at(DRILL_OVERDUE + step), alertname: 'RestoreDrillFailing', exp_alerts: [] }],
+          },
+        ],
+      }),
+    );
   });
 
   test('a drill kube-state-metrics does not report at all alerts after an hour', () => {
-    expectPass(runPromtoolTests(rules, {
-      evaluation_interval: '5m',
-      tests: [{
-        interval: '5m',
-        input_series: [{ series: 'kube_cronjob_created{namespace="other",cronjob="other-job"}', values: '0x36' }],
-        alert_rule_test: [
-          { eval_time: '55m', alertname: 'RestoreDrillFailing', exp_alerts: [] },
-          { eval_time: '65m', alertname: 'RestoreDrillFailing', exp_alerts: [{ exp_labels: { ...ticket, reason: 'unobserved', cronjob: cronJob } }] },
+    expectPass(
+      runPromtoolTests(rules, {
+        evaluation_interval: '5m',
+        tests: [
+          {
+            interval: '5m',
+            input_series: [{ series: 'kube_cronjob_created{namespace="other",cronjob="other-job"}', values: '0x36' }],
+            alert_rule_test: [
+              { eval_time: '55m', alertname: 'RestoreDrillFailing', exp_alerts: [] },
+              {
+                eval_time: '65m',
+                alertname: 'RestoreDrillFailing',
+                exp_alerts: [{ exp_labels: { ...ticket, reason: 'unobserved', cronjob: cronJob } }],
+              },
+            ],
+          },
         ],
-      }],
-    }));
+      }),
+    );
   });
 
   test('a wrong expectation fails: promtool really judges the drill rules', () => {
     const result = runPromtoolTests(rules, {
       evaluation_interval: m(step),
-      tests: [{
-        interval: m(step),
-        input_series: drillSeries(job('restore-drill-1', day, true)),
-        // wrong on purpose: the only drill failed
-        alert_rule_test: [{ eval_time: at(2 * day), alertname: 'RestoreDrillFailing', exp_alerts: [] }],
-      }],
+      tests: [
+        {
+          interval: m(step),
+          input_series: drillSeries(job('restore-drill-1', day, true)),
+          // wrong on purpose: the only drill failed
+          alert_rule_test: [{ eval_time: at(2 * day), alertname: 'RestoreDrillFailing', exp_alerts: [] }],
+        },
+      ],
     });
     expect(result.ok).toBe(false);
     expect(result.output).toContain('RestoreDrillFailing');

@@ -15,26 +15,33 @@ describe('backup interval |', () => {
   });
 
   test('fails when the interval exceeds the RPO', () => {
-    expect(backupIntervalProblems({ rpoMinutes: 30, intervalMinutes: 60 })).toEqual([{
-      prop: 'intervalMinutes',
-      value: 60,
-      rule: "must not exceed 'rpoMinutes' (30)",
-      fix: 'a failure just before the next backup would lose up to 60 minutes of data; back up every 30 minutes or less',
-    }]);
+    expect(backupIntervalProblems({ rpoMinutes: 30, intervalMinutes: 60 })).toEqual([
+      {
+        prop: 'intervalMinutes',
+        value: 60,
+        rule: "must not exceed 'rpoMinutes' (30)",
+        fix: 'a failure just before the next backup would lose up to 60 minutes of data; back up every 30 minutes or less',
+      },
+    ]);
   });
 
   test('fails when the RPO is shorter than any scheduled backup can meet', () => {
-    expect(backupIntervalProblems({ rpoMinutes: 10 })).toEqual([{
-      prop: 'rpoMinutes',
-      value: 10,
-      rule: 'must be an integer of at least 15',
-      fix: 'scheduled backups run at most every 15 minutes; a tighter RPO needs continuous replication',
-    }]);
+    expect(backupIntervalProblems({ rpoMinutes: 10 })).toEqual([
+      {
+        prop: 'rpoMinutes',
+        value: 10,
+        rule: 'must be an integer of at least 15',
+        fix: 'scheduled backups run at most every 15 minutes; a tighter RPO needs continuous replication',
+      },
+    ]);
   });
 
   test('fails when the interval is uneven or the offset too large', () => {
-    const rules = (options: Parameters<typeof backupIntervalProblems>[0]) => backupIntervalProblems(options).map((p) => `${p.prop}: ${p.rule}`);
-    expect(rules({ rpoMinutes: 60, intervalMinutes: 45 })).toEqual(['intervalMinutes: must be one of 15, 20, 30, 60, 120, 180, 240, 360, 480, 720, 1440']);
+    const rules = (options: Parameters<typeof backupIntervalProblems>[0]) =>
+      backupIntervalProblems(options).map((p) => `${p.prop}: ${p.rule}`);
+    expect(rules({ rpoMinutes: 60, intervalMinutes: 45 })).toEqual([
+      'intervalMinutes: must be one of 15, 20, 30, 60, 120, 180, 240, 360, 480, 720, 1440',
+    ]);
     expect(rules({ rpoMinutes: 30, minuteOffset: 30 })).toEqual(['minuteOffset: must be an integer from 0 to 29']);
     expect(rules({ rpoMinutes: 120, minuteOffset: 59 })).toEqual([]);
   });

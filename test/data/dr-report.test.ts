@@ -27,11 +27,29 @@ function platformReport(): DrReportInput {
   const primary = new Chart(app, 'Primary', { namespace: 'alp-data' });
   const dr = new Chart(app, 'Dr', { namespace: 'alp-data' });
   const postgres = new PostgresCluster(primary, 'Postgres', PG);
-  const postgresDr = new PostgresCluster(dr, 'Postgres', { ...PG, backup: { destinationPath: 's3://alp-pg-dr/alp' }, replicaOf: postgres.replicaSource });
+  const postgresDr = new PostgresCluster(dr, 'Postgres', {
+    ...PG,
+    backup: { destinationPath: 's3://alp-pg-dr/alp' },
+    replicaOf: postgres.replicaSource,
+  });
   const redis = new Redis(primary, 'Redis', { ...REDIS_PROPS, replicaPeers: [NetworkPeer.cidr('10.20.0.0/16')] });
-  const redisDr = new Redis(dr, 'Redis', { ...REDIS_PROPS, replicaOf: { host: 'redis.alp-data.primary.internal', peer: NetworkPeer.cidr('10.10.0.0/16') } });
-  const backups = new BackupSchedule(primary, 'Backups', { name: 'platform', namespaces: ['alp-data', 'alp-edge'], rpoMinutes: 60, ttlHours: 720, gdprRetentionDays: 30 });
-  const drill = new RestoreDrill(primary, 'Drill', { backupSchedule: backups, namespaces: ['alp-data'], image: KUBECTL_IMAGE, apiServer: [NetworkPeer.cidr('172.20.0.1/32')] });
+  const redisDr = new Redis(dr, 'Redis', {
+    ...REDIS_PROPS,
+    replicaOf: { host: 'redis.alp-data.primary.internal', peer: NetworkPeer.cidr('10.10.0.0/16') },
+  });
+  const backups = new BackupSchedule(primary, 'Backups', {
+    name: 'platform',
+    namespaces: ['alp-data', 'alp-edge'],
+    rpoMinutes: 60,
+    ttlHours: 720,
+    gdprRetentionDays: 30,
+  });
+  const drill = new RestoreDrill(primary, 'Drill', {
+    backupSchedule: backups,
+    namespaces: ['alp-data'],
+    image: KUBECTL_IMAGE,
+    apiServer: [NetworkPeer.cidr('172.20.0.1/32')],
+  });
   return {
     objectives: OBJECTIVES,
     primaryRegion: 'primary',
@@ -49,7 +67,12 @@ function platformReport(): DrReportInput {
         restoreEstimateMinutes: 10,
         failover: redisFailoverSteps({ namespace: 'alp-data', name: 'redis', passwordFile: '/var/run/secrets/alp/redis-auth/password' }),
       }),
-      clusterObjectsDrSummary(backups, { drCopy: 'the backup bucket is replicated to the DR region', drill, restoreEstimateMinutes: 90, failover: ['Argo CD syncs the DR region from git; restore volumes with Velero where needed.'] }),
+      clusterObjectsDrSummary(backups, {
+        drCopy: 'the backup bucket is replicated to the DR region',
+        drill,
+        restoreEstimateMinutes: 90,
+        failover: ['Argo CD syncs the DR region from git; restore volumes with Velero where needed.'],
+      }),
     ],
     trafficFailover: trafficFailoverSteps({ drRegion: 'dr', color: 'blue' }),
   };
@@ -69,7 +92,7 @@ const STORE: DataStoreDrSummary = {
 };
 
 describe('renderDrReport |', () => {
-  test('lists no gap for the platform\'s own data layer', () => {
+  test("lists no gap for the platform's own data layer", () => {
     // WHEN
     const input = platformReport();
     const report = renderDrReport(input);
@@ -81,11 +104,17 @@ describe('renderDrReport |', () => {
 
   test('shows each store against the RPO and RTO, with its runbook', () => {
     const report = renderDrReport(platformReport());
-    expect(report.startsWith('# Disaster recovery posture\n\nObjectives: RPO 1 h, RTO 4 h. Primary region `primary`, DR region `dr`.\n')).toBe(true);
+    expect(
+      report.startsWith('# Disaster recovery posture\n\nObjectives: RPO 1 h, RTO 4 h. Primary region `primary`, DR region `dr`.\n'),
+    ).toBe(true);
     expect(report).toContain('| postgres | 1 h | 5 min | 5 min ≤ 1 h | yes | 30 min ≤ 4 h | 0 |');
     expect(report).toContain('| redis | 1 h | none | 1 h ≤ 1 h | yes | 10 min ≤ 4 h | 0 |');
-    expect(report).toContain('- DR copy: replica cluster `postgres` (3 instances) recovering continuously from the archive s3://alp-pg-primary/alp/postgres.');
-    expect(report).toContain(`2. Promote the replica cluster: \`kubectl -n alp-data patch cluster postgres --type merge -p '{"spec":{"replica":{"enabled":false}}}'\`.`);
+    expect(report).toContain(
+      '- DR copy: replica cluster `postgres` (3 instances) recovering continuously from the archive s3://alp-pg-primary/alp/postgres.',
+    );
+    expect(report).toContain(
+      `2. Promote the replica cluster: \`kubectl -n alp-data patch cluster postgres --type merge -p '{"spec":{"replica":{"enabled":false}}}'\`.`,
+    );
     expect(report).toContain('## Moving traffic to the DR region');
     expect(report).toContain('`alp switch-traffic --to blue --region dr`');
     expect(report.endsWith('\n')).toBe(true);
@@ -105,7 +134,13 @@ describe('renderDrReport |', () => {
       'No copy in the DR region: a region loss loses the store.',
       'Restore estimate 5 h exceeds the RTO of 4 h.',
     ]);
-    const report = renderDrReport({ objectives: OBJECTIVES, primaryRegion: 'primary', drRegion: 'dr', dataStores: [weak], trafficFailover: [] });
+    const report = renderDrReport({
+      objectives: OBJECTIVES,
+      primaryRegion: 'primary',
+      drRegion: 'dr',
+      dataStores: [weak],
+      trafficFailover: [],
+    });
     expect(report).toContain('**Gaps: 3** (see each data store).');
     expect(report).toContain('- **Gap:** Restore estimate 5 h exceeds the RTO of 4 h.');
   });
@@ -125,7 +160,9 @@ describe('renderDrReport |', () => {
     const chart = Testing.chart();
     const postgres = new PostgresCluster(chart, 'Postgres', PG);
     const other = new PostgresCluster(Testing.chart(), 'Postgres', {
-      ...PG, backup: { destinationPath: 's3://alp-pg-dr/alp' }, replicaOf: { name: 'elsewhere', destinationPath: 's3://other/alp', serverName: 'postgres' },
+      ...PG,
+      backup: { destinationPath: 's3://alp-pg-dr/alp' },
+      replicaOf: { name: 'elsewhere', destinationPath: 's3://other/alp', serverName: 'postgres' },
     });
     expect(postgresDrSummary(postgres, { drReplica: other, failover: ['x'] }).drCopy).toBeUndefined();
   });

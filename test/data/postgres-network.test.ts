@@ -27,12 +27,26 @@ describe('PostgresNetworkPolicy |', () => {
     // THEN
     expect(policy.spec.podSelector).toEqual({ matchLabels: { 'cnpg.io/cluster': 'postgres' } });
     expect(peers(policy.spec.ingress, 'from')).toHaveLength(4);
-    expect(peers(policy.spec.ingress, 'from')).toEqual(expect.arrayContaining([
-      [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'alp-monitoring' } } }, [9187]],
-      [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'cnpg-system' } } }, [5432, 8000]],
-      [{ podSelector: { matchLabels: { 'cnpg.io/cluster': 'postgres' } } }, [5432, 8000]],
-      [{ podSelector: { matchLabels: { 'cnpg.io/poolerName': 'postgres-pooler-rw' } } }, [5432]],
-    ]));
+    expect(peers(policy.spec.ingress, 'from')).toEqual(
+      expect.arrayContaining([
+        [
+          {
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'alp-monitoring' } },
+          },
+          [9187],
+        ],
+        [
+          {
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' } },
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'cnpg-system' } },
+          },
+          [5432, 8000],
+        ],
+        [{ podSelector: { matchLabels: { 'cnpg.io/cluster': 'postgres' } } }, [5432, 8000]],
+        [{ podSelector: { matchLabels: { 'cnpg.io/poolerName': 'postgres-pooler-rw' } } }, [5432]],
+      ]),
+    );
     expect(peers(policy.spec.egress, 'to')).toEqual([
       [{ ipBlock: { cidr: '10.0.128.0/24' } }, [443]],
       [{ ipBlock: { cidr: '172.20.0.1/32' } }, [443, 6443]],
@@ -53,10 +67,12 @@ describe('PostgresNetworkPolicy |', () => {
   });
 
   test('fails without the API server or the object store', () => {
-    expect(errorOf(() => synth({ apiServer: [], objectStore: [] }))).toBe([
-      'test/Network: 2 invalid props',
-      "  - test/Network: 'apiServer' ([]) must list at least one peer; the instance manager cannot run without the Kubernetes API",
-      "  - test/Network: 'objectStore' ([]) must list at least one peer; WAL archiving stops, and the disk fills, without the object store",
-    ].join('\n'));
+    expect(errorOf(() => synth({ apiServer: [], objectStore: [] }))).toBe(
+      [
+        'test/Network: 2 invalid props',
+        "  - test/Network: 'apiServer' ([]) must list at least one peer; the instance manager cannot run without the Kubernetes API",
+        "  - test/Network: 'objectStore' ([]) must list at least one peer; WAL archiving stops, and the disk fills, without the object store",
+      ].join('\n'),
+    );
   });
 });

@@ -5,13 +5,21 @@ import { errorOf, findObject, kindCounts } from '../helpers/manifests';
 import { restrictedViolations } from '../helpers/pod-security';
 import { POSTGRES_IMAGE, PRIMARY_POSTGRES, schemaProblems } from './_helpers';
 
-const PRIMARY: PostgresClusterProps = { ...PRIMARY_POSTGRES, backup: { ...PRIMARY_POSTGRES.backup, endpointURL: 'https://s3.eu-west-1.amazonaws.com' } };
+const PRIMARY: PostgresClusterProps = {
+  ...PRIMARY_POSTGRES,
+  backup: { ...PRIMARY_POSTGRES.backup, endpointURL: 'https://s3.eu-west-1.amazonaws.com' },
+};
 
 /** The DR region's replica of PRIMARY's archive, archiving to a bucket of its own. */
 const REPLICA: PostgresClusterProps = {
   ...PRIMARY,
   backup: { destinationPath: 's3://alp-pg-dr/alp' },
-  replicaOf: { name: 'postgres-archive', destinationPath: 's3://alp-pg-primary/alp', endpointURL: 'https://s3.eu-west-1.amazonaws.com', serverName: 'postgres' },
+  replicaOf: {
+    name: 'postgres-archive',
+    destinationPath: 's3://alp-pg-primary/alp',
+    endpointURL: 'https://s3.eu-west-1.amazonaws.com',
+    serverName: 'postgres',
+  },
 };
 
 function synth(props: Partial<PostgresClusterProps> = {}): any[] {
@@ -34,12 +42,14 @@ describe('PostgresCluster | primary', () => {
     const spec = findObject(synth(), 'Cluster', 'postgres').spec;
     expect(spec.instances).toBe(3);
     expect(spec.postgresql.synchronous).toEqual({ method: 'any', number: 1, dataDurability: 'required' });
-    expect(spec.topologySpreadConstraints).toEqual([{
-      maxSkew: 1,
-      topologyKey: 'topology.kubernetes.io/zone',
-      whenUnsatisfiable: 'DoNotSchedule',
-      labelSelector: { matchLabels: { 'cnpg.io/cluster': 'postgres', 'cnpg.io/podRole': 'instance' } },
-    }]);
+    expect(spec.topologySpreadConstraints).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: 'topology.kubernetes.io/zone',
+        whenUnsatisfiable: 'DoNotSchedule',
+        labelSelector: { matchLabels: { 'cnpg.io/cluster': 'postgres', 'cnpg.io/podRole': 'instance' } },
+      },
+    ]);
     expect(spec.affinity).toEqual({ enablePodAntiAffinity: true, topologyKey: 'kubernetes.io/hostname', podAntiAffinityType: 'preferred' });
     expect(spec.storage).toEqual({ storageClass: 'encrypted-ssd', size: '50Gi' });
     expect(spec.resources).toEqual({ requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '2', memory: '4Gi' } });
@@ -93,7 +103,9 @@ describe('PostgresCluster | primary', () => {
     });
     expect(findObject(manifests, 'Cluster', 'postgres').spec.postgresql.parameters).toEqual({ archive_timeout: '5min' });
     // AND a tighter RPO gives a tighter schedule
-    expect(findObject(synth({ rpoMinutes: 30, minuteOffset: 10 }), 'ScheduledBackup', 'postgres-backup').spec.schedule).toBe('0 10-59/30 * * * *');
+    expect(findObject(synth({ rpoMinutes: 30, minuteOffset: 10 }), 'ScheduledBackup', 'postgres-backup').spec.schedule).toBe(
+      '0 10-59/30 * * * *',
+    );
   });
 
   test("keeps the instances' data volumes out of Velero's file-system backup, through the annotation the operator puts on its pods", () => {
@@ -116,7 +128,12 @@ describe('PostgresCluster | primary', () => {
   test('exposes the source a replica cluster follows', () => {
     const chart = Testing.chart();
     const primary = new PostgresCluster(chart, 'Postgres', PRIMARY);
-    expect(primary.replicaSource).toEqual({ name: 'postgres-archive', destinationPath: 's3://alp-pg-primary/alp', endpointURL: 'https://s3.eu-west-1.amazonaws.com', serverName: 'postgres' });
+    expect(primary.replicaSource).toEqual({
+      name: 'postgres-archive',
+      destinationPath: 's3://alp-pg-primary/alp',
+      endpointURL: 'https://s3.eu-west-1.amazonaws.com',
+      serverName: 'postgres',
+    });
     expect([primary.backupIntervalMinutes, primary.archiveTimeoutMinutes]).toEqual([60, 5]);
   });
 
@@ -146,44 +163,52 @@ describe('PostgresCluster | primary', () => {
   });
 
   test('fails with every invalid prop at once', () => {
-    expect(errorOf(() => synth({
-      imageName: 'ghcr.io/cloudnative-pg/postgresql:latest',
-      synchronousReplicas: 3,
-      storageSize: '50GB',
-      backup: { destinationPath: 'https://bucket', endpointURL: 'http://minio:9000' },
-      pooler: { instances: 1 },
-    }))).toBe([
-      'test/Postgres: 6 invalid props',
-      "  - test/Postgres: 'imageName' (\"ghcr.io/cloudnative-pg/postgresql:latest\") must be pinned by a digest (@sha256:…) or a tag other than 'latest'; pin the operand image: an unplanned PostgreSQL upgrade is an outage",
-      "  - test/Postgres: 'synchronousReplicas' (3) must be an integer from 1 to 2; each synchronous standby must be another instance of the cluster",
-      "  - test/Postgres: 'storageSize' (\"50GB\") must be a storage size such as \"50Gi\" (a whole number of Mi, Gi or Ti)",
-      "  - test/Postgres: 'backup.destinationPath' (\"https://bucket\") must be an S3 URL such as \"s3://bucket/path\"",
-      "  - test/Postgres: 'backup.endpointURL' (\"http://minio:9000\") must be an https:// URL; backups and credentials must not travel in plain text",
-      "  - test/Postgres: 'pooler.instances' (1) must be an integer of at least 2; a single PgBouncer pod cuts every connection when it is drained or fails",
-    ].join('\n'));
+    expect(
+      errorOf(() =>
+        synth({
+          imageName: 'ghcr.io/cloudnative-pg/postgresql:latest',
+          synchronousReplicas: 3,
+          storageSize: '50GB',
+          backup: { destinationPath: 'https://bucket', endpointURL: 'http://minio:9000' },
+          pooler: { instances: 1 },
+        }),
+      ),
+    ).toBe(
+      [
+        'test/Postgres: 6 invalid props',
+        "  - test/Postgres: 'imageName' (\"ghcr.io/cloudnative-pg/postgresql:latest\") must be pinned by a digest (@sha256:…) or a tag other than 'latest'; pin the operand image: an unplanned PostgreSQL upgrade is an outage",
+        "  - test/Postgres: 'synchronousReplicas' (3) must be an integer from 1 to 2; each synchronous standby must be another instance of the cluster",
+        '  - test/Postgres: \'storageSize\' ("50GB") must be a storage size such as "50Gi" (a whole number of Mi, Gi or Ti)',
+        '  - test/Postgres: \'backup.destinationPath\' ("https://bucket") must be an S3 URL such as "s3://bucket/path"',
+        '  - test/Postgres: \'backup.endpointURL\' ("http://minio:9000") must be an https:// URL; backups and credentials must not travel in plain text',
+        "  - test/Postgres: 'pooler.instances' (1) must be an integer of at least 2; a single PgBouncer pod cuts every connection when it is drained or fails",
+      ].join('\n'),
+    );
   });
 });
 
 describe('PostgresCluster | replica', () => {
-  test('is bootstrapped from the primary\'s archive and stays in continuous recovery', () => {
+  test("is bootstrapped from the primary's archive and stays in continuous recovery", () => {
     // WHEN
     const spec = findObject(synth(REPLICA), 'Cluster', 'postgres').spec;
     // THEN
     expect(spec.bootstrap).toEqual({ recovery: { source: 'postgres-archive' } });
     expect(spec.replica).toEqual({ enabled: true, source: 'postgres-archive' });
-    expect(spec.externalClusters).toEqual([{
-      name: 'postgres-archive',
-      barmanObjectStore: {
-        destinationPath: 's3://alp-pg-primary/alp',
-        endpointURL: 'https://s3.eu-west-1.amazonaws.com',
-        serverName: 'postgres',
-        s3Credentials: {
-          accessKeyId: { name: 'postgres-object-store', key: 'ACCESS_KEY_ID' },
-          secretAccessKey: { name: 'postgres-object-store', key: 'ACCESS_SECRET_KEY' },
+    expect(spec.externalClusters).toEqual([
+      {
+        name: 'postgres-archive',
+        barmanObjectStore: {
+          destinationPath: 's3://alp-pg-primary/alp',
+          endpointURL: 'https://s3.eu-west-1.amazonaws.com',
+          serverName: 'postgres',
+          s3Credentials: {
+            accessKeyId: { name: 'postgres-object-store', key: 'ACCESS_KEY_ID' },
+            secretAccessKey: { name: 'postgres-object-store', key: 'ACCESS_SECRET_KEY' },
+          },
+          wal: { maxParallel: 8 },
         },
-        wal: { maxParallel: 8 },
       },
-    }]);
+    ]);
     // AND archives to a location of its own, ready for promotion
     expect(spec.backup.barmanObjectStore.destinationPath).toBe('s3://alp-pg-dr/alp');
   });
@@ -196,7 +221,9 @@ describe('PostgresCluster | replica', () => {
     // WHEN
     new PostgresCluster(dr, 'Postgres', { ...REPLICA, replicaOf: primary.replicaSource });
     // THEN
-    expect(findObject(Testing.synth(dr), 'Cluster', 'postgres').spec.externalClusters[0].barmanObjectStore.destinationPath).toBe('s3://alp-pg-primary/alp');
+    expect(findObject(Testing.synth(dr), 'Cluster', 'postgres').spec.externalClusters[0].barmanObjectStore.destinationPath).toBe(
+      's3://alp-pg-primary/alp',
+    );
   });
 
   test('may run a single instance, without synchronous replication', () => {
@@ -211,7 +238,7 @@ describe('PostgresCluster | replica', () => {
     );
   });
 
-  test('fails when the source has the cluster\'s own name', () => {
+  test("fails when the source has the cluster's own name", () => {
     expect(errorOf(() => synth({ ...REPLICA, replicaOf: { ...REPLICA.replicaOf!, name: 'postgres' } }))).toBe(
       "test/Postgres: 'replicaOf.name' (\"postgres\") must differ from the cluster's name (postgres); name the primary's archive, e.g. the primary's replicaSource",
     );

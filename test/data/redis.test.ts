@@ -36,7 +36,13 @@ const env = (manifests: any[]) => Object.fromEntries(pod(manifests).containers[0
 describe('Redis |', () => {
   test('emits the StatefulSet, Services, config, secret, account, PDB and replication policy', () => {
     expect(kindCounts(synth())).toEqual({
-      ExternalSecret: 2, ServiceAccount: 1, ConfigMap: 1, Service: 2, StatefulSet: 1, PodDisruptionBudget: 1, NetworkPolicy: 1,
+      ExternalSecret: 2,
+      ServiceAccount: 1,
+      ConfigMap: 1,
+      Service: 2,
+      StatefulSet: 1,
+      PodDisruptionBudget: 1,
+      NetworkPolicy: 1,
     });
   });
 
@@ -56,7 +62,11 @@ describe('Redis |', () => {
     const service = findObject(manifests, 'Service', 'redis');
     expect(service.spec.ports).toEqual([{ name: 'redis', port: 6379, targetPort: 'redis', protocol: 'TCP' }]);
     // Writes go to pod 0, the primary.
-    expect(service.spec.selector).toEqual({ ...REDIS.podLabels, 'app.kubernetes.io/instance': 'redis', 'statefulset.kubernetes.io/pod-name': 'redis-0' });
+    expect(service.spec.selector).toEqual({
+      ...REDIS.podLabels,
+      'app.kubernetes.io/instance': 'redis',
+      'statefulset.kubernetes.io/pod-name': 'redis-0',
+    });
     expect(findObject(manifests, 'Service', 'redis-headless').spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
   });
 
@@ -64,13 +74,19 @@ describe('Redis |', () => {
     const spec = findObject(synth({ storageSize: '20Gi' }), 'StatefulSet', 'redis').spec;
     expect(spec.replicas).toBe(3);
     expect(spec.serviceName).toBe('redis-headless');
-    expect(spec.volumeClaimTemplates[0].spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'encrypted-ssd', resources: { requests: { storage: '20Gi' } } });
+    expect(spec.volumeClaimTemplates[0].spec).toEqual({
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: 'encrypted-ssd',
+      resources: { requests: { storage: '20Gi' } },
+    });
     expect(spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
   });
 
   test('reads the password from a file mounted from the ExternalSecret', () => {
     const manifests = synth();
-    expect(findObject(manifests, 'ExternalSecret', 'redis-auth').spec.data).toEqual([{ secretKey: 'password', remoteRef: { key: 'alp/redis/auth', property: 'password' } }]);
+    expect(findObject(manifests, 'ExternalSecret', 'redis-auth').spec.data).toEqual([
+      { secretKey: 'password', remoteRef: { key: 'alp/redis/auth', property: 'password' } },
+    ]);
     expect(pod(manifests).volumes).toContainEqual({ name: 'secret-redis-auth', secret: { secretName: 'redis-auth', defaultMode: 0o440 } });
     expect(JSON.stringify(pod(manifests).containers[0].env)).not.toContain('password');
   });
@@ -95,16 +111,29 @@ describe('Redis |', () => {
     writeFileSync(join(dir, 'password'), 's3cr3t');
     writeFileSync(join(dir, 'redis-server'), `#!/bin/sh\ncat ${dir}/runtime.conf\n`, { mode: 0o755 });
     const script = redisStartScript(join(dir, 'password')).replace('/run/redis', dir);
-    const run = (hostname: string, extra: Record<string, string> = {}) => spawnSync('sh', ['-c', script], {
-      encoding: 'utf8',
-      env: { PATH: `${dir}:${process.env.PATH}`, HOSTNAME: hostname, REDIS_STATEFULSET: 'redis', REDIS_HEADLESS_SERVICE: 'redis-headless', REDIS_PORT: '6379', REDIS_TLS_PORT: '6380', ...extra },
-    }).stdout;
+    const run = (hostname: string, extra: Record<string, string> = {}) =>
+      spawnSync('sh', ['-c', script], {
+        encoding: 'utf8',
+        env: {
+          PATH: `${dir}:${process.env.PATH}`,
+          HOSTNAME: hostname,
+          REDIS_STATEFULSET: 'redis',
+          REDIS_HEADLESS_SERVICE: 'redis-headless',
+          REDIS_PORT: '6379',
+          REDIS_TLS_PORT: '6380',
+          ...extra,
+        },
+      }).stdout;
     const auth = 'requirepass "s3cr3t"\nmasterauth "s3cr3t"\n';
     // THEN
     expect(run('redis-0')).toBe(auth);
     expect(run('redis-2')).toBe(`${auth}replicaof redis-0.redis-headless 6380\n`);
-    expect(run('redis-0', { REDIS_PRIMARY_HOST: 'redis.primary.example', REDIS_PRIMARY_PORT: '6380' })).toBe(`${auth}replicaof redis.primary.example 6380\n`);
-    expect(run('redis-1', { REDIS_PRIMARY_HOST: 'redis.primary.example', REDIS_PRIMARY_PORT: '6380' })).toBe(`${auth}replicaof redis-0.redis-headless 6380\n`);
+    expect(run('redis-0', { REDIS_PRIMARY_HOST: 'redis.primary.example', REDIS_PRIMARY_PORT: '6380' })).toBe(
+      `${auth}replicaof redis.primary.example 6380\n`,
+    );
+    expect(run('redis-1', { REDIS_PRIMARY_HOST: 'redis.primary.example', REDIS_PRIMARY_PORT: '6380' })).toBe(
+      `${auth}replicaof redis-0.redis-headless 6380\n`,
+    );
     rmSync(dir, { recursive: true });
   });
 
@@ -117,21 +146,36 @@ describe('Redis |', () => {
   });
 
   test('has a PDB that lets one pod go at a time', () => {
-    expect(findObject(synth(), 'PodDisruptionBudget', 'redis').spec).toMatchObject({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'redis' } } });
+    expect(findObject(synth(), 'PodDisruptionBudget', 'redis').spec).toMatchObject({
+      maxUnavailable: 1,
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'redis' } },
+    });
   });
 
   test('allows replication between its pods, and from peers in other clusters, over the TLS port only', () => {
     const policy = findObject(synth({ replicaPeers: [NetworkPeer.cidr('10.20.0.0/16')] }), 'NetworkPolicy', 'redis-replication');
     expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
-    expect(policy.spec.ingress.map((r: any) => r.from[0])).toEqual([{ ipBlock: { cidr: '10.20.0.0/16' } }, { podSelector: { matchLabels: REDIS.podLabels } }]);
+    expect(policy.spec.ingress.map((r: any) => r.from[0])).toEqual([
+      { ipBlock: { cidr: '10.20.0.0/16' } },
+      { podSelector: { matchLabels: REDIS.podLabels } },
+    ]);
     expect(policy.spec.ingress.flatMap((r: any) => r.ports.map((p: any) => p.port))).toEqual([REDIS_TLS_PORT, REDIS_TLS_PORT]);
-    expect(policy.spec.egress).toEqual([{ to: [{ podSelector: { matchLabels: REDIS.podLabels } }], ports: [{ protocol: 'TCP', port: REDIS_TLS_PORT }] }]);
+    expect(policy.spec.egress).toEqual([
+      { to: [{ podSelector: { matchLabels: REDIS.podLabels } }], ports: [{ protocol: 'TCP', port: REDIS_TLS_PORT }] },
+    ]);
   });
 
   test('replicates over TLS with client certificates, from certificates and the shared CA in Vault', () => {
     const manifests = synth();
     const conf = findObject(manifests, 'ConfigMap', 'redis-config').data['redis.conf'].split('\n');
-    expect(conf).toEqual(expect.arrayContaining([`tls-port ${REDIS_TLS_PORT}`, 'tls-replication yes', 'tls-auth-clients yes', 'tls-ca-cert-file /etc/redis-tls/ca.crt']));
+    expect(conf).toEqual(
+      expect.arrayContaining([
+        `tls-port ${REDIS_TLS_PORT}`,
+        'tls-replication yes',
+        'tls-auth-clients yes',
+        'tls-ca-cert-file /etc/redis-tls/ca.crt',
+      ]),
+    );
     expect(JSON.stringify(findObject(manifests, 'ExternalSecret', 'redis-tls').spec)).toContain('alp/redis/tls');
     const container = pod(manifests).containers[0];
     expect(container.volumeMounts).toContainEqual({ name: 'tls', mountPath: '/etc/redis-tls', readOnly: true });
@@ -167,7 +211,10 @@ describe('Redis |', () => {
     // WHEN
     const manifests = synth(DR);
     // THEN
-    expect(env(manifests)).toMatchObject({ REDIS_PRIMARY_HOST: 'redis.alp-data.primary.alp.internal', REDIS_PRIMARY_PORT: String(REDIS_TLS_PORT) });
+    expect(env(manifests)).toMatchObject({
+      REDIS_PRIMARY_HOST: 'redis.alp-data.primary.alp.internal',
+      REDIS_PRIMARY_PORT: String(REDIS_TLS_PORT),
+    });
     expect(env(synth())).not.toHaveProperty('REDIS_PRIMARY_HOST');
     const egress = findObject(manifests, 'NetworkPolicy', 'redis-replication').spec.egress.map((r: any) => r.to[0]);
     expect(egress).toContainEqual({ ipBlock: { cidr: '10.10.0.0/16' } });
@@ -181,18 +228,24 @@ describe('Redis |', () => {
   });
 
   test('fails with every invalid prop at once', () => {
-    expect(errorOf(() => synth({
-      image: 'redis',
-      storageClassName: 'Fast SSD',
-      maxmemoryPolicy: 'lru',
-      replicaOf: { host: 'redis:6379', port: 0, peer: NetworkPeer.cidr('10.10.0.0/16') },
-    }))).toBe([
-      'test/Redis: 5 invalid props',
-      "  - test/Redis: 'image' (\"redis\") must be pinned by a digest (@sha256:…) or a tag; it has neither, which means 'latest'; pin the image so that every pod runs the same Redis",
-      "  - test/Redis: 'storageClassName' (\"Fast SSD\") must be a DNS subdomain (lowercase letters, digits, \"-\", \".\")",
-      "  - test/Redis: 'maxmemoryPolicy' (\"lru\") must be one of noeviction, allkeys-lru, allkeys-lfu, allkeys-random, volatile-lru, volatile-lfu, volatile-random, volatile-ttl",
-      "  - test/Redis: 'replicaOf.host' (\"redis:6379\") must be a host name",
-      "  - test/Redis: 'replicaOf.port' (0) must be an integer from 1 to 65535",
-    ].join('\n'));
+    expect(
+      errorOf(() =>
+        synth({
+          image: 'redis',
+          storageClassName: 'Fast SSD',
+          maxmemoryPolicy: 'lru',
+          replicaOf: { host: 'redis:6379', port: 0, peer: NetworkPeer.cidr('10.10.0.0/16') },
+        }),
+      ),
+    ).toBe(
+      [
+        'test/Redis: 5 invalid props',
+        "  - test/Redis: 'image' (\"redis\") must be pinned by a digest (@sha256:…) or a tag; it has neither, which means 'latest'; pin the image so that every pod runs the same Redis",
+        '  - test/Redis: \'storageClassName\' ("Fast SSD") must be a DNS subdomain (lowercase letters, digits, "-", ".")',
+        '  - test/Redis: \'maxmemoryPolicy\' ("lru") must be one of noeviction, allkeys-lru, allkeys-lfu, allkeys-random, volatile-lru, volatile-lfu, volatile-random, volatile-ttl',
+        '  - test/Redis: \'replicaOf.host\' ("redis:6379") must be a host name',
+        "  - test/Redis: 'replicaOf.port' (0) must be an integer from 1 to 65535",
+      ].join('\n'),
+    );
   });
 });

@@ -18,8 +18,20 @@ function build(props: Partial<RestoreDrillProps> = {}): { data: Chart; cluster: 
   const app = Testing.app();
   const data = new Chart(app, 'test', { namespace: 'alp-data' });
   const cluster = new Chart(app, 'cluster');
-  const backupSchedule = new BackupSchedule(cluster, 'Backups', { name: 'platform', namespaces: ['alp-data', 'alp-edge'], rpoMinutes: 60, ttlHours: 720, gdprRetentionDays: 30 });
-  const drill = new RestoreDrill(data, 'Drill', { backupSchedule, namespaces: ['alp-data'], image: KUBECTL_IMAGE, apiServer: [API_SERVER], ...props });
+  const backupSchedule = new BackupSchedule(cluster, 'Backups', {
+    name: 'platform',
+    namespaces: ['alp-data', 'alp-edge'],
+    rpoMinutes: 60,
+    ttlHours: 720,
+    gdprRetentionDays: 30,
+  });
+  const drill = new RestoreDrill(data, 'Drill', {
+    backupSchedule,
+    namespaces: ['alp-data'],
+    image: KUBECTL_IMAGE,
+    apiServer: [API_SERVER],
+    ...props,
+  });
   new RestoreDrillNamespaceAccess(cluster, 'DrillAccess', { drill });
   return { data, cluster };
 }
@@ -37,21 +49,37 @@ describe('RestoreDrill |', () => {
     const manifests = synth();
     // THEN
     expect(kindCounts(manifests)).toEqual({
-      ConfigMap: 1, ServiceAccount: 1, CronJob: 1, NetworkPolicy: 1, Role: 1, RoleBinding: 1, ClusterRole: 1, ClusterRoleBinding: 1,
+      ConfigMap: 1,
+      ServiceAccount: 1,
+      CronJob: 1,
+      NetworkPolicy: 1,
+      Role: 1,
+      RoleBinding: 1,
+      ClusterRole: 1,
+      ClusterRoleBinding: 1,
     });
     const cronJob = findObject(manifests, 'CronJob', 'restore-drill');
     expect(cronJob.spec).toMatchObject({ schedule: '0 5 1 * *', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid' });
     expect(cronJob.spec.jobTemplate.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 120 * 60 + 45 * 60 });
     expect(Object.fromEntries(manifests.map((m) => [m.kind, m.metadata.namespace]))).toEqual({
-      ConfigMap: 'alp-data', ServiceAccount: 'alp-data', CronJob: 'alp-data', NetworkPolicy: 'alp-data',
-      Role: 'velero', RoleBinding: 'velero', ClusterRole: undefined, ClusterRoleBinding: undefined,
+      ConfigMap: 'alp-data',
+      ServiceAccount: 'alp-data',
+      CronJob: 'alp-data',
+      NetworkPolicy: 'alp-data',
+      Role: 'velero',
+      RoleBinding: 'velero',
+      ClusterRole: undefined,
+      ClusterRoleBinding: undefined,
     });
   });
 
   test('lets the drill reach only the API server: no Pushgateway, the Job status is the result', () => {
     const manifests = synth();
     const policy = findObject(manifests, 'NetworkPolicy', 'restore-drill');
-    expect(policy.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'restore-drill', 'app.kubernetes.io/instance': 'restore-drill' });
+    expect(policy.spec.podSelector.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'restore-drill',
+      'app.kubernetes.io/instance': 'restore-drill',
+    });
     expect(policy.spec.policyTypes).toEqual(['Egress']);
     expect(policy.spec.egress.map((r: any) => [r.to[0], r.ports.map((p: any) => p.port)])).toEqual([
       [{ ipBlock: { cidr: '172.20.0.1/32' } }, [443, 6443]],
@@ -92,18 +120,30 @@ describe('RestoreDrill |', () => {
     // WHEN
     const manifests = synth();
     // THEN
-    expect(findObject(manifests, 'Role', 'restore-drill').rules).toEqual([{ apiGroups: ['velero.io'], resources: ['restores'], verbs: ['create', 'delete', 'get'] }]);
-    expect(findObject(manifests, 'RoleBinding', 'restore-drill').subjects).toEqual([{ kind: 'ServiceAccount', name: 'restore-drill', namespace: 'alp-data' }]);
+    expect(findObject(manifests, 'Role', 'restore-drill').rules).toEqual([
+      { apiGroups: ['velero.io'], resources: ['restores'], verbs: ['create', 'delete', 'get'] },
+    ]);
+    expect(findObject(manifests, 'RoleBinding', 'restore-drill').subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'restore-drill', namespace: 'alp-data' },
+    ]);
     expect(findObject(manifests, 'ClusterRole', 'restore-drill-namespaces').rules).toEqual([
       { apiGroups: [''], resources: ['namespaces'], resourceNames: ['drill-alp-data'], verbs: ['delete', 'get', 'list', 'watch'] },
     ]);
-    expect(findObject(manifests, 'ClusterRoleBinding', 'restore-drill-namespaces').subjects).toEqual([{ kind: 'ServiceAccount', name: 'restore-drill', namespace: 'alp-data' }]);
+    expect(findObject(manifests, 'ClusterRoleBinding', 'restore-drill-namespaces').subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'restore-drill', namespace: 'alp-data' },
+    ]);
     const pod = findObject(manifests, 'CronJob', 'restore-drill').spec.jobTemplate.spec.template.spec;
     expect(pod.automountServiceAccountToken).toBe(true);
   });
 
   test('passes the drill its settings', () => {
-    const env = (manifests: any[]) => Object.fromEntries(findObject(manifests, 'CronJob', 'restore-drill').spec.jobTemplate.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+    const env = (manifests: any[]) =>
+      Object.fromEntries(
+        findObject(manifests, 'CronJob', 'restore-drill').spec.jobTemplate.spec.template.spec.containers[0].env.map((e: any) => [
+          e.name,
+          e.value,
+        ]),
+      );
     expect(env(synth())).toEqual({
       BACKUP_SCHEDULE: 'platform',
       DRILL_NAMESPACES: 'drill-alp-data',
@@ -124,26 +164,43 @@ describe('RestoreDrill |', () => {
   test('the drill script passes a completed restore and fails a partial one, cleaning up either way', () => {
     // GIVEN a fake kubectl that logs its calls and answers like Velero would
     const dir = mkdtempSync(join(tmpdir(), 'drill-'));
-    writeFileSync(join(dir, 'kubectl'), [
-      '#!/bin/sh',
-      `echo "$*" >> ${dir}/calls`,
-      'case "$*" in',
-      '  "create -f"*) echo restore.velero.io/restore-drill-x1 ;;',
-      '  *"{.status.phase}"*) echo "$PHASE" ;;',
-      '  *"{.status.errors}"*) echo 0 ;;',
-      '  *"{.status.warnings}"*) ;;',
-      '  *"{.status.progress.itemsRestored}"*) echo 12 ;;',
-      '  *"{.status.progress.totalItems}"*) echo 12 ;;',
-      'esac',
-      '',
-    ].join('\n'), { mode: 0o755 });
+    writeFileSync(
+      join(dir, 'kubectl'),
+      [
+        '#!/bin/sh',
+        `echo "$*" >> ${dir}/calls`,
+        'case "$*" in',
+        '  "create -f"*) echo restore.velero.io/restore-drill-x1 ;;',
+        '  *"{.status.phase}"*) echo "$PHASE" ;;',
+        '  *"{.status.errors}"*) echo 0 ;;',
+        '  *"{.status.warnings}"*) ;;',
+        '  *"{.status.progress.itemsRestored}"*) echo 12 ;;',
+        '  *"{.status.progress.totalItems}"*) echo 12 ;;',
+        'esac',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
     const run = (phase: string) => {
       rmSync(join(dir, 'calls'), { force: true });
       const result = spawnSync('sh', ['-c', drillScript()], {
         encoding: 'utf8',
-        env: { PATH: `${dir}:${process.env.PATH}`, PHASE: phase, VELERO_NAMESPACE: 'velero', DRILL_NAMESPACES: 'drill-alp-data', RESTORE_FILE: '/etc/restore-drill/restore.json', RESTORE_TIMEOUT_SECONDS: '60', BACKUP_SCHEDULE: 'platform' },
+        env: {
+          PATH: `${dir}:${process.env.PATH}`,
+          PHASE: phase,
+          VELERO_NAMESPACE: 'velero',
+          DRILL_NAMESPACES: 'drill-alp-data',
+          RESTORE_FILE: '/etc/restore-drill/restore.json',
+          RESTORE_TIMEOUT_SECONDS: '60',
+          BACKUP_SCHEDULE: 'platform',
+        },
       });
-      return { status: result.status, out: result.stdout, err: result.stderr, calls: readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n') };
+      return {
+        status: result.status,
+        out: result.stdout,
+        err: result.stderr,
+        calls: readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n'),
+      };
     };
     // WHEN the restore completes
     const passed = run('Completed');
@@ -173,13 +230,13 @@ describe('RestoreDrill |', () => {
 
   test('fails when the prefix could map onto a real namespace', () => {
     expect(errorOf(() => synth({ drillNamespacePrefix: '' }))).toBe(
-      "test/Drill: 'drillNamespacePrefix' (\"\") must be lowercase letters, digits and \"-\", start with a letter and end with \"-\"; the drill deletes the namespaces it names; a clear prefix keeps them apart from real ones",
+      'test/Drill: \'drillNamespacePrefix\' ("") must be lowercase letters, digits and "-", start with a letter and end with "-"; the drill deletes the namespaces it names; a clear prefix keeps them apart from real ones',
     );
   });
 
   test('fails on a schedule that never runs', () => {
     expect(errorOf(() => synth({ schedule: '0 5 31 2 *' }))).toBe(
-      "test/Drill: 'schedule' (\"0 5 31 2 *\") must be a five-field cron expression that runs at least once (minute hour day-of-month month day-of-week, UTC); the overdue-drill alert is derived from the schedule",
+      'test/Drill: \'schedule\' ("0 5 31 2 *") must be a five-field cron expression that runs at least once (minute hour day-of-month month day-of-week, UTC); the overdue-drill alert is derived from the schedule',
     );
   });
 
@@ -195,7 +252,7 @@ describe('RestoreDrill |', () => {
     const drill = data.node.findChild('Drill') as RestoreDrill;
     // THEN
     expect(errorOf(() => new RestoreDrillNamespaceAccess(data, 'Access', { drill }))).toBe(
-      "test/Access: 'chart namespace' (\"alp-data\") must not be set; ClusterRoles are cluster-scoped; add this construct to a chart without a namespace",
+      'test/Access: \'chart namespace\' ("alp-data") must not be set; ClusterRoles are cluster-scoped; add this construct to a chart without a namespace',
     );
   });
 });
@@ -212,6 +269,11 @@ describe('longestCronGapMinutes |', () => {
   });
 
   test('is undefined for a malformed schedule or one that never runs', () => {
-    expect(['0 5 1 *', '61 * * * *', '0 5 31 2 *', 'x * * * *'].map(longestCronGapMinutes)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(['0 5 1 *', '61 * * * *', '0 5 31 2 *', 'x * * * *'].map(longestCronGapMinutes)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });

@@ -14,14 +14,20 @@ describe('Argo CD delivery |', () => {
   const output = renderApp(platformApp.build(platformModel()));
   const find = (path: string) => output.objects.find((o) => o.path === path)!.manifest;
   const argo = output.objects.filter((o) => o.path.startsWith('argocd/'));
-  const applications = argo.filter((o) => o.manifest.kind === 'Application' && !o.path.startsWith('argocd/bootstrap/')).map((o) => o.manifest);
+  const applications = argo
+    .filter((o) => o.manifest.kind === 'Application' && !o.path.startsWith('argocd/bootstrap/'))
+    .map((o) => o.manifest);
   const targets = applicationTargets(validateSpec(platformModel().spec));
 
   test('one Application per (region, component): every path exists and every folder is covered exactly once', () => {
     // GIVEN the Applications' source paths
     const paths = applications.map((a) => a.spec.source.path);
     // THEN
-    const folders = [...new Set(output.objects.filter((o) => o.path.startsWith('manifests/')).map((o) => `dist/${o.path.split('/').slice(0, 3).join('/')}`))].sort();
+    const folders = [
+      ...new Set(
+        output.objects.filter((o) => o.path.startsWith('manifests/')).map((o) => `dist/${o.path.split('/').slice(0, 3).join('/')}`),
+      ),
+    ].sort();
     expect([...paths].sort()).toEqual(folders);
     expect(new Set(paths).size).toBe(paths.length);
     expect(paths.length).toBe(targets.length);
@@ -42,13 +48,23 @@ describe('Argo CD delivery |', () => {
     }
     // RollingSync forces autosync off in generated Applications (Argo CD Progressive Syncs).
     expect(argo.filter((o) => o.manifest.kind === 'ApplicationSet').map((o) => o.path)).toEqual([]);
-    const report = verifyManifests(argo.map((o) => ({ manifest: o.manifest, file: o.path })), { rules: [GITOPS_AUTOMATED_SYNC] });
+    const report = verifyManifests(
+      argo.map((o) => ({ manifest: o.manifest, file: o.path })),
+      { rules: [GITOPS_AUTOMATED_SYNC] },
+    );
     expect(report.findings).toEqual([]);
   });
 
   test('the app of apps orders the Applications by sync waves on the Application objects: platform, data and logging, colours, then edge and monitoring', () => {
-    const waveOf = (region: string, component: string) => Number(applications.find((a) => a.metadata.name === `alp-${region}-${component}`)!.metadata.annotations['argocd.argoproj.io/sync-wave']);
-    for (const target of targets) expect({ target: `${target.region}/${target.component}`, wave: waveOf(target.region, target.component) }).toEqual({ target: `${target.region}/${target.component}`, wave: target.wave });
+    const waveOf = (region: string, component: string) =>
+      Number(
+        applications.find((a) => a.metadata.name === `alp-${region}-${component}`)!.metadata.annotations['argocd.argoproj.io/sync-wave'],
+      );
+    for (const target of targets)
+      expect({ target: `${target.region}/${target.component}`, wave: waveOf(target.region, target.component) }).toEqual({
+        target: `${target.region}/${target.component}`,
+        wave: target.wave,
+      });
     const primary = (component: string) => waveOf('primary', component);
     expect(primary('platform')).toBeLessThan(primary('data'));
     expect(primary('data')).toBe(primary('logging'));
@@ -57,7 +73,9 @@ describe('Argo CD delivery |', () => {
     expect(primary('green')).toBeLessThan(primary('edge'));
     expect(primary('edge')).toBe(primary('monitoring'));
     // The AppProject exists before any Application of it.
-    expect(Number(find('argocd/appproject-alp.yaml').metadata.annotations['argocd.argoproj.io/sync-wave'])).toBeLessThan(Math.min(...targets.map((t) => t.wave)));
+    expect(Number(find('argocd/appproject-alp.yaml').metadata.annotations['argocd.argoproj.io/sync-wave'])).toBeLessThan(
+      Math.min(...targets.map((t) => t.wave)),
+    );
   });
 
   test("a switch changes only the router's folder: its own Application syncs it at once, whatever the other Applications' health", () => {
@@ -80,34 +98,55 @@ describe('Argo CD delivery |', () => {
     // Every namespace an object is synced to (Velero's among them: the data backups' Schedule and
     // the restore drill's Role), on every declared cluster, and nothing else.
     const servers = new Set(targets.map((t) => t.server));
-    const namespaces = new Set(output.objects.filter((o) => o.path.startsWith('manifests/') && o.manifest.metadata.namespace).map((o) => o.manifest.metadata.namespace));
+    const namespaces = new Set(
+      output.objects
+        .filter((o) => o.path.startsWith('manifests/') && o.manifest.metadata.namespace)
+        .map((o) => o.manifest.metadata.namespace),
+    );
     expect(new Set(project.destinations.map((d: any) => d.server))).toEqual(servers);
     expect(new Set(project.destinations.map((d: any) => d.namespace))).toEqual(namespaces);
     expect(project.destinations).toHaveLength(servers.size * namespaces.size);
-    const clusterScoped = new Set(output.objects.filter((o) => o.path.startsWith('manifests/') && !o.manifest.metadata.namespace).map((o) => o.manifest.kind));
+    const clusterScoped = new Set(
+      output.objects.filter((o) => o.path.startsWith('manifests/') && !o.manifest.metadata.namespace).map((o) => o.manifest.kind),
+    );
     expect(new Set(project.clusterResourceWhitelist.map((k: any) => k.kind))).toEqual(clusterScoped);
-    const emitted = new Set(output.objects.filter((o) => o.path.startsWith('manifests/') && o.manifest.metadata.namespace).map((o) => o.manifest.kind));
+    const emitted = new Set(
+      output.objects.filter((o) => o.path.startsWith('manifests/') && o.manifest.metadata.namespace).map((o) => o.manifest.kind),
+    );
     expect(new Set(project.namespaceResourceWhitelist.map((k: any) => k.kind))).toEqual(emitted);
     expect(JSON.stringify(project)).not.toContain('*');
   });
 
-  test('one app of apps per region, each syncing exactly its region\'s Applications (the first also the AppProject), in a project that may only manage those kinds', () => {
-    const bootstraps = argo.filter((o) => o.path.startsWith('argocd/bootstrap/') && o.manifest.kind === 'Application').map((o) => o.manifest);
+  test("one app of apps per region, each syncing exactly its region's Applications (the first also the AppProject), in a project that may only manage those kinds", () => {
+    const bootstraps = argo
+      .filter((o) => o.path.startsWith('argocd/bootstrap/') && o.manifest.kind === 'Application')
+      .map((o) => o.manifest);
     const regions = [...new Set(targets.map((t) => t.region))];
     expect(bootstraps.map((b) => b.metadata.name)).toEqual(regions.map((r) => `alp-bootstrap-${r}`).sort());
     // Each file of argocd/ (bootstrap/ aside) is in exactly one app of apps' include glob.
     const included = new Map<string, string[]>();
     for (const app of bootstraps) {
-      expect(app.spec.source).toEqual(expect.objectContaining({ repoURL: 'https://git.alp.example.com/platform/alp-deploy.git', targetRevision: 'main', path: 'dist/argocd' }));
+      expect(app.spec.source).toEqual(
+        expect.objectContaining({
+          repoURL: 'https://git.alp.example.com/platform/alp-deploy.git',
+          targetRevision: 'main',
+          path: 'dist/argocd',
+        }),
+      );
       expect(app.spec.syncPolicy.automated).toEqual({ prune: false, selfHeal: true });
       const include = /^\{(.*)\}$/.exec(app.spec.source.directory.include)![1].split(',');
       for (const file of include) included.set(file, [...(included.get(file) ?? []), app.metadata.name]);
       // All of one region's Applications, so that their health waves wait for that region only.
       const region = app.metadata.name.replace('alp-bootstrap-', '');
-      const own = applications.filter((a) => a.metadata.labels['alp-deploy.io/region'] === region).map((a) => `application-${a.metadata.name}.yaml`);
+      const own = applications
+        .filter((a) => a.metadata.labels['alp-deploy.io/region'] === region)
+        .map((a) => `application-${a.metadata.name}.yaml`);
       expect(include.filter((f) => f.startsWith('application-')).sort()).toEqual(own.sort());
     }
-    const files = argo.filter((o) => !o.path.startsWith('argocd/bootstrap/')).map((o) => o.path.slice('argocd/'.length)).sort();
+    const files = argo
+      .filter((o) => !o.path.startsWith('argocd/bootstrap/'))
+      .map((o) => o.path.slice('argocd/'.length))
+      .sort();
     expect([...included.keys()].sort()).toEqual(files);
     expect([...included.values()].filter((owners) => owners.length !== 1)).toEqual([]);
     expect(find('argocd/bootstrap/appproject-alp-bootstrap.yaml').spec.namespaceResourceWhitelist).toEqual([
@@ -117,8 +156,19 @@ describe('Argo CD delivery |', () => {
   });
 
   test('sync waves order namespaces and policies, secrets, data, services, then the edge (Gateways, routes and their certificates) and monitoring', () => {
-    expect(['Namespace', 'NetworkPolicy', 'ExternalSecret', 'StatefulSet', 'Deployment', 'HTTPRoute', 'Certificate', 'Gateway', 'ServiceMonitor'].map(syncWave))
-      .toEqual([-3, -2, -1, 0, 1, 2, 2, 2, 2]);
+    expect(
+      [
+        'Namespace',
+        'NetworkPolicy',
+        'ExternalSecret',
+        'StatefulSet',
+        'Deployment',
+        'HTTPRoute',
+        'Certificate',
+        'Gateway',
+        'ServiceMonitor',
+      ].map(syncWave),
+    ).toEqual([-3, -2, -1, 0, 1, 2, 2, 2, 2]);
     const wave = (path: string) => find(path).metadata.annotations?.['argocd.argoproj.io/sync-wave'];
     expect(wave('manifests/primary/platform/namespace-alp-data.yaml')).toBe('-3');
     expect(wave('manifests/primary/blue/deployment-user-service.yaml')).toBe('1');
@@ -131,13 +181,19 @@ describe('Argo CD delivery |', () => {
     for (const object of output.objects.filter((o) => isStatefulKind(o.manifest.kind))) {
       expect(object.manifest.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
     }
-    expect(find('manifests/primary/blue/deployment-user-service.yaml').metadata.annotations['argocd.argoproj.io/sync-options']).toBeUndefined();
+    expect(
+      find('manifests/primary/blue/deployment-user-service.yaml').metadata.annotations['argocd.argoproj.io/sync-options'],
+    ).toBeUndefined();
   });
 
   test('all Argo CD objects validate against the Argo CD CRD schemas', () => {
     // The platform's Applications and one app of apps per region.
     const regions = new Set(targets.map((t) => t.region)).size;
-    expect(argo.map((o) => o.manifest.kind).sort()).toEqual(['AppProject', 'AppProject', ...Array(targets.length + regions).fill('Application')]);
+    expect(argo.map((o) => o.manifest.kind).sort()).toEqual([
+      'AppProject',
+      'AppProject',
+      ...Array(targets.length + regions).fill('Application'),
+    ]);
     expect(argo.flatMap((o) => validateSchema(o.manifest))).toEqual([]);
   });
 });
@@ -149,21 +205,43 @@ describe('cluster-per-color topology |', () => {
 
   test('each colour is its own cluster with its own platform, edge, data, monitoring and logging components', () => {
     const folders = [...new Set(output.objects.filter((o) => o.region === 'primary').map((o) => o.component))].sort();
-    expect(folders).toEqual(['blue', 'blue-data', 'blue-edge', 'blue-logging', 'blue-monitoring', 'blue-platform', 'green', 'green-data', 'green-edge', 'green-logging', 'green-monitoring', 'green-platform']);
-    const servers = applicationTargets(validateSpec(spec)).filter((t) => t.region === 'primary').map((t) => `${t.component} ${t.server}`);
+    expect(folders).toEqual([
+      'blue',
+      'blue-data',
+      'blue-edge',
+      'blue-logging',
+      'blue-monitoring',
+      'blue-platform',
+      'green',
+      'green-data',
+      'green-edge',
+      'green-logging',
+      'green-monitoring',
+      'green-platform',
+    ]);
+    const servers = applicationTargets(validateSpec(spec))
+      .filter((t) => t.region === 'primary')
+      .map((t) => `${t.component} ${t.server}`);
     expect(servers).toContain('green https://green.primary.k8s.alp.example.com');
     expect(servers).toContain('blue-edge https://blue.primary.k8s.alp.example.com');
   });
 
-  test('weighted DNS on each cluster\'s Gateways is the switch: live to the active colour, preview to the standby', () => {
-    const annotations = (component: string, name: string) => output.objects.find((o) => o.path === `manifests/primary/${component}/gateway-${name}.yaml`)!.manifest.metadata.annotations;
-    expect(annotations('blue-edge', 'alp-gateway')).toMatchObject({ 'external-dns.alpha.kubernetes.io/set-identifier': 'primary-blue', 'external-dns.alpha.kubernetes.io/aws-weight': '100' });
-    expect(annotations('green-edge', 'alp-gateway')).toMatchObject({ 'external-dns.alpha.kubernetes.io/set-identifier': 'primary-green', 'external-dns.alpha.kubernetes.io/aws-weight': '0' });
+  test("weighted DNS on each cluster's Gateways is the switch: live to the active colour, preview to the standby", () => {
+    const annotations = (component: string, name: string) =>
+      output.objects.find((o) => o.path === `manifests/primary/${component}/gateway-${name}.yaml`)!.manifest.metadata.annotations;
+    expect(annotations('blue-edge', 'alp-gateway')).toMatchObject({
+      'external-dns.alpha.kubernetes.io/set-identifier': 'primary-blue',
+      'external-dns.alpha.kubernetes.io/aws-weight': '100',
+    });
+    expect(annotations('green-edge', 'alp-gateway')).toMatchObject({
+      'external-dns.alpha.kubernetes.io/set-identifier': 'primary-green',
+      'external-dns.alpha.kubernetes.io/aws-weight': '0',
+    });
     expect(annotations('blue-edge', 'alp-gateway-preview')['external-dns.alpha.kubernetes.io/aws-weight']).toBe('0');
     expect(annotations('green-edge', 'alp-gateway-preview')['external-dns.alpha.kubernetes.io/aws-weight']).toBe('100');
   });
 
-  test('a switch changes only the Gateways\' DNS weights', () => {
+  test("a switch changes only the Gateways' DNS weights", () => {
     const release = committedRelease();
     release.regions.primary.activeColor = 'green';
     const switched = synthesize(definition, { releaseFile: RELEASE, release });
@@ -185,20 +263,26 @@ describe('cluster-per-color topology |', () => {
     const key = (c: { from: string; to: string; port: number; protocol: string }) => `${c.from} -> ${c.to} ${c.port}/${c.protocol}`;
     for (const placement of placements) {
       const { result } = evaluateCluster(output.objects, model, placement);
-      const declared = declaredConnections(parsed, placement.colors, edgeGateways(parsed).map((g) => g.name));
+      const declared = declaredConnections(
+        parsed,
+        placement.colors,
+        edgeGateways(parsed).map((g) => g.name),
+      );
       const checked = governedConnection(parsed);
       expect(result.connections.filter(checked).map(key)).toEqual(declared.filter(checked).map(key));
     }
   });
 
-  test('fails when a region declares the other topology\'s clusters', () => {
+  test("fails when a region declares the other topology's clusters", () => {
     const spec2 = clusterPerColorSpec();
     spec2.regions[0].cluster = { name: 'x', server: 'https://x.example.com' };
     delete spec2.regions[1].colorClusters;
-    expect(() => validateSpec(spec2)).toThrow([
-      'invalid platform input (2 problems); nothing was written',
-      "  - spec: 'regions[0].cluster' ({\"name\":\"x\",\"server\":\"https://x.example.com\"}) must not be set with topology \"cluster-per-color\"; use 'colorClusters'",
-      "  - spec: 'regions[1].colorClusters' (missing) is required with topology \"cluster-per-color\"",
-    ].join('\n'));
+    expect(() => validateSpec(spec2)).toThrow(
+      [
+        'invalid platform input (2 problems); nothing was written',
+        '  - spec: \'regions[0].cluster\' ({"name":"x","server":"https://x.example.com"}) must not be set with topology "cluster-per-color"; use \'colorClusters\'',
+        '  - spec: \'regions[1].colorClusters\' (missing) is required with topology "cluster-per-color"',
+      ].join('\n'),
+    );
   });
 });

@@ -83,7 +83,15 @@ export function serviceNameList(spec: { services: ReadonlyArray<{ name: string }
 }
 
 /** The services of the seed platform, in the spec's order: the fixed input of the snapshot tests. */
-export const SEED_SERVICES = ['api-gateway', 'user-service', 'content-service', 'learning-engine', 'assessment-service', 'analytics-service', 'notification-service'];
+export const SEED_SERVICES = [
+  'api-gateway',
+  'user-service',
+  'content-service',
+  'learning-engine',
+  'assessment-service',
+  'analytics-service',
+  'notification-service',
+];
 
 /**
  * The platform's spec and release restricted to the seed's services (and the calls among them):
@@ -94,7 +102,8 @@ export function seedPlatformModel(): PlatformModel {
   const spec: any = clone(platformSpec);
   spec.services = spec.services.filter((s: any) => SEED_SERVICES.includes(s.name));
   for (const service of spec.services) {
-    if (service.dependsOn?.services) service.dependsOn.services = service.dependsOn.services.filter((name: string) => SEED_SERVICES.includes(name));
+    if (service.dependsOn?.services)
+      service.dependsOn.services = service.dependsOn.services.filter((name: string) => SEED_SERVICES.includes(name));
   }
   const release = committedRelease();
   for (const color of Object.values<any>(release.colors)) {

@@ -16,7 +16,15 @@ import { PlatformModel } from '../../platform/spec/validate';
 // `expect(problems).toEqual([])` then names every broken invariant at once.
 
 /** The kinds every service has in each colour of each region (HPA only where it autoscales). */
-export const PER_SERVICE_KINDS = ['Deployment', 'Service', 'ServiceAccount', 'PodDisruptionBudget', 'NetworkPolicy', 'AuthorizationPolicy', 'ServiceMonitor'] as const;
+export const PER_SERVICE_KINDS = [
+  'Deployment',
+  'Service',
+  'ServiceAccount',
+  'PodDisruptionBudget',
+  'NetworkPolicy',
+  'AuthorizationPolicy',
+  'ServiceMonitor',
+] as const;
 
 const COLORS = ['blue', 'green'] as const;
 
@@ -43,10 +51,13 @@ export function readSynthesizedTree(dir: string): SynthesizedTree {
 
 /** The spec's services that call `name` (the dependency graph's edges into it), sorted. */
 export function callersOf(model: PlatformModel, name: string): string[] {
-  return model.spec.services.filter((s) => s.dependsOn.services.includes(name)).map((s) => s.name).sort();
+  return model.spec.services
+    .filter((s) => s.dependsOn.services.includes(name))
+    .map((s) => s.name)
+    .sort();
 }
 
-function colorNamespace(model: PlatformModel, color: typeof COLORS[number]): string {
+function colorNamespace(model: PlatformModel, color: (typeof COLORS)[number]): string {
   return model.spec.namespaces[color]!;
 }
 
@@ -60,11 +71,13 @@ export function missingServiceObjects(model: PlatformModel, tree: SynthesizedTre
       for (const service of model.spec.services) {
         const kinds = service.autoscaling ? [...PER_SERVICE_KINDS, 'HorizontalPodAutoscaler'] : PER_SERVICE_KINDS;
         for (const kind of kinds) {
-          if (!objects.has(`${kind}/${namespace}/${service.name}`)) problems.push(`${region.name}: no ${kind} ${namespace}/${service.name}`);
+          if (!objects.has(`${kind}/${namespace}/${service.name}`))
+            problems.push(`${region.name}: no ${kind} ${namespace}/${service.name}`);
         }
         const image = objects.get(`Deployment/${namespace}/${service.name}`)?.spec.template.spec.containers[0].image;
         const released = model.release.colors[color].images[service.name];
-        if (image !== undefined && image !== released) problems.push(`${region.name}: Deployment ${namespace}/${service.name} runs ${image}, release.yaml says ${released}`);
+        if (image !== undefined && image !== released)
+          problems.push(`${region.name}: Deployment ${namespace}/${service.name} runs ${image}, release.yaml says ${released}`);
       }
     }
   }
@@ -89,17 +102,28 @@ export function callerMismatches(model: PlatformModel, tree: SynthesizedTree): s
         const principals: string[] = (authz?.spec.rules ?? [])
           .filter((r: any) => r.to.some((t: any) => t.operation.ports.includes(String(service.port))))
           .flatMap((r: any) => r.from.flatMap((f: any) => f.source.principals));
-        const mesh = principals.filter((p) => p.startsWith(`cluster.local/ns/${namespace}/sa/`)).map((p) => p.split('/sa/')[1]).sort();
+        const mesh = principals
+          .filter((p) => p.startsWith(`cluster.local/ns/${namespace}/sa/`))
+          .map((p) => p.split('/sa/')[1])
+          .sort();
         const others = principals.filter((p) => !p.startsWith(`cluster.local/ns/${namespace}/sa/`));
-        if (JSON.stringify(mesh) !== JSON.stringify(expected)) problems.push(`${at}: AuthorizationPolicy admits ${JSON.stringify(mesh)}, the graph's callers are ${JSON.stringify(expected)}`);
+        if (JSON.stringify(mesh) !== JSON.stringify(expected))
+          problems.push(`${at}: AuthorizationPolicy admits ${JSON.stringify(mesh)}, the graph's callers are ${JSON.stringify(expected)}`);
         const edgeOnly = others.every((p) => p.startsWith(`cluster.local/ns/${edge}/`));
-        if (!edgeOnly || (others.length > 0) !== (service.public !== undefined)) problems.push(`${at}: AuthorizationPolicy admits ${JSON.stringify(others)} from outside its colour (public: ${service.public !== undefined})`);
+        if (!edgeOnly || others.length > 0 !== (service.public !== undefined))
+          problems.push(
+            `${at}: AuthorizationPolicy admits ${JSON.stringify(others)} from outside its colour (public: ${service.public !== undefined})`,
+          );
         const network = objects.get(`NetworkPolicy/${namespace}/${service.name}`);
         const peers = (network?.spec.ingress ?? [])
           .filter((r: any) => r.ports.some((p: any) => p.port === service.port))
           .flatMap((r: any) => r.from);
-        const callers = peers.filter((p: any) => !p.namespaceSelector).map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/name']).sort();
-        if (JSON.stringify(callers) !== JSON.stringify(expected)) problems.push(`${at}: NetworkPolicy admits ${JSON.stringify(callers)}, the graph's callers are ${JSON.stringify(expected)}`);
+        const callers = peers
+          .filter((p: any) => !p.namespaceSelector)
+          .map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/name'])
+          .sort();
+        if (JSON.stringify(callers) !== JSON.stringify(expected))
+          problems.push(`${at}: NetworkPolicy admits ${JSON.stringify(callers)}, the graph's callers are ${JSON.stringify(expected)}`);
       }
     }
   }
@@ -131,13 +155,17 @@ export function reachabilityMismatches(model: PlatformModel, tree: SynthesizedTr
 export function reachabilityReportGaps(model: PlatformModel, tree: SynthesizedTree): string[] {
   const report = tree.files.get('reports/reachability.md') ?? '';
   const sections = report.split(/^# /m).filter((s) => s.startsWith('Reachability in cluster'));
-  const problems = sections.length === model.spec.regions.length ? [] : [`reports/reachability.md has ${sections.length} cluster sections, the spec ${model.spec.regions.length} regions`];
+  const problems =
+    sections.length === model.spec.regions.length
+      ? []
+      : [`reports/reachability.md has ${sections.length} cluster sections, the spec ${model.spec.regions.length} regions`];
   for (const section of sections) {
     const cluster = section.split('\n')[0];
     for (const color of COLORS) {
       for (const service of model.spec.services) {
         const workload = `${colorNamespace(model, color)}/${service.name}`;
-        if (!new RegExp(`^\\| \\d+ \\| ${workload} \\|`, 'm').test(section)) problems.push(`reports/reachability.md (${cluster}): no row for ${workload}`);
+        if (!new RegExp(`^\\| \\d+ \\| ${workload} \\|`, 'm').test(section))
+          problems.push(`reports/reachability.md (${cluster}): no row for ${workload}`);
       }
     }
   }

@@ -48,7 +48,12 @@ let promtoolPath: string | null | undefined;
 /** The promtool binary: `$PROMTOOL`, else the first `promtool` on `PATH`; `null` when there is none. */
 export function findPromtool(): string | null {
   if (promtoolPath !== undefined) return promtoolPath;
-  const candidates = process.env.PROMTOOL ? [process.env.PROMTOOL] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'promtool'));
+  const candidates = process.env.PROMTOOL
+    ? [process.env.PROMTOOL]
+    : (process.env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, 'promtool'));
   promtoolPath = null;
   for (const candidate of candidates) {
     const probe = spawnSync(candidate, ['--version'], { encoding: 'utf8' });
@@ -75,7 +80,12 @@ export function ruleGroupsOf(objects: readonly any[], select?: { alert?: RegExp;
         if (rule.alert !== undefined) return select.alert?.test(rule.alert) ?? false;
         return select.record?.test(rule.record) ?? false;
       });
-      if (rules.length > 0) groups.push({ name: `${object.metadata?.namespace ?? ''}/${object.metadata?.name}/${group.name}`, ...(group.interval ? { interval: group.interval } : {}), rules });
+      if (rules.length > 0)
+        groups.push({
+          name: `${object.metadata?.namespace ?? ''}/${object.metadata?.name}/${group.name}`,
+          ...(group.interval ? { interval: group.interval } : {}),
+          rules,
+        });
     }
   }
   return groups;
@@ -91,11 +101,15 @@ export function runPromtoolTests(ruleGroups: readonly PromRuleGroup[], testsYaml
   const promtool = findPromtool();
   if (!promtool) throw new Error(`promtool is not installed; install it with: ${PROMTOOL_INSTALL}`);
   const tests = (typeof testsYaml === 'string' ? yaml.load(testsYaml) : JSON.parse(JSON.stringify(testsYaml))) as Record<string, unknown>;
-  if (!tests || typeof tests !== 'object' || !Array.isArray(tests.tests)) throw new Error("the promtool test file must have a 'tests' list");
+  if (!tests || typeof tests !== 'object' || !Array.isArray(tests.tests))
+    throw new Error("the promtool test file must have a 'tests' list");
   const dir = mkdtempSync(join(tmpdir(), 'alp-promtool-'));
   try {
     writeFileSync(join(dir, 'rules.yaml'), yaml.dump({ groups: ruleGroups }, { noRefs: true, lineWidth: -1 }));
-    writeFileSync(join(dir, 'tests.yaml'), yaml.dump({ evaluation_interval: '1m', ...tests, rule_files: ['rules.yaml'] }, { noRefs: true, lineWidth: -1 }));
+    writeFileSync(
+      join(dir, 'tests.yaml'),
+      yaml.dump({ evaluation_interval: '1m', ...tests, rule_files: ['rules.yaml'] }, { noRefs: true, lineWidth: -1 }),
+    );
     const run = spawnSync(promtool, ['test', 'rules', 'tests.yaml'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
     if (run.error) throw run.error;
     return { ok: run.status === 0, status: run.status, output: `${run.stdout ?? ''}${run.stderr ?? ''}` };

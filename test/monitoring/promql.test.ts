@@ -1,4 +1,14 @@
-import { durationSeconds, isPromDuration, labelEq, labelIn, labelRe, promNumber, promQlSyntaxError, quoteLabelValue, seriesSelector } from '../../lib/monitoring/promql';
+import {
+  durationSeconds,
+  isPromDuration,
+  labelEq,
+  labelIn,
+  labelRe,
+  promNumber,
+  promQlSyntaxError,
+  quoteLabelValue,
+  seriesSelector,
+} from '../../lib/monitoring/promql';
 
 describe('promNumber |', () => {
   test('prints thresholds without float noise', () => {
@@ -34,7 +44,10 @@ describe('promQlSyntaxError |', () => {
   });
 
   test('finds the position of a syntax error', () => {
-    expect(promQlSyntaxError('sum(rate(x[5m])')).toEqual({ offset: 15, description: 'at the end of the expression, just after "sum(rate(x[5m])"' });
+    expect(promQlSyntaxError('sum(rate(x[5m])')).toEqual({
+      offset: 15,
+      description: 'at the end of the expression, just after "sum(rate(x[5m])"',
+    });
     expect(promQlSyntaxError('rate(x[5m) > 1')).toEqual({ offset: 9, description: 'at column 10, just after "rate(x[5m"' });
     expect(promQlSyntaxError('  ')).toEqual({ offset: 0, description: 'the expression is empty' });
   });

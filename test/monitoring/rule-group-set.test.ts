@@ -29,26 +29,42 @@ function alert(overrides: Partial<ConstructorParameters<typeof AlertRule>[0]> = 
 describe('AlertRule and RecordingRule |', () => {
   test('fails when names, durations, labels or the runbook are invalid, listing every problem', () => {
     // WHEN
-    const message = errorOf(() => alert({ alert: 'quiz-down', for: '5 minutes', labels: { severity: 'low', 'bad-label': 'x' }, runbook: { ...RUNBOOK, mitigation: [] } }));
+    const message = errorOf(() =>
+      alert({
+        alert: 'quiz-down',
+        for: '5 minutes',
+        labels: { severity: 'low', 'bad-label': 'x' },
+        runbook: { ...RUNBOOK, mitigation: [] },
+      }),
+    );
     // THEN
-    expect(message).toBe([
-      "AlertRule 'quiz-down': 5 invalid props",
-      '  - AlertRule \'quiz-down\': \'alert\' ("quiz-down") must be a CamelCase name of letters and digits, such as "ErrorBudgetBurn"; it is also the runbook\'s file name',
-      '  - AlertRule \'quiz-down\': \'for\' ("5 minutes") must be a Prometheus duration such as "5m" or "1h"',
-      '  - AlertRule \'quiz-down\': \'labels.severity\' ("low") must not be set here; \'severity\' comes from its own prop',
-      '  - AlertRule \'quiz-down\': \'labels.bad-label\' ("x") must have a label name of letters, digits and "_" that does not start with "__"',
-      "  - AlertRule 'quiz-down': 'runbook.mitigation' ([]) must list at least one step",
-    ].join('\n'));
+    expect(message).toBe(
+      [
+        "AlertRule 'quiz-down': 5 invalid props",
+        "  - AlertRule 'quiz-down': 'alert' (\"quiz-down\") must be a CamelCase name of letters and digits, such as \"ErrorBudgetBurn\"; it is also the runbook's file name",
+        '  - AlertRule \'quiz-down\': \'for\' ("5 minutes") must be a Prometheus duration such as "5m" or "1h"',
+        "  - AlertRule 'quiz-down': 'labels.severity' (\"low\") must not be set here; 'severity' comes from its own prop",
+        '  - AlertRule \'quiz-down\': \'labels.bad-label\' ("x") must have a label name of letters, digits and "_" that does not start with "__"',
+        "  - AlertRule 'quiz-down': 'runbook.mitigation' ([]) must list at least one step",
+      ].join('\n'),
+    );
   });
 
   test('fails when a recorded series has no metric name', () => {
-    expect(errorOf(() => new RecordingRule({ record: 'quiz rate', expr: 'vector(1)' })))
-      .toBe('RecordingRule \'quiz rate\': \'record\' ("quiz rate") must be a metric name such as "service:http_requests:rate5m"');
+    expect(errorOf(() => new RecordingRule({ record: 'quiz rate', expr: 'vector(1)' }))).toBe(
+      'RecordingRule \'quiz rate\': \'record\' ("quiz rate") must be a metric name such as "service:http_requests:rate5m"',
+    );
   });
 
   test('maps severities to labels and receivers', () => {
-    expect([Severity.page(), Severity.critical(), Severity.ticket(), Severity.warning(), Severity.none()].map((s) => [s.label, s.receiver])).toEqual([
-      ['critical', 'pagerduty'], ['critical', 'pagerduty'], ['warning', 'slack'], ['warning', 'slack'], ['none', 'watchdog'],
+    expect(
+      [Severity.page(), Severity.critical(), Severity.ticket(), Severity.warning(), Severity.none()].map((s) => [s.label, s.receiver]),
+    ).toEqual([
+      ['critical', 'pagerduty'],
+      ['critical', 'pagerduty'],
+      ['warning', 'slack'],
+      ['warning', 'slack'],
+      ['none', 'watchdog'],
     ]);
     expect(Severity.page()).toBe(Severity.critical());
   });
@@ -57,39 +73,56 @@ describe('AlertRule and RecordingRule |', () => {
 describe('RuleGroupSet |', () => {
   test('renders one PrometheusRule with the group <component>.rules, recording rules first', () => {
     // GIVEN
-    const manifests = synthWith((chart) => new RuleGroupSet(chart, 'Quiz', {
-      component: 'quiz',
-      runbookBaseUrl: `${RUNBOOKS}/`,
-      rules: [alert({ labels: { service: 'quiz' } }), new RecordingRule({ record: 'service:up:sum', expr: 'sum(up{service="quiz"})', labels: { service: 'quiz' } })],
-    }));
+    const manifests = synthWith(
+      (chart) =>
+        new RuleGroupSet(chart, 'Quiz', {
+          component: 'quiz',
+          runbookBaseUrl: `${RUNBOOKS}/`,
+          rules: [
+            alert({ labels: { service: 'quiz' } }),
+            new RecordingRule({ record: 'service:up:sum', expr: 'sum(up{service="quiz"})', labels: { service: 'quiz' } }),
+          ],
+        }),
+    );
     // WHEN
     const rule = findObject(manifests, 'PrometheusRule', 'quiz-rules');
     // THEN
     expect(rule.metadata.labels).toEqual({ 'app.kubernetes.io/name': 'quiz' });
     expect(rule.metadata.namespace).toBe('alp-monitoring');
-    expect(rule.spec.groups).toEqual([{
-      name: 'quiz.rules',
-      rules: [
-        { record: 'service:up:sum', expr: 'sum(up{service="quiz"})', labels: { service: 'quiz' } },
-        {
-          alert: 'QuizDown',
-          expr: 'up{service="quiz"} == 0',
-          for: '5m',
-          // Routed by the AlertmanagerConfig of the rule's namespace (operator's default OnNamespace); the series' namespace is kept.
-          labels: { namespace: 'alp-monitoring', service: 'quiz', severity: 'critical', source_namespace: '{{ $labels.namespace }}' },
-          annotations: { summary: 'Quiz is down.', description: 'No quiz pod answers.', runbook_url: `${RUNBOOKS}/QuizDown.md` },
-        },
-      ],
-    }]);
+    expect(rule.spec.groups).toEqual([
+      {
+        name: 'quiz.rules',
+        rules: [
+          { record: 'service:up:sum', expr: 'sum(up{service="quiz"})', labels: { service: 'quiz' } },
+          {
+            alert: 'QuizDown',
+            expr: 'up{service="quiz"} == 0',
+            for: '5m',
+            // Routed by the AlertmanagerConfig of the rule's namespace (operator's default OnNamespace); the series' namespace is kept.
+            labels: { namespace: 'alp-monitoring', service: 'quiz', severity: 'critical', source_namespace: '{{ $labels.namespace }}' },
+            annotations: { summary: 'Quiz is down.', description: 'No quiz pod answers.', runbook_url: `${RUNBOOKS}/QuizDown.md` },
+          },
+        ],
+      },
+    ]);
     expect(validateSchema(rule)).toEqual([]);
   });
 
   test('labels alerts with alertNamespace when given, and refuses a namespace that is not a DNS label', () => {
-    const manifests = synthWith((chart) => new RuleGroupSet(chart, 'Quiz', { component: 'quiz', runbookBaseUrl: RUNBOOKS, alertNamespace: 'alp-alerts', rules: [alert()] }));
-    expect(findObject(manifests, 'PrometheusRule', 'quiz-rules').spec.groups[0].rules[0].labels)
-      .toEqual({ namespace: 'alp-alerts', severity: 'critical', source_namespace: '{{ $labels.namespace }}' });
-    expect(errorOf(() => new RuleGroupSet(monitoringChart(), 'Quiz', { component: 'quiz', runbookBaseUrl: RUNBOOKS, alertNamespace: 'Alp Alerts' })))
-      .toBe("monitoring/Quiz: 'alertNamespace' (\"Alp Alerts\") must be a namespace name (a DNS label)");
+    const manifests = synthWith(
+      (chart) =>
+        new RuleGroupSet(chart, 'Quiz', { component: 'quiz', runbookBaseUrl: RUNBOOKS, alertNamespace: 'alp-alerts', rules: [alert()] }),
+    );
+    expect(findObject(manifests, 'PrometheusRule', 'quiz-rules').spec.groups[0].rules[0].labels).toEqual({
+      namespace: 'alp-alerts',
+      severity: 'critical',
+      source_namespace: '{{ $labels.namespace }}',
+    });
+    expect(
+      errorOf(
+        () => new RuleGroupSet(monitoringChart(), 'Quiz', { component: 'quiz', runbookBaseUrl: RUNBOOKS, alertNamespace: 'Alp Alerts' }),
+      ),
+    ).toBe('monitoring/Quiz: \'alertNamespace\' ("Alp Alerts") must be a namespace name (a DNS label)');
   });
 
   test('takes rules added after construction', () => {
@@ -107,14 +140,19 @@ describe('RuleGroupSet |', () => {
     new RuleGroupSet(chart, 'Quiz', {
       component: 'quiz',
       runbookBaseUrl: RUNBOOKS,
-      rules: [alert({ alert: 'BrokenAlert', expr: 'sum(rate(http_requests_total[5m]) > 1' }), new RecordingRule({ record: 'broken:record', expr: 'rate(x[5m' })],
+      rules: [
+        alert({ alert: 'BrokenAlert', expr: 'sum(rate(http_requests_total[5m]) > 1' }),
+        new RecordingRule({ record: 'broken:record', expr: 'rate(x[5m' }),
+      ],
     });
     // THEN
-    expect(errorOf(() => Testing.synth(chart))).toBe([
-      'Validation failed with the following errors:',
-      '  [monitoring/Quiz] recording rule \'broken:record\' in group \'quiz.rules\': \'expr\' ("rate(x[5m") must be valid PromQL; syntax error at the end of the expression, just after "rate(x[5m"',
-      '  [monitoring/Quiz] alert \'BrokenAlert\' in group \'quiz.rules\': \'expr\' ("sum(rate(http_requests_total[5m]) > 1") must be valid PromQL; syntax error at the end of the expression, just after "uests_total[5m]) > 1"',
-    ].join('\n'));
+    expect(errorOf(() => Testing.synth(chart))).toBe(
+      [
+        'Validation failed with the following errors:',
+        "  [monitoring/Quiz] recording rule 'broken:record' in group 'quiz.rules': 'expr' (\"rate(x[5m\") must be valid PromQL; syntax error at the end of the expression, just after \"rate(x[5m\"",
+        "  [monitoring/Quiz] alert 'BrokenAlert' in group 'quiz.rules': 'expr' (\"sum(rate(http_requests_total[5m]) > 1\") must be valid PromQL; syntax error at the end of the expression, just after \"uests_total[5m]) > 1\"",
+      ].join('\n'),
+    );
   });
 
   test('fails synth when two rules produce the same series or one alert name has two runbooks', () => {
@@ -124,19 +162,23 @@ describe('RuleGroupSet |', () => {
       runbookBaseUrl: RUNBOOKS,
       rules: [alert(), alert(), alert({ severity: Severity.ticket(), runbook: { ...RUNBOOK, impact: 'Other.' } })],
     });
-    expect(errorOf(() => Testing.synth(chart))).toBe([
-      'Validation failed with the following errors:',
-      "  [monitoring/Quiz] alert 'QuizDown' in group 'quiz.rules': duplicates another rule with the same name and labels; give it distinguishing labels or remove it",
-      "  [monitoring/Quiz] alert 'QuizDown' in group 'quiz.rules': has a different runbook than another 'QuizDown' rule; alerts with one name share one runbook file",
-    ].join('\n'));
+    expect(errorOf(() => Testing.synth(chart))).toBe(
+      [
+        'Validation failed with the following errors:',
+        "  [monitoring/Quiz] alert 'QuizDown' in group 'quiz.rules': duplicates another rule with the same name and labels; give it distinguishing labels or remove it",
+        "  [monitoring/Quiz] alert 'QuizDown' in group 'quiz.rules': has a different runbook than another 'QuizDown' rule; alerts with one name share one runbook file",
+      ].join('\n'),
+    );
   });
 
   test('fails when the component or the runbook URL is invalid', () => {
-    expect(errorOf(() => new RuleGroupSet(monitoringChart(), 'Bad', { component: 'Quiz Service', runbookBaseUrl: 'runbooks/' }))).toBe([
-      'monitoring/Bad: 2 invalid props',
-      '  - monitoring/Bad: \'component\' ("Quiz Service") must be a DNS label of at most 57 characters; the PrometheusRule is named <component>-rules',
-      '  - monitoring/Bad: \'runbookBaseUrl\' ("runbooks/") must be an http(s) URL such as "https://git.example.com/shop/blob/main/dist/runbooks"',
-    ].join('\n'));
+    expect(errorOf(() => new RuleGroupSet(monitoringChart(), 'Bad', { component: 'Quiz Service', runbookBaseUrl: 'runbooks/' }))).toBe(
+      [
+        'monitoring/Bad: 2 invalid props',
+        '  - monitoring/Bad: \'component\' ("Quiz Service") must be a DNS label of at most 57 characters; the PrometheusRule is named <component>-rules',
+        '  - monitoring/Bad: \'runbookBaseUrl\' ("runbooks/") must be an http(s) URL such as "https://git.example.com/shop/blob/main/dist/runbooks"',
+      ].join('\n'),
+    );
   });
 
   test('finds every RuleGroupSet under a scope', () => {

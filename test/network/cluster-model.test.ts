@@ -15,30 +15,50 @@ import { clusterAddressesOf, clusterModel, clusterPlacements, edgeGateways, endp
 const model = platformModel();
 const { spec } = model;
 const output = synthesize(platformApp, { releaseFile: join(REPO_ROOT, 'release.yaml') });
-const cluster = clusterModel(spec, edgeGateways(spec).map((g) => g.name));
+const cluster = clusterModel(
+  spec,
+  edgeGateways(spec).map((g) => g.name),
+);
 /** The model of a region's cluster: its own addresses. */
 const clusterOf = (region: string) => {
   const placement = clusterPlacements(spec).find((p) => p.region.name === region)!;
-  return { model: clusterModel(spec, edgeGateways(spec).map((g) => g.name), placement.cluster), addresses: clusterAddressesOf(spec, placement.cluster) };
+  return {
+    model: clusterModel(
+      spec,
+      edgeGateways(spec).map((g) => g.name),
+      placement.cluster,
+    ),
+    addresses: clusterAddressesOf(spec, placement.cluster),
+  };
 };
-const manifestsOf = (region: string, component?: string) => output.objects
-  .filter((o) => o.region === region && (component === undefined || o.component === component)).map((o) => o.manifest);
+const manifestsOf = (region: string, component?: string) =>
+  output.objects.filter((o) => o.region === region && (component === undefined || o.component === component)).map((o) => o.manifest);
 
 /** Each rule of a NetworkPolicy direction as `<peer> <protocol>/<port>` lines. */
 function ruleLines(rules: any[] | undefined, side: 'to' | 'from'): string[] {
-  return (rules ?? []).flatMap((rule) => rule[side].flatMap((peer: any) => rule.ports.map((p: any) => {
-    const who = peer.ipBlock ? peer.ipBlock.cidr : `${peer.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] ?? '.'}:${JSON.stringify(peer.podSelector.matchLabels)}`;
-    return `${who} ${p.protocol}/${p.port}`;
-  })));
+  return (rules ?? []).flatMap((rule) =>
+    rule[side].flatMap((peer: any) =>
+      rule.ports.map((p: any) => {
+        const who = peer.ipBlock
+          ? peer.ipBlock.cidr
+          : `${peer.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] ?? '.'}:${JSON.stringify(peer.podSelector.matchLabels)}`;
+        return `${who} ${p.protocol}/${p.port}`;
+      }),
+    ),
+  );
 }
 
-const podPeer = (namespace: string, labels: Record<string, string>) => `${namespace}:${JSON.stringify(Object.fromEntries(Object.entries(labels).sort()))}`;
+const podPeer = (namespace: string, labels: Record<string, string>) =>
+  `${namespace}:${JSON.stringify(Object.fromEntries(Object.entries(labels).sort()))}`;
 
 describe('the cluster model |', () => {
   test('every flow names ports its server has, and every component in a flow is pods or addresses', () => {
     for (const flow of CLUSTER_FLOWS) {
       const server = CLUSTER_COMPONENTS[flow.to];
-      expect({ flow: `${flow.from}->${flow.to}`, missing: flow.ports.filter((p) => !server.ports.some((q) => q.name === p)) }).toEqual({ flow: `${flow.from}->${flow.to}`, missing: [] });
+      expect({ flow: `${flow.from}->${flow.to}`, missing: flow.ports.filter((p) => !server.ports.some((q) => q.name === p)) }).toEqual({
+        flow: `${flow.from}->${flow.to}`,
+        missing: [],
+      });
     }
     for (const component of Object.values(cluster.components)) {
       expect(component.workloadId !== undefined || component.cidrs !== undefined || component.id === 'edge-gateway').toBe(true);
@@ -71,7 +91,8 @@ describe.each(['primary', 'dr'])('Prometheus in %s |', (region) => {
   test('may reach kube-state-metrics, cert-manager (9402), Velero (8085) and every other server of its flows', () => {
     const servers = cluster.flows.filter((f) => f.from.id === 'prometheus' && f.to.workloadId !== undefined);
     expect(servers.map((f) => f.to.id)).toEqual(expect.arrayContaining(['kube-state-metrics', 'cert-manager', 'velero']));
-    for (const flow of servers) for (const p of flow.ports) expect(egress).toContain(`${podPeer(flow.to.namespace!, flow.to.podLabels!)} TCP/${p.port}`);
+    for (const flow of servers)
+      for (const p of flow.ports) expect(egress).toContain(`${podPeer(flow.to.namespace!, flow.to.podLabels!)} TCP/${p.port}`);
     expect(egress).toContain(`${podPeer('cert-manager', CLUSTER_COMPONENTS['cert-manager'].podLabels!)} TCP/9402`);
     expect(egress).toContain(`${podPeer('velero', CLUSTER_COMPONENTS.velero.podLabels!)} TCP/8085`);
   });
@@ -88,7 +109,14 @@ describe.each(['primary', 'dr'])('Prometheus in %s |', (region) => {
   test('reaches, by evaluation, every target its ServiceMonitors and PodMonitors select', () => {
     const manifests = manifestsOf(region);
     const workloads = workloadsFromManifests(manifests);
-    const result = evaluateReachability(manifests, endpointWorkloads(spec, workloads, cluster.gateways.map((g) => g.name)));
+    const result = evaluateReachability(
+      manifests,
+      endpointWorkloads(
+        spec,
+        workloads,
+        cluster.gateways.map((g) => g.name),
+      ),
+    );
     const prometheus = cluster.components.prometheus.workloadId!;
     const reached = new Set(result.connections.filter((c) => c.from === prometheus).map((c) => `${c.to} ${c.port}`));
     const monitors = manifests.filter((m) => m.kind === 'ServiceMonitor' || m.kind === 'PodMonitor');
@@ -96,7 +124,9 @@ describe.each(['primary', 'dr'])('Prometheus in %s |', (region) => {
     for (const monitor of monitors) {
       const namespaces: string[] = monitor.spec.namespaceSelector?.matchNames ?? [monitor.metadata.namespace];
       const selector = monitor.spec.selector.matchLabels ?? {};
-      const targets = workloads.filter((w) => namespaces.includes(w.namespace) && Object.entries(selector).every(([k, v]) => w.labels[k] === v));
+      const targets = workloads.filter(
+        (w) => namespaces.includes(w.namespace) && Object.entries(selector).every(([k, v]) => w.labels[k] === v),
+      );
       expect({ monitor: monitor.metadata.name, targets: targets.length > 0 }).toEqual({ monitor: monitor.metadata.name, targets: true });
       const portNames = (monitor.spec.endpoints ?? monitor.spec.podMetricsEndpoints).map((e: any) => e.port);
       for (const target of targets) {
@@ -112,7 +142,11 @@ describe.each(['primary', 'dr'])('Prometheus in %s |', (region) => {
 
 describe('callers outside the mesh |', () => {
   test('a component in a STRICT namespace that a caller known only by address reaches takes it in on that port and from those addresses only', () => {
-    const strict = new Set(manifestsOf('primary').filter((m) => m.kind === 'PeerAuthentication' && m.spec?.mtls?.mode === 'STRICT' && m.spec.selector === undefined).map((m) => m.metadata.namespace));
+    const strict = new Set(
+      manifestsOf('primary')
+        .filter((m) => m.kind === 'PeerAuthentication' && m.spec?.mtls?.mode === 'STRICT' && m.spec.selector === undefined)
+        .map((m) => m.metadata.namespace),
+    );
     const external = cluster.flows.filter((f) => f.from.cidrs !== undefined && f.to.namespace !== undefined && strict.has(f.to.namespace));
     expect(external.map((f) => `${f.from.id}->${f.to.id}`)).toContain('api-server->metrics-adapter');
     for (const flow of external) {
@@ -122,22 +156,30 @@ describe('callers outside the mesh |', () => {
       expect(peer.map((m) => m.kind).sort()).toEqual(['AuthorizationPolicy', 'PeerAuthentication']);
       const [authorization, peerAuthentication] = peer.sort((a, b) => (a.kind < b.kind ? -1 : 1));
       expect(peerAuthentication.spec).toEqual({
-        selector: { matchLabels: flow.to.podLabels }, mtls: { mode: 'UNSET' }, portLevelMtls: Object.fromEntries(ports.map((p) => [p, { mode: 'PERMISSIVE' }])),
+        selector: { matchLabels: flow.to.podLabels },
+        mtls: { mode: 'UNSET' },
+        portLevelMtls: Object.fromEntries(ports.map((p) => [p, { mode: 'PERMISSIVE' }])),
       });
-      expect(authorization.spec.rules).toEqual(ports.map((p) => ({ from: [{ source: { ipBlocks: [...flow.from.cidrs!].sort() } }], to: [{ operation: { ports: [p] } }] })));
+      expect(authorization.spec.rules).toEqual(
+        ports.map((p) => ({ from: [{ source: { ipBlocks: [...flow.from.cidrs!].sort() } }], to: [{ operation: { ports: [p] } }] })),
+      );
     }
   });
 });
 
-describe('the edge and cert-manager\'s HTTP-01 solver |', () => {
+describe("the edge and cert-manager's HTTP-01 solver |", () => {
   const edge = manifestsOf('primary', 'edge');
   const solver = CLUSTER_COMPONENTS['acme-solver'];
 
   test("the solver's pods admit the gateway on 8089, and nothing else", () => {
-    const policy = edge.find((m) => m.kind === 'NetworkPolicy' && JSON.stringify(m.spec.podSelector.matchLabels) === JSON.stringify(solver.podLabels));
+    const policy = edge.find(
+      (m) => m.kind === 'NetworkPolicy' && JSON.stringify(m.spec.podSelector.matchLabels) === JSON.stringify(solver.podLabels),
+    );
     expect(policy).toBeDefined();
     expect(policy.spec.podSelector.matchLabels).toEqual({ 'acme.cert-manager.io/http01-solver': 'true' });
-    expect(ruleLines(policy.spec.ingress, 'from')).toEqual(cluster.gateways.map((g) => `${podPeer(spec.namespaces.edge, gatewayPodLabels(g.name))} TCP/8089`));
+    expect(ruleLines(policy.spec.ingress, 'from')).toEqual(
+      cluster.gateways.map((g) => `${podPeer(spec.namespaces.edge, gatewayPodLabels(g.name))} TCP/8089`),
+    );
   });
 
   test("the gateway may reach the solver on 8089 and admits the ACME server's HTTP request on 80", () => {
@@ -153,7 +195,12 @@ describe('the edge and cert-manager\'s HTTP-01 solver |', () => {
       const manifests = manifestsOf(region);
       const workloads = workloadsFromManifests(manifests);
       const result = evaluateReachability(manifests, endpointWorkloads(spec, workloads));
-      expect(result.connections).toContainEqual({ from: `${spec.namespaces.edge}/${spec.edge.gatewayName}`, to: `${spec.namespaces.edge}/${solver.name}`, port: 8089, protocol: 'TCP' });
+      expect(result.connections).toContainEqual({
+        from: `${spec.namespaces.edge}/${spec.edge.gatewayName}`,
+        to: `${spec.namespaces.edge}/${solver.name}`,
+        port: 8089,
+        protocol: 'TCP',
+      });
     }
   });
 });

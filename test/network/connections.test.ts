@@ -8,7 +8,10 @@ import { errorOf, findObject } from '../helpers/manifests';
 import { PROMETHEUS } from '../../lib/core/endpoints';
 
 const IMAGE = `registry.example.com/alp/app:1.0.0@sha256:${'c'.repeat(64)}`;
-const RESOURCES: HardenedServiceProps['resources'] = { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
+const RESOURCES: HardenedServiceProps['resources'] = {
+  requests: { cpu: '100m', memory: '128Mi' },
+  limits: { cpu: '500m', memory: '256Mi' },
+};
 
 function service(chart: Chart, name: string, port: number): HardenedService {
   return new HardenedService(chart, name, { name, image: IMAGE, port, resources: RESOURCES });
@@ -25,7 +28,7 @@ function twoServiceApp(namespace = 'shop'): { chart: Chart; web: HardenedService
 }
 
 describe('Connections |', () => {
-  test('a.connections.allowTo(b): egress on a, ingress on b, and b\'s AuthorizationPolicy admitting a\'s service account on b\'s port', () => {
+  test("a.connections.allowTo(b): egress on a, ingress on b, and b's AuthorizationPolicy admitting a's service account on b's port", () => {
     // GIVEN
     const { chart, web, api } = twoServiceApp();
     // WHEN
@@ -66,15 +69,25 @@ describe('Connections |', () => {
     const apiChart = new Chart(app, 'back', { namespace: 'back' });
     const api = service(apiChart, 'api', 9000);
     web.connections.allowTo(api);
-    expect(findObject(Testing.synth(webChart), 'NetworkPolicy', 'web').spec.egress).toEqual([{
-      to: [{ podSelector: { matchLabels: podsOf('api') }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'back' } } }],
-      ports: [{ protocol: 'TCP', port: 9000 }],
-    }]);
-    expect(findObject(Testing.synth(apiChart), 'NetworkPolicy', 'api').spec.ingress).toEqual([{
-      from: [{ podSelector: { matchLabels: podsOf('web') }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'front' } } }],
-      ports: [{ protocol: 'TCP', port: 9000 }],
-    }]);
-    expect(findObject(Testing.synth(apiChart), 'AuthorizationPolicy', 'api').spec.rules[0].from).toEqual([{ source: { principals: ['cluster.local/ns/front/sa/web'] } }]);
+    expect(findObject(Testing.synth(webChart), 'NetworkPolicy', 'web').spec.egress).toEqual([
+      {
+        to: [
+          { podSelector: { matchLabels: podsOf('api') }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'back' } } },
+        ],
+        ports: [{ protocol: 'TCP', port: 9000 }],
+      },
+    ]);
+    expect(findObject(Testing.synth(apiChart), 'NetworkPolicy', 'api').spec.ingress).toEqual([
+      {
+        from: [
+          { podSelector: { matchLabels: podsOf('web') }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'front' } } },
+        ],
+        ports: [{ protocol: 'TCP', port: 9000 }],
+      },
+    ]);
+    expect(findObject(Testing.synth(apiChart), 'AuthorizationPolicy', 'api').spec.rules[0].from).toEqual([
+      { source: { principals: ['cluster.local/ns/front/sa/web'] } },
+    ]);
   });
 
   test('peers outside the app: only the owned side gets rules; an address range gets no mesh rule', () => {
@@ -93,7 +106,12 @@ describe('Connections |', () => {
       ingress: [
         { from: [{ ipBlock: { cidr: '198.51.100.0/24' } }], ports: [{ protocol: 'TCP', port: 8080 }] },
         {
-          from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+          from: [
+            {
+              podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+            },
+          ],
           ports: [{ protocol: 'TCP', port: 9090 }],
         },
       ],
@@ -107,9 +125,17 @@ describe('Connections |', () => {
 
   test('a cluster model component is a peer with its own ports', () => {
     const { chart, web } = twoServiceApp();
-    web.connections.allowTo(componentPeer({
-      id: 'api-server', name: 'api-server', title: 'API server', cidrs: ['10.0.0.1/32'], ports: [{ name: 'https', port: 443 }], prerequisites: [], docs: '',
-    }));
+    web.connections.allowTo(
+      componentPeer({
+        id: 'api-server',
+        name: 'api-server',
+        title: 'API server',
+        cidrs: ['10.0.0.1/32'],
+        ports: [{ name: 'https', port: 443 }],
+        prerequisites: [],
+        docs: '',
+      }),
+    );
     expect(findObject(Testing.synth(chart), 'NetworkPolicy', 'web').spec.egress).toEqual([
       { to: [{ ipBlock: { cidr: '10.0.0.1/32' } }], ports: [{ protocol: 'TCP', port: 443 }] },
     ]);
@@ -119,7 +145,11 @@ describe('Connections |', () => {
     const { chart, web, api } = twoServiceApp();
     api.connections.meshAuthorization = false;
     web.connections.allowTo(api);
-    expect(Testing.synth(chart).map((m) => m.kind).filter((k) => k.endsWith('Policy'))).toEqual(['NetworkPolicy', 'NetworkPolicy']);
+    expect(
+      Testing.synth(chart)
+        .map((m) => m.kind)
+        .filter((k) => k.endsWith('Policy')),
+    ).toEqual(['NetworkPolicy', 'NetworkPolicy']);
   });
 
   test('fails when neither the rule nor the server names a port', () => {
@@ -135,7 +165,9 @@ describe('Connections |', () => {
       const { Connections: FreshConnections } = require('../../lib/workload/connections');
       const client = new FreshConnections({ cidrs: ['10.0.0.0/8'] });
       const server = new FreshConnections({ cidrs: ['10.1.0.0/16'], ports: [{ port: 443 }] });
-      expect(errorOf(() => client.allowTo({ connections: server }))).toBe('Connections: no rule writer is installed; import lib/network/connections, which installs it');
+      expect(errorOf(() => client.allowTo({ connections: server }))).toBe(
+        'Connections: no rule writer is installed; import lib/network/connections, which installs it',
+      );
     });
   });
 
@@ -180,7 +212,15 @@ describe('HardenedService grants |', () => {
     expect(findObject(manifests, 'NetworkPolicy', 'web').spec).toEqual({
       podSelector: { matchLabels: podsOf('web') },
       policyTypes: ['Egress'],
-      egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/28' } }], ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] }],
+      egress: [
+        {
+          to: [{ ipBlock: { cidr: '10.0.0.0/28' } }],
+          ports: [
+            { protocol: 'TCP', port: 443 },
+            { protocol: 'TCP', port: 6443 },
+          ],
+        },
+      ],
     });
     // The API server is outside the mesh and the app: no AuthorizationPolicy.
     expect(manifests.filter((m) => m.kind === 'AuthorizationPolicy')).toEqual([]);
@@ -235,7 +275,9 @@ describe('HardenedService grants |', () => {
 
   test('refuses a grant on an object of another namespace, writing nothing', () => {
     const { chart, web } = appWithApiServer();
-    const elsewhere = new k8s.KubeConfigMap(new Chart(Testing.app(), 'other', { namespace: 'other' }), 'Other', { metadata: { name: 'other-tuning' } });
+    const elsewhere = new k8s.KubeConfigMap(new Chart(Testing.app(), 'other', { namespace: 'other' }), 'Other', {
+      metadata: { name: 'other-tuning' },
+    });
     expect(errorOf(() => web.grantRead(ApiResource.of(elsewhere)))).toBe(
       "shop/web: 'resource.namespace' (\"other\") must be the service's namespace (shop): a Role grants access in its own namespace only",
     );
@@ -243,6 +285,12 @@ describe('HardenedService grants |', () => {
   });
 
   test('the resource of a kind', () => {
-    expect(['ConfigMap', 'NetworkPolicy', 'Ingress', 'Deployment', 'Endpoints'].map(resourceOfKind)).toEqual(['configmaps', 'networkpolicies', 'ingresses', 'deployments', 'endpoints']);
+    expect(['ConfigMap', 'NetworkPolicy', 'Ingress', 'Deployment', 'Endpoints'].map(resourceOfKind)).toEqual([
+      'configmaps',
+      'networkpolicies',
+      'ingresses',
+      'deployments',
+      'endpoints',
+    ]);
   });
 });

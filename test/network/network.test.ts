@@ -1,5 +1,14 @@
 import { Testing } from 'cdk8s';
-import { AllowPolicy, BackendGrant, EdgeGateway, meshPrincipal, MeshNamespaceDefaults, NetworkPeer, PublicRoute, ServiceAuthorization } from '../../lib';
+import {
+  AllowPolicy,
+  BackendGrant,
+  EdgeGateway,
+  meshPrincipal,
+  MeshNamespaceDefaults,
+  NetworkPeer,
+  PublicRoute,
+  ServiceAuthorization,
+} from '../../lib';
 import { errorOf, findObject, kindCounts } from '../helpers/manifests';
 
 describe('AllowPolicy |', () => {
@@ -18,10 +27,18 @@ describe('AllowPolicy |', () => {
       ingress: [
         {
           from: [{ podSelector: { matchLabels: { app: 'web' } } }],
-          ports: [{ protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 'metrics' }],
+          ports: [
+            { protocol: 'TCP', port: 8080 },
+            { protocol: 'TCP', port: 'metrics' },
+          ],
         },
         {
-          from: [{ podSelector: { matchLabels: { app: 'api' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'alp-edge' } } }],
+          from: [
+            {
+              podSelector: { matchLabels: { app: 'api' } },
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'alp-edge' } },
+            },
+          ],
           ports: [{ protocol: 'TCP', port: 8080 }],
         },
       ],
@@ -30,7 +47,9 @@ describe('AllowPolicy |', () => {
 
   test('egress to an address range', () => {
     const chart = Testing.chart();
-    new AllowPolicy(chart, 'Policy', { name: 'mailer', selector: { app: 'mailer' } }).allowTo(NetworkPeer.cidr('203.0.113.0/24'), [{ port: 587 }]);
+    new AllowPolicy(chart, 'Policy', { name: 'mailer', selector: { app: 'mailer' } }).allowTo(NetworkPeer.cidr('203.0.113.0/24'), [
+      { port: 587 },
+    ]);
     expect(findObject(Testing.synth(chart), 'NetworkPolicy', 'mailer').spec).toEqual({
       podSelector: { matchLabels: { app: 'mailer' } },
       policyTypes: ['Egress'],
@@ -53,8 +72,12 @@ describe('AllowPolicy |', () => {
   });
 
   test('fails when a peer would match everything or is not a CIDR', () => {
-    expect(errorOf(() => NetworkPeer.pods({}))).toBe("NetworkPeer.pods: 'labels' ({}) must not be empty; an empty selector would match every pod");
-    expect(errorOf(() => NetworkPeer.cidr('10.0.0.0'))).toBe(`NetworkPeer.cidr: 'cidr' ("10.0.0.0") must be an IPv4 CIDR such as "203.0.113.0/24"`);
+    expect(errorOf(() => NetworkPeer.pods({}))).toBe(
+      "NetworkPeer.pods: 'labels' ({}) must not be empty; an empty selector would match every pod",
+    );
+    expect(errorOf(() => NetworkPeer.cidr('10.0.0.0'))).toBe(
+      `NetworkPeer.cidr: 'cidr' ("10.0.0.0") must be an IPv4 CIDR such as "203.0.113.0/24"`,
+    );
   });
 });
 
@@ -66,10 +89,17 @@ describe('mesh |', () => {
     expect(kindCounts(manifests)).toEqual({ PeerAuthentication: 1, AuthorizationPolicy: 1, NetworkPolicy: 1 });
     expect(findObject(manifests, 'PeerAuthentication', 'alp-blue-strict-mtls').spec).toEqual({ mtls: { mode: 'STRICT' } });
     expect(findObject(manifests, 'AuthorizationPolicy', 'alp-blue-deny-by-default').spec).toEqual({});
-    expect(findObject(manifests, 'NetworkPolicy', 'alp-blue-allow-istiod').spec.egress).toEqual([{
-      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'istio-system' } }, podSelector: { matchLabels: { app: 'istiod' } } }],
-      ports: [{ protocol: 'TCP', port: 15012 }],
-    }]);
+    expect(findObject(manifests, 'NetworkPolicy', 'alp-blue-allow-istiod').spec.egress).toEqual([
+      {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'istio-system' } },
+            podSelector: { matchLabels: { app: 'istiod' } },
+          },
+        ],
+        ports: [{ protocol: 'TCP', port: 15012 }],
+      },
+    ]);
   });
 
   test('a service admits exactly its callers, per port, by service-account principal', () => {
@@ -82,7 +112,10 @@ describe('mesh |', () => {
       selector: { matchLabels: { app: 'quiz' } },
       action: 'ALLOW',
       rules: [
-        { from: [{ source: { principals: ['cluster.local/ns/alp-blue/sa/api', 'cluster.local/ns/alp-blue/sa/web'] } }], to: [{ operation: { ports: ['8080'] } }] },
+        {
+          from: [{ source: { principals: ['cluster.local/ns/alp-blue/sa/api', 'cluster.local/ns/alp-blue/sa/web'] } }],
+          to: [{ operation: { ports: ['8080'] } }],
+        },
         { from: [{ source: { principals: ['cluster.local/ns/alp-monitoring/sa/prometheus'] } }], to: [{ operation: { ports: ['9090'] } }] },
       ],
     });
@@ -95,7 +128,12 @@ describe('EdgeGateway |', () => {
     const chart = Testing.chart();
     const gateway = new EdgeGateway(chart, 'Gateway', { name: 'edge', gatewayClassName: 'istio' });
     gateway.addHost('learn.example.com', 'learn-example-com-tls');
-    new PublicRoute(chart, 'Route', { name: 'web', gatewayName: 'edge', host: 'learn.example.com', backend: { name: 'web', namespace: 'alp-blue', port: 8080 } });
+    new PublicRoute(chart, 'Route', {
+      name: 'web',
+      gatewayName: 'edge',
+      host: 'learn.example.com',
+      backend: { name: 'web', namespace: 'alp-blue', port: 8080 },
+    });
     new BackendGrant(chart, 'Grant', { name: 'edge-routes', routeNamespace: 'alp-edge', serviceNames: ['web', 'api'] });
     // WHEN
     const manifests = Testing.synth(chart);

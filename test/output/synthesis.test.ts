@@ -35,14 +35,30 @@ describe('platform synthesis |', () => {
     const manifests = output.objects.filter((o) => o.path.startsWith('manifests/'));
     const components = new Set(manifests.map((o) => `${o.region}/${o.component}`));
     expect([...components].sort()).toEqual([
-      'dr/blue', 'dr/data', 'dr/edge', 'dr/green', 'dr/logging', 'dr/monitoring', 'dr/platform',
-      'primary/blue', 'primary/data', 'primary/edge', 'primary/green', 'primary/logging', 'primary/monitoring', 'primary/platform',
+      'dr/blue',
+      'dr/data',
+      'dr/edge',
+      'dr/green',
+      'dr/logging',
+      'dr/monitoring',
+      'dr/platform',
+      'primary/blue',
+      'primary/data',
+      'primary/edge',
+      'primary/green',
+      'primary/logging',
+      'primary/monitoring',
+      'primary/platform',
     ]);
     for (const object of manifests) {
-      expect(object.path).toBe(`manifests/${object.region}/${object.component}/${object.manifest.kind.toLowerCase()}-${object.manifest.metadata.name}.yaml`);
+      expect(object.path).toBe(
+        `manifests/${object.region}/${object.component}/${object.manifest.kind.toLowerCase()}-${object.manifest.metadata.name}.yaml`,
+      );
       expect(yaml.loadAll(output.files.get(object.path)!)).toEqual([object.manifest]);
     }
-    expect(output.files.get('manifests/primary/blue/service-user-service.yaml')!.startsWith('apiVersion: v1\nkind: Service\nmetadata:\n')).toBe(true);
+    expect(
+      output.files.get('manifests/primary/blue/service-user-service.yaml')!.startsWith('apiVersion: v1\nkind: Service\nmetadata:\n'),
+    ).toBe(true);
   });
 
   test('every object validates against its schema: Kubernetes 1.28 and the CRDs, unknown fields included', () => {
@@ -51,7 +67,11 @@ describe('platform synthesis |', () => {
   });
 
   test('every core object also validates with the kubernetes-models package', () => {
-    const core = output.objects.filter((o) => !o.manifest.apiVersion.includes('.') || o.manifest.apiVersion.includes('k8s.io/') && !o.manifest.apiVersion.startsWith('gateway.'));
+    const core = output.objects.filter(
+      (o) =>
+        !o.manifest.apiVersion.includes('.')
+        || (o.manifest.apiVersion.includes('k8s.io/') && !o.manifest.apiVersion.startsWith('gateway.')),
+    );
     expect(core.length).toBeGreaterThan(250);
     expect(core.flatMap((o) => schemaErrors(o.manifest))).toEqual([]);
   });
@@ -65,7 +85,10 @@ describe('platform synthesis |', () => {
     const perRegion = spec.services.length * 2 + 1 + 1 + 1 + spec.data.gdpr.dataClasses.length + 1 + 1;
     expect(workloads.length).toBe(spec.regions.length * perRegion);
     for (const workload of workloads.filter((w) => w.component !== 'logging')) {
-      expect({ path: workload.path, violations: restrictedViolations(podSpecOf(workload.manifest)) }).toEqual({ path: workload.path, violations: [] });
+      expect({ path: workload.path, violations: restrictedViolations(podSpecOf(workload.manifest)) }).toEqual({
+        path: workload.path,
+        violations: [],
+      });
     }
     for (const shipper of workloads.filter((w) => w.component === 'logging')) {
       expect(restrictedViolations(podSpecOf(shipper.manifest)).every((v: string) => /hostPath/.test(v))).toBe(true);
@@ -75,7 +98,8 @@ describe('platform synthesis |', () => {
   test('names carry no hash suffix and every namespaced object has a namespace', () => {
     const clusterScoped = ['Namespace', 'PriorityClass', 'ClusterIssuer', 'ClusterSecretStore', 'ClusterRole', 'ClusterRoleBinding'];
     // Velero's namespace holds the data backups' Schedule and the restore drill's Role for its Restores.
-    const inVelero = (m: any) => ['Schedule', 'Role', 'RoleBinding'].includes(m.kind) && (m.kind === 'Schedule' || m.metadata.name === 'restore-drill');
+    const inVelero = (m: any) =>
+      ['Schedule', 'Role', 'RoleBinding'].includes(m.kind) && (m.kind === 'Schedule' || m.metadata.name === 'restore-drill');
     for (const { manifest, path } of output.objects) {
       expect(manifest.metadata.name).not.toMatch(/-[0-9a-f]{8}$/);
       if (path.startsWith('argocd/')) expect(manifest.metadata.namespace).toBe('argocd');
@@ -87,11 +111,19 @@ describe('platform synthesis |', () => {
 
 describe('pod security check (test helper) |', () => {
   test('catches a privileged root pod with a hostPath', () => {
-    expect(restrictedViolations({
-      hostNetwork: true,
-      volumes: [{ name: 'root', hostPath: { path: '/' } }],
-      containers: [{ name: 'x', securityContext: { privileged: true, runAsUser: 0, capabilities: { add: ['SYS_ADMIN'] } }, ports: [{ containerPort: 80, hostPort: 80 }] }],
-    })).toEqual([
+    expect(
+      restrictedViolations({
+        hostNetwork: true,
+        volumes: [{ name: 'root', hostPath: { path: '/' } }],
+        containers: [
+          {
+            name: 'x',
+            securityContext: { privileged: true, runAsUser: 0, capabilities: { add: ['SYS_ADMIN'] } },
+            ports: [{ containerPort: 80, hostPort: 80 }],
+          },
+        ],
+      }),
+    ).toEqual([
       'host namespaces',
       'volume root uses hostPath',
       'container x is privileged',

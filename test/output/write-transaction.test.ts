@@ -15,7 +15,12 @@ class Killed extends Error {}
  * each one fails with `failure()` — a kill (every later operation fails too, as in a dead
  * process) or an OS error such as ENOSPC.
  */
-function withFaults<T>(at: number, failure: () => Error, work: () => T, onlyOnce = false): { result?: T; error?: unknown; operations: number; log: string[] } {
+function withFaults<T>(
+  at: number,
+  failure: () => Error,
+  work: () => T,
+  onlyOnce = false,
+): { result?: T; error?: unknown; operations: number; log: string[] } {
   let operations = 0;
   const log: string[] = [];
   const spies = MUTATIONS.map((name) => {
@@ -44,9 +49,26 @@ describe('writeTree as a transaction |', () => {
   let scratch: string;
   let outdir: string;
   let release: string;
-  const OLD_TREE = new Map([['a.yaml', 'a: 1\n'], ['dir/b.yaml', 'b: 1\n'], ['gone/c.yaml', 'c: 1\n']]);
-  const NEW_TREE = new Map([['a.yaml', 'a: 2\n'], ['dir/b.yaml', 'b: 1\n'], ['new/deep/d.yaml', 'd: 1\n']]);
-  const NEW_NAMES = ['dist', 'dist/a.yaml', 'dist/dir', 'dist/dir/b.yaml', 'dist/new', 'dist/new/deep', 'dist/new/deep/d.yaml', 'release.yaml'];
+  const OLD_TREE = new Map([
+    ['a.yaml', 'a: 1\n'],
+    ['dir/b.yaml', 'b: 1\n'],
+    ['gone/c.yaml', 'c: 1\n'],
+  ]);
+  const NEW_TREE = new Map([
+    ['a.yaml', 'a: 2\n'],
+    ['dir/b.yaml', 'b: 1\n'],
+    ['new/deep/d.yaml', 'd: 1\n'],
+  ]);
+  const NEW_NAMES = [
+    'dist',
+    'dist/a.yaml',
+    'dist/dir',
+    'dist/dir/b.yaml',
+    'dist/new',
+    'dist/new/deep',
+    'dist/new/deep/d.yaml',
+    'release.yaml',
+  ];
   const OLD_RELEASE = 'activeColor: blue\n';
   const NEW_RELEASE = 'activeColor: green\n';
 
@@ -59,7 +81,8 @@ describe('writeTree as a transaction |', () => {
   });
   afterEach(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-  const change = () => writeTree(outdir, NEW_TREE, { alongside: [{ path: release, content: NEW_RELEASE }], operation: 'alp switch-traffic' });
+  const change = () =>
+    writeTree(outdir, NEW_TREE, { alongside: [{ path: release, content: NEW_RELEASE }], operation: 'alp switch-traffic' });
   /** The whole state a command leaves: the output tree, the release state, and every name in the folder (no staging, no journal). */
   const state = () => ({ tree: readTree(outdir), release: fs.readFileSync(release, 'utf8'), names: listAll(scratch) });
 
@@ -69,7 +92,11 @@ describe('writeTree as a transaction |', () => {
   });
 
   test('a kill at any file operation is undone by recoverTree: both files as before, no staging left', () => {
-    const { operations } = withFaults(Number.MAX_SAFE_INTEGER, () => new Killed(), () => undefined);
+    const { operations } = withFaults(
+      Number.MAX_SAFE_INTEGER,
+      () => new Killed(),
+      () => undefined,
+    );
     expect(operations).toBe(0);
     const { operations: total, log } = withFaults(Number.MAX_SAFE_INTEGER, () => new Killed(), change);
     fs.rmSync(scratch, { recursive: true, force: true });
@@ -118,11 +145,21 @@ describe('writeTree as a transaction |', () => {
         // and reported as done; the next command's recovery keeps it.
         expect({ at, tree: after.tree, release: after.release }).toEqual({ at, tree: NEW_TREE, release: NEW_RELEASE });
         recoverTree(outdir);
-        expect({ at, tree: state().tree, release: state().release, names: state().names }).toEqual({ at, tree: NEW_TREE, release: NEW_RELEASE, names: NEW_NAMES });
+        expect({ at, tree: state().tree, release: state().release, names: state().names }).toEqual({
+          at,
+          tree: NEW_TREE,
+          release: NEW_RELEASE,
+          names: NEW_NAMES,
+        });
       } else {
         expect({ at, code: (failed.error as any).code }).toEqual({ at, code: 'ENOSPC' });
         recoverTree(outdir); // what the next command does first; a no-op when the roll-back completed
-        expect({ at, tree: state().tree, release: state().release, names: state().names }).toEqual({ at, tree: OLD_TREE, release: OLD_RELEASE, names: clean });
+        expect({ at, tree: state().tree, release: state().release, names: state().names }).toEqual({
+          at,
+          tree: OLD_TREE,
+          release: OLD_RELEASE,
+          names: clean,
+        });
       }
       fs.rmSync(scratch, { recursive: true, force: true });
     }
@@ -135,7 +172,11 @@ describe('writeTree as a transaction |', () => {
 
   test('the first write into a missing directory is undone completely, the directory included', () => {
     const fresh = join(scratch, 'fresh');
-    const killed = withFaults(6, () => new Killed(), () => writeTree(fresh, NEW_TREE));
+    const killed = withFaults(
+      6,
+      () => new Killed(),
+      () => writeTree(fresh, NEW_TREE),
+    );
     expect(killed.error).toBeInstanceOf(Killed);
     expect(recoverTree(fresh)).toEqual(expect.objectContaining({ operation: 'write' }));
     expect(fs.existsSync(fresh)).toBe(false);
@@ -143,9 +184,12 @@ describe('writeTree as a transaction |', () => {
 });
 
 function listAll(dir: string, prefix = ''): string[] {
-  return fs.readdirSync(dir).sort().flatMap((name) => {
-    const path = join(dir, name);
-    const shown = prefix + name;
-    return fs.statSync(path).isDirectory() ? [shown, ...listAll(path, `${shown}/`)] : [shown];
-  });
+  return fs
+    .readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      const shown = prefix + name;
+      return fs.statSync(path).isDirectory() ? [shown, ...listAll(path, `${shown}/`)] : [shown];
+    });
 }

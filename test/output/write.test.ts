@@ -8,7 +8,9 @@ import { errorOf } from '../helpers/manifests';
 
 describe('writeTree |', () => {
   let scratch: string;
-  beforeEach(() => { scratch = mkdtempSync(join(tmpdir(), 'alp-write-')); });
+  beforeEach(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'alp-write-'));
+  });
   afterEach(() => rmSync(scratch, { recursive: true, force: true }));
 
   test('replaces the directory: new files written, stale files gone, no staging left behind', () => {
@@ -17,7 +19,13 @@ describe('writeTree |', () => {
     mkdirSync(join(out, 'manifests', 'old'), { recursive: true });
     writeFileSync(join(out, 'manifests', 'old', 'stale.yaml'), 'stale');
     // WHEN
-    writeTree(out, new Map([['manifests/a/b.yaml', 'b\n'], ['reports/r.md', 'r\n']]));
+    writeTree(
+      out,
+      new Map([
+        ['manifests/a/b.yaml', 'b\n'],
+        ['reports/r.md', 'r\n'],
+      ]),
+    );
     // THEN
     expect(readFileSync(join(out, 'manifests', 'a', 'b.yaml'), 'utf8')).toBe('b\n');
     expect(existsSync(join(out, 'manifests', 'old'))).toBe(false);
@@ -42,7 +50,15 @@ describe('writeTree |', () => {
     mkdirSync(out);
     writeFileSync(join(out, 'keep.yaml'), 'keep');
     // WHEN a path is both a file and a directory
-    expect(() => writeTree(out, new Map([['a', 'file'], ['a/b', 'nested']]))).toThrow();
+    expect(() =>
+      writeTree(
+        out,
+        new Map([
+          ['a', 'file'],
+          ['a/b', 'nested'],
+        ]),
+      ),
+    ).toThrow();
     // THEN
     expect(readFileSync(join(out, 'keep.yaml'), 'utf8')).toBe('keep');
     expect(readdirSync(scratch)).toEqual(['dist']);

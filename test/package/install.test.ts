@@ -25,7 +25,12 @@ describe('npm package |', () => {
   /** Runs a command; on failure, the error names it and carries its output (tsc reports on stdout). */
   const run = (command: string, args: string[], cwd: string): string => {
     try {
-      return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
+      return execFileSync(command, args, {
+        cwd,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, npm_config_update_notifier: 'false' },
+      });
     } catch (error: any) {
       throw new Error(`${[command, ...args].join(' ')} failed (in ${cwd}):\n${error.stdout ?? ''}${error.stderr ?? ''}`);
     }
@@ -38,24 +43,43 @@ describe('npm package |', () => {
     expect(tarball).toBeDefined();
     const devDependencies = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).devDependencies;
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-    run(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, tarball!), ...PEERS.map((p) => `${p}@${devDependencies[p]}`)], project);
+    run(
+      NPM,
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, tarball!), ...PEERS.map((p) => `${p}@${devDependencies[p]}`)],
+      project,
+    );
 
     // THEN one copy of each construct base in the tree: the library's constructs are the app's
-    const copies = JSON.parse(run(NPM, ['query', '#cdk8s, #constructs'], project)).map((n: any) => `${n.name}@${n.location}`).sort();
+    const copies = JSON.parse(run(NPM, ['query', '#cdk8s, #constructs'], project))
+      .map((n: any) => `${n.name}@${n.location}`)
+      .sort();
     expect(copies).toEqual(['cdk8s@node_modules/cdk8s', 'constructs@node_modules/constructs']);
 
     // WHEN the README's example is type-checked against the installed .d.ts with the compiler options
     // of a new cdk8s TypeScript app (`cdk8s init typescript-app`: strict, no skipLibCheck), and run
     const example = readmeLibraryExample();
     writeFileSync(join(project, 'example.ts'), example);
-    const template = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'cdk8s-cli', 'templates', 'typescript-app', 'tsconfig.json'), 'utf8'));
-    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...template.compilerOptions, outDir: 'out' }, files: ['example.ts'] }));
+    const template = JSON.parse(
+      readFileSync(join(REPO_ROOT, 'node_modules', 'cdk8s-cli', 'templates', 'typescript-app', 'tsconfig.json'), 'utf8'),
+    );
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { ...template.compilerOptions, outDir: 'out' }, files: ['example.ts'] }),
+    );
     run(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], project);
     run(process.execPath, [join('out', 'example.js')], project);
 
     // THEN the files carry readable names and the objects are the ones the example describes
     const { name, namespace, minReplicas, maxReplicas } = exampleInputs(example);
-    const kinds = ['Deployment', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceAccount', 'ServiceMonitor'];
+    const kinds = [
+      'Deployment',
+      'HorizontalPodAutoscaler',
+      'NetworkPolicy',
+      'PodDisruptionBudget',
+      'Service',
+      'ServiceAccount',
+      'ServiceMonitor',
+    ];
     expect(readdirSync(join(project, 'manifests')).sort()).toEqual(kinds.map((kind) => `${kind}.${name}.k8s.yaml`));
     const object = (kind: string): any => yaml.load(readFileSync(join(project, 'manifests', `${kind}.${name}.k8s.yaml`), 'utf8'));
     for (const kind of kinds) expect(object(kind).metadata).toMatchObject({ name, namespace });
@@ -69,9 +93,14 @@ describe('npm package |', () => {
     expect(object('ServiceAccount').automountServiceAccountToken).toBe(false);
     expect(object('PodDisruptionBudget').spec).toMatchObject({ maxUnavailable: 1, selector: { matchLabels: selector } });
     expect(object('HorizontalPodAutoscaler').spec).toMatchObject({
-      minReplicas, maxReplicas, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+      minReplicas,
+      maxReplicas,
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
     });
     expect(object('NetworkPolicy').spec).toMatchObject({ podSelector: { matchLabels: selector }, policyTypes: ['Ingress'] });
-    expect(object('ServiceMonitor').spec).toMatchObject({ selector: { matchLabels: selector }, namespaceSelector: { matchNames: [namespace] } });
+    expect(object('ServiceMonitor').spec).toMatchObject({
+      selector: { matchLabels: selector },
+      namespaceSelector: { matchNames: [namespace] },
+    });
   }, 300_000);
 });

@@ -14,14 +14,30 @@ import { callersOf, platformInvariantProblems } from '../helpers/platform-invari
 // invariants.test.ts runs on the committed dist/).
 
 const README = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-const COPIED = ['main.ts', 'lib', 'platform', 'charts', 'imports', 'bin', 'plugins', 'package.json', 'package-lock.json', 'cdk8s.yaml', 'release.yaml', 'policy-exceptions.yaml'];
+const COPIED = [
+  'main.ts',
+  'lib',
+  'platform',
+  'charts',
+  'imports',
+  'bin',
+  'plugins',
+  'package.json',
+  'package-lock.json',
+  'cdk8s.yaml',
+  'release.yaml',
+  'policy-exceptions.yaml',
+];
 
 /** The fenced block after the README's `<!-- adding-a-service:<name> -->` marker, unindented. */
 function readmeSnippet(name: string): string {
   const found = new RegExp(`<!-- adding-a-service:${name} -->\\n( *)\`\`\`\\w+\\n([\\s\\S]*?)\\n *\`\`\``).exec(README);
   if (!found) throw new Error(`README.md has no snippet after <!-- adding-a-service:${name} -->`);
   const [, indent, body] = found;
-  return body.split('\n').map((line) => line.slice(indent.length)).join('\n');
+  return body
+    .split('\n')
+    .map((line) => line.slice(indent.length))
+    .join('\n');
 }
 
 /** `text` with `insert` placed at the one index `at` finds; fails when it finds none. */
@@ -32,7 +48,10 @@ function insertAt(text: string, at: number, insert: string, what: string): strin
 
 /** Step 1 and 2: the entry appended to `services`, its name appended to its callers' dependencies. */
 function addToSpec(source: string, entry: string, name: string, callers: readonly string[]): string {
-  const indented = entry.split('\n').map((line) => (line === '' ? line : `    ${line}`)).join('\n');
+  const indented = entry
+    .split('\n')
+    .map((line) => (line === '' ? line : `    ${line}`))
+    .join('\n');
   let spec = insertAt(source, source.lastIndexOf('  ],\n};'), `${indented}\n`, 'append to services');
   for (const caller of callers) {
     const entryAt = spec.indexOf(`name: '${caller}',`);
@@ -57,7 +76,7 @@ function loadSpec(file: string): unknown {
   return module.exports.platformSpec;
 }
 
-describe('adding a service the README\'s way |', () => {
+describe("adding a service the README's way |", () => {
   const entry = readmeSnippet('spec');
   const imageLine = readmeSnippet('release');
   const name = /name: '([a-z0-9-]+)'/.exec(entry)![1];
@@ -65,8 +84,10 @@ describe('adding a service the README\'s way |', () => {
   const callers = ['api-gateway'];
   let copy: string;
   let synth: { status: number | null; stderr: string };
-  const run = (...args: string[]) => spawnSync(process.execPath, ['bin/alp.js', ...args], { cwd: copy, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-  const model = () => validatePlatform(loadSpec(join(copy, 'charts', 'platform-spec.ts')), yaml.load(readFileSync(join(copy, 'release.yaml'), 'utf8')));
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ['bin/alp.js', ...args], { cwd: copy, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  const model = () =>
+    validatePlatform(loadSpec(join(copy, 'charts', 'platform-spec.ts')), yaml.load(readFileSync(join(copy, 'release.yaml'), 'utf8')));
 
   beforeAll(() => {
     // GIVEN a copy of the repository, with the README's three edits

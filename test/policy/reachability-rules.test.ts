@@ -12,7 +12,11 @@ import { CORPUS_DIR, messagesOf, TODAY } from './corpus/fixtures';
 import { synthesize } from '../../platform';
 
 const bad = (file: string) => readManifests(join(CORPUS_DIR, 'bad', file)).manifests.map((m) => JSON.parse(JSON.stringify(m.manifest)));
-const run = (manifests: any[]) => verifyManifests(manifests.map((manifest) => ({ manifest })), { today: TODAY });
+const run = (manifests: any[]) =>
+  verifyManifests(
+    manifests.map((manifest) => ({ manifest })),
+    { today: TODAY },
+  );
 const byKindName = (manifests: any[], kind: string, name: string) => manifests.find((m) => m.kind === kind && m.metadata.name === name);
 
 describe('reachability rules |', () => {
@@ -28,12 +32,20 @@ describe('reachability rules |', () => {
     const solver = { 'acme.cert-manager.io/http01-solver': 'true' };
     const gateway = { 'gateway.networking.k8s.io/gateway-name': 'public' };
     manifests.push({
-      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'solver', namespace: 'edge' },
-      spec: { podSelector: { matchLabels: solver }, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: { matchLabels: gateway } }], ports: [{ port: 8089, protocol: 'TCP' }] }] },
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'solver', namespace: 'edge' },
+      spec: {
+        podSelector: { matchLabels: solver },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [{ podSelector: { matchLabels: gateway } }], ports: [{ port: 8089, protocol: 'TCP' }] }],
+      },
     });
     expect(messagesOf(run(manifests), 'NET-CHALLENGE-REACHABLE')).toHaveLength(1); // the gateway's egress is still blocked
     byKindName(manifests, 'NetworkPolicy', 'public').spec.policyTypes = ['Ingress', 'Egress'];
-    byKindName(manifests, 'NetworkPolicy', 'public').spec.egress = [{ to: [{ podSelector: { matchLabels: solver } }], ports: [{ port: 8089, protocol: 'TCP' }] }];
+    byKindName(manifests, 'NetworkPolicy', 'public').spec.egress = [
+      { to: [{ podSelector: { matchLabels: solver } }], ports: [{ port: 8089, protocol: 'TCP' }] },
+    ];
     expect(messagesOf(run(manifests), 'NET-CHALLENGE-REACHABLE')).toEqual([]);
   });
 
@@ -48,7 +60,7 @@ describe('reachability rules |', () => {
     expect(messagesOf(run(manifests), 'NET-SCRAPE-REACHABLE')).toEqual([]);
     byKindName(manifests, 'NetworkPolicy', 'api').spec.ingress[0].ports[0].port = 8080;
     expect(messagesOf(run(manifests), 'NET-SCRAPE-REACHABLE')).toEqual([
-      "ServiceMonitor/shop/api: selects Deployment/shop/api on port 9090, which the NetworkPolicies keep from Prometheus (the ingress of Deployment/shop/api); allow it",
+      'ServiceMonitor/shop/api: selects Deployment/shop/api on port 9090, which the NetworkPolicies keep from Prometheus (the ingress of Deployment/shop/api); allow it',
     ]);
   });
 
@@ -57,8 +69,14 @@ describe('reachability rules |', () => {
     const pod = byKindName(manifests, 'Deployment', 'reader').spec.template.spec;
     pod.volumes = [{ name: 'token', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } }];
     manifests.push({
-      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'reader', namespace: 'shop' },
-      spec: { podSelector: { matchLabels: { app: 'reader' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/28' } }], ports: [{ port: 443, protocol: 'TCP' }] }] },
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'reader', namespace: 'shop' },
+      spec: {
+        podSelector: { matchLabels: { app: 'reader' } },
+        policyTypes: ['Egress'],
+        egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/28' } }], ports: [{ port: 443, protocol: 'TCP' }] }],
+      },
     });
     expect(messagesOf(run(manifests), 'RBAC-GRANT-USABLE')).toEqual([]);
   });
@@ -70,7 +88,10 @@ describe('reachability rules |', () => {
     const whole = verifyManifests(inputs, { today: TODAY });
     for (const id of ids) expect(messagesOf(whole, id)).toEqual([]);
     for (const folder of new Set(inputs.map((i) => i.folder))) {
-      const part = verifyManifests(inputs.filter((i) => i.folder === folder), { today: TODAY });
+      const part = verifyManifests(
+        inputs.filter((i) => i.folder === folder),
+        { today: TODAY },
+      );
       for (const id of ids) expect({ folder, id, messages: messagesOf(part, id) }).toEqual({ folder, id, messages: [] });
     }
   });

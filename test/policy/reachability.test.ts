@@ -1,12 +1,15 @@
-import {
-  evaluateReachability, namespaceLabelsFromManifests, Workload, workloadsFromManifests,
-} from '../../lib/policy/reachability';
+import { evaluateReachability, namespaceLabelsFromManifests, Workload, workloadsFromManifests } from '../../lib/policy/reachability';
 import { renderReachabilityReport } from '../../lib/policy/reachability-report';
 import { errorOf } from '../helpers/manifests';
 
 // ---- hand-written manifests -------------------------------------------------------------------
 
-function deployment(namespace: string, name: string, labels: Record<string, string>, ports: any[] = [{ containerPort: 8080, name: 'http' }]): any {
+function deployment(
+  namespace: string,
+  name: string,
+  labels: Record<string, string>,
+  ports: any[] = [{ containerPort: 8080, name: 'http' }],
+): any {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -42,21 +45,83 @@ const ANYWHERE = ['0.0.0.0/0', '::/0'];
 describe('workloadsFromManifests |', () => {
   test('reads pod templates of every workload kind, operator-managed kinds, and skips owned objects', () => {
     // GIVEN
-    const template = (labels: Record<string, string>, containers: any[], extra: any = {}) => ({ metadata: { labels }, spec: { containers, ...extra } });
+    const template = (labels: Record<string, string>, containers: any[], extra: any = {}) => ({
+      metadata: { labels },
+      spec: { containers, ...extra },
+    });
     const manifests = [
-      { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'kafka', namespace: 'data' }, spec: { template: template({ app: 'kafka' }, [{ name: 'k', ports: [{ containerPort: 9092, name: 'broker' }, { containerPort: 9092 }] }]) } },
-      { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'ops' }, spec: { template: template({ app: 'agent' }, [{ name: 'a', ports: [{ containerPort: 8125, protocol: 'UDP', name: 'statsd' }] }]) } },
-      { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'legacy', namespace: 'ops' }, spec: { template: template({ app: 'legacy' }, [{ name: 'l' }]) } },
-      { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'migrate', namespace: 'data' }, spec: { template: template({ job: 'migrate' }, [{ name: 'm' }]) } },
-      { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'backup', namespace: 'data' }, spec: { jobTemplate: { spec: { template: template({ job: 'backup' }, [{ name: 'b' }]) } } } },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata: { name: 'kafka', namespace: 'data' },
+        spec: {
+          template: template({ app: 'kafka' }, [{ name: 'k', ports: [{ containerPort: 9092, name: 'broker' }, { containerPort: 9092 }] }]),
+        },
+      },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'DaemonSet',
+        metadata: { name: 'agent', namespace: 'ops' },
+        spec: { template: template({ app: 'agent' }, [{ name: 'a', ports: [{ containerPort: 8125, protocol: 'UDP', name: 'statsd' }] }]) },
+      },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: { name: 'legacy', namespace: 'ops' },
+        spec: { template: template({ app: 'legacy' }, [{ name: 'l' }]) },
+      },
+      {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: 'migrate', namespace: 'data' },
+        spec: { template: template({ job: 'migrate' }, [{ name: 'm' }]) },
+      },
+      {
+        apiVersion: 'batch/v1',
+        kind: 'CronJob',
+        metadata: { name: 'backup', namespace: 'data' },
+        spec: { jobTemplate: { spec: { template: template({ job: 'backup' }, [{ name: 'b' }]) } } },
+      },
       // a Job that the CronJob above created: represented by the CronJob
-      { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'backup-28000000', namespace: 'data', ownerReferences: [{ kind: 'CronJob', name: 'backup', controller: true }] }, spec: { template: template({ job: 'backup' }, [{ name: 'b' }]) } },
-      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'debug', labels: { app: 'debug' } }, spec: { containers: [{ name: 'd', ports: [{ containerPort: 2345, protocol: 'SCTP' }] }] } },
+      {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: 'backup-28000000', namespace: 'data', ownerReferences: [{ kind: 'CronJob', name: 'backup', controller: true }] },
+        spec: { template: template({ job: 'backup' }, [{ name: 'b' }]) },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'debug', labels: { app: 'debug' } },
+        spec: { containers: [{ name: 'd', ports: [{ containerPort: 2345, protocol: 'SCTP' }] }] },
+      },
       // sidecar init container ports count, plain init container ports do not
       deployment('web', 'api', { app: 'api' }, [{ containerPort: 8080, name: 'http' }]),
-      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'public', namespace: 'edge' }, spec: { gatewayClassName: 'istio', listeners: [{ name: 'https', port: 443, protocol: 'HTTPS' }, { name: 'http', port: 80, protocol: 'HTTP' }, { name: 'h', port: 443, protocol: 'HTTPS' }] } },
-      { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'pg', namespace: 'data' }, spec: { instances: 3, inheritedMetadata: { labels: { team: 'data' } } } },
-      { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Pooler', metadata: { name: 'pg-rw', namespace: 'data' }, spec: { cluster: { name: 'pg' }, type: 'rw' } },
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'Gateway',
+        metadata: { name: 'public', namespace: 'edge' },
+        spec: {
+          gatewayClassName: 'istio',
+          listeners: [
+            { name: 'https', port: 443, protocol: 'HTTPS' },
+            { name: 'http', port: 80, protocol: 'HTTP' },
+            { name: 'h', port: 443, protocol: 'HTTPS' },
+          ],
+        },
+      },
+      {
+        apiVersion: 'postgresql.cnpg.io/v1',
+        kind: 'Cluster',
+        metadata: { name: 'pg', namespace: 'data' },
+        spec: { instances: 3, inheritedMetadata: { labels: { team: 'data' } } },
+      },
+      {
+        apiVersion: 'postgresql.cnpg.io/v1',
+        kind: 'Pooler',
+        metadata: { name: 'pg-rw', namespace: 'data' },
+        spec: { cluster: { name: 'pg' }, type: 'rw' },
+      },
       // not workloads: other groups and kinds
       { apiVersion: 'example.com/v1', kind: 'Deployment', metadata: { name: 'fake', namespace: 'web' }, spec: {} },
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'web' }, spec: {} },
@@ -72,17 +137,64 @@ describe('workloadsFromManifests |', () => {
     // THEN
     expect(workloads).toEqual([
       { id: 'data/backup', namespace: 'data', name: 'backup', labels: { job: 'backup' }, ports: [] },
-      { id: 'data/kafka', namespace: 'data', name: 'kafka', labels: { app: 'kafka' }, ports: [{ port: 9092, protocol: 'TCP', name: 'broker' }] },
+      {
+        id: 'data/kafka',
+        namespace: 'data',
+        name: 'kafka',
+        labels: { app: 'kafka' },
+        ports: [{ port: 9092, protocol: 'TCP', name: 'broker' }],
+      },
       { id: 'data/migrate', namespace: 'data', name: 'migrate', labels: { job: 'migrate' }, ports: [] },
-      { id: 'data/pg', namespace: 'data', name: 'pg', labels: { 'team': 'data', 'cnpg.io/cluster': 'pg' }, ports: [
-        { port: 5432, protocol: 'TCP', name: 'postgresql' }, { port: 8000, protocol: 'TCP', name: 'status' }, { port: 9187, protocol: 'TCP', name: 'metrics' },
-      ] },
-      { id: 'data/pg-rw', namespace: 'data', name: 'pg-rw', labels: { 'cnpg.io/poolerName': 'pg-rw' }, ports: [{ port: 5432, protocol: 'TCP', name: 'pgbouncer' }, { port: 9127, protocol: 'TCP', name: 'metrics' }] },
+      {
+        id: 'data/pg',
+        namespace: 'data',
+        name: 'pg',
+        labels: { team: 'data', 'cnpg.io/cluster': 'pg' },
+        ports: [
+          { port: 5432, protocol: 'TCP', name: 'postgresql' },
+          { port: 8000, protocol: 'TCP', name: 'status' },
+          { port: 9187, protocol: 'TCP', name: 'metrics' },
+        ],
+      },
+      {
+        id: 'data/pg-rw',
+        namespace: 'data',
+        name: 'pg-rw',
+        labels: { 'cnpg.io/poolerName': 'pg-rw' },
+        ports: [
+          { port: 5432, protocol: 'TCP', name: 'pgbouncer' },
+          { port: 9127, protocol: 'TCP', name: 'metrics' },
+        ],
+      },
       { id: 'default/debug', namespace: 'default', name: 'debug', labels: { app: 'debug' }, ports: [{ port: 2345, protocol: 'SCTP' }] },
-      { id: 'edge/public', namespace: 'edge', name: 'public', labels: { 'gateway.networking.k8s.io/gateway-name': 'public' }, ports: [{ port: 80, protocol: 'TCP' }, { port: 443, protocol: 'TCP' }] },
-      { id: 'ops/agent', namespace: 'ops', name: 'agent', labels: { app: 'agent' }, ports: [{ port: 8125, protocol: 'UDP', name: 'statsd' }] },
+      {
+        id: 'edge/public',
+        namespace: 'edge',
+        name: 'public',
+        labels: { 'gateway.networking.k8s.io/gateway-name': 'public' },
+        ports: [
+          { port: 80, protocol: 'TCP' },
+          { port: 443, protocol: 'TCP' },
+        ],
+      },
+      {
+        id: 'ops/agent',
+        namespace: 'ops',
+        name: 'agent',
+        labels: { app: 'agent' },
+        ports: [{ port: 8125, protocol: 'UDP', name: 'statsd' }],
+      },
       { id: 'ops/legacy', namespace: 'ops', name: 'legacy', labels: { app: 'legacy' }, ports: [] },
-      { id: 'web/api', namespace: 'web', name: 'api', labels: { app: 'api' }, ports: [{ port: 8080, protocol: 'TCP', name: 'http' }, { port: 15090, protocol: 'TCP', name: 'proxy-metrics' }] },
+      {
+        id: 'web/api',
+        namespace: 'web',
+        name: 'api',
+        labels: { app: 'api' },
+        ports: [
+          { port: 8080, protocol: 'TCP', name: 'http' },
+          { port: 15090, protocol: 'TCP', name: 'proxy-metrics' },
+        ],
+      },
     ]);
   });
 
@@ -92,7 +204,8 @@ describe('workloadsFromManifests |', () => {
     // THEN
     expect(errorOf(() => workloadsFromManifests([deployment('web', 'api', { app: 'api' }), sts]))).toBe(
       'Cannot derive workloads from the manifests:\n'
-      + "  - workload id 'web/api' is defined by both Deployment and StatefulSet; rename one of them");
+        + "  - workload id 'web/api' is defined by both Deployment and StatefulSet; rename one of them",
+    );
   });
 });
 
@@ -101,13 +214,13 @@ describe('namespaceLabelsFromManifests |', () => {
     // GIVEN
     const manifests = [
       deployment('shop', 'api', { app: 'api' }),
-      namespace('shop', { 'team': 'shop', 'kubernetes.io/metadata.name': 'wrong' }),
+      namespace('shop', { team: 'shop', 'kubernetes.io/metadata.name': 'wrong' }),
       networkPolicy('tools', 'deny', { podSelector: {} }),
       { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'high' } },
     ];
     // THEN
     expect(namespaceLabelsFromManifests(manifests)).toEqual({
-      shop: { 'team': 'shop', 'kubernetes.io/metadata.name': 'shop' },
+      shop: { team: 'shop', 'kubernetes.io/metadata.name': 'shop' },
       tools: { 'kubernetes.io/metadata.name': 'tools' },
     });
   });
@@ -127,8 +240,9 @@ describe('evaluateReachability |', () => {
       { from: 'shop/web', to: 'shop/cache', port: 6379, protocol: 'TCP' },
       { from: 'shop/web', to: 'shop/web', port: 8080, protocol: 'TCP' },
     ]);
-    expect(result.externalEgress).toEqual(['shop/cache', 'shop/web'].flatMap((from) =>
-      ANYWHERE.map((cidr) => ({ from, cidr, except: [], ports: ['any'] }))));
+    expect(result.externalEgress).toEqual(
+      ['shop/cache', 'shop/web'].flatMap((from) => ANYWHERE.map((cidr) => ({ from, cidr, except: [], ports: ['any'] }))),
+    );
     expect(result.externalIngress).toEqual([
       ...ANYWHERE.map((cidr) => ({ to: 'shop/cache', cidr, except: [], ports: ['TCP/6379'] })),
       ...ANYWHERE.map((cidr) => ({ to: 'shop/web', cidr, except: [], ports: ['TCP/8080'] })),
@@ -142,7 +256,7 @@ describe('evaluateReachability |', () => {
     expect(result).toEqual({ connections: [], externalEgress: [], externalIngress: [] });
   });
 
-  test('an ingress allowance alone is not enough when the caller\'s egress is denied', () => {
+  test("an ingress allowance alone is not enough when the caller's egress is denied", () => {
     // GIVEN
     const allowIngress = networkPolicy('shop', 'api-from-web', {
       podSelector: { matchLabels: { app: 'api' } },
@@ -158,8 +272,11 @@ describe('evaluateReachability |', () => {
     expect(edges([web, api, defaultDeny('shop'), allowIngress])).toEqual([]);
     expect(edges([web, api, defaultDeny('shop'), allowIngress, allowEgress])).toEqual(['shop/web -> shop/api 8080/TCP']);
     // and a podSelector alone never matches pods of other namespaces
-    expect(edges([web, api, defaultDeny('shop'), allowIngress, allowEgress, deployment('other', 'web', { app: 'web' })])
-      .filter((e) => e.endsWith('shop/api 8080/TCP'))).toEqual(['shop/web -> shop/api 8080/TCP']);
+    expect(
+      edges([web, api, defaultDeny('shop'), allowIngress, allowEgress, deployment('other', 'web', { app: 'web' })]).filter((e) =>
+        e.endsWith('shop/api 8080/TCP'),
+      ),
+    ).toEqual(['shop/web -> shop/api 8080/TCP']);
   });
 
   describe('namespaceSelector and podSelector', () => {
@@ -173,17 +290,21 @@ describe('evaluateReachability |', () => {
     ];
     const callersOfApi = (from: any[]) => {
       const policy = networkPolicy('shop', 'api-ingress', { podSelector: { matchLabels: { app: 'api' } }, ingress: [{ from }] });
-      return edges([...manifests, policy]).filter((e) => e.includes('-> shop/api ')).map((e) => e.split(' ')[0]);
+      return edges([...manifests, policy])
+        .filter((e) => e.includes('-> shop/api '))
+        .map((e) => e.split(' ')[0]);
     };
 
     test('in one peer, both must match (AND)', () => {
-      expect(callersOfApi([{ namespaceSelector: { matchLabels: { team: 'tools' } }, podSelector: { matchLabels: { app: 'web' } } }]))
-        .toEqual(['tools/web']);
+      expect(
+        callersOfApi([{ namespaceSelector: { matchLabels: { team: 'tools' } }, podSelector: { matchLabels: { app: 'web' } } }]),
+      ).toEqual(['tools/web']);
     });
 
     test('in two peers, either may match (OR)', () => {
-      expect(callersOfApi([{ namespaceSelector: { matchLabels: { team: 'tools' } } }, { podSelector: { matchLabels: { app: 'web' } } }]))
-        .toEqual(['shop/web', 'tools/debug', 'tools/web']);
+      expect(
+        callersOfApi([{ namespaceSelector: { matchLabels: { team: 'tools' } } }, { podSelector: { matchLabels: { app: 'web' } } }]),
+      ).toEqual(['shop/web', 'tools/debug', 'tools/web']);
     });
 
     test('an empty namespaceSelector matches every namespace, an empty podSelector every pod of its namespace', () => {
@@ -195,8 +316,14 @@ describe('evaluateReachability |', () => {
   test('named ports resolve against the destination pod, for ingress and egress rules', () => {
     // GIVEN
     const manifests = [
-      deployment('n', 'server-a', { role: 'server' }, [{ containerPort: 8080, name: 'http' }, { containerPort: 9090, name: 'metrics' }]),
-      deployment('n', 'server-b', { role: 'server' }, [{ containerPort: 3000, name: 'http' }, { containerPort: 3001, name: 'dns', protocol: 'UDP' }]),
+      deployment('n', 'server-a', { role: 'server' }, [
+        { containerPort: 8080, name: 'http' },
+        { containerPort: 9090, name: 'metrics' },
+      ]),
+      deployment('n', 'server-b', { role: 'server' }, [
+        { containerPort: 3000, name: 'http' },
+        { containerPort: 3001, name: 'dns', protocol: 'UDP' },
+      ]),
       // the client's own port named http must not matter
       deployment('n', 'client', { role: 'client' }, [{ containerPort: 7000, name: 'http' }]),
     ];
@@ -249,7 +376,13 @@ describe('evaluateReachability |', () => {
     test('matchLabels and matchExpressions must both match', () => {
       const policy = networkPolicy('m', 'target', {
         podSelector: { matchLabels: { app: 'target' } },
-        ingress: [{ from: [{ podSelector: { matchLabels: { env: 'prod' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['backend'] }] } }] }],
+        ingress: [
+          {
+            from: [
+              { podSelector: { matchLabels: { env: 'prod' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['backend'] }] } },
+            ],
+          },
+        ],
       });
       expect(edges([...manifests, policy])).toEqual([]);
     });
@@ -277,16 +410,21 @@ describe('evaluateReachability |', () => {
 
   test('ipBlock egress is recorded as external, never as a connection to a pod', () => {
     // GIVEN
-    const manifests = [web, api, defaultDeny('shop'), networkPolicy('shop', 'api-egress', {
-      podSelector: { matchLabels: { app: 'api' } },
-      policyTypes: ['Egress'],
-      egress: [
-        { to: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.96.0.0/12'] } }], ports: [{ port: 5432 }] },
-        { to: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.96.0.0/12'] } }], ports: [{ port: 443 }, { port: 8000, endPort: 8100 }] },
-        { to: [{ ipBlock: { cidr: '203.0.113.7/32' } }] },
-        { to: [{ ipBlock: { cidr: '198.51.100.0/24' } }], ports: [{ protocol: 'UDP' }, { port: 53, protocol: 'UDP' }] },
-      ],
-    })];
+    const manifests = [
+      web,
+      api,
+      defaultDeny('shop'),
+      networkPolicy('shop', 'api-egress', {
+        podSelector: { matchLabels: { app: 'api' } },
+        policyTypes: ['Egress'],
+        egress: [
+          { to: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.96.0.0/12'] } }], ports: [{ port: 5432 }] },
+          { to: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.96.0.0/12'] } }], ports: [{ port: 443 }, { port: 8000, endPort: 8100 }] },
+          { to: [{ ipBlock: { cidr: '203.0.113.7/32' } }] },
+          { to: [{ ipBlock: { cidr: '198.51.100.0/24' } }], ports: [{ protocol: 'UDP' }, { port: 53, protocol: 'UDP' }] },
+        ],
+      }),
+    ];
     // WHEN
     const result = evaluateReachability(manifests);
     // THEN
@@ -301,10 +439,14 @@ describe('evaluateReachability |', () => {
 
   test('ipBlock ingress is recorded per destination, with named ports resolved', () => {
     // GIVEN
-    const manifests = [web, defaultDeny('shop'), networkPolicy('shop', 'web-ingress', {
-      podSelector: { matchLabels: { app: 'web' } },
-      ingress: [{ from: [{ ipBlock: { cidr: '192.168.0.0/16', except: ['192.168.9.0/24'] } }], ports: [{ port: 'http' }] }],
-    })];
+    const manifests = [
+      web,
+      defaultDeny('shop'),
+      networkPolicy('shop', 'web-ingress', {
+        podSelector: { matchLabels: { app: 'web' } },
+        ingress: [{ from: [{ ipBlock: { cidr: '192.168.0.0/16', except: ['192.168.9.0/24'] } }], ports: [{ port: 'http' }] }],
+      }),
+    ];
     // THEN
     expect(evaluateReachability(manifests).externalIngress).toEqual([
       { to: 'shop/web', cidr: '192.168.0.0/16', except: ['192.168.9.0/24'], ports: ['TCP/8080'] },
@@ -313,19 +455,29 @@ describe('evaluateReachability |', () => {
 
   test('rules without peers also allow addresses outside the cluster', () => {
     // GIVEN
-    const manifests = [web, defaultDeny('shop'), networkPolicy('shop', 'web-https-out', {
-      podSelector: {},
-      policyTypes: ['Egress'],
-      egress: [{ ports: [{ port: 443 }] }],
-    })];
+    const manifests = [
+      web,
+      defaultDeny('shop'),
+      networkPolicy('shop', 'web-https-out', {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [{ ports: [{ port: 443 }] }],
+      }),
+    ];
     // THEN
-    expect(evaluateReachability(manifests).externalEgress).toEqual(ANYWHERE.map((cidr) => ({ from: 'shop/web', cidr, except: [], ports: ['TCP/443'] })));
+    expect(evaluateReachability(manifests).externalEgress).toEqual(
+      ANYWHERE.map((cidr) => ({ from: 'shop/web', cidr, except: [], ports: ['TCP/443'] })),
+    );
   });
 
   test('endPort allows a range of ports of one protocol', () => {
     // GIVEN
     const server = deployment('r', 'server', { app: 'server' }, [
-      { containerPort: 7999 }, { containerPort: 8000 }, { containerPort: 8080 }, { containerPort: 8443 }, { containerPort: 8444 },
+      { containerPort: 7999 },
+      { containerPort: 8000 },
+      { containerPort: 8080 },
+      { containerPort: 8443 },
+      { containerPort: 8444 },
       { containerPort: 8080, protocol: 'UDP' },
     ]);
     const policy = networkPolicy('r', 'server', {
@@ -333,7 +485,11 @@ describe('evaluateReachability |', () => {
       ingress: [{ ports: [{ port: 8000, endPort: 8443 }] }],
     });
     // THEN
-    expect(edges([server, policy])).toEqual(['r/server -> r/server 8000/TCP', 'r/server -> r/server 8080/TCP', 'r/server -> r/server 8443/TCP']);
+    expect(edges([server, policy])).toEqual([
+      'r/server -> r/server 8000/TCP',
+      'r/server -> r/server 8080/TCP',
+      'r/server -> r/server 8443/TCP',
+    ]);
   });
 
   test('DNS egress to kube-system reaches the cluster DNS pods only', () => {
@@ -341,14 +497,31 @@ describe('evaluateReachability |', () => {
     const allowDns = networkPolicy('shop', 'allow-dns', {
       podSelector: {},
       policyTypes: ['Egress'],
-      egress: [{
-        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-        ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
-      }],
+      egress: [
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+              podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+            },
+          ],
+          ports: [
+            { protocol: 'UDP', port: 53 },
+            { protocol: 'TCP', port: 53 },
+          ],
+        },
+      ],
     });
     const dns = (ns: string): Workload => ({
-      id: `${ns}/coredns`, namespace: ns, name: 'coredns', labels: { 'k8s-app': 'kube-dns' },
-      ports: [{ port: 53, protocol: 'UDP', name: 'dns' }, { port: 53, protocol: 'TCP', name: 'dns-tcp' }, { port: 9153, protocol: 'TCP', name: 'metrics' }],
+      id: `${ns}/coredns`,
+      namespace: ns,
+      name: 'coredns',
+      labels: { 'k8s-app': 'kube-dns' },
+      ports: [
+        { port: 53, protocol: 'UDP', name: 'dns' },
+        { port: 53, protocol: 'TCP', name: 'dns-tcp' },
+        { port: 9153, protocol: 'TCP', name: 'metrics' },
+      ],
     });
     // WHEN
     const result = evaluateReachability([web, defaultDeny('shop'), allowDns], [dns('kube-system'), dns('lookalike')]);
@@ -365,29 +538,38 @@ describe('evaluateReachability |', () => {
     const bad = networkPolicy('shop', 'bad', {
       podSelector: { matchExpressions: [{ key: 'app', operator: 'Gt', values: ['1'] }] },
       policyTypes: ['Ingress', 'Sideways'],
-      ingress: [{
-        from: [{}, { ipBlock: { cidr: '10.0.0.0/8' }, podSelector: {} }, { podSelector: { matchExpressions: [{ key: 'a', operator: 'In' }] } }],
-        ports: [{ port: 'http', endPort: 90 }, { port: 100, endPort: 99 }, { protocol: 'ICMP' }],
-      }],
+      ingress: [
+        {
+          from: [
+            {},
+            { ipBlock: { cidr: '10.0.0.0/8' }, podSelector: {} },
+            { podSelector: { matchExpressions: [{ key: 'a', operator: 'In' }] } },
+          ],
+          ports: [{ port: 'http', endPort: 90 }, { port: 100, endPort: 99 }, { protocol: 'ICMP' }],
+        },
+      ],
     });
     // THEN
-    expect(errorOf(() => evaluateReachability([bad]))).toBe([
-      'Cannot evaluate reachability: invalid NetworkPolicies:',
-      "  - NetworkPolicy shop/bad: 'spec.policyTypes[1]' (\"Sideways\") must be Ingress or Egress",
-      "  - NetworkPolicy shop/bad: 'spec.podSelector.matchExpressions[0].operator' (\"Gt\") must be one of In, NotIn, Exists, DoesNotExist",
-      "  - NetworkPolicy shop/bad: 'spec.ingress[0].from[0]' ({}) must set podSelector, namespaceSelector or ipBlock",
-      "  - NetworkPolicy shop/bad: 'spec.ingress[0].from[1]' ({\"ipBlock\":{\"cidr\":\"10.0.0.0/8\"},\"podSelector\":{}}) must not combine ipBlock with podSelector or namespaceSelector",
-      "  - NetworkPolicy shop/bad: 'spec.ingress[0].from[2].podSelector.matchExpressions[0].values' (missing) must be non-empty for In",
-      "  - NetworkPolicy shop/bad: 'spec.ingress[0].ports[0].endPort' (90) must only be set with a numeric port",
-      "  - NetworkPolicy shop/bad: 'spec.ingress[0].ports[1].endPort' (99) must be an integer from 100 (port) to 65535",
-      "  - NetworkPolicy shop/bad: 'spec.ingress[0].ports[2].protocol' (\"ICMP\") must be one of TCP, UDP, SCTP",
-    ].join('\n'));
+    expect(errorOf(() => evaluateReachability([bad]))).toBe(
+      [
+        'Cannot evaluate reachability: invalid NetworkPolicies:',
+        '  - NetworkPolicy shop/bad: \'spec.policyTypes[1]\' ("Sideways") must be Ingress or Egress',
+        '  - NetworkPolicy shop/bad: \'spec.podSelector.matchExpressions[0].operator\' ("Gt") must be one of In, NotIn, Exists, DoesNotExist',
+        "  - NetworkPolicy shop/bad: 'spec.ingress[0].from[0]' ({}) must set podSelector, namespaceSelector or ipBlock",
+        '  - NetworkPolicy shop/bad: \'spec.ingress[0].from[1]\' ({"ipBlock":{"cidr":"10.0.0.0/8"},"podSelector":{}}) must not combine ipBlock with podSelector or namespaceSelector',
+        "  - NetworkPolicy shop/bad: 'spec.ingress[0].from[2].podSelector.matchExpressions[0].values' (missing) must be non-empty for In",
+        "  - NetworkPolicy shop/bad: 'spec.ingress[0].ports[0].endPort' (90) must only be set with a numeric port",
+        "  - NetworkPolicy shop/bad: 'spec.ingress[0].ports[1].endPort' (99) must be an integer from 100 (port) to 65535",
+        '  - NetworkPolicy shop/bad: \'spec.ingress[0].ports[2].protocol\' ("ICMP") must be one of TCP, UDP, SCTP',
+      ].join('\n'),
+    );
   });
 
   test('fails when an extra workload repeats a workload of the manifests', () => {
     const extra: Workload = { id: 'shop/web', namespace: 'shop', name: 'web', labels: {}, ports: [] };
-    expect(errorOf(() => evaluateReachability([web], [extra])))
-      .toBe("Cannot evaluate reachability: extra workload 'shop/web' is already defined by the manifests");
+    expect(errorOf(() => evaluateReachability([web], [extra]))).toBe(
+      "Cannot evaluate reachability: extra workload 'shop/web' is already defined by the manifests",
+    );
   });
 });
 
@@ -396,7 +578,10 @@ describe('renderReachabilityReport |', () => {
     // GIVEN
     const manifests = [
       deployment('shop', 'web', { app: 'web' }),
-      deployment('shop', 'api', { app: 'api' }, [{ containerPort: 8080, name: 'http' }, { containerPort: 9090, name: 'grpc' }]),
+      deployment('shop', 'api', { app: 'api' }, [
+        { containerPort: 8080, name: 'http' },
+        { containerPort: 9090, name: 'grpc' },
+      ]),
       deployment('data', 'db', { app: 'db' }, [{ containerPort: 5432 }]),
       defaultDeny('shop'),
       defaultDeny('data'),
@@ -416,12 +601,23 @@ describe('renderReachabilityReport |', () => {
       }),
       networkPolicy('data', 'db', {
         podSelector: { matchLabels: { app: 'db' } },
-        ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchLabels: { app: 'api' } } }] }],
+        ingress: [
+          {
+            from: [
+              {
+                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } },
+                podSelector: { matchLabels: { app: 'api' } },
+              },
+            ],
+          },
+        ],
       }),
     ];
 
     // WHEN
-    const report = renderReachabilityReport(evaluateReachability(manifests), workloadsFromManifests(manifests), { title: 'Shop reachability' });
+    const report = renderReachabilityReport(evaluateReachability(manifests), workloadsFromManifests(manifests), {
+      title: 'Shop reachability',
+    });
 
     // THEN
     expect(report).toBe(`# Shop reachability
@@ -475,29 +671,34 @@ flowchart LR
 `);
   });
 
-  test('above the matrix limit, lists each client\'s servers instead of a matrix', () => {
+  test("above the matrix limit, lists each client's servers instead of a matrix", () => {
     // GIVEN the shop above, rendered with a limit below its 3 workloads
     const manifests = [
       deployment('shop', 'web', { app: 'web' }),
-      deployment('shop', 'api', { app: 'api' }, [{ containerPort: 8080, name: 'http' }, { containerPort: 9090, name: 'grpc' }]),
+      deployment('shop', 'api', { app: 'api' }, [
+        { containerPort: 8080, name: 'http' },
+        { containerPort: 9090, name: 'grpc' },
+      ]),
       deployment('data', 'db', { app: 'db' }, [{ containerPort: 5432 }]),
     ];
     // WHEN
     const report = renderReachabilityReport(evaluateReachability(manifests), workloadsFromManifests(manifests), { matrixLimit: 2 });
     // THEN unisolated pods reach every listening port: one row per client, servers in id order
-    expect(report).toContain([
-      '## Who can reach whom',
-      '',
-      'One row per client with the servers it may connect to and on which ports (too many workloads for a matrix).',
-      '',
-      '| Client | Servers |',
-      '|---|---|',
-      '| data/db | data/db (5432/TCP); shop/api (8080/TCP, 9090/TCP); shop/web (8080/TCP) |',
-      '| shop/api | data/db (5432/TCP); shop/api (8080/TCP, 9090/TCP); shop/web (8080/TCP) |',
-      '| shop/web | data/db (5432/TCP); shop/api (8080/TCP, 9090/TCP); shop/web (8080/TCP) |',
-      '',
-      '## External egress',
-    ].join('\n'));
+    expect(report).toContain(
+      [
+        '## Who can reach whom',
+        '',
+        'One row per client with the servers it may connect to and on which ports (too many workloads for a matrix).',
+        '',
+        '| Client | Servers |',
+        '|---|---|',
+        '| data/db | data/db (5432/TCP); shop/api (8080/TCP, 9090/TCP); shop/web (8080/TCP) |',
+        '| shop/api | data/db (5432/TCP); shop/api (8080/TCP, 9090/TCP); shop/web (8080/TCP) |',
+        '| shop/web | data/db (5432/TCP); shop/api (8080/TCP, 9090/TCP); shop/web (8080/TCP) |',
+        '',
+        '## External egress',
+      ].join('\n'),
+    );
   });
 
   test('keeps node ids unique after sanitizing and lists workloads without connections', () => {
@@ -511,14 +712,10 @@ flowchart LR
     // THEN
     expect(report.startsWith('# Reachability\n')).toBe(true);
     expect(report).toContain('| 1 | a-b/c |  |  |\n| 2 | a_b/c |  |  |\n');
-    expect(report).toContain([
-      '  subgraph ns_a_b["a-b"]',
-      '    w_a_b_c["c"]',
-      '  end',
-      '  subgraph ns_a_b_2["a_b"]',
-      '    w_a_b_c_2["c"]',
-      '  end',
-      '```',
-    ].join('\n'));
+    expect(report).toContain(
+      ['  subgraph ns_a_b["a-b"]', '    w_a_b_c["c"]', '  end', '  subgraph ns_a_b_2["a_b"]', '    w_a_b_c_2["c"]', '  end', '```'].join(
+        '\n',
+      ),
+    );
   });
 });

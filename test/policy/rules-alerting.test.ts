@@ -9,7 +9,9 @@ function corpus(): any[] {
 
 function alertmanager(namespace: string, type?: string): any {
   return {
-    apiVersion: 'monitoring.coreos.com/v1', kind: 'Alertmanager', metadata: { name: 'main', namespace },
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'Alertmanager',
+    metadata: { name: 'main', namespace },
     spec: type ? { alertmanagerConfigMatcherStrategy: { type } } : {},
   };
 }
@@ -17,7 +19,7 @@ function alertmanager(namespace: string, type?: string): any {
 const routed = (manifests: any[]) => messagesOf(verify(manifests), 'ALERT-ROUTED').map((m) => /alert '(\w+)'/.exec(m)![1]);
 
 describe('ALERT-ROUTED and ALERT-WATCHDOG-DEADMANS |', () => {
-  test('under the default strategy (no Alertmanager in the input), only alerts labelled with the config\'s namespace and a routed severity pass', () => {
+  test("under the default strategy (no Alertmanager in the input), only alerts labelled with the config's namespace and a routed severity pass", () => {
     expect(routed(corpus())).toEqual(['ShopErrorBudgetBurn', 'ShopCertificateExpiring', 'ShopSlow', 'ShopIdle']);
   });
 
@@ -25,14 +27,23 @@ describe('ALERT-ROUTED and ALERT-WATCHDOG-DEADMANS |', () => {
     expect(routed([...corpus(), alertmanager('corpus', 'None')])).toEqual(['ShopSlow', 'ShopIdle']);
   });
 
-  test('OnNamespaceExceptForAlertmanagerNamespace frees only a config in the Alertmanager\'s namespace', () => {
+  test("OnNamespaceExceptForAlertmanagerNamespace frees only a config in the Alertmanager's namespace", () => {
     expect(routed([...corpus(), alertmanager('corpus', 'OnNamespaceExceptForAlertmanagerNamespace')])).toEqual(['ShopSlow', 'ShopIdle']);
-    expect(routed([...corpus(), alertmanager('monitoring', 'OnNamespaceExceptForAlertmanagerNamespace')]))
-      .toEqual(['ShopErrorBudgetBurn', 'ShopCertificateExpiring', 'ShopSlow', 'ShopIdle']);
-    expect(routed([...corpus(), alertmanager('corpus', 'OnNamespace')])).toEqual(['ShopErrorBudgetBurn', 'ShopCertificateExpiring', 'ShopSlow', 'ShopIdle']);
+    expect(routed([...corpus(), alertmanager('monitoring', 'OnNamespaceExceptForAlertmanagerNamespace')])).toEqual([
+      'ShopErrorBudgetBurn',
+      'ShopCertificateExpiring',
+      'ShopSlow',
+      'ShopIdle',
+    ]);
+    expect(routed([...corpus(), alertmanager('corpus', 'OnNamespace')])).toEqual([
+      'ShopErrorBudgetBurn',
+      'ShopCertificateExpiring',
+      'ShopSlow',
+      'ShopIdle',
+    ]);
   });
 
-  test('a templated namespace label is the series\' value: unknown, not routed', () => {
+  test("a templated namespace label is the series' value: unknown, not routed", () => {
     const manifests = corpus();
     const rule = object(manifests, 'PrometheusRule', 'shop-rules').spec.groups[0].rules.find((r: any) => r.alert === 'ShopDown');
     rule.labels.namespace = '{{ $labels.namespace }}';

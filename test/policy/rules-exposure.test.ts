@@ -30,70 +30,125 @@ const ingress = (tls: unknown[] | undefined, hosts: (string | undefined)[], anno
   spec: {
     ingressClassName: 'nginx',
     ...(tls ? { tls } : {}),
-    rules: hosts.map((host) => ({ ...(host ? { host } : {}), http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'api', port: { number: 8080 } } } }] } })),
+    rules: hosts.map((host) => ({
+      ...(host ? { host } : {}),
+      http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'api', port: { number: 8080 } } } }] },
+    })),
   },
 });
 const peerAuthentication = (name: string, spec: any) => ({ apiVersion: 'security.istio.io/v1', ...meta('PeerAuthentication', name), spec });
-const authorizationPolicy = (name: string, spec: any) => ({ apiVersion: 'security.istio.io/v1', ...meta('AuthorizationPolicy', name), spec });
-const destinationRule = (name: string, spec: any) => ({ apiVersion: 'networking.istio.io/v1', ...meta('DestinationRule', name), spec: { host: 'api.shop.svc.cluster.local', ...spec } });
+const authorizationPolicy = (name: string, spec: any) => ({
+  apiVersion: 'security.istio.io/v1',
+  ...meta('AuthorizationPolicy', name),
+  spec,
+});
+const destinationRule = (name: string, spec: any) => ({
+  apiVersion: 'networking.istio.io/v1',
+  ...meta('DestinationRule', name),
+  spec: { host: 'api.shop.svc.cluster.local', ...spec },
+});
 const WEB = 'cluster.local/ns/shop/sa/web';
 
 const CASES: Record<string, Case> = {
   'NET-SERVICE-EXPOSURE': {
-    breaks: (m) => { Object.assign(service(m).spec, { type: 'LoadBalancer', loadBalancerSourceRanges: ['203.0.113.0/24', '::/0'] }); },
-    expected: ["Service/shop/api: 'spec.loadBalancerSourceRanges[1]' (\"::/0\") must not be any address; list the client address ranges that need the service"],
+    breaks: (m) => {
+      Object.assign(service(m).spec, { type: 'LoadBalancer', loadBalancerSourceRanges: ['203.0.113.0/24', '::/0'] });
+    },
+    expected: [
+      'Service/shop/api: \'spec.loadBalancerSourceRanges[1]\' ("::/0") must not be any address; list the client address ranges that need the service',
+    ],
     passes: (m) => {
       Object.assign(service(m).spec, { type: 'LoadBalancer', loadBalancerSourceRanges: ['203.0.113.0/24'] });
-      m.push({ apiVersion: 'v1', ...meta('Service', 'internal'), spec: { type: 'ClusterIP', selector: { app: 'internal' }, ports: [{ port: 80 }] } });
+      m.push({
+        apiVersion: 'v1',
+        ...meta('Service', 'internal'),
+        spec: { type: 'ClusterIP', selector: { app: 'internal' }, ports: [{ port: 80 }] },
+      });
     },
   },
   'NET-SERVICE-EXTERNAL-IPS': {
-    breaks: (m) => { service(m).spec.externalIPs = ['203.0.113.10', '203.0.113.11']; },
-    expected: ["Service/shop/api: 'spec.externalIPs' ([\"203.0.113.10\",\"203.0.113.11\"]) must not be set; nodes send traffic for these addresses to the pods, whoever owns them (CVE-2020-8554); remove it and publish the service through the Gateway"],
-    passes: (m) => { service(m).spec.externalIPs = []; },
+    breaks: (m) => {
+      service(m).spec.externalIPs = ['203.0.113.10', '203.0.113.11'];
+    },
+    expected: [
+      'Service/shop/api: \'spec.externalIPs\' (["203.0.113.10","203.0.113.11"]) must not be set; nodes send traffic for these addresses to the pods, whoever owns them (CVE-2020-8554); remove it and publish the service through the Gateway',
+    ],
+    passes: (m) => {
+      service(m).spec.externalIPs = [];
+    },
   },
   'NET-INGRESS-TLS': {
     // A wildcard covers exactly one more label: not the bare domain, not two labels.
-    breaks: (m) => { m.push(ingress([{ hosts: ['*.example.com'], secretName: 'example-com-tls' }], ['shop.example.com', 'example.com', 'a.b.example.com'])); },
+    breaks: (m) => {
+      m.push(
+        ingress([{ hosts: ['*.example.com'], secretName: 'example-com-tls' }], ['shop.example.com', 'example.com', 'a.b.example.com']),
+      );
+    },
     expected: [
       "Ingress/shop/web: 'spec.rules[1].host' (\"example.com\") must be covered by a host in 'spec.tls'; it is served in plaintext HTTP; add it to a tls entry whose certificate covers it",
       "Ingress/shop/web: 'spec.rules[2].host' (\"a.b.example.com\") must be covered by a host in 'spec.tls'; it is served in plaintext HTTP; add it to a tls entry whose certificate covers it",
     ],
     // A rule without a host is served with the certificate of a tls entry.
-    passes: (m) => { m.push(ingress([{ hosts: ['*.example.com'], secretName: 'wildcard' }, { hosts: ['example.com'], secretName: 'apex' }], ['shop.example.com', 'example.com', undefined])); },
+    passes: (m) => {
+      m.push(
+        ingress(
+          [
+            { hosts: ['*.example.com'], secretName: 'wildcard' },
+            { hosts: ['example.com'], secretName: 'apex' },
+          ],
+          ['shop.example.com', 'example.com', undefined],
+        ),
+      );
+    },
   },
   'NET-INGRESS-SNIPPETS': {
     breaks: (m) => {
-      m.push(ingress([{ hosts: ['shop.example.com'], secretName: 'shop' }], ['shop.example.com'], {
-        'nginx.ingress.kubernetes.io/auth-snippet': 'proxy_set_header X-User admin;',
-        'nginx.org/server-snippets': 'listen 8081;',
-      }));
+      m.push(
+        ingress([{ hosts: ['shop.example.com'], secretName: 'shop' }], ['shop.example.com'], {
+          'nginx.ingress.kubernetes.io/auth-snippet': 'proxy_set_header X-User admin;',
+          'nginx.org/server-snippets': 'listen 8081;',
+        }),
+      );
     },
     expected: [
-      "Ingress/shop/web: 'metadata.annotations[\"nginx.ingress.kubernetes.io/auth-snippet\"]' (\"proxy_set_header X-User admin;\") must not be set; a snippet injects raw configuration into the shared ingress controller (CVE-2021-25742); remove it and use the controller's dedicated annotations",
-      "Ingress/shop/web: 'metadata.annotations[\"nginx.org/server-snippets\"]' (\"listen 8081;\") must not be set; a snippet injects raw configuration into the shared ingress controller (CVE-2021-25742); remove it and use the controller's dedicated annotations",
+      'Ingress/shop/web: \'metadata.annotations["nginx.ingress.kubernetes.io/auth-snippet"]\' ("proxy_set_header X-User admin;") must not be set; a snippet injects raw configuration into the shared ingress controller (CVE-2021-25742); remove it and use the controller\'s dedicated annotations',
+      'Ingress/shop/web: \'metadata.annotations["nginx.org/server-snippets"]\' ("listen 8081;") must not be set; a snippet injects raw configuration into the shared ingress controller (CVE-2021-25742); remove it and use the controller\'s dedicated annotations',
     ],
     passes: (m) => {
-      m.push(ingress([{ hosts: ['shop.example.com'], secretName: 'shop' }], ['shop.example.com'], {
-        'nginx.ingress.kubernetes.io/proxy-body-size': '8m',
-        'example.com/snippet-count': '0',
-      }));
+      m.push(
+        ingress([{ hosts: ['shop.example.com'], secretName: 'shop' }], ['shop.example.com'], {
+          'nginx.ingress.kubernetes.io/proxy-body-size': '8m',
+          'example.com/snippet-count': '0',
+        }),
+      );
     },
   },
   'NET-MESH-PEER-MTLS': {
-    breaks: (m) => { m.push(peerAuthentication('legacy', { selector: { matchLabels: { 'app.kubernetes.io/name': 'api' } }, mtls: { mode: 'DISABLE' } })); },
-    expected: ["PeerAuthentication/shop/legacy: 'spec.mtls.mode' (\"DISABLE\") must be STRICT or UNSET (inherit); DISABLE turns mutual TLS off; set it to STRICT"],
+    breaks: (m) => {
+      m.push(peerAuthentication('legacy', { selector: { matchLabels: { 'app.kubernetes.io/name': 'api' } }, mtls: { mode: 'DISABLE' } }));
+    },
+    expected: [
+      'PeerAuthentication/shop/legacy: \'spec.mtls.mode\' ("DISABLE") must be STRICT or UNSET (inherit); DISABLE turns mutual TLS off; set it to STRICT',
+    ],
     passes: (m) => {
       m.push(
         peerAuthentication('strict', { mtls: { mode: 'STRICT' } }),
-        peerAuthentication('api', { selector: { matchLabels: { 'app.kubernetes.io/name': 'api' } }, mtls: { mode: 'UNSET' }, portLevelMtls: { 8080: { mode: 'STRICT' } } }),
+        peerAuthentication('api', {
+          selector: { matchLabels: { 'app.kubernetes.io/name': 'api' } },
+          mtls: { mode: 'UNSET' },
+          portLevelMtls: { 8080: { mode: 'STRICT' } },
+        }),
       );
     },
   },
   'NET-MESH-AUTHZ-ALLOW-ALL': {
     // One `from` entry without a source lets every source in, whatever the other entries name.
-    breaks: (m) => { m.push(authorizationPolicy('api', { action: 'ALLOW', rules: [{ from: [{ source: { principals: [WEB] } }, {}] }] })); },
-    expected: [`AuthorizationPolicy/shop/api: 'spec.rules[0]' ({"from":[{"source":{"principals":["${WEB}"]}},{}]}) must restrict its source, operation or condition; as it is, it allows every request; name the callers' principals in 'from' and the ports in 'to'`],
+    breaks: (m) => {
+      m.push(authorizationPolicy('api', { action: 'ALLOW', rules: [{ from: [{ source: { principals: [WEB] } }, {}] }] }));
+    },
+    expected: [
+      `AuthorizationPolicy/shop/api: 'spec.rules[0]' ({"from":[{"source":{"principals":["${WEB}"]}},{}]}) must restrict its source, operation or condition; as it is, it allows every request; name the callers' principals in 'from' and the ports in 'to'`,
+    ],
     passes: (m) => {
       m.push(
         authorizationPolicy('deny-by-default', {}),
@@ -104,8 +159,16 @@ const CASES: Record<string, Case> = {
     },
   },
   'NET-MESH-DESTINATION-TLS': {
-    breaks: (m) => { m.push(destinationRule('api', { trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' }, portLevelSettings: [{ port: { number: 9090 }, tls: { mode: 'DISABLE' } }] } })); },
-    expected: ["DestinationRule/shop/api: 'spec.trafficPolicy.portLevelSettings[0].tls.mode' (\"DISABLE\") must not be DISABLE; the sidecars would send plaintext to api.shop.svc.cluster.local; use ISTIO_MUTUAL (SIMPLE for a host outside the mesh), or remove it to let Istio choose mutual TLS"],
+    breaks: (m) => {
+      m.push(
+        destinationRule('api', {
+          trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' }, portLevelSettings: [{ port: { number: 9090 }, tls: { mode: 'DISABLE' } }] },
+        }),
+      );
+    },
+    expected: [
+      'DestinationRule/shop/api: \'spec.trafficPolicy.portLevelSettings[0].tls.mode\' ("DISABLE") must not be DISABLE; the sidecars would send plaintext to api.shop.svc.cluster.local; use ISTIO_MUTUAL (SIMPLE for a host outside the mesh), or remove it to let Istio choose mutual TLS',
+    ],
     passes: (m) => {
       m.push(
         destinationRule('api', { trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } }, subsets: [{ name: 'v1', labels: { version: 'v1' } }] }),
@@ -114,8 +177,12 @@ const CASES: Record<string, Case> = {
     },
   },
   'NET-NO-DEFAULT-NAMESPACE': {
-    breaks: (m) => { object(m, 'ConfigMap', 'grafana-dashboard-api').metadata.namespace = 'default'; },
-    expected: ["ConfigMap/default/grafana-dashboard-api: 'metadata.namespace' (\"default\") must not be default; the default namespace also receives everything applied without a namespace; use the application's own namespace, with its default-deny NetworkPolicies and Pod Security labels"],
+    breaks: (m) => {
+      object(m, 'ConfigMap', 'grafana-dashboard-api').metadata.namespace = 'default';
+    },
+    expected: [
+      "ConfigMap/default/grafana-dashboard-api: 'metadata.namespace' (\"default\") must not be default; the default namespace also receives everything applied without a namespace; use the application's own namespace, with its default-deny NetworkPolicies and Pod Security labels",
+    ],
     // No namespace: `kubectl apply -n` or `helm install --namespace` chooses it. Cluster-scoped kinds have none.
     passes: (m) => {
       delete object(m, 'ConfigMap', 'grafana-dashboard-api').metadata.namespace;
@@ -156,7 +223,8 @@ describe('exposure, mesh and namespace rules |', () => {
 });
 
 describe('Istio AuthorizationPolicy semantics |', () => {
-  const allowsAll = (spec: any) => messagesOf(verify([authorizationPolicy('p', spec)], { rules: RULES }), 'NET-MESH-AUTHZ-ALLOW-ALL').length > 0;
+  const allowsAll = (spec: any) =>
+    messagesOf(verify([authorizationPolicy('p', spec)], { rules: RULES }), 'NET-MESH-AUTHZ-ALLOW-ALL').length > 0;
 
   test.each([
     ['an empty rule', { rules: [{}] }],
@@ -204,9 +272,15 @@ describe('the corpus and the platform |', () => {
   test.each(Object.entries(CORPUS))('%s breaks exactly %s among these rules, as its expect lines say', (file, ruleId) => {
     // GIVEN
     const path = join(CORPUS_DIR, 'bad', file);
-    const expected = readFileSync(path, 'utf8').split('\n').filter((l) => l.startsWith('# expect: ')).map((l) => l.slice('# expect: '.length));
+    const expected = readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('# expect: '))
+      .map((l) => l.slice('# expect: '.length));
     // WHEN
-    const report = verify(readManifests(path).manifests.map((m) => m.manifest), { rules: RULES });
+    const report = verify(
+      readManifests(path).manifests.map((m) => m.manifest),
+      { rules: RULES },
+    );
     // THEN
     expect(expected.length).toBeGreaterThan(0);
     expect(report.findings.map((f) => `${f.ruleId} ${f.message}`)).toEqual(expected);
@@ -217,9 +291,14 @@ describe('the corpus and the platform |', () => {
     // GIVEN the rendered objects (synth's own verification would stop at any other rule's error)
     const output = renderApp(platformApp.build(platformModel()));
     const kinds = output.objects.map((o) => o.manifest.kind);
-    const exceptions = readExceptions(join(REPO_ROOT, 'policy-exceptions.yaml'), exceptableRuleIds()).filter((e) => RULES.some((r) => r.id === e.rule));
+    const exceptions = readExceptions(join(REPO_ROOT, 'policy-exceptions.yaml'), exceptableRuleIds()).filter((e) =>
+      RULES.some((r) => r.id === e.rule),
+    );
     // WHEN
-    const report = verify(output.objects.map((o) => o.manifest), { rules: RULES, exceptions });
+    const report = verify(
+      output.objects.map((o) => o.manifest),
+      { rules: RULES, exceptions },
+    );
     // THEN only the MeshExternalPorts' one PERMISSIVE port each, which policy-exceptions.yaml explains
     expect(report.findings).toEqual([]);
     expect([...new Set(report.suppressed.map((s) => `${s.finding.ruleId} ${s.finding.object} ${s.finding.path}`))].sort()).toEqual([

@@ -11,7 +11,10 @@ const lines = (manifests: any[]) => verify(manifests, { rules: RULES }).findings
 
 describe('mesh dataplane rules |', () => {
   test('the corpus file breaks exactly what its expect lines say', () => {
-    const expected = readFileSync(FILE, 'utf8').split('\n').filter((l) => l.startsWith('# expect: ')).map((l) => l.slice('# expect: '.length));
+    const expected = readFileSync(FILE, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('# expect: '))
+      .map((l) => l.slice('# expect: '.length));
     expect(lines(corpus()).sort()).toEqual(expected.sort());
     expect(RULES.map((r) => r.id)).toEqual(['NET-MESH-DATAPLANE', 'NET-MESH-AMBIENT-L4-AUTHZ']);
   });
@@ -19,13 +22,15 @@ describe('mesh dataplane rules |', () => {
   test('judges only what is in the input: each namespace alone gets the verdicts it gets in the whole file', () => {
     const all = corpus();
     const namespaces = all.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name);
-    const alone = namespaces.flatMap((ns) => lines(all.filter((m) => (m.kind === 'Namespace' ? m.metadata.name : m.metadata.namespace) === ns)));
+    const alone = namespaces.flatMap((ns) =>
+      lines(all.filter((m) => (m.kind === 'Namespace' ? m.metadata.name : m.metadata.namespace) === ns)),
+    );
     expect(alone.sort()).toEqual(lines(all).sort());
     // Without its Namespace object, a STRICT PeerAuthentication or an L7 policy is not judged.
     expect(lines(all.filter((m) => m.kind !== 'Namespace'))).toEqual([]);
   });
 
-  test('a sidecar-injected namespace is in the mesh; its Layer 7 policies are the sidecars\' to enforce', () => {
+  test("a sidecar-injected namespace is in the mesh; its Layer 7 policies are the sidecars' to enforce", () => {
     const all = corpus();
     for (const ns of all.filter((m) => m.kind === 'Namespace')) ns.metadata.labels = { 'istio-injection': 'enabled' };
     expect(lines(all)).toEqual([]);
@@ -40,15 +45,19 @@ describe('mesh dataplane rules |', () => {
   });
 });
 
-describe('NET-NO-ALLOW-ALL and the ambient dataplane\'s kubelet probes |', () => {
+describe("NET-NO-ALLOW-ALL and the ambient dataplane's kubelet probes |", () => {
   const policy = (ingress: any[]) => ({
-    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'probes', namespace: 'shop' },
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'probes', namespace: 'shop' },
     spec: { podSelector: {}, policyTypes: ['Ingress'], ingress },
   });
-  const findings = (ingress: any[]) => verify([policy(ingress)], { rules: NETWORK_RULES }).findings
-    .filter((f) => f.ruleId === 'NET-NO-ALLOW-ALL').map((f) => f.message);
+  const findings = (ingress: any[]) =>
+    verify([policy(ingress)], { rules: NETWORK_RULES })
+      .findings.filter((f) => f.ruleId === 'NET-NO-ALLOW-ALL')
+      .map((f) => f.message);
 
-  test('admits the probe source alone on every port (Istio\'s documented rule)', () => {
+  test("admits the probe source alone on every port (Istio's documented rule)", () => {
     expect(findings([{ from: [{ ipBlock: { cidr: '169.254.7.127/32' } }] }])).toEqual([]);
   });
 

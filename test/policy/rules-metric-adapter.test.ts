@@ -11,7 +11,8 @@ function corpus(): any[] {
 }
 
 const isConfig = (m: any) => m.kind === 'ConfigMap';
-const hpaNamed = (manifests: any[], namespace: string, name: string) => manifests.find((m) => m.kind === 'HorizontalPodAutoscaler' && m.metadata.namespace === namespace && m.metadata.name === name);
+const hpaNamed = (manifests: any[], namespace: string, name: string) =>
+  manifests.find((m) => m.kind === 'HorizontalPodAutoscaler' && m.metadata.namespace === namespace && m.metadata.name === name);
 
 describe('COMPLETE-METRIC-ADAPTER |', () => {
   test('an HPA whose metric the adapter serves under its name, kind and namespace is not reported', () => {
@@ -24,7 +25,10 @@ describe('COMPLETE-METRIC-ADAPTER |', () => {
   test('a Pods metric served by a rule that renames the counter to <base>_per_second passes', () => {
     const manifests = corpus();
     const config = manifests.find(isConfig);
-    config.data['config.yaml'] = config.data['config.yaml'].replace('matches: "^(.*)_total$"', 'matches: "^(.*)_total$"\n      as: "${1}_per_second"');
+    config.data['config.yaml'] = config.data['config.yaml'].replace(
+      'matches: "^(.*)_total$"',
+      'matches: "^(.*)_total$"\n      as: "${1}_per_second"',
+    );
     const messages = messagesOf(verify(manifests), RULE);
     expect(messages.length).toBeGreaterThan(0);
     expect(messages.some((m) => m.startsWith('HorizontalPodAutoscaler/corpus/checkout:'))).toBe(false);
@@ -36,8 +40,8 @@ describe('COMPLETE-METRIC-ADAPTER |', () => {
     config.data['config.yaml'] = config.data['config.yaml'].replace('externalRules:', 'unusedRules:');
     hpaNamed(manifests, 'corpus', 'worker').spec.metrics[0].external.metric.name = 'http_requests_per_second';
     expect(messagesOf(verify(manifests), RULE)).toContain(
-      "HorizontalPodAutoscaler/corpus/worker: 'spec.metrics[0].external.metric.name' (\"http_requests_per_second\") must be served by the metrics adapter: "
-      + "no 'externalRules:' entry of ConfigMap/corpus/adapter-config yields it for external metrics in namespace corpus; add one; until then the autoscaler skips every scale-down",
+      'HorizontalPodAutoscaler/corpus/worker: \'spec.metrics[0].external.metric.name\' ("http_requests_per_second") must be served by the metrics adapter: '
+        + "no 'externalRules:' entry of ConfigMap/corpus/adapter-config yields it for external metrics in namespace corpus; add one; until then the autoscaler skips every scale-down",
     );
   });
 
@@ -45,7 +49,7 @@ describe('COMPLETE-METRIC-ADAPTER |', () => {
     const report = verify(corpus().filter((m) => !isConfig(m)));
     expect(messagesOf(report, RULE)).toEqual([]);
     expect(report.skipped.filter((s) => s.ruleId === RULE).map((s) => s.reason)).toEqual([
-      'no metrics adapter config (ConfigMap labelled alp-deploy.io/metrics-adapter-config: prometheus-adapter) in the manifests of the input: its HPAs\' custom and external metrics are judged with it',
+      "no metrics adapter config (ConfigMap labelled alp-deploy.io/metrics-adapter-config: prometheus-adapter) in the manifests of the input: its HPAs' custom and external metrics are judged with it",
     ]);
   });
 

@@ -1,6 +1,17 @@
 import {
-  ALERTING_RULES, CHALLENGE_RULES, EXPOSURE_RULES, GITOPS_DELIVERY_RULES, MESH_DATAPLANE_RULES, MESH_RULES, METRIC_ADAPTER_RULES, NAMESPACE_RULES, POLICY_RULES, RBAC_USABILITY_RULES,
-  SCRAPE_RULES, SECRET_STORE_RULES, SYNC_ORDER_RULES,
+  ALERTING_RULES,
+  CHALLENGE_RULES,
+  EXPOSURE_RULES,
+  GITOPS_DELIVERY_RULES,
+  MESH_DATAPLANE_RULES,
+  MESH_RULES,
+  METRIC_ADAPTER_RULES,
+  NAMESPACE_RULES,
+  POLICY_RULES,
+  RBAC_USABILITY_RULES,
+  SCRAPE_RULES,
+  SECRET_STORE_RULES,
+  SYNC_ORDER_RULES,
 } from '../../lib/policy/rules';
 import { POD_SECURITY_RULES } from '../../lib/policy/rules/pod-security';
 import { verifyManifests } from '../../lib/policy/verify';
@@ -28,7 +39,12 @@ const remove = (m: Manifests, kind: string, name: string) => m.splice(m.indexOf(
 /** A Gateway with one HTTPS listener and the NetworkPolicy of its pods. */
 function publicGateway(m: Manifests, port: number): void {
   m.push(
-    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'public', namespace: 'shop' }, spec: { gatewayClassName: 'istio', listeners: [{ name: 'https', port: 443, protocol: 'HTTPS' }] } },
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'public', namespace: 'shop' },
+      spec: { gatewayClassName: 'istio', listeners: [{ name: 'https', port: 443, protocol: 'HTTPS' }] },
+    },
     {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
@@ -44,7 +60,9 @@ function publicGateway(m: Manifests, port: number): void {
 
 /** The same objects in a colour: namespace `shop-<color>`, colour label on every object and pod. */
 function colored(m: Manifests, color: 'blue' | 'green', image: string): Manifests {
-  const out = JSON.parse(JSON.stringify(m).replace(/"shop"/g, `"shop-${color}"`)).filter((o: any) => o.kind !== 'Namespace' && o.kind !== 'PriorityClass');
+  const out = JSON.parse(JSON.stringify(m).replace(/"shop"/g, `"shop-${color}"`)).filter(
+    (o: any) => o.kind !== 'Namespace' && o.kind !== 'PriorityClass',
+  );
   for (const o of out) o.metadata.labels = { ...o.metadata.labels, 'alp-deploy.io/color': color };
   const { deployment, container } = apiPod(out);
   deployment.metadata.labels['app.kubernetes.io/version'] = image.split(':')[1].split('@')[0];
@@ -53,178 +71,379 @@ function colored(m: Manifests, color: 'blue' | 'green', image: string): Manifest
 }
 
 const CASES: Record<string, Case> = {
-  'SCHEMA': {
-    breaks: (m) => { object(m, 'Service', 'api').spec.ports[0].port = 'http'; object(m, 'Service', 'api').spec.clusterIp = 'None'; },
+  SCHEMA: {
+    breaks: (m) => {
+      object(m, 'Service', 'api').spec.ports[0].port = 'http';
+      object(m, 'Service', 'api').spec.clusterIp = 'None';
+    },
     expected: [
       "Service/shop/api: 'spec.clusterIp' is an unknown field; the API server would drop or reject it",
       "Service/shop/api: 'spec.ports[0].port' must be integer",
     ],
-    passes: (m) => { object(m, 'Service', 'api').spec.clusterIP = 'None'; },
+    passes: (m) => {
+      object(m, 'Service', 'api').spec.clusterIP = 'None';
+    },
   },
   'SCHEMA-UNKNOWN-KIND': {
-    breaks: (m) => { m.push({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'shop' } }); },
+    breaks: (m) => {
+      m.push({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'shop' } });
+    },
     expected: ['Widget/shop/w: has no schema for example.com/v1 Widget; it is not checked against a schema'],
-    passes: (m) => { m.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', namespace: 'shop' }, data: {} }); },
+    passes: (m) => {
+      m.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', namespace: 'shop' }, data: {} });
+    },
   },
   'WORKLOAD-RESOURCES': {
-    breaks: (m) => { delete apiPod(m).container.resources.limits.cpu; },
-    expected: [`${A}: '${C}.resources' ({"requests":{"cpu":"100m","memory":"128Mi"},"limits":{"memory":"256Mi"}}) must set requests.cpu, requests.memory, limits.cpu, limits.memory; missing limits.cpu`],
-    passes: (m) => { apiPod(m).pod.initContainers = [{ ...apiPod(m).container, name: 'migrate', readinessProbe: undefined }]; },
+    breaks: (m) => {
+      delete apiPod(m).container.resources.limits.cpu;
+    },
+    expected: [
+      `${A}: '${C}.resources' ({"requests":{"cpu":"100m","memory":"128Mi"},"limits":{"memory":"256Mi"}}) must set requests.cpu, requests.memory, limits.cpu, limits.memory; missing limits.cpu`,
+    ],
+    passes: (m) => {
+      apiPod(m).pod.initContainers = [{ ...apiPod(m).container, name: 'migrate', readinessProbe: undefined }];
+    },
   },
   'WORKLOAD-PROBES': {
-    breaks: (m) => { delete apiPod(m).container.startupProbe; },
+    breaks: (m) => {
+      delete apiPod(m).container.startupProbe;
+    },
     expected: [`${A}: '${C}.startupProbe' (missing) must be set`],
     // Jobs run to completion: no probes.
     passes: (m) => {
       const { pod } = apiPod(m);
-      m.push({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'migrate', namespace: 'shop' }, spec: { template: { spec: { ...pod, restartPolicy: 'Never', containers: [{ name: 'migrate', image: pod.containers[0].image }] } } } });
+      m.push({
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: 'migrate', namespace: 'shop' },
+        spec: { template: { spec: { ...pod, restartPolicy: 'Never', containers: [{ name: 'migrate', image: pod.containers[0].image }] } } },
+      });
     },
   },
   'WORKLOAD-IMAGE-PINNED': {
-    breaks: (m) => { apiPod(m).container.image = 'registry.example.com/shop/api'; },
-    expected: [`${A}: '${C}.image' ("registry.example.com/shop/api") must be pinned by a digest (@sha256:…) or a tag; it has neither, which means 'latest'`],
-    passes: (m) => { apiPod(m).container.image = 'registry.example.com:5000/shop/api:1.4.2'; },
+    breaks: (m) => {
+      apiPod(m).container.image = 'registry.example.com/shop/api';
+    },
+    expected: [
+      `${A}: '${C}.image' ("registry.example.com/shop/api") must be pinned by a digest (@sha256:…) or a tag; it has neither, which means 'latest'`,
+    ],
+    passes: (m) => {
+      apiPod(m).container.image = 'registry.example.com:5000/shop/api:1.4.2';
+    },
   },
   'WORKLOAD-IMAGE-DIGEST': {
-    breaks: (m) => { apiPod(m).container.image = 'registry.example.com/shop/api:1.4.2'; },
-    expected: [`${A}: '${C}.image' ("registry.example.com/shop/api:1.4.2") must be pinned by a digest (@sha256:…); tags are mutable; append the image's digest`],
-    passes: (m) => { apiPod(m).container.image = `registry.example.com/shop/api@sha256:${'a'.repeat(64)}`; },
+    breaks: (m) => {
+      apiPod(m).container.image = 'registry.example.com/shop/api:1.4.2';
+    },
+    expected: [
+      `${A}: '${C}.image' ("registry.example.com/shop/api:1.4.2") must be pinned by a digest (@sha256:…); tags are mutable; append the image's digest`,
+    ],
+    passes: (m) => {
+      apiPod(m).container.image = `registry.example.com/shop/api@sha256:${'a'.repeat(64)}`;
+    },
   },
   'WORKLOAD-READONLY-ROOT-FILESYSTEM': {
-    breaks: (m) => { delete apiPod(m).container.securityContext.readOnlyRootFilesystem; },
-    expected: [`${A}: '${C}.securityContext.readOnlyRootFilesystem' (missing) must be true; mount an emptyDir where the container writes (e.g. /tmp)`],
+    breaks: (m) => {
+      delete apiPod(m).container.securityContext.readOnlyRootFilesystem;
+    },
+    expected: [
+      `${A}: '${C}.securityContext.readOnlyRootFilesystem' (missing) must be true; mount an emptyDir where the container writes (e.g. /tmp)`,
+    ],
     // Windows has no read-only root filesystem (the API server refuses the field for Windows pods).
-    passes: (m) => { apiPod(m).pod.os = { name: 'windows' }; delete apiPod(m).container.securityContext.readOnlyRootFilesystem; },
+    passes: (m) => {
+      apiPod(m).pod.os = { name: 'windows' };
+      delete apiPod(m).container.securityContext.readOnlyRootFilesystem;
+    },
   },
   'WORKLOAD-NO-SHARED-PROCESS-NAMESPACE': {
-    breaks: (m) => { apiPod(m).pod.shareProcessNamespace = true; },
-    expected: [`${A}: 'spec.template.spec.shareProcessNamespace' (true) must be false or unset; every container would see the others' processes, environment and files through /proc`],
-    passes: (m) => { apiPod(m).pod.shareProcessNamespace = false; },
+    breaks: (m) => {
+      apiPod(m).pod.shareProcessNamespace = true;
+    },
+    expected: [
+      `${A}: 'spec.template.spec.shareProcessNamespace' (true) must be false or unset; every container would see the others' processes, environment and files through /proc`,
+    ],
+    passes: (m) => {
+      apiPod(m).pod.shareProcessNamespace = false;
+    },
   },
   'WORKLOAD-REPLICAS': {
-    breaks: (m) => { hpa(m).spec.minReplicas = 1; },
-    expected: ["HorizontalPodAutoscaler/shop/api: 'spec.minReplicas' (1) must be at least 2, since Service/shop/api sends traffic to Deployment/shop/api"],
-    passes: (m) => { remove(m, 'HorizontalPodAutoscaler', 'api'); apiPod(m).deployment.spec.replicas = 3; },
+    breaks: (m) => {
+      hpa(m).spec.minReplicas = 1;
+    },
+    expected: [
+      "HorizontalPodAutoscaler/shop/api: 'spec.minReplicas' (1) must be at least 2, since Service/shop/api sends traffic to Deployment/shop/api",
+    ],
+    passes: (m) => {
+      remove(m, 'HorizontalPodAutoscaler', 'api');
+      apiPod(m).deployment.spec.replicas = 3;
+    },
   },
   'WORKLOAD-PDB': {
-    breaks: (m) => { delete pdb(m).spec.maxUnavailable; pdb(m).spec.minAvailable = '100%'; },
-    expected: ["PodDisruptionBudget/shop/api: 'spec.minAvailable' (\"100%\") must allow at least one of the 2 pods of Deployment/shop/api (the minReplicas of HorizontalPodAutoscaler/shop/api) to be evicted; it blocks node drains; use 'maxUnavailable: 1'"],
+    breaks: (m) => {
+      delete pdb(m).spec.maxUnavailable;
+      pdb(m).spec.minAvailable = '100%';
+    },
+    expected: [
+      "PodDisruptionBudget/shop/api: 'spec.minAvailable' (\"100%\") must allow at least one of the 2 pods of Deployment/shop/api (the minReplicas of HorizontalPodAutoscaler/shop/api) to be evicted; it blocks node drains; use 'maxUnavailable: 1'",
+    ],
     // 50 % of 2 rounds up to 1 pod that must stay: 1 may go.
-    passes: (m) => { delete pdb(m).spec.maxUnavailable; pdb(m).spec.minAvailable = '50%'; },
+    passes: (m) => {
+      delete pdb(m).spec.maxUnavailable;
+      pdb(m).spec.minAvailable = '50%';
+    },
   },
   'WORKLOAD-TOPOLOGY-SPREAD': {
-    breaks: (m) => { delete apiPod(m).pod.topologySpreadConstraints; },
-    expected: [`${A}: 'spec.template.spec.topologySpreadConstraints' (missing) should spread the pods over topology.kubernetes.io/zone or kubernetes.io/hostname with a labelSelector that matches them; 2 replicas could share one node`],
-    passes: (m) => { apiPod(m).pod.topologySpreadConstraints[0].topologyKey = 'kubernetes.io/hostname'; },
+    breaks: (m) => {
+      delete apiPod(m).pod.topologySpreadConstraints;
+    },
+    expected: [
+      `${A}: 'spec.template.spec.topologySpreadConstraints' (missing) should spread the pods over topology.kubernetes.io/zone or kubernetes.io/hostname with a labelSelector that matches them; 2 replicas could share one node`,
+    ],
+    passes: (m) => {
+      apiPod(m).pod.topologySpreadConstraints[0].topologyKey = 'kubernetes.io/hostname';
+    },
   },
   'WORKLOAD-PRIORITY-CLASS': {
-    breaks: (m) => { apiPod(m).pod.priorityClassName = 'gold'; },
+    breaks: (m) => {
+      apiPod(m).pod.priorityClassName = 'gold';
+    },
     expected: [`${A}: 'spec.template.spec.priorityClassName' ("gold") should be one of the PriorityClasses in the manifests: standard`],
-    passes: (m) => { apiPod(m).pod.priorityClassName = 'system-cluster-critical'; },
+    passes: (m) => {
+      apiPod(m).pod.priorityClassName = 'system-cluster-critical';
+    },
   },
   'RBAC-NO-WILDCARD': {
-    breaks: (m) => { role(m).rules[0].resources = ['configmaps', 'pods/*']; },
+    breaks: (m) => {
+      role(m).rules[0].resources = ['configmaps', 'pods/*'];
+    },
     expected: ["Role/shop/api: 'rules[0].resources[1]' (\"pods/*\") must not contain the wildcard '*'; list the resources explicitly"],
-    passes: (m) => { role(m).rules[0].resources = ['configmaps', 'pods/log']; },
+    passes: (m) => {
+      role(m).rules[0].resources = ['configmaps', 'pods/log'];
+    },
   },
   'RBAC-NO-SECRET-READ': {
-    breaks: (m) => { role(m).rules[0].resources = ['configmaps', 'secrets']; },
-    expected: ["Role/shop/api: 'rules[0].resources[1]' (\"secrets\") must not be secrets with get, watch unless the role is annotated 'alp-deploy.io/secret-access: declared'; mount the secret from an ExternalSecret instead of reading it through the API"],
-    passes: (m) => { role(m).rules[0].resources = ['configmaps', 'secrets']; role(m).metadata.annotations = { 'alp-deploy.io/secret-access': 'declared' }; },
+    breaks: (m) => {
+      role(m).rules[0].resources = ['configmaps', 'secrets'];
+    },
+    expected: [
+      "Role/shop/api: 'rules[0].resources[1]' (\"secrets\") must not be secrets with get, watch unless the role is annotated 'alp-deploy.io/secret-access: declared'; mount the secret from an ExternalSecret instead of reading it through the API",
+    ],
+    passes: (m) => {
+      role(m).rules[0].resources = ['configmaps', 'secrets'];
+      role(m).metadata.annotations = { 'alp-deploy.io/secret-access': 'declared' };
+    },
   },
   'RBAC-NO-ESCALATION': {
-    breaks: (m) => { role(m).rules[0].verbs = ['get', 'bind']; },
-    expected: ["Role/shop/api: 'rules[0].verbs[1]' (\"bind\") must not be escalate, bind or impersonate; it lets the holder grant itself permissions beyond this role"],
-    passes: (m) => { role(m).rules[0].verbs = ['get', 'list', 'watch']; },
+    breaks: (m) => {
+      role(m).rules[0].verbs = ['get', 'bind'];
+    },
+    expected: [
+      'Role/shop/api: \'rules[0].verbs[1]\' ("bind") must not be escalate, bind or impersonate; it lets the holder grant itself permissions beyond this role',
+    ],
+    passes: (m) => {
+      role(m).rules[0].verbs = ['get', 'list', 'watch'];
+    },
   },
   'RBAC-NO-POD-EXEC': {
     // Kubernetes 1.28 authorizes exec over WebSocket with 'get': the role's get, watch opens a shell.
-    breaks: (m) => { role(m).rules[0].resources = ['configmaps', 'pods/exec']; },
-    expected: ["Role/shop/api: 'rules[0].resources[1]' (\"pods/exec\") must not be granted with get: it lets the holder run commands in, attach to or connect to the pods of the namespace, with their tokens and secrets; use a break-glass role outside the manifests for debugging"],
-    passes: (m) => { role(m).rules[0].resources = ['configmaps', 'pods/log']; },
+    breaks: (m) => {
+      role(m).rules[0].resources = ['configmaps', 'pods/exec'];
+    },
+    expected: [
+      'Role/shop/api: \'rules[0].resources[1]\' ("pods/exec") must not be granted with get: it lets the holder run commands in, attach to or connect to the pods of the namespace, with their tokens and secrets; use a break-glass role outside the manifests for debugging',
+    ],
+    passes: (m) => {
+      role(m).rules[0].resources = ['configmaps', 'pods/log'];
+    },
   },
   'RBAC-NO-WORKLOAD-CREATE': {
-    breaks: (m) => { role(m).rules.push({ apiGroups: ['apps'], resources: ['deployments'], verbs: ['create'] }); },
-    expected: ["Role/shop/api: 'rules[1].resources[0]' (\"deployments\") must not be granted with create: it lets the holder run any image as any ServiceAccount of the namespace, with its Secrets mounted; deploy workloads through Argo CD instead"],
-    passes: (m) => { role(m).rules.push({ apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['update', 'patch'] }); },
+    breaks: (m) => {
+      role(m).rules.push({ apiGroups: ['apps'], resources: ['deployments'], verbs: ['create'] });
+    },
+    expected: [
+      'Role/shop/api: \'rules[1].resources[0]\' ("deployments") must not be granted with create: it lets the holder run any image as any ServiceAccount of the namespace, with its Secrets mounted; deploy workloads through Argo CD instead',
+    ],
+    passes: (m) => {
+      role(m).rules.push({ apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['update', 'patch'] });
+    },
   },
   'RBAC-NO-TOKEN-CREATE': {
-    breaks: (m) => { role(m).rules.push({ apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] }); },
-    expected: ["Role/shop/api: 'rules[1].resources[0]' (\"serviceaccounts/token\") must not be granted with create: it lets the holder act as any ServiceAccount of the namespace; workloads get their own token projected by the kubelet"],
-    passes: (m) => { role(m).rules.push({ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get'] }); },
+    breaks: (m) => {
+      role(m).rules.push({ apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] });
+    },
+    expected: [
+      'Role/shop/api: \'rules[1].resources[0]\' ("serviceaccounts/token") must not be granted with create: it lets the holder act as any ServiceAccount of the namespace; workloads get their own token projected by the kubelet',
+    ],
+    passes: (m) => {
+      role(m).rules.push({ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get'] });
+    },
   },
   'RBAC-NO-NODE-PROXY': {
-    breaks: (m) => { role(m).rules.push({ apiGroups: [''], resources: ['nodes/proxy'], verbs: ['get'] }); },
-    expected: ["Role/shop/api: 'rules[1].resources[0]' (\"nodes/proxy\") must not be granted with get: it lets the holder use the kubelet API of every node, which runs commands in any pod; read node metrics through the metrics API instead"],
-    passes: (m) => { role(m).rules.push({ apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] }); },
+    breaks: (m) => {
+      role(m).rules.push({ apiGroups: [''], resources: ['nodes/proxy'], verbs: ['get'] });
+    },
+    expected: [
+      'Role/shop/api: \'rules[1].resources[0]\' ("nodes/proxy") must not be granted with get: it lets the holder use the kubelet API of every node, which runs commands in any pod; read node metrics through the metrics API instead',
+    ],
+    passes: (m) => {
+      role(m).rules.push({ apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] });
+    },
   },
   'RBAC-NO-CLUSTER-ADMIN': {
-    breaks: (m) => { object(m, 'RoleBinding', 'api').roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }; },
-    expected: ["RoleBinding/shop/api: 'roleRef.name' (\"cluster-admin\") must not be cluster-admin; bind a Role with only the permissions needed"],
-    passes: (m) => { object(m, 'RoleBinding', 'api').roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }; },
+    breaks: (m) => {
+      object(m, 'RoleBinding', 'api').roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' };
+    },
+    expected: [
+      'RoleBinding/shop/api: \'roleRef.name\' ("cluster-admin") must not be cluster-admin; bind a Role with only the permissions needed',
+    ],
+    passes: (m) => {
+      object(m, 'RoleBinding', 'api').roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' };
+    },
   },
   'RBAC-NO-DEFAULT-SERVICE-ACCOUNT': {
-    breaks: (m) => { apiPod(m).pod.serviceAccountName = 'default'; },
+    breaks: (m) => {
+      apiPod(m).pod.serviceAccountName = 'default';
+    },
     expected: [`${A}: 'spec.template.spec.serviceAccountName' ("default") must name the workload's own ServiceAccount, not 'default'`],
-    passes: (m) => { apiPod(m).pod.serviceAccountName = 'api-runtime'; },
+    passes: (m) => {
+      apiPod(m).pod.serviceAccountName = 'api-runtime';
+    },
   },
   'RBAC-TOKEN-AUTOMOUNT': {
-    breaks: (m) => { delete apiPod(m).pod.automountServiceAccountToken; delete object(m, 'ServiceAccount', 'api').automountServiceAccountToken; remove(m, 'RoleBinding', 'api'); },
-    expected: [`${A}: 'spec.template.spec.automountServiceAccountToken' (missing) should be false: ServiceAccount 'api' is bound to no role in the manifests; the token is mounted by default, and ServiceAccount/shop/api does not turn it off`],
+    breaks: (m) => {
+      delete apiPod(m).pod.automountServiceAccountToken;
+      delete object(m, 'ServiceAccount', 'api').automountServiceAccountToken;
+      remove(m, 'RoleBinding', 'api');
+    },
+    expected: [
+      `${A}: 'spec.template.spec.automountServiceAccountToken' (missing) should be false: ServiceAccount 'api' is bound to no role in the manifests; the token is mounted by default, and ServiceAccount/shop/api does not turn it off`,
+    ],
     // A pod that calls the API mounts the token of an account with a role.
-    passes: (m) => { apiPod(m).pod.automountServiceAccountToken = true; },
+    passes: (m) => {
+      apiPod(m).pod.automountServiceAccountToken = true;
+    },
   },
   'NET-DEFAULT-DENY': {
-    breaks: (m) => { object(m, 'NetworkPolicy', 'default-deny').spec.policyTypes = ['Ingress']; },
-    expected: ["Namespace/shop: has no default-deny NetworkPolicy for Egress; add one with 'podSelector: {}', 'policyTypes: [Egress]' and no rules"],
+    breaks: (m) => {
+      object(m, 'NetworkPolicy', 'default-deny').spec.policyTypes = ['Ingress'];
+    },
+    expected: [
+      "Namespace/shop: has no default-deny NetworkPolicy for Egress; add one with 'podSelector: {}', 'policyTypes: [Egress]' and no rules",
+    ],
     passes: (m) => {
       object(m, 'NetworkPolicy', 'default-deny').spec = { podSelector: {} }; // policyTypes default to Ingress
-      m.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny-egress', namespace: 'shop' }, spec: { podSelector: {}, policyTypes: ['Egress'] } });
+      m.push({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'deny-egress', namespace: 'shop' },
+        spec: { podSelector: {}, policyTypes: ['Egress'] },
+      });
     },
   },
   'NET-POD-SELECTED': {
-    breaks: (m) => { policy(m).spec.podSelector = { matchLabels: { 'app.kubernetes.io/name': 'web' } }; },
-    expected: [`${A}: is selected by no NetworkPolicy with a podSelector of its own that allows traffic (namespace-wide policies do not count); add one for its connections`],
-    passes: (m) => { policy(m).spec.podSelector = { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['api', 'web'] }] }; },
+    breaks: (m) => {
+      policy(m).spec.podSelector = { matchLabels: { 'app.kubernetes.io/name': 'web' } };
+    },
+    expected: [
+      `${A}: is selected by no NetworkPolicy with a podSelector of its own that allows traffic (namespace-wide policies do not count); add one for its connections`,
+    ],
+    passes: (m) => {
+      policy(m).spec.podSelector = { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['api', 'web'] }] };
+    },
   },
   'NET-NO-ALLOW-ALL': {
-    breaks: (m) => { publicGateway(m, 8443); policy(m).spec.ingress[0].from = [{ ipBlock: { cidr: '0.0.0.0/0' } }]; },
+    breaks: (m) => {
+      publicGateway(m, 8443);
+      policy(m).spec.ingress[0].from = [{ ipBlock: { cidr: '0.0.0.0/0' } }];
+    },
     expected: [
-      "NetworkPolicy/shop/api: 'spec.ingress[0].from[0].ipBlock.cidr' (\"0.0.0.0/0\") must not be any address; name the address range the pods need",
-      "NetworkPolicy/shop/public-gateway: 'spec.ingress[0].from[0].ipBlock.cidr' (\"0.0.0.0/0\") must not be any address; internet ingress to Gateway public must be limited to its listener ports (443)",
+      'NetworkPolicy/shop/api: \'spec.ingress[0].from[0].ipBlock.cidr\' ("0.0.0.0/0") must not be any address; name the address range the pods need',
+      'NetworkPolicy/shop/public-gateway: \'spec.ingress[0].from[0].ipBlock.cidr\' ("0.0.0.0/0") must not be any address; internet ingress to Gateway public must be limited to its listener ports (443)',
     ],
     // The internet may reach a Gateway's pods on its listener ports.
-    passes: (m) => { publicGateway(m, 443); },
+    passes: (m) => {
+      publicGateway(m, 443);
+    },
   },
   'SECRET-NO-DATA': {
-    breaks: (m) => { m.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'shop' }, data: { username: 'YXBp', password: 'aHVudGVyMg==' } }); },
-    expected: ["Secret/shop/db: 'data' holds 2 keys (password, username) and must be empty; deliver the values from Vault with an ExternalSecret"],
-    passes: (m) => { m.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'shop' }, type: 'Opaque', data: {} }); },
+    breaks: (m) => {
+      m.push({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'db', namespace: 'shop' },
+        data: { username: 'YXBp', password: 'aHVudGVyMg==' },
+      });
+    },
+    expected: [
+      "Secret/shop/db: 'data' holds 2 keys (password, username) and must be empty; deliver the values from Vault with an ExternalSecret",
+    ],
+    passes: (m) => {
+      m.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'shop' }, type: 'Opaque', data: {} });
+    },
   },
   'SECRET-NO-LITERAL-ENV': {
-    breaks: (m) => { apiPod(m).container.env.push({ name: 'STRIPE_KEY', value: 'sk_live_0123456789abcdef' }); },
-    expected: [`${A}: '${C}.env[1].value' (24 characters, not shown) must not hold a secret (its value looks like a Stripe key: STRIPE_KEY); use 'valueFrom.secretKeyRef' to a Secret from an ExternalSecret`],
-    passes: (m) => { apiPod(m).container.env.push({ name: 'API_TOKEN', valueFrom: { secretKeyRef: { name: 'api', key: 'token' } } }); },
+    breaks: (m) => {
+      apiPod(m).container.env.push({ name: 'STRIPE_KEY', value: 'sk_live_0123456789abcdef' });
+    },
+    expected: [
+      `${A}: '${C}.env[1].value' (24 characters, not shown) must not hold a secret (its value looks like a Stripe key: STRIPE_KEY); use 'valueFrom.secretKeyRef' to a Secret from an ExternalSecret`,
+    ],
+    passes: (m) => {
+      apiPod(m).container.env.push({ name: 'API_TOKEN', valueFrom: { secretKeyRef: { name: 'api', key: 'token' } } });
+    },
   },
   'SECRET-NO-CONFIGMAP-CREDENTIAL': {
-    breaks: (m) => { object(m, 'ConfigMap', 'grafana-dashboard-api').data.ADMIN_PASSWORD = 'admin'; },
-    expected: ["ConfigMap/shop/grafana-dashboard-api: 'data.ADMIN_PASSWORD' (5 characters, not shown) must not hold a secret (its name looks like a secret's: ADMIN_PASSWORD); store it in Vault and mount it from a Secret delivered by an ExternalSecret"],
+    breaks: (m) => {
+      object(m, 'ConfigMap', 'grafana-dashboard-api').data.ADMIN_PASSWORD = 'admin';
+    },
+    expected: [
+      "ConfigMap/shop/grafana-dashboard-api: 'data.ADMIN_PASSWORD' (5 characters, not shown) must not hold a secret (its name looks like a secret's: ADMIN_PASSWORD); store it in Vault and mount it from a Secret delivered by an ExternalSecret",
+    ],
     // Where a credential is, or whether authentication is on, is not a secret.
-    passes: (m) => { Object.assign(object(m, 'ConfigMap', 'grafana-dashboard-api').data, { AUTH_URL: 'https://sso.example.com/auth', AUTH_ENABLED: 'true' }); },
+    passes: (m) => {
+      Object.assign(object(m, 'ConfigMap', 'grafana-dashboard-api').data, {
+        AUTH_URL: 'https://sso.example.com/auth',
+        AUTH_ENABLED: 'true',
+      });
+    },
   },
   'GITOPS-NO-HASH-NAMES': {
-    breaks: (m) => { object(m, 'ConfigMap', 'grafana-dashboard-api').metadata.name = 'grafana-dashboard-api-9f86d081'; },
-    expected: ["ConfigMap/shop/grafana-dashboard-api-9f86d081: 'metadata.name' (\"grafana-dashboard-api-9f86d081\") must not end with a generated hash; set 'metadata.name' explicitly"],
+    breaks: (m) => {
+      object(m, 'ConfigMap', 'grafana-dashboard-api').metadata.name = 'grafana-dashboard-api-9f86d081';
+    },
+    expected: [
+      "ConfigMap/shop/grafana-dashboard-api-9f86d081: 'metadata.name' (\"grafana-dashboard-api-9f86d081\") must not end with a generated hash; set 'metadata.name' explicitly",
+    ],
     // An all-digit suffix is a date or build number, not a cdk8s hash.
-    passes: (m) => { object(m, 'ConfigMap', 'grafana-dashboard-api').metadata.name = 'grafana-dashboard-api-20260301'; },
+    passes: (m) => {
+      object(m, 'ConfigMap', 'grafana-dashboard-api').metadata.name = 'grafana-dashboard-api-20260301';
+    },
   },
   'GITOPS-APPPROJECT-NO-WILDCARDS': {
     breaks: (m) => {
-      m.push({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'shop', namespace: 'argocd' }, spec: { sourceRepos: ['https://git.example.com/shop.git'], destinations: [{ server: 'https://kubernetes.default.svc', namespace: 'shop-*' }] } });
+      m.push({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'AppProject',
+        metadata: { name: 'shop', namespace: 'argocd' },
+        spec: {
+          sourceRepos: ['https://git.example.com/shop.git'],
+          destinations: [{ server: 'https://kubernetes.default.svc', namespace: 'shop-*' }],
+        },
+      });
     },
-    expected: ["AppProject/argocd/shop: 'spec.destinations[0].namespace' (\"shop-*\") must not contain the wildcard '*'; list the destinations explicitly"],
+    expected: [
+      "AppProject/argocd/shop: 'spec.destinations[0].namespace' (\"shop-*\") must not contain the wildcard '*'; list the destinations explicitly",
+    ],
     passes: (m) => {
-      m.push({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'shop', namespace: 'argocd' }, spec: { sourceRepos: ['https://git.example.com/shop.git'], destinations: [{ server: 'https://kubernetes.default.svc', namespace: 'shop' }] } });
+      m.push({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'AppProject',
+        metadata: { name: 'shop', namespace: 'argocd' },
+        spec: {
+          sourceRepos: ['https://git.example.com/shop.git'],
+          destinations: [{ server: 'https://kubernetes.default.svc', namespace: 'shop' }],
+        },
+      });
     },
   },
   'BLUEGREEN-PARITY': {
@@ -243,11 +462,16 @@ const CASES: Record<string, Case> = {
     // Other images and version labels are what a release changes.
     passes: (m) => {
       const base = m.splice(0);
-      m.push(...colored(base, 'blue', `registry.example.com/shop/api:1.4.2@sha256:${'b'.repeat(64)}`), ...colored(base, 'green', `registry.example.com/shop/api:1.5.0@sha256:${'c'.repeat(64)}`));
+      m.push(
+        ...colored(base, 'blue', `registry.example.com/shop/api:1.4.2@sha256:${'b'.repeat(64)}`),
+        ...colored(base, 'green', `registry.example.com/shop/api:1.5.0@sha256:${'c'.repeat(64)}`),
+      );
     },
   },
   'COMPLETE-SERVICEMONITOR': {
-    breaks: (m) => { object(m, 'ServiceMonitor', 'api').spec.selector.matchLabels = { 'app.kubernetes.io/name': 'web' }; },
+    breaks: (m) => {
+      object(m, 'ServiceMonitor', 'api').spec.selector.matchLabels = { 'app.kubernetes.io/name': 'web' };
+    },
     expected: [`${A}: is a service (Service/shop/api) that no ServiceMonitor scrapes; add one for its metrics port`],
     passes: (m) => {
       const monitor = object(m, 'ServiceMonitor', 'api');
@@ -256,22 +480,45 @@ const CASES: Record<string, Case> = {
     },
   },
   'COMPLETE-SLO-RULES': {
-    breaks: (m) => { object(m, 'PrometheusRule', 'api-slo').spec.groups[0].rules = [{ record: 'api:error_ratio:rate5m', expr: 'vector(0)' }]; },
-    expected: [`${A}: is service 'api', which no PrometheusRule labelled 'app.kubernetes.io/name: api' with an alert covers; add its SLO alerts`],
-    passes: (m) => { object(m, 'PrometheusRule', 'api-slo').metadata.namespace = 'monitoring'; },
+    breaks: (m) => {
+      object(m, 'PrometheusRule', 'api-slo').spec.groups[0].rules = [{ record: 'api:error_ratio:rate5m', expr: 'vector(0)' }];
+    },
+    expected: [
+      `${A}: is service 'api', which no PrometheusRule labelled 'app.kubernetes.io/name: api' with an alert covers; add its SLO alerts`,
+    ],
+    passes: (m) => {
+      object(m, 'PrometheusRule', 'api-slo').metadata.namespace = 'monitoring';
+    },
   },
   'COMPLETE-DASHBOARD': {
-    breaks: (m) => { object(m, 'ConfigMap', 'grafana-dashboard-api').metadata.labels['app.kubernetes.io/name'] = 'web'; },
-    expected: [`${A}: is service 'api', which has no dashboard ConfigMap labelled 'grafana_dashboard' and 'app.kubernetes.io/name: api'; add one`],
-    passes: (m) => { object(m, 'ConfigMap', 'grafana-dashboard-api').metadata.labels.grafana_dashboard = 'true'; },
+    breaks: (m) => {
+      object(m, 'ConfigMap', 'grafana-dashboard-api').metadata.labels['app.kubernetes.io/name'] = 'web';
+    },
+    expected: [
+      `${A}: is service 'api', which has no dashboard ConfigMap labelled 'grafana_dashboard' and 'app.kubernetes.io/name: api'; add one`,
+    ],
+    passes: (m) => {
+      object(m, 'ConfigMap', 'grafana-dashboard-api').metadata.labels.grafana_dashboard = 'true';
+    },
   },
 };
 
 /** The rules this file covers: rules-pod-security.test.ts, rules-exposure.test.ts, rules-mesh-dataplane.test.ts and rules-metric-adapter.test.ts cover the others. */
 // Rules whose cases live in their own test files (rules-*.test.ts, reachability-rules.test.ts).
 const ELSEWHERE = [
-  ...POD_SECURITY_RULES, ...EXPOSURE_RULES, ...MESH_RULES, ...MESH_DATAPLANE_RULES, ...NAMESPACE_RULES, ...METRIC_ADAPTER_RULES, ...CHALLENGE_RULES, ...SCRAPE_RULES,
-  ...RBAC_USABILITY_RULES, ...SECRET_STORE_RULES, ...GITOPS_DELIVERY_RULES, ...SYNC_ORDER_RULES, ...ALERTING_RULES,
+  ...POD_SECURITY_RULES,
+  ...EXPOSURE_RULES,
+  ...MESH_RULES,
+  ...MESH_DATAPLANE_RULES,
+  ...NAMESPACE_RULES,
+  ...METRIC_ADAPTER_RULES,
+  ...CHALLENGE_RULES,
+  ...SCRAPE_RULES,
+  ...RBAC_USABILITY_RULES,
+  ...SECRET_STORE_RULES,
+  ...GITOPS_DELIVERY_RULES,
+  ...SYNC_ORDER_RULES,
+  ...ALERTING_RULES,
 ];
 const RULES = POLICY_RULES.filter((r) => !ELSEWHERE.includes(r));
 
@@ -324,7 +571,12 @@ describe('rules across objects |', () => {
     const web = JSON.parse(JSON.stringify(apiPod(manifests).deployment).replace(/"api"/g, '"web"'));
     web.spec.replicas = 3;
     const webService = JSON.parse(JSON.stringify(object(manifests, 'Service', 'api')).replace(/"api"/g, '"web"'));
-    const budget = (name: string, spec: any) => ({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name, namespace: 'shop' }, spec: { selector: { matchLabels: { 'app.kubernetes.io/name': 'web' } }, ...spec } });
+    const budget = (name: string, spec: any) => ({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name, namespace: 'shop' },
+      spec: { selector: { matchLabels: { 'app.kubernetes.io/name': 'web' } }, ...spec },
+    });
     manifests.push(web, webService, budget('web-a', { maxUnavailable: 0 }), budget('web-b', { maxUnavailable: '0%' }));
     // WHEN
     const report = verify(manifests);
@@ -335,7 +587,8 @@ describe('rules across objects |', () => {
     ]);
     manifests.pop();
     expect(messagesOf(verify(manifests), 'WORKLOAD-PDB')).toContain(
-      "PodDisruptionBudget/shop/web-a: 'spec.maxUnavailable' (0) must allow at least one of the 3 pods of Deployment/shop/web ('spec.replicas') to be evicted; it blocks node drains; use 'maxUnavailable: 1'");
+      "PodDisruptionBudget/shop/web-a: 'spec.maxUnavailable' (0) must allow at least one of the 3 pods of Deployment/shop/web ('spec.replicas') to be evicted; it blocks node drains; use 'maxUnavailable: 1'",
+    );
   });
 
   test('relations hold within one cluster: a budget in one region does not cover the other', () => {
@@ -343,7 +596,10 @@ describe('rules across objects |', () => {
     const primary = compliantShop();
     const dr = compliantShop();
     remove(dr, 'PodDisruptionBudget', 'api');
-    const inputs = [...primary.map((manifest) => ({ manifest, cluster: 'primary' })), ...dr.map((manifest) => ({ manifest, cluster: 'dr' }))];
+    const inputs = [
+      ...primary.map((manifest) => ({ manifest, cluster: 'primary' })),
+      ...dr.map((manifest) => ({ manifest, cluster: 'dr' })),
+    ];
     // WHEN
     const { findings } = verifyManifests(inputs, { today: TODAY });
     // THEN
@@ -355,7 +611,10 @@ describe('rules across objects |', () => {
   test('BLUEGREEN-PARITY is skipped, with the reason, when one colour is missing', () => {
     const blue = colored(compliantShop(), 'blue', `registry.example.com/shop/api:1.4.2@sha256:${'b'.repeat(64)}`);
     expect(verify(blue).skipped).toEqual([
-      { ruleId: 'NET-DEFAULT-DENY', reason: 'the Namespace objects of shop-blue are not in the manifests: their default deny is judged with them' },
+      {
+        ruleId: 'NET-DEFAULT-DENY',
+        reason: 'the Namespace objects of shop-blue are not in the manifests: their default deny is judged with them',
+      },
       { ruleId: 'BLUEGREEN-PARITY', reason: 'only blue objects are in the manifests; parity needs both colours' },
       { ruleId: 'ALERT-ROUTED', reason: 'no AlertmanagerConfig in the manifests: alert routing is not part of the input' },
     ]);
@@ -378,8 +637,15 @@ describe('rules across objects |', () => {
       expect(judged(alone, ['NET-DEFAULT-DENY', 'NET-POD-SELECTED'])).toEqual({
         findings: [],
         skipped: [
-          { ruleId: 'NET-DEFAULT-DENY', reason: 'the Namespace objects of shop are not in the manifests: their default deny is judged with them' },
-          { ruleId: 'NET-POD-SELECTED', reason: 'neither a NetworkPolicy nor the Namespace object of shop is in the manifests: their pods are judged with their namespace\'s policies' },
+          {
+            ruleId: 'NET-DEFAULT-DENY',
+            reason: 'the Namespace objects of shop are not in the manifests: their default deny is judged with them',
+          },
+          {
+            ruleId: 'NET-POD-SELECTED',
+            reason:
+              "neither a NetworkPolicy nor the Namespace object of shop is in the manifests: their pods are judged with their namespace's policies",
+          },
         ],
       });
       // AND with its Namespace (but no policy) both judge, and fail, it
@@ -399,7 +665,13 @@ describe('rules across objects |', () => {
       // THEN
       expect(judged(m, ['RBAC-TOKEN-AUTOMOUNT'])).toEqual({
         findings: [],
-        skipped: [{ ruleId: 'RBAC-TOKEN-AUTOMOUNT', reason: 'the ServiceAccounts of Deployment/shop/api are not in the manifests, which do not turn token mounting off in the pod: judged with their ServiceAccounts' }],
+        skipped: [
+          {
+            ruleId: 'RBAC-TOKEN-AUTOMOUNT',
+            reason:
+              'the ServiceAccounts of Deployment/shop/api are not in the manifests, which do not turn token mounting off in the pod: judged with their ServiceAccounts',
+          },
+        ],
       });
     });
 
@@ -411,7 +683,12 @@ describe('rules across objects |', () => {
       // THEN
       expect(judged(m, ['NET-NO-ALLOW-ALL'])).toEqual({
         findings: [],
-        skipped: [{ ruleId: 'NET-NO-ALLOW-ALL', reason: 'the Gateways shop/public are not in the manifests: internet ingress to their pods is judged with their listener ports' }],
+        skipped: [
+          {
+            ruleId: 'NET-NO-ALLOW-ALL',
+            reason: 'the Gateways shop/public are not in the manifests: internet ingress to their pods is judged with their listener ports',
+          },
+        ],
       });
     });
 
@@ -419,14 +696,23 @@ describe('rules across objects |', () => {
       // GIVEN blue in shop-blue, and green objects only in another namespace (another folder's)
       const blue = colored(compliantShop(), 'blue', `registry.example.com/shop/api:1.4.2@sha256:${'b'.repeat(64)}`);
       const green = colored(compliantShop(), 'green', `registry.example.com/shop/api:1.5.0@sha256:${'c'.repeat(64)}`)
-        .filter((o) => o.kind === 'ConfigMap').map((o) => ({ ...o, metadata: { ...o.metadata, namespace: 'web-green' } }));
+        .filter((o) => o.kind === 'ConfigMap')
+        .map((o) => ({ ...o, metadata: { ...o.metadata, namespace: 'web-green' } }));
       // THEN the 13 blue objects are not found wanting, nor the green ConfigMap
       expect(judged([...blue, ...green], ['BLUEGREEN-PARITY'])).toEqual({
         findings: [],
-        skipped: [{ ruleId: 'BLUEGREEN-PARITY', reason: "13 objects have no counterpart because the other colour's folder or namespace is not in the manifests: judged where both colours are" }],
+        skipped: [
+          {
+            ruleId: 'BLUEGREEN-PARITY',
+            reason:
+              "13 objects have no counterpart because the other colour's folder or namespace is not in the manifests: judged where both colours are",
+          },
+        ],
       });
       // AND where green has objects in the counterpart namespace, a missing one is reported
-      const partial = colored(compliantShop(), 'green', `registry.example.com/shop/api:1.5.0@sha256:${'c'.repeat(64)}`).filter((o) => o.kind !== 'ConfigMap');
+      const partial = colored(compliantShop(), 'green', `registry.example.com/shop/api:1.5.0@sha256:${'c'.repeat(64)}`).filter(
+        (o) => o.kind !== 'ConfigMap',
+      );
       expect(judged([...blue, ...partial], ['BLUEGREEN-PARITY']).findings).toEqual([
         'ConfigMap/shop-blue/grafana-dashboard-api: has no green counterpart; both colours must have the same objects',
       ]);

@@ -20,9 +20,18 @@ function ajvProblems(manifest: unknown) {
 
 describe('quick schema check: each keyword', () => {
   test.each([
-    ['string', 'a', true], ['string', 1, false],
-    ['integer', 3, true], ['integer', 3.5, false], ['number', 3.5, true], ['number', Infinity, false],
-    ['boolean', false, true], ['object', {}, true], ['object', [], false], ['array', [], true], ['null', null, true], ['object', null, false],
+    ['string', 'a', true],
+    ['string', 1, false],
+    ['integer', 3, true],
+    ['integer', 3.5, false],
+    ['number', 3.5, true],
+    ['number', Infinity, false],
+    ['boolean', false, true],
+    ['object', {}, true],
+    ['object', [], false],
+    ['array', [], true],
+    ['null', null, true],
+    ['object', null, false],
   ])('type %s with %j: %s', (type, data, expected) => {
     expect(verdict({ type }, data)).toBe(expected);
   });
@@ -34,11 +43,21 @@ describe('quick schema check: each keyword', () => {
 
   test('enum: scalars are compared; an object is left to Ajv', () => {
     const schema = { enum: ['Always', 'Never', null] };
-    expect([verdict(schema, 'Never'), verdict(schema, null), verdict(schema, 'Sometimes'), verdict({ enum: [{ a: 1 }] }, { a: 1 })]).toEqual([true, true, false, false]);
+    expect([
+      verdict(schema, 'Never'),
+      verdict(schema, null),
+      verdict(schema, 'Sometimes'),
+      verdict({ enum: [{ a: 1 }] }, { a: 1 }),
+    ]).toEqual([true, true, false, false]);
   });
 
   test('required, properties and closed objects; a null property counts as unset', () => {
-    const schema = { type: 'object', required: ['name'], properties: { name: { type: 'string' }, port: { type: 'integer' } }, additionalProperties: false };
+    const schema = {
+      type: 'object',
+      required: ['name'],
+      properties: { name: { type: 'string' }, port: { type: 'integer' } },
+      additionalProperties: false,
+    };
     expect(verdict(schema, { name: 'a', port: 80 })).toBe(true);
     expect(verdict(schema, { name: 'a', port: null })).toBe(true);
     expect(verdict(schema, { port: 80 })).toBe(false);
@@ -55,11 +74,19 @@ describe('quick schema check: each keyword', () => {
 
   test('lengths count code points, as Ajv does', () => {
     const emoji = '\u{1F600}'; // two UTF-16 units, one code point
-    expect([verdict({ maxLength: 1 }, emoji), verdict({ minLength: 2 }, emoji), verdict({ minLength: 1, maxLength: 2 }, 'abc')]).toEqual([true, false, false]);
+    expect([verdict({ maxLength: 1 }, emoji), verdict({ minLength: 2 }, emoji), verdict({ minLength: 1, maxLength: 2 }, 'abc')]).toEqual([
+      true,
+      false,
+      false,
+    ]);
   });
 
   test('pattern with the u flag; a pattern only RE2 compiles is left to Ajv', () => {
-    expect([verdict({ pattern: '^[a-z]+$' }, 'abc'), verdict({ pattern: '^[a-z]+$' }, 'aBc'), verdict({ pattern: '(?i)^abc$' }, 'abc')]).toEqual([true, false, false]);
+    expect([
+      verdict({ pattern: '^[a-z]+$' }, 'abc'),
+      verdict({ pattern: '^[a-z]+$' }, 'aBc'),
+      verdict({ pattern: '(?i)^abc$' }, 'abc'),
+    ]).toEqual([true, false, false]);
   });
 
   test('the formats the API server checks; int32 is an annotation', () => {
@@ -67,21 +94,52 @@ describe('quick schema check: each keyword', () => {
     expect(verdict({ format: 'date-time' }, '2026-11-25')).toBe(false);
     expect(verdict({ format: 'byte' }, 'aGVsbG8=')).toBe(true);
     expect(verdict({ format: 'byte' }, 'not base64!')).toBe(false);
-    expect([verdict({ format: 'ipv4' }, '10.0.0.1'), verdict({ format: 'ipv4' }, '10.0.0.256'), verdict({ format: 'ipv6' }, '::1')]).toEqual([true, false, true]);
+    expect([
+      verdict({ format: 'ipv4' }, '10.0.0.1'),
+      verdict({ format: 'ipv4' }, '10.0.0.256'),
+      verdict({ format: 'ipv6' }, '::1'),
+    ]).toEqual([true, false, true]);
     expect(verdict({ type: 'integer', format: 'int32' }, 2 ** 40)).toBe(true);
     expect(verdict({ format: 'uuid' }, 'x')).toBe(false);
   });
 
   test('bounds of numbers, arrays and objects', () => {
-    expect([verdict({ minimum: 1, maximum: 3 }, 1), verdict({ minimum: 1, maximum: 3 }, 4), verdict({ minimum: 1 }, 0)]).toEqual([true, false, false]);
-    expect([verdict({ minItems: 1, maxItems: 2 }, [1]), verdict({ minItems: 1 }, []), verdict({ maxItems: 1 }, [1, 2])]).toEqual([true, false, false]);
-    expect([verdict({ minProperties: 1, maxProperties: 1 }, { a: 1 }), verdict({ maxProperties: 1 }, { a: 1, b: 2 }), verdict({ minProperties: 1 }, { a: null })]).toEqual([true, false, false]);
+    expect([verdict({ minimum: 1, maximum: 3 }, 1), verdict({ minimum: 1, maximum: 3 }, 4), verdict({ minimum: 1 }, 0)]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    expect([verdict({ minItems: 1, maxItems: 2 }, [1]), verdict({ minItems: 1 }, []), verdict({ maxItems: 1 }, [1, 2])]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    expect([
+      verdict({ minProperties: 1, maxProperties: 1 }, { a: 1 }),
+      verdict({ maxProperties: 1 }, { a: 1, b: 2 }),
+      verdict({ minProperties: 1 }, { a: null }),
+    ]).toEqual([true, false, false]);
   });
 
   test('items, and duplicates in map and set lists', () => {
-    const map = { type: 'array', items: { type: 'object' }, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['containerPort', 'protocol'] };
-    expect(verdict(map, [{ containerPort: 80, protocol: 'TCP' }, { containerPort: 80, protocol: 'UDP' }])).toBe(true);
-    expect(verdict(map, [{ containerPort: 80, protocol: 'TCP' }, { containerPort: 80, protocol: 'TCP', name: 'x' }])).toBe(false);
+    const map = {
+      type: 'array',
+      items: { type: 'object' },
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['containerPort', 'protocol'],
+    };
+    expect(
+      verdict(map, [
+        { containerPort: 80, protocol: 'TCP' },
+        { containerPort: 80, protocol: 'UDP' },
+      ]),
+    ).toBe(true);
+    expect(
+      verdict(map, [
+        { containerPort: 80, protocol: 'TCP' },
+        { containerPort: 80, protocol: 'TCP', name: 'x' },
+      ]),
+    ).toBe(false);
     expect(verdict(map, [1])).toBe(false);
     const set = { type: 'array', 'x-kubernetes-list-type': 'set' };
     expect([verdict(set, ['a', 'b']), verdict(set, ['a', 'a']), verdict(set, [{ a: 1 }])]).toEqual([true, false, false]);
@@ -89,7 +147,10 @@ describe('quick schema check: each keyword', () => {
   });
 
   test('anyOf, and the oneOf/not of Istio: either a provider or no provider', () => {
-    expect([verdict({ anyOf: [{ type: 'string' }, { minimum: 5 }] }, 7), verdict({ anyOf: [{ type: 'string' }, { type: 'boolean' }] }, 7)]).toEqual([true, false]);
+    expect([
+      verdict({ anyOf: [{ type: 'string' }, { minimum: 5 }] }, 7),
+      verdict({ anyOf: [{ type: 'string' }, { type: 'boolean' }] }, 7),
+    ]).toEqual([true, false]);
     const istio = { type: 'object', oneOf: [{ not: { anyOf: [{ required: ['provider'] }] } }, { required: ['provider'] }] };
     expect([verdict(istio, { action: 'ALLOW' }), verdict(istio, { provider: { name: 'x' } })]).toEqual([true, true]);
     expect(verdict({ oneOf: [{ type: 'integer' }, { type: 'number' }] }, 1)).toBe(false);
@@ -99,11 +160,19 @@ describe('quick schema check: each keyword', () => {
   test('$ref: resolved on first use; a reference that does not resolve is left to Ajv', () => {
     const definitions: Record<string, unknown> = { Port: { type: 'integer' } };
     const resolve: RefResolver = (ref) => definitions[ref.replace('#/definitions/', '')];
-    expect([verdict({ $ref: '#/definitions/Port' }, 80, resolve), verdict({ $ref: '#/definitions/Port' }, 'http', resolve), verdict({ $ref: '#/definitions/Nope' }, 80, resolve)]).toEqual([true, false, false]);
+    expect([
+      verdict({ $ref: '#/definitions/Port' }, 80, resolve),
+      verdict({ $ref: '#/definitions/Port' }, 'http', resolve),
+      verdict({ $ref: '#/definitions/Nope' }, 80, resolve),
+    ]).toEqual([true, false, false]);
   });
 
   test('a keyword it does not know is left to Ajv, as are fields named like Object.prototype members', () => {
-    expect([verdict({ multipleOf: 2 }, 4), verdict({ properties: { constructor: { type: 'string' } } }, {}), verdict({ 'x-kubernetes-validations': [{ rule: 'self > 1' }] }, 0)]).toEqual([false, false, true]);
+    expect([
+      verdict({ multipleOf: 2 }, 4),
+      verdict({ properties: { constructor: { type: 'string' } } }, {}),
+      verdict({ 'x-kubernetes-validations': [{ rule: 'self > 1' }] }, 0),
+    ]).toEqual([false, false, true]);
   });
 });
 
@@ -159,7 +228,24 @@ function seededRandom(seed: number): () => number {
 }
 
 /** Replacement values that break one rule or another: types, patterns, formats, enums, ranges. */
-const ODD_VALUES: unknown[] = ['', 'Not A Name!', '1 core', '10.0.0.256', '2026-13-45', -1, 0, 1.5, 70000, true, null, [], {}, ['x', 'x'], { unexpected: 1 }, 'x'.repeat(300)];
+const ODD_VALUES: unknown[] = [
+  '',
+  'Not A Name!',
+  '1 core',
+  '10.0.0.256',
+  '2026-13-45',
+  -1,
+  0,
+  1.5,
+  70000,
+  true,
+  null,
+  [],
+  {},
+  ['x', 'x'],
+  { unexpected: 1 },
+  'x'.repeat(300),
+];
 
 /** Applies one random change to `manifest` (in place) and describes it. */
 function mutate(manifest: any, random: () => number): string {

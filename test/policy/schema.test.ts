@@ -6,7 +6,11 @@ import { CORE_VALIDATORS, crdValidatorModule } from '../../lib/policy/schema-jso
 
 const IMPORTS = join(__dirname, '..', '..', 'imports');
 
-const meta = (name: string, namespace?: string) => ({ name, ...(namespace ? { namespace } : {}), labels: { 'app.kubernetes.io/part-of': 'alp' } });
+const meta = (name: string, namespace?: string) => ({
+  name,
+  ...(namespace ? { namespace } : {}),
+  labels: { 'app.kubernetes.io/part-of': 'alp' },
+});
 
 function deployment(): any {
   return {
@@ -197,7 +201,11 @@ describe.each([
       // THEN
       expect(problems).toEqual([
         { object: 'Deployment/alp-blue/api', path: 'metadata.labels["app.kubernetes.io/version"]', message: 'must be string' },
-        { object: 'Deployment/alp-blue/api', path: 'spec.template.spec.containers[0].ports[1]', message: 'duplicate entry (containerPort: 8080)' },
+        {
+          object: 'Deployment/alp-blue/api',
+          path: 'spec.template.spec.containers[0].ports[1]',
+          message: 'duplicate entry (containerPort: 8080)',
+        },
       ]);
     });
 
@@ -227,23 +235,49 @@ describe.each([
           },
         },
       ],
-      ['policy/v1 PodDisruptionBudget', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: meta('api', 'alp-blue'), spec: { minAvailable: 1, selector: { matchLabels: { app: 'api' } } } }],
+      [
+        'policy/v1 PodDisruptionBudget',
+        {
+          apiVersion: 'policy/v1',
+          kind: 'PodDisruptionBudget',
+          metadata: meta('api', 'alp-blue'),
+          spec: { minAvailable: 1, selector: { matchLabels: { app: 'api' } } },
+        },
+      ],
       [
         'networking.k8s.io/v1 NetworkPolicy',
-        { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta('deny-all', 'alp-blue'), spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } },
+        {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicy',
+          metadata: meta('deny-all', 'alp-blue'),
+          spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+        },
       ],
       [
         'rbac.authorization.k8s.io/v1 Role',
-        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta('api', 'alp-blue'), rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'Role',
+          metadata: meta('api', 'alp-blue'),
+          rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }],
+        },
       ],
-      ['scheduling.k8s.io/v1 PriorityClass', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: meta('alp-critical'), value: 1000000 }],
+      [
+        'scheduling.k8s.io/v1 PriorityClass',
+        { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: meta('alp-critical'), value: 1000000 },
+      ],
       [
         'batch/v1 CronJob',
         {
           apiVersion: 'batch/v1',
           kind: 'CronJob',
           metadata: meta('retention', 'alp-data'),
-          spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'job', image: 'busybox:1.36' }] } } } } },
+          spec: {
+            schedule: '0 3 * * *',
+            jobTemplate: {
+              spec: { template: { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'job', image: 'busybox:1.36' }] } } },
+            },
+          },
         },
       ],
       ['v1 Secret', { apiVersion: 'v1', kind: 'Secret', metadata: meta('s', 'alp-blue'), type: 'Opaque', data: { token: 'c2VjcmV0' } }],
@@ -304,7 +338,9 @@ describe.each([
       // WHEN
       const problems = validateSchema(manifest);
       // THEN
-      expect(problems).toEqual([{ object: 'ExternalSecret/alp-blue/api-redis', path: 'spec.secretStoreRef.namespace', message: 'unknown field' }]);
+      expect(problems).toEqual([
+        { object: 'ExternalSecret/alp-blue/api-redis', path: 'spec.secretStoreRef.namespace', message: 'unknown field' },
+      ]);
     });
 
     test('fails on an unknown metadata field (metadata is checked as ObjectMeta)', () => {
@@ -325,7 +361,12 @@ describe.each([
         metadata: meta('vault'),
         spec: {
           provider: {
-            vault: { server: 'https://vault.example.com', path: 'secret', version: 'v2', auth: { kubernetes: { mountPath: 'kubernetes', role: 'alp' } } },
+            vault: {
+              server: 'https://vault.example.com',
+              path: 'secret',
+              version: 'v2',
+              auth: { kubernetes: { mountPath: 'kubernetes', role: 'alp' } },
+            },
           },
         },
       };
@@ -369,7 +410,13 @@ describe.each([
             email: 'platform-team@alp.example.com',
             server: 'https://acme-v02.api.letsencrypt.org/directory',
             privateKeySecretRef: { name: 'alp-acme-account-key' },
-            solvers: [{ http01: { gatewayHTTPRoute: { parentRefs: [{ kind: 'Gateway', name: 'alp-gateway', namespace: 'alp-edge', sectionName: 'http' }] } } }],
+            solvers: [
+              {
+                http01: {
+                  gatewayHTTPRoute: { parentRefs: [{ kind: 'Gateway', name: 'alp-gateway', namespace: 'alp-edge', sectionName: 'http' }] },
+                },
+              },
+            ],
           },
         },
       };
@@ -383,7 +430,12 @@ describe.each([
   describe('security.istio.io', () => {
     test('a valid PeerAuthentication has no problems, although its schema lists only spec and status', () => {
       // GIVEN
-      const manifest = { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: meta('strict-mtls', 'alp-blue'), spec: { mtls: { mode: 'STRICT' } } };
+      const manifest = {
+        apiVersion: 'security.istio.io/v1',
+        kind: 'PeerAuthentication',
+        metadata: meta('strict-mtls', 'alp-blue'),
+        spec: { mtls: { mode: 'STRICT' } },
+      };
       // WHEN
       const problems = validateSchema(manifest);
       // THEN
@@ -392,12 +444,21 @@ describe.each([
 
     test('fails on an mTLS mode outside the enum', () => {
       // GIVEN
-      const manifest = { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: meta('strict-mtls', 'alp-blue'), spec: { mtls: { mode: 'STRICTER' } } };
+      const manifest = {
+        apiVersion: 'security.istio.io/v1',
+        kind: 'PeerAuthentication',
+        metadata: meta('strict-mtls', 'alp-blue'),
+        spec: { mtls: { mode: 'STRICTER' } },
+      };
       // WHEN
       const problems = validateSchema(manifest);
       // THEN
       expect(problems).toEqual([
-        { object: 'PeerAuthentication/alp-blue/strict-mtls', path: 'spec.mtls.mode', message: 'must be one of "UNSET", "DISABLE", "PERMISSIVE", "STRICT"' },
+        {
+          object: 'PeerAuthentication/alp-blue/strict-mtls',
+          path: 'spec.mtls.mode',
+          message: 'must be one of "UNSET", "DISABLE", "PERMISSIVE", "STRICT"',
+        },
       ]);
     });
 
@@ -416,7 +477,9 @@ describe.each([
       // WHEN
       const problems = validateSchema(manifest);
       // THEN
-      expect(problems).toEqual([{ object: 'AuthorizationPolicy/alp-blue/api', path: 'spec.rules[0].from[0].source.principal', message: 'unknown field' }]);
+      expect(problems).toEqual([
+        { object: 'AuthorizationPolicy/alp-blue/api', path: 'spec.rules[0].from[0].source.principal', message: 'unknown field' },
+      ]);
     });
   });
 
@@ -457,8 +520,16 @@ describe.each([
       const problems = validateSchema(manifest);
       // THEN
       expect(problems).toEqual([
-        { object: 'HTTPRoute/alp-edge/https-redirect', path: 'spec.rules[0].filters[0].requestRedirect.scheme', message: 'must be one of "http", "https"' },
-        { object: 'HTTPRoute/alp-edge/https-redirect', path: 'spec.rules[0].filters[0].requestRedirect.statusCode', message: 'must be one of 301, 302, 303, 307, 308' },
+        {
+          object: 'HTTPRoute/alp-edge/https-redirect',
+          path: 'spec.rules[0].filters[0].requestRedirect.scheme',
+          message: 'must be one of "http", "https"',
+        },
+        {
+          object: 'HTTPRoute/alp-edge/https-redirect',
+          path: 'spec.rules[0].filters[0].requestRedirect.statusCode',
+          message: 'must be one of 301, 302, 303, 307, 308',
+        },
       ]);
     });
 
@@ -468,7 +539,10 @@ describe.each([
         apiVersion: 'gateway.networking.k8s.io/v1beta1',
         kind: 'ReferenceGrant',
         metadata: meta('from-edge', 'alp-blue'),
-        spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'alp-edge' }], to: [{ group: '', kind: 'Service' }] },
+        spec: {
+          from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'alp-edge' }],
+          to: [{ group: '', kind: 'Service' }],
+        },
       };
       // WHEN
       const valid = validateSchema(grant);
@@ -508,7 +582,10 @@ describe.each([
         apiVersion: 'argoproj.io/v1alpha1',
         kind: 'AppProject',
         metadata: meta('alp', 'argocd'),
-        spec: { sourceRepos: ['https://git.example.com/alp/deploy.git'], destinations: [{ server: 'https://kubernetes.default.svc', namespace: 'alp-*' }] },
+        spec: {
+          sourceRepos: ['https://git.example.com/alp/deploy.git'],
+          destinations: [{ server: 'https://kubernetes.default.svc', namespace: 'alp-*' }],
+        },
       };
       const appSet = {
         apiVersion: 'argoproj.io/v1alpha1',
@@ -533,7 +610,10 @@ describe.each([
         apiVersion: 'monitoring.coreos.com/v1',
         kind: 'ServiceMonitor',
         metadata: meta('api', 'alp-blue'),
-        spec: { selector: { matchLabels: { app: 'api' } }, endpoints: [{ port: 'http', path: '/metrics', interval: '30s' }, { targetPort: 9090 }] },
+        spec: {
+          selector: { matchLabels: { app: 'api' } },
+          endpoints: [{ port: 'http', path: '/metrics', interval: '30s' }, { targetPort: 9090 }],
+        },
       };
       // WHEN
       const valid = validateSchema(manifest);
@@ -541,7 +621,9 @@ describe.each([
       const invalid = validateSchema(manifest);
       // THEN
       expect(valid).toEqual([]);
-      expect(invalid).toEqual([{ object: 'ServiceMonitor/alp-blue/api', path: 'spec.endpoints[1].targetPort', message: 'must be integer or string' }]);
+      expect(invalid).toEqual([
+        { object: 'ServiceMonitor/alp-blue/api', path: 'spec.endpoints[1].targetPort', message: 'must be integer or string' },
+      ]);
     });
 
     test('a Go (?i) pattern is matched case-insensitively, with RE2', () => {
@@ -550,7 +632,13 @@ describe.each([
       const wrong = validateSchema(prometheusRule('ignore'));
       // THEN
       expect(upper).toEqual([]);
-      expect(wrong).toEqual([{ object: 'PrometheusRule/alp-monitoring/api', path: 'spec.groups[0].partial_response_strategy', message: 'must match pattern "^(?i)(abort|warn)?$"' }]);
+      expect(wrong).toEqual([
+        {
+          object: 'PrometheusRule/alp-monitoring/api',
+          path: 'spec.groups[0].partial_response_strategy',
+          message: 'must match pattern "^(?i)(abort|warn)?$"',
+        },
+      ]);
     });
 
     test('an AlertmanagerConfig time interval follows RE2 scoping of (?i)', () => {
@@ -581,7 +669,12 @@ describe.each([
         apiVersion: 'monitoring.coreos.com/v1',
         kind: 'Probe',
         metadata: meta('learn', 'alp-monitoring'),
-        spec: { interval: '30s', module: 'http_2xx', prober: { url: 'blackbox-exporter:9115' }, targets: { staticConfig: { static: ['https://learn.alp.example.com'] } } },
+        spec: {
+          interval: '30s',
+          module: 'http_2xx',
+          prober: { url: 'blackbox-exporter:9115' },
+          targets: { staticConfig: { static: ['https://learn.alp.example.com'] } },
+        },
       };
       // WHEN
       const problems = validateSchema(manifest);
@@ -594,15 +687,30 @@ describe.each([
     test('valid Cluster, Pooler, ScheduledBackup and Schedule have no problems', () => {
       // GIVEN
       const manifests = [
-        { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: meta('alp-db', 'alp-data'), spec: { instances: 3, storage: { size: '20Gi' } } },
+        {
+          apiVersion: 'postgresql.cnpg.io/v1',
+          kind: 'Cluster',
+          metadata: meta('alp-db', 'alp-data'),
+          spec: { instances: 3, storage: { size: '20Gi' } },
+        },
         {
           apiVersion: 'postgresql.cnpg.io/v1',
           kind: 'Pooler',
           metadata: meta('alp-db-rw', 'alp-data'),
           spec: { cluster: { name: 'alp-db' }, instances: 2, type: 'rw', pgbouncer: { poolMode: 'transaction' } },
         },
-        { apiVersion: 'postgresql.cnpg.io/v1', kind: 'ScheduledBackup', metadata: meta('alp-db-daily', 'alp-data'), spec: { schedule: '0 0 2 * * *', cluster: { name: 'alp-db' } } },
-        { apiVersion: 'velero.io/v1', kind: 'Schedule', metadata: meta('alp-daily', 'velero'), spec: { schedule: '0 3 * * *', template: { includedNamespaces: ['alp-data'], ttl: '720h0m0s' } } },
+        {
+          apiVersion: 'postgresql.cnpg.io/v1',
+          kind: 'ScheduledBackup',
+          metadata: meta('alp-db-daily', 'alp-data'),
+          spec: { schedule: '0 0 2 * * *', cluster: { name: 'alp-db' } },
+        },
+        {
+          apiVersion: 'velero.io/v1',
+          kind: 'Schedule',
+          metadata: meta('alp-daily', 'velero'),
+          spec: { schedule: '0 3 * * *', template: { includedNamespaces: ['alp-data'], ttl: '720h0m0s' } },
+        },
       ];
       // WHEN
       const problems = manifests.flatMap((m) => validateSchema(m));
@@ -612,7 +720,12 @@ describe.each([
 
     test('fails on a Cluster with instances as a string, below the minimum, and a Schedule without a schedule', () => {
       // GIVEN
-      const cluster = { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: meta('alp-db', 'alp-data'), spec: { instances: 'three' } };
+      const cluster = {
+        apiVersion: 'postgresql.cnpg.io/v1',
+        kind: 'Cluster',
+        metadata: meta('alp-db', 'alp-data'),
+        spec: { instances: 'three' },
+      };
       const small = { ...cluster, spec: { instances: 0 } };
       const schedule = { apiVersion: 'velero.io/v1', kind: 'Schedule', metadata: meta('alp-daily', 'velero'), spec: { template: {} } };
       // WHEN

@@ -38,7 +38,7 @@ describe('cdk8s validation plugin |', () => {
       plugin: 'alp-verify',
       version: '0.1.0',
       metadata: {
-        'summary': `14 objects, ${RULES} rules: 0 errors, 0 warnings (2 checks skipped)`,
+        summary: `14 objects, ${RULES} rules: 0 errors, 0 warnings (2 checks skipped)`,
         'skipped BLUEGREEN-PARITY': 'no object is labelled alp-deploy.io/color: blue or green',
         'skipped ALERT-ROUTED': 'no AlertmanagerConfig in the manifests: alert routing is not part of the input',
       },
@@ -60,7 +60,9 @@ describe('cdk8s validation plugin |', () => {
     // THEN
     expect(report.summary.status).toBe('success');
     expect(report.summary.metadata.summary).toBe(`14 objects, ${RULES} rules: 0 errors, 0 warnings (2 checks skipped)`);
-    expect(report.summary.metadata['not verified']).toBe("2 file(s) of Helm charts' sources; verify their rendered output (helm template … | alp verify -)");
+    expect(report.summary.metadata['not verified']).toBe(
+      "2 file(s) of Helm charts' sources; verify their rendered output (helm template … | alp verify -)",
+    );
   });
 
   test('fails on an error and reports each violation with its rule, fix, file and construct path', async () => {
@@ -73,17 +75,20 @@ describe('cdk8s validation plugin |', () => {
     // THEN
     expect(report.summary.status).toBe('failure');
     expect(report.summary.metadata.summary).toBe(`1 object, ${RULES} rules: 3 errors, 0 warnings (4 checks skipped)`);
-    expect(report.violations).toEqual([{
-      ruleName: "RBAC-NO-WILDCARD: Roles do not use the wildcard '*'",
-      recommendation: "A '*' grants every current and future API group, resource, verb or object, including ones added after review. (CIS Kubernetes Benchmark 5.1.3)",
-      fix: 'List the API groups, resources and verbs the subject needs.',
-      violatingConstructs: ['apiGroups', 'resources', 'verbs'].map((field) => ({
-        resourceName: 'manifests/primary/shop/role-wildcard.yaml',
-        manifestPath: file,
-        constructPath: 'ShopPrimary/Wildcard/Resource',
-        locations: [`Role/corpus/wildcard: 'rules[0].${field}[0]' ("*") must not contain the wildcard '*'; list the ${field} explicitly`],
-      })),
-    }]);
+    expect(report.violations).toEqual([
+      {
+        ruleName: "RBAC-NO-WILDCARD: Roles do not use the wildcard '*'",
+        recommendation:
+          "A '*' grants every current and future API group, resource, verb or object, including ones added after review. (CIS Kubernetes Benchmark 5.1.3)",
+        fix: 'List the API groups, resources and verbs the subject needs.',
+        violatingConstructs: ['apiGroups', 'resources', 'verbs'].map((field) => ({
+          resourceName: 'manifests/primary/shop/role-wildcard.yaml',
+          manifestPath: file,
+          constructPath: 'ShopPrimary/Wildcard/Resource',
+          locations: [`Role/corpus/wildcard: 'rules[0].${field}[0]' ("*") must not contain the wildcard '*'; list the ${field} explicitly`],
+        })),
+      },
+    ]);
   });
 
   test('lists warnings without failing, and names objects of multi-object files by position', async () => {

@@ -49,7 +49,13 @@ describe('verifying a part of the output |', () => {
       writeFileSync(join(outdir, path), content);
     }
     const manifests = join(outdir, 'manifests');
-    folders = readdirSync(manifests).sort().flatMap((region) => readdirSync(join(manifests, region)).sort().map((c) => join(manifests, region, c)));
+    folders = readdirSync(manifests)
+      .sort()
+      .flatMap((region) =>
+        readdirSync(join(manifests, region))
+          .sort()
+          .map((c) => join(manifests, region, c)),
+      );
     whole = verifyManifests(readManifests(manifests).manifests, { exceptions, today: TODAY });
   });
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -76,7 +82,13 @@ describe('verifying a part of the output |', () => {
       for (const object of new Set(read.manifests.map((m) => `${region} ${objectLabel(m.manifest)}`))) {
         expect({ object, findings: partReported.get(object) ?? [] }).toEqual({ object, findings: wholeReported.get(object) ?? [] });
         const [a, b] = [JSON.stringify(partRaw.get(object) ?? []), JSON.stringify(wholeRaw.get(object) ?? [])];
-        if (a !== b) differences.push(`${object}: ${[...(wholeRaw.get(object) ?? [])].filter((f) => !(partRaw.get(object) ?? []).includes(f)).map((f) => f.split(' ')[0]).join(', ')}`);
+        if (a !== b)
+          differences.push(
+            `${object}: ${[...(wholeRaw.get(object) ?? [])]
+              .filter((f) => !(partRaw.get(object) ?? []).includes(f))
+              .map((f) => f.split(' ')[0])
+              .join(', ')}`,
+          );
       }
     }
     // Before exceptions, the one difference: Redis's monitoring, which exists nowhere (excepted until
@@ -93,7 +105,15 @@ describe('verifying a part of the output |', () => {
       const text = read.manifests.map((m) => JSON.stringify(m.manifest)).join('\n---\n');
       const region = folder.split('/').slice(-2)[0];
       const fromFolder = verdicts(raw(verifyManifests(read.manifests, { today: TODAY })), () => region);
-      const fromStdin = verdicts(raw(verifyManifests(parseDocuments(text, 'stdin').map(({ document, line }) => ({ manifest: document, file: 'stdin', line })), { today: TODAY })), () => region);
+      const fromStdin = verdicts(
+        raw(
+          verifyManifests(
+            parseDocuments(text, 'stdin').map(({ document, line }) => ({ manifest: document, file: 'stdin', line })),
+            { today: TODAY },
+          ),
+        ),
+        () => region,
+      );
       expect({ folder, verdicts: [...fromStdin].sort() }).toEqual({ folder, verdicts: [...fromFolder].sort() });
     }
   });
@@ -110,7 +130,10 @@ describe('verifying a part of the output |', () => {
         for (const m of read.manifests) {
           const object = `primary ${objectLabel(m.manifest)}`;
           const [a, b] = [alone.get(object) ?? [], wholeRaw.get(object) ?? []];
-          if (JSON.stringify(a) !== JSON.stringify(b)) differences.push(`${object}: ${[...b.filter((f) => !a.includes(f)), ...a.filter((f) => !b.includes(f)).map((f) => `+${f}`)].map((f) => f.split(' ')[0]).join(', ')}`);
+          if (JSON.stringify(a) !== JSON.stringify(b))
+            differences.push(
+              `${object}: ${[...b.filter((f) => !a.includes(f)), ...a.filter((f) => !b.includes(f)).map((f) => `+${f}`)].map((f) => f.split(' ')[0]).join(', ')}`,
+            );
         }
         files++;
       }

@@ -23,10 +23,18 @@ function granted(role: any, verb: string): string[] {
 }
 
 const VIEWER_READS = [
-  '/configmaps', '/endpoints', '/events', '/persistentvolumeclaims', '/pods', '/services',
-  'apps/deployments', 'apps/replicasets', 'apps/statefulsets',
+  '/configmaps',
+  '/endpoints',
+  '/events',
+  '/persistentvolumeclaims',
+  '/pods',
+  '/services',
+  'apps/deployments',
+  'apps/replicasets',
+  'apps/statefulsets',
   'autoscaling/horizontalpodautoscalers',
-  'batch/cronjobs', 'batch/jobs',
+  'batch/cronjobs',
+  'batch/jobs',
   'networking.k8s.io/networkpolicies',
   'policy/poddisruptionbudgets',
 ];
@@ -104,18 +112,22 @@ describe('HumanAccessRoles |', () => {
   });
 
   test('fails when a group is a Kubernetes system group or empty', () => {
-    expect(errorOf(() => synth({ viewerGroups: ['system:authenticated'], operatorGroups: ['alp-oncall', ' '] }))).toBe([
-      'test/People: 2 invalid props',
-      "  - test/People: 'viewerGroups[0]' (\"system:authenticated\") must not be a Kubernetes system group; system: groups such as system:authenticated hold every user or node of a kind; bind the OIDC group of the team",
-      "  - test/People: 'operatorGroups[1]' (\" \") must be a non-empty group name",
-    ].join('\n'));
+    expect(errorOf(() => synth({ viewerGroups: ['system:authenticated'], operatorGroups: ['alp-oncall', ' '] }))).toBe(
+      [
+        'test/People: 2 invalid props',
+        '  - test/People: \'viewerGroups[0]\' ("system:authenticated") must not be a Kubernetes system group; system: groups such as system:authenticated hold every user or node of a kind; bind the OIDC group of the team',
+        '  - test/People: \'operatorGroups[1]\' (" ") must be a non-empty group name',
+      ].join('\n'),
+    );
   });
 
   test('fails when there is no namespace and the prefix is not a DNS label', () => {
-    expect(errorOf(() => synth({ prefix: 'ALP' }, null))).toBe([
-      'test/People: 2 invalid props',
-      "  - test/People: 'prefix' (\"ALP\") must be a DNS label of at most 54 characters (lowercase letters, digits, \"-\"); the Role names append \"-viewer\" and \"-operator\"",
-      "  - test/People: 'namespace' (missing) must be set, here or on the chart; Roles and RoleBindings are namespaced",
-    ].join('\n'));
+    expect(errorOf(() => synth({ prefix: 'ALP' }, null))).toBe(
+      [
+        'test/People: 2 invalid props',
+        '  - test/People: \'prefix\' ("ALP") must be a DNS label of at most 54 characters (lowercase letters, digits, "-"); the Role names append "-viewer" and "-operator"',
+        "  - test/People: 'namespace' (missing) must be set, here or on the chart; Roles and RoleBindings are namespaced",
+      ].join('\n'),
+    );
   });
 });

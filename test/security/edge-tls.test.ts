@@ -17,27 +17,46 @@ const wave = (manifest: any) => Number(manifest.metadata.annotations?.['argocd.a
 
 describe('the first sync of the edge |', () => {
   test('no object of any Application waits in a wave on an object of a later wave that its health needs', () => {
-    const report = verifyManifests(output.objects.map((o) => ({ manifest: o.manifest, file: o.path, cluster: o.cluster })), { rules: [GITOPS_SYNC_WAVE_ORDER] });
+    const report = verifyManifests(
+      output.objects.map((o) => ({ manifest: o.manifest, file: o.path, cluster: o.cluster })),
+      { rules: [GITOPS_SYNC_WAVE_ORDER] },
+    );
     expect(report.findings.map((f) => f.message)).toEqual([]);
   });
 
-  test("each Certificate syncs no earlier than the Gateways that answer its HTTP-01 challenge, and no later than those that serve it", () => {
+  test('each Certificate syncs no earlier than the Gateways that answer its HTTP-01 challenge, and no later than those that serve it', () => {
     const issuers = output.objects.filter((o) => o.manifest.kind === 'ClusterIssuer');
     const certificates = output.objects.filter((o) => o.manifest.kind === 'Certificate');
     expect(certificates.length).toBeGreaterThan(0);
     for (const certificate of certificates) {
-      const inFolder = output.objects.filter((o) => o.cluster === certificate.cluster && o.path.startsWith(certificate.path.slice(0, certificate.path.lastIndexOf('/') + 1)));
+      const inFolder = output.objects.filter(
+        (o) => o.cluster === certificate.cluster && o.path.startsWith(certificate.path.slice(0, certificate.path.lastIndexOf('/') + 1)),
+      );
       const gateways = inFolder.filter((o) => o.manifest.kind === 'Gateway').map((o) => o.manifest);
-      const issuer = issuers.find((i) => i.cluster === certificate.cluster && i.manifest.metadata.name === certificate.manifest.spec.issuerRef.name)!.manifest;
-      const solvers = (issuer.spec.acme?.solvers ?? []).flatMap((s: any) => s.http01?.gatewayHTTPRoute?.parentRefs ?? []).map((p: any) => p.name);
-      const serving = gateways.filter((g) => g.spec.listeners.some((l: any) => l.tls?.certificateRefs?.some((r: any) => r.name === certificate.manifest.spec.secretName)));
+      const issuer = issuers.find(
+        (i) => i.cluster === certificate.cluster && i.manifest.metadata.name === certificate.manifest.spec.issuerRef.name,
+      )!.manifest;
+      const solvers = (issuer.spec.acme?.solvers ?? [])
+        .flatMap((s: any) => s.http01?.gatewayHTTPRoute?.parentRefs ?? [])
+        .map((p: any) => p.name);
+      const serving = gateways.filter((g) =>
+        g.spec.listeners.some((l: any) => l.tls?.certificateRefs?.some((r: any) => r.name === certificate.manifest.spec.secretName)),
+      );
       expect(serving.length).toBeGreaterThan(0);
       const label = `${certificate.cluster} ${certificate.manifest.metadata.name}`;
       for (const gateway of gateways.filter((g) => solvers.includes(g.metadata.name))) {
-        expect({ label, gateway: gateway.metadata.name, before: wave(certificate.manifest) < wave(gateway) }).toEqual({ label, gateway: gateway.metadata.name, before: false });
+        expect({ label, gateway: gateway.metadata.name, before: wave(certificate.manifest) < wave(gateway) }).toEqual({
+          label,
+          gateway: gateway.metadata.name,
+          before: false,
+        });
       }
       for (const gateway of serving) {
-        expect({ label, gateway: gateway.metadata.name, after: wave(certificate.manifest) > wave(gateway) }).toEqual({ label, gateway: gateway.metadata.name, after: false });
+        expect({ label, gateway: gateway.metadata.name, after: wave(certificate.manifest) > wave(gateway) }).toEqual({
+          label,
+          gateway: gateway.metadata.name,
+          after: false,
+        });
       }
     }
   });
@@ -51,19 +70,29 @@ describe('the first sync of the edge |', () => {
 function istioGatewayPod(): any {
   return {
     securityContext: { sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] },
-    containers: [{
-      name: 'istio-proxy',
-      image: 'docker.io/istio/proxyv2:1.24.0',
-      securityContext: {
-        allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, privileged: false, readOnlyRootFilesystem: true,
-        runAsGroup: 1337, runAsNonRoot: true, runAsUser: 1337,
+    containers: [
+      {
+        name: 'istio-proxy',
+        image: 'docker.io/istio/proxyv2:1.24.0',
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+          privileged: false,
+          readOnlyRootFilesystem: true,
+          runAsGroup: 1337,
+          runAsNonRoot: true,
+          runAsUser: 1337,
+        },
       },
-    }],
+    ],
     volumes: [
       { name: 'workload-socket', emptyDir: {} },
       { name: 'istio-envoy', emptyDir: { medium: 'Memory' } },
       { name: 'istio-podinfo', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
-      { name: 'istio-token', projected: { sources: [{ serviceAccountToken: { audience: 'istio-ca', expirationSeconds: 43200, path: 'istio-token' } }] } },
+      {
+        name: 'istio-token',
+        projected: { sources: [{ serviceAccountToken: { audience: 'istio-ca', expirationSeconds: 43200, path: 'istio-token' } }] },
+      },
     ],
   };
 }
@@ -89,9 +118,14 @@ describe('the gateway pods |', () => {
     expect(gateways.length).toBeGreaterThan(0);
     for (const gateway of gateways) {
       const ref = gateway.manifest.spec.infrastructure?.parametersRef;
-      expect({ gateway: gateway.path, ref }).toEqual({ gateway: gateway.path, ref: { group: '', kind: 'ConfigMap', name: `${gateway.manifest.metadata.name}-deployment` } });
+      expect({ gateway: gateway.path, ref }).toEqual({
+        gateway: gateway.path,
+        ref: { group: '', kind: 'ConfigMap', name: `${gateway.manifest.metadata.name}-deployment` },
+      });
       const folder = gateway.path.slice(0, gateway.path.lastIndexOf('/') + 1);
-      const configMap = output.objects.find((o) => o.path.startsWith(folder) && o.manifest.kind === 'ConfigMap' && o.manifest.metadata.name === ref.name)!;
+      const configMap = output.objects.find(
+        (o) => o.path.startsWith(folder) && o.manifest.kind === 'ConfigMap' && o.manifest.metadata.name === ref.name,
+      )!;
       expect(configMap.manifest.metadata.namespace).toBe(gateway.manifest.metadata.namespace);
       expect(configMap.manifest.data).toEqual({ deployment: RESTRICTED_GATEWAY_DEPLOYMENT_OVERLAY });
       expect(wave(configMap.manifest)).toBeLessThanOrEqual(wave(gateway.manifest));

@@ -107,14 +107,18 @@ describe('VaultSecretStore |', () => {
 
   test('takes name, mounts, version, ServiceAccount and labels from props', () => {
     // WHEN
-    const store = findObject(synthStore({
-      name: 'vault-eu',
-      path: 'kv/alp',
-      version: 'v1',
-      authMountPath: 'k8s-eu-west',
-      serviceAccount: { name: 'eso-vault', namespace: 'platform-secrets' },
-      labels: { 'app.kubernetes.io/part-of': 'alp' },
-    }), 'ClusterSecretStore', 'vault-eu');
+    const store = findObject(
+      synthStore({
+        name: 'vault-eu',
+        path: 'kv/alp',
+        version: 'v1',
+        authMountPath: 'k8s-eu-west',
+        serviceAccount: { name: 'eso-vault', namespace: 'platform-secrets' },
+        labels: { 'app.kubernetes.io/part-of': 'alp' },
+      }),
+      'ClusterSecretStore',
+      'vault-eu',
+    );
     // THEN
     expect(store.metadata.labels).toEqual({ 'app.kubernetes.io/part-of': 'alp' });
     expect([store.spec.provider.vault.path, store.spec.provider.vault.version]).toEqual(['kv/alp', 'v1']);
@@ -127,7 +131,7 @@ describe('VaultSecretStore |', () => {
 
   test('fails when the server is not https', () => {
     expect(errorOf(() => synthStore({ server: 'http://vault.example.com:8200' }))).toBe(
-      "test/Store: 'server' (\"http://vault.example.com:8200\") must be an https:// URL without credentials, query or fragment; ESO sends a ServiceAccount token to Vault, and Vault sends secrets back: neither may cross the network unencrypted",
+      'test/Store: \'server\' ("http://vault.example.com:8200") must be an https:// URL without credentials, query or fragment; ESO sends a ServiceAccount token to Vault, and Vault sends secrets back: neither may cross the network unencrypted',
     );
   });
 
@@ -138,26 +142,32 @@ describe('VaultSecretStore |', () => {
   });
 
   test('fails with every invalid prop at once', () => {
-    expect(errorOf(() => synthStore({
-      server: 'vault:8200',
-      path: '/secret/',
-      role: '',
-      serviceAccount: { name: 'eso', namespace: 'External' },
-      namespaces: ['alp-blue', 'ALP'],
-    }))).toBe([
-      'test/Store: 5 invalid props',
-      "  - test/Store: 'server' (\"vault:8200\") must be an https:// URL without credentials, query or fragment; ESO sends a ServiceAccount token to Vault, and Vault sends secrets back: neither may cross the network unencrypted",
-      "  - test/Store: 'path' (\"/secret/\") must be a Vault mount path such as \"secret\" (letters, digits, \"-\", \"_\", \".\", inner \"/\")",
-      "  - test/Store: 'role' (\"\") must be the name of a Vault role of the Kubernetes auth method",
-      "  - test/Store: 'serviceAccount.namespace' (\"External\") must be a DNS label of at most 63 characters (lowercase letters, digits, \"-\")",
-      "  - test/Store: 'namespaces[1]' (\"ALP\") must be a DNS label of at most 63 characters (lowercase letters, digits, \"-\")",
-    ].join('\n'));
+    expect(
+      errorOf(() =>
+        synthStore({
+          server: 'vault:8200',
+          path: '/secret/',
+          role: '',
+          serviceAccount: { name: 'eso', namespace: 'External' },
+          namespaces: ['alp-blue', 'ALP'],
+        }),
+      ),
+    ).toBe(
+      [
+        'test/Store: 5 invalid props',
+        '  - test/Store: \'server\' ("vault:8200") must be an https:// URL without credentials, query or fragment; ESO sends a ServiceAccount token to Vault, and Vault sends secrets back: neither may cross the network unencrypted',
+        '  - test/Store: \'path\' ("/secret/") must be a Vault mount path such as "secret" (letters, digits, "-", "_", ".", inner "/")',
+        '  - test/Store: \'role\' ("") must be the name of a Vault role of the Kubernetes auth method',
+        '  - test/Store: \'serviceAccount.namespace\' ("External") must be a DNS label of at most 63 characters (lowercase letters, digits, "-")',
+        '  - test/Store: \'namespaces[1]\' ("ALP") must be a DNS label of at most 63 characters (lowercase letters, digits, "-")',
+      ].join('\n'),
+    );
   });
 
   test('fails when defined in a chart with a namespace', () => {
     const chart = new Chart(Testing.app(), 'test', { namespace: 'alp-blue' });
     expect(errorOf(() => new VaultSecretStore(chart, 'Store', STORE))).toBe(
-      "test/Store: 'namespace' (\"alp-blue\") must not be set on the chart of a ClusterSecretStore; the store is cluster-scoped; define it in a chart without a namespace",
+      'test/Store: \'namespace\' ("alp-blue") must not be set on the chart of a ClusterSecretStore; the store is cluster-scoped; define it in a chart without a namespace',
     );
   });
 });
@@ -181,7 +191,9 @@ describe('ServiceSecret |', () => {
   });
 
   test('maps each Vault property to the Secret key of the same name, sorted', () => {
-    expect(findObject(synthSecret({ keys: ['client-secret', 'client-id', 'client-secret'] }), 'ExternalSecret', 'user-service-oidc').spec.data).toEqual([
+    expect(
+      findObject(synthSecret({ keys: ['client-secret', 'client-id', 'client-secret'] }), 'ExternalSecret', 'user-service-oidc').spec.data,
+    ).toEqual([
       { secretKey: 'client-id', remoteRef: { key: 'alp/user-service/oidc', property: 'client-id' } },
       { secretKey: 'client-secret', remoteRef: { key: 'alp/user-service/oidc', property: 'client-secret' } },
     ]);
@@ -198,7 +210,13 @@ describe('ServiceSecret |', () => {
     const store = new VaultSecretStore(chart, 'Store', STORE);
     // WHEN
     new ServiceSecret(chart, 'Oidc', { ...SECRET, storeName: store.name });
-    new ServiceSecret(chart, 'Db', { name: 'user-service-db', storeName: store.name, remoteKey: 'alp/user-service/db', keys: ['password', 'username'], refreshInterval: '1h30m' });
+    new ServiceSecret(chart, 'Db', {
+      name: 'user-service-db',
+      storeName: store.name,
+      remoteKey: 'alp/user-service/db',
+      keys: ['password', 'username'],
+      refreshInterval: '1h30m',
+    });
     // THEN
     expect(Testing.synth(chart)).toMatchSnapshot();
   });
@@ -211,21 +229,27 @@ describe('ServiceSecret |', () => {
 
   test('fails when the refresh interval is not a positive Go duration', () => {
     expect(errorOf(() => synthSecret({ refreshInterval: '1 hour' }))).toBe(
-      "test/Secret: 'refreshInterval' (\"1 hour\") must be a Go duration such as \"1h\", \"15m\" or \"1h30m\"",
+      'test/Secret: \'refreshInterval\' ("1 hour") must be a Go duration such as "1h", "15m" or "1h30m"',
     );
     expect(errorOf(() => synthSecret({ refreshInterval: '0s' }))).toBe(
-      "test/Secret: 'refreshInterval' (\"0s\") must be above zero; a zero interval never refreshes, so rotated values never arrive",
+      'test/Secret: \'refreshInterval\' ("0s") must be above zero; a zero interval never refreshes, so rotated values never arrive',
     );
   });
 
   test('fails with every invalid prop at once', () => {
-    expect(errorOf(() => synthSecret({ name: 'User_Oidc', storeName: '', remoteKey: '/alp/../oidc', keys: ['client id', 'ok'], refreshInterval: '15' }))).toBe([
-      'test/Secret: 5 invalid props',
-      "  - test/Secret: 'name' (\"User_Oidc\") must be a DNS subdomain (lowercase letters, digits, \"-\", \".\")",
-      "  - test/Secret: 'storeName' (\"\") must be a DNS subdomain (lowercase letters, digits, \"-\", \".\")",
-      "  - test/Secret: 'remoteKey' (\"/alp/../oidc\") must be a path such as \"alp/user-service/oidc\" (letters, digits, \"-\", \"_\", \".\", inner \"/\"); give the path relative to the store's KV mount",
-      "  - test/Secret: 'keys[0]' (\"client id\") must be a Secret key (letters, digits, \"-\", \"_\", \".\")",
-      "  - test/Secret: 'refreshInterval' (\"15\") must be a Go duration such as \"1h\", \"15m\" or \"1h30m\"",
-    ].join('\n'));
+    expect(
+      errorOf(() =>
+        synthSecret({ name: 'User_Oidc', storeName: '', remoteKey: '/alp/../oidc', keys: ['client id', 'ok'], refreshInterval: '15' }),
+      ),
+    ).toBe(
+      [
+        'test/Secret: 5 invalid props',
+        '  - test/Secret: \'name\' ("User_Oidc") must be a DNS subdomain (lowercase letters, digits, "-", ".")',
+        '  - test/Secret: \'storeName\' ("") must be a DNS subdomain (lowercase letters, digits, "-", ".")',
+        '  - test/Secret: \'remoteKey\' ("/alp/../oidc") must be a path such as "alp/user-service/oidc" (letters, digits, "-", "_", ".", inner "/"); give the path relative to the store\'s KV mount',
+        '  - test/Secret: \'keys[0]\' ("client id") must be a Secret key (letters, digits, "-", "_", ".")',
+        '  - test/Secret: \'refreshInterval\' ("15") must be a Go duration such as "1h", "15m" or "1h30m"',
+      ].join('\n'),
+    );
   });
 });

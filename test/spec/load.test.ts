@@ -29,7 +29,12 @@ describe('readDataFile and readReleaseFile read bounded inputs', () => {
   /** A YAML "billion laughs" document: ten levels of nine aliases each, 9^10 values. */
   const aliasBomb = () => {
     const lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-    for (let i = 1; i <= 9; i++) lines.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(',')}]`);
+    for (let i = 1; i <= 9; i++)
+      lines.push(
+        `a${i}: &a${i} [${Array(9)
+          .fill(`*a${i - 1}`)
+          .join(',')}]`,
+      );
     return `${lines.join('\n')}\n`;
   };
 
@@ -46,7 +51,9 @@ describe('readDataFile and readReleaseFile read bounded inputs', () => {
   test('a 51 MiB release.yaml is refused by its size, before it is read', () => {
     const path = sized('huge-release.yaml', 51 * 1024 * 1024);
     const started = performance.now();
-    expect(errorOf(() => readReleaseFile(path))).toBe(`${path}: is 51 MiB, over the limit of 1 MiB for this input; split it or check that it is the right file`);
+    expect(errorOf(() => readReleaseFile(path))).toBe(
+      `${path}: is 51 MiB, over the limit of 1 MiB for this input; split it or check that it is the right file`,
+    );
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
@@ -70,9 +77,11 @@ describe('readDataFile and readReleaseFile read bounded inputs', () => {
     const path = file('bomb-release.yaml', text);
     const started = performance.now();
     expect(errorOf(() => readReleaseFile(path))).toBe(
-      `${path}: expands to more than 100,000 values (YAML aliases count once per use), over the input limit; write the values out or remove repeated aliases`);
+      `${path}: expands to more than 100,000 values (YAML aliases count once per use), over the input limit; write the values out or remove repeated aliases`,
+    );
     expect(errorOf(() => readDataFile(file('bomb-spec.yaml', text)))).toBe(
-      `${join(dir, 'bomb-spec.yaml')}: expands to more than 1,000,000 values (YAML aliases count once per use), over the input limit; write the values out or remove repeated aliases`);
+      `${join(dir, 'bomb-spec.yaml')}: expands to more than 1,000,000 values (YAML aliases count once per use), over the input limit; write the values out or remove repeated aliases`,
+    );
     expect(performance.now() - started).toBeLessThan(2000);
   });
 
@@ -80,7 +89,8 @@ describe('readDataFile and readReleaseFile read bounded inputs', () => {
     const deep = (levels: number) => `${Array.from({ length: levels }, (_, i) => `${'  '.repeat(i)}k${i}:`).join('\n')} end\n`;
     const path = file('deep-release.yaml', deep(20));
     expect(errorOf(() => readReleaseFile(path))).toBe(
-      `${path}: 'k0.k1.k2.k3.k4.k5.k6.k7.k8.k9.k10.k11.k12.k13.k14.k15' nests deeper than 16 levels, over the input limit; flatten the structure`);
+      `${path}: 'k0.k1.k2.k3.k4.k5.k6.k7.k8.k9.k10.k11.k12.k13.k14.k15' nests deeper than 16 levels, over the input limit; flatten the structure`,
+    );
     expect(readDataFile(file('deep-spec.yaml', deep(20)))).toBeDefined();
   });
 
@@ -89,14 +99,31 @@ describe('readDataFile and readReleaseFile read bounded inputs', () => {
     ['JSON', 'release.json', '{"regions": {"primary": {"activeColor": "blue"}, "__proto__": {"activeColor": "green"}}}'],
   ])('a __proto__ key in %s is refused', (_, name, text) => {
     const path = file(name, text);
-    expect(errorOf(() => readReleaseFile(path))).toBe(`${path}: 'regions.__proto__' is not an allowed key (JavaScript's prototype property); remove it`);
+    expect(errorOf(() => readReleaseFile(path))).toBe(
+      `${path}: 'regions.__proto__' is not an allowed key (JavaScript's prototype property); remove it`,
+    );
     expect(({} as any).activeColor).toBeUndefined();
   });
 
   test.each([
-    ['an unclosed flow sequence in YAML', 'release.yaml', 'regions:\n  primary: { activeColor: blue\ncolors: []\n', ':3:1: is not valid YAML: missed comma between flow collection entries; fix the syntax at that position'],
-    ['a duplicated key in YAML', 'release.yaml', 'regions: {}\nregions: {}\n', ':2:1: is not valid YAML: duplicated mapping key; fix the syntax at that position'],
-    ['a missing comma in JSON', 'spec.json', '{\n  "name": "alp"\n  "regions": []\n}\n', ':3:3: is not valid JSON: missed comma between flow collection entries; fix the syntax at that position'],
+    [
+      'an unclosed flow sequence in YAML',
+      'release.yaml',
+      'regions:\n  primary: { activeColor: blue\ncolors: []\n',
+      ':3:1: is not valid YAML: missed comma between flow collection entries; fix the syntax at that position',
+    ],
+    [
+      'a duplicated key in YAML',
+      'release.yaml',
+      'regions: {}\nregions: {}\n',
+      ':2:1: is not valid YAML: duplicated mapping key; fix the syntax at that position',
+    ],
+    [
+      'a missing comma in JSON',
+      'spec.json',
+      '{\n  "name": "alp"\n  "regions": []\n}\n',
+      ':3:3: is not valid JSON: missed comma between flow collection entries; fix the syntax at that position',
+    ],
   ])('%s is reported as file:line:column', (_, name, text, expected) => {
     const path = file(`syntax-${name}`, text);
     expect(errorOf(() => readDataFile(path))).toBe(`${path}${expected}`);

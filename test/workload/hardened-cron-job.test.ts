@@ -57,20 +57,28 @@ describe('HardenedCronJob |', () => {
   });
 
   test('every object validates against its schema', () => {
-    expect(schemaProblems(synth({
-      env: { B: '2', A: '1' },
-      secretEnv: [{ name: 'DB_PASSWORD', secretName: 'db', key: 'password' }],
-      secretMounts: [{ name: 'db', secretName: 'db' }],
-      configMounts: [{ name: 'scripts', configMapName: 'scripts', mountPath: '/etc/scripts' }],
-    }))).toEqual([]);
+    expect(
+      schemaProblems(
+        synth({
+          env: { B: '2', A: '1' },
+          secretEnv: [{ name: 'DB_PASSWORD', secretName: 'db', key: 'password' }],
+          secretMounts: [{ name: 'db', secretName: 'db' }],
+          configMounts: [{ name: 'scripts', configMapName: 'scripts', mountPath: '/etc/scripts' }],
+        }),
+      ),
+    ).toEqual([]);
   });
 
   test('mounts secrets and ConfigMaps read-only and writes env sorted', () => {
-    const pod = findObject(synth({
-      env: { ZETA: '1', ALPHA: '2' },
-      secretMounts: [{ name: 'db', secretName: 'db-credentials' }],
-      configMounts: [{ name: 'scripts', configMapName: 'purge-scripts', mountPath: '/etc/purge' }],
-    }), 'CronJob', 'purge').spec.jobTemplate.spec.template.spec;
+    const pod = findObject(
+      synth({
+        env: { ZETA: '1', ALPHA: '2' },
+        secretMounts: [{ name: 'db', secretName: 'db-credentials' }],
+        configMounts: [{ name: 'scripts', configMapName: 'purge-scripts', mountPath: '/etc/purge' }],
+      }),
+      'CronJob',
+      'purge',
+    ).spec.jobTemplate.spec.template.spec;
     expect(pod.containers[0].env.map((e: any) => e.name)).toEqual(['ALPHA', 'ZETA']);
     expect(pod.containers[0].volumeMounts).toEqual([
       { name: 'tmp', mountPath: '/tmp' },
@@ -110,10 +118,10 @@ describe('HardenedCronJob |', () => {
 
   test('fails when the schedule is not a five-field cron expression', () => {
     expect(errorOf(() => synth({ schedule: '@daily' }))).toBe(
-      "test/Purge: 'schedule' (\"@daily\") must be a five-field cron expression (minute hour day-of-month month day-of-week) such as \"30 2 * * *\"; it has 1 field, not 5",
+      'test/Purge: \'schedule\' ("@daily") must be a five-field cron expression (minute hour day-of-month month day-of-week) such as "30 2 * * *"; it has 1 field, not 5',
     );
     expect(errorOf(() => synth({ schedule: '0 25 * * *' }))).toBe(
-      "test/Purge: 'schedule' (\"0 25 * * *\") must be a five-field cron expression (minute hour day-of-month month day-of-week) such as \"30 2 * * *\"; the hour field \"25\" is out of range 0-23",
+      'test/Purge: \'schedule\' ("0 25 * * *") must be a five-field cron expression (minute hour day-of-month month day-of-week) such as "30 2 * * *"; the hour field "25" is out of range 0-23',
     );
   });
 
@@ -131,21 +139,27 @@ describe('HardenedCronJob |', () => {
   });
 
   test('fails with every invalid prop at once', () => {
-    expect(errorOf(() => synth({
-      resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '500m', memory: '1G' } },
-      backoffLimit: -1,
-      startingDeadlineSeconds: 5,
-      runAsUser: 0,
-      configMounts: [{ name: 'x', configMapName: 'x', mountPath: '/tmp' }],
-    }))).toBe([
-      'test/Purge: 6 invalid props',
-      "  - test/Purge: 'resources.requests.cpu' (\"1\") must not exceed the limit (500m)",
-      "  - test/Purge: 'resources.limits.memory' (\"1G\") must be a memory quantity such as \"512Mi\"",
-      "  - test/Purge: 'backoffLimit' (-1) must be an integer of at least 0",
-      "  - test/Purge: 'startingDeadlineSeconds' (5) must be an integer of at least 10",
-      "  - test/Purge: 'runAsUser' (0) must be an integer of at least 10000; a low UID can collide with a user of the node",
-      "  - test/Purge: 'configMounts[0].mountPath' (\"/tmp\") must be an absolute path other than /tmp and outside /var/run/secrets/alp",
-    ].join('\n'));
+    expect(
+      errorOf(() =>
+        synth({
+          resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '500m', memory: '1G' } },
+          backoffLimit: -1,
+          startingDeadlineSeconds: 5,
+          runAsUser: 0,
+          configMounts: [{ name: 'x', configMapName: 'x', mountPath: '/tmp' }],
+        }),
+      ),
+    ).toBe(
+      [
+        'test/Purge: 6 invalid props',
+        '  - test/Purge: \'resources.requests.cpu\' ("1") must not exceed the limit (500m)',
+        '  - test/Purge: \'resources.limits.memory\' ("1G") must be a memory quantity such as "512Mi"',
+        "  - test/Purge: 'backoffLimit' (-1) must be an integer of at least 0",
+        "  - test/Purge: 'startingDeadlineSeconds' (5) must be an integer of at least 10",
+        "  - test/Purge: 'runAsUser' (0) must be an integer of at least 10000; a low UID can collide with a user of the node",
+        '  - test/Purge: \'configMounts[0].mountPath\' ("/tmp") must be an absolute path other than /tmp and outside /var/run/secrets/alp',
+      ].join('\n'),
+    );
   });
 
   test('fails when requests or limits are missing', () => {

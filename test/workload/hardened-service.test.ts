@@ -21,7 +21,13 @@ describe('HardenedService |', () => {
   test('emits Deployment, Service, ServiceAccount and PDB; an HPA only with autoscaling', () => {
     expect(kindCounts(synth())).toEqual({ Deployment: 1, Service: 1, ServiceAccount: 1, PodDisruptionBudget: 1 });
     const scaled = synth({ autoscaling: { minReplicas: 2, maxReplicas: 5 } });
-    expect(kindCounts(scaled)).toEqual({ Deployment: 1, Service: 1, ServiceAccount: 1, PodDisruptionBudget: 1, HorizontalPodAutoscaler: 1 });
+    expect(kindCounts(scaled)).toEqual({
+      Deployment: 1,
+      Service: 1,
+      ServiceAccount: 1,
+      PodDisruptionBudget: 1,
+      HorizontalPodAutoscaler: 1,
+    });
   });
 
   test('meets Pod Security Standards restricted', () => {
@@ -58,7 +64,12 @@ describe('HardenedService |', () => {
     expect(container.resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
     expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
     expect(container.livenessProbe.httpGet).toEqual({ path: '/livez', port: 'http' });
-    expect(container.startupProbe).toEqual({ httpGet: { path: '/livez', port: 'http' }, periodSeconds: 5, failureThreshold: 30, timeoutSeconds: 2 });
+    expect(container.startupProbe).toEqual({
+      httpGet: { path: '/livez', port: 'http' },
+      periodSeconds: 5,
+      failureThreshold: 30,
+      timeoutSeconds: 2,
+    });
     expect(deployment.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' } });
     expect(deployment.spec.revisionHistoryLimit).toBe(5);
     expect(pod.topologySpreadConstraints.map((c: any) => [c.topologyKey, c.whenUnsatisfiable])).toEqual([
@@ -74,14 +85,24 @@ describe('HardenedService |', () => {
     const manifests = synth({ color: 'green' });
     const deployment = findObject(manifests, 'Deployment', 'quiz');
     const selector = { 'app.kubernetes.io/name': 'quiz', 'app.kubernetes.io/instance': 'quiz-green', 'alp-deploy.io/color': 'green' };
-    expect(deployment.metadata.labels).toEqual({ ...selector, 'app.kubernetes.io/component': 'backend', 'app.kubernetes.io/version': '1.4.0' });
+    expect(deployment.metadata.labels).toEqual({
+      ...selector,
+      'app.kubernetes.io/component': 'backend',
+      'app.kubernetes.io/version': '1.4.0',
+    });
     expect(deployment.spec.selector.matchLabels).toEqual(selector);
     expect(findObject(manifests, 'Service', 'quiz').spec.selector).toEqual(selector);
     expect(findObject(manifests, 'PodDisruptionBudget', 'quiz').spec.selector.matchLabels).toEqual(selector);
   });
 
   test('names every object explicitly, without hash suffixes', () => {
-    expect(synth({ autoscaling: { minReplicas: 2, maxReplicas: 4 } }).map((m) => m.metadata.name)).toEqual(['quiz', 'quiz', 'quiz', 'quiz', 'quiz']);
+    expect(synth({ autoscaling: { minReplicas: 2, maxReplicas: 4 } }).map((m) => m.metadata.name)).toEqual([
+      'quiz',
+      'quiz',
+      'quiz',
+      'quiz',
+      'quiz',
+    ]);
   });
 
   test('without autoscaling the Deployment sets replicas (default 2)', () => {
@@ -91,7 +112,9 @@ describe('HardenedService |', () => {
 
   test('with autoscaling the Deployment omits replicas and the HPA owns them', () => {
     // WHEN
-    const manifests = synth({ autoscaling: { minReplicas: 3, maxReplicas: 9, metrics: [ScalingMetric.pods('http_requests_per_second', '100')] } });
+    const manifests = synth({
+      autoscaling: { minReplicas: 3, maxReplicas: 9, metrics: [ScalingMetric.pods('http_requests_per_second', '100')] },
+    });
     // THEN
     expect(findObject(manifests, 'Deployment', 'quiz').spec.replicas).toBeUndefined();
     const hpa = findObject(manifests, 'HorizontalPodAutoscaler', 'quiz');
@@ -115,7 +138,10 @@ describe('HardenedService |', () => {
 
   test('writes env sorted by name', () => {
     const env = findObject(synth({ env: { ZETA: '1', ALPHA: '2' } }), 'Deployment', 'quiz').spec.template.spec.containers[0].env;
-    expect(env).toEqual([{ name: 'ALPHA', value: '2' }, { name: 'ZETA', value: '1' }]);
+    expect(env).toEqual([
+      { name: 'ALPHA', value: '2' },
+      { name: 'ZETA', value: '1' },
+    ]);
   });
 
   test('fails when the image is not pinned', () => {
@@ -125,22 +151,28 @@ describe('HardenedService |', () => {
   });
 
   test('fails with every invalid prop at once', () => {
-    expect(errorOf(() => synth({
-      port: 0,
-      metricsPort: 0,
-      runAsUser: 1000,
-      replicas: 3,
-      autoscaling: { minReplicas: 2, maxReplicas: 3 },
-      resources: { requests: { cpu: '2', memory: '1GB' }, limits: { cpu: '1', memory: '1Gi' } },
-    }))).toBe([
-      'test/Quiz: 6 invalid props',
-      "  - test/Quiz: 'port' (0) must be an integer from 1 to 65535",
-      "  - test/Quiz: 'metricsPort' (0) must be an integer from 1 to 65535",
-      "  - test/Quiz: 'resources.requests.cpu' (\"2\") must not exceed the limit (1)",
-      "  - test/Quiz: 'resources.requests.memory' (\"1GB\") must be a memory quantity such as \"512Mi\"",
-      "  - test/Quiz: 'replicas' (3) must not be set together with 'autoscaling'; the HorizontalPodAutoscaler owns the replica count; remove replicas",
-      "  - test/Quiz: 'runAsUser' (1000) must be an integer of at least 10000; a low UID can collide with a user of the node",
-    ].join('\n'));
+    expect(
+      errorOf(() =>
+        synth({
+          port: 0,
+          metricsPort: 0,
+          runAsUser: 1000,
+          replicas: 3,
+          autoscaling: { minReplicas: 2, maxReplicas: 3 },
+          resources: { requests: { cpu: '2', memory: '1GB' }, limits: { cpu: '1', memory: '1Gi' } },
+        }),
+      ),
+    ).toBe(
+      [
+        'test/Quiz: 6 invalid props',
+        "  - test/Quiz: 'port' (0) must be an integer from 1 to 65535",
+        "  - test/Quiz: 'metricsPort' (0) must be an integer from 1 to 65535",
+        '  - test/Quiz: \'resources.requests.cpu\' ("2") must not exceed the limit (1)',
+        '  - test/Quiz: \'resources.requests.memory\' ("1GB") must be a memory quantity such as "512Mi"',
+        "  - test/Quiz: 'replicas' (3) must not be set together with 'autoscaling'; the HorizontalPodAutoscaler owns the replica count; remove replicas",
+        "  - test/Quiz: 'runAsUser' (1000) must be an integer of at least 10000; a low UID can collide with a user of the node",
+      ].join('\n'),
+    );
   });
 
   test('fails when the disruption budget would block every drain', () => {

@@ -1,8 +1,22 @@
 import { Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import {
-  claimVolume, configMapVolume, containerEnv, emptyDirVolume, hostDirectoryVolume, httpProbes, probe, restrictedPodTemplate, RestrictedPodTemplateOptions,
-  runAsUserProblems, secretEnvProblems, secretMountVolume, secretVolume, tmpVolume, zoneAndHostSpread, zoneSpread,
+  claimVolume,
+  configMapVolume,
+  containerEnv,
+  emptyDirVolume,
+  hostDirectoryVolume,
+  httpProbes,
+  probe,
+  restrictedPodTemplate,
+  RestrictedPodTemplateOptions,
+  runAsUserProblems,
+  secretEnvProblems,
+  secretMountVolume,
+  secretVolume,
+  tmpVolume,
+  zoneAndHostSpread,
+  zoneSpread,
 } from '../../lib/workload/pod-template';
 import { restrictedViolations } from '../helpers/pod-security';
 
@@ -41,19 +55,30 @@ describe('restrictedPodTemplate |', () => {
       priorityClassName: 'alp-standard',
       terminationGracePeriodSeconds: 30,
       securityContext: {
-        runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' },
+        runAsNonRoot: true,
+        runAsUser: 10001,
+        runAsGroup: 10001,
+        fsGroup: 10001,
+        fsGroupChangePolicy: 'OnRootMismatch',
+        seccompProfile: { type: 'RuntimeDefault' },
       },
-      containers: [{
-        name: 'worker',
-        image: IMAGE,
-        imagePullPolicy: 'IfNotPresent',
-        resources: RESOURCES,
-        securityContext: {
-          allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true,
-          seccompProfile: { type: 'RuntimeDefault' },
+      containers: [
+        {
+          name: 'worker',
+          image: IMAGE,
+          imagePullPolicy: 'IfNotPresent',
+          resources: RESOURCES,
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: ['ALL'] },
+            privileged: false,
+            readOnlyRootFilesystem: true,
+            runAsNonRoot: true,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
         },
-        volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-      }],
+      ],
       volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }],
     });
   });
@@ -113,11 +138,29 @@ describe('restrictedPodTemplate |', () => {
     expect(template.metadata.annotations).toEqual({ 'checksum/config': 'abc' });
     expect([pod.automountServiceAccountToken, pod.terminationGracePeriodSeconds, pod.restartPolicy]).toEqual([true, 5, 'Never']);
     expect([container.command, container.args, container.ports, container.env]).toEqual([
-      ['/bin/worker'], ['--once'], [{ name: 'http', containerPort: 8080, protocol: 'TCP' }], [{ name: 'MODE', value: 'batch' }],
+      ['/bin/worker'],
+      ['--once'],
+      [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
+      [{ name: 'MODE', value: 'batch' }],
     ]);
-    expect(container.readinessProbe).toEqual({ httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 });
-    expect(container.livenessProbe).toEqual({ httpGet: { path: '/livez', port: 'http' }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 });
-    expect(container.startupProbe).toEqual({ httpGet: { path: '/livez', port: 'http' }, periodSeconds: 5, failureThreshold: 30, timeoutSeconds: 2 });
+    expect(container.readinessProbe).toEqual({
+      httpGet: { path: '/readyz', port: 'http' },
+      periodSeconds: 10,
+      failureThreshold: 3,
+      timeoutSeconds: 2,
+    });
+    expect(container.livenessProbe).toEqual({
+      httpGet: { path: '/livez', port: 'http' },
+      periodSeconds: 10,
+      failureThreshold: 3,
+      timeoutSeconds: 2,
+    });
+    expect(container.startupProbe).toEqual({
+      httpGet: { path: '/livez', port: 'http' },
+      periodSeconds: 5,
+      failureThreshold: 30,
+      timeoutSeconds: 2,
+    });
   });
 
   test('UID 0 (a recorded exception) turns runAsNonRoot off in pod and container, and keeps every other restriction', () => {
@@ -125,7 +168,11 @@ describe('restrictedPodTemplate |', () => {
     const pod = synthTemplate({ runAsUser: 0, supplementalGroups: [0] }).spec;
     // THEN
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: false, runAsUser: 0, runAsGroup: 0, fsGroup: 0, supplementalGroups: [0] });
-    expect(pod.containers[0].securityContext).toMatchObject({ runAsNonRoot: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(pod.containers[0].securityContext).toMatchObject({
+      runAsNonRoot: false,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(restrictedViolations(pod)).toEqual(['pod runs as UID 0', 'container worker may run as root']);
   });
 });
@@ -133,9 +180,11 @@ describe('restrictedPodTemplate |', () => {
 describe('pod template helpers |', () => {
   test('containerEnv sorts plain, secret and other variables by name, and is undefined when there are none', () => {
     // WHEN
-    const env = containerEnv({ ZONE: 'a', API_URL: 'https://api' }, [{ name: 'DB_PASSWORD', secretName: 'db', key: 'password' }], [
-      { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
-    ]);
+    const env = containerEnv(
+      { ZONE: 'a', API_URL: 'https://api' },
+      [{ name: 'DB_PASSWORD', secretName: 'db', key: 'password' }],
+      [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+    );
     // THEN
     expect(env?.map((v) => v.name)).toEqual(['API_URL', 'DB_PASSWORD', 'POD_IP', 'ZONE']);
     expect(env?.[1]).toEqual({ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } });
@@ -144,7 +193,12 @@ describe('pod template helpers |', () => {
   });
 
   test('probe takes any handler and defaults to a 2 s timeout', () => {
-    expect(probe({ exec: { command: ['true'] } }, 5, 60)).toEqual({ exec: { command: ['true'] }, periodSeconds: 5, failureThreshold: 60, timeoutSeconds: 2 });
+    expect(probe({ exec: { command: ['true'] } }, 5, 60)).toEqual({
+      exec: { command: ['true'] },
+      periodSeconds: 5,
+      failureThreshold: 60,
+      timeoutSeconds: 2,
+    });
     expect(probe({ exec: { command: ['true'] } }, 5, 3, 3).timeoutSeconds).toBe(3);
   });
 
@@ -167,14 +221,24 @@ describe('pod template helpers |', () => {
     expect(runAsUserProblems(10000)).toEqual([]);
     for (const uid of [0, 9999, 10000.5]) {
       expect(runAsUserProblems(uid)).toEqual([
-        { prop: 'runAsUser', value: uid, rule: 'must be an integer of at least 10000', fix: 'a low UID can collide with a user of the node' },
+        {
+          prop: 'runAsUser',
+          value: uid,
+          rule: 'must be an integer of at least 10000',
+          fix: 'a low UID can collide with a user of the node',
+        },
       ]);
     }
   });
 
   test('secretEnvProblems names each secret variable that repeats a plain one', () => {
-    const secretEnv = [{ name: 'TOKEN', secretName: 's', key: 'token' }, { name: 'MODE', secretName: 's', key: 'mode' }];
-    expect(secretEnvProblems({ MODE: 'a' }, secretEnv)).toEqual([{ prop: 'secretEnv', value: 'MODE', rule: "must not repeat a name of 'env'" }]);
+    const secretEnv = [
+      { name: 'TOKEN', secretName: 's', key: 'token' },
+      { name: 'MODE', secretName: 's', key: 'mode' },
+    ];
+    expect(secretEnvProblems({ MODE: 'a' }, secretEnv)).toEqual([
+      { prop: 'secretEnv', value: 'MODE', rule: "must not repeat a name of 'env'" },
+    ]);
     expect(secretEnvProblems(undefined, secretEnv)).toEqual([]);
   });
 });

@@ -52,15 +52,18 @@ export interface HelmChartSource {
  */
 export function renderHelmChart(chart: HelmChartSource): Map<string, string> {
   const files = new Map<string, string>();
-  files.set('Chart.yaml', toYaml({
-    apiVersion: 'v2',
-    name: chart.name,
-    description: chart.description,
-    type: 'application',
-    version: chart.version,
-    appVersion: chart.appVersion,
-    ...(chart.kubeVersion ? { kubeVersion: chart.kubeVersion } : {}),
-  }));
+  files.set(
+    'Chart.yaml',
+    toYaml({
+      apiVersion: 'v2',
+      name: chart.name,
+      description: chart.description,
+      type: 'application',
+      version: chart.version,
+      appVersion: chart.appVersion,
+      ...(chart.kubeVersion ? { kubeVersion: chart.kubeVersion } : {}),
+    }),
+  );
   files.set('values.yaml', `# Default values of ${chart.name}; README.md describes each one.\n${toYaml(chart.values)}`);
   files.set('values.schema.json', `${formatSchemaJson(chart.valuesSchema)}\n`);
   files.set('README.md', chartReadme(chart));
@@ -73,7 +76,8 @@ function chartReadme(chart: HelmChartSource): string {
   const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const rows = chart.valueDocs.map((doc) => {
     const value = valueAt(chart.values, doc.key);
-    const shown = typeof value === 'object' && value !== null ? yaml.dump(value, { flowLevel: 0, lineWidth: -1 }).trim() : JSON.stringify(value);
+    const shown =
+      typeof value === 'object' && value !== null ? yaml.dump(value, { flowLevel: 0, lineWidth: -1 }).trim() : JSON.stringify(value);
     return `| \`${doc.key}\` | ${typeOf(value)} | ${cell(doc.shownDefault ?? `\`${shown}\``)} | ${cell(doc.description)} |`;
   });
   return [
@@ -92,10 +96,13 @@ function chartReadme(chart: HelmChartSource): string {
     ...rows,
     '',
     chart.readmeSections ?? '',
-  ].join('\n').replace(/\n*$/, '\n');
+  ]
+    .join('\n')
+    .replace(/\n*$/, '\n');
 }
 
-const typeOf = (value: unknown) => (Number.isInteger(value) ? 'integer' : value !== null && typeof value === 'object' ? 'object' : typeof value);
+const typeOf = (value: unknown) =>
+  Number.isInteger(value) ? 'integer' : value !== null && typeof value === 'object' ? 'object' : typeof value;
 
 function valueAt(values: Record<string, unknown>, key: string): unknown {
   let current: any = values;

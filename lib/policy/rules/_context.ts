@@ -3,9 +3,7 @@
  * when a rule asks for it, so that a run stays linear in the number of objects.
  */
 import { isPlainObject } from '../../core';
-import {
-  Finding, FindingText, makeFinding, ManifestInput, ManifestObject, objectLabel, RuleContext, RuleInfo,
-} from '../findings';
+import { Finding, FindingText, makeFinding, ManifestInput, ManifestObject, objectLabel, RuleContext, RuleInfo } from '../findings';
 import { asArray, labelSelectorMatches, mapMatches, SelectorIndex, stringMap } from './_selectors';
 
 /** The namespace of a namespaced object whose manifest names none (what `kubectl apply` uses). */
@@ -196,8 +194,7 @@ export class PolicyContext implements RuleContext {
         this.serviceIndex.get(ns)!.add(service, selector);
       }
     }
-    return (this.serviceIndex.get(pod.scope)?.candidates(pod.labels) ?? [])
-      .filter((s) => mapMatches(s.manifest.spec.selector, pod.labels));
+    return (this.serviceIndex.get(pod.scope)?.candidates(pod.labels) ?? []).filter((s) => mapMatches(s.manifest.spec.selector, pod.labels));
   }
 
   /** Whether a long-running, replicated pod serves a Service: what the platform calls a service. */
@@ -231,7 +228,10 @@ export class PolicyContext implements RuleContext {
       return { count: typeof min === 'number' ? min : 1, source: `the minReplicas of ${hpa.label}` };
     }
     const replicas = pod.object.manifest.spec?.replicas;
-    return { count: typeof replicas === 'number' ? replicas : 1, source: typeof replicas === 'number' ? "'spec.replicas'" : "'spec.replicas' (default 1)" };
+    return {
+      count: typeof replicas === 'number' ? replicas : 1,
+      source: typeof replicas === 'number' ? "'spec.replicas'" : "'spec.replicas' (default 1)",
+    };
   }
 
   /**

@@ -28,24 +28,53 @@ function namespaceLabels(ctx: PolicyContext, object: ManifestObject, namespace: 
  * peer (`peerLabels` in `peerNamespace`) on `port`: not isolated by the input's policies in that
  * direction, or some rule of a selecting policy admits the peer on the port.
  */
-export function allows(ctx: PolicyContext, object: ManifestObject, namespace: string, labels: Record<string, string>, direction: Direction,
-  peerNamespace: string, peerLabels: Record<string, string>, port: number, portName?: string): boolean {
-  const selecting = ctx.ofKind('networking.k8s.io', 'NetworkPolicy')
-    .filter((p) => p.cluster === object.cluster && ctx.namespaceOf(p) === namespace && governs(p.manifest.spec, direction) && labelSelectorMatches(p.manifest.spec?.podSelector ?? {}, labels));
+export function allows(
+  ctx: PolicyContext,
+  object: ManifestObject,
+  namespace: string,
+  labels: Record<string, string>,
+  direction: Direction,
+  peerNamespace: string,
+  peerLabels: Record<string, string>,
+  port: number,
+  portName?: string,
+): boolean {
+  const selecting = ctx
+    .ofKind('networking.k8s.io', 'NetworkPolicy')
+    .filter(
+      (p) =>
+        p.cluster === object.cluster
+        && ctx.namespaceOf(p) === namespace
+        && governs(p.manifest.spec, direction)
+        && labelSelectorMatches(p.manifest.spec?.podSelector ?? {}, labels),
+    );
   if (selecting.length === 0) return true;
   const peerNsLabels = namespaceLabels(ctx, object, peerNamespace);
-  return selecting.some((p) => asArray(p.manifest.spec?.[direction === 'Ingress' ? 'ingress' : 'egress']).some((rule: any) => {
-    const peers = asArray(direction === 'Ingress' ? rule?.from : rule?.to);
-    const peerOk = peers.length === 0 || peers.some((peer: any) => {
-      if (isPlainObject(peer?.ipBlock)) return false;
-      const nsOk = peer?.namespaceSelector === undefined ? peerNamespace === namespace : labelSelectorMatches(peer.namespaceSelector, peerNsLabels);
-      const podOk = peer?.podSelector === undefined || labelSelectorMatches(peer.podSelector, peerLabels);
-      return nsOk && podOk;
-    });
-    const ports = asArray(rule?.ports);
-    const portOk = ports.length === 0 || ports.some((q: any) => q?.port === undefined || q.port === port || (portName !== undefined && q.port === portName)
-      || (typeof q.port === 'number' && typeof q.endPort === 'number' && q.port <= port && port <= q.endPort));
-    return peerOk && portOk;
-  }));
+  return selecting.some((p) =>
+    asArray(p.manifest.spec?.[direction === 'Ingress' ? 'ingress' : 'egress']).some((rule: any) => {
+      const peers = asArray(direction === 'Ingress' ? rule?.from : rule?.to);
+      const peerOk =
+        peers.length === 0
+        || peers.some((peer: any) => {
+          if (isPlainObject(peer?.ipBlock)) return false;
+          const nsOk =
+            peer?.namespaceSelector === undefined
+              ? peerNamespace === namespace
+              : labelSelectorMatches(peer.namespaceSelector, peerNsLabels);
+          const podOk = peer?.podSelector === undefined || labelSelectorMatches(peer.podSelector, peerLabels);
+          return nsOk && podOk;
+        });
+      const ports = asArray(rule?.ports);
+      const portOk =
+        ports.length === 0
+        || ports.some(
+          (q: any) =>
+            q?.port === undefined
+            || q.port === port
+            || (portName !== undefined && q.port === portName)
+            || (typeof q.port === 'number' && typeof q.endPort === 'number' && q.port <= port && port <= q.endPort),
+        );
+      return peerOk && portOk;
+    }),
+  );
 }
-

@@ -16,11 +16,16 @@ export function labelSelectorMatches(selector: any, labels: Readonly<Record<stri
     const values: unknown[] = Array.isArray(e.values) ? e.values : [];
     const has = Object.prototype.hasOwnProperty.call(labels, key);
     switch (e.operator) {
-      case 'In': return has && values.includes(labels[key]);
-      case 'NotIn': return !has || !values.includes(labels[key]);
-      case 'Exists': return has;
-      case 'DoesNotExist': return !has;
-      default: return false;
+      case 'In':
+        return has && values.includes(labels[key]);
+      case 'NotIn':
+        return !has || !values.includes(labels[key]);
+      case 'Exists':
+        return has;
+      case 'DoesNotExist':
+        return !has;
+      default:
+        return false;
     }
   });
 }
@@ -40,8 +45,10 @@ export function isEmptySelector(selector: any): boolean {
   if (!isPlainObject(selector)) return false;
   const labels = selector.matchLabels;
   const expressions = selector.matchExpressions;
-  return (labels === undefined || labels === null || (isPlainObject(labels) && Object.keys(labels).length === 0))
-    && (expressions === undefined || expressions === null || (Array.isArray(expressions) && expressions.length === 0));
+  return (
+    (labels === undefined || labels === null || (isPlainObject(labels) && Object.keys(labels).length === 0))
+    && (expressions === undefined || expressions === null || (Array.isArray(expressions) && expressions.length === 0))
+  );
 }
 
 /**
@@ -57,7 +64,11 @@ export class SelectorIndex<T> {
 
   /** Adds `item`, whose matches all carry `requiredLabels` (a selector's `matchLabels`, or a Service's selector). */
   public add(item: T, requiredLabels: unknown): void {
-    const entries = isPlainObject(requiredLabels) ? Object.entries(requiredLabels).filter(([, v]) => typeof v === 'string').map(([k, v]) => `${k}=${v}`) : [];
+    const entries = isPlainObject(requiredLabels)
+      ? Object.entries(requiredLabels)
+          .filter(([, v]) => typeof v === 'string')
+          .map(([k, v]) => `${k}=${v}`)
+      : [];
     if (entries.length === 0) this.unkeyed.push(item);
     else this.pending.push({ item, entries });
     this.byLabel = undefined;

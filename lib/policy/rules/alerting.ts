@@ -60,7 +60,7 @@ type Known = Readonly<Record<string, string>>;
 function matcherOf(raw: any): Matcher | undefined {
   if (!isPlainObject(raw) || typeof (raw as any).name !== 'string') return undefined;
   const m = raw as any;
-  const op = typeof m.matchType === 'string' && ['=', '!=', '=~', '!~'].includes(m.matchType) ? m.matchType : (m.regex === true ? '=~' : '=');
+  const op = typeof m.matchType === 'string' && ['=', '!=', '=~', '!~'].includes(m.matchType) ? m.matchType : m.regex === true ? '=~' : '=';
   return { name: m.name, op, value: typeof m.value === 'string' ? m.value : '' };
 }
 
@@ -68,7 +68,9 @@ function routeOf(raw: any): RouteNode {
   const r = isPlainObject(raw) ? (raw as any) : {};
   return {
     receiver: typeof r.receiver === 'string' ? r.receiver : undefined,
-    matchers: asArray(r.matchers).map(matcherOf).filter((m): m is Matcher => m !== undefined),
+    matchers: asArray(r.matchers)
+      .map(matcherOf)
+      .filter((m): m is Matcher => m !== undefined),
     routes: asArray(r.routes).map(routeOf),
     continue: r.continue === true,
   };
@@ -76,7 +78,10 @@ function routeOf(raw: any): RouteNode {
 
 /** A receiver has an integration when one of its `…Configs` lists is not empty. */
 function integrated(receiver: any): boolean {
-  return isPlainObject(receiver) && Object.entries(receiver).some(([key, value]) => key.endsWith('Configs') && Array.isArray(value) && value.length > 0);
+  return (
+    isPlainObject(receiver)
+    && Object.entries(receiver).some(([key, value]) => key.endsWith('Configs') && Array.isArray(value) && value.length > 0)
+  );
 }
 
 /** Whether a matcher matches: true, false, or undefined when the label is unknown. */
@@ -104,7 +109,14 @@ function walk(node: RouteNode, labels: Known, inherited: string | undefined, tre
     if (found.length > 0 && !child.continue) break;
   }
   if (reached.length > 0) return reached;
-  return [{ config: tree.key, receiver, fallback: top && node.routes.length > 0, integrated: receiver !== undefined && tree.receivers.get(receiver) === true }];
+  return [
+    {
+      config: tree.key,
+      receiver,
+      fallback: top && node.routes.length > 0,
+      integrated: receiver !== undefined && tree.receivers.get(receiver) === true,
+    },
+  ];
 }
 
 /**
@@ -112,11 +124,19 @@ function walk(node: RouteNode, labels: Known, inherited: string | undefined, tre
  * order the operator adds them: by namespace, then name) under the matcher strategy. The last
  * destination is the global root's when no AlertmanagerConfig took the alert.
  */
-export function routeAlert(labels: Known, configs: readonly ConfigTree[], strategy: MatcherStrategy, alertmanagerNamespace?: string): AlertDestination[] {
+export function routeAlert(
+  labels: Known,
+  configs: readonly ConfigTree[],
+  strategy: MatcherStrategy,
+  alertmanagerNamespace?: string,
+): AlertDestination[] {
   const reached: AlertDestination[] = [];
   for (const tree of configs) {
-    const enforced = strategy === 'OnNamespace' || (strategy === 'OnNamespaceExceptForAlertmanagerNamespace' && tree.namespace !== alertmanagerNamespace);
-    const top: RouteNode = enforced ? { ...tree.route, matchers: [...tree.route.matchers, { name: 'namespace', op: '=', value: tree.namespace }] } : tree.route;
+    const enforced =
+      strategy === 'OnNamespace' || (strategy === 'OnNamespaceExceptForAlertmanagerNamespace' && tree.namespace !== alertmanagerNamespace);
+    const top: RouteNode = enforced
+      ? { ...tree.route, matchers: [...tree.route.matchers, { name: 'namespace', op: '=', value: tree.namespace }] }
+      : tree.route;
     // The operator sets `continue: true` on every AlertmanagerConfig's top route.
     reached.push(...walk(top, labels, undefined, tree, true));
   }
@@ -128,7 +148,11 @@ export function configTrees(ctx: PolicyContext, configs: readonly ManifestObject
   return configs
     .map((config) => {
       const spec = config.manifest.spec ?? {};
-      const receivers = new Map<string, boolean>(asArray(spec.receivers).filter((r) => typeof r?.name === 'string').map((r) => [r.name, integrated(r)] as [string, boolean]));
+      const receivers = new Map<string, boolean>(
+        asArray(spec.receivers)
+          .filter((r) => typeof r?.name === 'string')
+          .map((r) => [r.name, integrated(r)] as [string, boolean]),
+      );
       const namespace = ctx.namespaceOf(config);
       return { key: `${namespace}/${config.name}`, namespace, route: routeOf(spec.route), receivers };
     })
@@ -170,7 +194,7 @@ const ROUTING = new WeakMap<PolicyContext, ClusterRouting[]>();
 
 function clusterRouting(ctx: PolicyContext): ClusterRouting[] {
   let routing = ROUTING.get(ctx);
-  if (routing === undefined) ROUTING.set(ctx, routing = parseClusterRouting(ctx));
+  if (routing === undefined) ROUTING.set(ctx, (routing = parseClusterRouting(ctx)));
   return routing;
 }
 
@@ -189,8 +213,14 @@ function parseClusterRouting(ctx: PolicyContext): ClusterRouting[] {
     if (parts.configs.length === 0 || parts.rules.length === 0) continue;
     const alertmanager = parts.alertmanagers.length === 1 ? parts.alertmanagers[0] : undefined;
     const declared = alertmanager?.manifest.spec?.alertmanagerConfigMatcherStrategy?.type;
-    const strategy: MatcherStrategy = declared === 'None' || declared === 'OnNamespaceExceptForAlertmanagerNamespace' ? declared : 'OnNamespace';
-    out.push({ alerts: alertsOf(parts.rules), trees: configTrees(ctx, parts.configs), strategy, alertmanagerNamespace: alertmanager ? ctx.namespaceOf(alertmanager) : undefined });
+    const strategy: MatcherStrategy =
+      declared === 'None' || declared === 'OnNamespaceExceptForAlertmanagerNamespace' ? declared : 'OnNamespace';
+    out.push({
+      alerts: alertsOf(parts.rules),
+      trees: configTrees(ctx, parts.configs),
+      strategy,
+      alertmanagerNamespace: alertmanager ? ctx.namespaceOf(alertmanager) : undefined,
+    });
   }
   return out;
 }
@@ -203,19 +233,30 @@ const WATCHDOG = 'Watchdog';
  */
 function skipWithoutConfigs(ctx: PolicyContext, rule: PolicyRule, alertname?: string): boolean {
   if (ctx.ofKind(MONITORING, 'AlertmanagerConfig').length > 0) return false;
-  const hasAlerts = ctx.ofKind(MONITORING, 'PrometheusRule').some((r) => asArray(r.manifest.spec?.groups)
-    .some((g: any) => asArray(g?.rules).some((x: any) => typeof x?.alert === 'string' && (alertname === undefined || x.alert === alertname))));
+  const hasAlerts = ctx
+    .ofKind(MONITORING, 'PrometheusRule')
+    .some((r) =>
+      asArray(r.manifest.spec?.groups).some((g: any) =>
+        asArray(g?.rules).some((x: any) => typeof x?.alert === 'string' && (alertname === undefined || x.alert === alertname)),
+      ),
+    );
   if (hasAlerts) ctx.skip(rule, 'no AlertmanagerConfig in the manifests: alert routing is not part of the input');
   return true;
 }
 
 function strategyText(routing: ClusterRouting): string {
-  return routing.strategy === 'OnNamespace' ? "the Prometheus Operator's default matcher strategy OnNamespace" : `the matcher strategy ${routing.strategy}`;
+  return routing.strategy === 'OnNamespace'
+    ? "the Prometheus Operator's default matcher strategy OnNamespace"
+    : `the matcher strategy ${routing.strategy}`;
 }
 
 function whyUnrouted(alert: AlertOf, routing: ClusterRouting): string {
   const enforcedIn = routing.trees
-    .filter((t) => routing.strategy === 'OnNamespace' || (routing.strategy === 'OnNamespaceExceptForAlertmanagerNamespace' && t.namespace !== routing.alertmanagerNamespace))
+    .filter(
+      (t) =>
+        routing.strategy === 'OnNamespace'
+        || (routing.strategy === 'OnNamespaceExceptForAlertmanagerNamespace' && t.namespace !== routing.alertmanagerNamespace),
+    )
     .map((t) => t.namespace);
   if (enforcedIn.length === routing.trees.length && routing.strategy !== 'None') {
     const namespaces = [...new Set(enforcedIn)].sort().join(', ');
@@ -231,7 +272,8 @@ export const ALERT_ROUTED: PolicyRule = {
   id: 'ALERT-ROUTED',
   severity: 'error',
   title: 'Every alert reaches a receiver that notifies someone',
-  rationale: "An alert that only reaches Alertmanager's root receiver, an AlertmanagerConfig's catch-all or a receiver without integrations notifies nobody, or not the people its severity intends.",
+  rationale:
+    "An alert that only reaches Alertmanager's root receiver, an AlertmanagerConfig's catch-all or a receiver without integrations notifies nobody, or not the people its severity intends.",
   source: 'Prometheus Operator: AlertmanagerConfig and alertmanagerConfigMatcherStrategy (default OnNamespace); Alertmanager routing tree',
   fix: "Label the rule so that a child route of an AlertmanagerConfig in the alert's namespace takes it (e.g. 'namespace: <the AlertmanagerConfig's namespace>' and a 'severity' the routes know), and give that receiver an integration.",
   check(context) {
@@ -243,13 +285,25 @@ export const ALERT_ROUTED: PolicyRule = {
         const reached = routeAlert(alert.labels, routing.trees, routing.strategy, routing.alertmanagerNamespace);
         const what = `alert '${alert.alert}'${alert.labels.severity ? ` (severity "${alert.labels.severity}")` : ''}`;
         if (reached.every((d) => d.config === undefined)) {
-          ctx.report(ALERT_ROUTED, alert.object, statement(`${what} reaches only Alertmanager's root receiver: ${whyUnrouted(alert, routing)}`, alert.path));
+          ctx.report(
+            ALERT_ROUTED,
+            alert.object,
+            statement(`${what} reaches only Alertmanager's root receiver: ${whyUnrouted(alert, routing)}`, alert.path),
+          );
         } else if (reached.every((d) => d.fallback)) {
           const where = reached.map((d) => `'${d.receiver}' of ${d.config}`).join(', ');
-          ctx.report(ALERT_ROUTED, alert.object, statement(`${what} matches no route and reaches only the catch-all receiver ${where}; route it by its labels`, alert.path));
+          ctx.report(
+            ALERT_ROUTED,
+            alert.object,
+            statement(`${what} matches no route and reaches only the catch-all receiver ${where}; route it by its labels`, alert.path),
+          );
         } else if (reached.every((d) => !d.integrated)) {
           const where = reached.map((d) => `'${d.receiver}' of ${d.config}`).join(', ');
-          ctx.report(ALERT_ROUTED, alert.object, statement(`${what} reaches only receivers without an integration (${where}): it notifies nobody`, alert.path));
+          ctx.report(
+            ALERT_ROUTED,
+            alert.object,
+            statement(`${what} reaches only receivers without an integration (${where}): it notifies nobody`, alert.path),
+          );
         }
       }
     }
@@ -260,7 +314,8 @@ export const ALERT_WATCHDOG_DEADMANS: PolicyRule = {
   id: 'ALERT-WATCHDOG-DEADMANS',
   severity: 'error',
   title: "The Watchdog alert reaches a dead man's switch",
-  rationale: "The always-firing Watchdog proves that Prometheus, Alertmanager and the path between them work only if something outside alarms when it stops: a dead man's switch behind a receiver with an integration.",
+  rationale:
+    "The always-firing Watchdog proves that Prometheus, Alertmanager and the path between them work only if something outside alarms when it stops: a dead man's switch behind a receiver with an integration.",
   source: "kube-prometheus's Watchdog alert; Prometheus Operator AlertmanagerConfig (matcher strategy default OnNamespace)",
   fix: "Route 'alertname: Watchdog' to a receiver with a webhook to a dead man's switch (e.g. healthchecks.io) and a short repeat interval.",
   check(context) {
@@ -270,10 +325,23 @@ export const ALERT_WATCHDOG_DEADMANS: PolicyRule = {
       for (const alert of routing.alerts.filter((a) => a.alert === WATCHDOG)) {
         const reached = routeAlert(alert.labels, routing.trees, routing.strategy, routing.alertmanagerNamespace);
         if (reached.every((d) => d.config === undefined)) {
-          ctx.report(ALERT_WATCHDOG_DEADMANS, alert.object, statement(`alert 'Watchdog' reaches only Alertmanager's root receiver: ${whyUnrouted(alert, routing)}`, alert.path));
+          ctx.report(
+            ALERT_WATCHDOG_DEADMANS,
+            alert.object,
+            statement(`alert 'Watchdog' reaches only Alertmanager's root receiver: ${whyUnrouted(alert, routing)}`, alert.path),
+          );
         } else if (!reached.some((d) => d.integrated && !d.fallback)) {
-          const where = reached.map((d) => `'${d.receiver}' of ${d.config}${d.integrated ? ' (a catch-all)' : ' (no integration)'}`).join(', ');
-          ctx.report(ALERT_WATCHDOG_DEADMANS, alert.object, statement(`alert 'Watchdog' reaches ${where}, not a dead man's switch: route it to a receiver of its own with a webhook`, alert.path));
+          const where = reached
+            .map((d) => `'${d.receiver}' of ${d.config}${d.integrated ? ' (a catch-all)' : ' (no integration)'}`)
+            .join(', ');
+          ctx.report(
+            ALERT_WATCHDOG_DEADMANS,
+            alert.object,
+            statement(
+              `alert 'Watchdog' reaches ${where}, not a dead man's switch: route it to a receiver of its own with a webhook`,
+              alert.path,
+            ),
+          );
         }
       }
     }

@@ -7,12 +7,10 @@ import { COLORS, describeValue, isPlainObject, LABEL_COLOR, LABEL_VERSION } from
 import { ManifestObject, PolicyRule, statement } from '../findings';
 import { ctxOf, PolicyContext } from './_context';
 
-
 type Color = (typeof COLORS)[number];
 
 /** How many differing fields one finding names. */
 const SHOWN_DIFFERENCES = 3;
-
 
 /** The colour token as a word of its own: `shop-blue`, `api-blue`, `primary/blue/` but not `bluebird`. */
 const tokenPattern = (color: Color) => new RegExp(`(?<![A-Za-z0-9])${color}(?![A-Za-z0-9])`, 'g');
@@ -72,7 +70,13 @@ function normalize(value: unknown, color: Color, key?: string): unknown {
 }
 
 /** The first `limit` paths at which `a` and `b` differ, with both values. */
-function differences(a: unknown, b: unknown, limit: number, path = '', out: { path: string; a: unknown; b: unknown }[] = []): { path: string; a: unknown; b: unknown }[] {
+function differences(
+  a: unknown,
+  b: unknown,
+  limit: number,
+  path = '',
+  out: { path: string; a: unknown; b: unknown }[] = [],
+): { path: string; a: unknown; b: unknown }[] {
   if (out.length >= limit) return out;
   if (Array.isArray(a) && Array.isArray(b)) {
     for (let i = 0; i < Math.max(a.length, b.length) && out.length < limit; i++) differences(a[i], b[i], limit, `${path}[${i}]`, out);
@@ -129,9 +133,12 @@ export const BLUEGREEN_PARITY: PolicyRule = {
     const colors = colorsOf(ctx);
     const present = new Set(colors.values());
     if (present.size < 2) {
-      ctx.skip(BLUEGREEN_PARITY, present.size === 0
-        ? `no object is labelled ${LABEL_COLOR}: blue or green`
-        : `only ${[...present][0]} objects are in the manifests; parity needs both colours`);
+      ctx.skip(
+        BLUEGREEN_PARITY,
+        present.size === 0
+          ? `no object is labelled ${LABEL_COLOR}: blue or green`
+          : `only ${[...present][0]} objects are in the manifests; parity needs both colours`,
+      );
       return;
     }
     // Where each colour has objects: cluster, folder and namespace, colour set aside. A missing
@@ -164,13 +171,25 @@ export const BLUEGREEN_PARITY: PolicyRule = {
         if (equivalent(b.manifest, g.manifest)) continue;
         const found = differences(normalize(b.manifest, 'blue'), normalize(g.manifest, 'green'), SHOWN_DIFFERENCES + 1);
         if (found.length === 0) continue;
-        const shown = found.slice(0, SHOWN_DIFFERENCES).map((d) => `'${d.path}' (blue: ${describeValue(d.a)}, green: ${describeValue(d.b)})`);
+        const shown = found
+          .slice(0, SHOWN_DIFFERENCES)
+          .map((d) => `'${d.path}' (blue: ${describeValue(d.a)}, green: ${describeValue(d.b)})`);
         const more = found.length > SHOWN_DIFFERENCES ? ' and more' : '';
-        ctx.report(BLUEGREEN_PARITY, b, statement(`differs from its green counterpart ${g.label} at ${shown.join(', ')}${more}; only the colour, images and version label may differ`, found[0].path));
+        ctx.report(
+          BLUEGREEN_PARITY,
+          b,
+          statement(
+            `differs from its green counterpart ${g.label} at ${shown.join(', ')}${more}; only the colour, images and version label may differ`,
+            found[0].path,
+          ),
+        );
       }
     }
     if (unjudged > 0) {
-      ctx.skip(BLUEGREEN_PARITY, `${unjudged === 1 ? '1 object has' : `${unjudged} objects have`} no counterpart because the other colour's folder or namespace is not in the manifests: judged where both colours are`);
+      ctx.skip(
+        BLUEGREEN_PARITY,
+        `${unjudged === 1 ? '1 object has' : `${unjudged} objects have`} no counterpart because the other colour's folder or namespace is not in the manifests: judged where both colours are`,
+      );
     }
   },
 };

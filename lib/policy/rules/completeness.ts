@@ -78,62 +78,88 @@ function scrapes(ctx: PolicyContext, monitor: ManifestObject, service: ManifestO
   const spec = monitor.manifest.spec ?? {};
   const namespaces = spec.namespaceSelector;
   const namespace = ctx.namespaceOf(service);
-  const inScope = namespaces?.any === true
-    || (asArray(namespaces?.matchNames).length > 0 ? asArray(namespaces.matchNames).includes(namespace) : ctx.namespaceOf(monitor) === namespace);
+  const inScope =
+    namespaces?.any === true
+    || (asArray(namespaces?.matchNames).length > 0
+      ? asArray(namespaces.matchNames).includes(namespace)
+      : ctx.namespaceOf(monitor) === namespace);
   const labels = stringMap(service.manifest.metadata?.labels);
   return inScope && monitor.cluster === service.cluster && labelSelectorMatches(spec.selector, labels);
 }
 
-export const COMPLETE_SERVICEMONITOR = everyServiceHas({
-  id: 'COMPLETE-SERVICEMONITOR',
-  severity: 'error',
-  title: 'Every service is scraped by a ServiceMonitor',
-  rationale: 'A service without metrics cannot be alerted on or scaled on custom metrics.',
-  source: 'Platform rule (production deployment guide: monitoring for every service)',
-  fix: "Add a ServiceMonitor whose selector matches the service's Service labels and whose namespaceSelector covers its namespace.",
-}, (ctx) => ctx.ofKind(MONITORING, 'ServiceMonitor'), 'no ServiceMonitor in the manifests: monitoring is not built yet', (ctx, monitors) => {
-  const index = new SelectorIndex<ManifestObject>();
-  for (const monitor of monitors) index.add(monitor, monitor.manifest.spec?.selector?.matchLabels);
-  return (pod) => {
-    const scraped = ctx.servicesSelecting(pod).some((service) =>
-      index.candidates(stringMap(service.manifest.metadata?.labels)).some((monitor) => scrapes(ctx, monitor, service)));
-    return scraped ? undefined : `is a service (${ctx.servicesSelecting(pod).map((s) => s.label).join(', ')}) that no ServiceMonitor scrapes; add one for its metrics port`;
-  };
-});
+export const COMPLETE_SERVICEMONITOR = everyServiceHas(
+  {
+    id: 'COMPLETE-SERVICEMONITOR',
+    severity: 'error',
+    title: 'Every service is scraped by a ServiceMonitor',
+    rationale: 'A service without metrics cannot be alerted on or scaled on custom metrics.',
+    source: 'Platform rule (production deployment guide: monitoring for every service)',
+    fix: "Add a ServiceMonitor whose selector matches the service's Service labels and whose namespaceSelector covers its namespace.",
+  },
+  (ctx) => ctx.ofKind(MONITORING, 'ServiceMonitor'),
+  'no ServiceMonitor in the manifests: monitoring is not built yet',
+  (ctx, monitors) => {
+    const index = new SelectorIndex<ManifestObject>();
+    for (const monitor of monitors) index.add(monitor, monitor.manifest.spec?.selector?.matchLabels);
+    return (pod) => {
+      const scraped = ctx
+        .servicesSelecting(pod)
+        .some((service) =>
+          index.candidates(stringMap(service.manifest.metadata?.labels)).some((monitor) => scrapes(ctx, monitor, service)),
+        );
+      return scraped
+        ? undefined
+        : `is a service (${ctx
+            .servicesSelecting(pod)
+            .map((s) => s.label)
+            .join(', ')}) that no ServiceMonitor scrapes; add one for its metrics port`;
+    };
+  },
+);
 
-export const COMPLETE_SLO_RULES = everyServiceHas({
-  id: 'COMPLETE-SLO-RULES',
-  severity: 'error',
-  title: 'Every service has SLO alerting rules',
-  rationale: 'Without SLO alerts, an outage is noticed by users first.',
-  source: 'Platform rule (production deployment guide: SLO burn-rate alerts)',
-  fix: `Add a PrometheusRule labelled '${LABEL_NAME}: <service>' with the service's SLO burn-rate alerts.`,
-}, (ctx) => ctx.ofKind(MONITORING, 'PrometheusRule'), 'no PrometheusRule in the manifests: SLO alerting is not built yet', (_ctx, rules) => {
-  const byName = byNameLabel(rules);
-  const alerts = (rule: ManifestObject) => asArray(rule.manifest.spec?.groups).some((g: any) => asArray(g?.rules).some((r: any) => typeof r?.alert === 'string'));
-  return (pod) => {
-    const name = serviceName(pod);
-    if ((byName.get(nameKey(pod.object.cluster, name)) ?? []).some(alerts)) return undefined;
-    return `is service '${name}', which no PrometheusRule labelled '${LABEL_NAME}: ${name}' with an alert covers; add its SLO alerts`;
-  };
-});
+export const COMPLETE_SLO_RULES = everyServiceHas(
+  {
+    id: 'COMPLETE-SLO-RULES',
+    severity: 'error',
+    title: 'Every service has SLO alerting rules',
+    rationale: 'Without SLO alerts, an outage is noticed by users first.',
+    source: 'Platform rule (production deployment guide: SLO burn-rate alerts)',
+    fix: `Add a PrometheusRule labelled '${LABEL_NAME}: <service>' with the service's SLO burn-rate alerts.`,
+  },
+  (ctx) => ctx.ofKind(MONITORING, 'PrometheusRule'),
+  'no PrometheusRule in the manifests: SLO alerting is not built yet',
+  (_ctx, rules) => {
+    const byName = byNameLabel(rules);
+    const alerts = (rule: ManifestObject) =>
+      asArray(rule.manifest.spec?.groups).some((g: any) => asArray(g?.rules).some((r: any) => typeof r?.alert === 'string'));
+    return (pod) => {
+      const name = serviceName(pod);
+      if ((byName.get(nameKey(pod.object.cluster, name)) ?? []).some(alerts)) return undefined;
+      return `is service '${name}', which no PrometheusRule labelled '${LABEL_NAME}: ${name}' with an alert covers; add its SLO alerts`;
+    };
+  },
+);
 
-export const COMPLETE_DASHBOARD = everyServiceHas({
-  id: 'COMPLETE-DASHBOARD',
-  severity: 'error',
-  title: 'Every service has a Grafana dashboard',
-  rationale: 'On-call engineers need a dashboard per service to diagnose an alert.',
-  source: 'Platform rule (production deployment guide: dashboards for every service)',
-  fix: `Add a ConfigMap labelled '${DASHBOARD_LABEL}: "1"' and '${LABEL_NAME}: <service>' holding the dashboard JSON.`,
-}, (ctx) => ctx.ofKind('', 'ConfigMap').filter((c) => stringMap(c.manifest.metadata?.labels)[DASHBOARD_LABEL] !== undefined),
-`no ConfigMap labelled ${DASHBOARD_LABEL} in the manifests: dashboards are not built yet`, (_ctx, dashboards) => {
-  const byName = byNameLabel(dashboards);
-  return (pod) => {
-    const name = serviceName(pod);
-    if (byName.has(nameKey(pod.object.cluster, name))) return undefined;
-    return `is service '${name}', which has no dashboard ConfigMap labelled '${DASHBOARD_LABEL}' and '${LABEL_NAME}: ${name}'; add one`;
-  };
-});
+export const COMPLETE_DASHBOARD = everyServiceHas(
+  {
+    id: 'COMPLETE-DASHBOARD',
+    severity: 'error',
+    title: 'Every service has a Grafana dashboard',
+    rationale: 'On-call engineers need a dashboard per service to diagnose an alert.',
+    source: 'Platform rule (production deployment guide: dashboards for every service)',
+    fix: `Add a ConfigMap labelled '${DASHBOARD_LABEL}: "1"' and '${LABEL_NAME}: <service>' holding the dashboard JSON.`,
+  },
+  (ctx) => ctx.ofKind('', 'ConfigMap').filter((c) => stringMap(c.manifest.metadata?.labels)[DASHBOARD_LABEL] !== undefined),
+  `no ConfigMap labelled ${DASHBOARD_LABEL} in the manifests: dashboards are not built yet`,
+  (_ctx, dashboards) => {
+    const byName = byNameLabel(dashboards);
+    return (pod) => {
+      const name = serviceName(pod);
+      if (byName.has(nameKey(pod.object.cluster, name))) return undefined;
+      return `is service '${name}', which has no dashboard ConfigMap labelled '${DASHBOARD_LABEL}' and '${LABEL_NAME}: ${name}'; add one`;
+    };
+  },
+);
 
 /** The completeness rules. */
 export const COMPLETENESS_RULES: readonly PolicyRule[] = [COMPLETE_SERVICEMONITOR, COMPLETE_SLO_RULES, COMPLETE_DASHBOARD];

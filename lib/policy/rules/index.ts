@@ -14,7 +14,12 @@ export { CHALLENGE_RULES, NET_CHALLENGE_REACHABLE } from './challenge';
 export { RBAC_GRANT_USABLE, RBAC_USABILITY_RULES } from './rbac-usability';
 export { NET_SCRAPE_REACHABLE, SCRAPE_RULES } from './scrape-reachability';
 export {
-  BASELINE_CAPABILITIES, POD_SECURITY_RULES, podSecurityViolations, podSpecOf, RESTRICTED_VOLUME_SOURCES, SAFE_SYSCTLS,
+  BASELINE_CAPABILITIES,
+  POD_SECURITY_RULES,
+  podSecurityViolations,
+  podSpecOf,
+  RESTRICTED_VOLUME_SOURCES,
+  SAFE_SYSCTLS,
 } from './pod-security';
 export type { PodSecurityViolation } from './pod-security';
 export { RBAC_RULES, SECRET_ACCESS_ANNOTATION } from './rbac';

@@ -58,8 +58,10 @@ export const NET_MESH_DATAPLANE: PolicyRule = {
   id: 'NET-MESH-DATAPLANE',
   severity: 'error',
   title: 'Namespaces with STRICT mutual TLS are in the mesh',
-  rationale: "A PeerAuthentication is enforced by the mesh's proxies; in a namespace that no dataplane enrols, no proxy carries the pods' traffic: plaintext is accepted and the AuthorizationPolicies check nothing.",
-  source: 'Istio documentation: "Add workloads to the mesh" (ambient mode), "Installing the sidecar" (injection labels); platform rule (issue 15)',
+  rationale:
+    "A PeerAuthentication is enforced by the mesh's proxies; in a namespace that no dataplane enrols, no proxy carries the pods' traffic: plaintext is accepted and the AuthorizationPolicies check nothing.",
+  source:
+    'Istio documentation: "Add workloads to the mesh" (ambient mode), "Installing the sidecar" (injection labels); platform rule (issue 15)',
   fix: "Label the Namespace 'istio.io/dataplane-mode: ambient' (or enable sidecar injection with Istio CNI).",
   helpUri: 'https://istio.io/latest/docs/ambient/usage/add-workloads/',
   check(context) {
@@ -73,9 +75,16 @@ export const NET_MESH_DATAPLANE: PolicyRule = {
       if (namespaceLabelsOf === undefined || dataplaneOf(namespaceLabelsOf) !== undefined || reported.has(scope)) continue;
       reported.add(scope);
       const namespace = ctx.ofKind('', 'Namespace').find((n) => ctx.scopeOf(n, n.name) === scope)!;
-      ctx.report(NET_MESH_DATAPLANE, namespace, violation(`metadata.labels["${DATAPLANE_MODE}"]`, namespaceLabelsOf[DATAPLANE_MODE],
-        `must enrol the namespace in the mesh (ambient, or sidecar injection); PeerAuthentication '${policy.name}' requires mutual TLS here, which nothing enforces`,
-        `label the namespace '${DATAPLANE_MODE}: ambient'`));
+      ctx.report(
+        NET_MESH_DATAPLANE,
+        namespace,
+        violation(
+          `metadata.labels["${DATAPLANE_MODE}"]`,
+          namespaceLabelsOf[DATAPLANE_MODE],
+          `must enrol the namespace in the mesh (ambient, or sidecar injection); PeerAuthentication '${policy.name}' requires mutual TLS here, which nothing enforces`,
+          `label the namespace '${DATAPLANE_MODE}: ambient'`,
+        ),
+      );
     }
   },
 };
@@ -85,7 +94,13 @@ const L7_SOURCE_FIELDS = ['requestPrincipals', 'notRequestPrincipals', 'remoteIp
 /** The Layer 7 fields of a `to.operation`. */
 const L7_OPERATION_FIELDS = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'] as const;
 /** The `when` keys ztunnel evaluates. */
-const L4_WHEN_KEYS: ReadonlySet<string> = new Set(['source.ip', 'source.namespace', 'source.principal', 'destination.ip', 'destination.port']);
+const L4_WHEN_KEYS: ReadonlySet<string> = new Set([
+  'source.ip',
+  'source.namespace',
+  'source.principal',
+  'destination.ip',
+  'destination.port',
+]);
 
 /** Whether a selector picks Istio gateway or waypoint pods: Envoy proxies, which enforce Layer 7 themselves. */
 function selectsProxies(spec: any): boolean {
@@ -102,7 +117,8 @@ function layer7Paths(spec: any): string[] {
       for (const field of L7_SOURCE_FIELDS) if (nonEmpty(from?.source?.[field])) paths.push(`spec.rules[${r}].from[${f}].source.${field}`);
     });
     asArray(rule?.to).forEach((to: any, t: number) => {
-      for (const field of L7_OPERATION_FIELDS) if (nonEmpty(to?.operation?.[field])) paths.push(`spec.rules[${r}].to[${t}].operation.${field}`);
+      for (const field of L7_OPERATION_FIELDS)
+        if (nonEmpty(to?.operation?.[field])) paths.push(`spec.rules[${r}].to[${t}].operation.${field}`);
     });
     asArray(rule?.when).forEach((when: any, w: number) => {
       if (typeof when?.key === 'string' && !L4_WHEN_KEYS.has(when.key)) paths.push(`spec.rules[${r}].when[${w}].key`);
@@ -115,7 +131,8 @@ export const NET_MESH_AMBIENT_L4_AUTHZ: PolicyRule = {
   id: 'NET-MESH-AMBIENT-L4-AUTHZ',
   severity: 'error',
   title: 'AuthorizationPolicies that ztunnel enforces use only Layer 4 attributes',
-  rationale: "In ambient mode, ztunnel enforces the policies that select workloads and sees no HTTP: Istio drops an ALLOW rule that needs HTTP attributes (the callers it names are refused) and applies a DENY rule to every request; ztunnel has no CUSTOM or AUDIT action.",
+  rationale:
+    'In ambient mode, ztunnel enforces the policies that select workloads and sees no HTTP: Istio drops an ALLOW rule that needs HTTP attributes (the callers it names are refused) and applies a DENY rule to every request; ztunnel has no CUSTOM or AUDIT action.',
   source: 'Istio documentation: "Use Layer 4 security policy" (ambient mode); platform rule (issue 15)',
   fix: "Restrict by source principals, namespaces and destination ports only, or deploy a waypoint proxy and attach the policy to it with 'targetRefs'.",
   helpUri: 'https://istio.io/latest/docs/ambient/usage/l4-policy/',
@@ -129,14 +146,28 @@ export const NET_MESH_AMBIENT_L4_AUTHZ: PolicyRule = {
       if (asArray(spec?.targetRefs).length > 0 || isPlainObject(spec?.targetRef) || selectsProxies(spec)) continue; // a waypoint's or a gateway's
       const action = spec?.action ?? 'ALLOW';
       if (action === 'CUSTOM' || action === 'AUDIT') {
-        ctx.report(NET_MESH_AMBIENT_L4_AUTHZ, policy, violation('spec.action', action,
-          'must be ALLOW or DENY in an ambient namespace without a waypoint; ztunnel does not support it',
-          "attach the policy to a waypoint proxy with 'targetRefs'"));
+        ctx.report(
+          NET_MESH_AMBIENT_L4_AUTHZ,
+          policy,
+          violation(
+            'spec.action',
+            action,
+            'must be ALLOW or DENY in an ambient namespace without a waypoint; ztunnel does not support it',
+            "attach the policy to a waypoint proxy with 'targetRefs'",
+          ),
+        );
       }
       for (const path of layer7Paths(spec)) {
-        ctx.report(NET_MESH_AMBIENT_L4_AUTHZ, policy, violation(path, fieldValue(spec, path),
-          `must not be a Layer 7 attribute in an ambient namespace without a waypoint; ztunnel cannot evaluate it (${action === 'DENY' ? 'the rule would deny every request' : 'the rule would never allow'})`,
-          "use source principals, namespaces and ports, or attach the policy to a waypoint with 'targetRefs'"));
+        ctx.report(
+          NET_MESH_AMBIENT_L4_AUTHZ,
+          policy,
+          violation(
+            path,
+            fieldValue(spec, path),
+            `must not be a Layer 7 attribute in an ambient namespace without a waypoint; ztunnel cannot evaluate it (${action === 'DENY' ? 'the rule would deny every request' : 'the rule would never allow'})`,
+            "use source principals, namespaces and ports, or attach the policy to a waypoint with 'targetRefs'",
+          ),
+        );
       }
     }
   },

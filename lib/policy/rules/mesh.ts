@@ -26,25 +26,31 @@ const WEAK_MTLS: Readonly<Record<string, string>> = {
   DISABLE: 'DISABLE turns mutual TLS off',
 };
 
-export const NET_MESH_PEER_MTLS = perObjectRule({
-  id: 'NET-MESH-PEER-MTLS',
-  severity: 'error',
-  title: 'PeerAuthentications require mutual TLS',
-  rationale: 'A workload that accepts plaintext can be called by anyone who reaches its pods, with no identity for the mesh to authorize, and is read on the wire.',
-  source: 'Istio security best practices ("Mutual TLS": use STRICT mode); NSA/CISA Kubernetes Hardening Guide, "Network separation and hardening"',
-  fix: "Set 'mtls.mode' (and every 'portLevelMtls' entry) to STRICT, or leave it UNSET to inherit the namespace's STRICT policy.",
-  helpUri: 'https://istio.io/latest/docs/reference/config/security/peer_authentication/',
-}, ofKind(SECURITY, 'PeerAuthentication'), (policy, report) => {
-  const spec = policy.manifest.spec;
-  const modes: [string, unknown][] = [['spec.mtls.mode', spec?.mtls?.mode]];
-  if (isPlainObject(spec?.portLevelMtls)) {
-    for (const [port, mtls] of Object.entries<any>(spec.portLevelMtls)) modes.push([`spec.portLevelMtls["${port}"].mode`, mtls?.mode]);
-  }
-  for (const [path, mode] of modes) {
-    if (typeof mode !== 'string' || !(mode in WEAK_MTLS)) continue;
-    report(violation(path, mode, `must be STRICT or UNSET (inherit); ${WEAK_MTLS[mode]}`, 'set it to STRICT'));
-  }
-});
+export const NET_MESH_PEER_MTLS = perObjectRule(
+  {
+    id: 'NET-MESH-PEER-MTLS',
+    severity: 'error',
+    title: 'PeerAuthentications require mutual TLS',
+    rationale:
+      'A workload that accepts plaintext can be called by anyone who reaches its pods, with no identity for the mesh to authorize, and is read on the wire.',
+    source:
+      'Istio security best practices ("Mutual TLS": use STRICT mode); NSA/CISA Kubernetes Hardening Guide, "Network separation and hardening"',
+    fix: "Set 'mtls.mode' (and every 'portLevelMtls' entry) to STRICT, or leave it UNSET to inherit the namespace's STRICT policy.",
+    helpUri: 'https://istio.io/latest/docs/reference/config/security/peer_authentication/',
+  },
+  ofKind(SECURITY, 'PeerAuthentication'),
+  (policy, report) => {
+    const spec = policy.manifest.spec;
+    const modes: [string, unknown][] = [['spec.mtls.mode', spec?.mtls?.mode]];
+    if (isPlainObject(spec?.portLevelMtls)) {
+      for (const [port, mtls] of Object.entries<any>(spec.portLevelMtls)) modes.push([`spec.portLevelMtls["${port}"].mode`, mtls?.mode]);
+    }
+    for (const [path, mode] of modes) {
+      if (typeof mode !== 'string' || !(mode in WEAK_MTLS)) continue;
+      report(violation(path, mode, `must be STRICT or UNSET (inherit); ${WEAK_MTLS[mode]}`, 'set it to STRICT'));
+    }
+  },
+);
 
 /** Whether an entry (a `from` source, a `to` operation, a `when` condition) restricts anything: some list in it is not empty. */
 function restricts(fields: unknown): boolean {
@@ -56,53 +62,77 @@ function matchesEverything(rule: any): boolean {
   if (!isPlainObject(rule)) return false; // the schema refuses it
   const from = asArray(rule.from);
   const to = asArray(rule.to);
-  return asArray(rule.when).every((condition) => !restricts(condition))
+  return (
+    asArray(rule.when).every((condition) => !restricts(condition))
     && (from.length === 0 || from.some((f: any) => !restricts(f?.source)))
-    && (to.length === 0 || to.some((t: any) => !restricts(t?.operation)));
+    && (to.length === 0 || to.some((t: any) => !restricts(t?.operation)))
+  );
 }
 
-export const NET_MESH_AUTHZ_ALLOW_ALL = perObjectRule({
-  id: 'NET-MESH-AUTHZ-ALLOW-ALL',
-  severity: 'error',
-  title: 'No AuthorizationPolicy rule allows every request',
-  rationale: "An ALLOW rule without a source, operation or condition matches every request: it undoes the namespace's deny-by-default for the workloads it selects.",
-  source: 'Istio security best practices ("Authorization policies": default-deny, allow narrowly); platform rule (callers by service-account principal)',
-  fix: "Name the callers in 'from' (source principals) and the ports in 'to'; a policy that admits nothing is 'spec: {}'.",
-  helpUri: 'https://istio.io/latest/docs/reference/config/security/authorization-policy/',
-}, ofKind(SECURITY, 'AuthorizationPolicy'), (policy, report) => {
-  const spec = policy.manifest.spec;
-  if ((spec?.action ?? 'ALLOW') !== 'ALLOW') return;
-  asArray(spec?.rules).forEach((rule: any, i: number) => {
-    if (!matchesEverything(rule)) return;
-    report(violation(`spec.rules[${i}]`, rule,
-      'must restrict its source, operation or condition; as it is, it allows every request',
-      "name the callers' principals in 'from' and the ports in 'to'"));
-  });
-});
+export const NET_MESH_AUTHZ_ALLOW_ALL = perObjectRule(
+  {
+    id: 'NET-MESH-AUTHZ-ALLOW-ALL',
+    severity: 'error',
+    title: 'No AuthorizationPolicy rule allows every request',
+    rationale:
+      "An ALLOW rule without a source, operation or condition matches every request: it undoes the namespace's deny-by-default for the workloads it selects.",
+    source:
+      'Istio security best practices ("Authorization policies": default-deny, allow narrowly); platform rule (callers by service-account principal)',
+    fix: "Name the callers in 'from' (source principals) and the ports in 'to'; a policy that admits nothing is 'spec: {}'.",
+    helpUri: 'https://istio.io/latest/docs/reference/config/security/authorization-policy/',
+  },
+  ofKind(SECURITY, 'AuthorizationPolicy'),
+  (policy, report) => {
+    const spec = policy.manifest.spec;
+    if ((spec?.action ?? 'ALLOW') !== 'ALLOW') return;
+    asArray(spec?.rules).forEach((rule: any, i: number) => {
+      if (!matchesEverything(rule)) return;
+      report(
+        violation(
+          `spec.rules[${i}]`,
+          rule,
+          'must restrict its source, operation or condition; as it is, it allows every request',
+          "name the callers' principals in 'from' and the ports in 'to'",
+        ),
+      );
+    });
+  },
+);
 
-export const NET_MESH_DESTINATION_TLS = perObjectRule({
-  id: 'NET-MESH-DESTINATION-TLS',
-  severity: 'error',
-  title: 'DestinationRules do not turn TLS off',
-  rationale: "TLS mode DISABLE makes the sidecars send plaintext to the host: readable on the wire, and refused by a STRICT workload's sidecar.",
-  source: 'Istio security best practices ("Mutual TLS"); NSA/CISA Kubernetes Hardening Guide, "Network separation and hardening"',
-  fix: "Set 'tls.mode' to ISTIO_MUTUAL for mesh services or SIMPLE for hosts outside the mesh, or remove 'tls' to let Istio use mutual TLS automatically.",
-  helpUri: 'https://istio.io/latest/docs/reference/config/networking/destination-rule/#ClientTLSSettings',
-}, ofKind(NETWORKING, 'DestinationRule'), (rule, report) => {
-  const spec = rule.manifest.spec;
-  const policies: [string, any][] = [['spec.trafficPolicy', spec?.trafficPolicy]];
-  asArray(spec?.subsets).forEach((subset: any, i: number) => policies.push([`spec.subsets[${i}].trafficPolicy`, subset?.trafficPolicy]));
-  const host = typeof spec?.host === 'string' ? spec.host : 'the host';
-  for (const [at, policy] of policies) {
-    const settings: [string, any][] = [[`${at}.tls`, policy?.tls]];
-    asArray(policy?.portLevelSettings).forEach((port: any, i: number) => settings.push([`${at}.portLevelSettings[${i}].tls`, port?.tls]));
-    for (const [path, tls] of settings) {
-      if (tls?.mode !== 'DISABLE') continue;
-      report(violation(`${path}.mode`, tls.mode, `must not be DISABLE; the sidecars would send plaintext to ${host}`,
-        'use ISTIO_MUTUAL (SIMPLE for a host outside the mesh), or remove it to let Istio choose mutual TLS'));
+export const NET_MESH_DESTINATION_TLS = perObjectRule(
+  {
+    id: 'NET-MESH-DESTINATION-TLS',
+    severity: 'error',
+    title: 'DestinationRules do not turn TLS off',
+    rationale:
+      "TLS mode DISABLE makes the sidecars send plaintext to the host: readable on the wire, and refused by a STRICT workload's sidecar.",
+    source: 'Istio security best practices ("Mutual TLS"); NSA/CISA Kubernetes Hardening Guide, "Network separation and hardening"',
+    fix: "Set 'tls.mode' to ISTIO_MUTUAL for mesh services or SIMPLE for hosts outside the mesh, or remove 'tls' to let Istio use mutual TLS automatically.",
+    helpUri: 'https://istio.io/latest/docs/reference/config/networking/destination-rule/#ClientTLSSettings',
+  },
+  ofKind(NETWORKING, 'DestinationRule'),
+  (rule, report) => {
+    const spec = rule.manifest.spec;
+    const policies: [string, any][] = [['spec.trafficPolicy', spec?.trafficPolicy]];
+    asArray(spec?.subsets).forEach((subset: any, i: number) => policies.push([`spec.subsets[${i}].trafficPolicy`, subset?.trafficPolicy]));
+    const host = typeof spec?.host === 'string' ? spec.host : 'the host';
+    for (const [at, policy] of policies) {
+      const settings: [string, any][] = [[`${at}.tls`, policy?.tls]];
+      asArray(policy?.portLevelSettings).forEach((port: any, i: number) => settings.push([`${at}.portLevelSettings[${i}].tls`, port?.tls]));
+      for (const [path, tls] of settings) {
+        if (tls?.mode !== 'DISABLE') continue;
+        report(
+          violation(
+            `${path}.mode`,
+            tls.mode,
+            `must not be DISABLE; the sidecars would send plaintext to ${host}`,
+            'use ISTIO_MUTUAL (SIMPLE for a host outside the mesh), or remove it to let Istio choose mutual TLS',
+          ),
+        );
+      }
     }
-  }
-});
+  },
+);
 
 /** The mesh rules. */
 export const MESH_RULES: readonly PolicyRule[] = [NET_MESH_PEER_MTLS, NET_MESH_AUTHZ_ALLOW_ALL, NET_MESH_DESTINATION_TLS];

@@ -26,9 +26,11 @@ export const COMPLETE_METRIC_ADAPTER: PolicyRule = {
   id: 'COMPLETE-METRIC-ADAPTER',
   severity: 'error',
   title: 'Every custom and external HPA metric is served by the metrics adapter',
-  rationale: 'A metric no adapter serves is unknown to the HPA: it cannot scale on it, and it skips every scale-down while the metric is unreadable.',
+  rationale:
+    'A metric no adapter serves is unknown to the HPA: it cannot scale on it, and it skips every scale-down while the metric is unreadable.',
   source: 'Kubernetes HorizontalPodAutoscaler (algorithm details); prometheus-adapter configuration (rules, externalRules)',
-  fix: `Add a rule that yields the metric to the adapter config (ConfigMap labelled '${METRICS_ADAPTER_CONFIG_LABEL}: ${PROMETHEUS_ADAPTER}', key '${METRICS_ADAPTER_CONFIG_KEY}'): `
+  fix:
+    `Add a rule that yields the metric to the adapter config (ConfigMap labelled '${METRICS_ADAPTER_CONFIG_LABEL}: ${PROMETHEUS_ADAPTER}', key '${METRICS_ADAPTER_CONFIG_KEY}'): `
     + "under 'rules:' for a Pods metric, under 'externalRules:' for an External metric.",
   check(context) {
     const ctx = ctxOf(context);
@@ -57,16 +59,23 @@ export const COMPLETE_METRIC_ADAPTER: PolicyRule = {
         const namespace = ctx.namespaceOf(hpa);
         if (present.some(({ config }) => adapterServes(config, { type, name, namespace }))) return;
         const where = present.map(({ object }) => object.label).join(', ');
-        ctx.report(COMPLETE_METRIC_ADAPTER, hpa, violation(
-          `spec.metrics[${i}].${KIND_FIELD[type as 'Pods' | 'External']}.metric.name`,
-          name,
-          `must be served by the metrics adapter: no '${LIST_OF[type as 'Pods' | 'External']}:' entry of ${where} yields it for ${type === 'Pods' ? 'pods' : 'external metrics'} in namespace ${namespace}`,
-          `add one; until then the autoscaler skips every scale-down`,
-        ));
+        ctx.report(
+          COMPLETE_METRIC_ADAPTER,
+          hpa,
+          violation(
+            `spec.metrics[${i}].${KIND_FIELD[type as 'Pods' | 'External']}.metric.name`,
+            name,
+            `must be served by the metrics adapter: no '${LIST_OF[type as 'Pods' | 'External']}:' entry of ${where} yields it for ${type === 'Pods' ? 'pods' : 'external metrics'} in namespace ${namespace}`,
+            `add one; until then the autoscaler skips every scale-down`,
+          ),
+        );
       });
     }
     if (unjudged.size > 0) {
-      ctx.skip(COMPLETE_METRIC_ADAPTER, `no metrics adapter config (ConfigMap labelled ${METRICS_ADAPTER_CONFIG_LABEL}: ${PROMETHEUS_ADAPTER}) in the manifests of ${[...unjudged].sort().join(', ')}: its HPAs' custom and external metrics are judged with it`);
+      ctx.skip(
+        COMPLETE_METRIC_ADAPTER,
+        `no metrics adapter config (ConfigMap labelled ${METRICS_ADAPTER_CONFIG_LABEL}: ${PROMETHEUS_ADAPTER}) in the manifests of ${[...unjudged].sort().join(', ')}: its HPAs' custom and external metrics are judged with it`,
+      );
     }
   },
 };

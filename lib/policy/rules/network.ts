@@ -46,7 +46,10 @@ export const NET_DEFAULT_DENY: PolicyRule = {
     const undefinedNamespaces = new Set<string>();
     for (const pod of ctx.pods) if (!namespaces.has(pod.scope)) undefinedNamespaces.add(pod.namespace);
     if (undefinedNamespaces.size > 0) {
-      ctx.skip(NET_DEFAULT_DENY, `the Namespace objects of ${[...undefinedNamespaces].sort().join(', ')} are not in the manifests: their default deny is judged with them`);
+      ctx.skip(
+        NET_DEFAULT_DENY,
+        `the Namespace objects of ${[...undefinedNamespaces].sort().join(', ')} are not in the manifests: their default deny is judged with them`,
+      );
     }
     const denied = new Map<string, Set<Direction>>();
     for (const policy of ctx.ofKind(NETWORKING, 'NetworkPolicy')) {
@@ -62,8 +65,13 @@ export const NET_DEFAULT_DENY: PolicyRule = {
     for (const [scope, namespace] of namespaces) {
       const missing = (['Ingress', 'Egress'] as const).filter((d) => !denied.get(scope)?.has(d));
       if (missing.length === 0) continue;
-      ctx.report(NET_DEFAULT_DENY, namespace, statement(
-        `has no default-deny NetworkPolicy for ${missing.join(' and ')}; add one with 'podSelector: {}', 'policyTypes: [${missing.join(', ')}]' and no rules`));
+      ctx.report(
+        NET_DEFAULT_DENY,
+        namespace,
+        statement(
+          `has no default-deny NetworkPolicy for ${missing.join(' and ')}; add one with 'podSelector: {}', 'policyTypes: [${missing.join(', ')}]' and no rules`,
+        ),
+      );
     }
   },
 };
@@ -72,7 +80,10 @@ export const NET_DEFAULT_DENY: PolicyRule = {
 function operatorPods(ctx: PolicyContext): { object: ManifestObject; pod: PodLabels }[] {
   const byCluster = new Map<string, ManifestObject[]>();
   for (const o of ctx.objects) {
-    if ((o.group === 'gateway.networking.k8s.io' && o.kind === 'Gateway') || (o.group === 'postgresql.cnpg.io' && (o.kind === 'Cluster' || o.kind === 'Pooler'))) {
+    if (
+      (o.group === 'gateway.networking.k8s.io' && o.kind === 'Gateway')
+      || (o.group === 'postgresql.cnpg.io' && (o.kind === 'Cluster' || o.kind === 'Pooler'))
+    ) {
       if (!byCluster.has(o.cluster)) byCluster.set(o.cluster, []);
       byCluster.get(o.cluster)!.push(o);
     }
@@ -109,7 +120,10 @@ export const NET_POD_SELECTED: PolicyRule = {
     // A pod is judged when its namespace's network policy is in the input: a NetworkPolicy of the
     // namespace, or its Namespace object. Otherwise (one file of a folder, a chart rendered without
     // its namespace's policies) the policies are elsewhere and the pod is judged with them.
-    const known = new Set([...ctx.ofKind(NETWORKING, 'NetworkPolicy').map((p) => ctx.scopeOf(p)), ...ctx.ofKind('', 'Namespace').map((n) => ctx.scopeOf(n, n.name))]);
+    const known = new Set([
+      ...ctx.ofKind(NETWORKING, 'NetworkPolicy').map((p) => ctx.scopeOf(p)),
+      ...ctx.ofKind('', 'Namespace').map((n) => ctx.scopeOf(n, n.name)),
+    ]);
     const unjudged = new Set<string>();
     for (const { object, pod } of targets) {
       if (!known.has(pod.scope)) {
@@ -121,12 +135,20 @@ export const NET_POD_SELECTED: PolicyRule = {
         return !isEmptySelector(spec?.podSelector) && policyTypes(spec).some((d) => rulesOf(spec, d).length > 0);
       });
       if (allowing.length === 0) {
-        ctx.report(NET_POD_SELECTED, object, statement(
-          `is selected by no NetworkPolicy with a podSelector of its own that allows traffic (namespace-wide policies do not count); add one for its connections`));
+        ctx.report(
+          NET_POD_SELECTED,
+          object,
+          statement(
+            `is selected by no NetworkPolicy with a podSelector of its own that allows traffic (namespace-wide policies do not count); add one for its connections`,
+          ),
+        );
       }
     }
     if (unjudged.size > 0) {
-      ctx.skip(NET_POD_SELECTED, `neither a NetworkPolicy nor the Namespace object of ${[...unjudged].sort().join(', ')} is in the manifests: their pods are judged with their namespace's policies`);
+      ctx.skip(
+        NET_POD_SELECTED,
+        `neither a NetworkPolicy nor the Namespace object of ${[...unjudged].sort().join(', ')} is in the manifests: their pods are judged with their namespace's policies`,
+      );
     }
   },
 };
@@ -159,12 +181,20 @@ export const NET_NO_ALLOW_ALL: PolicyRule = {
           const at = `spec.${field}[${r}]`;
           const ports = asArray(rule?.ports);
           // The internet may reach a Gateway's pods, on its listener ports only.
-          const publicGateway = direction === 'Ingress' && gateway !== undefined && ports.length > 0
-            && ports.every((p: any) => listenerPorts.has(p?.port));
+          const publicGateway =
+            direction === 'Ingress' && gateway !== undefined && ports.length > 0 && ports.every((p: any) => listenerPorts.has(p?.port));
           const peers = asArray(rule?.[peersField]);
           if (peers.length === 0) {
-            ctx.report(NET_NO_ALLOW_ALL, policy, violation(`${at}.${peersField}`, rule?.[peersField],
-              `must list peers; without them the rule allows every ${direction === 'Ingress' ? 'source' : 'destination'}`, 'name pods with podSelector and namespaceSelector'));
+            ctx.report(
+              NET_NO_ALLOW_ALL,
+              policy,
+              violation(
+                `${at}.${peersField}`,
+                rule?.[peersField],
+                `must list peers; without them the rule allows every ${direction === 'Ingress' ? 'source' : 'destination'}`,
+                'name pods with podSelector and namespaceSelector',
+              ),
+            );
           }
           for (let p = 0; p < peers.length; p++) {
             const peer = peers[p];
@@ -172,12 +202,34 @@ export const NET_NO_ALLOW_ALL: PolicyRule = {
               if (ANY_ADDRESS.includes(peer.ipBlock.cidr) && direction === 'Ingress' && gatewayAbsent && ports.length > 0) {
                 absentGateways.add(`${ctx.namespaceOf(policy)}/${gatewayName}`);
               } else if (ANY_ADDRESS.includes(peer.ipBlock.cidr) && !publicGateway) {
-                ctx.report(NET_NO_ALLOW_ALL, policy, violation(`${at}.${peersField}[${p}].ipBlock.cidr`, peer.ipBlock.cidr, 'must not be any address',
-                  gateway ? `internet ingress to Gateway ${gatewayName} must be limited to its listener ports (${[...listenerPorts].join(', ')})` : 'name the address range the pods need'));
+                ctx.report(
+                  NET_NO_ALLOW_ALL,
+                  policy,
+                  violation(
+                    `${at}.${peersField}[${p}].ipBlock.cidr`,
+                    peer.ipBlock.cidr,
+                    'must not be any address',
+                    gateway
+                      ? `internet ingress to Gateway ${gatewayName} must be limited to its listener ports (${[...listenerPorts].join(', ')})`
+                      : 'name the address range the pods need',
+                  ),
+                );
               }
-            } else if (peer?.namespaceSelector !== undefined && isEmptySelector(peer.namespaceSelector) && isEmptySelector(peer.podSelector)) {
-              ctx.report(NET_NO_ALLOW_ALL, policy, violation(`${at}.${peersField}[${p}].namespaceSelector`, peer.namespaceSelector,
-                'must not be empty without a podSelector', 'an empty namespaceSelector alone matches every pod of every namespace'));
+            } else if (
+              peer?.namespaceSelector !== undefined
+              && isEmptySelector(peer.namespaceSelector)
+              && isEmptySelector(peer.podSelector)
+            ) {
+              ctx.report(
+                NET_NO_ALLOW_ALL,
+                policy,
+                violation(
+                  `${at}.${peersField}[${p}].namespaceSelector`,
+                  peer.namespaceSelector,
+                  'must not be empty without a podSelector',
+                  'an empty namespaceSelector alone matches every pod of every namespace',
+                ),
+              );
             }
           }
           reportUnlimitedPorts(ctx, policy, rule, at, direction, peers);
@@ -185,24 +237,41 @@ export const NET_NO_ALLOW_ALL: PolicyRule = {
       }
     }
     if (absentGateways.size > 0) {
-      ctx.skip(NET_NO_ALLOW_ALL, `the Gateways ${[...absentGateways].sort().join(', ')} are not in the manifests: internet ingress to their pods is judged with their listener ports`);
+      ctx.skip(
+        NET_NO_ALLOW_ALL,
+        `the Gateways ${[...absentGateways].sort().join(', ')} are not in the manifests: internet ingress to their pods is judged with their listener ports`,
+      );
     }
   },
 };
 
 /** NET-NO-ALLOW-ALL on a rule's ports: a rule without ports, or a port without a number, allows every port. */
-function reportUnlimitedPorts(ctx: PolicyContext, policy: ManifestObject, rule: any, at: string, direction: Direction, peers: readonly any[]): void {
+function reportUnlimitedPorts(
+  ctx: PolicyContext,
+  policy: ManifestObject,
+  rule: any,
+  at: string,
+  direction: Direction,
+  peers: readonly any[],
+): void {
   const ports = asArray(rule?.ports);
   // Istio ambient gives kubelet probes one link-local source, and each probe names its own
   // port: Istio's documented default-deny rule admits that address on every port.
-  const ambientProbes = direction === 'Ingress' && peers.length > 0 && peers.every((peer: any) => peer?.ipBlock?.cidr === AMBIENT.probeSourceCidr && peer.ipBlock.except === undefined);
+  const ambientProbes =
+    direction === 'Ingress'
+    && peers.length > 0
+    && peers.every((peer: any) => peer?.ipBlock?.cidr === AMBIENT.probeSourceCidr && peer.ipBlock.except === undefined);
   if (ports.length === 0 && !ambientProbes) {
     ctx.report(NET_NO_ALLOW_ALL, policy, violation(`${at}.ports`, rule?.ports, 'must list ports; without them the rule allows every port'));
   }
   for (let p = 0; p < ports.length; p++) {
     const port = ports[p];
     if (port?.port === undefined) {
-      ctx.report(NET_NO_ALLOW_ALL, policy, violation(`${at}.ports[${p}].port`, undefined, `must be set; without it the rule allows every ${port?.protocol ?? 'TCP'} port`));
+      ctx.report(
+        NET_NO_ALLOW_ALL,
+        policy,
+        violation(`${at}.ports[${p}].port`, undefined, `must be set; without it the rule allows every ${port?.protocol ?? 'TCP'} port`),
+      );
     }
   }
 }

@@ -13,7 +13,9 @@ const RBAC = 'rbac.authorization.k8s.io';
 
 /** Whether the pod has a token of its service account: automounted, or projected. */
 function hasToken(ctx: PolicyContext, pod: PodTemplate, account: string): boolean {
-  const projected = asArray(pod.spec.volumes).some((v: any) => asArray(v?.projected?.sources).some((s: any) => isPlainObject(s?.serviceAccountToken)));
+  const projected = asArray(pod.spec.volumes).some((v: any) =>
+    asArray(v?.projected?.sources).some((s: any) => isPlainObject(s?.serviceAccountToken)),
+  );
   if (projected) return true;
   if (typeof pod.spec.automountServiceAccountToken === 'boolean') return pod.spec.automountServiceAccountToken;
   const sa = ctx.ofKind('', 'ServiceAccount').find((s) => s.name === account && ctx.scopeOf(s) === pod.scope);
@@ -32,24 +34,42 @@ function governsEgress(spec: any): boolean {
  * port. The API server's addresses are not in the manifests: any `ipBlock` counts.
  */
 function reachesApiServer(ctx: PolicyContext, pod: PodTemplate): boolean {
-  const selecting = ctx.ofKind('networking.k8s.io', 'NetworkPolicy')
-    .filter((p) => ctx.scopeOf(p) === pod.scope && governsEgress(p.manifest.spec) && labelSelectorMatches(p.manifest.spec?.podSelector ?? {}, pod.labels));
+  const selecting = ctx
+    .ofKind('networking.k8s.io', 'NetworkPolicy')
+    .filter(
+      (p) =>
+        ctx.scopeOf(p) === pod.scope
+        && governsEgress(p.manifest.spec)
+        && labelSelectorMatches(p.manifest.spec?.podSelector ?? {}, pod.labels),
+    );
   if (selecting.length === 0) return true;
-  return selecting.some((p) => asArray(p.manifest.spec?.egress).some((rule: any) => {
-    const peers = asArray(rule?.to);
-    const anyPeer = peers.length === 0 || peers.some((peer: any) => isPlainObject(peer?.ipBlock));
-    const ports = asArray(rule?.ports);
-    const apiPort = ports.length === 0 || ports.some((port: any) => port?.port === undefined
-      || API_SERVER_PORTS.some((n) => n === port.port || (typeof port.endPort === 'number' && typeof port.port === 'number' && port.port <= n && n <= port.endPort)));
-    return anyPeer && apiPort;
-  }));
+  return selecting.some((p) =>
+    asArray(p.manifest.spec?.egress).some((rule: any) => {
+      const peers = asArray(rule?.to);
+      const anyPeer = peers.length === 0 || peers.some((peer: any) => isPlainObject(peer?.ipBlock));
+      const ports = asArray(rule?.ports);
+      const apiPort =
+        ports.length === 0
+        || ports.some(
+          (port: any) =>
+            port?.port === undefined
+            || API_SERVER_PORTS.some(
+              (n) =>
+                n === port.port
+                || (typeof port.endPort === 'number' && typeof port.port === 'number' && port.port <= n && n <= port.endPort),
+            ),
+        );
+      return anyPeer && apiPort;
+    }),
+  );
 }
 
 export const RBAC_GRANT_USABLE: PolicyRule = {
   id: 'RBAC-GRANT-USABLE',
   severity: 'error',
   title: "A service account's RBAC grant is usable by its pods",
-  rationale: 'A Role bound to a service account whose pods have no token or cannot reach the API server grants nothing: the workload fails at run time, not at review.',
+  rationale:
+    'A Role bound to a service account whose pods have no token or cannot reach the API server grants nothing: the workload fails at run time, not at review.',
   source: 'Kubernetes documentation, "Configure Service Accounts for Pods" and "Network Policies"; platform rule (issue 15)',
   fix: "Mount the token where the grant is used ('automountServiceAccountToken: true' or a projected serviceAccountToken volume) and allow egress to the API server's addresses on 443/6443.",
   check(context) {
@@ -68,14 +88,24 @@ export const RBAC_GRANT_USABLE: PolicyRule = {
       const binding = bound.get(`${pod.scope}\n${account}`);
       if (!binding) continue;
       if (!hasToken(ctx, pod, account)) {
-        ctx.report(RBAC_GRANT_USABLE, pod.object, statement(
-          `runs as service account '${account}', which ${binding.label} grants API access, but mounts no token of it; set 'automountServiceAccountToken: true' or project a serviceAccountToken volume`,
-          `${pod.specPath}.automountServiceAccountToken`));
+        ctx.report(
+          RBAC_GRANT_USABLE,
+          pod.object,
+          statement(
+            `runs as service account '${account}', which ${binding.label} grants API access, but mounts no token of it; set 'automountServiceAccountToken: true' or project a serviceAccountToken volume`,
+            `${pod.specPath}.automountServiceAccountToken`,
+          ),
+        );
       }
       if (!reachesApiServer(ctx, pod)) {
-        ctx.report(RBAC_GRANT_USABLE, pod.object, statement(
-          `runs as service account '${account}', which ${binding.label} grants API access, but its NetworkPolicies allow no egress to the API server (an ipBlock on ${API_SERVER_PORTS.join(' or ')}); add that egress`,
-          pod.metadataPath));
+        ctx.report(
+          RBAC_GRANT_USABLE,
+          pod.object,
+          statement(
+            `runs as service account '${account}', which ${binding.label} grants API access, but its NetworkPolicies allow no egress to the API server (an ipBlock on ${API_SERVER_PORTS.join(' or ')}); add that egress`,
+            pod.metadataPath,
+          ),
+        );
       }
     }
   },

@@ -14,7 +14,6 @@ const READ_VERBS = ['get', 'list', 'watch', '*'];
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const CIS_URI = 'https://kubernetes.io/docs/concepts/security/rbac-good-practices/';
 
-
 function roles(ctx: PolicyContext): ManifestObject[] {
   return [...ctx.ofKind(RBAC_GROUP, 'Role'), ...ctx.ofKind(RBAC_GROUP, 'ClusterRole')];
 }
@@ -23,67 +22,91 @@ function bindings(ctx: PolicyContext): ManifestObject[] {
   return [...ctx.ofKind(RBAC_GROUP, 'RoleBinding'), ...ctx.ofKind(RBAC_GROUP, 'ClusterRoleBinding')];
 }
 
-export const RBAC_NO_WILDCARD = perObjectRule({
-  id: 'RBAC-NO-WILDCARD',
-  severity: 'error',
-  title: "Roles do not use the wildcard '*'",
-  rationale: "A '*' grants every current and future API group, resource, verb or object, including ones added after review.",
-  source: 'CIS Kubernetes Benchmark 5.1.3',
-  fix: 'List the API groups, resources and verbs the subject needs.',
-  helpUri: CIS_URI,
-}, roles, (role, report) => {
-  asArray(role.manifest.rules).forEach((rule: any, i: number) => {
-    for (const field of RULE_LISTS) {
-      asArray(rule?.[field]).forEach((value: unknown, j: number) => {
-        if (typeof value === 'string' && value.includes('*')) {
-          report(violation(`rules[${i}].${field}[${j}]`, value, "must not contain the wildcard '*'", `list the ${field} explicitly`));
+export const RBAC_NO_WILDCARD = perObjectRule(
+  {
+    id: 'RBAC-NO-WILDCARD',
+    severity: 'error',
+    title: "Roles do not use the wildcard '*'",
+    rationale: "A '*' grants every current and future API group, resource, verb or object, including ones added after review.",
+    source: 'CIS Kubernetes Benchmark 5.1.3',
+    fix: 'List the API groups, resources and verbs the subject needs.',
+    helpUri: CIS_URI,
+  },
+  roles,
+  (role, report) => {
+    asArray(role.manifest.rules).forEach((rule: any, i: number) => {
+      for (const field of RULE_LISTS) {
+        asArray(rule?.[field]).forEach((value: unknown, j: number) => {
+          if (typeof value === 'string' && value.includes('*')) {
+            report(violation(`rules[${i}].${field}[${j}]`, value, "must not contain the wildcard '*'", `list the ${field} explicitly`));
+          }
+        });
+      }
+    });
+  },
+);
+
+export const RBAC_NO_SECRET_READ = perObjectRule(
+  {
+    id: 'RBAC-NO-SECRET-READ',
+    severity: 'error',
+    title: 'Roles do not read Secrets unless declared',
+    rationale: 'get, list or watch on Secrets hands out every credential in the namespace; workloads get theirs mounted instead.',
+    source: 'CIS Kubernetes Benchmark 5.1.2',
+    fix: `Mount the secret from an ExternalSecret; if the role must read Secrets through the API, annotate it '${SECRET_ACCESS_ANNOTATION}: declared' (ServiceApiAccess 'allowSecretAccess: true').`,
+    helpUri: CIS_URI,
+  },
+  roles,
+  (role, report) => {
+    if (role.manifest.metadata?.annotations?.[SECRET_ACCESS_ANNOTATION] === 'declared') return;
+    asArray(role.manifest.rules).forEach((rule: any, i: number) => {
+      const verbs = asArray(rule?.verbs).filter((v) => READ_VERBS.includes(v));
+      const groups = asArray(rule?.apiGroups);
+      if (verbs.length === 0 || !(groups.includes('') || groups.includes('*'))) return;
+      asArray(rule?.resources).forEach((resource: unknown, j: number) => {
+        if (resource === 'secrets') {
+          report(
+            violation(
+              `rules[${i}].resources[${j}]`,
+              resource,
+              `must not be secrets with ${verbs.join(', ')} unless the role is annotated '${SECRET_ACCESS_ANNOTATION}: declared'`,
+              'mount the secret from an ExternalSecret instead of reading it through the API',
+            ),
+          );
         }
       });
-    }
-  });
-});
-
-export const RBAC_NO_SECRET_READ = perObjectRule({
-  id: 'RBAC-NO-SECRET-READ',
-  severity: 'error',
-  title: 'Roles do not read Secrets unless declared',
-  rationale: 'get, list or watch on Secrets hands out every credential in the namespace; workloads get theirs mounted instead.',
-  source: 'CIS Kubernetes Benchmark 5.1.2',
-  fix: `Mount the secret from an ExternalSecret; if the role must read Secrets through the API, annotate it '${SECRET_ACCESS_ANNOTATION}: declared' (ServiceApiAccess 'allowSecretAccess: true').`,
-  helpUri: CIS_URI,
-}, roles, (role, report) => {
-  if (role.manifest.metadata?.annotations?.[SECRET_ACCESS_ANNOTATION] === 'declared') return;
-  asArray(role.manifest.rules).forEach((rule: any, i: number) => {
-    const verbs = asArray(rule?.verbs).filter((v) => READ_VERBS.includes(v));
-    const groups = asArray(rule?.apiGroups);
-    if (verbs.length === 0 || !(groups.includes('') || groups.includes('*'))) return;
-    asArray(rule?.resources).forEach((resource: unknown, j: number) => {
-      if (resource === 'secrets') {
-        report(violation(`rules[${i}].resources[${j}]`, resource,
-          `must not be secrets with ${verbs.join(', ')} unless the role is annotated '${SECRET_ACCESS_ANNOTATION}: declared'`,
-          'mount the secret from an ExternalSecret instead of reading it through the API'));
-      }
     });
-  });
-});
+  },
+);
 
-export const RBAC_NO_ESCALATION = perObjectRule({
-  id: 'RBAC-NO-ESCALATION',
-  severity: 'error',
-  title: 'Roles do not grant escalate, bind or impersonate',
-  rationale: 'These verbs let the holder give itself permissions beyond its role.',
-  source: 'CIS Kubernetes Benchmark 5.1.8',
-  fix: 'Remove the verb; grant the permissions the subject needs directly.',
-  helpUri: CIS_URI,
-}, roles, (role, report) => {
-  asArray(role.manifest.rules).forEach((rule: any, i: number) => {
-    asArray(rule?.verbs).forEach((verb: unknown, j: number) => {
-      if (typeof verb === 'string' && ESCALATION_VERBS.includes(verb)) {
-        report(violation(`rules[${i}].verbs[${j}]`, verb, 'must not be escalate, bind or impersonate', 'it lets the holder grant itself permissions beyond this role'));
-      }
+export const RBAC_NO_ESCALATION = perObjectRule(
+  {
+    id: 'RBAC-NO-ESCALATION',
+    severity: 'error',
+    title: 'Roles do not grant escalate, bind or impersonate',
+    rationale: 'These verbs let the holder give itself permissions beyond its role.',
+    source: 'CIS Kubernetes Benchmark 5.1.8',
+    fix: 'Remove the verb; grant the permissions the subject needs directly.',
+    helpUri: CIS_URI,
+  },
+  roles,
+  (role, report) => {
+    asArray(role.manifest.rules).forEach((rule: any, i: number) => {
+      asArray(rule?.verbs).forEach((verb: unknown, j: number) => {
+        if (typeof verb === 'string' && ESCALATION_VERBS.includes(verb)) {
+          report(
+            violation(
+              `rules[${i}].verbs[${j}]`,
+              verb,
+              'must not be escalate, bind or impersonate',
+              'it lets the holder grant itself permissions beyond this role',
+            ),
+          );
+        }
+      });
     });
-  });
-});
+  },
+);
 
 /** A resource and the verbs on it that a rule refuses, in one API group. */
 interface Grant {
@@ -110,8 +133,16 @@ function reportGrants(ctx: PolicyContext, rule: PolicyRule, grants: readonly Gra
         if (!grant) return;
         const given = verbs.filter((v) => v === '*' || grant.verbs.includes(v));
         if (given.length === 0) return;
-        ctx.report(rule, role, violation(`rules[${i}].resources[${j}]`, resource,
-          `must not be granted with ${given.join(', ')}: it lets the holder ${grant.power}`, fix));
+        ctx.report(
+          rule,
+          role,
+          violation(
+            `rules[${i}].resources[${j}]`,
+            resource,
+            `must not be granted with ${given.join(', ')}: it lets the holder ${grant.power}`,
+            fix,
+          ),
+        );
       });
     });
   }
@@ -119,26 +150,48 @@ function reportGrants(ctx: PolicyContext, rule: PolicyRule, grants: readonly Gra
 
 /** Workload kinds whose creation runs pods: every one of them can mount any ServiceAccount and Secret of the namespace. */
 const WORKLOAD_RESOURCES: readonly Grant[] = [
-  ['', 'pods'], ['', 'replicationcontrollers'], ['apps', 'deployments'], ['apps', 'replicasets'], ['apps', 'statefulsets'],
-  ['apps', 'daemonsets'], ['batch', 'jobs'], ['batch', 'cronjobs'],
-].map(([group, resource]) => ({ group, resource, verbs: ['create'], power: "run any image as any ServiceAccount of the namespace, with its Secrets mounted" }));
+  ['', 'pods'],
+  ['', 'replicationcontrollers'],
+  ['apps', 'deployments'],
+  ['apps', 'replicasets'],
+  ['apps', 'statefulsets'],
+  ['apps', 'daemonsets'],
+  ['batch', 'jobs'],
+  ['batch', 'cronjobs'],
+].map(([group, resource]) => ({
+  group,
+  resource,
+  verbs: ['create'],
+  power: 'run any image as any ServiceAccount of the namespace, with its Secrets mounted',
+}));
 
 export const RBAC_NO_POD_EXEC: PolicyRule = {
   id: 'RBAC-NO-POD-EXEC',
   severity: 'error',
   title: 'Roles do not open a shell, attach or port-forward into pods',
-  rationale: "Exec, attach, port-forward and ephemeral containers reach inside running pods: their processes, tokens, mounted secrets and unexposed ports. In Kubernetes 1.28 both 'create' (SPDY) and 'get' (WebSocket) open exec, attach and port-forward.",
+  rationale:
+    "Exec, attach, port-forward and ephemeral containers reach inside running pods: their processes, tokens, mounted secrets and unexposed ports. In Kubernetes 1.28 both 'create' (SPDY) and 'get' (WebSocket) open exec, attach and port-forward.",
   source: 'Kubernetes RBAC good practices, "Escalation risks"; CIS Kubernetes Benchmark 5.1 (least privilege)',
   fix: 'Remove the resource from the role; grant debugging access just in time through a break-glass role outside the manifests.',
   helpUri: CIS_URI,
   check(context) {
     const into = 'run commands in, attach to or connect to the pods of the namespace, with their tokens and secrets';
-    reportGrants(ctxOf(context), RBAC_NO_POD_EXEC, [
-      { group: '', resource: 'pods/exec', verbs: ['create', 'get'], power: into },
-      { group: '', resource: 'pods/attach', verbs: ['create', 'get'], power: into },
-      { group: '', resource: 'pods/portforward', verbs: ['create', 'get'], power: into },
-      { group: '', resource: 'pods/ephemeralcontainers', verbs: ['update', 'patch'], power: 'add a debug container with any image to a running pod' },
-    ], 'use a break-glass role outside the manifests for debugging');
+    reportGrants(
+      ctxOf(context),
+      RBAC_NO_POD_EXEC,
+      [
+        { group: '', resource: 'pods/exec', verbs: ['create', 'get'], power: into },
+        { group: '', resource: 'pods/attach', verbs: ['create', 'get'], power: into },
+        { group: '', resource: 'pods/portforward', verbs: ['create', 'get'], power: into },
+        {
+          group: '',
+          resource: 'pods/ephemeralcontainers',
+          verbs: ['update', 'patch'],
+          power: 'add a debug container with any image to a running pod',
+        },
+      ],
+      'use a break-glass role outside the manifests for debugging',
+    );
   },
 };
 
@@ -146,7 +199,8 @@ export const RBAC_NO_WORKLOAD_CREATE: PolicyRule = {
   id: 'RBAC-NO-WORKLOAD-CREATE',
   severity: 'error',
   title: 'Roles do not create pods or workloads',
-  rationale: 'Whoever creates a pod, or a workload that makes pods, can run it as any ServiceAccount of the namespace and read every Secret it mounts.',
+  rationale:
+    'Whoever creates a pod, or a workload that makes pods, can run it as any ServiceAccount of the namespace and read every Secret it mounts.',
   source: 'Kubernetes RBAC good practices, "Workload creation"; CIS Kubernetes Benchmark 5.1.4',
   fix: 'Deploy workloads through GitOps (Argo CD) instead of granting create; remove the verb from the role.',
   helpUri: CIS_URI,
@@ -164,9 +218,12 @@ export const RBAC_NO_TOKEN_CREATE: PolicyRule = {
   fix: 'Remove the grant; workloads get their own token projected by the kubelet.',
   helpUri: CIS_URI,
   check(context) {
-    reportGrants(ctxOf(context), RBAC_NO_TOKEN_CREATE, [
-      { group: '', resource: 'serviceaccounts/token', verbs: ['create'], power: 'act as any ServiceAccount of the namespace' },
-    ], 'workloads get their own token projected by the kubelet');
+    reportGrants(
+      ctxOf(context),
+      RBAC_NO_TOKEN_CREATE,
+      [{ group: '', resource: 'serviceaccounts/token', verbs: ['create'], power: 'act as any ServiceAccount of the namespace' }],
+      'workloads get their own token projected by the kubelet',
+    );
   },
 };
 
@@ -174,31 +231,46 @@ export const RBAC_NO_NODE_PROXY: PolicyRule = {
   id: 'RBAC-NO-NODE-PROXY',
   severity: 'error',
   title: 'Roles do not reach the kubelet API through nodes/proxy',
-  rationale: "nodes/proxy reaches the kubelet API directly, which runs commands in any pod of the node and bypasses audit logging and admission control; 'get' alone is enough.",
+  rationale:
+    "nodes/proxy reaches the kubelet API directly, which runs commands in any pod of the node and bypasses audit logging and admission control; 'get' alone is enough.",
   source: 'Kubernetes RBAC good practices, "Escalation risks"; CIS Kubernetes Benchmark 5.1',
-  fix: 'Remove the grant; read node metrics through the metrics API or the kubelet\'s /metrics scraped by Prometheus.',
+  fix: "Remove the grant; read node metrics through the metrics API or the kubelet's /metrics scraped by Prometheus.",
   helpUri: CIS_URI,
   check(context) {
-    reportGrants(ctxOf(context), RBAC_NO_NODE_PROXY, [
-      { group: '', resource: 'nodes/proxy', verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'], power: 'use the kubelet API of every node, which runs commands in any pod' },
-    ], 'read node metrics through the metrics API instead');
+    reportGrants(
+      ctxOf(context),
+      RBAC_NO_NODE_PROXY,
+      [
+        {
+          group: '',
+          resource: 'nodes/proxy',
+          verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'],
+          power: 'use the kubelet API of every node, which runs commands in any pod',
+        },
+      ],
+      'read node metrics through the metrics API instead',
+    );
   },
 };
 
-export const RBAC_NO_CLUSTER_ADMIN = perObjectRule({
-  id: 'RBAC-NO-CLUSTER-ADMIN',
-  severity: 'error',
-  title: 'Nothing is bound to cluster-admin',
-  rationale: 'cluster-admin is every permission on every object of the cluster.',
-  source: 'CIS Kubernetes Benchmark 5.1.1',
-  fix: 'Bind a Role with the permissions the subject needs.',
-  helpUri: CIS_URI,
-}, bindings, (binding, report) => {
-  const ref = binding.manifest.roleRef;
-  if (ref?.kind === 'ClusterRole' && ref?.name === 'cluster-admin') {
-    report(violation('roleRef.name', ref.name, 'must not be cluster-admin', 'bind a Role with only the permissions needed'));
-  }
-});
+export const RBAC_NO_CLUSTER_ADMIN = perObjectRule(
+  {
+    id: 'RBAC-NO-CLUSTER-ADMIN',
+    severity: 'error',
+    title: 'Nothing is bound to cluster-admin',
+    rationale: 'cluster-admin is every permission on every object of the cluster.',
+    source: 'CIS Kubernetes Benchmark 5.1.1',
+    fix: 'Bind a Role with the permissions the subject needs.',
+    helpUri: CIS_URI,
+  },
+  bindings,
+  (binding, report) => {
+    const ref = binding.manifest.roleRef;
+    if (ref?.kind === 'ClusterRole' && ref?.name === 'cluster-admin') {
+      report(violation('roleRef.name', ref.name, 'must not be cluster-admin', 'bind a Role with only the permissions needed'));
+    }
+  },
+);
 
 export const RBAC_NO_DEFAULT_SERVICE_ACCOUNT: PolicyRule = {
   id: 'RBAC-NO-DEFAULT-SERVICE-ACCOUNT',
@@ -213,13 +285,26 @@ export const RBAC_NO_DEFAULT_SERVICE_ACCOUNT: PolicyRule = {
     for (const pod of ctx.pods) {
       const name = pod.spec.serviceAccountName ?? pod.spec.serviceAccount;
       if (name === undefined || name === '' || name === 'default') {
-        ctx.report(RBAC_NO_DEFAULT_SERVICE_ACCOUNT, pod.object, violation(`${pod.specPath}.serviceAccountName`, name, "must name the workload's own ServiceAccount, not 'default'"));
+        ctx.report(
+          RBAC_NO_DEFAULT_SERVICE_ACCOUNT,
+          pod.object,
+          violation(`${pod.specPath}.serviceAccountName`, name, "must name the workload's own ServiceAccount, not 'default'"),
+        );
       }
     }
     for (const binding of bindings(ctx)) {
       asArray(binding.manifest.subjects).forEach((subject: any, i: number) => {
         if (subject?.kind === 'ServiceAccount' && subject?.name === 'default') {
-          ctx.report(RBAC_NO_DEFAULT_SERVICE_ACCOUNT, binding, violation(`subjects[${i}].name`, subject.name, "must not be the 'default' ServiceAccount", 'every pod without its own ServiceAccount would get these permissions'));
+          ctx.report(
+            RBAC_NO_DEFAULT_SERVICE_ACCOUNT,
+            binding,
+            violation(
+              `subjects[${i}].name`,
+              subject.name,
+              "must not be the 'default' ServiceAccount",
+              'every pod without its own ServiceAccount would get these permissions',
+            ),
+          );
         }
       });
     }
@@ -261,19 +346,37 @@ export const RBAC_TOKEN_AUTOMOUNT: PolicyRule = {
       const automount = pod.spec.automountServiceAccountToken ?? account.manifest.automountServiceAccountToken ?? true;
       if (automount !== true || bound.has(id)) continue;
       const own = pod.spec.automountServiceAccountToken;
-      ctx.report(RBAC_TOKEN_AUTOMOUNT, pod.object, violation(`${pod.specPath}.automountServiceAccountToken`, own,
-        `should be false: ServiceAccount '${name}' is bound to no role in the manifests`,
-        own === undefined ? `the token is mounted by default, and ${account.label} does not turn it off` : undefined));
+      ctx.report(
+        RBAC_TOKEN_AUTOMOUNT,
+        pod.object,
+        violation(
+          `${pod.specPath}.automountServiceAccountToken`,
+          own,
+          `should be false: ServiceAccount '${name}' is bound to no role in the manifests`,
+          own === undefined ? `the token is mounted by default, and ${account.label} does not turn it off` : undefined,
+        ),
+      );
     }
     if (unjudged.length > 0) {
       const shown = unjudged.slice(0, 3).join(', ') + (unjudged.length > 3 ? ` and ${unjudged.length - 3} more` : '');
-      ctx.skip(RBAC_TOKEN_AUTOMOUNT, `the ServiceAccounts of ${shown} are not in the manifests, which do not turn token mounting off in the pod: judged with their ServiceAccounts`);
+      ctx.skip(
+        RBAC_TOKEN_AUTOMOUNT,
+        `the ServiceAccounts of ${shown} are not in the manifests, which do not turn token mounting off in the pod: judged with their ServiceAccounts`,
+      );
     }
   },
 };
 
 /** The RBAC rules. */
 export const RBAC_RULES: readonly PolicyRule[] = [
-  RBAC_NO_WILDCARD, RBAC_NO_SECRET_READ, RBAC_NO_ESCALATION, RBAC_NO_POD_EXEC, RBAC_NO_WORKLOAD_CREATE, RBAC_NO_TOKEN_CREATE,
-  RBAC_NO_NODE_PROXY, RBAC_NO_CLUSTER_ADMIN, RBAC_NO_DEFAULT_SERVICE_ACCOUNT, RBAC_TOKEN_AUTOMOUNT,
+  RBAC_NO_WILDCARD,
+  RBAC_NO_SECRET_READ,
+  RBAC_NO_ESCALATION,
+  RBAC_NO_POD_EXEC,
+  RBAC_NO_WORKLOAD_CREATE,
+  RBAC_NO_TOKEN_CREATE,
+  RBAC_NO_NODE_PROXY,
+  RBAC_NO_CLUSTER_ADMIN,
+  RBAC_NO_DEFAULT_SERVICE_ACCOUNT,
+  RBAC_TOKEN_AUTOMOUNT,
 ];

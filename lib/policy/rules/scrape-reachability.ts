@@ -19,9 +19,11 @@ interface PrometheusPods {
 }
 
 function prometheusPods(ctx: PolicyContext): PrometheusPods[] {
-  const fromObjects = ctx.ofKind('monitoring.coreos.com', 'Prometheus')
+  const fromObjects = ctx
+    .ofKind('monitoring.coreos.com', 'Prometheus')
     .map((p) => ({ namespace: ctx.namespaceOf(p), cluster: p.cluster, labels: { [LABEL_NAME]: 'prometheus', prometheus: p.name } }));
-  const fromPolicies = ctx.ofKind('networking.k8s.io', 'NetworkPolicy')
+  const fromPolicies = ctx
+    .ofKind('networking.k8s.io', 'NetworkPolicy')
     .filter((p) => p.manifest.spec?.podSelector?.matchLabels?.[LABEL_NAME] === 'prometheus')
     .map((p) => ({ namespace: ctx.namespaceOf(p), cluster: p.cluster, labels: { ...p.manifest.spec.podSelector.matchLabels } }));
   const seen = new Set<string>();
@@ -44,18 +46,22 @@ function monitorNamespaces(ctx: PolicyContext, monitor: ManifestObject): string[
 /** The container port of a pod by name or number. */
 function containerPort(pod: PodTemplate, port: unknown): number | undefined {
   if (typeof port === 'number') return port;
-  for (const c of asArray(pod.spec.containers)) for (const p of asArray(c?.ports)) if (p?.name === port && typeof p.containerPort === 'number') return p.containerPort;
+  for (const c of asArray(pod.spec.containers))
+    for (const p of asArray(c?.ports)) if (p?.name === port && typeof p.containerPort === 'number') return p.containerPort;
   return undefined;
 }
 
 /** Each (pod, port) a monitor scrapes, with the port's name where known. */
 function targets(ctx: PolicyContext, monitor: ManifestObject): { pod: PodTemplate; port: number; name?: string }[] {
   const namespaces = monitorNamespaces(ctx, monitor);
-  const inScope = (o: { namespace: string; cluster: string }) => o.cluster === monitor.cluster && (namespaces === undefined || namespaces.includes(o.namespace));
+  const inScope = (o: { namespace: string; cluster: string }) =>
+    o.cluster === monitor.cluster && (namespaces === undefined || namespaces.includes(o.namespace));
   const selector = monitor.manifest.spec?.selector ?? {};
   const out: { pod: PodTemplate; port: number; name?: string }[] = [];
   if (monitor.kind === 'PodMonitor') {
-    for (const pod of ctx.pods.filter((p) => inScope({ namespace: p.namespace, cluster: p.object.cluster }) && labelSelectorMatches(selector, p.labels))) {
+    for (const pod of ctx.pods.filter(
+      (p) => inScope({ namespace: p.namespace, cluster: p.object.cluster }) && labelSelectorMatches(selector, p.labels),
+    )) {
       for (const endpoint of asArray(monitor.manifest.spec?.podMetricsEndpoints)) {
         const port = containerPort(pod, endpoint?.port ?? endpoint?.targetPort);
         if (port !== undefined) out.push({ pod, port, name: typeof endpoint?.port === 'string' ? endpoint.port : undefined });
@@ -63,12 +69,20 @@ function targets(ctx: PolicyContext, monitor: ManifestObject): { pod: PodTemplat
     }
     return out;
   }
-  for (const service of ctx.ofKind('', 'Service').filter((s) => inScope({ namespace: ctx.namespaceOf(s), cluster: s.cluster }) && labelSelectorMatches(selector, isPlainObject(s.manifest.metadata?.labels) ? s.manifest.metadata.labels : {}))) {
+  for (const service of ctx
+    .ofKind('', 'Service')
+    .filter(
+      (s) =>
+        inScope({ namespace: ctx.namespaceOf(s), cluster: s.cluster })
+        && labelSelectorMatches(selector, isPlainObject(s.manifest.metadata?.labels) ? s.manifest.metadata.labels : {}),
+    )) {
     const podSelector = service.manifest.spec?.selector;
     if (!isPlainObject(podSelector) || Object.keys(podSelector).length === 0) continue;
     const pods = ctx.pods.filter((p) => p.scope === ctx.scopeOf(service) && mapMatches(podSelector, p.labels));
     for (const endpoint of asArray(monitor.manifest.spec?.endpoints)) {
-      const servicePort = asArray(service.manifest.spec?.ports).find((p: any) => p?.name === endpoint?.port || (endpoint?.targetPort !== undefined && p?.targetPort === endpoint.targetPort));
+      const servicePort = asArray(service.manifest.spec?.ports).find(
+        (p: any) => p?.name === endpoint?.port || (endpoint?.targetPort !== undefined && p?.targetPort === endpoint.targetPort),
+      );
       if (!servicePort) continue;
       const target = servicePort.targetPort ?? servicePort.port;
       for (const pod of pods) {
@@ -84,7 +98,8 @@ export const NET_SCRAPE_REACHABLE: PolicyRule = {
   id: 'NET-SCRAPE-REACHABLE',
   severity: 'error',
   title: 'Prometheus reaches every target its ServiceMonitors and PodMonitors select',
-  rationale: "A target that the NetworkPolicies keep from Prometheus is silently down: its alerts, dashboards and the autoscalers' metrics go blank.",
+  rationale:
+    "A target that the NetworkPolicies keep from Prometheus is silently down: its alerts, dashboards and the autoscalers' metrics go blank.",
   source: 'Prometheus Operator documentation, "ServiceMonitor" and "PodMonitor"; Kubernetes "Network Policies"; platform rule (issue 15)',
   fix: "Allow Prometheus's pods to reach the target on its metrics port (Prometheus's egress) and the target to admit them (the target's ingress).",
   check(context) {
@@ -101,8 +116,17 @@ export const NET_SCRAPE_REACHABLE: PolicyRule = {
           const key = `${pod.object.label} ${port}`;
           if ((egress && ingress) || reported.has(key)) continue;
           reported.add(key);
-          const blockedBy = [...(egress ? [] : [`the egress of Prometheus's pods in ${prometheus.namespace}`]), ...(ingress ? [] : [`the ingress of ${pod.object.label}`])].join(' and ');
-          ctx.report(NET_SCRAPE_REACHABLE, monitor, statement(`selects ${pod.object.label} on port ${port}, which the NetworkPolicies keep from Prometheus (${blockedBy}); allow it`));
+          const blockedBy = [
+            ...(egress ? [] : [`the egress of Prometheus's pods in ${prometheus.namespace}`]),
+            ...(ingress ? [] : [`the ingress of ${pod.object.label}`]),
+          ].join(' and ');
+          ctx.report(
+            NET_SCRAPE_REACHABLE,
+            monitor,
+            statement(
+              `selects ${pod.object.label} on port ${port}, which the NetworkPolicies keep from Prometheus (${blockedBy}); allow it`,
+            ),
+          );
         }
       }
     }

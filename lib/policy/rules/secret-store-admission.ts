@@ -16,7 +16,11 @@ export type StoreAdmission = 'admitted' | 'refused' | 'unknown';
  * or by label selector (`namespaceSelector`, over the Namespace's labels and its
  * `kubernetes.io/metadata.name`). `namespaceLabels` is undefined when the Namespace is unknown.
  */
-export function storeAdmits(conditions: unknown, namespace: string, namespaceLabels: Readonly<Record<string, string>> | undefined): StoreAdmission {
+export function storeAdmits(
+  conditions: unknown,
+  namespace: string,
+  namespaceLabels: Readonly<Record<string, string>> | undefined,
+): StoreAdmission {
   const list = asArray(conditions);
   if (list.length === 0) return 'admitted';
   let unknown = false;
@@ -45,8 +49,9 @@ function matches(pattern: string, value: string): boolean {
 export const SECRET_STORE_ADMISSION: PolicyRule = {
   id: 'SECRET-STORE-ADMISSION',
   severity: 'error',
-  title: "ExternalSecrets read ClusterSecretStores whose conditions admit their namespace",
-  rationale: 'External Secrets refuses an ExternalSecret whose namespace no condition of its ClusterSecretStore admits: the Secret is never written, and pods that mount it never start.',
+  title: 'ExternalSecrets read ClusterSecretStores whose conditions admit their namespace',
+  rationale:
+    'External Secrets refuses an ExternalSecret whose namespace no condition of its ClusterSecretStore admits: the Secret is never written, and pods that mount it never start.',
   source: 'External Secrets Operator: ClusterSecretStore spec.conditions',
   fix: "Admit the namespace in the store's conditions (VaultSecretStore admits every namespace whose ExternalSecrets refer to it), or read another store.",
   helpUri: 'https://external-secrets.io/latest/api/clustersecretstore/',
@@ -69,21 +74,35 @@ export const SECRET_STORE_ADMISSION: PolicyRule = {
       }
       const namespace = ctx.namespaceOf(externalSecret);
       const namespaceObject = namespaces.get(key(externalSecret.cluster, namespace));
-      const verdict = storeAdmits(store.manifest.spec?.conditions, namespace, namespaceObject ? stringMap(namespaceObject.manifest.metadata?.labels) : undefined);
+      const verdict = storeAdmits(
+        store.manifest.spec?.conditions,
+        namespace,
+        namespaceObject ? stringMap(namespaceObject.manifest.metadata?.labels) : undefined,
+      );
       if (verdict === 'unknown') absentNamespaces.add(namespace);
       if (verdict !== 'refused') continue;
-      ctx.report(SECRET_STORE_ADMISSION, externalSecret, violation(
-        'spec.secretStoreRef.name',
-        ref.name,
-        `must name a ClusterSecretStore that admits namespace ${namespace}: no condition of ${store.label} does, so External Secrets refuses it and never writes the Secret`,
-        `admit "${namespace}" in the store's 'spec.conditions'`,
-      ));
+      ctx.report(
+        SECRET_STORE_ADMISSION,
+        externalSecret,
+        violation(
+          'spec.secretStoreRef.name',
+          ref.name,
+          `must name a ClusterSecretStore that admits namespace ${namespace}: no condition of ${store.label} does, so External Secrets refuses it and never writes the Secret`,
+          `admit "${namespace}" in the store's 'spec.conditions'`,
+        ),
+      );
     }
     if (absentStores.size > 0) {
-      ctx.skip(SECRET_STORE_ADMISSION, `the ClusterSecretStores ${[...absentStores].sort().join(', ')} are not in the manifests: their ExternalSecrets are judged with them`);
+      ctx.skip(
+        SECRET_STORE_ADMISSION,
+        `the ClusterSecretStores ${[...absentStores].sort().join(', ')} are not in the manifests: their ExternalSecrets are judged with them`,
+      );
     }
     if (absentNamespaces.size > 0) {
-      ctx.skip(SECRET_STORE_ADMISSION, `the Namespace objects of ${[...absentNamespaces].sort().join(', ')} are not in the manifests: stores that select namespaces by label are judged with them`);
+      ctx.skip(
+        SECRET_STORE_ADMISSION,
+        `the Namespace objects of ${[...absentNamespaces].sort().join(', ')} are not in the manifests: stores that select namespaces by label are judged with them`,
+      );
     }
   },
 };

@@ -10,8 +10,23 @@ import { asArray } from './_selectors';
 
 /** Words of a name that announce a secret wherever they stand: `DB_PASS`, `redisAuth`, `smtp-pwd`. */
 const SECRET_WORDS: ReadonlySet<string> = new Set([
-  'PASS', 'PASSWORD', 'PASSWD', 'PWD', 'PASSPHRASE', 'SECRET', 'SECRETS', 'TOKEN', 'TOKENS', 'AUTH',
-  'CREDENTIAL', 'CREDENTIALS', 'CREDS', 'APIKEY', 'PRIVATEKEY', 'SECRETKEY', 'ACCESSKEY',
+  'PASS',
+  'PASSWORD',
+  'PASSWD',
+  'PWD',
+  'PASSPHRASE',
+  'SECRET',
+  'SECRETS',
+  'TOKEN',
+  'TOKENS',
+  'AUTH',
+  'CREDENTIAL',
+  'CREDENTIALS',
+  'CREDS',
+  'APIKEY',
+  'PRIVATEKEY',
+  'SECRETKEY',
+  'ACCESSKEY',
 ]);
 
 /**
@@ -19,13 +34,36 @@ const SECRET_WORDS: ReadonlySet<string> = new Set([
  * secret is (`PASSWORD_FILE`, `AUTH_URL`) or how it is used (`AUTH_ENABLED`, `TOKEN_TTL`).
  */
 const NOT_A_SECRET_SUFFIXES: ReadonlySet<string> = new Set([
-  'URL', 'URI', 'ENDPOINT', 'HOST', 'PORT', 'PATH', 'FILE', 'DIR', 'ENABLED', 'DISABLED', 'MODE', 'TYPE', 'METHOD',
-  'PROVIDER', 'ISSUER', 'TTL', 'TIMEOUT', 'EXPIRY', 'ID', 'NAME', 'REF',
+  'URL',
+  'URI',
+  'ENDPOINT',
+  'HOST',
+  'PORT',
+  'PATH',
+  'FILE',
+  'DIR',
+  'ENABLED',
+  'DISABLED',
+  'MODE',
+  'TYPE',
+  'METHOD',
+  'PROVIDER',
+  'ISSUER',
+  'TTL',
+  'TIMEOUT',
+  'EXPIRY',
+  'ID',
+  'NAME',
+  'REF',
 ]);
 
 /** `dbPassword`, `DB_PASSWORD`, `db-password`, `db.password` → `DB`, `PASSWORD`. */
 function words(name: string): string[] {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').split(/[^A-Za-z0-9]+/).filter((w) => w !== '').map((w) => w.toUpperCase());
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[^A-Za-z0-9]+/)
+    .filter((w) => w !== '')
+    .map((w) => w.toUpperCase());
 }
 
 /**
@@ -38,7 +76,8 @@ export function secretNameReason(name: string): string | undefined {
   const w = words(name);
   if (w.length === 0) return undefined;
   const last = w[w.length - 1];
-  if (last === 'KEY' || (!NOT_A_SECRET_SUFFIXES.has(last) && w.some((word) => SECRET_WORDS.has(word)))) return "its name looks like a secret's";
+  if (last === 'KEY' || (!NOT_A_SECRET_SUFFIXES.has(last) && w.some((word) => SECRET_WORDS.has(word))))
+    return "its name looks like a secret's";
   return undefined;
 }
 
@@ -92,72 +131,95 @@ function keyPath(field: string, key: string): string {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${field}.${key}` : `${field}[${JSON.stringify(key)}]`;
 }
 
-export const SECRET_NO_DATA = perObjectRule({
-  id: 'SECRET-NO-DATA',
-  severity: 'error',
-  title: 'No Secret carries data',
-  rationale: 'Secret values in manifests end up in git, in every clone and in CI logs; base64 is not encryption.',
-  source: 'NSA/CISA Kubernetes Hardening Guide, "Secrets"; CIS Kubernetes Benchmark 5.4.2',
-  fix: 'Store the value in Vault and deliver it with an ExternalSecret (ServiceSecret in this library).',
-}, ofKind('', 'Secret'), (secret, report) => {
-  for (const field of ['data', 'stringData']) {
-    const value = secret.manifest[field];
-    if (isPlainObject(value) && Object.keys(value).length > 0) {
-      // The values are not quoted: they are the secret.
-      const keys = Object.keys(value).sort();
-      report(statement(
-        `'${field}' holds ${keys.length === 1 ? '1 key' : `${keys.length} keys`} (${keys.join(', ')}) and must be empty; deliver the values from Vault with an ExternalSecret`, field));
+export const SECRET_NO_DATA = perObjectRule(
+  {
+    id: 'SECRET-NO-DATA',
+    severity: 'error',
+    title: 'No Secret carries data',
+    rationale: 'Secret values in manifests end up in git, in every clone and in CI logs; base64 is not encryption.',
+    source: 'NSA/CISA Kubernetes Hardening Guide, "Secrets"; CIS Kubernetes Benchmark 5.4.2',
+    fix: 'Store the value in Vault and deliver it with an ExternalSecret (ServiceSecret in this library).',
+  },
+  ofKind('', 'Secret'),
+  (secret, report) => {
+    for (const field of ['data', 'stringData']) {
+      const value = secret.manifest[field];
+      if (isPlainObject(value) && Object.keys(value).length > 0) {
+        // The values are not quoted: they are the secret.
+        const keys = Object.keys(value).sort();
+        report(
+          statement(
+            `'${field}' holds ${keys.length === 1 ? '1 key' : `${keys.length} keys`} (${keys.join(', ')}) and must be empty; deliver the values from Vault with an ExternalSecret`,
+            field,
+          ),
+        );
+      }
     }
-  }
-});
+  },
+);
 
-export const SECRET_NO_LITERAL_ENV = perPodRule({
-  id: 'SECRET-NO-LITERAL-ENV',
-  severity: 'error',
-  title: 'No secret-looking literal in environment variables',
-  rationale: 'A credential written into a manifest is readable by anyone with the repository or get access to the workload.',
-  source: 'CIS Kubernetes Benchmark 5.4.1 (prefer secrets as files over environment variables); platform rule',
-  fix: "Mount the value from a Secret delivered by an ExternalSecret; reference it with 'valueFrom.secretKeyRef' if it must be a variable.",
-}, (pod, report) => {
-  for (const field of ALL_CONTAINER_FIELDS) {
-    asArray(pod.spec[field]).forEach((container: any, i: number) => {
-      asArray(container?.env).forEach((env: any, j: number) => {
-        if (typeof env?.name !== 'string' || typeof env?.value !== 'string') return;
-        const reason = credentialReason(env.name, env.value);
-        if (reason) {
-          // The value itself is not quoted: it may be a real credential.
-          const path = `${pod.specPath}.${field}[${i}].env[${j}].value`;
-          report(statement(
-            `'${path}' (${env.value.length} characters, not shown) must not hold a secret (${reason}: ${env.name}); use 'valueFrom.secretKeyRef' to a Secret from an ExternalSecret`, path));
-        }
+export const SECRET_NO_LITERAL_ENV = perPodRule(
+  {
+    id: 'SECRET-NO-LITERAL-ENV',
+    severity: 'error',
+    title: 'No secret-looking literal in environment variables',
+    rationale: 'A credential written into a manifest is readable by anyone with the repository or get access to the workload.',
+    source: 'CIS Kubernetes Benchmark 5.4.1 (prefer secrets as files over environment variables); platform rule',
+    fix: "Mount the value from a Secret delivered by an ExternalSecret; reference it with 'valueFrom.secretKeyRef' if it must be a variable.",
+  },
+  (pod, report) => {
+    for (const field of ALL_CONTAINER_FIELDS) {
+      asArray(pod.spec[field]).forEach((container: any, i: number) => {
+        asArray(container?.env).forEach((env: any, j: number) => {
+          if (typeof env?.name !== 'string' || typeof env?.value !== 'string') return;
+          const reason = credentialReason(env.name, env.value);
+          if (reason) {
+            // The value itself is not quoted: it may be a real credential.
+            const path = `${pod.specPath}.${field}[${i}].env[${j}].value`;
+            report(
+              statement(
+                `'${path}' (${env.value.length} characters, not shown) must not hold a secret (${reason}: ${env.name}); use 'valueFrom.secretKeyRef' to a Secret from an ExternalSecret`,
+                path,
+              ),
+            );
+          }
+        });
       });
-    });
-  }
-});
-
-export const SECRET_NO_CONFIGMAP_CREDENTIAL = perObjectRule({
-  id: 'SECRET-NO-CONFIGMAP-CREDENTIAL',
-  severity: 'error',
-  title: 'No credential in ConfigMaps',
-  rationale: 'A ConfigMap is stored unencrypted, readable by every role that reads configuration, and its manifest is in git.',
-  source: 'CIS Kubernetes Benchmark 5.4.1; NSA/CISA Kubernetes Hardening Guide, "Secrets"; platform rule',
-  fix: 'Store the value in Vault, deliver it with an ExternalSecret and mount that Secret; leave only a placeholder or a file path in the ConfigMap.',
-}, ofKind('', 'ConfigMap'), (configMap, report) => {
-  for (const field of ['data', 'binaryData']) {
-    const entries = configMap.manifest[field];
-    if (!isPlainObject(entries)) continue;
-    for (const [key, value] of Object.entries(entries)) {
-      if (typeof value !== 'string') continue;
-      // binaryData is base64: only its key can be judged.
-      const reason = field === 'data' ? credentialReason(key, value) : nameReason(key);
-      if (!reason) continue;
-      // The value itself is not quoted: it may be a real credential.
-      const path = keyPath(field, key);
-      report(statement(
-        `'${path}' (${value.length} characters, not shown) must not hold a secret (${reason}: ${key}); store it in Vault and mount it from a Secret delivered by an ExternalSecret`, path));
     }
-  }
-});
+  },
+);
+
+export const SECRET_NO_CONFIGMAP_CREDENTIAL = perObjectRule(
+  {
+    id: 'SECRET-NO-CONFIGMAP-CREDENTIAL',
+    severity: 'error',
+    title: 'No credential in ConfigMaps',
+    rationale: 'A ConfigMap is stored unencrypted, readable by every role that reads configuration, and its manifest is in git.',
+    source: 'CIS Kubernetes Benchmark 5.4.1; NSA/CISA Kubernetes Hardening Guide, "Secrets"; platform rule',
+    fix: 'Store the value in Vault, deliver it with an ExternalSecret and mount that Secret; leave only a placeholder or a file path in the ConfigMap.',
+  },
+  ofKind('', 'ConfigMap'),
+  (configMap, report) => {
+    for (const field of ['data', 'binaryData']) {
+      const entries = configMap.manifest[field];
+      if (!isPlainObject(entries)) continue;
+      for (const [key, value] of Object.entries(entries)) {
+        if (typeof value !== 'string') continue;
+        // binaryData is base64: only its key can be judged.
+        const reason = field === 'data' ? credentialReason(key, value) : nameReason(key);
+        if (!reason) continue;
+        // The value itself is not quoted: it may be a real credential.
+        const path = keyPath(field, key);
+        report(
+          statement(
+            `'${path}' (${value.length} characters, not shown) must not hold a secret (${reason}: ${key}); store it in Vault and mount it from a Secret delivered by an ExternalSecret`,
+            path,
+          ),
+        );
+      }
+    }
+  },
+);
 
 /** The secrets rules. */
 export const SECRETS_RULES: readonly PolicyRule[] = [SECRET_NO_DATA, SECRET_NO_LITERAL_ENV, SECRET_NO_CONFIGMAP_CREDENTIAL];

@@ -24,7 +24,8 @@ export const GITOPS_SYNC_WAVE_ORDER: PolicyRule = {
   id: 'GITOPS-SYNC-WAVE-ORDER',
   severity: 'error',
   title: 'No object syncs in a wave before an object its health needs',
-  rationale: 'Argo CD applies a sync wave only once every object of the earlier waves is healthy: an object that needs a later wave to become healthy (a Certificate whose HTTP-01 challenge needs the Gateway, a Gateway whose listener needs the certificate) stops the sync for ever.',
+  rationale:
+    'Argo CD applies a sync wave only once every object of the earlier waves is healthy: an object that needs a later wave to become healthy (a Certificate whose HTTP-01 challenge needs the Gateway, a Gateway whose listener needs the certificate) stops the sync for ever.',
   source: 'Argo CD sync waves and resource health (cert-manager, Gateway API, External Secrets health checks)',
   fix: 'Sync the two objects in the same wave, or the needed one first.',
   helpUri: 'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-waves/',
@@ -36,15 +37,22 @@ export const GITOPS_SYNC_WAVE_ORDER: PolicyRule = {
       if (applicationOf(need.object) !== applicationOf(need.needs)) continue; // waves order one Application
       const [wave, neededWave] = [waveOf(need.object), waveOf(need.needs)];
       if (wave === undefined || neededWave === undefined || wave >= neededWave) continue;
-      ctx.report(GITOPS_SYNC_WAVE_ORDER, need.object, violation(
-        WAVE_PATH,
-        String(wave),
-        `must not come before wave ${neededWave} of ${need.needs.label}: ${need.reason}, and Argo CD applies that wave only once this one is healthy, so the sync never finishes`,
-        'sync them in the same wave, or the needed object first',
-      ));
+      ctx.report(
+        GITOPS_SYNC_WAVE_ORDER,
+        need.object,
+        violation(
+          WAVE_PATH,
+          String(wave),
+          `must not come before wave ${neededWave} of ${need.needs.label}: ${need.reason}, and Argo CD applies that wave only once this one is healthy, so the sync never finishes`,
+          'sync them in the same wave, or the needed object first',
+        ),
+      );
     }
     if (absentIssuers.size > 0) {
-      ctx.skip(GITOPS_SYNC_WAVE_ORDER, `the issuers ${[...absentIssuers].sort().join(', ')} are not in the manifests: the Gateways that answer their certificates' challenges are judged with them`);
+      ctx.skip(
+        GITOPS_SYNC_WAVE_ORDER,
+        `the issuers ${[...absentIssuers].sort().join(', ')} are not in the manifests: the Gateways that answer their certificates' challenges are judged with them`,
+      );
     }
   },
 };
@@ -71,7 +79,11 @@ class ObjectIndex {
   private readonly secretWriters = new Map<string, ManifestObject[]>();
 
   constructor(private readonly ctx: PolicyContext) {
-    for (const object of ctx.objects) this.byKey.set(this.key(object.cluster, object.namespace ? ctx.namespaceOf(object) : '', object.group, object.kind, object.name), object);
+    for (const object of ctx.objects)
+      this.byKey.set(
+        this.key(object.cluster, object.namespace ? ctx.namespaceOf(object) : '', object.group, object.kind, object.name),
+        object,
+      );
     const addWriter = (object: ManifestObject, secret: unknown) => {
       if (typeof secret !== 'string') return;
       const key = `${ctx.scopeOf(object)}\n${secret}`;
@@ -93,7 +105,7 @@ class ObjectIndex {
 
   /** The objects that write Secret `name` in `from`'s namespace (or `namespace`). */
   public writersOf(from: ManifestObject, name: unknown, namespace?: string): readonly ManifestObject[] {
-    return typeof name === 'string' ? this.secretWriters.get(`${this.ctx.scopeOf(from, namespace)}\n${name}`) ?? [] : [];
+    return typeof name === 'string' ? (this.secretWriters.get(`${this.ctx.scopeOf(from, namespace)}\n${name}`) ?? []) : [];
   }
 }
 
@@ -115,7 +127,11 @@ function needs(ctx: PolicyContext, index: ObjectIndex, absentIssuers: Set<string
   for (const route of ctx.ofKind(GATEWAY_API, 'HTTPRoute')) {
     for (const parent of asArray(route.manifest.spec?.parentRefs)) {
       if ((parent?.group ?? GATEWAY_API) !== GATEWAY_API || (parent?.kind ?? 'Gateway') !== 'Gateway') continue;
-      add(route, index.find(route, parent?.namespace ?? ctx.namespaceOf(route), GATEWAY_API, 'Gateway', parent?.name), 'the route is accepted only by its parent Gateway');
+      add(
+        route,
+        index.find(route, parent?.namespace ?? ctx.namespaceOf(route), GATEWAY_API, 'Gateway', parent?.name),
+        'the route is accepted only by its parent Gateway',
+      );
     }
   }
 
@@ -123,12 +139,17 @@ function needs(ctx: PolicyContext, index: ObjectIndex, absentIssuers: Set<string
     const ref = externalSecret.manifest.spec?.secretStoreRef;
     const kind = ref?.kind ?? 'SecretStore';
     if (kind !== 'SecretStore' && kind !== 'ClusterSecretStore') continue;
-    add(externalSecret, index.find(externalSecret, kind === 'SecretStore' ? ctx.namespaceOf(externalSecret) : '', 'external-secrets.io', kind, ref?.name), 'it reads its secret through that store');
+    add(
+      externalSecret,
+      index.find(externalSecret, kind === 'SecretStore' ? ctx.namespaceOf(externalSecret) : '', 'external-secrets.io', kind, ref?.name),
+      'it reads its secret through that store',
+    );
   }
 
   for (const pod of ctx.pods) {
     for (const secret of requiredSecrets(pod.spec)) {
-      for (const writer of index.writersOf(pod.object, secret)) add(pod.object, writer, `its pods need Secret ${secret}, which that object writes`);
+      for (const writer of index.writersOf(pod.object, secret))
+        add(pod.object, writer, `its pods need Secret ${secret}, which that object writes`);
     }
   }
   return out;
@@ -151,7 +172,11 @@ function certificateNeeds(ctx: PolicyContext, index: ObjectIndex, absentIssuers:
     for (const solver of asArray(issuer.manifest.spec?.acme?.solvers)) {
       for (const parent of asArray(solver?.http01?.gatewayHTTPRoute?.parentRefs)) {
         if ((parent?.group ?? GATEWAY_API) !== GATEWAY_API || (parent?.kind ?? 'Gateway') !== 'Gateway') continue;
-        add(certificate, index.find(certificate, parent?.namespace ?? namespace, GATEWAY_API, 'Gateway', parent?.name), 'its HTTP-01 challenge is answered through it');
+        add(
+          certificate,
+          index.find(certificate, parent?.namespace ?? namespace, GATEWAY_API, 'Gateway', parent?.name),
+          'its HTTP-01 challenge is answered through it',
+        );
       }
     }
   }
@@ -165,7 +190,11 @@ function gatewayNeeds(ctx: PolicyContext, index: ObjectIndex, add: AddNeed): voi
       for (const ref of asArray(listener?.tls?.certificateRefs)) {
         if ((ref?.group ?? '') !== '' || (ref?.kind ?? 'Secret') !== 'Secret') continue;
         for (const writer of index.writersOf(gateway, ref?.name, ref?.namespace ?? namespace)) {
-          add(gateway, writer, `its listener ${JSON.stringify(listener?.name)} serves the certificate in Secret ${ref.name}, which that object writes`);
+          add(
+            gateway,
+            writer,
+            `its listener ${JSON.stringify(listener?.name)} serves the certificate in Secret ${ref.name}, which that object writes`,
+          );
         }
       }
     });

@@ -42,7 +42,11 @@ export const WORKLOAD_RESOURCES: PolicyRule = {
           return value === undefined || value === null || value === '';
         });
         if (missing.length > 0) {
-          ctx.report(WORKLOAD_RESOURCES, pod.object, violation(`${path}.resources`, container?.resources, `must set ${RESOURCE_FIELDS.join(', ')}`, `missing ${missing.join(', ')}`));
+          ctx.report(
+            WORKLOAD_RESOURCES,
+            pod.object,
+            violation(`${path}.resources`, container?.resources, `must set ${RESOURCE_FIELDS.join(', ')}`, `missing ${missing.join(', ')}`),
+          );
         }
       }
     }
@@ -71,41 +75,49 @@ export const WORKLOAD_PROBES: PolicyRule = {
   },
 };
 
-export const WORKLOAD_IMAGE_PINNED = perPodRule({
-  id: 'WORKLOAD-IMAGE-PINNED',
-  severity: 'error',
-  title: 'Images are pinned',
-  rationale: "An image without a tag, or tagged 'latest', can change under the same manifest: what runs is no longer what was reviewed.",
-  source: 'NSA/CISA Kubernetes Hardening Guide, "Container image scanning"; platform rule',
-  fix: 'Reference the image by digest (@sha256:…), or at least by a version tag.',
-}, (pod, report) => {
-  for (const { image, path } of imagesOf(pod)) {
-    const reason = typeof image === 'string' ? unpinnedReason(image) : 'must be an image reference';
-    if (reason) report(violation(path, image, reason));
-  }
-});
-
-export const WORKLOAD_IMAGE_DIGEST = perPodRule({
-  id: 'WORKLOAD-IMAGE-DIGEST',
-  severity: 'error',
-  title: 'Images are referenced by digest',
-  rationale: 'A tag can be moved to another image, by its publisher or by whoever takes over the registry; only a digest names exactly the image that was reviewed and scanned.',
-  source: 'NSA/CISA Kubernetes Hardening Guide, "Container image scanning"; SLSA; platform rule',
-  fix: "Append the image's digest: <repository>:<tag>@sha256:<digest>; until it is known, record a dated exception in policy-exceptions.yaml.",
-}, (pod, report) => {
-  for (const { image, path } of imagesOf(pod)) {
-    if (typeof image !== 'string' || unpinnedReason(image)) continue; // WORKLOAD-IMAGE-PINNED reports those
-    if (!parseImage(image)?.digest) {
-      report(violation(path, image, 'must be pinned by a digest (@sha256:…)', "tags are mutable; append the image's digest"));
+export const WORKLOAD_IMAGE_PINNED = perPodRule(
+  {
+    id: 'WORKLOAD-IMAGE-PINNED',
+    severity: 'error',
+    title: 'Images are pinned',
+    rationale: "An image without a tag, or tagged 'latest', can change under the same manifest: what runs is no longer what was reviewed.",
+    source: 'NSA/CISA Kubernetes Hardening Guide, "Container image scanning"; platform rule',
+    fix: 'Reference the image by digest (@sha256:…), or at least by a version tag.',
+  },
+  (pod, report) => {
+    for (const { image, path } of imagesOf(pod)) {
+      const reason = typeof image === 'string' ? unpinnedReason(image) : 'must be an image reference';
+      if (reason) report(violation(path, image, reason));
     }
-  }
-});
+  },
+);
+
+export const WORKLOAD_IMAGE_DIGEST = perPodRule(
+  {
+    id: 'WORKLOAD-IMAGE-DIGEST',
+    severity: 'error',
+    title: 'Images are referenced by digest',
+    rationale:
+      'A tag can be moved to another image, by its publisher or by whoever takes over the registry; only a digest names exactly the image that was reviewed and scanned.',
+    source: 'NSA/CISA Kubernetes Hardening Guide, "Container image scanning"; SLSA; platform rule',
+    fix: "Append the image's digest: <repository>:<tag>@sha256:<digest>; until it is known, record a dated exception in policy-exceptions.yaml.",
+  },
+  (pod, report) => {
+    for (const { image, path } of imagesOf(pod)) {
+      if (typeof image !== 'string' || unpinnedReason(image)) continue; // WORKLOAD-IMAGE-PINNED reports those
+      if (!parseImage(image)?.digest) {
+        report(violation(path, image, 'must be pinned by a digest (@sha256:…)', "tags are mutable; append the image's digest"));
+      }
+    }
+  },
+);
 
 export const WORKLOAD_READONLY_ROOT_FILESYSTEM: PolicyRule = {
   id: 'WORKLOAD-READONLY-ROOT-FILESYSTEM',
   severity: 'error',
   title: 'Containers have a read-only root filesystem',
-  rationale: 'A writable root filesystem lets an intruder replace binaries and libraries, and drop tools that outlive the request that planted them.',
+  rationale:
+    'A writable root filesystem lets an intruder replace binaries and libraries, and drop tools that outlive the request that planted them.',
   source: 'NSA/CISA Kubernetes Hardening Guide, "Immutable container file systems"; CIS Kubernetes Benchmark 5.7.3 (security context)',
   fix: "Set 'securityContext.readOnlyRootFilesystem: true' on every container; mount an emptyDir where it must write (e.g. /tmp).",
   check(context) {
@@ -116,8 +128,16 @@ export const WORKLOAD_READONLY_ROOT_FILESYSTEM: PolicyRule = {
       for (const { container, path } of containersOf(pod, ALL_CONTAINER_FIELDS)) {
         const value = container?.securityContext?.readOnlyRootFilesystem;
         if (value !== true) {
-          ctx.report(WORKLOAD_READONLY_ROOT_FILESYSTEM, pod.object, violation(`${path}.securityContext.readOnlyRootFilesystem`, value, 'must be true',
-            'mount an emptyDir where the container writes (e.g. /tmp)'));
+          ctx.report(
+            WORKLOAD_READONLY_ROOT_FILESYSTEM,
+            pod.object,
+            violation(
+              `${path}.securityContext.readOnlyRootFilesystem`,
+              value,
+              'must be true',
+              'mount an emptyDir where the container writes (e.g. /tmp)',
+            ),
+          );
         }
       }
     }
@@ -128,7 +148,8 @@ export const WORKLOAD_NO_SHARED_PROCESS_NAMESPACE: PolicyRule = {
   id: 'WORKLOAD-NO-SHARED-PROCESS-NAMESPACE',
   severity: 'error',
   title: "Containers do not share the pod's process namespace",
-  rationale: "With a shared process namespace every container sees and signals the others' processes and reads their files, environment and tokens through /proc.",
+  rationale:
+    "With a shared process namespace every container sees and signals the others' processes and reads their files, environment and tokens through /proc.",
   source: 'Kubernetes documentation, "Share Process Namespace between Containers in a Pod" (security considerations); platform rule',
   fix: "Remove 'shareProcessNamespace' or set it to false; debug with an ephemeral container targeting one container instead.",
   check(context) {
@@ -136,8 +157,16 @@ export const WORKLOAD_NO_SHARED_PROCESS_NAMESPACE: PolicyRule = {
     for (const pod of ctx.pods) {
       const value = pod.spec.shareProcessNamespace;
       if (value !== undefined && value !== false) {
-        ctx.report(WORKLOAD_NO_SHARED_PROCESS_NAMESPACE, pod.object, violation(`${pod.specPath}.shareProcessNamespace`, value, 'must be false or unset',
-          "every container would see the others' processes, environment and files through /proc"));
+        ctx.report(
+          WORKLOAD_NO_SHARED_PROCESS_NAMESPACE,
+          pod.object,
+          violation(
+            `${pod.specPath}.shareProcessNamespace`,
+            value,
+            'must be false or unset',
+            "every container would see the others' processes, environment and files through /proc",
+          ),
+        );
       }
     }
   },
@@ -161,14 +190,26 @@ export const WORKLOAD_REPLICAS: PolicyRule = {
       if (hpa) {
         ctx.report(WORKLOAD_REPLICAS, hpa, violation('spec.minReplicas', hpa.manifest.spec?.minReplicas, rule));
       } else {
-        ctx.report(WORKLOAD_REPLICAS, pod.object, violation('spec.replicas', pod.object.manifest.spec?.replicas, rule, 'set it, or add a HorizontalPodAutoscaler with minReplicas of 2 or more'));
+        ctx.report(
+          WORKLOAD_REPLICAS,
+          pod.object,
+          violation(
+            'spec.replicas',
+            pod.object.manifest.spec?.replicas,
+            rule,
+            'set it, or add a HorizontalPodAutoscaler with minReplicas of 2 or more',
+          ),
+        );
       }
     }
   },
 };
 
 function serviceNames(ctx: PolicyContext, pod: PodTemplate): string {
-  return ctx.servicesSelecting(pod).map((s) => s.label).join(', ');
+  return ctx
+    .servicesSelecting(pod)
+    .map((s) => s.label)
+    .join(', ');
 }
 
 /** `spec.selector` of a PodDisruptionBudget. */
@@ -202,7 +243,8 @@ export const WORKLOAD_PDB: PolicyRule = {
   id: 'WORKLOAD-PDB',
   severity: 'error',
   title: 'Services have one PodDisruptionBudget that allows a disruption',
-  rationale: 'Without a budget a node drain can stop every replica at once; a budget that allows no disruption blocks drains and cluster upgrades.',
+  rationale:
+    'Without a budget a node drain can stop every replica at once; a budget that allows no disruption blocks drains and cluster upgrades.',
   source: 'Platform rule (production deployment guide: zero-downtime maintenance)',
   fix: "Give each service exactly one PodDisruptionBudget with 'maxUnavailable: 1' (or a minAvailable below its minimum replicas).",
   check(context) {
@@ -213,18 +255,37 @@ export const WORKLOAD_PDB: PolicyRule = {
       const budgets = ctx.selecting('policy', 'PodDisruptionBudget', pod, pdbSelector);
       if (budgets.length === 0) {
         if (ctx.isService(pod) && min.count >= 2) {
-          ctx.report(WORKLOAD_PDB, pod.object, statement(`has no PodDisruptionBudget selecting its pods; add one with 'maxUnavailable: 1' so that drains keep it serving`));
+          ctx.report(
+            WORKLOAD_PDB,
+            pod.object,
+            statement(`has no PodDisruptionBudget selecting its pods; add one with 'maxUnavailable: 1' so that drains keep it serving`),
+          );
         }
         continue;
       }
       if (budgets.length > 1) {
-        ctx.report(WORKLOAD_PDB, pod.object, statement(`is selected by ${budgets.length} PodDisruptionBudgets (${budgets.map((b) => b.label).join(', ')}); the eviction API refuses to evict pods with more than one, which blocks drains: keep one`));
+        ctx.report(
+          WORKLOAD_PDB,
+          pod.object,
+          statement(
+            `is selected by ${budgets.length} PodDisruptionBudgets (${budgets.map((b) => b.label).join(', ')}); the eviction API refuses to evict pods with more than one, which blocks drains: keep one`,
+          ),
+        );
         continue;
       }
       const budget = budgets[0];
       const { field, value, allowed } = allowedDisruptions(budget.manifest, min.count);
       if (allowed < 1) {
-        ctx.report(WORKLOAD_PDB, budget, violation(field, value, `must allow at least one of the ${min.count} pods of ${pod.object.label} (${min.source}) to be evicted`, "it blocks node drains; use 'maxUnavailable: 1'"));
+        ctx.report(
+          WORKLOAD_PDB,
+          budget,
+          violation(
+            field,
+            value,
+            `must allow at least one of the ${min.count} pods of ${pod.object.label} (${min.source}) to be evicted`,
+            "it blocks node drains; use 'maxUnavailable: 1'",
+          ),
+        );
       }
     }
   },
@@ -242,11 +303,20 @@ export const WORKLOAD_TOPOLOGY_SPREAD: PolicyRule = {
     for (const pod of ctx.pods) {
       const min = ctx.minReplicas(pod);
       if (!min || min.count < 2) continue;
-      const spread = asArray(pod.spec.topologySpreadConstraints).some((c: any) =>
-        SPREAD_KEYS.includes(c?.topologyKey) && labelSelectorMatches(c?.labelSelector, pod.labels));
+      const spread = asArray(pod.spec.topologySpreadConstraints).some(
+        (c: any) => SPREAD_KEYS.includes(c?.topologyKey) && labelSelectorMatches(c?.labelSelector, pod.labels),
+      );
       if (!spread) {
-        ctx.report(WORKLOAD_TOPOLOGY_SPREAD, pod.object, violation(`${pod.specPath}.topologySpreadConstraints`, pod.spec.topologySpreadConstraints,
-          `should spread the pods over ${SPREAD_KEYS.join(' or ')} with a labelSelector that matches them`, `${min.count} replicas could share one node`));
+        ctx.report(
+          WORKLOAD_TOPOLOGY_SPREAD,
+          pod.object,
+          violation(
+            `${pod.specPath}.topologySpreadConstraints`,
+            pod.spec.topologySpreadConstraints,
+            `should spread the pods over ${SPREAD_KEYS.join(' or ')} with a labelSelector that matches them`,
+            `${min.count} replicas could share one node`,
+          ),
+        );
       }
     }
   },
@@ -269,9 +339,17 @@ export const WORKLOAD_PRIORITY_CLASS: PolicyRule = {
       const path = `${pod.specPath}.priorityClassName`;
       if (typeof name !== 'string' || name === '') {
         // The fix names no class: the verdict on the pod must not depend on which PriorityClasses came with it.
-        ctx.report(WORKLOAD_PRIORITY_CLASS, pod.object, violation(path, name, 'should be set', "name one of the cluster's PriorityClasses"));
+        ctx.report(
+          WORKLOAD_PRIORITY_CLASS,
+          pod.object,
+          violation(path, name, 'should be set', "name one of the cluster's PriorityClasses"),
+        );
       } else if (defined.size > 0 && !defined.has(name) && !SYSTEM_PRIORITY_CLASSES.includes(name)) {
-        ctx.report(WORKLOAD_PRIORITY_CLASS, pod.object, violation(path, name, `should be one of the PriorityClasses in the manifests: ${[...defined].sort().join(', ')}`));
+        ctx.report(
+          WORKLOAD_PRIORITY_CLASS,
+          pod.object,
+          violation(path, name, `should be one of the PriorityClasses in the manifests: ${[...defined].sort().join(', ')}`),
+        );
       }
     }
   },
@@ -279,6 +357,14 @@ export const WORKLOAD_PRIORITY_CLASS: PolicyRule = {
 
 /** The workload hygiene rules. */
 export const WORKLOAD_RULES: readonly PolicyRule[] = [
-  WORKLOAD_RESOURCES, WORKLOAD_PROBES, WORKLOAD_IMAGE_PINNED, WORKLOAD_IMAGE_DIGEST, WORKLOAD_READONLY_ROOT_FILESYSTEM,
-  WORKLOAD_NO_SHARED_PROCESS_NAMESPACE, WORKLOAD_REPLICAS, WORKLOAD_PDB, WORKLOAD_TOPOLOGY_SPREAD, WORKLOAD_PRIORITY_CLASS,
+  WORKLOAD_RESOURCES,
+  WORKLOAD_PROBES,
+  WORKLOAD_IMAGE_PINNED,
+  WORKLOAD_IMAGE_DIGEST,
+  WORKLOAD_READONLY_ROOT_FILESYSTEM,
+  WORKLOAD_NO_SHARED_PROCESS_NAMESPACE,
+  WORKLOAD_REPLICAS,
+  WORKLOAD_PDB,
+  WORKLOAD_TOPOLOGY_SPREAD,
+  WORKLOAD_PRIORITY_CLASS,
 ];

@@ -32,7 +32,10 @@ export function apiPod(manifests: any[]): { deployment: any; pod: any; container
 
 /** Verifies plain manifests (no files) on `TODAY`. */
 export function verify(manifests: any[], options: VerifyOptions = {}): VerifyReport {
-  return verifyManifests(manifests.map((manifest) => ({ manifest })), { today: TODAY, ...options });
+  return verifyManifests(
+    manifests.map((manifest) => ({ manifest })),
+    { today: TODAY, ...options },
+  );
 }
 
 /** The messages of one rule's findings, in report order. */
