@@ -2,6 +2,28 @@ import { PlatformSpecInput } from '../platform';
 
 const registry = 'registry.alp.example.com/alp';
 
+type ServiceInput = PlatformSpecInput['services'][number];
+
+/**
+ * One of the platform's services, on its conventions: its image in the platform's registry under
+ * its own name, HTTP on 8080 and Prometheus metrics on 9090.
+ */
+function service(
+  name: string,
+  description: string,
+  settings: Omit<ServiceInput, 'name' | 'description' | 'imageRepository' | 'port' | 'metricsPort'>,
+): ServiceInput {
+  return { name, description, imageRepository: `${registry}/${name}`, port: 8080, metricsPort: 9090, ...settings };
+}
+
+/** The shared Redis password, which every Redis client mounts. */
+const REDIS_PASSWORD = { name: 'redis', vaultKey: 'alp/shared/redis', keys: ['password'] };
+
+/** A service's own PostgreSQL login, kept in Vault under the service's name. */
+function postgresLogin(service: string): { name: string; vaultKey: string; keys: string[] } {
+  return { name: 'postgres', vaultKey: `alp/${service}/postgres`, keys: ['password', 'username'] };
+}
+
 /**
  * The Adaptive Learning Platform, as one reviewed description: its regions, its services and
  * who calls whom. Network policies, RBAC, monitoring and delivery are all derived from it;
@@ -112,13 +134,8 @@ export const platformSpec: PlatformSpecInput = {
     },
   },
   services: [
-    {
-      name: 'api-gateway',
-      description: 'Public entry point: authentication, routing and rate limiting',
+    service('api-gateway', 'Public entry point: authentication, routing and rate limiting', {
       tier: 'gateway',
-      imageRepository: `${registry}/api-gateway`,
-      port: 8080,
-      metricsPort: 9090,
       priority: 'critical',
       resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
       autoscaling: {
@@ -131,18 +148,10 @@ export const platformSpec: PlatformSpecInput = {
         redis: true,
       },
       public: { host: 'learn.alp.example.com', path: '/' },
-      secrets: [
-        { name: 'jwt', vaultKey: 'alp/api-gateway/jwt', keys: ['signing-key'] },
-        { name: 'redis', vaultKey: 'alp/shared/redis', keys: ['password'] },
-      ],
+      secrets: [{ name: 'jwt', vaultKey: 'alp/api-gateway/jwt', keys: ['signing-key'] }, REDIS_PASSWORD],
       availability: { objective: 99.9, latencyP99Ms: 300 },
-    },
-    {
-      name: 'user-service',
-      description: 'Accounts, profiles, consent and sign-in (OIDC)',
-      imageRepository: `${registry}/user-service`,
-      port: 8080,
-      metricsPort: 9090,
+    }),
+    service('user-service', 'Accounts, profiles, consent and sign-in (OIDC)', {
       priority: 'critical',
       resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
       autoscaling: { minReplicas: 3, maxReplicas: 10 },
@@ -150,31 +159,18 @@ export const platformSpec: PlatformSpecInput = {
       egress: [{ host: 'login.alp.example.com', cidrs: ['198.51.100.10/32'], ports: [443] }],
       secrets: [
         { name: 'oidc', vaultKey: 'alp/user-service/oidc', keys: ['client-id', 'client-secret'] },
-        { name: 'postgres', vaultKey: 'alp/user-service/postgres', keys: ['password', 'username'] },
-        { name: 'redis', vaultKey: 'alp/shared/redis', keys: ['password'] },
+        postgresLogin('user-service'),
+        REDIS_PASSWORD,
       ],
       availability: { objective: 99.9, latencyP99Ms: 250 },
-    },
-    {
-      name: 'content-service',
-      description: 'Courses, lessons and media metadata',
-      imageRepository: `${registry}/content-service`,
-      port: 8080,
-      metricsPort: 9090,
+    }),
+    service('content-service', 'Courses, lessons and media metadata', {
       resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '768Mi' } },
       autoscaling: { minReplicas: 2, maxReplicas: 8 },
       dependsOn: { postgres: true, redis: true },
-      secrets: [
-        { name: 'postgres', vaultKey: 'alp/content-service/postgres', keys: ['password', 'username'] },
-        { name: 'redis', vaultKey: 'alp/shared/redis', keys: ['password'] },
-      ],
-    },
-    {
-      name: 'learning-engine',
-      description: 'Adaptive recommendations: the next best lesson for each learner',
-      imageRepository: `${registry}/learning-engine`,
-      port: 8080,
-      metricsPort: 9090,
+      secrets: [postgresLogin('content-service'), REDIS_PASSWORD],
+    }),
+    service('learning-engine', 'Adaptive recommendations: the next best lesson for each learner', {
       resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } },
       autoscaling: {
         minReplicas: 2,
@@ -183,10 +179,7 @@ export const platformSpec: PlatformSpecInput = {
         metrics: [{ type: 'pods', name: 'recommendation_queue_depth', averageValue: '30' }],
       },
       dependsOn: { services: ['content-service', 'assessment-service'], postgres: true, redis: true },
-      secrets: [
-        { name: 'postgres', vaultKey: 'alp/learning-engine/postgres', keys: ['password', 'username'] },
-        { name: 'redis', vaultKey: 'alp/shared/redis', keys: ['password'] },
-      ],
+      secrets: [postgresLogin('learning-engine'), REDIS_PASSWORD],
       // Reads the tuning of its recommendation models from one ConfigMap, and watches it.
       kubernetesApi: {
         rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'watch'], resourceNames: ['learning-engine-models'] }],
@@ -200,38 +193,23 @@ export const platformSpec: PlatformSpecInput = {
         ],
       },
       availability: { objective: 99.9, latencyP99Ms: 800 },
-    },
-    {
-      name: 'assessment-service',
-      description: 'Quizzes, grading and mastery scores',
-      imageRepository: `${registry}/assessment-service`,
-      port: 8080,
-      metricsPort: 9090,
+    }),
+    service('assessment-service', 'Quizzes, grading and mastery scores', {
       resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
       autoscaling: { minReplicas: 2, maxReplicas: 10 },
       dependsOn: { services: ['content-service'], postgres: true },
-      secrets: [{ name: 'postgres', vaultKey: 'alp/assessment-service/postgres', keys: ['password', 'username'] }],
-    },
-    {
-      name: 'analytics-service',
-      description: 'Learning events, engagement and effectiveness metrics',
+      secrets: [postgresLogin('assessment-service')],
+    }),
+    service('analytics-service', 'Learning events, engagement and effectiveness metrics', {
       tier: 'worker',
-      imageRepository: `${registry}/analytics-service`,
-      port: 8080,
-      metricsPort: 9090,
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
       autoscaling: { minReplicas: 2, maxReplicas: 6 },
       dependsOn: { postgres: true },
-      secrets: [{ name: 'postgres', vaultKey: 'alp/analytics-service/postgres', keys: ['password', 'username'] }],
+      secrets: [postgresLogin('analytics-service')],
       availability: { objective: 99.5, latencyP99Ms: 1000 },
-    },
-    {
-      name: 'notification-service',
-      description: 'E-mail and push notifications',
+    }),
+    service('notification-service', 'E-mail and push notifications', {
       tier: 'worker',
-      imageRepository: `${registry}/notification-service`,
-      port: 8080,
-      metricsPort: 9090,
       resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
       autoscaling: {
         minReplicas: 2,
@@ -247,9 +225,9 @@ export const platformSpec: PlatformSpecInput = {
         // The SMTP library reads its credentials from the environment only.
         { name: 'smtp', vaultKey: 'alp/notification-service/smtp', keys: ['password', 'username'], as: 'env' },
         { name: 'push', vaultKey: 'alp/notification-service/push', keys: ['server-key'] },
-        { name: 'redis', vaultKey: 'alp/shared/redis', keys: ['password'] },
+        REDIS_PASSWORD,
       ],
       availability: { objective: 99.5, latencyP99Ms: 1000 },
-    },
+    }),
   ],
 };

@@ -54,7 +54,7 @@ function addToSpec(source: string, entry: string, name: string, callers: readonl
     .join('\n');
   let spec = insertAt(source, source.lastIndexOf('  ],\n};'), `${indented}\n`, 'append to services');
   for (const caller of callers) {
-    const entryAt = spec.indexOf(`name: '${caller}',`);
+    const entryAt = spec.indexOf(`service('${caller}',`);
     const listAt = spec.indexOf('services: [', entryAt);
     spec = insertAt(spec, entryAt < 0 ? -1 : spec.indexOf(']', listAt), `, '${name}'`, `add ${name} to ${caller}'s dependencies`);
   }
@@ -79,7 +79,7 @@ function loadSpec(file: string): unknown {
 describe("adding a service the README's way |", () => {
   const entry = readmeSnippet('spec');
   const imageLine = readmeSnippet('release');
-  const name = /name: '([a-z0-9-]+)'/.exec(entry)![1];
+  const name = /service\('([a-z0-9-]+)'/.exec(entry)![1];
   // The README's step 2: the api-gateway calls the new service.
   const callers = ['api-gateway'];
   let copy: string;
