@@ -49,28 +49,8 @@ export class PlatformChart extends PlacedChart {
     });
 
     new PlatformPriorityClasses(this, 'PriorityClasses', { names: PRIORITY_CLASSES });
-    // A colour namespace must hold every service at full scale during a rollout.
-    const colorQuota = quotaFor(spec.services.map((s) => ({ resources: s.resources, maxReplicas: serviceMaxReplicas(s) })));
-    const colorNamespaces = placement.colors.map((color) => spec.namespaces[color]);
     const roles = [...placement.colors, 'edge', 'data', 'monitoring'] as const;
-    const enrolled = meshEnrolledNamespaces(spec, roles);
-    for (const role of roles) {
-      const namespace = spec.namespaces[role];
-      const scope = new Construct(this, pascalCase(role));
-      const quota = colorNamespaces.includes(namespace) ? colorQuota : role === 'data' ? dataQuota(spec) : undefined;
-      const mesh = spec.mesh.enabled
-        ? { dataplane: spec.mesh.dataplane, enrolled: enrolled.has(namespace), proxyNamespaces: [spec.namespaces.edge] }
-        : undefined;
-      new NamespaceBaseline(scope, 'Baseline', { name: namespace, quota, mesh });
-      // STRICT only where the dataplane enrols the pods: elsewhere nothing would enforce it.
-      if (spec.mesh.enabled) new MeshNamespaceDefaults(scope, 'Mesh', { namespace, strictMtls: enrolled.has(namespace) });
-      new HumanAccessRoles(scope, 'HumanAccess', {
-        namespace,
-        prefix: namespace,
-        viewerGroups: spec.oidcGroups.viewers,
-        operatorGroups: spec.oidcGroups.operators,
-      });
-    }
+    this.addNamespaceBaselines(spec, placement, roles);
 
     new VaultSecretStore(this, 'SecretStore', {
       name: SECRET_STORE_NAME,
@@ -109,6 +89,34 @@ export class PlatformChart extends PlacedChart {
         'scheduledbackups.postgresql.cnpg.io',
       ],
     });
+  }
+
+  /**
+   * Each platform namespace of this cluster with its baseline (quota, limits, default-deny, mesh
+   * defaults) and the human roles of the OIDC groups.
+   */
+  private addNamespaceBaselines(spec: PlatformSpec, placement: ClusterPlacement, roles: readonly NamespaceRole[]): void {
+    // A colour namespace must hold every service at full scale during a rollout.
+    const colorQuota = quotaFor(spec.services.map((s) => ({ resources: s.resources, maxReplicas: serviceMaxReplicas(s) })));
+    const colorNamespaces = placement.colors.map((color) => spec.namespaces[color]);
+    const enrolled = meshEnrolledNamespaces(spec, roles);
+    for (const role of roles) {
+      const namespace = spec.namespaces[role];
+      const scope = new Construct(this, pascalCase(role));
+      const quota = colorNamespaces.includes(namespace) ? colorQuota : role === 'data' ? dataQuota(spec) : undefined;
+      const mesh = spec.mesh.enabled
+        ? { dataplane: spec.mesh.dataplane, enrolled: enrolled.has(namespace), proxyNamespaces: [spec.namespaces.edge] }
+        : undefined;
+      new NamespaceBaseline(scope, 'Baseline', { name: namespace, quota, mesh });
+      // STRICT only where the dataplane enrols the pods: elsewhere nothing would enforce it.
+      if (spec.mesh.enabled) new MeshNamespaceDefaults(scope, 'Mesh', { namespace, strictMtls: enrolled.has(namespace) });
+      new HumanAccessRoles(scope, 'HumanAccess', {
+        namespace,
+        prefix: namespace,
+        viewerGroups: spec.oidcGroups.viewers,
+        operatorGroups: spec.oidcGroups.operators,
+      });
+    }
   }
 }
 

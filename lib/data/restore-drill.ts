@@ -245,16 +245,9 @@ export class RestoreDrillNamespaceAccess extends Construct {
   }
 }
 
-function drillProblems(props: RestoreDrillProps, drill: RestoreDrill, prefix: string): PropProblem[] {
-  const problems: PropProblem[] = [...dnsLabelProblems('name', drill.name, 40)];
-  if (drill.namespace === '') {
-    problems.push({
-      prop: 'chart namespace',
-      value: undefined,
-      rule: 'must be set',
-      fix: "the drill runs in its chart's namespace, which needs a default-deny NetworkPolicy and PSS restricted",
-    });
-  }
+/** The namespaces to restore: at least one, each backed up by the schedule. */
+function restoredNamespaceProblems(props: RestoreDrillProps): PropProblem[] {
+  const problems: PropProblem[] = [];
   const scheduled = props.backupSchedule.namespaces;
   if (!Array.isArray(props.namespaces) || props.namespaces.length === 0) {
     problems.push({ prop: 'namespaces', value: props.namespaces, rule: 'must list at least one namespace of the backup' });
@@ -268,6 +261,13 @@ function drillProblems(props: RestoreDrillProps, drill: RestoreDrill, prefix: st
         });
     });
   }
+  return problems;
+}
+
+/** The prefix of the drill namespaces, and the names it yields: valid, and clear of real namespaces. */
+function drillNamespaceProblems(props: RestoreDrillProps, drill: RestoreDrill, prefix: string): PropProblem[] {
+  const problems: PropProblem[] = [];
+  const scheduled = props.backupSchedule.namespaces;
   if (!/^[a-z][-a-z0-9]*-$/.test(prefix)) {
     problems.push({
       prop: 'drillNamespacePrefix',
@@ -292,6 +292,21 @@ function drillProblems(props: RestoreDrillProps, drill: RestoreDrill, prefix: st
         });
     });
   }
+  return problems;
+}
+
+function drillProblems(props: RestoreDrillProps, drill: RestoreDrill, prefix: string): PropProblem[] {
+  const problems: PropProblem[] = [...dnsLabelProblems('name', drill.name, 40)];
+  if (drill.namespace === '') {
+    problems.push({
+      prop: 'chart namespace',
+      value: undefined,
+      rule: 'must be set',
+      fix: "the drill runs in its chart's namespace, which needs a default-deny NetworkPolicy and PSS restricted",
+    });
+  }
+  problems.push(...restoredNamespaceProblems(props));
+  problems.push(...drillNamespaceProblems(props, drill, prefix));
   if (!Array.isArray(props.apiServer) || props.apiServer.length === 0) {
     problems.push({
       prop: 'apiServer',

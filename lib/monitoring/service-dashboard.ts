@@ -81,8 +81,12 @@ function requestPanels(options: ServiceDashboardOptions): PanelSource[] {
 
 /** CPU throttling, memory, restarts and replicas of the service's pods, from cAdvisor and kube-state-metrics. */
 function resourcePanels(options: ServiceDashboardOptions): PanelSource[] {
+  return [...podPanels(options), replicasPanel(options)];
+}
+
+/** CPU throttling, memory and restarts per pod of the service. */
+function podPanels(options: ServiceDashboardOptions): PanelSource[] {
   const container = objectMatchers(options, 'container');
-  const deployment = objectMatchers(options, 'deployment');
   const perPod = 'namespace, pod';
   const podLegend = '{{namespace}}/{{pod}}';
   return [
@@ -129,22 +133,27 @@ function resourcePanels(options: ServiceDashboardOptions): PanelSource[] {
       min: 0,
       queries: [{ expr: `increase(${seriesSelector('kube_pod_container_status_restarts_total', container)}[1h])`, legend: podLegend }],
     }),
-    timeseriesPanel({
-      title: 'Replicas',
-      description: 'Available against desired replicas, per namespace (colour).',
-      unit: 'short',
-      min: 0,
-      width: 24,
-      queries: [
-        { expr: seriesSelector('kube_deployment_status_replicas_available', deployment), legend: '{{namespace}} available' },
-        { expr: seriesSelector('kube_deployment_spec_replicas', deployment), legend: '{{namespace}} desired' },
-        {
-          expr: seriesSelector('kube_horizontalpodautoscaler_spec_max_replicas', objectMatchers(options, 'horizontalpodautoscaler')),
-          legend: '{{namespace}} autoscaler maximum',
-        },
-      ],
-    }),
   ];
+}
+
+/** Available against desired replicas of the service's Deployments, with the autoscaler's maximum. */
+function replicasPanel(options: ServiceDashboardOptions): PanelSource {
+  const deployment = objectMatchers(options, 'deployment');
+  return timeseriesPanel({
+    title: 'Replicas',
+    description: 'Available against desired replicas, per namespace (colour).',
+    unit: 'short',
+    min: 0,
+    width: 24,
+    queries: [
+      { expr: seriesSelector('kube_deployment_status_replicas_available', deployment), legend: '{{namespace}} available' },
+      { expr: seriesSelector('kube_deployment_spec_replicas', deployment), legend: '{{namespace}} desired' },
+      {
+        expr: seriesSelector('kube_horizontalpodautoscaler_spec_max_replicas', objectMatchers(options, 'horizontalpodautoscaler')),
+        legend: '{{namespace}} autoscaler maximum',
+      },
+    ],
+  });
 }
 
 /** Availability and error budget left over 30 days, and the burn rates of the SLO alerts' windows. */

@@ -2,7 +2,8 @@
  * Alerts and dashboard of the OpenTelemetry Collector, from its own metrics (`otelcol_*`,
  * collector v0.100 and later, scraped by the collector's ServiceScrape).
  */
-import { DashboardNaming, platformDashboard, row, timeseriesPanel } from './dashboard-panels';
+import { DashboardNaming, platformDashboard, timeseriesPanel, withRowOfPanels } from './dashboard-panels';
+import { PanelSource } from './grafana-sdk';
 import { labelEq, seriesSelector } from './promql';
 import { AlertRule, Rule, Runbook } from './rule';
 import { Severity } from './severity';
@@ -153,65 +154,74 @@ const QUEUE_NEARLY_FULL_RUNBOOK: Runbook = {
  * refused, out, failed; queue and memory.
  */
 export function traceCollectorDashboard(options: TraceCollectorSignalOptions & { readonly naming?: DashboardNaming }) {
-  const own = [labelEq('service', options.service), labelEq('namespace', options.namespace)];
-  const m = (metric: string) => seriesSelector(metric, own);
-  return platformDashboard('otel-collector', 'OpenTelemetry Collector', ['tracing'], options.naming)
-    .withRow(row('Spans'))
-    .withPanel(
-      timeseriesPanel({
-        title: 'Spans received',
-        description: 'Spans accepted and refused per second.',
-        unit: 'short',
-        min: 0,
-        queries: [
-          { expr: `sum(rate(${m('otelcol_receiver_accepted_spans_total')}[5m]))`, legend: 'accepted' },
-          { expr: `sum(rate(${m('otelcol_receiver_refused_spans_total')}[5m]))`, legend: 'refused' },
-        ],
-      }),
-    )
-    .withPanel(
-      timeseriesPanel({
-        title: 'Spans exported',
-        description: 'Spans sent and failed per second, per exporter.',
-        unit: 'short',
-        min: 0,
-        queries: [
-          { expr: `sum by (exporter) (rate(${m('otelcol_exporter_sent_spans_total')}[5m]))`, legend: '{{exporter}} sent' },
-          { expr: `sum by (exporter) (rate(${m('otelcol_exporter_send_failed_spans_total')}[5m]))`, legend: '{{exporter}} failed' },
-        ],
-      }),
-    )
-    .withRow(row('Resources'))
-    .withPanel(
-      timeseriesPanel({
-        title: 'Export queue usage',
-        description: "Share of each exporter's sending queue in use, per pod.",
-        unit: 'percentunit',
-        min: 0,
-        thresholds: [
-          [0, 'green'],
-          [0.8, 'orange'],
-        ],
-        queries: [
-          {
-            expr: `max by (pod, exporter) (${m('otelcol_exporter_queue_size')} / ${m('otelcol_exporter_queue_capacity')})`,
-            legend: '{{pod}} {{exporter}}',
-          },
-        ],
-      }),
-    )
-    .withPanel(
-      timeseriesPanel({
-        title: 'Memory',
-        description: 'Working set per pod.',
-        unit: 'bytes',
-        min: 0,
-        queries: [
-          {
-            expr: `max by (pod) (${seriesSelector('container_memory_working_set_bytes', [labelEq('namespace', options.namespace), labelEq('container', options.service)])})`,
-            legend: '{{pod}}',
-          },
-        ],
-      }),
-    );
+  const builder = platformDashboard('otel-collector', 'OpenTelemetry Collector', ['tracing'], options.naming);
+  withRowOfPanels(builder, 'Spans', spanPanels(options));
+  return withRowOfPanels(builder, 'Resources', collectorResourcePanels(options));
+}
+
+/** A selector of one of the collector's own metrics (its service in its namespace). */
+function collectorSeries(options: TraceCollectorSignalOptions, metric: string): string {
+  return seriesSelector(metric, [labelEq('service', options.service), labelEq('namespace', options.namespace)]);
+}
+
+/** Spans received (accepted, refused) and exported (sent, failed per exporter) per second. */
+function spanPanels(options: TraceCollectorSignalOptions): PanelSource[] {
+  const m = (metric: string) => collectorSeries(options, metric);
+  return [
+    timeseriesPanel({
+      title: 'Spans received',
+      description: 'Spans accepted and refused per second.',
+      unit: 'short',
+      min: 0,
+      queries: [
+        { expr: `sum(rate(${m('otelcol_receiver_accepted_spans_total')}[5m]))`, legend: 'accepted' },
+        { expr: `sum(rate(${m('otelcol_receiver_refused_spans_total')}[5m]))`, legend: 'refused' },
+      ],
+    }),
+    timeseriesPanel({
+      title: 'Spans exported',
+      description: 'Spans sent and failed per second, per exporter.',
+      unit: 'short',
+      min: 0,
+      queries: [
+        { expr: `sum by (exporter) (rate(${m('otelcol_exporter_sent_spans_total')}[5m]))`, legend: '{{exporter}} sent' },
+        { expr: `sum by (exporter) (rate(${m('otelcol_exporter_send_failed_spans_total')}[5m]))`, legend: '{{exporter}} failed' },
+      ],
+    }),
+  ];
+}
+
+/** The exporters' queue usage and the memory of the collector's pods. */
+function collectorResourcePanels(options: TraceCollectorSignalOptions): PanelSource[] {
+  const m = (metric: string) => collectorSeries(options, metric);
+  return [
+    timeseriesPanel({
+      title: 'Export queue usage',
+      description: "Share of each exporter's sending queue in use, per pod.",
+      unit: 'percentunit',
+      min: 0,
+      thresholds: [
+        [0, 'green'],
+        [0.8, 'orange'],
+      ],
+      queries: [
+        {
+          expr: `max by (pod, exporter) (${m('otelcol_exporter_queue_size')} / ${m('otelcol_exporter_queue_capacity')})`,
+          legend: '{{pod}} {{exporter}}',
+        },
+      ],
+    }),
+    timeseriesPanel({
+      title: 'Memory',
+      description: 'Working set per pod.',
+      unit: 'bytes',
+      min: 0,
+      queries: [
+        {
+          expr: `max by (pod) (${seriesSelector('container_memory_working_set_bytes', [labelEq('namespace', options.namespace), labelEq('container', options.service)])})`,
+          legend: '{{pod}}',
+        },
+      ],
+    }),
+  ];
 }

@@ -245,10 +245,17 @@ export function applyExceptions(
             : 'unused',
     matched: matched[i],
   }));
+  remaining.push(...exceptionStatusFindings(statuses, source, objects));
+  return { findings: remaining.sort(compareFindings), suppressed, statuses };
+}
+
+/** An error finding about the exceptions file for each expired or unused exception, in the file's order. */
+function exceptionStatusFindings(statuses: readonly ExceptionStatus[], source: string, objects: ReadonlySet<string>): Finding[] {
+  const findings: Finding[] = [];
   statuses.forEach(({ exception, status }, i) => {
     const what = `exceptions[${i}] (${exception.rule} for ${exception.object})`;
     if (status === 'expired') {
-      remaining.push({
+      findings.push({
         ruleId: POLICY_EXCEPTION_EXPIRED.id,
         severity: POLICY_EXCEPTION_EXPIRED.severity,
         object: exception.object,
@@ -258,7 +265,7 @@ export function applyExceptions(
       });
     } else if (status === 'unused') {
       const why = objects.has(exception.object) ? `the object does not break ${exception.rule}` : 'the object is not in the manifests';
-      remaining.push({
+      findings.push({
         ruleId: POLICY_EXCEPTION_UNUSED.id,
         severity: POLICY_EXCEPTION_UNUSED.severity,
         object: exception.object,
@@ -268,5 +275,5 @@ export function applyExceptions(
       });
     }
   });
-  return { findings: remaining.sort(compareFindings), suppressed, statuses };
+  return findings;
 }

@@ -25,30 +25,10 @@ export function renderReachabilityReport(
   workloads: readonly Workload[],
   options: ReachabilityReportOptions = {},
 ): string {
-  const ids = [
-    ...new Set([
-      ...workloads.map((w) => w.id),
-      ...result.connections.flatMap((c) => [c.from, c.to]),
-      ...result.externalEgress.map((e) => e.from),
-      ...result.externalIngress.map((e) => e.to),
-    ]),
-  ].sort(compareStrings);
-
-  // Ports per (from, to); connections are already sorted by protocol and port.
-  const cells = new Map<string, string[]>();
-  for (const c of result.connections) {
-    const key = `${c.from}\n${c.to}`;
-    cells.set(key, [...(cells.get(key) ?? []), `${c.port}/${c.protocol}`]);
-  }
+  const ids = reportedWorkloadIds(result, workloads);
+  const cells = portsByPair(result);
   const pairCount = cells.size;
-  // Servers per client, in the order of `ids`.
-  const position = new Map(ids.map((id, i) => [id, i]));
-  const servers = new Map<string, string[]>();
-  for (const key of cells.keys()) {
-    const [from, to] = key.split('\n');
-    servers.set(from, [...(servers.get(from) ?? []), to]);
-  }
-  for (const list of servers.values()) list.sort((a, b) => position.get(a)! - position.get(b)!);
+  const servers = serversByClient(ids, cells);
 
   const lines: string[] = [
     `# ${options.title ?? 'Reachability'}`,
@@ -88,6 +68,40 @@ export function renderReachabilityReport(
     ...mermaid(ids, servers, cells, result),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** The workloads given plus any the result mentions, sorted by id. */
+function reportedWorkloadIds(result: ReachabilityResult, workloads: readonly Workload[]): string[] {
+  return [
+    ...new Set([
+      ...workloads.map((w) => w.id),
+      ...result.connections.flatMap((c) => [c.from, c.to]),
+      ...result.externalEgress.map((e) => e.from),
+      ...result.externalIngress.map((e) => e.to),
+    ]),
+  ].sort(compareStrings);
+}
+
+/** The ports (`<port>/<protocol>`) per `<from>\n<to>` pair; connections are already sorted by protocol and port. */
+function portsByPair(result: ReachabilityResult): Map<string, string[]> {
+  const cells = new Map<string, string[]>();
+  for (const c of result.connections) {
+    const key = `${c.from}\n${c.to}`;
+    cells.set(key, [...(cells.get(key) ?? []), `${c.port}/${c.protocol}`]);
+  }
+  return cells;
+}
+
+/** The servers per client, in the order of `ids`. */
+function serversByClient(ids: readonly string[], cells: ReadonlyMap<string, string[]>): Map<string, string[]> {
+  const position = new Map(ids.map((id, i) => [id, i]));
+  const servers = new Map<string, string[]>();
+  for (const key of cells.keys()) {
+    const [from, to] = key.split('\n');
+    servers.set(from, [...(servers.get(from) ?? []), to]);
+  }
+  for (const list of servers.values()) list.sort((a, b) => position.get(a)! - position.get(b)!);
+  return servers;
 }
 
 interface ExternalRow {

@@ -59,27 +59,7 @@ export function apiGrantProblems(rules: readonly ApiAccessRule[], ownSecrets?: r
           });
         }
       }
-      if (resource === 'secrets' && ownSecrets !== undefined) {
-        const names = Array.isArray(rule.resourceNames) ? rule.resourceNames : [];
-        const own = ownSecrets.length > 0 ? `one of ${ownSecrets.join(', ')}` : "none: the service declares no 'secrets'";
-        if (names.length === 0) {
-          problems.push({
-            prop,
-            value: resource,
-            rule: "must be limited by 'resourceNames' to the service's own Secrets (the ones its 'secrets' entries make)",
-            fix: `name them in resourceNames (${own})`,
-          });
-        }
-        // Verbs outside ALLOWED_API_VERBS are refused by apiAccessRuleProblems already (and not echoed here).
-        for (const verb of verbs.filter((v) => ALLOWED_API_VERBS.includes(v) && !SECRET_READ_VERBS.includes(v))) {
-          problems.push({
-            prop,
-            value: resource,
-            rule: `must only be read (${SECRET_READ_VERBS.join(', ')}), not granted "${verb}"`,
-            fix: 'Secrets are written by External Secrets from Vault, not by services',
-          });
-        }
-      }
+      if (resource === 'secrets' && ownSecrets !== undefined) problems.push(...secretGrantProblems(rule, prop, verbs, ownSecrets));
     });
     if (ownSecrets !== undefined && resources.includes('secrets') && Array.isArray(rule.resourceNames)) {
       rule.resourceNames.forEach((name, j) => {
@@ -94,6 +74,31 @@ export function apiGrantProblems(rules: readonly ApiAccessRule[], ownSecrets?: r
       });
     }
   });
+  return problems;
+}
+
+/** A rule on `secrets` (at `prop`): limited by `resourceNames`, and read only. */
+function secretGrantProblems(rule: ApiAccessRule, prop: string, verbs: readonly string[], ownSecrets: readonly string[]): PropProblem[] {
+  const problems: PropProblem[] = [];
+  const names = Array.isArray(rule.resourceNames) ? rule.resourceNames : [];
+  const own = ownSecrets.length > 0 ? `one of ${ownSecrets.join(', ')}` : "none: the service declares no 'secrets'";
+  if (names.length === 0) {
+    problems.push({
+      prop,
+      value: 'secrets',
+      rule: "must be limited by 'resourceNames' to the service's own Secrets (the ones its 'secrets' entries make)",
+      fix: `name them in resourceNames (${own})`,
+    });
+  }
+  // Verbs outside ALLOWED_API_VERBS are refused by apiAccessRuleProblems already (and not echoed here).
+  for (const verb of verbs.filter((v) => ALLOWED_API_VERBS.includes(v) && !SECRET_READ_VERBS.includes(v))) {
+    problems.push({
+      prop,
+      value: 'secrets',
+      rule: `must only be read (${SECRET_READ_VERBS.join(', ')}), not granted "${verb}"`,
+      fix: 'Secrets are written by External Secrets from Vault, not by services',
+    });
+  }
   return problems;
 }
 

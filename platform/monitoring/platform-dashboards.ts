@@ -199,25 +199,8 @@ function healthPanels(): PanelSource[] {
 export function blueGreenDashboard() {
   const selected = `{service=~"$service",${COLOR_LABEL}=~"$color"}`;
   return platformDashboard('blue-green', 'Blue-green comparison', ['blue-green'], DASHBOARD_NAMING)
-    .withVariable(
-      new dashboard.QueryVariableBuilder('service')
-        .label('Service')
-        .datasource(DATASOURCE)
-        .query(`label_values(${REQUEST_RATE_BY_COLOR_RECORD}, service)`)
-        .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
-        .sort(dashboard.VariableSort.AlphabeticalAsc)
-        .multi(true)
-        .includeAll(true)
-        .current({ selected: true, text: ['All'], value: ['$__all'] }),
-    )
-    .withVariable(
-      new dashboard.CustomVariableBuilder(COLOR_LABEL)
-        .label('Colour')
-        .values('blue,green')
-        .multi(true)
-        .includeAll(true)
-        .current({ selected: true, text: ['All'], value: ['$__all'] }),
-    )
+    .withVariable(serviceVariable())
+    .withVariable(colorVariable())
     .withRow(row('Versions'))
     .withPanel(
       tablePanel({
@@ -256,6 +239,29 @@ export function blueGreenDashboard() {
         COLOR_LABEL,
       ),
     );
+}
+
+/** The blue/green comparison's `service` variable: any of the services with traffic, all by default. */
+function serviceVariable() {
+  return new dashboard.QueryVariableBuilder('service')
+    .label('Service')
+    .datasource(DATASOURCE)
+    .query(`label_values(${REQUEST_RATE_BY_COLOR_RECORD}, service)`)
+    .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+    .sort(dashboard.VariableSort.AlphabeticalAsc)
+    .multi(true)
+    .includeAll(true)
+    .current({ selected: true, text: ['All'], value: ['$__all'] });
+}
+
+/** The blue/green comparison's `color` variable: blue, green or both (the default). */
+function colorVariable() {
+  return new dashboard.CustomVariableBuilder(COLOR_LABEL)
+    .label('Colour')
+    .values('blue,green')
+    .multi(true)
+    .includeAll(true)
+    .current({ selected: true, text: ['All'], value: ['$__all'] });
 }
 
 export interface PlatformDashboardProps {

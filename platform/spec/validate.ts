@@ -95,7 +95,8 @@ function checkSpecInput(input: unknown, source: string): CheckedSpec {
   if (!top.success) problems.push(...withoutPrototypeKeys(problemsFromZod(source, input, top.error, keysAt)));
 
   // Past the limit (a problem of its own), services are not checked one by one: the work stays bounded.
-  const rawServices: unknown[] = Array.isArray((input as any)?.services) ? (input as any).services.slice(0, MAX_SERVICES) : [];
+  const inputServices = fieldOf(input, 'services');
+  const rawServices: unknown[] = Array.isArray(inputServices) ? inputServices.slice(0, MAX_SERVICES) : [];
   const services: Array<{ index: number; service: ServiceSpec }> = [];
   rawServices.forEach((raw, index) => {
     const result = serviceSchema.safeParse(raw);
@@ -106,7 +107,7 @@ function checkSpecInput(input: unknown, source: string): CheckedSpec {
       problems.push(...withoutPrototypeKeys(problemsFromZod(source, input, prefixed, keysAt)));
     }
   });
-  const serviceNames = new Set(rawServices.map((s: any) => s?.name).filter((n): n is string => typeof n === 'string'));
+  const serviceNames = new Set(rawServices.map((s) => fieldOf(s, 'name')).filter((n): n is string => typeof n === 'string'));
 
   const namespaces = top.success ? resolveNamespaces(top.data) : undefined;
   const regions = top.success ? top.data.regions : undefined;
@@ -362,8 +363,22 @@ function checkData(
   names: ReadonlySet<string>,
   regions: readonly RegionSpec[] | undefined,
 ): Problem[] {
+  return [
+    ...gdprJobProblems(data, services, names),
+    ...backupRetentionProblems(data),
+    ...(regions ? backupDestinationProblems(data, regions) : []),
+  ];
+}
+
+/** A path in the data section. */
+const dataPath = (...path: PropertyKey[]): PropertyKey[] => ['data', ...path];
+
+/**
+ * The GDPR jobs (per data class, and erasure) belong to services of the spec and run their
+ * images; no data class is kept beyond the GDPR retention period, and data class names are unique.
+ */
+function gdprJobProblems(data: ParsedPlatformSpec['data'], services: readonly ServiceSpec[], names: ReadonlySet<string>): Problem[] {
   const problems: Problem[] = [];
-  const at = (...path: PropertyKey[]) => ['data', ...path];
   const byName = new Map(services.map((s) => [s.name, s]));
   const known = nameList(names);
   const owner = (path: PropertyKey[], name: string, image: string) => {
@@ -380,11 +395,11 @@ function checkData(
     }
   };
   data.gdpr.dataClasses.forEach((dataClass, i) => {
-    owner(at('gdpr', 'dataClasses', i), dataClass.owningService, dataClass.image);
+    owner(dataPath('gdpr', 'dataClasses', i), dataClass.owningService, dataClass.image);
     if (dataClass.retentionDays > data.gdpr.retentionDays) {
       problems.push(
         problem(
-          at('gdpr', 'dataClasses', i, 'retentionDays'),
+          dataPath('gdpr', 'dataClasses', i, 'retentionDays'),
           dataClass.retentionDays,
           `must not exceed 'data.gdpr.retentionDays' (${data.gdpr.retentionDays})`,
         ),
@@ -394,15 +409,21 @@ function checkData(
   problems.push(
     ...duplicates(
       data.gdpr.dataClasses.map((c) => c.name),
-      (i) => at('gdpr', 'dataClasses', i, 'name'),
+      (i) => dataPath('gdpr', 'dataClasses', i, 'name'),
     ),
   );
-  owner(at('gdpr', 'erasure'), data.gdpr.erasure.owningService, data.gdpr.erasure.image);
+  owner(dataPath('gdpr', 'erasure'), data.gdpr.erasure.owningService, data.gdpr.erasure.image);
+  return problems;
+}
+
+/** No backup (Velero's, or the PostgreSQL archive) outlives the GDPR retention period. */
+function backupRetentionProblems(data: ParsedPlatformSpec['data']): Problem[] {
+  const problems: Problem[] = [];
   const gdprHours = data.gdpr.retentionDays * 24;
   if (data.backups.veleroTtlHours > gdprHours) {
     problems.push(
       problem(
-        at('backups', 'veleroTtlHours'),
+        dataPath('backups', 'veleroTtlHours'),
         data.backups.veleroTtlHours,
         `must not exceed the GDPR retention period ('data.gdpr.retentionDays' ${data.gdpr.retentionDays}, ${gdprHours} hours): a backup kept longer holds personal data that should have been erased`,
       ),
@@ -411,38 +432,46 @@ function checkData(
   if (data.backups.retentionDays >= data.gdpr.retentionDays) {
     problems.push(
       problem(
-        at('backups', 'retentionDays'),
+        dataPath('backups', 'retentionDays'),
         data.backups.retentionDays,
         `must be below 'data.gdpr.retentionDays' (${data.gdpr.retentionDays}): the archive keeps the window plus one backup interval`,
       ),
     );
   }
-  if (regions) {
-    const regionNames = regions.map((r) => r.name);
-    for (const name of regionNames) {
-      if (!Object.hasOwn(data.backups.destinations, name))
-        problems.push(
-          problem(at('backups', 'destinations', name), undefined, 'is required: every region archives its PostgreSQL to its own location'),
-        );
-    }
-    for (const name of Object.keys(data.backups.destinations)) {
-      if (!regionNames.includes(name))
-        problems.push(
-          problem(
-            at('backups', 'destinations', name),
-            data.backups.destinations[name],
-            `must name a region of this spec (one of: ${regionNames.join(', ')})`,
-          ),
-        );
-    }
-    const paths = Object.entries(data.backups.destinations);
-    problems.push(
-      ...duplicates(
-        paths.map(([, path]) => path.replace(/\/+$/, '')),
-        (i) => at('backups', 'destinations', paths[i][0]),
-      ),
-    );
+  return problems;
+}
+
+/** Every region, and only the regions of the spec, archive their PostgreSQL to a location of their own. */
+function backupDestinationProblems(data: ParsedPlatformSpec['data'], regions: readonly RegionSpec[]): Problem[] {
+  const problems: Problem[] = [];
+  const regionNames = regions.map((r) => r.name);
+  for (const name of regionNames) {
+    if (!Object.hasOwn(data.backups.destinations, name))
+      problems.push(
+        problem(
+          dataPath('backups', 'destinations', name),
+          undefined,
+          'is required: every region archives its PostgreSQL to its own location',
+        ),
+      );
   }
+  for (const name of Object.keys(data.backups.destinations)) {
+    if (!regionNames.includes(name))
+      problems.push(
+        problem(
+          dataPath('backups', 'destinations', name),
+          data.backups.destinations[name],
+          `must name a region of this spec (one of: ${regionNames.join(', ')})`,
+        ),
+      );
+  }
+  const paths = Object.entries(data.backups.destinations);
+  problems.push(
+    ...duplicates(
+      paths.map(([, path]) => path.replace(/\/+$/, '')),
+      (i) => dataPath('backups', 'destinations', paths[i][0]),
+    ),
+  );
   return problems;
 }
 
@@ -547,16 +576,17 @@ function prototypeKeyProblems(input: unknown, source: string): SpecProblem[] {
       value.forEach((item, i) => visit(item, [...path, i]));
       return;
     }
-    for (const key of Object.keys(value)) {
+    const fields = value as Readonly<Record<string, unknown>>;
+    for (const key of Object.keys(fields)) {
       if (key === '__proto__') {
         problems.push({
           source,
           path: formatPath([...path, key]),
-          value: (value as any)[key],
+          value: fields[key],
           rule: "is not an allowed key (JavaScript's prototype property); remove it",
         });
       } else {
-        visit((value as any)[key], [...path, key]);
+        visit(fields[key], [...path, key]);
       }
     }
   };
@@ -581,26 +611,40 @@ function duplicates(values: string[], pathOf: (index: number) => PropertyKey[]):
 }
 
 /** The field names a strict object accepts at `path`, for "did you mean" hints. */
-function objectKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
-  let current: z.ZodType | undefined = unwrap(schema);
+function objectKeysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
+  let current = unwrap(schema);
   for (const key of path) {
     if (!current) return [];
-    const def = (current as any)._zod.def;
+    const def = definitionOf(current);
     if (def.type === 'object') current = unwrap(def.shape[key as string]);
     else if (def.type === 'array') current = unwrap(def.element);
     else if (def.type === 'record') current = unwrap(def.valueType);
     else return [];
   }
-  const def = current ? (current as any)._zod.def : undefined;
+  const def = current ? definitionOf(current) : undefined;
   return def?.type === 'object' ? Object.keys(def.shape) : [];
 }
 
-function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
-  let current = schema as any;
-  while (current && ['optional', 'default', 'prefault', 'nullable'].includes(current._zod.def.type)) {
-    current = current._zod.def.innerType;
+/** The schema inside optional, default, prefault and nullable wrappers. */
+function unwrap(schema: z.core.$ZodType | undefined): z.core.$ZodType | undefined {
+  let current = schema;
+  while (current) {
+    const def = definitionOf(current);
+    if (def.type !== 'optional' && def.type !== 'default' && def.type !== 'prefault' && def.type !== 'nullable') break;
+    current = def.innerType;
   }
   return current;
+}
+
+/** A schema's definition, typed by its kind: narrowing on `type` gives the kind's fields. */
+function definitionOf(schema: z.core.$ZodType): z.core.$ZodTypes['_zod']['def'] {
+  // Every zod schema is one of the kinds of $ZodTypes.
+  return (schema as z.core.$ZodTypes)._zod.def;
+}
+
+/** `value?.[key]` of input whose shape is not checked yet (a non-object has no such field). */
+function fieldOf(value: unknown, key: string): unknown {
+  return (value as Readonly<Record<string, unknown>> | null | undefined)?.[key];
 }
 
 /** The most replicas a service runs: its autoscaling maximum or its fixed count. */

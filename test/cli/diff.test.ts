@@ -19,6 +19,71 @@ function valuesLines(dist: string, chart: string): number {
   return lineCount(readFileSync(join(dist, 'helm', chart, 'values.yaml'), 'utf8'));
 }
 
+/** The new service's objects a reviewer must not miss for RBAC in a region: its ServiceAccounts. */
+function quizRbacLines(region: string): string[] {
+  return ['blue', 'green'].map(
+    (c) => `    + manifests/${region}/${c}/serviceaccount-quiz-service.yaml: ServiceAccount alp-${c}/quiz-service`,
+  );
+}
+
+/** The new service's objects a reviewer must not miss for the network in a region. */
+function quizNetworkLines(region: string): string[] {
+  return [
+    `    + manifests/${region}/blue/authorizationpolicy-quiz-service.yaml: AuthorizationPolicy alp-blue/quiz-service`,
+    `    ~ manifests/${region}/blue/networkpolicy-api-gateway.yaml: NetworkPolicy alp-blue/api-gateway`,
+    `    + manifests/${region}/blue/networkpolicy-quiz-service.yaml: NetworkPolicy alp-blue/quiz-service`,
+    `    ~ manifests/${region}/data/authorizationpolicy-postgres-pooler-rw.yaml: AuthorizationPolicy alp-data/postgres-pooler-rw`,
+    `    ~ manifests/${region}/data/networkpolicy-postgres-pooler-rw.yaml: NetworkPolicy alp-data/postgres-pooler-rw`,
+    `    + manifests/${region}/green/authorizationpolicy-quiz-service.yaml: AuthorizationPolicy alp-green/quiz-service`,
+    `    ~ manifests/${region}/green/networkpolicy-api-gateway.yaml: NetworkPolicy alp-green/api-gateway`,
+    `    + manifests/${region}/green/networkpolicy-quiz-service.yaml: NetworkPolicy alp-green/quiz-service`,
+    `    ~ manifests/${region}/monitoring/authorizationpolicy-otel-collector.yaml: AuthorizationPolicy alp-monitoring/otel-collector`,
+    `    ~ manifests/${region}/monitoring/networkpolicy-otel-collector.yaml: NetworkPolicy alp-monitoring/otel-collector`,
+    `    ~ manifests/${region}/monitoring/networkpolicy-prometheus.yaml: NetworkPolicy alp-monitoring/prometheus`,
+  ];
+}
+
+/** The new service's objects a reviewer must not miss for the data layer in a region. */
+function quizDataLines(region: string): string[] {
+  return [
+    `    ~ manifests/${region}/data/authorizationpolicy-postgres-pooler-rw.yaml: AuthorizationPolicy alp-data/postgres-pooler-rw`,
+    `    ~ manifests/${region}/data/networkpolicy-postgres-pooler-rw.yaml: NetworkPolicy alp-data/postgres-pooler-rw`,
+  ];
+}
+
+/** The new service's changed objects in a colour of a region, with their flags. */
+function quizColourObjects(region: string, c: string): string[] {
+  return [
+    `+ manifests/${region}/${c}/authorizationpolicy-quiz-service.yaml: AuthorizationPolicy alp-${c}/quiz-service [network]`,
+    `+ manifests/${region}/${c}/deployment-quiz-service.yaml: Deployment alp-${c}/quiz-service`,
+    `+ manifests/${region}/${c}/externalsecret-quiz-service-postgres.yaml: ExternalSecret alp-${c}/quiz-service-postgres`,
+    `+ manifests/${region}/${c}/horizontalpodautoscaler-quiz-service.yaml: HorizontalPodAutoscaler alp-${c}/quiz-service`,
+    `~ manifests/${region}/${c}/networkpolicy-api-gateway.yaml: NetworkPolicy alp-${c}/api-gateway [network]`,
+    `+ manifests/${region}/${c}/networkpolicy-quiz-service.yaml: NetworkPolicy alp-${c}/quiz-service [network]`,
+    `+ manifests/${region}/${c}/poddisruptionbudget-quiz-service.yaml: PodDisruptionBudget alp-${c}/quiz-service`,
+    `+ manifests/${region}/${c}/service-quiz-service.yaml: Service alp-${c}/quiz-service`,
+    `+ manifests/${region}/${c}/serviceaccount-quiz-service.yaml: ServiceAccount alp-${c}/quiz-service [RBAC]`,
+    `+ manifests/${region}/${c}/servicemonitor-quiz-service.yaml: ServiceMonitor alp-${c}/quiz-service`,
+  ];
+}
+
+/** The new service's changed objects in a region, in the order the diff lists them. */
+function quizRegionObjects(region: string): string[] {
+  return [
+    ...quizColourObjects(region, 'blue'),
+    `~ manifests/${region}/data/authorizationpolicy-postgres-pooler-rw.yaml: AuthorizationPolicy alp-data/postgres-pooler-rw [network, data]`,
+    `~ manifests/${region}/data/networkpolicy-postgres-pooler-rw.yaml: NetworkPolicy alp-data/postgres-pooler-rw [network, data]`,
+    ...quizColourObjects(region, 'green'),
+    `~ manifests/${region}/monitoring/authorizationpolicy-otel-collector.yaml: AuthorizationPolicy alp-monitoring/otel-collector [network]`,
+    `+ manifests/${region}/monitoring/configmap-grafana-dashboard-quiz-service.yaml: ConfigMap alp-monitoring/grafana-dashboard-quiz-service`,
+    `~ manifests/${region}/monitoring/networkpolicy-otel-collector.yaml: NetworkPolicy alp-monitoring/otel-collector [network]`,
+    `~ manifests/${region}/monitoring/networkpolicy-prometheus.yaml: NetworkPolicy alp-monitoring/prometheus [network]`,
+    `+ manifests/${region}/monitoring/prometheusrule-quiz-service-rules.yaml: PrometheusRule alp-monitoring/quiz-service-rules`,
+    `~ manifests/${region}/platform/resourcequota-alp-blue-quota.yaml: ResourceQuota alp-blue/alp-blue-quota`,
+    `~ manifests/${region}/platform/resourcequota-alp-green-quota.yaml: ResourceQuota alp-green/alp-green-quota`,
+  ];
+}
+
 describe('alp diff |', () => {
   let scratch: string;
   let outdir: string;
@@ -150,8 +215,8 @@ describe('alp diff |', () => {
     });
   });
 
-  test('a new service: its objects in both colours and regions and its paths into the data layer, flagged RBAC, network and data', () => {
-    // GIVEN a spec with a new internal service that uses PostgreSQL and is called by the api-gateway
+  /** GIVEN a spec with a new internal service that uses PostgreSQL and is called by the api-gateway, and a release with its image. */
+  function givenQuizService(): { specFile: string; release: string } {
     const spec: any = clone(platformSpec);
     spec.services.push({
       name: 'quiz-service',
@@ -171,104 +236,14 @@ describe('alp diff |', () => {
       r.colors.blue.images['quiz-service'] = QUIZ_IMAGE;
       r.colors.green.images['quiz-service'] = QUIZ_IMAGE;
     });
+    return { specFile, release };
+  }
 
-    // WHEN
-    const result = alpDiff(['--spec', specFile, '--release', release, '--outdir', outdir]);
-
-    // THEN the summary: what a reviewer must not miss, and the counts per region and component
-    expect(result.code).toBe(1);
-    const [summary, changes] = result.stdout.split('\nchanges:\n');
-    const rbac = (region: string) =>
-      ['blue', 'green'].map((c) => `    + manifests/${region}/${c}/serviceaccount-quiz-service.yaml: ServiceAccount alp-${c}/quiz-service`);
-    const network = (region: string) => [
-      `    + manifests/${region}/blue/authorizationpolicy-quiz-service.yaml: AuthorizationPolicy alp-blue/quiz-service`,
-      `    ~ manifests/${region}/blue/networkpolicy-api-gateway.yaml: NetworkPolicy alp-blue/api-gateway`,
-      `    + manifests/${region}/blue/networkpolicy-quiz-service.yaml: NetworkPolicy alp-blue/quiz-service`,
-      `    ~ manifests/${region}/data/authorizationpolicy-postgres-pooler-rw.yaml: AuthorizationPolicy alp-data/postgres-pooler-rw`,
-      `    ~ manifests/${region}/data/networkpolicy-postgres-pooler-rw.yaml: NetworkPolicy alp-data/postgres-pooler-rw`,
-      `    + manifests/${region}/green/authorizationpolicy-quiz-service.yaml: AuthorizationPolicy alp-green/quiz-service`,
-      `    ~ manifests/${region}/green/networkpolicy-api-gateway.yaml: NetworkPolicy alp-green/api-gateway`,
-      `    + manifests/${region}/green/networkpolicy-quiz-service.yaml: NetworkPolicy alp-green/quiz-service`,
-      `    ~ manifests/${region}/monitoring/authorizationpolicy-otel-collector.yaml: AuthorizationPolicy alp-monitoring/otel-collector`,
-      `    ~ manifests/${region}/monitoring/networkpolicy-otel-collector.yaml: NetworkPolicy alp-monitoring/otel-collector`,
-      `    ~ manifests/${region}/monitoring/networkpolicy-prometheus.yaml: NetworkPolicy alp-monitoring/prometheus`,
-    ];
-    const data = (region: string) => [
-      `    ~ manifests/${region}/data/authorizationpolicy-postgres-pooler-rw.yaml: AuthorizationPolicy alp-data/postgres-pooler-rw`,
-      `    ~ manifests/${region}/data/networkpolicy-postgres-pooler-rw.yaml: NetworkPolicy alp-data/postgres-pooler-rw`,
-    ];
-    expect(summary.split('\n')).toEqual([
-      `alp diff: ${outdir}/ differs from a fresh synthesis: objects 40 added, 0 removed, 18 changed; other files 40 added, 0 removed, 26 changed`,
-      '',
-      'must not miss:',
-      '  RBAC: 4 objects',
-      ...rbac('dr'),
-      ...rbac('primary'),
-      '  network: 22 objects',
-      ...network('dr'),
-      ...network('primary'),
-      '  data: 4 objects',
-      ...data('dr'),
-      ...data('primary'),
-      '',
-      'by region and component:',
-      '  dr/blue             9 added, 1 changed',
-      '  dr/data             2 changed',
-      '  dr/green            9 added, 1 changed',
-      '  dr/monitoring       2 added, 3 changed',
-      '  dr/platform         2 changed',
-      '  helm/alp-dr         20 added files, 12 changed files',
-      '  helm/alp-primary    20 added files, 12 changed files',
-      '  primary/blue        9 added, 1 changed',
-      '  primary/data        2 changed',
-      '  primary/green       9 added, 1 changed',
-      '  primary/monitoring  2 added, 3 changed',
-      '  primary/platform    2 changed',
-      '  reports             2 changed files',
-      '',
-    ]);
-
-    // THEN each changed object and file, once
-    const colourObjects = (region: string, c: string) => [
-      `+ manifests/${region}/${c}/authorizationpolicy-quiz-service.yaml: AuthorizationPolicy alp-${c}/quiz-service [network]`,
-      `+ manifests/${region}/${c}/deployment-quiz-service.yaml: Deployment alp-${c}/quiz-service`,
-      `+ manifests/${region}/${c}/externalsecret-quiz-service-postgres.yaml: ExternalSecret alp-${c}/quiz-service-postgres`,
-      `+ manifests/${region}/${c}/horizontalpodautoscaler-quiz-service.yaml: HorizontalPodAutoscaler alp-${c}/quiz-service`,
-      `~ manifests/${region}/${c}/networkpolicy-api-gateway.yaml: NetworkPolicy alp-${c}/api-gateway [network]`,
-      `+ manifests/${region}/${c}/networkpolicy-quiz-service.yaml: NetworkPolicy alp-${c}/quiz-service [network]`,
-      `+ manifests/${region}/${c}/poddisruptionbudget-quiz-service.yaml: PodDisruptionBudget alp-${c}/quiz-service`,
-      `+ manifests/${region}/${c}/service-quiz-service.yaml: Service alp-${c}/quiz-service`,
-      `+ manifests/${region}/${c}/serviceaccount-quiz-service.yaml: ServiceAccount alp-${c}/quiz-service [RBAC]`,
-      `+ manifests/${region}/${c}/servicemonitor-quiz-service.yaml: ServiceMonitor alp-${c}/quiz-service`,
-    ];
-    const regionObjects = (region: string) => [
-      ...colourObjects(region, 'blue'),
-      `~ manifests/${region}/data/authorizationpolicy-postgres-pooler-rw.yaml: AuthorizationPolicy alp-data/postgres-pooler-rw [network, data]`,
-      `~ manifests/${region}/data/networkpolicy-postgres-pooler-rw.yaml: NetworkPolicy alp-data/postgres-pooler-rw [network, data]`,
-      ...colourObjects(region, 'green'),
-      `~ manifests/${region}/monitoring/authorizationpolicy-otel-collector.yaml: AuthorizationPolicy alp-monitoring/otel-collector [network]`,
-      `+ manifests/${region}/monitoring/configmap-grafana-dashboard-quiz-service.yaml: ConfigMap alp-monitoring/grafana-dashboard-quiz-service`,
-      `~ manifests/${region}/monitoring/networkpolicy-otel-collector.yaml: NetworkPolicy alp-monitoring/otel-collector [network]`,
-      `~ manifests/${region}/monitoring/networkpolicy-prometheus.yaml: NetworkPolicy alp-monitoring/prometheus [network]`,
-      `+ manifests/${region}/monitoring/prometheusrule-quiz-service-rules.yaml: PrometheusRule alp-monitoring/quiz-service-rules`,
-      `~ manifests/${region}/platform/resourcequota-alp-blue-quota.yaml: ResourceQuota alp-blue/alp-blue-quota`,
-      `~ manifests/${region}/platform/resourcequota-alp-green-quota.yaml: ResourceQuota alp-green/alp-green-quota`,
-    ];
-    expect(changes.split('\n').filter((line) => line !== '' && !line.startsWith('    '))).toEqual([
-      ...regionObjects('dr'),
-      ...regionObjects('primary'),
-      ...['dr', 'primary'].flatMap((region) => [
-        expect.stringMatching(new RegExp(`^~ helm/alp-${region}/README\\.md: \\d+ -> \\d+ lines \\(\\+4 -0\\)$`)),
-        expect.stringMatching(new RegExp(`^\\+ helm/alp-${region}/templates/: 20 files, \\d+ lines$`)),
-        '~ helm/alp-' + region + '/templates/: 9 files, +104 -10 lines',
-        expect.stringMatching(new RegExp(`^~ helm/alp-${region}/values\\.schema\\.json: \\d+ -> \\d+ lines`)),
-        expect.stringMatching(new RegExp(`^~ helm/alp-${region}/values\\.yaml: \\d+ -> \\d+ lines \\(\\+5 -0\\)$`)),
-      ]),
-      expect.stringMatching(/^~ reports\/policy\.md: \d+ -> \d+ lines \(\+1 -1\)$/),
-      expect.stringMatching(/^~ reports\/reachability\.md: \d+ -> \d+ lines \(\+\d+ -\d+\)$/),
-    ]);
-
-    // THEN the fields: the new paths into the data layer, and only them
+  /**
+   * THEN the fields of the changed data-layer policies and of the gateway's egress: the new paths
+   * into the data layer, and only them.
+   */
+  function expectQuizPathsIntoDataLayer(changes: string) {
     const fieldsOf = (path: string) => {
       const lines = changes.split('\n');
       const at = lines.findIndex((line) => line.startsWith(`~ ${path}:`));
@@ -312,6 +287,66 @@ describe('alp diff |', () => {
       `    + spec.egress[${egress}].ports: [{"port":8080,"protocol":"TCP"}]`,
       `    + spec.egress[${egress}].to: [{"podSelector":{"matchLabels":{"alp-deploy.io/color":"blue","app.kubernetes.io/instance":"quiz-service-blue","app.kubernetes.io/name":"quiz-service"}}}]`,
     ]);
+  }
+
+  test('a new service: its objects in both colours and regions and its paths into the data layer, flagged RBAC, network and data', () => {
+    // GIVEN a spec with a new internal service that uses PostgreSQL and is called by the api-gateway
+    const { specFile, release } = givenQuizService();
+
+    // WHEN
+    const result = alpDiff(['--spec', specFile, '--release', release, '--outdir', outdir]);
+
+    // THEN the summary: what a reviewer must not miss, and the counts per region and component
+    expect(result.code).toBe(1);
+    const [summary, changes] = result.stdout.split('\nchanges:\n');
+    expect(summary.split('\n')).toEqual([
+      `alp diff: ${outdir}/ differs from a fresh synthesis: objects 40 added, 0 removed, 18 changed; other files 40 added, 0 removed, 26 changed`,
+      '',
+      'must not miss:',
+      '  RBAC: 4 objects',
+      ...quizRbacLines('dr'),
+      ...quizRbacLines('primary'),
+      '  network: 22 objects',
+      ...quizNetworkLines('dr'),
+      ...quizNetworkLines('primary'),
+      '  data: 4 objects',
+      ...quizDataLines('dr'),
+      ...quizDataLines('primary'),
+      '',
+      'by region and component:',
+      '  dr/blue             9 added, 1 changed',
+      '  dr/data             2 changed',
+      '  dr/green            9 added, 1 changed',
+      '  dr/monitoring       2 added, 3 changed',
+      '  dr/platform         2 changed',
+      '  helm/alp-dr         20 added files, 12 changed files',
+      '  helm/alp-primary    20 added files, 12 changed files',
+      '  primary/blue        9 added, 1 changed',
+      '  primary/data        2 changed',
+      '  primary/green       9 added, 1 changed',
+      '  primary/monitoring  2 added, 3 changed',
+      '  primary/platform    2 changed',
+      '  reports             2 changed files',
+      '',
+    ]);
+
+    // THEN each changed object and file, once
+    expect(changes.split('\n').filter((line) => line !== '' && !line.startsWith('    '))).toEqual([
+      ...quizRegionObjects('dr'),
+      ...quizRegionObjects('primary'),
+      ...['dr', 'primary'].flatMap((region) => [
+        expect.stringMatching(new RegExp(`^~ helm/alp-${region}/README\\.md: \\d+ -> \\d+ lines \\(\\+4 -0\\)$`)),
+        expect.stringMatching(new RegExp(`^\\+ helm/alp-${region}/templates/: 20 files, \\d+ lines$`)),
+        '~ helm/alp-' + region + '/templates/: 9 files, +104 -10 lines',
+        expect.stringMatching(new RegExp(`^~ helm/alp-${region}/values\\.schema\\.json: \\d+ -> \\d+ lines`)),
+        expect.stringMatching(new RegExp(`^~ helm/alp-${region}/values\\.yaml: \\d+ -> \\d+ lines \\(\\+5 -0\\)$`)),
+      ]),
+      expect.stringMatching(/^~ reports\/policy\.md: \d+ -> \d+ lines \(\+1 -1\)$/),
+      expect.stringMatching(/^~ reports\/reachability\.md: \d+ -> \d+ lines \(\+\d+ -\d+\)$/),
+    ]);
+
+    // THEN the fields: the new paths into the data layer, and only them
+    expectQuizPathsIntoDataLayer(changes);
   });
 
   test("a switch with one cluster per colour: the Gateways' weighted-DNS annotations, flagged as the active colour", () => {

@@ -265,8 +265,12 @@ describe('diffTrees and formatTreeDiff |', () => {
     );
   });
 
-  test('reports objects with their fields and flags, grouped by region and component, and other files by line counts', () => {
-    // GIVEN
+  /**
+   * Trees before and after a change of every kind: a switch of the active colour (route and
+   * release state), a new image, a replaced ServiceAccount, changed files that are no manifest,
+   * added runbooks and an added chart.
+   */
+  function givenChangedTrees() {
     const before = new Map([
       ['manifests/primary/edge/httproute-api.yaml', route('alp-blue')],
       ['manifests/primary/green/deployment-api.yaml', deployment('registry/api:1')],
@@ -289,6 +293,12 @@ describe('diffTrees and formatTreeDiff |', () => {
       ['helm/alp/values.yaml', 'activeColor: green\nimages:\n  api: registry/api:2\n'],
       ['helm/other/Chart.yaml', 'name: other\n'],
     ]);
+    return { before, after };
+  }
+
+  test('reports objects with their fields and flags, grouped by region and component, and other files by line counts', () => {
+    // GIVEN
+    const { before, after } = givenChangedTrees();
     // WHEN
     const text = formatTreeDiff(diffTrees(before, after), { before: 'dist/', after: 'a fresh synthesis' });
     // THEN

@@ -40,162 +40,222 @@ function edges(manifests: any[], extra: Workload[] = []): string[] {
 
 const ANYWHERE = ['0.0.0.0/0', '::/0'];
 
+/** A pod template of `labels` and `containers`, with further fields of the pod's spec. */
+function podTemplate(labels: Record<string, string>, containers: any[], extra: any = {}) {
+  return { metadata: { labels }, spec: { containers, ...extra } };
+}
+
+/** A workload of every controller kind and a bare Pod, with a CronJob's Job that the CronJob represents. */
+function controllerManifests(): any[] {
+  // sidecar init container ports count, plain init container ports do not
+  const api = deployment('web', 'api', { app: 'api' }, [{ containerPort: 8080, name: 'http' }]);
+  api.spec.template.spec.initContainers = [
+    { name: 'proxy', restartPolicy: 'Always', ports: [{ containerPort: 15090, name: 'proxy-metrics' }] },
+    { name: 'init', ports: [{ containerPort: 9999 }] },
+  ];
+  return [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'kafka', namespace: 'data' },
+      spec: {
+        template: podTemplate({ app: 'kafka' }, [{ name: 'k', ports: [{ containerPort: 9092, name: 'broker' }, { containerPort: 9092 }] }]),
+      },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'agent', namespace: 'ops' },
+      spec: { template: podTemplate({ app: 'agent' }, [{ name: 'a', ports: [{ containerPort: 8125, protocol: 'UDP', name: 'statsd' }] }]) },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'legacy', namespace: 'ops' },
+      spec: { template: podTemplate({ app: 'legacy' }, [{ name: 'l' }]) },
+    },
+    {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'migrate', namespace: 'data' },
+      spec: { template: podTemplate({ job: 'migrate' }, [{ name: 'm' }]) },
+    },
+    {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'backup', namespace: 'data' },
+      spec: { jobTemplate: { spec: { template: podTemplate({ job: 'backup' }, [{ name: 'b' }]) } } },
+    },
+    // a Job that the CronJob above created: represented by the CronJob
+    {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'backup-28000000', namespace: 'data', ownerReferences: [{ kind: 'CronJob', name: 'backup', controller: true }] },
+      spec: { template: podTemplate({ job: 'backup' }, [{ name: 'b' }]) },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'debug', labels: { app: 'debug' } },
+      spec: { containers: [{ name: 'd', ports: [{ containerPort: 2345, protocol: 'SCTP' }] }] },
+    },
+    api,
+  ];
+}
+
+/** A Gateway (its pods), a CloudNativePG Cluster and Pooler, and objects that are not workloads. */
+function gatewayAndOperatorManifests(): any[] {
+  return [
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'public', namespace: 'edge' },
+      spec: {
+        gatewayClassName: 'istio',
+        listeners: [
+          { name: 'https', port: 443, protocol: 'HTTPS' },
+          { name: 'http', port: 80, protocol: 'HTTP' },
+          { name: 'h', port: 443, protocol: 'HTTPS' },
+        ],
+      },
+    },
+    {
+      apiVersion: 'postgresql.cnpg.io/v1',
+      kind: 'Cluster',
+      metadata: { name: 'pg', namespace: 'data' },
+      spec: { instances: 3, inheritedMetadata: { labels: { team: 'data' } } },
+    },
+    {
+      apiVersion: 'postgresql.cnpg.io/v1',
+      kind: 'Pooler',
+      metadata: { name: 'pg-rw', namespace: 'data' },
+      spec: { cluster: { name: 'pg' }, type: 'rw' },
+    },
+    // not workloads: other groups and kinds
+    { apiVersion: 'example.com/v1', kind: 'Deployment', metadata: { name: 'fake', namespace: 'web' }, spec: {} },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'web' }, spec: {} },
+  ];
+}
+
+/** The workloads of `controllerManifests` and `gatewayAndOperatorManifests`, sorted by id. */
+const WORKLOADS_OF_EVERY_KIND = [
+  { id: 'data/backup', namespace: 'data', name: 'backup', labels: { job: 'backup' }, ports: [] },
+  {
+    id: 'data/kafka',
+    namespace: 'data',
+    name: 'kafka',
+    labels: { app: 'kafka' },
+    ports: [{ port: 9092, protocol: 'TCP', name: 'broker' }],
+  },
+  { id: 'data/migrate', namespace: 'data', name: 'migrate', labels: { job: 'migrate' }, ports: [] },
+  {
+    id: 'data/pg',
+    namespace: 'data',
+    name: 'pg',
+    labels: { team: 'data', 'cnpg.io/cluster': 'pg' },
+    ports: [
+      { port: 5432, protocol: 'TCP', name: 'postgresql' },
+      { port: 8000, protocol: 'TCP', name: 'status' },
+      { port: 9187, protocol: 'TCP', name: 'metrics' },
+    ],
+  },
+  {
+    id: 'data/pg-rw',
+    namespace: 'data',
+    name: 'pg-rw',
+    labels: { 'cnpg.io/poolerName': 'pg-rw' },
+    ports: [
+      { port: 5432, protocol: 'TCP', name: 'pgbouncer' },
+      { port: 9127, protocol: 'TCP', name: 'metrics' },
+    ],
+  },
+  { id: 'default/debug', namespace: 'default', name: 'debug', labels: { app: 'debug' }, ports: [{ port: 2345, protocol: 'SCTP' }] },
+  {
+    id: 'edge/public',
+    namespace: 'edge',
+    name: 'public',
+    labels: { 'gateway.networking.k8s.io/gateway-name': 'public' },
+    ports: [
+      { port: 80, protocol: 'TCP' },
+      { port: 443, protocol: 'TCP' },
+    ],
+  },
+  {
+    id: 'ops/agent',
+    namespace: 'ops',
+    name: 'agent',
+    labels: { app: 'agent' },
+    ports: [{ port: 8125, protocol: 'UDP', name: 'statsd' }],
+  },
+  { id: 'ops/legacy', namespace: 'ops', name: 'legacy', labels: { app: 'legacy' }, ports: [] },
+  {
+    id: 'web/api',
+    namespace: 'web',
+    name: 'api',
+    labels: { app: 'api' },
+    ports: [
+      { port: 8080, protocol: 'TCP', name: 'http' },
+      { port: 15090, protocol: 'TCP', name: 'proxy-metrics' },
+    ],
+  },
+];
+
+/**
+ * Three workloads behind default-deny: shop/web may reach shop/api, which may reach data/db on
+ * 5432 and 10.0.0.0/8 (except 10.1.0.0/16) on 443.
+ */
+function shopAndDataManifests(): any[] {
+  return [
+    deployment('shop', 'web', { app: 'web' }),
+    deployment('shop', 'api', { app: 'api' }, [
+      { containerPort: 8080, name: 'http' },
+      { containerPort: 9090, name: 'grpc' },
+    ]),
+    deployment('data', 'db', { app: 'db' }, [{ containerPort: 5432 }]),
+    defaultDeny('shop'),
+    defaultDeny('data'),
+    networkPolicy('shop', 'web', {
+      podSelector: { matchLabels: { app: 'web' } },
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ podSelector: { matchLabels: { app: 'api' } } }] }],
+    }),
+    networkPolicy('shop', 'api', {
+      podSelector: { matchLabels: { app: 'api' } },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }] }],
+      egress: [
+        { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'data' } } }], ports: [{ port: 5432 }] },
+        { to: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }], ports: [{ port: 443 }] },
+      ],
+    }),
+    networkPolicy('data', 'db', {
+      podSelector: { matchLabels: { app: 'db' } },
+      ingress: [
+        {
+          from: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } },
+              podSelector: { matchLabels: { app: 'api' } },
+            },
+          ],
+        },
+      ],
+    }),
+  ];
+}
+
 // ---- tests ------------------------------------------------------------------------------------
 
 describe('workloadsFromManifests |', () => {
   test('reads pod templates of every workload kind, operator-managed kinds, and skips owned objects', () => {
     // GIVEN
-    const template = (labels: Record<string, string>, containers: any[], extra: any = {}) => ({
-      metadata: { labels },
-      spec: { containers, ...extra },
-    });
-    const manifests = [
-      {
-        apiVersion: 'apps/v1',
-        kind: 'StatefulSet',
-        metadata: { name: 'kafka', namespace: 'data' },
-        spec: {
-          template: template({ app: 'kafka' }, [{ name: 'k', ports: [{ containerPort: 9092, name: 'broker' }, { containerPort: 9092 }] }]),
-        },
-      },
-      {
-        apiVersion: 'apps/v1',
-        kind: 'DaemonSet',
-        metadata: { name: 'agent', namespace: 'ops' },
-        spec: { template: template({ app: 'agent' }, [{ name: 'a', ports: [{ containerPort: 8125, protocol: 'UDP', name: 'statsd' }] }]) },
-      },
-      {
-        apiVersion: 'apps/v1',
-        kind: 'ReplicaSet',
-        metadata: { name: 'legacy', namespace: 'ops' },
-        spec: { template: template({ app: 'legacy' }, [{ name: 'l' }]) },
-      },
-      {
-        apiVersion: 'batch/v1',
-        kind: 'Job',
-        metadata: { name: 'migrate', namespace: 'data' },
-        spec: { template: template({ job: 'migrate' }, [{ name: 'm' }]) },
-      },
-      {
-        apiVersion: 'batch/v1',
-        kind: 'CronJob',
-        metadata: { name: 'backup', namespace: 'data' },
-        spec: { jobTemplate: { spec: { template: template({ job: 'backup' }, [{ name: 'b' }]) } } },
-      },
-      // a Job that the CronJob above created: represented by the CronJob
-      {
-        apiVersion: 'batch/v1',
-        kind: 'Job',
-        metadata: { name: 'backup-28000000', namespace: 'data', ownerReferences: [{ kind: 'CronJob', name: 'backup', controller: true }] },
-        spec: { template: template({ job: 'backup' }, [{ name: 'b' }]) },
-      },
-      {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'debug', labels: { app: 'debug' } },
-        spec: { containers: [{ name: 'd', ports: [{ containerPort: 2345, protocol: 'SCTP' }] }] },
-      },
-      // sidecar init container ports count, plain init container ports do not
-      deployment('web', 'api', { app: 'api' }, [{ containerPort: 8080, name: 'http' }]),
-      {
-        apiVersion: 'gateway.networking.k8s.io/v1',
-        kind: 'Gateway',
-        metadata: { name: 'public', namespace: 'edge' },
-        spec: {
-          gatewayClassName: 'istio',
-          listeners: [
-            { name: 'https', port: 443, protocol: 'HTTPS' },
-            { name: 'http', port: 80, protocol: 'HTTP' },
-            { name: 'h', port: 443, protocol: 'HTTPS' },
-          ],
-        },
-      },
-      {
-        apiVersion: 'postgresql.cnpg.io/v1',
-        kind: 'Cluster',
-        metadata: { name: 'pg', namespace: 'data' },
-        spec: { instances: 3, inheritedMetadata: { labels: { team: 'data' } } },
-      },
-      {
-        apiVersion: 'postgresql.cnpg.io/v1',
-        kind: 'Pooler',
-        metadata: { name: 'pg-rw', namespace: 'data' },
-        spec: { cluster: { name: 'pg' }, type: 'rw' },
-      },
-      // not workloads: other groups and kinds
-      { apiVersion: 'example.com/v1', kind: 'Deployment', metadata: { name: 'fake', namespace: 'web' }, spec: {} },
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'web' }, spec: {} },
-    ];
-    manifests[7].spec.template.spec.initContainers = [
-      { name: 'proxy', restartPolicy: 'Always', ports: [{ containerPort: 15090, name: 'proxy-metrics' }] },
-      { name: 'init', ports: [{ containerPort: 9999 }] },
-    ];
+    const manifests = [...controllerManifests(), ...gatewayAndOperatorManifests()];
 
     // WHEN
     const workloads = workloadsFromManifests(manifests);
 
     // THEN
-    expect(workloads).toEqual([
-      { id: 'data/backup', namespace: 'data', name: 'backup', labels: { job: 'backup' }, ports: [] },
-      {
-        id: 'data/kafka',
-        namespace: 'data',
-        name: 'kafka',
-        labels: { app: 'kafka' },
-        ports: [{ port: 9092, protocol: 'TCP', name: 'broker' }],
-      },
-      { id: 'data/migrate', namespace: 'data', name: 'migrate', labels: { job: 'migrate' }, ports: [] },
-      {
-        id: 'data/pg',
-        namespace: 'data',
-        name: 'pg',
-        labels: { team: 'data', 'cnpg.io/cluster': 'pg' },
-        ports: [
-          { port: 5432, protocol: 'TCP', name: 'postgresql' },
-          { port: 8000, protocol: 'TCP', name: 'status' },
-          { port: 9187, protocol: 'TCP', name: 'metrics' },
-        ],
-      },
-      {
-        id: 'data/pg-rw',
-        namespace: 'data',
-        name: 'pg-rw',
-        labels: { 'cnpg.io/poolerName': 'pg-rw' },
-        ports: [
-          { port: 5432, protocol: 'TCP', name: 'pgbouncer' },
-          { port: 9127, protocol: 'TCP', name: 'metrics' },
-        ],
-      },
-      { id: 'default/debug', namespace: 'default', name: 'debug', labels: { app: 'debug' }, ports: [{ port: 2345, protocol: 'SCTP' }] },
-      {
-        id: 'edge/public',
-        namespace: 'edge',
-        name: 'public',
-        labels: { 'gateway.networking.k8s.io/gateway-name': 'public' },
-        ports: [
-          { port: 80, protocol: 'TCP' },
-          { port: 443, protocol: 'TCP' },
-        ],
-      },
-      {
-        id: 'ops/agent',
-        namespace: 'ops',
-        name: 'agent',
-        labels: { app: 'agent' },
-        ports: [{ port: 8125, protocol: 'UDP', name: 'statsd' }],
-      },
-      { id: 'ops/legacy', namespace: 'ops', name: 'legacy', labels: { app: 'legacy' }, ports: [] },
-      {
-        id: 'web/api',
-        namespace: 'web',
-        name: 'api',
-        labels: { app: 'api' },
-        ports: [
-          { port: 8080, protocol: 'TCP', name: 'http' },
-          { port: 15090, protocol: 'TCP', name: 'proxy-metrics' },
-        ],
-      },
-    ]);
+    expect(workloads).toEqual(WORKLOADS_OF_EVERY_KIND);
   });
 
   test('fails when two objects define the same workload id', () => {
@@ -576,43 +636,7 @@ describe('evaluateReachability |', () => {
 describe('renderReachabilityReport |', () => {
   test('renders the matrix, the external tables and a Mermaid diagram grouped by namespace', () => {
     // GIVEN
-    const manifests = [
-      deployment('shop', 'web', { app: 'web' }),
-      deployment('shop', 'api', { app: 'api' }, [
-        { containerPort: 8080, name: 'http' },
-        { containerPort: 9090, name: 'grpc' },
-      ]),
-      deployment('data', 'db', { app: 'db' }, [{ containerPort: 5432 }]),
-      defaultDeny('shop'),
-      defaultDeny('data'),
-      networkPolicy('shop', 'web', {
-        podSelector: { matchLabels: { app: 'web' } },
-        policyTypes: ['Egress'],
-        egress: [{ to: [{ podSelector: { matchLabels: { app: 'api' } } }] }],
-      }),
-      networkPolicy('shop', 'api', {
-        podSelector: { matchLabels: { app: 'api' } },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }] }],
-        egress: [
-          { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'data' } } }], ports: [{ port: 5432 }] },
-          { to: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }], ports: [{ port: 443 }] },
-        ],
-      }),
-      networkPolicy('data', 'db', {
-        podSelector: { matchLabels: { app: 'db' } },
-        ingress: [
-          {
-            from: [
-              {
-                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } },
-                podSelector: { matchLabels: { app: 'api' } },
-              },
-            ],
-          },
-        ],
-      }),
-    ];
+    const manifests = shopAndDataManifests();
 
     // WHEN
     const report = renderReachabilityReport(evaluateReachability(manifests), workloadsFromManifests(manifests), {

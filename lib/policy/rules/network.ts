@@ -166,74 +166,10 @@ export const NET_NO_ALLOW_ALL: PolicyRule = {
     const absentGateways = new Set<string>();
     for (const policy of ctx.ofKind(NETWORKING, 'NetworkPolicy')) {
       const spec = policy.manifest.spec;
-      const gatewayName = spec?.podSelector?.matchLabels?.[GATEWAY_NAME_LABEL];
-      const gateway = typeof gatewayName === 'string' ? gateways.get(`${ctx.scopeOf(policy)}/${gatewayName}`) : undefined;
-      // A policy of a Gateway's pods whose Gateway is not in the input: whether internet ingress
-      // stays on its listener ports is judged with the Gateway.
-      const gatewayAbsent = typeof gatewayName === 'string' && gateway === undefined;
-      const listenerPorts = gateway ? new Set(asArray(gateway.manifest.spec?.listeners).map((l: any) => l?.port)) : NO_PORTS;
+      const target = policyGatewayOf(ctx, policy, gateways);
       for (const direction of ['Ingress', 'Egress'] as const) {
-        const field = direction === 'Ingress' ? 'ingress' : 'egress';
-        const peersField = direction === 'Ingress' ? 'from' : 'to';
         const rules = rulesOf(spec, direction);
-        for (let r = 0; r < rules.length; r++) {
-          const rule = rules[r];
-          const at = `spec.${field}[${r}]`;
-          const ports = asArray(rule?.ports);
-          // The internet may reach a Gateway's pods, on its listener ports only.
-          const publicGateway =
-            direction === 'Ingress' && gateway !== undefined && ports.length > 0 && ports.every((p: any) => listenerPorts.has(p?.port));
-          const peers = asArray(rule?.[peersField]);
-          if (peers.length === 0) {
-            ctx.report(
-              NET_NO_ALLOW_ALL,
-              policy,
-              violation(
-                `${at}.${peersField}`,
-                rule?.[peersField],
-                `must list peers; without them the rule allows every ${direction === 'Ingress' ? 'source' : 'destination'}`,
-                'name pods with podSelector and namespaceSelector',
-              ),
-            );
-          }
-          for (let p = 0; p < peers.length; p++) {
-            const peer = peers[p];
-            if (isPlainObject(peer?.ipBlock)) {
-              if (ANY_ADDRESS.includes(peer.ipBlock.cidr) && direction === 'Ingress' && gatewayAbsent && ports.length > 0) {
-                absentGateways.add(`${ctx.namespaceOf(policy)}/${gatewayName}`);
-              } else if (ANY_ADDRESS.includes(peer.ipBlock.cidr) && !publicGateway) {
-                ctx.report(
-                  NET_NO_ALLOW_ALL,
-                  policy,
-                  violation(
-                    `${at}.${peersField}[${p}].ipBlock.cidr`,
-                    peer.ipBlock.cidr,
-                    'must not be any address',
-                    gateway
-                      ? `internet ingress to Gateway ${gatewayName} must be limited to its listener ports (${[...listenerPorts].join(', ')})`
-                      : 'name the address range the pods need',
-                  ),
-                );
-              }
-            } else if (
-              peer?.namespaceSelector !== undefined
-              && isEmptySelector(peer.namespaceSelector)
-              && isEmptySelector(peer.podSelector)
-            ) {
-              ctx.report(
-                NET_NO_ALLOW_ALL,
-                policy,
-                violation(
-                  `${at}.${peersField}[${p}].namespaceSelector`,
-                  peer.namespaceSelector,
-                  'must not be empty without a podSelector',
-                  'an empty namespaceSelector alone matches every pod of every namespace',
-                ),
-              );
-            }
-          }
-          reportUnlimitedPorts(ctx, policy, rule, at, direction, peers);
-        }
+        for (let r = 0; r < rules.length; r++) reportAllowAllRule(ctx, policy, target, direction, rules[r], r, absentGateways);
       }
     }
     if (absentGateways.size > 0) {
@@ -244,6 +180,102 @@ export const NET_NO_ALLOW_ALL: PolicyRule = {
     }
   },
 };
+
+/** The Gateway whose pods a NetworkPolicy selects (by the Gateway name label), as NET-NO-ALLOW-ALL judges it. */
+interface PolicyGateway {
+  /** The Gateway's name, when the policy selects a Gateway's pods. */
+  readonly name: string | undefined;
+  /** The Gateway, when it is in the input. */
+  readonly gateway: ManifestObject | undefined;
+  /**
+   * The policy selects a Gateway's pods but the Gateway is not in the input: whether internet
+   * ingress stays on its listener ports is judged with the Gateway.
+   */
+  readonly absent: boolean;
+  readonly listenerPorts: ReadonlySet<unknown>;
+}
+
+function policyGatewayOf(ctx: PolicyContext, policy: ManifestObject, gateways: ReadonlyMap<string, ManifestObject>): PolicyGateway {
+  const gatewayName = policy.manifest.spec?.podSelector?.matchLabels?.[GATEWAY_NAME_LABEL];
+  const name = typeof gatewayName === 'string' ? gatewayName : undefined;
+  const gateway = name !== undefined ? gateways.get(`${ctx.scopeOf(policy)}/${name}`) : undefined;
+  const listenerPorts = gateway ? new Set(asArray(gateway.manifest.spec?.listeners).map((l: any) => l?.port)) : NO_PORTS;
+  return { name, gateway, absent: name !== undefined && gateway === undefined, listenerPorts };
+}
+
+/** NET-NO-ALLOW-ALL on one ingress or egress rule of a policy: its peers, then its ports. */
+function reportAllowAllRule(
+  ctx: PolicyContext,
+  policy: ManifestObject,
+  target: PolicyGateway,
+  direction: Direction,
+  rule: any,
+  r: number,
+  absentGateways: Set<string>,
+): void {
+  const field = direction === 'Ingress' ? 'ingress' : 'egress';
+  const peersField = direction === 'Ingress' ? 'from' : 'to';
+  const at = `spec.${field}[${r}]`;
+  const ports = asArray(rule?.ports);
+  // The internet may reach a Gateway's pods, on its listener ports only.
+  const publicGateway =
+    direction === 'Ingress'
+    && target.gateway !== undefined
+    && ports.length > 0
+    && ports.every((p: any) => target.listenerPorts.has(p?.port));
+  const peers = asArray(rule?.[peersField]);
+  if (peers.length === 0) {
+    ctx.report(
+      NET_NO_ALLOW_ALL,
+      policy,
+      violation(
+        `${at}.${peersField}`,
+        rule?.[peersField],
+        `must list peers; without them the rule allows every ${direction === 'Ingress' ? 'source' : 'destination'}`,
+        'name pods with podSelector and namespaceSelector',
+      ),
+    );
+  }
+  for (let p = 0; p < peers.length; p++) {
+    const peer = peers[p];
+    const peerAt = `${at}.${peersField}[${p}]`;
+    if (isPlainObject(peer?.ipBlock)) {
+      if (ANY_ADDRESS.includes(peer.ipBlock.cidr) && direction === 'Ingress' && target.absent && ports.length > 0) {
+        absentGateways.add(`${ctx.namespaceOf(policy)}/${target.name}`);
+      } else if (ANY_ADDRESS.includes(peer.ipBlock.cidr) && !publicGateway) {
+        reportAnyAddress(ctx, policy, target, `${peerAt}.ipBlock.cidr`, peer.ipBlock.cidr);
+      }
+    } else if (peer?.namespaceSelector !== undefined && isEmptySelector(peer.namespaceSelector) && isEmptySelector(peer.podSelector)) {
+      ctx.report(
+        NET_NO_ALLOW_ALL,
+        policy,
+        violation(
+          `${peerAt}.namespaceSelector`,
+          peer.namespaceSelector,
+          'must not be empty without a podSelector',
+          'an empty namespaceSelector alone matches every pod of every namespace',
+        ),
+      );
+    }
+  }
+  reportUnlimitedPorts(ctx, policy, rule, at, direction, peers);
+}
+
+/** NET-NO-ALLOW-ALL on an ipBlock peer of any address (beyond a Gateway's listener ports). */
+function reportAnyAddress(ctx: PolicyContext, policy: ManifestObject, target: PolicyGateway, path: string, cidr: unknown): void {
+  ctx.report(
+    NET_NO_ALLOW_ALL,
+    policy,
+    violation(
+      path,
+      cidr,
+      'must not be any address',
+      target.gateway
+        ? `internet ingress to Gateway ${target.name} must be limited to its listener ports (${[...target.listenerPorts].join(', ')})`
+        : 'name the address range the pods need',
+    ),
+  );
+}
 
 /** NET-NO-ALLOW-ALL on a rule's ports: a rule without ports, or a port without a number, allows every port. */
 function reportUnlimitedPorts(

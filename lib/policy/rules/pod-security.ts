@@ -228,6 +228,35 @@ function containerViolations(container: any, at: string, podContext: any, window
   const sc = `${at}.securityContext`;
   const addC: AddContainerViolation = (v) => add({ ...v, container: name });
 
+  privilegeViolations(c, sc, windows, addC);
+  runAsViolations(c, sc, podContext, addC);
+  containerSeccompViolations(c, sc, podContext, windows, addC);
+  capabilityViolations(c.capabilities, sc, windows, addC);
+  if (c.procMount !== undefined && c.procMount !== 'Default') {
+    addC({
+      control: PROC_MOUNT.id,
+      path: `${sc}.procMount`,
+      value: c.procMount,
+      rule: 'must be Default or unset',
+      fix: 'an unmasked /proc exposes host information',
+    });
+  }
+  seLinux(c.seLinuxOptions, `${sc}.seLinuxOptions`, name, add);
+  if (c.windowsOptions?.hostProcess !== undefined && c.windowsOptions.hostProcess !== false) {
+    addC({
+      control: HOST_PROCESS.id,
+      path: `${sc}.windowsOptions.hostProcess`,
+      value: c.windowsOptions.hostProcess,
+      rule: 'must be false or unset',
+      fix: 'HostProcess containers have full access to the Windows node',
+    });
+  }
+  appArmorProfile(c.appArmorProfile, `${sc}.appArmorProfile.type`, name, add);
+  hostPortViolations(container, at, addC);
+}
+
+/** Privileged mode and privilege escalation of a container (`c` its securityContext, at `sc`). */
+function privilegeViolations(c: any, sc: string, windows: boolean, addC: AddContainerViolation): void {
   if (c.privileged !== undefined && c.privileged !== false) {
     addC({
       control: PRIVILEGED.id,
@@ -246,6 +275,10 @@ function containerViolations(container: any, at: string, podContext: any, window
       fix: 'set it to false',
     });
   }
+}
+
+/** A container's user: non-root, here or at pod level, and never UID 0. */
+function runAsViolations(c: any, sc: string, podContext: any, addC: AddContainerViolation): void {
   if (c.runAsNonRoot === false) {
     addC({
       control: RUN_AS_NON_ROOT.id,
@@ -272,6 +305,10 @@ function containerViolations(container: any, at: string, podContext: any, window
       fix: 'run as a non-root UID (the platform uses 10001)',
     });
   }
+}
+
+/** A container's seccomp profile: never Unconfined, and confined here or at pod level (except on Windows). */
+function containerSeccompViolations(c: any, sc: string, podContext: any, windows: boolean, addC: AddContainerViolation): void {
   const seccomp = c.seccompProfile?.type;
   const podSeccomp = podContext.seccompProfile?.type;
   if (seccomp === 'Unconfined') {
@@ -291,27 +328,10 @@ function containerViolations(container: any, at: string, podContext: any, window
       fix: 'set RuntimeDefault at pod level',
     });
   }
-  capabilityViolations(c.capabilities, sc, windows, addC);
-  if (c.procMount !== undefined && c.procMount !== 'Default') {
-    addC({
-      control: PROC_MOUNT.id,
-      path: `${sc}.procMount`,
-      value: c.procMount,
-      rule: 'must be Default or unset',
-      fix: 'an unmasked /proc exposes host information',
-    });
-  }
-  seLinux(c.seLinuxOptions, `${sc}.seLinuxOptions`, name, add);
-  if (c.windowsOptions?.hostProcess !== undefined && c.windowsOptions.hostProcess !== false) {
-    addC({
-      control: HOST_PROCESS.id,
-      path: `${sc}.windowsOptions.hostProcess`,
-      value: c.windowsOptions.hostProcess,
-      rule: 'must be false or unset',
-      fix: 'HostProcess containers have full access to the Windows node',
-    });
-  }
-  appArmorProfile(c.appArmorProfile, `${sc}.appArmorProfile.type`, name, add);
+}
+
+/** A container's ports: no host port. */
+function hostPortViolations(container: any, at: string, addC: AddContainerViolation): void {
   asArray(container?.ports).forEach((port: any, j: number) => {
     if (port?.hostPort !== undefined && port.hostPort !== 0) {
       addC({
