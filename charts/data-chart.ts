@@ -92,25 +92,14 @@ export class DataChart extends PlacedChart {
       priorityClassName: PRIORITY_CLASSES.standard,
     });
 
-    const postgresClients = admitClients(
-      this,
-      'Postgres',
-      props,
-      POSTGRES,
-      spec.services.filter((s) => s.dependsOn.postgres),
-    );
+    const servicesUsing = (store: 'postgres' | 'redis') => spec.services.filter((s) => s.dependsOn[store]);
+    const postgresClients = admitClients(this, 'Postgres', props, POSTGRES, servicesUsing('postgres'));
     // The GDPR jobs write their own egress (GdprJobs); the pooler admits them here.
     for (const job of [...this.gdprJobs.retentionJobs, this.gdprJobs.erasureJob]) {
       postgresClients?.policy.allowFrom(NetworkPeer.pods(job.selector), [{ port: POSTGRES.port }]);
       postgresClients?.authorization?.allowFrom(meshPrincipal(spec.namespaces.data, job.name), POSTGRES.port);
     }
-    const redisClients = admitClients(
-      this,
-      'Redis',
-      props,
-      REDIS,
-      spec.services.filter((s) => s.dependsOn.redis),
-    );
+    const redisClients = admitClients(this, 'Redis', props, REDIS, servicesUsing('redis'));
 
     // The mesh's deny-by-default: the same in-cluster paths, by identity.
     if (spec.mesh.enabled) this.addMeshAuthorization(spec, postgresClients, redisClients);

@@ -30,6 +30,7 @@ import {
   PlatformSpec,
   runbookBaseUrl,
   securityRules,
+  SharedComponent,
 } from '../platform';
 import {
   ALERTMANAGER,
@@ -46,6 +47,7 @@ import {
   TRACE_COLLECTOR,
 } from '../lib/core/endpoints';
 import { pascalCase } from '../lib/core/names';
+import { PlacedChartProps } from '../lib/core/placement';
 import { DEFAULT_DRILL_NAME, DEFAULT_DRILL_TIMEOUT_MINUTES, drillOverdueAfterMinutes } from '../lib/data/restore-drill';
 import {
   ALERT_ROUTING_NAME,
@@ -67,13 +69,7 @@ import {
 export class MonitoringChart extends PlacedChart {
   constructor(scope: Construct, id: string, props: SharedServicesChartProps) {
     const { spec, placement } = props;
-    super(scope, id, {
-      region: placement.region.name,
-      cluster: placement.cluster.name,
-      component: placement.componentOf('monitoring'),
-      namespace: spec.namespaces.monitoring,
-      labels: chartLabels(spec),
-    });
+    super(scope, id, sharedChartOptions(props, 'monitoring', spec.namespaces.monitoring));
     const runbooks = runbookBaseUrl(spec);
 
     // The monitoring installation's pods: their flows with the cluster's components (the API
@@ -238,15 +234,9 @@ export class LoggingChart extends PlacedChart {
   public readonly shipper: LogShipper;
 
   constructor(scope: Construct, id: string, props: SharedServicesChartProps) {
-    const { spec, placement } = props;
+    const { spec } = props;
     const namespace = loggingNamespace(spec);
-    super(scope, id, {
-      region: placement.region.name,
-      cluster: placement.cluster.name,
-      component: placement.componentOf('logging'),
-      namespace,
-      labels: chartLabels(spec),
-    });
+    super(scope, id, sharedChartOptions(props, 'logging', namespace));
     const es = spec.monitoring.elasticsearch;
     this.shipper = new LogShipper(this, 'LogShipper', {
       namespace,
@@ -257,4 +247,16 @@ export class LoggingChart extends PlacedChart {
       priorityClassName: PRIORITY_CLASSES.critical,
     });
   }
+}
+
+/** The options of the chart of a shared component of the placement, in `namespace`. */
+function sharedChartOptions(props: SharedServicesChartProps, component: SharedComponent, namespace: string): PlacedChartProps {
+  const { spec, placement } = props;
+  return {
+    region: placement.region.name,
+    cluster: placement.cluster.name,
+    component: placement.componentOf(component),
+    namespace,
+    labels: chartLabels(spec),
+  };
 }

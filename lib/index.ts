@@ -11,17 +11,8 @@
 
 // Core: errors, labels, image references, placed charts, the cluster model verification reads
 export type { ApiAccessRule } from './core/api-rules';
-export type {
-  ClusterComponent,
-  ClusterModel,
-  ClusterPrerequisite,
-  ComponentAddresses,
-  ComponentId,
-  ComponentNamespace,
-  ComponentPort,
-  ResolvedComponent,
-  ResolvedFlow,
-} from './core/cluster-components';
+export type { ClusterComponent, ComponentAddresses, ComponentId, ComponentNamespace, ComponentPort } from './core/cluster-components';
+export type { ClusterModel, ClusterPrerequisite, ResolvedComponent, ResolvedFlow } from './core/cluster-components';
 export type { NamespaceRole, PlatformEndpoint } from './core/endpoints';
 export { AlpError, formatProblem, throwIfProblems } from './core/errors';
 export type { PropProblem } from './core/errors';
@@ -215,31 +206,16 @@ export type { BlueGreenRoutesProps } from './delivery/traffic-router';
 export { renderClusterPrerequisites } from './policy/cluster-prerequisites-report';
 export { readExceptions } from './policy/exceptions';
 export type { ExceptionStatus, PolicyException, SuppressedFinding } from './policy/exceptions';
-export type {
-  Finding,
-  FindingSeverity,
-  FindingText,
-  ManifestInput,
-  ManifestObject,
-  PolicyRule,
-  RuleContext,
-  RuleInfo,
-} from './policy/findings';
+export type { PolicyRule, RuleContext, RuleInfo } from './policy/findings';
+export type { Finding, FindingSeverity, FindingText, ManifestInput, ManifestObject } from './policy/findings';
 export { formatJson, formatMarkdown, formatSarif, formatText, REPORT_FORMATS } from './policy/formats';
 export type { ReportFormat, SarifOptions } from './policy/formats';
 export { renderReachabilityReport } from './policy/reachability-report';
 export type { ReachabilityReportOptions } from './policy/reachability-report';
 export { workloadsFromManifests } from './policy/reachability-workloads';
+export type { Workload, WorkloadPort, WorkloadProtocol } from './policy/reachability-workloads';
 export { evaluateReachability } from './policy/reachability';
-export type {
-  Connection,
-  ExternalEgress,
-  ExternalIngress,
-  ReachabilityResult,
-  Workload,
-  WorkloadPort,
-  WorkloadProtocol,
-} from './policy/reachability';
+export type { Connection, ExternalEgress, ExternalIngress, ReachabilityResult } from './policy/reachability';
 export type { SkippedCheck } from './policy/rules/_context';
 export { POLICY_RULES } from './policy/rules/registry';
 export { validateSchema } from './policy/schema';

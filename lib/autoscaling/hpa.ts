@@ -67,11 +67,11 @@ export interface AutoscalingOptions {
 }
 
 export interface HorizontalAutoscalerProps extends AutoscalingOptions {
-  readonly target: ScaleTarget;
   /** Object name. @default - the target's name */
   readonly name?: string;
   /** Labels of the HPA object. @default - none */
   readonly labels?: Record<string, string>;
+  readonly target: ScaleTarget;
 }
 
 /**
@@ -86,26 +86,31 @@ export class HorizontalAutoscaler extends Construct {
 
   constructor(scope: Construct, id: string, props: HorizontalAutoscalerProps) {
     super(scope, id);
-    const targets = targetsOf(props);
-    throwIfProblems(this, autoscalingProblems(props, targets));
+    throwIfProblems(this, autoscalingProblems(props));
     this.minReplicas = props.minReplicas;
     this.maxReplicas = props.maxReplicas;
 
     this.resource = new k8s.KubeHorizontalPodAutoscalerV2(this, 'Resource', {
       metadata: { name: props.name ?? props.target.name, labels: props.labels },
-      spec: {
-        scaleTargetRef: { apiVersion: props.target.apiVersion, kind: props.target.kind, name: props.target.name },
-        minReplicas: props.minReplicas,
-        maxReplicas: props.maxReplicas,
-        metrics: [
-          utilizationMetric('cpu', targets.cpu),
-          utilizationMetric('memory', targets.memory),
-          ...(props.metrics ?? []).map((m) => m._toKube()),
-        ],
-        behavior: scalingBehavior(targets.scaleDownStabilizationSeconds),
-      },
+      spec: autoscalerSpec(props),
     });
   }
+}
+
+/** The HPA spec: the target, its replica bounds, CPU and memory utilization, the extra metrics and the scaling behaviour. */
+function autoscalerSpec(props: HorizontalAutoscalerProps): k8s.HorizontalPodAutoscalerSpecV2 {
+  const targets = targetsOf(props);
+  return {
+    scaleTargetRef: { apiVersion: props.target.apiVersion, kind: props.target.kind, name: props.target.name },
+    minReplicas: props.minReplicas,
+    maxReplicas: props.maxReplicas,
+    metrics: [
+      utilizationMetric('cpu', targets.cpu),
+      utilizationMetric('memory', targets.memory),
+      ...(props.metrics ?? []).map((m) => m._toKube()),
+    ],
+    behavior: scalingBehavior(targets.scaleDownStabilizationSeconds),
+  };
 }
 
 /** The autoscaling options that have defaults, with the defaults filled in. */
@@ -147,7 +152,8 @@ function scalingBehavior(scaleDownStabilizationSeconds: number): k8s.HorizontalP
   };
 }
 
-function autoscalingProblems(props: AutoscalingOptions, targets: ScalingTargets): PropProblem[] {
+function autoscalingProblems(props: AutoscalingOptions): PropProblem[] {
+  const targets = targetsOf(props);
   const problems = problemsOf(positiveIntegerProblem('minReplicas', props.minReplicas));
   if (!Number.isInteger(props.maxReplicas) || props.maxReplicas < props.minReplicas) {
     problems.push({

@@ -38,8 +38,10 @@ export interface RedisFailoverOptions {
 /** Make the DR Redis pod 0 a primary (its replicas already follow it), then make it durable. */
 export function redisFailoverSteps(options: RedisFailoverOptions): string[] {
   const { namespace, name, passwordFile } = options;
+  // redis-cli reads the password from REDISCLI_AUTH, so that it does not show in the process list.
+  const promote = `REDISCLI_AUTH="$(cat ${passwordFile})" redis-cli replicaof no one`;
   return [
-    `Promote pod 0: \`kubectl -n ${namespace} exec ${name}-0 -- sh -c 'REDISCLI_AUTH="$(cat ${passwordFile})" redis-cli replicaof no one'\`; the other pods already replicate from it.`,
+    `Promote pod 0: \`kubectl -n ${namespace} exec ${name}-0 -- sh -c '${promote}'\`; the other pods already replicate from it.`,
     "Make it durable: remove `replicaOf` from the DR region's Redis in the spec, run `npm run synth` and merge (a restart would otherwise follow the lost primary again).",
   ];
 }

@@ -245,11 +245,13 @@ function thresholdProblems({ latencyMs, throttling, restarts }: AlertThresholds)
 
 const POD_VARIABLES = { NAMESPACE: 'namespace', POD: 'pod', SERVICE: 'service' };
 const DEPLOYMENT_VARIABLES = { NAMESPACE: 'namespace', SERVICE: 'service' };
+// The latency alert is per service, over all colours.
+const SERVICE_VARIABLES = { SERVICE: 'service' };
 
 const LATENCY_RUNBOOK: Runbook = {
   meaning: "The 99th percentile of the service's request duration, over all colours, has stayed above its latency target for 15 minutes.",
   impact: 'One request in a hundred, or more, is slower than the target; callers with short timeouts may fail.',
-  variables: { SERVICE: 'service' },
+  variables: SERVICE_VARIABLES,
   diagnosis: [
     {
       text: 'Compare the colours and the request rate: a slow colour after a switch points to the release, a rising rate to load.',

@@ -1,9 +1,9 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { LABEL_NAME, PropProblem, throwIfProblems } from '../core';
+import { LABEL_NAME, throwIfProblems } from '../core';
 import { Dashboard, DashboardSource } from './grafana-sdk';
-import { DNS_1035_LABEL as DNS_LABEL } from '../core/validation';
+import { dns1035LabelProblem, problemsOf } from '../core/validation';
 
 /** The label by which Grafana's dashboard sidecar finds dashboard ConfigMaps. */
 export const GRAFANA_DASHBOARD_LABEL = 'grafana_dashboard';
@@ -50,16 +50,12 @@ export class GrafanaDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: GrafanaDashboardProps) {
     super(scope, id);
-    const problems: PropProblem[] = [];
-    if (typeof props.name !== 'string' || !DNS_LABEL.test(props.name) || props.name.length > 45) {
-      problems.push({
-        prop: 'name',
-        value: props.name,
-        rule: 'must be a DNS label of at most 45 characters',
-        fix: 'the ConfigMap is named grafana-dashboard-<name>',
-      });
-    }
-    throwIfProblems(this, problems);
+    const nameProblem = dns1035LabelProblem('name', props.name, {
+      maxLength: 45,
+      rule: 'must be a DNS label of at most 45 characters',
+      fix: 'the ConfigMap is named grafana-dashboard-<name>',
+    });
+    throwIfProblems(this, problemsOf(nameProblem));
     this.name = props.name;
     this.configMapName = `grafana-dashboard-${props.name}`;
     this.model = withPanelIds(props.dashboard.build());

@@ -3,32 +3,18 @@ import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  LABEL_COMPONENT,
-  LABEL_VERSION,
   LOG_SHIPPER_METRICS_PORT,
   LOG_SHIPPER_NAME,
   PROMETHEUS,
   PropProblem,
-  parseImage,
   selectorLabels,
   throwIfProblems,
   unpinnedReason,
-  versionLabel,
 } from '../core';
 import { NetworkPeer } from '../network';
 import { ServiceSecret } from '../security';
 import { clusterDnsEgress, podSecurityLabels } from '../workload/namespace-baseline';
-import {
-  configMapVolume,
-  containerEnv,
-  emptyDirVolume,
-  hostDirectoryVolume,
-  httpProbes,
-  restrictedPodTemplate,
-  secretVolume,
-  servicePort,
-  tcpPort,
-} from '../workload/pod-template';
+import * as pod from '../workload/pod-template';
 import { PRIORITY_CRITICAL } from '../workload/priority-classes';
 import { ContainerResources, containerResourceProblems } from '../workload/resources';
 import { DEFAULT_RUN_AS_USER } from '../workload/security-context';
@@ -165,6 +151,8 @@ export class LogShipper extends Construct {
   public readonly credentials: ServiceSecret;
   /** Labels of every object. */
   private readonly labels: Record<string, string>;
+  /** Labels of the DaemonSet and its pods: `labels` and the image's version. */
+  private readonly versionedLabels: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: LogShipperProps) {
     super(scope, id);
@@ -178,7 +166,9 @@ export class LogShipper extends Construct {
     this.namespace = namespace;
     this.selector = selectorLabels({ name });
     this.policyExceptions = logShipperPolicyExceptions(namespace, name, props.runAsRoot ?? false);
-    this.labels = { ...props.labels, ...this.selector, [LABEL_COMPONENT]: 'log-shipper' };
+    const { labels, versionedLabels } = pod.workloadLabels(this.selector, 'log-shipper', image, props.labels);
+    this.labels = labels;
+    this.versionedLabels = versionedLabels;
     const es = props.elasticsearch;
 
     this.createNamespace(props.labels);
@@ -204,7 +194,7 @@ export class LogShipper extends Construct {
     });
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: this.metadata(name), automountServiceAccountToken: false });
     this.daemonSet = new k8s.KubeDaemonSet(this, 'DaemonSet', {
-      metadata: { ...this.metadata(name), labels: { ...this.labels, [LABEL_VERSION]: versionLabel(parseImage(image)!) } },
+      metadata: { ...this.metadata(name), labels: this.versionedLabels },
       spec: {
         selector: { matchLabels: this.selector },
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
@@ -234,8 +224,8 @@ export class LogShipper extends Construct {
 
   private podTemplate(props: LogShipperProps, image: string, resources: ContainerResources, group: number): k8s.PodTemplateSpec {
     const caSecret = props.elasticsearch.caSecret;
-    const template = restrictedPodTemplate({
-      labels: { ...this.labels, [LABEL_VERSION]: versionLabel(parseImage(image)!) },
+    const template = pod.restrictedPodTemplate({
+      labels: this.versionedLabels,
       annotations: {
         'checksum/config': createHash('sha256')
           .update(this.config + PARSERS)
@@ -251,20 +241,20 @@ export class LogShipper extends Construct {
         image,
         command: ['/fluent-bit/bin/fluent-bit'],
         args: [`--config=${CONFIG_DIR}/fluent-bit.conf`],
-        ports: [tcpPort('http', FLUENT_BIT_HTTP_PORT)],
-        env: containerEnv(undefined, [
+        ports: [pod.tcpPort('http', FLUENT_BIT_HTTP_PORT)],
+        env: pod.containerEnv(undefined, [
           { name: 'ES_PASSWORD', secretName: this.credentials.secretName, key: 'password' },
           { name: 'ES_USERNAME', secretName: this.credentials.secretName, key: 'username' },
         ]),
         resources,
-        probes: httpProbes('http', '/api/v1/health'),
+        probes: pod.httpProbes('http', '/api/v1/health'),
       },
       volumes: [
-        configMapVolume('config', this.name, CONFIG_DIR),
-        emptyDirVolume('state', STATE_DIR, '256Mi'),
-        hostDirectoryVolume('container-logs', CONTAINER_LOGS),
-        hostDirectoryVolume('pod-logs', POD_LOGS),
-        ...(caSecret ? [secretVolume('elasticsearch-ca', caSecret.secretName, CA_DIR, [caSecret.key])] : []),
+        pod.configMapVolume('config', this.name, CONFIG_DIR),
+        pod.emptyDirVolume('state', STATE_DIR, '256Mi'),
+        pod.hostDirectoryVolume('container-logs', CONTAINER_LOGS),
+        pod.hostDirectoryVolume('pod-logs', POD_LOGS),
+        ...(caSecret ? [pod.secretVolume('elasticsearch-ca', caSecret.secretName, CA_DIR, [caSecret.key])] : []),
       ],
     });
     // The one pod with hostPath volumes says explicitly that it takes nothing else of the host.
@@ -281,7 +271,7 @@ export class LogShipper extends Construct {
   private createMetricsEndpoint(): void {
     new k8s.KubeService(this, 'Service', {
       metadata: this.metadata(this.name),
-      spec: { type: 'ClusterIP', selector: this.selector, ports: [servicePort('metrics', FLUENT_BIT_HTTP_PORT, 'http')] },
+      spec: { type: 'ClusterIP', selector: this.selector, ports: [pod.servicePort('metrics', FLUENT_BIT_HTTP_PORT, 'http')] },
     });
     const scrape = new ServiceScrape(this, 'Scrape', {
       name: this.name,

@@ -338,12 +338,15 @@ function restoreDrillRules(drill: WatchedRestoreDrill): AlertRule[] {
   ];
 }
 
+// The certificate alerts' labels: the Certificate's namespace and name.
+const CERTIFICATE_VARIABLES = { NAMESPACE: 'namespace', CERTIFICATE: 'name' };
+
 const CERTIFICATE_EXPIRING_RUNBOOK: Runbook = {
   meaning:
     'A certificate managed by cert-manager is close to expiry although cert-manager should have renewed it long ago. '
     + 'Fired as `warning` weeks before expiry, as `critical` days before.',
   impact: 'When it expires, clients refuse the TLS connection: the public host (or the internal endpoint) is down for everyone.',
-  variables: { NAMESPACE: 'namespace', CERTIFICATE: 'name' },
+  variables: CERTIFICATE_VARIABLES,
   diagnosis: [
     {
       text: "Read the certificate's conditions and its latest CertificateRequest and Order; the message names the failing step (ACME challenge, Vault permission, rate limit).",
@@ -369,7 +372,7 @@ const CERTIFICATE_EXPIRING_RUNBOOK: Runbook = {
 const CERTIFICATE_NOT_READY_RUNBOOK: Runbook = {
   meaning: 'cert-manager reports a certificate as not ready: it could not issue or renew it.',
   impact: 'None yet while the previous certificate is valid; if it persists, CertificateExpiring follows.',
-  variables: { NAMESPACE: 'namespace', CERTIFICATE: 'name' },
+  variables: CERTIFICATE_VARIABLES,
   diagnosis: [
     {
       text: "Read the Ready condition's reason and message.",

@@ -4,7 +4,7 @@ import { PrometheusRule, PrometheusRuleSpec, PrometheusRuleSpecGroupsRulesExpr }
 import { LABEL_NAME, PropProblem, throwIfProblems } from '../core';
 import { isPromDuration, promQlSyntaxError } from './promql';
 import { AlertRule, Rule } from './rule';
-import { DNS_1035_LABEL as DNS_LABEL } from '../core/validation';
+import { DNS_1035_LABEL as DNS_LABEL, dns1035LabelProblem, problemsOf } from '../core/validation';
 
 export interface RuleGroupSetProps {
   /**
@@ -180,15 +180,13 @@ export class RuleGroupSet extends Construct {
 }
 
 function groupProblems(props: RuleGroupSetProps): PropProblem[] {
-  const problems: PropProblem[] = [];
-  if (typeof props.component !== 'string' || !DNS_LABEL.test(props.component) || props.component.length > 57) {
-    problems.push({
-      prop: 'component',
-      value: props.component,
+  const problems = problemsOf(
+    dns1035LabelProblem('component', props.component, {
+      maxLength: 57,
       rule: 'must be a DNS label of at most 57 characters',
       fix: 'the PrometheusRule is named <component>-rules',
-    });
-  }
+    }),
+  );
   if (typeof props.runbookBaseUrl !== 'string' || !BASE_URL.test(props.runbookBaseUrl)) {
     problems.push({
       prop: 'runbookBaseUrl',

@@ -36,14 +36,8 @@ export function serviceOptionProblems(options: ServiceSignalOptions): PropProble
 /** The problems of a namespaces option. */
 export function namespaceProblems(namespaces: readonly string[] | undefined): PropProblem[] {
   if (!Array.isArray(namespaces) || namespaces.length === 0) {
-    return [
-      {
-        prop: 'namespaces',
-        value: namespaces,
-        rule: 'must list at least one namespace',
-        fix: "list the colours' namespaces, e.g. shop-blue and shop-green",
-      },
-    ];
+    const fix = "list the colours' namespaces, e.g. shop-blue and shop-green";
+    return [{ prop: 'namespaces', value: namespaces, rule: 'must list at least one namespace', fix }];
   }
   return namespaces.flatMap((ns, i) =>
     isDns1035Label(ns, Infinity) ? [] : [{ prop: `namespaces[${i}]`, value: ns, rule: 'must be a namespace name (a DNS label)' }],

@@ -5,29 +5,15 @@ import { Construct } from 'constructs';
 import * as yaml from 'js-yaml';
 import { DisruptionBudget } from '../autoscaling';
 import {
-  LABEL_COMPONENT,
-  LABEL_VERSION,
   memoryKiB,
   PropProblem,
   TRACE_COLLECTOR,
   TRACE_COLLECTOR_METRICS_PORT,
-  parseImage,
   selectorLabels,
   throwIfProblems,
   unpinnedReason,
-  versionLabel,
 } from '../core';
-import {
-  configMapVolume,
-  containerEnv,
-  httpProbes,
-  restrictedPodTemplate,
-  secretVolume,
-  servicePort,
-  surgeRollout,
-  tcpPort,
-  zoneAndHostSpread,
-} from '../workload/pod-template';
+import * as pod from '../workload/pod-template';
 import { PRIORITY_STANDARD } from '../workload/priority-classes';
 import { ContainerResources, containerResourceProblems } from '../workload/resources';
 import { GrafanaDashboard } from './grafana-dashboard';
@@ -148,8 +134,7 @@ export class TraceCollector extends Construct {
     throwIfProblems(this, collectorProblems(props, namespace, image, replicas, resources));
 
     this.selector = { ...selectorLabels({ name: this.name }), ...TRACE_COLLECTOR.podLabels };
-    const labels = { ...this.selector, [LABEL_COMPONENT]: 'trace-collector' };
-    const podLabels = { ...labels, [LABEL_VERSION]: versionLabel(parseImage(image)!) };
+    const { labels, versionedLabels: podLabels } = pod.workloadLabels(this.selector, 'trace-collector', image);
     this.config = collectorConfig(props);
     new k8s.KubeConfigMap(this, 'Config', { metadata: { name: this.name, labels }, data: { 'config.yaml': this.config } });
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
@@ -162,7 +147,7 @@ export class TraceCollector extends Construct {
         replicas,
         revisionHistoryLimit: 5,
         selector: { matchLabels: this.selector },
-        strategy: surgeRollout(),
+        strategy: pod.surgeRollout(),
         template: this.podTemplate(props, podLabels, image, resources),
       },
     });
@@ -173,8 +158,8 @@ export class TraceCollector extends Construct {
         selector: this.selector,
         // The `grpc-` prefix and appProtocol tell the mesh the protocol: gRPC is HTTP/2.
         ports: [
-          { ...servicePort('grpc-otlp', OTEL_COLLECTOR_PORTS.otlpGrpc, 'otlp-grpc'), appProtocol: 'grpc' },
-          servicePort('metrics', OTEL_COLLECTOR_PORTS.metrics),
+          { ...pod.servicePort('grpc-otlp', OTEL_COLLECTOR_PORTS.otlpGrpc, 'otlp-grpc'), appProtocol: 'grpc' },
+          pod.servicePort('metrics', OTEL_COLLECTOR_PORTS.metrics),
         ],
       },
     });
@@ -199,31 +184,31 @@ export class TraceCollector extends Construct {
     resources: ContainerResources,
   ): k8s.PodTemplateSpec {
     const caKey = props.jaegerTls?.caKey ?? 'ca.crt';
-    return restrictedPodTemplate({
+    return pod.restrictedPodTemplate({
       labels: podLabels,
       // A changed configuration rolls the pods; the ConfigMap keeps its stable name.
       annotations: { 'checksum/config': createHash('sha256').update(this.config).digest('hex') },
       serviceAccountName: TRACE_COLLECTOR.serviceAccount,
       priorityClassName: props.priorityClassName ?? PRIORITY_STANDARD,
-      topologySpreadConstraints: zoneAndHostSpread(this.selector, true),
+      topologySpreadConstraints: pod.zoneAndHostSpread(this.selector, true),
       container: {
         name: this.name,
         image,
         args: [`--config=${CONFIG_DIR}/config.yaml`],
         ports: [
-          tcpPort('otlp-grpc', OTEL_COLLECTOR_PORTS.otlpGrpc),
-          tcpPort('metrics', OTEL_COLLECTOR_PORTS.metrics),
-          tcpPort('health', OTEL_COLLECTOR_PORTS.health),
+          pod.tcpPort('otlp-grpc', OTEL_COLLECTOR_PORTS.otlpGrpc),
+          pod.tcpPort('metrics', OTEL_COLLECTOR_PORTS.metrics),
+          pod.tcpPort('health', OTEL_COLLECTOR_PORTS.health),
         ],
-        env: containerEnv({ GOMEMLIMIT: `${Math.floor((memoryKiB(resources.limits.memory) * 0.8) / 1024)}MiB` }, undefined, [
+        env: pod.containerEnv({ GOMEMLIMIT: `${Math.floor((memoryKiB(resources.limits.memory) * 0.8) / 1024)}MiB` }, undefined, [
           { name: 'MY_POD_IP', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.podIP' } } },
         ]),
         resources,
-        probes: httpProbes('health', '/'),
+        probes: pod.httpProbes('health', '/'),
       },
       volumes: [
-        configMapVolume('config', this.name, CONFIG_DIR),
-        ...(props.jaegerTls ? [secretVolume('jaeger-ca', props.jaegerTls.caSecretName, CA_DIR, [caKey])] : []),
+        pod.configMapVolume('config', this.name, CONFIG_DIR),
+        ...(props.jaegerTls ? [pod.secretVolume('jaeger-ca', props.jaegerTls.caSecretName, CA_DIR, [caKey])] : []),
       ],
     });
   }

@@ -171,8 +171,9 @@ export interface MeshExternalPortProps {
 export class MeshExternalPort extends Construct {
   constructor(scope: Construct, id: string, props: MeshExternalPortProps) {
     super(scope, id);
+    const metadata = { name: props.name, labels: props.labels };
     new PeerAuthentication(this, 'PeerAuthentication', {
-      metadata: { name: props.name, labels: props.labels },
+      metadata,
       spec: {
         selector: { matchLabels: props.selector },
         // UNSET: every other port keeps the namespace's STRICT mode.
@@ -181,7 +182,7 @@ export class MeshExternalPort extends Construct {
       },
     });
     new AuthorizationPolicy(this, 'AuthorizationPolicy', {
-      metadata: { name: props.name, labels: props.labels },
+      metadata,
       spec: {
         selector: { matchLabels: props.selector },
         action: AuthorizationPolicySpecAction.ALLOW,

@@ -46,11 +46,34 @@ export interface ConnectionWriter {
   connect(client: Connections, server: Connections, ports: readonly ConnectionPort[]): void;
 }
 
-let connectionWriter: ConnectionWriter | undefined;
+/**
+ * A writer that a higher layer installs for this one, which must not import that layer: the
+ * higher layer installs it when its module loads, and using it before then is an error.
+ */
+export class InstalledWriter<T> {
+  private writer?: T;
+
+  /** `notInstalled`: the error message when the writer is used before it is installed. */
+  public constructor(private readonly notInstalled: string) {}
+
+  public install(writer: T): void {
+    this.writer = writer;
+  }
+
+  /** The installed writer; throws `notInstalled` when there is none. */
+  public get(): T {
+    if (this.writer === undefined) throw new AlpError(this.notInstalled);
+    return this.writer;
+  }
+}
+
+const connectionWriter = new InstalledWriter<ConnectionWriter>(
+  'Connections: no rule writer is installed; import lib/network/connections, which installs it',
+);
 
 /** Installs the writer of the connections' rules (called once by lib/network/connections.ts). */
 export function useConnectionWriter(writer: ConnectionWriter): void {
-  connectionWriter = writer;
+  connectionWriter.install(writer);
 }
 
 /**
@@ -89,10 +112,7 @@ function connect(client: Connections, server: Connections, port: number | Connec
       { prop: 'port', value: port, rule: `must be given: ${describeEndpoint(server.endpoint)} has no ports of its own` },
     ]);
   }
-  if (connectionWriter === undefined) {
-    throw new AlpError('Connections: no rule writer is installed; import lib/network/connections, which installs it');
-  }
-  connectionWriter.connect(client, server, ports);
+  connectionWriter.get().connect(client, server, ports);
 }
 
 /** A short name of an endpoint for error messages. */

@@ -1,7 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { AlpError, validationError } from '../core';
-import { ConnectionPort, Connections, IConnectable } from './connections';
+import { validationError } from '../core';
+import { ConnectionPort, Connections, IConnectable, InstalledWriter } from './connections';
 
 /**
  * Objects of the Kubernetes API a workload may be granted verbs on: the "what" of a Role's rule.
@@ -75,18 +75,18 @@ export interface GrantWriter {
   grant(grantee: IGrantable, resource: IApiResource, verbs: readonly string[]): void;
 }
 
-let grantWriter: GrantWriter | undefined;
+const grantWriter = new InstalledWriter<GrantWriter>(
+  'Grants: no grant writer is installed; import lib/rbac/service-grants, which installs it',
+);
 
 /** Installs the writer of grants (called once by lib/rbac/service-grants.ts). */
 export function useGrantWriter(writer: GrantWriter): void {
-  grantWriter = writer;
+  grantWriter.install(writer);
 }
 
 /** Grants `verbs` on `resource` to `grantee` through the installed writer. */
 export function writeGrant(grantee: IGrantable, resource: IApiResource, verbs: readonly string[]): void {
-  if (grantWriter === undefined)
-    throw new AlpError('Grants: no grant writer is installed; import lib/rbac/service-grants, which installs it');
-  grantWriter.grant(grantee, resource, verbs);
+  grantWriter.get().grant(grantee, resource, verbs);
 }
 
 /** The verbs that only read. */

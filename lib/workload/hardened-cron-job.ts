@@ -1,29 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import {
-  LABEL_COMPONENT,
-  LABEL_VERSION,
-  PropProblem,
-  parseImage,
-  selectorLabels,
-  throwIfProblems,
-  unpinnedReason,
-  versionLabel,
-} from '../core';
-import {
-  configMapVolume,
-  containerEnv,
-  restrictedPodTemplate,
-  runAsUserProblems,
-  SECRET_MOUNT_ROOT,
-  SecretEnvVar,
-  SecretMount,
-  secretEnvProblems,
-  secretMountVolume,
-  sortByName,
-  tmpVolume,
-} from './pod-template';
+import { PropProblem, selectorLabels, throwIfProblems, unpinnedReason } from '../core';
+import * as pod from './pod-template';
 import { PRIORITY_STANDARD } from './priority-classes';
 import { ContainerResources, containerResourceProblems } from './resources';
 import { DEFAULT_RUN_AS_USER } from './security-context';
@@ -65,9 +44,9 @@ export interface HardenedCronJobProps {
   /** Plain (non-secret) environment variables, written sorted by name. @default - none */
   readonly env?: Record<string, string>;
   /** Secrets mounted read-only under `/var/run/secrets/alp/<name>/`. @default - none */
-  readonly secretMounts?: SecretMount[];
+  readonly secretMounts?: pod.SecretMount[];
   /** Environment variables read from Secrets. @default - none */
-  readonly secretEnv?: SecretEnvVar[];
+  readonly secretEnv?: pod.SecretEnvVar[];
   /** ConfigMaps mounted read-only. @default - none */
   readonly configMounts?: ConfigMapMount[];
   /**
@@ -141,8 +120,7 @@ export class HardenedCronJob extends Construct {
     this.name = props.name;
     this.schedule = props.schedule;
     this.selector = selectorLabels({ name: props.name });
-    const labels = { ...props.labels, ...this.selector, [LABEL_COMPONENT]: props.tier ?? 'job' };
-    const versionedLabels = { ...labels, [LABEL_VERSION]: versionLabel(parseImage(props.image)!) };
+    const { labels, versionedLabels } = pod.workloadLabels(this.selector, props.tier ?? 'job', props.image, props.labels);
 
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { name: props.name, namespace: props.namespace, labels },
@@ -173,7 +151,7 @@ export class HardenedCronJob extends Construct {
 
 /** The pod of each run: `restartPolicy: Never`, so that each retry is a new pod with its own logs. */
 function jobPodTemplate(props: HardenedCronJobProps, labels: Record<string, string>): k8s.PodTemplateSpec {
-  return restrictedPodTemplate({
+  return pod.restrictedPodTemplate({
     labels,
     restartPolicy: 'Never',
     serviceAccountName: props.name,
@@ -186,13 +164,13 @@ function jobPodTemplate(props: HardenedCronJobProps, labels: Record<string, stri
       image: props.image,
       command: props.command,
       args: props.args,
-      env: containerEnv(props.env, props.secretEnv),
+      env: pod.containerEnv(props.env, props.secretEnv),
       resources: props.resources,
     },
     volumes: [
-      tmpVolume(props.tmpSizeLimit),
-      ...sortByName(props.secretMounts ?? []).map(secretMountVolume),
-      ...sortByName(props.configMounts ?? []).map((m) => configMapVolume(`config-${m.name}`, m.configMapName, m.mountPath)),
+      pod.tmpVolume(props.tmpSizeLimit),
+      ...pod.sortByName(props.secretMounts ?? []).map(pod.secretMountVolume),
+      ...pod.sortByName(props.configMounts ?? []).map((m) => pod.configMapVolume(`config-${m.name}`, m.configMapName, m.mountPath)),
     ],
   });
 }
@@ -281,7 +259,7 @@ function cronJobProblems(props: HardenedCronJobProps, uid: number): PropProblem[
       problems.push({ prop, value, rule: `must be an integer of at least ${min}` });
     }
   }
-  problems.push(...runAsUserProblems(uid), ...secretEnvProblems(props.env, props.secretEnv));
+  problems.push(...pod.runAsUserProblems(uid), ...pod.secretEnvProblems(props.env, props.secretEnv));
   for (const prop of ['secretMounts', 'configMounts'] as const) {
     (props[prop] ?? []).forEach((mount, i) => {
       if (!DNS_LABEL.test(mount.name) || mount.name.length > 55) {
@@ -290,11 +268,11 @@ function cronJobProblems(props: HardenedCronJobProps, uid: number): PropProblem[
     });
   }
   (props.configMounts ?? []).forEach((mount, i) => {
-    if (!/^\/[^\0]*$/.test(mount.mountPath) || mount.mountPath === '/tmp' || mount.mountPath.startsWith(SECRET_MOUNT_ROOT)) {
+    if (!/^\/[^\0]*$/.test(mount.mountPath) || mount.mountPath === '/tmp' || mount.mountPath.startsWith(pod.SECRET_MOUNT_ROOT)) {
       problems.push({
         prop: `configMounts[${i}].mountPath`,
         value: mount.mountPath,
-        rule: `must be an absolute path other than /tmp and outside ${SECRET_MOUNT_ROOT}`,
+        rule: `must be an absolute path other than /tmp and outside ${pod.SECRET_MOUNT_ROOT}`,
       });
     }
   });

@@ -2,36 +2,11 @@ import { ApiObject, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AutoscalingOptions, DisruptionBudget, DisruptionBudgetOptions, HorizontalAutoscaler } from '../autoscaling';
-import {
-  Color,
-  LABEL_COMPONENT,
-  LABEL_VERSION,
-  PropProblem,
-  parseImage,
-  selectorLabels,
-  throwIfProblems,
-  unpinnedReason,
-  versionLabel,
-} from '../core';
+import { Color, PropProblem, selectorLabels, throwIfProblems, unpinnedReason } from '../core';
 import { Connections } from './connections';
 import { IApiResource, IGrantable, READ_VERBS, writeGrant } from './grants';
 import { PRIORITY_STANDARD } from './priority-classes';
-import {
-  containerEnv,
-  httpProbes,
-  restrictedPodTemplate,
-  runAsUserProblems,
-  SecretEnvVar,
-  secretEnvProblems,
-  SecretMount,
-  secretMountVolume,
-  servicePort,
-  sortByName,
-  surgeRollout,
-  tcpPort,
-  tmpVolume,
-  zoneAndHostSpread,
-} from './pod-template';
+import * as pod from './pod-template';
 import { ContainerResources, containerResourceProblems } from './resources';
 import { DEFAULT_RUN_AS_USER } from './security-context';
 import { DNS_1035_LABEL as DNS_LABEL } from '../core/validation';
@@ -121,12 +96,12 @@ export interface HardenedServiceProps {
    * into crash dumps or child processes the way environment variables do).
    * @default - none
    */
-  readonly secretMounts?: SecretMount[];
+  readonly secretMounts?: pod.SecretMount[];
   /**
    * Environment variables read from Secrets, for software that cannot read files.
    * @default - none
    */
-  readonly secretEnv?: SecretEnvVar[];
+  readonly secretEnv?: pod.SecretEnvVar[];
   /**
    * UID, GID and fsGroup of the pod; at least 10000.
    * @default DEFAULT_RUN_AS_USER (10001)
@@ -175,12 +150,12 @@ export class HardenedService extends Construct implements IGrantable {
     this.minReplicas = props.autoscaling?.minReplicas ?? props.replicas ?? 2;
     this.maxReplicas = props.autoscaling?.maxReplicas ?? this.minReplicas;
 
-    const labels = { ...this.selector, [LABEL_COMPONENT]: props.tier ?? 'backend' };
+    const { labels, versionedLabels } = pod.workloadLabels(this.selector, props.tier ?? 'backend', props.image);
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { name: props.name, labels },
       automountServiceAccountToken: props.automountServiceAccountToken ?? false,
     });
-    this.deployment = this.createDeployment(props, labels);
+    this.deployment = this.createDeployment(props, versionedLabels);
     this.service = this.createService(labels);
     this.disruptionBudget = new DisruptionBudget(this, 'DisruptionBudget', {
       ...props.disruptionBudget,
@@ -246,47 +221,46 @@ export class HardenedService extends Construct implements IGrantable {
     return this.grant(resource, ...READ_VERBS);
   }
 
-  private createDeployment(props: HardenedServiceProps, labels: Record<string, string>): ApiObject {
-    // Only the Deployment and its pods carry the version: a release then changes nothing else.
-    const versionedLabels = { ...labels, [LABEL_VERSION]: versionLabel(parseImage(props.image)!) };
+  /** The Deployment and its pods carry the version (`versionedLabels`); nothing else does. */
+  private createDeployment(props: HardenedServiceProps, versionedLabels: Record<string, string>): ApiObject {
     return new k8s.KubeDeployment(this, 'Deployment', {
       metadata: { name: props.name, labels: versionedLabels },
       spec: {
         replicas: props.autoscaling ? undefined : this.minReplicas,
         revisionHistoryLimit: props.revisionHistoryLimit ?? 5,
         selector: { matchLabels: this.selector },
-        strategy: surgeRollout(),
+        strategy: pod.surgeRollout(),
         template: this.podTemplate(props, versionedLabels),
       },
     });
   }
 
   private podTemplate(props: HardenedServiceProps, labels: Record<string, string>): k8s.PodTemplateSpec {
-    const ports = [tcpPort('http', props.port)];
-    if (props.metricsPort !== undefined) ports.push(tcpPort('metrics', props.metricsPort));
-    return restrictedPodTemplate({
+    const ports = [pod.tcpPort('http', props.port)];
+    if (props.metricsPort !== undefined) ports.push(pod.tcpPort('metrics', props.metricsPort));
+    return pod.restrictedPodTemplate({
       labels,
       serviceAccountName: props.name,
       automountServiceAccountToken: props.automountServiceAccountToken,
       priorityClassName: props.priorityClassName ?? PRIORITY_STANDARD,
       terminationGracePeriodSeconds: props.terminationGracePeriodSeconds,
       runAsUser: props.runAsUser,
-      topologySpreadConstraints: zoneAndHostSpread(this.selector, true),
+      topologySpreadConstraints: pod.zoneAndHostSpread(this.selector, true),
       container: {
         name: props.name,
         image: props.image,
         ports,
-        env: containerEnv(props.env, props.secretEnv),
+        env: pod.containerEnv(props.env, props.secretEnv),
         resources: props.resources,
-        probes: httpProbes('http', props.livenessPath ?? '/livez', props.readinessPath ?? '/readyz'),
+        probes: pod.httpProbes('http', props.livenessPath ?? '/livez', props.readinessPath ?? '/readyz'),
       },
-      volumes: [tmpVolume(props.tmpSizeLimit), ...sortByName(props.secretMounts ?? []).map(secretMountVolume)],
+      volumes: [pod.tmpVolume(props.tmpSizeLimit), ...pod.sortByName(props.secretMounts ?? []).map(pod.secretMountVolume)],
     });
   }
 
   private createService(labels: Record<string, string>): ApiObject {
-    const ports = [servicePort('http', this.port)];
-    if (this.metricsPort !== undefined) ports.push(servicePort('metrics', this.metricsPort));
+    const ports = [pod.servicePort('http', this.port)];
+    if (this.metricsPort !== undefined) ports.push(pod.servicePort('metrics', this.metricsPort));
     return new k8s.KubeService(this, 'Service', {
       metadata: { name: this.name, labels },
       spec: { type: 'ClusterIP', selector: this.selector, ports },
@@ -325,13 +299,13 @@ function serviceProblems(props: HardenedServiceProps, uid: number): PropProblem[
   } else if (props.replicas !== undefined && (!Number.isInteger(props.replicas) || props.replicas < 1)) {
     problems.push({ prop: 'replicas', value: props.replicas, rule: 'must be an integer of at least 1' });
   }
-  problems.push(...runAsUserProblems(uid));
+  problems.push(...pod.runAsUserProblems(uid));
   for (const prop of ['readinessPath', 'livenessPath'] as const) {
     const path = props[prop];
     if (path !== undefined && !path.startsWith('/'))
       problems.push({ prop, value: path, rule: 'must be an absolute path starting with "/"' });
   }
-  problems.push(...secretEnvProblems(props.env, props.secretEnv));
+  problems.push(...pod.secretEnvProblems(props.env, props.secretEnv));
   for (const mount of props.secretMounts ?? []) {
     if (!DNS_LABEL.test(mount.name)) problems.push({ prop: 'secretMounts', value: mount.name, rule: 'must have a DNS label as name' });
   }

@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
-import { PropProblem } from '../core';
+import { LABEL_COMPONENT, LABEL_VERSION, parseImage, PropProblem, versionLabel } from '../core';
 import { ContainerResources, kubeResources } from './resources';
 import { DEFAULT_RUN_AS_USER, MIN_RUN_AS_USER, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security-context';
 
@@ -8,6 +8,25 @@ import { DEFAULT_RUN_AS_USER, MIN_RUN_AS_USER, restrictedContainerSecurityContex
  * service account token unless asked for, no service links, a pinned pull policy, and the
  * volumes, environment, probes and spreading that every workload construct shares.
  */
+
+/** The labels of a workload: those of all its objects, and those of its pods and their owner. */
+export interface WorkloadLabels {
+  /** The extra labels, the selector and the component: every object of the workload. */
+  readonly labels: Record<string, string>;
+  /** `labels` and the image's version: only the pods and their owner, so that a release changes nothing else. */
+  readonly versionedLabels: Record<string, string>;
+}
+
+/** The labels of a workload selected by `selector`, of `component`, that runs the pinned `image`. */
+export function workloadLabels(
+  selector: Record<string, string>,
+  component: string,
+  image: string,
+  extraLabels?: Record<string, string>,
+): WorkloadLabels {
+  const labels = { ...extraLabels, ...selector, [LABEL_COMPONENT]: component };
+  return { labels, versionedLabels: { ...labels, [LABEL_VERSION]: versionLabel(parseImage(image)!) } };
+}
 
 /** A Secret mounted read-only as files, one file per key. */
 export interface SecretMount {
