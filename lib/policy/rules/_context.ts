@@ -26,6 +26,12 @@ export interface PodLabels {
 /** Every container field of a pod spec: init, regular and ephemeral containers. */
 export const ALL_CONTAINER_FIELDS: readonly string[] = ['initContainers', 'containers', 'ephemeralContainers'];
 
+/** A container of a pod spec, with its path in the manifest (e.g. `spec.template.spec.containers[0]`). */
+export interface ContainerAt {
+  readonly container: any;
+  readonly path: string;
+}
+
 /** A pod as a workload object describes it. */
 export interface PodTemplate extends PodLabels {
   readonly object: ManifestObject;
@@ -256,6 +262,11 @@ export class PolicyContext implements RuleContext {
   }
 
   private readonly selectorIndexes = new Map<string, Map<string, SelectorIndex<ManifestObject>>>();
+}
+
+/** The containers in the pod spec's container `fields` (see `ALL_CONTAINER_FIELDS`), in that order, with their paths. */
+export function containersOf(pod: PodTemplate, fields: readonly string[]): ContainerAt[] {
+  return fields.flatMap((field) => asArray(pod.spec[field]).map((container, i) => ({ container, path: `${pod.specPath}.${field}[${i}]` })));
 }
 
 /** The rules' own view of the context the engine passes them (always a PolicyContext). */

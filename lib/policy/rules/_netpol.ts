@@ -11,7 +11,8 @@ const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 export type Direction = 'Ingress' | 'Egress';
 
-function governs(spec: any, direction: Direction): boolean {
+/** Whether a NetworkPolicy governs `direction`, with the policy types the API server defaults. */
+export function governs(spec: any, direction: Direction): boolean {
   const types = asArray(spec?.policyTypes);
   if (types.length > 0) return types.includes(direction);
   return direction === 'Ingress' || asArray(spec?.egress).length > 0;
@@ -21,6 +22,24 @@ function governs(spec: any, direction: Direction): boolean {
 function namespaceLabels(ctx: PolicyContext, object: ManifestObject, namespace: string): Record<string, string> {
   const ns = ctx.ofKind('', 'Namespace').find((n) => n.name === namespace && n.cluster === object.cluster);
   return { ...(isPlainObject(ns?.manifest.metadata?.labels) ? ns!.manifest.metadata.labels : {}), [NAMESPACE_NAME_LABEL]: namespace };
+}
+
+/**
+ * Whether the `ports` of a NetworkPolicy rule admit `port` (or the port named `portName`): no
+ * ports list, an entry without a port, the number or name itself, or a range up to `endPort`.
+ */
+export function portsAdmit(ports: unknown, port: number, portName?: string): boolean {
+  const entries = asArray(ports);
+  return (
+    entries.length === 0
+    || entries.some(
+      (q: any) =>
+        q?.port === undefined
+        || q.port === port
+        || (portName !== undefined && q.port === portName)
+        || (typeof q.port === 'number' && typeof q.endPort === 'number' && q.port <= port && port <= q.endPort),
+    )
+  );
 }
 
 /**
@@ -64,17 +83,7 @@ export function allows(
           const podOk = peer?.podSelector === undefined || labelSelectorMatches(peer.podSelector, peerLabels);
           return nsOk && podOk;
         });
-      const ports = asArray(rule?.ports);
-      const portOk =
-        ports.length === 0
-        || ports.some(
-          (q: any) =>
-            q?.port === undefined
-            || q.port === port
-            || (portName !== undefined && q.port === portName)
-            || (typeof q.port === 'number' && typeof q.endPort === 'number' && q.port <= port && port <= q.endPort),
-        );
-      return peerOk && portOk;
+      return peerOk && portsAdmit(rule?.ports, port, portName);
     }),
   );
 }

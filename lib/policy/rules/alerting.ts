@@ -14,7 +14,8 @@
  */
 import { isPlainObject } from '../../core';
 import { ManifestObject, PolicyRule, statement } from '../findings';
-import { ctxOf, PolicyContext } from './_context';
+import { PolicyContext } from './_context';
+import { inputRule, Skip } from './_rule';
 import { asArray, stringMap } from './_selectors';
 
 const MONITORING = 'monitoring.coreos.com';
@@ -231,7 +232,7 @@ const WATCHDOG = 'Watchdog';
  * Whether the rule cannot judge the input: without an AlertmanagerConfig there is no routing tree.
  * Says so (a skipped check) only when the input has alerts (`alertname`, or any) to route.
  */
-function skipWithoutConfigs(ctx: PolicyContext, rule: PolicyRule, alertname?: string): boolean {
+function skipWithoutConfigs(ctx: PolicyContext, skip: Skip, alertname?: string): boolean {
   if (ctx.ofKind(MONITORING, 'AlertmanagerConfig').length > 0) return false;
   const hasAlerts = ctx
     .ofKind(MONITORING, 'PrometheusRule')
@@ -240,7 +241,7 @@ function skipWithoutConfigs(ctx: PolicyContext, rule: PolicyRule, alertname?: st
         asArray(g?.rules).some((x: any) => typeof x?.alert === 'string' && (alertname === undefined || x.alert === alertname)),
       ),
     );
-  if (hasAlerts) ctx.skip(rule, 'no AlertmanagerConfig in the manifests: alert routing is not part of the input');
+  if (hasAlerts) skip('no AlertmanagerConfig in the manifests: alert routing is not part of the input');
   return true;
 }
 
@@ -268,39 +269,35 @@ function whyUnrouted(alert: AlertOf, routing: ClusterRouting): string {
   return 'no AlertmanagerConfig route matches its labels';
 }
 
-export const ALERT_ROUTED: PolicyRule = {
-  id: 'ALERT-ROUTED',
-  severity: 'error',
-  title: 'Every alert reaches a receiver that notifies someone',
-  rationale:
-    "An alert that only reaches Alertmanager's root receiver, an AlertmanagerConfig's catch-all or a receiver without integrations notifies nobody, or not the people its severity intends.",
-  source: 'Prometheus Operator: AlertmanagerConfig and alertmanagerConfigMatcherStrategy (default OnNamespace); Alertmanager routing tree',
-  fix: "Label the rule so that a child route of an AlertmanagerConfig in the alert's namespace takes it (e.g. 'namespace: <the AlertmanagerConfig's namespace>' and a 'severity' the routes know), and give that receiver an integration.",
-  check(context) {
-    const ctx = ctxOf(context);
-    if (skipWithoutConfigs(ctx, ALERT_ROUTED)) return;
+export const ALERT_ROUTED = inputRule(
+  {
+    id: 'ALERT-ROUTED',
+    severity: 'error',
+    title: 'Every alert reaches a receiver that notifies someone',
+    rationale:
+      "An alert that only reaches Alertmanager's root receiver, an AlertmanagerConfig's catch-all or a receiver without integrations notifies nobody, or not the people its severity intends.",
+    source:
+      'Prometheus Operator: AlertmanagerConfig and alertmanagerConfigMatcherStrategy (default OnNamespace); Alertmanager routing tree',
+    fix: "Label the rule so that a child route of an AlertmanagerConfig in the alert's namespace takes it (e.g. 'namespace: <the AlertmanagerConfig's namespace>' and a 'severity' the routes know), and give that receiver an integration.",
+  },
+  (ctx, report, skip) => {
+    if (skipWithoutConfigs(ctx, skip)) return;
     for (const routing of clusterRouting(ctx)) {
       for (const alert of routing.alerts) {
         if (alert.alert === WATCHDOG) continue; // ALERT-WATCHDOG-DEADMANS judges it
         const reached = routeAlert(alert.labels, routing.trees, routing.strategy, routing.alertmanagerNamespace);
         const what = `alert '${alert.alert}'${alert.labels.severity ? ` (severity "${alert.labels.severity}")` : ''}`;
         if (reached.every((d) => d.config === undefined)) {
-          ctx.report(
-            ALERT_ROUTED,
-            alert.object,
-            statement(`${what} reaches only Alertmanager's root receiver: ${whyUnrouted(alert, routing)}`, alert.path),
-          );
+          report(alert.object, statement(`${what} reaches only Alertmanager's root receiver: ${whyUnrouted(alert, routing)}`, alert.path));
         } else if (reached.every((d) => d.fallback)) {
           const where = reached.map((d) => `'${d.receiver}' of ${d.config}`).join(', ');
-          ctx.report(
-            ALERT_ROUTED,
+          report(
             alert.object,
             statement(`${what} matches no route and reaches only the catch-all receiver ${where}; route it by its labels`, alert.path),
           );
         } else if (reached.every((d) => !d.integrated)) {
           const where = reached.map((d) => `'${d.receiver}' of ${d.config}`).join(', ');
-          ctx.report(
-            ALERT_ROUTED,
+          report(
             alert.object,
             statement(`${what} reaches only receivers without an integration (${where}): it notifies nobody`, alert.path),
           );
@@ -308,25 +305,25 @@ export const ALERT_ROUTED: PolicyRule = {
       }
     }
   },
-};
+);
 
-export const ALERT_WATCHDOG_DEADMANS: PolicyRule = {
-  id: 'ALERT-WATCHDOG-DEADMANS',
-  severity: 'error',
-  title: "The Watchdog alert reaches a dead man's switch",
-  rationale:
-    "The always-firing Watchdog proves that Prometheus, Alertmanager and the path between them work only if something outside alarms when it stops: a dead man's switch behind a receiver with an integration.",
-  source: "kube-prometheus's Watchdog alert; Prometheus Operator AlertmanagerConfig (matcher strategy default OnNamespace)",
-  fix: "Route 'alertname: Watchdog' to a receiver with a webhook to a dead man's switch (e.g. healthchecks.io) and a short repeat interval.",
-  check(context) {
-    const ctx = ctxOf(context);
-    if (skipWithoutConfigs(ctx, ALERT_WATCHDOG_DEADMANS, WATCHDOG)) return;
+export const ALERT_WATCHDOG_DEADMANS = inputRule(
+  {
+    id: 'ALERT-WATCHDOG-DEADMANS',
+    severity: 'error',
+    title: "The Watchdog alert reaches a dead man's switch",
+    rationale:
+      "The always-firing Watchdog proves that Prometheus, Alertmanager and the path between them work only if something outside alarms when it stops: a dead man's switch behind a receiver with an integration.",
+    source: "kube-prometheus's Watchdog alert; Prometheus Operator AlertmanagerConfig (matcher strategy default OnNamespace)",
+    fix: "Route 'alertname: Watchdog' to a receiver with a webhook to a dead man's switch (e.g. healthchecks.io) and a short repeat interval.",
+  },
+  (ctx, report, skip) => {
+    if (skipWithoutConfigs(ctx, skip, WATCHDOG)) return;
     for (const routing of clusterRouting(ctx)) {
       for (const alert of routing.alerts.filter((a) => a.alert === WATCHDOG)) {
         const reached = routeAlert(alert.labels, routing.trees, routing.strategy, routing.alertmanagerNamespace);
         if (reached.every((d) => d.config === undefined)) {
-          ctx.report(
-            ALERT_WATCHDOG_DEADMANS,
+          report(
             alert.object,
             statement(`alert 'Watchdog' reaches only Alertmanager's root receiver: ${whyUnrouted(alert, routing)}`, alert.path),
           );
@@ -334,8 +331,7 @@ export const ALERT_WATCHDOG_DEADMANS: PolicyRule = {
           const where = reached
             .map((d) => `'${d.receiver}' of ${d.config}${d.integrated ? ' (a catch-all)' : ' (no integration)'}`)
             .join(', ');
-          ctx.report(
-            ALERT_WATCHDOG_DEADMANS,
+          report(
             alert.object,
             statement(
               `alert 'Watchdog' reaches ${where}, not a dead man's switch: route it to a receiver of its own with a webhook`,
@@ -346,6 +342,6 @@ export const ALERT_WATCHDOG_DEADMANS: PolicyRule = {
       }
     }
   },
-};
+);
 
 export const ALERTING_RULES: readonly PolicyRule[] = [ALERT_ROUTED, ALERT_WATCHDOG_DEADMANS];

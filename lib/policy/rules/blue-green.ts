@@ -5,7 +5,8 @@
  */
 import { COLORS, describeValue, isPlainObject, LABEL_COLOR, LABEL_VERSION } from '../../core';
 import { ManifestObject, PolicyRule, statement } from '../findings';
-import { ctxOf, PolicyContext } from './_context';
+import { PolicyContext } from './_context';
+import { inputRule } from './_rule';
 
 type Color = (typeof COLORS)[number];
 
@@ -121,20 +122,20 @@ function colorsOf(ctx: PolicyContext): Map<ManifestObject, Color> {
   return own;
 }
 
-export const BLUEGREEN_PARITY: PolicyRule = {
-  id: 'BLUEGREEN-PARITY',
-  severity: 'error',
-  title: 'Blue and green are identical apart from colour and images',
-  rationale: 'Switching traffic must change only which colour serves it; any other difference is an untested change going live.',
-  source: 'Platform rule (blue/green deployment: a colour differs only in its colour label and images)',
-  fix: 'Build both colours from the same spec; put per-colour differences only in release.yaml images.',
-  check(context) {
-    const ctx = ctxOf(context);
+export const BLUEGREEN_PARITY = inputRule(
+  {
+    id: 'BLUEGREEN-PARITY',
+    severity: 'error',
+    title: 'Blue and green are identical apart from colour and images',
+    rationale: 'Switching traffic must change only which colour serves it; any other difference is an untested change going live.',
+    source: 'Platform rule (blue/green deployment: a colour differs only in its colour label and images)',
+    fix: 'Build both colours from the same spec; put per-colour differences only in release.yaml images.',
+  },
+  (ctx, report, skip) => {
     const colors = colorsOf(ctx);
     const present = new Set(colors.values());
     if (present.size < 2) {
-      ctx.skip(
-        BLUEGREEN_PARITY,
+      skip(
         present.size === 0
           ? `no object is labelled ${LABEL_COLOR}: blue or green`
           : `only ${[...present][0]} objects are in the manifests; parity needs both colours`,
@@ -165,7 +166,7 @@ export const BLUEGREEN_PARITY: PolicyRule = {
             unjudged++;
             continue;
           }
-          ctx.report(BLUEGREEN_PARITY, have, statement(`has no ${missing} counterpart; both colours must have the same objects`));
+          report(have, statement(`has no ${missing} counterpart; both colours must have the same objects`));
           continue;
         }
         if (equivalent(b.manifest, g.manifest)) continue;
@@ -175,8 +176,7 @@ export const BLUEGREEN_PARITY: PolicyRule = {
           .slice(0, SHOWN_DIFFERENCES)
           .map((d) => `'${d.path}' (blue: ${describeValue(d.a)}, green: ${describeValue(d.b)})`);
         const more = found.length > SHOWN_DIFFERENCES ? ' and more' : '';
-        ctx.report(
-          BLUEGREEN_PARITY,
+        report(
           b,
           statement(
             `differs from its green counterpart ${g.label} at ${shown.join(', ')}${more}; only the colour, images and version label may differ`,
@@ -186,13 +186,12 @@ export const BLUEGREEN_PARITY: PolicyRule = {
       }
     }
     if (unjudged > 0) {
-      ctx.skip(
-        BLUEGREEN_PARITY,
+      skip(
         `${unjudged === 1 ? '1 object has' : `${unjudged} objects have`} no counterpart because the other colour's folder or namespace is not in the manifests: judged where both colours are`,
       );
     }
   },
-};
+);
 
 /** The blue/green rules. */
 export const BLUE_GREEN_RULES: readonly PolicyRule[] = [BLUEGREEN_PARITY];

@@ -8,7 +8,7 @@
  */
 import { CLUSTER_COMPONENTS } from '../../core';
 import { ManifestObject, PolicyRule, statement } from '../findings';
-import { ctxOf } from './_context';
+import { inputRule } from './_rule';
 import { allows } from './_netpol';
 import { asArray } from './_selectors';
 
@@ -27,17 +27,18 @@ function challengeGateways(issuer: ManifestObject): { namespace: string; name: s
     .map((ref: any) => ({ namespace: typeof ref.namespace === 'string' ? ref.namespace : issuer.namespace, name: ref.name }));
 }
 
-export const NET_CHALLENGE_REACHABLE: PolicyRule = {
-  id: 'NET-CHALLENGE-REACHABLE',
-  severity: 'error',
-  title: "ACME HTTP-01 challenges can reach cert-manager's solver pods",
-  rationale:
-    "cert-manager answers an HTTP-01 challenge from a solver pod in the Certificate's namespace, reached through the Gateway; a default deny that blocks it means the certificate is never issued or renewed.",
-  source:
-    'cert-manager documentation, "HTTP01" (solver pods labelled acme.cert-manager.io/http01-solver, port 8089); platform rule (issue 15)',
-  fix: "Add a NetworkPolicy selecting 'acme.cert-manager.io/http01-solver: \"true\"' that admits the Gateway's pods on 8089, and let the Gateway's pods reach them.",
-  check(context) {
-    const ctx = ctxOf(context);
+export const NET_CHALLENGE_REACHABLE = inputRule(
+  {
+    id: 'NET-CHALLENGE-REACHABLE',
+    severity: 'error',
+    title: "ACME HTTP-01 challenges can reach cert-manager's solver pods",
+    rationale:
+      "cert-manager answers an HTTP-01 challenge from a solver pod in the Certificate's namespace, reached through the Gateway; a default deny that blocks it means the certificate is never issued or renewed.",
+    source:
+      'cert-manager documentation, "HTTP01" (solver pods labelled acme.cert-manager.io/http01-solver, port 8089); platform rule (issue 15)',
+    fix: "Add a NetworkPolicy selecting 'acme.cert-manager.io/http01-solver: \"true\"' that admits the Gateway's pods on 8089, and let the Gateway's pods reach them.",
+  },
+  (ctx, report) => {
     const issuers = [...ctx.ofKind('cert-manager.io', 'ClusterIssuer'), ...ctx.ofKind('cert-manager.io', 'Issuer')];
     for (const certificate of ctx.ofKind('cert-manager.io', 'Certificate')) {
       const ref = certificate.manifest.spec?.issuerRef;
@@ -66,8 +67,7 @@ export const NET_CHALLENGE_REACHABLE: PolicyRule = {
             SOLVER_PORT_NAME,
           )
         ) {
-          ctx.report(
-            NET_CHALLENGE_REACHABLE,
+          report(
             certificate,
             statement(
               `is issued by ${issuer.label} over HTTP-01 through Gateway ${gateway.namespace}/${gateway.name}, but the NetworkPolicies of namespace ${namespace} do not admit the Gateway's pods to cert-manager's solver pods on ${SOLVER_PORT}; add a NetworkPolicy selecting 'acme.cert-manager.io/http01-solver: "true"' that admits them`,
@@ -75,8 +75,7 @@ export const NET_CHALLENGE_REACHABLE: PolicyRule = {
           );
         }
         if (!allows(ctx, certificate, gateway.namespace, gatewayPods, 'Egress', namespace, { ...SOLVER_LABELS }, SOLVER_PORT)) {
-          ctx.report(
-            NET_CHALLENGE_REACHABLE,
+          report(
             certificate,
             statement(
               `is issued by ${issuer.label} over HTTP-01 through Gateway ${gateway.namespace}/${gateway.name}, but the NetworkPolicies of namespace ${gateway.namespace} do not let the Gateway's pods reach cert-manager's solver pods in ${namespace} on ${SOLVER_PORT}; allow that egress`,
@@ -86,7 +85,7 @@ export const NET_CHALLENGE_REACHABLE: PolicyRule = {
       }
     }
   },
-};
+);
 
 /** The challenge reachability rules. */
 export const CHALLENGE_RULES: readonly PolicyRule[] = [NET_CHALLENGE_REACHABLE];

@@ -10,7 +10,8 @@
  */
 import { LABEL_NAME } from '../../core';
 import { ManifestObject, PolicyRule, RuleInfo, statement } from '../findings';
-import { ctxOf, PodTemplate, PolicyContext } from './_context';
+import { PodTemplate, PolicyContext } from './_context';
+import { inputRule } from './_rule';
 import { asArray, labelSelectorMatches, SelectorIndex, stringMap } from './_selectors';
 
 /** The label by which Grafana's dashboard sidecar finds dashboard ConfigMaps. */
@@ -55,22 +56,18 @@ function everyServiceHas(
   absent: string,
   gapOf: (ctx: PolicyContext, found: readonly ManifestObject[]) => ServiceGap,
 ): PolicyRule {
-  return {
-    ...info,
-    check(context) {
-      const ctx = ctxOf(context);
-      const found = artefacts(ctx);
-      if (found.length === 0) {
-        ctx.skip(info, absent);
-        return;
-      }
-      const gap = gapOf(ctx, found);
-      for (const pod of services(ctx)) {
-        const text = gap(pod);
-        if (text !== undefined) ctx.report(info, pod.object, statement(text));
-      }
-    },
-  };
+  return inputRule(info, (ctx, report, skip) => {
+    const found = artefacts(ctx);
+    if (found.length === 0) {
+      skip(absent);
+      return;
+    }
+    const gap = gapOf(ctx, found);
+    for (const pod of services(ctx)) {
+      const text = gap(pod);
+      if (text !== undefined) report(pod.object, statement(text));
+    }
+  });
 }
 
 /** Whether a ServiceMonitor scrapes a Service: it selects the Service's labels in a namespace it covers. */

@@ -3,9 +3,9 @@
  * load balancer to any address and no external IPs; Ingresses serve their hosts over TLS and carry
  * no configuration snippets.
  */
-import { ManifestObject, PolicyRule, violation } from '../findings';
+import { FindingText, ManifestObject, PolicyRule, violation } from '../findings';
 import { PolicyContext } from './_context';
-import { ofKind, perObjectRule } from './_rule';
+import { ofKind, perObjectRule, perSpecRule } from './_rule';
 import { asArray, stringMap } from './_selectors';
 
 const ANY_ADDRESS = ['0.0.0.0/0', '::/0'];
@@ -14,7 +14,34 @@ const INGRESS_GROUPS = ['networking.k8s.io', 'extensions'];
 /** The name part (after the prefix) of a snippet annotation: `configuration-snippet`, `server-snippet`, `server-snippets`, … */
 const SNIPPET_ANNOTATION = /(^|-)snippets?$/;
 
-export const NET_SERVICE_EXPOSURE = perObjectRule(
+/** What lets a LoadBalancer Service accept connections from any address: no source ranges, or ranges that are any address. */
+function openSourceRanges(spec: any): FindingText[] {
+  const ranges = asArray(spec.loadBalancerSourceRanges);
+  if (ranges.length === 0) {
+    return [
+      violation(
+        'spec.loadBalancerSourceRanges',
+        spec.loadBalancerSourceRanges,
+        'must list the client address ranges of a LoadBalancer Service; without them it accepts connections from any address',
+        'list the ranges, or use a ClusterIP Service behind the Gateway',
+      ),
+    ];
+  }
+  return ranges.flatMap((range: unknown, i: number) =>
+    typeof range === 'string' && ANY_ADDRESS.includes(range)
+      ? [
+          violation(
+            `spec.loadBalancerSourceRanges[${i}]`,
+            range,
+            'must not be any address',
+            'list the client address ranges that need the service',
+          ),
+        ]
+      : [],
+  );
+}
+
+export const NET_SERVICE_EXPOSURE = perSpecRule(
   {
     id: 'NET-SERVICE-EXPOSURE',
     severity: 'error',
@@ -27,8 +54,7 @@ export const NET_SERVICE_EXPOSURE = perObjectRule(
     helpUri: 'https://kubernetes.io/docs/concepts/services-networking/service/#publishing-services-service-types',
   },
   ofKind('', 'Service'),
-  (service, report) => {
-    const spec = service.manifest.spec;
+  (spec, report) => {
     if (spec?.type === 'NodePort') {
       report(
         violation(
@@ -39,34 +65,12 @@ export const NET_SERVICE_EXPOSURE = perObjectRule(
         ),
       );
     } else if (spec?.type === 'LoadBalancer') {
-      const ranges = asArray(spec.loadBalancerSourceRanges);
-      if (ranges.length === 0) {
-        report(
-          violation(
-            'spec.loadBalancerSourceRanges',
-            spec.loadBalancerSourceRanges,
-            'must list the client address ranges of a LoadBalancer Service; without them it accepts connections from any address',
-            'list the ranges, or use a ClusterIP Service behind the Gateway',
-          ),
-        );
-      }
-      ranges.forEach((range: unknown, i: number) => {
-        if (typeof range === 'string' && ANY_ADDRESS.includes(range)) {
-          report(
-            violation(
-              `spec.loadBalancerSourceRanges[${i}]`,
-              range,
-              'must not be any address',
-              'list the client address ranges that need the service',
-            ),
-          );
-        }
-      });
+      for (const problem of openSourceRanges(spec)) report(problem);
     }
   },
 );
 
-export const NET_SERVICE_EXTERNAL_IPS = perObjectRule(
+export const NET_SERVICE_EXTERNAL_IPS = perSpecRule(
   {
     id: 'NET-SERVICE-EXTERNAL-IPS',
     severity: 'error',
@@ -78,8 +82,8 @@ export const NET_SERVICE_EXTERNAL_IPS = perObjectRule(
     helpUri: 'https://github.com/kubernetes/kubernetes/issues/97076',
   },
   ofKind('', 'Service'),
-  (service, report) => {
-    const ips = service.manifest.spec?.externalIPs;
+  (spec, report) => {
+    const ips = spec?.externalIPs;
     if (asArray(ips).length > 0) {
       report(
         violation(
@@ -106,7 +110,7 @@ function ingresses(ctx: PolicyContext): ManifestObject[] {
   return INGRESS_GROUPS.flatMap((group) => ctx.ofKind(group, 'Ingress'));
 }
 
-export const NET_INGRESS_TLS = perObjectRule(
+export const NET_INGRESS_TLS = perSpecRule(
   {
     id: 'NET-INGRESS-TLS',
     severity: 'error',
@@ -117,8 +121,7 @@ export const NET_INGRESS_TLS = perObjectRule(
     helpUri: 'https://kubernetes.io/docs/concepts/services-networking/ingress/#tls',
   },
   ingresses,
-  (ingress, report) => {
-    const spec = ingress.manifest.spec;
+  (spec, report) => {
     const tls = asArray(spec?.tls);
     const rules = asArray(spec?.rules);
     if (tls.length === 0) {

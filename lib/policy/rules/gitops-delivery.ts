@@ -3,27 +3,27 @@
  * ApplicationSet strategy takes that away.
  */
 import { ManifestObject, PolicyRule, statement, violation } from '../findings';
-import { ctxOf, PolicyContext } from './_context';
+import { inputRule, ReportOn } from './_rule';
 
-export const GITOPS_AUTOMATED_SYNC: PolicyRule = {
-  id: 'GITOPS-AUTOMATED-SYNC',
-  severity: 'error',
-  title: 'Argo CD Applications sync automatically and heal drift',
-  rationale:
-    'In this GitOps setup a commit is the release, the switch and the rollback: an Application without automated sync and self-heal waits for someone to press Sync, and an ApplicationSet with the RollingSync strategy turns automated sync off in every Application it generates and holds each step until the previous one is healthy.',
-  source: 'Argo CD automated sync policy; ApplicationSet Progressive Syncs (RollingSync forces autosync off)',
-  fix: "Set 'spec.syncPolicy.automated' with 'selfHeal: true'; order Applications with sync waves on the Application objects of an app of apps instead of RollingSync.",
-  helpUri: 'https://argo-cd.readthedocs.io/en/stable/user-guide/auto_sync/',
-  check(context) {
-    const ctx = ctxOf(context);
+export const GITOPS_AUTOMATED_SYNC = inputRule(
+  {
+    id: 'GITOPS-AUTOMATED-SYNC',
+    severity: 'error',
+    title: 'Argo CD Applications sync automatically and heal drift',
+    rationale:
+      'In this GitOps setup a commit is the release, the switch and the rollback: an Application without automated sync and self-heal waits for someone to press Sync, and an ApplicationSet with the RollingSync strategy turns automated sync off in every Application it generates and holds each step until the previous one is healthy.',
+    source: 'Argo CD automated sync policy; ApplicationSet Progressive Syncs (RollingSync forces autosync off)',
+    fix: "Set 'spec.syncPolicy.automated' with 'selfHeal: true'; order Applications with sync waves on the Application objects of an app of apps instead of RollingSync.",
+    helpUri: 'https://argo-cd.readthedocs.io/en/stable/user-guide/auto_sync/',
+  },
+  (ctx, report) => {
     for (const application of ctx.ofKind('argoproj.io', 'Application')) {
-      checkSyncPolicy(ctx, application, application.manifest.spec?.syncPolicy, 'spec.syncPolicy');
+      checkSyncPolicy(report, application, application.manifest.spec?.syncPolicy, 'spec.syncPolicy');
     }
     for (const appSet of ctx.ofKind('argoproj.io', 'ApplicationSet')) {
       const strategy = appSet.manifest.spec?.strategy?.type;
       if (strategy === 'RollingSync') {
-        ctx.report(
-          GITOPS_AUTOMATED_SYNC,
+        report(
           appSet,
           violation(
             'spec.strategy.type',
@@ -33,16 +33,16 @@ export const GITOPS_AUTOMATED_SYNC: PolicyRule = {
           ),
         );
       }
-      checkSyncPolicy(ctx, appSet, appSet.manifest.spec?.template?.spec?.syncPolicy, 'spec.template.spec.syncPolicy');
+      checkSyncPolicy(report, appSet, appSet.manifest.spec?.template?.spec?.syncPolicy, 'spec.template.spec.syncPolicy');
     }
   },
-};
+);
 
-function checkSyncPolicy(ctx: PolicyContext, object: ManifestObject, policy: any, path: string): void {
+/** Reports an Argo CD sync policy (at `path` in `object`) that does not sync automatically or does not heal drift. */
+function checkSyncPolicy(report: ReportOn, object: ManifestObject, policy: any, path: string): void {
   const automated = policy?.automated;
   if (automated === undefined || automated === null || automated.enabled === false) {
-    ctx.report(
-      GITOPS_AUTOMATED_SYNC,
+    report(
       object,
       statement(
         `does not sync automatically ('${path}.automated' is ${automated?.enabled === false ? 'disabled' : 'missing'}): a commit reaches the cluster only when someone syncs by hand; set it with selfHeal: true`,
@@ -50,8 +50,7 @@ function checkSyncPolicy(ctx: PolicyContext, object: ManifestObject, policy: any
       ),
     );
   } else if (automated.selfHeal !== true) {
-    ctx.report(
-      GITOPS_AUTOMATED_SYNC,
+    report(
       object,
       violation(
         `${path}.automated.selfHeal`,

@@ -2,8 +2,7 @@
  * GitOps: stable, reviewable names, and an Argo CD AppProject that fences what it may deploy.
  */
 import { PolicyRule, statement, violation } from '../findings';
-import { ctxOf } from './_context';
-import { ofKind, perObjectRule } from './_rule';
+import { allObjects, ofKind, perObjectRule } from './_rule';
 import { asArray } from './_selectors';
 
 /**
@@ -13,42 +12,31 @@ import { asArray } from './_selectors';
  */
 const HASH_SUFFIX = /-(?=[0-9a-f]{0,7}[a-f])[0-9a-f]{8}$/;
 
-export const GITOPS_NO_HASH_NAMES: PolicyRule = {
-  id: 'GITOPS-NO-HASH-NAMES',
-  severity: 'error',
-  title: 'Objects have explicit names without generated hashes',
-  rationale:
-    'A generated name changes when the construct tree is refactored: Argo CD then deletes and recreates the object, and diffs become unreadable.',
-  source: 'Platform rule (GitOps: explicit metadata.name on every object)',
-  fix: "Set 'metadata.name' explicitly in the construct (cdk8s appends a hash only to names it generates).",
-  check(context) {
-    const ctx = ctxOf(context);
-    for (const object of ctx.objects) {
-      const name = object.name;
-      if (name === '') {
-        const generated = object.manifest.metadata?.generateName;
-        if (generated !== undefined) {
-          ctx.report(
-            GITOPS_NO_HASH_NAMES,
-            object,
-            violation(
-              'metadata.generateName',
-              generated,
-              'must not be used',
-              "every apply would create another object; set 'metadata.name'",
-            ),
-          );
-        }
-      } else if (name.charCodeAt(name.length - 9) === 45 /* '-' */ && HASH_SUFFIX.test(name)) {
-        ctx.report(
-          GITOPS_NO_HASH_NAMES,
-          object,
-          violation('metadata.name', name, 'must not end with a generated hash', "set 'metadata.name' explicitly"),
+export const GITOPS_NO_HASH_NAMES = perObjectRule(
+  {
+    id: 'GITOPS-NO-HASH-NAMES',
+    severity: 'error',
+    title: 'Objects have explicit names without generated hashes',
+    rationale:
+      'A generated name changes when the construct tree is refactored: Argo CD then deletes and recreates the object, and diffs become unreadable.',
+    source: 'Platform rule (GitOps: explicit metadata.name on every object)',
+    fix: "Set 'metadata.name' explicitly in the construct (cdk8s appends a hash only to names it generates).",
+  },
+  allObjects,
+  (object, report) => {
+    const name = object.name;
+    if (name === '') {
+      const generated = object.manifest.metadata?.generateName;
+      if (generated !== undefined) {
+        report(
+          violation('metadata.generateName', generated, 'must not be used', "every apply would create another object; set 'metadata.name'"),
         );
       }
+    } else if (name.charCodeAt(name.length - 9) === 45 /* '-' */ && HASH_SUFFIX.test(name)) {
+      report(violation('metadata.name', name, 'must not end with a generated hash', "set 'metadata.name' explicitly"));
     }
   },
-};
+);
 
 /** Fields of an AppProject's spec that must not contain '*': list field, and the string fields of its entries. */
 const APP_PROJECT_FIELDS: readonly { readonly list: string; readonly keys?: readonly string[] }[] = [

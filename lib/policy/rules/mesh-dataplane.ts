@@ -23,7 +23,8 @@
 import { isPlainObject } from '../../core';
 import { AMBIENT } from '../../workload/mesh-dataplane';
 import { ManifestObject, PolicyRule, violation } from '../findings';
-import { ctxOf, PolicyContext } from './_context';
+import { PolicyContext } from './_context';
+import { inputRule } from './_rule';
 import { asArray, stringMap } from './_selectors';
 
 const SECURITY = 'security.istio.io';
@@ -54,18 +55,19 @@ function namespaceWide(policy: ManifestObject): boolean {
   return !isPlainObject(selector) || Object.keys(stringMap(selector.matchLabels)).length === 0;
 }
 
-export const NET_MESH_DATAPLANE: PolicyRule = {
-  id: 'NET-MESH-DATAPLANE',
-  severity: 'error',
-  title: 'Namespaces with STRICT mutual TLS are in the mesh',
-  rationale:
-    "A PeerAuthentication is enforced by the mesh's proxies; in a namespace that no dataplane enrols, no proxy carries the pods' traffic: plaintext is accepted and the AuthorizationPolicies check nothing.",
-  source:
-    'Istio documentation: "Add workloads to the mesh" (ambient mode), "Installing the sidecar" (injection labels); platform rule (issue 15)',
-  fix: "Label the Namespace 'istio.io/dataplane-mode: ambient' (or enable sidecar injection with Istio CNI).",
-  helpUri: 'https://istio.io/latest/docs/ambient/usage/add-workloads/',
-  check(context) {
-    const ctx = ctxOf(context);
+export const NET_MESH_DATAPLANE = inputRule(
+  {
+    id: 'NET-MESH-DATAPLANE',
+    severity: 'error',
+    title: 'Namespaces with STRICT mutual TLS are in the mesh',
+    rationale:
+      "A PeerAuthentication is enforced by the mesh's proxies; in a namespace that no dataplane enrols, no proxy carries the pods' traffic: plaintext is accepted and the AuthorizationPolicies check nothing.",
+    source:
+      'Istio documentation: "Add workloads to the mesh" (ambient mode), "Installing the sidecar" (injection labels); platform rule (issue 15)',
+    fix: "Label the Namespace 'istio.io/dataplane-mode: ambient' (or enable sidecar injection with Istio CNI).",
+    helpUri: 'https://istio.io/latest/docs/ambient/usage/add-workloads/',
+  },
+  (ctx, report) => {
     const labels = namespaceLabels(ctx);
     const reported = new Set<string>();
     for (const policy of ctx.ofKind(SECURITY, 'PeerAuthentication')) {
@@ -75,8 +77,7 @@ export const NET_MESH_DATAPLANE: PolicyRule = {
       if (namespaceLabelsOf === undefined || dataplaneOf(namespaceLabelsOf) !== undefined || reported.has(scope)) continue;
       reported.add(scope);
       const namespace = ctx.ofKind('', 'Namespace').find((n) => ctx.scopeOf(n, n.name) === scope)!;
-      ctx.report(
-        NET_MESH_DATAPLANE,
+      report(
         namespace,
         violation(
           `metadata.labels["${DATAPLANE_MODE}"]`,
@@ -87,7 +88,7 @@ export const NET_MESH_DATAPLANE: PolicyRule = {
       );
     }
   },
-};
+);
 
 /** The Layer 7 fields of a `from.source`, as ztunnel names them. */
 const L7_SOURCE_FIELDS = ['requestPrincipals', 'notRequestPrincipals', 'remoteIpBlocks', 'notRemoteIpBlocks'] as const;
@@ -127,17 +128,18 @@ function layer7Paths(spec: any): string[] {
   return paths;
 }
 
-export const NET_MESH_AMBIENT_L4_AUTHZ: PolicyRule = {
-  id: 'NET-MESH-AMBIENT-L4-AUTHZ',
-  severity: 'error',
-  title: 'AuthorizationPolicies that ztunnel enforces use only Layer 4 attributes',
-  rationale:
-    'In ambient mode, ztunnel enforces the policies that select workloads and sees no HTTP: Istio drops an ALLOW rule that needs HTTP attributes (the callers it names are refused) and applies a DENY rule to every request; ztunnel has no CUSTOM or AUDIT action.',
-  source: 'Istio documentation: "Use Layer 4 security policy" (ambient mode); platform rule (issue 15)',
-  fix: "Restrict by source principals, namespaces and destination ports only, or deploy a waypoint proxy and attach the policy to it with 'targetRefs'.",
-  helpUri: 'https://istio.io/latest/docs/ambient/usage/l4-policy/',
-  check(context) {
-    const ctx = ctxOf(context);
+export const NET_MESH_AMBIENT_L4_AUTHZ = inputRule(
+  {
+    id: 'NET-MESH-AMBIENT-L4-AUTHZ',
+    severity: 'error',
+    title: 'AuthorizationPolicies that ztunnel enforces use only Layer 4 attributes',
+    rationale:
+      'In ambient mode, ztunnel enforces the policies that select workloads and sees no HTTP: Istio drops an ALLOW rule that needs HTTP attributes (the callers it names are refused) and applies a DENY rule to every request; ztunnel has no CUSTOM or AUDIT action.',
+    source: 'Istio documentation: "Use Layer 4 security policy" (ambient mode); platform rule (issue 15)',
+    fix: "Restrict by source principals, namespaces and destination ports only, or deploy a waypoint proxy and attach the policy to it with 'targetRefs'.",
+    helpUri: 'https://istio.io/latest/docs/ambient/usage/l4-policy/',
+  },
+  (ctx, report) => {
     const labels = namespaceLabels(ctx);
     for (const policy of ctx.ofKind(SECURITY, 'AuthorizationPolicy')) {
       const namespaceLabelsOf = labels.get(ctx.scopeOf(policy));
@@ -146,8 +148,7 @@ export const NET_MESH_AMBIENT_L4_AUTHZ: PolicyRule = {
       if (asArray(spec?.targetRefs).length > 0 || isPlainObject(spec?.targetRef) || selectsProxies(spec)) continue; // a waypoint's or a gateway's
       const action = spec?.action ?? 'ALLOW';
       if (action === 'CUSTOM' || action === 'AUDIT') {
-        ctx.report(
-          NET_MESH_AMBIENT_L4_AUTHZ,
+        report(
           policy,
           violation(
             'spec.action',
@@ -158,8 +159,7 @@ export const NET_MESH_AMBIENT_L4_AUTHZ: PolicyRule = {
         );
       }
       for (const path of layer7Paths(spec)) {
-        ctx.report(
-          NET_MESH_AMBIENT_L4_AUTHZ,
+        report(
           policy,
           violation(
             path,
@@ -171,7 +171,7 @@ export const NET_MESH_AMBIENT_L4_AUTHZ: PolicyRule = {
       }
     }
   },
-};
+);
 
 /** The value at a path such as `spec.rules[0].from[1].source.requestPrincipals`. */
 function fieldValue(spec: any, path: string): unknown {

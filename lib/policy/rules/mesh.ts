@@ -14,7 +14,7 @@
  */
 import { isPlainObject } from '../../core';
 import { PolicyRule, violation } from '../findings';
-import { ofKind, perObjectRule } from './_rule';
+import { ofKind, perSpecRule } from './_rule';
 import { asArray } from './_selectors';
 
 const SECURITY = 'security.istio.io';
@@ -26,7 +26,7 @@ const WEAK_MTLS: Readonly<Record<string, string>> = {
   DISABLE: 'DISABLE turns mutual TLS off',
 };
 
-export const NET_MESH_PEER_MTLS = perObjectRule(
+export const NET_MESH_PEER_MTLS = perSpecRule(
   {
     id: 'NET-MESH-PEER-MTLS',
     severity: 'error',
@@ -39,8 +39,7 @@ export const NET_MESH_PEER_MTLS = perObjectRule(
     helpUri: 'https://istio.io/latest/docs/reference/config/security/peer_authentication/',
   },
   ofKind(SECURITY, 'PeerAuthentication'),
-  (policy, report) => {
-    const spec = policy.manifest.spec;
+  (spec, report) => {
     const modes: [string, unknown][] = [['spec.mtls.mode', spec?.mtls?.mode]];
     if (isPlainObject(spec?.portLevelMtls)) {
       for (const [port, mtls] of Object.entries<any>(spec.portLevelMtls)) modes.push([`spec.portLevelMtls["${port}"].mode`, mtls?.mode]);
@@ -69,7 +68,7 @@ function matchesEverything(rule: any): boolean {
   );
 }
 
-export const NET_MESH_AUTHZ_ALLOW_ALL = perObjectRule(
+export const NET_MESH_AUTHZ_ALLOW_ALL = perSpecRule(
   {
     id: 'NET-MESH-AUTHZ-ALLOW-ALL',
     severity: 'error',
@@ -82,8 +81,7 @@ export const NET_MESH_AUTHZ_ALLOW_ALL = perObjectRule(
     helpUri: 'https://istio.io/latest/docs/reference/config/security/authorization-policy/',
   },
   ofKind(SECURITY, 'AuthorizationPolicy'),
-  (policy, report) => {
-    const spec = policy.manifest.spec;
+  (spec, report) => {
     if ((spec?.action ?? 'ALLOW') !== 'ALLOW') return;
     asArray(spec?.rules).forEach((rule: any, i: number) => {
       if (!matchesEverything(rule)) return;
@@ -99,7 +97,20 @@ export const NET_MESH_AUTHZ_ALLOW_ALL = perObjectRule(
   },
 );
 
-export const NET_MESH_DESTINATION_TLS = perObjectRule(
+/**
+ * The client TLS settings of a DestinationRule with their paths: of its traffic policy and each
+ * subset's, and of their port-level settings, in that order.
+ */
+function tlsSettings(spec: any): [string, any][] {
+  const policies: [string, any][] = [['spec.trafficPolicy', spec?.trafficPolicy]];
+  asArray(spec?.subsets).forEach((subset: any, i: number) => policies.push([`spec.subsets[${i}].trafficPolicy`, subset?.trafficPolicy]));
+  return policies.flatMap(([at, policy]) => [
+    [`${at}.tls`, policy?.tls] as [string, any],
+    ...asArray(policy?.portLevelSettings).map((port: any, i: number): [string, any] => [`${at}.portLevelSettings[${i}].tls`, port?.tls]),
+  ]);
+}
+
+export const NET_MESH_DESTINATION_TLS = perSpecRule(
   {
     id: 'NET-MESH-DESTINATION-TLS',
     severity: 'error',
@@ -111,25 +122,18 @@ export const NET_MESH_DESTINATION_TLS = perObjectRule(
     helpUri: 'https://istio.io/latest/docs/reference/config/networking/destination-rule/#ClientTLSSettings',
   },
   ofKind(NETWORKING, 'DestinationRule'),
-  (rule, report) => {
-    const spec = rule.manifest.spec;
-    const policies: [string, any][] = [['spec.trafficPolicy', spec?.trafficPolicy]];
-    asArray(spec?.subsets).forEach((subset: any, i: number) => policies.push([`spec.subsets[${i}].trafficPolicy`, subset?.trafficPolicy]));
+  (spec, report) => {
     const host = typeof spec?.host === 'string' ? spec.host : 'the host';
-    for (const [at, policy] of policies) {
-      const settings: [string, any][] = [[`${at}.tls`, policy?.tls]];
-      asArray(policy?.portLevelSettings).forEach((port: any, i: number) => settings.push([`${at}.portLevelSettings[${i}].tls`, port?.tls]));
-      for (const [path, tls] of settings) {
-        if (tls?.mode !== 'DISABLE') continue;
-        report(
-          violation(
-            `${path}.mode`,
-            tls.mode,
-            `must not be DISABLE; the sidecars would send plaintext to ${host}`,
-            'use ISTIO_MUTUAL (SIMPLE for a host outside the mesh), or remove it to let Istio choose mutual TLS',
-          ),
-        );
-      }
+    for (const [path, tls] of tlsSettings(spec)) {
+      if (tls?.mode !== 'DISABLE') continue;
+      report(
+        violation(
+          `${path}.mode`,
+          tls.mode,
+          `must not be DISABLE; the sidecars would send plaintext to ${host}`,
+          'use ISTIO_MUTUAL (SIMPLE for a host outside the mesh), or remove it to let Istio choose mutual TLS',
+        ),
+      );
     }
   },
 );

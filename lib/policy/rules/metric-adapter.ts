@@ -16,30 +16,31 @@ import * as yaml from 'js-yaml';
 import { adapterServes, METRICS_ADAPTER_CONFIG_KEY, METRICS_ADAPTER_CONFIG_LABEL, PROMETHEUS_ADAPTER } from '../../autoscaling';
 import { isPlainObject } from '../../core';
 import { ManifestObject, PolicyRule, statement, violation } from '../findings';
-import { ctxOf } from './_context';
+import { inputRule } from './_rule';
 import { asArray, stringMap } from './_selectors';
 
 const KIND_FIELD = { Pods: 'pods', External: 'external' } as const;
 const LIST_OF = { Pods: 'rules', External: 'externalRules' } as const;
 
-export const COMPLETE_METRIC_ADAPTER: PolicyRule = {
-  id: 'COMPLETE-METRIC-ADAPTER',
-  severity: 'error',
-  title: 'Every custom and external HPA metric is served by the metrics adapter',
-  rationale:
-    'A metric no adapter serves is unknown to the HPA: it cannot scale on it, and it skips every scale-down while the metric is unreadable.',
-  source: 'Kubernetes HorizontalPodAutoscaler (algorithm details); prometheus-adapter configuration (rules, externalRules)',
-  fix:
-    `Add a rule that yields the metric to the adapter config (ConfigMap labelled '${METRICS_ADAPTER_CONFIG_LABEL}: ${PROMETHEUS_ADAPTER}', key '${METRICS_ADAPTER_CONFIG_KEY}'): `
-    + "under 'rules:' for a Pods metric, under 'externalRules:' for an External metric.",
-  check(context) {
-    const ctx = ctxOf(context);
+export const COMPLETE_METRIC_ADAPTER = inputRule(
+  {
+    id: 'COMPLETE-METRIC-ADAPTER',
+    severity: 'error',
+    title: 'Every custom and external HPA metric is served by the metrics adapter',
+    rationale:
+      'A metric no adapter serves is unknown to the HPA: it cannot scale on it, and it skips every scale-down while the metric is unreadable.',
+    source: 'Kubernetes HorizontalPodAutoscaler (algorithm details); prometheus-adapter configuration (rules, externalRules)',
+    fix:
+      `Add a rule that yields the metric to the adapter config (ConfigMap labelled '${METRICS_ADAPTER_CONFIG_LABEL}: ${PROMETHEUS_ADAPTER}', key '${METRICS_ADAPTER_CONFIG_KEY}'): `
+      + "under 'rules:' for a Pods metric, under 'externalRules:' for an External metric.",
+  },
+  (ctx, report, skip) => {
     const configs = new Map<string, { object: ManifestObject; config: any }[]>();
     for (const object of ctx.ofKind('', 'ConfigMap')) {
       if (stringMap(object.manifest.metadata?.labels)[METRICS_ADAPTER_CONFIG_LABEL] !== PROMETHEUS_ADAPTER) continue;
       const config = parseConfig(object);
       if (typeof config === 'string') {
-        ctx.report(COMPLETE_METRIC_ADAPTER, object, statement(config, `data.${METRICS_ADAPTER_CONFIG_KEY}`));
+        report(object, statement(config, `data.${METRICS_ADAPTER_CONFIG_KEY}`));
         continue;
       }
       configs.set(object.cluster, [...(configs.get(object.cluster) ?? []), { object, config }]);
@@ -59,8 +60,7 @@ export const COMPLETE_METRIC_ADAPTER: PolicyRule = {
         const namespace = ctx.namespaceOf(hpa);
         if (present.some(({ config }) => adapterServes(config, { type, name, namespace }))) return;
         const where = present.map(({ object }) => object.label).join(', ');
-        ctx.report(
-          COMPLETE_METRIC_ADAPTER,
+        report(
           hpa,
           violation(
             `spec.metrics[${i}].${KIND_FIELD[type as 'Pods' | 'External']}.metric.name`,
@@ -72,13 +72,12 @@ export const COMPLETE_METRIC_ADAPTER: PolicyRule = {
       });
     }
     if (unjudged.size > 0) {
-      ctx.skip(
-        COMPLETE_METRIC_ADAPTER,
+      skip(
         `no metrics adapter config (ConfigMap labelled ${METRICS_ADAPTER_CONFIG_LABEL}: ${PROMETHEUS_ADAPTER}) in the manifests of ${[...unjudged].sort().join(', ')}: its HPAs' custom and external metrics are judged with it`,
       );
     }
   },
-};
+);
 
 /** The parsed config file, or what is wrong with it. */
 function parseConfig(object: ManifestObject): any {

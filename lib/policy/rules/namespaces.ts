@@ -3,7 +3,8 @@
  * names no namespace is left alone: `kubectl apply -n` and `helm install --namespace` choose it.
  */
 import { PolicyRule, violation } from '../findings';
-import { ctxOf, DEFAULT_NAMESPACE } from './_context';
+import { DEFAULT_NAMESPACE } from './_context';
+import { allObjects, perObjectRule } from './_rule';
 
 /**
  * The cluster-scoped kinds, as `<group>/<kind>`: those of Kubernetes 1.28 (alpha APIs included)
@@ -49,31 +50,29 @@ const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
   'postgresql.cnpg.io/ClusterImageCatalog',
 ]);
 
-export const NET_NO_DEFAULT_NAMESPACE: PolicyRule = {
-  id: 'NET-NO-DEFAULT-NAMESPACE',
-  severity: 'error',
-  title: 'No object is put in the default namespace',
-  rationale:
-    'Everything applied without a namespace lands in default too: its policies, quotas and RBAC cannot be tailored to one application.',
-  source: 'CIS Kubernetes Benchmark 5.7.4 (the default namespace should not be used); NSA/CISA Kubernetes Hardening Guide, "Namespaces"',
-  fix: "Set 'metadata.namespace' to the application's own namespace, with its default-deny NetworkPolicies and Pod Security labels.",
-  check(context) {
-    const ctx = ctxOf(context);
-    for (const object of ctx.objects) {
-      if (object.namespace !== DEFAULT_NAMESPACE || CLUSTER_SCOPED_KINDS.has(`${object.group}/${object.kind}`)) continue;
-      ctx.report(
-        NET_NO_DEFAULT_NAMESPACE,
-        object,
-        violation(
-          'metadata.namespace',
-          object.namespace,
-          'must not be default; the default namespace also receives everything applied without a namespace',
-          "use the application's own namespace, with its default-deny NetworkPolicies and Pod Security labels",
-        ),
-      );
-    }
+export const NET_NO_DEFAULT_NAMESPACE = perObjectRule(
+  {
+    id: 'NET-NO-DEFAULT-NAMESPACE',
+    severity: 'error',
+    title: 'No object is put in the default namespace',
+    rationale:
+      'Everything applied without a namespace lands in default too: its policies, quotas and RBAC cannot be tailored to one application.',
+    source: 'CIS Kubernetes Benchmark 5.7.4 (the default namespace should not be used); NSA/CISA Kubernetes Hardening Guide, "Namespaces"',
+    fix: "Set 'metadata.namespace' to the application's own namespace, with its default-deny NetworkPolicies and Pod Security labels.",
   },
-};
+  allObjects,
+  (object, report) => {
+    if (object.namespace !== DEFAULT_NAMESPACE || CLUSTER_SCOPED_KINDS.has(`${object.group}/${object.kind}`)) return;
+    report(
+      violation(
+        'metadata.namespace',
+        object.namespace,
+        'must not be default; the default namespace also receives everything applied without a namespace',
+        "use the application's own namespace, with its default-deny NetworkPolicies and Pod Security labels",
+      ),
+    );
+  },
+);
 
 /** The namespace rules. */
 export const NAMESPACE_RULES: readonly PolicyRule[] = [NET_NO_DEFAULT_NAMESPACE];

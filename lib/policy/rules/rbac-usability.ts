@@ -5,7 +5,9 @@
  */
 import { isPlainObject } from '../../core';
 import { ManifestObject, PolicyRule, statement } from '../findings';
-import { ctxOf, PodTemplate, PolicyContext } from './_context';
+import { PodTemplate, PolicyContext } from './_context';
+import { governs, portsAdmit } from './_netpol';
+import { inputRule } from './_rule';
 import { asArray, labelSelectorMatches } from './_selectors';
 import { API_SERVER_PORTS } from '../../core/cluster-components';
 
@@ -22,12 +24,6 @@ function hasToken(ctx: PolicyContext, pod: PodTemplate, account: string): boolea
   return sa?.manifest.automountServiceAccountToken !== false;
 }
 
-/** The policy types a NetworkPolicy governs, as the API server defaults them. */
-function governsEgress(spec: any): boolean {
-  const types = asArray(spec?.policyTypes);
-  return types.length > 0 ? types.includes('Egress') : asArray(spec?.egress).length > 0;
-}
-
 /**
  * Whether the pod may open a connection to the API server: its egress is not isolated by a
  * NetworkPolicy of the input, or a rule allows an address block (or any peer) on an API server
@@ -39,7 +35,7 @@ function reachesApiServer(ctx: PolicyContext, pod: PodTemplate): boolean {
     .filter(
       (p) =>
         ctx.scopeOf(p) === pod.scope
-        && governsEgress(p.manifest.spec)
+        && governs(p.manifest.spec, 'Egress')
         && labelSelectorMatches(p.manifest.spec?.podSelector ?? {}, pod.labels),
     );
   if (selecting.length === 0) return true;
@@ -47,33 +43,22 @@ function reachesApiServer(ctx: PolicyContext, pod: PodTemplate): boolean {
     asArray(p.manifest.spec?.egress).some((rule: any) => {
       const peers = asArray(rule?.to);
       const anyPeer = peers.length === 0 || peers.some((peer: any) => isPlainObject(peer?.ipBlock));
-      const ports = asArray(rule?.ports);
-      const apiPort =
-        ports.length === 0
-        || ports.some(
-          (port: any) =>
-            port?.port === undefined
-            || API_SERVER_PORTS.some(
-              (n) =>
-                n === port.port
-                || (typeof port.endPort === 'number' && typeof port.port === 'number' && port.port <= n && n <= port.endPort),
-            ),
-        );
-      return anyPeer && apiPort;
+      return anyPeer && API_SERVER_PORTS.some((port) => portsAdmit(rule?.ports, port));
     }),
   );
 }
 
-export const RBAC_GRANT_USABLE: PolicyRule = {
-  id: 'RBAC-GRANT-USABLE',
-  severity: 'error',
-  title: "A service account's RBAC grant is usable by its pods",
-  rationale:
-    'A Role bound to a service account whose pods have no token or cannot reach the API server grants nothing: the workload fails at run time, not at review.',
-  source: 'Kubernetes documentation, "Configure Service Accounts for Pods" and "Network Policies"; platform rule (issue 15)',
-  fix: "Mount the token where the grant is used ('automountServiceAccountToken: true' or a projected serviceAccountToken volume) and allow egress to the API server's addresses on 443/6443.",
-  check(context) {
-    const ctx = ctxOf(context);
+export const RBAC_GRANT_USABLE = inputRule(
+  {
+    id: 'RBAC-GRANT-USABLE',
+    severity: 'error',
+    title: "A service account's RBAC grant is usable by its pods",
+    rationale:
+      'A Role bound to a service account whose pods have no token or cannot reach the API server grants nothing: the workload fails at run time, not at review.',
+    source: 'Kubernetes documentation, "Configure Service Accounts for Pods" and "Network Policies"; platform rule (issue 15)',
+    fix: "Mount the token where the grant is used ('automountServiceAccountToken: true' or a projected serviceAccountToken volume) and allow egress to the API server's addresses on 443/6443.",
+  },
+  (ctx, report) => {
     const bound = new Map<string, ManifestObject>();
     for (const binding of [...ctx.ofKind(RBAC, 'RoleBinding'), ...ctx.ofKind(RBAC, 'ClusterRoleBinding')]) {
       for (const subject of asArray(binding.manifest.subjects)) {
@@ -88,8 +73,7 @@ export const RBAC_GRANT_USABLE: PolicyRule = {
       const binding = bound.get(`${pod.scope}\n${account}`);
       if (!binding) continue;
       if (!hasToken(ctx, pod, account)) {
-        ctx.report(
-          RBAC_GRANT_USABLE,
+        report(
           pod.object,
           statement(
             `runs as service account '${account}', which ${binding.label} grants API access, but mounts no token of it; set 'automountServiceAccountToken: true' or project a serviceAccountToken volume`,
@@ -98,8 +82,7 @@ export const RBAC_GRANT_USABLE: PolicyRule = {
         );
       }
       if (!reachesApiServer(ctx, pod)) {
-        ctx.report(
-          RBAC_GRANT_USABLE,
+        report(
           pod.object,
           statement(
             `runs as service account '${account}', which ${binding.label} grants API access, but its NetworkPolicies allow no egress to the API server (an ipBlock on ${API_SERVER_PORTS.join(' or ')}); add that egress`,
@@ -109,7 +92,7 @@ export const RBAC_GRANT_USABLE: PolicyRule = {
       }
     }
   },
-};
+);
 
 /** The RBAC usability rules. */
 export const RBAC_USABILITY_RULES: readonly PolicyRule[] = [RBAC_GRANT_USABLE];

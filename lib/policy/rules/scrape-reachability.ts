@@ -8,7 +8,8 @@
  */
 import { isPlainObject, LABEL_NAME } from '../../core';
 import { ManifestObject, PolicyRule, statement } from '../findings';
-import { ctxOf, PodTemplate, PolicyContext } from './_context';
+import { PodTemplate, PolicyContext } from './_context';
+import { inputRule } from './_rule';
 import { allows } from './_netpol';
 import { asArray, labelSelectorMatches, mapMatches } from './_selectors';
 
@@ -94,16 +95,17 @@ function targets(ctx: PolicyContext, monitor: ManifestObject): { pod: PodTemplat
   return out;
 }
 
-export const NET_SCRAPE_REACHABLE: PolicyRule = {
-  id: 'NET-SCRAPE-REACHABLE',
-  severity: 'error',
-  title: 'Prometheus reaches every target its ServiceMonitors and PodMonitors select',
-  rationale:
-    "A target that the NetworkPolicies keep from Prometheus is silently down: its alerts, dashboards and the autoscalers' metrics go blank.",
-  source: 'Prometheus Operator documentation, "ServiceMonitor" and "PodMonitor"; Kubernetes "Network Policies"; platform rule (issue 15)',
-  fix: "Allow Prometheus's pods to reach the target on its metrics port (Prometheus's egress) and the target to admit them (the target's ingress).",
-  check(context) {
-    const ctx = ctxOf(context);
+export const NET_SCRAPE_REACHABLE = inputRule(
+  {
+    id: 'NET-SCRAPE-REACHABLE',
+    severity: 'error',
+    title: 'Prometheus reaches every target its ServiceMonitors and PodMonitors select',
+    rationale:
+      "A target that the NetworkPolicies keep from Prometheus is silently down: its alerts, dashboards and the autoscalers' metrics go blank.",
+    source: 'Prometheus Operator documentation, "ServiceMonitor" and "PodMonitor"; Kubernetes "Network Policies"; platform rule (issue 15)',
+    fix: "Allow Prometheus's pods to reach the target on its metrics port (Prometheus's egress) and the target to admit them (the target's ingress).",
+  },
+  (ctx, report) => {
     const monitors = [...ctx.ofKind('monitoring.coreos.com', 'ServiceMonitor'), ...ctx.ofKind('monitoring.coreos.com', 'PodMonitor')];
     if (monitors.length === 0) return;
     const servers = prometheusPods(ctx);
@@ -120,8 +122,7 @@ export const NET_SCRAPE_REACHABLE: PolicyRule = {
             ...(egress ? [] : [`the egress of Prometheus's pods in ${prometheus.namespace}`]),
             ...(ingress ? [] : [`the ingress of ${pod.object.label}`]),
           ].join(' and ');
-          ctx.report(
-            NET_SCRAPE_REACHABLE,
+          report(
             monitor,
             statement(
               `selects ${pod.object.label} on port ${port}, which the NetworkPolicies keep from Prometheus (${blockedBy}); allow it`,
@@ -131,7 +132,7 @@ export const NET_SCRAPE_REACHABLE: PolicyRule = {
       }
     }
   },
-};
+);
 
 /** The scrape reachability rules. */
 export const SCRAPE_RULES: readonly PolicyRule[] = [NET_SCRAPE_REACHABLE];

@@ -3,7 +3,7 @@
  * admit the ExternalSecret's namespace.
  */
 import { ManifestObject, PolicyRule, violation } from '../findings';
-import { ctxOf } from './_context';
+import { inputRule } from './_rule';
 import { asArray, labelSelectorMatches, stringMap } from './_selectors';
 
 /** Whether a store's `spec.conditions` admit a namespace; `unknown` when a label selector needs the Namespace object and it is absent. */
@@ -46,17 +46,18 @@ function matches(pattern: string, value: string): boolean {
   }
 }
 
-export const SECRET_STORE_ADMISSION: PolicyRule = {
-  id: 'SECRET-STORE-ADMISSION',
-  severity: 'error',
-  title: 'ExternalSecrets read ClusterSecretStores whose conditions admit their namespace',
-  rationale:
-    'External Secrets refuses an ExternalSecret whose namespace no condition of its ClusterSecretStore admits: the Secret is never written, and pods that mount it never start.',
-  source: 'External Secrets Operator: ClusterSecretStore spec.conditions',
-  fix: "Admit the namespace in the store's conditions (VaultSecretStore admits every namespace whose ExternalSecrets refer to it), or read another store.",
-  helpUri: 'https://external-secrets.io/latest/api/clustersecretstore/',
-  check(context) {
-    const ctx = ctxOf(context);
+export const SECRET_STORE_ADMISSION = inputRule(
+  {
+    id: 'SECRET-STORE-ADMISSION',
+    severity: 'error',
+    title: 'ExternalSecrets read ClusterSecretStores whose conditions admit their namespace',
+    rationale:
+      'External Secrets refuses an ExternalSecret whose namespace no condition of its ClusterSecretStore admits: the Secret is never written, and pods that mount it never start.',
+    source: 'External Secrets Operator: ClusterSecretStore spec.conditions',
+    fix: "Admit the namespace in the store's conditions (VaultSecretStore admits every namespace whose ExternalSecrets refer to it), or read another store.",
+    helpUri: 'https://external-secrets.io/latest/api/clustersecretstore/',
+  },
+  (ctx, report, skip) => {
     const externalSecrets = ctx.ofKind('external-secrets.io', 'ExternalSecret');
     if (externalSecrets.length === 0) return;
     const stores = byClusterAndName(ctx.ofKind('external-secrets.io', 'ClusterSecretStore'));
@@ -81,8 +82,7 @@ export const SECRET_STORE_ADMISSION: PolicyRule = {
       );
       if (verdict === 'unknown') absentNamespaces.add(namespace);
       if (verdict !== 'refused') continue;
-      ctx.report(
-        SECRET_STORE_ADMISSION,
+      report(
         externalSecret,
         violation(
           'spec.secretStoreRef.name',
@@ -93,19 +93,17 @@ export const SECRET_STORE_ADMISSION: PolicyRule = {
       );
     }
     if (absentStores.size > 0) {
-      ctx.skip(
-        SECRET_STORE_ADMISSION,
+      skip(
         `the ClusterSecretStores ${[...absentStores].sort().join(', ')} are not in the manifests: their ExternalSecrets are judged with them`,
       );
     }
     if (absentNamespaces.size > 0) {
-      ctx.skip(
-        SECRET_STORE_ADMISSION,
+      skip(
         `the Namespace objects of ${[...absentNamespaces].sort().join(', ')} are not in the manifests: stores that select namespaces by label are judged with them`,
       );
     }
   },
-};
+);
 
 const key = (cluster: string, name: string) => `${cluster}\n${name}`;
 

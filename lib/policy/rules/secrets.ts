@@ -3,9 +3,9 @@
  * variable or a ConfigMap.
  */
 import { isPlainObject, secretLiteralReason } from '../../core';
-import { PolicyRule, statement } from '../findings';
+import { PolicyRule, RuleInfo, statement } from '../findings';
 import { ALL_CONTAINER_FIELDS } from './_context';
-import { ofKind, perObjectRule, perPodRule } from './_rule';
+import { ofKind, perContainerRule, perObjectRule, Report } from './_rule';
 import { asArray } from './_selectors';
 
 /** Words of a name that announce a secret wherever they stand: `DB_PASS`, `redisAuth`, `smtp-pwd`. */
@@ -131,7 +131,25 @@ function keyPath(field: string, key: string): string {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${field}.${key}` : `${field}[${JSON.stringify(key)}]`;
 }
 
-export const SECRET_NO_DATA = perObjectRule(
+/**
+ * A rule that judges each key-value map among the top-level `fields` (`data`, `stringData`, …) of
+ * every object of a core-group `kind`, with the field's name; fields the manifest lacks are skipped.
+ */
+function perDataMapRule(
+  info: RuleInfo,
+  kind: string,
+  fields: readonly string[],
+  judge: (field: string, entries: Record<string, unknown>, report: Report) => void,
+): PolicyRule {
+  return perObjectRule(info, ofKind('', kind), (object, report) => {
+    for (const field of fields) {
+      const entries = object.manifest[field];
+      if (isPlainObject(entries)) judge(field, entries, report);
+    }
+  });
+}
+
+export const SECRET_NO_DATA = perDataMapRule(
   {
     id: 'SECRET-NO-DATA',
     severity: 'error',
@@ -140,25 +158,22 @@ export const SECRET_NO_DATA = perObjectRule(
     source: 'NSA/CISA Kubernetes Hardening Guide, "Secrets"; CIS Kubernetes Benchmark 5.4.2',
     fix: 'Store the value in Vault and deliver it with an ExternalSecret (ServiceSecret in this library).',
   },
-  ofKind('', 'Secret'),
-  (secret, report) => {
-    for (const field of ['data', 'stringData']) {
-      const value = secret.manifest[field];
-      if (isPlainObject(value) && Object.keys(value).length > 0) {
-        // The values are not quoted: they are the secret.
-        const keys = Object.keys(value).sort();
-        report(
-          statement(
-            `'${field}' holds ${keys.length === 1 ? '1 key' : `${keys.length} keys`} (${keys.join(', ')}) and must be empty; deliver the values from Vault with an ExternalSecret`,
-            field,
-          ),
-        );
-      }
-    }
+  'Secret',
+  ['data', 'stringData'],
+  (field, values, report) => {
+    // The values are not quoted: they are the secret.
+    const keys = Object.keys(values).sort();
+    if (keys.length === 0) return;
+    report(
+      statement(
+        `'${field}' holds ${keys.length === 1 ? '1 key' : `${keys.length} keys`} (${keys.join(', ')}) and must be empty; deliver the values from Vault with an ExternalSecret`,
+        field,
+      ),
+    );
   },
 );
 
-export const SECRET_NO_LITERAL_ENV = perPodRule(
+export const SECRET_NO_LITERAL_ENV = perContainerRule(
   {
     id: 'SECRET-NO-LITERAL-ENV',
     severity: 'error',
@@ -167,29 +182,25 @@ export const SECRET_NO_LITERAL_ENV = perPodRule(
     source: 'CIS Kubernetes Benchmark 5.4.1 (prefer secrets as files over environment variables); platform rule',
     fix: "Mount the value from a Secret delivered by an ExternalSecret; reference it with 'valueFrom.secretKeyRef' if it must be a variable.",
   },
-  (pod, report) => {
-    for (const field of ALL_CONTAINER_FIELDS) {
-      asArray(pod.spec[field]).forEach((container: any, i: number) => {
-        asArray(container?.env).forEach((env: any, j: number) => {
-          if (typeof env?.name !== 'string' || typeof env?.value !== 'string') return;
-          const reason = credentialReason(env.name, env.value);
-          if (reason) {
-            // The value itself is not quoted: it may be a real credential.
-            const path = `${pod.specPath}.${field}[${i}].env[${j}].value`;
-            report(
-              statement(
-                `'${path}' (${env.value.length} characters, not shown) must not hold a secret (${reason}: ${env.name}); use 'valueFrom.secretKeyRef' to a Secret from an ExternalSecret`,
-                path,
-              ),
-            );
-          }
-        });
-      });
-    }
+  ALL_CONTAINER_FIELDS,
+  (container, containerPath, report) => {
+    asArray(container?.env).forEach((env: any, j: number) => {
+      if (typeof env?.name !== 'string' || typeof env?.value !== 'string') return;
+      const reason = credentialReason(env.name, env.value);
+      if (!reason) return;
+      // The value itself is not quoted: it may be a real credential.
+      const path = `${containerPath}.env[${j}].value`;
+      report(
+        statement(
+          `'${path}' (${env.value.length} characters, not shown) must not hold a secret (${reason}: ${env.name}); use 'valueFrom.secretKeyRef' to a Secret from an ExternalSecret`,
+          path,
+        ),
+      );
+    });
   },
 );
 
-export const SECRET_NO_CONFIGMAP_CREDENTIAL = perObjectRule(
+export const SECRET_NO_CONFIGMAP_CREDENTIAL = perDataMapRule(
   {
     id: 'SECRET-NO-CONFIGMAP-CREDENTIAL',
     severity: 'error',
@@ -198,25 +209,22 @@ export const SECRET_NO_CONFIGMAP_CREDENTIAL = perObjectRule(
     source: 'CIS Kubernetes Benchmark 5.4.1; NSA/CISA Kubernetes Hardening Guide, "Secrets"; platform rule',
     fix: 'Store the value in Vault, deliver it with an ExternalSecret and mount that Secret; leave only a placeholder or a file path in the ConfigMap.',
   },
-  ofKind('', 'ConfigMap'),
-  (configMap, report) => {
-    for (const field of ['data', 'binaryData']) {
-      const entries = configMap.manifest[field];
-      if (!isPlainObject(entries)) continue;
-      for (const [key, value] of Object.entries(entries)) {
-        if (typeof value !== 'string') continue;
-        // binaryData is base64: only its key can be judged.
-        const reason = field === 'data' ? credentialReason(key, value) : nameReason(key);
-        if (!reason) continue;
-        // The value itself is not quoted: it may be a real credential.
-        const path = keyPath(field, key);
-        report(
-          statement(
-            `'${path}' (${value.length} characters, not shown) must not hold a secret (${reason}: ${key}); store it in Vault and mount it from a Secret delivered by an ExternalSecret`,
-            path,
-          ),
-        );
-      }
+  'ConfigMap',
+  ['data', 'binaryData'],
+  (field, entries, report) => {
+    for (const [key, value] of Object.entries(entries)) {
+      if (typeof value !== 'string') continue;
+      // binaryData is base64: only its key can be judged.
+      const reason = field === 'data' ? credentialReason(key, value) : nameReason(key);
+      if (!reason) continue;
+      // The value itself is not quoted: it may be a real credential.
+      const path = keyPath(field, key);
+      report(
+        statement(
+          `'${path}' (${value.length} characters, not shown) must not hold a secret (${reason}: ${key}); store it in Vault and mount it from a Secret delivered by an ExternalSecret`,
+          path,
+        ),
+      );
     }
   },
 );

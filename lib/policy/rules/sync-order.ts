@@ -5,7 +5,8 @@
  */
 import { isPlainObject } from '../../core';
 import { ManifestObject, PolicyRule, violation } from '../findings';
-import { ctxOf, PolicyContext } from './_context';
+import { PolicyContext } from './_context';
+import { inputRule } from './_rule';
 import { asArray } from './_selectors';
 
 /** Argo CD's per-object sync wave annotation. */
@@ -20,25 +21,25 @@ interface Need {
   readonly reason: string;
 }
 
-export const GITOPS_SYNC_WAVE_ORDER: PolicyRule = {
-  id: 'GITOPS-SYNC-WAVE-ORDER',
-  severity: 'error',
-  title: 'No object syncs in a wave before an object its health needs',
-  rationale:
-    'Argo CD applies a sync wave only once every object of the earlier waves is healthy: an object that needs a later wave to become healthy (a Certificate whose HTTP-01 challenge needs the Gateway, a Gateway whose listener needs the certificate) stops the sync for ever.',
-  source: 'Argo CD sync waves and resource health (cert-manager, Gateway API, External Secrets health checks)',
-  fix: 'Sync the two objects in the same wave, or the needed one first.',
-  helpUri: 'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-waves/',
-  check(context) {
-    const ctx = ctxOf(context);
+export const GITOPS_SYNC_WAVE_ORDER = inputRule(
+  {
+    id: 'GITOPS-SYNC-WAVE-ORDER',
+    severity: 'error',
+    title: 'No object syncs in a wave before an object its health needs',
+    rationale:
+      'Argo CD applies a sync wave only once every object of the earlier waves is healthy: an object that needs a later wave to become healthy (a Certificate whose HTTP-01 challenge needs the Gateway, a Gateway whose listener needs the certificate) stops the sync for ever.',
+    source: 'Argo CD sync waves and resource health (cert-manager, Gateway API, External Secrets health checks)',
+    fix: 'Sync the two objects in the same wave, or the needed one first.',
+    helpUri: 'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-waves/',
+  },
+  (ctx, report, skip) => {
     const index = new ObjectIndex(ctx);
     const absentIssuers = new Set<string>();
     for (const need of needs(ctx, index, absentIssuers)) {
       if (applicationOf(need.object) !== applicationOf(need.needs)) continue; // waves order one Application
       const [wave, neededWave] = [waveOf(need.object), waveOf(need.needs)];
       if (wave === undefined || neededWave === undefined || wave >= neededWave) continue;
-      ctx.report(
-        GITOPS_SYNC_WAVE_ORDER,
+      report(
         need.object,
         violation(
           WAVE_PATH,
@@ -49,13 +50,12 @@ export const GITOPS_SYNC_WAVE_ORDER: PolicyRule = {
       );
     }
     if (absentIssuers.size > 0) {
-      ctx.skip(
-        GITOPS_SYNC_WAVE_ORDER,
+      skip(
         `the issuers ${[...absentIssuers].sort().join(', ')} are not in the manifests: the Gateways that answer their certificates' challenges are judged with them`,
       );
     }
   },
-};
+);
 
 /** The Application an object belongs to: its cluster and its file's folder (one folder per Application). */
 function applicationOf(object: ManifestObject): string {

@@ -4,9 +4,9 @@
  * (PSS-BASELINE-HOST-NAMESPACES, -HOST-PATH, -HOST-PORTS).
  */
 import { isPlainObject, parseImage, unpinnedReason } from '../../core';
-import { ManifestObject, PolicyRule, statement, violation } from '../findings';
-import { ALL_CONTAINER_FIELDS, ctxOf, PodTemplate, PolicyContext } from './_context';
-import { perPodRule } from './_rule';
+import { ManifestObject, PolicyRule, RuleInfo, statement, violation } from '../findings';
+import { ALL_CONTAINER_FIELDS, containersOf, PodTemplate, PolicyContext } from './_context';
+import { inputRule, perContainerRule, perPodRule, Report } from './_rule';
 import { asArray, labelSelectorMatches } from './_selectors';
 
 const RESOURCE_FIELDS = ['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory'] as const;
@@ -14,68 +14,59 @@ const PROBES = ['readinessProbe', 'livenessProbe', 'startupProbe'] as const;
 const SPREAD_KEYS = ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'];
 const SYSTEM_PRIORITY_CLASSES = ['system-cluster-critical', 'system-node-critical'];
 
-/** The containers of a pod spec that run for the pod's lifetime or before it: init and regular, with their paths. */
-function containersOf(pod: PodTemplate, fields: readonly string[] = ['initContainers', 'containers']): { container: any; path: string }[] {
-  return fields.flatMap((field) => asArray(pod.spec[field]).map((container, i) => ({ container, path: `${pod.specPath}.${field}[${i}]` })));
+/** The containers of a pod spec that run for the pod's lifetime or before it: init and regular. */
+const INIT_AND_REGULAR_CONTAINERS = ['initContainers', 'containers'];
+
+/** A rule that judges the image of every container (ephemeral ones too); `path` is that of its `image` field. */
+function perImageRule(info: RuleInfo, judge: (image: unknown, path: string, report: Report) => void): PolicyRule {
+  return perContainerRule(info, ALL_CONTAINER_FIELDS, (container, path, report) => judge(container?.image, `${path}.image`, report));
 }
 
-/** The image of every container of a pod spec, with the path of its `image` field. */
-function imagesOf(pod: PodTemplate): { image: unknown; path: string }[] {
-  return containersOf(pod, ALL_CONTAINER_FIELDS).map(({ container, path }) => ({ image: container?.image, path: `${path}.image` }));
-}
+export const WORKLOAD_RESOURCES = perContainerRule(
+  {
+    id: 'WORKLOAD-RESOURCES',
+    severity: 'error',
+    title: 'Containers set CPU and memory requests and limits',
+    rationale: 'Without requests the scheduler overcommits nodes; without limits one container can starve its neighbours.',
+    source: 'NSA/CISA Kubernetes Hardening Guide, "Resource policies"',
+    fix: "Set 'resources.requests' and 'resources.limits' for cpu and memory on every container and init container.",
+  },
+  INIT_AND_REGULAR_CONTAINERS,
+  (container, path, report) => {
+    const resources = isPlainObject(container?.resources) ? container.resources : {};
+    const missing = RESOURCE_FIELDS.filter((field) => {
+      const [group, name] = field.split('.');
+      const value = resources[group]?.[name];
+      return value === undefined || value === null || value === '';
+    });
+    if (missing.length > 0) {
+      report(
+        violation(`${path}.resources`, container?.resources, `must set ${RESOURCE_FIELDS.join(', ')}`, `missing ${missing.join(', ')}`),
+      );
+    }
+  },
+);
 
-export const WORKLOAD_RESOURCES: PolicyRule = {
-  id: 'WORKLOAD-RESOURCES',
-  severity: 'error',
-  title: 'Containers set CPU and memory requests and limits',
-  rationale: 'Without requests the scheduler overcommits nodes; without limits one container can starve its neighbours.',
-  source: 'NSA/CISA Kubernetes Hardening Guide, "Resource policies"',
-  fix: "Set 'resources.requests' and 'resources.limits' for cpu and memory on every container and init container.",
-  check(context) {
-    const ctx = ctxOf(context);
-    for (const pod of ctx.pods) {
-      for (const { container, path } of containersOf(pod)) {
-        const resources = isPlainObject(container?.resources) ? container.resources : {};
-        const missing = RESOURCE_FIELDS.filter((field) => {
-          const [group, name] = field.split('.');
-          const value = resources[group]?.[name];
-          return value === undefined || value === null || value === '';
-        });
-        if (missing.length > 0) {
-          ctx.report(
-            WORKLOAD_RESOURCES,
-            pod.object,
-            violation(`${path}.resources`, container?.resources, `must set ${RESOURCE_FIELDS.join(', ')}`, `missing ${missing.join(', ')}`),
-          );
-        }
+export const WORKLOAD_PROBES = perPodRule(
+  {
+    id: 'WORKLOAD-PROBES',
+    severity: 'error',
+    title: 'Long-running containers have readiness, liveness and startup probes',
+    rationale: 'Without probes, traffic reaches pods that are not ready, hung pods are never restarted, and slow starts are killed.',
+    source: 'Platform rule (production deployment guide: health checks for every service)',
+    fix: "Add 'readinessProbe', 'livenessProbe' and 'startupProbe' to every container of a Deployment, StatefulSet or DaemonSet.",
+  },
+  (pod, report) => {
+    if (!pod.longRunning) return;
+    for (const { container, path } of containersOf(pod, ['containers'])) {
+      for (const probe of PROBES) {
+        if (!isPlainObject(container?.[probe])) report(violation(`${path}.${probe}`, container?.[probe], 'must be set'));
       }
     }
   },
-};
+);
 
-export const WORKLOAD_PROBES: PolicyRule = {
-  id: 'WORKLOAD-PROBES',
-  severity: 'error',
-  title: 'Long-running containers have readiness, liveness and startup probes',
-  rationale: 'Without probes, traffic reaches pods that are not ready, hung pods are never restarted, and slow starts are killed.',
-  source: 'Platform rule (production deployment guide: health checks for every service)',
-  fix: "Add 'readinessProbe', 'livenessProbe' and 'startupProbe' to every container of a Deployment, StatefulSet or DaemonSet.",
-  check(context) {
-    const ctx = ctxOf(context);
-    for (const pod of ctx.pods) {
-      if (!pod.longRunning) continue;
-      for (const { container, path } of containersOf(pod, ['containers'])) {
-        for (const probe of PROBES) {
-          if (!isPlainObject(container?.[probe])) {
-            ctx.report(WORKLOAD_PROBES, pod.object, violation(`${path}.${probe}`, container?.[probe], 'must be set'));
-          }
-        }
-      }
-    }
-  },
-};
-
-export const WORKLOAD_IMAGE_PINNED = perPodRule(
+export const WORKLOAD_IMAGE_PINNED = perImageRule(
   {
     id: 'WORKLOAD-IMAGE-PINNED',
     severity: 'error',
@@ -84,15 +75,13 @@ export const WORKLOAD_IMAGE_PINNED = perPodRule(
     source: 'NSA/CISA Kubernetes Hardening Guide, "Container image scanning"; platform rule',
     fix: 'Reference the image by digest (@sha256:…), or at least by a version tag.',
   },
-  (pod, report) => {
-    for (const { image, path } of imagesOf(pod)) {
-      const reason = typeof image === 'string' ? unpinnedReason(image) : 'must be an image reference';
-      if (reason) report(violation(path, image, reason));
-    }
+  (image, path, report) => {
+    const reason = typeof image === 'string' ? unpinnedReason(image) : 'must be an image reference';
+    if (reason) report(violation(path, image, reason));
   },
 );
 
-export const WORKLOAD_IMAGE_DIGEST = perPodRule(
+export const WORKLOAD_IMAGE_DIGEST = perImageRule(
   {
     id: 'WORKLOAD-IMAGE-DIGEST',
     severity: 'error',
@@ -102,108 +91,89 @@ export const WORKLOAD_IMAGE_DIGEST = perPodRule(
     source: 'NSA/CISA Kubernetes Hardening Guide, "Container image scanning"; SLSA; platform rule',
     fix: "Append the image's digest: <repository>:<tag>@sha256:<digest>; until it is known, record a dated exception in policy-exceptions.yaml.",
   },
+  (image, path, report) => {
+    if (typeof image !== 'string' || unpinnedReason(image)) return; // WORKLOAD-IMAGE-PINNED reports those
+    if (!parseImage(image)?.digest) {
+      report(violation(path, image, 'must be pinned by a digest (@sha256:…)', "tags are mutable; append the image's digest"));
+    }
+  },
+);
+
+export const WORKLOAD_READONLY_ROOT_FILESYSTEM = perPodRule(
+  {
+    id: 'WORKLOAD-READONLY-ROOT-FILESYSTEM',
+    severity: 'error',
+    title: 'Containers have a read-only root filesystem',
+    rationale:
+      'A writable root filesystem lets an intruder replace binaries and libraries, and drop tools that outlive the request that planted them.',
+    source: 'NSA/CISA Kubernetes Hardening Guide, "Immutable container file systems"; CIS Kubernetes Benchmark 5.7.3 (security context)',
+    fix: "Set 'securityContext.readOnlyRootFilesystem: true' on every container; mount an emptyDir where it must write (e.g. /tmp).",
+  },
   (pod, report) => {
-    for (const { image, path } of imagesOf(pod)) {
-      if (typeof image !== 'string' || unpinnedReason(image)) continue; // WORKLOAD-IMAGE-PINNED reports those
-      if (!parseImage(image)?.digest) {
-        report(violation(path, image, 'must be pinned by a digest (@sha256:…)', "tags are mutable; append the image's digest"));
+    // Windows has no read-only root filesystem: the API server refuses the field for Windows pods.
+    if (pod.spec.os?.name === 'windows') return;
+    for (const { container, path } of containersOf(pod, ALL_CONTAINER_FIELDS)) {
+      const value = container?.securityContext?.readOnlyRootFilesystem;
+      if (value !== true) {
+        report(
+          violation(
+            `${path}.securityContext.readOnlyRootFilesystem`,
+            value,
+            'must be true',
+            'mount an emptyDir where the container writes (e.g. /tmp)',
+          ),
+        );
       }
     }
   },
 );
 
-export const WORKLOAD_READONLY_ROOT_FILESYSTEM: PolicyRule = {
-  id: 'WORKLOAD-READONLY-ROOT-FILESYSTEM',
-  severity: 'error',
-  title: 'Containers have a read-only root filesystem',
-  rationale:
-    'A writable root filesystem lets an intruder replace binaries and libraries, and drop tools that outlive the request that planted them.',
-  source: 'NSA/CISA Kubernetes Hardening Guide, "Immutable container file systems"; CIS Kubernetes Benchmark 5.7.3 (security context)',
-  fix: "Set 'securityContext.readOnlyRootFilesystem: true' on every container; mount an emptyDir where it must write (e.g. /tmp).",
-  check(context) {
-    const ctx = ctxOf(context);
-    for (const pod of ctx.pods) {
-      // Windows has no read-only root filesystem: the API server refuses the field for Windows pods.
-      if (pod.spec.os?.name === 'windows') continue;
-      for (const { container, path } of containersOf(pod, ALL_CONTAINER_FIELDS)) {
-        const value = container?.securityContext?.readOnlyRootFilesystem;
-        if (value !== true) {
-          ctx.report(
-            WORKLOAD_READONLY_ROOT_FILESYSTEM,
-            pod.object,
-            violation(
-              `${path}.securityContext.readOnlyRootFilesystem`,
-              value,
-              'must be true',
-              'mount an emptyDir where the container writes (e.g. /tmp)',
-            ),
-          );
-        }
-      }
-    }
+export const WORKLOAD_NO_SHARED_PROCESS_NAMESPACE = perPodRule(
+  {
+    id: 'WORKLOAD-NO-SHARED-PROCESS-NAMESPACE',
+    severity: 'error',
+    title: "Containers do not share the pod's process namespace",
+    rationale:
+      "With a shared process namespace every container sees and signals the others' processes and reads their files, environment and tokens through /proc.",
+    source: 'Kubernetes documentation, "Share Process Namespace between Containers in a Pod" (security considerations); platform rule',
+    fix: "Remove 'shareProcessNamespace' or set it to false; debug with an ephemeral container targeting one container instead.",
   },
-};
+  (pod, report) => {
+    const value = pod.spec.shareProcessNamespace;
+    if (value === undefined || value === false) return;
+    report(
+      violation(
+        `${pod.specPath}.shareProcessNamespace`,
+        value,
+        'must be false or unset',
+        "every container would see the others' processes, environment and files through /proc",
+      ),
+    );
+  },
+);
 
-export const WORKLOAD_NO_SHARED_PROCESS_NAMESPACE: PolicyRule = {
-  id: 'WORKLOAD-NO-SHARED-PROCESS-NAMESPACE',
-  severity: 'error',
-  title: "Containers do not share the pod's process namespace",
-  rationale:
-    "With a shared process namespace every container sees and signals the others' processes and reads their files, environment and tokens through /proc.",
-  source: 'Kubernetes documentation, "Share Process Namespace between Containers in a Pod" (security considerations); platform rule',
-  fix: "Remove 'shareProcessNamespace' or set it to false; debug with an ephemeral container targeting one container instead.",
-  check(context) {
-    const ctx = ctxOf(context);
-    for (const pod of ctx.pods) {
-      const value = pod.spec.shareProcessNamespace;
-      if (value !== undefined && value !== false) {
-        ctx.report(
-          WORKLOAD_NO_SHARED_PROCESS_NAMESPACE,
-          pod.object,
-          violation(
-            `${pod.specPath}.shareProcessNamespace`,
-            value,
-            'must be false or unset',
-            "every container would see the others' processes, environment and files through /proc",
-          ),
-        );
-      }
+export const WORKLOAD_REPLICAS = perPodRule(
+  {
+    id: 'WORKLOAD-REPLICAS',
+    severity: 'error',
+    title: 'Services run at least 2 replicas',
+    rationale: 'A single replica makes every rollout, node drain or crash an outage.',
+    source: 'Platform rule (99.9 % availability target)',
+    fix: "Set 'spec.replicas' to 2 or more, or 'minReplicas' of its HorizontalPodAutoscaler to 2 or more.",
+  },
+  (pod, report, ctx) => {
+    if (!ctx.isService(pod) || ctx.minReplicas(pod)!.count >= 2) return;
+    const hpa = ctx.autoscalerOf(pod);
+    const rule = `must be at least 2, since ${serviceNames(ctx, pod)} sends traffic to ${hpa ? pod.object.label : 'it'}`;
+    if (hpa) {
+      // The autoscaler decides the replica count: the finding is its.
+      report(violation('spec.minReplicas', hpa.manifest.spec?.minReplicas, rule), hpa);
+    } else {
+      const replicas = pod.object.manifest.spec?.replicas;
+      report(violation('spec.replicas', replicas, rule, 'set it, or add a HorizontalPodAutoscaler with minReplicas of 2 or more'));
     }
   },
-};
-
-export const WORKLOAD_REPLICAS: PolicyRule = {
-  id: 'WORKLOAD-REPLICAS',
-  severity: 'error',
-  title: 'Services run at least 2 replicas',
-  rationale: 'A single replica makes every rollout, node drain or crash an outage.',
-  source: 'Platform rule (99.9 % availability target)',
-  fix: "Set 'spec.replicas' to 2 or more, or 'minReplicas' of its HorizontalPodAutoscaler to 2 or more.",
-  check(context) {
-    const ctx = ctxOf(context);
-    for (const pod of ctx.pods) {
-      if (!ctx.isService(pod)) continue;
-      const min = ctx.minReplicas(pod)!;
-      if (min.count >= 2) continue;
-      const hpa = ctx.autoscalerOf(pod);
-      const rule = `must be at least 2, since ${serviceNames(ctx, pod)} sends traffic to ${hpa ? pod.object.label : 'it'}`;
-      if (hpa) {
-        ctx.report(WORKLOAD_REPLICAS, hpa, violation('spec.minReplicas', hpa.manifest.spec?.minReplicas, rule));
-      } else {
-        ctx.report(
-          WORKLOAD_REPLICAS,
-          pod.object,
-          violation(
-            'spec.replicas',
-            pod.object.manifest.spec?.replicas,
-            rule,
-            'set it, or add a HorizontalPodAutoscaler with minReplicas of 2 or more',
-          ),
-        );
-      }
-    }
-  },
-};
+);
 
 function serviceNames(ctx: PolicyContext, pod: PodTemplate): string {
   return ctx
@@ -239,98 +209,78 @@ function allowedDisruptions(pdb: any, replicas: number): { field: string; value:
   return { field: 'spec.minAvailable', value: undefined, allowed: replicas - 1 };
 }
 
-export const WORKLOAD_PDB: PolicyRule = {
-  id: 'WORKLOAD-PDB',
-  severity: 'error',
-  title: 'Services have one PodDisruptionBudget that allows a disruption',
-  rationale:
-    'Without a budget a node drain can stop every replica at once; a budget that allows no disruption blocks drains and cluster upgrades.',
-  source: 'Platform rule (production deployment guide: zero-downtime maintenance)',
-  fix: "Give each service exactly one PodDisruptionBudget with 'maxUnavailable: 1' (or a minAvailable below its minimum replicas).",
-  check(context) {
-    const ctx = ctxOf(context);
-    for (const pod of ctx.pods) {
-      if (!pod.replicated) continue;
-      const min = ctx.minReplicas(pod)!;
-      const budgets = ctx.selecting('policy', 'PodDisruptionBudget', pod, pdbSelector);
-      if (budgets.length === 0) {
-        if (ctx.isService(pod) && min.count >= 2) {
-          ctx.report(
-            WORKLOAD_PDB,
-            pod.object,
-            statement(`has no PodDisruptionBudget selecting its pods; add one with 'maxUnavailable: 1' so that drains keep it serving`),
-          );
-        }
-        continue;
-      }
-      if (budgets.length > 1) {
-        ctx.report(
-          WORKLOAD_PDB,
-          pod.object,
-          statement(
-            `is selected by ${budgets.length} PodDisruptionBudgets (${budgets.map((b) => b.label).join(', ')}); the eviction API refuses to evict pods with more than one, which blocks drains: keep one`,
-          ),
-        );
-        continue;
-      }
-      const budget = budgets[0];
-      const { field, value, allowed } = allowedDisruptions(budget.manifest, min.count);
-      if (allowed < 1) {
-        ctx.report(
-          WORKLOAD_PDB,
-          budget,
-          violation(
-            field,
-            value,
-            `must allow at least one of the ${min.count} pods of ${pod.object.label} (${min.source}) to be evicted`,
-            "it blocks node drains; use 'maxUnavailable: 1'",
-          ),
-        );
-      }
-    }
+export const WORKLOAD_PDB = perPodRule(
+  {
+    id: 'WORKLOAD-PDB',
+    severity: 'error',
+    title: 'Services have one PodDisruptionBudget that allows a disruption',
+    rationale:
+      'Without a budget a node drain can stop every replica at once; a budget that allows no disruption blocks drains and cluster upgrades.',
+    source: 'Platform rule (production deployment guide: zero-downtime maintenance)',
+    fix: "Give each service exactly one PodDisruptionBudget with 'maxUnavailable: 1' (or a minAvailable below its minimum replicas).",
   },
-};
-
-export const WORKLOAD_TOPOLOGY_SPREAD: PolicyRule = {
-  id: 'WORKLOAD-TOPOLOGY-SPREAD',
-  severity: 'warning',
-  title: 'Replicas spread over zones or nodes',
-  rationale: 'Replicas that land on one node or in one zone fail together.',
-  source: 'Platform rule (production deployment guide: multi-zone high availability)',
-  fix: "Add 'topologySpreadConstraints' on topology.kubernetes.io/zone (and kubernetes.io/hostname) whose labelSelector matches the pod's labels.",
-  check(context) {
-    const ctx = ctxOf(context);
-    for (const pod of ctx.pods) {
-      const min = ctx.minReplicas(pod);
-      if (!min || min.count < 2) continue;
-      const spread = asArray(pod.spec.topologySpreadConstraints).some(
-        (c: any) => SPREAD_KEYS.includes(c?.topologyKey) && labelSelectorMatches(c?.labelSelector, pod.labels),
+  (pod, report, ctx) => {
+    if (!pod.replicated) return;
+    const min = ctx.minReplicas(pod)!;
+    const budgets = ctx.selecting('policy', 'PodDisruptionBudget', pod, pdbSelector);
+    if (budgets.length === 0) {
+      if (ctx.isService(pod) && min.count >= 2) {
+        report(statement(`has no PodDisruptionBudget selecting its pods; add one with 'maxUnavailable: 1' so that drains keep it serving`));
+      }
+    } else if (budgets.length > 1) {
+      report(
+        statement(
+          `is selected by ${budgets.length} PodDisruptionBudgets (${budgets.map((b) => b.label).join(', ')}); the eviction API refuses to evict pods with more than one, which blocks drains: keep one`,
+        ),
       );
-      if (!spread) {
-        ctx.report(
-          WORKLOAD_TOPOLOGY_SPREAD,
-          pod.object,
-          violation(
-            `${pod.specPath}.topologySpreadConstraints`,
-            pod.spec.topologySpreadConstraints,
-            `should spread the pods over ${SPREAD_KEYS.join(' or ')} with a labelSelector that matches them`,
-            `${min.count} replicas could share one node`,
-          ),
-        );
-      }
+    } else {
+      const { field, value, allowed } = allowedDisruptions(budgets[0].manifest, min.count);
+      if (allowed >= 1) return;
+      // The budget is what blocks the drain: the finding is its.
+      const rule = `must allow at least one of the ${min.count} pods of ${pod.object.label} (${min.source}) to be evicted`;
+      report(violation(field, value, rule, "it blocks node drains; use 'maxUnavailable: 1'"), budgets[0]);
     }
   },
-};
+);
 
-export const WORKLOAD_PRIORITY_CLASS: PolicyRule = {
-  id: 'WORKLOAD-PRIORITY-CLASS',
-  severity: 'warning',
-  title: 'Pods name an existing priority class',
-  rationale: 'Without a priority class, critical pods are preempted like any batch job when the cluster is full.',
-  source: 'Platform rule (production deployment guide: priority classes)',
-  fix: "Set 'priorityClassName' to one of the cluster's PriorityClasses (e.g. those of PlatformPriorityClasses).",
-  check(context) {
-    const ctx = ctxOf(context);
+export const WORKLOAD_TOPOLOGY_SPREAD = perPodRule(
+  {
+    id: 'WORKLOAD-TOPOLOGY-SPREAD',
+    severity: 'warning',
+    title: 'Replicas spread over zones or nodes',
+    rationale: 'Replicas that land on one node or in one zone fail together.',
+    source: 'Platform rule (production deployment guide: multi-zone high availability)',
+    fix: "Add 'topologySpreadConstraints' on topology.kubernetes.io/zone (and kubernetes.io/hostname) whose labelSelector matches the pod's labels.",
+  },
+  (pod, report, ctx) => {
+    const min = ctx.minReplicas(pod);
+    if (!min || min.count < 2) return;
+    const constraints = pod.spec.topologySpreadConstraints;
+    const spread = asArray(constraints).some(
+      (c: any) => SPREAD_KEYS.includes(c?.topologyKey) && labelSelectorMatches(c?.labelSelector, pod.labels),
+    );
+    if (spread) return;
+    report(
+      violation(
+        `${pod.specPath}.topologySpreadConstraints`,
+        constraints,
+        `should spread the pods over ${SPREAD_KEYS.join(' or ')} with a labelSelector that matches them`,
+        `${min.count} replicas could share one node`,
+      ),
+    );
+  },
+);
+
+export const WORKLOAD_PRIORITY_CLASS = inputRule(
+  {
+    id: 'WORKLOAD-PRIORITY-CLASS',
+    severity: 'warning',
+    title: 'Pods name an existing priority class',
+    rationale: 'Without a priority class, critical pods are preempted like any batch job when the cluster is full.',
+    source: 'Platform rule (production deployment guide: priority classes)',
+    fix: "Set 'priorityClassName' to one of the cluster's PriorityClasses (e.g. those of PlatformPriorityClasses).",
+  },
+  (ctx, report) => {
     // A named class is judged only against PriorityClasses in the input: none there (one
     // Application's folder, a chart) means they are defined elsewhere, not that the name is wrong.
     const defined = new Set(ctx.ofKind('scheduling.k8s.io', 'PriorityClass').map((p) => p.name));
@@ -339,21 +289,14 @@ export const WORKLOAD_PRIORITY_CLASS: PolicyRule = {
       const path = `${pod.specPath}.priorityClassName`;
       if (typeof name !== 'string' || name === '') {
         // The fix names no class: the verdict on the pod must not depend on which PriorityClasses came with it.
-        ctx.report(
-          WORKLOAD_PRIORITY_CLASS,
-          pod.object,
-          violation(path, name, 'should be set', "name one of the cluster's PriorityClasses"),
-        );
+        report(pod.object, violation(path, name, 'should be set', "name one of the cluster's PriorityClasses"));
       } else if (defined.size > 0 && !defined.has(name) && !SYSTEM_PRIORITY_CLASSES.includes(name)) {
-        ctx.report(
-          WORKLOAD_PRIORITY_CLASS,
-          pod.object,
-          violation(path, name, `should be one of the PriorityClasses in the manifests: ${[...defined].sort().join(', ')}`),
-        );
+        const known = [...defined].sort().join(', ');
+        report(pod.object, violation(path, name, `should be one of the PriorityClasses in the manifests: ${known}`));
       }
     }
   },
-};
+);
 
 /** The workload hygiene rules. */
 export const WORKLOAD_RULES: readonly PolicyRule[] = [
