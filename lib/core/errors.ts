@@ -86,6 +86,7 @@ export function describeValue(value: unknown): string {
  * Characters that change how text around them prints: C0 and C1 controls and DEL, the line and
  * paragraph separators, and the bidirectional embeddings, overrides, isolates and marks.
  */
+// eslint-disable-next-line no-control-regex -- matching the control characters is this pattern's purpose (they are escaped below)
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
 /**

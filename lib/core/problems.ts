@@ -51,7 +51,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
     const text = String(key);
     if (typeof key === 'number') out += `[${key}]`;
     else if (/^[A-Za-z_$][\w$]*$/.test(text)) out += out === '' ? text : `.${text}`;
-    else if (/^[-\w.\/:]+$/.test(text)) out += `[${text}]`;
+    else if (/^[-\w./:]+$/.test(text)) out += `[${text}]`;
     else out += `[${escapeControlCharacters(JSON.stringify(text))}]`;
   }
   return out === '' ? '(root)' : out;
@@ -59,10 +59,10 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 /** The value at `path` inside `input`, or undefined. */
 export function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let current: any = input;
+  let current: unknown = input;
   for (const key of path) {
     if (current === null || typeof current !== 'object') return undefined;
-    current = current[key as any];
+    current = (current as Record<PropertyKey, unknown>)[key];
   }
   return current;
 }

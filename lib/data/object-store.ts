@@ -42,7 +42,7 @@ export const OBJECT_STORE_ACCESS_KEY_ID = 'ACCESS_KEY_ID';
 export const OBJECT_STORE_SECRET_ACCESS_KEY = 'ACCESS_SECRET_KEY';
 
 const S3_URL = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._-]+)*\/?$/;
-const HTTPS_URL = /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~\/-]*)?$/;
+const HTTPS_URL = /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~/-]*)?$/;
 
 /** Every way a location is malformed; props are reported below `prefix` (e.g. `backup`). */
 export function locationProblems(

@@ -33,7 +33,7 @@ const port = z.number().int({ error: PORT_RULE }).min(1, { error: PORT_RULE }).m
 
 const cpu = z.string().regex(CPU_PATTERN, { error: 'must be a CPU quantity such as "250m" or "2"' });
 const memory = z.string().regex(MEMORY_PATTERN, { error: 'must be a memory quantity in Ki, Mi or Gi, such as "512Mi"' });
-const httpPath = z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, { error: 'must be an absolute URL path such as "/readyz"' });
+const httpPath = z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, { error: 'must be an absolute URL path such as "/readyz"' });
 const hostname = z.string().regex(FQDN, { error: 'must be a fully qualified lowercase host name' });
 const cidr = z.string().regex(IPV4_CIDR, { error: 'must be an IPv4 CIDR such as "203.0.113.0/24"' });
 const positiveInt = (rule: string) => z.number().int({ error: rule }).min(1, { error: rule });
@@ -625,7 +625,7 @@ export const platformSpecSchema = z.strictObject({
     /** The branch, tag or commit Argo CD syncs. */
     revision: z
       .string()
-      .regex(/^(?![-\/])(?!.*\.\.)(?!.*\/$)[A-Za-z0-9._\/-]{1,255}$/, {
+      .regex(/^(?![-/])(?!.*\.\.)(?!.*\/$)[A-Za-z0-9._/-]{1,255}$/, {
         error:
           'must be a branch, tag or commit such as "main" or "release/2.14": letters, digits, ".", "_", "-" and "/", not starting with "-" or "/", without ".."',
       })
