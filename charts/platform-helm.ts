@@ -34,6 +34,9 @@ const LABEL_VALUE = '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$';
 /** How the README shows a default that comes from the release state: repeating it would change the README with every release. */
 const RELEASE_STATE = 'from `release.yaml` (see values.yaml)';
 
+/** A rendered object's Kubernetes JSON, typed as lib/output's RenderedObject types it (untyped: any kind of object). */
+type Manifest = RenderedObject['manifest'];
+
 const HELPERS = `{{/*
 The app.kubernetes.io/version label of an image reference: its tag, else "sha256-" and the
 first 12 digits of its digest (as alp-deploy's versionLabel computes it).
@@ -84,7 +87,7 @@ export function platformHelmCharts(objects: readonly RenderedObject[], model: Pl
 }
 
 /** The edge objects of every cluster with the other colour live in every region, by path. */
-function flippedEdgeObjects(model: PlatformModel): Map<string, any> {
+function flippedEdgeObjects(model: PlatformModel): Map<string, Manifest> {
   const { spec, release } = model;
   const flipped: ReleaseState = {
     ...release,
@@ -101,7 +104,7 @@ function clusterChart(
   placement: ClusterPlacement,
   objects: readonly RenderedObject[],
   model: PlatformModel,
-  flippedEdge: Map<string, any>,
+  flippedEdge: Map<string, Manifest>,
 ) {
   const { spec, release } = model;
   const activeColor = release.regions[placement.region.name].activeColor;
@@ -149,7 +152,7 @@ function chartTemplates(
   placement: ClusterPlacement,
   objects: readonly RenderedObject[],
   release: ReleaseState,
-  flippedEdge: Map<string, any>,
+  flippedEdge: Map<string, Manifest>,
   fixed: readonly string[],
 ): Map<string, TemplateSource> {
   const activeColor = release.regions[placement.region.name].activeColor;
@@ -327,7 +330,7 @@ function fieldValues(object: RenderedObject, release: ReleaseState, colors: read
   };
 }
 
-function conditionOf(manifest: any): string | undefined {
+function conditionOf(manifest: Manifest): string | undefined {
   const group = String(manifest.apiVersion).split('/')[0];
   if (group === 'monitoring.coreos.com' || (manifest.kind === 'ConfigMap' && manifest.metadata.labels?.grafana_dashboard !== undefined))
     return '.Values.monitoring.enabled';

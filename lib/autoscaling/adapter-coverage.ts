@@ -124,8 +124,11 @@ function resourceLabels(rule: AdapterRule): { namespace?: string; pod?: string }
   return out;
 }
 
+/** A series filter as the user's config may hold it: either key may be missing or not a string. */
+type SeriesFilterInput = { readonly is?: unknown; readonly isNot?: unknown } | null | undefined;
+
 function passesFilters(rule: AdapterRule, series: string): boolean {
-  return (Array.isArray(rule.seriesFilters) ? rule.seriesFilters : []).every((filter: any) => {
+  return (Array.isArray(rule.seriesFilters) ? rule.seriesFilters : []).every((filter: SeriesFilterInput) => {
     if (typeof filter?.is === 'string') return goRegExp(filter.is, '')?.test(series) ?? false;
     if (typeof filter?.isNot === 'string') return !(goRegExp(filter.isNot, '')?.test(series) ?? true);
     return true;

@@ -41,9 +41,11 @@ export function readBoundedText(path: string, maxBytes: number): string {
       );
     }
     return readFileSync(path, 'utf8');
-  } catch (e: any) {
+  } catch (e: unknown) {
     if (AlpError.isAlpError(e)) throw e;
-    throw new AlpError(`${path}: cannot read the file (${e.code ?? e.message}); check that it exists and is readable`);
+    // statSync and readFileSync throw Node's system errors.
+    const error = e as NodeJS.ErrnoException;
+    throw new AlpError(`${path}: cannot read the file (${error.code ?? error.message}); check that it exists and is readable`);
   }
 }
 
@@ -97,9 +99,11 @@ export function parseBoundedYaml(
   let value: unknown;
   try {
     value = yaml.load(text, { filename: source, schema });
-  } catch (e: any) {
-    const where = e.mark ? `:${e.mark.line + 1}:${e.mark.column + 1}` : '';
-    const reason = String(e.reason ?? e.message).split('\n')[0];
+  } catch (e: unknown) {
+    // A syntax error is a YAMLException; anything else thrown has no mark or reason and reports its message.
+    const error = e as Partial<yaml.YAMLException>;
+    const where = error.mark ? `:${error.mark.line + 1}:${error.mark.column + 1}` : '';
+    const reason = String(error.reason ?? error.message).split('\n')[0];
     throw new AlpError(`${source}${where}: is not valid YAML: ${reason}; fix the syntax at that position`);
   }
   checkParsedSize(value, source, limits);

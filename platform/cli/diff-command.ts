@@ -151,18 +151,22 @@ function activeColorChanges(revision: GitRevision, releaseFile: string): { file:
   if (path === undefined || path === '') return [];
   const shown = git(revision.toplevel, ['cat-file', 'blob', `${revision.commit}:${path}`]);
   if (shown.status !== 0) return [];
-  let before: any;
+  let before: unknown;
   try {
     before = yaml.load(shown.stdout.toString('utf8'));
   } catch {
     return [];
   }
-  const activeColors = (release: any) =>
-    Object.fromEntries(
-      Object.entries(typeof release?.regions === 'object' && release.regions !== null ? release.regions : {}).map(
-        ([region, r]: [string, any]) => [region, { activeColor: r?.activeColor }],
-      ),
+  // Either file may have any shape: a region without an activeColor (or that is not an object) has an undefined one.
+  const activeColors = (release: unknown) => {
+    const regions = typeof release === 'object' && release !== null && 'regions' in release ? release.regions : undefined;
+    return Object.fromEntries(
+      Object.entries(typeof regions === 'object' && regions !== null ? regions : {}).map(([region, r]: [string, unknown]) => [
+        region,
+        { activeColor: typeof r === 'object' && r !== null && 'activeColor' in r ? r.activeColor : undefined },
+      ]),
     );
+  };
   const changes = diffObjects({ regions: activeColors(before) }, { regions: activeColors(readReleaseFile(releaseFile)) });
   return changes.map((change) => ({ file: releaseFile, change }));
 }

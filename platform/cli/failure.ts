@@ -88,7 +88,7 @@ function failureLines(error: unknown, command: string): string[] {
 
 /** Whether `error` is a bad command line (node's parseArgs). */
 export function isUsageError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && String((error as any).code).startsWith('ERR_PARSE_ARGS');
+  return typeof error === 'object' && error !== null && String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
 }
 
 /** A path as messages show it: relative to the working folder when inside it, else absolute. */

@@ -74,18 +74,19 @@ function tryCreate(file: string, holder: LockHolder): boolean {
   let fd: number;
   try {
     fd = openSync(file, 'wx');
-  } catch (e: any) {
-    if (e.code === 'EEXIST') return false;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw e;
   }
   try {
     writeSync(fd, JSON.stringify(holder));
-  } catch (e: any) {
+  } catch (e) {
     // A lock without a holder would make every other command wait: take it back (full disk).
     closeSync(fd);
     unlinkSync(file);
-    if (e.path === undefined) e.path = file;
-    throw e;
+    const error = e as NodeJS.ErrnoException;
+    if (error.path === undefined) error.path = file;
+    throw error;
   }
   closeSync(fd);
   return true;
@@ -96,8 +97,8 @@ function readHolder(file: string): LockHolder | undefined | 'gone' {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch (e: any) {
-    if (e.code === 'ENOENT') return 'gone';
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
     throw e;
   }
   try {
@@ -126,8 +127,8 @@ function takeOverStale(file: string): void {
   const aside = `${file}.stale-${process.pid}`;
   try {
     renameSync(file, aside);
-  } catch (e: any) {
-    if (e.code === 'ENOENT') return;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw e;
   }
   unlinkSync(aside);
@@ -142,8 +143,8 @@ function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch (e: any) {
-    return e.code === 'EPERM';
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

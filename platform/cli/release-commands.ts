@@ -34,15 +34,16 @@ export function stageCommand(args: string[], definition: PlatformAppDefinition, 
     const { releaseFile, release } = readRelease(values.release);
 
     const live = Object.entries(release.regions ?? {})
-      .filter(([, r]: [string, any]) => r?.activeColor === color)
+      .filter(([, r]) => r?.activeColor === color)
       .map(([name]) => name);
     if (live.length > 0) {
       throw new AlpError(
         `alp stage: refused: ${color} serves live traffic in ${live.join(', ')}; stage on the standby colour (${otherColor(color)}) and switch to it`,
       );
     }
-    release.colors[color].images = { ...release.colors[color].images };
-    for (const { service, reference } of images) release.colors[color].images[service] = reference;
+    const staged = release.colors[color];
+    staged.images = { ...staged.images };
+    for (const { service, reference } of images) staged.images[service] = reference;
 
     return apply(
       definition,
@@ -90,7 +91,7 @@ interface ApplyOptions {
   /** The command, for the journal: `alp stage`, `alp switch-traffic`. */
   readonly command: string;
   readonly releaseFile: string;
-  readonly release: any;
+  readonly release: UncheckedRelease;
   readonly specFile?: string;
   readonly outdir: string;
   readonly progress?: Progress;
@@ -118,13 +119,29 @@ function apply(definition: PlatformAppDefinition, options: ApplyOptions, summary
   return 0;
 }
 
-function readRelease(file: string | undefined): { releaseFile: string; release: any } {
+/**
+ * release.yaml as the commands change it, before the synthesis validates it: readRelease checks
+ * only that `regions` and `colors` are objects, so their entries are the file's as written.
+ */
+interface UncheckedRelease {
+  readonly regions: Record<string, { readonly activeColor?: unknown }>;
+  readonly colors: Record<string, { images?: Record<string, string> }>;
+}
+
+function readRelease(file: string | undefined): { releaseFile: string; release: UncheckedRelease } {
   const releaseFile = file ?? 'release.yaml';
-  const release: any = readReleaseFile(releaseFile);
-  if (typeof release !== 'object' || release === null || typeof release.colors !== 'object' || typeof release.regions !== 'object') {
+  const release = readReleaseFile(releaseFile);
+  if (
+    typeof release !== 'object'
+    || release === null
+    || !('colors' in release)
+    || typeof release.colors !== 'object'
+    || !('regions' in release)
+    || typeof release.regions !== 'object'
+  ) {
     throw new AlpError(`${releaseFile}: must hold 'regions' and 'colors'; see README.md`);
   }
-  return { releaseFile, release };
+  return { releaseFile, release: release as UncheckedRelease };
 }
 
 function parseColor(value: string | undefined, command: string, option = 'color'): Color {

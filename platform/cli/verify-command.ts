@@ -100,9 +100,10 @@ function readBoundedStandardInput(): string {
     let read: number;
     try {
       read = readSync(0, chunk, 0, chunk.length, null);
-    } catch (e: any) {
-      if (e.code === 'EAGAIN') continue; // a non-blocking pipe with nothing yet
-      if (e.code === 'EOF') break;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') continue; // a non-blocking pipe with nothing yet
+      if (code === 'EOF') break;
       throw e;
     }
     if (read === 0) break;
