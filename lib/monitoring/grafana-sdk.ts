@@ -1,25 +1,30 @@
 /**
  * The parts of Grafana's TypeScript SDK (`@grafana/grafana-foundation-sdk`) the dashboards use.
  *
- * The SDK publishes its modules only through `exports` subpaths (`…/dashboard`, `…/timeseries`),
- * which this project's `moduleResolution: node` (node10) cannot see. So the types come from the
- * files (`…/dist/<module>`, erased at compile time) and the values are loaded through the
- * exports map at run time, the way Node, jest and esbuild all resolve it. The modules are
- * CommonJS: no ESM loader is involved.
+ * The SDK publishes its modules only through `exports` subpaths (`…/dashboard`, `…/timeseries`).
+ * The types are imported from those subpaths with `resolution-mode: require`, which makes
+ * TypeScript read the exports map even under this project's `moduleResolution: node` (node10);
+ * the emitted .d.ts keeps these imports, so a consumer resolves them with node10, node16,
+ * nodenext or bundler alike. A value import would still need node10 to resolve the subpath
+ * itself, which it cannot, so the values are loaded with `require`, which Node, jest and esbuild
+ * all resolve through the exports map at run time. The modules are CommonJS: no ESM loader is
+ * involved.
  */
-import type * as CommonModule from '@grafana/grafana-foundation-sdk/dist/common';
-import type * as DashboardModule from '@grafana/grafana-foundation-sdk/dist/dashboard';
-import type * as PrometheusModule from '@grafana/grafana-foundation-sdk/dist/prometheus';
-import type * as StatModule from '@grafana/grafana-foundation-sdk/dist/stat';
-import type * as TableModule from '@grafana/grafana-foundation-sdk/dist/table';
-import type * as TimeseriesModule from '@grafana/grafana-foundation-sdk/dist/timeseries';
+import type * as CommonModule from '@grafana/grafana-foundation-sdk/common' with { 'resolution-mode': 'require' };
+import type * as DashboardModule from '@grafana/grafana-foundation-sdk/dashboard' with { 'resolution-mode': 'require' };
+import type * as PrometheusModule from '@grafana/grafana-foundation-sdk/prometheus' with { 'resolution-mode': 'require' };
+import type * as StatModule from '@grafana/grafana-foundation-sdk/stat' with { 'resolution-mode': 'require' };
+import type * as TableModule from '@grafana/grafana-foundation-sdk/table' with { 'resolution-mode': 'require' };
+import type * as TimeseriesModule from '@grafana/grafana-foundation-sdk/timeseries' with { 'resolution-mode': 'require' };
 
+/* eslint-disable @typescript-eslint/no-require-imports -- not lazy: a value import of an exports subpath does not type-check under moduleResolution node10 (see above) */
 export const common: typeof CommonModule = require('@grafana/grafana-foundation-sdk/common');
 export const dashboard: typeof DashboardModule = require('@grafana/grafana-foundation-sdk/dashboard');
 export const prometheus: typeof PrometheusModule = require('@grafana/grafana-foundation-sdk/prometheus');
 export const stat: typeof StatModule = require('@grafana/grafana-foundation-sdk/stat');
 export const table: typeof TableModule = require('@grafana/grafana-foundation-sdk/table');
 export const timeseries: typeof TimeseriesModule = require('@grafana/grafana-foundation-sdk/timeseries');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** A dashboard as the SDK builds it. */
 export type Dashboard = DashboardModule.Dashboard;
