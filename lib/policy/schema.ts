@@ -175,6 +175,7 @@ function precompiledCoreValidators(): Record<string, ValidateFunction> {
 function loadPrecompiled(file: string): any {
   const path = join(schemaDir(), '..', 'validators', file);
   // A computed path: bundles load the generated code from imports/ rather than carrying it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a synchronous load of a path known only at run time, which import cannot do
   return existsSync(path) ? require(path) : undefined;
 }
 
@@ -247,6 +248,7 @@ function compileCore(apiVersion: string, kind: string): ValidateFunction | undef
 
 function getAjv(): Ajv {
   // Loaded on first use: Ajv and its code generator are needed only to compile validators at run time.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (see above); an import would load Ajv even where the precompiled validators suffice
   const { createAjv }: typeof import('./schema-ajv') = require('./schema-ajv');
   if (!ajvInstance) ({ ajv: ajvInstance, coreKinds } = createAjv(schemaDir()));
   return ajvInstance;
