@@ -137,7 +137,7 @@ describe('the Helm charts, checked with the real helm', () => {
     expect([...labelled.keys()].sort()).toEqual([...defaults.primary.keys()].sort());
     for (const [key, object] of labelled) {
       expect([key, object.metadata.labels.team, object.metadata.labels['cost-center']]).toEqual([key, 'learning', 'edu-42']);
-      const { team, 'cost-center': costCenter, ...labels } = object.metadata.labels;
+      const { team: _team, 'cost-center': _costCenter, ...labels } = object.metadata.labels;
       expect({ ...object, metadata: { ...object.metadata, labels } }).toEqual(defaults.primary.get(key));
     }
   });

