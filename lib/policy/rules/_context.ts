@@ -86,7 +86,7 @@ export class PolicyContext implements RuleContext {
 
   constructor(inputs: readonly ManifestInput[]) {
     const objects: ManifestObject[] = [];
-    const add = (manifest: unknown, input: ManifestInput) => {
+    const add = (manifest: any, input: ManifestInput) => {
       if (!isPlainObject(manifest)) return;
       if (typeof manifest.kind === 'string' && manifest.kind.endsWith('List') && Array.isArray(manifest.items)) {
         for (const item of manifest.items) add(item, input);
