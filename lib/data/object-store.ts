@@ -21,15 +21,8 @@ export interface ObjectStoreLocation {
 }
 
 /** An object-store archive to write base backups and WAL to. */
-export interface ObjectStoreOptions {
-  /** S3 URL of the archive root, e.g. `s3://shop-pg-backups-eu-west-1/shop`. */
-  readonly destinationPath: string;
-  /** HTTPS endpoint of an S3-compatible store. @default - AWS S3 */
-  readonly endpointURL?: string;
-  /**
-   * Folder of this server below `destinationPath`; two clusters must never share one.
-   * @default - the cluster's name
-   */
+export interface ObjectStoreOptions extends Omit<ObjectStoreLocation, 'serverName'> {
+  /** Folder of this server below `destinationPath`; two clusters must never share one. @default - the cluster's name */
   readonly serverName?: string;
   /** Server-side encryption of every object written. @default 'AES256' */
   readonly encryption?: ObjectStoreEncryption;

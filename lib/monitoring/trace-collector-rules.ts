@@ -2,7 +2,7 @@
  * Alerts and dashboard of the OpenTelemetry Collector, from its own metrics (`otelcol_*`,
  * collector v0.100 and later, scraped by the collector's ServiceScrape).
  */
-import { DashboardNaming, platformDashboard, timeseriesPanel, withRowOfPanels } from './dashboard-panels';
+import { DashboardNaming, PanelQuery, platformDashboard, timeseriesPanel, withRowOfPanels } from './dashboard-panels';
 import { PanelSource } from './grafana-sdk';
 import { labelEq, seriesSelector } from './promql';
 import { AlertRule, Rule, Runbook } from './rule';
@@ -67,6 +67,9 @@ export function traceCollectorRules(options: TraceCollectorSignalOptions): Rule[
 }
 
 const COLLECTOR_VARIABLES = { NAMESPACE: 'namespace' };
+const COLLECTOR_POD_VARIABLES = { ...COLLECTOR_VARIABLES, POD: 'pod' };
+/** The spans the collector accepts per second. */
+const ACCEPTED_SPANS_RATE = 'sum(rate(otelcol_receiver_accepted_spans_total{service="otel-collector"}[5m]))';
 
 const COLLECTOR_DOWN_RUNBOOK: Runbook = {
   meaning: 'Prometheus finds no healthy OpenTelemetry Collector pod to scrape.',
@@ -94,15 +97,12 @@ const COLLECTOR_DOWN_RUNBOOK: Runbook = {
 const REFUSING_SPANS_RUNBOOK: Runbook = {
   meaning: 'The collector rejects incoming spans, almost always because the memory limiter reached its soft limit.',
   impact: "Part of the traces is lost; the services' SDKs retry and then drop.",
-  variables: { ...COLLECTOR_VARIABLES, POD: 'pod' },
+  variables: COLLECTOR_POD_VARIABLES,
   diagnosis: [
     {
       text: 'Compare memory with the limit and look at the incoming rate.',
       commands: ['kubectl top pod --namespace "$NAMESPACE" "$POD"'],
-      queries: [
-        'sum(rate(otelcol_receiver_accepted_spans_total{service="otel-collector"}[5m]))',
-        'container_memory_working_set_bytes{namespace="$NAMESPACE",container="otel-collector"}',
-      ],
+      queries: [ACCEPTED_SPANS_RATE, 'container_memory_working_set_bytes{namespace="$NAMESPACE",container="otel-collector"}'],
     },
   ],
   mitigation: [
@@ -132,14 +132,11 @@ const EXPORT_FAILING_RUNBOOK: Runbook = {
 const QUEUE_NEARLY_FULL_RUNBOOK: Runbook = {
   meaning: 'The collector receives spans faster than it can export them.',
   impact: 'When the queue is full, new spans are dropped.',
-  variables: { ...COLLECTOR_VARIABLES, POD: 'pod' },
+  variables: COLLECTOR_POD_VARIABLES,
   diagnosis: [
     {
       text: 'Compare the incoming and outgoing rates and look for export failures.',
-      queries: [
-        'sum(rate(otelcol_receiver_accepted_spans_total{service="otel-collector"}[5m]))',
-        'sum(rate(otelcol_exporter_sent_spans_total{service="otel-collector"}[5m]))',
-      ],
+      queries: [ACCEPTED_SPANS_RATE, 'sum(rate(otelcol_exporter_sent_spans_total{service="otel-collector"}[5m]))'],
     },
   ],
   mitigation: [
@@ -164,30 +161,23 @@ function collectorSeries(options: TraceCollectorSignalOptions, metric: string): 
   return seriesSelector(metric, [labelEq('service', options.service), labelEq('namespace', options.namespace)]);
 }
 
+/** A panel of per-second rates, from 0. */
+function ratePanel(title: string, description: string, queries: readonly PanelQuery[]): PanelSource {
+  return timeseriesPanel({ title, description, unit: 'short', min: 0, queries });
+}
+
 /** Spans received (accepted, refused) and exported (sent, failed per exporter) per second. */
 function spanPanels(options: TraceCollectorSignalOptions): PanelSource[] {
   const m = (metric: string) => collectorSeries(options, metric);
   return [
-    timeseriesPanel({
-      title: 'Spans received',
-      description: 'Spans accepted and refused per second.',
-      unit: 'short',
-      min: 0,
-      queries: [
-        { expr: `sum(rate(${m('otelcol_receiver_accepted_spans_total')}[5m]))`, legend: 'accepted' },
-        { expr: `sum(rate(${m('otelcol_receiver_refused_spans_total')}[5m]))`, legend: 'refused' },
-      ],
-    }),
-    timeseriesPanel({
-      title: 'Spans exported',
-      description: 'Spans sent and failed per second, per exporter.',
-      unit: 'short',
-      min: 0,
-      queries: [
-        { expr: `sum by (exporter) (rate(${m('otelcol_exporter_sent_spans_total')}[5m]))`, legend: '{{exporter}} sent' },
-        { expr: `sum by (exporter) (rate(${m('otelcol_exporter_send_failed_spans_total')}[5m]))`, legend: '{{exporter}} failed' },
-      ],
-    }),
+    ratePanel('Spans received', 'Spans accepted and refused per second.', [
+      { expr: `sum(rate(${m('otelcol_receiver_accepted_spans_total')}[5m]))`, legend: 'accepted' },
+      { expr: `sum(rate(${m('otelcol_receiver_refused_spans_total')}[5m]))`, legend: 'refused' },
+    ]),
+    ratePanel('Spans exported', 'Spans sent and failed per second, per exporter.', [
+      { expr: `sum by (exporter) (rate(${m('otelcol_exporter_sent_spans_total')}[5m]))`, legend: '{{exporter}} sent' },
+      { expr: `sum by (exporter) (rate(${m('otelcol_exporter_send_failed_spans_total')}[5m]))`, legend: '{{exporter}} failed' },
+    ]),
   ];
 }
 

@@ -24,6 +24,7 @@ import {
   crdJsonSchema,
   crdValidatorModule,
   K8S_SCHEMA,
+  KUBERNETES_ANNOTATION_KEYWORDS,
   kubernetesDefinitions,
   preparedSchemaFile,
   preparedSchemaSource,
@@ -96,19 +97,7 @@ export function createAjv(schemaDir: string, options: { standalone?: boolean } =
       ...Object.fromEntries(UNCHECKED_FORMATS.map((f) => [f, true])),
     },
   });
-  // Kubernetes extensions that carry no check of their own here (x-kubernetes-validations is CEL).
-  ajv.addVocabulary([
-    'example',
-    'x-kubernetes-group-version-kind',
-    'x-kubernetes-int-or-string',
-    'x-kubernetes-list-map-keys',
-    'x-kubernetes-map-type',
-    'x-kubernetes-patch-merge-key',
-    'x-kubernetes-patch-strategy',
-    'x-kubernetes-preserve-unknown-fields',
-    'x-kubernetes-unions',
-    'x-kubernetes-validations',
-  ]);
+  ajv.addVocabulary([...KUBERNETES_ANNOTATION_KEYWORDS]);
   ajv.addKeyword({ keyword: 'x-kubernetes-list-type', type: 'array', schemaType: 'string', code: listTypeCode });
 
   const { core, coreKinds } = kubernetesDefinitions(schemaDir);

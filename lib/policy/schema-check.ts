@@ -15,7 +15,7 @@
  * and on mutations of them.
  */
 import { fullFormats } from 'ajv-formats/dist/formats';
-import { CHECKED_FORMATS, UNCHECKED_FORMATS } from './schema-json';
+import { CHECKED_FORMATS, KUBERNETES_ANNOTATION_KEYWORDS, UNCHECKED_FORMATS } from './schema-json';
 
 /** Resolves a `$ref` to its schema, or undefined when it cannot. */
 export type RefResolver = (ref: string) => unknown;
@@ -24,23 +24,7 @@ export type RefResolver = (ref: string) => unknown;
 export type QuickCheck = (data: unknown) => boolean;
 
 /** Keywords that check nothing, as for Ajv (annotations, vocabulary added in schema-ajv.ts, containers of definitions). */
-const ANNOTATIONS = new Set([
-  '$defs',
-  'default',
-  'definitions',
-  'description',
-  'example',
-  'title',
-  'x-kubernetes-group-version-kind',
-  'x-kubernetes-int-or-string',
-  'x-kubernetes-list-map-keys',
-  'x-kubernetes-map-type',
-  'x-kubernetes-patch-merge-key',
-  'x-kubernetes-patch-strategy',
-  'x-kubernetes-preserve-unknown-fields',
-  'x-kubernetes-unions',
-  'x-kubernetes-validations',
-]);
+const ANNOTATIONS = new Set<string>(['$defs', 'default', 'definitions', 'description', 'title', ...KUBERNETES_ANNOTATION_KEYWORDS]);
 /** Keywords checked here. */
 const CHECKED = new Set([
   '$ref',

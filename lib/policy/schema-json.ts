@@ -19,6 +19,23 @@ export const key = (apiVersion: string, kind: string): string => `${apiVersion} 
 export const CHECKED_FORMATS = ['date-time', 'byte', 'ipv4', 'ipv6'] as const;
 /** Formats that are only annotations: int32/int64/double are not range-checked by the API server. */
 export const UNCHECKED_FORMATS = ['int32', 'int64', 'double'] as const;
+/**
+ * Keywords of Kubernetes' OpenAPI schemas that carry no check of their own here (annotations;
+ * x-kubernetes-validations is CEL, which the API server evaluates). `x-kubernetes-list-type` is
+ * not among them: it is checked.
+ */
+export const KUBERNETES_ANNOTATION_KEYWORDS = [
+  'example',
+  'x-kubernetes-group-version-kind',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-map-type',
+  'x-kubernetes-patch-merge-key',
+  'x-kubernetes-patch-strategy',
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-unions',
+  'x-kubernetes-validations',
+] as const;
 
 /**
  * The Kubernetes v1.28 definitions from `schemaDir`, as JSON Schema (a fresh copy on every call),
