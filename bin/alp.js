@@ -2,6 +2,17 @@
 // Launcher of the `alp` command: runs main.ts from a bundle (see bundle.js). Type-checking is
 // `npm run typecheck`, part of `npm test`.
 'use strict';
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+
+// The npm package carries this launcher (npm packs every `bin` target) but not the platform it
+// runs: installed as a dependency, `alp` says so in one line instead of failing on a missing module.
+if (!existsSync(join(__dirname, '..', 'main.ts')) || !existsSync(join(__dirname, 'bundle.js'))) {
+  process.stderr.write(
+    "error: alp: this command runs the platform's app in the alp-deploy repository (main.ts and bin/bundle.js beside it); the installed package is the construct library: import it from 'alp-deploy'\n",
+  );
+  process.exit(1);
+}
 const { loadBundle, SourceError } = require('./bundle');
 
 // Anything that escapes main.ts's own error handling (a syntax error in the sources, a crash

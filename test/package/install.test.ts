@@ -102,5 +102,25 @@ describe('npm package |', () => {
       selector: { matchLabels: selector },
       namespaceSelector: { matchNames: [namespace] },
     });
+
+    // AND the `alp` launcher npm installs with the package says in one line that it runs in the repository only
+    expectLauncherRefusesOutsideTheRepository(project);
   }, 300_000);
 });
+
+/** Runs the installed package's `alp` launcher: outside the repository it refuses in one line, exit 1. */
+function expectLauncherRefusesOutsideTheRepository(project: string): void {
+  let launcher: any;
+  try {
+    execFileSync(process.execPath, [join(project, 'node_modules', 'alp-deploy', 'bin', 'alp.js'), 'synth'], {
+      cwd: project,
+      stdio: 'pipe',
+    });
+  } catch (error) {
+    launcher = error;
+  }
+  expect(launcher?.status).toBe(1);
+  expect(String(launcher?.stderr)).toBe(
+    "error: alp: this command runs the platform's app in the alp-deploy repository (main.ts and bin/bundle.js beside it); the installed package is the construct library: import it from 'alp-deploy'\n",
+  );
+}
