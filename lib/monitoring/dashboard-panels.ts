@@ -2,7 +2,21 @@
  * Small builders on top of the Grafana SDK for the platform's dashboards: every panel queries
  * the Prometheus data source chosen by the `datasource` variable.
  */
-import { common, dashboard, DashboardBuilder, PanelSource, prometheus, stat, table, timeseries } from './grafana-sdk';
+import {
+  common,
+  dashboard,
+  DashboardBuilder,
+  DatasourceVariableBuilder,
+  PanelSource,
+  prometheus,
+  RowBuilder,
+  stat,
+  StatPanelBuilder,
+  table,
+  TablePanelBuilder,
+  timeseries,
+  TimeseriesPanelBuilder,
+} from './grafana-sdk';
 
 /** The data source every panel uses: the dashboard's `datasource` variable. */
 export const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
@@ -37,12 +51,12 @@ export interface TimeseriesPanelOptions extends PanelSize {
 }
 
 /** The `datasource` variable: any Prometheus data source, chosen by the viewer. */
-export function datasourceVariable() {
+export function datasourceVariable(): DatasourceVariableBuilder {
   return new dashboard.DatasourceVariableBuilder('datasource').label('Data source').type('prometheus');
 }
 
 /** A time series panel. */
-export function timeseriesPanel(options: TimeseriesPanelOptions) {
+export function timeseriesPanel(options: TimeseriesPanelOptions): TimeseriesPanelBuilder {
   const panel = describedPanel(new timeseries.PanelBuilder(), options, 12, 8)
     .unit(options.unit)
     .legend(
@@ -74,7 +88,7 @@ export interface StatPanelOptions extends PanelSize {
 }
 
 /** A single-value panel showing the last value. */
-export function statPanel(options: StatPanelOptions) {
+export function statPanel(options: StatPanelOptions): StatPanelBuilder {
   const panel = describedPanel(new stat.PanelBuilder(), options, 6, 5)
     .unit(options.unit)
     .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
@@ -91,7 +105,7 @@ export interface TablePanelOptions extends PanelSize {
 }
 
 /** A table of an instant query's series (one row per series, labels as columns). */
-export function tablePanel(options: TablePanelOptions) {
+export function tablePanel(options: TablePanelOptions): TablePanelBuilder {
   return describedPanel(new table.PanelBuilder(), options, 12, 8)
     .withTarget(new prometheus.DataqueryBuilder().expr(options.query.expr).instant().format(prometheus.PromQueryFormat.Table).refId('A'))
     .withTransformation({ id: 'labelsToFields', options: {} });
@@ -122,7 +136,7 @@ function describedPanel<B extends DescribablePanel<B>>(
 }
 
 /** A row that groups the panels after it. */
-export function row(title: string) {
+export function row(title: string): RowBuilder {
   return new dashboard.RowBuilder(title);
 }
 
@@ -158,7 +172,7 @@ export interface DashboardNaming {
  * The dashboard builder with the common settings: `uid`, `title` and `tags` are prefixed as
  * `naming` says.
  */
-export function platformDashboard(uid: string, title: string, tags: readonly string[], naming: DashboardNaming = {}) {
+export function platformDashboard(uid: string, title: string, tags: readonly string[], naming: DashboardNaming = {}): DashboardBuilder {
   return new dashboard.DashboardBuilder(`${naming.titlePrefix ?? ''}${title}`)
     .uid(`${naming.uidPrefix ?? ''}${uid}`)
     .tags([...(naming.tags ?? []), ...tags])

@@ -30,6 +30,12 @@ export const timeseries: typeof TimeseriesModule = require('@grafana/grafana-fou
 export type Dashboard = DashboardModule.Dashboard;
 /** The SDK's dashboard builder. */
 export type DashboardBuilder = DashboardModule.DashboardBuilder;
+/** The SDK's builders the panel helpers return, named so the emitted .d.ts refers to the exported subpaths. */
+export type DatasourceVariableBuilder = DashboardModule.DatasourceVariableBuilder;
+export type RowBuilder = DashboardModule.RowBuilder;
+export type TimeseriesPanelBuilder = TimeseriesModule.PanelBuilder;
+export type StatPanelBuilder = StatModule.PanelBuilder;
+export type TablePanelBuilder = TableModule.PanelBuilder;
 /** Anything that builds a panel (the SDK's panel builders). */
 export interface PanelSource {
   build(): DashboardModule.Panel;

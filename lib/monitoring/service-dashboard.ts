@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { ERROR_RATIO_BY_COLOR_RECORD, LATENCY_P99_BY_COLOR_RECORD, REQUEST_RATE_BY_COLOR_RECORD } from './golden-signal-rules';
 import { DashboardNaming, platformDashboard, statPanel, timeseriesPanel, withRowOfPanels } from './dashboard-panels';
 import { GrafanaDashboard } from './grafana-dashboard';
-import { PanelSource } from './grafana-sdk';
+import { DashboardBuilder, PanelSource } from './grafana-sdk';
 import { labelEq, promNumber, seriesSelector } from './promql';
 import { ServiceSignalOptions, objectMatchers, serviceOptionProblems, throwOptionProblems } from './service-options';
 import { BURN_RATE_WINDOWS, DEFAULT_OBJECTIVE, errorBudget, errorRatioRecord } from './slo-rules';
@@ -32,7 +32,7 @@ export interface ServiceDashboardOptions extends ServiceSignalOptions {
  * replicas) and an "SLO and error budget" row (availability and budget left over 30 days, burn
  * rates against the alert thresholds). It reads the rules of `goldenSignalRules` and `sloRules`.
  */
-export function serviceDashboard(options: ServiceDashboardOptions) {
+export function serviceDashboard(options: ServiceDashboardOptions): DashboardBuilder {
   throwOptionProblems('serviceDashboard', serviceOptionProblems(options));
   const name = options.service;
   const builder = platformDashboard(`service-${name}`, `Service / ${name}`, ['service', name], options.naming);

@@ -3,7 +3,7 @@
  * collector v0.100 and later, scraped by the collector's ServiceScrape).
  */
 import { DashboardNaming, PanelQuery, platformDashboard, timeseriesPanel, withRowOfPanels } from './dashboard-panels';
-import { PanelSource } from './grafana-sdk';
+import { DashboardBuilder, PanelSource } from './grafana-sdk';
 import { labelEq, seriesSelector } from './promql';
 import { AlertRule, Rule, Runbook } from './rule';
 import { Severity } from './severity';
@@ -150,7 +150,7 @@ const QUEUE_NEARLY_FULL_RUNBOOK: Runbook = {
  * The collector's dashboard (uid `otel-collector`, prefixed as `naming` says): spans in,
  * refused, out, failed; queue and memory.
  */
-export function traceCollectorDashboard(options: TraceCollectorSignalOptions & { readonly naming?: DashboardNaming }) {
+export function traceCollectorDashboard(options: TraceCollectorSignalOptions & { readonly naming?: DashboardNaming }): DashboardBuilder {
   const builder = platformDashboard('otel-collector', 'OpenTelemetry Collector', ['tracing'], options.naming);
   withRowOfPanels(builder, 'Spans', spanPanels(options));
   return withRowOfPanels(builder, 'Resources', collectorResourcePanels(options));
