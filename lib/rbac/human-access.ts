@@ -46,7 +46,7 @@ export const OPERATOR_EXTRA_RULES: readonly ApiAccessRule[] = [
 export interface HumanAccessRolesProps {
   /**
    * Start of the Role and RoleBinding names: `<prefix>-viewer`, `<prefix>-operator`.
-   * @default 'alp'
+   * @default - the namespace's name
    */
   readonly prefix?: string;
   /** OIDC groups bound to the viewer Role; none means no viewer RoleBinding. */
@@ -86,11 +86,14 @@ export class HumanAccessRoles extends Construct {
 
   constructor(scope: Construct, id: string, props: HumanAccessRolesProps) {
     super(scope, id);
-    const prefix = props.prefix ?? 'alp';
-    const problems: PropProblem[] = problemsOf(
-      rfc1123LabelProblem('prefix', prefix, { maxLength: 54, fix: 'the Role names append "-viewer" and "-operator"' }),
-    );
+    const problems: PropProblem[] = [];
     this.namespace = resolveNamespace(this, props.namespace, problems);
+    // Without a namespace there is no default prefix to judge: the namespace's problem says it all.
+    const prefix = props.prefix ?? this.namespace;
+    if (props.prefix !== undefined || this.namespace !== '') {
+      const fix = 'the Role names append "-viewer" and "-operator"';
+      problems.unshift(...problemsOf(rfc1123LabelProblem('prefix', prefix, { maxLength: 54, fix })));
+    }
     problems.push(...groupProblems('viewerGroups', props.viewerGroups), ...groupProblems('operatorGroups', props.operatorGroups));
     throwIfProblems(this, problems);
 

@@ -8,7 +8,7 @@ const BASE: HumanAccessRolesProps = {
 };
 
 /** `null` for a chart without a namespace. */
-function synth(props: Partial<HumanAccessRolesProps> = {}, namespace: string | null = 'alp-blue'): any[] {
+function synth(props: Partial<HumanAccessRolesProps> = {}, namespace: string | null = 'shop'): any[] {
   const chart = new Chart(Testing.app(), 'test', { namespace: namespace ?? undefined });
   new HumanAccessRoles(chart, 'People', { ...BASE, ...props });
   return Testing.synth(chart);
@@ -45,15 +45,15 @@ describe('HumanAccessRoles |', () => {
     const manifests = synth();
     // THEN
     expect(kindCounts(manifests)).toEqual({ Role: 2, RoleBinding: 2 });
-    for (const name of ['alp-viewer', 'alp-operator']) {
-      expect(findObject(manifests, 'Role', name).metadata.namespace).toBe('alp-blue');
+    for (const name of ['shop-viewer', 'shop-operator']) {
+      expect(findObject(manifests, 'Role', name).metadata.namespace).toBe('shop');
       expect(findObject(manifests, 'RoleBinding', name).roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name });
     }
   });
 
   test('viewers read workload objects only: no secrets, no logs, no writes', () => {
     // WHEN
-    const viewer = findObject(synth(), 'Role', 'alp-viewer');
+    const viewer = findObject(synth(), 'Role', 'shop-viewer');
     // THEN
     for (const verb of ['get', 'list', 'watch']) expect(granted(viewer, verb)).toEqual(VIEWER_READS);
     expect(viewer.rules.flatMap((rule: any) => rule.verbs).filter((verb: string) => !['get', 'list', 'watch'].includes(verb))).toEqual([]);
@@ -66,7 +66,7 @@ describe('HumanAccessRoles |', () => {
 
   test('operators also read logs, restart and scale Deployments, and nothing more', () => {
     // WHEN
-    const operator = findObject(synth(), 'Role', 'alp-operator');
+    const operator = findObject(synth(), 'Role', 'shop-operator');
     // THEN
     expect(granted(operator, 'list')).toEqual(VIEWER_READS);
     expect(granted(operator, 'get')).toEqual([...VIEWER_READS, '/pods/log', 'apps/deployments/scale'].sort());
@@ -81,17 +81,17 @@ describe('HumanAccessRoles |', () => {
     // WHEN
     const manifests = synth({ operatorGroups: ['alp-sre', 'alp-oncall', 'alp-sre'] });
     // THEN
-    expect(findObject(manifests, 'RoleBinding', 'alp-viewer').subjects).toEqual([
+    expect(findObject(manifests, 'RoleBinding', 'shop-viewer').subjects).toEqual([
       { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'alp-developers' },
       { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'alp-support' },
     ]);
-    expect(findObject(manifests, 'RoleBinding', 'alp-operator').subjects.map((s: any) => s.name)).toEqual(['alp-oncall', 'alp-sre']);
+    expect(findObject(manifests, 'RoleBinding', 'shop-operator').subjects.map((s: any) => s.name)).toEqual(['alp-oncall', 'alp-sre']);
   });
 
   test('omits the RoleBinding of a role without groups', () => {
     const manifests = synth({ viewerGroups: [] });
     expect(kindCounts(manifests)).toEqual({ Role: 2, RoleBinding: 1 });
-    expect(findObject(manifests, 'RoleBinding', 'alp-operator').subjects).toHaveLength(1);
+    expect(findObject(manifests, 'RoleBinding', 'shop-operator').subjects).toHaveLength(1);
   });
 
   test('takes the prefix, namespace and labels from props', () => {
@@ -118,6 +118,17 @@ describe('HumanAccessRoles |', () => {
         '  - test/People: \'viewerGroups[0]\' ("system:authenticated") must not be a Kubernetes system group; system: groups such as system:authenticated hold every user or node of a kind; bind the OIDC group of the team',
         '  - test/People: \'operatorGroups[1]\' (" ") must be a non-empty group name',
       ].join('\n'),
+    );
+  });
+
+  test('names the Roles after the namespace by default', () => {
+    const manifests = synth({}, 'quiz-blue');
+    expect(manifests.filter((m) => m.kind === 'Role').map((m) => m.metadata.name)).toEqual(['quiz-blue-viewer', 'quiz-blue-operator']);
+  });
+
+  test('without a namespace or a prefix, only the missing namespace is reported', () => {
+    expect(errorOf(() => synth({}, null))).toBe(
+      "test/People: 'namespace' (missing) must be set, here or on the chart; Roles and RoleBindings are namespaced",
     );
   });
 
