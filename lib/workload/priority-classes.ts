@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PropProblem, throwIfProblems } from '../core';
+import { dnsSubdomainProblem } from '../core/validation';
 
 /** For services whose loss stops users (the gateway, sign-in): the default name of the critical class. */
 export const PRIORITY_CRITICAL = 'critical';
@@ -60,14 +61,13 @@ export class PlatformPriorityClasses extends Construct {
   }
 }
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 function priorityClassNameProblems(names: PriorityClassNames): PropProblem[] {
   const problems: PropProblem[] = [];
   for (const role of ['critical', 'standard'] as const) {
     const name = names[role];
-    if (typeof name !== 'string' || !DNS_SUBDOMAIN.test(name) || name.length > 253) {
-      problems.push({ prop: `names.${role}`, value: name, rule: 'must be a DNS subdomain' });
+    const notASubdomain = dnsSubdomainProblem(`names.${role}`, name, 'must be a DNS subdomain');
+    if (notASubdomain) {
+      problems.push(notASubdomain);
     } else if (name.startsWith('system-')) {
       problems.push({
         prop: `names.${role}`,
