@@ -63,7 +63,7 @@ export type { DisruptionBudgetOptions, DisruptionBudgetProps } from './autoscali
 // Workloads: HardenedService, HardenedCronJob, namespace baseline, priority classes
 export { HardenedCronJob } from './workload/hardened-cron-job';
 export type { ConfigMapMount, HardenedCronJobProps } from './workload/hardened-cron-job';
-export { Connections } from './workload/connections';
+export { Connections, workloadConnections } from './workload/connections';
 export type { ConnectionEndpoint, ConnectionPort, IConnectable } from './workload/connections';
 export { ApiResource, KubernetesApiServer, READ_VERBS } from './workload/grants';
 export type { IApiResource, IGrantable, KubernetesApiServerProps } from './workload/grants';

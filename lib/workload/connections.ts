@@ -1,3 +1,4 @@
+import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { AlpError, validationError } from '../core';
 
@@ -113,6 +114,19 @@ function connect(client: Connections, server: Connections, port: number | Connec
     ]);
   }
   connectionWriter.get().connect(client, server, ports);
+}
+
+/**
+ * The connections of a workload of the app: its pods (`podLabels`, in its chart's namespace),
+ * running as the service account named after it; `ports` are what its clients reach (none for a
+ * workload that only calls out, such as a job).
+ */
+export function workloadConnections(
+  owner: IConstruct & { readonly name: string },
+  podLabels: Readonly<Record<string, string>>,
+  ports: readonly ConnectionPort[] = [],
+): Connections {
+  return new Connections({ owner, name: owner.name, podLabels, namespace: Chart.of(owner).namespace, serviceAccount: owner.name, ports });
 }
 
 /** A short name of an endpoint for error messages. */

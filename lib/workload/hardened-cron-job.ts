@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PropProblem, selectorLabels, throwIfProblems, unpinnedReason } from '../core';
+import { Connections, IConnectable, workloadConnections } from './connections';
 import * as pod from './pod-template';
 import { PRIORITY_STANDARD } from './priority-classes';
 import { ContainerResources, containerResourceProblems } from './resources';
@@ -105,7 +106,7 @@ export interface HardenedCronJobProps {
  *
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/
  */
-export class HardenedCronJob extends Construct {
+export class HardenedCronJob extends Construct implements IConnectable {
   public readonly name: string;
   public readonly schedule: string;
   /** The labels that select this job's pods (name and instance). */
@@ -146,6 +147,19 @@ export class HardenedCronJob extends Construct {
         },
       },
     });
+  }
+
+  private _connections?: Connections;
+
+  /**
+   * The job's network and mesh relationships: `job.connections.allowTo(server)` lets its pods
+   * reach the server, with egress in the job's NetworkPolicy and, where the app owns the server,
+   * its ingress and AuthorizationPolicy admitting the job's service account. A job serves
+   * nothing, so it has no ports of its own.
+   */
+  public get connections(): Connections {
+    this._connections ??= workloadConnections(this, this.selector);
+    return this._connections;
   }
 }
 

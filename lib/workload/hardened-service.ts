@@ -1,9 +1,9 @@
-import { ApiObject, Chart } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AutoscalingOptions, DisruptionBudget, DisruptionBudgetOptions, HorizontalAutoscaler } from '../autoscaling';
 import { Color, PropProblem, selectorLabels, throwIfProblems, unpinnedReason } from '../core';
-import { Connections } from './connections';
+import { Connections, workloadConnections } from './connections';
 import { IApiResource, IGrantable, READ_VERBS, writeGrant } from './grants';
 import { PRIORITY_STANDARD } from './priority-classes';
 import * as pod from './pod-template';
@@ -184,14 +184,7 @@ export class HardenedService extends Construct implements IGrantable {
    * policies are named after the service and made at its first rule.
    */
   public get connections(): Connections {
-    this._connections ??= new Connections({
-      owner: this,
-      name: this.name,
-      podLabels: this.selector,
-      namespace: Chart.of(this).namespace,
-      serviceAccount: this.name,
-      ports: [{ port: this.port }],
-    });
+    this._connections ??= workloadConnections(this, this.selector, [{ port: this.port }]);
     return this._connections;
   }
 

@@ -1,6 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { HardenedService, HardenedServiceProps, NetworkPeer } from '../../lib';
+import { HardenedCronJob } from '../../lib/workload/hardened-cron-job';
 import { componentPeer, platformEndpointPeer } from '../../lib/network/connections';
 import '../../lib/rbac/service-grants';
 import { ApiResource, KubernetesApiServer, resourceOfKind } from '../../lib/workload/grants';
@@ -60,6 +61,34 @@ describe('Connections |', () => {
     const to = twoServiceApp();
     to.web.connections.allowTo(to.api, 9001);
     expect(Testing.synth(from.chart)).toEqual(Testing.synth(to.chart));
+  });
+
+  test("a job's connections: job.connections.allowTo(api) writes the job's egress and api's ingress and AuthorizationPolicy; nothing can connect to a job without a port", () => {
+    // GIVEN
+    const { chart, api } = twoServiceApp();
+    const job = new HardenedCronJob(chart, 'Purge', {
+      name: 'purge',
+      schedule: '30 2 * * *',
+      image: IMAGE,
+      command: ['/app/purge'],
+      resources: RESOURCES,
+    });
+    // WHEN
+    job.connections.allowTo(api);
+    // THEN
+    const manifests = Testing.synth(chart);
+    expect(findObject(manifests, 'NetworkPolicy', 'purge').spec).toEqual({
+      podSelector: { matchLabels: podsOf('purge') },
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ podSelector: { matchLabels: podsOf('api') } }], ports: [{ protocol: 'TCP', port: 9000 }] }],
+    });
+    expect(findObject(manifests, 'NetworkPolicy', 'api').spec.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: podsOf('purge') } }], ports: [{ protocol: 'TCP', port: 9000 }] },
+    ]);
+    expect(findObject(manifests, 'AuthorizationPolicy', 'api').spec.rules).toEqual([
+      { from: [{ source: { principals: ['cluster.local/ns/shop/sa/purge'] } }], to: [{ operation: { ports: ['9000'] } }] },
+    ]);
+    expect(errorOf(() => api.connections.allowTo(job))).toBe("shop/api: 'port' (missing) must be given: 'purge' has no ports of its own");
   });
 
   test('a peer in another namespace is selected with its namespace', () => {
