@@ -15,7 +15,7 @@ import {
 // Installs the grant writer (Role, RoleBinding) behind HardenedService.grant.
 import '../lib/rbac/service-grants';
 import { ApiResource, KubernetesApiServer } from '../lib/workload/grants';
-import { COLOR_ATTRIBUTE, PRIORITY_CLASSES } from '../platform/names';
+import { COLOR_ATTRIBUTE, PRIORITY_CLASSES, SECRET_MOUNT_ROOT } from '../platform/names';
 import { SECRET_STORE_NAME } from './platform-chart';
 import { connectColorServices } from './service-connectivity';
 import {
@@ -177,6 +177,7 @@ function serviceProps(service: ServiceSpec, region: RegionSpec) {
     livenessPath: service.health.livenessPath,
     automountServiceAccountToken: service.kubernetesApi !== undefined,
     priorityClassName: PRIORITY_CLASSES[service.priority],
+    secretMountRoot: SECRET_MOUNT_ROOT,
     terminationGracePeriodSeconds: service.terminationGracePeriodSeconds,
     env: service.env,
   };

@@ -19,7 +19,7 @@ import { REDIS_TLS_PORT } from '../lib/data/redis';
 import { SECRET_STORE_NAME } from './platform-chart';
 import { admitClients, chartLabels, ClientPolicies, SharedServicesChartProps } from './chart-support';
 import { clusterAddressesOf, ClusterPlacement, clusterPlacements, PlatformSpec } from '../platform';
-import { PRIORITY_CLASSES, RETENTION_JOB_ENV } from '../platform/names';
+import { PRIORITY_CLASSES, RETENTION_JOB_ENV, SECRET_MOUNT_ROOT } from '../platform/names';
 
 export interface DataChartProps extends SharedServicesChartProps {
   /** The cluster's Velero Schedule of the data namespace (in its platform chart): what the restore drill restores. */
@@ -147,6 +147,7 @@ export class DataChart extends PlacedChart {
       tlsKey: data.redis.tlsVaultKey,
       replicas: data.redis.replicas,
       priorityClassName: PRIORITY_CLASSES.critical,
+      secretMountRoot: SECRET_MOUNT_ROOT,
       // The primary serves the other clusters' replicas through its redis-replication load balancer, over TLS.
       ...(this.isReplica
         ? { replicaOf: { host: data.replication.redisPrimaryHost, peer: NetworkPeer.cidr(data.replication.redisPrimaryCidr) } }
@@ -180,6 +181,7 @@ export class DataChart extends PlacedChart {
       suspend: this.isReplica,
       retentionEnv: RETENTION_JOB_ENV,
       priorityClassName: PRIORITY_CLASSES.standard,
+      secretMountRoot: SECRET_MOUNT_ROOT,
     });
   }
 

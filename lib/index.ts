@@ -77,6 +77,7 @@ export { PlatformPriorityClasses, PRIORITY_CRITICAL, PRIORITY_STANDARD } from '.
 export type { PlatformPriorityClassesProps, PriorityClassNames } from './workload/priority-classes';
 export {
   claimVolume,
+  DEFAULT_SECRET_MOUNT_ROOT,
   configMapVolume,
   emptyDirVolume,
   hostDirectoryVolume,

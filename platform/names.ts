@@ -26,3 +26,5 @@ export const LOG_INDEX_PREFIX = 'alp-logs';
 export const COLOR_ATTRIBUTE = 'alp.color';
 /** The variables through which a GDPR retention job tells the purge command what to purge. */
 export const RETENTION_JOB_ENV: RetentionJobEnvNames = { dataClass: 'ALP_DATA_CLASS', retentionDays: 'ALP_RETENTION_DAYS' };
+/** The directory the platform's workloads read their secret files under: `/var/run/secrets/alp/<secret>/<key>`. */
+export const SECRET_MOUNT_ROOT = '/var/run/secrets/alp';

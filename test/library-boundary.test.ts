@@ -9,8 +9,8 @@ import * as path from 'path';
 
 const LIB = path.join(__dirname, '..', 'lib');
 
-/** Any spelling of the platform's name: `alp-…`, `alp_…`, `ALP…`, `Adaptive Learning`. */
-const PLATFORM_NAME = /alp[-_]|ALP|Adaptive Learning/;
+/** Any spelling of the platform's name: `alp-…`, `alp_…`, `ALP…`, `Adaptive Learning`, a path segment `/alp`. */
+const PLATFORM_NAME = /alp[-_]|ALP|Adaptive Learning|\/alp\b/;
 
 /** The library's own names, removed from a line before it is checked. */
 const LIBRARY_OWN_NAMES: ReadonlyArray<readonly [RegExp, string]> = [

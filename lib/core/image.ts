@@ -3,7 +3,7 @@
  */
 
 export interface ImageReference {
-  /** Registry and path, without tag or digest: `registry.example.com/alp/api`. */
+  /** Registry and path, without tag or digest: `registry.example.com/shop/api`. */
   readonly repository: string;
   /** The tag, if any. */
   readonly tag?: string;

@@ -58,6 +58,8 @@ export interface ErasureJobOptions extends GdprJobContainer {
 }
 
 export interface GdprJobsProps {
+  /** The directory the jobs' secret files are mounted under. @default '/var/run/secrets/app' */
+  readonly secretMountRoot?: string;
   /** The data classes, each with a daily retention job. */
   readonly dataClasses: readonly DataClass[];
   /** The erasure-request job. */
@@ -105,6 +107,7 @@ export class GdprJobs extends Construct {
   public readonly retentionJobs: HardenedCronJob[];
   public readonly erasureJob: HardenedCronJob;
   private readonly priorityClassName?: string;
+  private readonly secretMountRoot?: string;
 
   constructor(scope: Construct, id: string, props: GdprJobsProps) {
     super(scope, id);
@@ -112,6 +115,7 @@ export class GdprJobs extends Construct {
     const retentionEnv = props.retentionEnv ?? DEFAULT_RETENTION_JOB_ENV;
     throwIfProblems(this, gdprProblems(props, hour, retentionEnv));
     this.priorityClassName = props.priorityClassName;
+    this.secretMountRoot = props.secretMountRoot;
     const classes = [...props.dataClasses].sort((a, b) => (a.name < b.name ? -1 : 1));
 
     this.retentionJobs = classes.map((dataClass, i) => {
@@ -144,6 +148,7 @@ export class GdprJobs extends Construct {
       command: container.command,
       env: { ...container.env, ...options.env },
       secretMounts: container.secretMounts,
+      secretMountRoot: this.secretMountRoot,
       secretEnv: container.secretEnv,
       resources: container.resources ?? DEFAULT_GDPR_JOB_RESOURCES,
       suspend: options.suspend,

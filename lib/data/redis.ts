@@ -25,7 +25,8 @@ import {
   emptyDirVolume,
   probe,
   restrictedPodTemplate,
-  SECRET_MOUNT_ROOT,
+  DEFAULT_SECRET_MOUNT_ROOT,
+  secretMountRootProblems,
   secretMountVolume,
   secretVolume,
   servicePort,
@@ -63,6 +64,8 @@ export interface RedisPrimary {
 export interface RedisProps {
   /** Pinned Redis image with `sh`, e.g. `redis:7.2.5-alpine@sha256:…`. */
   readonly image: string;
+  /** The directory the password file is mounted under (`<secretMountRoot>/redis-auth/password`). @default '/var/run/secrets/app' */
+  readonly secretMountRoot?: string;
   /** CPU and memory requests and limits of each pod; `maxmemory` is 75 % of the memory limit. */
   readonly resources: ContainerResources;
   /** StorageClass of the data volumes (an encrypted one). */
@@ -147,7 +150,7 @@ export class Redis extends Construct {
   public readonly selector: Record<string, string>;
   public readonly headlessServiceName = `${REDIS.name}-headless`;
   /** Where each pod reads the password (for `redis-cli` in runbooks). */
-  public readonly passwordFile = `${SECRET_MOUNT_ROOT}/redis-auth/password`;
+  public readonly passwordFile: string;
   public readonly statefulSet: ApiObject;
   public readonly service: ApiObject;
   public readonly secret: ServiceSecret;
@@ -158,6 +161,7 @@ export class Redis extends Construct {
   constructor(scope: Construct, id: string, props: RedisProps) {
     super(scope, id);
     this.replicas = props.replicas ?? 3;
+    this.passwordFile = `${props.secretMountRoot ?? DEFAULT_SECRET_MOUNT_ROOT}/redis-auth/password`;
     this.isReplicaOnly = props.replicaOf !== undefined;
     throwIfProblems(this, redisProblems(props, this.replicas, this.isReplicaOnly));
 
@@ -267,7 +271,7 @@ export class Redis extends Construct {
         claimVolume('data', REDIS_DATA_DIR),
         configMapVolume('config', `${REDIS.name}-config`, REDIS_CONFIG_DIR),
         emptyDirVolume('runtime', REDIS_RUNTIME_DIR, '1Mi', 'Memory'),
-        secretMountVolume({ name: 'redis-auth', secretName: this.secret.secretName }),
+        secretMountVolume({ name: 'redis-auth', secretName: this.secret.secretName }, props.secretMountRoot),
         secretVolume('tls', this.tlsSecret.secretName, REDIS_TLS_DIR),
         tmpVolume(),
       ],
@@ -323,7 +327,7 @@ function redisProblems(props: RedisProps, replicas: number, replicaOnly: boolean
   const unpinned = unpinnedReason(props.image);
   if (unpinned)
     problems.push({ prop: 'image', value: props.image, rule: unpinned, fix: 'pin the image so that every pod runs the same Redis' });
-  problems.push(...containerResourceProblems(props.resources));
+  problems.push(...containerResourceProblems(props.resources), ...secretMountRootProblems(props.secretMountRoot));
   problems.push(
     ...subdomainProblems('storageClassName', props.storageClassName),
     ...storageSizeProblems('storageSize', props.storageSize ?? '8Gi'),

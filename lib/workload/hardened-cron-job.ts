@@ -44,8 +44,13 @@ export interface HardenedCronJobProps {
   readonly args?: string[];
   /** Plain (non-secret) environment variables, written sorted by name. @default - none */
   readonly env?: Record<string, string>;
-  /** Secrets mounted read-only under `/var/run/secrets/alp/<name>/`. @default - none */
+  /** Secrets mounted read-only under `<secretMountRoot>/<name>/`. @default - none */
   readonly secretMounts?: pod.SecretMount[];
+  /**
+   * The directory secret files are mounted under: `<secretMountRoot>/<mount name>/<key>`.
+   * @default '/var/run/secrets/app'
+   */
+  readonly secretMountRoot?: string;
   /** Environment variables read from Secrets. @default - none */
   readonly secretEnv?: pod.SecretEnvVar[];
   /** ConfigMaps mounted read-only. @default - none */
@@ -183,7 +188,7 @@ function jobPodTemplate(props: HardenedCronJobProps, labels: Record<string, stri
     },
     volumes: [
       pod.tmpVolume(props.tmpSizeLimit),
-      ...pod.sortByName(props.secretMounts ?? []).map(pod.secretMountVolume),
+      ...pod.sortByName(props.secretMounts ?? []).map((mount) => pod.secretMountVolume(mount, props.secretMountRoot)),
       ...pod.sortByName(props.configMounts ?? []).map((m) => pod.configMapVolume(`config-${m.name}`, m.configMapName, m.mountPath)),
     ],
   });
@@ -273,7 +278,18 @@ function cronJobProblems(props: HardenedCronJobProps, uid: number): PropProblem[
       problems.push({ prop, value, rule: `must be an integer of at least ${min}` });
     }
   }
-  problems.push(...pod.runAsUserProblems(uid), ...pod.secretEnvProblems(props.env, props.secretEnv));
+  problems.push(
+    ...pod.runAsUserProblems(uid),
+    ...pod.secretEnvProblems(props.env, props.secretEnv),
+    ...pod.secretMountRootProblems(props.secretMountRoot),
+  );
+  problems.push(...mountProblems(props));
+  return problems;
+}
+
+/** The secret and config mounts' problems: DNS-label names, config mounts outside /tmp and the secrets' root. */
+function mountProblems(props: HardenedCronJobProps): PropProblem[] {
+  const problems: PropProblem[] = [];
   for (const prop of ['secretMounts', 'configMounts'] as const) {
     (props[prop] ?? []).forEach((mount, i) => {
       if (!DNS_LABEL.test(mount.name) || mount.name.length > 55) {
@@ -281,12 +297,13 @@ function cronJobProblems(props: HardenedCronJobProps, uid: number): PropProblem[
       }
     });
   }
+  const secretRoot = props.secretMountRoot ?? pod.DEFAULT_SECRET_MOUNT_ROOT;
   (props.configMounts ?? []).forEach((mount, i) => {
-    if (!/^\/[^\0]*$/.test(mount.mountPath) || mount.mountPath === '/tmp' || mount.mountPath.startsWith(pod.SECRET_MOUNT_ROOT)) {
+    if (!/^\/[^\0]*$/.test(mount.mountPath) || mount.mountPath === '/tmp' || mount.mountPath.startsWith(secretRoot)) {
       problems.push({
         prop: `configMounts[${i}].mountPath`,
         value: mount.mountPath,
-        rule: `must be an absolute path other than /tmp and outside ${pod.SECRET_MOUNT_ROOT}`,
+        rule: `must be an absolute path other than /tmp and outside ${secretRoot}`,
       });
     }
   });

@@ -12,7 +12,6 @@ import { DEFAULT_RUN_AS_USER } from './security-context';
 import { DNS_1035_LABEL as DNS_LABEL } from '../core/validation';
 
 // Defined with the pod template; exported here too, where they have always been.
-export { SECRET_MOUNT_ROOT } from './pod-template';
 export type { SecretEnvVar, SecretMount } from './pod-template';
 
 export interface HardenedServiceProps {
@@ -97,6 +96,11 @@ export interface HardenedServiceProps {
    * @default - none
    */
   readonly secretMounts?: pod.SecretMount[];
+  /**
+   * The directory secret files are mounted under: `<secretMountRoot>/<mount name>/<key>`.
+   * @default '/var/run/secrets/app'
+   */
+  readonly secretMountRoot?: string;
   /**
    * Environment variables read from Secrets, for software that cannot read files.
    * @default - none
@@ -247,7 +251,10 @@ export class HardenedService extends Construct implements IGrantable {
         resources: props.resources,
         probes: pod.httpProbes('http', props.livenessPath ?? '/livez', props.readinessPath ?? '/readyz'),
       },
-      volumes: [pod.tmpVolume(props.tmpSizeLimit), ...pod.sortByName(props.secretMounts ?? []).map(pod.secretMountVolume)],
+      volumes: [
+        pod.tmpVolume(props.tmpSizeLimit),
+        ...pod.sortByName(props.secretMounts ?? []).map((mount) => pod.secretMountVolume(mount, props.secretMountRoot)),
+      ],
     });
   }
 
@@ -292,7 +299,7 @@ function serviceProblems(props: HardenedServiceProps, uid: number): PropProblem[
   } else if (props.replicas !== undefined && (!Number.isInteger(props.replicas) || props.replicas < 1)) {
     problems.push({ prop: 'replicas', value: props.replicas, rule: 'must be an integer of at least 1' });
   }
-  problems.push(...pod.runAsUserProblems(uid));
+  problems.push(...pod.runAsUserProblems(uid), ...pod.secretMountRootProblems(props.secretMountRoot));
   for (const prop of ['readinessPath', 'livenessPath'] as const) {
     const path = props[prop];
     if (path !== undefined && !path.startsWith('/'))

@@ -30,7 +30,7 @@ export function workloadLabels(
 
 /** A Secret mounted read-only as files, one file per key. */
 export interface SecretMount {
-  /** Directory name under `/var/run/secrets/alp/`, and the volume's name suffix. */
+  /** Directory name under the workload's secret mount root, and the volume's name suffix. */
   readonly name: string;
   /** The Secret (created by an ExternalSecret) to mount. */
   readonly secretName: string;
@@ -43,8 +43,8 @@ export interface SecretEnvVar {
   readonly key: string;
 }
 
-/** Where secret files are mounted: `<SECRET_MOUNT_ROOT>/<mount name>/<key>`. */
-export const SECRET_MOUNT_ROOT = '/var/run/secrets/alp';
+/** Where secret files are mounted unless a workload says otherwise: `<root>/<mount name>/<key>`. */
+export const DEFAULT_SECRET_MOUNT_ROOT = '/var/run/secrets/app';
 
 /** A volume of the pod together with its mount in the container. */
 export interface PodVolume {
@@ -72,9 +72,9 @@ export function secretVolume(name: string, secretName: string, mountPath: string
   };
 }
 
-/** A SecretMount: `secret-<name>` at `<SECRET_MOUNT_ROOT>/<name>`. */
-export function secretMountVolume(mount: SecretMount): PodVolume {
-  return secretVolume(`secret-${mount.name}`, mount.secretName, `${SECRET_MOUNT_ROOT}/${mount.name}`);
+/** A SecretMount: `secret-<name>` at `<root>/<name>`. */
+export function secretMountVolume(mount: SecretMount, root: string = DEFAULT_SECRET_MOUNT_ROOT): PodVolume {
+  return secretVolume(`secret-${mount.name}`, mount.secretName, `${root}/${mount.name}`);
 }
 
 /** A ConfigMap mounted read-only, its files world-readable (0444: they hold no secrets). */
@@ -266,6 +266,12 @@ export function restrictedPodTemplate(options: RestrictedPodTemplateOptions): k8
       volumes: volumes.flatMap((v) => (v.volume ? [v.volume] : [])),
     },
   };
+}
+
+/** Why `root` may not hold a workload's secret files: it must be an absolute directory other than `/` and `/tmp`. */
+export function secretMountRootProblems(root: string | undefined): PropProblem[] {
+  if (root === undefined || (/^\/[^\0]*[^/]$/.test(root) && root !== '/tmp')) return [];
+  return [{ prop: 'secretMountRoot', value: root, rule: 'must be an absolute directory other than / and /tmp, without a trailing "/"' }];
 }
 
 /** Why `uid` may not run a workload (see MIN_RUN_AS_USER). */

@@ -82,7 +82,7 @@ describe('HardenedCronJob |', () => {
     expect(pod.containers[0].env.map((e: any) => e.name)).toEqual(['ALPHA', 'ZETA']);
     expect(pod.containers[0].volumeMounts).toEqual([
       { name: 'tmp', mountPath: '/tmp' },
-      { name: 'secret-db', mountPath: '/var/run/secrets/alp/db', readOnly: true },
+      { name: 'secret-db', mountPath: '/var/run/secrets/app/db', readOnly: true },
       { name: 'config-scripts', mountPath: '/etc/purge', readOnly: true },
     ]);
     expect(pod.volumes.slice(1)).toEqual([
@@ -157,7 +157,7 @@ describe('HardenedCronJob |', () => {
         "  - test/Purge: 'backoffLimit' (-1) must be an integer of at least 0",
         "  - test/Purge: 'startingDeadlineSeconds' (5) must be an integer of at least 10",
         "  - test/Purge: 'runAsUser' (0) must be an integer of at least 10000; a low UID can collide with a user of the node",
-        '  - test/Purge: \'configMounts[0].mountPath\' ("/tmp") must be an absolute path other than /tmp and outside /var/run/secrets/alp',
+        '  - test/Purge: \'configMounts[0].mountPath\' ("/tmp") must be an absolute path other than /tmp and outside /var/run/secrets/app',
       ].join('\n'),
     );
   });

@@ -144,6 +144,20 @@ describe('HardenedService |', () => {
     ]);
   });
 
+  test("mounts secret files under /var/run/secrets/app by default, under the workload's secretMountRoot when given", () => {
+    const mountsOf = (manifests: any[]) => findObject(manifests, 'Deployment', 'quiz').spec.template.spec.containers[0].volumeMounts;
+    const secretMounts = [{ name: 'db', secretName: 'quiz-db' }];
+    expect(mountsOf(synth({ secretMounts }))).toContainEqual({ name: 'secret-db', mountPath: '/var/run/secrets/app/db', readOnly: true });
+    expect(mountsOf(synth({ secretMounts, secretMountRoot: '/var/run/secrets/shop' }))).toContainEqual({
+      name: 'secret-db',
+      mountPath: '/var/run/secrets/shop/db',
+      readOnly: true,
+    });
+    expect(errorOf(() => synth({ secretMountRoot: 'secrets/' }))).toBe(
+      `test/Quiz: 'secretMountRoot' ("secrets/") must be an absolute directory other than / and /tmp, without a trailing "/"`,
+    );
+  });
+
   test('fails when the image is not pinned', () => {
     expect(errorOf(() => synth({ image: 'registry.example.com/alp/quiz:latest' }))).toBe(
       "test/Quiz: 'image' (\"registry.example.com/alp/quiz:latest\") must be pinned by a digest (@sha256:…) or a tag other than 'latest'; pin the image so that every synth deploys the same code",

@@ -101,7 +101,7 @@ describe('restrictedPodTemplate |', () => {
       { name: 'data', mountPath: '/data' },
       { name: 'config', mountPath: '/etc/worker', readOnly: true },
       { name: 'runtime', mountPath: '/run/worker' },
-      { name: 'secret-db', mountPath: '/var/run/secrets/alp/db', readOnly: true },
+      { name: 'secret-db', mountPath: '/var/run/secrets/app/db', readOnly: true },
       { name: 'ca', mountPath: '/etc/worker-ca', readOnly: true },
       { name: 'logs', mountPath: '/var/log/pods', readOnly: true },
       { name: 'tmp', mountPath: '/tmp' },
