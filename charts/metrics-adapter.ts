@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { Color, MetricsAdapterConfig, RuleGroupSet, scalingMetricRules, ScalingMetricUse } from '../lib';
 import { PlatformSpec, scalingMetricsOf } from '../platform';
+import { SWITCH_TRAFFIC_COMMAND } from '../platform/names';
 
 /**
  * The metrics adapter's side of the colours' autoscaling, in the monitoring component of one
@@ -18,6 +19,11 @@ export function addMetricsAdapter(scope: Construct, spec: PlatformSpec, colors: 
   new RuleGroupSet(scope, 'AutoscalingRules', {
     component: 'autoscaling',
     runbookBaseUrl,
-    rules: scalingMetricRules({ metrics: uses, hpaNamespaces: namespaces, adapterNamespace: spec.namespaces.monitoring }),
+    rules: scalingMetricRules({
+      metrics: uses,
+      hpaNamespaces: namespaces,
+      adapterNamespace: spec.namespaces.monitoring,
+      switchTrafficCommand: SWITCH_TRAFFIC_COMMAND,
+    }),
   });
 }

@@ -56,6 +56,7 @@ import {
   PLATFORM_DASHBOARD_FOLDER,
   PRIORITY_CLASSES,
   SERVICE_DASHBOARD_FOLDER,
+  SWITCH_TRAFFIC_COMMAND,
 } from '../platform/names';
 
 /**
@@ -171,6 +172,7 @@ function addServiceMonitoring(scope: Construct, props: SharedServicesChartProps,
       ...signals,
       autoscaled: !!service.autoscaling,
       runbookBaseUrl: runbooks,
+      switchTrafficCommand: SWITCH_TRAFFIC_COMMAND,
     });
     new ServiceDashboard(scope, `${pascalCase(service.name)}Dashboard`, {
       ...signals,
@@ -197,6 +199,7 @@ function addPlatformMonitoring(scope: Construct, props: SharedServicesChartProps
     runbookBaseUrl: runbooks,
     rules: platformHealthRules({
       rpoMinutes: spec.data.rpoMinutes,
+      switchTrafficCommand: SWITCH_TRAFFIC_COMMAND,
       // The drill the data chart runs, on the spec's schedule: its alert waits for exactly that schedule.
       restoreDrill: {
         cronJob: DEFAULT_DRILL_NAME,

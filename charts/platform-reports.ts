@@ -36,6 +36,7 @@ import {
   PlatformModel,
   PlatformSpec,
 } from '../platform';
+import { SWITCH_TRAFFIC_COMMAND } from '../platform/names';
 
 /**
  * `reports/reachability.md`: for each cluster, who can reach whom, computed by evaluating the
@@ -212,7 +213,7 @@ export function platformDrReport(app: App, model: PlatformModel): string {
     // The live colour comes from release.yaml at failover time: the report does not change with a traffic switch.
     trafficFailover: [
       `Read the colour live in the ${home.region.name} region: \`LIVE_COLOR=$(node -p "require('js-yaml').load(require('fs').readFileSync('release.yaml', 'utf8')).regions['${home.region.name}'].activeColor")\`.`,
-      ...trafficFailoverSteps({ drRegion, color: '$LIVE_COLOR' }),
+      ...trafficFailoverSteps({ drRegion, color: '$LIVE_COLOR', switchTrafficCommand: SWITCH_TRAFFIC_COMMAND }),
     ],
   });
 }

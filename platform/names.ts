@@ -28,3 +28,5 @@ export const COLOR_ATTRIBUTE = 'alp.color';
 export const RETENTION_JOB_ENV: RetentionJobEnvNames = { dataClass: 'ALP_DATA_CLASS', retentionDays: 'ALP_RETENTION_DAYS' };
 /** The directory the platform's workloads read their secret files under: `/var/run/secrets/alp/<secret>/<key>`. */
 export const SECRET_MOUNT_ROOT = '/var/run/secrets/alp';
+/** The command that moves traffic to another colour, as the runbooks tell the on-call to run it. */
+export const SWITCH_TRAFFIC_COMMAND = 'npx alp switch-traffic';

@@ -51,12 +51,19 @@ export interface TrafficFailoverOptions {
   readonly drRegion: string;
   /** The colour to serve from the DR region. */
   readonly color: string;
+  /**
+   * The command that moves traffic to another colour, given `--to <color> --region <region>`.
+   * @default - none: the step says what to make sure of without naming a command
+   */
+  readonly switchTrafficCommand?: string;
 }
 
 /** Move users to the DR region. */
 export function trafficFailoverSteps(options: TrafficFailoverOptions): string[] {
   return [
-    `Make sure the DR region serves the intended colour: \`alp switch-traffic --to ${options.color} --region ${options.drRegion}\` (no change when it already does).`,
+    options.switchTrafficCommand === undefined
+      ? `Make sure the DR region serves the intended colour (${options.color}).`
+      : `Make sure the DR region serves the intended colour: \`${options.switchTrafficCommand} --to ${options.color} --region ${options.drRegion}\` (no change when it already does).`,
     `Point the public DNS records at the ${options.drRegion} region's edge gateway (the failover record set), and watch the error rate and latency SLOs recover.`,
   ];
 }

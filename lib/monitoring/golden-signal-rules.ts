@@ -12,7 +12,7 @@
 import { PropProblem } from '../core';
 import { COLOR_LABEL, resolveHttpMetrics } from './metric-names';
 import { labelEq, promNumber, labelRe, seriesSelector } from './promql';
-import { AlertRule, RecordingRule, Rule, Runbook } from './rule';
+import { AlertRule, RecordingRule, Rule, Runbook, switchBackStep } from './rule';
 import { ServiceSignalOptions, objectMatchers, serviceMatchers, serviceOptionProblems, throwOptionProblems } from './service-options';
 import { Severity } from './severity';
 
@@ -65,7 +65,7 @@ export function goldenSignalRules(options: GoldenSignalOptions): Rule[] {
     restarts: options.restartsPerHour ?? 3,
   };
   throwOptionProblems('goldenSignalRules', [...serviceOptionProblems(options), ...thresholdProblems(thresholds)]);
-  const alerts = serviceAlerts(options.service);
+  const alerts = serviceAlerts(options.service, options.switchTrafficCommand);
   return [
     ...goldenSignalRecords(options),
     alerts.latency(thresholds.latencyMs),
@@ -107,7 +107,7 @@ function goldenSignalRecords(options: GoldenSignalOptions): RecordingRule[] {
 }
 
 /** The service's `warning` alerts, labelled with the service: a factory for each. */
-function serviceAlerts(name: string) {
+function serviceAlerts(name: string, switchTrafficCommand: string | undefined) {
   const labels = { service: name };
   const ticket = (
     alert: string,
@@ -128,7 +128,7 @@ function serviceAlerts(name: string) {
           summary: `The p99 latency of ${name} is above its ${promNumber(latencyMs)} ms target.`,
           description: `The 99th percentile of ${name}'s request duration over all colours has been above ${seconds} s for 15 minutes (now {{ $value | humanizeDuration }}).`,
         },
-        LATENCY_RUNBOOK,
+        latencyRunbook(switchTrafficCommand),
       );
     },
   };
@@ -171,7 +171,7 @@ function containerAlerts(options: GoldenSignalOptions, alerts: ReturnType<typeof
         summary: `Pod {{ $labels.namespace }}/{{ $labels.pod }} of ${name} is crash-looping.`,
         description: `Container ${where} has been in CrashLoopBackOff for 15 minutes.`,
       },
-      CRASH_LOOP_RUNBOOK,
+      crashLoopRunbook(options.switchTrafficCommand),
     ),
     alerts.ticket(
       'ServiceContainerRestarting',
@@ -248,40 +248,39 @@ const DEPLOYMENT_VARIABLES = { NAMESPACE: 'namespace', SERVICE: 'service' };
 // The latency alert is per service, over all colours.
 const SERVICE_VARIABLES = { SERVICE: 'service' };
 
-const LATENCY_RUNBOOK: Runbook = {
-  meaning: "The 99th percentile of the service's request duration, over all colours, has stayed above its latency target for 15 minutes.",
-  impact: 'One request in a hundred, or more, is slower than the target; callers with short timeouts may fail.',
-  variables: SERVICE_VARIABLES,
-  diagnosis: [
-    {
-      text: 'Compare the colours and the request rate: a slow colour after a switch points to the release, a rising rate to load.',
-      queries: [
-        'service_color:http_request_duration_seconds:p99_rate5m{service="$SERVICE"}',
-        'service_color:http_requests:rate5m{service="$SERVICE"}',
-      ],
-    },
-    {
-      text: 'Look for saturation: CPU throttling, memory, and whether the autoscaler is at its maximum.',
-      commands: [
-        'kubectl get hpa --all-namespaces -l app.kubernetes.io/name="$SERVICE"',
-        'kubectl top pods --all-namespaces -l app.kubernetes.io/name="$SERVICE"',
-      ],
-    },
-    {
-      text: 'Open the slowest traces of the service in Jaeger (service `$SERVICE`, sorted by duration) to see which span (database, cache, downstream call) takes the time.',
-    },
-  ],
-  mitigation: [
-    { text: 'If the service is saturated, raise `autoscaling.maxReplicas` or its CPU limit in the platform spec and synthesize.' },
-    {
-      text: 'If the slow colour just became live, switch traffic back to the previous colour.',
-      commands: ['npx alp switch-traffic --to "$PREVIOUS_COLOR"'],
-    },
-    {
-      text: 'If a dependency is slow, follow its alerts. If the target itself is wrong, change `availability.latencyP99Ms` in the platform spec after review.',
-    },
-  ],
-};
+function latencyRunbook(switchTrafficCommand: string | undefined): Runbook {
+  return {
+    meaning: "The 99th percentile of the service's request duration, over all colours, has stayed above its latency target for 15 minutes.",
+    impact: 'One request in a hundred, or more, is slower than the target; callers with short timeouts may fail.',
+    variables: SERVICE_VARIABLES,
+    diagnosis: [
+      {
+        text: 'Compare the colours and the request rate: a slow colour after a switch points to the release, a rising rate to load.',
+        queries: [
+          'service_color:http_request_duration_seconds:p99_rate5m{service="$SERVICE"}',
+          'service_color:http_requests:rate5m{service="$SERVICE"}',
+        ],
+      },
+      {
+        text: 'Look for saturation: CPU throttling, memory, and whether the autoscaler is at its maximum.',
+        commands: [
+          'kubectl get hpa --all-namespaces -l app.kubernetes.io/name="$SERVICE"',
+          'kubectl top pods --all-namespaces -l app.kubernetes.io/name="$SERVICE"',
+        ],
+      },
+      {
+        text: 'Open the slowest traces of the service in Jaeger (service `$SERVICE`, sorted by duration) to see which span (database, cache, downstream call) takes the time.',
+      },
+    ],
+    mitigation: [
+      { text: 'If the service is saturated, raise `autoscaling.maxReplicas` or its CPU limit in the platform spec and synthesize.' },
+      switchBackStep('If the slow colour just became live, switch traffic back to the previous colour.', switchTrafficCommand),
+      {
+        text: 'If a dependency is slow, follow its alerts. If the target itself is wrong, change `availability.latencyP99Ms` in the platform spec after review.',
+      },
+    ],
+  };
+}
 
 const CPU_THROTTLED_RUNBOOK: Runbook = {
   meaning: 'A container of the service was denied CPU by its limit in more than the allowed share of scheduling periods over 15 minutes.',
@@ -324,32 +323,34 @@ const MEMORY_RUNBOOK: Runbook = {
   ],
 };
 
-const CRASH_LOOP_RUNBOOK: Runbook = {
-  meaning: 'A container of the service keeps exiting and Kubernetes waits longer and longer before restarting it (CrashLoopBackOff).',
-  impact:
-    'The pod serves nothing; the service runs with fewer replicas. If every pod crashes, the service is down and its SLO alert pages.',
-  variables: POD_VARIABLES,
-  diagnosis: [
-    {
-      text: 'Read why the last run ended: its exit code, reason (OOMKilled, Error) and last log lines.',
-      commands: [
-        'kubectl describe pod --namespace "$NAMESPACE" "$POD"',
-        'kubectl logs --namespace "$NAMESPACE" "$POD" --container "$SERVICE" --previous --tail=100',
-      ],
-    },
-    {
-      text: 'Check whether its secrets exist and are synced (a missing Secret or key stops the start).',
-      commands: ['kubectl get externalsecrets --namespace "$NAMESPACE"'],
-    },
-  ],
-  mitigation: [
-    {
-      text: 'If the crash came with a new image in the live colour, switch traffic back to the previous colour, then fix the release on the standby colour.',
-      commands: ['npx alp switch-traffic --to "$PREVIOUS_COLOR"'],
-    },
-    { text: 'If a configuration or secret is wrong, correct it in the platform spec or in Vault; the pod recovers at its next restart.' },
-  ],
-};
+function crashLoopRunbook(switchTrafficCommand: string | undefined): Runbook {
+  return {
+    meaning: 'A container of the service keeps exiting and Kubernetes waits longer and longer before restarting it (CrashLoopBackOff).',
+    impact:
+      'The pod serves nothing; the service runs with fewer replicas. If every pod crashes, the service is down and its SLO alert pages.',
+    variables: POD_VARIABLES,
+    diagnosis: [
+      {
+        text: 'Read why the last run ended: its exit code, reason (OOMKilled, Error) and last log lines.',
+        commands: [
+          'kubectl describe pod --namespace "$NAMESPACE" "$POD"',
+          'kubectl logs --namespace "$NAMESPACE" "$POD" --container "$SERVICE" --previous --tail=100',
+        ],
+      },
+      {
+        text: 'Check whether its secrets exist and are synced (a missing Secret or key stops the start).',
+        commands: ['kubectl get externalsecrets --namespace "$NAMESPACE"'],
+      },
+    ],
+    mitigation: [
+      switchBackStep(
+        'If the crash came with a new image in the live colour, switch traffic back to the previous colour, then fix the release on the standby colour.',
+        switchTrafficCommand,
+      ),
+      { text: 'If a configuration or secret is wrong, correct it in the platform spec or in Vault; the pod recovers at its next restart.' },
+    ],
+  };
+}
 
 const RESTARTS_RUNBOOK: Runbook = {
   meaning: 'A container of the service restarted more often than allowed within the last hour.',

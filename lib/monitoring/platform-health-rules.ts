@@ -15,7 +15,7 @@ import { PropProblem } from '../core';
 import { backupAgeLimitMinutes, BACKUP_INTERVALS_MINUTES, intervalForRpo } from '../data/backup-interval';
 import { DEFAULT_DRILL_NAME, DEFAULT_DRILL_SCHEDULE, DEFAULT_DRILL_TIMEOUT_MINUTES, drillOverdueAfterMinutes } from '../data/restore-drill';
 import { promNumber } from './promql';
-import { AlertRule, Rule, Runbook } from './rule';
+import { AlertRule, Rule, Runbook, switchBackStep, SwitchBackOptions } from './rule';
 import { throwOptionProblems } from './service-options';
 import { Severity } from './severity';
 
@@ -27,7 +27,7 @@ export interface WatchedRestoreDrill {
   readonly overdueAfterMinutes: number;
 }
 
-export interface PlatformHealthOptions {
+export interface PlatformHealthOptions extends SwitchBackOptions {
   /**
    * Recovery point objective in minutes: the most data the platform may lose. PostgreSQL's WAL
    * archiving must be younger than this; the backup schedules' intervals derive from it.
@@ -107,7 +107,7 @@ export function platformHealthRules(options: PlatformHealthOptions = {}): Rule[]
       severity: Severity.page(),
       summary: 'Public endpoint {{ $labels.instance }} is down.',
       description: 'The blackbox probe of {{ $labels.instance }} has failed for 5 minutes: users cannot reach it.',
-      runbook: ENDPOINT_DOWN_RUNBOOK,
+      runbook: endpointDownRunbook(options.switchTrafficCommand),
     }),
     new AlertRule({
       alert: 'Watchdog',
@@ -481,29 +481,28 @@ const RESTORE_DRILL_RUNBOOK: Runbook = {
   ],
 };
 
-const ENDPOINT_DOWN_RUNBOOK: Runbook = {
-  meaning: 'The blackbox exporter could not get a 2xx answer over HTTPS from a public endpoint for 5 minutes.',
-  impact: "Users cannot reach the endpoint. The services' own error ratios may look fine when requests never reach them.",
-  variables: { INSTANCE: 'instance' },
-  diagnosis: [
-    {
-      text: 'Find out where the request fails: DNS, TLS, the gateway, or the service.',
-      commands: [
-        'curl -sv --max-time 10 "$INSTANCE" -o /dev/null',
-        'kubectl get gateways,httproutes --all-namespaces',
-        'kubectl get pods --all-namespaces -l gateway.networking.k8s.io/gateway-name',
-      ],
-      queries: ['probe_success', 'probe_http_status_code', 'probe_ssl_earliest_cert_expiry - time()'],
-    },
-  ],
-  mitigation: [
-    {
-      text: 'If the live colour fails behind the gateway, switch traffic to the other colour.',
-      commands: ['npx alp switch-traffic --to "$PREVIOUS_COLOR"'],
-    },
-    { text: 'If the whole region is down, follow the disaster-recovery procedure (fail over to the DR region) and escalate to L3.' },
-  ],
-};
+function endpointDownRunbook(switchTrafficCommand: string | undefined): Runbook {
+  return {
+    meaning: 'The blackbox exporter could not get a 2xx answer over HTTPS from a public endpoint for 5 minutes.',
+    impact: "Users cannot reach the endpoint. The services' own error ratios may look fine when requests never reach them.",
+    variables: { INSTANCE: 'instance' },
+    diagnosis: [
+      {
+        text: 'Find out where the request fails: DNS, TLS, the gateway, or the service.',
+        commands: [
+          'curl -sv --max-time 10 "$INSTANCE" -o /dev/null',
+          'kubectl get gateways,httproutes --all-namespaces',
+          'kubectl get pods --all-namespaces -l gateway.networking.k8s.io/gateway-name',
+        ],
+        queries: ['probe_success', 'probe_http_status_code', 'probe_ssl_earliest_cert_expiry - time()'],
+      },
+    ],
+    mitigation: [
+      switchBackStep('If the live colour fails behind the gateway, switch traffic to the other colour.', switchTrafficCommand),
+      { text: 'If the whole region is down, follow the disaster-recovery procedure (fail over to the DR region) and escalate to L3.' },
+    ],
+  };
+}
 
 const WATCHDOG_RUNBOOK: Runbook = {
   meaning:

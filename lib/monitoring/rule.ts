@@ -20,6 +20,25 @@ export interface RunbookStep {
   readonly queries?: readonly string[];
 }
 
+/** Options of the rule generators whose runbooks move traffic back to the previous colour. */
+export interface SwitchBackOptions {
+  /**
+   * The command that moves traffic to another colour (a reviewed GitOps change), which the
+   * runbooks give `--to "$PREVIOUS_COLOR"`, e.g. `npx alp switch-traffic`.
+   * @default - none: the runbooks say to switch back without naming a command
+   */
+  readonly switchTrafficCommand?: string;
+}
+
+/**
+ * The step that moves traffic back to the colour that was live before: with `command` (the
+ * release tool's switch), the command with `--to "$PREVIOUS_COLOR"`, then `after`; without one,
+ * the instruction alone.
+ */
+export function switchBackStep(text: string, command: string | undefined, ...after: string[]): RunbookStep {
+  return command === undefined ? { text } : { text, commands: [`${command} --to "$PREVIOUS_COLOR"`, ...after] };
+}
+
 /**
  * The text of an alert's runbook. It describes the alert name, not one service: every rule
  * with the same alert name must carry the same runbook (RuleGroupSet checks it), and commands

@@ -20,7 +20,7 @@ import {
   scalingMetricSource,
 } from '../autoscaling';
 import { isPromDuration, labelEq, labelIn, LabelMatcher, labelRe, seriesSelector } from './promql';
-import { AlertRule, Rule, Runbook } from './rule';
+import { AlertRule, Rule, Runbook, switchBackStep, SwitchBackOptions } from './rule';
 import { throwOptionProblems } from './service-options';
 import { Severity } from './severity';
 
@@ -33,7 +33,7 @@ export interface ScalingMetricUse {
   readonly namespaces: readonly string[];
 }
 
-export interface ScalingMetricRuleOptions {
+export interface ScalingMetricRuleOptions extends SwitchBackOptions {
   /** Every custom and external metric the HPAs use. */
   readonly metrics: readonly ScalingMetricUse[];
   /** The namespaces whose HPAs `AutoscalerMetricsUnavailable` watches. */
@@ -93,7 +93,7 @@ export function scalingMetricRules(options: ScalingMetricRuleOptions): Rule[] {
       labels: { metric: name },
       summary: `Scaling metric ${name} has no samples in {{ $labels.namespace }}.`,
       description: `No sample of ${series} in {{ $labels.namespace }} for ${window}: the metrics adapter cannot serve ${name}, so its HorizontalPodAutoscalers cannot scale on it and skip every scale-down.`,
-      runbook: ABSENT_RUNBOOK,
+      runbook: absentRunbook(options.switchTrafficCommand),
     });
   });
   const unavailable = new AlertRule({
@@ -127,43 +127,45 @@ export function scalingMetricRules(options: ScalingMetricRuleOptions): Rule[] {
   return [...absent, unavailable, apiServiceDown];
 }
 
-const ABSENT_RUNBOOK: Runbook = {
-  meaning:
-    "A series that the metrics adapter turns into an autoscaling metric has had no sample for the alert's window: "
-    + 'the pods stopped emitting it, Prometheus stopped scraping them, or the series was renamed.',
-  impact:
-    'The HorizontalPodAutoscalers that scale on the metric cannot read it. Kubernetes then skips every scale-down '
-    + '(the service keeps its peak replica count) and scales up on CPU and memory only, too late for load the metric would have announced.',
-  variables: { METRIC: 'metric', NAMESPACE: 'namespace', SERVICE: 'service' },
-  diagnosis: [
-    {
-      text: 'See what the HPAs report for the metric: `<unknown>` and a FailedGetPodsMetric or FailedGetExternalMetric event confirm it.',
-      commands: ['kubectl -n "$NAMESPACE" describe hpa'],
-    },
-    {
-      text:
-        'For a Pods metric (the alert has a `service` label), check that Prometheus still scrapes the service (target up) and whether the series exists under another name or label set. '
-        + 'A metric named `<base>_per_second` is read from the counter `<base>_total`; any other from a gauge of its own name.',
-      queries: [
-        'up{namespace="$NAMESPACE",service="$SERVICE"}',
-        '{__name__=~"$METRIC|.*_total", namespace="$NAMESPACE", service="$SERVICE"}',
-      ],
-    },
-    {
-      text: `If the series exists in Prometheus under the same name, compare its labels with the HPA's metric selector and the seriesQuery of the adapter rule (ConfigMap ${METRICS_ADAPTER_CONFIG_NAME}, key ${METRICS_ADAPTER_CONFIG_KEY}).`,
-    },
-  ],
-  mitigation: [
-    { text: "If the pods are down or unscraped, follow the service's own alerts (ServiceDown, scrape errors) first." },
-    {
-      text: 'If a release renamed or dropped the metric, roll back by switching traffic to the previous colour, then restore the metric or change `autoscaling.metrics` in the platform spec and synthesize: the adapter rules are generated from it.',
-      commands: ['npx alp switch-traffic --to "$PREVIOUS_COLOR"'],
-    },
-    {
-      text: 'While the metric is missing, an over-provisioned service can be scaled down by lowering `autoscaling.maxReplicas` in the platform spec.',
-    },
-  ],
-};
+function absentRunbook(switchTrafficCommand: string | undefined): Runbook {
+  return {
+    meaning:
+      "A series that the metrics adapter turns into an autoscaling metric has had no sample for the alert's window: "
+      + 'the pods stopped emitting it, Prometheus stopped scraping them, or the series was renamed.',
+    impact:
+      'The HorizontalPodAutoscalers that scale on the metric cannot read it. Kubernetes then skips every scale-down '
+      + '(the service keeps its peak replica count) and scales up on CPU and memory only, too late for load the metric would have announced.',
+    variables: { METRIC: 'metric', NAMESPACE: 'namespace', SERVICE: 'service' },
+    diagnosis: [
+      {
+        text: 'See what the HPAs report for the metric: `<unknown>` and a FailedGetPodsMetric or FailedGetExternalMetric event confirm it.',
+        commands: ['kubectl -n "$NAMESPACE" describe hpa'],
+      },
+      {
+        text:
+          'For a Pods metric (the alert has a `service` label), check that Prometheus still scrapes the service (target up) and whether the series exists under another name or label set. '
+          + 'A metric named `<base>_per_second` is read from the counter `<base>_total`; any other from a gauge of its own name.',
+        queries: [
+          'up{namespace="$NAMESPACE",service="$SERVICE"}',
+          '{__name__=~"$METRIC|.*_total", namespace="$NAMESPACE", service="$SERVICE"}',
+        ],
+      },
+      {
+        text: `If the series exists in Prometheus under the same name, compare its labels with the HPA's metric selector and the seriesQuery of the adapter rule (ConfigMap ${METRICS_ADAPTER_CONFIG_NAME}, key ${METRICS_ADAPTER_CONFIG_KEY}).`,
+      },
+    ],
+    mitigation: [
+      { text: "If the pods are down or unscraped, follow the service's own alerts (ServiceDown, scrape errors) first." },
+      switchBackStep(
+        'If a release renamed or dropped the metric, roll back by switching traffic to the previous colour, then restore the metric or change `autoscaling.metrics` in the platform spec and synthesize: the adapter rules are generated from it.',
+        switchTrafficCommand,
+      ),
+      {
+        text: 'While the metric is missing, an over-provisioned service can be scaled down by lowering `autoscaling.maxReplicas` in the platform spec.',
+      },
+    ],
+  };
+}
 
 function unavailableRunbook(adapterNamespace: string): Runbook {
   return {

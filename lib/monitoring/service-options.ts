@@ -2,9 +2,10 @@ import { PropProblem, throwIfProblems } from '../core/errors';
 import { isDns1035Label } from '../core/validation';
 import { HttpMetricNames } from './metric-names';
 import { LabelMatcher, labelEq, labelIn } from './promql';
+import { SwitchBackOptions } from './rule';
 
 /** Which service the rules and dashboards are about, and where it runs. */
-export interface ServiceSignalOptions {
+export interface ServiceSignalOptions extends SwitchBackOptions {
   /**
    * The service's name: its Kubernetes Service (the `service` label that scraping adds), its
    * Deployment, HorizontalPodAutoscaler, PodDisruptionBudget and container (as HardenedService

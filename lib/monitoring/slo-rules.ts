@@ -8,7 +8,7 @@
 import { PropProblem } from '../core';
 import { resolveHttpMetrics } from './metric-names';
 import { promNumber, labelRe, seriesSelector } from './promql';
-import { AlertRule, RecordingRule, Rule, Runbook } from './rule';
+import { AlertRule, RecordingRule, Rule, Runbook, switchBackStep } from './rule';
 import { ServiceSignalOptions, serviceMatchers, serviceOptionProblems, throwOptionProblems } from './service-options';
 import { Severity } from './severity';
 
@@ -117,7 +117,7 @@ export function sloRules(options: SloRuleOptions): Rule[] {
         `The 5xx ratio of ${options.service} over the last ${w.longWindow} and ${w.shortWindow} is above ${threshold} `
         + `(${promNumber(w.burnRate)} × the ${budgetPercent} % error budget of its ${promNumber(objective)} % objective). `
         + `At this rate the 30-day budget is gone in ${hours} hours.`,
-      runbook: ERROR_BUDGET_BURN_RUNBOOK,
+      runbook: errorBudgetBurnRunbook(options.switchTrafficCommand),
     });
   });
   return [...records, ...alerts];
@@ -137,53 +137,55 @@ function objectiveProblems(objective: number): PropProblem[] {
   return [];
 }
 
-const ERROR_BUDGET_BURN_RUNBOOK: Runbook = {
-  meaning:
-    'The service answers too many requests with a server error (5xx): over both windows of the alert (labels `long_window` and '
-    + '`short_window`) its error ratio spends the 30-day error budget faster than the availability objective allows. '
-    + 'Fired as `critical` (burn rate 14.4 over 1h/5m, or 6 over 6h/30m) it pages; as `warning` (3 over 1d/2h, or 1 over 3d/6h) it opens a ticket.',
-  impact:
-    'Users get errors from the service now. If the burn continues, the service misses its availability objective for the 30-day period.',
-  variables: { SERVICE: 'service' },
-  diagnosis: [
-    {
-      text: 'See which colour and which status codes fail, and since when. Errors only in the colour that just became live point to the release.',
-      queries: [
-        'sum by (color, code) (rate(http_requests_total{service="$SERVICE",code=~"5.."}[5m]))',
-        'slo:sli_error:ratio_rate5m{service="$SERVICE"}',
-      ],
-    },
-    {
-      text: 'Check the pods of both colours: versions, restarts, readiness.',
-      commands: [
-        'kubectl get deployments --all-namespaces -l app.kubernetes.io/name="$SERVICE" -L alp-deploy.io/color,app.kubernetes.io/version',
-        'kubectl get pods --all-namespaces -l app.kubernetes.io/name="$SERVICE" -o wide',
-      ],
-    },
-    {
-      text: 'Read the error logs of the failing colour (or search Kibana for `container: "$SERVICE" and level: "error"`), and the failing traces in Jaeger (service `$SERVICE`, tag `error=true`).',
-      commands: [
-        'for ns in $(kubectl get deployments --all-namespaces -l app.kubernetes.io/name="$SERVICE" -o jsonpath=\'{.items[*].metadata.namespace}\'); do '
-          + 'kubectl logs --namespace "$ns" -l app.kubernetes.io/name="$SERVICE" --since=15m --prefix | grep -i error; done',
-      ],
-    },
-    {
-      text: 'Check its dependencies: a failing database, cache or downstream service shows up in their own alerts and in the error ratio of the services it calls.',
-      queries: ['topk(5, slo:sli_error:ratio_rate5m)'],
-    },
-  ],
-  mitigation: [
-    {
-      text:
+function errorBudgetBurnRunbook(switchTrafficCommand: string | undefined): Runbook {
+  return {
+    meaning:
+      'The service answers too many requests with a server error (5xx): over both windows of the alert (labels `long_window` and '
+      + '`short_window`) its error ratio spends the 30-day error budget faster than the availability objective allows. '
+      + 'Fired as `critical` (burn rate 14.4 over 1h/5m, or 6 over 6h/30m) it pages; as `warning` (3 over 1d/2h, or 1 over 3d/6h) it opens a ticket.',
+    impact:
+      'Users get errors from the service now. If the burn continues, the service misses its availability objective for the 30-day period.',
+    variables: { SERVICE: 'service' },
+    diagnosis: [
+      {
+        text: 'See which colour and which status codes fail, and since when. Errors only in the colour that just became live point to the release.',
+        queries: [
+          'sum by (color, code) (rate(http_requests_total{service="$SERVICE",code=~"5.."}[5m]))',
+          'slo:sli_error:ratio_rate5m{service="$SERVICE"}',
+        ],
+      },
+      {
+        text: 'Check the pods of both colours: versions, restarts, readiness.',
+        commands: [
+          'kubectl get deployments --all-namespaces -l app.kubernetes.io/name="$SERVICE" -L alp-deploy.io/color,app.kubernetes.io/version',
+          'kubectl get pods --all-namespaces -l app.kubernetes.io/name="$SERVICE" -o wide',
+        ],
+      },
+      {
+        text: 'Read the error logs of the failing colour (or search Kibana for `container: "$SERVICE" and level: "error"`), and the failing traces in Jaeger (service `$SERVICE`, tag `error=true`).',
+        commands: [
+          'for ns in $(kubectl get deployments --all-namespaces -l app.kubernetes.io/name="$SERVICE" -o jsonpath=\'{.items[*].metadata.namespace}\'); do '
+            + 'kubectl logs --namespace "$ns" -l app.kubernetes.io/name="$SERVICE" --since=15m --prefix | grep -i error; done',
+        ],
+      },
+      {
+        text: 'Check its dependencies: a failing database, cache or downstream service shows up in their own alerts and in the error ratio of the services it calls.',
+        queries: ['topk(5, slo:sli_error:ratio_rate5m)'],
+      },
+    ],
+    mitigation: [
+      switchBackStep(
         'If the errors started with a traffic switch, switch back to the colour that was live before (it still runs the previous release), '
-        + 'commit and push; Argo CD syncs the router.',
-      commands: ['npx alp switch-traffic --to "$PREVIOUS_COLOR"', 'git commit -am "Switch traffic back to $PREVIOUS_COLOR" && git push'],
-    },
-    {
-      text: 'If the service is overloaded (its autoscaler is at its maximum, or CPU is throttled), raise `autoscaling.maxReplicas` or its CPU limit in the platform spec and synthesize.',
-    },
-    {
-      text: "If a dependency fails, follow that dependency's alert and runbook. Escalate to L3 if the burn is not stopped within 30 minutes of the page.",
-    },
-  ],
-};
+          + 'commit and push; Argo CD syncs the router.',
+        switchTrafficCommand,
+        'git commit -am "Switch traffic back to $PREVIOUS_COLOR" && git push',
+      ),
+      {
+        text: 'If the service is overloaded (its autoscaler is at its maximum, or CPU is throttled), raise `autoscaling.maxReplicas` or its CPU limit in the platform spec and synthesize.',
+      },
+      {
+        text: "If a dependency fails, follow that dependency's alert and runbook. Escalate to L3 if the burn is not stopped within 30 minutes of the page.",
+      },
+    ],
+  };
+}

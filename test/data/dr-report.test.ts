@@ -74,7 +74,7 @@ function platformReport(): DrReportInput {
         failover: ['Argo CD syncs the DR region from git; restore volumes with Velero where needed.'],
       }),
     ],
-    trafficFailover: trafficFailoverSteps({ drRegion: 'dr', color: 'blue' }),
+    trafficFailover: trafficFailoverSteps({ drRegion: 'dr', color: 'blue', switchTrafficCommand: 'npx alp switch-traffic' }),
   };
 }
 
@@ -116,7 +116,8 @@ describe('renderDrReport |', () => {
       `2. Promote the replica cluster: \`kubectl -n alp-data patch cluster postgres --type merge -p '{"spec":{"replica":{"enabled":false}}}'\`.`,
     );
     expect(report).toContain('## Moving traffic to the DR region');
-    expect(report).toContain('`alp switch-traffic --to blue --region dr`');
+    expect(report).toContain('`npx alp switch-traffic --to blue --region dr`');
+    expect(trafficFailoverSteps({ drRegion: 'dr', color: 'blue' })[0]).toBe('Make sure the DR region serves the intended colour (blue).');
     expect(report.endsWith('\n')).toBe(true);
     expect(report.endsWith('\n\n')).toBe(false);
   });

@@ -14,7 +14,12 @@ import { businessRules, securityRules } from '../../platform';
 function platformRules() {
   const chart = monitoringChart();
   for (const service of ['quiz', 'user-service'])
-    new ServiceRules(chart, service, { service, namespaces: NAMESPACES, runbookBaseUrl: RUNBOOKS });
+    new ServiceRules(chart, service, {
+      service,
+      namespaces: NAMESPACES,
+      runbookBaseUrl: RUNBOOKS,
+      switchTrafficCommand: 'npx alp switch-traffic',
+    });
   new RuleGroupSet(chart, 'Platform', { component: 'platform', runbookBaseUrl: RUNBOOKS, rules: platformHealthRules() });
   new RuleGroupSet(chart, 'Business', {
     component: 'business',
@@ -92,6 +97,17 @@ describe('renderRunbooks |', () => {
     expect(burn).toContain('   ```promql\n   sum by (color, code) (rate(http_requests_total{service="$SERVICE",code=~"5.."}[5m]))');
     expect(burn).toContain('   npx alp switch-traffic --to "$PREVIOUS_COLOR"');
     expect(burn).toContain('- Dashboards: https://grafana.example.com');
+  });
+
+  test('without a switch command the switch-back step says what to do and names no command (nor its PREVIOUS_COLOR variable)', () => {
+    const chart = Testing.chart();
+    new ServiceRules(chart, 'quiz', { service: 'quiz', namespaces: NAMESPACES, runbookBaseUrl: RUNBOOKS });
+    const burn = renderRunbooks(chart.node.root, {}).find((f) => f.alert === 'ServiceErrorBudgetBurn')!.content;
+    expect(burn).toContain(
+      'switch back to the colour that was live before (it still runs the previous release), commit and push; Argo CD syncs the router.',
+    );
+    expect(burn).not.toContain('switch-traffic');
+    expect(burn).not.toContain('PREVIOUS_COLOR');
   });
 
   test("maps the seed's four escalation levels: L1 automated, L2 on-call via PagerDuty, L3/L4 in the PagerDuty escalation policy", () => {
