@@ -22,22 +22,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildPlatformApp, platformApp } from '../charts';
-import {
-  DEFAULT_EXCEPTIONS_FILE,
-  exceptableRuleIds,
-  PlatformAppDefinition,
-  readDataFile,
-  readExceptions,
-  renderApp,
-  RenderedObject,
-  synthesize,
-  toYaml,
-  validatePlatform,
-  verificationError,
-  verifyManifests,
-  writeTree,
-} from '../lib';
+import { readExceptions, renderApp, RenderedObject, toYaml, verifyManifests, writeTree } from '../lib';
 import { generateRelease, generateSpec } from './generate';
+import { DEFAULT_EXCEPTIONS_FILE } from '../lib/policy/exceptions';
+import { exceptableRuleIds, verificationError } from '../lib/policy/verify';
+import { PlatformAppDefinition } from '../platform/cli/platform-app';
+import { synthesize } from '../platform/cli/synth';
+import { readDataFile } from '../platform/spec/load';
+import { validatePlatform } from '../platform/spec/validate';
 
 const EXCEPTIONS_FILE = join(__dirname, '..', DEFAULT_EXCEPTIONS_FILE);
 /** A fixed day, so that the exceptions' expiry never makes a run fail. */

@@ -2,7 +2,8 @@
 // charts/platform-spec.ts, and a release that pins every service in both colours.
 import { createHash } from 'node:crypto';
 import { platformSpec } from '../charts';
-import { PlatformSpecInput, ReleaseState, ServiceSpecInput } from '../lib';
+import { ReleaseState } from '../platform/spec/release';
+import { PlatformSpecInput, ServiceSpecInput } from '../platform/spec/schema';
 
 const registry = 'registry.alp.example.com/bench';
 
