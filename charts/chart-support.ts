@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { AllowPolicy, LABEL_MANAGED_BY, LABEL_PART_OF, meshPrincipal, NetworkPeer, selectorLabels, ServiceAuthorization } from '../lib';
-import { PlatformEndpoint, PROMETHEUS } from '../lib/core/endpoints';
+import { PlatformEndpoint } from '../lib/core/endpoints';
 import { MANAGED_BY } from '../lib/core/labels';
 import { ClusterPlacement, PlatformSpec, ServiceSpec } from '../platform';
 
@@ -8,20 +8,6 @@ import { ClusterPlacement, PlatformSpec, ServiceSpec } from '../platform';
 export interface SharedServicesChartProps {
   readonly spec: PlatformSpec;
   readonly placement: ClusterPlacement;
-}
-
-/** An endpoint of the monitoring installation that Prometheus reaches on its port: a NetworkPolicy and, with the mesh, an AuthorizationPolicy. */
-export function admitPrometheus(scope: Construct, id: string, spec: PlatformSpec, endpoint: PlatformEndpoint): AllowPolicy {
-  const selector = { ...endpoint.podLabels };
-  const policy = new AllowPolicy(scope, `${id}NetworkPolicy`, { name: endpoint.name, selector });
-  policy.allowFrom(NetworkPeer.pods({ ...PROMETHEUS.podLabels }, spec.namespaces.monitoring), [{ port: endpoint.port }]);
-  if (spec.mesh.enabled) {
-    new ServiceAuthorization(scope, `${id}Authorization`, { name: endpoint.name, selector }).allowFrom(
-      meshPrincipal(spec.namespaces.monitoring, PROMETHEUS.serviceAccount),
-      endpoint.port,
-    );
-  }
-  return policy;
 }
 
 /** The policies admitting a shared endpoint's clients: the NetworkPolicy, and under the mesh the AuthorizationPolicy. */
