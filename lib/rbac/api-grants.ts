@@ -1,4 +1,5 @@
 import { ALLOWED_API_VERBS, ApiAccessRule, PropProblem } from '../core';
+import { READ_VERBS } from '../workload/grants';
 
 /**
  * Kubernetes API resources a service is never granted, whatever the verb: each lets the holder
@@ -20,9 +21,6 @@ export const FORBIDDEN_API_RESOURCES: Readonly<Record<string, string>> = {
 
 /** Verbs on `pods` that start a pod: it may run any image as any service account of the namespace. */
 export const POD_CREATING_VERBS: readonly string[] = ['create'];
-
-/** Verbs on `secrets` that only read. */
-export const SECRET_READ_VERBS: readonly string[] = ['get', 'list', 'watch'];
 
 /**
  * The Kubernetes API rules of one service that grant more than the service's own reach, beyond
@@ -91,11 +89,11 @@ function secretGrantProblems(rule: ApiAccessRule, prop: string, verbs: readonly 
     });
   }
   // Verbs outside ALLOWED_API_VERBS are refused by apiAccessRuleProblems already (and not echoed here).
-  for (const verb of verbs.filter((v) => ALLOWED_API_VERBS.includes(v) && !SECRET_READ_VERBS.includes(v))) {
+  for (const verb of verbs.filter((v) => ALLOWED_API_VERBS.includes(v) && !READ_VERBS.includes(v))) {
     problems.push({
       prop,
       value: 'secrets',
-      rule: `must only be read (${SECRET_READ_VERBS.join(', ')}), not granted "${verb}"`,
+      rule: `must only be read (${READ_VERBS.join(', ')}), not granted "${verb}"`,
       fix: 'Secrets are written by External Secrets from Vault, not by services',
     });
   }

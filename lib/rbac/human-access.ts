@@ -5,8 +5,7 @@ import { PropProblem, throwIfProblems } from '../core';
 import { problemsOf, rfc1123LabelProblem } from '../core/validation';
 import { RBAC_API_GROUP, resolveNamespace, toPolicyRule, uniqueSorted } from './_policy';
 import { ApiAccessRule } from '../core';
-
-const READ = ['get', 'list', 'watch'];
+import { READ_VERBS } from '../workload/grants';
 
 /**
  * What a viewer may read: the workload objects of the namespace, and nothing else.
@@ -15,12 +14,12 @@ const READ = ['get', 'list', 'watch'];
  * service printed by mistake, so reading them is an operator's right.
  */
 export const VIEWER_RULES: readonly ApiAccessRule[] = [
-  { apiGroups: [''], resources: ['configmaps', 'endpoints', 'events', 'persistentvolumeclaims', 'pods', 'services'], verbs: READ },
-  { apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'statefulsets'], verbs: READ },
-  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: READ },
-  { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: READ },
-  { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: READ },
-  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: READ },
+  { apiGroups: [''], resources: ['configmaps', 'endpoints', 'events', 'persistentvolumeclaims', 'pods', 'services'], verbs: READ_VERBS },
+  { apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'statefulsets'], verbs: READ_VERBS },
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: READ_VERBS },
+  { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: READ_VERBS },
+  { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: READ_VERBS },
+  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: READ_VERBS },
 ];
 
 /**
