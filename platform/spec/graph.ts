@@ -1,22 +1,19 @@
-import {
-  Color,
-  COLORS,
-  LOG_SHIPPER_METRICS_PORT,
-  LOG_SHIPPER_NAME,
-  POSTGRES,
-  PROMETHEUS,
-  REDIS,
-  REDIS_REPLICATION_PORT,
-  TRACE_COLLECTOR,
-} from '../../lib/core';
+import { Color, COLORS } from '../../lib/core';
 import {
   ALERTMANAGER,
   ALERTMANAGER_CLUSTER_PORT,
+  LOG_SHIPPER_METRICS_PORT,
+  LOG_SHIPPER_NAME,
   PlatformEndpoint,
+  POSTGRES,
   POSTGRES_INSTANCE_METRICS_PORT,
   POSTGRES_INSTANCE_STATUS_PORT,
   POSTGRES_INSTANCES,
   POSTGRES_POOLER_METRICS_PORT,
+  PROMETHEUS,
+  REDIS,
+  REDIS_REPLICATION_PORT,
+  TRACE_COLLECTOR,
 } from '../../lib/core/endpoints';
 import { clusterModel } from './cluster-model';
 import { loggingNamespace } from './monitoring';
@@ -36,6 +33,15 @@ export function endpointNamespace(spec: PlatformSpec, endpoint: PlatformEndpoint
   return spec.namespaces[endpoint.namespaceRole];
 }
 
+/** The workload id (`<namespace>/<name>`) of a shared platform endpoint. */
+function endpointId(spec: PlatformSpec, endpoint: PlatformEndpoint): string {
+  return `${endpointNamespace(spec, endpoint)}/${endpoint.name}`;
+}
+
+function tcp(from: string, to: string, port: number): DeclaredConnection {
+  return { from, to, port, protocol: 'TCP' };
+}
+
 /**
  * Every connection the spec declares among the workloads of one cluster that runs `colors`:
  * service to service (same colour only), service to postgres/redis, the edge gateways to
@@ -49,18 +55,17 @@ export function declaredConnections(
   gatewayNames: readonly string[] = [spec.edge.gatewayName],
 ): DeclaredConnection[] {
   const connections: DeclaredConnection[] = [];
-  const add = (from: string, to: string, port: number) => connections.push({ from, to, port, protocol: 'TCP' });
-  const endpointId = (e: PlatformEndpoint) => `${endpointNamespace(spec, e)}/${e.name}`;
+  const add = (from: string, to: string, port: number) => connections.push(tcp(from, to, port));
   const byName = new Map(spec.services.map((s) => [s.name, s]));
   for (const color of colors) {
     const ns = spec.namespaces[color];
     for (const service of spec.services) {
       const id = `${ns}/${service.name}`;
       for (const dependency of service.dependsOn.services) add(id, `${ns}/${dependency}`, byName.get(dependency)!.port);
-      if (service.dependsOn.postgres) add(id, endpointId(POSTGRES), POSTGRES.port);
-      if (service.dependsOn.redis) add(id, endpointId(REDIS), REDIS.port);
-      add(id, endpointId(TRACE_COLLECTOR), TRACE_COLLECTOR.port);
-      add(endpointId(PROMETHEUS), id, service.metricsPort);
+      if (service.dependsOn.postgres) add(id, endpointId(spec, POSTGRES), POSTGRES.port);
+      if (service.dependsOn.redis) add(id, endpointId(spec, REDIS), REDIS.port);
+      add(id, endpointId(spec, TRACE_COLLECTOR), TRACE_COLLECTOR.port);
+      add(endpointId(spec, PROMETHEUS), id, service.metricsPort);
       if (service.public) for (const gateway of gatewayNames) add(`${spec.namespaces.edge}/${gateway}`, id, service.port);
     }
   }
@@ -78,19 +83,17 @@ export function declaredConnections(
  * Redis, the CloudNativePG operator's namespace) are not connections between workloads.
  */
 export function dataConnections(spec: PlatformSpec): DeclaredConnection[] {
-  const endpointId = (e: PlatformEndpoint) => `${endpointNamespace(spec, e)}/${e.name}`;
-  const tcp = (from: string, to: string, port: number): DeclaredConnection => ({ from, to, port, protocol: 'TCP' });
-  const pooler = endpointId(POSTGRES);
+  const pooler = endpointId(spec, POSTGRES);
   const jobs = [...spec.data.gdpr.dataClasses.map((c) => `retention-${c.name}`), 'gdpr-erasure'];
-  const instances = endpointId(POSTGRES_INSTANCES);
+  const instances = endpointId(spec, POSTGRES_INSTANCES);
   return [
     tcp(instances, instances, POSTGRES_INSTANCES.port),
     tcp(instances, instances, POSTGRES_INSTANCE_STATUS_PORT),
-    tcp(endpointId(REDIS), endpointId(REDIS), REDIS_REPLICATION_PORT),
+    tcp(endpointId(spec, REDIS), endpointId(spec, REDIS), REDIS_REPLICATION_PORT),
     tcp(pooler, instances, POSTGRES_INSTANCES.port),
     ...jobs.map((job) => tcp(`${spec.namespaces.data}/${job}`, pooler, POSTGRES.port)),
-    tcp(endpointId(PROMETHEUS), endpointId(POSTGRES_INSTANCES), POSTGRES_INSTANCE_METRICS_PORT),
-    tcp(endpointId(PROMETHEUS), pooler, POSTGRES_POOLER_METRICS_PORT),
+    tcp(endpointId(spec, PROMETHEUS), endpointId(spec, POSTGRES_INSTANCES), POSTGRES_INSTANCE_METRICS_PORT),
+    tcp(endpointId(spec, PROMETHEUS), pooler, POSTGRES_POOLER_METRICS_PORT),
   ];
 }
 
@@ -106,18 +109,16 @@ export function dataConnections(spec: PlatformSpec): DeclaredConnection[] {
  * workloads: `addressFlows` lists them.
  */
 export function monitoringConnections(spec: PlatformSpec, gatewayNames: readonly string[] = [spec.edge.gatewayName]): DeclaredConnection[] {
-  const endpointId = (e: PlatformEndpoint) => `${endpointNamespace(spec, e)}/${e.name}`;
-  const prometheus = endpointId(PROMETHEUS);
+  const prometheus = endpointId(spec, PROMETHEUS);
   const { jaeger } = spec.monitoring;
-  const tcp = (from: string, to: string, port: number): DeclaredConnection => ({ from, to, port, protocol: 'TCP' });
   const modelled = clusterModel(spec, gatewayNames)
     .flows.filter((f) => f.from.workloadId !== undefined && f.to.workloadId !== undefined)
     .flatMap((f) => f.ports.map((p) => ({ from: f.from.workloadId!, to: f.to.workloadId!, port: p.port, protocol: p.protocol ?? 'TCP' })));
   return [
     ...modelled,
     tcp(prometheus, `${loggingNamespace(spec)}/${LOG_SHIPPER_NAME}`, LOG_SHIPPER_METRICS_PORT),
-    tcp(endpointId(ALERTMANAGER), endpointId(ALERTMANAGER), ALERTMANAGER_CLUSTER_PORT),
-    { from: endpointId(ALERTMANAGER), to: endpointId(ALERTMANAGER), port: ALERTMANAGER_CLUSTER_PORT, protocol: 'UDP' },
+    tcp(endpointId(spec, ALERTMANAGER), endpointId(spec, ALERTMANAGER), ALERTMANAGER_CLUSTER_PORT),
+    { from: endpointId(spec, ALERTMANAGER), to: endpointId(spec, ALERTMANAGER), port: ALERTMANAGER_CLUSTER_PORT, protocol: 'UDP' },
     tcp(`${jaeger.namespace}/${jaeger.service}`, `${jaeger.namespace}/${jaeger.service}`, jaeger.port),
   ];
 }
