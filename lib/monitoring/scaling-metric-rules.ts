@@ -12,6 +12,7 @@
  * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details
  */
 import { PropProblem } from '../core';
+import { sortedRecord } from '../core/validation';
 import {
   METRICS_ADAPTER_CONFIG_KEY,
   METRICS_ADAPTER_CONFIG_NAME,
@@ -80,8 +81,7 @@ export function scalingMetricRules(options: ScalingMetricRuleOptions): Rule[] {
       [...use.namespaces].sort().map((ns) => {
         const matchers: LabelMatcher[] = [labelEq('namespace', ns)];
         if (use.metric.type === 'Pods') matchers.push(labelEq('service', use.service));
-        for (const [label, value] of Object.entries(use.metric.selector ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)))
-          matchers.push(labelEq(label, value));
+        for (const [label, value] of Object.entries(sortedRecord(use.metric.selector ?? {}))) matchers.push(labelEq(label, value));
         return `absent_over_time(${seriesSelector(series, matchers)}[${window}])`;
       }),
     );
