@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTree } from '../../lib/output/files';
 import { REPO_ROOT } from '../helpers/manifests';
+import { copyRepository } from '../helpers/repository';
 
 // `npx cdk8s synth` through cdk8s.yaml, in a copy of the repository: the cdk8s CLI empties its
 // output folder before it runs the app, so that folder must never be dist/.
@@ -16,23 +17,7 @@ describe('cdk8s synth |', () => {
 
   beforeAll(() => {
     copy = mkdtempSync(join(tmpdir(), 'alp-cdk8s-'));
-    for (const source of [
-      'main.ts',
-      'lib',
-      'platform',
-      'charts',
-      'imports',
-      'bin',
-      'plugins',
-      'package.json',
-      'package-lock.json',
-      'cdk8s.yaml',
-      'release.yaml',
-      'policy-exceptions.yaml',
-    ]) {
-      cpSync(join(REPO_ROOT, source), join(copy, source), { recursive: true });
-    }
-    symlinkSync(join(REPO_ROOT, 'node_modules'), join(copy, 'node_modules'));
+    copyRepository(copy);
     expect(run(process.execPath, ['bin/alp.js', 'synth']).status).toBe(0);
   }, 60_000);
   afterAll(() => rmSync(copy, { recursive: true, force: true }));

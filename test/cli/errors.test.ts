@@ -6,6 +6,7 @@ import { App } from 'cdk8s';
 import { platformApp } from '../../charts';
 import { acquireRepositoryLock, LOCK_FILE } from '../../platform/cli/lock';
 import { REPO_ROOT } from '../helpers/manifests';
+import { copyRepository } from '../helpers/repository';
 import { PlatformAppDefinition, run } from '../../platform';
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -197,9 +198,7 @@ describe('alp failures |', () => {
   test('a TypeScript syntax error in the platform spec: file:line:column and the message, nothing more', () => {
     // GIVEN a copy of the sources the launcher builds from, with a syntax error in the spec
     const copy = join(scratch, 'repo');
-    for (const source of ['main.ts', 'lib', 'platform', 'charts', 'imports', 'bin', 'package.json', 'package-lock.json'])
-      cpSync(join(REPO_ROOT, source), join(copy, source), { recursive: true });
-    symlinkSync(join(REPO_ROOT, 'node_modules'), join(copy, 'node_modules'));
+    copyRepository(copy);
     writeFileSync(
       join(copy, 'charts', 'platform-spec.ts'),
       'export const platformSpec = {\n  services: [\n    { name: "api" oops },\n  ],\n};\n',

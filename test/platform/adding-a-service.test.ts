@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { transformSync } from 'esbuild';
@@ -7,6 +7,7 @@ import * as yaml from 'js-yaml';
 import { validatePlatform } from '../../platform/spec/validate';
 import { REPO_ROOT } from '../helpers/manifests';
 import { callersOf, platformInvariantProblems } from '../helpers/platform-invariants';
+import { copyRepository } from '../helpers/repository';
 
 // The README's "Adding a service", step by step, on a copy of the repository: its spec entry and
 // its release.yaml line are taken from the README, so the README stays true. Then `alp synth`,
@@ -14,20 +15,6 @@ import { callersOf, platformInvariantProblems } from '../helpers/platform-invari
 // invariants.test.ts runs on the committed dist/).
 
 const README = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-const COPIED = [
-  'main.ts',
-  'lib',
-  'platform',
-  'charts',
-  'imports',
-  'bin',
-  'plugins',
-  'package.json',
-  'package-lock.json',
-  'cdk8s.yaml',
-  'release.yaml',
-  'policy-exceptions.yaml',
-];
 
 /** The fenced block after the README's `<!-- adding-a-service:<name> -->` marker, unindented. */
 function readmeSnippet(name: string): string {
@@ -92,8 +79,7 @@ describe("adding a service the README's way |", () => {
   beforeAll(() => {
     // GIVEN a copy of the repository, with the README's three edits
     copy = mkdtempSync(join(tmpdir(), 'alp-add-service-'));
-    for (const source of COPIED) cpSync(join(REPO_ROOT, source), join(copy, source), { recursive: true });
-    symlinkSync(join(REPO_ROOT, 'node_modules'), join(copy, 'node_modules'));
+    copyRepository(copy);
     const specFile = join(copy, 'charts', 'platform-spec.ts');
     writeFileSync(specFile, addToSpec(readFileSync(specFile, 'utf8'), entry, name, callers));
     writeFileSync(join(copy, 'release.yaml'), addToRelease(readFileSync(join(copy, 'release.yaml'), 'utf8'), imageLine));
