@@ -7,7 +7,7 @@ import * as pod from './pod-template';
 import { PRIORITY_STANDARD } from './priority-classes';
 import { ContainerResources, containerResourceProblems } from './resources';
 import { DEFAULT_RUN_AS_USER } from './security-context';
-import { DNS_1035_LABEL as DNS_LABEL } from '../core/validation';
+import { DNS_1035_LABEL as DNS_LABEL, integerProblem, problemsOf } from '../core/validation';
 
 /** The longest CronJob name: the Job controller appends an 11-character suffix to it. */
 export const MAX_CRON_JOB_NAME_LENGTH = 52;
@@ -273,10 +273,7 @@ function cronJobProblems(props: HardenedCronJobProps, uid: number): PropProblem[
     ['terminationGracePeriodSeconds', 0],
   ];
   for (const [prop, min] of integers) {
-    const value = props[prop];
-    if (value !== undefined && (!Number.isInteger(value) || (value as number) < min)) {
-      problems.push({ prop, value, rule: `must be an integer of at least ${min}` });
-    }
+    if (props[prop] !== undefined) problems.push(...problemsOf(integerProblem(prop, props[prop], min)));
   }
   problems.push(
     ...pod.runAsUserProblems(uid),

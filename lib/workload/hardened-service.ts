@@ -9,7 +9,7 @@ import { PRIORITY_STANDARD } from './priority-classes';
 import * as pod from './pod-template';
 import { ContainerResources, containerResourceProblems } from './resources';
 import { DEFAULT_RUN_AS_USER } from './security-context';
-import { DNS_1035_LABEL as DNS_LABEL } from '../core/validation';
+import { DNS_1035_LABEL as DNS_LABEL, integerProblem, isPort, portProblem, positiveIntegerProblem, problemsOf } from '../core/validation';
 
 // Defined with the pod template; exported here too, where they have always been.
 export type { SecretEnvVar, SecretMount } from './pod-template';
@@ -280,11 +280,9 @@ function serviceProblems(props: HardenedServiceProps, uid: number): PropProblem[
   const unpinned = unpinnedReason(props.image);
   if (unpinned)
     problems.push({ prop: 'image', value: props.image, rule: unpinned, fix: 'pin the image so that every synth deploys the same code' });
-  const isPort = (p: number) => Number.isInteger(p) && p >= 1 && p <= 65535;
-  if (!isPort(props.port)) problems.push({ prop: 'port', value: props.port, rule: 'must be an integer from 1 to 65535' });
+  problems.push(...problemsOf(portProblem('port', props.port)));
   if (props.metricsPort !== undefined) {
-    if (!isPort(props.metricsPort))
-      problems.push({ prop: 'metricsPort', value: props.metricsPort, rule: 'must be an integer from 1 to 65535' });
+    if (!isPort(props.metricsPort)) problems.push(...problemsOf(portProblem('metricsPort', props.metricsPort)));
     else if (props.metricsPort === props.port)
       problems.push({ prop: 'metricsPort', value: props.metricsPort, rule: `must differ from 'port' (${props.port})` });
   }
@@ -296,8 +294,8 @@ function serviceProblems(props: HardenedServiceProps, uid: number): PropProblem[
       rule: "must not be set together with 'autoscaling'",
       fix: 'the HorizontalPodAutoscaler owns the replica count; remove replicas',
     });
-  } else if (props.replicas !== undefined && (!Number.isInteger(props.replicas) || props.replicas < 1)) {
-    problems.push({ prop: 'replicas', value: props.replicas, rule: 'must be an integer of at least 1' });
+  } else if (props.replicas !== undefined) {
+    problems.push(...problemsOf(positiveIntegerProblem('replicas', props.replicas)));
   }
   problems.push(...pod.runAsUserProblems(uid), ...pod.secretMountRootProblems(props.secretMountRoot));
   for (const prop of ['readinessPath', 'livenessPath'] as const) {
@@ -310,8 +308,9 @@ function serviceProblems(props: HardenedServiceProps, uid: number): PropProblem[
     if (!DNS_LABEL.test(mount.name)) problems.push({ prop: 'secretMounts', value: mount.name, rule: 'must have a DNS label as name' });
   }
   const grace = props.terminationGracePeriodSeconds;
-  if (grace !== undefined && (!Number.isInteger(grace) || grace < 0)) {
-    problems.push({ prop: 'terminationGracePeriodSeconds', value: grace, rule: 'must be a whole number of seconds, at least 0' });
+  if (grace !== undefined) {
+    const rule = 'must be a whole number of seconds, at least 0';
+    problems.push(...problemsOf(integerProblem('terminationGracePeriodSeconds', grace, 0, undefined, rule)));
   }
   return problems;
 }

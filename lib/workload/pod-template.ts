@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { LABEL_COMPONENT, LABEL_VERSION, parseImage, PropProblem, versionLabel } from '../core';
+import { integerProblem, problemsOf } from '../core/validation';
 import { ContainerResources, kubeResources } from './resources';
 import { DEFAULT_RUN_AS_USER, MIN_RUN_AS_USER, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security-context';
 
@@ -276,15 +277,9 @@ export function secretMountRootProblems(root: string | undefined): PropProblem[]
 
 /** Why `uid` may not run a workload (see MIN_RUN_AS_USER). */
 export function runAsUserProblems(uid: number): PropProblem[] {
-  if (Number.isInteger(uid) && uid >= MIN_RUN_AS_USER) return [];
-  return [
-    {
-      prop: 'runAsUser',
-      value: uid,
-      rule: `must be an integer of at least ${MIN_RUN_AS_USER}`,
-      fix: 'a low UID can collide with a user of the node',
-    },
-  ];
+  return problemsOf(
+    integerProblem('runAsUser', uid, MIN_RUN_AS_USER, undefined, undefined, 'a low UID can collide with a user of the node'),
+  );
 }
 
 /** A secret variable whose name a plain one already has. */
