@@ -33,6 +33,9 @@ interface Case {
 const hpa = (m: Manifests) => object(m, 'HorizontalPodAutoscaler', 'api');
 const pdb = (m: Manifests) => object(m, 'PodDisruptionBudget', 'api');
 const role = (m: Manifests) => object(m, 'Role', 'api');
+/** Adds a rule to the Role of the api: `verbs` on `resource` of `apiGroup`. */
+const grant = (m: Manifests, apiGroup: string, resource: string, ...verbs: string[]) =>
+  role(m).rules.push({ apiGroups: [apiGroup], resources: [resource], verbs });
 const policy = (m: Manifests) => object(m, 'NetworkPolicy', 'api');
 const remove = (m: Manifests, kind: string, name: string) => m.splice(m.indexOf(object(m, kind, name)), 1);
 
@@ -258,35 +261,35 @@ const CASES: Record<string, Case> = {
   },
   'RBAC-NO-WORKLOAD-CREATE': {
     breaks: (m) => {
-      role(m).rules.push({ apiGroups: ['apps'], resources: ['deployments'], verbs: ['create'] });
+      grant(m, 'apps', 'deployments', 'create');
     },
     expected: [
       'Role/shop/api: \'rules[1].resources[0]\' ("deployments") must not be granted with create: it lets the holder run any image as any ServiceAccount of the namespace, with its Secrets mounted; deploy workloads through Argo CD instead',
     ],
     passes: (m) => {
-      role(m).rules.push({ apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['update', 'patch'] });
+      grant(m, 'apps', 'deployments/scale', 'update', 'patch');
     },
   },
   'RBAC-NO-TOKEN-CREATE': {
     breaks: (m) => {
-      role(m).rules.push({ apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] });
+      grant(m, '', 'serviceaccounts/token', 'create');
     },
     expected: [
       'Role/shop/api: \'rules[1].resources[0]\' ("serviceaccounts/token") must not be granted with create: it lets the holder act as any ServiceAccount of the namespace; workloads get their own token projected by the kubelet',
     ],
     passes: (m) => {
-      role(m).rules.push({ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get'] });
+      grant(m, '', 'serviceaccounts', 'get');
     },
   },
   'RBAC-NO-NODE-PROXY': {
     breaks: (m) => {
-      role(m).rules.push({ apiGroups: [''], resources: ['nodes/proxy'], verbs: ['get'] });
+      grant(m, '', 'nodes/proxy', 'get');
     },
     expected: [
       'Role/shop/api: \'rules[1].resources[0]\' ("nodes/proxy") must not be granted with get: it lets the holder use the kubelet API of every node, which runs commands in any pod; read node metrics through the metrics API instead',
     ],
     passes: (m) => {
-      role(m).rules.push({ apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] });
+      grant(m, '', 'nodes/metrics', 'get');
     },
   },
   'RBAC-NO-CLUSTER-ADMIN': {
