@@ -94,21 +94,11 @@ export function backupIntervalProblems(options: BackupIntervalOptions): PropProb
 }
 
 /**
- * Headroom an age alert leaves over a schedule's interval: a quarter of the interval, but at
+ * The age, in minutes, at which the newest successful backup of a schedule that runs every
+ * `intervalMinutes` is late: the interval plus a headroom of a quarter of the interval, but at
  * least 30 minutes, so that a backup that runs slower than usual (a busy object store, a large
  * file-system backup) does not page, while a missed run still does.
  */
-export const BACKUP_AGE_HEADROOM = { fraction: 0.25, minMinutes: 30 } as const;
-
-/** Minutes of headroom over `intervalMinutes`: max(25 % of the interval, 30 minutes). */
-export function backupHeadroomMinutes(intervalMinutes: number): number {
-  return Math.max(Math.ceil(intervalMinutes * BACKUP_AGE_HEADROOM.fraction), BACKUP_AGE_HEADROOM.minMinutes);
-}
-
-/**
- * The age, in minutes, at which the newest successful backup of a schedule that runs every
- * `intervalMinutes` is late: the interval plus `backupHeadroomMinutes`.
- */
 export function backupAgeLimitMinutes(intervalMinutes: number): number {
-  return intervalMinutes + backupHeadroomMinutes(intervalMinutes);
+  return intervalMinutes + Math.max(Math.ceil(intervalMinutes * 0.25), 30);
 }
