@@ -40,13 +40,13 @@ export const DEFAULT_DRILL_NAME = 'restore-drill';
 export const DEFAULT_DRILL_SCHEDULE = '0 5 1 * *';
 export const DEFAULT_DRILL_TIMEOUT_MINUTES = 120;
 /** Minutes after its scheduled time within which a drill Job may still start. */
-export const DRILL_STARTING_DEADLINE_MINUTES = 60;
+const DRILL_STARTING_DEADLINE_MINUTES = 60;
 /** Where the drill's ConfigMap (script and Restore) is mounted. */
 const DRILL_CONFIG_DIR = '/etc/restore-drill';
 /** Minutes a drill may take beyond the restore's timeout: two namespace deletions of up to 20 minutes each, and a margin. */
 const DRILL_CLEANUP_MINUTES = 45;
 /** Headroom of the "no successful drill" alert over the schedule's longest gap and a run's deadlines. */
-export const DRILL_ALERT_HEADROOM_MINUTES = 24 * 60;
+const DRILL_ALERT_HEADROOM_MINUTES = 24 * 60;
 
 /**
  * Minutes after the last successful drill (or the CronJob's creation) after which a drill is

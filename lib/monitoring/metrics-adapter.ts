@@ -75,7 +75,7 @@ export class MetricsAdapterConfig extends Construct {
 }
 
 /** The problems of every rule's queries, as props of the config (`rules[0].metricsQuery`). */
-export function adapterConfigProblems(config: AdapterConfig): PropProblem[] {
+function adapterConfigProblems(config: AdapterConfig): PropProblem[] {
   const problems: PropProblem[] = [];
   for (const list of ['rules', 'externalRules'] as const) {
     (config[list] ?? []).forEach((rule, i) => problems.push(...ruleProblems(rule, `${list}[${i}]`, list === 'rules')));
