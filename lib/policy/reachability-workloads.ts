@@ -6,6 +6,7 @@
 import { AlpError, formatProblem } from '../core';
 import { CNPG_PORTS } from '../core/endpoints';
 import { portProblem } from '../core/validation';
+import { asArray, stringMap } from './rules/_selectors';
 
 /** The protocols NetworkPolicy ports and container ports may have. */
 export type WorkloadProtocol = 'TCP' | 'UDP' | 'SCTP';
@@ -225,24 +226,12 @@ export function isObject(x: unknown): x is Record<string, any> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-export function asArray(x: unknown): any[] {
-  return Array.isArray(x) ? x : [];
-}
-
 function podTemplateKind(m: any) {
   return POD_TEMPLATE_KINDS.find((k) => k.kind === m.kind && k.group === groupOf(m.apiVersion));
 }
 
 function operatorKind(m: any) {
   return OPERATOR_WORKLOAD_KINDS.find((k) => k.kind === m.kind && k.group === groupOf(m.apiVersion));
-}
-
-/** The string-valued entries of a label map. */
-function stringMap(x: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!isObject(x)) return out;
-  for (const [k, v] of Object.entries(x)) if (typeof v === 'string') out[k] = v;
-  return out;
 }
 
 function containerPorts(spec: any, where: string, problems: string[]): WorkloadPort[] {

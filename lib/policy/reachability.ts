@@ -10,7 +10,6 @@ import { AlpError, formatProblem } from '../core';
 import { isPort, MAX_PORT, RFC_1123_LABEL } from '../core/validation';
 import {
   PROTOCOLS,
-  asArray,
   compareStrings,
   flattenManifests,
   groupOf,
@@ -21,6 +20,7 @@ import {
   workloadsFromManifests,
 } from './reachability-workloads';
 import type { Workload, WorkloadPort, WorkloadProtocol } from './reachability-workloads';
+import { asArray } from './rules/_selectors';
 
 export { namespaceLabelsFromManifests, workloadsFromManifests } from './reachability-workloads';
 export type { Workload, WorkloadPort, WorkloadProtocol } from './reachability-workloads';

@@ -3,11 +3,9 @@
  * when a rule asks for it, so that a run stays linear in the number of objects.
  */
 import { isPlainObject } from '../../core';
+import { DEFAULT_NAMESPACE } from '../reachability-workloads';
 import { Finding, FindingText, makeFinding, ManifestInput, ManifestObject, objectLabel, RuleContext, RuleInfo } from '../findings';
 import { asArray, labelSelectorMatches, mapMatches, SelectorIndex, stringMap } from './_selectors';
-
-/** The namespace of a namespaced object whose manifest names none (what `kubectl apply` uses). */
-export const DEFAULT_NAMESPACE = 'default';
 
 /** A check that a rule could not make, and why. */
 export interface SkippedCheck {

@@ -4,10 +4,9 @@
  */
 import { isPlainObject } from '../../core';
 import { ManifestObject } from '../findings';
+import { NAMESPACE_NAME_LABEL } from '../reachability-workloads';
 import { PolicyContext } from './_context';
 import { asArray, labelSelectorMatches } from './_selectors';
-
-const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 export type Direction = 'Ingress' | 'Egress';
 

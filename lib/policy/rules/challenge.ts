@@ -7,6 +7,7 @@
  * @see https://cert-manager.io/docs/configuration/acme/http01/
  */
 import { CLUSTER_COMPONENTS } from '../../core';
+import { gatewayPodLabels } from '../../core/endpoints';
 import { ManifestObject, PolicyRule, statement } from '../findings';
 import { inputRule } from './_rule';
 import { allows } from './_netpol';
@@ -16,7 +17,6 @@ import { asArray } from './_selectors';
 const SOLVER = CLUSTER_COMPONENTS['acme-solver'];
 const SOLVER_LABELS = SOLVER.podLabels!;
 const [{ port: SOLVER_PORT, name: SOLVER_PORT_NAME }] = SOLVER.ports;
-const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
 
 /** The Gateways (namespace, name) the HTTP-01 solvers of an issuer answer through. */
 function challengeGateways(issuer: ManifestObject): { namespace: string; name: string }[] {
@@ -53,7 +53,7 @@ export const NET_CHALLENGE_REACHABLE = inputRule(
       if (!issuer) continue; // not in the input: judged where it is
       const namespace = ctx.namespaceOf(certificate);
       for (const gateway of challengeGateways(issuer)) {
-        const gatewayPods = { [GATEWAY_NAME_LABEL]: gateway.name };
+        const gatewayPods = gatewayPodLabels(gateway.name);
         if (
           !allows(
             ctx,

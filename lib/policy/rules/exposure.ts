@@ -4,11 +4,11 @@
  * no configuration snippets.
  */
 import { FindingText, ManifestObject, PolicyRule, violation } from '../findings';
+import { ANY_ADDRESS_CIDRS } from '../reachability';
 import { PolicyContext } from './_context';
 import { ofKind, perObjectRule, perSpecRule } from './_rule';
 import { asArray, stringMap } from './_selectors';
 
-const ANY_ADDRESS = ['0.0.0.0/0', '::/0'];
 /** The API groups Ingress has been served in: `networking.k8s.io` (v1) and the removed `extensions/v1beta1`. */
 const INGRESS_GROUPS = ['networking.k8s.io', 'extensions'];
 /** The name part (after the prefix) of a snippet annotation: `configuration-snippet`, `server-snippet`, `server-snippets`, … */
@@ -28,7 +28,7 @@ function openSourceRanges(spec: any): FindingText[] {
     ];
   }
   return ranges.flatMap((range: unknown, i: number) =>
-    typeof range === 'string' && ANY_ADDRESS.includes(range)
+    typeof range === 'string' && ANY_ADDRESS_CIDRS.includes(range)
       ? [
           violation(
             `spec.loadBalancerSourceRanges[${i}]`,

@@ -3,7 +3,7 @@
  * names no namespace is left alone: `kubectl apply -n` and `helm install --namespace` choose it.
  */
 import { PolicyRule, violation } from '../findings';
-import { DEFAULT_NAMESPACE } from './_context';
+import { DEFAULT_NAMESPACE } from '../reachability-workloads';
 import { allObjects, perObjectRule } from './_rule';
 
 /**

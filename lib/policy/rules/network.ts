@@ -5,12 +5,11 @@
 import { AlpError, isPlainObject } from '../../core';
 import { AMBIENT } from '../../workload/mesh-dataplane';
 import { ManifestObject, PolicyRule, statement, violation } from '../findings';
-import { workloadsFromManifests } from '../reachability';
+import { ANY_ADDRESS_CIDRS, workloadsFromManifests } from '../reachability';
 import { ctxOf, PodLabels, PolicyContext } from './_context';
 import { asArray, isEmptySelector } from './_selectors';
 
 const NETWORKING = 'networking.k8s.io';
-const ANY_ADDRESS = ['0.0.0.0/0', '::/0'];
 /** The label Gateway API implementations put on a Gateway's pods. */
 const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
 
@@ -240,9 +239,9 @@ function reportAllowAllRule(
     const peer = peers[p];
     const peerAt = `${at}.${peersField}[${p}]`;
     if (isPlainObject(peer?.ipBlock)) {
-      if (ANY_ADDRESS.includes(peer.ipBlock.cidr) && direction === 'Ingress' && target.absent && ports.length > 0) {
+      if (ANY_ADDRESS_CIDRS.includes(peer.ipBlock.cidr) && direction === 'Ingress' && target.absent && ports.length > 0) {
         absentGateways.add(`${ctx.namespaceOf(policy)}/${target.name}`);
-      } else if (ANY_ADDRESS.includes(peer.ipBlock.cidr) && !publicGateway) {
+      } else if (ANY_ADDRESS_CIDRS.includes(peer.ipBlock.cidr) && !publicGateway) {
         reportAnyAddress(ctx, policy, target, `${peerAt}.ipBlock.cidr`, peer.ipBlock.cidr);
       }
     } else if (peer?.namespaceSelector !== undefined && isEmptySelector(peer.namespaceSelector) && isEmptySelector(peer.podSelector)) {
