@@ -15,7 +15,7 @@ import { parser } from '@prometheus-io/lezer-promql';
 import { AdapterConfig, AdapterRule, scalingMetricSource } from './adapter-config';
 
 /** One label matcher of a series selector. */
-export interface SeriesMatcher {
+interface SeriesMatcher {
   readonly label: string;
   readonly op: '=' | '!=' | '=~' | '!~';
   readonly value: string;
@@ -34,7 +34,7 @@ export interface AdapterMetricRequest {
  * The matchers of a series selector such as `name{a="b",c=~"d"}` (the metric name as a
  * `__name__` matcher), or undefined when the text is not one plain series selector.
  */
-export function parseSeriesSelector(query: string): SeriesMatcher[] | undefined {
+function parseSeriesSelector(query: string): SeriesMatcher[] | undefined {
   const tree = parser.parse(query);
   const top = tree.topNode.firstChild;
   if (!top || top.name !== 'VectorSelector' || top.nextSibling) return undefined;
@@ -67,7 +67,7 @@ export function adapterServes(config: AdapterConfig, request: AdapterMetricReque
 }
 
 /** Whether one rule yields `request.name` for the request's namespace (and pods, for `Pods`). */
-export function ruleServes(rule: AdapterRule, request: AdapterMetricRequest): boolean {
+function ruleServes(rule: AdapterRule, request: AdapterMetricRequest): boolean {
   if (!rule || typeof rule.seriesQuery !== 'string') return false;
   const matchers = parseSeriesSelector(rule.seriesQuery);
   if (!matchers) return false;
@@ -92,7 +92,7 @@ export function ruleServes(rule: AdapterRule, request: AdapterMetricRequest): bo
 }
 
 /** The name under which the rule serves a series, or undefined when its `name.matches` does not match. */
-export function apiName(rule: AdapterRule, series: string): string | undefined {
+function apiName(rule: AdapterRule, series: string): string | undefined {
   const pattern = goRegExp(rule.name?.matches || '.*', '');
   if (!pattern) return undefined;
   const match = pattern.exec(series);

@@ -30,7 +30,7 @@ export interface ComponentPoliciesProps {
 }
 
 /** The NetworkPolicy peers of a component: its pods, or one per address range. */
-export function componentPeers(component: ResolvedComponent): NetworkPeer[] {
+function componentPeers(component: ResolvedComponent): NetworkPeer[] {
   if (component.cidrs !== undefined) return component.cidrs.map((cidr) => NetworkPeer.cidr(cidr));
   return [NetworkPeer.pods({ ...component.podLabels }, component.namespace)];
 }

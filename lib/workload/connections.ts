@@ -130,7 +130,7 @@ export function workloadConnections(
 }
 
 /** A short name of an endpoint for error messages. */
-export function describeEndpoint(endpoint: ConnectionEndpoint): string {
+function describeEndpoint(endpoint: ConnectionEndpoint): string {
   if (endpoint.name !== undefined) return `'${endpoint.name}'`;
   if (endpoint.cidrs !== undefined) return `addresses ${endpoint.cidrs.join(', ')}`;
   const labels = Object.entries(endpoint.podLabels ?? {})
