@@ -49,8 +49,9 @@ export class UptimeProbe extends Construct {
 
   constructor(scope: Construct, id: string, props: UptimeProbeProps) {
     super(scope, id);
-    const timing = probeTiming(props);
-    throwIfProblems(this, probeProblems(props, timing));
+    const interval = props.interval ?? '60s';
+    const timeout = props.scrapeTimeout ?? '10s';
+    throwIfProblems(this, probeProblems(props, interval, timeout));
     this.name = props.name;
     this.url = props.url;
     this.resource = new Probe(this, 'Resource', {
@@ -58,8 +59,8 @@ export class UptimeProbe extends Construct {
       spec: {
         jobName: 'uptime',
         module: props.module ?? 'http_2xx',
-        interval: timing.interval,
-        scrapeTimeout: timing.timeout,
+        interval,
+        scrapeTimeout: timeout,
         prober: { url: props.proberUrl, scheme: ProbeSpecProberScheme.HTTP, path: '/probe' },
         targets: { staticConfig: { static: [props.url], labels: { probe: props.name } } },
       },
@@ -70,12 +71,7 @@ export class UptimeProbe extends Construct {
 const HTTPS_URL = /^https:\/\/([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}(:\d{1,5})?(\/\S*)?$/;
 const HOST_PORT = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:\d{1,5}$/;
 
-/** How often the probe runs and how long it may take, with their defaults applied. */
-function probeTiming(props: UptimeProbeProps): { readonly interval: string; readonly timeout: string } {
-  return { interval: props.interval ?? '60s', timeout: props.scrapeTimeout ?? '10s' };
-}
-
-function probeProblems(props: UptimeProbeProps, { interval, timeout }: ReturnType<typeof probeTiming>): PropProblem[] {
+function probeProblems(props: UptimeProbeProps, interval: string, timeout: string): PropProblem[] {
   const problems: PropProblem[] = [];
   if (typeof props.name !== 'string' || !DNS_LABEL.test(props.name))
     problems.push({ prop: 'name', value: props.name, rule: 'must be a DNS label' });
