@@ -68,6 +68,9 @@ const replicaCount = boundedInt(
   MAX_SERVICE_REPLICAS,
   `${MAX_SERVICE_REPLICAS} is the platform's limit of replicas per service and colour`,
 );
+const PERCENTAGE_RULE = { error: 'must be an integer percentage from 1 to 100' };
+/** An integer percentage from 1 to 100. */
+const percentage = z.number().int(PERCENTAGE_RULE).min(1, PERCENTAGE_RULE).max(100, PERCENTAGE_RULE);
 /** A list of at most `max` items, the rule naming the limit. */
 const atMost = (max: number, what: string, why: string) => ({ error: `must list at most ${max} ${what} (${why})` });
 
@@ -87,18 +90,8 @@ export const customMetricSchema = z.strictObject({
 const autoscaling = z.strictObject({
   minReplicas: replicaCount,
   maxReplicas: replicaCount,
-  targetCPUUtilizationPercentage: z
-    .number()
-    .int({ error: 'must be an integer percentage from 1 to 100' })
-    .min(1, { error: 'must be an integer percentage from 1 to 100' })
-    .max(100, { error: 'must be an integer percentage from 1 to 100' })
-    .default(70),
-  targetMemoryUtilizationPercentage: z
-    .number()
-    .int({ error: 'must be an integer percentage from 1 to 100' })
-    .min(1, { error: 'must be an integer percentage from 1 to 100' })
-    .max(100, { error: 'must be an integer percentage from 1 to 100' })
-    .default(80),
+  targetCPUUtilizationPercentage: percentage.default(70),
+  targetMemoryUtilizationPercentage: percentage.default(80),
   metrics: z.array(customMetricSchema).default([]),
 });
 
@@ -285,12 +278,7 @@ const region = z.strictObject({
    * Minimum replicas as a percentage of each service's own minimum, for a warm standby (at
    * least 2 are kept).
    */
-  minReplicasPercent: z
-    .number()
-    .int({ error: 'must be an integer percentage from 1 to 100' })
-    .min(1, { error: 'must be an integer percentage from 1 to 100' })
-    .max(100, { error: 'must be an integer percentage from 1 to 100' })
-    .default(100),
+  minReplicasPercent: percentage.default(100),
 });
 
 const httpsUrl = z.string().regex(/^https:\/\/[^\s/]+(\/\S*)?$/, { error: 'must be an https:// URL' });
