@@ -83,7 +83,7 @@ export function serviceNameList(spec: { services: ReadonlyArray<{ name: string }
 }
 
 /** The services of the seed platform, in the spec's order: the fixed input of the snapshot tests. */
-export const SEED_SERVICES = [
+const SEED_SERVICES = [
   'api-gateway',
   'user-service',
   'content-service',

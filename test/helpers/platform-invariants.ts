@@ -16,7 +16,7 @@ import { PlatformModel } from '../../platform/spec/validate';
 // `expect(problems).toEqual([])` then names every broken invariant at once.
 
 /** The kinds every service has in each colour of each region (HPA only where it autoscales). */
-export const PER_SERVICE_KINDS = [
+const PER_SERVICE_KINDS = [
   'Deployment',
   'Service',
   'ServiceAccount',
@@ -29,14 +29,14 @@ export const PER_SERVICE_KINDS = [
 const COLORS = ['blue', 'green'] as const;
 
 /** A synthesized dist/: its files, and its manifests by region. */
-export interface SynthesizedTree {
+interface SynthesizedTree {
   readonly files: Map<string, string>;
   /** Per region (the first folder under manifests/), its objects keyed `Kind/namespace/name`. */
   readonly objects: Map<string, Map<string, any>>;
 }
 
 /** Reads the dist/ folder at `dir` (default topology: manifests/<region>/<component>/). */
-export function readSynthesizedTree(dir: string): SynthesizedTree {
+function readSynthesizedTree(dir: string): SynthesizedTree {
   const files = readTree(dir);
   const objects = new Map<string, Map<string, any>>();
   for (const [path, text] of files) {
@@ -62,7 +62,7 @@ function colorNamespace(model: PlatformModel, color: (typeof COLORS)[number]): s
 }
 
 /** Every service's objects exist in each colour of each region, running that colour's image. */
-export function missingServiceObjects(model: PlatformModel, tree: SynthesizedTree): string[] {
+function missingServiceObjects(model: PlatformModel, tree: SynthesizedTree): string[] {
   const problems: string[] = [];
   for (const region of model.spec.regions) {
     const objects = tree.objects.get(region.name) ?? new Map();
@@ -88,7 +88,7 @@ export function missingServiceObjects(model: PlatformModel, tree: SynthesizedTre
  * Each service's AuthorizationPolicy and NetworkPolicy admit, on its serving port, exactly the
  * graph's callers of the same colour (plus the edge gateway's namespace for a public service).
  */
-export function callerMismatches(model: PlatformModel, tree: SynthesizedTree): string[] {
+function callerMismatches(model: PlatformModel, tree: SynthesizedTree): string[] {
   const problems: string[] = [];
   const edge = model.spec.namespaces.edge!;
   for (const region of model.spec.regions) {
@@ -134,7 +134,7 @@ export function callerMismatches(model: PlatformModel, tree: SynthesizedTree): s
  * The NetworkPolicies of each region, evaluated with Kubernetes semantics, allow exactly the
  * declared graph (services, data stores, monitoring and the edge), in both colours.
  */
-export function reachabilityMismatches(model: PlatformModel, tree: SynthesizedTree): string[] {
+function reachabilityMismatches(model: PlatformModel, tree: SynthesizedTree): string[] {
   const problems: string[] = [];
   const checked = governedConnection(model.spec);
   const key = (c: { from: string; to: string; port: number; protocol: string }) => `${c.from} -> ${c.to} ${c.port}/${c.protocol}`;
@@ -152,7 +152,7 @@ export function reachabilityMismatches(model: PlatformModel, tree: SynthesizedTr
 }
 
 /** Every service has a row per colour in each cluster's section of reports/reachability.md. */
-export function reachabilityReportGaps(model: PlatformModel, tree: SynthesizedTree): string[] {
+function reachabilityReportGaps(model: PlatformModel, tree: SynthesizedTree): string[] {
   const report = tree.files.get('reports/reachability.md') ?? '';
   const sections = report.split(/^# /m).filter((s) => s.startsWith('Reachability in cluster'));
   const problems =
@@ -176,7 +176,7 @@ export function reachabilityReportGaps(model: PlatformModel, tree: SynthesizedTr
  * Each service has, in each region's monitoring component, its PrometheusRule and Grafana
  * dashboard; every alert of its rules links a runbook that dist/runbooks/ holds.
  */
-export function monitoringGaps(model: PlatformModel, tree: SynthesizedTree, dist: string): string[] {
+function monitoringGaps(model: PlatformModel, tree: SynthesizedTree, dist: string): string[] {
   const problems: string[] = [];
   const monitoring = model.spec.namespaces.monitoring!;
   for (const region of model.spec.regions) {

@@ -46,7 +46,7 @@ export interface PromtoolResult {
 let promtoolPath: string | null | undefined;
 
 /** The promtool binary: `$PROMTOOL`, else the first `promtool` on `PATH`; `null` when there is none. */
-export function findPromtool(): string | null {
+function findPromtool(): string | null {
   if (promtoolPath !== undefined) return promtoolPath;
   const candidates = process.env.PROMTOOL
     ? [process.env.PROMTOOL]
