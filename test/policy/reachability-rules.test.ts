@@ -6,12 +6,11 @@
 import { join } from 'node:path';
 import { platformApp } from '../../charts';
 import { CHALLENGE_RULES, POLICY_RULES, RBAC_USABILITY_RULES, SCRAPE_RULES } from '../../lib/policy/rules';
-import { readManifests, verifyManifests } from '../../lib/policy/verify';
+import { verifyManifests } from '../../lib/policy/verify';
 import { REPO_ROOT } from '../helpers/manifests';
-import { CORPUS_DIR, messagesOf, TODAY } from './corpus/fixtures';
+import { badManifests, messagesOf, TODAY } from './corpus/fixtures';
 import { synthesize } from '../../platform';
 
-const bad = (file: string) => readManifests(join(CORPUS_DIR, 'bad', file)).manifests.map((m) => JSON.parse(JSON.stringify(m.manifest)));
 const run = (manifests: any[]) =>
   verifyManifests(
     manifests.map((manifest) => ({ manifest })),
@@ -28,7 +27,7 @@ describe('reachability rules |', () => {
   });
 
   test('NET-CHALLENGE-REACHABLE passes once the solver admits the gateway on 8089 and the gateway may reach it', () => {
-    const manifests = bad('challenge-blocked.yaml');
+    const manifests = badManifests('challenge-blocked.yaml');
     const solver = { 'acme.cert-manager.io/http01-solver': 'true' };
     const gateway = { 'gateway.networking.k8s.io/gateway-name': 'public' };
     manifests.push({
@@ -50,12 +49,12 @@ describe('reachability rules |', () => {
   });
 
   test('NET-CHALLENGE-REACHABLE judges nothing without the issuer in the input (it is judged where the issuer is)', () => {
-    const manifests = bad('challenge-blocked.yaml').filter((m) => m.kind !== 'ClusterIssuer');
+    const manifests = badManifests('challenge-blocked.yaml').filter((m) => m.kind !== 'ClusterIssuer');
     expect(messagesOf(run(manifests), 'NET-CHALLENGE-REACHABLE')).toEqual([]);
   });
 
   test('NET-SCRAPE-REACHABLE passes once Prometheus may reach the target, and names the target side when its ingress blocks', () => {
-    const manifests = bad('scrape-blocked.yaml');
+    const manifests = badManifests('scrape-blocked.yaml');
     byKindName(manifests, 'NetworkPolicy', 'prometheus').spec.egress[0].to[0].podSelector.matchLabels = { app: 'api' };
     expect(messagesOf(run(manifests), 'NET-SCRAPE-REACHABLE')).toEqual([]);
     byKindName(manifests, 'NetworkPolicy', 'api').spec.ingress[0].ports[0].port = 8080;
@@ -65,7 +64,7 @@ describe('reachability rules |', () => {
   });
 
   test('RBAC-GRANT-USABLE passes with a projected token and egress to an address block on 443', () => {
-    const manifests = bad('rbac-grant-unusable.yaml');
+    const manifests = badManifests('rbac-grant-unusable.yaml');
     const pod = byKindName(manifests, 'Deployment', 'reader').spec.template.spec;
     pod.volumes = [{ name: 'token', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } }];
     manifests.push({

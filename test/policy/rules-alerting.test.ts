@@ -1,10 +1,8 @@
-import { join } from 'node:path';
-import { readManifests } from '../../lib/policy/verify';
-import { CORPUS_DIR, messagesOf, object, verify } from './corpus/fixtures';
+import { badManifests, messagesOf, object, verify } from './corpus/fixtures';
 
 /** The corpus's AlertmanagerConfig and PrometheusRule, to change. */
 function corpus(): any[] {
-  return readManifests(join(CORPUS_DIR, 'bad', 'alert-routing.yaml')).manifests.map((m) => JSON.parse(JSON.stringify(m.manifest)));
+  return badManifests('alert-routing.yaml');
 }
 
 function alertmanager(namespace: string, type?: string): any {

@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MESH_DATAPLANE_RULES, NETWORK_RULES } from '../../lib/policy/rules';
-import { readManifests } from '../../lib/policy/verify';
-import { CORPUS_DIR, verify } from './corpus/fixtures';
+import { badManifests, CORPUS_DIR, verify } from './corpus/fixtures';
 
 const RULES = MESH_DATAPLANE_RULES;
 const FILE = join(CORPUS_DIR, 'bad', 'mesh-without-dataplane.yaml');
-const corpus = () => readManifests(FILE).manifests.map((m) => JSON.parse(JSON.stringify(m.manifest)));
+const corpus = () => badManifests('mesh-without-dataplane.yaml');
 const lines = (manifests: any[]) => verify(manifests, { rules: RULES }).findings.map((f) => `${f.ruleId} ${f.message}`);
 
 describe('mesh dataplane rules |', () => {

@@ -1,14 +1,9 @@
-import { join } from 'node:path';
-import { readManifests } from '../../lib/policy/verify';
-import { CORPUS_DIR, messagesOf, verify } from './corpus/fixtures';
+import { badManifests, messagesOf, verify } from './corpus/fixtures';
 
 const RULE = 'COMPLETE-METRIC-ADAPTER';
-const FILE = join(CORPUS_DIR, 'bad', 'hpa-metric-without-adapter-rule.yaml');
 
 /** The corpus file's objects, as plain manifests to change. */
-function corpus(): any[] {
-  return readManifests(FILE).manifests.map((m) => JSON.parse(JSON.stringify(m.manifest)));
-}
+const corpus = () => badManifests('hpa-metric-without-adapter-rule.yaml');
 
 const isConfig = (m: any) => m.kind === 'ConfigMap';
 const hpaNamed = (manifests: any[], namespace: string, name: string) =>

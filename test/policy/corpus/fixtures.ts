@@ -12,9 +12,19 @@ export const CORPUS_DIR = __dirname;
 /** The date the tests verify on. */
 export const TODAY = '2026-03-01';
 
+/** A fresh copy of a corpus file's manifests, as plain objects to change; `path` under CORPUS_DIR. */
+function corpusManifests(...path: string[]): any[] {
+  return readManifests(join(CORPUS_DIR, ...path)).manifests.map((m) => JSON.parse(JSON.stringify(m.manifest)));
+}
+
 /** A fresh copy of the compliant shop app's manifests (14 objects that break no rule). */
 export function compliantShop(): any[] {
-  return readManifests(join(CORPUS_DIR, 'compliant', 'shop.yaml')).manifests.map((m) => JSON.parse(JSON.stringify(m.manifest)));
+  return corpusManifests('compliant', 'shop.yaml');
+}
+
+/** A fresh copy of the manifests of `bad/<file>`, to change. */
+export function badManifests(file: string): any[] {
+  return corpusManifests('bad', file);
 }
 
 /** The one object of a kind and name; fails the test otherwise. */
