@@ -1,7 +1,7 @@
 import { AlpError, Color, HardenedService, NetworkPeer } from '../lib';
 import { platformEndpointPeer } from '../lib/network/connections';
 import { IConnectable } from '../lib/workload/connections';
-import { declaredConnections, edgeGateways, endpointNamespace, PlatformSpec } from '../platform';
+import { declaredConnections, edgeGateways, endpointNamespace, endpointWorkloadId, PlatformSpec } from '../platform';
 import { gatewayPodLabels, POSTGRES, PROMETHEUS, REDIS, TRACE_COLLECTOR } from '../lib/core/endpoints';
 
 /** The shared endpoints a colour's services connect with (the others never reach a colour namespace). */
@@ -26,10 +26,7 @@ export function connectColorServices(workloads: ReadonlyMap<string, HardenedServ
       `${spec.namespaces.edge}/${g}`,
       NetworkPeer.pods(gatewayPodLabels(g), spec.namespaces.edge, gatewayServiceAccount(spec, g)),
     ]),
-    ...SERVICE_PEERS.map((e): [string, IConnectable] => [
-      `${endpointNamespace(spec, e)}/${e.name}`,
-      platformEndpointPeer(e, endpointNamespace(spec, e)),
-    ]),
+    ...SERVICE_PEERS.map((e): [string, IConnectable] => [endpointWorkloadId(spec, e), platformEndpointPeer(e, endpointNamespace(spec, e))]),
   ]);
   const peerOf = (id: string) => {
     const peer = peers.get(id);

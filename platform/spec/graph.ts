@@ -34,7 +34,7 @@ export function endpointNamespace(spec: PlatformSpec, endpoint: PlatformEndpoint
 }
 
 /** The workload id (`<namespace>/<name>`) of a shared platform endpoint. */
-function endpointId(spec: PlatformSpec, endpoint: PlatformEndpoint): string {
+export function endpointWorkloadId(spec: PlatformSpec, endpoint: PlatformEndpoint): string {
   return `${endpointNamespace(spec, endpoint)}/${endpoint.name}`;
 }
 
@@ -62,10 +62,10 @@ export function declaredConnections(
     for (const service of spec.services) {
       const id = `${ns}/${service.name}`;
       for (const dependency of service.dependsOn.services) add(id, `${ns}/${dependency}`, byName.get(dependency)!.port);
-      if (service.dependsOn.postgres) add(id, endpointId(spec, POSTGRES), POSTGRES.port);
-      if (service.dependsOn.redis) add(id, endpointId(spec, REDIS), REDIS.port);
-      add(id, endpointId(spec, TRACE_COLLECTOR), TRACE_COLLECTOR.port);
-      add(endpointId(spec, PROMETHEUS), id, service.metricsPort);
+      if (service.dependsOn.postgres) add(id, endpointWorkloadId(spec, POSTGRES), POSTGRES.port);
+      if (service.dependsOn.redis) add(id, endpointWorkloadId(spec, REDIS), REDIS.port);
+      add(id, endpointWorkloadId(spec, TRACE_COLLECTOR), TRACE_COLLECTOR.port);
+      add(endpointWorkloadId(spec, PROMETHEUS), id, service.metricsPort);
       if (service.public) for (const gateway of gatewayNames) add(`${spec.namespaces.edge}/${gateway}`, id, service.port);
     }
   }
@@ -83,17 +83,17 @@ export function declaredConnections(
  * Redis, the CloudNativePG operator's namespace) are not connections between workloads.
  */
 export function dataConnections(spec: PlatformSpec): DeclaredConnection[] {
-  const pooler = endpointId(spec, POSTGRES);
+  const pooler = endpointWorkloadId(spec, POSTGRES);
   const jobs = [...spec.data.gdpr.dataClasses.map((c) => `retention-${c.name}`), 'gdpr-erasure'];
-  const instances = endpointId(spec, POSTGRES_INSTANCES);
+  const instances = endpointWorkloadId(spec, POSTGRES_INSTANCES);
   return [
     tcp(instances, instances, POSTGRES_INSTANCES.port),
     tcp(instances, instances, POSTGRES_INSTANCE_STATUS_PORT),
-    tcp(endpointId(spec, REDIS), endpointId(spec, REDIS), REDIS_REPLICATION_PORT),
+    tcp(endpointWorkloadId(spec, REDIS), endpointWorkloadId(spec, REDIS), REDIS_REPLICATION_PORT),
     tcp(pooler, instances, POSTGRES_INSTANCES.port),
     ...jobs.map((job) => tcp(`${spec.namespaces.data}/${job}`, pooler, POSTGRES.port)),
-    tcp(endpointId(spec, PROMETHEUS), endpointId(spec, POSTGRES_INSTANCES), POSTGRES_INSTANCE_METRICS_PORT),
-    tcp(endpointId(spec, PROMETHEUS), pooler, POSTGRES_POOLER_METRICS_PORT),
+    tcp(endpointWorkloadId(spec, PROMETHEUS), endpointWorkloadId(spec, POSTGRES_INSTANCES), POSTGRES_INSTANCE_METRICS_PORT),
+    tcp(endpointWorkloadId(spec, PROMETHEUS), pooler, POSTGRES_POOLER_METRICS_PORT),
   ];
 }
 
@@ -109,7 +109,7 @@ export function dataConnections(spec: PlatformSpec): DeclaredConnection[] {
  * workloads: `addressFlows` lists them.
  */
 export function monitoringConnections(spec: PlatformSpec, gatewayNames: readonly string[] = [spec.edge.gatewayName]): DeclaredConnection[] {
-  const prometheus = endpointId(spec, PROMETHEUS);
+  const prometheus = endpointWorkloadId(spec, PROMETHEUS);
   const { jaeger } = spec.monitoring;
   const modelled = clusterModel(spec, gatewayNames)
     .flows.filter((f) => f.from.workloadId !== undefined && f.to.workloadId !== undefined)
@@ -117,8 +117,13 @@ export function monitoringConnections(spec: PlatformSpec, gatewayNames: readonly
   return [
     ...modelled,
     tcp(prometheus, `${loggingNamespace(spec)}/${LOG_SHIPPER_NAME}`, LOG_SHIPPER_METRICS_PORT),
-    tcp(endpointId(spec, ALERTMANAGER), endpointId(spec, ALERTMANAGER), ALERTMANAGER_CLUSTER_PORT),
-    { from: endpointId(spec, ALERTMANAGER), to: endpointId(spec, ALERTMANAGER), port: ALERTMANAGER_CLUSTER_PORT, protocol: 'UDP' },
+    tcp(endpointWorkloadId(spec, ALERTMANAGER), endpointWorkloadId(spec, ALERTMANAGER), ALERTMANAGER_CLUSTER_PORT),
+    {
+      from: endpointWorkloadId(spec, ALERTMANAGER),
+      to: endpointWorkloadId(spec, ALERTMANAGER),
+      port: ALERTMANAGER_CLUSTER_PORT,
+      protocol: 'UDP',
+    },
     tcp(`${jaeger.namespace}/${jaeger.service}`, `${jaeger.namespace}/${jaeger.service}`, jaeger.port),
   ];
 }
