@@ -1,15 +1,6 @@
-import { PROMETHEUS, TRACE_COLLECTOR } from '../lib/core';
-import { ALERTMANAGER, ALERTMANAGER_CLUSTER_PORT, BLACKBOX_EXPORTER, PlatformEndpoint } from '../lib/core/endpoints';
+import { ALERTMANAGER_CLUSTER_PORT } from '../lib/core/endpoints';
 import { clusterModel, PlatformSpec } from './spec';
 import { Workload } from '../lib/policy/reachability';
-
-/**
- * The shared endpoints the platform's policies admit or reach and that its manifests do not
- * run: the monitoring installation's. PostgreSQL (`POSTGRES`, the CloudNativePG Pooler) and
- * Redis (`REDIS`, the StatefulSet) are not among them: the data component runs them, so their
- * identity comes from the manifests.
- */
-export const PLATFORM_ENDPOINTS: readonly PlatformEndpoint[] = [TRACE_COLLECTOR, PROMETHEUS, ALERTMANAGER, BLACKBOX_EXPORTER];
 
 /**
  * The cluster model's components as workloads, for those that the manifests do not run
