@@ -31,20 +31,17 @@ export function progressReporter(
 ): ProgressReporter {
   if (!isInteractive(stream, env)) return { update: () => {}, done: () => {} };
   let shown = false;
+  const clear = () => {
+    if (shown) stream.write(CLEAR_LINE);
+    shown = false;
+  };
   return {
     update: (message) => {
-      if (message === '') {
-        if (shown) stream.write(CLEAR_LINE);
-        shown = false;
-        return;
-      }
+      if (message === '') return clear();
       stream.write(`${CLEAR_LINE}${command}: ${message}…`);
       shown = true;
     },
-    done: () => {
-      if (shown) stream.write(CLEAR_LINE);
-      shown = false;
-    },
+    done: clear,
   };
 }
 
