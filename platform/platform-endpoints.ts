@@ -1,6 +1,7 @@
 import { ALERTMANAGER_CLUSTER_PORT } from '../lib/core/endpoints';
 import { clusterModel, PlatformSpec } from './spec';
 import { Workload } from '../lib/policy/reachability';
+import { compareStrings } from '../lib/policy/reachability-workloads';
 
 /**
  * The cluster model's components as workloads, for those that the manifests do not run
@@ -38,5 +39,5 @@ export function endpointWorkloads(
       ],
     });
   }
-  return [...workloads.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...workloads.values()].sort((a, b) => compareStrings(a.id, b.id));
 }

@@ -14,6 +14,7 @@
  */
 import { isPlainObject } from '../../core';
 import { ManifestObject, PolicyRule, statement } from '../findings';
+import { compareStrings } from '../reachability-workloads';
 import { PolicyContext } from './_context';
 import { inputRule, Skip } from './_rule';
 import { asArray, stringMap } from './_selectors';
@@ -210,7 +211,7 @@ function parseClusterRouting(ctx: PolicyContext): ClusterRouting[] {
   for (const r of ctx.ofKind(MONITORING, 'PrometheusRule')) entry(r.cluster).rules.push(r);
   for (const a of ctx.ofKind(MONITORING, 'Alertmanager')) entry(a.cluster).alertmanagers.push(a);
   const out: ClusterRouting[] = [];
-  for (const [, parts] of [...byCluster].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [, parts] of [...byCluster].sort(([a], [b]) => compareStrings(a, b))) {
     if (parts.configs.length === 0 || parts.rules.length === 0) continue;
     const alertmanager = parts.alertmanagers.length === 1 ? parts.alertmanagers[0] : undefined;
     const declared = alertmanager?.manifest.spec?.alertmanagerConfigMatcherStrategy?.type;
