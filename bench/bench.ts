@@ -26,10 +26,7 @@ import { readExceptions, renderApp, RenderedObject, toYaml, verifyManifests, wri
 import { generateRelease, generateSpec } from './generate';
 import { DEFAULT_EXCEPTIONS_FILE } from '../lib/policy/exceptions';
 import { exceptableRuleIds, verificationError } from '../lib/policy/verify';
-import { PlatformAppDefinition } from '../platform/cli/platform-app';
-import { synthesize } from '../platform/cli/synth';
-import { readDataFile } from '../platform/spec/load';
-import { validatePlatform } from '../platform/spec/validate';
+import { PlatformAppDefinition, readDataFile, synthesize, validatePlatform } from '../platform';
 
 const EXCEPTIONS_FILE = join(__dirname, '..', DEFAULT_EXCEPTIONS_FILE);
 /** A fixed day, so that the exceptions' expiry never makes a run fail. */

@@ -2,8 +2,7 @@
 // charts/platform-spec.ts, and a release that pins every service in both colours.
 import { createHash } from 'node:crypto';
 import { platformSpec } from '../charts';
-import { ReleaseState } from '../platform/spec/release';
-import { PlatformSpecInput, ServiceSpecInput } from '../platform/spec/schema';
+import { PlatformSpecInput, ReleaseState, ServiceSpecInput } from '../platform';
 
 const registry = 'registry.alp.example.com/bench';
 
