@@ -13,9 +13,7 @@ import {
   RestoreDrill,
   ServiceAuthorization,
 } from '../lib';
-import { POSTGRES, POSTGRES_INSTANCES, PROMETHEUS, REDIS } from '../lib/core/endpoints';
-import { CNPG_PORTS } from '../lib/core/endpoints';
-import { REDIS_TLS_PORT } from '../lib/data/redis';
+import { CNPG_PORTS, POSTGRES, POSTGRES_INSTANCES, PROMETHEUS, REDIS, REDIS_REPLICATION_PORT } from '../lib/core/endpoints';
 import { SECRET_STORE_NAME } from './platform-chart';
 import { admitClients, chartLabels, ClientPolicies, SharedServicesChartProps } from './chart-support';
 import { clusterAddressesOf, ClusterPlacement, clusterPlacements, PlatformSpec } from '../platform';
@@ -213,14 +211,14 @@ export class DataChart extends PlacedChart {
     postgresClients?.authorization?.allowFrom(prometheusPrincipal, CNPG_PORTS.poolerMetrics);
     // Redis's own pods: the primary's clients port (its replicas' health checks) and replication over TLS.
     const redisPrincipal = meshPrincipal(ns.data, REDIS.serviceAccount);
-    redisClients?.authorization?.allowFrom(redisPrincipal, REDIS.port).allowFrom(redisPrincipal, REDIS_TLS_PORT);
+    redisClients?.authorization?.allowFrom(redisPrincipal, REDIS.port).allowFrom(redisPrincipal, REDIS_REPLICATION_PORT);
     // The other clusters' replicas are outside this cluster's mesh: they reach the primary's TLS
     // port (client certificates) through its load balancer, from their egress addresses only.
     if (!this.isReplica) {
       new MeshExternalPort(this, 'RedisReplicationFromReplicas', {
         name: `${REDIS.name}-replication-from-replicas`,
         selector: { ...REDIS.podLabels },
-        port: REDIS_TLS_PORT,
+        port: REDIS_REPLICATION_PORT,
         sourceCidrs: spec.data.replication.replicaCidrs,
       });
     }

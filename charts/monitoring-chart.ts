@@ -40,11 +40,10 @@ import {
   LOG_SHIPPER_NAME,
   PlatformEndpoint,
   POSTGRES,
-  POSTGRES_INSTANCE_METRICS_PORT,
   POSTGRES_INSTANCES,
-  POSTGRES_POOLER_METRICS_PORT,
   PROMETHEUS,
   TRACE_COLLECTOR,
+  CNPG_PORTS,
 } from '../lib/core/endpoints';
 import { pascalCase } from '../lib/core/names';
 import { PlacedChartProps } from '../lib/core/placement';
@@ -114,8 +113,8 @@ function allowScrapes(props: SharedServicesChartProps, scrape: AllowPolicy): voi
   scrape.allowTo(NetworkPeer.pods(selectorLabels({ name: LOG_SHIPPER_NAME }), loggingNamespace(spec)), [
     { port: LOG_SHIPPER_METRICS_PORT },
   ]);
-  scrape.allowTo(endpointPeer(spec, POSTGRES_INSTANCES), [{ port: POSTGRES_INSTANCE_METRICS_PORT }]);
-  scrape.allowTo(endpointPeer(spec, POSTGRES), [{ port: POSTGRES_POOLER_METRICS_PORT }]);
+  scrape.allowTo(endpointPeer(spec, POSTGRES_INSTANCES), [{ port: CNPG_PORTS.instanceMetrics }]);
+  scrape.allowTo(endpointPeer(spec, POSTGRES), [{ port: CNPG_PORTS.poolerMetrics }]);
 }
 
 /** The OpenTelemetry Collector, which the services send traces to (4317) and which exports them to Jaeger. */

@@ -47,13 +47,6 @@ export const POSTGRES = endpoint('data', 'postgres-pooler-rw', CNPG_PORTS.postgr
  */
 export const POSTGRES_INSTANCES = endpoint('data', 'postgres', CNPG_PORTS.postgres, { 'cnpg.io/cluster': 'postgres' });
 
-/** The instance manager's status API of each PostgreSQL instance (the operator and the other instances call it). */
-export const POSTGRES_INSTANCE_STATUS_PORT = CNPG_PORTS.instanceManager;
-/** The metrics exporter of each PostgreSQL instance (CloudNativePG's instance manager). */
-export const POSTGRES_INSTANCE_METRICS_PORT = CNPG_PORTS.instanceMetrics;
-/** The metrics exporter of each PgBouncer pod of the pooler. */
-export const POSTGRES_POOLER_METRICS_PORT = CNPG_PORTS.poolerMetrics;
-
 /** Redis (primary and replicas). */
 export const REDIS = namedEndpoint('data', 'redis', 6379);
 

@@ -48,14 +48,11 @@ import {
   redisStartScript,
 } from './redis-config';
 
-/** Redis's TLS port: replication, in the cluster and across regions, runs over it (`REDIS_REPLICATION_PORT`). */
-export const REDIS_TLS_PORT = REDIS_REPLICATION_PORT;
-
 /** The Redis primary a replica-only deployment follows (in another region or cluster). */
 export interface RedisPrimary {
   /** Host name of the primary, as this cluster resolves it (the primary's replication endpoint). */
   readonly host: string;
-  /** Its TLS port. @default REDIS_TLS_PORT (6380) */
+  /** Its TLS port. @default REDIS_REPLICATION_PORT (6380) */
   readonly port?: number;
   /** The addresses the NetworkPolicy lets pod 0 reach the primary at. */
   readonly peer: NetworkPeer;
@@ -79,7 +76,7 @@ export interface RedisProps {
   /**
    * Remote key holding the TLS certificate (`tls.crt`, with the primary's replication host
    * among its names), its key (`tls.key`) and the CA (`ca.crt`) that every region's Redis
-   * shares: replication runs over TLS with client certificates on `REDIS_TLS_PORT`.
+   * shares: replication runs over TLS with client certificates on `REDIS_REPLICATION_PORT`.
    */
   readonly tlsKey: string;
   /**
@@ -136,7 +133,7 @@ const MAXMEMORY_POLICIES = [
  * mounted as a file from an ExternalSecret (`redis-auth`), probes, a PodDisruptionBudget and
  * a NetworkPolicy for replication. The client Service `redis` (6379) selects pod 0 only, the
  * writable one; `redis-headless` gives each pod a stable name. Replication runs over TLS
- * (`REDIS_TLS_PORT`, client certificates required; certificate, key and shared CA from the
+ * (`REDIS_REPLICATION_PORT`, client certificates required; certificate, key and shared CA from the
  * ExternalSecret `redis-tls`); a primary with `replicationSourceCidrs` serves the other
  * clusters' replicas through the LoadBalancer Service `redis-replication`.
  *
@@ -216,7 +213,7 @@ export class Redis extends Construct {
           maxmemoryMiB,
           maxmemoryPolicy: props.maxmemoryPolicy ?? 'allkeys-lru',
           port: REDIS.port,
-          tlsPort: REDIS_TLS_PORT,
+          tlsPort: REDIS_REPLICATION_PORT,
         }),
         'start.sh': redisStartScript(this.passwordFile),
       },
@@ -263,7 +260,7 @@ export class Redis extends Construct {
         image: props.image,
         command: ['sh', `${REDIS_CONFIG_DIR}/start.sh`],
         env: containerEnv(this.startScriptEnv(props.replicaOf)),
-        ports: [tcpPort('redis', REDIS.port), tcpPort('redis-tls', REDIS_TLS_PORT)],
+        ports: [tcpPort('redis', REDIS.port), tcpPort('redis-tls', REDIS_REPLICATION_PORT)],
         resources: props.resources,
         probes: { startupProbe: ping(true, 5, 60), livenessProbe: ping(true, 10, 3), readinessProbe: ping(false, 5, 3) },
       },
@@ -283,9 +280,9 @@ export class Redis extends Construct {
     return {
       REDIS_HEADLESS_SERVICE: this.headlessServiceName,
       REDIS_PORT: String(REDIS.port),
-      ...(replicaOf ? { REDIS_PRIMARY_HOST: replicaOf.host, REDIS_PRIMARY_PORT: String(replicaOf.port ?? REDIS_TLS_PORT) } : {}),
+      ...(replicaOf ? { REDIS_PRIMARY_HOST: replicaOf.host, REDIS_PRIMARY_PORT: String(replicaOf.port ?? REDIS_REPLICATION_PORT) } : {}),
       REDIS_STATEFULSET: REDIS.name,
-      REDIS_TLS_PORT: String(REDIS_TLS_PORT),
+      REDIS_TLS_PORT: String(REDIS_REPLICATION_PORT),
     };
   }
 
@@ -310,17 +307,17 @@ export class Redis extends Construct {
       selector: { ...REDIS.podLabels },
       labels,
     });
-    const tlsPort = [{ port: REDIS_TLS_PORT }];
+    const tlsPort = [{ port: REDIS_REPLICATION_PORT }];
     if (this.replicas > 1)
       replication.allowFrom(NetworkPeer.pods({ ...REDIS.podLabels }), tlsPort).allowTo(NetworkPeer.pods({ ...REDIS.podLabels }), tlsPort);
-    if (props.replicaOf) replication.allowTo(props.replicaOf.peer, [{ port: props.replicaOf.port ?? REDIS_TLS_PORT }]);
+    if (props.replicaOf) replication.allowTo(props.replicaOf.peer, [{ port: props.replicaOf.port ?? REDIS_REPLICATION_PORT }]);
     for (const peer of props.replicaPeers ?? []) replication.allowFrom(peer, tlsPort);
   }
 }
 
 /** The client port and the TLS (replication) port, as the Services expose them. */
 const CLIENT_PORT = servicePort('redis', REDIS.port);
-const TLS_PORT = servicePort('redis-tls', REDIS_TLS_PORT);
+const TLS_PORT = servicePort('redis-tls', REDIS_REPLICATION_PORT);
 
 function redisProblems(props: RedisProps, replicas: number, replicaOnly: boolean): PropProblem[] {
   const problems: PropProblem[] = [];

@@ -6,14 +6,12 @@ import {
   LOG_SHIPPER_NAME,
   PlatformEndpoint,
   POSTGRES,
-  POSTGRES_INSTANCE_METRICS_PORT,
-  POSTGRES_INSTANCE_STATUS_PORT,
   POSTGRES_INSTANCES,
-  POSTGRES_POOLER_METRICS_PORT,
   PROMETHEUS,
   REDIS,
   REDIS_REPLICATION_PORT,
   TRACE_COLLECTOR,
+  CNPG_PORTS,
 } from '../../lib/core/endpoints';
 import { clusterModel } from './cluster-model';
 import { loggingNamespace } from './monitoring';
@@ -88,12 +86,12 @@ export function dataConnections(spec: PlatformSpec): DeclaredConnection[] {
   const instances = endpointWorkloadId(spec, POSTGRES_INSTANCES);
   return [
     tcp(instances, instances, POSTGRES_INSTANCES.port),
-    tcp(instances, instances, POSTGRES_INSTANCE_STATUS_PORT),
+    tcp(instances, instances, CNPG_PORTS.instanceManager),
     tcp(endpointWorkloadId(spec, REDIS), endpointWorkloadId(spec, REDIS), REDIS_REPLICATION_PORT),
     tcp(pooler, instances, POSTGRES_INSTANCES.port),
     ...jobs.map((job) => tcp(`${spec.namespaces.data}/${job}`, pooler, POSTGRES.port)),
-    tcp(endpointWorkloadId(spec, PROMETHEUS), endpointWorkloadId(spec, POSTGRES_INSTANCES), POSTGRES_INSTANCE_METRICS_PORT),
-    tcp(endpointWorkloadId(spec, PROMETHEUS), pooler, POSTGRES_POOLER_METRICS_PORT),
+    tcp(endpointWorkloadId(spec, PROMETHEUS), endpointWorkloadId(spec, POSTGRES_INSTANCES), CNPG_PORTS.instanceMetrics),
+    tcp(endpointWorkloadId(spec, PROMETHEUS), pooler, CNPG_PORTS.poolerMetrics),
   ];
 }
 

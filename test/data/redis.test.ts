@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Chart, Testing } from 'cdk8s';
 import { REDIS } from '../../lib/core';
-import { Redis, REDIS_TLS_PORT, RedisProps } from '../../lib/data/redis';
+import { REDIS_REPLICATION_PORT } from '../../lib/core/endpoints';
+import { Redis, RedisProps } from '../../lib/data/redis';
 import { redisConf } from '../../lib/data/redis-config';
 import { redisStartScript } from '../../lib/data/redis-config';
 import { NetworkPeer } from '../../lib/network/network-peer';
@@ -159,9 +160,12 @@ describe('Redis |', () => {
       { ipBlock: { cidr: '10.20.0.0/16' } },
       { podSelector: { matchLabels: REDIS.podLabels } },
     ]);
-    expect(policy.spec.ingress.flatMap((r: any) => r.ports.map((p: any) => p.port))).toEqual([REDIS_TLS_PORT, REDIS_TLS_PORT]);
+    expect(policy.spec.ingress.flatMap((r: any) => r.ports.map((p: any) => p.port))).toEqual([
+      REDIS_REPLICATION_PORT,
+      REDIS_REPLICATION_PORT,
+    ]);
     expect(policy.spec.egress).toEqual([
-      { to: [{ podSelector: { matchLabels: REDIS.podLabels } }], ports: [{ protocol: 'TCP', port: REDIS_TLS_PORT }] },
+      { to: [{ podSelector: { matchLabels: REDIS.podLabels } }], ports: [{ protocol: 'TCP', port: REDIS_REPLICATION_PORT }] },
     ]);
   });
 
@@ -170,7 +174,7 @@ describe('Redis |', () => {
     const conf = findObject(manifests, 'ConfigMap', 'redis-config').data['redis.conf'].split('\n');
     expect(conf).toEqual(
       expect.arrayContaining([
-        `tls-port ${REDIS_TLS_PORT}`,
+        `tls-port ${REDIS_REPLICATION_PORT}`,
         'tls-replication yes',
         'tls-auth-clients yes',
         'tls-ca-cert-file /etc/redis-tls/ca.crt',
@@ -192,8 +196,12 @@ describe('Redis |', () => {
       externalTrafficPolicy: 'Local',
       selector: { 'statefulset.kubernetes.io/pod-name': 'redis-0' },
     });
-    expect(service.ports).toEqual([{ name: 'redis-tls', port: REDIS_TLS_PORT, targetPort: 'redis-tls', protocol: 'TCP' }]);
-    expect(pod(manifests).containers[0].ports).toContainEqual({ name: 'redis-tls', containerPort: REDIS_TLS_PORT, protocol: 'TCP' });
+    expect(service.ports).toEqual([{ name: 'redis-tls', port: REDIS_REPLICATION_PORT, targetPort: 'redis-tls', protocol: 'TCP' }]);
+    expect(pod(manifests).containers[0].ports).toContainEqual({
+      name: 'redis-tls',
+      containerPort: REDIS_REPLICATION_PORT,
+      protocol: 'TCP',
+    });
     expect(schemaProblems(manifests)).toEqual([]);
     expect(() => findObject(synth(), 'Service', 'redis-replication')).toThrow();
   });
@@ -213,7 +221,7 @@ describe('Redis |', () => {
     // THEN
     expect(env(manifests)).toMatchObject({
       REDIS_PRIMARY_HOST: 'redis.alp-data.primary.alp.internal',
-      REDIS_PRIMARY_PORT: String(REDIS_TLS_PORT),
+      REDIS_PRIMARY_PORT: String(REDIS_REPLICATION_PORT),
     });
     expect(env(synth())).not.toHaveProperty('REDIS_PRIMARY_HOST');
     const egress = findObject(manifests, 'NetworkPolicy', 'redis-replication').spec.egress.map((r: any) => r.to[0]);
