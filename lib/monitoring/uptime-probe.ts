@@ -49,9 +49,8 @@ export class UptimeProbe extends Construct {
 
   constructor(scope: Construct, id: string, props: UptimeProbeProps) {
     super(scope, id);
-    const interval = props.interval ?? '60s';
-    const timeout = props.scrapeTimeout ?? '10s';
-    throwIfProblems(this, probeProblems(props, interval, timeout));
+    const timing = probeTiming(props);
+    throwIfProblems(this, probeProblems(props, timing));
     this.name = props.name;
     this.url = props.url;
     this.resource = new Probe(this, 'Resource', {
@@ -59,8 +58,8 @@ export class UptimeProbe extends Construct {
       spec: {
         jobName: 'uptime',
         module: props.module ?? 'http_2xx',
-        interval,
-        scrapeTimeout: timeout,
+        interval: timing.interval,
+        scrapeTimeout: timing.timeout,
         prober: { url: props.proberUrl, scheme: ProbeSpecProberScheme.HTTP, path: '/probe' },
         targets: { staticConfig: { static: [props.url], labels: { probe: props.name } } },
       },
@@ -71,7 +70,12 @@ export class UptimeProbe extends Construct {
 const HTTPS_URL = /^https:\/\/([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}(:\d{1,5})?(\/\S*)?$/;
 const HOST_PORT = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:\d{1,5}$/;
 
-function probeProblems(props: UptimeProbeProps, interval: string, timeout: string): PropProblem[] {
+/** How often the probe runs and how long it may take, with their defaults applied. */
+function probeTiming(props: UptimeProbeProps): { readonly interval: string; readonly timeout: string } {
+  return { interval: props.interval ?? '60s', timeout: props.scrapeTimeout ?? '10s' };
+}
+
+function probeProblems(props: UptimeProbeProps, { interval, timeout }: ReturnType<typeof probeTiming>): PropProblem[] {
   const problems: PropProblem[] = [];
   if (typeof props.name !== 'string' || !DNS_LABEL.test(props.name))
     problems.push({ prop: 'name', value: props.name, rule: 'must be a DNS label' });
