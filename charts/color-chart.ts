@@ -1,3 +1,4 @@
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   BackendGrant,
@@ -21,16 +22,22 @@ import { connectColorServices } from './service-connectivity';
 import {
   clusterModel,
   clusterPlacements,
+  colorServices,
+  colorState,
+  featureFlagEnv,
+  stagedAspects,
   edgeGateways,
   PlatformSpec,
   regionalMinReplicas,
   RegionSpec,
   ReleaseState,
   scalingMetricsOf,
+  ServiceConfig,
   ServiceSecretSpec,
   ServiceSpec,
 } from '../platform';
 import { versionLabel } from '../lib/core/image';
+import { ANNOTATION_COLOR_CONFIG, ColorConfigAspect } from '../lib/core/labels';
 import { MANAGED_BY } from '../lib/core/labels';
 import { pascalCase } from '../lib/core/names';
 
@@ -63,7 +70,7 @@ export class ColorChart extends PlacedChart {
       namespace: props.spec.namespaces[props.color],
       labels,
     });
-    const images = props.release.colors[props.color].images;
+    const { images } = colorState(props.release, props.region.name, props.color);
     // The cluster this colour runs in, for its own addresses (the API server of an API grant).
     const clusterSpec = clusterPlacements(props.spec).find(
       (p) => p.region.name === props.region.name && p.colors.includes(props.color),
@@ -76,7 +83,8 @@ export class ColorChart extends PlacedChart {
       ).components['api-server'];
       new KubernetesApiServer(this, 'KubernetesApiServer', { cidrs: apiServer.cidrs ?? [], ports: apiServer.ports });
     }
-    this.services = props.spec.services.map((service) => {
+    const { config } = colorState(props.release, props.region.name, props.color);
+    this.services = colorServices(props.spec, props.release, props.region.name, props.color).map((service) => {
       const workload = new HardenedService(this, pascalCase(service.name), workloadProps(service, images[service.name], props));
       ServiceScrape.forService(workload, 'Scrape', workload);
       for (const secret of service.secrets) {
@@ -92,6 +100,7 @@ export class ColorChart extends PlacedChart {
       for (const rule of service.kubernetesApi?.rules ?? []) {
         workload.grant(ApiResource.named({ ...rule, allowSecretAccess: service.kubernetesApi!.allowSecretAccess }), ...rule.verbs);
       }
+      markStagedConfig(workload, service, Object.hasOwn(config, service.name) ? config[service.name] : undefined);
       return workload;
     });
     connectColorServices(new Map(this.services.map((w) => [w.name, w])), props.spec, props.color);
@@ -124,6 +133,7 @@ function workloadProps(service: ServiceSpec, image: string, props: ColorChartPro
         platform: props.spec.name,
         collectorNamespace: props.spec.namespaces.monitoring,
       }),
+      ...featureFlagEnv(service),
       ...base.env,
     },
     image,
@@ -131,8 +141,27 @@ function workloadProps(service: ServiceSpec, image: string, props: ColorChartPro
   };
 }
 
+/**
+ * Marks the objects a colour's staged configuration changes (`ANNOTATION_COLOR_CONFIG`), so that
+ * blue/green parity allows exactly those differences: the Deployment (env, resources, replicas),
+ * the HPA (autoscaling bounds) and the ExternalSecrets of the staged secrets (Vault paths).
+ */
+function markStagedConfig(workload: HardenedService, service: ServiceSpec, staged: ServiceConfig | undefined): void {
+  const aspects = stagedAspects(staged);
+  const mark = (object: ApiObject, kinds: readonly ColorConfigAspect[]) => {
+    const marked = aspects.filter((a) => kinds.includes(a));
+    if (marked.length > 0) object.metadata.addAnnotation(ANNOTATION_COLOR_CONFIG, marked.join(','));
+  };
+  mark(workload.deployment, ['env', 'resources', 'replicas']);
+  if (workload.autoscaler) mark(workload.autoscaler.resource, ['autoscaling']);
+  const stagedSecrets = new Set(Object.keys(staged?.secrets ?? {}).map((name) => secretName(service, { name })));
+  for (const child of workload.node.findAll()) {
+    if (child instanceof ServiceSecret && stagedSecrets.has(child.secretName)) mark(child.resource, ['vaultKey']);
+  }
+}
+
 /** The Kubernetes Secret (written by its ExternalSecret) of one of a service's secrets. */
-function secretName(service: ServiceSpec, secret: ServiceSecretSpec): string {
+function secretName(service: Pick<ServiceSpec, 'name'>, secret: Pick<ServiceSecretSpec, 'name'>): string {
   return `${service.name}-${secret.name}`;
 }
 

@@ -1,4 +1,5 @@
 export * from './cluster-model';
+export * from './color-config';
 export * from './cluster-settings';
 export * from './env-secrets';
 export * from './graph';
@@ -6,4 +7,5 @@ export * from './load';
 export * from './monitoring';
 export * from './release';
 export * from './schema';
+export { MIN_SERVICE_REPLICAS } from './service-checks';
 export * from './validate';

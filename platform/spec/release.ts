@@ -1,26 +1,89 @@
 import * as yaml from 'js-yaml';
 import { z } from 'zod';
+import { cpu, envName, featureFlagName, memory, replicaCount, vaultKvPath } from './schema';
 
 /**
- * The release state (`release.yaml`): which colour serves live traffic in each region, and
- * which image each colour runs for each service. It is the only file a release changes.
+ * The release state (`release.yaml`): which colour serves live traffic in each region, and what
+ * each colour runs: an image per service, and the configuration it stages beyond the spec's
+ * (environment, feature flags, resources, replica bounds, secrets' Vault paths). It is the only
+ * file a release changes.
  */
 const color = z.enum(['blue', 'green']);
+
+/**
+ * Configuration one colour runs a service with, over the spec's: what a release stages next to
+ * its images. Each field replaces the spec's value of the same name (`env` and `featureFlags`
+ * per variable and flag, `resources` per amount).
+ */
+export const serviceConfigSchema = z.strictObject({
+  /** Environment variables added or changed. */
+  env: z.record(envName, z.string()).optional(),
+  /** Values of the spec's feature flags. */
+  featureFlags: z.record(featureFlagName, z.boolean()).optional(),
+  /** Requests and limits, per amount. */
+  resources: z
+    .strictObject({
+      requests: z.strictObject({ cpu: cpu.optional(), memory: memory.optional() }).optional(),
+      limits: z.strictObject({ cpu: cpu.optional(), memory: memory.optional() }).optional(),
+    })
+    .optional(),
+  /** Autoscaling bounds, for a service that autoscales. */
+  autoscaling: z.strictObject({ minReplicas: replicaCount.optional(), maxReplicas: replicaCount.optional() }).optional(),
+  /** The replica count, for a service with a fixed one. */
+  replicas: replicaCount.optional(),
+  /** The Vault path of a secret of the spec, by the secret's name. */
+  secrets: z.record(z.string(), z.strictObject({ vaultKey: vaultKvPath })).optional(),
+});
 
 const colorRelease = z.strictObject({
   /** Image reference per service name; must be pinned. */
   images: z.record(z.string(), z.string()),
+  /** Staged configuration per service name. @default - none: the spec's */
+  config: z.record(z.string(), serviceConfigSchema).optional(),
+});
+
+/** What one region's colour runs where it differs from `colors` (a stage limited to the region). */
+const regionColorRelease = z.strictObject({
+  /** Image per service, replacing the colour's. */
+  images: z.record(z.string(), z.string()).optional(),
+  /** Configuration per service, replacing the colour's entry for that service. */
+  config: z.record(z.string(), serviceConfigSchema).optional(),
 });
 
 export const releaseSchema = z.strictObject({
-  regions: z.record(z.string(), z.strictObject({ activeColor: color })),
+  regions: z.record(
+    z.string(),
+    z.strictObject({
+      activeColor: color,
+      /** Per-colour state of this region only. @default - the colours' */
+      colors: z.strictObject({ blue: regionColorRelease.optional(), green: regionColorRelease.optional() }).optional(),
+    }),
+  ),
   colors: z.strictObject({ blue: colorRelease, green: colorRelease }),
 });
 
 export type ReleaseState = z.output<typeof releaseSchema>;
+export type ServiceConfig = z.output<typeof serviceConfigSchema>;
 
-const RELEASE_HEADER = `# Release state: which colour serves live traffic in each region, and which image each
-# colour runs. Changed by \`alp stage\` (standby colour only) and \`alp switch-traffic\`.
+/** What a colour runs in one region: its images and its staged configuration, by service. */
+export interface ColorState {
+  readonly images: Readonly<Record<string, string>>;
+  readonly config: Readonly<Record<string, ServiceConfig>>;
+}
+
+/** The images and configuration of `color` in `region`: the colour's, with the region's own entries over them. */
+export function colorState(release: ReleaseState, region: string, color: 'blue' | 'green'): ColorState {
+  const base = release.colors[color];
+  const own = release.regions[region]?.colors?.[color];
+  return {
+    images: { ...base.images, ...own?.images },
+    config: { ...base.config, ...own?.config },
+  };
+}
+
+const RELEASE_HEADER = `# Release state: which colour serves live traffic in each region, and what each colour runs
+# (images, and configuration staged beyond the spec's). Changed by \`alp stage\` (standby colour
+# only), \`alp switch-traffic\` and \`alp rollback\`.
 `;
 
 /** The release state as written to release.yaml: a fixed header, then regions and colours. */

@@ -31,8 +31,8 @@ export const dnsLabel = (max = MAX_DNS_LABEL_LENGTH) =>
 
 const port = z.number().int({ error: PORT_RULE }).min(1, { error: PORT_RULE }).max(MAX_PORT, { error: PORT_RULE });
 
-const cpu = z.string().regex(CPU_PATTERN, { error: 'must be a CPU quantity such as "250m" or "2"' });
-const memory = z.string().regex(MEMORY_PATTERN, { error: 'must be a memory quantity in Ki, Mi or Gi, such as "512Mi"' });
+export const cpu = z.string().regex(CPU_PATTERN, { error: 'must be a CPU quantity such as "250m" or "2"' });
+export const memory = z.string().regex(MEMORY_PATTERN, { error: 'must be a memory quantity in Ki, Mi or Gi, such as "512Mi"' });
 const httpPath = z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, { error: 'must be an absolute URL path such as "/readyz"' });
 const hostname = z.string().regex(FQDN, { error: 'must be a fully qualified lowercase host name' });
 const cidr = z.string().regex(IPV4_CIDR, { error: 'must be an IPv4 CIDR such as "203.0.113.0/24"' });
@@ -63,7 +63,7 @@ export const MAX_POSTGRES_INSTANCES = 9;
 /** The most Redis pods of the data layer. */
 export const MAX_REDIS_REPLICAS = 9;
 
-const replicaCount = boundedInt(
+export const replicaCount = boundedInt(
   1,
   MAX_SERVICE_REPLICAS,
   `${MAX_SERVICE_REPLICAS} is the platform's limit of replicas per service and colour`,
@@ -131,13 +131,24 @@ const vaultRole = z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/, {
   error: 'must be a Vault role name: letters, digits, "_", "-" and "." (not starting with "."), at most 128 characters',
 });
 
+/** A path in Vault's KV store, e.g. `alp/user-service/oidc`. */
+export const vaultKvPath = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/, { error: 'must be a Vault KV path such as "alp/user-service/oidc"' });
+
+/** An environment variable name. */
+export const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'must be an environment variable name' });
+
+/** A feature flag's name: lowercase words joined by "-", passed to the service as `FEATURE_<NAME>` (e.g. FEATURE_NEW_QUIZ_UI). */
+export const featureFlagName = z.string().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, {
+  error: 'must be a feature flag name: lowercase words of letters and digits joined by "-", such as "new-quiz-ui"',
+});
+
 const serviceSecret = z.strictObject({
   /** Name of the Kubernetes Secret (and ExternalSecret) within the service: `<service>-<name>`. */
   name: dnsLabel(20),
   /** Path of the secret in Vault's KV store, e.g. `alp/user-service/oidc`. */
-  vaultKey: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/, { error: 'must be a Vault KV path such as "alp/user-service/oidc"' }),
+  vaultKey: vaultKvPath,
   /** Vault properties to copy; each becomes a file (or an env var) of the same name. */
   keys: z.array(secretKey).min(1, { error: 'must list at least one key' }),
   /** `file`: mounted read-only under /var/run/secrets/alp/<name>/; `env`: environment variables. */
@@ -227,7 +238,13 @@ export const serviceSchema = z.strictObject({
     )
     .default([]),
   /** Plain, non-secret configuration passed as environment variables. */
-  env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'must be an environment variable name' }), z.string()).default({}),
+  env: z.record(envName, z.string()).default({}),
+  /**
+   * Feature flags and their values, passed as environment variables `FEATURE_<NAME>` ("true" or
+   * "false"). A colour can stage other values in release.yaml.
+   * @default - none
+   */
+  featureFlags: z.record(featureFlagName, z.boolean()).default({}),
   terminationGracePeriodSeconds: z
     .number()
     .int({ error: 'must be a whole number of seconds' })

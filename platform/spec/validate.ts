@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { apiAccessRuleProblems, cpuMillis, escapeControlCharacters, memoryKiB, parseImage, unpinnedReason } from '../../lib/core';
+import { apiAccessRuleProblems, escapeControlCharacters, parseImage } from '../../lib/core';
 import { apiGrantProblems, undeclaredObjectProblems } from '../../lib/rbac/api-grants';
 import { SpecCluster, specClusters, vaultAuthMountOf } from './cluster-settings';
-import { envCredentialReason } from './env-secrets';
 import { SpecError, SpecProblem, formatPath, problemsFromZod } from '../../lib/core/problems';
 import { releaseSchema, ReleaseState } from './release';
+import { checkRelease } from './release-checks';
+import { configurableProblems, MIN_SERVICE_REPLICAS, problem, Problem, ServicePath } from './service-checks';
 import { MAX_SERVICES, ParsedPlatformSpec, platformSpecSchema, RegionSpec, serviceSchema, ServiceSpec, SERVICES_LIMIT } from './schema';
 
 /** Namespace names by role, with defaults resolved. */
@@ -35,7 +36,6 @@ export interface InputSources {
 }
 
 /** The smallest replica count that survives a node drain or a rolling update. */
-export const MIN_SERVICE_REPLICAS = 2;
 
 /**
  * Validates the platform spec and the release state together and returns the resolved model.
@@ -145,9 +145,6 @@ function resolveNamespaces(parsed: z.output<typeof topLevelSchema>): PlatformNam
   };
 }
 
-type Problem = Omit<SpecProblem, 'source'>;
-const problem = (path: PropertyKey[], value: unknown, rule: string): Problem => ({ path: formatPath(path), value, rule });
-
 /** Rules that span fields of the spec; each runs on the parts that are valid on their own. */
 function checkSpec(
   services: CheckedSpec['services'],
@@ -237,9 +234,6 @@ function regionProblems(regions: readonly RegionSpec[], topology: ParsedPlatform
   return problems;
 }
 
-/** A field path below `services[<i>]`. */
-type ServicePath = (...path: PropertyKey[]) => PropertyKey[];
-
 /** The rules within one service (services[i]); `names` are every service name of the spec. */
 function serviceProblems(service: ServiceSpec, i: number, names: ReadonlySet<string>): Problem[] {
   const problems: Problem[] = [];
@@ -253,27 +247,7 @@ function serviceProblems(service: ServiceSpec, i: number, names: ReadonlySet<str
       ),
     );
   }
-  for (const kind of ['cpu', 'memory'] as const) {
-    const toNumber = kind === 'cpu' ? cpuMillis : memoryKiB;
-    const request = service.resources.requests[kind];
-    const limit = service.resources.limits[kind];
-    if (toNumber(request) > toNumber(limit)) {
-      problems.push(problem(at('resources', 'requests', kind), request, `must not exceed the limit (${limit})`));
-    }
-  }
-  problems.push(...replicaProblems(service, at));
-  for (const [name, value] of Object.entries(service.env)) {
-    const reason = envCredentialReason(name, value);
-    if (reason) {
-      problems.push(
-        problem(
-          at('env', name),
-          value,
-          `must not hold a secret (${reason}); declare it under '${formatPath(at('secrets'))}' so that it comes from Vault ('as: env' passes it as environment variables)`,
-        ),
-      );
-    }
-  }
+  problems.push(...configurableProblems(service, at));
   problems.push(
     ...duplicates(
       service.secrets.map((secret) => secret.name),
@@ -290,50 +264,6 @@ function serviceProblems(service: ServiceSpec, i: number, names: ReadonlySet<str
     if (seen.has(dependency)) problems.push(problem(path, dependency, 'must not be listed twice'));
     seen.add(dependency);
   });
-  return problems;
-}
-
-/** Either a fixed replica count or autoscaling, never fewer pods than survive a node drain. */
-function replicaProblems(service: ServiceSpec, at: ServicePath): Problem[] {
-  const problems: Problem[] = [];
-  if (service.replicas === undefined && service.autoscaling === undefined) {
-    problems.push(problem(at(), service.name, "must set either 'replicas' or 'autoscaling'"));
-  }
-  if (service.replicas !== undefined && service.autoscaling !== undefined) {
-    problems.push(
-      problem(
-        at('replicas'),
-        service.replicas,
-        "must not be set together with 'autoscaling' (the HorizontalPodAutoscaler owns the replica count)",
-      ),
-    );
-  }
-  if (service.replicas !== undefined && service.replicas < MIN_SERVICE_REPLICAS) {
-    problems.push(
-      problem(
-        at('replicas'),
-        service.replicas,
-        `must be at least ${MIN_SERVICE_REPLICAS} so that a node drain never takes the service down`,
-      ),
-    );
-  }
-  const scaling = service.autoscaling;
-  if (scaling) {
-    if (scaling.minReplicas < MIN_SERVICE_REPLICAS) {
-      problems.push(
-        problem(
-          at('autoscaling', 'minReplicas'),
-          scaling.minReplicas,
-          `must be at least ${MIN_SERVICE_REPLICAS} so that a node drain never takes the service down`,
-        ),
-      );
-    }
-    if (scaling.minReplicas > scaling.maxReplicas) {
-      problems.push(
-        problem(at('autoscaling', 'minReplicas'), scaling.minReplicas, `must not exceed 'maxReplicas' (${scaling.maxReplicas})`),
-      );
-    }
-  }
   return problems;
 }
 
@@ -495,59 +425,6 @@ function checkClusters(spec: Pick<ParsedPlatformSpec, 'regions' | 'topology' | '
           `must differ from the Vault Kubernetes auth mount of cluster ${first.cluster.name} (${formatPath([...first.path])}): a mount validates the tokens of one cluster's API server only`,
         ),
       );
-    }
-  }
-  return problems;
-}
-
-/** Rules between the release state and the (valid parts of the) spec. */
-function checkRelease(spec: CheckedSpec, release: ReleaseState): Problem[] {
-  const problems: Problem[] = [];
-  const regionNames = spec.regionNames;
-  if (regionNames) {
-    for (const name of regionNames) {
-      if (!Object.hasOwn(release.regions, name))
-        problems.push(problem(['regions', name], undefined, 'is required: the spec declares this region'));
-    }
-    for (const name of Object.keys(release.regions)) {
-      if (!regionNames.includes(name))
-        problems.push(
-          problem(['regions', name], release.regions[name], `must be a region of the spec (one of: ${regionNames.join(', ')})`),
-        );
-    }
-  }
-  for (const color of ['blue', 'green'] as const) {
-    const images = release.colors[color].images;
-    for (const { service } of spec.services) {
-      const path = ['colors', color, 'images', service.name];
-      const reference = Object.hasOwn(images, service.name) ? images[service.name] : undefined;
-      if (reference === undefined) {
-        problems.push(problem(path, undefined, 'is required: every service needs an image in both colours'));
-        continue;
-      }
-      const unpinned = unpinnedReason(reference);
-      if (unpinned) {
-        problems.push(problem(path, reference, unpinned));
-        continue;
-      }
-      const image = parseImage(reference)!;
-      if (image.repository !== service.imageRepository) {
-        problems.push(problem(path, reference, `must be an image of the service's repository (${service.imageRepository})`));
-      }
-      if (!image.digest) {
-        problems.push(
-          problem(
-            path,
-            reference,
-            `must be pinned by a digest (@sha256:<64 hex digits>): the platform's own images run by digest in both colours, so that a tag moved in the registry changes nothing; stage it as ${service.imageRepository}:${image.tag}@sha256:<digest>`,
-          ),
-        );
-      }
-    }
-    for (const name of Object.keys(images)) {
-      if (!spec.serviceNames.has(name)) {
-        problems.push(problem(['colors', color, 'images', name], images[name], 'must name a service of the spec'));
-      }
     }
   }
   return problems;

@@ -150,7 +150,7 @@ describe('release commands |', () => {
       expect(errorOf(() => switchTrafficCommand(['--to', 'green', '--release', releaseFile, '--outdir', outdir], drifting))).toBe(
         [
           'policy verification failed (1 error); nothing was written',
-          '  - BLUEGREEN-PARITY: Deployment/alp-blue/user-service: differs from its green counterpart Deployment/alp-green/user-service at \'spec.template.spec.containers[0].env[10]\' (blue: missing, green: {"name":"FEATURE_X","value":"on"}); only the colour, images and version label may differ',
+          '  - BLUEGREEN-PARITY: Deployment/alp-blue/user-service: differs from its green counterpart Deployment/alp-green/user-service at \'spec.template.spec.containers[0].env[10]\' (blue: missing, green: {"name":"FEATURE_X","value":"on"}); only the colour, images, version label and the configuration staged on a colour (annotation alp-deploy.io/color-config) may differ',
         ].join('\n'),
       );
       return 1;

@@ -460,7 +460,7 @@ const CASES: Record<string, Case> = {
     },
     expected: [
       'ConfigMap/shop-blue/grafana-dashboard-api: has no green counterpart; both colours must have the same objects',
-      `Deployment/shop-blue/api: differs from its green counterpart Deployment/shop-green/api at '${C}.env[0].value' (blue: "info", green: "debug"); only the colour, images and version label may differ`,
+      `Deployment/shop-blue/api: differs from its green counterpart Deployment/shop-green/api at '${C}.env[0].value' (blue: "info", green: "debug"); only the colour, images, version label and the configuration staged on a colour (annotation alp-deploy.io/color-config) may differ`,
     ],
     // Other images and version labels are what a release changes.
     passes: (m) => {

@@ -1,9 +1,11 @@
 /**
  * Blue/green parity: the two colours are the same set of objects, identical apart from the colour
  * itself (labels, namespaces, names that carry it), the images and the version (the version label,
- * and the OpenTelemetry resource attribute `service.version` that repeats it).
+ * and the OpenTelemetry resource attribute `service.version` that repeats it), and what an object
+ * declares in its `alp-deploy.io/color-config` annotation (configuration staged on a colour).
  */
 import { COLORS, describeValue, isPlainObject, LABEL_COLOR, LABEL_VERSION } from '../../core';
+import { ANNOTATION_COLOR_CONFIG, COLOR_CONFIG_ASPECTS, ColorConfigAspect } from '../../core/labels';
 import { ManifestObject, PolicyRule, statement } from '../findings';
 import { PolicyContext } from './_context';
 import { inputRule } from './_rule';
@@ -70,6 +72,66 @@ function normalize(value: unknown, color: Color, key?: string): unknown {
   return value;
 }
 
+/** The fields of each `ANNOTATION_COLOR_CONFIG` aspect, as a path from the object, `*` for every item of a list. */
+const ASPECT_FIELDS: Record<ColorConfigAspect, readonly (readonly string[])[]> = {
+  env: [
+    ['spec', 'template', 'spec', 'containers', '*', 'env'],
+    ['spec', 'template', 'spec', 'initContainers', '*', 'env'],
+  ],
+  resources: [
+    ['spec', 'template', 'spec', 'containers', '*', 'resources'],
+    ['spec', 'template', 'spec', 'initContainers', '*', 'resources'],
+  ],
+  replicas: [['spec', 'replicas']],
+  autoscaling: [
+    ['spec', 'minReplicas'],
+    ['spec', 'maxReplicas'],
+    ['spec', 'behavior'],
+  ],
+  vaultKey: [
+    ['spec', 'data', '*', 'remoteRef', 'key'],
+    ['spec', 'dataFrom', '*', 'extract', 'key'],
+  ],
+};
+
+/** The aspects an object declares in its `ANNOTATION_COLOR_CONFIG` annotation (unknown words are ignored). */
+function declaredAspects(manifest: any): ColorConfigAspect[] {
+  const value = manifest?.metadata?.annotations?.[ANNOTATION_COLOR_CONFIG];
+  if (typeof value !== 'string') return [];
+  return value
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a): a is ColorConfigAspect => (COLOR_CONFIG_ASPECTS as readonly string[]).includes(a));
+}
+
+/** A copy of the object without the annotation and the fields of `aspects`: what parity compares. */
+function withoutDeclared(manifest: any, aspects: readonly ColorConfigAspect[]): any {
+  const copy = structuredClone(manifest);
+  delete copy.metadata?.annotations?.[ANNOTATION_COLOR_CONFIG];
+  if (copy.metadata?.annotations && Object.keys(copy.metadata.annotations).length === 0) delete copy.metadata.annotations;
+  const remove = (node: any, path: readonly string[]): void => {
+    if (node === null || typeof node !== 'object') return;
+    const [head, ...rest] = path;
+    if (head === '*') {
+      if (Array.isArray(node)) for (const item of node) remove(item, rest);
+    } else if (rest.length === 0) {
+      delete node[head];
+    } else {
+      remove(node[head], rest);
+    }
+  };
+  for (const aspect of aspects) for (const path of ASPECT_FIELDS[aspect]) remove(copy, path);
+  return copy;
+}
+
+/** The pair as parity compares it: with the aspects either object declares set aside. */
+function comparable(blue: any, green: any): [any, any] {
+  const aspects = [...new Set([...declaredAspects(blue), ...declaredAspects(green)])];
+  const annotated = (m: any) => m?.metadata?.annotations?.[ANNOTATION_COLOR_CONFIG] !== undefined;
+  if (aspects.length === 0 && !annotated(blue) && !annotated(green)) return [blue, green];
+  return [withoutDeclared(blue, aspects), withoutDeclared(green, aspects)];
+}
+
 /** The first `limit` paths at which `a` and `b` differ, with both values. */
 function differences(
   a: unknown,
@@ -126,10 +188,10 @@ export const BLUEGREEN_PARITY = inputRule(
   {
     id: 'BLUEGREEN-PARITY',
     severity: 'error',
-    title: 'Blue and green are identical apart from colour and images',
+    title: 'Blue and green are identical apart from colour, images and staged configuration',
     rationale: 'Switching traffic must change only which colour serves it; any other difference is an untested change going live.',
     source: 'Platform rule (blue/green deployment: a colour differs only in its colour label and images)',
-    fix: 'Build both colours from the same spec; put per-colour differences only in release.yaml images.',
+    fix: 'Build both colours from the same spec; put per-colour differences only in what a colour stages (images, and configuration declared in the color-config annotation).',
   },
   (ctx, report, skip) => {
     const colors = colorsOf(ctx);
@@ -169,8 +231,9 @@ export const BLUEGREEN_PARITY = inputRule(
           report(have, statement(`has no ${missing} counterpart; both colours must have the same objects`));
           continue;
         }
-        if (equivalent(b.manifest, g.manifest)) continue;
-        const found = differences(normalize(b.manifest, 'blue'), normalize(g.manifest, 'green'), SHOWN_DIFFERENCES + 1);
+        const [blueSide, greenSide] = comparable(b.manifest, g.manifest);
+        if (equivalent(blueSide, greenSide)) continue;
+        const found = differences(normalize(blueSide, 'blue'), normalize(greenSide, 'green'), SHOWN_DIFFERENCES + 1);
         if (found.length === 0) continue;
         const shown = found
           .slice(0, SHOWN_DIFFERENCES)
@@ -179,7 +242,7 @@ export const BLUEGREEN_PARITY = inputRule(
         report(
           b,
           statement(
-            `differs from its green counterpart ${g.label} at ${shown.join(', ')}${more}; only the colour, images and version label may differ`,
+            `differs from its green counterpart ${g.label} at ${shown.join(', ')}${more}; only the colour, images, version label and the configuration staged on a colour (annotation ${ANNOTATION_COLOR_CONFIG}) may differ`,
             found[0].path,
           ),
         );
