@@ -12,6 +12,7 @@ import { PlatformAppDefinition } from './platform-app';
 import { Progress } from './progress';
 import { inTransaction } from './repository';
 import { synthesize } from './synth';
+import { formatStaged } from './staged-report';
 
 /** Usage of `alp diff`, for the CLI's help text. */
 export const DIFF_USAGE = `  diff    compare the output directory with a fresh synthesis; writes nothing
@@ -78,7 +79,7 @@ function diffWith(
       before: base ? `${shown} at ${values.base}` : shown,
       after: 'a fresh synthesis',
       releaseChanges,
-    }),
+    }) + formatStaged(synthesis.model),
   );
   return treesDiffer(diff) || releaseChanges.length > 0 ? DIFF_EXIT.different : DIFF_EXIT.same;
 }

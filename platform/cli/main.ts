@@ -17,9 +17,16 @@ commands:
           --release <file>   release state (default: release.yaml)
           --outdir <dir>     output directory (default: dist; under 'cdk8s synth' a copy also
                              goes to $CDK8S_OUTDIR for its validation plugins)
-${VERIFY_USAGE}  stage   put new images on the standby colour, then synth
+${VERIFY_USAGE}  stage   put new images and configuration on the standby colour, then synth
           --color <c>        the standby colour (blue or green); the live one is refused
           --image <s>=<ref>  a service's new image (repeat for more)
+          --set <s>.<field>=<value>
+                             stage a configuration value (repeat for more): env.<NAME>,
+                             featureFlags.<flag>, resources.{requests,limits}.{cpu,memory},
+                             autoscaling.{minReplicas,maxReplicas}, replicas, secrets.<name>.vaultKey
+          --unset <s>[.<field>]
+                             drop a staged value (or all of a service's)
+          --region <r>       only this region (default: every region)
   switch-traffic
           make a colour live after safety checks (pinned images, parity, verification), then synth
           --to <c>           the colour to make live

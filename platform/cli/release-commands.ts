@@ -7,6 +7,7 @@ import { UsageError } from './failure';
 import { Progress } from './progress';
 import { inTransaction } from './repository';
 import { synthesize } from './synth';
+import { parseSet, parseUnset, stageEdits } from './stage-edits';
 
 const COMMON_OPTIONS = {
   release: { type: 'string' },
@@ -15,42 +16,58 @@ const COMMON_OPTIONS = {
 } as const;
 
 /**
- * `alp stage --color <c> --image <service>=<ref> …`: puts new images on the standby colour.
- * Refuses a colour that serves live traffic in any region. Writes release.yaml and dist/ only
- * when the new state validates and synthesizes.
+ * `alp stage --color <c> [--region <r>] [--image <service>=<ref> …] [--set <service>.<field>=<value> …]
+ * [--unset <service>[.<field>] …]`: puts new images and configuration on the standby colour, in
+ * every region or in one. Refuses a colour that serves live traffic in a region it changes.
+ * Writes release.yaml and dist/ only when the new state validates and synthesizes.
  */
 export function stageCommand(args: string[], definition: PlatformAppDefinition, progress?: Progress): number {
   const { values } = parseArgs({
     args,
-    options: { ...COMMON_OPTIONS, color: { type: 'string' }, image: { type: 'string', multiple: true } },
+    options: {
+      ...COMMON_OPTIONS,
+      color: { type: 'string' },
+      region: { type: 'string' },
+      image: { type: 'string', multiple: true },
+      set: { type: 'string', multiple: true },
+      unset: { type: 'string', multiple: true },
+    },
     strict: true,
   });
   const color = parseColor(values.color, 'stage');
   const images = (values.image ?? []).map(parseImageAssignment);
-  if (images.length === 0)
-    throw new UsageError("alp stage: '--image' (missing) must be given at least once, as <service>=<image reference>");
+  const edits = [...(values.set ?? []).map(parseSet), ...(values.unset ?? []).map(parseUnset)];
+  if (images.length === 0 && edits.length === 0)
+    throw new UsageError("alp stage: '--image', '--set' or '--unset' (missing) must be given at least once: what to stage");
   const paths = { outdir: values.outdir ?? 'dist', writesRelease: values.release ?? 'release.yaml' };
   return inTransaction('alp stage', paths, () => {
     const { releaseFile, release } = readRelease(values.release);
-
-    const live = Object.entries(release.regions ?? {})
-      .filter(([, r]) => r?.activeColor === color)
-      .map(([name]) => name);
+    const regions = targetRegions('stage', release, values.region);
+    const live = regions.filter((name) => release.regions[name]?.activeColor === color);
     if (live.length > 0) {
       throw new AlpError(
         `alp stage: refused: ${color} serves live traffic in ${live.join(', ')}; stage on the standby colour (${otherColor(color)}) and switch to it`,
       );
     }
-    const staged = release.colors[color];
-    staged.images = { ...staged.images };
-    for (const { service, reference } of images) staged.images[service] = reference;
-
+    stageEdits(release, color, values.region, images, edits);
+    const what = [images.length > 0 ? `${images.length} image(s)` : '', edits.length > 0 ? `${edits.length} configuration change(s)` : '']
+      .filter(Boolean)
+      .join(' and ');
     return apply(
       definition,
       { command: 'alp stage', releaseFile, release, specFile: values.spec, outdir: paths.outdir, progress },
-      `staged ${images.length} image(s) on ${color}`,
+      `staged ${what} on ${color}${values.region === undefined ? '' : ` in ${values.region}`}`,
     );
   });
+}
+
+/** The regions a command acts on: `--region`'s (which must be one of release.yaml's), else all. */
+function targetRegions(command: string, release: UncheckedRelease, region: string | undefined): string[] {
+  const regions = Object.keys(release.regions ?? {});
+  if (region !== undefined && !regions.includes(region)) {
+    throw new UsageError(`alp ${command}: '--region' (${JSON.stringify(region)}) must be one of ${regions.join(', ')}`);
+  }
+  return region === undefined ? regions : [region];
 }
 
 /**
@@ -65,11 +82,7 @@ export function switchTrafficCommand(args: string[], definition: PlatformAppDefi
   const paths = { outdir: values.outdir ?? 'dist', writesRelease: values.release ?? 'release.yaml' };
   return inTransaction('alp switch-traffic', paths, () => {
     const { releaseFile, release } = readRelease(values.release);
-    const regions = Object.keys(release.regions ?? {});
-    if (values.region !== undefined && !regions.includes(values.region)) {
-      throw new UsageError(`alp switch-traffic: '--region' (${JSON.stringify(values.region)}) must be one of ${regions.join(', ')}`);
-    }
-    const targets = values.region === undefined ? regions : [values.region];
+    const targets = targetRegions('switch-traffic', release, values.region);
     const moving = targets.filter((region) => release.regions[region].activeColor !== color);
     if (moving.length === 0) {
       process.stdout.write(`switch-traffic: ${color} already serves ${targets.join(', ')}; nothing changed\n`);
@@ -124,8 +137,8 @@ function apply(definition: PlatformAppDefinition, options: ApplyOptions, summary
  * only that `regions` and `colors` are objects, so their entries are the file's as written.
  */
 interface UncheckedRelease {
-  readonly regions: Record<string, { readonly activeColor?: unknown }>;
-  readonly colors: Record<string, { images?: Record<string, string> }>;
+  readonly regions: Record<string, { activeColor?: unknown; [field: string]: unknown }>;
+  readonly colors: Record<string, { images?: Record<string, string>; [field: string]: unknown }>;
 }
 
 function readRelease(file: string | undefined): { releaseFile: string; release: UncheckedRelease } {
