@@ -63,8 +63,9 @@ export function stageCommand(args: string[], definition: PlatformAppDefinition, 
   });
 }
 
-/** How the release commands read git (the pre-switch image check), for the messages of its failures. */
+/** How switch-traffic and rollback read git (the check of the images at HEAD), for the messages of its failures. */
 const SWITCH_GIT = { command: 'alp switch-traffic', needs: 'the check of the images at HEAD' };
+const ROLLBACK_GIT = { command: 'alp rollback', needs: 'the check of the images at HEAD' };
 
 /**
  * `alp switch-traffic --to <c> [--region <r>] [--argocd <url>] [--prometheus [<region>=]<url>]
@@ -212,9 +213,9 @@ export function rollbackCommand(args: string[], definition: PlatformAppDefinitio
     const from = colors[0];
     const plan: SwitchPlan = { command: 'rollback', color: otherColor(from), regions: targets };
     const warnings =
-      headOf(SWITCH_GIT, paths.outdir) === undefined
+      headOf(ROLLBACK_GIT, paths.outdir) === undefined
         ? []
-        : imageProblems(SWITCH_GIT, plan, (r) => colorImages(release, r, plan.color), { outdir: paths.outdir, release: releaseFile });
+        : imageProblems(ROLLBACK_GIT, plan, (r) => colorImages(release, r, plan.color), { outdir: paths.outdir, release: releaseFile });
     process.stderr.write(warnings.map((line) => `rollback: warning: ${line}\n`).join(''));
     return moveTraffic(
       definition,

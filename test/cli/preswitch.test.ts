@@ -2,6 +2,7 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { ERROR_RATIO_BY_COLOR_RECORD, LATENCY_P99_BY_COLOR_RECORD } from '../../lib/monitoring/golden-signal-rules';
+import { remoteAddresses } from '../../platform/cli/preswitch-checks';
 import { alpChild, alpInProcess, GitOpsRepo } from '../helpers/gitops-repo';
 
 // `alp switch-traffic`'s pre-switch checks: the images at HEAD (offline), and Argo CD's and
@@ -417,5 +418,25 @@ describe('alp switch-traffic: Argo CD and Prometheus |', () => {
       stderr: "error: alp switch-traffic: '--prometheus' (mars=...) must name one of the regions primary, dr\n",
     });
     expect(template.changed()).toEqual([]);
+  });
+
+  test("the environment's addresses: ARGOCD_SERVER as the argocd CLI reads it (a bare host is https), PROMETHEUS_URL for every region", () => {
+    expect(
+      remoteAddresses(
+        'switch-traffic',
+        {},
+        { ARGOCD_SERVER: 'argocd.example.com:8443', ARGOCD_AUTH_TOKEN: 't', PROMETHEUS_URL: 'http://prometheus:9090/' },
+      ),
+    ).toEqual({ argocd: 'https://argocd.example.com:8443', argocdToken: 't', prometheus: { '*': 'http://prometheus:9090' } });
+    expect(
+      remoteAddresses(
+        'switch-traffic',
+        { argocd: 'http://localhost:8080', prometheus: ['primary=https://p.example.com', 'dr=https://d.example.com/prom/'] },
+        {
+          ARGOCD_SERVER: 'ignored.example.com',
+          PROMETHEUS_URL: 'http://ignored:9090',
+        },
+      ),
+    ).toEqual({ argocd: 'http://localhost:8080', prometheus: { primary: 'https://p.example.com', dr: 'https://d.example.com/prom' } });
   });
 });
