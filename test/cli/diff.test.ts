@@ -444,6 +444,7 @@ describe('alp diff --base |', () => {
     git('add', '.');
     git('commit', '-q', '-m', 'blue live');
     const silence = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const skipped = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       switchTrafficCommand(
         ['--to', 'green', '--region', 'dr', '--release', join(repo, 'release.yaml'), '--outdir', join(repo, 'dist')],
@@ -451,6 +452,7 @@ describe('alp diff --base |', () => {
       );
     } finally {
       silence.mockRestore();
+      skipped.mockRestore();
     }
   });
   afterAll(() => rmSync(repo, { recursive: true, force: true }));
