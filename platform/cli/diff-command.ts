@@ -1,6 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as yaml from 'js-yaml';
 import { AlpError, describeValue } from '../../lib/core';
@@ -9,6 +7,7 @@ import { readTree } from '../../lib/output/files';
 import { diffTrees, formatTreeDiff, treesDiffer } from '../../lib/output/tree-diff';
 import { readReleaseFile } from '../spec';
 import { PlatformAppDefinition } from './platform-app';
+import { commitOf, git, GitReader, GitRevision, gitToplevel, readTreeAtRevision, repositoryPath } from './git-revision';
 import { Progress } from './progress';
 import { inTransaction } from './repository';
 import { synthesize } from './synth';
@@ -60,7 +59,7 @@ function diffWith(
   if (values.base !== undefined) {
     base = resolveRevision(outdir, values.base);
     progress(`reading ${shown} at ${values.base}`);
-    before = readTreeAtRevision(base, outdir);
+    before = readTreeAtRevision(DIFF_GIT, base, outdir);
     if (before.size === 0) throw new AlpError(`alp diff: ${shown} holds no files at ${values.base}; nothing to compare with`);
   } else {
     if (!existsSync(outdir))
@@ -84,62 +83,17 @@ function diffWith(
   return treesDiffer(diff) || releaseChanges.length > 0 ? DIFF_EXIT.different : DIFF_EXIT.same;
 }
 
-/** A commit of the git repository that holds a path. */
-interface GitRevision {
-  /** The repository's top directory (real path). */
-  readonly toplevel: string;
-  /** The commit's full hash. */
-  readonly commit: string;
-  /** As the user gave it. */
-  readonly name: string;
-}
+/** How `alp diff` reads git, for the messages of its failures. */
+const DIFF_GIT: GitReader = { command: 'alp diff', needs: "'--base'" };
 
 /** The commit `rev` names in the repository that holds `path`; an AlpError when there is none. */
 function resolveRevision(path: string, rev: string): GitRevision {
-  const cwd = existingAncestor(resolve(path));
-  const top = git(cwd, ['rev-parse', '--show-toplevel']);
-  if (top.status !== 0) throw new AlpError(`alp diff: '--base' needs a git repository, and ${path} is not in one`);
-  const toplevel = realpathSync(top.stdout.toString('utf8').trim());
-  const commit = git(toplevel, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
-  if (commit.status !== 0)
+  const toplevel = gitToplevel(DIFF_GIT, path);
+  if (toplevel === undefined) throw new AlpError(`alp diff: '--base' needs a git repository, and ${path} is not in one`);
+  const revision = commitOf(DIFF_GIT, toplevel, rev);
+  if (revision === undefined)
     throw new AlpError(`alp diff: '--base' (${describeValue(rev)}) must name a commit of ${toplevel}; see 'git log'`);
-  return { toplevel, commit: commit.stdout.toString('utf8').trim(), name: rev };
-}
-
-/** Every file below `dir` as committed at `revision`: relative path to content (as `readTree` reads the working tree). */
-function readTreeAtRevision(revision: GitRevision, dir: string): Map<string, string> {
-  const prefix = repositoryPath(revision, dir);
-  if (prefix === undefined) throw new AlpError(`alp diff: ${dir} is outside the git repository ${revision.toplevel}`);
-  const listed = git(revision.toplevel, ['ls-tree', '-r', '-z', '--name-only', revision.commit, '--', prefix === '' ? '.' : prefix]);
-  if (listed.status !== 0) throw new AlpError(`alp diff: cannot list ${dir} at ${revision.name}: ${listed.stderr.toString('utf8').trim()}`);
-  const paths = listed.stdout
-    .toString('utf8')
-    .split('\0')
-    .filter((p) => p !== '');
-  const files = new Map<string, string>();
-  if (paths.length === 0) return files;
-  const contents = catFiles(revision, paths);
-  paths.forEach((path, i) => files.set(prefix === '' ? path : path.slice(prefix.length + 1), contents[i]));
-  return files;
-}
-
-/** The contents of `paths` at the revision, in one `git cat-file --batch`. */
-function catFiles(revision: GitRevision, paths: string[]): string[] {
-  const batch = git(revision.toplevel, ['cat-file', '--batch'], paths.map((p) => `${revision.commit}:${p}\n`).join(''));
-  if (batch.status !== 0) throw new AlpError(`alp diff: cannot read files at ${revision.name}: ${batch.stderr.toString('utf8').trim()}`);
-  const out = batch.stdout;
-  const contents: string[] = [];
-  let at = 0;
-  for (const path of paths) {
-    const eol = out.indexOf(0x0a, at);
-    const header = out.subarray(at, eol).toString('utf8');
-    const match = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
-    if (!match) throw new AlpError(`alp diff: cannot read ${path} at ${revision.name}: ${header}`);
-    const size = Number(match[2]);
-    contents.push(out.subarray(eol + 1, eol + 1 + size).toString('utf8'));
-    at = eol + 1 + size + 1;
-  }
-  return contents;
+  return revision;
 }
 
 /**
@@ -148,9 +102,9 @@ function catFiles(revision: GitRevision, paths: string[]): string[] {
  * the repository or not committed at the base.
  */
 function activeColorChanges(revision: GitRevision, releaseFile: string): { file: string; change: FieldChange }[] {
-  const path = repositoryPath(revision, releaseFile);
+  const path = repositoryPath(revision.toplevel, releaseFile);
   if (path === undefined || path === '') return [];
-  const shown = git(revision.toplevel, ['cat-file', 'blob', `${revision.commit}:${path}`]);
+  const shown = git(DIFF_GIT, revision.toplevel, ['cat-file', 'blob', `${revision.commit}:${path}`]);
   if (shown.status !== 0) return [];
   let before: unknown;
   try {
@@ -170,26 +124,4 @@ function activeColorChanges(revision: GitRevision, releaseFile: string): { file:
   };
   const changes = diffObjects({ regions: activeColors(before) }, { regions: activeColors(readReleaseFile(releaseFile)) });
   return changes.map((change) => ({ file: releaseFile, change }));
-}
-
-/** `path` relative to the repository's top ('' for the top itself), with '/' separators; undefined when outside it. */
-function repositoryPath(revision: GitRevision, path: string): string | undefined {
-  const absolute = resolve(path);
-  const existing = existingAncestor(absolute);
-  const real = resolve(realpathSync(existing), relative(existing, absolute));
-  const inside = relative(revision.toplevel, real);
-  if (inside.startsWith('..') || isAbsolute(inside)) return undefined;
-  return inside.split(sep).join('/');
-}
-
-function existingAncestor(path: string): string {
-  let current = path;
-  while (!existsSync(current) && dirname(current) !== current) current = dirname(current);
-  return current;
-}
-
-function git(cwd: string, args: string[], input?: string) {
-  const result = spawnSync('git', args, { cwd, input, maxBuffer: 1 << 30 });
-  if (result.error) throw new AlpError(`alp diff: cannot run git (${result.error.message}); '--base' needs git on the PATH`);
-  return result;
 }

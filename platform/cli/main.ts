@@ -5,7 +5,7 @@ import { DIFF_EXIT, DIFF_USAGE, diffCommand } from './diff-command';
 import { exitCodeOf, formatFailure, UsageError } from './failure';
 import { PlatformAppDefinition } from './platform-app';
 import { Progress, progressReporter } from './progress';
-import { stageCommand, switchTrafficCommand } from './release-commands';
+import { rollbackCommand, stageCommand, switchTrafficCommand } from './release-commands';
 import { synthToDirectory } from './synth';
 import { VERIFY_USAGE, verifyCommand } from './verify-command';
 
@@ -28,11 +28,33 @@ ${VERIFY_USAGE}  stage   put new images and configuration on the standby colour,
                              drop a staged value (or all of a service's)
           --region <r>       only this region (default: every region)
   switch-traffic
-          make a colour live after safety checks (pinned images, parity, verification), then synth
+          make a colour live after safety checks (pinned images, parity, verification), then synth;
+          first checks that the colour's images in release.yaml are those its Deployments run in
+          the output directory as committed at HEAD (what Argo CD syncs), and, given an address,
+          that its Argo CD Applications are Synced and Healthy at HEAD's manifests and its SLO
+          signals (5xx ratio, p99 latency per colour) are within each service's SLO. Lists the
+          checks it skipped; refuses on any problem, listing them all, changing no file
           --to <c>           the colour to make live
           --region <r>       only this region (default: every region)
+          --argocd <url>     Argo CD's API server (default: $ARGOCD_SERVER; a bare host means
+                             https); token from $ARGOCD_AUTH_TOKEN
+          --prometheus [<region>=]<url>
+                             the Prometheus of a region, or of every region (repeat per region;
+                             default: $PROMETHEUS_URL); each request waits up to 10 s
+                             ($ALP_REMOTE_TIMEOUT_MS)
+          --skip-image-check switch without the check of the images at HEAD (outside a git
+                             repository, or on purpose: it is listed as skipped)
+  rollback
+          move traffic back to the other colour: only the routes and release.yaml change. No
+          pre-switch check blocks it (the colour served live traffic before); images that are
+          not those committed at HEAD are printed as warnings
+          --region <r>       only this region (default: every region; they must serve the
+                             same colour)
+          --expect-live <c>  refuse unless <c> serves the region(s): for automation, so that a
+                             repeated alert never switches traffic back again
 ${DIFF_USAGE}
-  stage and switch-traffic also take --release, --outdir and --spec, and print what changed.
+  stage, switch-traffic and rollback also take --release, --outdir and --spec, and print what
+  changed.
 `;
 
 /**
@@ -51,6 +73,8 @@ export function run(argv: string[], definition: PlatformAppDefinition): number {
         return stageCommand(rest, definition, progress.update);
       case 'switch-traffic':
         return switchTrafficCommand(rest, definition, progress.update);
+      case 'rollback':
+        return rollbackCommand(rest, definition, progress.update);
       case 'verify':
         return verifyCommand(rest, progress.update);
       case 'diff':

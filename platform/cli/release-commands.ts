@@ -1,8 +1,18 @@
 import { parseArgs } from 'node:util';
-import { AlpError, Color, COLORS, otherColor } from '../../lib/core';
+import { AlpError, Color, COLORS, describeValue, otherColor } from '../../lib/core';
 import { replaceTree } from '../../lib/output/write';
-import { formatRelease, readReleaseFile } from '../spec';
+import { formatRelease, PlatformSpec, readDataFile, readReleaseFile, validateSpec } from '../spec';
 import { PlatformAppDefinition } from './platform-app';
+import {
+  checkPrometheusRegions,
+  headOf,
+  imageProblems,
+  RemoteAddresses,
+  remoteAddresses,
+  RemoteFindings,
+  remoteProblems,
+  SwitchPlan,
+} from './preswitch-checks';
 import { UsageError } from './failure';
 import { Progress } from './progress';
 import { inTransaction } from './repository';
@@ -42,7 +52,7 @@ export function stageCommand(args: string[], definition: PlatformAppDefinition, 
   const paths = { outdir: values.outdir ?? 'dist', writesRelease: values.release ?? 'release.yaml' };
   return inTransaction('alp stage', paths, () => {
     const { releaseFile, release } = readRelease(values.release);
-    const regions = targetRegions('stage', release, values.region);
+    const regions = targetRegions(release, values.region, 'stage');
     const live = regions.filter((name) => release.regions[name]?.activeColor === color);
     if (live.length > 0) {
       throw new AlpError(
@@ -61,8 +71,171 @@ export function stageCommand(args: string[], definition: PlatformAppDefinition, 
   });
 }
 
-/** The regions a command acts on: `--region`'s (which must be one of release.yaml's), else all. */
-function targetRegions(command: string, release: UncheckedRelease, region: string | undefined): string[] {
+/** How switch-traffic and rollback read git (the check of the images at HEAD), for the messages of its failures. */
+const SWITCH_GIT = { command: 'alp switch-traffic', needs: 'the check of the images at HEAD' };
+const ROLLBACK_GIT = { command: 'alp rollback', needs: 'the check of the images at HEAD' };
+
+/**
+ * `alp switch-traffic --to <c> [--region <r>] [--argocd <url>] [--prometheus [<region>=]<url>]
+ * [--skip-image-check]`: makes a colour live after the pre-switch checks (see
+ * preswitch-checks.ts: the colour's images are those committed at HEAD; with the addresses, its
+ * Argo CD Applications are Synced and Healthy and its SLO signals good) and the safety checks of
+ * every synth (pinned images, parity, verification). Refuses otherwise, listing every problem
+ * and changing no file. The remote checks run before the repository's lock is taken (they wait
+ * on the network); the transaction refuses when what moves has changed since.
+ */
+export function switchTrafficCommand(args: string[], definition: PlatformAppDefinition, progress?: Progress): number {
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...COMMON_OPTIONS,
+      to: { type: 'string' },
+      region: { type: 'string' },
+      argocd: { type: 'string' },
+      prometheus: { type: 'string', multiple: true },
+      'skip-image-check': { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const color = parseColor(values.to, 'switch-traffic', 'to');
+  const paths = { outdir: values.outdir ?? 'dist', writesRelease: values.release ?? 'release.yaml' };
+  const planOf = (release: UncheckedRelease): SwitchPlan => ({
+    command: 'switch-traffic',
+    color,
+    regions: targetRegions(release, values.region, 'switch-traffic').filter((region) => release.regions[region].activeColor !== color),
+  });
+  const spec = () =>
+    validateSpec(values.spec ? readDataFile(values.spec) : definition.defaultSpec, values.spec ?? definition.defaultSpecSource);
+  const addresses = remoteAddresses('switch-traffic', values);
+  const checked = remoteChecksFirst(values.release, addresses, planOf, spec, paths.outdir);
+
+  return inTransaction('alp switch-traffic', paths, () => {
+    const { releaseFile, release } = readRelease(values.release);
+    const plan = planOf(release);
+    if (plan.regions.length === 0) {
+      const targets = targetRegions(release, values.region, 'switch-traffic');
+      process.stdout.write(`switch-traffic: ${color} already serves ${targets.join(', ')}; nothing changed\n`);
+      return 0;
+    }
+    if (checked !== undefined && JSON.stringify(regionImages(release, plan)) !== checked.images)
+      throw new AlpError(
+        `alp switch-traffic: refused: ${releaseFile} changed while the remote checks ran; nothing changed; run the command again`,
+      );
+    const findings = checked?.findings ?? remoteProblems(spec(), plan, addresses, undefined);
+    refuseOnProblems(findings, plan, { release, releaseFile, outdir: paths.outdir, skipImageCheck: values['skip-image-check'] === true });
+    return moveTraffic(
+      definition,
+      { command: 'alp switch-traffic', releaseFile, release, specFile: values.spec, outdir: paths.outdir, progress },
+      plan,
+      `${color} now serves ${plan.regions.join(', ')}`,
+    );
+  });
+}
+
+/** What the remote checks found before the lock was taken, and on which images. */
+interface EarlyChecks {
+  /** The plan's regions, colour and images, as JSON: the transaction compares them. */
+  readonly images: string;
+  readonly findings: RemoteFindings;
+}
+
+/**
+ * The remote checks, run before the repository's lock is taken (they wait on the network), on
+ * release.yaml as it is then; none without an address (release.yaml may be mid-transaction
+ * outside the lock: the transaction recovers it first, then compares).
+ */
+function remoteChecksFirst(
+  releaseOption: string | undefined,
+  addresses: RemoteAddresses,
+  planOf: (release: UncheckedRelease) => SwitchPlan,
+  spec: () => PlatformSpec,
+  outdir: string,
+): EarlyChecks | undefined {
+  if (addresses.argocd === undefined && Object.keys(addresses.prometheus).length === 0) return undefined;
+  const { release } = readRelease(releaseOption);
+  checkPrometheusRegions('switch-traffic', addresses, Object.keys(release.regions ?? {}));
+  const plan = planOf(release);
+  const findings =
+    plan.regions.length === 0 ? { problems: [], skipped: [] } : remoteProblems(spec(), plan, addresses, headOf(SWITCH_GIT, outdir));
+  return { images: JSON.stringify(regionImages(release, plan)), findings };
+}
+
+/**
+ * Prints the checks that were skipped (stderr), then throws every pre-switch problem at once:
+ * the remote checks' and, unless skipped, the images at HEAD.
+ */
+function refuseOnProblems(
+  findings: RemoteFindings,
+  plan: SwitchPlan,
+  state: { release: UncheckedRelease; releaseFile: string; outdir: string; skipImageCheck: boolean },
+): void {
+  const skipped = [...findings.skipped];
+  let problems = findings.problems;
+  if (state.skipImageCheck)
+    skipped.push(`switch-traffic: skipped: images at HEAD of ${plan.color} in ${plan.regions.join(', ')} (--skip-image-check)`);
+  else {
+    const images = (region: string) => colorImages(state.release, region, plan.color);
+    problems = [...imageProblems(SWITCH_GIT, plan, images, { outdir: state.outdir, release: state.releaseFile }), ...problems];
+  }
+  process.stderr.write(skipped.map((line) => `${line}\n`).join(''));
+  if (problems.length > 0) {
+    throw new AlpError(
+      `alp switch-traffic: refused: ${problems.length} problem(s) with ${plan.color} in ${plan.regions.join(', ')}; nothing changed`,
+      problems,
+    );
+  }
+}
+
+/**
+ * `alp rollback [--region <r>] [--expect-live <c>]`: moves traffic back to the other colour, in
+ * one region or (without --region) in every region, which must all serve the same colour. Only
+ * the routes change: the same synthesis and transaction as a switch. With --expect-live it
+ * refuses unless the region(s) serve that colour, so that a repeated alert never flips traffic
+ * back again. It runs no pre-switch check that could block it: the colour it returns to served
+ * live traffic before; images that differ from HEAD's are reported as warnings.
+ */
+export function rollbackCommand(args: string[], definition: PlatformAppDefinition, progress?: Progress): number {
+  const { values } = parseArgs({
+    args,
+    options: { ...COMMON_OPTIONS, region: { type: 'string' }, 'expect-live': { type: 'string' } },
+    strict: true,
+  });
+  const expected = values['expect-live'] === undefined ? undefined : parseColor(values['expect-live'], 'rollback', 'expect-live');
+  const paths = { outdir: values.outdir ?? 'dist', writesRelease: values.release ?? 'release.yaml' };
+  return inTransaction('alp rollback', paths, () => {
+    const { releaseFile, release } = readRelease(values.release);
+    const targets = targetRegions(release, values.region, 'rollback');
+    const live = targets.map((region) => ({ region, color: liveColor(releaseFile, release, region) }));
+    const unexpected = live.filter((l) => expected !== undefined && l.color !== expected).map((l) => l.region);
+    if (unexpected.length > 0) {
+      throw new AlpError(
+        `alp rollback: refused: ${otherColor(expected!)} serves ${unexpected.join(', ')}, not ${expected} (--expect-live ${expected}); traffic was moved already; nothing changed`,
+      );
+    }
+    const colors = [...new Set(live.map((l) => l.color))];
+    if (colors.length > 1) {
+      throw new AlpError(
+        `alp rollback: refused: the regions serve different colours (${live.map((l) => `${l.region}: ${l.color}`).join(', ')}); name the one to roll back with --region`,
+      );
+    }
+    const from = colors[0];
+    const plan: SwitchPlan = { command: 'rollback', color: otherColor(from), regions: targets };
+    const warnings =
+      headOf(ROLLBACK_GIT, paths.outdir) === undefined
+        ? []
+        : imageProblems(ROLLBACK_GIT, plan, (r) => colorImages(release, r, plan.color), { outdir: paths.outdir, release: releaseFile });
+    process.stderr.write(warnings.map((line) => `rollback: warning: ${line}\n`).join(''));
+    return moveTraffic(
+      definition,
+      { command: 'alp rollback', releaseFile, release, specFile: values.spec, outdir: paths.outdir, progress },
+      plan,
+      `${plan.color} serves ${targets.join(', ')} again (rolled back from ${from})`,
+    );
+  });
+}
+
+/** The regions a command acts on: `--region`'s (which must exist) or every region. */
+function targetRegions(release: UncheckedRelease, region: string | undefined, command: string): string[] {
   const regions = Object.keys(release.regions ?? {});
   if (region !== undefined && !regions.includes(region)) {
     throw new UsageError(`alp ${command}: '--region' (${JSON.stringify(region)}) must be one of ${regions.join(', ')}`);
@@ -70,38 +243,38 @@ function targetRegions(command: string, release: UncheckedRelease, region: strin
   return region === undefined ? regions : [region];
 }
 
-/**
- * `alp switch-traffic --to <c> [--region <r>]`: makes a colour live after the safety checks
- * (every service has a pinned image in it, both colours have the same services and
- * configuration apart from images, and the synthesized output verifies). Refuses otherwise,
- * changing no file. The checks are those of every synth: validation and verification.
- */
-export function switchTrafficCommand(args: string[], definition: PlatformAppDefinition, progress?: Progress): number {
-  const { values } = parseArgs({ args, options: { ...COMMON_OPTIONS, to: { type: 'string' }, region: { type: 'string' } }, strict: true });
-  const color = parseColor(values.to, 'switch-traffic', 'to');
-  const paths = { outdir: values.outdir ?? 'dist', writesRelease: values.release ?? 'release.yaml' };
-  return inTransaction('alp switch-traffic', paths, () => {
-    const { releaseFile, release } = readRelease(values.release);
-    const targets = targetRegions('switch-traffic', release, values.region);
-    const moving = targets.filter((region) => release.regions[region].activeColor !== color);
-    if (moving.length === 0) {
-      process.stdout.write(`switch-traffic: ${color} already serves ${targets.join(', ')}; nothing changed\n`);
-      return 0;
-    }
-    for (const region of moving) release.regions[region] = { ...release.regions[region], activeColor: color };
+/** The colour that serves a region, as release.yaml says; an AlpError when it names none. */
+function liveColor(releaseFile: string, release: UncheckedRelease, region: string): Color {
+  const color = release.regions[region]?.activeColor;
+  if (!COLORS.includes(color as Color))
+    throw new AlpError(`${releaseFile}: 'regions.${region}.activeColor' (${describeValue(color)}) must be one of ${COLORS.join(', ')}`);
+  return color as Color;
+}
 
-    // Synthesis refuses, changing nothing, unless every service has a pinned image in the new
-    // colour and the output verifies, blue/green parity included.
-    return apply(
-      definition,
-      { command: 'alp switch-traffic', releaseFile, release, specFile: values.spec, outdir: paths.outdir, progress },
-      `${color} now serves ${moving.join(', ')}`,
-    );
-  });
+/**
+ * The images release.yaml gives a colour in a region: the colour's, with the region's own
+ * where it stages differently (`regions.<r>.colors.<c>.images`).
+ */
+function colorImages(release: UncheckedRelease, region: string, color: Color): Record<string, string> {
+  const regional = (release.regions[region] as { colors?: Record<string, { images?: Record<string, string> }> } | undefined)?.colors;
+  return { ...release.colors[color]?.images, ...regional?.[color]?.images };
+}
+
+/** What the plan moves: for each region, the colour and the images it will serve. */
+function regionImages(release: UncheckedRelease, plan: SwitchPlan) {
+  return plan.regions.map((region) => ({ region, color: plan.color, images: colorImages(release, region, plan.color) }));
+}
+
+/** Makes the plan's colour live in its regions: changes release.yaml, then `apply`. */
+function moveTraffic(definition: PlatformAppDefinition, options: ApplyOptions, plan: SwitchPlan, summary: string): number {
+  for (const region of plan.regions) options.release.regions[region] = { ...options.release.regions[region], activeColor: plan.color };
+  // Synthesis refuses, changing nothing, unless every service has a pinned image in the new
+  // colour and the output verifies, blue/green parity included.
+  return apply(definition, options, summary);
 }
 
 interface ApplyOptions {
-  /** The command, for the journal: `alp stage`, `alp switch-traffic`. */
+  /** The command, for the journal: `alp stage`, `alp switch-traffic`, `alp rollback`. */
   readonly command: string;
   readonly releaseFile: string;
   readonly release: UncheckedRelease;

@@ -84,19 +84,19 @@ describe('staged configuration |', () => {
     );
 
     // WHEN green goes live, then blue again
-    expect(run(switchTrafficCommand, '--to', 'green')).toBe(0);
+    expect(run(switchTrafficCommand, '--to', 'green', '--skip-image-check')).toBe(0);
     const switched = state();
     expect(
       changedPaths(staged, switched).filter((p) => !p.includes('/edge/') && !p.endsWith('values.yaml') && p !== 'release.yaml'),
     ).toEqual([]);
-    expect(run(switchTrafficCommand, '--to', 'blue')).toBe(0);
+    expect(run(switchTrafficCommand, '--to', 'blue', '--skip-image-check')).toBe(0);
     // THEN every file is as it was after the stage
     expect(state()).toEqual(staged);
   });
 
   test('--region stages on that region only, starting from the colour; a colour live in the region is refused there only', () => {
     // GIVEN green live in dr
-    run(switchTrafficCommand, '--to', 'green', '--region', 'dr');
+    run(switchTrafficCommand, '--to', 'green', '--region', 'dr', '--skip-image-check');
     // WHEN
     expect(errorOf(() => run(stageCommand, '--color', 'green', '--set', 'user-service.env.LOG_LEVEL=debug'))).toBe(
       'alp stage: refused: green serves live traffic in dr; stage on the standby colour (blue) and switch to it',

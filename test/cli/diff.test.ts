@@ -211,6 +211,10 @@ describe('alp diff |', () => {
           `    colors.green.images.api-gateway: ${OLD_GATEWAY} -> ${NEW_GATEWAY}`,
         ]),
         '',
+        // What the standby colour runs beyond the live one, whatever this diff changes.
+        'staged on green in primary, dr (live -> staged; a switch makes it live):',
+        `  api-gateway: image: ${OLD_GATEWAY} -> ${NEW_GATEWAY}`,
+        '',
       ].join('\n'),
     });
   });
@@ -444,6 +448,7 @@ describe('alp diff --base |', () => {
     git('add', '.');
     git('commit', '-q', '-m', 'blue live');
     const silence = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const skipped = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       switchTrafficCommand(
         ['--to', 'green', '--region', 'dr', '--release', join(repo, 'release.yaml'), '--outdir', join(repo, 'dist')],
@@ -451,6 +456,7 @@ describe('alp diff --base |', () => {
       );
     } finally {
       silence.mockRestore();
+      skipped.mockRestore();
     }
   });
   afterAll(() => rmSync(repo, { recursive: true, force: true }));

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,22 +16,38 @@ describe('release commands |', () => {
   let releaseFile: string;
   let outdir: string;
   let stdout: string;
+  let stderr: string;
   let writeSpy: jest.SpyInstance;
+  let errorSpy: jest.SpyInstance;
 
   beforeEach(() => {
+    // A GitOps repository whose last commit holds release.yaml and dist/ (switch-traffic checks
+    // the target colour's images against the committed Deployments; see preswitch.test.ts).
     scratch = mkdtempSync(join(tmpdir(), 'alp-release-'));
     releaseFile = join(scratch, 'release.yaml');
     outdir = join(scratch, 'dist');
     cpSync(join(REPO_ROOT, 'release.yaml'), releaseFile);
     synthToDirectory(platformApp, outdir, { releaseFile });
+    for (const args of [
+      ['init', '-q'],
+      ['add', '.'],
+      ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', 'commit', '-q', '-m', 'blue live'],
+    ])
+      expect(spawnSync('git', args, { cwd: scratch, encoding: 'utf8' }).stderr).toBe('');
     stdout = '';
+    stderr = '';
     writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
       stdout += String(chunk);
+      return true;
+    });
+    errorSpy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => {
+      stderr += String(chunk);
       return true;
     });
   });
   afterEach(() => {
     writeSpy.mockRestore();
+    errorSpy.mockRestore();
     rmSync(scratch, { recursive: true, force: true });
   });
 
@@ -64,6 +81,13 @@ describe('release commands |', () => {
     expect(preview.spec.hostnames).toEqual(['preview.learn.alp.example.com']);
     expect(preview.spec.rules[0].backendRefs).toEqual([{ name: 'api-gateway', namespace: 'alp-blue', port: 8080 }]);
     expect(stdout).toContain('green now serves primary, dr; changed');
+    expect(stderr).toBe(
+      [
+        'switch-traffic: skipped: Argo CD sync/health of alp-primary-green, alp-dr-green (no --argocd or ARGOCD_SERVER)',
+        'switch-traffic: skipped: SLO signals (5xx ratio, p99 latency) of green in primary, dr (no --prometheus or PROMETHEUS_URL)',
+        '',
+      ].join('\n'),
+    );
   });
 
   test('a switch of one region leaves the other alone, and switching back restores every byte', () => {

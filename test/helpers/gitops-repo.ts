@@ -1,0 +1,113 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { platformApp } from '../../charts';
+import { run, synthToDirectory } from '../../platform';
+import { REPO_ROOT } from './manifests';
+
+/** The `alp` launcher, as users run it. */
+export const ALP = join(REPO_ROOT, 'bin', 'alp.js');
+
+/** What a command printed and returned. */
+export interface CommandResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * A GitOps repository in a temporary folder: release.yaml and dist/ (synthesized from it),
+ * committed; blue live in every region.
+ */
+export class GitOpsRepo {
+  /** A committed repository to copy (synthesized once per test file). */
+  static template(): GitOpsRepo {
+    const repo = new GitOpsRepo(mkdtempSync(join(tmpdir(), 'alp-gitops-')));
+    cpSync(join(REPO_ROOT, 'release.yaml'), repo.release);
+    synthToDirectory(platformApp, repo.outdir, { releaseFile: repo.release });
+    repo.git('init', '-q');
+    repo.commitAll('blue live');
+    return repo;
+  }
+
+  readonly release: string;
+  readonly outdir: string;
+  /** `--release` and `--outdir` of this repository. */
+  readonly args: string[];
+
+  constructor(readonly dir: string) {
+    this.release = join(dir, 'release.yaml');
+    this.outdir = join(dir, 'dist');
+    this.args = ['--release', this.release, '--outdir', this.outdir];
+  }
+
+  /** A copy of this repository (its .git too, unless `withGit` is false). */
+  copy(withGit = true): GitOpsRepo {
+    const copy = new GitOpsRepo(mkdtempSync(join(tmpdir(), 'alp-gitops-')));
+    cpSync(this.dir, copy.dir, { recursive: true, filter: (source) => withGit || !source.startsWith(join(this.dir, '.git')) });
+    return copy;
+  }
+
+  git(...args: string[]): string {
+    const result = spawnSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], {
+      cwd: this.dir,
+      encoding: 'utf8',
+    });
+    if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+    return result.stdout;
+  }
+
+  /** Commits every change; returns the new commit's hash. */
+  commitAll(message: string): string {
+    this.git('add', '-A');
+    this.git('commit', '-q', '-m', message);
+    return this.git('rev-parse', 'HEAD').trim();
+  }
+
+  /** The files that differ from HEAD (changed, added or deleted), relative to the repository, sorted. */
+  changed(): string[] {
+    return this.git('status', '--porcelain', '-uall')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => line.slice(3))
+      .sort();
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs `alp <args>` in this process (run()), capturing its output. */
+export function alpInProcess(args: string[]): CommandResult {
+  let stdout = '';
+  let stderr = '';
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    return { code: run(args, platformApp), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+/**
+ * Runs `alp <args>` in a child process without blocking this one (so that an HTTP server of
+ * the test can answer it), with `env` added to the environment.
+ */
+export function alpChild(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
+  const child = spawn(process.execPath, [ALP, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
