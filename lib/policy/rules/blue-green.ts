@@ -1,9 +1,11 @@
 /**
  * Blue/green parity: the two colours are the same set of objects, identical apart from the colour
  * itself (labels, namespaces, names that carry it), the images and the version (the version label,
- * and the OpenTelemetry resource attribute `service.version` that repeats it).
+ * and the OpenTelemetry resource attribute `service.version` that repeats it). Counterpart
+ * HorizontalPodAutoscalers that carry the same STANDBY_SCALING_ANNOTATION may also differ as the
+ * floor it gives says: the idle one's minReplicas and scale-down window.
  */
-import { COLORS, describeValue, isPlainObject, LABEL_COLOR, LABEL_VERSION } from '../../core';
+import { COLORS, describeValue, isPlainObject, LABEL_COLOR, LABEL_VERSION, STANDBY_SCALING_ANNOTATION } from '../../core';
 import { ManifestObject, PolicyRule, statement } from '../findings';
 import { PolicyContext } from './_context';
 import { inputRule } from './_rule';
@@ -94,6 +96,52 @@ function differences(
   return out;
 }
 
+type Manifest = ManifestObject['manifest'];
+
+/** An HPA's scale-down stabilization window, if it sets one. */
+const scaleDownWindow = (hpa: Manifest): unknown => hpa.spec?.behavior?.scaleDown?.stabilizationWindowSeconds;
+
+/**
+ * Two counterparts as parity compares them: when both are HorizontalPodAutoscalers with the same
+ * STANDBY_SCALING_ANNOTATION and one is at the floor it gives (minReplicas the smaller of
+ * `floorReplicas` and the other's, scale-down window `soakSeconds`), that one with the other's
+ * minReplicas and window; otherwise both unchanged.
+ */
+function liveForms(a: Manifest, b: Manifest): [Manifest, Manifest] {
+  const floor = a.metadata?.annotations?.[STANDBY_SCALING_ANNOTATION];
+  const hpas = a.kind === 'HorizontalPodAutoscaler' && b.kind === 'HorizontalPodAutoscaler';
+  if (!hpas || typeof floor !== 'string' || b.metadata?.annotations?.[STANDBY_SCALING_ANNOTATION] !== floor) return [a, b];
+  let settings: { floorReplicas?: unknown; soakSeconds?: unknown };
+  try {
+    settings = JSON.parse(floor);
+  } catch {
+    return [a, b];
+  }
+  const atFloor = (idle: Manifest, live: Manifest) =>
+    typeof live.spec?.minReplicas === 'number'
+    && typeof settings.floorReplicas === 'number'
+    && idle.spec?.minReplicas === Math.min(settings.floorReplicas, live.spec.minReplicas)
+    && scaleDownWindow(idle) === settings.soakSeconds;
+  const lifted = (idle: Manifest, live: Manifest): Manifest => {
+    const { stabilizationWindowSeconds: _idle, ...scaleDown } = idle.spec.behavior.scaleDown;
+    const window = scaleDownWindow(live);
+    return {
+      ...idle,
+      spec: {
+        ...idle.spec,
+        minReplicas: live.spec.minReplicas,
+        behavior: {
+          ...idle.spec.behavior,
+          scaleDown: window === undefined ? scaleDown : { ...scaleDown, stabilizationWindowSeconds: window },
+        },
+      },
+    };
+  };
+  if (atFloor(b, a)) return [a, lifted(b, a)];
+  if (atFloor(a, b)) return [lifted(a, b), b];
+  return [a, b];
+}
+
 /** The folder of a file, `/`-separated (`primary/blue` for `primary/blue/deployment-api.yaml`), `''` for none. */
 function folderOf(file: string | undefined): string {
   const slash = file === undefined ? -1 : file.lastIndexOf('/');
@@ -169,8 +217,9 @@ export const BLUEGREEN_PARITY = inputRule(
           report(have, statement(`has no ${missing} counterpart; both colours must have the same objects`));
           continue;
         }
-        if (equivalent(b.manifest, g.manifest)) continue;
-        const found = differences(normalize(b.manifest, 'blue'), normalize(g.manifest, 'green'), SHOWN_DIFFERENCES + 1);
+        const [blueForm, greenForm] = liveForms(b.manifest, g.manifest);
+        if (equivalent(blueForm, greenForm)) continue;
+        const found = differences(normalize(blueForm, 'blue'), normalize(greenForm, 'green'), SHOWN_DIFFERENCES + 1);
         if (found.length === 0) continue;
         const shown = found
           .slice(0, SHOWN_DIFFERENCES)
