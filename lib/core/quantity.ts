@@ -100,12 +100,12 @@ const BINARY_UNITS: ReadonlyArray<readonly [string, number]> = [
 ];
 
 /**
- * Bytes in the largest binary unit that shows them exactly with at most two decimals:
- * "24 GiB", "1.5 GiB", "1.25 GiB", "1088 MiB", "0 B".
+ * Bytes in the largest binary unit that shows them exactly with at most three decimals:
+ * "24 GiB", "1.5 GiB", "27.125 GiB", "1088 MiB", "64 MiB", "0 B".
  */
 export function formatBytes(bytes: number): string {
   for (const [unit, size] of BINARY_UNITS) {
-    if (Math.abs(bytes) >= size && ((bytes * 100) / size) % 1 === 0) return `${bytes / size} ${unit}`;
+    if (Math.abs(bytes) >= size && ((bytes * 1000) / size) % 1 === 0) return `${bytes / size} ${unit}`;
   }
   return `${bytes} B`;
 }
