@@ -7,7 +7,7 @@ import { RenderedObject, verifyManifests, writeTree } from '../../lib';
 import { BLUEGREEN_PARITY } from '../../lib/policy/rules/blue-green';
 import { regionalMinReplicas, synthesize, validatePlatform } from '../../platform';
 import { runHelm } from '../helpers/helm';
-import { clone, committedRelease, problemsOf } from '../helpers/manifests';
+import { clone, clusterPerColorSpec, committedRelease, problemsOf } from '../helpers/manifests';
 
 const FLOOR = 2;
 const SOAK_MINUTES = 20;
@@ -163,5 +163,31 @@ describe('the Helm charts with the idle colour at a floor, checked with the real
     const flipped = template('alp-primary', 'autoscaling.api-gateway.minReplicas=4', 'activeColor=green');
     expect(flipped.get('HorizontalPodAutoscaler/alp-green/api-gateway').spec.minReplicas).toBe(4);
     expect(flipped.get('HorizontalPodAutoscaler/alp-blue/api-gateway').spec.minReplicas).toBe(FLOOR);
+  });
+});
+
+describe('the floor with one cluster per colour', () => {
+  test("each colour cluster's chart renders its manifests, and with the other colour live the switch's", () => {
+    const release = committedRelease();
+    const spec = { ...clusterPerColorSpec(), delivery: { standby: { mode: 'floor', floorReplicas: FLOOR, soakMinutes: SOAK_MINUTES } } };
+    const switched = clone(release);
+    switched.regions.primary.activeColor = 'green';
+    const [before, after] = [synth(spec), synth(spec, switched)];
+    expect(hpasOf(before.objects, 'primary', 'green').find((h) => h.metadata.name === 'api-gateway').spec.minReplicas).toBe(FLOOR);
+    const dir = mkdtempSync(join(tmpdir(), 'alp-helm-standby-clusters-'));
+    try {
+      writeTree(dir, new Map([...before.files].filter(([path]) => path.startsWith('helm/'))));
+      for (const cluster of ['alp-primary-blue', 'alp-primary-green']) {
+        const render = (...set: string[]) => {
+          const result = runHelm(['template', cluster, join(dir, 'helm', cluster), ...set.flatMap((s) => ['--set', s])]);
+          expect(result.stderr).toBe('');
+          return new Map((yaml.loadAll(result.stdout) as any[]).filter(Boolean).map((d) => [keyOf(d), d]));
+        };
+        expect(changed(render(), byKey(before.objects, cluster))).toEqual([]);
+        expect(changed(render('activeColor=green'), byKey(after.objects, cluster))).toEqual([]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
