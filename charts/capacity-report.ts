@@ -55,6 +55,8 @@ interface SetScan {
   readonly color?: Color;
   /** The shared component, for a shared set. */
   readonly shared?: SharedComponent;
+  /** Whether the set is the colour live in its region. */
+  readonly live: boolean;
   readonly label: string;
   readonly scan: CapacityScan;
   readonly sizes: Sizes;
@@ -77,7 +79,8 @@ function scanSets(objects: readonly RenderedObject[], model: PlatformModel): Set
       ...placement.colors.map((color) => ({
         color,
         component: color as string,
-        label: color === live ? `${color} (live)` : `${color} (idle${floor ? ', at the floor' : ''})`,
+        // Without the floor both colours are the same size: the report names neither live, so a switch leaves it unchanged.
+        label: !floor ? color : color === live ? `${color} (live)` : `${color} (idle, at the floor)`,
       })),
       ...SHARED.map((shared) => ({ shared, component: placement.componentOf(shared), label: shared })),
     ];
@@ -91,6 +94,7 @@ function scanSets(objects: readonly RenderedObject[], model: PlatformModel): Set
         placement,
         color: 'color' in set ? set.color : undefined,
         shared: 'shared' in set ? set.shared : undefined,
+        live: 'color' in set && set.color === live,
         label: set.label,
         scan,
         sizes: sizesOf(scan.workloads),
@@ -236,15 +240,14 @@ function notCountedLines(sets: readonly SetScan[], gatewayClass: string): string
 /** The idle colours' share at rest, and with `delivery.standby.mode: floor` the trade-off in numbers. */
 function standbyLines(sets: readonly SetScan[], model: PlatformModel, regions: readonly string[]): string[] {
   const standby = model.spec.delivery.standby;
-  const idle = sets.filter((s) => s.color && !s.label.endsWith('(live)'));
-  const liveOf = (s: SetScan) =>
-    sets.find((l) => l.color && l.placement.region.name === s.placement.region.name && l.label.endsWith('(live)'))!;
+  const idle = sets.filter((s) => s.color && !s.live);
+  const liveOf = (s: SetScan) => sets.find((l) => l.live && l.placement.region.name === s.placement.region.name)!;
   const idleRest = idle.reduce((sum, s) => addSizes(sum, s.sizes), NO_SIZES);
   if (standby.mode === 'full') {
     return [
       '## Standby',
       '',
-      `The idle colours run at full size (\`delivery.standby.mode: full\`): ${idleRest.restPods} pods and ${amount(idleRest.rest)} of the totals at rest. See README.md, "Cheaper standby", for the floor.`,
+      `The idle colour of each region runs at full size (\`delivery.standby.mode: full\`): ${idleRest.restPods} pods and ${amount(idleRest.rest)} of the totals at rest. See README.md, "Cheaper standby", for the floor.`,
       '',
     ];
   }

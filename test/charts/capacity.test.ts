@@ -69,10 +69,9 @@ describe('reports/capacity.md', () => {
     "each colour's services in %s: requests × HPA minReplicas at rest, × maxReplicas at maximum",
     (name, region) => {
       const { rest, max } = colourSize(spec, region, (min) => min);
-      const live = release.regions[name].activeColor;
-      const idle = live === 'blue' ? 'green' : 'blue';
-      expect(row(report, name, `alp-${name}`, `${live} (live)`)).toEqual(cells(rest, max));
-      expect(row(report, name, `alp-${name}`, `${idle} (idle)`)).toEqual(cells(rest, max));
+      // Without the floor neither colour is named live: a switch leaves the report unchanged.
+      expect(row(report, name, `alp-${name}`, 'blue')).toEqual(cells(rest, max));
+      expect(row(report, name, `alp-${name}`, 'green')).toEqual(cells(rest, max));
     },
   );
 
@@ -92,18 +91,17 @@ describe('reports/capacity.md', () => {
     },
   );
 
+  test('without the floor a switch leaves the report as it is (a switch stays a routing-only commit)', () => {
+    const switched = clone(release);
+    for (const region of Object.values<any>(switched.regions)) region.activeColor = region.activeColor === 'blue' ? 'green' : 'blue';
+    expect(synthesize(platformApp, { release: switched }).files.get('reports/capacity.md')).toBe(report);
+  });
+
   test('each region total is its sets, and the overall total the regions', () => {
     let overallRest = ZERO;
     let overallMax = ZERO;
     for (const region of spec.regions) {
-      const sets = ['blue', 'green', 'data', 'monitoring'].map((set) =>
-        row(
-          report,
-          region.name,
-          `alp-${region.name}`,
-          set === release.regions[region.name].activeColor ? `${set} (live)` : set.match(/blue|green/) ? `${set} (idle)` : set,
-        ),
-      );
+      const sets = ['blue', 'green', 'data', 'monitoring'].map((set) => row(report, region.name, `alp-${region.name}`, set));
       const rest = sets.reduce((sum, c) => add(sum, parsed(c[0], c[1], c[2])), ZERO);
       const max = sets.reduce((sum, c) => add(sum, parsed(c[3], c[4], c[5])), ZERO);
       expect(row(report, region.name, '', '**total**')).toEqual(cells(rest, max));
@@ -118,7 +116,7 @@ describe('reports/capacity.md', () => {
     expect(row(report, 'primary', 'alp-primary', 'logging', 'DaemonSet/fluent-bit')).toEqual(['0.05 cores, 64 MiB']);
     expect(report).toContain('CronJob/restore-drill (data)');
     expect(report).toContain("the Gateways' own Deployments are made by the controller of GatewayClass `istio`");
-    expect(report).toContain('The idle colours run at full size (`delivery.standby.mode: full`)');
+    expect(report).toContain('The idle colour of each region runs at full size (`delivery.standby.mode: full`)');
   });
 
   test('with the idle colour at a floor: its HPAs at the floor, the saving and the rollback window stated', () => {
