@@ -12,6 +12,7 @@ import {
   LABEL_MANAGED_BY,
   LABEL_PART_OF,
   PlacedChart,
+  AutoscalingOptions,
 } from '../lib';
 // Installs the grant writer (Role, RoleBinding) behind HardenedService.grant.
 import '../lib/rbac/service-grants';
@@ -37,8 +38,7 @@ import {
   ServiceSpec,
 } from '../platform';
 import { versionLabel } from '../lib/core/image';
-import { ANNOTATION_COLOR_CONFIG, ColorConfigAspect } from '../lib/core/labels';
-import { MANAGED_BY } from '../lib/core/labels';
+import { ANNOTATION_COLOR_CONFIG, ColorConfigAspect, MANAGED_BY, STANDBY_SCALING_ANNOTATION } from '../lib/core/labels';
 import { pascalCase } from '../lib/core/names';
 
 export interface ColorChartProps {
@@ -117,7 +117,8 @@ export class ColorChart extends PlacedChart {
 
 /** The HardenedService props of a service in one colour: its spec's, its image, and the tracing settings. */
 function workloadProps(service: ServiceSpec, image: string, props: ColorChartProps): HardenedServiceProps {
-  const base = serviceProps(service, props.region);
+  const live = props.release.regions[props.region.name]?.activeColor === props.color;
+  const base = serviceProps(service, props.region, props.spec, live);
   return {
     ...base,
     ...secretProps(service),
@@ -185,8 +186,27 @@ function secretProps(service: ServiceSpec): Pick<HardenedServiceProps, 'secretMo
   };
 }
 
+/**
+ * A service's HPA minimum, scale-down window and annotations in one colour of a region, given its
+ * region's minimum and whether the colour is live there. With `delivery.standby.mode: floor`, the
+ * idle colour's minimum is the floor (where lower) and its scale-down window the soak; both
+ * colours carry the floor's annotation (STANDBY_SCALING_ANNOTATION, which blue/green parity reads).
+ */
+export function colorScaling(
+  spec: PlatformSpec,
+  live: boolean,
+  minReplicas: number,
+): Pick<AutoscalingOptions, 'minReplicas' | 'scaleDownStabilizationSeconds' | 'annotations'> {
+  const standby = spec.delivery.standby;
+  if (standby.mode === 'full') return { minReplicas };
+  const soakSeconds = standby.soakMinutes * 60;
+  const annotations = { [STANDBY_SCALING_ANNOTATION]: JSON.stringify({ floorReplicas: standby.floorReplicas, soakSeconds }) };
+  if (live) return { minReplicas, annotations };
+  return { minReplicas: Math.min(standby.floorReplicas, minReplicas), scaleDownStabilizationSeconds: soakSeconds, annotations };
+}
+
 /** HardenedService props from a service's spec (replica floor scaled for the region) (everything but the image and colour). */
-function serviceProps(service: ServiceSpec, region: RegionSpec) {
+function serviceProps(service: ServiceSpec, region: RegionSpec, spec: PlatformSpec, live: boolean) {
   const scaling = service.autoscaling;
   return {
     name: service.name,
@@ -196,7 +216,7 @@ function serviceProps(service: ServiceSpec, region: RegionSpec) {
     resources: service.resources,
     replicas: service.replicas && regionalMinReplicas(service.replicas, region),
     autoscaling: scaling && {
-      minReplicas: regionalMinReplicas(scaling.minReplicas, region),
+      ...colorScaling(spec, live, regionalMinReplicas(scaling.minReplicas, region)),
       maxReplicas: scaling.maxReplicas,
       targetCpuUtilizationPercentage: scaling.targetCPUUtilizationPercentage,
       targetMemoryUtilizationPercentage: scaling.targetMemoryUtilizationPercentage,

@@ -15,9 +15,11 @@ import {
 import { LABEL_VERSION } from '../lib/core/labels';
 import { DNS_SUBDOMAIN } from '../lib/core/validation';
 import { version as packageVersion } from '../package.json';
+import { ColorChart } from './color-chart';
 import { EdgeChart } from './edge-chart';
 import { ClusterPlacement, clusterPlacements, MAX_SERVICE_REPLICAS, MIN_SERVICE_REPLICAS, PlatformModel, ReleaseState } from '../platform';
 import { versionLabel } from '../lib/core/image';
+import { scalarDifferences } from '../lib/output/helm/template';
 
 const REPOSITORY = '[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*';
 const TAG = ':[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}';
@@ -73,29 +75,39 @@ the service's maxReplicas (JSON Schema cannot compare two values, so the schema 
  */
 export function platformHelmCharts(objects: readonly RenderedObject[], model: PlatformModel): Map<string, string> {
   const files = new Map<string, string>();
-  const flippedEdge = flippedEdgeObjects(model);
+  const flipped = flippedObjects(model);
   for (const placement of clusterPlacements(model.spec)) {
     const chart = clusterChart(
       placement,
       objects.filter((o) => o.cluster === placement.cluster.name && o.path.startsWith('manifests/')),
       model,
-      flippedEdge,
+      flipped,
     );
     for (const [path, content] of renderHelmChart(chart)) files.set(`helm/${chart.name}/${path}`, content);
   }
   return files;
 }
 
-/** The edge objects of every cluster with the other colour live in every region, by path. */
-function flippedEdgeObjects(model: PlatformModel): Map<string, Manifest> {
+/**
+ * The objects that change with the live colour, rendered with the other colour live in every
+ * region, by path: the edge objects of every cluster and, when the idle colour is kept at a
+ * floor (`delivery.standby.mode: floor`), the colours' objects (their HPAs).
+ */
+function flippedObjects(model: PlatformModel): Map<string, Manifest> {
   const { spec, release } = model;
   const flipped: ReleaseState = {
     ...release,
     regions: Object.fromEntries(Object.entries(release.regions).map(([name, r]) => [name, { activeColor: otherColor(r.activeColor) }])),
   };
   const app = new App();
-  for (const placement of clusterPlacements(spec))
+  for (const placement of clusterPlacements(spec)) {
     new EdgeChart(app, `${placement.cluster.name}-edge`, { spec, release: flipped, placement });
+    if (spec.delivery.standby.mode !== 'floor') continue;
+    for (const color of placement.colors) {
+      const props = { spec, release: flipped, region: placement.region, color, cluster: placement.cluster.name };
+      new ColorChart(app, `${placement.cluster.name}-${color}`, props);
+    }
+  }
   applyArgoSyncPolicy(app);
   return new Map(renderApp(app).objects.map((o) => [o.path, o.manifest]));
 }
@@ -104,16 +116,19 @@ function clusterChart(
   placement: ClusterPlacement,
   objects: readonly RenderedObject[],
   model: PlatformModel,
-  flippedEdge: Map<string, Manifest>,
+  flipped: Map<string, Manifest>,
 ) {
   const { spec, release } = model;
   const activeColor = release.regions[placement.region.name].activeColor;
+  const standby = spec.delivery.standby.mode === 'floor' ? spec.delivery.standby : undefined;
   const services = spec.services.map((s) => s.name);
   const name = placement.cluster.name;
   const colors = placement.colors;
   const autoscaled = spec.services.filter((s) => s.autoscaling).map((s) => s.name);
   const fixed = spec.services.filter((s) => !s.autoscaling).map((s) => s.name);
-  const autoscaling = autoscalingValues(objects, placement, autoscaled);
+  // With the idle colour at a floor, the chart's bounds are the live colour's (an idle colour's HPAs as they are when it is live).
+  const liveForm = (o: RenderedObject): Manifest => (o.component === activeColor ? o.manifest : (flipped.get(o.path) ?? o.manifest));
+  const autoscaling = autoscalingValues(objects, placement, autoscaled, liveForm);
   const replicas = replicaValues(objects, placement, fixed);
   const values = {
     activeColor,
@@ -128,7 +143,7 @@ function clusterChart(
     extraLabels: {},
   };
   const usedLabelKeys = [...new Set(objects.flatMap((o) => Object.keys(o.manifest.metadata.labels ?? {})))].sort();
-  const templates = chartTemplates(placement, objects, release, flippedEdge, fixed);
+  const templates = chartTemplates(placement, objects, model, flipped, fixed);
   return {
     name,
     version: packageVersion,
@@ -137,36 +152,38 @@ function clusterChart(
     kubeVersion: '>=1.28.0-0',
     values,
     valuesSchema: valuesSchema(colors, services, usedLabelKeys, autoscaled, fixed),
-    valueDocs: valueDocs(colors, services, autoscaled, fixed),
+    valueDocs: valueDocs(colors, services, autoscaled, fixed, standby?.floorReplicas),
     helpers: HELPERS,
     templates,
-    readmeSections: usage(name),
+    readmeSections: usage(name, standby !== undefined),
   };
 }
 
 /**
  * The chart's templates by path below `templates/`: the cluster's manifests, with the edge objects
- * that change with the live colour written for both colours.
+ * (and, with the idle colour at a floor, the colours' HPAs) that change with the live colour
+ * written for both colours.
  */
 function chartTemplates(
   placement: ClusterPlacement,
   objects: readonly RenderedObject[],
-  release: ReleaseState,
-  flippedEdge: Map<string, Manifest>,
+  model: PlatformModel,
+  flippedByPath: Map<string, Manifest>,
   fixed: readonly string[],
 ): Map<string, TemplateSource> {
+  const { release } = model;
   const activeColor = release.regions[placement.region.name].activeColor;
   const templates = new Map<string, TemplateSource>();
   const prefix = `manifests/${placement.region.name}/`;
   for (const object of objects) {
-    const flipped = flippedEdge.get(object.path);
+    const flipped = flippedByPath.get(object.path);
     const changesWithColour =
       object.component === placement.componentOf('edge') && flipped && JSON.stringify(flipped) !== JSON.stringify(object.manifest);
     // Written the same way whichever colour is live now, so that a switch changes values.yaml, not the templates.
     const [blueLive, greenLive] = activeColor === 'blue' ? [object.manifest, flipped] : [flipped, object.manifest];
     templates.set(object.path.slice(prefix.length), {
       manifest: changesWithColour ? blueLive : object.manifest,
-      fieldValue: fieldValues(object, release, placement.colors, fixed),
+      fieldValue: fieldValues(object, release, placement.colors, fixed, standbyForms(object, model, activeColor, flippedByPath)),
       condition: conditionOf(object.manifest),
       alternative: changesWithColour ? { when: 'eq .Values.activeColor "green"', manifest: greenLive } : undefined,
       extraLabels: '.Values.extraLabels',
@@ -181,6 +198,7 @@ function valueDocs(
   services: readonly string[],
   autoscaled: readonly string[],
   fixed: readonly string[],
+  floorReplicas?: number,
 ): ChartValueDoc[] {
   return [
     {
@@ -198,7 +216,10 @@ function valueDocs(
     ...autoscaled.flatMap((s) => [
       {
         key: `autoscaling.${s}.minReplicas`,
-        description: `Fewest ${s} pods per colour (the HPA's minReplicas); ${MIN_SERVICE_REPLICAS} to ${MAX_SERVICE_REPLICAS}, at most maxReplicas.`,
+        description:
+          floorReplicas === undefined
+            ? `Fewest ${s} pods per colour (the HPA's minReplicas); ${MIN_SERVICE_REPLICAS} to ${MAX_SERVICE_REPLICAS}, at most maxReplicas.`
+            : `Fewest ${s} pods of the live colour (its HPA's minReplicas); ${MIN_SERVICE_REPLICAS} to ${MAX_SERVICE_REPLICAS}, at most maxReplicas. The idle colour's is the smaller of this and ${floorReplicas} (delivery.standby: floor).`,
       },
       {
         key: `autoscaling.${s}.maxReplicas`,
@@ -227,8 +248,16 @@ function valueDocs(
   ];
 }
 
-/** Each service's HPA bounds in this cluster; both colours must agree (they do: blue/green parity). */
-function autoscalingValues(objects: readonly RenderedObject[], placement: ClusterPlacement, services: readonly string[]) {
+/**
+ * Each service's HPA bounds in this cluster, as its colours run them when live; both colours must
+ * agree (they do: blue/green parity).
+ */
+function autoscalingValues(
+  objects: readonly RenderedObject[],
+  placement: ClusterPlacement,
+  services: readonly string[],
+  liveForm: (o: RenderedObject) => Manifest,
+) {
   const bounds: Record<string, { minReplicas: number; maxReplicas: number }> = {};
   const hpasByService = new Map<string, RenderedObject[]>();
   for (const o of objects) {
@@ -238,12 +267,13 @@ function autoscalingValues(objects: readonly RenderedObject[], placement: Cluste
   }
   for (const service of services) {
     const hpas = hpasByService.get(service) ?? [];
-    const found = new Set(hpas.map((o) => `${o.manifest.spec.minReplicas}/${o.manifest.spec.maxReplicas}`));
+    const live = hpas.map(liveForm);
+    const found = new Set(live.map((m) => `${m.spec.minReplicas}/${m.spec.maxReplicas}`));
     if (found.size !== 1)
       throw new Error(
         `cluster ${placement.cluster.name}: expected one autoscaling range for ${service}, found ${[...found].join(', ') || 'none'}`,
       );
-    bounds[service] = { minReplicas: hpas[0].manifest.spec.minReplicas, maxReplicas: hpas[0].manifest.spec.maxReplicas };
+    bounds[service] = { minReplicas: live[0].spec.minReplicas, maxReplicas: live[0].spec.maxReplicas };
   }
   return bounds;
 }
@@ -266,8 +296,48 @@ function replicaValues(objects: readonly RenderedObject[], placement: ClusterPla
   return counts;
 }
 
+/** The fields of a colour's HPA that change when its colour goes live or idle (`delivery.standby.mode: floor`). */
+const STANDBY_FIELDS = ['spec.minReplicas', 'spec.behavior.scaleDown.stabilizationWindowSeconds'];
+
+/** A colour's HPA as it is with its colour live and idle, and the floor; undefined when the two are the same. */
+interface StandbyForms {
+  readonly live: Manifest;
+  readonly idle: Manifest;
+  readonly floorReplicas: number;
+}
+
+function standbyForms(
+  object: RenderedObject,
+  model: PlatformModel,
+  activeColor: Color,
+  flipped: Map<string, Manifest>,
+): StandbyForms | undefined {
+  const other = flipped.get(object.path);
+  if (!COLORS.includes(object.component as Color) || !other) return undefined;
+  const differing = (scalarDifferences(object.manifest, other) ?? [{ path: ['(shape)'] }]).map((d) => d.path.join('.'));
+  if (differing.length === 0) return undefined;
+  const unexpected = differing.filter((path) => object.manifest.kind !== 'HorizontalPodAutoscaler' || !STANDBY_FIELDS.includes(path));
+  if (unexpected.length > 0) {
+    throw new Error(
+      `${object.path}: changes with the live colour at ${unexpected.join(', ')}; only an HPA's ${STANDBY_FIELDS.join(' and ')} may`,
+    );
+  }
+  const live = object.component === activeColor;
+  return {
+    live: live ? object.manifest : other,
+    idle: live ? other : object.manifest,
+    floorReplicas: model.spec.delivery.standby.floorReplicas,
+  };
+}
+
 /** The values behind an object's fields: images and their version labels, HPA bounds, fixed replica counts, the CNPG PodMonitor switch. */
-function fieldValues(object: RenderedObject, release: ReleaseState, colors: readonly Color[], fixed: readonly string[]) {
+function fieldValues(
+  object: RenderedObject,
+  release: ReleaseState,
+  colors: readonly Color[],
+  fixed: readonly string[],
+  standby?: StandbyForms,
+) {
   const { manifest } = object;
   const color = colors.find((c) => c === object.component);
   return (path: FieldPath, value: unknown): string | undefined => {
@@ -296,18 +366,8 @@ function fieldValues(object: RenderedObject, release: ReleaseState, colors: read
           return `printf ${JSON.stringify(format)} (${versionOf}) | quote`;
         }
       }
-      if (
-        manifest.kind === 'HorizontalPodAutoscaler'
-        && path.length === 2
-        && path[0] === 'spec'
-        && (last === 'minReplicas' || last === 'maxReplicas')
-      ) {
-        const target = JSON.stringify(manifest.spec.scaleTargetRef.name);
-        // minReplicas goes through the helper that refuses it above maxReplicas.
-        return last === 'minReplicas'
-          ? `include "alp.minReplicas" (list .Values.autoscaling ${target}) | int`
-          : `index .Values.autoscaling ${target} "maxReplicas" | int`;
-      }
+      const bound = manifest.kind === 'HorizontalPodAutoscaler' ? autoscalerField(manifest, path, color, standby) : undefined;
+      if (bound) return bound;
       if (
         manifest.kind === 'Deployment'
         && fixed.includes(manifest.metadata.name)
@@ -328,6 +388,28 @@ function fieldValues(object: RenderedObject, release: ReleaseState, colors: read
     }
     return undefined;
   };
+}
+
+/**
+ * The values behind an HPA's fields: its bounds and, with the idle colour at a floor, the
+ * minimum and scale-down window that depend on whether its colour is live.
+ */
+function autoscalerField(manifest: Manifest, path: FieldPath, color: Color, standby?: StandbyForms): string | undefined {
+  const field = path.join('.');
+  const target = JSON.stringify(manifest.spec.scaleTargetRef.name);
+  const live = `eq .Values.activeColor "${color}"`;
+  if (field === 'spec.maxReplicas') return `index .Values.autoscaling ${target} "maxReplicas" | int`;
+  if (field === 'spec.minReplicas') {
+    // minReplicas goes through the helper that refuses it above maxReplicas.
+    const minReplicas = `include "alp.minReplicas" (list .Values.autoscaling ${target}) | int`;
+    // The idle colour's minimum is the floor, where lower.
+    return standby ? `ternary (${minReplicas}) (min ${standby.floorReplicas} (${minReplicas})) (${live}) | int` : minReplicas;
+  }
+  if (standby && field === STANDBY_FIELDS[1]) {
+    const window = (hpa: Manifest) => hpa.spec.behavior.scaleDown.stabilizationWindowSeconds;
+    return `ternary ${window(standby.live)} ${window(standby.idle)} (${live}) | int`;
+  }
+  return undefined;
 }
 
 function conditionOf(manifest: Manifest): string | undefined {
@@ -390,13 +472,14 @@ function valuesSchema(
   };
 }
 
-function usage(name: string): string {
+function usage(name: string, standbyFloor: boolean): string {
+  const switched = standbyFloor ? "the routes and both colours' HPA floors change" : 'only the routes change';
   return `## Usage
 
 \`\`\`sh
 helm lint --strict dist/helm/${name}
 helm template ${name} dist/helm/${name} > rendered.yaml                 # the committed manifests
-helm template ${name} dist/helm/${name} --set activeColor=green         # only the routes change
+helm template ${name} dist/helm/${name} --set activeColor=green         # ${switched}
 helm install ${name} dist/helm/${name} --set extraLabels.team=learning  # or: helm upgrade --install
 \`\`\`
 

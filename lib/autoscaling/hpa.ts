@@ -64,6 +64,11 @@ export interface AutoscalingOptions {
    * @default 300
    */
   readonly scaleDownStabilizationSeconds?: number;
+  /**
+   * Annotations of the HPA object (e.g. `STANDBY_SCALING_ANNOTATION`).
+   * @default - none
+   */
+  readonly annotations?: Record<string, string>;
 }
 
 export interface HorizontalAutoscalerProps extends AutoscalingOptions {
@@ -91,7 +96,7 @@ export class HorizontalAutoscaler extends Construct {
     this.maxReplicas = props.maxReplicas;
 
     this.resource = new k8s.KubeHorizontalPodAutoscalerV2(this, 'Resource', {
-      metadata: { name: props.name ?? props.target.name, labels: props.labels },
+      metadata: { name: props.name ?? props.target.name, labels: props.labels, annotations: props.annotations },
       spec: autoscalerSpec(props),
     });
   }

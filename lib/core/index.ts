@@ -26,10 +26,23 @@ export {
   LABEL_VERSION,
   otherColor,
   SECRET_ACCESS_ANNOTATION,
+  STANDBY_SCALING_ANNOTATION,
   selectorLabels,
 } from './labels';
 export type { Color } from './labels';
 export { pascalCase } from './names';
 export { PlacedChart } from './placement';
-export { CPU_PATTERN, cpuMillis, formatCpu, formatMemory, MEMORY_PATTERN, memoryKiB } from './quantity';
+export {
+  CPU_PATTERN,
+  cpuMillis,
+  formatBytes,
+  formatCores,
+  formatCpu,
+  formatMemory,
+  MEMORY_PATTERN,
+  memoryKiB,
+  quantityBytes,
+  quantityMillis,
+  scaledQuantity,
+} from './quantity';
 export { secretLiteralReason } from './secrets';

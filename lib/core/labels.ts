@@ -40,6 +40,15 @@ export const POD_SECURITY_EXCEPTION_ANNOTATION = 'alp-deploy.io/pod-security-exc
 /** On a Role, value `declared`: its access to Secrets was asked for explicitly (policy RBAC-NO-SECRET-READ). */
 export const SECRET_ACCESS_ANNOTATION = 'alp-deploy.io/secret-access';
 
+/**
+ * On both colours' HorizontalPodAutoscalers when the idle colour is kept at a floor: the floor
+ * and the soak, as JSON (`{"floorReplicas":2,"soakSeconds":1800}`). Blue/green parity then
+ * lets the two differ in `spec.minReplicas` and the scale-down stabilization window, and only
+ * as the floor says: one of them live, the other at `min(floorReplicas, live minReplicas)`
+ * with a window of `soakSeconds`.
+ */
+export const STANDBY_SCALING_ANNOTATION = 'alp-deploy.io/standby-scaling';
+
 /** The two colours of a blue/green deployment. */
 /**
  * The aspects in which an object of one colour differs from its counterpart in the other colour

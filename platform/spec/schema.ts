@@ -63,6 +63,9 @@ export const MAX_POSTGRES_INSTANCES = 9;
 /** The most Redis pods of the data layer. */
 export const MAX_REDIS_REPLICAS = 9;
 
+/** The smallest `delivery.standby.floorReplicas`: the platform's minimum replicas per service (MIN_SERVICE_REPLICAS). */
+const MIN_STANDBY_FLOOR = 2;
+
 export const replicaCount = boundedInt(
   1,
   MAX_SERVICE_REPLICAS,
@@ -577,6 +580,44 @@ const clusterAddresses = z
   })
   .default({ apiServer: { ports: [...API_SERVER_PORTS] }, nodeCidrs: [] });
 
+/** The longest `delivery.standby.soakMinutes`: the HPA v2 API's limit on `stabilizationWindowSeconds`, 3600 s. */
+export const MAX_STANDBY_SOAK_MINUTES = 60;
+
+/**
+ * How the idle colour of each region runs. `full` (the default): both colours at the same size
+ * all the time. `floor`: the idle colour's HorizontalPodAutoscalers get `minReplicas` =
+ * `floorReplicas` (where that is below the service's own minimum) and a scale-down
+ * stabilization window of `soakMinutes`, so after a switch the old colour keeps the size its
+ * live load called for during the soak (the rollback window at full capacity), then falls to
+ * the floor. A switch raises the new live colour's minimum back in the same commit. Services
+ * with a fixed `replicas` count keep it in both colours: without an autoscaler there is no
+ * window, and flooring them would cut the rollback capacity at the moment of the switch.
+ */
+const standby = z
+  .strictObject({
+    /** `full`: the idle colour runs at full size; `floor`: it scales down to `floorReplicas` after `soakMinutes`. @default 'full' */
+    mode: z.enum(['full', 'floor']).default('full'),
+    /**
+     * The idle colour's HPA minReplicas. At least 2: the policy WORKLOAD-REPLICAS holds for the
+     * standby colour too (it serves the preview host and is the way back).
+     * @default 2
+     */
+    floorReplicas: boundedInt(
+      MIN_STANDBY_FLOOR,
+      MAX_SERVICE_REPLICAS,
+      `every service runs at least ${MIN_STANDBY_FLOOR} replicas; ${MAX_SERVICE_REPLICAS} is the platform's limit per service and colour`,
+    ).default(MIN_STANDBY_FLOOR),
+    /**
+     * How long after a switch the old colour keeps its live size: its HPAs' scale-down
+     * stabilization window, in minutes (the rollback window at full capacity).
+     * @default 30
+     */
+    soakMinutes: boundedInt(1, MAX_STANDBY_SOAK_MINUTES, "the HPA's scale-down stabilizationWindowSeconds is at most 3600 seconds").default(
+      30,
+    ),
+  })
+  .default({ mode: 'full', floorReplicas: MIN_STANDBY_FLOOR, soakMinutes: 30 });
+
 export const platformSpecSchema = z.strictObject({
   /** Platform name: `app.kubernetes.io/part-of` and the prefix of namespace and class names. */
   name: dnsLabel(20),
@@ -674,6 +715,11 @@ export const platformSpecSchema = z.strictObject({
   data,
   /** The cluster's own addresses: the API server and the nodes. */
   cluster: clusterAddresses,
+  /**
+   * Release delivery options.
+   * @default { standby: { mode: 'full', floorReplicas: 2, soakMinutes: 30 } }
+   */
+  delivery: z.strictObject({ standby }).default({ standby: { mode: 'full', floorReplicas: MIN_STANDBY_FLOOR, soakMinutes: 30 } }),
 });
 
 /** The spec as written by a team: optional fields may be left out. */
@@ -693,3 +739,4 @@ export type MonitoringSpec = z.output<typeof monitoring>;
 export type DataSpec = z.output<typeof data>;
 export type DataClassSpec = z.output<typeof dataClass>;
 export type ClusterAddressesSpec = z.output<typeof clusterAddresses>;
+export type StandbySpec = z.output<typeof standby>;

@@ -304,7 +304,7 @@ describe('alp diff |', () => {
     expect(result.code).toBe(1);
     const [summary, changes] = result.stdout.split('\nchanges:\n');
     expect(summary.split('\n')).toEqual([
-      `alp diff: ${outdir}/ differs from a fresh synthesis: objects 40 added, 0 removed, 18 changed; other files 40 added, 0 removed, 26 changed`,
+      `alp diff: ${outdir}/ differs from a fresh synthesis: objects 40 added, 0 removed, 18 changed; other files 40 added, 0 removed, 27 changed`,
       '',
       'must not miss:',
       '  RBAC: 4 objects',
@@ -330,7 +330,7 @@ describe('alp diff |', () => {
       '  primary/green       9 added, 1 changed',
       '  primary/monitoring  2 added, 3 changed',
       '  primary/platform    2 changed',
-      '  reports             2 changed files',
+      '  reports             3 changed files',
       '',
     ]);
 
@@ -345,6 +345,8 @@ describe('alp diff |', () => {
         expect.stringMatching(new RegExp(`^~ helm/alp-${region}/values\\.schema\\.json: \\d+ -> \\d+ lines`)),
         expect.stringMatching(new RegExp(`^~ helm/alp-${region}/values\\.yaml: \\d+ -> \\d+ lines \\(\\+5 -0\\)$`)),
       ]),
+      // The new service adds a row of pods to the capacity report and changes its sums.
+      expect.stringMatching(/^~ reports\/capacity\.md: \d+ -> \d+ lines \(\+\d+ -\d+\)$/),
       expect.stringMatching(/^~ reports\/policy\.md: \d+ -> \d+ lines \(\+1 -1\)$/),
       expect.stringMatching(/^~ reports\/reachability\.md: \d+ -> \d+ lines \(\+\d+ -\d+\)$/),
     ]);

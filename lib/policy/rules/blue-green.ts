@@ -3,8 +3,10 @@
  * itself (labels, namespaces, names that carry it), the images and the version (the version label,
  * and the OpenTelemetry resource attribute `service.version` that repeats it), and what an object
  * declares in its `alp-deploy.io/color-config` annotation (configuration staged on a colour).
+ * Counterpart HorizontalPodAutoscalers that carry the same STANDBY_SCALING_ANNOTATION may also
+ * differ as the floor it gives says: the idle one's minReplicas and scale-down window.
  */
-import { COLORS, describeValue, isPlainObject, LABEL_COLOR, LABEL_VERSION } from '../../core';
+import { COLORS, describeValue, isPlainObject, LABEL_COLOR, LABEL_VERSION, STANDBY_SCALING_ANNOTATION } from '../../core';
 import { ANNOTATION_COLOR_CONFIG, COLOR_CONFIG_ASPECTS, ColorConfigAspect } from '../../core/labels';
 import { ManifestObject, PolicyRule, statement } from '../findings';
 import { PolicyContext } from './_context';
@@ -156,6 +158,52 @@ function differences(
   return out;
 }
 
+type Manifest = ManifestObject['manifest'];
+
+/** An HPA's scale-down stabilization window, if it sets one. */
+const scaleDownWindow = (hpa: Manifest): unknown => hpa.spec?.behavior?.scaleDown?.stabilizationWindowSeconds;
+
+/**
+ * Two counterparts as parity compares them: when both are HorizontalPodAutoscalers with the same
+ * STANDBY_SCALING_ANNOTATION and one is at the floor it gives (minReplicas the smaller of
+ * `floorReplicas` and the other's, scale-down window `soakSeconds`), that one with the other's
+ * minReplicas and window; otherwise both unchanged.
+ */
+function liveForms(a: Manifest, b: Manifest): [Manifest, Manifest] {
+  const floor = a.metadata?.annotations?.[STANDBY_SCALING_ANNOTATION];
+  const hpas = a.kind === 'HorizontalPodAutoscaler' && b.kind === 'HorizontalPodAutoscaler';
+  if (!hpas || typeof floor !== 'string' || b.metadata?.annotations?.[STANDBY_SCALING_ANNOTATION] !== floor) return [a, b];
+  let settings: { floorReplicas?: unknown; soakSeconds?: unknown };
+  try {
+    settings = JSON.parse(floor);
+  } catch {
+    return [a, b];
+  }
+  const atFloor = (idle: Manifest, live: Manifest) =>
+    typeof live.spec?.minReplicas === 'number'
+    && typeof settings.floorReplicas === 'number'
+    && idle.spec?.minReplicas === Math.min(settings.floorReplicas, live.spec.minReplicas)
+    && scaleDownWindow(idle) === settings.soakSeconds;
+  const lifted = (idle: Manifest, live: Manifest): Manifest => {
+    const { stabilizationWindowSeconds: _idle, ...scaleDown } = idle.spec.behavior.scaleDown;
+    const window = scaleDownWindow(live);
+    return {
+      ...idle,
+      spec: {
+        ...idle.spec,
+        minReplicas: live.spec.minReplicas,
+        behavior: {
+          ...idle.spec.behavior,
+          scaleDown: window === undefined ? scaleDown : { ...scaleDown, stabilizationWindowSeconds: window },
+        },
+      },
+    };
+  };
+  if (atFloor(b, a)) return [a, lifted(b, a)];
+  if (atFloor(a, b)) return [lifted(a, b), b];
+  return [a, b];
+}
+
 /** The folder of a file, `/`-separated (`primary/blue` for `primary/blue/deployment-api.yaml`), `''` for none. */
 function folderOf(file: string | undefined): string {
   const slash = file === undefined ? -1 : file.lastIndexOf('/');
@@ -231,7 +279,7 @@ export const BLUEGREEN_PARITY = inputRule(
           report(have, statement(`has no ${missing} counterpart; both colours must have the same objects`));
           continue;
         }
-        const [blueSide, greenSide] = comparable(b.manifest, g.manifest);
+        const [blueSide, greenSide] = comparable(...liveForms(b.manifest, g.manifest));
         if (equivalent(blueSide, greenSide)) continue;
         const found = differences(normalize(blueSide, 'blue'), normalize(greenSide, 'green'), SHOWN_DIFFERENCES + 1);
         if (found.length === 0) continue;
