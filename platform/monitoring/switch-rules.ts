@@ -44,14 +44,14 @@ export function switchRules(options: SwitchRuleOptions): Rule[] {
       // watch starts, is never paged (or rolled back) again under the rules of that next sync.
       for: '2m',
       severity: Severity.page(),
+      // Prometheus expands annotations with the expression's labels only: the rule's own are written out.
       labels: { region, color: liveColor, application },
-      summary:
-        '{{ $labels.color }} failed its post-switch watch in {{ $labels.region }}: signal {{ $labels.metric }} is {{ $labels.phase }}.',
+      summary: `${liveColor} failed its post-switch watch in ${region}: signal {{ $labels.metric }} is {{ $labels.phase }}.`,
       description:
         'The post-switch watch (AnalysisRun '
-        + `${edgeNamespace}/${SWITCH_ANALYSES.watch}, PostSync hook of {{ $labels.application }}) found {{ $labels.metric }} `
-        + '{{ $labels.phase }} on {{ $labels.color }}, which serves live traffic in {{ $labels.region }}; the Application is Degraded. '
-        + `Way back (routes only): \`${ROLLBACK_COMMAND} --region {{ $labels.region }} --expect-live {{ $labels.color }}\`, commit, push; `
+        + `${edgeNamespace}/${SWITCH_ANALYSES.watch}, PostSync hook of ${application}) found {{ $labels.metric }} `
+        + `{{ $labels.phase }} on ${liveColor}, which serves live traffic in ${region}; the Application is Degraded. `
+        + `Way back (routes only): \`${ROLLBACK_COMMAND} --region ${region} --expect-live ${liveColor}\`, commit, push; `
         + 'Argo CD then moves the routes back to the previous colour.',
       runbook: watchRunbook(options),
     }),
@@ -61,9 +61,9 @@ export function switchRules(options: SwitchRuleOptions): Rule[] {
       for: '1m',
       severity: Severity.ticket(),
       labels: { region, application },
-      summary: 'The pre-switch gate refused a switch in {{ $labels.region }}: signal {{ $labels.metric }} is {{ $labels.phase }}.',
+      summary: `The pre-switch gate refused a switch in ${region}: signal {{ $labels.metric }} is {{ $labels.phase }}.`,
       description:
-        `The pre-switch gate (AnalysisRun ${edgeNamespace}/${SWITCH_ANALYSES.gate}, PreSync hook of {{ $labels.application }}) `
+        `The pre-switch gate (AnalysisRun ${edgeNamespace}/${SWITCH_ANALYSES.gate}, PreSync hook of ${application}) `
         + 'found {{ $labels.metric }} {{ $labels.phase }} on the colour the switch would make live. The live routes are unchanged; '
         + "the Application's sync failed and says why in status.operationState.message.",
       runbook: gateRunbook(options),
