@@ -125,7 +125,7 @@ export interface AlertWebhook {
  * The labels that identify what an alert is about, as the platform's generated alerts carry
  * them: alerts are grouped by them into one notification (one PagerDuty incident), and a page
  * silences only the ticket that agrees on all of them. Labels that tell the variants of one alert
- * apart (`severity`, `reason`, an SLO alert's `long_window` and `short_window`) are not listed.
+ * apart (`severity`, `reason`, an SLO alert's `long_window` and `short_window`, an analysis metric's `phase`) are not listed.
  */
 export const ALERT_IDENTITY_LABELS: readonly string[] = [
   'alertname',
@@ -144,6 +144,9 @@ export const ALERT_IDENTITY_LABELS: readonly string[] = [
   'metric', // autoscaling
   'instance',
   'exporter', // a probed endpoint; an OpenTelemetry collector exporter
+  'region',
+  'color',
+  'application', // a sync hook's analysis: its region, the colour it analysed, its Argo CD Application
 ];
 
 /** Severity label values that page (kube-prometheus' and the SRE workbook's names). */

@@ -264,7 +264,7 @@ describe("the platform's alerts under the operator's default matcher strategy (O
 
   test('the identity labels (groupBy, inhibit equal) are exactly the labels the generated alerts identify their subject by', () => {
     // Labels that tell the variants of one alert apart, and labels only joined on inside an expression.
-    const notIdentity = new Set(['severity', 'reason', 'long_window', 'short_window', 'job_name', 'owner_name']);
+    const notIdentity = new Set(['severity', 'reason', 'long_window', 'short_window', 'job_name', 'owner_name', 'phase']);
     const rules = objects
       .filter((o) => o.manifest.kind === 'PrometheusRule')
       .flatMap((o) => o.manifest.spec.groups.flatMap((g: any) => g.rules.filter((r: any) => r.alert)));
