@@ -44,14 +44,14 @@ export function switchRules(options: SwitchRuleOptions): Rule[] {
       // watch starts, is never paged (or rolled back) again under the rules of that next sync.
       for: '2m',
       severity: Severity.page(),
-      // Prometheus expands annotations with the expression's labels only: the rule's own are written out.
+      // Prometheus expands annotations with the expression's labels only: the rule's own are written
+      // out. The colour is left to the `color` label, so that a switch changes one field here.
       labels: { region, color: liveColor, application },
-      summary: `${liveColor} failed its post-switch watch in ${region}: signal {{ $labels.metric }} is {{ $labels.phase }}.`,
+      summary: `The post-switch watch failed in ${region}: signal {{ $labels.metric }} is {{ $labels.phase }} on the live colour.`,
       description:
-        'The post-switch watch (AnalysisRun '
-        + `${edgeNamespace}/${SWITCH_ANALYSES.watch}, PostSync hook of ${application}) found {{ $labels.metric }} `
-        + `{{ $labels.phase }} on ${liveColor}, which serves live traffic in ${region}; the Application is Degraded. `
-        + `Way back (routes only): \`${ROLLBACK_COMMAND} --region ${region} --expect-live ${liveColor}\`, commit, push; `
+        `The post-switch watch (AnalysisRun ${edgeNamespace}/${SWITCH_ANALYSES.watch}, PostSync hook of ${application}) found `
+        + `{{ $labels.metric }} {{ $labels.phase }} on the colour serving live traffic in ${region} (label color); the Application is Degraded. `
+        + `Way back (routes only): \`${ROLLBACK_COMMAND} --region ${region}\`, commit, push; `
         + 'Argo CD then moves the routes back to the previous colour.',
       runbook: watchRunbook(options),
     }),

@@ -85,9 +85,7 @@ describePromtool('promtool test rules: the switch alerts', () => {
     });
     expect(ruleOf('SwitchGateFailed').labels).toMatchObject({ severity: 'warning', region, namespace: spec.namespaces.monitoring });
     expect(ruleOf('SwitchGateFailed').labels.color).toBeUndefined();
-    expect(ruleOf('SwitchWatchFailed').annotations.description).toContain(
-      `\`${ROLLBACK_COMMAND} --region ${region} --expect-live ${liveColor}\``,
-    );
+    expect(ruleOf('SwitchWatchFailed').annotations.description).toContain(`\`${ROLLBACK_COMMAND} --region ${region}\``);
   });
 
   test('a Failed watch metric pages after 2 minutes, naming the signal, the region and the colour; the other signals stay quiet', () => {
@@ -106,8 +104,11 @@ describePromtool('promtool test rules: the switch alerts', () => {
       ),
     );
     const page = watchFailed(errorRatio);
-    expect(page.exp_annotations.summary).toBe(`${liveColor} failed its post-switch watch in ${region}: signal ${errorRatio} is Failed.`);
-    expect(page.exp_annotations.description).toContain(`\`npx alp rollback --region ${region} --expect-live ${liveColor}\``);
+    expect(page.exp_annotations.summary).toBe(
+      `The post-switch watch failed in ${region}: signal ${errorRatio} is Failed on the live colour.`,
+    );
+    expect(page.exp_annotations.description).toContain(`\`npx alp rollback --region ${region}\`, commit, push`);
+    expect(page.exp_labels.color).toBe(liveColor);
   });
 
   test('a watch metric in Error (not measurable) pages too; scraped with honorLabels: true it is found by its namespace', () => {
