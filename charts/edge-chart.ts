@@ -99,6 +99,7 @@ export class EdgeChart extends PlacedChart {
         edgeNamespace: spec.namespaces.edge,
         argocdNamespace: spec.gitops.argocdNamespace,
         application: applicationName(spec.name, { region: placement.region.name, component: placement.componentOf('edge') }),
+        outputPath: spec.gitops.path,
       }),
     });
   }

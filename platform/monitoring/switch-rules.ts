@@ -26,6 +26,8 @@ export interface SwitchRuleOptions {
   readonly argocdNamespace: string;
   /** The Argo CD Application of the region's edge (the alerts' `application` label). */
   readonly application: string;
+  /** The repository folder of the synthesized output, committed with release.yaml by a rollback (`gitops.path`). */
+  readonly outputPath: string;
 }
 
 /**
@@ -108,7 +110,7 @@ function watchRunbook(options: SwitchRuleOptions): Runbook {
           + 'when someone (or the automatic rollback, `delivery.autoRollback`) already did it: check `git log -3` first.',
         commands: [
           `${ROLLBACK_COMMAND} --region "$REGION" --expect-live "$COLOR"`,
-          'git add release.yaml dist',
+          `git add release.yaml ${options.outputPath}`,
           'git commit -m "Roll back $REGION from $COLOR: $METRIC failed the post-switch watch"',
           'git push',
         ],
@@ -147,7 +149,7 @@ function gateRunbook(options: SwitchRuleOptions): Runbook {
           + 'cluster again by rolling the switch back (routes only) as a reviewed commit:',
         commands: [
           `${ROLLBACK_COMMAND} --region "$REGION"`,
-          'git add release.yaml dist',
+          `git add release.yaml ${options.outputPath}`,
           'git commit -m "Roll back $REGION: the pre-switch gate failed on $METRIC"',
           'git push',
         ],
