@@ -6,9 +6,9 @@ import { ROLLBACK_COMMAND, SWITCH_ALERTS } from '../platform/names';
 /** Where the automatic rollback's GitLab CI job is written, below the output directory. */
 export const AUTO_ROLLBACK_CI_FILE = 'ci/auto-rollback.gitlab-ci.yml';
 
-/** The colour live in region "$REGION" at the checked-out commit, read from release.yaml. */
-const LIVE_COLOR_COMMAND =
-  'node -p \'require("js-yaml").load(require("fs").readFileSync("release.yaml", "utf8")).regions[process.argv[1]].activeColor\' "$REGION"';
+/** The colour live in region "$REGION", read from a release.yaml on standard input. */
+const LIVE_COLOR_FILTER =
+  'node -p \'require("js-yaml").load(require("fs").readFileSync(0, "utf8")).regions[process.argv[1]].activeColor\' "$REGION"';
 
 /**
  * `ci/auto-rollback.gitlab-ci.yml` when `delivery.autoRollback.enabled`: the GitLab CI job that
@@ -22,7 +22,8 @@ export function autoRollbackFiles(spec: PlatformSpec): Map<string, string> {
     job: 'auto-rollback',
     alertname: SWITCH_ALERTS.watch,
     rollbackCommand: ROLLBACK_COMMAND,
-    liveColorCommand: LIVE_COLOR_COMMAND,
+    liveColorFilter: LIVE_COLOR_FILTER,
+    releaseFile: 'release.yaml',
     colors: COLORS,
     paths: ['release.yaml', spec.gitops.path],
     image: autoRollback.image,

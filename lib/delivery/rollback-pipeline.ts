@@ -11,7 +11,10 @@
  * rollback starts from the branch's tip and first checks that the alert's colour is still live
  * there (else someone already rolled back: nothing to do), and the command itself is given
  * `--expect-live <colour>`; a rejected push (the branch moved) is retried from the new tip, and
- * after `pushAttempts` rejections the job fails.
+ * after `pushAttempts` rejections the job fails. It never undoes its own work: when the region's
+ * colour was last changed by this job (its commit author), it does nothing and says so, so that
+ * two failing colours (or the failed run of the colour it left, still reported for a moment under
+ * the new colour's rules) never make it flip traffic back and forth; the page still stands.
  *
  * @see https://gitlab.com/gitlab-org/gitlab/-/merge_requests/53837 (the trigger payload as `TRIGGER_PAYLOAD`, a file variable)
  * @see https://prometheus.io/docs/alerting/latest/configuration/#webhook_config (the payload: `alerts[].status`, `alerts[].labels`)
@@ -25,8 +28,10 @@ export interface RollbackPipelineOptions {
   readonly alertname: string;
   /** The command that moves a region back, given `--region <r> --expect-live <colour>`, e.g. `npx my-cli rollback`. */
   readonly rollbackCommand: string;
-  /** A shell command that prints the colour live in region `"$REGION"` at the checked-out commit. */
-  readonly liveColorCommand: string;
+  /** A shell command that reads the release file on standard input and prints the colour live in region `"$REGION"`. */
+  readonly liveColorFilter: string;
+  /** The release file, relative to the repository's root (read at the tip and in its history). */
+  readonly releaseFile: string;
   /** The colours an alert's `color` label may name. */
   readonly colors: readonly string[];
   /** The paths the rollback changes, committed (e.g. the release file and the output folder). */
@@ -79,6 +84,17 @@ export function payloadTargetsCommand(options: Pick<RollbackPipelineOptions, 'co
   return `node -e '${js}' "$TRIGGER_PAYLOAD" "$ALERT_NAME"`;
 }
 
+/** A shell command printing the newest of the last 100 commits of the release file that changed region "$REGION"'s colour. */
+function lastChangeCommand(options: RollbackPipelineOptions): string {
+  const file = options.releaseFile;
+  const colorAt = (rev: string) => `$(git show "${rev}:${file}" 2>/dev/null | ${options.liveColorFilter} 2>/dev/null)`;
+  return [
+    `for C in $(git log --format=%H -n 100 -- '${file}'); do`,
+    `if [ "${colorAt('$C')}" != "${colorAt('$C^')}" ]; then echo "$C"; break; fi;`,
+    'done',
+  ].join(' ');
+}
+
 /** The loop over the targets: check live, roll back, commit, push; retry from the new tip when the push is rejected. */
 function rollbackLoop(options: RollbackPipelineOptions, attempts: number): string {
   const paths = options.paths.map((p) => `'${p}'`).join(' ');
@@ -88,9 +104,14 @@ function rollbackLoop(options: RollbackPipelineOptions, attempts: number): strin
     '  while true; do',
     '    git fetch --quiet origin "$CI_COMMIT_REF_NAME"',
     '    git checkout --quiet --force -B "$CI_COMMIT_REF_NAME" FETCH_HEAD',
-    `    LIVE="$(${options.liveColorCommand})"`,
+    `    LIVE="$(${options.liveColorFilter} < '${options.releaseFile}')"`,
     '    if [ "$LIVE" != "$COLOR" ]; then',
     '      echo "auto-rollback: $COLOR no longer serves $REGION ($LIVE does): already rolled back, nothing to do"',
+    '      break',
+    '    fi',
+    `    LAST="$(${lastChangeCommand(options)})"`,
+    '    if [ -n "$LAST" ] && [ "$(git log -1 --format=%ae "$LAST")" = "$(git config user.email)" ]; then',
+    '      echo "auto-rollback: $COLOR was made live in $REGION by an automatic rollback ($(git log -1 --format=%h "$LAST")); it is not undone automatically: a person decides (see the page)"',
     '      break',
     '    fi',
     `    if ! ${options.rollbackCommand} --region "$REGION" --expect-live "$COLOR"; then`,
@@ -145,6 +166,8 @@ export function rollbackPipeline(options: RollbackPipelineOptions): Record<strin
     problems.push({ prop: 'alertname', value: options.alertname, rule: 'must be an alert name' });
   if (options.colors.length === 0 || options.colors.some((c) => !NAME.test(c)))
     problems.push({ prop: 'colors', value: options.colors, rule: 'must list plain lower-case names' });
+  if (options.releaseFile === '' || options.releaseFile.includes("'") || options.releaseFile.includes('"'))
+    problems.push({ prop: 'releaseFile', value: options.releaseFile, rule: 'must be a path without quotes' });
   if (options.paths.length === 0 || options.paths.some((p) => p === '' || p.includes("'")))
     problems.push({ prop: 'paths', value: options.paths, rule: 'must list at least one path, without quotes' });
   throwIfProblems('rollbackPipeline', problems);

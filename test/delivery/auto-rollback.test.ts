@@ -141,6 +141,10 @@ describe('delivery.autoRollback |', () => {
     ]);
     expect(script[5]).toMatch(/^node -e '.*' "\$TRIGGER_PAYLOAD" "\$ALERT_NAME" > "\$TARGETS"$/);
     const loop = script[6].split('\n').map((l) => l.trim());
+    expect(loop).toContain(
+      'LIVE="$(node -p \'require("js-yaml").load(require("fs").readFileSync(0, "utf8")).regions[process.argv[1]].activeColor\' "$REGION" < \'release.yaml\')"',
+    );
+    expect(loop).toContain('if [ -n "$LAST" ] && [ "$(git log -1 --format=%ae "$LAST")" = "$(git config user.email)" ]; then');
     expect(loop).toContain(`if ! ${ROLLBACK_COMMAND} --region "$REGION" --expect-live "$COLOR"; then`);
     expect(loop).toContain(`git add -A -- 'release.yaml' '${spec.gitops.path}'`);
     expect(loop).toContain(
@@ -251,6 +255,21 @@ describe('delivery.autoRollback |', () => {
       expect(again.calls).toBe('');
       expect(again.out).toContain('auto-rollback: green no longer serves primary (blue does): already rolled back, nothing to do');
       expect(git(origin, 'rev-parse', 'main')).toBe(head);
+    });
+
+    test('never undoes its own rollback: a page for the colour it made live is left to a person', () => {
+      expect(runJob([alert('firing', 'SwitchWatchFailed', { region: 'primary', color: 'green', metric: 'm' })]).status).toBe(0);
+      const head = git(origin, 'rev-parse', 'main');
+      const flip = runJob([alert('firing', 'SwitchWatchFailed', { region: 'primary', color: 'blue', metric: 'user-service-ready' })]);
+      expect(flip.status).toBe(0);
+      expect(flip.calls).toBe('');
+      expect(flip.out).toContain(
+        `auto-rollback: blue was made live in primary by an automatic rollback (${head.slice(0, 7)}); it is not undone automatically: a person decides (see the page)`,
+      );
+      expect(git(origin, 'rev-parse', 'main')).toBe(head);
+      // The other region's colour was set by a person: its page is acted on.
+      const dr = runJob([alert('firing', 'SwitchWatchFailed', { region: 'dr', color: 'green', metric: 'm' })]);
+      expect([dr.status, dr.calls]).toEqual([0, 'dr green\n']);
     });
 
     test('a push rejected because the branch moved is retried from the new tip, keeping the other commit', () => {
