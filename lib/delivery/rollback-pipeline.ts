@@ -147,6 +147,8 @@ export function rollbackPipelineScript(options: RollbackPipelineOptions): string
     `git config user.name "\${${v.gitName}:-auto-rollback}"`,
     `git config user.email "\${${v.gitEmail}:-auto-rollback@localhost}"`,
     `PUSH_URL="\${${v.pushUrl}:-https://oauth2:\${${v.pushToken}}@\${CI_SERVER_HOST}/\${CI_PROJECT_PATH}.git}"`,
+    // The history check reads the release file's past: a shallow clone (GitLab's default depth) is deepened.
+    'if [ "$(git rev-parse --is-shallow-repository)" = true ]; then git fetch --quiet --unshallow origin; fi',
     'TARGETS="$(mktemp)"',
     `${payloadTargetsCommand(options)} > "$TARGETS"`,
     rollbackLoop(options, options.pushAttempts ?? 3),
@@ -177,7 +179,7 @@ export function rollbackPipeline(options: RollbackPipelineOptions): Record<strin
       image: options.image,
       rules: [{ if: '$CI_PIPELINE_SOURCE == "trigger"' }],
       resource_group: options.job,
-      variables: { ALERT_NAME: options.alertname, GIT_STRATEGY: 'clone' },
+      variables: { ALERT_NAME: options.alertname, GIT_STRATEGY: 'clone', GIT_DEPTH: '0' },
       script: rollbackPipelineScript(options),
     },
   };

@@ -128,19 +128,20 @@ describe('delivery.autoRollback |', () => {
       image: 'node:22-bookworm',
       rules: [{ if: '$CI_PIPELINE_SOURCE == "trigger"' }],
       resource_group: 'auto-rollback',
-      variables: { ALERT_NAME: 'SwitchWatchFailed', GIT_STRATEGY: 'clone' },
+      variables: { ALERT_NAME: 'SwitchWatchFailed', GIT_STRATEGY: 'clone', GIT_DEPTH: '0' },
       script: undefined,
     });
     const script: string[] = job.script;
-    expect(script.slice(0, 5)).toEqual([
+    expect(script.slice(0, 6)).toEqual([
       'npm ci --no-audit --no-fund',
       'git config user.name "${AUTO_ROLLBACK_GIT_NAME:-auto-rollback}"',
       'git config user.email "${AUTO_ROLLBACK_GIT_EMAIL:-auto-rollback@localhost}"',
       'PUSH_URL="${AUTO_ROLLBACK_PUSH_URL:-https://oauth2:${AUTO_ROLLBACK_PUSH_TOKEN}@${CI_SERVER_HOST}/${CI_PROJECT_PATH}.git}"',
+      'if [ "$(git rev-parse --is-shallow-repository)" = true ]; then git fetch --quiet --unshallow origin; fi',
       'TARGETS="$(mktemp)"',
     ]);
-    expect(script[5]).toMatch(/^node -e '.*' "\$TRIGGER_PAYLOAD" "\$ALERT_NAME" > "\$TARGETS"$/);
-    const loop = script[6].split('\n').map((l) => l.trim());
+    expect(script[6]).toMatch(/^node -e '.*' "\$TRIGGER_PAYLOAD" "\$ALERT_NAME" > "\$TARGETS"$/);
+    const loop = script[7].split('\n').map((l) => l.trim());
     expect(loop).toContain(
       'LIVE="$(node -p \'require("js-yaml").load(require("fs").readFileSync(0, "utf8")).regions[process.argv[1]].activeColor\' "$REGION" < \'release.yaml\')"',
     );
@@ -151,7 +152,7 @@ describe('delivery.autoRollback |', () => {
       'git commit --quiet -m "Roll back $REGION from $COLOR: $ALERT_NAME fired (automatic)" -m "Pipeline: ${CI_PIPELINE_URL:-local}"',
     );
     expect(loop).toContain('if git push --quiet "$PUSH_URL" "HEAD:refs/heads/$CI_COMMIT_REF_NAME"; then');
-    expect(script).toHaveLength(7);
+    expect(script).toHaveLength(8);
   });
 
   describe('the job, run as GitLab runs it', () => {
