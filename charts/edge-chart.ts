@@ -11,6 +11,7 @@ import {
   NetworkPeer,
   PlacedChart,
   PublicRoute,
+  RuleGroupSet,
   selectorLabels,
   ServiceAuthorization,
 } from '../lib';
@@ -23,8 +24,11 @@ import {
   PlatformSpec,
   previewHost,
   ReleaseState,
+  runbookBaseUrl,
   ServiceSpec,
 } from '../platform';
+import { switchRules } from '../platform/monitoring/switch-rules';
+import { applicationName } from '../lib/delivery/argocd';
 import { gatewayPodLabels } from '../lib/core/endpoints';
 import { MANAGED_BY } from '../lib/core/labels';
 import { pascalCase } from '../lib/core/names';
@@ -83,6 +87,21 @@ export class EdgeChart extends PlacedChart {
       for (const service of spec.services.filter((s) => s.public)) this.addService(gateway, role, service, props, localColor);
       this.addGatewayRules(gateway, role, props, policies.get(gateway.name)!.policy);
     }
+    // The switch's alerts name the live colour, so they belong to the Application whose sync moves
+    // the routes (and runs the gate and the watch): they change with the routes, in the same sync.
+    new RuleGroupSet(this, 'SwitchRules', {
+      component: 'switch',
+      runbookBaseUrl: runbookBaseUrl(spec),
+      alertNamespace: spec.namespaces.monitoring,
+      rules: switchRules({
+        region: placement.region.name,
+        liveColor: activeColor,
+        edgeNamespace: spec.namespaces.edge,
+        argocdNamespace: spec.gitops.argocdNamespace,
+        application: applicationName(spec.name, { region: placement.region.name, component: placement.componentOf('edge') }),
+        outputPath: spec.gitops.path,
+      }),
+    });
   }
 
   /**

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import {
   AllowPolicy,
   AlertRouting,
+  AlertWebhook,
   ComponentPolicy,
   componentPolicies,
   LogShipper,
@@ -55,7 +56,9 @@ import {
   PLATFORM_DASHBOARD_FOLDER,
   PRIORITY_CLASSES,
   SERVICE_DASHBOARD_FOLDER,
+  SWITCH_ALERTS,
   SWITCH_TRAFFIC_COMMAND,
+  AUTO_ROLLBACK_RECEIVER,
 } from '../platform/names';
 
 /**
@@ -146,6 +149,9 @@ function allowOutboundAndGossip(spec: PlatformSpec, blackbox: AllowPolicy, alert
   for (const cidr of monitoring.blackbox.egressCidrs) blackbox.allowTo(NetworkPeer.cidr(cidr), [{ port: 443 }]);
   const alertmanager = alertmanagerPolicies.policy;
   for (const cidr of monitoring.alerting.egressCidrs) alertmanager.allowTo(NetworkPeer.cidr(cidr), [{ port: 443 }]);
+  // The Git server's pipeline trigger, when the automatic rollback is on.
+  const autoRollback = spec.delivery.autoRollback;
+  if (autoRollback.enabled) for (const cidr of autoRollback.egressCidrs) alertmanager.allowTo(NetworkPeer.cidr(cidr), [{ port: 443 }]);
   // Its replicas gossip to deduplicate notifications.
   const gossip = [{ port: ALERTMANAGER_CLUSTER_PORT }, { port: ALERTMANAGER_CLUSTER_PORT, protocol: 'UDP' as const }];
   alertmanager.allowFrom(endpointPeer(spec, ALERTMANAGER), gossip).allowTo(endpointPeer(spec, ALERTMANAGER), gossip);
@@ -225,7 +231,25 @@ function addPlatformMonitoring(scope: Construct, props: SharedServicesChartProps
     pagerDuty: { remoteKey: alerting.pagerDutyVaultKey },
     slack: { remoteKey: alerting.slackVaultKey, channel: alerting.slackChannel },
     deadMansSwitch: { remoteKey: alerting.deadMansSwitchVaultKey },
+    webhooks: autoRollbackWebhooks(spec),
   });
+}
+
+/**
+ * With `delivery.autoRollback` on: `SwitchWatchFailed` also goes to the CI pipeline trigger (URL and
+ * token from Vault), one call per region and colour; the pipeline rolls back through git.
+ */
+function autoRollbackWebhooks(spec: PlatformSpec): AlertWebhook[] {
+  const autoRollback = spec.delivery.autoRollback;
+  if (!autoRollback.enabled) return [];
+  return [
+    {
+      receiver: AUTO_ROLLBACK_RECEIVER,
+      alertnames: [SWITCH_ALERTS.watch],
+      url: { remoteKey: autoRollback.triggerUrlVaultKey },
+      groupBy: ['alertname', 'region', 'color'],
+    },
+  ];
 }
 
 /**

@@ -93,7 +93,9 @@ function monitoringPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
     {
       component: 'Prometheus (Prometheus Operator)',
       setting:
-        "scrapes the Kubernetes API server (e.g. kube-prometheus's `apiserver` ServiceMonitor): MetricsApiServiceUnavailable reads `aggregator_unavailable_apiservice` there; `ruleSelector` and `ruleNamespaceSelector` select the generated PrometheusRules; `enforcedNamespaceLabel` unset (or the generated rules listed in `prometheusRulesExcludedFromEnforce`): it would also restrict every selector of their expressions to the monitoring namespace, and the rules read the colour, data, cert-manager and Velero namespaces' series.",
+        "scrapes the Kubernetes API server (e.g. kube-prometheus's `apiserver` ServiceMonitor): MetricsApiServiceUnavailable reads `aggregator_unavailable_apiservice` there; "
+        + `\`ruleSelector\` and \`ruleNamespaceSelector\` select the generated PrometheusRules, in \`${ns}\` and in \`${spec.namespaces.edge}\` (the switch's alerts, \`switch-rules\`, which change with the routes); `
+        + "`enforcedNamespaceLabel` unset (or the generated rules listed in `prometheusRulesExcludedFromEnforce`): it would also restrict every selector of their expressions to the monitoring namespace, and the rules read the colour, data, cert-manager and Velero namespaces' series.",
       docs: 'https://prometheus-operator.dev/docs/api-reference/api/',
     },
     {

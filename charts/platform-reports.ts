@@ -22,6 +22,7 @@ import { ClusterPrerequisite } from '../lib/core/cluster-components';
 import { platformMetricCatalog } from '../platform/monitoring/metric-catalog';
 import { capacityReport } from './capacity-report';
 import { DataChart, dataHome } from './data-chart';
+import { autoRollbackFiles } from './auto-rollback';
 import { platformHelmCharts } from './platform-helm';
 import { PREREQUISITE_CONTRIBUTIONS } from './platform-prerequisites';
 import {
@@ -135,7 +136,8 @@ export function platformChecks(objects: readonly RenderedObject[], model: Platfo
  * The platform's files besides the manifests: `runbooks/<alert>.md` for every alert of every
  * PrometheusRule (where the alerts' `runbook_url`s point), `reports/reachability.md`,
  * `reports/metrics.md` (the metrics the services emit for the rules and dashboards),
- * `reports/dr.md`, `reports/capacity.md`, `cluster/audit-policy.yaml` and the Helm charts under `helm/`.
+ * `reports/dr.md`, `reports/capacity.md`, `cluster/audit-policy.yaml`, the Helm charts under `helm/`, and with
+ * `delivery.autoRollback` on, the rollback's CI job `ci/auto-rollback.gitlab-ci.yml`.
  */
 export function platformFiles(app: App, objects: readonly RenderedObject[], model: PlatformModel): Map<string, string> {
   const files = new Map(renderRunbooks(app).map((runbook) => [runbook.path, runbook.content] as [string, string]));
@@ -146,6 +148,7 @@ export function platformFiles(app: App, objects: readonly RenderedObject[], mode
   files.set('reports/capacity.md', capacityReport(objects, model));
   files.set('cluster/audit-policy.yaml', toYaml(auditPolicy()));
   for (const [path, content] of platformHelmCharts(objects, model)) files.set(path, content);
+  for (const [path, content] of autoRollbackFiles(model.spec)) files.set(path, content);
   return files;
 }
 

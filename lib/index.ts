@@ -152,7 +152,9 @@ export type { BackupScheduleProps, IBackupSchedule } from './data/velero';
 
 // Monitoring: the rule model and its generators, scrapes, dashboards, alert routing, traces and logs
 export { AlertRouting } from './monitoring/alert-routing';
-export type { AlertRoutingProps, RoutingCredential } from './monitoring/alert-routing';
+export type { AlertRoutingProps, AlertWebhook, RoutingCredential } from './monitoring/alert-routing';
+export { failingAnalysisMetricsExpr, FAILING_ANALYSIS_PHASES } from './monitoring/analysis-run';
+export type { AnalysisRunSelector } from './monitoring/analysis-run';
 export { goldenSignalRules } from './monitoring/golden-signal-rules';
 export type { GoldenSignalOptions } from './monitoring/golden-signal-rules';
 export { GrafanaDashboard } from './monitoring/grafana-dashboard';

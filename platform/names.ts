@@ -30,3 +30,14 @@ export const RETENTION_JOB_ENV: RetentionJobEnvNames = { dataClass: 'ALP_DATA_CL
 export const SECRET_MOUNT_ROOT = '/var/run/secrets/alp';
 /** The command that moves traffic to another colour, as the runbooks tell the on-call to run it. */
 export const SWITCH_TRAFFIC_COMMAND = 'npx alp switch-traffic';
+/**
+ * The command that moves a region's traffic back to the colour that was live before the last
+ * switch (routes only), as the switch alerts' runbooks and the auto-rollback pipeline run it.
+ */
+export const ROLLBACK_COMMAND = 'npx alp rollback';
+/** The AnalysisRuns of the edge Application's sync hooks: the pre-switch gate and the post-switch watch. */
+export const SWITCH_ANALYSES = { gate: 'switch-gate', watch: 'switch-watch' } as const;
+/** The alerts on them: the watch failed (page; the automatic rollback acts on it), the gate failed (ticket). */
+export const SWITCH_ALERTS = { watch: 'SwitchWatchFailed', gate: 'SwitchGateFailed' } as const;
+/** Alertmanager's receiver of the automatic rollback's pipeline trigger (its Secret: `<ALERT_ROUTING_NAME>-auto-rollback`). */
+export const AUTO_ROLLBACK_RECEIVER = 'auto-rollback';

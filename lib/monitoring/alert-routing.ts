@@ -2,12 +2,14 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   AlertmanagerConfig,
+  AlertmanagerConfigSpecInhibitRules,
   AlertmanagerConfigSpecInhibitRulesSourceMatchMatchType,
   AlertmanagerConfigSpecInhibitRulesTargetMatchMatchType,
   AlertmanagerConfigSpecReceivers,
   AlertmanagerConfigSpecRoute,
 } from '../../imports/alertmanagerconfig-monitoring.coreos.com';
 import { PropProblem, throwIfProblems } from '../core';
+import { pascalCase } from '../core/names';
 import { ServiceSecret } from '../security';
 import { isPromDuration } from './promql';
 
@@ -84,15 +86,46 @@ export interface AlertRoutingProps {
    * @default ALERT_IDENTITY_LABELS
    */
   readonly inhibitEqual?: readonly string[];
+  /**
+   * Webhooks that alerts of given names are also sent to (e.g. a CI pipeline trigger that acts
+   * on them), before and besides their severity's route: each route has `continue: true`.
+   * @default - none
+   */
+  readonly webhooks?: readonly AlertWebhook[];
   /** Labels of every object. @default - none */
   readonly labels?: Record<string, string>;
+}
+
+/** A webhook receiver for the alerts of some names; its URL (which may carry a token) comes from the secret store. */
+export interface AlertWebhook {
+  /** Receiver name, a DNS label (the URL's Secret is `<AlertRouting name>-<receiver>`). */
+  readonly receiver: string;
+  /** The alert names sent to it. */
+  readonly alertnames: readonly string[];
+  /** Where the webhook URL lives. @default key - `url` */
+  readonly url: RoutingCredential;
+  /**
+   * Labels the alerts are grouped by into one call.
+   * @default ['alertname']
+   */
+  readonly groupBy?: readonly string[];
+  /**
+   * How often a still-firing group is sent again (the receiver must treat repeats as no-ops).
+   * @default '1h'
+   */
+  readonly repeatInterval?: string;
+  /**
+   * Whether resolved alerts are sent too.
+   * @default false
+   */
+  readonly sendResolved?: boolean;
 }
 
 /**
  * The labels that identify what an alert is about, as the platform's generated alerts carry
  * them: alerts are grouped by them into one notification (one PagerDuty incident), and a page
  * silences only the ticket that agrees on all of them. Labels that tell the variants of one alert
- * apart (`severity`, `reason`, an SLO alert's `long_window` and `short_window`) are not listed.
+ * apart (`severity`, `reason`, an SLO alert's `long_window` and `short_window`, an analysis metric's `phase`) are not listed.
  */
 export const ALERT_IDENTITY_LABELS: readonly string[] = [
   'alertname',
@@ -111,6 +144,9 @@ export const ALERT_IDENTITY_LABELS: readonly string[] = [
   'metric', // autoscaling
   'instance',
   'exporter', // a probed endpoint; an OpenTelemetry collector exporter
+  'region',
+  'color',
+  'application', // a sync hook's analysis: its region, the colour it analysed, its Argo CD Application
 ];
 
 /** Severity label values that page (kube-prometheus' and the SRE workbook's names). */
@@ -164,6 +200,8 @@ export class AlertRouting extends Construct {
   public readonly slackSecret: ServiceSecret;
   /** The ExternalSecret (and Secret) holding the dead man's switch's webhook URL. */
   public readonly deadMansSwitchSecret: ServiceSecret;
+  /** The ExternalSecret (and Secret) of each webhook's URL, by receiver. */
+  public readonly webhookSecrets: ReadonlyMap<string, ServiceSecret>;
   public readonly resource: ApiObject;
 
   constructor(scope: Construct, id: string, props: AlertRoutingProps) {
@@ -193,34 +231,34 @@ export class AlertRouting extends Construct {
     this.pagerDutySecret = credentials.pagerDuty.secret;
     this.slackSecret = credentials.slack.secret;
     this.deadMansSwitchSecret = credentials.deadMansSwitch.secret;
+    const webhooks = (props.webhooks ?? []).map((w) => ({
+      webhook: w,
+      ref: secret(`${pascalCase(w.receiver)}WebhookSecret`, w.receiver, w.url, 'url'),
+    }));
+    this.webhookSecrets = new Map(webhooks.map((w) => [w.webhook.receiver, w.ref.secret]));
 
     this.resource = new AlertmanagerConfig(this, 'Resource', {
       metadata: { name, labels: props.labels },
       spec: {
-        route: routeTree(groupBy, timing),
-        receivers: receivers(credentials, props.slack.channel),
-        inhibitRules: [
-          {
-            sourceMatch: [
-              {
-                name: 'severity',
-                matchType: AlertmanagerConfigSpecInhibitRulesSourceMatchMatchType.VALUE_EQUAL_TILDE,
-                value: PAGE_SEVERITIES,
-              },
-            ],
-            targetMatch: [
-              {
-                name: 'severity',
-                matchType: AlertmanagerConfigSpecInhibitRulesTargetMatchMatchType.VALUE_EQUAL_TILDE,
-                value: TICKET_SEVERITIES,
-              },
-            ],
-            equal: inhibitEqual,
-          },
-        ],
+        route: routeTree(groupBy, timing, props.webhooks ?? []),
+        receivers: [...receivers(credentials, props.slack.channel), ...webhooks.map((w) => webhookReceiver(w.webhook, w.ref))],
+        inhibitRules: [pageInhibitsTicket(inhibitEqual)],
       },
     });
   }
+}
+
+/** A firing `critical` alert silences the `warning` alert of the same identity (`equal`). */
+function pageInhibitsTicket(equal: string[]): AlertmanagerConfigSpecInhibitRules {
+  return {
+    sourceMatch: [
+      { name: 'severity', matchType: AlertmanagerConfigSpecInhibitRulesSourceMatchMatchType.VALUE_EQUAL_TILDE, value: PAGE_SEVERITIES },
+    ],
+    targetMatch: [
+      { name: 'severity', matchType: AlertmanagerConfigSpecInhibitRulesTargetMatchMatchType.VALUE_EQUAL_TILDE, value: TICKET_SEVERITIES },
+    ],
+    equal,
+  };
 }
 
 /** The props that shape the route tree, with their defaults applied. */
@@ -261,9 +299,20 @@ interface RoutingSecrets {
   readonly deadMansSwitch: SecretKeyRef;
 }
 
-/** Watchdog to the dead man's switch, pages to PagerDuty, tickets (and anything else) to Slack. */
-function routeTree(groupBy: string[], timing: RoutingTiming): AlertmanagerConfigSpecRoute {
+/** The webhooks' routes (each continues to the severity routes), the Watchdog to the dead man's switch, pages to PagerDuty, tickets (and anything else) to Slack. */
+function routeTree(groupBy: string[], timing: RoutingTiming, webhooks: readonly AlertWebhook[] = []): AlertmanagerConfigSpecRoute {
   const severity = (values: string) => ({ name: 'severity', matchType: '=~', value: values });
+  const webhookRoutes = webhooks.map((w) => ({
+    receiver: w.receiver,
+    matchers: [
+      w.alertnames.length === 1
+        ? { name: 'alertname', matchType: '=', value: w.alertnames[0] }
+        : { name: 'alertname', matchType: '=~', value: [...w.alertnames].sort().join('|') },
+    ],
+    groupBy: [...(w.groupBy ?? ['alertname'])],
+    repeatInterval: w.repeatInterval ?? '1h',
+    continue: true,
+  }));
   return {
     receiver: 'slack',
     groupBy,
@@ -271,6 +320,7 @@ function routeTree(groupBy: string[], timing: RoutingTiming): AlertmanagerConfig
     groupInterval: timing.groupInterval,
     repeatInterval: timing.ticketRepeatInterval,
     routes: [
+      ...webhookRoutes,
       {
         receiver: 'watchdog',
         matchers: [{ name: 'alertname', matchType: '=', value: 'Watchdog' }],
@@ -322,7 +372,48 @@ function receivers(credentials: RoutingSecrets, slackChannel: string): Alertmana
   ];
 }
 
+/** A webhook's receiver: POSTs Alertmanager's JSON payload to the URL read from its Secret. */
+function webhookReceiver(webhook: AlertWebhook, url: SecretKeyRef): AlertmanagerConfigSpecReceivers {
+  return {
+    name: webhook.receiver,
+    webhookConfigs: [{ urlSecret: { name: url.secret.secretName, key: url.key }, sendResolved: webhook.sendResolved ?? false }],
+  };
+}
+
 const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const RECEIVER = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const ALERT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const BUILT_IN_RECEIVERS = ['pagerduty', 'slack', 'watchdog'];
+
+function webhookProblems(webhooks: readonly AlertWebhook[]): PropProblem[] {
+  const problems: PropProblem[] = [];
+  const seen = new Set<string>();
+  webhooks.forEach((w, i) => {
+    const where = `webhooks[${i}]`;
+    if (typeof w.receiver !== 'string' || !RECEIVER.test(w.receiver) || BUILT_IN_RECEIVERS.includes(w.receiver) || seen.has(w.receiver)) {
+      problems.push({
+        prop: `${where}.receiver`,
+        value: w.receiver,
+        rule: `must be a DNS label, unique, and none of ${BUILT_IN_RECEIVERS.join(', ')}`,
+      });
+    }
+    seen.add(w.receiver);
+    if (!Array.isArray(w.alertnames) || w.alertnames.length === 0 || w.alertnames.some((a) => !ALERT_NAME.test(a))) {
+      problems.push({ prop: `${where}.alertnames`, value: w.alertnames, rule: 'must list at least one alert name' });
+    }
+    if (typeof w.url?.remoteKey !== 'string' || w.url.remoteKey === '') {
+      problems.push({ prop: `${where}.url.remoteKey`, value: w.url?.remoteKey, rule: "must name the secret of the webhook's URL" });
+    }
+    if (w.repeatInterval !== undefined && !isPromDuration(w.repeatInterval)) {
+      problems.push({ prop: `${where}.repeatInterval`, value: w.repeatInterval, rule: 'must be a duration such as "30s", "5m" or "4h"' });
+    }
+    const groupBy = w.groupBy ?? ['alertname'];
+    if (groupBy.length === 0 || groupBy.some((l) => !LABEL.test(l))) {
+      problems.push({ prop: `${where}.groupBy`, value: groupBy, rule: 'must list label names, at least one' });
+    }
+  });
+  return problems;
+}
 
 function routingProblems(props: AlertRoutingProps, timing: RoutingTiming, groupBy: string[], inhibitEqual: string[]): PropProblem[] {
   const problems: PropProblem[] = [];
@@ -353,6 +444,7 @@ function routingProblems(props: AlertRoutingProps, timing: RoutingTiming, groupB
       fix: 'otherwise any critical alert silences unrelated warnings',
     });
   }
+  problems.push(...webhookProblems(props.webhooks ?? []));
   if (typeof props.slack?.channel !== 'string' || !/^[#@][^\s]+$/.test(props.slack.channel)) {
     problems.push({ prop: 'slack.channel', value: props.slack?.channel, rule: 'must be a Slack channel such as "#ops-alerts"' });
   }

@@ -618,6 +618,48 @@ const standby = z
   })
   .default({ mode: 'full', floorReplicas: MIN_STANDBY_FLOOR, soakMinutes: 30 });
 
+/**
+ * The automatic way back after a failed post-switch watch, GitOps-true: the `SwitchWatchFailed`
+ * alert's webhook triggers a CI pipeline (GitLab's pipeline trigger; the job is written to
+ * `dist/ci/auto-rollback.gitlab-ci.yml`) that runs `alp rollback --region <r> --expect-live
+ * <colour>` and pushes the commit. Nothing changes in the cluster except through git.
+ */
+const autoRollback = z
+  .strictObject({
+    /** Whether the alert triggers the pipeline. @default false */
+    enabled: z.boolean().default(false),
+    /**
+     * Vault path of the pipeline trigger URL (property `url`), token included, e.g.
+     * `https://git.example.com/api/v4/projects/42/ref/main/trigger/pipeline?token=glptt-…`.
+     * @default 'alp/delivery/auto-rollback-trigger'
+     */
+    triggerUrlVaultKey: vaultPath.default('alp/delivery/auto-rollback-trigger'),
+    /**
+     * The Git server's addresses: Alertmanager's egress on 443 for the trigger.
+     * @default - none (the server must then be inside `monitoring.alerting.egressCidrs`)
+     */
+    egressCidrs: z.array(cidr).default([]),
+    /**
+     * The image the CI job runs in: Node.js (for `npx alp`) and git.
+     * @default 'node:22-bookworm'
+     */
+    image: z.string().min(1).default('node:22-bookworm'),
+  })
+  .default({ enabled: false, triggerUrlVaultKey: 'alp/delivery/auto-rollback-trigger', egressCidrs: [], image: 'node:22-bookworm' });
+
+/** Delivery options beyond the switch itself. */
+const delivery = z
+  .strictObject({
+    /** How the idle colour runs. @default { mode: 'full' } */
+    standby,
+    /** The automatic rollback after a failed post-switch watch. @default { enabled: false } */
+    autoRollback,
+  })
+  .default({
+    standby: { mode: 'full', floorReplicas: MIN_STANDBY_FLOOR, soakMinutes: 30 },
+    autoRollback: { enabled: false, triggerUrlVaultKey: 'alp/delivery/auto-rollback-trigger', egressCidrs: [], image: 'node:22-bookworm' },
+  });
+
 export const platformSpecSchema = z.strictObject({
   /** Platform name: `app.kubernetes.io/part-of` and the prefix of namespace and class names. */
   name: dnsLabel(20),
@@ -711,15 +753,15 @@ export const platformSpecSchema = z.strictObject({
   }),
   /** Observability: runbooks, tracing, logs, uptime probes and alert routing. */
   monitoring,
+  /**
+   * Delivery options: the idle colour's size and the automatic rollback after a failed post-switch watch.
+   * @default { standby: { mode: 'full' }, autoRollback: { enabled: false } }
+   */
+  delivery,
   /** The data layer: PostgreSQL, Redis, backups, disaster recovery, GDPR jobs. */
   data,
   /** The cluster's own addresses: the API server and the nodes. */
   cluster: clusterAddresses,
-  /**
-   * Release delivery options.
-   * @default { standby: { mode: 'full', floorReplicas: 2, soakMinutes: 30 } }
-   */
-  delivery: z.strictObject({ standby }).default({ standby: { mode: 'full', floorReplicas: MIN_STANDBY_FLOOR, soakMinutes: 30 } }),
 });
 
 /** The spec as written by a team: optional fields may be left out. */
@@ -737,6 +779,7 @@ export type ServiceSecretSpec = z.output<typeof serviceSecret>;
 export type TlsIssuerSpec = z.output<typeof tlsIssuer>;
 export type MonitoringSpec = z.output<typeof monitoring>;
 export type DataSpec = z.output<typeof data>;
+export type DeliverySpec = z.output<typeof delivery>;
 export type DataClassSpec = z.output<typeof dataClass>;
 export type ClusterAddressesSpec = z.output<typeof clusterAddresses>;
 export type StandbySpec = z.output<typeof standby>;

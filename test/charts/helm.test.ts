@@ -75,9 +75,13 @@ describe('the Helm charts, checked with the real helm', () => {
     for (const [key, object] of manifests) expect([key, defaults[region].get(key)]).toEqual([key, object]);
   });
 
-  test('--set activeColor=green changes only the routes, exactly as a traffic switch does', () => {
+  test("--set activeColor=green changes only the routes and the switch alerts' live colour, exactly as a traffic switch does", () => {
     const green = template('primary', 'activeColor=green');
-    expect(changed(defaults.primary, green)).toEqual(['HTTPRoute/alp-edge/api-gateway', 'HTTPRoute/alp-edge/api-gateway-preview']);
+    expect(changed(defaults.primary, green)).toEqual([
+      'HTTPRoute/alp-edge/api-gateway',
+      'HTTPRoute/alp-edge/api-gateway-preview',
+      'PrometheusRule/alp-edge/switch-rules',
+    ]);
     expect(green.get('HTTPRoute/alp-edge/api-gateway').spec.rules[0].backendRefs[0].namespace).toBe('alp-green');
     expect(green.get('HTTPRoute/alp-edge/api-gateway-preview').spec.rules[0].backendRefs[0].namespace).toBe('alp-blue');
     const switched = synthesized(
@@ -328,6 +332,7 @@ describe('the Helm charts with one cluster per colour', () => {
       expect(changed(templateChart(join(dir, 'helm', cluster)), green)).toEqual([
         'Gateway/alp-edge/alp-gateway',
         'Gateway/alp-edge/alp-gateway-preview',
+        'PrometheusRule/alp-edge/switch-rules',
       ]);
       expect(changed(green, synthesized(switched, cluster))).toEqual([]);
     }

@@ -135,7 +135,7 @@ describe('alp diff |', () => {
     });
   });
 
-  test('a switch: exactly the live and preview routes of each region, flagged as the active colour', () => {
+  test("a switch: exactly the live and preview routes of each region, flagged as the active colour, and the switch alerts' live colour", () => {
     const release = releaseWith('switch.yaml', (r) => {
       r.regions.primary.activeColor = 'green';
       r.regions.dr.activeColor = 'green';
@@ -144,7 +144,7 @@ describe('alp diff |', () => {
       code: 1,
       stderr: '',
       stdout: [
-        `alp diff: ${outdir}/ differs from a fresh synthesis: objects 0 added, 0 removed, 4 changed; other files 0 added, 0 removed, 2 changed`,
+        `alp diff: ${outdir}/ differs from a fresh synthesis: objects 0 added, 0 removed, 6 changed; other files 0 added, 0 removed, 2 changed`,
         '',
         'must not miss:',
         '  active colour: 4 objects and the release state',
@@ -156,20 +156,24 @@ describe('alp diff |', () => {
         '    ~ manifests/primary/edge/httproute-api-gateway.yaml: HTTPRoute alp-edge/api-gateway',
         '',
         'by region and component:',
-        '  dr/edge           2 changed',
+        '  dr/edge           3 changed',
         '  helm/alp-dr       1 changed file',
         '  helm/alp-primary  1 changed file',
-        '  primary/edge      2 changed',
+        '  primary/edge      3 changed',
         '',
         'changes:',
         '~ manifests/dr/edge/httproute-api-gateway-preview.yaml: HTTPRoute alp-edge/api-gateway-preview [active colour]',
         '    spec.rules[0].backendRefs[api-gateway].namespace: alp-green -> alp-blue',
         '~ manifests/dr/edge/httproute-api-gateway.yaml: HTTPRoute alp-edge/api-gateway [active colour]',
         '    spec.rules[0].backendRefs[api-gateway].namespace: alp-blue -> alp-green',
+        '~ manifests/dr/edge/prometheusrule-switch-rules.yaml: PrometheusRule alp-edge/switch-rules',
+        '    spec.groups[switch.rules].rules[0].labels.color: blue -> green',
         '~ manifests/primary/edge/httproute-api-gateway-preview.yaml: HTTPRoute alp-edge/api-gateway-preview [active colour]',
         '    spec.rules[0].backendRefs[api-gateway].namespace: alp-green -> alp-blue',
         '~ manifests/primary/edge/httproute-api-gateway.yaml: HTTPRoute alp-edge/api-gateway [active colour]',
         '    spec.rules[0].backendRefs[api-gateway].namespace: alp-blue -> alp-green',
+        '~ manifests/primary/edge/prometheusrule-switch-rules.yaml: PrometheusRule alp-edge/switch-rules',
+        '    spec.groups[switch.rules].rules[0].labels.color: blue -> green',
         `~ helm/alp-dr/values.yaml: ${valuesLines(outdir, 'alp-dr')} -> ${valuesLines(outdir, 'alp-dr')} lines (+1 -1)`,
         '    activeColor: blue -> green',
         `~ helm/alp-primary/values.yaml: ${valuesLines(outdir, 'alp-primary')} -> ${valuesLines(outdir, 'alp-primary')} lines (+1 -1)`,
@@ -375,7 +379,7 @@ describe('alp diff |', () => {
       code: 1,
       stderr: '',
       stdout: [
-        `alp diff: ${perColor}/ differs from a fresh synthesis: objects 0 added, 0 removed, 4 changed; other files 0 added, 0 removed, 2 changed`,
+        `alp diff: ${perColor}/ differs from a fresh synthesis: objects 0 added, 0 removed, 6 changed; other files 0 added, 0 removed, 2 changed`,
         '',
         'must not miss:',
         '  active colour: 4 objects and the release state',
@@ -387,16 +391,20 @@ describe('alp diff |', () => {
         '    ~ manifests/dr/green-edge/gateway-alp-gateway.yaml: Gateway alp-edge/alp-gateway',
         '',
         'by region and component:',
-        '  dr/blue-edge       2 changed',
-        '  dr/green-edge      2 changed',
+        '  dr/blue-edge       3 changed',
+        '  dr/green-edge      3 changed',
         '  helm/alp-dr-blue   1 changed file',
         '  helm/alp-dr-green  1 changed file',
         '',
         'changes:',
         ...gateway('blue', 'alp-gateway-preview', '0', '100'),
         ...gateway('blue', 'alp-gateway', '100', '0'),
+        '~ manifests/dr/blue-edge/prometheusrule-switch-rules.yaml: PrometheusRule alp-edge/switch-rules',
+        '    spec.groups[switch.rules].rules[0].labels.color: blue -> green',
         ...gateway('green', 'alp-gateway-preview', '100', '0'),
         ...gateway('green', 'alp-gateway', '0', '100'),
+        '~ manifests/dr/green-edge/prometheusrule-switch-rules.yaml: PrometheusRule alp-edge/switch-rules',
+        '    spec.groups[switch.rules].rules[0].labels.color: blue -> green',
         ...['blue', 'green'].flatMap((colour) => {
           const lines = valuesLines(perColor, `alp-dr-${colour}`);
           return [`~ helm/alp-dr-${colour}/values.yaml: ${lines} -> ${lines} lines (+1 -1)`, '    activeColor: blue -> green'];
@@ -492,7 +500,7 @@ describe('alp diff --base |', () => {
       code: 1,
       stderr: '',
       stdout: [
-        `alp diff: ${dist}/ at HEAD differs from a fresh synthesis: objects 0 added, 0 removed, 2 changed; other files 0 added, 0 removed, 1 changed`,
+        `alp diff: ${dist}/ at HEAD differs from a fresh synthesis: objects 0 added, 0 removed, 3 changed; other files 0 added, 0 removed, 1 changed`,
         '',
         'must not miss:',
         '  active colour: 2 objects and the release state',
@@ -502,7 +510,7 @@ describe('alp diff --base |', () => {
         '    ~ manifests/dr/edge/httproute-api-gateway.yaml: HTTPRoute alp-edge/api-gateway',
         '',
         'by region and component:',
-        '  dr/edge      2 changed',
+        '  dr/edge      3 changed',
         '  helm/alp-dr  1 changed file',
         '',
         'changes:',
@@ -510,6 +518,8 @@ describe('alp diff --base |', () => {
         '    spec.rules[0].backendRefs[api-gateway].namespace: alp-green -> alp-blue',
         '~ manifests/dr/edge/httproute-api-gateway.yaml: HTTPRoute alp-edge/api-gateway [active colour]',
         '    spec.rules[0].backendRefs[api-gateway].namespace: alp-blue -> alp-green',
+        '~ manifests/dr/edge/prometheusrule-switch-rules.yaml: PrometheusRule alp-edge/switch-rules',
+        '    spec.groups[switch.rules].rules[0].labels.color: blue -> green',
         `~ helm/alp-dr/values.yaml: ${valuesLines(dist, 'alp-dr')} -> ${valuesLines(dist, 'alp-dr')} lines (+1 -1)`,
         '    activeColor: blue -> green',
         '',

@@ -61,7 +61,7 @@ describe('release commands |', () => {
     return { code, changed: changedPaths(before, after) };
   }
 
-  test("a switch changes only the router: the live and preview routes of each region, the charts' default colour, and release.yaml", () => {
+  test("a switch changes only the router: the live and preview routes of each region, its switch alerts' colour, the charts' default colour, and release.yaml", () => {
     const result = changesOf(() => switchTrafficCommand(['--to', 'green', '--release', releaseFile, '--outdir', outdir], platformApp));
     expect(result).toEqual({
       code: 0,
@@ -70,8 +70,10 @@ describe('release commands |', () => {
         'dist/helm/alp-primary/values.yaml',
         'dist/manifests/dr/edge/httproute-api-gateway-preview.yaml',
         'dist/manifests/dr/edge/httproute-api-gateway.yaml',
+        'dist/manifests/dr/edge/prometheusrule-switch-rules.yaml',
         'dist/manifests/primary/edge/httproute-api-gateway-preview.yaml',
         'dist/manifests/primary/edge/httproute-api-gateway.yaml',
+        'dist/manifests/primary/edge/prometheusrule-switch-rules.yaml',
         'release.yaml',
       ],
     });
@@ -80,6 +82,8 @@ describe('release commands |', () => {
     const preview = yaml.load(readFileSync(join(outdir, 'manifests/primary/edge/httproute-api-gateway-preview.yaml'), 'utf8')) as any;
     expect(preview.spec.hostnames).toEqual(['preview.learn.alp.example.com']);
     expect(preview.spec.rules[0].backendRefs).toEqual([{ name: 'api-gateway', namespace: 'alp-blue', port: 8080 }]);
+    const rules = yaml.load(readFileSync(join(outdir, 'manifests/primary/edge/prometheusrule-switch-rules.yaml'), 'utf8')) as any;
+    expect(rules.spec.groups[0].rules.find((r: any) => r.alert === 'SwitchWatchFailed').labels.color).toBe('green');
     expect(stdout).toContain('green now serves primary, dr; changed');
     expect(stderr).toBe(
       [
@@ -103,6 +107,7 @@ describe('release commands |', () => {
       'dist/helm/alp-dr/values.yaml',
       'dist/manifests/dr/edge/httproute-api-gateway-preview.yaml',
       'dist/manifests/dr/edge/httproute-api-gateway.yaml',
+      'dist/manifests/dr/edge/prometheusrule-switch-rules.yaml',
       'release.yaml',
     ]);
     expect(new Map([...readTree(outdir), ['release.yaml', readFileSync(releaseFile, 'utf8')]])).toEqual(original);

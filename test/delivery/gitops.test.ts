@@ -241,7 +241,7 @@ describe('cluster-per-color topology |', () => {
     expect(annotations('green-edge', 'alp-gateway-preview')['external-dns.alpha.kubernetes.io/aws-weight']).toBe('100');
   });
 
-  test("a switch changes only the Gateways' DNS weights", () => {
+  test("a switch changes only the Gateways' DNS weights and the switch alerts' live colour", () => {
     const release = committedRelease();
     release.regions.primary.activeColor = 'green';
     const switched = synthesize(definition, { releaseFile: RELEASE, release });
@@ -249,8 +249,10 @@ describe('cluster-per-color topology |', () => {
     expect(changed.filter((p) => p.startsWith('manifests/'))).toEqual([
       'manifests/primary/blue-edge/gateway-alp-gateway-preview.yaml',
       'manifests/primary/blue-edge/gateway-alp-gateway.yaml',
+      'manifests/primary/blue-edge/prometheusrule-switch-rules.yaml',
       'manifests/primary/green-edge/gateway-alp-gateway-preview.yaml',
       'manifests/primary/green-edge/gateway-alp-gateway.yaml',
+      'manifests/primary/green-edge/prometheusrule-switch-rules.yaml',
     ]);
   });
 

@@ -233,6 +233,58 @@ describe('AlertRouting |', () => {
 });
 
 /** Issue 15: under the Prometheus Operator's default matcher strategy, every platform alert reaches the receiver its severity names. */
+describe('AlertRouting webhooks |', () => {
+  const webhook = {
+    receiver: 'auto-rollback',
+    alertnames: ['SwitchWatchFailed'],
+    url: { remoteKey: 'ops/delivery/trigger' },
+    groupBy: ['alertname', 'region'],
+  };
+  const manifests = synth({ webhooks: [webhook] });
+  const config = findObject(manifests, 'AlertmanagerConfig', 'alert-routing');
+
+  test('a webhook route comes first and continues to the severity routes; its URL is read from an ExternalSecret', () => {
+    expect(config.spec.route.routes.map((r: any) => [r.receiver, r.continue ?? false])).toEqual([
+      ['auto-rollback', true],
+      ['watchdog', false],
+      ['pagerduty', false],
+      ['slack', false],
+    ]);
+    expect(config.spec.route.routes[0]).toEqual({
+      receiver: 'auto-rollback',
+      matchers: [{ name: 'alertname', matchType: '=', value: 'SwitchWatchFailed' }],
+      groupBy: ['alertname', 'region'],
+      repeatInterval: '1h',
+      continue: true,
+    });
+    expect(config.spec.receivers[3]).toEqual({
+      name: 'auto-rollback',
+      webhookConfigs: [{ urlSecret: { name: 'alert-routing-auto-rollback', key: 'url' }, sendResolved: false }],
+    });
+    expect(findObject(manifests, 'ExternalSecret', 'alert-routing-auto-rollback').spec.data).toEqual([
+      { secretKey: 'url', remoteRef: { key: 'ops/delivery/trigger', property: 'url' } },
+    ]);
+    expect(manifests.flatMap(validateSchema)).toEqual([]);
+  });
+
+  test('several alert names are one regex matcher, sorted', () => {
+    const routes = findObject(synth({ webhooks: [{ ...webhook, alertnames: ['B', 'A'] }] }), 'AlertmanagerConfig', 'alert-routing').spec
+      .route.routes;
+    expect(routes[0].matchers).toEqual([{ name: 'alertname', matchType: '=~', value: 'A|B' }]);
+  });
+
+  test('fails on a built-in receiver name, no alert names and a bad repeat interval, listing every problem', () => {
+    expect(errorOf(() => synth({ webhooks: [{ ...webhook, receiver: 'slack', alertnames: [], repeatInterval: 'hourly' }] }))).toBe(
+      [
+        'monitoring/Routing: 3 invalid props',
+        '  - monitoring/Routing: \'webhooks[0].receiver\' ("slack") must be a DNS label, unique, and none of pagerduty, slack, watchdog',
+        "  - monitoring/Routing: 'webhooks[0].alertnames' ([]) must list at least one alert name",
+        '  - monitoring/Routing: \'webhooks[0].repeatInterval\' ("hourly") must be a duration such as "30s", "5m" or "4h"',
+      ].join('\n'),
+    );
+  });
+});
+
 describe("the platform's alerts under the operator's default matcher strategy (OnNamespace) |", () => {
   const model = platformModel();
   const app = platformApp.build(model);
@@ -264,7 +316,7 @@ describe("the platform's alerts under the operator's default matcher strategy (O
 
   test('the identity labels (groupBy, inhibit equal) are exactly the labels the generated alerts identify their subject by', () => {
     // Labels that tell the variants of one alert apart, and labels only joined on inside an expression.
-    const notIdentity = new Set(['severity', 'reason', 'long_window', 'short_window', 'job_name', 'owner_name']);
+    const notIdentity = new Set(['severity', 'reason', 'long_window', 'short_window', 'job_name', 'owner_name', 'phase']);
     const rules = objects
       .filter((o) => o.manifest.kind === 'PrometheusRule')
       .flatMap((o) => o.manifest.spec.groups.flatMap((g: any) => g.rules.filter((r: any) => r.alert)));
