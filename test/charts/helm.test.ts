@@ -75,9 +75,15 @@ describe('the Helm charts, checked with the real helm', () => {
     for (const [key, object] of manifests) expect([key, defaults[region].get(key)]).toEqual([key, object]);
   });
 
-  test('--set activeColor=green changes only the routes, exactly as a traffic switch does', () => {
+  test('--set activeColor=green changes only the routes and the switch analyses, exactly as a traffic switch does', () => {
     const green = template('primary', 'activeColor=green');
-    expect(changed(defaults.primary, green)).toEqual(['HTTPRoute/alp-edge/api-gateway', 'HTTPRoute/alp-edge/api-gateway-preview']);
+    expect(changed(defaults.primary, green)).toEqual([
+      'AnalysisRun/alp-edge/switch-gate',
+      'AnalysisRun/alp-edge/switch-watch',
+      'HTTPRoute/alp-edge/api-gateway',
+      'HTTPRoute/alp-edge/api-gateway-preview',
+    ]);
+    expect(green.get('AnalysisRun/alp-edge/switch-gate').spec.metrics[0].provider.prometheus.query).toContain('color="green"');
     expect(green.get('HTTPRoute/alp-edge/api-gateway').spec.rules[0].backendRefs[0].namespace).toBe('alp-green');
     expect(green.get('HTTPRoute/alp-edge/api-gateway-preview').spec.rules[0].backendRefs[0].namespace).toBe('alp-blue');
     const switched = synthesized(
@@ -321,14 +327,22 @@ describe('the Helm charts with one cluster per colour', () => {
     }
   });
 
-  test("--set activeColor=green moves the weighted DNS of both colour clusters' Gateways, as a switch does", () => {
+  test("--set activeColor=green moves the weighted DNS of both colour clusters' Gateways and the switch analyses to the live colour's cluster, as a switch does", () => {
     const switched = withRelease((r) => (r.regions.primary.activeColor = 'green'), definition);
     for (const cluster of ['alp-primary-blue', 'alp-primary-green']) {
+      const blue = templateChart(join(dir, 'helm', cluster));
       const green = templateChart(join(dir, 'helm', cluster), 'activeColor=green');
-      expect(changed(templateChart(join(dir, 'helm', cluster)), green)).toEqual([
+      expect(changed(blue, green)).toEqual([
+        'AnalysisRun/alp-edge/switch-gate',
+        'AnalysisRun/alp-edge/switch-watch',
         'Gateway/alp-edge/alp-gateway',
         'Gateway/alp-edge/alp-gateway-preview',
       ]);
+      // The analyses run in the cluster whose colour is live: blue's with blue live, green's with green live.
+      const live = cluster === 'alp-primary-green' ? green : blue;
+      const standby = cluster === 'alp-primary-green' ? blue : green;
+      expect(live.has('AnalysisRun/alp-edge/switch-gate')).toBe(true);
+      expect(standby.has('AnalysisRun/alp-edge/switch-gate')).toBe(false);
       expect(changed(green, synthesized(switched, cluster))).toEqual([]);
     }
   });
