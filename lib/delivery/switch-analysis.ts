@@ -11,9 +11,10 @@
  * - `<service>-error-ratio`, `<service>-latency-p99`: the colour's recorded 5xx ratio and p99 over
  *   5 minutes, measured once a minute `measurements` times (a fixed window: never shorter). A
  *   measurement without traffic on the colour (no requests in the 5 minutes) is Inconclusive:
- *   not a failure, not a success. Where the run's own smoke requests reach the service, more
- *   than one such measurement ends the metric Inconclusive (the host does not reach the colour);
- *   elsewhere they are tolerated for the window and counted in the run's status. Two
+ *   not a failure, not a success. Where the run's own smoke requests reach the service, the
+ *   metric needs two measurements with traffic (else it ends Inconclusive: the host does not
+ *   reach the colour); elsewhere windows without traffic are tolerated for the whole run and
+ *   counted in its status (a colour nobody calls passes on its readiness and smoke tests). Two
  *   measurements above the threshold fail the metric.
  * - `<service>-ready`: the colour's Deployment has at least `minAvailableReplicas` available
  *   replicas twice in a row, polled every 30 s; the run waits for a colour being scaled up and
@@ -177,8 +178,9 @@ export class SwitchAnalysis extends Construct {
   ): AnalysisRunSpecMetrics[] {
     const names = switchMetricNames(service.name);
     const prometheus = (query: string) => ({ prometheus: { address: props.prometheusAddress, query } });
-    // The smoke requests reach the service: a window without traffic means the host does not reach the colour.
-    const inconclusiveLimit = service.smokeUrl === undefined ? measurements : 1;
+    // The smoke requests reach the service: past the first two minutes (a new counter needs scrapes
+    // and a rule evaluation to show in the 5-minute rate), no traffic means the host does not reach the colour.
+    const inconclusiveLimit = service.smokeUrl === undefined ? measurements : measurements - 2;
     const traffic = {
       interval: TRAFFIC_INTERVAL,
       count: Count.fromNumber(measurements),

@@ -92,9 +92,19 @@ describe.each<Color>(['blue', 'green'])('switch gate and watch, namespace-per-co
   test('gate and watch windows; the DR region (public DNS points at the primary) analyses without smoke tests', () => {
     expect(metric(gate, `${spec.services[0].name}-error-ratio`).count).toBe(SWITCH_GATE_MINUTES);
     expect(metric(watch, `${spec.services[0].name}-error-ratio`).count).toBe(SWITCH_WATCH_MINUTES);
+    // Traffic is required where the run's smoke requests reach the service, tolerated elsewhere.
+    for (const service of spec.services) {
+      expect([service.name, metric(gate, `${service.name}-error-ratio`).inconclusiveLimit]).toEqual([
+        service.name,
+        service.public ? SWITCH_GATE_MINUTES - 2 : SWITCH_GATE_MINUTES,
+      ]);
+    }
     const drGate = object(output, 'manifests/dr/edge/analysisrun-switch-gate.yaml');
     expect(drGate.spec.metrics.filter((m: any) => m.provider.web)).toEqual([]);
     expect(drGate.spec.metrics.length).toBe(spec.services.length * 3);
+    expect(
+      drGate.spec.metrics.filter((m: any) => m.inconclusiveLimit !== undefined && m.inconclusiveLimit !== SWITCH_GATE_MINUTES),
+    ).toEqual([]);
   });
 
   test("are valid against Argo Rollouts' AnalysisRun CRD", () => {

@@ -64,8 +64,8 @@ describe('SwitchAnalysis |', () => {
       interval: '1m',
       count: 4,
       failureLimit: 1,
-      // The smoke requests reach the service: at most one window without traffic.
-      inconclusiveLimit: 1,
+      // The smoke requests reach the service: at least two windows with traffic.
+      inconclusiveLimit: 2,
       successCondition: 'len(result) > 0 && result[0] <= 0.005',
       failureCondition: 'len(result) > 0 && result[0] > 0.005',
       provider: {
@@ -88,7 +88,7 @@ describe('SwitchAnalysis |', () => {
       interval: '1m',
       count: 4,
       failureLimit: 1,
-      inconclusiveLimit: 1,
+      inconclusiveLimit: 2,
       successCondition: 'len(result) > 0 && result[0] <= 0.25',
       failureCondition: 'len(result) > 0 && result[0] > 0.25',
       provider: {
