@@ -113,7 +113,6 @@ export class EdgeChart extends PlacedChart {
     const services = (host: 'preview' | 'live', readiness: boolean): SwitchAnalysisService[] =>
       spec.services.map((service) => ({
         name: service.name,
-        namespace: spec.namespaces[color],
         availabilityObjective: service.availability.objective,
         latencyP99Ms: service.availability.latencyP99Ms,
         minAvailableReplicas: readiness
@@ -124,7 +123,7 @@ export class EdgeChart extends PlacedChart {
             ? `https://${host === 'preview' ? previewHost(spec, service.public.host) : service.public.host}${service.public.path}`
             : undefined,
       }));
-    const common = { color, prometheusAddress: prometheusUrl(spec.namespaces.monitoring) };
+    const common = { color, namespace: spec.namespaces[color], prometheusAddress: prometheusUrl(spec.namespaces.monitoring) };
     new SwitchAnalysis(this, 'SwitchGate', {
       ...common,
       name: 'switch-gate',

@@ -47,8 +47,6 @@ export const HOOK_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy';
 /** One service of the analysed colour. */
 export interface SwitchAnalysisService {
   readonly name: string;
-  /** The colour's namespace (where its Deployment `name` runs). */
-  readonly namespace: string;
   /** Availability objective in percent: the error ratio may not exceed its error budget (100 − objective). */
   readonly availabilityObjective: number;
   /** The p99 latency target in milliseconds. */
@@ -67,8 +65,10 @@ export interface SwitchAnalysisProps {
   readonly name: string;
   /** When Argo CD runs it: `PreSync` (a gate) or `PostSync` (a watch). */
   readonly hook: 'PreSync' | 'PostSync';
-  /** The colour analysed. */
+  /** The colour analysed: the run's argument `color`, which its queries name as `{{args.color}}`. */
   readonly color: Color;
+  /** The colour's namespace, where its Deployments run: the run's argument `namespace`. */
+  readonly namespace: string;
   /** Prometheus's base URL, e.g. `http://prometheus-operated.monitoring.svc:9090`. */
   readonly prometheusAddress: string;
   readonly services: readonly SwitchAnalysisService[];
@@ -93,6 +93,13 @@ export function switchMetricNames(service: string) {
   } as const;
 }
 
+/**
+ * The run's arguments, which Argo Rollouts substitutes into its metrics: the colour and its
+ * namespace are written once, so that a switch changes two values of each run, not every query.
+ */
+const COLOR_ARG = '{{args.color}}';
+const NAMESPACE_ARG = '{{args.namespace}}';
+
 const TRAFFIC_INTERVAL = '1m';
 const POLL_INTERVAL = '30s';
 /** Readiness: successes in a row that end the wait. */
@@ -104,7 +111,7 @@ const SMOKE_ERROR_LIMIT = 2;
 const SMOKE_TIMEOUT_SECONDS = 10;
 
 /** A PromQL selector of one service's series of one colour. */
-function colorSeries(record: string, service: string, color: Color): string {
+function colorSeries(record: string, service: string, color: string): string {
   return seriesSelector(record, [
     { label: 'service', op: '=', value: service },
     { label: COLOR_LABEL, op: '=', value: color },
@@ -115,13 +122,13 @@ function colorSeries(record: string, service: string, color: Color): string {
  * The colour's 5xx ratio, or nothing without traffic: the ratio's numerator has no series until
  * the first 5xx, so with requests and no ratio the answer is 0.
  */
-export function errorRatioQuery(service: string, color: Color): string {
+export function errorRatioQuery(service: string, color: string): string {
   const rate = colorSeries(REQUEST_RATE_BY_COLOR_RECORD, service, color);
   return `(${colorSeries(ERROR_RATIO_BY_COLOR_RECORD, service, color)} or on() (0 * ${rate})) and on() (${rate} > 0)`;
 }
 
 /** The colour's p99 latency in seconds, or nothing without traffic. */
-export function latencyP99Query(service: string, color: Color): string {
+export function latencyP99Query(service: string, color: string): string {
   const rate = colorSeries(REQUEST_RATE_BY_COLOR_RECORD, service, color);
   return `${colorSeries(LATENCY_P99_BY_COLOR_RECORD, service, color)} and on() (${rate} > 0)`;
 }
@@ -161,7 +168,13 @@ export class SwitchAnalysis extends Construct {
         labels: props.labels === undefined ? undefined : { ...props.labels },
         annotations: { [HOOK]: props.hook, [HOOK_DELETE_POLICY]: 'BeforeHookCreation' },
       },
-      spec: { metrics },
+      spec: {
+        args: [
+          { name: 'color', value: props.color },
+          { name: 'namespace', value: props.namespace },
+        ],
+        metrics,
+      },
     });
   }
 
@@ -192,13 +205,13 @@ export class SwitchAnalysis extends Construct {
         name: names.errorRatio,
         ...traffic,
         ...thresholdConditions(1 - service.availabilityObjective / 100),
-        provider: prometheus(errorRatioQuery(service.name, props.color)),
+        provider: prometheus(errorRatioQuery(service.name, COLOR_ARG)),
       },
       {
         name: names.latencyP99,
         ...traffic,
         ...thresholdConditions(service.latencyP99Ms / 1000),
-        provider: prometheus(latencyP99Query(service.name, props.color)),
+        provider: prometheus(latencyP99Query(service.name, COLOR_ARG)),
       },
     ];
     if (service.minAvailableReplicas !== undefined) {
@@ -211,7 +224,7 @@ export class SwitchAnalysis extends Construct {
         // More failed polls than this leave no room for the streak: fail with a message naming the metric.
         failureLimit: FailureLimit.fromNumber(polls - READY_STREAK),
         successCondition: `result[0] >= ${service.minAvailableReplicas}`,
-        provider: prometheus(availableReplicasQuery(service.name, service.namespace)),
+        provider: prometheus(availableReplicasQuery(service.name, NAMESPACE_ARG)),
       });
     }
     if (service.smokeUrl !== undefined) {

@@ -19,17 +19,17 @@ describe('SwitchAnalysis |', () => {
     name: 'switch-gate',
     hook: 'PreSync',
     color: 'green',
+    namespace: 'shop-green',
     prometheusAddress: PROMETHEUS,
     services: [
       {
         name: 'orders',
-        namespace: 'shop-green',
         availabilityObjective: 99.5,
         latencyP99Ms: 250,
         minAvailableReplicas: 3,
         smokeUrl: 'https://preview.shop.example.com/',
       },
-      { name: 'billing', namespace: 'shop-green', availabilityObjective: 99.9, latencyP99Ms: 400 },
+      { name: 'billing', availabilityObjective: 99.9, latencyP99Ms: 400 },
     ],
     measurements: 4,
     readinessWaitMinutes: 10,
@@ -44,6 +44,13 @@ describe('SwitchAnalysis |', () => {
       annotations: { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
     });
     expect(synth({ ...props, name: 'switch-watch', hook: 'PostSync' }).metadata.annotations['argocd.argoproj.io/hook']).toBe('PostSync');
+  });
+
+  test('names the colour and its namespace once, as the arguments its queries use', () => {
+    expect(run.spec.args).toEqual([
+      { name: 'color', value: 'green' },
+      { name: 'namespace', value: 'shop-green' },
+    ]);
   });
 
   test("names each service's metrics after it: error ratio, latency, readiness where asked, smoke where a URL is given", () => {
@@ -72,8 +79,8 @@ describe('SwitchAnalysis |', () => {
         prometheus: {
           address: PROMETHEUS,
           query:
-            '(service_color:http_requests_errors:ratio_rate5m{service="orders",color="green"} or on() (0 * service_color:http_requests:rate5m{service="orders",color="green"}))'
-            + ' and on() (service_color:http_requests:rate5m{service="orders",color="green"} > 0)',
+            '(service_color:http_requests_errors:ratio_rate5m{service="orders",color="{{args.color}}"} or on() (0 * service_color:http_requests:rate5m{service="orders",color="{{args.color}}"}))'
+            + ' and on() (service_color:http_requests:rate5m{service="orders",color="{{args.color}}"} > 0)',
         },
       },
     });
@@ -95,8 +102,8 @@ describe('SwitchAnalysis |', () => {
         prometheus: {
           address: PROMETHEUS,
           query:
-            'service_color:http_request_duration_seconds:p99_rate5m{service="orders",color="green"}'
-            + ' and on() (service_color:http_requests:rate5m{service="orders",color="green"} > 0)',
+            'service_color:http_request_duration_seconds:p99_rate5m{service="orders",color="{{args.color}}"}'
+            + ' and on() (service_color:http_requests:rate5m{service="orders",color="{{args.color}}"} > 0)',
         },
       },
     });
@@ -115,7 +122,7 @@ describe('SwitchAnalysis |', () => {
       provider: {
         prometheus: {
           address: PROMETHEUS,
-          query: 'sum(kube_deployment_status_replicas_available{namespace="shop-green",deployment="orders"}) or vector(0)',
+          query: 'sum(kube_deployment_status_replicas_available{namespace="{{args.namespace}}",deployment="orders"}) or vector(0)',
         },
       },
     });
