@@ -83,7 +83,10 @@ describe('the Helm charts, checked with the real helm', () => {
       'HTTPRoute/alp-edge/api-gateway',
       'HTTPRoute/alp-edge/api-gateway-preview',
     ]);
-    expect(green.get('AnalysisRun/alp-edge/switch-gate').spec.metrics[0].provider.prometheus.query).toContain('color="green"');
+    expect(green.get('AnalysisRun/alp-edge/switch-gate').spec.args).toEqual([
+      { name: 'color', value: 'green' },
+      { name: 'namespace', value: 'alp-green' },
+    ]);
     expect(green.get('HTTPRoute/alp-edge/api-gateway').spec.rules[0].backendRefs[0].namespace).toBe('alp-green');
     expect(green.get('HTTPRoute/alp-edge/api-gateway-preview').spec.rules[0].backendRefs[0].namespace).toBe('alp-blue');
     const switched = synthesized(
