@@ -18,21 +18,31 @@ import {
 import { issuerName, meshEnrolledNamespaces } from './platform-chart';
 import {
   clusterModel,
+  colorServices,
   ClusterPlacement,
   EdgeGatewayRole,
   edgeGateways,
   PlatformSpec,
   previewHost,
+  regionalMinReplicas,
   ReleaseState,
   runbookBaseUrl,
   ServiceSpec,
 } from '../platform';
 import { switchRules } from '../platform/monitoring/switch-rules';
 import { applicationName } from '../lib/delivery/argocd';
-import { gatewayPodLabels } from '../lib/core/endpoints';
+import { gatewayPodLabels, prometheusUrl } from '../lib/core/endpoints';
+import { SwitchAnalysis, SwitchAnalysisService } from '../lib/delivery/switch-analysis';
 import { MANAGED_BY } from '../lib/core/labels';
 import { pascalCase } from '../lib/core/names';
 import { weightedDnsAnnotations } from '../lib/delivery/traffic-router';
+
+/** The switch gate's window: error-ratio and latency measurements, one a minute. */
+export const SWITCH_GATE_MINUTES = 5;
+/** The switch watch's soak window after a sync, one measurement a minute. */
+export const SWITCH_WATCH_MINUTES = 10;
+/** How long the switch gate waits for the target colour's replicas (a standby being scaled up). */
+export const SWITCH_GATE_READINESS_WAIT_MINUTES = 20;
 
 export interface EdgeChartProps {
   readonly spec: PlatformSpec;
@@ -85,7 +95,8 @@ export class EdgeChart extends PlacedChart {
             : weightedDnsAnnotations(placement.region.name, localColor, (role.serves === 'live') === (localColor === activeColor)),
       });
       for (const service of spec.services.filter((s) => s.public)) this.addService(gateway, role, service, props, localColor);
-      this.addGatewayRules(gateway, role, props, policies.get(gateway.name)!.policy);
+      const policy = policies.get(gateway.name)!;
+      this.addGatewayRules(gateway, role, props, policy.policy, policy.authorization);
     }
     // The switch's alerts name the live colour, so they belong to the Application whose sync moves
     // the routes (and runs the gate and the watch): they change with the routes, in the same sync.
@@ -101,6 +112,53 @@ export class EdgeChart extends PlacedChart {
         application: applicationName(spec.name, { region: placement.region.name, component: placement.componentOf('edge') }),
         outputPath: spec.gitops.path,
       }),
+    });
+    if (localColor === undefined || localColor === activeColor) this.addSwitchAnalyses(props, activeColor);
+  }
+
+  /**
+   * The switch's gate and watch (Argo Rollouts AnalysisRuns, hooks of this Application), both of
+   * the colour the live routes point to once this commit is synced. `switch-gate` (PreSync):
+   * its SLO signals, its replicas at the live minimum and a smoke test through the preview host,
+   * which routes to it until the routes change; `switch-watch` (PostSync): its SLO signals and
+   * a smoke test through the live host over the soak window. With one colour per cluster, only
+   * the cluster of the live colour has them (its Gateway's DNS weight is the one that rises).
+   * The smoke tests resolve the hosts through public DNS, which points at the primary region:
+   * other regions analyse without them.
+   */
+  private addSwitchAnalyses(props: EdgeChartProps, color: Color): void {
+    const { spec, placement } = props;
+    const region = placement.region;
+    const smoke = region.role === 'primary';
+    // The colour's services as it runs them: staged bounds set its live minimum.
+    const services = (host: 'preview' | 'live', readiness: boolean): SwitchAnalysisService[] =>
+      colorServices(spec, props.release, region.name, color).map((service) => ({
+        name: service.name,
+        availabilityObjective: service.availability.objective,
+        latencyP99Ms: service.availability.latencyP99Ms,
+        minAvailableReplicas: readiness
+          ? regionalMinReplicas(service.autoscaling?.minReplicas ?? service.replicas ?? 2, region)
+          : undefined,
+        smokeUrl:
+          smoke && service.public
+            ? `https://${host === 'preview' ? previewHost(spec, service.public.host) : service.public.host}${service.public.path}`
+            : undefined,
+      }));
+    const common = { color, namespace: spec.namespaces[color], prometheusAddress: prometheusUrl(spec.namespaces.monitoring) };
+    new SwitchAnalysis(this, 'SwitchGate', {
+      ...common,
+      name: 'switch-gate',
+      hook: 'PreSync',
+      services: services('preview', true),
+      measurements: SWITCH_GATE_MINUTES,
+      readinessWaitMinutes: SWITCH_GATE_READINESS_WAIT_MINUTES,
+    });
+    new SwitchAnalysis(this, 'SwitchWatch', {
+      ...common,
+      name: 'switch-watch',
+      hook: 'PostSync',
+      services: services('live', false),
+      measurements: SWITCH_WATCH_MINUTES,
     });
   }
 
@@ -163,7 +221,13 @@ export class EdgeChart extends PlacedChart {
    * HTTP-01 request among them); it reaches the public services. `policy` is its NetworkPolicy of
    * the cluster model (its egress to cert-manager's solver pods).
    */
-  private addGatewayRules(gateway: EdgeGateway, role: EdgeGatewayRole, props: EdgeChartProps, policy: AllowPolicy): void {
+  private addGatewayRules(
+    gateway: EdgeGateway,
+    role: EdgeGatewayRole,
+    props: EdgeChartProps,
+    policy: AllowPolicy,
+    modelAuthorization: ServiceAuthorization | undefined,
+  ): void {
     const { spec, placement } = props;
     const selector = gatewayPodLabels(gateway.name);
     policy.allowFrom(
@@ -176,7 +240,9 @@ export class EdgeChart extends PlacedChart {
       }
     }
     if (spec.mesh.enabled) {
-      const authorization = new ServiceAuthorization(this, `${pascalCase(role.name)}Authorization`, { name: gateway.name, selector });
+      // The model's flows to the gateway (Argo Rollouts' smoke tests) already made its AuthorizationPolicy.
+      const authorization =
+        modelAuthorization ?? new ServiceAuthorization(this, `${pascalCase(role.name)}Authorization`, { name: gateway.name, selector });
       // Clients on the internet are outside the mesh; the listeners admit them.
       for (const port of gateway.ports) authorization.allowAnySource(port);
     }

@@ -97,7 +97,9 @@ function flippedObjects(model: PlatformModel): Map<string, Manifest> {
   const { spec, release } = model;
   const flipped: ReleaseState = {
     ...release,
-    regions: Object.fromEntries(Object.entries(release.regions).map(([name, r]) => [name, { activeColor: otherColor(r.activeColor) }])),
+    regions: Object.fromEntries(
+      Object.entries(release.regions).map(([name, r]) => [name, { ...r, activeColor: otherColor(r.activeColor) }]),
+    ),
   };
   const app = new App();
   for (const placement of clusterPlacements(spec)) {
@@ -175,17 +177,30 @@ function chartTemplates(
   const activeColor = release.regions[placement.region.name].activeColor;
   const templates = new Map<string, TemplateSource>();
   const prefix = `manifests/${placement.region.name}/`;
+  const edgePrefix = `${prefix}${placement.componentOf('edge')}/`;
+  const liveIs = (color: Color) => `eq .Values.activeColor "${color}"`;
   for (const object of objects) {
+    const isEdge = object.component === placement.componentOf('edge');
     const flipped = flippedByPath.get(object.path);
-    const changesWithColour =
-      object.component === placement.componentOf('edge') && flipped && JSON.stringify(flipped) !== JSON.stringify(object.manifest);
+    const changesWithColour = isEdge && flipped && JSON.stringify(flipped) !== JSON.stringify(object.manifest);
     // Written the same way whichever colour is live now, so that a switch changes values.yaml, not the templates.
     const [blueLive, greenLive] = activeColor === 'blue' ? [object.manifest, flipped] : [flipped, object.manifest];
+    // An edge object only one colour being live has (a colour cluster's switch analyses).
+    const onlyNow = isEdge && flipped === undefined;
     templates.set(object.path.slice(prefix.length), {
       manifest: changesWithColour ? blueLive : object.manifest,
       fieldValue: fieldValues(object, release, placement.colors, fixed, standbyForms(object, model, activeColor, flippedByPath)),
-      condition: conditionOf(object.manifest),
-      alternative: changesWithColour ? { when: 'eq .Values.activeColor "green"', manifest: greenLive } : undefined,
+      condition: joinConditions(conditionOf(object.manifest), onlyNow ? liveIs(activeColor) : undefined),
+      alternative: changesWithColour ? { when: liveIs('green'), manifest: greenLive } : undefined,
+      extraLabels: '.Values.extraLabels',
+    });
+  }
+  const present = new Set(objects.map((o) => o.path));
+  for (const [path, manifest] of flippedByPath) {
+    if (!path.startsWith(edgePrefix) || present.has(path)) continue;
+    templates.set(path.slice(prefix.length), {
+      manifest,
+      condition: joinConditions(conditionOf(manifest), liveIs(otherColor(activeColor))),
       extraLabels: '.Values.extraLabels',
     });
   }
@@ -410,6 +425,11 @@ function autoscalerField(manifest: Manifest, path: FieldPath, color: Color, stan
     return `ternary ${window(standby.live)} ${window(standby.idle)} (${live}) | int`;
   }
   return undefined;
+}
+
+/** Both Go template conditions (either may be absent). */
+function joinConditions(a: string | undefined, b: string | undefined): string | undefined {
+  return a === undefined ? b : b === undefined ? a : `and (${a}) (${b})`;
 }
 
 function conditionOf(manifest: Manifest): string | undefined {

@@ -1,13 +1,50 @@
 import { ClusterPrerequisite } from '../lib/core/cluster-components';
-import { ALERTMANAGER, GRAFANA, METRICS_ADAPTER } from '../lib/core/endpoints';
+import { ALERTMANAGER, GRAFANA, METRICS_ADAPTER, prometheusUrl } from '../lib/core/endpoints';
 import { ESO_SERVICE_ACCOUNT } from '../lib/security/vault-secret-store';
 import { clusterPlacements, PlatformSpec, vaultAuthMountOf } from '../platform';
+import { SWITCH_GATE_MINUTES, SWITCH_GATE_READINESS_WAIT_MINUTES, SWITCH_WATCH_MINUTES } from './edge-chart';
 
 /*
  * Each area's install-time settings for `reports/cluster-prerequisites.md`, beyond what the
  * cluster model says of its components (platform/spec/cluster-model.ts): what the generated objects
  * rely on that no manifest of theirs can set. Values come from the spec where it has them.
  */
+
+/**
+ * The switch's gate and watch: Argo Rollouts' AnalysisRuns `switch-gate` (PreSync) and
+ * `switch-watch` (PostSync) of each edge Application, and the way around a gate that blocks.
+ */
+function switchAnalysisPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
+  const component = 'Argo Rollouts controller';
+  const docs = 'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-waves/';
+  return [
+    {
+      component,
+      setting: `it reaches Prometheus at \`${prometheusUrl(spec.namespaces.monitoring)}\` (the Service the Prometheus Operator creates) and the public and preview hosts through public DNS; its metrics are scraped by its own ServiceMonitor (Helm values \`controller.metrics.enabled: true\`, \`controller.metrics.serviceMonitor.enabled: true\`) with the default \`honorLabels: false\`, so an AnalysisRun's namespace arrives as \`exported_namespace\`.`,
+      docs: 'https://argo-rollouts.readthedocs.io/en/stable/features/controller-metrics/',
+    },
+    ...(spec.mesh.enabled
+      ? [
+          {
+            component,
+            setting:
+              "its namespace `argo-rollouts` labelled `istio.io/dataplane-mode: ambient`: the monitoring namespace requires mutual TLS, so the controller reaches Prometheus only through the mesh, with the principal `cluster.local/ns/argo-rollouts/sa/argo-rollouts` that Prometheus's AuthorizationPolicy admits.",
+            docs: 'https://istio.io/latest/docs/ambient/usage/add-workloads/',
+          },
+        ]
+      : []),
+    {
+      component: 'Argo CD',
+      setting: `every sync of an edge Application runs \`switch-gate\` first (about ${SWITCH_GATE_MINUTES} minutes; up to ${SWITCH_GATE_READINESS_WAIT_MINUTES} while the target colour's replicas come up) and \`switch-watch\` after (${SWITCH_WATCH_MINUTES} minutes), and no other sync of that Application starts meanwhile (\`argocd app terminate-op <app>\` ends one). A failed gate fails the sync before the routes change: the Application's \`status.operationState\` (phase Failed) carries the run's message naming the metric; the Applications' retry policy (5 retries, backoff from 10 s to 5 min) reruns it with a new run each time, then the commit stays unsynced until a new commit or a manual sync. A failed watch also fails the sync (hooks do not count in the Application's health).`,
+      docs,
+    },
+    {
+      component: 'Argo CD',
+      setting: `escape hatch when the gate blocks an edge sync that is needed (an incident, or a new cluster's first sync, where the Gateway the smoke test goes through does not exist yet): \`argocd app sync <edge app> --strategy apply\` applies the manifests without running any hook (Argo CD skips hooks for the apply strategy and for a selective \`--resource\` sync). It bypasses the gate and the watch: say so in the incident record.`,
+      docs,
+    },
+  ];
+}
 
 /** Argo CD: how the app of apps orders and checks the Applications. */
 function deliveryPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
@@ -150,6 +187,7 @@ function dataPrerequisites(spec: PlatformSpec): ClusterPrerequisite[] {
 export const PREREQUISITE_CONTRIBUTIONS: ReadonlyArray<(spec: PlatformSpec) => ClusterPrerequisite[]> = [
   deliveryPrerequisites,
   edgePrerequisites,
+  switchAnalysisPrerequisites,
   secretsPrerequisites,
   monitoringPrerequisites,
   dataPrerequisites,

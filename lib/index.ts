@@ -204,6 +204,16 @@ export type { ApplicationTarget, BootstrapGroup, BootstrapProps, GitOpsDeliveryP
 export { applyArgoSyncPolicy } from './delivery/sync-policy';
 export { BlueGreenRoutes } from './delivery/traffic-router';
 export type { BlueGreenRoutesProps } from './delivery/traffic-router';
+export {
+  availableReplicasQuery,
+  errorRatioQuery,
+  HOOK,
+  HOOK_DELETE_POLICY,
+  latencyP99Query,
+  SwitchAnalysis,
+  switchMetricNames,
+} from './delivery/switch-analysis';
+export type { SwitchAnalysisProps, SwitchAnalysisService } from './delivery/switch-analysis';
 
 // Policy: manifest verification, report formats, reachability, schema validation
 export { renderClusterPrerequisites } from './policy/cluster-prerequisites-report';

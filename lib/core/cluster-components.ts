@@ -13,6 +13,7 @@
  */
 import {
   ALERTMANAGER,
+  ARGO_ROLLOUTS_METRICS_PORT,
   BLACKBOX_EXPORTER,
   GRAFANA,
   KUBE_STATE_METRICS,
@@ -85,6 +86,7 @@ export type ComponentId =
   | 'blackbox-exporter'
   | 'trace-collector'
   | 'velero'
+  | 'argo-rollouts'
   | 'jaeger'
   | 'elasticsearch';
 
@@ -302,6 +304,16 @@ export const CLUSTER_COMPONENTS: Readonly<Record<ComponentId, ClusterComponent>>
       'Velero runs in `velero` with pods labelled `app.kubernetes.io/name: velero` (its Helm chart) and metrics on 8085 (the backup-age alerts read `velero_backup_last_successful_timestamp`).',
     ],
   ),
+  'argo-rollouts': installedComponent(
+    'Argo Rollouts controller',
+    { name: 'argo-rollouts' },
+    chartPods('argo-rollouts'),
+    [{ name: 'metrics', port: ARGO_ROLLOUTS_METRICS_PORT }],
+    'https://argo-rollouts.readthedocs.io/en/stable/features/analysis/',
+    [
+      "Argo Rollouts v1.9 installed in `argo-rollouts` (its upstream manifests or Helm chart: pods labelled `app.kubernetes.io/name: argo-rollouts`, service account `argo-rollouts`, metrics on 8090) with its CRDs (`analysisruns.argoproj.io` among them): it runs the edge Applications' `switch-gate` and `switch-watch` AnalysisRuns. Argo CD's health check of AnalysisRun is built in (resource_customizations/argoproj.io/AnalysisRun/health.lua): Successful is Healthy, Failed and Error Degraded, Inconclusive Unknown, so a failing gate fails the sync before the routes change.",
+    ],
+  ),
   // Namespace, Service and port come from `monitoring.jaeger`.
   jaeger: installedComponent(
     "Jaeger's collector",
@@ -354,6 +366,14 @@ export const CLUSTER_FLOWS: readonly ComponentFlow[] = [
   { from: 'prometheus', to: 'alertmanager', ports: ['web'], why: 'alerts' },
   { from: 'prometheus', to: 'blackbox-exporter', ports: ['http'], why: 'uptime probes of the public hosts' },
   { from: 'prometheus', to: 'trace-collector', ports: ['metrics'], why: "the collector's own metrics" },
+  { from: 'prometheus', to: 'argo-rollouts', ports: ['metrics'], why: "the switch analyses' phases (`analysis_run_metric_phase`)" },
+  { from: 'argo-rollouts', to: 'prometheus', ports: ['web'], why: "the switch analyses query the colours' SLO signals and replicas" },
+  {
+    from: 'argo-rollouts',
+    to: 'edge-gateway',
+    ports: ['https'],
+    why: "the switch analyses' smoke tests request the preview and live hosts",
+  },
   { from: 'grafana', to: 'prometheus', ports: ['web'], why: 'dashboards query Prometheus' },
   { from: 'grafana', to: 'api-server', ports: ['https', 'https-alt'], why: 'its sidecar loads the dashboard ConfigMaps' },
   { from: 'metrics-adapter', to: 'prometheus', ports: ['web'], why: 'custom and external metrics for the autoscalers' },

@@ -63,6 +63,17 @@ export const TRACE_COLLECTOR = monitoringEndpoint('otel-collector', 4317);
 export const PROMETHEUS = monitoringEndpoint('prometheus', 9090);
 
 /**
+ * Prometheus's in-cluster URL for clients such as Argo Rollouts: the Service `prometheus-operated`,
+ * which the Prometheus Operator creates in the namespace of every Prometheus it runs, on the web port.
+ */
+export function prometheusUrl(namespace: string): string {
+  return `http://prometheus-operated.${namespace}.svc:${PROMETHEUS.port}`;
+}
+
+/** The Argo Rollouts controller's metrics port (`/metrics`, its analysis runs' phases among them). */
+export const ARGO_ROLLOUTS_METRICS_PORT = 8090;
+
+/**
  * Alertmanager, run by the cluster's Prometheus Operator installation in the monitoring
  * namespace: Prometheus sends it alerts; it notifies PagerDuty and Slack.
  */

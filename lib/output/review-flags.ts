@@ -34,7 +34,9 @@ const CNPG_KINDS = new Set(['Cluster', 'Pooler', 'ScheduledBackup', 'Backup']);
  * The review flags of a change to one object:
  * - **active colour**: a router object: an HTTPRoute in an edge component whose `spec` changes
  *   (or that is added or removed), or a Gateway whose weighted-DNS annotations change (the
- *   switch of the cluster-per-color topology; also when such a Gateway is added or removed);
+ *   switch of the cluster-per-color topology; also when such a Gateway is added or removed), or
+ *   an Argo Rollouts AnalysisRun of an edge component whose `spec.args` change (the colour the
+ *   switch's gate and watch analyse), or that is added or removed;
  * - **RBAC**: Role, ClusterRole, RoleBinding, ClusterRoleBinding (rbac.authorization.k8s.io) and
  *   ServiceAccount;
  * - **network**: NetworkPolicy (networking.k8s.io), Istio AuthorizationPolicy and PeerAuthentication;
@@ -51,6 +53,13 @@ export function reviewFlags(subject: ObjectChangeSubject): ReviewFlag[] {
 
   const isEdge = component === 'edge' || component.endsWith('-edge');
   if (kind === 'HTTPRoute' && isEdge && (whole || fields.some((f) => f.path === 'spec' || f.path.startsWith('spec.'))))
+    flags.add('active-colour');
+  if (
+    kind === 'AnalysisRun'
+    && group === 'argoproj.io'
+    && isEdge
+    && (whole || fields.some((f) => f.path === 'spec' || f.path.startsWith('spec.args')))
+  )
     flags.add('active-colour');
   if (kind === 'Gateway') {
     const annotations = manifest?.metadata?.annotations ?? {};

@@ -75,12 +75,18 @@ describe('the Helm charts, checked with the real helm', () => {
     for (const [key, object] of manifests) expect([key, defaults[region].get(key)]).toEqual([key, object]);
   });
 
-  test("--set activeColor=green changes only the routes and the switch alerts' live colour, exactly as a traffic switch does", () => {
+  test("--set activeColor=green changes only the routes, the switch analyses and the switch alerts' live colour, exactly as a traffic switch does", () => {
     const green = template('primary', 'activeColor=green');
     expect(changed(defaults.primary, green)).toEqual([
+      'AnalysisRun/alp-edge/switch-gate',
+      'AnalysisRun/alp-edge/switch-watch',
       'HTTPRoute/alp-edge/api-gateway',
       'HTTPRoute/alp-edge/api-gateway-preview',
       'PrometheusRule/alp-edge/switch-rules',
+    ]);
+    expect(green.get('AnalysisRun/alp-edge/switch-gate').spec.args).toEqual([
+      { name: 'color', value: 'green' },
+      { name: 'namespace', value: 'alp-green' },
     ]);
     expect(green.get('HTTPRoute/alp-edge/api-gateway').spec.rules[0].backendRefs[0].namespace).toBe('alp-green');
     expect(green.get('HTTPRoute/alp-edge/api-gateway-preview').spec.rules[0].backendRefs[0].namespace).toBe('alp-blue');
@@ -325,15 +331,23 @@ describe('the Helm charts with one cluster per colour', () => {
     }
   });
 
-  test("--set activeColor=green moves the weighted DNS of both colour clusters' Gateways, as a switch does", () => {
+  test("--set activeColor=green moves the weighted DNS of both colour clusters' Gateways and the switch analyses to the live colour's cluster, as a switch does", () => {
     const switched = withRelease((r) => (r.regions.primary.activeColor = 'green'), definition);
     for (const cluster of ['alp-primary-blue', 'alp-primary-green']) {
+      const blue = templateChart(join(dir, 'helm', cluster));
       const green = templateChart(join(dir, 'helm', cluster), 'activeColor=green');
-      expect(changed(templateChart(join(dir, 'helm', cluster)), green)).toEqual([
+      expect(changed(blue, green)).toEqual([
+        'AnalysisRun/alp-edge/switch-gate',
+        'AnalysisRun/alp-edge/switch-watch',
         'Gateway/alp-edge/alp-gateway',
         'Gateway/alp-edge/alp-gateway-preview',
         'PrometheusRule/alp-edge/switch-rules',
       ]);
+      // The analyses run in the cluster whose colour is live: blue's with blue live, green's with green live.
+      const live = cluster === 'alp-primary-green' ? green : blue;
+      const standby = cluster === 'alp-primary-green' ? blue : green;
+      expect(live.has('AnalysisRun/alp-edge/switch-gate')).toBe(true);
+      expect(standby.has('AnalysisRun/alp-edge/switch-gate')).toBe(false);
       expect(changed(green, synthesized(switched, cluster))).toEqual([]);
     }
   });

@@ -217,10 +217,11 @@ describe('platform monitoring |', () => {
           'alp-monitoring/prometheus -> alp-monitoring/alertmanager 9093',
           'alp-monitoring/prometheus -> alp-monitoring/blackbox-exporter 9115',
           'alp-monitoring/prometheus -> alp-monitoring/otel-collector 8888',
-          // The cluster model's targets: kube-state-metrics, cert-manager's and Velero's metrics.
+          // The cluster model's targets: kube-state-metrics, cert-manager's, Velero's and Argo Rollouts' metrics.
           'alp-monitoring/prometheus -> alp-monitoring/kube-state-metrics 8080',
           'alp-monitoring/prometheus -> cert-manager/cert-manager 9402',
           'alp-monitoring/prometheus -> velero/velero 8085',
+          'alp-monitoring/prometheus -> argo-rollouts/argo-rollouts 8090',
           // The exporters of the PostgreSQL instances and of PgBouncer.
           'alp-monitoring/prometheus -> alp-data/postgres 9187',
           'alp-monitoring/prometheus -> alp-data/postgres-pooler-rw 9127',

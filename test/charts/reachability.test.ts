@@ -34,7 +34,7 @@ describe('platform reachability |', () => {
     // layer's PostgreSQL instances, pooler, Redis, 3 retention jobs, erasure job and restore drill
     // (from the manifests); and the cluster model's components that take part in a flow and run
     // as pods elsewhere (Prometheus, Alertmanager, Grafana, the metrics adapter,
-    // kube-state-metrics, the blackbox exporter, cert-manager and its solver, Velero, Jaeger).
+    // kube-state-metrics, the blackbox exporter, cert-manager and its solver, Velero, Argo Rollouts, Jaeger).
     const modelled = new Set(
       clusterModel(model.spec)
         .flows.flatMap((f) => [f.from.workloadId, f.to.workloadId])
@@ -42,7 +42,7 @@ describe('platform reachability |', () => {
     );
     const built = workloads.filter((w) => modelled.has(w.id)).length;
     expect(ids.length).toBe(model.spec.services.length * 2 + 1 + 2 + 8 + modelled.size - built);
-    expect(modelled.size - built).toBe(10);
+    expect(modelled.size - built).toBe(11);
     expect(workloads.map((w) => w.id)).toEqual(
       expect.arrayContaining([
         'alp-data/gdpr-erasure',
@@ -85,7 +85,8 @@ describe('platform reachability |', () => {
     const modelled = new Map<string, string[]>();
     for (const f of addressFlows(model.spec))
       modelled.set(`${f.from} ${f.cidr}`, [...(modelled.get(`${f.from} ${f.cidr}`) ?? []), `${f.protocol}/${f.port}`]);
-    const ungoverned = ['cert-manager/cert-manager', 'velero/velero'].flatMap((id) => [`${id} 0.0.0.0/0 any`, `${id} ::/0 any`]);
+    const anywhere = (id: string) => [`${id} 0.0.0.0/0 any`, `${id} ::/0 any`];
+    const ungoverned = ['cert-manager/cert-manager', 'velero/velero', 'argo-rollouts/argo-rollouts'].flatMap(anywhere);
     // Each service's declared egress (its external hosts' CIDRs and ports), in both colours.
     const declaredEgress = (['blue', 'green'] as const).flatMap((color) =>
       model.spec.services.flatMap((service) =>
@@ -111,7 +112,7 @@ describe('platform reachability |', () => {
       // Jaeger's namespace is not the platform's: no policy of this project restricts its collector.
       'jaeger/jaeger-collector 0.0.0.0/0 any',
       'jaeger/jaeger-collector ::/0 any',
-      // So are cert-manager's and Velero's, which Prometheus scrapes.
+      // So are cert-manager's, Velero's and Argo Rollouts', which Prometheus scrapes.
       ...ungoverned,
       ...[...modelled].map(([key, ports]) => `${key} ${[...new Set(ports)].sort().join(',')}`),
     ].sort();
@@ -137,13 +138,15 @@ describe('platform reachability |', () => {
       ...clusterModel(model.spec)
         .flows.filter((f) => f.from.id === 'api-server')
         .flatMap((f) => f.from.cidrs!.map((cidr) => `${f.to.workloadId} ${cidr} ${f.ports.map((p) => `TCP/${p.port}`).join(',')}`)),
-      // cert-manager's, Velero's and Jaeger's pods are governed by their own installations, not by this project's policies.
-      'cert-manager/cert-manager 0.0.0.0/0 TCP/9402',
-      'cert-manager/cert-manager ::/0 TCP/9402',
-      'jaeger/jaeger-collector 0.0.0.0/0 TCP/4317',
-      'jaeger/jaeger-collector ::/0 TCP/4317',
-      'velero/velero 0.0.0.0/0 TCP/8085',
-      'velero/velero ::/0 TCP/8085',
+      // Argo Rollouts', cert-manager's, Velero's and Jaeger's pods are governed by their own installations, not by this project's policies.
+      ...(
+        [
+          ['argo-rollouts/argo-rollouts', 8090],
+          ['cert-manager/cert-manager', 9402],
+          ['jaeger/jaeger-collector', 4317],
+          ['velero/velero', 8085],
+        ] as const
+      ).flatMap(([id, port]) => [`${id} 0.0.0.0/0 TCP/${port}`, `${id} ::/0 TCP/${port}`]),
     ]);
   });
 

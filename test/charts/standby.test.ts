@@ -40,7 +40,7 @@ describe('delivery.standby', () => {
     const explicit = synth(floorSpec({ mode: 'full', floorReplicas: 3, soakMinutes: 45 }));
     expect([...explicit.files.keys()]).toEqual([...off.files.keys()]);
     expect([...explicit.files.entries()].filter(([path, content]) => off.files.get(path) !== content).map(([p]) => p)).toEqual([]);
-    expect(validatePlatform(platformSpec, release).spec.delivery).toEqual({ standby: { mode: 'full', floorReplicas: 2, soakMinutes: 30 } });
+    expect(validatePlatform(platformSpec, release).spec.delivery.standby).toEqual({ mode: 'full', floorReplicas: 2, soakMinutes: 30 });
   });
 
   test.each(model.spec.regions.map((r) => [r.name, r] as const))(
@@ -152,7 +152,14 @@ describe('the Helm charts with the idle colour at a floor, checked with the real
     // The routes and every HPA of both colours (the scale-down window of each, the minimum where the floor is lower).
     const hpas = [...rendered.keys()].filter((k) => k.startsWith('HorizontalPodAutoscaler/'));
     expect(changed(template(cluster), rendered)).toEqual(
-      [`HTTPRoute/alp-edge/api-gateway`, `HTTPRoute/alp-edge/api-gateway-preview`, ...hpas].sort(),
+      [
+        'AnalysisRun/alp-edge/switch-gate',
+        'AnalysisRun/alp-edge/switch-watch',
+        'HTTPRoute/alp-edge/api-gateway',
+        'HTTPRoute/alp-edge/api-gateway-preview',
+        'PrometheusRule/alp-edge/switch-rules',
+        ...hpas,
+      ].sort(),
     );
   });
 

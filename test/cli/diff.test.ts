@@ -73,6 +73,9 @@ function quizRegionObjects(region: string): string[] {
     ...quizColourObjects(region, 'blue'),
     `~ manifests/${region}/data/authorizationpolicy-postgres-pooler-rw.yaml: AuthorizationPolicy alp-data/postgres-pooler-rw [network, data]`,
     `~ manifests/${region}/data/networkpolicy-postgres-pooler-rw.yaml: NetworkPolicy alp-data/postgres-pooler-rw [network, data]`,
+    // The switch analyses gain the service's metrics (not their colour: nothing flagged).
+    `~ manifests/${region}/edge/analysisrun-switch-gate.yaml: AnalysisRun alp-edge/switch-gate`,
+    `~ manifests/${region}/edge/analysisrun-switch-watch.yaml: AnalysisRun alp-edge/switch-watch`,
     ...quizColourObjects(region, 'green'),
     `~ manifests/${region}/monitoring/authorizationpolicy-otel-collector.yaml: AuthorizationPolicy alp-monitoring/otel-collector [network]`,
     `+ manifests/${region}/monitoring/configmap-grafana-dashboard-quiz-service.yaml: ConfigMap alp-monitoring/grafana-dashboard-quiz-service`,
@@ -135,39 +138,51 @@ describe('alp diff |', () => {
     });
   });
 
-  test("a switch: exactly the live and preview routes of each region, flagged as the active colour, and the switch alerts' live colour", () => {
+  test("a switch: exactly the live and preview routes, the switch analyses' colour and the switch alerts' live colour of each region, the first two flagged as the active colour", () => {
     const release = releaseWith('switch.yaml', (r) => {
       r.regions.primary.activeColor = 'green';
       r.regions.dr.activeColor = 'green';
     });
+    const analyses = (region: string) =>
+      ['gate', 'watch'].flatMap((run) => [
+        `~ manifests/${region}/edge/analysisrun-switch-${run}.yaml: AnalysisRun alp-edge/switch-${run} [active colour]`,
+        '    spec.args[color].value: blue -> green',
+        '    spec.args[namespace].value: alp-blue -> alp-green',
+      ]);
     expect(alpDiff(['--release', release, '--outdir', outdir])).toEqual({
       code: 1,
       stderr: '',
       stdout: [
-        `alp diff: ${outdir}/ differs from a fresh synthesis: objects 0 added, 0 removed, 6 changed; other files 0 added, 0 removed, 2 changed`,
+        `alp diff: ${outdir}/ differs from a fresh synthesis: objects 0 added, 0 removed, 10 changed; other files 0 added, 0 removed, 2 changed`,
         '',
         'must not miss:',
-        '  active colour: 4 objects and the release state',
+        '  active colour: 8 objects and the release state',
         '    helm/alp-dr/values.yaml: activeColor: blue -> green',
         '    helm/alp-primary/values.yaml: activeColor: blue -> green',
+        '    ~ manifests/dr/edge/analysisrun-switch-gate.yaml: AnalysisRun alp-edge/switch-gate',
+        '    ~ manifests/dr/edge/analysisrun-switch-watch.yaml: AnalysisRun alp-edge/switch-watch',
         '    ~ manifests/dr/edge/httproute-api-gateway-preview.yaml: HTTPRoute alp-edge/api-gateway-preview',
         '    ~ manifests/dr/edge/httproute-api-gateway.yaml: HTTPRoute alp-edge/api-gateway',
+        '    ~ manifests/primary/edge/analysisrun-switch-gate.yaml: AnalysisRun alp-edge/switch-gate',
+        '    ~ manifests/primary/edge/analysisrun-switch-watch.yaml: AnalysisRun alp-edge/switch-watch',
         '    ~ manifests/primary/edge/httproute-api-gateway-preview.yaml: HTTPRoute alp-edge/api-gateway-preview',
         '    ~ manifests/primary/edge/httproute-api-gateway.yaml: HTTPRoute alp-edge/api-gateway',
         '',
         'by region and component:',
-        '  dr/edge           3 changed',
+        '  dr/edge           5 changed',
         '  helm/alp-dr       1 changed file',
         '  helm/alp-primary  1 changed file',
-        '  primary/edge      3 changed',
+        '  primary/edge      5 changed',
         '',
         'changes:',
+        ...analyses('dr'),
         '~ manifests/dr/edge/httproute-api-gateway-preview.yaml: HTTPRoute alp-edge/api-gateway-preview [active colour]',
         '    spec.rules[0].backendRefs[api-gateway].namespace: alp-green -> alp-blue',
         '~ manifests/dr/edge/httproute-api-gateway.yaml: HTTPRoute alp-edge/api-gateway [active colour]',
         '    spec.rules[0].backendRefs[api-gateway].namespace: alp-blue -> alp-green',
         '~ manifests/dr/edge/prometheusrule-switch-rules.yaml: PrometheusRule alp-edge/switch-rules',
         '    spec.groups[switch.rules].rules[0].labels.color: blue -> green',
+        ...analyses('primary'),
         '~ manifests/primary/edge/httproute-api-gateway-preview.yaml: HTTPRoute alp-edge/api-gateway-preview [active colour]',
         '    spec.rules[0].backendRefs[api-gateway].namespace: alp-green -> alp-blue',
         '~ manifests/primary/edge/httproute-api-gateway.yaml: HTTPRoute alp-edge/api-gateway [active colour]',
@@ -308,7 +323,7 @@ describe('alp diff |', () => {
     expect(result.code).toBe(1);
     const [summary, changes] = result.stdout.split('\nchanges:\n');
     expect(summary.split('\n')).toEqual([
-      `alp diff: ${outdir}/ differs from a fresh synthesis: objects 40 added, 0 removed, 18 changed; other files 40 added, 0 removed, 27 changed`,
+      `alp diff: ${outdir}/ differs from a fresh synthesis: objects 40 added, 0 removed, 22 changed; other files 40 added, 0 removed, 31 changed`,
       '',
       'must not miss:',
       '  RBAC: 4 objects',
@@ -324,13 +339,15 @@ describe('alp diff |', () => {
       'by region and component:',
       '  dr/blue             9 added, 1 changed',
       '  dr/data             2 changed',
+      '  dr/edge             2 changed',
       '  dr/green            9 added, 1 changed',
       '  dr/monitoring       2 added, 3 changed',
       '  dr/platform         2 changed',
-      '  helm/alp-dr         20 added files, 12 changed files',
-      '  helm/alp-primary    20 added files, 12 changed files',
+      '  helm/alp-dr         20 added files, 14 changed files',
+      '  helm/alp-primary    20 added files, 14 changed files',
       '  primary/blue        9 added, 1 changed',
       '  primary/data        2 changed',
+      '  primary/edge        2 changed',
       '  primary/green       9 added, 1 changed',
       '  primary/monitoring  2 added, 3 changed',
       '  primary/platform    2 changed',
@@ -345,7 +362,7 @@ describe('alp diff |', () => {
       ...['dr', 'primary'].flatMap((region) => [
         expect.stringMatching(new RegExp(`^~ helm/alp-${region}/README\\.md: \\d+ -> \\d+ lines \\(\\+4 -0\\)$`)),
         expect.stringMatching(new RegExp(`^\\+ helm/alp-${region}/templates/: 20 files, \\d+ lines$`)),
-        '~ helm/alp-' + region + '/templates/: 9 files, +104 -10 lines',
+        '~ helm/alp-' + region + '/templates/: 11 files, +158 -10 lines',
         expect.stringMatching(new RegExp(`^~ helm/alp-${region}/values\\.schema\\.json: \\d+ -> \\d+ lines`)),
         expect.stringMatching(new RegExp(`^~ helm/alp-${region}/values\\.yaml: \\d+ -> \\d+ lines \\(\\+5 -0\\)$`)),
       ]),
@@ -359,7 +376,7 @@ describe('alp diff |', () => {
     expectQuizPathsIntoDataLayer(changes);
   });
 
-  test("a switch with one cluster per colour: the Gateways' weighted-DNS annotations, flagged as the active colour", () => {
+  test("a switch with one cluster per colour: the Gateways' weighted-DNS annotations and the switch analyses' cluster, flagged as the active colour", () => {
     // GIVEN dist/ of the seed's topology, blue live
     const specFile = join(scratch, 'cluster-per-color.yaml');
     writeFileSync(specFile, yaml.dump(clusterPerColorSpec()));
@@ -375,32 +392,41 @@ describe('alp diff |', () => {
       `~ manifests/dr/${colour}-edge/gateway-${name}.yaml: Gateway alp-edge/${name} [active colour]`,
       `    metadata.annotations["external-dns.alpha.kubernetes.io/aws-weight"]: "${from}" -> "${to}"`,
     ];
+    // The switch analyses leave the blue cluster's edge for the green one's.
+    const analyses = (sign: string, colour: string) =>
+      ['gate', 'watch'].map(
+        (run) => `${sign} manifests/dr/${colour}-edge/analysisrun-switch-${run}.yaml: AnalysisRun alp-edge/switch-${run}`,
+      );
     expect(result).toEqual({
       code: 1,
       stderr: '',
       stdout: [
-        `alp diff: ${perColor}/ differs from a fresh synthesis: objects 0 added, 0 removed, 6 changed; other files 0 added, 0 removed, 2 changed`,
+        `alp diff: ${perColor}/ differs from a fresh synthesis: objects 2 added, 2 removed, 6 changed; other files 0 added, 0 removed, 2 changed`,
         '',
         'must not miss:',
-        '  active colour: 4 objects and the release state',
+        '  active colour: 8 objects and the release state',
         '    helm/alp-dr-blue/values.yaml: activeColor: blue -> green',
         '    helm/alp-dr-green/values.yaml: activeColor: blue -> green',
+        ...analyses('-', 'blue').map((line) => `    ${line}`),
         '    ~ manifests/dr/blue-edge/gateway-alp-gateway-preview.yaml: Gateway alp-edge/alp-gateway-preview',
         '    ~ manifests/dr/blue-edge/gateway-alp-gateway.yaml: Gateway alp-edge/alp-gateway',
+        ...analyses('+', 'green').map((line) => `    ${line}`),
         '    ~ manifests/dr/green-edge/gateway-alp-gateway-preview.yaml: Gateway alp-edge/alp-gateway-preview',
         '    ~ manifests/dr/green-edge/gateway-alp-gateway.yaml: Gateway alp-edge/alp-gateway',
         '',
         'by region and component:',
-        '  dr/blue-edge       3 changed',
-        '  dr/green-edge      3 changed',
+        '  dr/blue-edge       2 removed, 3 changed',
+        '  dr/green-edge      2 added, 3 changed',
         '  helm/alp-dr-blue   1 changed file',
         '  helm/alp-dr-green  1 changed file',
         '',
         'changes:',
+        ...analyses('-', 'blue').map((line) => `${line} [active colour]`),
         ...gateway('blue', 'alp-gateway-preview', '0', '100'),
         ...gateway('blue', 'alp-gateway', '100', '0'),
         '~ manifests/dr/blue-edge/prometheusrule-switch-rules.yaml: PrometheusRule alp-edge/switch-rules',
         '    spec.groups[switch.rules].rules[0].labels.color: blue -> green',
+        ...analyses('+', 'green').map((line) => `${line} [active colour]`),
         ...gateway('green', 'alp-gateway-preview', '100', '0'),
         ...gateway('green', 'alp-gateway', '0', '100'),
         '~ manifests/dr/green-edge/prometheusrule-switch-rules.yaml: PrometheusRule alp-edge/switch-rules',
@@ -500,20 +526,27 @@ describe('alp diff --base |', () => {
       code: 1,
       stderr: '',
       stdout: [
-        `alp diff: ${dist}/ at HEAD differs from a fresh synthesis: objects 0 added, 0 removed, 3 changed; other files 0 added, 0 removed, 1 changed`,
+        `alp diff: ${dist}/ at HEAD differs from a fresh synthesis: objects 0 added, 0 removed, 5 changed; other files 0 added, 0 removed, 1 changed`,
         '',
         'must not miss:',
-        '  active colour: 2 objects and the release state',
+        '  active colour: 4 objects and the release state',
         `    ${join(repo, 'release.yaml')}: regions.dr.activeColor: blue -> green`,
         '    helm/alp-dr/values.yaml: activeColor: blue -> green',
+        '    ~ manifests/dr/edge/analysisrun-switch-gate.yaml: AnalysisRun alp-edge/switch-gate',
+        '    ~ manifests/dr/edge/analysisrun-switch-watch.yaml: AnalysisRun alp-edge/switch-watch',
         '    ~ manifests/dr/edge/httproute-api-gateway-preview.yaml: HTTPRoute alp-edge/api-gateway-preview',
         '    ~ manifests/dr/edge/httproute-api-gateway.yaml: HTTPRoute alp-edge/api-gateway',
         '',
         'by region and component:',
-        '  dr/edge      3 changed',
+        '  dr/edge      5 changed',
         '  helm/alp-dr  1 changed file',
         '',
         'changes:',
+        ...['gate', 'watch'].flatMap((run) => [
+          `~ manifests/dr/edge/analysisrun-switch-${run}.yaml: AnalysisRun alp-edge/switch-${run} [active colour]`,
+          '    spec.args[color].value: blue -> green',
+          '    spec.args[namespace].value: alp-blue -> alp-green',
+        ]),
         '~ manifests/dr/edge/httproute-api-gateway-preview.yaml: HTTPRoute alp-edge/api-gateway-preview [active colour]',
         '    spec.rules[0].backendRefs[api-gateway].namespace: alp-green -> alp-blue',
         '~ manifests/dr/edge/httproute-api-gateway.yaml: HTTPRoute alp-edge/api-gateway [active colour]',

@@ -61,16 +61,20 @@ describe('release commands |', () => {
     return { code, changed: changedPaths(before, after) };
   }
 
-  test("a switch changes only the router: the live and preview routes of each region, its switch alerts' colour, the charts' default colour, and release.yaml", () => {
+  test("a switch changes only the router: the live and preview routes, the switch analyses and the switch alerts' colour of each region, the charts' default colour, and release.yaml", () => {
     const result = changesOf(() => switchTrafficCommand(['--to', 'green', '--release', releaseFile, '--outdir', outdir], platformApp));
     expect(result).toEqual({
       code: 0,
       changed: [
         'dist/helm/alp-dr/values.yaml',
         'dist/helm/alp-primary/values.yaml',
+        'dist/manifests/dr/edge/analysisrun-switch-gate.yaml',
+        'dist/manifests/dr/edge/analysisrun-switch-watch.yaml',
         'dist/manifests/dr/edge/httproute-api-gateway-preview.yaml',
         'dist/manifests/dr/edge/httproute-api-gateway.yaml',
         'dist/manifests/dr/edge/prometheusrule-switch-rules.yaml',
+        'dist/manifests/primary/edge/analysisrun-switch-gate.yaml',
+        'dist/manifests/primary/edge/analysisrun-switch-watch.yaml',
         'dist/manifests/primary/edge/httproute-api-gateway-preview.yaml',
         'dist/manifests/primary/edge/httproute-api-gateway.yaml',
         'dist/manifests/primary/edge/prometheusrule-switch-rules.yaml',
@@ -105,6 +109,8 @@ describe('release commands |', () => {
     // THEN
     expect(there.changed).toEqual([
       'dist/helm/alp-dr/values.yaml',
+      'dist/manifests/dr/edge/analysisrun-switch-gate.yaml',
+      'dist/manifests/dr/edge/analysisrun-switch-watch.yaml',
       'dist/manifests/dr/edge/httproute-api-gateway-preview.yaml',
       'dist/manifests/dr/edge/httproute-api-gateway.yaml',
       'dist/manifests/dr/edge/prometheusrule-switch-rules.yaml',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { readTree } from '../../lib/output/files';
-import { alpInProcess, GitOpsRepo } from '../helpers/gitops-repo';
+import { alpInProcess, GitOpsRepo, routerFiles } from '../helpers/gitops-repo';
 
 // `alp rollback [--region r] [--expect-live c]`: traffic back to the other colour, routes only.
 
@@ -30,11 +30,7 @@ function fresh(): GitOpsRepo {
   return repo;
 }
 
-const ROUTES = (region: string) => [
-  `dist/helm/alp-${region}/values.yaml`,
-  `dist/manifests/${region}/edge/httproute-api-gateway-preview.yaml`,
-  `dist/manifests/${region}/edge/httproute-api-gateway.yaml`,
-];
+const ROUTES = routerFiles;
 
 describe('alp rollback |', () => {
   test("restores the previous colour in every region, byte for byte: only the routes, the charts' default colour and release.yaml change", () => {
@@ -46,13 +42,8 @@ describe('alp rollback |', () => {
       code: 0,
       stderr: '',
       stdout: [
-        `blue serves primary, dr again (rolled back from green); changed ${repo.release} and 6 file(s) in ${repo.outdir}/:`,
-        '  helm/alp-dr/values.yaml',
-        '  helm/alp-primary/values.yaml',
-        '  manifests/dr/edge/httproute-api-gateway-preview.yaml',
-        '  manifests/dr/edge/httproute-api-gateway.yaml',
-        '  manifests/primary/edge/httproute-api-gateway-preview.yaml',
-        '  manifests/primary/edge/httproute-api-gateway.yaml',
+        `blue serves primary, dr again (rolled back from green); changed ${repo.release} and ${2 * routerFiles('dr').length} file(s) in ${repo.outdir}/:`,
+        ...[...routerFiles('dr'), ...routerFiles('primary')].sort().map((path) => `  ${path.slice('dist/'.length)}`),
         '',
       ].join('\n'),
     });

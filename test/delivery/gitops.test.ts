@@ -241,19 +241,26 @@ describe('cluster-per-color topology |', () => {
     expect(annotations('green-edge', 'alp-gateway-preview')['external-dns.alpha.kubernetes.io/aws-weight']).toBe('100');
   });
 
-  test("a switch changes only the Gateways' DNS weights and the switch alerts' live colour", () => {
+  test("a switch changes only the Gateways' DNS weights and the switch alerts' live colour, and moves the switch analyses to the live colour's cluster", () => {
     const release = committedRelease();
     release.regions.primary.activeColor = 'green';
     const switched = synthesize(definition, { releaseFile: RELEASE, release });
-    const changed = [...switched.files.keys()].filter((path) => switched.files.get(path) !== output.files.get(path));
+    const paths = [...new Set([...switched.files.keys(), ...output.files.keys()])].sort();
+    const changed = paths.filter((path) => switched.files.get(path) !== output.files.get(path));
     expect(changed.filter((p) => p.startsWith('manifests/'))).toEqual([
+      'manifests/primary/blue-edge/analysisrun-switch-gate.yaml',
+      'manifests/primary/blue-edge/analysisrun-switch-watch.yaml',
       'manifests/primary/blue-edge/gateway-alp-gateway-preview.yaml',
       'manifests/primary/blue-edge/gateway-alp-gateway.yaml',
       'manifests/primary/blue-edge/prometheusrule-switch-rules.yaml',
+      'manifests/primary/green-edge/analysisrun-switch-gate.yaml',
+      'manifests/primary/green-edge/analysisrun-switch-watch.yaml',
       'manifests/primary/green-edge/gateway-alp-gateway-preview.yaml',
       'manifests/primary/green-edge/gateway-alp-gateway.yaml',
       'manifests/primary/green-edge/prometheusrule-switch-rules.yaml',
     ]);
+    expect(switched.files.has('manifests/primary/blue-edge/analysisrun-switch-gate.yaml')).toBe(false);
+    expect(output.files.has('manifests/primary/green-edge/analysisrun-switch-gate.yaml')).toBe(false);
   });
 
   test('every object validates, and in each cluster the NetworkPolicies allow exactly the declared graph', () => {

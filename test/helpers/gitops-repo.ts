@@ -111,3 +111,19 @@ export function alpChild(args: string[], env: NodeJS.ProcessEnv = {}): Promise<C
   child.stderr.on('data', (chunk) => (stderr += chunk));
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
+
+/**
+ * The files a traffic switch (or rollback) of one region changes, below the repository: the Helm
+ * chart's default colour, the edge's switch analyses (gate and watch), its live and preview routes,
+ * and the switch alerts that name the live colour.
+ */
+export function routerFiles(region: string): string[] {
+  return [
+    `dist/helm/alp-${region}/values.yaml`,
+    `dist/manifests/${region}/edge/analysisrun-switch-gate.yaml`,
+    `dist/manifests/${region}/edge/analysisrun-switch-watch.yaml`,
+    `dist/manifests/${region}/edge/httproute-api-gateway-preview.yaml`,
+    `dist/manifests/${region}/edge/httproute-api-gateway.yaml`,
+    `dist/manifests/${region}/edge/prometheusrule-switch-rules.yaml`,
+  ];
+}

@@ -168,6 +168,16 @@ describe('reviewFlags |', () => {
   ];
   const labelChange = [{ kind: 'changed' as const, path: 'metadata.labels.team', before: 'a', after: 'b' }];
 
+  test("flags a switch analysis's colour as the active colour: an edge AnalysisRun's args, or the run added or removed", () => {
+    const run = object('argoproj.io/v1alpha1', 'AnalysisRun');
+    const args = [{ kind: 'changed' as const, path: 'spec.args[color].value', before: 'blue', after: 'green' }];
+    const metrics = [{ kind: 'added' as const, path: 'spec.metrics[quiz-error-ratio]', after: {} }];
+    expect(reviewFlags({ component: 'edge', manifest: run, fields: args })).toEqual(['active-colour']);
+    expect(reviewFlags({ component: 'green-edge', manifest: run })).toEqual(['active-colour']);
+    expect(reviewFlags({ component: 'edge', manifest: run, fields: metrics })).toEqual([]);
+    expect(reviewFlags({ component: 'blue', manifest: run, fields: args })).toEqual([]);
+  });
+
   test("flags a router change as the active colour: an edge HTTPRoute's spec, a Gateway's DNS weight", () => {
     const route = object('gateway.networking.k8s.io/v1', 'HTTPRoute');
     expect(reviewFlags({ component: 'edge', manifest: route, fields: specChange })).toEqual(['active-colour']);
