@@ -100,12 +100,13 @@ describe('the Helm charts, checked with the real helm', () => {
     expect(changed(staged, viaStage)).toEqual([]);
   });
 
-  test("autoscaling bounds set both colours' HPAs", () => {
-    const scaled = template('dr', 'autoscaling.api-gateway.minReplicas=4', 'autoscaling.api-gateway.maxReplicas=30');
-    expect(changed(defaults.dr, scaled)).toEqual([
-      'HorizontalPodAutoscaler/alp-blue/api-gateway',
-      'HorizontalPodAutoscaler/alp-green/api-gateway',
-    ]);
+  test("a colour's autoscaling bounds set that colour's HPA, not the other's", () => {
+    const scaled = template(
+      'dr',
+      'colors.blue.autoscaling.api-gateway.minReplicas=4',
+      'colors.blue.autoscaling.api-gateway.maxReplicas=30',
+    );
+    expect(changed(defaults.dr, scaled)).toEqual(['HorizontalPodAutoscaler/alp-blue/api-gateway']);
     expect(scaled.get('HorizontalPodAutoscaler/alp-blue/api-gateway').spec).toMatchObject({ minReplicas: 4, maxReplicas: 30 });
     // The DR region's default is its warm-standby minimum: 50 % of the primary's 3, never below 2.
     expect(defaults.dr.get('HorizontalPodAutoscaler/alp-green/api-gateway').spec.minReplicas).toBe(2);
@@ -203,18 +204,18 @@ describe('the Helm charts of a fresh synthesis, checked with the real helm', () 
   test.each([
     [
       'minReplicas above maxReplicas',
-      'autoscaling.user-service.minReplicas=12',
-      'autoscaling.user-service.minReplicas (12) must not exceed autoscaling.user-service.maxReplicas (10); lower minReplicas or raise maxReplicas',
+      'colors.green.autoscaling.user-service.minReplicas=12',
+      'colors.green.autoscaling.user-service.minReplicas (12) must not exceed colors.green.autoscaling.user-service.maxReplicas (10); lower minReplicas or raise maxReplicas',
     ],
     [
       "maxReplicas above the platform's limit",
-      'autoscaling.user-service.maxReplicas=501',
-      '- autoscaling.user-service.maxReplicas: Must be less than or equal to 500',
+      'colors.blue.autoscaling.user-service.maxReplicas=501',
+      '- colors.blue.autoscaling.user-service.maxReplicas: Must be less than or equal to 500',
     ],
     [
       'minReplicas below 2',
-      'autoscaling.user-service.minReplicas=1',
-      '- autoscaling.user-service.minReplicas: Must be greater than or equal to 2',
+      'colors.green.autoscaling.user-service.minReplicas=1',
+      '- colors.green.autoscaling.user-service.minReplicas: Must be greater than or equal to 2',
     ],
     [
       'an image pinned by a tag alone',
@@ -281,21 +282,35 @@ describe('the Helm charts with a service at a fixed replica count', () => {
       expect(rendered.has(`HorizontalPodAutoscaler/alp-${color}/analytics-service`)).toBe(false);
     }
     const values = yaml.load(charts.files.get(`helm/${cluster}/values.yaml`)!) as any;
-    expect(values.replicas).toEqual({ 'analytics-service': replicas });
-    expect(Object.keys(values.autoscaling)).not.toContain('analytics-service');
+    for (const color of ['blue', 'green']) {
+      expect(values.colors[color].replicas).toEqual({ 'analytics-service': replicas });
+      expect(Object.keys(values.colors[color].autoscaling)).not.toContain('analytics-service');
+    }
   });
 
-  test("replicas.<service> sets both colours' Deployments and nothing else", () => {
+  test("colors.<colour>.replicas.<service> sets that colour's Deployment and nothing else", () => {
     const defaults = templateChart(chart('alp-primary'));
-    const scaled = templateChart(chart('alp-primary'), 'replicas.analytics-service=5');
-    expect(changed(defaults, scaled)).toEqual(['Deployment/alp-blue/analytics-service', 'Deployment/alp-green/analytics-service']);
+    const scaled = templateChart(chart('alp-primary'), 'colors.green.replicas.analytics-service=5');
+    expect(changed(defaults, scaled)).toEqual(['Deployment/alp-green/analytics-service']);
     expect(scaled.get('Deployment/alp-green/analytics-service').spec.replicas).toBe(5);
   });
 
   test.each([
-    ['below 2', 'replicas.analytics-service=1', '- replicas.analytics-service: Must be greater than or equal to 2'],
-    ["above the platform's limit", 'replicas.analytics-service=501', '- replicas.analytics-service: Must be less than or equal to 500'],
-    ['for a service with an HPA', 'replicas.user-service=3', '- replicas: Additional property user-service is not allowed'],
+    [
+      'below 2',
+      'colors.green.replicas.analytics-service=1',
+      '- colors.green.replicas.analytics-service: Must be greater than or equal to 2',
+    ],
+    [
+      "above the platform's limit",
+      'colors.blue.replicas.analytics-service=501',
+      '- colors.blue.replicas.analytics-service: Must be less than or equal to 500',
+    ],
+    [
+      'for a service with an HPA',
+      'colors.green.replicas.user-service=3',
+      '- colors.green.replicas: Additional property user-service is not allowed',
+    ],
   ])('helm refuses a replica count %s', (_, set, message) => {
     const result = runHelm(['template', 'alp-primary', chart('alp-primary'), '--set', set]);
     expect(result.status).toBe(1);
