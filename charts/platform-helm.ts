@@ -98,9 +98,12 @@ export function platformHelmCharts(objects: readonly RenderedObject[], model: Pl
  */
 function flippedObjects(model: PlatformModel): Map<string, Manifest> {
   const { spec, release } = model;
+  // The regions keep their own colours' images and configuration (`regions.<r>.colors`): only the live colour changes.
   const flipped: ReleaseState = {
     ...release,
-    regions: Object.fromEntries(Object.entries(release.regions).map(([name, r]) => [name, { activeColor: otherColor(r.activeColor) }])),
+    regions: Object.fromEntries(
+      Object.entries(release.regions).map(([name, r]) => [name, { ...r, activeColor: otherColor(r.activeColor) }]),
+    ),
   };
   const app = new App();
   for (const placement of clusterPlacements(spec)) {
