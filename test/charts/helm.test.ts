@@ -8,7 +8,7 @@ import { RenderedObject, writeTree } from '../../lib';
 import { readTree } from '../../lib/output/files';
 import { runHelm } from '../helpers/helm';
 import { clone, clusterPerColorSpec, REPO_ROOT } from '../helpers/manifests';
-import { PlatformAppDefinition, synthesize } from '../../platform';
+import { PlatformAppDefinition, regionalMinReplicas, synthesize, validatePlatform } from '../../platform';
 
 const DIST = join(__dirname, '..', '..', 'dist');
 const chartDir = (region: string) => join(DIST, 'helm', `alp-${region}`);
@@ -346,5 +346,87 @@ describe('the Helm charts with one cluster per colour', () => {
       ]);
       expect(changed(green, synthesized(switched, cluster))).toEqual([]);
     }
+  });
+});
+
+describe('the Helm charts of a release that stages other replica bounds on green, checked with the real helm', () => {
+  // GIVEN green staging user-service's HPA bounds (other ones in the DR region) and the replicas of a fixed-count analytics-service
+  const staged = structuredClone(release);
+  staged.colors.green.config = {
+    'user-service': { autoscaling: { minReplicas: 4, maxReplicas: 12 } },
+    'analytics-service': { replicas: 5 },
+  };
+  staged.regions.dr.colors = { green: { config: { 'user-service': { autoscaling: { minReplicas: 6, maxReplicas: 14 } } } } };
+  const floor = { standby: { mode: 'floor', floorReplicas: 2, soakMinutes: 20 } };
+
+  describe.each([
+    ['both colours at full size', fixedReplicaSpec(3)],
+    ['the idle colour at a floor', { ...fixedReplicaSpec(3), delivery: floor }],
+  ])('with %s', (_, spec) => {
+    const definition: PlatformAppDefinition = { ...platformApp, defaultSpec: spec };
+    const model = validatePlatform(spec, staged);
+    let charts: ReturnType<typeof freshCharts>;
+    beforeAll(() => {
+      charts = freshCharts(definition, staged);
+    });
+    afterAll(() => charts.dispose());
+
+    test.each(['primary', 'dr'])("alp-%s's values hold each colour's own bounds, as the colour runs them when live", (region) => {
+      const regionSpec = model.spec.regions.find((r) => r.name === region)!;
+      const user = model.spec.services.find((s) => s.name === 'user-service')!.autoscaling!;
+      const greenUser = region === 'dr' ? { minReplicas: 6, maxReplicas: 14 } : { minReplicas: 4, maxReplicas: 12 };
+      const values = yaml.load(charts.files.get(`helm/alp-${region}/values.yaml`)!) as any;
+      expect(values.colors.blue.autoscaling['user-service']).toEqual({
+        minReplicas: regionalMinReplicas(user.minReplicas, regionSpec),
+        maxReplicas: user.maxReplicas,
+      });
+      expect(values.colors.green.autoscaling['user-service']).toEqual({
+        minReplicas: regionalMinReplicas(greenUser.minReplicas, regionSpec),
+        maxReplicas: greenUser.maxReplicas,
+      });
+      expect(values.colors.blue.replicas['analytics-service']).toBe(regionalMinReplicas(3, regionSpec));
+      expect(values.colors.green.replicas['analytics-service']).toBe(regionalMinReplicas(5, regionSpec));
+    });
+
+    test.each(['primary', 'dr'])(
+      'alp-%s renders exactly its manifests with the default values, and with the other colour live the switch commit',
+      (region) => {
+        const cluster = `alp-${region}`;
+        const dir = join(charts.dir, 'helm', cluster);
+        expect([runHelm(['lint', '--strict', dir]).status]).toEqual([0]);
+        expect(changed(templateChart(dir), synthesized(charts.objects, cluster))).toEqual([]);
+        const switchedRelease = structuredClone(staged);
+        switchedRelease.regions[region].activeColor = 'green';
+        const switched = synthesize(definition, { release: switchedRelease }).objects;
+        const green = templateChart(dir, 'activeColor=green');
+        expect(changed(green, synthesized(switched, cluster))).toEqual([]);
+        // green live runs its own staged bounds, not blue's
+        expect(green.get('HorizontalPodAutoscaler/alp-green/user-service').spec.maxReplicas).toBe(region === 'dr' ? 14 : 12);
+        expect(green.get('Deployment/alp-green/analytics-service').spec.replicas).toBe(
+          regionalMinReplicas(
+            5,
+            model.spec.regions.find((r) => r.name === region)!,
+          ),
+        );
+      },
+    );
+
+    test.each([
+      ['green', 13, 12],
+      ['blue', 11, 10],
+    ])("helm refuses %s's minReplicas %d above that colour's maxReplicas %d, naming the colour's key path", (color, min, max) => {
+      const result = runHelm([
+        'template',
+        'alp-primary',
+        join(charts.dir, 'helm', 'alp-primary'),
+        '--set',
+        `colors.${color}.autoscaling.user-service.minReplicas=${min}`,
+      ]);
+      expect(result.status).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain(
+        `colors.${color}.autoscaling.user-service.minReplicas (${min}) must not exceed colors.${color}.autoscaling.user-service.maxReplicas (${max}); lower minReplicas or raise maxReplicas`,
+      );
+    });
   });
 });
