@@ -54,14 +54,17 @@ first 12 digits of its digest (as alp-deploy's versionLabel computes it).
 {{- end -}}
 
 {{/*
-A service's HPA minReplicas, from (list .Values.autoscaling "<service>"); fails when it exceeds
-the service's maxReplicas (JSON Schema cannot compare two values, so the schema checks each alone).
+A service's HPA minReplicas in a colour, from (list .Values "<colour>" "<service>"): the value
+colors.<colour>.autoscaling.<service>.minReplicas; fails when it exceeds that colour's maxReplicas
+(JSON Schema cannot compare two values, so the schema checks each alone).
 */}}
 {{- define "alp.minReplicas" -}}
-{{- $service := index . 1 -}}
-{{- $range := index (index . 0) $service -}}
+{{- $color := index . 1 -}}
+{{- $service := index . 2 -}}
+{{- $range := index (index . 0) "colors" $color "autoscaling" $service -}}
+{{- $at := printf "colors.%s.autoscaling.%s" $color $service -}}
 {{- if gt (int $range.minReplicas) (int $range.maxReplicas) -}}
-{{- fail (printf "autoscaling.%s.minReplicas (%d) must not exceed autoscaling.%s.maxReplicas (%d); lower minReplicas or raise maxReplicas" $service (int $range.minReplicas) $service (int $range.maxReplicas)) -}}
+{{- fail (printf "%s.minReplicas (%d) must not exceed %s.maxReplicas (%d); lower minReplicas or raise maxReplicas" $at (int $range.minReplicas) $at (int $range.maxReplicas)) -}}
 {{- end -}}
 {{- $range.minReplicas -}}
 {{- end -}}
@@ -70,8 +73,8 @@ the service's maxReplicas (JSON Schema cannot compare two values, so the schema 
 /**
  * `helm/<cluster>/`: one Helm chart per cluster (per region with namespace-per-color),
  * holding the same objects as the cluster's folders under `manifests/`. Operators can set the
- * live colour, each colour's images, autoscaling bounds, the monitoring and mesh objects and
- * extra labels; with the default values the chart renders exactly the committed manifests.
+ * live colour, each colour's images, autoscaling bounds and fixed replica counts, the
+ * monitoring and mesh objects and extra labels; with the default values the chart renders exactly the committed manifests.
  */
 export function platformHelmCharts(objects: readonly RenderedObject[], model: PlatformModel): Map<string, string> {
   const files = new Map<string, string>();
@@ -95,6 +98,7 @@ export function platformHelmCharts(objects: readonly RenderedObject[], model: Pl
  */
 function flippedObjects(model: PlatformModel): Map<string, Manifest> {
   const { spec, release } = model;
+  // The regions keep their own colours' images and configuration (`regions.<r>.colors`): only the live colour changes.
   const flipped: ReleaseState = {
     ...release,
     regions: Object.fromEntries(
@@ -128,18 +132,21 @@ function clusterChart(
   const colors = placement.colors;
   const autoscaled = spec.services.filter((s) => s.autoscaling).map((s) => s.name);
   const fixed = spec.services.filter((s) => !s.autoscaling).map((s) => s.name);
-  // With the idle colour at a floor, the chart's bounds are the live colour's (an idle colour's HPAs as they are when it is live).
+  // With the idle colour at a floor, a colour's bounds are as it runs them when live (an idle colour's HPAs as they are when it is live).
   const liveForm = (o: RenderedObject): Manifest => (o.component === activeColor ? o.manifest : (flipped.get(o.path) ?? o.manifest));
-  const autoscaling = autoscalingValues(objects, placement, autoscaled, liveForm);
-  const replicas = replicaValues(objects, placement, fixed);
   const values = {
     activeColor,
     colors: Object.fromEntries(
-      colors.map((c) => [c, { images: Object.fromEntries(services.map((s) => [s, release.colors[c].images[s]])) }]),
+      colors.map((c) => [
+        c,
+        {
+          images: Object.fromEntries(services.map((s) => [s, release.colors[c].images[s]])),
+          autoscaling: autoscalingValues(objects, placement, c, autoscaled, liveForm),
+          // Only with a service of a fixed replica count, so that charts without one have no empty map.
+          ...(fixed.length > 0 ? { replicas: replicaValues(objects, placement, c, fixed) } : {}),
+        },
+      ]),
     ),
-    autoscaling,
-    // Only with a service of a fixed replica count, so that charts without one keep their values.
-    ...(fixed.length > 0 ? { replicas } : {}),
     monitoring: { enabled: true },
     mesh: { enabled: true },
     extraLabels: {},
@@ -221,30 +228,7 @@ function valueDocs(
       shownDefault: RELEASE_STATE,
       description: `The colour that serves the live hosts: ${COLORS.join(' or ')}. The other colour answers on the preview hosts.`,
     },
-    ...colors.flatMap((c) =>
-      services.map((s) => ({
-        key: `colors.${c}.images.${s}`,
-        shownDefault: RELEASE_STATE,
-        description: `The image ${s} runs in the ${c} colour, pinned by digest (\`<repository>[:<tag>]@sha256:<digest>\`). Its tag (else the digest's start) becomes the app.kubernetes.io/version label.`,
-      })),
-    ),
-    ...autoscaled.flatMap((s) => [
-      {
-        key: `autoscaling.${s}.minReplicas`,
-        description:
-          floorReplicas === undefined
-            ? `Fewest ${s} pods per colour (the HPA's minReplicas); ${MIN_SERVICE_REPLICAS} to ${MAX_SERVICE_REPLICAS}, at most maxReplicas.`
-            : `Fewest ${s} pods of the live colour (its HPA's minReplicas); ${MIN_SERVICE_REPLICAS} to ${MAX_SERVICE_REPLICAS}, at most maxReplicas. The idle colour's is the smaller of this and ${floorReplicas} (delivery.standby: floor).`,
-      },
-      {
-        key: `autoscaling.${s}.maxReplicas`,
-        description: `Most ${s} pods per colour (the HPA's maxReplicas); ${MIN_SERVICE_REPLICAS} to ${MAX_SERVICE_REPLICAS}.`,
-      },
-    ]),
-    ...fixed.map((s) => ({
-      key: `replicas.${s}`,
-      description: `The fixed number of ${s} pods per colour (the Deployment's replicas; it has no HPA); ${MIN_SERVICE_REPLICAS} to ${MAX_SERVICE_REPLICAS}.`,
-    })),
+    ...colors.flatMap((c) => colorValueDocs(c, services, autoscaled, fixed, floorReplicas)),
     {
       key: 'monitoring.enabled',
       description:
@@ -263,47 +247,78 @@ function valueDocs(
   ];
 }
 
+/** The values table's rows of one colour: its images, its HPA bounds and its fixed replica counts. */
+function colorValueDocs(
+  c: Color,
+  services: readonly string[],
+  autoscaled: readonly string[],
+  fixed: readonly string[],
+  floorReplicas?: number,
+): ChartValueDoc[] {
+  const range = `${MIN_SERVICE_REPLICAS} to ${MAX_SERVICE_REPLICAS}`;
+  return [
+    ...services.map((s) => ({
+      key: `colors.${c}.images.${s}`,
+      shownDefault: RELEASE_STATE,
+      description: `The image ${s} runs in the ${c} colour, pinned by digest (\`<repository>[:<tag>]@sha256:<digest>\`). Its tag (else the digest's start) becomes the app.kubernetes.io/version label.`,
+    })),
+    ...autoscaled.flatMap((s) => [
+      {
+        key: `colors.${c}.autoscaling.${s}.minReplicas`,
+        description:
+          floorReplicas === undefined
+            ? `Fewest ${s} pods in the ${c} colour (its HPA's minReplicas); ${range}, at most maxReplicas.`
+            : `Fewest ${s} pods in the ${c} colour while it is live (its HPA's minReplicas); ${range}, at most maxReplicas. While it is idle, the smaller of this and ${floorReplicas} (delivery.standby: floor).`,
+      },
+      {
+        key: `colors.${c}.autoscaling.${s}.maxReplicas`,
+        description: `Most ${s} pods in the ${c} colour (its HPA's maxReplicas); ${range}.`,
+      },
+    ]),
+    ...fixed.map((s) => ({
+      key: `colors.${c}.replicas.${s}`,
+      description: `The fixed number of ${s} pods in the ${c} colour (its Deployment's replicas; it has no HPA); ${range}.`,
+    })),
+  ];
+}
+
 /**
- * Each service's HPA bounds in this cluster, as its colours run them when live; both colours must
- * agree (they do: blue/green parity).
+ * Each service's HPA bounds in one colour of this cluster, as the colour runs them when live
+ * (its own configuration: release.yaml may stage other bounds on one colour).
  */
 function autoscalingValues(
   objects: readonly RenderedObject[],
   placement: ClusterPlacement,
+  color: Color,
   services: readonly string[],
   liveForm: (o: RenderedObject) => Manifest,
 ) {
   const bounds: Record<string, { minReplicas: number; maxReplicas: number }> = {};
-  const hpasByService = new Map<string, RenderedObject[]>();
-  for (const o of objects) {
-    if (o.manifest.kind !== 'HorizontalPodAutoscaler' || !placement.colors.includes(o.component as Color)) continue;
-    const service = o.manifest.spec.scaleTargetRef.name;
-    hpasByService.set(service, [...(hpasByService.get(service) ?? []), o]);
-  }
   for (const service of services) {
-    const hpas = hpasByService.get(service) ?? [];
-    const live = hpas.map(liveForm);
-    const found = new Set(live.map((m) => `${m.spec.minReplicas}/${m.spec.maxReplicas}`));
-    if (found.size !== 1)
+    const hpas = objects.filter(
+      (o) => o.manifest.kind === 'HorizontalPodAutoscaler' && o.component === color && o.manifest.spec.scaleTargetRef.name === service,
+    );
+    if (hpas.length !== 1) {
       throw new Error(
-        `cluster ${placement.cluster.name}: expected one autoscaling range for ${service}, found ${[...found].join(', ') || 'none'}`,
+        `cluster ${placement.cluster.name}: expected one HorizontalPodAutoscaler for ${service} in ${color}, found ${hpas.length}`,
       );
-    bounds[service] = { minReplicas: live[0].spec.minReplicas, maxReplicas: live[0].spec.maxReplicas };
+    }
+    const live = liveForm(hpas[0]);
+    bounds[service] = { minReplicas: live.spec.minReplicas, maxReplicas: live.spec.maxReplicas };
   }
   return bounds;
 }
 
-/** Each fixed-count service's Deployment replicas in this cluster; both colours must agree (blue/green parity). */
-function replicaValues(objects: readonly RenderedObject[], placement: ClusterPlacement, services: readonly string[]) {
+/** Each fixed-count service's Deployment replicas in one colour of this cluster. */
+function replicaValues(objects: readonly RenderedObject[], placement: ClusterPlacement, color: Color, services: readonly string[]) {
   const counts: Record<string, number> = {};
   for (const service of services) {
     const deployments = objects.filter(
-      (o) => o.manifest.kind === 'Deployment' && placement.colors.includes(o.component as Color) && o.manifest.metadata.name === service,
+      (o) => o.manifest.kind === 'Deployment' && o.component === color && o.manifest.metadata.name === service,
     );
-    const found = new Set(deployments.map((o) => o.manifest.spec.replicas));
-    if (found.size !== 1 || typeof deployments[0].manifest.spec.replicas !== 'number') {
+    if (deployments.length !== 1 || typeof deployments[0].manifest.spec.replicas !== 'number') {
       throw new Error(
-        `cluster ${placement.cluster.name}: expected one replica count for ${service}, found ${[...found].join(', ') || 'none'}`,
+        `cluster ${placement.cluster.name}: expected one Deployment for ${service} in ${color} with a replica count, found ${deployments.length}`,
       );
     }
     counts[service] = deployments[0].manifest.spec.replicas;
@@ -345,7 +360,7 @@ function standbyForms(
   };
 }
 
-/** The values behind an object's fields: images and their version labels, HPA bounds, fixed replica counts, the CNPG PodMonitor switch. */
+/** The values behind an object's fields: its colour's images and their version labels, HPA bounds and fixed replica counts, the CNPG PodMonitor switch. */
 function fieldValues(
   object: RenderedObject,
   release: ReleaseState,
@@ -390,7 +405,7 @@ function fieldValues(
         && path[0] === 'spec'
         && last === 'replicas'
       ) {
-        return `index .Values.replicas ${JSON.stringify(manifest.metadata.name)} | int`;
+        return `index .Values.colors.${color}.replicas ${JSON.stringify(manifest.metadata.name)} | int`;
       }
     }
     if (
@@ -406,17 +421,17 @@ function fieldValues(
 }
 
 /**
- * The values behind an HPA's fields: its bounds and, with the idle colour at a floor, the
+ * The values behind an HPA's fields: its colour's bounds and, with the idle colour at a floor, the
  * minimum and scale-down window that depend on whether its colour is live.
  */
 function autoscalerField(manifest: Manifest, path: FieldPath, color: Color, standby?: StandbyForms): string | undefined {
   const field = path.join('.');
   const target = JSON.stringify(manifest.spec.scaleTargetRef.name);
   const live = `eq .Values.activeColor "${color}"`;
-  if (field === 'spec.maxReplicas') return `index .Values.autoscaling ${target} "maxReplicas" | int`;
+  if (field === 'spec.maxReplicas') return `index .Values.colors.${color}.autoscaling ${target} "maxReplicas" | int`;
   if (field === 'spec.minReplicas') {
     // minReplicas goes through the helper that refuses it above maxReplicas.
-    const minReplicas = `include "alp.minReplicas" (list .Values.autoscaling ${target}) | int`;
+    const minReplicas = `include "alp.minReplicas" (list .Values "${color}" ${target}) | int`;
     // The idle colour's minimum is the floor, where lower.
     return standby ? `ternary (${minReplicas}) (min ${standby.floorReplicas} (${minReplicas})) (${live}) | int` : minReplicas;
   }
@@ -464,16 +479,7 @@ function valuesSchema(
     title: 'alp-deploy cluster chart values',
     ...object({
       activeColor: { type: 'string', enum: [...COLORS], description: 'The colour that serves the live hosts.' },
-      colors: object(
-        Object.fromEntries(
-          colors.map((c) => [
-            c,
-            object({ images: object(Object.fromEntries(services.map((s) => [s, { $ref: '#/definitions/pinnedImage' }]))) }),
-          ]),
-        ),
-      ),
-      autoscaling: object(Object.fromEntries(autoscaled.map((s) => [s, { $ref: '#/definitions/replicaRange' }]))),
-      ...(fixed.length > 0 ? { replicas: object(Object.fromEntries(fixed.map((s) => [s, { $ref: '#/definitions/replicaCount' }]))) } : {}),
+      colors: object(Object.fromEntries(colors.map((c) => [c, { $ref: '#/definitions/color' }]))),
       monitoring: object({ enabled: { type: 'boolean' } }),
       mesh: object({ enabled: { type: 'boolean' } }),
       extraLabels: {
@@ -484,6 +490,14 @@ function valuesSchema(
       },
     }),
     definitions: {
+      // Both colours run the same services: one definition, whatever each colour's values are.
+      color: object({
+        images: object(Object.fromEntries(services.map((s) => [s, { $ref: '#/definitions/pinnedImage' }]))),
+        autoscaling: object(Object.fromEntries(autoscaled.map((s) => [s, { $ref: '#/definitions/replicaRange' }]))),
+        ...(fixed.length > 0
+          ? { replicas: object(Object.fromEntries(fixed.map((s) => [s, { $ref: '#/definitions/replicaCount' }]))) }
+          : {}),
+      }),
       pinnedImage: PINNED_IMAGE,
       replicaCount: { type: 'integer', minimum: MIN_SERVICE_REPLICAS, maximum: MAX_SERVICE_REPLICAS },
       // minReplicas above maxReplicas: JSON Schema cannot compare two values; the template refuses it.
@@ -503,7 +517,9 @@ helm template ${name} dist/helm/${name} --set activeColor=green         # ${swit
 helm install ${name} dist/helm/${name} --set extraLabels.team=learning  # or: helm upgrade --install
 \`\`\`
 
-Objects carry their own namespaces; the release's namespace is not used. Argo CD syncs
+Each colour has its own values under \`colors.<colour>\`: its images, its HPA bounds and its fixed
+replica counts, as \`release.yaml\` stages them on one colour; to change a service in both colours,
+set both. Objects carry their own namespaces; the release's namespace is not used. Argo CD syncs
 \`dist/manifests/\` directly: the chart is for installs that go through Helm instead, and helm's
 \`--set\` is where its values differ from the committed release state (\`release.yaml\`).
 `;

@@ -8,7 +8,7 @@ import { RenderedObject, writeTree } from '../../lib';
 import { readTree } from '../../lib/output/files';
 import { runHelm } from '../helpers/helm';
 import { clone, clusterPerColorSpec, REPO_ROOT } from '../helpers/manifests';
-import { PlatformAppDefinition, synthesize } from '../../platform';
+import { PlatformAppDefinition, regionalMinReplicas, synthesize, validatePlatform } from '../../platform';
 
 const DIST = join(__dirname, '..', '..', 'dist');
 const chartDir = (region: string) => join(DIST, 'helm', `alp-${region}`);
@@ -110,12 +110,13 @@ describe('the Helm charts, checked with the real helm', () => {
     expect(changed(staged, viaStage)).toEqual([]);
   });
 
-  test("autoscaling bounds set both colours' HPAs", () => {
-    const scaled = template('dr', 'autoscaling.api-gateway.minReplicas=4', 'autoscaling.api-gateway.maxReplicas=30');
-    expect(changed(defaults.dr, scaled)).toEqual([
-      'HorizontalPodAutoscaler/alp-blue/api-gateway',
-      'HorizontalPodAutoscaler/alp-green/api-gateway',
-    ]);
+  test("a colour's autoscaling bounds set that colour's HPA, not the other's", () => {
+    const scaled = template(
+      'dr',
+      'colors.blue.autoscaling.api-gateway.minReplicas=4',
+      'colors.blue.autoscaling.api-gateway.maxReplicas=30',
+    );
+    expect(changed(defaults.dr, scaled)).toEqual(['HorizontalPodAutoscaler/alp-blue/api-gateway']);
     expect(scaled.get('HorizontalPodAutoscaler/alp-blue/api-gateway').spec).toMatchObject({ minReplicas: 4, maxReplicas: 30 });
     // The DR region's default is its warm-standby minimum: 50 % of the primary's 3, never below 2.
     expect(defaults.dr.get('HorizontalPodAutoscaler/alp-green/api-gateway').spec.minReplicas).toBe(2);
@@ -213,18 +214,18 @@ describe('the Helm charts of a fresh synthesis, checked with the real helm', () 
   test.each([
     [
       'minReplicas above maxReplicas',
-      'autoscaling.user-service.minReplicas=12',
-      'autoscaling.user-service.minReplicas (12) must not exceed autoscaling.user-service.maxReplicas (10); lower minReplicas or raise maxReplicas',
+      'colors.green.autoscaling.user-service.minReplicas=12',
+      'colors.green.autoscaling.user-service.minReplicas (12) must not exceed colors.green.autoscaling.user-service.maxReplicas (10); lower minReplicas or raise maxReplicas',
     ],
     [
       "maxReplicas above the platform's limit",
-      'autoscaling.user-service.maxReplicas=501',
-      '- autoscaling.user-service.maxReplicas: Must be less than or equal to 500',
+      'colors.blue.autoscaling.user-service.maxReplicas=501',
+      '- colors.blue.autoscaling.user-service.maxReplicas: Must be less than or equal to 500',
     ],
     [
       'minReplicas below 2',
-      'autoscaling.user-service.minReplicas=1',
-      '- autoscaling.user-service.minReplicas: Must be greater than or equal to 2',
+      'colors.green.autoscaling.user-service.minReplicas=1',
+      '- colors.green.autoscaling.user-service.minReplicas: Must be greater than or equal to 2',
     ],
     [
       'an image pinned by a tag alone',
@@ -291,21 +292,35 @@ describe('the Helm charts with a service at a fixed replica count', () => {
       expect(rendered.has(`HorizontalPodAutoscaler/alp-${color}/analytics-service`)).toBe(false);
     }
     const values = yaml.load(charts.files.get(`helm/${cluster}/values.yaml`)!) as any;
-    expect(values.replicas).toEqual({ 'analytics-service': replicas });
-    expect(Object.keys(values.autoscaling)).not.toContain('analytics-service');
+    for (const color of ['blue', 'green']) {
+      expect(values.colors[color].replicas).toEqual({ 'analytics-service': replicas });
+      expect(Object.keys(values.colors[color].autoscaling)).not.toContain('analytics-service');
+    }
   });
 
-  test("replicas.<service> sets both colours' Deployments and nothing else", () => {
+  test("colors.<colour>.replicas.<service> sets that colour's Deployment and nothing else", () => {
     const defaults = templateChart(chart('alp-primary'));
-    const scaled = templateChart(chart('alp-primary'), 'replicas.analytics-service=5');
-    expect(changed(defaults, scaled)).toEqual(['Deployment/alp-blue/analytics-service', 'Deployment/alp-green/analytics-service']);
+    const scaled = templateChart(chart('alp-primary'), 'colors.green.replicas.analytics-service=5');
+    expect(changed(defaults, scaled)).toEqual(['Deployment/alp-green/analytics-service']);
     expect(scaled.get('Deployment/alp-green/analytics-service').spec.replicas).toBe(5);
   });
 
   test.each([
-    ['below 2', 'replicas.analytics-service=1', '- replicas.analytics-service: Must be greater than or equal to 2'],
-    ["above the platform's limit", 'replicas.analytics-service=501', '- replicas.analytics-service: Must be less than or equal to 500'],
-    ['for a service with an HPA', 'replicas.user-service=3', '- replicas: Additional property user-service is not allowed'],
+    [
+      'below 2',
+      'colors.green.replicas.analytics-service=1',
+      '- colors.green.replicas.analytics-service: Must be greater than or equal to 2',
+    ],
+    [
+      "above the platform's limit",
+      'colors.blue.replicas.analytics-service=501',
+      '- colors.blue.replicas.analytics-service: Must be less than or equal to 500',
+    ],
+    [
+      'for a service with an HPA',
+      'colors.green.replicas.user-service=3',
+      '- colors.green.replicas: Additional property user-service is not allowed',
+    ],
   ])('helm refuses a replica count %s', (_, set, message) => {
     const result = runHelm(['template', 'alp-primary', chart('alp-primary'), '--set', set]);
     expect(result.status).toBe(1);
@@ -350,5 +365,87 @@ describe('the Helm charts with one cluster per colour', () => {
       expect(standby.has('AnalysisRun/alp-edge/switch-gate')).toBe(false);
       expect(changed(green, synthesized(switched, cluster))).toEqual([]);
     }
+  });
+});
+
+describe('the Helm charts of a release that stages other replica bounds on green, checked with the real helm', () => {
+  // GIVEN green staging user-service's HPA bounds (other ones in the DR region) and the replicas of a fixed-count analytics-service
+  const staged = structuredClone(release);
+  staged.colors.green.config = {
+    'user-service': { autoscaling: { minReplicas: 4, maxReplicas: 12 } },
+    'analytics-service': { replicas: 5 },
+  };
+  staged.regions.dr.colors = { green: { config: { 'user-service': { autoscaling: { minReplicas: 6, maxReplicas: 14 } } } } };
+  const floor = { standby: { mode: 'floor', floorReplicas: 2, soakMinutes: 20 } };
+
+  describe.each([
+    ['both colours at full size', fixedReplicaSpec(3)],
+    ['the idle colour at a floor', { ...fixedReplicaSpec(3), delivery: floor }],
+  ])('with %s', (_, spec) => {
+    const definition: PlatformAppDefinition = { ...platformApp, defaultSpec: spec };
+    const model = validatePlatform(spec, staged);
+    let charts: ReturnType<typeof freshCharts>;
+    beforeAll(() => {
+      charts = freshCharts(definition, staged);
+    });
+    afterAll(() => charts.dispose());
+
+    test.each(['primary', 'dr'])("alp-%s's values hold each colour's own bounds, as the colour runs them when live", (region) => {
+      const regionSpec = model.spec.regions.find((r) => r.name === region)!;
+      const user = model.spec.services.find((s) => s.name === 'user-service')!.autoscaling!;
+      const greenUser = region === 'dr' ? { minReplicas: 6, maxReplicas: 14 } : { minReplicas: 4, maxReplicas: 12 };
+      const values = yaml.load(charts.files.get(`helm/alp-${region}/values.yaml`)!) as any;
+      expect(values.colors.blue.autoscaling['user-service']).toEqual({
+        minReplicas: regionalMinReplicas(user.minReplicas, regionSpec),
+        maxReplicas: user.maxReplicas,
+      });
+      expect(values.colors.green.autoscaling['user-service']).toEqual({
+        minReplicas: regionalMinReplicas(greenUser.minReplicas, regionSpec),
+        maxReplicas: greenUser.maxReplicas,
+      });
+      expect(values.colors.blue.replicas['analytics-service']).toBe(regionalMinReplicas(3, regionSpec));
+      expect(values.colors.green.replicas['analytics-service']).toBe(regionalMinReplicas(5, regionSpec));
+    });
+
+    test.each(['primary', 'dr'])(
+      'alp-%s renders exactly its manifests with the default values, and with the other colour live the switch commit',
+      (region) => {
+        const cluster = `alp-${region}`;
+        const dir = join(charts.dir, 'helm', cluster);
+        expect([runHelm(['lint', '--strict', dir]).status]).toEqual([0]);
+        expect(changed(templateChart(dir), synthesized(charts.objects, cluster))).toEqual([]);
+        const switchedRelease = structuredClone(staged);
+        switchedRelease.regions[region].activeColor = 'green';
+        const switched = synthesize(definition, { release: switchedRelease }).objects;
+        const green = templateChart(dir, 'activeColor=green');
+        expect(changed(green, synthesized(switched, cluster))).toEqual([]);
+        // green live runs its own staged bounds, not blue's
+        expect(green.get('HorizontalPodAutoscaler/alp-green/user-service').spec.maxReplicas).toBe(region === 'dr' ? 14 : 12);
+        expect(green.get('Deployment/alp-green/analytics-service').spec.replicas).toBe(
+          regionalMinReplicas(
+            5,
+            model.spec.regions.find((r) => r.name === region)!,
+          ),
+        );
+      },
+    );
+
+    test.each([
+      ['green', 13, 12],
+      ['blue', 11, 10],
+    ])("helm refuses %s's minReplicas %d above that colour's maxReplicas %d, naming the colour's key path", (color, min, max) => {
+      const result = runHelm([
+        'template',
+        'alp-primary',
+        join(charts.dir, 'helm', 'alp-primary'),
+        '--set',
+        `colors.${color}.autoscaling.user-service.minReplicas=${min}`,
+      ]);
+      expect(result.status).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain(
+        `colors.${color}.autoscaling.user-service.minReplicas (${min}) must not exceed colors.${color}.autoscaling.user-service.maxReplicas (${max}); lower minReplicas or raise maxReplicas`,
+      );
+    });
   });
 });

@@ -163,11 +163,12 @@ describe('the Helm charts with the idle colour at a floor, checked with the real
     );
   });
 
-  test("autoscaling.<service>.minReplicas sets the live colour's minimum; the idle colour's stays at the floor", () => {
-    const rendered = template('alp-primary', 'autoscaling.api-gateway.minReplicas=4');
+  test("colors.<colour>.autoscaling.<service>.minReplicas sets the colour's minimum while live; while idle it stays at the floor", () => {
+    const both = ['colors.blue.autoscaling.api-gateway.minReplicas=4', 'colors.green.autoscaling.api-gateway.minReplicas=4'];
+    const rendered = template('alp-primary', ...both);
     expect(rendered.get('HorizontalPodAutoscaler/alp-blue/api-gateway').spec.minReplicas).toBe(4);
     expect(rendered.get('HorizontalPodAutoscaler/alp-green/api-gateway').spec.minReplicas).toBe(FLOOR);
-    const flipped = template('alp-primary', 'autoscaling.api-gateway.minReplicas=4', 'activeColor=green');
+    const flipped = template('alp-primary', ...both, 'activeColor=green');
     expect(flipped.get('HorizontalPodAutoscaler/alp-green/api-gateway').spec.minReplicas).toBe(4);
     expect(flipped.get('HorizontalPodAutoscaler/alp-blue/api-gateway').spec.minReplicas).toBe(FLOOR);
   });

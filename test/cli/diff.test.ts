@@ -359,12 +359,14 @@ describe('alp diff |', () => {
     expect(changes.split('\n').filter((line) => line !== '' && !line.startsWith('    '))).toEqual([
       ...quizRegionObjects('dr'),
       ...quizRegionObjects('primary'),
+      // Per colour, the chart's README gains 3 rows (its image, its minReplicas and maxReplicas) and values.yaml 4 lines
+      // (`colors.<c>.images.<s>`, `colors.<c>.autoscaling.<s>:` with its two bounds).
       ...['dr', 'primary'].flatMap((region) => [
-        expect.stringMatching(new RegExp(`^~ helm/alp-${region}/README\\.md: \\d+ -> \\d+ lines \\(\\+4 -0\\)$`)),
+        expect.stringMatching(new RegExp(`^~ helm/alp-${region}/README\\.md: \\d+ -> \\d+ lines \\(\\+6 -0\\)$`)),
         expect.stringMatching(new RegExp(`^\\+ helm/alp-${region}/templates/: 20 files, \\d+ lines$`)),
         '~ helm/alp-' + region + '/templates/: 11 files, +158 -10 lines',
         expect.stringMatching(new RegExp(`^~ helm/alp-${region}/values\\.schema\\.json: \\d+ -> \\d+ lines`)),
-        expect.stringMatching(new RegExp(`^~ helm/alp-${region}/values\\.yaml: \\d+ -> \\d+ lines \\(\\+5 -0\\)$`)),
+        expect.stringMatching(new RegExp(`^~ helm/alp-${region}/values\\.yaml: \\d+ -> \\d+ lines \\(\\+8 -0\\)$`)),
       ]),
       // The new service adds a row of pods to the capacity report and changes its sums.
       expect.stringMatching(/^~ reports\/capacity\.md: \d+ -> \d+ lines \(\+\d+ -\d+\)$/),

@@ -105,12 +105,14 @@ describe("adding a service the README's way |", () => {
     expect(platformInvariantProblems(added, join(copy, 'dist'))).toEqual([]);
   });
 
-  test('each Helm chart lists its image in both colours, and its replica bounds', () => {
+  test('each Helm chart lists its image and its replica bounds in both colours', () => {
     const image = imageLine.split(': ')[1];
     for (const chart of ['alp-primary', 'alp-dr']) {
       const values: any = yaml.load(readFileSync(join(copy, 'dist', 'helm', chart, 'values.yaml'), 'utf8'));
       expect([chart, values.colors.blue.images[name], values.colors.green.images[name]]).toEqual([chart, image, image]);
-      expect(values.autoscaling[name]).toEqual({ minReplicas: 2, maxReplicas: 4 });
+      for (const color of ['blue', 'green']) {
+        expect([chart, color, values.colors[color].autoscaling[name]]).toEqual([chart, color, { minReplicas: 2, maxReplicas: 4 }]);
+      }
     }
   });
 });

@@ -13,14 +13,17 @@ first 12 digits of its digest (as alp-deploy's versionLabel computes it).
 {{- end -}}
 
 {{/*
-A service's HPA minReplicas, from (list .Values.autoscaling "<service>"); fails when it exceeds
-the service's maxReplicas (JSON Schema cannot compare two values, so the schema checks each alone).
+A service's HPA minReplicas in a colour, from (list .Values "<colour>" "<service>"): the value
+colors.<colour>.autoscaling.<service>.minReplicas; fails when it exceeds that colour's maxReplicas
+(JSON Schema cannot compare two values, so the schema checks each alone).
 */}}
 {{- define "alp.minReplicas" -}}
-{{- $service := index . 1 -}}
-{{- $range := index (index . 0) $service -}}
+{{- $color := index . 1 -}}
+{{- $service := index . 2 -}}
+{{- $range := index (index . 0) "colors" $color "autoscaling" $service -}}
+{{- $at := printf "colors.%s.autoscaling.%s" $color $service -}}
 {{- if gt (int $range.minReplicas) (int $range.maxReplicas) -}}
-{{- fail (printf "autoscaling.%s.minReplicas (%d) must not exceed autoscaling.%s.maxReplicas (%d); lower minReplicas or raise maxReplicas" $service (int $range.minReplicas) $service (int $range.maxReplicas)) -}}
+{{- fail (printf "%s.minReplicas (%d) must not exceed %s.maxReplicas (%d); lower minReplicas or raise maxReplicas" $at (int $range.minReplicas) $at (int $range.maxReplicas)) -}}
 {{- end -}}
 {{- $range.minReplicas -}}
 {{- end -}}
