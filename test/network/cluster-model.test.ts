@@ -97,9 +97,9 @@ describe.each(['primary', 'dr'])('Prometheus in %s |', (region) => {
     expect(egress).toContain(`${podPeer('velero', CLUSTER_COMPONENTS.velero.podLabels!)} TCP/8085`);
   });
 
-  test('admits its clients, Grafana and the metrics adapter, on its web port, by NetworkPolicy and by mesh identity', () => {
+  test('admits its clients, Grafana, the metrics adapter and the Argo Rollouts controller (the switch analyses), on its web port, by NetworkPolicy and by mesh identity', () => {
     const clients = cluster.flows.filter((f) => f.to.id === 'prometheus');
-    expect(clients.map((f) => f.from.id).sort()).toEqual(['grafana', 'metrics-adapter']);
+    expect(clients.map((f) => f.from.id).sort()).toEqual(['argo-rollouts', 'grafana', 'metrics-adapter']);
     for (const flow of clients) expect(ingress).toContain(`${podPeer(flow.from.namespace!, flow.from.podLabels!)} TCP/9090`);
     const authorization = findObject(manifestsOf(region, 'monitoring'), 'AuthorizationPolicy', 'prometheus');
     const principals = authorization.spec.rules.flatMap((r: any) => r.from[0].source.principals);
