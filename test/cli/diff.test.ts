@@ -6,6 +6,7 @@ import * as yaml from 'js-yaml';
 import { platformApp, platformSpec } from '../../charts';
 import { lineCount } from '../../lib/output/field-diff';
 import { clone, clusterPerColorSpec, REPO_ROOT } from '../helpers/manifests';
+import { alpInProcess } from '../helpers/gitops-repo';
 import { PlatformAppDefinition, run, switchTrafficCommand, synthToDirectory } from '../../platform';
 import { readTree } from '../../lib/output/files';
 
@@ -102,24 +103,7 @@ describe('alp diff |', () => {
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   /** Runs `alp diff <args>` through the CLI's entry point: exit code, stdout, stderr. */
-  function alpDiff(args: string[], definition: PlatformAppDefinition = platformApp) {
-    let stdout = '';
-    let stderr = '';
-    const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
-      stdout += String(chunk);
-      return true;
-    });
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => {
-      stderr += String(chunk);
-      return true;
-    });
-    try {
-      return { code: run(['diff', ...args], definition), stdout, stderr };
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
-  }
+  const alpDiff = (args: string[], definition: PlatformAppDefinition = platformApp) => alpInProcess(['diff', ...args], definition);
 
   /** A release file in the scratch directory: the committed release, changed by `change`. */
   function releaseWith(name: string, change: (release: any) => void): string {

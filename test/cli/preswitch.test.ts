@@ -1,3 +1,4 @@
+import { platformSpec } from '../../charts';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -12,15 +13,8 @@ import { alpChild, alpInProcess, GitOpsRepo, routerFiles } from '../helpers/gito
 const NEW_GATEWAY = `registry.alp.example.com/alp/api-gateway:2.15.0@sha256:${'e'.repeat(64)}`;
 const OLD_GATEWAY =
   'registry.alp.example.com/alp/api-gateway:2.14.1@sha256:72845c1f1d98424a65c4c1c3788c8ffaa88e48961d95ad6ca94c58fd29c5021a';
-const SERVICES = [
-  'api-gateway',
-  'user-service',
-  'content-service',
-  'learning-engine',
-  'assessment-service',
-  'analytics-service',
-  'notification-service',
-];
+/** The platform's services, as its spec lists them. */
+const SERVICES = platformSpec.services.map((s) => s.name);
 const REMOTE_ENV = ['ARGOCD_SERVER', 'ARGOCD_AUTH_TOKEN', 'PROMETHEUS_URL'];
 /** The environment of a child alp: no remote address unless a test gives one. */
 const NO_REMOTE = Object.fromEntries(REMOTE_ENV.map((name) => [name, '']));

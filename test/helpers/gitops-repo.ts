@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { platformApp } from '../../charts';
-import { run, synthToDirectory } from '../../platform';
+import { PlatformAppDefinition, run, synthToDirectory } from '../../platform';
 import { REPO_ROOT } from './manifests';
 
 /** The `alp` launcher, as users run it. */
@@ -79,8 +79,8 @@ export class GitOpsRepo {
   }
 }
 
-/** Runs `alp <args>` in this process (run()), capturing its output. */
-export function alpInProcess(args: string[]): CommandResult {
+/** Runs `alp <args>` in this process (run()), capturing its output; `definition` is the platform app it runs. */
+export function alpInProcess(args: string[], definition: PlatformAppDefinition = platformApp): CommandResult {
   let stdout = '';
   let stderr = '';
   const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
@@ -92,7 +92,7 @@ export function alpInProcess(args: string[]): CommandResult {
     return true;
   });
   try {
-    return { code: run(args, platformApp), stdout, stderr };
+    return { code: run(args, definition), stdout, stderr };
   } finally {
     out.mockRestore();
     err.mockRestore();

@@ -1,24 +1,12 @@
 import { ANNOTATION_COLOR_CONFIG } from '../../lib/core/labels';
-import { apiPod, compliantShop, messagesOf, object, verify } from './corpus/fixtures';
+import { apiPod, colored, compliantShop, messagesOf, object, verify } from './corpus/fixtures';
 
 const BLUE_IMAGE = `registry.example.com/shop/api:1.4.2@sha256:${'b'.repeat(64)}`;
 const GREEN_IMAGE = `registry.example.com/shop/api:1.5.0@sha256:${'c'.repeat(64)}`;
 
-/** The compliant shop as one colour, in namespace shop-<colour>, with its own image. */
-function colored(color: 'blue' | 'green', image: string): any[] {
-  const out = JSON.parse(JSON.stringify(compliantShop()).replace(/"shop"/g, `"shop-${color}"`)).filter(
-    (o: any) => o.kind !== 'Namespace' && o.kind !== 'PriorityClass',
-  );
-  for (const o of out) o.metadata.labels = { ...o.metadata.labels, 'alp-deploy.io/color': color };
-  const { deployment, container } = apiPod(out);
-  deployment.metadata.labels['app.kubernetes.io/version'] = image.split(':')[1].split('@')[0];
-  container.image = image;
-  return out;
-}
-
 function parityOf(change: (blue: any[], green: any[]) => void): string[] {
-  const blue = colored('blue', BLUE_IMAGE);
-  const green = colored('green', GREEN_IMAGE);
+  const blue = colored(compliantShop(), 'blue', BLUE_IMAGE);
+  const green = colored(compliantShop(), 'green', GREEN_IMAGE);
   change(blue, green);
   return messagesOf(verify([...blue, ...green]), 'BLUEGREEN-PARITY');
 }

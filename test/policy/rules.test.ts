@@ -15,7 +15,7 @@ import {
 } from '../../lib/policy/rules';
 import { POD_SECURITY_RULES } from '../../lib/policy/rules/pod-security';
 import { verifyManifests } from '../../lib/policy/verify';
-import { apiPod, compliantShop, messagesOf, object, TODAY, verify } from './corpus/fixtures';
+import { apiPod, colored, compliantShop, messagesOf, object, TODAY, verify } from './corpus/fixtures';
 
 const A = 'Deployment/shop/api';
 const C = 'spec.template.spec.containers[0]';
@@ -59,18 +59,6 @@ function publicGateway(m: Manifests, port: number): void {
       },
     },
   );
-}
-
-/** The same objects in a colour: namespace `shop-<color>`, colour label on every object and pod. */
-function colored(m: Manifests, color: 'blue' | 'green', image: string): Manifests {
-  const out = JSON.parse(JSON.stringify(m).replace(/"shop"/g, `"shop-${color}"`)).filter(
-    (o: any) => o.kind !== 'Namespace' && o.kind !== 'PriorityClass',
-  );
-  for (const o of out) o.metadata.labels = { ...o.metadata.labels, 'alp-deploy.io/color': color };
-  const { deployment, container } = apiPod(out);
-  deployment.metadata.labels['app.kubernetes.io/version'] = image.split(':')[1].split('@')[0];
-  container.image = image;
-  return out;
 }
 
 const CASES: Record<string, Case> = {

@@ -53,3 +53,15 @@ export function messagesOf(report: VerifyReport | readonly Finding[], ruleId: st
   const findings = Array.isArray(report) ? report : (report as VerifyReport).findings;
   return findings.filter((f: Finding) => f.ruleId === ruleId).map((f: Finding) => f.message);
 }
+
+/** The manifests as one colour of a blue/green pair: namespace `<ns>-<colour>`, the colour label, the api Deployment's image and version label. */
+export function colored(m: any[], color: 'blue' | 'green', image: string): any[] {
+  const out = JSON.parse(JSON.stringify(m).replace(/"shop"/g, `"shop-${color}"`)).filter(
+    (o: any) => o.kind !== 'Namespace' && o.kind !== 'PriorityClass',
+  );
+  for (const o of out) o.metadata.labels = { ...o.metadata.labels, 'alp-deploy.io/color': color };
+  const { deployment, container } = apiPod(out);
+  deployment.metadata.labels['app.kubernetes.io/version'] = image.split(':')[1].split('@')[0];
+  container.image = image;
+  return out;
+}
