@@ -52,7 +52,7 @@ export function switchRules(options: SwitchRuleOptions): Rule[] {
       summary: `The post-switch watch failed in ${region}: signal {{ $labels.metric }} is {{ $labels.phase }} on the live colour.`,
       description:
         `The post-switch watch (AnalysisRun ${edgeNamespace}/${SWITCH_ANALYSES.watch}, PostSync hook of ${application}) found `
-        + `{{ $labels.metric }} {{ $labels.phase }} on the colour serving live traffic in ${region} (label color); the Application is Degraded. `
+        + `{{ $labels.metric }} {{ $labels.phase }} on the colour serving live traffic in ${region} (label color); the Application's sync failed (status.operationState). `
         + `Way back (routes only): \`${ROLLBACK_COMMAND} --region ${region}\`, commit, push; `
         + 'Argo CD then moves the routes back to the previous colour.',
       runbook: watchRunbook(options),
@@ -98,7 +98,8 @@ function watchRunbook(options: SwitchRuleOptions): Runbook {
     meaning:
       `The post-switch watch, the AnalysisRun \`${SWITCH_ANALYSES.watch}\` that the region's edge Application runs as a PostSync hook after `
       + "every sync, found a signal of the colour now serving live traffic failing (an error ratio or p99 latency over the service's SLO, "
-      + 'or a smoke test through the live host), or could not measure it (phase `Error`). The Application reports Degraded.',
+      + 'or a smoke test through the live host), or could not measure it (phase `Error`). Its sync ends Failed (`status.operationState` '
+      + "names the failed metric); Argo CD leaves hooks out of an Application's health, so the Application itself does not turn Degraded.",
     impact:
       'Users of the region are served by a colour that fails its SLO signals. The previous colour still runs (the standby): moving the routes back to it ends the impact within one sync.',
     variables: { REGION: 'region', COLOR: 'color', METRIC: 'metric', APPLICATION: 'application' },
