@@ -17,7 +17,15 @@ import { DNS_SUBDOMAIN } from '../lib/core/validation';
 import { version as packageVersion } from '../package.json';
 import { ColorChart } from './color-chart';
 import { EdgeChart } from './edge-chart';
-import { ClusterPlacement, clusterPlacements, MAX_SERVICE_REPLICAS, MIN_SERVICE_REPLICAS, PlatformModel, ReleaseState } from '../platform';
+import {
+  ClusterPlacement,
+  clusterPlacements,
+  colorState,
+  MAX_SERVICE_REPLICAS,
+  MIN_SERVICE_REPLICAS,
+  PlatformModel,
+  ReleaseState,
+} from '../platform';
 import { versionLabel } from '../lib/core/image';
 import { scalarDifferences } from '../lib/output/helm/template';
 
@@ -140,7 +148,7 @@ function clusterChart(
       colors.map((c) => [
         c,
         {
-          images: Object.fromEntries(services.map((s) => [s, release.colors[c].images[s]])),
+          images: Object.fromEntries(services.map((s) => [s, colorState(release, placement.region.name, c).images[s]])),
           autoscaling: autoscalingValues(objects, placement, c, autoscaled, liveForm),
           // Only with a service of a fixed replica count, so that charts without one have no empty map.
           ...(fixed.length > 0 ? { replicas: replicaValues(objects, placement, c, fixed) } : {}),
@@ -196,7 +204,7 @@ function chartTemplates(
     const onlyNow = isEdge && flipped === undefined;
     templates.set(object.path.slice(prefix.length), {
       manifest: changesWithColour ? blueLive : object.manifest,
-      fieldValue: fieldValues(object, release, placement.colors, fixed, standbyForms(object, model, activeColor, flippedByPath)),
+      fieldValue: fieldValues(object, release, placement, fixed, standbyForms(object, model, activeColor, flippedByPath)),
       condition: joinConditions(conditionOf(object.manifest), onlyNow ? liveIs(activeColor) : undefined),
       alternative: changesWithColour ? { when: liveIs('green'), manifest: greenLive } : undefined,
       extraLabels: '.Values.extraLabels',
@@ -364,16 +372,17 @@ function standbyForms(
 function fieldValues(
   object: RenderedObject,
   release: ReleaseState,
-  colors: readonly Color[],
+  placement: ClusterPlacement,
   fixed: readonly string[],
   standby?: StandbyForms,
 ) {
   const { manifest } = object;
-  const color = colors.find((c) => c === object.component);
+  const color = placement.colors.find((c) => c === object.component);
   return (path: FieldPath, value: unknown): string | undefined => {
     const last = path[path.length - 1];
     if (color) {
-      const images = release.colors[color].images;
+      // The images the colour runs in this region: a stage with --region gives a region its own.
+      const images = colorState(release, placement.region.name, color).images;
       const imageOf = (service: string) => `index .Values.colors.${color}.images ${JSON.stringify(service)}`;
       if (last === 'image' && typeof value === 'string') {
         const service = Object.keys(images).find((s) => images[s] === value);

@@ -150,7 +150,8 @@ function thresholdConditions(threshold: number): Pick<AnalysisRunSpecMetrics, 's
 
 /** An Argo Rollouts AnalysisRun, as an Argo CD sync hook, analysing one colour's services. */
 export class SwitchAnalysis extends Construct {
-  readonly run: AnalysisRun;
+  /** The AnalysisRun. */
+  readonly resource: ApiObject;
 
   constructor(scope: Construct, id: string, props: SwitchAnalysisProps) {
     super(scope, id);
@@ -162,7 +163,7 @@ export class SwitchAnalysis extends Construct {
       throw new AlpError(`SwitchAnalysis ${props.name}: readinessWaitMinutes ${readinessWaitMinutes} must be a whole number, at least 1`);
     if (props.services.length === 0) throw new AlpError(`SwitchAnalysis ${props.name}: services must list at least one service`);
     const metrics = props.services.flatMap((service) => this.serviceMetrics(service, props, measurements, readinessWaitMinutes));
-    this.run = new AnalysisRun(this, 'Resource', {
+    this.resource = new AnalysisRun(this, 'Resource', {
       metadata: {
         name: props.name,
         labels: props.labels === undefined ? undefined : { ...props.labels },
@@ -176,11 +177,6 @@ export class SwitchAnalysis extends Construct {
         metrics,
       },
     });
-  }
-
-  /** The API object (for tests and sync-policy checks). */
-  get apiObject(): ApiObject {
-    return this.run;
   }
 
   private serviceMetrics(

@@ -100,9 +100,10 @@ export function stageEdits(
       for (const r of regionEntries) removeIn(r, ['colors', color, 'images', service]);
     }
     for (const edit of edits) {
-      applyEdit(colorEntry, edit);
-      for (const r of regionEntries)
-        if (hasIn(r, ['colors', color, 'config', edit.service])) applyEdit(childOf(childOf(r, 'colors'), color), edit);
+      applyEdit(colorEntry, edit, false);
+      for (const r of regionEntries) {
+        if (hasIn(r, ['colors', color, 'config', edit.service])) applyEdit(childOf(childOf(r, 'colors'), color), edit, true);
+      }
     }
   } else {
     const own = childOf(childOf(regionEntries[0], 'colors'), color);
@@ -112,20 +113,28 @@ export function stageEdits(
         const inherited = (colorEntry.config as Record<string, unknown> | undefined)?.[edit.service];
         setIn(own, ['config', edit.service], structuredClone(inherited ?? {}));
       }
-      applyEdit(own, edit);
+      applyEdit(own, edit, true);
     }
   }
-  for (const r of regionEntries) pruneEmpty(r, ['colors', color]);
+  // A region's image entries go once empty; its config entries stay (see applyEdit).
+  for (const r of regionEntries) pruneEmpty(r, ['colors', color, 'images']);
   pruneEmpty(colorEntry, ['config']);
 }
 
-function applyEdit(entry: Json, edit: ConfigEdit): void {
+/**
+ * Applies one edit to a colour's entry, or (`regional`) to a region's own entry for the colour.
+ * A region's entry for a service replaces the colour's, so it stays, empty, when its last value
+ * goes: `{}` means "nothing staged for this service in this region".
+ */
+function applyEdit(entry: Json, edit: ConfigEdit, regional: boolean): void {
   const path = ['config', edit.service, ...edit.path];
-  if (edit.value === undefined) {
-    removeIn(entry, path);
-    pruneEmpty(entry, path.slice(0, -1));
-  } else {
+  if (edit.value !== undefined) {
     setIn(entry, path, edit.value);
+  } else if (regional && edit.path.length === 0) {
+    setIn(entry, path, {});
+  } else {
+    removeIn(entry, path);
+    pruneEmpty(entry, path.slice(0, -1), regional ? 2 : 0);
   }
 }
 
@@ -156,9 +165,9 @@ function removeIn(object: Json, path: readonly string[]): void {
   delete node[path[path.length - 1]];
 }
 
-/** Removes the objects along `path` that are left empty, deepest first. */
-function pruneEmpty(object: Json, path: readonly string[]): void {
-  for (let depth = path.length; depth > 0; depth--) {
+/** Removes the objects along `path` that are left empty, deepest first, down to `keep` levels (which stay). */
+function pruneEmpty(object: Json, path: readonly string[], keep = 0): void {
+  for (let depth = path.length; depth > keep; depth--) {
     const prefix = path.slice(0, depth);
     if (!hasIn(object, prefix)) continue;
     let node: unknown = object;

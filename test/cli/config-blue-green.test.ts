@@ -139,4 +139,24 @@ describe('staged configuration |', () => {
     run(stageCommand, '--color', 'green', '--unset', 'user-service.env.LOG_LEVEL');
     expect(state()).toEqual(before);
   });
+
+  test("--unset in a region leaves the region's entry empty ({}: nothing staged there), so it does not fall back to the colour's", () => {
+    // GIVEN env and a limit staged on green everywhere
+    run(stageCommand, '--color', 'green', '--set', 'user-service.env.LOG_LEVEL=debug', '--set', 'user-service.resources.limits.memory=1Gi');
+    const blueLimit = deployment('dr', 'blue', 'user-service').spec.template.spec.containers[0].resources.limits.memory;
+    // WHEN dr drops the whole entry, then a global unset removes the env everywhere
+    run(stageCommand, '--color', 'green', '--region', 'dr', '--unset', 'user-service');
+    // THEN dr's green runs the spec's configuration; primary's still the staged one
+    const release = () => yaml.load(readFileSync(releaseFile, 'utf8')) as any;
+    expect(release().regions.dr.colors).toEqual({ green: { config: { 'user-service': {} } } });
+    const dr = deployment('dr', 'green', 'user-service').spec.template.spec.containers[0];
+    expect(dr.env).not.toContainEqual({ name: 'LOG_LEVEL', value: 'debug' });
+    expect(dr.resources.limits.memory).toBe(blueLimit);
+    expect(deployment('primary', 'green', 'user-service').spec.template.spec.containers[0].resources.limits.memory).toBe('1Gi');
+    // AND a region entry holding one value keeps holding nothing once it goes, not the colour's other values
+    run(stageCommand, '--color', 'green', '--region', 'dr', '--set', 'user-service.env.TRACE=1');
+    run(stageCommand, '--color', 'green', '--unset', 'user-service.env.TRACE');
+    expect(release().regions.dr.colors).toEqual({ green: { config: { 'user-service': {} } } });
+    expect(deployment('dr', 'green', 'user-service').spec.template.spec.containers[0].resources.limits.memory).toBe(blueLimit);
+  });
 });
