@@ -39,6 +39,7 @@ import { Color } from '../core/labels';
 import { ERROR_RATIO_BY_COLOR_RECORD, LATENCY_P99_BY_COLOR_RECORD, REQUEST_RATE_BY_COLOR_RECORD } from '../monitoring/golden-signal-rules';
 import { COLOR_LABEL } from '../monitoring/metric-names';
 import { promNumber, seriesSelector } from '../monitoring/promql';
+import { errorBudget } from '../monitoring/slo-rules';
 
 /** Argo CD's hook annotations. */
 export const HOOK = 'argocd.argoproj.io/hook';
@@ -110,27 +111,28 @@ const TRAFFIC_FAILURE_LIMIT = 1;
 const SMOKE_ERROR_LIMIT = 2;
 const SMOKE_TIMEOUT_SECONDS = 10;
 
-/** A PromQL selector of one service's series of one colour. */
-function colorSeries(record: string, service: string, color: string): string {
+/** A PromQL selector of one colour's series of one service (every service: `service` undefined). */
+function colorSeries(record: string, service: string | undefined, color: string): string {
   return seriesSelector(record, [
-    { label: 'service', op: '=', value: service },
+    ...(service === undefined ? [] : [{ label: 'service', op: '=' as const, value: service }]),
     { label: COLOR_LABEL, op: '=', value: color },
   ]);
 }
 
 /**
- * The colour's 5xx ratio, or nothing without traffic: the ratio's numerator has no series until
- * the first 5xx, so with requests and no ratio the answer is 0.
+ * The colour's 5xx ratio per service (of one, or of every service), or nothing without traffic:
+ * the ratio's numerator has no series until the first 5xx, so with requests and no ratio the
+ * answer is 0.
  */
-export function errorRatioQuery(service: string, color: string): string {
+export function errorRatioQuery(service: string | undefined, color: string): string {
   const rate = colorSeries(REQUEST_RATE_BY_COLOR_RECORD, service, color);
-  return `(${colorSeries(ERROR_RATIO_BY_COLOR_RECORD, service, color)} or on() (0 * ${rate})) and on() (${rate} > 0)`;
+  return `(${colorSeries(ERROR_RATIO_BY_COLOR_RECORD, service, color)} or on(service) (0 * ${rate})) and on(service) (${rate} > 0)`;
 }
 
-/** The colour's p99 latency in seconds, or nothing without traffic. */
-export function latencyP99Query(service: string, color: string): string {
+/** The colour's p99 latency in seconds per service (of one, or of every service), or nothing without traffic. */
+export function latencyP99Query(service: string | undefined, color: string): string {
   const rate = colorSeries(REQUEST_RATE_BY_COLOR_RECORD, service, color);
-  return `${colorSeries(LATENCY_P99_BY_COLOR_RECORD, service, color)} and on() (${rate} > 0)`;
+  return `${colorSeries(LATENCY_P99_BY_COLOR_RECORD, service, color)} and on(service) (${rate} > 0)`;
 }
 
 /** The Deployment's available replicas (kube-state-metrics), 0 while it has none or no series. */
@@ -200,7 +202,7 @@ export class SwitchAnalysis extends Construct {
       {
         name: names.errorRatio,
         ...traffic,
-        ...thresholdConditions(1 - service.availabilityObjective / 100),
+        ...thresholdConditions(errorBudget(service.availabilityObjective)),
         provider: prometheus(errorRatioQuery(service.name, COLOR_ARG)),
       },
       {

@@ -9,9 +9,8 @@
 import * as yaml from 'js-yaml';
 import { Color } from '../../lib/core';
 import { applicationName } from '../../lib/delivery/argocd';
-import { ERROR_RATIO_BY_COLOR_RECORD, LATENCY_P99_BY_COLOR_RECORD } from '../../lib/monitoring/golden-signal-rules';
-import { COLOR_LABEL } from '../../lib/monitoring/metric-names';
-import { labelEq, promNumber, seriesSelector } from '../../lib/monitoring/promql';
+import { errorRatioQuery, latencyP99Query } from '../../lib/delivery/switch-analysis';
+import { promNumber } from '../../lib/monitoring/promql';
 import { errorBudget } from '../../lib/monitoring/slo-rules';
 import { fileName } from '../../lib/output/render';
 import { PlatformSpec } from '../spec';
@@ -163,8 +162,10 @@ export function remoteProblems(
     .flatMap((region) => sloChecks(spec, plan.color, region, addresses.prometheus[region] ?? addresses.prometheus['*']));
   const checks = [...argo, ...prometheus];
   const answers = getAllSync(checks.map((c) => c.request));
-  const problems = [...new Set(checks.flatMap((check, i) => check.judge(answers[i])))];
-  return { problems, skipped: skipped.map((line) => `${plan.command}: skipped: ${line}`) };
+  const judgements = checks.map((check, i) => check.judge(answers[i]));
+  const problems = [...new Set(judgements.flatMap((j) => j.problems))];
+  const notJudged = judgements.flatMap((j) => j.notJudged ?? []);
+  return { problems, skipped: [...skipped, ...notJudged].map((line) => `${plan.command}: skipped: ${line}`) };
 }
 
 /** The local repository at HEAD, for the Argo CD revision check. */
@@ -183,7 +184,13 @@ export function headOf(reader: GitReader, outdir: string): GitContext | undefine
 /** One request and how to judge its answer. */
 interface RemoteCheck {
   readonly request: { url: string; headers?: Record<string, string> };
-  judge(answer: HttpAnswer): string[];
+  judge(answer: HttpAnswer): Judgement;
+}
+
+/** What a check found: problems (refusals), and what it could not judge (listed with the skipped checks). */
+interface Judgement {
+  readonly problems: string[];
+  readonly notJudged?: string[];
 }
 
 function argocdCheck(
@@ -199,24 +206,26 @@ function argocdCheck(
       url: `${server}/api/v1/applications/${encodeURIComponent(app.name)}`,
       headers: token === undefined ? {} : { Authorization: `Bearer ${token}` },
     },
-    judge(answer) {
-      if ('error' in answer) return [`cannot reach Argo CD at ${server}: ${answer.error}`];
-      const body = parseJson(answer.body) as ArgoApplication | undefined;
-      if (answer.status !== 200) {
-        const hint = answer.status === 401 || answer.status === 403 ? '; set ARGOCD_AUTH_TOKEN to a token that may get applications' : '';
-        return [`Argo CD at ${server} answered HTTP ${answer.status} for ${who}${body?.message ? `: ${body.message}` : ''}${hint}`];
-      }
-      const sync = body?.status?.sync?.status;
-      const health = body?.status?.health?.status;
-      if (typeof sync !== 'string' || typeof health !== 'string')
-        return [`Argo CD at ${server} answered for ${who} without status.sync.status and status.health.status; is it Argo CD's API?`];
-      if (sync !== 'Synced' || health !== 'Healthy')
-        return [
-          `Argo CD: ${who} is ${sync} and ${health}, not Synced and Healthy; wait for it ('argocd app wait ${app.name} --sync --health')`,
-        ];
-      return revisionProblems(who, body!, local);
-    },
+    judge: (answer) => ({ problems: argocdProblems(answer) }),
   };
+
+  function argocdProblems(answer: HttpAnswer): string[] {
+    if ('error' in answer) return [`cannot reach Argo CD at ${server}: ${answer.error}`];
+    const body = parseJson(answer.body) as ArgoApplication | undefined;
+    if (answer.status !== 200) {
+      const hint = answer.status === 401 || answer.status === 403 ? '; set ARGOCD_AUTH_TOKEN to a token that may get applications' : '';
+      return [`Argo CD at ${server} answered HTTP ${answer.status} for ${who}${body?.message ? `: ${body.message}` : ''}${hint}`];
+    }
+    const sync = body?.status?.sync?.status;
+    const health = body?.status?.health?.status;
+    if (typeof sync !== 'string' || typeof health !== 'string')
+      return [`Argo CD at ${server} answered for ${who} without status.sync.status and status.health.status; is it Argo CD's API?`];
+    if (sync !== 'Synced' || health !== 'Healthy')
+      return [
+        `Argo CD: ${who} is ${sync} and ${health}, not Synced and Healthy; wait for it ('argocd app wait ${app.name} --sync --health')`,
+      ];
+    return revisionProblems(who, body!, local);
+  }
 }
 
 /** The parts of Argo CD's Application (GET /api/v1/applications/{name}) that the check reads. */
@@ -253,49 +262,57 @@ function revisionProblems(who: string, app: ArgoApplication, local: GitContext |
   return [];
 }
 
-/** The Prometheus checks of one region: the colour's 5xx ratio and p99 latency per service, against the service's SLO. */
+/**
+ * The Prometheus checks of one region: the colour's 5xx ratio and p99 latency per service (the
+ * in-cluster gate's queries), against the service's SLO. A service without traffic on the colour
+ * in the last 5 minutes has no value: it is not judged, and said so.
+ */
 function sloChecks(spec: PlatformSpec, color: Color, region: string, prometheus: string): RemoteCheck[] {
+  type Service = PlatformSpec['services'][number];
   const signals = [
     {
-      record: ERROR_RATIO_BY_COLOR_RECORD,
-      limit: (s: PlatformSpec['services'][number]) => errorBudget(s.availability.objective),
-      bad: (s: PlatformSpec['services'][number], value: number, limit: number) =>
+      query: errorRatioQuery(undefined, color),
+      limit: (s: Service) => errorBudget(s.availability.objective),
+      bad: (s: Service, value: number, limit: number) =>
         `5xx ratio ${promNumber(value)} (5m) is above its error budget ${promNumber(limit)} (availability objective ${promNumber(s.availability.objective)} %)`,
     },
     {
-      record: LATENCY_P99_BY_COLOR_RECORD,
-      limit: (s: PlatformSpec['services'][number]) => s.availability.latencyP99Ms / 1000,
-      bad: (_s: PlatformSpec['services'][number], value: number, limit: number) =>
+      query: latencyP99Query(undefined, color),
+      limit: (s: Service) => s.availability.latencyP99Ms / 1000,
+      bad: (_s: Service, value: number, limit: number) =>
         `p99 latency ${promNumber(value)} s (5m) is above its target ${promNumber(limit)} s`,
     },
   ];
-  return signals.map(({ record, limit, bad }) => {
-    const query = seriesSelector(record, [labelEq(COLOR_LABEL, color)]);
-    return {
-      request: { url: `${prometheus}/api/v1/query?query=${encodeURIComponent(query)}` },
-      judge(answer: HttpAnswer): string[] {
-        if ('error' in answer) return [`cannot reach Prometheus at ${prometheus}: ${answer.error}`];
-        const body = parseJson(answer.body) as PrometheusAnswer | undefined;
-        if (answer.status !== 200 || body?.status !== 'success' || !Array.isArray(body.data?.result)) {
-          const why = body?.error ?? (answer.status === 200 ? 'not a Prometheus query answer' : answer.body.slice(0, 200));
-          return [`Prometheus at ${prometheus} answered HTTP ${answer.status} to ${query}: ${why}`];
-        }
-        return spec.services.flatMap((service) => {
-          const values = body
-            .data!.result!.filter((sample) => sample.metric?.service === service.name)
-            .map((sample) => Number(sample.value?.[1]))
-            .filter((value) => !Number.isNaN(value));
-          const who = `${service.name} on ${color} in ${region}`;
-          if (values.length === 0)
-            return [
-              `Prometheus at ${prometheus} has no ${record} sample of ${who}: send traffic to ${color} through the preview host, then switch`,
-            ];
-          const value = Math.max(...values);
-          return value > limit(service) ? [`Prometheus: ${who}: ${bad(service, value, limit(service))}`] : [];
-        });
-      },
-    };
-  });
+  return signals.map(({ query, limit, bad }, signal) => ({
+    request: { url: `${prometheus}/api/v1/query?query=${encodeURIComponent(query)}` },
+    judge(answer: HttpAnswer): Judgement {
+      if ('error' in answer) return { problems: [`cannot reach Prometheus at ${prometheus}: ${answer.error}`] };
+      const body = parseJson(answer.body) as PrometheusAnswer | undefined;
+      if (answer.status !== 200 || body?.status !== 'success' || !Array.isArray(body.data?.result)) {
+        const why = body?.error ?? (answer.status === 200 ? 'not a Prometheus query answer' : answer.body.slice(0, 200));
+        return { problems: [`Prometheus at ${prometheus} answered HTTP ${answer.status} to ${query}: ${why}`] };
+      }
+      const problems: string[] = [];
+      const quiet: string[] = [];
+      for (const service of spec.services) {
+        const values = body
+          .data!.result!.filter((sample) => sample.metric?.service === service.name)
+          .map((sample) => Number(sample.value?.[1]))
+          .filter((value) => !Number.isNaN(value));
+        if (values.length === 0) quiet.push(service.name);
+        else if (Math.max(...values) > limit(service))
+          problems.push(`Prometheus: ${service.name} on ${color} in ${region}: ${bad(service, Math.max(...values), limit(service))}`);
+      }
+      // Both signals find the same services without traffic: said once, by the first.
+      const notJudged =
+        signal === 0 && quiet.length > 0
+          ? [
+              `SLO signals of ${quiet.join(', ')} on ${color} in ${region} (no traffic in the last 5 minutes; send some through the preview host to have them judged)`,
+            ]
+          : [];
+      return { problems, notJudged };
+    },
+  }));
 }
 
 /** The parts of Prometheus's instant query answer (GET /api/v1/query) that the check reads. */

@@ -3,6 +3,7 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { ERROR_RATIO_BY_COLOR_RECORD, LATENCY_P99_BY_COLOR_RECORD } from '../../lib/monitoring/golden-signal-rules';
+import { errorRatioQuery, latencyP99Query } from '../../lib/delivery/switch-analysis';
 import { remoteAddresses } from '../../platform/cli/preswitch-checks';
 import { alpChild, alpInProcess, GitOpsRepo, routerFiles } from '../helpers/gitops-repo';
 
@@ -225,7 +226,7 @@ const GOOD = { errors: '0.0001', p99: '0.12' };
 function prometheusAnswer(override: Record<string, Partial<Record<'errors' | 'p99', string | undefined>>> = {}) {
   return (url: URL) => {
     const query = url.searchParams.get('query') ?? '';
-    const record = query.startsWith(ERROR_RATIO_BY_COLOR_RECORD) ? ERROR_RATIO_BY_COLOR_RECORD : LATENCY_P99_BY_COLOR_RECORD;
+    const record = query.includes(ERROR_RATIO_BY_COLOR_RECORD) ? ERROR_RATIO_BY_COLOR_RECORD : LATENCY_P99_BY_COLOR_RECORD;
     const signal = record === ERROR_RATIO_BY_COLOR_RECORD ? 'errors' : 'p99';
     const values = Object.fromEntries(
       SERVICES.map((s) => [s, s in override && signal in override[s] ? override[s][signal] : GOOD[signal]] as const).filter(
@@ -272,15 +273,18 @@ describe('alp switch-traffic: Argo CD and Prometheus |', () => {
     ]);
     const queries = prometheus.requests.map((r) => new URL(r.url!, 'http://x').searchParams.get('query')).sort();
     expect(queries).toEqual([
-      `${LATENCY_P99_BY_COLOR_RECORD}{color="green"}`,
-      `${LATENCY_P99_BY_COLOR_RECORD}{color="green"}`,
-      `${ERROR_RATIO_BY_COLOR_RECORD}{color="green"}`,
-      `${ERROR_RATIO_BY_COLOR_RECORD}{color="green"}`,
+      // The in-cluster gate's queries, over every service.
+      ...[
+        errorRatioQuery(undefined, 'green'),
+        errorRatioQuery(undefined, 'green'),
+        latencyP99Query(undefined, 'green'),
+        latencyP99Query(undefined, 'green'),
+      ].sort(),
     ]);
     expect(repo.changed()).toEqual([...routerFiles('dr'), ...routerFiles('primary'), 'release.yaml'].sort());
   }, 60_000);
 
-  test('refuses, listing every problem at once: unsynced and unhealthy, synced to an older commit, 5xx ratio and p99 above the SLO, no samples', async () => {
+  test('refuses, listing every problem at once: unsynced and unhealthy, synced to an older commit, 5xx ratio and p99 above the SLO; a service without traffic is listed as not judged', async () => {
     const repo = fresh();
     // GIVEN green staged and committed; Argo CD still at the previous commit in primary and
     // syncing in dr; in primary's Prometheus, user-service fails too often, learning-engine is
@@ -328,11 +332,12 @@ describe('alp switch-traffic: Argo CD and Prometheus |', () => {
       code: 1,
       stdout: '',
       stderr: [
-        'error: alp switch-traffic: refused: 5 problem(s) with green in primary, dr; nothing changed',
+        // A service without traffic on green is not judged, and said so.
+        'switch-traffic: skipped: SLO signals of notification-service on green in primary (no traffic in the last 5 minutes; send some through the preview host to have them judged)',
+        'error: alp switch-traffic: refused: 4 problem(s) with green in primary, dr; nothing changed',
         `  - Argo CD: alp-primary-green (green in primary) is synced to ${previous.slice(0, 12)}, whose dist/manifests/primary/green differs from HEAD's (${head.slice(0, 12)}); push HEAD and let Argo CD sync it`,
         "  - Argo CD: alp-dr-green (green in dr) is OutOfSync and Progressing, not Synced and Healthy; wait for it ('argocd app wait alp-dr-green --sync --health')",
         '  - Prometheus: user-service on green in primary: 5xx ratio 0.0025 (5m) is above its error budget 0.001 (availability objective 99.9 %)',
-        `  - Prometheus at ${p} has no ${ERROR_RATIO_BY_COLOR_RECORD} sample of notification-service on green in primary: send traffic to green through the preview host, then switch`,
         '  - Prometheus: learning-engine on green in primary: p99 latency 0.95 s (5m) is above its target 0.8 s',
         '',
       ].join('\n'),

@@ -79,8 +79,8 @@ describe('SwitchAnalysis |', () => {
         prometheus: {
           address: PROMETHEUS,
           query:
-            '(service_color:http_requests_errors:ratio_rate5m{service="orders",color="{{args.color}}"} or on() (0 * service_color:http_requests:rate5m{service="orders",color="{{args.color}}"}))'
-            + ' and on() (service_color:http_requests:rate5m{service="orders",color="{{args.color}}"} > 0)',
+            '(service_color:http_requests_errors:ratio_rate5m{service="orders",color="{{args.color}}"} or on(service) (0 * service_color:http_requests:rate5m{service="orders",color="{{args.color}}"}))'
+            + ' and on(service) (service_color:http_requests:rate5m{service="orders",color="{{args.color}}"} > 0)',
         },
       },
     });
@@ -103,7 +103,7 @@ describe('SwitchAnalysis |', () => {
           address: PROMETHEUS,
           query:
             'service_color:http_request_duration_seconds:p99_rate5m{service="orders",color="{{args.color}}"}'
-            + ' and on() (service_color:http_requests:rate5m{service="orders",color="{{args.color}}"} > 0)',
+            + ' and on(service) (service_color:http_requests:rate5m{service="orders",color="{{args.color}}"} > 0)',
         },
       },
     });
