@@ -102,7 +102,9 @@ export class GitOpsDelivery extends Construct {
           syncPolicy: {
             automated: { prune: true, selfHeal: true },
             syncOptions: ['CreateNamespace=false', 'PruneLast=true', 'ServerSideApply=true'],
-            retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
+            // refresh: a retry takes the branch's newest commit, so a fix (or a rollback) pushed while
+            // a failed sync retries is what the next attempt applies, not the failed revision again.
+            retry: { limit: 5, refresh: true, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
           },
         },
       });

@@ -15,8 +15,12 @@
  */
 import { labelEq, labelIn, seriesSelector } from './promql';
 
-/** The phases of an AnalysisRun metric that fail the run: a measurement failed, or could not be taken. */
-export const FAILING_ANALYSIS_PHASES: readonly string[] = ['Error', 'Failed'];
+/**
+ * The phases of an AnalysisRun metric that fail the run as Argo CD judges it: a measurement
+ * failed, could not be taken, or stayed undecided (Inconclusive: Argo CD's AnalysisRun health
+ * check reads it as Unknown, and a hook that ends Unknown fails the sync too).
+ */
+export const FAILING_ANALYSIS_PHASES: readonly string[] = ['Error', 'Failed', 'Inconclusive'];
 
 export interface AnalysisRunSelector {
   /** Namespace of the AnalysisRun. */
@@ -25,7 +29,7 @@ export interface AnalysisRunSelector {
   readonly name: string;
   /**
    * The metric phases that count as a failure.
-   * @default FAILING_ANALYSIS_PHASES (`Error`, `Failed`)
+   * @default FAILING_ANALYSIS_PHASES (`Error`, `Failed`, `Inconclusive`)
    */
   readonly phases?: readonly string[];
 }

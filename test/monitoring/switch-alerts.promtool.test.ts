@@ -119,6 +119,25 @@ describePromtool('promtool test rules: the switch alerts', () => {
     );
   });
 
+  test('a metric that ended Inconclusive (Argo CD: Unknown, the hook fails the sync) pages the watch and tickets the gate', () => {
+    expectPass(
+      run(
+        [
+          ...metricPhases(SWITCH_ANALYSES.watch, errorRatio, 'Inconclusive'),
+          ...metricPhases(SWITCH_ANALYSES.gate, `${service}-ready`, 'Inconclusive'),
+        ],
+        [
+          { at: '5m', alert: 'SwitchWatchFailed', alerts: [watchFailed(errorRatio, 'Inconclusive')] },
+          {
+            at: '5m',
+            alert: 'SwitchGateFailed',
+            alerts: [expected('SwitchGateFailed', { metric: `${service}-ready`, phase: 'Inconclusive' })],
+          },
+        ],
+      ),
+    );
+  });
+
   test('a Successful watch, a failing dry-run metric and a Failed gate never page the watch; the failed gate opens its ticket', () => {
     expectPass(
       run(
