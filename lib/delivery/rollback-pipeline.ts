@@ -99,7 +99,8 @@ function lastChangeCommand(options: RollbackPipelineOptions): string {
 function rollbackLoop(options: RollbackPipelineOptions, attempts: number): string {
   const paths = options.paths.map((p) => `'${p}'`).join(' ');
   return [
-    'while read -r REGION COLOR; do',
+    // The targets come in on descriptor 3, so that no command in the loop can read them from stdin.
+    'while read -r REGION COLOR <&3; do',
     '  ATTEMPT=1',
     '  while true; do',
     '    git fetch --quiet origin "$CI_COMMIT_REF_NAME"',
@@ -135,7 +136,7 @@ function rollbackLoop(options: RollbackPipelineOptions, attempts: number): strin
     '    ATTEMPT=$((ATTEMPT + 1))',
     '    echo "auto-rollback: the push was rejected (the branch moved); trying again from its new tip"',
     '  done',
-    'done < "$TARGETS"',
+    'done 3< "$TARGETS"',
   ].join('\n');
 }
 
