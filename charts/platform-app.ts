@@ -26,7 +26,7 @@ export function buildPlatformApp(model: PlatformModel, outdir?: string): App {
   for (const placement of [home, ...clusterPlacements(spec).filter((p) => p.cluster.name !== home.cluster.name)]) {
     // Chart ids follow the output folders: PrimaryPlatform, PrimaryBlue, PrimaryBlueEdge, …
     const chartId = (component: string) => pascalCase(`${placement.region.name}-${component}`);
-    const platform = new PlatformChart(manifests, chartId(placement.componentOf('platform')), { spec, placement });
+    const platform = new PlatformChart(manifests, chartId(placement.componentOf('platform')), { spec, release, placement });
     for (const color of placement.colors) {
       new ColorChart(manifests, chartId(color), { spec, release, region: placement.region, color, cluster: placement.cluster.name });
     }

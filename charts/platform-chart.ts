@@ -19,12 +19,24 @@ import { DEFAULT_GDPR_JOB_RESOURCES } from '../lib/data/gdpr-jobs';
 import { DEFAULT_POOLER_RESOURCES } from '../lib/data/pgbouncer-pooler';
 import { DEFAULT_DRILL_RESOURCES } from '../lib/data/restore-drill';
 import { HTTP_LISTENER } from '../lib/network/gateway';
-import { quotaFor } from '../lib/workload/namespace-baseline';
-import { ClusterPlacement, edgeGateways, PlatformSpec, serviceMaxReplicas, vaultAuthMountOf } from '../platform';
+import { quotaFor, WorkloadFootprint } from '../lib/workload/namespace-baseline';
+import { COLORS, cpuMillis, memoryKiB } from '../lib/core';
+import {
+  ClusterPlacement,
+  colorServices,
+  edgeGateways,
+  PlatformSpec,
+  ReleaseState,
+  serviceMaxReplicas,
+  ServiceSpec,
+  vaultAuthMountOf,
+} from '../platform';
 import { PRIORITY_CLASSES } from '../platform/names';
 
 export interface PlatformChartProps {
   readonly spec: PlatformSpec;
+  /** The release state: what each colour runs in the region sizes its namespace's quota. */
+  readonly release: ReleaseState;
   readonly placement: ClusterPlacement;
 }
 
@@ -50,7 +62,7 @@ export class PlatformChart extends PlacedChart {
 
     new PlatformPriorityClasses(this, 'PriorityClasses', { names: PRIORITY_CLASSES });
     const roles = [...placement.colors, 'edge', 'data', 'monitoring'] as const;
-    this.addNamespaceBaselines(spec, placement, roles);
+    this.addNamespaceBaselines(spec, props.release, placement, roles);
 
     new VaultSecretStore(this, 'SecretStore', {
       name: SECRET_STORE_NAME,
@@ -95,9 +107,15 @@ export class PlatformChart extends PlacedChart {
    * Each platform namespace of this cluster with its baseline (quota, limits, default-deny, mesh
    * defaults) and the human roles of the OIDC groups.
    */
-  private addNamespaceBaselines(spec: PlatformSpec, placement: ClusterPlacement, roles: readonly NamespaceRole[]): void {
-    // A colour namespace must hold every service at full scale during a rollout.
-    const colorQuota = quotaFor(spec.services.map((s) => ({ resources: s.resources, maxReplicas: serviceMaxReplicas(s) })));
+  private addNamespaceBaselines(
+    spec: PlatformSpec,
+    release: ReleaseState,
+    placement: ClusterPlacement,
+    roles: readonly NamespaceRole[],
+  ): void {
+    // A colour namespace must hold every service at full scale during a rollout, as either colour
+    // runs it (with what it stages): both colours get the same quota, so that parity holds.
+    const colorQuota = quotaFor(largestFootprints(COLORS.map((color) => colorServices(spec, release, placement.region.name, color))));
     const colorNamespaces = placement.colors.map((color) => spec.namespaces[color]);
     const enrolled = meshEnrolledNamespaces(spec, roles);
     for (const role of roles) {
@@ -139,6 +157,23 @@ export const SECRET_STORE_NAME = 'vault';
 /** The ClusterIssuer of the platform's certificates: `<platform>-<acme|vault>`. */
 export function issuerName(spec: PlatformSpec): string {
   return `${spec.name}-${spec.tls.issuer.type}`;
+}
+
+/** Per service, the larger of its colours' requests, limits and maximum replicas. */
+function largestFootprints(colors: readonly ServiceSpec[][]): WorkloadFootprint[] {
+  const larger = (quantity: (q: string) => number) => (a: string, b: string) => (quantity(b) > quantity(a) ? b : a);
+  const [cpu, memory] = [larger(cpuMillis), larger(memoryKiB)];
+  return colors[0].map((_service, i) => {
+    const all = colors.map((services) => services[i]);
+    const amounts = (kind: 'requests' | 'limits') => ({
+      cpu: all.map((s) => s.resources[kind].cpu).reduce(cpu),
+      memory: all.map((s) => s.resources[kind].memory).reduce(memory),
+    });
+    return {
+      resources: { requests: amounts('requests'), limits: amounts('limits') },
+      maxReplicas: Math.max(...all.map(serviceMaxReplicas)),
+    };
+  });
 }
 
 /** The data namespace's quota: every data workload at its largest, with a rolling update's surge. */

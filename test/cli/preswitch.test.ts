@@ -327,7 +327,6 @@ describe('alp switch-traffic: Argo CD and Prometheus |', () => {
       NO_REMOTE,
     );
     // THEN
-    const p = `${prometheus.url}/primary`;
     expect(result).toEqual({
       code: 1,
       stdout: '',
