@@ -49,10 +49,9 @@ export const SECRET_ACCESS_ANNOTATION = 'alp-deploy.io/secret-access';
  */
 export const STANDBY_SCALING_ANNOTATION = 'alp-deploy.io/standby-scaling';
 
-/** The two colours of a blue/green deployment. */
 /**
  * The aspects in which an object of one colour differs from its counterpart in the other colour
- * on purpose (configuration staged on a colour, a standby kept small), comma-separated: blue/green
+ * on purpose (configuration staged on a colour), comma-separated: blue/green
  * parity sets their fields aside. `env`: the containers' environment; `resources`: the containers'
  * requests and limits; `replicas`: a Deployment's replica count; `autoscaling`: an HPA's bounds and
  * behaviour; `vaultKey`: an ExternalSecret's remote keys.
@@ -63,6 +62,7 @@ export const ANNOTATION_COLOR_CONFIG = 'alp-deploy.io/color-config';
 export type ColorConfigAspect = 'env' | 'resources' | 'replicas' | 'autoscaling' | 'vaultKey';
 export const COLOR_CONFIG_ASPECTS: readonly ColorConfigAspect[] = ['env', 'resources', 'replicas', 'autoscaling', 'vaultKey'];
 
+/** The two colours of a blue/green deployment. */
 export type Color = 'blue' | 'green';
 export const COLORS: readonly Color[] = ['blue', 'green'];
 

@@ -48,7 +48,7 @@ export const HOOK_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy';
 /** One service of the analysed colour. */
 export interface SwitchAnalysisService {
   readonly name: string;
-  /** Availability objective in percent: the error ratio may not exceed its error budget (100 − objective). */
+  /** Availability objective in percent: the error ratio may not exceed its error budget ((100 − objective) / 100). */
   readonly availabilityObjective: number;
   /** The p99 latency target in milliseconds. */
   readonly latencyP99Ms: number;

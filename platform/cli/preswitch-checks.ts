@@ -77,8 +77,9 @@ function deploymentImage(content: string, service: string): string | undefined {
 
 /** The addresses of the remote checks, from the options or the environment. */
 export interface RemoteAddresses {
-  /** Argo CD's API server (scheme, host, port; no trailing '/'). */
+  /** Argo CD's API server (scheme, host, port; no trailing '/'). @default - none: its checks are skipped */
   readonly argocd?: string;
+  /** The bearer token for Argo CD's API (ARGOCD_AUTH_TOKEN). @default - none: requests go without one */
   readonly argocdToken?: string;
   /** The Prometheus to query for each region: `*` for every region without its own. */
   readonly prometheus: Readonly<Record<string, string>>;

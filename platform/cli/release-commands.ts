@@ -191,8 +191,9 @@ function refuseOnProblems(
  * one region or (without --region) in every region, which must all serve the same colour. Only
  * the routes change: the same synthesis and transaction as a switch. With --expect-live it
  * refuses unless the region(s) serve that colour, so that a repeated alert never flips traffic
- * back again. It runs no pre-switch check that could block it: the colour it returns to served
- * live traffic before; images that differ from HEAD's are reported as warnings.
+ * back again. It runs no offline pre-switch check that could block it: the colour it returns to
+ * served live traffic before; images that differ from HEAD's are reported as warnings. (In the
+ * cluster, the edge Application's gate still analyses that colour before the routes move.)
  */
 export function rollbackCommand(args: string[], definition: PlatformAppDefinition, progress?: Progress): number {
   const { values } = parseArgs({

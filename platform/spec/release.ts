@@ -44,9 +44,9 @@ const colorRelease = z.strictObject({
 
 /** What one region's colour runs where it differs from `colors` (a stage limited to the region). */
 const regionColorRelease = z.strictObject({
-  /** Image per service, replacing the colour's. */
+  /** Image per service, replacing the colour's. @default - the colour's */
   images: z.record(z.string(), z.string()).optional(),
-  /** Configuration per service, replacing the colour's entry for that service. */
+  /** Configuration per service, replacing the colour's entry for that service. @default - the colour's */
   config: z.record(z.string(), serviceConfigSchema).optional(),
 });
 
