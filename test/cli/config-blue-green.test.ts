@@ -39,7 +39,7 @@ describe('staged configuration |', () => {
   const deployment = (region: string, color: string, service: string) =>
     yaml.load(readFileSync(join(outdir, `manifests/${region}/${color}/deployment-${service}.yaml`), 'utf8')) as any;
 
-  test('a staged env and limit reach only the standby colour; diff shows them as staged; a switch promotes them; switching back restores every byte', () => {
+  test('a staged env and limit reach only the standby colour (and the quotas); diff shows them as staged; a switch promotes them; switching back restores every byte', () => {
     // WHEN
     const before = state();
     expect(
@@ -54,11 +54,13 @@ describe('staged configuration |', () => {
       ),
     ).toBe(0);
     const staged = state();
-    // THEN only green's user-service Deployment (manifests and Helm templates) and release.yaml changed
+    // THEN green's user-service Deployment (manifests and Helm templates), the colour namespaces'
+    // quotas (sized for the larger colour, the same in both) and release.yaml changed
+    const quotas = (root: string) => ['blue', 'green'].map((c) => `${root}/platform/resourcequota-alp-${c}-quota.yaml`);
     expect(changedPaths(before, staged)).toEqual(
       [
-        ...regions.map((r) => `helm/alp-${r}/templates/green/deployment-user-service.yaml`),
-        ...regions.map((r) => `manifests/${r}/green/deployment-user-service.yaml`),
+        ...regions.flatMap((r) => [`helm/alp-${r}/templates/green/deployment-user-service.yaml`, ...quotas(`helm/alp-${r}/templates`)]),
+        ...regions.flatMap((r) => [`manifests/${r}/green/deployment-user-service.yaml`, ...quotas(`manifests/${r}`)]),
         'release.yaml',
       ].sort(),
     );

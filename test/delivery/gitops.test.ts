@@ -33,14 +33,14 @@ describe('Argo CD delivery |', () => {
     expect(paths.length).toBe(targets.length);
   });
 
-  test('every Application syncs automatically with self-heal, prune and retry with backoff; no ApplicationSet strategy turns that off', () => {
+  test('every Application syncs automatically with self-heal, prune and retry with backoff, each retry with the newest commit (refresh); no ApplicationSet strategy turns that off', () => {
     for (const application of applications) {
       expect({ name: application.metadata.name, syncPolicy: application.spec.syncPolicy }).toEqual({
         name: application.metadata.name,
         syncPolicy: {
           automated: { prune: true, selfHeal: true },
           syncOptions: ['CreateNamespace=false', 'PruneLast=true', 'ServerSideApply=true'],
-          retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
+          retry: { limit: 5, refresh: true, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
         },
       });
       // No resources finalizer: deleting an Application leaves what it deployed.
