@@ -7,7 +7,7 @@ import { platformApp, platformSpec } from '../../charts';
 import { lineCount } from '../../lib/output/field-diff';
 import { clone, clusterPerColorSpec, REPO_ROOT } from '../helpers/manifests';
 import { alpInProcess } from '../helpers/gitops-repo';
-import { PlatformAppDefinition, run, switchTrafficCommand, synthToDirectory } from '../../platform';
+import { PlatformAppDefinition, switchTrafficCommand, synthToDirectory } from '../../platform';
 import { readTree } from '../../lib/output/files';
 
 const NEW_GATEWAY = `registry.alp.example.com/alp/api-gateway:2.15.0@sha256:${'e'.repeat(64)}`;
@@ -483,28 +483,8 @@ describe('alp diff --base |', () => {
   });
   afterAll(() => rmSync(repo, { recursive: true, force: true }));
 
-  function alpDiff(args: string[]) {
-    let stdout = '';
-    let stderr = '';
-    const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
-      stdout += String(chunk);
-      return true;
-    });
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => {
-      stderr += String(chunk);
-      return true;
-    });
-    try {
-      return {
-        code: run(['diff', '--release', join(repo, 'release.yaml'), '--outdir', join(repo, 'dist'), ...args], platformApp),
-        stdout,
-        stderr,
-      };
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
-  }
+  const alpDiff = (args: string[]) =>
+    alpInProcess(['diff', '--release', join(repo, 'release.yaml'), '--outdir', join(repo, 'dist'), ...args]);
 
   test("compares with dist/ as committed, and shows the release state's change of active colour", () => {
     const dist = join(repo, 'dist');
