@@ -31,6 +31,13 @@ function fail(error) {
 }
 
 process.on('uncaughtException', fail);
+// A reader that stops reading (`alp stage … | head`) closes the pipe: the command has done its
+// work by the time it prints (every write is at the end, after its transaction), so the rest of
+// its output has nowhere to go and the command ends as it would have, without an error.
+process.stdout.on('error', (error) => {
+  if (error && error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  fail(error);
+});
 try {
   loadBundle('main.ts', 'alp');
 } catch (error) {
