@@ -29,15 +29,24 @@ export interface SwitchPlan {
 /** The images release.yaml gives the colour in a region: service name to image reference. */
 export type RegionImages = (region: string) => Readonly<Record<string, string>>;
 
+/** The configuration a release (parsed, not validated) stages on the colour in a region. */
+export type RegionConfig = (release: unknown, region: string) => unknown;
+
 const SKIP_IMAGE_CHECK = '--skip-image-check';
 
 /**
  * Problems with the colour's images: for every region and service, the image release.yaml
- * gives it must be the one its Deployment runs in `outdir` as committed at HEAD. Outside a git
+ * gives it must be the one its Deployment runs in `outdir` as committed at HEAD; given `config`,
+ * the configuration release.yaml stages on the colour must be the one it staged at HEAD. Outside a git
  * repository, before the first commit, or with `outdir` not committed, that cannot be shown:
  * one problem saying so and how to proceed.
  */
-export function imageProblems(reader: GitReader, plan: SwitchPlan, images: RegionImages, files: { outdir: string; release: string }) {
+export function imageProblems(
+  reader: GitReader,
+  plan: SwitchPlan,
+  images: RegionImages,
+  files: { outdir: string; release: string; current?: unknown; config?: RegionConfig },
+) {
   const { outdir, release } = files;
   const shown = `${outdir.replace(/\/+$/, '')}/`;
   const cannot = `cannot check that ${plan.color}'s images in ${release} are committed in ${shown} at HEAD (what Argo CD syncs)`;
@@ -57,16 +66,52 @@ export function imageProblems(reader: GitReader, plan: SwitchPlan, images: Regio
   const folder = (region: string) => [prefix, 'manifests', region, plan.color].filter((p) => p !== '').join('/');
   const paths = wanted.map(({ region, service }) => `${folder(region)}/${fileName({ kind: 'Deployment', metadata: { name: service } })}`);
   const contents = readFilesAtRevision(reader, head, paths);
-  return wanted.flatMap(({ region, service, image }, i) => {
-    const who = `${service} in ${region} (${plan.color})`;
-    const shownPath = `${shown}${paths[i].slice(prefix === '' ? 0 : prefix.length + 1)}`;
-    if (contents[i] === undefined) return [`${who}: ${shownPath} is not committed at ${at}; commit ${release} and ${shown}, then switch`];
-    const running = deploymentImage(contents[i]!, service);
-    if (running === image) return [];
-    return [
-      `${who}: ${release} gives ${image}, but its Deployment at ${at} runs ${running ?? 'no container of that name'}; commit ${release} and ${shown}, push, and let Argo CD sync them before switching`,
-    ];
-  });
+  const staged = files.config && stagedConfigProblems(reader, head, toplevel, plan, { ...files, config: files.config });
+  return [...imageLines(), ...(staged ?? [])];
+
+  function imageLines(): string[] {
+    return wanted.flatMap(({ region, service, image }, i) => {
+      const who = `${service} in ${region} (${plan.color})`;
+      const shownPath = `${shown}${paths[i].slice(prefix === '' ? 0 : prefix.length + 1)}`;
+      if (contents[i] === undefined) return [`${who}: ${shownPath} is not committed at ${at}; commit ${release} and ${shown}, then switch`];
+      const running = deploymentImage(contents[i]!, service);
+      if (running === image) return [];
+      return [
+        `${who}: ${release} gives ${image}, but its Deployment at ${at} runs ${running ?? 'no container of that name'}; commit ${release} and ${shown}, push, and let Argo CD sync them before switching`,
+      ];
+    });
+  }
+}
+
+/**
+ * The configuration staged on the colour must be committed too: for every region, what the
+ * release file stages on the colour equals what it staged at HEAD (images aside, checked above
+ * in the Deployments themselves).
+ */
+function stagedConfigProblems(
+  reader: GitReader,
+  head: GitRevision,
+  toplevel: string,
+  plan: SwitchPlan,
+  files: { release: string; current?: unknown; config: RegionConfig },
+): string[] {
+  const path = repositoryPath(toplevel, files.release);
+  const [content] = path === undefined ? [undefined] : readFilesAtRevision(reader, head, [path]);
+  const at = `HEAD (${head.commit.slice(0, 12)})`;
+  if (content === undefined) return [`${files.release} is not committed at ${at}; commit it and the output, then switch`];
+  let committed: unknown;
+  try {
+    committed = yaml.load(content);
+  } catch {
+    return [`${files.release} at ${at} is not valid YAML; commit the release state the output was made from, then switch`];
+  }
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
+  return plan.regions
+    .filter((region) => !same(files.config(files.current, region), files.config(committed, region)))
+    .map(
+      (region) =>
+        `the configuration ${files.release} stages on ${plan.color} in ${region} is not the one committed at ${at}; commit ${files.release} and the output, push, and let Argo CD sync them before switching`,
+    );
 }
 
 /** The image of the container named `service` in a Deployment's YAML; undefined when it has none. */

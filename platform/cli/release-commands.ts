@@ -7,6 +7,7 @@ import {
   checkPrometheusRegions,
   headOf,
   imageProblems,
+  RegionConfig,
   RemoteAddresses,
   remoteAddresses,
   RemoteFindings,
@@ -175,7 +176,8 @@ function refuseOnProblems(
     skipped.push(`switch-traffic: skipped: images at HEAD of ${plan.color} in ${plan.regions.join(', ')} (--skip-image-check)`);
   else {
     const images = (region: string) => colorImages(state.release, region, plan.color);
-    problems = [...imageProblems(SWITCH_GIT, plan, images, { outdir: state.outdir, release: state.releaseFile }), ...problems];
+    const files = { outdir: state.outdir, release: state.releaseFile, current: state.release, config: colorConfigOf(plan.color) };
+    problems = [...imageProblems(SWITCH_GIT, plan, images, files), ...problems];
   }
   process.stderr.write(skipped.map((line) => `${line}\n`).join(''));
   if (problems.length > 0) {
@@ -259,6 +261,23 @@ function liveColor(releaseFile: string, release: UncheckedRelease, region: strin
 function colorImages(release: UncheckedRelease, region: string, color: Color): Record<string, string> {
   const regional = (release.regions[region] as { colors?: Record<string, { images?: Record<string, string> }> } | undefined)?.colors;
   return { ...release.colors[color]?.images, ...regional?.[color]?.images };
+}
+
+/**
+ * The configuration a release (parsed, not validated) stages on `color` in a region, per service:
+ * the colour's entries with the region's own over them, as `colorState` reads a valid one.
+ */
+function colorConfigOf(color: Color): RegionConfig {
+  const field = (value: unknown, ...path: string[]) =>
+    path.reduce<unknown>(
+      (node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined),
+      value,
+    );
+  return (release, region) => {
+    const base = field(release, 'colors', color, 'config');
+    const own = field(release, 'regions', region, 'colors', color, 'config');
+    return { ...(typeof base === 'object' ? base : {}), ...(typeof own === 'object' ? own : {}) };
+  };
 }
 
 /** What the plan moves: for each region, the colour and the images it will serve. */

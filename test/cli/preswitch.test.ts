@@ -73,6 +73,28 @@ describe('alp switch-traffic: the images at HEAD |', () => {
     expect(repo.changed()).toEqual([...routerFiles('dr'), ...routerFiles('primary'), 'release.yaml'].sort());
   });
 
+  test('refuses when configuration staged on the colour is not committed: one line per region it differs in; switches once committed', () => {
+    const repo = fresh();
+    // GIVEN a value staged on green in dr only, not committed
+    expect(
+      alpInProcess(['stage', '--color', 'green', '--region', 'dr', '--set', 'user-service.env.LOG_LEVEL=debug', ...repo.args]).code,
+    ).toBe(0);
+    const head = repo.git('rev-parse', 'HEAD').slice(0, 12);
+    // WHEN / THEN
+    expect(alpInProcess(['switch-traffic', '--to', 'green', ...repo.args])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: [
+        ...SKIPPED_REMOTE.map((l) => `${l}\n`),
+        'error: alp switch-traffic: refused: 1 problem(s) with green in primary, dr; nothing changed\n',
+        `  - the configuration ${repo.release} stages on green in dr is not the one committed at HEAD (${head}); commit ${repo.release} and the output, push, and let Argo CD sync them before switching\n`,
+      ].join(''),
+    });
+    // WHEN committed
+    repo.commitAll('stage LOG_LEVEL on green in dr');
+    expect(alpInProcess(['switch-traffic', '--to', 'green', ...repo.args]).code).toBe(0);
+  });
+
   test('refuses when the staged images are not committed: one line per region and service, both images named; nothing changed', () => {
     const repo = fresh();
     // GIVEN green staged, not committed
