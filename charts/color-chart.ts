@@ -70,7 +70,7 @@ export class ColorChart extends PlacedChart {
       namespace: props.spec.namespaces[props.color],
       labels,
     });
-    const { images } = colorState(props.release, props.region.name, props.color);
+    const { images, config } = colorState(props.release, props.region.name, props.color);
     // The cluster this colour runs in, for its own addresses (the API server of an API grant).
     const clusterSpec = clusterPlacements(props.spec).find(
       (p) => p.region.name === props.region.name && p.colors.includes(props.color),
@@ -83,7 +83,6 @@ export class ColorChart extends PlacedChart {
       ).components['api-server'];
       new KubernetesApiServer(this, 'KubernetesApiServer', { cidrs: apiServer.cidrs ?? [], ports: apiServer.ports });
     }
-    const { config } = colorState(props.release, props.region.name, props.color);
     this.services = colorServices(props.spec, props.release, props.region.name, props.color).map((service) => {
       const workload = new HardenedService(this, pascalCase(service.name), workloadProps(service, images[service.name], props));
       ServiceScrape.forService(workload, 'Scrape', workload);
@@ -156,6 +155,7 @@ function markStagedConfig(workload: HardenedService, service: ServiceSpec, stage
   mark(workload.deployment, ['env', 'resources', 'replicas']);
   if (workload.autoscaler) mark(workload.autoscaler.resource, ['autoscaling']);
   const stagedSecrets = new Set(Object.keys(staged?.secrets ?? {}).map((name) => secretName(service, { name })));
+  if (stagedSecrets.size === 0) return;
   for (const child of workload.node.findAll()) {
     if (child instanceof ServiceSecret && stagedSecrets.has(child.secretName)) mark(child.resource, ['vaultKey']);
   }

@@ -19,6 +19,7 @@ import { issuerName, meshEnrolledNamespaces } from './platform-chart';
 import {
   clusterModel,
   colorServices,
+  serviceMinReplicas,
   ClusterPlacement,
   EdgeGatewayRole,
   edgeGateways,
@@ -136,9 +137,7 @@ export class EdgeChart extends PlacedChart {
         name: service.name,
         availabilityObjective: service.availability.objective,
         latencyP99Ms: service.availability.latencyP99Ms,
-        minAvailableReplicas: readiness
-          ? regionalMinReplicas(service.autoscaling?.minReplicas ?? service.replicas ?? 2, region)
-          : undefined,
+        minAvailableReplicas: readiness ? regionalMinReplicas(serviceMinReplicas(service), region) : undefined,
         smokeUrl:
           smoke && service.public
             ? `https://${host === 'preview' ? previewHost(spec, service.public.host) : service.public.host}${service.public.path}`

@@ -11,16 +11,13 @@ export const MEMORY_PATTERN = /^\d+(Ki|Mi|Gi)$/;
 /** Millicores of a CPU quantity; throws on a form that CPU_PATTERN rejects. */
 export function cpuMillis(quantity: string): number {
   if (!CPU_PATTERN.test(quantity)) throw new Error(`not a CPU quantity: ${quantity}`);
-  if (quantity.endsWith('m')) return Number(quantity.slice(0, -1));
-  return Math.round(Number(quantity) * 1000);
+  return quantityMillis(quantity);
 }
 
 /** Kibibytes of a memory quantity; throws on a form that MEMORY_PATTERN rejects. */
 export function memoryKiB(quantity: string): number {
-  const match = /^(\d+)(Ki|Mi|Gi)$/.exec(quantity);
-  if (!match) throw new Error(`not a memory quantity: ${quantity}`);
-  const factor = { Ki: 1, Mi: 1024, Gi: 1024 * 1024 }[match[2] as 'Ki' | 'Mi' | 'Gi'];
-  return Number(match[1]) * factor;
+  if (!MEMORY_PATTERN.test(quantity)) throw new Error(`not a memory quantity: ${quantity}`);
+  return quantityBytes(quantity) / 1024;
 }
 
 /** Formats millicores as whole cores when exact ("2"), else as millicores ("2500m"). */
@@ -81,10 +78,14 @@ export function scaledQuantity(quantity: string, scale: number): number {
 }
 
 /** Millicores of any CPU quantity, rounded up ("250m" → 250, "0.1" → 100, "1e-4" → 1). */
-export const quantityMillis = (quantity: string): number => scaledQuantity(quantity, 1000);
+export function quantityMillis(quantity: string): number {
+  return scaledQuantity(quantity, 1000);
+}
 
 /** Bytes of any memory quantity, rounded up ("1Gi" → 1073741824, "1G" → 1000000000). */
-export const quantityBytes = (quantity: string): number => scaledQuantity(quantity, 1);
+export function quantityBytes(quantity: string): number {
+  return scaledQuantity(quantity, 1);
+}
 
 /** Millicores as cores, exactly: "12.5 cores", "1 core", "0.25 cores". */
 export function formatCores(millis: number): string {

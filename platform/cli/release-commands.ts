@@ -1,13 +1,12 @@
 import { parseArgs } from 'node:util';
 import { AlpError, Color, COLORS, describeValue, otherColor } from '../../lib/core';
 import { replaceTree } from '../../lib/output/write';
-import { formatRelease, PlatformSpec, readDataFile, readReleaseFile, validateSpec } from '../spec';
+import { colorEntries, formatRelease, PlatformSpec, readDataFile, readReleaseFile, validateSpec } from '../spec';
 import { PlatformAppDefinition } from './platform-app';
 import {
   checkPrometheusRegions,
   headOf,
   imageProblems,
-  RegionConfig,
   RemoteAddresses,
   remoteAddresses,
   RemoteFindings,
@@ -176,7 +175,12 @@ function refuseOnProblems(
     skipped.push(`switch-traffic: skipped: images at HEAD of ${plan.color} in ${plan.regions.join(', ')} (--skip-image-check)`);
   else {
     const images = (region: string) => colorImages(state.release, region, plan.color);
-    const files = { outdir: state.outdir, release: state.releaseFile, current: state.release, config: colorConfigOf(plan.color) };
+    const files = {
+      outdir: state.outdir,
+      release: state.releaseFile,
+      current: state.release,
+      config: (release: unknown, region: string) => colorEntries(release, region, plan.color, 'config'),
+    };
     problems = [...imageProblems(SWITCH_GIT, plan, images, files), ...problems];
   }
   process.stderr.write(skipped.map((line) => `${line}\n`).join(''));
@@ -254,31 +258,9 @@ function liveColor(releaseFile: string, release: UncheckedRelease, region: strin
   return color as Color;
 }
 
-/**
- * The images release.yaml gives a colour in a region: the colour's, with the region's own
- * where it stages differently (`regions.<r>.colors.<c>.images`).
- */
-function colorImages(release: UncheckedRelease, region: string, color: Color): Record<string, string> {
-  const regional = (release.regions[region] as { colors?: Record<string, { images?: Record<string, string> }> } | undefined)?.colors;
-  return { ...release.colors[color]?.images, ...regional?.[color]?.images };
-}
-
-/**
- * The configuration a release (parsed, not validated) stages on `color` in a region, per service:
- * the colour's entries with the region's own over them, as `colorState` reads a valid one.
- */
-function colorConfigOf(color: Color): RegionConfig {
-  const field = (value: unknown, ...path: string[]) =>
-    path.reduce<unknown>(
-      (node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined),
-      value,
-    );
-  return (release, region) => {
-    const base = field(release, 'colors', color, 'config');
-    const own = field(release, 'regions', region, 'colors', color, 'config');
-    return { ...(typeof base === 'object' ? base : {}), ...(typeof own === 'object' ? own : {}) };
-  };
-}
+/** The images release.yaml (as read, not validated) gives a colour in a region. */
+const colorImages = (release: UncheckedRelease, region: string, color: Color) =>
+  colorEntries(release, region, color, 'images') as Record<string, string>;
 
 /** What the plan moves: for each region, the colour and the images it will serve. */
 function regionImages(release: UncheckedRelease, plan: SwitchPlan) {

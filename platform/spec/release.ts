@@ -71,13 +71,26 @@ export interface ColorState {
   readonly config: Readonly<Record<string, ServiceConfig>>;
 }
 
-/** The images and configuration of `color` in `region`: the colour's, with the region's own entries over them. */
+/**
+ * One field (`images` or `config`) of what `color` runs in `region`: the colour's entries with
+ * the region's own over them. Reads a validated release and release.yaml as parsed alike (the
+ * commands read it before the synthesis validates it); what is not an object counts as none.
+ */
+export function colorEntries(release: unknown, region: string, color: string, field: 'images' | 'config'): Record<string, unknown> {
+  const at = (...path: string[]) =>
+    path.reduce<unknown>(
+      (node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined),
+      release,
+    );
+  const entries = (value: unknown) => (typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {});
+  return { ...entries(at('colors', color, field)), ...entries(at('regions', region, 'colors', color, field)) };
+}
+
+/** The images and configuration of `color` in `region` (see `colorEntries`). */
 export function colorState(release: ReleaseState, region: string, color: 'blue' | 'green'): ColorState {
-  const base = release.colors[color];
-  const own = release.regions[region]?.colors?.[color];
   return {
-    images: { ...base.images, ...own?.images },
-    config: { ...base.config, ...own?.config },
+    images: colorEntries(release, region, color, 'images') as Record<string, string>,
+    config: colorEntries(release, region, color, 'config') as Record<string, ServiceConfig>,
   };
 }
 

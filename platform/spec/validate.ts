@@ -525,6 +525,11 @@ function fieldOf(value: unknown, key: string): unknown {
 }
 
 /** The most replicas a service runs: its autoscaling maximum or its fixed count. */
+/** The fewest replicas a service runs (its HPA's minReplicas or fixed count), before a region scales it. */
+export function serviceMinReplicas(service: ParsedPlatformSpec['services'][number]): number {
+  return service.autoscaling?.minReplicas ?? service.replicas ?? MIN_SERVICE_REPLICAS;
+}
+
 export function serviceMaxReplicas(service: ParsedPlatformSpec['services'][number]): number {
   return service.autoscaling?.maxReplicas ?? service.replicas ?? MIN_SERVICE_REPLICAS;
 }
