@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { ERROR_RATIO_BY_COLOR_RECORD, LATENCY_P99_BY_COLOR_RECORD } from '../../lib/monitoring/golden-signal-rules';
 import { errorRatioQuery, latencyP99Query } from '../../lib/delivery/switch-analysis';
 import { remoteAddresses } from '../../platform/cli/preswitch-checks';
-import { alpChild, alpInProcess, GitOpsRepo, routerFiles } from '../helpers/gitops-repo';
+import { alpChild, alpInProcess, freshCopies, GitOpsRepo, routerFiles } from '../helpers/gitops-repo';
 
 // `alp switch-traffic`'s pre-switch checks: the images at HEAD (offline), and Argo CD's and
 // Prometheus's view of the target colour, against real HTTP servers serving canned answers in
@@ -25,8 +25,6 @@ const SKIPPED_REMOTE = [
 ];
 
 let template: GitOpsRepo;
-/** The test's own copy of the template (made by `fresh()`), removed after the test. */
-let repo: GitOpsRepo | undefined;
 const savedEnv: Record<string, string | undefined> = {};
 
 beforeAll(() => {
@@ -40,16 +38,8 @@ afterAll(() => {
   template.remove();
   for (const name of REMOTE_ENV) if (savedEnv[name] !== undefined) process.env[name] = savedEnv[name];
 });
-afterEach(() => {
-  repo?.remove();
-  repo = undefined;
-});
-
 /** A copy of the committed template for a test that changes files. */
-function fresh(): GitOpsRepo {
-  repo = template.copy();
-  return repo;
-}
+const fresh = freshCopies(() => template);
 
 /** Stages NEW_GATEWAY on green (in release.yaml and dist/, not committed). */
 function stageGateway(repo: GitOpsRepo): void {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { readTree } from '../../lib/output/files';
-import { alpInProcess, GitOpsRepo, routerFiles } from '../helpers/gitops-repo';
+import { alpInProcess, freshCopies, GitOpsRepo, routerFiles } from '../helpers/gitops-repo';
 
 // `alp rollback [--region r] [--expect-live c]`: traffic back to the other colour, routes only.
 
@@ -11,7 +11,6 @@ const OLD_GATEWAY =
 /** Blue live, then switched to green in every region and committed. */
 let template: GitOpsRepo;
 let blue: { release: string; tree: Map<string, string> };
-let repo: GitOpsRepo | undefined;
 
 beforeAll(() => {
   template = GitOpsRepo.template();
@@ -20,15 +19,7 @@ beforeAll(() => {
   template.commitAll('switch to green');
 }, 60_000);
 afterAll(() => template.remove());
-afterEach(() => {
-  repo?.remove();
-  repo = undefined;
-});
-
-function fresh(): GitOpsRepo {
-  repo = template.copy();
-  return repo;
-}
+const fresh = freshCopies(() => template);
 
 const ROUTES = routerFiles;
 

@@ -79,6 +79,19 @@ export class GitOpsRepo {
   }
 }
 
+/**
+ * `fresh()`: a copy of `template()` for a test that changes files, removed after that test (this
+ * registers the afterEach). `template` is read when a test asks, so it may be made in a beforeAll.
+ */
+export function freshCopies(template: () => GitOpsRepo): () => GitOpsRepo {
+  let copy: GitOpsRepo | undefined;
+  afterEach(() => {
+    copy?.remove();
+    copy = undefined;
+  });
+  return () => (copy = template().copy());
+}
+
 /** Runs `alp <args>` in this process (run()), capturing its output; `definition` is the platform app it runs. */
 export function alpInProcess(args: string[], definition: PlatformAppDefinition = platformApp): CommandResult {
   let stdout = '';
