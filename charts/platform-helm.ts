@@ -142,16 +142,18 @@ function clusterChart(
   const fixed = spec.services.filter((s) => !s.autoscaling).map((s) => s.name);
   // With the idle colour at a floor, a colour's bounds are as it runs them when live (an idle colour's HPAs as they are when it is live).
   const liveForm = (o: RenderedObject): Manifest => (o.component === activeColor ? o.manifest : (flipped.get(o.path) ?? o.manifest));
+  const colorImages = new Map(colors.map((c) => [c, colorState(release, placement.region.name, c).images]));
+  const byColor = colorObjectIndex(objects);
   const values = {
     activeColor,
     colors: Object.fromEntries(
       colors.map((c) => [
         c,
         {
-          images: Object.fromEntries(services.map((s) => [s, colorState(release, placement.region.name, c).images[s]])),
-          autoscaling: autoscalingValues(objects, placement, c, autoscaled, liveForm),
+          images: Object.fromEntries(services.map((s) => [s, colorImages.get(c)?.[s]])),
+          autoscaling: autoscalingValues(byColor, placement, c, autoscaled, liveForm),
           // Only with a service of a fixed replica count, so that charts without one have no empty map.
-          ...(fixed.length > 0 ? { replicas: replicaValues(objects, placement, c, fixed) } : {}),
+          ...(fixed.length > 0 ? { replicas: replicaValues(byColor, placement, c, fixed) } : {}),
         },
       ]),
     ),
@@ -160,7 +162,7 @@ function clusterChart(
     extraLabels: {},
   };
   const usedLabelKeys = [...new Set(objects.flatMap((o) => Object.keys(o.manifest.metadata.labels ?? {})))].sort();
-  const templates = chartTemplates(placement, objects, model, flipped, fixed);
+  const templates = chartTemplates(placement, objects, model, flipped, fixed, colorImages);
   return {
     name,
     version: packageVersion,
@@ -187,8 +189,11 @@ function chartTemplates(
   model: PlatformModel,
   flippedByPath: Map<string, Manifest>,
   fixed: readonly string[],
+  colorImages: ReadonlyMap<Color, Record<string, string>>,
 ): Map<string, TemplateSource> {
   const { release } = model;
+  const imageValues = new Map([...colorImages].map(([color, images]) => [color, imageValueIndex(images)]));
+  const fixedServices = new Set(fixed);
   const activeColor = release.regions[placement.region.name].activeColor;
   const templates = new Map<string, TemplateSource>();
   const prefix = `manifests/${placement.region.name}/`;
@@ -204,7 +209,7 @@ function chartTemplates(
     const onlyNow = isEdge && flipped === undefined;
     templates.set(object.path.slice(prefix.length), {
       manifest: changesWithColour ? blueLive : object.manifest,
-      fieldValue: fieldValues(object, release, placement, fixed, standbyForms(object, model, activeColor, flippedByPath)),
+      fieldValue: fieldValues(object, imageValues, fixedServices, standbyForms(object, model, activeColor, flippedByPath)),
       condition: joinConditions(conditionOf(object.manifest), onlyNow ? liveIs(activeColor) : undefined),
       alternative: changesWithColour ? { when: liveIs('green'), manifest: greenLive } : undefined,
       extraLabels: '.Values.extraLabels',
@@ -290,12 +295,33 @@ function colorValueDocs(
   ];
 }
 
+/** A cluster's HPAs by colour and target, and its Deployments by colour and name (`<colour> <name>`). */
+interface ColorObjectIndex {
+  readonly autoscalers: ReadonlyMap<string, RenderedObject[]>;
+  readonly deployments: ReadonlyMap<string, RenderedObject[]>;
+}
+
+function colorObjectIndex(objects: readonly RenderedObject[]): ColorObjectIndex {
+  const autoscalers = new Map<string, RenderedObject[]>();
+  const deployments = new Map<string, RenderedObject[]>();
+  const add = (index: Map<string, RenderedObject[]>, key: string, object: RenderedObject) => {
+    const list = index.get(key);
+    if (list) list.push(object);
+    else index.set(key, [object]);
+  };
+  for (const o of objects) {
+    if (o.manifest.kind === 'HorizontalPodAutoscaler') add(autoscalers, `${o.component} ${o.manifest.spec.scaleTargetRef.name}`, o);
+    if (o.manifest.kind === 'Deployment') add(deployments, `${o.component} ${o.manifest.metadata.name}`, o);
+  }
+  return { autoscalers, deployments };
+}
+
 /**
  * Each service's HPA bounds in one colour of this cluster, as the colour runs them when live
  * (its own configuration: release.yaml may stage other bounds on one colour).
  */
 function autoscalingValues(
-  objects: readonly RenderedObject[],
+  index: ColorObjectIndex,
   placement: ClusterPlacement,
   color: Color,
   services: readonly string[],
@@ -303,9 +329,7 @@ function autoscalingValues(
 ) {
   const bounds: Record<string, { minReplicas: number; maxReplicas: number }> = {};
   for (const service of services) {
-    const hpas = objects.filter(
-      (o) => o.manifest.kind === 'HorizontalPodAutoscaler' && o.component === color && o.manifest.spec.scaleTargetRef.name === service,
-    );
+    const hpas = index.autoscalers.get(`${color} ${service}`) ?? [];
     if (hpas.length !== 1) {
       throw new Error(
         `cluster ${placement.cluster.name}: expected one HorizontalPodAutoscaler for ${service} in ${color}, found ${hpas.length}`,
@@ -318,12 +342,10 @@ function autoscalingValues(
 }
 
 /** Each fixed-count service's Deployment replicas in one colour of this cluster. */
-function replicaValues(objects: readonly RenderedObject[], placement: ClusterPlacement, color: Color, services: readonly string[]) {
+function replicaValues(index: ColorObjectIndex, placement: ClusterPlacement, color: Color, services: readonly string[]) {
   const counts: Record<string, number> = {};
   for (const service of services) {
-    const deployments = objects.filter(
-      (o) => o.manifest.kind === 'Deployment' && o.component === color && o.manifest.metadata.name === service,
-    );
+    const deployments = index.deployments.get(`${color} ${service}`) ?? [];
     if (deployments.length !== 1 || typeof deployments[0].manifest.spec.replicas !== 'number') {
       throw new Error(
         `cluster ${placement.cluster.name}: expected one Deployment for ${service} in ${color} with a replica count, found ${deployments.length}`,
@@ -368,36 +390,48 @@ function standbyForms(
   };
 }
 
+/** A colour's images in a cluster, and the first service (in release order) that runs each image. */
+interface ImageValues {
+  readonly images: Record<string, string>;
+  readonly serviceOf: ReadonlyMap<string, string>;
+}
+
+function imageValueIndex(images: Record<string, string>): ImageValues {
+  const serviceOf = new Map<string, string>();
+  for (const [service, image] of Object.entries(images)) if (!serviceOf.has(image)) serviceOf.set(image, service);
+  return { images, serviceOf };
+}
+
 /** The values behind an object's fields: its colour's images and their version labels, HPA bounds and fixed replica counts, the CNPG PodMonitor switch. */
 function fieldValues(
   object: RenderedObject,
-  release: ReleaseState,
-  placement: ClusterPlacement,
-  fixed: readonly string[],
+  imageValues: ReadonlyMap<Color, ImageValues>,
+  fixed: ReadonlySet<string>,
   standby?: StandbyForms,
 ) {
   const { manifest } = object;
-  const color = placement.colors.find((c) => c === object.component);
+  // The images the colour runs in this region: a stage with --region gives a region its own.
+  const colorImages = imageValues.get(object.component as Color);
+  const color = colorImages && (object.component as Color);
+  const imageOf = (service: string) => `index .Values.colors.${color}.images ${JSON.stringify(service)}`;
+  const service = manifest.metadata.labels?.[LABEL_NAME];
+  const image =
+    colorImages && manifest.kind === 'Deployment' && colorImages.images[service] ? parseImage(colorImages.images[service]) : undefined;
+  const version = image && versionLabel(image);
   return (path: FieldPath, value: unknown): string | undefined => {
     const last = path[path.length - 1];
     if (color) {
-      // The images the colour runs in this region: a stage with --region gives a region its own.
-      const images = colorState(release, placement.region.name, color).images;
-      const imageOf = (service: string) => `index .Values.colors.${color}.images ${JSON.stringify(service)}`;
       if (last === 'image' && typeof value === 'string') {
-        const service = Object.keys(images).find((s) => images[s] === value);
-        if (service) return `${imageOf(service)} | quote`;
+        const imageService = colorImages.serviceOf.get(value);
+        if (imageService) return `${imageOf(imageService)} | quote`;
       }
-      const service = manifest.metadata.labels?.[LABEL_NAME];
-      const image = manifest.kind === 'Deployment' && images[service] ? parseImage(images[service]) : undefined;
-      if (image && typeof value === 'string') {
-        const version = versionLabel(image);
+      if (version && typeof value === 'string') {
         const versionOf = `include "alp.versionLabel" (${imageOf(service)})`;
         if (last === LABEL_VERSION && path[path.length - 2] === 'labels' && value === version) return `${versionOf} | quote`;
         // The OpenTelemetry resource attributes name the version too: `…,service.version=<version>,…`.
         const attribute = `service.version=${version}`;
-        const at = value.split(',').indexOf(attribute);
-        if (last === 'value' && path[path.length - 3] === 'env' && at >= 0) {
+        const at = last === 'value' && path[path.length - 3] === 'env' ? value.split(',').indexOf(attribute) : -1;
+        if (at >= 0) {
           const format = value
             .split(',')
             .map((part, i) => (i === at ? 'service.version=%s' : part.replace(/%/g, '%%')))
@@ -409,7 +443,7 @@ function fieldValues(
       if (bound) return bound;
       if (
         manifest.kind === 'Deployment'
-        && fixed.includes(manifest.metadata.name)
+        && fixed.has(manifest.metadata.name)
         && path.length === 2
         && path[0] === 'spec'
         && last === 'replicas'

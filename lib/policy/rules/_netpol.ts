@@ -10,6 +10,9 @@ import { asArray, labelSelectorMatches } from './_selectors';
 
 export type Direction = 'Ingress' | 'Egress';
 
+/** A NetworkPolicy's pod selector (absent: `{}`, every pod of its namespace), the selector `PolicyContext.selecting` indexes policies by. */
+export const policyPodSelector = (policy: ManifestObject): unknown => policy.manifest.spec?.podSelector ?? {};
+
 /** Whether a NetworkPolicy governs `direction`, with the policy types the API server defaults. */
 export function governs(spec: any, direction: Direction): boolean {
   const types = asArray(spec?.policyTypes);
@@ -17,9 +20,21 @@ export function governs(spec: any, direction: Direction): boolean {
   return direction === 'Ingress' || asArray(spec?.egress).length > 0;
 }
 
+/** Each context's Namespace objects by scope (the first of each, as a search in input order finds it). */
+const namespaceObjects = new WeakMap<PolicyContext, Map<string, ManifestObject>>();
+
 /** The pods' namespace labels, as far as the input tells (its Namespace object, else the name label). */
 function namespaceLabels(ctx: PolicyContext, object: ManifestObject, namespace: string): Record<string, string> {
-  const ns = ctx.ofKind('', 'Namespace').find((n) => n.name === namespace && n.cluster === object.cluster);
+  let byScope = namespaceObjects.get(ctx);
+  if (!byScope) {
+    byScope = new Map();
+    for (const n of ctx.ofKind('', 'Namespace')) {
+      const scope = ctx.scopeOf(n, n.name);
+      if (!byScope.has(scope)) byScope.set(scope, n);
+    }
+    namespaceObjects.set(ctx, byScope);
+  }
+  const ns = byScope.get(ctx.scopeOf(object, namespace));
   return { ...(isPlainObject(ns?.manifest.metadata?.labels) ? ns!.manifest.metadata.labels : {}), [NAMESPACE_NAME_LABEL]: namespace };
 }
 
@@ -57,15 +72,10 @@ export function allows(
   port: number,
   portName?: string,
 ): boolean {
+  const pods = { namespace, scope: ctx.scopeOf(object, namespace), labels };
   const selecting = ctx
-    .ofKind('networking.k8s.io', 'NetworkPolicy')
-    .filter(
-      (p) =>
-        p.cluster === object.cluster
-        && ctx.namespaceOf(p) === namespace
-        && governs(p.manifest.spec, direction)
-        && labelSelectorMatches(p.manifest.spec?.podSelector ?? {}, labels),
-    );
+    .selecting('networking.k8s.io', 'NetworkPolicy', pods, policyPodSelector)
+    .filter((p) => governs(p.manifest.spec, direction));
   if (selecting.length === 0) return true;
   const peerNsLabels = namespaceLabels(ctx, object, peerNamespace);
   return selecting.some((p) =>

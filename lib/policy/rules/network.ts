@@ -7,6 +7,7 @@ import { AMBIENT } from '../../workload/mesh-dataplane';
 import { ManifestObject, PolicyRule, statement, violation } from '../findings';
 import { ANY_ADDRESS_CIDRS, workloadsFromManifests } from '../reachability';
 import { ctxOf, PodLabels, PolicyContext } from './_context';
+import { policyPodSelector } from './_netpol';
 import { asArray, isEmptySelector } from './_selectors';
 
 const NETWORKING = 'networking.k8s.io';
@@ -103,9 +104,6 @@ function operatorPods(ctx: PolicyContext): { object: ManifestObject; pod: PodLab
   });
 }
 
-/** `spec.podSelector` of a NetworkPolicy; a missing one is the empty selector. */
-const podSelectorOf = (policy: ManifestObject) => policy.manifest.spec?.podSelector ?? {};
-
 export const NET_POD_SELECTED: PolicyRule = {
   id: 'NET-POD-SELECTED',
   severity: 'error',
@@ -129,7 +127,7 @@ export const NET_POD_SELECTED: PolicyRule = {
         unjudged.add(pod.namespace);
         continue;
       }
-      const allowing = ctx.selecting(NETWORKING, 'NetworkPolicy', pod, podSelectorOf).filter((policy) => {
+      const allowing = ctx.selecting(NETWORKING, 'NetworkPolicy', pod, policyPodSelector).filter((policy) => {
         const spec = policy.manifest.spec;
         return !isEmptySelector(spec?.podSelector) && policyTypes(spec).some((d) => rulesOf(spec, d).length > 0);
       });

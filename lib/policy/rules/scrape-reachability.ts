@@ -52,17 +52,58 @@ function containerPort(pod: PodTemplate, port: unknown): number | undefined {
   return undefined;
 }
 
+/** A context's Services and pods by scope (each with its position in the input), so that a monitor looks only at the namespaces it selects from. */
+interface ScopeIndex {
+  readonly services: Map<string, Positioned<ManifestObject>[]>;
+  readonly pods: Map<string, Positioned<PodTemplate>[]>;
+  /** Each cluster's scopes. */
+  readonly scopes: Map<string, Set<string>>;
+}
+
+interface Positioned<T> {
+  readonly item: T;
+  readonly position: number;
+}
+
+const scopeIndexes = new WeakMap<PolicyContext, ScopeIndex>();
+
+function scopeIndex(ctx: PolicyContext): ScopeIndex {
+  const known = scopeIndexes.get(ctx);
+  if (known) return known;
+  const index: ScopeIndex = { services: new Map(), pods: new Map(), scopes: new Map() };
+  const add = <T>(map: Map<string, Positioned<T>[]>, cluster: string, scope: string, item: T, position: number) => {
+    const list = map.get(scope);
+    if (list) list.push({ item, position });
+    else map.set(scope, [{ item, position }]);
+    const scopes = index.scopes.get(cluster);
+    if (scopes) scopes.add(scope);
+    else index.scopes.set(cluster, new Set([scope]));
+  };
+  ctx.ofKind('', 'Service').forEach((service, i) => add(index.services, service.cluster, ctx.scopeOf(service), service, i));
+  ctx.pods.forEach((pod, i) => add(index.pods, pod.object.cluster, pod.scope, pod, i));
+  scopeIndexes.set(ctx, index);
+  return index;
+}
+
+/** The items of `map` in the monitor's scopes (its cluster, the namespaces it selects from), in input order. */
+function inScopes<T>(ctx: PolicyContext, map: Map<string, Positioned<T>[]>, monitor: ManifestObject): T[] {
+  const namespaces = monitorNamespaces(ctx, monitor);
+  const scopes =
+    namespaces === undefined
+      ? [...(scopeIndex(ctx).scopes.get(monitor.cluster) ?? [])]
+      : [...new Set(namespaces)].map((ns) => ctx.scopeOf(monitor, ns));
+  const found = scopes.flatMap((scope) => map.get(scope) ?? []);
+  if (scopes.length > 1) found.sort((a, b) => a.position - b.position);
+  return found.map((f) => f.item);
+}
+
 /** Each (pod, port) a monitor scrapes, with the port's name where known. */
 function targets(ctx: PolicyContext, monitor: ManifestObject): { pod: PodTemplate; port: number; name?: string }[] {
-  const namespaces = monitorNamespaces(ctx, monitor);
-  const inScope = (o: { namespace: string; cluster: string }) =>
-    o.cluster === monitor.cluster && (namespaces === undefined || namespaces.includes(o.namespace));
+  const index = scopeIndex(ctx);
   const selector = monitor.manifest.spec?.selector ?? {};
   const out: { pod: PodTemplate; port: number; name?: string }[] = [];
   if (monitor.kind === 'PodMonitor') {
-    for (const pod of ctx.pods.filter(
-      (p) => inScope({ namespace: p.namespace, cluster: p.object.cluster }) && labelSelectorMatches(selector, p.labels),
-    )) {
+    for (const pod of inScopes(ctx, index.pods, monitor).filter((p) => labelSelectorMatches(selector, p.labels))) {
       for (const endpoint of asArray(monitor.manifest.spec?.podMetricsEndpoints)) {
         const port = containerPort(pod, endpoint?.port ?? endpoint?.targetPort);
         if (port !== undefined) out.push({ pod, port, name: typeof endpoint?.port === 'string' ? endpoint.port : undefined });
@@ -70,16 +111,13 @@ function targets(ctx: PolicyContext, monitor: ManifestObject): { pod: PodTemplat
     }
     return out;
   }
-  for (const service of ctx
-    .ofKind('', 'Service')
-    .filter(
-      (s) =>
-        inScope({ namespace: ctx.namespaceOf(s), cluster: s.cluster })
-        && labelSelectorMatches(selector, isPlainObject(s.manifest.metadata?.labels) ? s.manifest.metadata.labels : {}),
-    )) {
+  const services = inScopes(ctx, index.services, monitor);
+  for (const service of services.filter((s) =>
+    labelSelectorMatches(selector, isPlainObject(s.manifest.metadata?.labels) ? s.manifest.metadata.labels : {}),
+  )) {
     const podSelector = service.manifest.spec?.selector;
     if (!isPlainObject(podSelector) || Object.keys(podSelector).length === 0) continue;
-    const pods = ctx.pods.filter((p) => p.scope === ctx.scopeOf(service) && mapMatches(podSelector, p.labels));
+    const pods = (index.pods.get(ctx.scopeOf(service)) ?? []).map((p) => p.item).filter((p) => mapMatches(podSelector, p.labels));
     for (const endpoint of asArray(monitor.manifest.spec?.endpoints)) {
       const servicePort = asArray(service.manifest.spec?.ports).find(
         (p: any) => p?.name === endpoint?.port || (endpoint?.targetPort !== undefined && p?.targetPort === endpoint.targetPort),
