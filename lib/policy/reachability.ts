@@ -217,22 +217,53 @@ function peerTargetsOf(labels: LabelIndex, nsLabels: (ns: string) => Record<stri
  * The rules of a workload's policies in one direction, by the peer pods they name: a rule allows
  * traffic with pod `peer` on `port` when it names no peers or a peer matching `peer`, and its
  * ports allow `port` (the same test as rule by rule, without scanning every rule per pair).
+ *
+ * Only the pairs a question can be asked about are indexed: the port is always the destination's,
+ * so an egress rule keeps only the peers with a port it admits (see `RuleTargets`) and an ingress
+ * rule is left out when it admits none of the owner's ports. A wide rule (the mesh's tunnel port
+ * to every pod of every ambient namespace) then costs nothing per workload instead of every
+ * workload per workload.
  */
 interface RuleIndex {
   readonly anyPeer: Rule[];
   readonly byPeer: Map<Workload, Rule[]>;
 }
 
-function ruleIndex(isolating: readonly Policy[], direction: 'ingress' | 'egress', peerTargets: PeerTargets): RuleIndex {
+/** The workloads an egress rule's peer names that listen on a port the rule admits, computed once per rule and peer. */
+type RuleTargets = (rule: Rule, peer: Peer, policyNs: string) => readonly Workload[];
+
+function ruleTargetsOf(peerTargets: PeerTargets): RuleTargets {
+  const cache = new Map<Rule, Map<Peer, Map<string, Workload[]>>>();
+  return (rule, peer, policyNs) => {
+    const byPeer = cache.get(rule) ?? new Map<Peer, Map<string, Workload[]>>();
+    cache.set(rule, byPeer);
+    const byNamespace = byPeer.get(peer) ?? new Map<string, Workload[]>();
+    byPeer.set(peer, byNamespace);
+    let targets = byNamespace.get(policyNs);
+    if (!targets) {
+      targets = [...peerTargets(peer, policyNs)].filter((w) => w.ports.some((port) => portAllowed(rule, port)));
+      byNamespace.set(policyNs, targets);
+    }
+    return targets;
+  };
+}
+
+function ruleIndex(
+  isolating: readonly Policy[],
+  direction: 'ingress' | 'egress',
+  targetsOf: (rule: Rule, peer: Peer, policyNs: string) => Iterable<Workload>,
+  owner: Workload,
+): RuleIndex {
   const index: RuleIndex = { anyPeer: [], byPeer: new Map() };
   for (const p of isolating) {
     for (const rule of p[direction]!) {
+      if (direction === 'ingress' && !owner.ports.some((port) => portAllowed(rule, port))) continue;
       if (rule.peers === undefined) {
         index.anyPeer.push(rule);
         continue;
       }
       for (const peer of rule.peers) {
-        for (const w of peerTargets(peer, p.namespace)) {
+        for (const w of targetsOf(rule, peer, p.namespace)) {
           const rules = index.byPeer.get(w);
           if (!rules) index.byPeer.set(w, [rule]);
           else if (rules[rules.length - 1] !== rule) rules.push(rule);
@@ -256,16 +287,18 @@ function allows(index: RuleIndex, peer: Workload, port: WorkloadPort): boolean {
 function podConnections(workloads: readonly Workload[], isolation: Isolation, peerTargets: PeerTargets): Connection[] {
   const order = new Map(workloads.map((w, i) => [w, i]));
   const ingressIndexes = new Map<Workload, RuleIndex>();
+  const ingressTargets = (_rule: Rule, peer: Peer, policyNs: string) => peerTargets(peer, policyNs);
+  const egressTargets = ruleTargetsOf(peerTargets);
   const ingressIndex = (w: Workload) => {
     let index = ingressIndexes.get(w);
-    if (!index) ingressIndexes.set(w, (index = ruleIndex(isolation.ingress.get(w.id)!, 'ingress', peerTargets)));
+    if (!index) ingressIndexes.set(w, (index = ruleIndex(isolation.ingress.get(w.id)!, 'ingress', ingressTargets, w)));
     return index;
   };
 
   const connections: Connection[] = [];
   for (const src of workloads) {
     const egress = isolation.egress.get(src.id)!;
-    const egressRules = ruleIndex(egress, 'egress', peerTargets);
+    const egressRules = ruleIndex(egress, 'egress', egressTargets, src);
     // Isolated egress reaches only the pods its rules name (all of them when a rule names no peers).
     const candidates =
       egress.length === 0 || egressRules.anyPeer.length > 0

@@ -593,6 +593,30 @@ describe('evaluateReachability |', () => {
     expect(result.externalEgress.filter((e) => e.from === 'shop/web')).toEqual([]);
   });
 
+  test('a namespace-wide rule to every pod allows exactly the pods that listen on its port, in both directions', () => {
+    // GIVEN every pod of namespace mesh may talk to every pod of it on 15008 (as the mesh's tunnel port), and only b and c listen there
+    const tunnel = networkPolicy('mesh', 'tunnel', {
+      podSelector: {},
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 15008 }] }],
+      egress: [{ to: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 15008 }] }],
+    });
+    const pods = [
+      deployment('mesh', 'a', { app: 'a' }, [{ containerPort: 8080 }]),
+      deployment('mesh', 'b', { app: 'b' }, [{ containerPort: 15008 }]),
+      deployment('mesh', 'c', { app: 'c' }, [{ containerPort: 15008 }, { containerPort: 9090 }]),
+    ];
+    // WHEN / THEN
+    expect(edges([...pods, defaultDeny('mesh'), tunnel])).toEqual([
+      'mesh/a -> mesh/b 15008/TCP',
+      'mesh/a -> mesh/c 15008/TCP',
+      'mesh/b -> mesh/b 15008/TCP',
+      'mesh/b -> mesh/c 15008/TCP',
+      'mesh/c -> mesh/b 15008/TCP',
+      'mesh/c -> mesh/c 15008/TCP',
+    ]);
+  });
+
   test('fails listing every invalid NetworkPolicy', () => {
     // GIVEN
     const bad = networkPolicy('shop', 'bad', {
