@@ -13,11 +13,9 @@
 // Descriptions are dropped (documentation only) and keys are sorted, so the output is small and
 // stable; nothing else is changed.
 //
-// Last, imports/validators/ (lib/policy/schema-ajv.ts generates it): Ajv standalone code of a
-// validator per CRD schema file and one module of the common core kinds, so that a synth loads
-// validators instead of compiling them, and each schema file's JSON Schema as the quick check
-// reads it (<schema>.jsonl, see lib/policy/schema-json.ts). Deterministic: the same schemas give
-// the same files.
+// Last, imports/validators/: each schema file's JSON Schema as the quick check reads it
+// (<schema>.jsonl, see lib/policy/schema-json.ts). Deterministic: the same schemas give the same
+// files.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -147,12 +145,12 @@ const k8sDefinitions = JSON.parse(await readSource(existsSync(k8sSchemaFile) ? k
 writeSchema('kubernetes-1.28.json', k8sDefinitions);
 console.log(`wrote ${written.size} schemas to imports/schemas/`);
 
-// ---- Precompiled validators for lib/policy/schema.ts ----
+// ---- The quick check's prepared schemas, for lib/policy/schema.ts ----
 
-// The generator is TypeScript (shared with run-time compilation): bundle it for this script.
-const generator = join(root, 'build', 'schema-ajv.generator.js');
+// The generator is TypeScript (shared with validation): bundle it for this script.
+const generator = join(root, 'build', 'schema-json.generator.js');
 esbuild.buildSync({
-  entryPoints: [join(root, 'lib', 'policy', 'schema-ajv.ts')],
+  entryPoints: [join(root, 'lib', 'policy', 'schema-json.ts')],
   outfile: generator,
   bundle: true,
   platform: 'node',
@@ -161,9 +159,9 @@ esbuild.buildSync({
   packages: 'external',
   logLevel: 'error',
 });
-const { validatorModules, validatorModuleSource } = createRequire(import.meta.url)(generator);
-const validatorDir = join(outDir, 'validators');
-mkdirSync(validatorDir, { recursive: true });
-const modules = validatorModules(readdirSync(schemaDir));
-for (const file of modules) writeFileSync(join(validatorDir, file), validatorModuleSource(schemaDir, file));
-console.log(`wrote ${modules.length} precompiled validators and prepared schemas to imports/validators/`);
+const { preparedSchemaFiles, preparedSchemaSource } = createRequire(import.meta.url)(generator);
+const preparedDir = join(outDir, 'validators');
+mkdirSync(preparedDir, { recursive: true });
+const prepared = preparedSchemaFiles(readdirSync(schemaDir));
+for (const file of prepared) writeFileSync(join(preparedDir, file), preparedSchemaSource(schemaDir, file.replace(/\.jsonl$/, '.json')));
+console.log(`wrote ${prepared.length} prepared schemas to imports/validators/`);
