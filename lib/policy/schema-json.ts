@@ -121,13 +121,20 @@ function splitLarge(root: any): void {
 /** The JSON Schema to compile for a core kind's definition. */
 export const coreValidatorSchema = (definition: string): any => ({ $ref: `${K8S_SCHEMA}#/definitions/${definition}` });
 
+/**
+ * The file of imports/schemas/ that maps each CRD kind, `<apiVersion> <kind>`, to its schema file
+ * there. Versions of a CRD with the same schema (Gateway API and Istio serve v1 and v1beta1) map to
+ * one file, named after the first of them.
+ */
+export const SCHEMA_INDEX = 'index.json';
+
 /** The file of imports/validators/ that holds a schema file's prepared schema: its name, with `.jsonl`. */
 export const preparedSchemaFile = (schemaFile: string): string => schemaFile.replace(/\.json$/, '.jsonl');
 
 /** The files of imports/validators/ for the files of imports/schemas/: each schema file's prepared schema, sorted. */
 export function preparedSchemaFiles(schemaFiles: readonly string[]): string[] {
   return schemaFiles
-    .filter((f) => f.endsWith('.json'))
+    .filter((f) => f.endsWith('.json') && f !== SCHEMA_INDEX)
     .sort()
     .map(preparedSchemaFile);
 }

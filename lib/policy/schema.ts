@@ -11,6 +11,7 @@ import {
   parsePreparedSchema,
   PreparedSchema,
   preparedSchemaFile,
+  SCHEMA_INDEX,
 } from './schema-json';
 
 /** One way in which a manifest does not match its schema. */
@@ -55,8 +56,8 @@ const validators = new Map<string, ValidateFunction | undefined>();
 let ajvInstance: Ajv | undefined;
 let schemaDirectory: string | undefined;
 let coreKinds: Map<string, string> | undefined; // `<apiVersion> <kind>` -> definition name
+let crdKinds: Readonly<Record<string, string>> | undefined; // `<apiVersion> <kind>` -> schema file name (SCHEMA_INDEX)
 
-const crdSchemas = new Map<string, string | undefined>(); // `<apiVersion> <kind>` -> schema file name
 const crdSchemaContents = new Map<string, any>();
 
 /**
@@ -67,7 +68,8 @@ const crdSchemaContents = new Map<string, any>();
  * object (which fields it has, at every depth): compiling a whole CRD schema costs far more than
  * validating (ClusterSecretStore lists every secret provider, ApplicationSet every generator),
  * while objects of one kind mostly share a shape. Pruning keeps every check on the fields present,
- * and an unknown field is still an unknown field.
+ * and an unknown field is still an unknown field. Versions of a CRD that share a schema share
+ * their validators.
  */
 function validatorFor(apiVersion: unknown, kind: unknown, data: unknown): ValidateFunction | undefined {
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return undefined;
@@ -140,15 +142,20 @@ function preparedSchema(schemaFile: string): PreparedSchema | undefined {
   return existsSync(path) ? parsePreparedSchema(readFileSync(path, 'utf8')) : undefined;
 }
 
-/** The file name in imports/schemas/ of the CRD's schema for `apiVersion`/`kind`, or undefined for core kinds. */
+/**
+ * The file name in imports/schemas/ of the CRD's schema for `apiVersion`/`kind` (from SCHEMA_INDEX,
+ * where versions with the same schema share a file), or undefined for core and unknown kinds.
+ */
 function crdSchemaFile(apiVersion: string, kind: string): string | undefined {
+  crdKinds ??= readSchemaIndex();
   const id = key(apiVersion, kind);
-  if (!crdSchemas.has(id)) {
-    const [, group, version] = /^(?:([a-z0-9.-]+)\/)?([a-z0-9]+)$/.exec(apiVersion) ?? [];
-    const file = group && /^[A-Za-z0-9]+$/.test(kind) ? `${group}_${kind}_${version}.json` : undefined;
-    crdSchemas.set(id, file && existsSync(join(schemaDir(), file)) ? file : undefined);
-  }
-  return crdSchemas.get(id);
+  return Object.hasOwn(crdKinds, id) ? crdKinds[id] : undefined;
+}
+
+function readSchemaIndex(): Record<string, string> {
+  const path = join(schemaDir(), SCHEMA_INDEX);
+  if (!existsSync(path)) throw new Error(`imports/schemas/${SCHEMA_INDEX} not found in ${schemaDir()}; run 'npm run import'`);
+  return JSON.parse(readFileSync(path, 'utf8'));
 }
 
 function crdSchema(file: string): any {

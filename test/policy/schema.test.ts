@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useQuickSchemaCheck, validateSchema } from '../../lib/policy/schema';
-import { K8S_SCHEMA, preparedSchemaFiles, preparedSchemaSource } from '../../lib/policy/schema-json';
+import { K8S_SCHEMA, preparedSchemaFiles, preparedSchemaSource, SCHEMA_INDEX } from '../../lib/policy/schema-json';
 
 const IMPORTS = join(__dirname, '..', '..', 'imports');
 
@@ -500,6 +500,17 @@ describe.each([
       ]);
     });
 
+    test('a Gateway v1beta1 (the v1 schema, stored once) is valid, or fails on a port of the wrong type', () => {
+      // GIVEN
+      const valid = { ...gateway(), apiVersion: 'gateway.networking.k8s.io/v1beta1' };
+      const invalid = structuredClone(valid);
+      invalid.spec.listeners[0].port = 'eighty';
+      // WHEN
+      const problems = [...validateSchema(valid), ...validateSchema(invalid)];
+      // THEN
+      expect(problems).toEqual([{ object: 'Gateway/alp-edge/alp-gateway', path: 'spec.listeners[0].port', message: 'must be integer' }]);
+    });
+
     test('a valid HTTPRoute with a RequestRedirect filter has no problems', () => {
       // WHEN
       const problems = validateSchema(httpRedirect());
@@ -737,6 +748,7 @@ describe.each([
 
 describe('schemas (imports/schemas/) and prepared schemas (imports/validators/)', () => {
   const schemaFiles = readdirSync(join(IMPORTS, 'schemas'));
+  const index: Record<string, string> = JSON.parse(readFileSync(join(IMPORTS, 'schemas', SCHEMA_INDEX), 'utf8'));
 
   test('imports/validators/ holds one prepared schema per schema file, and no code', () => {
     // WHEN
@@ -754,5 +766,30 @@ describe('schemas (imports/schemas/) and prepared schemas (imports/validators/)'
       // THEN
       expect(source).toEqual(readFileSync(join(IMPORTS, 'validators', file.replace(/\.json$/, '.jsonl')), 'utf8'));
     }
+  });
+
+  test('the index maps each CRD kind to a schema file, and each schema file but the Kubernetes definitions is indexed', () => {
+    // WHEN
+    const indexed = new Set(Object.values(index));
+    // THEN
+    expect([...indexed].filter((file) => !schemaFiles.includes(file))).toEqual([]);
+    expect(schemaFiles.filter((file) => !indexed.has(file)).sort()).toEqual([SCHEMA_INDEX, `${K8S_SCHEMA}.json`]);
+  });
+
+  test('versions of a CRD with the same schema share one file; no two schema files are the same', () => {
+    // WHEN
+    const contents = schemaFiles.map((file) => readFileSync(join(IMPORTS, 'schemas', file), 'utf8'));
+    // THEN
+    expect(new Set(contents).size).toBe(contents.length);
+    expect(
+      ['Gateway', 'HTTPRoute'].map((kind) => [
+        index[`gateway.networking.k8s.io/v1 ${kind}`],
+        index[`gateway.networking.k8s.io/v1beta1 ${kind}`],
+      ]),
+    ).toEqual([
+      ['gateway.networking.k8s.io_Gateway_v1.json', 'gateway.networking.k8s.io_Gateway_v1.json'],
+      ['gateway.networking.k8s.io_HTTPRoute_v1.json', 'gateway.networking.k8s.io_HTTPRoute_v1.json'],
+    ]);
+    expect(index['security.istio.io/v1beta1 PeerAuthentication']).toBe('security.istio.io_PeerAuthentication_v1.json');
   });
 });
