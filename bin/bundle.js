@@ -73,7 +73,8 @@ function buildOnce(esbuild, entry, staging) {
     format: 'cjs',
     // Packages are bundled too: resolving and reading hundreds of small module files costs
     // ~70 ms per run. Left outside: esbuild (a native binary), re2-wasm (loads its .wasm beside
-    // itself), and Ajv, whose runtime the precompiled validators in imports/ require themselves.
+    // itself), and Ajv, which only objects the quick schema check cannot vouch for need: loaded
+    // from node_modules then, it adds nothing to the bundle every run reads.
     external: EXTERNAL_PACKAGES,
     // No source map: loading one costs ~45 ms per run, and the bundle is not minified, so a
     // stack trace still names the functions.

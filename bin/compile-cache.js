@@ -31,7 +31,7 @@ function enable() {
     if (content.startsWith('#!') || !path.isAbsolute(filename)) return compile.call(this, content, filename);
     const id = crypto.createHash('sha1').update(filename).digest('hex').slice(0, 16);
     // The file's size, modification time (ns) and inode stand for its content: hashing the
-    // content would cost ~10 ms per run (the bundle and the validators are megabytes).
+    // content would cost ~10 ms per run (the bundle is megabytes).
     const stat = fs.statSync(filename, { bigint: true, throwIfNoEntry: false });
     const version =
       stat && BigInt(Buffer.byteLength(content)) === stat.size

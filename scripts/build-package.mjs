@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Builds the npm package into build/package/ (git-ignored): lib/ and the imports/ bindings it
 // uses, compiled by `tsc -p tsconfig.build.json` to JavaScript and .d.ts, plus imports/schemas/
-// and imports/validators/, which lib/policy/schema.ts reads at run time from ../../imports/
-// beside lib/policy/. The compile is incremental (build/package.tsbuildinfo), so a build with
+// and imports/validators/ (the schemas and the quick check's prepared schemas), which
+// lib/policy/schema.ts reads at run time from ../../imports/ beside lib/policy/. The compile is incremental (build/package.tsbuildinfo), so a build with
 // nothing changed takes seconds; outputs whose source is gone are removed so that a renamed
 // module never ships twice.
 import { execFileSync } from 'node:child_process';

@@ -5,7 +5,9 @@
 //
 // It also writes imports/schemas/, the JSON schemas that lib/policy/schema.ts validates
 // manifests against (generated data, committed like the bindings):
-// - `<group>_<kind>_<version>.json`: the `openAPIV3Schema` of each served version of each CRD;
+// - `<group>_<kind>_<version>.json`: the `openAPIV3Schema` of each served version of each CRD,
+//   once for the versions that have the same one (named after the first of them);
+// - `index.json`: the schema file of each CRD kind, by `<apiVersion> <kind>`;
 // - `gateway.networking.k8s.io_ReferenceGrant_v1beta1.json`: from @kubernetes-models/gateway-api,
 //   since no ReferenceGrant CRD is imported;
 // - `kubernetes-1.28.json`: the Kubernetes v1.28 definitions (the file `cdk8s import k8s@1.28.0`
@@ -13,11 +15,9 @@
 // Descriptions are dropped (documentation only) and keys are sorted, so the output is small and
 // stable; nothing else is changed.
 //
-// Last, imports/validators/ (lib/policy/schema-ajv.ts generates it): Ajv standalone code of a
-// validator per CRD schema file and one module of the common core kinds, so that a synth loads
-// validators instead of compiling them, and each schema file's JSON Schema as the quick check
-// reads it (<schema>.jsonl, see lib/policy/schema-json.ts). Deterministic: the same schemas give
-// the same files.
+// Last, imports/validators/: each schema file's JSON Schema as the quick check reads it
+// (<schema>.jsonl, see lib/policy/schema-json.ts). Deterministic: the same schemas give the same
+// files.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -109,10 +109,17 @@ function sortKeys(value) {
   );
 }
 
-const written = new Set();
-function writeSchema(file, schema) {
-  writeFileSync(join(schemaDir, file), JSON.stringify(sortKeys(stripDescriptions(schema))) + '\n');
-  written.add(file);
+const written = new Map(); // file -> text
+const schemaIndex = {}; // `<apiVersion> <kind>` -> file
+/** Writes the schema of `apiVersion`/`kind` to `file`, or indexes the file of `sameAs` when it holds the same schema. */
+function writeSchema(file, schema, { apiVersion, kind, sameAs = [] } = {}) {
+  const text = JSON.stringify(sortKeys(stripDescriptions(schema))) + '\n';
+  const shared = sameAs.find((other) => written.get(other) === text);
+  if (!shared) {
+    writeFileSync(join(schemaDir, file), text);
+    written.set(file, text);
+  }
+  if (kind) schemaIndex[`${apiVersion} ${kind}`] = shared ?? file;
 }
 
 mkdirSync(schemaDir, { recursive: true });
@@ -126,8 +133,12 @@ for (const source of sources) {
   if (crds.length > 1) crds = crds.filter((crd) => crd.spec.names.kind.toLowerCase() === module);
   if (crds.length === 0) throw new Error(`${location}: no CustomResourceDefinition for module ${module}`);
   for (const crd of crds) {
+    const { group, names } = crd.spec;
+    const files = [];
     for (const version of crd.spec.versions.filter((v) => v.served)) {
-      writeSchema(`${crd.spec.group}_${crd.spec.names.kind}_${version.name}.json`, version.schema.openAPIV3Schema);
+      const file = `${group}_${names.kind}_${version.name}.json`;
+      writeSchema(file, version.schema.openAPIV3Schema, { apiVersion: `${group}/${version.name}`, kind: names.kind, sameAs: files });
+      files.push(file);
     }
   }
 }
@@ -140,19 +151,18 @@ if (!written.has(referenceGrantFile)) {
   const model = readFileSync(require.resolve('@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1beta1/ReferenceGrant'), 'utf8');
   const literal = /^const schema = (\{[\s\S]*?^\});$/m.exec(model);
   if (!literal) throw new Error('@kubernetes-models/gateway-api: ReferenceGrant schema literal not found');
-  writeSchema(referenceGrantFile, JSON.parse(literal[1]));
+  writeSchema(referenceGrantFile, JSON.parse(literal[1]), { apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'ReferenceGrant' });
 }
 
 const k8sDefinitions = JSON.parse(await readSource(existsSync(k8sSchemaFile) ? k8sSchemaFile : k8sSchemaUrl));
 writeSchema('kubernetes-1.28.json', k8sDefinitions);
-console.log(`wrote ${written.size} schemas to imports/schemas/`);
 
-// ---- Precompiled validators for lib/policy/schema.ts ----
+// ---- The schema index and the quick check's prepared schemas, for lib/policy/schema.ts ----
 
-// The generator is TypeScript (shared with run-time compilation): bundle it for this script.
-const generator = join(root, 'build', 'schema-ajv.generator.js');
+// The generator is TypeScript (shared with validation): bundle it for this script.
+const generator = join(root, 'build', 'schema-json.generator.js');
 esbuild.buildSync({
-  entryPoints: [join(root, 'lib', 'policy', 'schema-ajv.ts')],
+  entryPoints: [join(root, 'lib', 'policy', 'schema-json.ts')],
   outfile: generator,
   bundle: true,
   platform: 'node',
@@ -161,9 +171,16 @@ esbuild.buildSync({
   packages: 'external',
   logLevel: 'error',
 });
-const { validatorModules, validatorModuleSource } = createRequire(import.meta.url)(generator);
-const validatorDir = join(outDir, 'validators');
-mkdirSync(validatorDir, { recursive: true });
-const modules = validatorModules(readdirSync(schemaDir));
-for (const file of modules) writeFileSync(join(validatorDir, file), validatorModuleSource(schemaDir, file));
-console.log(`wrote ${modules.length} precompiled validators and prepared schemas to imports/validators/`);
+const { preparedSchemaFiles, preparedSchemaSource, SCHEMA_INDEX } = createRequire(import.meta.url)(generator);
+const index = Object.fromEntries(
+  Object.keys(schemaIndex)
+    .sort()
+    .map((id) => [id, schemaIndex[id]]),
+);
+writeFileSync(join(schemaDir, SCHEMA_INDEX), JSON.stringify(index, null, 2) + '\n');
+console.log(`wrote ${written.size} schemas (${Object.keys(index).length} CRD kinds, the Kubernetes definitions) to imports/schemas/`);
+const preparedDir = join(outDir, 'validators');
+mkdirSync(preparedDir, { recursive: true });
+const prepared = preparedSchemaFiles(readdirSync(schemaDir));
+for (const file of prepared) writeFileSync(join(preparedDir, file), preparedSchemaSource(schemaDir, file.replace(/\.jsonl$/, '.json')));
+console.log(`wrote ${prepared.length} prepared schemas to imports/validators/`);

@@ -2,8 +2,8 @@
  * A quick check that a value certainly conforms to a JSON Schema (one of schema-json.ts), with no
  * code to generate, load or compile: each schema node becomes a small closure on first use.
  * Schema validation (schema.ts) runs it first and asks Ajv only when it cannot vouch for an
- * object, so that a valid platform never loads Ajv's validators (megabytes of code, most of
- * what a cold verification cost).
+ * object, so that a valid platform never loads Ajv nor compiles a validator (compiling a kind's
+ * validator costs far more than checking its objects).
  *
  * It is sound but not complete: `true` means Ajv would report nothing; `false` means "ask Ajv",
  * which then finds the problems and words them. Hence a keyword it does not know, a `$ref` it

@@ -2,7 +2,8 @@
  * The JSON Schemas that manifests are validated against, as plain data: the Kubernetes v1.28
  * definitions and each CRD's `openAPIV3Schema` (from imports/schemas/), rewritten from Kubernetes
  * structural schemas into JSON Schema. Both validators use them: Ajv (schema-ajv.ts, schema.ts)
- * and the quick check (schema-check.ts), so that the two judge the same schemas.
+ * and the quick check (schema-check.ts), so that the two judge the same schemas. `npm run import`
+ * (scripts/import.mjs) writes the quick check's prepared schemas with preparedSchemaSource.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -69,12 +70,10 @@ function coreKindsOf(core: any): Map<string, string> {
  * and status unchecked, since controllers write it, not manifests; repeated subschemas are
  * shared in `$defs`.
  *
- * With `split` (precompiled validators and the quick check's prepared schemas), large subschemas
- * outside anyOf/oneOf/not move to `$defs` as well: Ajv makes each a function of its own, which V8
- * compiles only when an object has such a field, and the quick check parses each only then
- * (ClusterSecretStore lists dozens of providers, a manifest uses one). Errors are the same; only
- * their schemaPath starts at the function's subschema, which is why nothing under a junctor is
- * split (see insideJunctor in schema.ts).
+ * With `split` (the quick check's prepared schemas), large subschemas outside anyOf/oneOf/not
+ * move to `$defs` as well, so that the quick check parses each only when an object has such a
+ * field (ClusterSecretStore lists dozens of providers, a manifest uses one). Subschemas under
+ * anyOf/oneOf/not stay where they are.
  */
 export function crdJsonSchema(crd: any, options: { split?: boolean } = {}): any {
   const schema = structuredClone(crd);
@@ -122,13 +121,23 @@ function splitLarge(root: any): void {
 /** The JSON Schema to compile for a core kind's definition. */
 export const coreValidatorSchema = (definition: string): any => ({ $ref: `${K8S_SCHEMA}#/definitions/${definition}` });
 
-/** The module of precompiled core validators, exporting one function per `<apiVersion> <kind>`. */
-export const CORE_VALIDATORS = 'core.js';
-/** The module of a CRD's precompiled validator: its schema file's name, with `.js`. */
-export const crdValidatorModule = (schemaFile: string): string => schemaFile.replace(/\.json$/, '.js');
+/**
+ * The file of imports/schemas/ that maps each CRD kind, `<apiVersion> <kind>`, to its schema file
+ * there. Versions of a CRD with the same schema (Gateway API and Istio serve v1 and v1beta1) map to
+ * one file, named after the first of them.
+ */
+export const SCHEMA_INDEX = 'index.json';
 
 /** The file of imports/validators/ that holds a schema file's prepared schema: its name, with `.jsonl`. */
 export const preparedSchemaFile = (schemaFile: string): string => schemaFile.replace(/\.json$/, '.jsonl');
+
+/** The files of imports/validators/ for the files of imports/schemas/: each schema file's prepared schema, sorted. */
+export function preparedSchemaFiles(schemaFiles: readonly string[]): string[] {
+  return schemaFiles
+    .filter((f) => f.endsWith('.json') && f !== SCHEMA_INDEX)
+    .sort()
+    .map(preparedSchemaFile);
+}
 
 /**
  * A schema file's JSON Schema as the quick check reads it: the Kubernetes definitions, or a CRD's

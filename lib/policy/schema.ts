@@ -4,15 +4,14 @@ import type Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { QuickCheck, quickCheck, RefResolver } from './schema-check';
 import {
-  CORE_VALIDATORS,
   coreValidatorSchema,
   crdJsonSchema,
-  crdValidatorModule,
   K8S_SCHEMA,
   key,
   parsePreparedSchema,
   PreparedSchema,
   preparedSchemaFile,
+  SCHEMA_INDEX,
 } from './schema-json';
 
 /** One way in which a manifest does not match its schema. */
@@ -35,10 +34,9 @@ export interface SchemaProblem {
  * `map`/`set` lists. A `null` property counts as unset, as on the API server. CEL rules
  * (`x-kubernetes-validations`) and the API server's hand-written checks are not evaluated.
  *
- * Synchronous. A quick walk of the schema (schema-check.ts) vouches for most valid objects; the
- * others go to Ajv. Ajv's validators of imported CRDs and common core kinds are precompiled
- * (`npm run import` writes them to imports/validators/); any other kind's is compiled on first
- * use and cached.
+ * Synchronous. A quick walk of the schema (schema-check.ts) vouches for most valid objects (for
+ * every object of a valid synth); the others go to Ajv, which is loaded and compiles the kind's
+ * validator on first use (see validatorFor) and finds and words the problems.
  *
  * @returns the problems found, `[]` when the manifest is valid. An unknown apiVersion/kind is itself
  *   a problem, `no schema for <apiVersion> <kind>`.
@@ -58,54 +56,32 @@ const validators = new Map<string, ValidateFunction | undefined>();
 let ajvInstance: Ajv | undefined;
 let schemaDirectory: string | undefined;
 let coreKinds: Map<string, string> | undefined; // `<apiVersion> <kind>` -> definition name
-let precompiledCore: Record<string, ValidateFunction> | undefined;
+let crdKinds: Readonly<Record<string, string>> | undefined; // `<apiVersion> <kind>` -> schema file name (SCHEMA_INDEX)
 
-const crdSchemas = new Map<string, string | undefined>(); // `<apiVersion> <kind>` -> schema file name
 const crdSchemaContents = new Map<string, any>();
 
 /**
- * The validator for a kind: precompiled at import time (imports/validators/, see schema-ajv.ts)
- * for every imported CRD and the common core kinds, so that a synth only loads functions.
+ * The validator for a kind, compiled by Ajv on first use and cached: only for objects the quick
+ * check cannot vouch for, so a valid synth compiles none.
  *
- * Other kinds are compiled here on first use. A CRD's validator is then compiled for the shape
- * of the object (which fields it has, at every depth): compiling a whole CRD schema costs far
- * more than validating (ClusterSecretStore lists every secret provider, ApplicationSet every
- * generator), while objects of one kind mostly share a shape. Pruning keeps every check on the
- * fields present, and an unknown field is still an unknown field.
+ * A core kind's validator checks its whole definition. A CRD's is compiled for the shape of the
+ * object (which fields it has, at every depth): compiling a whole CRD schema costs far more than
+ * validating (ClusterSecretStore lists every secret provider, ApplicationSet every generator),
+ * while objects of one kind mostly share a shape. Pruning keeps every check on the fields present,
+ * and an unknown field is still an unknown field. Versions of a CRD that share a schema share
+ * their validators.
  */
 function validatorFor(apiVersion: unknown, kind: unknown, data: unknown): ValidateFunction | undefined {
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return undefined;
-  const id = key(apiVersion, kind);
-  const cached = validators.get(id);
-  if (cached) return cached;
   const crdFile = crdSchemaFile(apiVersion, kind);
-  if (usePrecompiled) {
-    const precompiled = crdFile === undefined ? precompiledCoreValidators()[id] : loadPrecompiled(crdValidatorModule(crdFile));
-    if (precompiled) {
-      validators.set(id, precompiled);
-      return precompiled;
-    }
+  const id = crdFile === undefined ? key(apiVersion, kind) : `${crdFile} ${shapeOf(data)}`;
+  if (!validators.has(id)) {
+    validators.set(id, crdFile === undefined ? compileCore(apiVersion, kind) : compileCrd(pruneToShape(crdSchema(crdFile), [data])));
   }
-  if (crdFile === undefined) {
-    if (!validators.has(id)) validators.set(id, compileCore(apiVersion, kind));
-    return validators.get(id);
-  }
-  const shapeId = `${id} ${shapeOf(data)}`;
-  if (!validators.has(shapeId)) validators.set(shapeId, compileCrd(pruneToShape(crdSchema(crdFile), [data])));
-  return validators.get(shapeId);
+  return validators.get(id);
 }
 
-let usePrecompiled = true;
 let useQuickCheck = true;
-
-/**
- * For tests: whether validators come from imports/validators/ (the default) or are all compiled
- * at run time, which must give the same problems.
- */
-export function usePrecompiledValidators(use: boolean): void {
-  usePrecompiled = use;
-  validators.clear();
-}
 
 /** For tests: whether the quick check may vouch for an object (the default), or Ajv judges every object. */
 export function useQuickSchemaCheck(use: boolean): void {
@@ -166,28 +142,20 @@ function preparedSchema(schemaFile: string): PreparedSchema | undefined {
   return existsSync(path) ? parsePreparedSchema(readFileSync(path, 'utf8')) : undefined;
 }
 
-function precompiledCoreValidators(): Record<string, ValidateFunction> {
-  if (!precompiledCore) precompiledCore = loadPrecompiled(CORE_VALIDATORS) ?? {};
-  return precompiledCore!;
-}
-
-/** A module of imports/validators/, or undefined when there is none. */
-function loadPrecompiled(file: string): any {
-  const path = join(schemaDir(), '..', 'validators', file);
-  // A computed path: bundles load the generated code from imports/ rather than carrying it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a synchronous load of a path known only at run time, which import cannot do
-  return existsSync(path) ? require(path) : undefined;
-}
-
-/** The file name in imports/schemas/ of the CRD's schema for `apiVersion`/`kind`, or undefined for core kinds. */
+/**
+ * The file name in imports/schemas/ of the CRD's schema for `apiVersion`/`kind` (from SCHEMA_INDEX,
+ * where versions with the same schema share a file), or undefined for core and unknown kinds.
+ */
 function crdSchemaFile(apiVersion: string, kind: string): string | undefined {
+  crdKinds ??= readSchemaIndex();
   const id = key(apiVersion, kind);
-  if (!crdSchemas.has(id)) {
-    const [, group, version] = /^(?:([a-z0-9.-]+)\/)?([a-z0-9]+)$/.exec(apiVersion) ?? [];
-    const file = group && /^[A-Za-z0-9]+$/.test(kind) ? `${group}_${kind}_${version}.json` : undefined;
-    crdSchemas.set(id, file && existsSync(join(schemaDir(), file)) ? file : undefined);
-  }
-  return crdSchemas.get(id);
+  return Object.hasOwn(crdKinds, id) ? crdKinds[id] : undefined;
+}
+
+function readSchemaIndex(): Record<string, string> {
+  const path = join(schemaDir(), SCHEMA_INDEX);
+  if (!existsSync(path)) throw new Error(`imports/schemas/${SCHEMA_INDEX} not found in ${schemaDir()}; run 'npm run import'`);
+  return JSON.parse(readFileSync(path, 'utf8'));
 }
 
 function crdSchema(file: string): any {
@@ -247,8 +215,8 @@ function compileCore(apiVersion: string, kind: string): ValidateFunction | undef
 }
 
 function getAjv(): Ajv {
-  // Loaded on first use: Ajv and its code generator are needed only to compile validators at run time.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (see above); an import would load Ajv even where the precompiled validators suffice
+  // Loaded on first use: Ajv is needed only for objects the quick check cannot vouch for.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (see above); an import would load Ajv on every synth
   const { createAjv }: typeof import('./schema-ajv') = require('./schema-ajv');
   if (!ajvInstance) ({ ajv: ajvInstance, coreKinds } = createAjv(schemaDir()));
   return ajvInstance;

@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { usePrecompiledValidators, useQuickSchemaCheck, validateSchema } from '../../lib/policy/schema';
-import { PRECOMPILED_CORE_KINDS, validatorModules, validatorModuleSource } from '../../lib/policy/schema-ajv';
-import { CORE_VALIDATORS, crdValidatorModule } from '../../lib/policy/schema-json';
+import { useQuickSchemaCheck, validateSchema } from '../../lib/policy/schema';
+import { K8S_SCHEMA, preparedSchemaFiles, preparedSchemaSource, SCHEMA_INDEX } from '../../lib/policy/schema-json';
 
 const IMPORTS = join(__dirname, '..', '..', 'imports');
 
@@ -131,20 +130,16 @@ function prometheusRule(strategy: string): any {
   };
 }
 
-// Every case three times, which must agree: as synth validates (the quick check, then Ajv's
-// validators precompiled by `npm run import` for what it does not vouch for), with the precompiled
-// validators alone, and with validators compiled at run time (kinds without precompiled code).
+// Every case twice, which must agree: as synth validates (the quick check, then Ajv, compiled on
+// first use, for what it does not vouch for: every invalid object), and with Ajv alone.
 describe.each([
-  ['quick check, then precompiled', true, true],
-  ['precompiled', true, false],
-  ['compiled at run time', false, false],
-])('validateSchema (%s) |', (_mode, precompiled, quick) => {
+  ['quick check, then Ajv', true],
+  ['Ajv alone', false],
+])('validateSchema (%s) |', (_mode, quick) => {
   beforeAll(() => {
-    usePrecompiledValidators(precompiled);
     useQuickSchemaCheck(quick);
   });
   afterAll(() => {
-    usePrecompiledValidators(true);
     useQuickSchemaCheck(true);
   });
 
@@ -505,6 +500,17 @@ describe.each([
       ]);
     });
 
+    test('a Gateway v1beta1 (the v1 schema, stored once) is valid, or fails on a port of the wrong type', () => {
+      // GIVEN
+      const valid = { ...gateway(), apiVersion: 'gateway.networking.k8s.io/v1beta1' };
+      const invalid = structuredClone(valid);
+      invalid.spec.listeners[0].port = 'eighty';
+      // WHEN
+      const problems = [...validateSchema(valid), ...validateSchema(invalid)];
+      // THEN
+      expect(problems).toEqual([{ object: 'Gateway/alp-edge/alp-gateway', path: 'spec.listeners[0].port', message: 'must be integer' }]);
+    });
+
     test('a valid HTTPRoute with a RequestRedirect filter has no problems', () => {
       // WHEN
       const problems = validateSchema(httpRedirect());
@@ -740,38 +746,50 @@ describe.each([
   });
 });
 
-describe('precompiled validators (imports/validators/)', () => {
-  test('there is one module per CRD schema and one of the core kinds', () => {
+describe('schemas (imports/schemas/) and prepared schemas (imports/validators/)', () => {
+  const schemaFiles = readdirSync(join(IMPORTS, 'schemas'));
+  const index: Record<string, string> = JSON.parse(readFileSync(join(IMPORTS, 'schemas', SCHEMA_INDEX), 'utf8'));
+
+  test('imports/validators/ holds one prepared schema per schema file, and no code', () => {
     // WHEN
-    const expected = validatorModules(readdirSync(join(IMPORTS, 'schemas')));
+    const expected = preparedSchemaFiles(schemaFiles);
     // THEN
-    expect(readdirSync(join(IMPORTS, 'validators')).sort()).toEqual([...expected].sort());
-    expect(expected).toContain(CORE_VALIDATORS);
-    expect(expected).toContain(crdValidatorModule('external-secrets.io_ExternalSecret_v1.json'));
+    expect(readdirSync(join(IMPORTS, 'validators')).sort()).toEqual(expected);
+    expect(expected).toContain('external-secrets.io_ExternalSecret_v1.jsonl');
+    expect(expected.every((file) => file.endsWith('.jsonl'))).toBe(true);
   });
 
-  test('are up to date: regenerating one gives the committed file byte for byte (else run npm run import)', () => {
-    // GIVEN
-    const file = crdValidatorModule('security.istio.io_PeerAuthentication_v1.json');
-    // WHEN
-    const source = validatorModuleSource(join(IMPORTS, 'schemas'), file);
-    // THEN
-    expect(source).toEqual(readFileSync(join(IMPORTS, 'validators', file), 'utf8'));
-  });
-
-  test('the prepared JSON Schemas are up to date (else run npm run import)', () => {
-    for (const file of ['kubernetes-1.28.jsonl', 'security.istio.io_AuthorizationPolicy_v1.jsonl']) {
+  test('the prepared schemas are up to date (else run npm run import)', () => {
+    for (const file of [`${K8S_SCHEMA}.json`, 'security.istio.io_AuthorizationPolicy_v1.json']) {
       // WHEN
-      const source = validatorModuleSource(join(IMPORTS, 'schemas'), file);
+      const source = preparedSchemaSource(join(IMPORTS, 'schemas'), file);
       // THEN
-      expect(source).toEqual(readFileSync(join(IMPORTS, 'validators', file), 'utf8'));
+      expect(source).toEqual(readFileSync(join(IMPORTS, 'validators', file.replace(/\.json$/, '.jsonl')), 'utf8'));
     }
   });
 
-  test('the core module exports a validator for each precompiled core kind', () => {
+  test('the index maps each CRD kind to a schema file, and each schema file but the Kubernetes definitions is indexed', () => {
     // WHEN
-    const core = require(join(IMPORTS, 'validators', CORE_VALIDATORS));
+    const indexed = new Set(Object.values(index));
     // THEN
-    expect(Object.keys(core).sort()).toEqual([...PRECOMPILED_CORE_KINDS].sort());
+    expect([...indexed].filter((file) => !schemaFiles.includes(file))).toEqual([]);
+    expect(schemaFiles.filter((file) => !indexed.has(file)).sort()).toEqual([SCHEMA_INDEX, `${K8S_SCHEMA}.json`]);
+  });
+
+  test('versions of a CRD with the same schema share one file; no two schema files are the same', () => {
+    // WHEN
+    const contents = schemaFiles.map((file) => readFileSync(join(IMPORTS, 'schemas', file), 'utf8'));
+    // THEN
+    expect(new Set(contents).size).toBe(contents.length);
+    expect(
+      ['Gateway', 'HTTPRoute'].map((kind) => [
+        index[`gateway.networking.k8s.io/v1 ${kind}`],
+        index[`gateway.networking.k8s.io/v1beta1 ${kind}`],
+      ]),
+    ).toEqual([
+      ['gateway.networking.k8s.io_Gateway_v1.json', 'gateway.networking.k8s.io_Gateway_v1.json'],
+      ['gateway.networking.k8s.io_HTTPRoute_v1.json', 'gateway.networking.k8s.io_HTTPRoute_v1.json'],
+    ]);
+    expect(index['security.istio.io/v1beta1 PeerAuthentication']).toBe('security.istio.io_PeerAuthentication_v1.json');
   });
 });
