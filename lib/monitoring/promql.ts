@@ -19,6 +19,19 @@ export interface PromQlSyntaxError {
  * or whether function arguments have the right types.
  */
 export function promQlSyntaxError(expr: string): PromQlSyntaxError | undefined {
+  // Every region and colour carries the same rule expressions: each distinct one is parsed once.
+  if (checkedExpressions.has(expr)) return checkedExpressions.get(expr);
+  if (checkedExpressions.size >= MAX_CHECKED_EXPRESSIONS) checkedExpressions.clear();
+  const error = firstSyntaxError(expr);
+  checkedExpressions.set(expr, error);
+  return error;
+}
+
+/** Expressions already checked, and their first error (a long-running process keeps at most MAX_CHECKED_EXPRESSIONS). */
+const checkedExpressions = new Map<string, PromQlSyntaxError | undefined>();
+const MAX_CHECKED_EXPRESSIONS = 100_000;
+
+function firstSyntaxError(expr: string): PromQlSyntaxError | undefined {
   if (expr.trim() === '') return { offset: 0, description: 'the expression is empty' };
   let offset: number | undefined;
   parser.parse(expr).iterate({

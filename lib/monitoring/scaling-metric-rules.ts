@@ -53,8 +53,20 @@ export interface ScalingMetricRuleOptions extends SwitchBackOptions {
 const METRICS_API_SERVICES = 'v1beta1\\.(custom|external)\\.metrics\\.k8s\\.io';
 
 /**
- * `ScalingMetricAbsent` (one rule per metric, label `metric`; one alert per namespace and
- * service whose series has had no sample for `absentFor`): the series an adapter rule reads is
+ * Most `absent_over_time` checks one `ScalingMetricAbsent` rule joins with `or`; a metric used by
+ * more services gets several rules of that name. The Prometheus UI's PromQL grammar (the one
+ * `promQlSyntaxError` checks with) finds a syntax error in a chain of 200 such checks (some
+ * 12,000 characters) that Prometheus itself accepts, and a reviewer reads a short rule better.
+ */
+const MAX_ABSENT_CHECKS = 50;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+}
+
+/**
+ * `ScalingMetricAbsent` (one rule per metric and MAX_ABSENT_CHECKS series, label `metric`; one
+ * alert per namespace and service whose series has had no sample for `absentFor`): the series an adapter rule reads is
  * gone, so the adapter has nothing to serve. `AutoscalerMetricsUnavailable` (per HPA): the HPA
  * itself reports that it cannot read a metric (`ScalingActive` false for 15 minutes), whatever
  * the cause: adapter not installed, APIService not registered, rule missing; the HPA sets it only
@@ -72,30 +84,7 @@ export function scalingMetricRules(options: ScalingMetricRuleOptions): Rule[] {
     problems.push({ prop: 'hpaNamespaces', value: options.hpaNamespaces, rule: 'must list at least one namespace' });
   throwOptionProblems('scalingMetricRules', problems);
 
-  const byMetric = new Map<string, ScalingMetricUse[]>();
-  for (const use of options.metrics) byMetric.set(use.metric.name, [...(byMetric.get(use.metric.name) ?? []), use]);
-  const absent = [...byMetric.keys()].sort().map((name) => {
-    const uses = byMetric.get(name)!;
-    const { series } = scalingMetricSource(name);
-    const checks = uses.flatMap((use) =>
-      [...use.namespaces].sort().map((ns) => {
-        const matchers: LabelMatcher[] = [labelEq('namespace', ns)];
-        if (use.metric.type === 'Pods') matchers.push(labelEq('service', use.service));
-        for (const [label, value] of Object.entries(sortedRecord(use.metric.selector ?? {}))) matchers.push(labelEq(label, value));
-        return `absent_over_time(${seriesSelector(series, matchers)}[${window}])`;
-      }),
-    );
-    return new AlertRule({
-      alert: 'ScalingMetricAbsent',
-      expr: [...new Set(checks)].join(' or '),
-      for: '5m',
-      severity: Severity.page(),
-      labels: { metric: name },
-      summary: `Scaling metric ${name} has no samples in {{ $labels.namespace }}.`,
-      description: `No sample of ${series} in {{ $labels.namespace }} for ${window}: the metrics adapter cannot serve ${name}, so its HorizontalPodAutoscalers cannot scale on it and skip every scale-down.`,
-      runbook: absentRunbook(options.switchTrafficCommand),
-    });
-  });
+  const absent = absentRules(options, window);
   const unavailable = new AlertRule({
     alert: 'AutoscalerMetricsUnavailable',
     expr: `${seriesSelector('kube_horizontalpodautoscaler_status_condition', [
@@ -125,6 +114,40 @@ export function scalingMetricRules(options: ScalingMetricRuleOptions): Rule[] {
     runbook: apiServiceRunbook(options.adapterNamespace),
   });
   return [...absent, unavailable, apiServiceDown];
+}
+
+/** The `ScalingMetricAbsent` rules of each metric, MAX_ABSENT_CHECKS series at most in each. */
+function absentRules(options: ScalingMetricRuleOptions, window: string): AlertRule[] {
+  const byMetric = new Map<string, ScalingMetricUse[]>();
+  for (const use of options.metrics) byMetric.set(use.metric.name, [...(byMetric.get(use.metric.name) ?? []), use]);
+  return [...byMetric.keys()]
+    .sort()
+    .map((name) => {
+      const uses = byMetric.get(name)!;
+      const { series } = scalingMetricSource(name);
+      const checks = uses.flatMap((use) =>
+        [...use.namespaces].sort().map((ns) => {
+          const matchers: LabelMatcher[] = [labelEq('namespace', ns)];
+          if (use.metric.type === 'Pods') matchers.push(labelEq('service', use.service));
+          for (const [label, value] of Object.entries(sortedRecord(use.metric.selector ?? {}))) matchers.push(labelEq(label, value));
+          return `absent_over_time(${seriesSelector(series, matchers)}[${window}])`;
+        }),
+      );
+      return chunks([...new Set(checks)], MAX_ABSENT_CHECKS).map(
+        (part) =>
+          new AlertRule({
+            alert: 'ScalingMetricAbsent',
+            expr: part.join(' or '),
+            for: '5m',
+            severity: Severity.page(),
+            labels: { metric: name },
+            summary: `Scaling metric ${name} has no samples in {{ $labels.namespace }}.`,
+            description: `No sample of ${series} in {{ $labels.namespace }} for ${window}: the metrics adapter cannot serve ${name}, so its HorizontalPodAutoscalers cannot scale on it and skip every scale-down.`,
+            runbook: absentRunbook(options.switchTrafficCommand),
+          }),
+      );
+    })
+    .flat();
 }
 
 function absentRunbook(switchTrafficCommand: string | undefined): Runbook {

@@ -1,7 +1,7 @@
 import { Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { buildPlatformApp } from '../../charts';
-import { MetricsAdapterConfig, renderApp, renderRunbooks, ScalingMetric } from '../../lib';
+import { AlertRule, MetricsAdapterConfig, renderApp, renderRunbooks, ScalingMetric, scalingMetricRules } from '../../lib';
 import { METRICS_ADAPTER_CONFIG_LABEL, scalingMetricSource } from '../../lib/autoscaling/adapter-config';
 import { adapterServes } from '../../lib/autoscaling/adapter-coverage';
 import { promQlSyntaxError } from '../../lib/monitoring/promql';
@@ -186,5 +186,28 @@ describe('adapterServes |', () => {
     const pattern = { ...rule, seriesQuery: '{__name__=~".*_total",namespace!="",pod!=""}', resources: { template: '<<.Resource>>' } };
     expect(adapterServes({ rules: [pattern] }, pods)).toBe(true);
     expect(adapterServes({ rules: [{ ...pattern, seriesFilters: [{ isNot: '^http_.*' }] }] }, pods)).toBe(false);
+  });
+});
+
+describe('scalingMetricRules |', () => {
+  test('a metric used by many services is watched by several ScalingMetricAbsent rules of at most 50 checks, each valid PromQL, every check once', () => {
+    // GIVEN 120 services scaling on one Pods metric in two namespaces: 240 series to watch
+    const metric = ScalingMetric.pods('http_requests_per_second', '10');
+    const services = Array.from({ length: 120 }, (_, i) => `svc-${String(i).padStart(3, '0')}`);
+    const metrics = services.map((service) => ({ service, metric, namespaces: ['shop-blue', 'shop-green'] }));
+    // WHEN
+    const rules = scalingMetricRules({ metrics, hpaNamespaces: ['shop-blue', 'shop-green'], adapterNamespace: 'monitoring' });
+    // THEN
+    const absent = rules.filter((r): r is AlertRule => r.kind === 'alert' && r.alert === 'ScalingMetricAbsent');
+    const checks = absent.map((r) => r.expr.split(' or '));
+    expect(checks.map((c) => c.length)).toEqual([50, 50, 50, 50, 40]);
+    expect(absent.map((r) => r.labels.metric)).toEqual(Array(5).fill('http_requests_per_second'));
+    expect(absent.map((r) => promQlSyntaxError(r.expr))).toEqual(Array(5).fill(undefined));
+    const series = scalingMetricSource('http_requests_per_second').series;
+    expect(checks.flat()).toEqual(
+      services.flatMap((s) =>
+        ['shop-blue', 'shop-green'].map((ns) => `absent_over_time(${series}{namespace="${ns}",service="${s}"}[10m])`),
+      ),
+    );
   });
 });

@@ -6,7 +6,7 @@ import { isPlainObject } from '../../core';
 import { ManifestObject } from '../findings';
 import { NAMESPACE_NAME_LABEL } from '../reachability-workloads';
 import { PolicyContext } from './_context';
-import { asArray, labelSelectorMatches } from './_selectors';
+import { asArray, labelSelectorMatches, SelectorIndex } from './_selectors';
 
 export type Direction = 'Ingress' | 'Egress';
 
@@ -56,6 +56,44 @@ export function portsAdmit(ports: unknown, port: number, portName?: string): boo
   );
 }
 
+/** A rule's peer that can name pods (`undefined`: the rule names no peers, so every peer), with its rule. */
+interface RulePeer {
+  readonly rule: any;
+  readonly peer?: any;
+}
+
+/** Each context's NetworkPolicy rule peers per policy and direction, filed by the pod labels they require. */
+const rulePeerIndexes = new WeakMap<PolicyContext, Map<ManifestObject, Map<Direction, SelectorIndex<RulePeer>>>>();
+
+/**
+ * The rule peers of a policy in `direction` that may admit pods labelled `peerLabels`: a superset,
+ * to be checked one by one. A policy with a rule per client (Prometheus's egress to every target)
+ * is then not scanned whole for every connection asked about.
+ */
+function rulePeerCandidates(
+  ctx: PolicyContext,
+  policy: ManifestObject,
+  direction: Direction,
+  peerLabels: Record<string, string>,
+): RulePeer[] {
+  let byPolicy = rulePeerIndexes.get(ctx);
+  if (!byPolicy) rulePeerIndexes.set(ctx, (byPolicy = new Map()));
+  let byDirection = byPolicy.get(policy);
+  if (!byDirection) byPolicy.set(policy, (byDirection = new Map()));
+  let index = byDirection.get(direction);
+  if (!index) {
+    index = new SelectorIndex<RulePeer>();
+    for (const rule of asArray(policy.manifest.spec?.[direction === 'Ingress' ? 'ingress' : 'egress'])) {
+      const peers = asArray(direction === 'Ingress' ? rule?.from : rule?.to);
+      if (peers.length === 0) index.add({ rule }, undefined);
+      // An ipBlock peer never names pods.
+      for (const peer of peers) if (!isPlainObject(peer?.ipBlock)) index.add({ rule, peer }, peer?.podSelector?.matchLabels);
+    }
+    byDirection.set(direction, index);
+  }
+  return index.candidates(peerLabels);
+}
+
 /**
  * Whether pods (`labels` in `namespace`) may take part in the connection in `direction` with a
  * peer (`peerLabels` in `peerNamespace`) on `port`: not isolated by the input's policies in that
@@ -78,21 +116,14 @@ export function allows(
     .filter((p) => governs(p.manifest.spec, direction));
   if (selecting.length === 0) return true;
   const peerNsLabels = namespaceLabels(ctx, object, peerNamespace);
+  const peerOk = (peer: any) => {
+    const nsOk =
+      peer?.namespaceSelector === undefined ? peerNamespace === namespace : labelSelectorMatches(peer.namespaceSelector, peerNsLabels);
+    return nsOk && (peer?.podSelector === undefined || labelSelectorMatches(peer.podSelector, peerLabels));
+  };
   return selecting.some((p) =>
-    asArray(p.manifest.spec?.[direction === 'Ingress' ? 'ingress' : 'egress']).some((rule: any) => {
-      const peers = asArray(direction === 'Ingress' ? rule?.from : rule?.to);
-      const peerOk =
-        peers.length === 0
-        || peers.some((peer: any) => {
-          if (isPlainObject(peer?.ipBlock)) return false;
-          const nsOk =
-            peer?.namespaceSelector === undefined
-              ? peerNamespace === namespace
-              : labelSelectorMatches(peer.namespaceSelector, peerNsLabels);
-          const podOk = peer?.podSelector === undefined || labelSelectorMatches(peer.podSelector, peerLabels);
-          return nsOk && podOk;
-        });
-      return peerOk && portsAdmit(rule?.ports, port, portName);
-    }),
+    rulePeerCandidates(ctx, p, direction, peerLabels).some(
+      ({ rule, peer }) => (peer === undefined || peerOk(peer)) && portsAdmit(rule?.ports, port, portName),
+    ),
   );
 }

@@ -52,17 +52,23 @@ function containerPort(pod: PodTemplate, port: unknown): number | undefined {
   return undefined;
 }
 
-/** A context's Services and pods by scope (each with its position in the input), so that a monitor looks only at the namespaces it selects from. */
-interface ScopeIndex {
-  readonly services: Map<string, Positioned<ManifestObject>[]>;
-  readonly pods: Map<string, Positioned<PodTemplate>[]>;
-  /** Each cluster's scopes. */
-  readonly scopes: Map<string, Set<string>>;
+/** Items of one scope, each with its position in the input, and filed under each of its labels (`key=value`). */
+interface ScopeItems<T> {
+  readonly all: Positioned<T>[];
+  readonly byLabel: Map<string, Positioned<T>[]>;
 }
 
 interface Positioned<T> {
   readonly item: T;
   readonly position: number;
+}
+
+/** A context's Services and pods by scope, so that a monitor looks only at the namespaces it selects from and the labels it selects. */
+interface ScopeIndex {
+  readonly services: Map<string, ScopeItems<ManifestObject>>;
+  readonly pods: Map<string, ScopeItems<PodTemplate>>;
+  /** Each cluster's scopes. */
+  readonly scopes: Map<string, Set<string>>;
 }
 
 const scopeIndexes = new WeakMap<PolicyContext, ScopeIndex>();
@@ -71,30 +77,48 @@ function scopeIndex(ctx: PolicyContext): ScopeIndex {
   const known = scopeIndexes.get(ctx);
   if (known) return known;
   const index: ScopeIndex = { services: new Map(), pods: new Map(), scopes: new Map() };
-  const add = <T>(map: Map<string, Positioned<T>[]>, cluster: string, scope: string, item: T, position: number) => {
-    const list = map.get(scope);
-    if (list) list.push({ item, position });
-    else map.set(scope, [{ item, position }]);
+  const add = <T>(map: Map<string, ScopeItems<T>>, cluster: string, scope: string, positioned: Positioned<T>, labels: unknown) => {
+    let items = map.get(scope);
+    if (!items) map.set(scope, (items = { all: [], byLabel: new Map() }));
+    items.all.push(positioned);
+    for (const label of Object.entries(isPlainObject(labels) ? labels : {}).map(([k, v]) => `${k}=${v}`)) {
+      const list = items.byLabel.get(label);
+      if (list) list.push(positioned);
+      else items.byLabel.set(label, [positioned]);
+    }
     const scopes = index.scopes.get(cluster);
     if (scopes) scopes.add(scope);
     else index.scopes.set(cluster, new Set([scope]));
   };
-  ctx.ofKind('', 'Service').forEach((service, i) => add(index.services, service.cluster, ctx.scopeOf(service), service, i));
-  ctx.pods.forEach((pod, i) => add(index.pods, pod.object.cluster, pod.scope, pod, i));
+  ctx
+    .ofKind('', 'Service')
+    .forEach((item, position) => add(index.services, item.cluster, ctx.scopeOf(item), { item, position }, item.manifest.metadata?.labels));
+  ctx.pods.forEach((item, position) => add(index.pods, item.object.cluster, item.scope, { item, position }, item.labels));
   scopeIndexes.set(ctx, index);
   return index;
 }
 
-/** The items of `map` in the monitor's scopes (its cluster, the namespaces it selects from), in input order. */
-function inScopes<T>(ctx: PolicyContext, map: Map<string, Positioned<T>[]>, monitor: ManifestObject): T[] {
+/**
+ * The items of `map` in the monitor's scopes (its cluster, the namespaces it selects from) that
+ * `selector` may select, in input order: a superset (those with the selector's rarest required
+ * label), to be checked one by one.
+ */
+function inScopes<T>(ctx: PolicyContext, map: Map<string, ScopeItems<T>>, monitor: ManifestObject, selector: any): T[] {
   const namespaces = monitorNamespaces(ctx, monitor);
   const scopes =
     namespaces === undefined
       ? [...(scopeIndex(ctx).scopes.get(monitor.cluster) ?? [])]
       : [...new Set(namespaces)].map((ns) => ctx.scopeOf(monitor, ns));
-  const found = scopes.flatMap((scope) => map.get(scope) ?? []);
+  const found = scopes.flatMap((scope) => withRequiredLabels(map.get(scope), selector?.matchLabels));
   if (scopes.length > 1) found.sort((a, b) => a.position - b.position);
   return found.map((f) => f.item);
+}
+
+/** The items of a scope that have the rarest of the `required` labels (all of them when none is required). */
+function withRequiredLabels<T>(items: ScopeItems<T> | undefined, required: unknown): Positioned<T>[] {
+  if (!items) return [];
+  const lists = Object.entries(isPlainObject(required) ? required : {}).map(([k, v]) => items.byLabel.get(`${k}=${v}`) ?? []);
+  return lists.length === 0 ? items.all : lists.reduce((a, b) => (b.length < a.length ? b : a));
 }
 
 /** Each (pod, port) a monitor scrapes, with the port's name where known. */
@@ -103,7 +127,7 @@ function targets(ctx: PolicyContext, monitor: ManifestObject): { pod: PodTemplat
   const selector = monitor.manifest.spec?.selector ?? {};
   const out: { pod: PodTemplate; port: number; name?: string }[] = [];
   if (monitor.kind === 'PodMonitor') {
-    for (const pod of inScopes(ctx, index.pods, monitor).filter((p) => labelSelectorMatches(selector, p.labels))) {
+    for (const pod of inScopes(ctx, index.pods, monitor, selector).filter((p) => labelSelectorMatches(selector, p.labels))) {
       for (const endpoint of asArray(monitor.manifest.spec?.podMetricsEndpoints)) {
         const port = containerPort(pod, endpoint?.port ?? endpoint?.targetPort);
         if (port !== undefined) out.push({ pod, port, name: typeof endpoint?.port === 'string' ? endpoint.port : undefined });
@@ -111,13 +135,15 @@ function targets(ctx: PolicyContext, monitor: ManifestObject): { pod: PodTemplat
     }
     return out;
   }
-  const services = inScopes(ctx, index.services, monitor);
+  const services = inScopes(ctx, index.services, monitor, selector);
   for (const service of services.filter((s) =>
     labelSelectorMatches(selector, isPlainObject(s.manifest.metadata?.labels) ? s.manifest.metadata.labels : {}),
   )) {
     const podSelector = service.manifest.spec?.selector;
     if (!isPlainObject(podSelector) || Object.keys(podSelector).length === 0) continue;
-    const pods = (index.pods.get(ctx.scopeOf(service)) ?? []).map((p) => p.item).filter((p) => mapMatches(podSelector, p.labels));
+    const pods = withRequiredLabels(index.pods.get(ctx.scopeOf(service)), podSelector)
+      .map((p) => p.item)
+      .filter((p) => mapMatches(podSelector, p.labels));
     for (const endpoint of asArray(monitor.manifest.spec?.endpoints)) {
       const servicePort = asArray(service.manifest.spec?.ports).find(
         (p: any) => p?.name === endpoint?.port || (endpoint?.targetPort !== undefined && p?.targetPort === endpoint.targetPort),
