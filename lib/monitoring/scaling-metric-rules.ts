@@ -65,7 +65,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 /**
- * `ScalingMetricAbsent` (one rule per metric and MAX_ABSENT_CHECKS series, label `metric`; one
+ * `ScalingMetricAbsent` (one rule per metric and MAX_ABSENT_CHECKS series, labels `metric` and, for several, `part`; one
  * alert per namespace and service whose series has had no sample for `absentFor`): the series an adapter rule reads is
  * gone, so the adapter has nothing to serve. `AutoscalerMetricsUnavailable` (per HPA): the HPA
  * itself reports that it cannot read a metric (`ScalingActive` false for 15 minutes), whatever
@@ -133,14 +133,16 @@ function absentRules(options: ScalingMetricRuleOptions, window: string): AlertRu
           return `absent_over_time(${seriesSelector(series, matchers)}[${window}])`;
         }),
       );
-      return chunks([...new Set(checks)], MAX_ABSENT_CHECKS).map(
-        (part) =>
+      const parts = chunks([...new Set(checks)], MAX_ABSENT_CHECKS);
+      return parts.map(
+        (part, i) =>
           new AlertRule({
             alert: 'ScalingMetricAbsent',
             expr: part.join(' or '),
             for: '5m',
             severity: Severity.page(),
-            labels: { metric: name },
+            // Rules of one group need distinct labels: a metric's several rules are numbered.
+            labels: { metric: name, ...(parts.length > 1 ? { part: `${i + 1}/${parts.length}` } : {}) },
             summary: `Scaling metric ${name} has no samples in {{ $labels.namespace }}.`,
             description: `No sample of ${series} in {{ $labels.namespace }} for ${window}: the metrics adapter cannot serve ${name}, so its HorizontalPodAutoscalers cannot scale on it and skip every scale-down.`,
             runbook: absentRunbook(options.switchTrafficCommand),

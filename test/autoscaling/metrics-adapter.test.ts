@@ -190,7 +190,7 @@ describe('adapterServes |', () => {
 });
 
 describe('scalingMetricRules |', () => {
-  test('a metric used by many services is watched by several ScalingMetricAbsent rules of at most 50 checks, each valid PromQL, every check once', () => {
+  test('a metric used by many services is watched by several numbered ScalingMetricAbsent rules of at most 50 checks, each valid PromQL, every check once', () => {
     // GIVEN 120 services scaling on one Pods metric in two namespaces: 240 series to watch
     const metric = ScalingMetric.pods('http_requests_per_second', '10');
     const services = Array.from({ length: 120 }, (_, i) => `svc-${String(i).padStart(3, '0')}`);
@@ -201,7 +201,9 @@ describe('scalingMetricRules |', () => {
     const absent = rules.filter((r): r is AlertRule => r.kind === 'alert' && r.alert === 'ScalingMetricAbsent');
     const checks = absent.map((r) => r.expr.split(' or '));
     expect(checks.map((c) => c.length)).toEqual([50, 50, 50, 50, 40]);
-    expect(absent.map((r) => r.labels.metric)).toEqual(Array(5).fill('http_requests_per_second'));
+    expect(absent.map((r) => r.labels)).toEqual(
+      ['1/5', '2/5', '3/5', '4/5', '5/5'].map((part) => ({ metric: 'http_requests_per_second', part })),
+    );
     expect(absent.map((r) => promQlSyntaxError(r.expr))).toEqual(Array(5).fill(undefined));
     const series = scalingMetricSource('http_requests_per_second').series;
     expect(checks.flat()).toEqual(
