@@ -1,5 +1,5 @@
 import { buildPlatformApp } from './platform-app';
-import { platformChecks, platformFiles } from './platform-reports';
+import { platformChecks, platformDocuments, platformFiles } from './platform-reports';
 import { platformSpec } from './platform-spec';
 import { PlatformAppDefinition } from '../platform';
 
@@ -8,6 +8,7 @@ export const platformApp: PlatformAppDefinition = {
   defaultSpec: platformSpec,
   defaultSpecSource: 'charts/platform-spec.ts',
   build: (model) => buildPlatformApp(model),
+  documents: platformDocuments,
   files: platformFiles,
   verify: platformChecks,
 };

@@ -133,22 +133,31 @@ export function platformChecks(objects: readonly RenderedObject[], model: Platfo
 }
 
 /**
- * The platform's files besides the manifests: `runbooks/<alert>.md` for every alert of every
- * PrometheusRule (where the alerts' `runbook_url`s point), `reports/reachability.md`,
+ * The platform's files rendered from its verified objects: `reports/reachability.md`,
  * `reports/metrics.md` (the metrics the services emit for the rules and dashboards),
- * `reports/dr.md`, `reports/capacity.md`, `cluster/audit-policy.yaml`, the Helm charts under `helm/`, and with
- * `delivery.autoRollback` on, the rollback's CI job `ci/auto-rollback.gitlab-ci.yml`.
+ * `reports/cluster-prerequisites.md`, `reports/capacity.md`, `cluster/audit-policy.yaml`, the Helm
+ * charts under `helm/`, and with `delivery.autoRollback` on, the rollback's CI job
+ * `ci/auto-rollback.gitlab-ci.yml`. The runbooks and `reports/dr.md` are `platformDocuments`.
  */
-export function platformFiles(app: App, objects: readonly RenderedObject[], model: PlatformModel): Map<string, string> {
-  const files = new Map(renderRunbooks(app).map((runbook) => [runbook.path, runbook.content] as [string, string]));
+export function platformFiles(objects: readonly RenderedObject[], model: PlatformModel): Map<string, string> {
+  const files = new Map<string, string>();
   files.set('reports/reachability.md', reachabilityReport(objects, model));
   files.set('reports/metrics.md', platformMetricCatalog());
   files.set('reports/cluster-prerequisites.md', renderClusterPrerequisites(clusterPrerequisites(model.spec)));
-  files.set('reports/dr.md', platformDrReport(app, model));
   files.set('reports/capacity.md', capacityReport(objects, model));
   files.set('cluster/audit-policy.yaml', toYaml(auditPolicy()));
   for (const [path, content] of platformHelmCharts(objects, model)) files.set(path, content);
   for (const [path, content] of autoRollbackFiles(model.spec)) files.set(path, content);
+  return files;
+}
+
+/**
+ * The platform's documents read off its constructs: `runbooks/<alert>.md` for every alert of
+ * every PrometheusRule (where the alerts' `runbook_url`s point) and `reports/dr.md`.
+ */
+export function platformDocuments(app: App, model: PlatformModel): Map<string, string> {
+  const files = new Map(renderRunbooks(app).map((runbook) => [runbook.path, runbook.content] as [string, string]));
+  files.set('reports/dr.md', platformDrReport(app, model));
   return files;
 }
 

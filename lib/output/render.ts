@@ -27,6 +27,16 @@ export interface SynthesisOutput {
  * every object must have a place in the GitOps tree.
  */
 export function renderApp(app: App): SynthesisOutput {
+  const objects = renderObjects(app);
+  return { objects, files: manifestFiles(objects) };
+}
+
+/**
+ * The objects of `app` as `renderApp` renders them, sorted by path, without their files: a
+ * caller that verifies them first serializes them afterwards (`manifestFiles`), and the app can
+ * be released as soon as this returns.
+ */
+export function renderObjects(app: App): RenderedObject[] {
   validateConstructs(app);
   const objects: RenderedObject[] = [];
   const owners = new Map<string, string>();
@@ -46,11 +56,12 @@ export function renderApp(app: App): SynthesisOutput {
     }
   }
   if (collisions.length > 0) throw new AlpError('objects collide in the output tree', collisions);
+  return objects.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
 
-  objects.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const files = new Map<string, string>();
-  for (const object of objects) files.set(object.path, toYaml(object.manifest));
-  return { objects, files };
+/** Each object's file: its path and its manifest as YAML (`toYaml`). */
+export function manifestFiles(objects: readonly RenderedObject[]): Map<string, string> {
+  return new Map(objects.map((object) => [object.path, toYaml(object.manifest)]));
 }
 
 /** `<kind>-<name>.yaml`, lowercase kind. */

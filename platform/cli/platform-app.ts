@@ -11,12 +11,19 @@ export interface PlatformAppDefinition {
   /** Builds the cdk8s App (placed charts only) from a validated model. */
   build(model: PlatformModel): App;
   /**
-   * Files besides the manifests (reports, runbooks, cluster documents), rendered from the built
-   * App and its synthesized objects: path below the output directory to content. A path may not
-   * overwrite a manifest.
+   * Files read off the built App itself (runbooks, documents of its constructs): path below the
+   * output directory to content. Rendered right after the objects, so that the App (the largest
+   * structure of a synth) is released before verification. A path may not overwrite a manifest.
+   * @default - no such files
+   */
+  documents?(app: App, model: PlatformModel): Map<string, string>;
+  /**
+   * Files besides the manifests rendered from the synthesized objects (reports, Helm charts,
+   * cluster documents), once they are verified: path below the output directory to content. A
+   * path may not overwrite a manifest or a document.
    * @default - no other files
    */
-  files?(app: App, objects: readonly RenderedObject[], model: PlatformModel): Map<string, string>;
+  files?(objects: readonly RenderedObject[], model: PlatformModel): Map<string, string>;
   /**
    * The app's own checks of every synthesis, beyond the policy rules: one line per problem; any
    * problem stops the synth before it writes.

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { AlpError } from '../../lib/core';
-import { renderApp, SynthesisOutput } from '../../lib/output/render';
+import { manifestFiles, RenderedObject, renderObjects, SynthesisOutput } from '../../lib/output/render';
 import { writeTree } from '../../lib/output/write';
 import { DEFAULT_EXCEPTIONS_FILE, readExceptions } from '../../lib/policy/exceptions';
 import { formatMarkdown } from '../../lib/policy/formats';
@@ -44,14 +44,12 @@ export function synthesize(definition: PlatformAppDefinition, options: SynthOpti
     release: releaseFile,
   });
   progress('building the app');
-  const app = definition.build(model);
-  progress('rendering objects');
-  const output = renderApp(app);
-  progress(`verifying ${output.objects.length} objects`);
+  const { objects, documents } = buildAndRender(definition, model, progress);
+  progress(`verifying ${objects.length} objects`);
   // Nothing is written that breaks a rule: verification of every object, all findings at once.
   const exceptionsFile = options.exceptionsFile ?? DEFAULT_EXCEPTIONS_FILE;
   const report = verifyManifests(
-    output.objects.map((o) => ({ manifest: o.manifest, file: o.path, cluster: o.cluster })),
+    objects.map((o) => ({ manifest: o.manifest, file: o.path, cluster: o.cluster })),
     {
       exceptions:
         options.exceptionsFile !== undefined || existsSync(exceptionsFile) ? readExceptions(exceptionsFile, exceptableRuleIds()) : [],
@@ -61,16 +59,32 @@ export function synthesize(definition: PlatformAppDefinition, options: SynthOpti
   );
   const failure = verificationError(report);
   if (failure) throw failure;
-  progress(`platform checks of ${output.objects.length} objects`);
-  const problems = definition.verify?.(output.objects, model) ?? [];
+  progress(`platform checks of ${objects.length} objects`);
+  const problems = definition.verify?.(objects, model) ?? [];
   if (problems.length > 0) throw new AlpError(`platform checks failed (${problems.length}); nothing was written`, problems);
   progress('rendering reports');
-  output.files.set('reports/policy.md', formatMarkdown(report));
-  for (const [path, content] of definition.files?.(app, output.objects, model) ?? []) {
-    if (output.files.has(path)) throw new Error(`file ${path} would overwrite a manifest or the policy report`);
-    output.files.set(path, content);
+  const files = manifestFiles(objects);
+  files.set('reports/policy.md', formatMarkdown(report));
+  for (const [path, content] of [...documents, ...(definition.files?.(objects, model) ?? [])]) {
+    if (files.has(path)) throw new Error(`file ${path} would overwrite a manifest, the policy report or another file`);
+    files.set(path, content);
   }
-  return { ...output, model };
+  return { objects, files, model };
+}
+
+/**
+ * Builds the app and renders its objects and the documents read off it. The app is built and
+ * dropped here, so that it can be collected before verification.
+ */
+function buildAndRender(
+  definition: PlatformAppDefinition,
+  model: PlatformModel,
+  progress: Progress,
+): { objects: RenderedObject[]; documents: Map<string, string> } {
+  const app = definition.build(model);
+  progress('rendering objects');
+  const objects = renderObjects(app);
+  return { objects, documents: definition.documents?.(app, model) ?? new Map() };
 }
 
 /**

@@ -29,7 +29,7 @@ const model = validatePlatform(specInput, committedRelease());
 const { spec } = model;
 const app = platformApp.build(model);
 const objects = renderApp(app).objects;
-const files = platformFiles(app, objects, model);
+const files = platformFiles(objects, model);
 const monitoring = spec.namespaces.monitoring;
 const secretName = `${ALERT_ROUTING_NAME}-auto-rollback`;
 
@@ -44,7 +44,7 @@ describe('delivery.autoRollback |', () => {
     });
     const plainApp = platformApp.build(plain);
     const plainObjects = renderApp(plainApp).objects;
-    expect(platformFiles(plainApp, plainObjects, plain).has(AUTO_ROLLBACK_CI_FILE)).toBe(false);
+    expect(platformFiles(plainObjects, plain).has(AUTO_ROLLBACK_CI_FILE)).toBe(false);
     const config = findObject(
       plainObjects.filter((o) => o.region === 'primary').map((o) => o.manifest),
       'AlertmanagerConfig',
