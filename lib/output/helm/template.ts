@@ -10,7 +10,8 @@ export interface TemplateSource {
   /**
    * The Go template pipeline that renders a scalar field from the values, or undefined to keep
    * the literal. Asked for every scalar field. The pipeline must print one YAML scalar, e.g.
-   * `index .Values.images "api" | quote` or `.Values.replicas | int`.
+   * `index .Values.images "api" | quote` or `.Values.replicas | int`. `path` is valid during the
+   * call only (copy it to keep it).
    * @default - every field literal
    */
   readonly fieldValue?: (path: FieldPath, value: unknown) => string | undefined;
@@ -61,19 +62,36 @@ function alternativeBody(source: TemplateSource, alternative: { when: string; ma
 }
 
 function objectBody(manifest: any, source: TemplateSource): string {
-  if (JSON.stringify(manifest).includes('ALPHELM')) throw new Error(`${describe(manifest)}: contains the reserved text ALPHELM`);
   const pipelines: string[] = [];
-  const substitute = (value: unknown, path: (string | number)[]): unknown => {
-    if (Array.isArray(value)) return value.map((item, i) => substitute(item, [...path, i]));
-    if (value !== null && typeof value === 'object') {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, [...path, k])]));
+  const reserved = () => new Error(`${describe(manifest)}: contains the reserved text ALPHELM`);
+  // One path array, extended and shortened as the walk goes: fieldValue reads it during its call only.
+  const path: (string | number)[] = [];
+  const substitute = (value: unknown): unknown => {
+    if (Array.isArray(value)) {
+      return value.map((item, i) => {
+        path.push(i);
+        const out = substitute(item);
+        path.pop();
+        return out;
+      });
     }
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(value)) {
+        if (key.includes('ALPHELM')) throw reserved();
+        path.push(key);
+        out[key] = substitute((value as Record<string, unknown>)[key]);
+        path.pop();
+      }
+      return out;
+    }
+    if (typeof value === 'string' && value.includes('ALPHELM')) throw reserved();
     const pipeline = source.fieldValue?.(path, value);
     if (pipeline === undefined) return value;
     pipelines.push(pipeline);
     return `${PLACEHOLDER}${pipelines.length - 1}Z`;
   };
-  const templated = substitute(manifest, []) as any;
+  const templated = substitute(manifest) as any;
   if (source.extraLabels) {
     // A marker key at the end of the labels map (or of metadata, when there are no labels) that
     // becomes a `with` block: no extra labels, no change.
