@@ -6,6 +6,7 @@ import * as yaml from 'js-yaml';
 import { platformApp, platformSpec } from '../../charts';
 import { RenderedObject, writeTree } from '../../lib';
 import { readTree } from '../../lib/output/files';
+import { sharedSynthesis } from '../helpers/gitops-repo';
 import { runHelm } from '../helpers/helm';
 import { clone, clusterPerColorSpec, REPO_ROOT } from '../helpers/manifests';
 import { PlatformAppDefinition, regionalMinReplicas, synthesize, validatePlatform } from '../../platform';
@@ -23,11 +24,20 @@ function template(region: string, ...set: string[]): Objects {
   return templateChart(chartDir(region), ...set);
 }
 
+/** The stdout of each `helm template` run so far, by its arguments: a chart's folder is never changed once rendered. */
+const rendered = new Map<string, string>();
+
 function templateChart(dir: string, ...set: string[]): Objects {
-  const result = runHelm(['template', 'alp', dir, ...set.flatMap((s) => ['--set', s])]);
-  if (result.status !== 0) throw new Error(`helm template failed:\n${result.stderr}`);
+  const args = ['template', 'alp', dir, ...set.flatMap((s) => ['--set', s])];
+  let stdout = rendered.get(JSON.stringify(args));
+  if (stdout === undefined) {
+    const result = runHelm(args);
+    if (result.status !== 0) throw new Error(`helm template failed:\n${result.stderr}`);
+    stdout = result.stdout;
+    rendered.set(JSON.stringify(args), stdout);
+  }
   const objects: Objects = new Map();
-  for (const document of yaml.loadAll(result.stdout)) if (document) objects.set(keyOf(document), document);
+  for (const document of yaml.loadAll(stdout)) if (document) objects.set(keyOf(document), document);
   return objects;
 }
 
@@ -204,12 +214,13 @@ function fixedReplicaSpec(replicas: number): any {
 }
 
 describe('the Helm charts of a fresh synthesis, checked with the real helm', () => {
-  let charts: ReturnType<typeof freshCharts>;
+  // The run's one synthesis of the platform (sharedSynthesis(): read, never changed)
+  let charts: { dir: string; files: Map<string, string> };
   const primary = () => join(charts.dir, 'helm', 'alp-primary');
   beforeAll(() => {
-    charts = freshCharts(platformApp);
+    const { outdir } = sharedSynthesis();
+    charts = { dir: outdir, files: readTree(outdir) };
   });
-  afterAll(() => charts.dispose());
 
   test.each([
     [

@@ -19,7 +19,13 @@ function floorSpec(standby: object = { mode: 'floor', floorReplicas: FLOOR, soak
   return spec;
 }
 
-const synth = (spec: any, release: any = committedRelease()) => synthesize({ ...platformApp, defaultSpec: spec }, { release });
+/** Each spec and release synthesized once in this file (the tests only read the outputs). */
+const synthesized = new Map<string, ReturnType<typeof synthesize>>();
+const synth = (spec: any, release: any = committedRelease()) => {
+  const key = JSON.stringify([spec, release]);
+  if (!synthesized.has(key)) synthesized.set(key, synthesize({ ...platformApp, defaultSpec: spec }, { release }));
+  return synthesized.get(key)!;
+};
 const hpasOf = (objects: readonly RenderedObject[], region: string, color: string) =>
   objects
     .filter((o) => o.region === region && o.component === color && o.manifest.kind === 'HorizontalPodAutoscaler')
@@ -126,10 +132,16 @@ describe('the Helm charts with the idle colour at a floor, checked with the real
   beforeAll(() => writeTree(dir, new Map([...output.files].filter(([path]) => path.startsWith('helm/')))));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  /** helm template's stdout by its arguments: each chart and values rendered once. */
+  const helmOutput = new Map<string, string>();
   const template = (cluster: string, ...set: string[]) => {
-    const result = runHelm(['template', cluster, join(dir, 'helm', cluster), ...set.flatMap((s) => ['--set', s])]);
-    if (result.status !== 0) throw new Error(`helm template failed:\n${result.stderr}`);
-    return new Map((yaml.loadAll(result.stdout) as any[]).filter(Boolean).map((d) => [keyOf(d), d]));
+    const args = ['template', cluster, join(dir, 'helm', cluster), ...set.flatMap((s) => ['--set', s])];
+    if (!helmOutput.has(args.join('\0'))) {
+      const result = runHelm(args);
+      if (result.status !== 0) throw new Error(`helm template failed:\n${result.stderr}`);
+      helmOutput.set(args.join('\0'), result.stdout);
+    }
+    return new Map((yaml.loadAll(helmOutput.get(args.join('\0'))!) as any[]).filter(Boolean).map((d) => [keyOf(d), d]));
   };
 
   test.each(['alp-primary', 'alp-dr'])('%s: helm lint --strict passes, and the default values render exactly its manifests', (cluster) => {

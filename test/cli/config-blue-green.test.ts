@@ -1,15 +1,15 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { platformApp } from '../../charts';
 import { changedPaths, readTree } from '../../lib/output/files';
+import { GitOpsRepo, sharedSynthesis } from '../helpers/gitops-repo';
 import { errorOf, REPO_ROOT } from '../helpers/manifests';
-import { diffCommand, stageCommand, switchTrafficCommand, synthToDirectory } from '../../platform';
+import { diffCommand, stageCommand, switchTrafficCommand } from '../../platform';
 
 /** Configuration blue/green end to end on a scratch copy of release.yaml and dist/: stage, diff, switch, switch back. */
 describe('staged configuration |', () => {
-  let scratch: string;
+  let scratch: GitOpsRepo;
   let releaseFile: string;
   let outdir: string;
   let stdout: string;
@@ -17,11 +17,10 @@ describe('staged configuration |', () => {
   const regions = Object.keys((yaml.load(readFileSync(join(REPO_ROOT, 'release.yaml'), 'utf8')) as any).regions);
 
   beforeEach(() => {
-    scratch = mkdtempSync(join(tmpdir(), 'alp-config-'));
-    releaseFile = join(scratch, 'release.yaml');
-    outdir = join(scratch, 'dist');
-    cpSync(join(REPO_ROOT, 'release.yaml'), releaseFile);
-    synthToDirectory(platformApp, outdir, { releaseFile });
+    // release.yaml and dist/ synthesized from it: a copy (without git) of the run's one synthesis
+    scratch = sharedSynthesis().copy(false);
+    releaseFile = scratch.release;
+    outdir = scratch.outdir;
     stdout = '';
     writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
       stdout += String(chunk);
@@ -30,7 +29,7 @@ describe('staged configuration |', () => {
   });
   afterEach(() => {
     writeSpy.mockRestore();
-    rmSync(scratch, { recursive: true, force: true });
+    scratch.remove();
   });
 
   const state = () => new Map([...readTree(outdir), ['release.yaml', readFileSync(releaseFile, 'utf8')]]);

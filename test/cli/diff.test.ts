@@ -1,12 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { platformApp, platformSpec } from '../../charts';
 import { lineCount } from '../../lib/output/field-diff';
 import { clone, clusterPerColorSpec, REPO_ROOT } from '../helpers/manifests';
-import { alpInProcess } from '../helpers/gitops-repo';
+import { alpInProcess, GitOpsRepo, sharedSynthesis } from '../helpers/gitops-repo';
 import { PlatformAppDefinition, switchTrafficCommand, synthToDirectory } from '../../platform';
 import { readTree } from '../../lib/output/files';
 
@@ -94,11 +92,11 @@ describe('alp diff |', () => {
   let committedRelease: any;
 
   beforeAll(() => {
-    scratch = mkdtempSync(join(tmpdir(), 'alp-diff-'));
+    // release.yaml and dist/ synthesized from it: a copy (without git) of the run's one synthesis
+    scratch = sharedSynthesis().copy(false).dir;
     outdir = join(scratch, 'dist');
-    cpSync(join(REPO_ROOT, 'release.yaml'), join(scratch, 'release.yaml'));
     committedRelease = yaml.load(readFileSync(join(scratch, 'release.yaml'), 'utf8'));
-    synthToDirectory(platformApp, outdir, { releaseFile: join(scratch, 'release.yaml') });
+    expect(readFileSync(join(scratch, 'release.yaml'), 'utf8')).toBe(readFileSync(join(REPO_ROOT, 'release.yaml'), 'utf8'));
   });
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -451,24 +449,11 @@ describe('alp diff |', () => {
 
 describe('alp diff --base |', () => {
   let repo: string;
-  const git = (...args: string[]) => {
-    const result = spawnSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], {
-      cwd: repo,
-      encoding: 'utf8',
-    });
-    if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
-    return result.stdout;
-  };
 
   beforeAll(() => {
-    // GIVEN a repository whose last commit holds release.yaml and dist/ (blue live), and a
-    // working tree in which traffic was switched to green in dr, not yet committed
-    repo = mkdtempSync(join(tmpdir(), 'alp-diff-git-'));
-    cpSync(join(REPO_ROOT, 'release.yaml'), join(repo, 'release.yaml'));
-    synthToDirectory(platformApp, join(repo, 'dist'), { releaseFile: join(repo, 'release.yaml') });
-    git('init', '-q');
-    git('add', '.');
-    git('commit', '-q', '-m', 'blue live');
+    // GIVEN a repository whose last commit holds release.yaml and dist/ (blue live: a copy of the
+    // run's one synthesis), and a working tree in which traffic was switched to green in dr, not yet committed
+    repo = GitOpsRepo.template().dir;
     const silence = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const skipped = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {

@@ -46,11 +46,23 @@ function stageGateway(repo: GitOpsRepo): void {
   expect(alpInProcess(['stage', '--color', 'green', '--image', `api-gateway=${NEW_GATEWAY}`, ...repo.args]).code).toBe(0);
 }
 
+/** The template with NEW_GATEWAY staged on green, not committed: staged once, when a test first asks. */
+let staged: GitOpsRepo | undefined;
+function stagedTemplate(): GitOpsRepo {
+  if (staged === undefined) {
+    staged = template.copy();
+    stageGateway(staged);
+  }
+  return staged;
+}
+afterAll(() => staged?.remove());
+/** A copy of stagedTemplate() for a test that changes files. */
+const freshStaged = freshCopies(stagedTemplate);
+
 describe('alp switch-traffic: the images at HEAD |', () => {
   test('switches when the staged images are committed: lists the skipped remote checks; only the routes, the charts and release.yaml change', () => {
-    const repo = fresh();
     // GIVEN green staged and committed
-    stageGateway(repo);
+    const repo = freshStaged();
     repo.commitAll('stage api-gateway on green');
     // WHEN
     const result = alpInProcess(['switch-traffic', '--to', 'green', ...repo.args]);
@@ -86,9 +98,8 @@ describe('alp switch-traffic: the images at HEAD |', () => {
   });
 
   test('refuses when the staged images are not committed: one line per region and service, both images named; nothing changed', () => {
-    const repo = fresh();
     // GIVEN green staged, not committed
-    stageGateway(repo);
+    const repo = freshStaged();
     const release = readFileSync(repo.release, 'utf8');
     const head = repo.git('rev-parse', 'HEAD').slice(0, 12);
     // WHEN
@@ -261,9 +272,8 @@ describe('alp switch-traffic: Argo CD and Prometheus |', () => {
   }
 
   test('with both addresses (from the environment) and every signal good: switches, skips nothing, asks each server once per region and signal', async () => {
-    const repo = fresh();
     // GIVEN green staged and committed, synced by Argo CD at HEAD, with good SLO signals
-    stageGateway(repo);
+    const repo = freshStaged();
     const head = repo.commitAll('stage api-gateway on green');
     const argocd = await serve((url) => {
       const name = decodeURIComponent(url.pathname.split('/').pop()!);
@@ -297,12 +307,11 @@ describe('alp switch-traffic: Argo CD and Prometheus |', () => {
   }, 60_000);
 
   test('refuses, listing every problem at once: unsynced and unhealthy, synced to an older commit, 5xx ratio and p99 above the SLO; a service without traffic is listed as not judged', async () => {
-    const repo = fresh();
     // GIVEN green staged and committed; Argo CD still at the previous commit in primary and
     // syncing in dr; in primary's Prometheus, user-service fails too often, learning-engine is
     // slow, notification-service has no error-ratio sample; dr's Prometheus is good
+    const repo = freshStaged();
     const previous = repo.git('rev-parse', 'HEAD').trim();
-    stageGateway(repo);
     const head = repo.commitAll('stage api-gateway on green');
     const argocd = await serve((url) =>
       url.pathname.endsWith('/alp-primary-green')

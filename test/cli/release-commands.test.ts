@@ -1,18 +1,17 @@
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { platformApp } from '../../charts';
 import { changedPaths, readTree } from '../../lib/output/files';
-import { errorOf, REPO_ROOT } from '../helpers/manifests';
-import { PlatformAppDefinition, stageCommand, switchTrafficCommand, synthToDirectory } from '../../platform';
+import { GitOpsRepo } from '../helpers/gitops-repo';
+import { errorOf } from '../helpers/manifests';
+import { PlatformAppDefinition, stageCommand, switchTrafficCommand } from '../../platform';
 
 const NEW_GATEWAY = `registry.alp.example.com/alp/api-gateway:2.15.0@sha256:${'e'.repeat(64)}`;
 
 describe('release commands |', () => {
-  let scratch: string;
+  let repo: GitOpsRepo;
   let releaseFile: string;
   let outdir: string;
   let stdout: string;
@@ -22,18 +21,11 @@ describe('release commands |', () => {
 
   beforeEach(() => {
     // A GitOps repository whose last commit holds release.yaml and dist/ (switch-traffic checks
-    // the target colour's images against the committed Deployments; see preswitch.test.ts).
-    scratch = mkdtempSync(join(tmpdir(), 'alp-release-'));
-    releaseFile = join(scratch, 'release.yaml');
-    outdir = join(scratch, 'dist');
-    cpSync(join(REPO_ROOT, 'release.yaml'), releaseFile);
-    synthToDirectory(platformApp, outdir, { releaseFile });
-    for (const args of [
-      ['init', '-q'],
-      ['add', '.'],
-      ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', 'commit', '-q', '-m', 'blue live'],
-    ])
-      expect(spawnSync('git', args, { cwd: scratch, encoding: 'utf8' }).stderr).toBe('');
+    // the target colour's images against the committed Deployments; see preswitch.test.ts): a
+    // copy of the run's one synthesis of the committed release.yaml.
+    repo = GitOpsRepo.template();
+    releaseFile = repo.release;
+    outdir = repo.outdir;
     stdout = '';
     stderr = '';
     writeSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
@@ -48,7 +40,7 @@ describe('release commands |', () => {
   afterEach(() => {
     writeSpy.mockRestore();
     errorSpy.mockRestore();
-    rmSync(scratch, { recursive: true, force: true });
+    repo.remove();
   });
 
   /** Runs `fn` and returns the files of dist/ and release.yaml that it changed. */

@@ -1,9 +1,10 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, FSWatcher, mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, FSWatcher, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { readTree } from '../../lib/output/files';
 import { acquireRepositoryLock, LOCK_FILE } from '../../platform/cli/lock';
+import { sharedSynthesis } from '../helpers/gitops-repo';
 import { REPO_ROOT } from '../helpers/manifests';
 
 // The `alp` command as users run it, in separate processes: killed at random moments, run
@@ -42,13 +43,14 @@ function alpAsync(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildPr
 
 /** A repository in a temporary folder: release.yaml and dist/ synthesized from it. */
 class Repo {
-  readonly dir = mkdtempSync(join(tmpdir(), 'alp-txn-repo-'));
-  readonly release = join(this.dir, 'release.yaml');
-  readonly outdir = join(this.dir, 'dist');
-  readonly args = ['--release', this.release, '--outdir', this.outdir];
+  readonly release: string;
+  readonly outdir: string;
+  readonly args: string[];
 
-  constructor() {
-    cpSync(join(REPO_ROOT, 'release.yaml'), this.release);
+  constructor(readonly dir: string) {
+    this.release = join(dir, 'release.yaml');
+    this.outdir = join(dir, 'dist');
+    this.args = ['--release', this.release, '--outdir', this.outdir];
   }
 
   /** Every name in the folder that is not release.yaml or a file of dist/: staging, journals, locks. */
@@ -75,9 +77,10 @@ describe('alp transactions |', () => {
   let switchMs: number;
 
   beforeAll(() => {
-    const repo = new Repo();
-    expect(alp(['synth', ...repo.args]).status).toBe(0);
-    blue = { release: readFileSync(repo.release, 'utf8'), tree: readTree(repo.outdir) };
+    // blue: the run's one synthesis of the committed release.yaml; green: alp switches it, timed
+    const shared = sharedSynthesis();
+    blue = { release: readFileSync(shared.release, 'utf8'), tree: readTree(shared.outdir) };
+    const repo = blueRepo();
     const started = Date.now();
     expect(alp(['switch-traffic', '--to', 'green', ...repo.args, ...UNCHECKED]).status).toBe(0);
     switchMs = Date.now() - started;
@@ -86,15 +89,9 @@ describe('alp transactions |', () => {
     repo.remove();
   });
 
+  /** A folder with blue live: a copy (not a git repository; dist/ hard links) of the run's one synthesis. */
   function blueRepo(): Repo {
-    const repo = new Repo();
-    writeFileSync(repo.release, blue.release);
-    for (const [path, content] of blue.tree) {
-      const file = join(repo.outdir, path);
-      require('node:fs').mkdirSync(join(file, '..'), { recursive: true });
-      writeFileSync(file, content);
-    }
-    return repo;
+    return new Repo(sharedSynthesis().copy(false).dir);
   }
 
   test('switch-traffic killed (SIGKILL) at random moments, half of them while it writes: the next switch-traffic recovers and completes it', async () => {
@@ -226,8 +223,9 @@ describe('alp transactions |', () => {
       return result.stdout;
     }
 
+    // Every folder's name and every file's name and content hash: one md5sum for all files, not one per file.
     const SNAPSHOT =
-      'snap() { (cd "$1" && find . -type f -o -type d | sort | while read f; do [ -f "$f" ] && md5sum "$f" || echo "dir $f"; done) | md5sum; }';
+      'snap() { (cd "$1" && find . -type d | sort | sed "s/^/dir /" && find . -type f | sort | xargs -d "\\n" -r md5sum) | md5sum; }';
 
     onMounts('a full disk: switch-traffic fails with one line, release.yaml and dist/ byte-identical, nothing left over', () => {
       const out = inNamespace(
