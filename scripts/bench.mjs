@@ -30,11 +30,11 @@ import esbuild from 'esbuild';
 const REPS = 3;
 const REPS_LARGE = 1;
 const TARGETS = {
-  platformMs: 500, // the platform's own synth, process wall
-  n: 500, // where the next three apply
-  floorRatio: 1.5, // synth within 1.5x of the floor
-  maxRssMiB: 150,
-  helmRatio: 1, // no slower than helm template
+  helmRatio: 1, // the platform's `node bin/alp.js synth`, and the synth process at N, no slower than helm template of the charts it wrote
+  n: 500, // where the next one applies
+  maxRssMiB: 300,
+  largeN: 2000, // where the next one applies
+  largeMaxRssMiB: 1024,
   verifyShare: 0.1, // verification adds less than 10 %
   linearSlack: 1.25, // ms per object at the largest N within 1.25x of that at N = 100
 };
@@ -233,17 +233,13 @@ const at = rows.find((r) => r.n === TARGETS.n);
 const platform = rows.find((r) => r.n === 'platform');
 const notRun = `not measured (N = ${TARGETS.n} was not run)`;
 console.log('\nTargets:');
+const platformHelm = platform.helm.ms === undefined ? undefined : platformMs / platform.helm.ms;
 console.log(
-  `- platform synth under ${TARGETS.platformMs} ms wall: ${verdict(npmMs < TARGETS.platformMs)} with npm (${fixed(npmMs)} ms), ${verdict(platformMs < TARGETS.platformMs)} as \`node bin/alp.js synth\` (${fixed(platformMs)} ms)`,
+  `- the platform's \`node bin/alp.js synth\` no slower than helm template of the charts it wrote: ${platformHelm === undefined ? platform.helm.reason : `${verdict(platformHelm <= TARGETS.helmRatio)} (${fixed(platformMs)} ms vs helm template ${fixed(platform.helm.ms)} ms, ${fixed(platformHelm, 2)}x)`}`,
 );
 const shares = (r) => `${pct(r.verifyShare)}; in-process ${pct(r.verifyShareInProcess)}`;
 console.log(
   `- verification adds under ${pct(TARGETS.verifyShare)} to synth (its phase in the synth processes against the rest): platform ${verdict(platform.verifyShare < TARGETS.verifyShare)} (${shares(platform)})${at ? `, N = ${TARGETS.n} ${verdict(at.verifyShare < TARGETS.verifyShare)} (${shares(at)})` : ''}`,
-);
-console.log(
-  at
-    ? `- within ${TARGETS.floorRatio}x of the floor at N = ${TARGETS.n}: ${verdict(at.floorRatio <= TARGETS.floorRatio)} (synth/floor ${fixed(at.floorRatio, 2)})`
-    : `- within ${TARGETS.floorRatio}x of the floor: ${notRun}`,
 );
 console.log(
   at
@@ -254,6 +250,12 @@ console.log(
   at
     ? `- under ${TARGETS.maxRssMiB} MiB peak memory at N = ${TARGETS.n}: ${verdict(at.rssMiB < TARGETS.maxRssMiB)} (${fixed(at.rssMiB, 1)} MiB)`
     : `- under ${TARGETS.maxRssMiB} MiB peak memory: ${notRun}`,
+);
+const large = rows.find((r) => r.n === TARGETS.largeN);
+console.log(
+  large
+    ? `- under ${TARGETS.largeMaxRssMiB} MiB peak memory at N = ${TARGETS.largeN}: ${verdict(large.rssMiB < TARGETS.largeMaxRssMiB)} (${fixed(large.rssMiB, 1)} MiB)`
+    : `- under ${TARGETS.largeMaxRssMiB} MiB peak memory at N = ${TARGETS.largeN}: not measured (N = ${TARGETS.largeN} was not run)`,
 );
 const generated = rows.filter((r) => typeof r.n === 'number' && r.n >= 100);
 if (generated.length >= 2) {
