@@ -1,10 +1,10 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, FSWatcher, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, FSWatcher, readdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { readTree } from '../../lib/output/files';
 import { acquireRepositoryLock, LOCK_FILE } from '../../platform/cli/lock';
-import { sharedSynthesis } from '../helpers/gitops-repo';
+import { GitOpsRepo, sharedSynthesis } from '../helpers/gitops-repo';
 import { REPO_ROOT } from '../helpers/manifests';
 
 // The `alp` command as users run it, in separate processes: killed at random moments, run
@@ -41,18 +41,8 @@ function alpAsync(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildPr
   return { child, done };
 }
 
-/** A repository in a temporary folder: release.yaml and dist/ synthesized from it. */
-class Repo {
-  readonly release: string;
-  readonly outdir: string;
-  readonly args: string[];
-
-  constructor(readonly dir: string) {
-    this.release = join(dir, 'release.yaml');
-    this.outdir = join(dir, 'dist');
-    this.args = ['--release', this.release, '--outdir', this.outdir];
-  }
-
+/** A repository in a temporary folder (release.yaml and dist/ synthesized from it), and what a transaction may leave in it. */
+class Repo extends GitOpsRepo {
   /** Every name in the folder that is not release.yaml or a file of dist/: staging, journals, locks. */
   leftovers(): string[] {
     const names = readdirSync(this.dir).filter((name) => name !== 'release.yaml' && name !== 'dist');
@@ -63,10 +53,6 @@ class Repo {
           .map((name) => `dist/${name}`),
       );
     return names;
-  }
-
-  remove(): void {
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
