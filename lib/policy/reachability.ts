@@ -7,6 +7,7 @@
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
 import { AlpError, formatProblem } from '../core';
+import { LabelIndex } from './label-index';
 import { isPort, MAX_PORT, RFC_1123_LABEL } from '../core/validation';
 import {
   PROTOCOLS,
@@ -104,7 +105,8 @@ export function evaluateReachability(manifests: readonly any[], extraWorkloads: 
   const nsLabels = (ns: string) => namespaceLabels[ns] ?? { [NAMESPACE_NAME_LABEL]: ns };
   const policies = parsePolicies(objects);
 
-  const labels = new LabelIndex(workloads);
+  const labels = new LabelIndex<Workload>();
+  for (const w of workloads) labels.add(w, w.labels);
   const isolation = isolatingPolicies(workloads, policies, labels);
   const peerTargets = peerTargetsOf(labels, nsLabels);
   return {
@@ -125,49 +127,15 @@ function allWorkloads(objects: readonly any[], extraWorkloads: readonly Workload
   return workloads.sort((a, b) => compareStrings(a.id, b.id));
 }
 
-/**
- * The workloads with each label (`["key","value"]`), and a selector's label that the fewest
- * workloads have: only those need to be tried against it.
- */
-class LabelIndex {
-  private readonly byLabel = new Map<string, Workload[]>();
-
-  constructor(private readonly workloads: readonly Workload[]) {
-    for (const w of workloads) {
-      for (const [key, value] of Object.entries(w.labels)) {
-        const label = JSON.stringify([key, value]);
-        const list = this.byLabel.get(label);
-        if (list) list.push(w);
-        else this.byLabel.set(label, [w]);
-      }
-    }
-  }
-
-  /** The selector's matchLabels entry (`["key","value"]`) that the fewest workloads have, if it has any. */
-  public rarestLabel(selector: Selector | undefined): string | undefined {
-    let best: string | undefined;
-    for (const entry of Object.entries(selector?.matchLabels ?? {})) {
-      const label = JSON.stringify(entry);
-      if (best === undefined || (this.byLabel.get(label)?.length ?? 0) < (this.byLabel.get(best)?.length ?? 0)) best = label;
-    }
-    return best;
-  }
-
-  /** The workloads that have `label`, or every workload when there is no label to narrow them. */
-  public candidates(label: string | undefined): readonly Workload[] {
-    return label !== undefined ? (this.byLabel.get(label) ?? []) : this.workloads;
-  }
-}
-
 /** The policies that isolate each workload, per direction (in the policies' order), by workload id. */
 interface Isolation {
   readonly ingress: Map<string, Policy[]>;
   readonly egress: Map<string, Policy[]>;
 }
 
-function isolatingPolicies(workloads: readonly Workload[], policies: readonly Policy[], labels: LabelIndex): Isolation {
+function isolatingPolicies(workloads: readonly Workload[], policies: readonly Policy[], labels: LabelIndex<Workload>): Isolation {
   const isolation: Isolation = { ingress: new Map(), egress: new Map() };
-  const candidatePolicies = policyIndex(policies, (selector) => labels.rarestLabel(selector));
+  const candidatePolicies = policyIndex(policies, (selector) => labels.rarestLabel(selector?.matchLabels));
   for (const w of workloads) {
     const selecting = candidatePolicies(w).filter((p) => selectorMatches(p.podSelector, w.labels));
     isolation.ingress.set(
@@ -192,7 +160,7 @@ type PeerTargets = (peer: Peer, policyNs: string) => ReadonlySet<Workload>;
  * by content (many policies name the same peers), and only workloads with the rarest label of
  * the peer's podSelector are tried.
  */
-function peerTargetsOf(labels: LabelIndex, nsLabels: (ns: string) => Record<string, string>): PeerTargets {
+function peerTargetsOf(labels: LabelIndex<Workload>, nsLabels: (ns: string) => Record<string, string>): PeerTargets {
   const matchedBy = new Map<string, Set<Workload>>();
   const peerCache = new Map<Peer, Map<string, Set<Workload>>>();
   return (peer, policyNs) => {
@@ -203,7 +171,7 @@ function peerTargetsOf(labels: LabelIndex, nsLabels: (ns: string) => Record<stri
       const id = JSON.stringify([policyNs, peer]);
       matched = matchedBy.get(id);
       if (!matched) {
-        const tried = labels.candidates(labels.rarestLabel(peer.podSelector));
+        const tried = labels.withRequired(peer.podSelector?.matchLabels);
         matched = new Set(tried.filter((w) => peerMatches(peer, policyNs, w, nsLabels(w.namespace))));
         matchedBy.set(id, matched);
       }

@@ -9,6 +9,7 @@
 import { isPlainObject, LABEL_NAME } from '../../core';
 import { ManifestObject, PolicyRule, statement } from '../findings';
 import { PodTemplate, PolicyContext } from './_context';
+import { LabelIndex } from '../label-index';
 import { inputRule } from './_rule';
 import { allows } from './_netpol';
 import { asArray, labelSelectorMatches, mapMatches } from './_selectors';
@@ -52,12 +53,6 @@ function containerPort(pod: PodTemplate, port: unknown): number | undefined {
   return undefined;
 }
 
-/** Items of one scope, each with its position in the input, and filed under each of its labels (`key=value`). */
-interface ScopeItems<T> {
-  readonly all: Positioned<T>[];
-  readonly byLabel: Map<string, Positioned<T>[]>;
-}
-
 interface Positioned<T> {
   readonly item: T;
   readonly position: number;
@@ -65,8 +60,8 @@ interface Positioned<T> {
 
 /** A context's Services and pods by scope, so that a monitor looks only at the namespaces it selects from and the labels it selects. */
 interface ScopeIndex {
-  readonly services: Map<string, ScopeItems<ManifestObject>>;
-  readonly pods: Map<string, ScopeItems<PodTemplate>>;
+  readonly services: Map<string, LabelIndex<Positioned<ManifestObject>>>;
+  readonly pods: Map<string, LabelIndex<Positioned<PodTemplate>>>;
   /** Each cluster's scopes. */
   readonly scopes: Map<string, Set<string>>;
 }
@@ -77,15 +72,16 @@ function scopeIndex(ctx: PolicyContext): ScopeIndex {
   const known = scopeIndexes.get(ctx);
   if (known) return known;
   const index: ScopeIndex = { services: new Map(), pods: new Map(), scopes: new Map() };
-  const add = <T>(map: Map<string, ScopeItems<T>>, cluster: string, scope: string, positioned: Positioned<T>, labels: unknown) => {
+  const add = <T>(
+    map: Map<string, LabelIndex<Positioned<T>>>,
+    cluster: string,
+    scope: string,
+    positioned: Positioned<T>,
+    labels: unknown,
+  ) => {
     let items = map.get(scope);
-    if (!items) map.set(scope, (items = { all: [], byLabel: new Map() }));
-    items.all.push(positioned);
-    for (const label of Object.entries(isPlainObject(labels) ? labels : {}).map(([k, v]) => `${k}=${v}`)) {
-      const list = items.byLabel.get(label);
-      if (list) list.push(positioned);
-      else items.byLabel.set(label, [positioned]);
-    }
+    if (!items) map.set(scope, (items = new LabelIndex()));
+    items.add(positioned, labels);
     const scopes = index.scopes.get(cluster);
     if (scopes) scopes.add(scope);
     else index.scopes.set(cluster, new Set([scope]));
@@ -103,22 +99,15 @@ function scopeIndex(ctx: PolicyContext): ScopeIndex {
  * `selector` may select, in input order: a superset (those with the selector's rarest required
  * label), to be checked one by one.
  */
-function inScopes<T>(ctx: PolicyContext, map: Map<string, ScopeItems<T>>, monitor: ManifestObject, selector: any): T[] {
+function inScopes<T>(ctx: PolicyContext, map: Map<string, LabelIndex<Positioned<T>>>, monitor: ManifestObject, selector: any): T[] {
   const namespaces = monitorNamespaces(ctx, monitor);
   const scopes =
     namespaces === undefined
       ? [...(scopeIndex(ctx).scopes.get(monitor.cluster) ?? [])]
       : [...new Set(namespaces)].map((ns) => ctx.scopeOf(monitor, ns));
-  const found = scopes.flatMap((scope) => withRequiredLabels(map.get(scope), selector?.matchLabels));
+  const found = scopes.flatMap((scope) => map.get(scope)?.withRequired(selector?.matchLabels) ?? []);
   if (scopes.length > 1) found.sort((a, b) => a.position - b.position);
   return found.map((f) => f.item);
-}
-
-/** The items of a scope that have the rarest of the `required` labels (all of them when none is required). */
-function withRequiredLabels<T>(items: ScopeItems<T> | undefined, required: unknown): Positioned<T>[] {
-  if (!items) return [];
-  const lists = Object.entries(isPlainObject(required) ? required : {}).map(([k, v]) => items.byLabel.get(`${k}=${v}`) ?? []);
-  return lists.length === 0 ? items.all : lists.reduce((a, b) => (b.length < a.length ? b : a));
 }
 
 /** Each (pod, port) a monitor scrapes, with the port's name where known. */
@@ -141,7 +130,7 @@ function targets(ctx: PolicyContext, monitor: ManifestObject): { pod: PodTemplat
   )) {
     const podSelector = service.manifest.spec?.selector;
     if (!isPlainObject(podSelector) || Object.keys(podSelector).length === 0) continue;
-    const pods = withRequiredLabels(index.pods.get(ctx.scopeOf(service)), podSelector)
+    const pods = (index.pods.get(ctx.scopeOf(service))?.withRequired(podSelector) ?? [])
       .map((p) => p.item)
       .filter((p) => mapMatches(podSelector, p.labels));
     for (const endpoint of asArray(monitor.manifest.spec?.endpoints)) {
