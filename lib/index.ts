@@ -201,18 +201,10 @@ export type { UptimeProbeProps } from './monitoring/uptime-probe';
 // Delivery: Argo CD project and Applications, sync policy, blue/green traffic routing
 export { applicationName, GitOpsBootstrap, GitOpsDelivery } from './delivery/argocd';
 export type { ApplicationTarget, BootstrapGroup, BootstrapProps, GitOpsDeliveryProps, GitOpsSource } from './delivery/argocd';
-export { applyArgoSyncPolicy } from './delivery/sync-policy';
+export { applyArgoSyncPolicy, HOOK, HOOK_DELETE_POLICY } from './delivery/sync-policy';
 export { BlueGreenRoutes } from './delivery/traffic-router';
 export type { BlueGreenRoutesProps } from './delivery/traffic-router';
-export {
-  availableReplicasQuery,
-  errorRatioQuery,
-  HOOK,
-  HOOK_DELETE_POLICY,
-  latencyP99Query,
-  SwitchAnalysis,
-  switchMetricNames,
-} from './delivery/switch-analysis';
+export { availableReplicasQuery, errorRatioQuery, latencyP99Query, SwitchAnalysis, switchMetricNames } from './delivery/switch-analysis';
 export type { SwitchAnalysisProps, SwitchAnalysisService } from './delivery/switch-analysis';
 
 // Policy: manifest verification, report formats, reachability, schema validation

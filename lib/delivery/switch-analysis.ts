@@ -40,10 +40,7 @@ import { ERROR_RATIO_BY_COLOR_RECORD, LATENCY_P99_BY_COLOR_RECORD, REQUEST_RATE_
 import { COLOR_LABEL } from '../monitoring/metric-names';
 import { promNumber, seriesSelector } from '../monitoring/promql';
 import { errorBudget } from '../monitoring/slo-rules';
-
-/** Argo CD's hook annotations. */
-export const HOOK = 'argocd.argoproj.io/hook';
-export const HOOK_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy';
+import { HOOK, HOOK_DELETE_POLICY } from './sync-policy';
 
 /** One service of the analysed colour. */
 export interface SwitchAnalysisService {

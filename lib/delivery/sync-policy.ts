@@ -4,6 +4,9 @@ import { IConstruct } from 'constructs';
 /** Argo CD's per-object annotations. */
 export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
 export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
+/** Argo CD's resource hook annotations: the object runs as a hook (`PreSync`, `PostSync`, …), and when the hook is deleted. */
+export const HOOK = 'argocd.argoproj.io/hook';
+export const HOOK_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy';
 
 /**
  * The order Argo CD applies objects in within one Application (lower first): namespaces and

@@ -4,14 +4,12 @@
  * so such an object waits for ever and the sync never finishes.
  */
 import { isPlainObject } from '../../core';
+import { HOOK, SYNC_WAVE } from '../../delivery/sync-policy';
 import { ManifestObject, PolicyRule, violation } from '../findings';
 import { PolicyContext } from './_context';
 import { inputRule } from './_rule';
 import { asArray } from './_selectors';
 
-/** Argo CD's per-object sync wave annotation. */
-const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
-const HOOK = 'argocd.argoproj.io/hook';
 const WAVE_PATH = `metadata.annotations["${SYNC_WAVE}"]`;
 
 /** An object whose health needs another one, and why. */
